@@ -1,0 +1,1794 @@
+//! Reading the node tree into the model, reporting every shape error with its position.
+//!
+//! The decoder never stops at the first problem: a broken entry is reported and skipped, and the
+//! rest of the file is still read, so that one run lists every error. Declarations and references
+//! are recorded with their positions for the cross-checks in [`crate::validate`].
+
+use std::collections::HashMap;
+
+use jiff::civil::Date;
+
+use crate::country::{Country, swedish_organisation_number};
+use crate::diagnostic::{Diagnostic, did_you_mean};
+use crate::model::*;
+use crate::node::{Node, NodeKind, Pos};
+use crate::period::{CalendarRounding, Period};
+
+/// The kinds of things that have ids.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Kind {
+    Subject,
+    Source,
+    Category,
+    Event,
+    State,
+    Purpose,
+    Rule,
+    Hold,
+    Recipient,
+    Measure,
+    CookieCategory,
+    CookieService,
+    Feature,
+}
+
+impl Kind {
+    pub(crate) fn describe(self) -> &'static str {
+        match self {
+            Kind::Subject => "subject category",
+            Kind::Source => "source",
+            Kind::Category => "data category",
+            Kind::Event => "event",
+            Kind::State => "state",
+            Kind::Purpose => "purpose",
+            Kind::Rule => "retention rule",
+            Kind::Hold => "legal hold",
+            Kind::Recipient => "recipient",
+            Kind::Measure => "security measure",
+            Kind::CookieCategory => "cookie category",
+            Kind::CookieService => "cookie service",
+            Kind::Feature => "feature",
+        }
+    }
+
+    pub(crate) fn section(self) -> &'static str {
+        match self {
+            Kind::Subject => "subjects",
+            Kind::Source => "sources",
+            Kind::Category => "data",
+            Kind::Event => "events",
+            Kind::State => "states",
+            Kind::Purpose => "purposes",
+            Kind::Rule => "retention",
+            Kind::Hold => "legal_holds",
+            Kind::Recipient => "recipients",
+            Kind::Measure => "security",
+            Kind::CookieCategory => "cookies.categories",
+            Kind::CookieService => "cookies.services",
+            Kind::Feature => "features",
+        }
+    }
+}
+
+/// A use of an id somewhere in the file.
+#[derive(Debug, Clone)]
+pub(crate) struct Reference {
+    pub(crate) kind: Kind,
+    pub(crate) id: String,
+    pub(crate) pos: Pos,
+}
+
+/// What the decoder learned besides the model: positions for cross-checks.
+#[derive(Debug, Default)]
+pub(crate) struct Sites {
+    /// Where each id is declared, in declaration order per kind.
+    pub(crate) declared: HashMap<Kind, Vec<(String, Pos)>>,
+    /// Every reference.
+    pub(crate) references: Vec<Reference>,
+    /// Where a purpose names a data category.
+    pub(crate) purpose_category: HashMap<(String, String), Pos>,
+    /// Categories named by retention rules that are broken in some other way (already reported),
+    /// so that they are not also reported as having no rule.
+    pub(crate) categories_in_broken_rules: Vec<String>,
+}
+
+impl Sites {
+    pub(crate) fn position(&self, kind: Kind, id: &str) -> Option<Pos> {
+        self.declared
+            .get(&kind)?
+            .iter()
+            .find(|(d, _)| d == id)
+            .map(|(_, pos)| *pos)
+    }
+
+    pub(crate) fn is_declared(&self, kind: Kind, id: &str) -> bool {
+        self.position(kind, id).is_some()
+    }
+}
+
+/// The sections of a register as far as they could be read.
+#[derive(Debug, Default)]
+pub(crate) struct Partial {
+    pub(crate) format: Option<u32>,
+    pub(crate) published: Option<Date>,
+    pub(crate) languages: Vec<Language>,
+    pub(crate) controller: Option<Controller>,
+    pub(crate) representative: Option<Representative>,
+    pub(crate) dpo: Option<Dpo>,
+    pub(crate) authority: Option<Authority>,
+    pub(crate) scope: Scope,
+    pub(crate) subjects: Vec<SubjectCategory>,
+    pub(crate) sources: Vec<Source>,
+    pub(crate) data: Vec<DataCategory>,
+    pub(crate) events: Vec<Event>,
+    pub(crate) states: Vec<State>,
+    pub(crate) purposes: Vec<Purpose>,
+    pub(crate) retention: Vec<RetentionRule>,
+    pub(crate) legal_holds: Vec<LegalHold>,
+    pub(crate) recipients: Vec<Recipient>,
+    pub(crate) security: Vec<SecurityMeasure>,
+    pub(crate) rights: Option<RightsPolicy>,
+    pub(crate) cookies: Cookies,
+    pub(crate) features: Vec<Feature>,
+}
+
+/// The keys of a map being read, remembering which ones were asked for so that the rest can be
+/// reported as unknown.
+struct Fields<'n> {
+    what: &'static str,
+    pos: Pos,
+    entries: Vec<(&'n str, &'n Node, &'n Node)>,
+    asked: Vec<&'static str>,
+}
+
+impl<'n> Fields<'n> {
+    /// The value under `key`; `None` when absent or null.
+    fn get(&mut self, key: &'static str) -> Option<&'n Node> {
+        self.asked.push(key);
+        self.entries
+            .iter()
+            .find(|(k, _, _)| *k == key)
+            .map(|(_, _, v)| *v)
+            .filter(|v| !v.is_null())
+    }
+
+    /// Where `key` is written, if it is.
+    fn key_pos(&self, key: &str) -> Option<Pos> {
+        self.entries
+            .iter()
+            .find(|(k, _, _)| *k == key)
+            .map(|(_, k, _)| k.pos)
+    }
+}
+
+/// Reads nodes into model values and collects diagnostics.
+pub(crate) struct Decoder {
+    pub(crate) diagnostics: Vec<Diagnostic>,
+    pub(crate) sites: Sites,
+    texts: Vec<(Pos, bool)>,
+}
+
+/// Decode a whole document.
+pub(crate) fn decode(root: &Node) -> (Partial, Decoder) {
+    let mut d = Decoder {
+        diagnostics: Vec::new(),
+        sites: Sites::default(),
+        texts: Vec::new(),
+    };
+    for event in BuiltinEvent::ALL {
+        d.sites
+            .declared
+            .entry(Kind::Event)
+            .or_default()
+            .push((event.0.to_string(), Pos::default()));
+    }
+    let mut partial = Partial::default();
+    let Some(mut top) = d.fields(root, "the register") else {
+        return (partial, d);
+    };
+
+    partial.format = top_format(&mut d, &mut top);
+    partial.published = d.required(&mut top, "published").and_then(|n| d.date(n));
+    partial.languages = match top.get("languages") {
+        Some(node) => d.languages(node),
+        None => vec![Language::En],
+    };
+    partial.controller = d
+        .required(&mut top, "controller")
+        .and_then(|n| d.controller(n));
+    partial.representative = top.get("representative").and_then(|n| d.representative(n));
+    partial.dpo = top.get("dpo").and_then(|n| d.dpo(n));
+    partial.authority = d
+        .required(&mut top, "authority")
+        .and_then(|n| d.authority(n));
+    partial.scope = top
+        .get("scope")
+        .and_then(|n| d.scope(n))
+        .unwrap_or_default();
+    partial.subjects = d.section(&mut top, "subjects", true, Decoder::subject);
+    partial.sources = d.section(&mut top, "sources", true, Decoder::source);
+    partial.data = d.section(&mut top, "data", true, Decoder::data_category);
+    partial.events = d.section(&mut top, "events", false, Decoder::event);
+    partial.states = d.section(&mut top, "states", false, Decoder::state);
+    partial.purposes = d.section(&mut top, "purposes", true, Decoder::purpose);
+    partial.retention = d.section(&mut top, "retention", true, Decoder::retention_rule);
+    partial.legal_holds = d.section(&mut top, "legal_holds", false, Decoder::legal_hold);
+    partial.recipients = d.section(&mut top, "recipients", false, Decoder::recipient);
+    partial.security = d.section(&mut top, "security", true, Decoder::security_measure);
+    partial.rights = d.required(&mut top, "rights").and_then(|n| d.rights(n));
+    partial.cookies = top
+        .get("cookies")
+        .and_then(|n| d.cookies(n))
+        .unwrap_or_default();
+    partial.features = d.section(&mut top, "features", false, Decoder::feature);
+    d.finish(top);
+
+    if partial.languages.contains(&Language::Sv) {
+        for (pos, has_swedish) in std::mem::take(&mut d.texts) {
+            if !has_swedish {
+                d.diagnostics.push(
+                    Diagnostic::warning("missing-translation", pos, "this text has no Swedish version")
+                        .with_help("write it as `{en: \"...\", sv: \"...\"}`; until then the Swedish notice shows the English text"),
+                );
+            }
+        }
+    }
+    (partial, d)
+}
+
+fn top_format(d: &mut Decoder, top: &mut Fields<'_>) -> Option<u32> {
+    let node = d.required(top, "skydd")?;
+    match &node.kind {
+        NodeKind::Scalar { text, plain: true } if text == "1" => Some(1),
+        _ => {
+            d.push(
+                Diagnostic::error("invalid-value", node.pos, "unsupported register format")
+                    .with_help("this version of Skydd reads `skydd: 1`"),
+            );
+            None
+        }
+    }
+}
+
+impl Decoder {
+    fn push(&mut self, diagnostic: Diagnostic) {
+        self.diagnostics.push(diagnostic);
+    }
+
+    // ---- structure -------------------------------------------------------------------------
+
+    fn fields<'n>(&mut self, node: &'n Node, what: &'static str) -> Option<Fields<'n>> {
+        let NodeKind::Map(pairs) = &node.kind else {
+            self.push(
+                Diagnostic::error(
+                    "wrong-type",
+                    node.pos,
+                    format!("expected a map for {what}, found {}", node.type_name()),
+                )
+                .with_help("write `key: value` pairs, one per line"),
+            );
+            return None;
+        };
+        let mut entries: Vec<(&'n str, &'n Node, &'n Node)> = Vec::with_capacity(pairs.len());
+        for (key, value) in pairs {
+            let NodeKind::Scalar { text, .. } = &key.kind else {
+                self.push(
+                    Diagnostic::error("wrong-type", key.pos, "a key must be a plain word")
+                        .with_help("write keys such as `name:`; lists and maps cannot be keys"),
+                );
+                continue;
+            };
+            if entries.iter().any(|(k, _, _)| k == text) {
+                self.push(
+                    Diagnostic::error(
+                        "duplicate-key",
+                        key.pos,
+                        format!("`{text}` is given twice in {what}"),
+                    )
+                    .with_help("remove one of them; YAML keeps only one value per key"),
+                );
+                continue;
+            }
+            entries.push((text.as_str(), key, value));
+        }
+        Some(Fields {
+            what,
+            pos: node.pos,
+            entries,
+            asked: Vec::new(),
+        })
+    }
+
+    fn finish(&mut self, fields: Fields<'_>) {
+        for (key, key_node, _) in &fields.entries {
+            if fields.asked.contains(key) {
+                continue;
+            }
+            let mut diagnostic = Diagnostic::error(
+                "unknown-key",
+                key_node.pos,
+                format!("unknown key `{key}` in {}", fields.what),
+            );
+            diagnostic = match did_you_mean(key, fields.asked.iter().copied()) {
+                Some(close) => diagnostic.with_help(format!("did you mean `{close}`?")),
+                None => {
+                    diagnostic.with_help(format!("keys allowed here: {}", fields.asked.join(", ")))
+                }
+            };
+            self.push(diagnostic);
+        }
+    }
+
+    fn required<'n>(&mut self, fields: &mut Fields<'n>, key: &'static str) -> Option<&'n Node> {
+        let node = fields.get(key);
+        if node.is_none() {
+            let pos = fields.key_pos(key).unwrap_or(fields.pos);
+            self.push(
+                Diagnostic::error("missing-key", pos, format!("{} needs `{key}`", fields.what))
+                    .with_help(format!("add `{key}:` (see docs/register-format.md)")),
+            );
+        }
+        node
+    }
+
+    fn list<'n>(&mut self, node: &'n Node, what: &str) -> Vec<&'n Node> {
+        match &node.kind {
+            NodeKind::Seq(items) => items.iter().collect(),
+            _ => {
+                self.push(
+                    Diagnostic::error(
+                        "wrong-type",
+                        node.pos,
+                        format!("expected a list of {what}, found {}", node.type_name()),
+                    )
+                    .with_help("write a list: `[a, b]` or one `- item` per line"),
+                );
+                Vec::new()
+            }
+        }
+    }
+
+    fn section<T>(
+        &mut self,
+        top: &mut Fields<'_>,
+        key: &'static str,
+        required: bool,
+        read: fn(&mut Decoder, &Node) -> Option<T>,
+    ) -> Vec<T> {
+        let node = if required {
+            self.required(top, key)
+        } else {
+            top.get(key)
+        };
+        let Some(node) = node else { return Vec::new() };
+        self.list(node, key)
+            .into_iter()
+            .filter_map(|item| read(self, item))
+            .collect()
+    }
+
+    // ---- scalars ---------------------------------------------------------------------------
+
+    fn string(&mut self, node: &Node) -> Option<String> {
+        match &node.kind {
+            NodeKind::Scalar { text, .. } if !text.trim().is_empty() => {
+                Some(text.trim().to_string())
+            }
+            NodeKind::Scalar { .. } => {
+                self.push(
+                    Diagnostic::error("invalid-value", node.pos, "this value is empty")
+                        .with_help("write a value or remove the key"),
+                );
+                None
+            }
+            _ => {
+                self.push(
+                    Diagnostic::error(
+                        "wrong-type",
+                        node.pos,
+                        format!("expected a single value, found {}", node.type_name()),
+                    )
+                    .with_help("write a plain value such as `name: Example AB`"),
+                );
+                None
+            }
+        }
+    }
+
+    fn opt_string(&mut self, fields: &mut Fields<'_>, key: &'static str) -> Option<String> {
+        fields.get(key).and_then(|n| self.string(n))
+    }
+
+    fn req_string(&mut self, fields: &mut Fields<'_>, key: &'static str) -> Option<String> {
+        self.required(fields, key).and_then(|n| self.string(n))
+    }
+
+    fn text(&mut self, node: &Node) -> Option<Text> {
+        if let NodeKind::Scalar { .. } = node.kind {
+            let en = self.string(node)?;
+            self.texts.push((node.pos, false));
+            return Some(Text { en, sv: None });
+        }
+        let mut f = self.fields(node, "a text")?;
+        let en = self.req_string(&mut f, "en");
+        let sv = self.opt_string(&mut f, "sv");
+        self.finish(f);
+        self.texts.push((node.pos, sv.is_some()));
+        Some(Text { en: en?, sv })
+    }
+
+    fn opt_text(&mut self, fields: &mut Fields<'_>, key: &'static str) -> Option<Text> {
+        fields.get(key).and_then(|n| self.text(n))
+    }
+
+    fn req_text(&mut self, fields: &mut Fields<'_>, key: &'static str) -> Option<Text> {
+        self.required(fields, key).and_then(|n| self.text(n))
+    }
+
+    fn boolean(&mut self, node: &Node) -> Option<bool> {
+        match &node.kind {
+            NodeKind::Scalar { text, plain: true } if text == "true" => Some(true),
+            NodeKind::Scalar { text, plain: true } if text == "false" => Some(false),
+            _ => {
+                self.push(
+                    Diagnostic::error("invalid-value", node.pos, "expected `true` or `false`")
+                        .with_help("write `true` or `false` without quotes"),
+                );
+                None
+            }
+        }
+    }
+
+    fn flag(&mut self, fields: &mut Fields<'_>, key: &'static str) -> bool {
+        fields
+            .get(key)
+            .and_then(|n| self.boolean(n))
+            .unwrap_or(false)
+    }
+
+    fn choice<T: Choice>(&mut self, node: &Node) -> Option<T> {
+        let word = self.string(node)?;
+        if let Some((_, value)) = T::ALL.iter().find(|(w, _)| *w == word) {
+            return Some(*value);
+        }
+        let words = T::ALL.iter().map(|(w, _)| *w);
+        let help = match did_you_mean(&word, words.clone()) {
+            Some(close) => format!("did you mean `{close}`?"),
+            None => format!("use one of: {}", words.collect::<Vec<_>>().join(", ")),
+        };
+        self.push(
+            Diagnostic::error(
+                "invalid-value",
+                node.pos,
+                format!("`{word}` is not a {}", T::WHAT),
+            )
+            .with_help(help),
+        );
+        None
+    }
+
+    fn choices<T: Choice>(&mut self, node: &Node) -> Vec<T> {
+        if let NodeKind::Scalar { .. } = node.kind {
+            return self.choice(node).into_iter().collect();
+        }
+        self.list(node, T::WHAT)
+            .into_iter()
+            .filter_map(|n| self.choice(n))
+            .collect()
+    }
+
+    fn languages(&mut self, node: &Node) -> Vec<Language> {
+        let mut languages: Vec<Language> = self.choices(node);
+        if !languages.contains(&Language::En) {
+            self.push(
+                Diagnostic::error(
+                    "invalid-value",
+                    node.pos,
+                    "the notice must be available in English",
+                )
+                .with_help("add `en` to `languages`"),
+            );
+        }
+        languages.sort();
+        languages.dedup();
+        languages
+    }
+
+    fn period(&mut self, node: &Node) -> Option<Period> {
+        let text = self.string(node)?;
+        match text.parse::<Period>() {
+            Ok(period) => Some(period),
+            Err(error) => {
+                self.push(
+                    Diagnostic::error(
+                        "invalid-duration",
+                        node.pos,
+                        format!("`{text}` is not a duration"),
+                    )
+                    .with_help(error.message),
+                );
+                None
+            }
+        }
+    }
+
+    fn date(&mut self, node: &Node) -> Option<Date> {
+        let text = self.string(node)?;
+        match text.parse::<Date>() {
+            Ok(date) => Some(date),
+            Err(_) => {
+                self.push(
+                    Diagnostic::error("invalid-value", node.pos, format!("`{text}` is not a date"))
+                        .with_help("write an ISO 8601 date: YYYY-MM-DD, e.g. `2022-01-05`"),
+                );
+                None
+            }
+        }
+    }
+
+    fn country(&mut self, node: &Node) -> Option<Country> {
+        let text = self.string(node)?;
+        match Country::parse(&text) {
+            Ok(country) => Some(country),
+            Err(help) => {
+                self.push(
+                    Diagnostic::error(
+                        "invalid-value",
+                        node.pos,
+                        format!("`{text}` is not a country code"),
+                    )
+                    .with_help(help),
+                );
+                None
+            }
+        }
+    }
+
+    fn countries(&mut self, node: &Node) -> Vec<Country> {
+        self.list(node, "countries")
+            .into_iter()
+            .filter_map(|n| self.country(n))
+            .collect()
+    }
+
+    fn email(&mut self, node: &Node) -> Option<String> {
+        let text = self.string(node)?;
+        let valid = text.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.contains('@')
+                && !text.contains(' ')
+        });
+        if !valid {
+            self.push(
+                Diagnostic::error(
+                    "invalid-value",
+                    node.pos,
+                    format!("`{text}` is not an e-mail address"),
+                )
+                .with_help("write an address such as `privacy@example.se`"),
+            );
+            return None;
+        }
+        Some(text)
+    }
+
+    fn count(&mut self, node: &Node) -> Option<u32> {
+        match &node.kind {
+            NodeKind::Scalar { text, plain: true } if text.parse::<u32>().is_ok() => {
+                text.parse().ok()
+            }
+            _ => {
+                self.push(
+                    Diagnostic::error("invalid-value", node.pos, "expected a whole number")
+                        .with_help("write a number such as `1`"),
+                );
+                None
+            }
+        }
+    }
+
+    // ---- ids -------------------------------------------------------------------------------
+
+    fn id_text(&mut self, node: &Node, what: &str) -> Option<String> {
+        let text = self.string(node)?;
+        let mut chars = text.chars();
+        let valid = text.len() <= 64
+            && chars.next().is_some_and(|c| c.is_ascii_lowercase())
+            && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !valid {
+            let suggestion: String = text
+                .to_lowercase()
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                .collect();
+            self.push(
+                Diagnostic::error(
+                    "invalid-value",
+                    node.pos,
+                    format!("`{text}` is not a valid {what} id"),
+                )
+                .with_help(format!(
+                    "ids are lower snake case (a-z, 0-9, _), start with a letter and are at most 64 long, e.g. `{}`",
+                    suggestion.trim_matches('_')
+                )),
+            );
+            return None;
+        }
+        Some(text)
+    }
+
+    /// Read and declare the `id` of an entry.
+    fn declare(&mut self, fields: &mut Fields<'_>, kind: Kind) -> Option<String> {
+        let node = self.required(fields, "id")?;
+        let id = self.id_text(node, kind.describe())?;
+        let declared = self.sites.declared.entry(kind).or_default();
+        if let Some((_, first)) = declared.iter().find(|(d, _)| *d == id) {
+            let help = if *first == Pos::default() {
+                format!("`{id}` is built in; use it without declaring it")
+            } else {
+                format!(
+                    "first declared at line {}; give each {} its own id",
+                    first.line,
+                    kind.describe()
+                )
+            };
+            self.push(
+                Diagnostic::error(
+                    "duplicate-id",
+                    node.pos,
+                    format!("{} `{id}` is declared twice", kind.describe()),
+                )
+                .with_help(help),
+            );
+            return None;
+        }
+        declared.push((id.clone(), node.pos));
+        Some(id)
+    }
+
+    fn reference(&mut self, node: &Node, kind: Kind) -> Option<String> {
+        let id = self.id_text(node, kind.describe())?;
+        self.sites.references.push(Reference {
+            kind,
+            id: id.clone(),
+            pos: node.pos,
+        });
+        Some(id)
+    }
+
+    fn references(&mut self, node: &Node, kind: Kind) -> Vec<String> {
+        if let NodeKind::Scalar { .. } = node.kind {
+            return self.reference(node, kind).into_iter().collect();
+        }
+        self.list(node, kind.section())
+            .into_iter()
+            .filter_map(|n| self.reference(n, kind))
+            .collect()
+    }
+
+    fn opt_references(
+        &mut self,
+        fields: &mut Fields<'_>,
+        key: &'static str,
+        kind: Kind,
+    ) -> Vec<String> {
+        fields
+            .get(key)
+            .map(|n| self.references(n, kind))
+            .unwrap_or_default()
+    }
+
+    // ---- parties ---------------------------------------------------------------------------
+
+    fn address(&mut self, node: &Node) -> Option<Address> {
+        let mut f = self.fields(node, "an address")?;
+        let street = self.opt_string(&mut f, "street");
+        let postal_code = self.opt_string(&mut f, "postal_code");
+        let city = self.req_string(&mut f, "city");
+        let country = self
+            .required(&mut f, "country")
+            .and_then(|n| self.country(n));
+        self.finish(f);
+        Some(Address {
+            street,
+            postal_code,
+            city: city?,
+            country: country?,
+        })
+    }
+
+    fn contact(&mut self, node: &Node) -> Option<Contact> {
+        let mut f = self.fields(node, "a contact")?;
+        let contact = Contact {
+            email: f.get("email").and_then(|n| self.email(n)),
+            phone: self.opt_string(&mut f, "phone"),
+            url: self.opt_string(&mut f, "url"),
+            postal: self.opt_string(&mut f, "postal"),
+        };
+        let empty = f.entries.is_empty();
+        self.finish(f);
+        if contact == Contact::default() {
+            if empty {
+                self.push(
+                    Diagnostic::error(
+                        "missing-key",
+                        node.pos,
+                        "a contact needs at least one way to reach it",
+                    )
+                    .with_help("add `email:`, `phone:`, `url:` or `postal:`"),
+                );
+            }
+            return None;
+        }
+        Some(contact)
+    }
+
+    fn controller(&mut self, node: &Node) -> Option<Controller> {
+        let mut f = self.fields(node, "the controller")?;
+        let name = self.req_string(&mut f, "name");
+        let number = f
+            .get("organisation_number")
+            .map(|n| (n.pos, self.string(n)));
+        let address = self
+            .required(&mut f, "address")
+            .and_then(|n| self.address(n));
+        let contact = self
+            .required(&mut f, "contact")
+            .and_then(|n| self.contact(n));
+        self.finish(f);
+        let mut organisation_number = None;
+        if let Some((pos, Some(number))) = number {
+            let swedish = address.as_ref().is_some_and(|a| a.country.code() == "SE");
+            if swedish {
+                match swedish_organisation_number(&number) {
+                    Ok(canonical) => organisation_number = Some(canonical),
+                    Err(help) => self.push(
+                        Diagnostic::error(
+                            "invalid-organisation-number",
+                            pos,
+                            format!("`{number}` is not a valid Swedish organisation number"),
+                        )
+                        .with_help(help),
+                    ),
+                }
+            } else {
+                organisation_number = Some(number);
+            }
+        }
+        Some(Controller {
+            name: name?,
+            organisation_number,
+            address: address?,
+            contact: contact?,
+        })
+    }
+
+    fn representative(&mut self, node: &Node) -> Option<Representative> {
+        let mut f = self.fields(node, "the representative")?;
+        let name = self.req_string(&mut f, "name");
+        let address = f.get("address").and_then(|n| self.address(n));
+        let contact = self
+            .required(&mut f, "contact")
+            .and_then(|n| self.contact(n));
+        self.finish(f);
+        Some(Representative {
+            name: name?,
+            address,
+            contact: contact?,
+        })
+    }
+
+    fn dpo(&mut self, node: &Node) -> Option<Dpo> {
+        let mut f = self.fields(node, "the data protection officer")?;
+        let name = self.opt_string(&mut f, "name");
+        let contact = self
+            .required(&mut f, "contact")
+            .and_then(|n| self.contact(n));
+        self.finish(f);
+        Some(Dpo {
+            name,
+            contact: contact?,
+        })
+    }
+
+    fn authority(&mut self, node: &Node) -> Option<Authority> {
+        let mut f = self.fields(node, "the supervisory authority")?;
+        let name_node = f.get("name");
+        let name = self.req_text_at(name_node, &f, "name");
+        let country = self
+            .required(&mut f, "country")
+            .and_then(|n| self.country(n));
+        let address = self.opt_string(&mut f, "address");
+        let phone = self.opt_string(&mut f, "phone");
+        let email = f.get("email").and_then(|n| self.email(n));
+        let url = self.opt_string(&mut f, "url");
+        self.finish(f);
+        if let (Some(name), Some(node)) = (&name, name_node) {
+            let outdated = [Some(name.en.as_str()), name.sv.as_deref()]
+                .into_iter()
+                .flatten()
+                .any(|t| t.to_lowercase().contains("datainspektionen"));
+            if outdated {
+                self.push(
+                    Diagnostic::warning("outdated-authority-name", node.pos, "Datainspektionen is now called Integritetsskyddsmyndigheten (IMY)")
+                        .with_help("the Swedish authority was renamed on 1 January 2021; write `Integritetsskyddsmyndigheten (IMY)`"),
+                );
+            }
+        }
+        Some(Authority {
+            name: name?,
+            country: country?,
+            address,
+            phone,
+            email,
+            url,
+        })
+    }
+
+    /// A required text whose node was already fetched (so its position can be used later).
+    fn req_text_at(
+        &mut self,
+        node: Option<&Node>,
+        fields: &Fields<'_>,
+        key: &'static str,
+    ) -> Option<Text> {
+        match node {
+            Some(node) => self.text(node),
+            None => {
+                self.push(
+                    Diagnostic::error(
+                        "missing-key",
+                        fields.pos,
+                        format!("{} needs `{key}`", fields.what),
+                    )
+                    .with_help(format!("add `{key}:`")),
+                );
+                None
+            }
+        }
+    }
+
+    fn scope(&mut self, node: &Node) -> Option<Scope> {
+        let mut f = self.fields(node, "the scope")?;
+        let description = self.opt_text(&mut f, "description");
+        let websites = match f.get("websites") {
+            Some(n) => self
+                .list(n, "websites")
+                .into_iter()
+                .filter_map(|w| self.string(w))
+                .collect(),
+            None => Vec::new(),
+        };
+        let supplements = match f.get("supplements") {
+            Some(n) => self
+                .list(n, "supplements")
+                .into_iter()
+                .filter_map(|s| self.supplement(s))
+                .collect(),
+            None => Vec::new(),
+        };
+        self.finish(f);
+        Some(Scope {
+            description,
+            websites,
+            supplements,
+        })
+    }
+
+    fn supplement(&mut self, node: &Node) -> Option<Supplement> {
+        let mut f = self.fields(node, "a supplement")?;
+        let name = self.req_text(&mut f, "name");
+        let url = self.req_string(&mut f, "url");
+        self.finish(f);
+        Some(Supplement {
+            name: name?,
+            url: url?,
+        })
+    }
+
+    // ---- subjects, sources, data -----------------------------------------------------------
+
+    fn subject(&mut self, node: &Node) -> Option<SubjectCategory> {
+        let mut f = self.fields(node, "a subject category")?;
+        let id = self.declare(&mut f, Kind::Subject);
+        let name = self.req_text(&mut f, "name");
+        let description = self.opt_text(&mut f, "description");
+        self.finish(f);
+        Some(SubjectCategory {
+            id: SubjectId(id?),
+            name: name?,
+            description,
+        })
+    }
+
+    fn source(&mut self, node: &Node) -> Option<Source> {
+        let mut f = self.fields(node, "a source")?;
+        let id = self.declare(&mut f, Kind::Source);
+        let kind = self.required(&mut f, "kind").and_then(|n| self.choice(n));
+        let name = self.req_text(&mut f, "name");
+        let description = self.opt_text(&mut f, "description");
+        let policy_url = self.opt_string(&mut f, "policy_url");
+        self.finish(f);
+        Some(Source {
+            id: SourceId(id?),
+            kind: kind?,
+            name: name?,
+            description,
+            policy_url,
+        })
+    }
+
+    fn data_category(&mut self, node: &Node) -> Option<DataCategory> {
+        let mut f = self.fields(node, "a data category")?;
+        let id = self.declare(&mut f, Kind::Category);
+        let name = self.req_text(&mut f, "name");
+        let description = self.opt_text(&mut f, "description");
+        let provided_by_subject = self
+            .required(&mut f, "provided_by_subject")
+            .and_then(|n| self.boolean(n));
+        let personal_data = f
+            .get("personal_data")
+            .and_then(|n| self.boolean(n))
+            .unwrap_or(true);
+        let special_node = f.get("special_category");
+        let special_category: Option<SpecialCategory> = special_node.and_then(|n| self.choice(n));
+        let condition_node = f.get("art9_condition");
+        let art9_condition: Option<Art9Condition> = condition_node.and_then(|n| self.choice(n));
+        let fields = match self.required(&mut f, "fields") {
+            Some(n) => self.data_fields(n),
+            None => Vec::new(),
+        };
+        self.finish(f);
+        if let (Some(special), None, Some(node)) = (special_category, art9_condition, special_node)
+            && condition_node.is_none()
+        {
+            self.push(
+                Diagnostic::error(
+                    "special-category-without-condition",
+                    node.pos,
+                    format!(
+                        "special category `{}` data needs an Art. 9(2) condition",
+                        special.word()
+                    ),
+                )
+                .with_help(format!(
+                    "add `art9_condition:` with one of: {}",
+                    Art9Condition::ALL
+                        .iter()
+                        .map(|(w, _)| *w)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+            );
+        }
+        if let (None, Some(node)) = (special_category, condition_node)
+            && special_node.is_none()
+        {
+            self.push(
+                Diagnostic::warning(
+                    "unused-declaration",
+                    node.pos,
+                    "`art9_condition` is given but the category is not special",
+                )
+                .with_help("add `special_category:` or remove `art9_condition`"),
+            );
+        }
+        Some(DataCategory {
+            id: CategoryId(id?),
+            name: name?,
+            description,
+            provided_by_subject: provided_by_subject?,
+            personal_data,
+            special_category,
+            art9_condition,
+            fields,
+        })
+    }
+
+    fn data_fields(&mut self, node: &Node) -> Vec<Field> {
+        let mut seen: Vec<String> = Vec::new();
+        let mut fields = Vec::new();
+        let items = self.list(node, "fields");
+        if items.is_empty() && matches!(node.kind, NodeKind::Seq(_)) {
+            self.push(
+                Diagnostic::error(
+                    "missing-key",
+                    node.pos,
+                    "a data category needs at least one field",
+                )
+                .with_help("list the fields it holds, e.g. `fields: [name, email]`"),
+            );
+        }
+        for item in items {
+            let field = if let NodeKind::Scalar { .. } = item.kind {
+                self.field_id(item).map(|id| Field {
+                    id: FieldId(id),
+                    format: FieldFormat::Text,
+                    secret: false,
+                    statistical: false,
+                    only_for_countries: Vec::new(),
+                })
+            } else {
+                self.data_field(item)
+            };
+            let Some(field) = field else { continue };
+            if seen.contains(&field.id.0) {
+                self.push(
+                    Diagnostic::error(
+                        "duplicate-id",
+                        item.pos,
+                        format!("field `{}` is listed twice", field.id),
+                    )
+                    .with_help("list each field once"),
+                );
+                continue;
+            }
+            seen.push(field.id.0.clone());
+            fields.push(field);
+        }
+        fields
+    }
+
+    fn field_id(&mut self, node: &Node) -> Option<String> {
+        // Fields share the id syntax; they are declared per category, not globally.
+        self.id_text(node, "field")
+    }
+
+    fn data_field(&mut self, node: &Node) -> Option<Field> {
+        let mut f = self.fields(node, "a field")?;
+        let id = self.required(&mut f, "id").and_then(|n| self.field_id(n));
+        let format = f
+            .get("format")
+            .and_then(|n| self.choice(n))
+            .unwrap_or(FieldFormat::Text);
+        let secret = self.flag(&mut f, "secret");
+        let statistical = self.flag(&mut f, "statistical");
+        let only_for_countries = f
+            .get("only_for_countries")
+            .map(|n| self.countries(n))
+            .unwrap_or_default();
+        self.finish(f);
+        Some(Field {
+            id: FieldId(id?),
+            format,
+            secret,
+            statistical,
+            only_for_countries,
+        })
+    }
+
+    fn event(&mut self, node: &Node) -> Option<Event> {
+        let mut f = self.fields(node, "an event")?;
+        let id = self.declare(&mut f, Kind::Event);
+        let name = self.req_text(&mut f, "name");
+        self.finish(f);
+        Some(Event {
+            id: EventId(id?),
+            name: name?,
+        })
+    }
+
+    fn state(&mut self, node: &Node) -> Option<State> {
+        let mut f = self.fields(node, "a state")?;
+        let id = self.declare(&mut f, Kind::State);
+        let name = self.req_text(&mut f, "name");
+        let ends_with = self
+            .required(&mut f, "ends_with")
+            .and_then(|n| self.reference(n, Kind::Event));
+        self.finish(f);
+        Some(State {
+            id: StateId(id?),
+            name: name?,
+            ends_with: EventId(ends_with?),
+        })
+    }
+
+    // ---- purposes --------------------------------------------------------------------------
+
+    fn purpose(&mut self, node: &Node) -> Option<Purpose> {
+        let mut f = self.fields(node, "a purpose")?;
+        let id = self.declare(&mut f, Kind::Purpose);
+        let name = self.req_text(&mut f, "name");
+        let description = self.opt_text(&mut f, "description");
+        let role: Option<Role> = self.required(&mut f, "role").and_then(|n| self.choice(n));
+        let subjects = self
+            .required(&mut f, "subjects")
+            .map(|n| self.references(n, Kind::Subject));
+        let sources = self
+            .required(&mut f, "sources")
+            .map(|n| self.references(n, Kind::Source));
+        let basis_node = f.get("legal_basis");
+        let basis_key = f.key_pos("legal_basis");
+        let categories_node = f.get("categories");
+        let controllers_node = f.get("controllers");
+        let controllers = controllers_node.and_then(|n| self.text(n));
+        let law = self.opt_text(&mut f, "law");
+        let legitimate_interest = f
+            .get("legitimate_interest")
+            .and_then(|n| self.legitimate_interest(n));
+        let consent = f.get("consent").and_then(|n| self.consent(n));
+        let direct_marketing = self.flag(&mut f, "direct_marketing");
+        let profiling = self.flag(&mut f, "profiling");
+        let automated_decision = self.flag(&mut f, "automated_decision");
+        let channels = f
+            .get("channels")
+            .map(|n| self.choices(n))
+            .unwrap_or_default();
+        let recipients = self.opt_references(&mut f, "recipients", Kind::Recipient);
+        let requires_feature = f
+            .get("requires_feature")
+            .and_then(|n| self.reference(n, Kind::Feature));
+        let (what, pos) = (f.what, f.pos);
+        self.finish(f);
+
+        let legal_basis = basis_node.map(|n| self.legal_basis(n)).unwrap_or_default();
+        let categories = categories_node
+            .map(|n| self.references(n, Kind::Category))
+            .unwrap_or_default();
+        if let Some(purpose) = &id {
+            for b in &legal_basis {
+                let pos = b.1;
+                self.sites
+                    .purpose_category
+                    .insert((purpose.clone(), b.0.category.0.clone()), pos);
+            }
+            if let Some(node) = categories_node
+                && let NodeKind::Seq(items) = &node.kind
+            {
+                for (item, category) in items.iter().zip(&categories) {
+                    self.sites
+                        .purpose_category
+                        .insert((purpose.clone(), category.clone()), item.pos);
+                }
+            }
+        }
+        let legal_basis: Vec<CategoryBasis> = legal_basis.into_iter().map(|(b, _)| b).collect();
+
+        match role {
+            Some(Role::Controller) => {
+                if legal_basis.is_empty() && basis_node.is_none() {
+                    self.push(
+                        Diagnostic::error("missing-legal-basis", pos, format!("{what} needs a legal basis for each data category it processes"))
+                            .with_help("add `legal_basis:` mapping each data category to consent, contract, legal_obligation, vital_interest, public_task or legitimate_interest"),
+                    );
+                }
+                if let Some(node) = categories_node {
+                    self.push(
+                        Diagnostic::error("invalid-value", node.pos, "a controller activity lists its categories under `legal_basis`")
+                            .with_help("move each category into `legal_basis:` with the basis it rests on; `categories` is for processor activities"),
+                    );
+                }
+            }
+            Some(Role::Processor) => {
+                if let Some(pos) = basis_key {
+                    self.push(
+                        Diagnostic::error("processor-with-legal-basis", pos, "a processor activity has no legal basis of its own")
+                            .with_help("the customer (the controller) decides the basis; list the data under `categories:` and describe the customers under `controllers:`"),
+                    );
+                }
+                if categories_node.is_none() {
+                    self.push(
+                        Diagnostic::error(
+                            "missing-key",
+                            pos,
+                            "a processor activity needs `categories`",
+                        )
+                        .with_help("list the data categories processed on the customers' behalf"),
+                    );
+                }
+                if controllers_node.is_none() {
+                    self.push(
+                        Diagnostic::error("missing-key", pos, "a processor activity needs `controllers`")
+                            .with_help("describe on whose behalf it is carried out (Art. 30(2)(a)), e.g. `controllers: Our customers`"),
+                    );
+                }
+            }
+            None => {}
+        }
+
+        let mut purpose = Purpose {
+            id: PurposeId(id?),
+            name: name?,
+            description,
+            role: role?,
+            subjects: subjects?.into_iter().map(SubjectId).collect(),
+            sources: sources?.into_iter().map(SourceId).collect(),
+            legal_basis,
+            categories: categories.into_iter().map(CategoryId).collect(),
+            controllers,
+            law,
+            legitimate_interest,
+            consent,
+            direct_marketing,
+            profiling,
+            automated_decision,
+            channels,
+            recipients: recipients.into_iter().map(RecipientId).collect(),
+            requires_feature: requires_feature.map(FeatureId),
+        };
+        if purpose.role == Role::Processor {
+            purpose.legal_basis.clear();
+        }
+        self.basis_requirements(&purpose, basis_node);
+        Some(purpose)
+    }
+
+    fn legal_basis(&mut self, node: &Node) -> Vec<(CategoryBasis, Pos)> {
+        let Some(mut f) = self.fields(node, "legal_basis") else {
+            return Vec::new();
+        };
+        let entries = std::mem::take(&mut f.entries);
+        let mut out = Vec::new();
+        for (_, key, value) in entries {
+            let Some(category) = self.reference(key, Kind::Category) else {
+                continue;
+            };
+            let bases: Vec<LegalBasis> = self.choices(value);
+            if bases.is_empty() {
+                if matches!(value.kind, NodeKind::Seq(_)) || value.is_null() {
+                    self.push(
+                        Diagnostic::error(
+                            "missing-legal-basis",
+                            value.pos,
+                            format!("no legal basis given for `{category}`"),
+                        )
+                        .with_help("write one basis, or a list such as `[contract, consent]`"),
+                    );
+                }
+                continue;
+            }
+            out.push((
+                CategoryBasis {
+                    category: CategoryId(category),
+                    bases,
+                },
+                key.pos,
+            ));
+        }
+        out
+    }
+
+    /// Each basis brings what it needs: consent its wording, legitimate interest its balancing,
+    /// a legal obligation or public task its law.
+    fn basis_requirements(&mut self, purpose: &Purpose, basis_node: Option<&Node>) {
+        let Some(NodeKind::Map(pairs)) = basis_node.map(|n| &n.kind) else {
+            return;
+        };
+        let position_of = |basis: LegalBasis| -> Option<Pos> {
+            pairs.iter().find_map(|(_, value)| {
+                let nodes: Vec<&Node> = match &value.kind {
+                    NodeKind::Seq(items) => items.iter().collect(),
+                    _ => vec![value],
+                };
+                nodes.into_iter().find(|n| matches!(&n.kind, NodeKind::Scalar { text, .. } if text == basis.word())).map(|n| n.pos)
+            })
+        };
+        let id = &purpose.id;
+        if purpose.uses_basis(LegalBasis::Consent)
+            && purpose.consent.is_none()
+            && let Some(pos) = position_of(LegalBasis::Consent)
+        {
+            self.push(
+                    Diagnostic::error("consent-without-wording", pos, format!("purpose `{id}` rests on consent but has no consent wording"))
+                        .with_help("add `consent: {wording: {en: \"...\", sv: \"...\"}}` with the text the subject agrees to (Art. 7(1): you must be able to show what was agreed)"),
+                );
+        }
+        if purpose.uses_basis(LegalBasis::LegitimateInterest)
+            && purpose.legitimate_interest.is_none()
+            && let Some(pos) = position_of(LegalBasis::LegitimateInterest)
+        {
+            self.push(
+                    Diagnostic::error("legitimate-interest-without-balancing", pos, format!("purpose `{id}` rests on legitimate interest but has no balancing test"))
+                        .with_help("add `legitimate_interest: {interest: ..., balancing: ...}` summarising why the interest is not overridden by the subject's rights (Art. 6(1)(f))"),
+                );
+        }
+        for basis in [LegalBasis::LegalObligation, LegalBasis::PublicTask] {
+            if purpose.uses_basis(basis)
+                && purpose.law.is_none()
+                && let Some(pos) = position_of(basis)
+            {
+                self.push(
+                        Diagnostic::error("obligation-without-law", pos, format!("purpose `{id}` rests on {} but names no law", basis.word()))
+                            .with_help("add `law:` naming the statute, e.g. `law: Bokföringslagen (1999:1078)` (Art. 6(3))"),
+                    );
+                break;
+            }
+        }
+    }
+
+    fn legitimate_interest(&mut self, node: &Node) -> Option<LegitimateInterest> {
+        let mut f = self.fields(node, "legitimate_interest")?;
+        let interest = self.opt_text(&mut f, "interest");
+        let balancing = self.required(&mut f, "balancing");
+        let balancing = match balancing {
+            Some(n) => self.text(n),
+            None => None,
+        };
+        self.finish(f);
+        Some(LegitimateInterest {
+            interest,
+            balancing: balancing?,
+        })
+    }
+
+    fn consent(&mut self, node: &Node) -> Option<ConsentTerms> {
+        let mut f = self.fields(node, "consent")?;
+        let wording = self.req_text(&mut f, "wording");
+        let given_by = f
+            .get("given_by")
+            .and_then(|n| self.choice(n))
+            .unwrap_or(ConsentGiver::Subject);
+        self.finish(f);
+        Some(ConsentTerms {
+            wording: wording?,
+            given_by,
+        })
+    }
+
+    // ---- retention -------------------------------------------------------------------------
+
+    fn clock(&mut self, f: &mut Fields<'_>) -> Option<RetentionClock> {
+        let after = f.get("after");
+        let keep = f.get("keep");
+        let while_ = f.get("while");
+        let then = f.get("then");
+        let round_up_to: Option<CalendarRounding> =
+            f.get("round_up_to").and_then(|n| self.rounding(n));
+        let help = "write `after: EVENT` with `keep: PERIOD` (e.g. `after: contract_end`, `keep: 24 months`), or `while: STATE` with `then: PERIOD`";
+        let anchor_and_period = match (after, keep, while_, then) {
+            (Some(after), Some(keep), None, None) => {
+                let event = self.reference(after, Kind::Event);
+                let period = self.period(keep);
+                Some((Anchor::After(EventId(event?)), period?))
+            }
+            (None, None, Some(state), Some(then)) => {
+                let state = self.reference(state, Kind::State);
+                let period = self.period(then);
+                Some((Anchor::While(StateId(state?)), period?))
+            }
+            (None, None, None, None) => {
+                self.push(
+                    Diagnostic::error(
+                        "invalid-clock",
+                        f.pos,
+                        format!("{} has no retention clock", f.what),
+                    )
+                    .with_help(help),
+                );
+                None
+            }
+            (Some(_), None, None, None) => {
+                self.push(
+                    Diagnostic::error(
+                        "missing-key",
+                        f.pos,
+                        format!("{} needs `keep` after `after`", f.what),
+                    )
+                    .with_help(help),
+                );
+                None
+            }
+            (None, None, Some(_), None) => {
+                self.push(
+                    Diagnostic::error(
+                        "missing-key",
+                        f.pos,
+                        format!("{} needs `then` after `while`", f.what),
+                    )
+                    .with_help(help),
+                );
+                None
+            }
+            _ => {
+                self.push(Diagnostic::error("invalid-clock", f.pos, format!("{} mixes the `after`/`keep` and `while`/`then` clocks, or has half of one", f.what)).with_help(help));
+                None
+            }
+        };
+        let (anchor, period) = anchor_and_period?;
+        Some(RetentionClock {
+            anchor,
+            period,
+            round_up_to,
+        })
+    }
+
+    fn rounding(&mut self, node: &Node) -> Option<CalendarRounding> {
+        let text = self.string(node)?;
+        match text.as_str() {
+            "end_of_month" => Some(CalendarRounding::EndOfMonth),
+            "end_of_year" => Some(CalendarRounding::EndOfYear),
+            _ => {
+                self.push(
+                    Diagnostic::error(
+                        "invalid-value",
+                        node.pos,
+                        format!("`{text}` is not a rounding"),
+                    )
+                    .with_help("use `end_of_month` or `end_of_year`"),
+                );
+                None
+            }
+        }
+    }
+
+    fn retention_rule(&mut self, node: &Node) -> Option<RetentionRule> {
+        let mut f = self.fields(node, "a retention rule")?;
+        let id = self.declare(&mut f, Kind::Rule);
+        let category = self
+            .required(&mut f, "category")
+            .and_then(|n| self.reference(n, Kind::Category));
+        let purposes = self.opt_references(&mut f, "purposes", Kind::Purpose);
+        let action = f
+            .get("action")
+            .and_then(|n| self.choice(n))
+            .unwrap_or(RetentionAction::Delete);
+        let clock = self.clock(&mut f);
+        self.finish(f);
+        if let (Some(category), None) = (&category, &clock) {
+            self.sites.categories_in_broken_rules.push(category.clone());
+        }
+        Some(RetentionRule {
+            id: RuleId(id?),
+            category: CategoryId(category?),
+            purposes: purposes.into_iter().map(PurposeId).collect(),
+            clock: clock?,
+            action,
+        })
+    }
+
+    fn legal_hold(&mut self, node: &Node) -> Option<LegalHold> {
+        let mut f = self.fields(node, "a legal hold")?;
+        let id = self.declare(&mut f, Kind::Hold);
+        let name = self.req_text(&mut f, "name");
+        let law = self.req_text(&mut f, "law");
+        let purpose = self
+            .required(&mut f, "purpose")
+            .and_then(|n| self.reference(n, Kind::Purpose));
+        let categories = self
+            .required(&mut f, "categories")
+            .map(|n| self.references(n, Kind::Category));
+        let clock = self.clock(&mut f);
+        self.finish(f);
+        Some(LegalHold {
+            id: HoldId(id?),
+            name: name?,
+            law: law?,
+            purpose: PurposeId(purpose?),
+            categories: categories?.into_iter().map(CategoryId).collect(),
+            clock: clock?,
+        })
+    }
+
+    // ---- recipients ------------------------------------------------------------------------
+
+    fn recipient(&mut self, node: &Node) -> Option<Recipient> {
+        let mut f = self.fields(node, "a recipient")?;
+        let id = self.declare(&mut f, Kind::Recipient);
+        let name = self.req_text(&mut f, "name");
+        let kind: Option<RecipientKind> =
+            self.required(&mut f, "kind").and_then(|n| self.choice(n));
+        let country_node = f.get("country");
+        let country = country_node.and_then(|n| self.country(n));
+        let purposes = self.opt_references(&mut f, "purposes", Kind::Purpose);
+        let categories = self.opt_references(&mut f, "categories", Kind::Category);
+        let agreement = self.opt_string(&mut f, "agreement");
+        let transfer_node = f.get("transfer");
+        let transfer = transfer_node.and_then(|n| self.transfer(n, country));
+        let pos = f.pos;
+        self.finish(f);
+
+        if country_node.is_none() && kind.is_some_and(|k| k != RecipientKind::Public) {
+            self.push(
+                Diagnostic::error(
+                    "missing-key",
+                    pos,
+                    "a recipient needs `country`: where it processes the data",
+                )
+                .with_help("add `country:` with an ISO 3166-1 code such as `SE` or `US`"),
+            );
+        }
+        if let (Some(country), Some(country_node)) = (country, country_node) {
+            if !country.in_eea() && transfer_node.is_none() {
+                let name = name.as_ref().map_or("this recipient", |n| n.en.as_str());
+                self.push(
+                    Diagnostic::error(
+                        "transfer-without-mechanism",
+                        country_node.pos,
+                        format!("{name} is in {country}, outside the EU/EEA, but no transfer safeguard is given"),
+                    )
+                    .with_help("add `transfer: {mechanism: adequacy | eu_us_dpf | scc | bcr | derogation, documented_in: ...}` (GDPR Chapter V)"),
+                );
+            }
+            if country.in_eea()
+                && let Some(node) = transfer_node
+            {
+                self.push(
+                    Diagnostic::warning(
+                        "transfer-not-needed",
+                        node.pos,
+                        format!("{country} is in the EU/EEA; no transfer safeguard is needed"),
+                    )
+                    .with_help("remove `transfer`, or correct `country`"),
+                );
+            }
+        }
+        Some(Recipient {
+            id: RecipientId(id?),
+            name: name?,
+            kind: kind?,
+            country,
+            purposes: purposes.into_iter().map(PurposeId).collect(),
+            categories: categories.into_iter().map(CategoryId).collect(),
+            agreement,
+            transfer,
+        })
+    }
+
+    fn transfer(&mut self, node: &Node, country: Option<Country>) -> Option<Transfer> {
+        let mut f = self.fields(node, "a transfer")?;
+        let mechanism_node = self.required(&mut f, "mechanism");
+        let mechanism: Option<TransferMechanism> = mechanism_node.and_then(|n| self.choice(n));
+        let documented_in = self.req_string(&mut f, "documented_in");
+        let derogation_node = f.get("derogation");
+        let derogation: Option<Derogation> = derogation_node.and_then(|n| self.choice(n));
+        let verified_at = f.get("verified_at").and_then(|n| self.date(n));
+        let pos = f.pos;
+        self.finish(f);
+
+        if let (Some(mechanism), Some(node), Some(country)) = (mechanism, mechanism_node, country) {
+            let problem = match mechanism {
+                TransferMechanism::Adequacy if country.code() == "US" => Some((
+                    "the United States has no general adequacy decision".to_string(),
+                    "for a US organisation certified under the EU-US Data Privacy Framework use `eu_us_dpf`; otherwise `scc`".to_string(),
+                )),
+                TransferMechanism::Adequacy if !country.has_adequacy_decision() && !country.in_eea() => Some((
+                    format!("{country} has no adequacy decision from the European Commission"),
+                    "use `scc`, `bcr` or a `derogation`, documented in `documented_in`".to_string(),
+                )),
+                TransferMechanism::EuUsDpf if country.code() != "US" => Some((
+                    format!("the EU-US Data Privacy Framework covers only the United States, not {country}"),
+                    "use `adequacy`, `scc`, `bcr` or a `derogation`".to_string(),
+                )),
+                _ => None,
+            };
+            if let Some((message, help)) = problem {
+                self.push(
+                    Diagnostic::error("invalid-transfer-mechanism", node.pos, message)
+                        .with_help(help),
+                );
+            }
+        }
+        match (mechanism, derogation_node) {
+            (Some(TransferMechanism::Derogation), None) => self.push(
+                Diagnostic::error(
+                    "missing-key",
+                    pos,
+                    "a transfer on a derogation needs `derogation`: which point of Art. 49(1)",
+                )
+                .with_help(format!(
+                    "add `derogation:` with one of: {}",
+                    Derogation::ALL
+                        .iter()
+                        .map(|(w, _)| *w)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+            ),
+            (Some(m), Some(node)) if m != TransferMechanism::Derogation => self.push(
+                Diagnostic::error(
+                    "invalid-value",
+                    node.pos,
+                    "`derogation` applies only to `mechanism: derogation`",
+                )
+                .with_help("remove `derogation`, or set `mechanism: derogation`"),
+            ),
+            _ => {}
+        }
+        Some(Transfer {
+            mechanism: mechanism?,
+            documented_in: documented_in?,
+            derogation,
+            verified_at,
+        })
+    }
+
+    // ---- security, rights ------------------------------------------------------------------
+
+    fn security_measure(&mut self, node: &Node) -> Option<SecurityMeasure> {
+        let mut f = self.fields(node, "a security measure")?;
+        let id = self.declare(&mut f, Kind::Measure);
+        let kind = self.required(&mut f, "kind").and_then(|n| self.choice(n));
+        let description = self.req_text(&mut f, "description");
+        self.finish(f);
+        Some(SecurityMeasure {
+            id: MeasureId(id?),
+            kind: kind?,
+            description: description?,
+        })
+    }
+
+    fn rights(&mut self, node: &Node) -> Option<RightsPolicy> {
+        let mut f = self.fields(node, "the rights policy")?;
+        let contact = self
+            .required(&mut f, "contact")
+            .and_then(|n| self.contact(n));
+        let response_node = self.required(&mut f, "response_time");
+        let response_time = response_node.and_then(|n| self.period(n));
+        let extension_node = self.required(&mut f, "extension");
+        let extension = extension_node.and_then(|n| self.period(n));
+        let copies = self.required(&mut f, "copies").and_then(|n| self.copies(n));
+        let identity_verification = self
+            .required(&mut f, "identity_verification")
+            .map(|n| self.choices(n));
+        self.finish(f);
+        if let (Some(period), Some(node)) = (response_time, response_node)
+            && !period.fits_within_months(1)
+        {
+            self.push(
+                Diagnostic::error(
+                    "rights-deadline",
+                    node.pos,
+                    format!(
+                        "a response time of {period} can exceed the one month Art. 12(3) allows"
+                    ),
+                )
+                .with_help("write `1 month` (or a shorter period)"),
+            );
+        }
+        if let (Some(period), Some(node)) = (extension, extension_node)
+            && !period.fits_within_months(2)
+        {
+            self.push(
+                    Diagnostic::error("rights-deadline", node.pos, format!("an extension of {period} can exceed the two further months Art. 12(3) allows"))
+                        .with_help("write `2 months` (or a shorter period)"),
+                );
+        }
+        Some(RightsPolicy {
+            contact: contact?,
+            response_time: response_time?,
+            extension: extension?,
+            copies: copies?,
+            identity_verification: identity_verification?,
+        })
+    }
+
+    fn copies(&mut self, node: &Node) -> Option<CopiesPolicy> {
+        let mut f = self.fields(node, "the copies policy")?;
+        let free_node = self.required(&mut f, "free");
+        let free = free_node.and_then(|n| self.count(n));
+        let per = f.get("per").and_then(|n| self.period(n));
+        let further = self
+            .required(&mut f, "further")
+            .and_then(|n| self.choice(n));
+        self.finish(f);
+        if let (Some(0), Some(node)) = (free, free_node) {
+            self.push(
+                Diagnostic::error(
+                    "invalid-value",
+                    node.pos,
+                    "the first copy of a subject's data is always free (Art. 15(3))",
+                )
+                .with_help("write `free: 1` or more"),
+            );
+            return None;
+        }
+        Some(CopiesPolicy {
+            free: free?,
+            per,
+            further: further?,
+        })
+    }
+
+    // ---- cookies, features -----------------------------------------------------------------
+
+    fn cookies(&mut self, node: &Node) -> Option<Cookies> {
+        let mut f = self.fields(node, "cookies")?;
+        let categories = match f.get("categories") {
+            Some(n) => self
+                .list(n, "cookie categories")
+                .into_iter()
+                .filter_map(|c| self.cookie_category(c))
+                .collect(),
+            None => Vec::new(),
+        };
+        let services = match f.get("services") {
+            Some(n) => self
+                .list(n, "cookie services")
+                .into_iter()
+                .filter_map(|s| self.cookie_service(s))
+                .collect(),
+            None => Vec::new(),
+        };
+        self.finish(f);
+        Some(Cookies {
+            categories,
+            services,
+        })
+    }
+
+    fn cookie_category(&mut self, node: &Node) -> Option<CookieCategory> {
+        let mut f = self.fields(node, "a cookie category")?;
+        let id = self.declare(&mut f, Kind::CookieCategory);
+        let name = self.req_text(&mut f, "name");
+        let description = self.opt_text(&mut f, "description");
+        let required = self.flag(&mut f, "required");
+        self.finish(f);
+        Some(CookieCategory {
+            id: CookieCategoryId(id?),
+            name: name?,
+            description,
+            required,
+        })
+    }
+
+    fn cookie_service(&mut self, node: &Node) -> Option<CookieService> {
+        let mut f = self.fields(node, "a cookie service")?;
+        let id = self.declare(&mut f, Kind::CookieService);
+        let name = self.req_text(&mut f, "name");
+        let provider = self.req_string(&mut f, "provider");
+        let recipient = f
+            .get("recipient")
+            .and_then(|n| self.reference(n, Kind::Recipient));
+        let category = self
+            .required(&mut f, "category")
+            .and_then(|n| self.reference(n, Kind::CookieCategory));
+        let kind = f
+            .get("kind")
+            .and_then(|n| self.choice(n))
+            .unwrap_or(TrackerKind::Cookie);
+        let purpose = self.req_text(&mut f, "purpose");
+        let cookies = match f.get("cookies") {
+            Some(n) => self
+                .list(n, "cookies")
+                .into_iter()
+                .filter_map(|c| self.cookie(c))
+                .collect(),
+            None => Vec::new(),
+        };
+        let opt_out_url = self.opt_string(&mut f, "opt_out_url");
+        self.finish(f);
+        Some(CookieService {
+            id: CookieServiceId(id?),
+            name: name?,
+            provider: provider?,
+            recipient: recipient.map(RecipientId),
+            category: CookieCategoryId(category?),
+            kind,
+            purpose: purpose?,
+            cookies,
+            opt_out_url,
+        })
+    }
+
+    fn cookie(&mut self, node: &Node) -> Option<Cookie> {
+        let mut f = self.fields(node, "a cookie")?;
+        let name = self.req_string(&mut f, "name");
+        let lifetime_node = self.required(&mut f, "lifetime");
+        self.finish(f);
+        let lifetime = match lifetime_node {
+            Some(n) if matches!(&n.kind, NodeKind::Scalar { text, .. } if text.trim() == "session") => {
+                Some(Lifetime::Session)
+            }
+            Some(n) => self.period(n).map(Lifetime::For),
+            None => None,
+        };
+        Some(Cookie {
+            name: name?,
+            lifetime: lifetime?,
+        })
+    }
+
+    fn feature(&mut self, node: &Node) -> Option<Feature> {
+        let mut f = self.fields(node, "a feature")?;
+        let id = self.declare(&mut f, Kind::Feature);
+        let name = self.req_text(&mut f, "name");
+        let scopes = self.required(&mut f, "scopes").map(|n| self.choices(n));
+        self.finish(f);
+        Some(Feature {
+            id: FeatureId(id?),
+            name: name?,
+            scopes: scopes?,
+        })
+    }
+}

@@ -1,0 +1,107 @@
+//! The register of processing (GDPR Art. 30) kept as a YAML file, checked like a compiler.
+//!
+//! [`check`] parses a register, validates it and returns every diagnostic with its line and
+//! column, plus the [`Register`] model when there were no errors. The format is described in
+//! `docs/register-format.md`. The crate does no I/O and never reads the clock.
+//!
+//! ```
+//! let checked = skydd_register::check("skydd: 1\n");
+//! assert!(checked.register.is_none());
+//! assert!(checked.diagnostics.iter().any(|d| d.code == "missing-key"));
+//! ```
+
+pub mod country;
+mod decode;
+pub mod diagnostic;
+pub mod model;
+mod node;
+pub mod period;
+mod validate;
+
+pub use diagnostic::{Diagnostic, Severity};
+pub use model::Register;
+pub use period::Period;
+
+/// The result of checking a register source.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    /// The register, when there were no errors (warnings allowed).
+    pub register: Option<Register>,
+    /// Every error and warning, in source order.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Checked {
+    /// Whether any diagnostic is an error.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Parse and validate a register.
+pub fn check(source: &str) -> Checked {
+    let root = match node::parse(source) {
+        Ok(Some(root)) => root,
+        Ok(None) => {
+            let d = Diagnostic::error(
+                "missing-key",
+                node::Pos { line: 1, column: 1 },
+                "the register is empty",
+            )
+            .with_help("start from one of the registers in examples/registers/");
+            return Checked {
+                register: None,
+                diagnostics: vec![d],
+            };
+        }
+        Err(error) => {
+            let d = Diagnostic::error("yaml-syntax", error.pos, format!("invalid YAML: {}", error.message))
+                .with_help("fix the YAML syntax here; indentation and unclosed quotes or brackets are the usual causes");
+            return Checked {
+                register: None,
+                diagnostics: vec![d],
+            };
+        }
+    };
+    let (partial, mut decoder) = decode::decode(&root);
+    validate::validate(&partial, &decoder.sites, &mut decoder.diagnostics);
+    let mut diagnostics = decoder.diagnostics;
+    diagnostics.sort_by_key(|d| (d.line, d.column));
+    diagnostics.dedup();
+    let register = if diagnostics.iter().any(Diagnostic::is_error) {
+        None
+    } else {
+        assemble(partial)
+    };
+    Checked {
+        register,
+        diagnostics,
+    }
+}
+
+/// Build the register from a partial with no errors (every required part is then present).
+fn assemble(p: decode::Partial) -> Option<Register> {
+    Some(Register {
+        format: p.format?,
+        published: p.published?,
+        languages: p.languages,
+        controller: p.controller?,
+        representative: p.representative,
+        dpo: p.dpo,
+        authority: p.authority?,
+        scope: p.scope,
+        subjects: p.subjects,
+        sources: p.sources,
+        data: p.data,
+        events: p.events,
+        states: p.states,
+        purposes: p.purposes,
+        retention: p.retention,
+        legal_holds: p.legal_holds,
+        recipients: p.recipients,
+        security: p.security,
+        rights: p.rights?,
+        cookies: p.cookies,
+        features: p.features,
+    })
+}

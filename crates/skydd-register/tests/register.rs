@@ -1,0 +1,474 @@
+//! Integration tests of `skydd-register`: every error kind at its line and column, the example
+//! registers, rendering, digests, and inputs that must never panic.
+
+// Helpers of a test binary may panic: a panic is a failing test with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::PathBuf;
+
+use proptest::prelude::*;
+use skydd_register::diagnostic::{render_json, render_text};
+use skydd_register::{Diagnostic, check};
+
+const MINIMAL: &str = include_str!("fixtures/minimal.yaml");
+const MANY_ERRORS: &str = include_str!("fixtures/many-errors.yaml");
+
+/// The marker that shows, in a test's edited register, where a diagnostic must point.
+const HERE: char = '‸';
+
+/// Apply `(from, to)` to the minimal register; `to` contains `HERE` where the diagnostic must
+/// point. Returns the edited source and the 1-based line and column of the marker.
+fn edited(from: &str, to: &str) -> (String, usize, usize) {
+    assert!(
+        MINIMAL.contains(from),
+        "the minimal register has no `{from}`"
+    );
+    let marked = MINIMAL.replacen(from, to, 1);
+    let at = marked.find(HERE).expect("the replacement marks a position");
+    let before = &marked[..at];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    (marked.replace(HERE, ""), line, column)
+}
+
+fn assert_reported(code: &str, from: &str, to: &str) -> Diagnostic {
+    let (source, line, column) = edited(from, to);
+    let checked = check(&source);
+    assert!(
+        checked.register.is_none(),
+        "{code}: an invalid register must not produce a model"
+    );
+    let found = checked
+        .diagnostics
+        .iter()
+        .find(|d| d.code == code && d.line == line && d.column == column)
+        .cloned();
+    found.unwrap_or_else(|| {
+        panic!(
+            "expected `{code}` at {line}:{column}, got:\n{}",
+            render_text("register.yaml", &checked.diagnostics)
+        )
+    })
+}
+
+#[test]
+fn the_minimal_register_is_valid() {
+    let checked = check(MINIMAL);
+    assert_eq!(checked.diagnostics, vec![]);
+    let register = checked.register.expect("valid");
+    assert_eq!(register.controller.name, "Example AB");
+    assert_eq!(register.published.to_string(), "2022-01-05");
+}
+
+#[test]
+fn unknown_key_suggests_the_closest() {
+    let d = assert_reported("unknown-key", "  name: Example AB", "  ‸nmae: Example AB");
+    assert_eq!(d.help.as_deref(), Some("did you mean `name`?"));
+}
+
+#[test]
+fn duplicate_id() {
+    assert_reported(
+        "duplicate-id",
+        "  - {id: customer, name: Customers}",
+        "  - {id: customer, name: Customers}\n  - {id: ‸customer, name: Again}",
+    );
+}
+
+#[test]
+fn duplicate_key() {
+    assert_reported(
+        "duplicate-key",
+        "  country: SE\nsubjects",
+        "  country: SE\n  ‸country: NO\nsubjects",
+    );
+}
+
+#[test]
+fn unknown_reference_suggests_the_closest() {
+    let d = assert_reported(
+        "unknown-reference",
+        "subjects: [customer]",
+        "subjects: [‸customr]",
+    );
+    assert_eq!(d.help.as_deref(), Some("did you mean `customer`?"));
+}
+
+#[test]
+fn consent_without_wording() {
+    assert_reported(
+        "consent-without-wording",
+        "{contact: contract}",
+        "{contact: ‸consent}",
+    );
+}
+
+#[test]
+fn several_bases_each_bring_what_they_need() {
+    assert_reported(
+        "consent-without-wording",
+        "{contact: contract}",
+        "{contact: [contract, ‸consent]}",
+    );
+}
+
+#[test]
+fn legitimate_interest_without_balancing() {
+    assert_reported(
+        "legitimate-interest-without-balancing",
+        "{contact: contract}",
+        "{contact: ‸legitimate_interest}",
+    );
+}
+
+#[test]
+fn legal_obligation_without_law() {
+    assert_reported(
+        "obligation-without-law",
+        "{contact: contract}",
+        "{contact: ‸legal_obligation}",
+    );
+}
+
+#[test]
+fn recipient_in_third_country_without_mechanism() {
+    assert_reported(
+        "transfer-without-mechanism",
+        "security:\n",
+        "recipients:\n  - {id: google, name: Google LLC, kind: processor, country: ‸US, purposes: [delivery]}\nsecurity:\n",
+    );
+}
+
+#[test]
+fn adequacy_only_where_the_commission_decided_it() {
+    // P002-32: "a non-adequate country with mechanism=adequacy -> rejected".
+    assert_reported(
+        "invalid-transfer-mechanism",
+        "security:\n",
+        "recipients:\n  - id: acme\n    name: Acme\n    kind: processor\n    country: IN\n    purposes: [delivery]\n    transfer: {mechanism: ‸adequacy, documented_in: contract}\nsecurity:\n",
+    );
+    // Switzerland has a decision: accepted.
+    let swiss = MINIMAL.replacen(
+        "security:\n",
+        "recipients:\n  - id: acme\n    name: Acme\n    kind: processor\n    country: CH\n    purposes: [delivery]\n    transfer: {mechanism: adequacy, documented_in: https://commission.europa.eu}\nsecurity:\n",
+        1,
+    );
+    assert!(
+        !check(&swiss).has_errors(),
+        "{:?}",
+        check(&swiss).diagnostics
+    );
+}
+
+#[test]
+fn dpf_only_for_the_united_states() {
+    assert_reported(
+        "invalid-transfer-mechanism",
+        "security:\n",
+        "recipients:\n  - id: acme\n    name: Acme\n    kind: processor\n    country: CN\n    purposes: [delivery]\n    transfer: {mechanism: ‸eu_us_dpf, documented_in: x}\nsecurity:\n",
+    );
+}
+
+#[test]
+fn category_without_retention_rule() {
+    assert_reported(
+        "missing-retention",
+        "purposes:\n",
+        "  - id: ‸extra\n    name: Extra\n    provided_by_subject: false\n    fields: [x]\npurposes:\n",
+    );
+}
+
+#[test]
+fn retention_must_cover_every_purpose_that_uses_a_category() {
+    let source = MINIMAL
+        .replacen(
+            "retention:\n",
+            "  - id: support\n    name: Support\n    role: controller\n    subjects: [customer]\n    sources: [data_subject]\n    legal_basis: {contact: contract}\nretention:\n",
+            1,
+        )
+        .replacen("after: contract_end", "purposes: [delivery], after: contract_end", 1);
+    let checked = check(&source);
+    let d = checked
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "missing-retention")
+        .expect("reported");
+    assert!(d.message.contains("purpose `support`"), "{}", d.message);
+    assert_eq!((d.line, d.column), (32, 19));
+}
+
+#[test]
+fn anonymous_data_needs_no_retention() {
+    let source = MINIMAL.replacen(
+        "purposes:\n",
+        "  - id: stats\n    name: Aggregated statistics\n    personal_data: false\n    provided_by_subject: false\n    fields: [visits]\npurposes:\n",
+        1,
+    );
+    assert!(!check(&source).has_errors());
+}
+
+#[test]
+fn special_category_without_condition() {
+    assert_reported(
+        "special-category-without-condition",
+        "    provided_by_subject: true\n",
+        "    provided_by_subject: true\n    special_category: ‸health\n",
+    );
+}
+
+#[test]
+fn special_category_with_condition_is_valid() {
+    let source = MINIMAL.replacen(
+        "    provided_by_subject: true\n",
+        "    provided_by_subject: true\n    special_category: health\n    art9_condition: explicit_consent\n",
+        1,
+    );
+    assert!(!check(&source).has_errors());
+}
+
+#[test]
+fn duration_that_does_not_parse() {
+    // P000-65: "the word 'reasonable' is rejected".
+    let d = assert_reported("invalid-duration", "keep: 24 months", "keep: ‸reasonable");
+    assert!(d.help.unwrap().contains("24 months"));
+}
+
+#[test]
+fn yaml_syntax_errors_have_a_position() {
+    let checked = check("skydd: 1\ncontroller:\n  name: \"unclosed\n");
+    assert_eq!(checked.diagnostics.len(), 1);
+    let d = &checked.diagnostics[0];
+    assert_eq!(d.code, "yaml-syntax");
+    assert!(d.line >= 3, "{d:?}");
+}
+
+#[test]
+fn wrong_types_are_named() {
+    let d = assert_reported(
+        "wrong-type",
+        "controller:\n  name: Example AB",
+        "controller:\n  name: ‸[Example AB]",
+    );
+    assert!(d.message.contains("found a list"), "{}", d.message);
+}
+
+#[test]
+fn enumerations_suggest_the_closest() {
+    let d = assert_reported("invalid-value", "kind: data_subject", "kind: ‸data_subjet");
+    assert_eq!(d.help.as_deref(), Some("did you mean `data_subject`?"));
+}
+
+#[test]
+fn a_processor_activity_has_no_legal_basis_of_its_own() {
+    assert_reported(
+        "processor-with-legal-basis",
+        "    role: controller\n    subjects: [customer]\n    sources: [data_subject]\n    legal_basis",
+        "    role: processor\n    controllers: Our customers\n    subjects: [customer]\n    sources: [data_subject]\n    ‸legal_basis",
+    );
+}
+
+#[test]
+fn a_controller_activity_needs_a_legal_basis() {
+    // P003-08: "Register validation fails when any purpose lacks a legal basis".
+    let source = MINIMAL.replacen("    legal_basis: {contact: contract}\n", "", 1);
+    let checked = check(&source);
+    assert!(
+        checked
+            .diagnostics
+            .iter()
+            .any(|d| d.code == "missing-legal-basis")
+    );
+}
+
+#[test]
+fn deadlines_within_article_12() {
+    assert_reported(
+        "rights-deadline",
+        "response_time: 1 month",
+        "response_time: ‸30 days",
+    );
+    assert_reported(
+        "rights-deadline",
+        "extension: 2 months",
+        "extension: ‸3 months",
+    );
+}
+
+#[test]
+fn swedish_organisation_numbers_are_checked() {
+    // P001-01: "an org-nr that is malformed ... fails validation".
+    assert_reported(
+        "invalid-organisation-number",
+        "organisation_number: 556647-9241",
+        "organisation_number: ‸556647-9242",
+    );
+}
+
+#[test]
+fn every_error_in_one_run() {
+    let checked = check(MANY_ERRORS);
+    let errors = checked.diagnostics.iter().filter(|d| d.is_error()).count();
+    assert!(errors >= 15, "{errors} errors");
+    insta::assert_snapshot!(
+        "many_errors_text",
+        render_text("many-errors.yaml", &checked.diagnostics)
+    );
+}
+
+#[test]
+fn json_output_lists_diagnostics() {
+    let checked = check(MANY_ERRORS);
+    let json = render_json("many-errors.yaml", &checked.diagnostics, None);
+    assert_eq!(json["valid"], false);
+    assert_eq!(json["diagnostics"][0]["code"], "invalid-value");
+    assert_eq!(json["diagnostics"][0]["line"], 2);
+}
+
+#[test]
+fn the_register_model_as_json() {
+    let register = check(MINIMAL).register.expect("valid");
+    insta::assert_json_snapshot!("minimal_register_json", register.to_json());
+}
+
+#[test]
+fn the_digest_follows_content_not_formatting() {
+    let register = check(MINIMAL).register.expect("valid");
+    let commented = format!(
+        "# A comment\n{}",
+        MINIMAL.replace("  name: Example AB", "  name:    Example AB   # P000-02")
+    );
+    assert_eq!(
+        check(&commented).register.expect("valid").digest(),
+        register.digest()
+    );
+    let changed = MINIMAL.replace("keep: 24 months", "keep: 25 months");
+    assert_ne!(
+        check(&changed).register.expect("valid").digest(),
+        register.digest()
+    );
+}
+
+#[test]
+fn swedish_missing_is_a_warning_when_swedish_is_published() {
+    let source = MINIMAL.replacen(
+        "published: 2022-01-05\n",
+        "published: 2022-01-05\nlanguages: [en, sv]\n",
+        1,
+    );
+    let checked = check(&source);
+    assert!(checked.register.is_some());
+    assert!(
+        checked
+            .diagnostics
+            .iter()
+            .any(|d| d.code == "missing-translation")
+    );
+}
+
+fn example_registers() -> Vec<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/registers");
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("examples/registers exists")
+        .map(|entry| entry.expect("readable").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    paths.sort();
+    paths
+}
+
+#[test]
+fn the_example_registers_are_valid() {
+    let paths = example_registers();
+    let names: Vec<_> = paths
+        .iter()
+        .filter_map(|p| p.file_name()?.to_str())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "glesys.yaml",
+            "partnersec.yaml",
+            "syspeace.yaml",
+            "workitems.yaml"
+        ]
+    );
+    for path in &paths {
+        let source = std::fs::read_to_string(path).expect("readable");
+        let checked = check(&source);
+        let errors: Vec<_> = checked
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .cloned()
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{}",
+            render_text(&path.display().to_string(), &errors)
+        );
+    }
+}
+
+/// Text made of register-like pieces, so that random input reaches deep into the decoder.
+fn register_like() -> impl Strategy<Value = String> {
+    let pieces = prop::sample::select(vec![
+        "skydd: 1\n",
+        "published: 2022-01-05\n",
+        "controller:\n",
+        "  name: X\n",
+        "data:\n",
+        "  - id: a\n",
+        "    fields: [a, {id: b}]\n",
+        "purposes:\n",
+        "    legal_basis: {a: consent}\n",
+        "retention:\n",
+        "  - {id: r, category: a, after: collected_at, keep: 1 day}\n",
+        "- ",
+        ": ",
+        "[",
+        "]",
+        "{",
+        "}",
+        "&x ",
+        "*x ",
+        "\"",
+        "'",
+        "|\n",
+        "  ",
+        "\t",
+        "#",
+        "---\n",
+        "~",
+        "é",
+        "\u{0}",
+    ]);
+    prop::collection::vec(pieces, 0..60).prop_map(|parts| parts.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn arbitrary_text_never_panics(input in "\\PC{0,300}") {
+        let _ = check(&input);
+    }
+
+    #[test]
+    fn register_like_text_never_panics(input in register_like()) {
+        let _ = check(&input);
+    }
+
+    #[test]
+    fn mutated_registers_never_panic(cut in 0usize..2_000, len in 0usize..40, insert in "\\PC{0,8}") {
+        let mut source = MINIMAL.to_string();
+        let start = source.char_indices().map(|(i, _)| i).nth(cut % MINIMAL.chars().count()).unwrap_or(0);
+        let end = source[start..].char_indices().map(|(i, _)| start + i).nth(len).unwrap_or(source.len());
+        source.replace_range(start..end, &insert);
+        let checked = check(&source);
+        // Every diagnostic points inside the file.
+        let lines = source.lines().count().max(1) + 1;
+        for d in &checked.diagnostics {
+            prop_assert!(d.line >= 1 && d.line <= lines, "{:?} outside {} lines", d, lines);
+        }
+    }
+}
