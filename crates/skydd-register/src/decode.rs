@@ -417,6 +417,16 @@ impl Decoder {
         Some(Text { en: en?, sv })
     }
 
+    /// A text that is a proper name (a company, a service, a statute): it may have a Swedish
+    /// form, but needs none, so a missing one is not reported.
+    fn proper_name(&mut self, fields: &mut Fields<'_>, key: &'static str) -> Option<Text> {
+        let node = self.required(fields, key)?;
+        let before = self.texts.len();
+        let text = self.text(node);
+        self.texts.truncate(before);
+        text
+    }
+
     fn opt_text(&mut self, fields: &mut Fields<'_>, key: &'static str) -> Option<Text> {
         fields.get(key).and_then(|n| self.text(n))
     }
@@ -906,7 +916,7 @@ impl Decoder {
         let mut f = self.fields(node, "a source")?;
         let id = self.declare(&mut f, Kind::Source);
         let kind = self.required(&mut f, "kind").and_then(|n| self.choice(n));
-        let name = self.req_text(&mut f, "name");
+        let name = self.proper_name(&mut f, "name");
         let description = self.opt_text(&mut f, "description");
         let policy_url = self.opt_string(&mut f, "policy_url");
         self.finish(f);
@@ -1103,7 +1113,11 @@ impl Decoder {
         let categories_node = f.get("categories");
         let controllers_node = f.get("controllers");
         let controllers = controllers_node.and_then(|n| self.text(n));
-        let law = self.opt_text(&mut f, "law");
+        let law = f
+            .get("law")
+            .is_some()
+            .then(|| self.proper_name(&mut f, "law"))
+            .flatten();
         let legitimate_interest = f
             .get("legitimate_interest")
             .and_then(|n| self.legitimate_interest(n));
@@ -1441,7 +1455,7 @@ impl Decoder {
         let mut f = self.fields(node, "a legal hold")?;
         let id = self.declare(&mut f, Kind::Hold);
         let name = self.req_text(&mut f, "name");
-        let law = self.req_text(&mut f, "law");
+        let law = self.proper_name(&mut f, "law");
         let purpose = self
             .required(&mut f, "purpose")
             .and_then(|n| self.reference(n, Kind::Purpose));
@@ -1465,7 +1479,7 @@ impl Decoder {
     fn recipient(&mut self, node: &Node) -> Option<Recipient> {
         let mut f = self.fields(node, "a recipient")?;
         let id = self.declare(&mut f, Kind::Recipient);
-        let name = self.req_text(&mut f, "name");
+        let name = self.proper_name(&mut f, "name");
         let kind: Option<RecipientKind> =
             self.required(&mut f, "kind").and_then(|n| self.choice(n));
         let country_node = f.get("country");
@@ -1725,7 +1739,7 @@ impl Decoder {
     fn cookie_service(&mut self, node: &Node) -> Option<CookieService> {
         let mut f = self.fields(node, "a cookie service")?;
         let id = self.declare(&mut f, Kind::CookieService);
-        let name = self.req_text(&mut f, "name");
+        let name = self.proper_name(&mut f, "name");
         let provider = self.req_string(&mut f, "provider");
         let recipient = f
             .get("recipient")

@@ -212,8 +212,14 @@ fn unused(partial: &Partial, sites: &Sites, out: &mut Vec<Diagnostic>) {
             if *pos == Default::default() {
                 continue; // built in
             }
+            let anonymous = kind == Kind::Category
+                && partial
+                    .data
+                    .iter()
+                    .any(|c| c.id.as_str() == id && !c.personal_data);
             let used = match kind {
-                Kind::Category => used_categories.contains(id.as_str()),
+                // Anonymous data may be kept without a purpose processing personal data.
+                Kind::Category => anonymous || used_categories.contains(id.as_str()),
                 _ => referenced.contains(&(kind, id.as_str())),
             };
             if !used {
