@@ -1,0 +1,55 @@
+//! Turning `sqlx` errors into [`StorageError`]s that say what failed without leaking secrets.
+//!
+//! Messages name the operation and carry the database's own diagnostic. They never contain a
+//! connection URL (the caller describes the target without its password), and never a bound
+//! value: PostgreSQL's `DETAIL` (which quotes the offending row) is not used, and for its "data
+//! exception" class (SQLSTATE `22…`, whose messages quote the rejected input) only the code is
+//! kept.
+
+use crate::StorageError;
+
+/// Map an error from opening or migrating the database at `target` (a description such as
+/// "SQLite database /srv/skydd/skydd.db", never a URL).
+pub(crate) fn connect(target: &str) -> impl FnOnce(sqlx::Error) -> StorageError + '_ {
+    move |error| StorageError::Connect(format!("{target}: {}", describe(&error)))
+}
+
+/// Map an error from running `operation` ("insert API token") on an open database. A unique
+/// violation becomes [`StorageError::Conflict`].
+pub(crate) fn query(operation: &str) -> impl FnOnce(sqlx::Error) -> StorageError + '_ {
+    move |error| {
+        if is_unique_violation(&error) {
+            StorageError::Conflict(format!("{operation}: {}", describe(&error)))
+        } else {
+            StorageError::Database(format!("{operation}: {}", describe(&error)))
+        }
+    }
+}
+
+/// Whether `error` is the violation of a unique or primary key constraint.
+pub(crate) fn is_unique_violation(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+/// A one-line description of `error` that is safe to show.
+fn describe(error: &sqlx::Error) -> String {
+    match error {
+        sqlx::Error::Database(db) => {
+            let code = db.code();
+            let code = code.as_deref().unwrap_or("unknown");
+            // SQLSTATEs have five characters; SQLite's numeric codes have at most four digits.
+            if code.len() == 5 && code.starts_with("22") {
+                // PostgreSQL's data exceptions quote the rejected value in their message.
+                return format!("the database refused a value (SQLSTATE {code})");
+            }
+            format!("{} (code {code})", db.message())
+        }
+        // sqlx wraps some configuration errors twice ("error with configuration: error with
+        // configuration: …"); show the innermost one.
+        sqlx::Error::Configuration(source) => match source.downcast_ref::<sqlx::Error>() {
+            Some(inner) => describe(inner),
+            None => error.to_string(),
+        },
+        other => other.to_string(),
+    }
+}

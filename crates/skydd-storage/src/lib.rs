@@ -1,0 +1,201 @@
+//! Skydd's storage: one [`Storage`] trait, a SQLite and a PostgreSQL backend, embedded migrations.
+//!
+//! Only this crate knows SQL. Callers open a backend with [`open`] from a [`Location`] and use it
+//! through `Arc<dyn Storage>`; both backends pass the same behaviour suite
+//! (`tests/storage.rs`). Personal data never reaches this layer in plaintext: later issues store
+//! only ciphertext and keyed blind indexes here.
+//!
+//! Opening a database applies the migrations embedded in this crate
+//! (`migrations/{sqlite,postgres}/NNNN_name.sql`), each in its own transaction, and refuses a
+//! database that was migrated by a newer Skydd or whose applied migrations were changed.
+//!
+//! Timestamps are stored with microsecond precision on both backends: anything finer is
+//! truncated before it is stored, so a value reads back identically from SQLite and PostgreSQL.
+//!
+//! Error messages name the operation and the database's own diagnostic, never a connection URL
+//! (which can carry a password) nor a value that was bound to a query.
+
+mod error;
+mod migration;
+mod postgres;
+mod sqlite;
+mod timestamp;
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use jiff::Timestamp;
+use skydd_crypto::{Role, TokenHash, TokenId};
+
+/// The future every storage operation returns: boxed so that [`Storage`] can be used as a trait
+/// object (`Arc<dyn Storage>`).
+pub type StorageFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StorageError>> + Send + 'a>>;
+
+/// Where Skydd keeps its data.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Location {
+    /// A SQLite database file (created if missing), opened in WAL mode.
+    Sqlite(PathBuf),
+    /// A PostgreSQL connection URL (`postgres://user@host:port/db`).
+    Postgres(String),
+}
+
+impl std::fmt::Debug for Location {
+    // A database URL can carry a password; never print it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Location::Sqlite(path) => f.debug_tuple("Sqlite").field(path).finish(),
+            Location::Postgres(_) => f.write_str("Postgres(<url>)"),
+        }
+    }
+}
+
+/// Which backend a [`Storage`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// SQLite.
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+}
+
+/// An API token as stored: never the token itself, only its hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiTokenRecord {
+    /// Public identifier of the token, shown in listings and the audit trail.
+    pub id: TokenId,
+    /// SHA-256 of the token string.
+    pub hash: TokenHash,
+    /// What the token may do.
+    pub role: Role,
+    /// A label the operator gave the token ("ci", "dpo laptop").
+    pub label: String,
+    /// When the token was created.
+    pub created_at: Timestamp,
+    /// When the token was revoked, if it was.
+    pub revoked_at: Option<Timestamp>,
+}
+
+/// A version of the register that a server loaded, kept so that later notices and consents can
+/// say which version of the register they were given under.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegisterVersionRecord {
+    /// SHA-256 (hex) of the register's canonical content.
+    pub digest: String,
+    /// The `published` date the register declares (ISO 8601 date).
+    pub published: String,
+    /// When this digest was first loaded.
+    pub first_loaded_at: Timestamp,
+    /// The register's canonical JSON.
+    pub content: String,
+}
+
+/// What [`Storage::bind_master_key`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyBinding {
+    /// The database had no master key check yet; this key's check is now stored.
+    NewlyBound,
+    /// The database's stored check matches this key.
+    Matches,
+    /// The database was bound to a different master key.
+    Mismatch,
+}
+
+/// Errors from storage.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    /// The database could not be reached or opened.
+    #[error("cannot open the database: {0}")]
+    Connect(String),
+    /// A migration failed or the schema is in a state this binary cannot use.
+    #[error("database schema: {0}")]
+    Schema(String),
+    /// A unique constraint was violated (for example a duplicate token id).
+    #[error("already exists: {0}")]
+    Conflict(String),
+    /// Any other database error.
+    #[error("database error: {0}")]
+    Database(String),
+}
+
+/// Skydd's storage operations. Both backends implement all of them with the same behaviour.
+pub trait Storage: Send + Sync + 'static {
+    /// Which backend this is.
+    fn backend(&self) -> Backend;
+
+    /// The highest migration version applied to the database.
+    fn schema_version(&self) -> StorageFuture<'_, i64>;
+
+    /// Store the check value derived from the master key the first time, and compare it on every
+    /// later start, so that a wrong key file is refused before anything is written with it.
+    fn bind_master_key<'a>(&'a self, check: &'a str) -> StorageFuture<'a, KeyBinding>;
+
+    /// Store a new API token.
+    fn insert_token(&self, token: ApiTokenRecord) -> StorageFuture<'_, ()>;
+
+    /// Store `token` only if no token exists yet (the admin token of a first start). Returns
+    /// whether it was stored. Safe when several servers start at once on one database.
+    fn insert_first_token(&self, token: ApiTokenRecord) -> StorageFuture<'_, bool>;
+
+    /// Find a token that is not revoked by the hash of the presented token string.
+    fn find_active_token<'a>(
+        &'a self,
+        hash: &'a TokenHash,
+    ) -> StorageFuture<'a, Option<ApiTokenRecord>>;
+
+    /// All tokens, revoked ones included, oldest first.
+    fn list_tokens(&self) -> StorageFuture<'_, Vec<ApiTokenRecord>>;
+
+    /// Revoke a token. Returns false when no active token has that id.
+    fn revoke_token<'a>(&'a self, id: &'a TokenId, at: Timestamp) -> StorageFuture<'a, bool>;
+
+    /// Record a loaded register version. Returns false when that digest was already recorded
+    /// (the record is then left as it was).
+    fn record_register_version(&self, version: RegisterVersionRecord) -> StorageFuture<'_, bool>;
+
+    /// All recorded register versions, oldest first.
+    fn list_register_versions(&self) -> StorageFuture<'_, Vec<RegisterVersionRecord>>;
+
+    /// Close the connection pool, waiting for connections in use.
+    fn close(&self) -> StorageFuture<'_, ()>;
+}
+
+/// The schema version this build of Skydd migrates databases to (its newest migration).
+pub const SCHEMA_VERSION: i64 = migration::LATEST_VERSION;
+
+/// Open (creating if needed) the database at `location` and apply pending migrations.
+///
+/// A SQLite file is created if missing, but not its directory. Several processes may open the
+/// same SQLite file at once (for example a running server and a `skydd token` command): it is
+/// opened in WAL mode and a writer waits up to five seconds for another one. Several servers may
+/// open one PostgreSQL database at once; migrations run under an advisory lock.
+pub async fn open(location: &Location) -> Result<Arc<dyn Storage>, StorageError> {
+    match location {
+        Location::Sqlite(path) => Ok(Arc::new(sqlite::SqliteStorage::open(path).await?)),
+        Location::Postgres(url) => Ok(Arc::new(postgres::PostgresStorage::open(url, None).await?)),
+    }
+}
+
+/// Open a PostgreSQL database like [`open`], but keep all of Skydd's tables in `schema`: the
+/// schema is created if needed, and every pooled connection gets `search_path` set to it.
+///
+/// This keeps Skydd apart from other applications sharing a database, and gives each test its
+/// own fresh schema. `schema` must be a plain lowercase identifier (`a`–`z`, `0`–`9`, `_`, not
+/// starting with a digit, at most 63 characters).
+pub async fn open_postgres_in_schema(
+    url: &str,
+    schema: &str,
+) -> Result<Arc<dyn Storage>, StorageError> {
+    Ok(Arc::new(
+        postgres::PostgresStorage::open(url, Some(schema)).await?,
+    ))
+}
+
+/// Drop a PostgreSQL `schema` made by [`open_postgres_in_schema`], with all of Skydd's data in it.
+/// Irreversible: meant for tests and for removing an installation. Close every storage opened on
+/// the schema first.
+pub async fn drop_postgres_schema(url: &str, schema: &str) -> Result<(), StorageError> {
+    postgres::drop_schema(url, schema).await
+}

@@ -1,0 +1,205 @@
+//! The embedded migrations and the rules deciding which one to apply next.
+//!
+//! Each backend has its own numbered SQL files (`migrations/sqlite`, `migrations/postgres`),
+//! compiled into the binary. The table `skydd_migrations(version, name, checksum, applied_at)`
+//! records what was applied; the checksum is the SHA-256 of the file. The backends run the loop
+//! (lock, read the table, [`next_pending`], apply it, record it, commit) with their own locking;
+//! this module holds what they share.
+
+use sha2::{Digest, Sha256};
+
+use crate::StorageError;
+
+/// One embedded migration.
+#[derive(Debug)]
+pub(crate) struct Migration {
+    /// Its number; migrations are applied in this order, starting at 1, without gaps.
+    pub(crate) version: i64,
+    /// Its name, from the file name (`0001_initial.sql` is `initial`).
+    pub(crate) name: &'static str,
+    /// The SQL, possibly several statements.
+    pub(crate) sql: &'static str,
+}
+
+impl Migration {
+    /// SHA-256 of the SQL, hex encoded: what `skydd_migrations.checksum` must hold.
+    pub(crate) fn checksum(&self) -> String {
+        Sha256::digest(self.sql.as_bytes())
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect()
+    }
+}
+
+/// The SQLite migrations, oldest first.
+pub(crate) const SQLITE: &[Migration] = &[Migration {
+    version: 1,
+    name: "initial",
+    sql: include_str!("../migrations/sqlite/0001_initial.sql"),
+}];
+
+/// The PostgreSQL migrations, oldest first. Same versions and names as [`SQLITE`].
+pub(crate) const POSTGRES: &[Migration] = &[Migration {
+    version: 1,
+    name: "initial",
+    sql: include_str!("../migrations/postgres/0001_initial.sql"),
+}];
+
+/// The newest version either backend migrates to.
+pub(crate) const LATEST_VERSION: i64 = SQLITE.len() as i64;
+
+/// A row of `skydd_migrations`.
+#[derive(Debug)]
+pub(crate) struct Applied {
+    /// The migration's version.
+    pub(crate) version: i64,
+    /// Its checksum when it was applied.
+    pub(crate) checksum: String,
+}
+
+/// The next migration to apply to a database whose `skydd_migrations` rows are `applied`, or
+/// `None` when it is up to date. Refuses a database migrated by a newer Skydd, one whose applied
+/// migrations differ from the embedded ones, and one with a gap in its history.
+pub(crate) fn next_pending<'m>(
+    known: &'m [Migration],
+    applied: &[Applied],
+) -> Result<Option<&'m Migration>, StorageError> {
+    let latest = known.last().map_or(0, |m| m.version);
+    if let Some(newest) = applied.iter().map(|a| a.version).max()
+        && newest > latest
+    {
+        return Err(StorageError::Schema(format!(
+            "database schema version {newest} is newer than this skydd ({latest}); upgrade skydd"
+        )));
+    }
+    for row in applied {
+        let Some(migration) = known.iter().find(|m| m.version == row.version) else {
+            return Err(StorageError::Schema(format!(
+                "the database records migration {} which this skydd does not have",
+                row.version
+            )));
+        };
+        if row.checksum != migration.checksum() {
+            return Err(StorageError::Schema(format!(
+                "migration {} ({}) was changed after it was applied",
+                migration.version, migration.name
+            )));
+        }
+    }
+    let pending = known
+        .iter()
+        .find(|m| !applied.iter().any(|a| a.version == m.version));
+    if let Some(migration) = pending
+        && applied.iter().any(|a| a.version > migration.version)
+    {
+        return Err(StorageError::Schema(format!(
+            "migration {} ({}) was never applied although later ones were",
+            migration.version, migration.name
+        )));
+    }
+    Ok(pending)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KNOWN: &[Migration] = &[
+        Migration {
+            version: 1,
+            name: "initial",
+            sql: "CREATE TABLE a (x INTEGER);",
+        },
+        Migration {
+            version: 2,
+            name: "second",
+            sql: "CREATE TABLE b (x INTEGER);",
+        },
+    ];
+
+    fn applied(versions: &[i64]) -> Vec<Applied> {
+        versions
+            .iter()
+            .map(|&v| Applied {
+                version: v,
+                checksum: KNOWN[(v - 1) as usize].checksum(),
+            })
+            .collect()
+    }
+
+    fn schema_error(result: Result<Option<&Migration>, StorageError>) -> String {
+        match result {
+            Err(StorageError::Schema(message)) => message,
+            other => panic!("expected a schema error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn applies_in_order_then_stops() {
+        assert_eq!(next_pending(KNOWN, &[]).unwrap().unwrap().version, 1);
+        assert_eq!(
+            next_pending(KNOWN, &applied(&[1]))
+                .unwrap()
+                .unwrap()
+                .version,
+            2
+        );
+        assert!(next_pending(KNOWN, &applied(&[1, 2])).unwrap().is_none());
+    }
+
+    #[test]
+    fn refuses_a_newer_database() {
+        let mut rows = applied(&[1, 2]);
+        rows.push(Applied {
+            version: 7,
+            checksum: "x".into(),
+        });
+        assert_eq!(
+            schema_error(next_pending(KNOWN, &rows)),
+            "database schema version 7 is newer than this skydd (2); upgrade skydd"
+        );
+    }
+
+    #[test]
+    fn refuses_a_changed_migration() {
+        let mut rows = applied(&[1, 2]);
+        rows[0].checksum = "0".repeat(64);
+        assert_eq!(
+            schema_error(next_pending(KNOWN, &rows)),
+            "migration 1 (initial) was changed after it was applied"
+        );
+    }
+
+    #[test]
+    fn refuses_a_gap() {
+        let message = schema_error(next_pending(KNOWN, &applied(&[2])));
+        assert_eq!(
+            message,
+            "migration 1 (initial) was never applied although later ones were"
+        );
+        let rows = [Applied {
+            version: 0,
+            checksum: String::new(),
+        }];
+        let message = schema_error(next_pending(KNOWN, &rows));
+        assert_eq!(
+            message,
+            "the database records migration 0 which this skydd does not have"
+        );
+    }
+
+    #[test]
+    fn both_backends_have_the_same_migrations() {
+        assert_eq!(SQLITE.len(), POSTGRES.len());
+        for (index, (sqlite, postgres)) in SQLITE.iter().zip(POSTGRES).enumerate() {
+            assert_eq!(
+                sqlite.version,
+                index as i64 + 1,
+                "versions start at 1 without gaps"
+            );
+            assert_eq!(sqlite.version, postgres.version);
+            assert_eq!(sqlite.name, postgres.name);
+        }
+        assert_eq!(LATEST_VERSION, POSTGRES.len() as i64);
+    }
+}
