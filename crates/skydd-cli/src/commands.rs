@@ -1,0 +1,5 @@
+//! The `skydd` subcommands, one module each.
+
+pub(crate) mod register;
+pub(crate) mod serve;
+pub(crate) mod token;

@@ -1,0 +1,166 @@
+//! `skydd serve`: check the register, open (or on first start create) the instance, serve HTTP
+//! until SIGINT or SIGTERM.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use clap::Args;
+use skydd_register::diagnostic::{render_summary, render_text};
+use skydd_server::instance::{self, Create};
+use skydd_server::{AppState, Clock, LoadedRegister, SystemClock, tokens};
+use skydd_storage::Storage;
+use tokio::signal::unix::{SignalKind, signal};
+
+use crate::settings::DataArgs;
+
+/// The register served when `--register` is not given: the bundled example.
+const BUNDLED_REGISTER: &str = include_str!("../../../../examples/registers/glesys.yaml");
+/// How the bundled register is named in messages.
+const BUNDLED_REGISTER_NAME: &str = "examples/registers/glesys.yaml (bundled)";
+
+/// Arguments of `skydd serve`.
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    /// Address to listen on (port 0 picks a free port; the log says which).
+    #[arg(
+        long,
+        env = "SKYDD_BIND",
+        default_value = "127.0.0.1:8080",
+        value_name = "ADDR"
+    )]
+    bind: String,
+    /// The register file to enforce [default: the bundled example register]
+    #[arg(long, env = "SKYDD_REGISTER", value_name = "PATH")]
+    register: Option<PathBuf>,
+}
+
+/// Run `skydd serve`: returns when the server has shut down after a signal.
+pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let (source, source_name) = match &args.register {
+        Some(path) => {
+            let source = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            (source, path.display().to_string())
+        }
+        None => (
+            BUNDLED_REGISTER.to_owned(),
+            BUNDLED_REGISTER_NAME.to_owned(),
+        ),
+    };
+    let checked = skydd_register::check(&source);
+    eprint!("{}", render_text(&source_name, &checked.diagnostics));
+    let Some(register) = checked.register else {
+        eprintln!("{}", render_summary(&source_name, &checked.diagnostics));
+        eprintln!("skydd: the register has errors; not starting");
+        return Ok(ExitCode::FAILURE);
+    };
+    let register = LoadedRegister::new(register, source_name);
+
+    let settings = args.data.settings();
+    let opened = instance::open(&settings, Create::IfMissing)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot open the instance in {}",
+                settings.data_dir.display()
+            )
+        })?;
+    if opened.key_created {
+        tracing::info!(path = %settings.master_key_path().display(), "created a new master key; back it up");
+    }
+    let storage = opened.storage;
+    let served = prepare_and_serve(storage.clone(), register, &args.bind).await;
+    storage.close().await.context("cannot close the database")?;
+    served.map(|()| ExitCode::SUCCESS)
+}
+
+async fn prepare_and_serve(
+    storage: Arc<dyn Storage>,
+    register: LoadedRegister,
+    bind: &str,
+) -> anyhow::Result<()> {
+    let clock = Arc::new(SystemClock);
+    let now = clock.now();
+    if register
+        .record(&*storage, now)
+        .await
+        .context("cannot record the register version")?
+    {
+        tracing::info!(digest = %register.digest, "recorded a new register version");
+    }
+    tracing::info!(digest = %register.digest, source = %register.source_name, "register loaded");
+
+    if let Some(token) = tokens::issue_first_admin(&*storage, now)
+        .await
+        .context("cannot create the admin token")?
+    {
+        tracing::info!(token_id = %token.id, "created the first admin token");
+        print!("{}", admin_token_box(token.secret()));
+    }
+
+    // Install both handlers before listening, so that a signal is never missed.
+    let mut interrupt = signal(SignalKind::interrupt()).context("cannot listen for SIGINT")?;
+    let mut terminate = signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?;
+    let shutdown = async move {
+        let name = tokio::select! {
+            _ = interrupt.recv() => "SIGINT",
+            _ = terminate.recv() => "SIGTERM",
+        };
+        tracing::info!("{name}: shutting down, finishing requests in flight");
+    };
+
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .with_context(|| format!("cannot listen on {bind}"))?;
+    let state = AppState::new(storage, register, clock);
+    skydd_server::serve(listener, state, shutdown)
+        .await
+        .context("the server failed")
+}
+
+/// The first admin token in a box, for stdout. It is never printed or logged again.
+fn admin_token_box(token: &str) -> String {
+    let lines = [
+        "Admin token (shown once, store it now):".to_owned(),
+        String::new(),
+        format!("    {token}"),
+        String::new(),
+        "Send it as `Authorization: Bearer TOKEN`; create more with `skydd token create`."
+            .to_owned(),
+    ];
+    let width = lines
+        .iter()
+        .map(|line| line.chars().count())
+        .max()
+        .unwrap_or(0);
+    let rule = format!("+{}+\n", "-".repeat(width + 2));
+    let mut boxed = rule.clone();
+    for line in &lines {
+        boxed.push_str(&format!("| {line:<width$} |\n"));
+    }
+    boxed.push_str(&rule);
+    boxed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_admin_token_box_is_closed_and_holds_the_token() {
+        let boxed = admin_token_box("skydd_0123_abcd");
+        let lines: Vec<&str> = boxed.lines().collect();
+        assert_eq!(lines.len(), 7);
+        assert!(
+            lines
+                .iter()
+                .all(|line| line.chars().count() == lines[0].chars().count())
+        );
+        assert!(lines[1].starts_with("| Admin token (shown once, store it now):"));
+        assert_eq!(lines[3].split_whitespace().nth(1), Some("skydd_0123_abcd"));
+    }
+}

@@ -1,0 +1,85 @@
+//! `skydd`: run the server, check a register, manage API tokens.
+//!
+//! Each command is a thin wrapper over library operations (`skydd_server`, `skydd_register`,
+//! `skydd_storage`): parse the arguments, call, print. Settings come from flags, then `SKYDD_*`
+//! environment variables, then defaults.
+
+mod commands;
+mod settings;
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+/// Skydd keeps every promise a privacy policy makes, and proves it.
+#[derive(Debug, Parser)]
+#[command(name = "skydd", version, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the HTTP server (creates the data directory, master key and admin token on first start).
+    Serve(commands::serve::ServeArgs),
+    /// Work with register files.
+    #[command(subcommand)]
+    Register(commands::register::RegisterCommand),
+    /// Create, list and revoke API tokens.
+    #[command(subcommand)]
+    Token(commands::token::TokenCommand),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let outcome = match cli.command {
+        Command::Register(command) => commands::register::run(command),
+        Command::Serve(args) => {
+            runtime().and_then(|runtime| runtime.block_on(commands::serve::run(args)))
+        }
+        Command::Token(command) => {
+            runtime().and_then(|runtime| runtime.block_on(commands::token::run(command)))
+        }
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("skydd: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    use anyhow::Context as _;
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+/// Log to stderr, filtered by `SKYDD_LOG` (`RUST_LOG` syntax, default `info`).
+fn init_logging() {
+    let filter = EnvFilter::try_from_env("SKYDD_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+}

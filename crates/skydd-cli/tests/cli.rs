@@ -1,0 +1,612 @@
+//! The `skydd` binary from the outside: real processes, real files, real HTTP, real signals.
+
+// Helpers outside `#[test]` functions are test code too: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::ffi::OsStr;
+use std::io::{BufRead, BufReader, Read};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// Generous: these bound waits for a process, they do not measure it.
+const PATIENCE: Duration = Duration::from_secs(30);
+
+/// A register with errors: an unknown key (a typo) and a date that is not a date.
+const BROKEN_REGISTER: &str = "skydd: 1\npublished: 2026-13-45\ncontroler:\n  name: Exempel AB\n";
+
+/// A small valid register.
+const VALID_REGISTER: &str = r#"
+skydd: 1
+published: 2026-01-05
+controller:
+  name: Exempel AB
+  organisation_number: 556647-9241
+  address: {street: Box 1, postal_code: 311 22, city: Falkenberg, country: SE}
+  contact: {email: privacy@example.se}
+authority:
+  name: {en: Swedish Authority for Privacy Protection (IMY)}
+  country: SE
+  address: Box 8114, 104 20 Stockholm, Sweden
+  email: imy@imy.se
+  url: https://www.imy.se
+subjects:
+  - id: customer
+    name: Customers
+sources:
+  - id: data_subject
+    kind: data_subject
+    name: You
+data:
+  - id: contact_basic
+    name: Basic contact information
+    provided_by_subject: true
+    fields: [name, {id: email, format: email}]
+purposes:
+  - id: customer_service
+    name: Customer service
+    role: controller
+    subjects: [customer]
+    sources: [data_subject]
+    legal_basis:
+      contact_basic: contract
+retention:
+  - id: contact_basic
+    category: contact_basic
+    after: contract_end
+    keep: 24 months
+security:
+  - id: encryption_at_rest
+    kind: technical
+    description: Personal data is encrypted at rest.
+rights:
+  contact: {email: privacy@example.se}
+  response_time: 1 month
+  extension: 2 months
+  copies: {free: 1, per: 12 months, further: fee}
+  identity_verification: [email_code]
+"#;
+
+/// The `skydd` binary, with no `SKYDD_*` settings inherited from the environment.
+fn skydd() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_skydd"));
+    for variable in [
+        "SKYDD_DATA_DIR",
+        "SKYDD_BIND",
+        "SKYDD_REGISTER",
+        "SKYDD_DATABASE_URL",
+    ] {
+        command.env_remove(variable);
+    }
+    command.env("SKYDD_LOG", "info").stdin(Stdio::null());
+    command
+}
+
+fn run(command: &mut Command) -> Output {
+    command.output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8(bytes.to_vec()).unwrap()
+}
+
+fn examples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/registers")
+}
+
+fn write(dir: &Path, name: &str, content: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, content).unwrap();
+    path
+}
+
+fn mode(path: &Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+/// GET `url` (with a bearer token) and return the status code.
+fn get(url: &str, token: Option<&str>) -> u16 {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let mut request = reqwest::Client::new().get(url);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.unwrap().status().as_u16()
+    })
+}
+
+/// The first word that looks like a Skydd API token.
+fn find_token(output: &str) -> Option<String> {
+    output
+        .split_whitespace()
+        .find(|word| word.starts_with("skydd_"))
+        .map(str::to_owned)
+}
+
+/// A running `skydd serve`, killed if a test fails before stopping it.
+struct Server {
+    child: Child,
+    address: String,
+    stdout: Arc<Mutex<String>>,
+    stderr: Arc<Mutex<String>>,
+    readers: Vec<thread::JoinHandle<()>>,
+}
+
+/// What a server left behind once it exited.
+struct Stopped {
+    status: std::process::ExitStatus,
+    stdout: String,
+    stderr: String,
+}
+
+/// Copy everything `pipe` says into `sink`, line by line, and hand each line to `on_line`.
+fn collect(
+    pipe: impl Read + Send + 'static,
+    sink: Arc<Mutex<String>>,
+    on_line: impl Fn(&str) + Send + 'static,
+) -> thread::JoinHandle<()> {
+    thread::spawn(move || {
+        for line in BufReader::new(pipe).lines() {
+            let Ok(line) = line else { break };
+            on_line(&line);
+            let mut all = sink.lock().unwrap();
+            all.push_str(&line);
+            all.push('\n');
+        }
+    })
+}
+
+impl Server {
+    /// Start `skydd serve --bind 127.0.0.1:0 ARGS...` with `env` added, and wait until it listens.
+    fn start(args: &[&str], env: &[(&str, &OsStr)]) -> Server {
+        let mut command = skydd();
+        command.args(["serve", "--bind", "127.0.0.1:0"]).args(args);
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let mut child = command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+
+        let stdout = Arc::new(Mutex::new(String::new()));
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let (listening, address) = mpsc::channel();
+        let readers = vec![
+            collect(child.stdout.take().unwrap(), stdout.clone(), |_| {}),
+            collect(child.stderr.take().unwrap(), stderr.clone(), move |line| {
+                if let Some((_, rest)) = line.split_once("listening on ") {
+                    let address = rest.split_whitespace().next().unwrap_or_default();
+                    let _ = listening.send(address.to_owned());
+                }
+            }),
+        ];
+
+        let mut server = Server {
+            child,
+            address: String::new(),
+            stdout,
+            stderr,
+            readers,
+        };
+        match address.recv_timeout(PATIENCE) {
+            Ok(address) => server.address = format!("http://{address}"),
+            Err(_) => panic!(
+                "the server did not start listening; stderr:\n{}",
+                server.stderr()
+            ),
+        }
+        server
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    fn stdout(&self) -> String {
+        self.stdout.lock().unwrap().clone()
+    }
+
+    fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// The admin token a first start prints (stdout is read by another thread: wait for it).
+    fn admin_token(&self) -> String {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            if let Some(token) = find_token(&self.stdout()) {
+                return token;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no admin token on stdout: {}",
+                self.stdout()
+            );
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Send SIGTERM, wait for the process to exit, and collect all it printed.
+    fn terminate(mut self) -> Stopped {
+        let pid = self.child.id().to_string();
+        assert!(
+            Command::new("kill")
+                .args(["-TERM", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        let deadline = Instant::now() + PATIENCE;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the server did not exit after SIGTERM:\n{}",
+                self.stderr()
+            );
+            thread::sleep(Duration::from_millis(50));
+        };
+        // The pipes close with the process: the readers finish.
+        for reader in self.readers.drain(..) {
+            reader.join().unwrap();
+        }
+        Stopped {
+            status,
+            stdout: self.stdout(),
+            stderr: self.stderr(),
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+// --- register check -------------------------------------------------------------------------
+
+#[test]
+fn register_check_accepts_the_example_registers() {
+    for name in ["glesys.yaml", "syspeace.yaml"] {
+        let path = examples().join(name);
+        let output = run(skydd().args(["register", "check"]).arg(&path));
+        let stderr = text(&output.stderr);
+        assert!(output.status.success(), "{name}:\n{stderr}");
+        assert!(!stderr.contains(": error:"), "{name}:\n{stderr}");
+        let summary = stderr.lines().last().unwrap();
+        assert!(
+            summary.starts_with(&format!("{}: valid", path.display())),
+            "{name}: {summary}"
+        );
+        assert!(output.stdout.is_empty(), "text output goes to stderr");
+    }
+}
+
+#[test]
+fn register_check_reports_errors_like_a_compiler() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "broken.yaml", BROKEN_REGISTER);
+    let output = run(skydd().args(["register", "check"]).arg(&path));
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    let shown = path.display().to_string();
+    // `PATH:LINE:COLUMN: error: MESSAGE`, with a help line.
+    assert!(
+        stderr.contains(&format!("{shown}:2:12: error:")),
+        "{stderr}"
+    );
+    assert!(stderr.contains(&format!("{shown}:3:1: error:")), "{stderr}");
+    assert!(stderr.contains("help:"), "{stderr}");
+    let summary = stderr.lines().last().unwrap();
+    assert!(
+        summary.starts_with(&format!("{shown}: ")) && summary.contains(" error"),
+        "{summary}"
+    );
+}
+
+#[test]
+fn register_check_fails_on_yaml_that_does_not_parse() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "syntax.yaml",
+        "skydd: 1\ncontroller: [unclosed\n",
+    );
+    let output = run(skydd().args(["register", "check"]).arg(&path));
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        text(&output.stderr).contains(": error: "),
+        "{}",
+        text(&output.stderr)
+    );
+}
+
+#[test]
+fn register_check_json_is_one_document_on_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let broken = write(dir.path(), "broken.yaml", BROKEN_REGISTER);
+    let output = run(skydd()
+        .args(["register", "check", "--format", "json"])
+        .arg(&broken));
+    assert_eq!(output.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["valid"], false);
+    assert!(report["errors"].as_u64().unwrap() >= 2, "{report}");
+    let first = &report["diagnostics"][0];
+    assert!(
+        first["line"].is_u64() && first["column"].is_u64() && first["code"].is_string(),
+        "{report}"
+    );
+    assert!(report["digest"].is_null());
+
+    let valid = write(dir.path(), "valid.yaml", VALID_REGISTER);
+    let output = run(skydd()
+        .args(["register", "check", "--format", "json"])
+        .arg(&valid));
+    assert!(output.status.success(), "{}", text(&output.stdout));
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["valid"], true);
+    assert_eq!(report["digest"].as_str().unwrap().len(), 64, "{report}");
+}
+
+#[test]
+fn register_check_of_a_missing_file_is_an_io_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nope.yaml");
+    for format in ["text", "json"] {
+        let output = run(skydd()
+            .args(["register", "check", "--format", format])
+            .arg(&path));
+        assert_eq!(output.status.code(), Some(2));
+        let stderr = text(&output.stderr);
+        assert!(
+            stderr.starts_with(&format!("skydd: cannot read {}: ", path.display())),
+            "{stderr}"
+        );
+    }
+}
+
+// --- serve ----------------------------------------------------------------------------------
+
+#[test]
+fn first_start_creates_the_instance_and_prints_the_admin_token_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+
+    // The data directory comes from the environment; the bind address from the flag, which
+    // wins over the environment.
+    let server = Server::start(
+        &[],
+        &[
+            ("SKYDD_DATA_DIR", data.as_os_str()),
+            ("SKYDD_BIND", OsStr::new("not-an-address")),
+        ],
+    );
+    assert_eq!(mode(&data), 0o700);
+    assert_eq!(mode(&data.join("master.key")), 0o600);
+    assert!(data.join("skydd.db").is_file());
+    let token = server.admin_token();
+
+    assert_eq!(get(&server.url("/healthz"), None), 200);
+    assert_eq!(get(&server.url("/v1/register"), None), 401);
+    assert_eq!(
+        get(
+            &server.url("/v1/register?email=alice@example.se"),
+            Some(&token)
+        ),
+        200
+    );
+    let stopped = server.terminate();
+    assert!(stopped.status.success(), "{}", stopped.stderr);
+    assert!(
+        stopped
+            .stdout
+            .contains("Admin token (shown once, store it now):"),
+        "{}",
+        stopped.stdout
+    );
+    assert_eq!(
+        stopped.stdout.matches("skydd_").count(),
+        1,
+        "{}",
+        stopped.stdout
+    );
+    assert!(
+        !stopped.stderr.contains(&token),
+        "the token is never logged:\n{}",
+        stopped.stderr
+    );
+    assert!(
+        !stopped.stderr.contains("alice"),
+        "query strings are never logged:\n{}",
+        stopped.stderr
+    );
+    assert!(
+        stopped
+            .stderr
+            .contains(r#"route="/v1/register" status=200"#),
+        "{}",
+        stopped.stderr
+    );
+
+    let server = Server::start(&["--data-dir", data.to_str().unwrap()], &[]);
+    assert_eq!(get(&server.url("/v1/register"), Some(&token)), 200);
+    let stopped = server.terminate();
+    assert!(stopped.status.success(), "{}", stopped.stderr);
+    assert!(
+        !stopped.stdout.contains("Admin token"),
+        "{}",
+        stopped.stdout
+    );
+    assert!(find_token(&stopped.stdout).is_none(), "{}", stopped.stdout);
+}
+
+#[test]
+fn tokens_are_managed_while_the_server_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data_arg = data.to_str().unwrap();
+    let register = write(dir.path(), "register.yaml", VALID_REGISTER);
+    let server = Server::start(
+        &[
+            "--data-dir",
+            data_arg,
+            "--register",
+            register.to_str().unwrap(),
+        ],
+        &[],
+    );
+
+    let output = run(skydd().args([
+        "token",
+        "create",
+        "--role",
+        "auditor",
+        "--label",
+        "ci",
+        "--data-dir",
+        data_arg,
+    ]));
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    assert_eq!(stdout.lines().count(), 1, "only the token: {stdout}");
+    let token = stdout.trim().to_owned();
+    assert!(token.starts_with("skydd_"), "{token}");
+    assert!(
+        !text(&output.stderr).contains(&token),
+        "the token must never be logged"
+    );
+    assert_eq!(get(&server.url("/v1/register"), Some(&token)), 200);
+
+    let output = run(skydd().args(["token", "list", "--data-dir", data_arg]));
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let listing = text(&output.stdout);
+    assert!(
+        !listing.contains(&token),
+        "secrets are never listed: {listing}"
+    );
+    let row = listing
+        .lines()
+        .find(|line| line.contains("auditor"))
+        .unwrap();
+    assert!(row.trim_end().ends_with("ci"), "{listing}");
+    assert!(
+        listing.lines().any(|line| line.contains("admin")),
+        "{listing}"
+    );
+    let id = row.split_whitespace().next().unwrap();
+    assert!(token.contains(id), "the id is the public part of the token");
+
+    let output = run(skydd().args(["token", "revoke", id, "--data-dir", data_arg]));
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(get(&server.url("/v1/register"), Some(&token)), 401);
+    let output = run(skydd().args(["token", "list", "--data-dir", data_arg]));
+    let row = text(&output.stdout)
+        .lines()
+        .find(|line| line.contains("auditor"))
+        .unwrap()
+        .to_owned();
+    assert!(!row.contains(" - "), "revoked tokens show when: {row}");
+
+    let output = run(skydd().args(["token", "revoke", id, "--data-dir", data_arg]));
+    assert_eq!(output.status.code(), Some(1), "already revoked");
+
+    let stopped = server.terminate();
+    assert!(stopped.status.success(), "{}", stopped.stderr);
+}
+
+#[test]
+fn token_commands_refuse_a_directory_without_an_instance() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("typo");
+    let output = run(skydd()
+        .args(["token", "create", "--role", "admin", "--data-dir"])
+        .arg(&data));
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty());
+    assert!(
+        text(&output.stderr).contains("no Skydd data in"),
+        "{}",
+        text(&output.stderr)
+    );
+    assert!(!data.exists(), "nothing is created");
+}
+
+#[test]
+fn a_register_with_errors_refuses_to_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let register = write(dir.path(), "broken.yaml", BROKEN_REGISTER);
+    let output = run(skydd()
+        .args(["serve", "--bind", "127.0.0.1:0", "--register"])
+        .arg(&register)
+        .arg("--data-dir")
+        .arg(&data));
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    // The same diagnostics as `register check`.
+    let check = run(skydd().args(["register", "check"]).arg(&register));
+    for line in text(&check.stderr)
+        .lines()
+        .filter(|line| line.contains(": error: "))
+    {
+        assert!(stderr.contains(line), "missing `{line}` in:\n{stderr}");
+    }
+    assert!(!stderr.contains("listening on"), "{stderr}");
+    assert!(
+        !data.exists(),
+        "nothing is created for a register that does not check"
+    );
+}
+
+#[test]
+fn a_master_key_that_does_not_match_the_database_refuses_to_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("first");
+    let second = dir.path().join("second");
+    for data in [&first, &second] {
+        let server = Server::start(&["--data-dir", data.to_str().unwrap()], &[]);
+        let stopped = server.terminate();
+        assert!(stopped.status.success(), "{}", stopped.stderr);
+    }
+    std::fs::copy(second.join("master.key"), first.join("master.key")).unwrap();
+
+    let output = run(skydd()
+        .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
+        .arg(&first));
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    let expected = format!(
+        "the master key in {} does not match the database; restore the right key file",
+        first.join("master.key").display()
+    );
+    assert!(stderr.contains(&expected), "{stderr}");
+    assert!(!stderr.contains("listening on"), "{stderr}");
+
+    // The token commands notice it too.
+    let output = run(skydd().args(["token", "list", "--data-dir"]).arg(&first));
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        text(&output.stderr).contains("does not match the database"),
+        "{}",
+        text(&output.stderr)
+    );
+}

@@ -1,0 +1,18 @@
+//! The HTTP endpoints, one module per resource, and the fallbacks for unknown routes and methods.
+
+pub mod health;
+pub mod openapi;
+pub mod register;
+
+use crate::problem::ApiError;
+
+/// Fallback for paths no route matches: a 404 problem.
+pub(crate) async fn not_found() -> ApiError {
+    ApiError::NotFound
+}
+
+/// Fallback for a known path with a method it does not support: a 405 problem (axum adds the
+/// `Allow` header).
+pub(crate) async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
+}

@@ -1,0 +1,143 @@
+//! Bearer-token authentication for `/v1`: who is calling, and what their role lets them do.
+//!
+//! The presented token is hashed and looked up by its hash; the token itself is never stored,
+//! compared or logged. The authenticated [`Principal`] is put in the request's extensions, and
+//! handlers take it as an argument.
+
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use axum::middleware::Next;
+use axum::response::Response;
+use skydd_crypto::{Role, TokenHash, TokenId};
+
+use crate::problem::ApiError;
+use crate::state::AppState;
+
+/// Who made an authenticated request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// The id of the token used (public; safe to log and audit).
+    pub token_id: TokenId,
+    /// What the token may do.
+    pub role: Role,
+}
+
+impl Principal {
+    /// Succeed when this principal has one of the `allowed` roles, otherwise
+    /// [`ApiError::Forbidden`].
+    pub fn require_role(&self, allowed: &[Role]) -> Result<(), ApiError> {
+        if allowed.contains(&self.role) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden)
+        }
+    }
+}
+
+/// Handlers take the principal [`require_token`] authenticated. A route without that middleware
+/// has no principal, and its requests are refused as unauthenticated rather than served.
+impl<S: Send + Sync> FromRequestParts<S> for Principal {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<Principal>()
+            .cloned()
+            .ok_or(ApiError::MissingToken)
+    }
+}
+
+/// Middleware: authenticate the request by its bearer token or answer 401.
+pub async fn require_token(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    let token = bearer_token(&request)?;
+    let hash = TokenHash::of(token);
+    let record = state
+        .storage
+        .find_active_token(&hash)
+        .await?
+        .ok_or(ApiError::InvalidToken)?;
+    request.extensions_mut().insert(Principal {
+        token_id: record.id,
+        role: record.role,
+    });
+    Ok(next.run(request).await)
+}
+
+/// The token of an `Authorization: Bearer TOKEN` header (the scheme is case-insensitive).
+fn bearer_token(request: &Request) -> Result<&str, ApiError> {
+    let header = request
+        .headers()
+        .get(AUTHORIZATION)
+        .ok_or(ApiError::MissingToken)?;
+    let value = header.to_str().map_err(|_| ApiError::InvalidToken)?;
+    let (scheme, token) = value.split_once(' ').ok_or(ApiError::InvalidToken)?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(ApiError::InvalidToken);
+    }
+    let token = token.trim();
+    if token.is_empty() {
+        return Err(ApiError::InvalidToken);
+    }
+    Ok(token)
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+
+    use super::*;
+
+    fn request(authorization: Option<&str>) -> Request {
+        let mut builder = Request::builder().uri("/v1/register");
+        if let Some(value) = authorization {
+            builder = builder.header(AUTHORIZATION, value);
+        }
+        builder.body(Body::empty()).unwrap()
+    }
+
+    #[test]
+    fn takes_the_token_of_a_bearer_header() {
+        assert_eq!(bearer_token(&request(Some("Bearer abc"))).unwrap(), "abc");
+        assert_eq!(bearer_token(&request(Some("bearer  abc "))).unwrap(), "abc");
+    }
+
+    #[test]
+    fn no_header_is_a_missing_token() {
+        assert!(matches!(
+            bearer_token(&request(None)),
+            Err(ApiError::MissingToken)
+        ));
+    }
+
+    #[test]
+    fn other_schemes_and_empty_tokens_are_invalid() {
+        for value in ["Basic dXNlcjpwYXNz", "Bearer", "Bearer   ", "abc"] {
+            assert!(
+                matches!(
+                    bearer_token(&request(Some(value))),
+                    Err(ApiError::InvalidToken)
+                ),
+                "{value}"
+            );
+        }
+    }
+
+    #[test]
+    fn roles_are_checked() {
+        let auditor = Principal {
+            token_id: TokenId("t1".into()),
+            role: Role::Auditor,
+        };
+        assert!(auditor.require_role(&[Role::Admin, Role::Auditor]).is_ok());
+        assert!(matches!(
+            auditor.require_role(&[Role::Admin]),
+            Err(ApiError::Forbidden)
+        ));
+    }
+}

@@ -1,0 +1,80 @@
+//! Skydd's HTTP server: the JSON API, its OpenAPI document, problem+json errors and bearer-token
+//! authentication, plus the start-up operations the `skydd` command runs before serving.
+//!
+//! Only this crate knows HTTP. Handlers are thin: they take an authenticated [`Principal`], call
+//! the register or storage, and render JSON. Every error a handler can meet is an [`ApiError`],
+//! and [`ApiError`] is the one place that turns errors into responses: the client sees an RFC 9457
+//! problem document, never an internal message or personal data.
+//!
+//! ```no_run
+//! # async fn run(state: skydd_server::AppState) -> std::io::Result<()> {
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+//! skydd_server::serve(listener, state, async {
+//!     let _ = tokio::signal::ctrl_c().await;
+//! })
+//! .await
+//! # }
+//! ```
+//!
+//! [`Principal`]: auth::Principal
+
+mod access_log;
+pub mod api;
+pub mod auth;
+pub mod clock;
+pub mod extract;
+pub mod instance;
+pub mod problem;
+pub mod register;
+pub mod state;
+pub mod tokens;
+
+use std::future::Future;
+use std::io;
+
+use axum::Router;
+use axum::middleware;
+use axum::routing::get;
+use tokio::net::TcpListener;
+
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use problem::ApiError;
+pub use register::LoadedRegister;
+pub use state::AppState;
+
+/// The complete application: every route, the authentication on `/v1`, the 404 and 405
+/// problem responses and the access log.
+pub fn router(state: AppState) -> Router {
+    let v1 = Router::new()
+        .route("/v1/register", get(api::register::get_register))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_token,
+        ));
+
+    Router::new()
+        .route("/healthz", get(api::health::healthz))
+        .route("/openapi.json", get(api::openapi::openapi_json))
+        .merge(v1)
+        .fallback(api::not_found)
+        // Must come after every route: it is set on the routes registered so far.
+        .method_not_allowed_fallback(api::method_not_allowed)
+        .layer(middleware::from_fn(access_log::log_request))
+        .with_state(state)
+}
+
+/// Serve the application on `listener` until `shutdown` completes, then finish the requests in
+/// flight and return.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> io::Result<()> {
+    let address = listener.local_addr()?;
+    tracing::info!("listening on {address}");
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    tracing::info!("server stopped");
+    Ok(())
+}

@@ -1,0 +1,45 @@
+//! The register a server runs with: the checked model, its digest, and where it came from.
+
+use jiff::Timestamp;
+use skydd_register::Register;
+use skydd_storage::{RegisterVersionRecord, Storage, StorageError};
+
+/// A register that passed `check`, ready to be served.
+#[derive(Debug, Clone)]
+pub struct LoadedRegister {
+    /// The validated register.
+    pub register: Register,
+    /// SHA-256 (hex) of its canonical content: the register's version.
+    pub digest: String,
+    /// Where it was read from (a path, or `bundled example`), for messages.
+    pub source_name: String,
+}
+
+impl LoadedRegister {
+    /// Wrap a checked register, computing its digest once.
+    pub fn new(register: Register, source_name: impl Into<String>) -> Self {
+        let digest = register.digest();
+        Self {
+            register,
+            digest,
+            source_name: source_name.into(),
+        }
+    }
+
+    /// Record this version in storage so that notices and consents can name it later. Returns
+    /// whether the version is new to the database.
+    pub async fn record(
+        &self,
+        storage: &dyn Storage,
+        now: Timestamp,
+    ) -> Result<bool, StorageError> {
+        storage
+            .record_register_version(RegisterVersionRecord {
+                digest: self.digest.clone(),
+                published: self.register.published.to_string(),
+                first_loaded_at: now,
+                content: self.register.to_json().to_string(),
+            })
+            .await
+    }
+}
