@@ -139,6 +139,8 @@ struct Fields<'n> {
     pos: Pos,
     entries: Vec<(&'n str, &'n Node, &'n Node)>,
     asked: Vec<&'static str>,
+    /// Required keys found missing; reported by `finish`, unless a misspelt key explains them.
+    missing: Vec<(&'static str, Pos)>,
 }
 
 impl<'n> Fields<'n> {
@@ -296,10 +298,12 @@ impl Decoder {
             pos: node.pos,
             entries,
             asked: Vec::new(),
+            missing: Vec::new(),
         })
     }
 
     fn finish(&mut self, fields: Fields<'_>) {
+        let mut explained: Vec<&str> = Vec::new();
         for (key, key_node, _) in &fields.entries {
             if fields.asked.contains(key) {
                 continue;
@@ -309,6 +313,15 @@ impl Decoder {
                 key_node.pos,
                 format!("unknown key `{key}` in {}", fields.what),
             );
+            // A misspelt required key is one mistake: report it once, here.
+            let missing = fields.missing.iter().map(|(k, _)| *k);
+            if let Some(close) = did_you_mean(key, missing) {
+                explained.push(close);
+                self.push(
+                    diagnostic.with_help(format!("did you mean `{close}`? it is required here")),
+                );
+                continue;
+            }
             diagnostic = match did_you_mean(key, fields.asked.iter().copied()) {
                 Some(close) => diagnostic.with_help(format!("did you mean `{close}`?")),
                 None => {
@@ -317,16 +330,25 @@ impl Decoder {
             };
             self.push(diagnostic);
         }
+        for (key, pos) in &fields.missing {
+            if !explained.contains(key) {
+                self.push(
+                    Diagnostic::error(
+                        "missing-key",
+                        *pos,
+                        format!("{} needs `{key}`", fields.what),
+                    )
+                    .with_help(format!("add `{key}:` (see docs/register-format.md)")),
+                );
+            }
+        }
     }
 
     fn required<'n>(&mut self, fields: &mut Fields<'n>, key: &'static str) -> Option<&'n Node> {
         let node = fields.get(key);
         if node.is_none() {
             let pos = fields.key_pos(key).unwrap_or(fields.pos);
-            self.push(
-                Diagnostic::error("missing-key", pos, format!("{} needs `{key}`", fields.what))
-                    .with_help(format!("add `{key}:` (see docs/register-format.md)")),
-            );
+            fields.missing.push((key, pos));
         }
         node
     }

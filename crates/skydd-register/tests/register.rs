@@ -63,7 +63,13 @@ fn the_minimal_register_is_valid() {
 #[test]
 fn unknown_key_suggests_the_closest() {
     let d = assert_reported("unknown-key", "  name: Example AB", "  ‸nmae: Example AB");
-    assert_eq!(d.help.as_deref(), Some("did you mean `name`?"));
+    assert_eq!(
+        d.help.as_deref(),
+        Some("did you mean `name`? it is required here")
+    );
+    let source = MINIMAL.replacen("  name: Example AB", "  nmae: Example AB", 1);
+    let codes: Vec<_> = check(&source).diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(codes, ["unknown-key"], "one mistake, one error");
 }
 
 #[test]
