@@ -1,38 +1,53 @@
-//! The 256-bit master key: created once in the data directory, readable only by its owner.
+//! The master key file: every version of the 256-bit master key, readable only by its owner.
 //!
-//! The key file is one line of text, `skydd-master-key-v1:<base64 of 32 bytes>`, with mode 0600.
-//! It is created crash-safely: the key is written and synced to a temporary file in the same
-//! directory, which is then hard-linked to the final name. A hard link never replaces an
-//! existing file, so when two processes start at once exactly one key wins and both use it; and
-//! a crash leaves either no key file or a complete one, never a truncated key.
+//! The file has one line per key version, oldest first:
+//!
+//! ```text
+//! skydd-master-key-v1:<base64 of 32 bytes>
+//! skydd-master-key-v2:<base64 of 32 bytes>
+//! ```
+//!
+//! The number after `v` is the key's version. A new data directory gets a file with the single
+//! line `skydd-master-key-v1:...`, exactly the format of the files written before key
+//! rotation existed, so those load unchanged as version 1. Versions are whole numbers without
+//! leading zeros, strictly ascending; version 1 must always be present because the blind
+//! indexes and the database binding are derived from it (see [`Keyring`](crate::Keyring)).
+//! The highest version is the current one.
+//!
+//! The file has mode 0600 and is refused when others may read or write it.
+//!
+//! - **Creation** is crash-safe: the key is written and synced to a temporary file in the same
+//!   directory, which is then hard-linked to the final name. A hard link never replaces an
+//!   existing file, so when two processes start at once exactly one key wins and both use it;
+//!   and a crash leaves either no key file or a complete one, never a truncated key.
+//! - **Rotation and retirement** replace the file: under an exclusive lock on the directory
+//!   (so two rotations cannot lose each other's version), the new content is written and synced
+//!   to a temporary file, renamed over the old file, and the directory is synced. Readers see
+//!   the old file or the new one, never a mix.
 
-use std::fmt;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use hmac::{Hmac, KeyInit, Mac};
-use sha2::Sha256;
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroizing;
 
 use crate::random::{self, RandomError};
 
-/// What the key file starts with; the version lets a later format be told apart.
-const FORMAT_PREFIX: &str = "skydd-master-key-v1:";
+/// What every line of the key file starts with, followed by the version, `:` and the key.
+const LINE_PREFIX: &str = "skydd-master-key-v";
 
-/// Key files are tiny; reading stops after this many bytes so a wrong path cannot eat memory.
-const MAX_FILE_LEN: u64 = 1024;
+/// Key files are small; reading stops after this many bytes so a wrong path cannot eat memory.
+/// Enough for some 250 key versions.
+const MAX_FILE_LEN: u64 = 16 * 1024;
 
-/// The domain-separation label of [`MasterKey::check_value`].
-const CHECK_LABEL: &[u8] = b"skydd master key check v1";
+/// The former name of [`Keyring`](crate::Keyring), kept so that code written before key
+/// rotation compiles unchanged: `MasterKey::load_or_create` and `check_value` behave as they
+/// did. New code should name `Keyring`.
+pub type MasterKey = crate::Keyring;
 
-/// The master key. Wraps every subject data key (envelope encryption, later issues).
-pub struct MasterKey {
-    bytes: zeroize::Zeroizing<[u8; 32]>,
-}
-
-/// Errors loading or creating the master key file. None of them contains key material.
+/// Errors loading, creating or changing the master key file. None of them contains key
+/// material.
 #[derive(Debug, thiserror::Error)]
 pub enum MasterKeyError {
     /// The key file could not be read or written.
@@ -83,6 +98,16 @@ pub enum MasterKeyError {
         /// The failure.
         source: RandomError,
     },
+    /// A key version that may not be retired, or does not exist.
+    #[error("cannot retire master key version {version} in {path}: {reason}")]
+    CannotRetire {
+        /// The key file.
+        path: String,
+        /// The version asked for.
+        version: u32,
+        /// Why not, and what to do instead.
+        reason: &'static str,
+    },
 }
 
 /// "readable", "writable" or "readable and writable", for [`MasterKeyError::TooOpen`].
@@ -95,44 +120,70 @@ fn access_words(mode: u32) -> &'static str {
     }
 }
 
-impl MasterKey {
-    /// Load the key at `path`, or create it (mode 0600) if the file does not exist. Returns the
-    /// key and whether it was created by this call.
-    ///
-    /// The directory must exist. A key file that others may read, or that is empty or malformed,
-    /// is refused with an error saying how to fix it; nothing is ever overwritten.
-    pub fn load_or_create(path: &Path) -> Result<(MasterKey, bool), MasterKeyError> {
-        match load(path) {
-            Err(MasterKeyError::Io { source, .. }) if source.kind() == io::ErrorKind::NotFound => {
-                create(path)
-            }
-            loaded => loaded.map(|key| (key, false)),
-        }
-    }
+/// One version of the master key as read from or written to the file.
+pub(crate) struct KeyEntry {
+    /// The version, 1 for the first key.
+    pub(crate) version: u32,
+    /// The key.
+    pub(crate) bytes: Zeroizing<[u8; 32]>,
+}
 
-    /// A value derived from the key that identifies it without revealing it (stored in the
-    /// database to detect a wrong key file).
-    ///
-    /// It is HMAC-SHA-256 keyed with the master key over the fixed label
-    /// `skydd master key check v1`, hex encoded: the same key always gives the same value, and
-    /// the value says nothing about the key.
-    pub fn check_value(&self) -> String {
-        // HMAC pads a key shorter than the hash's block (64 bytes for SHA-256) with zeros, so
-        // passing the zero-padded block to the infallible constructor is HMAC with the 32-byte
-        // key itself (RFC 2104, section 2).
-        let mut block = hmac::digest::Key::<Hmac<Sha256>>::default();
-        block[..self.bytes.len()].copy_from_slice(&self.bytes[..]);
-        let mut mac = <Hmac<Sha256> as KeyInit>::new(&block);
-        block[..].zeroize();
-        mac.update(CHECK_LABEL);
-        data_encoding::HEXLOWER.encode(&mac.finalize().into_bytes())
+/// Load the key file at `path`, or create it with a version-1 key if it does not exist.
+/// Returns the versions, oldest first, and whether the file was created by this call.
+pub(crate) fn load_or_create(path: &Path) -> Result<(Vec<KeyEntry>, bool), MasterKeyError> {
+    match load(path) {
+        Err(MasterKeyError::Io { source, .. }) if source.kind() == io::ErrorKind::NotFound => {
+            create(path)
+        }
+        loaded => loaded.map(|keys| (keys, false)),
     }
 }
 
-impl fmt::Debug for MasterKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("MasterKey(<redacted>)")
+/// Add a new version, one above the current one, to the existing key file at `path`.
+pub(crate) fn rotate(path: &Path) -> Result<Vec<KeyEntry>, MasterKeyError> {
+    let _lock = lock_directory(path)?;
+    let mut keys = load(path)?;
+    let next = keys
+        .last()
+        .and_then(|last| last.version.checked_add(1))
+        .ok_or_else(|| MasterKeyError::Malformed {
+            path: path.display().to_string(),
+            reason: "no key version is left above the current one",
+        })?;
+    keys.push(KeyEntry {
+        version: next,
+        bytes: new_key(path)?,
+    });
+    replace(path, &keys)?;
+    Ok(keys)
+}
+
+/// Remove `version` from the key file at `path`. Version 1 and the current version are kept.
+pub(crate) fn retire(path: &Path, version: u32) -> Result<Vec<KeyEntry>, MasterKeyError> {
+    let _lock = lock_directory(path)?;
+    let mut keys = load(path)?;
+    let refuse = |reason| MasterKeyError::CannotRetire {
+        path: path.display().to_string(),
+        version,
+        reason,
+    };
+    if version == 1 {
+        return Err(refuse(
+            "version 1 derives the blind indexes and the database binding and is kept for good",
+        ));
     }
+    if keys.last().is_some_and(|last| last.version == version) {
+        return Err(refuse(
+            "it is the current version; rotate first, re-wrap the data keys, then retire it",
+        ));
+    }
+    let position = keys
+        .iter()
+        .position(|key| key.version == version)
+        .ok_or_else(|| refuse("the key file has no such version"))?;
+    keys.remove(position);
+    replace(path, &keys)?;
+    Ok(keys)
 }
 
 fn io_error(path: &Path) -> impl FnOnce(io::Error) -> MasterKeyError + '_ {
@@ -143,7 +194,7 @@ fn io_error(path: &Path) -> impl FnOnce(io::Error) -> MasterKeyError + '_ {
 }
 
 /// Read and check an existing key file.
-fn load(path: &Path) -> Result<MasterKey, MasterKeyError> {
+pub(crate) fn load(path: &Path) -> Result<Vec<KeyEntry>, MasterKeyError> {
     let shown = || path.display().to_string();
     let file = File::open(path).map_err(io_error(path))?;
     let metadata = file.metadata().map_err(io_error(path))?;
@@ -164,27 +215,49 @@ fn load(path: &Path) -> Result<MasterKey, MasterKeyError> {
     if content.is_empty() {
         return Err(MasterKeyError::Empty { path: shown() });
     }
-    let bytes = parse(&content).map_err(|reason| MasterKeyError::Malformed {
+    parse(&content).map_err(|reason| MasterKeyError::Malformed {
         path: shown(),
         reason,
-    })?;
-    Ok(MasterKey { bytes })
+    })
 }
 
-/// Create a new key at `path`, or load the one another process created a moment earlier.
-fn create(path: &Path) -> Result<(MasterKey, bool), MasterKeyError> {
+/// 32 random bytes for a new key version.
+fn new_key(path: &Path) -> Result<Zeroizing<[u8; 32]>, MasterKeyError> {
     let mut bytes = Zeroizing::new([0u8; 32]);
     random::fill(&mut bytes[..]).map_err(|source| MasterKeyError::Random {
         path: path.display().to_string(),
         source,
     })?;
+    Ok(bytes)
+}
 
-    let dir = match path.parent() {
+/// The directory `path` is in (`.` for a bare file name).
+fn directory_of(path: &Path) -> &Path {
+    match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
-    };
+    }
+}
+
+/// Hold an exclusive lock on the key file's directory until the returned file is dropped.
+///
+/// The directory, not the key file, is locked because replacing the key file makes a new
+/// inode: a lock on the old one would not stop a second process that opened the new one.
+fn lock_directory(path: &Path) -> Result<File, MasterKeyError> {
+    let dir = directory_of(path);
+    let handle = File::open(dir).map_err(io_error(dir))?;
+    handle.lock().map_err(io_error(dir))?;
+    Ok(handle)
+}
+
+/// Create a new key at `path`, or load the one another process created a moment earlier.
+fn create(path: &Path) -> Result<(Vec<KeyEntry>, bool), MasterKeyError> {
+    let keys = vec![KeyEntry {
+        version: 1,
+        bytes: new_key(path)?,
+    }];
     let temp = temp_path(path)?;
-    let written = write_synced(&temp, &encode(&bytes));
+    let written = write_synced(&temp, &encode(&keys));
     if let Err(error) = written {
         let _ = fs::remove_file(&temp);
         return Err(error);
@@ -198,16 +271,33 @@ fn create(path: &Path) -> Result<(MasterKey, bool), MasterKeyError> {
         Ok(()) => {}
         Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {
             removed.map_err(io_error(&temp))?;
-            return load(path).map(|key| (key, false));
+            return load(path).map(|keys| (keys, false));
         }
         Err(error) => return Err(io_error(path)(error)),
     }
     removed.map_err(io_error(&temp))?;
-    // Make the new directory entry durable, so the key survives a power loss once we use it.
+    sync_directory(path)?;
+    Ok((keys, true))
+}
+
+/// Replace the key file at `path` with `keys` (the caller holds the directory lock).
+fn replace(path: &Path, keys: &[KeyEntry]) -> Result<(), MasterKeyError> {
+    let temp = temp_path(path)?;
+    let written = write_synced(&temp, &encode(keys))
+        .and_then(|()| fs::rename(&temp, path).map_err(io_error(path)));
+    if let Err(error) = written {
+        let _ = fs::remove_file(&temp);
+        return Err(error);
+    }
+    sync_directory(path)
+}
+
+/// Make a new directory entry for `path` durable, so the key survives a power loss once used.
+fn sync_directory(path: &Path) -> Result<(), MasterKeyError> {
+    let dir = directory_of(path);
     File::open(dir)
         .and_then(|dir| dir.sync_all())
-        .map_err(io_error(dir))?;
-    Ok((MasterKey { bytes }, true))
+        .map_err(io_error(dir))
 }
 
 /// A temporary name beside `path` that no other process picks: `.<name>.<pid>.<random>.tmp`.
@@ -241,36 +331,74 @@ fn write_synced(path: &Path, content: &str) -> Result<(), MasterKeyError> {
     file.sync_all().map_err(io_error(path))
 }
 
-/// The key file's content for `bytes`.
-fn encode(bytes: &[u8; 32]) -> Zeroizing<String> {
-    let mut line = Zeroizing::new(String::with_capacity(FORMAT_PREFIX.len() + 45));
-    line.push_str(FORMAT_PREFIX);
-    line.push_str(&Zeroizing::new(data_encoding::BASE64.encode(bytes)));
-    line.push('\n');
-    line
+/// The key file's content for `keys`.
+fn encode(keys: &[KeyEntry]) -> Zeroizing<String> {
+    let mut text = Zeroizing::new(String::with_capacity(keys.len() * 80));
+    for key in keys {
+        text.push_str(LINE_PREFIX);
+        text.push_str(&key.version.to_string());
+        text.push(':');
+        text.push_str(&Zeroizing::new(
+            data_encoding::BASE64.encode(&key.bytes[..]),
+        ));
+        text.push('\n');
+    }
+    text
 }
 
-/// The key in a key file's content, or why there is none. The reason never quotes the content.
-fn parse(content: &[u8]) -> Result<Zeroizing<[u8; 32]>, &'static str> {
+/// The keys in a key file's content, or why there are none. The reason never quotes the
+/// content.
+fn parse(content: &[u8]) -> Result<Vec<KeyEntry>, &'static str> {
     if content.len() as u64 > MAX_FILE_LEN {
         return Err("the file is far too long");
     }
-    let line = content.strip_suffix(b"\n").unwrap_or(content);
-    let line = line.strip_suffix(b"\r").unwrap_or(line);
-    let encoded = line
-        .strip_prefix(FORMAT_PREFIX.as_bytes())
-        .ok_or("it does not start with `skydd-master-key-v1:`")?;
+    let body = content.strip_suffix(b"\n").unwrap_or(content);
+    let mut keys: Vec<KeyEntry> = Vec::new();
+    for line in body.split(|&byte| byte == b'\n') {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let (version, bytes) = parse_line(line)?;
+        match keys.last() {
+            None if version != 1 => {
+                return Err("version 1 is missing; it is needed for good");
+            }
+            Some(last) if version <= last.version => {
+                return Err("the key versions are not in ascending order");
+            }
+            _ => keys.push(KeyEntry { version, bytes }),
+        }
+    }
+    Ok(keys)
+}
+
+/// One line: `skydd-master-key-v<version>:<base64>`.
+fn parse_line(line: &[u8]) -> Result<(u32, Zeroizing<[u8; 32]>), &'static str> {
+    const NO_PREFIX: &str = "a line does not start with `skydd-master-key-v<version>:`";
+    let rest = line.strip_prefix(LINE_PREFIX.as_bytes()).ok_or(NO_PREFIX)?;
+    let colon = rest
+        .iter()
+        .position(|&byte| byte == b':')
+        .ok_or(NO_PREFIX)?;
+    let (digits, encoded) = (&rest[..colon], &rest[colon + 1..]);
+    let version = parse_version(digits).ok_or("a key version is not a whole number from 1 up")?;
     let decoded = Zeroizing::new(
         data_encoding::BASE64
             .decode(encoded)
-            .map_err(|_| "the key is not valid base64")?,
+            .map_err(|_| "a key is not valid base64")?,
     );
     if decoded.len() != 32 {
-        return Err("the key is not 32 bytes long");
+        return Err("a key is not 32 bytes long");
     }
     let mut bytes = Zeroizing::new([0u8; 32]);
     bytes.copy_from_slice(&decoded);
-    Ok(bytes)
+    Ok((version, bytes))
+}
+
+/// A version number: decimal digits without a leading zero, from 1 to `u32::MAX`.
+fn parse_version(digits: &[u8]) -> Option<u32> {
+    if digits.first() == Some(&b'0') || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(digits).ok()?.parse().ok()
 }
 
 #[cfg(test)]
@@ -292,12 +420,23 @@ mod tests {
         fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
     }
 
+    fn names_in(dir: &tempfile::TempDir) -> Vec<std::ffi::OsString> {
+        fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect()
+    }
+
+    fn summary(keys: &[KeyEntry]) -> Vec<(u32, [u8; 32])> {
+        keys.iter().map(|k| (k.version, *k.bytes)).collect()
+    }
+
     #[test]
     fn creates_a_private_key_file_then_loads_the_same_key() {
         let dir = tempfile::tempdir().unwrap();
         let path = key_path(&dir);
 
-        let (created, was_created) = MasterKey::load_or_create(&path).unwrap();
+        let (created, was_created) = load_or_create(&path).unwrap();
         assert!(was_created);
         assert_eq!(mode_of(&path), 0o600);
         let text = fs::read_to_string(&path).unwrap();
@@ -307,52 +446,165 @@ mod tests {
         );
         assert_eq!(text.lines().count(), 1);
 
-        let (loaded, was_created) = MasterKey::load_or_create(&path).unwrap();
+        let (loaded, was_created) = load_or_create(&path).unwrap();
         assert!(!was_created);
-        assert_eq!(loaded.bytes, created.bytes);
-        assert_eq!(loaded.check_value(), created.check_value());
-
-        let names: Vec<_> = fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        assert_eq!(names, ["master.key"], "the temporary file is removed");
+        assert_eq!(summary(&loaded), summary(&created));
+        assert_eq!(
+            names_in(&dir),
+            ["master.key"],
+            "the temporary file is removed"
+        );
     }
 
     #[test]
-    fn different_keys_have_different_check_values() {
+    fn a_key_file_written_before_rotation_loads_as_version_1() {
+        // The exact format of the first release: one line, no version beyond the prefix.
         let dir = tempfile::tempdir().unwrap();
-        let (a, _) = MasterKey::load_or_create(&dir.path().join("a.key")).unwrap();
-        let (b, _) = MasterKey::load_or_create(&dir.path().join("b.key")).unwrap();
-        assert_ne!(a.bytes, b.bytes);
-        assert_ne!(a.check_value(), b.check_value());
+        let path = key_path(&dir);
+        let key: [u8; 32] = std::array::from_fn(|i| i as u8);
+        let line = format!(
+            "skydd-master-key-v1:{}\n",
+            data_encoding::BASE64.encode(&key)
+        );
+        assert_eq!(
+            line,
+            "skydd-master-key-v1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n"
+        );
+        write_with_mode(&path, line.as_bytes(), 0o600);
+        let (keys, created) = load_or_create(&path).unwrap();
+        assert!(!created);
+        assert_eq!(summary(&keys), [(1, key)]);
+        assert_eq!(
+            fs::read_to_string(&path).unwrap(),
+            line,
+            "loading never rewrites"
+        );
     }
 
     #[test]
-    fn check_value_is_hmac_sha256_of_the_label() {
-        // Computed independently: HMAC-SHA-256 with key 00 01 .. 1f over the label.
-        let key = MasterKey {
-            bytes: Zeroizing::new(std::array::from_fn(|i| i as u8)),
-        };
-        let expected = {
-            let mut mac = Hmac::<Sha256>::new_from_slice(&key.bytes[..]).unwrap();
-            mac.update(b"skydd master key check v1");
-            data_encoding::HEXLOWER.encode(&mac.finalize().into_bytes())
-        };
-        assert_eq!(key.check_value(), expected);
-        assert_eq!(key.check_value().len(), 64);
-        let hex_key = data_encoding::HEXLOWER.encode(&key.bytes[..]);
-        assert!(!key.check_value().contains(&hex_key[..16]));
+    fn rotation_appends_a_version_and_keeps_the_old_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = key_path(&dir);
+        let (first, _) = load_or_create(&path).unwrap();
+        let original = fs::read_to_string(&path).unwrap();
+
+        let rotated = rotate(&path).unwrap();
+        assert_eq!(rotated.len(), 2);
+        assert_eq!(summary(&rotated[..1]), summary(&first));
+        assert_eq!(rotated[1].version, 2);
+        assert_ne!(*rotated[1].bytes, *first[0].bytes);
+        assert_eq!(mode_of(&path), 0o600);
+        let text = fs::read_to_string(&path).unwrap();
+        assert!(
+            text.starts_with(&original),
+            "version 1's line is kept as it was"
+        );
+        assert!(
+            text.lines()
+                .nth(1)
+                .unwrap()
+                .starts_with("skydd-master-key-v2:")
+        );
+
+        let again = rotate(&path).unwrap();
+        assert_eq!(
+            again.iter().map(|k| k.version).collect::<Vec<_>>(),
+            [1, 2, 3]
+        );
+        assert_eq!(summary(&load(&path).unwrap()), summary(&again));
+        assert_eq!(
+            names_in(&dir),
+            ["master.key"],
+            "no temporary file is left behind"
+        );
+    }
+
+    #[test]
+    fn rotation_needs_an_existing_private_key_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = key_path(&dir);
+        let error = rotate(&path).err().unwrap();
+        assert!(matches!(error, MasterKeyError::Io { .. }), "{error:?}");
+        assert!(!path.exists(), "rotation never creates a first key");
+
+        load_or_create(&path).unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
+        let error = rotate(&path).err().unwrap();
+        assert!(matches!(error, MasterKeyError::TooOpen { .. }), "{error:?}");
+        assert_eq!(fs::read_to_string(&path).unwrap().lines().count(), 1);
+    }
+
+    #[test]
+    fn concurrent_rotations_lose_no_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = Arc::new(key_path(&dir));
+        load_or_create(&path).unwrap();
+        let threads = 6;
+        let barrier = Arc::new(Barrier::new(threads));
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                let (path, barrier) = (Arc::clone(&path), Arc::clone(&barrier));
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    rotate(&path).unwrap().last().unwrap().version
+                })
+            })
+            .collect();
+        let mut current: Vec<u32> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+        current.sort_unstable();
+        assert_eq!(
+            current,
+            [2, 3, 4, 5, 6, 7],
+            "each rotation made its own version"
+        );
+        assert_eq!(load(&path).unwrap().len(), 7);
+    }
+
+    #[test]
+    fn retiring_removes_an_old_version_but_never_1_or_the_current_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = key_path(&dir);
+        load_or_create(&path).unwrap();
+        rotate(&path).unwrap();
+        let three = rotate(&path).unwrap();
+
+        for (version, reason) in [
+            (1, "blind indexes"),
+            (3, "current version"),
+            (9, "no such version"),
+        ] {
+            let error = retire(&path, version).err().unwrap();
+            assert!(
+                matches!(error, MasterKeyError::CannotRetire { .. }),
+                "{error:?}"
+            );
+            assert!(error.to_string().contains(reason), "{error}");
+        }
+        assert_eq!(load(&path).unwrap().len(), 3, "refusals change nothing");
+
+        let left = retire(&path, 2).unwrap();
+        assert_eq!(
+            summary(&left),
+            [summary(&three)[0], summary(&three)[2]],
+            "versions keep their numbers"
+        );
+        assert_eq!(summary(&load(&path).unwrap()), summary(&left));
+        let next = rotate(&path).unwrap();
+        assert_eq!(
+            next.last().unwrap().version,
+            4,
+            "a retired number is not reused"
+        );
     }
 
     #[test]
     fn refuses_a_key_file_others_can_read() {
         let dir = tempfile::tempdir().unwrap();
         let path = key_path(&dir);
-        MasterKey::load_or_create(&path).unwrap();
+        load_or_create(&path).unwrap();
         fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
 
-        let error = MasterKey::load_or_create(&path).unwrap_err();
+        let error = load_or_create(&path).err().unwrap();
         let shown = path.display();
         assert_eq!(
             error.to_string(),
@@ -363,7 +615,7 @@ mod tests {
         assert_eq!(mode_of(&path), 0o644, "the file is left alone");
 
         fs::set_permissions(&path, fs::Permissions::from_mode(0o620)).unwrap();
-        let error = MasterKey::load_or_create(&path).unwrap_err();
+        let error = load_or_create(&path).err().unwrap();
         assert!(
             error
                 .to_string()
@@ -372,7 +624,7 @@ mod tests {
         );
 
         fs::set_permissions(&path, fs::Permissions::from_mode(0o400)).unwrap();
-        MasterKey::load_or_create(&path).unwrap();
+        load_or_create(&path).unwrap();
     }
 
     #[test]
@@ -380,7 +632,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = key_path(&dir);
         write_with_mode(&path, b"", 0o600);
-        let error = MasterKey::load_or_create(&path).unwrap_err();
+        let error = load_or_create(&path).err().unwrap();
         assert!(matches!(error, MasterKeyError::Empty { .. }), "{error:?}");
         assert!(
             error
@@ -399,51 +651,84 @@ mod tests {
     fn refuses_malformed_key_files_without_quoting_them() {
         let dir = tempfile::tempdir().unwrap();
         let path = key_path(&dir);
-        let cases: &[(&[u8], &str)] = &[
+        let good = "c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI=";
+        let cases: Vec<(String, &str)> = vec![
+            (format!("{good}\n"), "does not start with"),
             (
-                b"c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI=\n",
-                "does not start with",
+                format!("skydd-master-key-v2:{good}\n"),
+                "version 1 is missing",
             ),
             (
-                b"skydd-master-key-v2:c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI=\n",
+                format!("skydd-master-key-v0:{good}\n"),
+                "not a whole number",
+            ),
+            (
+                format!("skydd-master-key-v01:{good}\n"),
+                "not a whole number",
+            ),
+            (
+                format!("skydd-master-key-v1x:{good}\n"),
+                "not a whole number",
+            ),
+            (format!("skydd-master-key-v:{good}\n"), "not a whole number"),
+            (
+                format!("skydd-master-key-v99999999999:{good}\n"),
+                "not a whole number",
+            ),
+            (
+                format!("skydd-master-key-v1{good}\n"),
                 "does not start with",
             ),
-            (b"skydd-master-key-v1:c2VjcmV0\n", "not 32 bytes"),
+            ("skydd-master-key-v1:c2VjcmV0\n".to_owned(), "not 32 bytes"),
             (
-                b"skydd-master-key-v1:c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0\n",
+                "skydd-master-key-v1:c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0\n".to_owned(),
                 "not 32 bytes",
             ),
             (
-                b"skydd-master-key-v1:c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0M!I=\n",
+                "skydd-master-key-v1:c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0M!I=\n".to_owned(),
                 "not valid base64",
             ),
             (
-                b"skydd-master-key-v1:c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI=\nmore\n",
-                "not valid base64",
+                format!("skydd-master-key-v1:{good}\nmore\n"),
+                "does not start with",
+            ),
+            (
+                format!("skydd-master-key-v1:{good}\n\nskydd-master-key-v2:{good}\n"),
+                "does not start with",
+            ),
+            (
+                format!(
+                    "skydd-master-key-v1:{good}\nskydd-master-key-v3:{good}\nskydd-master-key-v2:{good}\n"
+                ),
+                "not in ascending order",
+            ),
+            (
+                format!("skydd-master-key-v1:{good}\nskydd-master-key-v1:{good}\n"),
+                "not in ascending order",
             ),
         ];
-        for (content, reason) in cases {
-            write_with_mode(&path, content, 0o600);
-            let error = MasterKey::load_or_create(&path).unwrap_err();
+        for (content, reason) in &cases {
+            write_with_mode(&path, content.as_bytes(), 0o600);
+            let error = load_or_create(&path).err().unwrap();
             let message = error.to_string();
             assert!(
                 matches!(error, MasterKeyError::Malformed { .. }),
                 "{error:?}"
             );
-            assert!(message.contains(reason), "{message}");
+            assert!(message.contains(reason), "{content:?}: {message}");
             assert!(
                 !message.contains("c2Vj"),
                 "the content is never shown: {message}"
             );
             assert_eq!(
                 fs::read(&path).unwrap(),
-                *content,
+                content.as_bytes(),
                 "a malformed file is never replaced"
             );
         }
 
-        write_with_mode(&path, &[b'x'; 5000], 0o600);
-        let error = MasterKey::load_or_create(&path).unwrap_err();
+        write_with_mode(&path, &[b'x'; 20_000], 0o600);
+        let error = load_or_create(&path).err().unwrap();
         assert!(error.to_string().contains("far too long"), "{error}");
     }
 
@@ -453,7 +738,7 @@ mod tests {
         let path = key_path(&dir);
         fs::create_dir(&path).unwrap();
         fs::set_permissions(&path, fs::Permissions::from_mode(0o700)).unwrap();
-        let error = MasterKey::load_or_create(&path).unwrap_err();
+        let error = load_or_create(&path).err().unwrap();
         assert!(
             matches!(error, MasterKeyError::NotAFile { .. }),
             "{error:?}"
@@ -464,7 +749,7 @@ mod tests {
     fn a_missing_directory_is_an_io_error_naming_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("missing").join("master.key");
-        let error = MasterKey::load_or_create(&path).unwrap_err();
+        let error = load_or_create(&path).err().unwrap();
         assert!(matches!(error, MasterKeyError::Io { .. }), "{error:?}");
         assert!(error.to_string().contains("missing"), "{error}");
     }
@@ -480,7 +765,8 @@ mod tests {
                 let (path, barrier) = (Arc::clone(&path), Arc::clone(&barrier));
                 std::thread::spawn(move || {
                     barrier.wait();
-                    MasterKey::load_or_create(&path).unwrap()
+                    let (keys, created) = load_or_create(&path).unwrap();
+                    (summary(&keys), created)
                 })
             })
             .collect();
@@ -488,14 +774,14 @@ mod tests {
 
         assert_eq!(results.iter().filter(|(_, created)| *created).count(), 1);
         let (first, _) = &results[0];
-        assert!(results.iter().all(|(key, _)| key.bytes == first.bytes));
-        let (on_disk, _) = MasterKey::load_or_create(&path).unwrap();
-        assert_eq!(on_disk.bytes, first.bytes);
-        let names: Vec<_> = fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        assert_eq!(names, ["master.key"], "no temporary file is left behind");
+        assert!(results.iter().all(|(keys, _)| keys == first));
+        let (on_disk, _) = load_or_create(&path).unwrap();
+        assert_eq!(&summary(&on_disk), first);
+        assert_eq!(
+            names_in(&dir),
+            ["master.key"],
+            "no temporary file is left behind"
+        );
     }
 
     #[test]
@@ -504,43 +790,71 @@ mod tests {
         // our hard link: the existing key is loaded, not replaced.
         let dir = tempfile::tempdir().unwrap();
         let path = key_path(&dir);
-        let (winner, _) = MasterKey::load_or_create(&path).unwrap();
+        let (winner, _) = load_or_create(&path).unwrap();
         let (loser, created) = create(&path).unwrap();
         assert!(!created);
-        assert_eq!(loser.bytes, winner.bytes);
-        let names: Vec<_> = fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
+        assert_eq!(summary(&loser), summary(&winner));
         assert_eq!(
-            names,
+            names_in(&dir),
             ["master.key"],
             "the loser's temporary file is removed"
         );
     }
 
-    #[test]
-    fn debug_is_redacted() {
-        let key = MasterKey {
-            bytes: Zeroizing::new([0xab; 32]),
-        };
-        assert_eq!(format!("{key:?}"), "MasterKey(<redacted>)");
+    fn entries(versions: &[u32], seed: u8) -> Vec<KeyEntry> {
+        versions
+            .iter()
+            .map(|&version| KeyEntry {
+                version,
+                bytes: Zeroizing::new([seed.wrapping_add(version as u8); 32]),
+            })
+            .collect()
     }
 
     proptest! {
         #[test]
-        fn key_file_content_round_trips(bytes in any::<[u8; 32]>()) {
-            let content = encode(&bytes);
-            prop_assert_eq!(*parse(content.as_bytes()).unwrap(), bytes);
+        fn key_file_content_round_trips(
+            bytes in proptest::collection::vec(any::<[u8; 32]>(), 1..6),
+            gaps in proptest::collection::vec(1u32..1000, 6),
+        ) {
+            let mut version = 1;
+            let keys: Vec<KeyEntry> = bytes
+                .iter()
+                .zip(&gaps)
+                .map(|(bytes, gap)| {
+                    let key = KeyEntry { version, bytes: Zeroizing::new(*bytes) };
+                    version += gap;
+                    key
+                })
+                .collect();
+            let content = encode(&keys);
+            prop_assert_eq!(summary(&parse(content.as_bytes()).unwrap()), summary(&keys));
             let crlf = content.replace('\n', "\r\n");
-            prop_assert_eq!(*parse(crlf.as_bytes()).unwrap(), bytes);
+            prop_assert_eq!(summary(&parse(crlf.as_bytes()).unwrap()), summary(&keys));
             let no_newline = content.trim_end();
-            prop_assert_eq!(*parse(no_newline.as_bytes()).unwrap(), bytes);
+            prop_assert_eq!(summary(&parse(no_newline.as_bytes()).unwrap()), summary(&keys));
+        }
+
+        #[test]
+        fn a_single_version_1_is_the_original_format(bytes in any::<[u8; 32]>()) {
+            let keys = [KeyEntry { version: 1, bytes: Zeroizing::new(bytes) }];
+            let original = format!("skydd-master-key-v1:{}\n", data_encoding::BASE64.encode(&bytes));
+            let encoded = encode(&keys);
+            prop_assert_eq!(encoded.as_str(), original.as_str());
         }
 
         #[test]
         fn parse_never_panics(content in proptest::collection::vec(any::<u8>(), 0..200)) {
             let _ = parse(&content);
+        }
+
+        #[test]
+        fn parse_never_panics_on_near_misses(
+            versions in proptest::collection::vec(0u32..5, 0..5),
+            cut in 0usize..400,
+        ) {
+            let content = encode(&entries(&versions, 7));
+            let _ = parse(&content.as_bytes()[..cut.min(content.len())]);
         }
     }
 }

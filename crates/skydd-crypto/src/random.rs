@@ -10,3 +10,11 @@ pub struct RandomError(getrandom::Error);
 pub(crate) fn fill(buf: &mut [u8]) -> Result<(), RandomError> {
     getrandom::fill(buf).map_err(RandomError)
 }
+
+/// `N` random bytes from the operating system, for identifiers that must not be guessable
+/// (subject and record ids).
+pub fn random_bytes<const N: usize>() -> Result<[u8; N], RandomError> {
+    let mut bytes = [0u8; N];
+    fill(&mut bytes)?;
+    Ok(bytes)
+}

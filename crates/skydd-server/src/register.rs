@@ -13,17 +13,33 @@ pub struct LoadedRegister {
     pub digest: String,
     /// Where it was read from (a path, or `bundled example`), for messages.
     pub source_name: String,
+    /// The body of `GET /v1/register`, serialised once: the register does not change while it
+    /// is loaded.
+    response_body: bytes::Bytes,
 }
 
 impl LoadedRegister {
     /// Wrap a checked register, computing its digest once.
     pub fn new(register: Register, source_name: impl Into<String>) -> Self {
         let digest = register.digest();
+        let response_body = serde_json::json!({
+            "digest": digest,
+            "published": register.published.to_string(),
+            "register": register.to_json(),
+        })
+        .to_string()
+        .into();
         Self {
             register,
             digest,
             source_name: source_name.into(),
+            response_body,
         }
+    }
+
+    /// The JSON body of `GET /v1/register` (a [`crate::api::register::RegisterResponse`]).
+    pub fn response_body(&self) -> bytes::Bytes {
+        self.response_body.clone()
     }
 
     /// Record this version in storage so that notices and consents can name it later. Returns

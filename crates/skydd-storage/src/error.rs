@@ -26,6 +26,33 @@ pub(crate) fn query(operation: &str) -> impl FnOnce(sqlx::Error) -> StorageError
     }
 }
 
+/// Map an error from an insert by `operation` ("insert a record"): a unique violation becomes
+/// [`StorageError::Conflict`] saying `conflict`, a foreign key violation (when `missing_parent`
+/// is given) [`StorageError::Invalid`] saying `missing_parent`; anything else as [`query`].
+/// Both messages are the caller's words, so they hold only what the caller put in them.
+pub(crate) fn insert<'a>(
+    operation: &'a str,
+    conflict: String,
+    missing_parent: Option<&'a str>,
+) -> impl FnOnce(sqlx::Error) -> StorageError + 'a {
+    move |error| {
+        if is_unique_violation(&error) {
+            return StorageError::Conflict(format!("{operation}: {conflict}"));
+        }
+        if let Some(missing) = missing_parent
+            && is_foreign_key_violation(&error)
+        {
+            return StorageError::Invalid(format!("{operation}: {missing}"));
+        }
+        query(operation)(error)
+    }
+}
+
+/// Whether `error` is the violation of a foreign key constraint.
+fn is_foreign_key_violation(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(db) if db.is_foreign_key_violation())
+}
+
 /// Whether `error` is the violation of a unique or primary key constraint.
 pub(crate) fn is_unique_violation(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())

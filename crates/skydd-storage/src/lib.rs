@@ -12,14 +12,25 @@
 //! Timestamps are stored with microsecond precision on both backends: anything finer is
 //! truncated before it is stored, so a value reads back identically from SQLite and PostgreSQL.
 //!
+//! The vault's data (subjects, their wrapped data keys, identities and records) and the
+//! append-only ledgers (consent, objections, preferences, feature switches, audit) are plain rows
+//! ([`SubjectRow`], [`ConsentEventRow`], ...): personal values in them are ciphertext and keyed
+//! blind indexes only. Operations that write several rows do so in one transaction.
+//!
 //! Error messages name the operation and the database's own diagnostic, never a connection URL
 //! (which can carry a password) nor a value that was bound to a query.
 
 mod error;
 mod migration;
 mod postgres;
+mod rows;
 mod sqlite;
 mod timestamp;
+
+pub use rows::{
+    AuditEventRow, BLIND_INDEX_LEN, ConsentEventRow, FeatureSwitchRow, IdentityRow,
+    ObjectionEventRow, PreferenceEventRow, RecordRow, SUBJECT_SCOPE, SubjectKeyRow, SubjectRow,
+};
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -118,6 +129,11 @@ pub enum StorageError {
     /// Any other database error.
     #[error("database error: {0}")]
     Database(String),
+    /// The caller passed rows that cannot be stored as given (rows of one call that belong to
+    /// different subjects, a blind index of the wrong length, a record for an unknown subject):
+    /// a mistake in the calling code, not a state of the database.
+    #[error("invalid request to storage: {0}")]
+    Invalid(String),
 }
 
 /// Skydd's storage operations. Both backends implement all of them with the same behaviour.
@@ -157,6 +173,148 @@ pub trait Storage: Send + Sync + 'static {
 
     /// All recorded register versions, oldest first.
     fn list_register_versions(&self) -> StorageFuture<'_, Vec<RegisterVersionRecord>>;
+
+    // -- Subjects, identities, keys (the vault) -----------------------------------------------
+
+    /// Store a new subject with its wrapped data key and its identities, all or nothing.
+    ///
+    /// `key` and every identity must belong to `subject` ([`StorageError::Invalid`] otherwise).
+    /// An identity whose blind index is already used for that kind in the subject's tenant
+    /// (or by another identity in `identities`) is a [`StorageError::Conflict`] that names the
+    /// identity's kind only, and nothing is stored; so is an id already taken.
+    fn create_subject(
+        &self,
+        subject: SubjectRow,
+        key: SubjectKeyRow,
+        identities: Vec<IdentityRow>,
+    ) -> StorageFuture<'_, ()>;
+
+    /// The subject of `tenant` (`None`: the controller's own subjects) with an identity of
+    /// `kind` whose blind index is `blind_index`. Never a subject of another tenant.
+    fn find_subject_by_identity<'a>(
+        &'a self,
+        tenant: Option<&'a str>,
+        kind: &'a str,
+        blind_index: &'a [u8],
+    ) -> StorageFuture<'a, Option<SubjectRow>>;
+
+    /// The subject with this id, whatever its tenant (the caller checks the tenant).
+    fn get_subject<'a>(&'a self, id: &'a str) -> StorageFuture<'a, Option<SubjectRow>>;
+
+    /// The identities of a subject, in the order they were stored.
+    fn identities_of_subject<'a>(
+        &'a self,
+        subject_id: &'a str,
+    ) -> StorageFuture<'a, Vec<IdentityRow>>;
+
+    /// The wrapped data key of a subject.
+    fn subject_key<'a>(&'a self, subject_id: &'a str) -> StorageFuture<'a, Option<SubjectKeyRow>>;
+
+    /// Restrict processing of a subject from `restricted_at` (Art. 18), or lift the restriction
+    /// with `None`. Returns false when there is no such subject.
+    fn set_restricted<'a>(
+        &'a self,
+        subject_id: &'a str,
+        restricted_at: Option<Timestamp>,
+    ) -> StorageFuture<'a, bool>;
+
+    /// Up to `limit` subject keys wrapped by a master key version older than `version`, oldest
+    /// version first, then by subject id: one batch of a key rotation. Re-wrap them, store each with
+    /// [`Storage::update_subject_key`], and ask again until none is left; an interrupted rotation
+    /// resumes where it stopped.
+    fn subject_keys_older_than(
+        &self,
+        version: u32,
+        limit: usize,
+    ) -> StorageFuture<'_, Vec<SubjectKeyRow>>;
+
+    /// Replace the data key of `subject_id` by `key` (the same data key, re-wrapped), only if
+    /// the stored key is still wrapped by `expected_version` (compare and set). Returns false
+    /// when it is not (another rotation got there first) or there is no such subject.
+    fn update_subject_key<'a>(
+        &'a self,
+        subject_id: &'a str,
+        expected_version: u32,
+        key: SubjectKeyRow,
+    ) -> StorageFuture<'a, bool>;
+
+    // -- Records --------------------------------------------------------------------------------
+
+    /// Store a record and its anchors, all or nothing. A record for a subject that does not
+    /// exist is [`StorageError::Invalid`]; a record id already taken is a conflict.
+    fn insert_record(&self, record: RecordRow) -> StorageFuture<'_, ()>;
+
+    /// The records of a subject, oldest first (by `collected_at`, then id), each with its
+    /// anchors sorted by event name.
+    fn records_of_subject<'a>(&'a self, subject_id: &'a str) -> StorageFuture<'a, Vec<RecordRow>>;
+
+    /// Set (or move) the anchor `event` of a record to `at`. Returns false when there is no
+    /// such record.
+    fn set_record_anchor<'a>(
+        &'a self,
+        record_id: &'a str,
+        event: &'a str,
+        at: Timestamp,
+    ) -> StorageFuture<'a, bool>;
+
+    // -- Consent ledger, objections, preferences, feature switches ------------------------------
+
+    /// Append a consent event; returns the `seq` storage gave it (`event.seq` is ignored).
+    fn append_consent_event(&self, event: ConsentEventRow) -> StorageFuture<'_, i64>;
+
+    /// The consent events of one scope (`scope_kind` "subject", "organisation" or "project"),
+    /// in `seq` order.
+    fn consent_events_for_scope<'a>(
+        &'a self,
+        scope_kind: &'a str,
+        scope_id: &'a str,
+    ) -> StorageFuture<'a, Vec<ConsentEventRow>>;
+
+    /// The consent events a subject gave or withdrew (scope [`SUBJECT_SCOPE`]), in `seq` order.
+    fn consent_events_for_subject<'a>(
+        &'a self,
+        subject_id: &'a str,
+    ) -> StorageFuture<'a, Vec<ConsentEventRow>> {
+        self.consent_events_for_scope(SUBJECT_SCOPE, subject_id)
+    }
+
+    /// Append an objection event; returns its `seq`.
+    fn append_objection(&self, event: ObjectionEventRow) -> StorageFuture<'_, i64>;
+
+    /// The objection events of a subject, in `seq` order.
+    fn objections_of_subject<'a>(
+        &'a self,
+        subject_id: &'a str,
+    ) -> StorageFuture<'a, Vec<ObjectionEventRow>>;
+
+    /// Append a preference event; returns its `seq`.
+    fn append_preference(&self, event: PreferenceEventRow) -> StorageFuture<'_, i64>;
+
+    /// The preference events of a subject, in `seq` order.
+    fn preferences_of_subject<'a>(
+        &'a self,
+        subject_id: &'a str,
+    ) -> StorageFuture<'a, Vec<PreferenceEventRow>>;
+
+    /// Append a feature switch event; returns its `seq`.
+    fn append_feature_switch(&self, event: FeatureSwitchRow) -> StorageFuture<'_, i64>;
+
+    /// The feature switch events of an organisation and all its projects, in `seq` order.
+    fn feature_switches<'a>(
+        &'a self,
+        organisation: &'a str,
+    ) -> StorageFuture<'a, Vec<FeatureSwitchRow>>;
+
+    // -- Audit ----------------------------------------------------------------------------------
+
+    /// Append an audit event with its categories, in one transaction; returns its `seq`.
+    fn append_audit_event(&self, event: AuditEventRow) -> StorageFuture<'_, i64>;
+
+    /// The audit events concerning a subject, in `seq` order.
+    fn audit_events_for_subject<'a>(
+        &'a self,
+        subject_id: &'a str,
+    ) -> StorageFuture<'a, Vec<AuditEventRow>>;
 
     /// Close the connection pool, waiting for connections in use.
     fn close(&self) -> StorageFuture<'_, ()>;

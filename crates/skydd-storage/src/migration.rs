@@ -32,18 +32,32 @@ impl Migration {
 }
 
 /// The SQLite migrations, oldest first.
-pub(crate) const SQLITE: &[Migration] = &[Migration {
-    version: 1,
-    name: "initial",
-    sql: include_str!("../migrations/sqlite/0001_initial.sql"),
-}];
+pub(crate) const SQLITE: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "initial",
+        sql: include_str!("../migrations/sqlite/0001_initial.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "vault_and_ledgers",
+        sql: include_str!("../migrations/sqlite/0002_vault_and_ledgers.sql"),
+    },
+];
 
 /// The PostgreSQL migrations, oldest first. Same versions and names as [`SQLITE`].
-pub(crate) const POSTGRES: &[Migration] = &[Migration {
-    version: 1,
-    name: "initial",
-    sql: include_str!("../migrations/postgres/0001_initial.sql"),
-}];
+pub(crate) const POSTGRES: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "initial",
+        sql: include_str!("../migrations/postgres/0001_initial.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "vault_and_ledgers",
+        sql: include_str!("../migrations/postgres/0002_vault_and_ledgers.sql"),
+    },
+];
 
 /// The newest version either backend migrates to.
 pub(crate) const LATEST_VERSION: i64 = SQLITE.len() as i64;

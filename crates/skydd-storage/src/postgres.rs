@@ -15,8 +15,9 @@ use sqlx::{Connection, PgConnection, Row};
 
 use crate::migration::{self, Applied};
 use crate::{
-    ApiTokenRecord, Backend, KeyBinding, RegisterVersionRecord, Storage, StorageError,
-    StorageFuture, error, timestamp,
+    ApiTokenRecord, AuditEventRow, Backend, ConsentEventRow, FeatureSwitchRow, IdentityRow,
+    KeyBinding, ObjectionEventRow, PreferenceEventRow, RecordRow, RegisterVersionRecord, Storage,
+    StorageError, StorageFuture, SubjectKeyRow, SubjectRow, error, rows, timestamp,
 };
 
 /// Advisory lock held while creating the schema and applying migrations ("skydd_mg" in ASCII).
@@ -287,6 +288,96 @@ fn duplicate_token(token: &ApiTokenRecord) -> impl FnOnce(sqlx::Error) -> Storag
     }
 }
 
+/// What [`error::insert`] says when a record's subject does not exist.
+const NO_SUCH_SUBJECT: &str = "its subject does not exist";
+
+/// The conflict message for an identity blind index already in use: the kind, never the value.
+fn identity_conflict(kind: &str) -> String {
+    format!("an identity of kind {kind} is already used in this tenant")
+}
+
+/// Read `column` of a row of `table`.
+fn get<'r, T>(row: &'r PgRow, column: &str, table: &str) -> Result<T, StorageError>
+where
+    T: sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
+{
+    row.try_get(column)
+        .map_err(|e| error::query(&format!("read {table}.{column}"))(e))
+}
+
+/// Read the timestamp in `column` of a row of `table`.
+fn get_at(row: &PgRow, column: &str, table: &str) -> Result<Timestamp, StorageError> {
+    let at: jiff_sqlx::Timestamp = get(row, column, table)?;
+    Ok(at.to_jiff())
+}
+
+/// Read the timestamp, if any, in `column` of a row of `table`.
+fn get_optional_at(
+    row: &PgRow,
+    column: &str,
+    table: &str,
+) -> Result<Option<Timestamp>, StorageError> {
+    let at: Option<jiff_sqlx::Timestamp> = get(row, column, table)?;
+    Ok(at.map(|at| at.to_jiff()))
+}
+
+fn subject_from_row(row: &PgRow) -> Result<SubjectRow, StorageError> {
+    const T: &str = "subjects";
+    Ok(SubjectRow {
+        id: get(row, "id", T)?,
+        tenant: get(row, "tenant", T)?,
+        created_at: get_at(row, "created_at", T)?,
+        restricted_at: get_optional_at(row, "restricted_at", T)?,
+    })
+}
+
+fn subject_key_from_row(row: &PgRow) -> Result<SubjectKeyRow, StorageError> {
+    const T: &str = "subject_keys";
+    Ok(SubjectKeyRow {
+        subject_id: get(row, "subject_id", T)?,
+        key_version: rows::version_from_db(get(row, "key_version", T)?)?,
+        wrapped_key: get(row, "wrapped_key", T)?,
+    })
+}
+
+/// A row of the records-with-anchors query: the record without anchors, and one anchor if any.
+fn record_from_row(row: &PgRow) -> Result<(RecordRow, Option<(String, Timestamp)>), StorageError> {
+    const T: &str = "records";
+    let record = RecordRow {
+        id: get(row, "id", T)?,
+        subject_id: get(row, "subject_id", T)?,
+        category: get(row, "category", T)?,
+        purpose: get(row, "purpose", T)?,
+        source: get(row, "source", T)?,
+        collected_at: get_at(row, "collected_at", T)?,
+        anchors: Vec::new(),
+        ciphertext: get(row, "ciphertext", T)?,
+    };
+    let event: Option<String> = get(row, "event", "record_anchors")?;
+    let at = get_optional_at(row, "at", "record_anchors")?;
+    Ok((record, event.zip(at)))
+}
+
+/// A row of the audit-events-with-categories query: the event without categories, and one
+/// category if any.
+fn audit_event_from_row(row: &PgRow) -> Result<(AuditEventRow, Option<String>), StorageError> {
+    const T: &str = "audit_events";
+    let event = AuditEventRow {
+        seq: get(row, "seq", T)?,
+        at: get_at(row, "at", T)?,
+        actor: get(row, "actor", T)?,
+        ip: get(row, "ip", T)?,
+        action: get(row, "action", T)?,
+        purpose: get(row, "purpose", T)?,
+        subject_id: get(row, "subject_id", T)?,
+        categories: Vec::new(),
+        outcome: get(row, "outcome", T)?,
+        detail: get(row, "detail", T)?,
+    };
+    let category = get(row, "category", "audit_event_categories")?;
+    Ok((event, category))
+}
+
 impl Storage for PostgresStorage {
     fn backend(&self) -> Backend {
         Backend::Postgres
@@ -451,6 +542,557 @@ impl Storage for PostgresStorage {
             .await
             .map_err(error::query("list register versions"))?;
             rows.iter().map(register_version_from_row).collect()
+        })
+    }
+
+    fn create_subject(
+        &self,
+        subject: SubjectRow,
+        key: SubjectKeyRow,
+        identities: Vec<IdentityRow>,
+    ) -> StorageFuture<'_, ()> {
+        Box::pin(async move {
+            rows::check_new_subject(&subject, &key, &identities)?;
+            const OPERATION: &str = "create a subject";
+            let mut tx = self
+                .pool
+                .begin()
+                .await
+                .map_err(error::query("begin creating a subject"))?;
+            sqlx::query(
+                "INSERT INTO subjects (id, tenant, created_at, restricted_at) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(&subject.id)
+            .bind(&subject.tenant)
+            .bind(timestamp::to_postgres(subject.created_at))
+            .bind(subject.restricted_at.map(timestamp::to_postgres))
+            .execute(&mut *tx)
+            .await
+            .map_err(error::insert(
+                OPERATION,
+                format!("a subject with id {} already exists", subject.id),
+                None,
+            ))?;
+            sqlx::query(
+                "INSERT INTO subject_keys (subject_id, key_version, wrapped_key) VALUES ($1, $2, $3)",
+            )
+            .bind(&subject.id)
+            .bind(rows::version_to_db(key.key_version))
+            .bind(&key.wrapped_key)
+            .execute(&mut *tx)
+            .await
+            .map_err(error::query(OPERATION))?;
+            for identity in &identities {
+                sqlx::query(
+                    "INSERT INTO identities (subject_id, tenant, kind, blind_index, ciphertext)
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(&subject.id)
+                .bind(&subject.tenant)
+                .bind(&identity.kind)
+                .bind(&identity.blind_index)
+                .bind(&identity.ciphertext)
+                .execute(&mut *tx)
+                .await
+                .map_err(error::insert(
+                    OPERATION,
+                    identity_conflict(&identity.kind),
+                    None,
+                ))?;
+            }
+            tx.commit().await.map_err(error::query(OPERATION))
+        })
+    }
+
+    fn find_subject_by_identity<'a>(
+        &'a self,
+        tenant: Option<&'a str>,
+        kind: &'a str,
+        blind_index: &'a [u8],
+    ) -> StorageFuture<'a, Option<SubjectRow>> {
+        Box::pin(async move {
+            rows::check_blind_index(blind_index)?;
+            // Two statements, so that each uses its partial unique index; the tenant is checked
+            // on both tables.
+            let row = match tenant {
+                None => {
+                    sqlx::query(
+                        "SELECT s.id, s.tenant, s.created_at, s.restricted_at
+                         FROM identities i JOIN subjects s ON s.id = i.subject_id
+                         WHERE i.tenant IS NULL AND s.tenant IS NULL
+                           AND i.kind = $1 AND i.blind_index = $2",
+                    )
+                    .bind(kind)
+                    .bind(blind_index)
+                    .fetch_optional(&self.pool)
+                    .await
+                }
+                Some(tenant) => {
+                    sqlx::query(
+                        "SELECT s.id, s.tenant, s.created_at, s.restricted_at
+                         FROM identities i JOIN subjects s ON s.id = i.subject_id
+                         WHERE i.tenant = $1 AND s.tenant = $1
+                           AND i.kind = $2 AND i.blind_index = $3",
+                    )
+                    .bind(tenant)
+                    .bind(kind)
+                    .bind(blind_index)
+                    .fetch_optional(&self.pool)
+                    .await
+                }
+            }
+            .map_err(error::query("find a subject by identity"))?;
+            row.as_ref().map(subject_from_row).transpose()
+        })
+    }
+
+    fn get_subject<'a>(&'a self, id: &'a str) -> StorageFuture<'a, Option<SubjectRow>> {
+        Box::pin(async move {
+            let row = sqlx::query(
+                "SELECT id, tenant, created_at, restricted_at FROM subjects WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(error::query("read a subject"))?;
+            row.as_ref().map(subject_from_row).transpose()
+        })
+    }
+
+    fn identities_of_subject<'a>(
+        &'a self,
+        subject_id: &'a str,
+    ) -> StorageFuture<'a, Vec<IdentityRow>> {
+        Box::pin(async move {
+            let rows = sqlx::query(
+                "SELECT subject_id, kind, blind_index, ciphertext FROM identities
+                 WHERE subject_id = $1 ORDER BY id",
+            )
+            .bind(subject_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(error::query("read identities"))?;
+            rows.iter()
+                .map(|row| {
+                    Ok(IdentityRow {
+                        subject_id: get(row, "subject_id", "identities")?,
+                        kind: get(row, "kind", "identities")?,
+                        blind_index: get(row, "blind_index", "identities")?,
+                        ciphertext: get(row, "ciphertext", "identities")?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    fn subject_key<'a>(&'a self, subject_id: &'a str) -> StorageFuture<'a, Option<SubjectKeyRow>> {
+        Box::pin(async move {
+            let row = sqlx::query(
+                "SELECT subject_id, key_version, wrapped_key FROM subject_keys WHERE subject_id = $1",
+            )
+            .bind(subject_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(error::query("read a subject key"))?;
+            row.as_ref().map(subject_key_from_row).transpose()
+        })
+    }
+
+    fn set_restricted<'a>(
+        &'a self,
+        subject_id: &'a str,
+        restricted_at: Option<Timestamp>,
+    ) -> StorageFuture<'a, bool> {
+        Box::pin(async move {
+            let updated = sqlx::query("UPDATE subjects SET restricted_at = $1 WHERE id = $2")
+                .bind(restricted_at.map(timestamp::to_postgres))
+                .bind(subject_id)
+                .execute(&self.pool)
+                .await
+                .map_err(error::query("restrict a subject"))?;
+            Ok(updated.rows_affected() == 1)
+        })
+    }
+
+    fn subject_keys_older_than(
+        &self,
+        version: u32,
+        limit: usize,
+    ) -> StorageFuture<'_, Vec<SubjectKeyRow>> {
+        Box::pin(async move {
+            let rows = sqlx::query(
+                "SELECT subject_id, key_version, wrapped_key FROM subject_keys
+                 WHERE key_version < $1 ORDER BY key_version, subject_id LIMIT $2",
+            )
+            .bind(rows::version_to_db(version))
+            .bind(rows::limit_to_db(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(error::query("list subject keys to re-wrap"))?;
+            rows.iter().map(subject_key_from_row).collect()
+        })
+    }
+
+    fn update_subject_key<'a>(
+        &'a self,
+        subject_id: &'a str,
+        expected_version: u32,
+        key: SubjectKeyRow,
+    ) -> StorageFuture<'a, bool> {
+        Box::pin(async move {
+            rows::check_key_update(subject_id, &key)?;
+            let updated = sqlx::query(
+                "UPDATE subject_keys SET key_version = $1, wrapped_key = $2
+                 WHERE subject_id = $3 AND key_version = $4",
+            )
+            .bind(rows::version_to_db(key.key_version))
+            .bind(&key.wrapped_key)
+            .bind(subject_id)
+            .bind(rows::version_to_db(expected_version))
+            .execute(&self.pool)
+            .await
+            .map_err(error::query("update a subject key"))?;
+            Ok(updated.rows_affected() == 1)
+        })
+    }
+
+    fn insert_record(&self, record: RecordRow) -> StorageFuture<'_, ()> {
+        Box::pin(async move {
+            rows::check_new_record(&record)?;
+            // One statement (so atomic without a transaction and one round trip): the record,
+            // and its anchors from two parallel arrays.
+            let (events, ats): (Vec<&str>, Vec<jiff_sqlx::Timestamp>) = record
+                .anchors
+                .iter()
+                .map(|(event, at)| (event.as_str(), timestamp::to_postgres(*at)))
+                .unzip();
+            sqlx::query(
+                "WITH record AS (
+                    INSERT INTO records
+                        (id, subject_id, category, purpose, source, collected_at, ciphertext)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7)
+                    RETURNING id
+                 )
+                 INSERT INTO record_anchors (record_id, event, at)
+                 SELECT record.id, anchor.event, anchor.at
+                 FROM record, unnest($8::text[], $9::timestamptz[]) AS anchor (event, at)",
+            )
+            .bind(&record.id)
+            .bind(&record.subject_id)
+            .bind(&record.category)
+            .bind(&record.purpose)
+            .bind(&record.source)
+            .bind(timestamp::to_postgres(record.collected_at))
+            .bind(&record.ciphertext)
+            .bind(events)
+            .bind(ats)
+            .execute(&self.pool)
+            .await
+            .map_err(error::insert(
+                "insert a record",
+                format!("a record with id {} already exists", record.id),
+                Some(NO_SUCH_SUBJECT),
+            ))?;
+            Ok(())
+        })
+    }
+
+    fn records_of_subject<'a>(&'a self, subject_id: &'a str) -> StorageFuture<'a, Vec<RecordRow>> {
+        Box::pin(async move {
+            let rows = sqlx::query(
+                "SELECT r.id, r.subject_id, r.category, r.purpose, r.source, r.collected_at,
+                        r.ciphertext, a.event, a.at
+                 FROM records r LEFT JOIN record_anchors a ON a.record_id = r.id
+                 WHERE r.subject_id = $1
+                 ORDER BY r.collected_at, r.id COLLATE \"C\", a.event COLLATE \"C\"",
+            )
+            .bind(subject_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(error::query("read records"))?;
+            let rows = rows
+                .iter()
+                .map(record_from_row)
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows::fold_records(rows))
+        })
+    }
+
+    fn set_record_anchor<'a>(
+        &'a self,
+        record_id: &'a str,
+        event: &'a str,
+        at: Timestamp,
+    ) -> StorageFuture<'a, bool> {
+        Box::pin(async move {
+            let set = sqlx::query(
+                "INSERT INTO record_anchors (record_id, event, at)
+                 SELECT id, $1, $2 FROM records WHERE id = $3
+                 ON CONFLICT (record_id, event) DO UPDATE SET at = excluded.at",
+            )
+            .bind(event)
+            .bind(timestamp::to_postgres(at))
+            .bind(record_id)
+            .execute(&self.pool)
+            .await
+            .map_err(error::query("set a record anchor"))?;
+            Ok(set.rows_affected() == 1)
+        })
+    }
+
+    fn append_consent_event(&self, event: ConsentEventRow) -> StorageFuture<'_, i64> {
+        Box::pin(async move {
+            sqlx::query_scalar(
+                "INSERT INTO consent_events (scope_kind, scope_id, purpose, granted, method,
+                    notice_version, at, text_hash, context_ciphertext)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING seq",
+            )
+            .bind(&event.scope_kind)
+            .bind(&event.scope_id)
+            .bind(&event.purpose)
+            .bind(event.granted)
+            .bind(&event.method)
+            .bind(&event.notice_version)
+            .bind(timestamp::to_postgres(event.at))
+            .bind(&event.text_hash)
+            .bind(&event.context_ciphertext)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(error::query("append a consent event"))
+        })
+    }
+
+    fn consent_events_for_scope<'a>(
+        &'a self,
+        scope_kind: &'a str,
+        scope_id: &'a str,
+    ) -> StorageFuture<'a, Vec<ConsentEventRow>> {
+        Box::pin(async move {
+            let rows = sqlx::query(
+                "SELECT seq, scope_kind, scope_id, purpose, granted, method, notice_version, at,
+                        text_hash, context_ciphertext
+                 FROM consent_events WHERE scope_kind = $1 AND scope_id = $2 ORDER BY seq",
+            )
+            .bind(scope_kind)
+            .bind(scope_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(error::query("read consent events"))?;
+            rows.iter()
+                .map(|row| {
+                    const T: &str = "consent_events";
+                    Ok(ConsentEventRow {
+                        seq: get(row, "seq", T)?,
+                        scope_kind: get(row, "scope_kind", T)?,
+                        scope_id: get(row, "scope_id", T)?,
+                        purpose: get(row, "purpose", T)?,
+                        granted: get(row, "granted", T)?,
+                        method: get(row, "method", T)?,
+                        notice_version: get(row, "notice_version", T)?,
+                        at: get_at(row, "at", T)?,
+                        text_hash: get(row, "text_hash", T)?,
+                        context_ciphertext: get(row, "context_ciphertext", T)?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    fn append_objection(&self, event: ObjectionEventRow) -> StorageFuture<'_, i64> {
+        Box::pin(async move {
+            sqlx::query_scalar(
+                "INSERT INTO objection_events (subject_id, purpose, objected, source, at)
+                 VALUES ($1, $2, $3, $4, $5) RETURNING seq",
+            )
+            .bind(&event.subject_id)
+            .bind(&event.purpose)
+            .bind(event.objected)
+            .bind(&event.source)
+            .bind(timestamp::to_postgres(event.at))
+            .fetch_one(&self.pool)
+            .await
+            .map_err(error::query("append an objection"))
+        })
+    }
+
+    fn objections_of_subject<'a>(
+        &'a self,
+        subject_id: &'a str,
+    ) -> StorageFuture<'a, Vec<ObjectionEventRow>> {
+        Box::pin(async move {
+            let rows = sqlx::query(
+                "SELECT seq, subject_id, purpose, objected, source, at
+                 FROM objection_events WHERE subject_id = $1 ORDER BY seq",
+            )
+            .bind(subject_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(error::query("read objections"))?;
+            rows.iter()
+                .map(|row| {
+                    const T: &str = "objection_events";
+                    Ok(ObjectionEventRow {
+                        seq: get(row, "seq", T)?,
+                        subject_id: get(row, "subject_id", T)?,
+                        purpose: get(row, "purpose", T)?,
+                        objected: get(row, "objected", T)?,
+                        source: get(row, "source", T)?,
+                        at: get_at(row, "at", T)?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    fn append_preference(&self, event: PreferenceEventRow) -> StorageFuture<'_, i64> {
+        Box::pin(async move {
+            sqlx::query_scalar(
+                "INSERT INTO preference_events (subject_id, kind, name, opted_in, at)
+                 VALUES ($1, $2, $3, $4, $5) RETURNING seq",
+            )
+            .bind(&event.subject_id)
+            .bind(&event.kind)
+            .bind(&event.name)
+            .bind(event.opted_in)
+            .bind(timestamp::to_postgres(event.at))
+            .fetch_one(&self.pool)
+            .await
+            .map_err(error::query("append a preference"))
+        })
+    }
+
+    fn preferences_of_subject<'a>(
+        &'a self,
+        subject_id: &'a str,
+    ) -> StorageFuture<'a, Vec<PreferenceEventRow>> {
+        Box::pin(async move {
+            let rows = sqlx::query(
+                "SELECT seq, subject_id, kind, name, opted_in, at
+                 FROM preference_events WHERE subject_id = $1 ORDER BY seq",
+            )
+            .bind(subject_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(error::query("read preferences"))?;
+            rows.iter()
+                .map(|row| {
+                    const T: &str = "preference_events";
+                    Ok(PreferenceEventRow {
+                        seq: get(row, "seq", T)?,
+                        subject_id: get(row, "subject_id", T)?,
+                        kind: get(row, "kind", T)?,
+                        name: get(row, "name", T)?,
+                        opted_in: get(row, "opted_in", T)?,
+                        at: get_at(row, "at", T)?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    fn append_feature_switch(&self, event: FeatureSwitchRow) -> StorageFuture<'_, i64> {
+        Box::pin(async move {
+            sqlx::query_scalar(
+                "INSERT INTO feature_switch_events
+                    (feature, organisation, project, enabled, actor, at)
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING seq",
+            )
+            .bind(&event.feature)
+            .bind(&event.organisation)
+            .bind(&event.project)
+            .bind(event.enabled)
+            .bind(&event.actor)
+            .bind(timestamp::to_postgres(event.at))
+            .fetch_one(&self.pool)
+            .await
+            .map_err(error::query("append a feature switch"))
+        })
+    }
+
+    fn feature_switches<'a>(
+        &'a self,
+        organisation: &'a str,
+    ) -> StorageFuture<'a, Vec<FeatureSwitchRow>> {
+        Box::pin(async move {
+            let rows = sqlx::query(
+                "SELECT seq, feature, organisation, project, enabled, actor, at
+                 FROM feature_switch_events WHERE organisation = $1 ORDER BY seq",
+            )
+            .bind(organisation)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(error::query("read feature switches"))?;
+            rows.iter()
+                .map(|row| {
+                    const T: &str = "feature_switch_events";
+                    Ok(FeatureSwitchRow {
+                        seq: get(row, "seq", T)?,
+                        feature: get(row, "feature", T)?,
+                        organisation: get(row, "organisation", T)?,
+                        project: get(row, "project", T)?,
+                        enabled: get(row, "enabled", T)?,
+                        actor: get(row, "actor", T)?,
+                        at: get_at(row, "at", T)?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    fn append_audit_event(&self, event: AuditEventRow) -> StorageFuture<'_, i64> {
+        Box::pin(async move {
+            // One statement (so atomic without a transaction and one round trip): the event,
+            // and its categories numbered in the order given.
+            sqlx::query_scalar(
+                "WITH event AS (
+                    INSERT INTO audit_events
+                        (at, actor, ip, action, purpose, subject_id, outcome, detail)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                    RETURNING seq
+                 ), categories AS (
+                    INSERT INTO audit_event_categories (event_seq, position, category)
+                    SELECT event.seq, (c.ordinality - 1)::integer, c.category
+                    FROM event, unnest($9::text[]) WITH ORDINALITY AS c (category, ordinality)
+                 )
+                 SELECT seq FROM event",
+            )
+            .bind(timestamp::to_postgres(event.at))
+            .bind(&event.actor)
+            .bind(&event.ip)
+            .bind(&event.action)
+            .bind(&event.purpose)
+            .bind(&event.subject_id)
+            .bind(&event.outcome)
+            .bind(&event.detail)
+            .bind(&event.categories[..])
+            .fetch_one(&self.pool)
+            .await
+            .map_err(error::query("append an audit event"))
+        })
+    }
+
+    fn audit_events_for_subject<'a>(
+        &'a self,
+        subject_id: &'a str,
+    ) -> StorageFuture<'a, Vec<AuditEventRow>> {
+        Box::pin(async move {
+            let rows = sqlx::query(
+                "SELECT e.seq, e.at, e.actor, e.ip, e.action, e.purpose, e.subject_id, e.outcome,
+                        e.detail, c.category
+                 FROM audit_events e
+                 LEFT JOIN audit_event_categories c ON c.event_seq = e.seq
+                 WHERE e.subject_id = $1
+                 ORDER BY e.seq, c.position",
+            )
+            .bind(subject_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(error::query("read audit events"))?;
+            let rows = rows
+                .iter()
+                .map(audit_event_from_row)
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows::fold_audit_events(rows))
         })
     }
 

@@ -15,11 +15,16 @@ use std::str::FromStr;
 use std::sync::{Arc, Once};
 use std::time::Duration;
 
+use std::collections::HashSet;
+
 use jiff::Timestamp;
+use sha2::{Digest, Sha256};
 use skydd_crypto::{Role, TokenHash, TokenId};
 use skydd_storage::{
-    ApiTokenRecord, Backend, KeyBinding, Location, RegisterVersionRecord, SCHEMA_VERSION, Storage,
-    StorageError, open, open_postgres_in_schema,
+    ApiTokenRecord, AuditEventRow, Backend, ConsentEventRow, FeatureSwitchRow, IdentityRow,
+    KeyBinding, Location, ObjectionEventRow, PreferenceEventRow, RecordRow, RegisterVersionRecord,
+    SCHEMA_VERSION, Storage, StorageError, SubjectKeyRow, SubjectRow, open,
+    open_postgres_in_schema,
 };
 use sqlx::Connection;
 
@@ -96,27 +101,75 @@ impl Harness {
     }
 
     /// Run SQL directly, behind Skydd's back (to tamper with the schema).
-    async fn execute(&self, sql: &'static str) {
+    async fn execute(&self, sql: &str) {
+        self.try_execute(sql).await.unwrap();
+    }
+
+    /// Run SQL directly, behind Skydd's back; the database's error message if it fails.
+    async fn try_execute(&self, sql: &str) -> Result<(), String> {
+        let sql = sqlx::AssertSqlSafe(sql.to_owned());
         match self {
             Harness::Sqlite { path, .. } => {
                 let options = sqlx::sqlite::SqliteConnectOptions::new()
                     .filename(path)
+                    .create_if_missing(true)
                     .busy_timeout(Duration::from_secs(5));
                 let mut conn = sqlx::SqliteConnection::connect_with(&options)
                     .await
                     .unwrap();
-                sqlx::raw_sql(sql).execute(&mut conn).await.unwrap();
+                let outcome = sqlx::raw_sql(sql).execute(&mut conn).await;
                 conn.close().await.unwrap();
+                outcome.map(|_| ()).map_err(|e| e.to_string())
             }
             Harness::Postgres { url, schema } => {
                 let options = sqlx::postgres::PgConnectOptions::from_str(url)
                     .unwrap()
                     .options([("search_path", schema.as_str())]);
                 let mut conn = sqlx::PgConnection::connect_with(&options).await.unwrap();
-                sqlx::raw_sql(sql).execute(&mut conn).await.unwrap();
+                let outcome = sqlx::raw_sql(sql).execute(&mut conn).await;
                 conn.close().await.unwrap();
+                outcome.map(|_| ()).map_err(|e| e.to_string())
             }
         }
+    }
+
+    /// Make the database a Skydd database of schema version 1, as the first release left it.
+    async fn create_schema_1(&self) {
+        let (migrations_table, initial, create_schema) = match self {
+            Harness::Sqlite { .. } => (
+                "CREATE TABLE skydd_migrations (
+                    version    INTEGER PRIMARY KEY NOT NULL,
+                    name       TEXT NOT NULL,
+                    checksum   TEXT NOT NULL,
+                    applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+                ) STRICT;",
+                include_str!("../migrations/sqlite/0001_initial.sql"),
+                String::new(),
+            ),
+            Harness::Postgres { schema, .. } => (
+                "CREATE TABLE skydd_migrations (
+                    version    bigint PRIMARY KEY,
+                    name       text NOT NULL,
+                    checksum   text NOT NULL,
+                    applied_at timestamptz NOT NULL DEFAULT now()
+                );",
+                include_str!("../migrations/postgres/0001_initial.sql"),
+                format!("CREATE SCHEMA {schema};"),
+            ),
+        };
+        let checksum: String = Sha256::digest(initial.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        if !create_schema.is_empty() {
+            self.execute(&create_schema).await;
+        }
+        self.execute(&format!(
+            "{migrations_table}
+             {initial}
+             INSERT INTO skydd_migrations (version, name, checksum) VALUES (1, 'initial', '{checksum}');"
+        ))
+        .await;
     }
 
     /// Drop the PostgreSQL schema (the SQLite directory goes with the harness).
@@ -178,6 +231,16 @@ scenarios!(
     tampered_migration_is_refused,
     newer_schema_is_refused,
     timestamps_round_trip_at_microsecond_precision,
+    schema_1_databases_are_upgraded,
+    subjects_identities_and_keys_round_trip,
+    identity_lookup_is_isolated_by_tenant,
+    identity_conflict_leaves_nothing_behind,
+    records_round_trip_with_anchors,
+    ledgers_keep_every_event_in_order,
+    ledgers_are_append_only,
+    concurrent_appends_get_distinct_increasing_seqs,
+    key_rotation_is_compare_and_set,
+    errors_carry_no_bound_values,
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -557,4 +620,1073 @@ async fn timestamps_round_trip_at_microsecond_precision(h: Arc<Harness>) {
     assert_eq!(revoked, expected, "revoked_at");
     assert_eq!(loaded, expected, "first_loaded_at, in time order");
     storage.close().await.unwrap();
+}
+
+async fn schema_1_databases_are_upgraded(h: Arc<Harness>) {
+    // A database the first release created, with a token in it.
+    h.create_schema_1().await;
+    h.execute(
+        "INSERT INTO api_tokens (id, hash, role, label, created_at, revoked_at)
+         VALUES ('00000000000001a1', 'hash', 'admin', 'old', '2025-01-01T00:00:00.000000Z', NULL)",
+    )
+    .await;
+
+    let storage = h.open().await;
+    assert_eq!(storage.schema_version().await.unwrap(), SCHEMA_VERSION);
+    let tokens = storage.list_tokens().await.unwrap();
+    assert_eq!(tokens.len(), 1, "data of schema 1 survives the upgrade");
+    assert_eq!(tokens[0].label, "old");
+    create(&storage, "s-upgraded", None, &[("email", blind(1))]).await;
+    assert!(storage.get_subject("s-upgraded").await.unwrap().is_some());
+    storage.close().await.unwrap();
+}
+
+async fn subjects_identities_and_keys_round_trip(h: Arc<Harness>) {
+    let storage = h.open().await;
+    let s1 = create(
+        &storage,
+        "s-1",
+        None,
+        &[("email", blind(1)), ("phone", blind(2))],
+    )
+    .await;
+    assert_eq!(storage.get_subject("s-1").await.unwrap(), Some(s1.clone()));
+    assert_eq!(
+        storage.subject_key("s-1").await.unwrap(),
+        Some(key("s-1", 1))
+    );
+    assert_eq!(
+        storage.identities_of_subject("s-1").await.unwrap(),
+        [
+            identity("s-1", "email", blind(1)),
+            identity("s-1", "phone", blind(2))
+        ],
+        "identities in the order stored"
+    );
+    assert_eq!(
+        storage
+            .find_subject_by_identity(None, "email", &blind(1))
+            .await
+            .unwrap(),
+        Some(s1.clone())
+    );
+    assert_eq!(
+        storage
+            .find_subject_by_identity(None, "phone", &blind(1))
+            .await
+            .unwrap(),
+        None,
+        "the kind is part of the lookup"
+    );
+    assert_eq!(
+        storage
+            .find_subject_by_identity(None, "email", &blind(9))
+            .await
+            .unwrap(),
+        None
+    );
+
+    // Restriction (Art. 18) set, and lifted.
+    let restricted_at = at("2025-05-01T10:00:00.123456Z");
+    assert!(
+        storage
+            .set_restricted("s-1", Some(restricted_at))
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        storage
+            .get_subject("s-1")
+            .await
+            .unwrap()
+            .unwrap()
+            .restricted_at,
+        Some(restricted_at)
+    );
+    assert!(storage.set_restricted("s-1", None).await.unwrap());
+    assert_eq!(storage.get_subject("s-1").await.unwrap(), Some(s1));
+    assert!(
+        !storage
+            .set_restricted("s-unknown", Some(restricted_at))
+            .await
+            .unwrap()
+    );
+
+    // Unknown subjects, and mistakes of the caller.
+    assert_eq!(storage.get_subject("s-unknown").await.unwrap(), None);
+    assert_eq!(storage.subject_key("s-unknown").await.unwrap(), None);
+    assert!(
+        storage
+            .identities_of_subject("s-unknown")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(matches!(
+        storage
+            .find_subject_by_identity(None, "email", &[1; 31])
+            .await,
+        Err(StorageError::Invalid(_))
+    ));
+    let result = storage
+        .create_subject(subject("s-2", None), key("s-other", 1), Vec::new())
+        .await;
+    assert!(
+        matches!(result, Err(StorageError::Invalid(_))),
+        "{result:?}"
+    );
+    let result = storage
+        .create_subject(
+            subject("s-2", None),
+            key("s-2", 1),
+            vec![identity("s-other", "email", blind(3))],
+        )
+        .await;
+    assert!(
+        matches!(result, Err(StorageError::Invalid(_))),
+        "{result:?}"
+    );
+    let result = storage
+        .create_subject(
+            subject("s-2", None),
+            key("s-2", 1),
+            vec![identity("s-2", "email", vec![3; 16])],
+        )
+        .await;
+    assert!(
+        matches!(result, Err(StorageError::Invalid(_))),
+        "{result:?}"
+    );
+    assert_eq!(storage.get_subject("s-2").await.unwrap(), None);
+
+    // A subject needs no identities.
+    let bare = create(&storage, "s-3", Some("tenant-a"), &[]).await;
+    assert_eq!(storage.get_subject("s-3").await.unwrap(), Some(bare));
+    storage.close().await.unwrap();
+}
+
+async fn identity_lookup_is_isolated_by_tenant(h: Arc<Harness>) {
+    let storage = h.open().await;
+    // The same e-mail address (same blind index) in three tenants: the controller's own
+    // subjects, tenant a and tenant b. Each is its own subject.
+    let own = create(&storage, "s-own", None, &[("email", blind(7))]).await;
+    let in_a = create(&storage, "s-a", Some("tenant-a"), &[("email", blind(7))]).await;
+    let in_b = create(&storage, "s-b", Some("tenant-b"), &[("email", blind(7))]).await;
+    let find = |tenant: Option<&'static str>, kind: &'static str, index: Vec<u8>| {
+        let storage = Arc::clone(&storage);
+        async move {
+            storage
+                .find_subject_by_identity(tenant, kind, &index)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(find(None, "email", blind(7)).await, Some(own));
+    assert_eq!(find(Some("tenant-a"), "email", blind(7)).await, Some(in_a));
+    assert_eq!(find(Some("tenant-b"), "email", blind(7)).await, Some(in_b));
+    assert_eq!(find(Some("tenant-c"), "email", blind(7)).await, None);
+    assert_eq!(
+        find(Some(""), "email", blind(7)).await,
+        None,
+        "an empty tenant name is not the controller"
+    );
+
+    // A subject only tenant a has is invisible from anywhere else.
+    let only_a = create(&storage, "s-a2", Some("tenant-a"), &[("phone", blind(8))]).await;
+    assert_eq!(
+        find(Some("tenant-a"), "phone", blind(8)).await,
+        Some(only_a)
+    );
+    assert_eq!(find(None, "phone", blind(8)).await, None);
+    assert_eq!(find(Some("tenant-b"), "phone", blind(8)).await, None);
+    // And the controller's own subjects are invisible from a tenant.
+    create(&storage, "s-own2", None, &[("phone", blind(9))]).await;
+    assert_eq!(find(Some("tenant-a"), "phone", blind(9)).await, None);
+    storage.close().await.unwrap();
+}
+
+async fn identity_conflict_leaves_nothing_behind(h: Arc<Harness>) {
+    let storage = h.open().await;
+    let s1 = create(&storage, "s-1", None, &[("email", blind(1))]).await;
+
+    // A new subject whose e-mail address is already s-1's: refused, and nothing of it stays.
+    let result = storage
+        .create_subject(
+            subject("s-2", None),
+            key("s-2", 1),
+            vec![
+                identity("s-2", "phone", blind(2)),
+                identity("s-2", "email", blind(1)),
+            ],
+        )
+        .await;
+    let message = conflict_message(result);
+    assert!(message.contains("email"), "names the kind: {message}");
+    assert!(!message.contains("phone"), "{message}");
+    assert_nothing_of(&storage, "s-2", &[("phone", blind(2))]).await;
+    assert_eq!(
+        storage
+            .find_subject_by_identity(None, "email", &blind(1))
+            .await
+            .unwrap(),
+        Some(s1.clone()),
+        "the first subject keeps its identity"
+    );
+
+    // The same identity twice in one new subject.
+    let result = storage
+        .create_subject(
+            subject("s-3", None),
+            key("s-3", 1),
+            vec![
+                identity("s-3", "email", blind(3)),
+                identity("s-3", "email", blind(3)),
+            ],
+        )
+        .await;
+    assert!(conflict_message(result).contains("email"));
+    assert_nothing_of(&storage, "s-3", &[("email", blind(3))]).await;
+
+    // An id already taken: the existing subject is left as it was.
+    let result = storage
+        .create_subject(
+            SubjectRow {
+                tenant: Some("tenant-a".into()),
+                ..subject("s-1", None)
+            },
+            key("s-1", 2),
+            vec![identity("s-1", "phone", blind(4))],
+        )
+        .await;
+    assert!(conflict_message(result).contains("s-1"));
+    assert_eq!(storage.get_subject("s-1").await.unwrap(), Some(s1));
+    assert_eq!(
+        storage.subject_key("s-1").await.unwrap(),
+        Some(key("s-1", 1))
+    );
+    assert_eq!(
+        storage.identities_of_subject("s-1").await.unwrap(),
+        [identity("s-1", "email", blind(1))]
+    );
+
+    // What was refused left nothing in the way: both can be stored now.
+    create(&storage, "s-2", None, &[("phone", blind(2))]).await;
+    create(&storage, "s-3", None, &[("email", blind(3))]).await;
+    // Two servers creating subjects with the same identity at once: exactly one succeeds.
+    let servers = [h.open().await, h.open().await];
+    let racing: Vec<_> = (0..6)
+        .map(|i| {
+            let storage = Arc::clone(&servers[i % 2]);
+            let id = format!("s-race-{i}");
+            tokio::spawn(async move {
+                storage
+                    .create_subject(
+                        subject(&id, Some("tenant-r")),
+                        key(&id, 1),
+                        vec![identity(&id, "email", blind(5))],
+                    )
+                    .await
+            })
+        })
+        .collect();
+    let mut created = 0;
+    for task in racing {
+        match task.await.unwrap() {
+            Ok(()) => created += 1,
+            Err(StorageError::Conflict(_)) => {}
+            Err(other) => panic!("expected a conflict, got {other:?}"),
+        }
+    }
+    assert_eq!(created, 1);
+    for server in servers {
+        server.close().await.unwrap();
+    }
+    storage.close().await.unwrap();
+}
+
+async fn records_round_trip_with_anchors(h: Arc<Harness>) {
+    let storage = h.open().await;
+    create(&storage, "s-1", None, &[]).await;
+    create(&storage, "s-2", None, &[]).await;
+    assert!(storage.records_of_subject("s-1").await.unwrap().is_empty());
+
+    let late = record("r-late", "s-1", "2025-03-01T00:00:00Z", &[]);
+    let early = record(
+        "r-early",
+        "s-1",
+        "2025-01-01T00:00:00Z",
+        // Given out of order: read back sorted by event name.
+        &[
+            ("last_contact", "2025-04-01T12:00:00.654321Z"),
+            ("contract_end", "2026-01-31T00:00:00Z"),
+        ],
+    );
+    let mid = record("r-mid", "s-1", "2025-02-01T00:00:00Z", &[]);
+    let other = record(
+        "r-other",
+        "s-2",
+        "2024-01-01T00:00:00Z",
+        &[("invoice_paid", "2024-02-01T00:00:00Z")],
+    );
+    for r in [&late, &early, &mid, &other] {
+        storage.insert_record(r.clone()).await.unwrap();
+    }
+    let early_sorted = RecordRow {
+        anchors: vec![
+            ("contract_end".into(), at("2026-01-31T00:00:00Z")),
+            ("last_contact".into(), at("2025-04-01T12:00:00.654321Z")),
+        ],
+        ..early.clone()
+    };
+    assert_eq!(
+        storage.records_of_subject("s-1").await.unwrap(),
+        [early_sorted.clone(), mid.clone(), late.clone()],
+        "oldest first"
+    );
+    assert_eq!(storage.records_of_subject("s-2").await.unwrap(), [other]);
+    assert!(
+        storage
+            .records_of_subject("s-unknown")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Anchors set later, and moved.
+    assert!(
+        storage
+            .set_record_anchor("r-mid", "contract_end", at("2027-01-01T00:00:00Z"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        storage
+            .set_record_anchor("r-mid", "contract_end", at("2027-06-30T00:00:00Z"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        storage
+            .set_record_anchor("r-early", "last_contact", at("2025-09-01T00:00:00Z"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !storage
+            .set_record_anchor("r-unknown", "contract_end", at("2027-01-01T00:00:00Z"))
+            .await
+            .unwrap()
+    );
+    let records = storage.records_of_subject("s-1").await.unwrap();
+    assert_eq!(
+        records[0].anchors,
+        [
+            ("contract_end".to_owned(), at("2026-01-31T00:00:00Z")),
+            ("last_contact".to_owned(), at("2025-09-01T00:00:00Z")),
+        ]
+    );
+    assert_eq!(
+        records[1].anchors,
+        [("contract_end".to_owned(), at("2027-06-30T00:00:00Z"))]
+    );
+    assert_eq!(records[2], late);
+
+    // Refused: a duplicate id (the original stays), an unknown subject, an anchor given twice.
+    let duplicate = record("r-late", "s-1", "2030-01-01T00:00:00Z", &[]);
+    assert!(conflict_message(storage.insert_record(duplicate).await).contains("r-late"));
+    let orphan = record(
+        "r-orphan",
+        "s-unknown",
+        "2025-01-01T00:00:00Z",
+        &[("contract_end", "2026-01-01T00:00:00Z")],
+    );
+    let result = storage.insert_record(orphan).await;
+    assert!(
+        matches!(result, Err(StorageError::Invalid(_))),
+        "{result:?}"
+    );
+    let twice = record(
+        "r-twice",
+        "s-1",
+        "2025-01-01T00:00:00Z",
+        &[
+            ("contract_end", "2026-01-01T00:00:00Z"),
+            ("contract_end", "2027-01-01T00:00:00Z"),
+        ],
+    );
+    let result = storage.insert_record(twice).await;
+    assert!(
+        matches!(result, Err(StorageError::Invalid(_))),
+        "{result:?}"
+    );
+    assert_eq!(storage.records_of_subject("s-1").await.unwrap().len(), 3);
+    assert!(
+        storage
+            .records_of_subject("s-unknown")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    storage.close().await.unwrap();
+}
+
+async fn ledgers_keep_every_event_in_order(h: Arc<Harness>) {
+    let storage = h.open().await;
+
+    // Consent: given and withdrawn by a subject, and for an organisation and a project.
+    let given = ConsentEventRow {
+        text_hash: Some("sha256:abc".into()),
+        context_ciphertext: Some(b"sealed context".to_vec()),
+        ..consent("subject", "s-1", true, "2025-01-01T00:00:00Z")
+    };
+    let organisation = consent("organisation", "org-1", true, "2025-01-02T00:00:00Z");
+    let project = consent("project", "org-1/p-1", false, "2025-01-02T00:00:00Z");
+    let other_subject = consent("subject", "s-2", true, "2025-01-03T00:00:00Z");
+    // Withdrawn with an earlier timestamp than it was given: order is the ledger's, not time's.
+    let withdrawn = consent("subject", "s-1", false, "2024-12-31T00:00:00Z");
+    let mut seqs = Vec::new();
+    for event in [&given, &organisation, &project, &other_subject, &withdrawn] {
+        seqs.push(storage.append_consent_event(event.clone()).await.unwrap());
+    }
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
+    assert_eq!(
+        storage.consent_events_for_subject("s-1").await.unwrap(),
+        [with_seq(given, seqs[0]), with_seq(withdrawn, seqs[4])]
+    );
+    assert_eq!(
+        storage
+            .consent_events_for_scope("organisation", "org-1")
+            .await
+            .unwrap(),
+        [with_seq(organisation, seqs[1])]
+    );
+    assert_eq!(
+        storage
+            .consent_events_for_scope("project", "org-1/p-1")
+            .await
+            .unwrap(),
+        [with_seq(project, seqs[2])]
+    );
+    assert_eq!(
+        storage
+            .consent_events_for_scope("subject", "s-2")
+            .await
+            .unwrap(),
+        [with_seq(other_subject, seqs[3])]
+    );
+    assert!(
+        storage
+            .consent_events_for_scope("organisation", "s-1")
+            .await
+            .unwrap()
+            .is_empty(),
+        "the scope kind is part of the lookup"
+    );
+
+    // Objections.
+    let objected = ObjectionEventRow {
+        seq: -1,
+        subject_id: "s-1".into(),
+        purpose: Some("direct_marketing".into()),
+        objected: true,
+        source: "gpc".into(),
+        at: at("2025-02-01T00:00:00Z"),
+    };
+    let to_everything = ObjectionEventRow {
+        purpose: None,
+        source: "api".into(),
+        ..objected.clone()
+    };
+    let lifted = ObjectionEventRow {
+        objected: false,
+        ..objected.clone()
+    };
+    let elsewhere = ObjectionEventRow {
+        subject_id: "s-2".into(),
+        ..objected.clone()
+    };
+    let mut expected = Vec::new();
+    for event in [objected, elsewhere, to_everything, lifted] {
+        let seq = storage.append_objection(event.clone()).await.unwrap();
+        if event.subject_id == "s-1" {
+            expected.push(ObjectionEventRow { seq, ..event });
+        }
+    }
+    assert_eq!(
+        storage.objections_of_subject("s-1").await.unwrap(),
+        expected
+    );
+    assert!(
+        storage
+            .objections_of_subject("s-3")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Preferences.
+    let opted_in = PreferenceEventRow {
+        seq: 0,
+        subject_id: "s-1".into(),
+        kind: "channel".into(),
+        name: "email".into(),
+        opted_in: true,
+        at: at("2025-03-01T00:00:00Z"),
+    };
+    let interest = PreferenceEventRow {
+        kind: "interest".into(),
+        name: "hosting".into(),
+        ..opted_in.clone()
+    };
+    let opted_out = PreferenceEventRow {
+        opted_in: false,
+        ..opted_in.clone()
+    };
+    let mut expected = Vec::new();
+    for event in [opted_in, interest, opted_out] {
+        let seq = storage.append_preference(event.clone()).await.unwrap();
+        expected.push(PreferenceEventRow { seq, ..event });
+    }
+    assert_eq!(
+        storage.preferences_of_subject("s-1").await.unwrap(),
+        expected
+    );
+
+    // Feature switches: an organisation's, its project's, another organisation's.
+    let on = FeatureSwitchRow {
+        seq: 0,
+        feature: "ai_assistant".into(),
+        organisation: "org-1".into(),
+        project: None,
+        enabled: true,
+        actor: "00000000000000a1".into(),
+        at: at("2025-04-01T00:00:00Z"),
+    };
+    let project_off = FeatureSwitchRow {
+        project: Some("p-1".into()),
+        enabled: false,
+        ..on.clone()
+    };
+    let other_org = FeatureSwitchRow {
+        organisation: "org-2".into(),
+        ..on.clone()
+    };
+    let off = FeatureSwitchRow {
+        enabled: false,
+        ..on.clone()
+    };
+    let mut expected = Vec::new();
+    for event in [on, project_off, other_org, off] {
+        let seq = storage.append_feature_switch(event.clone()).await.unwrap();
+        if event.organisation == "org-1" {
+            expected.push(FeatureSwitchRow { seq, ..event });
+        }
+    }
+    assert_eq!(storage.feature_switches("org-1").await.unwrap(), expected);
+    assert_eq!(storage.feature_switches("org-2").await.unwrap().len(), 1);
+    assert!(storage.feature_switches("org-3").await.unwrap().is_empty());
+
+    // Audit events, with their categories in the order given.
+    let read = audit(
+        Some("s-1"),
+        &["contact_details", "billing", "account"],
+        "2025-05-01T00:00:00Z",
+    );
+    let no_categories = AuditEventRow {
+        ip: None,
+        purpose: None,
+        detail: None,
+        ..audit(Some("s-1"), &[], "2025-05-01T00:00:01Z")
+    };
+    let about_nobody = audit(None, &["contact_details"], "2025-05-01T00:00:02Z");
+    let someone_else = audit(Some("s-2"), &["billing"], "2025-05-01T00:00:03Z");
+    let created = AuditEventRow {
+        action: "subject.create".into(),
+        ..audit(Some("s-1"), &["identity"], "2025-05-01T00:00:04Z")
+    };
+    let mut expected = Vec::new();
+    let mut seqs = Vec::new();
+    for event in [read, no_categories, about_nobody, someone_else, created] {
+        let seq = storage.append_audit_event(event.clone()).await.unwrap();
+        seqs.push(seq);
+        if event.subject_id.as_deref() == Some("s-1") {
+            expected.push(AuditEventRow { seq, ..event });
+        }
+    }
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
+    assert_eq!(
+        storage.audit_events_for_subject("s-1").await.unwrap(),
+        expected
+    );
+    assert_eq!(
+        storage.audit_events_for_subject("s-2").await.unwrap()[0].categories,
+        ["billing"]
+    );
+    storage.close().await.unwrap();
+}
+
+async fn ledgers_are_append_only(h: Arc<Harness>) {
+    let storage = h.open().await;
+    let consent_event = consent("subject", "s-1", true, "2025-01-01T00:00:00Z");
+    storage.append_consent_event(consent_event).await.unwrap();
+    storage
+        .append_objection(ObjectionEventRow {
+            seq: 0,
+            subject_id: "s-1".into(),
+            purpose: None,
+            objected: true,
+            source: "api".into(),
+            at: at("2025-01-01T00:00:00Z"),
+        })
+        .await
+        .unwrap();
+    storage
+        .append_preference(PreferenceEventRow {
+            seq: 0,
+            subject_id: "s-1".into(),
+            kind: "channel".into(),
+            name: "sms".into(),
+            opted_in: true,
+            at: at("2025-01-01T00:00:00Z"),
+        })
+        .await
+        .unwrap();
+    storage
+        .append_feature_switch(FeatureSwitchRow {
+            seq: 0,
+            feature: "ai_assistant".into(),
+            organisation: "org-1".into(),
+            project: None,
+            enabled: true,
+            actor: "admin".into(),
+            at: at("2025-01-01T00:00:00Z"),
+        })
+        .await
+        .unwrap();
+    let audited = audit(Some("s-1"), &["billing"], "2025-01-01T00:00:00Z");
+    storage.append_audit_event(audited).await.unwrap();
+    let before = storage.audit_events_for_subject("s-1").await.unwrap();
+
+    for (table, column) in [
+        ("consent_events", "granted"),
+        ("objection_events", "objected"),
+        ("preference_events", "opted_in"),
+        ("feature_switch_events", "enabled"),
+    ] {
+        // Written as `NOT column` so that it is valid for INTEGER (SQLite) and boolean columns.
+        let error = h
+            .try_execute(&format!("UPDATE {table} SET {column} = NOT {column}"))
+            .await
+            .unwrap_err();
+        assert!(error.contains("append-only"), "{table}: {error}");
+    }
+    let error = h
+        .try_execute("UPDATE audit_events SET outcome = 'rewritten'")
+        .await
+        .unwrap_err();
+    assert!(error.contains("append-only"), "{error}");
+    let error = h
+        .try_execute("UPDATE audit_event_categories SET category = 'other'")
+        .await
+        .unwrap_err();
+    assert!(error.contains("append-only"), "{error}");
+
+    let consents = storage.consent_events_for_subject("s-1").await.unwrap();
+    assert!(consents[0].granted, "unchanged");
+    assert_eq!(
+        storage.audit_events_for_subject("s-1").await.unwrap(),
+        before
+    );
+    storage.close().await.unwrap();
+}
+
+async fn concurrent_appends_get_distinct_increasing_seqs(h: Arc<Harness>) {
+    const TASKS: usize = 8;
+    const APPENDS: usize = 15;
+    // Two servers (two pools), several tasks each, all appending at once.
+    let servers = [h.open().await, h.open().await];
+    let barrier = Arc::new(tokio::sync::Barrier::new(TASKS));
+    let tasks: Vec<_> = (0..TASKS)
+        .map(|task| {
+            let storage = Arc::clone(&servers[task % 2]);
+            let barrier = Arc::clone(&barrier);
+            tokio::spawn(async move {
+                barrier.wait().await;
+                let mut consent_seqs = Vec::new();
+                let mut audit_seqs = Vec::new();
+                for i in 0..APPENDS {
+                    let mut event =
+                        consent("subject", "s-busy", i % 2 == 0, "2025-01-01T00:00:00Z");
+                    event.purpose = format!("task-{task}");
+                    event.notice_version = format!("{i}");
+                    consent_seqs.push(storage.append_consent_event(event).await.unwrap());
+                    let mut event = audit(Some("s-busy"), &["a", "b"], "2025-01-01T00:00:00Z");
+                    event.actor = format!("task-{task}");
+                    event.detail = Some(format!("{i}"));
+                    audit_seqs.push(storage.append_audit_event(event).await.unwrap());
+                }
+                (consent_seqs, audit_seqs)
+            })
+        })
+        .collect();
+    let mut all_consent = HashSet::new();
+    let mut all_audit = HashSet::new();
+    for task in tasks {
+        let (consent_seqs, audit_seqs) = task.await.unwrap();
+        for seqs in [&consent_seqs, &audit_seqs] {
+            assert!(
+                seqs.windows(2).all(|w| w[0] < w[1]),
+                "one task's appends get increasing seqs: {seqs:?}"
+            );
+        }
+        all_consent.extend(consent_seqs);
+        all_audit.extend(audit_seqs);
+    }
+    assert_eq!(all_consent.len(), TASKS * APPENDS, "distinct consent seqs");
+    assert_eq!(all_audit.len(), TASKS * APPENDS, "distinct audit seqs");
+
+    // Read back: every event, in seq order, each task's in the order it appended them.
+    let consents = servers[0]
+        .consent_events_for_subject("s-busy")
+        .await
+        .unwrap();
+    let seqs: Vec<i64> = consents.iter().map(|e| e.seq).collect();
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]));
+    assert_eq!(seqs.iter().copied().collect::<HashSet<_>>(), all_consent);
+    let audits = servers[1].audit_events_for_subject("s-busy").await.unwrap();
+    let seqs: Vec<i64> = audits.iter().map(|e| e.seq).collect();
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]));
+    assert_eq!(seqs.iter().copied().collect::<HashSet<_>>(), all_audit);
+    assert!(audits.iter().all(|e| e.categories == ["a", "b"]));
+    for task in 0..TASKS {
+        let order: Vec<String> = consents
+            .iter()
+            .filter(|e| e.purpose == format!("task-{task}"))
+            .map(|e| e.notice_version.clone())
+            .collect();
+        let expected: Vec<String> = (0..APPENDS).map(|i| i.to_string()).collect();
+        assert_eq!(order, expected);
+        let order: Vec<String> = audits
+            .iter()
+            .filter(|e| e.actor == format!("task-{task}"))
+            .filter_map(|e| e.detail.clone())
+            .collect();
+        assert_eq!(order, expected);
+    }
+    for server in servers {
+        server.close().await.unwrap();
+    }
+}
+
+async fn key_rotation_is_compare_and_set(h: Arc<Harness>) {
+    let storage = h.open().await;
+    for (id, version) in [("k-3", 1), ("k-1", 1), ("k-2", 1), ("k-4", 2), ("k-5", 3)] {
+        storage
+            .create_subject(subject(id, None), key(id, version), Vec::new())
+            .await
+            .unwrap();
+    }
+
+    // Rotate to version 3 in batches of two, oldest versions first.
+    let batch = storage.subject_keys_older_than(3, 2).await.unwrap();
+    assert_eq!(batch, [key("k-1", 1), key("k-2", 1)]);
+    for old in &batch {
+        let rewrapped = key(&old.subject_id, 3);
+        assert!(
+            storage
+                .update_subject_key(&old.subject_id, old.key_version, rewrapped)
+                .await
+                .unwrap()
+        );
+    }
+    // A second rotator with the stale batch in hand changes nothing.
+    let stale = SubjectKeyRow {
+        wrapped_key: b"stale".to_vec(),
+        ..key("k-1", 3)
+    };
+    assert!(!storage.update_subject_key("k-1", 1, stale).await.unwrap());
+    assert_eq!(
+        storage.subject_key("k-1").await.unwrap(),
+        Some(key("k-1", 3))
+    );
+
+    // Resuming finds what is left.
+    let batch = storage.subject_keys_older_than(3, 2).await.unwrap();
+    assert_eq!(batch, [key("k-3", 1), key("k-4", 2)]);
+    // Two rotators racing for the same key: exactly one wins.
+    let racing: Vec<_> = (0..4)
+        .map(|i| {
+            let storage = Arc::clone(&storage);
+            tokio::spawn(async move {
+                let rewrapped = SubjectKeyRow {
+                    wrapped_key: format!("racer {i}").into_bytes(),
+                    ..key("k-3", 3)
+                };
+                storage
+                    .update_subject_key("k-3", 1, rewrapped)
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    let mut won = 0;
+    for task in racing {
+        won += usize::from(task.await.unwrap());
+    }
+    assert_eq!(won, 1);
+    assert!(
+        storage
+            .update_subject_key("k-4", 2, key("k-4", 3))
+            .await
+            .unwrap()
+    );
+    assert!(
+        storage
+            .subject_keys_older_than(3, 100)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        storage.subject_keys_older_than(4, 100).await.unwrap().len(),
+        5
+    );
+    // The largest version fits.
+    assert!(
+        storage
+            .update_subject_key("k-5", 3, key("k-5", u32::MAX))
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        storage.subject_key("k-5").await.unwrap(),
+        Some(key("k-5", u32::MAX))
+    );
+
+    assert!(
+        !storage
+            .update_subject_key("k-unknown", 1, key("k-unknown", 2))
+            .await
+            .unwrap()
+    );
+    let result = storage.update_subject_key("k-4", 3, key("k-1", 4)).await;
+    assert!(
+        matches!(result, Err(StorageError::Invalid(_))),
+        "{result:?}"
+    );
+    storage.close().await.unwrap();
+}
+
+async fn errors_carry_no_bound_values(h: Arc<Harness>) {
+    let storage = h.open().await;
+    // Values that would be easy to spot, as text, hex or a byte list.
+    let index = b"blind-index-of-a@example.se-0001".to_vec();
+    assert_eq!(index.len(), 32);
+    let sealed = b"CIPHERTEXT-OF-a@example.se".to_vec();
+    let wrapped = b"WRAPPED-DATA-KEY".to_vec();
+    let tenant = "tenant-with-a-name";
+    let new_subject = |id: &str| {
+        (
+            subject(id, Some(tenant)),
+            SubjectKeyRow {
+                subject_id: id.into(),
+                key_version: 1,
+                wrapped_key: wrapped.clone(),
+            },
+            vec![IdentityRow {
+                subject_id: id.into(),
+                kind: "email".into(),
+                blind_index: index.clone(),
+                ciphertext: sealed.clone(),
+            }],
+        )
+    };
+    let (s, k, i) = new_subject("s-1");
+    storage.create_subject(s, k, i).await.unwrap();
+    let mut messages = Vec::new();
+
+    let (s, k, i) = new_subject("s-2");
+    messages.push(conflict_message(storage.create_subject(s, k, i).await));
+    let secret_record = RecordRow {
+        ciphertext: sealed.clone(),
+        ..record("r-1", "s-1", "2025-01-01T00:00:00Z", &[])
+    };
+    storage.insert_record(secret_record.clone()).await.unwrap();
+    messages.push(conflict_message(
+        storage.insert_record(secret_record.clone()).await,
+    ));
+    let orphan = RecordRow {
+        id: "r-2".into(),
+        subject_id: "s-unknown".into(),
+        ..secret_record
+    };
+    messages.push(storage.insert_record(orphan).await.unwrap_err().to_string());
+    let mut short = index.clone();
+    short.pop();
+    messages.push(
+        storage
+            .find_subject_by_identity(Some(tenant), "email", &short)
+            .await
+            .unwrap_err()
+            .to_string(),
+    );
+
+    let hex = |bytes: &[u8]| -> String { bytes.iter().map(|b| format!("{b:02x}")).collect() };
+    for value in [&index, &sealed, &wrapped] {
+        let forms = [
+            String::from_utf8_lossy(value).into_owned(),
+            hex(value),
+            hex(value).to_uppercase(),
+            format!("{value:?}"),
+            format!("{:?}", &value[..4])
+                .trim_end_matches(']')
+                .to_owned(),
+        ];
+        for message in &messages {
+            for form in &forms {
+                assert!(
+                    !message.contains(form.as_str()),
+                    "{message:?} contains {form:?}"
+                );
+            }
+            assert!(!message.contains("example.se"), "{message}");
+        }
+    }
+    for message in &messages {
+        assert!(!message.contains(tenant), "{message}");
+    }
+    storage.close().await.unwrap();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers for the vault and the ledgers
+// ---------------------------------------------------------------------------------------------
+
+/// A blind index, different for each `n`.
+fn blind(n: u8) -> Vec<u8> {
+    let mut index = vec![0xb1; 32];
+    index[0] = n;
+    index
+}
+
+fn subject(id: &str, tenant: Option<&str>) -> SubjectRow {
+    SubjectRow {
+        id: id.into(),
+        tenant: tenant.map(str::to_owned),
+        created_at: at("2025-01-01T00:00:00.000001Z"),
+        restricted_at: None,
+    }
+}
+
+fn key(subject_id: &str, version: u32) -> SubjectKeyRow {
+    SubjectKeyRow {
+        subject_id: subject_id.into(),
+        key_version: version,
+        wrapped_key: format!("key of {subject_id} wrapped by {version}").into_bytes(),
+    }
+}
+
+fn identity(subject_id: &str, kind: &str, blind_index: Vec<u8>) -> IdentityRow {
+    IdentityRow {
+        subject_id: subject_id.into(),
+        kind: kind.into(),
+        ciphertext: format!("sealed {kind} of {subject_id}").into_bytes(),
+        blind_index,
+    }
+}
+
+/// Create a subject with key version 1 and the given identities; its row.
+async fn create(
+    storage: &Arc<dyn Storage>,
+    id: &str,
+    tenant: Option<&str>,
+    identities: &[(&str, Vec<u8>)],
+) -> SubjectRow {
+    let row = subject(id, tenant);
+    let identities = identities
+        .iter()
+        .map(|(kind, index)| identity(id, kind, index.clone()))
+        .collect();
+    storage
+        .create_subject(row.clone(), key(id, 1), identities)
+        .await
+        .unwrap();
+    row
+}
+
+/// Assert that no trace of subject `id` and of `identities` is stored.
+async fn assert_nothing_of(storage: &Arc<dyn Storage>, id: &str, identities: &[(&str, Vec<u8>)]) {
+    assert_eq!(storage.get_subject(id).await.unwrap(), None, "no subject");
+    assert_eq!(storage.subject_key(id).await.unwrap(), None, "no key");
+    assert!(
+        storage.identities_of_subject(id).await.unwrap().is_empty(),
+        "no identities"
+    );
+    for (kind, index) in identities {
+        assert_eq!(
+            storage
+                .find_subject_by_identity(None, kind, index)
+                .await
+                .unwrap(),
+            None,
+            "no {kind} identity"
+        );
+    }
+}
+
+fn conflict_message<T: std::fmt::Debug>(result: Result<T, StorageError>) -> String {
+    match result {
+        Err(error @ StorageError::Conflict(_)) => error.to_string(),
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+}
+
+fn record(id: &str, subject_id: &str, collected_at: &str, anchors: &[(&str, &str)]) -> RecordRow {
+    RecordRow {
+        id: id.into(),
+        subject_id: subject_id.into(),
+        category: "contact_details".into(),
+        purpose: "customer_relationship".into(),
+        source: "signup_form".into(),
+        collected_at: at(collected_at),
+        anchors: anchors
+            .iter()
+            .map(|(event, when)| ((*event).to_owned(), at(when)))
+            .collect(),
+        ciphertext: format!("sealed fields of {id}").into_bytes(),
+    }
+}
+
+fn consent(scope_kind: &str, scope_id: &str, granted: bool, when: &str) -> ConsentEventRow {
+    ConsentEventRow {
+        seq: -1,
+        scope_kind: scope_kind.into(),
+        scope_id: scope_id.into(),
+        purpose: "newsletter".into(),
+        granted,
+        method: "web_form".into(),
+        notice_version: "2025-01".into(),
+        at: at(when),
+        text_hash: None,
+        context_ciphertext: None,
+    }
+}
+
+fn with_seq(event: ConsentEventRow, seq: i64) -> ConsentEventRow {
+    ConsentEventRow { seq, ..event }
+}
+
+fn audit(subject_id: Option<&str>, categories: &[&str], when: &str) -> AuditEventRow {
+    AuditEventRow {
+        seq: 0,
+        at: at(when),
+        actor: "00000000000000a1".into(),
+        ip: Some("192.0.2.1".into()),
+        action: "records.read".into(),
+        purpose: Some("customer_relationship".into()),
+        subject_id: subject_id.map(str::to_owned),
+        categories: categories.iter().map(|c| (*c).to_owned()).collect(),
+        outcome: "ok".into(),
+        detail: Some("2 records, 1 withheld".into()),
+    }
 }

@@ -1,7 +1,8 @@
 //! `GET /v1/register`: the register this server enforces, with its version digest.
 
-use axum::Json;
 use axum::extract::State;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use skydd_crypto::Role;
 use utoipa::ToSchema;
@@ -41,12 +42,9 @@ pub struct RegisterResponse {
 pub async fn get_register(
     State(state): State<AppState>,
     principal: Principal,
-) -> Result<Json<RegisterResponse>, ApiError> {
+) -> Result<Response, ApiError> {
     principal.require_role(&[Role::Admin, Role::Auditor])?;
-    let loaded = &state.register;
-    Ok(Json(RegisterResponse {
-        digest: loaded.digest.clone(),
-        published: loaded.register.published,
-        register: loaded.register.to_json(),
-    }))
+    // Serialised once when the register was loaded (same shape as `RegisterResponse`).
+    let body = state.register.response_body();
+    Ok(([(CONTENT_TYPE, "application/json")], body).into_response())
 }

@@ -1,0 +1,123 @@
+//! Load benchmark of the HTTP API over loopback: a real server and a keep-alive client in one
+//! process, each on its own runtime. Prints a table; asserts nothing (timing belongs in reports,
+//! not in tests).
+//!
+//! Run: `cargo bench -p skydd-server --bench http`. Settings from the environment:
+//! `SKYDD_BENCH_PATH` (default `/v1/register`), `SKYDD_BENCH_SECONDS` (10),
+//! `SKYDD_BENCH_CONNECTIONS` (32).
+
+// A benchmark may panic on setup failure: that is its error report.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use skydd_crypto::Role;
+use skydd_server::{AppState, LoadedRegister, SystemClock, tokens};
+
+fn setting<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn main() {
+    let path: String = setting("SKYDD_BENCH_PATH", "/v1/register".to_string());
+    let seconds: u64 = setting("SKYDD_BENCH_SECONDS", 10);
+    let connections: usize = setting("SKYDD_BENCH_CONNECTIONS", 32);
+    let data = tempfile::tempdir().unwrap();
+
+    // The server: its own runtime on its own threads.
+    let server_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let (address, token) = server_rt.block_on(async {
+        let storage = skydd_storage::open(&skydd_storage::Location::Sqlite(
+            data.path().join("skydd.db"),
+        ))
+        .await
+        .unwrap();
+        let source = include_str!("../../../examples/registers/glesys.yaml");
+        let register = LoadedRegister::new(
+            skydd_register::check(source).register.unwrap(),
+            "glesys.yaml",
+        );
+        let now: jiff::Timestamp = "2026-11-23T12:00:00Z".parse().unwrap();
+        let token = tokens::issue(&*storage, Role::Admin, "bench", now)
+            .await
+            .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let state = AppState::new(storage, register, Arc::new(SystemClock));
+        tokio::spawn(skydd_server::serve(listener, state, std::future::pending()));
+        (address, token.secret().to_owned())
+    });
+
+    // The client: another runtime, `connections` tasks each with its own keep-alive connection.
+    let client_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let url = format!("http://{address}{path}");
+    let (latencies, errors, elapsed) = client_rt.block_on(async {
+        let deadline = Instant::now() + Duration::from_secs(seconds);
+        let started = Instant::now();
+        let mut tasks = Vec::new();
+        for _ in 0..connections {
+            let client = reqwest::Client::builder()
+                .pool_max_idle_per_host(1)
+                .build()
+                .unwrap();
+            let (url, token) = (url.clone(), token.clone());
+            tasks.push(tokio::spawn(async move {
+                let mut latencies = Vec::with_capacity(100_000);
+                let mut errors = 0u64;
+                while Instant::now() < deadline {
+                    let sent = Instant::now();
+                    match client.get(&url).bearer_auth(&token).send().await {
+                        Ok(response) if response.status().is_success() => {
+                            let _ = response.bytes().await;
+                            latencies.push(sent.elapsed().as_micros() as u32);
+                        }
+                        _ => errors += 1,
+                    }
+                }
+                (latencies, errors)
+            }));
+        }
+        let mut all = Vec::new();
+        let mut errors = 0;
+        for task in tasks {
+            let (latencies, e) = task.await.unwrap();
+            all.extend(latencies);
+            errors += e;
+        }
+        (all, errors, started.elapsed())
+    });
+
+    let mut latencies = latencies;
+    latencies.sort_unstable();
+    let quantile = |q: f64| {
+        latencies
+            .get(((latencies.len() as f64 - 1.0) * q) as usize)
+            .copied()
+            .unwrap_or(0)
+    };
+    let rate = latencies.len() as f64 / elapsed.as_secs_f64();
+    println!(
+        "| endpoint | connections | seconds | requests | errors | requests/s | p50 | p99 | max |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
+    println!(
+        "| GET {path} | {connections} | {seconds} | {} | {errors} | {rate:.0} | {:.2} ms | {:.2} ms | {:.2} ms |",
+        latencies.len(),
+        f64::from(quantile(0.5)) / 1000.0,
+        f64::from(quantile(0.99)) / 1000.0,
+        f64::from(latencies.last().copied().unwrap_or(0)) / 1000.0,
+    );
+    drop(server_rt);
+}

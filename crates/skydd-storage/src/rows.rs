@@ -1,0 +1,367 @@
+//! The rows of the vault and the ledgers, as plain values: strings, bytes, timestamps, flags.
+//!
+//! Storage knows nothing of the domain. Personal values arrive here only as ciphertext
+//! (encrypted by the vault with the subject's data key) and as keyed blind indexes of
+//! [`BLIND_INDEX_LEN`] bytes; everything else in these rows (ids, kinds, purposes, categories,
+//! event names) is vocabulary from the register or opaque identifiers, never personal data.
+//!
+//! The ledgers (consent, objection, preference, feature switch, audit) are append-only: storage
+//! assigns each appended row its `seq`, never given out twice and increasing in the order rows
+//! are appended, and nothing ever updates a row (the database refuses `UPDATE` on them). Reads
+//! return rows in `seq` order. On PostgreSQL a seq is given out before its transaction commits,
+//! so under concurrent appends a row can become visible just after one with a higher seq: code
+//! that follows a ledger by "everything after seq N" must allow for that.
+//!
+//! This module also holds the checks and row folding that both backends share.
+
+use jiff::Timestamp;
+
+use crate::StorageError;
+
+/// The length of a blind index (an HMAC-SHA-256 of a normalised identity), in bytes.
+pub const BLIND_INDEX_LEN: usize = 32;
+
+/// The consent scope kind of consents given by one subject
+/// (see [`crate::Storage::consent_events_for_subject`]).
+pub const SUBJECT_SCOPE: &str = "subject";
+
+/// A data subject. Its identities, key and records are stored apart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubjectRow {
+    /// Opaque identifier.
+    pub id: String,
+    /// The tenant (customer) on whose behalf Skydd processes this subject's data, or `None`
+    /// for the controller's own subjects. Subjects of different tenants never see each other.
+    pub tenant: Option<String>,
+    /// When the subject was created.
+    pub created_at: Timestamp,
+    /// When processing was restricted (Art. 18), if it is.
+    pub restricted_at: Option<Timestamp>,
+}
+
+/// A subject's data key, wrapped by a version of the master key. One per subject.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubjectKeyRow {
+    /// The subject the key belongs to.
+    pub subject_id: String,
+    /// The version of the master key that wrapped it.
+    pub key_version: u32,
+    /// The wrapped data key.
+    pub wrapped_key: Vec<u8>,
+}
+
+/// One identity of a subject (an e-mail address, a phone number, ...), as a blind index to find
+/// the subject by and a ciphertext to read it back. A blind index is unique per tenant and kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdentityRow {
+    /// The subject it identifies.
+    pub subject_id: String,
+    /// What kind of identity it is ("email", "phone", ...).
+    pub kind: String,
+    /// The keyed blind index of the normalised value, [`BLIND_INDEX_LEN`] bytes.
+    pub blind_index: Vec<u8>,
+    /// The value, encrypted with the subject's data key.
+    pub ciphertext: Vec<u8>,
+}
+
+/// A record of personal data: one category's field values, encrypted as one ciphertext.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordRow {
+    /// Opaque identifier.
+    pub id: String,
+    /// The subject the data is about.
+    pub subject_id: String,
+    /// The register's data category.
+    pub category: String,
+    /// The purpose it was collected for.
+    pub purpose: String,
+    /// Where it came from.
+    pub source: String,
+    /// When it was collected.
+    pub collected_at: Timestamp,
+    /// Anchor events that retention periods count from (`("contract_end", at)`), at most one per
+    /// event name. Read back sorted by event name.
+    pub anchors: Vec<(String, Timestamp)>,
+    /// The field values, encrypted with the subject's data key.
+    pub ciphertext: Vec<u8>,
+}
+
+/// A consent given or withdrawn. Append-only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsentEventRow {
+    /// Position in the ledger, assigned by storage (ignored when appending).
+    pub seq: i64,
+    /// What the consent is about: "subject", "organisation" or "project".
+    pub scope_kind: String,
+    /// The id of the subject, organisation or project.
+    pub scope_id: String,
+    /// The purpose consented to.
+    pub purpose: String,
+    /// Given (`true`) or withdrawn (`false`).
+    pub granted: bool,
+    /// How it was given ("web_form", "banner", "email", "api", "import").
+    pub method: String,
+    /// The version of the notice shown.
+    pub notice_version: String,
+    /// When it was given or withdrawn.
+    pub at: Timestamp,
+    /// The hash of the text shown, if known.
+    pub text_hash: Option<String>,
+    /// The context (IP address, user agent), encrypted by the vault.
+    pub context_ciphertext: Option<Vec<u8>>,
+}
+
+/// An objection (Art. 21) made or lifted. Append-only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectionEventRow {
+    /// Position in the ledger, assigned by storage (ignored when appending).
+    pub seq: i64,
+    /// The subject objecting.
+    pub subject_id: String,
+    /// The purpose objected to, or `None` for an objection to all objectionable processing.
+    pub purpose: Option<String>,
+    /// Objected (`true`) or objection lifted (`false`).
+    pub objected: bool,
+    /// Where the objection came from ("api", "gpc", "dnt", ...).
+    pub source: String,
+    /// When.
+    pub at: Timestamp,
+}
+
+/// A marketing preference set. Append-only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreferenceEventRow {
+    /// Position in the ledger, assigned by storage (ignored when appending).
+    pub seq: i64,
+    /// The subject.
+    pub subject_id: String,
+    /// "channel" or "interest".
+    pub kind: String,
+    /// The channel or interest area ("email", "sms", ...).
+    pub name: String,
+    /// Opted in (`true`) or out (`false`).
+    pub opted_in: bool,
+    /// When.
+    pub at: Timestamp,
+}
+
+/// An opt-in feature switched on or off for an organisation or one of its projects.
+/// Append-only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeatureSwitchRow {
+    /// Position in the ledger, assigned by storage (ignored when appending).
+    pub seq: i64,
+    /// The feature.
+    pub feature: String,
+    /// The organisation.
+    pub organisation: String,
+    /// The project, or `None` for the whole organisation.
+    pub project: Option<String>,
+    /// Switched on (`true`) or off (`false`).
+    pub enabled: bool,
+    /// Who switched it (a token id).
+    pub actor: String,
+    /// When.
+    pub at: Timestamp,
+}
+
+/// Something done with personal data, for the audit trail. Append-only; never holds values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEventRow {
+    /// Position in the trail, assigned by storage (ignored when appending).
+    pub seq: i64,
+    /// When.
+    pub at: Timestamp,
+    /// Who (a token id).
+    pub actor: String,
+    /// The caller's IP address, if known.
+    pub ip: Option<String>,
+    /// What was done ("subject.create", "records.read", ...).
+    pub action: String,
+    /// The purpose named, if any.
+    pub purpose: Option<String>,
+    /// The subject concerned, if any.
+    pub subject_id: Option<String>,
+    /// The data categories concerned, in the order given.
+    pub categories: Vec<String>,
+    /// The outcome ("ok", "denied", a decision code, ...).
+    pub outcome: String,
+    /// More about it, never a personal value.
+    pub detail: Option<String>,
+}
+
+/// Refuse a blind index of the wrong length (a caller's mistake: it could never match).
+pub(crate) fn check_blind_index(blind_index: &[u8]) -> Result<(), StorageError> {
+    if blind_index.len() == BLIND_INDEX_LEN {
+        Ok(())
+    } else {
+        Err(StorageError::Invalid(format!(
+            "a blind index has {BLIND_INDEX_LEN} bytes, not {}",
+            blind_index.len()
+        )))
+    }
+}
+
+/// Check that the key and identities of a new subject belong to it.
+pub(crate) fn check_new_subject(
+    subject: &SubjectRow,
+    key: &SubjectKeyRow,
+    identities: &[IdentityRow],
+) -> Result<(), StorageError> {
+    if key.subject_id != subject.id {
+        return Err(StorageError::Invalid(
+            "create a subject: the data key belongs to another subject".into(),
+        ));
+    }
+    for identity in identities {
+        if identity.subject_id != subject.id {
+            return Err(StorageError::Invalid(format!(
+                "create a subject: the {} identity belongs to another subject",
+                identity.kind
+            )));
+        }
+        check_blind_index(&identity.blind_index)?;
+    }
+    Ok(())
+}
+
+/// Check that a new record names each anchor event once.
+pub(crate) fn check_new_record(record: &RecordRow) -> Result<(), StorageError> {
+    for (i, (event, _)) in record.anchors.iter().enumerate() {
+        if record.anchors[..i].iter().any(|(other, _)| other == event) {
+            return Err(StorageError::Invalid(format!(
+                "insert a record: the anchor event {event} is given twice"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Check that a re-wrapped key replaces the key of `subject_id`.
+pub(crate) fn check_key_update(subject_id: &str, key: &SubjectKeyRow) -> Result<(), StorageError> {
+    if key.subject_id == subject_id {
+        Ok(())
+    } else {
+        Err(StorageError::Invalid(
+            "update a subject key: the new key belongs to another subject".into(),
+        ))
+    }
+}
+
+/// The key version as stored (both backends store it as a 64-bit integer).
+pub(crate) fn version_to_db(version: u32) -> i64 {
+    i64::from(version)
+}
+
+/// A stored key version read back.
+pub(crate) fn version_from_db(version: i64) -> Result<u32, StorageError> {
+    u32::try_from(version).map_err(|_| {
+        StorageError::Database("subject_keys.key_version is not a key version Skydd wrote".into())
+    })
+}
+
+/// A row limit as bound to a query.
+pub(crate) fn limit_to_db(limit: usize) -> i64 {
+    i64::try_from(limit).unwrap_or(i64::MAX)
+}
+
+/// Fold the rows of a records-with-anchors query (ordered by record, one row per anchor, or
+/// one row without anchor) into records.
+pub(crate) fn fold_records(
+    rows: impl IntoIterator<Item = (RecordRow, Option<(String, Timestamp)>)>,
+) -> Vec<RecordRow> {
+    let mut records: Vec<RecordRow> = Vec::new();
+    for (record, anchor) in rows {
+        if records.last().is_none_or(|last| last.id != record.id) {
+            records.push(record);
+        }
+        if let (Some(anchor), Some(last)) = (anchor, records.last_mut()) {
+            last.anchors.push(anchor);
+        }
+    }
+    records
+}
+
+/// Fold the rows of an audit-events-with-categories query (ordered by seq, then category
+/// position) into events.
+pub(crate) fn fold_audit_events(
+    rows: impl IntoIterator<Item = (AuditEventRow, Option<String>)>,
+) -> Vec<AuditEventRow> {
+    let mut events: Vec<AuditEventRow> = Vec::new();
+    for (event, category) in rows {
+        if events.last().is_none_or(|last| last.seq != event.seq) {
+            events.push(event);
+        }
+        if let (Some(category), Some(last)) = (category, events.last_mut()) {
+            last.categories.push(category);
+        }
+    }
+    events
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(id: &str) -> RecordRow {
+        RecordRow {
+            id: id.into(),
+            subject_id: "s".into(),
+            category: "c".into(),
+            purpose: "p".into(),
+            source: "x".into(),
+            collected_at: Timestamp::UNIX_EPOCH,
+            anchors: Vec::new(),
+            ciphertext: vec![1],
+        }
+    }
+
+    #[test]
+    fn records_fold_their_anchors() {
+        let anchor = |event: &str| Some((event.to_owned(), Timestamp::UNIX_EPOCH));
+        let folded = fold_records([
+            (record("a"), anchor("contract_end")),
+            (record("a"), anchor("last_contact")),
+            (record("b"), None),
+            (record("c"), anchor("invoice_paid")),
+        ]);
+        let shape: Vec<(&str, Vec<&str>)> = folded
+            .iter()
+            .map(|r| {
+                let events = r.anchors.iter().map(|(e, _)| e.as_str()).collect();
+                (r.id.as_str(), events)
+            })
+            .collect();
+        assert_eq!(
+            shape,
+            [
+                ("a", vec!["contract_end", "last_contact"]),
+                ("b", vec![]),
+                ("c", vec!["invoice_paid"]),
+            ]
+        );
+    }
+
+    #[test]
+    fn duplicate_anchor_events_are_refused() {
+        let mut r = record("a");
+        r.anchors = vec![
+            ("contract_end".into(), Timestamp::UNIX_EPOCH),
+            ("contract_end".into(), Timestamp::UNIX_EPOCH),
+        ];
+        assert!(matches!(
+            check_new_record(&r),
+            Err(StorageError::Invalid(_))
+        ));
+    }
+
+    #[test]
+    fn key_versions_round_trip_and_foreign_ones_are_refused() {
+        for version in [0, 1, u32::MAX] {
+            assert_eq!(version_from_db(version_to_db(version)).unwrap(), version);
+        }
+        assert!(version_from_db(-1).is_err());
+        assert!(version_from_db(i64::from(u32::MAX) + 1).is_err());
+        assert_eq!(limit_to_db(usize::MAX), i64::MAX);
+    }
+}
