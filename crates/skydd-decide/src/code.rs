@@ -1,0 +1,159 @@
+//! The stable reasons a decision denies.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// Why a use was denied. The names are stable: clients match on them, the audit trail stores them.
+///
+/// When several reasons apply, the first in this table is reported (the checks run in this order).
+///
+/// | code | denied because |
+/// |---|---|
+/// | `unknown_purpose` | the purpose is not in the register |
+/// | `unknown_category` | the data category is not in the register |
+/// | `category_not_processed_for_purpose` | the purpose does not list the category (as a legal basis, or as a processor category) |
+/// | `channel_not_declared` | the request names a channel the purpose does not declare; a direct marketing purpose must declare every channel it uses (P002-16) |
+/// | `record_category_mismatch` | the record facts given are of another category than the request names |
+/// | `processor_mode` | the subject is a tenant's (a customer's end user) and the purpose is a controller purpose, or the purpose is a processor activity and the subject is not a tenant's, or the tenant has not instructed the purpose (Art. 28(3)(a), P000-07) |
+/// | `retention_expired` | the record's retention clock has run out and no legal hold keeps it |
+/// | `legal_hold_other_purpose` | the record is past its retention and kept only by a legal hold, whose purpose is another one |
+/// | `restricted` | the subject has restricted processing (Art. 18): only storage is allowed |
+/// | `feature_disabled` | the purpose needs an opt-in feature that is off for the organisation or project, or no organisation was given |
+/// | `objection` | the subject objected: absolute for direct marketing (Art. 21(3)); for other purposes it stops legitimate interest and public task |
+/// | `channel_opted_out` | direct marketing on a channel the subject opted out of |
+/// | `interest_opted_out` | direct marketing about an interest area the subject opted out of |
+/// | `consent_missing` | the purpose (or a special category, Art. 9(2)(a)) needs consent and there is none in the right scope |
+/// | `consent_withdrawn` | the purpose needs consent and the latest consent event withdrew it |
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DenyCode {
+    /// `unknown_purpose`.
+    UnknownPurpose,
+    /// `unknown_category`.
+    UnknownCategory,
+    /// `category_not_processed_for_purpose`.
+    CategoryNotProcessedForPurpose,
+    /// `channel_not_declared`.
+    ChannelNotDeclared,
+    /// `record_category_mismatch`.
+    RecordCategoryMismatch,
+    /// `processor_mode`.
+    ProcessorMode,
+    /// `retention_expired`.
+    RetentionExpired,
+    /// `legal_hold_other_purpose`.
+    LegalHoldOtherPurpose,
+    /// `restricted`.
+    Restricted,
+    /// `feature_disabled`.
+    FeatureDisabled,
+    /// `objection`.
+    Objection,
+    /// `channel_opted_out`.
+    ChannelOptedOut,
+    /// `interest_opted_out`.
+    InterestOptedOut,
+    /// `consent_missing`.
+    ConsentMissing,
+    /// `consent_withdrawn`.
+    ConsentWithdrawn,
+}
+
+impl DenyCode {
+    /// Every code, in the order the checks run.
+    pub const ALL: [DenyCode; 15] = [
+        DenyCode::UnknownPurpose,
+        DenyCode::UnknownCategory,
+        DenyCode::CategoryNotProcessedForPurpose,
+        DenyCode::ChannelNotDeclared,
+        DenyCode::RecordCategoryMismatch,
+        DenyCode::ProcessorMode,
+        DenyCode::RetentionExpired,
+        DenyCode::LegalHoldOtherPurpose,
+        DenyCode::Restricted,
+        DenyCode::FeatureDisabled,
+        DenyCode::Objection,
+        DenyCode::ChannelOptedOut,
+        DenyCode::InterestOptedOut,
+        DenyCode::ConsentMissing,
+        DenyCode::ConsentWithdrawn,
+    ];
+
+    /// The stable snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DenyCode::UnknownPurpose => "unknown_purpose",
+            DenyCode::UnknownCategory => "unknown_category",
+            DenyCode::CategoryNotProcessedForPurpose => "category_not_processed_for_purpose",
+            DenyCode::ChannelNotDeclared => "channel_not_declared",
+            DenyCode::RecordCategoryMismatch => "record_category_mismatch",
+            DenyCode::ProcessorMode => "processor_mode",
+            DenyCode::RetentionExpired => "retention_expired",
+            DenyCode::LegalHoldOtherPurpose => "legal_hold_other_purpose",
+            DenyCode::Restricted => "restricted",
+            DenyCode::FeatureDisabled => "feature_disabled",
+            DenyCode::Objection => "objection",
+            DenyCode::ChannelOptedOut => "channel_opted_out",
+            DenyCode::InterestOptedOut => "interest_opted_out",
+            DenyCode::ConsentMissing => "consent_missing",
+            DenyCode::ConsentWithdrawn => "consent_withdrawn",
+        }
+    }
+}
+
+impl fmt::Display for DenyCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The word is not a deny code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownDenyCode;
+
+impl fmt::Display for UnknownDenyCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("not a deny code")
+    }
+}
+
+impl std::error::Error for UnknownDenyCode {}
+
+impl FromStr for DenyCode {
+    type Err = UnknownDenyCode;
+
+    fn from_str(word: &str) -> Result<DenyCode, UnknownDenyCode> {
+        DenyCode::ALL
+            .into_iter()
+            .find(|code| code.as_str() == word)
+            .ok_or(UnknownDenyCode)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_snake_case_and_round_trip() {
+        let mut seen = std::collections::HashSet::new();
+        for code in DenyCode::ALL {
+            let name = code.as_str();
+            assert!(seen.insert(name), "{name} twice");
+            assert!(name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'));
+            assert_eq!(name.parse(), Ok(code));
+        }
+        assert_eq!("allow".parse::<DenyCode>(), Err(UnknownDenyCode));
+    }
+
+    #[test]
+    fn the_table_in_the_docs_lists_every_code_in_check_order() {
+        let source = include_str!("code.rs");
+        let table: Vec<&str> = source
+            .lines()
+            .filter_map(|l| l.strip_prefix("/// | `"))
+            .filter_map(|l| l.split('`').next())
+            .collect();
+        let codes: Vec<&str> = DenyCode::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(table, codes);
+    }
+}

@@ -1,0 +1,403 @@
+//! Consents, objections, feature switches and decisions: the ledger written one event at a time
+//! (withdrawing is one call, like giving), read back as current state plus full history.
+
+use jiff::Timestamp;
+use sha2::{Digest, Sha256};
+use skydd_consent::{
+    ConsentEvent, ConsentMethod, ConsentScope, FeatureSwitch, ObjectionSource, OrganisationScope,
+};
+use skydd_decide::{Decision, DecisionRequest};
+use skydd_register::model::{Channel, Choice, FeatureId, PurposeId};
+use skydd_storage::{ConsentEventRow, FeatureSwitchRow, ObjectionEventRow};
+
+use crate::crypto::consent_context_aad;
+use crate::facts::{consent_event, scope_key};
+use crate::{Actor, Vault, VaultError};
+
+/// A consent given or withdrawn by a subject.
+#[derive(Debug, Clone)]
+pub struct ConsentInput {
+    /// The subject.
+    pub subject: String,
+    /// The purpose (one resting on consent).
+    pub purpose: String,
+    /// Given (true) or withdrawn (false).
+    pub granted: bool,
+    /// How: `web_form`, `banner`, `email`, `api`, `import`, `admin`, `unsubscribe_link`.
+    pub method: String,
+    /// The notice version shown; default: the enforced register's version.
+    pub notice_version: Option<String>,
+    /// The subject's IP address (kept encrypted).
+    pub ip: Option<String>,
+    /// The subject's user agent (kept encrypted).
+    pub user_agent: Option<String>,
+    /// `Sec-GPC: 1` was sent: recorded as an objection to marketing and sharing (Art. 21(5)).
+    pub gpc: bool,
+    /// `DNT: 1` was sent: recorded likewise.
+    pub dnt: bool,
+}
+
+/// One consent event as shown to the DPO or the subject (Art. 7(1) proof).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ConsentView {
+    /// The purpose.
+    pub purpose: String,
+    /// Given or withdrawn.
+    pub granted: bool,
+    /// How.
+    pub method: String,
+    /// The notice version shown.
+    pub notice_version: String,
+    /// When.
+    pub at: Timestamp,
+    /// Hash of the consent wording shown.
+    pub text_hash: Option<String>,
+}
+
+/// A subject's consents: the current state per purpose and the whole history.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ConsentsView {
+    /// The subject.
+    pub subject: String,
+    /// The latest event per purpose.
+    pub current: Vec<ConsentView>,
+    /// Every event, oldest first.
+    pub history: Vec<ConsentView>,
+    /// Purposes objected to (`*` for all direct marketing), with the source of the objection.
+    pub objections: Vec<(String, String)>,
+}
+
+/// A feature switched on or off for an organisation or a project.
+#[derive(Debug, Clone)]
+pub struct FeatureInput {
+    /// The feature (a register `features` id).
+    pub feature: String,
+    /// The organisation.
+    pub organisation: String,
+    /// The project, for a project-level switch.
+    pub project: Option<String>,
+    /// On or off.
+    pub enabled: bool,
+}
+
+fn view(event: &ConsentEvent) -> ConsentView {
+    ConsentView {
+        purpose: event.purpose.0.clone(),
+        granted: event.granted,
+        method: event.method.as_str().to_string(),
+        notice_version: event.notice_version.clone(),
+        at: event.at,
+        text_hash: event.text_hash.clone(),
+    }
+}
+
+impl Vault {
+    /// Record a subject's consent or its withdrawal. With `gpc` or `dnt`, an objection to
+    /// marketing and sharing is recorded too.
+    pub async fn record_consent(
+        &self,
+        actor: &Actor,
+        input: ConsentInput,
+        now: Timestamp,
+    ) -> Result<(), VaultError> {
+        let row = self.subject_row(actor, &input.subject).await?;
+        let method: ConsentMethod =
+            input
+                .method
+                .parse()
+                .map_err(|e: skydd_consent::UnknownWord| {
+                    VaultError::invalid(
+                        e.to_string(),
+                        "use web_form, banner, email, api, import, admin or unsubscribe_link",
+                    )
+                })?;
+        let purpose = self
+            .register()
+            .purpose(&PurposeId(input.purpose.clone()))
+            .ok_or_else(|| {
+                VaultError::invalid(
+                    format!("unknown purpose `{}`", input.purpose),
+                    "use a purpose of the register",
+                )
+            })?;
+        let text_hash = purpose.consent.as_ref().map(|c| {
+            let wording = serde_json::to_vec(&c.wording).unwrap_or_default();
+            data_encoding::HEXLOWER.encode(&Sha256::digest(&wording))
+        });
+        let event = ConsentEvent {
+            scope: ConsentScope::Subject(row.id.clone()),
+            purpose: purpose.id.clone(),
+            granted: input.granted,
+            method,
+            notice_version: input
+                .notice_version
+                .unwrap_or_else(|| self.enforced.version.clone()),
+            at: now,
+            text_hash,
+        };
+        event.check(self.register()).map_err(|e| VaultError::invalid(e.to_string(), "consent is recorded for purposes that rest on consent, at the scope the register names"))?;
+
+        let context = match (&input.ip, &input.user_agent) {
+            (None, None) => None,
+            (ip, user_agent) => {
+                let key = self.data_key(&row.id).await?;
+                let plaintext = serde_json::json!({"ip": ip, "user_agent": user_agent}).to_string();
+                Some(key.seal(plaintext.as_bytes(), &consent_context_aad(&row.id))?)
+            }
+        };
+        let (scope_kind, scope_id) = scope_key(&event.scope);
+        self.storage
+            .append_consent_event(ConsentEventRow {
+                seq: 0,
+                scope_kind: scope_kind.to_string(),
+                scope_id,
+                purpose: event.purpose.0.clone(),
+                granted: event.granted,
+                method: event.method.as_str().to_string(),
+                notice_version: event.notice_version.clone(),
+                at: event.at,
+                text_hash: event.text_hash.clone(),
+                context_ciphertext: context,
+            })
+            .await?;
+        let outcome = if input.granted {
+            "granted"
+        } else {
+            "withdrawn"
+        };
+        self.audit(
+            actor,
+            now,
+            "consent.record",
+            Some(&input.purpose),
+            Some(&row.id),
+            Vec::new(),
+            outcome,
+        )
+        .await?;
+        for (signal, source) in [
+            (input.gpc, ObjectionSource::Gpc),
+            (input.dnt, ObjectionSource::Dnt),
+        ] {
+            if signal {
+                self.object(actor, &row.id, None, source, true, now).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Record an objection (or lift one): to one purpose, or with `purpose` `None` to all direct
+    /// marketing (and, from a browser signal, sharing).
+    pub async fn object(
+        &self,
+        actor: &Actor,
+        subject: &str,
+        purpose: Option<&str>,
+        source: ObjectionSource,
+        objected: bool,
+        now: Timestamp,
+    ) -> Result<(), VaultError> {
+        let row = self.subject_row(actor, subject).await?;
+        if let Some(purpose) = purpose
+            && self
+                .register()
+                .purpose(&PurposeId(purpose.to_string()))
+                .is_none()
+        {
+            return Err(VaultError::invalid(
+                format!("unknown purpose `{purpose}`"),
+                "use a purpose of the register",
+            ));
+        }
+        self.storage
+            .append_objection(ObjectionEventRow {
+                seq: 0,
+                subject_id: row.id.clone(),
+                purpose: purpose.map(str::to_string),
+                objected,
+                source: source.as_str().to_string(),
+                at: now,
+            })
+            .await?;
+        let outcome = if objected { "objected" } else { "lifted" };
+        self.audit(
+            actor,
+            now,
+            "objection.record",
+            purpose,
+            Some(&row.id),
+            Vec::new(),
+            outcome,
+        )
+        .await
+    }
+
+    /// A subject's consents: current state and full history, and objections in force.
+    pub async fn consents(
+        &self,
+        actor: &Actor,
+        subject: &str,
+        now: Timestamp,
+    ) -> Result<ConsentsView, VaultError> {
+        let row = self.subject_row(actor, subject).await?;
+        let events = self.storage.consent_events_for_subject(&row.id).await?;
+        let events = events
+            .iter()
+            .map(consent_event)
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut current: Vec<ConsentView> = Vec::new();
+        for event in &events {
+            match current.iter_mut().find(|c| c.purpose == event.purpose.0) {
+                Some(slot) if slot.at <= event.at => *slot = view(event),
+                Some(_) => {}
+                None => current.push(view(event)),
+            }
+        }
+        let mut objections = Vec::new();
+        for event in self.storage.objections_of_subject(&row.id).await? {
+            let target = event.purpose.clone().unwrap_or_else(|| "*".into());
+            objections.retain(|(t, _): &(String, String)| *t != target);
+            if event.objected {
+                objections.push((target, event.source));
+            }
+        }
+        self.audit(
+            actor,
+            now,
+            "consent.read",
+            None,
+            Some(&row.id),
+            Vec::new(),
+            "done",
+        )
+        .await?;
+        Ok(ConsentsView {
+            subject: row.id,
+            current,
+            history: events.iter().map(view).collect(),
+            objections,
+        })
+    }
+
+    /// Switch a feature on or off for an organisation or project. History is kept; a project
+    /// switch overrides its organisation's.
+    pub async fn switch_feature(
+        &self,
+        actor: &Actor,
+        input: FeatureInput,
+        now: Timestamp,
+    ) -> Result<(), VaultError> {
+        let scope = match &input.project {
+            Some(project) => OrganisationScope::Project {
+                organisation: input.organisation.clone(),
+                project: project.clone(),
+            },
+            None => OrganisationScope::Organisation(input.organisation.clone()),
+        };
+        let switch = FeatureSwitch {
+            feature: FeatureId(input.feature.clone()),
+            scope,
+            enabled: input.enabled,
+            actor: actor.id.clone(),
+            at: now,
+        };
+        switch.check(self.register()).map_err(|e| {
+            VaultError::invalid(
+                e.to_string(),
+                "use a feature of the register at a scope it lists",
+            )
+        })?;
+        self.storage
+            .append_feature_switch(FeatureSwitchRow {
+                seq: 0,
+                feature: input.feature.clone(),
+                organisation: input.organisation.clone(),
+                project: input.project.clone(),
+                enabled: input.enabled,
+                actor: actor.id.clone(),
+                at: now,
+            })
+            .await?;
+        let outcome = if input.enabled { "enabled" } else { "disabled" };
+        self.audit(
+            actor,
+            now,
+            "feature.switch",
+            None,
+            None,
+            Vec::new(),
+            outcome,
+        )
+        .await
+    }
+
+    /// Whether `feature` is on for the organisation (and project).
+    pub async fn feature_enabled(
+        &self,
+        organisation: &str,
+        project: Option<&str>,
+        feature: &str,
+    ) -> Result<bool, VaultError> {
+        Ok(self
+            .feature_state(organisation)
+            .await?
+            .is_enabled(feature, organisation, project))
+    }
+
+    /// May `purpose` use `category` of `subject` now? Every answer is audited.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn decide(
+        &self,
+        actor: &Actor,
+        subject: &str,
+        purpose: &str,
+        category: &str,
+        channel: Option<&str>,
+        scope: Option<(&str, Option<&str>)>,
+        now: Timestamp,
+    ) -> Result<Decision, VaultError> {
+        let row = self.subject_row(actor, subject).await?;
+        let facts = self.subject_facts(&row).await?;
+        let scopes = self
+            .scope_facts(scope.map(|s| s.0), scope.and_then(|s| s.1))
+            .await?;
+        let mut request = DecisionRequest::new(purpose, category);
+        if let Some(channel) = channel {
+            let channel = Channel::ALL
+                .iter()
+                .find(|(w, _)| *w == channel)
+                .map(|(_, c)| *c)
+                .ok_or_else(|| {
+                    VaultError::invalid(
+                        format!("unknown channel `{channel}`"),
+                        "use email, sms, phone, post, push or in_app",
+                    )
+                })?;
+            request = request.with_channel(channel);
+        }
+        request = match scope {
+            Some((organisation, Some(project))) => request.in_project(organisation, project),
+            Some((organisation, None)) => request.in_organisation(organisation),
+            None => request,
+        };
+        let decision = self
+            .enforced
+            .policy
+            .decide(&request, &facts, &scopes, None, now);
+        let outcome = match &decision {
+            Decision::Allow { .. } => "allowed".to_string(),
+            Decision::Deny { code, .. } => format!("denied:{}", code.as_str()),
+        };
+        self.audit(
+            actor,
+            now,
+            "decision",
+            Some(purpose),
+            Some(&row.id),
+            vec![category.to_string()],
+            &outcome,
+        )
+        .await?;
+        Ok(decision)
+    }
+}

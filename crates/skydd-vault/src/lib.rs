@@ -1,0 +1,125 @@
+//! Skydd's vault: where personal data lives and the only way to it.
+//!
+//! The vault ties the layers together: identities are normalised (`skydd-subject`), indexed with
+//! keyed blind indexes and encrypted with the subject's data key (`skydd-crypto`); records are
+//! checked against the register and encrypted; every use is decided (`skydd-decide`) from the
+//! consent ledger (`skydd-consent`) and the subject's state; every call that reads or changes
+//! personal data writes an audit event through [`audit::Audit`]. Storage (`skydd-storage`) sees
+//! only ciphertext, blind indexes and ids.
+//!
+//! The vault never reads the clock: every operation takes `now`.
+
+pub mod audit;
+mod consent;
+mod crypto;
+mod error;
+mod facts;
+mod record;
+mod subject;
+
+use std::sync::{Arc, Mutex};
+
+use skydd_crypto::Keyring;
+use skydd_decide::{Interner, Policy};
+use skydd_register::Register;
+use skydd_storage::Storage;
+
+pub use audit::{Audit, AuditEvent, StorageAudit};
+pub use consent::{ConsentInput, ConsentView, ConsentsView, FeatureInput};
+pub use error::VaultError;
+pub use record::{NewRecord, RecordView, RecordsRead, Withheld};
+pub use subject::{NewSubject, SubjectView};
+
+/// Who is calling, for decisions and the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// The actor's id: an API token id, an account id, `cli`, `system`.
+    pub id: String,
+    /// The caller's IP address, when known.
+    pub ip: Option<String>,
+    /// The tenant the caller acts for; `None` for the controller's own staff, who may reach every
+    /// tenant. A call scoped to a tenant never reads or changes another tenant's subjects.
+    pub tenant: Option<String>,
+}
+
+impl Actor {
+    /// An actor without an IP address or tenant (tests, the CLI).
+    pub fn new(id: impl Into<String>) -> Actor {
+        Actor {
+            id: id.into(),
+            ip: None,
+            tenant: None,
+        }
+    }
+}
+
+/// The register a vault enforces, with its compiled decision policy and version.
+#[derive(Debug)]
+pub struct Enforced {
+    /// The validated register.
+    pub register: Register,
+    /// The register compiled for fast decisions.
+    pub policy: Policy,
+    /// The register's digest: the notice version consents are given under.
+    pub version: String,
+}
+
+impl Enforced {
+    /// Compile `register` for enforcement.
+    pub fn new(register: Register) -> Enforced {
+        let policy = Policy::compile(&register);
+        let version = register.digest();
+        Enforced {
+            register,
+            policy,
+            version,
+        }
+    }
+}
+
+/// The vault service. Cheap to clone; shared by every request.
+#[derive(Clone)]
+pub struct Vault {
+    storage: Arc<dyn Storage>,
+    keyring: Arc<Keyring>,
+    enforced: Arc<Enforced>,
+    audit: Arc<dyn Audit>,
+    interner: Arc<Mutex<Interner>>,
+}
+
+impl std::fmt::Debug for Vault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Vault")
+            .field("version", &self.enforced.version)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Vault {
+    /// A vault over `storage`, encrypting with `keyring`, enforcing `enforced`, auditing to
+    /// `audit`.
+    pub fn new(
+        storage: Arc<dyn Storage>,
+        keyring: Arc<Keyring>,
+        enforced: Arc<Enforced>,
+        audit: Arc<dyn Audit>,
+    ) -> Vault {
+        Vault {
+            storage,
+            keyring,
+            enforced,
+            audit,
+            interner: Arc::new(Mutex::new(Interner::new())),
+        }
+    }
+
+    /// The register this vault enforces.
+    pub fn register(&self) -> &Register {
+        &self.enforced.register
+    }
+
+    /// The version (digest) of the enforced register.
+    pub fn register_version(&self) -> &str {
+        &self.enforced.version
+    }
+}

@@ -1,0 +1,293 @@
+//! Data subjects: created with their identities (encrypted, blind-indexed), found by any
+//! identity without decrypting anything, isolated per tenant.
+
+use jiff::Timestamp;
+use skydd_crypto::{DataKey, random_bytes};
+use skydd_storage::{IdentityRow, StorageError, SubjectKeyRow, SubjectRow};
+use skydd_subject::{Identity, IdentityKind, ParseContext, SubjectId, TenantId};
+
+use crate::audit::AuditEvent;
+use crate::crypto::identity_aad;
+use crate::{Actor, Vault, VaultError};
+
+/// A subject to create: identities as given (they are normalised here) and an optional tenant.
+#[derive(Debug, Clone, Default)]
+pub struct NewSubject {
+    /// Identity kind name (`email`, `phone`, `personnummer`, `customer_number`, `external_id`)
+    /// and raw value.
+    pub identities: Vec<(String, String)>,
+    /// The customer on whose behalf the subject's data is processed (processor mode).
+    pub tenant: Option<String>,
+}
+
+/// What the vault tells about a subject without a purpose: ids and kinds, no values.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SubjectView {
+    /// The subject's id.
+    pub id: String,
+    /// The tenant, if processed on a customer's behalf.
+    pub tenant: Option<String>,
+    /// When the subject was created.
+    pub created_at: Timestamp,
+    /// Whether processing is restricted (Art. 18).
+    pub restricted: bool,
+    /// The kinds of identity known (never their values).
+    pub identity_kinds: Vec<String>,
+}
+
+pub(crate) fn parse_identity(
+    kind: &str,
+    raw: &str,
+    now: Timestamp,
+) -> Result<Identity, VaultError> {
+    let kind: IdentityKind = kind
+        .parse()
+        .map_err(|e: skydd_subject::ParseIdentityKindError| {
+            VaultError::invalid(
+                e.to_string(),
+                "use email, phone, personnummer, customer_number or external_id",
+            )
+        })?;
+    let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
+    Identity::parse(kind, raw, ParseContext::sweden(today))
+        .map_err(|e| VaultError::invalid(e.to_string(), "correct the identity and send it again"))
+}
+
+fn parse_tenant(tenant: Option<&str>) -> Result<Option<TenantId>, VaultError> {
+    tenant
+        .map(|t| {
+            TenantId::parse(t).map_err(|e| {
+                VaultError::invalid(
+                    format!("invalid tenant: {e}"),
+                    "tenant ids are lower case letters, digits, - and _",
+                )
+            })
+        })
+        .transpose()
+}
+
+impl Vault {
+    /// Create a subject with its identities. Identities already used by another subject of the
+    /// same tenant are refused ([`VaultError::IdentityTaken`]); nothing is stored then.
+    pub async fn create_subject(
+        &self,
+        actor: &Actor,
+        new: NewSubject,
+        now: Timestamp,
+    ) -> Result<SubjectId, VaultError> {
+        let tenant = parse_tenant(new.tenant.as_deref().or(actor.tenant.as_deref()))?;
+        if let (Some(own), Some(asked)) = (&actor.tenant, &tenant)
+            && own != asked.as_str()
+        {
+            return Err(VaultError::invalid(
+                "the tenant differs from the caller's",
+                "omit `tenant` or use your own",
+            ));
+        }
+        if new.identities.is_empty() {
+            return Err(VaultError::invalid(
+                "a subject needs at least one identity",
+                "give an e-mail address, phone number, personnummer, customer number or external id",
+            ));
+        }
+        let mut identities = Vec::with_capacity(new.identities.len());
+        for (kind, raw) in &new.identities {
+            let identity = parse_identity(kind, raw, now)?;
+            if identities
+                .iter()
+                .any(|i: &Identity| i.kind() == identity.kind())
+            {
+                return Err(VaultError::invalid(
+                    format!("two identities of kind {}", identity.kind().as_str()),
+                    "give one identity per kind",
+                ));
+            }
+            identities.push(identity);
+        }
+
+        let id = SubjectId::from_bytes(random_bytes::<16>()?);
+        let subject = id.to_string();
+        let key = DataKey::generate()?;
+        let wrapped = self.keyring.wrap(&key)?;
+        let index = self.keyring.blind_index_key();
+        let mut rows = Vec::with_capacity(identities.len());
+        for identity in &identities {
+            let kind = identity.kind().as_str();
+            rows.push(IdentityRow {
+                subject_id: subject.clone(),
+                kind: kind.to_string(),
+                blind_index: index.blind_index(kind, identity.expose()).to_vec(),
+                ciphertext: key
+                    .seal(identity.expose().as_bytes(), &identity_aad(&subject, kind))?,
+            });
+        }
+        let created = self
+            .storage
+            .create_subject(
+                SubjectRow {
+                    id: subject.clone(),
+                    tenant: tenant.as_ref().map(|t| t.as_str().to_string()),
+                    created_at: now,
+                    restricted_at: None,
+                },
+                SubjectKeyRow {
+                    subject_id: subject.clone(),
+                    key_version: wrapped.version,
+                    wrapped_key: wrapped.bytes,
+                },
+                rows,
+            )
+            .await;
+        match created {
+            Ok(()) => {}
+            Err(StorageError::Conflict(_)) => {
+                // Which kind: look each up (the storage message names the kind, but parsing it
+                // would tie us to its wording).
+                for identity in &identities {
+                    let kind = identity.kind().as_str();
+                    let found = self
+                        .storage
+                        .find_subject_by_identity(
+                            tenant.as_ref().map(TenantId::as_str),
+                            kind,
+                            &index.blind_index(kind, identity.expose()),
+                        )
+                        .await?;
+                    if found.is_some() {
+                        return Err(VaultError::IdentityTaken {
+                            kind: kind.to_string(),
+                        });
+                    }
+                }
+                return Err(VaultError::IdentityTaken {
+                    kind: "unknown".into(),
+                });
+            }
+            Err(other) => return Err(other.into()),
+        }
+        self.audit(
+            actor,
+            now,
+            "subject.create",
+            None,
+            Some(&subject),
+            Vec::new(),
+            "done",
+        )
+        .await?;
+        Ok(id)
+    }
+
+    /// Find the subject with identity `kind` = `raw` in `tenant` (the caller's tenant when the
+    /// caller has one). Nothing is decrypted: the lookup goes through the blind index.
+    pub async fn find_subject(
+        &self,
+        actor: &Actor,
+        tenant: Option<&str>,
+        kind: &str,
+        raw: &str,
+        now: Timestamp,
+    ) -> Result<Option<SubjectView>, VaultError> {
+        let tenant = parse_tenant(actor.tenant.as_deref().or(tenant))?;
+        let identity = parse_identity(kind, raw, now)?;
+        let kind = identity.kind().as_str();
+        let index = self
+            .keyring
+            .blind_index_key()
+            .blind_index(kind, identity.expose());
+        let found = self
+            .storage
+            .find_subject_by_identity(tenant.as_ref().map(TenantId::as_str), kind, &index)
+            .await?;
+        let Some(row) = found else {
+            self.audit(
+                actor,
+                now,
+                "subject.lookup",
+                None,
+                None,
+                Vec::new(),
+                "not_found",
+            )
+            .await?;
+            return Ok(None);
+        };
+        self.audit(
+            actor,
+            now,
+            "subject.lookup",
+            None,
+            Some(&row.id),
+            Vec::new(),
+            "found",
+        )
+        .await?;
+        Ok(Some(self.view(row).await?))
+    }
+
+    /// The subject `id`, if it exists and the caller may reach it.
+    pub async fn subject(&self, actor: &Actor, id: &str) -> Result<SubjectView, VaultError> {
+        let row = self.subject_row(actor, id).await?;
+        self.view(row).await
+    }
+
+    /// The subject row, checking the caller's tenant.
+    pub(crate) async fn subject_row(
+        &self,
+        actor: &Actor,
+        id: &str,
+    ) -> Result<SubjectRow, VaultError> {
+        if SubjectId::parse(id).is_err() {
+            return Err(VaultError::UnknownSubject);
+        }
+        let row = self
+            .storage
+            .get_subject(id)
+            .await?
+            .ok_or(VaultError::UnknownSubject)?;
+        match &actor.tenant {
+            Some(own) if row.tenant.as_deref() != Some(own.as_str()) => {
+                Err(VaultError::UnknownSubject)
+            }
+            _ => Ok(row),
+        }
+    }
+
+    async fn view(&self, row: SubjectRow) -> Result<SubjectView, VaultError> {
+        let identities = self.storage.identities_of_subject(&row.id).await?;
+        Ok(SubjectView {
+            identity_kinds: identities.into_iter().map(|i| i.kind).collect(),
+            restricted: row.restricted_at.is_some(),
+            id: row.id,
+            tenant: row.tenant,
+            created_at: row.created_at,
+        })
+    }
+
+    /// Write one audit event.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn audit(
+        &self,
+        actor: &Actor,
+        at: Timestamp,
+        action: &'static str,
+        purpose: Option<&str>,
+        subject: Option<&str>,
+        categories: Vec<String>,
+        outcome: &str,
+    ) -> Result<(), VaultError> {
+        self.audit
+            .record(AuditEvent {
+                at,
+                actor: actor.id.clone(),
+                ip: actor.ip.clone(),
+                action,
+                purpose: purpose.map(str::to_string),
+                subject_id: subject.map(str::to_string),
+                categories,
+                outcome: outcome.to_string(),
+            })
+            .await
+            .map_err(VaultError::from)
+    }
+}
