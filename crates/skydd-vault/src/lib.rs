@@ -14,6 +14,7 @@ mod consent;
 mod crypto;
 mod error;
 mod facts;
+mod preference;
 mod record;
 mod subject;
 

@@ -722,3 +722,101 @@ async fn key_rotation_rewraps_keys_and_data_still_reads() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_unsubscribe_link_opts_out_without_a_login() {
+    // P001-14: "You can always opt out of receiving such emails, by clicking 'unsubscribe'".
+    // P000-53: administrative messages stay allowed (here: the contract purpose).
+    on_each_backend(async |h| {
+        let now = at("2026-03-01T10:00:00Z");
+        let subject = anna(h, now).await;
+        let token = h
+            .vault
+            .unsubscribe_token(&dpo(), &subject, "email")
+            .await
+            .unwrap();
+        assert!(!token.contains('@'));
+        let forged = format!("{}0", &token[..token.len() - 1]);
+        assert!(matches!(
+            h.vault.unsubscribe(&forged, None, now).await,
+            Err(VaultError::Invalid { .. })
+        ));
+        let other_channel = token.replacen(".email.", ".sms.", 1);
+        assert!(
+            h.vault
+                .unsubscribe(&other_channel, None, now)
+                .await
+                .is_err(),
+            "the tag covers the channel"
+        );
+        assert!(
+            h.vault
+                .decide(
+                    &dpo(),
+                    &subject,
+                    "marketing",
+                    "contact",
+                    Some("email"),
+                    None,
+                    now
+                )
+                .await
+                .unwrap()
+                .is_allowed()
+        );
+
+        h.vault
+            .unsubscribe(&token, Some(IP.into()), now)
+            .await
+            .unwrap();
+        let code = denied(
+            h.vault
+                .decide(
+                    &dpo(),
+                    &subject,
+                    "marketing",
+                    "contact",
+                    Some("email"),
+                    None,
+                    now,
+                )
+                .await,
+        );
+        assert_eq!(code, DenyCode::ChannelOptedOut, "{}", h.name);
+        assert!(
+            h.vault
+                .decide(&dpo(), &subject, "delivery", "contact", None, None, now)
+                .await
+                .unwrap()
+                .is_allowed()
+        );
+
+        // Opting in again is one call too.
+        h.vault
+            .set_preference(&dpo(), &subject, "channel", "email", true, now)
+            .await
+            .unwrap();
+        assert!(
+            h.vault
+                .decide(
+                    &dpo(),
+                    &subject,
+                    "marketing",
+                    "contact",
+                    Some("email"),
+                    None,
+                    now
+                )
+                .await
+                .unwrap()
+                .is_allowed()
+        );
+        assert!(
+            h.vault
+                .set_preference(&dpo(), &subject, "colour", "blue", true, now)
+                .await
+                .is_err()
+        );
+    })
+    .await;
+}

@@ -1,0 +1,181 @@
+//! Marketing preferences (channels and interest areas) and the signed one-click unsubscribe link
+//! that changes them without a login.
+//!
+//! A link token is `<subject id>.<channel>.<tag>`, the tag an HMAC-SHA-256 (keyed from the master
+//! key) over the subject and channel. It holds no personal data and does not expire: an unsubscribe
+//! link in an old e-mail must still work. Opting out of marketing never affects administrative
+//! messages, which are a purpose of their own.
+
+use jiff::Timestamp;
+use skydd_register::model::{Channel, Choice};
+use skydd_storage::PreferenceEventRow;
+
+use crate::{Actor, Vault, VaultError};
+
+/// The label that separates unsubscribe tags from every other use of the index key.
+const TAG_KIND: &str = "skydd/unsubscribe-link/v1";
+
+/// Compare two byte strings in time independent of where they differ (a tag check must not tell
+/// a forger how much of the tag was right).
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn channel(word: &str) -> Result<Channel, VaultError> {
+    Channel::ALL
+        .iter()
+        .find(|(w, _)| *w == word)
+        .map(|(_, c)| *c)
+        .ok_or_else(|| {
+            VaultError::invalid(
+                format!("unknown channel `{word}`"),
+                "use email, sms, phone, post, push or in_app",
+            )
+        })
+}
+
+impl Vault {
+    fn unsubscribe_tag(&self, subject: &str, channel: Channel) -> String {
+        let tag = self
+            .keyring
+            .blind_index_key()
+            .blind_index(TAG_KIND, &format!("{subject}\0{}", channel.word()));
+        data_encoding::HEXLOWER.encode(&tag)
+    }
+
+    /// The token of a one-click unsubscribe link for `subject` on `channel`, to put in marketing
+    /// messages (`https://.../unsubscribe?token=...`).
+    pub async fn unsubscribe_token(
+        &self,
+        actor: &Actor,
+        subject: &str,
+        channel_word: &str,
+    ) -> Result<String, VaultError> {
+        let row = self.subject_row(actor, subject).await?;
+        let channel = channel(channel_word)?;
+        Ok(format!(
+            "{}.{}.{}",
+            row.id,
+            channel.word(),
+            self.unsubscribe_tag(&row.id, channel)
+        ))
+    }
+
+    /// Follow an unsubscribe link: opt the subject out of marketing on the link's channel. No
+    /// login; the signature is the authority. Returns the channel. A forged or damaged token is
+    /// [`VaultError::Invalid`], saying nothing about any subject.
+    pub async fn unsubscribe(
+        &self,
+        token: &str,
+        ip: Option<String>,
+        now: Timestamp,
+    ) -> Result<Channel, VaultError> {
+        let refused = || {
+            VaultError::invalid(
+                "this unsubscribe link is not valid",
+                "use the link exactly as it came in the message",
+            )
+        };
+        let mut parts = token.trim().splitn(3, '.');
+        let (Some(subject), Some(channel_word), Some(tag)) =
+            (parts.next(), parts.next(), parts.next())
+        else {
+            return Err(refused());
+        };
+        let channel = channel(channel_word).map_err(|_| refused())?;
+        if !constant_time_eq(
+            self.unsubscribe_tag(subject, channel).as_bytes(),
+            tag.as_bytes(),
+        ) {
+            return Err(refused());
+        }
+        let actor = Actor {
+            id: "unsubscribe_link".into(),
+            ip,
+            tenant: None,
+        };
+        let row = self
+            .subject_row(&actor, subject)
+            .await
+            .map_err(|_| refused())?;
+        self.storage
+            .append_preference(PreferenceEventRow {
+                seq: 0,
+                subject_id: row.id.clone(),
+                kind: "channel".into(),
+                name: channel.word().into(),
+                opted_in: false,
+                at: now,
+            })
+            .await?;
+        self.audit(
+            &actor,
+            now,
+            "preference.unsubscribe",
+            None,
+            Some(&row.id),
+            Vec::new(),
+            channel.word(),
+        )
+        .await?;
+        Ok(channel)
+    }
+
+    /// Opt a subject in or out of a marketing channel (`kind` `channel`) or interest area
+    /// (`kind` `interest`, a free id such as `product_news`).
+    pub async fn set_preference(
+        &self,
+        actor: &Actor,
+        subject: &str,
+        kind: &str,
+        name: &str,
+        opted_in: bool,
+        now: Timestamp,
+    ) -> Result<(), VaultError> {
+        let row = self.subject_row(actor, subject).await?;
+        let name = match kind {
+            "channel" => channel(name)?.word().to_string(),
+            "interest" => {
+                let valid = !name.is_empty()
+                    && name.len() <= 64
+                    && name
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+                if !valid {
+                    return Err(VaultError::invalid(
+                        "an interest area is a lower snake case id",
+                        "write it like `product_news`",
+                    ));
+                }
+                name.to_string()
+            }
+            _ => {
+                return Err(VaultError::invalid(
+                    format!("unknown preference kind `{kind}`"),
+                    "use `channel` or `interest`",
+                ));
+            }
+        };
+        self.storage
+            .append_preference(PreferenceEventRow {
+                seq: 0,
+                subject_id: row.id.clone(),
+                kind: kind.into(),
+                name,
+                opted_in,
+                at: now,
+            })
+            .await?;
+        let outcome = if opted_in { "opted_in" } else { "opted_out" };
+        self.audit(
+            actor,
+            now,
+            "preference.record",
+            None,
+            Some(&row.id),
+            Vec::new(),
+            outcome,
+        )
+        .await
+    }
+}
