@@ -125,6 +125,26 @@ fn get(url: &str, token: Option<&str>) -> u16 {
     })
 }
 
+/// Send `method url` with a bearer token and an optional JSON body; the status and JSON answer.
+fn send(method: &str, url: &str, token: &str, body: Option<Value>) -> (u16, Value) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut request = reqwest::Client::new()
+            .request(method, url)
+            .bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    })
+}
+
 /// The first word that looks like a Skydd API token.
 fn find_token(output: &str) -> Option<String> {
     output
@@ -457,6 +477,69 @@ fn first_start_creates_the_instance_and_prints_the_admin_token_once() {
         stopped.stdout
     );
     assert!(find_token(&stopped.stdout).is_none(), "{}", stopped.stdout);
+}
+
+#[test]
+fn the_vault_is_served_and_personal_data_stays_out_of_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = Server::start(&["--data-dir", data.to_str().unwrap()], &[]);
+    let token = server.admin_token();
+    let email = "vault.canary@example.se";
+
+    let (status, created) = send(
+        "POST",
+        &server.url("/v1/subjects"),
+        &token,
+        Some(serde_json::json!({"identities": {"email": email}})),
+    );
+    assert_eq!(status, 201, "{created}");
+    let subject = created["id"].as_str().unwrap().to_owned();
+    let (status, found) = send(
+        "GET",
+        &server.url("/v1/subjects?email=Vault.Canary@Example.SE"),
+        &token,
+        None,
+    );
+    assert_eq!((status, &found["id"]), (200, &created["id"]), "{found}");
+    // The bundled GleSYS register: e-mail marketing to customers rests on legitimate interest.
+    let decision = format!(
+        "/v1/decisions?subject={subject}&purpose=customer_marketing&category=customer_identity&channel=email"
+    );
+    let (status, answer) = send("GET", &server.url(&decision), &token, None);
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["code"], "allowed", "{answer}");
+    let (status, _) = send(
+        "POST",
+        &server.url(&format!("/v1/subjects/{subject}/objections")),
+        &token,
+        Some(serde_json::json!({"objected": true})),
+    );
+    assert_eq!(status, 201);
+    let (_, answer) = send("GET", &server.url(&decision), &token, None);
+    assert_eq!(answer["code"], "objection", "{answer}");
+    let (status, problem) = send(
+        "POST",
+        &server.url("/v1/subjects"),
+        &token,
+        Some(serde_json::json!({"identities": {"email": email}})),
+    );
+    assert_eq!(status, 409, "{problem}");
+
+    let stopped = server.terminate();
+    assert!(stopped.status.success(), "{}", stopped.stderr);
+    assert!(
+        stopped
+            .stderr
+            .contains(r#"route="/v1/decisions" status=200"#),
+        "{}",
+        stopped.stderr
+    );
+    assert!(
+        !stopped.stderr.to_lowercase().contains("canary"),
+        "personal data is never logged:\n{}",
+        stopped.stderr
+    );
 }
 
 #[test]

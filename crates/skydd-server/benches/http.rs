@@ -4,7 +4,14 @@
 //!
 //! Run: `cargo bench -p skydd-server --bench http`. Settings from the environment:
 //! `SKYDD_BENCH_PATH` (default `/v1/register`), `SKYDD_BENCH_SECONDS` (10),
-//! `SKYDD_BENCH_CONNECTIONS` (32).
+//! `SKYDD_BENCH_CONNECTIONS` (32), `SKYDD_BENCH_DATABASE_URL` (PostgreSQL instead of SQLite; the
+//! bench runs in a schema of its own and drops it).
+//!
+//! `SKYDD_BENCH_PATH=decisions` creates one subject (with an e-mail address, in the vault) and
+//! benches `GET /v1/decisions?subject=ID&purpose=customer_marketing&category=customer_identity&channel=email`
+//! against the bundled GleSYS register: a direct-marketing decision (objections, channel opt-outs),
+//! audited like every decision. `SKYDD_BENCH_AUDIT=off` swaps the audit ledger for one that
+//! drops events: a diagnostic, to see what the audit write costs (a real server always audits).
 
 // A benchmark may panic on setup failure: that is its error report.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
@@ -12,8 +19,18 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use skydd_crypto::Role;
-use skydd_server::{AppState, LoadedRegister, SystemClock, tokens};
+use skydd_crypto::{Keyring, Role};
+use skydd_server::{AppState, Clock, LoadedRegister, SystemClock, tokens};
+use skydd_vault::{Actor, Audit, AuditEvent, Enforced, NewSubject, Vault, audit::AuditFuture};
+
+/// An audit ledger that drops every event (diagnostic only).
+struct NoAudit;
+
+impl Audit for NoAudit {
+    fn record(&self, _event: AuditEvent) -> AuditFuture<'_> {
+        Box::pin(async { Ok(()) })
+    }
+}
 
 fn setting<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name)
@@ -24,6 +41,10 @@ fn setting<T: std::str::FromStr>(name: &str, default: T) -> T {
 
 fn main() {
     let path: String = setting("SKYDD_BENCH_PATH", "/v1/register".to_string());
+    let database_url: Option<String> = std::env::var("SKYDD_BENCH_DATABASE_URL")
+        .ok()
+        .filter(|url| !url.is_empty());
+    let schema = format!("skydd_bench_{}", std::process::id());
     let seconds: u64 = setting("SKYDD_BENCH_SECONDS", 10);
     let connections: usize = setting("SKYDD_BENCH_CONNECTIONS", 32);
     let data = tempfile::tempdir().unwrap();
@@ -34,12 +55,18 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    let (address, token) = server_rt.block_on(async {
-        let storage = skydd_storage::open(&skydd_storage::Location::Sqlite(
-            data.path().join("skydd.db"),
-        ))
-        .await
-        .unwrap();
+    let (address, token, path) = server_rt.block_on(async {
+        let storage = match &database_url {
+            Some(url) => skydd_storage::open_postgres_in_schema(url, &schema)
+                .await
+                .unwrap(),
+            None => skydd_storage::open(&skydd_storage::Location::Sqlite(
+                data.path().join("skydd.db"),
+            ))
+            .await
+            .unwrap(),
+        };
+        let (keyring, _) = Keyring::load_or_create(&data.path().join("master.key")).unwrap();
         let source = include_str!("../../../examples/registers/glesys.yaml");
         let register = LoadedRegister::new(
             skydd_register::check(source).register.unwrap(),
@@ -51,9 +78,43 @@ fn main() {
             .unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
-        let state = AppState::new(storage, register, Arc::new(SystemClock));
+        let keyring = Arc::new(keyring);
+        let mut state = AppState::new(
+            storage.clone(),
+            keyring.clone(),
+            register.clone(),
+            Arc::new(SystemClock),
+        );
+        if setting("SKYDD_BENCH_AUDIT", "on".to_string()) == "off" {
+            state.vault = Vault::new(
+                storage,
+                keyring,
+                Arc::new(Enforced::new(register.register)),
+                Arc::new(NoAudit),
+            );
+        }
+        let path = if path == "decisions" {
+            let subject = state
+                .vault
+                .create_subject(
+                    &Actor::new("bench"),
+                    NewSubject {
+                        identities: vec![("email".into(), "bench@example.se".into())],
+                        tenant: None,
+                    },
+                    SystemClock.now(),
+                )
+                .await
+                .unwrap();
+            format!(
+                "/v1/decisions?subject={subject}&purpose=customer_marketing\
+                 &category=customer_identity&channel=email"
+            )
+        } else {
+            path
+        };
         tokio::spawn(skydd_server::serve(listener, state, std::future::pending()));
-        (address, token.secret().to_owned())
+        (address, token.secret().to_owned(), path)
     });
 
     // The client: another runtime, `connections` tasks each with its own keep-alive connection.
@@ -108,16 +169,31 @@ fn main() {
             .unwrap_or(0)
     };
     let rate = latencies.len() as f64 / elapsed.as_secs_f64();
+    let backend = if database_url.is_some() {
+        "postgres"
+    } else {
+        "sqlite"
+    };
     println!(
-        "| endpoint | connections | seconds | requests | errors | requests/s | p50 | p99 | max |"
+        "| endpoint | database | connections | seconds | requests | errors | requests/s | p50 | p99 | max |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     println!(
-        "| GET {path} | {connections} | {seconds} | {} | {errors} | {rate:.0} | {:.2} ms | {:.2} ms | {:.2} ms |",
+        "| GET {} | {backend} | {connections} | {seconds} | {} | {errors} | {rate:.0} | {:.2} ms | {:.2} ms | {:.2} ms |",
+        path.split('?').next().unwrap_or(&path),
         latencies.len(),
         f64::from(quantile(0.5)) / 1000.0,
         f64::from(quantile(0.99)) / 1000.0,
         f64::from(latencies.last().copied().unwrap_or(0)) / 1000.0,
     );
     drop(server_rt);
+    if let Some(url) = &database_url {
+        let cleanup = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        cleanup
+            .block_on(skydd_storage::drop_postgres_schema(url, &schema))
+            .unwrap();
+    }
 }

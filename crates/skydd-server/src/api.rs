@@ -1,8 +1,13 @@
 //! The HTTP endpoints, one module per resource, and the fallbacks for unknown routes and methods.
 
+pub mod consents;
+pub mod decisions;
+pub mod features;
 pub mod health;
 pub mod openapi;
+pub mod records;
 pub mod register;
+pub mod subjects;
 
 use crate::problem::ApiError;
 

@@ -4,12 +4,15 @@
 //! compared or logged. The authenticated [`Principal`] is put in the request's extensions, and
 //! handlers take it as an argument.
 
-use axum::extract::{FromRequestParts, Request, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::Response;
 use skydd_crypto::{Role, TokenHash, TokenId};
+use skydd_vault::Actor;
 
 use crate::problem::ApiError;
 use crate::state::AppState;
@@ -46,6 +49,49 @@ impl<S: Send + Sync> FromRequestParts<S> for Principal {
             .get::<Principal>()
             .cloned()
             .ok_or(ApiError::MissingToken)
+    }
+}
+
+/// The caller of an authenticated request as the vault sees it: the principal, and an [`Actor`]
+/// made of the token id and the peer's IP address (for the audit trail).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    /// Who authenticated.
+    pub principal: Principal,
+    /// The token id, the peer address, and no tenant (tokens carry none yet).
+    pub actor: Actor,
+}
+
+impl Caller {
+    /// Succeed when the caller has one of the `allowed` roles, otherwise
+    /// [`ApiError::Forbidden`].
+    pub fn require_role(&self, allowed: &[Role]) -> Result<(), ApiError> {
+        self.principal.require_role(allowed)
+    }
+
+    /// The caller's IP address, when the server knows the peer.
+    pub fn ip(&self) -> Option<&str> {
+        self.actor.ip.as_deref()
+    }
+}
+
+/// Like [`Principal`], plus the peer address from axum's `ConnectInfo` when the server was
+/// started with it (as [`crate::serve`] is); without it the actor has no IP address.
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let principal = Principal::from_request_parts(parts, state).await?;
+        let ip = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(peer)| peer.ip().to_string());
+        let actor = Actor {
+            id: principal.token_id.0.clone(),
+            ip,
+            tenant: None,
+        };
+        Ok(Caller { principal, actor })
     }
 }
 

@@ -1,13 +1,14 @@
 //! Request extractors whose rejections are problems: a bad body or query string becomes a 400
 //! that says where the input is wrong, never what it contained (it may be personal data).
 //!
-//! Handlers take [`ApiJson<T>`] and [`ApiQuery<T>`] instead of axum's `Json` and `Query`.
+//! Handlers take [`ApiJson<T>`], [`ApiQuery<T>`] and [`ApiPath<T>`] instead of axum's `Json`,
+//! `Query` and `Path`.
 
 use std::error::Error as StdError;
 
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{FromRequest, FromRequestParts, Query, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
@@ -52,6 +53,66 @@ where
     }
 }
 
+/// The message a [`RegisterId`] fails with; [`describe`] recognises it.
+const NOT_A_REGISTER_ID: &str = "not a register id";
+
+/// Whether `name` has the syntax of a register id: `^[a-z][a-z0-9_]{0,63}$`.
+pub fn is_register_id(name: &str) -> bool {
+    let mut bytes = name.bytes();
+    name.len() <= 64
+        && bytes.next().is_some_and(|b| b.is_ascii_lowercase())
+        && bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+/// A name the register defines (a purpose, data category, field, source, event, feature ...) or
+/// one of the fixed words of the API (a consent method, a channel): lower snake case, at most 64
+/// characters. Checking the syntax at the edge means that whatever is later named in a problem
+/// ("unknown purpose `x`") is an id, never a value sent in the wrong place.
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, utoipa::ToSchema,
+)]
+#[serde(transparent)]
+#[schema(value_type = String, pattern = "^[a-z][a-z0-9_]{0,63}$", example = "delivery")]
+pub struct RegisterId(pub String);
+
+impl RegisterId {
+    /// The id.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for RegisterId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        if is_register_id(&name) {
+            Ok(RegisterId(name))
+        } else {
+            Err(serde::de::Error::custom(NOT_A_REGISTER_ID))
+        }
+    }
+}
+
+/// Path parameters; a path whose parameters cannot be read (not UTF-8) names no resource, so
+/// rejections become [`ApiError::NotFound`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApiPath<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiPath<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(value)) => Ok(ApiPath(value)),
+            Err(_) => Err(ApiError::NotFound),
+        }
+    }
+}
+
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
         match &rejection {
@@ -70,7 +131,7 @@ impl From<JsonRejection> for ApiError {
                 ) {
                     Some(error) => format!(
                         "The request body does not match this endpoint: {} (line {}, column {}).",
-                        describe(&error.path().to_string(), &error.inner().to_string()),
+                        describe(error.path(), &error.inner().to_string()),
                         error.inner().line(),
                         error.inner().column()
                     ),
@@ -90,7 +151,7 @@ impl From<QueryRejection> for ApiError {
         ) {
             Some(error) => format!(
                 "The query string does not match this endpoint: {}.",
-                describe(&error.path().to_string(), &error.inner().to_string())
+                describe(error.path(), &error.inner().to_string())
             ),
             None => "The query string does not match this endpoint.".to_owned(),
         };
@@ -99,18 +160,75 @@ impl From<QueryRejection> for ApiError {
 }
 
 /// Say where input went wrong without repeating it: serde's messages can quote the offending
-/// value, which may be personal data, so only a missing field's name (taken from the endpoint's
-/// own type) is passed on.
-fn describe(path: &str, message: &str) -> String {
+/// value, and a path can hold a map key the client chose, either of which may be personal data.
+/// So only names taken from the endpoint's own type (a missing member, the members an object
+/// takes) and path segments that look like ids are passed on.
+fn describe(path: &serde_path_to_error::Path, message: &str) -> String {
+    // serde_json appends the position; the callers report it on their own.
+    let message = message
+        .rsplit_once(" at line ")
+        .map_or(message, |(message, _)| message);
     let missing = message
         .strip_prefix("missing field `")
         .and_then(|rest| rest.split_once('`'))
         .map(|(field, _)| field);
-    match (missing, path) {
-        (Some(field), ".") => format!("`{field}` is missing"),
-        (Some(field), path) => format!("`{path}.{field}` is missing"),
-        (None, path) => format!("the value at `{path}` has the wrong type or is not allowed"),
+    if let Some(field) = missing {
+        return match render_path(path, 0) {
+            None => format!("`{field}` is missing"),
+            Some(path) => format!("`{path}.{field}` is missing"),
+        };
     }
+    if message == NOT_A_REGISTER_ID {
+        return match render_path(path, 0) {
+            None => "a name is not a register id (lower snake case: a-z, 0-9, _)".to_owned(),
+            Some(path) => {
+                format!("`{path}` is not a register id (lower snake case: a-z, 0-9, _)")
+            }
+        };
+    }
+    if message.starts_with("unknown field `") {
+        // "unknown field `x`, expected one of `a`, `b`": the part after "expected" comes from
+        // the endpoint's type. The unknown name is the client's, and the path's last segment.
+        let expected = message
+            .split_once(", expected ")
+            .map(|(_, expected)| format!("; expected {expected}"))
+            .unwrap_or_default();
+        return match render_path(path, 1) {
+            None => format!("a member is not one this endpoint takes{expected}"),
+            Some(path) => format!("`{path}` has a member this endpoint does not take{expected}"),
+        };
+    }
+    match render_path(path, 0) {
+        None => "the value has the wrong type or is not allowed".to_owned(),
+        Some(path) => format!("the value at `{path}` has the wrong type or is not allowed"),
+    }
+}
+
+/// `path` without its last `drop` segments, as `a.b[0].c`; `None` for the top level. Segments
+/// that do not look like ids (map keys the client chose) are shown as `*`.
+fn render_path(path: &serde_path_to_error::Path, drop: usize) -> Option<String> {
+    use serde_path_to_error::Segment;
+    let segments: Vec<&Segment> = path.iter().collect();
+    let keep = segments.len().saturating_sub(drop);
+    let mut rendered = String::new();
+    for segment in &segments[..keep] {
+        match segment {
+            Segment::Seq { index } => rendered.push_str(&format!("[{index}]")),
+            Segment::Map { key } | Segment::Enum { variant: key } => {
+                if !rendered.is_empty() {
+                    rendered.push('.');
+                }
+                rendered.push_str(if is_register_id(key) { key } else { "*" });
+            }
+            Segment::Unknown => {
+                if !rendered.is_empty() {
+                    rendered.push('.');
+                }
+                rendered.push('?');
+            }
+        }
+    }
+    (!rendered.is_empty()).then_some(rendered)
 }
 
 /// The first error of type `E` in `error`'s source chain (including `error` itself).
@@ -138,6 +256,34 @@ mod tests {
     struct Person {
         name: String,
         age: u32,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Strict {
+        counts: std::collections::BTreeMap<String, u32>,
+        inner: Option<Inner>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Inner {
+        size: u32,
+    }
+
+    async fn strict_body(body: &'static str) -> String {
+        let request = Request::builder()
+            .method("POST")
+            .uri("/")
+            .header(CONTENT_TYPE, "application/json")
+            .body(Body::from(body))
+            .unwrap();
+        let error = ApiJson::<Strict>::from_request(request, &())
+            .await
+            .unwrap_err();
+        error.problem().detail
     }
 
     #[derive(Debug, Deserialize)]
@@ -232,5 +378,80 @@ mod tests {
         assert_eq!(status, 400);
         assert!(detail.contains("`limit`"), "{detail}");
         assert!(!detail.contains("secret-value"), "{detail}");
+    }
+
+    #[tokio::test]
+    async fn unknown_members_are_not_repeated_but_the_expected_ones_are_listed() {
+        let detail =
+            strict_body(r#"{"counts": {}, "inner": {"size": 1, "bob@example.se": 2}}"#).await;
+        assert!(
+            detail.contains("`inner` has a member this endpoint does not take; expected `size`"),
+            "{detail}"
+        );
+        assert!(!detail.contains("bob"), "{detail}");
+        assert_eq!(detail.matches("line 1").count(), 1, "{detail}");
+
+        let detail = strict_body(r#"{"counts": {}, "bob@example.se": 1}"#).await;
+        assert!(
+            detail.contains("a member is not one this endpoint takes"),
+            "{detail}"
+        );
+        assert!(detail.contains("expected `counts` or `inner`"), "{detail}");
+        assert!(!detail.contains("bob"), "{detail}");
+    }
+
+    #[tokio::test]
+    async fn map_keys_that_are_not_names_are_not_repeated() {
+        let detail = strict_body(r#"{"counts": {"bob@example.se": "x", "ok": 1}}"#).await;
+        assert!(detail.contains("the value at `counts.*`"), "{detail}");
+        assert!(!detail.contains("bob"), "{detail}");
+        let detail = strict_body(r#"{"counts": {"shoe_size": "x"}}"#).await;
+        assert!(
+            detail.contains("the value at `counts.shoe_size`"),
+            "{detail}"
+        );
+    }
+
+    #[test]
+    fn register_ids_are_lower_snake_case() {
+        for id in ["delivery", "ai_features", "a", "x2", &"a".repeat(64)] {
+            assert!(is_register_id(id), "{id}");
+        }
+        for name in [
+            "",
+            "Delivery",
+            "2x",
+            "_x",
+            "a-b",
+            "a@example.se",
+            "+4670",
+            &"a".repeat(65),
+        ] {
+            assert!(!is_register_id(name), "{name}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_value_where_a_register_id_belongs_is_not_repeated() {
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Named {
+            purpose: RegisterId,
+        }
+        let request = Request::builder()
+            .method("POST")
+            .uri("/")
+            .header(CONTENT_TYPE, "application/json")
+            .body(Body::from(r#"{"purpose": "bob@example.se"}"#))
+            .unwrap();
+        let error = ApiJson::<Named>::from_request(request, &())
+            .await
+            .unwrap_err();
+        let detail = error.problem().detail;
+        assert!(
+            detail.contains("`purpose` is not a register id"),
+            "{detail}"
+        );
+        assert!(!detail.contains("bob"), "{detail}");
     }
 }

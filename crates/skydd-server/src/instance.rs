@@ -9,7 +9,7 @@ use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use skydd_crypto::{MasterKey, MasterKeyError};
+use skydd_crypto::{Keyring, MasterKeyError};
 use skydd_storage::{KeyBinding, Location, Storage, StorageError};
 
 /// The name of the master key file in the data directory.
@@ -62,10 +62,10 @@ pub enum Create {
 
 /// An opened instance: its storage, bound to its master key.
 pub struct Instance {
-    /// The database, migrated and bound to `master_key`.
+    /// The database, migrated and bound to `keyring`.
     pub storage: Arc<dyn Storage>,
-    /// The master key.
-    pub master_key: MasterKey,
+    /// Every version of the master key (the current one wraps new data keys).
+    pub keyring: Arc<Keyring>,
     /// Whether this open created the master key file.
     pub key_created: bool,
 }
@@ -119,9 +119,9 @@ pub async fn open(settings: &DataSettings, create: Create) -> Result<Instance, I
         }
     }
 
-    let (master_key, key_created) = MasterKey::load_or_create(&key_path)?;
+    let (keyring, key_created) = Keyring::load_or_create(&key_path)?;
     let storage = skydd_storage::open(&settings.location()).await?;
-    match storage.bind_master_key(&master_key.check_value()).await {
+    match storage.bind_master_key(&keyring.check_value()).await {
         Ok(KeyBinding::NewlyBound | KeyBinding::Matches) => {}
         Ok(KeyBinding::Mismatch) => {
             storage.close().await?;
@@ -134,7 +134,7 @@ pub async fn open(settings: &DataSettings, create: Create) -> Result<Instance, I
     }
     Ok(Instance {
         storage,
-        master_key,
+        keyring: Arc::new(keyring),
         key_created,
     })
 }

@@ -1,10 +1,11 @@
 //! Skydd's HTTP server: the JSON API, its OpenAPI document, problem+json errors and bearer-token
 //! authentication, plus the start-up operations the `skydd` command runs before serving.
 //!
-//! Only this crate knows HTTP. Handlers are thin: they take an authenticated [`Principal`], call
-//! the register or storage, and render JSON. Every error a handler can meet is an [`ApiError`],
-//! and [`ApiError`] is the one place that turns errors into responses: the client sees an RFC 9457
-//! problem document, never an internal message or personal data.
+//! Only this crate knows HTTP. Handlers are thin: they take an authenticated [`Caller`], call
+//! the vault (subjects, records, consents, decisions), the register or storage, and render JSON.
+//! Every error a handler can meet is an [`ApiError`], and [`ApiError`] is the one place that
+//! turns errors into responses: the client sees an RFC 9457 problem document, never an internal
+//! message or personal data.
 //!
 //! ```no_run
 //! # async fn run(state: skydd_server::AppState) -> std::io::Result<()> {
@@ -16,7 +17,7 @@
 //! # }
 //! ```
 //!
-//! [`Principal`]: auth::Principal
+//! [`Caller`]: auth::Caller
 
 mod access_log;
 pub mod api;
@@ -31,10 +32,11 @@ pub mod tokens;
 
 use std::future::Future;
 use std::io;
+use std::net::SocketAddr;
 
 use axum::Router;
 use axum::middleware;
-use axum::routing::get;
+use axum::routing::{get, post, put};
 use tokio::net::TcpListener;
 
 pub use clock::{Clock, FixedClock, SystemClock};
@@ -45,8 +47,37 @@ pub use state::AppState;
 /// The complete application: every route, the authentication on `/v1`, the 404 and 405
 /// problem responses and the access log.
 pub fn router(state: AppState) -> Router {
+    use api::{consents, decisions, features, records, subjects};
     let v1 = Router::new()
         .route("/v1/register", get(api::register::get_register))
+        .route(
+            "/v1/subjects",
+            post(subjects::create_subject).get(subjects::find_subject),
+        )
+        .route("/v1/subjects/{id}", get(subjects::get_subject))
+        .route(
+            "/v1/subjects/{id}/records",
+            post(records::create_record).get(records::read_records),
+        )
+        .route(
+            "/v1/subjects/{id}/records/{record}/anchors/{event}",
+            put(records::set_anchor),
+        )
+        .route("/v1/subjects/{id}/consents", get(consents::get_consents))
+        .route(
+            "/v1/subjects/{id}/objections",
+            post(consents::record_objection),
+        )
+        .route("/v1/consents", post(consents::record_consent))
+        .route("/v1/decisions", get(decisions::decide))
+        .route(
+            "/v1/organisations/{org}/features/{feature}",
+            put(features::switch_organisation_feature).get(features::get_organisation_feature),
+        )
+        .route(
+            "/v1/organisations/{org}/projects/{project}/features/{feature}",
+            put(features::switch_project_feature).get(features::get_project_feature),
+        )
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             auth::require_token,
@@ -64,7 +95,7 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Serve the application on `listener` until `shutdown` completes, then finish the requests in
-/// flight and return.
+/// flight and return. Handlers see the peer's address (for the audit trail and consent proof).
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
@@ -72,9 +103,12 @@ pub async fn serve(
 ) -> io::Result<()> {
     let address = listener.local_addr()?;
     tracing::info!("listening on {address}");
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await?;
     tracing::info!("server stopped");
     Ok(())
 }

@@ -8,6 +8,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use skydd_storage::StorageError;
+use skydd_vault::VaultError;
 use utoipa::ToSchema;
 
 /// The media type of problem documents (RFC 9457).
@@ -34,6 +35,15 @@ pub struct Problem {
     pub status: u16,
     /// What happened in this case, and what to do about it.
     pub detail: String,
+    /// How to correct the request (invalid input only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, example = "use a purpose of the register")]
+    pub help: Option<String>,
+    /// The stable reason a use was denied (`consent_missing`, `objection` ...; see
+    /// `GET /v1/decisions`). Only on `denied` problems.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, example = "consent_missing")]
+    pub code: Option<String>,
 }
 
 /// Everything a request can fail with. Handlers return `Result<_, ApiError>`.
@@ -63,108 +73,188 @@ pub enum ApiError {
     /// The query string is not what this endpoint takes. The detail says where, never what.
     #[error("invalid query string: {0}")]
     InvalidQuery(String),
+    /// The request is well-formed but does not fit the register (an unknown purpose, category
+    /// or feature). `what` and `help` name register ids only, never a personal value.
+    #[error("{what}")]
+    Invalid {
+        /// What is wrong.
+        what: String,
+        /// How to fix it.
+        help: String,
+    },
     /// The database cannot be reached (health checks).
     #[error("storage unavailable")]
     Unavailable(#[source] StorageError),
     /// A storage operation failed while serving a request.
     #[error("storage failed")]
     Storage(#[from] StorageError),
+    /// A vault operation failed.
+    #[error(transparent)]
+    Vault(#[from] VaultError),
 }
 
 impl ApiError {
-    /// The status, problem type URI, title and client-facing detail of this error.
-    fn parts(&self) -> (StatusCode, String, &'static str, String) {
+    /// An [`ApiError::Invalid`].
+    pub fn invalid(what: impl Into<String>, help: impl Into<String>) -> ApiError {
+        ApiError::Invalid {
+            what: what.into(),
+            help: help.into(),
+        }
+    }
+
+    /// The problem document this error is sent as.
+    pub fn problem(&self) -> Problem {
         let typed = |slug: &str| format!("{TYPE_BASE}{slug}");
         let blank = || "about:blank".to_owned();
+        let problem =
+            |status: StatusCode, problem_type: String, title: &str, detail: String| Problem {
+                problem_type,
+                title: title.to_owned(),
+                status: status.as_u16(),
+                detail,
+                help: None,
+                code: None,
+            };
+        let internal = || {
+            problem(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                blank(),
+                "Internal Server Error",
+                "The server could not complete the request. The error has been logged.".to_owned(),
+            )
+        };
+        let invalid = |what: &str, help: &str| Problem {
+            help: Some(help.to_owned()),
+            ..problem(
+                StatusCode::BAD_REQUEST,
+                typed("invalid-request"),
+                "Invalid request",
+                what.to_owned(),
+            )
+        };
         match self {
-            ApiError::MissingToken => (
+            ApiError::MissingToken => problem(
                 StatusCode::UNAUTHORIZED,
                 typed("unauthorized"),
                 "Unauthorized",
                 "This endpoint needs an API token: send `Authorization: Bearer TOKEN`.".to_owned(),
             ),
-            ApiError::InvalidToken => (
+            ApiError::InvalidToken => problem(
                 StatusCode::UNAUTHORIZED,
                 typed("unauthorized"),
                 "Unauthorized",
                 "The API token is not valid: it is malformed, unknown or revoked.".to_owned(),
             ),
-            ApiError::Forbidden => (
+            ApiError::Forbidden => problem(
                 StatusCode::FORBIDDEN,
                 typed("forbidden"),
                 "Forbidden",
                 "The API token's role does not allow this operation.".to_owned(),
             ),
-            ApiError::NotFound => (
+            ApiError::NotFound => problem(
                 StatusCode::NOT_FOUND,
                 blank(),
                 "Not Found",
                 "There is no resource at this path. The API is described at /openapi.json.".to_owned(),
             ),
-            ApiError::MethodNotAllowed => (
+            ApiError::MethodNotAllowed => problem(
                 StatusCode::METHOD_NOT_ALLOWED,
                 blank(),
                 "Method Not Allowed",
                 "This resource does not support this method; the Allow header lists the ones it does."
                     .to_owned(),
             ),
-            ApiError::InvalidBody(detail) => {
-                (StatusCode::BAD_REQUEST, typed("invalid-body"), "Invalid request body", detail.clone())
-            }
-            ApiError::UnsupportedMediaType => (
+            ApiError::InvalidBody(detail) => problem(
+                StatusCode::BAD_REQUEST,
+                typed("invalid-body"),
+                "Invalid request body",
+                detail.clone(),
+            ),
+            ApiError::UnsupportedMediaType => problem(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 typed("unsupported-media-type"),
                 "Unsupported Media Type",
                 "Send the request body as JSON, with `Content-Type: application/json`.".to_owned(),
             ),
-            ApiError::InvalidQuery(detail) => {
-                (StatusCode::BAD_REQUEST, typed("invalid-query"), "Invalid query string", detail.clone())
-            }
-            ApiError::Unavailable(_) => (
+            ApiError::InvalidQuery(detail) => problem(
+                StatusCode::BAD_REQUEST,
+                typed("invalid-query"),
+                "Invalid query string",
+                detail.clone(),
+            ),
+            ApiError::Invalid { what, help } => invalid(what, help),
+            ApiError::Unavailable(_) => problem(
                 StatusCode::SERVICE_UNAVAILABLE,
                 typed("unavailable"),
                 "Service Unavailable",
                 "The server cannot reach its database.".to_owned(),
             ),
-            ApiError::Storage(_) => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                blank(),
-                "Internal Server Error",
-                "The server could not complete the request. The error has been logged.".to_owned(),
-            ),
+            ApiError::Storage(_) => internal(),
+            ApiError::Vault(error) => match error {
+                VaultError::UnknownSubject => problem(
+                    StatusCode::NOT_FOUND,
+                    typed("unknown-subject"),
+                    "Unknown subject",
+                    "There is no such subject, or none this API token may reach.".to_owned(),
+                ),
+                VaultError::Invalid { what, help } => invalid(what, help),
+                VaultError::IdentityTaken { kind } => problem(
+                    StatusCode::CONFLICT,
+                    typed("identity-taken"),
+                    "Identity already in use",
+                    format!(
+                        "Another subject already has an identity of kind `{kind}` with this value."
+                    ),
+                ),
+                VaultError::Denied { code, explanation } => Problem {
+                    code: Some(code.as_str().to_owned()),
+                    ..problem(
+                        StatusCode::FORBIDDEN,
+                        typed("denied"),
+                        "Not allowed by the register",
+                        explanation.clone(),
+                    )
+                },
+                VaultError::Storage(_)
+                | VaultError::Crypto(_)
+                | VaultError::Random(_)
+                | VaultError::Corrupt(_) => internal(),
+            },
         }
     }
 
-    /// The problem document this error is sent as.
-    pub fn problem(&self) -> Problem {
-        let (status, problem_type, title, detail) = self.parts();
-        Problem {
-            problem_type,
-            title: title.to_owned(),
-            status: status.as_u16(),
-            detail,
+    /// Log what the client is not told: internal errors, at error level. The messages name
+    /// operations and kinds of failure, never a personal value (storage and the vault only
+    /// see ciphertext, ids and register names).
+    fn log(&self) {
+        match self {
+            ApiError::Storage(error) => {
+                tracing::error!(error = %error, "request failed in storage");
+            }
+            ApiError::Unavailable(error) => tracing::error!(error = %error, "storage unavailable"),
+            ApiError::Vault(error @ VaultError::Storage(_)) => {
+                tracing::error!(error = %error, "request failed in storage");
+            }
+            ApiError::Vault(error @ VaultError::Crypto(_)) => {
+                tracing::error!(error = %error, "request failed in cryptography");
+            }
+            ApiError::Vault(error @ VaultError::Random(_)) => {
+                tracing::error!(error = %error, "request failed: no random bytes");
+            }
+            ApiError::Vault(error @ VaultError::Corrupt(_)) => {
+                tracing::error!(error = %error, "request failed on damaged stored data");
+            }
+            _ => {}
         }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        match &self {
-            // Storage messages never contain personal data (storage only holds ciphertext), but
-            // they are internals: they go to the log, not to the client.
-            ApiError::Storage(error) => {
-                tracing::error!(error = %error, "request failed in storage")
-            }
-            ApiError::Unavailable(error) => tracing::error!(error = %error, "storage unavailable"),
-            _ => {}
-        }
-        let (status, problem_type, title, detail) = self.parts();
-        let problem = Problem {
-            problem_type,
-            title: title.to_owned(),
-            status: status.as_u16(),
-            detail,
-        };
+        self.log();
+        let problem = self.problem();
+        let status =
+            StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut response = (status, axum::Json(problem)).into_response();
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
@@ -199,6 +289,20 @@ mod tests {
             ApiError::InvalidQuery("at `limit`".into()),
             ApiError::Unavailable(StorageError::Connect("down".into())),
             ApiError::Storage(StorageError::Database("boom".into())),
+            ApiError::invalid("unknown purpose `x`", "use a purpose of the register"),
+            ApiError::Vault(VaultError::UnknownSubject),
+            ApiError::Vault(VaultError::Invalid {
+                what: "unknown purpose `x`".into(),
+                help: "use a purpose of the register".into(),
+            }),
+            ApiError::Vault(VaultError::IdentityTaken {
+                kind: "email".into(),
+            }),
+            ApiError::Vault(VaultError::Denied {
+                code: skydd_decide::DenyCode::ConsentMissing,
+                explanation: "no consent".into(),
+            }),
+            ApiError::Vault(VaultError::Corrupt("a record's fields".into())),
         ];
         for error in errors {
             let problem = error.problem();
@@ -221,6 +325,52 @@ mod tests {
         let problem = error.problem();
         assert_eq!(problem.status, 500);
         assert!(!problem.detail.contains("tokens"), "{problem:?}");
+    }
+
+    #[test]
+    fn vault_errors_map_to_their_statuses_and_members() {
+        let status = |error: VaultError| ApiError::Vault(error).problem();
+        assert_eq!(status(VaultError::UnknownSubject).status, 404);
+
+        let invalid = status(VaultError::Invalid {
+            what: "unknown data category `shoes`".into(),
+            help: "use a data category of the register".into(),
+        });
+        assert_eq!(invalid.status, 400);
+        assert_eq!(invalid.detail, "unknown data category `shoes`");
+        assert_eq!(
+            invalid.help.as_deref(),
+            Some("use a data category of the register")
+        );
+        assert_eq!(invalid.code, None);
+
+        let taken = status(VaultError::IdentityTaken {
+            kind: "phone".into(),
+        });
+        assert_eq!(taken.status, 409);
+        assert!(taken.detail.contains("`phone`"), "{taken:?}");
+
+        let denied = status(VaultError::Denied {
+            code: skydd_decide::DenyCode::Objection,
+            explanation: "the subject objected to purpose `marketing`".into(),
+        });
+        assert_eq!(denied.status, 403);
+        assert_eq!(denied.code.as_deref(), Some("objection"));
+        assert_eq!(denied.detail, "the subject objected to purpose `marketing`");
+        let json = serde_json::to_value(&denied).unwrap();
+        assert_eq!(json["code"], "objection");
+        assert!(json.get("help").is_none(), "{json}");
+
+        for internal in [
+            VaultError::Storage(StorageError::Database("relation \"subjects\"".into())),
+            VaultError::Corrupt("a stored consent method does not parse".into()),
+        ] {
+            let problem = status(internal);
+            assert_eq!(problem.status, 500);
+            assert!(!problem.detail.contains("subjects"), "{problem:?}");
+            assert!(!problem.detail.contains("consent"), "{problem:?}");
+            assert_eq!((problem.help, problem.code), (None, None));
+        }
     }
 
     #[test]

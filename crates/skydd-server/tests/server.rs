@@ -6,18 +6,21 @@
 
 use std::hash::{BuildHasher, RandomState};
 use std::io::Write;
-use std::sync::{Arc, Once};
+use std::sync::{Arc, Mutex, Once};
 
-use reqwest::StatusCode;
-use reqwest::header::{ALLOW, CONTENT_TYPE, WWW_AUTHENTICATE};
-use serde_json::Value;
-use skydd_crypto::{ApiToken, Role};
+use reqwest::header::{ALLOW, CONTENT_TYPE, LOCATION, WWW_AUTHENTICATE};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use skydd_crypto::{ApiToken, Keyring, Role};
 use skydd_server::{AppState, FixedClock, LoadedRegister, tokens};
 use skydd_storage::{Location, Storage};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-/// A small register that passes `check`: one of everything that is required.
+/// A small register that passes `check`, with one purpose per kind of rule the API must show: a
+/// contract purpose (`delivery`), a consent purpose (`newsletter`), a legitimate-interest direct
+/// marketing purpose with channels (`marketing`) and a purpose behind an opt-in feature
+/// (`ai_processing`).
 const TEST_REGISTER: &str = r#"
 skydd: 1
 published: 2026-01-05
@@ -33,40 +36,61 @@ authority:
   email: imy@imy.se
   url: https://www.imy.se
 subjects:
-  - id: customer
-    name: Customers
+  - {id: customer, name: Customers}
 sources:
-  - id: data_subject
-    kind: data_subject
-    name: You
+  - {id: data_subject, kind: data_subject, name: You}
 data:
-  - id: contact_basic
-    name: Basic contact information
+  - id: contact
+    name: Contact details
     provided_by_subject: true
-    fields: [name, {id: email, format: email}]
+    fields: [name, {id: email, format: email}, {id: phone, format: phone}]
+  - id: work_items
+    name: Work items
+    provided_by_subject: true
+    fields: [title, body]
 purposes:
-  - id: customer_service
-    name: Customer service
+  - id: delivery
+    name: Deliver the service
     role: controller
     subjects: [customer]
     sources: [data_subject]
-    legal_basis:
-      contact_basic: contract
+    legal_basis: {contact: contract, work_items: contract}
+  - id: newsletter
+    name: Newsletter
+    role: controller
+    subjects: [customer]
+    sources: [data_subject]
+    legal_basis: {contact: consent}
+    consent: {wording: I want the newsletter.}
+  - id: marketing
+    name: Marketing of our products
+    role: controller
+    subjects: [customer]
+    sources: [data_subject]
+    legal_basis: {contact: legitimate_interest}
+    legitimate_interest: {balancing: Customers expect offers; objection is absolute.}
+    direct_marketing: true
+    channels: [email]
+  - id: ai_processing
+    name: AI features
+    role: controller
+    subjects: [customer]
+    sources: [data_subject]
+    legal_basis: {work_items: contract}
+    requires_feature: ai_features
 retention:
-  - id: contact_basic
-    category: contact_basic
-    after: contract_end
-    keep: 24 months
+  - {id: contact, category: contact, after: contract_end, keep: 24 months}
+  - {id: work_items, category: work_items, after: contract_end, keep: 3 months}
 security:
-  - id: encryption_at_rest
-    kind: technical
-    description: Personal data is encrypted at rest.
+  - {id: encryption_at_rest, kind: technical, description: Personal data is encrypted at rest.}
 rights:
   contact: {email: privacy@example.se}
   response_time: 1 month
   extension: 2 months
   copies: {free: 1, per: 12 months, further: fee}
   identity_verification: [email_code]
+features:
+  - {id: ai_features, name: AI features, scopes: [organisation, project]}
 "#;
 
 /// The database a scenario runs on.
@@ -105,6 +129,45 @@ fn backends() -> Vec<Backend> {
     backends
 }
 
+/// Everything every server in this test binary logged (all levels of Skydd's crates, debug for
+/// the rest), for the test that looks for personal data in it.
+static LOG: Mutex<Vec<u8>> = Mutex::new(Vec::new());
+
+/// Appends to [`LOG`].
+struct LogWriter;
+
+impl Write for LogWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        LOG.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Send every log line of this process to [`LOG`] (once; the subscriber is global).
+fn capture_logs() {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(
+                "debug,skydd_server=trace,skydd_vault=trace,skydd_storage=trace",
+            ))
+            .with_writer(|| LogWriter)
+            .with_ansi(false)
+            .try_init();
+    });
+}
+
+/// What has been logged so far.
+fn captured_log() -> String {
+    String::from_utf8_lossy(&LOG.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
+}
+
 /// A running server and what a test needs to talk to it.
 struct TestApp {
     backend: &'static str,
@@ -133,6 +196,70 @@ impl TestApp {
             request = request.bearer_auth(token);
         }
         request.send().await.unwrap()
+    }
+
+    /// Send `method path` with the admin token and an optional JSON body.
+    async fn send(&self, method: Method, path: &str, body: Option<&Value>) -> reqwest::Response {
+        self.send_as(&self.admin_token, method, path, body).await
+    }
+
+    /// Send `method path` with `token` and an optional JSON body.
+    async fn send_as(
+        &self,
+        token: &str,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .client
+            .request(method, self.url(path))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        request.send().await.unwrap()
+    }
+
+    /// POST `body` with the admin token; return the JSON answer after checking the status.
+    async fn post_ok(&self, path: &str, body: Value, status: StatusCode) -> Value {
+        let response = self.send(Method::POST, path, Some(&body)).await;
+        json_body(response, status, self.backend).await
+    }
+
+    /// GET with the admin token; return the JSON answer after checking the status is 200.
+    async fn get_ok(&self, path: &str) -> Value {
+        let response = self.get(path, Some(&self.admin_token)).await;
+        json_body(response, StatusCode::OK, self.backend).await
+    }
+
+    /// Create a subject with these identities and return its id.
+    async fn create_subject(&self, identities: Value) -> String {
+        let body = self
+            .post_ok(
+                "/v1/subjects",
+                json!({"identities": identities}),
+                StatusCode::CREATED,
+            )
+            .await;
+        body["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Store a record and return its id.
+    async fn create_record(&self, subject: &str, record: Value) -> String {
+        let body = self
+            .post_ok(
+                &format!("/v1/subjects/{subject}/records"),
+                record,
+                StatusCode::CREATED,
+            )
+            .await;
+        body["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Ask for a decision; the answer is always a 200.
+    async fn decide(&self, query: &str) -> Value {
+        self.get_ok(&format!("/v1/decisions?{query}")).await
     }
 
     async fn issue(&self, role: Role) -> ApiToken {
@@ -164,6 +291,7 @@ fn random_schema() -> String {
 /// Start a real server on a free port with a fresh database, the test register and one admin
 /// token.
 async fn spawn_app(backend: &Backend) -> TestApp {
+    capture_logs();
     let data = tempfile::tempdir().unwrap();
     let postgres_schema = match backend {
         Backend::Sqlite => None,
@@ -191,7 +319,13 @@ async fn spawn_app(backend: &Backend) -> TestApp {
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
-    let state = AppState::new(storage.clone(), register.clone(), Arc::new(FixedClock(now)));
+    let (keyring, _) = Keyring::load_or_create(&data.path().join("master.key")).unwrap();
+    let state = AppState::new(
+        storage.clone(),
+        Arc::new(keyring),
+        register.clone(),
+        Arc::new(FixedClock(now)),
+    );
     let (shutdown, stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(skydd_server::serve(listener, state, async {
         let _ = stopped.await;
@@ -235,6 +369,14 @@ async fn problem(response: reqwest::Response, status: StatusCode, backend: &str)
         assert!(body[field].is_string(), "{backend}: {field} in {body}");
     }
     body
+}
+
+/// The JSON body of a successful response, after checking its status.
+async fn json_body(response: reqwest::Response, status: StatusCode, backend: &str) -> Value {
+    let actual = response.status();
+    let text = response.text().await.unwrap();
+    assert_eq!(actual, status, "{backend}: {text}");
+    serde_json::from_str(&text).unwrap_or_else(|_| panic!("{backend}: not JSON: {text}"))
 }
 
 #[tokio::test]
@@ -418,4 +560,1106 @@ async fn wrong_methods_are_a_method_not_allowed_problem() {
         problem(response, StatusCode::METHOD_NOT_ALLOWED, app.backend).await;
     })
     .await;
+}
+
+// --- Subjects --------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn subjects_are_created_and_found_by_a_normalised_identity() {
+    on_each_backend(async |app| {
+        let response = app
+            .send(
+                Method::POST,
+                "/v1/subjects",
+                Some(&json!({
+                    "identities": {"email": "a@example.se", "phone": "+46701234567"},
+                    "tenant": null
+                })),
+            )
+            .await;
+        let location = response.headers()[LOCATION].to_str().unwrap().to_owned();
+        let created = json_body(response, StatusCode::CREATED, app.backend).await;
+        let id = created["id"].as_str().unwrap();
+        assert_eq!(id.len(), 32, "{created}");
+        assert!(id.bytes().all(|b| b.is_ascii_hexdigit()), "{created}");
+        assert_eq!(location, format!("/v1/subjects/{id}"));
+        insta::assert_json_snapshot!("subject_created", created, {".id" => "[id]"});
+
+        let found = app.get_ok("/v1/subjects?email=A@Example.SE").await;
+        assert_eq!(found["id"], id, "{}: {found}", app.backend);
+        let mut kinds: Vec<&str> = found["identity_kinds"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k.as_str().unwrap())
+            .collect();
+        kinds.sort_unstable();
+        assert_eq!(kinds, ["email", "phone"]);
+        assert_eq!(found["tenant"], Value::Null);
+        assert_eq!(found["restricted"], false);
+        assert_eq!(found["created_at"], "2026-03-01T09:00:00Z");
+
+        // A national number in Sweden is the same E.164 number.
+        let by_phone = app.get_ok("/v1/subjects?phone=070-123%2045%2067").await;
+        assert_eq!(by_phone["id"], id, "{}", app.backend);
+        let by_id = app.get_ok(&format!("/v1/subjects/{id}")).await;
+        assert_eq!(by_id, found);
+        insta::assert_json_snapshot!("subject", by_id, {".id" => "[id]", ".identity_kinds" => insta::sorted_redaction()});
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_taken_identity_is_a_conflict_naming_the_kind_only() {
+    on_each_backend(async |app| {
+        app.create_subject(json!({"email": "taken@example.se"}))
+            .await;
+        let response = app
+            .send(
+                Method::POST,
+                "/v1/subjects",
+                Some(
+                    &json!({"identities": {"email": "Taken@Example.se", "customer_number": "C-1"}}),
+                ),
+            )
+            .await;
+        let body = problem(response, StatusCode::CONFLICT, app.backend).await;
+        assert!(
+            body["detail"].as_str().unwrap().contains("`email`"),
+            "{body}"
+        );
+        assert!(
+            !body.to_string().to_lowercase().contains("taken@"),
+            "{body}"
+        );
+        insta::assert_json_snapshot!("identity_taken", body);
+        // Nothing of the refused subject was stored.
+        let response = app
+            .get("/v1/subjects?customer_number=C-1", Some(&app.admin_token))
+            .await;
+        problem(response, StatusCode::NOT_FOUND, app.backend).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn unknown_subjects_are_not_found() {
+    on_each_backend(async |app| {
+        let nobody = "0123456789abcdef0123456789abcdef";
+        for path in [
+            format!("/v1/subjects/{nobody}"),
+            "/v1/subjects/not-an-id".to_owned(),
+            "/v1/subjects?email=nobody@example.se".to_owned(),
+            format!("/v1/subjects/{nobody}/records?purpose=delivery"),
+            format!("/v1/subjects/{nobody}/consents"),
+            format!("/v1/decisions?subject={nobody}&purpose=delivery&category=contact"),
+        ] {
+            let response = app.get(&path, Some(&app.admin_token)).await;
+            let body = problem(response, StatusCode::NOT_FOUND, app.backend).await;
+            insta::assert_json_snapshot!("unknown_subject", body);
+        }
+        let record = json!({"category": "contact", "fields": {"name": "X"}, "source": "data_subject", "purpose": "delivery"});
+        for (path, body) in [
+            (format!("/v1/subjects/{nobody}/records"), record),
+            (format!("/v1/subjects/{nobody}/objections"), json!({"objected": true})),
+            (
+                "/v1/consents".to_owned(),
+                json!({"subject": nobody, "purpose": "newsletter", "granted": true, "method": "api"}),
+            ),
+        ] {
+            let response = app.send(Method::POST, &path, Some(&body)).await;
+            problem(response, StatusCode::NOT_FOUND, app.backend).await;
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn finding_a_subject_takes_exactly_one_valid_identity() {
+    on_each_backend(async |app| {
+        for query in [
+            "",
+            "?tenant=acme",
+            "?email=a@example.se&phone=%2B46701234567",
+        ] {
+            let response = app
+                .get(&format!("/v1/subjects{query}"), Some(&app.admin_token))
+                .await;
+            let body = problem(response, StatusCode::BAD_REQUEST, app.backend).await;
+            assert!(
+                body["detail"].as_str().unwrap().contains("exactly one"),
+                "{query}: {body}"
+            );
+        }
+        let response = app
+            .get("/v1/subjects?mail=a@example.se", Some(&app.admin_token))
+            .await;
+        let body = problem(response, StatusCode::BAD_REQUEST, app.backend).await;
+        assert!(!body.to_string().contains("example.se"), "{body}");
+
+        let response = app
+            .get("/v1/subjects?email=not-an-address", Some(&app.admin_token))
+            .await;
+        let body = problem(response, StatusCode::BAD_REQUEST, app.backend).await;
+        assert!(body["help"].is_string(), "{body}");
+        assert!(!body.to_string().contains("not-an-address"), "{body}");
+        insta::assert_json_snapshot!("invalid_identity", body);
+
+        let response = app
+            .send(
+                Method::POST,
+                "/v1/subjects",
+                Some(&json!({"identities": {}})),
+            )
+            .await;
+        problem(response, StatusCode::BAD_REQUEST, app.backend).await;
+        let response = app
+            .send(
+                Method::POST,
+                "/v1/subjects",
+                Some(&json!({"identities": {"passport": "X"}})),
+            )
+            .await;
+        let body = problem(response, StatusCode::BAD_REQUEST, app.backend).await;
+        assert!(
+            body["detail"].as_str().unwrap().contains("`email`"),
+            "{body}"
+        );
+    })
+    .await;
+}
+
+// --- Records ---------------------------------------------------------------------------------
+
+fn contact_record(purpose: &str) -> Value {
+    json!({
+        "category": "contact",
+        "fields": {"name": "Anna Andersson", "email": "a@example.se"},
+        "source": "data_subject",
+        "purpose": purpose,
+    })
+}
+
+#[tokio::test]
+async fn records_are_read_per_purpose_and_withheld_with_a_code() {
+    on_each_backend(async |app| {
+        let subject = app.create_subject(json!({"email": "r@example.se"})).await;
+        let contact = app
+            .create_record(&subject, contact_record("delivery"))
+            .await;
+        let work = app
+            .create_record(
+                &subject,
+                json!({
+                    "category": "work_items",
+                    "fields": {"title": "Migrate", "body": "Move the VMs"},
+                    "source": "data_subject",
+                    "purpose": "delivery",
+                    "collected_at": "2026-02-01T10:00:00Z",
+                    "anchors": {"contract_end": "2026-02-15T00:00:00Z"},
+                }),
+            )
+            .await;
+
+        // Under delivery, both are allowed.
+        let read = app
+            .get_ok(&format!("/v1/subjects/{subject}/records?purpose=delivery"))
+            .await;
+        assert_eq!(read["purpose"], "delivery");
+        assert_eq!(read["withheld"], json!([]), "{}: {read}", app.backend);
+        let records = read["records"].as_array().unwrap();
+        assert_eq!(records.len(), 2, "{read}");
+        let contact_view = records
+            .iter()
+            .find(|r| r["id"] == contact.as_str())
+            .unwrap();
+        assert_eq!(contact_view["fields"]["name"], "Anna Andersson");
+        assert_eq!(contact_view["collected_at"], "2026-03-01T09:00:00Z");
+        let work_view = records.iter().find(|r| r["id"] == work.as_str()).unwrap();
+        assert_eq!(work_view["anchors"]["contract_end"], "2026-02-15T00:00:00Z");
+
+        // Under newsletter: no consent for the contact, and work items are not its data.
+        let read = app
+            .get_ok(&format!(
+                "/v1/subjects/{subject}/records?purpose=newsletter"
+            ))
+            .await;
+        assert_eq!(read["records"], json!([]), "{}: {read}", app.backend);
+        let mut codes: Vec<(String, String)> = read["withheld"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| {
+                (
+                    w["category"].as_str().unwrap().to_owned(),
+                    w["code"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        codes.sort();
+        assert_eq!(
+            codes,
+            [
+                ("contact".to_owned(), "consent_missing".to_owned()),
+                (
+                    "work_items".to_owned(),
+                    "category_not_processed_for_purpose".to_owned()
+                ),
+            ],
+            "{read}"
+        );
+
+        // The contract ended long ago: retention of contact details (24 months) ran out.
+        let response = app
+            .send(
+                Method::PUT,
+                &format!("/v1/subjects/{subject}/records/{contact}/anchors/contract_end"),
+                Some(&json!({"at": "2023-01-31T00:00:00Z"})),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::NO_CONTENT, "{}", app.backend);
+        let read = app
+            .get_ok(&format!("/v1/subjects/{subject}/records?purpose=delivery"))
+            .await;
+        let withheld = read["withheld"].as_array().unwrap();
+        assert_eq!(withheld.len(), 1, "{read}");
+        assert_eq!(withheld[0]["id"], contact.as_str());
+        assert_eq!(withheld[0]["code"], "retention_expired");
+        insta::assert_json_snapshot!("records_read", read, {
+            ".records[].id" => "[id]",
+            ".withheld[].id" => "[id]",
+        });
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn records_that_do_not_fit_the_register_are_refused() {
+    on_each_backend(async |app| {
+        let subject = app.create_subject(json!({"email": "bad@example.se"})).await;
+        let path = format!("/v1/subjects/{subject}/records");
+
+        let response = app.get(&path, Some(&app.admin_token)).await;
+        let body = problem(response, StatusCode::BAD_REQUEST, app.backend).await;
+        assert!(
+            body["detail"]
+                .as_str()
+                .unwrap()
+                .contains("`purpose` is missing"),
+            "{body}"
+        );
+
+        let response = app
+            .get(
+                &format!("{path}?purpose=telemarketing"),
+                Some(&app.admin_token),
+            )
+            .await;
+        let body = problem(response, StatusCode::BAD_REQUEST, app.backend).await;
+        assert!(
+            body["detail"].as_str().unwrap().contains("`telemarketing`"),
+            "{body}"
+        );
+        insta::assert_json_snapshot!("unknown_purpose", body);
+
+        let mut record = contact_record("delivery");
+        record["category"] = json!("health");
+        let body = problem(
+            app.send(Method::POST, &path, Some(&record)).await,
+            StatusCode::BAD_REQUEST,
+            app.backend,
+        )
+        .await;
+        assert!(
+            body["detail"].as_str().unwrap().contains("`health`"),
+            "{body}"
+        );
+
+        let mut record = contact_record("delivery");
+        record["fields"]["shoe_size"] = json!(42);
+        let body = problem(
+            app.send(Method::POST, &path, Some(&record)).await,
+            StatusCode::BAD_REQUEST,
+            app.backend,
+        )
+        .await;
+        assert!(
+            body["detail"].as_str().unwrap().contains("`shoe_size`"),
+            "{body}"
+        );
+
+        let mut record = contact_record("delivery");
+        record["collected_at"] = json!("yesterday");
+        let body = problem(
+            app.send(Method::POST, &path, Some(&record)).await,
+            StatusCode::BAD_REQUEST,
+            app.backend,
+        )
+        .await;
+        assert!(
+            body["detail"].as_str().unwrap().contains("collected_at"),
+            "{body}"
+        );
+
+        // Malformed JSON says where.
+        let response = app
+            .client
+            .post(app.url(&path))
+            .bearer_auth(&app.admin_token)
+            .header(CONTENT_TYPE, "application/json")
+            .body("{\"category\": \"contact\",\n  \"fields\": {")
+            .send()
+            .await
+            .unwrap();
+        let body = problem(response, StatusCode::BAD_REQUEST, app.backend).await;
+        assert!(
+            body["detail"].as_str().unwrap().contains("line 2"),
+            "{body}"
+        );
+        insta::assert_json_snapshot!("malformed_json", body);
+
+        // Collecting for a consent purpose without consent is denied, with the code.
+        let body = problem(
+            app.send(Method::POST, &path, Some(&contact_record("newsletter")))
+                .await,
+            StatusCode::FORBIDDEN,
+            app.backend,
+        )
+        .await;
+        assert_eq!(body["code"], "consent_missing", "{body}");
+        insta::assert_json_snapshot!("denied", body);
+
+        let response = app
+            .send(
+                Method::PUT,
+                &format!("{path}/0123456789abcdef0123456789abcdef/anchors/contract_end"),
+                Some(&json!({"at": "2026-01-01T00:00:00Z"})),
+            )
+            .await;
+        problem(response, StatusCode::BAD_REQUEST, app.backend).await;
+    })
+    .await;
+}
+
+// --- Consents, objections, decisions ---------------------------------------------------------
+
+#[tokio::test]
+async fn consent_is_given_and_withdrawn_in_one_call_each_and_the_history_keeps_both() {
+    on_each_backend(async |app| {
+        let subject = app.create_subject(json!({"email": "c@example.se"})).await;
+        let query = format!("subject={subject}&purpose=newsletter&category=contact");
+        let decision = app.decide(&query).await;
+        assert_eq!(decision["code"], "consent_missing", "{decision}");
+
+        let consent = |granted: bool| {
+            json!({"subject": subject, "purpose": "newsletter", "granted": granted,
+                   "method": "web_form", "notice_version": "2026-01"})
+        };
+        let response = app
+            .send(Method::POST, "/v1/consents", Some(&consent(true)))
+            .await;
+        assert_eq!(
+            response.headers()[LOCATION],
+            format!("/v1/subjects/{subject}/consents").as_str()
+        );
+        let recorded = json_body(response, StatusCode::CREATED, app.backend).await;
+        insta::assert_json_snapshot!("consent_recorded", recorded, {".subject" => "[id]"});
+        let decision = app.decide(&query).await;
+        assert_eq!(
+            decision,
+            json!({"allowed": true, "code": "allowed", "legal_basis": "consent"}),
+            "{}",
+            app.backend
+        );
+
+        app.post_ok("/v1/consents", consent(false), StatusCode::CREATED)
+            .await;
+        let decision = app.decide(&query).await;
+        assert_eq!(decision["allowed"], false);
+        assert_eq!(decision["code"], "consent_withdrawn", "{decision}");
+
+        let consents = app
+            .get_ok(&format!("/v1/subjects/{subject}/consents"))
+            .await;
+        assert_eq!(
+            consents["current"].as_array().unwrap().len(),
+            1,
+            "{consents}"
+        );
+        assert_eq!(consents["current"][0]["granted"], false);
+        let history: Vec<&Value> = consents["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|event| &event["granted"])
+            .collect();
+        assert_eq!(history, [&json!(true), &json!(false)], "{consents}");
+        insta::assert_json_snapshot!("consents", consents, {".subject" => "[id]"});
+
+        // A purpose that does not rest on consent takes none.
+        let mut wrong = consent(true);
+        wrong["purpose"] = json!("delivery");
+        let response = app.send(Method::POST, "/v1/consents", Some(&wrong)).await;
+        problem(response, StatusCode::BAD_REQUEST, app.backend).await;
+        let mut wrong = consent(true);
+        wrong["method"] = json!("telepathy");
+        let response = app.send(Method::POST, "/v1/consents", Some(&wrong)).await;
+        problem(response, StatusCode::BAD_REQUEST, app.backend).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn global_privacy_control_denies_direct_marketing() {
+    on_each_backend(async |app| {
+        let subject = app.create_subject(json!({"email": "gpc@example.se"})).await;
+        let marketing = format!("subject={subject}&purpose=marketing&category=contact&channel=email");
+        let decision = app.decide(&marketing).await;
+        assert_eq!(
+            decision,
+            json!({"allowed": true, "code": "allowed", "legal_basis": "legitimate_interest"}),
+            "{}",
+            app.backend
+        );
+
+        let response = app
+            .client
+            .post(app.url("/v1/consents"))
+            .bearer_auth(&app.admin_token)
+            .header("sec-gpc", "1")
+            .header("user-agent", "Mozilla/5.0 (canary)")
+            .json(&json!({"subject": subject, "purpose": "newsletter", "granted": true, "method": "banner"}))
+            .send()
+            .await
+            .unwrap();
+        let recorded = json_body(response, StatusCode::CREATED, app.backend).await;
+        assert_eq!(recorded["signals"], json!(["gpc"]));
+
+        let decision = app.decide(&marketing).await;
+        assert_eq!(decision["allowed"], false, "{decision}");
+        assert_eq!(decision["code"], "objection", "{decision}");
+        assert!(decision["explanation"].is_string(), "{decision}");
+        // The consent itself was recorded, and newsletter is not direct marketing here.
+        let newsletter = app
+            .decide(&format!("subject={subject}&purpose=newsletter&category=contact"))
+            .await;
+        assert_eq!(newsletter["allowed"], true, "{newsletter}");
+        let consents = app
+            .get_ok(&format!("/v1/subjects/{subject}/consents"))
+            .await;
+        assert_eq!(
+            consents["objections"],
+            json!([{"purpose": null, "source": "gpc"}]),
+            "{consents}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn objections_stop_marketing_until_lifted() {
+    on_each_backend(async |app| {
+        let subject = app.create_subject(json!({"email": "o@example.se"})).await;
+        let marketing = format!("subject={subject}&purpose=marketing&category=contact");
+        let path = format!("/v1/subjects/{subject}/objections");
+        let recorded = app
+            .post_ok(
+                &path,
+                json!({"purpose": "marketing", "objected": true}),
+                StatusCode::CREATED,
+            )
+            .await;
+        insta::assert_json_snapshot!("objection_recorded", recorded, {".subject" => "[id]"});
+        assert_eq!(app.decide(&marketing).await["code"], "objection");
+        // Delivery rests on the contract: the objection does not touch it.
+        let delivery = app
+            .decide(&format!(
+                "subject={subject}&purpose=delivery&category=contact"
+            ))
+            .await;
+        assert_eq!(delivery["code"], "allowed");
+
+        app.post_ok(
+            &path,
+            json!({"purpose": "marketing", "objected": false}),
+            StatusCode::CREATED,
+        )
+        .await;
+        assert_eq!(app.decide(&marketing).await["code"], "allowed");
+
+        let response = app
+            .send(
+                Method::POST,
+                &path,
+                Some(&json!({"purpose": "spam", "objected": true})),
+            )
+            .await;
+        problem(response, StatusCode::BAD_REQUEST, app.backend).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn decisions_answer_with_stable_codes() {
+    on_each_backend(async |app| {
+        let subject = app.create_subject(json!({"email": "d@example.se"})).await;
+        let decide = async |rest: &str| app.decide(&format!("subject={subject}&{rest}")).await;
+
+        let allowed = decide("purpose=delivery&category=contact").await;
+        assert_eq!(
+            allowed,
+            json!({"allowed": true, "code": "allowed", "legal_basis": "contract"})
+        );
+        let not_processed = decide("purpose=newsletter&category=work_items").await;
+        assert_eq!(not_processed["allowed"], false);
+        assert_eq!(not_processed["code"], "category_not_processed_for_purpose");
+        assert_eq!(not_processed["legal_basis"], Value::Null);
+        insta::assert_json_snapshot!("decision_denied", not_processed);
+        let channel = decide("purpose=marketing&category=contact&channel=sms").await;
+        assert_eq!(channel["code"], "channel_not_declared", "{channel}");
+        let feature = decide("purpose=ai_processing&category=work_items").await;
+        assert_eq!(feature["code"], "feature_disabled", "{feature}");
+
+        for (query, names) in [
+            ("purpose=telemarketing&category=contact", "`telemarketing`"),
+            ("purpose=delivery&category=shoe_size", "`shoe_size`"),
+            ("purpose=delivery", "`category` is missing"),
+            (
+                "purpose=delivery&category=contact&channel=pigeon",
+                "`pigeon`",
+            ),
+            (
+                "purpose=delivery&category=contact&project=p1",
+                "`organisation`",
+            ),
+        ] {
+            let response = app
+                .get(
+                    &format!("/v1/decisions?subject={subject}&{query}"),
+                    Some(&app.admin_token),
+                )
+                .await;
+            let body = problem(response, StatusCode::BAD_REQUEST, app.backend).await;
+            assert!(
+                body["detail"].as_str().unwrap().contains(names),
+                "{query}: {body}"
+            );
+        }
+        // A value in the place of an id is not repeated.
+        let response = app
+            .get(
+                &format!("/v1/decisions?subject={subject}&purpose=a@example.se&category=contact"),
+                Some(&app.admin_token),
+            )
+            .await;
+        let body = problem(response, StatusCode::BAD_REQUEST, app.backend).await;
+        assert!(!body.to_string().contains("example.se"), "{body}");
+    })
+    .await;
+}
+
+// --- Features --------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn features_are_off_by_default_and_a_project_overrides_its_organisation() {
+    on_each_backend(async |app| {
+        let subject = app.create_subject(json!({"email": "f@example.se"})).await;
+        let org = "/v1/organisations/acme/features/ai_features";
+        let project = "/v1/organisations/acme/projects/p1/features/ai_features";
+        let ai = |scope: &str| {
+            format!("subject={subject}&purpose=ai_processing&category=work_items&{scope}")
+        };
+
+        assert_eq!(app.get_ok(org).await, json!({"enabled": false}));
+        assert_eq!(app.get_ok(project).await["enabled"], false);
+        assert_eq!(
+            app.decide(&ai("organisation=acme")).await["code"],
+            "feature_disabled"
+        );
+
+        let switched = json_body(
+            app.send(Method::PUT, org, Some(&json!({"enabled": true})))
+                .await,
+            StatusCode::OK,
+            app.backend,
+        )
+        .await;
+        assert_eq!(switched["enabled"], true, "{switched}");
+        assert_eq!(app.get_ok(org).await["enabled"], true);
+        assert_eq!(app.get_ok(project).await["enabled"], true, "inherited");
+        let allowed = app.decide(&ai("organisation=acme")).await;
+        assert_eq!(allowed["code"], "allowed", "{}: {allowed}", app.backend);
+        assert_eq!(
+            app.decide(&ai("organisation=acme&project=p1")).await["code"],
+            "allowed"
+        );
+        // Another organisation has not opted in.
+        assert_eq!(
+            app.decide(&ai("organisation=other")).await["code"],
+            "feature_disabled"
+        );
+
+        let switched = json_body(
+            app.send(Method::PUT, project, Some(&json!({"enabled": false})))
+                .await,
+            StatusCode::OK,
+            app.backend,
+        )
+        .await;
+        assert_eq!(switched, json!({"enabled": false}));
+        assert_eq!(app.get_ok(project).await["enabled"], false);
+        assert_eq!(app.get_ok(org).await["enabled"], true);
+        assert_eq!(
+            app.decide(&ai("organisation=acme&project=p1")).await["code"],
+            "feature_disabled"
+        );
+        assert_eq!(
+            app.decide(&ai("organisation=acme&project=p2")).await["code"],
+            "allowed"
+        );
+
+        for method in [Method::GET, Method::PUT] {
+            let response = app
+                .send(
+                    method,
+                    "/v1/organisations/acme/features/teleport",
+                    Some(&json!({"enabled": true})),
+                )
+                .await;
+            let body = problem(response, StatusCode::BAD_REQUEST, app.backend).await;
+            assert!(
+                body["detail"].as_str().unwrap().contains("teleport"),
+                "{body}"
+            );
+        }
+    })
+    .await;
+}
+
+// --- Authentication and roles ----------------------------------------------------------------
+
+/// Every `/v1` operation on subjects, records, consents, decisions and features, with a body
+/// for the writes.
+fn v1_operations(subject: &str, record: &str) -> Vec<(Method, String, Option<Value>)> {
+    vec![
+        (
+            Method::POST,
+            "/v1/subjects".into(),
+            Some(json!({"identities": {"email": "x@example.se"}})),
+        ),
+        (
+            Method::GET,
+            "/v1/subjects?email=auth@example.se".into(),
+            None,
+        ),
+        (Method::GET, format!("/v1/subjects/{subject}"), None),
+        (
+            Method::POST,
+            format!("/v1/subjects/{subject}/records"),
+            Some(contact_record("delivery")),
+        ),
+        (
+            Method::GET,
+            format!("/v1/subjects/{subject}/records?purpose=delivery"),
+            None,
+        ),
+        (
+            Method::PUT,
+            format!("/v1/subjects/{subject}/records/{record}/anchors/contract_end"),
+            Some(json!({"at": "2026-01-01T00:00:00Z"})),
+        ),
+        (
+            Method::POST,
+            "/v1/consents".into(),
+            Some(
+                json!({"subject": subject, "purpose": "newsletter", "granted": true, "method": "api"}),
+            ),
+        ),
+        (
+            Method::GET,
+            format!("/v1/subjects/{subject}/consents"),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/v1/subjects/{subject}/objections"),
+            Some(json!({"objected": true})),
+        ),
+        (
+            Method::GET,
+            format!("/v1/decisions?subject={subject}&purpose=delivery&category=contact"),
+            None,
+        ),
+        (
+            Method::PUT,
+            "/v1/organisations/acme/features/ai_features".into(),
+            Some(json!({"enabled": true})),
+        ),
+        (
+            Method::GET,
+            "/v1/organisations/acme/features/ai_features".into(),
+            None,
+        ),
+        (
+            Method::PUT,
+            "/v1/organisations/acme/projects/p1/features/ai_features".into(),
+            Some(json!({"enabled": true})),
+        ),
+        (
+            Method::GET,
+            "/v1/organisations/acme/projects/p1/features/ai_features".into(),
+            None,
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn every_operation_needs_a_token_and_auditors_only_read() {
+    on_each_backend(async |app| {
+        let subject = app
+            .create_subject(json!({"email": "auth@example.se"}))
+            .await;
+        let record = app
+            .create_record(&subject, contact_record("delivery"))
+            .await;
+        let auditor = app.issue(Role::Auditor).await;
+        for (method, path, body) in v1_operations(&subject, &record) {
+            let mut request = app.client.request(method.clone(), app.url(&path));
+            if let Some(body) = &body {
+                request = request.json(body);
+            }
+            let response = request.send().await.unwrap();
+            problem(response, StatusCode::UNAUTHORIZED, app.backend).await;
+
+            let response = app
+                .send_as(auditor.secret(), method.clone(), &path, body.as_ref())
+                .await;
+            if method == Method::GET {
+                assert_eq!(
+                    response.status(),
+                    StatusCode::OK,
+                    "{}: auditor {method} {path}",
+                    app.backend
+                );
+            } else {
+                let body = problem(response, StatusCode::FORBIDDEN, app.backend).await;
+                assert_eq!(
+                    body["type"], "https://skydd.dev/problems/forbidden",
+                    "{path}"
+                );
+            }
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_openapi_document_lists_every_operation() {
+    on_each_backend(async |app| {
+        let document = app.get_ok("/openapi.json").await;
+        for (method, path, _) in v1_operations("{id}", "{record}") {
+            let template = path
+                .split('?')
+                .next()
+                .unwrap()
+                .replace("/acme/", "/{org}/")
+                .replace("/p1/", "/{project}/")
+                .replace("/ai_features", "/{feature}")
+                .replace("/contract_end", "/{event}");
+            let operation = &document["paths"][&template][method.as_str().to_lowercase()];
+            assert!(
+                operation.is_object(),
+                "{method} {template} is not documented"
+            );
+            assert_eq!(operation["security"], json!([{"bearer": []}]), "{template}");
+            assert!(
+                operation["responses"]["401"]["content"]["application/problem+json"].is_object(),
+                "{method} {template}"
+            );
+            if method != Method::GET {
+                assert!(
+                    operation["requestBody"]["content"]["application/json"]["schema"].is_object(),
+                    "{method} {template}"
+                );
+            }
+        }
+        let decisions = &document["paths"]["/v1/decisions"]["get"];
+        let parameters: Vec<&str> = decisions["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            parameters,
+            [
+                "subject",
+                "purpose",
+                "category",
+                "channel",
+                "organisation",
+                "project"
+            ]
+        );
+        for schema in [
+            "DecisionResponse",
+            "RecordsResponse",
+            "ConsentsResponse",
+            "SubjectResponse",
+        ] {
+            assert!(
+                document["components"]["schemas"][schema].is_object(),
+                "{schema}"
+            );
+        }
+    })
+    .await;
+}
+
+// --- Personal data stays out of logs and error bodies -----------------------------------------
+
+#[tokio::test]
+async fn personal_data_appears_only_in_the_records_read() {
+    // Values that occur nowhere else in this test binary.
+    const EMAIL: &str = "pii.canary.7q@example.se";
+    const PHONE: &str = "+46709876543";
+    const PHONE_NATIONAL: &str = "070-987 65 43";
+    const FIELD: &str = "Canary Fieldvalue Xq7";
+    const BAD_EMAIL: &str = "pii.canary.bad@@example";
+    const USER_AGENT: &str = "CanaryAgent/7.7";
+    let secrets = [
+        EMAIL,
+        PHONE,
+        FIELD,
+        BAD_EMAIL,
+        USER_AGENT,
+        "709876543",
+        "Xq7",
+    ];
+
+    on_each_backend(async |app| {
+        let mut bodies: Vec<(String, String)> = Vec::new();
+        let mut record = async |label: &str, response: reqwest::Response| -> Value {
+            let text = response.text().await.unwrap();
+            bodies.push((label.to_owned(), text.clone()));
+            serde_json::from_str(&text).unwrap_or(Value::Null)
+        };
+
+        let created = record(
+            "create subject",
+            app.send(
+                Method::POST,
+                "/v1/subjects",
+                Some(&json!({"identities": {"email": EMAIL, "phone": PHONE}})),
+            )
+            .await,
+        )
+        .await;
+        let subject = created["id"].as_str().unwrap().to_owned();
+        let subject = subject.as_str();
+
+        let calls: Vec<(&str, Method, String, Option<Value>)> = vec![
+            (
+                "duplicate subject",
+                Method::POST,
+                "/v1/subjects".into(),
+                Some(json!({"identities": {"email": EMAIL.to_uppercase(), "phone": PHONE}})),
+            ),
+            (
+                "invalid e-mail",
+                Method::POST,
+                "/v1/subjects".into(),
+                Some(json!({"identities": {"email": BAD_EMAIL}})),
+            ),
+            (
+                "e-mail as a phone",
+                Method::POST,
+                "/v1/subjects".into(),
+                Some(json!({"identities": {"phone": EMAIL}})),
+            ),
+            (
+                "e-mail as a tenant",
+                Method::POST,
+                "/v1/subjects".into(),
+                Some(json!({"identities": {"email": "other@example.se"}, "tenant": EMAIL})),
+            ),
+            (
+                "e-mail as an identity kind",
+                Method::POST,
+                "/v1/subjects".into(),
+                Some(json!({"identities": {EMAIL: PHONE}})),
+            ),
+            ("find by e-mail", Method::GET, format!("/v1/subjects?email={EMAIL}"), None),
+            ("find by phone", Method::GET, format!("/v1/subjects?phone={PHONE_NATIONAL}"), None),
+            ("find invalid", Method::GET, format!("/v1/subjects?email={BAD_EMAIL}"), None),
+            ("find two", Method::GET, format!("/v1/subjects?email={EMAIL}&phone={PHONE}"), None),
+            ("find unknown parameter", Method::GET, format!("/v1/subjects?{EMAIL}=1"), None),
+            ("get subject", Method::GET, format!("/v1/subjects/{subject}"), None),
+            ("get e-mail as a subject", Method::GET, format!("/v1/subjects/{EMAIL}"), None),
+            (
+                "add record",
+                Method::POST,
+                format!("/v1/subjects/{subject}/records"),
+                Some(json!({"category": "contact", "fields": {"name": FIELD, "email": EMAIL, "phone": PHONE},
+                            "source": "data_subject", "purpose": "delivery"})),
+            ),
+            (
+                "add record with a value in the wrong place",
+                Method::POST,
+                format!("/v1/subjects/{subject}/records"),
+                Some(json!({"category": EMAIL, "fields": {"name": FIELD}, "source": PHONE, "purpose": "delivery"})),
+            ),
+            (
+                "add record with a value as a date",
+                Method::POST,
+                format!("/v1/subjects/{subject}/records"),
+                Some(json!({"category": "contact", "fields": {"name": FIELD}, "source": "data_subject",
+                            "purpose": "delivery", "collected_at": EMAIL})),
+            ),
+            (
+                "add record with a list value",
+                Method::POST,
+                format!("/v1/subjects/{subject}/records"),
+                Some(json!({"category": "contact", "fields": {"name": [FIELD]}, "source": "data_subject",
+                            "purpose": "delivery"})),
+            ),
+            (
+                "add record denied",
+                Method::POST,
+                format!("/v1/subjects/{subject}/records"),
+                Some(json!({"category": "contact", "fields": {"email": EMAIL}, "source": "data_subject",
+                            "purpose": "newsletter"})),
+            ),
+            (
+                "read records with a value as the purpose",
+                Method::GET,
+                format!("/v1/subjects/{subject}/records?purpose={EMAIL}"),
+                None,
+            ),
+            (
+                "anchor with a value as the time",
+                Method::PUT,
+                format!("/v1/subjects/{subject}/records/{subject}/anchors/contract_end"),
+                Some(json!({"at": PHONE})),
+            ),
+            (
+                "consent",
+                Method::POST,
+                "/v1/consents".into(),
+                Some(json!({"subject": subject, "purpose": "newsletter", "granted": true, "method": "banner"})),
+            ),
+            (
+                "consent with a value as the method",
+                Method::POST,
+                "/v1/consents".into(),
+                Some(json!({"subject": subject, "purpose": "newsletter", "granted": true, "method": EMAIL})),
+            ),
+            (
+                "consent with a value as the subject",
+                Method::POST,
+                "/v1/consents".into(),
+                Some(json!({"subject": EMAIL, "purpose": "newsletter", "granted": true, "method": "api"})),
+            ),
+            ("consents", Method::GET, format!("/v1/subjects/{subject}/consents"), None),
+            (
+                "objection with a value as the purpose",
+                Method::POST,
+                format!("/v1/subjects/{subject}/objections"),
+                Some(json!({"purpose": EMAIL, "objected": true})),
+            ),
+            (
+                "decision with values",
+                Method::GET,
+                format!("/v1/decisions?subject={subject}&purpose=marketing&category=contact&channel={PHONE}"),
+                None,
+            ),
+            (
+                "decision with a value as the subject",
+                Method::GET,
+                format!("/v1/decisions?subject={EMAIL}&purpose=marketing&category=contact"),
+                None,
+            ),
+            (
+                "feature with a value as the organisation",
+                Method::PUT,
+                format!("/v1/organisations/{EMAIL}/features/ai_features"),
+                Some(json!({"enabled": true})),
+            ),
+            (
+                "feature with a value as the feature",
+                Method::GET,
+                format!("/v1/organisations/acme/features/{EMAIL}"),
+                None,
+            ),
+            (
+                "broken JSON",
+                Method::POST,
+                "/v1/subjects".into(),
+                None,
+            ),
+        ];
+        for (label, method, path, body) in calls {
+            let response = if label == "broken JSON" {
+                app.client
+                    .post(app.url(&path))
+                    .bearer_auth(&app.admin_token)
+                    .header(CONTENT_TYPE, "application/json")
+                    .header("user-agent", USER_AGENT)
+                    .body(format!("{{\"identities\": {{\"email\": \"{EMAIL}\" {FIELD}"))
+                    .send()
+                    .await
+                    .unwrap()
+            } else {
+                let mut request = app
+                    .client
+                    .request(method, app.url(&path))
+                    .bearer_auth(&app.admin_token)
+                    .header("user-agent", USER_AGENT);
+                if let Some(body) = &body {
+                    request = request.json(body);
+                }
+                request.send().await.unwrap()
+            };
+            record(label, response).await;
+        }
+        let read = record(
+            "read records",
+            app.get(
+                &format!("/v1/subjects/{subject}/records?purpose=delivery"),
+                Some(&app.admin_token),
+            )
+            .await,
+        )
+        .await;
+        // The one place the values come back: the records read under an allowed purpose.
+        let fields = &read["records"][0]["fields"];
+        assert_eq!(fields["name"], FIELD, "{}: {read}", app.backend);
+        assert_eq!(fields["email"], EMAIL);
+
+        for (label, body) in &bodies {
+            if label == "read records" {
+                continue;
+            }
+            for secret in secrets {
+                assert!(
+                    !body.to_lowercase().contains(&secret.to_lowercase()),
+                    "{}: {label} repeats {secret}: {body}",
+                    app.backend
+                );
+            }
+        }
+    })
+    .await;
+
+    let log = captured_log();
+    assert!(
+        log.contains("skydd_server::access"),
+        "the log was not captured"
+    );
+    for secret in secrets {
+        assert!(
+            !log.to_lowercase().contains(&secret.to_lowercase()),
+            "the log contains {secret}"
+        );
+    }
 }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use clap::Args;
+use skydd_crypto::Keyring;
 use skydd_register::diagnostic::{render_summary, render_text};
 use skydd_server::instance::{self, Create};
 use skydd_server::{AppState, Clock, LoadedRegister, SystemClock, tokens};
@@ -73,13 +74,14 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         tracing::info!(path = %settings.master_key_path().display(), "created a new master key; back it up");
     }
     let storage = opened.storage;
-    let served = prepare_and_serve(storage.clone(), register, &args.bind).await;
+    let served = prepare_and_serve(storage.clone(), opened.keyring, register, &args.bind).await;
     storage.close().await.context("cannot close the database")?;
     served.map(|()| ExitCode::SUCCESS)
 }
 
 async fn prepare_and_serve(
     storage: Arc<dyn Storage>,
+    keyring: Arc<Keyring>,
     register: LoadedRegister,
     bind: &str,
 ) -> anyhow::Result<()> {
@@ -116,7 +118,7 @@ async fn prepare_and_serve(
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .with_context(|| format!("cannot listen on {bind}"))?;
-    let state = AppState::new(storage, register, clock);
+    let state = AppState::new(storage, keyring, register, clock);
     skydd_server::serve(listener, state, shutdown)
         .await
         .context("the server failed")

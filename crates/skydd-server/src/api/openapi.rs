@@ -4,7 +4,7 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::api::{health, register};
+use crate::api::{consents, decisions, features, health, records, register, subjects};
 use crate::problem::Problem;
 
 /// The API description. Every `/v1` operation requires the `bearer` security scheme.
@@ -12,15 +12,61 @@ use crate::problem::Problem;
 #[openapi(
     info(
         title = "Skydd API",
-        description = "Privacy operations: the register of processing, and (later) subjects, consent, \
-                       requests and audit. Errors are RFC 9457 problem documents."
+        description = "Privacy operations: the register of processing, data subjects and their \
+                       encrypted records, the consent ledger, and decisions on every use of \
+                       personal data. Errors are RFC 9457 problem documents."
     ),
-    paths(health::healthz, register::get_register),
-    components(schemas(Problem, health::Health, register::RegisterResponse)),
+    paths(
+        health::healthz,
+        register::get_register,
+        subjects::create_subject,
+        subjects::find_subject,
+        subjects::get_subject,
+        records::create_record,
+        records::read_records,
+        records::set_anchor,
+        consents::record_consent,
+        consents::get_consents,
+        consents::record_objection,
+        decisions::decide,
+        features::switch_organisation_feature,
+        features::get_organisation_feature,
+        features::switch_project_feature,
+        features::get_project_feature,
+    ),
+    components(schemas(
+        Problem,
+        health::Health,
+        register::RegisterResponse,
+        subjects::Identities,
+        subjects::CreateSubjectRequest,
+        subjects::Created,
+        subjects::SubjectResponse,
+        records::CreateRecordRequest,
+        records::SetAnchorRequest,
+        records::RecordResponse,
+        records::WithheldResponse,
+        records::RecordsResponse,
+        consents::ConsentRequest,
+        consents::ConsentRecorded,
+        consents::ConsentEventResponse,
+        consents::ObjectionInForce,
+        consents::ConsentsResponse,
+        consents::ObjectionRequest,
+        consents::ObjectionRecorded,
+        decisions::DecisionResponse,
+        features::SwitchFeatureRequest,
+        features::FeatureResponse,
+    )),
     modifiers(&BearerScheme),
     tags(
         (name = "health", description = "Liveness and readiness."),
         (name = "register", description = "The register of processing (GDPR Art. 30)."),
+        (name = "subjects", description = "Data subjects, found by any identity."),
+        (name = "records", description = "Personal data, encrypted per subject, read under a purpose."),
+        (name = "consents", description = "The consent ledger and objections (Art. 7, Art. 21)."),
+        (name = "decisions", description = "May a purpose use a category of a subject's data now?"),
+        (name = "features", description = "Features an organisation or project must opt in to."),
     )
 )]
 pub struct ApiDoc;
