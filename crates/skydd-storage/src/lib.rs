@@ -310,6 +310,10 @@ pub trait Storage: Send + Sync + 'static {
     /// Append an audit event with its categories, in one transaction; returns its `seq`.
     fn append_audit_event(&self, event: AuditEventRow) -> StorageFuture<'_, i64>;
 
+    /// Append several audit events in one transaction (all or none), in the order given; returns
+    /// their `seq`s. Lets a writer commit many events at the cost of one (group commit).
+    fn append_audit_events(&self, events: Vec<AuditEventRow>) -> StorageFuture<'_, Vec<i64>>;
+
     /// The audit events concerning a subject, in `seq` order.
     fn audit_events_for_subject<'a>(
         &'a self,

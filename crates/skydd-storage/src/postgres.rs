@@ -181,6 +181,39 @@ pub(crate) async fn drop_schema(url: &str, schema: &str) -> Result<(), StorageEr
     dropped.map(|_| ())
 }
 
+/// Insert one audit event and its categories in one statement (atomic, one round trip): the
+/// categories are numbered in the order given.
+async fn insert_audit_event(
+    conn: &mut PgConnection,
+    event: &AuditEventRow,
+) -> Result<i64, StorageError> {
+    sqlx::query_scalar(
+        "WITH event AS (
+            INSERT INTO audit_events
+                (at, actor, ip, action, purpose, subject_id, outcome, detail)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+            RETURNING seq
+         ), categories AS (
+            INSERT INTO audit_event_categories (event_seq, position, category)
+            SELECT event.seq, (c.ordinality - 1)::integer, c.category
+            FROM event, unnest($9::text[]) WITH ORDINALITY AS c (category, ordinality)
+         )
+         SELECT seq FROM event",
+    )
+    .bind(timestamp::to_postgres(event.at))
+    .bind(&event.actor)
+    .bind(&event.ip)
+    .bind(&event.action)
+    .bind(&event.purpose)
+    .bind(&event.subject_id)
+    .bind(&event.outcome)
+    .bind(&event.detail)
+    .bind(&event.categories[..])
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(error::query("append an audit event"))
+}
+
 /// Refuse a schema name that would need quoting: `[a-z_][a-z0-9_]*`, at most 63 bytes.
 fn check_schema_name(schema: &str) -> Result<(), StorageError> {
     let mut bytes = schema.bytes();
@@ -1041,33 +1074,25 @@ impl Storage for PostgresStorage {
 
     fn append_audit_event(&self, event: AuditEventRow) -> StorageFuture<'_, i64> {
         Box::pin(async move {
-            // One statement (so atomic without a transaction and one round trip): the event,
-            // and its categories numbered in the order given.
-            sqlx::query_scalar(
-                "WITH event AS (
-                    INSERT INTO audit_events
-                        (at, actor, ip, action, purpose, subject_id, outcome, detail)
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-                    RETURNING seq
-                 ), categories AS (
-                    INSERT INTO audit_event_categories (event_seq, position, category)
-                    SELECT event.seq, (c.ordinality - 1)::integer, c.category
-                    FROM event, unnest($9::text[]) WITH ORDINALITY AS c (category, ordinality)
-                 )
-                 SELECT seq FROM event",
-            )
-            .bind(timestamp::to_postgres(event.at))
-            .bind(&event.actor)
-            .bind(&event.ip)
-            .bind(&event.action)
-            .bind(&event.purpose)
-            .bind(&event.subject_id)
-            .bind(&event.outcome)
-            .bind(&event.detail)
-            .bind(&event.categories[..])
-            .fetch_one(&self.pool)
-            .await
-            .map_err(error::query("append an audit event"))
+            let mut conn = self
+                .pool
+                .acquire()
+                .await
+                .map_err(error::query("append an audit event"))?;
+            insert_audit_event(&mut conn, &event).await
+        })
+    }
+
+    fn append_audit_events(&self, events: Vec<AuditEventRow>) -> StorageFuture<'_, Vec<i64>> {
+        Box::pin(async move {
+            const OPERATION: &str = "append audit events";
+            let mut tx = self.pool.begin().await.map_err(error::query(OPERATION))?;
+            let mut seqs = Vec::with_capacity(events.len());
+            for event in &events {
+                seqs.push(insert_audit_event(&mut tx, event).await?);
+            }
+            tx.commit().await.map_err(error::query(OPERATION))?;
+            Ok(seqs)
         })
     }
 

@@ -1013,42 +1013,55 @@ impl Storage for SqliteStorage {
 
     fn append_audit_event(&self, event: AuditEventRow) -> StorageFuture<'_, i64> {
         Box::pin(async move {
-            const OPERATION: &str = "append an audit event";
+            let seqs = self.append_audit_events(vec![event]).await?;
+            seqs.first()
+                .copied()
+                .ok_or_else(|| StorageError::Database("no audit event was appended".into()))
+        })
+    }
+
+    fn append_audit_events(&self, events: Vec<AuditEventRow>) -> StorageFuture<'_, Vec<i64>> {
+        Box::pin(async move {
+            const OPERATION: &str = "append audit events";
             let mut tx = self
                 .pool
                 .begin_with("BEGIN IMMEDIATE")
                 .await
-                .map_err(error::query("lock the database to append an audit event"))?;
-            let seq: i64 = sqlx::query_scalar(
-                "INSERT INTO audit_events
-                    (at, actor, ip, action, purpose, subject_id, outcome, detail)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
-            )
-            .bind(timestamp::to_sqlite(event.at))
-            .bind(&event.actor)
-            .bind(&event.ip)
-            .bind(&event.action)
-            .bind(&event.purpose)
-            .bind(&event.subject_id)
-            .bind(&event.outcome)
-            .bind(&event.detail)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(error::query(OPERATION))?;
-            for (position, category) in (0_i64..).zip(&event.categories) {
-                sqlx::query(
-                    "INSERT INTO audit_event_categories (event_seq, position, category)
-                     VALUES (?, ?, ?)",
+                .map_err(error::query("lock the database to append audit events"))?;
+            let mut seqs = Vec::with_capacity(events.len());
+            for event in &events {
+                let seq: i64 = sqlx::query_scalar(
+                    "INSERT INTO audit_events
+                        (at, actor, ip, action, purpose, subject_id, outcome, detail)
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
                 )
-                .bind(seq)
-                .bind(position)
-                .bind(category)
-                .execute(&mut *tx)
+                .bind(timestamp::to_sqlite(event.at))
+                .bind(&event.actor)
+                .bind(&event.ip)
+                .bind(&event.action)
+                .bind(&event.purpose)
+                .bind(&event.subject_id)
+                .bind(&event.outcome)
+                .bind(&event.detail)
+                .fetch_one(&mut *tx)
                 .await
                 .map_err(error::query(OPERATION))?;
+                for (position, category) in (0_i64..).zip(&event.categories) {
+                    sqlx::query(
+                        "INSERT INTO audit_event_categories (event_seq, position, category)
+                         VALUES (?, ?, ?)",
+                    )
+                    .bind(seq)
+                    .bind(position)
+                    .bind(category)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(error::query(OPERATION))?;
+                }
+                seqs.push(seq);
             }
             tx.commit().await.map_err(error::query(OPERATION))?;
-            Ok(seq)
+            Ok(seqs)
         })
     }
 

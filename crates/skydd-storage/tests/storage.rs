@@ -241,6 +241,7 @@ scenarios!(
     concurrent_appends_get_distinct_increasing_seqs,
     key_rotation_is_compare_and_set,
     errors_carry_no_bound_values,
+    audit_events_are_appended_in_batches,
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -1376,6 +1377,41 @@ async fn concurrent_appends_get_distinct_increasing_seqs(h: Arc<Harness>) {
     for server in servers {
         server.close().await.unwrap();
     }
+}
+
+async fn audit_events_are_appended_in_batches(h: Arc<Harness>) {
+    let storage = h.open().await;
+    assert_eq!(
+        storage.append_audit_events(Vec::new()).await.unwrap(),
+        Vec::<i64>::new()
+    );
+    let single = storage
+        .append_audit_event(audit(Some("s-1"), &["a"], "2025-05-01T00:00:00Z"))
+        .await
+        .unwrap();
+    let batch = vec![
+        audit(Some("s-1"), &["contact", "billing"], "2025-05-01T00:00:01Z"),
+        audit(Some("s-2"), &[], "2025-05-01T00:00:02Z"),
+        audit(Some("s-1"), &["contact"], "2025-05-01T00:00:03Z"),
+    ];
+    let seqs = storage.append_audit_events(batch.clone()).await.unwrap();
+    assert_eq!(seqs.len(), 3);
+    assert!(
+        single < seqs[0] && seqs[0] < seqs[1] && seqs[1] < seqs[2],
+        "{single} {seqs:?}"
+    );
+    let of_s1 = storage.audit_events_for_subject("s-1").await.unwrap();
+    let categories: Vec<Vec<String>> = of_s1.iter().map(|e| e.categories.clone()).collect();
+    assert_eq!(
+        categories,
+        [
+            vec!["a".to_string()],
+            batch[0].categories.clone(),
+            batch[2].categories.clone()
+        ]
+    );
+    assert_eq!(of_s1[1].seq, seqs[0]);
+    storage.close().await.unwrap();
 }
 
 async fn key_rotation_is_compare_and_set(h: Arc<Harness>) {

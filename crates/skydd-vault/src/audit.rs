@@ -9,6 +9,7 @@ use std::pin::Pin;
 
 use jiff::Timestamp;
 use skydd_storage::{AuditEventRow, Storage, StorageError};
+use tokio::sync::{mpsc, oneshot};
 
 /// One processing event. Holds ids and register names only.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,24 +55,90 @@ impl StorageAudit {
     }
 }
 
+impl AuditEvent {
+    fn into_row(self) -> AuditEventRow {
+        AuditEventRow {
+            seq: 0,
+            at: self.at,
+            actor: self.actor,
+            ip: self.ip,
+            action: self.action.to_string(),
+            purpose: self.purpose,
+            subject_id: self.subject_id,
+            categories: self.categories,
+            outcome: self.outcome,
+            detail: None,
+        }
+    }
+}
+
 impl Audit for StorageAudit {
     fn record(&self, event: AuditEvent) -> AuditFuture<'_> {
         Box::pin(async move {
             self.storage
-                .append_audit_event(AuditEventRow {
-                    seq: 0,
-                    at: event.at,
-                    actor: event.actor,
-                    ip: event.ip,
-                    action: event.action.to_string(),
-                    purpose: event.purpose,
-                    subject_id: event.subject_id,
-                    categories: event.categories,
-                    outcome: event.outcome,
-                    detail: None,
-                })
+                .append_audit_event(event.into_row())
                 .await
                 .map(|_| ())
+        })
+    }
+}
+
+type Reply = oneshot::Sender<Result<(), String>>;
+
+/// Audit events appended to the database with group commit: events recorded at the same time
+/// share one transaction. Each caller still waits until its own event is committed, so the rule
+/// "processing that cannot be recorded does not happen" holds; only the cost is shared.
+#[derive(Clone)]
+pub struct GroupCommitAudit {
+    sender: mpsc::Sender<(AuditEventRow, Reply)>,
+}
+
+impl GroupCommitAudit {
+    /// Start the writer task on the current Tokio runtime; it commits up to `max_batch` events
+    /// per transaction and stops when every handle is dropped.
+    pub fn spawn(storage: std::sync::Arc<dyn Storage>, max_batch: usize) -> GroupCommitAudit {
+        let max_batch = max_batch.max(1);
+        let (sender, mut receiver) = mpsc::channel::<(AuditEventRow, Reply)>(max_batch * 4);
+        tokio::spawn(async move {
+            let mut rows = Vec::with_capacity(max_batch);
+            let mut replies = Vec::with_capacity(max_batch);
+            while let Some((row, reply)) = receiver.recv().await {
+                rows.push(row);
+                replies.push(reply);
+                while rows.len() < max_batch {
+                    match receiver.try_recv() {
+                        Ok((row, reply)) => {
+                            rows.push(row);
+                            replies.push(reply);
+                        }
+                        Err(_) => break,
+                    }
+                }
+                let result = storage.append_audit_events(std::mem::take(&mut rows)).await;
+                let outcome = result.map(|_| ()).map_err(|error| error.to_string());
+                for reply in replies.drain(..) {
+                    // A caller that went away no longer waits for the answer.
+                    let _ = reply.send(outcome.clone());
+                }
+            }
+        });
+        GroupCommitAudit { sender }
+    }
+}
+
+impl Audit for GroupCommitAudit {
+    fn record(&self, event: AuditEvent) -> AuditFuture<'_> {
+        Box::pin(async move {
+            let stopped = || StorageError::Database("the audit writer has stopped".into());
+            let (reply, answer) = oneshot::channel();
+            self.sender
+                .send((event.into_row(), reply))
+                .await
+                .map_err(|_| stopped())?;
+            answer
+                .await
+                .map_err(|_| stopped())?
+                .map_err(StorageError::Database)
         })
     }
 }

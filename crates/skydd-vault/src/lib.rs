@@ -25,7 +25,7 @@ use skydd_decide::{Interner, Policy};
 use skydd_register::Register;
 use skydd_storage::Storage;
 
-pub use audit::{Audit, AuditEvent, StorageAudit};
+pub use audit::{Audit, AuditEvent, GroupCommitAudit, StorageAudit};
 pub use consent::{ConsentInput, ConsentView, ConsentsView, FeatureInput};
 pub use error::VaultError;
 pub use record::{NewRecord, RecordView, RecordsRead, Withheld};

@@ -13,6 +13,7 @@ use jiff::Timestamp;
 use skydd_crypto::Keyring;
 use skydd_decide::{Decision, DenyCode};
 use skydd_storage::{Location, Storage};
+use skydd_vault::GroupCommitAudit;
 use skydd_vault::{
     Actor, ConsentInput, Enforced, FeatureInput, NewRecord, NewSubject, StorageAudit, Vault,
     VaultError,
@@ -736,7 +737,9 @@ async fn the_unsubscribe_link_opts_out_without_a_login() {
             .await
             .unwrap();
         assert!(!token.contains('@'));
-        let forged = format!("{}0", &token[..token.len() - 1]);
+        // Change the tag's last digit (to another digit, whatever it was).
+        let last = if token.ends_with('0') { '1' } else { '0' };
+        let forged = format!("{}{last}", &token[..token.len() - 1]);
         assert!(matches!(
             h.vault.unsubscribe(&forged, None, now).await,
             Err(VaultError::Invalid { .. })
@@ -816,6 +819,45 @@ async fn the_unsubscribe_link_opts_out_without_a_login() {
                 .set_preference(&dpo(), &subject, "colour", "blue", true, now)
                 .await
                 .is_err()
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn group_commit_records_every_event_of_concurrent_calls() {
+    on_each_backend(async |h| {
+        let now = at("2026-03-01T10:00:00Z");
+        let subject = anna(h, now).await;
+        let register = skydd_register::check(REGISTER).register.unwrap();
+        let (keyring, _) = Keyring::load_or_create(&h.dir.path().join("master.key")).unwrap();
+        let vault = Vault::new(
+            h.storage.clone(),
+            Arc::new(keyring),
+            Arc::new(Enforced::new(register)),
+            Arc::new(GroupCommitAudit::spawn(h.storage.clone(), 16)),
+        );
+        let calls: Vec<_> = (0..40)
+            .map(|_| {
+                let (vault, subject) = (vault.clone(), subject.clone());
+                tokio::spawn(async move {
+                    vault
+                        .decide(&dpo(), &subject, "delivery", "contact", None, None, now)
+                        .await
+                        .unwrap()
+                        .is_allowed()
+                })
+            })
+            .collect();
+        for call in calls {
+            assert!(call.await.unwrap());
+        }
+        let events = h.storage.audit_events_for_subject(&subject).await.unwrap();
+        let decisions = events.iter().filter(|e| e.action == "decision").count();
+        assert_eq!(
+            decisions, 40,
+            "{}: every decision is recorded before it is answered",
+            h.name
         );
     })
     .await;
