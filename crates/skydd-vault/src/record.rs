@@ -6,12 +6,13 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 use skydd_crypto::random_bytes;
 use skydd_decide::{Decision, DecisionRequest, RecordFacts};
-use skydd_register::country::luhn_valid;
+use skydd_register::country::{Country, luhn_valid};
 use skydd_register::model::{BuiltinEvent, Choice, FieldFormat, PurposeId};
 use skydd_storage::RecordRow;
 use skydd_subject::RecordId;
 
 use crate::crypto::record_aad;
+use crate::subject::parse_identity;
 use crate::{Actor, Vault, VaultError};
 
 /// A record to store.
@@ -103,7 +104,7 @@ impl Vault {
                 .any(|e| e.id.as_str() == event)
     }
 
-    fn check_record(&self, new: &NewRecord) -> Result<(), VaultError> {
+    fn check_record(&self, new: &NewRecord, now: Timestamp) -> Result<(), VaultError> {
         let register = self.register();
         let category = register
             .data
@@ -178,6 +179,40 @@ impl Vault {
                     "send a string, a number, a boolean or null",
                 ));
             }
+            // Values of identity formats are checked like identities (the error never quotes them).
+            let identity_kind = match field.format {
+                FieldFormat::Email => Some("email"),
+                FieldFormat::Phone => Some("phone"),
+                FieldFormat::Personnummer => Some("personnummer"),
+                _ => None,
+            };
+            if let (Some(kind), serde_json::Value::String(text)) = (identity_kind, value) {
+                if let Err(error) = parse_identity(kind, text, now) {
+                    return Err(VaultError::invalid(
+                        format!("field `{name}`: {error}"),
+                        "correct the value and send it again",
+                    ));
+                }
+            }
+            // P001-09: "Personal Number (Swedish customers only)".
+            if !field.only_for_countries.is_empty() {
+                let country = new
+                    .fields
+                    .get("country")
+                    .and_then(|v| v.as_str())
+                    .and_then(|c| Country::parse(c).ok());
+                if !country.is_some_and(|c| field.only_for_countries.contains(&c)) {
+                    let allowed: Vec<&str> =
+                        field.only_for_countries.iter().map(|c| c.code()).collect();
+                    return Err(VaultError::invalid(
+                        format!(
+                            "`{name}` is kept only for subjects in {}",
+                            allowed.join(", ")
+                        ),
+                        "give the subject's `country` (ISO code) in the record; the field may not be stored for other countries",
+                    ));
+                }
+            }
             // P000-25: "tokenized credit card details" - a card number is refused.
             if field.format == FieldFormat::PaymentToken && looks_like_card_number(value) {
                 return Err(VaultError::invalid(
@@ -207,7 +242,7 @@ impl Vault {
         new: NewRecord,
         now: Timestamp,
     ) -> Result<RecordId, VaultError> {
-        self.check_record(&new)?;
+        self.check_record(&new, now)?;
         let row = self.subject_row(actor, subject).await?;
         let facts = self.subject_facts(&row).await?;
         let scopes = self.scope_facts(None, None).await?;

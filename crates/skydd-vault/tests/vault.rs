@@ -862,3 +862,79 @@ async fn group_commit_records_every_event_of_concurrent_calls() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn personnummer_only_for_swedish_customers() {
+    // P001-09: "Organizational Number / Personal Number (Swedish customers only)".
+    let register = skydd_register::check(include_str!("../../../examples/registers/glesys.yaml"))
+        .register
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let storage = skydd_storage::open(&Location::Sqlite(dir.path().join("skydd.db")))
+        .await
+        .unwrap();
+    let (keyring, _) = Keyring::load_or_create(&dir.path().join("master.key")).unwrap();
+    let vault = Vault::new(
+        storage.clone(),
+        Arc::new(keyring),
+        Arc::new(Enforced::new(register)),
+        Arc::new(StorageAudit::new(storage)),
+    );
+    let now = at("2026-03-01T10:00:00Z");
+    let new = NewSubject {
+        identities: vec![("email".into(), EMAIL.into())],
+        tenant: None,
+    };
+    let subject = vault
+        .create_subject(&dpo(), new, now)
+        .await
+        .unwrap()
+        .to_string();
+    let purpose = vault
+        .register()
+        .purposes
+        .iter()
+        .find(|p| {
+            p.data_categories()
+                .any(|c| c.as_str() == "customer_identity")
+        })
+        .unwrap();
+    let record = |country: Option<&str>, personnummer: &str| NewRecord {
+        category: "customer_identity".into(),
+        fields: serde_json::Map::from_iter(
+            [
+                ("name".to_string(), serde_json::Value::from(NAME)),
+                ("personnummer".to_string(), personnummer.into()),
+            ]
+            .into_iter()
+            .chain(country.map(|c| ("country".to_string(), c.into()))),
+        ),
+        source: purpose.sources[0].0.clone(),
+        purpose: purpose.id.0.clone(),
+        collected_at: None,
+        anchors: BTreeMap::new(),
+    };
+    let valid = "19811218-9876";
+    for country in [None, Some("NO")] {
+        let error = vault
+            .add_record(&dpo(), &subject, record(country, valid), now)
+            .await
+            .unwrap_err();
+        assert!(
+            error.to_string().contains("kept only for subjects in SE"),
+            "{error}"
+        );
+    }
+    let error = vault
+        .add_record(&dpo(), &subject, record(Some("SE"), "19811218-9877"), now)
+        .await
+        .unwrap_err();
+    assert!(
+        !error.to_string().contains("9877"),
+        "the error does not quote the value: {error}"
+    );
+    vault
+        .add_record(&dpo(), &subject, record(Some("SE"), valid), now)
+        .await
+        .unwrap();
+}
