@@ -186,13 +186,13 @@ impl Vault {
                 FieldFormat::Personnummer => Some("personnummer"),
                 _ => None,
             };
-            if let (Some(kind), serde_json::Value::String(text)) = (identity_kind, value) {
-                if let Err(error) = parse_identity(kind, text, now) {
-                    return Err(VaultError::invalid(
-                        format!("field `{name}`: {error}"),
-                        "correct the value and send it again",
-                    ));
-                }
+            if let (Some(kind), serde_json::Value::String(text)) = (identity_kind, value)
+                && let Err(error) = parse_identity(kind, text, now)
+            {
+                return Err(VaultError::invalid(
+                    format!("field `{name}`: {error}"),
+                    "correct the value and send it again",
+                ));
             }
             // P001-09: "Personal Number (Swedish customers only)".
             if !field.only_for_countries.is_empty() {
