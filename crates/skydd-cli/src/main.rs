@@ -1,4 +1,4 @@
-//! `skydd`: run the server, check a register, manage API tokens.
+//! `skydd`: run the server, check a register, manage API tokens, rotate the master key.
 //!
 //! Each command is a thin wrapper over library operations (`skydd_server`, `skydd_register`,
 //! `skydd_storage`): parse the arguments, call, print. Settings come from flags, then `SKYDD_*`
@@ -31,6 +31,9 @@ enum Command {
     /// Create, list and revoke API tokens.
     #[command(subcommand)]
     Token(commands::token::TokenCommand),
+    /// Manage the master key: rotate it.
+    #[command(subcommand)]
+    Key(commands::key::KeyCommand),
 }
 
 fn main() -> ExitCode {
@@ -43,6 +46,9 @@ fn main() -> ExitCode {
         }
         Command::Token(command) => {
             runtime().and_then(|runtime| runtime.block_on(commands::token::run(command)))
+        }
+        Command::Key(command) => {
+            runtime().and_then(|runtime| runtime.block_on(commands::key::run(command)))
         }
     };
     match outcome {

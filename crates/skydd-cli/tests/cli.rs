@@ -693,3 +693,246 @@ fn a_master_key_that_does_not_match_the_database_refuses_to_start() {
         text(&output.stderr)
     );
 }
+
+// --- key rotate -----------------------------------------------------------------------------
+
+/// Where a scenario's database is.
+enum Database {
+    /// `skydd.db` in the data directory.
+    Sqlite,
+    /// A fresh schema in the PostgreSQL database at `url`.
+    Postgres { url: String, schema: String },
+}
+
+impl Database {
+    /// SQLite always; PostgreSQL too when `SKYDD_TEST_DATABASE_URL` is set. CI must set it.
+    fn all() -> Vec<Database> {
+        let mut all = vec![Database::Sqlite];
+        match std::env::var("SKYDD_TEST_DATABASE_URL") {
+            Ok(url) if !url.is_empty() => {
+                use std::hash::{BuildHasher, RandomState};
+                let schema = format!(
+                    "skydd_cli_test_{:016x}",
+                    RandomState::new().hash_one(std::process::id())
+                );
+                all.push(Database::Postgres { url, schema });
+            }
+            _ if std::env::var_os("CI").is_some() => {
+                panic!("CI must run the CLI tests on PostgreSQL too: set SKYDD_TEST_DATABASE_URL")
+            }
+            _ => {
+                use std::io::Write as _;
+                // libtest captures eprintln!, not writes to the stderr handle: this note is seen.
+                let _ = std::io::stderr().write_all(
+                    b"note: SKYDD_TEST_DATABASE_URL is not set; skydd-cli key tests run on SQLite only\n",
+                );
+            }
+        }
+        all
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            Database::Sqlite => "sqlite",
+            Database::Postgres { .. } => "postgres",
+        }
+    }
+
+    /// The `--database-url` arguments for the commands: the URL with `search_path` set to the
+    /// scenario's schema (created here, empty).
+    fn args(&self) -> Vec<String> {
+        match self {
+            Database::Sqlite => Vec::new(),
+            Database::Postgres { url, schema } => {
+                block_on(async {
+                    let storage = skydd_storage::open_postgres_in_schema(url, schema)
+                        .await
+                        .unwrap();
+                    storage.close().await.unwrap();
+                });
+                let separator = if url.contains('?') { '&' } else { '?' };
+                vec![
+                    "--database-url".to_owned(),
+                    format!("{url}{separator}options[search_path]={schema}"),
+                ]
+            }
+        }
+    }
+
+    fn drop_schema(&self) {
+        if let Database::Postgres { url, schema } = self {
+            block_on(async {
+                skydd_storage::drop_postgres_schema(url, schema)
+                    .await
+                    .unwrap();
+            });
+        }
+    }
+}
+
+fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(future)
+}
+
+/// The versions in a master key file, from its lines `skydd-master-key-v<N>:...`.
+fn key_versions(path: &Path) -> Vec<u32> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|line| {
+            let rest = line.strip_prefix("skydd-master-key-v").unwrap();
+            rest.split(':').next().unwrap().parse().unwrap()
+        })
+        .collect()
+}
+
+/// `skydd key rotate ARGS...` on `data` and `database`; its output after checking it succeeded.
+fn key_rotate(data: &Path, database: &[String], args: &[&str]) -> (String, String) {
+    let output = run(skydd()
+        .args(["key", "rotate", "--data-dir"])
+        .arg(data)
+        .args(database)
+        .args(args));
+    let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    (stdout, stderr)
+}
+
+#[test]
+fn key_rotate_rewraps_every_subject_key_while_the_server_runs() {
+    for database in Database::all() {
+        let backend = database.name();
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let database_args = database.args();
+        let mut serve_args = vec!["--data-dir", data.to_str().unwrap()];
+        serve_args.extend(database_args.iter().map(String::as_str));
+        let server = Server::start(&serve_args, &[]);
+        let token = server.admin_token();
+
+        // Three subjects, one with a record (the bundled GleSYS register).
+        let mut subjects = Vec::new();
+        for n in 0..3 {
+            let (status, created) = send(
+                "POST",
+                &server.url("/v1/subjects"),
+                &token,
+                Some(
+                    serde_json::json!({"identities": {"email": format!("rotate.canary{n}@example.se")}}),
+                ),
+            );
+            assert_eq!(status, 201, "{backend}: {created}");
+            subjects.push(created["id"].as_str().unwrap().to_owned());
+        }
+        let (status, record) = send(
+            "POST",
+            &server.url(&format!("/v1/subjects/{}/records", subjects[0])),
+            &token,
+            Some(serde_json::json!({
+                "category": "customer_identity",
+                "fields": {"name": "Rotate Canary", "email": "rotate.canary0@example.se"},
+                "source": "data_subject",
+                "purpose": "service_delivery"
+            })),
+        );
+        assert_eq!(status, 201, "{backend}: {record}");
+        let records = format!(
+            "/v1/subjects/{}/records?purpose=service_delivery",
+            subjects[0]
+        );
+        let read = |server: &Server| {
+            let (status, read) = send("GET", &server.url(&records), &token, None);
+            assert_eq!(status, 200, "{backend}: {read}");
+            assert_eq!(
+                read["records"][0]["fields"]["name"], "Rotate Canary",
+                "{backend}: {read}"
+            );
+        };
+        read(&server);
+
+        // Rotate while the server runs, two keys per round.
+        let (stdout, stderr) = key_rotate(&data, &database_args, &["--batch", "2"]);
+        assert_eq!(
+            stdout, "master key version 2; re-wrapped 3 subject keys\n",
+            "{backend}: {stderr}"
+        );
+        assert!(
+            stderr.contains("added master key version 2 to")
+                && stderr.contains("re-wrapped 2 so far")
+                && stderr.contains("re-wrapped 3 so far"),
+            "{backend}: {stderr}"
+        );
+        let key_file = data.join("master.key");
+        assert_eq!(key_versions(&key_file), [1, 2], "{backend}");
+        assert_eq!(mode(&key_file), 0o600);
+        // The running server loads version 2 when it meets a key wrapped with it.
+        read(&server);
+
+        // A crash after the new version was written but before any key was re-wrapped:
+        // `--rewrap-only` finishes the job without adding another version.
+        skydd_crypto::Keyring::rotate(&key_file).unwrap();
+        let (stdout, _) = key_rotate(&data, &database_args, &["--rewrap-only", "--batch", "1"]);
+        assert_eq!(
+            stdout, "master key version 3; re-wrapped 3 subject keys\n",
+            "{backend}"
+        );
+        assert_eq!(key_versions(&key_file), [1, 2, 3], "{backend}");
+        let (stdout, _) = key_rotate(&data, &database_args, &["--rewrap-only"]);
+        assert_eq!(
+            stdout, "master key version 3; re-wrapped 0 subject keys\n",
+            "{backend}"
+        );
+        read(&server);
+        let (status, found) = send(
+            "GET",
+            &server.url("/v1/subjects?email=rotate.canary2@example.se"),
+            &token,
+            None,
+        );
+        assert_eq!(
+            (status, &found["id"]),
+            (200, &serde_json::json!(subjects[2]))
+        );
+
+        let stopped = server.terminate();
+        assert!(stopped.status.success(), "{}", stopped.stderr);
+        assert!(
+            stopped
+                .stderr
+                .contains("loaded a new master key version from the key file version=3"),
+            "{backend}: {}",
+            stopped.stderr
+        );
+        assert!(
+            !stopped.stderr.to_lowercase().contains("canary"),
+            "{backend}: personal data is never logged:\n{}",
+            stopped.stderr
+        );
+
+        // A restarted server reads everything with the rotated key file.
+        let server = Server::start(&serve_args, &[]);
+        read(&server);
+        let stopped = server.terminate();
+        assert!(stopped.status.success(), "{}", stopped.stderr);
+        database.drop_schema();
+    }
+}
+
+#[test]
+fn key_rotate_refuses_a_directory_without_an_instance() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("typo");
+    let output = run(skydd().args(["key", "rotate", "--data-dir"]).arg(&data));
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty());
+    assert!(
+        text(&output.stderr).contains("no Skydd data in"),
+        "{}",
+        text(&output.stderr)
+    );
+    assert!(!data.exists(), "nothing is created");
+}

@@ -10,8 +10,9 @@
 //! `SKYDD_BENCH_PATH=decisions` creates one subject (with an e-mail address, in the vault) and
 //! benches `GET /v1/decisions?subject=ID&purpose=customer_marketing&category=customer_identity&channel=email`
 //! against the bundled GleSYS register: a direct-marketing decision (objections, channel opt-outs),
-//! audited like every decision. `SKYDD_BENCH_AUDIT=off` swaps the audit ledger for one that
-//! drops events: a diagnostic, to see what the audit write costs (a real server always audits).
+//! audited like every decision. `SKYDD_BENCH_AUDIT` chooses how: `group` (default, group commit as
+//! `skydd serve` runs), `each` (one commit per event), or `off` (events dropped: a diagnostic of
+//! what the audit write costs; a real server always audits).
 
 // A benchmark may panic on setup failure: that is its error report.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
@@ -21,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use skydd_crypto::{Keyring, Role};
 use skydd_server::{AppState, Clock, LoadedRegister, SystemClock, tokens};
-use skydd_vault::{Actor, Audit, AuditEvent, Enforced, NewSubject, Vault, audit::AuditFuture};
+use skydd_vault::{Actor, Audit, AuditEvent, NewSubject, audit::AuditFuture};
 
 /// An audit ledger that drops every event (diagnostic only).
 struct NoAudit;
@@ -79,23 +80,29 @@ fn main() {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         let keyring = Arc::new(keyring);
+        // As `skydd serve` runs it: reloading the key file after a rotation.
         let mut state = AppState::new(
             storage.clone(),
             keyring.clone(),
             register.clone(),
             Arc::new(SystemClock),
-        );
-        if setting("SKYDD_BENCH_AUDIT", "on".to_string()) == "off" {
-            state.vault = Vault::new(
-                storage,
-                keyring,
-                Arc::new(Enforced::new(register.register)),
-                Arc::new(NoAudit),
-            );
+        )
+        .with_key_file(&data.path().join("master.key"));
+        match setting("SKYDD_BENCH_AUDIT", "group".to_string()).as_str() {
+            "off" => state = state.with_audit(Arc::new(NoAudit)),
+            // One commit per event, as `StorageAudit` does.
+            "each" => {}
+            // As `skydd serve` runs it.
+            _ => {
+                state = state.with_audit(Arc::new(skydd_vault::GroupCommitAudit::spawn(
+                    storage.clone(),
+                    256,
+                )))
+            }
         }
         let path = if path == "decisions" {
             let subject = state
-                .vault
+                .vault()
                 .create_subject(
                     &Actor::new("bench"),
                     NewSubject {

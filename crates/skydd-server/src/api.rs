@@ -5,9 +5,11 @@ pub mod decisions;
 pub mod features;
 pub mod health;
 pub mod openapi;
+pub mod preferences;
 pub mod records;
 pub mod register;
 pub mod subjects;
+pub mod unsubscribe;
 
 use crate::problem::ApiError;
 

@@ -82,16 +82,37 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let principal = Principal::from_request_parts(parts, state).await?;
-        let ip = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(peer)| peer.ip().to_string());
+        let PeerIp(ip) = PeerIp::of(parts);
         let actor = Actor {
             id: principal.token_id.0.clone(),
             ip,
             tenant: None,
         };
         Ok(Caller { principal, actor })
+    }
+}
+
+/// The peer's IP address, from axum's `ConnectInfo` when the server was started with it (as
+/// [`crate::serve`] is); `None` otherwise. For the audit trail and consent proof.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeerIp(pub Option<String>);
+
+impl PeerIp {
+    fn of(parts: &Parts) -> PeerIp {
+        PeerIp(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ConnectInfo(peer)| peer.ip().to_string()),
+        )
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for PeerIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(PeerIp::of(parts))
     }
 }
 

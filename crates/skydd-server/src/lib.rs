@@ -7,6 +7,11 @@
 //! turns errors into responses: the client sees an RFC 9457 problem document, never an internal
 //! message or personal data.
 //!
+//! Outside `/v1`, the one-click unsubscribe link (`/unsubscribe`) serves small HTML pages
+//! without a token: the link's signature is the authority. The operations `skydd` runs besides
+//! serving (opening an instance, issuing tokens, rotating the master key) live in [`instance`],
+//! [`tokens`] and [`keys`].
+//!
 //! ```no_run
 //! # async fn run(state: skydd_server::AppState) -> std::io::Result<()> {
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
@@ -25,6 +30,7 @@ pub mod auth;
 pub mod clock;
 pub mod extract;
 pub mod instance;
+pub mod keys;
 pub mod problem;
 pub mod register;
 pub mod state;
@@ -47,7 +53,7 @@ pub use state::AppState;
 /// The complete application: every route, the authentication on `/v1`, the 404 and 405
 /// problem responses and the access log.
 pub fn router(state: AppState) -> Router {
-    use api::{consents, decisions, features, records, subjects};
+    use api::{consents, decisions, features, preferences, records, subjects, unsubscribe};
     let v1 = Router::new()
         .route("/v1/register", get(api::register::get_register))
         .route(
@@ -65,6 +71,14 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/v1/subjects/{id}/consents", get(consents::get_consents))
         .route(
+            "/v1/subjects/{id}/preferences/{kind}/{name}",
+            put(preferences::set_preference),
+        )
+        .route(
+            "/v1/subjects/{id}/unsubscribe-link",
+            get(preferences::unsubscribe_link),
+        )
+        .route(
             "/v1/subjects/{id}/objections",
             post(consents::record_objection),
         )
@@ -78,6 +92,11 @@ pub fn router(state: AppState) -> Router {
             "/v1/organisations/{org}/projects/{project}/features/{feature}",
             put(features::switch_project_feature).get(features::get_project_feature),
         )
+        // Layers run outside in: authentication first, then the key reload.
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            keys::reload_and_retry,
+        ))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             auth::require_token,
@@ -86,6 +105,11 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(api::health::healthz))
         .route("/openapi.json", get(api::openapi::openapi_json))
+        // Public: the signed token is the authority.
+        .route(
+            api::unsubscribe::UNSUBSCRIBE_PATH,
+            get(unsubscribe::show).post(unsubscribe::unsubscribe),
+        )
         .merge(v1)
         .fallback(api::not_found)
         // Must come after every route: it is set on the routes registered so far.

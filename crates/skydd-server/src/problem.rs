@@ -7,9 +7,12 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use skydd_crypto::CryptoError;
 use skydd_storage::StorageError;
 use skydd_vault::VaultError;
 use utoipa::ToSchema;
+
+use crate::keys::UnknownKeyVersion;
 
 /// The media type of problem documents (RFC 9457).
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -226,7 +229,7 @@ impl ApiError {
     /// Log what the client is not told: internal errors, at error level. The messages name
     /// operations and kinds of failure, never a personal value (storage and the vault only
     /// see ciphertext, ids and register names).
-    fn log(&self) {
+    pub(crate) fn log(&self) {
         match self {
             ApiError::Storage(error) => {
                 tracing::error!(error = %error, "request failed in storage");
@@ -234,6 +237,14 @@ impl ApiError {
             ApiError::Unavailable(error) => tracing::error!(error = %error, "storage unavailable"),
             ApiError::Vault(error @ VaultError::Storage(_)) => {
                 tracing::error!(error = %error, "request failed in storage");
+            }
+            ApiError::Vault(VaultError::Crypto(CryptoError::UnknownKeyVersion { version })) => {
+                // Expected once per server after `skydd key rotate`: `keys::reload_and_retry`
+                // reloads the key file and logs an error itself if that does not help.
+                tracing::warn!(
+                    version,
+                    "a data key is wrapped with a master key version this server has not loaded"
+                );
             }
             ApiError::Vault(error @ VaultError::Crypto(_)) => {
                 tracing::error!(error = %error, "request failed in cryptography");
@@ -256,6 +267,14 @@ impl IntoResponse for ApiError {
         let status =
             StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut response = (status, axum::Json(problem)).into_response();
+        if let ApiError::Vault(VaultError::Crypto(CryptoError::UnknownKeyVersion { version })) =
+            &self
+        {
+            // For `keys::reload_and_retry`: the key file may have a version added since start.
+            response
+                .extensions_mut()
+                .insert(UnknownKeyVersion(*version));
+        }
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
         if status == StatusCode::UNAUTHORIZED {

@@ -180,6 +180,8 @@ struct TestApp {
     now: jiff::Timestamp,
     shutdown: oneshot::Sender<()>,
     server: JoinHandle<std::io::Result<()>>,
+    /// The master key file the server reloads after a rotation.
+    key_file: std::path::PathBuf,
     /// The PostgreSQL URL and schema, dropped by `stop`.
     postgres_schema: Option<(String, String)>,
     _data: tempfile::TempDir,
@@ -319,13 +321,15 @@ async fn spawn_app(backend: &Backend) -> TestApp {
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
-    let (keyring, _) = Keyring::load_or_create(&data.path().join("master.key")).unwrap();
+    let key_file = data.path().join("master.key");
+    let (keyring, _) = Keyring::load_or_create(&key_file).unwrap();
     let state = AppState::new(
         storage.clone(),
         Arc::new(keyring),
         register.clone(),
         Arc::new(FixedClock(now)),
-    );
+    )
+    .with_key_file(&key_file);
     let (shutdown, stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(skydd_server::serve(listener, state, async {
         let _ = stopped.await;
@@ -341,6 +345,7 @@ async fn spawn_app(backend: &Backend) -> TestApp {
         now,
         shutdown,
         server,
+        key_file,
         postgres_schema,
         _data: data,
     }
@@ -1236,10 +1241,425 @@ async fn features_are_off_by_default_and_a_project_overrides_its_organisation() 
     .await;
 }
 
+// --- Preferences and the unsubscribe link ---------------------------------------------------
+
+/// PUT a preference with the admin token; the JSON answer after checking the status.
+async fn set_preference(app: &TestApp, subject: &str, rest: &str, opted_in: bool) -> Value {
+    let response = app
+        .send(
+            Method::PUT,
+            &format!("/v1/subjects/{subject}/preferences/{rest}"),
+            Some(&json!({"opted_in": opted_in})),
+        )
+        .await;
+    json_body(response, StatusCode::OK, app.backend).await
+}
+
+#[tokio::test]
+async fn opting_out_of_a_channel_stops_marketing_on_it_until_opted_in_again() {
+    on_each_backend(async |app| {
+        let subject = app.create_subject(json!({"email": "p@example.se"})).await;
+        let marketing =
+            format!("subject={subject}&purpose=marketing&category=contact&channel=email");
+        assert_eq!(app.decide(&marketing).await["code"], "allowed");
+
+        let recorded = set_preference(app, &subject, "channel/email", false).await;
+        assert_eq!(
+            recorded,
+            json!({"kind": "channel", "name": "email", "opted_in": false}),
+            "{}",
+            app.backend
+        );
+        let denied = app.decide(&marketing).await;
+        assert_eq!(denied["allowed"], false, "{denied}");
+        assert_eq!(denied["code"], "channel_opted_out", "{denied}");
+        // Administrative messages rest on the contract, not on marketing preferences.
+        let delivery = app
+            .decide(&format!(
+                "subject={subject}&purpose=delivery&category=contact"
+            ))
+            .await;
+        assert_eq!(delivery["code"], "allowed", "{delivery}");
+
+        set_preference(app, &subject, "channel/email", true).await;
+        assert_eq!(app.decide(&marketing).await["code"], "allowed");
+
+        let interest = set_preference(app, &subject, "interest/product_news", false).await;
+        assert_eq!(
+            interest,
+            json!({"kind": "interest", "name": "product_news", "opted_in": false})
+        );
+
+        for (path, names) in [
+            ("channel/pigeon", Some("`pigeon`")),
+            ("hobby/email", None),
+            ("interest/Product-News", None),
+            ("channel/a@example.se", None),
+        ] {
+            let response = app
+                .send(
+                    Method::PUT,
+                    &format!("/v1/subjects/{subject}/preferences/{path}"),
+                    Some(&json!({"opted_in": false})),
+                )
+                .await;
+            let body = problem(response, StatusCode::BAD_REQUEST, app.backend).await;
+            if let Some(names) = names {
+                assert!(
+                    body["detail"].as_str().unwrap().contains(names),
+                    "{path}: {body}"
+                );
+            }
+            assert!(!body.to_string().contains("example.se"), "{body}");
+            assert!(!body.to_string().contains("Product-News"), "{body}");
+        }
+        let response = app
+            .send(
+                Method::PUT,
+                &format!("/v1/subjects/{subject}/preferences/channel/email"),
+                Some(&json!({"opted_in": "no"})),
+            )
+            .await;
+        problem(response, StatusCode::BAD_REQUEST, app.backend).await;
+        let nobody = "0123456789abcdef0123456789abcdef";
+        let response = app
+            .send(
+                Method::PUT,
+                &format!("/v1/subjects/{nobody}/preferences/channel/email"),
+                Some(&json!({"opted_in": false})),
+            )
+            .await;
+        problem(response, StatusCode::NOT_FOUND, app.backend).await;
+    })
+    .await;
+}
+
+/// The body of an HTML page, after checking its status and headers.
+async fn html_page(response: reqwest::Response, status: StatusCode, backend: &str) -> String {
+    assert_eq!(response.status(), status, "{backend}");
+    let headers = response.headers().clone();
+    assert_eq!(
+        headers[CONTENT_TYPE], "text/html; charset=utf-8",
+        "{backend}"
+    );
+    assert_eq!(headers["cache-control"], "no-store", "{backend}");
+    assert_eq!(headers["referrer-policy"], "no-referrer", "{backend}");
+    assert!(
+        headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .starts_with("default-src 'none'"),
+        "{backend}"
+    );
+    let page = response.text().await.unwrap();
+    let language = headers["content-language"].to_str().unwrap();
+    assert!(
+        page.starts_with(&format!("<!DOCTYPE html>\n<html lang=\"{language}\">\n")),
+        "{backend}: {page}"
+    );
+    assert!(!page.contains("<script"), "{backend}: {page}");
+    page
+}
+
+/// The signed link for `subject` on e-mail, from the API.
+async fn unsubscribe_link(app: &TestApp, subject: &str) -> (String, String) {
+    let link = app
+        .get_ok(&format!(
+            "/v1/subjects/{subject}/unsubscribe-link?channel=email"
+        ))
+        .await;
+    let token = link["token"].as_str().unwrap().to_owned();
+    let path = link["path"].as_str().unwrap().to_owned();
+    (token, path)
+}
+
+/// POST `body` as an HTML form, without any token, with `Accept-Language: language`.
+async fn post_form(app: &TestApp, path: &str, body: String, language: &str) -> reqwest::Response {
+    app.client
+        .post(app.url(path))
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header("accept-language", language)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_unsubscribe_link_needs_no_login_and_only_its_button_changes_anything() {
+    on_each_backend(async |app| {
+        const EMAIL: &str = "unsubscriber@example.se";
+        let subject = app.create_subject(json!({"email": EMAIL})).await;
+        let marketing =
+            format!("subject={subject}&purpose=marketing&category=contact&channel=email");
+        let (token, path) = unsubscribe_link(app, &subject).await;
+        assert_eq!(path, format!("/unsubscribe?token={token}"));
+        assert!(token.starts_with(&format!("{subject}.email.")), "{token}");
+        assert!(!token.contains("example"), "{token}");
+        // The same link every time: it is a signature, not a stored secret.
+        assert_eq!(unsubscribe_link(app, &subject).await.0, token);
+
+        // Opening the link (mail scanners do) shows a button and changes nothing.
+        let response = app.get(&path, None).await;
+        let page = html_page(response, StatusCode::OK, app.backend).await;
+        assert!(
+            page.contains("<form method=\"post\" action=\"unsubscribe\">"),
+            "{page}"
+        );
+        assert!(
+            page.contains(&format!(
+                "<input type=\"hidden\" name=\"token\" value=\"{token}\">"
+            )),
+            "{page}"
+        );
+        assert_eq!(page.matches("<button").count(), 1, "{page}");
+        assert!(!page.to_lowercase().contains(EMAIL), "{page}");
+        insta::assert_snapshot!("unsubscribe_page", page.replace(&token, "[token]"));
+        let response = app
+            .client
+            .get(app.url(&path))
+            .header("accept-language", "sv-SE,sv;q=0.9,en;q=0.8")
+            .send()
+            .await
+            .unwrap();
+        let page = html_page(response, StatusCode::OK, app.backend).await;
+        assert!(page.contains("<html lang=\"sv\">"), "{page}");
+        insta::assert_snapshot!("unsubscribe_page_sv", page.replace(&token, "[token]"));
+        assert_eq!(app.decide(&marketing).await["code"], "allowed");
+
+        // Pressing the button unsubscribes.
+        let response = post_form(app, "/unsubscribe", format!("token={token}"), "en").await;
+        let page = html_page(response, StatusCode::OK, app.backend).await;
+        assert!(
+            page.contains(
+                "You will no longer receive marketing by e-mail. Messages about your account \
+                 and orders still reach you."
+            ),
+            "{page}"
+        );
+        assert!(!page.to_lowercase().contains(EMAIL), "{page}");
+        assert!(!page.contains(&token), "{page}");
+        insta::assert_snapshot!("unsubscribed_page", page);
+        let denied = app.decide(&marketing).await;
+        assert_eq!(denied["code"], "channel_opted_out", "{denied}");
+        let delivery = app
+            .decide(&format!(
+                "subject={subject}&purpose=delivery&category=contact"
+            ))
+            .await;
+        assert_eq!(
+            delivery["code"], "allowed",
+            "administrative messages stay allowed"
+        );
+
+        // RFC 8058 one-click: the token in the URL's query, `List-Unsubscribe=One-Click` as the
+        // body.
+        set_preference(app, &subject, "channel/email", true).await;
+        let response = post_form(app, &path, "List-Unsubscribe=One-Click".to_owned(), "sv").await;
+        let page = html_page(response, StatusCode::OK, app.backend).await;
+        insta::assert_snapshot!("unsubscribed_page_sv", page);
+        assert_eq!(app.decide(&marketing).await["code"], "channel_opted_out");
+        // Some mail clients send the one-click body as multipart/form-data.
+        set_preference(app, &subject, "channel/email", true).await;
+        assert_eq!(app.decide(&marketing).await["code"], "allowed");
+        let response = app
+            .client
+            .post(app.url(&path))
+            .header(CONTENT_TYPE, "multipart/form-data; boundary=b")
+            .body(
+                "--b\r\nContent-Disposition: form-data; name=\"List-Unsubscribe\"\r\n\r\n\
+                 One-Click\r\n--b--\r\n",
+            )
+            .send()
+            .await
+            .unwrap();
+        html_page(response, StatusCode::OK, app.backend).await;
+        assert_eq!(app.decide(&marketing).await["code"], "channel_opted_out");
+        // Doing it again is harmless.
+        let response = post_form(app, &path, "List-Unsubscribe=One-Click".to_owned(), "en").await;
+        html_page(response, StatusCode::OK, app.backend).await;
+        assert_eq!(app.decide(&marketing).await["code"], "channel_opted_out");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_forged_or_damaged_unsubscribe_link_is_not_valid_and_says_no_more() {
+    on_each_backend(async |app| {
+        let subject = app
+            .create_subject(json!({"email": "forged@example.se"}))
+            .await;
+        let other = app
+            .create_subject(json!({"email": "victim@example.se"}))
+            .await;
+        let marketing = |subject: &str| {
+            format!("subject={subject}&purpose=marketing&category=contact&channel=email")
+        };
+        let (token, _) = unsubscribe_link(app, &subject).await;
+        let tag = token.rsplit('.').next().unwrap();
+        let mut flipped = token.clone();
+        let last = flipped.pop().unwrap();
+        flipped.push(if last == '0' { '1' } else { '0' });
+        let forged = [
+            // Another subject's id with this subject's signature.
+            format!("{other}.email.{tag}"),
+            // Another channel.
+            token.replace(".email.", ".sms."),
+            flipped,
+            format!("{subject}.email"),
+            "not-a-token".to_owned(),
+            String::new(),
+            "x".repeat(300),
+        ];
+        for token in &forged {
+            let response = post_form(app, "/unsubscribe", format!("token={token}"), "en").await;
+            let page = html_page(response, StatusCode::BAD_REQUEST, app.backend).await;
+            assert!(page.contains("This link is not valid"), "{page}");
+            assert!(
+                !page.contains("forged@") && !page.contains("victim@"),
+                "{page}"
+            );
+            if !token.is_empty() {
+                assert!(!page.contains(token.as_str()), "{page}");
+            }
+            insta::assert_snapshot!("unsubscribe_invalid", page);
+        }
+        // A POST without any token, and a one-click request with a forged one.
+        let response = post_form(app, "/unsubscribe", String::new(), "en").await;
+        html_page(response, StatusCode::BAD_REQUEST, app.backend).await;
+        let response = post_form(
+            app,
+            &format!("/unsubscribe?token={other}.email.{tag}"),
+            "List-Unsubscribe=One-Click".to_owned(),
+            "sv",
+        )
+        .await;
+        let page = html_page(response, StatusCode::BAD_REQUEST, app.backend).await;
+        insta::assert_snapshot!("unsubscribe_invalid_sv", page);
+        // Opening a link that is not even shaped like one shows the same page, not a form, and
+        // does not repeat what was sent.
+        for query in ["", "?token=a@example.se", "?token=0a.pigeon.1b", "?other=1"] {
+            let response = app.get(&format!("/unsubscribe{query}"), None).await;
+            let page = html_page(response, StatusCode::BAD_REQUEST, app.backend).await;
+            assert!(!page.contains("<form"), "{page}");
+            assert!(!page.contains("example.se"), "{page}");
+        }
+        for subject in [&subject, &other] {
+            assert_eq!(app.decide(&marketing(subject)).await["code"], "allowed");
+        }
+
+        // Only admins make links, and only for channels that exist.
+        let auditor = app.issue(Role::Auditor).await;
+        let path = format!("/v1/subjects/{subject}/unsubscribe-link?channel=email");
+        let response = app.get(&path, Some(auditor.secret())).await;
+        problem(response, StatusCode::FORBIDDEN, app.backend).await;
+        for query in ["", "?channel=pigeon", "?channel=a@example.se"] {
+            let response = app
+                .get(
+                    &format!("/v1/subjects/{subject}/unsubscribe-link{query}"),
+                    Some(&app.admin_token),
+                )
+                .await;
+            let body = problem(response, StatusCode::BAD_REQUEST, app.backend).await;
+            assert!(!body.to_string().contains("example.se"), "{body}");
+        }
+        let response = app
+            .get(
+                "/v1/subjects/0123456789abcdef0123456789abcdef/unsubscribe-link?channel=email",
+                Some(&app.admin_token),
+            )
+            .await;
+        problem(response, StatusCode::NOT_FOUND, app.backend).await;
+    })
+    .await;
+}
+
+// --- Master key rotation ---------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_key_rotation_while_serving_is_picked_up_without_a_restart() {
+    on_each_backend(async |app| {
+        let subject = app
+            .create_subject(json!({"email": "rotate@example.se"}))
+            .await;
+        app.create_record(&subject, contact_record("delivery"))
+            .await;
+        let records = format!("/v1/subjects/{subject}/records?purpose=delivery");
+        let before = app.get_ok(&records).await;
+        assert_eq!(before["records"][0]["fields"]["name"], "Anna Andersson");
+
+        // What `skydd key rotate` does, from outside the server: a new version in the key
+        // file, and every subject key re-wrapped with it.
+        let rotated = Arc::new(Keyring::rotate(&app.key_file).unwrap());
+        assert_eq!(rotated.versions(), [1, 2]);
+        let other = AppState::new(
+            app.storage.clone(),
+            rotated,
+            app.register.clone(),
+            Arc::new(FixedClock(app.now)),
+        );
+        let total = skydd_server::keys::rewrap_all(&other.vault(), 1, |_| {})
+            .await
+            .unwrap();
+        assert_eq!(total, 1, "{}", app.backend);
+        assert_eq!(
+            app.storage
+                .subject_key(&subject)
+                .await
+                .unwrap()
+                .unwrap()
+                .key_version,
+            2
+        );
+
+        // The server has version 1 only; it reloads the key file and answers.
+        let after = app.get_ok(&records).await;
+        assert_eq!(after, before, "{}", app.backend);
+        // From now on it wraps new subjects' keys with version 2.
+        let new = app
+            .create_subject(json!({"email": "after@example.se"}))
+            .await;
+        assert_eq!(
+            app.storage
+                .subject_key(&new)
+                .await
+                .unwrap()
+                .unwrap()
+                .key_version,
+            2
+        );
+        assert_eq!(
+            skydd_server::keys::rewrap_all(&other.vault(), 10, |_| {})
+                .await
+                .unwrap(),
+            0
+        );
+
+        // Again, and this time the first request to meet version 3 is a write: it is run
+        // once more after the reload, and stores one record, not two.
+        let rotated = Arc::new(Keyring::rotate(&app.key_file).unwrap());
+        let other = AppState::new(
+            app.storage.clone(),
+            rotated,
+            app.register.clone(),
+            Arc::new(FixedClock(app.now)),
+        );
+        let total = skydd_server::keys::rewrap_all(&other.vault(), 1, |_| {})
+            .await
+            .unwrap();
+        assert_eq!(total, 2, "{}", app.backend);
+        app.create_record(&subject, contact_record("delivery"))
+            .await;
+        let after = app.get_ok(&records).await;
+        assert_eq!(after["records"].as_array().unwrap().len(), 2, "{after}");
+    })
+    .await;
+}
+
 // --- Authentication and roles ----------------------------------------------------------------
 
-/// Every `/v1` operation on subjects, records, consents, decisions and features, with a body
-/// for the writes.
+/// Every `/v1` operation on subjects, records, consents, preferences, decisions and features,
+/// with a body for the writes.
 fn v1_operations(subject: &str, record: &str) -> Vec<(Method, String, Option<Value>)> {
     vec![
         (
@@ -1284,6 +1704,16 @@ fn v1_operations(subject: &str, record: &str) -> Vec<(Method, String, Option<Val
             Method::POST,
             format!("/v1/subjects/{subject}/objections"),
             Some(json!({"objected": true})),
+        ),
+        (
+            Method::PUT,
+            format!("/v1/subjects/{subject}/preferences/channel/email"),
+            Some(json!({"opted_in": true})),
+        ),
+        (
+            Method::GET,
+            format!("/v1/subjects/{subject}/unsubscribe-link?channel=email"),
+            None,
         ),
         (
             Method::GET,
@@ -1334,7 +1764,8 @@ async fn every_operation_needs_a_token_and_auditors_only_read() {
             let response = app
                 .send_as(auditor.secret(), method.clone(), &path, body.as_ref())
                 .await;
-            if method == Method::GET {
+            // An unsubscribe link changes preferences when followed: making one is a write.
+            if method == Method::GET && !path.contains("/unsubscribe-link") {
                 assert_eq!(
                     response.status(),
                     StatusCode::OK,
@@ -1365,7 +1796,8 @@ async fn the_openapi_document_lists_every_operation() {
                 .replace("/acme/", "/{org}/")
                 .replace("/p1/", "/{project}/")
                 .replace("/ai_features", "/{feature}")
-                .replace("/contract_end", "/{event}");
+                .replace("/contract_end", "/{event}")
+                .replace("/preferences/channel/email", "/preferences/{kind}/{name}");
             let operation = &document["paths"][&template][method.as_str().to_lowercase()];
             assert!(
                 operation.is_object(),
@@ -1401,7 +1833,26 @@ async fn the_openapi_document_lists_every_operation() {
                 "project"
             ]
         );
+        // The public unsubscribe pages: no token, HTML, the POST takes a form.
+        for method in ["get", "post"] {
+            let operation = &document["paths"]["/unsubscribe"][method];
+            assert!(operation.is_object(), "{method} /unsubscribe");
+            assert!(operation.get("security").is_none(), "{operation}");
+            for status in ["200", "400"] {
+                assert!(
+                    operation["responses"][status]["content"]["text/html"].is_object(),
+                    "{method} {status}: {operation}"
+                );
+            }
+        }
+        assert!(
+            document["paths"]["/unsubscribe"]["post"]["requestBody"]["content"]
+                ["application/x-www-form-urlencoded"]["schema"]
+                .is_object()
+        );
         for schema in [
+            "PreferenceResponse",
+            "UnsubscribeLinkResponse",
             "DecisionResponse",
             "RecordsResponse",
             "ConsentsResponse",
@@ -1592,6 +2043,36 @@ async fn personal_data_appears_only_in_the_records_read() {
                 None,
             ),
             (
+                "preference",
+                Method::PUT,
+                format!("/v1/subjects/{subject}/preferences/channel/email"),
+                Some(json!({"opted_in": true})),
+            ),
+            (
+                "preference with a value as the name",
+                Method::PUT,
+                format!("/v1/subjects/{subject}/preferences/interest/{EMAIL}"),
+                Some(json!({"opted_in": false})),
+            ),
+            (
+                "preference with a value as the kind",
+                Method::PUT,
+                format!("/v1/subjects/{subject}/preferences/{PHONE}/email"),
+                Some(json!({"opted_in": false})),
+            ),
+            (
+                "unsubscribe link with a value as the channel",
+                Method::GET,
+                format!("/v1/subjects/{subject}/unsubscribe-link?channel={EMAIL}"),
+                None,
+            ),
+            (
+                "unsubscribe page with a value as the token",
+                Method::GET,
+                format!("/unsubscribe?token={EMAIL}"),
+                None,
+            ),
+            (
                 "broken JSON",
                 Method::POST,
                 "/v1/subjects".into(),
@@ -1620,6 +2101,35 @@ async fn personal_data_appears_only_in_the_records_read() {
                 }
                 request.send().await.unwrap()
             };
+            record(label, response).await;
+        }
+        // The unsubscribe link and its public pages, without a token.
+        let link = record(
+            "unsubscribe link",
+            app.get(
+                &format!("/v1/subjects/{subject}/unsubscribe-link?channel=email"),
+                Some(&app.admin_token),
+            )
+            .await,
+        )
+        .await;
+        let path = link["path"].as_str().unwrap().to_owned();
+        let token = link["token"].as_str().unwrap().to_owned();
+        let page = app.client.get(app.url(&path)).header("user-agent", USER_AGENT).send();
+        record("unsubscribe page", page.await.unwrap()).await;
+        for (label, body) in [
+            ("unsubscribe", format!("token={token}")),
+            ("unsubscribe with a value as the token", format!("token={EMAIL}")),
+        ] {
+            let response = app
+                .client
+                .post(app.url("/unsubscribe"))
+                .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header("user-agent", USER_AGENT)
+                .body(body)
+                .send()
+                .await
+                .unwrap();
             record(label, response).await;
         }
         let read = record(

@@ -1,7 +1,7 @@
 //! `skydd serve`: check the register, open (or on first start create) the instance, serve HTTP
 //! until SIGINT or SIGTERM.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -18,6 +18,8 @@ use crate::settings::DataArgs;
 
 /// The register served when `--register` is not given: the bundled example.
 const BUNDLED_REGISTER: &str = include_str!("../../../../examples/registers/glesys.yaml");
+/// Most audit events committed in one transaction.
+const AUDIT_BATCH: usize = 256;
 /// How the bundled register is named in messages.
 const BUNDLED_REGISTER_NAME: &str = "examples/registers/glesys.yaml (bundled)";
 
@@ -41,25 +43,10 @@ pub(crate) struct ServeArgs {
 
 /// Run `skydd serve`: returns when the server has shut down after a signal.
 pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
-    let (source, source_name) = match &args.register {
-        Some(path) => {
-            let source = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read {}", path.display()))?;
-            (source, path.display().to_string())
-        }
-        None => (
-            BUNDLED_REGISTER.to_owned(),
-            BUNDLED_REGISTER_NAME.to_owned(),
-        ),
-    };
-    let checked = skydd_register::check(&source);
-    eprint!("{}", render_text(&source_name, &checked.diagnostics));
-    let Some(register) = checked.register else {
-        eprintln!("{}", render_summary(&source_name, &checked.diagnostics));
+    let Some(register) = load_register(args.register.as_deref())? else {
         eprintln!("skydd: the register has errors; not starting");
         return Ok(ExitCode::FAILURE);
     };
-    let register = LoadedRegister::new(register, source_name);
 
     let settings = args.data.settings();
     let opened = instance::open(&settings, Create::IfMissing)
@@ -74,14 +61,45 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         tracing::info!(path = %settings.master_key_path().display(), "created a new master key; back it up");
     }
     let storage = opened.storage;
-    let served = prepare_and_serve(storage.clone(), opened.keyring, register, &args.bind).await;
+    let served = prepare_and_serve(
+        storage.clone(),
+        opened.keyring,
+        &settings.master_key_path(),
+        register,
+        &args.bind,
+    )
+    .await;
     storage.close().await.context("cannot close the database")?;
     served.map(|()| ExitCode::SUCCESS)
+}
+
+/// Read and check the register at `path` (the bundled one when `None`), printing its
+/// diagnostics on stderr. `None` when it has errors.
+pub(crate) fn load_register(path: Option<&Path>) -> anyhow::Result<Option<LoadedRegister>> {
+    let (source, source_name) = match path {
+        Some(path) => {
+            let source = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            (source, path.display().to_string())
+        }
+        None => (
+            BUNDLED_REGISTER.to_owned(),
+            BUNDLED_REGISTER_NAME.to_owned(),
+        ),
+    };
+    let checked = skydd_register::check(&source);
+    eprint!("{}", render_text(&source_name, &checked.diagnostics));
+    let Some(register) = checked.register else {
+        eprintln!("{}", render_summary(&source_name, &checked.diagnostics));
+        return Ok(None);
+    };
+    Ok(Some(LoadedRegister::new(register, source_name)))
 }
 
 async fn prepare_and_serve(
     storage: Arc<dyn Storage>,
     keyring: Arc<Keyring>,
+    key_file: &Path,
     register: LoadedRegister,
     bind: &str,
 ) -> anyhow::Result<()> {
@@ -118,7 +136,15 @@ async fn prepare_and_serve(
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .with_context(|| format!("cannot listen on {bind}"))?;
-    let state = AppState::new(storage, keyring, register, clock);
+    // `skydd key rotate` may add a key version while this server runs: reload it when needed.
+    // Audit events of concurrent requests share a commit; each request still waits for its own.
+    let audit = Arc::new(skydd_vault::GroupCommitAudit::spawn(
+        storage.clone(),
+        AUDIT_BATCH,
+    ));
+    let state = AppState::new(storage, keyring, register, clock)
+        .with_key_file(key_file)
+        .with_audit(audit);
     skydd_server::serve(listener, state, shutdown)
         .await
         .context("the server failed")

@@ -221,7 +221,7 @@ pub async fn record_consent(
         dnt,
     };
     state
-        .vault
+        .vault()
         .record_consent(&caller.actor, input, now)
         .await?;
     let signals = [(gpc, "gpc"), (dnt, "dnt")]
@@ -263,7 +263,7 @@ pub async fn get_consents(
 ) -> Result<Json<ConsentsResponse>, ApiError> {
     caller.require_role(READERS)?;
     let now = state.clock.now();
-    let view = state.vault.consents(&caller.actor, &subject, now).await?;
+    let view = state.vault().consents(&caller.actor, &subject, now).await?;
     Ok(Json(view.into()))
 }
 
@@ -298,7 +298,7 @@ pub async fn record_objection(
     let now = state.clock.now();
     let source = ObjectionSource::Request;
     state
-        .vault
+        .vault()
         .object(
             &caller.actor,
             &subject,

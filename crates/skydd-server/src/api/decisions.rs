@@ -104,7 +104,8 @@ pub async fn decide(
 ) -> Result<Json<DecisionResponse>, ApiError> {
     caller.require_role(READERS)?;
     let now = state.clock.now();
-    let register = state.vault.register();
+    let vault = state.vault();
+    let register = vault.register();
     if register
         .purpose(&PurposeId(query.purpose.0.clone()))
         .is_none()
@@ -134,8 +135,7 @@ pub async fn decide(
             ));
         }
     };
-    let decision = state
-        .vault
+    let decision = vault
         .decide(
             &caller.actor,
             &query.subject,

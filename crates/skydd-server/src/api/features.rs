@@ -33,7 +33,7 @@ pub struct FeatureResponse {
 /// Refuse a feature the register does not declare.
 fn check_feature(state: &AppState, feature: &RegisterId) -> Result<(), ApiError> {
     if state
-        .vault
+        .vault()
         .register()
         .features
         .iter()
@@ -67,7 +67,7 @@ async fn switch(
         enabled,
     };
     state
-        .vault
+        .vault()
         .switch_feature(&caller.actor, input, now)
         .await?;
     effective_state(&state, &organisation, project.as_deref(), &feature).await
@@ -81,7 +81,7 @@ async fn effective_state(
     feature: &RegisterId,
 ) -> Result<Json<FeatureResponse>, ApiError> {
     let enabled = state
-        .vault
+        .vault()
         .feature_enabled(organisation, project, feature.as_str())
         .await?;
     Ok(Json(FeatureResponse { enabled }))

@@ -4,10 +4,13 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::api::{consents, decisions, features, health, records, register, subjects};
+use crate::api::{
+    consents, decisions, features, health, preferences, records, register, subjects, unsubscribe,
+};
 use crate::problem::Problem;
 
-/// The API description. Every `/v1` operation requires the `bearer` security scheme.
+/// The API description. Every `/v1` operation requires the `bearer` security scheme; the
+/// `/unsubscribe` pages are public.
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -28,6 +31,10 @@ use crate::problem::Problem;
         consents::record_consent,
         consents::get_consents,
         consents::record_objection,
+        preferences::set_preference,
+        preferences::unsubscribe_link,
+        unsubscribe::show,
+        unsubscribe::unsubscribe,
         decisions::decide,
         features::switch_organisation_feature,
         features::get_organisation_feature,
@@ -54,6 +61,10 @@ use crate::problem::Problem;
         consents::ConsentsResponse,
         consents::ObjectionRequest,
         consents::ObjectionRecorded,
+        preferences::PreferenceRequest,
+        preferences::PreferenceResponse,
+        preferences::UnsubscribeLinkResponse,
+        unsubscribe::UnsubscribeForm,
         decisions::DecisionResponse,
         features::SwitchFeatureRequest,
         features::FeatureResponse,
@@ -65,6 +76,10 @@ use crate::problem::Problem;
         (name = "subjects", description = "Data subjects, found by any identity."),
         (name = "records", description = "Personal data, encrypted per subject, read under a purpose."),
         (name = "consents", description = "The consent ledger and objections (Art. 7, Art. 21)."),
+        (name = "preferences", description = "Marketing channels and interest areas, and the \
+            signed unsubscribe link for messages."),
+        (name = "unsubscribe", description = "Public HTML pages behind the unsubscribe link: no \
+            API token, the link's signature is the authority."),
         (name = "decisions", description = "May a purpose use a category of a subject's data now?"),
         (name = "features", description = "Features an organisation or project must opt in to."),
     )

@@ -182,7 +182,7 @@ pub async fn create_record(
             .collect(),
     };
     let id = state
-        .vault
+        .vault()
         .add_record(&caller.actor, &subject, new, now)
         .await?
         .to_string();
@@ -216,7 +216,7 @@ pub async fn read_records(
     caller.require_role(READERS)?;
     let now = state.clock.now();
     let read = state
-        .vault
+        .vault()
         .read_records(&caller.actor, &subject, query.purpose.as_str(), now)
         .await?;
     Ok(Json(read.into()))
@@ -255,7 +255,7 @@ pub async fn set_anchor(
     caller.require_role(WRITERS)?;
     let now = state.clock.now();
     state
-        .vault
+        .vault()
         .set_anchor(
             &caller.actor,
             &subject,

@@ -172,7 +172,7 @@ pub async fn create_subject(
         tenant: body.tenant,
     };
     let id = state
-        .vault
+        .vault()
         .create_subject(&caller.actor, new, now)
         .await?
         .to_string();
@@ -223,7 +223,7 @@ pub async fn find_subject(
         }
     };
     let view = state
-        .vault
+        .vault()
         .find_subject(&caller.actor, tenant.as_deref(), &kind, &value, now)
         .await?
         .ok_or(skydd_vault::VaultError::UnknownSubject)?;
@@ -251,6 +251,6 @@ pub async fn get_subject(
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<SubjectResponse>, ApiError> {
     caller.require_role(READERS)?;
-    let view = state.vault.subject(&caller.actor, &id).await?;
+    let view = state.vault().subject(&caller.actor, &id).await?;
     Ok(Json(view.into()))
 }

@@ -1,0 +1,543 @@
+//! The public one-click unsubscribe link: `GET /unsubscribe?token=T` and `POST /unsubscribe`.
+//!
+//! No login: the token's signature is the authority (see `skydd_vault`'s `preference` module).
+//! The pages are small server-rendered HTML in English or, when the request's `Accept-Language`
+//! prefers it, Swedish; no JavaScript, nothing loaded from elsewhere.
+//!
+//! - `GET` only shows a page with one button, a form that POSTs the token back. It changes
+//!   nothing, because mail scanners and link previews fetch every link in a message.
+//! - `POST` unsubscribes: from the page's form (`token=T` in the body) or as an RFC 8058
+//!   one-click request from a mail client (`List-Unsubscribe=One-Click` in the body, the token
+//!   in the query string of the `List-Unsubscribe` URL). It answers with a confirmation page.
+//! - A token that is missing, damaged or forged gets a 400 page saying the link is not valid,
+//!   and nothing more.
+//!
+//! Every text inserted in a page is HTML-escaped. The pages never show personal data: a
+//! token holds a subject id and a channel only.
+
+use axum::extract::rejection::{FormRejection, QueryRejection};
+use axum::extract::{Form, Query, State};
+use axum::http::header::{
+    ACCEPT_LANGUAGE, CACHE_CONTROL, CONTENT_LANGUAGE, CONTENT_SECURITY_POLICY, CONTENT_TYPE,
+    REFERRER_POLICY, VARY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
+};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use skydd_register::model::{Channel, Choice};
+use skydd_vault::VaultError;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::auth::PeerIp;
+use crate::problem::ApiError;
+use crate::state::AppState;
+
+/// Where the unsubscribe pages are served.
+pub const UNSUBSCRIBE_PATH: &str = "/unsubscribe";
+
+/// Tokens are far shorter; anything longer is refused without looking further.
+const MAX_TOKEN_LEN: usize = 256;
+
+/// The query string of the unsubscribe link.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UnsubscribeQuery {
+    /// The signed token from `GET /v1/subjects/{id}/unsubscribe-link`.
+    pub token: Option<String>,
+}
+
+/// The body of `POST /unsubscribe`: the page's form, or an RFC 8058 one-click request.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct UnsubscribeForm {
+    /// The signed token (the page's form sends it here; a one-click request sends it in the
+    /// query string instead).
+    #[schema(nullable = false)]
+    pub token: Option<String>,
+    /// `One-Click` in an RFC 8058 one-click request.
+    #[serde(rename = "List-Unsubscribe")]
+    #[schema(nullable = false, example = "One-Click")]
+    pub list_unsubscribe: Option<String>,
+}
+
+/// Show the unsubscribe page: one button that confirms. Changes nothing.
+#[utoipa::path(
+    get,
+    path = "/unsubscribe",
+    tag = "unsubscribe",
+    params(
+        ("token" = String, Query, description = "The signed token from \
+            `GET /v1/subjects/{id}/unsubscribe-link`."),
+        ("Accept-Language" = Option<String>, Header, description = "The page is in Swedish when \
+            this prefers `sv`, otherwise in English."),
+    ),
+    responses(
+        (status = 200, description = "An HTML page with one button: a form that POSTs the token \
+            to `/unsubscribe`. Nothing changes until it is pressed (mail scanners fetch links).",
+            body = String, content_type = "text/html"),
+        (status = 400, description = "An HTML page saying that the link is not valid.",
+            body = String, content_type = "text/html"),
+    )
+)]
+pub async fn show(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<UnsubscribeQuery>, QueryRejection>,
+) -> Response {
+    let language = Language::of(&headers);
+    let controller = &state.register.register.controller.name;
+    let token = query.ok().and_then(|Query(query)| query.token);
+    let page = match token.as_deref().map(str::trim).and_then(token_channel) {
+        Some((token, channel)) => Page::Confirm { token, channel },
+        None => Page::Invalid,
+    };
+    page.render(language, controller)
+}
+
+/// Unsubscribe: from the page's button, or an RFC 8058 one-click request.
+#[utoipa::path(
+    post,
+    path = "/unsubscribe",
+    tag = "unsubscribe",
+    params(
+        ("token" = Option<String>, Query, description = "The signed token, in a one-click request \
+            (RFC 8058) to the `List-Unsubscribe` URL."),
+        ("Accept-Language" = Option<String>, Header, description = "The page is in Swedish when \
+            this prefers `sv`, otherwise in English."),
+    ),
+    request_body(content = UnsubscribeForm, content_type = "application/x-www-form-urlencoded",
+        description = "`token=T` from the page's form, or `List-Unsubscribe=One-Click` with the \
+        token in the query string."),
+    responses(
+        (status = 200, description = "Unsubscribed from marketing on the link's channel; an HTML \
+            confirmation. Administrative messages are not affected.", body = String,
+            content_type = "text/html"),
+        (status = 400, description = "An HTML page saying that the link is not valid.",
+            body = String, content_type = "text/html"),
+    )
+)]
+pub async fn unsubscribe(
+    State(state): State<AppState>,
+    PeerIp(ip): PeerIp,
+    headers: HeaderMap,
+    query: Result<Query<UnsubscribeQuery>, QueryRejection>,
+    form: Result<Form<UnsubscribeForm>, FormRejection>,
+) -> Response {
+    let language = Language::of(&headers);
+    let controller = &state.register.register.controller.name;
+    let token = form
+        .ok()
+        .and_then(|Form(form)| form.token)
+        .or_else(|| query.ok().and_then(|Query(query)| query.token));
+    let Some(token) = token.filter(|token| token.len() <= MAX_TOKEN_LEN) else {
+        return Page::Invalid.render(language, controller);
+    };
+    let now = state.clock.now();
+    let page = match state.vault().unsubscribe(&token, ip, now).await {
+        Ok(channel) => Page::Done { channel },
+        Err(VaultError::Invalid { .. }) => Page::Invalid,
+        Err(error) => {
+            ApiError::Vault(error).log();
+            Page::Failed
+        }
+    };
+    page.render(language, controller)
+}
+
+/// The token, trimmed, and the channel it names, when it has the shape of an unsubscribe token
+/// (`<subject>.<channel>.<tag>`, lowercase letters, digits, `_` and `.`). Only the shape is
+/// checked here, so that the page never repeats something else sent in its place; the
+/// signature is checked when the button is pressed.
+fn token_channel(token: &str) -> Option<(&str, Channel)> {
+    if token.len() > MAX_TOKEN_LEN
+        || !token
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'.')
+    {
+        return None;
+    }
+    let mut parts = token.splitn(3, '.');
+    let (Some(subject), Some(word), Some(tag)) = (parts.next(), parts.next(), parts.next()) else {
+        return None;
+    };
+    if subject.is_empty() || tag.is_empty() {
+        return None;
+    }
+    let channel = Channel::ALL
+        .iter()
+        .find(|(w, _)| *w == word)
+        .map(|(_, channel)| *channel)?;
+    Some((token, channel))
+}
+
+/// The language of the pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Language {
+    English,
+    Swedish,
+}
+
+impl Language {
+    /// Swedish when `Accept-Language` prefers it to English, otherwise English. The first of
+    /// equally preferred languages wins; `q=0` excludes one.
+    pub(crate) fn of(headers: &HeaderMap) -> Language {
+        let Some(accepted) = headers
+            .get(ACCEPT_LANGUAGE)
+            .and_then(|value| value.to_str().ok())
+        else {
+            return Language::English;
+        };
+        let mut best: Option<(u16, Language)> = None;
+        for item in accepted.split(',') {
+            let mut parameters = item.split(';');
+            let tag = parameters.next().unwrap_or_default().trim();
+            let primary = tag.split('-').next().unwrap_or_default();
+            let language = if primary.eq_ignore_ascii_case("sv") {
+                Language::Swedish
+            } else if primary.eq_ignore_ascii_case("en") {
+                Language::English
+            } else {
+                continue;
+            };
+            let quality = parameters
+                .find_map(|parameter| {
+                    let (name, value) = parameter.split_once('=')?;
+                    name.trim()
+                        .eq_ignore_ascii_case("q")
+                        .then(|| quality(value.trim()))
+                })
+                .unwrap_or(Some(1000));
+            let Some(quality) = quality.filter(|&q| q > 0) else {
+                continue;
+            };
+            if best.is_none_or(|(best, _)| quality > best) {
+                best = Some((quality, language));
+            }
+        }
+        best.map_or(Language::English, |(_, language)| language)
+    }
+
+    fn tag(self) -> &'static str {
+        match self {
+            Language::English => "en",
+            Language::Swedish => "sv",
+        }
+    }
+}
+
+/// A quality value (`0`, `0.8`, `1.000`) in thousandths; `None` when it is not one.
+fn quality(value: &str) -> Option<u16> {
+    let (whole, fraction) = value.split_once('.').unwrap_or((value, ""));
+    if fraction.len() > 3 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let thousandths = format!("{fraction:0<3}").parse::<u16>().ok()?;
+    match whole {
+        "0" => Some(thousandths),
+        "1" if thousandths == 0 => Some(1000),
+        _ => None,
+    }
+}
+
+/// How marketing on a channel is named in the pages' sentences.
+fn by_channel(channel: Channel, language: Language) -> &'static str {
+    match (language, channel) {
+        (Language::English, Channel::Email) => "by e-mail",
+        (Language::English, Channel::Sms) => "by text message",
+        (Language::English, Channel::Phone) => "by phone",
+        (Language::English, Channel::Post) => "by post",
+        (Language::English, Channel::Push) => "as push notifications",
+        (Language::English, Channel::InApp) => "in the app",
+        (Language::Swedish, Channel::Email) => "via e-post",
+        (Language::Swedish, Channel::Sms) => "via sms",
+        (Language::Swedish, Channel::Phone) => "per telefon",
+        (Language::Swedish, Channel::Post) => "per post",
+        (Language::Swedish, Channel::Push) => "som pushnotiser",
+        (Language::Swedish, Channel::InApp) => "i appen",
+    }
+}
+
+/// The pages.
+enum Page<'a> {
+    /// One button that unsubscribes.
+    Confirm { token: &'a str, channel: Channel },
+    /// Unsubscribed.
+    Done { channel: Channel },
+    /// The link is not valid.
+    Invalid,
+    /// Something failed in the server (logged).
+    Failed,
+}
+
+impl Page<'_> {
+    fn render(&self, language: Language, controller: &str) -> Response {
+        use Language::{English, Swedish};
+        let controller = escape(controller);
+        let (status, title, body) = match (self, language) {
+            (Page::Confirm { token, channel }, _) => {
+                let by = by_channel(*channel, language);
+                let (title, heading, lead, button, note) = match language {
+                    English => (
+                        "Unsubscribe",
+                        format!("Stop marketing {by}?"),
+                        format!(
+                            "Press the button to stop receiving marketing from {controller} {by}."
+                        ),
+                        "Unsubscribe",
+                        "Messages about your account and orders still reach you.",
+                    ),
+                    Swedish => (
+                        "Avregistrering",
+                        format!("Vill du sluta få marknadsföring {by}?"),
+                        format!(
+                            "Tryck på knappen så får du inte längre marknadsföring från \
+                             {controller} {by}."
+                        ),
+                        "Avregistrera mig",
+                        "Meddelanden om ditt konto och dina beställningar får du som vanligt.",
+                    ),
+                };
+                // The action is relative: it resolves to this page's own path, also behind a
+                // proxy that serves Skydd under a prefix.
+                let body = format!(
+                    "<h1>{heading}</h1>\n<p>{lead}</p>\n\
+                     <form method=\"post\" action=\"unsubscribe\">\n\
+                     <input type=\"hidden\" name=\"token\" value=\"{token}\">\n\
+                     <button type=\"submit\">{button}</button>\n</form>\n\
+                     <p class=\"note\">{note}</p>",
+                    token = escape(token),
+                );
+                (StatusCode::OK, title, body)
+            }
+            (Page::Done { channel }, _) => {
+                let by = by_channel(*channel, language);
+                let (title, heading, text) = match language {
+                    English => (
+                        "Unsubscribed",
+                        "You are unsubscribed",
+                        format!(
+                            "You will no longer receive marketing {by}. Messages about your \
+                             account and orders still reach you."
+                        ),
+                    ),
+                    Swedish => (
+                        "Avregistrerad",
+                        "Du är avregistrerad",
+                        format!(
+                            "Du får inte längre marknadsföring {by}. Meddelanden om ditt konto \
+                             och dina beställningar får du som vanligt."
+                        ),
+                    ),
+                };
+                (
+                    StatusCode::OK,
+                    title,
+                    format!("<h1>{heading}</h1>\n<p>{text}</p>"),
+                )
+            }
+            (Page::Invalid, English) => (
+                StatusCode::BAD_REQUEST,
+                "Link not valid",
+                "<h1>This link is not valid</h1>\n\
+                 <p>Copy the whole link from the message and try again.</p>"
+                    .to_owned(),
+            ),
+            (Page::Invalid, Swedish) => (
+                StatusCode::BAD_REQUEST,
+                "Ogiltig länk",
+                "<h1>Länken är inte giltig</h1>\n\
+                 <p>Kopiera hela länken från meddelandet och försök igen.</p>"
+                    .to_owned(),
+            ),
+            (Page::Failed, English) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                "<h1>Something went wrong</h1>\n<p>Please try again in a little while.</p>"
+                    .to_owned(),
+            ),
+            (Page::Failed, Swedish) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Något gick fel",
+                "<h1>Något gick fel</h1>\n<p>Försök igen om en liten stund.</p>".to_owned(),
+            ),
+        };
+        html(
+            status,
+            language,
+            &document(language, title, &controller, &body),
+        )
+    }
+}
+
+/// The page around `body` (already HTML); `controller` is escaped already.
+fn document(language: Language, title: &str, controller: &str, body: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n\
+         <html lang=\"{lang}\">\n\
+         <head>\n\
+         <meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta name=\"robots\" content=\"noindex\">\n\
+         <title>{title} · {controller}</title>\n\
+         <style>{STYLE}</style>\n\
+         </head>\n\
+         <body>\n\
+         <main>\n\
+         <p class=\"sender\">{controller}</p>\n\
+         {body}\n\
+         </main>\n\
+         </body>\n\
+         </html>\n",
+        lang = language.tag(),
+    )
+}
+
+/// Large type, short lines, high contrast, a big button; dark mode too.
+const STYLE: &str = "\
+body{margin:0;font:1.125rem/1.6 system-ui,-apple-system,\"Segoe UI\",Roboto,sans-serif;\
+color:#1a1a1a;background:#fff}\
+main{max-width:34rem;margin:0 auto;padding:3rem 1.25rem}\
+h1{font-size:1.625rem;line-height:1.3;margin:0 0 1rem}\
+.sender{font-weight:600;color:#444;margin:0 0 2rem}\
+.note{color:#444}\
+button{font:inherit;font-weight:600;padding:.75rem 1.75rem;border:0;border-radius:.5rem;\
+background:#1d4ed8;color:#fff;cursor:pointer}\
+button:focus-visible{outline:3px solid #f59e0b;outline-offset:3px}\
+@media (prefers-color-scheme:dark){body{background:#121212;color:#eee}\
+.sender,.note{color:#bbb}button{background:#93c5fd;color:#000}}";
+
+/// An HTML response that no cache keeps and no other site frames; the links carry tokens, so
+/// no `Referer` leaves the page either.
+fn html(status: StatusCode, language: Language, page: &str) -> Response {
+    let mut response = (status, page.to_owned()).into_response();
+    let headers = response.headers_mut();
+    for (name, value) in [
+        (CONTENT_TYPE, "text/html; charset=utf-8"),
+        (CONTENT_LANGUAGE, language.tag()),
+        (VARY, "Accept-Language"),
+        (CACHE_CONTROL, "no-store"),
+        (REFERRER_POLICY, "no-referrer"),
+        (X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (X_FRAME_OPTIONS, "DENY"),
+        (
+            CONTENT_SECURITY_POLICY,
+            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; \
+             frame-ancestors 'none'; base-uri 'none'",
+        ),
+    ] {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    response
+}
+
+/// `text` with the characters that mean something in HTML replaced by references, for element
+/// content and quoted attribute values alike.
+pub(crate) fn escape(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#39;"),
+            c => escaped.push(c),
+        }
+    }
+    escaped
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn language(accept: &str) -> Language {
+        let mut headers = HeaderMap::new();
+        headers.insert(ACCEPT_LANGUAGE, HeaderValue::from_str(accept).unwrap());
+        Language::of(&headers)
+    }
+
+    #[test]
+    fn swedish_when_preferred_to_english() {
+        use Language::{English, Swedish};
+        assert_eq!(Language::of(&HeaderMap::new()), English);
+        for (accept, expected) in [
+            ("sv", Swedish),
+            ("sv-SE,sv;q=0.9,en-US;q=0.8,en;q=0.7", Swedish),
+            ("SV-fi", Swedish),
+            ("de-DE, sv;q=0.5", Swedish),
+            ("en-US,en;q=0.9,sv;q=0.8", English),
+            ("en, sv", English),
+            ("sv, en", Swedish),
+            ("en;q=0.4, sv;q=0.6", Swedish),
+            ("sv;q=0", English),
+            ("sv;q=2", English),
+            ("sv;q=banana", English),
+            ("fr, de", English),
+            ("*", English),
+            ("", English),
+        ] {
+            assert_eq!(language(accept), expected, "{accept}");
+        }
+    }
+
+    #[test]
+    fn quality_values_are_read_in_thousandths() {
+        assert_eq!(quality("1"), Some(1000));
+        assert_eq!(quality("1.000"), Some(1000));
+        assert_eq!(quality("0.8"), Some(800));
+        assert_eq!(quality("0.125"), Some(125));
+        assert_eq!(quality("0"), Some(0));
+        for bad in ["1.5", "0.1234", "", "x", "-0.5", "0.-1"] {
+            assert_eq!(quality(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn only_token_shaped_values_are_put_in_the_page() {
+        let token = "0123456789abcdef0123456789abcdef.email.00ff";
+        assert_eq!(token_channel(token), Some((token, Channel::Email)));
+        assert_eq!(
+            token_channel("0a.in_app.1b").map(|(_, c)| c),
+            Some(Channel::InApp)
+        );
+        for bad in [
+            "",
+            "a@example.se",
+            "0a.pigeon.1b",
+            "0a.email",
+            ".email.1b",
+            "0a.email.",
+            "0A.email.1B",
+            "0a.email.1b\"><script>",
+            &format!("0a.email.{}", "f".repeat(MAX_TOKEN_LEN)),
+        ] {
+            assert!(token_channel(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn escaping_covers_markup_and_quotes() {
+        assert_eq!(
+            escape(r#"<a href="x" title='y'>Tom & Jerry</a>"#),
+            "&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;Tom &amp; Jerry&lt;/a&gt;"
+        );
+    }
+
+    #[tokio::test]
+    async fn pages_escape_what_they_insert() {
+        let page = Page::Confirm {
+            token: "0a.email.1b",
+            channel: Channel::Email,
+        };
+        let response = page.render(Language::English, "<b>Evil & Co</b>");
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()[CONTENT_TYPE], "text/html; charset=utf-8");
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        let body = String::from_utf8(body.to_vec()).unwrap();
+        assert!(body.contains("&lt;b&gt;Evil &amp; Co&lt;/b&gt;"), "{body}");
+        assert!(!body.contains("<b>"), "{body}");
+        assert!(body.contains("value=\"0a.email.1b\""), "{body}");
+    }
+}
