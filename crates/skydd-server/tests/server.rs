@@ -2173,3 +2173,83 @@ async fn personal_data_appears_only_in_the_records_read() {
         );
     }
 }
+
+/// Every byte the database holds: the SQLite files, or every row of every table of the
+/// PostgreSQL schema as JSON (a dump in all but format).
+async fn database_contents(app: &TestApp) -> Vec<u8> {
+    match &app.postgres_schema {
+        None => ["", "-wal"]
+            .iter()
+            .filter_map(|suffix| {
+                std::fs::read(app._data.path().join(format!("skydd.db{suffix}"))).ok()
+            })
+            .flatten()
+            .collect(),
+        Some((url, schema)) => {
+            use sqlx::{Connection as _, Row as _};
+            let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+            let tables: Vec<String> = sqlx::query_scalar(
+                "SELECT table_name::text FROM information_schema.tables WHERE table_schema = $1",
+            )
+            .bind(schema)
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+            let mut bytes = Vec::new();
+            for table in tables {
+                let sql =
+                    format!("SELECT row_to_json(t)::text AS row FROM \"{schema}\".\"{table}\" t");
+                for row in sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                    .fetch_all(&mut conn)
+                    .await
+                    .unwrap()
+                {
+                    bytes.extend(row.get::<String, _>("row").into_bytes());
+                }
+            }
+            conn.close().await.unwrap();
+            bytes
+        }
+    }
+}
+
+#[tokio::test]
+async fn values_written_through_the_api_are_never_stored_in_plaintext() {
+    // Issue 3: "a test writes known values through the API and searches the database file and a
+    // dump for them".
+    on_each_backend(async |app| {
+        let email = "karin.lindqvist-berg@example.se";
+        let name = "Karin Lindqvist-Berg";
+        let user_agent = "KarinsWebbläsare/3.14";
+        let created = app
+            .post_ok("/v1/subjects", json!({"identities": {"email": email, "phone": "070-987 65 43"}}), StatusCode::CREATED)
+            .await;
+        let subject = created["id"].as_str().unwrap().to_string();
+        app.post_ok(
+            &format!("/v1/subjects/{subject}/records"),
+            json!({"category": "contact", "purpose": "delivery", "source": "data_subject",
+                   "fields": {"name": name, "email": email, "phone": "+46709876543"}}),
+            StatusCode::CREATED,
+        )
+        .await;
+        let consent = app
+            .client
+            .post(app.url("/v1/consents"))
+            .bearer_auth(&app.admin_token)
+            .header("User-Agent", user_agent)
+            .json(&json!({"subject": subject, "purpose": "newsletter", "granted": true, "method": "web_form"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(consent.status(), StatusCode::CREATED, "{}", app.backend);
+        let read = app.get_ok(&format!("/v1/subjects/{subject}/records?purpose=delivery")).await;
+        assert_eq!(read["records"][0]["fields"]["name"], name, "the values are there, encrypted");
+
+        let contents = String::from_utf8_lossy(&database_contents(app).await).to_lowercase();
+        assert!(contents.contains(&subject), "{}: the scan reads the stored rows", app.backend);
+        for value in [email, name, user_agent, "709876543", "lindqvist", "karin"] {
+            assert!(!contents.contains(&value.to_lowercase()), "{}: `{value}` is stored in plaintext", app.backend);
+        }
+    })
+    .await;
+}
