@@ -28,8 +28,9 @@ mod sqlite;
 mod timestamp;
 
 pub use rows::{
-    AuditEventRow, BLIND_INDEX_LEN, ConsentEventRow, FeatureSwitchRow, IdentityRow,
-    ObjectionEventRow, PreferenceEventRow, RecordRow, SUBJECT_SCOPE, SubjectKeyRow, SubjectRow,
+    AuditEventRow, BLIND_INDEX_LEN, ConsentEventRow, DisclosureRow, FeatureSwitchRow, IdentityRow,
+    IncidentEntryRow, ObjectionEventRow, PreferenceEventRow, RecordRow, SUBJECT_SCOPE,
+    SubjectKeyRow, SubjectRow,
 };
 
 use std::future::Future;
@@ -319,6 +320,35 @@ pub trait Storage: Send + Sync + 'static {
         &'a self,
         subject_id: &'a str,
     ) -> StorageFuture<'a, Vec<AuditEventRow>>;
+
+    // -- Incidents and disclosures --------------------------------------------------------------
+
+    /// Append an entry to an incident at `entry.position`, which must be the number of entries
+    /// the incident has (0 for its report). When another writer took that position first, this is
+    /// a [`StorageError::Conflict`] and nothing is stored: read the incident again and retry.
+    fn append_incident_entry(&self, entry: IncidentEntryRow) -> StorageFuture<'_, ()>;
+
+    /// The entries of one incident, by position (empty when there is no such incident).
+    fn incident_entries<'a>(
+        &'a self,
+        incident_id: &'a str,
+    ) -> StorageFuture<'a, Vec<IncidentEntryRow>>;
+
+    /// The entries of every incident, by incident id then position.
+    fn all_incident_entries(&self) -> StorageFuture<'_, Vec<IncidentEntryRow>>;
+
+    /// Store a disclosure with its subjects and categories, all or nothing. An id already taken
+    /// is a conflict; an empty decision reference is [`StorageError::Invalid`].
+    fn insert_disclosure(&self, disclosure: DisclosureRow) -> StorageFuture<'_, ()>;
+
+    /// Every disclosure, oldest first (by time, then id).
+    fn list_disclosures(&self) -> StorageFuture<'_, Vec<DisclosureRow>>;
+
+    /// The disclosures that included `subject_id`, oldest first.
+    fn disclosures_of_subject<'a>(
+        &'a self,
+        subject_id: &'a str,
+    ) -> StorageFuture<'a, Vec<DisclosureRow>>;
 
     /// Close the connection pool, waiting for connections in use.
     fn close(&self) -> StorageFuture<'_, ()>;

@@ -15,9 +15,10 @@ use sqlx::{Connection, PgConnection, Row};
 
 use crate::migration::{self, Applied};
 use crate::{
-    ApiTokenRecord, AuditEventRow, Backend, ConsentEventRow, FeatureSwitchRow, IdentityRow,
-    KeyBinding, ObjectionEventRow, PreferenceEventRow, RecordRow, RegisterVersionRecord, Storage,
-    StorageError, StorageFuture, SubjectKeyRow, SubjectRow, error, rows, timestamp,
+    ApiTokenRecord, AuditEventRow, Backend, ConsentEventRow, DisclosureRow, FeatureSwitchRow,
+    IdentityRow, IncidentEntryRow, KeyBinding, ObjectionEventRow, PreferenceEventRow, RecordRow,
+    RegisterVersionRecord, Storage, StorageError, StorageFuture, SubjectKeyRow, SubjectRow, error,
+    rows, timestamp,
 };
 
 /// Advisory lock held while creating the schema and applying migrations ("skydd_mg" in ASCII).
@@ -1121,11 +1122,215 @@ impl Storage for PostgresStorage {
         })
     }
 
+    fn append_incident_entry(&self, entry: IncidentEntryRow) -> StorageFuture<'_, ()> {
+        Box::pin(async move {
+            sqlx::query(
+                "INSERT INTO incident_entries (incident_id, position, at, actor, kind, body)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(&entry.incident_id)
+            .bind(entry.position)
+            .bind(timestamp::to_postgres(entry.at))
+            .bind(&entry.actor)
+            .bind(&entry.kind)
+            .bind(&entry.body)
+            .execute(&self.pool)
+            .await
+            .map_err(error::insert(
+                "append an incident entry",
+                format!(
+                    "incident {} already has an entry at position {}",
+                    entry.incident_id, entry.position
+                ),
+                None,
+            ))?;
+            Ok(())
+        })
+    }
+
+    fn incident_entries<'a>(
+        &'a self,
+        incident_id: &'a str,
+    ) -> StorageFuture<'a, Vec<IncidentEntryRow>> {
+        Box::pin(async move {
+            let rows = sqlx::query(
+                "SELECT incident_id, position, at, actor, kind, body FROM incident_entries
+                 WHERE incident_id = $1 ORDER BY position",
+            )
+            .bind(incident_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(error::query("read an incident"))?;
+            rows.iter().map(incident_entry_from_row).collect()
+        })
+    }
+
+    fn all_incident_entries(&self) -> StorageFuture<'_, Vec<IncidentEntryRow>> {
+        Box::pin(async move {
+            let rows = sqlx::query(
+                "SELECT incident_id, position, at, actor, kind, body FROM incident_entries
+                 ORDER BY incident_id, position",
+            )
+            .fetch_all(&self.pool)
+            .await
+            .map_err(error::query("read incidents"))?;
+            rows.iter().map(incident_entry_from_row).collect()
+        })
+    }
+
+    fn insert_disclosure(&self, disclosure: DisclosureRow) -> StorageFuture<'_, ()> {
+        Box::pin(async move {
+            rows::check_new_disclosure(&disclosure)?;
+            const OPERATION: &str = "insert a disclosure";
+            let mut tx = self.pool.begin().await.map_err(error::query(OPERATION))?;
+            sqlx::query(
+                "INSERT INTO disclosures (id, at, actor, recipient, purpose, legal_basis,
+                    decision_kind, decision_reference, decided_by, decided_on, document_sha256)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            )
+            .bind(&disclosure.id)
+            .bind(timestamp::to_postgres(disclosure.at))
+            .bind(&disclosure.actor)
+            .bind(&disclosure.recipient)
+            .bind(&disclosure.purpose)
+            .bind(&disclosure.legal_basis)
+            .bind(&disclosure.decision_kind)
+            .bind(&disclosure.decision_reference)
+            .bind(&disclosure.decided_by)
+            .bind(&disclosure.decided_on)
+            .bind(&disclosure.document_sha256)
+            .execute(&mut *tx)
+            .await
+            .map_err(error::insert(
+                OPERATION,
+                format!("a disclosure with id {} already exists", disclosure.id),
+                None,
+            ))?;
+            for (position, subject) in disclosure.subjects.iter().enumerate() {
+                sqlx::query(
+                    "INSERT INTO disclosure_subjects (disclosure_id, position, subject_id)
+                     VALUES ($1, $2, $3)",
+                )
+                .bind(&disclosure.id)
+                .bind(position as i64)
+                .bind(subject)
+                .execute(&mut *tx)
+                .await
+                .map_err(error::query(OPERATION))?;
+            }
+            for (position, category) in disclosure.categories.iter().enumerate() {
+                sqlx::query(
+                    "INSERT INTO disclosure_categories (disclosure_id, position, category)
+                     VALUES ($1, $2, $3)",
+                )
+                .bind(&disclosure.id)
+                .bind(position as i64)
+                .bind(category)
+                .execute(&mut *tx)
+                .await
+                .map_err(error::query(OPERATION))?;
+            }
+            tx.commit().await.map_err(error::query(OPERATION))
+        })
+    }
+
+    fn list_disclosures(&self) -> StorageFuture<'_, Vec<DisclosureRow>> {
+        Box::pin(async move { self.disclosures_including(None).await })
+    }
+
+    fn disclosures_of_subject<'a>(
+        &'a self,
+        subject_id: &'a str,
+    ) -> StorageFuture<'a, Vec<DisclosureRow>> {
+        Box::pin(async move { self.disclosures_including(Some(subject_id)).await })
+    }
+
     fn close(&self) -> StorageFuture<'_, ()> {
         Box::pin(async move {
             self.pool.close().await;
             Ok(())
         })
+    }
+}
+
+fn incident_entry_from_row(row: &PgRow) -> Result<IncidentEntryRow, StorageError> {
+    const T: &str = "incident_entries";
+    Ok(IncidentEntryRow {
+        incident_id: get(row, "incident_id", T)?,
+        position: get(row, "position", T)?,
+        at: get_at(row, "at", T)?,
+        actor: get(row, "actor", T)?,
+        kind: get(row, "kind", T)?,
+        body: get(row, "body", T)?,
+    })
+}
+
+impl PostgresStorage {
+    /// Every disclosure, or with `subject` only those that included that subject, with their
+    /// subjects and categories, oldest first.
+    async fn disclosures_including(
+        &self,
+        subject: Option<&str>,
+    ) -> Result<Vec<DisclosureRow>, StorageError> {
+        const T: &str = "disclosures";
+        const OPERATION: &str = "read disclosures";
+        let heads = sqlx::query(
+            "SELECT id, at, actor, recipient, purpose, legal_basis, decision_kind,
+                    decision_reference, decided_by, decided_on, document_sha256
+             FROM disclosures
+             WHERE ($1::text IS NULL OR id IN (SELECT disclosure_id FROM disclosure_subjects WHERE subject_id = $1::text))
+             ORDER BY at, id",
+        )
+        .bind(subject)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(error::query(OPERATION))?;
+        let heads = heads
+            .iter()
+            .map(|row| {
+                Ok(DisclosureRow {
+                    id: get(row, "id", T)?,
+                    at: get_at(row, "at", T)?,
+                    actor: get(row, "actor", T)?,
+                    recipient: get(row, "recipient", T)?,
+                    purpose: get(row, "purpose", T)?,
+                    legal_basis: get(row, "legal_basis", T)?,
+                    decision_kind: get(row, "decision_kind", T)?,
+                    decision_reference: get(row, "decision_reference", T)?,
+                    decided_by: get(row, "decided_by", T)?,
+                    decided_on: get(row, "decided_on", T)?,
+                    document_sha256: get(row, "document_sha256", T)?,
+                    subjects: Vec::new(),
+                    categories: Vec::new(),
+                })
+            })
+            .collect::<Result<Vec<_>, StorageError>>()?;
+        let subjects = sqlx::query(
+            "SELECT disclosure_id, subject_id AS value FROM disclosure_subjects
+             WHERE ($1::text IS NULL OR disclosure_id IN (SELECT disclosure_id FROM disclosure_subjects WHERE subject_id = $1::text))
+             ORDER BY disclosure_id, position",
+        )
+        .bind(subject)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(error::query(OPERATION))?;
+        let categories = sqlx::query(
+            "SELECT disclosure_id, category AS value FROM disclosure_categories
+             WHERE ($1::text IS NULL OR disclosure_id IN (SELECT disclosure_id FROM disclosure_subjects WHERE subject_id = $1::text))
+             ORDER BY disclosure_id, position",
+        )
+        .bind(subject)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(error::query(OPERATION))?;
+        let pairs = |rows: Vec<_>| -> Result<Vec<(String, String)>, StorageError> {
+            rows.iter()
+                .map(|row| Ok((get(row, "disclosure_id", T)?, get(row, "value", T)?)))
+                .collect()
+        };
+        let subjects = pairs(subjects)?;
+        let categories = pairs(categories)?;
+        Ok(rows::fold_disclosures(heads, subjects, categories))
     }
 }
 

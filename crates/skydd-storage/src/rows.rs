@@ -365,3 +365,87 @@ mod tests {
         assert_eq!(limit_to_db(usize::MAX), i64::MAX);
     }
 }
+
+/// One entry of an incident (a personal data breach): the report, a notification, a
+/// communication, the closing. Append-only; `position` numbers the entries of one incident from 0.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncidentEntryRow {
+    /// The incident.
+    pub incident_id: String,
+    /// The entry's place among the incident's entries, from 0 (the report).
+    pub position: i64,
+    /// When it was recorded.
+    pub at: Timestamp,
+    /// Who recorded it (a token id).
+    pub actor: String,
+    /// The entry's kind ("reported", "authority_notified", ...).
+    pub kind: String,
+    /// The entry, as JSON.
+    pub body: String,
+}
+
+/// A disclosure of personal data to an authority, on a decision. Append-only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DisclosureRow {
+    /// Opaque identifier.
+    pub id: String,
+    /// When the data was disclosed.
+    pub at: Timestamp,
+    /// Who recorded it (a token id).
+    pub actor: String,
+    /// The register's recipient (an authority).
+    pub recipient: String,
+    /// The register's purpose the disclosure serves.
+    pub purpose: String,
+    /// The law the disclosure rests on.
+    pub legal_basis: String,
+    /// "court_decision" or "order".
+    pub decision_kind: String,
+    /// The decision's reference (case number); never empty.
+    pub decision_reference: String,
+    /// The court or authority that decided.
+    pub decided_by: String,
+    /// The date of the decision (ISO 8601).
+    pub decided_on: String,
+    /// SHA-256 (hex) of the decision document, if one was given.
+    pub document_sha256: Option<String>,
+    /// The subjects whose data was disclosed, in the order given.
+    pub subjects: Vec<String>,
+    /// The data categories disclosed, in the order given.
+    pub categories: Vec<String>,
+}
+
+/// Refuse a disclosure without a decision reference (also a database constraint).
+pub(crate) fn check_new_disclosure(disclosure: &DisclosureRow) -> Result<(), StorageError> {
+    if disclosure.decision_reference.trim().is_empty() {
+        return Err(StorageError::Invalid(
+            "insert a disclosure: the decision reference is empty".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Attach subjects and categories, each `(disclosure id, value)` in position order, to their
+/// disclosures.
+pub(crate) fn fold_disclosures(
+    mut disclosures: Vec<DisclosureRow>,
+    subjects: Vec<(String, String)>,
+    categories: Vec<(String, String)>,
+) -> Vec<DisclosureRow> {
+    let index: std::collections::HashMap<String, usize> = disclosures
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.id.clone(), i))
+        .collect();
+    for (id, subject) in subjects {
+        if let Some(&i) = index.get(&id) {
+            disclosures[i].subjects.push(subject);
+        }
+    }
+    for (id, category) in categories {
+        if let Some(&i) = index.get(&id) {
+            disclosures[i].categories.push(category);
+        }
+    }
+    disclosures
+}

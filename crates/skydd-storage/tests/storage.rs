@@ -21,10 +21,10 @@ use jiff::Timestamp;
 use sha2::{Digest, Sha256};
 use skydd_crypto::{Role, TokenHash, TokenId};
 use skydd_storage::{
-    ApiTokenRecord, AuditEventRow, Backend, ConsentEventRow, FeatureSwitchRow, IdentityRow,
-    KeyBinding, Location, ObjectionEventRow, PreferenceEventRow, RecordRow, RegisterVersionRecord,
-    SCHEMA_VERSION, Storage, StorageError, SubjectKeyRow, SubjectRow, open,
-    open_postgres_in_schema,
+    ApiTokenRecord, AuditEventRow, Backend, ConsentEventRow, DisclosureRow, FeatureSwitchRow,
+    IdentityRow, IncidentEntryRow, KeyBinding, Location, ObjectionEventRow, PreferenceEventRow,
+    RecordRow, RegisterVersionRecord, SCHEMA_VERSION, Storage, StorageError, SubjectKeyRow,
+    SubjectRow, open, open_postgres_in_schema,
 };
 use sqlx::Connection;
 
@@ -242,6 +242,8 @@ scenarios!(
     key_rotation_is_compare_and_set,
     errors_carry_no_bound_values,
     audit_events_are_appended_in_batches,
+    incident_entries_take_each_position_once,
+    disclosures_round_trip_and_are_found_by_subject,
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -1377,6 +1379,130 @@ async fn concurrent_appends_get_distinct_increasing_seqs(h: Arc<Harness>) {
     for server in servers {
         server.close().await.unwrap();
     }
+}
+
+async fn incident_entries_take_each_position_once(h: Arc<Harness>) {
+    let storage = h.open().await;
+    let entry = |incident: &str, position: i64, kind: &str| IncidentEntryRow {
+        incident_id: incident.into(),
+        position,
+        at: at("2026-03-27T16:30:00Z"),
+        actor: "tok-1".into(),
+        kind: kind.into(),
+        body: format!(r#"{{"kind":"{kind}"}}"#),
+    };
+    storage
+        .append_incident_entry(entry("inc-b", 0, "reported"))
+        .await
+        .unwrap();
+    storage
+        .append_incident_entry(entry("inc-a", 0, "reported"))
+        .await
+        .unwrap();
+    storage
+        .append_incident_entry(entry("inc-a", 1, "authority_notified"))
+        .await
+        .unwrap();
+    // Two writers that read the same incident race for the same position: one of them loses.
+    let lost = storage
+        .append_incident_entry(entry("inc-a", 1, "closed"))
+        .await;
+    assert!(matches!(lost, Err(StorageError::Conflict(_))), "{lost:?}");
+    let a = storage.incident_entries("inc-a").await.unwrap();
+    assert_eq!(
+        a,
+        vec![
+            entry("inc-a", 0, "reported"),
+            entry("inc-a", 1, "authority_notified")
+        ]
+    );
+    assert!(
+        storage
+            .incident_entries("inc-none")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let all = storage.all_incident_entries().await.unwrap();
+    let order: Vec<(&str, i64)> = all
+        .iter()
+        .map(|e| (e.incident_id.as_str(), e.position))
+        .collect();
+    assert_eq!(order, [("inc-a", 0), ("inc-a", 1), ("inc-b", 0)]);
+    let error = h
+        .try_execute("UPDATE incident_entries SET body = '{}'")
+        .await
+        .unwrap_err();
+    assert!(error.contains("append-only"), "{error}");
+    storage.close().await.unwrap();
+}
+
+async fn disclosures_round_trip_and_are_found_by_subject(h: Arc<Harness>) {
+    let storage = h.open().await;
+    let disclosure = |id: &str, when: &str, subjects: &[&str]| DisclosureRow {
+        id: id.into(),
+        at: at(when),
+        actor: "tok-1".into(),
+        recipient: "authorities".into(),
+        purpose: "disclosure_to_authorities".into(),
+        legal_basis: "Lag (2022:482) om elektronisk kommunikation 9 kap. 31 §".into(),
+        decision_kind: "court_decision".into(),
+        decision_reference: "B 1234-26".into(),
+        decided_by: "Stockholms tingsrätt".into(),
+        decided_on: "2026-05-04".into(),
+        document_sha256: Some("ab".repeat(32)),
+        subjects: subjects.iter().map(|s| s.to_string()).collect(),
+        categories: vec!["traffic_data".into(), "contact_details".into()],
+    };
+    let second = disclosure("d-2", "2026-05-06T10:00:00Z", &["s-2"]);
+    let first = disclosure("d-1", "2026-05-05T10:00:00Z", &["s-1", "s-2"]);
+    storage.insert_disclosure(second.clone()).await.unwrap();
+    storage.insert_disclosure(first.clone()).await.unwrap();
+    assert_eq!(
+        storage.list_disclosures().await.unwrap(),
+        vec![first.clone(), second.clone()]
+    );
+    assert_eq!(
+        storage.disclosures_of_subject("s-1").await.unwrap(),
+        vec![first.clone()]
+    );
+    assert_eq!(
+        storage.disclosures_of_subject("s-2").await.unwrap(),
+        vec![first.clone(), second]
+    );
+    assert!(
+        storage
+            .disclosures_of_subject("s-3")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let again = storage.insert_disclosure(first.clone()).await;
+    assert!(matches!(again, Err(StorageError::Conflict(_))), "{again:?}");
+    let mut blank = disclosure("d-3", "2026-05-07T10:00:00Z", &["s-1"]);
+    blank.decision_reference = "  ".into();
+    assert!(matches!(
+        storage.insert_disclosure(blank).await,
+        Err(StorageError::Invalid(_))
+    ));
+    assert_eq!(storage.list_disclosures().await.unwrap().len(), 2);
+    for table in [
+        "disclosures",
+        "disclosure_subjects",
+        "disclosure_categories",
+    ] {
+        let column = if table == "disclosures" {
+            "actor"
+        } else {
+            "disclosure_id"
+        };
+        let error = h
+            .try_execute(&format!("UPDATE {table} SET {column} = {column}"))
+            .await
+            .unwrap_err();
+        assert!(error.contains("append-only"), "{table}: {error}");
+    }
+    storage.close().await.unwrap();
 }
 
 async fn audit_events_are_appended_in_batches(h: Arc<Harness>) {
