@@ -2,8 +2,10 @@
 
 pub mod consents;
 pub mod decisions;
+pub mod disclosures;
 pub mod features;
 pub mod health;
+pub mod incidents;
 pub mod openapi;
 pub mod preferences;
 pub mod records;

@@ -53,7 +53,10 @@ pub use state::AppState;
 /// The complete application: every route, the authentication on `/v1`, the 404 and 405
 /// problem responses and the access log.
 pub fn router(state: AppState) -> Router {
-    use api::{consents, decisions, features, preferences, records, subjects, unsubscribe};
+    use api::{
+        consents, decisions, disclosures, features, incidents, preferences, records, subjects,
+        unsubscribe,
+    };
     let v1 = Router::new()
         .route("/v1/register", get(api::register::get_register))
         .route(
@@ -91,6 +94,29 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/v1/organisations/{org}/projects/{project}/features/{feature}",
             put(features::switch_project_feature).get(features::get_project_feature),
+        )
+        .route(
+            "/v1/incidents",
+            post(incidents::report_incident).get(incidents::list_incidents),
+        )
+        .route("/v1/incidents/{id}", get(incidents::get_incident))
+        .route(
+            "/v1/incidents/{id}/notifications",
+            post(incidents::notify_authority),
+        )
+        .route(
+            "/v1/incidents/{id}/no-notification",
+            post(incidents::no_notification),
+        )
+        .route("/v1/incidents/{id}/assessments", post(incidents::reassess))
+        .route(
+            "/v1/incidents/{id}/communication-exemption",
+            post(incidents::communication_exemption),
+        )
+        .route("/v1/incidents/{id}/close", post(incidents::close_incident))
+        .route(
+            "/v1/disclosures",
+            post(disclosures::disclose).get(disclosures::list_disclosures),
         )
         // Layers run outside in: authentication first, then the key reload.
         .route_layer(middleware::from_fn_with_state(

@@ -200,6 +200,12 @@ impl ApiError {
                     "Unknown subject",
                     "There is no such subject, or none this API token may reach.".to_owned(),
                 ),
+                VaultError::UnknownIncident => problem(
+                    StatusCode::NOT_FOUND,
+                    typed("unknown-incident"),
+                    "Unknown incident",
+                    "There is no incident with this id.".to_owned(),
+                ),
                 VaultError::Invalid { what, help } => invalid(what, help),
                 VaultError::IdentityTaken { kind } => problem(
                     StatusCode::CONFLICT,

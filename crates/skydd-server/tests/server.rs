@@ -17,6 +17,9 @@ use skydd_storage::{Location, Storage};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+#[path = "server/incidents.rs"]
+mod incidents;
+
 /// A small register that passes `check`, with one purpose per kind of rule the API must show: a
 /// contract purpose (`delivery`), a consent purpose (`newsletter`), a legitimate-interest direct
 /// marketing purpose with channels (`marketing`) and a purpose behind an opt-in feature
@@ -78,6 +81,26 @@ purposes:
     sources: [data_subject]
     legal_basis: {work_items: contract}
     requires_feature: ai_features
+  - id: disclosure_to_authorities
+    name: Disclosure to authorities on a court decision or similar decision
+    role: controller
+    subjects: [customer]
+    sources: [data_subject]
+    legal_basis: {contact: legal_obligation}
+    law: Rättegångsbalken 27 kap.
+    recipients: [police]
+recipients:
+  - id: police
+    name: The Swedish Police Authority
+    kind: authority
+    country: SE
+    purposes: [disclosure_to_authorities]
+  - id: mailer
+    name: Mail delivery service
+    kind: processor
+    country: SE
+    purposes: [delivery]
+    agreement: DPA 2025-01
 retention:
   - {id: contact, category: contact, after: contract_end, keep: 24 months}
   - {id: work_items, category: work_items, after: contract_end, keep: 3 months}

@@ -30,6 +30,8 @@ pub struct AuditEvent {
     pub categories: Vec<String>,
     /// `allowed`, `denied:<code>`, `done` ...
     pub outcome: String,
+    /// More about it (a disclosure's decision, a rule), never a personal value.
+    pub detail: Option<String>,
 }
 
 /// The future an audit write returns.
@@ -67,7 +69,7 @@ impl AuditEvent {
             subject_id: self.subject_id,
             categories: self.categories,
             outcome: self.outcome,
-            detail: None,
+            detail: self.detail,
         }
     }
 }

@@ -19,6 +19,9 @@ pub enum VaultError {
         /// How to fix it.
         help: String,
     },
+    /// No incident with that id.
+    #[error("no such incident")]
+    UnknownIncident,
     /// An identity of this kind is already used by another subject in the tenant.
     #[error("an identity of kind {kind} is already used by another subject")]
     IdentityTaken {

@@ -12,8 +12,10 @@
 pub mod audit;
 mod consent;
 mod crypto;
+mod disclosure;
 mod error;
 mod facts;
+mod incident;
 mod preference;
 mod record;
 mod subject;
@@ -27,6 +29,7 @@ use skydd_storage::Storage;
 
 pub use audit::{Audit, AuditEvent, GroupCommitAudit, StorageAudit};
 pub use consent::{ConsentInput, ConsentView, ConsentsView, FeatureInput};
+pub use disclosure::{DECISION_KINDS, DisclosureInput, DisclosureView};
 pub use error::VaultError;
 pub use record::{NewRecord, RecordView, RecordsRead, Withheld};
 pub use subject::{NewSubject, SubjectView};

@@ -276,6 +276,25 @@ impl Vault {
         categories: Vec<String>,
         outcome: &str,
     ) -> Result<(), VaultError> {
+        self.audit_with_detail(
+            actor, at, action, purpose, subject, categories, outcome, None,
+        )
+        .await
+    }
+
+    /// Write an audit event that carries a detail (never a personal value).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn audit_with_detail(
+        &self,
+        actor: &Actor,
+        at: Timestamp,
+        action: &'static str,
+        purpose: Option<&str>,
+        subject: Option<&str>,
+        categories: Vec<String>,
+        outcome: &str,
+        detail: Option<String>,
+    ) -> Result<(), VaultError> {
         self.audit
             .record(AuditEvent {
                 at,
@@ -286,6 +305,7 @@ impl Vault {
                 subject_id: subject.map(str::to_string),
                 categories,
                 outcome: outcome.to_string(),
+                detail,
             })
             .await
             .map_err(VaultError::from)

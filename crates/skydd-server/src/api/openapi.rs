@@ -5,7 +5,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::api::{
-    consents, decisions, features, health, preferences, records, register, subjects, unsubscribe,
+    consents, decisions, disclosures, features, health, incidents, preferences, records, register,
+    subjects, unsubscribe,
 };
 use crate::problem::Problem;
 
@@ -40,6 +41,16 @@ use crate::problem::Problem;
         features::get_organisation_feature,
         features::switch_project_feature,
         features::get_project_feature,
+        incidents::report_incident,
+        incidents::list_incidents,
+        incidents::get_incident,
+        incidents::notify_authority,
+        incidents::no_notification,
+        incidents::reassess,
+        incidents::communication_exemption,
+        incidents::close_incident,
+        disclosures::disclose,
+        disclosures::list_disclosures,
     ),
     components(schemas(
         Problem,
@@ -68,6 +79,19 @@ use crate::problem::Problem;
         decisions::DecisionResponse,
         features::SwitchFeatureRequest,
         features::FeatureResponse,
+        incidents::ReportIncidentRequest,
+        incidents::NotificationRequest,
+        incidents::NoNotificationRequest,
+        incidents::AssessmentRequest,
+        incidents::CommunicationExemptionRequest,
+        incidents::CloseRequest,
+        incidents::EntryResponse,
+        incidents::IncidentResponse,
+        incidents::IncidentsResponse,
+        disclosures::DecisionRequest,
+        disclosures::DisclosureRequest,
+        disclosures::DisclosureResponse,
+        disclosures::DisclosuresResponse,
     )),
     modifiers(&BearerScheme),
     tags(
@@ -82,6 +106,10 @@ use crate::problem::Problem;
             API token, the link's signature is the authority."),
         (name = "decisions", description = "May a purpose use a category of a subject's data now?"),
         (name = "features", description = "Features an organisation or project must opt in to."),
+        (name = "incidents", description = "Personal data breaches: documented, notified to the \
+            authority within 72 hours (Art. 33) and communicated to the subjects (Art. 34)."),
+        (name = "disclosures", description = "Disclosures to authorities, only on a court \
+            decision or similar decision."),
     )
 )]
 pub struct ApiDoc;

@@ -1,0 +1,292 @@
+//! Incidents (Art. 33, 34) and disclosures to authorities (P000-50, P000-51) over HTTP.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use skydd_crypto::Role;
+
+use super::{TestApp, json_body, on_each_backend, problem};
+
+/// The server's clock stands at 2026-03-01T09:00:00Z: a breach found 70 hours earlier has two
+/// hours left.
+fn report(became_aware_at: &str, risk: &str) -> Value {
+    json!({
+        "became_aware_at": became_aware_at,
+        "nature": "A misdirected e-mail sent the customer list to another customer",
+        "data_categories": ["contact"],
+        "subject_categories": ["customer"],
+        "approx_subjects": 340,
+        "consequences": "Unwanted contact from a competitor",
+        "measures": "The recipient confirmed deletion; mail merge now needs a second pair of eyes",
+        "risk": risk,
+    })
+}
+
+async fn post(app: &TestApp, path: &str, body: Value) -> reqwest::Response {
+    app.send(Method::POST, path, Some(&body)).await
+}
+
+#[tokio::test]
+async fn an_incident_runs_from_report_to_close_with_the_72_hour_clock() {
+    on_each_backend(async |app| {
+        let created = app
+            .post_ok("/v1/incidents", report("2026-02-26T11:00:00Z", "risk"), StatusCode::CREATED)
+            .await;
+        let id = created["id"].as_str().unwrap().to_owned();
+        assert_eq!(created["due_at"], "2026-03-01T11:00:00Z", "{created}");
+        assert_eq!(created["time_left_seconds"], 7200);
+        assert_eq!(created["overdue"], false);
+        assert_eq!(created["notification"]["status"], "due");
+        assert_eq!(created["communication"]["status"], "not_required");
+        assert_eq!(created["outstanding"].as_array().unwrap().len(), 1);
+        insta::assert_json_snapshot!("incident_reported", created, {".id" => "[id]"});
+
+        // Open incidents show the time left; closed ones are not listed as open.
+        let open = app.get_ok("/v1/incidents?open=true").await;
+        assert_eq!(open["incidents"][0]["id"], id.as_str());
+        let closing_too_early = post(app, &format!("/v1/incidents/{id}/close"), json!({"summary": "done"})).await;
+        let body = problem(closing_too_early, StatusCode::BAD_REQUEST, app.backend).await;
+        assert!(body["detail"].as_str().unwrap().contains("notify the supervisory authority"), "{body}");
+
+        let notified = app
+            .post_ok(
+                &format!("/v1/incidents/{id}/notifications"),
+                json!({"phase": "initial", "notified_at": "2026-03-01T08:30:00Z", "summary": "First report via IMY's e-service"}),
+                StatusCode::OK,
+            )
+            .await;
+        assert_eq!(notified["notification"]["status"], "notified");
+        assert_eq!(notified["notification"]["late"], false);
+        assert_eq!(notified["time_left_seconds"], Value::Null);
+        let no_reference = post(
+            app,
+            &format!("/v1/incidents/{id}/notifications"),
+            json!({"phase": "final", "notified_at": "2026-03-01T08:45:00Z"}),
+        )
+        .await;
+        let body = problem(no_reference, StatusCode::BAD_REQUEST, app.backend).await;
+        assert!(body["detail"].as_str().unwrap().contains("authority_reference"), "{body}");
+        app.post_ok(
+            &format!("/v1/incidents/{id}/notifications"),
+            json!({"phase": "final", "notified_at": "2026-03-01T08:45:00Z", "authority_reference": "IMY-2026-0420"}),
+            StatusCode::OK,
+        )
+        .await;
+        let closed = app
+            .post_ok(&format!("/v1/incidents/{id}/close"), json!({"summary": "Reported and contained"}), StatusCode::OK)
+            .await;
+        assert_eq!(closed["state"], "closed");
+        assert_eq!(closed["entries"].as_array().unwrap().len(), 4);
+        let again = post(app, &format!("/v1/incidents/{id}/assessments"), json!({"risk": "high", "reason": "x"})).await;
+        problem(again, StatusCode::BAD_REQUEST, app.backend).await;
+        let open = app.get_ok("/v1/incidents?open=true").await;
+        assert_eq!(open["incidents"], json!([]));
+        let all = app.get_ok("/v1/incidents").await;
+        assert_eq!(all["incidents"].as_array().unwrap().len(), 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_late_notification_needs_reasons_and_an_unrisky_one_needs_the_reason_it_is_not_notified()
+{
+    on_each_backend(async |app| {
+        let late = app
+            .post_ok("/v1/incidents", report("2026-02-20T09:00:00Z", "risk"), StatusCode::CREATED)
+            .await;
+        assert_eq!(late["overdue"], true);
+        assert_eq!(late["time_left_seconds"], -6 * 24 * 3600);
+        let id = late["id"].as_str().unwrap();
+        let without = post(app, &format!("/v1/incidents/{id}/notifications"), json!({"phase": "initial"})).await;
+        let body = problem(without, StatusCode::BAD_REQUEST, app.backend).await;
+        insta::assert_json_snapshot!("incident_late_without_reasons", body);
+        let with = app
+            .post_ok(
+                &format!("/v1/incidents/{id}/notifications"),
+                json!({"phase": "initial", "late_reason": "The breach was found in a weekend backlog"}),
+                StatusCode::OK,
+            )
+            .await;
+        assert_eq!(with["notification"]["late"], true);
+
+        let minor = app
+            .post_ok("/v1/incidents", report("2026-03-01T08:00:00Z", "none"), StatusCode::CREATED)
+            .await;
+        let id = minor["id"].as_str().unwrap();
+        let blank = post(app, &format!("/v1/incidents/{id}/no-notification"), json!({"reason": " "})).await;
+        problem(blank, StatusCode::BAD_REQUEST, app.backend).await;
+        let documented = app
+            .post_ok(
+                &format!("/v1/incidents/{id}/no-notification"),
+                json!({"reason": "The list held only our own staff's work addresses"}),
+                StatusCode::OK,
+            )
+            .await;
+        assert_eq!(documented["notification"]["status"], "not_required");
+        assert_eq!(documented["outstanding"], json!([]));
+
+        let risky = app
+            .post_ok("/v1/incidents", report("2026-03-01T08:00:00Z", "risk"), StatusCode::CREATED)
+            .await;
+        let id = risky["id"].as_str().unwrap();
+        let skipped = post(app, &format!("/v1/incidents/{id}/no-notification"), json!({"reason": "rather not"})).await;
+        problem(skipped, StatusCode::BAD_REQUEST, app.backend).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn high_risk_needs_a_communication_or_an_article_34_3_ground() {
+    on_each_backend(async |app| {
+        let high = app
+            .post_ok("/v1/incidents", report("2026-03-01T08:00:00Z", "high"), StatusCode::CREATED)
+            .await;
+        assert_eq!(high["communication"]["status"], "due");
+        let id = high["id"].as_str().unwrap();
+        app.post_ok(&format!("/v1/incidents/{id}/notifications"), json!({"phase": "initial"}), StatusCode::OK)
+            .await;
+        let close = post(app, &format!("/v1/incidents/{id}/close"), json!({"summary": "done"})).await;
+        let body = problem(close, StatusCode::BAD_REQUEST, app.backend).await;
+        assert!(body["detail"].as_str().unwrap().contains("Art. 34(3)"), "{body}");
+        let unknown = post(
+            app,
+            &format!("/v1/incidents/{id}/communication-exemption"),
+            json!({"ground": "too_busy", "explanation": "x"}),
+        )
+        .await;
+        let body = problem(unknown, StatusCode::BAD_REQUEST, app.backend).await;
+        assert!(body["detail"].as_str().unwrap().contains("unintelligible, risk_contained, public_communication"), "{body}");
+        let exempt = app
+            .post_ok(
+                &format!("/v1/incidents/{id}/communication-exemption"),
+                json!({"ground": "unintelligible", "explanation": "The list was sent as an AES-encrypted archive; the password was not"}),
+                StatusCode::OK,
+            )
+            .await;
+        assert_eq!(exempt["communication"]["status"], "exempt");
+        app.post_ok(&format!("/v1/incidents/{id}/close"), json!({"summary": "Done"}), StatusCode::OK)
+            .await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn incidents_are_refused_without_the_article_33_3_elements_and_only_admins_write() {
+    on_each_backend(async |app| {
+        let mut no_categories = report("2026-03-01T08:00:00Z", "risk");
+        no_categories["data_categories"] = json!([]);
+        let response = post(app, "/v1/incidents", no_categories).await;
+        problem(response, StatusCode::BAD_REQUEST, app.backend).await;
+        let mut unknown = report("2026-03-01T08:00:00Z", "risk");
+        unknown["data_categories"] = json!(["passwords"]);
+        let response = post(app, "/v1/incidents", unknown).await;
+        let body = problem(response, StatusCode::BAD_REQUEST, app.backend).await;
+        assert!(
+            body["detail"].as_str().unwrap().contains("`passwords`"),
+            "{body}"
+        );
+        let future = post(app, "/v1/incidents", report("2026-03-02T08:00:00Z", "risk")).await;
+        problem(future, StatusCode::BAD_REQUEST, app.backend).await;
+        let bad_risk = post(
+            app,
+            "/v1/incidents",
+            report("2026-03-01T08:00:00Z", "severe"),
+        )
+        .await;
+        problem(bad_risk, StatusCode::BAD_REQUEST, app.backend).await;
+        let missing = app.get("/v1/incidents/0123", Some(&app.admin_token)).await;
+        problem(missing, StatusCode::NOT_FOUND, app.backend).await;
+        assert_eq!(app.get_ok("/v1/incidents").await["incidents"], json!([]));
+
+        let auditor = app.issue(Role::Auditor).await;
+        let response = app
+            .send_as(
+                auditor.secret(),
+                Method::POST,
+                "/v1/incidents",
+                Some(&report("2026-03-01T08:00:00Z", "risk")),
+            )
+            .await;
+        problem(response, StatusCode::FORBIDDEN, app.backend).await;
+        let listed = app.get("/v1/incidents", Some(auditor.secret())).await;
+        json_body(listed, StatusCode::OK, app.backend).await;
+    })
+    .await;
+}
+
+fn disclosure(subject: &str, decision: Value) -> Value {
+    json!({
+        "authority": "police",
+        "legal_basis": "Rättegångsbalken 27 kap. 1 §",
+        "decision": decision,
+        "subjects": [subject],
+        "categories": ["contact"],
+        "disclosed_at": "2026-03-01T08:00:00Z",
+    })
+}
+
+fn court_decision() -> Value {
+    json!({
+        "kind": "court_decision",
+        "reference": "B 1234-26",
+        "decided_by": "Stockholms tingsrätt",
+        "decided_on": "2026-02-27",
+        "document_sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+    })
+}
+
+#[tokio::test]
+async fn data_goes_to_the_police_only_on_a_court_decision_or_similar_decision() {
+    // P000-50: "SYSPEACE only issues the information if there is a court decision or similar
+    // decision to do so." P000-51: the audit trail holds the authority, the decision and the
+    // categories released, with the time.
+    on_each_backend(async |app| {
+        let subject = app.create_subject(json!({"email": "anna@example.se"})).await;
+        for decision in [
+            Value::Null,
+            json!({"kind": "court_decision", "decided_by": "Stockholms tingsrätt", "decided_on": "2026-02-27"}),
+            json!({"kind": "court_decision", "reference": "  ", "decided_by": "Stockholms tingsrätt", "decided_on": "2026-02-27"}),
+        ] {
+            let mut body = disclosure(&subject, decision);
+            if body["decision"].is_null() {
+                body.as_object_mut().unwrap().remove("decision");
+            }
+            let refused = post(app, "/v1/disclosures", body).await;
+            let body = problem(refused, StatusCode::BAD_REQUEST, app.backend).await;
+            assert!(body["detail"].as_str().unwrap().contains("decision"), "{body}");
+        }
+        let not_an_authority = {
+            let mut body = disclosure(&subject, court_decision());
+            body["authority"] = json!("mailer");
+            post(app, "/v1/disclosures", body).await
+        };
+        let body = problem(not_an_authority, StatusCode::BAD_REQUEST, app.backend).await;
+        assert!(body["detail"].as_str().unwrap().contains("not an authority"), "{body}");
+        let wrong_category = {
+            let mut body = disclosure(&subject, court_decision());
+            body["categories"] = json!(["work_items"]);
+            post(app, "/v1/disclosures", body).await
+        };
+        problem(wrong_category, StatusCode::BAD_REQUEST, app.backend).await;
+        let unknown_subject = post(app, "/v1/disclosures", disclosure("0123456789abcdef0123456789abcdef", court_decision())).await;
+        problem(unknown_subject, StatusCode::NOT_FOUND, app.backend).await;
+        assert_eq!(app.get_ok("/v1/disclosures").await["disclosures"], json!([]));
+        assert!(app.storage.audit_events_for_subject(&subject).await.unwrap().iter().all(|e| e.action != "disclosure"));
+
+        let recorded = app
+            .post_ok("/v1/disclosures", disclosure(&subject, court_decision()), StatusCode::CREATED)
+            .await;
+        insta::assert_json_snapshot!("disclosure_recorded", recorded, {".id" => "[id]", ".subjects[0]" => "[subject]", ".recorded_by" => "[token]"});
+        let listed = app.get_ok(&format!("/v1/disclosures?subject={subject}")).await;
+        assert_eq!(listed["disclosures"][0]["id"], recorded["id"]);
+        let audit = app.storage.audit_events_for_subject(&subject).await.unwrap();
+        let event = audit.iter().find(|e| e.action == "disclosure").expect("audited");
+        assert_eq!(event.categories, ["contact"]);
+        assert_eq!(event.purpose.as_deref(), Some("disclosure_to_authorities"));
+        let detail = event.detail.as_deref().unwrap();
+        for part in ["to police", "court_decision B 1234-26", "Stockholms tingsrätt", "9f86d081"] {
+            assert!(detail.contains(part), "{part} in {detail}");
+        }
+        assert!(!detail.contains("anna@example.se"));
+    })
+    .await;
+}
