@@ -1,5 +1,6 @@
 //! The `skydd` subcommands, one module each.
 
+pub(crate) mod incidents;
 pub(crate) mod key;
 pub(crate) mod register;
 pub(crate) mod serve;

@@ -34,6 +34,12 @@ enum Command {
     /// Manage the master key: rotate it.
     #[command(subcommand)]
     Key(commands::key::KeyCommand),
+    /// Personal data breaches: list them with the time left to notify, show one.
+    #[command(subcommand)]
+    Incidents(commands::incidents::IncidentsCommand),
+    /// Disclosures to authorities, each with the decision behind it.
+    #[command(subcommand)]
+    Disclosures(commands::incidents::DisclosuresCommand),
 }
 
 fn main() -> ExitCode {
@@ -50,6 +56,11 @@ fn main() -> ExitCode {
         Command::Key(command) => {
             runtime().and_then(|runtime| runtime.block_on(commands::key::run(command)))
         }
+        Command::Incidents(command) => {
+            runtime().and_then(|runtime| runtime.block_on(commands::incidents::run(command)))
+        }
+        Command::Disclosures(command) => runtime()
+            .and_then(|runtime| runtime.block_on(commands::incidents::run_disclosures(command))),
     };
     match outcome {
         Ok(code) => code,

@@ -936,3 +936,69 @@ fn key_rotate_refuses_a_directory_without_an_instance() {
     );
     assert!(!data.exists(), "nothing is created");
 }
+
+#[test]
+fn incidents_and_disclosures_are_listed_for_the_dpo() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data_arg = data.to_str().unwrap();
+    let register = write(dir.path(), "register.yaml", VALID_REGISTER);
+    let server = Server::start(
+        &[
+            "--data-dir",
+            data_arg,
+            "--register",
+            register.to_str().unwrap(),
+        ],
+        &[],
+    );
+    let token = server.admin_token();
+    let (status, created) = send(
+        "POST",
+        &server.url("/v1/incidents"),
+        &token,
+        Some(serde_json::json!({
+            "became_aware_at": "2026-01-10T08:00:00Z",
+            "nature": "Lost USB stick",
+            "data_categories": ["contact_basic"],
+            "subject_categories": ["customer"],
+            "consequences": "Phishing",
+            "measures": "Encrypted sticks only",
+            "risk": "risk",
+        })),
+    );
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_str().unwrap();
+
+    let output = run(skydd().args(["incidents", "list", "--open", "--data-dir", data_arg]));
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let listing = text(&output.stdout);
+    let row = listing.lines().find(|line| line.starts_with(id)).unwrap();
+    for part in [
+        "open",
+        "risk",
+        "2026-01-10 08:00Z",
+        "2026-01-13 08:00Z",
+        "due",
+    ] {
+        assert!(row.contains(part), "{part} in {row}");
+    }
+    let output = run(skydd().args(["incidents", "show", id, "--data-dir", data_arg]));
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let shown = text(&output.stdout);
+    assert!(shown.contains("Lost USB stick"), "{shown}");
+    assert!(
+        shown.contains("outstanding:    notify the supervisory authority"),
+        "{shown}"
+    );
+    let output = run(skydd().args(["incidents", "show", "nope", "--data-dir", data_arg]));
+    assert_eq!(output.status.code(), Some(1));
+    assert!(text(&output.stderr).contains("no incident has the id nope"));
+
+    let output = run(skydd().args(["disclosures", "list", "--data-dir", data_arg]));
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(text(&output.stdout).lines().count(), 1, "only the header");
+
+    let stopped = server.terminate();
+    assert!(stopped.status.success(), "{}", stopped.stderr);
+}

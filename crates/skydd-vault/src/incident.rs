@@ -118,23 +118,7 @@ impl Vault {
 
     /// Every incident, oldest report first.
     pub async fn incidents(&self) -> Result<Vec<Incident>, VaultError> {
-        let rows = self.storage.all_incident_entries().await?;
-        let mut incidents = Vec::new();
-        let mut rest = rows.as_slice();
-        while let Some(first) = rest.first() {
-            let len = rest
-                .iter()
-                .take_while(|row| row.incident_id == first.incident_id)
-                .count();
-            let (mine, others) = rest.split_at(len);
-            incidents.push(incident_from_rows(&first.incident_id, mine.to_vec())?);
-            rest = others;
-        }
-        incidents.sort_by(|a, b| {
-            let at = |i: &Incident| i.entries().first().map(|r| r.at);
-            at(a).cmp(&at(b)).then_with(|| a.id().cmp(b.id()))
-        });
-        Ok(incidents)
+        incidents_from_entries(self.storage.all_incident_entries().await?)
     }
 
     async fn store_entry(&self, incident: &Incident, position: usize) -> Result<(), VaultError> {
@@ -181,6 +165,28 @@ impl Vault {
         )
         .await
     }
+}
+
+/// Fold stored entries (sorted by incident id, then position, as
+/// [`skydd_storage::Storage::all_incident_entries`] returns them) into incidents, oldest report
+/// first.
+pub fn incidents_from_entries(rows: Vec<IncidentEntryRow>) -> Result<Vec<Incident>, VaultError> {
+    let mut incidents = Vec::new();
+    let mut rest = rows.as_slice();
+    while let Some(first) = rest.first() {
+        let len = rest
+            .iter()
+            .take_while(|row| row.incident_id == first.incident_id)
+            .count();
+        let (mine, others) = rest.split_at(len);
+        incidents.push(incident_from_rows(&first.incident_id, mine.to_vec())?);
+        rest = others;
+    }
+    incidents.sort_by(|a, b| {
+        let at = |i: &Incident| i.entries().first().map(|r| r.at);
+        at(a).cmp(&at(b)).then_with(|| a.id().cmp(b.id()))
+    });
+    Ok(incidents)
 }
 
 fn incident_from_rows(id: &str, rows: Vec<IncidentEntryRow>) -> Result<Incident, VaultError> {

@@ -31,6 +31,7 @@ pub use audit::{Audit, AuditEvent, GroupCommitAudit, StorageAudit};
 pub use consent::{ConsentInput, ConsentView, ConsentsView, FeatureInput};
 pub use disclosure::{DECISION_KINDS, DisclosureInput, DisclosureView};
 pub use error::VaultError;
+pub use incident::incidents_from_entries;
 pub use record::{NewRecord, RecordView, RecordsRead, Withheld};
 pub use subject::{NewSubject, SubjectView};
 
