@@ -24,6 +24,7 @@ use std::str::FromStr;
 /// | `interest_opted_out` | direct marketing about an interest area the subject opted out of |
 /// | `consent_missing` | the purpose (or a special category, Art. 9(2)(a)) needs consent and there is none in the right scope |
 /// | `consent_withdrawn` | the purpose needs consent and the latest consent event withdrew it |
+/// | `consent_renewal_needed` | the consent in force was given to earlier wording of the purpose's consent text, which has changed since: ask again |
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DenyCode {
     /// `unknown_purpose`.
@@ -56,11 +57,13 @@ pub enum DenyCode {
     ConsentMissing,
     /// `consent_withdrawn`.
     ConsentWithdrawn,
+    /// `consent_renewal_needed`.
+    ConsentRenewalNeeded,
 }
 
 impl DenyCode {
     /// Every code, in the order the checks run.
-    pub const ALL: [DenyCode; 15] = [
+    pub const ALL: [DenyCode; 16] = [
         DenyCode::UnknownPurpose,
         DenyCode::UnknownCategory,
         DenyCode::CategoryNotProcessedForPurpose,
@@ -76,6 +79,7 @@ impl DenyCode {
         DenyCode::InterestOptedOut,
         DenyCode::ConsentMissing,
         DenyCode::ConsentWithdrawn,
+        DenyCode::ConsentRenewalNeeded,
     ];
 
     /// The stable snake_case name.
@@ -96,6 +100,7 @@ impl DenyCode {
             DenyCode::InterestOptedOut => "interest_opted_out",
             DenyCode::ConsentMissing => "consent_missing",
             DenyCode::ConsentWithdrawn => "consent_withdrawn",
+            DenyCode::ConsentRenewalNeeded => "consent_renewal_needed",
         }
     }
 }

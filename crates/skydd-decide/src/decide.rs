@@ -15,6 +15,8 @@ use crate::{
 /// The outcome of looking for a consent.
 enum ConsentCheck<'a> {
     Granted(&'a ConsentFact),
+    /// Given, but to wording of the consent text that has changed since.
+    Outdated,
     Withdrawn,
     Missing(&'static str),
 }
@@ -305,12 +307,22 @@ impl Policy {
             match basis {
                 LegalBasis::Consent => {
                     let giver = purpose.consent_giver.unwrap_or(ConsentGiver::Subject);
-                    match find_consent(&purpose.id, giver, subject, scopes, scope) {
+                    match find_consent(purpose, giver, subject, scopes, scope) {
                         ConsentCheck::Granted(fact) => {
                             return Ok(Decision::Allow {
                                 legal_basis: Some(basis),
                                 consent: Some(fact.reference.clone()),
                             });
+                        }
+                        ConsentCheck::Outdated => {
+                            consent_failure = Some(deny(
+                                DenyCode::ConsentRenewalNeeded,
+                                format!(
+                                    "the {} consented to earlier wording of purpose `{}`; the wording has changed and consent must be asked for again",
+                                    giver.word(),
+                                    purpose.id
+                                ),
+                            ));
                         }
                         ConsentCheck::Withdrawn => {
                             consent_failure = Some(deny(
@@ -394,12 +406,13 @@ fn objection_to<'a>(
 /// decision when the data belongs to a project that has one, otherwise the organisation's. A
 /// project's consent is only the project's own.
 fn find_consent<'a>(
-    purpose: &str,
+    rule: &PurposeRule,
     giver: ConsentGiver,
     subject: &'a SubjectFacts,
     scopes: &'a ScopeFacts,
     scope: Option<Scope<'_>>,
 ) -> ConsentCheck<'a> {
+    let purpose = &*rule.id;
     let fact = match giver {
         ConsentGiver::Subject => subject.consent_fact(purpose),
         ConsentGiver::Organisation => {
@@ -423,9 +436,20 @@ fn find_consent<'a>(
         }
     };
     match fact {
+        Some(fact) if fact.granted && outdated(rule, fact) => ConsentCheck::Outdated,
         Some(fact) if fact.granted => ConsentCheck::Granted(fact),
         Some(_) => ConsentCheck::Withdrawn,
         None => ConsentCheck::Missing("none has been given"),
+    }
+}
+
+/// Whether `fact` was given to other wording than the purpose's current consent text. A consent
+/// whose wording is not known (an import, an organisation's switch) is taken as given to the
+/// current one.
+fn outdated(rule: &PurposeRule, fact: &ConsentFact) -> bool {
+    match (&rule.consent_wording, &fact.wording) {
+        (Some(current), Some(given)) => current != given,
+        _ => false,
     }
 }
 
@@ -449,6 +473,13 @@ fn explicit_consent(
         return allowed;
     }
     match subject.consent_fact(&purpose.id) {
+        Some(fact) if fact.granted && outdated(purpose, fact) => deny(
+            DenyCode::ConsentRenewalNeeded,
+            format!(
+                "data category `{}` is special (Art. 9) and the subject's explicit consent to purpose `{}` was given to earlier wording: ask again",
+                category.id, purpose.id
+            ),
+        ),
         Some(fact) if fact.granted => match allowed {
             Decision::Allow { legal_basis, .. } => Decision::Allow {
                 legal_basis,

@@ -102,6 +102,8 @@ pub(crate) struct ConsentFact {
     pub(crate) purpose: Arc<str>,
     pub(crate) granted: bool,
     pub(crate) reference: ConsentRef,
+    /// The hash of the consent wording shown, when known.
+    pub(crate) wording: Option<Arc<str>>,
 }
 
 fn consent_fact(event: &ConsentEvent, interner: &mut Interner) -> ConsentFact {
@@ -114,6 +116,7 @@ fn consent_fact(event: &ConsentEvent, interner: &mut Interner) -> ConsentFact {
             at: event.at,
             method: event.method,
         },
+        wording: event.text_hash.as_deref().map(|hash| interner.intern(hash)),
     }
 }
 
@@ -265,6 +268,7 @@ impl SubjectFacts {
                 purpose,
                 granted,
                 reference,
+                wording: None,
             },
         );
         self.consents = list.into_boxed_slice();

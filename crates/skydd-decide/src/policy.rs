@@ -68,6 +68,8 @@ pub(crate) struct PurposeRule {
     pub(crate) role: Role,
     pub(crate) direct_marketing: bool,
     pub(crate) consent_giver: Option<ConsentGiver>,
+    /// The hash of the current consent wording: a consent given to other wording needs renewal.
+    pub(crate) consent_wording: Option<Arc<str>>,
     pub(crate) channels: ChannelSet,
     pub(crate) requires_feature: Option<Box<str>>,
 }
@@ -131,6 +133,7 @@ impl Policy {
                 role: p.role,
                 direct_marketing: p.direct_marketing,
                 consent_giver: p.consent.as_ref().map(|c| c.given_by),
+                consent_wording: p.consent.as_ref().map(|c| Arc::from(c.wording_hash())),
                 channels: ChannelSet::of(&p.channels),
                 requires_feature: p.requires_feature.as_ref().map(|f| f.as_str().into()),
             })

@@ -1485,3 +1485,66 @@ fn scope_facts_from_the_ledger_follow_the_switches() {
         2
     );
 }
+
+/// Issue 6: a consent given to earlier wording of a purpose's consent text is not a consent to the
+/// new wording. Changing the newsletter's wording in PartnerSec's register makes every consent
+/// given under the old wording need renewal; a consent given again under the new wording counts.
+#[test]
+fn consent_to_changed_wording_needs_renewal() {
+    let source = include_str!("../../../examples/registers/partnersec.yaml");
+    let old = skydd_register::check(source).register.unwrap();
+    let changed_source = source.replacen(
+        "        en: I want to receive PartnerSec's newsletter by e-mail.",
+        "        en: I want to receive PartnerSec's newsletter and partner offers by e-mail.",
+        1,
+    );
+    assert_ne!(changed_source, source, "the wording to change was found");
+    let new = skydd_register::check(&changed_source).register.unwrap();
+    let wording = |register: &skydd_register::Register| {
+        let purpose = register.purpose(&PurposeId("newsletter".into())).unwrap();
+        purpose.consent.as_ref().unwrap().wording_hash()
+    };
+    assert_ne!(wording(&old), wording(&new));
+
+    let mut interner = Interner::new();
+    let given = |hash: Option<String>, interner: &mut Interner| {
+        let event: LedgerEvent = ConsentEvent {
+            scope: ConsentScope::Subject("s".into()),
+            purpose: PurposeId("newsletter".into()),
+            granted: true,
+            method: ConsentMethod::WebForm,
+            notice_version: "v".into(),
+            at: t("2026-01-10"),
+            text_hash: hash,
+        }
+        .into();
+        facts_from("s", vec![event], interner)
+    };
+    let under_old = given(Some(wording(&old)), &mut interner);
+    let under_new = given(Some(wording(&new)), &mut interner);
+    let unknown_wording = given(None, &mut interner);
+    let request = DecisionRequest::new("newsletter", "newsletter_subscription");
+    let scopes = ScopeFacts::new();
+    let now = t("2026-02-01");
+    let decide = |policy: &Policy, facts: &SubjectFacts| {
+        outcome(&policy.decide(&request, facts, &scopes, None, now))
+    };
+    let old_policy = Policy::compile(&old);
+    let new_policy = Policy::compile(&new);
+    assert_eq!(decide(&old_policy, &under_old), Allow(LegalBasis::Consent));
+    assert_eq!(
+        decide(&new_policy, &under_old),
+        Deny(DenyCode::ConsentRenewalNeeded)
+    );
+    assert_eq!(decide(&new_policy, &under_new), Allow(LegalBasis::Consent));
+    assert_eq!(
+        decide(&new_policy, &unknown_wording),
+        Allow(LegalBasis::Consent)
+    );
+    let Decision::Deny { explanation, .. } =
+        new_policy.decide(&request, &under_old, &scopes, None, now)
+    else {
+        unreachable!()
+    };
+    assert!(explanation.contains("earlier wording"), "{explanation}");
+}

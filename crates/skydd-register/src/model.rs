@@ -646,6 +646,16 @@ pub struct ConsentTerms {
     pub given_by: ConsentGiver,
 }
 
+impl ConsentTerms {
+    /// SHA-256 (hex) of the wording in every language: stored with each consent as the text
+    /// shown, so that a consent given to earlier wording is known to need renewal.
+    pub fn wording_hash(&self) -> String {
+        // Serialising a `Text` (strings) cannot fail.
+        let wording = serde_json::to_vec(&self.wording).unwrap_or_default();
+        data_encoding::HEXLOWER.encode(&Sha256::digest(&wording))
+    }
+}
+
 /// A purpose of processing (a processing activity in Art. 30 terms).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Purpose {

@@ -120,10 +120,7 @@ impl Vault {
                     "use a purpose of the register",
                 )
             })?;
-        let text_hash = purpose.consent.as_ref().map(|c| {
-            let wording = serde_json::to_vec(&c.wording).unwrap_or_default();
-            data_encoding::HEXLOWER.encode(&Sha256::digest(&wording))
-        });
+        let text_hash = purpose.consent.as_ref().map(|c| c.wording_hash());
         let event = ConsentEvent {
             scope: ConsentScope::Subject(row.id.clone()),
             purpose: purpose.id.clone(),
