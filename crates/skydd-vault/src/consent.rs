@@ -52,6 +52,9 @@ pub struct ConsentView {
     pub at: Timestamp,
     /// Hash of the consent wording shown.
     pub text_hash: Option<String>,
+    /// A consent given to wording of the purpose's consent text that has changed since: it no
+    /// longer counts, and the subject must be asked again.
+    pub needs_renewal: bool,
 }
 
 /// A subject's consents: the current state per purpose and the whole history.
@@ -88,6 +91,7 @@ fn view(event: &ConsentEvent) -> ConsentView {
         notice_version: event.notice_version.clone(),
         at: event.at,
         text_hash: event.text_hash.clone(),
+        needs_renewal: false,
     }
 }
 
@@ -249,6 +253,17 @@ impl Vault {
                 Some(_) => {}
                 None => current.push(view(event)),
             }
+        }
+        let register = self.register();
+        for view in &mut current {
+            let wording = register
+                .purposes
+                .iter()
+                .find(|p| p.id.0 == view.purpose)
+                .and_then(|p| p.consent.as_ref())
+                .map(|c| c.wording_hash());
+            view.needs_renewal = view.granted
+                && matches!((&wording, &view.text_hash), (Some(now), Some(then)) if now != then);
         }
         let mut objections = Vec::new();
         for event in self.storage.objections_of_subject(&row.id).await? {

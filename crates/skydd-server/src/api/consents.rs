@@ -74,6 +74,8 @@ pub struct ConsentEventResponse {
     pub at: jiff::Timestamp,
     /// SHA-256 (hex) of the consent wording shown.
     pub text_hash: Option<String>,
+    /// Given to wording that has changed since: it no longer counts; ask the subject again.
+    pub needs_renewal: bool,
 }
 
 impl From<ConsentView> for ConsentEventResponse {
@@ -85,6 +87,7 @@ impl From<ConsentView> for ConsentEventResponse {
             notice_version: view.notice_version,
             at: view.at,
             text_hash: view.text_hash,
+            needs_renewal: view.needs_renewal,
         }
     }
 }
