@@ -12,9 +12,7 @@ use jiff::civil::Date;
 use serde::Serialize;
 use serde_json::Value;
 use skydd_register::Register;
-use skydd_register::model::{
-    Anchor, CategoryId, LegalBasis, PurposeId, RetentionClock, Role,
-};
+use skydd_register::model::{Anchor, CategoryId, LegalBasis, PurposeId, RetentionClock, Role};
 
 /// Added, removed or changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -262,7 +260,9 @@ pub fn diff(old: &Register, new: &Register) -> RegisterDiff {
         "data",
         &o,
         &n,
-        |entry| (entry["personal_data"] == Value::Bool(true)).then_some(Significance::NewDataCategory),
+        |entry| {
+            (entry["personal_data"] == Value::Bool(true)).then_some(Significance::NewDataCategory)
+        },
         |field, old, new| match field {
             "fields" if added_items(old, new) => Some(Significance::NewDataCategory),
             "special_category" if !new.is_null() => Some(Significance::NewDataCategory),
@@ -288,7 +288,11 @@ pub fn diff(old: &Register, new: &Register) -> RegisterDiff {
         |field, old, new| match field {
             "transfer" if old.is_null() && !new.is_null() => Some(Significance::NewTransfer),
             "purposes" if added_items(old, new) => Some(Significance::NewRecipient),
-            "categories" if added_items(old, new) || (new.as_array().is_some_and(Vec::is_empty) && !old.as_array().is_some_and(Vec::is_empty)) => {
+            "categories"
+                if added_items(old, new)
+                    || (new.as_array().is_some_and(Vec::is_empty)
+                        && !old.as_array().is_some_and(Vec::is_empty)) =>
+            {
                 Some(Significance::NewDataCategory)
             }
             _ => None,
@@ -321,7 +325,9 @@ pub fn diff(old: &Register, new: &Register) -> RegisterDiff {
         |_, _, _| None,
     );
     d.list("features", &o, &n, |_| None, |_, _, _| None);
-    d.fields("changes", None, &o["changes"], &n["changes"], |_, _, _| None);
+    d.fields("changes", None, &o["changes"], &n["changes"], |_, _, _| {
+        None
+    });
     RegisterDiff {
         old_digest: old.digest(),
         new_digest: new.digest(),
@@ -443,8 +449,7 @@ impl Differ {
         let old_items = old.as_array().unwrap_or(&empty);
         let new_items = new.as_array().unwrap_or(&empty);
         let id_of = |v: &Value| v["id"].as_str().unwrap_or_default().to_owned();
-        let old_by_id: BTreeMap<String, &Value> =
-            old_items.iter().map(|v| (id_of(v), v)).collect();
+        let old_by_id: BTreeMap<String, &Value> = old_items.iter().map(|v| (id_of(v), v)).collect();
         let new_ids: Vec<String> = new_items.iter().map(id_of).collect();
         for item in old_items {
             let id = id_of(item);
@@ -488,7 +493,9 @@ fn purposes(d: &mut Differ, old: &Register, new: &Register, o: &Value, n: &Value
         |field, old, new| match field {
             "recipients" if added_items(old, new) => Some(Significance::NewRecipient),
             "categories" if added_items(old, new) => Some(Significance::NewDataCategory),
-            "direct_marketing" | "profiling" | "automated_decision" if new == &Value::Bool(true) => {
+            "direct_marketing" | "profiling" | "automated_decision"
+                if new == &Value::Bool(true) =>
+            {
                 Some(Significance::NewKindOfProcessing)
             }
             "channels" if added_items(old, new) => Some(Significance::NewKindOfProcessing),
@@ -732,14 +739,22 @@ fn retention(d: &mut Differ, old: &Register, new: &Register) {
                         map.remove("clock");
                     }
                 }
-                d.fields_dyn("retention", Some(rule.id.as_str()), &o, &n, &|field, old, new| {
-                    match field {
-                        // Widening a rule to every purpose, or to more purposes, keeps more.
-                        "purposes" if added_items(old, new) => Some(Significance::LongerRetention),
-                        "category" => Some(Significance::LongerRetention),
-                        _ => None,
-                    }
-                });
+                d.fields_dyn(
+                    "retention",
+                    Some(rule.id.as_str()),
+                    &o,
+                    &n,
+                    &|field, old, new| {
+                        match field {
+                            // Widening a rule to every purpose, or to more purposes, keeps more.
+                            "purposes" if added_items(old, new) => {
+                                Some(Significance::LongerRetention)
+                            }
+                            "category" => Some(Significance::LongerRetention),
+                            _ => None,
+                        }
+                    },
+                );
             }
         }
     }
@@ -788,10 +803,16 @@ fn retention(d: &mut Differ, old: &Register, new: &Register) {
                         map.remove("clock");
                     }
                 }
-                d.fields_dyn("legal_holds", Some(hold.id.as_str()), &o, &n, &|field, old, new| {
-                    (field == "categories" && added_items(old, new))
-                        .then_some(Significance::LongerRetention)
-                });
+                d.fields_dyn(
+                    "legal_holds",
+                    Some(hold.id.as_str()),
+                    &o,
+                    &n,
+                    &|field, old, new| {
+                        (field == "categories" && added_items(old, new))
+                            .then_some(Significance::LongerRetention)
+                    },
+                );
             }
         }
     }

@@ -376,7 +376,10 @@ mod tests {
 
     #[test]
     fn markdown_escapes_markup() {
-        assert_eq!(escape_markdown("*a* [b](c)\n# d"), "\\*a\\* \\[b\\](c) \\# d");
+        assert_eq!(
+            escape_markdown("*a* [b](c)\n# d"),
+            "\\*a\\* \\[b\\](c) \\# d"
+        );
     }
 
     #[test]

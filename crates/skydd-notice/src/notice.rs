@@ -294,7 +294,11 @@ fn who_we_are(register: &Register, l: Language) -> Section {
             "När vi behandlar personuppgifter för våra kunders räkning är vi deras personuppgiftsbiträde. Den behandlingen sker enligt kundens instruktioner och beskrivs i kundens egen integritetspolicy, inte här.",
         )));
     }
-    section("who-we-are", pick(l, "Who we are", "Personuppgiftsansvarig"), blocks)
+    section(
+        "who-we-are",
+        pick(l, "Who we are", "Personuppgiftsansvarig"),
+        blocks,
+    )
 }
 
 fn whose_data(register: &Register, l: Language) -> Section {
@@ -310,7 +314,11 @@ fn whose_data(register: &Register, l: Language) -> Section {
         .collect();
     section(
         "whose-data",
-        pick(l, "Whose personal data we process", "Vems personuppgifter vi behandlar"),
+        pick(
+            l,
+            "Whose personal data we process",
+            "Vems personuppgifter vi behandlar",
+        ),
         vec![
             sentence(pick(
                 l,
@@ -378,7 +386,11 @@ fn what_data(register: &Register, l: Language) -> Section {
     }
     section(
         "what-data",
-        pick(l, "What personal data we process", "Vilka personuppgifter vi behandlar"),
+        pick(
+            l,
+            "What personal data we process",
+            "Vilka personuppgifter vi behandlar",
+        ),
         vec![Block::List(items)],
     )
 }
@@ -573,7 +585,11 @@ fn sources(register: &Register, l: Language) -> Section {
             if let Some(url) = &s.policy_url {
                 line.push(text(format!(
                     " ({} ",
-                    pick(l, "their own privacy policy also applies:", "deras egen integritetspolicy gäller också:")
+                    pick(
+                        l,
+                        "their own privacy policy also applies:",
+                        "deras egen integritetspolicy gäller också:"
+                    )
                 )));
                 line.push(link(url.clone(), url.clone()));
                 line.push(text(")"));
@@ -583,7 +599,11 @@ fn sources(register: &Register, l: Language) -> Section {
         .collect();
     section(
         "sources",
-        pick(l, "Where your data comes from", "Varifrån uppgifterna kommer"),
+        pick(
+            l,
+            "Where your data comes from",
+            "Varifrån uppgifterna kommer",
+        ),
         vec![Block::List(items)],
     )
 }
@@ -593,7 +613,11 @@ fn recipients(register: &Register, l: Language) -> Section {
     if recipients.is_empty() {
         return section(
             "recipients",
-            pick(l, "Who receives your data", "Vilka som får del av dina uppgifter"),
+            pick(
+                l,
+                "Who receives your data",
+                "Vilka som får del av dina uppgifter",
+            ),
             vec![sentence(pick(
                 l,
                 "We do not disclose your personal data to anyone outside our company.",
@@ -649,7 +673,11 @@ fn recipients(register: &Register, l: Language) -> Section {
     }
     section(
         "recipients",
-        pick(l, "Who receives your data", "Vilka som får del av dina uppgifter"),
+        pick(
+            l,
+            "Who receives your data",
+            "Vilka som får del av dina uppgifter",
+        ),
         blocks,
     )
 }
@@ -697,17 +725,16 @@ fn transfers(register: &Register, l: Language) -> Section {
     }
     let mut items = Vec::new();
     for r in transfers {
-        let Some(transfer) = &r.transfer else { continue };
+        let Some(transfer) = &r.transfer else {
+            continue;
+        };
         let country = r
             .country
             .map(|c| wording::country(l, c))
             .unwrap_or_default();
         let mut safeguard = wording::transfer_mechanism(l, transfer.mechanism).to_owned();
         if let Some(derogation) = transfer.derogation {
-            safeguard.push_str(&format!(
-                " – {}",
-                wording::derogation(l, derogation)
-            ));
+            safeguard.push_str(&format!(" – {}", wording::derogation(l, derogation)));
         }
         let mut line = vec![
             Inline::Strong(r.name.get(l).to_owned()),
@@ -716,7 +743,10 @@ fn transfers(register: &Register, l: Language) -> Section {
                 pick(l, "protected by", "skyddas genom"),
                 pick(l, "Documentation:", "Dokumentation:")
             )),
-            link(transfer.documented_in.clone(), transfer.documented_in.clone()),
+            link(
+                transfer.documented_in.clone(),
+                transfer.documented_in.clone(),
+            ),
         ];
         if let Some(verified) = transfer.verified_at {
             line.push(text(format!(
@@ -754,16 +784,17 @@ fn retention_section(register: &Register, l: Language) -> Section {
     let mut items = Vec::new();
     for category in controller_categories(register) {
         let sentences = retention::for_category(register, l, &category.id);
-        let mut line = vec![
-            Inline::Strong(category.name.get(l).to_owned()),
-            text(": "),
-        ];
+        let mut line = vec![Inline::Strong(category.name.get(l).to_owned()), text(": ")];
         line.push(text(sentences.join(" ")));
         items.push(line);
     }
     section(
         "retention",
-        pick(l, "How long we keep your data", "Hur länge vi sparar dina uppgifter (lagringstid)"),
+        pick(
+            l,
+            "How long we keep your data",
+            "Hur länge vi sparar dina uppgifter (lagringstid)",
+        ),
         vec![
             sentence(pick(
                 l,
@@ -904,7 +935,11 @@ fn security(register: &Register, l: Language) -> Section {
     }
     section(
         "security",
-        pick(l, "How we protect your data", "Hur vi skyddar dina uppgifter"),
+        pick(
+            l,
+            "How we protect your data",
+            "Hur vi skyddar dina uppgifter",
+        ),
         blocks,
     )
 }
@@ -1017,7 +1052,10 @@ fn rights(register: &Register, l: Language) -> Section {
     let copies = &policy.copies;
     let free = match (l, copies.free, copies.per) {
         (Language::En, 1, Some(per)) => {
-            format!("One copy of your data per {} is free", wording::period(l, per))
+            format!(
+                "One copy of your data per {} is free",
+                wording::period(l, per)
+            )
         }
         (Language::En, n, Some(per)) => format!(
             "{n} copies of your data per {} are free",
@@ -1043,21 +1081,18 @@ fn rights(register: &Register, l: Language) -> Section {
         wording::further_copies(l, copies.further)
     )));
     if !policy.identity_verification.is_empty() {
-        let methods: Vec<String> = policy
-            .identity_verification
-            .iter()
-            .map(|m| wording::verification(l, *m).to_owned())
-            .collect();
-        how.push(sentence(match l {
-            Language::En => format!(
-                "Before we answer, we check that you are who you say you are, by {}.",
-                wording::join_or(l, &methods)
-            ),
-            Language::Sv => format!(
-                "Innan vi svarar kontrollerar vi att du är den du säger dig vara, genom {}.",
-                wording::join_or(l, &methods)
-            ),
-        }));
+        how.push(sentence(pick(
+            l,
+            "Before we answer, we check that you are who you say you are, in one of these ways:",
+            "Innan vi svarar kontrollerar vi att du är den du säger dig vara, på något av dessa sätt:",
+        )));
+        how.push(Block::List(
+            policy
+                .identity_verification
+                .iter()
+                .map(|m| vec![text(capitalise(wording::verification(l, *m)))])
+                .collect(),
+        ));
     }
     let mut blocks = vec![
         sentence(pick(
@@ -1067,7 +1102,12 @@ fn rights(register: &Register, l: Language) -> Section {
         )),
         Block::List(items),
         Block::Subheading(
-            pick(l, "How to use your rights", "Så använder du dina rättigheter").to_owned(),
+            pick(
+                l,
+                "How to use your rights",
+                "Så använder du dina rättigheter",
+            )
+            .to_owned(),
         ),
     ];
     blocks.extend(how);
@@ -1162,7 +1202,10 @@ fn changes(register: &Register, l: Language, version: &NoticeVersion) -> Section
         let before = policy
             .notice_period
             .map(|p| match l {
-                Language::En => format!(", at least {} before they take effect", wording::period(l, p)),
+                Language::En => format!(
+                    ", at least {} before they take effect",
+                    wording::period(l, p)
+                ),
                 Language::Sv => format!(", minst {} innan de börjar gälla", wording::period(l, p)),
             })
             .unwrap_or_default();
@@ -1177,7 +1220,11 @@ fn changes(register: &Register, l: Language, version: &NoticeVersion) -> Section
     }
     section(
         "changes",
-        pick(l, "Changes to this notice", "Ändringar i denna integritetspolicy"),
+        pick(
+            l,
+            "Changes to this notice",
+            "Ändringar i denna integritetspolicy",
+        ),
         blocks,
     )
 }

@@ -63,12 +63,17 @@ pub struct Activity {
 }
 
 fn contact_text(contact: &Contact) -> String {
-    [&contact.email, &contact.phone, &contact.url, &contact.postal]
-        .into_iter()
-        .flatten()
-        .cloned()
-        .collect::<Vec<_>>()
-        .join(", ")
+    [
+        &contact.email,
+        &contact.phone,
+        &contact.url,
+        &contact.postal,
+    ]
+    .into_iter()
+    .flatten()
+    .cloned()
+    .collect::<Vec<_>>()
+    .join(", ")
 }
 
 /// The record written from `register`, its texts in `language`.
@@ -116,10 +121,25 @@ pub fn record(register: &Register, language: Language) -> Art30Record {
         .iter()
         .filter(|p| p.role == Role::Controller)
         .collect();
-    purposes.extend(register.purposes.iter().filter(|p| p.role == Role::Processor));
+    purposes.extend(
+        register
+            .purposes
+            .iter()
+            .filter(|p| p.role == Role::Processor),
+    );
     let activities = purposes
         .into_iter()
-        .map(|p| activity(register, l, p, &controller, &representative, &dpo, &security))
+        .map(|p| {
+            activity(
+                register,
+                l,
+                p,
+                &controller,
+                &representative,
+                &dpo,
+                &security,
+            )
+        })
         .collect();
     Art30Record {
         digest: register.digest(),
@@ -209,7 +229,10 @@ fn activity(
         .iter()
         .filter_map(|r| {
             let transfer = r.transfer.as_ref()?;
-            let country = r.country.map(|c| wording::country(l, c)).unwrap_or_default();
+            let country = r
+                .country
+                .map(|c| wording::country(l, c))
+                .unwrap_or_default();
             let mut safeguard = wording::transfer_mechanism(l, transfer.mechanism).to_owned();
             if let Some(derogation) = transfer.derogation {
                 safeguard.push_str(&format!(" – {}", wording::derogation(l, derogation)));
@@ -232,10 +255,16 @@ fn activity(
                 .filter(|r| {
                     &r.category == category && (r.purposes.is_empty() || r.purposes.contains(&p.id))
                 })
-                .map(|r| retention::rule(register, l, &skydd_register::model::RetentionRule {
-                    purposes: Vec::new(),
-                    ..r.clone()
-                }));
+                .map(|r| {
+                    retention::rule(
+                        register,
+                        l,
+                        &skydd_register::model::RetentionRule {
+                            purposes: Vec::new(),
+                            ..r.clone()
+                        },
+                    )
+                });
             let holds = register
                 .legal_holds
                 .iter()
@@ -287,21 +316,126 @@ fn activity(
 fn columns(l: Language) -> [(&'static str, String); 16] {
     [
         ("id", pick(l, "Activity id", "Aktivitetens id").to_owned()),
-        ("role", pick(l, "Role (Art. 30(1) controller / 30(2) processor)", "Roll (art. 30.1 personuppgiftsansvarig / 30.2 personuppgiftsbiträde)").to_owned()),
-        ("name", pick(l, "Processing activity", "Behandling").to_owned()),
-        ("controller", pick(l, "Controller or processor, contact details (a)", "Personuppgiftsansvarig eller personuppgiftsbiträde, kontaktuppgifter (a)").to_owned()),
-        ("on_behalf_of", pick(l, "Controllers on whose behalf we act (30(2)(a))", "Personuppgiftsansvariga för vars räkning vi behandlar (30.2 a)").to_owned()),
-        ("joint_controllers", pick(l, "Joint controllers (a)", "Gemensamt personuppgiftsansvariga (a)").to_owned()),
-        ("representative", pick(l, "Representative (a)", "Företrädare (a)").to_owned()),
-        ("dpo", pick(l, "Data protection officer (a)", "Dataskyddsombud (a)").to_owned()),
-        ("purpose", pick(l, "Purpose; categories of processing (b)", "Ändamål; kategorier av behandling (b)").to_owned()),
-        ("legal_basis", pick(l, "Legal basis per data category", "Rättslig grund per kategori av uppgifter").to_owned()),
-        ("subjects", pick(l, "Categories of data subjects (c)", "Kategorier av registrerade (c)").to_owned()),
-        ("data_categories", pick(l, "Categories of personal data (c)", "Kategorier av personuppgifter (c)").to_owned()),
-        ("recipients", pick(l, "Categories of recipients (d)", "Kategorier av mottagare (d)").to_owned()),
-        ("transfers", pick(l, "Transfers to third countries and safeguards (e)", "Överföringar till tredje land och skyddsåtgärder (e)").to_owned()),
-        ("retention", pick(l, "Time limits for erasure (f)", "Tidsfrister för radering (f)").to_owned()),
-        ("security", pick(l, "Technical and organisational security measures (g)", "Tekniska och organisatoriska säkerhetsåtgärder (g)").to_owned()),
+        (
+            "role",
+            pick(
+                l,
+                "Role (Art. 30(1) controller / 30(2) processor)",
+                "Roll (art. 30.1 personuppgiftsansvarig / 30.2 personuppgiftsbiträde)",
+            )
+            .to_owned(),
+        ),
+        (
+            "name",
+            pick(l, "Processing activity", "Behandling").to_owned(),
+        ),
+        (
+            "controller",
+            pick(
+                l,
+                "Controller or processor, contact details (a)",
+                "Personuppgiftsansvarig eller personuppgiftsbiträde, kontaktuppgifter (a)",
+            )
+            .to_owned(),
+        ),
+        (
+            "on_behalf_of",
+            pick(
+                l,
+                "Controllers on whose behalf we act (30(2)(a))",
+                "Personuppgiftsansvariga för vars räkning vi behandlar (30.2 a)",
+            )
+            .to_owned(),
+        ),
+        (
+            "joint_controllers",
+            pick(
+                l,
+                "Joint controllers (a)",
+                "Gemensamt personuppgiftsansvariga (a)",
+            )
+            .to_owned(),
+        ),
+        (
+            "representative",
+            pick(l, "Representative (a)", "Företrädare (a)").to_owned(),
+        ),
+        (
+            "dpo",
+            pick(l, "Data protection officer (a)", "Dataskyddsombud (a)").to_owned(),
+        ),
+        (
+            "purpose",
+            pick(
+                l,
+                "Purpose; categories of processing (b)",
+                "Ändamål; kategorier av behandling (b)",
+            )
+            .to_owned(),
+        ),
+        (
+            "legal_basis",
+            pick(
+                l,
+                "Legal basis per data category",
+                "Rättslig grund per kategori av uppgifter",
+            )
+            .to_owned(),
+        ),
+        (
+            "subjects",
+            pick(
+                l,
+                "Categories of data subjects (c)",
+                "Kategorier av registrerade (c)",
+            )
+            .to_owned(),
+        ),
+        (
+            "data_categories",
+            pick(
+                l,
+                "Categories of personal data (c)",
+                "Kategorier av personuppgifter (c)",
+            )
+            .to_owned(),
+        ),
+        (
+            "recipients",
+            pick(
+                l,
+                "Categories of recipients (d)",
+                "Kategorier av mottagare (d)",
+            )
+            .to_owned(),
+        ),
+        (
+            "transfers",
+            pick(
+                l,
+                "Transfers to third countries and safeguards (e)",
+                "Överföringar till tredje land och skyddsåtgärder (e)",
+            )
+            .to_owned(),
+        ),
+        (
+            "retention",
+            pick(
+                l,
+                "Time limits for erasure (f)",
+                "Tidsfrister för radering (f)",
+            )
+            .to_owned(),
+        ),
+        (
+            "security",
+            pick(
+                l,
+                "Technical and organisational security measures (g)",
+                "Tekniska och organisatoriska säkerhetsåtgärder (g)",
+            )
+            .to_owned(),
+        ),
     ]
 }
 
@@ -402,8 +536,16 @@ impl Art30Record {
                         "{} ({})",
                         activity.name,
                         match activity.role {
-                            "processor" => pick(l, "as processor, Art. 30(2)", "som personuppgiftsbiträde, art. 30.2"),
-                            _ => pick(l, "as controller, Art. 30(1)", "som personuppgiftsansvarig, art. 30.1"),
+                            "processor" => pick(
+                                l,
+                                "as processor, Art. 30(2)",
+                                "som personuppgiftsbiträde, art. 30.2"
+                            ),
+                            _ => pick(
+                                l,
+                                "as controller, Art. 30(1)",
+                                "som personuppgiftsansvarig, art. 30.1"
+                            ),
                         }
                     ),
                     blocks: vec![Block::Table {

@@ -80,15 +80,25 @@ fn after_event(
     let period = clock.period;
     match clock.round_up_to {
         None if period.amount == 0 => until(language, &event),
-        None => format!("{} {}", wording::period(language, period), after(language, &event)),
+        None => format!(
+            "{} {}",
+            wording::period(language, period),
+            after(language, &event)
+        ),
         Some(CalendarRounding::EndOfYear) if period.unit == PeriodUnit::Year => {
             let nth = wording::ordinal(language, period.amount);
             match language {
                 Language::En => {
-                    format!("until the end of the {nth} calendar year {}", after(language, &event))
+                    format!(
+                        "until the end of the {nth} calendar year {}",
+                        after(language, &event)
+                    )
                 }
                 Language::Sv => {
-                    format!("till utgången av det {nth} kalenderåret {}", after(language, &event))
+                    format!(
+                        "till utgången av det {nth} kalenderåret {}",
+                        after(language, &event)
+                    )
                 }
             }
         }
@@ -101,7 +111,11 @@ fn after_event(
             Language::Sv => format!("till utgången av den månad då {}", strip_att(&event)),
         },
         Some(rounding) => {
-            let base = format!("{} {}", wording::period(language, period), after(language, &event));
+            let base = format!(
+                "{} {}",
+                wording::period(language, period),
+                after(language, &event)
+            );
             let to = match (language, rounding) {
                 (Language::En, CalendarRounding::EndOfMonth) => "counted to the end of that month",
                 (Language::En, CalendarRounding::EndOfYear) => "counted to the end of that year",
@@ -117,20 +131,25 @@ fn strip_att(event: &str) -> &str {
     event.strip_prefix("att ").unwrap_or(event)
 }
 
-/// What happens when a rule's time is up: "then deleted" / "därefter raderas de".
+/// What happens when a rule's time is up: "Then the data is deleted." / "Sedan raderas
+/// uppgifterna."
 pub fn action(language: Language, action: RetentionAction) -> &'static str {
     match action {
-        RetentionAction::Delete => pick(language, "then deleted", "därefter raderas uppgifterna"),
+        RetentionAction::Delete => pick(
+            language,
+            "Then the data is deleted.",
+            "Sedan raderas uppgifterna.",
+        ),
         RetentionAction::Anonymise => pick(
             language,
-            "then anonymised so that they no longer identify you",
-            "därefter anonymiseras uppgifterna så att de inte längre kan kopplas till dig",
+            "Then the data is anonymised so that it no longer identifies you.",
+            "Sedan anonymiseras uppgifterna så att de inte längre kan kopplas till dig.",
         ),
     }
 }
 
 /// One rule in plain words, narrowed to its purposes when it is:
-/// "For Marketing: 24 months after our last contact with you, then deleted."
+/// "For Marketing: 24 months after our last contact with you. Then the data is deleted."
 pub fn rule(register: &Register, language: Language, rule: &RetentionRule) -> String {
     let mut sentence = String::new();
     if !rule.purposes.is_empty() {
@@ -155,17 +174,17 @@ pub fn rule(register: &Register, language: Language, rule: &RetentionRule) -> St
     } else {
         sentence.push_str(&how_long);
     }
-    sentence.push_str(", ");
+    sentence.push_str(". ");
     sentence.push_str(action(language, rule.action));
-    sentence.push('.');
     sentence
 }
 
 /// A legal hold in plain words: which law, until when, and the one use still allowed.
 pub fn hold(register: &Register, language: Language, hold: &LegalHold) -> String {
-    let purpose = register
-        .purpose(&hold.purpose)
-        .map_or_else(|| hold.purpose.to_string(), |p| p.name.get(language).to_owned());
+    let purpose = register.purpose(&hold.purpose).map_or_else(
+        || hold.purpose.to_string(),
+        |p| p.name.get(language).to_owned(),
+    );
     let until = clock(register, language, &hold.clock);
     match language {
         Language::En => format!(

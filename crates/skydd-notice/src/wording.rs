@@ -4,9 +4,9 @@
 use jiff::civil::Date;
 use skydd_register::country::Country;
 use skydd_register::model::{
-    Art9Condition, BuiltinEvent, ChangeChannel, Channel, Derogation, FurtherCopies,
-    Language, LegalBasis, MeasureKind, RecipientKind, SpecialCategory, TrackerKind,
-    TransferMechanism, VerificationMethod,
+    Art9Condition, BuiltinEvent, ChangeChannel, Channel, Derogation, FurtherCopies, Language,
+    LegalBasis, MeasureKind, RecipientKind, SpecialCategory, TrackerKind, TransferMechanism,
+    VerificationMethod,
 };
 use skydd_register::period::{Period, PeriodUnit};
 
@@ -218,7 +218,11 @@ pub fn transfer_mechanism(language: Language, mechanism: TransferMechanism) -> &
 /// The Art. 49(1) point of a derogation.
 pub fn derogation(language: Language, derogation: Derogation) -> &'static str {
     match derogation {
-        Derogation::ExplicitConsent => pick(language, "your explicit consent", "ditt uttryckliga samtycke"),
+        Derogation::ExplicitConsent => pick(
+            language,
+            "your explicit consent",
+            "ditt uttryckliga samtycke",
+        ),
         Derogation::ContractWithSubject => pick(
             language,
             "it is necessary for our contract with you",
@@ -301,16 +305,12 @@ pub fn builtin_event(language: Language, event: BuiltinEvent) -> &'static str {
             "our last contact with you",
             "vår senaste kontakt med dig",
         ),
-        BuiltinEvent::ContractEnd => pick(
-            language,
-            "your contract ends",
-            "att ditt avtal har upphört",
-        ),
-        BuiltinEvent::InvoicePaid => pick(
-            language,
-            "the invoice is paid",
-            "att fakturan har betalats",
-        ),
+        BuiltinEvent::ContractEnd => {
+            pick(language, "your contract ends", "att ditt avtal har upphört")
+        }
+        BuiltinEvent::InvoicePaid => {
+            pick(language, "the invoice is paid", "att fakturan har betalats")
+        }
         BuiltinEvent::RequestClosed => pick(
             language,
             "your request is closed",
@@ -322,30 +322,78 @@ pub fn builtin_event(language: Language, event: BuiltinEvent) -> &'static str {
 /// A special category of data (Art. 9(1)).
 pub fn special_category(language: Language, category: SpecialCategory) -> &'static str {
     match category {
-        SpecialCategory::RacialOrEthnicOrigin => pick(language, "racial or ethnic origin", "ras eller etniskt ursprung"),
-        SpecialCategory::PoliticalOpinions => pick(language, "political opinions", "politiska åsikter"),
-        SpecialCategory::ReligiousOrPhilosophicalBeliefs => pick(language, "religious or philosophical beliefs", "religiös eller filosofisk övertygelse"),
-        SpecialCategory::TradeUnionMembership => pick(language, "trade union membership", "medlemskap i fackförening"),
+        SpecialCategory::RacialOrEthnicOrigin => pick(
+            language,
+            "racial or ethnic origin",
+            "ras eller etniskt ursprung",
+        ),
+        SpecialCategory::PoliticalOpinions => {
+            pick(language, "political opinions", "politiska åsikter")
+        }
+        SpecialCategory::ReligiousOrPhilosophicalBeliefs => pick(
+            language,
+            "religious or philosophical beliefs",
+            "religiös eller filosofisk övertygelse",
+        ),
+        SpecialCategory::TradeUnionMembership => pick(
+            language,
+            "trade union membership",
+            "medlemskap i fackförening",
+        ),
         SpecialCategory::Genetic => pick(language, "genetic data", "genetiska uppgifter"),
-        SpecialCategory::Biometric => pick(language, "biometric data used to identify you", "biometriska uppgifter för att identifiera dig"),
+        SpecialCategory::Biometric => pick(
+            language,
+            "biometric data used to identify you",
+            "biometriska uppgifter för att identifiera dig",
+        ),
         SpecialCategory::Health => pick(language, "health", "hälsa"),
-        SpecialCategory::SexLifeOrOrientation => pick(language, "sex life or sexual orientation", "sexualliv eller sexuell läggning"),
+        SpecialCategory::SexLifeOrOrientation => pick(
+            language,
+            "sex life or sexual orientation",
+            "sexualliv eller sexuell läggning",
+        ),
     }
 }
 
 /// The Art. 9(2) condition, with its point.
 pub fn art9_condition(language: Language, condition: Art9Condition) -> String {
     let (en, sv, point) = match condition {
-        Art9Condition::ExplicitConsent => ("your explicit consent", "ditt uttryckliga samtycke", 'a'),
-        Art9Condition::EmploymentAndSocialSecurity => ("obligations in employment and social security law", "skyldigheter inom arbetsrätt och social trygghet", 'b'),
+        Art9Condition::ExplicitConsent => {
+            ("your explicit consent", "ditt uttryckliga samtycke", 'a')
+        }
+        Art9Condition::EmploymentAndSocialSecurity => (
+            "obligations in employment and social security law",
+            "skyldigheter inom arbetsrätt och social trygghet",
+            'b',
+        ),
         Art9Condition::VitalInterests => ("vital interests", "grundläggande intressen", 'c'),
-        Art9Condition::NotForProfitBody => ("the activities of a not-for-profit body", "en ideell organisations verksamhet", 'd'),
-        Art9Condition::MadePublicBySubject => ("data you have made public yourself", "uppgifter som du själv har offentliggjort", 'e'),
+        Art9Condition::NotForProfitBody => (
+            "the activities of a not-for-profit body",
+            "en ideell organisations verksamhet",
+            'd',
+        ),
+        Art9Condition::MadePublicBySubject => (
+            "data you have made public yourself",
+            "uppgifter som du själv har offentliggjort",
+            'e',
+        ),
         Art9Condition::LegalClaims => ("legal claims", "rättsliga anspråk", 'f'),
-        Art9Condition::SubstantialPublicInterest => ("substantial public interest", "ett viktigt allmänt intresse", 'g'),
-        Art9Condition::HealthOrSocialCare => ("health or social care", "hälso- och sjukvård eller social omsorg", 'h'),
+        Art9Condition::SubstantialPublicInterest => (
+            "substantial public interest",
+            "ett viktigt allmänt intresse",
+            'g',
+        ),
+        Art9Condition::HealthOrSocialCare => (
+            "health or social care",
+            "hälso- och sjukvård eller social omsorg",
+            'h',
+        ),
         Art9Condition::PublicHealth => ("public health", "folkhälsa", 'i'),
-        Art9Condition::ArchivingResearchStatistics => ("archiving, research or statistics", "arkivändamål, forskning eller statistik", 'j'),
+        Art9Condition::ArchivingResearchStatistics => (
+            "archiving, research or statistics",
+            "arkivändamål, forskning eller statistik",
+            'j',
+        ),
     };
     match language {
         Language::En => format!("{en} (GDPR Art. 9(2)({point}))"),
@@ -361,7 +409,11 @@ pub fn channel(language: Language, channel: Channel) -> &'static str {
         Channel::Phone => pick(language, "telephone", "telefon"),
         Channel::Post => pick(language, "post", "brev"),
         Channel::Push => pick(language, "push notification", "pushnotis"),
-        Channel::InApp => pick(language, "messages in the service", "meddelanden i tjänsten"),
+        Channel::InApp => pick(
+            language,
+            "messages in the service",
+            "meddelanden i tjänsten",
+        ),
     }
 }
 
@@ -371,7 +423,9 @@ pub fn change_channel(language: Language, channel: ChangeChannel) -> &'static st
         ChangeChannel::Email => pick(language, "by e-mail", "via e-post"),
         ChangeChannel::Website => pick(language, "on our website", "på vår webbplats"),
         ChangeChannel::InApp => pick(language, "in our services", "i våra tjänster"),
-        ChangeChannel::SocialMedia => pick(language, "in our social media", "i våra sociala medier"),
+        ChangeChannel::SocialMedia => {
+            pick(language, "in our social media", "i våra sociala medier")
+        }
     }
 }
 
@@ -379,7 +433,11 @@ pub fn change_channel(language: Language, channel: ChangeChannel) -> &'static st
 pub fn measure_kind(language: Language, kind: MeasureKind) -> &'static str {
     match kind {
         MeasureKind::Technical => pick(language, "Technical measures", "Tekniska åtgärder"),
-        MeasureKind::Organisational => pick(language, "Organisational measures", "Organisatoriska åtgärder"),
+        MeasureKind::Organisational => pick(
+            language,
+            "Organisational measures",
+            "Organisatoriska åtgärder",
+        ),
         MeasureKind::Physical => pick(language, "Physical measures", "Fysiska åtgärder"),
     }
 }
@@ -387,21 +445,57 @@ pub fn measure_kind(language: Language, kind: MeasureKind) -> &'static str {
 /// How identity is verified.
 pub fn verification(language: Language, method: VerificationMethod) -> &'static str {
     match method {
-        VerificationMethod::EmailCode => pick(language, "a one-time code sent to your e-mail address", "en engångskod som skickas till din e-postadress"),
-        VerificationMethod::SmsCode => pick(language, "a one-time code sent by text message", "en engångskod som skickas med sms"),
-        VerificationMethod::IdDocument => pick(language, "a copy of an identity document, deleted when your request is closed", "en kopia av en id-handling, som raderas när ditt ärende har avslutats"),
-        VerificationMethod::SignedRequest => pick(language, "a signed written request", "en undertecknad skriftlig begäran"),
-        VerificationMethod::CustomerConfirmation => pick(language, "confirmation from the customer organisation you belong to", "en bekräftelse från den kundorganisation du tillhör"),
-        VerificationMethod::AccountLogin => pick(language, "logging in to your account", "inloggning på ditt konto"),
+        VerificationMethod::EmailCode => pick(
+            language,
+            "a one-time code sent to your e-mail address",
+            "en engångskod som skickas till din e-postadress",
+        ),
+        VerificationMethod::SmsCode => pick(
+            language,
+            "a one-time code sent by text message",
+            "en engångskod som skickas med sms",
+        ),
+        VerificationMethod::IdDocument => pick(
+            language,
+            "a copy of an identity document, deleted when your request is closed",
+            "en kopia av en id-handling, som raderas när ditt ärende har avslutats",
+        ),
+        VerificationMethod::SignedRequest => pick(
+            language,
+            "a signed written request",
+            "en undertecknad skriftlig begäran",
+        ),
+        VerificationMethod::CustomerConfirmation => pick(
+            language,
+            "confirmation from the customer organisation you belong to",
+            "en bekräftelse från den kundorganisation du tillhör",
+        ),
+        VerificationMethod::AccountLogin => pick(
+            language,
+            "logging in to your account",
+            "inloggning på ditt konto",
+        ),
     }
 }
 
 /// What happens with further copies, as the second half of a sentence about free copies.
 pub fn further_copies(language: Language, further: FurtherCopies) -> &'static str {
     match further {
-        FurtherCopies::Fee => pick(language, "for further copies we may charge a reasonable fee based on our administrative costs", "för ytterligare kopior kan vi ta ut en rimlig avgift som motsvarar våra administrativa kostnader"),
-        FurtherCopies::RefuseWithReasons => pick(language, "further requests that are manifestly unfounded or excessive may be refused, and we then tell you why", "ytterligare begäranden som är uppenbart ogrundade eller orimliga kan vi avslå, och vi förklarar då varför"),
-        FurtherCopies::Free => pick(language, "further copies are free as well", "även ytterligare kopior är kostnadsfria"),
+        FurtherCopies::Fee => pick(
+            language,
+            "for further copies we may charge a reasonable fee based on our administrative costs",
+            "för ytterligare kopior kan vi ta ut en rimlig avgift som motsvarar våra administrativa kostnader",
+        ),
+        FurtherCopies::RefuseWithReasons => pick(
+            language,
+            "further requests that are manifestly unfounded or excessive may be refused, and we then tell you why",
+            "ytterligare begäranden som är uppenbart ogrundade eller orimliga kan vi avslå, och vi förklarar då varför",
+        ),
+        FurtherCopies::Free => pick(
+            language,
+            "further copies are free as well",
+            "även ytterligare kopior är kostnadsfria",
+        ),
     }
 }
 
@@ -410,7 +504,11 @@ pub fn tracker_kind(language: Language, kind: TrackerKind) -> &'static str {
     match kind {
         TrackerKind::Cookie => pick(language, "cookie", "kaka"),
         TrackerKind::Pixel => pick(language, "pixel tag", "pixeltagg"),
-        TrackerKind::LocalStorage => pick(language, "local storage in the browser", "lokal lagring i webbläsaren"),
+        TrackerKind::LocalStorage => pick(
+            language,
+            "local storage in the browser",
+            "lokal lagring i webbläsaren",
+        ),
     }
 }
 
@@ -420,7 +518,10 @@ mod tests {
 
     #[test]
     fn periods_agree_in_number() {
-        let p = |s: &str| s.parse::<Period>().unwrap_or(Period::new(0, PeriodUnit::Day));
+        let p = |s: &str| {
+            s.parse::<Period>()
+                .unwrap_or(Period::new(0, PeriodUnit::Day))
+        };
         assert_eq!(period(Language::En, p("1 month")), "1 month");
         assert_eq!(period(Language::En, p("24 months")), "24 months");
         assert_eq!(period(Language::Sv, p("24 months")), "24 månader");

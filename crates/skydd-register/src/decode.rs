@@ -1723,7 +1723,8 @@ impl Decoder {
     fn change_policy(&mut self, node: &Node) -> Option<ChangePolicy> {
         let mut f = self.fields(node, "the change policy")?;
         let announce_node = self.required(&mut f, "announce");
-        let announce: Vec<ChangeChannel> = announce_node.map(|n| self.choices(n)).unwrap_or_default();
+        let announce: Vec<ChangeChannel> =
+            announce_node.map(|n| self.choices(n)).unwrap_or_default();
         let notice_period = f.get("notice_period").and_then(|n| self.period(n));
         self.finish(f);
         if let (true, Some(node)) = (announce.is_empty(), announce_node) {
