@@ -4,6 +4,7 @@ pub mod consents;
 pub mod decisions;
 pub mod features;
 pub mod health;
+pub mod notice;
 pub mod openapi;
 pub mod preferences;
 pub mod records;
