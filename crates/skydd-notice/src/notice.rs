@@ -190,9 +190,10 @@ fn category_name(register: &Register, language: Language, id: &CategoryId) -> St
         .map_or_else(|| id.to_string(), |c| c.name.get(language).to_owned())
 }
 
-fn joined_names<'a>(language: Language, names: impl Iterator<Item = &'a str>) -> String {
-    let names: Vec<String> = names.map(str::to_owned).collect();
-    wording::join_and(language, &names)
+/// Names as a list in running text. Names are capitalised as written (proper names, "You"),
+/// so they are separated by semicolons rather than joined with "and".
+fn joined_names<'a>(names: impl Iterator<Item = &'a str>) -> String {
+    names.collect::<Vec<_>>().join("; ")
 }
 
 // ---- sections --------------------------------------------------------------------------------
@@ -449,29 +450,25 @@ fn purposes(register: &Register, l: Language) -> Section {
             ))]);
         }
         if let Some(consent) = &purpose.consent {
-            let who = match (consent.given_by, l) {
-                (ConsentGiver::Subject, _) => "",
-                (ConsentGiver::Organisation, Language::En) => {
-                    " Consent is given by your organisation's administrator, for the whole organisation."
-                }
-                (ConsentGiver::Organisation, Language::Sv) => {
-                    " Samtycket lämnas av din organisations administratör, för hela organisationen."
-                }
-                (ConsentGiver::Project, Language::En) => {
-                    " Consent is given by an administrator, for one project at a time."
-                }
-                (ConsentGiver::Project, Language::Sv) => {
-                    " Samtycket lämnas av en administratör, för ett projekt i taget."
-                }
-            };
-            facts.push(vec![text(match l {
-                Language::En => format!(
-                    "What you consent to: “{}” You can withdraw your consent at any time, as easily as you gave it; this does not affect processing before the withdrawal.{who}",
-                    consent.wording.get(l)
+            let wording = consent.wording.get(l);
+            facts.push(vec![text(match (consent.given_by, l) {
+                (ConsentGiver::Subject, Language::En) => format!(
+                    "What you consent to: “{wording}” You can withdraw your consent at any time, as easily as you gave it; this does not affect processing before the withdrawal."
                 ),
-                Language::Sv => format!(
-                    "Det du samtycker till: ”{}” Du kan när som helst återkalla ditt samtycke, lika enkelt som du lämnade det; det påverkar inte behandling som skett innan dess.{who}",
-                    consent.wording.get(l)
+                (ConsentGiver::Subject, Language::Sv) => format!(
+                    "Det du samtycker till: ”{wording}” Du kan när som helst återkalla ditt samtycke, lika enkelt som du lämnade det; det påverkar inte behandling som skett innan dess."
+                ),
+                (ConsentGiver::Organisation, Language::En) => format!(
+                    "Consent is given by your organisation's administrator, for the whole organisation, to: “{wording}” The administrator can withdraw it at any time, as easily as it was given."
+                ),
+                (ConsentGiver::Organisation, Language::Sv) => format!(
+                    "Samtycket lämnas av din organisations administratör, för hela organisationen, till: ”{wording}” Administratören kan när som helst återkalla det, lika enkelt som det lämnades."
+                ),
+                (ConsentGiver::Project, Language::En) => format!(
+                    "Consent is given by an administrator, for one project at a time, to: “{wording}” The administrator can withdraw it at any time, as easily as it was given."
+                ),
+                (ConsentGiver::Project, Language::Sv) => format!(
+                    "Samtycket lämnas av en administratör, för ett projekt i taget, till: ”{wording}” Administratören kan när som helst återkalla det, lika enkelt som det lämnades."
                 ),
             })]);
         }
@@ -535,7 +532,7 @@ fn purposes(register: &Register, l: Language) -> Section {
                 .find(|s| &s.id == id)
                 .map(|s| s.name.get(l))
         });
-        let sources = joined_names(l, source_names);
+        let sources = joined_names(source_names);
         if !sources.is_empty() {
             facts.push(vec![text(format!(
                 "{}: {sources}.",
@@ -547,7 +544,7 @@ fn purposes(register: &Register, l: Language) -> Section {
             .iter()
             .filter(|r| purpose.recipients.contains(&r.id) || r.purposes.contains(&purpose.id))
             .map(|r| r.name.get(l));
-        let recipients = joined_names(l, recipient_names);
+        let recipients = joined_names(recipient_names);
         if !recipients.is_empty() {
             facts.push(vec![text(format!(
                 "{}: {recipients}.",
@@ -1008,7 +1005,12 @@ fn rights(register: &Register, l: Language) -> Section {
             "Invända mot direktmarknadsföring (artikel 21.3) när som helst; då upphör vi omedelbart, utan undantag.",
         ))]);
     }
-    if purposes.iter().any(|p| p.uses_basis(LegalBasis::Consent)) {
+    if purposes.iter().any(|p| {
+        p.uses_basis(LegalBasis::Consent)
+            && p.consent
+                .as_ref()
+                .is_some_and(|c| c.given_by == ConsentGiver::Subject)
+    }) {
         items.push(vec![text(pick(
             l,
             "Withdraw your consent (Art. 7(3)) at any time, as easily as you gave it.",
