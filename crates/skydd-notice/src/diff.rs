@@ -154,6 +154,12 @@ impl RegisterDiff {
         self.changes.is_empty()
     }
 
+    /// Whether the content changed while the `published` date did not: the notice would show a
+    /// new version under the old "last updated" date (P000-68).
+    pub fn published_unchanged(&self) -> bool {
+        !self.changes.is_empty() && self.old_published == self.new_published
+    }
+
     /// Whether any change is significant.
     pub fn is_significant(&self) -> bool {
         self.changes.iter().any(Change::is_significant)
@@ -213,6 +219,12 @@ impl RegisterDiff {
             out.push_str(&format!(
                 "consents to renew (wording changed): {}\n",
                 renew.join(", ")
+            ));
+        }
+        if self.published_unchanged() {
+            out.push_str(&format!(
+                "note: the content changed but `published` is still {}; set it to the date the new version takes effect (the notice's \"last updated\")\n",
+                self.new_published
             ));
         }
         let significant = self.significant().count();
@@ -345,13 +357,27 @@ fn added_items(old: &Value, new: &Value) -> bool {
         .is_some_and(|items| items.iter().any(|item| !old.contains(item)))
 }
 
-/// A value as shown in a change: strings as they are, other values as compact JSON.
+/// A value as shown in a change: strings as they are, a text in English (the Swedish follows
+/// in brackets when only it changed, so that the change stays visible), other values as
+/// compact JSON.
 fn show(value: &Value) -> Option<String> {
     match value {
         Value::Null => None,
         Value::String(s) => Some(s.clone()),
+        Value::Object(map) if is_text(map) => {
+            let en = map.get("en").and_then(Value::as_str).unwrap_or_default();
+            match map.get("sv").and_then(Value::as_str) {
+                Some(sv) => Some(format!("{en} [sv: {sv}]")),
+                None => Some(en.to_owned()),
+            }
+        }
         other => Some(other.to_string()),
     }
+}
+
+/// Whether a JSON object is a register text (`{en}` or `{en, sv}`).
+fn is_text(map: &serde_json::Map<String, Value>) -> bool {
+    map.contains_key("en") && map.keys().all(|k| k == "en" || k == "sv")
 }
 
 type Judge<'a> = dyn Fn(&str, &Value, &Value) -> Option<Significance> + 'a;

@@ -353,6 +353,18 @@ fn consent_wording_changes_are_reported_per_purpose() {
     let text = d.render_text("old.yaml", "new.yaml");
     assert!(text.contains("! purposes `marketing`: changed consent.wording: Send me the monthly newsletter. -> Send me the weekly newsletter.  [significant: changed consent wording]"), "{text}");
     assert!(text.contains("consents to renew (wording changed): `marketing`"));
+    assert!(d.published_unchanged());
+    assert!(text.contains("note: the content changed but `published` is still 2024-02-29"));
+    let republished = register(
+        &BASE
+            .replacen(
+                "Send me the monthly newsletter.",
+                "Send me the weekly newsletter.",
+                1,
+            )
+            .replacen("published: 2024-02-29", "published: 2024-04-01", 1),
+    );
+    assert!(!diff(&base, &republished).published_unchanged());
     // Only the Swedish wording: still a changed wording.
     let swedish = base_with(
         "Skicka mig det månatliga nyhetsbrevet.",

@@ -1948,6 +1948,10 @@ async fn personal_data_appears_only_in_the_records_read() {
             ("find unknown parameter", Method::GET, format!("/v1/subjects?{EMAIL}=1"), None),
             ("get subject", Method::GET, format!("/v1/subjects/{subject}"), None),
             ("get e-mail as a subject", Method::GET, format!("/v1/subjects/{EMAIL}"), None),
+            ("privacy notice", Method::GET, format!("/privacy?lang={EMAIL}"), None),
+            ("privacy notice", Method::GET, "/privacy?format=md".into(), None),
+            ("art30 record", Method::GET, format!("/v1/register/record?format={EMAIL}"), None),
+            ("art30 record", Method::GET, "/v1/register/record?format=csv".into(), None),
             (
                 "add record",
                 Method::POST,
