@@ -2279,6 +2279,17 @@ async fn the_privacy_notice_is_public_and_written_from_the_loaded_register() {
         );
         let body = response.text().await.unwrap();
         assert_eq!(body, skydd_notice::render_html(register, Language::En));
+        let etag = headers["etag"].to_str().unwrap().to_owned();
+        assert!(etag.contains(&app.register.digest), "{etag}");
+        let response = app
+            .client
+            .get(app.url("/privacy"))
+            .header("If-None-Match", &etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::NOT_MODIFIED);
+        assert!(response.text().await.unwrap().is_empty());
         assert!(body.starts_with("<!DOCTYPE html>\n<html lang=\"en\">"));
         assert!(!body.contains("<script"));
 

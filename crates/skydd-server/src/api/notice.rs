@@ -9,9 +9,9 @@
 use axum::extract::State;
 use axum::http::header::{
     ACCEPT, CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_LANGUAGE, CONTENT_SECURITY_POLICY,
-    CONTENT_TYPE, ETAG, VARY, X_CONTENT_TYPE_OPTIONS,
+    CONTENT_TYPE, ETAG, IF_NONE_MATCH, VARY, X_CONTENT_TYPE_OPTIONS,
 };
-use axum::http::{HeaderMap, HeaderName, HeaderValue};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use skydd_crypto::Role;
@@ -84,6 +84,7 @@ pub struct NoticeQuery {
         (status = 200, description = "The notice. The `Skydd-Register-Digest` header names the \
             register version it was written from.",
             content((String = "text/html"), (String = "text/markdown"))),
+        (status = 304, description = "`If-None-Match` names the current version: unchanged."),
         (status = 400, description = "An unknown language or format.", body = Problem,
             content_type = "application/problem+json"),
     )
@@ -117,7 +118,16 @@ pub async fn privacy(
         ),
     };
     let tag = tag(language);
-    let mut response = body.into_response();
+    let etag = format!("\"{}-{tag}-{suffix}\"", loaded.digest);
+    let unchanged = headers
+        .get(IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|candidate| candidate.trim() == etag));
+    let mut response = if unchanged {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        body.into_response()
+    };
     let h = response.headers_mut();
     h.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
     h.insert(CONTENT_LANGUAGE, HeaderValue::from_static(tag));
@@ -134,7 +144,7 @@ pub async fn privacy(
     if let Ok(value) = HeaderValue::from_str(&loaded.digest) {
         h.insert(DIGEST_HEADER, value);
     }
-    if let Ok(value) = HeaderValue::from_str(&format!("\"{}-{tag}-{suffix}\"", loaded.digest)) {
+    if let Ok(value) = HeaderValue::from_str(&etag) {
         h.insert(ETAG, value);
     }
     response
