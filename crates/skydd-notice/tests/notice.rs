@@ -575,3 +575,68 @@ fn csv_quotes_what_needs_quoting() {
     let rows = parse_csv(&csv);
     assert_eq!(rows[1][2], "Deliver, \"fast\"\r\nnow");
 }
+
+// ---- escaping, for any text ------------------------------------------------------------------
+
+/// Undo `escape_html`.
+fn unescape_html(text: &str) -> String {
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+fn document_with(value: &str) -> skydd_notice::Document {
+    use skydd_notice::document::{Block, Document, Inline, Section, link, text};
+    Document {
+        language: Language::Sv,
+        title: value.to_owned(),
+        preamble: vec![vec![text(value)]],
+        contents_heading: Some(value.to_owned()),
+        sections: vec![Section {
+            id: "s".to_owned(),
+            heading: value.to_owned(),
+            blocks: vec![
+                Block::Paragraph(vec![text(value), Inline::Strong(value.to_owned())]),
+                Block::Subheading(value.to_owned()),
+                Block::List(vec![vec![link(
+                    value,
+                    format!("https://example.se/{value}"),
+                )]]),
+                Block::Table {
+                    head: vec![value.to_owned()],
+                    rows: vec![vec![vec![text(value)]]],
+                },
+            ],
+        }],
+        footer: vec![vec![text(value)]],
+    }
+}
+
+proptest::proptest! {
+    #[test]
+    fn any_text_stays_text_in_html(value in "\\PC{0,40}") {
+        let html = document_with(&value).to_html();
+        proptest::prop_assert_eq!(check_well_formed(&html), Ok(()));
+        let escaped = skydd_notice::document::escape_html(&value);
+        proptest::prop_assert!(!escaped.contains(['<', '>', '"', '\'']));
+        proptest::prop_assert_eq!(unescape_html(&escaped), value);
+    }
+
+    #[test]
+    fn any_text_stays_text_in_markdown(value in "\\PC{0,40}") {
+        let escaped = skydd_notice::document::escape_markdown(&value);
+        // Every markup character is preceded by a backslash that is itself not escaped.
+        let mut chars = escaped.chars();
+        while let Some(c) = chars.next() {
+            if c == '\\' {
+                proptest::prop_assert!(chars.next().is_some(), "a lone backslash at the end");
+                continue;
+            }
+            proptest::prop_assert!(!"`*_[]<>#|!&~".contains(c), "unescaped {c:?} in {escaped:?}");
+        }
+        let markdown = document_with(&value).to_markdown();
+        proptest::prop_assert!(markdown.lines().filter(|l| l.starts_with("# ")).count() == 1);
+    }
+}
