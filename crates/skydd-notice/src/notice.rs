@@ -985,7 +985,7 @@ fn rights(register: &Register, l: Language) -> Section {
                 "Data portability (Art. 20): receive the data you gave us, which we process on the basis of consent or contract, in a machine-readable format",
                 "Rätt till dataportabilitet (artikel 20): få ut de uppgifter du själv har lämnat och som vi behandlar med stöd av samtycke eller avtal, i ett maskinläsbart format"
             ),
-            wording::join_and(l, &portable)
+            portable.join("; ")
         ))]);
     }
     let purposes: Vec<&Purpose> = controller_purposes(register).collect();
