@@ -291,14 +291,17 @@ pub fn diff(old: &Register, new: &Register) -> RegisterDiff {
         &o,
         &n,
         |entry| {
-            Some(if entry["transfer"].is_null() {
-                Significance::NewRecipient
-            } else {
-                Significance::NewTransfer
-            })
+            Some(
+                if entry["transfer"].is_null() || !outside_eea(&entry["country"]) {
+                    Significance::NewRecipient
+                } else {
+                    Significance::NewTransfer
+                },
+            )
         },
         |field, old, new| match field {
             "transfer" if old.is_null() && !new.is_null() => Some(Significance::NewTransfer),
+            "country" if outside_eea(new) => Some(Significance::NewTransfer),
             "purposes" if added_items(old, new) => Some(Significance::NewRecipient),
             "categories"
                 if added_items(old, new)
@@ -348,6 +351,13 @@ pub fn diff(old: &Register, new: &Register) -> RegisterDiff {
         changes: d.changes,
         purposes: d.purposes,
     }
+}
+
+/// Whether a country code (as JSON) names a third country.
+fn outside_eea(code: &Value) -> bool {
+    code.as_str()
+        .and_then(|c| skydd_register::country::Country::parse(c).ok())
+        .is_some_and(|c| !c.in_eea())
 }
 
 /// Whether the array `new` holds an item `old` does not.

@@ -707,7 +707,9 @@ fn transfers(register: &Register, l: Language) -> Section {
     );
     let transfers: Vec<&Recipient> = controller_recipients(register)
         .into_iter()
-        .filter(|r| r.transfer.is_some())
+        // A safeguard declared for an EU/EEA country (a `transfer-not-needed` warning) is no
+        // transfer to a third country.
+        .filter(|r| r.transfer.is_some() && r.country.is_some_and(|c| !c.in_eea()))
         .collect();
     if transfers.is_empty() {
         return section(

@@ -229,10 +229,8 @@ fn activity(
         .iter()
         .filter_map(|r| {
             let transfer = r.transfer.as_ref()?;
-            let country = r
-                .country
-                .map(|c| wording::country(l, c))
-                .unwrap_or_default();
+            // A safeguard declared for an EU/EEA country is no third-country transfer.
+            let country = wording::country(l, r.country.filter(|c| !c.in_eea())?);
             let mut safeguard = wording::transfer_mechanism(l, transfer.mechanism).to_owned();
             if let Some(derogation) = transfer.derogation {
                 safeguard.push_str(&format!(" – {}", wording::derogation(l, derogation)));

@@ -421,6 +421,24 @@ fn new_purposes_recipients_categories_and_bases_are_significant() {
         significances(&base, &recipient),
         vec![Significance::NewTransfer]
     );
+    let notice = render_markdown(&recipient, Language::En);
+    assert!(notice.contains("**Mailer Inc** (the United States): protected by the European Commission's standard contractual clauses"), "{notice}");
+    // A safeguard declared for an EU/EEA recipient is not a third-country transfer.
+    let in_eea = register(&BASE.replacen(
+        "security:\n",
+        "recipients:\n  - {id: mailer, name: Mailer AB, kind: processor, country: SE, purposes: [marketing], transfer: {mechanism: scc, documented_in: https://example.se/scc}}\nsecurity:\n",
+        1,
+    ));
+    assert!(
+        render_markdown(&in_eea, Language::En)
+            .contains("We do not transfer your personal data to countries outside the EU/EEA.")
+    );
+    assert!(
+        record(&in_eea, Language::En)
+            .activities
+            .iter()
+            .all(|a| a.transfers.is_empty())
+    );
     // Removing it again is a change, not a significant one.
     let removed = diff(&recipient, &base);
     assert!(!removed.is_empty() && !removed.is_significant());
