@@ -2,6 +2,7 @@
 
 pub(crate) mod incidents;
 pub(crate) mod key;
+pub(crate) mod notice;
 pub(crate) mod register;
 pub(crate) mod serve;
 pub(crate) mod token;

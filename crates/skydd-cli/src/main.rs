@@ -1,4 +1,5 @@
-//! `skydd`: run the server, check a register, manage API tokens, rotate the master key.
+//! `skydd`: run the server, check, compare and export a register, write the privacy notice,
+//! manage API tokens, rotate the master key.
 //!
 //! Each command is a thin wrapper over library operations (`skydd_server`, `skydd_register`,
 //! `skydd_storage`): parse the arguments, call, print. Settings come from flags, then `SKYDD_*`
@@ -28,6 +29,8 @@ enum Command {
     /// Work with register files.
     #[command(subcommand)]
     Register(commands::register::RegisterCommand),
+    /// Write the privacy notice from a register file (English or Swedish, HTML or Markdown).
+    Notice(commands::notice::NoticeArgs),
     /// Create, list and revoke API tokens.
     #[command(subcommand)]
     Token(commands::token::TokenCommand),
@@ -47,6 +50,7 @@ fn main() -> ExitCode {
     init_logging();
     let outcome = match cli.command {
         Command::Register(command) => commands::register::run(command),
+        Command::Notice(args) => commands::notice::run(args),
         Command::Serve(args) => {
             runtime().and_then(|runtime| runtime.block_on(commands::serve::run(args)))
         }

@@ -1002,3 +1002,169 @@ fn incidents_and_disclosures_are_listed_for_the_dpo() {
     let stopped = server.terminate();
     assert!(stopped.status.success(), "{}", stopped.stderr);
 }
+
+// --- notice, register diff, register export ------------------------------------------------------
+
+#[test]
+fn notice_writes_html_or_markdown_in_english_or_swedish() {
+    let glesys = examples().join("glesys.yaml");
+    let output = run(skydd().arg("notice").arg(&glesys));
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let html = text(&output.stdout);
+    assert!(
+        html.starts_with("<!DOCTYPE html>\n<html lang=\"en\">"),
+        "{html}"
+    );
+    assert!(html.contains("Last updated May 7, 2018"));
+
+    let output = run(skydd()
+        .arg("notice")
+        .arg(&glesys)
+        .args(["--lang", "sv", "--format", "md"]));
+    assert!(output.status.success());
+    let md = text(&output.stdout);
+    assert!(md.starts_with("# Integritetspolicy – GleSYS AB\n"), "{md}");
+    assert!(md.contains("Integritetsskyddsmyndigheten (IMY)"));
+    assert!(
+        output.stderr.is_empty(),
+        "glesys publishes in Swedish: no warning"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("notice.md");
+    let output = run(skydd()
+        .arg("notice")
+        .arg(&glesys)
+        .args(["--lang", "sv", "--format", "md", "--output"])
+        .arg(&out));
+    assert!(output.status.success() && output.stdout.is_empty());
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), md);
+
+    // A register without Swedish: the notice falls back to English and says so on stderr.
+    let english = write(dir.path(), "english.yaml", VALID_REGISTER);
+    let output = run(skydd().arg("notice").arg(&english).args(["--lang", "sv"]));
+    assert!(output.status.success());
+    assert!(
+        text(&output.stderr).contains("warning:"),
+        "{}",
+        text(&output.stderr)
+    );
+    assert!(text(&output.stdout).contains("Basic contact information"));
+}
+
+#[test]
+fn notice_and_export_of_a_bad_register_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let broken = write(dir.path(), "broken.yaml", BROKEN_REGISTER);
+    let missing = dir.path().join("missing.yaml");
+    for path in [&broken, &missing] {
+        for args in [vec!["notice"], vec!["register", "export"]] {
+            let output = run(skydd().args(&args).arg(path));
+            assert_eq!(output.status.code(), Some(2), "{args:?} {}", path.display());
+            assert!(output.stdout.is_empty());
+            assert!(!output.stderr.is_empty());
+        }
+    }
+}
+
+#[test]
+fn register_diff_exits_by_significance() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = write(dir.path(), "old.yaml", VALID_REGISTER);
+    let output = run(skydd().args(["register", "diff"]).arg(&old).arg(&old));
+    assert_eq!(output.status.code(), Some(0));
+    assert!(text(&output.stdout).ends_with("no changes\n"));
+
+    // Shorter retention and a new security measure: changes, none significant.
+    let shorter = VALID_REGISTER
+        .replacen("keep: 24 months", "keep: 12 months", 1)
+        .replacen(
+            "rights:",
+            "  - {id: training, kind: organisational, description: Staff are trained.}\nrights:",
+            1,
+        );
+    let new = write(dir.path(), "shorter.yaml", &shorter);
+    let output = run(skydd().args(["register", "diff"]).arg(&old).arg(&new));
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stdout));
+    let report = text(&output.stdout);
+    assert!(report.contains("  retention `contact_basic`: changed clock: 24 months after contract_end -> 12 months after contract_end"), "{report}");
+    assert!(report.ends_with("2 changes, 0 significant\n"), "{report}");
+
+    // Longer retention: significant, exit 1; JSON says why.
+    let longer = write(
+        dir.path(),
+        "longer.yaml",
+        &VALID_REGISTER.replacen("keep: 24 months", "keep: 36 months", 1),
+    );
+    let output = run(skydd().args(["register", "diff"]).arg(&old).arg(&longer));
+    assert_eq!(output.status.code(), Some(1));
+    assert!(text(&output.stdout).contains("! retention `contact_basic`"));
+    let output = run(skydd()
+        .args(["register", "diff", "--format", "json"])
+        .arg(&old)
+        .arg(&longer));
+    assert_eq!(output.status.code(), Some(1));
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["changes"][0]["significance"], "longer_retention");
+
+    // A bad file: exit 2.
+    let broken = write(dir.path(), "broken.yaml", BROKEN_REGISTER);
+    let output = run(skydd().args(["register", "diff"]).arg(&old).arg(&broken));
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn register_export_writes_the_art30_record() {
+    let glesys = examples().join("glesys.yaml");
+    let output = run(skydd().args(["register", "export"]).arg(&glesys));
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let csv = text(&output.stdout);
+    let mut lines = csv.split("\r\n");
+    assert!(lines.next().unwrap().starts_with("Activity id,Role"));
+    assert!(
+        csv.contains("\r\nhosting_for_customers,processor,"),
+        "{csv}"
+    );
+
+    let output = run(skydd()
+        .args(["register", "export", "--format", "html", "--lang", "sv"])
+        .arg(&glesys));
+    assert!(output.status.success());
+    let html = text(&output.stdout);
+    assert!(html.starts_with("<!DOCTYPE html>\n<html lang=\"sv\">"));
+    assert!(html.contains("Register över behandlingar"));
+
+    let output = run(skydd()
+        .args(["register", "export", "--format", "json"])
+        .arg(&glesys));
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["activities"][0]["id"], "service_delivery");
+}
+
+#[test]
+fn missing_swedish_texts_are_warnings_that_keep_exit_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = VALID_REGISTER.replacen(
+        "published: 2026-01-05",
+        "published: 2026-01-05\nlanguages: [en, sv]",
+        1,
+    );
+    let path = write(dir.path(), "bilingual.yaml", &source);
+    let output = run(skydd().args(["register", "check"]).arg(&path));
+    assert_eq!(output.status.code(), Some(0));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains(": warning: this text has no Swedish version"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.lines().last().unwrap().contains("valid, "),
+        "{stderr}"
+    );
+    let output = run(skydd()
+        .arg("notice")
+        .arg(&path)
+        .args(["--lang", "sv", "--format", "md"]));
+    assert!(output.status.success());
+    assert!(text(&output.stdout).contains("**Basic contact information**"));
+}

@@ -130,6 +130,7 @@ pub(crate) struct Partial {
     pub(crate) rights: Option<RightsPolicy>,
     pub(crate) cookies: Cookies,
     pub(crate) features: Vec<Feature>,
+    pub(crate) changes: Option<ChangePolicy>,
 }
 
 /// The keys of a map being read, remembering which ones were asked for so that the rest can be
@@ -223,6 +224,7 @@ pub(crate) fn decode(root: &Node) -> (Partial, Decoder) {
         .and_then(|n| d.cookies(n))
         .unwrap_or_default();
     partial.features = d.section(&mut top, "features", false, Decoder::feature);
+    partial.changes = top.get("changes").and_then(|n| d.change_policy(n));
     d.finish(top);
 
     if partial.languages.contains(&Language::Sv) {
@@ -1713,6 +1715,30 @@ impl Decoder {
             free: free?,
             per,
             further: further?,
+        })
+    }
+
+    // ---- changes to the notice -------------------------------------------------------------
+
+    fn change_policy(&mut self, node: &Node) -> Option<ChangePolicy> {
+        let mut f = self.fields(node, "the change policy")?;
+        let announce_node = self.required(&mut f, "announce");
+        let announce: Vec<ChangeChannel> =
+            announce_node.map(|n| self.choices(n)).unwrap_or_default();
+        let notice_period = f.get("notice_period").and_then(|n| self.period(n));
+        self.finish(f);
+        if let (true, Some(node)) = (announce.is_empty(), announce_node) {
+            if matches!(node.kind, NodeKind::Seq(ref items) if items.is_empty()) {
+                self.push(
+                    Diagnostic::error("invalid-value", node.pos, "no way to announce changes is given")
+                        .with_help("list at least one of `email`, `website`, `in_app`, `social_media`, or remove `changes:`"),
+                );
+            }
+            return None;
+        }
+        Some(ChangePolicy {
+            announce,
+            notice_period,
         })
     }
 

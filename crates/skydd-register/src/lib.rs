@@ -103,5 +103,6 @@ fn assemble(p: decode::Partial) -> Option<Register> {
         rights: p.rights?,
         cookies: p.cookies,
         features: p.features,
+        changes: p.changes,
     })
 }

@@ -396,6 +396,20 @@ choice!(
 );
 
 choice!(
+    /// How significant changes to the notice are announced (P000-69, P001-05, P003-46).
+    ChangeChannel, "change announcement channel", {
+        /// An e-mail to the people affected.
+        Email = "email",
+        /// A notice on the web site.
+        Website = "website",
+        /// A message inside the service.
+        InApp = "in_app",
+        /// A post in the company's social media channels.
+        SocialMedia = "social_media",
+    }
+);
+
+choice!(
     /// Where an opt-in feature can be switched on.
     FeatureScope, "feature scope", {
         /// A whole organisation.
@@ -927,6 +941,15 @@ pub struct Feature {
     pub scopes: Vec<FeatureScope>,
 }
 
+/// How the company announces changes to its notice (P000-68, P000-69, P001-05).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChangePolicy {
+    /// How significant changes are announced to the people affected.
+    pub announce: Vec<ChangeChannel>,
+    /// How long before a significant change takes effect it is announced, if promised.
+    pub notice_period: Option<Period>,
+}
+
 /// A validated register of processing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Register {
@@ -972,6 +995,9 @@ pub struct Register {
     pub cookies: Cookies,
     /// Opt-in features.
     pub features: Vec<Feature>,
+    /// How changes to the notice are announced (absent: only published with a new date).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changes: Option<ChangePolicy>,
 }
 
 impl Register {

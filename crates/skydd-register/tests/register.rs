@@ -478,3 +478,61 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_change_policy_says_how_changes_are_announced() {
+    use skydd_register::model::ChangeChannel;
+    let source =
+        format!("{MINIMAL}changes:\n  announce: [email, website]\n  notice_period: 30 days\n");
+    let checked = check(&source);
+    assert_eq!(checked.diagnostics, vec![]);
+    let changes = checked.register.unwrap().changes.unwrap();
+    assert_eq!(
+        changes.announce,
+        [ChangeChannel::Email, ChangeChannel::Website]
+    );
+    assert_eq!(
+        changes.notice_period.map(|p| p.to_string()).as_deref(),
+        Some("30 days")
+    );
+    // Without `changes`, nothing is promised, and the digest of older registers is unchanged.
+    assert!(check(MINIMAL).register.unwrap().changes.is_none());
+    assert!(
+        !check(MINIMAL)
+            .register
+            .unwrap()
+            .to_json()
+            .as_object()
+            .unwrap()
+            .contains_key("changes")
+    );
+
+    for (to, code) in [
+        ("changes:\n  announce: [‸fax]\n", "invalid-value"),
+        ("changes:\n  announce: ‸[]\n", "invalid-value"),
+        (
+            "changes:\n  announce: [email]\n  notice_period: ‸soon\n",
+            "invalid-duration",
+        ),
+        (
+            "changes:\n  announce: [email]\n  ‸notify: [email]\n",
+            "unknown-key",
+        ),
+    ] {
+        let marked = format!("{MINIMAL}{to}");
+        let at = marked.find(HERE).unwrap();
+        let before = &marked[..at];
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+        let checked = check(&marked.replace(HERE, ""));
+        assert!(checked.register.is_none(), "{to}");
+        assert!(
+            checked
+                .diagnostics
+                .iter()
+                .any(|d| d.code == code && d.line == line && d.column == column),
+            "{to}: {}",
+            render_text("register.yaml", &checked.diagnostics)
+        );
+    }
+}

@@ -10,7 +10,8 @@
 //! Outside `/v1`, the one-click unsubscribe link (`/unsubscribe`) serves small HTML pages
 //! without a token: the link's signature is the authority. The operations `skydd` runs besides
 //! serving (opening an instance, issuing tokens, rotating the master key) live in [`instance`],
-//! [`tokens`] and [`keys`].
+//! [`tokens`] and [`keys`]. The privacy notice (`/privacy`) is public too: it is written from
+//! the register and holds no personal data.
 //!
 //! ```no_run
 //! # async fn run(state: skydd_server::AppState) -> std::io::Result<()> {
@@ -59,6 +60,7 @@ pub fn router(state: AppState) -> Router {
     };
     let v1 = Router::new()
         .route("/v1/register", get(api::register::get_register))
+        .route("/v1/register/record", get(api::notice::get_record))
         .route(
             "/v1/subjects",
             post(subjects::create_subject).get(subjects::find_subject),
@@ -136,6 +138,8 @@ pub fn router(state: AppState) -> Router {
             api::unsubscribe::UNSUBSCRIBE_PATH,
             get(unsubscribe::show).post(unsubscribe::unsubscribe),
         )
+        // Public: the privacy notice written from the register.
+        .route(api::notice::PRIVACY_PATH, get(api::notice::privacy))
         .merge(v1)
         .fallback(api::not_found)
         // Must come after every route: it is set on the routes registered so far.

@@ -1685,6 +1685,7 @@ async fn a_key_rotation_while_serving_is_picked_up_without_a_restart() {
 /// with a body for the writes.
 fn v1_operations(subject: &str, record: &str) -> Vec<(Method, String, Option<Value>)> {
     vec![
+        (Method::GET, "/v1/register/record".into(), None),
         (
             Method::POST,
             "/v1/subjects".into(),
@@ -1970,6 +1971,10 @@ async fn personal_data_appears_only_in_the_records_read() {
             ("find unknown parameter", Method::GET, format!("/v1/subjects?{EMAIL}=1"), None),
             ("get subject", Method::GET, format!("/v1/subjects/{subject}"), None),
             ("get e-mail as a subject", Method::GET, format!("/v1/subjects/{EMAIL}"), None),
+            ("privacy notice", Method::GET, format!("/privacy?lang={EMAIL}"), None),
+            ("privacy notice", Method::GET, "/privacy?format=md".into(), None),
+            ("art30 record", Method::GET, format!("/v1/register/record?format={EMAIL}"), None),
+            ("art30 record", Method::GET, "/v1/register/record?format=csv".into(), None),
             (
                 "add record",
                 Method::POST,
@@ -2273,6 +2278,134 @@ async fn values_written_through_the_api_are_never_stored_in_plaintext() {
         for value in [email, name, user_agent, "709876543", "lindqvist", "karin"] {
             assert!(!contents.contains(&value.to_lowercase()), "{}: `{value}` is stored in plaintext", app.backend);
         }
+    })
+    .await;
+}
+
+// --- The privacy notice and the Art. 30 record ---------------------------------------------------
+
+#[tokio::test]
+async fn the_privacy_notice_is_public_and_written_from_the_loaded_register() {
+    use skydd_register::model::Language;
+    on_each_backend(async |app| {
+        let register = &app.register.register;
+        let response = app.get("/privacy", None).await;
+        assert_eq!(response.status(), StatusCode::OK, "{}", app.backend);
+        let headers = response.headers().clone();
+        assert_eq!(headers[CONTENT_TYPE], "text/html; charset=utf-8");
+        assert_eq!(headers["content-language"], "en");
+        assert_eq!(headers["vary"], "Accept-Language");
+        // P000-03: the public notice names the version `GET /v1/register` serves.
+        assert_eq!(
+            headers["skydd-register-digest"],
+            app.register.digest.as_str()
+        );
+        let body = response.text().await.unwrap();
+        assert_eq!(body, skydd_notice::render_html(register, Language::En));
+        let etag = headers["etag"].to_str().unwrap().to_owned();
+        assert!(etag.contains(&app.register.digest), "{etag}");
+        let response = app
+            .client
+            .get(app.url("/privacy"))
+            .header("If-None-Match", &etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::NOT_MODIFIED);
+        assert!(response.text().await.unwrap().is_empty());
+        assert!(body.starts_with("<!DOCTYPE html>\n<html lang=\"en\">"));
+        assert!(!body.contains("<script"));
+
+        // The test register publishes in English only: Accept-Language alone keeps English ...
+        let response = app
+            .client
+            .get(app.url("/privacy"))
+            .header("Accept-Language", "sv-SE, sv;q=0.9, en;q=0.5")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.headers()["content-language"], "en");
+        // ... while `?lang=sv` asks for Swedish, with English where the register has no Swedish.
+        let response = app.get("/privacy?lang=sv&format=md", None).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(
+            response.headers()[CONTENT_TYPE],
+            "text/markdown; charset=utf-8"
+        );
+        assert_eq!(response.headers()["content-language"], "sv");
+        let body = response.text().await.unwrap();
+        assert_eq!(body, skydd_notice::render_markdown(register, Language::Sv));
+        assert!(body.contains("## Dina rättigheter"));
+        assert!(body.contains("Contact details"), "English fallback");
+
+        for bad in ["/privacy?lang=de", "/privacy?format=pdf"] {
+            let body = problem(
+                app.get(bad, None).await,
+                StatusCode::BAD_REQUEST,
+                app.backend,
+            )
+            .await;
+            assert_eq!(
+                body["type"], "https://skydd.dev/problems/invalid-query",
+                "{bad}: {body}"
+            );
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_art30_record_is_served_as_json_csv_and_html() {
+    use skydd_register::model::Language;
+    on_each_backend(async |app| {
+        let register = &app.register.register;
+        let expected = skydd_notice::record(register, Language::En);
+        let json = app.get_ok("/v1/register/record").await;
+        assert_eq!(json, expected.to_json());
+        assert_eq!(json["digest"], app.register.digest.as_str());
+        assert_eq!(
+            json["activities"].as_array().unwrap().len(),
+            register.purposes.len()
+        );
+        assert_eq!(json["activities"][0]["id"], "delivery");
+
+        let response = app
+            .get("/v1/register/record?format=csv", Some(&app.admin_token))
+            .await;
+        assert_eq!(response.status(), StatusCode::OK, "{}", app.backend);
+        assert_eq!(
+            response.headers()[CONTENT_TYPE],
+            "text/csv; charset=utf-8; header=present"
+        );
+        assert_eq!(
+            response.text().await.unwrap(),
+            expected.to_csv(Language::En)
+        );
+
+        let response = app
+            .client
+            .get(app.url("/v1/register/record?lang=sv"))
+            .bearer_auth(&app.admin_token)
+            .header("Accept", "text/html")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()[CONTENT_TYPE], "text/html; charset=utf-8");
+        let sv = skydd_notice::record(register, Language::Sv);
+        assert_eq!(
+            response.text().await.unwrap(),
+            sv.to_html(register, Language::Sv)
+        );
+
+        let body = problem(
+            app.get("/v1/register/record?format=xml", Some(&app.admin_token))
+                .await,
+            StatusCode::BAD_REQUEST,
+            app.backend,
+        )
+        .await;
+        assert_eq!(body["type"], "https://skydd.dev/problems/invalid-query");
     })
     .await;
 }

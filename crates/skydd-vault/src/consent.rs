@@ -2,7 +2,6 @@
 //! (withdrawing is one call, like giving), read back as current state plus full history.
 
 use jiff::Timestamp;
-use sha2::{Digest, Sha256};
 use skydd_consent::{
     ConsentEvent, ConsentMethod, ConsentScope, FeatureSwitch, ObjectionSource, OrganisationScope,
 };

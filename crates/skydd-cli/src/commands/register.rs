@@ -1,10 +1,13 @@
-//! `skydd register check`: validate a register file like a compiler.
+//! `skydd register check`: validate a register file like a compiler; `diff`: list the changes
+//! between two versions and mark the significant ones; `export`: the Art. 30 record.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Subcommand, ValueEnum};
 use skydd_register::diagnostic::{render_json, render_summary, render_text};
+
+use crate::commands::notice::{Lang, load, write_out};
 
 /// Exit code of `register check` when the file cannot be read.
 const EXIT_IO: u8 = 2;
@@ -23,9 +26,50 @@ pub(crate) enum RegisterCommand {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// List the changes from OLD to NEW and mark the significant ones (new purpose, recipient,
+    /// transfer or data category, changed legal basis or consent wording, longer retention).
+    ///
+    /// Exits 0 when no change is significant, 1 when some are (people must be told before the
+    /// new version takes effect), 2 when a file cannot be read or is not a valid register.
+    Diff {
+        /// The register in force.
+        old: PathBuf,
+        /// The new version.
+        new: PathBuf,
+        /// Lines of text on stdout, or one JSON document.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Export the record of processing activities (GDPR Art. 30): one row per purpose.
+    ///
+    /// Exits 0 on success, 2 when the file cannot be read or is not a valid register.
+    Export {
+        /// The register file (YAML).
+        path: PathBuf,
+        /// CSV (RFC 4180), an HTML page, or JSON.
+        #[arg(long, value_enum, default_value_t = ExportFormat::Csv)]
+        format: ExportFormat,
+        /// Language of the texts.
+        #[arg(long, value_enum, default_value_t = Lang::En)]
+        lang: Lang,
+        /// Write to this file instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
 }
 
-/// Output format of `register check`.
+/// Output format of `register export`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ExportFormat {
+    /// Comma-separated values, one row per processing activity.
+    Csv,
+    /// An HTML page, one table per processing activity.
+    Html,
+    /// A JSON document.
+    Json,
+}
+
+/// Output format of `register check` and `register diff`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum Format {
     /// Compiler-style lines on stderr and a summary line.
@@ -38,7 +82,61 @@ pub(crate) enum Format {
 pub(crate) fn run(command: RegisterCommand) -> anyhow::Result<ExitCode> {
     match command {
         RegisterCommand::Check { path, format } => Ok(check(&path, format)),
+        RegisterCommand::Diff { old, new, format } => Ok(diff(&old, &new, format)),
+        RegisterCommand::Export {
+            path,
+            format,
+            lang,
+            output,
+        } => export(&path, format, lang, output.as_deref()),
     }
+}
+
+/// Exit code of `register diff` when some change is significant.
+const EXIT_SIGNIFICANT: u8 = 1;
+
+fn diff(old_path: &Path, new_path: &Path, format: Format) -> ExitCode {
+    let (old, new) = match (load(old_path), load(new_path)) {
+        (Ok(old), Ok(new)) => (old, new),
+        (Err(code), _) | (_, Err(code)) => return code,
+    };
+    let diff = skydd_notice::diff(&old, &new);
+    match format {
+        Format::Text => print!(
+            "{}",
+            diff.render_text(
+                &old_path.display().to_string(),
+                &new_path.display().to_string()
+            )
+        ),
+        Format::Json => println!("{:#}", diff.to_json()),
+    }
+    if diff.is_significant() {
+        ExitCode::from(EXIT_SIGNIFICANT)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn export(
+    path: &Path,
+    format: ExportFormat,
+    lang: Lang,
+    output: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
+    let register = match load(path) {
+        Ok(register) => register,
+        Err(code) => return Ok(code),
+    };
+    let language = lang.language();
+    let record = skydd_notice::record(&register, language);
+    let content = match format {
+        ExportFormat::Csv => record.to_csv(language),
+        ExportFormat::Html => record.to_html(&register, language),
+        ExportFormat::Json => format!("{:#}\n", record.to_json()),
+    };
+    write_out(output, &content)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn check(path: &std::path::Path, format: Format) -> ExitCode {

@@ -5,13 +5,13 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::api::{
-    consents, decisions, disclosures, features, health, incidents, preferences, records, register,
-    subjects, unsubscribe,
+    consents, decisions, disclosures, features, health, incidents, notice, preferences, records,
+    register, subjects, unsubscribe,
 };
 use crate::problem::Problem;
 
 /// The API description. Every `/v1` operation requires the `bearer` security scheme; the
-/// `/unsubscribe` pages are public.
+/// `/unsubscribe` pages and the `/privacy` notice are public.
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -23,6 +23,8 @@ use crate::problem::Problem;
     paths(
         health::healthz,
         register::get_register,
+        notice::get_record,
+        notice::privacy,
         subjects::create_subject,
         subjects::find_subject,
         subjects::get_subject,
@@ -56,6 +58,7 @@ use crate::problem::Problem;
         Problem,
         health::Health,
         register::RegisterResponse,
+        notice::RecordResponse,
         subjects::Identities,
         subjects::CreateSubjectRequest,
         subjects::Created,
@@ -97,6 +100,7 @@ use crate::problem::Problem;
     tags(
         (name = "health", description = "Liveness and readiness."),
         (name = "register", description = "The register of processing (GDPR Art. 30)."),
+        (name = "notice", description = "The public privacy notice, written from the register."),
         (name = "subjects", description = "Data subjects, found by any identity."),
         (name = "records", description = "Personal data, encrypted per subject, read under a purpose."),
         (name = "consents", description = "The consent ledger and objections (Art. 7, Art. 21)."),

@@ -1,0 +1,660 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! The notice, the diff and the Art. 30 record, written from the example registers and from
+//! small registers made for one point each.
+
+mod notice {
+    pub(crate) mod html;
+}
+
+use notice::html::check_well_formed;
+use skydd_notice::diff::Significance;
+use skydd_notice::{diff, record, render_html, render_markdown};
+use skydd_register::Register;
+use skydd_register::model::Language;
+
+const EXAMPLES: [(&str, &str); 4] = [
+    (
+        "glesys",
+        include_str!("../../../examples/registers/glesys.yaml"),
+    ),
+    (
+        "partnersec",
+        include_str!("../../../examples/registers/partnersec.yaml"),
+    ),
+    (
+        "syspeace",
+        include_str!("../../../examples/registers/syspeace.yaml"),
+    ),
+    (
+        "workitems",
+        include_str!("../../../examples/registers/workitems.yaml"),
+    ),
+];
+
+const BASE: &str = include_str!("fixtures/base.yaml");
+
+fn register(source: &str) -> Register {
+    let checked = skydd_register::check(source);
+    checked
+        .register
+        .unwrap_or_else(|| panic!("invalid register: {:#?}", checked.diagnostics))
+}
+
+/// `BASE` with one edit, which must apply.
+fn base_with(from: &str, to: &str) -> Register {
+    assert!(BASE.contains(from), "fixture has no `{from}`");
+    register(&BASE.replacen(from, to, 1))
+}
+
+fn language_name(language: Language) -> &'static str {
+    match language {
+        Language::En => "en",
+        Language::Sv => "sv",
+    }
+}
+
+// ---- the notice ------------------------------------------------------------------------------
+
+#[test]
+fn notices_of_the_example_registers() {
+    for (name, source) in EXAMPLES {
+        let register = register(source);
+        for language in [Language::En, Language::Sv] {
+            let lang = language_name(language);
+            let html = render_html(&register, language);
+            if let Err(problem) = check_well_formed(&html) {
+                panic!("{name} {lang}: the HTML is not well formed: {problem}");
+            }
+            insta::assert_snapshot!(format!("notice_{name}_{lang}_html"), html);
+            insta::assert_snapshot!(
+                format!("notice_{name}_{lang}_md"),
+                render_markdown(&register, language)
+            );
+        }
+    }
+}
+
+#[test]
+fn every_section_a_notice_needs_is_there_in_both_languages() {
+    let register = register(EXAMPLES[0].1);
+    let en = render_markdown(&register, Language::En);
+    for heading in [
+        "## Who we are",
+        "## What personal data we process",
+        "## Why we process your data and on which legal basis",
+        "## Where your data comes from",
+        "## Who receives your data",
+        "## Transfers outside the EU/EEA",
+        "## How long we keep your data",
+        "## Cookies and similar technologies",
+        "## Your rights",
+        "## Data protection officer",
+        "## Complaints to the supervisory authority",
+        "## Changes to this notice",
+    ] {
+        assert!(en.contains(heading), "missing {heading}");
+    }
+    let sv = render_markdown(&register, Language::Sv);
+    for words in [
+        "personuppgiftsansvarig",
+        "personuppgiftsbiträde",
+        "Rättslig grund",
+        "Berättigat intresse",
+        "lagringstid",
+        "tredje land",
+        "Integritetsskyddsmyndigheten (IMY)",
+        "Dataskyddsombud",
+    ] {
+        assert!(sv.contains(words), "the Swedish notice lacks `{words}`");
+    }
+    // P001-01, P001-36, P001-38: org. number, DPO and the date come from the register.
+    assert!(en.contains("GleSYS AB (org. no. 556647-9241)"));
+    assert!(en.contains("Johan Boger"));
+    assert!(en.contains("Last updated May 7, 2018"));
+    assert!(sv.contains("Senast uppdaterad 7 maj 2018"));
+    // Processor activities stay out of the controller's notice (P000-06).
+    assert!(!en.contains("Hosting our customers' data on their instructions"));
+}
+
+#[test]
+fn version_and_date_follow_the_register_content() {
+    let base = register(BASE);
+    let html = render_html(&base, Language::En);
+    let version = skydd_notice::NoticeVersion::of(&base);
+    assert_eq!(version.version, base.digest()[..12]);
+    assert!(html.contains(&format!("Version {}", version.version)));
+    assert!(html.contains("Last updated February 29, 2024"));
+    // P000-01: the date at the top and the bottom.
+    assert_eq!(html.matches("Last updated February 29, 2024").count(), 2);
+
+    let edited = base_with("keep: 90 days", "keep: 60 days");
+    let edited_version = skydd_notice::NoticeVersion::of(&edited);
+    assert_ne!(edited_version.version, version.version);
+    let republished = base_with("published: 2024-02-29", "published: 2024-03-01");
+    assert!(render_html(&republished, Language::En).contains("Last updated March 1, 2024"));
+}
+
+#[test]
+fn register_texts_are_escaped_in_html_and_markdown() {
+    let hostile = base_with(
+        "name: {en: Contact details, sv: Kontaktuppgifter}",
+        "name: {en: \"<script>alert('x')</script> & *bold* [link](https://evil.example)\", sv: \"<b>fet</b> | ## rubrik\"}",
+    );
+    let html = render_html(&hostile, Language::En);
+    check_well_formed(&html).unwrap();
+    assert!(!html.contains("<script>"));
+    assert!(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; *bold*"));
+    let md = render_markdown(&hostile, Language::En);
+    assert!(md.contains(
+        "\\<script\\>alert('x')\\</script\\> \\& \\*bold\\* \\[link\\](https://evil.example)"
+    ));
+    let sv = render_markdown(&hostile, Language::Sv);
+    assert!(sv.contains("\\<b\\>fet\\</b\\> \\| \\#\\# rubrik"));
+    check_well_formed(&render_html(&hostile, Language::Sv)).unwrap();
+}
+
+#[test]
+fn a_missing_swedish_text_falls_back_to_english_with_a_warning() {
+    let source = BASE.replacen(
+        "name: {en: Server logs, sv: Serverloggar}",
+        "name: Server logs",
+        1,
+    );
+    let checked = skydd_register::check(&source);
+    let warnings: Vec<_> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "missing-translation")
+        .collect();
+    assert_eq!(warnings.len(), 1, "{:#?}", checked.diagnostics);
+    assert!(!warnings[0].is_error());
+    let register = checked
+        .register
+        .expect("a warning keeps the register valid");
+    let sv = render_markdown(&register, Language::Sv);
+    assert!(sv.contains("**Server logs**"));
+    assert!(sv.contains("Kontaktuppgifter"));
+    // Without `sv` among the languages, no warning.
+    let english_only = source.replacen("languages: [en, sv]", "languages: [en]", 1);
+    let checked = skydd_register::check(&english_only);
+    assert!(
+        !checked
+            .diagnostics
+            .iter()
+            .any(|d| d.code == "missing-translation")
+    );
+}
+
+// ---- retention in plain words ----------------------------------------------------------------
+
+fn retention_of(register: &Register, language: Language, category: &str) -> String {
+    let id = skydd_register::model::CategoryId(category.to_owned());
+    skydd_notice::retention::for_category(register, language, &id).join(" ")
+}
+
+#[test]
+fn retention_in_months_after_an_event() {
+    let r = register(BASE);
+    assert_eq!(
+        retention_of(&r, Language::En, "contact"),
+        "24 months after your contract ends. Then the data is deleted."
+    );
+    assert_eq!(
+        retention_of(&r, Language::Sv, "contact"),
+        "24 månader efter att ditt avtal har upphört. Sedan raderas uppgifterna."
+    );
+    let one = base_with("keep: 24 months", "keep: 1 month");
+    assert!(
+        retention_of(&one, Language::En, "contact").starts_with("1 month after your contract ends")
+    );
+    assert!(
+        retention_of(&one, Language::Sv, "contact").starts_with("1 månad efter att ditt avtal")
+    );
+}
+
+#[test]
+fn retention_in_days_and_anonymisation() {
+    let r = base_with("keep: 90 days}", "keep: 90 days, action: anonymise}");
+    assert_eq!(
+        retention_of(&r, Language::En, "logs"),
+        "90 days after we collected it. Then the data is anonymised so that it no longer identifies you."
+    );
+    assert_eq!(
+        retention_of(&r, Language::Sv, "logs"),
+        "90 dagar efter att vi samlade in dem. Sedan anonymiseras uppgifterna så att de inte längre kan kopplas till dig."
+    );
+    let zero = base_with("keep: 90 days", "keep: 0 days");
+    assert!(
+        retention_of(&zero, Language::Sv, "logs").starts_with("Tills vi samlade in dem")
+            || retention_of(&zero, Language::Sv, "logs").starts_with("Tills")
+    );
+}
+
+#[test]
+fn retention_while_a_state_holds() {
+    let r = register(BASE);
+    assert_eq!(
+        retention_of(&r, Language::En, "newsletter"),
+        "As long as you are our customer. Then the data is deleted."
+    );
+    assert_eq!(
+        retention_of(&r, Language::Sv, "newsletter"),
+        "Så länge du är kund hos oss. Sedan raderas uppgifterna."
+    );
+    let invoices_en = retention_of(&r, Language::En, "invoices");
+    assert!(
+        invoices_en.starts_with(
+            "As long as you are our customer, and then 3 months after your contract ends. Then the data is deleted."
+        ),
+        "{invoices_en}"
+    );
+    let invoices_sv = retention_of(&r, Language::Sv, "invoices");
+    assert!(
+        invoices_sv.starts_with(
+            "Så länge du är kund hos oss och därefter 3 månader efter att ditt avtal har upphört."
+        ),
+        "{invoices_sv}"
+    );
+}
+
+#[test]
+fn legal_holds_round_to_the_end_of_the_seventh_year() {
+    let r = register(BASE);
+    let en = retention_of(&r, Language::En, "invoices");
+    assert!(
+        en.contains("Accounting records: Bokföringslagen (1999:1078) 7 kap. 2 § requires us to keep them until the end of the seventh calendar year after the end of the financial year, even if you ask us to erase them. Until then they are used only for bookkeeping required by law."),
+        "{en}"
+    );
+    let sv = retention_of(&r, Language::Sv, "invoices");
+    assert!(
+        sv.contains("Räkenskapsinformation: enligt Bokföringslagen (1999:1078) 7 kap. 2 § måste vi spara dem till utgången av det sjunde kalenderåret efter räkenskapsårets slut"),
+        "{sv}"
+    );
+    // The words match the arithmetic: a financial year ending 2024-06-30 is kept to 2031-12-31.
+    let hold = &r.legal_holds[0];
+    assert_eq!(
+        hold.clock.expires_on(jiff::civil::date(2024, 6, 30)),
+        Some(jiff::civil::date(2031, 12, 31))
+    );
+    let months = base_with(
+        "keep: 7 years\n    round_up_to: end_of_year",
+        "keep: 18 months\n    round_up_to: end_of_month",
+    );
+    assert!(retention_of(&months, Language::En, "invoices").contains(
+        "18 months after the end of the financial year, counted to the end of that month"
+    ));
+}
+
+// ---- the diff --------------------------------------------------------------------------------
+
+#[test]
+fn an_unchanged_register_has_no_changes() {
+    let d = diff(&register(BASE), &register(BASE));
+    assert!(d.is_empty());
+    assert!(!d.is_significant());
+    assert!(d.render_text("old", "new").ends_with("no changes\n"));
+}
+
+fn significances(old: &Register, new: &Register) -> Vec<Significance> {
+    diff(old, new)
+        .significant()
+        .filter_map(|c| c.significance)
+        .collect()
+}
+
+#[test]
+fn longer_retention_is_significant_and_shorter_is_not() {
+    let base = register(BASE);
+    let longer = base_with("keep: 24 months", "keep: 36 months");
+    assert_eq!(
+        significances(&base, &longer),
+        vec![Significance::LongerRetention]
+    );
+    let shorter = base_with("keep: 24 months", "keep: 2 years");
+    assert!(
+        !diff(&base, &shorter).is_significant(),
+        "{:#?}",
+        diff(&base, &shorter)
+    );
+    let shorter = base_with("keep: 24 months", "keep: 700 days");
+    let d = diff(&base, &shorter);
+    assert!(!d.is_significant());
+    assert_eq!(d.changes.len(), 1);
+    let rounded = base_with(
+        "keep: 24 months}",
+        "keep: 24 months, round_up_to: end_of_month}",
+    );
+    assert_eq!(
+        significances(&base, &rounded),
+        vec![Significance::LongerRetention]
+    );
+}
+
+#[test]
+fn consent_wording_changes_are_reported_per_purpose() {
+    let base = register(BASE);
+    let reworded = base_with(
+        "Send me the monthly newsletter.",
+        "Send me the weekly newsletter.",
+    );
+    let d = diff(&base, &reworded);
+    assert_eq!(
+        significances(&base, &reworded),
+        vec![Significance::ChangedConsentWording]
+    );
+    let renew: Vec<_> = d.consent_renewal_needed().map(|p| p.as_str()).collect();
+    assert_eq!(renew, ["marketing"]);
+    let purpose = d
+        .purposes
+        .iter()
+        .find(|p| p.id.as_str() == "marketing")
+        .unwrap();
+    assert!(purpose.consent_wording_changed && purpose.significant);
+    let text = d.render_text("old.yaml", "new.yaml");
+    assert!(text.contains("! purposes `marketing`: changed consent.wording: Send me the monthly newsletter. -> Send me the weekly newsletter.  [significant: changed consent wording]"), "{text}");
+    assert!(text.contains("consents to renew (wording changed): `marketing`"));
+    assert!(d.published_unchanged());
+    assert!(text.contains("note: the content changed but `published` is still 2024-02-29"));
+    let republished = register(
+        &BASE
+            .replacen(
+                "Send me the monthly newsletter.",
+                "Send me the weekly newsletter.",
+                1,
+            )
+            .replacen("published: 2024-02-29", "published: 2024-04-01", 1),
+    );
+    assert!(!diff(&base, &republished).published_unchanged());
+    // Only the Swedish wording: still a changed wording.
+    let swedish = base_with(
+        "Skicka mig det månatliga nyhetsbrevet.",
+        "Skicka mig veckans nyhetsbrev.",
+    );
+    assert_eq!(diff(&base, &swedish).consent_renewal_needed().count(), 1);
+}
+
+#[test]
+fn new_purposes_recipients_categories_and_bases_are_significant() {
+    let base = register(BASE);
+    let basis = base_with(
+        "invoices: contract}\n",
+        "invoices: [contract, legal_obligation]}\n    law: {en: Bokföringslagen (1999:1078), sv: Bokföringslagen (1999:1078)}\n",
+    );
+    assert!(significances(&base, &basis).contains(&Significance::ChangedLegalBasis));
+
+    let new_category = base_with(
+        "legal_basis: {newsletter: consent}",
+        "legal_basis: {newsletter: consent, contact: consent}",
+    );
+    assert!(significances(&base, &new_category).contains(&Significance::NewDataCategory));
+
+    let new_field = base_with(
+        "fields: [amount]",
+        "fields: [amount, {id: personnummer, format: personnummer}]",
+    );
+    assert_eq!(
+        significances(&base, &new_field),
+        vec![Significance::NewDataCategory]
+    );
+
+    let new_purpose = register(&BASE.replacen(
+        "retention:\n",
+        "  - id: analytics\n    name: {en: Analytics, sv: Analys}\n    role: controller\n    subjects: [customer]\n    sources: [data_subject]\n    legal_basis: {logs: legitimate_interest}\n    legitimate_interest: {balancing: {en: Aggregated only, sv: Bara aggregerat}}\nretention:\n",
+        1,
+    ));
+    let d = diff(&base, &new_purpose);
+    assert!(significances(&base, &new_purpose).contains(&Significance::NewPurpose));
+    let added = d
+        .purposes
+        .iter()
+        .find(|p| p.id.as_str() == "analytics")
+        .unwrap();
+    assert_eq!(added.kind, skydd_notice::ChangeKind::Added);
+    assert!(added.significant);
+
+    let recipient = register(&BASE.replacen(
+        "security:\n",
+        "recipients:\n  - {id: mailer, name: Mailer Inc, kind: processor, country: US, purposes: [marketing], transfer: {mechanism: scc, documented_in: https://example.se/scc}}\nsecurity:\n",
+        1,
+    ));
+    assert_eq!(
+        significances(&base, &recipient),
+        vec![Significance::NewTransfer]
+    );
+    let notice = render_markdown(&recipient, Language::En);
+    assert!(notice.contains("**Mailer Inc** (the United States): protected by the European Commission's standard contractual clauses"), "{notice}");
+    // A safeguard declared for an EU/EEA recipient is not a third-country transfer.
+    let in_eea = register(&BASE.replacen(
+        "security:\n",
+        "recipients:\n  - {id: mailer, name: Mailer AB, kind: processor, country: SE, purposes: [marketing], transfer: {mechanism: scc, documented_in: https://example.se/scc}}\nsecurity:\n",
+        1,
+    ));
+    assert!(
+        render_markdown(&in_eea, Language::En)
+            .contains("We do not transfer your personal data to countries outside the EU/EEA.")
+    );
+    assert!(
+        record(&in_eea, Language::En)
+            .activities
+            .iter()
+            .all(|a| a.transfers.is_empty())
+    );
+    // Removing it again is a change, not a significant one.
+    let removed = diff(&recipient, &base);
+    assert!(!removed.is_empty() && !removed.is_significant());
+}
+
+#[test]
+fn the_diff_serialises_for_the_server_and_the_cli() {
+    let base = register(BASE);
+    let longer = base_with("keep: 24 months", "keep: 36 months");
+    let json = diff(&base, &longer).to_json();
+    assert_eq!(json["changes"][0]["section"], "retention");
+    assert_eq!(json["changes"][0]["significance"], "longer_retention");
+    assert_eq!(json["old_published"], "2024-02-29");
+}
+
+// ---- the Art. 30 record ----------------------------------------------------------------------
+
+/// Parse RFC 4180 CSV (quoted fields, doubled quotes, CRLF) back into rows.
+fn parse_csv(text: &str) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    let mut row = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => field.push(c),
+            (false, '"') => {
+                assert!(field.is_empty(), "a quote inside an unquoted field");
+                quoted = true;
+            }
+            (false, ',') => row.push(std::mem::take(&mut field)),
+            (false, '\r') => {
+                assert_eq!(chars.next(), Some('\n'), "CR without LF");
+                row.push(std::mem::take(&mut field));
+                rows.push(std::mem::take(&mut row));
+            }
+            (false, '\n') => panic!("a bare LF ends a row"),
+            (false, c) => field.push(c),
+        }
+    }
+    assert!(
+        !quoted && field.is_empty() && row.is_empty(),
+        "the last row must end with CRLF"
+    );
+    rows
+}
+
+#[test]
+fn records_of_the_example_registers() {
+    for (name, source) in EXAMPLES {
+        let register = register(source);
+        let record = record(&register, Language::En);
+        let csv = record.to_csv(Language::En);
+        let rows = parse_csv(&csv);
+        assert_eq!(
+            rows.len(),
+            register.purposes.len() + 1,
+            "{name}: one row per purpose"
+        );
+        assert!(
+            rows.iter().all(|r| r.len() == 16),
+            "{name}: every row has every column"
+        );
+        insta::assert_snapshot!(format!("record_{name}_csv"), csv);
+        let html = record.to_html(&register, Language::En);
+        check_well_formed(&html).unwrap();
+        insta::assert_snapshot!(format!("record_{name}_html"), html);
+    }
+    let register = register(EXAMPLES[0].1);
+    let sv = record(&register, Language::Sv);
+    check_well_formed(&sv.to_html(&register, Language::Sv)).unwrap();
+    insta::assert_snapshot!("record_glesys_sv_csv", sv.to_csv(Language::Sv));
+}
+
+#[test]
+fn the_record_has_every_art30_field_and_the_processor_part() {
+    let glesys = register(EXAMPLES[0].1);
+    let record = record(&glesys, Language::En);
+    let invoicing = record
+        .activities
+        .iter()
+        .find(|a| a.id == "invoicing")
+        .unwrap();
+    assert_eq!(invoicing.role, "controller");
+    assert!(invoicing.controller.starts_with("GleSYS AB (org. no. 556647-9241), Box 134, 311 22 Falkenberg, Sweden, privacy@glesys.example"));
+    assert_eq!(
+        invoicing.dpo.as_deref(),
+        Some("Johan Boger, dpo@glesys.example")
+    );
+    assert_eq!(invoicing.subjects, ["Customers and their contact persons"]);
+    assert!(
+        invoicing
+            .recipients
+            .iter()
+            .any(|r| r == "Our partner for secure card payments (processor, Sweden)")
+    );
+    assert!(
+        invoicing
+            .retention
+            .iter()
+            .any(|r| r.starts_with("Invoices and payments: 3 months after the invoice is paid."))
+    );
+    assert!(!invoicing.security.is_empty());
+    // The bookkeeping hold is listed under the purpose it serves.
+    let bookkeeping = record
+        .activities
+        .iter()
+        .find(|a| a.id == "bookkeeping")
+        .unwrap();
+    assert!(
+        bookkeeping
+            .retention
+            .iter()
+            .any(|r| r.contains("until the end of the seventh calendar year"))
+    );
+    // Art. 30(2): the processor activity names the controllers it serves, and comes last.
+    let hosting = record.activities.last().unwrap();
+    assert_eq!(hosting.id, "hosting_for_customers");
+    assert_eq!(hosting.role, "processor");
+    assert_eq!(
+        hosting.on_behalf_of.as_deref(),
+        Some("Our customers, each for the data they store in our services")
+    );
+
+    let syspeace = register(EXAMPLES[2].1);
+    let record = skydd_notice::record(&syspeace, Language::En);
+    assert!(record.activities.iter().any(|a| {
+        a.transfers
+            .iter()
+            .any(|t| t.contains("the United States") && t.contains("documented in https://"))
+    }));
+}
+
+#[test]
+fn csv_quotes_what_needs_quoting() {
+    use skydd_notice::record::csv_field;
+    assert_eq!(csv_field("plain"), "plain");
+    assert_eq!(csv_field("a, b"), "\"a, b\"");
+    assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+    assert_eq!(csv_field("two\nlines"), "\"two\nlines\"");
+    let hostile = base_with(
+        "name: {en: Delivering the service,",
+        "name: {en: \"Deliver, \\\"fast\\\"\\r\\nnow\",",
+    );
+    let csv = record(&hostile, Language::En).to_csv(Language::En);
+    let rows = parse_csv(&csv);
+    assert_eq!(rows[1][2], "Deliver, \"fast\"\r\nnow");
+}
+
+// ---- escaping, for any text ------------------------------------------------------------------
+
+/// Undo `escape_html`.
+fn unescape_html(text: &str) -> String {
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+fn document_with(value: &str) -> skydd_notice::Document {
+    use skydd_notice::document::{Block, Document, Inline, Section, link, text};
+    Document {
+        language: Language::Sv,
+        title: value.to_owned(),
+        preamble: vec![vec![text(value)]],
+        contents_heading: Some(value.to_owned()),
+        sections: vec![Section {
+            id: "s".to_owned(),
+            heading: value.to_owned(),
+            blocks: vec![
+                Block::Paragraph(vec![text(value), Inline::Strong(value.to_owned())]),
+                Block::Subheading(value.to_owned()),
+                Block::List(vec![vec![link(
+                    value,
+                    format!("https://example.se/{value}"),
+                )]]),
+                Block::Table {
+                    head: vec![value.to_owned()],
+                    rows: vec![vec![vec![text(value)]]],
+                },
+            ],
+        }],
+        footer: vec![vec![text(value)]],
+    }
+}
+
+proptest::proptest! {
+    #[test]
+    fn any_text_stays_text_in_html(value in "\\PC{0,40}") {
+        let html = document_with(&value).to_html();
+        proptest::prop_assert_eq!(check_well_formed(&html), Ok(()));
+        let escaped = skydd_notice::document::escape_html(&value);
+        proptest::prop_assert!(!escaped.contains(['<', '>', '"', '\'']));
+        proptest::prop_assert_eq!(unescape_html(&escaped), value);
+    }
+
+    #[test]
+    fn any_text_stays_text_in_markdown(value in "\\PC{0,40}") {
+        let escaped = skydd_notice::document::escape_markdown(&value);
+        // Every markup character is preceded by a backslash that is itself not escaped.
+        let mut chars = escaped.chars();
+        while let Some(c) = chars.next() {
+            if c == '\\' {
+                proptest::prop_assert!(chars.next().is_some(), "a lone backslash at the end");
+                continue;
+            }
+            proptest::prop_assert!(!"`*_[]<>#|!&~".contains(c), "unescaped {c:?} in {escaped:?}");
+        }
+        let markdown = document_with(&value).to_markdown();
+        proptest::prop_assert!(markdown.lines().filter(|l| l.starts_with("# ")).count() == 1);
+    }
+}

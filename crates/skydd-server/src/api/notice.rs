@@ -1,0 +1,281 @@
+//! `GET /privacy`: the public privacy notice, written from the loaded register; and
+//! `GET /v1/register/record`: the Art. 30 record of processing activities.
+//!
+//! The notice needs no login. Its language is `?lang=` when given, otherwise Swedish when
+//! `Accept-Language` prefers it and the register publishes in Swedish, otherwise English. Its
+//! version is the register's digest, also sent as the `Skydd-Register-Digest` header, so that
+//! the public notice can be matched with `GET /v1/register` (P000-03).
+
+use axum::extract::State;
+use axum::http::header::{
+    ACCEPT, CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_LANGUAGE, CONTENT_SECURITY_POLICY,
+    CONTENT_TYPE, ETAG, IF_NONE_MATCH, VARY, X_CONTENT_TYPE_OPTIONS,
+};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use skydd_crypto::Role;
+use skydd_register::model::Language;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::api::unsubscribe;
+use crate::auth::Principal;
+use crate::extract::ApiQuery;
+use crate::problem::{ApiError, Problem};
+use crate::state::AppState;
+
+/// Where the public notice is served.
+pub const PRIVACY_PATH: &str = "/privacy";
+
+/// The header carrying the digest of the register a document was written from.
+const DIGEST_HEADER: HeaderName = HeaderName::from_static("skydd-register-digest");
+
+/// A language of the notice or the record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    /// English.
+    En,
+    /// Swedish.
+    Sv,
+}
+
+impl Lang {
+    fn language(self) -> Language {
+        match self {
+            Lang::En => Language::En,
+            Lang::Sv => Language::Sv,
+        }
+    }
+}
+
+/// The format of the notice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum NoticeFormat {
+    /// A complete HTML page.
+    Html,
+    /// Markdown.
+    Md,
+}
+
+/// The query string of `GET /privacy`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct NoticeQuery {
+    /// `en` or `sv`; without it, `Accept-Language` decides.
+    pub lang: Option<Lang>,
+    /// `html` (default) or `md`.
+    pub format: Option<NoticeFormat>,
+}
+
+/// The privacy notice (GDPR Art. 13, 14), written from the register this server enforces.
+#[utoipa::path(
+    get,
+    path = "/privacy",
+    tag = "notice",
+    params(
+        NoticeQuery,
+        ("Accept-Language" = Option<String>, Header, description = "Without `lang`, the notice \
+            is in Swedish when this prefers `sv` and the register publishes in Swedish, \
+            otherwise in English."),
+    ),
+    responses(
+        (status = 200, description = "The notice. The `Skydd-Register-Digest` header names the \
+            register version it was written from.",
+            content((String = "text/html"), (String = "text/markdown"))),
+        (status = 304, description = "`If-None-Match` names the current version: unchanged."),
+        (status = 400, description = "An unknown language or format.", body = Problem,
+            content_type = "application/problem+json"),
+    )
+)]
+pub async fn privacy(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiQuery(query): ApiQuery<NoticeQuery>,
+) -> Response {
+    let loaded = &state.register;
+    let language = match query.lang {
+        Some(lang) => lang.language(),
+        None => match unsubscribe::Language::of(&headers) {
+            unsubscribe::Language::Swedish if loaded.register.languages.contains(&Language::Sv) => {
+                Language::Sv
+            }
+            _ => Language::En,
+        },
+    };
+    let format = query.format.unwrap_or(NoticeFormat::Html);
+    let (body, content_type, suffix) = match format {
+        NoticeFormat::Html => (
+            skydd_notice::render_html(&loaded.register, language),
+            "text/html; charset=utf-8",
+            "html",
+        ),
+        NoticeFormat::Md => (
+            skydd_notice::render_markdown(&loaded.register, language),
+            "text/markdown; charset=utf-8",
+            "md",
+        ),
+    };
+    let tag = tag(language);
+    let etag = format!("\"{}-{tag}-{suffix}\"", loaded.digest);
+    let unchanged = headers
+        .get(IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|candidate| candidate.trim() == etag));
+    let mut response = if unchanged {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        body.into_response()
+    };
+    let h = response.headers_mut();
+    h.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(CONTENT_LANGUAGE, HeaderValue::from_static(tag));
+    h.insert(VARY, HeaderValue::from_static("Accept-Language"));
+    h.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    h.insert(
+        CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    // A digest is lower-case hex: always a valid header value.
+    if let Ok(value) = HeaderValue::from_str(&loaded.digest) {
+        h.insert(DIGEST_HEADER, value);
+    }
+    if let Ok(value) = HeaderValue::from_str(&etag) {
+        h.insert(ETAG, value);
+    }
+    response
+}
+
+fn tag(language: Language) -> &'static str {
+    match language {
+        Language::En => "en",
+        Language::Sv => "sv",
+    }
+}
+
+/// The format of the Art. 30 record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RecordFormat {
+    /// JSON (the default).
+    Json,
+    /// CSV (RFC 4180), one row per processing activity.
+    Csv,
+    /// An HTML page, one table per processing activity.
+    Html,
+}
+
+/// The query string of `GET /v1/register/record`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RecordQuery {
+    /// `json`, `csv` or `html`; without it, `Accept` decides (`text/csv`, `text/html`), and
+    /// JSON otherwise.
+    pub format: Option<RecordFormat>,
+    /// Language of the texts: `en` (default) or `sv`.
+    pub lang: Option<Lang>,
+}
+
+/// The record of processing activities (GDPR Art. 30) in JSON.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecordResponse {
+    /// SHA-256 (hex) of the register the record was written from.
+    pub digest: String,
+    /// The register's `published` date.
+    #[schema(example = "2026-01-05")]
+    pub published: String,
+    /// `en` or `sv`.
+    pub language: String,
+    /// One entry per processing activity, controller activities (Art. 30(1)) first, then
+    /// processor activities (Art. 30(2)). Each has `id`, `role`, `name`, `controller`,
+    /// `on_behalf_of`, `joint_controllers`, `representative`, `dpo`, `purpose`, `legal_basis`,
+    /// `subjects`, `data_categories`, `recipients`, `transfers`, `retention` and `security`.
+    #[schema(value_type = Vec<Object>)]
+    pub activities: Vec<serde_json::Value>,
+}
+
+/// The record of processing activities (GDPR Art. 30(1) and 30(2)), written from the register.
+/// Admins and auditors may read it.
+#[utoipa::path(
+    get,
+    path = "/v1/register/record",
+    tag = "register",
+    security(("bearer" = [])),
+    params(RecordQuery),
+    responses(
+        (status = 200, description = "The record: JSON, CSV or HTML.",
+            content((RecordResponse = "application/json"), (String = "text/csv"),
+                (String = "text/html"))),
+        (status = 400, description = "An unknown format or language.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 401, description = "No valid API token.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 403, description = "The token's role may not read the record.", body = Problem,
+            content_type = "application/problem+json"),
+    )
+)]
+pub async fn get_record(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: HeaderMap,
+    ApiQuery(query): ApiQuery<RecordQuery>,
+) -> Result<Response, ApiError> {
+    principal.require_role(&[Role::Admin, Role::Auditor])?;
+    let format = query.format.unwrap_or_else(|| {
+        let accept = headers
+            .get(ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        if accept.contains("text/csv") {
+            RecordFormat::Csv
+        } else if accept.contains("text/html") {
+            RecordFormat::Html
+        } else {
+            RecordFormat::Json
+        }
+    });
+    let language = query.lang.map_or(Language::En, Lang::language);
+    let register = &state.register.register;
+    let record = skydd_notice::record(register, language);
+    let mut response = match format {
+        RecordFormat::Json => (
+            [(CONTENT_TYPE, "application/json")],
+            record.to_json().to_string(),
+        )
+            .into_response(),
+        RecordFormat::Csv => (
+            [
+                (CONTENT_TYPE, "text/csv; charset=utf-8; header=present"),
+                (
+                    CONTENT_DISPOSITION,
+                    "attachment; filename=\"art30-record.csv\"",
+                ),
+            ],
+            record.to_csv(language),
+        )
+            .into_response(),
+        RecordFormat::Html => (
+            [
+                (CONTENT_TYPE, "text/html; charset=utf-8"),
+                (
+                    CONTENT_SECURITY_POLICY,
+                    "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
+                ),
+            ],
+            record.to_html(register, language),
+        )
+            .into_response(),
+    };
+    let h = response.headers_mut();
+    h.insert(CONTENT_LANGUAGE, HeaderValue::from_static(tag(language)));
+    h.insert(VARY, HeaderValue::from_static("Accept"));
+    if let Ok(value) = HeaderValue::from_str(&state.register.digest) {
+        h.insert(DIGEST_HEADER, value);
+    }
+    Ok(response)
+}
