@@ -5,7 +5,6 @@
 use data_encoding::HEXLOWER;
 use jiff::Timestamp;
 use jiff::civil::Date;
-use serde::Serialize;
 use skydd_crypto::random_bytes;
 use skydd_decide::{Decision, DecisionRequest};
 use skydd_register::model::RecipientKind;
@@ -43,57 +42,6 @@ pub struct DisclosureInput {
     pub disclosed_at: Option<Timestamp>,
 }
 
-/// A recorded disclosure.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct DisclosureView {
-    /// Id.
-    pub id: String,
-    /// When the data was disclosed.
-    pub disclosed_at: Timestamp,
-    /// Who recorded it.
-    pub recorded_by: String,
-    /// The recipient (an authority of the register).
-    pub recipient: String,
-    /// The purpose.
-    pub purpose: String,
-    /// The law it rests on.
-    pub legal_basis: String,
-    /// `court_decision` or `order`.
-    pub decision_kind: String,
-    /// The decision's reference.
-    pub decision_reference: String,
-    /// Who decided.
-    pub decided_by: String,
-    /// When it was decided.
-    pub decided_on: String,
-    /// SHA-256 of the decision document.
-    pub document_sha256: Option<String>,
-    /// The subjects.
-    pub subjects: Vec<String>,
-    /// The data categories.
-    pub categories: Vec<String>,
-}
-
-impl From<DisclosureRow> for DisclosureView {
-    fn from(row: DisclosureRow) -> DisclosureView {
-        DisclosureView {
-            id: row.id,
-            disclosed_at: row.at,
-            recorded_by: row.actor,
-            recipient: row.recipient,
-            purpose: row.purpose,
-            legal_basis: row.legal_basis,
-            decision_kind: row.decision_kind,
-            decision_reference: row.decision_reference,
-            decided_by: row.decided_by,
-            decided_on: row.decided_on,
-            document_sha256: row.document_sha256,
-            subjects: row.subjects,
-            categories: row.categories,
-        }
-    }
-}
-
 fn required(value: &str, field: &str, help: &str) -> Result<(), VaultError> {
     if value.trim().is_empty() {
         Err(VaultError::invalid(format!("`{field}` is required"), help))
@@ -103,7 +51,7 @@ fn required(value: &str, field: &str, help: &str) -> Result<(), VaultError> {
 }
 
 impl Vault {
-    /// Record a disclosure to an authority, after checking it against the register and deciding
+    /// Record a disclosure to an authority and return it as stored, after checking it against the register and deciding
     /// each subject and category for the disclosure's purpose. Nothing is stored unless all of it
     /// is allowed; each subject's audit trail then names the disclosure and its decision.
     pub async fn disclose(
@@ -111,7 +59,7 @@ impl Vault {
         actor: &Actor,
         input: DisclosureInput,
         now: Timestamp,
-    ) -> Result<DisclosureView, VaultError> {
+    ) -> Result<DisclosureRow, VaultError> {
         required(
             &input.decision_reference,
             "decision_reference",
@@ -298,18 +246,12 @@ impl Vault {
             )
             .await?;
         }
-        Ok(row.into())
+        Ok(row)
     }
 
     /// Every disclosure, oldest first.
-    pub async fn disclosures(&self) -> Result<Vec<DisclosureView>, VaultError> {
-        Ok(self
-            .storage
-            .list_disclosures()
-            .await?
-            .into_iter()
-            .map(DisclosureView::from)
-            .collect())
+    pub async fn disclosures(&self) -> Result<Vec<DisclosureRow>, VaultError> {
+        Ok(self.storage.list_disclosures().await?)
     }
 
     /// The disclosures that included `subject` (checking the caller's tenant), oldest first.
@@ -317,14 +259,8 @@ impl Vault {
         &self,
         actor: &Actor,
         subject: &str,
-    ) -> Result<Vec<DisclosureView>, VaultError> {
+    ) -> Result<Vec<DisclosureRow>, VaultError> {
         let row = self.subject_row(actor, subject).await?;
-        Ok(self
-            .storage
-            .disclosures_of_subject(&row.id)
-            .await?
-            .into_iter()
-            .map(DisclosureView::from)
-            .collect())
+        Ok(self.storage.disclosures_of_subject(&row.id).await?)
     }
 }

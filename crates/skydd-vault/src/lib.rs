@@ -29,7 +29,7 @@ use skydd_storage::Storage;
 
 pub use audit::{Audit, AuditEvent, GroupCommitAudit, StorageAudit};
 pub use consent::{ConsentInput, ConsentView, ConsentsView, FeatureInput};
-pub use disclosure::{DECISION_KINDS, DisclosureInput, DisclosureView};
+pub use disclosure::{DECISION_KINDS, DisclosureInput};
 pub use error::VaultError;
 pub use incident::incidents_from_entries;
 pub use record::{NewRecord, RecordView, RecordsRead, Withheld};

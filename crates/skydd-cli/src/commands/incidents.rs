@@ -6,7 +6,6 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::Subcommand;
 use skydd_incident::{CommunicationStatus, Incident, NotificationStatus};
-use skydd_server::instance::{self, Create};
 use skydd_server::{Clock as _, SystemClock};
 
 use crate::settings::DataArgs;
@@ -78,16 +77,7 @@ fn communication(incident: &Incident) -> String {
 /// Run a `skydd incidents` command.
 pub(crate) async fn run(command: IncidentsCommand) -> anyhow::Result<ExitCode> {
     let (IncidentsCommand::List { data, .. } | IncidentsCommand::Show { data, .. }) = &command;
-    let settings = data.settings();
-    let instance = instance::open(&settings, Create::Never)
-        .await
-        .with_context(|| {
-            format!(
-                "cannot open the instance in {}",
-                settings.data_dir.display()
-            )
-        })?;
-    let storage = instance.storage;
+    let storage = super::open_existing(data).await?.storage;
     let now = SystemClock.now();
     let rows = storage
         .all_incident_entries()
@@ -162,16 +152,7 @@ pub(crate) async fn run(command: IncidentsCommand) -> anyhow::Result<ExitCode> {
 /// Run a `skydd disclosures` command.
 pub(crate) async fn run_disclosures(command: DisclosuresCommand) -> anyhow::Result<ExitCode> {
     let DisclosuresCommand::List { data } = &command;
-    let settings = data.settings();
-    let instance = instance::open(&settings, Create::Never)
-        .await
-        .with_context(|| {
-            format!(
-                "cannot open the instance in {}",
-                settings.data_dir.display()
-            )
-        })?;
-    let storage = instance.storage;
+    let storage = super::open_existing(data).await?.storage;
     let disclosures = storage
         .list_disclosures()
         .await

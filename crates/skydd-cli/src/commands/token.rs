@@ -5,7 +5,6 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::{Args, Subcommand, ValueEnum};
 use skydd_crypto::{Role, TokenId};
-use skydd_server::instance::{self, Create};
 use skydd_server::{Clock as _, SystemClock, tokens};
 
 use crate::settings::DataArgs;
@@ -66,16 +65,7 @@ pub(crate) async fn run(command: TokenCommand) -> anyhow::Result<ExitCode> {
         TokenCommand::Create(args) => &args.data,
         TokenCommand::List { data } | TokenCommand::Revoke { data, .. } => data,
     };
-    let settings = data.settings();
-    let instance = instance::open(&settings, Create::Never)
-        .await
-        .with_context(|| {
-            format!(
-                "cannot open the instance in {}",
-                settings.data_dir.display()
-            )
-        })?;
-    let storage = instance.storage;
+    let storage = super::open_existing(data).await?.storage;
     let now = SystemClock.now();
 
     let outcome = match command {

@@ -8,7 +8,8 @@ use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
-use skydd_vault::{DisclosureInput, DisclosureView};
+use skydd_storage::DisclosureRow;
+use skydd_vault::DisclosureInput;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::subjects::{READERS, WRITERS};
@@ -87,12 +88,12 @@ pub struct DisclosureResponse {
     pub categories: Vec<String>,
 }
 
-impl From<DisclosureView> for DisclosureResponse {
-    fn from(view: DisclosureView) -> DisclosureResponse {
+impl From<DisclosureRow> for DisclosureResponse {
+    fn from(view: DisclosureRow) -> DisclosureResponse {
         DisclosureResponse {
             id: view.id,
-            disclosed_at: view.disclosed_at,
-            recorded_by: view.recorded_by,
+            disclosed_at: view.at,
+            recorded_by: view.actor,
             authority: view.recipient,
             purpose: view.purpose,
             legal_basis: view.legal_basis,
