@@ -14,8 +14,13 @@ mod consent;
 mod crypto;
 mod error;
 mod facts;
+mod fulfil;
+mod letters;
+mod package;
 mod preference;
 mod record;
+mod request;
+mod stored_zip;
 mod subject;
 
 use std::sync::{Arc, Mutex};
@@ -28,7 +33,15 @@ use skydd_storage::Storage;
 pub use audit::{Audit, AuditEvent, GroupCommitAudit, StorageAudit};
 pub use consent::{ConsentInput, ConsentView, ConsentsView, FeatureInput};
 pub use error::VaultError;
+pub use fulfil::{Correction, FulfilInput, KeptRecords};
+pub use package::{
+    AccessPackage, PackageCategory, PackagePurpose, PackageRecipient, PackageRecord, PackageSource,
+};
 pub use record::{NewRecord, RecordView, RecordsRead, Withheld};
+pub use request::{
+    CHANNELS, DOCUMENT_MEDIA_TYPES, MAX_DELIVERY_ATTEMPTS, MAX_DOCUMENT_BYTES, NewRequest,
+    OutboxView, RequestEventView, RequestQuery, RequestReceipt, RequestView,
+};
 pub use subject::{NewSubject, SubjectView};
 
 /// Who is calling, for decisions and the audit trail.
