@@ -1027,13 +1027,15 @@ impl Vault {
             .collect()
     }
 
-    /// Record the outcome of a delivery attempt: sent, or retried later with back-off (one
-    /// minute, doubling, at most a day), given up after [`MAX_DELIVERY_ATTEMPTS`]. `error` is
-    /// the mailer's message, which never holds an address or body.
+    /// Record the outcome of a delivery attempt: sent, or retried later with back-off (two
+    /// minutes, doubling, at most a day), given up after [`MAX_DELIVERY_ATTEMPTS`] or at once
+    /// when the error is `permanent`. `error` is the mailer's message, which never holds an
+    /// address or body. A message given up stays listed as `failed`: never silently dropped.
     pub async fn record_delivery(
         &self,
         message: &OutboxView,
         error: Option<&str>,
+        permanent: bool,
         now: Timestamp,
     ) -> Result<(), VaultError> {
         let stored = self
@@ -1054,7 +1056,7 @@ impl Vault {
             }
             Some(error) => {
                 row.last_error = Some(error.to_string());
-                if row.attempts >= MAX_DELIVERY_ATTEMPTS {
+                if permanent || row.attempts >= MAX_DELIVERY_ATTEMPTS {
                     row.state = "failed".into();
                 } else {
                     let minutes = (1i64 << row.attempts.min(11)).min(24 * 60);

@@ -5,7 +5,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::api::{
-    consents, decisions, features, health, preferences, records, register, subjects, unsubscribe,
+    consents, decisions, features, health, preferences, records, register, requests, subjects,
+    unsubscribe,
 };
 use crate::problem::Problem;
 
@@ -40,6 +41,15 @@ use crate::problem::Problem;
         features::get_organisation_feature,
         features::switch_project_feature,
         features::get_project_feature,
+        requests::submit_request,
+        requests::list_requests,
+        requests::get_request,
+        requests::verify_request,
+        requests::upload_document,
+        requests::extend_request,
+        requests::fulfil_request,
+        requests::reject_request,
+        requests::get_package,
     ),
     components(schemas(
         Problem,
@@ -68,6 +78,17 @@ use crate::problem::Problem;
         decisions::DecisionResponse,
         features::SwitchFeatureRequest,
         features::FeatureResponse,
+        requests::RequestIdentity,
+        requests::SubmitRequest,
+        requests::ReceiptResponse,
+        requests::RequestEventResponse,
+        requests::RequestResponse,
+        requests::VerifyRequest,
+        requests::ExtendRequest,
+        requests::RejectRequest,
+        requests::CorrectionBody,
+        requests::FulfilRequest,
+        requests::DocumentStored,
     )),
     modifiers(&BearerScheme),
     tags(
@@ -82,6 +103,8 @@ use crate::problem::Problem;
             API token, the link's signature is the authority."),
         (name = "decisions", description = "May a purpose use a category of a subject's data now?"),
         (name = "features", description = "Features an organisation or project must opt in to."),
+        (name = "requests", description = "Data-subject requests (Art. 12-22): public intake and \
+            identity check, deadlines, fulfilment, the access package."),
     )
 )]
 pub struct ApiDoc;
