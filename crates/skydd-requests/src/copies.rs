@@ -75,8 +75,9 @@ pub fn copy_allowance(
     };
     CopyAllowance::NeedsDecision {
         reason: format!(
-            "{} earlier copies{within}; the rights policy allows {allowance}; {action}; an administrator decides: charge a fee or refuse with reasons, and the subject is told",
-            counted.len()
+            "{} earlier {}{within}; the rights policy allows {allowance}; {action}; an administrator decides: charge a fee or refuse with reasons, and the subject is told",
+            counted.len(),
+            if counted.len() == 1 { "copy" } else { "copies" }
         ),
         further: policy.further,
         free_again_at,

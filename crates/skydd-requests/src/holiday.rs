@@ -94,8 +94,9 @@ impl HolidayCalendar {
         current
     }
 
-    /// The named holidays of `year` that fall on Monday to Friday or are named holidays on a
-    /// weekend (midsommardagen, alla helgons dag, påskdagen), in date order.
+    /// The named days off of `year`, in date order, one entry per date (feasts that fall on
+    /// the same day share it: "Första maj, Kristi himmelfärdsdag" in 2008). Saturdays and
+    /// Sundays without a name are not listed.
     pub fn holidays_in(&self, year: i16) -> Vec<Holiday> {
         match &self.rules {
             Rules::Sweden => swedish_holidays(year),
@@ -170,17 +171,22 @@ fn swedish_holidays(year: i16) -> Vec<Holiday> {
     } else {
         days.push((after_easter(50), "Annandag pingst"));
     }
-    let mut holidays: Vec<Holiday> = days
-        .into_iter()
-        .filter_map(|(d, name)| {
-            d.map(|date| Holiday {
-                date,
-                name: name.to_owned(),
+    let mut named: BTreeMap<Date, String> = BTreeMap::new();
+    for (day, name) in days {
+        let Some(day) = day else { continue };
+        // Two feasts can fall on one day (Kristi himmelfärdsdag on första maj in 2008).
+        named
+            .entry(day)
+            .and_modify(|names| {
+                names.push_str(", ");
+                names.push_str(name);
             })
-        })
-        .collect();
-    holidays.sort_by_key(|h| h.date);
-    holidays
+            .or_insert_with(|| name.to_owned());
+    }
+    named
+        .into_iter()
+        .map(|(date, name)| Holiday { date, name })
+        .collect()
 }
 
 fn first_weekday_from(start: Date, weekday: Weekday) -> Option<Date> {

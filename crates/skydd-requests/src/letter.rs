@@ -52,19 +52,29 @@ pub struct KeptUnderHold {
 pub struct Completion {
     /// The request's type.
     pub request_type: RequestType,
+    /// No personal data about the requester was found (the letter says so instead of
+    /// describing a change or a copy).
+    pub no_data_found: bool,
     /// The purposes concerned (objection, consent withdrawal), if any.
     pub purposes: Vec<PurposeId>,
     /// What an erasure kept under legal holds, with the law that requires it.
     pub kept: Vec<KeptUnderHold>,
+    /// The recipients told of a rectification, erasure or restriction (Art. 19): `Some` lists
+    /// them by name (or says there were none); `None` only says that recipients are told and
+    /// that the subject can ask who they are.
+    pub recipients: Option<Vec<RecipientId>>,
 }
 
 impl Completion {
-    /// A completion of `request_type` with no purposes and nothing kept.
+    /// A completion of `request_type` that found data, with no purposes, nothing kept and the
+    /// recipients not listed.
     pub fn new(request_type: RequestType) -> Completion {
         Completion {
             request_type,
+            no_data_found: false,
             purposes: Vec::new(),
             kept: Vec::new(),
+            recipients: None,
         }
     }
 }
@@ -261,44 +271,19 @@ impl<'a> Letters<'a> {
         self.letter(subject, body, Some(reference))
     }
 
-    /// The request is done: what was done and, for an erasure, what was kept under which law.
+    /// The request is done: what was done, the recipients told (Art. 19), what an erasure kept
+    /// under which law, and the right to complain.
     pub fn completed(&self, reference: &str, completion: &Completion) -> Letter {
         let what = self.request_name(completion.request_type);
         let mut body = String::new();
         body.push_str(self.pick("Hello,\n\n", "Hej,\n\n"));
-        let done = match completion.request_type {
-            RequestType::Access => self.pick(
-                "Your register excerpt is ready: a copy of the personal data we process about you, with the purposes, the categories of data, the recipients, how long each category is kept, where data did not come from you its source, and your rights (Article 15 GDPR). We deliver it to you separately.",
-                "Ditt registerutdrag är klart: en kopia av de personuppgifter vi behandlar om dig, med ändamålen, kategorierna av uppgifter, mottagarna, hur länge varje kategori sparas, varifrån uppgifterna kommer när de inte kommer från dig, och dina rättigheter (artikel 15 i dataskyddsförordningen). Vi lämnar det till dig separat.",
-            ),
-            RequestType::Portability => self.pick(
-                "The personal data you have provided to us, which we process on the basis of your consent or a contract with you, is ready in machine-readable form (JSON and CSV in a zip file, Article 20 GDPR). We deliver it to you separately.",
-                "De personuppgifter som du har lämnat till oss och som vi behandlar med stöd av ditt samtycke eller ett avtal med dig är klara i maskinläsbar form (JSON och CSV i en zip-fil, artikel 20 i dataskyddsförordningen). Vi lämnar dem till dig separat.",
-            ),
-            RequestType::Rectification => self.pick(
-                "We have corrected your personal data as you asked (Article 16 GDPR). We have told everyone we disclosed the data to about the correction (Article 19); you can ask us who they are.",
-                "Vi har rättat dina personuppgifter enligt din begäran (artikel 16 i dataskyddsförordningen). Vi har underrättat alla som vi har lämnat ut uppgifterna till om rättelsen (artikel 19); du kan fråga oss vilka de är.",
-            ),
-            RequestType::Erasure => self.pick(
-                "We have erased your personal data (Article 17 GDPR). We have told everyone we disclosed the data to about the erasure (Article 19); you can ask us who they are.",
-                "Vi har raderat dina personuppgifter (artikel 17 i dataskyddsförordningen). Vi har underrättat alla som vi har lämnat ut uppgifterna till om raderingen (artikel 19); du kan fråga oss vilka de är.",
-            ),
-            RequestType::Restriction => self.pick(
-                "We have restricted the processing of your personal data (Article 18 GDPR): from now on we only store it, and use it for nothing else without your consent, except for legal claims or to protect the rights of others. We will tell you before the restriction is lifted. We have told everyone we disclosed the data to (Article 19); you can ask us who they are.",
-                "Vi har begränsat behandlingen av dina personuppgifter (artikel 18 i dataskyddsförordningen): från och med nu lagrar vi dem bara och använder dem inte till något annat utan ditt samtycke, utom för rättsliga anspråk eller för att skydda någon annans rättigheter. Vi meddelar dig innan begränsningen upphävs. Vi har underrättat alla som vi har lämnat ut uppgifterna till (artikel 19); du kan fråga oss vilka de är.",
-            ),
-            RequestType::Objection => self.pick(
-                "We have stopped processing your personal data for the purposes you objected to (Article 21 GDPR).",
-                "Vi har slutat behandla dina personuppgifter för de ändamål som du invände mot (artikel 21 i dataskyddsförordningen).",
-            ),
-            RequestType::WithdrawConsent => self.pick(
-                "We have recorded the withdrawal of your consent. It applies from now on; processing before the withdrawal remains lawful (Article 7(3) GDPR).",
-                "Vi har registrerat att du återkallar ditt samtycke. Återkallelsen gäller från och med nu; behandling före återkallelsen påverkas inte (artikel 7.3 i dataskyddsförordningen).",
-            ),
-            RequestType::MarketingOptOut => self.pick(
-                "We will no longer use your personal data for direct marketing (Article 21(3) GDPR).",
-                "Vi kommer inte längre att använda dina personuppgifter för direktmarknadsföring (artikel 21.3 i dataskyddsförordningen).",
-            ),
+        let done = if completion.no_data_found {
+            self.pick(
+                "We have searched for personal data about you and found none: we do not process any personal data about you.",
+                "Vi har sökt efter personuppgifter om dig och inte hittat några: vi behandlar inga personuppgifter om dig.",
+            )
+        } else {
+            self.done_text(completion.request_type, !completion.kept.is_empty())
         };
         let _ = writeln!(
             body,
@@ -324,13 +309,17 @@ impl<'a> Letters<'a> {
                 body,
                 "\n{}",
                 self.pick(
-                    "Some data must be kept because the law requires it (Article 17(3)(b) GDPR). We keep it only for that purpose, restricted from any other use, and delete it when the obligation ends:",
-                    "Vissa uppgifter måste vi spara eftersom lagen kräver det (artikel 17.3 b i dataskyddsförordningen). Vi sparar dem bara för det ändamålet, spärrade för all annan användning, och raderar dem när skyldigheten upphör:",
+                    "The law requires us to keep the following data (Article 17(3)(b) GDPR). We keep it only for that purpose, restricted from any other use, and delete it when the obligation ends:",
+                    "Följande uppgifter måste vi enligt lag spara (artikel 17.3 b i dataskyddsförordningen). Vi sparar dem bara för det ändamålet, spärrade för all annan användning, och raderar dem när skyldigheten upphör:",
                 )
             );
             for kept in &completion.kept {
                 let _ = writeln!(body, "{}", self.kept_line(kept));
             }
+        }
+        if completion.request_type.notifies_recipients() && !completion.no_data_found {
+            body.push('\n');
+            body.push_str(&self.recipients_told(completion));
         }
         body.push('\n');
         body.push_str(&self.complaint_rights());
@@ -340,6 +329,106 @@ impl<'a> Letters<'a> {
             format!("Your request is complete ({reference})")
         };
         self.letter(subject, body, Some(reference))
+    }
+
+    fn done_text(&self, request_type: RequestType, kept_some: bool) -> &'static str {
+        match request_type {
+            RequestType::Access => self.pick(
+                "Your register excerpt is ready: a copy of the personal data we process about you, with the purposes, the categories of data, the recipients, how long each category is kept, where data did not come from you its source, and your rights (Article 15 GDPR). We deliver it to you separately.",
+                "Ditt registerutdrag är klart: en kopia av de personuppgifter vi behandlar om dig, med ändamålen, kategorierna av uppgifter, mottagarna, hur länge varje kategori sparas, varifrån uppgifterna kommer när de inte kommer från dig, och dina rättigheter (artikel 15 i dataskyddsförordningen). Vi lämnar det till dig separat.",
+            ),
+            RequestType::Portability => self.pick(
+                "The personal data you have provided to us, which we process on the basis of your consent or a contract with you, is ready in machine-readable form (JSON and CSV in a zip file, Article 20 GDPR). We deliver it to you separately.",
+                "De personuppgifter som du har lämnat till oss och som vi behandlar med stöd av ditt samtycke eller ett avtal med dig är klara i maskinläsbar form (JSON och CSV i en zip-fil, artikel 20 i dataskyddsförordningen). Vi lämnar dem till dig separat.",
+            ),
+            RequestType::Rectification => self.pick(
+                "We have corrected your personal data as you asked (Article 16 GDPR).",
+                "Vi har rättat dina personuppgifter enligt din begäran (artikel 16 i dataskyddsförordningen).",
+            ),
+            RequestType::Erasure if kept_some => self.pick(
+                "We have erased your personal data (Article 17 GDPR), except the data listed below, which the law requires us to keep.",
+                "Vi har raderat dina personuppgifter (artikel 17 i dataskyddsförordningen), utom de uppgifter som anges nedan och som vi enligt lag måste spara.",
+            ),
+            RequestType::Erasure => self.pick(
+                "We have erased your personal data (Article 17 GDPR).",
+                "Vi har raderat dina personuppgifter (artikel 17 i dataskyddsförordningen).",
+            ),
+            RequestType::Restriction => self.pick(
+                "We have restricted the processing of your personal data (Article 18 GDPR): from now on we only store it, and use it for nothing else without your consent, except for legal claims or to protect the rights of others. We will tell you before the restriction is lifted.",
+                "Vi har begränsat behandlingen av dina personuppgifter (artikel 18 i dataskyddsförordningen): från och med nu lagrar vi dem bara och använder dem inte till något annat utan ditt samtycke, utom för rättsliga anspråk eller för att skydda någon annans rättigheter. Vi meddelar dig innan begränsningen upphävs.",
+            ),
+            RequestType::Objection => self.pick(
+                "We have stopped processing your personal data for the purposes you objected to (Article 21 GDPR).",
+                "Vi har slutat behandla dina personuppgifter för de ändamål som du invände mot (artikel 21 i dataskyddsförordningen).",
+            ),
+            RequestType::WithdrawConsent => self.pick(
+                "We have recorded the withdrawal of your consent. It applies from now on; processing before the withdrawal remains lawful (Article 7(3) GDPR).",
+                "Vi har registrerat att du återkallar ditt samtycke. Återkallelsen gäller från och med nu; behandling före återkallelsen påverkas inte (artikel 7.3 i dataskyddsförordningen).",
+            ),
+            RequestType::MarketingOptOut => self.pick(
+                "We will no longer use your personal data for direct marketing (Article 21(3) GDPR).",
+                "Vi kommer inte längre att använda dina personuppgifter för direktmarknadsföring (artikel 21.3 i dataskyddsförordningen).",
+            ),
+        }
+    }
+
+    /// Who was told of a rectification, erasure or restriction (Art. 19).
+    fn recipients_told(&self, completion: &Completion) -> String {
+        let action = match (completion.request_type, self.language) {
+            (RequestType::Rectification, Language::En) => "the correction",
+            (RequestType::Rectification, Language::Sv) => "rättelsen",
+            (RequestType::Erasure, Language::En) => "the erasure",
+            (RequestType::Erasure, Language::Sv) => "raderingen",
+            (_, Language::En) => "the restriction",
+            (_, Language::Sv) => "begränsningen",
+        };
+        let mut text = String::new();
+        match &completion.recipients {
+            None => {
+                let _ = writeln!(
+                    text,
+                    "{}",
+                    if self.sv() {
+                        format!(
+                            "Vi underrättar alla som vi har lämnat ut uppgifterna till om {action} (artikel 19 i dataskyddsförordningen); du kan fråga oss vilka de är."
+                        )
+                    } else {
+                        format!(
+                            "We tell everyone we disclosed the data to about {action} (Article 19 GDPR); you can ask us who they are."
+                        )
+                    }
+                );
+            }
+            Some(recipients) if recipients.is_empty() => {
+                let _ = writeln!(
+                    text,
+                    "{}",
+                    self.pick(
+                        "We have not disclosed the data concerned to anyone else, so there was no one else to tell (Article 19 GDPR).",
+                        "Vi har inte lämnat ut de berörda uppgifterna till någon annan, så det fanns ingen annan att underrätta (artikel 19 i dataskyddsförordningen).",
+                    )
+                );
+            }
+            Some(recipients) => {
+                let _ = writeln!(
+                    text,
+                    "{}",
+                    if self.sv() {
+                        format!(
+                            "Vi har underrättat dessa mottagare av uppgifterna om {action} (artikel 19 i dataskyddsförordningen):"
+                        )
+                    } else {
+                        format!(
+                            "We have told these recipients of the data about {action} (Article 19 GDPR):"
+                        )
+                    }
+                );
+                for recipient in recipients {
+                    let _ = writeln!(text, "- {}", self.recipient_name(recipient));
+                }
+            }
+        }
+        text
     }
 
     /// Advance notice that a restriction will be lifted (Art. 18(3)), with the reasons.
@@ -392,12 +481,7 @@ impl<'a> Letters<'a> {
         reference: &str,
     ) -> Letter {
         let controller = &self.register.controller.name;
-        let recipient_name = self
-            .register
-            .recipients
-            .iter()
-            .find(|r| &r.id == recipient)
-            .map_or(recipient.as_str(), |r| r.name.get(self.language));
+        let recipient_name = self.recipient_name(recipient);
         let (done_en, done_sv, ask_en, ask_sv) = match action {
             RecipientAction::Rectified => (
                 "rectified",
@@ -428,7 +512,7 @@ impl<'a> Letters<'a> {
                     "Underrättelse enligt artikel 19: personuppgifter har {done_sv} ({reference})"
                 ),
                 format!(
-                    "Till {recipient_name},\n\n\
+                    "Till: {recipient_name}\n\n\
                      Enligt artikel 19 i dataskyddsförordningen underrättar {controller} er om \
                      att personuppgifter som vi har lämnat ut till er har {done_sv} efter en \
                      begäran från den registrerade.\n\n\
@@ -441,7 +525,7 @@ impl<'a> Letters<'a> {
             (
                 format!("Article 19 GDPR notice: personal data {done_en} ({reference})"),
                 format!(
-                    "To {recipient_name},\n\n\
+                    "To: {recipient_name}\n\n\
                      Under Article 19 GDPR, {controller} notifies you that personal data we \
                      disclosed to you has been {done_en} at the request of the data subject.\n\n\
                      The data subject's reference: {subject_reference}\n\n\
@@ -460,7 +544,7 @@ impl<'a> Letters<'a> {
         let mut text = String::new();
         let _ = writeln!(
             text,
-            "{} {}",
+            "{}\n  {}",
             self.pick(
                 "If you are not satisfied with how we handle your request, you have the right to lodge a complaint with the supervisory authority:",
                 "Om du inte är nöjd med hur vi hanterar din begäran har du rätt att lämna in ett klagomål till tillsynsmyndigheten:",
@@ -507,16 +591,21 @@ impl<'a> Letters<'a> {
         line
     }
 
-    fn category_name(&self, id: &'a CategoryId) -> &'a str
-    where
-        Self: 'a,
-    {
+    fn category_name<'s>(&'s self, id: &'s CategoryId) -> &'s str {
         self.register
             .category(id)
             .map_or(id.as_str(), |c| c.name.get(self.language))
     }
 
-    fn purpose_name(&self, id: &'a PurposeId) -> &'a str {
+    fn recipient_name<'s>(&'s self, id: &'s RecipientId) -> &'s str {
+        self.register
+            .recipients
+            .iter()
+            .find(|r| &r.id == id)
+            .map_or(id.as_str(), |r| r.name.get(self.language))
+    }
+
+    fn purpose_name<'s>(&'s self, id: &'s PurposeId) -> &'s str {
         self.register
             .purpose(id)
             .map_or(id.as_str(), |p| p.name.get(self.language))
