@@ -17,6 +17,10 @@ use skydd_storage::{Location, Storage};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+/// Data-subject requests (issue 4).
+#[path = "server/requests.rs"]
+mod requests;
+
 /// A small register that passes `check`, with one purpose per kind of rule the API must show: a
 /// contract purpose (`delivery`), a consent purpose (`newsletter`), a legitimate-interest direct
 /// marketing purpose with channels (`marketing`) and a purpose behind an opt-in feature

@@ -322,7 +322,7 @@ impl RequestStore for PostgresStorage {
                 request_columns!(),
                 " FROM requests
                  WHERE ($1::text IS NULL OR state = $1)
-                   AND ($2 = 0 OR closed_at IS NULL)
+                   AND (NOT $2 OR closed_at IS NULL)
                    AND ($3::timestamptz IS NULL OR due_at < $3)
                    AND ($4::text IS NULL OR tenant = $4)
                  ORDER BY due_at, id"
