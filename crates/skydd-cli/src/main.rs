@@ -34,6 +34,12 @@ enum Command {
     /// Manage the master key: rotate it.
     #[command(subcommand)]
     Key(commands::key::KeyCommand),
+    /// Data-subject requests: list, show, fulfil.
+    #[command(subcommand)]
+    Requests(commands::requests::RequestsCommand),
+    /// Messages to data subjects waiting to be sent (or sent).
+    #[command(subcommand)]
+    Outbox(commands::requests::OutboxCommand),
 }
 
 fn main() -> ExitCode {
@@ -49,6 +55,12 @@ fn main() -> ExitCode {
         }
         Command::Key(command) => {
             runtime().and_then(|runtime| runtime.block_on(commands::key::run(command)))
+        }
+        Command::Requests(command) => {
+            runtime().and_then(|runtime| runtime.block_on(commands::requests::run(command)))
+        }
+        Command::Outbox(command) => {
+            runtime().and_then(|runtime| runtime.block_on(commands::requests::run_outbox(command)))
         }
     };
     match outcome {
