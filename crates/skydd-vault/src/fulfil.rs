@@ -153,6 +153,7 @@ impl Vault {
         match (&subject, request_type) {
             (None, _) => {
                 outcome.insert("data_found".into(), false.into());
+                completion.no_data_found = true;
             }
             (Some(_), RequestType::Access | RequestType::Portability) => {
                 outcome.insert(
@@ -299,6 +300,18 @@ impl Vault {
                     .await?;
                 outcome.insert("objected_to".into(), "direct_marketing".into());
             }
+        }
+        if request_type.notifies_recipients()
+            && subject.is_some()
+            && input.lift_restriction.is_none()
+        {
+            let mut told: Vec<RecipientId> = extras
+                .notifications
+                .iter()
+                .map(|n| RecipientId(n.recipient.clone()))
+                .collect();
+            told.dedup();
+            completion.recipients = Some(told);
         }
         if let Some(address) = &address {
             let mail = Mail::new("completed", self.letters().completed(id, &completion));
