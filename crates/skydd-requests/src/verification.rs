@@ -1,9 +1,14 @@
 //! One-time codes that prove a requester controls a known identity (an e-mail address or a
 //! phone number the controller already has).
 //!
-//! Only the SHA-256 hash of a code is stored. A code is short-lived and allows a few attempts;
-//! comparison is constant-time. The caller draws the random bytes, stores the hash, the time of
-//! issue and the attempts, and sends the code through the outbox.
+//! Only a labelled SHA-256 hash of a code is stored. A code is short-lived and allows a few
+//! attempts; comparison is constant-time. The caller draws the random bytes, stores the hash,
+//! the time of issue and the attempts, and sends the code through the outbox.
+//!
+//! What the hash does not protect: 10^8 codes can be tried offline in seconds, so someone who
+//! reads the database while a code is live could find it. That is why codes live thirty minutes
+//! and are useless once the request is verified; the hash keeps codes out of backups and logs,
+//! it is not a password hash.
 
 use jiff::{SignedDuration, Timestamp};
 use sha2::{Digest, Sha256};

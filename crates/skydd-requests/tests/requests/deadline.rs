@@ -76,6 +76,37 @@ fn more_swedish_holidays_roll_the_deadline() {
 }
 
 #[test]
+fn month_ends_and_leap_years() {
+    // (received, unrolled, due)
+    let cases = [
+        // Every late January day ends on the last day of February.
+        (date(2024, 1, 29), date(2024, 2, 29), date(2024, 2, 29)),
+        (date(2024, 1, 30), date(2024, 2, 29), date(2024, 2, 29)),
+        (date(2024, 1, 31), date(2024, 2, 29), date(2024, 2, 29)),
+        // 2000 was a leap year (divisible by 400); 2100 is not (divisible by 100).
+        (date(2000, 1, 31), date(2000, 2, 29), date(2000, 2, 29)),
+        (date(2100, 1, 31), date(2100, 2, 28), date(2100, 3, 1)),
+        // 28 February 2027 is a Sunday.
+        (date(2027, 1, 28), date(2027, 2, 28), date(2027, 3, 1)),
+        // The 29th of February is received; the 29th of March follows.
+        (date(2028, 2, 29), date(2028, 3, 29), date(2028, 3, 29)),
+        // 31 August to 30 September; 31 October to 30 November.
+        (date(2026, 8, 31), date(2026, 9, 30), date(2026, 9, 30)),
+        (date(2026, 10, 31), date(2026, 11, 30), date(2026, 11, 30)),
+        // Over the year end.
+        (date(2026, 12, 15), date(2027, 1, 15), date(2027, 1, 15)),
+    ];
+    for (received, unrolled, expected) in cases {
+        let d = due(received);
+        assert_eq!(
+            (d.unrolled, d.due),
+            (unrolled, expected),
+            "received {received}"
+        );
+    }
+}
+
+#[test]
 fn the_day_of_receipt_is_the_swedish_date() {
     let zone = sweden_time_zone();
     let calendar = HolidayCalendar::sweden();
