@@ -40,7 +40,7 @@ pub use package::{
 pub use record::{NewRecord, RecordView, RecordsRead, Withheld};
 pub use request::{
     CHANNELS, DOCUMENT_MEDIA_TYPES, MAX_DELIVERY_ATTEMPTS, MAX_DOCUMENT_BYTES, NewRequest,
-    OutboxView, RequestEventView, RequestQuery, RequestReceipt, RequestView,
+    OutboxView, RecipientNoticeView, RequestEventView, RequestQuery, RequestReceipt, RequestView,
 };
 pub use subject::{NewSubject, SubjectView};
 

@@ -127,6 +127,22 @@ pub struct RequestView {
     pub overdue: bool,
     /// The history, oldest first (only when one request is shown).
     pub events: Vec<RequestEventView>,
+    /// Recipients told of a rectification, erasure or restriction (Art. 19), with what they were
+    /// told (only when one request is shown).
+    pub recipient_notifications: Vec<RecipientNoticeView>,
+}
+
+/// A notification owed to a recipient (Art. 19).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RecipientNoticeView {
+    /// The register's recipient id.
+    pub recipient: String,
+    /// `rectified`, `erased` or `restricted`.
+    pub action: String,
+    /// The categories concerned.
+    pub categories: Vec<String>,
+    /// `queued` until sent.
+    pub state: String,
 }
 
 /// Which requests to list.
@@ -807,7 +823,17 @@ impl Vault {
     ) -> Result<RequestView, VaultError> {
         let row = self.request_row(actor, id).await?;
         let events = self.storage.request_events(id).await?;
+        let notices = self.storage.recipient_notifications(id).await?;
         let mut view = request_view(row, now)?;
+        view.recipient_notifications = notices
+            .into_iter()
+            .map(|n| RecipientNoticeView {
+                recipient: n.recipient,
+                action: n.action,
+                categories: n.categories.split(',').map(str::to_string).collect(),
+                state: n.state,
+            })
+            .collect();
         view.events = events
             .into_iter()
             .map(|e| RequestEventView {
@@ -1128,5 +1154,6 @@ fn request_view(row: RequestRow, now: Timestamp) -> Result<RequestView, VaultErr
         outcome,
         closed_at: row.closed_at,
         events: Vec::new(),
+        recipient_notifications: Vec::new(),
     })
 }

@@ -82,6 +82,7 @@ use crate::problem::Problem;
         requests::SubmitRequest,
         requests::ReceiptResponse,
         requests::RequestEventResponse,
+        requests::RecipientNoticeResponse,
         requests::RequestResponse,
         requests::VerifyRequest,
         requests::ExtendRequest,

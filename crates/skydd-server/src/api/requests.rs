@@ -102,6 +102,47 @@ fn staff(principal: Option<Principal>, ip: PeerIp, roles: &[Role]) -> Result<Act
     })
 }
 
+/// A caller with an admin or auditor token, checked before the body is read (so a request
+/// without a token is a 401, whatever its body).
+pub struct Reader(Actor);
+
+/// A caller with an admin token, checked before the body is read.
+pub struct Writer(Actor);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Reader {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let MaybePrincipal(principal) = MaybePrincipal::from_request_parts(parts, state)
+            .await
+            .unwrap_or(MaybePrincipal(None));
+        let ip = PeerIp::from_request_parts(parts, state)
+            .await
+            .unwrap_or(PeerIp(None));
+        staff(principal, ip, READERS).map(Reader)
+    }
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Writer {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let MaybePrincipal(principal) = MaybePrincipal::from_request_parts(parts, state)
+            .await
+            .unwrap_or(MaybePrincipal(None));
+        let ip = PeerIp::from_request_parts(parts, state)
+            .await
+            .unwrap_or(PeerIp(None));
+        staff(principal, ip, WRITERS).map(Writer)
+    }
+}
+
 /// The identity a request is made with: exactly one.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -241,6 +282,22 @@ pub struct RequestResponse {
     pub overdue: bool,
     /// History, oldest first (on `GET /v1/requests/{id}`).
     pub events: Vec<RequestEventResponse>,
+    /// Recipients told of a rectification, erasure or restriction (Art. 19; on
+    /// `GET /v1/requests/{id}`).
+    pub recipient_notifications: Vec<RecipientNoticeResponse>,
+}
+
+/// A notification owed to a recipient of the data (Art. 19).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecipientNoticeResponse {
+    /// The register's recipient id.
+    pub recipient: String,
+    /// `rectified`, `erased` or `restricted`.
+    pub action: String,
+    /// The data categories concerned.
+    pub categories: Vec<String>,
+    /// `queued` until sent.
+    pub state: String,
 }
 
 impl From<RequestView> for RequestResponse {
@@ -274,6 +331,16 @@ impl From<RequestView> for RequestResponse {
                     from_state: e.from_state,
                     to_state: e.to_state,
                     detail: e.detail,
+                })
+                .collect(),
+            recipient_notifications: v
+                .recipient_notifications
+                .into_iter()
+                .map(|n| RecipientNoticeResponse {
+                    recipient: n.recipient,
+                    action: n.action,
+                    categories: n.categories,
+                    state: n.state,
                 })
                 .collect(),
         }
@@ -540,12 +607,10 @@ pub async fn upload_document(
 )]
 pub async fn extend_request(
     State(state): State<AppState>,
-    MaybePrincipal(principal): MaybePrincipal,
-    ip: PeerIp,
+    Writer(actor): Writer,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<ExtendRequest>,
 ) -> Result<Json<RequestResponse>, ApiError> {
-    let actor = staff(principal, ip, WRITERS)?;
     let now = state.clock.now();
     let view = state
         .vault()
@@ -571,11 +636,9 @@ pub async fn extend_request(
 )]
 pub async fn list_requests(
     State(state): State<AppState>,
-    MaybePrincipal(principal): MaybePrincipal,
-    ip: PeerIp,
+    Reader(actor): Reader,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Json<Vec<RequestResponse>>, ApiError> {
-    let actor = staff(principal, ip, READERS)?;
     let due_before = query
         .due_before
         .as_deref()
@@ -638,11 +701,9 @@ fn skydd_requests_zone() -> jiff::tz::TimeZone {
 )]
 pub async fn get_request(
     State(state): State<AppState>,
-    MaybePrincipal(principal): MaybePrincipal,
-    ip: PeerIp,
+    Reader(actor): Reader,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<RequestResponse>, ApiError> {
-    let actor = staff(principal, ip, READERS)?;
     let now = state.clock.now();
     Ok(Json(state.vault().request(&actor, &id, now).await?.into()))
 }
@@ -669,12 +730,10 @@ pub async fn get_request(
 )]
 pub async fn fulfil_request(
     State(state): State<AppState>,
-    MaybePrincipal(principal): MaybePrincipal,
-    ip: PeerIp,
+    Writer(actor): Writer,
     ApiPath(id): ApiPath<String>,
     body: Bytes,
 ) -> Result<Json<RequestResponse>, ApiError> {
-    let actor = staff(principal, ip, WRITERS)?;
     // An empty body is allowed: access, erasure and the like need nothing more.
     let body: FulfilRequest = if body.iter().all(u8::is_ascii_whitespace) {
         FulfilRequest::default()
@@ -734,12 +793,10 @@ pub async fn fulfil_request(
 )]
 pub async fn reject_request(
     State(state): State<AppState>,
-    MaybePrincipal(principal): MaybePrincipal,
-    ip: PeerIp,
+    Writer(actor): Writer,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<RejectRequest>,
 ) -> Result<Json<RequestResponse>, ApiError> {
-    let actor = staff(principal, ip, WRITERS)?;
     let now = state.clock.now();
     let view = state
         .vault()
@@ -770,12 +827,10 @@ pub async fn reject_request(
 )]
 pub async fn get_package(
     State(state): State<AppState>,
-    MaybePrincipal(principal): MaybePrincipal,
-    ip: PeerIp,
+    Reader(actor): Reader,
     ApiPath(id): ApiPath<String>,
     ApiQuery(query): ApiQuery<PackageQuery>,
 ) -> Result<Response, ApiError> {
-    let actor = staff(principal, ip, READERS)?;
     let now = state.clock.now();
     let vault = state.vault();
     match query.format.as_deref().unwrap_or("json") {

@@ -535,6 +535,10 @@ async fn rectification_replaces_the_values_audits_and_notifies_recipients() {
             .await;
         assert_eq!(read["records"][0]["fields"]["name"], "Eva Smith");
         assert_eq!(read["records"][0]["fields"]["email"], "eva@example.se");
+        assert_eq!(
+            done["recipient_notifications"],
+            json!([{"recipient": "mail_provider", "action": "rectified", "categories": ["contact"], "state": "queued"}])
+        );
         let notices = app.app.storage.recipient_notifications(&id).await.unwrap();
         assert_eq!(notices.len(), 1, "{}", app.backend());
         assert_eq!(
@@ -961,6 +965,66 @@ async fn request_identities_and_letters_are_never_stored_in_plaintext() {
                 app.backend()
             );
         }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn only_intake_and_verification_are_public_and_auditors_only_read() {
+    on_each_backend_at("2026-03-02T08:00:00Z", async |app| {
+        let receipt = app
+            .submit(json!({"type": "access", "identity": {"email": "x@example.se"}}))
+            .await;
+        let id = receipt["id"].as_str().unwrap();
+        let auditor = app.app.issue(Role::Auditor).await;
+        for path in [
+            "/v1/requests".to_string(),
+            format!("/v1/requests/{id}"),
+            format!("/v1/requests/{id}/package"),
+        ] {
+            problem(
+                app.app.get(&path, None).await,
+                StatusCode::UNAUTHORIZED,
+                app.backend(),
+            )
+            .await;
+            problem(
+                app.app.get(&path, Some("skydd_bogus_token")).await,
+                StatusCode::UNAUTHORIZED,
+                app.backend(),
+            )
+            .await;
+        }
+        assert_eq!(
+            app.app
+                .get("/v1/requests", Some(auditor.secret()))
+                .await
+                .status(),
+            StatusCode::OK
+        );
+        for action in ["fulfil", "reject", "extend"] {
+            let path = format!("/v1/requests/{id}/{action}");
+            problem(
+                app.post_public(&path, json!({})).await,
+                StatusCode::UNAUTHORIZED,
+                app.backend(),
+            )
+            .await;
+            let response = app
+                .app
+                .client
+                .post(app.app.url(&path))
+                .bearer_auth(auditor.secret())
+                .json(&json!({"reasons": "x", "months": 1, "reason": "x"}))
+                .send()
+                .await
+                .unwrap();
+            problem(response, StatusCode::FORBIDDEN, app.backend()).await;
+        }
+        assert_eq!(
+            app.get(&format!("/v1/requests/{id}")).await["state"],
+            "verifying"
+        );
     })
     .await;
 }
