@@ -11,6 +11,8 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{Span, Timestamp};
 use serde::Serialize;
+use skydd_register::Register;
+use skydd_register::period::{Period, PeriodUnit};
 
 use crate::holiday::HolidayCalendar;
 
@@ -69,6 +71,103 @@ pub fn deadline(
         due,
         due_at: end_of_day(due, zone),
     }
+}
+
+/// The deadline the controller's register sets: the one month of Art. 12(3), or the
+/// controller's own `rights.response_time` when that ends on an earlier working day.
+///
+/// Which rule applies:
+/// - The legal deadline is [`deadline`] with one month: the same date next month (or that
+///   month's last day), rolled to the next working day of `calendar`.
+/// - The promised deadline is [`promised_deadline`] of `register.rights.response_time`: a
+///   controller that promises "30 days" is held to 30 days.
+/// - The earlier of the two is the deadline, compared by their `due` days; on a tie the
+///   promise, so that `unrolled` is the end of the period the controller told the subject. A
+///   promise longer than some months ("30 days" from 1 February) therefore never makes a
+///   deadline later than the law's month, and a promise of "1 month" is exactly the law's.
+///
+/// Use the calendar of [`HolidayCalendar::for_register`] and the controller's zone
+/// ([`sweden_time_zone`] for a Swedish controller). Extensions ([`extend`]) still count in
+/// months from receipt, as Art. 12(3) does.
+///
+/// ```
+/// use jiff::civil::date;
+/// use skydd_register::period::{Period, PeriodUnit};
+/// use skydd_requests::{HolidayCalendar, deadline, promised_deadline, sweden_time_zone};
+///
+/// let zone = sweden_time_zone();
+/// let calendar = HolidayCalendar::sweden();
+/// let received = date(2026, 3, 1).at(9, 0, 0, 0).to_zoned(zone.clone()).unwrap().timestamp();
+/// // 30 days end on Tuesday 31 March, before the month (Wednesday 1 April).
+/// let thirty_days = promised_deadline(Period::new(30, PeriodUnit::Day), received, &zone, &calendar);
+/// assert_eq!(thirty_days.due, date(2026, 3, 31));
+/// assert_eq!(deadline(received, 1, &zone, &calendar).due, date(2026, 4, 1));
+/// ```
+pub fn response_deadline(
+    register: &Register,
+    received_at: Timestamp,
+    zone: &TimeZone,
+    calendar: &HolidayCalendar,
+) -> Deadline {
+    let legal = deadline(received_at, 1, zone, calendar);
+    let promised = promised_deadline(register.rights.response_time, received_at, zone, calendar);
+    if promised.due <= legal.due {
+        promised
+    } else {
+        legal
+    }
+}
+
+/// The end of `period` (a controller's promised response time) counted from `received_at`, as
+/// Regulation (EEC, Euratom) No 1182/71 counts periods, without the one-month cap of
+/// [`response_deadline`].
+///
+/// - The day of receipt (in `zone`) is not counted (Art. 3(1)): "30 days" from 1 March end at
+///   the end of 31 March. Saturdays, Sundays and holidays inside the period count (Art. 3(3)).
+/// - Months and years end on the same date (or the month's last day), like [`deadline`].
+/// - Hours and minutes count as the whole days they make up (72 hours = 3 days, 12 hours = the
+///   day of receipt): the deadline is a day, not a time.
+/// - A period ending on a Saturday, Sunday or holiday of `calendar` ends on the next working
+///   day (Art. 3(4)), and a period of two days or more includes at least two working days
+///   (Art. 3(5)): "2 days" from 23 December 2026 end on 29 December, not 28.
+///
+/// Dates beyond the year 9999 are clamped to its end.
+pub fn promised_deadline(
+    period: Period,
+    received_at: Timestamp,
+    zone: &TimeZone,
+    calendar: &HolidayCalendar,
+) -> Deadline {
+    let received = received_at.to_zoned(zone.clone()).date();
+    let unrolled = period.after(received).unwrap_or(Date::MAX);
+    let mut due = calendar.next_working_day_on_or_after(unrolled);
+    let counts_in_days = !matches!(period.unit, PeriodUnit::Month | PeriodUnit::Year);
+    if counts_in_days && unrolled.since(received).map_or(0, |s| s.get_days()) >= 2 {
+        // Art. 3(5): at least two working days after the day of receipt.
+        while working_days_between(received, due, calendar) < 2 {
+            let Ok(next) = due.tomorrow() else { break };
+            due = calendar.next_working_day_on_or_after(next);
+        }
+    }
+    Deadline {
+        unrolled,
+        due,
+        due_at: end_of_day(due, zone),
+    }
+}
+
+/// Working days after `from`, up to and including `to`.
+fn working_days_between(from: Date, to: Date, calendar: &HolidayCalendar) -> usize {
+    let mut count = 0;
+    let mut day = from;
+    while day < to {
+        let Ok(next) = day.tomorrow() else { break };
+        day = next;
+        if calendar.is_working_day(day) {
+            count += 1;
+        }
+    }
+    count
 }
 
 /// `months` calendar months after `date`: the same day, or the last day of a shorter month.

@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 
 use jiff::civil::{Date, Weekday};
+use skydd_register::Register;
 use skydd_register::country::Country;
 
 /// A named non-working day (Saturdays and Sundays are not listed one by one).
@@ -50,10 +51,7 @@ impl HolidayCalendar {
     /// working days; `dates` are the other days off. Years the list does not cover have only
     /// weekends, so list every year requests may fall in.
     pub fn from_dates(country: Country, dates: Vec<Date>) -> HolidayCalendar {
-        let listed = dates
-            .into_iter()
-            .map(|d| (d, "public holiday".to_owned()))
-            .collect();
+        let listed = dates.into_iter().map(|d| (d, UNNAMED.to_owned())).collect();
         HolidayCalendar {
             country: country.code().to_owned(),
             rules: Rules::Listed(listed),
@@ -62,7 +60,38 @@ impl HolidayCalendar {
 
     /// The calendar built in for `country`, if there is one (Sweden).
     pub fn built_in(country: Country) -> Option<HolidayCalendar> {
-        (country.code() == SWEDEN).then(HolidayCalendar::sweden)
+        (country.has_built_in_holiday_calendar() && country.code() == SWEDEN)
+            .then(HolidayCalendar::sweden)
+    }
+
+    /// The calendar of the register's controller (`controller.address.country`), the one its
+    /// request deadlines are counted in.
+    ///
+    /// - A country with a built-in calendar (Sweden) gets it, and `rights.public_holidays` is
+    ///   not used: the law's holidays are computed for every year, and a listed day that is not
+    ///   a public holiday in law must not make a deadline later (the register check warns,
+    ///   `holidays-built-in`).
+    /// - Any other country gets the dates `rights.public_holidays` lists, with their names
+    ///   ("public holiday" when none is written), plus Saturdays and Sundays. With no dates
+    ///   listed only weekends are days off (the register check warns, `holidays-missing`).
+    pub fn for_register(register: &Register) -> HolidayCalendar {
+        let country = register.controller.address.country;
+        if let Some(built_in) = HolidayCalendar::built_in(country) {
+            return built_in;
+        }
+        let listed = register
+            .rights
+            .public_holidays
+            .iter()
+            .map(|h| {
+                let name = h.name.clone().unwrap_or_else(|| UNNAMED.to_owned());
+                (h.date, name)
+            })
+            .collect();
+        HolidayCalendar {
+            country: country.code().to_owned(),
+            rules: Rules::Listed(listed),
+        }
     }
 
     /// The ISO 3166-1 alpha-2 code of the country ("SE").
@@ -113,6 +142,9 @@ impl HolidayCalendar {
 }
 
 const SWEDEN: &str = "SE";
+
+/// The name of a listed holiday the register gives no name.
+const UNNAMED: &str = "public holiday";
 
 /// Easter Sunday in the Gregorian calendar (the anonymous algorithm of Meeus, Jones and
 /// Butcher); `None` only outside the range of dates.

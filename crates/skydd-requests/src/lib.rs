@@ -31,7 +31,8 @@ pub mod verification;
 
 pub use copies::{CopyAllowance, copy_allowance};
 pub use deadline::{
-    Deadline, ExtensionError, MAX_EXTENSION_MONTHS, deadline, extend, sweden_time_zone,
+    Deadline, ExtensionError, MAX_EXTENSION_MONTHS, deadline, extend, promised_deadline,
+    response_deadline, sweden_time_zone,
 };
 pub use holiday::{Holiday, HolidayCalendar};
 pub use letter::{Completion, KeptUnderHold, Letter, Letters, RecipientAction};

@@ -13,6 +13,8 @@ mod deadline;
 mod holiday;
 #[path = "requests/letter.rs"]
 mod letter;
+#[path = "requests/response_deadline.rs"]
+mod response_deadline;
 #[path = "requests/verification.rs"]
 mod verification;
 #[path = "requests/workflow.rs"]
