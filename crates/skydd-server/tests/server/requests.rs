@@ -1028,3 +1028,127 @@ async fn only_intake_and_verification_are_public_and_auditors_only_read() {
     })
     .await;
 }
+
+/// A mailer that records what it is asked to send, or fails as told.
+struct FakeMailer {
+    sent: Mutex<Vec<skydd_outbox::OutgoingMessage>>,
+    fail: Option<skydd_outbox::MailError>,
+}
+
+impl skydd_outbox::Mailer for FakeMailer {
+    fn send(
+        &self,
+        message: &skydd_outbox::OutgoingMessage,
+    ) -> std::pin::Pin<Box<dyn Future<Output = Result<(), skydd_outbox::MailError>> + Send + '_>>
+    {
+        let message = message.clone();
+        Box::pin(async move {
+            match &self.fail {
+                Some(error) => Err(error.clone()),
+                None => {
+                    self.sent.lock().unwrap().push(message);
+                    Ok(())
+                }
+            }
+        })
+    }
+}
+
+#[tokio::test]
+async fn the_outbox_is_delivered_retried_and_never_dropped() {
+    use skydd_server::outbox_delivery::{deliver_due, warn_due_soon};
+    on_each_backend_at("2026-03-02T08:00:00Z", async |app| {
+        app.customer("tove@example.se", "Tove Alm").await;
+        app.submit(json!({"type": "access", "identity": {"email": "tove@example.se"}}))
+            .await;
+        let vault = app.state.vault();
+        let now = app.clock.now();
+
+        // The server is down for now: retried later, with the error (no address in it) kept.
+        let deferred = FakeMailer {
+            sent: Mutex::new(Vec::new()),
+            fail: Some(skydd_outbox::MailError::Deferred { code: 451 }),
+        };
+        let round = deliver_due(&vault, &deferred, now).await.unwrap();
+        assert_eq!((round.sent, round.failed), (0, 2), "{}", app.backend());
+        let queued = app.outbox().await;
+        assert!(
+            queued
+                .iter()
+                .all(|m| m.state == "queued" && m.attempts == 1 && m.next_attempt_at > now)
+        );
+        assert!(
+            queued
+                .iter()
+                .all(|m| !m.last_error.as_deref().unwrap().contains("tove"))
+        );
+        assert_eq!(
+            deliver_due(&vault, &deferred, now).await.unwrap().failed,
+            0,
+            "not due yet"
+        );
+
+        // Later it works: both messages go out once.
+        app.clock.set("2026-03-02T09:00:00Z");
+        let working = FakeMailer {
+            sent: Mutex::new(Vec::new()),
+            fail: None,
+        };
+        let round = deliver_due(&vault, &working, app.clock.now())
+            .await
+            .unwrap();
+        assert_eq!(round.sent, 2);
+        assert!(
+            working
+                .sent
+                .lock()
+                .unwrap()
+                .iter()
+                .all(|m| m.to == "tove@example.se")
+        );
+        assert!(
+            app.outbox()
+                .await
+                .iter()
+                .all(|m| m.state == "sent" && m.sent_at.is_some())
+        );
+        assert_eq!(
+            deliver_due(&vault, &working, app.clock.now())
+                .await
+                .unwrap()
+                .sent,
+            0
+        );
+
+        // A permanent refusal is not retried, and the message stays listed as failed.
+        app.submit(json!({"type": "erasure", "identity": {"email": "tove@example.se"}}))
+            .await;
+        let refused = FakeMailer {
+            sent: Mutex::new(Vec::new()),
+            fail: Some(skydd_outbox::MailError::Rejected { code: 550 }),
+        };
+        deliver_due(&vault, &refused, app.clock.now())
+            .await
+            .unwrap();
+        let failed = vault
+            .outbox(&Actor::new("test"), Some("failed"), app.clock.now())
+            .await
+            .unwrap();
+        assert_eq!(failed.len(), 2, "{}", app.backend());
+
+        // Both requests are due on 2 April: within a week from 27 March, not from 20 March.
+        assert_eq!(
+            warn_due_soon(&vault, "2026-03-20T08:00:00Z".parse().unwrap())
+                .await
+                .unwrap(),
+            0
+        );
+        assert_eq!(
+            warn_due_soon(&vault, "2026-03-27T08:00:00Z".parse().unwrap())
+                .await
+                .unwrap(),
+            2
+        );
+    })
+    .await;
+}
