@@ -254,7 +254,7 @@ fn response_time_over_a_month(period: Period, pos: Pos) -> Diagnostic {
             "rights-deadline",
             pos,
             format!(
-                "a response time of {period} is longer than one month when the month is short (received 1 February 2027, {period} end {}, one month on 1 March); deadlines are then the one month of Art. 12(3)",
+                "a response time of {period} is longer than one month when the month is short (received 2027-02-01: {period} end {}, one month 2027-03-01); deadlines are then the one month of Art. 12(3)",
                 period
                     .after(jiff::civil::date(2027, 2, 1))
                     .map_or_else(|| "later".to_string(), |d| d.to_string())

@@ -67,7 +67,7 @@ fn holiday_calendar(partial: &Partial, sites: &Sites, out: &mut Vec<Diagnostic>)
             Diagnostic::warning(
                 "holidays-year-missing",
                 pos,
-                format!("`public_holidays` lists no date in {years}: deadlines of requests in that time will skip only Saturdays and Sundays (the register is published {published})"),
+                format!("`public_holidays` lists no date in {years}: deadlines that end then will skip only Saturdays and Sundays (the register is published {published})"),
             )
             .with_help(format!("add the public holidays of {country} for {years}")),
         );
