@@ -237,18 +237,18 @@ impl Vault {
         sweden_time_zone()
     }
 
-    /// The public holidays of the controller's country (Sweden when it has no built-in
-    /// calendar).
+    /// The public holidays of the controller's country: Sweden's built in, otherwise the dates
+    /// the register lists.
     pub(crate) fn holiday_calendar(&self) -> HolidayCalendar {
-        HolidayCalendar::built_in(self.register().controller.address.country)
-            .unwrap_or_else(HolidayCalendar::sweden)
+        HolidayCalendar::for_register(self.register())
     }
 
-    /// The deadline of a request received at `received_at`, `months` months on.
-    pub(crate) fn request_deadline(&self, received_at: Timestamp, months: u32) -> Deadline {
-        skydd_requests::deadline(
+    /// The first deadline of a request: the register's promised response time or the month of
+    /// Art. 12(3), whichever ends first.
+    pub(crate) fn response_deadline(&self, received_at: Timestamp) -> Deadline {
+        skydd_requests::response_deadline(
+            self.register(),
             received_at,
-            months,
             &self.request_zone(),
             &self.holiday_calendar(),
         )
@@ -332,7 +332,7 @@ impl Vault {
         let details_json =
             serde_json::to_vec(&details).map_err(|e| VaultError::Corrupt(e.to_string()))?;
         let details_ciphertext = key.seal(&details_json, &request_details_aad(&id))?;
-        let deadline = self.request_deadline(received_at, 1);
+        let deadline = self.response_deadline(received_at);
         let routed = tenant.is_some();
 
         let mut needs_decision = None;
