@@ -574,6 +574,7 @@ impl Vault {
                 return Err(VaultError::Verification(error));
             }
         }
+        let subject = row.subject_id.clone();
         let mut next = row.clone();
         next.state = RequestState::Verified.as_str().to_string();
         next.updated_at = now;
@@ -592,7 +593,7 @@ impl Vault {
             now,
             "request.verify",
             None,
-            None,
+            subject.as_deref(),
             Vec::new(),
             "verified",
         )
