@@ -4,6 +4,7 @@ pub(crate) mod incidents;
 pub(crate) mod key;
 pub(crate) mod notice;
 pub(crate) mod register;
+pub(crate) mod requests;
 pub(crate) mod serve;
 pub(crate) mod token;
 

@@ -43,6 +43,12 @@ enum Command {
     /// Disclosures to authorities, each with the decision behind it.
     #[command(subcommand)]
     Disclosures(commands::incidents::DisclosuresCommand),
+    /// Data-subject requests: list, show, fulfil.
+    #[command(subcommand)]
+    Requests(commands::requests::RequestsCommand),
+    /// Messages to data subjects waiting to be sent (or sent).
+    #[command(subcommand)]
+    Outbox(commands::requests::OutboxCommand),
 }
 
 fn main() -> ExitCode {
@@ -65,6 +71,12 @@ fn main() -> ExitCode {
         }
         Command::Disclosures(command) => runtime()
             .and_then(|runtime| runtime.block_on(commands::incidents::run_disclosures(command))),
+        Command::Requests(command) => {
+            runtime().and_then(|runtime| runtime.block_on(commands::requests::run(command)))
+        }
+        Command::Outbox(command) => {
+            runtime().and_then(|runtime| runtime.block_on(commands::requests::run_outbox(command)))
+        }
     };
     match outcome {
         Ok(code) => code,

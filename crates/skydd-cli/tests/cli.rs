@@ -1168,3 +1168,95 @@ fn missing_swedish_texts_are_warnings_that_keep_exit_0() {
     assert!(output.status.success());
     assert!(text(&output.stdout).contains("**Basic contact information**"));
 }
+
+#[test]
+fn requests_and_the_outbox_are_handled_from_the_command_line_while_the_server_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data_arg = data.to_str().unwrap();
+    let register = write(dir.path(), "register.yaml", VALID_REGISTER);
+    let register_arg = register.to_str().unwrap();
+    let server = Server::start(&["--data-dir", data_arg, "--register", register_arg], &[]);
+    let admin = find_token(&server.stdout.lock().unwrap()).unwrap();
+    let (status, _) = send(
+        "POST",
+        &server.url("/v1/subjects"),
+        &admin,
+        Some(serde_json::json!({"identities": {"email": "stina@example.se"}})),
+    );
+    assert_eq!(status, 201);
+    let (status, receipt) = send(
+        "POST",
+        &server.url("/v1/requests"),
+        &admin,
+        Some(serde_json::json!({"type": "access", "identity": {"email": "stina@example.se"}})),
+    );
+    assert_eq!(status, 202, "{receipt}");
+    let id = receipt["id"].as_str().unwrap().to_owned();
+    let cli = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend(["--data-dir", data_arg, "--register", register_arg]);
+        run(skydd().args(all))
+    };
+
+    // No SMTP configured: the code waits in the outbox, readable by the operator.
+    let output = cli(&["outbox", "list", "--state", "queued"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let outbox = text(&output.stdout);
+    assert!(outbox.contains("To: stina@example.se"), "{outbox}");
+    let letter = outbox
+        .split("== ")
+        .find(|message| message.contains("verification_code"))
+        .unwrap();
+    let body = &letter[letter.find("Subject:").unwrap()..];
+    let code = body
+        .split(|c: char| !c.is_ascii_digit())
+        .find(|word| word.len() == 8)
+        .unwrap()
+        .to_owned();
+
+    let output = cli(&["requests", "fulfil", &id]);
+    assert_eq!(output.status.code(), Some(1), "not verified yet");
+    assert!(
+        text(&output.stderr).contains("not verified"),
+        "{}",
+        text(&output.stderr)
+    );
+
+    let (status, verified) = send(
+        "POST",
+        &server.url(&format!("/v1/requests/{id}/verify")),
+        &admin,
+        Some(serde_json::json!({"code": code})),
+    );
+    assert_eq!(status, 200, "{verified}");
+    let output = cli(&["requests", "list", "--state", "verified"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let listing = text(&output.stdout);
+    assert!(
+        listing
+            .lines()
+            .any(|l| l.starts_with(&id) && l.contains("access")),
+        "{listing}"
+    );
+    let output = cli(&["requests", "list", "--overdue"]);
+    assert_eq!(text(&output.stdout).lines().count(), 1, "only the header");
+
+    let output = cli(&["requests", "fulfil", &id]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let output = cli(&["requests", "show", &id]);
+    let shown: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(shown["state"], "completed");
+    assert_eq!(shown["events"].as_array().unwrap().len(), 4);
+    assert!(
+        !text(&output.stdout).contains("stina@example.se"),
+        "show names no identity"
+    );
+
+    let stopped = server.terminate();
+    assert!(stopped.status.success(), "{}", stopped.stderr);
+    assert!(
+        !stopped.stderr.contains("stina"),
+        "no personal data in the log"
+    );
+}

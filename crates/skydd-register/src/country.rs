@@ -27,6 +27,9 @@ const EEA: &str =
 /// certified under the EU-US Data Privacy Framework; that is the `eu_us_dpf` mechanism, not this list.
 const ADEQUATE: &str = "AD AR CA CH FO GB GG IL IM JE JP KR NZ UY";
 
+/// Countries whose public holidays Skydd computes (`skydd_requests::HolidayCalendar::built_in`).
+const BUILT_IN_HOLIDAY_CALENDARS: &str = "SE";
+
 impl Country {
     /// Parse a code; `Err` carries a message with a way to fix it.
     pub fn parse(text: &str) -> Result<Country, String> {
@@ -62,6 +65,15 @@ impl Country {
     /// Whether the Commission has found the country adequate (Art. 45).
     pub fn has_adequacy_decision(&self) -> bool {
         ADEQUATE.split(' ').any(|code| code == self.code())
+    }
+
+    /// Whether Skydd computes this country's public holidays itself (Sweden, moveable feasts
+    /// included), so that a register need not list them. For every other country the register
+    /// lists them in `rights.public_holidays`.
+    pub fn has_built_in_holiday_calendar(&self) -> bool {
+        BUILT_IN_HOLIDAY_CALENDARS
+            .split(' ')
+            .any(|code| code == self.code())
     }
 }
 

@@ -12,7 +12,7 @@ use crate::country::{Country, swedish_organisation_number};
 use crate::diagnostic::{Diagnostic, did_you_mean};
 use crate::model::*;
 use crate::node::{Node, NodeKind, Pos};
-use crate::period::{CalendarRounding, Period};
+use crate::period::{CalendarRounding, Period, PeriodUnit};
 
 /// The kinds of things that have ids.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -90,6 +90,10 @@ pub(crate) struct Sites {
     /// Categories named by retention rules that are broken in some other way (already reported),
     /// so that they are not also reported as having no rule.
     pub(crate) categories_in_broken_rules: Vec<String>,
+    /// Where the `rights` map starts.
+    pub(crate) rights: Option<Pos>,
+    /// Where `rights.public_holidays` is written, if it is.
+    pub(crate) public_holidays: Option<Pos>,
 }
 
 impl Sites {
@@ -238,6 +242,35 @@ pub(crate) fn decode(root: &Node) -> (Partial, Decoder) {
         }
     }
     (partial, d)
+}
+
+/// The diagnostic for a `rights.response_time` that can be longer than the one month of
+/// Art. 12(3): an error when it is always at least as long as the longest month (over 31 days,
+/// or months and years), a warning when only some months are shorter (29 to 31 days: the
+/// deadline is then the earlier of the two, so the promise holds whenever it can).
+fn response_time_over_a_month(period: Period, pos: Pos) -> Diagnostic {
+    let some_months_only =
+        !matches!(period.unit, PeriodUnit::Month | PeriodUnit::Year) && period.max_days() <= 31;
+    if some_months_only {
+        Diagnostic::warning(
+            "rights-deadline",
+            pos,
+            format!(
+                "a response time of {period} is longer than one month when the month is short (received 2027-02-01: {period} end {}, one month 2027-03-01); deadlines are then the one month of Art. 12(3)",
+                period
+                    .after(jiff::civil::date(2027, 2, 1))
+                    .map_or_else(|| "later".to_string(), |d| d.to_string())
+            ),
+        )
+        .with_help("write `28 days` or less, or `1 month`, to promise the same in every month")
+    } else {
+        Diagnostic::error(
+            "rights-deadline",
+            pos,
+            format!("a response time of {period} can exceed the one month Art. 12(3) allows"),
+        )
+        .with_help("write `1 month` (or a shorter period)")
+    }
 }
 
 fn top_format(d: &mut Decoder, top: &mut Fields<'_>) -> Option<u32> {
@@ -1659,20 +1692,18 @@ impl Decoder {
         let identity_verification = self
             .required(&mut f, "identity_verification")
             .map(|n| self.choices(n));
+        let holidays_node = f.get("public_holidays");
+        self.sites.rights = Some(node.pos);
+        self.sites.public_holidays = holidays_node.map(|n| n.pos);
+        let public_holidays = match holidays_node {
+            Some(n) => self.public_holidays(n),
+            None => Vec::new(),
+        };
         self.finish(f);
         if let (Some(period), Some(node)) = (response_time, response_node)
             && !period.fits_within_months(1)
         {
-            self.push(
-                Diagnostic::error(
-                    "rights-deadline",
-                    node.pos,
-                    format!(
-                        "a response time of {period} can exceed the one month Art. 12(3) allows"
-                    ),
-                )
-                .with_help("write `1 month` (or a shorter period)"),
-            );
+            self.push(response_time_over_a_month(period, node.pos));
         }
         if let (Some(period), Some(node)) = (extension, extension_node)
             && !period.fits_within_months(2)
@@ -1688,7 +1719,62 @@ impl Decoder {
             extension: extension?,
             copies: copies?,
             identity_verification: identity_verification?,
+            public_holidays,
         })
+    }
+
+    /// `rights.public_holidays`: a list of dates, each either `2027-03-17` or
+    /// `{date: 2027-03-17, name: St Patrick's Day}`; returned sorted, a date given twice kept
+    /// once (and warned about).
+    fn public_holidays(&mut self, node: &Node) -> Vec<PublicHoliday> {
+        let mut read: Vec<(PublicHoliday, Pos)> = Vec::new();
+        for item in self.list(node, "public holidays") {
+            let holiday = match &item.kind {
+                NodeKind::Scalar { .. } => self
+                    .date(item)
+                    .map(|date| PublicHoliday { date, name: None }),
+                NodeKind::Map(_) => self.public_holiday(item),
+                NodeKind::Seq(_) => {
+                    self.push(
+                        Diagnostic::error(
+                            "wrong-type",
+                            item.pos,
+                            "expected a date or `{date: ..., name: ...}`, found a list",
+                        )
+                        .with_help("write one holiday per line: `- 2027-03-17` or `- {date: 2027-03-17, name: St Patrick's Day}`"),
+                    );
+                    None
+                }
+            };
+            let Some(holiday) = holiday else { continue };
+            if let Some((_, first)) = read.iter().find(|(h, _)| h.date == holiday.date) {
+                let first = *first;
+                self.push(
+                    Diagnostic::warning(
+                        "duplicate-holiday",
+                        item.pos,
+                        format!(
+                            "{} is listed twice (first on line {})",
+                            holiday.date, first.line
+                        ),
+                    )
+                    .with_help("remove one of them; a day off counts once"),
+                );
+                continue;
+            }
+            read.push((holiday, item.pos));
+        }
+        let mut holidays: Vec<PublicHoliday> = read.into_iter().map(|(h, _)| h).collect();
+        holidays.sort_by_key(|h| h.date);
+        holidays
+    }
+
+    fn public_holiday(&mut self, node: &Node) -> Option<PublicHoliday> {
+        let mut f = self.fields(node, "a public holiday")?;
+        let date = self.required(&mut f, "date").and_then(|n| self.date(n));
+        let name = self.opt_string(&mut f, "name");
+        self.finish(f);
+        Some(PublicHoliday { date: date?, name })
     }
 
     fn copies(&mut self, node: &Node) -> Option<CopiesPolicy> {

@@ -864,6 +864,22 @@ pub struct RightsPolicy {
     pub copies: CopiesPolicy,
     /// How identity is verified.
     pub identity_verification: Vec<VerificationMethod>,
+    /// Public holidays of the controller's country, for a country without a built-in calendar
+    /// (see [`Country::has_built_in_holiday_calendar`]); sorted by date, no date twice. Left out
+    /// of the JSON when empty, so registers without it keep their digest.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub public_holidays: Vec<PublicHoliday>,
+}
+
+/// A public holiday listed in the register (`rights.public_holidays`): a day that is not a
+/// working day when a request's deadline is counted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PublicHoliday {
+    /// The day.
+    pub date: Date,
+    /// Its name as the country's calendar gives it ("St Patrick's Day"), if written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 /// A category in the cookie banner.

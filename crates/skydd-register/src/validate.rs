@@ -16,6 +16,62 @@ pub(crate) fn validate(partial: &Partial, sites: &Sites, out: &mut Vec<Diagnosti
     holds_fit_purposes(partial, sites, out);
     security_kinds(partial, sites, out);
     unused(partial, sites, out);
+    holiday_calendar(partial, sites, out);
+}
+
+/// The controller's public holidays, which request deadlines skip: built in for Sweden, listed
+/// under `rights.public_holidays` for any other country.
+fn holiday_calendar(partial: &Partial, sites: &Sites, out: &mut Vec<Diagnostic>) {
+    let (Some(controller), Some(rights)) = (&partial.controller, &partial.rights) else {
+        return; // reported where they are missing or broken
+    };
+    let country = controller.address.country;
+    let listed = &rights.public_holidays;
+    if country.has_built_in_holiday_calendar() {
+        if let Some(pos) = sites.public_holidays {
+            out.push(
+                Diagnostic::warning(
+                    "holidays-built-in",
+                    pos,
+                    format!("the public holidays of {country} are built in (moveable feasts included); the dates listed here are not used"),
+                )
+                .with_help("remove `public_holidays`: a listed day that is not a public holiday in law would make request deadlines later than the law allows"),
+            );
+        }
+        return;
+    }
+    if listed.is_empty() {
+        let pos = sites.public_holidays.or(sites.rights).unwrap_or_default();
+        out.push(
+            Diagnostic::warning(
+                "holidays-missing",
+                pos,
+                format!("{country} has no built-in holiday calendar and `rights.public_holidays` lists no dates: request deadlines will skip only Saturdays and Sundays"),
+            )
+            .with_help(format!("list the public holidays of {country} under `rights.public_holidays`, one per line (`- 2027-03-17` or `- {{date: 2027-03-17, name: St Patrick's Day}}`), for every year requests may fall in")),
+        );
+        return;
+    }
+    let Some(published) = partial.published else {
+        return;
+    };
+    let missing: Vec<String> = [published.year(), published.year().saturating_add(1)]
+        .into_iter()
+        .filter(|year| !listed.iter().any(|h| h.date.year() == *year))
+        .map(|year| year.to_string())
+        .collect();
+    if !missing.is_empty() {
+        let pos = sites.public_holidays.unwrap_or_default();
+        let years = missing.join(" and ");
+        out.push(
+            Diagnostic::warning(
+                "holidays-year-missing",
+                pos,
+                format!("`public_holidays` lists no date in {years}: deadlines that end then will skip only Saturdays and Sundays (the register is published {published})"),
+            )
+            .with_help(format!("add the public holidays of {country} for {years}")),
+        );
+    }
 }
 
 fn references(sites: &Sites, out: &mut Vec<Diagnostic>) {

@@ -291,7 +291,17 @@ fn deadlines_within_article_12() {
     assert_reported(
         "rights-deadline",
         "response_time: 1 month",
-        "response_time: ‸30 days",
+        "response_time: ‸32 days",
+    );
+    assert_reported(
+        "rights-deadline",
+        "response_time: 1 month",
+        "response_time: ‸5 weeks",
+    );
+    assert_reported(
+        "rights-deadline",
+        "response_time: 1 month",
+        "response_time: ‸2 months",
     );
     assert_reported(
         "rights-deadline",
@@ -535,4 +545,234 @@ fn a_change_policy_says_how_changes_are_announced() {
             render_text("register.yaml", &checked.diagnostics)
         );
     }
+}
+// ---- rights.public_holidays ----------------------------------------------------------------
+
+/// The minimal register with an Irish controller and `holidays` (YAML lines, indented under
+/// `rights:`; may hold `HERE`) added to the rights policy. Returns the source and the line and
+/// column of the marker (0, 0 when there is none).
+fn irish(holidays: &str) -> (String, usize, usize) {
+    let source = MINIMAL
+        .replacen(
+            "address: {city: Stockholm, country: SE}",
+            "address: {city: Dublin, country: IE}",
+            1,
+        )
+        .replacen(
+            "  identity_verification: [email_code]\n",
+            &format!("  identity_verification: [email_code]\n{holidays}"),
+            1,
+        );
+    match source.find(HERE) {
+        Some(at) => {
+            let before = &source[..at];
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+            (source.replace(HERE, ""), line, column)
+        }
+        None => (source, 0, 0),
+    }
+}
+
+/// The warnings and errors of `source` with `code`, as `(line, column, severity)`.
+fn found(source: &str, code: &str) -> Vec<(usize, usize, &'static str)> {
+    check(source)
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == code)
+        .map(|d| (d.line, d.column, d.severity.as_str()))
+        .collect()
+}
+
+const IRISH_HOLIDAYS: &str = "  public_holidays:
+    - 2022-01-03
+    - {date: 2022-03-17, name: St Patrick's Day}
+    - 2022-04-18
+    - 2023-01-02
+    - {date: 2023-03-17, name: St Patrick's Day}
+";
+
+#[test]
+fn public_holidays_are_read_sorted_with_their_names() {
+    let (source, _, _) = irish(
+        &IRISH_HOLIDAYS.replace("    - 2022-01-03\n", "    - 2023-12-25\n    - 2022-01-03\n"),
+    );
+    let checked = check(&source);
+    assert_eq!(checked.diagnostics, vec![]);
+    let register = checked.register.expect("valid");
+    let dates: Vec<String> = register
+        .rights
+        .public_holidays
+        .iter()
+        .map(|h| h.date.to_string())
+        .collect();
+    assert_eq!(
+        dates,
+        [
+            "2022-01-03",
+            "2022-03-17",
+            "2022-04-18",
+            "2023-01-02",
+            "2023-03-17",
+            "2023-12-25"
+        ]
+    );
+    assert_eq!(
+        register.rights.public_holidays[1].name.as_deref(),
+        Some("St Patrick's Day")
+    );
+    assert_eq!(register.rights.public_holidays[0].name, None);
+    let json = register.to_json();
+    assert_eq!(
+        json["rights"]["public_holidays"][1],
+        serde_json::json!({"date": "2022-03-17", "name": "St Patrick's Day"})
+    );
+    assert_eq!(
+        json["rights"]["public_holidays"][0],
+        serde_json::json!({"date": "2022-01-03"})
+    );
+}
+
+#[test]
+fn a_register_without_public_holidays_keeps_its_json_and_digest() {
+    // The field is left out of the JSON when empty: the digest of every register written
+    // before it existed is unchanged (the snapshot of the minimal register proves the shape).
+    let register = check(MINIMAL).register.expect("valid");
+    assert!(register.rights.public_holidays.is_empty());
+    assert!(
+        register.to_json()["rights"]
+            .get("public_holidays")
+            .is_none()
+    );
+}
+
+#[test]
+fn a_holiday_that_is_not_a_date_is_an_error_at_its_position() {
+    let (source, line, column) = irish("  public_holidays:\n    - 2022-01-03\n    - ‸2022-02-30\n");
+    let checked = check(&source);
+    assert!(checked.register.is_none());
+    let d = checked
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "invalid-value" && d.line == line && d.column == column)
+        .expect("reported at the date");
+    assert!(d.message.contains("2022-02-30"), "{}", d.message);
+    assert!(d.help.as_deref().unwrap_or("").contains("YYYY-MM-DD"));
+
+    let (source, line, column) =
+        irish("  public_holidays:\n    - {date: 2022-01-03, ‸nmae: New Year's Day}\n");
+    let d = check(&source)
+        .diagnostics
+        .into_iter()
+        .find(|d| d.code == "unknown-key")
+        .expect("unknown key reported");
+    assert_eq!((d.line, d.column), (line, column));
+    assert_eq!(d.help.as_deref(), Some("did you mean `name`?"));
+
+    let (source, line, column) = irish("  public_holidays:\n    - ‸{name: New Year's Day}\n");
+    assert!(found(&source, "missing-key").contains(&(line, column, "error")));
+
+    let (source, line, column) = irish("  public_holidays: ‸2022-01-03\n");
+    assert!(found(&source, "wrong-type").contains(&(line, column, "error")));
+}
+
+#[test]
+fn a_holiday_listed_twice_is_a_warning() {
+    let (source, line, column) = irish(&format!("{IRISH_HOLIDAYS}    - ‸2022-03-17\n"));
+    assert_eq!(
+        found(&source, "duplicate-holiday"),
+        [(line, column, "warning")]
+    );
+    let register = check(&source)
+        .register
+        .expect("a warning keeps the register");
+    assert_eq!(register.rights.public_holidays.len(), 5);
+}
+
+#[test]
+fn a_country_without_built_in_holidays_and_none_listed_is_warned_about() {
+    let (source, _, _) = irish("");
+    let checked = check(&source);
+    let warning = checked
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "holidays-missing")
+        .expect("warned");
+    assert!(!warning.is_error());
+    let rights_line = MINIMAL
+        .lines()
+        .position(|l| l == "rights:")
+        .expect("minimal has rights")
+        + 2; // the first key of the rights map, where the map starts
+    assert_eq!((warning.line, warning.column), (rights_line, 3));
+    assert!(
+        warning.message.contains("only Saturdays and Sundays"),
+        "{}",
+        warning.message
+    );
+    assert!(
+        warning
+            .help
+            .as_deref()
+            .unwrap_or("")
+            .contains("rights.public_holidays")
+    );
+    assert!(checked.register.is_some());
+}
+
+#[test]
+fn holidays_listed_for_sweden_are_not_used_and_warned_about() {
+    let source = MINIMAL.replacen(
+        "  identity_verification: [email_code]\n",
+        "  identity_verification: [email_code]\n  public_holidays: [2022-01-06]\n",
+        1,
+    );
+    let line = source
+        .lines()
+        .position(|l| l.contains("public_holidays"))
+        .expect("added")
+        + 1;
+    assert_eq!(found(&source, "holidays-built-in"), [(line, 20, "warning")]);
+    // Sweden without a list is silent: the calendar is built in.
+    assert_eq!(found(MINIMAL, "holidays-built-in"), []);
+    assert_eq!(found(MINIMAL, "holidays-missing"), []);
+}
+
+#[test]
+fn holidays_must_cover_the_year_of_publication_and_the_next() {
+    // The warning points at the list (its first item).
+    let (source, line, column) =
+        irish("  public_holidays:\n    ‸- {date: 2022-03-17, name: St Patrick's Day}\n");
+    let warnings: Vec<_> = check(&source)
+        .diagnostics
+        .into_iter()
+        .filter(|d| d.code == "holidays-year-missing")
+        .collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].message.contains("2023"),
+        "{}",
+        warnings[0].message
+    );
+    assert!(!warnings[0].message.contains("2022 and"));
+    assert_eq!((warnings[0].line, warnings[0].column), (line, column));
+    assert!(!warnings[0].is_error());
+    let (covered, _, _) = irish(IRISH_HOLIDAYS);
+    assert_eq!(found(&covered, "holidays-year-missing"), []);
+}
+
+#[test]
+fn a_response_time_longer_than_short_months_is_a_warning() {
+    // "30 days" is longer than February: the deadline is then the month (skydd-requests).
+    let (source, line, column) = edited("response_time: 1 month", "response_time: ‸30 days");
+    assert_eq!(
+        found(&source, "rights-deadline"),
+        [(line, column, "warning")]
+    );
+    let register = check(&source)
+        .register
+        .expect("a warning keeps the register");
+    assert_eq!(register.rights.response_time.to_string(), "30 days");
+    let (source, _, _) = edited("response_time: 1 month", "response_time: ‸28 days");
+    assert_eq!(found(&source, "rights-deadline"), []);
 }

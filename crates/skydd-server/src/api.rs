@@ -11,6 +11,7 @@ pub mod openapi;
 pub mod preferences;
 pub mod records;
 pub mod register;
+pub mod requests;
 pub mod subjects;
 pub mod unsubscribe;
 

@@ -32,6 +32,7 @@ pub mod clock;
 pub mod extract;
 pub mod instance;
 pub mod keys;
+pub mod outbox_delivery;
 pub mod problem;
 pub mod register;
 pub mod state;
@@ -130,6 +131,35 @@ pub fn router(state: AppState) -> Router {
             auth::require_token,
         ));
 
+    // Data-subject requests: intake and verification are public, the rest needs a token.
+    let requests = {
+        use api::requests as r;
+        Router::new()
+            .route(
+                "/v1/requests",
+                post(r::submit_request).get(r::list_requests),
+            )
+            .route("/v1/requests/{id}", get(r::get_request))
+            .route("/v1/requests/{id}/verify", post(r::verify_request))
+            .route("/v1/requests/{id}/documents", post(r::upload_document))
+            .route("/v1/requests/{id}/extend", post(r::extend_request))
+            .route("/v1/requests/{id}/fulfil", post(r::fulfil_request))
+            .route("/v1/requests/{id}/reject", post(r::reject_request))
+            .route("/v1/requests/{id}/package", get(r::get_package))
+            .route_layer(middleware::from_fn_with_state(
+                state.clone(),
+                keys::reload_and_retry,
+            ))
+            .route_layer(middleware::from_fn_with_state(
+                state.clone(),
+                r::optional_token,
+            ))
+            // Identity documents are up to 10 MiB.
+            .layer(axum::extract::DefaultBodyLimit::max(
+                skydd_vault::MAX_DOCUMENT_BYTES + 64 * 1024,
+            ))
+    };
+
     Router::new()
         .route("/healthz", get(api::health::healthz))
         .route("/openapi.json", get(api::openapi::openapi_json))
@@ -141,6 +171,7 @@ pub fn router(state: AppState) -> Router {
         // Public: the privacy notice written from the register.
         .route(api::notice::PRIVACY_PATH, get(api::notice::privacy))
         .merge(v1)
+        .merge(requests)
         .fallback(api::not_found)
         // Must come after every route: it is set on the routes registered so far.
         .method_not_allowed_fallback(api::method_not_allowed)

@@ -207,6 +207,33 @@ impl ApiError {
                     "There is no incident with this id.".to_owned(),
                 ),
                 VaultError::Invalid { what, help } => invalid(what, help),
+                VaultError::UnknownRequest => problem(
+                    StatusCode::NOT_FOUND,
+                    typed("unknown-request"),
+                    "Unknown request",
+                    "There is no such request, or none this API token may reach.".to_owned(),
+                ),
+                VaultError::RequestState { what, help } => Problem {
+                    help: Some(help.clone()),
+                    ..problem(
+                        StatusCode::CONFLICT,
+                        typed("request-state"),
+                        "Not possible in the request's state",
+                        what.clone(),
+                    )
+                },
+                VaultError::Verification(error) => Problem {
+                    help: Some(
+                        "ask for a new request if the code expired or the attempts are used up"
+                            .to_owned(),
+                    ),
+                    ..problem(
+                        StatusCode::BAD_REQUEST,
+                        typed("verification-failed"),
+                        "Verification failed",
+                        format!("The code was not accepted: {error}."),
+                    )
+                },
                 VaultError::IdentityTaken { kind } => problem(
                     StatusCode::CONFLICT,
                     typed("identity-taken"),

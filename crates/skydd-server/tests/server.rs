@@ -19,6 +19,9 @@ use tokio::task::JoinHandle;
 
 #[path = "server/incidents.rs"]
 mod incidents;
+/// Data-subject requests (issue 4).
+#[path = "server/requests.rs"]
+mod requests;
 
 /// A small register that passes `check`, with one purpose per kind of rule the API must show: a
 /// contract purpose (`delivery`), a consent purpose (`newsletter`), a legitimate-interest direct

@@ -23,10 +23,15 @@
 mod error;
 mod migration;
 mod postgres;
+mod requests;
 mod rows;
 mod sqlite;
 mod timestamp;
 
+pub use requests::{
+    NewRequestRows, OutboxMessageRow, RecipientNotificationRow, RequestChange, RequestDocumentRow,
+    RequestEventRow, RequestFilter, RequestRow, RequestStore, VerificationCodeRow,
+};
 pub use rows::{
     AuditEventRow, BLIND_INDEX_LEN, ConsentEventRow, DisclosureRow, FeatureSwitchRow, IdentityRow,
     IncidentEntryRow, ObjectionEventRow, PreferenceEventRow, RecordRow, SUBJECT_SCOPE,
@@ -137,8 +142,9 @@ pub enum StorageError {
     Invalid(String),
 }
 
-/// Skydd's storage operations. Both backends implement all of them with the same behaviour.
-pub trait Storage: Send + Sync + 'static {
+/// Skydd's storage operations. Both backends implement all of them with the same behaviour;
+/// data-subject requests are in the supertrait [`RequestStore`].
+pub trait Storage: RequestStore + Send + Sync + 'static {
     /// Which backend this is.
     fn backend(&self) -> Backend;
 

@@ -13,6 +13,8 @@ use skydd_crypto::{Role, TokenHash, TokenId};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::{Connection, PgConnection, Row};
 
+mod requests;
+
 use crate::migration::{self, Applied};
 use crate::{
     ApiTokenRecord, AuditEventRow, Backend, ConsentEventRow, DisclosureRow, FeatureSwitchRow,

@@ -16,6 +16,8 @@ use sqlx::sqlite::{
 };
 use sqlx::{Row, SqliteConnection};
 
+mod requests;
+
 use crate::migration::{self, Applied};
 use crate::{
     ApiTokenRecord, AuditEventRow, Backend, ConsentEventRow, DisclosureRow, FeatureSwitchRow,
@@ -57,7 +59,10 @@ impl SqliteStorage {
             // only possibly the last ones on a power loss, and never corrupts the database.
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(BUSY_TIMEOUT)
-            .foreign_keys(true);
+            .foreign_keys(true)
+            // Deleted content (an erased record, a destroyed identity document, a replaced
+            // ciphertext) is overwritten with zeros, not left in free pages of the file.
+            .pragma("secure_delete", "ON");
         let pool = SqlitePoolOptions::new()
             .connect_with(options)
             .await

@@ -1852,3 +1852,7 @@ fn audit(subject_id: Option<&str>, categories: &[&str], when: &str) -> AuditEven
         detail: Some("2 records, 1 withheld".into()),
     }
 }
+
+/// Data-subject requests, their evidence, the outbox, and deletion (issue 4).
+#[path = "storage/requests.rs"]
+mod requests;

@@ -10,6 +10,21 @@ pub enum VaultError {
     /// No subject with that id (or not in the caller's tenant).
     #[error("no such subject")]
     UnknownSubject,
+    /// No request with that id (or not in the caller's tenant).
+    #[error("no such request")]
+    UnknownRequest,
+    /// The request is not in a state that allows this (closed, not verified, routed to a
+    /// tenant, changed meanwhile, needing a decision).
+    #[error("{what}")]
+    RequestState {
+        /// What is wrong.
+        what: String,
+        /// What to do instead.
+        help: String,
+    },
+    /// A one-time code was refused (wrong, expired, malformed, too many attempts).
+    #[error("verification failed: {0}")]
+    Verification(skydd_requests::VerifyError),
     /// The input does not fit the register or the format: `what` says which part and why,
     /// `help` how to fix it. Neither contains personal data.
     #[error("{what}")]

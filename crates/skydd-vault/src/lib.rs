@@ -15,9 +15,14 @@ mod crypto;
 mod disclosure;
 mod error;
 mod facts;
+mod fulfil;
 mod incident;
+mod letters;
+mod package;
 mod preference;
 mod record;
+mod request;
+mod stored_zip;
 mod subject;
 
 use std::sync::{Arc, Mutex};
@@ -31,8 +36,16 @@ pub use audit::{Audit, AuditEvent, GroupCommitAudit, StorageAudit};
 pub use consent::{ConsentInput, ConsentView, ConsentsView, FeatureInput};
 pub use disclosure::{DECISION_KINDS, DisclosureInput};
 pub use error::VaultError;
+pub use fulfil::{Correction, FulfilInput, KeptRecords};
 pub use incident::incidents_from_entries;
+pub use package::{
+    AccessPackage, PackageCategory, PackagePurpose, PackageRecipient, PackageRecord, PackageSource,
+};
 pub use record::{NewRecord, RecordView, RecordsRead, Withheld};
+pub use request::{
+    CHANNELS, DOCUMENT_MEDIA_TYPES, MAX_DELIVERY_ATTEMPTS, MAX_DOCUMENT_BYTES, NewRequest,
+    OutboxView, RecipientNoticeView, RequestEventView, RequestQuery, RequestReceipt, RequestView,
+};
 pub use subject::{NewSubject, SubjectView};
 
 /// Who is calling, for decisions and the audit trail.

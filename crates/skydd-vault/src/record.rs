@@ -104,7 +104,7 @@ impl Vault {
                 .any(|e| e.id.as_str() == event)
     }
 
-    fn check_record(&self, new: &NewRecord, now: Timestamp) -> Result<(), VaultError> {
+    pub(crate) fn check_record(&self, new: &NewRecord, now: Timestamp) -> Result<(), VaultError> {
         let register = self.register();
         let category = register
             .data

@@ -14,7 +14,7 @@ use skydd_server::{AppState, Clock, LoadedRegister, SystemClock, tokens};
 use skydd_storage::Storage;
 use tokio::signal::unix::{SignalKind, signal};
 
-use crate::settings::DataArgs;
+use crate::settings::{DataArgs, SmtpArgs};
 
 /// The register served when `--register` is not given: the bundled example.
 const BUNDLED_REGISTER: &str = include_str!("../../../../examples/registers/glesys.yaml");
@@ -39,6 +39,8 @@ pub(crate) struct ServeArgs {
     /// The register file to enforce [default: the bundled example register]
     #[arg(long, env = "SKYDD_REGISTER", value_name = "PATH")]
     register: Option<PathBuf>,
+    #[command(flatten)]
+    smtp: SmtpArgs,
 }
 
 /// Run `skydd serve`: returns when the server has shut down after a signal.
@@ -48,6 +50,12 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::FAILURE);
     };
 
+    let mailer: Option<Arc<dyn skydd_outbox::Mailer>> = match args.smtp.settings()? {
+        Some(smtp) => Some(Arc::new(
+            skydd_outbox::SmtpMailer::new(smtp).context("cannot use the SMTP settings")?,
+        )),
+        None => None,
+    };
     let settings = args.data.settings();
     let opened = instance::open(&settings, Create::IfMissing)
         .await
@@ -67,6 +75,7 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         &settings.master_key_path(),
         register,
         &args.bind,
+        mailer,
     )
     .await;
     storage.close().await.context("cannot close the database")?;
@@ -102,6 +111,7 @@ async fn prepare_and_serve(
     key_file: &Path,
     register: LoadedRegister,
     bind: &str,
+    mailer: Option<Arc<dyn skydd_outbox::Mailer>>,
 ) -> anyhow::Result<()> {
     let clock = Arc::new(SystemClock);
     let now = clock.now();
@@ -145,6 +155,8 @@ async fn prepare_and_serve(
     let state = AppState::new(storage, keyring, register, clock)
         .with_key_file(key_file)
         .with_audit(audit);
+    // The outbox is delivered and requests due within a week are warned about while serving.
+    skydd_server::outbox_delivery::spawn(state.clone(), mailer);
     skydd_server::serve(listener, state, shutdown)
         .await
         .context("the server failed")

@@ -6,7 +6,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::api::{
     consents, decisions, disclosures, features, health, incidents, notice, preferences, records,
-    register, subjects, unsubscribe,
+    register, requests, subjects, unsubscribe,
 };
 use crate::problem::Problem;
 
@@ -53,6 +53,15 @@ use crate::problem::Problem;
         incidents::close_incident,
         disclosures::disclose,
         disclosures::list_disclosures,
+        requests::submit_request,
+        requests::list_requests,
+        requests::get_request,
+        requests::verify_request,
+        requests::upload_document,
+        requests::extend_request,
+        requests::fulfil_request,
+        requests::reject_request,
+        requests::get_package,
     ),
     components(schemas(
         Problem,
@@ -95,6 +104,18 @@ use crate::problem::Problem;
         disclosures::DisclosureRequest,
         disclosures::DisclosureResponse,
         disclosures::DisclosuresResponse,
+        requests::RequestIdentity,
+        requests::SubmitRequest,
+        requests::ReceiptResponse,
+        requests::RequestEventResponse,
+        requests::RecipientNoticeResponse,
+        requests::RequestResponse,
+        requests::VerifyRequest,
+        requests::ExtendRequest,
+        requests::RejectRequest,
+        requests::CorrectionBody,
+        requests::FulfilRequest,
+        requests::DocumentStored,
     )),
     modifiers(&BearerScheme),
     tags(
@@ -114,6 +135,8 @@ use crate::problem::Problem;
             authority within 72 hours (Art. 33) and communicated to the subjects (Art. 34)."),
         (name = "disclosures", description = "Disclosures to authorities, only on a court \
             decision or similar decision."),
+        (name = "requests", description = "Data-subject requests (Art. 12-22): public intake and \
+            identity check, deadlines, fulfilment, the access package."),
     )
 )]
 pub struct ApiDoc;

@@ -1,0 +1,232 @@
+//! `skydd requests list|show|fulfil` and `skydd outbox list`: the DPO's view of data-subject
+//! requests and of the messages waiting to be sent, on an existing instance (also while a server
+//! runs on it).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use clap::{Args, Subcommand};
+use skydd_server::instance::{self, Create};
+use skydd_server::{Clock as _, SystemClock};
+use skydd_vault::{Actor, Enforced, FulfilInput, RequestQuery, StorageAudit, Vault};
+
+use crate::commands::serve::load_register;
+use crate::settings::DataArgs;
+
+/// Where the instance is and which register it enforces.
+#[derive(Debug, Args)]
+pub(crate) struct InstanceArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    /// The register file the server enforces [default: the bundled example register]
+    #[arg(long, env = "SKYDD_REGISTER", value_name = "PATH")]
+    register: Option<PathBuf>,
+}
+
+/// `skydd requests ...`
+#[derive(Debug, Subcommand)]
+pub(crate) enum RequestsCommand {
+    /// List requests by due date: id, type, state, due, flags.
+    List {
+        /// Only open requests past their due date.
+        #[arg(long)]
+        overdue: bool,
+        /// Only this state (received, verifying, verified, in_progress, completed, rejected), or
+        /// `open`.
+        #[arg(long)]
+        state: Option<String>,
+        #[command(flatten)]
+        instance: InstanceArgs,
+    },
+    /// Show one request with its history (as JSON).
+    Show {
+        /// The request id.
+        id: String,
+        #[command(flatten)]
+        instance: InstanceArgs,
+    },
+    /// Fulfil a verified request that needs no further input (access, erasure, restriction,
+    /// objection, consent withdrawal, opt-out); rectification needs the API's corrections.
+    Fulfil {
+        /// The request id.
+        id: String,
+        /// Provide a copy outside the free allowance (Art. 12(5)).
+        #[arg(long)]
+        provide_copy: bool,
+        #[command(flatten)]
+        instance: InstanceArgs,
+    },
+}
+
+/// `skydd outbox ...`
+#[derive(Debug, Subcommand)]
+pub(crate) enum OutboxCommand {
+    /// List messages to data subjects (queued, sent, failed), with their text.
+    List {
+        /// Only messages in this state: queued, sent or failed.
+        #[arg(long)]
+        state: Option<String>,
+        #[command(flatten)]
+        instance: InstanceArgs,
+    },
+}
+
+async fn open_vault(
+    args: &InstanceArgs,
+) -> anyhow::Result<Option<(Vault, Arc<dyn skydd_storage::Storage>)>> {
+    let Some(register) = load_register(args.register.as_deref())? else {
+        eprintln!("skydd: the register has errors");
+        return Ok(None);
+    };
+    let settings = args.data.settings();
+    let opened = instance::open(&settings, Create::Never)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot open the instance in {}",
+                settings.data_dir.display()
+            )
+        })?;
+    let storage = opened.storage;
+    let vault = Vault::new(
+        storage.clone(),
+        opened.keyring,
+        Arc::new(Enforced::new(register.register)),
+        Arc::new(StorageAudit::new(storage.clone())),
+    );
+    Ok(Some((vault, storage)))
+}
+
+/// A timestamp to the second, in UTC.
+fn second(at: jiff::Timestamp) -> String {
+    at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// Run a `skydd requests` command.
+pub(crate) async fn run(command: RequestsCommand) -> anyhow::Result<ExitCode> {
+    let instance = match &command {
+        RequestsCommand::List { instance, .. }
+        | RequestsCommand::Show { instance, .. }
+        | RequestsCommand::Fulfil { instance, .. } => instance,
+    };
+    let Some((vault, storage)) = open_vault(instance).await? else {
+        return Ok(ExitCode::FAILURE);
+    };
+    let now = SystemClock.now();
+    let actor = Actor::new("cli");
+    let outcome = match command {
+        RequestsCommand::List { overdue, state, .. } => {
+            let requests = vault
+                .list_requests(
+                    &actor,
+                    RequestQuery {
+                        state,
+                        overdue,
+                        ..RequestQuery::default()
+                    },
+                    now,
+                )
+                .await
+                .context("cannot list requests")?;
+            println!(
+                "{:<32}  {:<17}  {:<11}  {:<20}  FLAGS",
+                "ID", "TYPE", "STATE", "DUE"
+            );
+            for r in requests {
+                let mut flags = Vec::new();
+                if r.overdue {
+                    flags.push("overdue".to_string());
+                }
+                if r.extended {
+                    flags.push(format!("extended+{}", r.extended_months));
+                }
+                if r.routed_to_controller {
+                    flags.push(format!("tenant:{}", r.tenant.as_deref().unwrap_or("?")));
+                }
+                if r.needs_decision.is_some() {
+                    flags.push("needs_decision".into());
+                }
+                println!(
+                    "{:<32}  {:<17}  {:<11}  {:<20}  {}",
+                    r.id,
+                    r.request_type,
+                    r.state,
+                    second(r.due_at),
+                    flags.join(",")
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        RequestsCommand::Show { id, .. } => match vault.request(&actor, &id, now).await {
+            Ok(view) => {
+                println!("{}", serde_json::to_string_pretty(&view)?);
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprintln!("skydd: {error}");
+                ExitCode::FAILURE
+            }
+        },
+        RequestsCommand::Fulfil {
+            id, provide_copy, ..
+        } => {
+            let input = FulfilInput {
+                provide_copy,
+                ..FulfilInput::default()
+            };
+            match vault.fulfil_request(&actor, &id, input, now).await {
+                Ok(view) => {
+                    eprintln!("request {id} is {}", view.state);
+                    println!("{}", serde_json::to_string_pretty(&view)?);
+                    ExitCode::SUCCESS
+                }
+                Err(error) => {
+                    eprintln!("skydd: {error}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    };
+    storage.close().await.context("cannot close the database")?;
+    Ok(outcome)
+}
+
+/// Run a `skydd outbox` command.
+pub(crate) async fn run_outbox(command: OutboxCommand) -> anyhow::Result<ExitCode> {
+    let OutboxCommand::List { state, instance } = command;
+    let Some((vault, storage)) = open_vault(&instance).await? else {
+        return Ok(ExitCode::FAILURE);
+    };
+    let now = SystemClock.now();
+    let outcome = match vault
+        .outbox(&Actor::new("cli"), state.as_deref(), now)
+        .await
+    {
+        Ok(messages) => {
+            for m in messages {
+                println!(
+                    "== {} [{}] {} attempts={} queued={}{}",
+                    m.id,
+                    m.state,
+                    m.kind,
+                    m.attempts,
+                    second(m.created_at),
+                    m.last_error
+                        .as_deref()
+                        .map(|e| format!(" error={e}"))
+                        .unwrap_or_default()
+                );
+                println!("To: {}\nSubject: {}\n\n{}\n", m.to, m.subject, m.text);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("skydd: {error}");
+            ExitCode::FAILURE
+        }
+    };
+    storage.close().await.context("cannot close the database")?;
+    Ok(outcome)
+}

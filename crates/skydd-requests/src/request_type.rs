@@ -1,0 +1,133 @@
+//! The kinds of request a data subject can make (Art. 15-22 GDPR, consent withdrawal, opt-out).
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// What the subject asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestType {
+    /// A copy of their data and the Art. 15(1) information (register excerpt).
+    Access,
+    /// The data they provided, processed on consent or contract, machine-readable (Art. 20).
+    Portability,
+    /// Correction of inaccurate or incomplete data (Art. 16).
+    Rectification,
+    /// Erasure, except what a legal hold keeps (Art. 17).
+    Erasure,
+    /// Restriction: from now on storage only (Art. 18).
+    Restriction,
+    /// Objection to a purpose; absolute for direct marketing (Art. 21).
+    Objection,
+    /// Withdrawal of a consent (Art. 7(3)).
+    WithdrawConsent,
+    /// No more marketing (Art. 21(2)-(3)).
+    MarketingOptOut,
+}
+
+impl RequestType {
+    /// Every type, in the order of the list above.
+    pub const ALL: [RequestType; 8] = [
+        RequestType::Access,
+        RequestType::Portability,
+        RequestType::Rectification,
+        RequestType::Erasure,
+        RequestType::Restriction,
+        RequestType::Objection,
+        RequestType::WithdrawConsent,
+        RequestType::MarketingOptOut,
+    ];
+
+    /// The stable snake_case word (API, storage, CLI).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            RequestType::Access => "access",
+            RequestType::Portability => "portability",
+            RequestType::Rectification => "rectification",
+            RequestType::Erasure => "erasure",
+            RequestType::Restriction => "restriction",
+            RequestType::Objection => "objection",
+            RequestType::WithdrawConsent => "withdraw_consent",
+            RequestType::MarketingOptOut => "marketing_opt_out",
+        }
+    }
+
+    /// Whether the requester's identity must be verified before the request is fulfilled.
+    ///
+    /// Everything that discloses or changes data does. Withdrawing consent and opting out of
+    /// marketing do not: they only stop processing, must be as easy as giving consent
+    /// (Art. 7(3)), and an impostor gains nothing by them.
+    pub const fn needs_verification(self) -> bool {
+        !matches!(
+            self,
+            RequestType::WithdrawConsent | RequestType::MarketingOptOut
+        )
+    }
+
+    /// Whether fulfilling it discloses personal data to the requester.
+    pub const fn discloses_data(self) -> bool {
+        matches!(self, RequestType::Access | RequestType::Portability)
+    }
+
+    /// Whether fulfilling it must be notified to every recipient of the data (Art. 19).
+    pub const fn notifies_recipients(self) -> bool {
+        matches!(
+            self,
+            RequestType::Rectification | RequestType::Erasure | RequestType::Restriction
+        )
+    }
+
+    /// The GDPR article the right comes from, for letters and the register excerpt.
+    pub const fn article(self) -> &'static str {
+        match self {
+            RequestType::Access => "Art. 15",
+            RequestType::Portability => "Art. 20",
+            RequestType::Rectification => "Art. 16",
+            RequestType::Erasure => "Art. 17",
+            RequestType::Restriction => "Art. 18",
+            RequestType::Objection => "Art. 21",
+            RequestType::WithdrawConsent => "Art. 7(3)",
+            RequestType::MarketingOptOut => "Art. 21(2)",
+        }
+    }
+}
+
+impl fmt::Display for RequestType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A word that names no request type. The message lists the valid ones and never repeats the
+/// input (it may be anything a client sent).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown request type; use one of access, portability, rectification, erasure, restriction, objection, withdraw_consent, marketing_opt_out"
+)]
+pub struct UnknownRequestType;
+
+impl FromStr for RequestType {
+    type Err = UnknownRequestType;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        RequestType::ALL
+            .into_iter()
+            .find(|t| t.as_str() == s)
+            .ok_or(UnknownRequestType)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_error_lists_every_type() {
+        let message = UnknownRequestType.to_string();
+        for t in RequestType::ALL {
+            assert!(message.contains(t.as_str()), "{t} missing from {message}");
+        }
+    }
+}

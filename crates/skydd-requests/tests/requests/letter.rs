@@ -1,0 +1,225 @@
+//! Letters to the subject and to recipients, in English and Swedish, snapshot-tested against the
+//! GleSYS register.
+
+use jiff::civil::date;
+use skydd_register::model::{CategoryId, HoldId, Language, PurposeId, RecipientId};
+use skydd_requests::{
+    Completion, HolidayCalendar, KeptUnderHold, Letter, Letters, RecipientAction, RequestType,
+    deadline, extend, sweden_time_zone,
+};
+
+use crate::{glesys, stockholm};
+
+const REFERENCE: &str = "R-7Q4K-2M9X";
+
+fn both(build: impl Fn(&Letters<'_>) -> Letter) -> String {
+    let register = glesys();
+    let mut out = String::new();
+    for language in [Language::En, Language::Sv] {
+        let letter = build(&Letters::new(&register, language));
+        assert!(
+            !letter.text.contains('{'),
+            "unfilled placeholder: {}",
+            letter.text
+        );
+        assert!(letter.text.ends_with('\n'));
+        out.push_str(&format!(
+            "=== {language:?}\nSubject: {}\n\n{}",
+            letter.subject, letter.text
+        ));
+    }
+    out
+}
+
+#[test]
+fn verification_code() {
+    let expires = stockholm(date(2026, 4, 14), 10, 30);
+    let text = both(|l| l.verification_code("04718293", RequestType::Access, expires));
+    assert!(text.contains("10:30 on 14 April 2026"));
+    assert!(text.contains("kl. 10.30 den 14 april 2026"));
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn received() {
+    let received = stockholm(date(2026, 4, 14), 9, 12);
+    let d = deadline(received, 1, &sweden_time_zone(), &HolidayCalendar::sweden());
+    let text = both(|l| l.received(REFERENCE, RequestType::Erasure, received, &d));
+    // Kristi himmelfärdsdag moves the answer to Friday 15 May.
+    assert!(text.contains("by 15 May 2026"));
+    assert!(text.contains("senast den 15 maj 2026"));
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn extension() {
+    let zone = sweden_time_zone();
+    let received = stockholm(date(2026, 1, 31), 9, 0);
+    let now = stockholm(date(2026, 2, 20), 9, 0);
+    let extended = extend(received, 0, 2, now, &zone, &HolidayCalendar::sweden()).unwrap();
+    let text = both(|l| {
+        l.extension(
+            REFERENCE,
+            RequestType::Access,
+            received,
+            &extended,
+            "Your account has data in eleven services, and logs must be collected from each.",
+        )
+    });
+    assert!(text.contains("by 30 April 2026"));
+    assert!(text.contains("senast den 30 april 2026"));
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn rejection_states_reasons_and_the_right_to_complain() {
+    let text = both(|l| {
+        l.rejection(
+            REFERENCE,
+            RequestType::Erasure,
+            "We could not confirm that the request comes from the account holder.",
+        )
+    });
+    // P003-39: the authority's contact details exactly, and the member state of residence.
+    for expected in [
+        "Swedish Authority for Privacy Protection (IMY)",
+        "Integritetsskyddsmyndigheten (IMY)",
+        "Box 8114, 104 20 Stockholm, Sweden",
+        "+46 8 657 61 00",
+        "imy@imy.se",
+        "where you live or work",
+        "där du bor eller arbetar",
+        "judicial remedy",
+        "rättsmedel i domstol",
+        "We could not confirm that the request comes from the account holder.",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?}:\n{text}");
+    }
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn completed_erasure_lists_what_the_law_keeps() {
+    let completion = Completion {
+        request_type: RequestType::Erasure,
+        no_data_found: false,
+        purposes: Vec::new(),
+        recipients: Some(vec![
+            RecipientId("payment_partner".into()),
+            RecipientId("marketing_tool_providers".into()),
+        ]),
+        kept: vec![KeptUnderHold {
+            hold: HoldId("bookkeeping".into()),
+            categories: vec![
+                CategoryId("customer_identity".into()),
+                CategoryId("invoice_data".into()),
+            ],
+            until: Some(date(2033, 12, 31)),
+        }],
+    };
+    let text = both(|l| l.completed(REFERENCE, &completion));
+    assert!(text.contains("Bokföringslagen (1999:1078) 7 kap. 2 § (Swedish Bookkeeping Act)"));
+    assert!(text.contains("31 December 2033"));
+    assert!(text.contains("31 december 2033"));
+    assert!(text.contains("except the data listed below, which the law requires us to keep"));
+    assert!(text.contains("- Our partner for secure card payments"));
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn completed_letters_of_every_type() {
+    let mut out = String::new();
+    for request_type in RequestType::ALL {
+        let mut completion = Completion::new(request_type);
+        if request_type == RequestType::Objection {
+            completion.purposes = vec![PurposeId("customer_marketing".into())];
+        }
+        out.push_str(&format!("##### {request_type}\n"));
+        out.push_str(&both(|l| l.completed(REFERENCE, &completion)));
+    }
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn completed_without_data_or_recipients_says_so() {
+    let mut nothing = Completion::new(RequestType::Access);
+    nothing.no_data_found = true;
+    let text = both(|l| l.completed(REFERENCE, &nothing));
+    assert!(text.contains("we do not process any personal data about you"));
+    assert!(text.contains("vi behandlar inga personuppgifter om dig"));
+    assert!(!text.contains("register excerpt is ready"));
+
+    let mut alone = Completion::new(RequestType::Rectification);
+    alone.recipients = Some(Vec::new());
+    let text = both(|l| l.completed(REFERENCE, &alone));
+    assert!(text.contains("so there was no one else to tell (Article 19 GDPR)"));
+    assert!(text.contains("så det fanns ingen annan att underrätta"));
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn restriction_lifting() {
+    let lifted = stockholm(date(2026, 6, 1), 0, 0);
+    let text = both(|l| {
+        l.restriction_lifting(
+            REFERENCE,
+            lifted,
+            "The accuracy of your address, which you contested, has been verified against your invoices.",
+        )
+    });
+    assert!(text.contains("on 1 June 2026"));
+    assert!(text.contains("den 1 juni 2026"));
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn recipient_notices_name_the_subject_by_reference_only() {
+    let mut out = String::new();
+    for action in [
+        RecipientAction::Rectified,
+        RecipientAction::Erased,
+        RecipientAction::Restricted,
+    ] {
+        out.push_str(&format!("##### {action:?}\n"));
+        out.push_str(&both(|l| {
+            l.recipient_notice(
+                &RecipientId("payment_partner".into()),
+                action,
+                &[CategoryId("payment_card".into())],
+                "subj-3f9a1c",
+                REFERENCE,
+            )
+        }));
+    }
+    assert!(out.contains("Our partner for secure card payments"));
+    assert!(out.contains("Vår partner för säkra kortbetalningar"));
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn dates_follow_the_zone_given() {
+    let register = glesys();
+    let expires = stockholm(date(2026, 1, 1), 0, 30);
+    let letter = Letters::new(&register, Language::En)
+        .with_zone(jiff::tz::TimeZone::UTC)
+        .verification_code("11112222", RequestType::Access, expires);
+    // 00:30 in Stockholm (winter) is 23:30 UTC the day before.
+    assert!(
+        letter.text.contains("23:30 on 31 December 2025"),
+        "{}",
+        letter.text
+    );
+}
+
+#[test]
+fn a_letter_hides_its_body_in_debug() {
+    let register = glesys();
+    let letter = Letters::new(&register, Language::En).verification_code(
+        "04718293",
+        RequestType::Access,
+        stockholm(date(2026, 4, 14), 10, 30),
+    );
+    let debug = format!("{letter:?}");
+    assert!(!debug.contains("04718293"), "{debug}");
+    assert!(debug.contains(&letter.subject));
+}

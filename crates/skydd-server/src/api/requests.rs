@@ -1,0 +1,867 @@
+//! `/v1/requests`: data-subject requests (Art. 12-22).
+//!
+//! Intake (`POST /v1/requests`), the identity check (`POST /v1/requests/{id}/verify`) and the
+//! identity document upload are public: a data subject has no API token. A token, when sent,
+//! must be valid, and only an admin token may register a request received earlier by letter or
+//! e-mail (`received_at`). The answer to an intake has the same shape whether or not the
+//! identity is known, so it never tells whether someone is a customer. Everything else (listing,
+//! extending, fulfilling, rejecting, the access package) needs an admin or auditor token.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Request, State};
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use skydd_crypto::{Role, TokenHash};
+use skydd_vault::{
+    Actor, Correction, FulfilInput, NewRequest, RequestQuery, RequestReceipt, RequestView,
+};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::api::subjects::{READERS, WRITERS};
+use crate::auth::{PeerIp, Principal};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::problem::{ApiError, Problem};
+use crate::state::AppState;
+
+/// Authenticate a bearer token when one is sent; let requests without one through (public
+/// intake). A token that is sent but not valid is refused.
+pub(crate) async fn optional_token(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    if let Some(header) = request.headers().get(axum::http::header::AUTHORIZATION) {
+        let value = header.to_str().map_err(|_| ApiError::InvalidToken)?;
+        let (scheme, token) = value.split_once(' ').ok_or(ApiError::InvalidToken)?;
+        let token = token.trim();
+        if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() {
+            return Err(ApiError::InvalidToken);
+        }
+        let record = state
+            .storage
+            .find_active_token(&TokenHash::of(token))
+            .await?
+            .ok_or(ApiError::InvalidToken)?;
+        request.extensions_mut().insert(Principal {
+            token_id: record.id,
+            role: record.role,
+        });
+    }
+    Ok(next.run(request).await)
+}
+
+/// The principal of a valid token, when one was sent (public endpoints).
+pub struct MaybePrincipal(pub Option<Principal>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for MaybePrincipal {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(MaybePrincipal(parts.extensions.get::<Principal>().cloned()))
+    }
+}
+
+/// Whoever calls a public endpoint: a token's principal, or the data subject.
+struct PublicCaller {
+    principal: Option<Principal>,
+    actor: Actor,
+}
+
+impl PublicCaller {
+    fn of(principal: Option<Principal>, PeerIp(ip): PeerIp) -> PublicCaller {
+        let id = principal
+            .as_ref()
+            .map_or_else(|| "subject".to_string(), |p| p.token_id.0.clone());
+        PublicCaller {
+            principal,
+            actor: Actor {
+                id,
+                ip,
+                tenant: None,
+            },
+        }
+    }
+}
+
+/// An authenticated caller of the DPO's endpoints.
+fn staff(principal: Option<Principal>, ip: PeerIp, roles: &[Role]) -> Result<Actor, ApiError> {
+    let principal = principal.ok_or(ApiError::MissingToken)?;
+    principal.require_role(roles)?;
+    Ok(Actor {
+        id: principal.token_id.0.clone(),
+        ip: ip.0,
+        tenant: None,
+    })
+}
+
+/// A caller with an admin or auditor token, checked before the body is read (so a request
+/// without a token is a 401, whatever its body).
+pub struct Reader(Actor);
+
+/// A caller with an admin token, checked before the body is read.
+pub struct Writer(Actor);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Reader {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let MaybePrincipal(principal) = MaybePrincipal::from_request_parts(parts, state)
+            .await
+            .unwrap_or(MaybePrincipal(None));
+        let ip = PeerIp::from_request_parts(parts, state)
+            .await
+            .unwrap_or(PeerIp(None));
+        staff(principal, ip, READERS).map(Reader)
+    }
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Writer {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let MaybePrincipal(principal) = MaybePrincipal::from_request_parts(parts, state)
+            .await
+            .unwrap_or(MaybePrincipal(None));
+        let ip = PeerIp::from_request_parts(parts, state)
+            .await
+            .unwrap_or(PeerIp(None));
+        staff(principal, ip, WRITERS).map(Writer)
+    }
+}
+
+/// The identity a request is made with: exactly one.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RequestIdentity {
+    /// An e-mail address.
+    #[schema(nullable = false, example = "a@example.se")]
+    pub email: Option<String>,
+    /// A phone number.
+    #[schema(nullable = false)]
+    pub phone: Option<String>,
+    /// A Swedish personnummer.
+    #[schema(nullable = false)]
+    pub personnummer: Option<String>,
+    /// A customer number.
+    #[schema(nullable = false)]
+    pub customer_number: Option<String>,
+}
+
+/// The body of `POST /v1/requests`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitRequest {
+    /// `access`, `portability`, `rectification`, `erasure`, `restriction`, `objection`,
+    /// `withdraw_consent` or `marketing_opt_out`.
+    #[serde(rename = "type")]
+    #[schema(example = "access")]
+    pub request_type: String,
+    /// Who the request is about.
+    pub identity: Option<RequestIdentity>,
+    /// How it arrived: `web` (default), `email`, `letter`, `phone`, `api`.
+    #[serde(default)]
+    #[schema(nullable = false, example = "web")]
+    pub channel: Option<String>,
+    /// The tenant (customer) whose user the subject is (processor mode).
+    #[serde(default)]
+    #[schema(nullable = false)]
+    pub tenant: Option<String>,
+    /// The purpose an objection or consent withdrawal concerns.
+    #[serde(default)]
+    #[schema(nullable = false)]
+    pub purpose: Option<String>,
+    /// When the request arrived, if earlier (admin tokens only): the deadline counts from it.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = DateTime, nullable = false)]
+    pub received_at: Option<Timestamp>,
+}
+
+/// The answer to an intake or a verification: the same shape for every identity.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReceiptResponse {
+    /// The request id.
+    #[schema(example = "3f2a9c0e5b7d4e1f8a6b2c9d0e1f2a3b")]
+    pub id: String,
+    /// Its state.
+    #[schema(example = "verifying")]
+    pub state: String,
+    /// The end of the due day (Art. 12(3)), UTC.
+    #[schema(value_type = String, format = DateTime)]
+    pub due_at: Timestamp,
+    /// The due date before rolling to a working day.
+    #[schema(example = "2026-05-14")]
+    pub unrolled_due: String,
+}
+
+impl From<RequestReceipt> for ReceiptResponse {
+    fn from(r: RequestReceipt) -> Self {
+        ReceiptResponse {
+            id: r.id,
+            state: r.state,
+            due_at: r.due_at,
+            unrolled_due: r.unrolled_due,
+        }
+    }
+}
+
+/// One event in a request's history.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RequestEventResponse {
+    /// When.
+    #[schema(value_type = String, format = DateTime)]
+    pub at: Timestamp,
+    /// Who (token id, `subject`).
+    pub actor: String,
+    /// What.
+    pub action: String,
+    /// State before.
+    pub from_state: Option<String>,
+    /// State after.
+    pub to_state: String,
+    /// More (never a personal value).
+    pub detail: Option<String>,
+}
+
+/// A request as the DPO sees it (never an identity value).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RequestResponse {
+    /// Id.
+    pub id: String,
+    /// Type.
+    #[serde(rename = "type")]
+    pub request_type: String,
+    /// State.
+    pub state: String,
+    /// How it arrived.
+    pub channel: String,
+    /// The tenant (processor mode).
+    pub tenant: Option<String>,
+    /// The subject, once known.
+    pub subject_id: Option<String>,
+    /// The kind of identity given.
+    pub identity_kind: String,
+    /// Received.
+    #[schema(value_type = String, format = DateTime)]
+    pub received_at: Timestamp,
+    /// Due (end of the due day).
+    #[schema(value_type = String, format = DateTime)]
+    pub due_at: Timestamp,
+    /// Due date before rolling to a working day.
+    pub unrolled_due: String,
+    /// Whether the deadline was extended.
+    pub extended: bool,
+    /// Months of extension.
+    pub extended_months: u32,
+    /// Queued for the tenant (the controller) to decide.
+    pub routed_to_controller: bool,
+    /// Why an admin must decide on a fee or a refusal (Art. 12(5)).
+    pub needs_decision: Option<String>,
+    /// Reasons given for an extension or a rejection.
+    pub reasons: Option<String>,
+    /// What fulfilment did (deleted records, exceptions under legal holds ...).
+    #[schema(value_type = Option<Object>)]
+    pub outcome: Option<serde_json::Value>,
+    /// When it was closed.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub closed_at: Option<Timestamp>,
+    /// Open and past due.
+    pub overdue: bool,
+    /// History, oldest first (on `GET /v1/requests/{id}`).
+    pub events: Vec<RequestEventResponse>,
+    /// Recipients told of a rectification, erasure or restriction (Art. 19; on
+    /// `GET /v1/requests/{id}`).
+    pub recipient_notifications: Vec<RecipientNoticeResponse>,
+}
+
+/// A notification owed to a recipient of the data (Art. 19).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecipientNoticeResponse {
+    /// The register's recipient id.
+    pub recipient: String,
+    /// `rectified`, `erased` or `restricted`.
+    pub action: String,
+    /// The data categories concerned.
+    pub categories: Vec<String>,
+    /// `queued` until sent.
+    pub state: String,
+}
+
+impl From<RequestView> for RequestResponse {
+    fn from(v: RequestView) -> Self {
+        RequestResponse {
+            id: v.id,
+            request_type: v.request_type,
+            state: v.state,
+            channel: v.channel,
+            tenant: v.tenant,
+            subject_id: v.subject_id,
+            identity_kind: v.identity_kind,
+            received_at: v.received_at,
+            due_at: v.due_at,
+            unrolled_due: v.unrolled_due,
+            extended: v.extended,
+            extended_months: v.extended_months,
+            routed_to_controller: v.routed_to_controller,
+            needs_decision: v.needs_decision,
+            reasons: v.reasons,
+            outcome: v.outcome,
+            closed_at: v.closed_at,
+            overdue: v.overdue,
+            events: v
+                .events
+                .into_iter()
+                .map(|e| RequestEventResponse {
+                    at: e.at,
+                    actor: e.actor,
+                    action: e.action,
+                    from_state: e.from_state,
+                    to_state: e.to_state,
+                    detail: e.detail,
+                })
+                .collect(),
+            recipient_notifications: v
+                .recipient_notifications
+                .into_iter()
+                .map(|n| RecipientNoticeResponse {
+                    recipient: n.recipient,
+                    action: n.action,
+                    categories: n.categories,
+                    state: n.state,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The body of `POST /v1/requests/{id}/verify`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyRequest {
+    /// The one-time code sent to the subject.
+    #[schema(example = "12345678")]
+    pub code: String,
+}
+
+/// The body of `POST /v1/requests/{id}/extend`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExtendRequest {
+    /// 1 or 2 (at most 2 in total).
+    pub months: u32,
+    /// Why (complexity, number of requests); told to the subject.
+    pub reason: String,
+}
+
+/// The body of `POST /v1/requests/{id}/reject`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RejectRequest {
+    /// The reasons, told to the subject with the right to complain (Art. 12(4)).
+    pub reasons: String,
+}
+
+/// One correction for a rectification.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CorrectionBody {
+    /// The record to correct.
+    pub record_id: String,
+    /// The new field values.
+    #[schema(value_type = Object)]
+    pub fields: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The body of `POST /v1/requests/{id}/fulfil`: what the request type needs.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FulfilRequest {
+    /// Rectification: the corrections.
+    #[serde(default)]
+    pub corrections: Vec<CorrectionBody>,
+    /// Objection, consent withdrawal: the purpose (default: the one given at intake).
+    #[serde(default)]
+    #[schema(nullable = false)]
+    pub purpose: Option<String>,
+    /// Restriction: lift it, for these reasons (the subject is told first, Art. 18(3)).
+    #[serde(default)]
+    #[schema(nullable = false)]
+    pub lift_restriction: Option<String>,
+    /// Provide a copy outside the free allowance (Art. 12(5)).
+    #[serde(default)]
+    pub provide_copy: bool,
+}
+
+/// The query of `GET /v1/requests`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// A state, or `open` for every request not completed or rejected.
+    pub state: Option<String>,
+    /// Only requests due before this date (`YYYY-MM-DD`, the start of that day in
+    /// Europe/Stockholm) or instant.
+    pub due_before: Option<String>,
+    /// Only open requests past due.
+    #[serde(default)]
+    pub overdue: bool,
+    /// Only this tenant's requests.
+    pub tenant: Option<String>,
+}
+
+/// The query of `GET /v1/requests/{id}/package`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PackageQuery {
+    /// `json` (default), `html` (the register excerpt) or `zip` (portability: JSON and CSV).
+    pub format: Option<String>,
+}
+
+/// The id of an uploaded document.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DocumentStored {
+    /// The document's id.
+    pub id: String,
+}
+
+/// Register a data-subject request.
+#[utoipa::path(
+    post,
+    path = "/v1/requests",
+    tag = "requests",
+    request_body = SubmitRequest,
+    responses(
+        (status = 202, description = "Registered. A one-time code goes to the subject if the \
+            identity is known; the answer is the same either way.", body = ReceiptResponse),
+        (status = 400, description = "Unknown type, no identity, or an invalid one.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 401, description = "A token was sent but is not valid.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 403, description = "`received_at` without an admin token.", body = Problem,
+            content_type = "application/problem+json"),
+    )
+)]
+pub async fn submit_request(
+    State(state): State<AppState>,
+    MaybePrincipal(principal): MaybePrincipal,
+    ip: PeerIp,
+    ApiJson(body): ApiJson<SubmitRequest>,
+) -> Result<Response, ApiError> {
+    let caller = PublicCaller::of(principal, ip);
+    if body.received_at.is_some() {
+        caller
+            .principal
+            .as_ref()
+            .ok_or(ApiError::Forbidden)?
+            .require_role(WRITERS)?;
+    }
+    let identity = body.identity.unwrap_or_default();
+    let mut identities: Vec<(&str, String)> = [
+        ("email", identity.email),
+        ("phone", identity.phone),
+        ("personnummer", identity.personnummer),
+        ("customer_number", identity.customer_number),
+    ]
+    .into_iter()
+    .filter_map(|(kind, value)| value.map(|v| (kind, v)))
+    .collect();
+    let (kind, value) = match (identities.pop(), identities.is_empty()) {
+        (Some(identity), true) => identity,
+        _ => {
+            return Err(ApiError::invalid(
+                "`identity` must hold exactly one of `email`, `phone`, `personnummer`, `customer_number`",
+                "send the identity the request is about, for example {\"identity\": {\"email\": \"…\"}}",
+            ));
+        }
+    };
+    let now = state.clock.now();
+    let receipt = state
+        .vault()
+        .submit_request(
+            &caller.actor,
+            NewRequest {
+                request_type: body.request_type,
+                identity_kind: kind.to_string(),
+                identity_value: value,
+                channel: body.channel.unwrap_or_else(|| "web".into()),
+                tenant: body.tenant,
+                received_at: body.received_at,
+                purpose: body.purpose,
+            },
+            now,
+        )
+        .await?;
+    Ok((StatusCode::ACCEPTED, Json(ReceiptResponse::from(receipt))).into_response())
+}
+
+/// Prove the identity with the one-time code.
+#[utoipa::path(
+    post,
+    path = "/v1/requests/{id}/verify",
+    tag = "requests",
+    params(("id" = String, Path, description = "The request id.")),
+    request_body = VerifyRequest,
+    responses(
+        (status = 200, description = "Verified.", body = ReceiptResponse),
+        (status = 400, description = "Wrong, malformed or expired code, or no attempts left.",
+            body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such request.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 409, description = "The request is not waiting for a code.", body = Problem,
+            content_type = "application/problem+json"),
+    )
+)]
+pub async fn verify_request(
+    State(state): State<AppState>,
+    MaybePrincipal(principal): MaybePrincipal,
+    ip: PeerIp,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<VerifyRequest>,
+) -> Result<Json<ReceiptResponse>, ApiError> {
+    let caller = PublicCaller::of(principal, ip);
+    let now = state.clock.now();
+    let receipt = state
+        .vault()
+        .verify_request(&caller.actor, &id, &body.code, now)
+        .await?;
+    Ok(Json(receipt.into()))
+}
+
+/// Upload an identity document (a passport scan): the body is the file, `Content-Type` its
+/// type. Stored encrypted; destroyed, bytes and key, when the request closes.
+#[utoipa::path(
+    post,
+    path = "/v1/requests/{id}/documents",
+    tag = "requests",
+    params(("id" = String, Path, description = "The request id.")),
+    request_body(content = Vec<u8>, content_type = "application/pdf",
+        description = "The document: application/pdf, image/jpeg or image/png, at most 10 MiB."),
+    responses(
+        (status = 201, description = "Stored.", body = DocumentStored),
+        (status = 400, description = "Empty, too large, or an unsupported type.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 404, description = "No such request.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 409, description = "The request is closed.", body = Problem,
+            content_type = "application/problem+json"),
+    )
+)]
+pub async fn upload_document(
+    State(state): State<AppState>,
+    MaybePrincipal(principal): MaybePrincipal,
+    ip: PeerIp,
+    ApiPath(id): ApiPath<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let caller = PublicCaller::of(principal, ip);
+    let media_type = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let now = state.clock.now();
+    let document = state
+        .vault()
+        .upload_document(&caller.actor, &id, &media_type, &body, now)
+        .await?;
+    Ok((StatusCode::CREATED, Json(DocumentStored { id: document })).into_response())
+}
+
+/// Extend the deadline (Art. 12(3)): before the first month ends, at most two months in total;
+/// the subject is told the new date and the reason.
+#[utoipa::path(
+    post,
+    path = "/v1/requests/{id}/extend",
+    tag = "requests",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "The request id.")),
+    request_body = ExtendRequest,
+    responses(
+        (status = 200, description = "Extended.", body = RequestResponse),
+        (status = 400, description = "Too late, too long, or no reason.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 401, description = "No valid API token.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 404, description = "No such request.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 409, description = "The request is closed.", body = Problem,
+            content_type = "application/problem+json"),
+    )
+)]
+pub async fn extend_request(
+    State(state): State<AppState>,
+    Writer(actor): Writer,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<ExtendRequest>,
+) -> Result<Json<RequestResponse>, ApiError> {
+    let now = state.clock.now();
+    let view = state
+        .vault()
+        .extend_request(&actor, &id, body.months, &body.reason, now)
+        .await?;
+    Ok(Json(view.into()))
+}
+
+/// List requests, by due time.
+#[utoipa::path(
+    get,
+    path = "/v1/requests",
+    tag = "requests",
+    security(("bearer" = [])),
+    params(ListQuery),
+    responses(
+        (status = 200, description = "The requests.", body = Vec<RequestResponse>),
+        (status = 400, description = "An unknown state or a bad date.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 401, description = "No valid API token.", body = Problem,
+            content_type = "application/problem+json"),
+    )
+)]
+pub async fn list_requests(
+    State(state): State<AppState>,
+    Reader(actor): Reader,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> Result<Json<Vec<RequestResponse>>, ApiError> {
+    let due_before = query
+        .due_before
+        .as_deref()
+        .map(parse_due_before)
+        .transpose()?;
+    let now = state.clock.now();
+    let views = state
+        .vault()
+        .list_requests(
+            &actor,
+            RequestQuery {
+                state: query.state,
+                due_before,
+                overdue: query.overdue,
+                tenant: query.tenant,
+            },
+            now,
+        )
+        .await?;
+    Ok(Json(views.into_iter().map(Into::into).collect()))
+}
+
+/// A date (`YYYY-MM-DD`, its start in Europe/Stockholm) or an instant.
+fn parse_due_before(text: &str) -> Result<Timestamp, ApiError> {
+    if let Ok(at) = text.parse::<Timestamp>() {
+        return Ok(at);
+    }
+    text.parse::<jiff::civil::Date>()
+        .ok()
+        .and_then(|date| {
+            date.to_zoned(skydd_requests_zone())
+                .ok()
+                .map(|z| z.timestamp())
+        })
+        .ok_or_else(|| {
+            ApiError::InvalidQuery(
+                "`due_before` is not a date: use YYYY-MM-DD or an RFC 3339 instant".into(),
+            )
+        })
+}
+
+fn skydd_requests_zone() -> jiff::tz::TimeZone {
+    jiff::tz::TimeZone::get("Europe/Stockholm").unwrap_or(jiff::tz::TimeZone::UTC)
+}
+
+/// One request with its history.
+#[utoipa::path(
+    get,
+    path = "/v1/requests/{id}",
+    tag = "requests",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "The request id.")),
+    responses(
+        (status = 200, description = "The request.", body = RequestResponse),
+        (status = 401, description = "No valid API token.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 404, description = "No such request.", body = Problem,
+            content_type = "application/problem+json"),
+    )
+)]
+pub async fn get_request(
+    State(state): State<AppState>,
+    Reader(actor): Reader,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<RequestResponse>, ApiError> {
+    let now = state.clock.now();
+    Ok(Json(state.vault().request(&actor, &id, now).await?.into()))
+}
+
+/// Fulfil a verified request (type-specific body).
+#[utoipa::path(
+    post,
+    path = "/v1/requests/{id}/fulfil",
+    tag = "requests",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "The request id.")),
+    request_body = FulfilRequest,
+    responses(
+        (status = 200, description = "Completed; `outcome` says what was done.", body = RequestResponse),
+        (status = 400, description = "Missing or invalid corrections or purpose.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 401, description = "No valid API token.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 404, description = "No such request.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 409, description = "Closed, not verified, routed to a tenant, or needing a \
+            decision on a copy.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn fulfil_request(
+    State(state): State<AppState>,
+    Writer(actor): Writer,
+    ApiPath(id): ApiPath<String>,
+    body: Bytes,
+) -> Result<Json<RequestResponse>, ApiError> {
+    // An empty body is allowed: access, erasure and the like need nothing more.
+    let body: FulfilRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        FulfilRequest::default()
+    } else {
+        let mut deserializer = serde_json::Deserializer::from_slice(&body);
+        serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+            ApiError::InvalidBody(format!(
+                "The body does not fit `fulfil` at `{}`: send corrections, purpose, lift_restriction or provide_copy.",
+                e.path()
+            ))
+        })?
+    };
+    let now = state.clock.now();
+    let view = state
+        .vault()
+        .fulfil_request(
+            &actor,
+            &id,
+            FulfilInput {
+                corrections: body
+                    .corrections
+                    .into_iter()
+                    .map(|c| Correction {
+                        record_id: c.record_id,
+                        fields: c.fields,
+                    })
+                    .collect(),
+                purpose: body.purpose,
+                lift_restriction: body.lift_restriction,
+                provide_copy: body.provide_copy,
+            },
+            now,
+        )
+        .await?;
+    Ok(Json(view.into()))
+}
+
+/// Reject a request, with reasons (Art. 12(4)).
+#[utoipa::path(
+    post,
+    path = "/v1/requests/{id}/reject",
+    tag = "requests",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "The request id.")),
+    request_body = RejectRequest,
+    responses(
+        (status = 200, description = "Rejected.", body = RequestResponse),
+        (status = 400, description = "No reasons.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 401, description = "No valid API token.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 404, description = "No such request.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 409, description = "The request is closed.", body = Problem,
+            content_type = "application/problem+json"),
+    )
+)]
+pub async fn reject_request(
+    State(state): State<AppState>,
+    Writer(actor): Writer,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<RejectRequest>,
+) -> Result<Json<RequestResponse>, ApiError> {
+    let now = state.clock.now();
+    let view = state
+        .vault()
+        .reject_request(&actor, &id, &body.reasons, now)
+        .await?;
+    Ok(Json(view.into()))
+}
+
+/// The access package (Art. 15): JSON, the HTML register excerpt, or for portability the zip
+/// with JSON and CSV (Art. 20).
+#[utoipa::path(
+    get,
+    path = "/v1/requests/{id}/package",
+    tag = "requests",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "The request id."), PackageQuery),
+    responses(
+        (status = 200, description = "The package.", body = Object),
+        (status = 400, description = "An unknown format.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 401, description = "No valid API token.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 404, description = "No such request.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 409, description = "Not an access or portability request, or not verified.",
+            body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn get_package(
+    State(state): State<AppState>,
+    Reader(actor): Reader,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(query): ApiQuery<PackageQuery>,
+) -> Result<Response, ApiError> {
+    let now = state.clock.now();
+    let vault = state.vault();
+    match query.format.as_deref().unwrap_or("json") {
+        "json" => Ok(Json(vault.access_package(&actor, &id, now).await?).into_response()),
+        "html" => {
+            let html = vault.access_package(&actor, &id, now).await?.to_html();
+            Ok(([(CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
+        }
+        "zip" => {
+            let view = vault.request(&actor, &id, now).await?;
+            if view.request_type != "portability" {
+                return Err(ApiError::invalid(
+                    "`format=zip` is the portability export",
+                    "use json or html for an access request",
+                ));
+            }
+            let zip = vault.portability_zip(&actor, &id, now).await?;
+            Ok((
+                [
+                    (CONTENT_TYPE, "application/zip".to_string()),
+                    (
+                        CONTENT_DISPOSITION,
+                        format!("attachment; filename=\"skydd-{id}.zip\""),
+                    ),
+                ],
+                zip,
+            )
+                .into_response())
+        }
+        _ => Err(ApiError::InvalidQuery(
+            "`format` is json, html or zip".into(),
+        )),
+    }
+}

@@ -1,0 +1,1154 @@
+//! Data-subject requests through the HTTP API (issue 4), on every backend, at chosen dates:
+//! intake, the one-time code, deadlines, every request type, the bad-input list, documents,
+//! processor mode, and the plaintext scan of the new tables.
+
+use std::sync::{Arc, Mutex};
+
+use jiff::Timestamp;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use skydd_crypto::{Keyring, Role};
+use skydd_server::{AppState, Clock, LoadedRegister, tokens};
+use skydd_storage::{Location, Storage};
+use skydd_vault::Actor;
+use tokio::sync::oneshot;
+
+use super::{
+    Backend, TestApp, backends, capture_logs, database_contents, json_body, problem, random_schema,
+};
+
+/// The test register with what requests need besides: a category the subject did not provide
+/// (`invoice`) kept under Bokföringslagen, and a recipient of contact details (Art. 19).
+const REGISTER: &str = r#"
+skydd: 1
+published: 2026-01-05
+controller:
+  name: Exempel AB
+  organisation_number: 556647-9241
+  address: {street: Box 1, postal_code: 311 22, city: Falkenberg, country: SE}
+  contact: {email: privacy@example.se}
+authority:
+  name: {en: Swedish Authority for Privacy Protection (IMY)}
+  country: SE
+  address: Box 8114, 104 20 Stockholm, Sweden
+  email: imy@imy.se
+  url: https://www.imy.se
+subjects:
+  - {id: customer, name: Customers}
+sources:
+  - {id: data_subject, kind: data_subject, name: You}
+  - {id: accounting, kind: customer, name: Our accounting system}
+data:
+  - id: contact
+    name: Contact details
+    provided_by_subject: true
+    fields: [name, {id: email, format: email}, {id: phone, format: phone}]
+  - id: invoice
+    name: Invoices
+    provided_by_subject: false
+    fields: [number, amount]
+events:
+  - {id: financial_year_end, name: the end of the financial year}
+purposes:
+  - id: delivery
+    name: Deliver the service
+    role: controller
+    subjects: [customer]
+    sources: [data_subject]
+    legal_basis: {contact: contract}
+  - id: newsletter
+    name: Newsletter
+    role: controller
+    subjects: [customer]
+    sources: [data_subject]
+    legal_basis: {contact: consent}
+    consent: {wording: I want the newsletter.}
+  - id: marketing
+    name: Marketing of our products
+    role: controller
+    subjects: [customer]
+    sources: [data_subject]
+    legal_basis: {contact: legitimate_interest}
+    legitimate_interest: {balancing: Customers expect offers; objection is absolute.}
+    direct_marketing: true
+    channels: [email]
+  - id: bookkeeping
+    name: Bookkeeping
+    role: controller
+    subjects: [customer]
+    sources: [accounting]
+    legal_basis: {invoice: legal_obligation}
+    law: {en: Bokföringslagen (1999:1078)}
+retention:
+  - {id: contact, category: contact, after: contract_end, keep: 24 months}
+  - {id: invoice, category: invoice, after: financial_year_end, keep: 7 years}
+legal_holds:
+  - id: bookkeeping
+    name: {en: Accounting records}
+    law: {en: "Bokföringslagen (1999:1078) 7 kap. 2 §"}
+    purpose: bookkeeping
+    categories: [invoice]
+    after: financial_year_end
+    keep: 7 years
+    round_up_to: end_of_year
+recipients:
+  - id: mail_provider
+    name: {en: Our e-mail provider}
+    kind: processor
+    country: SE
+    purposes: [marketing, newsletter]
+    categories: [contact]
+security:
+  - {id: encryption_at_rest, kind: technical, description: Personal data is encrypted at rest.}
+rights:
+  contact: {email: privacy@example.se}
+  response_time: 1 month
+  extension: 2 months
+  copies: {free: 1, per: 12 months, further: fee}
+  identity_verification: [email_code]
+"#;
+
+/// A clock the test moves.
+#[derive(Clone)]
+struct TestClock(Arc<Mutex<Timestamp>>);
+
+impl Clock for TestClock {
+    fn now(&self) -> Timestamp {
+        *self.0.lock().unwrap()
+    }
+}
+
+impl TestClock {
+    fn set(&self, at: &str) {
+        *self.0.lock().unwrap() = at.parse().unwrap();
+    }
+}
+
+/// A server on this module's register, with a clock the test moves and the state (for the
+/// outbox, which only the operator reads).
+struct RequestsApp {
+    app: TestApp,
+    state: AppState,
+    clock: TestClock,
+}
+
+async fn spawn(backend: &Backend, at: &str) -> RequestsApp {
+    capture_logs();
+    let data = tempfile::tempdir().unwrap();
+    let postgres_schema = match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres(url) => Some((url.clone(), format!("{}_rq", random_schema()))),
+    };
+    let storage: Arc<dyn Storage> = match &postgres_schema {
+        None => skydd_storage::open(&Location::Sqlite(data.path().join("skydd.db")))
+            .await
+            .unwrap(),
+        Some((url, schema)) => skydd_storage::open_postgres_in_schema(url, schema)
+            .await
+            .unwrap(),
+    };
+    let checked = skydd_register::check(REGISTER);
+    let register = checked
+        .register
+        .unwrap_or_else(|| panic!("register is invalid: {:#?}", checked.diagnostics));
+    let register = LoadedRegister::new(register, "requests register");
+    let now: Timestamp = at.parse().unwrap();
+    register.record(&*storage, now).await.unwrap();
+    let admin = tokens::issue(&*storage, Role::Admin, "test admin", now)
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    let key_file = data.path().join("master.key");
+    let (keyring, _) = Keyring::load_or_create(&key_file).unwrap();
+    let clock = TestClock(Arc::new(Mutex::new(now)));
+    let state = AppState::new(
+        storage.clone(),
+        Arc::new(keyring),
+        register.clone(),
+        Arc::new(clock.clone()),
+    );
+    let (shutdown, stopped) = oneshot::channel::<()>();
+    let server = tokio::spawn(skydd_server::serve(listener, state.clone(), async {
+        let _ = stopped.await;
+    }));
+    RequestsApp {
+        app: TestApp {
+            backend: backend.name(),
+            address,
+            client: reqwest::Client::new(),
+            admin_token: admin.secret().to_owned(),
+            storage,
+            register,
+            now,
+            shutdown,
+            server,
+            key_file,
+            postgres_schema,
+            _data: data,
+        },
+        state,
+        clock,
+    }
+}
+
+async fn on_each_backend_at(at: &str, scenario: impl AsyncFn(&RequestsApp)) {
+    for backend in backends() {
+        let app = spawn(&backend, at).await;
+        scenario(&app).await;
+        app.app.stop().await;
+    }
+}
+
+impl RequestsApp {
+    fn backend(&self) -> &'static str {
+        self.app.backend
+    }
+
+    /// POST without a token (the public intake).
+    async fn post_public(&self, path: &str, body: Value) -> reqwest::Response {
+        self.app
+            .client
+            .post(self.app.url(path))
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    async fn post_admin(&self, path: &str, body: Value) -> reqwest::Response {
+        self.app
+            .client
+            .post(self.app.url(path))
+            .bearer_auth(&self.app.admin_token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    async fn get(&self, path: &str) -> Value {
+        self.app.get_ok(path).await
+    }
+
+    /// Submit a request and return the answer.
+    async fn submit(&self, body: Value) -> Value {
+        json_body(
+            self.post_public("/v1/requests", body).await,
+            StatusCode::ACCEPTED,
+            self.backend(),
+        )
+        .await
+    }
+
+    /// The queued messages (decrypted, as `skydd outbox list` shows them).
+    async fn outbox(&self) -> Vec<skydd_vault::OutboxView> {
+        self.state
+            .vault()
+            .outbox(&Actor::new("test"), None, self.clock.now())
+            .await
+            .unwrap()
+    }
+
+    /// The one-time code sent for `request`.
+    async fn code_for(&self, request: &str) -> String {
+        let message = self
+            .outbox()
+            .await
+            .into_iter()
+            .find(|m| m.request_id.as_deref() == Some(request) && m.kind == "verification_code")
+            .unwrap_or_else(|| panic!("{}: no code was sent for {request}", self.backend()));
+        message
+            .text
+            .split(|c: char| !c.is_ascii_digit())
+            .find(|word| word.len() == 8)
+            .unwrap()
+            .to_string()
+    }
+
+    /// A subject with this e-mail address and a contact record; returns (subject, record).
+    async fn customer(&self, email: &str, name: &str) -> (String, String) {
+        let subject = self.app.create_subject(json!({"email": email})).await;
+        let record = self
+            .app
+            .create_record(
+                &subject,
+                json!({"category": "contact", "purpose": "delivery", "source": "data_subject",
+                       "fields": {"name": name, "email": email}}),
+            )
+            .await;
+        (subject, record)
+    }
+
+    /// Submit a request of `kind` for `email` and verify it with the code sent.
+    async fn verified(&self, kind: &str, email: &str, extra: Value) -> String {
+        let mut body = json!({"type": kind, "identity": {"email": email}});
+        if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+            body.extend(extra.clone());
+        }
+        let receipt = self.submit(body).await;
+        let id = receipt["id"].as_str().unwrap().to_string();
+        if receipt["state"] == "verifying" {
+            let code = self.code_for(&id).await;
+            let verified = json_body(
+                self.post_public(&format!("/v1/requests/{id}/verify"), json!({"code": code}))
+                    .await,
+                StatusCode::OK,
+                self.backend(),
+            )
+            .await;
+            assert_eq!(verified["state"], "verified", "{}", self.backend());
+        }
+        id
+    }
+
+    async fn fulfil(&self, id: &str, body: Value) -> Value {
+        json_body(
+            self.post_admin(&format!("/v1/requests/{id}/fulfil"), body)
+                .await,
+            StatusCode::OK,
+            self.backend(),
+        )
+        .await
+    }
+
+    async fn decide(&self, subject: &str, purpose: &str) -> Value {
+        self.get(&format!(
+            "/v1/decisions?subject={subject}&purpose={purpose}&category=contact"
+        ))
+        .await
+    }
+}
+
+fn redact(text: &str, ids: &[&str]) -> String {
+    let mut text = text.to_string();
+    for (n, id) in ids.iter().enumerate() {
+        text = text.replace(id, &format!("[id{n}]"));
+    }
+    text
+}
+
+#[tokio::test]
+async fn an_access_request_is_verified_by_code_and_answered_with_the_register_excerpt() {
+    // Received 14 April 2026: one month ends on Kristi himmelfärdsdag (14 May), so the request
+    // is due on Friday 15 May, at the end of the day in Stockholm.
+    on_each_backend_at("2026-04-14T08:00:00Z", async |app| {
+        let (subject, _) = app.customer("karin@example.se", "Karin Berg").await;
+        let receipt = app
+            .submit(json!({"type": "access", "identity": {"email": "Karin@Example.se"}}))
+            .await;
+        let id = receipt["id"].as_str().unwrap().to_string();
+        assert_eq!(
+            receipt["due_at"],
+            "2026-05-15T21:59:59Z",
+            "{}",
+            app.backend()
+        );
+        insta::assert_json_snapshot!("request_receipt", receipt, {".id" => "[id]"});
+
+        // Someone who is not a customer gets the same answer and no code goes anywhere.
+        let stranger = app
+            .submit(json!({"type": "access", "identity": {"email": "nobody@example.se"}}))
+            .await;
+        assert_eq!(stranger["state"], receipt["state"]);
+        assert_eq!(stranger["due_at"], receipt["due_at"]);
+        let outbox = app.outbox().await;
+        assert!(
+            outbox.iter().all(|m| m.to == "karin@example.se"),
+            "{}",
+            app.backend()
+        );
+        assert!(
+            outbox
+                .iter()
+                .all(|m| m.request_id.as_deref() != stranger["id"].as_str()),
+            "{}: nothing is sent for an unknown identity",
+            app.backend()
+        );
+
+        let code = app.code_for(&id).await;
+        let verified = json_body(
+            app.post_public(&format!("/v1/requests/{id}/verify"), json!({"code": code}))
+                .await,
+            StatusCode::OK,
+            app.backend(),
+        )
+        .await;
+        assert_eq!(verified["state"], "verified");
+
+        let package = app.get(&format!("/v1/requests/{id}/package")).await;
+        assert_eq!(package["data_found"], true);
+        assert_eq!(
+            package["identities"][0],
+            json!(["email", "karin@example.se"])
+        );
+        assert_eq!(package["records"][0]["fields"]["name"], "Karin Berg");
+        assert_eq!(package["recipients"][0]["id"], "mail_provider");
+        assert!(package["authority"].as_str().unwrap().contains("IMY"));
+        let html = app
+            .app
+            .client
+            .get(
+                app.app
+                    .url(&format!("/v1/requests/{id}/package?format=html")),
+            )
+            .bearer_auth(&app.app.admin_token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(html.status(), StatusCode::OK);
+        let record = package["records"][0]["id"].as_str().unwrap().to_string();
+        let html = redact(&html.text().await.unwrap(), &[&id, &record]);
+        insta::assert_snapshot!("access_package_html", html);
+
+        let done = app.fulfil(&id, json!({})).await;
+        assert_eq!(done["state"], "completed");
+        let actions: Vec<&str> = done["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["action"].as_str().unwrap())
+            .collect();
+        assert_eq!(actions, ["received", "verified", "started", "completed"]);
+        assert!(
+            done["events"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|e| e["actor"].is_string() && e["at"].is_string())
+        );
+        let mut kinds: Vec<String> = app
+            .outbox()
+            .await
+            .into_iter()
+            .filter(|m| m.request_id.as_deref() == Some(id.as_str()))
+            .map(|m| m.kind)
+            .collect();
+        kinds.sort();
+        assert_eq!(
+            kinds,
+            ["completed", "received", "verification_code"],
+            "{}",
+            app.backend()
+        );
+
+        // A second access request within 12 months needs an admin's decision (Art. 12(5)).
+        let again = app.verified("access", "karin@example.se", json!({})).await;
+        let shown = app.get(&format!("/v1/requests/{again}")).await;
+        assert!(
+            shown["needs_decision"].is_string(),
+            "{}: {shown}",
+            app.backend()
+        );
+        let refused = problem(
+            app.post_admin(&format!("/v1/requests/{again}/fulfil"), json!({}))
+                .await,
+            StatusCode::CONFLICT,
+            app.backend(),
+        )
+        .await;
+        assert!(refused["help"].as_str().unwrap().contains("provide_copy"));
+        let _ = subject;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn portability_exports_only_what_the_subject_provided_as_json_and_csv_in_a_zip() {
+    on_each_backend_at("2026-03-02T08:00:00Z", async |app| {
+        let (subject, _) = app.customer("olle@example.se", "Olle Ek").await;
+        app.app
+            .create_record(
+                &subject,
+                json!({"category": "invoice", "purpose": "bookkeeping", "source": "accounting",
+                       "fields": {"number": "F-1001", "amount": "499"}}),
+            )
+            .await;
+        let id = app
+            .verified("portability", "olle@example.se", json!({}))
+            .await;
+        let response = app
+            .app
+            .client
+            .get(
+                app.app
+                    .url(&format!("/v1/requests/{id}/package?format=zip")),
+            )
+            .bearer_auth(&app.app.admin_token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()["content-type"], "application/zip");
+        let zip = response.bytes().await.unwrap();
+        assert_eq!(&zip[..4], b"PK\x03\x04");
+        let text = String::from_utf8_lossy(&zip);
+        assert!(text.contains("data.json") && text.contains("data.csv"));
+        assert!(
+            text.contains("Olle Ek"),
+            "{}: provided data is exported",
+            app.backend()
+        );
+        assert!(
+            !text.contains("F-1001"),
+            "{}: invoices were not provided by the subject",
+            app.backend()
+        );
+        app.fulfil(&id, json!({})).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn rectification_replaces_the_values_audits_and_notifies_recipients() {
+    on_each_backend_at("2026-03-02T08:00:00Z", async |app| {
+        let (subject, record) = app.customer("eva@example.se", "Eva Smtih").await;
+        let id = app
+            .verified("rectification", "eva@example.se", json!({}))
+            .await;
+        // Nothing to correct, or a record of someone else: refused, nothing changed.
+        for body in [
+            json!({}),
+            json!({"corrections": [{"record_id": "0".repeat(32), "fields": {"name": "X"}}]}),
+        ] {
+            problem(
+                app.post_admin(&format!("/v1/requests/{id}/fulfil"), body)
+                    .await,
+                StatusCode::BAD_REQUEST,
+                app.backend(),
+            )
+            .await;
+            assert_eq!(
+                app.get(&format!("/v1/requests/{id}")).await["state"],
+                "verified"
+            );
+        }
+        let done = app
+            .fulfil(
+                &id,
+                json!({"corrections": [{"record_id": record, "fields": {"name": "Eva Smith"}}]}),
+            )
+            .await;
+        assert_eq!(done["outcome"]["rectified_records"], 1);
+        let read = app
+            .get(&format!("/v1/subjects/{subject}/records?purpose=delivery"))
+            .await;
+        assert_eq!(read["records"][0]["fields"]["name"], "Eva Smith");
+        assert_eq!(read["records"][0]["fields"]["email"], "eva@example.se");
+        assert_eq!(
+            done["recipient_notifications"],
+            json!([{"recipient": "mail_provider", "action": "rectified", "categories": ["contact"], "state": "queued"}])
+        );
+        let notices = app.app.storage.recipient_notifications(&id).await.unwrap();
+        assert_eq!(notices.len(), 1, "{}", app.backend());
+        assert_eq!(
+            (notices[0].recipient.as_str(), notices[0].action.as_str()),
+            ("mail_provider", "rectified")
+        );
+        assert!(!notices[0].letter_text.contains("eva@example.se"));
+        let audit = app
+            .app
+            .storage
+            .audit_events_for_subject(&subject)
+            .await
+            .unwrap();
+        assert!(
+            audit
+                .iter()
+                .any(|e| e.action == "record.rectify" && e.outcome == "fields:name")
+        );
+        let contents = String::from_utf8_lossy(&database_contents(&app.app).await).to_lowercase();
+        assert!(!contents.contains("smtih"), "{}", app.backend());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn erasure_shreds_everything_except_what_a_legal_hold_keeps_and_says_so() {
+    on_each_backend_at("2026-03-02T08:00:00Z", async |app| {
+        // With an invoice of the running financial year: kept under Bokföringslagen.
+        let (kept, _) = app.customer("per@example.se", "Per Holm").await;
+        app.app
+            .create_record(
+                &kept,
+                json!({"category": "invoice", "purpose": "bookkeeping", "source": "accounting",
+                       "fields": {"number": "F-2002", "amount": "99"},
+                       "anchors": {"financial_year_end": "2026-12-31T00:00:00Z"}}),
+            )
+            .await;
+        let id = app.verified("erasure", "per@example.se", json!({})).await;
+        let done = app.fulfil(&id, json!({})).await;
+        assert_eq!(
+            done["outcome"]["deleted_records"],
+            1,
+            "{}: {done}",
+            app.backend()
+        );
+        let exception = &done["outcome"]["kept_under_legal_hold"][0];
+        assert_eq!(exception["hold"], "bookkeeping");
+        assert_eq!(exception["law"], "Bokföringslagen (1999:1078) 7 kap. 2 §");
+        assert_eq!(exception["categories"], json!(["invoice"]));
+        let subject = app.get(&format!("/v1/subjects/{kept}")).await;
+        assert_eq!(subject["restricted"], true, "kept data is only stored");
+        let records = app.app.storage.records_of_subject(&kept).await.unwrap();
+        assert_eq!(
+            records
+                .iter()
+                .map(|r| r.category.as_str())
+                .collect::<Vec<_>>(),
+            ["invoice"]
+        );
+        let completed = app
+            .outbox()
+            .await
+            .into_iter()
+            .find(|m| m.request_id.as_deref() == Some(id.as_str()) && m.kind == "completed")
+            .unwrap();
+        assert!(
+            completed.text.contains("Bokföringslagen") || completed.text.contains("bookkeeping"),
+            "{}",
+            completed.text
+        );
+
+        // Without a hold: the subject is crypto-shredded.
+        let (gone, _) = app.customer("lisa@example.se", "Lisa Ny").await;
+        let id = app.verified("erasure", "lisa@example.se", json!({})).await;
+        app.fulfil(&id, json!({})).await;
+        assert!(app.app.storage.get_subject(&gone).await.unwrap().is_none());
+        assert!(app.app.storage.subject_key(&gone).await.unwrap().is_none());
+        let contents = String::from_utf8_lossy(&database_contents(&app.app).await).to_lowercase();
+        assert!(!contents.contains("lisa"), "{}", app.backend());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn restriction_stops_use_and_lifting_it_tells_the_subject_first() {
+    on_each_backend_at("2026-03-02T08:00:00Z", async |app| {
+        let (subject, _) = app.customer("nils@example.se", "Nils Ås").await;
+        let id = app
+            .verified("restriction", "nils@example.se", json!({}))
+            .await;
+        app.fulfil(&id, json!({})).await;
+        let decision = app.decide(&subject, "delivery").await;
+        assert_eq!(
+            decision["code"],
+            "restricted",
+            "{}: {decision}",
+            app.backend()
+        );
+        let notices = app.app.storage.recipient_notifications(&id).await.unwrap();
+        assert_eq!(notices[0].action, "restricted");
+
+        let lift = app
+            .verified("restriction", "nils@example.se", json!({}))
+            .await;
+        app.fulfil(
+            &lift,
+            json!({"lift_restriction": "The accuracy of your data is now verified."}),
+        )
+        .await;
+        assert_eq!(app.decide(&subject, "delivery").await["allowed"], true);
+        let kinds: Vec<String> = app
+            .outbox()
+            .await
+            .into_iter()
+            .filter(|m| m.request_id.as_deref() == Some(lift.as_str()))
+            .map(|m| m.kind)
+            .collect();
+        assert!(
+            kinds.contains(&"restriction_lifting".to_string()),
+            "{kinds:?}"
+        );
+        // The notice is queued (and committed) in its own step before the restriction is lifted.
+        let shown = app.get(&format!("/v1/requests/{lift}")).await;
+        let actions: Vec<&str> = shown["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["action"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            actions,
+            [
+                "received",
+                "verified",
+                "started",
+                "lifting_notified",
+                "completed"
+            ]
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn objection_withdrawal_and_opt_out_go_through_the_ledgers() {
+    on_each_backend_at("2026-03-02T08:00:00Z", async |app| {
+        let (subject, _) = app.customer("ida@example.se", "Ida Lund").await;
+        app.post_admin("/v1/consents", json!({"subject": subject, "purpose": "newsletter", "granted": true, "method": "web_form"})).await;
+        assert_eq!(app.decide(&subject, "newsletter").await["allowed"], true);
+        let id = app.verified("withdraw_consent", "ida@example.se", json!({"purpose": "newsletter"})).await;
+        app.fulfil(&id, json!({})).await;
+        assert_eq!(app.decide(&subject, "newsletter").await["allowed"], false);
+
+        assert_eq!(app.decide(&subject, "marketing").await["allowed"], true);
+        let id = app.verified("objection", "ida@example.se", json!({"purpose": "marketing"})).await;
+        let done = app.fulfil(&id, json!({})).await;
+        assert_eq!(done["outcome"]["objected_to"], "marketing");
+        assert_eq!(app.decide(&subject, "marketing").await["code"], "objection");
+
+        // An objection to a contract purpose is not an Art. 21 objection: refused, unchanged.
+        let id = app.verified("objection", "ida@example.se", json!({"purpose": "delivery"})).await;
+        problem(app.post_admin(&format!("/v1/requests/{id}/fulfil"), json!({})).await, StatusCode::BAD_REQUEST, app.backend()).await;
+        assert_eq!(app.get(&format!("/v1/requests/{id}")).await["state"], "verified");
+
+        let (other, _) = app.customer("bo@example.se", "Bo Ek").await;
+        let id = app.verified("marketing_opt_out", "bo@example.se", json!({})).await;
+        app.fulfil(&id, json!({})).await;
+        assert_eq!(app.decide(&other, "marketing").await["allowed"], false);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn bad_input_is_a_clear_client_error_and_changes_nothing() {
+    on_each_backend_at("2026-03-02T08:00:00Z", async |app| {
+        app.customer("anna@example.se", "Anna Öberg").await;
+        let count = async || app.get("/v1/requests").await.as_array().unwrap().len();
+
+        let unknown = problem(app.post_public("/v1/requests", json!({"type": "delete_me", "identity": {"email": "anna@example.se"}})).await, StatusCode::BAD_REQUEST, app.backend()).await;
+        assert!(unknown["detail"].as_str().unwrap().contains("erasure"), "{unknown}");
+        insta::assert_json_snapshot!("request_unknown_type", unknown);
+        let missing = problem(app.post_public("/v1/requests", json!({"type": "access"})).await, StatusCode::BAD_REQUEST, app.backend()).await;
+        insta::assert_json_snapshot!("request_missing_identity", missing);
+        problem(app.post_public("/v1/requests", json!({"type": "access", "identity": {"email": "anna@example.se"}, "received_at": "2026-02-01T00:00:00Z"})).await, StatusCode::FORBIDDEN, app.backend()).await;
+        assert_eq!(count().await, 0);
+
+        let receipt = app.submit(json!({"type": "erasure", "identity": {"email": "anna@example.se"}})).await;
+        let id = receipt["id"].as_str().unwrap().to_string();
+        let before = app.get(&format!("/v1/requests/{id}")).await;
+        let wrong = problem(app.post_public(&format!("/v1/requests/{id}/verify"), json!({"code": "00000000"})).await, StatusCode::BAD_REQUEST, app.backend()).await;
+        insta::assert_json_snapshot!("request_wrong_code", wrong);
+        assert_eq!(app.get(&format!("/v1/requests/{id}")).await, before, "a wrong code changes no state");
+
+        // The code expires after 30 minutes.
+        let code = app.code_for(&id).await;
+        app.clock.set("2026-03-02T08:31:00Z");
+        let expired = problem(app.post_public(&format!("/v1/requests/{id}/verify"), json!({"code": code})).await, StatusCode::BAD_REQUEST, app.backend()).await;
+        assert!(expired["detail"].as_str().unwrap().contains("expired"), "{expired}");
+        assert_eq!(app.get(&format!("/v1/requests/{id}")).await["state"], "verifying");
+
+        // An admin registers a letter that arrived on 31 January: due 2 March (28 Feb is a
+        // Saturday); too late to extend on 3 March.
+        let letter = json_body(app.post_admin("/v1/requests", json!({"type": "access", "channel": "letter", "identity": {"email": "anna@example.se"}, "received_at": "2026-01-31T10:00:00Z"})).await, StatusCode::ACCEPTED, app.backend()).await;
+        assert_eq!(letter["unrolled_due"], "2026-02-28");
+        assert_eq!(letter["due_at"], "2026-03-02T22:59:59Z");
+        let letter_id = letter["id"].as_str().unwrap().to_string();
+        let overdue = app.get("/v1/requests?overdue=true").await;
+        assert_eq!(overdue.as_array().unwrap().len(), 0, "due at the end of today");
+        app.clock.set("2026-03-03T08:00:00Z");
+        let overdue = app.get("/v1/requests?overdue=true").await;
+        assert_eq!(overdue[0]["id"], letter_id.as_str());
+        let late = problem(app.post_admin(&format!("/v1/requests/{letter_id}/extend"), json!({"months": 1, "reason": "Many requests"})).await, StatusCode::BAD_REQUEST, app.backend()).await;
+        insta::assert_json_snapshot!("request_extension_too_late", late);
+        assert_eq!(app.get(&format!("/v1/requests/{letter_id}")).await["extended"], false);
+
+        // A closed request cannot be fulfilled again.
+        let rejected = json_body(app.post_admin(&format!("/v1/requests/{letter_id}/reject"), json!({"reasons": "The requester could not prove the identity."})).await, StatusCode::OK, app.backend()).await;
+        assert_eq!(rejected["state"], "rejected");
+        let again = problem(app.post_admin(&format!("/v1/requests/{letter_id}/fulfil"), json!({})).await, StatusCode::CONFLICT, app.backend()).await;
+        let again: Value = serde_json::from_str(&redact(&again.to_string(), &[&letter_id])).unwrap();
+        insta::assert_json_snapshot!("request_second_fulfilment", again);
+        assert_eq!(app.get(&format!("/v1/requests/{letter_id}")).await, rejected);
+        problem(app.post_admin(&format!("/v1/requests/{id}/reject"), json!({"reasons": " "})).await, StatusCode::BAD_REQUEST, app.backend()).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_extension_within_the_first_month_moves_the_deadline_and_tells_the_subject() {
+    on_each_backend_at("2026-11-25T10:00:00Z", async |app| {
+        app.customer("sven@example.se", "Sven Dahl").await;
+        let receipt = app
+            .submit(json!({"type": "access", "identity": {"email": "sven@example.se"}}))
+            .await;
+        // 25 December is juldagen, then annandag jul, then a weekend: Monday 28 December.
+        assert_eq!(receipt["due_at"], "2026-12-28T22:59:59Z");
+        let id = receipt["id"].as_str().unwrap();
+        let extended = json_body(
+            app.post_admin(
+                &format!("/v1/requests/{id}/extend"),
+                json!({"months": 2, "reason": "Many requests this month."}),
+            )
+            .await,
+            StatusCode::OK,
+            app.backend(),
+        )
+        .await;
+        assert_eq!(extended["extended_months"], 2);
+        assert_eq!(extended["unrolled_due"], "2027-02-25");
+        problem(
+            app.post_admin(
+                &format!("/v1/requests/{id}/extend"),
+                json!({"months": 1, "reason": "More"}),
+            )
+            .await,
+            StatusCode::BAD_REQUEST,
+            app.backend(),
+        )
+        .await;
+        let notice = app
+            .outbox()
+            .await
+            .into_iter()
+            .find(|m| m.kind == "extension")
+            .unwrap();
+        assert!(notice.text.contains("Many requests this month."));
+        let soon = app
+            .state
+            .vault()
+            .requests_due_before("2026-12-31T00:00:00Z".parse().unwrap())
+            .await
+            .unwrap();
+        assert!(
+            soon.is_empty(),
+            "the extension moved it out of the next week"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn identity_documents_are_destroyed_bytes_and_key_when_the_request_closes() {
+    on_each_backend_at("2026-03-02T08:00:00Z", async |app| {
+        app.customer("maja@example.se", "Maja Sten").await;
+        let receipt = app
+            .submit(json!({"type": "access", "identity": {"email": "maja@example.se"}}))
+            .await;
+        let id = receipt["id"].as_str().unwrap();
+        let scan = b"%PDF-1.4 PASSPORT-SCAN-OF-MAJA-STEN-1985".repeat(40);
+        let response = app
+            .app
+            .client
+            .post(app.app.url(&format!("/v1/requests/{id}/documents")))
+            .header("content-type", "application/pdf")
+            .body(scan.clone())
+            .send()
+            .await
+            .unwrap();
+        let stored = json_body(response, StatusCode::CREATED, app.backend()).await;
+        assert!(stored["id"].is_string());
+        let bad = app
+            .app
+            .client
+            .post(app.app.url(&format!("/v1/requests/{id}/documents")))
+            .header("content-type", "text/html")
+            .body("<p>")
+            .send()
+            .await
+            .unwrap();
+        problem(bad, StatusCode::BAD_REQUEST, app.backend()).await;
+        let rows = app.app.storage.request_documents(id).await.unwrap();
+        assert_eq!(rows.len(), 1);
+        let (ciphertext, wrapped) = (rows[0].ciphertext.clone(), rows[0].wrapped_key.clone());
+        let documents = app
+            .state
+            .vault()
+            .request_documents(&Actor::new("dpo"), id, app.clock.now())
+            .await
+            .unwrap();
+        assert_eq!(documents[0].1, scan);
+
+        app.post_admin(
+            &format!("/v1/requests/{id}/reject"),
+            json!({"reasons": "The scan is unreadable."}),
+        )
+        .await;
+        assert!(
+            app.app
+                .storage
+                .request_documents(id)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            app.app
+                .storage
+                .verification_code(id)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        if let Backend::Sqlite = backend_of(app) {
+            sqlx_checkpoint(app).await;
+        }
+        let contents = database_contents(&app.app).await;
+        for gone in [&ciphertext[..64], &wrapped[..]] {
+            assert!(
+                !contents.windows(gone.len()).any(|w| w == gone),
+                "{}: bytes or key remain",
+                app.backend()
+            );
+        }
+        let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
+        let text = String::from_utf8_lossy(&contents);
+        assert!(!text.contains(&hex(&wrapped)), "{}", app.backend());
+        assert!(!text.contains("PASSPORT-SCAN"));
+    })
+    .await;
+}
+
+fn backend_of(app: &RequestsApp) -> Backend {
+    match &app.app.postgres_schema {
+        None => Backend::Sqlite,
+        Some((url, _)) => Backend::Postgres(url.clone()),
+    }
+}
+
+/// Move the WAL into the database file, so the scan sees what is stored now.
+async fn sqlx_checkpoint(app: &RequestsApp) {
+    use sqlx::Connection as _;
+    let path = app.app._data.path().join("skydd.db");
+    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_request_about_a_tenants_user_goes_to_the_tenants_queue() {
+    on_each_backend_at("2026-03-02T08:00:00Z", async |app| {
+        let body = json_body(app.app.client.post(app.app.url("/v1/subjects")).bearer_auth(&app.app.admin_token)
+            .json(&json!({"identities": {"email": "user@customer.example"}, "tenant": "acme"})).send().await.unwrap(), StatusCode::CREATED, app.backend()).await;
+        let subject = body["id"].as_str().unwrap().to_string();
+        let receipt = app.submit(json!({"type": "erasure", "identity": {"email": "user@customer.example"}, "tenant": "acme"})).await;
+        assert_eq!(receipt["state"], "received");
+        let id = receipt["id"].as_str().unwrap();
+        let queue = app.get("/v1/requests?tenant=acme&state=received").await;
+        assert_eq!(queue[0]["id"], id);
+        assert_eq!(queue[0]["routed_to_controller"], true);
+        assert_eq!(queue[0]["subject_id"], subject.as_str());
+        problem(app.post_admin(&format!("/v1/requests/{id}/fulfil"), json!({})).await, StatusCode::CONFLICT, app.backend()).await;
+        assert!(app.app.storage.get_subject(&subject).await.unwrap().is_some(), "nothing erased on Skydd's own authority");
+        assert!(app.outbox().await.is_empty(), "the tenant answers its user");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn request_identities_and_letters_are_never_stored_in_plaintext() {
+    on_each_backend_at("2026-03-02T08:00:00Z", async |app| {
+        app.customer("gustav.vasa@example.se", "Gustav Vasa").await;
+        let id = app
+            .verified("access", "gustav.vasa@example.se", json!({}))
+            .await;
+        app.submit(json!({"type": "erasure", "identity": {"email": "okand.person@example.se"}}))
+            .await;
+        app.fulfil(&id, json!({})).await;
+        assert!(!app.outbox().await.is_empty());
+        let contents = String::from_utf8_lossy(&database_contents(&app.app).await).to_lowercase();
+        assert!(
+            contents.contains(&id),
+            "{}: the scan reads request rows",
+            app.backend()
+        );
+        for value in ["gustav", "vasa", "okand.person", "verification code"] {
+            assert!(
+                !contents.contains(value),
+                "{}: `{value}` is stored in plaintext",
+                app.backend()
+            );
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn only_intake_and_verification_are_public_and_auditors_only_read() {
+    on_each_backend_at("2026-03-02T08:00:00Z", async |app| {
+        let receipt = app
+            .submit(json!({"type": "access", "identity": {"email": "x@example.se"}}))
+            .await;
+        let id = receipt["id"].as_str().unwrap();
+        let auditor = app.app.issue(Role::Auditor).await;
+        for path in [
+            "/v1/requests".to_string(),
+            format!("/v1/requests/{id}"),
+            format!("/v1/requests/{id}/package"),
+        ] {
+            problem(
+                app.app.get(&path, None).await,
+                StatusCode::UNAUTHORIZED,
+                app.backend(),
+            )
+            .await;
+            problem(
+                app.app.get(&path, Some("skydd_bogus_token")).await,
+                StatusCode::UNAUTHORIZED,
+                app.backend(),
+            )
+            .await;
+        }
+        assert_eq!(
+            app.app
+                .get("/v1/requests", Some(auditor.secret()))
+                .await
+                .status(),
+            StatusCode::OK
+        );
+        for action in ["fulfil", "reject", "extend"] {
+            let path = format!("/v1/requests/{id}/{action}");
+            problem(
+                app.post_public(&path, json!({})).await,
+                StatusCode::UNAUTHORIZED,
+                app.backend(),
+            )
+            .await;
+            let response = app
+                .app
+                .client
+                .post(app.app.url(&path))
+                .bearer_auth(auditor.secret())
+                .json(&json!({"reasons": "x", "months": 1, "reason": "x"}))
+                .send()
+                .await
+                .unwrap();
+            problem(response, StatusCode::FORBIDDEN, app.backend()).await;
+        }
+        assert_eq!(
+            app.get(&format!("/v1/requests/{id}")).await["state"],
+            "verifying"
+        );
+    })
+    .await;
+}
+
+/// A mailer that records what it is asked to send, or fails as told.
+struct FakeMailer {
+    sent: Mutex<Vec<skydd_outbox::OutgoingMessage>>,
+    fail: Option<skydd_outbox::MailError>,
+}
+
+impl skydd_outbox::Mailer for FakeMailer {
+    fn send(
+        &self,
+        message: &skydd_outbox::OutgoingMessage,
+    ) -> std::pin::Pin<Box<dyn Future<Output = Result<(), skydd_outbox::MailError>> + Send + '_>>
+    {
+        let message = message.clone();
+        Box::pin(async move {
+            match &self.fail {
+                Some(error) => Err(error.clone()),
+                None => {
+                    self.sent.lock().unwrap().push(message);
+                    Ok(())
+                }
+            }
+        })
+    }
+}
+
+#[tokio::test]
+async fn the_outbox_is_delivered_retried_and_never_dropped() {
+    use skydd_server::outbox_delivery::{deliver_due, warn_due_soon};
+    on_each_backend_at("2026-03-02T08:00:00Z", async |app| {
+        app.customer("tove@example.se", "Tove Alm").await;
+        app.submit(json!({"type": "access", "identity": {"email": "tove@example.se"}}))
+            .await;
+        let vault = app.state.vault();
+        let now = app.clock.now();
+
+        // The server is down for now: retried later, with the error (no address in it) kept.
+        let deferred = FakeMailer {
+            sent: Mutex::new(Vec::new()),
+            fail: Some(skydd_outbox::MailError::Deferred { code: 451 }),
+        };
+        let round = deliver_due(&vault, &deferred, now).await.unwrap();
+        assert_eq!((round.sent, round.failed), (0, 2), "{}", app.backend());
+        let queued = app.outbox().await;
+        assert!(
+            queued
+                .iter()
+                .all(|m| m.state == "queued" && m.attempts == 1 && m.next_attempt_at > now)
+        );
+        assert!(
+            queued
+                .iter()
+                .all(|m| !m.last_error.as_deref().unwrap().contains("tove"))
+        );
+        assert_eq!(
+            deliver_due(&vault, &deferred, now).await.unwrap().failed,
+            0,
+            "not due yet"
+        );
+
+        // Later it works: both messages go out once.
+        app.clock.set("2026-03-02T09:00:00Z");
+        let working = FakeMailer {
+            sent: Mutex::new(Vec::new()),
+            fail: None,
+        };
+        let round = deliver_due(&vault, &working, app.clock.now())
+            .await
+            .unwrap();
+        assert_eq!(round.sent, 2);
+        assert!(
+            working
+                .sent
+                .lock()
+                .unwrap()
+                .iter()
+                .all(|m| m.to == "tove@example.se")
+        );
+        assert!(
+            app.outbox()
+                .await
+                .iter()
+                .all(|m| m.state == "sent" && m.sent_at.is_some())
+        );
+        assert_eq!(
+            deliver_due(&vault, &working, app.clock.now())
+                .await
+                .unwrap()
+                .sent,
+            0
+        );
+
+        // A permanent refusal is not retried, and the message stays listed as failed.
+        app.submit(json!({"type": "erasure", "identity": {"email": "tove@example.se"}}))
+            .await;
+        let refused = FakeMailer {
+            sent: Mutex::new(Vec::new()),
+            fail: Some(skydd_outbox::MailError::Rejected { code: 550 }),
+        };
+        deliver_due(&vault, &refused, app.clock.now())
+            .await
+            .unwrap();
+        let failed = vault
+            .outbox(&Actor::new("test"), Some("failed"), app.clock.now())
+            .await
+            .unwrap();
+        assert_eq!(failed.len(), 2, "{}", app.backend());
+
+        // Both requests are due on 2 April: within a week from 27 March, not from 20 March.
+        assert_eq!(
+            warn_due_soon(&vault, "2026-03-20T08:00:00Z".parse().unwrap())
+                .await
+                .unwrap(),
+            0
+        );
+        assert_eq!(
+            warn_due_soon(&vault, "2026-03-27T08:00:00Z".parse().unwrap())
+                .await
+                .unwrap(),
+            2
+        );
+    })
+    .await;
+}

@@ -1,0 +1,329 @@
+//! Data-subject requests as stored: the [`RequestStore`] operations and their rows.
+//!
+//! A request's personal values (the identity it was made with, details such as corrections)
+//! arrive here only as ciphertext under the request's own data key and as a keyed blind index;
+//! verification codes only as hashes; identity documents and outbox messages as ciphertext
+//! under a key of their own. Every operation that changes several rows does so in one
+//! transaction, and every change of a request appends a [`RequestEventRow`] in the same
+//! transaction.
+//!
+//! Deletion primitives for the vault's own data used by erasure and rectification
+//! ([`RequestStore::delete_records`], [`RequestStore::shred_subject`],
+//! [`RequestStore::replace_record_ciphertext`]) live here too.
+
+use jiff::Timestamp;
+
+use crate::{StorageError, StorageFuture};
+
+/// A data-subject request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestRow {
+    /// Opaque identifier.
+    pub id: String,
+    /// The request type ("access", "erasure", ...).
+    pub request_type: String,
+    /// The state ("received", "verifying", ...).
+    pub state: String,
+    /// How it arrived ("web", "email", "letter", "phone", "api").
+    pub channel: String,
+    /// The tenant whose subject it concerns (processor mode), if any.
+    pub tenant: Option<String>,
+    /// The subject it concerns, once the identity matched one.
+    pub subject_id: Option<String>,
+    /// The kind of identity the request was made with.
+    pub identity_kind: String,
+    /// Keyed blind index of that identity, 32 bytes.
+    pub identity_blind_index: Vec<u8>,
+    /// The master key version that wrapped the request's data key.
+    pub key_version: u32,
+    /// The request's data key, wrapped.
+    pub wrapped_key: Vec<u8>,
+    /// The identity, encrypted with the request's data key.
+    pub identity_ciphertext: Vec<u8>,
+    /// Details given with the request (purpose objected to, corrections), encrypted.
+    pub details_ciphertext: Option<Vec<u8>>,
+    /// When the controller received it (the deadline counts from here).
+    pub received_at: Timestamp,
+    /// The end of the due day.
+    pub due_at: Timestamp,
+    /// The due date before rolling to a working day (ISO date).
+    pub unrolled_due: String,
+    /// Months the deadline was extended by (0, 1 or 2).
+    pub extended_months: u32,
+    /// A tenant's subject: the tenant decides, Skydd does not fulfil on its own authority.
+    pub routed_to_controller: bool,
+    /// Why an admin must decide (fee or refusal, Art. 12(5)), if so.
+    pub needs_decision: Option<String>,
+    /// Reasons given for an extension or a rejection (the controller's words).
+    pub reasons: Option<String>,
+    /// What fulfilment did (JSON without personal values), once done.
+    pub outcome: Option<String>,
+    /// Last change.
+    pub updated_at: Timestamp,
+    /// When it was completed or rejected.
+    pub closed_at: Option<Timestamp>,
+}
+
+/// One change of a request, append-only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestEventRow {
+    /// Position, assigned by storage (ignored when appending).
+    pub seq: i64,
+    /// The request.
+    pub request_id: String,
+    /// When.
+    pub at: Timestamp,
+    /// Who (token id, `cli`, `subject`, `system`).
+    pub actor: String,
+    /// What ("received", "code_sent", "verified", "extended", "fulfilled", ...).
+    pub action: String,
+    /// The state before, `None` for the first event.
+    pub from_state: Option<String>,
+    /// The state after.
+    pub to_state: String,
+    /// More, never a personal value.
+    pub detail: Option<String>,
+}
+
+/// The one-time code of a request, as its hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerificationCodeRow {
+    /// The request.
+    pub request_id: String,
+    /// SHA-256 of the code.
+    pub code_hash: Vec<u8>,
+    /// Wrong codes presented so far.
+    pub attempts: u32,
+    /// When it was issued.
+    pub issued_at: Timestamp,
+}
+
+/// An identity document, encrypted with its own key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestDocumentRow {
+    /// Opaque identifier.
+    pub id: String,
+    /// The request.
+    pub request_id: String,
+    /// The media type given at upload ("image/jpeg", "application/pdf").
+    pub media_type: String,
+    /// The master key version that wrapped the document key.
+    pub key_version: u32,
+    /// The document key, wrapped.
+    pub wrapped_key: Vec<u8>,
+    /// The document, encrypted.
+    pub ciphertext: Vec<u8>,
+    /// When.
+    pub uploaded_at: Timestamp,
+}
+
+/// A message to a data subject, encrypted with its own key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxMessageRow {
+    /// Opaque identifier.
+    pub id: String,
+    /// The request it belongs to, if any.
+    pub request_id: Option<String>,
+    /// Which letter ("verification_code", "received", "extension", ...).
+    pub kind: String,
+    /// The master key version that wrapped the message key.
+    pub key_version: u32,
+    /// The message key, wrapped.
+    pub wrapped_key: Vec<u8>,
+    /// The address, encrypted.
+    pub address_ciphertext: Vec<u8>,
+    /// Subject line and text, encrypted.
+    pub body_ciphertext: Vec<u8>,
+    /// "queued", "sent" or "failed" (given up).
+    pub state: String,
+    /// Delivery attempts so far.
+    pub attempts: u32,
+    /// When to try next (queued messages).
+    pub next_attempt_at: Timestamp,
+    /// When it was queued.
+    pub created_at: Timestamp,
+    /// When it was sent.
+    pub sent_at: Option<Timestamp>,
+    /// The last delivery error (never an address or body).
+    pub last_error: Option<String>,
+}
+
+/// A notification owed to a recipient (Art. 19).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecipientNotificationRow {
+    /// Opaque identifier.
+    pub id: String,
+    /// The request that caused it.
+    pub request_id: String,
+    /// The register's recipient id.
+    pub recipient: String,
+    /// "rectified", "erased" or "restricted".
+    pub action: String,
+    /// The categories concerned, comma separated.
+    pub categories: String,
+    /// A pseudonymous reference to the subject (never an identity).
+    pub subject_reference: String,
+    /// The letter's subject line.
+    pub letter_subject: String,
+    /// The letter's text.
+    pub letter_text: String,
+    /// "queued" or "sent".
+    pub state: String,
+    /// When.
+    pub created_at: Timestamp,
+}
+
+/// A new request with what goes with it, stored in one transaction.
+#[derive(Debug, Clone)]
+pub struct NewRequestRows {
+    /// The request.
+    pub request: RequestRow,
+    /// Its first event.
+    pub event: RequestEventRow,
+    /// A verification code issued at once, if any.
+    pub code: Option<VerificationCodeRow>,
+    /// Messages to queue.
+    pub outbox: Vec<OutboxMessageRow>,
+}
+
+/// A change of a request, applied in one transaction only if the request is still in
+/// `expected_state` (compare and set).
+#[derive(Debug, Clone)]
+pub struct RequestChange {
+    /// The request as it is to be stored (every mutable column is written).
+    pub request: RequestRow,
+    /// The state the stored request must be in.
+    pub expected_state: String,
+    /// The event describing the change.
+    pub event: RequestEventRow,
+    /// Messages to queue.
+    pub outbox: Vec<OutboxMessageRow>,
+    /// Recipient notifications to queue.
+    pub notifications: Vec<RecipientNotificationRow>,
+    /// Replace the verification code (`Some`), or keep it (`None`).
+    pub new_code: Option<VerificationCodeRow>,
+    /// Delete the verification code and every identity document (bytes and keys).
+    pub destroy_evidence: bool,
+}
+
+/// Which requests to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RequestFilter {
+    /// Only this state.
+    pub state: Option<String>,
+    /// Only requests not completed or rejected.
+    pub open_only: bool,
+    /// Only requests due before this instant.
+    pub due_before: Option<Timestamp>,
+    /// Only this tenant's requests.
+    pub tenant: Option<String>,
+}
+
+/// Storage of data-subject requests; part of every [`crate::Storage`].
+pub trait RequestStore: Send + Sync {
+    /// Store a new request with its first event, code and messages, all or nothing.
+    fn insert_request(&self, rows: NewRequestRows) -> StorageFuture<'_, ()>;
+
+    /// The request with this id.
+    fn get_request<'a>(&'a self, id: &'a str) -> StorageFuture<'a, Option<RequestRow>>;
+
+    /// Requests matching `filter`, by due time then id.
+    fn list_requests(&self, filter: RequestFilter) -> StorageFuture<'_, Vec<RequestRow>>;
+
+    /// The requests about a subject, by receipt.
+    fn requests_of_subject<'a>(&'a self, subject_id: &'a str)
+    -> StorageFuture<'a, Vec<RequestRow>>;
+
+    /// Apply `change` if the request is still in its expected state. Returns false (and
+    /// changes nothing) when it is not, or there is no such request.
+    fn change_request(&self, change: RequestChange) -> StorageFuture<'_, bool>;
+
+    /// The events of a request, in order.
+    fn request_events<'a>(&'a self, id: &'a str) -> StorageFuture<'a, Vec<RequestEventRow>>;
+
+    /// The verification code of a request.
+    fn verification_code<'a>(
+        &'a self,
+        request_id: &'a str,
+    ) -> StorageFuture<'a, Option<VerificationCodeRow>>;
+
+    /// Count one wrong attempt at the code; returns the attempts now counted (0 without a code).
+    fn count_code_attempt<'a>(&'a self, request_id: &'a str) -> StorageFuture<'a, u32>;
+
+    /// Store an identity document of an open request.
+    fn insert_request_document(&self, document: RequestDocumentRow) -> StorageFuture<'_, ()>;
+
+    /// The identity documents of a request.
+    fn request_documents<'a>(
+        &'a self,
+        request_id: &'a str,
+    ) -> StorageFuture<'a, Vec<RequestDocumentRow>>;
+
+    /// Messages in `state` (all when `None`), oldest first.
+    fn outbox_messages<'a>(
+        &'a self,
+        state: Option<&'a str>,
+    ) -> StorageFuture<'a, Vec<OutboxMessageRow>>;
+
+    /// Up to `limit` queued messages whose next attempt is due at `now`.
+    fn outbox_due(&self, now: Timestamp, limit: usize) -> StorageFuture<'_, Vec<OutboxMessageRow>>;
+
+    /// Record a delivery attempt: the message's new state, attempts, next attempt, sent time and
+    /// error. Returns false when there is no such queued message.
+    fn record_outbox_attempt(&self, message: OutboxMessageRow) -> StorageFuture<'_, bool>;
+
+    /// The recipient notifications of a request.
+    fn recipient_notifications<'a>(
+        &'a self,
+        request_id: &'a str,
+    ) -> StorageFuture<'a, Vec<RecipientNotificationRow>>;
+
+    /// Replace the ciphertext of a record (rectification): the old ciphertext is overwritten.
+    /// Returns false when there is no such record.
+    fn replace_record_ciphertext<'a>(
+        &'a self,
+        record_id: &'a str,
+        ciphertext: Vec<u8>,
+    ) -> StorageFuture<'a, bool>;
+
+    /// Delete records (with their anchors) by id, in one transaction; returns how many.
+    fn delete_records(&self, record_ids: Vec<String>) -> StorageFuture<'_, u64>;
+
+    /// Crypto-shred a subject: delete its data key, identities, records and the subject row in
+    /// one transaction. Ledger rows stay, their ciphertexts now unreadable. Returns false when
+    /// there is no such subject.
+    fn shred_subject<'a>(&'a self, subject_id: &'a str) -> StorageFuture<'a, bool>;
+}
+
+/// Check the rows of a new request.
+pub(crate) fn check_new_request(rows: &NewRequestRows) -> Result<(), StorageError> {
+    crate::rows::check_blind_index(&rows.request.identity_blind_index)?;
+    if rows.event.request_id != rows.request.id
+        || rows
+            .code
+            .as_ref()
+            .is_some_and(|c| c.request_id != rows.request.id)
+    {
+        return Err(StorageError::Invalid(
+            "insert a request: an event or code belongs to another request".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Check the rows of a request change.
+pub(crate) fn check_change(change: &RequestChange) -> Result<(), StorageError> {
+    let id = &change.request.id;
+    if &change.event.request_id != id
+        || change.notifications.iter().any(|n| &n.request_id != id)
+        || change
+            .new_code
+            .as_ref()
+            .is_some_and(|c| &c.request_id != id)
+    {
+        return Err(StorageError::Invalid(
+            "change a request: an event, code or notification belongs to another request".into(),
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,372 @@
+//! Requests, their append-only history, codes, documents, the outbox and the deletion
+//! primitives, on both backends.
+
+use std::sync::Arc;
+
+use skydd_storage::{
+    NewRequestRows, OutboxMessageRow, RecipientNotificationRow, RequestChange, RequestDocumentRow,
+    RequestEventRow, RequestFilter, RequestRow, VerificationCodeRow,
+};
+
+use super::{Harness, at, blind, create, record, run};
+
+scenarios!(
+    requests_change_only_from_the_expected_state,
+    request_events_are_append_only,
+    closing_destroys_codes_and_documents,
+    the_outbox_delivers_what_is_due,
+    records_are_replaced_deleted_and_subjects_shredded,
+);
+
+fn request(id: &str, state: &str, due: &str, tenant: Option<&str>) -> RequestRow {
+    RequestRow {
+        id: id.into(),
+        request_type: "access".into(),
+        state: state.into(),
+        channel: "web".into(),
+        tenant: tenant.map(str::to_string),
+        subject_id: None,
+        identity_kind: "email".into(),
+        identity_blind_index: blind(7),
+        key_version: 1,
+        wrapped_key: vec![1; 40],
+        identity_ciphertext: vec![2; 30],
+        details_ciphertext: None,
+        received_at: at("2026-04-14T08:00:00Z"),
+        due_at: at(due),
+        unrolled_due: "2026-05-14".into(),
+        extended_months: 0,
+        routed_to_controller: tenant.is_some(),
+        needs_decision: None,
+        reasons: None,
+        outcome: None,
+        updated_at: at("2026-04-14T08:00:00Z"),
+        closed_at: None,
+    }
+}
+
+fn event(id: &str, from: Option<&str>, to: &str) -> RequestEventRow {
+    RequestEventRow {
+        seq: 0,
+        request_id: id.into(),
+        at: at("2026-04-14T08:00:00Z"),
+        actor: "subject".into(),
+        action: to.into(),
+        from_state: from.map(str::to_string),
+        to_state: to.into(),
+        detail: None,
+    }
+}
+
+fn code(id: &str) -> VerificationCodeRow {
+    VerificationCodeRow {
+        request_id: id.into(),
+        code_hash: vec![9; 32],
+        attempts: 0,
+        issued_at: at("2026-04-14T08:00:00Z"),
+    }
+}
+
+fn message(id: &str, request: Option<&str>, next: &str) -> OutboxMessageRow {
+    OutboxMessageRow {
+        id: id.into(),
+        request_id: request.map(str::to_string),
+        kind: "received".into(),
+        key_version: 1,
+        wrapped_key: vec![3; 40],
+        address_ciphertext: vec![4; 20],
+        body_ciphertext: vec![5; 60],
+        state: "queued".into(),
+        attempts: 0,
+        next_attempt_at: at(next),
+        created_at: at("2026-04-14T08:00:00Z"),
+        sent_at: None,
+        last_error: None,
+    }
+}
+
+async fn insert(storage: &Arc<dyn skydd_storage::Storage>, row: RequestRow) {
+    let id = row.id.clone();
+    storage
+        .insert_request(NewRequestRows {
+            event: event(&id, None, &row.state),
+            request: row,
+            code: Some(code(&id)),
+            outbox: vec![message(
+                &format!("m-{id}"),
+                Some(&id),
+                "2026-04-14T08:00:00Z",
+            )],
+        })
+        .await
+        .unwrap();
+}
+
+fn change(row: &RequestRow, expected: &str) -> RequestChange {
+    RequestChange {
+        request: row.clone(),
+        expected_state: expected.into(),
+        event: event(&row.id, Some(expected), &row.state),
+        outbox: Vec::new(),
+        notifications: Vec::new(),
+        new_code: None,
+        destroy_evidence: false,
+    }
+}
+
+async fn requests_change_only_from_the_expected_state(h: Arc<Harness>) {
+    let storage = h.open().await;
+    insert(
+        &storage,
+        request("r1", "verifying", "2026-05-15T21:59:59Z", None),
+    )
+    .await;
+    insert(
+        &storage,
+        request("r2", "received", "2026-05-20T21:59:59Z", Some("acme")),
+    )
+    .await;
+    let stored = storage.get_request("r1").await.unwrap().unwrap();
+    assert_eq!(
+        stored,
+        request("r1", "verifying", "2026-05-15T21:59:59Z", None)
+    );
+    assert!(storage.get_request("nope").await.unwrap().is_none());
+
+    let mut next = stored.clone();
+    next.state = "verified".into();
+    assert!(
+        !storage
+            .change_request(change(&next, "received"))
+            .await
+            .unwrap(),
+        "wrong state"
+    );
+    assert_eq!(storage.get_request("r1").await.unwrap().unwrap(), stored);
+    assert_eq!(storage.request_events("r1").await.unwrap().len(), 1);
+    assert!(
+        storage
+            .change_request(change(&next, "verifying"))
+            .await
+            .unwrap()
+    );
+    let events = storage.request_events("r1").await.unwrap();
+    assert_eq!(
+        events
+            .iter()
+            .map(|e| (e.from_state.as_deref(), e.to_state.as_str()))
+            .collect::<Vec<_>>(),
+        [(None, "verifying"), (Some("verifying"), "verified")]
+    );
+
+    let ids = |rows: Vec<RequestRow>| rows.into_iter().map(|r| r.id).collect::<Vec<_>>();
+    let all = storage
+        .list_requests(RequestFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(ids(all), ["r1", "r2"], "by due time");
+    let due = RequestFilter {
+        due_before: Some(at("2026-05-16T00:00:00Z")),
+        ..RequestFilter::default()
+    };
+    assert_eq!(ids(storage.list_requests(due).await.unwrap()), ["r1"]);
+    let tenant = RequestFilter {
+        tenant: Some("acme".into()),
+        ..RequestFilter::default()
+    };
+    assert_eq!(ids(storage.list_requests(tenant).await.unwrap()), ["r2"]);
+    let state = RequestFilter {
+        state: Some("verified".into()),
+        ..RequestFilter::default()
+    };
+    assert_eq!(ids(storage.list_requests(state).await.unwrap()), ["r1"]);
+
+    let mut closed = next.clone();
+    closed.state = "completed".into();
+    closed.closed_at = Some(at("2026-04-20T08:00:00Z"));
+    assert!(
+        storage
+            .change_request(change(&closed, "verified"))
+            .await
+            .unwrap()
+    );
+    let open = RequestFilter {
+        open_only: true,
+        ..RequestFilter::default()
+    };
+    assert_eq!(ids(storage.list_requests(open).await.unwrap()), ["r2"]);
+    storage.close().await.unwrap();
+}
+
+async fn request_events_are_append_only(h: Arc<Harness>) {
+    let storage = h.open().await;
+    insert(
+        &storage,
+        request("r1", "verifying", "2026-05-15T21:59:59Z", None),
+    )
+    .await;
+    let error = h
+        .try_execute("UPDATE request_events SET actor = 'someone else'")
+        .await
+        .unwrap_err();
+    assert!(error.contains("append-only"), "{error}");
+    assert_eq!(
+        storage.request_events("r1").await.unwrap()[0].actor,
+        "subject"
+    );
+    storage.close().await.unwrap();
+}
+
+async fn closing_destroys_codes_and_documents(h: Arc<Harness>) {
+    let storage = h.open().await;
+    insert(
+        &storage,
+        request("r1", "verifying", "2026-05-15T21:59:59Z", None),
+    )
+    .await;
+    assert_eq!(storage.count_code_attempt("r1").await.unwrap(), 1);
+    assert_eq!(storage.count_code_attempt("r1").await.unwrap(), 2);
+    assert_eq!(storage.count_code_attempt("none").await.unwrap(), 0);
+    let document = RequestDocumentRow {
+        id: "d1".into(),
+        request_id: "r1".into(),
+        media_type: "application/pdf".into(),
+        key_version: 1,
+        wrapped_key: vec![6; 40],
+        ciphertext: vec![7; 100],
+        uploaded_at: at("2026-04-14T09:00:00Z"),
+    };
+    storage
+        .insert_request_document(document.clone())
+        .await
+        .unwrap();
+    assert_eq!(storage.request_documents("r1").await.unwrap(), [document]);
+    let orphan = RequestDocumentRow {
+        id: "d2".into(),
+        request_id: "missing".into(),
+        ..storage.request_documents("r1").await.unwrap()[0].clone()
+    };
+    assert!(matches!(
+        storage.insert_request_document(orphan).await,
+        Err(skydd_storage::StorageError::Invalid(_))
+    ));
+
+    let mut closed = storage.get_request("r1").await.unwrap().unwrap();
+    closed.state = "rejected".into();
+    closed.closed_at = Some(at("2026-04-15T08:00:00Z"));
+    let mut closing = change(&closed, "verifying");
+    closing.destroy_evidence = true;
+    closing.notifications = vec![RecipientNotificationRow {
+        id: "n1".into(),
+        request_id: "r1".into(),
+        recipient: "mail_provider".into(),
+        action: "erased".into(),
+        categories: "contact".into(),
+        subject_reference: "s-1".into(),
+        letter_subject: "Erased".into(),
+        letter_text: "Data was erased.".into(),
+        state: "queued".into(),
+        created_at: at("2026-04-15T08:00:00Z"),
+    }];
+    assert!(storage.change_request(closing).await.unwrap());
+    assert!(storage.request_documents("r1").await.unwrap().is_empty());
+    assert!(storage.verification_code("r1").await.unwrap().is_none());
+    assert_eq!(
+        storage.recipient_notifications("r1").await.unwrap()[0].recipient,
+        "mail_provider"
+    );
+    storage.close().await.unwrap();
+}
+
+async fn the_outbox_delivers_what_is_due(h: Arc<Harness>) {
+    let storage = h.open().await;
+    storage
+        .insert_request(NewRequestRows {
+            request: request("r1", "verifying", "2026-05-15T21:59:59Z", None),
+            event: event("r1", None, "verifying"),
+            code: None,
+            outbox: vec![
+                message("m1", Some("r1"), "2026-04-14T08:00:00Z"),
+                message("m2", Some("r1"), "2026-04-14T10:00:00Z"),
+            ],
+        })
+        .await
+        .unwrap();
+    let due = storage
+        .outbox_due(at("2026-04-14T09:00:00Z"), 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        due.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(),
+        ["m1"]
+    );
+    let mut sent = due[0].clone();
+    sent.state = "sent".into();
+    sent.attempts = 1;
+    sent.sent_at = Some(at("2026-04-14T09:00:00Z"));
+    assert!(storage.record_outbox_attempt(sent.clone()).await.unwrap());
+    assert!(
+        !storage.record_outbox_attempt(sent.clone()).await.unwrap(),
+        "only queued ones"
+    );
+    assert_eq!(storage.outbox_messages(Some("sent")).await.unwrap(), [sent]);
+    assert_eq!(
+        storage.outbox_messages(Some("queued")).await.unwrap().len(),
+        1
+    );
+    assert_eq!(storage.outbox_messages(None).await.unwrap().len(), 2);
+    storage.close().await.unwrap();
+}
+
+async fn records_are_replaced_deleted_and_subjects_shredded(h: Arc<Harness>) {
+    let storage = h.open().await;
+    create(&storage, "s-1", None, &[("email", blind(1))]).await;
+    storage
+        .insert_record(record(
+            "rec-1",
+            "s-1",
+            "2025-01-01T00:00:00Z",
+            &[("contract_end", "2025-06-01T00:00:00Z")],
+        ))
+        .await
+        .unwrap();
+    storage
+        .insert_record(record("rec-2", "s-1", "2025-01-02T00:00:00Z", &[]))
+        .await
+        .unwrap();
+    assert!(
+        storage
+            .replace_record_ciphertext("rec-2", vec![42; 16])
+            .await
+            .unwrap()
+    );
+    assert!(
+        !storage
+            .replace_record_ciphertext("nope", vec![1])
+            .await
+            .unwrap()
+    );
+    let records = storage.records_of_subject("s-1").await.unwrap();
+    assert_eq!(records[1].ciphertext, vec![42; 16]);
+    assert_eq!(
+        storage
+            .delete_records(vec!["rec-1".into(), "nope".into()])
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(storage.records_of_subject("s-1").await.unwrap().len(), 1);
+    assert!(storage.shred_subject("s-1").await.unwrap());
+    assert!(storage.get_subject("s-1").await.unwrap().is_none());
+    assert!(storage.subject_key("s-1").await.unwrap().is_none());
+    assert!(
+        storage
+            .identities_of_subject("s-1")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(storage.records_of_subject("s-1").await.unwrap().is_empty());
+    assert!(!storage.shred_subject("s-1").await.unwrap());
+    storage.close().await.unwrap();
+}

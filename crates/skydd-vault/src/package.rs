@@ -1,0 +1,624 @@
+//! What an access request answers (Art. 15): the subject's data with everything Art. 15(1)
+//! lists, taken from the register, as JSON and as an HTML "register excerpt"; and what a
+//! portability request answers (Art. 20): the data the subject provided, processed on consent
+//! or contract, as JSON and CSV in a zip file.
+
+use jiff::Timestamp;
+use skydd_register::model::{Anchor, Choice, LegalBasis, SourceKind};
+use skydd_requests::{RequestState, RequestType};
+
+use crate::crypto::{identity_aad, record_aad};
+use crate::fulfil::basis_word;
+use crate::request::parse_type;
+use crate::stored_zip::StoredZip;
+use crate::{Actor, Vault, VaultError};
+
+/// One record in a package.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PackageRecord {
+    /// Record id.
+    pub id: String,
+    /// Data category id.
+    pub category: String,
+    /// The purpose it was collected for.
+    pub purpose: String,
+    /// Where it came from (source id).
+    pub source: String,
+    /// When it was collected.
+    pub collected_at: Timestamp,
+    /// The values.
+    pub fields: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A purpose in a package: what it is for and on which basis (Art. 15(1)(a)).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PackagePurpose {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Legal bases.
+    pub legal_bases: Vec<String>,
+    /// Categories it uses of this subject's data.
+    pub categories: Vec<String>,
+    /// Used for direct marketing.
+    pub direct_marketing: bool,
+    /// Involves automated decisions (Art. 15(1)(h)).
+    pub automated_decision: bool,
+}
+
+/// A category in a package with its retention in plain words (Art. 15(1)(b), (d)).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PackageCategory {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// How long it is kept, one sentence per rule.
+    pub retention: Vec<String>,
+    /// Legal holds that can keep it longer, with the law.
+    pub legal_holds: Vec<String>,
+}
+
+/// A recipient in a package (Art. 15(1)(c), (2)).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PackageRecipient {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Kind (processor, controller ...).
+    pub kind: String,
+    /// Country of processing.
+    pub country: Option<String>,
+    /// Categories it receives of this subject's data.
+    pub categories: Vec<String>,
+    /// Transfer mechanism outside the EEA, if any (Art. 15(2)).
+    pub transfer: Option<String>,
+}
+
+/// A source other than the subject (Art. 15(1)(g)).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PackageSource {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Kind.
+    pub kind: String,
+}
+
+/// The answer to an access request.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct AccessPackage {
+    /// The request.
+    pub request_id: String,
+    /// When the package was made.
+    pub generated_at: Timestamp,
+    /// The controller.
+    pub controller: String,
+    /// How to reach the controller about rights.
+    pub controller_contact: Vec<String>,
+    /// Whether personal data about the requester is processed.
+    pub data_found: bool,
+    /// The identities known (kind and value).
+    pub identities: Vec<(String, String)>,
+    /// The data.
+    pub records: Vec<PackageRecord>,
+    /// Purposes and bases.
+    pub purposes: Vec<PackagePurpose>,
+    /// Categories and retention.
+    pub categories: Vec<PackageCategory>,
+    /// Recipients.
+    pub recipients: Vec<PackageRecipient>,
+    /// Sources other than the subject.
+    pub sources: Vec<PackageSource>,
+    /// Processing restricted (Art. 18).
+    pub restricted: bool,
+    /// The rights (Art. 15(1)(e)).
+    pub rights: Vec<String>,
+    /// The supervisory authority and the right to complain to it (Art. 15(1)(f)).
+    pub authority: String,
+}
+
+const RIGHTS: [&str; 7] = [
+    "Right of access (Art. 15): a copy of your data and this information.",
+    "Right to rectification (Art. 16): have inaccurate data corrected.",
+    "Right to erasure (Art. 17): have data deleted, unless the law requires us to keep it.",
+    "Right to restriction (Art. 18): have processing limited to storage.",
+    "Right to data portability (Art. 20): the data you gave us, in a machine-readable form.",
+    "Right to object (Art. 21): to processing on legitimate interest, and always to direct marketing.",
+    "Right to withdraw consent (Art. 7(3)) at any time, without affecting earlier processing.",
+];
+
+impl Vault {
+    /// The access package (Art. 15) of a verified access or portability request.
+    pub async fn access_package(
+        &self,
+        actor: &Actor,
+        id: &str,
+        now: Timestamp,
+    ) -> Result<AccessPackage, VaultError> {
+        let row = self.request_row(actor, id).await?;
+        let request_type = parse_type(&row.request_type)?;
+        if !matches!(request_type, RequestType::Access | RequestType::Portability) {
+            return Err(VaultError::RequestState {
+                what: format!(
+                    "request {id} is a {} request, not access or portability",
+                    row.request_type
+                ),
+                help: "packages exist for access and portability requests".into(),
+            });
+        }
+        let state = crate::request::parse_state(&row.state)?;
+        if !matches!(
+            state,
+            RequestState::Verified | RequestState::InProgress | RequestState::Completed
+        ) || row.routed_to_controller && actor.tenant.is_none()
+        {
+            return Err(VaultError::RequestState {
+                what: format!("request {id} is {}", row.state),
+                help: "a package is available once the request is verified, and never for a request routed to a tenant".into(),
+            });
+        }
+        let language = self
+            .register()
+            .languages
+            .first()
+            .copied()
+            .unwrap_or(skydd_register::model::Language::En);
+        let register = self.register();
+        let subject = match &row.subject_id {
+            Some(s) => self.storage.get_subject(s).await?,
+            None => None,
+        };
+        let mut package = AccessPackage {
+            request_id: id.to_string(),
+            generated_at: now,
+            controller: register.controller.name.clone(),
+            controller_contact: contact_lines(&register.rights.contact),
+            data_found: false,
+            identities: Vec::new(),
+            records: Vec::new(),
+            purposes: Vec::new(),
+            categories: Vec::new(),
+            recipients: Vec::new(),
+            sources: Vec::new(),
+            restricted: false,
+            rights: RIGHTS.iter().map(|r| r.to_string()).collect(),
+            authority: format!(
+                "You may lodge a complaint with the supervisory authority, {} ({}{}), and seek a judicial remedy (Art. 77-79).",
+                register.authority.name.get(language),
+                register.authority.url.as_deref().unwrap_or(""),
+                register
+                    .authority
+                    .email
+                    .as_deref()
+                    .map(|e| format!(", {e}"))
+                    .unwrap_or_default()
+            ),
+        };
+        let Some(subject) = subject else {
+            self.audit(
+                actor,
+                now,
+                "request.package",
+                None,
+                None,
+                Vec::new(),
+                "no_data",
+            )
+            .await?;
+            return Ok(package);
+        };
+        package.data_found = true;
+        package.restricted = subject.restricted_at.is_some();
+        let key = self.data_key(&subject.id).await?;
+        for identity in self.storage.identities_of_subject(&subject.id).await? {
+            let plain = key.open(
+                &identity.ciphertext,
+                &identity_aad(&subject.id, &identity.kind),
+            )?;
+            package
+                .identities
+                .push((identity.kind, String::from_utf8_lossy(&plain).into_owned()));
+        }
+        for record in self.storage.records_of_subject(&subject.id).await? {
+            let plain = key.open(
+                &record.ciphertext,
+                &record_aad(&subject.id, &record.id, &record.category),
+            )?;
+            let fields = serde_json::from_slice(&plain)
+                .map_err(|_| VaultError::Corrupt("a record's fields".into()))?;
+            package.records.push(PackageRecord {
+                id: record.id,
+                category: record.category,
+                purpose: record.purpose,
+                source: record.source,
+                collected_at: record.collected_at,
+                fields,
+            });
+        }
+        let categories: Vec<String> = {
+            let mut c: Vec<String> = package.records.iter().map(|r| r.category.clone()).collect();
+            c.sort();
+            c.dedup();
+            c
+        };
+        for purpose in &register.purposes {
+            let used: Vec<String> = purpose
+                .data_categories()
+                .filter(|c| categories.iter().any(|x| x == c.as_str()))
+                .map(|c| c.as_str().to_string())
+                .collect();
+            let collected_for = package
+                .records
+                .iter()
+                .any(|r| r.purpose == purpose.id.as_str());
+            if used.is_empty() && !collected_for {
+                continue;
+            }
+            let mut bases: Vec<String> = purpose
+                .legal_basis
+                .iter()
+                .flat_map(|b| b.bases.iter().map(|basis| basis_word(*basis).to_string()))
+                .collect();
+            bases.sort();
+            bases.dedup();
+            package.purposes.push(PackagePurpose {
+                id: purpose.id.as_str().to_string(),
+                name: purpose.name.get(language).to_string(),
+                legal_bases: bases,
+                categories: used,
+                direct_marketing: purpose.direct_marketing,
+                automated_decision: purpose.automated_decision,
+            });
+        }
+        for category in register
+            .data
+            .iter()
+            .filter(|c| categories.iter().any(|x| x == c.id.as_str()))
+        {
+            let retention = register
+                .retention
+                .iter()
+                .filter(|r| r.category == category.id)
+                .map(|r| {
+                    format!(
+                        "{} ({}): {}",
+                        r.purposes
+                            .iter()
+                            .map(|p| p.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        r.id.as_str(),
+                        clock_words(&r.clock)
+                    )
+                })
+                .collect();
+            let legal_holds = register
+                .legal_holds
+                .iter()
+                .filter(|h| h.categories.contains(&category.id))
+                .map(|h| {
+                    format!(
+                        "{}: {} ({})",
+                        h.name.get(language),
+                        clock_words(&h.clock),
+                        h.law.get(language)
+                    )
+                })
+                .collect();
+            package.categories.push(PackageCategory {
+                id: category.id.as_str().to_string(),
+                name: category.name.get(language).to_string(),
+                retention,
+                legal_holds,
+            });
+        }
+        for (recipient_id, concerned) in self.recipients_of(&categories) {
+            let Some(recipient) = register.recipients.iter().find(|r| r.id == recipient_id) else {
+                continue;
+            };
+            package.recipients.push(PackageRecipient {
+                id: recipient.id.as_str().to_string(),
+                name: recipient.name.get(language).to_string(),
+                kind: recipient.kind.word().to_string(),
+                country: recipient.country.map(|c| c.code().to_string()),
+                categories: concerned.iter().map(|c| c.as_str().to_string()).collect(),
+                transfer: recipient
+                    .transfer
+                    .as_ref()
+                    .map(|t| format!("{} ({})", t.mechanism.word(), t.documented_in)),
+            });
+        }
+        for source in &register.sources {
+            if source.kind != SourceKind::DataSubject
+                && package
+                    .records
+                    .iter()
+                    .any(|r| r.source == source.id.as_str())
+            {
+                package.sources.push(PackageSource {
+                    id: source.id.as_str().to_string(),
+                    name: source.name.get(language).to_string(),
+                    kind: source.kind.word().to_string(),
+                });
+            }
+        }
+        self.audit(
+            actor,
+            now,
+            "request.package",
+            None,
+            Some(&subject.id),
+            categories,
+            "done",
+        )
+        .await?;
+        Ok(package)
+    }
+
+    /// The portability file (Art. 20): the records of categories the subject provided, processed
+    /// on consent or contract, as `data.json` and `data.csv` in a zip file.
+    pub async fn portability_zip(
+        &self,
+        actor: &Actor,
+        id: &str,
+        now: Timestamp,
+    ) -> Result<Vec<u8>, VaultError> {
+        let package = self.access_package(actor, id, now).await?;
+        let register = self.register();
+        let portable: Vec<&crate::package::PackageRecord> = package
+            .records
+            .iter()
+            .filter(|record| {
+                let provided = register
+                    .data
+                    .iter()
+                    .any(|c| c.id.as_str() == record.category && c.provided_by_subject);
+                let basis_fits = register
+                    .purposes
+                    .iter()
+                    .find(|p| p.id.as_str() == record.purpose)
+                    .and_then(|p| {
+                        p.bases_for(&skydd_register::model::CategoryId(record.category.clone()))
+                    })
+                    .is_some_and(|bases| {
+                        bases
+                            .iter()
+                            .any(|b| matches!(b, LegalBasis::Consent | LegalBasis::Contract))
+                    });
+                provided && basis_fits
+            })
+            .collect();
+        let json = serde_json::to_vec_pretty(&serde_json::json!({
+            "controller": package.controller,
+            "generated_at": package.generated_at,
+            "records": portable,
+        }))
+        .map_err(|e| VaultError::Corrupt(e.to_string()))?;
+        let mut csv = String::from("record_id,category,purpose,collected_at,field,value\r\n");
+        for record in &portable {
+            for (name, value) in &record.fields {
+                let value = match value {
+                    serde_json::Value::String(s) => s.clone(),
+                    serde_json::Value::Null => String::new(),
+                    other => other.to_string(),
+                };
+                csv.push_str(
+                    &[
+                        record.id.as_str(),
+                        &record.category,
+                        &record.purpose,
+                        &record.collected_at.to_string(),
+                        name,
+                        &value,
+                    ]
+                    .iter()
+                    .map(|cell| csv_cell(cell))
+                    .collect::<Vec<_>>()
+                    .join(","),
+                );
+                csv.push_str("\r\n");
+            }
+        }
+        let mut zip = StoredZip::new();
+        zip.add("data.json", &json);
+        zip.add("data.csv", csv.as_bytes());
+        Ok(zip.finish())
+    }
+}
+
+/// A CSV cell, quoted when needed (RFC 4180); a leading `=`, `+`, `-` or `@` is prefixed with
+/// `'` so that a spreadsheet does not run it as a formula.
+fn csv_cell(cell: &str) -> String {
+    let cell = if cell.starts_with(['=', '+', '-', '@']) {
+        format!("'{cell}")
+    } else {
+        cell.to_string()
+    };
+    if cell.contains([',', '"', '\r', '\n']) {
+        format!("\"{}\"", cell.replace('"', "\"\""))
+    } else {
+        cell
+    }
+}
+
+fn contact_lines(contact: &skydd_register::model::Contact) -> Vec<String> {
+    [
+        &contact.email,
+        &contact.phone,
+        &contact.url,
+        &contact.postal,
+    ]
+    .into_iter()
+    .flatten()
+    .cloned()
+    .collect()
+}
+
+/// A retention clock in plain words: "24 months after contract_end".
+fn clock_words(clock: &skydd_register::model::RetentionClock) -> String {
+    let base = match &clock.anchor {
+        Anchor::After(event) => format!("{} after {}", clock.period, event.as_str()),
+        Anchor::While(state) => format!("while {}, then {}", state.as_str(), clock.period),
+    };
+    match &clock.round_up_to {
+        Some(skydd_register::period::CalendarRounding::EndOfMonth) => {
+            format!("{base}, until the end of that month")
+        }
+        Some(skydd_register::period::CalendarRounding::EndOfYear) => {
+            format!("{base}, until the end of that year")
+        }
+        None => base,
+    }
+}
+
+/// Escape text for HTML.
+fn esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+impl AccessPackage {
+    /// The package as a self-contained HTML "register excerpt" (registerutdrag).
+    pub fn to_html(&self) -> String {
+        let mut h = String::new();
+        h.push_str("<!doctype html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>Register excerpt</title></head>\n<body>\n");
+        h.push_str(&format!(
+            "<h1>Register excerpt from {}</h1>\n<p>Request {} &middot; made {}</p>\n",
+            esc(&self.controller),
+            esc(&self.request_id),
+            esc(&self.generated_at.to_string())
+        ));
+        if !self.data_found {
+            h.push_str("<p>We process no personal data about you.</p>\n");
+        }
+        if self.restricted {
+            h.push_str(
+                "<p>Processing of your data is restricted (Art. 18): it is only stored.</p>\n",
+            );
+        }
+        if !self.identities.is_empty() {
+            h.push_str("<h2>How we identify you</h2>\n<ul>\n");
+            for (kind, value) in &self.identities {
+                h.push_str(&format!("<li>{}: {}</li>\n", esc(kind), esc(value)));
+            }
+            h.push_str("</ul>\n");
+        }
+        if !self.records.is_empty() {
+            h.push_str("<h2>Your data</h2>\n<table>\n<tr><th>Category</th><th>Purpose</th><th>Source</th><th>Collected</th><th>Field</th><th>Value</th></tr>\n");
+            for record in &self.records {
+                for (name, value) in &record.fields {
+                    let value = match value {
+                        serde_json::Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    };
+                    h.push_str(&format!(
+                        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                        esc(&record.category),
+                        esc(&record.purpose),
+                        esc(&record.source),
+                        esc(&record.collected_at.to_string()),
+                        esc(name),
+                        esc(&value)
+                    ));
+                }
+            }
+            h.push_str("</table>\n");
+        }
+        if !self.purposes.is_empty() {
+            h.push_str("<h2>Why we process it (purposes and legal bases)</h2>\n<ul>\n");
+            for p in &self.purposes {
+                h.push_str(&format!(
+                    "<li><strong>{}</strong> ({}): legal basis {}; data: {}{}{}</li>\n",
+                    esc(&p.name),
+                    esc(&p.id),
+                    esc(&p.legal_bases.join(", ")),
+                    esc(&p.categories.join(", ")),
+                    if p.direct_marketing {
+                        "; direct marketing"
+                    } else {
+                        ""
+                    },
+                    if p.automated_decision {
+                        "; automated decision-making"
+                    } else {
+                        ""
+                    }
+                ));
+            }
+            h.push_str("</ul>\n");
+        }
+        if !self.categories.is_empty() {
+            h.push_str("<h2>Categories and how long we keep them</h2>\n<ul>\n");
+            for c in &self.categories {
+                h.push_str(&format!(
+                    "<li><strong>{}</strong> ({})",
+                    esc(&c.name),
+                    esc(&c.id)
+                ));
+                for r in c.retention.iter().chain(&c.legal_holds) {
+                    h.push_str(&format!("<br>{}", esc(r)));
+                }
+                h.push_str("</li>\n");
+            }
+            h.push_str("</ul>\n");
+        }
+        h.push_str("<h2>Who receives it</h2>\n");
+        if self.recipients.is_empty() {
+            h.push_str("<p>No one outside the controller.</p>\n");
+        } else {
+            h.push_str("<ul>\n");
+            for r in &self.recipients {
+                h.push_str(&format!(
+                    "<li>{} ({}{}): {}{}</li>\n",
+                    esc(&r.name),
+                    esc(&r.kind),
+                    r.country
+                        .as_deref()
+                        .map(|c| format!(", {}", esc(c)))
+                        .unwrap_or_default(),
+                    esc(&r.categories.join(", ")),
+                    r.transfer
+                        .as_deref()
+                        .map(|t| format!("; transfer: {}", esc(t)))
+                        .unwrap_or_default()
+                ));
+            }
+            h.push_str("</ul>\n");
+        }
+        if !self.sources.is_empty() {
+            h.push_str("<h2>Where we got data you did not give us</h2>\n<ul>\n");
+            for s in &self.sources {
+                h.push_str(&format!("<li>{} ({})</li>\n", esc(&s.name), esc(&s.kind)));
+            }
+            h.push_str("</ul>\n");
+        }
+        h.push_str("<h2>Your rights</h2>\n<ul>\n");
+        for right in &self.rights {
+            h.push_str(&format!("<li>{}</li>\n", esc(right)));
+        }
+        h.push_str("</ul>\n");
+        h.push_str(&format!("<p>{}</p>\n", esc(&self.authority)));
+        if !self.controller_contact.is_empty() {
+            h.push_str(&format!(
+                "<p>Contact: {}</p>\n",
+                esc(&self.controller_contact.join(" · "))
+            ));
+        }
+        h.push_str("</body>\n</html>\n");
+        h
+    }
+}
