@@ -43,6 +43,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "vault_and_ledgers",
         sql: include_str!("../migrations/sqlite/0002_vault_and_ledgers.sql"),
     },
+    Migration {
+        version: 3,
+        name: "audit_chain_and_retention",
+        sql: include_str!("../migrations/sqlite/0003_audit_chain_and_retention.sql"),
+    },
 ];
 
 /// The PostgreSQL migrations, oldest first. Same versions and names as [`SQLITE`].
@@ -56,6 +61,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 2,
         name: "vault_and_ledgers",
         sql: include_str!("../migrations/postgres/0002_vault_and_ledgers.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "audit_chain_and_retention",
+        sql: include_str!("../migrations/postgres/0003_audit_chain_and_retention.sql"),
     },
 ];
 

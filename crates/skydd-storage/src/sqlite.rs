@@ -16,7 +16,12 @@ use sqlx::sqlite::{
 };
 use sqlx::{Row, SqliteConnection};
 
+use crate::audit_chain;
 use crate::migration::{self, Applied};
+use crate::{
+    AnonymisedRecordRow, AuditChainHead, AuditCheckpointRow, AuditFilter, ChainedAuditEvent,
+    RecordDeletion, RecordDeletionOutcome, SweepLock,
+};
 use crate::{
     ApiTokenRecord, AuditEventRow, Backend, ConsentEventRow, FeatureSwitchRow, IdentityRow,
     KeyBinding, ObjectionEventRow, PreferenceEventRow, RecordRow, RegisterVersionRecord, Storage,
@@ -350,6 +355,101 @@ fn audit_event_from_row(row: &SqliteRow) -> Result<(AuditEventRow, Option<String
     };
     let category = get(row, "category", "audit_event_categories")?;
     Ok((event, category))
+}
+
+/// Append `events` to the audit chain inside `conn`'s transaction, which holds the write lock
+/// (`BEGIN IMMEDIATE`): read the head, give each event the next seq and its hash, move the head.
+async fn append_chained(
+    conn: &mut SqliteConnection,
+    events: Vec<AuditEventRow>,
+) -> Result<Vec<i64>, StorageError> {
+    const OPERATION: &str = "append audit events";
+    let head = read_chain_head(&mut *conn).await?;
+    let mut seq = head.seq;
+    let mut prev = head.hash;
+    let mut seqs = Vec::with_capacity(events.len());
+    for mut event in events {
+        seq += 1;
+        event.seq = seq;
+        event.at = timestamp::truncate(event.at);
+        prev = audit_chain::entry_hash(&prev, &event);
+        sqlx::query(
+            "INSERT INTO audit_events
+                (seq, at, actor, ip, action, purpose, subject_id, outcome, detail, hash)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(seq)
+        .bind(timestamp::to_sqlite(event.at))
+        .bind(&event.actor)
+        .bind(&event.ip)
+        .bind(&event.action)
+        .bind(&event.purpose)
+        .bind(&event.subject_id)
+        .bind(&event.outcome)
+        .bind(&event.detail)
+        .bind(&prev[..])
+        .execute(&mut *conn)
+        .await
+        .map_err(error::query(OPERATION))?;
+        for (position, category) in (0_i64..).zip(&event.categories) {
+            sqlx::query(
+                "INSERT INTO audit_event_categories (event_seq, position, category)
+                 VALUES (?, ?, ?)",
+            )
+            .bind(seq)
+            .bind(position)
+            .bind(category)
+            .execute(&mut *conn)
+            .await
+            .map_err(error::query(OPERATION))?;
+        }
+        seqs.push(seq);
+    }
+    if !seqs.is_empty() {
+        sqlx::query("UPDATE audit_chain_head SET seq = ?, hash = ? WHERE id = 1")
+            .bind(seq)
+            .bind(&prev[..])
+            .execute(&mut *conn)
+            .await
+            .map_err(error::query(OPERATION))?;
+    }
+    Ok(seqs)
+}
+
+/// The audit chain's head row.
+async fn read_chain_head(conn: &mut SqliteConnection) -> Result<AuditChainHead, StorageError> {
+    let row = sqlx::query("SELECT first_seq, seq, hash FROM audit_chain_head WHERE id = 1")
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(error::query("read the audit chain head"))?;
+    const T: &str = "audit_chain_head";
+    let hash: Vec<u8> = get(&row, "hash", T)?;
+    Ok(AuditChainHead {
+        first_seq: get(&row, "first_seq", T)?,
+        seq: get(&row, "seq", T)?,
+        hash: rows::hash_from_db(&hash)?,
+    })
+}
+
+/// A row of the audit query with hashes: the event without categories, its hash, and one
+/// category if any.
+fn chained_event_from_row(
+    row: &SqliteRow,
+) -> Result<(ChainedAuditEvent, Option<String>), StorageError> {
+    let (event, category) = audit_event_from_row(row)?;
+    let hash = get(row, "hash", "audit_events")?;
+    Ok((ChainedAuditEvent { event, hash }, category))
+}
+
+fn checkpoint_from_row(row: &SqliteRow) -> Result<AuditCheckpointRow, StorageError> {
+    const T: &str = "audit_checkpoints";
+    Ok(AuditCheckpointRow {
+        seq: get(row, "seq", T)?,
+        hash: get(row, "hash", T)?,
+        at: get_at(row, "at", T)?,
+        public_key: get(row, "public_key", T)?,
+        signature: get(row, "signature", T)?,
+    })
 }
 
 impl Storage for SqliteStorage {
@@ -1028,38 +1128,7 @@ impl Storage for SqliteStorage {
                 .begin_with("BEGIN IMMEDIATE")
                 .await
                 .map_err(error::query("lock the database to append audit events"))?;
-            let mut seqs = Vec::with_capacity(events.len());
-            for event in &events {
-                let seq: i64 = sqlx::query_scalar(
-                    "INSERT INTO audit_events
-                        (at, actor, ip, action, purpose, subject_id, outcome, detail)
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
-                )
-                .bind(timestamp::to_sqlite(event.at))
-                .bind(&event.actor)
-                .bind(&event.ip)
-                .bind(&event.action)
-                .bind(&event.purpose)
-                .bind(&event.subject_id)
-                .bind(&event.outcome)
-                .bind(&event.detail)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(error::query(OPERATION))?;
-                for (position, category) in (0_i64..).zip(&event.categories) {
-                    sqlx::query(
-                        "INSERT INTO audit_event_categories (event_seq, position, category)
-                         VALUES (?, ?, ?)",
-                    )
-                    .bind(seq)
-                    .bind(position)
-                    .bind(category)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(error::query(OPERATION))?;
-                }
-                seqs.push(seq);
-            }
+            let seqs = append_chained(&mut tx, events).await?;
             tx.commit().await.map_err(error::query(OPERATION))?;
             Ok(seqs)
         })
@@ -1088,6 +1157,225 @@ impl Storage for SqliteStorage {
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(rows::fold_audit_events(rows))
         })
+    }
+
+    fn audit_chain_head(&self) -> StorageFuture<'_, AuditChainHead> {
+        Box::pin(async move {
+            let mut conn = self
+                .pool
+                .acquire()
+                .await
+                .map_err(error::query("read the audit chain head"))?;
+            read_chain_head(&mut conn).await
+        })
+    }
+
+    fn audit_entries<'a>(
+        &'a self,
+        filter: &'a AuditFilter,
+        after_seq: i64,
+        limit: usize,
+    ) -> StorageFuture<'a, Vec<ChainedAuditEvent>> {
+        Box::pin(async move {
+            let rows = sqlx::query(
+                "WITH page AS (
+                    SELECT * FROM audit_events
+                    WHERE seq > ?
+                      AND (?2 IS NULL OR subject_id = ?2)
+                      AND (?3 IS NULL OR at >= ?3)
+                      AND (?4 IS NULL OR at < ?4)
+                    ORDER BY seq LIMIT ?5
+                 )
+                 SELECT e.seq, e.at, e.actor, e.ip, e.action, e.purpose, e.subject_id, e.outcome,
+                        e.detail, e.hash, c.category
+                 FROM page e
+                 LEFT JOIN audit_event_categories c ON c.event_seq = e.seq
+                 ORDER BY e.seq, c.position",
+            )
+            .bind(after_seq)
+            .bind(&filter.subject_id)
+            .bind(filter.from.map(timestamp::to_sqlite))
+            .bind(filter.to.map(timestamp::to_sqlite))
+            .bind(rows::limit_to_db(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(error::query("read audit events"))?;
+            let rows = rows
+                .iter()
+                .map(chained_event_from_row)
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows::fold_chained_events(rows))
+        })
+    }
+
+    fn insert_audit_checkpoint(&self, checkpoint: AuditCheckpointRow) -> StorageFuture<'_, bool> {
+        Box::pin(async move {
+            let inserted = sqlx::query(
+                "INSERT INTO audit_checkpoints (seq, hash, at, public_key, signature)
+                 VALUES (?, ?, ?, ?, ?) ON CONFLICT (seq) DO NOTHING",
+            )
+            .bind(checkpoint.seq)
+            .bind(&checkpoint.hash)
+            .bind(timestamp::to_sqlite(checkpoint.at))
+            .bind(&checkpoint.public_key)
+            .bind(&checkpoint.signature)
+            .execute(&self.pool)
+            .await
+            .map_err(error::query("store an audit checkpoint"))?;
+            Ok(inserted.rows_affected() == 1)
+        })
+    }
+
+    fn audit_checkpoints(&self) -> StorageFuture<'_, Vec<AuditCheckpointRow>> {
+        Box::pin(async move {
+            let rows = sqlx::query(
+                "SELECT seq, hash, at, public_key, signature FROM audit_checkpoints ORDER BY seq",
+            )
+            .fetch_all(&self.pool)
+            .await
+            .map_err(error::query("read audit checkpoints"))?;
+            rows.iter().map(checkpoint_from_row).collect()
+        })
+    }
+
+    fn records_page<'a>(
+        &'a self,
+        after_id: Option<&'a str>,
+        limit: usize,
+    ) -> StorageFuture<'a, Vec<RecordRow>> {
+        Box::pin(async move {
+            let rows = sqlx::query(
+                "WITH page AS (
+                    SELECT * FROM records WHERE id > ? ORDER BY id LIMIT ?
+                 )
+                 SELECT r.id, r.subject_id, r.category, r.purpose, r.source, r.collected_at,
+                        r.ciphertext, a.event, a.at
+                 FROM page r LEFT JOIN record_anchors a ON a.record_id = r.id
+                 ORDER BY r.id, a.event",
+            )
+            .bind(after_id.unwrap_or(""))
+            .bind(rows::limit_to_db(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(error::query("read a page of records"))?;
+            let rows = rows
+                .iter()
+                .map(record_from_row)
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows::fold_records(rows))
+        })
+    }
+
+    fn delete_records(&self, deletion: RecordDeletion) -> StorageFuture<'_, RecordDeletionOutcome> {
+        Box::pin(async move {
+            const OPERATION: &str = "delete records";
+            let mut tx = self
+                .pool
+                .begin_with("BEGIN IMMEDIATE")
+                .await
+                .map_err(error::query("lock the database to delete records"))?;
+            let mut outcome = RecordDeletionOutcome::default();
+            let mut touched = std::collections::BTreeSet::new();
+            let anonymised_ids = deletion.anonymise.iter().map(|a| &a.record_id);
+            let mut live_anonymised = std::collections::HashSet::new();
+            for id in deletion.delete.iter().chain(anonymised_ids) {
+                let subject: Option<String> =
+                    sqlx::query_scalar("DELETE FROM records WHERE id = ? RETURNING subject_id")
+                        .bind(id)
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(error::query(OPERATION))?;
+                if let Some(subject) = subject {
+                    outcome.records += 1;
+                    touched.insert(subject);
+                    live_anonymised.insert(id.clone());
+                }
+            }
+            for remains in &deletion.anonymise {
+                if !live_anonymised.contains(&remains.record_id) {
+                    continue;
+                }
+                sqlx::query(
+                    "INSERT INTO anonymised_records
+                        (category, purpose, collected_month, fields, anonymised_at)
+                     VALUES (?, ?, ?, ?, ?)",
+                )
+                .bind(&remains.category)
+                .bind(&remains.purpose)
+                .bind(&remains.collected_month)
+                .bind(&remains.fields)
+                .bind(timestamp::to_sqlite(remains.anonymised_at))
+                .execute(&mut *tx)
+                .await
+                .map_err(error::query(OPERATION))?;
+            }
+            for subject in touched {
+                let shredded = sqlx::query(
+                    "DELETE FROM subjects WHERE id = ?
+                       AND NOT EXISTS (SELECT 1 FROM records WHERE subject_id = ?)",
+                )
+                .bind(&subject)
+                .bind(&subject)
+                .execute(&mut *tx)
+                .await
+                .map_err(error::query(OPERATION))?;
+                if shredded.rows_affected() == 1 {
+                    outcome.shredded.push(subject);
+                }
+            }
+            let mut audit = deletion.audit;
+            if let Some(shred_audit) = deletion.shred_audit
+                && !outcome.shredded.is_empty()
+            {
+                audit.push(shred_audit(&outcome.shredded));
+            }
+            append_chained(&mut tx, audit).await?;
+            tx.commit().await.map_err(error::query(OPERATION))?;
+            Ok(outcome)
+        })
+    }
+
+    fn shred_subject<'a>(&'a self, subject_id: &'a str) -> StorageFuture<'a, bool> {
+        Box::pin(async move {
+            // Keys, identities, records and anchors go with the subject (ON DELETE CASCADE).
+            let deleted = sqlx::query("DELETE FROM subjects WHERE id = ?")
+                .bind(subject_id)
+                .execute(&self.pool)
+                .await
+                .map_err(error::query("shred a subject"))?;
+            Ok(deleted.rows_affected() == 1)
+        })
+    }
+
+    fn anonymised_records(&self) -> StorageFuture<'_, Vec<AnonymisedRecordRow>> {
+        Box::pin(async move {
+            let rows = sqlx::query(
+                "SELECT category, purpose, collected_month, fields, anonymised_at
+                 FROM anonymised_records ORDER BY id",
+            )
+            .fetch_all(&self.pool)
+            .await
+            .map_err(error::query("read anonymised records"))?;
+            const T: &str = "anonymised_records";
+            rows.iter()
+                .map(|row| {
+                    Ok(AnonymisedRecordRow {
+                        record_id: String::new(),
+                        category: get(row, "category", T)?,
+                        purpose: get(row, "purpose", T)?,
+                        collected_month: get(row, "collected_month", T)?,
+                        fields: get(row, "fields", T)?,
+                        anonymised_at: get_at(row, "anonymised_at", T)?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    fn try_sweep_lock(&self) -> StorageFuture<'_, Option<SweepLock>> {
+        // Each batch is one `BEGIN IMMEDIATE` transaction; two sweepers on one file serialise
+        // per batch and the second finds the first's records gone.
+        Box::pin(async move { Ok(Some(SweepLock::holding(Box::new(())))) })
     }
 
     fn close(&self) -> StorageFuture<'_, ()> {
