@@ -10,6 +10,7 @@
 //! The vault never reads the clock: every operation takes `now`.
 
 pub mod audit;
+pub mod audit_trail;
 mod consent;
 mod crypto;
 mod error;
