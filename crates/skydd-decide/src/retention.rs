@@ -130,7 +130,10 @@ pub(crate) fn running_hold<'p>(
     record: &RecordFacts,
     today: Date,
 ) -> Option<&'p crate::policy::Hold> {
-    category.holds.iter().find(|h| holds(&h.clock, record, today))
+    category
+        .holds
+        .iter()
+        .find(|h| holds(&h.clock, record, today))
 }
 
 /// Whether the hold `clock` keeps `record` on `today`.

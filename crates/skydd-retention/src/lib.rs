@@ -86,9 +86,7 @@ impl Plan {
         let (state, rule, note) = match status {
             RetentionStatus::Expired { rule, action, .. } => (state_of(*action), *rule, None),
             RetentionStatus::Held { rule, hold, .. } => (LineState::Held, *rule, Some(*hold)),
-            RetentionStatus::Pending { rule, anchor } => {
-                (LineState::Pending, *rule, Some(*anchor))
-            }
+            RetentionStatus::Pending { rule, anchor } => (LineState::Pending, *rule, Some(*anchor)),
             RetentionStatus::Kept { rule, .. } => (LineState::Kept, *rule, None),
             RetentionStatus::Ungoverned => (LineState::Ungoverned, purpose, None),
         };

@@ -7,7 +7,6 @@ use jiff::Timestamp;
 use skydd_decide::{Policy, RecordFacts};
 use skydd_retention::{LineState, Plan, Status, anonymise, collected_month, status_of};
 
-
 fn at(text: &str) -> Timestamp {
     format!("{text}T12:00:00Z").parse().unwrap()
 }
@@ -36,10 +35,20 @@ fn word(status: &Status<'_>) -> String {
         Status::Kept { rule, until } => format!("kept {rule} until {until}"),
         Status::Pending { rule, anchor } => format!("pending {rule} on {anchor}"),
         Status::Held { rule, hold, until } => {
-            format!("held {rule} by {hold} until {}", until.map(|d| d.to_string()).unwrap_or_default())
+            format!(
+                "held {rule} by {hold} until {}",
+                until.map(|d| d.to_string()).unwrap_or_default()
+            )
         }
-        Status::Expired { rule, action, expired_after } => {
-            format!("expired {rule} {} after {expired_after}", skydd_retention::state_of(*action).word())
+        Status::Expired {
+            rule,
+            action,
+            expired_after,
+        } => {
+            format!(
+                "expired {rule} {} after {expired_after}",
+                skydd_retention::state_of(*action).word()
+            )
         }
         Status::Ungoverned => "ungoverned".into(),
     }
@@ -52,7 +61,12 @@ fn user_data_goes_24_months_after_the_contract_ends() {
     let (_, policy) = partnersec();
     let running = record("user_data", "2022-01-01", &[]);
     assert_eq!(
-        word(&status_of(&policy, "service_provision", &running, at("2030-01-01"))),
+        word(&status_of(
+            &policy,
+            "service_provision",
+            &running,
+            at("2030-01-01")
+        )),
         "pending user_data on contract_end",
         "a running contract keeps the data, however long"
     );
@@ -62,7 +76,11 @@ fn user_data_goes_24_months_after_the_contract_ends() {
         ("2025-01-31", "kept user_data until 2025-01-31"),
         ("2025-02-01", "expired user_data delete after 2025-01-31"),
     ] {
-        assert_eq!(word(&status_of(&policy, "service_provision", &ended, at(day))), expected, "{day}");
+        assert_eq!(
+            word(&status_of(&policy, "service_provision", &ended, at(day))),
+            expected,
+            "{day}"
+        );
     }
 }
 
@@ -74,33 +92,70 @@ fn traffic_data_waits_for_payment_and_accounting_material_for_the_hold() {
     let (_, policy) = partnersec();
     let unpaid = record("traffic_data", "2024-01-01", &[]);
     assert_eq!(
-        word(&status_of(&policy, "service_provision", &unpaid, at("2025-01-01"))),
+        word(&status_of(
+            &policy,
+            "service_provision",
+            &unpaid,
+            at("2025-01-01")
+        )),
         "pending traffic_data on invoice_paid"
     );
-    let paid = record("traffic_data", "2024-01-01", &[("invoice_paid", "2024-01-10")]);
+    let paid = record(
+        "traffic_data",
+        "2024-01-01",
+        &[("invoice_paid", "2024-01-10")],
+    );
     assert_eq!(
-        word(&status_of(&policy, "service_provision", &paid, at("2024-07-09"))),
+        word(&status_of(
+            &policy,
+            "service_provision",
+            &paid,
+            at("2024-07-09")
+        )),
         "kept traffic_data until 2024-07-10"
     );
     assert_eq!(
-        word(&status_of(&policy, "service_provision", &paid, at("2024-07-11"))),
+        word(&status_of(
+            &policy,
+            "service_provision",
+            &paid,
+            at("2024-07-11")
+        )),
         "expired traffic_data delete after 2024-07-10"
     );
     let booked = record(
         "traffic_data",
         "2024-01-01",
-        &[("invoice_paid", "2024-01-10"), ("financial_year_end", "2024-12-31")],
+        &[
+            ("invoice_paid", "2024-01-10"),
+            ("financial_year_end", "2024-12-31"),
+        ],
     );
     assert_eq!(
-        word(&status_of(&policy, "service_provision", &booked, at("2024-07-11"))),
+        word(&status_of(
+            &policy,
+            "service_provision",
+            &booked,
+            at("2024-07-11")
+        )),
         "held traffic_data by bookkeeping until 2031-12-31"
     );
     assert_eq!(
-        word(&status_of(&policy, "service_provision", &booked, at("2031-12-31"))),
+        word(&status_of(
+            &policy,
+            "service_provision",
+            &booked,
+            at("2031-12-31")
+        )),
         "held traffic_data by bookkeeping until 2031-12-31"
     );
     assert_eq!(
-        word(&status_of(&policy, "service_provision", &booked, at("2032-01-01"))),
+        word(&status_of(
+            &policy,
+            "service_provision",
+            &booked,
+            at("2032-01-01")
+        )),
         "expired traffic_data delete after 2024-07-10"
     );
 }
@@ -118,13 +173,25 @@ fn logs_recordings_and_chats_go_after_their_days() {
     for (category, purpose, days) in cases {
         let collected: Timestamp = at("2024-01-15");
         let r = record(category, "2024-01-15", &[]);
-        let day = |n: i64| collected.checked_add(jiff::SignedDuration::from_hours(24 * n)).unwrap();
+        let day = |n: i64| {
+            collected
+                .checked_add(jiff::SignedDuration::from_hours(24 * n))
+                .unwrap()
+        };
         let kept = word(&status_of(&policy, purpose, &r, day(days - 1)));
-        assert!(kept.starts_with("kept"), "{category} day {}: {kept}", days - 1);
+        assert!(
+            kept.starts_with("kept"),
+            "{category} day {}: {kept}",
+            days - 1
+        );
         let last = word(&status_of(&policy, purpose, &r, day(days)));
         assert!(last.starts_with("kept"), "{category} day {days}: {last}");
         let gone = word(&status_of(&policy, purpose, &r, day(days + 1)));
-        assert!(gone.starts_with("expired"), "{category} day {}: {gone}", days + 1);
+        assert!(
+            gone.starts_with("expired"),
+            "{category} day {}: {gone}",
+            days + 1
+        );
     }
 }
 
@@ -134,14 +201,23 @@ fn website_visits_are_anonymised_keeping_statistical_fields_only() {
     let (register, policy) = partnersec();
     let visit = record("website_visit", "2024-01-31", &[]);
     assert_eq!(
-        word(&status_of(&policy, "website_statistics", &visit, at("2025-03-01"))),
+        word(&status_of(
+            &policy,
+            "website_statistics",
+            &visit,
+            at("2025-03-01")
+        )),
         "expired website_visit anonymise after 2025-02-28"
     );
     let kept = skydd_retention::statistical_fields(&register, "website_visit");
     assert_eq!(kept, ["page"]);
-    let fields = serde_json::json!({"cookie_id": "c-123", "page": "/pricing", "visited_at": "2024-01-31"});
+    let fields =
+        serde_json::json!({"cookie_id": "c-123", "page": "/pricing", "visited_at": "2024-01-31"});
     let remains = anonymise(fields.as_object().unwrap(), &kept);
-    assert_eq!(serde_json::Value::Object(remains), serde_json::json!({"page": "/pricing"}));
+    assert_eq!(
+        serde_json::Value::Object(remains),
+        serde_json::json!({"page": "/pricing"})
+    );
     assert_eq!(collected_month(at("2024-01-31")), "2024-01");
 }
 
@@ -152,20 +228,46 @@ fn records_no_rule_governs_are_reported_in_the_plan() {
     let mut plan = Plan::default();
     let now = at("2025-02-01");
     let records = [
-        ("service_provision", record("user_data", "2022-01-01", &[("contract_end", "2023-01-31")])),
-        ("service_provision", record("user_data", "2022-01-01", &[("contract_end", "2023-01-31")])),
+        (
+            "service_provision",
+            record("user_data", "2022-01-01", &[("contract_end", "2023-01-31")]),
+        ),
+        (
+            "service_provision",
+            record("user_data", "2022-01-01", &[("contract_end", "2023-01-31")]),
+        ),
         ("service_provision", record("user_data", "2022-01-01", &[])),
-        ("website_statistics", record("website_visit", "2023-01-01", &[])),
-        ("a_purpose_removed_from_the_register", record("user_data", "2022-01-01", &[])),
+        (
+            "website_statistics",
+            record("website_visit", "2023-01-01", &[]),
+        ),
+        (
+            "a_purpose_removed_from_the_register",
+            record("user_data", "2022-01-01", &[]),
+        ),
     ];
     for (purpose, r) in &records {
-        plan.add(r.category.as_str(), purpose, &status_of(&policy, purpose, r, now));
+        plan.add(
+            r.category.as_str(),
+            purpose,
+            &status_of(&policy, purpose, r, now),
+        );
     }
     assert_eq!(plan.total(LineState::Delete), 2);
     assert_eq!(plan.total(LineState::Anonymise), 1);
     assert_eq!(plan.total(LineState::Pending), 1);
     assert_eq!(plan.total(LineState::Ungoverned), 1);
     let table = plan.table();
-    assert!(table.contains("ungoverned  a_purpose_removed_from_the_register"), "{table}");
-    assert!(table.lines().nth(1).unwrap().starts_with("delete      user_data"), "{table}");
+    assert!(
+        table.contains("ungoverned  a_purpose_removed_from_the_register"),
+        "{table}"
+    );
+    assert!(
+        table
+            .lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("delete      user_data"),
+        "{table}"
+    );
 }

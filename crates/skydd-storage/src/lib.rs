@@ -378,19 +378,23 @@ pub trait Storage: Send + Sync + 'static {
     /// transaction, and a second sweeper only finds less to do.
     fn try_sweep_lock(&self) -> StorageFuture<'_, Option<SweepLock>>;
 
+    /// Release a sweep lock at once (dropping it releases it too, but only once the database
+    /// notices the closed connection).
+    fn release_sweep_lock(&self, lock: SweepLock) -> StorageFuture<'_, ()>;
+
     /// Close the connection pool, waiting for connections in use.
     fn close(&self) -> StorageFuture<'_, ()>;
 }
 
 /// Held while a sweep runs (see [`Storage::try_sweep_lock`]); dropping it releases the lock.
 pub struct SweepLock {
-    _held: Box<dyn Send>,
+    pub(crate) held: Box<dyn std::any::Any + Send>,
 }
 
 impl SweepLock {
     /// A lock held as long as `held` lives.
-    pub(crate) fn holding(held: Box<dyn Send>) -> SweepLock {
-        SweepLock { _held: held }
+    pub(crate) fn holding(held: Box<dyn std::any::Any + Send>) -> SweepLock {
+        SweepLock { held }
     }
 }
 

@@ -1416,6 +1416,23 @@ impl Storage for PostgresStorage {
         })
     }
 
+    fn release_sweep_lock(&self, lock: SweepLock) -> StorageFuture<'_, ()> {
+        Box::pin(async move {
+            if let Ok(conn) = lock.held.downcast::<PgConnection>() {
+                let mut conn = *conn;
+                sqlx::query(
+                    "SELECT pg_advisory_unlock(hashtext('skydd retention sweep'),
+                                               hashtext(current_schema()))",
+                )
+                .execute(&mut conn)
+                .await
+                .map_err(error::query("release the sweep lock"))?;
+                let _ = conn.close().await;
+            }
+            Ok(())
+        })
+    }
+
     fn close(&self) -> StorageFuture<'_, ()> {
         Box::pin(async move {
             self.pool.close().await;

@@ -1378,6 +1378,11 @@ impl Storage for SqliteStorage {
         Box::pin(async move { Ok(Some(SweepLock::holding(Box::new(())))) })
     }
 
+    fn release_sweep_lock(&self, lock: SweepLock) -> StorageFuture<'_, ()> {
+        drop(lock);
+        Box::pin(async move { Ok(()) })
+    }
+
     fn close(&self) -> StorageFuture<'_, ()> {
         Box::pin(async move {
             self.pool.close().await;

@@ -201,6 +201,10 @@ mod tests {
         save_witness(&path, &row).unwrap();
         assert_eq!(load_witness(&path).unwrap(), Some(row));
         std::fs::write(&path, "{").unwrap();
-        assert!(load_witness(&path).unwrap_err().contains("not a Skydd audit checkpoint"));
+        assert!(
+            load_witness(&path)
+                .unwrap_err()
+                .contains("not a Skydd audit checkpoint")
+        );
     }
 }

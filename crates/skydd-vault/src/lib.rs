@@ -17,6 +17,7 @@ mod error;
 mod facts;
 mod preference;
 mod record;
+pub mod retention;
 mod subject;
 
 use std::sync::{Arc, Mutex};
@@ -30,6 +31,7 @@ pub use audit::{Audit, AuditEvent, GroupCommitAudit, StorageAudit};
 pub use consent::{ConsentInput, ConsentView, ConsentsView, FeatureInput};
 pub use error::VaultError;
 pub use record::{NewRecord, RecordView, RecordsRead, Withheld};
+pub use retention::{DEFAULT_SWEEP_BATCH, SweepProgress, SweepSummary};
 pub use subject::{NewSubject, SubjectView};
 
 /// Who is calling, for decisions and the audit trail.
