@@ -1,4 +1,5 @@
-//! `skydd`: run the server, check a register, manage API tokens, rotate the master key.
+//! `skydd`: run the server, check a register, manage API tokens, rotate the master key, verify
+//! the audit trail, plan and run retention.
 //!
 //! Each command is a thin wrapper over library operations (`skydd_server`, `skydd_register`,
 //! `skydd_storage`): parse the arguments, call, print. Settings come from flags, then `SKYDD_*`
@@ -34,6 +35,12 @@ enum Command {
     /// Manage the master key: rotate it.
     #[command(subcommand)]
     Key(commands::key::KeyCommand),
+    /// Verify, export and checkpoint the tamper-evident audit trail.
+    #[command(subcommand)]
+    Audit(commands::audit::AuditCommand),
+    /// Plan and run retention: delete or anonymise what the register says has expired.
+    #[command(subcommand)]
+    Retention(commands::retention::RetentionCommand),
 }
 
 fn main() -> ExitCode {
@@ -49,6 +56,12 @@ fn main() -> ExitCode {
         }
         Command::Key(command) => {
             runtime().and_then(|runtime| runtime.block_on(commands::key::run(command)))
+        }
+        Command::Audit(command) => {
+            runtime().and_then(|runtime| runtime.block_on(commands::audit::run(command)))
+        }
+        Command::Retention(command) => {
+            runtime().and_then(|runtime| runtime.block_on(commands::retention::run(command)))
         }
     };
     match outcome {

@@ -286,18 +286,18 @@ impl ChainVerifier {
 /// How many entries [`verify_audit_chain`] reads at once.
 const VERIFY_PAGE: usize = 10_000;
 
-/// Verify the whole audit trail in `storage`: every checkpoint (those stored and `witness`,
-/// a checkpoint kept elsewhere) must be signed by `public_key` and name an entry that exists
+/// Verify the whole audit trail in `storage`: every checkpoint (those stored and `witnesses`,
+/// checkpoints kept elsewhere) must be signed by `public_key` and name an entry that exists
 /// with that hash; every entry must follow from the one before; the chain must end at its head.
 /// Returns the report; storage errors are errors, a broken trail is a report with a breach.
 pub async fn verify_audit_chain(
     storage: &dyn Storage,
     public_key: &[u8],
-    witness: Option<AuditCheckpointRow>,
+    witnesses: Vec<AuditCheckpointRow>,
 ) -> Result<ChainReport, StorageError> {
     let head = storage.audit_chain_head().await?;
     let mut checkpoints = storage.audit_checkpoints().await?;
-    checkpoints.extend(witness);
+    checkpoints.extend(witnesses);
     let report = |breach: Breach| ChainReport {
         entries: 0,
         unchained: 0,

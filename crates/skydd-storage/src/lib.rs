@@ -356,6 +356,9 @@ pub trait Storage: Send + Sync + 'static {
         limit: usize,
     ) -> StorageFuture<'a, Vec<RecordRow>>;
 
+    /// How many records are stored (to show a sweep's progress).
+    fn count_records(&self) -> StorageFuture<'_, u64>;
+
     /// In one transaction: delete the records of `deletion.delete`, replace those of
     /// `deletion.anonymise` by their anonymised remains, then shred every subject one of these
     /// records belonged to that has no record left (its key, identities and row go, see

@@ -1290,6 +1290,16 @@ impl Storage for PostgresStorage {
         })
     }
 
+    fn count_records(&self) -> StorageFuture<'_, u64> {
+        Box::pin(async move {
+            let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM records")
+                .fetch_one(&self.pool)
+                .await
+                .map_err(error::query("count records"))?;
+            Ok(u64::try_from(count).unwrap_or(0))
+        })
+    }
+
     fn delete_records(&self, deletion: RecordDeletion) -> StorageFuture<'_, RecordDeletionOutcome> {
         Box::pin(async move {
             const OPERATION: &str = "delete records";

@@ -1477,7 +1477,7 @@ async fn verify(storage: &Arc<dyn Storage>, keyring: &skydd_crypto::Keyring) -> 
     verify_audit_chain(
         storage.as_ref(),
         &keyring.checkpoint_signer().public_key(),
-        None,
+        Vec::new(),
     )
     .await
     .unwrap()
@@ -1616,7 +1616,7 @@ async fn audit_chain_detects_a_dropped_tail(h: Arc<Harness>) {
     let report = verify_audit_chain(
         storage.as_ref(),
         &keyring.checkpoint_signer().public_key(),
-        Some(witness),
+        vec![witness],
     )
     .await
     .unwrap();
@@ -1691,6 +1691,7 @@ async fn deleting_records_shreds_emptied_subjects_and_proves_it(h: Arc<Harness>)
     ] {
         storage.insert_record(r).await.unwrap();
     }
+    assert_eq!(storage.count_records().await.unwrap(), 4);
     let page = storage.records_page(None, 3).await.unwrap();
     let ids: Vec<&str> = page.iter().map(|r| r.id.as_str()).collect();
     assert_eq!(ids, ["r-1", "r-2", "r-3"]);

@@ -49,14 +49,14 @@ pub async fn write_checkpoint(
     Ok(Some(row))
 }
 
-/// Verify the trail against the installation's checkpoint key and, when given, the witness
-/// copy of the newest checkpoint.
+/// Verify the trail against the installation's checkpoint key and the `witnesses`: copies of
+/// checkpoints kept outside the database (the data directory's, a witness's).
 pub async fn verify(
     storage: &dyn Storage,
     signer: &CheckpointSigner,
-    witness: Option<AuditCheckpointRow>,
+    witnesses: Vec<AuditCheckpointRow>,
 ) -> Result<ChainReport, StorageError> {
-    skydd_storage::verify_audit_chain(storage, &signer.public_key(), witness).await
+    skydd_storage::verify_audit_chain(storage, &signer.public_key(), witnesses).await
 }
 
 /// A checkpoint as JSON (the witness file, and what to send to a witness).

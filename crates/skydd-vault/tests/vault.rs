@@ -1078,10 +1078,13 @@ async fn retention_sweeps_delete_anonymise_shred_and_prove_it() {
         .await
         .unwrap()
         .unwrap();
-        let report =
-            skydd_vault::audit_trail::verify(h.storage.as_ref(), signer.checkpoint_signer(), None)
-                .await
-                .unwrap();
+        let report = skydd_vault::audit_trail::verify(
+            h.storage.as_ref(),
+            signer.checkpoint_signer(),
+            Vec::new(),
+        )
+        .await
+        .unwrap();
         assert_eq!(report.breach, None, "{}: {report:?}", h.name);
         assert_eq!(report.checkpoints, 1);
 
