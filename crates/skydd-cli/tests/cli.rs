@@ -1344,3 +1344,183 @@ fn serve_sweeps_expired_records_on_an_interval() {
     assert!(stopped.status.success(), "{}", stopped.stderr);
     assert!(!stopped.stderr.to_lowercase().contains("canary"));
 }
+
+/// One number from the scenario's database.
+fn scalar(database: &Database, data: &Path, sql: &str) -> i64 {
+    use sqlx::Connection as _;
+    let sql = sqlx::AssertSqlSafe(sql.to_owned());
+    block_on(async {
+        match database {
+            Database::Sqlite => {
+                let options = sqlx::sqlite::SqliteConnectOptions::new()
+                    .filename(data.join("skydd.db"))
+                    .busy_timeout(Duration::from_secs(5));
+                let mut conn = sqlx::SqliteConnection::connect_with(&options)
+                    .await
+                    .unwrap();
+                let value: i64 = sqlx::query_scalar(sql).fetch_one(&mut conn).await.unwrap();
+                conn.close().await.unwrap();
+                value
+            }
+            Database::Postgres { url, schema } => {
+                use std::str::FromStr as _;
+                let options = sqlx::postgres::PgConnectOptions::from_str(url)
+                    .unwrap()
+                    .options([("search_path", schema.as_str())]);
+                let mut conn = sqlx::PgConnection::connect_with(&options).await.unwrap();
+                let value: i64 = sqlx::query_scalar(sql).fetch_one(&mut conn).await.unwrap();
+                conn.close().await.unwrap();
+                value
+            }
+        }
+    })
+}
+
+/// `SUBJECTS` subjects with one expired record each, written through the vault in-process.
+fn fill_with_expired_records(data: &Path, database: &[String], subjects: usize) {
+    use skydd_server::instance::{self, Create, DataSettings};
+    let settings = DataSettings {
+        data_dir: data.to_owned(),
+        database_url: database.get(1).cloned(),
+    };
+    block_on(async {
+        let opened = instance::open(&settings, Create::IfMissing).await.unwrap();
+        let checked = skydd_register::check(RETENTION_REGISTER);
+        let register = skydd_server::LoadedRegister::new(checked.register.unwrap(), "test");
+        let state = skydd_server::AppState::new(
+            opened.storage.clone(),
+            opened.keyring.clone(),
+            register,
+            std::sync::Arc::new(skydd_server::SystemClock),
+        );
+        let vault = state.vault();
+        let actor = skydd_vault::Actor::new("test");
+        let now: jiff::Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
+        for n in 0..subjects {
+            let subject = vault
+                .create_subject(
+                    &actor,
+                    skydd_vault::NewSubject {
+                        identities: vec![("email".into(), format!("kill.canary{n}@example.se"))],
+                        tenant: None,
+                    },
+                    now,
+                )
+                .await
+                .unwrap()
+                .to_string();
+            let mut fields = serde_json::Map::new();
+            fields.insert("name".into(), format!("Kill Canary {n}").into());
+            let record = skydd_vault::NewRecord {
+                category: "contact_basic".into(),
+                fields,
+                source: "data_subject".into(),
+                purpose: "customer_service".into(),
+                collected_at: Some("2020-01-01T00:00:00Z".parse().unwrap()),
+                anchors: std::collections::BTreeMap::new(),
+            };
+            vault
+                .add_record(&actor, &subject, record, now)
+                .await
+                .unwrap();
+        }
+        opened.storage.close().await.unwrap();
+    });
+}
+
+/// SIGKILL `skydd retention run` at random moments, again and again, and check after every
+/// kill that nothing is half-deleted (every subject still has its key, identity and record, or
+/// none of them), that the audit trail still verifies and that the proof in it counts exactly
+/// the records gone; until a run finishes, after which nothing expired is left.
+#[test]
+fn retention_run_killed_at_random_points_leaves_nothing_half_done() {
+    use std::hash::{BuildHasher, RandomState};
+    const SUBJECTS: i64 = 600;
+    for database in Database::all() {
+        let backend = database.name();
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let register = write(dir.path(), "register.yaml", RETENTION_REGISTER);
+        let database_args = database.args();
+        fill_with_expired_records(&data, &database_args, SUBJECTS as usize);
+        let count =
+            |table: &str| scalar(&database, &data, &format!("SELECT COUNT(*) FROM {table}"));
+        assert_eq!(count("records"), SUBJECTS);
+
+        let random = RandomState::new();
+        let mut kills = 0;
+        let mut finished = false;
+        for round in 0..40_u64 {
+            let mut child = skydd()
+                .args(["retention", "run", "--batch", "7", "--register"])
+                .arg(&register)
+                .arg("--data-dir")
+                .arg(&data)
+                .args(&database_args)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            let wait = Duration::from_millis(random.hash_one(round) % 400);
+            thread::sleep(wait);
+            if let Some(status) = child.try_wait().unwrap() {
+                assert!(status.success(), "{backend}: the sweep failed on its own");
+                finished = true;
+                break;
+            }
+            child.kill().unwrap(); // SIGKILL
+            child.wait().unwrap();
+            kills += 1;
+
+            let (subjects, records) = (count("subjects"), count("records"));
+            assert_eq!(
+                subjects, records,
+                "{backend} after kill {kills}: a subject lost its record but not its key"
+            );
+            assert_eq!(count("subject_keys"), subjects, "{backend}: keys");
+            assert_eq!(count("identities"), subjects, "{backend}: identities");
+            let verified = skydd_on(&data, &database_args, &["audit", "verify"]);
+            assert_eq!(
+                verified.status.code(),
+                Some(0),
+                "{backend} after kill {kills}: {}",
+                text(&verified.stdout)
+            );
+            let export = skydd_on(&data, &database_args, &["audit", "export"]);
+            let proven: i64 = text(&export.stdout)
+                .lines()
+                .map(|line| serde_json::from_str::<Value>(line).unwrap())
+                .filter(|line| line["action"] == "retention.delete")
+                .map(|line| {
+                    let detail: Value =
+                        serde_json::from_str(line["detail"].as_str().unwrap()).unwrap();
+                    detail["count"].as_i64().unwrap()
+                })
+                .sum();
+            assert_eq!(
+                proven,
+                SUBJECTS - records,
+                "{backend}: every deleted record proven once"
+            );
+        }
+        assert!(finished, "{backend}: the sweep never finished in 40 rounds");
+        assert!(
+            kills > 0,
+            "{backend}: the sweep was never interrupted; make the data bigger"
+        );
+        assert_eq!(count("records"), 0, "{backend}: nothing expired is left");
+        assert_eq!(
+            count("subjects"),
+            0,
+            "{backend}: every emptied subject was shredded"
+        );
+        let verified = skydd_on(&data, &database_args, &["audit", "verify"]);
+        assert_eq!(
+            verified.status.code(),
+            Some(0),
+            "{}",
+            text(&verified.stdout)
+        );
+        database.drop_schema();
+    }
+}
