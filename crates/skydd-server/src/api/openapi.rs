@@ -5,7 +5,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::api::{
-    consents, decisions, features, health, preferences, records, register, subjects, unsubscribe,
+    audit, consents, decisions, features, health, preferences, records, register, subjects,
+    unsubscribe,
 };
 use crate::problem::Problem;
 
@@ -40,6 +41,7 @@ use crate::problem::Problem;
         features::get_organisation_feature,
         features::switch_project_feature,
         features::get_project_feature,
+        audit::list_audit,
     ),
     components(schemas(
         Problem,
@@ -68,6 +70,8 @@ use crate::problem::Problem;
         decisions::DecisionResponse,
         features::SwitchFeatureRequest,
         features::FeatureResponse,
+        audit::AuditEntryResponse,
+        audit::AuditPage,
     )),
     modifiers(&BearerScheme),
     tags(
@@ -82,6 +86,7 @@ use crate::problem::Problem;
             API token, the link's signature is the authority."),
         (name = "decisions", description = "May a purpose use a category of a subject's data now?"),
         (name = "features", description = "Features an organisation or project must opt in to."),
+        (name = "audit", description = "The tamper-evident audit trail, for admins and auditors."),
     )
 )]
 pub struct ApiDoc;
