@@ -1285,21 +1285,28 @@ impl Storage for SqliteStorage {
                 .await
                 .map_err(error::query("lock the database to delete records"))?;
             let mut outcome = RecordDeletionOutcome::default();
+            // One statement per batch: the ids go in as a JSON array (json_each).
+            let ids: Vec<&String> = deletion
+                .delete
+                .iter()
+                .chain(deletion.anonymise.iter().map(|a| &a.record_id))
+                .collect();
+            let ids = serde_json::to_string(&ids)
+                .map_err(|_| StorageError::Invalid("record ids that cannot be listed".into()))?;
+            let deleted = sqlx::query(
+                "DELETE FROM records WHERE id IN (SELECT value FROM json_each(?))
+                 RETURNING id, subject_id",
+            )
+            .bind(&ids)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(error::query(OPERATION))?;
             let mut touched = std::collections::BTreeSet::new();
-            let anonymised_ids = deletion.anonymise.iter().map(|a| &a.record_id);
             let mut live_anonymised = std::collections::HashSet::new();
-            for id in deletion.delete.iter().chain(anonymised_ids) {
-                let subject: Option<String> =
-                    sqlx::query_scalar("DELETE FROM records WHERE id = ? RETURNING subject_id")
-                        .bind(id)
-                        .fetch_optional(&mut *tx)
-                        .await
-                        .map_err(error::query(OPERATION))?;
-                if let Some(subject) = subject {
-                    outcome.records += 1;
-                    touched.insert(subject);
-                    live_anonymised.insert(id.clone());
-                }
+            for row in &deleted {
+                outcome.records += 1;
+                live_anonymised.insert(get::<String>(row, "id", "records")?);
+                touched.insert(get::<String>(row, "subject_id", "records")?);
             }
             for remains in &deletion.anonymise {
                 if !live_anonymised.contains(&remains.record_id) {
@@ -1319,20 +1326,19 @@ impl Storage for SqliteStorage {
                 .await
                 .map_err(error::query(OPERATION))?;
             }
-            for subject in touched {
-                let shredded = sqlx::query(
-                    "DELETE FROM subjects WHERE id = ?
-                       AND NOT EXISTS (SELECT 1 FROM records WHERE subject_id = ?)",
-                )
-                .bind(&subject)
-                .bind(&subject)
-                .execute(&mut *tx)
-                .await
-                .map_err(error::query(OPERATION))?;
-                if shredded.rows_affected() == 1 {
-                    outcome.shredded.push(subject);
-                }
-            }
+            let touched = serde_json::to_string(&touched)
+                .map_err(|_| StorageError::Invalid("subject ids that cannot be listed".into()))?;
+            let mut shredded: Vec<String> = sqlx::query_scalar(
+                "DELETE FROM subjects WHERE id IN (SELECT value FROM json_each(?))
+                   AND NOT EXISTS (SELECT 1 FROM records r WHERE r.subject_id = subjects.id)
+                 RETURNING id",
+            )
+            .bind(&touched)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(error::query(OPERATION))?;
+            shredded.sort();
+            outcome.shredded = shredded;
             let mut audit = deletion.audit;
             if let Some(shred_audit) = deletion.shred_audit
                 && !outcome.shredded.is_empty()
