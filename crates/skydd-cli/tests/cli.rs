@@ -1461,7 +1461,9 @@ fn retention_run_killed_at_random_points_leaves_nothing_half_done() {
                 .stderr(Stdio::null())
                 .spawn()
                 .unwrap();
-            let wait = Duration::from_millis(random.hash_one(round) % 400);
+            // Random moments in a window that widens each round: the first kills land early
+            // (at start-up, in the first batches), later ones anywhere, until a run finishes.
+            let wait = Duration::from_millis(random.hash_one(round) % (30 + 20 * round));
             thread::sleep(wait);
             if let Some(status) = child.try_wait().unwrap() {
                 assert!(status.success(), "{backend}: the sweep failed on its own");

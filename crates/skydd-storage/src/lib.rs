@@ -375,10 +375,10 @@ pub trait Storage: Send + Sync + 'static {
     /// Anonymised record remains kept by retention, oldest first.
     fn anonymised_records(&self) -> StorageFuture<'_, Vec<AnonymisedRecordRow>>;
 
-    /// Run `sweep` only if no other process holds the sweep lock; returns `None` when one does.
-    /// On PostgreSQL this is a session advisory lock, so one sweeper runs at a time across every
-    /// server on the database; on SQLite, a lock file is not needed: each batch is one
-    /// transaction, and a second sweeper only finds less to do.
+    /// Take the sweep lock, or `None` when another sweeper holds it: one sweeper at a time per
+    /// database. On PostgreSQL a session advisory lock (per schema), across every server on the
+    /// database; on SQLite an exclusive lock on the file `<database>.sweep-lock`. Either is
+    /// released when its holder dies.
     fn try_sweep_lock(&self) -> StorageFuture<'_, Option<SweepLock>>;
 
     /// Release a sweep lock at once (dropping it releases it too, but only once the database

@@ -37,6 +37,8 @@ const MASTER_KEY_CHECK: &str = "master_key_check";
 /// Skydd's storage in a SQLite file.
 pub(crate) struct SqliteStorage {
     pool: SqlitePool,
+    /// The database file, beside which the sweep lock file lives.
+    path: std::path::PathBuf,
 }
 
 impl SqliteStorage {
@@ -66,7 +68,10 @@ impl SqliteStorage {
             .connect_with(options)
             .await
             .map_err(error::connect(&target))?;
-        let storage = SqliteStorage { pool };
+        let storage = SqliteStorage {
+            pool,
+            path: path.to_owned(),
+        };
         let prepared = async {
             storage.use_wal(&target).await?;
             storage.migrate().await
@@ -1389,9 +1394,31 @@ impl Storage for SqliteStorage {
     }
 
     fn try_sweep_lock(&self) -> StorageFuture<'_, Option<SweepLock>> {
-        // Each batch is one `BEGIN IMMEDIATE` transaction; two sweepers on one file serialise
-        // per batch and the second finds the first's records gone.
-        Box::pin(async move { Ok(Some(SweepLock::holding(Box::new(())))) })
+        Box::pin(async move {
+            // An exclusive lock on `<database>.sweep-lock`, held while the file stays open: one
+            // sweeper per database file across processes; the system releases it when the
+            // process dies.
+            let mut name = self.path.clone().into_os_string();
+            name.push(".sweep-lock");
+            let cannot = |error: std::io::Error| {
+                StorageError::Database(format!("cannot take the sweep lock: {error}"))
+            };
+            let file = {
+                use std::os::unix::fs::OpenOptionsExt as _;
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .truncate(false)
+                    .write(true)
+                    .mode(0o600)
+                    .open(&name)
+                    .map_err(cannot)?
+            };
+            match file.try_lock() {
+                Ok(()) => Ok(Some(SweepLock::holding(Box::new(file)))),
+                Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+                Err(std::fs::TryLockError::Error(error)) => Err(cannot(error)),
+            }
+        })
     }
 
     fn release_sweep_lock(&self, lock: SweepLock) -> StorageFuture<'_, ()> {

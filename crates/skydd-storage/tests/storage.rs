@@ -1742,18 +1742,14 @@ async fn deleting_records_shreds_emptied_subjects_and_proves_it(h: Arc<Harness>)
     assert!(storage.shred_subject("s-2").await.unwrap());
     assert!(!storage.shred_subject("s-2").await.unwrap());
     assert!(storage.records_page(None, 10).await.unwrap().is_empty());
+    // One sweeper at a time across every server (or process) on the database.
     let lock = storage.try_sweep_lock().await.unwrap().unwrap();
-    if h.backend() == Backend::Postgres {
-        // One sweeper at a time across every server on the database.
-        let other = h.open().await;
-        assert!(other.try_sweep_lock().await.unwrap().is_none());
-        storage.release_sweep_lock(lock).await.unwrap();
-        let again = other.try_sweep_lock().await.unwrap().unwrap();
-        other.release_sweep_lock(again).await.unwrap();
-        other.close().await.unwrap();
-    } else {
-        storage.release_sweep_lock(lock).await.unwrap();
-    }
+    let other = h.open().await;
+    assert!(other.try_sweep_lock().await.unwrap().is_none());
+    storage.release_sweep_lock(lock).await.unwrap();
+    let again = other.try_sweep_lock().await.unwrap().unwrap();
+    other.release_sweep_lock(again).await.unwrap();
+    other.close().await.unwrap();
     storage.close().await.unwrap();
 }
 

@@ -75,7 +75,7 @@ impl Vault {
 
     /// Sweep at `now`: delete or anonymise every expired record, `batch` records read per
     /// transaction, calling `progress` after each batch. Returns `None` without doing anything
-    /// when another sweeper holds the sweep lock (PostgreSQL).
+    /// when another sweeper holds the sweep lock.
     pub async fn retention_sweep(
         &self,
         actor: &Actor,
