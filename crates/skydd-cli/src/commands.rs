@@ -1,10 +1,12 @@
 //! The `skydd` subcommands, one module each.
 
+pub(crate) mod audit;
 pub(crate) mod incidents;
 pub(crate) mod key;
 pub(crate) mod notice;
 pub(crate) mod register;
 pub(crate) mod requests;
+pub(crate) mod retention;
 pub(crate) mod serve;
 pub(crate) mod token;
 

@@ -37,6 +37,12 @@ enum Command {
     /// Manage the master key: rotate it.
     #[command(subcommand)]
     Key(commands::key::KeyCommand),
+    /// Verify, export and checkpoint the tamper-evident audit trail.
+    #[command(subcommand)]
+    Audit(commands::audit::AuditCommand),
+    /// Plan and run retention: delete or anonymise what the register says has expired.
+    #[command(subcommand)]
+    Retention(commands::retention::RetentionCommand),
     /// Personal data breaches: list them with the time left to notify, show one.
     #[command(subcommand)]
     Incidents(commands::incidents::IncidentsCommand),
@@ -76,6 +82,12 @@ fn main() -> ExitCode {
         }
         Command::Outbox(command) => {
             runtime().and_then(|runtime| runtime.block_on(commands::requests::run_outbox(command)))
+        }
+        Command::Audit(command) => {
+            runtime().and_then(|runtime| runtime.block_on(commands::audit::run(command)))
+        }
+        Command::Retention(command) => {
+            runtime().and_then(|runtime| runtime.block_on(commands::retention::run(command)))
         }
     };
     match outcome {

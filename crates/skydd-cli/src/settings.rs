@@ -95,3 +95,69 @@ impl SmtpArgs {
         }))
     }
 }
+
+/// How often `skydd serve` sweeps expired records and checkpoints the audit trail.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct SweepArgs {
+    /// How often to run a retention sweep and sign an audit checkpoint: `30s`, `15m`, `1h`,
+    /// `1d`; `0` switches both off (run `skydd retention run` from cron instead).
+    #[arg(
+        long,
+        env = "SKYDD_RETENTION_INTERVAL",
+        default_value = "1h",
+        value_name = "DURATION",
+        value_parser = parse_interval
+    )]
+    pub(crate) retention_interval: std::time::Duration,
+}
+
+/// A duration as `<number><unit>` with unit `s`, `m`, `h` or `d`; `0` alone is zero.
+pub(crate) fn parse_interval(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    if text == "0" {
+        return Ok(std::time::Duration::ZERO);
+    }
+    let help = "write a number and a unit: 30s, 15m, 1h, 1d (or 0 to switch off)";
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .ok_or_else(|| format!("`{text}` has no unit; {help}"))?;
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` does not start with a number; {help}"))?;
+    let seconds = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(format!("`{unit}` is not a unit; {help}")),
+    };
+    Ok(std::time::Duration::from_secs(
+        number.saturating_mul(seconds),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn intervals_take_a_unit() {
+        assert_eq!(parse_interval("0"), Ok(std::time::Duration::ZERO));
+        assert_eq!(
+            parse_interval("90s"),
+            Ok(std::time::Duration::from_secs(90))
+        );
+        assert_eq!(
+            parse_interval("15m"),
+            Ok(std::time::Duration::from_secs(900))
+        );
+        assert_eq!(
+            parse_interval("1d"),
+            Ok(std::time::Duration::from_secs(86_400))
+        );
+        assert!(parse_interval("15").unwrap_err().contains("no unit"));
+        assert!(parse_interval("1w").unwrap_err().contains("not a unit"));
+        assert!(parse_interval("h").is_err());
+    }
+}

@@ -1260,3 +1260,593 @@ fn requests_and_the_outbox_are_handled_from_the_command_line_while_the_server_ru
         "no personal data in the log"
     );
 }
+
+// --- retention and the audit trail ------------------------------------------------------------
+
+/// A register whose contact data goes 30 days after collection and whose page views are
+/// anonymised then (keeping the page only).
+const RETENTION_REGISTER: &str = r#"skydd: 1
+published: 2026-01-05
+controller:
+  name: Exempel AB
+  organisation_number: 556647-9241
+  address: {street: Box 1, postal_code: 311 22, city: Falkenberg, country: SE}
+  contact: {email: privacy@example.se}
+authority:
+  name: {en: Swedish Authority for Privacy Protection (IMY)}
+  country: SE
+  address: Box 8114, 104 20 Stockholm, Sweden
+  email: imy@imy.se
+  url: https://www.imy.se
+subjects:
+  - id: customer
+    name: Customers
+sources:
+  - id: data_subject
+    kind: data_subject
+    name: You
+data:
+  - id: contact_basic
+    name: Basic contact information
+    provided_by_subject: true
+    fields: [name, {id: email, format: email}]
+  - id: page_view
+    name: Pages viewed
+    provided_by_subject: false
+    fields: [{id: page, format: url, statistical: true}, {id: email, format: email}]
+purposes:
+  - id: customer_service
+    name: Customer service
+    role: controller
+    subjects: [customer]
+    sources: [data_subject]
+    legal_basis:
+      contact_basic: contract
+      page_view: contract
+retention:
+  - id: contact_basic
+    category: contact_basic
+    after: collected_at
+    keep: 30 days
+  - id: page_view
+    category: page_view
+    after: collected_at
+    keep: 30 days
+    action: anonymise
+security:
+  - id: encryption_at_rest
+    kind: technical
+    description: Personal data is encrypted at rest.
+rights:
+  contact: {email: privacy@example.se}
+  response_time: 1 month
+  extension: 2 months
+  copies: {free: 1, per: 12 months, further: fee}
+  identity_verification: [email_code]
+"#;
+
+/// Run SQL on the scenario's database behind Skydd's back (to tamper with it).
+fn tamper(database: &Database, data: &Path, sql: &str) {
+    use sqlx::Connection as _;
+    let sql = sqlx::AssertSqlSafe(sql.to_owned());
+    block_on(async {
+        match database {
+            Database::Sqlite => {
+                let options = sqlx::sqlite::SqliteConnectOptions::new()
+                    .filename(data.join("skydd.db"))
+                    .busy_timeout(Duration::from_secs(5));
+                let mut conn = sqlx::SqliteConnection::connect_with(&options)
+                    .await
+                    .unwrap();
+                sqlx::raw_sql(sql).execute(&mut conn).await.unwrap();
+                conn.close().await.unwrap();
+            }
+            Database::Postgres { url, schema } => {
+                use std::str::FromStr as _;
+                let options = sqlx::postgres::PgConnectOptions::from_str(url)
+                    .unwrap()
+                    .options([("search_path", schema.as_str())]);
+                let mut conn = sqlx::PgConnection::connect_with(&options).await.unwrap();
+                sqlx::raw_sql(sql).execute(&mut conn).await.unwrap();
+                conn.close().await.unwrap();
+            }
+        }
+    });
+}
+
+/// `skydd ARGS... --data-dir DATA DATABASE...`.
+fn skydd_on(data: &Path, database: &[String], args: &[&str]) -> Output {
+    run(skydd()
+        .args(args)
+        .arg("--data-dir")
+        .arg(data)
+        .args(database))
+}
+
+#[test]
+fn retention_plan_run_and_the_audit_trail_from_the_command_line() {
+    for database in Database::all() {
+        let backend = database.name();
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let register = write(dir.path(), "register.yaml", RETENTION_REGISTER);
+        let database_args = database.args();
+        let mut serve_args = vec![
+            "--data-dir",
+            data.to_str().unwrap(),
+            "--register",
+            register.to_str().unwrap(),
+            "--retention-interval",
+            "0",
+        ];
+        serve_args.extend(database_args.iter().map(String::as_str));
+        let server = Server::start(&serve_args, &[]);
+        let token = server.admin_token();
+        let subject = |email: &str| {
+            let (status, created) = send(
+                "POST",
+                &server.url("/v1/subjects"),
+                &token,
+                Some(serde_json::json!({"identities": {"email": email}})),
+            );
+            assert_eq!(status, 201, "{backend}: {created}");
+            created["id"].as_str().unwrap().to_owned()
+        };
+        let record = |subject: &str, category: &str, fields: Value, collected_at: Option<&str>| {
+            let mut body = serde_json::json!({
+                "category": category,
+                "fields": fields,
+                "source": "data_subject",
+                "purpose": "customer_service",
+            });
+            if let Some(at) = collected_at {
+                body["collected_at"] = at.into();
+            }
+            let (status, created) = send(
+                "POST",
+                &server.url(&format!("/v1/subjects/{subject}/records")),
+                &token,
+                Some(body),
+            );
+            assert_eq!(status, 201, "{backend}: {created}");
+        };
+        let old = subject("old.canary@example.se");
+        record(
+            &old,
+            "contact_basic",
+            serde_json::json!({"name": "Old Canary", "email": "old.canary@example.se"}),
+            Some("2020-01-01T00:00:00Z"),
+        );
+        let current = subject("new.canary@example.se");
+        record(
+            &current,
+            "contact_basic",
+            serde_json::json!({"name": "New Canary", "email": "new.canary@example.se"}),
+            None,
+        );
+        record(
+            &current,
+            "page_view",
+            serde_json::json!({"page": "/pricing", "email": "new.canary@example.se"}),
+            Some("2020-01-01T00:00:00Z"),
+        );
+        let stopped = server.terminate();
+        assert!(stopped.status.success(), "{}", stopped.stderr);
+
+        // An account change from an SSH session is audited with the address behind it.
+        let output = run(skydd()
+            .args(["token", "create", "--role", "auditor", "--data-dir"])
+            .arg(&data)
+            .args(&database_args)
+            .env("SSH_CLIENT", "192.0.2.9 51234 22"));
+        assert!(output.status.success(), "{}", text(&output.stderr));
+
+        let register_arg = ["--register", register.to_str().unwrap()];
+        let plan = skydd_on(
+            &data,
+            &database_args,
+            &[&["retention", "plan"][..], &register_arg[..]].concat(),
+        );
+        let plan_text = text(&plan.stdout);
+        assert!(plan.status.success(), "{backend}: {}", text(&plan.stderr));
+        assert!(
+            plan_text
+                .contains("to delete 1, to anonymise 1, held 0, pending 0, kept 1, ungoverned 0"),
+            "{backend}: {plan_text}"
+        );
+        let past = skydd_on(
+            &data,
+            &database_args,
+            &[
+                &["retention", "plan", "--at", "2020-01-15"][..],
+                &register_arg[..],
+            ]
+            .concat(),
+        );
+        assert!(
+            text(&past.stdout).contains("to delete 0, to anonymise 0, held 0, pending 0, kept 3"),
+            "{backend}: {}",
+            text(&past.stdout)
+        );
+        let future = skydd_on(
+            &data,
+            &database_args,
+            &[
+                &["retention", "run", "--at", "2999-01-01"][..],
+                &register_arg[..],
+            ]
+            .concat(),
+        );
+        assert_eq!(future.status.code(), Some(1));
+        assert!(
+            text(&future.stderr).contains("is in the future"),
+            "{}",
+            text(&future.stderr)
+        );
+
+        let swept = skydd_on(
+            &data,
+            &database_args,
+            &[&["retention", "run", "--batch", "1"][..], &register_arg[..]].concat(),
+        );
+        let swept_text = text(&swept.stdout);
+        assert!(swept.status.success(), "{backend}: {}", text(&swept.stderr));
+        assert!(
+            swept_text.contains("deleted 1 record(s), anonymised 1, crypto-shredded 1 subject(s)"),
+            "{backend}: {swept_text}"
+        );
+        assert!(
+            !text(&swept.stderr).contains('['),
+            "no progress bar without a terminal"
+        );
+        let again = skydd_on(
+            &data,
+            &database_args,
+            &[&["retention", "run"][..], &register_arg[..]].concat(),
+        );
+        assert!(
+            text(&again.stdout).contains("deleted 0 record(s), anonymised 0"),
+            "{}",
+            text(&again.stdout)
+        );
+
+        let verified = skydd_on(&data, &database_args, &["audit", "verify"]);
+        assert_eq!(
+            verified.status.code(),
+            Some(0),
+            "{backend}: {}{}",
+            text(&verified.stdout),
+            text(&verified.stderr)
+        );
+        assert!(
+            text(&verified.stdout).starts_with("audit trail intact: "),
+            "{}",
+            text(&verified.stdout)
+        );
+        assert_eq!(mode(&data.join("audit-checkpoint.json")), 0o600);
+
+        let export = skydd_on(&data, &database_args, &["audit", "export"]);
+        assert!(export.status.success());
+        let lines: Vec<Value> = text(&export.stdout)
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect();
+        let action = |name: &str| {
+            lines
+                .iter()
+                .filter(|l| l["action"] == name)
+                .collect::<Vec<_>>()
+        };
+        let token_event = action("token.create");
+        assert_eq!(token_event.len(), 1, "{backend}: {lines:?}");
+        assert_eq!(token_event[0]["ip"], "192.0.2.9");
+        let deleted = action("retention.delete");
+        assert_eq!(deleted.len(), 1, "{backend}: {lines:?}");
+        assert!(deleted[0]["detail"].as_str().unwrap().contains(&old));
+        assert_eq!(action("retention.shred").len(), 1);
+        assert_eq!(action("retention.anonymise").len(), 1);
+        assert!(
+            !text(&export.stdout).to_lowercase().contains("canary"),
+            "{backend}: no values"
+        );
+
+        let of_old = skydd_on(
+            &data,
+            &database_args,
+            &["audit", "export", "--subject", &old, "--from", "2000-01-01"],
+        );
+        let old_lines = text(&of_old.stdout);
+        assert!(!old_lines.is_empty());
+        assert!(old_lines.lines().all(|l| l.contains(&old)), "{old_lines}");
+        let none = skydd_on(
+            &data,
+            &database_args,
+            &["audit", "export", "--to", "2000-01-01"],
+        );
+        assert_eq!(text(&none.stdout), "");
+        let bad_date = skydd_on(
+            &data,
+            &database_args,
+            &["audit", "export", "--from", "someday"],
+        );
+        assert_eq!(bad_date.status.code(), Some(2));
+
+        // Someone removes an entry behind Skydd's back: named, exit 1.
+        tamper(
+            &database,
+            &data,
+            "DELETE FROM audit_event_categories WHERE event_seq = 2; DELETE FROM audit_events WHERE seq = 2",
+        );
+        let broken = skydd_on(&data, &database_args, &["audit", "verify"]);
+        assert_eq!(
+            broken.status.code(),
+            Some(1),
+            "{backend}: {}",
+            text(&broken.stdout)
+        );
+        assert!(
+            text(&broken.stdout).contains("audit trail BROKEN at entry 2: missing"),
+            "{backend}: {}",
+            text(&broken.stdout)
+        );
+        database.drop_schema();
+    }
+}
+
+#[test]
+fn audit_verify_without_an_instance_is_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = run(skydd()
+        .args(["audit", "verify", "--data-dir"])
+        .arg(dir.path().join("typo")));
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains("cannot open the instance"),
+        "{}",
+        text(&output.stderr)
+    );
+    let usage = run(skydd().args(["audit", "verify", "--no-such-flag"]));
+    assert_eq!(usage.status.code(), Some(2));
+}
+
+#[test]
+fn serve_sweeps_expired_records_on_an_interval() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let register = write(dir.path(), "register.yaml", RETENTION_REGISTER);
+    let server = Server::start(
+        &[
+            "--data-dir",
+            data.to_str().unwrap(),
+            "--register",
+            register.to_str().unwrap(),
+        ],
+        &[("SKYDD_RETENTION_INTERVAL", OsStr::new("1s"))],
+    );
+    let token = server.admin_token();
+    let (status, created) = send(
+        "POST",
+        &server.url("/v1/subjects"),
+        &token,
+        Some(serde_json::json!({"identities": {"email": "interval.canary@example.se"}})),
+    );
+    assert_eq!(status, 201, "{created}");
+    let subject = created["id"].as_str().unwrap().to_owned();
+    let (status, created) = send(
+        "POST",
+        &server.url(&format!("/v1/subjects/{subject}/records")),
+        &token,
+        Some(serde_json::json!({
+            "category": "contact_basic",
+            "fields": {"name": "Interval Canary"},
+            "source": "data_subject",
+            "purpose": "customer_service",
+            "collected_at": "2020-01-01T00:00:00Z",
+        })),
+    );
+    assert_eq!(status, 201, "{created}");
+    let deadline = Instant::now() + PATIENCE;
+    while !server.stderr().contains("deleted=1") {
+        assert!(
+            Instant::now() < deadline,
+            "no sweep deleted the record:\n{}",
+            server.stderr()
+        );
+        thread::sleep(Duration::from_millis(100));
+    }
+    let (status, _) = send(
+        "GET",
+        &server.url(&format!("/v1/subjects/{subject}")),
+        &token,
+        None,
+    );
+    assert_eq!(
+        status, 404,
+        "the subject was crypto-shredded with its last record"
+    );
+    let stopped = server.terminate();
+    assert!(stopped.status.success(), "{}", stopped.stderr);
+    assert!(!stopped.stderr.to_lowercase().contains("canary"));
+}
+
+/// One number from the scenario's database.
+fn scalar(database: &Database, data: &Path, sql: &str) -> i64 {
+    use sqlx::Connection as _;
+    let sql = sqlx::AssertSqlSafe(sql.to_owned());
+    block_on(async {
+        match database {
+            Database::Sqlite => {
+                let options = sqlx::sqlite::SqliteConnectOptions::new()
+                    .filename(data.join("skydd.db"))
+                    .busy_timeout(Duration::from_secs(5));
+                let mut conn = sqlx::SqliteConnection::connect_with(&options)
+                    .await
+                    .unwrap();
+                let value: i64 = sqlx::query_scalar(sql).fetch_one(&mut conn).await.unwrap();
+                conn.close().await.unwrap();
+                value
+            }
+            Database::Postgres { url, schema } => {
+                use std::str::FromStr as _;
+                let options = sqlx::postgres::PgConnectOptions::from_str(url)
+                    .unwrap()
+                    .options([("search_path", schema.as_str())]);
+                let mut conn = sqlx::PgConnection::connect_with(&options).await.unwrap();
+                let value: i64 = sqlx::query_scalar(sql).fetch_one(&mut conn).await.unwrap();
+                conn.close().await.unwrap();
+                value
+            }
+        }
+    })
+}
+
+/// `SUBJECTS` subjects with one expired record each, written through the vault in-process.
+fn fill_with_expired_records(data: &Path, database: &[String], subjects: usize) {
+    use skydd_server::instance::{self, Create, DataSettings};
+    let settings = DataSettings {
+        data_dir: data.to_owned(),
+        database_url: database.get(1).cloned(),
+    };
+    block_on(async {
+        let opened = instance::open(&settings, Create::IfMissing).await.unwrap();
+        let checked = skydd_register::check(RETENTION_REGISTER);
+        let register = skydd_server::LoadedRegister::new(checked.register.unwrap(), "test");
+        let state = skydd_server::AppState::new(
+            opened.storage.clone(),
+            opened.keyring.clone(),
+            register,
+            std::sync::Arc::new(skydd_server::SystemClock),
+        );
+        let vault = state.vault();
+        let actor = skydd_vault::Actor::new("test");
+        let now: jiff::Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
+        for n in 0..subjects {
+            let subject = vault
+                .create_subject(
+                    &actor,
+                    skydd_vault::NewSubject {
+                        identities: vec![("email".into(), format!("kill.canary{n}@example.se"))],
+                        tenant: None,
+                    },
+                    now,
+                )
+                .await
+                .unwrap()
+                .to_string();
+            let mut fields = serde_json::Map::new();
+            fields.insert("name".into(), format!("Kill Canary {n}").into());
+            let record = skydd_vault::NewRecord {
+                category: "contact_basic".into(),
+                fields,
+                source: "data_subject".into(),
+                purpose: "customer_service".into(),
+                collected_at: Some("2020-01-01T00:00:00Z".parse().unwrap()),
+                anchors: std::collections::BTreeMap::new(),
+            };
+            vault
+                .add_record(&actor, &subject, record, now)
+                .await
+                .unwrap();
+        }
+        opened.storage.close().await.unwrap();
+    });
+}
+
+/// SIGKILL `skydd retention run` at random moments, again and again, and check after every
+/// kill that nothing is half-deleted (every subject still has its key, identity and record, or
+/// none of them), that the audit trail still verifies and that the proof in it counts exactly
+/// the records gone; until a run finishes, after which nothing expired is left.
+#[test]
+fn retention_run_killed_at_random_points_leaves_nothing_half_done() {
+    use std::hash::{BuildHasher, RandomState};
+    const SUBJECTS: i64 = 600;
+    for database in Database::all() {
+        let backend = database.name();
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let register = write(dir.path(), "register.yaml", RETENTION_REGISTER);
+        let database_args = database.args();
+        fill_with_expired_records(&data, &database_args, SUBJECTS as usize);
+        let count =
+            |table: &str| scalar(&database, &data, &format!("SELECT COUNT(*) FROM {table}"));
+        assert_eq!(count("records"), SUBJECTS);
+
+        let random = RandomState::new();
+        let mut kills = 0;
+        let mut finished = false;
+        for round in 0..40_u64 {
+            let mut child = skydd()
+                .args(["retention", "run", "--batch", "7", "--register"])
+                .arg(&register)
+                .arg("--data-dir")
+                .arg(&data)
+                .args(&database_args)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            // Random moments in a window that widens each round: the first kills land early
+            // (at start-up, in the first batches), later ones anywhere, until a run finishes.
+            let wait = Duration::from_millis(random.hash_one(round) % (30 + 20 * round));
+            thread::sleep(wait);
+            if let Some(status) = child.try_wait().unwrap() {
+                assert!(status.success(), "{backend}: the sweep failed on its own");
+                finished = true;
+                break;
+            }
+            child.kill().unwrap(); // SIGKILL
+            child.wait().unwrap();
+            kills += 1;
+
+            let (subjects, records) = (count("subjects"), count("records"));
+            assert_eq!(
+                subjects, records,
+                "{backend} after kill {kills}: a subject lost its record but not its key"
+            );
+            assert_eq!(count("subject_keys"), subjects, "{backend}: keys");
+            assert_eq!(count("identities"), subjects, "{backend}: identities");
+            let verified = skydd_on(&data, &database_args, &["audit", "verify"]);
+            assert_eq!(
+                verified.status.code(),
+                Some(0),
+                "{backend} after kill {kills}: {}",
+                text(&verified.stdout)
+            );
+            let export = skydd_on(&data, &database_args, &["audit", "export"]);
+            let proven: i64 = text(&export.stdout)
+                .lines()
+                .map(|line| serde_json::from_str::<Value>(line).unwrap())
+                .filter(|line| line["action"] == "retention.delete")
+                .map(|line| {
+                    let detail: Value =
+                        serde_json::from_str(line["detail"].as_str().unwrap()).unwrap();
+                    detail["count"].as_i64().unwrap()
+                })
+                .sum();
+            assert_eq!(
+                proven,
+                SUBJECTS - records,
+                "{backend}: every deleted record proven once"
+            );
+        }
+        assert!(finished, "{backend}: the sweep never finished in 40 rounds");
+        assert!(
+            kills > 0,
+            "{backend}: the sweep was never interrupted; make the data bigger"
+        );
+        assert_eq!(count("records"), 0, "{backend}: nothing expired is left");
+        assert_eq!(
+            count("subjects"),
+            0,
+            "{backend}: every emptied subject was shredded"
+        );
+        let verified = skydd_on(&data, &database_args, &["audit", "verify"]);
+        assert_eq!(
+            verified.status.code(),
+            Some(0),
+            "{}",
+            text(&verified.stdout)
+        );
+        database.drop_schema();
+    }
+}

@@ -37,6 +37,7 @@ use hmac::Mac;
 use zeroize::Zeroizing;
 
 use crate::blind_index::BlindIndexKey;
+use crate::checkpoint::CheckpointSigner;
 use crate::envelope::{self, CryptoError, DataKey};
 use crate::kdf;
 use crate::master_key::{self, KeyEntry, MasterKeyError};
@@ -82,6 +83,7 @@ pub struct Keyring {
     current: Version,
     blind_index: BlindIndexKey,
     check_value: String,
+    checkpoint_signer: CheckpointSigner,
 }
 
 impl Keyring {
@@ -147,6 +149,7 @@ impl Keyring {
             current,
             blind_index: BlindIndexKey::derive(&first.bytes),
             check_value: check_value_of(&first.bytes),
+            checkpoint_signer: CheckpointSigner::derive(&first.bytes),
         })
     }
 
@@ -211,6 +214,12 @@ impl Keyring {
     /// rotation).
     pub fn blind_index_key(&self) -> &BlindIndexKey {
         &self.blind_index
+    }
+
+    /// The key that signs audit-trail checkpoints, derived from version 1 (the same after every
+    /// rotation).
+    pub fn checkpoint_signer(&self) -> &CheckpointSigner {
+        &self.checkpoint_signer
     }
 
     /// A value that identifies the key file without revealing it, stored in the database to

@@ -33,6 +33,7 @@
 //! ```
 
 pub mod blind_index;
+pub mod checkpoint;
 pub mod envelope;
 mod kdf;
 pub mod keyring;
@@ -41,6 +42,7 @@ mod random;
 pub mod token;
 
 pub use blind_index::BlindIndexKey;
+pub use checkpoint::{CheckpointSigner, verify_checkpoint};
 pub use envelope::{CryptoError, DataKey};
 pub use keyring::{Keyring, WrappedKey};
 pub use master_key::{MasterKey, MasterKeyError};

@@ -1,12 +1,12 @@
 //! The rules of a decision, in the order they are checked.
 
 use jiff::Timestamp;
-use jiff::civil::Date;
 use jiff::tz::Offset;
 use skydd_register::model::{Choice, ConsentGiver, LegalBasis, Role};
 
 use crate::facts::{ConsentFact, Objected, ObjectionFact};
-use crate::policy::{CategoryRule, Cell, Clock, PurposeRule};
+use crate::policy::{CategoryRule, Cell, PurposeRule};
+use crate::retention::{self, RetentionStatus};
 use crate::{
     ConsentRef, Decision, DecisionRequest, DenyCode, Operation, Policy, RecordFacts, Scope,
     ScopeFacts, SubjectFacts,
@@ -243,43 +243,37 @@ impl Policy {
         record: &RecordFacts,
         now: Timestamp,
     ) -> Option<Decision> {
-        let today = Offset::UTC.to_datetime(now).date();
-        let expired = cell
-            .retention
-            .iter()
-            .filter_map(|clock| Some((expiry(clock, record)?, clock)))
-            .min_by_key(|(date, _)| *date)
-            .filter(|(date, _)| today > *date)
-            .map(|(_, clock)| clock)?;
-        // A hold applies to records that carry its anchor (the vault marks accounting material
-        // with `financial_year_end`, a future date while the year runs); it keeps them through its
-        // own expiry date.
-        let running = |clock: &Clock| {
-            record.anchor(&clock.anchor).is_some()
-                && expiry(clock, record).is_none_or(|end| today <= end)
+        let (expired, hold) = match retention::status(category, cell, record, now) {
+            RetentionStatus::Expired { rule, .. } => (rule, None),
+            RetentionStatus::Held { rule, .. } => {
+                let today = Offset::UTC.to_datetime(now).date();
+                // Held data may be used for the purpose of any hold that keeps it.
+                if category
+                    .holds
+                    .iter()
+                    .any(|h| h.purpose == p && retention::holds(&h.clock, record, today))
+                {
+                    return None;
+                }
+                (rule, retention::running_hold(category, record, today))
+            }
+            _ => return None,
         };
-        if category
-            .holds
-            .iter()
-            .any(|h| h.purpose == p && running(&h.clock))
-        {
-            return None;
-        }
-        if let Some(hold) = category.holds.iter().find(|h| running(&h.clock)) {
+        if let Some(hold) = hold {
             let held_for = self.purposes.get(hold.purpose).map_or("", |h| &*h.id);
             return Some(deny(
                 DenyCode::LegalHoldOtherPurpose,
                 format!(
-                    "retention rule `{}` has expired; legal hold `{}` keeps data category `{}` for purpose `{held_for}` only, not `{}`",
-                    expired.id, hold.clock.id, category.id, purpose.id
+                    "retention rule `{expired}` has expired; legal hold `{}` keeps data category `{}` for purpose `{held_for}` only, not `{}`",
+                    hold.clock.id, category.id, purpose.id
                 ),
             ));
         }
         Some(deny(
             DenyCode::RetentionExpired,
             format!(
-                "retention rule `{}` has expired for this record of data category `{}`",
-                expired.id, category.id
+                "retention rule `{expired}` has expired for this record of data category `{}`",
+                category.id
             ),
         ))
     }
@@ -506,13 +500,6 @@ fn explicit_consent(
 
 /// The last day the clock keeps a record: `None` while its anchor has not happened (the record is
 /// kept) or when the date is beyond the calendar.
-fn expiry(clock: &Clock, record: &RecordFacts) -> Option<Date> {
-    let anchor = record.anchor(&clock.anchor)?;
-    clock
-        .clock
-        .expires_on(Offset::UTC.to_datetime(anchor).date())
-}
-
 fn deny(code: DenyCode, explanation: String) -> Decision {
     Decision::Deny { code, explanation }
 }

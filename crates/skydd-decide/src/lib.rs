@@ -73,9 +73,11 @@ mod decision;
 mod facts;
 mod policy;
 mod request;
+mod retention;
 
 pub use code::{DenyCode, UnknownDenyCode};
 pub use decision::{ConsentRef, Decision};
 pub use facts::{Interner, RecordFacts, ScopeFacts, SubjectFacts};
 pub use policy::Policy;
 pub use request::{DecisionRequest, Operation, Scope};
+pub use retention::RetentionStatus;

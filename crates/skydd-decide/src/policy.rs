@@ -10,7 +10,8 @@ use std::sync::Arc;
 
 use skydd_register::Register;
 use skydd_register::model::{
-    Anchor, Art9Condition, ConsentGiver, LegalBasis, Purpose, RecipientKind, RetentionClock, Role,
+    Anchor, Art9Condition, ConsentGiver, LegalBasis, Purpose, RecipientKind, RetentionAction,
+    RetentionClock, Role,
 };
 
 use crate::facts::ChannelSet;
@@ -51,6 +52,8 @@ pub(crate) struct Clock {
     pub(crate) anchor: Box<str>,
     /// The clock itself.
     pub(crate) clock: RetentionClock,
+    /// What happens when it expires (holds: delete).
+    pub(crate) action: RetentionAction,
 }
 
 /// A legal hold on a category.
@@ -153,7 +156,12 @@ impl Policy {
                     .filter_map(|h| {
                         Some(Hold {
                             purpose: *purpose_index.get(h.purpose.as_str())?,
-                            clock: resolve_clock(register, h.id.as_str(), &h.clock)?,
+                            clock: resolve_clock(
+                                register,
+                                h.id.as_str(),
+                                &h.clock,
+                                RetentionAction::Delete,
+                            )?,
                         })
                     })
                     .collect(),
@@ -183,7 +191,7 @@ impl Policy {
                 };
                 let retention = retention
                     .into_iter()
-                    .filter_map(|r| resolve_clock(register, r.id.as_str(), &r.clock))
+                    .filter_map(|r| resolve_clock(register, r.id.as_str(), &r.clock, r.action))
                     .collect();
                 cells[p * register.data.len() + c] = Some(Cell {
                     bases,
@@ -210,7 +218,12 @@ impl Policy {
 }
 
 /// The clock with its anchor resolved: `after` names the event; `while` a state that ends with one.
-fn resolve_clock(register: &Register, id: &str, clock: &RetentionClock) -> Option<Clock> {
+fn resolve_clock(
+    register: &Register,
+    id: &str,
+    clock: &RetentionClock,
+    action: RetentionAction,
+) -> Option<Clock> {
     let anchor = match &clock.anchor {
         Anchor::After(event) => event.as_str().into(),
         Anchor::While(state) => register
@@ -225,6 +238,7 @@ fn resolve_clock(register: &Register, id: &str, clock: &RetentionClock) -> Optio
         id: id.into(),
         anchor,
         clock: clock.clone(),
+        action,
     })
 }
 

@@ -90,6 +90,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/v1/consents", post(consents::record_consent))
         .route("/v1/decisions", get(decisions::decide))
+        .route("/v1/audit", get(api::audit::list_audit))
         .route(
             "/v1/organisations/{org}/features/{feature}",
             put(features::switch_organisation_feature).get(features::get_organisation_feature),

@@ -1767,6 +1767,11 @@ fn v1_operations(subject: &str, record: &str) -> Vec<(Method, String, Option<Val
             "/v1/organisations/acme/projects/p1/features/ai_features".into(),
             None,
         ),
+        (
+            Method::GET,
+            format!("/v1/audit?subject={subject}&limit=5"),
+            None,
+        ),
     ]
 }
 
@@ -2409,6 +2414,97 @@ async fn the_art30_record_is_served_as_json_csv_and_html() {
         )
         .await;
         assert_eq!(body["type"], "https://skydd.dev/problems/invalid-query");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_audit_trail_is_served_to_admins_and_auditors_page_by_page() {
+    on_each_backend(async |app| {
+        let anna = app
+            .create_subject(json!({"email": "audit.anna@example.se"}))
+            .await;
+        let bo = app
+            .create_subject(json!({"email": "audit.bo@example.se"}))
+            .await;
+        app.create_record(&anna, contact_record("delivery")).await;
+        app.get_ok(&format!("/v1/subjects/{anna}/records?purpose=delivery"))
+            .await;
+        let auditor = app.issue(Role::Auditor).await;
+
+        // Anna's entries, two per page, by an auditor.
+        let mut seen = Vec::new();
+        let mut path = format!("/v1/audit?subject={anna}&limit=2");
+        loop {
+            let response = app.get(&path, Some(auditor.secret())).await;
+            let page = json_body(response, StatusCode::OK, app.backend).await;
+            for entry in page["entries"].as_array().unwrap() {
+                assert_eq!(
+                    entry["subject_id"],
+                    anna.as_str(),
+                    "{}: {page}",
+                    app.backend
+                );
+                assert_eq!(entry["hash"].as_str().unwrap().len(), 64);
+                seen.push(entry["action"].as_str().unwrap().to_owned());
+            }
+            match page["next"].as_str() {
+                Some(cursor) => path = format!("/v1/audit?subject={anna}&limit=2&cursor={cursor}"),
+                None => break,
+            }
+        }
+        // The first page's read is about Anna too, and shows on the second page.
+        assert_eq!(
+            seen,
+            [
+                "subject.create",
+                "record.create",
+                "records.read",
+                "audit.read"
+            ],
+            "{}",
+            app.backend
+        );
+
+        // Everything, with the reads of the trail itself recorded.
+        let all = app.get_ok("/v1/audit?limit=1000").await;
+        let entries = all["entries"].as_array().unwrap();
+        assert!(entries.iter().any(|e| e["subject_id"] == bo.as_str()));
+        let reads: Vec<&Value> = entries
+            .iter()
+            .filter(|e| e["action"] == "audit.read")
+            .collect();
+        assert_eq!(
+            reads.len(),
+            2,
+            "{}: the auditor's pages were recorded",
+            app.backend
+        );
+        assert_eq!(reads[0]["actor"], auditor.id.to_string());
+        let body = all.to_string().to_lowercase();
+        for value in ["audit.anna@example.se", "anna andersson", "a@example.se"] {
+            assert!(
+                !body.contains(value),
+                "{}: `{value}` in the audit trail",
+                app.backend
+            );
+        }
+
+        let empty = app.get_ok("/v1/audit?from=2999-01-01T00:00:00Z").await;
+        assert_eq!(empty, json!({"entries": [], "next": null}));
+        for bad in [
+            "limit=0",
+            "limit=1001",
+            "cursor=abc",
+            "cursor=-1",
+            "from=yesterday",
+        ] {
+            let response = app
+                .get(&format!("/v1/audit?{bad}"), Some(&app.admin_token))
+                .await;
+            let problem = problem(response, StatusCode::BAD_REQUEST, app.backend).await;
+            assert!(!problem.to_string().contains("yesterday"), "{problem}");
+        }
     })
     .await;
 }

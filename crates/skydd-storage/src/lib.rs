@@ -20,6 +20,7 @@
 //! Error messages name the operation and the database's own diagnostic, never a connection URL
 //! (which can carry a password) nor a value that was bound to a query.
 
+pub mod audit_chain;
 mod error;
 mod migration;
 mod postgres;
@@ -28,10 +29,15 @@ mod rows;
 mod sqlite;
 mod timestamp;
 
+pub use audit_chain::{
+    AuditChainHead, AuditCheckpointRow, AuditFilter, Breach, ChainReport, ChainedAuditEvent,
+    verify_audit_chain,
+};
 pub use requests::{
     NewRequestRows, OutboxMessageRow, RecipientNotificationRow, RequestChange, RequestDocumentRow,
     RequestEventRow, RequestFilter, RequestRow, RequestStore, VerificationCodeRow,
 };
+pub use rows::{AnonymisedRecordRow, RecordDeletion, RecordDeletionOutcome, ShredAudit};
 pub use rows::{
     AuditEventRow, BLIND_INDEX_LEN, ConsentEventRow, DisclosureRow, FeatureSwitchRow, IdentityRow,
     IncidentEntryRow, ObjectionEventRow, PreferenceEventRow, RecordRow, SUBJECT_SCOPE,
@@ -356,8 +362,85 @@ pub trait Storage: RequestStore + Send + Sync + 'static {
         subject_id: &'a str,
     ) -> StorageFuture<'a, Vec<DisclosureRow>>;
 
+    // -- Audit chain (schema 3) -------------------------------------------------------------
+
+    /// The newest entry of the audit chain, as its head row records it.
+    fn audit_chain_head(&self) -> StorageFuture<'_, AuditChainHead>;
+
+    /// Up to `limit` audit events matching `filter` with a seq above `after_seq`, in seq order,
+    /// each with its chain hash: one page of an export, an API listing or a verification.
+    fn audit_entries<'a>(
+        &'a self,
+        filter: &'a AuditFilter,
+        after_seq: i64,
+        limit: usize,
+    ) -> StorageFuture<'a, Vec<ChainedAuditEvent>>;
+
+    /// Store a signed checkpoint. Returns false when a checkpoint of that seq exists already.
+    fn insert_audit_checkpoint(&self, checkpoint: AuditCheckpointRow) -> StorageFuture<'_, bool>;
+
+    /// Every stored checkpoint, oldest first.
+    fn audit_checkpoints(&self) -> StorageFuture<'_, Vec<AuditCheckpointRow>>;
+
+    // -- Deletion (retention, erasure) ----------------------------------------------------------
+
+    /// Up to `limit` records with an id above `after_id` (all when `None`), by id, each with its
+    /// anchors: one page of a retention sweep.
+    fn records_page<'a>(
+        &'a self,
+        after_id: Option<&'a str>,
+        limit: usize,
+    ) -> StorageFuture<'a, Vec<RecordRow>>;
+
+    /// How many records are stored (to show a sweep's progress).
+    fn count_records(&self) -> StorageFuture<'_, u64>;
+
+    /// In one transaction: delete the records of `deletion.delete`, replace those of
+    /// `deletion.anonymise` by their anonymised remains, then shred every subject one of these
+    /// records belonged to that has no record left (its key, identities and row go, see
+    /// [`Storage::shred_subject`]), and append `deletion.audit` plus the event
+    /// `deletion.shred_audit` builds from the shredded subject ids. Records already gone are
+    /// skipped, so running the same deletion twice is harmless.
+    fn delete_records(&self, deletion: RecordDeletion) -> StorageFuture<'_, RecordDeletionOutcome>;
+
+    /// Delete a subject with its wrapped data key, identities and records, in one transaction
+    /// (crypto-shredding: without the key, every copy of its ciphertext, backups included, is
+    /// unreadable). Returns false when there is no such subject.
+    fn shred_subject<'a>(&'a self, subject_id: &'a str) -> StorageFuture<'a, bool>;
+
+    /// Anonymised record remains kept by retention, oldest first.
+    fn anonymised_records(&self) -> StorageFuture<'_, Vec<AnonymisedRecordRow>>;
+
+    /// Take the sweep lock, or `None` when another sweeper holds it: one sweeper at a time per
+    /// database. On PostgreSQL a session advisory lock (per schema), across every server on the
+    /// database; on SQLite an exclusive lock on the file `<database>.sweep-lock`. Either is
+    /// released when its holder dies.
+    fn try_sweep_lock(&self) -> StorageFuture<'_, Option<SweepLock>>;
+
+    /// Release a sweep lock at once (dropping it releases it too, but only once the database
+    /// notices the closed connection).
+    fn release_sweep_lock(&self, lock: SweepLock) -> StorageFuture<'_, ()>;
+
     /// Close the connection pool, waiting for connections in use.
     fn close(&self) -> StorageFuture<'_, ()>;
+}
+
+/// Held while a sweep runs (see [`Storage::try_sweep_lock`]); dropping it releases the lock.
+pub struct SweepLock {
+    pub(crate) held: Box<dyn std::any::Any + Send>,
+}
+
+impl SweepLock {
+    /// A lock held as long as `held` lives.
+    pub(crate) fn holding(held: Box<dyn std::any::Any + Send>) -> SweepLock {
+        SweepLock { held }
+    }
+}
+
+impl std::fmt::Debug for SweepLock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SweepLock")
+    }
 }
 
 /// The schema version this build of Skydd migrates databases to (its newest migration).

@@ -53,6 +53,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "requests",
         sql: include_str!("../migrations/sqlite/0004_requests.sql"),
     },
+    Migration {
+        version: 5,
+        name: "audit_chain_and_retention",
+        sql: include_str!("../migrations/sqlite/0005_audit_chain_and_retention.sql"),
+    },
 ];
 
 /// The PostgreSQL migrations, oldest first. Same versions and names as [`SQLITE`].
@@ -76,6 +81,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 4,
         name: "requests",
         sql: include_str!("../migrations/postgres/0004_requests.sql"),
+    },
+    Migration {
+        version: 5,
+        name: "audit_chain_and_retention",
+        sql: include_str!("../migrations/postgres/0005_audit_chain_and_retention.sql"),
     },
 ];
 

@@ -15,7 +15,12 @@ use sqlx::{Connection, PgConnection, Row};
 
 mod requests;
 
+use crate::audit_chain;
 use crate::migration::{self, Applied};
+use crate::{
+    AnonymisedRecordRow, AuditChainHead, AuditCheckpointRow, AuditFilter, ChainedAuditEvent,
+    RecordDeletion, RecordDeletionOutcome, SweepLock,
+};
 use crate::{
     ApiTokenRecord, AuditEventRow, Backend, ConsentEventRow, DisclosureRow, FeatureSwitchRow,
     IdentityRow, IncidentEntryRow, KeyBinding, ObjectionEventRow, PreferenceEventRow, RecordRow,
@@ -184,37 +189,95 @@ pub(crate) async fn drop_schema(url: &str, schema: &str) -> Result<(), StorageEr
     dropped.map(|_| ())
 }
 
-/// Insert one audit event and its categories in one statement (atomic, one round trip): the
-/// categories are numbered in the order given.
-async fn insert_audit_event(
+/// Append `events` to the audit chain inside `conn`'s transaction: lock the head row
+/// (`FOR UPDATE`, so one writer chains at a time across every server), give each event the next
+/// seq and its hash, insert it with its categories in one statement, move the head.
+async fn append_chained(
     conn: &mut PgConnection,
-    event: &AuditEventRow,
-) -> Result<i64, StorageError> {
-    sqlx::query_scalar(
-        "WITH event AS (
-            INSERT INTO audit_events
-                (at, actor, ip, action, purpose, subject_id, outcome, detail)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-            RETURNING seq
-         ), categories AS (
-            INSERT INTO audit_event_categories (event_seq, position, category)
-            SELECT event.seq, (c.ordinality - 1)::integer, c.category
-            FROM event, unnest($9::text[]) WITH ORDINALITY AS c (category, ordinality)
-         )
-         SELECT seq FROM event",
-    )
-    .bind(timestamp::to_postgres(event.at))
-    .bind(&event.actor)
-    .bind(&event.ip)
-    .bind(&event.action)
-    .bind(&event.purpose)
-    .bind(&event.subject_id)
-    .bind(&event.outcome)
-    .bind(&event.detail)
-    .bind(&event.categories[..])
-    .fetch_one(&mut *conn)
-    .await
-    .map_err(error::query("append an audit event"))
+    events: Vec<AuditEventRow>,
+) -> Result<Vec<i64>, StorageError> {
+    const OPERATION: &str = "append audit events";
+    if events.is_empty() {
+        return Ok(Vec::new());
+    }
+    let head = read_chain_head(&mut *conn, true).await?;
+    let mut seq = head.seq;
+    let mut prev = head.hash;
+    let mut seqs = Vec::with_capacity(events.len());
+    for mut event in events {
+        seq += 1;
+        event.seq = seq;
+        event.at = timestamp::truncate(event.at);
+        prev = audit_chain::entry_hash(&prev, &event);
+        sqlx::query(
+            "WITH event AS (
+                INSERT INTO audit_events
+                    (seq, at, actor, ip, action, purpose, subject_id, outcome, detail, hash)
+                OVERRIDING SYSTEM VALUE
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                RETURNING seq
+             )
+             INSERT INTO audit_event_categories (event_seq, position, category)
+             SELECT event.seq, (c.ordinality - 1)::integer, c.category
+             FROM event, unnest($11::text[]) WITH ORDINALITY AS c (category, ordinality)",
+        )
+        .bind(seq)
+        .bind(timestamp::to_postgres(event.at))
+        .bind(&event.actor)
+        .bind(&event.ip)
+        .bind(&event.action)
+        .bind(&event.purpose)
+        .bind(&event.subject_id)
+        .bind(&event.outcome)
+        .bind(&event.detail)
+        .bind(&prev[..])
+        .bind(&event.categories[..])
+        .execute(&mut *conn)
+        .await
+        .map_err(error::query(OPERATION))?;
+        seqs.push(seq);
+    }
+    sqlx::query("UPDATE audit_chain_head SET seq = $1, hash = $2 WHERE id = 1")
+        .bind(seq)
+        .bind(&prev[..])
+        .execute(&mut *conn)
+        .await
+        .map_err(error::query(OPERATION))?;
+    Ok(seqs)
+}
+
+/// The audit chain's head row, locked until the transaction ends when `for_update`.
+async fn read_chain_head(
+    conn: &mut PgConnection,
+    for_update: bool,
+) -> Result<AuditChainHead, StorageError> {
+    let sql = if for_update {
+        "SELECT first_seq, seq, hash FROM audit_chain_head WHERE id = 1 FOR UPDATE"
+    } else {
+        "SELECT first_seq, seq, hash FROM audit_chain_head WHERE id = 1"
+    };
+    let row = sqlx::query(sql)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(error::query("read the audit chain head"))?;
+    const T: &str = "audit_chain_head";
+    let hash: Vec<u8> = get(&row, "hash", T)?;
+    Ok(AuditChainHead {
+        first_seq: get(&row, "first_seq", T)?,
+        seq: get(&row, "seq", T)?,
+        hash: rows::hash_from_db(&hash)?,
+    })
+}
+
+fn checkpoint_from_row(row: &PgRow) -> Result<AuditCheckpointRow, StorageError> {
+    const T: &str = "audit_checkpoints";
+    Ok(AuditCheckpointRow {
+        seq: get(row, "seq", T)?,
+        hash: get(row, "hash", T)?,
+        at: get_at(row, "at", T)?,
+        public_key: get(row, "public_key", T)?,
+        signature: get(row, "signature", T)?,
+    })
 }
 
 /// Refuse a schema name that would need quoting: `[a-z_][a-z0-9_]*`, at most 63 bytes.
@@ -1077,12 +1140,10 @@ impl Storage for PostgresStorage {
 
     fn append_audit_event(&self, event: AuditEventRow) -> StorageFuture<'_, i64> {
         Box::pin(async move {
-            let mut conn = self
-                .pool
-                .acquire()
-                .await
-                .map_err(error::query("append an audit event"))?;
-            insert_audit_event(&mut conn, &event).await
+            let seqs = self.append_audit_events(vec![event]).await?;
+            seqs.first()
+                .copied()
+                .ok_or_else(|| StorageError::Database("no audit event was appended".into()))
         })
     }
 
@@ -1090,10 +1151,7 @@ impl Storage for PostgresStorage {
         Box::pin(async move {
             const OPERATION: &str = "append audit events";
             let mut tx = self.pool.begin().await.map_err(error::query(OPERATION))?;
-            let mut seqs = Vec::with_capacity(events.len());
-            for event in &events {
-                seqs.push(insert_audit_event(&mut tx, event).await?);
-            }
+            let seqs = append_chained(&mut tx, events).await?;
             tx.commit().await.map_err(error::query(OPERATION))?;
             Ok(seqs)
         })
@@ -1245,6 +1303,270 @@ impl Storage for PostgresStorage {
         subject_id: &'a str,
     ) -> StorageFuture<'a, Vec<DisclosureRow>> {
         Box::pin(async move { self.disclosures_including(Some(subject_id)).await })
+    }
+
+    fn audit_chain_head(&self) -> StorageFuture<'_, AuditChainHead> {
+        Box::pin(async move {
+            let mut conn = self
+                .pool
+                .acquire()
+                .await
+                .map_err(error::query("read the audit chain head"))?;
+            read_chain_head(&mut conn, false).await
+        })
+    }
+
+    fn audit_entries<'a>(
+        &'a self,
+        filter: &'a AuditFilter,
+        after_seq: i64,
+        limit: usize,
+    ) -> StorageFuture<'a, Vec<ChainedAuditEvent>> {
+        Box::pin(async move {
+            let rows = sqlx::query(
+                "WITH page AS (
+                    SELECT * FROM audit_events
+                    WHERE seq > $1
+                      AND ($2::text IS NULL OR subject_id = $2)
+                      AND ($3::timestamptz IS NULL OR at >= $3)
+                      AND ($4::timestamptz IS NULL OR at < $4)
+                    ORDER BY seq LIMIT $5
+                 )
+                 SELECT e.seq, e.at, e.actor, e.ip, e.action, e.purpose, e.subject_id, e.outcome,
+                        e.detail, e.hash, c.category
+                 FROM page e
+                 LEFT JOIN audit_event_categories c ON c.event_seq = e.seq
+                 ORDER BY e.seq, c.position",
+            )
+            .bind(after_seq)
+            .bind(&filter.subject_id)
+            .bind(filter.from.map(timestamp::to_postgres))
+            .bind(filter.to.map(timestamp::to_postgres))
+            .bind(rows::limit_to_db(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(error::query("read audit events"))?;
+            let rows = rows
+                .iter()
+                .map(|row| {
+                    let (event, category) = audit_event_from_row(row)?;
+                    let hash = get(row, "hash", "audit_events")?;
+                    Ok((ChainedAuditEvent { event, hash }, category))
+                })
+                .collect::<Result<Vec<_>, StorageError>>()?;
+            Ok(rows::fold_chained_events(rows))
+        })
+    }
+
+    fn insert_audit_checkpoint(&self, checkpoint: AuditCheckpointRow) -> StorageFuture<'_, bool> {
+        Box::pin(async move {
+            let inserted = sqlx::query(
+                "INSERT INTO audit_checkpoints (seq, hash, at, public_key, signature)
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (seq) DO NOTHING",
+            )
+            .bind(checkpoint.seq)
+            .bind(&checkpoint.hash)
+            .bind(timestamp::to_postgres(checkpoint.at))
+            .bind(&checkpoint.public_key)
+            .bind(&checkpoint.signature)
+            .execute(&self.pool)
+            .await
+            .map_err(error::query("store an audit checkpoint"))?;
+            Ok(inserted.rows_affected() == 1)
+        })
+    }
+
+    fn audit_checkpoints(&self) -> StorageFuture<'_, Vec<AuditCheckpointRow>> {
+        Box::pin(async move {
+            let rows = sqlx::query(
+                "SELECT seq, hash, at, public_key, signature FROM audit_checkpoints ORDER BY seq",
+            )
+            .fetch_all(&self.pool)
+            .await
+            .map_err(error::query("read audit checkpoints"))?;
+            rows.iter().map(checkpoint_from_row).collect()
+        })
+    }
+
+    fn records_page<'a>(
+        &'a self,
+        after_id: Option<&'a str>,
+        limit: usize,
+    ) -> StorageFuture<'a, Vec<RecordRow>> {
+        Box::pin(async move {
+            let rows = sqlx::query(
+                "WITH page AS (
+                    SELECT * FROM records WHERE id > $1 ORDER BY id LIMIT $2
+                 )
+                 SELECT r.id, r.subject_id, r.category, r.purpose, r.source, r.collected_at,
+                        r.ciphertext, a.event, a.at
+                 FROM page r LEFT JOIN record_anchors a ON a.record_id = r.id
+                 ORDER BY r.id, a.event",
+            )
+            .bind(after_id.unwrap_or(""))
+            .bind(rows::limit_to_db(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(error::query("read a page of records"))?;
+            let rows = rows
+                .iter()
+                .map(record_from_row)
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows::fold_records(rows))
+        })
+    }
+
+    fn count_records(&self) -> StorageFuture<'_, u64> {
+        Box::pin(async move {
+            let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM records")
+                .fetch_one(&self.pool)
+                .await
+                .map_err(error::query("count records"))?;
+            Ok(u64::try_from(count).unwrap_or(0))
+        })
+    }
+
+    fn delete_records(&self, deletion: RecordDeletion) -> StorageFuture<'_, RecordDeletionOutcome> {
+        Box::pin(async move {
+            const OPERATION: &str = "delete records";
+            let mut tx = self.pool.begin().await.map_err(error::query(OPERATION))?;
+            let mut ids: Vec<&str> = deletion.delete.iter().map(String::as_str).collect();
+            ids.extend(deletion.anonymise.iter().map(|a| a.record_id.as_str()));
+            let deleted = sqlx::query(
+                "DELETE FROM records WHERE id = ANY($1::text[]) RETURNING id, subject_id",
+            )
+            .bind(&ids[..])
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(error::query(OPERATION))?;
+            let mut outcome = RecordDeletionOutcome {
+                records: u64::try_from(deleted.len()).unwrap_or(u64::MAX),
+                shredded: Vec::new(),
+            };
+            let mut gone = std::collections::HashSet::new();
+            let mut touched = std::collections::BTreeSet::new();
+            for row in &deleted {
+                gone.insert(get::<String>(row, "id", "records")?);
+                touched.insert(get::<String>(row, "subject_id", "records")?);
+            }
+            for remains in &deletion.anonymise {
+                if !gone.contains(&remains.record_id) {
+                    continue;
+                }
+                sqlx::query(
+                    "INSERT INTO anonymised_records
+                        (category, purpose, collected_month, fields, anonymised_at)
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(&remains.category)
+                .bind(&remains.purpose)
+                .bind(&remains.collected_month)
+                .bind(&remains.fields)
+                .bind(timestamp::to_postgres(remains.anonymised_at))
+                .execute(&mut *tx)
+                .await
+                .map_err(error::query(OPERATION))?;
+            }
+            let touched: Vec<String> = touched.into_iter().collect();
+            let shredded: Vec<String> = sqlx::query_scalar(
+                "DELETE FROM subjects s WHERE s.id = ANY($1::text[])
+                   AND NOT EXISTS (SELECT 1 FROM records r WHERE r.subject_id = s.id)
+                 RETURNING s.id",
+            )
+            .bind(&touched[..])
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(error::query(OPERATION))?;
+            outcome.shredded = shredded;
+            outcome.shredded.sort();
+            let mut audit = deletion.audit;
+            if let Some(shred_audit) = deletion.shred_audit
+                && !outcome.shredded.is_empty()
+            {
+                audit.push(shred_audit(&outcome.shredded));
+            }
+            append_chained(&mut tx, audit).await?;
+            tx.commit().await.map_err(error::query(OPERATION))?;
+            Ok(outcome)
+        })
+    }
+
+    fn shred_subject<'a>(&'a self, subject_id: &'a str) -> StorageFuture<'a, bool> {
+        Box::pin(async move {
+            // Keys, identities, records and anchors go with the subject (ON DELETE CASCADE).
+            let deleted = sqlx::query("DELETE FROM subjects WHERE id = $1")
+                .bind(subject_id)
+                .execute(&self.pool)
+                .await
+                .map_err(error::query("shred a subject"))?;
+            Ok(deleted.rows_affected() == 1)
+        })
+    }
+
+    fn anonymised_records(&self) -> StorageFuture<'_, Vec<AnonymisedRecordRow>> {
+        Box::pin(async move {
+            let rows = sqlx::query(
+                "SELECT category, purpose, collected_month, fields, anonymised_at
+                 FROM anonymised_records ORDER BY id",
+            )
+            .fetch_all(&self.pool)
+            .await
+            .map_err(error::query("read anonymised records"))?;
+            const T: &str = "anonymised_records";
+            rows.iter()
+                .map(|row| {
+                    Ok(AnonymisedRecordRow {
+                        record_id: String::new(),
+                        category: get(row, "category", T)?,
+                        purpose: get(row, "purpose", T)?,
+                        collected_month: get(row, "collected_month", T)?,
+                        fields: get(row, "fields", T)?,
+                        anonymised_at: get_at(row, "anonymised_at", T)?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    fn try_sweep_lock(&self) -> StorageFuture<'_, Option<SweepLock>> {
+        Box::pin(async move {
+            const OPERATION: &str = "take the sweep lock";
+            let mut conn = self
+                .pool
+                .acquire()
+                .await
+                .map_err(error::query(OPERATION))?
+                .detach();
+            // A session lock, keyed by the schema so installations in different schemas sweep
+            // independently. It is held by this connection, taken out of the pool: dropping the
+            // lock closes the connection, and the server releases the lock (also when the
+            // process dies).
+            let locked: bool = sqlx::query_scalar(
+                "SELECT pg_try_advisory_lock(hashtext('skydd retention sweep'),
+                                             hashtext(current_schema()))",
+            )
+            .fetch_one(&mut conn)
+            .await
+            .map_err(error::query(OPERATION))?;
+            Ok(locked.then(|| SweepLock::holding(Box::new(conn))))
+        })
+    }
+
+    fn release_sweep_lock(&self, lock: SweepLock) -> StorageFuture<'_, ()> {
+        Box::pin(async move {
+            if let Ok(conn) = lock.held.downcast::<PgConnection>() {
+                let mut conn = *conn;
+                sqlx::query(
+                    "SELECT pg_advisory_unlock(hashtext('skydd retention sweep'),
+                                               hashtext(current_schema()))",
+                )
+                .execute(&mut conn)
+                .await
+                .map_err(error::query("release the sweep lock"))?;
+                let _ = conn.close().await;
+            }
+            Ok(())
+        })
     }
 
     fn close(&self) -> StorageFuture<'_, ()> {

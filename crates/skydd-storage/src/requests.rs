@@ -285,14 +285,6 @@ pub trait RequestStore: Send + Sync {
         record_id: &'a str,
         ciphertext: Vec<u8>,
     ) -> StorageFuture<'a, bool>;
-
-    /// Delete records (with their anchors) by id, in one transaction; returns how many.
-    fn delete_records(&self, record_ids: Vec<String>) -> StorageFuture<'_, u64>;
-
-    /// Crypto-shred a subject: delete its data key, identities, records and the subject row in
-    /// one transaction. Ledger rows stay, their ciphertexts now unreadable. Returns false when
-    /// there is no such subject.
-    fn shred_subject<'a>(&'a self, subject_id: &'a str) -> StorageFuture<'a, bool>;
 }
 
 /// Check the rows of a new request.

@@ -190,6 +190,58 @@ pub struct AuditEventRow {
     pub detail: Option<String>,
 }
 
+/// What retention's `anonymise` keeps of a record: no subject, no record id, no identifier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnonymisedRecordRow {
+    /// The record it replaces (used to delete it; not stored).
+    pub record_id: String,
+    /// The data category.
+    pub category: String,
+    /// The purpose it was collected for.
+    pub purpose: String,
+    /// The month it was collected (`2025-03`), coarse on purpose.
+    pub collected_month: String,
+    /// The fields the register marks `statistical`, as a JSON object.
+    pub fields: String,
+    /// When it was anonymised.
+    pub anonymised_at: Timestamp,
+}
+
+/// Builds the audit event that records which subjects a deletion shredded.
+pub type ShredAudit = Box<dyn FnOnce(&[String]) -> AuditEventRow + Send>;
+
+/// One batch of deletion, done in one transaction by [`crate::Storage::delete_records`].
+#[derive(Default)]
+pub struct RecordDeletion {
+    /// Ids of records to delete.
+    pub delete: Vec<String>,
+    /// Records to replace by their anonymised remains.
+    pub anonymise: Vec<AnonymisedRecordRow>,
+    /// Audit events that prove the deletion (rule, count, subject ids).
+    pub audit: Vec<AuditEventRow>,
+    /// Builds the audit event for the subjects shredded, if any were.
+    pub shred_audit: Option<ShredAudit>,
+}
+
+impl std::fmt::Debug for RecordDeletion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RecordDeletion")
+            .field("delete", &self.delete.len())
+            .field("anonymise", &self.anonymise.len())
+            .field("audit", &self.audit.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// What [`crate::Storage::delete_records`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecordDeletionOutcome {
+    /// Records deleted (anonymised ones included); records already gone are not counted.
+    pub records: u64,
+    /// Subjects shredded because they had no record left, by id.
+    pub shredded: Vec<String>,
+}
+
 /// Refuse a blind index of the wrong length (a caller's mistake: it could never match).
 pub(crate) fn check_blind_index(blind_index: &[u8]) -> Result<(), StorageError> {
     if blind_index.len() == BLIND_INDEX_LEN {
@@ -297,6 +349,31 @@ pub(crate) fn fold_audit_events(
         }
     }
     events
+}
+
+/// Fold the rows of an audit query with hashes (ordered by seq, then category position).
+pub(crate) fn fold_chained_events(
+    rows: impl IntoIterator<Item = (crate::ChainedAuditEvent, Option<String>)>,
+) -> Vec<crate::ChainedAuditEvent> {
+    let mut events: Vec<crate::ChainedAuditEvent> = Vec::new();
+    for (entry, category) in rows {
+        if events
+            .last()
+            .is_none_or(|last| last.event.seq != entry.event.seq)
+        {
+            events.push(entry);
+        }
+        if let (Some(category), Some(last)) = (category, events.last_mut()) {
+            last.event.categories.push(category);
+        }
+    }
+    events
+}
+
+/// A stored 32-byte hash.
+pub(crate) fn hash_from_db(bytes: &[u8]) -> Result<[u8; 32], StorageError> {
+    <[u8; 32]>::try_from(bytes)
+        .map_err(|_| StorageError::Database("a stored audit hash is not 32 bytes".into()))
 }
 
 #[cfg(test)]

@@ -18,7 +18,12 @@ use sqlx::{Row, SqliteConnection};
 
 mod requests;
 
+use crate::audit_chain;
 use crate::migration::{self, Applied};
+use crate::{
+    AnonymisedRecordRow, AuditChainHead, AuditCheckpointRow, AuditFilter, ChainedAuditEvent,
+    RecordDeletion, RecordDeletionOutcome, SweepLock,
+};
 use crate::{
     ApiTokenRecord, AuditEventRow, Backend, ConsentEventRow, DisclosureRow, FeatureSwitchRow,
     IdentityRow, IncidentEntryRow, KeyBinding, ObjectionEventRow, PreferenceEventRow, RecordRow,
@@ -35,6 +40,8 @@ const MASTER_KEY_CHECK: &str = "master_key_check";
 /// Skydd's storage in a SQLite file.
 pub(crate) struct SqliteStorage {
     pool: SqlitePool,
+    /// The database file, beside which the sweep lock file lives.
+    path: std::path::PathBuf,
 }
 
 impl SqliteStorage {
@@ -67,7 +74,10 @@ impl SqliteStorage {
             .connect_with(options)
             .await
             .map_err(error::connect(&target))?;
-        let storage = SqliteStorage { pool };
+        let storage = SqliteStorage {
+            pool,
+            path: path.to_owned(),
+        };
         let prepared = async {
             storage.use_wal(&target).await?;
             storage.migrate().await
@@ -356,6 +366,101 @@ fn audit_event_from_row(row: &SqliteRow) -> Result<(AuditEventRow, Option<String
     };
     let category = get(row, "category", "audit_event_categories")?;
     Ok((event, category))
+}
+
+/// Append `events` to the audit chain inside `conn`'s transaction, which holds the write lock
+/// (`BEGIN IMMEDIATE`): read the head, give each event the next seq and its hash, move the head.
+async fn append_chained(
+    conn: &mut SqliteConnection,
+    events: Vec<AuditEventRow>,
+) -> Result<Vec<i64>, StorageError> {
+    const OPERATION: &str = "append audit events";
+    let head = read_chain_head(&mut *conn).await?;
+    let mut seq = head.seq;
+    let mut prev = head.hash;
+    let mut seqs = Vec::with_capacity(events.len());
+    for mut event in events {
+        seq += 1;
+        event.seq = seq;
+        event.at = timestamp::truncate(event.at);
+        prev = audit_chain::entry_hash(&prev, &event);
+        sqlx::query(
+            "INSERT INTO audit_events
+                (seq, at, actor, ip, action, purpose, subject_id, outcome, detail, hash)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(seq)
+        .bind(timestamp::to_sqlite(event.at))
+        .bind(&event.actor)
+        .bind(&event.ip)
+        .bind(&event.action)
+        .bind(&event.purpose)
+        .bind(&event.subject_id)
+        .bind(&event.outcome)
+        .bind(&event.detail)
+        .bind(&prev[..])
+        .execute(&mut *conn)
+        .await
+        .map_err(error::query(OPERATION))?;
+        for (position, category) in (0_i64..).zip(&event.categories) {
+            sqlx::query(
+                "INSERT INTO audit_event_categories (event_seq, position, category)
+                 VALUES (?, ?, ?)",
+            )
+            .bind(seq)
+            .bind(position)
+            .bind(category)
+            .execute(&mut *conn)
+            .await
+            .map_err(error::query(OPERATION))?;
+        }
+        seqs.push(seq);
+    }
+    if !seqs.is_empty() {
+        sqlx::query("UPDATE audit_chain_head SET seq = ?, hash = ? WHERE id = 1")
+            .bind(seq)
+            .bind(&prev[..])
+            .execute(&mut *conn)
+            .await
+            .map_err(error::query(OPERATION))?;
+    }
+    Ok(seqs)
+}
+
+/// The audit chain's head row.
+async fn read_chain_head(conn: &mut SqliteConnection) -> Result<AuditChainHead, StorageError> {
+    let row = sqlx::query("SELECT first_seq, seq, hash FROM audit_chain_head WHERE id = 1")
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(error::query("read the audit chain head"))?;
+    const T: &str = "audit_chain_head";
+    let hash: Vec<u8> = get(&row, "hash", T)?;
+    Ok(AuditChainHead {
+        first_seq: get(&row, "first_seq", T)?,
+        seq: get(&row, "seq", T)?,
+        hash: rows::hash_from_db(&hash)?,
+    })
+}
+
+/// A row of the audit query with hashes: the event without categories, its hash, and one
+/// category if any.
+fn chained_event_from_row(
+    row: &SqliteRow,
+) -> Result<(ChainedAuditEvent, Option<String>), StorageError> {
+    let (event, category) = audit_event_from_row(row)?;
+    let hash = get(row, "hash", "audit_events")?;
+    Ok((ChainedAuditEvent { event, hash }, category))
+}
+
+fn checkpoint_from_row(row: &SqliteRow) -> Result<AuditCheckpointRow, StorageError> {
+    const T: &str = "audit_checkpoints";
+    Ok(AuditCheckpointRow {
+        seq: get(row, "seq", T)?,
+        hash: get(row, "hash", T)?,
+        at: get_at(row, "at", T)?,
+        public_key: get(row, "public_key", T)?,
+        signature: get(row, "signature", T)?,
+    })
 }
 
 impl Storage for SqliteStorage {
@@ -1034,38 +1139,7 @@ impl Storage for SqliteStorage {
                 .begin_with("BEGIN IMMEDIATE")
                 .await
                 .map_err(error::query("lock the database to append audit events"))?;
-            let mut seqs = Vec::with_capacity(events.len());
-            for event in &events {
-                let seq: i64 = sqlx::query_scalar(
-                    "INSERT INTO audit_events
-                        (at, actor, ip, action, purpose, subject_id, outcome, detail)
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
-                )
-                .bind(timestamp::to_sqlite(event.at))
-                .bind(&event.actor)
-                .bind(&event.ip)
-                .bind(&event.action)
-                .bind(&event.purpose)
-                .bind(&event.subject_id)
-                .bind(&event.outcome)
-                .bind(&event.detail)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(error::query(OPERATION))?;
-                for (position, category) in (0_i64..).zip(&event.categories) {
-                    sqlx::query(
-                        "INSERT INTO audit_event_categories (event_seq, position, category)
-                         VALUES (?, ?, ?)",
-                    )
-                    .bind(seq)
-                    .bind(position)
-                    .bind(category)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(error::query(OPERATION))?;
-                }
-                seqs.push(seq);
-            }
+            let seqs = append_chained(&mut tx, events).await?;
             tx.commit().await.map_err(error::query(OPERATION))?;
             Ok(seqs)
         })
@@ -1221,6 +1295,268 @@ impl Storage for SqliteStorage {
         subject_id: &'a str,
     ) -> StorageFuture<'a, Vec<DisclosureRow>> {
         Box::pin(async move { self.disclosures_including(Some(subject_id)).await })
+    }
+
+    fn audit_chain_head(&self) -> StorageFuture<'_, AuditChainHead> {
+        Box::pin(async move {
+            let mut conn = self
+                .pool
+                .acquire()
+                .await
+                .map_err(error::query("read the audit chain head"))?;
+            read_chain_head(&mut conn).await
+        })
+    }
+
+    fn audit_entries<'a>(
+        &'a self,
+        filter: &'a AuditFilter,
+        after_seq: i64,
+        limit: usize,
+    ) -> StorageFuture<'a, Vec<ChainedAuditEvent>> {
+        Box::pin(async move {
+            let rows = sqlx::query(
+                "WITH page AS (
+                    SELECT * FROM audit_events
+                    WHERE seq > ?
+                      AND (?2 IS NULL OR subject_id = ?2)
+                      AND (?3 IS NULL OR at >= ?3)
+                      AND (?4 IS NULL OR at < ?4)
+                    ORDER BY seq LIMIT ?5
+                 )
+                 SELECT e.seq, e.at, e.actor, e.ip, e.action, e.purpose, e.subject_id, e.outcome,
+                        e.detail, e.hash, c.category
+                 FROM page e
+                 LEFT JOIN audit_event_categories c ON c.event_seq = e.seq
+                 ORDER BY e.seq, c.position",
+            )
+            .bind(after_seq)
+            .bind(&filter.subject_id)
+            .bind(filter.from.map(timestamp::to_sqlite))
+            .bind(filter.to.map(timestamp::to_sqlite))
+            .bind(rows::limit_to_db(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(error::query("read audit events"))?;
+            let rows = rows
+                .iter()
+                .map(chained_event_from_row)
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows::fold_chained_events(rows))
+        })
+    }
+
+    fn insert_audit_checkpoint(&self, checkpoint: AuditCheckpointRow) -> StorageFuture<'_, bool> {
+        Box::pin(async move {
+            let inserted = sqlx::query(
+                "INSERT INTO audit_checkpoints (seq, hash, at, public_key, signature)
+                 VALUES (?, ?, ?, ?, ?) ON CONFLICT (seq) DO NOTHING",
+            )
+            .bind(checkpoint.seq)
+            .bind(&checkpoint.hash)
+            .bind(timestamp::to_sqlite(checkpoint.at))
+            .bind(&checkpoint.public_key)
+            .bind(&checkpoint.signature)
+            .execute(&self.pool)
+            .await
+            .map_err(error::query("store an audit checkpoint"))?;
+            Ok(inserted.rows_affected() == 1)
+        })
+    }
+
+    fn audit_checkpoints(&self) -> StorageFuture<'_, Vec<AuditCheckpointRow>> {
+        Box::pin(async move {
+            let rows = sqlx::query(
+                "SELECT seq, hash, at, public_key, signature FROM audit_checkpoints ORDER BY seq",
+            )
+            .fetch_all(&self.pool)
+            .await
+            .map_err(error::query("read audit checkpoints"))?;
+            rows.iter().map(checkpoint_from_row).collect()
+        })
+    }
+
+    fn records_page<'a>(
+        &'a self,
+        after_id: Option<&'a str>,
+        limit: usize,
+    ) -> StorageFuture<'a, Vec<RecordRow>> {
+        Box::pin(async move {
+            let rows = sqlx::query(
+                "WITH page AS (
+                    SELECT * FROM records WHERE id > ? ORDER BY id LIMIT ?
+                 )
+                 SELECT r.id, r.subject_id, r.category, r.purpose, r.source, r.collected_at,
+                        r.ciphertext, a.event, a.at
+                 FROM page r LEFT JOIN record_anchors a ON a.record_id = r.id
+                 ORDER BY r.id, a.event",
+            )
+            .bind(after_id.unwrap_or(""))
+            .bind(rows::limit_to_db(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(error::query("read a page of records"))?;
+            let rows = rows
+                .iter()
+                .map(record_from_row)
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows::fold_records(rows))
+        })
+    }
+
+    fn count_records(&self) -> StorageFuture<'_, u64> {
+        Box::pin(async move {
+            let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM records")
+                .fetch_one(&self.pool)
+                .await
+                .map_err(error::query("count records"))?;
+            Ok(u64::try_from(count).unwrap_or(0))
+        })
+    }
+
+    fn delete_records(&self, deletion: RecordDeletion) -> StorageFuture<'_, RecordDeletionOutcome> {
+        Box::pin(async move {
+            const OPERATION: &str = "delete records";
+            let mut tx = self
+                .pool
+                .begin_with("BEGIN IMMEDIATE")
+                .await
+                .map_err(error::query("lock the database to delete records"))?;
+            let mut outcome = RecordDeletionOutcome::default();
+            // One statement per batch: the ids go in as a JSON array (json_each).
+            let ids: Vec<&String> = deletion
+                .delete
+                .iter()
+                .chain(deletion.anonymise.iter().map(|a| &a.record_id))
+                .collect();
+            let ids = serde_json::to_string(&ids)
+                .map_err(|_| StorageError::Invalid("record ids that cannot be listed".into()))?;
+            let deleted = sqlx::query(
+                "DELETE FROM records WHERE id IN (SELECT value FROM json_each(?))
+                 RETURNING id, subject_id",
+            )
+            .bind(&ids)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(error::query(OPERATION))?;
+            let mut touched = std::collections::BTreeSet::new();
+            let mut live_anonymised = std::collections::HashSet::new();
+            for row in &deleted {
+                outcome.records += 1;
+                live_anonymised.insert(get::<String>(row, "id", "records")?);
+                touched.insert(get::<String>(row, "subject_id", "records")?);
+            }
+            for remains in &deletion.anonymise {
+                if !live_anonymised.contains(&remains.record_id) {
+                    continue;
+                }
+                sqlx::query(
+                    "INSERT INTO anonymised_records
+                        (category, purpose, collected_month, fields, anonymised_at)
+                     VALUES (?, ?, ?, ?, ?)",
+                )
+                .bind(&remains.category)
+                .bind(&remains.purpose)
+                .bind(&remains.collected_month)
+                .bind(&remains.fields)
+                .bind(timestamp::to_sqlite(remains.anonymised_at))
+                .execute(&mut *tx)
+                .await
+                .map_err(error::query(OPERATION))?;
+            }
+            let touched = serde_json::to_string(&touched)
+                .map_err(|_| StorageError::Invalid("subject ids that cannot be listed".into()))?;
+            let mut shredded: Vec<String> = sqlx::query_scalar(
+                "DELETE FROM subjects WHERE id IN (SELECT value FROM json_each(?))
+                   AND NOT EXISTS (SELECT 1 FROM records r WHERE r.subject_id = subjects.id)
+                 RETURNING id",
+            )
+            .bind(&touched)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(error::query(OPERATION))?;
+            shredded.sort();
+            outcome.shredded = shredded;
+            let mut audit = deletion.audit;
+            if let Some(shred_audit) = deletion.shred_audit
+                && !outcome.shredded.is_empty()
+            {
+                audit.push(shred_audit(&outcome.shredded));
+            }
+            append_chained(&mut tx, audit).await?;
+            tx.commit().await.map_err(error::query(OPERATION))?;
+            Ok(outcome)
+        })
+    }
+
+    fn shred_subject<'a>(&'a self, subject_id: &'a str) -> StorageFuture<'a, bool> {
+        Box::pin(async move {
+            // Keys, identities, records and anchors go with the subject (ON DELETE CASCADE).
+            let deleted = sqlx::query("DELETE FROM subjects WHERE id = ?")
+                .bind(subject_id)
+                .execute(&self.pool)
+                .await
+                .map_err(error::query("shred a subject"))?;
+            Ok(deleted.rows_affected() == 1)
+        })
+    }
+
+    fn anonymised_records(&self) -> StorageFuture<'_, Vec<AnonymisedRecordRow>> {
+        Box::pin(async move {
+            let rows = sqlx::query(
+                "SELECT category, purpose, collected_month, fields, anonymised_at
+                 FROM anonymised_records ORDER BY id",
+            )
+            .fetch_all(&self.pool)
+            .await
+            .map_err(error::query("read anonymised records"))?;
+            const T: &str = "anonymised_records";
+            rows.iter()
+                .map(|row| {
+                    Ok(AnonymisedRecordRow {
+                        record_id: String::new(),
+                        category: get(row, "category", T)?,
+                        purpose: get(row, "purpose", T)?,
+                        collected_month: get(row, "collected_month", T)?,
+                        fields: get(row, "fields", T)?,
+                        anonymised_at: get_at(row, "anonymised_at", T)?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    fn try_sweep_lock(&self) -> StorageFuture<'_, Option<SweepLock>> {
+        Box::pin(async move {
+            // An exclusive lock on `<database>.sweep-lock`, held while the file stays open: one
+            // sweeper per database file across processes; the system releases it when the
+            // process dies.
+            let mut name = self.path.clone().into_os_string();
+            name.push(".sweep-lock");
+            let cannot = |error: std::io::Error| {
+                StorageError::Database(format!("cannot take the sweep lock: {error}"))
+            };
+            let file = {
+                use std::os::unix::fs::OpenOptionsExt as _;
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .truncate(false)
+                    .write(true)
+                    .mode(0o600)
+                    .open(&name)
+                    .map_err(cannot)?
+            };
+            match file.try_lock() {
+                Ok(()) => Ok(Some(SweepLock::holding(Box::new(file)))),
+                Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+                Err(std::fs::TryLockError::Error(error)) => Err(cannot(error)),
+            }
+        })
+    }
+
+    fn release_sweep_lock(&self, lock: SweepLock) -> StorageFuture<'_, ()> {
+        drop(lock);
+        Box::pin(async move { Ok(()) })
     }
 
     fn close(&self) -> StorageFuture<'_, ()> {

@@ -21,6 +21,10 @@ use jiff::Timestamp;
 use sha2::{Digest, Sha256};
 use skydd_crypto::{Role, TokenHash, TokenId};
 use skydd_storage::{
+    AnonymisedRecordRow, AuditCheckpointRow, AuditFilter, Breach, ChainReport, RecordDeletion,
+    RecordDeletionOutcome, audit_chain, verify_audit_chain,
+};
+use skydd_storage::{
     ApiTokenRecord, AuditEventRow, Backend, ConsentEventRow, DisclosureRow, FeatureSwitchRow,
     IdentityRow, IncidentEntryRow, KeyBinding, Location, ObjectionEventRow, PreferenceEventRow,
     RecordRow, RegisterVersionRecord, SCHEMA_VERSION, Storage, StorageError, SubjectKeyRow,
@@ -242,6 +246,14 @@ scenarios!(
     key_rotation_is_compare_and_set,
     errors_carry_no_bound_values,
     audit_events_are_appended_in_batches,
+    audit_chain_verifies_when_intact_and_under_concurrent_appends,
+    audit_chain_detects_a_flipped_byte,
+    audit_chain_detects_a_deleted_row,
+    audit_chain_detects_two_rows_swapped,
+    audit_chain_detects_a_dropped_tail,
+    audit_chain_detects_a_forged_checkpoint,
+    audit_entries_are_filtered_and_paged,
+    deleting_records_shreds_emptied_subjects_and_proves_it,
     incident_entries_take_each_position_once,
     disclosures_round_trip_and_are_found_by_subject,
 );
@@ -1537,6 +1549,333 @@ async fn audit_events_are_appended_in_batches(h: Arc<Harness>) {
         ]
     );
     assert_eq!(of_s1[1].seq, seqs[0]);
+    storage.close().await.unwrap();
+}
+
+// -- The audit chain ------------------------------------------------------------------------
+
+/// A keyring in a temporary directory, for signing checkpoints.
+fn test_keyring() -> (tempfile::TempDir, skydd_crypto::Keyring) {
+    let dir = tempfile::tempdir().unwrap();
+    let (keyring, _) =
+        skydd_crypto::Keyring::load_or_create(&dir.path().join("master.key")).unwrap();
+    (dir, keyring)
+}
+
+/// Sign and store a checkpoint of the chain's current head.
+async fn checkpoint(
+    storage: &Arc<dyn Storage>,
+    keyring: &skydd_crypto::Keyring,
+) -> AuditCheckpointRow {
+    let head = storage.audit_chain_head().await.unwrap();
+    let when = at("2025-06-01T00:00:00Z");
+    let signer = keyring.checkpoint_signer();
+    let row = AuditCheckpointRow {
+        seq: head.seq,
+        hash: head.hash.to_vec(),
+        at: when,
+        public_key: signer.public_key().to_vec(),
+        signature: signer
+            .sign(&audit_chain::checkpoint_bytes(head.seq, &head.hash, when))
+            .to_vec(),
+    };
+    assert!(storage.insert_audit_checkpoint(row.clone()).await.unwrap());
+    assert!(
+        !storage.insert_audit_checkpoint(row.clone()).await.unwrap(),
+        "once per seq"
+    );
+    row
+}
+
+/// Ten distinct events (seqs 1..=10) and a signed checkpoint of them.
+async fn ten_checkpointed_events(storage: &Arc<dyn Storage>, keyring: &skydd_crypto::Keyring) {
+    for n in 1..=10 {
+        let subject = format!("s-{n}");
+        storage
+            .append_audit_event(audit(Some(&subject), &["contact"], "2025-05-01T00:00:00Z"))
+            .await
+            .unwrap();
+    }
+    checkpoint(storage, keyring).await;
+}
+
+async fn verify(storage: &Arc<dyn Storage>, keyring: &skydd_crypto::Keyring) -> ChainReport {
+    verify_audit_chain(
+        storage.as_ref(),
+        &keyring.checkpoint_signer().public_key(),
+        Vec::new(),
+    )
+    .await
+    .unwrap()
+}
+
+/// Remove the append-only guard, as someone with write access to the database can.
+async fn drop_append_only_trigger(h: &Harness) {
+    match h.backend() {
+        Backend::Sqlite => h.execute("DROP TRIGGER audit_events_append_only").await,
+        Backend::Postgres => {
+            h.execute("DROP TRIGGER audit_events_append_only ON audit_events")
+                .await;
+        }
+    }
+}
+
+fn breach(report: &ChainReport) -> &Breach {
+    report
+        .breach
+        .as_ref()
+        .unwrap_or_else(|| panic!("tampering went unnoticed: {report:?}"))
+}
+
+async fn audit_chain_verifies_when_intact_and_under_concurrent_appends(h: Arc<Harness>) {
+    let storage = h.open().await;
+    let (_dir, keyring) = test_keyring();
+    let empty = verify(&storage, &keyring).await;
+    assert_eq!(
+        (empty.entries, empty.breach.clone()),
+        (0, None),
+        "{empty:?}"
+    );
+
+    let mut writers = Vec::new();
+    for writer in 0..6 {
+        let storage = Arc::clone(&storage);
+        writers.push(tokio::spawn(async move {
+            for n in 0..15 {
+                let subject = format!("s-{writer}-{n}");
+                let event = audit(Some(&subject), &["a", "b"], "2025-05-01T00:00:00Z");
+                if n % 3 == 0 {
+                    storage
+                        .append_audit_events(vec![event.clone(), event])
+                        .await
+                        .unwrap();
+                } else {
+                    storage.append_audit_event(event).await.unwrap();
+                }
+            }
+        }));
+    }
+    for writer in writers {
+        writer.await.unwrap();
+    }
+    checkpoint(&storage, &keyring).await;
+    let report = verify(&storage, &keyring).await;
+    assert_eq!(report.breach, None, "{report:?}");
+    assert_eq!(report.entries, 6 * (10 + 2 * 5));
+    assert_eq!(report.head_seq, 120);
+    assert_eq!(report.checkpoints, 1);
+    storage.close().await.unwrap();
+}
+
+async fn audit_chain_detects_a_flipped_byte(h: Arc<Harness>) {
+    let storage = h.open().await;
+    let (_dir, keyring) = test_keyring();
+    ten_checkpointed_events(&storage, &keyring).await;
+    drop_append_only_trigger(&h).await;
+    // "...a1" becomes "...a0": one byte of the actor.
+    h.execute("UPDATE audit_events SET actor = '00000000000000a0' WHERE seq = 5")
+        .await;
+    let report = verify(&storage, &keyring).await;
+    assert_eq!(breach(&report).seq, 5, "{report:?}");
+    assert!(breach(&report).problem.contains("does not match its hash"));
+    storage.close().await.unwrap();
+}
+
+async fn audit_chain_detects_a_deleted_row(h: Arc<Harness>) {
+    let storage = h.open().await;
+    let (_dir, keyring) = test_keyring();
+    ten_checkpointed_events(&storage, &keyring).await;
+    h.execute("DELETE FROM audit_event_categories WHERE event_seq = 4; DELETE FROM audit_events WHERE seq = 4").await;
+    let report = verify(&storage, &keyring).await;
+    assert_eq!(breach(&report).seq, 4, "{report:?}");
+    assert!(breach(&report).problem.contains("missing"), "{report:?}");
+    storage.close().await.unwrap();
+}
+
+async fn audit_chain_detects_two_rows_swapped(h: Arc<Harness>) {
+    let storage = h.open().await;
+    let (_dir, keyring) = test_keyring();
+    ten_checkpointed_events(&storage, &keyring).await;
+    drop_append_only_trigger(&h).await;
+    // Rows 3 and 6 trade places: content and hash move together, seqs stay.
+    h.execute(
+        "UPDATE audit_events SET
+            subject_id = CASE seq WHEN 3 THEN 's-6' ELSE 's-3' END,
+            hash = CASE seq
+                WHEN 3 THEN (SELECT hash FROM audit_events WHERE seq = 6)
+                ELSE (SELECT hash FROM audit_events WHERE seq = 3) END
+         WHERE seq IN (3, 6)",
+    )
+    .await;
+    let report = verify(&storage, &keyring).await;
+    assert_eq!(breach(&report).seq, 3, "{report:?}");
+    storage.close().await.unwrap();
+}
+
+async fn audit_chain_detects_a_dropped_tail(h: Arc<Harness>) {
+    let storage = h.open().await;
+    let (_dir, keyring) = test_keyring();
+    ten_checkpointed_events(&storage, &keyring).await;
+    // The last two entries go, and the head is moved back to match: only the signed
+    // checkpoint still knows there were ten.
+    h.execute(
+        "DELETE FROM audit_event_categories WHERE event_seq > 8;
+         DELETE FROM audit_events WHERE seq > 8;
+         UPDATE audit_chain_head SET seq = 8, hash = (SELECT hash FROM audit_events WHERE seq = 8)",
+    )
+    .await;
+    let report = verify(&storage, &keyring).await;
+    assert_eq!(breach(&report).seq, 9, "{report:?}");
+    assert!(
+        breach(&report).problem.contains("tail was dropped"),
+        "{report:?}"
+    );
+
+    // Dropping the checkpoint too is caught by the copy kept outside the database.
+    let witness = storage.audit_checkpoints().await.unwrap().pop().unwrap();
+    h.execute("DELETE FROM audit_checkpoints").await;
+    assert_eq!(
+        verify(&storage, &keyring).await.breach,
+        None,
+        "without a witness: undetectable"
+    );
+    let report = verify_audit_chain(
+        storage.as_ref(),
+        &keyring.checkpoint_signer().public_key(),
+        vec![witness],
+    )
+    .await
+    .unwrap();
+    assert_eq!(breach(&report).seq, 9, "{report:?}");
+    storage.close().await.unwrap();
+}
+
+async fn audit_chain_detects_a_forged_checkpoint(h: Arc<Harness>) {
+    let storage = h.open().await;
+    let (_dir, keyring) = test_keyring();
+    let (_other_dir, other) = test_keyring();
+    ten_checkpointed_events(&storage, &keyring).await;
+    storage
+        .append_audit_event(audit(Some("s-11"), &[], "2025-05-02T00:00:00Z"))
+        .await
+        .unwrap();
+    checkpoint(&storage, &other).await;
+    let report = verify(&storage, &keyring).await;
+    assert_eq!(breach(&report).seq, 11, "{report:?}");
+    assert!(breach(&report).problem.contains("signature"));
+    storage.close().await.unwrap();
+}
+
+async fn audit_entries_are_filtered_and_paged(h: Arc<Harness>) {
+    let storage = h.open().await;
+    for (subject, when) in [
+        ("s-1", "2025-05-01T00:00:00Z"),
+        ("s-2", "2025-05-02T00:00:00Z"),
+        ("s-1", "2025-05-03T00:00:00Z"),
+        ("s-1", "2025-05-04T00:00:00Z"),
+    ] {
+        storage
+            .append_audit_event(audit(Some(subject), &["a", "b"], when))
+            .await
+            .unwrap();
+    }
+    let filter = AuditFilter {
+        subject_id: Some("s-1".into()),
+        from: Some(at("2025-05-01T00:00:00Z")),
+        to: Some(at("2025-05-04T00:00:00Z")),
+    };
+    let page = storage.audit_entries(&filter, 0, 1).await.unwrap();
+    assert_eq!(page.len(), 1);
+    assert_eq!(page[0].event.seq, 1);
+    assert_eq!(page[0].event.categories, ["a", "b"]);
+    assert_eq!(page[0].hash.as_ref().map(Vec::len), Some(32));
+    let rest = storage.audit_entries(&filter, 1, 10).await.unwrap();
+    let seqs: Vec<i64> = rest.iter().map(|e| e.event.seq).collect();
+    assert_eq!(seqs, [3], "s-2 and the event at `to` are left out");
+    let all = storage
+        .audit_entries(&AuditFilter::default(), 0, 10)
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 4);
+    storage.close().await.unwrap();
+}
+
+async fn deleting_records_shreds_emptied_subjects_and_proves_it(h: Arc<Harness>) {
+    let storage = h.open().await;
+    create(&storage, "s-1", None, &[("email", blind(1))]).await;
+    create(&storage, "s-2", None, &[("email", blind(2))]).await;
+    for r in [
+        record(
+            "r-1",
+            "s-1",
+            "2025-01-01T00:00:00Z",
+            &[("contract_end", "2025-02-01T00:00:00Z")],
+        ),
+        record("r-2", "s-1", "2025-01-02T00:00:00Z", &[]),
+        record("r-3", "s-2", "2025-01-03T00:00:00Z", &[]),
+        record("r-4", "s-2", "2025-01-04T00:00:00Z", &[]),
+    ] {
+        storage.insert_record(r).await.unwrap();
+    }
+    assert_eq!(storage.count_records().await.unwrap(), 4);
+    let page = storage.records_page(None, 3).await.unwrap();
+    let ids: Vec<&str> = page.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, ["r-1", "r-2", "r-3"]);
+    assert_eq!(page[0].anchors.len(), 1);
+    let next = storage.records_page(Some("r-3"), 3).await.unwrap();
+    assert_eq!(next.len(), 1);
+
+    let deletion = || RecordDeletion {
+        delete: vec!["r-1".into(), "r-3".into()],
+        anonymise: vec![AnonymisedRecordRow {
+            record_id: "r-2".into(),
+            category: "contact_details".into(),
+            purpose: "customer_relationship".into(),
+            collected_month: "2025-01".into(),
+            fields: r#"{"visits":3}"#.into(),
+            anonymised_at: at("2026-01-01T00:00:00Z"),
+        }],
+        audit: vec![audit(None, &["contact_details"], "2026-01-01T00:00:00Z")],
+        shred_audit: Some(Box::new(|ids: &[String]| {
+            let mut event = audit(None, &[], "2026-01-01T00:00:00Z");
+            event.action = "subject.shred".into();
+            event.detail = Some(ids.join(","));
+            event
+        })),
+    };
+    let outcome = storage.delete_records(deletion()).await.unwrap();
+    assert_eq!(outcome.records, 3);
+    assert_eq!(outcome.shredded, ["s-1"], "s-2 still has r-4");
+    assert_nothing_of(&storage, "s-1", &[("email", blind(1))]).await;
+    assert!(storage.subject_key("s-2").await.unwrap().is_some());
+    let remains = storage.anonymised_records().await.unwrap();
+    assert_eq!(remains.len(), 1);
+    assert_eq!(remains[0].fields, r#"{"visits":3}"#);
+    let trail = storage
+        .audit_entries(&AuditFilter::default(), 0, 10)
+        .await
+        .unwrap();
+    let actions: Vec<&str> = trail.iter().map(|e| e.event.action.as_str()).collect();
+    assert_eq!(actions, ["records.read", "subject.shred"]);
+    assert_eq!(trail[1].event.detail.as_deref(), Some("s-1"));
+
+    // Again: nothing left to do, no second copy of the remains; the proof is appended again
+    // only as the caller asks (a resumed sweep asks only for what it found).
+    let again = storage.delete_records(deletion()).await.unwrap();
+    assert_eq!(again, RecordDeletionOutcome::default());
+    assert_eq!(storage.anonymised_records().await.unwrap().len(), 1);
+
+    assert!(storage.shred_subject("s-2").await.unwrap());
+    assert!(!storage.shred_subject("s-2").await.unwrap());
+    assert!(storage.records_page(None, 10).await.unwrap().is_empty());
+    // One sweeper at a time across every server (or process) on the database.
+    let lock = storage.try_sweep_lock().await.unwrap().unwrap();
+    let other = h.open().await;
+    assert!(other.try_sweep_lock().await.unwrap().is_none());
+    storage.release_sweep_lock(lock).await.unwrap();
+    let again = other.try_sweep_lock().await.unwrap().unwrap();
+    other.release_sweep_lock(again).await.unwrap();
+    other.close().await.unwrap();
     storage.close().await.unwrap();
 }
 

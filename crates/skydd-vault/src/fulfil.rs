@@ -552,8 +552,17 @@ impl Vault {
             }
         }
         let deleted = delete.len();
-        self.storage.delete_records(delete).await?;
+        // One transaction deletes the records and shreds the subject when none is left.
+        self.storage
+            .delete_records(skydd_storage::RecordDeletion {
+                delete,
+                anonymise: Vec::new(),
+                audit: Vec::new(),
+                shred_audit: None,
+            })
+            .await?;
         if kept.is_empty() {
+            // A subject with no records at all is shredded here (a no-op when already gone).
             self.storage.shred_subject(subject).await?;
         } else {
             // What is kept may serve the hold only: storage, nothing else (Art. 17(3)(b), 18(2)).

@@ -10,6 +10,7 @@
 //! The vault never reads the clock: every operation takes `now`.
 
 pub mod audit;
+pub mod audit_trail;
 mod consent;
 mod crypto;
 mod disclosure;
@@ -22,6 +23,7 @@ mod package;
 mod preference;
 mod record;
 mod request;
+pub mod retention;
 mod stored_zip;
 mod subject;
 
@@ -46,6 +48,7 @@ pub use request::{
     CHANNELS, DOCUMENT_MEDIA_TYPES, MAX_DELIVERY_ATTEMPTS, MAX_DOCUMENT_BYTES, NewRequest,
     OutboxView, RecipientNoticeView, RequestEventView, RequestQuery, RequestReceipt, RequestView,
 };
+pub use retention::{DEFAULT_SWEEP_BATCH, SweepProgress, SweepSummary};
 pub use subject::{NewSubject, SubjectView};
 
 /// Who is calling, for decisions and the audit trail.

@@ -938,3 +938,177 @@ async fn personnummer_only_for_swedish_customers() {
         .await
         .unwrap();
 }
+
+/// P002-20 pattern and anonymisation: on the day after contact data expires the sweep deletes
+/// it; the website visit past 13 months keeps only its statistical page (its e-mail, though
+/// marked statistical, identifies someone and goes); Anna, left without records, is
+/// crypto-shredded; Bo's record, whose contract still runs, stays. The proof is in the audit
+/// trail, which still verifies, and no value is left in the database.
+#[tokio::test]
+async fn retention_sweeps_delete_anonymise_shred_and_prove_it() {
+    on_each_backend(async |h| {
+        let created = at("2024-01-15T10:00:00Z");
+        let anna = anna(h, created).await;
+        let mut contact = contact_record("delivery");
+        contact
+            .anchors
+            .insert("contract_end".into(), at("2024-01-31T12:00:00Z"));
+        h.vault
+            .add_record(&dpo(), &anna, contact, created)
+            .await
+            .unwrap();
+        let mut visit_fields = serde_json::Map::new();
+        visit_fields.insert("email".into(), EMAIL.into());
+        visit_fields.insert("page".into(), "/pricing".into());
+        visit_fields.insert("visited_at".into(), "2024-01-15".into());
+        let visit = NewRecord {
+            category: "visit".into(),
+            fields: visit_fields,
+            source: "data_subject".into(),
+            purpose: "delivery".into(),
+            collected_at: None,
+            anchors: BTreeMap::new(),
+        };
+        h.vault
+            .add_record(&dpo(), &anna, visit, created)
+            .await
+            .unwrap();
+        let bo = h
+            .vault
+            .create_subject(
+                &dpo(),
+                NewSubject {
+                    identities: vec![("email".into(), "bo@example.se".into())],
+                    tenant: None,
+                },
+                created,
+            )
+            .await
+            .unwrap()
+            .to_string();
+        h.vault
+            .add_record(&dpo(), &bo, contact_record("delivery"), created)
+            .await
+            .unwrap();
+
+        let plan = h
+            .vault
+            .retention_plan(at("2026-02-01T00:30:00Z"))
+            .await
+            .unwrap();
+        assert_eq!(
+            (
+                plan.total(skydd_retention::LineState::Delete),
+                plan.total(skydd_retention::LineState::Anonymise),
+                plan.total(skydd_retention::LineState::Pending),
+            ),
+            (1, 1, 1),
+            "{}: {}",
+            h.name,
+            plan.table()
+        );
+
+        let system = Actor::new("system:retention");
+        let mut reports = Vec::new();
+        let before = h
+            .vault
+            .retention_sweep(&system, at("2026-01-31T23:00:00Z"), 1, &mut |p| {
+                reports.push(p)
+            })
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (before.deleted, before.anonymised),
+            (0, 1),
+            "{}: the visit is older",
+            h.name
+        );
+        assert_eq!(reports.last().unwrap().scanned, 3);
+        let sweep = h
+            .vault
+            .retention_sweep(&system, at("2026-02-01T00:30:00Z"), 1, &mut |_| {})
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (sweep.deleted, sweep.anonymised, sweep.shredded),
+            (1, 0, 1),
+            "{}",
+            h.name
+        );
+        assert!(h.storage.get_subject(&anna).await.unwrap().is_none());
+        assert!(h.storage.subject_key(&anna).await.unwrap().is_none());
+        assert_eq!(h.storage.records_of_subject(&bo).await.unwrap().len(), 1);
+        let remains = h.storage.anonymised_records().await.unwrap();
+        assert_eq!(remains.len(), 1);
+        assert_eq!(remains[0].fields, r#"{"page":"/pricing"}"#);
+        assert_eq!(remains[0].collected_month, "2024-01");
+
+        let trail = h
+            .storage
+            .audit_entries(&skydd_storage::AuditFilter::default(), 0, 100)
+            .await
+            .unwrap();
+        let proof: Vec<(&str, String)> = trail
+            .iter()
+            .filter(|e| e.event.action.starts_with("retention."))
+            .map(|e| (e.event.action.as_str(), e.event.detail.clone().unwrap()))
+            .collect();
+        assert_eq!(proof.len(), 3, "{proof:?}");
+        assert_eq!(proof[0].0, "retention.anonymise");
+        assert_eq!(
+            proof[1],
+            (
+                "retention.delete",
+                format!(
+                    r#"{{"rule":"contact","action":"delete","count":1,"subjects":["{anna}"]}}"#
+                )
+            )
+        );
+        assert_eq!(proof[2].0, "retention.shred");
+        assert!(proof[2].1.contains(&anna));
+
+        let signer = Keyring::load(&h.dir.path().join("master.key")).unwrap();
+        skydd_vault::audit_trail::write_checkpoint(
+            h.storage.as_ref(),
+            signer.checkpoint_signer(),
+            at("2026-02-01T01:00:00Z"),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        let report = skydd_vault::audit_trail::verify(
+            h.storage.as_ref(),
+            signer.checkpoint_signer(),
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(report.breach, None, "{}: {report:?}", h.name);
+        assert_eq!(report.checkpoints, 1);
+
+        let again = h
+            .vault
+            .retention_sweep(&system, at("2026-02-01T00:30:00Z"), 1000, &mut |_| {})
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((again.deleted, again.anonymised, again.batches), (0, 0, 0));
+
+        let lowered = String::from_utf8_lossy(&database_contents(h).await).to_lowercase();
+        for value in [EMAIL, NAME] {
+            assert!(
+                !lowered.contains(&value.to_lowercase()),
+                "{}: `{value}` in plaintext",
+                h.name
+            );
+        }
+        assert!(
+            lowered.contains("/pricing"),
+            "{}: the scan reads the remains",
+            h.name
+        );
+    })
+    .await;
+}

@@ -9,12 +9,13 @@ use anyhow::Context as _;
 use clap::Args;
 use skydd_crypto::Keyring;
 use skydd_register::diagnostic::{render_summary, render_text};
-use skydd_server::instance::{self, Create};
+use skydd_server::instance::{self, Create, DataSettings};
 use skydd_server::{AppState, Clock, LoadedRegister, SystemClock, tokens};
 use skydd_storage::Storage;
 use tokio::signal::unix::{SignalKind, signal};
 
-use crate::settings::{DataArgs, SmtpArgs};
+use crate::commands::retention::{Sweep, sweep_once};
+use crate::settings::{DataArgs, SmtpArgs, SweepArgs};
 
 /// The register served when `--register` is not given: the bundled example.
 const BUNDLED_REGISTER: &str = include_str!("../../../../examples/registers/glesys.yaml");
@@ -41,6 +42,8 @@ pub(crate) struct ServeArgs {
     register: Option<PathBuf>,
     #[command(flatten)]
     smtp: SmtpArgs,
+    #[command(flatten)]
+    sweep: SweepArgs,
 }
 
 /// Run `skydd serve`: returns when the server has shut down after a signal.
@@ -72,9 +75,9 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let served = prepare_and_serve(
         storage.clone(),
         opened.keyring,
-        &settings.master_key_path(),
+        &settings,
         register,
-        &args.bind,
+        &args,
         mailer,
     )
     .await;
@@ -108,11 +111,13 @@ pub(crate) fn load_register(path: Option<&Path>) -> anyhow::Result<Option<Loaded
 async fn prepare_and_serve(
     storage: Arc<dyn Storage>,
     keyring: Arc<Keyring>,
-    key_file: &Path,
+    settings: &DataSettings,
     register: LoadedRegister,
-    bind: &str,
+    args: &ServeArgs,
     mailer: Option<Arc<dyn skydd_outbox::Mailer>>,
 ) -> anyhow::Result<()> {
+    let key_file = &settings.master_key_path();
+    let bind = args.bind.as_str();
     let clock = Arc::new(SystemClock);
     let now = clock.now();
     if register
@@ -152,14 +157,74 @@ async fn prepare_and_serve(
         storage.clone(),
         AUDIT_BATCH,
     ));
-    let state = AppState::new(storage, keyring, register, clock)
+    let state = AppState::new(storage.clone(), keyring.clone(), register, clock.clone())
         .with_key_file(key_file)
         .with_audit(audit);
     // The outbox is delivered and requests due within a week are warned about while serving.
     skydd_server::outbox_delivery::spawn(state.clone(), mailer);
-    skydd_server::serve(listener, state, shutdown)
+    let interval = args.sweep.retention_interval;
+    let sweeper = (!interval.is_zero()).then(|| {
+        tokio::spawn(sweep_forever(
+            state.vault(),
+            storage,
+            keyring,
+            settings.data_dir.clone(),
+            clock,
+            interval,
+        ))
+    });
+    let served = skydd_server::serve(listener, state, shutdown)
         .await
-        .context("the server failed")
+        .context("the server failed");
+    // A sweep stopped mid-batch loses only its open transaction.
+    if let Some(sweeper) = sweeper {
+        sweeper.abort();
+    }
+    served
+}
+
+/// Sweep expired records and checkpoint the audit trail at start and then every `interval`.
+/// With several servers on one PostgreSQL database, one sweeps and the others skip their turn.
+async fn sweep_forever(
+    vault: skydd_vault::Vault,
+    storage: Arc<dyn Storage>,
+    keyring: Arc<Keyring>,
+    data_dir: PathBuf,
+    clock: Arc<SystemClock>,
+    interval: std::time::Duration,
+) {
+    let actor = skydd_vault::Actor::new("system:retention");
+    let sweep = Sweep {
+        vault: &vault,
+        storage: storage.as_ref(),
+        keyring: &keyring,
+        data_dir: &data_dir,
+    };
+    let mut ticks = tokio::time::interval(interval);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        let now = clock.now();
+        match sweep_once(
+            &sweep,
+            &actor,
+            now,
+            skydd_vault::DEFAULT_SWEEP_BATCH,
+            &mut |_| {},
+        )
+        .await
+        {
+            Ok(Some(summary)) => tracing::info!(
+                deleted = summary.deleted,
+                anonymised = summary.anonymised,
+                shredded = summary.shredded,
+                ungoverned = summary.plan.total(skydd_retention::LineState::Ungoverned),
+                "retention sweep done"
+            ),
+            Ok(None) => tracing::info!("retention sweep skipped: another server is sweeping"),
+            Err(error) => tracing::warn!("retention sweep failed: {error:#}"),
+        }
+    }
 }
 
 /// The first admin token in a box, for stdout. It is never printed or logged again.

@@ -75,6 +75,13 @@ pub(crate) async fn run(command: TokenCommand) -> anyhow::Result<ExitCode> {
                 .await
                 .context("cannot create the token")?;
             tracing::info!(token_id = %token.id, role = %role, "token created");
+            audit_account_change(
+                &*storage,
+                now,
+                "token.create",
+                format!("token {} role {role}", token.id),
+            )
+            .await?;
             println!("{}", token.secret());
             ExitCode::SUCCESS
         }
@@ -108,6 +115,7 @@ pub(crate) async fn run(command: TokenCommand) -> anyhow::Result<ExitCode> {
                 .context("cannot revoke the token")?
             {
                 tracing::info!(token_id = %id, "token revoked");
+                audit_account_change(&*storage, now, "token.revoke", format!("token {id}")).await?;
                 eprintln!("revoked token {id}");
                 ExitCode::SUCCESS
             } else {
@@ -118,6 +126,34 @@ pub(crate) async fn run(command: TokenCommand) -> anyhow::Result<ExitCode> {
     };
     storage.close().await.context("cannot close the database")?;
     Ok(outcome)
+}
+
+/// Record an account change in the audit trail with who made it and the IP address behind it
+/// (P001-15): the SSH client's address when the command runs in an SSH session. Never the
+/// token's label, which people fill with names.
+async fn audit_account_change(
+    storage: &dyn skydd_storage::Storage,
+    now: jiff::Timestamp,
+    action: &str,
+    detail: String,
+) -> anyhow::Result<()> {
+    let actor = crate::commands::retention::cli_actor();
+    storage
+        .append_audit_event(skydd_storage::AuditEventRow {
+            seq: 0,
+            at: now,
+            actor: actor.id,
+            ip: actor.ip,
+            action: action.to_owned(),
+            purpose: None,
+            subject_id: None,
+            categories: Vec::new(),
+            outcome: "done".into(),
+            detail: Some(detail),
+        })
+        .await
+        .context("the change was made but could not be recorded in the audit trail")?;
+    Ok(())
 }
 
 /// A timestamp to the second, in UTC: `2026-03-01T09:00:00Z`.

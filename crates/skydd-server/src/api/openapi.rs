@@ -5,8 +5,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::api::{
-    consents, decisions, disclosures, features, health, incidents, notice, preferences, records,
-    register, requests, subjects, unsubscribe,
+    audit, consents, decisions, disclosures, features, health, incidents, notice, preferences,
+    records, register, requests, subjects, unsubscribe,
 };
 use crate::problem::Problem;
 
@@ -62,6 +62,7 @@ use crate::problem::Problem;
         requests::fulfil_request,
         requests::reject_request,
         requests::get_package,
+        audit::list_audit,
     ),
     components(schemas(
         Problem,
@@ -116,6 +117,8 @@ use crate::problem::Problem;
         requests::CorrectionBody,
         requests::FulfilRequest,
         requests::DocumentStored,
+        audit::AuditEntryResponse,
+        audit::AuditPage,
     )),
     modifiers(&BearerScheme),
     tags(
@@ -137,6 +140,7 @@ use crate::problem::Problem;
             decision or similar decision."),
         (name = "requests", description = "Data-subject requests (Art. 12-22): public intake and \
             identity check, deadlines, fulfilment, the access package."),
+        (name = "audit", description = "The tamper-evident audit trail, for admins and auditors."),
     )
 )]
 pub struct ApiDoc;

@@ -597,37 +597,4 @@ impl RequestStore for PostgresStorage {
             Ok(updated.rows_affected() == 1)
         })
     }
-
-    fn delete_records(&self, record_ids: Vec<String>) -> StorageFuture<'_, u64> {
-        Box::pin(async move {
-            let mut tx = self
-                .pool
-                .begin()
-                .await
-                .map_err(error::query("delete records"))?;
-            let mut deleted = 0;
-            for id in &record_ids {
-                deleted += sqlx::query::<Db>("DELETE FROM records WHERE id = $1")
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(error::query("delete records"))?
-                    .rows_affected();
-            }
-            tx.commit().await.map_err(error::query("delete records"))?;
-            Ok(deleted)
-        })
-    }
-
-    fn shred_subject<'a>(&'a self, subject_id: &'a str) -> StorageFuture<'a, bool> {
-        Box::pin(async move {
-            // Keys, identities, records and anchors go with the subject (ON DELETE CASCADE).
-            let deleted = sqlx::query::<Db>("DELETE FROM subjects WHERE id = $1")
-                .bind(subject_id)
-                .execute(&self.pool)
-                .await
-                .map_err(error::query("shred a subject"))?;
-            Ok(deleted.rows_affected() == 1)
-        })
-    }
 }

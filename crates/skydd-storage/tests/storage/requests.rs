@@ -348,13 +348,17 @@ async fn records_are_replaced_deleted_and_subjects_shredded(h: Arc<Harness>) {
     );
     let records = storage.records_of_subject("s-1").await.unwrap();
     assert_eq!(records[1].ciphertext, vec![42; 16]);
-    assert_eq!(
-        storage
-            .delete_records(vec!["rec-1".into(), "nope".into()])
-            .await
-            .unwrap(),
-        1
-    );
+    let outcome = storage
+        .delete_records(skydd_storage::RecordDeletion {
+            delete: vec!["rec-1".into(), "nope".into()],
+            anonymise: Vec::new(),
+            audit: Vec::new(),
+            shred_audit: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(outcome.records, 1);
+    assert!(outcome.shredded.is_empty(), "s-1 still has a record");
     assert_eq!(storage.records_of_subject("s-1").await.unwrap().len(), 1);
     assert!(storage.shred_subject("s-1").await.unwrap());
     assert!(storage.get_subject("s-1").await.unwrap().is_none());

@@ -1,0 +1,273 @@
+//! `skydd retention plan|run`: what the register's retention rules remove now (or at a date),
+//! and removing it; also the sweep `skydd serve` runs on an interval.
+
+use std::io::IsTerminal as _;
+use std::num::NonZeroUsize;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use clap::{Args, Subcommand};
+use jiff::Timestamp;
+use skydd_crypto::Keyring;
+use skydd_retention::LineState;
+use skydd_server::instance::{self, Create};
+use skydd_server::{AppState, Clock as _, SystemClock};
+use skydd_storage::Storage;
+use skydd_vault::audit_trail::{self, WITNESS_FILE};
+use skydd_vault::{Actor, SweepProgress, SweepSummary, Vault};
+
+use crate::commands::audit::parse_moment;
+use crate::commands::serve::load_register;
+use crate::settings::DataArgs;
+
+/// `skydd retention ...`
+#[derive(Debug, Subcommand)]
+pub(crate) enum RetentionCommand {
+    /// Count every record by what retention does to it now (or `--at` a date): delete,
+    /// anonymise, held, pending, kept, ungoverned. Changes nothing.
+    Plan(PlanArgs),
+    /// Delete and anonymise every expired record, in batches (resumable: run it again after an
+    /// interruption), with the proof in the audit trail.
+    Run(RunArgs),
+}
+
+/// Arguments of `retention plan`.
+#[derive(Debug, Args)]
+pub(crate) struct PlanArgs {
+    /// Plan as of this date (`2025-02-01` is midnight UTC, or RFC 3339) [default: now].
+    #[arg(long, value_name = "DATE", value_parser = parse_moment)]
+    at: Option<Timestamp>,
+    /// The register whose rules apply [default: the bundled example register].
+    #[arg(long, env = "SKYDD_REGISTER", value_name = "PATH")]
+    register: Option<PathBuf>,
+    #[command(flatten)]
+    data: DataArgs,
+}
+
+/// Arguments of `retention run`.
+#[derive(Debug, Args)]
+pub(crate) struct RunArgs {
+    /// Sweep as of this date, which may not be in the future (deleting by a future date would
+    /// remove data still within its retention period) [default: now].
+    #[arg(long, value_name = "DATE", value_parser = parse_moment)]
+    at: Option<Timestamp>,
+    /// Records read per batch (one transaction each).
+    #[arg(long, default_value = "1000", value_name = "N")]
+    batch: NonZeroUsize,
+    /// The register whose rules apply [default: the bundled example register].
+    #[arg(long, env = "SKYDD_REGISTER", value_name = "PATH")]
+    register: Option<PathBuf>,
+    #[command(flatten)]
+    data: DataArgs,
+}
+
+/// Run a `skydd retention` command on an existing instance.
+pub(crate) async fn run(command: RetentionCommand) -> anyhow::Result<ExitCode> {
+    let (data, register_path) = match &command {
+        RetentionCommand::Plan(args) => (&args.data, args.register.as_deref()),
+        RetentionCommand::Run(args) => (&args.data, args.register.as_deref()),
+    };
+    let now = SystemClock.now();
+    if let RetentionCommand::Run(RunArgs { at: Some(at), .. }) = &command
+        && *at > now
+    {
+        anyhow::bail!(
+            "--at {at} is in the future: a sweep by a future date would delete data still within \
+             its retention period; use `skydd retention plan --at` to see what will go then"
+        );
+    }
+    let Some(register) = load_register(register_path)? else {
+        eprintln!("skydd: the register has errors; nothing was changed");
+        return Ok(ExitCode::FAILURE);
+    };
+    let settings = data.settings();
+    let opened = instance::open(&settings, Create::Never)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot open the instance in {}",
+                settings.data_dir.display()
+            )
+        })?;
+    let storage = opened.storage.clone();
+    let vault = AppState::new(
+        storage.clone(),
+        opened.keyring.clone(),
+        register,
+        Arc::new(SystemClock),
+    )
+    .vault();
+    let outcome = match command {
+        RetentionCommand::Plan(args) => plan(&vault, args.at.unwrap_or(now)).await,
+        RetentionCommand::Run(args) => {
+            let at = args.at.unwrap_or(now);
+            let sweep = Sweep {
+                vault: &vault,
+                storage: storage.as_ref(),
+                keyring: &opened.keyring,
+                data_dir: &settings.data_dir,
+            };
+            run_sweep(&sweep, at, args.batch.get()).await
+        }
+    };
+    storage.close().await.context("cannot close the database")?;
+    outcome
+}
+
+async fn plan(vault: &Vault, at: Timestamp) -> anyhow::Result<ExitCode> {
+    let plan = vault
+        .retention_plan(at)
+        .await
+        .context("cannot read the records")?;
+    println!("Retention plan at {at} (nothing is changed):");
+    print!("{}", plan.table());
+    print_totals(&plan);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_totals(plan: &skydd_retention::Plan) {
+    println!(
+        "to delete {}, to anonymise {}, held {}, pending {}, kept {}, ungoverned {}",
+        plan.total(LineState::Delete),
+        plan.total(LineState::Anonymise),
+        plan.total(LineState::Held),
+        plan.total(LineState::Pending),
+        plan.total(LineState::Kept),
+        plan.total(LineState::Ungoverned),
+    );
+    let ungoverned = plan.total(LineState::Ungoverned);
+    if ungoverned > 0 {
+        println!(
+            "warning: {ungoverned} record(s) are governed by no retention rule of this register \
+             (their purpose or category is not in it together); add a rule or delete them"
+        );
+    }
+}
+
+/// What a sweep needs.
+pub(crate) struct Sweep<'a> {
+    /// The vault that decides and removes.
+    pub(crate) vault: &'a Vault,
+    /// Its storage (for the record count and the checkpoint).
+    pub(crate) storage: &'a dyn Storage,
+    /// The keyring, whose checkpoint key signs the audit trail afterwards.
+    pub(crate) keyring: &'a Keyring,
+    /// Where the witness copy of the newest checkpoint goes.
+    pub(crate) data_dir: &'a Path,
+}
+
+/// Sweep at `at`, then sign a checkpoint of the audit trail and keep its copy in the data
+/// directory. `None` when another sweeper was running.
+pub(crate) async fn sweep_once(
+    sweep: &Sweep<'_>,
+    actor: &Actor,
+    at: Timestamp,
+    batch: usize,
+    progress: &mut (dyn FnMut(SweepProgress) + Send),
+) -> anyhow::Result<Option<SweepSummary>> {
+    let summary = sweep
+        .vault
+        .retention_sweep(actor, at, batch, progress)
+        .await
+        .context("the sweep stopped; what was done is committed, run it again to finish")?;
+    checkpoint(sweep, at).await?;
+    Ok(summary)
+}
+
+/// Sign a checkpoint of the audit trail and keep its copy in the data directory.
+pub(crate) async fn checkpoint(sweep: &Sweep<'_>, at: Timestamp) -> anyhow::Result<()> {
+    let written =
+        audit_trail::write_checkpoint(sweep.storage, sweep.keyring.checkpoint_signer(), at)
+            .await
+            .context("cannot sign an audit checkpoint")?;
+    if let Some(row) = written {
+        let path = sweep.data_dir.join(WITNESS_FILE);
+        audit_trail::save_witness(&path, &row)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(())
+}
+
+async fn run_sweep(sweep: &Sweep<'_>, at: Timestamp, batch: usize) -> anyhow::Result<ExitCode> {
+    let total = sweep
+        .storage
+        .count_records()
+        .await
+        .context("cannot count the records")?;
+    let terminal = std::io::stderr().is_terminal();
+    let mut progress = |seen: SweepProgress| {
+        if terminal {
+            eprint!("\r{}", progress_bar(seen, total));
+        }
+    };
+    let actor = cli_actor();
+    let summary = sweep_once(sweep, &actor, at, batch, &mut progress).await?;
+    if terminal {
+        eprintln!();
+    }
+    let Some(summary) = summary else {
+        eprintln!("skydd: another sweep is running on this database; nothing was done");
+        return Ok(ExitCode::FAILURE);
+    };
+    println!("Retention sweep at {at}:");
+    print!("{}", summary.plan.table());
+    print_totals(&summary.plan);
+    println!(
+        "deleted {} record(s), anonymised {}, crypto-shredded {} subject(s), in {} batch(es)",
+        summary.deleted, summary.anonymised, summary.shredded, summary.batches
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `[#####.....]  1200/5000 records, 300 removed`.
+fn progress_bar(seen: SweepProgress, total: u64) -> String {
+    const WIDTH: u64 = 30;
+    let done = (seen.scanned.min(total) * WIDTH)
+        .checked_div(total)
+        .unwrap_or(WIDTH);
+    format!(
+        "[{}{}] {}/{} records, {} removed",
+        "#".repeat(usize::try_from(done).unwrap_or(0)),
+        ".".repeat(usize::try_from(WIDTH - done).unwrap_or(0)),
+        seen.scanned,
+        total,
+        seen.removed
+    )
+}
+
+/// The actor of a command run at this machine: the user, and the address of the SSH session
+/// it came through (the IP behind the change, P001-15), if any.
+pub(crate) fn cli_actor() -> Actor {
+    let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
+    let ip = std::env::var("SSH_CLIENT")
+        .ok()
+        .and_then(|client| client.split_whitespace().next().map(str::to_owned))
+        .filter(|ip| ip.parse::<std::net::IpAddr>().is_ok());
+    Actor {
+        id: format!("cli:{user}"),
+        ip,
+        tenant: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_progress_bar_fills_with_the_records_read() {
+        let at = |scanned, removed| SweepProgress { scanned, removed };
+        assert_eq!(
+            progress_bar(at(0, 0), 10),
+            format!("[{}] 0/10 records, 0 removed", ".".repeat(30))
+        );
+        assert!(progress_bar(at(5, 2), 10).starts_with(&format!(
+            "[{}{}]",
+            "#".repeat(15),
+            ".".repeat(15)
+        )));
+        assert!(progress_bar(at(0, 0), 0).starts_with(&format!("[{}]", "#".repeat(30))));
+    }
+}

@@ -1,0 +1,273 @@
+//! Retention against the PartnerSec and GleSYS example registers, at chosen dates (P001-07,
+//! P002-20 .. P002-28): when each kind of record is kept, held, pending or expired.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use jiff::Timestamp;
+use skydd_decide::{Policy, RecordFacts};
+use skydd_retention::{LineState, Plan, Status, anonymise, collected_month, status_of};
+
+fn at(text: &str) -> Timestamp {
+    format!("{text}T12:00:00Z").parse().unwrap()
+}
+
+fn record(category: &str, collected: &str, anchors: &[(&str, &str)]) -> RecordFacts {
+    let mut record = RecordFacts::new(category, at(collected));
+    for (event, when) in anchors {
+        record.anchors.insert((*event).to_owned(), at(when));
+    }
+    record
+}
+
+fn partnersec() -> (skydd_register::Register, Policy) {
+    let text = std::fs::read_to_string(format!(
+        "{}/../../examples/registers/partnersec.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let register = skydd_register::check(&text).register.unwrap();
+    let policy = Policy::compile(&register);
+    (register, policy)
+}
+
+fn word(status: &Status<'_>) -> String {
+    match status {
+        Status::Kept { rule, until } => format!("kept {rule} until {until}"),
+        Status::Pending { rule, anchor } => format!("pending {rule} on {anchor}"),
+        Status::Held { rule, hold, until } => {
+            format!(
+                "held {rule} by {hold} until {}",
+                until.map(|d| d.to_string()).unwrap_or_default()
+            )
+        }
+        Status::Expired {
+            rule,
+            action,
+            expired_after,
+        } => {
+            format!(
+                "expired {rule} {} after {expired_after}",
+                skydd_retention::state_of(*action).word()
+            )
+        }
+        Status::Ungoverned => "ungoverned".into(),
+    }
+}
+
+/// P002-20: "a maximum of 24 months after the contractual relationship has ended". Contract
+/// ended 2023-01-31: kept on 2025-01-30 and on the last day, 2025-01-31; gone on 2025-02-01.
+#[test]
+fn user_data_goes_24_months_after_the_contract_ends() {
+    let (_, policy) = partnersec();
+    let running = record("user_data", "2022-01-01", &[]);
+    assert_eq!(
+        word(&status_of(
+            &policy,
+            "service_provision",
+            &running,
+            at("2030-01-01")
+        )),
+        "pending user_data on contract_end",
+        "a running contract keeps the data, however long"
+    );
+    let ended = record("user_data", "2022-01-01", &[("contract_end", "2023-01-31")]);
+    for (day, expected) in [
+        ("2025-01-30", "kept user_data until 2025-01-31"),
+        ("2025-01-31", "kept user_data until 2025-01-31"),
+        ("2025-02-01", "expired user_data delete after 2025-01-31"),
+    ] {
+        assert_eq!(
+            word(&status_of(&policy, "service_provision", &ended, at(day))),
+            expected,
+            "{day}"
+        );
+    }
+}
+
+/// P002-22/23: unpaid invoices keep traffic data; once paid 2024-01-10 it goes after 6 months.
+/// P002-21: accounting material (anchored at `financial_year_end`) is held until the end of the
+/// seventh year after the financial year ended (Bokföringslagen), then deleted.
+#[test]
+fn traffic_data_waits_for_payment_and_accounting_material_for_the_hold() {
+    let (_, policy) = partnersec();
+    let unpaid = record("traffic_data", "2024-01-01", &[]);
+    assert_eq!(
+        word(&status_of(
+            &policy,
+            "service_provision",
+            &unpaid,
+            at("2025-01-01")
+        )),
+        "pending traffic_data on invoice_paid"
+    );
+    let paid = record(
+        "traffic_data",
+        "2024-01-01",
+        &[("invoice_paid", "2024-01-10")],
+    );
+    assert_eq!(
+        word(&status_of(
+            &policy,
+            "service_provision",
+            &paid,
+            at("2024-07-09")
+        )),
+        "kept traffic_data until 2024-07-10"
+    );
+    assert_eq!(
+        word(&status_of(
+            &policy,
+            "service_provision",
+            &paid,
+            at("2024-07-11")
+        )),
+        "expired traffic_data delete after 2024-07-10"
+    );
+    let booked = record(
+        "traffic_data",
+        "2024-01-01",
+        &[
+            ("invoice_paid", "2024-01-10"),
+            ("financial_year_end", "2024-12-31"),
+        ],
+    );
+    assert_eq!(
+        word(&status_of(
+            &policy,
+            "service_provision",
+            &booked,
+            at("2024-07-11")
+        )),
+        "held traffic_data by bookkeeping until 2031-12-31"
+    );
+    assert_eq!(
+        word(&status_of(
+            &policy,
+            "service_provision",
+            &booked,
+            at("2031-12-31")
+        )),
+        "held traffic_data by bookkeeping until 2031-12-31"
+    );
+    assert_eq!(
+        word(&status_of(
+            &policy,
+            "service_provision",
+            &booked,
+            at("2032-01-01")
+        )),
+        "expired traffic_data delete after 2024-07-10"
+    );
+}
+
+/// P002-24, 27, 28: 180 days for cloud traffic logs, 28 days for call recordings, 60 days for
+/// chats, counted from collection; a leap day in between counts.
+#[test]
+fn logs_recordings_and_chats_go_after_their_days() {
+    let (_, policy) = partnersec();
+    let cases = [
+        ("cloud_traffic_log", "service_provision", 180),
+        ("call_recording", "customer_service_training", 28),
+        ("chat_log", "customer_service_training", 60),
+    ];
+    for (category, purpose, days) in cases {
+        let collected: Timestamp = at("2024-01-15");
+        let r = record(category, "2024-01-15", &[]);
+        let day = |n: i64| {
+            collected
+                .checked_add(jiff::SignedDuration::from_hours(24 * n))
+                .unwrap()
+        };
+        let kept = word(&status_of(&policy, purpose, &r, day(days - 1)));
+        assert!(
+            kept.starts_with("kept"),
+            "{category} day {}: {kept}",
+            days - 1
+        );
+        let last = word(&status_of(&policy, purpose, &r, day(days)));
+        assert!(last.starts_with("kept"), "{category} day {days}: {last}");
+        let gone = word(&status_of(&policy, purpose, &r, day(days + 1)));
+        assert!(
+            gone.starts_with("expired"),
+            "{category} day {}: {gone}",
+            days + 1
+        );
+    }
+}
+
+/// Website visits are anonymised after 13 months: only the `statistical` page survives.
+#[test]
+fn website_visits_are_anonymised_keeping_statistical_fields_only() {
+    let (register, policy) = partnersec();
+    let visit = record("website_visit", "2024-01-31", &[]);
+    assert_eq!(
+        word(&status_of(
+            &policy,
+            "website_statistics",
+            &visit,
+            at("2025-03-01")
+        )),
+        "expired website_visit anonymise after 2025-02-28"
+    );
+    let kept = skydd_retention::statistical_fields(&register, "website_visit");
+    assert_eq!(kept, ["page"]);
+    let fields =
+        serde_json::json!({"cookie_id": "c-123", "page": "/pricing", "visited_at": "2024-01-31"});
+    let remains = anonymise(fields.as_object().unwrap(), &kept);
+    assert_eq!(
+        serde_json::Value::Object(remains),
+        serde_json::json!({"page": "/pricing"})
+    );
+    assert_eq!(collected_month(at("2024-01-31")), "2024-01");
+}
+
+/// A record whose purpose the register no longer has is reported, not kept silently.
+#[test]
+fn records_no_rule_governs_are_reported_in_the_plan() {
+    let (_, policy) = partnersec();
+    let mut plan = Plan::default();
+    let now = at("2025-02-01");
+    let records = [
+        (
+            "service_provision",
+            record("user_data", "2022-01-01", &[("contract_end", "2023-01-31")]),
+        ),
+        (
+            "service_provision",
+            record("user_data", "2022-01-01", &[("contract_end", "2023-01-31")]),
+        ),
+        ("service_provision", record("user_data", "2022-01-01", &[])),
+        (
+            "website_statistics",
+            record("website_visit", "2023-01-01", &[]),
+        ),
+        (
+            "a_purpose_removed_from_the_register",
+            record("user_data", "2022-01-01", &[]),
+        ),
+    ];
+    for (purpose, r) in &records {
+        plan.add(
+            r.category.as_str(),
+            purpose,
+            &status_of(&policy, purpose, r, now),
+        );
+    }
+    assert_eq!(plan.total(LineState::Delete), 2);
+    assert_eq!(plan.total(LineState::Anonymise), 1);
+    assert_eq!(plan.total(LineState::Pending), 1);
+    assert_eq!(plan.total(LineState::Ungoverned), 1);
+    let table = plan.table();
+    assert!(
+        table.contains("ungoverned  a_purpose_removed_from_the_register"),
+        "{table}"
+    );
+    assert!(
+        table
+            .lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("delete      user_data"),
+        "{table}"
+    );
+}
