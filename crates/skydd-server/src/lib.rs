@@ -30,6 +30,7 @@ pub mod api;
 pub mod auth;
 pub mod clock;
 pub mod extract;
+pub mod history;
 pub mod instance;
 pub mod keys;
 pub mod problem;
