@@ -132,11 +132,7 @@ pub fn significance(language: Language, significance: Significance) -> &'static 
             "New cookie or tracker that needs your consent",
             "Ny kaka eller spårningsteknik som kräver ditt samtycke",
         ),
-        Significance::NewController => pick(
-            l,
-            "New controller",
-            "Ny personuppgiftsansvarig",
-        ),
+        Significance::NewController => pick(l, "New controller", "Ny personuppgiftsansvarig"),
     }
 }
 
@@ -294,7 +290,11 @@ pub fn history(
             "Alla versioner av vår integritetspolicy, den senaste först: när den uppdaterades, när den började gälla och vad som ändrades. Tidigare versioner finns kvar här.",
         ))],
         vec![link(
-            pick(l, "Read the current notice", "Läs den gällande integritetspolicyn"),
+            pick(
+                l,
+                "Read the current notice",
+                "Läs den gällande integritetspolicyn",
+            ),
             paths.notice_in(l),
         )],
     ];
@@ -317,8 +317,12 @@ pub fn history(
             if entry.current {
                 facts.push(text(" "));
                 facts.push(Inline::Strong(
-                    pick(l, "This is the current version.", "Detta är den gällande versionen.")
-                        .to_owned(),
+                    pick(
+                        l,
+                        "This is the current version.",
+                        "Detta är den gällande versionen.",
+                    )
+                    .to_owned(),
                 ));
             }
             let mut blocks = vec![Block::Paragraph(facts)];
@@ -390,7 +394,11 @@ pub fn archived_notice(
             in_effect(l, entry.took_effect, entry.replaced_at)
         )),
         link(
-            pick(l, "Read the current notice", "Läs den gällande integritetspolicyn"),
+            pick(
+                l,
+                "Read the current notice",
+                "Läs den gällande integritetspolicyn",
+            ),
             paths.notice_in(l),
         ),
         text(" · "),

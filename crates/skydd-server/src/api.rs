@@ -13,6 +13,7 @@ pub mod records;
 pub mod register;
 pub mod subjects;
 pub mod unsubscribe;
+pub mod versions;
 
 use crate::problem::ApiError;
 
