@@ -48,6 +48,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "incidents_and_disclosures",
         sql: include_str!("../migrations/sqlite/0003_incidents_and_disclosures.sql"),
     },
+    Migration {
+        version: 4,
+        name: "register_versions_kept",
+        sql: include_str!("../migrations/sqlite/0004_register_versions_kept.sql"),
+    },
 ];
 
 /// The PostgreSQL migrations, oldest first. Same versions and names as [`SQLITE`].
@@ -66,6 +71,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 3,
         name: "incidents_and_disclosures",
         sql: include_str!("../migrations/postgres/0003_incidents_and_disclosures.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "register_versions_kept",
+        sql: include_str!("../migrations/postgres/0004_register_versions_kept.sql"),
     },
 ];
 
