@@ -74,6 +74,17 @@ pub enum VersionChanges<'a> {
     Unavailable,
 }
 
+/// When a version applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InEffect {
+    /// When a server first served this version.
+    pub from: Timestamp,
+    /// When the next version took its place; `None` for the latest version.
+    pub until: Option<Timestamp>,
+    /// Whether the server serves this version now.
+    pub current: bool,
+}
+
 /// One version in the history.
 #[derive(Debug, Clone, Copy)]
 pub struct VersionEntry<'a> {
@@ -81,12 +92,8 @@ pub struct VersionEntry<'a> {
     pub version: &'a str,
     /// The `published` date ("last updated"), when it could be read.
     pub published: Option<Date>,
-    /// When a server first served this version.
-    pub took_effect: Timestamp,
-    /// When the next version took its place; `None` for the latest version.
-    pub replaced_at: Option<Timestamp>,
-    /// Whether the server serves this version now.
-    pub current: bool,
+    /// When it applied.
+    pub in_effect: InEffect,
     /// Whether the archived notice of this version can be shown.
     pub readable: bool,
     /// What it changed.
@@ -257,9 +264,9 @@ fn changes_blocks(changes: VersionChanges<'_>, l: Language) -> Vec<Block> {
 }
 
 /// The line saying when a version applied.
-fn in_effect(l: Language, took_effect: Timestamp, replaced_at: Option<Timestamp>) -> String {
-    let from = wording::date(l, local_date(took_effect));
-    match replaced_at {
+fn in_effect(l: Language, in_effect: InEffect) -> String {
+    let from = wording::date(l, local_date(in_effect.from));
+    match in_effect.until {
         Some(until) => {
             let until = wording::date(l, local_date(until));
             match l {
@@ -313,8 +320,8 @@ pub fn history(
                     wording::date(l, published)
                 )));
             }
-            facts.push(text(in_effect(l, entry.took_effect, entry.replaced_at)));
-            if entry.current {
+            facts.push(text(in_effect(l, entry.in_effect)));
+            if entry.in_effect.current {
                 facts.push(text(" "));
                 facts.push(Inline::Strong(
                     pick(
@@ -369,12 +376,12 @@ pub fn history(
 pub fn archived_notice(
     register: &Register,
     language: Language,
-    entry: &VersionEntry<'_>,
+    applied: InEffect,
     paths: &NoticePaths,
 ) -> Document {
     let l = language;
     let mut document = notice(register, language);
-    let status = if entry.current {
+    let status = if applied.current {
         pick(
             l,
             "This is the current version of the notice.",
@@ -389,10 +396,7 @@ pub fn archived_notice(
     };
     let banner = vec![
         Inline::Strong(status.to_owned()),
-        text(format!(
-            " {} ",
-            in_effect(l, entry.took_effect, entry.replaced_at)
-        )),
+        text(format!(" {} ", in_effect(l, applied))),
         link(
             pick(
                 l,

@@ -27,7 +27,7 @@ pub mod wording;
 pub use diff::{Change, ChangeKind, RegisterDiff, diff};
 pub use document::Document;
 pub use history::{
-    NoticePaths, VersionChanges, VersionEntry, archived_notice, history, link_history,
+    InEffect, NoticePaths, VersionChanges, VersionEntry, archived_notice, history, link_history,
 };
 pub use notice::{NoticeVersion, notice, render_html, render_markdown};
 pub use record::{Activity, Art30Record, record};

@@ -663,7 +663,9 @@ proptest::proptest! {
 
 #[test]
 fn the_history_names_changes_by_the_names_people_read_and_escapes_them() {
-    use skydd_notice::{NoticePaths, VersionChanges, VersionEntry, archived_notice, history};
+    use skydd_notice::{
+        InEffect, NoticePaths, VersionChanges, VersionEntry, archived_notice, history,
+    };
     let old = register(BASE);
     // Marketing renamed to hostile text and its consent wording changed; a purpose removed.
     let new = register(
@@ -686,9 +688,11 @@ fn the_history_names_changes_by_the_names_people_read_and_escapes_them() {
         VersionEntry {
             version: "bbbbbbbbbbbb",
             published: Some(new.published),
-            took_effect: "2024-05-31T22:30:00Z".parse().unwrap(),
-            replaced_at: None,
-            current: true,
+            in_effect: InEffect {
+                from: "2024-05-31T22:30:00Z".parse().unwrap(),
+                until: None,
+                current: true,
+            },
             readable: true,
             changes: VersionChanges::Diff {
                 old: &old,
@@ -699,18 +703,22 @@ fn the_history_names_changes_by_the_names_people_read_and_escapes_them() {
         VersionEntry {
             version: "cccccccccccc",
             published: None,
-            took_effect: "2024-04-01T08:00:00Z".parse().unwrap(),
-            replaced_at: Some("2024-05-31T22:30:00Z".parse().unwrap()),
-            current: false,
+            in_effect: InEffect {
+                from: "2024-04-01T08:00:00Z".parse().unwrap(),
+                until: Some("2024-05-31T22:30:00Z".parse().unwrap()),
+                current: false,
+            },
             readable: false,
             changes: VersionChanges::Unavailable,
         },
         VersionEntry {
             version: "aaaaaaaaaaaa",
             published: Some(old.published),
-            took_effect: "2024-02-29T10:00:00Z".parse().unwrap(),
-            replaced_at: Some("2024-04-01T08:00:00Z".parse().unwrap()),
-            current: false,
+            in_effect: InEffect {
+                from: "2024-02-29T10:00:00Z".parse().unwrap(),
+                until: Some("2024-04-01T08:00:00Z".parse().unwrap()),
+                current: false,
+            },
             readable: true,
             changes: VersionChanges::First,
         },
@@ -720,7 +728,7 @@ fn the_history_names_changes_by_the_names_people_read_and_escapes_them() {
         check_well_formed(&html).unwrap();
         assert!(!html.contains("<script>"), "{html}");
         assert!(!html.contains("<b>"), "{html}");
-        let archived = archived_notice(&old, language, &entries[2], &paths).to_html();
+        let archived = archived_notice(&old, language, entries[2].in_effect, &paths).to_html();
         check_well_formed(&archived).unwrap();
     }
     let html = history(&new, &entries, Language::En, &paths).to_html();

@@ -11,7 +11,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use skydd_notice::{VersionChanges, VersionEntry};
+use skydd_notice::{InEffect, VersionChanges, VersionEntry};
 use skydd_register::model::Language;
 use utoipa::{IntoParams, ToSchema};
 
@@ -19,7 +19,7 @@ use crate::api::notice::{
     DIGEST_HEADER, Lang, NoticeFormat, NoticeQuery, notice_language, notice_paths, page_headers,
 };
 use crate::extract::{ApiPath, ApiQuery};
-use crate::history::{self, HistoryVersion};
+use crate::history::{self, HistoryVersion, StoredVersion};
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
 
@@ -138,9 +138,11 @@ fn entry<'a>(versions: &'a [HistoryVersion], index: usize, current: &str) -> Ver
     VersionEntry {
         version: version.version.notice_version(),
         published: version.version.published,
-        took_effect: version.version.first_loaded_at,
-        replaced_at: version.replaced_at,
-        current: version.version.digest == current,
+        in_effect: InEffect {
+            from: version.version.first_loaded_at,
+            until: version.replaced_at,
+            current: version.version.digest == current,
+        },
         readable: version.version.register.is_ok(),
         changes: changes_of(versions, index).0,
     }
@@ -297,21 +299,21 @@ pub async fn version(
     if !is_version_syntax(&version) {
         return Err(ApiError::UnknownNoticeVersion);
     }
-    let versions = history::load(&*state.storage).await?;
-    let index = versions
+    // Only the version asked for is rebuilt; the list gives when it applied.
+    let records = state.storage.list_register_versions().await?;
+    let index = records
         .iter()
-        .position(|v| v.version.digest.starts_with(&version))
+        .position(|r| r.digest.starts_with(&version))
         .ok_or(ApiError::UnknownNoticeVersion)?;
-    let found = &versions[index];
-    let register = found.version.register.as_ref().map_err(Clone::clone)?;
-    let language = notice_language(register, &headers, query.lang);
-    let current = state.register.digest.as_str();
-    let document = skydd_notice::archived_notice(
-        register,
-        language,
-        &entry(&versions, index, current),
-        &notice_paths(),
-    );
+    let applied = InEffect {
+        from: records[index].first_loaded_at,
+        until: records.get(index + 1).map(|next| next.first_loaded_at),
+        current: records[index].digest == state.register.digest,
+    };
+    let found = StoredVersion::rebuild(records[index].clone());
+    let register = found.register?;
+    let language = notice_language(&register, &headers, query.lang);
+    let document = skydd_notice::archived_notice(&register, language, applied, &notice_paths());
     let (body, content_type) = match query.format.unwrap_or(NoticeFormat::Html) {
         NoticeFormat::Html => (document.to_html(), "text/html; charset=utf-8"),
         NoticeFormat::Md => (document.to_markdown(), "text/markdown; charset=utf-8"),
@@ -319,7 +321,7 @@ pub async fn version(
     let mut response = (StatusCode::OK, body).into_response();
     page_headers(response.headers_mut(), content_type, language);
     // A digest is lower-case hex: always a valid header value.
-    if let Ok(value) = HeaderValue::from_str(&found.version.digest) {
+    if let Ok(value) = HeaderValue::from_str(&found.digest) {
         response.headers_mut().insert(DIGEST_HEADER, value);
     }
     Ok(response)
