@@ -110,14 +110,11 @@ pub struct VersionsResponse {
     pub versions: Vec<VersionResponse>,
 }
 
-/// What one history version changed, for the documents.
-fn changes_of<'a>(
-    versions: &'a [HistoryVersion],
-    index: usize,
-) -> (VersionChanges<'a>, Option<&'a skydd_notice::RegisterDiff>) {
+/// What one history version changed (`versions` newest first).
+fn changes_of(versions: &[HistoryVersion], index: usize) -> VersionChanges<'_> {
     let entry = &versions[index];
     if entry.first {
-        return (VersionChanges::First, None);
+        return VersionChanges::First;
     }
     // Newest first: the version before is the next one in the list.
     let old = versions
@@ -128,8 +125,8 @@ fn changes_of<'a>(
         entry.version.register.as_ref().ok(),
         entry.diff.as_ref(),
     ) {
-        (Some(old), Some(new), Some(diff)) => (VersionChanges::Diff { old, new, diff }, Some(diff)),
-        _ => (VersionChanges::Unavailable, None),
+        (Some(old), Some(new), Some(diff)) => VersionChanges::Diff { old, new, diff },
+        _ => VersionChanges::Unavailable,
     }
 }
 
@@ -144,7 +141,7 @@ fn entry<'a>(versions: &'a [HistoryVersion], index: usize, current: &str) -> Ver
             current: version.version.digest == current,
         },
         readable: version.version.register.is_ok(),
-        changes: changes_of(versions, index).0,
+        changes: changes_of(versions, index),
     }
 }
 
@@ -163,9 +160,8 @@ fn version_json(
     language: Language,
 ) -> VersionResponse {
     let version = &versions[index];
-    let (changes, diff) = changes_of(versions, index);
-    let changes = match (changes, diff) {
-        (VersionChanges::Diff { old, new, .. }, Some(diff)) => Some(VersionChangesResponse {
+    let changes = match changes_of(versions, index) {
+        VersionChanges::Diff { old, new, diff } => Some(VersionChangesResponse {
             total: diff.changes.len(),
             significant: diff
                 .significant()
