@@ -480,6 +480,93 @@ fn first_start_creates_the_instance_and_prints_the_admin_token_once() {
 }
 
 #[test]
+fn a_changed_register_is_compared_at_start_and_the_old_notice_stays_public() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data_arg = data.to_str().unwrap();
+
+    // First start: the bundled GleSYS register is the first version.
+    let stopped = Server::start(&["--data-dir", data_arg], &[]).terminate();
+    assert!(stopped.status.success(), "{}", stopped.stderr);
+    assert!(
+        stopped
+            .stderr
+            .contains("recorded the first register version"),
+        "{}",
+        stopped.stderr
+    );
+
+    // A new version keeps support tickets longer: a significant change (P000-69, P001-05).
+    let bundled = std::fs::read_to_string(examples().join("glesys.yaml")).unwrap();
+    let keep = "    after: last_contact\n    keep: 24 months";
+    assert!(bundled.contains(keep));
+    let next = bundled
+        .replace("published: 2018-05-07", "published: 2026-12-01")
+        .replacen(keep, "    after: last_contact\n    keep: 36 months", 1);
+    let path = write(dir.path(), "glesys-next.yaml", &next);
+    let server = Server::start(
+        &["--data-dir", data_arg, "--register", path.to_str().unwrap()],
+        &[],
+    );
+    let history: Value = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            reqwest::get(server.url("/privacy/versions?format=json"))
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap()
+        });
+    let old = skydd_register::check(&bundled).register.unwrap().digest();
+    assert_eq!(
+        history["versions"].as_array().unwrap().len(),
+        2,
+        "{history}"
+    );
+    assert_eq!(history["versions"][1]["digest"], old.as_str());
+    assert_eq!(
+        history["versions"][0]["changes"]["significant"][0]["reason"], "longer_retention",
+        "{history}"
+    );
+    assert_eq!(
+        get(
+            &server.url(&format!("/privacy/versions/{}", &old[..12])),
+            None
+        ),
+        200
+    );
+    let stopped = server.terminate();
+    assert!(stopped.status.success(), "{}", stopped.stderr);
+    let line = stopped
+        .stderr
+        .lines()
+        .find(|l| l.contains("the register changed since the previous version"))
+        .unwrap_or_else(|| panic!("{}", stopped.stderr));
+    assert!(line.contains(&format!("previous={old}")), "{line}");
+    assert!(line.contains("changes=2 significant=1"), "{line}");
+    assert!(
+        line.contains(r#"significant_changes=["retention/support_ticket"]"#),
+        "{line}"
+    );
+
+    // Started again with the same file: nothing changed, nothing logged about changes.
+    let stopped = Server::start(
+        &["--data-dir", data_arg, "--register", path.to_str().unwrap()],
+        &[],
+    )
+    .terminate();
+    assert!(stopped.status.success(), "{}", stopped.stderr);
+    assert!(
+        !stopped.stderr.contains("the register changed"),
+        "{}",
+        stopped.stderr
+    );
+}
+
+#[test]
 fn the_vault_is_served_and_personal_data_stays_out_of_the_log() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");

@@ -111,13 +111,16 @@ pub fn escape_html(value: &str) -> String {
     out
 }
 
-/// Only web, mail and phone links are rendered as links; anything else (`javascript:` ...) is
-/// shown as text.
+/// Only web, mail and phone links and paths on the same site (`/privacy/versions`) are
+/// rendered as links; anything else (`javascript:`, `//other.example` ...) is shown as text.
 fn safe_href(href: &str) -> bool {
     let lower = href.trim_start().to_ascii_lowercase();
-    ["https://", "http://", "mailto:", "tel:", "#"]
-        .iter()
-        .any(|scheme| lower.starts_with(scheme))
+    let same_site_path =
+        lower.starts_with('/') && !lower.starts_with("//") && !lower.starts_with("/\\");
+    same_site_path
+        || ["https://", "http://", "mailto:", "tel:", "#"]
+            .iter()
+            .any(|scheme| lower.starts_with(scheme))
 }
 
 /// The small inline style sheet: readable on a phone and in print, no external resources.
@@ -391,5 +394,21 @@ mod tests {
             md_line(&vec![link("x", "https://example.se/a b")]),
             "[x](<https://example.se/a%20b>)"
         );
+    }
+
+    #[test]
+    fn paths_on_the_same_site_are_links_other_hosts_are_not() {
+        let html = |href: &str| {
+            let mut out = String::new();
+            html_inline(&mut out, &link("v", href));
+            out
+        };
+        assert_eq!(
+            html("/privacy/versions?lang=sv"),
+            "<a href=\"/privacy/versions?lang=sv\">v</a>"
+        );
+        assert_eq!(html("//evil.example/x"), "v (//evil.example/x)");
+        assert_eq!(html("/\\evil.example/x"), "v (/\\evil.example/x)");
+        assert_eq!(html("privacy"), "v (privacy)");
     }
 }

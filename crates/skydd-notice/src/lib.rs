@@ -1,5 +1,6 @@
 //! Documents written from the register: the privacy notice in English and Swedish (HTML and
-//! Markdown), the list of changes between two registers, and the Art. 30 record.
+//! Markdown), the list of changes between two registers, the notice's version history and
+//! archived versions, and the Art. 30 record.
 //!
 //! Every sentence about a company comes from its [`Register`]: the notice cannot drift from what
 //! the register enforces. The crate does no I/O and never reads the clock; a notice's version
@@ -17,6 +18,7 @@
 
 pub mod diff;
 pub mod document;
+pub mod history;
 pub mod notice;
 pub mod record;
 pub mod retention;
@@ -24,5 +26,8 @@ pub mod wording;
 
 pub use diff::{Change, ChangeKind, RegisterDiff, diff};
 pub use document::Document;
+pub use history::{
+    InEffect, NoticePaths, VersionChanges, VersionEntry, archived_notice, history, link_history,
+};
 pub use notice::{NoticeVersion, notice, render_html, render_markdown};
 pub use record::{Activity, Art30Record, record};

@@ -658,3 +658,117 @@ proptest::proptest! {
         proptest::prop_assert!(markdown.lines().filter(|l| l.starts_with("# ")).count() == 1);
     }
 }
+
+// ---- the version history ---------------------------------------------------------------------
+
+#[test]
+fn the_history_names_changes_by_the_names_people_read_and_escapes_them() {
+    use skydd_notice::{
+        InEffect, NoticePaths, VersionChanges, VersionEntry, archived_notice, history,
+    };
+    let old = register(BASE);
+    // Marketing renamed to hostile text and its consent wording changed; a purpose removed.
+    let new = register(
+        &BASE
+            .replacen(
+                "name: {en: Newsletter, sv: Nyhetsbrev}",
+                "name: {en: \"<script>x</script> News\", sv: \"<b>Nyheter</b>\"}",
+                1,
+            )
+            .replacen(
+                "Send me the monthly newsletter.",
+                "Send me the weekly newsletter.",
+                1,
+            )
+            .replacen("published: 2024-02-29", "published: 2024-06-01", 1),
+    );
+    let changes = diff(&old, &new);
+    let paths = NoticePaths::under("/privacy");
+    let entries = [
+        VersionEntry {
+            version: "bbbbbbbbbbbb",
+            published: Some(new.published),
+            in_effect: InEffect {
+                from: "2024-05-31T22:30:00Z".parse().unwrap(),
+                until: None,
+                current: true,
+            },
+            readable: true,
+            changes: VersionChanges::Diff {
+                old: &old,
+                new: &new,
+                diff: &changes,
+            },
+        },
+        VersionEntry {
+            version: "cccccccccccc",
+            published: None,
+            in_effect: InEffect {
+                from: "2024-04-01T08:00:00Z".parse().unwrap(),
+                until: Some("2024-05-31T22:30:00Z".parse().unwrap()),
+                current: false,
+            },
+            readable: false,
+            changes: VersionChanges::Unavailable,
+        },
+        VersionEntry {
+            version: "aaaaaaaaaaaa",
+            published: Some(old.published),
+            in_effect: InEffect {
+                from: "2024-02-29T10:00:00Z".parse().unwrap(),
+                until: Some("2024-04-01T08:00:00Z".parse().unwrap()),
+                current: false,
+            },
+            readable: true,
+            changes: VersionChanges::First,
+        },
+    ];
+    for language in [Language::En, Language::Sv] {
+        let html = history(&new, &entries, language, &paths).to_html();
+        check_well_formed(&html).unwrap();
+        assert!(!html.contains("<script>"), "{html}");
+        assert!(!html.contains("<b>"), "{html}");
+        let archived = archived_notice(&old, language, entries[2].in_effect, &paths).to_html();
+        check_well_formed(&archived).unwrap();
+    }
+    let html = history(&new, &entries, Language::En, &paths).to_html();
+    assert!(
+        html.contains("<strong>Changed consent wording (we will ask for your consent again)</strong>: &lt;script&gt;x&lt;/script&gt; News"),
+        "{html}"
+    );
+    // 22:30 UTC on 31 May is 1 June in Stockholm (summer time).
+    assert!(html.contains("In effect since June 1, 2024."), "{html}");
+    assert!(
+        html.contains("In effect from April 1, 2024 until June 1, 2024."),
+        "{html}"
+    );
+    assert!(html.contains("This version cannot be shown"), "{html}");
+    assert!(html.contains("The changes from the version before cannot be shown."));
+    assert!(
+        html.contains("<a href=\"/privacy/versions/aaaaaaaaaaaa?lang=en\">Read this version</a>")
+    );
+    assert!(
+        !html.contains("/privacy/versions/cccccccccccc"),
+        "unreadable: no link"
+    );
+    let sv = history(&new, &entries, Language::Sv, &paths).to_html();
+    assert!(sv.contains("&lt;b&gt;Nyheter&lt;/b&gt;"), "{sv}");
+    assert!(sv.contains("Gäller sedan 1 juni 2024."), "{sv}");
+
+    // A removed purpose is named from the register that had it.
+    let removed = register(&BASE.replacen(
+        "  - id: bookkeeping\n    name: {en: Bookkeeping required by law, sv: Bokföring enligt lag}\n    role: controller\n    subjects: [customer]\n    sources: [data_subject]\n    legal_basis: {invoices: legal_obligation}\n    law: {en: Bokföringslagen (1999:1078), sv: Bokföringslagen (1999:1078)}\n",
+        "",
+        1,
+    ).replacen("    purpose: bookkeeping\n", "    purpose: delivery\n", 1));
+    let change = diff(&old, &removed);
+    let gone = change
+        .changes
+        .iter()
+        .find(|c| c.section == "purposes" && c.kind == skydd_notice::ChangeKind::Removed)
+        .unwrap();
+    assert_eq!(
+        skydd_notice::history::subject_of(gone, &old, &removed, Language::Sv),
+        "Bokföring enligt lag"
+    );
+}

@@ -19,7 +19,7 @@ pub mod period;
 mod validate;
 
 pub use diagnostic::{Diagnostic, Severity};
-pub use model::Register;
+pub use model::{FromJsonError, Register};
 pub use period::Period;
 
 /// The result of checking a register source.

@@ -1,12 +1,13 @@
 //! The register model: what a valid register file describes.
 //!
-//! Every type here is built only by [`crate::check`], so a `Register` in hand is always valid:
+//! Every type here is built only by [`crate::check`] (or read back by [`Register::from_json`] from
+//! the canonical JSON of a register `check` built), so a `Register` in hand is always valid:
 //! references resolve, every personal data category has a retention rule, every consent purpose has
 //! its wording. The JSON form (`Serialize`) is what `GET /v1/register` returns and what the digest is
-//! computed over.
+//! computed over; `Deserialize` and [`Register::from_json`] read stored versions back.
 
 use jiff::civil::Date;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::country::Country;
@@ -15,7 +16,7 @@ use crate::period::{CalendarRounding, Period};
 macro_rules! id_type {
     ($(#[$doc:meta] $name:ident),* $(,)?) => {$(
         #[$doc]
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[serde(transparent)]
         pub struct $name(pub String);
 
@@ -98,6 +99,21 @@ macro_rules! choice {
         impl Serialize for $name {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 serializer.serialize_str(self.word())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let word = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+                Self::ALL
+                    .iter()
+                    .find(|(w, _)| *w == word)
+                    .map(|(_, value)| *value)
+                    .ok_or_else(|| serde::de::Error::custom(format_args!(
+                        "`{word}` is not a {}; expected one of: {}",
+                        Self::WHAT,
+                        Self::ALL.iter().map(|(w, _)| *w).collect::<Vec<_>>().join(", "),
+                    )))
             }
         }
     };
@@ -436,7 +452,7 @@ choice!(
 );
 
 /// Text in English, optionally in Swedish.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Text {
     /// English.
     pub en: String,
@@ -456,7 +472,7 @@ impl Text {
 }
 
 /// A postal address.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Address {
     /// Street or box.
     pub street: Option<String>,
@@ -469,7 +485,7 @@ pub struct Address {
 }
 
 /// Ways to reach someone (at least one is present).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Contact {
     /// E-mail address.
     pub email: Option<String>,
@@ -482,7 +498,7 @@ pub struct Contact {
 }
 
 /// The controller (Art. 30(1)(a)).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Controller {
     /// Legal name.
     pub name: String,
@@ -495,7 +511,7 @@ pub struct Controller {
 }
 
 /// The Art. 27 representative of a controller outside the EU.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Representative {
     /// Name.
     pub name: String,
@@ -506,7 +522,7 @@ pub struct Representative {
 }
 
 /// The data protection officer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Dpo {
     /// Name, if published.
     pub name: Option<String>,
@@ -515,7 +531,7 @@ pub struct Dpo {
 }
 
 /// The lead supervisory authority.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Authority {
     /// Name.
     pub name: Text,
@@ -532,7 +548,7 @@ pub struct Authority {
 }
 
 /// What the register covers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Scope {
     /// Description of the processes, services and systems covered.
     pub description: Option<Text>,
@@ -543,7 +559,7 @@ pub struct Scope {
 }
 
 /// A document that supplements the notice.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Supplement {
     /// Name.
     pub name: Text,
@@ -552,7 +568,7 @@ pub struct Supplement {
 }
 
 /// A category of data subjects.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SubjectCategory {
     /// Id.
     pub id: SubjectId,
@@ -563,7 +579,7 @@ pub struct SubjectCategory {
 }
 
 /// A source of personal data.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Source {
     /// Id.
     pub id: SourceId,
@@ -578,7 +594,7 @@ pub struct Source {
 }
 
 /// A category of personal data and its fields.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DataCategory {
     /// Id.
     pub id: CategoryId,
@@ -599,7 +615,7 @@ pub struct DataCategory {
 }
 
 /// A field of a data category.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Field {
     /// Id.
     pub id: FieldId,
@@ -614,7 +630,7 @@ pub struct Field {
 }
 
 /// A named anchor event.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Event {
     /// Id.
     pub id: EventId,
@@ -623,7 +639,7 @@ pub struct Event {
 }
 
 /// A named state that ends with an event ("you are our customer" ends with `contract_end`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct State {
     /// Id.
     pub id: StateId,
@@ -634,7 +650,7 @@ pub struct State {
 }
 
 /// The legal bases of one data category under one purpose.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CategoryBasis {
     /// The data category.
     pub category: CategoryId,
@@ -643,7 +659,7 @@ pub struct CategoryBasis {
 }
 
 /// What legitimate interest is pursued and how it was balanced (Art. 6(1)(f), 13(1)(d)).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LegitimateInterest {
     /// The interest pursued.
     pub interest: Option<Text>,
@@ -652,7 +668,7 @@ pub struct LegitimateInterest {
 }
 
 /// The terms of a consent.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConsentTerms {
     /// What the subject agrees to, as shown.
     pub wording: Text,
@@ -671,7 +687,7 @@ impl ConsentTerms {
 }
 
 /// A purpose of processing (a processing activity in Art. 30 terms).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Purpose {
     /// Id.
     pub id: PurposeId,
@@ -735,7 +751,7 @@ impl Purpose {
 }
 
 /// What starts a retention clock.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Anchor {
     /// A period after an event.
@@ -745,7 +761,7 @@ pub enum Anchor {
 }
 
 /// When data expires: an anchor, a period, and an optional rounding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RetentionClock {
     /// What starts the clock.
     pub anchor: Anchor,
@@ -764,7 +780,7 @@ impl RetentionClock {
 }
 
 /// How long a data category is kept.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RetentionRule {
     /// Id.
     pub id: RuleId,
@@ -779,7 +795,7 @@ pub struct RetentionRule {
 }
 
 /// A statutory obligation to keep data (Bokföringslagen 7 kap. 2 § ...).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LegalHold {
     /// Id.
     pub id: HoldId,
@@ -796,7 +812,7 @@ pub struct LegalHold {
 }
 
 /// The safeguard of a transfer outside the EU/EEA.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Transfer {
     /// Mechanism.
     pub mechanism: TransferMechanism,
@@ -809,7 +825,7 @@ pub struct Transfer {
 }
 
 /// Someone personal data is disclosed to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Recipient {
     /// Id.
     pub id: RecipientId,
@@ -830,7 +846,7 @@ pub struct Recipient {
 }
 
 /// A security measure (Art. 32).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SecurityMeasure {
     /// Id.
     pub id: MeasureId,
@@ -841,7 +857,7 @@ pub struct SecurityMeasure {
 }
 
 /// How many copies of their data a subject gets for free.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CopiesPolicy {
     /// Free copies per period (at least 1: the first copy is always free).
     pub free: u32,
@@ -852,7 +868,7 @@ pub struct CopiesPolicy {
 }
 
 /// How data-subject requests are handled.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RightsPolicy {
     /// Where requests go.
     pub contact: Contact,
@@ -873,7 +889,7 @@ pub struct RightsPolicy {
 
 /// A public holiday listed in the register (`rights.public_holidays`): a day that is not a
 /// working day when a request's deadline is counted.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PublicHoliday {
     /// The day.
     pub date: Date,
@@ -883,7 +899,7 @@ pub struct PublicHoliday {
 }
 
 /// A category in the cookie banner.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CookieCategory {
     /// Id.
     pub id: CookieCategoryId,
@@ -896,7 +912,7 @@ pub struct CookieCategory {
 }
 
 /// How long a cookie lives.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Lifetime {
     /// Until the browser closes.
@@ -906,7 +922,7 @@ pub enum Lifetime {
 }
 
 /// One cookie a service sets.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cookie {
     /// Cookie name.
     pub name: String,
@@ -915,7 +931,7 @@ pub struct Cookie {
 }
 
 /// A service that sets cookies or fires pixels.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CookieService {
     /// Id.
     pub id: CookieServiceId,
@@ -938,7 +954,7 @@ pub struct CookieService {
 }
 
 /// Cookie categories and services.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Cookies {
     /// Banner categories.
     pub categories: Vec<CookieCategory>,
@@ -947,7 +963,7 @@ pub struct Cookies {
 }
 
 /// A feature that processes data only where an organisation opted in.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Feature {
     /// Id.
     pub id: FeatureId,
@@ -958,7 +974,7 @@ pub struct Feature {
 }
 
 /// How the company announces changes to its notice (P000-68, P000-69, P001-05).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChangePolicy {
     /// How significant changes are announced to the people affected.
     pub announce: Vec<ChangeChannel>,
@@ -967,7 +983,7 @@ pub struct ChangePolicy {
 }
 
 /// A validated register of processing.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Register {
     /// Format version (1).
     pub format: u32,
@@ -1016,11 +1032,66 @@ pub struct Register {
     pub changes: Option<ChangePolicy>,
 }
 
+/// Why stored register JSON could not be read back into a [`Register`]: the content is damaged.
+/// The message says where; it quotes register text only, never personal data (a register holds
+/// none).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FromJsonError {
+    /// The text is not JSON.
+    #[error("the stored register is not JSON ({message})")]
+    NotJson {
+        /// What the JSON parser reported, with line and column.
+        message: String,
+    },
+    /// The JSON does not have a register's shape: a key is missing, a value has the wrong type
+    /// or is not one of the words the register format allows.
+    #[error("the stored register does not have a register's shape at `{path}`: {message}")]
+    Shape {
+        /// Where in the JSON (`purposes[2].legal_basis[0].bases[0]`).
+        path: String,
+        /// What is wrong there.
+        message: String,
+    },
+    /// The JSON reads as a register but is not that register's canonical JSON (an unknown key,
+    /// a code in lower case, a key left out): it was not written by [`Register::to_json`], so
+    /// its digest would not be the one it was recorded under.
+    #[error(
+        "the stored register is not in canonical form (it holds something `Register::to_json` would not write, such as an unknown key)"
+    )]
+    NotCanonical,
+}
+
 impl Register {
     /// The register's canonical JSON.
     pub fn to_json(&self) -> serde_json::Value {
         // Serialising plain data (strings, numbers, vectors) cannot fail.
         serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// Rebuild a register from its canonical JSON (what [`Register::to_json`] wrote, as kept in
+    /// the database for every version a server loaded), so that `from_json(to_json(r)) == r`
+    /// and the digest is unchanged.
+    ///
+    /// Only the canonical form is accepted: the JSON must read as a register and serialise back
+    /// to exactly the same JSON, so an unknown key, a missing key, a wrong type or a word the
+    /// format does not know is an error, never a panic. The checks across sections that
+    /// [`crate::check`] runs (references resolve, retention covers every category) are not
+    /// repeated: stored content was produced by `check`, and callers holding the digest it was
+    /// recorded under compare it with [`Register::digest`] to detect any other change.
+    pub fn from_json(json: &str) -> Result<Register, FromJsonError> {
+        let value: serde_json::Value =
+            serde_json::from_str(json).map_err(|error| FromJsonError::NotJson {
+                message: error.to_string(),
+            })?;
+        let register: Register =
+            serde_path_to_error::deserialize(&value).map_err(|error| FromJsonError::Shape {
+                path: error.path().to_string(),
+                message: error.inner().to_string(),
+            })?;
+        if register.to_json() != value {
+            return Err(FromJsonError::NotCanonical);
+        }
+        Ok(register)
     }
 
     /// SHA-256 (hex) of the register's canonical JSON: changes whenever the content does, not

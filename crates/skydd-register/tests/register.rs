@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use proptest::prelude::*;
 use skydd_register::diagnostic::{render_json, render_text};
-use skydd_register::{Diagnostic, check};
+use skydd_register::{Diagnostic, FromJsonError, Register, check};
 
 const MINIMAL: &str = include_str!("fixtures/minimal.yaml");
 const MANY_ERRORS: &str = include_str!("fixtures/many-errors.yaml");
@@ -425,6 +425,140 @@ fn the_example_registers_are_valid() {
     }
 }
 
+fn example_register(name: &str) -> Register {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/registers")
+        .join(name);
+    check(&std::fs::read_to_string(path).expect("readable"))
+        .register
+        .expect("valid")
+}
+
+#[test]
+fn every_example_register_is_rebuilt_from_its_json_with_the_same_digest() {
+    let paths = example_registers();
+    assert_eq!(paths.len(), 4);
+    for path in &paths {
+        let source = std::fs::read_to_string(path).expect("readable");
+        let register = check(&source).register.expect("valid");
+        // The text exactly as `LoadedRegister::record` stores it.
+        let stored = register.to_json().to_string();
+        let rebuilt =
+            Register::from_json(&stored).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert_eq!(rebuilt, register, "{}", path.display());
+        assert_eq!(rebuilt.digest(), register.digest(), "{}", path.display());
+        assert_eq!(rebuilt.to_json().to_string(), stored, "{}", path.display());
+        // Pretty-printed JSON is the same content: whitespace does not matter, content does.
+        let pretty = serde_json::to_string_pretty(&register.to_json()).unwrap();
+        assert_eq!(Register::from_json(&pretty).unwrap(), register);
+    }
+}
+
+#[test]
+fn the_minimal_register_round_trips_with_its_absent_parts() {
+    let register = check(MINIMAL).register.expect("valid");
+    let rebuilt = Register::from_json(&register.to_json().to_string()).unwrap();
+    assert_eq!(rebuilt, register);
+    assert_eq!(rebuilt.digest(), register.digest());
+}
+
+/// The JSON of the GleSYS register with `edit` applied to it.
+fn edited_json(edit: impl FnOnce(&mut serde_json::Value)) -> String {
+    let mut json = example_register("glesys.yaml").to_json();
+    edit(&mut json);
+    json.to_string()
+}
+
+#[test]
+fn damaged_json_is_an_error_that_says_where() {
+    assert!(matches!(
+        Register::from_json("{\"format\": 1,"),
+        Err(FromJsonError::NotJson { .. })
+    ));
+    assert!(matches!(
+        Register::from_json(""),
+        Err(FromJsonError::NotJson { .. })
+    ));
+    assert!(matches!(
+        Register::from_json("null"),
+        Err(FromJsonError::Shape { .. })
+    ));
+
+    let missing = edited_json(|j| {
+        j.as_object_mut().unwrap().remove("controller");
+    });
+    let error = Register::from_json(&missing).unwrap_err();
+    assert!(
+        error.to_string().contains("missing field `controller`"),
+        "{error}"
+    );
+
+    let wrong_basis = edited_json(|j| {
+        j["purposes"][0]["legal_basis"][0]["bases"][0] = "because".into();
+    });
+    let error = Register::from_json(&wrong_basis).unwrap_err();
+    let FromJsonError::Shape { path, message } = &error else {
+        panic!("{error:?}")
+    };
+    assert_eq!(path, "purposes[0].legal_basis[0].bases[0]");
+    assert!(
+        message.contains("`because` is not a legal basis"),
+        "{message}"
+    );
+    assert!(message.contains("legitimate_interest"), "{message}");
+
+    let bad_country = edited_json(|j| j["controller"]["address"]["country"] = "UK".into());
+    let error = Register::from_json(&bad_country).unwrap_err();
+    assert!(
+        error.to_string().contains("controller.address.country"),
+        "{error}"
+    );
+    assert!(error.to_string().contains("`GB`"), "{error}");
+
+    let bad_period = edited_json(|j| j["rights"]["response_time"] = "a while".into());
+    let error = Register::from_json(&bad_period).unwrap_err();
+    assert!(
+        error.to_string().contains("rights.response_time"),
+        "{error}"
+    );
+
+    let bad_date = edited_json(|j| j["published"] = "2018-02-30".into());
+    let error = Register::from_json(&bad_date).unwrap_err();
+    assert!(error.to_string().contains("published"), "{error}");
+}
+
+#[test]
+fn json_that_is_not_canonical_is_refused() {
+    // An unknown key would change the digest if it were kept, and be lost if it were not.
+    let unknown = edited_json(|j| {
+        j.as_object_mut()
+            .unwrap()
+            .insert("comment".into(), "hand-edited".into());
+    });
+    assert_eq!(
+        Register::from_json(&unknown),
+        Err(FromJsonError::NotCanonical)
+    );
+    // A country code in lower case reads as SE but is not what `to_json` writes.
+    let lower = edited_json(|j| j["controller"]["address"]["country"] = "se".into());
+    assert_eq!(
+        Register::from_json(&lower),
+        Err(FromJsonError::NotCanonical)
+    );
+    // A period written the ISO way reads back as the same period, written in words.
+    let iso = edited_json(|j| j["rights"]["response_time"] = "P1M".into());
+    assert_eq!(Register::from_json(&iso), Err(FromJsonError::NotCanonical));
+    // A key left out where `to_json` writes null.
+    let left_out = edited_json(|j| {
+        assert!(j["representative"].is_null());
+        j.as_object_mut().unwrap().remove("representative");
+    });
+    assert_eq!(
+        Register::from_json(&left_out),
+        Err(FromJsonError::NotCanonical)
+    );
+}
+
 /// Text made of register-like pieces, so that random input reaches deep into the decoder.
 fn register_like() -> impl Strategy<Value = String> {
     let pieces = prop::sample::select(vec![
@@ -481,6 +615,11 @@ proptest! {
         let end = source[start..].char_indices().map(|(i, _)| start + i).nth(len).unwrap_or(source.len());
         source.replace_range(start..end, &insert);
         let checked = check(&source);
+        // Whatever passes `check` is rebuilt exactly from its stored JSON.
+        if let Some(register) = &checked.register {
+            let rebuilt = Register::from_json(&register.to_json().to_string());
+            prop_assert_eq!(rebuilt.as_ref(), Ok(register));
+        }
         // Every diagnostic points inside the file.
         let lines = source.lines().count().max(1) + 1;
         for d in &checked.diagnostics {
@@ -759,6 +898,12 @@ fn holidays_must_cover_the_year_of_publication_and_the_next() {
     assert!(!warnings[0].is_error());
     let (covered, _, _) = irish(IRISH_HOLIDAYS);
     assert_eq!(found(&covered, "holidays-year-missing"), []);
+    // A stored version with listed holidays is rebuilt exactly (the version history reads it).
+    let register = check(&covered).register.unwrap();
+    assert!(!register.rights.public_holidays.is_empty());
+    let rebuilt = Register::from_json(&register.to_json().to_string()).unwrap();
+    assert_eq!(rebuilt, register);
+    assert_eq!(rebuilt.digest(), register.digest());
 }
 
 #[test]
@@ -775,4 +920,22 @@ fn a_response_time_longer_than_short_months_is_a_warning() {
     assert_eq!(register.rights.response_time.to_string(), "30 days");
     let (source, _, _) = edited("response_time: 1 month", "response_time: ‸28 days");
     assert_eq!(found(&source, "rights-deadline"), []);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn damaged_stored_json_is_an_error_never_a_panic(cut in 0usize..20_000, len in 0usize..40, insert in "\\PC{0,8}") {
+        let stored = example_register("syspeace.yaml").to_json().to_string();
+        let mut damaged = stored.clone();
+        let start = damaged.char_indices().map(|(i, _)| i).nth(cut % stored.chars().count()).unwrap_or(0);
+        let end = damaged[start..].char_indices().map(|(i, _)| start + i).nth(len).unwrap_or(damaged.len());
+        damaged.replace_range(start..end, &insert);
+        if let Ok(register) = Register::from_json(&damaged) {
+            // Accepted only when it is the canonical JSON of what it reads as.
+            let value: serde_json::Value = serde_json::from_str(&damaged).unwrap();
+            prop_assert_eq!(register.to_json(), value);
+        }
+    }
 }

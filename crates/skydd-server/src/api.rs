@@ -15,6 +15,7 @@ pub mod register;
 pub mod requests;
 pub mod subjects;
 pub mod unsubscribe;
+pub mod versions;
 
 use crate::problem::ApiError;
 

@@ -10,8 +10,9 @@
 //! Outside `/v1`, the one-click unsubscribe link (`/unsubscribe`) serves small HTML pages
 //! without a token: the link's signature is the authority. The operations `skydd` runs besides
 //! serving (opening an instance, issuing tokens, rotating the master key) live in [`instance`],
-//! [`tokens`] and [`keys`]. The privacy notice (`/privacy`) is public too: it is written from
-//! the register and holds no personal data.
+//! [`tokens`] and [`keys`]. The privacy notice (`/privacy`) and its version history
+//! (`/privacy/versions`, from the versions recorded in [`history`]) are public too: they are
+//! written from the register and hold no personal data.
 //!
 //! ```no_run
 //! # async fn run(state: skydd_server::AppState) -> std::io::Result<()> {
@@ -30,6 +31,7 @@ pub mod api;
 pub mod auth;
 pub mod clock;
 pub mod extract;
+pub mod history;
 pub mod instance;
 pub mod keys;
 pub mod outbox_delivery;
@@ -171,6 +173,9 @@ pub fn router(state: AppState) -> Router {
         )
         // Public: the privacy notice written from the register.
         .route(api::notice::PRIVACY_PATH, get(api::notice::privacy))
+        // Public: every version of the notice, and each archived version (P000-68, P001-04).
+        .route("/privacy/versions", get(api::versions::versions))
+        .route("/privacy/versions/{version}", get(api::versions::version))
         .merge(v1)
         .merge(requests)
         .fallback(api::not_found)

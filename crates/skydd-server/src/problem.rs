@@ -94,6 +94,12 @@ pub enum ApiError {
     /// A vault operation failed.
     #[error(transparent)]
     Vault(#[from] VaultError),
+    /// No recorded version of the notice has this id.
+    #[error("no such notice version")]
+    UnknownNoticeVersion,
+    /// A recorded register version cannot be read back (its stored row is damaged).
+    #[error(transparent)]
+    StoredVersion(#[from] crate::history::StoredVersionError),
 }
 
 impl ApiError {
@@ -192,7 +198,13 @@ impl ApiError {
                 "Service Unavailable",
                 "The server cannot reach its database.".to_owned(),
             ),
-            ApiError::Storage(_) => internal(),
+            ApiError::Storage(_) | ApiError::StoredVersion(_) => internal(),
+            ApiError::UnknownNoticeVersion => problem(
+                StatusCode::NOT_FOUND,
+                typed("unknown-notice-version"),
+                "Unknown notice version",
+                "There is no recorded version of the notice with this id; the versions are listed at /privacy/versions.".to_owned(),
+            ),
             ApiError::Vault(error) => match error {
                 VaultError::UnknownSubject => problem(
                     StatusCode::NOT_FOUND,
@@ -268,6 +280,9 @@ impl ApiError {
                 tracing::error!(error = %error, "request failed in storage");
             }
             ApiError::Unavailable(error) => tracing::error!(error = %error, "storage unavailable"),
+            ApiError::StoredVersion(error) => {
+                tracing::error!(error = %error, "request failed on a damaged register version");
+            }
             ApiError::Vault(error @ VaultError::Storage(_)) => {
                 tracing::error!(error = %error, "request failed in storage");
             }
@@ -355,6 +370,11 @@ mod tests {
                 explanation: "no consent".into(),
             }),
             ApiError::Vault(VaultError::Corrupt("a record's fields".into())),
+            ApiError::UnknownNoticeVersion,
+            ApiError::StoredVersion(crate::history::StoredVersionError::WrongDigest {
+                digest: "ab".into(),
+                actual: "cd".into(),
+            }),
         ];
         for error in errors {
             let problem = error.problem();
@@ -377,6 +397,13 @@ mod tests {
         let problem = error.problem();
         assert_eq!(problem.status, 500);
         assert!(!problem.detail.contains("tokens"), "{problem:?}");
+        let error = ApiError::StoredVersion(crate::history::StoredVersionError::WrongDigest {
+            digest: "0123456789ab".into(),
+            actual: "ba9876543210".into(),
+        });
+        let problem = error.problem();
+        assert_eq!(problem.status, 500);
+        assert!(!problem.detail.contains("0123456789ab"), "{problem:?}");
     }
 
     #[test]

@@ -4,6 +4,8 @@ use jiff::Timestamp;
 use skydd_register::Register;
 use skydd_storage::{RegisterVersionRecord, Storage, StorageError};
 
+use crate::history::{self, VersionChange};
+
 /// A register that passed `check`, ready to be served.
 #[derive(Debug, Clone)]
 pub struct LoadedRegister {
@@ -57,5 +59,25 @@ impl LoadedRegister {
                 content: self.register.to_json().to_string(),
             })
             .await
+    }
+
+    /// Record this version (as [`LoadedRegister::record`]) and say what it changed compared
+    /// with the latest version recorded before it: the previous version is rebuilt from its
+    /// stored content and compared with [`skydd_notice::diff`]. A damaged previous version is
+    /// reported as [`VersionChange::PreviousUnreadable`], not as an error: the server can still
+    /// start. The result is what notice-of-change messages are queued from (P000-69, P001-05).
+    pub async fn record_version(
+        &self,
+        storage: &dyn Storage,
+        now: Timestamp,
+    ) -> Result<VersionChange, StorageError> {
+        let newly_recorded = self.record(storage, now).await?;
+        let versions = storage.list_register_versions().await?;
+        Ok(history::compare_with_previous(
+            &self.register,
+            &self.digest,
+            newly_recorded,
+            versions,
+        ))
     }
 }

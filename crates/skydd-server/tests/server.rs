@@ -23,6 +23,9 @@ mod incidents;
 #[path = "server/requests.rs"]
 mod requests;
 
+#[path = "server/history.rs"]
+mod history;
+
 /// A small register that passes `check`, with one purpose per kind of rule the API must show: a
 /// contract purpose (`delivery`), a consent purpose (`newsletter`), a legitimate-interest direct
 /// marketing purpose with channels (`marketing`) and a purpose behind an opt-in feature
@@ -1865,6 +1868,24 @@ async fn the_openapi_document_lists_every_operation() {
                 "project"
             ]
         );
+        // The public notice pages: no token, HTML; the history also as JSON.
+        for path in ["/privacy", "/privacy/versions", "/privacy/versions/{version}"] {
+            let operation = &document["paths"][path]["get"];
+            assert!(operation.is_object(), "GET {path}");
+            assert!(operation.get("security").is_none(), "{operation}");
+            assert!(
+                operation["responses"]["200"]["content"]["text/html"].is_object(),
+                "{path}: {operation}"
+            );
+        }
+        assert_eq!(
+            document["paths"]["/privacy/versions"]["get"]["responses"]["200"]["content"]
+                ["application/json"]["schema"]["$ref"],
+            "#/components/schemas/VersionsResponse"
+        );
+        assert!(
+            document["paths"]["/privacy/versions/{version}"]["get"]["responses"]["404"].is_object()
+        );
         // The public unsubscribe pages: no token, HTML, the POST takes a form.
         for method in ["get", "post"] {
             let operation = &document["paths"]["/unsubscribe"][method];
@@ -1981,6 +2002,12 @@ async fn personal_data_appears_only_in_the_records_read() {
             ("get e-mail as a subject", Method::GET, format!("/v1/subjects/{EMAIL}"), None),
             ("privacy notice", Method::GET, format!("/privacy?lang={EMAIL}"), None),
             ("privacy notice", Method::GET, "/privacy?format=md".into(), None),
+            ("version history", Method::GET, format!("/privacy/versions?lang={EMAIL}"), None),
+            ("version history", Method::GET, "/privacy/versions?format=json".into(), None),
+            ("version history", Method::GET, "/privacy/versions?lang=sv".into(), None),
+            ("archived notice", Method::GET, format!("/privacy/versions/{EMAIL}"), None),
+            ("archived notice", Method::GET, format!("/privacy/versions/{}?format=md", &app.register.digest[..12]), None),
+            ("archived notice", Method::GET, format!("/privacy/versions/{}?format={EMAIL}", &app.register.digest[..12]), None),
             ("art30 record", Method::GET, format!("/v1/register/record?format={EMAIL}"), None),
             ("art30 record", Method::GET, "/v1/register/record?format=csv".into(), None),
             (
@@ -2309,7 +2336,12 @@ async fn the_privacy_notice_is_public_and_written_from_the_loaded_register() {
             app.register.digest.as_str()
         );
         let body = response.text().await.unwrap();
-        assert_eq!(body, skydd_notice::render_html(register, Language::En));
+        // The notice, with links to its version history (P001-04).
+        let paths = skydd_notice::NoticePaths::under("/privacy");
+        let mut notice = skydd_notice::notice(register, Language::En);
+        skydd_notice::link_history(&mut notice, &paths);
+        assert_eq!(body, notice.to_html());
+        assert_ne!(body, skydd_notice::render_html(register, Language::En));
         let etag = headers["etag"].to_str().unwrap().to_owned();
         assert!(etag.contains(&app.register.digest), "{etag}");
         let response = app
@@ -2342,7 +2374,13 @@ async fn the_privacy_notice_is_public_and_written_from_the_loaded_register() {
         );
         assert_eq!(response.headers()["content-language"], "sv");
         let body = response.text().await.unwrap();
-        assert_eq!(body, skydd_notice::render_markdown(register, Language::Sv));
+        let mut notice = skydd_notice::notice(register, Language::Sv);
+        skydd_notice::link_history(&mut notice, &paths);
+        assert_eq!(body, notice.to_markdown());
+        assert!(
+            body.contains("[Versionshistorik](</privacy/versions?lang=sv>)"),
+            "{body}"
+        );
         assert!(body.contains("## Dina rättigheter"));
         assert!(body.contains("Contact details"), "English fallback");
 

@@ -58,6 +58,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "audit_chain_and_retention",
         sql: include_str!("../migrations/sqlite/0005_audit_chain_and_retention.sql"),
     },
+    Migration {
+        version: 6,
+        name: "register_versions_kept",
+        sql: include_str!("../migrations/sqlite/0006_register_versions_kept.sql"),
+    },
 ];
 
 /// The PostgreSQL migrations, oldest first. Same versions and names as [`SQLITE`].
@@ -86,6 +91,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 5,
         name: "audit_chain_and_retention",
         sql: include_str!("../migrations/postgres/0005_audit_chain_and_retention.sql"),
+    },
+    Migration {
+        version: 6,
+        name: "register_versions_kept",
+        sql: include_str!("../migrations/postgres/0006_register_versions_kept.sql"),
     },
 ];
 

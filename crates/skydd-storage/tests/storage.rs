@@ -570,8 +570,21 @@ async fn register_versions_are_recorded_once_and_listed_oldest_first(h: Arc<Harn
     );
     assert_eq!(
         storage.list_register_versions().await.unwrap(),
-        [older, newer],
+        [older.clone(), newer.clone()],
         "the first record is kept"
+    );
+    // The archive of published notices cannot be rewritten or thinned out (P000-68).
+    for sql in [
+        "UPDATE register_versions SET content = '{}'",
+        "UPDATE register_versions SET first_loaded_at = first_loaded_at",
+        "DELETE FROM register_versions WHERE digest = 'aaaa'",
+    ] {
+        let error = h.try_execute(sql).await.unwrap_err();
+        assert!(error.contains("append-only"), "{sql}: {error}");
+    }
+    assert_eq!(
+        storage.list_register_versions().await.unwrap(),
+        [older, newer]
     );
     storage.close().await.unwrap();
 }

@@ -120,13 +120,14 @@ async fn prepare_and_serve(
     let bind = args.bind.as_str();
     let clock = Arc::new(SystemClock);
     let now = clock.now();
-    if register
-        .record(&*storage, now)
+    let change = register
+        .record_version(&*storage, now)
         .await
-        .context("cannot record the register version")?
-    {
+        .context("cannot record the register version")?;
+    if change.newly_recorded() {
         tracing::info!(digest = %register.digest, "recorded a new register version");
     }
+    change.log(&register.digest);
     tracing::info!(digest = %register.digest, source = %register.source_name, "register loaded");
 
     if let Some(token) = tokens::issue_first_admin(&*storage, now)

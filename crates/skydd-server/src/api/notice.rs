@@ -28,7 +28,7 @@ use crate::state::AppState;
 pub const PRIVACY_PATH: &str = "/privacy";
 
 /// The header carrying the digest of the register a document was written from.
-const DIGEST_HEADER: HeaderName = HeaderName::from_static("skydd-register-digest");
+pub(crate) const DIGEST_HEADER: HeaderName = HeaderName::from_static("skydd-register-digest");
 
 /// A language of the notice or the record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
@@ -95,27 +95,13 @@ pub async fn privacy(
     ApiQuery(query): ApiQuery<NoticeQuery>,
 ) -> Response {
     let loaded = &state.register;
-    let language = match query.lang {
-        Some(lang) => lang.language(),
-        None => match unsubscribe::Language::of(&headers) {
-            unsubscribe::Language::Swedish if loaded.register.languages.contains(&Language::Sv) => {
-                Language::Sv
-            }
-            _ => Language::En,
-        },
-    };
+    let language = notice_language(&loaded.register, &headers, query.lang);
     let format = query.format.unwrap_or(NoticeFormat::Html);
+    let mut document = skydd_notice::notice(&loaded.register, language);
+    skydd_notice::link_history(&mut document, &notice_paths());
     let (body, content_type, suffix) = match format {
-        NoticeFormat::Html => (
-            skydd_notice::render_html(&loaded.register, language),
-            "text/html; charset=utf-8",
-            "html",
-        ),
-        NoticeFormat::Md => (
-            skydd_notice::render_markdown(&loaded.register, language),
-            "text/markdown; charset=utf-8",
-            "md",
-        ),
+        NoticeFormat::Html => (document.to_html(), "text/html; charset=utf-8", "html"),
+        NoticeFormat::Md => (document.to_markdown(), "text/markdown; charset=utf-8", "md"),
     };
     let tag = tag(language);
     let etag = format!("\"{}-{tag}-{suffix}\"", loaded.digest);
@@ -129,8 +115,45 @@ pub async fn privacy(
         body.into_response()
     };
     let h = response.headers_mut();
+    page_headers(h, content_type, language);
+    // A digest is lower-case hex: always a valid header value.
+    if let Ok(value) = HeaderValue::from_str(&loaded.digest) {
+        h.insert(DIGEST_HEADER, value);
+    }
+    if let Ok(value) = HeaderValue::from_str(&etag) {
+        h.insert(ETAG, value);
+    }
+    response
+}
+
+/// Where the notice pages link to: `/privacy`, `/privacy/versions`.
+pub(crate) fn notice_paths() -> skydd_notice::NoticePaths {
+    skydd_notice::NoticePaths::under(PRIVACY_PATH)
+}
+
+/// The language of a public notice page: `?lang=` when given, otherwise Swedish when
+/// `Accept-Language` prefers it and the register publishes in Swedish, otherwise English.
+pub(crate) fn notice_language(
+    register: &skydd_register::Register,
+    headers: &HeaderMap,
+    lang: Option<Lang>,
+) -> Language {
+    match lang {
+        Some(lang) => lang.language(),
+        None => match unsubscribe::Language::of(headers) {
+            unsubscribe::Language::Swedish if register.languages.contains(&Language::Sv) => {
+                Language::Sv
+            }
+            _ => Language::En,
+        },
+    }
+}
+
+/// The headers of a public notice page: type, language, no sniffing, revalidation, and a
+/// content security policy that allows no script and no resource from elsewhere.
+pub(crate) fn page_headers(h: &mut HeaderMap, content_type: &'static str, language: Language) {
     h.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
-    h.insert(CONTENT_LANGUAGE, HeaderValue::from_static(tag));
+    h.insert(CONTENT_LANGUAGE, HeaderValue::from_static(tag(language)));
     h.insert(VARY, HeaderValue::from_static("Accept-Language"));
     h.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
@@ -140,14 +163,6 @@ pub async fn privacy(
             "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
         ),
     );
-    // A digest is lower-case hex: always a valid header value.
-    if let Ok(value) = HeaderValue::from_str(&loaded.digest) {
-        h.insert(DIGEST_HEADER, value);
-    }
-    if let Ok(value) = HeaderValue::from_str(&etag) {
-        h.insert(ETAG, value);
-    }
-    response
 }
 
 fn tag(language: Language) -> &'static str {

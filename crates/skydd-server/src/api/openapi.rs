@@ -6,7 +6,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::api::{
     audit, consents, decisions, disclosures, features, health, incidents, notice, preferences,
-    records, register, requests, subjects, unsubscribe,
+    records, register, requests, subjects, unsubscribe, versions,
 };
 use crate::problem::Problem;
 
@@ -25,6 +25,8 @@ use crate::problem::Problem;
         register::get_register,
         notice::get_record,
         notice::privacy,
+        versions::versions,
+        versions::version,
         subjects::create_subject,
         subjects::find_subject,
         subjects::get_subject,
@@ -69,6 +71,10 @@ use crate::problem::Problem;
         health::Health,
         register::RegisterResponse,
         notice::RecordResponse,
+        versions::VersionsResponse,
+        versions::VersionResponse,
+        versions::VersionChangesResponse,
+        versions::SignificantChange,
         subjects::Identities,
         subjects::CreateSubjectRequest,
         subjects::Created,
