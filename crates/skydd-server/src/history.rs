@@ -282,3 +282,43 @@ pub async fn load(storage: &dyn Storage) -> Result<Vec<HistoryVersion>, StorageE
     history.reverse();
     Ok(history)
 }
+
+/// The significant changes of `diff` as lines for people, naming entries by their names in
+/// `register` (the new version) in `language`: "new purpose: Newsletter".
+pub fn significant_lines(
+    register: &Register,
+    diff: &RegisterDiff,
+    language: skydd_register::model::Language,
+) -> Vec<String> {
+    diff.significant()
+        .map(|change| {
+            let what = change
+                .significance
+                .map_or("change", |significance| significance.describe());
+            let id = change.id.as_deref().unwrap_or_default();
+            let name = match change.section {
+                "purposes" => register
+                    .purposes
+                    .iter()
+                    .find(|p| p.id.0 == id)
+                    .map(|p| p.name.get(language).to_string()),
+                "recipients" => register
+                    .recipients
+                    .iter()
+                    .find(|r| r.id.0 == id)
+                    .map(|r| r.name.get(language).to_string()),
+                "data" => register
+                    .data
+                    .iter()
+                    .find(|c| c.id.0 == id)
+                    .map(|c| c.name.get(language).to_string()),
+                _ => None,
+            };
+            match (name, id) {
+                (Some(name), _) => format!("{what}: {name}"),
+                (None, "") => format!("{what} ({})", change.section),
+                (None, id) => format!("{what}: {id}"),
+            }
+        })
+        .collect()
+}

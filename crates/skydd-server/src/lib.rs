@@ -116,6 +116,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/v1/incidents/{id}/assessments", post(incidents::reassess))
         .route(
+            "/v1/incidents/{id}/communications",
+            post(incidents::inform_subjects),
+        )
+        .route(
             "/v1/incidents/{id}/communication-exemption",
             post(incidents::communication_exemption),
         )

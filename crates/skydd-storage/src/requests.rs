@@ -13,6 +13,7 @@
 
 use jiff::Timestamp;
 
+use crate::SubjectRow;
 use crate::{StorageError, StorageFuture};
 
 /// A data-subject request.
@@ -264,6 +265,20 @@ pub trait RequestStore: Send + Sync {
         &'a self,
         state: Option<&'a str>,
     ) -> StorageFuture<'a, Vec<OutboxMessageRow>>;
+
+    /// Queue messages that belong to no request (the communication of a breach, a notice of
+    /// change), all in one transaction. A message whose id is already queued is skipped, so
+    /// queueing the same messages again (a rerun after a crash) sends nothing twice. Returns how
+    /// many were newly queued.
+    fn queue_messages(&self, messages: Vec<OutboxMessageRow>) -> StorageFuture<'_, u64>;
+
+    /// Up to `limit` subjects with an id above `after_id` (all when `None`), by id: one page of
+    /// a walk over every subject (announcing a change of the notice).
+    fn subjects_page<'a>(
+        &'a self,
+        after_id: Option<&'a str>,
+        limit: usize,
+    ) -> StorageFuture<'a, Vec<SubjectRow>>;
 
     /// Up to `limit` queued messages whose next attempt is due at `now`.
     fn outbox_due(&self, now: Timestamp, limit: usize) -> StorageFuture<'_, Vec<OutboxMessageRow>>;

@@ -9,6 +9,7 @@
 //!
 //! The vault never reads the clock: every operation takes `now`.
 
+mod announce;
 pub mod audit;
 pub mod audit_trail;
 mod consent;
@@ -34,6 +35,7 @@ use skydd_decide::{Interner, Policy};
 use skydd_register::Register;
 use skydd_storage::Storage;
 
+pub use announce::Reach;
 pub use audit::{Audit, AuditEvent, GroupCommitAudit, StorageAudit};
 pub use consent::{ConsentInput, ConsentView, ConsentsView, FeatureInput};
 pub use disclosure::{DECISION_KINDS, DisclosureInput};

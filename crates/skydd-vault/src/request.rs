@@ -963,7 +963,19 @@ impl Vault {
         mail: &Mail,
         now: Timestamp,
     ) -> Result<OutboxMessageRow, VaultError> {
-        let id = new_id()?;
+        self.seal_message_as(new_id()?, request, address, mail, now)
+    }
+
+    /// [`Vault::seal_message`] with a chosen id (one derived from what the message announces, so
+    /// that queueing it again is recognised and skipped).
+    pub(crate) fn seal_message_as(
+        &self,
+        id: String,
+        request: Option<&str>,
+        address: &str,
+        mail: &Mail,
+        now: Timestamp,
+    ) -> Result<OutboxMessageRow, VaultError> {
         let key = DataKey::generate()?;
         let wrapped = self.keyring.wrap(&key)?;
         let body = serde_json::to_vec(&serde_json::json!({

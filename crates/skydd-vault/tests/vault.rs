@@ -1112,3 +1112,81 @@ async fn retention_sweeps_delete_anonymise_shred_and_prove_it() {
     })
     .await;
 }
+
+/// P000-69, P001-05: a significant change of the notice is announced to every subject of the
+/// controller who was there before it took effect, once, even when the announcement runs again
+/// (a restart, or a rerun after a crash); later subjects and a tenant's users are not written to.
+#[tokio::test]
+async fn a_notice_change_is_announced_once_to_each_earlier_subject() {
+    on_each_backend(async |h| {
+        let before = at("2026-02-01T09:00:00Z");
+        let effective = at("2026-03-01T00:00:00Z");
+        let anna = anna(h, before).await;
+        let phone_only = NewSubject {
+            identities: vec![("phone".into(), "070-765 43 21".into())],
+            tenant: None,
+        };
+        h.vault
+            .create_subject(&dpo(), phone_only, before)
+            .await
+            .unwrap();
+        let tenants_user = NewSubject {
+            identities: vec![("email".into(), "user@customer.example".into())],
+            tenant: Some("customer-1".into()),
+        };
+        h.vault
+            .create_subject(&dpo(), tenants_user, before)
+            .await
+            .unwrap();
+        let later = NewSubject {
+            identities: vec![("email".into(), "bo@example.se".into())],
+            tenant: None,
+        };
+        h.vault
+            .create_subject(&dpo(), later, at("2026-03-02T09:00:00Z"))
+            .await
+            .unwrap();
+
+        let lines = vec!["new purpose: Newsletter".to_string()];
+        let now = at("2026-03-02T10:00:00Z");
+        let first = h
+            .vault
+            .announce_notice_change("digest-2", effective, &lines, None, now)
+            .await
+            .unwrap();
+        assert_eq!(first.queued, 1, "{first:?}");
+        assert_eq!(first.without_address, 1, "{first:?}");
+        let again = h
+            .vault
+            .announce_notice_change("digest-2", effective, &lines, None, now)
+            .await
+            .unwrap();
+        assert_eq!((again.queued, again.already_queued), (0, 1), "{again:?}");
+        let outbox = h.vault.outbox(&dpo(), None, now).await.unwrap();
+        let notices: Vec<_> = outbox
+            .iter()
+            .filter(|m| m.kind == "notice_of_change")
+            .collect();
+        assert_eq!(notices.len(), 1);
+        assert_eq!(notices[0].to, "anna.andersson@example.se");
+        assert!(
+            notices[0].text.contains("new purpose: Newsletter"),
+            "{}",
+            notices[0].text
+        );
+        assert!(
+            notices[0].text.contains("2026-03-01"),
+            "{}",
+            notices[0].text
+        );
+        // A later version is announced again.
+        let next = h
+            .vault
+            .announce_notice_change("digest-3", at("2026-03-03T00:00:00Z"), &lines, None, now)
+            .await
+            .unwrap();
+        assert_eq!(next.queued, 2, "anna and bo: {next:?}");
+        let _ = anna;
+    })
+    .await;
+}

@@ -163,6 +163,11 @@ async fn prepare_and_serve(
         .with_audit(audit);
     // The outbox is delivered and requests due within a week are warned about while serving.
     skydd_server::outbox_delivery::spawn(state.clone(), mailer);
+    tokio::spawn(announce_significant_change(
+        state.vault(),
+        storage.clone(),
+        now,
+    ));
     let interval = args.sweep.retention_interval;
     let sweeper = (!interval.is_zero()).then(|| {
         tokio::spawn(sweep_forever(
@@ -182,6 +187,59 @@ async fn prepare_and_serve(
         sweeper.abort();
     }
     served
+}
+
+/// When the register in force changed significantly from the version before it, tell every
+/// subject who was there before it took effect (P000-69, P001-05). Runs at every start: message
+/// ids are derived from the version and the subject, so a start after a crash queues only what
+/// the crash left out, and a later start queues nothing again.
+async fn announce_significant_change(
+    vault: skydd_vault::Vault,
+    storage: Arc<dyn Storage>,
+    now: jiff::Timestamp,
+) {
+    let history = match skydd_server::history::load(&*storage).await {
+        Ok(history) => history,
+        Err(error) => {
+            tracing::warn!("cannot read the register history to announce changes: {error}");
+            return;
+        }
+    };
+    let Some(latest) = history.first() else {
+        return;
+    };
+    if latest.version.digest != vault.register_version() {
+        // A rollback to an older version: nothing new to announce.
+        return;
+    }
+    let Some(diff) = latest.diff.as_ref().filter(|diff| diff.is_significant()) else {
+        return;
+    };
+    let language = vault
+        .register()
+        .languages
+        .first()
+        .copied()
+        .unwrap_or(skydd_register::model::Language::En);
+    let lines = skydd_server::history::significant_lines(vault.register(), diff, language);
+    match vault
+        .announce_notice_change(
+            &latest.version.digest,
+            latest.version.first_loaded_at,
+            &lines,
+            None,
+            now,
+        )
+        .await
+    {
+        Ok(reach) => tracing::info!(
+            queued = reach.queued,
+            already_queued = reach.already_queued,
+            without_address = reach.without_address,
+            "notice of change announced to subjects"
+        ),
+        Err(error) => tracing::warn!("cannot announce the notice change: {error}"),
+    }
 }
 
 /// Sweep expired records and checkpoint the audit trail at start and then every `interval`.

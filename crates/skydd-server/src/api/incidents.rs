@@ -103,6 +103,30 @@ pub struct CommunicationExemptionRequest {
     pub explanation: String,
 }
 
+/// A plain-language communication of a breach to the subjects it concerns (Art. 34).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommunicationRequest {
+    /// What happened, in clear and plain language. The letter adds the likely consequences,
+    /// the measures taken and whom to contact, from the incident and the register.
+    pub message: String,
+    /// The ids of the subjects the breach concerns.
+    pub subjects: Vec<String>,
+}
+
+/// The incident after the communication, and whom it reached.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommunicationResponse {
+    /// The incident.
+    pub incident: IncidentResponse,
+    /// Messages newly queued in the outbox.
+    pub queued: u64,
+    /// Subjects already sent this communication.
+    pub already_queued: u64,
+    /// Subjects with no e-mail address (to be told another way).
+    pub without_address: u64,
+}
+
 /// Closing an incident.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -416,6 +440,43 @@ pub async fn reassess(
         measures: body.measures,
     };
     record(state, caller, id, entry).await
+}
+
+/// Tell the subjects of a breach, in plain language, through the outbox (Art. 34).
+#[utoipa::path(
+    post,
+    path = "/v1/incidents/{id}/communications",
+    tag = "incidents",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "The incident's id.")),
+    request_body = CommunicationRequest,
+    responses(
+        (status = 200, description = "The messages are queued and the communication recorded.",
+            body = CommunicationResponse),
+        (status = 400, description = "A blank message, no subjects, none with an e-mail address, \
+            or a closed incident.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such incident, or an unknown subject.", body = Problem,
+            content_type = "application/problem+json"),
+    )
+)]
+pub async fn inform_subjects(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<CommunicationRequest>,
+) -> Result<Json<CommunicationResponse>, ApiError> {
+    caller.require_role(WRITERS)?;
+    let now = state.clock.now();
+    let (incident, reach) = state
+        .vault()
+        .inform_subjects_of_incident(&caller.actor, &id, body.message, body.subjects, now)
+        .await?;
+    Ok(Json(CommunicationResponse {
+        incident: describe(&incident, now),
+        queued: reach.queued,
+        already_queued: reach.already_queued,
+        without_address: reach.without_address,
+    }))
 }
 
 /// Record why the subjects of a high-risk breach are not told (Art. 34(3)).

@@ -290,3 +290,86 @@ async fn data_goes_to_the_police_only_on_a_court_decision_or_similar_decision() 
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_high_risk_breach_is_told_to_the_subjects_through_the_outbox() {
+    on_each_backend(async |app| {
+        let reached = app
+            .create_subject(json!({"email": "karin@example.se"}))
+            .await;
+        let no_mail = app.create_subject(json!({"phone": "+46701234567"})).await;
+        let high = app
+            .post_ok(
+                "/v1/incidents",
+                report("2026-03-01T08:00:00Z", "high"),
+                StatusCode::CREATED,
+            )
+            .await;
+        let id = high["id"].as_str().unwrap();
+        let path = format!("/v1/incidents/{id}/communications");
+        let blank = post(app, &path, json!({"message": " ", "subjects": [reached]})).await;
+        problem(blank, StatusCode::BAD_REQUEST, app.backend).await;
+        let nobody = post(
+            app,
+            &path,
+            json!({"message": "We lost your data", "subjects": []}),
+        )
+        .await;
+        problem(nobody, StatusCode::BAD_REQUEST, app.backend).await;
+        let unreachable = post(
+            app,
+            &path,
+            json!({"message": "We lost your data", "subjects": [no_mail]}),
+        )
+        .await;
+        let body = problem(unreachable, StatusCode::BAD_REQUEST, app.backend).await;
+        assert!(
+            body["detail"].as_str().unwrap().contains("e-mail address"),
+            "{body}"
+        );
+        assert!(
+            app.storage.outbox_messages(None).await.unwrap().is_empty(),
+            "nothing queued"
+        );
+
+        let message = "On 1 March our customer list was sent by mistake to another customer.";
+        let sent = app
+            .post_ok(
+                &path,
+                json!({"message": message, "subjects": [reached, no_mail]}),
+                StatusCode::OK,
+            )
+            .await;
+        assert_eq!(sent["queued"], 1);
+        assert_eq!(sent["without_address"], 1);
+        assert_eq!(sent["incident"]["communication"]["status"], "informed");
+        assert_eq!(sent["incident"]["communication"]["subjects"], 1);
+        let queued = app.storage.outbox_messages(Some("queued")).await.unwrap();
+        assert_eq!(queued.len(), 1);
+        assert_eq!(queued[0].kind, "incident_communication");
+        // The letter is stored encrypted: neither the address nor the text is in the row.
+        for needle in [&b"karin@example.se"[..], message.as_bytes()] {
+            for bytes in [&queued[0].address_ciphertext, &queued[0].body_ciphertext] {
+                assert!(!bytes.windows(needle.len()).any(|w| w == needle));
+            }
+        }
+        let audit = app
+            .storage
+            .audit_events_for_subject(&reached)
+            .await
+            .unwrap();
+        assert!(
+            audit.iter().any(|e| e.action == "incident.inform"),
+            "{audit:?}"
+        );
+        // Informed: the Art. 34(3) route is closed, and the incident can close once notified.
+        let exempt = post(
+            app,
+            &format!("/v1/incidents/{id}/communication-exemption"),
+            json!({"ground": "unintelligible", "explanation": "x"}),
+        )
+        .await;
+        problem(exempt, StatusCode::BAD_REQUEST, app.backend).await;
+    })
+    .await;
+}

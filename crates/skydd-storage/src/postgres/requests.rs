@@ -10,7 +10,7 @@ use crate::requests::{check_change, check_new_request};
 use crate::{
     NewRequestRows, OutboxMessageRow, RecipientNotificationRow, RequestChange, RequestDocumentRow,
     RequestEventRow, RequestFilter, RequestRow, RequestStore, StorageError, StorageFuture,
-    VerificationCodeRow, error, rows, timestamp,
+    SubjectRow, VerificationCodeRow, error, rows, timestamp,
 };
 
 type Db = sqlx::Postgres;
@@ -524,6 +524,61 @@ impl RequestStore for PostgresStorage {
             .await
             .map_err(error::query("list the outbox"))?;
             rows.iter().map(outbox_from_row).collect()
+        })
+    }
+
+    fn queue_messages(&self, messages: Vec<OutboxMessageRow>) -> StorageFuture<'_, u64> {
+        Box::pin(async move {
+            const OPERATION: &str = "queue messages";
+            let mut tx = self.pool.begin().await.map_err(error::query(OPERATION))?;
+            let mut queued = 0;
+            for message in &messages {
+                let inserted = sqlx::query::<Db>(concat!(
+                    "INSERT INTO outbox_messages (",
+                    outbox_columns!(),
+                    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                     ON CONFLICT (id) DO NOTHING"
+                ))
+                .bind(&message.id)
+                .bind(&message.request_id)
+                .bind(&message.kind)
+                .bind(rows::version_to_db(message.key_version))
+                .bind(&message.wrapped_key)
+                .bind(&message.address_ciphertext)
+                .bind(&message.body_ciphertext)
+                .bind(&message.state)
+                .bind(small(message.attempts))
+                .bind(at(message.next_attempt_at))
+                .bind(at(message.created_at))
+                .bind(message.sent_at.map(at))
+                .bind(&message.last_error)
+                .execute(&mut *tx)
+                .await
+                .map_err(error::query(OPERATION))?;
+                queued += inserted.rows_affected();
+            }
+            tx.commit().await.map_err(error::query(OPERATION))?;
+            Ok(queued)
+        })
+    }
+
+    fn subjects_page<'a>(
+        &'a self,
+        after_id: Option<&'a str>,
+        limit: usize,
+    ) -> StorageFuture<'a, Vec<SubjectRow>> {
+        Box::pin(async move {
+            let rows = sqlx::query::<Db>(
+                "SELECT id, tenant, created_at, restricted_at FROM subjects
+                 WHERE $1::text IS NULL OR id > $1
+                 ORDER BY id LIMIT $2",
+            )
+            .bind(after_id)
+            .bind(rows::limit_to_db(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(error::query("read subjects"))?;
+            rows.iter().map(super::subject_from_row).collect()
         })
     }
 
