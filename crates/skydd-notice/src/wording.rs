@@ -51,39 +51,10 @@ pub fn period(language: Language, period: Period) -> String {
 
 /// A date as people write it: "January 5, 2022" / "5 januari 2022".
 pub fn date(language: Language, date: Date) -> String {
-    const EN: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
-    const SV: [&str; 12] = [
-        "januari",
-        "februari",
-        "mars",
-        "april",
-        "maj",
-        "juni",
-        "juli",
-        "augusti",
-        "september",
-        "oktober",
-        "november",
-        "december",
-    ];
-    // A civil date's month is always 1..=12.
-    let index = usize::try_from(date.month() - 1).unwrap_or(0).min(11);
+    let month = language.month_name(date.month());
     match language {
-        Language::En => format!("{} {}, {}", EN[index], date.day(), date.year()),
-        Language::Sv => format!("{} {} {}", date.day(), SV[index], date.year()),
+        Language::En => format!("{month} {}, {}", date.day(), date.year()),
+        Language::Sv => format!("{} {month} {}", date.day(), date.year()),
     }
 }
 

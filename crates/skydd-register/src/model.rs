@@ -129,6 +129,46 @@ choice!(
     }
 );
 
+impl Language {
+    /// The name of a month (1 = January) as written in running text: "April", "april".
+    /// Months outside 1..=12 are clamped into it.
+    pub fn month_name(self, month: i8) -> &'static str {
+        const EN: [&str; 12] = [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ];
+        const SV: [&str; 12] = [
+            "januari",
+            "februari",
+            "mars",
+            "april",
+            "maj",
+            "juni",
+            "juli",
+            "augusti",
+            "september",
+            "oktober",
+            "november",
+            "december",
+        ];
+        let index = usize::try_from(month.clamp(1, 12) - 1).unwrap_or(0);
+        match self {
+            Language::En => EN[index],
+            Language::Sv => SV[index],
+        }
+    }
+}
+
 choice!(
     /// The legal basis of processing (Art. 6(1)).
     LegalBasis, "legal basis", {

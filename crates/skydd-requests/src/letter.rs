@@ -638,37 +638,13 @@ impl<'a> Letters<'a> {
 
     /// A date in words: "30 April 2026", "30 april 2026".
     fn date(&self, date: Date) -> String {
-        const EN: [&str; 12] = [
-            "January",
-            "February",
-            "March",
-            "April",
-            "May",
-            "June",
-            "July",
-            "August",
-            "September",
-            "October",
-            "November",
-            "December",
-        ];
-        const SV: [&str; 12] = [
-            "januari",
-            "februari",
-            "mars",
-            "april",
-            "maj",
-            "juni",
-            "juli",
-            "augusti",
-            "september",
-            "oktober",
-            "november",
-            "december",
-        ];
-        let names = if self.sv() { SV } else { EN };
-        let month = usize::try_from(date.month() - 1).unwrap_or(0);
-        format!("{} {} {}", date.day(), names[month % 12], date.year())
+        let language = if self.sv() {
+            Language::Sv
+        } else {
+            Language::En
+        };
+        let month = language.month_name(date.month());
+        format!("{} {month} {}", date.day(), date.year())
     }
 
     /// A time and date: "14:35 on 30 April 2026", "kl. 14.35 den 30 april 2026".
