@@ -15,6 +15,7 @@ scenarios!(
     request_events_are_append_only,
     closing_destroys_codes_and_documents,
     the_outbox_delivers_what_is_due,
+    recipient_notices_follow_the_message_delivering_them,
     records_are_replaced_deleted_and_subjects_shredded,
 );
 
@@ -265,8 +266,9 @@ async fn closing_destroys_codes_and_documents(h: Arc<Harness>) {
         subject_reference: "s-1".into(),
         letter_subject: "Erased".into(),
         letter_text: "Data was erased.".into(),
-        state: "queued".into(),
+        state: "manual".into(),
         created_at: at("2026-04-15T08:00:00Z"),
+        outbox_message_id: None,
     }];
     assert!(storage.change_request(closing).await.unwrap());
     assert!(storage.request_documents("r1").await.unwrap().is_empty());
@@ -372,5 +374,96 @@ async fn records_are_replaced_deleted_and_subjects_shredded(h: Arc<Harness>) {
     );
     assert!(storage.records_of_subject("s-1").await.unwrap().is_empty());
     assert!(!storage.shred_subject("s-1").await.unwrap());
+    storage.close().await.unwrap();
+}
+
+fn notice(id: &str, recipient: &str, message: Option<&str>) -> RecipientNotificationRow {
+    RecipientNotificationRow {
+        id: id.into(),
+        request_id: "r1".into(),
+        recipient: recipient.into(),
+        action: "erased".into(),
+        categories: "contact".into(),
+        subject_reference: "s-1".into(),
+        letter_subject: "Erased".into(),
+        letter_text: "Data was erased.".into(),
+        state: if message.is_some() { "queued" } else { "manual" }.into(),
+        created_at: at("2026-04-15T08:00:00Z"),
+        outbox_message_id: message.map(str::to_string),
+    }
+}
+
+/// Art. 19: a notice queued in the outbox becomes sent (or failed) with its message, in one
+/// transaction; a manual one stays manual; a queued notice without a message is refused.
+async fn recipient_notices_follow_the_message_delivering_them(h: Arc<Harness>) {
+    let storage = h.open().await;
+    insert(&storage, request("r1", "in_progress", "2026-05-15T21:59:59Z", None)).await;
+    let mut done = storage.get_request("r1").await.unwrap().unwrap();
+    done.state = "completed".into();
+    let mut broken = change(&done, "in_progress");
+    let mut orphan = notice("n0", "mailer", None);
+    orphan.state = "queued".into();
+    broken.notifications = vec![orphan];
+    assert!(
+        storage.change_request(broken).await.is_err(),
+        "a queued notice names its message"
+    );
+    assert_eq!(
+        storage.get_request("r1").await.unwrap().unwrap().state,
+        "in_progress",
+        "nothing changed"
+    );
+
+    let mut completing = change(&done, "in_progress");
+    completing.outbox = vec![
+        message("m-mailer", Some("r1"), "2026-04-15T08:00:00Z"),
+        message("m-partner", Some("r1"), "2026-04-15T08:00:00Z"),
+    ];
+    completing.notifications = vec![
+        notice("n1", "mailer", Some("m-mailer")),
+        notice("n2", "partner", Some("m-partner")),
+        notice("n3", "printer", None),
+    ];
+    assert!(storage.change_request(completing).await.unwrap());
+    let states = |notices: Vec<RecipientNotificationRow>| {
+        notices
+            .into_iter()
+            .map(|n| (n.recipient, n.state))
+            .collect::<Vec<_>>()
+    };
+    let pairs = |list: &[(&str, &str)]| {
+        list.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        states(storage.recipient_notifications("r1").await.unwrap()),
+        pairs(&[("mailer", "queued"), ("partner", "queued"), ("printer", "manual")])
+    );
+    let messages = storage.outbox_messages(Some("queued")).await.unwrap();
+    let mut sent = messages.iter().find(|m| m.id == "m-mailer").unwrap().clone();
+    sent.state = "sent".into();
+    sent.attempts = 1;
+    sent.sent_at = Some(at("2026-04-15T08:01:00Z"));
+    assert!(storage.record_outbox_attempt(sent).await.unwrap());
+    let mut retried = messages.iter().find(|m| m.id == "m-partner").unwrap().clone();
+    retried.attempts = 1;
+    retried.next_attempt_at = at("2026-04-15T09:00:00Z");
+    retried.last_error = Some("connection refused".into());
+    assert!(storage.record_outbox_attempt(retried.clone()).await.unwrap());
+    assert_eq!(
+        states(storage.recipient_notifications("r1").await.unwrap()),
+        pairs(&[("mailer", "sent"), ("partner", "queued"), ("printer", "manual")])
+    );
+    retried.state = "failed".into();
+    retried.attempts = 8;
+    assert!(storage.record_outbox_attempt(retried).await.unwrap());
+    let notices = storage.recipient_notifications("r1").await.unwrap();
+    assert_eq!(
+        states(notices.clone()),
+        pairs(&[("mailer", "sent"), ("partner", "failed"), ("printer", "manual")])
+    );
+    assert_eq!(notices[0].outbox_message_id.as_deref(), Some("m-mailer"));
+    assert_eq!(notices[2].outbox_message_id, None);
     storage.close().await.unwrap();
 }
