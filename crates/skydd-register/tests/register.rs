@@ -1023,7 +1023,10 @@ fn a_notify_address_that_is_no_email_is_an_error_where_it_is_written() {
         .iter()
         .map(|d| (d.code, d.line, d.column))
         .collect();
-    assert!(codes.contains(&("unknown-key", line, column + 1)), "{codes:?}");
+    assert!(
+        codes.contains(&("unknown-key", line, column + 1)),
+        "{codes:?}"
+    );
 }
 
 #[test]

@@ -253,7 +253,7 @@ impl Vault {
                     outcome.insert("restricted".into(), true.into());
                     let categories: Vec<String> = categories.into_iter().collect();
                     self.recipient_notices(
-                    &mut extras,
+                        &mut extras,
                         &row,
                         subject,
                         RecipientAction::Restricted,
@@ -666,7 +666,12 @@ impl Vault {
                 subject_reference: subject.to_string(),
                 letter_subject: letter.subject,
                 letter_text: letter.text,
-                state: if message.is_some() { "queued" } else { "manual" }.into(),
+                state: if message.is_some() {
+                    "queued"
+                } else {
+                    "manual"
+                }
+                .into(),
                 created_at: now,
                 outbox_message_id: message.as_ref().map(|m| m.id.clone()),
             });

@@ -387,7 +387,12 @@ fn notice(id: &str, recipient: &str, message: Option<&str>) -> RecipientNotifica
         subject_reference: "s-1".into(),
         letter_subject: "Erased".into(),
         letter_text: "Data was erased.".into(),
-        state: if message.is_some() { "queued" } else { "manual" }.into(),
+        state: if message.is_some() {
+            "queued"
+        } else {
+            "manual"
+        }
+        .into(),
         created_at: at("2026-04-15T08:00:00Z"),
         outbox_message_id: message.map(str::to_string),
     }
@@ -397,7 +402,11 @@ fn notice(id: &str, recipient: &str, message: Option<&str>) -> RecipientNotifica
 /// transaction; a manual one stays manual; a queued notice without a message is refused.
 async fn recipient_notices_follow_the_message_delivering_them(h: Arc<Harness>) {
     let storage = h.open().await;
-    insert(&storage, request("r1", "in_progress", "2026-05-15T21:59:59Z", None)).await;
+    insert(
+        &storage,
+        request("r1", "in_progress", "2026-05-15T21:59:59Z", None),
+    )
+    .await;
     let mut done = storage.get_request("r1").await.unwrap().unwrap();
     done.state = "completed".into();
     let mut broken = change(&done, "in_progress");
@@ -438,22 +447,43 @@ async fn recipient_notices_follow_the_message_delivering_them(h: Arc<Harness>) {
     };
     assert_eq!(
         states(storage.recipient_notifications("r1").await.unwrap()),
-        pairs(&[("mailer", "queued"), ("partner", "queued"), ("printer", "manual")])
+        pairs(&[
+            ("mailer", "queued"),
+            ("partner", "queued"),
+            ("printer", "manual")
+        ])
     );
     let messages = storage.outbox_messages(Some("queued")).await.unwrap();
-    let mut sent = messages.iter().find(|m| m.id == "m-mailer").unwrap().clone();
+    let mut sent = messages
+        .iter()
+        .find(|m| m.id == "m-mailer")
+        .unwrap()
+        .clone();
     sent.state = "sent".into();
     sent.attempts = 1;
     sent.sent_at = Some(at("2026-04-15T08:01:00Z"));
     assert!(storage.record_outbox_attempt(sent).await.unwrap());
-    let mut retried = messages.iter().find(|m| m.id == "m-partner").unwrap().clone();
+    let mut retried = messages
+        .iter()
+        .find(|m| m.id == "m-partner")
+        .unwrap()
+        .clone();
     retried.attempts = 1;
     retried.next_attempt_at = at("2026-04-15T09:00:00Z");
     retried.last_error = Some("connection refused".into());
-    assert!(storage.record_outbox_attempt(retried.clone()).await.unwrap());
+    assert!(
+        storage
+            .record_outbox_attempt(retried.clone())
+            .await
+            .unwrap()
+    );
     assert_eq!(
         states(storage.recipient_notifications("r1").await.unwrap()),
-        pairs(&[("mailer", "sent"), ("partner", "queued"), ("printer", "manual")])
+        pairs(&[
+            ("mailer", "sent"),
+            ("partner", "queued"),
+            ("printer", "manual")
+        ])
     );
     retried.state = "failed".into();
     retried.attempts = 8;
@@ -461,7 +491,11 @@ async fn recipient_notices_follow_the_message_delivering_them(h: Arc<Harness>) {
     let notices = storage.recipient_notifications("r1").await.unwrap();
     assert_eq!(
         states(notices.clone()),
-        pairs(&[("mailer", "sent"), ("partner", "failed"), ("printer", "manual")])
+        pairs(&[
+            ("mailer", "sent"),
+            ("partner", "failed"),
+            ("printer", "manual")
+        ])
     );
     assert_eq!(notices[0].outbox_message_id.as_deref(), Some("m-mailer"));
     assert_eq!(notices[2].outbox_message_id, None);
