@@ -16,6 +16,7 @@ scenarios!(
     closing_destroys_codes_and_documents,
     the_outbox_delivers_what_is_due,
     recipient_notices_follow_the_message_delivering_them,
+    notices_from_before_delivery_become_manual_on_upgrade,
     records_are_replaced_deleted_and_subjects_shredded,
 );
 
@@ -499,5 +500,72 @@ async fn recipient_notices_follow_the_message_delivering_them(h: Arc<Harness>) {
     );
     assert_eq!(notices[0].outbox_message_id.as_deref(), Some("m-mailer"));
     assert_eq!(notices[2].outbox_message_id, None);
+    storage.close().await.unwrap();
+}
+
+/// Migration 0007 on a database that already holds notices: they were never delivered, so they
+/// become `manual`, without a message.
+async fn notices_from_before_delivery_become_manual_on_upgrade(h: Arc<Harness>) {
+    let storage = h.open().await;
+    insert(
+        &storage,
+        request("r1", "in_progress", "2026-05-15T21:59:59Z", None),
+    )
+    .await;
+    let mut done = storage.get_request("r1").await.unwrap().unwrap();
+    done.state = "completed".into();
+    let mut completing = change(&done, "in_progress");
+    completing.notifications = vec![notice("n1", "mailer", None)];
+    assert!(storage.change_request(completing).await.unwrap());
+    storage.close().await.unwrap();
+
+    // Back to the table as migration 0004 made it, holding the notice as it was written then.
+    h.execute(match h.backend() {
+        skydd_storage::Backend::Sqlite => {
+            "CREATE TABLE recipient_notifications_0004 (
+                 id                TEXT PRIMARY KEY NOT NULL,
+                 request_id        TEXT NOT NULL REFERENCES requests (id),
+                 recipient         TEXT NOT NULL,
+                 action            TEXT NOT NULL,
+                 categories        TEXT NOT NULL,
+                 subject_reference TEXT NOT NULL,
+                 letter_subject    TEXT NOT NULL,
+                 letter_text       TEXT NOT NULL,
+                 state             TEXT NOT NULL CHECK (state IN ('queued', 'sent')),
+                 created_at        TEXT NOT NULL
+             ) STRICT;
+             INSERT INTO recipient_notifications_0004 SELECT id, request_id, recipient, action,
+                 categories, subject_reference, letter_subject, letter_text, 'queued', created_at
+             FROM recipient_notifications;
+             DROP TABLE recipient_notifications;
+             ALTER TABLE recipient_notifications_0004 RENAME TO recipient_notifications;
+             CREATE INDEX recipient_notifications_by_request
+                 ON recipient_notifications (request_id, id);
+             DELETE FROM skydd_migrations WHERE version = 7;"
+        }
+        skydd_storage::Backend::Postgres => {
+            "DROP INDEX recipient_notifications_by_message;
+             ALTER TABLE recipient_notifications
+                 DROP CONSTRAINT recipient_notifications_delivery_check,
+                 DROP CONSTRAINT recipient_notifications_state_check,
+                 DROP COLUMN outbox_message_id;
+             UPDATE recipient_notifications SET state = 'queued';
+             ALTER TABLE recipient_notifications ADD CONSTRAINT recipient_notifications_state_check
+                 CHECK (state IN ('queued', 'sent'));
+             DELETE FROM skydd_migrations WHERE version = 7;"
+        }
+    })
+    .await;
+
+    let storage = h.open().await;
+    assert_eq!(
+        storage.schema_version().await.unwrap(),
+        skydd_storage::SCHEMA_VERSION
+    );
+    let notices = storage.recipient_notifications("r1").await.unwrap();
+    assert_eq!(notices.len(), 1);
+    assert_eq!(notices[0].state, "manual");
+    assert_eq!(notices[0].outbox_message_id, None);
+    assert_eq!(notices[0].created_at, at("2026-04-15T08:00:00Z"));
     storage.close().await.unwrap();
 }
