@@ -1546,8 +1546,22 @@ impl Decoder {
         let agreement = self.opt_string(&mut f, "agreement");
         let transfer_node = f.get("transfer");
         let transfer = transfer_node.and_then(|n| self.transfer(n, country));
+        let notify_node = f.get("notify");
+        let notify = notify_node.and_then(|n| self.recipient_notify(n));
         let pos = f.pos;
         self.finish(f);
+
+        if notify_node.is_none() && kind.is_some_and(RecipientKind::keeps_received_data) {
+            let name = name.as_ref().map_or("this recipient", |n| n.en.as_str());
+            self.push(
+                Diagnostic::warning(
+                    "recipient-without-notify",
+                    pos,
+                    format!("{name} receives personal data but has no `notify` address: notices of rectification, erasure and restriction (Art. 19) to it will wait for manual handling"),
+                )
+                .with_help("add `notify: {email: privacy@partner.example}` with the recipient's privacy contact, or send the notices listed on each request by hand"),
+            );
+        }
 
         if country_node.is_none() && kind.is_some_and(|k| k != RecipientKind::Public) {
             self.push(
@@ -1593,7 +1607,17 @@ impl Decoder {
             categories: categories.into_iter().map(CategoryId).collect(),
             agreement,
             transfer,
+            notify,
         })
+    }
+
+    /// `recipients[].notify`: where Art. 19 notices go.
+    fn recipient_notify(&mut self, node: &Node) -> Option<RecipientNotify> {
+        let mut f = self.fields(node, "a recipient's `notify`")?;
+        let email_node = self.required(&mut f, "email");
+        let email = email_node.and_then(|n| self.email(n));
+        self.finish(f);
+        Some(RecipientNotify { email: email? })
     }
 
     fn transfer(&mut self, node: &Node, country: Option<Country>) -> Option<Transfer> {

@@ -883,6 +883,35 @@ pub struct Recipient {
     pub agreement: Option<String>,
     /// The transfer safeguard, when outside the EU/EEA.
     pub transfer: Option<Transfer>,
+    /// Where notices of a rectification, erasure or restriction are sent (Art. 19); without it
+    /// they wait for manual handling. Left out of the JSON when absent, so registers without it
+    /// keep their digest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notify: Option<RecipientNotify>,
+}
+
+/// How a recipient is told of a rectification, erasure or restriction of data it received
+/// (Art. 19): `recipients[].notify`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecipientNotify {
+    /// The e-mail address the notices go to (the recipient's privacy contact).
+    pub email: String,
+}
+
+impl RecipientKind {
+    /// Whether a recipient of this kind receives personal data it keeps and processes, so that
+    /// it must be told of rectifications, erasures and restrictions (Art. 19): processors,
+    /// sub-processors, controllers, joint controllers and group companies.
+    pub fn keeps_received_data(self) -> bool {
+        matches!(
+            self,
+            Self::Processor
+                | Self::SubProcessor
+                | Self::Controller
+                | Self::JointController
+                | Self::GroupCompany
+        )
+    }
 }
 
 /// A security measure (Art. 32).

@@ -939,3 +939,127 @@ proptest! {
         }
     }
 }
+
+/// The minimal register with `recipients` (which may mark a position with `HERE`) added before
+/// `retention`; the source and the 1-based line and column of the marker (0, 0 without one).
+fn with_recipients(recipients: &str) -> (String, usize, usize) {
+    let source = MINIMAL.replacen("retention:\n", &format!("{recipients}retention:\n"), 1);
+    match source.find(HERE) {
+        Some(at) => {
+            let before = &source[..at];
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+            (source.replace(HERE, ""), line, column)
+        }
+        None => (source, 0, 0),
+    }
+}
+
+#[test]
+fn a_recipients_notify_address_is_read_and_round_trips() {
+    let (source, _, _) = with_recipients(
+        "recipients:
+  - id: mailer
+    name: Mail provider
+    kind: processor
+    country: SE
+    purposes: [delivery]
+    notify: {email: privacy@mailer.example}
+",
+    );
+    let checked = check(&source);
+    assert_eq!(checked.diagnostics, vec![]);
+    let register = checked.register.expect("valid");
+    let notify = register.recipients[0].notify.as_ref().expect("notify read");
+    assert_eq!(notify.email, "privacy@mailer.example");
+    let json = register.to_json();
+    assert_eq!(
+        json["recipients"][0]["notify"]["email"],
+        "privacy@mailer.example"
+    );
+    let rebuilt = Register::from_json(&json.to_string()).unwrap();
+    assert_eq!(rebuilt, register);
+    assert_eq!(rebuilt.digest(), register.digest());
+}
+
+#[test]
+fn a_recipient_without_notify_has_none_in_its_json() {
+    // Registers written before `notify` existed keep their digest: the key is left out.
+    let register = example_register("glesys.yaml");
+    assert!(register.recipients.iter().all(|r| r.notify.is_none()));
+    let json = register.to_json();
+    for recipient in json["recipients"].as_array().unwrap() {
+        assert!(recipient.get("notify").is_none(), "{recipient}");
+    }
+}
+
+#[test]
+fn a_notify_address_that_is_no_email_is_an_error_where_it_is_written() {
+    let (source, line, column) = with_recipients(
+        "recipients:
+  - id: mailer
+    name: Mail provider
+    kind: processor
+    country: SE
+    purposes: [delivery]
+    notify: {email: ‸privacy-at-mailer}
+",
+    );
+    assert_eq!(found(&source, "invalid-value"), [(line, column, "error")]);
+    assert!(check(&source).register.is_none());
+
+    let (source, line, column) = with_recipients(
+        "recipients:
+  - id: mailer
+    name: Mail provider
+    kind: processor
+    country: SE
+    purposes: [delivery]
+    notify: ‸{mail: privacy@mailer.example}
+",
+    );
+    let codes: Vec<_> = check(&source)
+        .diagnostics
+        .iter()
+        .map(|d| (d.code, d.line, d.column))
+        .collect();
+    assert!(
+        codes.contains(&("unknown-key", line, column + 1)),
+        "{codes:?}"
+    );
+}
+
+#[test]
+fn a_recipient_of_personal_data_without_notify_is_warned_about() {
+    let (source, line, column) = with_recipients(
+        "recipients:
+  - ‸id: mailer
+    name: Mail provider
+    kind: processor
+    country: SE
+    purposes: [delivery]
+  - id: police
+    name: The police
+    kind: authority
+    country: SE
+    purposes: [delivery]
+",
+    );
+    let checked = check(&source);
+    let warnings: Vec<_> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "recipient-without-notify")
+        .collect();
+    // The authority is not warned about: it does not keep the data as a processor or partner.
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert_eq!((warnings[0].line, warnings[0].column), (line, column));
+    assert!(!warnings[0].is_error());
+    assert!(
+        warnings[0].message.contains("manual handling"),
+        "{}",
+        warnings[0].message
+    );
+    assert!(warnings[0].message.contains("Mail provider"));
+    assert!(checked.register.is_some(), "a warning keeps the register");
+}

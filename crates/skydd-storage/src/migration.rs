@@ -63,6 +63,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "register_versions_kept",
         sql: include_str!("../migrations/sqlite/0006_register_versions_kept.sql"),
     },
+    Migration {
+        version: 7,
+        name: "recipient_notice_delivery",
+        sql: include_str!("../migrations/sqlite/0007_recipient_notice_delivery.sql"),
+    },
 ];
 
 /// The PostgreSQL migrations, oldest first. Same versions and names as [`SQLITE`].
@@ -96,6 +101,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 6,
         name: "register_versions_kept",
         sql: include_str!("../migrations/postgres/0006_register_versions_kept.sql"),
+    },
+    Migration {
+        version: 7,
+        name: "recipient_notice_delivery",
+        sql: include_str!("../migrations/postgres/0007_recipient_notice_delivery.sql"),
     },
 ];
 

@@ -168,10 +168,13 @@ pub struct RecipientNotificationRow {
     pub letter_subject: String,
     /// The letter's text.
     pub letter_text: String,
-    /// "queued" or "sent".
+    /// "manual" (no address: the DPO sends it by hand), "queued" (in the outbox) or "sent" (the
+    /// outbox delivered it).
     pub state: String,
     /// When.
     pub created_at: Timestamp,
+    /// The outbox message delivering it, queued in the same transaction (absent when manual).
+    pub outbox_message_id: Option<String>,
 }
 
 /// A new request with what goes with it, stored in one transaction.
@@ -284,7 +287,8 @@ pub trait RequestStore: Send + Sync {
     fn outbox_due(&self, now: Timestamp, limit: usize) -> StorageFuture<'_, Vec<OutboxMessageRow>>;
 
     /// Record a delivery attempt: the message's new state, attempts, next attempt, sent time and
-    /// error. Returns false when there is no such queued message.
+    /// error. Returns false when there is no such queued message. A recipient notification the
+    /// message delivers becomes "sent" or "failed" with it, in the same transaction.
     fn record_outbox_attempt(&self, message: OutboxMessageRow) -> StorageFuture<'_, bool>;
 
     /// The recipient notifications of a request.

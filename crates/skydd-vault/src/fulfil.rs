@@ -166,7 +166,8 @@ impl Vault {
                     .apply_corrections(actor, subject, &records, &input.corrections, now)
                     .await?;
                 outcome.insert("rectified_records".into(), input.corrections.len().into());
-                extras.notifications = self.recipient_notices(
+                self.recipient_notices(
+                    &mut extras,
                     &row,
                     subject,
                     RecipientAction::Rectified,
@@ -190,7 +191,8 @@ impl Vault {
                         until: k.until.as_deref().and_then(|d| d.parse().ok()),
                     })
                     .collect();
-                extras.notifications = self.recipient_notices(
+                self.recipient_notices(
+                    &mut extras,
                     &row,
                     subject,
                     RecipientAction::Erased,
@@ -250,7 +252,8 @@ impl Vault {
                     .await?;
                     outcome.insert("restricted".into(), true.into());
                     let categories: Vec<String> = categories.into_iter().collect();
-                    extras.notifications = self.recipient_notices(
+                    self.recipient_notices(
+                        &mut extras,
                         &row,
                         subject,
                         RecipientAction::Restricted,
@@ -613,43 +616,68 @@ impl Vault {
             .collect()
     }
 
+    /// Write the notices owed to the recipients of `categories` (Art. 19) into `extras`, stored
+    /// with the request's change in one transaction. A recipient with a `notify` address in the
+    /// register gets its notice through the outbox (state `queued`, then `sent` or `failed` with
+    /// the message); one without keeps it for the DPO to send by hand (state `manual`).
     fn recipient_notices(
         &self,
+        extras: &mut ChangeExtras,
         row: &RequestRow,
         subject: &str,
         action: RecipientAction,
         categories: &[String],
         now: Timestamp,
-    ) -> Result<Vec<RecipientNotificationRow>, VaultError> {
+    ) -> Result<(), VaultError> {
         let action_word = match action {
             RecipientAction::Rectified => "rectified",
             RecipientAction::Erased => "erased",
             RecipientAction::Restricted => "restricted",
         };
         let letters = self.letters();
-        self.recipients_of(categories)
-            .into_iter()
-            .map(|(recipient, concerned)| {
-                let letter =
-                    letters.recipient_notice(&recipient, action, &concerned, subject, &row.id);
-                Ok(RecipientNotificationRow {
-                    id: new_id()?,
-                    request_id: row.id.clone(),
-                    recipient: recipient.as_str().to_string(),
-                    action: action_word.to_string(),
-                    categories: concerned
-                        .iter()
-                        .map(|c| c.as_str())
-                        .collect::<Vec<_>>()
-                        .join(","),
-                    subject_reference: subject.to_string(),
-                    letter_subject: letter.subject,
-                    letter_text: letter.text,
-                    state: "queued".into(),
-                    created_at: now,
-                })
-            })
-            .collect()
+        for (recipient, concerned) in self.recipients_of(categories) {
+            let letter = letters.recipient_notice(&recipient, action, &concerned, subject, &row.id);
+            let address = self
+                .register()
+                .recipients
+                .iter()
+                .find(|r| r.id == recipient)
+                .and_then(|r| r.notify.as_ref())
+                .map(|notify| notify.email.as_str());
+            let message = match address {
+                Some(address) => Some(self.seal_message(
+                    Some(&row.id),
+                    address,
+                    &Mail::new("recipient_notice", letter.clone()),
+                    now,
+                )?),
+                None => None,
+            };
+            extras.notifications.push(RecipientNotificationRow {
+                id: new_id()?,
+                request_id: row.id.clone(),
+                recipient: recipient.as_str().to_string(),
+                action: action_word.to_string(),
+                categories: concerned
+                    .iter()
+                    .map(|c| c.as_str())
+                    .collect::<Vec<_>>()
+                    .join(","),
+                subject_reference: subject.to_string(),
+                letter_subject: letter.subject,
+                letter_text: letter.text,
+                state: if message.is_some() {
+                    "queued"
+                } else {
+                    "manual"
+                }
+                .into(),
+                created_at: now,
+                outbox_message_id: message.as_ref().map(|m| m.id.clone()),
+            });
+            extras.outbox.extend(message);
+        }
+        Ok(())
     }
 }
 

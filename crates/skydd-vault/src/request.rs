@@ -141,7 +141,8 @@ pub struct RecipientNoticeView {
     pub action: String,
     /// The categories concerned.
     pub categories: Vec<String>,
-    /// `queued` until sent.
+    /// `manual` (the register gives the recipient no `notify` address: send it by hand),
+    /// `queued` (in the outbox), then `sent` or `failed` (the outbox gave up: send it by hand).
     pub state: String,
 }
 

@@ -296,7 +296,8 @@ pub struct RecipientNoticeResponse {
     pub action: String,
     /// The data categories concerned.
     pub categories: Vec<String>,
-    /// `queued` until sent.
+    /// `manual` (the register gives the recipient no `notify` address: send it by hand),
+    /// `queued` (in the outbox), then `sent` or `failed` (the outbox gave up: send it by hand).
     pub state: String,
 }
 

@@ -18,7 +18,9 @@ use super::{
 };
 
 /// The test register with what requests need besides: a category the subject did not provide
-/// (`invoice`) kept under Bokföringslagen, and a recipient of contact details (Art. 19).
+/// (`invoice`) kept under Bokföringslagen, and two recipients of contact details (Art. 19): one
+/// without a `notify` address (notices wait for manual handling), one with (notices go through
+/// the outbox).
 const REGISTER: &str = r#"
 skydd: 1
 published: 2026-01-05
@@ -98,6 +100,13 @@ recipients:
     country: SE
     purposes: [marketing, newsletter]
     categories: [contact]
+  - id: print_shop
+    name: {en: Our print shop}
+    kind: processor
+    country: SE
+    purposes: [delivery]
+    categories: [contact]
+    notify: {email: privacy@print-shop.example}
 security:
   - {id: encryption_at_rest, kind: technical, description: Personal data is encrypted at rest.}
 rights:
@@ -248,6 +257,50 @@ impl RequestsApp {
             .outbox(&Actor::new("test"), None, self.clock.now())
             .await
             .unwrap()
+    }
+
+    /// The one outbox message of `request` telling a recipient (Art. 19), which must be the
+    /// message `notice` names: checked to be stored as ciphertext and addressed to the print
+    /// shop, the only recipient with a `notify` address. Returned decrypted.
+    async fn recipient_notice_message(
+        &self,
+        request: &str,
+        notice: &skydd_storage::RecipientNotificationRow,
+    ) -> skydd_vault::OutboxView {
+        let stored: Vec<_> = self
+            .app
+            .storage
+            .outbox_messages(None)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|m| m.request_id.as_deref() == Some(request) && m.kind == "recipient_notice")
+            .collect();
+        assert_eq!(
+            stored.len(),
+            1,
+            "{}: one notice per address",
+            self.backend()
+        );
+        assert_eq!(notice.recipient, "print_shop");
+        assert_eq!(notice.state, "queued");
+        assert_eq!(
+            notice.outbox_message_id.as_deref(),
+            Some(stored[0].id.as_str())
+        );
+        let contains =
+            |haystack: &[u8], needle: &[u8]| haystack.windows(needle.len()).any(|w| w == needle);
+        assert!(!contains(&stored[0].address_ciphertext, b"print-shop"));
+        assert!(!contains(&stored[0].body_ciphertext, b"print shop"));
+        assert!(!contains(&stored[0].body_ciphertext, request.as_bytes()));
+        let message = self
+            .outbox()
+            .await
+            .into_iter()
+            .find(|m| m.id == stored[0].id)
+            .unwrap();
+        assert_eq!(message.to, "privacy@print-shop.example");
+        message
     }
 
     /// The one-time code sent for `request`.
@@ -537,15 +590,55 @@ async fn rectification_replaces_the_values_audits_and_notifies_recipients() {
         assert_eq!(read["records"][0]["fields"]["email"], "eva@example.se");
         assert_eq!(
             done["recipient_notifications"],
-            json!([{"recipient": "mail_provider", "action": "rectified", "categories": ["contact"], "state": "queued"}])
+            json!([
+                {"recipient": "mail_provider", "action": "rectified", "categories": ["contact"], "state": "manual"},
+                {"recipient": "print_shop", "action": "rectified", "categories": ["contact"], "state": "queued"},
+            ])
         );
         let notices = app.app.storage.recipient_notifications(&id).await.unwrap();
-        assert_eq!(notices.len(), 1, "{}", app.backend());
+        assert_eq!(notices.len(), 2, "{}", app.backend());
         assert_eq!(
             (notices[0].recipient.as_str(), notices[0].action.as_str()),
             ("mail_provider", "rectified")
         );
         assert!(!notices[0].letter_text.contains("eva@example.se"));
+        assert_eq!(notices[0].outbox_message_id, None, "no address: manual");
+        let message = app.recipient_notice_message(&id, &notices[1]).await;
+        assert!(message.subject.contains(&id), "{}", message.subject);
+        assert!(message.text.contains("Our print shop"), "{}", message.text);
+        assert!(!message.text.contains("eva@example.se"));
+        assert!(!message.text.contains("Smith"));
+
+        // Delivered: the notice follows its message, and the request shows it.
+        let mailer = FakeMailer {
+            sent: Mutex::new(Vec::new()),
+            fail: None,
+        };
+        skydd_server::outbox_delivery::deliver_due(&app.state.vault(), &mailer, app.clock.now())
+            .await
+            .unwrap();
+        assert!(
+            mailer
+                .sent
+                .lock()
+                .unwrap()
+                .iter()
+                .any(|m| m.to == "privacy@print-shop.example" && m.subject == message.subject),
+            "{}",
+            app.backend()
+        );
+        let shown = app.get(&format!("/v1/requests/{id}")).await;
+        assert_eq!(
+            shown["recipient_notifications"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|n| (n["recipient"].as_str().unwrap(), n["state"].as_str().unwrap()))
+                .collect::<Vec<_>>(),
+            [("mail_provider", "manual"), ("print_shop", "sent")],
+            "{}",
+            app.backend()
+        );
         let audit = app
             .app
             .storage
@@ -618,6 +711,26 @@ async fn erasure_shreds_everything_except_what_a_legal_hold_keeps_and_says_so() 
         assert!(app.app.storage.subject_key(&gone).await.unwrap().is_none());
         let contents = String::from_utf8_lossy(&database_contents(&app.app).await).to_lowercase();
         assert!(!contents.contains("lisa"), "{}", app.backend());
+        // The recipients were told (Art. 19): the one with an address through the outbox.
+        let notices = app.app.storage.recipient_notifications(&id).await.unwrap();
+        assert_eq!(
+            notices
+                .iter()
+                .map(|n| (n.recipient.as_str(), n.action.as_str(), n.state.as_str()))
+                .collect::<Vec<_>>(),
+            [
+                ("mail_provider", "erased", "manual"),
+                ("print_shop", "erased", "queued")
+            ],
+            "{}",
+            app.backend()
+        );
+        let message = app.recipient_notice_message(&id, &notices[1]).await;
+        assert!(
+            message.text.contains(&gone),
+            "named by the subject reference"
+        );
+        assert!(!message.text.to_lowercase().contains("lisa"));
     })
     .await;
 }

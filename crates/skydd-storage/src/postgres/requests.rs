@@ -150,6 +150,7 @@ fn notification_from_row(row: &DbRow) -> Result<RecipientNotificationRow, Storag
         letter_text: get(row, "letter_text", T)?,
         state: get(row, "state", T)?,
         created_at: get_at(row, "created_at", T)?,
+        outbox_message_id: get(row, "outbox_message_id", T)?,
     })
 }
 
@@ -228,8 +229,8 @@ async fn insert_notification(
 ) -> Result<(), StorageError> {
     sqlx::query::<Db>(
         "INSERT INTO recipient_notifications (id, request_id, recipient, action, categories,
-             subject_reference, letter_subject, letter_text, state, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+             subject_reference, letter_subject, letter_text, state, created_at, outbox_message_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(&notification.id)
     .bind(&notification.request_id)
@@ -241,6 +242,7 @@ async fn insert_notification(
     .bind(&notification.letter_text)
     .bind(&notification.state)
     .bind(at(notification.created_at))
+    .bind(&notification.outbox_message_id)
     .execute(conn)
     .await
     .map_err(error::query("queue a recipient notification"))?;
@@ -601,6 +603,8 @@ impl RequestStore for PostgresStorage {
 
     fn record_outbox_attempt(&self, message: OutboxMessageRow) -> StorageFuture<'_, bool> {
         Box::pin(async move {
+            const OPERATION: &str = "record a delivery attempt";
+            let mut tx = self.pool.begin().await.map_err(error::query(OPERATION))?;
             let updated = sqlx::query::<Db>(
                 "UPDATE outbox_messages SET state = $1, attempts = $2, next_attempt_at = $3,
                      sent_at = $4, last_error = $5
@@ -612,10 +616,26 @@ impl RequestStore for PostgresStorage {
             .bind(message.sent_at.map(at))
             .bind(&message.last_error)
             .bind(&message.id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
-            .map_err(error::query("record a delivery attempt"))?;
-            Ok(updated.rows_affected() == 1)
+            .map_err(error::query(OPERATION))?;
+            if updated.rows_affected() != 1 {
+                return Ok(false);
+            }
+            // A notice to a recipient (Art. 19) follows the message that delivers it.
+            if matches!(message.state.as_str(), "sent" | "failed") {
+                sqlx::query::<Db>(
+                    "UPDATE recipient_notifications SET state = $1
+                     WHERE outbox_message_id = $2 AND state = 'queued'",
+                )
+                .bind(&message.state)
+                .bind(&message.id)
+                .execute(&mut *tx)
+                .await
+                .map_err(error::query(OPERATION))?;
+            }
+            tx.commit().await.map_err(error::query(OPERATION))?;
+            Ok(true)
         })
     }
 
@@ -626,7 +646,7 @@ impl RequestStore for PostgresStorage {
         Box::pin(async move {
             let rows = sqlx::query::<Db>(
                 "SELECT id, request_id, recipient, action, categories, subject_reference,
-                     letter_subject, letter_text, state, created_at
+                     letter_subject, letter_text, state, created_at, outbox_message_id
                  FROM recipient_notifications WHERE request_id = $1 ORDER BY recipient, id",
             )
             .bind(request_id)

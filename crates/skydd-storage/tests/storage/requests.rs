@@ -15,6 +15,8 @@ scenarios!(
     request_events_are_append_only,
     closing_destroys_codes_and_documents,
     the_outbox_delivers_what_is_due,
+    recipient_notices_follow_the_message_delivering_them,
+    notices_from_before_delivery_become_manual_on_upgrade,
     records_are_replaced_deleted_and_subjects_shredded,
 );
 
@@ -265,8 +267,9 @@ async fn closing_destroys_codes_and_documents(h: Arc<Harness>) {
         subject_reference: "s-1".into(),
         letter_subject: "Erased".into(),
         letter_text: "Data was erased.".into(),
-        state: "queued".into(),
+        state: "manual".into(),
         created_at: at("2026-04-15T08:00:00Z"),
+        outbox_message_id: None,
     }];
     assert!(storage.change_request(closing).await.unwrap());
     assert!(storage.request_documents("r1").await.unwrap().is_empty());
@@ -372,5 +375,197 @@ async fn records_are_replaced_deleted_and_subjects_shredded(h: Arc<Harness>) {
     );
     assert!(storage.records_of_subject("s-1").await.unwrap().is_empty());
     assert!(!storage.shred_subject("s-1").await.unwrap());
+    storage.close().await.unwrap();
+}
+
+fn notice(id: &str, recipient: &str, message: Option<&str>) -> RecipientNotificationRow {
+    RecipientNotificationRow {
+        id: id.into(),
+        request_id: "r1".into(),
+        recipient: recipient.into(),
+        action: "erased".into(),
+        categories: "contact".into(),
+        subject_reference: "s-1".into(),
+        letter_subject: "Erased".into(),
+        letter_text: "Data was erased.".into(),
+        state: if message.is_some() {
+            "queued"
+        } else {
+            "manual"
+        }
+        .into(),
+        created_at: at("2026-04-15T08:00:00Z"),
+        outbox_message_id: message.map(str::to_string),
+    }
+}
+
+/// Art. 19: a notice queued in the outbox becomes sent (or failed) with its message, in one
+/// transaction; a manual one stays manual; a queued notice without a message is refused.
+async fn recipient_notices_follow_the_message_delivering_them(h: Arc<Harness>) {
+    let storage = h.open().await;
+    insert(
+        &storage,
+        request("r1", "in_progress", "2026-05-15T21:59:59Z", None),
+    )
+    .await;
+    let mut done = storage.get_request("r1").await.unwrap().unwrap();
+    done.state = "completed".into();
+    let mut broken = change(&done, "in_progress");
+    let mut orphan = notice("n0", "mailer", None);
+    orphan.state = "queued".into();
+    broken.notifications = vec![orphan];
+    assert!(
+        storage.change_request(broken).await.is_err(),
+        "a queued notice names its message"
+    );
+    assert_eq!(
+        storage.get_request("r1").await.unwrap().unwrap().state,
+        "in_progress",
+        "nothing changed"
+    );
+
+    let mut completing = change(&done, "in_progress");
+    completing.outbox = vec![
+        message("m-mailer", Some("r1"), "2026-04-15T08:00:00Z"),
+        message("m-partner", Some("r1"), "2026-04-15T08:00:00Z"),
+    ];
+    completing.notifications = vec![
+        notice("n1", "mailer", Some("m-mailer")),
+        notice("n2", "partner", Some("m-partner")),
+        notice("n3", "printer", None),
+    ];
+    assert!(storage.change_request(completing).await.unwrap());
+    let states = |notices: Vec<RecipientNotificationRow>| {
+        notices
+            .into_iter()
+            .map(|n| (n.recipient, n.state))
+            .collect::<Vec<_>>()
+    };
+    let pairs = |list: &[(&str, &str)]| {
+        list.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        states(storage.recipient_notifications("r1").await.unwrap()),
+        pairs(&[
+            ("mailer", "queued"),
+            ("partner", "queued"),
+            ("printer", "manual")
+        ])
+    );
+    let messages = storage.outbox_messages(Some("queued")).await.unwrap();
+    let mut sent = messages
+        .iter()
+        .find(|m| m.id == "m-mailer")
+        .unwrap()
+        .clone();
+    sent.state = "sent".into();
+    sent.attempts = 1;
+    sent.sent_at = Some(at("2026-04-15T08:01:00Z"));
+    assert!(storage.record_outbox_attempt(sent).await.unwrap());
+    let mut retried = messages
+        .iter()
+        .find(|m| m.id == "m-partner")
+        .unwrap()
+        .clone();
+    retried.attempts = 1;
+    retried.next_attempt_at = at("2026-04-15T09:00:00Z");
+    retried.last_error = Some("connection refused".into());
+    assert!(
+        storage
+            .record_outbox_attempt(retried.clone())
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        states(storage.recipient_notifications("r1").await.unwrap()),
+        pairs(&[
+            ("mailer", "sent"),
+            ("partner", "queued"),
+            ("printer", "manual")
+        ])
+    );
+    retried.state = "failed".into();
+    retried.attempts = 8;
+    assert!(storage.record_outbox_attempt(retried).await.unwrap());
+    let notices = storage.recipient_notifications("r1").await.unwrap();
+    assert_eq!(
+        states(notices.clone()),
+        pairs(&[
+            ("mailer", "sent"),
+            ("partner", "failed"),
+            ("printer", "manual")
+        ])
+    );
+    assert_eq!(notices[0].outbox_message_id.as_deref(), Some("m-mailer"));
+    assert_eq!(notices[2].outbox_message_id, None);
+    storage.close().await.unwrap();
+}
+
+/// Migration 0007 on a database that already holds notices: they were never delivered, so they
+/// become `manual`, without a message.
+async fn notices_from_before_delivery_become_manual_on_upgrade(h: Arc<Harness>) {
+    let storage = h.open().await;
+    insert(
+        &storage,
+        request("r1", "in_progress", "2026-05-15T21:59:59Z", None),
+    )
+    .await;
+    let mut done = storage.get_request("r1").await.unwrap().unwrap();
+    done.state = "completed".into();
+    let mut completing = change(&done, "in_progress");
+    completing.notifications = vec![notice("n1", "mailer", None)];
+    assert!(storage.change_request(completing).await.unwrap());
+    storage.close().await.unwrap();
+
+    // Back to the table as migration 0004 made it, holding the notice as it was written then.
+    h.execute(match h.backend() {
+        skydd_storage::Backend::Sqlite => {
+            "CREATE TABLE recipient_notifications_0004 (
+                 id                TEXT PRIMARY KEY NOT NULL,
+                 request_id        TEXT NOT NULL REFERENCES requests (id),
+                 recipient         TEXT NOT NULL,
+                 action            TEXT NOT NULL,
+                 categories        TEXT NOT NULL,
+                 subject_reference TEXT NOT NULL,
+                 letter_subject    TEXT NOT NULL,
+                 letter_text       TEXT NOT NULL,
+                 state             TEXT NOT NULL CHECK (state IN ('queued', 'sent')),
+                 created_at        TEXT NOT NULL
+             ) STRICT;
+             INSERT INTO recipient_notifications_0004 SELECT id, request_id, recipient, action,
+                 categories, subject_reference, letter_subject, letter_text, 'queued', created_at
+             FROM recipient_notifications;
+             DROP TABLE recipient_notifications;
+             ALTER TABLE recipient_notifications_0004 RENAME TO recipient_notifications;
+             CREATE INDEX recipient_notifications_by_request
+                 ON recipient_notifications (request_id, id);
+             DELETE FROM skydd_migrations WHERE version = 7;"
+        }
+        skydd_storage::Backend::Postgres => {
+            "DROP INDEX recipient_notifications_by_message;
+             ALTER TABLE recipient_notifications
+                 DROP CONSTRAINT recipient_notifications_delivery_check,
+                 DROP CONSTRAINT recipient_notifications_state_check,
+                 DROP COLUMN outbox_message_id;
+             UPDATE recipient_notifications SET state = 'queued';
+             ALTER TABLE recipient_notifications ADD CONSTRAINT recipient_notifications_state_check
+                 CHECK (state IN ('queued', 'sent'));
+             DELETE FROM skydd_migrations WHERE version = 7;"
+        }
+    })
+    .await;
+
+    let storage = h.open().await;
+    assert_eq!(
+        storage.schema_version().await.unwrap(),
+        skydd_storage::SCHEMA_VERSION
+    );
+    let notices = storage.recipient_notifications("r1").await.unwrap();
+    assert_eq!(notices.len(), 1);
+    assert_eq!(notices[0].state, "manual");
+    assert_eq!(notices[0].outbox_message_id, None);
+    assert_eq!(notices[0].created_at, at("2026-04-15T08:00:00Z"));
     storage.close().await.unwrap();
 }
