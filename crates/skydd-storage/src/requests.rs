@@ -275,6 +275,10 @@ pub trait RequestStore: Send + Sync {
     /// many were newly queued.
     fn queue_messages(&self, messages: Vec<OutboxMessageRow>) -> StorageFuture<'_, u64>;
 
+    /// Which of `ids` are already in the outbox, in any state: lets a rerun of a mass mailing
+    /// skip the subjects it already wrote to without decrypting or sealing anything for them.
+    fn queued_message_ids(&self, ids: Vec<String>) -> StorageFuture<'_, Vec<String>>;
+
     /// Up to `limit` subjects with an id above `after_id` (all when `None`), by id: one page of
     /// a walk over every subject (announcing a change of the notice).
     fn subjects_page<'a>(

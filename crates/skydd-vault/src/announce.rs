@@ -198,14 +198,21 @@ impl Vault {
             let page = self.storage.subjects_page(after.as_deref(), PAGE).await?;
             let Some(last) = page.last() else { break };
             after = Some(last.id.clone());
+            let due: Vec<(String, String)> = page
+                .iter()
+                .filter(|s| s.tenant.is_none() && s.created_at < effective_at)
+                .map(|s| (message_id(&["notice", version, &s.id]), s.id.clone()))
+                .collect();
+            // A rerun skips the subjects already written to before decrypting anything.
+            let done = self
+                .storage
+                .queued_message_ids(due.iter().map(|(id, _)| id.clone()).collect())
+                .await?;
+            reach.already_queued += done.len() as u64;
             let mut messages = Vec::new();
-            for subject in page {
-                if subject.tenant.is_some() || subject.created_at >= effective_at {
-                    continue;
-                }
-                match self.subject_email(&subject.id).await? {
+            for (id, subject) in due.into_iter().filter(|(id, _)| !done.contains(id)) {
+                match self.subject_email(&subject).await? {
                     Some(address) => {
-                        let id = message_id(&["notice", version, &subject.id]);
                         messages.push(self.seal_message_as(id, None, &address, &mail, now)?);
                     }
                     None => reach.without_address += 1,

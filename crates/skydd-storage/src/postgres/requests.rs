@@ -564,6 +564,20 @@ impl RequestStore for PostgresStorage {
         })
     }
 
+    fn queued_message_ids(&self, ids: Vec<String>) -> StorageFuture<'_, Vec<String>> {
+        Box::pin(async move {
+            let rows =
+                sqlx::query::<Db>("SELECT id FROM outbox_messages WHERE id = ANY($1::text[])")
+                    .bind(&ids[..])
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(error::query("read queued messages"))?;
+            rows.iter()
+                .map(|row| get(row, "id", "outbox_messages"))
+                .collect()
+        })
+    }
+
     fn subjects_page<'a>(
         &'a self,
         after_id: Option<&'a str>,

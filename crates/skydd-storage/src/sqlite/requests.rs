@@ -576,6 +576,24 @@ impl RequestStore for SqliteStorage {
         })
     }
 
+    fn queued_message_ids(&self, ids: Vec<String>) -> StorageFuture<'_, Vec<String>> {
+        Box::pin(async move {
+            // The ids go in as a JSON array (json_each): one statement whatever their number.
+            let list = serde_json::to_string(&ids)
+                .map_err(|_| StorageError::Invalid("message ids that cannot be listed".into()))?;
+            let rows = sqlx::query::<Db>(
+                "SELECT id FROM outbox_messages WHERE id IN (SELECT value FROM json_each(?1))",
+            )
+            .bind(&list)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(error::query("read queued messages"))?;
+            rows.iter()
+                .map(|row| get(row, "id", "outbox_messages"))
+                .collect()
+        })
+    }
+
     fn subjects_page<'a>(
         &'a self,
         after_id: Option<&'a str>,
