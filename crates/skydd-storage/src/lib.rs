@@ -30,8 +30,9 @@ mod sqlite;
 mod timestamp;
 
 pub use audit_chain::{
-    AuditChainHead, AuditCheckpointRow, AuditFilter, Breach, ChainReport, ChainedAuditEvent,
-    verify_audit_chain,
+    AuditChainHead, AuditCheckpointRow, AuditFilter, Breach, ChainLinks, ChainReport,
+    ChainedAuditEvent, EntryFields, StoredHash, VerifyPlan, verify_audit_chain,
+    verify_audit_chain_by,
 };
 pub use requests::{
     NewRequestRows, OutboxMessageRow, RecipientNotificationRow, RequestChange, RequestDocumentRow,
@@ -40,8 +41,8 @@ pub use requests::{
 pub use rows::{AnonymisedRecordRow, RecordDeletion, RecordDeletionOutcome, ShredAudit};
 pub use rows::{
     AuditEventRow, BLIND_INDEX_LEN, ConsentEventRow, DisclosureRow, FeatureSwitchRow, IdentityRow,
-    IncidentEntryRow, ObjectionEventRow, PreferenceEventRow, RecordRow, SUBJECT_SCOPE,
-    SubjectKeyRow, SubjectRow,
+    IncidentEntryRow, ObjectionEventRow, PreferenceEventRow, RecordRow, RecordSummary,
+    SUBJECT_SCOPE, SubjectKeyRow, SubjectRow,
 };
 
 use std::future::Future;
@@ -376,6 +377,16 @@ pub trait Storage: RequestStore + Send + Sync + 'static {
         limit: usize,
     ) -> StorageFuture<'a, Vec<ChainedAuditEvent>>;
 
+    /// The audit entries with `after_seq < seq <= up_to_seq`, in seq order, encoded for the
+    /// chain with their stored hashes, read in one snapshot: one stretch of what
+    /// [`verify_audit_chain`] walks. Backends read a stretch in as few round trips as they can.
+    fn audit_chain_links(&self, after_seq: i64, up_to_seq: i64) -> StorageFuture<'_, ChainLinks>;
+
+    /// The chain head and the highest seq in the audit trail (0 when it is empty), read
+    /// together: an entry above the head that the head does not know was added behind Skydd's
+    /// back.
+    fn audit_chain_tip(&self) -> StorageFuture<'_, (AuditChainHead, i64)>;
+
     /// Store a signed checkpoint. Returns false when a checkpoint of that seq exists already.
     fn insert_audit_checkpoint(&self, checkpoint: AuditCheckpointRow) -> StorageFuture<'_, bool>;
 
@@ -385,12 +396,19 @@ pub trait Storage: RequestStore + Send + Sync + 'static {
     // -- Deletion (retention, erasure) ----------------------------------------------------------
 
     /// Up to `limit` records with an id above `after_id` (all when `None`), by id, each with its
-    /// anchors: one page of a retention sweep.
+    /// anchors and without its field values: one page of a retention sweep or plan.
     fn records_page<'a>(
         &'a self,
         after_id: Option<&'a str>,
         limit: usize,
-    ) -> StorageFuture<'a, Vec<RecordRow>>;
+    ) -> StorageFuture<'a, Vec<RecordSummary>>;
+
+    /// The encrypted field values of those of the records `ids` that exist, by id (what a
+    /// sweep anonymises).
+    fn record_ciphertexts<'a>(
+        &'a self,
+        ids: &'a [String],
+    ) -> StorageFuture<'a, Vec<(String, Vec<u8>)>>;
 
     /// How many records are stored (to show a sweep's progress).
     fn count_records(&self) -> StorageFuture<'_, u64>;

@@ -18,14 +18,14 @@ mod requests;
 use crate::audit_chain;
 use crate::migration::{self, Applied};
 use crate::{
-    AnonymisedRecordRow, AuditChainHead, AuditCheckpointRow, AuditFilter, ChainedAuditEvent,
-    RecordDeletion, RecordDeletionOutcome, SweepLock,
+    AnonymisedRecordRow, AuditChainHead, AuditCheckpointRow, AuditFilter, ChainLinks,
+    ChainedAuditEvent, RecordDeletion, RecordDeletionOutcome, SweepLock,
 };
 use crate::{
     ApiTokenRecord, AuditEventRow, Backend, ConsentEventRow, DisclosureRow, FeatureSwitchRow,
     IdentityRow, IncidentEntryRow, KeyBinding, ObjectionEventRow, PreferenceEventRow, RecordRow,
-    RegisterVersionRecord, Storage, StorageError, StorageFuture, SubjectKeyRow, SubjectRow, error,
-    rows, timestamp,
+    RecordSummary, RegisterVersionRecord, Storage, StorageError, StorageFuture, SubjectKeyRow,
+    SubjectRow, error, rows, timestamp,
 };
 
 /// Advisory lock held while creating the schema and applying migrations ("skydd_mg" in ASCII).
@@ -1358,6 +1358,68 @@ impl Storage for PostgresStorage {
         })
     }
 
+    fn audit_chain_links(&self, after_seq: i64, up_to_seq: i64) -> StorageFuture<'_, ChainLinks> {
+        Box::pin(async move {
+            // One statement: one snapshot, one round trip, one row per entry.
+            let rows = sqlx::query(
+                "SELECT e.seq, e.at, e.actor, e.ip, e.action, e.purpose, e.subject_id, e.outcome,
+                        e.detail, e.hash,
+                        COALESCE((SELECT array_agg(c.category ORDER BY c.position)
+                                  FROM audit_event_categories c WHERE c.event_seq = e.seq),
+                                 '{}') AS categories
+                 FROM audit_events e WHERE e.seq > $1 AND e.seq <= $2 ORDER BY e.seq",
+            )
+            .bind(after_seq)
+            .bind(up_to_seq)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(error::query("read a stretch of the audit chain"))?;
+            let mut links = ChainLinks::with_capacity(rows.len());
+            for row in &rows {
+                let entry = {
+                    const T: &str = "audit_events";
+                    let event = AuditEventRow {
+                        seq: get(row, "seq", T)?,
+                        at: get_at(row, "at", T)?,
+                        actor: get(row, "actor", T)?,
+                        ip: get(row, "ip", T)?,
+                        action: get(row, "action", T)?,
+                        purpose: get(row, "purpose", T)?,
+                        subject_id: get(row, "subject_id", T)?,
+                        categories: get(row, "categories", "audit_event_categories")?,
+                        outcome: get(row, "outcome", T)?,
+                        detail: get(row, "detail", T)?,
+                    };
+                    let hash = get(row, "hash", T)?;
+                    ChainedAuditEvent { event, hash }
+                };
+                links.push_event(&entry);
+            }
+            Ok(links)
+        })
+    }
+
+    fn audit_chain_tip(&self) -> StorageFuture<'_, (AuditChainHead, i64)> {
+        Box::pin(async move {
+            let row = sqlx::query(
+                "SELECT first_seq, seq, hash,
+                        (SELECT COALESCE(MAX(seq), 0) FROM audit_events) AS last
+                 FROM audit_chain_head WHERE id = 1",
+            )
+            .fetch_one(&self.pool)
+            .await
+            .map_err(error::query("read the audit chain's tip"))?;
+            const T: &str = "audit_chain_head";
+            let hash: Vec<u8> = get(&row, "hash", T)?;
+            let head = AuditChainHead {
+                first_seq: get(&row, "first_seq", T)?,
+                seq: get(&row, "seq", T)?,
+                hash: rows::hash_from_db(&hash)?,
+            };
+            Ok((head, get(&row, "last", "audit_events")?))
+        })
+    }
+
     fn insert_audit_checkpoint(&self, checkpoint: AuditCheckpointRow) -> StorageFuture<'_, bool> {
         Box::pin(async move {
             let inserted = sqlx::query(
@@ -1392,14 +1454,15 @@ impl Storage for PostgresStorage {
         &'a self,
         after_id: Option<&'a str>,
         limit: usize,
-    ) -> StorageFuture<'a, Vec<RecordRow>> {
+    ) -> StorageFuture<'a, Vec<RecordSummary>> {
         Box::pin(async move {
             let rows = sqlx::query(
                 "WITH page AS (
-                    SELECT * FROM records WHERE id > $1 ORDER BY id LIMIT $2
+                    SELECT id, subject_id, category, purpose, source, collected_at FROM records
+                    WHERE id > $1 ORDER BY id LIMIT $2
                  )
                  SELECT r.id, r.subject_id, r.category, r.purpose, r.source, r.collected_at,
-                        r.ciphertext, a.event, a.at
+                        a.event, a.at
                  FROM page r LEFT JOIN record_anchors a ON a.record_id = r.id
                  ORDER BY r.id, a.event",
             )
@@ -1408,11 +1471,43 @@ impl Storage for PostgresStorage {
             .fetch_all(&self.pool)
             .await
             .map_err(error::query("read a page of records"))?;
-            let rows = rows
-                .iter()
-                .map(record_from_row)
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(rows::fold_records(rows))
+            const T: &str = "records";
+            let mut records: Vec<RecordSummary> = Vec::new();
+            for row in &rows {
+                let id: String = get(row, "id", T)?;
+                if records.last().is_none_or(|last| last.id != id) {
+                    records.push(RecordSummary {
+                        id,
+                        subject_id: get(row, "subject_id", T)?,
+                        category: get(row, "category", T)?,
+                        purpose: get(row, "purpose", T)?,
+                        source: get(row, "source", T)?,
+                        collected_at: get_at(row, "collected_at", T)?,
+                        anchors: Vec::new(),
+                    });
+                }
+                let event: Option<String> = get(row, "event", "record_anchors")?;
+                let at = get_optional_at(row, "at", "record_anchors")?;
+                if let (Some(anchor), Some(last)) = (event.zip(at), records.last_mut()) {
+                    last.anchors.push(anchor);
+                }
+            }
+            Ok(records)
+        })
+    }
+
+    fn record_ciphertexts<'a>(
+        &'a self,
+        ids: &'a [String],
+    ) -> StorageFuture<'a, Vec<(String, Vec<u8>)>> {
+        Box::pin(async move {
+            let rows: Vec<(String, Vec<u8>)> =
+                sqlx::query_as("SELECT id, ciphertext FROM records WHERE id = ANY($1) ORDER BY id")
+                    .bind(ids)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(error::query("read records' ciphertexts"))?;
+            Ok(rows)
         })
     }
 

@@ -86,6 +86,39 @@ pub struct RecordRow {
     pub ciphertext: Vec<u8>,
 }
 
+/// A stored record without its field values: what a retention sweep decides on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordSummary {
+    /// Opaque identifier.
+    pub id: String,
+    /// The subject the data is about.
+    pub subject_id: String,
+    /// The register's data category.
+    pub category: String,
+    /// The purpose it was collected for.
+    pub purpose: String,
+    /// Where it came from.
+    pub source: String,
+    /// When it was collected.
+    pub collected_at: Timestamp,
+    /// Anchor events, sorted by event name.
+    pub anchors: Vec<(String, Timestamp)>,
+}
+
+impl From<RecordRow> for RecordSummary {
+    fn from(record: RecordRow) -> RecordSummary {
+        RecordSummary {
+            id: record.id,
+            subject_id: record.subject_id,
+            category: record.category,
+            purpose: record.purpose,
+            source: record.source,
+            collected_at: record.collected_at,
+            anchors: record.anchors,
+        }
+    }
+}
+
 /// A consent given or withdrawn. Append-only.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConsentEventRow {

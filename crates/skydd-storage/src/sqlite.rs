@@ -16,19 +16,20 @@ use sqlx::sqlite::{
 };
 use sqlx::{Row, SqliteConnection};
 
+mod bulk_reads;
 mod requests;
 
 use crate::audit_chain;
 use crate::migration::{self, Applied};
 use crate::{
-    AnonymisedRecordRow, AuditChainHead, AuditCheckpointRow, AuditFilter, ChainedAuditEvent,
-    RecordDeletion, RecordDeletionOutcome, SweepLock,
+    AnonymisedRecordRow, AuditChainHead, AuditCheckpointRow, AuditFilter, ChainLinks,
+    ChainedAuditEvent, RecordDeletion, RecordDeletionOutcome, SweepLock,
 };
 use crate::{
     ApiTokenRecord, AuditEventRow, Backend, ConsentEventRow, DisclosureRow, FeatureSwitchRow,
     IdentityRow, IncidentEntryRow, KeyBinding, ObjectionEventRow, PreferenceEventRow, RecordRow,
-    RegisterVersionRecord, Storage, StorageError, StorageFuture, SubjectKeyRow, SubjectRow, error,
-    rows, timestamp,
+    RecordSummary, RegisterVersionRecord, Storage, StorageError, StorageFuture, SubjectKeyRow,
+    SubjectRow, error, rows, timestamp,
 };
 
 /// How long a writer waits for another connection or process to finish writing.
@@ -1346,6 +1347,45 @@ impl Storage for SqliteStorage {
         })
     }
 
+    fn audit_chain_links(&self, after_seq: i64, up_to_seq: i64) -> StorageFuture<'_, ChainLinks> {
+        Box::pin(async move {
+            if let Some(links) = bulk_reads::chain_links(&self.pool, after_seq, up_to_seq).await? {
+                return Ok(links);
+            }
+            // Not the trail as Skydd writes it (a hash missing or malformed, rows out of
+            // order): read entry by entry, so that the verifier sees exactly what is stored.
+            let limit = usize::try_from(up_to_seq.saturating_sub(after_seq)).unwrap_or(0);
+            let entries = self
+                .audit_entries(&AuditFilter::default(), after_seq, limit)
+                .await?;
+            Ok(entries
+                .into_iter()
+                .filter(|entry| entry.event.seq <= up_to_seq)
+                .collect())
+        })
+    }
+
+    fn audit_chain_tip(&self) -> StorageFuture<'_, (AuditChainHead, i64)> {
+        Box::pin(async move {
+            let row = sqlx::query(
+                "SELECT first_seq, seq, hash,
+                        (SELECT COALESCE(MAX(seq), 0) FROM audit_events) AS last
+                 FROM audit_chain_head WHERE id = 1",
+            )
+            .fetch_one(&self.pool)
+            .await
+            .map_err(error::query("read the audit chain's tip"))?;
+            const T: &str = "audit_chain_head";
+            let hash: Vec<u8> = get(&row, "hash", T)?;
+            let head = AuditChainHead {
+                first_seq: get(&row, "first_seq", T)?,
+                seq: get(&row, "seq", T)?,
+                hash: rows::hash_from_db(&hash)?,
+            };
+            Ok((head, get(&row, "last", "audit_events")?))
+        })
+    }
+
     fn insert_audit_checkpoint(&self, checkpoint: AuditCheckpointRow) -> StorageFuture<'_, bool> {
         Box::pin(async move {
             let inserted = sqlx::query(
@@ -1380,27 +1420,28 @@ impl Storage for SqliteStorage {
         &'a self,
         after_id: Option<&'a str>,
         limit: usize,
-    ) -> StorageFuture<'a, Vec<RecordRow>> {
+    ) -> StorageFuture<'a, Vec<RecordSummary>> {
         Box::pin(async move {
-            let rows = sqlx::query(
-                "WITH page AS (
-                    SELECT * FROM records WHERE id > ? ORDER BY id LIMIT ?
-                 )
-                 SELECT r.id, r.subject_id, r.category, r.purpose, r.source, r.collected_at,
-                        r.ciphertext, a.event, a.at
-                 FROM page r LEFT JOIN record_anchors a ON a.record_id = r.id
-                 ORDER BY r.id, a.event",
+            bulk_reads::record_summaries(&self.pool, after_id.unwrap_or(""), limit).await
+        })
+    }
+
+    fn record_ciphertexts<'a>(
+        &'a self,
+        ids: &'a [String],
+    ) -> StorageFuture<'a, Vec<(String, Vec<u8>)>> {
+        Box::pin(async move {
+            let ids = serde_json::to_string(ids)
+                .map_err(|_| StorageError::Invalid("record ids that cannot be listed".into()))?;
+            let rows: Vec<(String, Vec<u8>)> = sqlx::query_as(
+                "SELECT id, ciphertext FROM records
+                 WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id",
             )
-            .bind(after_id.unwrap_or(""))
-            .bind(rows::limit_to_db(limit))
+            .bind(ids)
             .fetch_all(&self.pool)
             .await
-            .map_err(error::query("read a page of records"))?;
-            let rows = rows
-                .iter()
-                .map(record_from_row)
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(rows::fold_records(rows))
+            .map_err(error::query("read records' ciphertexts"))?;
+            Ok(rows)
         })
     }
 
@@ -1431,21 +1472,38 @@ impl Storage for SqliteStorage {
                 .collect();
             let ids = serde_json::to_string(&ids)
                 .map_err(|_| StorageError::Invalid("record ids that cannot be listed".into()))?;
-            let deleted = sqlx::query(
-                "DELETE FROM records WHERE id IN (SELECT value FROM json_each(?))
-                 RETURNING id, subject_id",
+            // What is still there to delete (the write lock is held from here to the commit):
+            // counted, its subjects listed, and which of the records to anonymise are among it.
+            // One row, not one per record.
+            let anonymise_ids: Vec<&String> =
+                deletion.anonymise.iter().map(|a| &a.record_id).collect();
+            let anonymise_ids = serde_json::to_string(&anonymise_ids)
+                .map_err(|_| StorageError::Invalid("record ids that cannot be listed".into()))?;
+            let (present, touched, live_anonymised): (i64, String, String) = sqlx::query_as(
+                "SELECT count(*), json_group_array(DISTINCT subject_id),
+                        json_group_array(id) FILTER (WHERE id IN (SELECT value FROM json_each(?2)))
+                 FROM records WHERE id IN (SELECT value FROM json_each(?1))",
             )
             .bind(&ids)
-            .fetch_all(&mut *tx)
+            .bind(&anonymise_ids)
+            .fetch_one(&mut *tx)
             .await
             .map_err(error::query(OPERATION))?;
-            let mut touched = std::collections::BTreeSet::new();
-            let mut live_anonymised = std::collections::HashSet::new();
-            for row in &deleted {
-                outcome.records += 1;
-                live_anonymised.insert(get::<String>(row, "id", "records")?);
-                touched.insert(get::<String>(row, "subject_id", "records")?);
+            let deleted =
+                sqlx::query("DELETE FROM records WHERE id IN (SELECT value FROM json_each(?))")
+                    .bind(&ids)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(error::query(OPERATION))?;
+            outcome.records = deleted.rows_affected();
+            if i64::try_from(outcome.records).ok() != Some(present) {
+                return Err(StorageError::Database(
+                    "records changed while the database was locked for deleting them".into(),
+                ));
             }
+            let live_anonymised: std::collections::HashSet<String> =
+                serde_json::from_str(&live_anonymised)
+                    .map_err(|_| StorageError::Database("record ids did not read back".into()))?;
             for remains in &deletion.anonymise {
                 if !live_anonymised.contains(&remains.record_id) {
                     continue;
@@ -1464,8 +1522,6 @@ impl Storage for SqliteStorage {
                 .await
                 .map_err(error::query(OPERATION))?;
             }
-            let touched = serde_json::to_string(&touched)
-                .map_err(|_| StorageError::Invalid("subject ids that cannot be listed".into()))?;
             let mut shredded: Vec<String> = sqlx::query_scalar(
                 "DELETE FROM subjects WHERE id IN (SELECT value FROM json_each(?))
                    AND NOT EXISTS (SELECT 1 FROM records r WHERE r.subject_id = subjects.id)

@@ -21,8 +21,9 @@ use jiff::Timestamp;
 use sha2::{Digest, Sha256};
 use skydd_crypto::{Role, TokenHash, TokenId};
 use skydd_storage::{
-    AnonymisedRecordRow, AuditCheckpointRow, AuditFilter, Breach, ChainReport, RecordDeletion,
-    RecordDeletionOutcome, audit_chain, verify_audit_chain,
+    AnonymisedRecordRow, AuditCheckpointRow, AuditFilter, Breach, ChainLinks, ChainReport,
+    RecordDeletion, RecordDeletionOutcome, StoredHash, VerifyPlan, audit_chain, verify_audit_chain,
+    verify_audit_chain_by,
 };
 use skydd_storage::{
     ApiTokenRecord, AuditEventRow, Backend, ConsentEventRow, DisclosureRow, FeatureSwitchRow,
@@ -252,6 +253,10 @@ scenarios!(
     audit_chain_detects_two_rows_swapped,
     audit_chain_detects_a_dropped_tail,
     audit_chain_detects_a_forged_checkpoint,
+    audit_chain_detects_an_entry_stored_after_the_head,
+    audit_chain_detects_a_changed_stored_hash_at_a_stretch_boundary,
+    audit_chain_detects_reordered_categories,
+    audit_chain_range_reads_back_what_was_appended,
     audit_entries_are_filtered_and_paged,
     deleting_records_shreds_emptied_subjects_and_proves_it,
     incident_entries_take_each_position_once,
@@ -1613,13 +1618,37 @@ async fn ten_checkpointed_events(storage: &Arc<dyn Storage>, keyring: &skydd_cry
 }
 
 async fn verify(storage: &Arc<dyn Storage>, keyring: &skydd_crypto::Keyring) -> ChainReport {
-    verify_audit_chain(
-        storage.as_ref(),
-        &keyring.checkpoint_signer().public_key(),
-        Vec::new(),
-    )
-    .await
-    .unwrap()
+    verify_with(storage, keyring, Vec::new()).await
+}
+
+/// Verify with the default plan (one stretch for these short trails) and with reads of two
+/// entries in up to four parallel stretches, so that every entry is near a boundary: both must
+/// give the same report.
+async fn verify_with(
+    storage: &Arc<dyn Storage>,
+    keyring: &skydd_crypto::Keyring,
+    witnesses: Vec<skydd_storage::AuditCheckpointRow>,
+) -> ChainReport {
+    let key = keyring.checkpoint_signer().public_key();
+    let whole = verify_audit_chain(storage.clone(), &key, witnesses.clone())
+        .await
+        .unwrap();
+    for plan in [
+        VerifyPlan {
+            read: 2,
+            parallel: 4,
+        },
+        VerifyPlan {
+            read: 3,
+            parallel: 2,
+        },
+    ] {
+        let split = verify_audit_chain_by(storage.clone(), &key, witnesses.clone(), plan)
+            .await
+            .unwrap();
+        assert_eq!(split, whole, "{plan:?} disagrees with one stretch");
+    }
+    whole
 }
 
 /// Remove the append-only guard, as someone with write access to the database can.
@@ -1752,13 +1781,7 @@ async fn audit_chain_detects_a_dropped_tail(h: Arc<Harness>) {
         None,
         "without a witness: undetectable"
     );
-    let report = verify_audit_chain(
-        storage.as_ref(),
-        &keyring.checkpoint_signer().public_key(),
-        vec![witness],
-    )
-    .await
-    .unwrap();
+    let report = verify_with(&storage, &keyring, vec![witness]).await;
     assert_eq!(breach(&report).seq, 9, "{report:?}");
     storage.close().await.unwrap();
 }
@@ -1776,6 +1799,159 @@ async fn audit_chain_detects_a_forged_checkpoint(h: Arc<Harness>) {
     let report = verify(&storage, &keyring).await;
     assert_eq!(breach(&report).seq, 11, "{report:?}");
     assert!(breach(&report).problem.contains("signature"));
+    storage.close().await.unwrap();
+}
+
+async fn audit_chain_detects_an_entry_stored_after_the_head(h: Arc<Harness>) {
+    let storage = h.open().await;
+    let (_dir, keyring) = test_keyring();
+    ten_checkpointed_events(&storage, &keyring).await;
+    // A copy of entry 10 as entry 11, hash and all, without moving the head.
+    let overriding = match h.backend() {
+        Backend::Sqlite => "",
+        Backend::Postgres => "OVERRIDING SYSTEM VALUE",
+    };
+    h.execute(&format!(
+        "INSERT INTO audit_events (seq, at, actor, ip, action, purpose, subject_id, outcome,
+                                   detail, hash) {overriding}
+         SELECT 11, at, actor, ip, action, purpose, subject_id, outcome, detail, hash
+         FROM audit_events WHERE seq = 10"
+    ))
+    .await;
+    let report = verify(&storage, &keyring).await;
+    assert_eq!(breach(&report).seq, 11, "{report:?}");
+    assert!(
+        breach(&report).problem.contains("after the chain head"),
+        "{report:?}"
+    );
+    storage.close().await.unwrap();
+}
+
+async fn audit_chain_detects_a_changed_stored_hash_at_a_stretch_boundary(h: Arc<Harness>) {
+    // With reads of two in four stretches, ten entries split as 1-3, 4-6, 7-9, 10: the hash
+    // stored with entry 3 is what the second stretch starts from.
+    let storage = h.open().await;
+    let (_dir, keyring) = test_keyring();
+    ten_checkpointed_events(&storage, &keyring).await;
+    drop_append_only_trigger(&h).await;
+    h.execute("CREATE TABLE saved_hashes AS SELECT seq, hash FROM audit_events")
+        .await;
+    for changed in [3, 6, 10] {
+        h.execute(&format!(
+            "UPDATE audit_events SET hash = (SELECT hash FROM audit_events WHERE seq = 1)
+             WHERE seq = {changed}"
+        ))
+        .await;
+        let report = verify(&storage, &keyring).await;
+        assert_eq!(breach(&report).seq, changed, "{report:?}");
+        assert!(breach(&report).problem.contains("does not match its hash"));
+        h.execute(
+            "UPDATE audit_events
+             SET hash = (SELECT s.hash FROM saved_hashes s WHERE s.seq = audit_events.seq)",
+        )
+        .await;
+        assert_eq!(verify(&storage, &keyring).await.breach, None);
+    }
+    storage.close().await.unwrap();
+}
+
+async fn audit_chain_detects_reordered_categories(h: Arc<Harness>) {
+    let storage = h.open().await;
+    let (_dir, keyring) = test_keyring();
+    for n in 1..=4 {
+        storage
+            .append_audit_event(audit(
+                Some(&format!("s-{n}")),
+                &["contact", "billing"],
+                "2025-05-01T00:00:00Z",
+            ))
+            .await
+            .unwrap();
+    }
+    checkpoint(&storage, &keyring).await;
+    match h.backend() {
+        Backend::Sqlite => {
+            h.execute("DROP TRIGGER audit_event_categories_append_only")
+                .await;
+        }
+        Backend::Postgres => {
+            h.execute("DROP TRIGGER audit_event_categories_append_only ON audit_event_categories")
+                .await;
+        }
+    }
+    h.execute(
+        "UPDATE audit_event_categories
+         SET category = CASE category WHEN 'contact' THEN 'billing' ELSE 'contact' END
+         WHERE event_seq = 3",
+    )
+    .await;
+    let report = verify(&storage, &keyring).await;
+    assert_eq!(breach(&report).seq, 3, "{report:?}");
+    storage.close().await.unwrap();
+}
+
+async fn audit_chain_range_reads_back_what_was_appended(h: Arc<Harness>) {
+    let storage = h.open().await;
+    let mut appended = Vec::new();
+    for n in 0..7 {
+        let mut event = audit(
+            (n % 3 != 0).then_some("s-1"),
+            &["contact", "billing", "traffic"][..n % 4],
+            "2025-05-01T00:00:00.123456Z",
+        );
+        if n % 2 == 0 {
+            event.ip = None;
+            event.purpose = None;
+            event.detail = None;
+        } else {
+            // Text that JSON must escape, and text beyond ASCII.
+            event.detail = Some("{\"quote\": \"\\\" \\n\",\t\"name\": \"Åsa Öberg ✓\"}\n".into());
+        }
+        appended.push(event);
+    }
+    storage.append_audit_events(appended.clone()).await.unwrap();
+    let entries = storage
+        .audit_entries(&AuditFilter::default(), 0, 100)
+        .await
+        .unwrap();
+    let links = storage.audit_chain_links(0, 7).await.unwrap();
+    let expected: ChainLinks = entries.iter().cloned().collect();
+    assert_eq!(links, expected);
+    assert_eq!(links.len(), 7);
+    let mut prev = audit_chain::GENESIS_HASH;
+    for ((seq, tail, stored), (entry, event)) in links.iter().zip(entries.iter().zip(&appended)) {
+        assert_eq!(seq, entry.event.seq);
+        assert_eq!(entry.event.categories, event.categories);
+        assert_eq!(entry.event.detail, event.detail);
+        let whole = audit_chain::entry_bytes(&prev, &entry.event);
+        assert!(
+            whole.ends_with(tail),
+            "the encoding after the previous hash"
+        );
+        prev = audit_chain::entry_hash(&prev, &entry.event);
+        assert_eq!(stored, StoredHash::Sha256(prev));
+    }
+    let middle: ChainLinks = entries[2..4].iter().cloned().collect();
+    assert_eq!(storage.audit_chain_links(2, 4).await.unwrap(), middle);
+    assert!(storage.audit_chain_links(7, 20).await.unwrap().is_empty());
+
+    // A hash missing reads back as missing (one of another length the schema refuses).
+    drop_append_only_trigger(&h).await;
+    h.execute("UPDATE audit_events SET hash = NULL WHERE seq = 3")
+        .await;
+    let links = storage.audit_chain_links(0, 7).await.unwrap();
+    let stored: Vec<StoredHash> = links.iter().map(|(_, _, stored)| stored).collect();
+    assert_eq!(stored[2], StoredHash::Missing);
+    assert!(matches!(stored[3], StoredHash::Sha256(_)));
+    let expected: ChainLinks = storage
+        .audit_entries(&AuditFilter::default(), 0, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .collect();
+    assert_eq!(links, expected);
+    let (head, last) = storage.audit_chain_tip().await.unwrap();
+    assert_eq!((head.seq, last), (7, 7));
     storage.close().await.unwrap();
 }
 

@@ -52,7 +52,7 @@ pub async fn write_checkpoint(
 /// Verify the trail against the installation's checkpoint key and the `witnesses`: copies of
 /// checkpoints kept outside the database (the data directory's, a witness's).
 pub async fn verify(
-    storage: &dyn Storage,
+    storage: std::sync::Arc<dyn Storage>,
     signer: &CheckpointSigner,
     witnesses: Vec<AuditCheckpointRow>,
 ) -> Result<ChainReport, StorageError> {

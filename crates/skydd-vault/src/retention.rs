@@ -19,7 +19,7 @@ use jiff::Timestamp;
 use skydd_decide::RecordFacts;
 use skydd_register::model::{PurposeId, RetentionAction};
 use skydd_retention::{LineState, Plan, Proof, Status};
-use skydd_storage::{AnonymisedRecordRow, AuditEventRow, RecordDeletion, RecordRow};
+use skydd_storage::{AnonymisedRecordRow, AuditEventRow, RecordDeletion, RecordSummary};
 
 use crate::crypto::record_aad;
 use crate::{Actor, Vault, VaultError};
@@ -130,7 +130,7 @@ impl Vault {
     }
 
     /// The retention status of a stored record at `now`.
-    fn status_of(&self, record: &RecordRow, now: Timestamp) -> Status<'_> {
+    fn status_of(&self, record: &RecordSummary, now: Timestamp) -> Status<'_> {
         let facts = record_facts(record);
         self.enforced
             .policy
@@ -142,7 +142,7 @@ impl Vault {
         &self,
         actor: &Actor,
         now: Timestamp,
-        page: Vec<RecordRow>,
+        page: Vec<RecordSummary>,
         plan: &mut Plan,
     ) -> Result<RecordDeletion, VaultError> {
         let mut deletion = RecordDeletion::default();
@@ -151,7 +151,7 @@ impl Vault {
             String,
             (RetentionAction, BTreeSet<String>, u64, BTreeSet<String>),
         > = BTreeMap::new();
-        let mut keys = HashMap::new();
+        let mut to_anonymise = Vec::new();
         for record in page {
             let status = self.status_of(&record, now);
             plan.add(&record.category, &record.purpose, &status);
@@ -166,12 +166,10 @@ impl Vault {
             proof.3.insert(record.subject_id.clone());
             match action {
                 RetentionAction::Delete => deletion.delete.push(record.id),
-                RetentionAction::Anonymise => {
-                    let remains = self.anonymised(&record, now, &mut keys).await?;
-                    deletion.anonymise.push(remains);
-                }
+                RetentionAction::Anonymise => to_anonymise.push(record),
             }
         }
+        deletion.anonymise = self.anonymised(to_anonymise, now).await?;
         for (rule, (action, categories, count, subjects)) in proofs {
             let state = skydd_retention::state_of(action);
             let proof = Proof {
@@ -215,46 +213,72 @@ impl Vault {
         Ok(deletion)
     }
 
-    /// The anonymised remains of `record`: its statistical fields only.
+    /// The anonymised remains of `records`: their statistical fields only. Records whose
+    /// category keeps no field are not decrypted; the others are read and decrypted here,
+    /// one read for all of them. A record gone meanwhile leaves no remains.
     async fn anonymised(
         &self,
-        record: &RecordRow,
+        records: Vec<RecordSummary>,
         now: Timestamp,
-        keys: &mut HashMap<String, skydd_crypto::DataKey>,
-    ) -> Result<AnonymisedRecordRow, VaultError> {
-        let statistical = skydd_retention::statistical_fields(self.register(), &record.category);
-        let fields = if statistical.is_empty() {
-            serde_json::Map::new()
+    ) -> Result<Vec<AnonymisedRecordRow>, VaultError> {
+        let to_decrypt: Vec<String> = records
+            .iter()
+            .filter(|record| {
+                !skydd_retention::statistical_fields(self.register(), &record.category).is_empty()
+            })
+            .map(|record| record.id.clone())
+            .collect();
+        let mut ciphertexts: HashMap<String, Vec<u8>> = if to_decrypt.is_empty() {
+            HashMap::new()
         } else {
-            if !keys.contains_key(&record.subject_id) {
-                let key = self.data_key(&record.subject_id).await?;
-                keys.insert(record.subject_id.clone(), key);
-            }
-            let key = keys
-                .get(&record.subject_id)
-                .ok_or_else(|| VaultError::Corrupt("a subject's data key".into()))?;
-            let plaintext = key.open(
-                &record.ciphertext,
-                &record_aad(&record.subject_id, &record.id, &record.category),
-            )?;
-            let fields: serde_json::Map<String, serde_json::Value> =
-                serde_json::from_slice(&plaintext)
-                    .map_err(|_| VaultError::Corrupt("a record's fields".into()))?;
-            skydd_retention::anonymise(&fields, &statistical)
+            self.storage
+                .record_ciphertexts(&to_decrypt)
+                .await?
+                .into_iter()
+                .collect()
         };
-        Ok(AnonymisedRecordRow {
-            record_id: record.id.clone(),
-            category: record.category.clone(),
-            purpose: record.purpose.clone(),
-            collected_month: skydd_retention::collected_month(record.collected_at),
-            fields: serde_json::Value::Object(fields).to_string(),
-            anonymised_at: now,
-        })
+        let mut keys: HashMap<String, skydd_crypto::DataKey> = HashMap::new();
+        let mut remains = Vec::with_capacity(records.len());
+        for record in records {
+            let statistical =
+                skydd_retention::statistical_fields(self.register(), &record.category);
+            let fields = if statistical.is_empty() {
+                serde_json::Map::new()
+            } else {
+                let Some(ciphertext) = ciphertexts.remove(&record.id) else {
+                    continue;
+                };
+                if !keys.contains_key(&record.subject_id) {
+                    let key = self.data_key(&record.subject_id).await?;
+                    keys.insert(record.subject_id.clone(), key);
+                }
+                let key = keys
+                    .get(&record.subject_id)
+                    .ok_or_else(|| VaultError::Corrupt("a subject's data key".into()))?;
+                let plaintext = key.open(
+                    &ciphertext,
+                    &record_aad(&record.subject_id, &record.id, &record.category),
+                )?;
+                let fields: serde_json::Map<String, serde_json::Value> =
+                    serde_json::from_slice(&plaintext)
+                        .map_err(|_| VaultError::Corrupt("a record's fields".into()))?;
+                skydd_retention::anonymise(&fields, &statistical)
+            };
+            remains.push(AnonymisedRecordRow {
+                record_id: record.id,
+                category: record.category,
+                purpose: record.purpose,
+                collected_month: skydd_retention::collected_month(record.collected_at),
+                fields: serde_json::Value::Object(fields).to_string(),
+                anonymised_at: now,
+            });
+        }
+        Ok(remains)
     }
 }
 
 /// The decision facts of a stored record.
-fn record_facts(record: &RecordRow) -> RecordFacts {
+fn record_facts(record: &RecordSummary) -> RecordFacts {
     let mut facts = RecordFacts::new(&record.category, record.collected_at);
     facts.anchors = record.anchors.iter().cloned().collect();
     facts.purpose_of_collection = Some(PurposeId(record.purpose.clone()));

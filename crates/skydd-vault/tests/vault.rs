@@ -1079,7 +1079,7 @@ async fn retention_sweeps_delete_anonymise_shred_and_prove_it() {
         .unwrap()
         .unwrap();
         let report = skydd_vault::audit_trail::verify(
-            h.storage.as_ref(),
+            h.storage.clone(),
             signer.checkpoint_signer(),
             Vec::new(),
         )

@@ -131,7 +131,7 @@ async fn verify(
             None => {}
         }
     }
-    let report = audit_trail::verify(opened.storage.as_ref(), signer, witnesses)
+    let report = audit_trail::verify(opened.storage.clone(), signer, witnesses)
         .await
         .context("cannot read the audit trail")?;
     let key = audit_chain::hex(&signer.public_key());
