@@ -1349,19 +1349,12 @@ impl Storage for SqliteStorage {
 
     fn audit_chain_links(&self, after_seq: i64, up_to_seq: i64) -> StorageFuture<'_, ChainLinks> {
         Box::pin(async move {
-            if let Some(links) = bulk_reads::chain_links(&self.pool, after_seq, up_to_seq).await? {
-                return Ok(links);
-            }
-            // Not the trail as Skydd writes it (a hash missing or malformed, rows out of
-            // order): read entry by entry, so that the verifier sees exactly what is stored.
-            let limit = usize::try_from(up_to_seq.saturating_sub(after_seq)).unwrap_or(0);
-            let entries = self
-                .audit_entries(&AuditFilter::default(), after_seq, limit)
-                .await?;
-            Ok(entries
-                .into_iter()
-                .filter(|entry| entry.event.seq <= up_to_seq)
-                .collect())
+            let path = self.path.clone();
+            tokio::task::spawn_blocking(move || {
+                bulk_reads::chain_links(&path, BUSY_TIMEOUT, after_seq, up_to_seq)
+            })
+            .await
+            .map_err(|_| StorageError::Database("a read of the audit chain failed".into()))?
         })
     }
 

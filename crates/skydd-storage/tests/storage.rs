@@ -1704,7 +1704,44 @@ async fn audit_chain_verifies_when_intact_and_under_concurrent_appends(h: Arc<Ha
     let report = verify(&storage, &keyring).await;
     assert_eq!(report.breach, None, "{report:?}");
     assert_eq!(report.entries, 6 * (10 + 2 * 5));
-    assert_eq!(report.head_seq, 120);
+
+    // Verifying while a server appends: what is appended meanwhile is left for the next run,
+    // never taken for tampering.
+    let appender = {
+        let storage = Arc::clone(&storage);
+        tokio::spawn(async move {
+            for n in 0..60 {
+                let subject = format!("live-{n}");
+                storage
+                    .append_audit_event(audit(Some(&subject), &["a"], "2025-05-02T00:00:00Z"))
+                    .await
+                    .unwrap();
+            }
+        })
+    };
+    let key = keyring.checkpoint_signer().public_key();
+    loop {
+        let plan = VerifyPlan {
+            read: 7,
+            parallel: 3,
+        };
+        let live = verify_audit_chain_by(storage.clone(), &key, Vec::new(), plan)
+            .await
+            .unwrap();
+        assert_eq!(live.breach, None, "{live:?}");
+        assert!(live.entries >= 120, "{live:?}");
+        if appender.is_finished() {
+            break;
+        }
+    }
+    appender.await.unwrap();
+    let report = verify(&storage, &keyring).await;
+    assert_eq!(
+        (report.entries, report.breach.clone()),
+        (180, None),
+        "{report:?}"
+    );
+    assert_eq!(report.head_seq, 180);
     assert_eq!(report.checkpoints, 1);
     storage.close().await.unwrap();
 }

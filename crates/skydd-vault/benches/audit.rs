@@ -82,7 +82,17 @@ fn main() {
         };
         storage.insert_audit_checkpoint(checkpoint).await.unwrap();
 
-        let plan = skydd_storage::VerifyPlan::default();
+        let default = skydd_storage::VerifyPlan::default();
+        let plan = skydd_storage::VerifyPlan {
+            read: std::env::var("SKYDD_BENCH_READ")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(default.read),
+            parallel: std::env::var("SKYDD_BENCH_PARALLEL")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(default.parallel),
+        };
         let started = Instant::now();
         let report = skydd_storage::verify_audit_chain_by(
             storage.clone(),

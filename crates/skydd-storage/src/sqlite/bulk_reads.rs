@@ -1,160 +1,150 @@
-//! Bulk reads that SQLite aggregates into a handful of values instead of one per column of
-//! every row: stretches of the audit chain (`skydd audit verify`) and pages of record summaries
+//! Bulk reads of millions of rows on SQLite, where sqlx's cost per value would dominate:
+//! stretches of the audit chain (`skydd audit verify`) and pages of record summaries
 //! (retention sweeps).
 //!
 //! sqlx hands every value of every row over from SQLite's thread one at a time, which costs
-//! several times what SQLite spends finding the row, and these reads cover millions of rows. So
-//! SQLite builds one JSON array per page (and, for the chain, concatenates the stored hashes, 32
-//! bytes each). Chain entries' strings are borrowed from the JSON text where they need no
-//! unescaping and encoded straight into [`ChainLinks`].
+//! several times what SQLite spends finding the row. Record summaries are therefore aggregated by
+//! SQLite into one JSON array per page. The audit chain, which verification must read at the
+//! speed of hashing it, is read on a blocking thread through its own short-lived `rusqlite`
+//! connection (the same SQLite library), with values borrowed straight from SQLite's rows and
+//! encoded into [`ChainLinks`] without an intermediate copy.
 
-use std::borrow::Cow;
+use std::path::Path;
 
-use serde::de::{Deserialize, Deserializer, Visitor};
+use rusqlite::types::ValueRef;
 use sqlx::SqlitePool;
 
 use crate::audit_chain::{ChainLinks, EntryFields, StoredHash};
 use crate::{RecordSummary, StorageError, error, timestamp};
 
-/// A JSON string or null, borrowed from the JSON text when it has no escapes.
-struct JsonText<'a>(Option<Cow<'a, str>>);
-
-impl<'de> Deserialize<'de> for JsonText<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct TextVisitor;
-        impl<'de> Visitor<'de> for TextVisitor {
-            type Value = JsonText<'de>;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a string or null")
-            }
-            fn visit_borrowed_str<E>(self, text: &'de str) -> Result<Self::Value, E> {
-                Ok(JsonText(Some(Cow::Borrowed(text))))
-            }
-            fn visit_str<E>(self, text: &str) -> Result<Self::Value, E> {
-                Ok(JsonText(Some(Cow::Owned(text.to_owned()))))
-            }
-            fn visit_string<E>(self, text: String) -> Result<Self::Value, E> {
-                Ok(JsonText(Some(Cow::Owned(text))))
-            }
-            fn visit_unit<E>(self) -> Result<Self::Value, E> {
-                Ok(JsonText(None))
-            }
-            fn visit_none<E>(self) -> Result<Self::Value, E> {
-                Ok(JsonText(None))
-            }
-        }
-        deserializer.deserialize_any(TextVisitor)
-    }
-}
-
-impl JsonText<'_> {
-    fn optional(&self) -> Option<&str> {
-        self.0.as_deref()
-    }
-
-    fn required(&self, column: &str) -> Result<&str, StorageError> {
-        self.0
-            .as_deref()
-            .ok_or_else(|| StorageError::Database(format!("audit_events.{column} is null")))
-    }
-}
-
-/// One entry as the JSON array has it: seq, at, actor, ip, action, purpose, subject_id,
-/// outcome, detail.
-type Entry<'a> = (
-    i64,
-    JsonText<'a>,
-    JsonText<'a>,
-    JsonText<'a>,
-    JsonText<'a>,
-    JsonText<'a>,
-    JsonText<'a>,
-    JsonText<'a>,
-    JsonText<'a>,
-);
-
 fn unreadable(what: &str) -> StorageError {
     StorageError::Database(format!("{what} did not read back as Skydd writes them"))
 }
 
-/// The entries with `after < seq <= up_to`, or `None` when the stretch is not as Skydd writes
-/// it (a hash missing or not 32 bytes, entries out of order): the caller then reads it entry
-/// by entry, for the verifier to name what is wrong.
-pub(super) async fn chain_links(
-    pool: &SqlitePool,
+/// A `rusqlite` error as a storage error naming `operation` (SQLite's message names no value).
+fn failed(operation: &'static str) -> impl Fn(rusqlite::Error) -> StorageError {
+    move |error| StorageError::Database(format!("{operation}: {error}"))
+}
+
+/// Text in `column` of a chain row, or `None` for NULL.
+fn text<'a>(value: ValueRef<'a>, column: &str) -> Result<Option<&'a str>, StorageError> {
+    match value {
+        ValueRef::Null => Ok(None),
+        ValueRef::Text(bytes) => std::str::from_utf8(bytes)
+            .map(Some)
+            .map_err(|_| StorageError::Database(format!("audit_events.{column} is not UTF-8"))),
+        _ => Err(StorageError::Database(format!(
+            "audit_events.{column} is not text"
+        ))),
+    }
+}
+
+fn required<'a>(value: ValueRef<'a>, column: &str) -> Result<&'a str, StorageError> {
+    text(value, column)?
+        .ok_or_else(|| StorageError::Database(format!("audit_events.{column} is null")))
+}
+
+/// The entries with `after < seq <= up_to`, read in one read transaction of a connection opened
+/// for this read (blocking: run it on a blocking thread).
+pub(super) fn chain_links(
+    path: &Path,
+    busy_timeout: std::time::Duration,
     after: i64,
     up_to: i64,
-) -> Result<Option<ChainLinks>, StorageError> {
+) -> Result<ChainLinks, StorageError> {
     const OPERATION: &str = "read a stretch of the audit chain";
-    let mut tx = pool.begin().await.map_err(error::query(OPERATION))?;
-    let (entries, hashes, odd_hashes): (String, Option<Vec<u8>>, i64) = sqlx::query_as(
-        "SELECT json_group_array(json_array(seq, at, actor, ip, action, purpose, subject_id,
-                                            outcome, detail)),
-                CAST(group_concat(hash, '') AS BLOB),
-                count(CASE WHEN hash IS NULL OR length(hash) != 32 THEN 1 END)
-         FROM audit_events WHERE seq > ?1 AND seq <= ?2",
+    use rusqlite::OpenFlags;
+    let conn = rusqlite::Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
-    .bind(after)
-    .bind(up_to)
-    .fetch_one(&mut *tx)
-    .await
-    .map_err(error::query(OPERATION))?;
-    let categories: String = sqlx::query_scalar(
-        "SELECT json_group_array(json_array(event_seq, position, category))
-         FROM audit_event_categories WHERE event_seq > ?1 AND event_seq <= ?2",
-    )
-    .bind(after)
-    .bind(up_to)
-    .fetch_one(&mut *tx)
-    .await
-    .map_err(error::query(OPERATION))?;
-    tx.rollback().await.map_err(error::query(OPERATION))?;
-    if odd_hashes != 0 {
-        return Ok(None);
-    }
-    let hashes = hashes.unwrap_or_default();
-    let entries: Vec<Entry<'_>> =
-        serde_json::from_str(&entries).map_err(|_| unreadable("audit entries"))?;
-    let mut categories: Vec<(i64, i64, JsonText<'_>)> =
-        serde_json::from_str(&categories).map_err(|_| unreadable("audit entry categories"))?;
-    // Both aggregates walk their table's key in order; checking makes that a fact rather than
-    // an assumption about the query planner.
-    if hashes.len() != entries.len() * 32 || !entries.is_sorted_by(|a, b| a.0 < b.0) {
-        return Ok(None);
-    }
-    if !categories.is_sorted_by_key(|&(seq, position, _)| (seq, position)) {
-        categories.sort_unstable_by_key(|&(seq, position, _)| (seq, position));
-    }
-    let mut links = ChainLinks::with_capacity(entries.len());
-    let mut next_category = 0;
-    let mut of_entry: Vec<&str> = Vec::new();
-    for (entry, hash) in entries.iter().zip(hashes.chunks_exact(32)) {
-        let (seq, at, actor, ip, action, purpose, subject_id, outcome, detail) = entry;
-        of_entry.clear();
-        while let Some((event_seq, _, category)) = categories.get(next_category) {
+    .map_err(failed(OPERATION))?;
+    conn.busy_timeout(busy_timeout).map_err(failed(OPERATION))?;
+    // Reads only; one transaction, so that entries and categories are one snapshot.
+    conn.execute_batch("PRAGMA query_only = ON; BEGIN")
+        .map_err(failed(OPERATION))?;
+    let mut events = conn
+        .prepare(
+            "SELECT seq, at, actor, ip, action, purpose, subject_id, outcome, detail, hash
+             FROM audit_events WHERE seq > ?1 AND seq <= ?2 ORDER BY seq",
+        )
+        .map_err(failed(OPERATION))?;
+    let mut categories = conn
+        .prepare(
+            "SELECT event_seq, category FROM audit_event_categories
+             WHERE event_seq > ?1 AND event_seq <= ?2 ORDER BY event_seq, position",
+        )
+        .map_err(failed(OPERATION))?;
+    let mut events = events.query((after, up_to)).map_err(failed(OPERATION))?;
+    let mut categories = categories
+        .query((after, up_to))
+        .map_err(failed(OPERATION))?;
+    let capacity = usize::try_from(up_to.saturating_sub(after)).unwrap_or(0);
+    let mut links = ChainLinks::with_capacity(capacity.min(1 << 20));
+    // The categories of the entry at hand, copied out of their rows (a row's text lives until
+    // the next step) into one buffer, with the end of each; and a category row read ahead that
+    // belongs to a later entry.
+    let mut names = String::new();
+    let mut ends: Vec<usize> = Vec::new();
+    let mut ahead_seq: Option<i64> = None;
+    let mut ahead_name = String::new();
+    while let Some(row) = events.next().map_err(failed(OPERATION))? {
+        let seq: i64 = row.get(0).map_err(failed(OPERATION))?;
+        names.clear();
+        ends.clear();
+        loop {
+            let event_seq = match ahead_seq.take() {
+                Some(event_seq) => event_seq,
+                None => match categories.next().map_err(failed(OPERATION))? {
+                    Some(category) => {
+                        ahead_name.clear();
+                        ahead_name.push_str(required(
+                            category.get_ref(1).map_err(failed(OPERATION))?,
+                            "category",
+                        )?);
+                        category.get(0).map_err(failed(OPERATION))?
+                    }
+                    None => break,
+                },
+            };
             if event_seq > seq {
+                ahead_seq = Some(event_seq);
                 break;
             }
+            // A category of an entry that is not there is the verifier's business: the
+            // entry's absence is what it reports.
             if event_seq == seq {
-                of_entry.push(category.required("category")?);
+                names.push_str(&ahead_name);
+                ends.push(names.len());
             }
-            next_category += 1;
         }
-        let fields = EntryFields {
-            seq: *seq,
-            at: timestamp::from_sqlite(at.required("at")?, "audit_events.at")?,
-            actor: actor.required("actor")?,
-            ip: ip.optional(),
-            action: action.required("action")?,
-            purpose: purpose.optional(),
-            subject_id: subject_id.optional(),
-            categories: &of_entry,
-            outcome: outcome.required("outcome")?,
-            detail: detail.optional(),
+        let mut of_entry: Vec<&str> = Vec::with_capacity(ends.len());
+        let mut start = 0;
+        for &end in &ends {
+            of_entry.push(names.get(start..end).unwrap_or_default());
+            start = end;
+        }
+        let value = |index: usize| row.get_ref(index).map_err(failed(OPERATION));
+        let stored = match value(9)? {
+            ValueRef::Null => StoredHash::Missing,
+            ValueRef::Blob(bytes) => StoredHash::from_column(Some(bytes)),
+            _ => StoredHash::Malformed,
         };
-        links.push(&fields, StoredHash::from_column(Some(hash)));
+        let fields = EntryFields {
+            seq,
+            at: timestamp::from_sqlite(required(value(1)?, "at")?, "audit_events.at")?,
+            actor: required(value(2)?, "actor")?,
+            ip: text(value(3)?, "ip")?,
+            action: required(value(4)?, "action")?,
+            purpose: text(value(5)?, "purpose")?,
+            subject_id: text(value(6)?, "subject_id")?,
+            categories: &of_entry,
+            outcome: required(value(7)?, "outcome")?,
+            detail: text(value(8)?, "detail")?,
+        };
+        links.push(&fields, stored);
     }
-    Ok(Some(links))
+    Ok(links)
 }
 
 /// Up to `limit` records with an id above `after`, by id, with their anchors: two values per
