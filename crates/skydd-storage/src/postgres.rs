@@ -460,8 +460,17 @@ fn record_from_row(row: &PgRow) -> Result<(RecordRow, Option<(String, Timestamp)
 /// A row of the audit-events-with-categories query: the event without categories, and one
 /// category if any.
 fn audit_event_from_row(row: &PgRow) -> Result<(AuditEventRow, Option<String>), StorageError> {
+    let category = get(row, "category", "audit_event_categories")?;
+    Ok((audit_event_columns(row, Vec::new())?, category))
+}
+
+/// The columns of `audit_events` in a row, with `categories` given.
+fn audit_event_columns(
+    row: &PgRow,
+    categories: Vec<String>,
+) -> Result<AuditEventRow, StorageError> {
     const T: &str = "audit_events";
-    let event = AuditEventRow {
+    Ok(AuditEventRow {
         seq: get(row, "seq", T)?,
         at: get_at(row, "at", T)?,
         actor: get(row, "actor", T)?,
@@ -469,12 +478,10 @@ fn audit_event_from_row(row: &PgRow) -> Result<(AuditEventRow, Option<String>), 
         action: get(row, "action", T)?,
         purpose: get(row, "purpose", T)?,
         subject_id: get(row, "subject_id", T)?,
-        categories: Vec::new(),
+        categories,
         outcome: get(row, "outcome", T)?,
         detail: get(row, "detail", T)?,
-    };
-    let category = get(row, "category", "audit_event_categories")?;
-    Ok((event, category))
+    })
 }
 
 impl Storage for PostgresStorage {
@@ -1378,18 +1385,8 @@ impl Storage for PostgresStorage {
             for row in &rows {
                 let entry = {
                     const T: &str = "audit_events";
-                    let event = AuditEventRow {
-                        seq: get(row, "seq", T)?,
-                        at: get_at(row, "at", T)?,
-                        actor: get(row, "actor", T)?,
-                        ip: get(row, "ip", T)?,
-                        action: get(row, "action", T)?,
-                        purpose: get(row, "purpose", T)?,
-                        subject_id: get(row, "subject_id", T)?,
-                        categories: get(row, "categories", "audit_event_categories")?,
-                        outcome: get(row, "outcome", T)?,
-                        detail: get(row, "detail", T)?,
-                    };
+                    let categories = get(row, "categories", "audit_event_categories")?;
+                    let event = audit_event_columns(row, categories)?;
                     let hash = get(row, "hash", T)?;
                     ChainedAuditEvent { event, hash }
                 };
@@ -1401,14 +1398,10 @@ impl Storage for PostgresStorage {
 
     fn audit_chain_tip(&self) -> StorageFuture<'_, (AuditChainHead, i64)> {
         Box::pin(async move {
-            let row = sqlx::query(
-                "SELECT first_seq, seq, hash,
-                        (SELECT COALESCE(MAX(seq), 0) FROM audit_events) AS last
-                 FROM audit_chain_head WHERE id = 1",
-            )
-            .fetch_one(&self.pool)
-            .await
-            .map_err(error::query("read the audit chain's tip"))?;
+            let row = sqlx::query(rows::AUDIT_CHAIN_TIP)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(error::query("read the audit chain's tip"))?;
             const T: &str = "audit_chain_head";
             let hash: Vec<u8> = get(&row, "hash", T)?;
             let head = AuditChainHead {

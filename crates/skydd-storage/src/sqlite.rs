@@ -1360,14 +1360,10 @@ impl Storage for SqliteStorage {
 
     fn audit_chain_tip(&self) -> StorageFuture<'_, (AuditChainHead, i64)> {
         Box::pin(async move {
-            let row = sqlx::query(
-                "SELECT first_seq, seq, hash,
-                        (SELECT COALESCE(MAX(seq), 0) FROM audit_events) AS last
-                 FROM audit_chain_head WHERE id = 1",
-            )
-            .fetch_one(&self.pool)
-            .await
-            .map_err(error::query("read the audit chain's tip"))?;
+            let row = sqlx::query(rows::AUDIT_CHAIN_TIP)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(error::query("read the audit chain's tip"))?;
             const T: &str = "audit_chain_head";
             let hash: Vec<u8> = get(&row, "hash", T)?;
             let head = AuditChainHead {
