@@ -249,6 +249,7 @@ scenarios!(
     audit_events_are_appended_in_batches,
     audit_chain_verifies_when_intact_and_under_concurrent_appends,
     audit_chain_detects_a_flipped_byte,
+    audit_chain_names_an_entry_whose_text_is_not_utf8,
     audit_chain_detects_a_deleted_row,
     audit_chain_detects_two_rows_swapped,
     audit_chain_detects_a_dropped_tail,
@@ -1756,6 +1757,22 @@ async fn audit_chain_detects_a_flipped_byte(h: Arc<Harness>) {
         .await;
     let report = verify(&storage, &keyring).await;
     assert_eq!(breach(&report).seq, 5, "{report:?}");
+    assert!(breach(&report).problem.contains("does not match its hash"));
+    storage.close().await.unwrap();
+}
+
+async fn audit_chain_names_an_entry_whose_text_is_not_utf8(h: Arc<Harness>) {
+    if h.backend() == Backend::Postgres {
+        return; // PostgreSQL stores no invalid UTF-8 in text.
+    }
+    let storage = h.open().await;
+    let (_dir, keyring) = test_keyring();
+    ten_checkpointed_events(&storage, &keyring).await;
+    drop_append_only_trigger(&h).await;
+    h.execute("UPDATE audit_events SET actor = CAST(x'ff61' AS TEXT) WHERE seq = 6")
+        .await;
+    let report = verify(&storage, &keyring).await;
+    assert_eq!(breach(&report).seq, 6, "{report:?}");
     assert!(breach(&report).problem.contains("does not match its hash"));
     storage.close().await.unwrap();
 }

@@ -30,9 +30,10 @@ fn failed(operation: &'static str) -> impl Fn(rusqlite::Error) -> StorageError {
 fn text<'a>(value: ValueRef<'a>, column: &str) -> Result<Option<&'a str>, StorageError> {
     match value {
         ValueRef::Null => Ok(None),
-        ValueRef::Text(bytes) => std::str::from_utf8(bytes)
-            .map(Some)
-            .map_err(|_| StorageError::Database(format!("audit_events.{column} is not UTF-8"))),
+        // Skydd writes only UTF-8, so other bytes were put there behind its back. They stand in
+        // as U+FFFD, which changes the entry's encoding: the verifier names the entry rather
+        // than the whole verification failing.
+        ValueRef::Text(bytes) => Ok(Some(std::str::from_utf8(bytes).unwrap_or("\u{FFFD}"))),
         _ => Err(StorageError::Database(format!(
             "audit_events.{column} is not text"
         ))),
