@@ -1758,6 +1758,19 @@ fn serve_sweeps_expired_records_on_an_interval() {
 
 /// One number from the scenario's database.
 fn scalar(database: &Database, data: &Path, sql: &str) -> i64 {
+    scalar_of(database, data, sql)
+}
+
+/// The one value `sql` selects, of any type both backends decode.
+fn scalar_of<T>(database: &Database, data: &Path, sql: &str) -> T
+where
+    T: Send
+        + Unpin
+        + sqlx::Type<sqlx::Sqlite>
+        + for<'r> sqlx::Decode<'r, sqlx::Sqlite>
+        + sqlx::Type<sqlx::Postgres>
+        + for<'r> sqlx::Decode<'r, sqlx::Postgres>,
+{
     use sqlx::Connection as _;
     let sql = sqlx::AssertSqlSafe(sql.to_owned());
     block_on(async {
@@ -1769,7 +1782,7 @@ fn scalar(database: &Database, data: &Path, sql: &str) -> i64 {
                 let mut conn = sqlx::SqliteConnection::connect_with(&options)
                     .await
                     .unwrap();
-                let value: i64 = sqlx::query_scalar(sql).fetch_one(&mut conn).await.unwrap();
+                let value: T = sqlx::query_scalar(sql).fetch_one(&mut conn).await.unwrap();
                 conn.close().await.unwrap();
                 value
             }
@@ -1779,7 +1792,7 @@ fn scalar(database: &Database, data: &Path, sql: &str) -> i64 {
                     .unwrap()
                     .options([("search_path", schema.as_str())]);
                 let mut conn = sqlx::PgConnection::connect_with(&options).await.unwrap();
-                let value: i64 = sqlx::query_scalar(sql).fetch_one(&mut conn).await.unwrap();
+                let value: T = sqlx::query_scalar(sql).fetch_one(&mut conn).await.unwrap();
                 conn.close().await.unwrap();
                 value
             }
@@ -1790,48 +1803,20 @@ fn scalar(database: &Database, data: &Path, sql: &str) -> i64 {
 /// Subjects, records, subject keys, identities and the records the audit trail proves deleted,
 /// read in one statement (one snapshot).
 fn sweep_state(database: &Database, data: &Path) -> [i64; 5] {
-    use sqlx::Connection as _;
     const COUNTS: &str = "(SELECT COUNT(*) FROM subjects), (SELECT COUNT(*) FROM records),
          (SELECT COUNT(*) FROM subject_keys), (SELECT COUNT(*) FROM identities)";
-    let text: String = block_on(async {
-        match database {
-            Database::Sqlite => {
-                let options = sqlx::sqlite::SqliteConnectOptions::new()
-                    .filename(data.join("skydd.db"))
-                    .busy_timeout(Duration::from_secs(5));
-                let mut conn = sqlx::SqliteConnection::connect_with(&options)
-                    .await
-                    .unwrap();
-                let sql = format!(
-                    "SELECT json_array({COUNTS}, (SELECT COALESCE(SUM(json_extract(detail, '$.count')), 0)
-                     FROM audit_events WHERE action = 'retention.delete'))"
-                );
-                let value = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-                    .fetch_one(&mut conn)
-                    .await
-                    .unwrap();
-                conn.close().await.unwrap();
-                value
-            }
-            Database::Postgres { url, schema } => {
-                use std::str::FromStr as _;
-                let options = sqlx::postgres::PgConnectOptions::from_str(url)
-                    .unwrap()
-                    .options([("search_path", schema.as_str())]);
-                let mut conn = sqlx::PgConnection::connect_with(&options).await.unwrap();
-                let sql = format!(
-                    "SELECT json_build_array({COUNTS}, (SELECT COALESCE(SUM((detail::json->>'count')::bigint), 0)
-                     FROM audit_events WHERE action = 'retention.delete'))::text"
-                );
-                let value = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-                    .fetch_one(&mut conn)
-                    .await
-                    .unwrap();
-                conn.close().await.unwrap();
-                value
-            }
-        }
-    });
+    let sql = match database {
+        Database::Sqlite => format!(
+            "SELECT json_array({COUNTS}, (SELECT COALESCE(SUM(json_extract(detail, '$.count')), 0)
+             FROM audit_events WHERE action = 'retention.delete'))"
+        ),
+        Database::Postgres { .. } => format!(
+            "SELECT json_build_array({COUNTS},
+                 (SELECT COALESCE(SUM((detail::json->>'count')::bigint), 0)
+                  FROM audit_events WHERE action = 'retention.delete'))::text"
+        ),
+    };
+    let text: String = scalar_of(database, data, &sql);
     serde_json::from_str(&text).unwrap()
 }
 

@@ -260,11 +260,16 @@ async fn read_chain_head(
         .fetch_one(&mut *conn)
         .await
         .map_err(error::query("read the audit chain head"))?;
+    chain_head_from_row(&row)
+}
+
+/// The chain head in a row with its columns `first_seq`, `seq` and `hash`.
+fn chain_head_from_row(row: &PgRow) -> Result<AuditChainHead, StorageError> {
     const T: &str = "audit_chain_head";
-    let hash: Vec<u8> = get(&row, "hash", T)?;
+    let hash: Vec<u8> = get(row, "hash", T)?;
     Ok(AuditChainHead {
-        first_seq: get(&row, "first_seq", T)?,
-        seq: get(&row, "seq", T)?,
+        first_seq: get(row, "first_seq", T)?,
+        seq: get(row, "seq", T)?,
         hash: rows::hash_from_db(&hash)?,
     })
 }
@@ -1402,14 +1407,10 @@ impl Storage for PostgresStorage {
                 .fetch_one(&self.pool)
                 .await
                 .map_err(error::query("read the audit chain's tip"))?;
-            const T: &str = "audit_chain_head";
-            let hash: Vec<u8> = get(&row, "hash", T)?;
-            let head = AuditChainHead {
-                first_seq: get(&row, "first_seq", T)?,
-                seq: get(&row, "seq", T)?,
-                hash: rows::hash_from_db(&hash)?,
-            };
-            Ok((head, get(&row, "last", "audit_events")?))
+            Ok((
+                chain_head_from_row(&row)?,
+                get(&row, "last", "audit_events")?,
+            ))
         })
     }
 
