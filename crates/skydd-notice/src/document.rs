@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use skydd_register::model::Language;
+use skydd_register::model::{Choice as _, Language};
 
 /// A piece of running text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,14 +82,6 @@ pub fn link(value: impl Into<String>, href: impl Into<String>) -> Inline {
     Inline::Link {
         text: value.into(),
         href: href.into(),
-    }
-}
-
-/// The `lang` attribute value of a language.
-pub fn language_tag(language: Language) -> &'static str {
-    match language {
-        Language::En => "en",
-        Language::Sv => "sv",
     }
 }
 
@@ -212,7 +204,7 @@ impl Document {
             "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n\
              <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
              <title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n<h1>{}</h1>\n",
-            language_tag(self.language),
+            self.language.word(),
             escape_html(&self.title),
             escape_html(&self.title),
         );

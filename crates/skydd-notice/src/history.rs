@@ -8,9 +8,9 @@
 
 use jiff::Timestamp;
 use jiff::civil::Date;
-use jiff::tz::TimeZone;
 use skydd_register::Register;
-use skydd_register::model::{Language, Text};
+use skydd_register::model::{Choice as _, Language, Text};
+use skydd_register::zone::stockholm_date;
 
 use crate::diff::{Change, ChangeKind, RegisterDiff, Significance};
 use crate::document::{Block, Document, Inline, Line, Section, link, text};
@@ -37,7 +37,7 @@ impl NoticePaths {
     }
 
     fn with_language(path: &str, language: Language) -> String {
-        format!("{path}?lang={}", crate::document::language_tag(language))
+        format!("{path}?lang={}", language.word())
     }
 
     /// The current notice in `language`.
@@ -98,18 +98,6 @@ pub struct VersionEntry<'a> {
     pub readable: bool,
     /// What it changed.
     pub changes: VersionChanges<'a>,
-}
-
-/// The time zone dates are shown in: Europe/Stockholm, as a POSIX rule (CET/CEST, EU summer
-/// time since 1996), so that no time zone database is needed.
-fn stockholm() -> TimeZone {
-    // A constant, valid POSIX TZ string: parsing cannot fail; UTC is a harmless fallback.
-    TimeZone::posix("CET-1CEST,M3.5.0,M10.5.0/3").unwrap_or(TimeZone::UTC)
-}
-
-/// The date in Stockholm at `at`.
-pub fn local_date(at: Timestamp) -> Date {
-    at.to_zoned(stockholm()).date()
 }
 
 /// Why a change is significant, in words for the people it concerns.
@@ -265,10 +253,10 @@ fn changes_blocks(changes: VersionChanges<'_>, l: Language) -> Vec<Block> {
 
 /// The line saying when a version applied.
 fn in_effect(l: Language, in_effect: InEffect) -> String {
-    let from = wording::date(l, local_date(in_effect.from));
+    let from = wording::date(l, stockholm_date(in_effect.from));
     match in_effect.until {
         Some(until) => {
-            let until = wording::date(l, local_date(until));
+            let until = wording::date(l, stockholm_date(until));
             match l {
                 Language::En => format!("In effect from {from} until {until}."),
                 Language::Sv => format!("Gällde från och med {from} till {until}."),
@@ -446,18 +434,18 @@ mod tests {
     fn dates_are_shown_in_stockholm() {
         // 23:30 UTC on 31 December is already New Year's Day in Stockholm (CET, +1).
         let at: Timestamp = "2025-12-31T23:30:00Z".parse().unwrap();
-        assert_eq!(local_date(at), jiff::civil::date(2026, 1, 1));
+        assert_eq!(stockholm_date(at), jiff::civil::date(2026, 1, 1));
         // 22:30 UTC on 30 June is 00:30 in summer time (CEST, +2).
         let at: Timestamp = "2026-06-30T22:30:00Z".parse().unwrap();
-        assert_eq!(local_date(at), jiff::civil::date(2026, 7, 1));
+        assert_eq!(stockholm_date(at), jiff::civil::date(2026, 7, 1));
         // 22:30 UTC on 30 November is still 23:30 on the 30th (CET).
         let at: Timestamp = "2026-11-30T22:30:00Z".parse().unwrap();
-        assert_eq!(local_date(at), jiff::civil::date(2026, 11, 30));
+        assert_eq!(stockholm_date(at), jiff::civil::date(2026, 11, 30));
         // Summer time 2028 (a leap year) starts on the last Sunday of March, the 26th.
         let at: Timestamp = "2028-03-26T22:30:00Z".parse().unwrap();
-        assert_eq!(local_date(at), jiff::civil::date(2028, 3, 27));
+        assert_eq!(stockholm_date(at), jiff::civil::date(2028, 3, 27));
         let at: Timestamp = "2028-03-25T22:30:00Z".parse().unwrap();
-        assert_eq!(local_date(at), jiff::civil::date(2028, 3, 25));
+        assert_eq!(stockholm_date(at), jiff::civil::date(2028, 3, 25));
     }
 
     #[test]

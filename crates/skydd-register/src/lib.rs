@@ -17,6 +17,7 @@ pub mod model;
 mod node;
 pub mod period;
 mod validate;
+pub mod zone;
 
 pub use diagnostic::{Diagnostic, Severity};
 pub use model::{FromJsonError, Register};

@@ -19,19 +19,6 @@ use crate::holiday::HolidayCalendar;
 /// The most months a deadline may be extended by, in total (Art. 12(3)).
 pub const MAX_EXTENSION_MONTHS: u32 = 2;
 
-/// The POSIX rule of Swedish time since 1996 (the EU's summer time: last Sunday of March to the
-/// last Sunday of October, at 01:00 UTC).
-const SWEDEN_POSIX_TZ: &str = "CET-1CEST,M3.5.0,M10.5.0/3";
-
-/// Europe/Stockholm as a time zone, for receipt dates and for dates shown to people.
-///
-/// Built from the POSIX rule of Swedish time, so no time zone database is needed; it is exact
-/// for every date since 1996, when the EU's summer time rules took effect.
-pub fn sweden_time_zone() -> TimeZone {
-    // The rule is a constant that parses (a unit test proves it); UTC is never taken.
-    TimeZone::posix(SWEDEN_POSIX_TZ).unwrap_or(TimeZone::UTC)
-}
-
 /// When a request must be answered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Deadline {
@@ -87,15 +74,16 @@ pub fn deadline(
 ///   deadline later than the law's month, and a promise of "1 month" is exactly the law's.
 ///
 /// Use the calendar of [`HolidayCalendar::for_register`] and the controller's zone
-/// ([`sweden_time_zone`] for a Swedish controller). Extensions ([`extend`]) still count in
-/// months from receipt, as Art. 12(3) does.
+/// ([`skydd_register::zone::stockholm`] for a Swedish controller). Extensions
+/// ([`extend`]) still count in months from receipt, as Art. 12(3) does.
 ///
 /// ```
 /// use jiff::civil::date;
 /// use skydd_register::period::{Period, PeriodUnit};
-/// use skydd_requests::{HolidayCalendar, deadline, promised_deadline, sweden_time_zone};
+/// use skydd_register::zone::stockholm;
+/// use skydd_requests::{HolidayCalendar, deadline, promised_deadline};
 ///
-/// let zone = sweden_time_zone();
+/// let zone = stockholm();
 /// let calendar = HolidayCalendar::sweden();
 /// let received = date(2026, 3, 1).at(9, 0, 0, 0).to_zoned(zone.clone()).unwrap().timestamp();
 /// // 30 days end on Tuesday 31 March, before the month (Wednesday 1 April).
@@ -263,18 +251,6 @@ pub fn extend(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_swedish_rule_parses_and_switches_on_the_right_sundays() {
-        assert!(TimeZone::posix(SWEDEN_POSIX_TZ).is_ok());
-        let zone = sweden_time_zone();
-        let winter: Timestamp = "2026-03-29T00:59:59Z".parse().unwrap();
-        let summer: Timestamp = "2026-03-29T01:00:00Z".parse().unwrap();
-        assert_eq!(zone.to_offset(winter).seconds(), 3600);
-        assert_eq!(zone.to_offset(summer).seconds(), 7200);
-        let back: Timestamp = "2026-10-25T01:00:00Z".parse().unwrap();
-        assert_eq!(zone.to_offset(back).seconds(), 3600);
-    }
 
     #[test]
     fn add_months_clamps_and_saturates() {

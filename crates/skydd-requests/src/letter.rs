@@ -6,6 +6,7 @@
 //! a recipient names the subject only by a pseudonymous reference. Dates are shown in the
 //! controller's zone (Europe/Stockholm unless set otherwise).
 
+use skydd_register::zone::stockholm;
 use std::fmt::{self, Write as _};
 
 use jiff::civil::Date;
@@ -14,7 +15,7 @@ use jiff::{Timestamp, Zoned};
 use skydd_register::Register;
 use skydd_register::model::{CategoryId, Contact, HoldId, Language, PurposeId, RecipientId};
 
-use crate::deadline::{Deadline, sweden_time_zone};
+use crate::deadline::Deadline;
 use crate::request_type::RequestType;
 
 /// A letter: a subject line and a plain-text body.
@@ -104,7 +105,7 @@ impl<'a> Letters<'a> {
         Letters {
             register,
             language,
-            zone: sweden_time_zone(),
+            zone: stockholm(),
         }
     }
 

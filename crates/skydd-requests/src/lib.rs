@@ -12,9 +12,10 @@
 //!
 //! ```
 //! use jiff::civil::date;
-//! use skydd_requests::{HolidayCalendar, deadline, sweden_time_zone};
+//! use skydd_register::zone::stockholm;
+//! use skydd_requests::{HolidayCalendar, deadline};
 //!
-//! let zone = sweden_time_zone();
+//! let zone = stockholm();
 //! let received = date(2026, 4, 14).at(10, 0, 0, 0).to_zoned(zone.clone()).unwrap().timestamp();
 //! let due = deadline(received, 1, &zone, &HolidayCalendar::sweden());
 //! assert_eq!(due.unrolled, date(2026, 5, 14)); // Kristi himmelfärdsdag
@@ -32,7 +33,7 @@ pub mod verification;
 pub use copies::{CopyAllowance, copy_allowance};
 pub use deadline::{
     Deadline, ExtensionError, MAX_EXTENSION_MONTHS, deadline, extend, promised_deadline,
-    response_deadline, sweden_time_zone,
+    response_deadline,
 };
 pub use holiday::{Holiday, HolidayCalendar};
 pub use letter::{Completion, KeptUnderHold, Letter, Letters, RecipientAction};

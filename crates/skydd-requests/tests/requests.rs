@@ -23,7 +23,7 @@ mod workflow;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use skydd_register::Register;
-use skydd_requests::sweden_time_zone;
+use skydd_register::zone;
 
 /// The bundled GleSYS register (P001-*), the one `skydd serve` starts with.
 pub fn glesys() -> Register {
@@ -36,7 +36,7 @@ pub fn glesys() -> Register {
 /// `hour:minute` on `day`, Swedish time.
 pub fn stockholm(day: Date, hour: i8, minute: i8) -> Timestamp {
     day.at(hour, minute, 0, 0)
-        .to_zoned(sweden_time_zone())
+        .to_zoned(zone::stockholm())
         .unwrap()
         .timestamp()
 }

@@ -35,6 +35,7 @@ pub mod history;
 pub mod instance;
 pub mod keys;
 pub mod outbox_delivery;
+mod page;
 pub mod problem;
 pub mod register;
 pub mod state;

@@ -1868,9 +1868,18 @@ async fn the_openapi_document_lists_every_operation() {
                 "project"
             ]
         );
-        // The public notice pages: no token, HTML; the history also as JSON.
+        // The public notice pages: no token, HTML; the history also as JSON. Their `lang` is
+        // one of the register's language words, spelled out where the parameter is.
         for path in ["/privacy", "/privacy/versions", "/privacy/versions/{version}"] {
             let operation = &document["paths"][path]["get"];
+            let lang = operation["parameters"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|p| p["name"] == "lang")
+                .unwrap_or_else(|| panic!("GET {path} takes lang: {operation}"));
+            assert_eq!(lang["in"], "query", "{lang}");
+            assert_eq!(lang["schema"]["enum"], json!(["en", "sv"]), "{lang}");
             assert!(operation.is_object(), "GET {path}");
             assert!(operation.get("security").is_none(), "{operation}");
             assert!(

@@ -14,9 +14,10 @@
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use skydd_crypto::{DataKey, WrappedKey, random_bytes};
+use skydd_register::zone::stockholm;
 use skydd_requests::{
     CopyAllowance, Deadline, HolidayCalendar, RequestState, RequestType, VerificationCode,
-    VerificationPolicy, copy_allowance, sweden_time_zone,
+    VerificationPolicy, copy_allowance,
 };
 use skydd_storage::{
     NewRequestRows, OutboxMessageRow, RequestChange, RequestDocumentRow, RequestEventRow,
@@ -235,7 +236,7 @@ pub(crate) struct RequestDetails {
 impl Vault {
     /// The controller's time zone (dates shown to people, deadlines).
     pub(crate) fn request_zone(&self) -> TimeZone {
-        sweden_time_zone()
+        stockholm()
     }
 
     /// The public holidays of the controller's country: Sweden's built in, otherwise the dates

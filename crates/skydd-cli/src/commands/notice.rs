@@ -4,10 +4,11 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use clap::builder::TypedValueParser;
 use clap::{Args, ValueEnum};
 use skydd_register::Register;
 use skydd_register::diagnostic::{render_summary, render_text};
-use skydd_register::model::Language;
+use skydd_register::model::{Choice as _, Language};
 
 /// Exit code when the register file cannot be read or is not a valid register.
 pub(crate) const EXIT_BAD_FILE: u8 = 2;
@@ -18,8 +19,8 @@ pub(crate) struct NoticeArgs {
     /// The register file (YAML).
     path: PathBuf,
     /// Language of the notice. Texts the register has no Swedish for are shown in English.
-    #[arg(long, value_enum, default_value_t = Lang::En)]
-    lang: Lang,
+    #[arg(long, value_parser = language_parser(), default_value = "en")]
+    lang: Language,
     /// HTML (a complete page) or Markdown.
     #[arg(long, value_enum, default_value_t = NoticeFormat::Html)]
     format: NoticeFormat,
@@ -28,22 +29,18 @@ pub(crate) struct NoticeArgs {
     output: Option<PathBuf>,
 }
 
-/// A notice language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub(crate) enum Lang {
-    /// English.
-    En,
-    /// Swedish.
-    Sv,
-}
-
-impl Lang {
-    pub(crate) fn language(self) -> Language {
-        match self {
-            Lang::En => Language::En,
-            Lang::Sv => Language::Sv,
-        }
-    }
+/// The `--lang` parser: one of the register's language words (`en`, `sv`), listed in `--help`.
+pub(crate) fn language_parser() -> impl TypedValueParser<Value = Language> {
+    clap::builder::PossibleValuesParser::new(Language::ALL.iter().map(|(word, _)| *word)).map(
+        |word| {
+            // The possible values are exactly the words of `Language::ALL`, so the search
+            // always finds one; English is never taken.
+            Language::ALL
+                .iter()
+                .find(|(w, _)| *w == word)
+                .map_or(Language::En, |(_, language)| *language)
+        },
+    )
 }
 
 /// A notice format.
@@ -92,7 +89,7 @@ pub(crate) fn run(args: NoticeArgs) -> anyhow::Result<ExitCode> {
         Ok(register) => register,
         Err(code) => return Ok(code),
     };
-    let language = args.lang.language();
+    let language = args.lang;
     if !register.languages.contains(&language) {
         eprintln!(
             "skydd: warning: {} does not list `{}` in `languages`; its texts are shown in English",

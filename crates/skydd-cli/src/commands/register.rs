@@ -6,8 +6,9 @@ use std::process::ExitCode;
 
 use clap::{Subcommand, ValueEnum};
 use skydd_register::diagnostic::{render_json, render_summary, render_text};
+use skydd_register::model::Language;
 
-use crate::commands::notice::{Lang, load, write_out};
+use crate::commands::notice::{language_parser, load, write_out};
 
 /// Exit code of `register check` when the file cannot be read.
 const EXIT_IO: u8 = 2;
@@ -50,8 +51,8 @@ pub(crate) enum RegisterCommand {
         #[arg(long, value_enum, default_value_t = ExportFormat::Csv)]
         format: ExportFormat,
         /// Language of the texts.
-        #[arg(long, value_enum, default_value_t = Lang::En)]
-        lang: Lang,
+        #[arg(long, value_parser = language_parser(), default_value = "en")]
+        lang: Language,
         /// Write to this file instead of standard output.
         #[arg(long, short)]
         output: Option<PathBuf>,
@@ -121,14 +122,14 @@ fn diff(old_path: &Path, new_path: &Path, format: Format) -> ExitCode {
 fn export(
     path: &Path,
     format: ExportFormat,
-    lang: Lang,
+    lang: Language,
     output: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
     let register = match load(path) {
         Ok(register) => register,
         Err(code) => return Ok(code),
     };
-    let language = lang.language();
+    let language = lang;
     let record = skydd_notice::record(&register, language);
     let content = match format {
         ExportFormat::Csv => record.to_csv(language),

@@ -3,9 +3,8 @@
 use jiff::civil::{Date, Weekday, date};
 use jiff::{SignedDuration, Span, Timestamp, ToSpan};
 use proptest::prelude::*;
-use skydd_requests::{
-    Deadline, ExtensionError, HolidayCalendar, deadline, extend, sweden_time_zone,
-};
+use skydd_register::zone;
+use skydd_requests::{Deadline, ExtensionError, HolidayCalendar, deadline, extend};
 
 use crate::stockholm;
 
@@ -13,7 +12,7 @@ fn due(received: Date) -> Deadline {
     deadline(
         stockholm(received, 10, 0),
         1,
-        &sweden_time_zone(),
+        &zone::stockholm(),
         &HolidayCalendar::sweden(),
     )
 }
@@ -108,7 +107,7 @@ fn month_ends_and_leap_years() {
 
 #[test]
 fn the_day_of_receipt_is_the_swedish_date() {
-    let zone = sweden_time_zone();
+    let zone = zone::stockholm();
     let calendar = HolidayCalendar::sweden();
     // 22:30 UTC on 30 March is 00:30 on 31 March in Stockholm (summer time).
     let received: Timestamp = "2026-03-30T22:30:00Z".parse().unwrap();
@@ -147,7 +146,7 @@ fn due_at_is_the_end_of_the_due_day_in_stockholm() {
 
 #[test]
 fn months_beyond_one_count_from_receipt() {
-    let zone = sweden_time_zone();
+    let zone = zone::stockholm();
     let calendar = HolidayCalendar::sweden();
     let received = stockholm(date(2026, 1, 31), 9, 0);
     assert_eq!(
@@ -162,7 +161,7 @@ fn months_beyond_one_count_from_receipt() {
 
 #[test]
 fn a_deadline_may_be_extended_within_the_first_month() {
-    let zone = sweden_time_zone();
+    let zone = zone::stockholm();
     let calendar = HolidayCalendar::sweden();
     let received = stockholm(date(2026, 1, 31), 9, 0);
     let first = deadline(received, 1, &zone, &calendar);
@@ -195,7 +194,7 @@ fn a_deadline_may_be_extended_within_the_first_month() {
 
 #[test]
 fn an_extension_after_the_first_month_is_refused_with_the_dates() {
-    let zone = sweden_time_zone();
+    let zone = zone::stockholm();
     let calendar = HolidayCalendar::sweden();
     let received = stockholm(date(2026, 1, 31), 9, 0);
     let first = deadline(received, 1, &zone, &calendar);
@@ -221,7 +220,7 @@ fn an_extension_after_the_first_month_is_refused_with_the_dates() {
 
 #[test]
 fn at_most_two_months_in_total() {
-    let zone = sweden_time_zone();
+    let zone = zone::stockholm();
     let calendar = HolidayCalendar::sweden();
     let received = stockholm(date(2026, 5, 4), 9, 0);
     let now = stockholm(date(2026, 5, 5), 9, 0);
@@ -263,7 +262,7 @@ proptest! {
         hour in 0i8..24,
         months in 1u32..=3,
     ) {
-        let zone = sweden_time_zone();
+        let zone = zone::stockholm();
         let calendar = HolidayCalendar::sweden();
         let d = deadline(stockholm(received, hour, 0), months, &zone, &calendar);
         prop_assert!(d.due >= d.unrolled);
@@ -292,7 +291,7 @@ proptest! {
         let d = deadline(
             stockholm(received, 12, 0),
             months,
-            &sweden_time_zone(),
+            &zone::stockholm(),
             &HolidayCalendar::sweden(),
         );
         let first_of_target = received.first_of_month().checked_add(i64::from(months).months()).unwrap();
@@ -318,7 +317,7 @@ proptest! {
         days_later in 0i64..40,
         months in 1u32..=2,
     ) {
-        let zone = sweden_time_zone();
+        let zone = zone::stockholm();
         let calendar = HolidayCalendar::sweden();
         let at = stockholm(received, 12, 0);
         let now = at + SignedDuration::from_hours(24 * days_later);

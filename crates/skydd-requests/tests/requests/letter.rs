@@ -3,9 +3,10 @@
 
 use jiff::civil::date;
 use skydd_register::model::{CategoryId, HoldId, Language, PurposeId, RecipientId};
+use skydd_register::zone;
 use skydd_requests::{
     Completion, HolidayCalendar, KeptUnderHold, Letter, Letters, RecipientAction, RequestType,
-    deadline, extend, sweden_time_zone,
+    deadline, extend,
 };
 
 use crate::{glesys, stockholm};
@@ -43,7 +44,7 @@ fn verification_code() {
 #[test]
 fn received() {
     let received = stockholm(date(2026, 4, 14), 9, 12);
-    let d = deadline(received, 1, &sweden_time_zone(), &HolidayCalendar::sweden());
+    let d = deadline(received, 1, &zone::stockholm(), &HolidayCalendar::sweden());
     let text = both(|l| l.received(REFERENCE, RequestType::Erasure, received, &d));
     // Kristi himmelfärdsdag moves the answer to Friday 15 May.
     assert!(text.contains("by 15 May 2026"));
@@ -53,7 +54,7 @@ fn received() {
 
 #[test]
 fn extension() {
-    let zone = sweden_time_zone();
+    let zone = zone::stockholm();
     let received = stockholm(date(2026, 1, 31), 9, 0);
     let now = stockholm(date(2026, 2, 20), 9, 0);
     let extended = extend(received, 0, 2, now, &zone, &HolidayCalendar::sweden()).unwrap();

@@ -6,9 +6,8 @@ use jiff::tz::TimeZone;
 use proptest::prelude::*;
 use skydd_register::Register;
 use skydd_register::period::{Period, PeriodUnit};
-use skydd_requests::{
-    HolidayCalendar, deadline, promised_deadline, response_deadline, sweden_time_zone,
-};
+use skydd_register::zone;
+use skydd_requests::{HolidayCalendar, deadline, promised_deadline, response_deadline};
 
 use crate::stockholm;
 
@@ -64,7 +63,7 @@ fn due_for(register: &Register, received: Date) -> (Date, Date) {
     let d = response_deadline(
         register,
         stockholm(received, 10, 0),
-        &sweden_time_zone(),
+        &zone::stockholm(),
         &calendar,
     );
     (d.unrolled, d.due)
@@ -230,7 +229,7 @@ fn a_tie_shows_the_end_of_the_promised_period() {
 
 #[test]
 fn shorter_promises_roll_over_holidays_like_the_month() {
-    let zone = sweden_time_zone();
+    let zone = zone::stockholm();
     let calendar = HolidayCalendar::sweden();
     let promised = |amount: u32, unit: PeriodUnit, received: Date| {
         let d = promised_deadline(
@@ -287,7 +286,7 @@ fn the_day_of_receipt_is_the_controllers_local_date() {
     // 23:30 UTC on 31 March 2026 is 01:30 on 1 April in Stockholm: 14 days from 1 April end on
     // 15 April.
     let received: jiff::Timestamp = "2026-03-31T23:30:00Z".parse().unwrap();
-    let sweden = response_deadline(&register, received, &sweden_time_zone(), &calendar);
+    let sweden = response_deadline(&register, received, &zone::stockholm(), &calendar);
     assert_eq!(sweden.unrolled, date(2026, 4, 15));
     let utc = response_deadline(&register, received, &TimeZone::UTC, &calendar);
     assert_eq!(utc.unrolled, date(2026, 4, 14));
@@ -327,7 +326,7 @@ proptest! {
         promise in any_promise(),
         irish_calendar in any::<bool>(),
     ) {
-        let zone = sweden_time_zone();
+        let zone = zone::stockholm();
         let register = if irish_calendar {
             let mut r = irish("1 month", IRISH_2027);
             r.rights.response_time = promise;
@@ -358,7 +357,7 @@ proptest! {
         days in 0u32..=27,
     ) {
         // 27 days or fewer always end before the month does (February has 28).
-        let zone = sweden_time_zone();
+        let zone = zone::stockholm();
         let register = promising(Period::new(days, PeriodUnit::Day));
         let calendar = HolidayCalendar::for_register(&register);
         let at = stockholm(received, 12, 0);

@@ -8,19 +8,18 @@
 
 use axum::extract::State;
 use axum::http::header::{
-    ACCEPT, CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_LANGUAGE, CONTENT_SECURITY_POLICY,
-    CONTENT_TYPE, ETAG, IF_NONE_MATCH, VARY, X_CONTENT_TYPE_OPTIONS,
+    ACCEPT, CONTENT_DISPOSITION, CONTENT_LANGUAGE, CONTENT_TYPE, ETAG, IF_NONE_MATCH, VARY,
 };
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use skydd_crypto::Role;
-use skydd_register::model::Language;
+use skydd_register::model::{Choice as _, Language};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::unsubscribe;
 use crate::auth::Principal;
 use crate::extract::ApiQuery;
+use crate::page::{self, Caching, page_headers};
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
 
@@ -29,25 +28,6 @@ pub const PRIVACY_PATH: &str = "/privacy";
 
 /// The header carrying the digest of the register a document was written from.
 pub(crate) const DIGEST_HEADER: HeaderName = HeaderName::from_static("skydd-register-digest");
-
-/// A language of the notice or the record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Lang {
-    /// English.
-    En,
-    /// Swedish.
-    Sv,
-}
-
-impl Lang {
-    fn language(self) -> Language {
-        match self {
-            Lang::En => Language::En,
-            Lang::Sv => Language::Sv,
-        }
-    }
-}
 
 /// The format of the notice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
@@ -64,7 +44,8 @@ pub enum NoticeFormat {
 #[into_params(parameter_in = Query)]
 pub struct NoticeQuery {
     /// `en` or `sv`; without it, `Accept-Language` decides.
-    pub lang: Option<Lang>,
+    #[param(schema_with = crate::page::language_schema)]
+    pub lang: Option<Language>,
     /// `html` (default) or `md`.
     pub format: Option<NoticeFormat>,
 }
@@ -103,7 +84,7 @@ pub async fn privacy(
         NoticeFormat::Html => (document.to_html(), "text/html; charset=utf-8", "html"),
         NoticeFormat::Md => (document.to_markdown(), "text/markdown; charset=utf-8", "md"),
     };
-    let tag = tag(language);
+    let tag = language.word();
     let etag = format!("\"{}-{tag}-{suffix}\"", loaded.digest);
     let unchanged = headers
         .get(IF_NONE_MATCH)
@@ -115,7 +96,7 @@ pub async fn privacy(
         body.into_response()
     };
     let h = response.headers_mut();
-    page_headers(h, content_type, language);
+    page_headers(h, content_type, language, Caching::Revalidate);
     // A digest is lower-case hex: always a valid header value.
     if let Ok(value) = HeaderValue::from_str(&loaded.digest) {
         h.insert(DIGEST_HEADER, value);
@@ -136,40 +117,9 @@ pub(crate) fn notice_paths() -> skydd_notice::NoticePaths {
 pub(crate) fn notice_language(
     register: &skydd_register::Register,
     headers: &HeaderMap,
-    lang: Option<Lang>,
+    lang: Option<Language>,
 ) -> Language {
-    match lang {
-        Some(lang) => lang.language(),
-        None => match unsubscribe::Language::of(headers) {
-            unsubscribe::Language::Swedish if register.languages.contains(&Language::Sv) => {
-                Language::Sv
-            }
-            _ => Language::En,
-        },
-    }
-}
-
-/// The headers of a public notice page: type, language, no sniffing, revalidation, and a
-/// content security policy that allows no script and no resource from elsewhere.
-pub(crate) fn page_headers(h: &mut HeaderMap, content_type: &'static str, language: Language) {
-    h.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
-    h.insert(CONTENT_LANGUAGE, HeaderValue::from_static(tag(language)));
-    h.insert(VARY, HeaderValue::from_static("Accept-Language"));
-    h.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    h.insert(
-        CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
-        ),
-    );
-}
-
-fn tag(language: Language) -> &'static str {
-    match language {
-        Language::En => "en",
-        Language::Sv => "sv",
-    }
+    page::negotiate(lang, headers, &register.languages)
 }
 
 /// The format of the Art. 30 record.
@@ -192,7 +142,8 @@ pub struct RecordQuery {
     /// JSON otherwise.
     pub format: Option<RecordFormat>,
     /// Language of the texts: `en` (default) or `sv`.
-    pub lang: Option<Lang>,
+    #[param(schema_with = crate::page::language_schema)]
+    pub lang: Option<Language>,
 }
 
 /// The record of processing activities (GDPR Art. 30) in JSON.
@@ -254,7 +205,7 @@ pub async fn get_record(
             RecordFormat::Json
         }
     });
-    let language = query.lang.map_or(Language::En, Lang::language);
+    let language = query.lang.unwrap_or(Language::En);
     let register = &state.register.register;
     let record = skydd_notice::record(register, language);
     let mut response = match format {
@@ -274,20 +225,19 @@ pub async fn get_record(
             record.to_csv(language),
         )
             .into_response(),
-        RecordFormat::Html => (
-            [
-                (CONTENT_TYPE, "text/html; charset=utf-8"),
-                (
-                    CONTENT_SECURITY_POLICY,
-                    "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
-                ),
-            ],
-            record.to_html(register, language),
-        )
-            .into_response(),
+        RecordFormat::Html => {
+            let mut page = record.to_html(register, language).into_response();
+            page_headers(
+                page.headers_mut(),
+                "text/html; charset=utf-8",
+                language,
+                Caching::NoStore,
+            );
+            page
+        }
     };
     let h = response.headers_mut();
-    h.insert(CONTENT_LANGUAGE, HeaderValue::from_static(tag(language)));
+    h.insert(CONTENT_LANGUAGE, HeaderValue::from_static(language.word()));
     h.insert(VARY, HeaderValue::from_static("Accept"));
     if let Ok(value) = HeaderValue::from_str(&state.register.digest) {
         h.insert(DIGEST_HEADER, value);

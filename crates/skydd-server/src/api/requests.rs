@@ -670,7 +670,7 @@ fn parse_due_before(text: &str) -> Result<Timestamp, ApiError> {
     text.parse::<jiff::civil::Date>()
         .ok()
         .and_then(|date| {
-            date.to_zoned(skydd_requests_zone())
+            date.to_zoned(skydd_register::zone::stockholm())
                 .ok()
                 .map(|z| z.timestamp())
         })
@@ -679,10 +679,6 @@ fn parse_due_before(text: &str) -> Result<Timestamp, ApiError> {
                 "`due_before` is not a date: use YYYY-MM-DD or an RFC 3339 instant".into(),
             )
         })
-}
-
-fn skydd_requests_zone() -> jiff::tz::TimeZone {
-    jiff::tz::TimeZone::get("Europe/Stockholm").unwrap_or(jiff::tz::TimeZone::UTC)
 }
 
 /// One request with its history.
@@ -864,5 +860,20 @@ pub async fn get_package(
         _ => Err(ApiError::InvalidQuery(
             "`format` is json, html or zip".into(),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_due_before;
+
+    #[test]
+    fn a_due_date_starts_at_midnight_in_stockholm_summer_and_winter() {
+        let at = |text: &str| parse_due_before(text).unwrap().to_string();
+        assert_eq!(at("2026-07-01"), "2026-06-30T22:00:00Z");
+        assert_eq!(at("2026-12-01"), "2026-11-30T23:00:00Z");
+        assert_eq!(at("2028-02-29"), "2028-02-28T23:00:00Z");
+        assert_eq!(at("2026-07-01T08:00:00Z"), "2026-07-01T08:00:00Z");
+        assert!(parse_due_before("2026-02-30").is_err());
     }
 }

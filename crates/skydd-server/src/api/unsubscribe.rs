@@ -17,18 +17,16 @@
 
 use axum::extract::rejection::{FormRejection, QueryRejection};
 use axum::extract::{Form, Query, State};
-use axum::http::header::{
-    ACCEPT_LANGUAGE, CACHE_CONTROL, CONTENT_LANGUAGE, CONTENT_SECURITY_POLICY, CONTENT_TYPE,
-    REFERRER_POLICY, VARY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
-};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use skydd_register::model::{Channel, Choice};
+use skydd_notice::document::escape_html;
+use skydd_register::model::{Channel, Choice, Language};
 use skydd_vault::VaultError;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::PeerIp;
+use crate::page::{self, Caching, page_headers};
 use crate::problem::ApiError;
 use crate::state::AppState;
 
@@ -59,6 +57,9 @@ pub struct UnsubscribeForm {
     pub list_unsubscribe: Option<String>,
 }
 
+/// The pages' own texts exist in both languages, whatever the register publishes in.
+const PAGE_LANGUAGES: [Language; 2] = [Language::En, Language::Sv];
+
 /// Show the unsubscribe page: one button that confirms. Changes nothing.
 #[utoipa::path(
     get,
@@ -83,7 +84,7 @@ pub async fn show(
     headers: HeaderMap,
     query: Result<Query<UnsubscribeQuery>, QueryRejection>,
 ) -> Response {
-    let language = Language::of(&headers);
+    let language = page::negotiate(None, &headers, &PAGE_LANGUAGES);
     let controller = &state.register.register.controller.name;
     let token = query.ok().and_then(|Query(query)| query.token);
     let page = match token.as_deref().map(str::trim).and_then(token_channel) {
@@ -122,7 +123,7 @@ pub async fn unsubscribe(
     query: Result<Query<UnsubscribeQuery>, QueryRejection>,
     form: Result<Form<UnsubscribeForm>, FormRejection>,
 ) -> Response {
-    let language = Language::of(&headers);
+    let language = page::negotiate(None, &headers, &PAGE_LANGUAGES);
     let controller = &state.register.register.controller.name;
     let token = form
         .ok()
@@ -169,90 +170,21 @@ fn token_channel(token: &str) -> Option<(&str, Channel)> {
     Some((token, channel))
 }
 
-/// The language of the pages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Language {
-    English,
-    Swedish,
-}
-
-impl Language {
-    /// Swedish when `Accept-Language` prefers it to English, otherwise English. The first of
-    /// equally preferred languages wins; `q=0` excludes one.
-    pub(crate) fn of(headers: &HeaderMap) -> Language {
-        let Some(accepted) = headers
-            .get(ACCEPT_LANGUAGE)
-            .and_then(|value| value.to_str().ok())
-        else {
-            return Language::English;
-        };
-        let mut best: Option<(u16, Language)> = None;
-        for item in accepted.split(',') {
-            let mut parameters = item.split(';');
-            let tag = parameters.next().unwrap_or_default().trim();
-            let primary = tag.split('-').next().unwrap_or_default();
-            let language = if primary.eq_ignore_ascii_case("sv") {
-                Language::Swedish
-            } else if primary.eq_ignore_ascii_case("en") {
-                Language::English
-            } else {
-                continue;
-            };
-            let quality = parameters
-                .find_map(|parameter| {
-                    let (name, value) = parameter.split_once('=')?;
-                    name.trim()
-                        .eq_ignore_ascii_case("q")
-                        .then(|| quality(value.trim()))
-                })
-                .unwrap_or(Some(1000));
-            let Some(quality) = quality.filter(|&q| q > 0) else {
-                continue;
-            };
-            if best.is_none_or(|(best, _)| quality > best) {
-                best = Some((quality, language));
-            }
-        }
-        best.map_or(Language::English, |(_, language)| language)
-    }
-
-    fn tag(self) -> &'static str {
-        match self {
-            Language::English => "en",
-            Language::Swedish => "sv",
-        }
-    }
-}
-
-/// A quality value (`0`, `0.8`, `1.000`) in thousandths; `None` when it is not one.
-fn quality(value: &str) -> Option<u16> {
-    let (whole, fraction) = value.split_once('.').unwrap_or((value, ""));
-    if fraction.len() > 3 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let thousandths = format!("{fraction:0<3}").parse::<u16>().ok()?;
-    match whole {
-        "0" => Some(thousandths),
-        "1" if thousandths == 0 => Some(1000),
-        _ => None,
-    }
-}
-
 /// How marketing on a channel is named in the pages' sentences.
 fn by_channel(channel: Channel, language: Language) -> &'static str {
     match (language, channel) {
-        (Language::English, Channel::Email) => "by e-mail",
-        (Language::English, Channel::Sms) => "by text message",
-        (Language::English, Channel::Phone) => "by phone",
-        (Language::English, Channel::Post) => "by post",
-        (Language::English, Channel::Push) => "as push notifications",
-        (Language::English, Channel::InApp) => "in the app",
-        (Language::Swedish, Channel::Email) => "via e-post",
-        (Language::Swedish, Channel::Sms) => "via sms",
-        (Language::Swedish, Channel::Phone) => "per telefon",
-        (Language::Swedish, Channel::Post) => "per post",
-        (Language::Swedish, Channel::Push) => "som pushnotiser",
-        (Language::Swedish, Channel::InApp) => "i appen",
+        (Language::En, Channel::Email) => "by e-mail",
+        (Language::En, Channel::Sms) => "by text message",
+        (Language::En, Channel::Phone) => "by phone",
+        (Language::En, Channel::Post) => "by post",
+        (Language::En, Channel::Push) => "as push notifications",
+        (Language::En, Channel::InApp) => "in the app",
+        (Language::Sv, Channel::Email) => "via e-post",
+        (Language::Sv, Channel::Sms) => "via sms",
+        (Language::Sv, Channel::Phone) => "per telefon",
+        (Language::Sv, Channel::Post) => "per post",
+        (Language::Sv, Channel::Push) => "som pushnotiser",
+        (Language::Sv, Channel::InApp) => "i appen",
     }
 }
 
@@ -270,13 +202,13 @@ enum Page<'a> {
 
 impl Page<'_> {
     fn render(&self, language: Language, controller: &str) -> Response {
-        use Language::{English, Swedish};
-        let controller = escape(controller);
+        use Language::{En, Sv};
+        let controller = escape_html(controller);
         let (status, title, body) = match (self, language) {
             (Page::Confirm { token, channel }, _) => {
                 let by = by_channel(*channel, language);
                 let (title, heading, lead, button, note) = match language {
-                    English => (
+                    En => (
                         "Unsubscribe",
                         format!("Stop marketing {by}?"),
                         format!(
@@ -285,7 +217,7 @@ impl Page<'_> {
                         "Unsubscribe",
                         "Messages about your account and orders still reach you.",
                     ),
-                    Swedish => (
+                    Sv => (
                         "Avregistrering",
                         format!("Vill du sluta få marknadsföring {by}?"),
                         format!(
@@ -304,14 +236,14 @@ impl Page<'_> {
                      <input type=\"hidden\" name=\"token\" value=\"{token}\">\n\
                      <button type=\"submit\">{button}</button>\n</form>\n\
                      <p class=\"note\">{note}</p>",
-                    token = escape(token),
+                    token = escape_html(token),
                 );
                 (StatusCode::OK, title, body)
             }
             (Page::Done { channel }, _) => {
                 let by = by_channel(*channel, language);
                 let (title, heading, text) = match language {
-                    English => (
+                    En => (
                         "Unsubscribed",
                         "You are unsubscribed",
                         format!(
@@ -319,7 +251,7 @@ impl Page<'_> {
                              account and orders still reach you."
                         ),
                     ),
-                    Swedish => (
+                    Sv => (
                         "Avregistrerad",
                         "Du är avregistrerad",
                         format!(
@@ -334,27 +266,27 @@ impl Page<'_> {
                     format!("<h1>{heading}</h1>\n<p>{text}</p>"),
                 )
             }
-            (Page::Invalid, English) => (
+            (Page::Invalid, En) => (
                 StatusCode::BAD_REQUEST,
                 "Link not valid",
                 "<h1>This link is not valid</h1>\n\
                  <p>Copy the whole link from the message and try again.</p>"
                     .to_owned(),
             ),
-            (Page::Invalid, Swedish) => (
+            (Page::Invalid, Sv) => (
                 StatusCode::BAD_REQUEST,
                 "Ogiltig länk",
                 "<h1>Länken är inte giltig</h1>\n\
                  <p>Kopiera hela länken från meddelandet och försök igen.</p>"
                     .to_owned(),
             ),
-            (Page::Failed, English) => (
+            (Page::Failed, En) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "Something went wrong",
                 "<h1>Something went wrong</h1>\n<p>Please try again in a little while.</p>"
                     .to_owned(),
             ),
-            (Page::Failed, Swedish) => (
+            (Page::Failed, Sv) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "Något gick fel",
                 "<h1>Något gick fel</h1>\n<p>Försök igen om en liten stund.</p>".to_owned(),
@@ -387,7 +319,7 @@ fn document(language: Language, title: &str, controller: &str, body: &str) -> St
          </main>\n\
          </body>\n\
          </html>\n",
-        lang = language.tag(),
+        lang = language.word(),
     )
 }
 
@@ -405,92 +337,22 @@ button:focus-visible{outline:3px solid #f59e0b;outline-offset:3px}\
 @media (prefers-color-scheme:dark){body{background:#121212;color:#eee}\
 .sender,.note{color:#bbb}button{background:#93c5fd;color:#000}}";
 
-/// An HTML response that no cache keeps and no other site frames; the links carry tokens, so
-/// no `Referer` leaves the page either.
+/// An HTML response with the headers of every page; never cached, since the links carry
+/// tokens (and so no `Referer` leaves the page either).
 fn html(status: StatusCode, language: Language, page: &str) -> Response {
     let mut response = (status, page.to_owned()).into_response();
-    let headers = response.headers_mut();
-    for (name, value) in [
-        (CONTENT_TYPE, "text/html; charset=utf-8"),
-        (CONTENT_LANGUAGE, language.tag()),
-        (VARY, "Accept-Language"),
-        (CACHE_CONTROL, "no-store"),
-        (REFERRER_POLICY, "no-referrer"),
-        (X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        (X_FRAME_OPTIONS, "DENY"),
-        (
-            CONTENT_SECURITY_POLICY,
-            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; \
-             frame-ancestors 'none'; base-uri 'none'",
-        ),
-    ] {
-        headers.insert(name, HeaderValue::from_static(value));
-    }
+    page_headers(
+        response.headers_mut(),
+        "text/html; charset=utf-8",
+        language,
+        Caching::NoStore,
+    );
     response
-}
-
-/// `text` with the characters that mean something in HTML replaced by references, for element
-/// content and quoted attribute values alike.
-pub(crate) fn escape(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '"' => escaped.push_str("&quot;"),
-            '\'' => escaped.push_str("&#39;"),
-            c => escaped.push(c),
-        }
-    }
-    escaped
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn language(accept: &str) -> Language {
-        let mut headers = HeaderMap::new();
-        headers.insert(ACCEPT_LANGUAGE, HeaderValue::from_str(accept).unwrap());
-        Language::of(&headers)
-    }
-
-    #[test]
-    fn swedish_when_preferred_to_english() {
-        use Language::{English, Swedish};
-        assert_eq!(Language::of(&HeaderMap::new()), English);
-        for (accept, expected) in [
-            ("sv", Swedish),
-            ("sv-SE,sv;q=0.9,en-US;q=0.8,en;q=0.7", Swedish),
-            ("SV-fi", Swedish),
-            ("de-DE, sv;q=0.5", Swedish),
-            ("en-US,en;q=0.9,sv;q=0.8", English),
-            ("en, sv", English),
-            ("sv, en", Swedish),
-            ("en;q=0.4, sv;q=0.6", Swedish),
-            ("sv;q=0", English),
-            ("sv;q=2", English),
-            ("sv;q=banana", English),
-            ("fr, de", English),
-            ("*", English),
-            ("", English),
-        ] {
-            assert_eq!(language(accept), expected, "{accept}");
-        }
-    }
-
-    #[test]
-    fn quality_values_are_read_in_thousandths() {
-        assert_eq!(quality("1"), Some(1000));
-        assert_eq!(quality("1.000"), Some(1000));
-        assert_eq!(quality("0.8"), Some(800));
-        assert_eq!(quality("0.125"), Some(125));
-        assert_eq!(quality("0"), Some(0));
-        for bad in ["1.5", "0.1234", "", "x", "-0.5", "0.-1"] {
-            assert_eq!(quality(bad), None, "{bad}");
-        }
-    }
 
     #[test]
     fn only_token_shaped_values_are_put_in_the_page() {
@@ -515,23 +377,18 @@ mod tests {
         }
     }
 
-    #[test]
-    fn escaping_covers_markup_and_quotes() {
-        assert_eq!(
-            escape(r#"<a href="x" title='y'>Tom & Jerry</a>"#),
-            "&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;Tom &amp; Jerry&lt;/a&gt;"
-        );
-    }
-
     #[tokio::test]
     async fn pages_escape_what_they_insert() {
         let page = Page::Confirm {
             token: "0a.email.1b",
             channel: Channel::Email,
         };
-        let response = page.render(Language::English, "<b>Evil & Co</b>");
+        let response = page.render(Language::En, "<b>Evil & Co</b>");
         assert_eq!(response.status(), StatusCode::OK);
-        assert_eq!(response.headers()[CONTENT_TYPE], "text/html; charset=utf-8");
+        assert_eq!(
+            response.headers()[axum::http::header::CONTENT_TYPE],
+            "text/html; charset=utf-8"
+        );
         let body = axum::body::to_bytes(response.into_body(), usize::MAX)
             .await
             .unwrap();

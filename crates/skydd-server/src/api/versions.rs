@@ -12,14 +12,13 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use skydd_notice::{InEffect, VersionChanges, VersionEntry};
-use skydd_register::model::Language;
+use skydd_register::model::{Choice as _, Language};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::notice::{
-    DIGEST_HEADER, Lang, NoticeFormat, NoticeQuery, notice_language, notice_paths, page_headers,
-};
+use crate::api::notice::{DIGEST_HEADER, NoticeFormat, NoticeQuery, notice_language, notice_paths};
 use crate::extract::{ApiPath, ApiQuery};
 use crate::history::{self, HistoryVersion, StoredVersion};
+use crate::page::{Caching, page_headers};
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
 
@@ -38,7 +37,8 @@ pub enum HistoryFormat {
 #[into_params(parameter_in = Query)]
 pub struct VersionsQuery {
     /// `en` or `sv`; without it, `Accept-Language` decides.
-    pub lang: Option<Lang>,
+    #[param(schema_with = crate::page::language_schema)]
+    pub lang: Option<Language>,
     /// `html` (default) or `json`.
     pub format: Option<HistoryFormat>,
 }
@@ -238,19 +238,29 @@ pub async fn versions(
             let document =
                 skydd_notice::history(&loaded.register, &entries, language, &notice_paths());
             let mut response = document.to_html().into_response();
-            page_headers(response.headers_mut(), "text/html; charset=utf-8", language);
+            page_headers(
+                response.headers_mut(),
+                "text/html; charset=utf-8",
+                language,
+                Caching::Revalidate,
+            );
             response
         }
         HistoryFormat::Json => {
             let body = VersionsResponse {
                 current: current.to_owned(),
-                language: skydd_notice::document::language_tag(language).to_owned(),
+                language: language.word().to_owned(),
                 versions: (0..versions.len())
                     .map(|i| version_json(&versions, i, current, language))
                     .collect(),
             };
             let mut response = axum::Json(body).into_response();
-            page_headers(response.headers_mut(), "application/json", language);
+            page_headers(
+                response.headers_mut(),
+                "application/json",
+                language,
+                Caching::Revalidate,
+            );
             response
         }
     };
@@ -315,7 +325,12 @@ pub async fn version(
         NoticeFormat::Md => (document.to_markdown(), "text/markdown; charset=utf-8"),
     };
     let mut response = (StatusCode::OK, body).into_response();
-    page_headers(response.headers_mut(), content_type, language);
+    page_headers(
+        response.headers_mut(),
+        content_type,
+        language,
+        Caching::Revalidate,
+    );
     // A digest is lower-case hex: always a valid header value.
     if let Ok(value) = HeaderValue::from_str(&found.digest) {
         response.headers_mut().insert(DIGEST_HEADER, value);

@@ -1,0 +1,206 @@
+//! What every HTML page the server sends shares: the language it is written in and the headers
+//! that keep it safe in a browser.
+//!
+//! Public pages (the privacy notice, its history, the unsubscribe pages) and the HTML form of
+//! the Art. 30 record all take their language from [`negotiate`] and their headers from
+//! [`page_headers`], so a page cannot be served with a weaker Content-Security-Policy than the
+//! others, and English and Swedish are chosen the same way everywhere. Text put into a page is
+//! escaped by the one HTML escape of the workspace, [`skydd_notice::document::escape_html`].
+
+use axum::http::HeaderMap;
+use axum::http::HeaderValue;
+use axum::http::header::{
+    ACCEPT_LANGUAGE, CACHE_CONTROL, CONTENT_LANGUAGE, CONTENT_SECURITY_POLICY, CONTENT_TYPE,
+    REFERRER_POLICY, VARY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
+};
+use skydd_register::model::{Choice as _, Language};
+use utoipa::openapi::schema::{Object, SchemaType, Type};
+
+/// The Content-Security-Policy of every page: nothing from anywhere (no script at all, no
+/// image, font or frame), the page's own inline style, forms that post only to this server,
+/// and no framing by another site.
+pub(crate) const PAGE_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; \
+     form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// How a page may be kept by browsers and proxies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Caching {
+    /// Kept, but checked with the server before each use (public pages with an `ETag`).
+    Revalidate,
+    /// Never kept: the page carries a token or is behind a login.
+    NoStore,
+}
+
+/// Set the headers of a page in `language` with body type `content_type`: its language (and
+/// that it varies by `Accept-Language`), no type sniffing, `caching`, no `Referer` to the next
+/// site, no framing, and [`PAGE_CSP`].
+pub(crate) fn page_headers(
+    h: &mut HeaderMap,
+    content_type: &'static str,
+    language: Language,
+    caching: Caching,
+) {
+    let cache = match caching {
+        Caching::Revalidate => "no-cache",
+        Caching::NoStore => "no-store",
+    };
+    for (name, value) in [
+        (CONTENT_TYPE, content_type),
+        (CONTENT_LANGUAGE, language.word()),
+        (VARY, "Accept-Language"),
+        (X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (CACHE_CONTROL, cache),
+        (REFERRER_POLICY, "no-referrer"),
+        (X_FRAME_OPTIONS, "DENY"),
+        (CONTENT_SECURITY_POLICY, PAGE_CSP),
+    ] {
+        h.insert(name, HeaderValue::from_static(value));
+    }
+}
+
+/// The language of a page: `asked` (a `?lang=` parameter) when given, otherwise the one of
+/// `offered` that `Accept-Language` prefers, otherwise English (every register publishes in
+/// English). Of equally preferred languages the first named wins; `q=0` excludes one.
+pub(crate) fn negotiate(
+    asked: Option<Language>,
+    headers: &HeaderMap,
+    offered: &[Language],
+) -> Language {
+    if let Some(language) = asked {
+        return language;
+    }
+    let Some(accepted) = headers
+        .get(ACCEPT_LANGUAGE)
+        .and_then(|value| value.to_str().ok())
+    else {
+        return Language::En;
+    };
+    let mut best: Option<(u16, Language)> = None;
+    for item in accepted.split(',') {
+        let mut parameters = item.split(';');
+        let tag = parameters.next().unwrap_or_default().trim();
+        let primary = tag.split('-').next().unwrap_or_default();
+        let Some(language) = offered
+            .iter()
+            .copied()
+            .find(|language| primary.eq_ignore_ascii_case(language.word()))
+        else {
+            continue;
+        };
+        let quality = parameters
+            .find_map(|parameter| {
+                let (name, value) = parameter.split_once('=')?;
+                name.trim()
+                    .eq_ignore_ascii_case("q")
+                    .then(|| quality(value.trim()))
+            })
+            .unwrap_or(Some(1000));
+        let Some(quality) = quality.filter(|&q| q > 0) else {
+            continue;
+        };
+        if best.is_none_or(|(best, _)| quality > best) {
+            best = Some((quality, language));
+        }
+    }
+    best.map_or(Language::En, |(_, language)| language)
+}
+
+/// A quality value (`0`, `0.8`, `1.000`) in thousandths; `None` when it is not one.
+fn quality(value: &str) -> Option<u16> {
+    let (whole, fraction) = value.split_once('.').unwrap_or((value, ""));
+    if fraction.len() > 3 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let thousandths = format!("{fraction:0<3}").parse::<u16>().ok()?;
+    match whole {
+        "0" => Some(thousandths),
+        "1" if thousandths == 0 => Some(1000),
+        _ => None,
+    }
+}
+
+/// The OpenAPI schema of a `lang` parameter: a string, one of the languages' words.
+pub(crate) fn language_schema() -> Object {
+    let mut schema = Object::with_type(SchemaType::Type(Type::String));
+    schema.enum_values = Some(
+        Language::ALL
+            .iter()
+            .map(|(word, _)| serde_json::Value::from(*word))
+            .collect(),
+    );
+    schema
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BOTH: &[Language] = &[Language::En, Language::Sv];
+
+    fn negotiated(accept: &str, offered: &[Language]) -> Language {
+        let mut headers = HeaderMap::new();
+        headers.insert(ACCEPT_LANGUAGE, HeaderValue::from_str(accept).unwrap());
+        negotiate(None, &headers, offered)
+    }
+
+    #[test]
+    fn swedish_when_preferred_to_english_and_offered() {
+        use Language::{En, Sv};
+        assert_eq!(negotiate(None, &HeaderMap::new(), BOTH), En);
+        for (accept, expected) in [
+            ("sv", Sv),
+            ("sv-SE,sv;q=0.9,en-US;q=0.8,en;q=0.7", Sv),
+            ("SV-fi", Sv),
+            ("de-DE, sv;q=0.5", Sv),
+            ("en-US,en;q=0.9,sv;q=0.8", En),
+            ("en, sv", En),
+            ("sv, en", Sv),
+            ("en;q=0.4, sv;q=0.6", Sv),
+            ("sv;q=0", En),
+            ("sv;q=2", En),
+            ("sv;q=banana", En),
+            ("fr, de", En),
+            ("*", En),
+            ("", En),
+        ] {
+            assert_eq!(negotiated(accept, BOTH), expected, "{accept}");
+        }
+        assert_eq!(negotiated("sv", &[En]), En, "Swedish is not offered");
+    }
+
+    #[test]
+    fn a_language_asked_for_wins_over_the_header() {
+        let mut headers = HeaderMap::new();
+        headers.insert(ACCEPT_LANGUAGE, HeaderValue::from_static("sv"));
+        assert_eq!(negotiate(Some(Language::En), &headers, BOTH), Language::En);
+    }
+
+    #[test]
+    fn quality_values_are_read_in_thousandths() {
+        assert_eq!(quality("1"), Some(1000));
+        assert_eq!(quality("1.000"), Some(1000));
+        assert_eq!(quality("0.8"), Some(800));
+        assert_eq!(quality("0.125"), Some(125));
+        assert_eq!(quality("0"), Some(0));
+        for bad in ["1.5", "0.1234", "", "x", "-0.5", "0.-1"] {
+            assert_eq!(quality(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn every_page_gets_the_same_policy() {
+        let mut h = HeaderMap::new();
+        page_headers(
+            &mut h,
+            "text/html; charset=utf-8",
+            Language::Sv,
+            Caching::NoStore,
+        );
+        assert_eq!(h[CONTENT_SECURITY_POLICY], PAGE_CSP);
+        assert_eq!(h[CONTENT_LANGUAGE], "sv");
+        assert_eq!(h[CACHE_CONTROL], "no-store");
+        assert_eq!(h[X_FRAME_OPTIONS], "DENY");
+        assert_eq!(h[REFERRER_POLICY], "no-referrer");
+        assert!(!PAGE_CSP.contains("script-src"), "no script is allowed");
+    }
+}
