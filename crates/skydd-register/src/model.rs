@@ -36,33 +36,33 @@ macro_rules! id_type {
 }
 
 id_type! {
-    /// Id of a category of data subjects.
+    /// Id of a category of data subjects (`subjects[].id`), listed in a purpose's `subjects`.
     SubjectId,
-    /// Id of a source of data.
+    /// Id of a source of data (`sources[].id`), listed in a purpose's `sources`.
     SourceId,
-    /// Id of a data category.
+    /// Id of a data category (`data[].id`), named by purposes, retention rules and legal holds.
     CategoryId,
-    /// Id of a field of a data category.
+    /// Id of a field (`data[].fields[].id`): unique within its data category, not across them.
     FieldId,
-    /// Id of an anchor event.
+    /// Id of an anchor event: a built-in one (`contract_end` ...) or one declared under `events`.
     EventId,
     /// Id of a state used by "while ... then" retention.
     StateId,
     /// Id of a purpose (processing activity).
     PurposeId,
-    /// Id of a retention rule.
+    /// Id of a retention rule (`retention[].id`).
     RuleId,
-    /// Id of a legal hold.
+    /// Id of a legal hold (`legal_holds[].id`).
     HoldId,
-    /// Id of a recipient.
+    /// Id of a recipient (`recipients[].id`), named by purposes and cookie services.
     RecipientId,
-    /// Id of a security measure.
+    /// Id of a security measure (`security[].id`).
     MeasureId,
-    /// Id of a cookie category.
+    /// Id of a cookie category (`cookies.categories[].id`), a cookie service's `category`.
     CookieCategoryId,
-    /// Id of a cookie service.
+    /// Id of a cookie service (`cookies.services[].id`).
     CookieServiceId,
-    /// Id of an opt-in feature.
+    /// Id of an opt-in feature (`features[].id`), named by a purpose's `requires_feature`.
     FeatureId,
 }
 
@@ -124,7 +124,7 @@ choice!(
     Language, "language", {
         /// English (always present).
         En = "en",
-        /// Swedish.
+        /// Swedish (`sv`): once listed in `languages`, a text without Swedish is a warning.
         Sv = "sv",
     }
 );
@@ -172,17 +172,18 @@ impl Language {
 choice!(
     /// The legal basis of processing (Art. 6(1)).
     LegalBasis, "legal basis", {
-        /// Art. 6(1)(a).
+        /// Art. 6(1)(a): the subject has consented to the purpose (needs `consent.wording`).
         Consent = "consent",
-        /// Art. 6(1)(b).
+        /// Art. 6(1)(b): needed for a contract with the subject, or for steps before one.
         Contract = "contract",
-        /// Art. 6(1)(c).
+        /// Art. 6(1)(c): needed to comply with a legal obligation (needs `law`).
         LegalObligation = "legal_obligation",
-        /// Art. 6(1)(d).
+        /// Art. 6(1)(d): needed to protect someone's vital interests.
         VitalInterest = "vital_interest",
-        /// Art. 6(1)(e).
+        /// Art. 6(1)(e): a task in the public interest or in official authority (needs `law`).
         PublicTask = "public_task",
-        /// Art. 6(1)(f).
+        /// Art. 6(1)(f): the controller's or a third party's legitimate interests, balanced against the
+        /// subject's (needs `legitimate_interest.balancing`).
         LegitimateInterest = "legitimate_interest",
     }
 );
@@ -200,7 +201,7 @@ choice!(
 choice!(
     /// Where data comes from.
     SourceKind, "source kind", {
-        /// The data subject.
+        /// The data subject themselves (`data_subject`).
         DataSubject = "data_subject",
         /// The customer organisation.
         Customer = "customer",
@@ -224,23 +225,23 @@ choice!(
     FieldFormat, "field format", {
         /// Short text.
         Text = "text",
-        /// E-mail address.
+        /// E-mail address; a record's value is checked like an identity's e-mail.
         Email = "email",
-        /// Phone number.
+        /// Phone number; a record's value is checked like an identity's phone number.
         Phone = "phone",
         /// Swedish personnummer or samordningsnummer.
         Personnummer = "personnummer",
-        /// Organisation number.
+        /// A company's organisation number (organisationsnummer); never kept by anonymisation.
         OrganisationNumber = "organisation_number",
-        /// Postal address.
+        /// A postal address; never kept by anonymisation, as it identifies a person.
         PostalAddress = "postal_address",
-        /// IP address.
+        /// An IP address; never kept by anonymisation, as it identifies a person.
         IpAddress = "ip_address",
-        /// URL.
+        /// A web address; may be kept as `statistical` (a page URL identifies no one).
         Url = "url",
-        /// Date.
+        /// A calendar date; may be kept as `statistical` when a record is anonymised.
         Date = "date",
-        /// Number.
+        /// A number (a count, an amount); may be kept as `statistical` when a record is anonymised.
         Number = "number",
         /// A payment provider's token, never a card number.
         PaymentToken = "payment_token",
@@ -254,21 +255,21 @@ choice!(
 choice!(
     /// Special categories of personal data (Art. 9(1)).
     SpecialCategory, "special category", {
-        /// Racial or ethnic origin.
+        /// Data revealing racial or ethnic origin.
         RacialOrEthnicOrigin = "racial_or_ethnic_origin",
-        /// Political opinions.
+        /// Data revealing political opinions.
         PoliticalOpinions = "political_opinions",
-        /// Religious or philosophical beliefs.
+        /// Data revealing religious or philosophical beliefs.
         ReligiousOrPhilosophicalBeliefs = "religious_or_philosophical_beliefs",
-        /// Trade union membership.
+        /// Data revealing trade union membership.
         TradeUnionMembership = "trade_union_membership",
-        /// Genetic data.
+        /// Genetic data (Art. 4(13)): inherited or acquired genetic characteristics.
         Genetic = "genetic",
-        /// Biometric data for identification.
+        /// Biometric data (Art. 4(14)) processed to identify a person uniquely.
         Biometric = "biometric",
-        /// Health.
+        /// Data concerning physical or mental health, including care received (Art. 4(15)).
         Health = "health",
-        /// Sex life or sexual orientation.
+        /// Data concerning a person's sex life or sexual orientation.
         SexLifeOrOrientation = "sex_life_or_orientation",
     }
 );
@@ -276,25 +277,25 @@ choice!(
 choice!(
     /// The condition that lifts the ban on special categories (Art. 9(2)(a)-(j)).
     Art9Condition, "Art. 9(2) condition", {
-        /// (a).
+        /// Art. 9(2)(a): the subject's explicit consent.
         ExplicitConsent = "explicit_consent",
-        /// (b).
+        /// Art. 9(2)(b): obligations and rights under employment and social security law.
         EmploymentAndSocialSecurity = "employment_and_social_security",
-        /// (c).
+        /// Art. 9(2)(c): vital interests of someone physically or legally unable to consent.
         VitalInterests = "vital_interests",
-        /// (d).
+        /// Art. 9(2)(d): a not-for-profit body (political, religious, trade union), for its members.
         NotForProfitBody = "not_for_profit_body",
-        /// (e).
+        /// Art. 9(2)(e): data the subject has manifestly made public.
         MadePublicBySubject = "made_public_by_subject",
-        /// (f).
+        /// Art. 9(2)(f): establishing, exercising or defending legal claims, or courts acting.
         LegalClaims = "legal_claims",
-        /// (g).
+        /// Art. 9(2)(g): substantial public interest, on the basis of Union or member state law.
         SubstantialPublicInterest = "substantial_public_interest",
-        /// (h).
+        /// Art. 9(2)(h): preventive or occupational medicine, diagnosis, health or social care.
         HealthOrSocialCare = "health_or_social_care",
-        /// (i).
+        /// Art. 9(2)(i): public health (serious cross-border threats, quality of care and medicines).
         PublicHealth = "public_health",
-        /// (j).
+        /// Art. 9(2)(j): archiving in the public interest, scientific or historical research, statistics.
         ArchivingResearchStatistics = "archiving_research_statistics",
     }
 );
@@ -318,9 +319,9 @@ choice!(
         Email = "email",
         /// Text message.
         Sms = "sms",
-        /// Telephone.
+        /// Telephone calls (`phone`).
         Phone = "phone",
-        /// Letter.
+        /// Letters by post (`post`).
         Post = "post",
         /// Push notification.
         Push = "push",
@@ -340,7 +341,8 @@ choice!(
 );
 
 choice!(
-    /// The kind of a recipient.
+    /// What a recipient is to the controller (`recipients[].kind`); decides whether it must be
+    /// told of rectifications, erasures and restrictions (Art. 19).
     RecipientKind, "recipient kind", {
         /// Processor (Art. 28).
         Processor = "processor",
@@ -380,19 +382,19 @@ choice!(
 choice!(
     /// The Art. 49(1) derogation a transfer rests on.
     Derogation, "Art. 49(1) derogation", {
-        /// (a) explicit consent.
+        /// Art. 49(1)(a): the subject explicitly consented after being told of the risks.
         ExplicitConsent = "explicit_consent",
-        /// (b) performance of a contract with the subject.
+        /// Art. 49(1)(b): needed for a contract with the subject, or steps before one at their request.
         ContractWithSubject = "contract_with_subject",
-        /// (c) a contract in the subject's interest.
+        /// Art. 49(1)(c): needed for a contract made in the subject's interest with someone else.
         ContractInSubjectsInterest = "contract_in_subjects_interest",
-        /// (d) important reasons of public interest.
+        /// Art. 49(1)(d): needed for important reasons of public interest.
         PublicInterest = "public_interest",
-        /// (e) legal claims.
+        /// Art. 49(1)(e): needed to establish, exercise or defend legal claims.
         LegalClaims = "legal_claims",
-        /// (f) vital interests.
+        /// Art. 49(1)(f): vital interests of someone physically or legally unable to consent.
         VitalInterests = "vital_interests",
-        /// (g) a public register.
+        /// Art. 49(1)(g): made from a register that the law opens to the public.
         PublicRegister = "public_register",
     }
 );
@@ -400,11 +402,11 @@ choice!(
 choice!(
     /// The kind of a security measure (Art. 32).
     MeasureKind, "measure kind", {
-        /// Technical.
+        /// A technical measure (`technical`): encryption, access control, logging.
         Technical = "technical",
-        /// Organisational.
+        /// An organisational measure (`organisational`): policies, training, agreements.
         Organisational = "organisational",
-        /// Physical.
+        /// A physical measure (`physical`): locked premises, access to server rooms.
         Physical = "physical",
     }
 );
@@ -442,7 +444,7 @@ choice!(
 choice!(
     /// What a cookie service places.
     TrackerKind, "tracker kind", {
-        /// A cookie.
+        /// An HTTP cookie (`cookie`), the kind when a service's `kind` is left out.
         Cookie = "cookie",
         /// A pixel tag (web or e-mail).
         Pixel = "pixel",
@@ -482,7 +484,7 @@ choice!(
         CollectedAt = "collected_at",
         /// The last contact with the subject or customer.
         LastContact = "last_contact",
-        /// The end of the contract.
+        /// The end of the contract (`contract_end`); until it ends, the record is kept.
         ContractEnd = "contract_end",
         /// The invoice was paid.
         InvoicePaid = "invoice_paid",
@@ -494,7 +496,7 @@ choice!(
 /// Text in English, optionally in Swedish.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Text {
-    /// English.
+    /// English: always present, and the fallback for a missing Swedish text.
     pub en: String,
     /// Swedish, when given.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -516,11 +518,12 @@ impl Text {
 pub struct Address {
     /// Street or box.
     pub street: Option<String>,
-    /// Postal code.
+    /// Postal code as written (`311 22`), not checked.
     pub postal_code: Option<String>,
-    /// City.
+    /// City (required; `Falkenberg`).
     pub city: String,
-    /// Country.
+    /// ISO 3166-1 alpha-2 code (`SE`); for the controller it decides the holiday calendar and
+    /// whether the organisation number is checked.
     pub country: Country,
 }
 
@@ -553,11 +556,11 @@ pub struct Controller {
 /// The Art. 27 representative of a controller outside the EU.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Representative {
-    /// Name.
+    /// Name of the person or company designated in the Union.
     pub name: String,
-    /// Address.
+    /// Its address, if given.
     pub address: Option<Address>,
-    /// Contact.
+    /// How subjects and the authority reach it (at least one way).
     pub contact: Contact,
 }
 
@@ -573,17 +576,18 @@ pub struct Dpo {
 /// The lead supervisory authority.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Authority {
-    /// Name.
+    /// Name as the notice gives it ("Integritetsskyddsmyndigheten (IMY)"); a name still saying
+    /// "Datainspektionen" is warned about.
     pub name: Text,
-    /// Country.
+    /// The authority's country, ISO 3166-1 alpha-2 (`SE`).
     pub country: Country,
-    /// Postal address.
+    /// Postal address as one line, as written ("Box 8114, 104 20 Stockholm, Sweden").
     pub address: Option<String>,
-    /// Phone.
+    /// Phone number as written, not checked ("+46 8 657 61 00").
     pub phone: Option<String>,
-    /// E-mail.
+    /// E-mail address, checked to look like `local@domain.tld`.
     pub email: Option<String>,
-    /// Web site.
+    /// Web site (`https://www.imy.se`).
     pub url: Option<String>,
 }
 
@@ -601,7 +605,7 @@ pub struct Scope {
 /// A document that supplements the notice.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Supplement {
-    /// Name.
+    /// Title of the document ("Terms of use", "Data processing agreement").
     pub name: Text,
     /// Where it is published.
     pub url: String,
@@ -610,24 +614,24 @@ pub struct Supplement {
 /// A category of data subjects.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SubjectCategory {
-    /// Id.
+    /// Id (`subjects[].id`), lower snake case, unique among subject categories.
     pub id: SubjectId,
-    /// Name.
+    /// What the subjects are called in the notice ("Contact persons at our customers").
     pub name: Text,
-    /// Description.
+    /// A longer explanation, when the register gives one.
     pub description: Option<Text>,
 }
 
 /// A source of personal data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Source {
-    /// Id.
+    /// Id (`sources[].id`), lower snake case, unique among sources.
     pub id: SourceId,
-    /// Kind.
+    /// What kind of source it is (`data_subject`, `customer`, `social_network`, `observed` ...).
     pub kind: SourceKind,
-    /// Name.
+    /// Name in the notice; a proper name ("LinkedIn") needs no Swedish form.
     pub name: Text,
-    /// Description.
+    /// A longer explanation, when the register gives one.
     pub description: Option<Text>,
     /// The source's own privacy policy (social networks).
     pub policy_url: Option<String>,
@@ -636,11 +640,11 @@ pub struct Source {
 /// A category of personal data and its fields.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DataCategory {
-    /// Id.
+    /// Id (`data[].id`), lower snake case, unique among data categories.
     pub id: CategoryId,
-    /// Name.
+    /// Name in the notice ("Basic contact information").
     pub name: Text,
-    /// Description.
+    /// A longer explanation, when the register gives one.
     pub description: Option<Text>,
     /// Whether the subject provided the data (portability, Art. 20).
     pub provided_by_subject: bool,
@@ -650,14 +654,14 @@ pub struct DataCategory {
     pub special_category: Option<SpecialCategory>,
     /// The Art. 9(2) condition, required for a special category.
     pub art9_condition: Option<Art9Condition>,
-    /// Fields.
+    /// The fields it holds: at least one, each id once.
     pub fields: Vec<Field>,
 }
 
 /// A field of a data category.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Field {
-    /// Id.
+    /// Id, unique within its category (`email`, `personnummer`).
     pub id: FieldId,
     /// Kind of values.
     pub format: FieldFormat,
@@ -672,7 +676,7 @@ pub struct Field {
 /// A named anchor event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Event {
-    /// Id.
+    /// Id (`events[].id`); a built-in event cannot be declared again.
     pub id: EventId,
     /// Name in plain words ("the end of the financial year").
     pub name: Text,
@@ -681,7 +685,7 @@ pub struct Event {
 /// A named state that ends with an event ("you are our customer" ends with `contract_end`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct State {
-    /// Id.
+    /// Id (`states[].id`), named by a retention rule's `while`.
     pub id: StateId,
     /// Name in plain words.
     pub name: Text,
@@ -707,7 +711,7 @@ pub struct LegitimateInterest {
     pub balancing: Text,
 }
 
-/// The terms of a consent.
+/// The terms of a consent-based purpose (`purposes[].consent`): what is agreed to, and by whom.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConsentTerms {
     /// What the subject agrees to, as shown.
@@ -729,17 +733,17 @@ impl ConsentTerms {
 /// A purpose of processing (a processing activity in Art. 30 terms).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Purpose {
-    /// Id.
+    /// Id (`purposes[].id`): what the API, the consent ledger and the audit trail call the activity.
     pub id: PurposeId,
-    /// Name.
+    /// Name in the notice ("Information security and preventing misuse of services").
     pub name: Text,
-    /// Description.
+    /// A longer explanation, when the register gives one.
     pub description: Option<Text>,
     /// Controller or processor.
     pub role: Role,
-    /// Subject categories.
+    /// Whose data it processes (subject category ids).
     pub subjects: Vec<SubjectId>,
-    /// Sources.
+    /// Where its data comes from (source ids).
     pub sources: Vec<SourceId>,
     /// Legal basis per data category (controller activities).
     pub legal_basis: Vec<CategoryBasis>,
@@ -755,13 +759,13 @@ pub struct Purpose {
     pub consent: Option<ConsentTerms>,
     /// Direct marketing: an objection is absolute (Art. 21(3)).
     pub direct_marketing: bool,
-    /// Profiling.
+    /// Profiling (Art. 4(4)): the notice says the processing includes it.
     pub profiling: bool,
     /// Automated decision-making with legal or similar effect (Art. 22).
     pub automated_decision: bool,
-    /// Marketing channels.
+    /// The channels direct marketing uses (`email`, `sms`, `phone`, `post`, `push`, `in_app`).
     pub channels: Vec<Channel>,
-    /// Recipients.
+    /// Who data is disclosed to for this purpose (recipient ids).
     pub recipients: Vec<RecipientId>,
     /// A feature that must be switched on for the scope.
     pub requires_feature: Option<FeatureId>,
@@ -822,7 +826,7 @@ impl RetentionClock {
 /// How long a data category is kept.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RetentionRule {
-    /// Id.
+    /// Id (`retention[].id`), lower snake case, unique among retention rules.
     pub id: RuleId,
     /// The data category.
     pub category: CategoryId,
@@ -837,11 +841,11 @@ pub struct RetentionRule {
 /// A statutory obligation to keep data (Bokföringslagen 7 kap. 2 § ...).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LegalHold {
-    /// Id.
+    /// Id (`legal_holds[].id`), lower snake case, unique among legal holds.
     pub id: HoldId,
-    /// Name.
+    /// What is kept, in plain words ("Accounting records", sv "Räkenskapsinformation").
     pub name: Text,
-    /// The law.
+    /// The provision that requires keeping, as cited ("Bokföringslagen (1999:1078) 7 kap. 2 §").
     pub law: Text,
     /// The only purpose held data may be used for.
     pub purpose: PurposeId,
@@ -854,7 +858,7 @@ pub struct LegalHold {
 /// The safeguard of a transfer outside the EU/EEA.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Transfer {
-    /// Mechanism.
+    /// The safeguard: `adequacy` only for a country with a decision, `eu_us_dpf` only for `US`.
     pub mechanism: TransferMechanism,
     /// Where the safeguard is documented.
     pub documented_in: String,
@@ -867,11 +871,11 @@ pub struct Transfer {
 /// Someone personal data is disclosed to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Recipient {
-    /// Id.
+    /// Id (`recipients[].id`), lower snake case, unique among recipients.
     pub id: RecipientId,
-    /// Name.
+    /// Name in the notice; a proper name ("Microsoft Azure OpenAI Service") needs no Swedish form.
     pub name: Text,
-    /// Kind.
+    /// Processor, controller, authority ...: decides whether it must be told under Art. 19.
     pub kind: RecipientKind,
     /// Country where data is processed (absent only for the public).
     pub country: Option<Country>,
@@ -917,9 +921,9 @@ impl RecipientKind {
 /// A security measure (Art. 32).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SecurityMeasure {
-    /// Id.
+    /// Id (`security[].id`), lower snake case, unique among measures.
     pub id: MeasureId,
-    /// Kind.
+    /// Technical, organisational or physical.
     pub kind: MeasureKind,
     /// What it is.
     pub description: Text,
@@ -970,11 +974,11 @@ pub struct PublicHoliday {
 /// A category in the cookie banner.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CookieCategory {
-    /// Id.
+    /// Id (`cookies.categories[].id`), a cookie service's `category`.
     pub id: CookieCategoryId,
-    /// Name.
+    /// Name in the cookie banner ("Strictly necessary").
     pub name: Text,
-    /// Description.
+    /// A longer explanation, when the register gives one.
     pub description: Option<Text>,
     /// Strictly necessary: cannot be refused.
     pub required: bool,
@@ -993,28 +997,28 @@ pub enum Lifetime {
 /// One cookie a service sets.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cookie {
-    /// Cookie name.
+    /// The name the browser stores it under (`_ga`).
     pub name: String,
-    /// Lifetime.
+    /// `session` or a duration (`2 years`), as written in the register.
     pub lifetime: Lifetime,
 }
 
 /// A service that sets cookies or fires pixels.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CookieService {
-    /// Id.
+    /// Id (`cookies.services[].id`), lower snake case, unique among cookie services.
     pub id: CookieServiceId,
-    /// Name.
+    /// Name of the service ("Google Analytics"); a proper name needs no Swedish form.
     pub name: Text,
-    /// Provider.
+    /// The company behind it ("Google"), a plain string shown after the name.
     pub provider: String,
     /// The provider as a recipient, when it receives personal data.
     pub recipient: Option<RecipientId>,
-    /// Banner category.
+    /// The banner category it belongs to (cookie category id).
     pub category: CookieCategoryId,
     /// Cookie, pixel or local storage.
     pub kind: TrackerKind,
-    /// Why.
+    /// What the service is used for, as the notice explains it.
     pub purpose: Text,
     /// Cookies set.
     pub cookies: Vec<Cookie>,
@@ -1027,16 +1031,17 @@ pub struct CookieService {
 pub struct Cookies {
     /// Banner categories.
     pub categories: Vec<CookieCategory>,
-    /// Services.
+    /// Services that set cookies, pixels or local storage, each in one banner category.
     pub services: Vec<CookieService>,
 }
 
 /// A feature that processes data only where an organisation opted in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Feature {
-    /// Id.
+    /// Id (`features[].id`), lower snake case, unique among features.
     pub id: FeatureId,
-    /// Name.
+    /// Name in the notice of the purposes that need it ("only where your organisation has switched
+    /// on AI features").
     pub name: Text,
     /// Where it can be switched on.
     pub scopes: Vec<FeatureScope>,
@@ -1060,41 +1065,41 @@ pub struct Register {
     pub published: Date,
     /// Languages of the notice (English first).
     pub languages: Vec<Language>,
-    /// The controller.
+    /// Who decides the purposes and means (Art. 4(7)); its country picks the holiday calendar.
     pub controller: Controller,
-    /// Art. 27 representative.
+    /// Art. 27 representative in the Union of a controller outside it (`representative`).
     pub representative: Option<Representative>,
     /// Data protection officer.
     pub dpo: Option<Dpo>,
     /// Lead supervisory authority.
     pub authority: Authority,
-    /// Scope.
+    /// What the register covers (`scope`); empty when the key is left out.
     pub scope: Scope,
-    /// Subject categories.
+    /// Categories of data subjects (`subjects`).
     pub subjects: Vec<SubjectCategory>,
-    /// Sources.
+    /// Where data comes from (`sources`).
     pub sources: Vec<Source>,
-    /// Data categories.
+    /// Categories of personal data and anonymous aggregates (`data`).
     pub data: Vec<DataCategory>,
     /// Declared anchor events (built-in ones are implicit).
     pub events: Vec<Event>,
-    /// Declared states.
+    /// Declared states for "while ... then" retention (`states`).
     pub states: Vec<State>,
-    /// Purposes.
+    /// Processing activities (`purposes`), each with its legal basis per data category.
     pub purposes: Vec<Purpose>,
-    /// Retention rules.
+    /// Retention rules (`retention`): at least one for every personal data category.
     pub retention: Vec<RetentionRule>,
-    /// Legal holds.
+    /// Statutory keeping obligations (`legal_holds`); empty when none.
     pub legal_holds: Vec<LegalHold>,
-    /// Recipients.
+    /// Who personal data is disclosed to (`recipients`); empty when none.
     pub recipients: Vec<Recipient>,
-    /// Security measures.
+    /// Art. 32 security measures (`security`).
     pub security: Vec<SecurityMeasure>,
-    /// Rights policy.
+    /// How data-subject requests are handled (`rights`).
     pub rights: RightsPolicy,
-    /// Cookies.
+    /// Cookie categories and services (`cookies`); empty when the key is left out.
     pub cookies: Cookies,
-    /// Opt-in features.
+    /// Features off until an organisation or project opts in (`features`).
     pub features: Vec<Feature>,
     /// How changes to the notice are announced (absent: only published with a new date).
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -74,7 +74,7 @@ impl Node {
 pub(crate) struct SyntaxError {
     /// What is wrong.
     pub(crate) message: String,
-    /// Where.
+    /// The line and column of the offending token (the parser's mark, or the second `---`).
     pub(crate) pos: Pos,
 }
 

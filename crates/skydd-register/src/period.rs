@@ -7,7 +7,8 @@ use std::str::FromStr;
 use jiff::civil::Date;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// The unit of a [`Period`].
+/// The unit of a [`Period`]: the word after the number (`days`, `months`) or the ISO 8601
+/// designator (`P180D`, `P24M`; `PT30M` is minutes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum PeriodUnit {
     /// Minutes.
