@@ -27,37 +27,38 @@ use std::str::FromStr;
 /// | `consent_renewal_needed` | the consent in force was given to earlier wording of the purpose's consent text, which has changed since: ask again |
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DenyCode {
-    /// `unknown_purpose`.
+    /// `unknown_purpose`: the purpose is not in the register.
     UnknownPurpose,
-    /// `unknown_category`.
+    /// `unknown_category`: the data category is not in the register.
     UnknownCategory,
-    /// `category_not_processed_for_purpose`.
+    /// `category_not_processed_for_purpose`: the purpose does not list the category.
     CategoryNotProcessedForPurpose,
-    /// `channel_not_declared`.
+    /// `channel_not_declared`: the purpose does not declare the channel named.
     ChannelNotDeclared,
-    /// `record_category_mismatch`.
+    /// `record_category_mismatch`: the record is of another category than the request names.
     RecordCategoryMismatch,
-    /// `processor_mode`.
+    /// `processor_mode`: a tenant's subject under a controller purpose, a processor activity
+    /// for a subject who is not a tenant's, or a purpose the tenant did not instruct (Art. 28(3)(a)).
     ProcessorMode,
-    /// `retention_expired`.
+    /// `retention_expired`: the record's retention has run out and no legal hold keeps it.
     RetentionExpired,
-    /// `legal_hold_other_purpose`.
+    /// `legal_hold_other_purpose`: only a legal hold keeps the record, for another purpose.
     LegalHoldOtherPurpose,
-    /// `restricted`.
+    /// `restricted`: the subject restricted processing (Art. 18), so only storage is allowed.
     Restricted,
-    /// `feature_disabled`.
+    /// `feature_disabled`: the purpose's opt-in feature is off, or no organisation was given.
     FeatureDisabled,
-    /// `objection`.
+    /// `objection`: the subject objected (Art. 21), absolute for direct marketing.
     Objection,
-    /// `channel_opted_out`.
+    /// `channel_opted_out`: direct marketing on a channel the subject opted out of.
     ChannelOptedOut,
-    /// `interest_opted_out`.
+    /// `interest_opted_out`: direct marketing about an interest area the subject opted out of.
     InterestOptedOut,
-    /// `consent_missing`.
+    /// `consent_missing`: consent is needed (purpose or Art. 9(2)(a)) and none is in scope.
     ConsentMissing,
-    /// `consent_withdrawn`.
+    /// `consent_withdrawn`: the latest consent event withdrew the consent needed.
     ConsentWithdrawn,
-    /// `consent_renewal_needed`.
+    /// `consent_renewal_needed`: consent was given to earlier wording, changed since; ask again.
     ConsentRenewalNeeded,
 }
 

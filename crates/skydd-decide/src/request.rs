@@ -32,7 +32,7 @@ pub enum Operation {
 pub struct DecisionRequest<'a> {
     /// The purpose id, as the register writes it.
     pub purpose: &'a str,
-    /// The data category id.
+    /// The data category id (`data[].id`), as the register writes it.
     pub category: &'a str,
     /// The channel of a message (marketing e-mail, SMS ...), when the use is sending one.
     pub channel: Option<Channel>,

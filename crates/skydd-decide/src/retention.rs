@@ -37,7 +37,7 @@ pub enum RetentionStatus<'p> {
     Held {
         /// The expired rule.
         rule: &'p str,
-        /// The hold.
+        /// Id of the legal hold that keeps it (the first one still running).
         hold: &'p str,
         /// The last day the hold keeps it (`None`: the hold's anchor is set but its end is not
         /// computable).
