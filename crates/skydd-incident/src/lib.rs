@@ -168,11 +168,11 @@ pub struct Report {
     pub approx_subjects: Option<u64>,
     /// Approximate number of records concerned, where it can be given.
     pub approx_records: Option<u64>,
-    /// The likely consequences.
+    /// The likely consequences of the breach (Art. 33(3)(c)).
     pub consequences: String,
     /// Measures taken or proposed to address the breach and mitigate its effects.
     pub measures: String,
-    /// The assessed risk.
+    /// The risk as first assessed (`none`, `risk`, `high`); a reassessment replaces it.
     pub risk: Risk,
 }
 
@@ -184,9 +184,9 @@ pub enum Entry {
     Reported(Report),
     /// The risk was assessed anew (more facts came in).
     Reassessed {
-        /// The new risk.
+        /// The new risk (`none`, `risk`, `high`), which replaces the earlier one.
         risk: Risk,
-        /// Why.
+        /// Why the risk was assessed anew: the facts that came in.
         reason: String,
         /// Updated consequences, if they changed.
         consequences: Option<String>,
@@ -195,7 +195,7 @@ pub enum Entry {
     },
     /// The authority was notified (one phase).
     AuthorityNotified {
-        /// Which phase.
+        /// Which phase (`initial`, `supplementary`, `final`); nothing follows `final`.
         phase: Phase,
         /// When the notification was made.
         notified_at: Timestamp,
@@ -222,7 +222,8 @@ pub enum Entry {
     },
     /// The subjects are not told, on an Art. 34(3) ground.
     CommunicationNotRequired {
-        /// The ground.
+        /// The Art. 34(3) point relied on (`unintelligible`, `risk_contained`,
+        /// `public_communication`).
         ground: CommunicationExemption,
         /// How it applies here.
         explanation: String,
@@ -269,7 +270,7 @@ pub enum NotificationStatus {
         /// The end of the 72 hours.
         due_at: Timestamp,
     },
-    /// Notified.
+    /// At least one phase was notified to the authority (Art. 33); `late` and `complete` say how.
     Notified {
         /// When the first notification was made.
         first_notified_at: Timestamp,
@@ -282,7 +283,7 @@ pub enum NotificationStatus {
     },
     /// Not notified, with the reason.
     NotRequired {
-        /// Why.
+        /// Why the breach is unlikely to result in a risk (Art. 33(5)), from the latest such entry.
         reason: String,
     },
 }
@@ -295,16 +296,16 @@ pub enum CommunicationStatus {
     NotRequired,
     /// Required (high risk) and neither made nor exempted yet.
     Due,
-    /// Made.
+    /// Made (Art. 34(1)); the figures are those of the latest `subjects_informed` entry.
     Informed {
-        /// When.
+        /// When that communication was sent (queued).
         informed_at: Timestamp,
         /// To how many subjects.
         subjects: u64,
     },
     /// Not made, on an Art. 34(3) ground.
     Exempt {
-        /// The ground.
+        /// The Art. 34(3) point relied on.
         ground: CommunicationExemption,
     },
 }
@@ -323,7 +324,7 @@ pub enum IncidentError {
     /// A required text is empty.
     #[error("`{field}` is required and may not be blank: {why}")]
     Blank {
-        /// The field.
+        /// The entry's field that is empty, as spelt in it (`late_reason`, `data_categories`).
         field: &'static str,
         /// Why it is required.
         why: &'static str,
@@ -331,7 +332,7 @@ pub enum IncidentError {
     /// A time is in the future or before the incident.
     #[error("`{field}` ({at}) {problem}")]
     BadTime {
-        /// The field.
+        /// The entry's field holding the time (`notified_at`, `occurred_at`).
         field: &'static str,
         /// The time given.
         at: Timestamp,
