@@ -25,11 +25,12 @@ pub enum LedgerError {
     /// The consent is given by someone else than the scope says.
     #[error("consent to purpose `{purpose}` is given by the {expected}, not at {found} scope")]
     WrongScope {
-        /// The purpose.
+        /// The consent purpose the event was recorded for.
         purpose: PurposeId,
-        /// Who gives it according to the register.
+        /// Who gives it according to the register's `consent.given_by` (`subject`, `organisation`,
+        /// `project`).
         expected: &'static str,
-        /// The scope of the event.
+        /// Who the event's scope makes the giver, in the same words.
         found: &'static str,
     },
     /// The notice version is empty.
@@ -41,9 +42,9 @@ pub enum LedgerError {
     /// The feature cannot be switched at this kind of scope.
     #[error("feature `{feature}` cannot be switched for a {scope}")]
     FeatureScopeNotAllowed {
-        /// The feature.
+        /// The feature the switch was for (`features[].id`).
         feature: FeatureId,
-        /// The scope asked for.
+        /// The scope asked for (`organisation` or `project`), not in the feature's `scopes`.
         scope: &'static str,
     },
     /// A feature switch without the administrator who made it.

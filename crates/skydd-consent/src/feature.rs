@@ -22,11 +22,11 @@ pub struct FeatureSwitch {
     pub feature: FeatureId,
     /// The organisation or project.
     pub scope: OrganisationScope,
-    /// On or off.
+    /// True when switched on, false when switched off (features are off until switched on).
     pub enabled: bool,
     /// The administrator who switched it (an account or token id, not a name).
     pub actor: String,
-    /// When.
+    /// When it was switched; the latest switch decides (a tie: the one applied last).
     pub at: Timestamp,
 }
 

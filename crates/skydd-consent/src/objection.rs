@@ -102,11 +102,11 @@ pub struct ObjectionEvent {
     /// The purpose objected to; `None` means all direct marketing (and, from a browser signal,
     /// sharing as well).
     pub purpose: Option<PurposeId>,
-    /// Where it came from.
+    /// How it reached the controller (`request`, `unsubscribe_link`, `gpc` ...).
     pub source: ObjectionSource,
     /// False when the objection is raised, true when the subject lifts it again.
     pub lifted: bool,
-    /// When.
+    /// When it was raised or lifted; the latest event decides (a tie: the one applied last).
     pub at: Timestamp,
 }
 

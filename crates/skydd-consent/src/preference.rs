@@ -34,7 +34,7 @@ pub struct PreferenceEvent {
     pub opted_in: bool,
     /// How it was expressed.
     pub method: ConsentMethod,
-    /// When.
+    /// When it was expressed; the latest event decides (a tie: the one applied last).
     pub at: Timestamp,
 }
 

@@ -91,7 +91,7 @@ pub enum OrganisationScope {
 }
 
 impl OrganisationScope {
-    /// The organisation.
+    /// The organisation's id, for either kind of scope (a project's own organisation).
     pub fn organisation(&self) -> &str {
         match self {
             OrganisationScope::Organisation(organisation)
