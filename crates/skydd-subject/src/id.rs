@@ -85,7 +85,7 @@ macro_rules! random_id {
 }
 
 random_id!(
-    /// The id of a data subject.
+    /// The id of a data subject: random, 32 lowercase hex digits, revealing nothing about them.
     SubjectId,
     "subject id"
 );

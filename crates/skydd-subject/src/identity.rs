@@ -24,9 +24,9 @@ const MAX_REFERENCE_CHARS: usize = 128;
 /// stable: they are used in the API, in the database and in blind indexes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum IdentityKind {
-    /// An e-mail address.
+    /// An e-mail address (`email`), trimmed and lower-cased: `anna@example.se`.
     Email,
-    /// A phone number.
+    /// A phone number (`phone`) in E.164 form, e.g. `+46701234567`.
     Phone,
     /// A Swedish personnummer or samordningsnummer (coordination number).
     Personnummer,
@@ -194,7 +194,7 @@ impl Identity {
         Ok(Identity { kind, value })
     }
 
-    /// The kind of identity.
+    /// The kind the value was parsed and normalised as.
     pub fn kind(&self) -> IdentityKind {
         self.kind
     }
@@ -245,7 +245,7 @@ pub enum IdentityProblem {
     /// Longer than the kind allows.
     #[error("it is longer than {max} {unit}")]
     TooLong {
-        /// The limit.
+        /// The largest length allowed, in `unit`s.
         max: usize,
         /// What the limit counts: "bytes" or "characters".
         unit: &'static str,
@@ -257,16 +257,16 @@ pub enum IdentityProblem {
     /// White space inside an e-mail address.
     #[error("it contains a space; an e-mail address has none")]
     EmailSpace,
-    /// No `@`.
+    /// No `@` at all (`anna.example.se`).
     #[error("it has no `@`; write it as name@example.com")]
     EmailNoAt,
-    /// More than one `@`.
+    /// More than one `@` (`anna@@example.se`); an address has exactly one.
     #[error("it has more than one `@`; an e-mail address has exactly one")]
     EmailManyAt,
-    /// Nothing before the `@`.
+    /// An empty local part (`@example.se`).
     #[error("nothing comes before the `@`; write it as name@example.com")]
     EmailNoLocalPart,
-    /// Nothing after the `@`.
+    /// An empty domain (`anna@`).
     #[error("nothing comes after the `@`; write it as name@example.com")]
     EmailNoDomain,
     /// A domain without a dot (`name@localhost`).

@@ -20,7 +20,7 @@ const MAX_DIGITS: usize = 15;
 struct Country {
     /// ISO 3166-1 alpha-2 code.
     code: &'static str,
-    /// Country calling code.
+    /// Country calling code, without `+` or `00` (`46` for Sweden).
     calling: &'static str,
     /// Whether national numbers start with the trunk prefix 0.
     trunk_zero: bool,
