@@ -69,7 +69,7 @@ pub enum MasterKeyError {
     /// The key file exists but is not a regular file (a directory, a socket, …).
     #[error("master key file {path} is not a regular file; move it away and start again")]
     NotAFile {
-        /// The path.
+        /// The configured key file path, where something else (a directory ...) is found.
         path: String,
     },
     /// The key file is empty (for example truncated by a failed copy).
@@ -124,7 +124,8 @@ fn access_words(mode: u32) -> &'static str {
 pub(crate) struct KeyEntry {
     /// The version, 1 for the first key.
     pub(crate) version: u32,
-    /// The key.
+    /// The 32 secret bytes: they wrap data keys, and the first version's also derive the blind-index
+    /// and checkpoint keys. Zeroed when dropped.
     pub(crate) bytes: Zeroizing<[u8; 32]>,
 }
 

@@ -19,7 +19,7 @@ const PREFIX: &str = "skydd_";
 /// What a token may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Role {
-    /// Everything.
+    /// Full access, writing included (`admin`).
     Admin,
     /// Read-only access to the register and the audit trail.
     Auditor,
@@ -48,7 +48,8 @@ impl fmt::Display for Role {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown role {given:?}; valid roles are: {}", valid_roles())]
 pub struct ParseRoleError {
-    /// What was given.
+    /// The string given (from the command line or the store), which is neither `admin` nor
+    /// `auditor`.
     pub given: String,
 }
 
