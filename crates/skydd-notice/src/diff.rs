@@ -109,7 +109,7 @@ impl Change {
 /// What happened to one purpose, for the consent ledger and notice-of-change messages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PurposeChange {
-    /// The purpose.
+    /// The purpose's id, in whichever register has it.
     pub id: PurposeId,
     /// Added, removed or changed.
     pub kind: ChangeKind,

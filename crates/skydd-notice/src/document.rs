@@ -10,11 +10,12 @@ use skydd_register::model::{Choice as _, Language};
 pub enum Inline {
     /// Plain text (escaped when rendered).
     Text(String),
-    /// Emphasised text.
+    /// Strongly emphasised text (`<strong>`, `**...**`).
     Strong(String),
     /// A technical identifier (a field or cookie name), shown as code.
     Code(String),
-    /// A link.
+    /// A link; a target other than web, mail, phone or same-site is shown as text with the
+    /// target in parentheses instead.
     Link {
         /// What the reader sees.
         text: String,
@@ -29,7 +30,7 @@ pub type Line = Vec<Inline>;
 /// A block of a section.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Block {
-    /// A paragraph.
+    /// A paragraph of running text (`<p>`).
     Paragraph(Line),
     /// A bulleted list.
     List(Vec<Line>),
@@ -49,9 +50,9 @@ pub enum Block {
 pub struct Section {
     /// Anchor id (`who-we-are`), the same in every language.
     pub id: String,
-    /// Heading.
+    /// Heading (`<h2>`), also the section's entry in the table of contents.
     pub heading: String,
-    /// Content.
+    /// The blocks under the heading, in order.
     pub blocks: Vec<Block>,
 }
 

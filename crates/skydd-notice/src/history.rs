@@ -92,11 +92,11 @@ pub struct VersionEntry<'a> {
     pub version: &'a str,
     /// The `published` date ("last updated"), when it could be read.
     pub published: Option<Date>,
-    /// When it applied.
+    /// From when a server first served it until the next version took its place.
     pub in_effect: InEffect,
     /// Whether the archived notice of this version can be shown.
     pub readable: bool,
-    /// What it changed.
+    /// What it changed against the version before (nothing to compare for the first).
     pub changes: VersionChanges<'a>,
 }
 

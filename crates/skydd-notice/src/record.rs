@@ -11,14 +11,14 @@ use crate::notice::NoticeVersion;
 use crate::retention;
 use crate::wording::{self, pick};
 
-/// The whole record.
+/// The whole Art. 30 record of processing activities, as written from one register version.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Art30Record {
     /// Digest of the register the record was written from.
     pub digest: String,
     /// The register's `published` date.
     pub published: String,
-    /// The language of the texts.
+    /// The language of the texts (`en` or `sv`).
     pub language: &'static str,
     /// One entry per processing activity, controller activities first.
     pub activities: Vec<Activity>,
@@ -27,11 +27,11 @@ pub struct Art30Record {
 /// One processing activity (a purpose of the register).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Activity {
-    /// The purpose id.
+    /// The purpose id (`purposes[].id`).
     pub id: String,
     /// `controller` (Art. 30(1)) or `processor` (Art. 30(2)).
     pub role: &'static str,
-    /// Name of the activity.
+    /// Name of the activity: the purpose's `name` in the record's language (English if untranslated).
     pub name: String,
     /// (1)(a), (2)(a): name and contact details of the controller (for a processor activity:
     /// of us, the processor).
