@@ -46,7 +46,7 @@ pub enum LineState {
 }
 
 impl LineState {
-    /// The stable word.
+    /// The stable word, as plans and reports print it (`delete`, `held`, `ungoverned` ...).
     pub fn word(self) -> &'static str {
         match self {
             LineState::Delete => "delete",
@@ -62,11 +62,11 @@ impl LineState {
 /// One line of a plan: how many records of a category are in a state under a rule.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PlanLine {
-    /// The state.
+    /// Where the records stand: to delete or anonymise, held, pending, kept or ungoverned.
     pub state: LineState,
     /// The retention rule (for ungoverned records: the purpose they were collected for).
     pub rule: String,
-    /// The data category.
+    /// The data category id (`data[].id`).
     pub category: String,
     /// The hold keeping them, or the event they wait for.
     pub note: Option<String>,
@@ -217,7 +217,7 @@ pub fn collected_month(at: Timestamp) -> String {
 /// pseudonymous ids of the subjects concerned. Ids only, never a value.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Proof {
-    /// The retention rule.
+    /// The id of the retention rule that expired (`retention[].id`).
     pub rule: String,
     /// `delete` or `anonymise`.
     pub action: &'static str,
