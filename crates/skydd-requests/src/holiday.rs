@@ -15,7 +15,7 @@ use skydd_register::country::Country;
 /// A named non-working day (Saturdays and Sundays are not listed one by one).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Holiday {
-    /// The day.
+    /// The date it falls on (a civil date, no time zone).
     pub date: Date,
     /// Its name ("Långfredagen"), or "public holiday" for listed dates without a name.
     pub name: String,

@@ -21,7 +21,7 @@ use crate::request_type::RequestType;
 /// A letter: a subject line and a plain-text body.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Letter {
-    /// Subject line.
+    /// The e-mail's subject line, in the letter's language.
     pub subject: String,
     /// Body, plain text, lines separated by `\n`.
     pub text: String,
@@ -51,7 +51,7 @@ pub struct KeptUnderHold {
 /// What a completed request did, for the letter that closes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Completion {
-    /// The request's type.
+    /// The kind of request completed (access, erasure ...): decides what the letter reports.
     pub request_type: RequestType,
     /// No personal data about the requester was found (the letter says so instead of
     /// describing a change or a copy).

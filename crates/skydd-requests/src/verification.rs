@@ -14,7 +14,7 @@ use jiff::{SignedDuration, Timestamp};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-/// A one-time verification code.
+/// Makes and hashes the eight-digit one-time codes that verify a requester's identity.
 pub struct VerificationCode;
 
 /// Digits in a code.
