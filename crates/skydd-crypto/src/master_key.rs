@@ -124,8 +124,8 @@ fn access_words(mode: u32) -> &'static str {
 pub(crate) struct KeyEntry {
     /// The version, 1 for the first key.
     pub(crate) version: u32,
-    /// The 32 secret bytes: they wrap data keys, and the first version's also derive the blind-index
-    /// and checkpoint keys. Zeroed when dropped.
+    /// The 32 secret bytes: they wrap data keys, and version 1's also derive the blind-index and
+    /// checkpoint keys. Zeroed when dropped.
     pub(crate) bytes: Zeroizing<[u8; 32]>,
 }
 

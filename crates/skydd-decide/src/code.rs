@@ -38,7 +38,8 @@ pub enum DenyCode {
     /// `record_category_mismatch`: the record is of another category than the request names.
     RecordCategoryMismatch,
     /// `processor_mode`: a tenant's subject under a controller purpose, a processor activity
-    /// for a subject who is not a tenant's, or a purpose the tenant did not instruct (Art. 28(3)(a)).
+    /// for a subject who is not a tenant's, or a purpose the tenant did not instruct
+    /// (Art. 28(3)(a)).
     ProcessorMode,
     /// `retention_expired`: the record's retention has run out and no legal hold keeps it.
     RetentionExpired,

@@ -31,7 +31,7 @@ pub struct Activity {
     pub id: String,
     /// `controller` (Art. 30(1)) or `processor` (Art. 30(2)).
     pub role: &'static str,
-    /// Name of the activity: the purpose's `name` in the record's language (English if untranslated).
+    /// Name of the activity: the purpose's `name` in the record's language (else English).
     pub name: String,
     /// (1)(a), (2)(a): name and contact details of the controller (for a processor activity:
     /// of us, the processor).

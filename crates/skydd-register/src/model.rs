@@ -182,8 +182,8 @@ choice!(
         VitalInterest = "vital_interest",
         /// Art. 6(1)(e): a task in the public interest or in official authority (needs `law`).
         PublicTask = "public_task",
-        /// Art. 6(1)(f): the controller's or a third party's legitimate interests, balanced against the
-        /// subject's (needs `legitimate_interest.balancing`).
+        /// Art. 6(1)(f): the controller's or a third party's legitimate interests, balanced
+        /// against the subject's (needs `legitimate_interest.balancing`).
         LegitimateInterest = "legitimate_interest",
     }
 );
@@ -283,7 +283,7 @@ choice!(
         EmploymentAndSocialSecurity = "employment_and_social_security",
         /// Art. 9(2)(c): vital interests of someone physically or legally unable to consent.
         VitalInterests = "vital_interests",
-        /// Art. 9(2)(d): a not-for-profit body (political, religious, trade union), for its members.
+        /// Art. 9(2)(d): a political, religious or trade union not-for-profit body, for members.
         NotForProfitBody = "not_for_profit_body",
         /// Art. 9(2)(e): data the subject has manifestly made public.
         MadePublicBySubject = "made_public_by_subject",
@@ -293,9 +293,9 @@ choice!(
         SubstantialPublicInterest = "substantial_public_interest",
         /// Art. 9(2)(h): preventive or occupational medicine, diagnosis, health or social care.
         HealthOrSocialCare = "health_or_social_care",
-        /// Art. 9(2)(i): public health (serious cross-border threats, quality of care and medicines).
+        /// Art. 9(2)(i): public health (cross-border threats, quality of care and medicines).
         PublicHealth = "public_health",
-        /// Art. 9(2)(j): archiving in the public interest, scientific or historical research, statistics.
+        /// Art. 9(2)(j): archiving in the public interest, research or statistics (Art. 89(1)).
         ArchivingResearchStatistics = "archiving_research_statistics",
     }
 );
@@ -384,7 +384,7 @@ choice!(
     Derogation, "Art. 49(1) derogation", {
         /// Art. 49(1)(a): the subject explicitly consented after being told of the risks.
         ExplicitConsent = "explicit_consent",
-        /// Art. 49(1)(b): needed for a contract with the subject, or steps before one at their request.
+        /// Art. 49(1)(b): needed for a contract with the subject, or steps before one they ask for.
         ContractWithSubject = "contract_with_subject",
         /// Art. 49(1)(c): needed for a contract made in the subject's interest with someone else.
         ContractInSubjectsInterest = "contract_in_subjects_interest",
@@ -484,7 +484,7 @@ choice!(
         CollectedAt = "collected_at",
         /// The last contact with the subject or customer.
         LastContact = "last_contact",
-        /// The end of the contract (`contract_end`); until it ends, the record is kept.
+        /// The end of the contract (`contract_end`); a record whose contract still runs is kept.
         ContractEnd = "contract_end",
         /// The invoice was paid.
         InvoicePaid = "invoice_paid",
@@ -733,7 +733,7 @@ impl ConsentTerms {
 /// A purpose of processing (a processing activity in Art. 30 terms).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Purpose {
-    /// Id (`purposes[].id`): what the API, the consent ledger and the audit trail call the activity.
+    /// Id (`purposes[].id`): how the API, the consent ledger and the audit trail name the activity.
     pub id: PurposeId,
     /// Name in the notice ("Information security and preventing misuse of services").
     pub name: Text,
