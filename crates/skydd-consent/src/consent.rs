@@ -15,7 +15,7 @@ use crate::{ConsentMethod, ConsentScope, in_time_order, supersedes};
 /// encrypted by the vault next to the event.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConsentEvent {
-    /// Whose consent.
+    /// Whose consent: a subject's, or an organisation's or project's (given by an administrator).
     pub scope: ConsentScope,
     /// The purpose consented to (a register purpose with a consent basis).
     pub purpose: PurposeId,

@@ -28,7 +28,7 @@ pub enum RetentionStatus<'p> {
     /// The anchor event its clock counts from (`contract_end`, `invoice_paid`) has not happened
     /// yet: kept, and counted, until it does.
     Pending {
-        /// The rule waiting.
+        /// The first of the rules that govern it (none of their anchor events has happened yet).
         rule: &'p str,
         /// The event it waits for.
         anchor: &'p str,

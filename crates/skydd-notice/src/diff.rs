@@ -80,7 +80,8 @@ impl Significance {
     }
 }
 
-/// One change.
+/// One change between two registers: where, what kind, the old and new value, and whether it is
+/// significant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Change {
     /// The register section (`purposes`, `recipients`, `controller` ...).

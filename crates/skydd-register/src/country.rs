@@ -51,7 +51,7 @@ impl Country {
         ))
     }
 
-    /// The two-letter code.
+    /// The ISO 3166-1 alpha-2 code in upper case (`SE`), whatever case the register used.
     pub fn code(&self) -> &str {
         // Only ever built from ASCII letters of the ASSIGNED list, so this cannot fail.
         std::str::from_utf8(&self.0).unwrap_or("??")

@@ -303,7 +303,7 @@ choice!(
 choice!(
     /// Who gives a consent.
     ConsentGiver, "consent giver", {
-        /// The data subject.
+        /// The data subject, for themselves (`subject`, the default).
         Subject = "subject",
         /// An organisation's administrator, for the organisation.
         Organisation = "organisation",
@@ -530,9 +530,9 @@ pub struct Address {
 /// Ways to reach someone (at least one is present).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Contact {
-    /// E-mail address.
+    /// E-mail address, checked to look like `local@domain.tld`.
     pub email: Option<String>,
-    /// Phone number.
+    /// Phone number as written, not checked.
     pub phone: Option<String>,
     /// Web page or form.
     pub url: Option<String>,
@@ -549,7 +549,7 @@ pub struct Controller {
     pub organisation_number: Option<String>,
     /// Address of the establishment.
     pub address: Address,
-    /// Privacy contact.
+    /// Where privacy questions go: at least one of `email`, `phone`, `url`, `postal`.
     pub contact: Contact,
 }
 
@@ -696,7 +696,7 @@ pub struct State {
 /// The legal bases of one data category under one purpose.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CategoryBasis {
-    /// The data category.
+    /// The data category, as keyed under the purpose's `legal_basis`.
     pub category: CategoryId,
     /// One or more bases.
     pub bases: Vec<LegalBasis>,
@@ -755,7 +755,7 @@ pub struct Purpose {
     pub law: Option<Text>,
     /// The legitimate interest and its balancing.
     pub legitimate_interest: Option<LegitimateInterest>,
-    /// The consent terms.
+    /// Wording and giver of the consent; required when any category rests on consent.
     pub consent: Option<ConsentTerms>,
     /// Direct marketing: an objection is absolute (Art. 21(3)).
     pub direct_marketing: bool,
@@ -828,7 +828,7 @@ impl RetentionClock {
 pub struct RetentionRule {
     /// Id (`retention[].id`), lower snake case, unique among retention rules.
     pub id: RuleId,
-    /// The data category.
+    /// The data category it governs (`category`).
     pub category: CategoryId,
     /// Narrowed to these purposes (empty: all purposes).
     pub purposes: Vec<PurposeId>,
@@ -849,7 +849,7 @@ pub struct LegalHold {
     pub law: Text,
     /// The only purpose held data may be used for.
     pub purpose: PurposeId,
-    /// Categories held.
+    /// The data categories the hold keeps (`categories`).
     pub categories: Vec<CategoryId>,
     /// When the hold ends.
     pub clock: RetentionClock,
@@ -964,7 +964,7 @@ pub struct RightsPolicy {
 /// working day when a request's deadline is counted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PublicHoliday {
-    /// The day.
+    /// The date (`date`, ISO 8601: `2027-03-17`).
     pub date: Date,
     /// Its name as the country's calendar gives it ("St Patrick's Day"), if written.
     #[serde(default, skip_serializing_if = "Option::is_none")]
