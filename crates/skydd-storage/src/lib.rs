@@ -21,6 +21,7 @@
 //! (which can carry a password) nor a value that was bound to a query.
 
 pub mod audit_chain;
+mod dialect;
 mod error;
 mod migration;
 mod postgres;

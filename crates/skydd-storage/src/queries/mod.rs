@@ -1,0 +1,230 @@
+//! The statements and row mappings both backends share, written once.
+//!
+//! This module is compiled twice: `src/sqlite.rs` and `src/postgres.rs` each include it as their
+//! child module `queries`, with `dialect` (one of [`crate::dialect`]'s modules) and `Store` (the
+//! backend's storage type, which has a `pool`) in scope. Every name a backend must supply comes
+//! from there, so each copy is checked and compiled against concrete `sqlx` types. What a backend
+//! does its own way (opening, migrations, locks, its fast paths) it supplies as functions of its
+//! module, which the trait implementations here call through `super::`.
+//!
+//! - [`storage`]: [`crate::Storage`] for `Store`;
+//! - [`requests`]: [`crate::RequestStore`] for `Store`;
+//! - this file: reading columns into row types, one function per row type.
+
+mod requests;
+mod storage;
+
+/// What [`error::insert`] says when a record's subject does not exist.
+pub(super) const NO_SUCH_SUBJECT: &str = "its subject does not exist";
+
+use jiff::Timestamp;
+use skydd_crypto::{Role, TokenHash, TokenId};
+use sqlx::Row as _;
+
+use super::dialect::{self, Conn, Db, DbRow};
+use crate::migration::Applied;
+use crate::{
+    ApiTokenRecord, AuditChainHead, AuditCheckpointRow, AuditEventRow, IncidentEntryRow, RecordRow,
+    RegisterVersionRecord, StorageError, SubjectKeyRow, SubjectRow, error, rows,
+};
+
+/// The migrations applied to the database, by version, as `skydd_migrations` records them.
+pub(super) async fn read_applied(conn: &mut Conn) -> Result<Vec<Applied>, StorageError> {
+    let rows = sqlx::query("SELECT version, checksum FROM skydd_migrations ORDER BY version")
+        .fetch_all(conn)
+        .await
+        .map_err(error::query("read skydd_migrations"))?;
+    const T: &str = "skydd_migrations";
+    rows.iter()
+        .map(|row| {
+            Ok(Applied {
+                version: get(row, "version", T)?,
+                checksum: get(row, "checksum", T)?,
+            })
+        })
+        .collect()
+}
+
+/// Read `column` of a row of `table`; an error names `table.column`, never the value.
+pub(super) fn get<'r, T>(row: &'r DbRow, column: &str, table: &str) -> Result<T, StorageError>
+where
+    T: sqlx::Decode<'r, Db> + sqlx::Type<Db>,
+{
+    row.try_get(column)
+        .map_err(|e| error::query(&format!("read {table}.{column}"))(e))
+}
+
+/// Read the timestamp in `column` of a row of `table`.
+pub(super) fn get_at(row: &DbRow, column: &str, table: &str) -> Result<Timestamp, StorageError> {
+    dialect::at_from_db(get(row, column, table)?, table, column)
+}
+
+/// Read the timestamp, if any, in `column` of a row of `table`.
+pub(super) fn get_optional_at(
+    row: &DbRow,
+    column: &str,
+    table: &str,
+) -> Result<Option<Timestamp>, StorageError> {
+    let stored: Option<dialect::StoredAt> = get(row, column, table)?;
+    stored
+        .map(|stored| dialect::at_from_db(stored, table, column))
+        .transpose()
+}
+
+/// The columns of `api_tokens` that [`token_from_row`] reads, for `concat!`.
+macro_rules! token_columns {
+    () => {
+        "id, hash, role, label, created_at, revoked_at"
+    };
+}
+use token_columns;
+
+fn token_from_row(row: &DbRow) -> Result<ApiTokenRecord, StorageError> {
+    const T: &str = "api_tokens";
+    let id = TokenId(get(row, "id", T)?);
+    let role: String = get(row, "role", T)?;
+    let role: Role = role.parse().map_err(|_| {
+        StorageError::Database(format!("API token {id} has an unknown role {role:?}"))
+    })?;
+    Ok(ApiTokenRecord {
+        hash: TokenHash(get(row, "hash", T)?),
+        role,
+        label: get(row, "label", T)?,
+        created_at: get_at(row, "created_at", T)?,
+        revoked_at: get_optional_at(row, "revoked_at", T)?,
+        id,
+    })
+}
+
+fn register_version_from_row(row: &DbRow) -> Result<RegisterVersionRecord, StorageError> {
+    const T: &str = "register_versions";
+    Ok(RegisterVersionRecord {
+        digest: get(row, "digest", T)?,
+        published: get(row, "published", T)?,
+        first_loaded_at: get_at(row, "first_loaded_at", T)?,
+        content: get(row, "content", T)?,
+    })
+}
+
+/// A row of `subjects` (`id, tenant, created_at, restricted_at`).
+pub(super) fn subject_from_row(row: &DbRow) -> Result<SubjectRow, StorageError> {
+    const T: &str = "subjects";
+    Ok(SubjectRow {
+        id: get(row, "id", T)?,
+        tenant: get(row, "tenant", T)?,
+        created_at: get_at(row, "created_at", T)?,
+        restricted_at: get_optional_at(row, "restricted_at", T)?,
+    })
+}
+
+fn subject_key_from_row(row: &DbRow) -> Result<SubjectKeyRow, StorageError> {
+    const T: &str = "subject_keys";
+    Ok(SubjectKeyRow {
+        subject_id: get(row, "subject_id", T)?,
+        key_version: rows::version_from_db(get(row, "key_version", T)?)?,
+        wrapped_key: get(row, "wrapped_key", T)?,
+    })
+}
+
+/// A row of the records-with-anchors query: the record without anchors, and one anchor if any.
+fn record_from_row(row: &DbRow) -> Result<(RecordRow, Option<(String, Timestamp)>), StorageError> {
+    const T: &str = "records";
+    let record = RecordRow {
+        id: get(row, "id", T)?,
+        subject_id: get(row, "subject_id", T)?,
+        category: get(row, "category", T)?,
+        purpose: get(row, "purpose", T)?,
+        source: get(row, "source", T)?,
+        collected_at: get_at(row, "collected_at", T)?,
+        anchors: Vec::new(),
+        ciphertext: get(row, "ciphertext", T)?,
+    };
+    Ok((record, anchor_from_row(row)?))
+}
+
+/// The anchor (`event`, `at` of `record_anchors`) in a row of a records-with-anchors query, if
+/// the row has one.
+pub(super) fn anchor_from_row(row: &DbRow) -> Result<Option<(String, Timestamp)>, StorageError> {
+    let event: Option<String> = get(row, "event", "record_anchors")?;
+    let at = get_optional_at(row, "at", "record_anchors")?;
+    Ok(event.zip(at))
+}
+
+/// The columns of `audit_events` in a row, with `categories` given (they are read apart).
+pub(super) fn audit_event_columns(
+    row: &DbRow,
+    categories: Vec<String>,
+) -> Result<AuditEventRow, StorageError> {
+    const T: &str = "audit_events";
+    Ok(AuditEventRow {
+        seq: get(row, "seq", T)?,
+        at: get_at(row, "at", T)?,
+        actor: get(row, "actor", T)?,
+        ip: get(row, "ip", T)?,
+        action: get(row, "action", T)?,
+        purpose: get(row, "purpose", T)?,
+        subject_id: get(row, "subject_id", T)?,
+        categories,
+        outcome: get(row, "outcome", T)?,
+        detail: get(row, "detail", T)?,
+    })
+}
+
+/// A row of the audit-events-with-categories query: the event without categories, and one
+/// category if any.
+fn audit_event_from_row(row: &DbRow) -> Result<(AuditEventRow, Option<String>), StorageError> {
+    let category = get(row, "category", "audit_event_categories")?;
+    Ok((audit_event_columns(row, Vec::new())?, category))
+}
+
+/// The chain head in a row with its columns `first_seq`, `seq` and `hash`.
+fn chain_head_from_row(row: &DbRow) -> Result<AuditChainHead, StorageError> {
+    const T: &str = "audit_chain_head";
+    let hash: Vec<u8> = get(row, "hash", T)?;
+    Ok(AuditChainHead {
+        first_seq: get(row, "first_seq", T)?,
+        seq: get(row, "seq", T)?,
+        hash: rows::hash_from_db(&hash)?,
+    })
+}
+
+/// The audit chain's head row; with `for_update`, locked until the transaction ends (see
+/// [`dialect::row_lock!`]), so that one writer at a time chains.
+pub(super) async fn read_chain_head(
+    conn: &mut Conn,
+    for_update: bool,
+) -> Result<AuditChainHead, StorageError> {
+    const HEAD: &str = "SELECT first_seq, seq, hash FROM audit_chain_head WHERE id = 1";
+    const LOCKED: &str = concat!(
+        "SELECT first_seq, seq, hash FROM audit_chain_head WHERE id = 1",
+        dialect::row_lock!()
+    );
+    let row = sqlx::query(if for_update { LOCKED } else { HEAD })
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(error::query("read the audit chain head"))?;
+    chain_head_from_row(&row)
+}
+
+fn checkpoint_from_row(row: &DbRow) -> Result<AuditCheckpointRow, StorageError> {
+    const T: &str = "audit_checkpoints";
+    Ok(AuditCheckpointRow {
+        seq: get(row, "seq", T)?,
+        hash: get(row, "hash", T)?,
+        at: get_at(row, "at", T)?,
+        public_key: get(row, "public_key", T)?,
+        signature: get(row, "signature", T)?,
+    })
+}
+
+fn incident_entry_from_row(row: &DbRow) -> Result<IncidentEntryRow, StorageError> {
+    const T: &str = "incident_entries";
+    Ok(IncidentEntryRow {
+        incident_id: get(row, "incident_id", T)?,
+        position: get(row, "position", T)?,
+        at: get_at(row, "at", T)?,
+        actor: get(row, "actor", T)?,
+        kind: get(row, "kind", T)?,
+        body: get(row, "body", T)?,
+    })
+}
