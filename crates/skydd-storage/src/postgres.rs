@@ -31,7 +31,7 @@ use crate::{
     RecordSummary, StorageError, SweepLock, audit_chain, error, rows, timestamp,
 };
 use dialect::at;
-use queries::{get, get_at};
+use queries::get;
 
 /// Advisory lock held while creating the schema and applying migrations ("skydd_mg" in ASCII).
 const MIGRATION_LOCK: i64 = 0x736b_7964_645f_6d67;
@@ -145,27 +145,12 @@ async fn migrate(conn: &mut PgConnection) -> Result<(), StorageError> {
             .await
             .map_err(error::query("create skydd_migrations"))?;
         }
-        let applied = queries::read_applied(&mut tx).await?;
-        let Some(next) = migration::next_pending(migration::POSTGRES, &applied)? else {
+        let Some(next) = queries::apply_next_migration(&mut tx, migration::POSTGRES).await? else {
             tx.commit()
                 .await
                 .map_err(error::query("commit skydd_migrations"))?;
             return Ok(());
         };
-        sqlx::raw_sql(next.sql)
-            .execute(&mut *tx)
-            .await
-            .map_err(error::query(&format!(
-                "apply migration {} ({})",
-                next.version, next.name
-            )))?;
-        sqlx::query("INSERT INTO skydd_migrations (version, name, checksum) VALUES ($1, $2, $3)")
-            .bind(next.version)
-            .bind(next.name)
-            .bind(next.checksum())
-            .execute(&mut *tx)
-            .await
-            .map_err(error::query("record a migration"))?;
         tx.commit()
             .await
             .map_err(error::query("commit a migration"))?;
@@ -391,20 +376,11 @@ async fn records_page(
     .fetch_all(&storage.pool)
     .await
     .map_err(error::query("read a page of records"))?;
-    const T: &str = "records";
     let mut records: Vec<RecordSummary> = Vec::new();
     for row in &rows {
-        let id: String = get(row, "id", T)?;
+        let id: String = get(row, "id", "records")?;
         if records.last().is_none_or(|last| last.id != id) {
-            records.push(RecordSummary {
-                id,
-                subject_id: get(row, "subject_id", T)?,
-                category: get(row, "category", T)?,
-                purpose: get(row, "purpose", T)?,
-                source: get(row, "source", T)?,
-                collected_at: get_at(row, "collected_at", T)?,
-                anchors: Vec::new(),
-            });
+            records.push(queries::record_summary_from_row(row)?);
         }
         if let (Some(anchor), Some(last)) = (queries::anchor_from_row(row)?, records.last_mut()) {
             last.anchors.push(anchor);

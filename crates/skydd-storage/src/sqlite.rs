@@ -129,9 +129,7 @@ impl SqliteStorage {
     /// Apply pending migrations, one transaction each, holding the write lock while deciding.
     async fn migrate(&self) -> Result<(), StorageError> {
         loop {
-            let mut tx = self
-                .pool
-                .begin_with("BEGIN IMMEDIATE")
+            let mut tx = dialect::begin_write(&self.pool)
                 .await
                 .map_err(error::query("lock the database for migration"))?;
             sqlx::raw_sql(
@@ -145,29 +143,13 @@ impl SqliteStorage {
             .execute(&mut *tx)
             .await
             .map_err(error::query("create skydd_migrations"))?;
-            let applied = queries::read_applied(&mut tx).await?;
-            let Some(next) = migration::next_pending(migration::SQLITE, &applied)? else {
+            let Some(next) = queries::apply_next_migration(&mut tx, migration::SQLITE).await?
+            else {
                 tx.commit()
                     .await
                     .map_err(error::query("commit skydd_migrations"))?;
                 return Ok(());
             };
-            sqlx::raw_sql(next.sql)
-                .execute(&mut *tx)
-                .await
-                .map_err(error::query(&format!(
-                    "apply migration {} ({})",
-                    next.version, next.name
-                )))?;
-            sqlx::query(
-                "INSERT INTO skydd_migrations (version, name, checksum) VALUES ($1, $2, $3)",
-            )
-            .bind(next.version)
-            .bind(next.name)
-            .bind(next.checksum())
-            .execute(&mut *tx)
-            .await
-            .map_err(error::query("record a migration"))?;
             tx.commit()
                 .await
                 .map_err(error::query("commit a migration"))?;

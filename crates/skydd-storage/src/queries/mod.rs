@@ -22,27 +22,53 @@ use skydd_crypto::{Role, TokenHash, TokenId};
 use sqlx::Row as _;
 
 use super::dialect::{self, Conn, Db, DbRow};
-use crate::migration::Applied;
+use crate::RecordSummary;
+use crate::migration::{self, Applied, Migration};
 use crate::{
     ApiTokenRecord, AuditChainHead, AuditCheckpointRow, AuditEventRow, IncidentEntryRow, RecordRow,
     RegisterVersionRecord, StorageError, SubjectKeyRow, SubjectRow, error, rows,
 };
 
-/// The migrations applied to the database, by version, as `skydd_migrations` records them.
-pub(super) async fn read_applied(conn: &mut Conn) -> Result<Vec<Applied>, StorageError> {
-    let rows = sqlx::query("SELECT version, checksum FROM skydd_migrations ORDER BY version")
-        .fetch_all(conn)
+/// In `conn`'s transaction, which holds the backend's migration lock: apply the first of
+/// `known` that the database has not applied and record it in `skydd_migrations`. Returns it, or
+/// `None` when none is pending; a database migrated by a newer Skydd, or whose applied
+/// migrations were changed, is refused ([`crate::migration::next_pending`]).
+pub(super) async fn apply_next_migration<'m>(
+    conn: &mut Conn,
+    known: &'m [Migration],
+) -> Result<Option<&'m Migration>, StorageError> {
+    let applied = sqlx::query("SELECT version, checksum FROM skydd_migrations ORDER BY version")
+        .fetch_all(&mut *conn)
         .await
         .map_err(error::query("read skydd_migrations"))?;
     const T: &str = "skydd_migrations";
-    rows.iter()
+    let applied = applied
+        .iter()
         .map(|row| {
             Ok(Applied {
                 version: get(row, "version", T)?,
                 checksum: get(row, "checksum", T)?,
             })
         })
-        .collect()
+        .collect::<Result<Vec<_>, StorageError>>()?;
+    let Some(next) = migration::next_pending(known, &applied)? else {
+        return Ok(None);
+    };
+    sqlx::raw_sql(next.sql)
+        .execute(&mut *conn)
+        .await
+        .map_err(error::query(&format!(
+            "apply migration {} ({})",
+            next.version, next.name
+        )))?;
+    sqlx::query("INSERT INTO skydd_migrations (version, name, checksum) VALUES ($1, $2, $3)")
+        .bind(next.version)
+        .bind(next.name)
+        .bind(next.checksum())
+        .execute(&mut *conn)
+        .await
+        .map_err(error::query("record a migration"))?;
+    Ok(Some(next))
 }
 
 /// Read `column` of a row of `table`; an error names `table.column`, never the value.
@@ -126,10 +152,10 @@ fn subject_key_from_row(row: &DbRow) -> Result<SubjectKeyRow, StorageError> {
     })
 }
 
-/// A row of the records-with-anchors query: the record without anchors, and one anchor if any.
-fn record_from_row(row: &DbRow) -> Result<(RecordRow, Option<(String, Timestamp)>), StorageError> {
+/// The columns of `records` but `ciphertext` in a row, without anchors.
+pub(super) fn record_summary_from_row(row: &DbRow) -> Result<RecordSummary, StorageError> {
     const T: &str = "records";
-    let record = RecordRow {
+    Ok(RecordSummary {
         id: get(row, "id", T)?,
         subject_id: get(row, "subject_id", T)?,
         category: get(row, "category", T)?,
@@ -137,7 +163,21 @@ fn record_from_row(row: &DbRow) -> Result<(RecordRow, Option<(String, Timestamp)
         source: get(row, "source", T)?,
         collected_at: get_at(row, "collected_at", T)?,
         anchors: Vec::new(),
-        ciphertext: get(row, "ciphertext", T)?,
+    })
+}
+
+/// A row of the records-with-anchors query: the record without anchors, and one anchor if any.
+fn record_from_row(row: &DbRow) -> Result<(RecordRow, Option<(String, Timestamp)>), StorageError> {
+    let summary = record_summary_from_row(row)?;
+    let record = RecordRow {
+        id: summary.id,
+        subject_id: summary.subject_id,
+        category: summary.category,
+        purpose: summary.purpose,
+        source: summary.source,
+        collected_at: summary.collected_at,
+        anchors: summary.anchors,
+        ciphertext: get(row, "ciphertext", "records")?,
     };
     Ok((record, anchor_from_row(row)?))
 }
