@@ -31,6 +31,7 @@ macro_rules! outbox_columns {
     };
 }
 
+/// A stored count (attempts, months) read back; `column` names it in the error.
 fn count_from_db(value: i64, column: &str) -> Result<u32, StorageError> {
     u32::try_from(value)
         .map_err(|_| StorageError::Database(format!("{column} is not a count Skydd wrote")))
@@ -186,32 +187,51 @@ async fn put_code(conn: &mut Conn, code: &VerificationCodeRow) -> Result<(), Sto
     Ok(())
 }
 
+/// The `INSERT` of an outbox message, its columns bound by [`put_outbox`].
+macro_rules! outbox_insert {
+    () => {
+        concat!(
+            "INSERT INTO outbox_messages (",
+            outbox_columns!(),
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+        )
+    };
+}
+
+/// Run `sql` (made by `outbox_insert!`) for `message` in `conn`; returns the rows inserted.
+async fn put_outbox(
+    conn: &mut Conn,
+    sql: &'static str,
+    message: &OutboxMessageRow,
+) -> Result<u64, sqlx::Error> {
+    let inserted = sqlx::query::<Db>(sql)
+        .bind(&message.id)
+        .bind(&message.request_id)
+        .bind(&message.kind)
+        .bind(rows::version_to_db(message.key_version))
+        .bind(&message.wrapped_key)
+        .bind(&message.address_ciphertext)
+        .bind(&message.body_ciphertext)
+        .bind(&message.state)
+        .bind(small(message.attempts))
+        .bind(at(message.next_attempt_at))
+        .bind(at(message.created_at))
+        .bind(message.sent_at.map(at))
+        .bind(&message.last_error)
+        .execute(conn)
+        .await?;
+    Ok(inserted.rows_affected())
+}
+
+/// Queue `message` in `conn`; an id already queued is a conflict.
 async fn insert_outbox(conn: &mut Conn, message: &OutboxMessageRow) -> Result<(), StorageError> {
-    sqlx::query::<Db>(concat!(
-        "INSERT INTO outbox_messages (",
-        outbox_columns!(),
-        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
-    ))
-    .bind(&message.id)
-    .bind(&message.request_id)
-    .bind(&message.kind)
-    .bind(rows::version_to_db(message.key_version))
-    .bind(&message.wrapped_key)
-    .bind(&message.address_ciphertext)
-    .bind(&message.body_ciphertext)
-    .bind(&message.state)
-    .bind(small(message.attempts))
-    .bind(at(message.next_attempt_at))
-    .bind(at(message.created_at))
-    .bind(message.sent_at.map(at))
-    .bind(&message.last_error)
-    .execute(conn)
-    .await
-    .map_err(error::insert(
-        "queue a message",
-        format!("message {} exists", message.id),
-        Some("its request does not exist"),
-    ))?;
+    put_outbox(conn, outbox_insert!(), message)
+        .await
+        .map_err(error::insert(
+            "queue a message",
+            format!("message {} exists", message.id),
+            Some("its request does not exist"),
+        ))?;
     Ok(())
 }
 
@@ -533,29 +553,10 @@ impl RequestStore for Store {
                 .map_err(error::query(OPERATION))?;
             let mut queued = 0;
             for message in &messages {
-                let inserted = sqlx::query::<Db>(concat!(
-                    "INSERT INTO outbox_messages (",
-                    outbox_columns!(),
-                    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-                     ON CONFLICT (id) DO NOTHING"
-                ))
-                .bind(&message.id)
-                .bind(&message.request_id)
-                .bind(&message.kind)
-                .bind(rows::version_to_db(message.key_version))
-                .bind(&message.wrapped_key)
-                .bind(&message.address_ciphertext)
-                .bind(&message.body_ciphertext)
-                .bind(&message.state)
-                .bind(small(message.attempts))
-                .bind(at(message.next_attempt_at))
-                .bind(at(message.created_at))
-                .bind(message.sent_at.map(at))
-                .bind(&message.last_error)
-                .execute(&mut *tx)
-                .await
-                .map_err(error::query(OPERATION))?;
-                queued += inserted.rows_affected();
+                let sql = concat!(outbox_insert!(), " ON CONFLICT (id) DO NOTHING");
+                queued += put_outbox(&mut tx, sql, message)
+                    .await
+                    .map_err(error::query(OPERATION))?;
             }
             tx.commit().await.map_err(error::query(OPERATION))?;
             Ok(queued)
