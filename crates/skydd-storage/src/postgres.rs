@@ -27,8 +27,8 @@ use crate::ChainedAuditEvent;
 use crate::dialect::postgres as dialect;
 use crate::migration;
 use crate::{
-    AuditEventRow, Backend, ChainLinks, RecordDeletion, RecordDeletionOutcome, RecordRow,
-    RecordSummary, StorageError, SweepLock, audit_chain, error, rows, timestamp,
+    AnonymisedRecordRow, AuditEventRow, Backend, ChainLinks, RecordRow, RecordSummary,
+    StorageError, SweepLock, audit_chain, error, rows, timestamp,
 };
 use dialect::at;
 use queries::get;
@@ -389,74 +389,32 @@ async fn records_page(
     Ok(records)
 }
 
-/// [`crate::Storage::delete_records`] on PostgreSQL: `DELETE ... RETURNING` tells which
-/// records were still there and whose they were, in the statement that deletes them. (SQLite
-/// pre-selects instead, which is faster there: see `src/sqlite.rs`.)
-async fn delete_records(
-    storage: &Store,
-    deletion: RecordDeletion,
-) -> Result<RecordDeletionOutcome, StorageError> {
-    const OPERATION: &str = "delete records";
-    let mut tx = dialect::begin_write(&storage.pool)
+/// Delete the records `delete` and `anonymise` in `conn`'s transaction, for
+/// [`crate::Storage::delete_records`]: `DELETE ... RETURNING` tells which were still there and
+/// whose they were, in the statement that deletes them.
+async fn delete_listed_records(
+    conn: &mut PgConnection,
+    delete: &[String],
+    anonymise: &[AnonymisedRecordRow],
+) -> Result<queries::DeletedRecords, StorageError> {
+    let mut ids: Vec<&str> = delete.iter().map(String::as_str).collect();
+    ids.extend(anonymise.iter().map(|a| a.record_id.as_str()));
+    let deleted = sqlx::query("DELETE FROM records WHERE id = ANY($1) RETURNING id, subject_id")
+        .bind(&ids[..])
+        .fetch_all(&mut *conn)
         .await
-        .map_err(error::query(OPERATION))?;
-    let mut ids: Vec<&str> = deletion.delete.iter().map(String::as_str).collect();
-    ids.extend(deletion.anonymise.iter().map(|a| a.record_id.as_str()));
-    let deleted =
-        sqlx::query("DELETE FROM records WHERE id = ANY($1::text[]) RETURNING id, subject_id")
-            .bind(&ids[..])
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(error::query(OPERATION))?;
-    let mut outcome = RecordDeletionOutcome {
-        records: u64::try_from(deleted.len()).unwrap_or(u64::MAX),
-        shredded: Vec::new(),
-    };
+        .map_err(error::query("delete records"))?;
     let mut gone = std::collections::HashSet::new();
-    let mut touched = std::collections::BTreeSet::new();
+    let mut subjects = std::collections::BTreeSet::new();
     for row in &deleted {
         gone.insert(get::<String>(row, "id", "records")?);
-        touched.insert(get::<String>(row, "subject_id", "records")?);
+        subjects.insert(get::<String>(row, "subject_id", "records")?);
     }
-    for remains in &deletion.anonymise {
-        if !gone.contains(&remains.record_id) {
-            continue;
-        }
-        sqlx::query(
-            "INSERT INTO anonymised_records
-                        (category, purpose, collected_month, fields, anonymised_at)
-                     VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(&remains.category)
-        .bind(&remains.purpose)
-        .bind(&remains.collected_month)
-        .bind(&remains.fields)
-        .bind(at(remains.anonymised_at))
-        .execute(&mut *tx)
-        .await
-        .map_err(error::query(OPERATION))?;
-    }
-    let touched: Vec<String> = touched.into_iter().collect();
-    let shredded: Vec<String> = sqlx::query_scalar(
-        "DELETE FROM subjects s WHERE s.id = ANY($1::text[])
-                   AND NOT EXISTS (SELECT 1 FROM records r WHERE r.subject_id = s.id)
-                 RETURNING s.id",
-    )
-    .bind(&touched[..])
-    .fetch_all(&mut *tx)
-    .await
-    .map_err(error::query(OPERATION))?;
-    outcome.shredded = shredded;
-    outcome.shredded.sort();
-    let mut audit = deletion.audit;
-    if let Some(shred_audit) = deletion.shred_audit
-        && !outcome.shredded.is_empty()
-    {
-        audit.push(shred_audit(&outcome.shredded));
-    }
-    append_chained(&mut tx, audit).await?;
-    tx.commit().await.map_err(error::query(OPERATION))?;
-    Ok(outcome)
+    Ok(queries::DeletedRecords {
+        records: u64::try_from(deleted.len()).unwrap_or(u64::MAX),
+        anonymisable: gone,
+        subjects: subjects.into_iter().collect(),
+    })
 }
 
 /// [`crate::Storage::try_sweep_lock`] on PostgreSQL: a session advisory lock per schema.

@@ -28,8 +28,8 @@ mod queries;
 use crate::dialect::sqlite as dialect;
 use crate::migration;
 use crate::{
-    AuditEventRow, Backend, ChainLinks, RecordDeletion, RecordDeletionOutcome, RecordRow,
-    RecordSummary, StorageError, SweepLock, error,
+    AnonymisedRecordRow, AuditEventRow, Backend, ChainLinks, RecordRow, RecordSummary,
+    StorageError, SweepLock, error,
 };
 use crate::{audit_chain, timestamp};
 use dialect::at;
@@ -328,94 +328,53 @@ async fn release_sweep_lock(lock: SweepLock) -> Result<(), StorageError> {
     Ok(())
 }
 
-/// [`crate::Storage::delete_records`] on SQLite.
+/// Delete the records `delete` and `anonymise` in `conn`'s transaction (which holds the write lock), for
+/// [`crate::Storage::delete_records`].
 ///
-/// Written for SQLite (see BENCHMARKS.md): what is still there is counted and its subjects
-/// listed in one pre-selecting statement, and every id list goes in as one JSON array.
-async fn delete_records(
-    storage: &Store,
-    deletion: RecordDeletion,
-) -> Result<RecordDeletionOutcome, StorageError> {
+/// Written for SQLite's speed (see BENCHMARKS.md): what is still there is counted, its subjects
+/// listed and the records to anonymise among it found by one pre-selecting statement that
+/// returns one row, not one per record; the ids go in as JSON arrays (`json_each`).
+async fn delete_listed_records(
+    conn: &mut SqliteConnection,
+    delete: &[String],
+    anonymise: &[AnonymisedRecordRow],
+) -> Result<queries::DeletedRecords, StorageError> {
     const OPERATION: &str = "delete records";
-    let mut tx = dialect::begin_write(&storage.pool)
-        .await
-        .map_err(error::query("lock the database to delete records"))?;
-    let mut outcome = RecordDeletionOutcome::default();
-    // One statement per batch: the ids go in as a JSON array (json_each).
-    let ids: Vec<&String> = deletion
-        .delete
+    let unlistable = |_| StorageError::Invalid("record ids that cannot be listed".into());
+    let ids: Vec<&String> = delete
         .iter()
-        .chain(deletion.anonymise.iter().map(|a| &a.record_id))
+        .chain(anonymise.iter().map(|a| &a.record_id))
         .collect();
-    let ids = serde_json::to_string(&ids)
-        .map_err(|_| StorageError::Invalid("record ids that cannot be listed".into()))?;
-    // What is still there to delete (the write lock is held from here to the commit):
-    // counted, its subjects listed, and which of the records to anonymise are among it.
-    // One row, not one per record.
-    let anonymise_ids: Vec<&String> = deletion.anonymise.iter().map(|a| &a.record_id).collect();
-    let anonymise_ids = serde_json::to_string(&anonymise_ids)
-        .map_err(|_| StorageError::Invalid("record ids that cannot be listed".into()))?;
-    let (present, touched, live_anonymised): (i64, String, String) = sqlx::query_as(
+    let ids = serde_json::to_string(&ids).map_err(unlistable)?;
+    let anonymise_ids: Vec<&String> = anonymise.iter().map(|a| &a.record_id).collect();
+    let anonymise_ids = serde_json::to_string(&anonymise_ids).map_err(unlistable)?;
+    let (present, subjects, anonymisable): (i64, String, String) = sqlx::query_as(
         "SELECT count(*), json_group_array(DISTINCT subject_id),
-                        json_group_array(id) FILTER (WHERE id IN (SELECT value FROM json_each($2)))
-                 FROM records WHERE id IN (SELECT value FROM json_each($1))",
+                json_group_array(id) FILTER (WHERE id IN (SELECT value FROM json_each($2)))
+         FROM records WHERE id IN (SELECT value FROM json_each($1))",
     )
     .bind(&ids)
     .bind(&anonymise_ids)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut *conn)
     .await
     .map_err(error::query(OPERATION))?;
     let deleted = sqlx::query("DELETE FROM records WHERE id IN (SELECT value FROM json_each($1))")
         .bind(&ids)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await
         .map_err(error::query(OPERATION))?;
-    outcome.records = deleted.rows_affected();
-    if i64::try_from(outcome.records).ok() != Some(present) {
+    let records = deleted.rows_affected();
+    if i64::try_from(records).ok() != Some(present) {
         return Err(StorageError::Database(
             "records changed while the database was locked for deleting them".into(),
         ));
     }
-    let live_anonymised: std::collections::HashSet<String> = serde_json::from_str(&live_anonymised)
-        .map_err(|_| StorageError::Database("record ids did not read back".into()))?;
-    for remains in &deletion.anonymise {
-        if !live_anonymised.contains(&remains.record_id) {
-            continue;
-        }
-        sqlx::query(
-            "INSERT INTO anonymised_records
-                        (category, purpose, collected_month, fields, anonymised_at)
-                     VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(&remains.category)
-        .bind(&remains.purpose)
-        .bind(&remains.collected_month)
-        .bind(&remains.fields)
-        .bind(at(remains.anonymised_at))
-        .execute(&mut *tx)
-        .await
-        .map_err(error::query(OPERATION))?;
-    }
-    let mut shredded: Vec<String> = sqlx::query_scalar(
-        "DELETE FROM subjects WHERE id IN (SELECT value FROM json_each($1))
-                   AND NOT EXISTS (SELECT 1 FROM records r WHERE r.subject_id = subjects.id)
-                 RETURNING id",
-    )
-    .bind(&touched)
-    .fetch_all(&mut *tx)
-    .await
-    .map_err(error::query(OPERATION))?;
-    shredded.sort();
-    outcome.shredded = shredded;
-    let mut audit = deletion.audit;
-    if let Some(shred_audit) = deletion.shred_audit
-        && !outcome.shredded.is_empty()
-    {
-        audit.push(shred_audit(&outcome.shredded));
-    }
-    append_chained(&mut tx, audit).await?;
-    tx.commit().await.map_err(error::query(OPERATION))?;
-    Ok(outcome)
+    let unreadable = |_| StorageError::Database("record ids did not read back".into());
+    Ok(queries::DeletedRecords {
+        records,
+        anonymisable: serde_json::from_str(&anonymisable).map_err(unreadable)?,
+        subjects: serde_json::from_str(&subjects).map_err(unreadable)?,
+    })
 }
 
 /// [`crate::Storage::try_sweep_lock`] on SQLite: a lock on a file beside the database.

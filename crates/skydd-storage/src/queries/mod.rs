@@ -14,6 +14,17 @@
 mod requests;
 mod storage;
 
+/// What a backend's `delete_listed_records` found and deleted, for the rest of
+/// [`crate::Storage::delete_records`].
+pub(super) struct DeletedRecords {
+    /// How many records were deleted (records already gone are not counted).
+    pub(super) records: u64,
+    /// Those of the records to anonymise that were still there (only their remains are kept).
+    pub(super) anonymisable: std::collections::HashSet<String>,
+    /// The subjects the deleted records belonged to, each once.
+    pub(super) subjects: Vec<String>,
+}
+
 /// What [`error::insert`] says when a record's subject does not exist.
 pub(super) const NO_SUCH_SUBJECT: &str = "its subject does not exist";
 

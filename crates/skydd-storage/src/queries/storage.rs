@@ -1053,7 +1053,57 @@ impl Storage for Store {
     }
 
     fn delete_records(&self, deletion: RecordDeletion) -> StorageFuture<'_, RecordDeletionOutcome> {
-        Box::pin(super::super::delete_records(self, deletion))
+        Box::pin(async move {
+            const OPERATION: &str = "delete records";
+            let mut tx = dialect::begin_write(&self.pool)
+                .await
+                .map_err(error::query("begin deleting records"))?;
+            // Each backend deletes the records its fastest way and says what was still there.
+            let deleted =
+                super::super::delete_listed_records(&mut tx, &deletion.delete, &deletion.anonymise)
+                    .await?;
+            for remains in &deletion.anonymise {
+                if !deleted.anonymisable.contains(&remains.record_id) {
+                    continue;
+                }
+                sqlx::query(
+                    "INSERT INTO anonymised_records
+                        (category, purpose, collected_month, fields, anonymised_at)
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(&remains.category)
+                .bind(&remains.purpose)
+                .bind(&remains.collected_month)
+                .bind(&remains.fields)
+                .bind(at(remains.anonymised_at))
+                .execute(&mut *tx)
+                .await
+                .map_err(error::query(OPERATION))?;
+            }
+            let mut shredded: Vec<String> = sqlx::query_scalar(concat!(
+                "DELETE FROM subjects WHERE id ",
+                dialect::id_in!("$1"),
+                " AND NOT EXISTS (SELECT 1 FROM records r WHERE r.subject_id = subjects.id)
+                 RETURNING id"
+            ))
+            .bind(dialect::id_list(&deleted.subjects)?)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(error::query(OPERATION))?;
+            shredded.sort();
+            let mut audit = deletion.audit;
+            if let Some(shred_audit) = deletion.shred_audit
+                && !shredded.is_empty()
+            {
+                audit.push(shred_audit(&shredded));
+            }
+            super::super::append_chained(&mut tx, audit).await?;
+            tx.commit().await.map_err(error::query(OPERATION))?;
+            Ok(RecordDeletionOutcome {
+                records: deleted.records,
+                shredded,
+            })
+        })
     }
 
     fn shred_subject<'a>(&'a self, subject_id: &'a str) -> StorageFuture<'a, bool> {
