@@ -2,13 +2,13 @@
 //!
 //! The queries and row mappings are written once, in `src/queries/`, against the names a dialect
 //! defines here: the `sqlx` types (`Db`, `DbRow`, `Conn`, `Pool`), how a timestamp is bound and
-//! read back (`at`, `StoredAt`, `at_from_db`), how a write transaction begins (`begin_write`), how
-//! a list of ids is bound (`id_list`, with the predicate `id_in!`), and two SQL fragments
-//! (`bytewise!` for text ordered byte by byte, `row_lock!` for locking a row being read to write
-//! it). Each backend module includes `src/queries/` as its own child module with `use
-//! crate::dialect::<backend> as dialect` in scope, so the one written text compiles once per
-//! backend against that backend's concrete types, with no generic bounds on `sqlx` executors and
-//! without `sqlx::Any`.
+//! read back (`at`, `StoredAt`, `at_from_db`), how a write transaction begins (`begin_write`),
+//! how a list of ids is bound (`id_list`, with the predicate `id_in!`), and SQL fragments
+//! (`bytewise!` for text ordered byte by byte, `row_lock!` for locking a row read to decide a
+//! write, `identity_override!` for giving a generated key its value). Each backend module
+//! includes `src/queries/` as its own child module with `use crate::dialect::<backend> as
+//! dialect` in scope, so the one written text compiles once per backend against that backend's
+//! concrete types, with no generic bounds on `sqlx` executors and without `sqlx::Any`.
 //!
 //! Every shared statement uses numbered `$N` placeholders, which `sqlx-sqlite` accepts as well
 //! as PostgreSQL (SQLite reads `$N` as the N-th bound value, so one value may be used twice). A
@@ -22,6 +22,7 @@
 //! | id list | JSON text, `IN (SELECT value FROM json_each($N))` | `text[]`, `= ANY($N)` |
 //! | byte-wise text order | the default (`BINARY`) | `COLLATE "C"` |
 //! | row lock while reading to write | none (`BEGIN IMMEDIATE` holds the database) | `FOR UPDATE` |
+//! | giving an identity column its value | nothing to say | `OVERRIDING SYSTEM VALUE` |
 //!
 //! Statements that are faster written for one backend stay in that backend's module, with a
 //! comment saying why (`records_page`, `delete_records` and `audit_chain_links` on SQLite; the
@@ -114,6 +115,14 @@ pub(crate) mod sqlite {
         };
     }
     pub(crate) use sqlite_row_lock as row_lock;
+
+    /// Let an `INSERT` give a generated key column its value: SQLite always does.
+    macro_rules! sqlite_identity_override {
+        () => {
+            ""
+        };
+    }
+    pub(crate) use sqlite_identity_override as identity_override;
 }
 
 /// PostgreSQL: `timestamptz`, plain `BEGIN`, id lists as arrays.
@@ -183,4 +192,12 @@ pub(crate) mod postgres {
         };
     }
     pub(crate) use postgres_row_lock as row_lock;
+
+    /// Let an `INSERT` give a `GENERATED ALWAYS AS IDENTITY` column its value.
+    macro_rules! postgres_identity_override {
+        () => {
+            " OVERRIDING SYSTEM VALUE"
+        };
+    }
+    pub(crate) use postgres_identity_override as identity_override;
 }

@@ -28,7 +28,7 @@ use crate::dialect::postgres as dialect;
 use crate::migration;
 use crate::{
     AnonymisedRecordRow, AuditEventRow, Backend, ChainLinks, RecordRow, RecordSummary,
-    StorageError, SweepLock, audit_chain, error, rows, timestamp,
+    StorageError, SweepLock, error, rows,
 };
 use dialect::at;
 use queries::get;
@@ -183,63 +183,26 @@ pub(crate) async fn drop_schema(url: &str, schema: &str) -> Result<(), StorageEr
     dropped.map(|_| ())
 }
 
-/// Append `events` to the audit chain inside `conn`'s transaction: lock the head row
-/// (`FOR UPDATE`, so one writer chains at a time across every server), give each event the next
-/// seq and its hash, insert it with its categories in one statement, move the head.
-///
-/// One statement per event, its categories included (`unnest`), to save round trips.
-async fn append_chained(
+/// Store one chained audit event (seq and `hash` given) with its categories, for the shared
+/// append: one statement per event, the categories included (`unnest`), to save round trips.
+async fn insert_chained_event(
     conn: &mut PgConnection,
-    events: Vec<AuditEventRow>,
-) -> Result<Vec<i64>, StorageError> {
-    const OPERATION: &str = "append audit events";
-    if events.is_empty() {
-        return Ok(Vec::new());
-    }
-    let head = queries::read_chain_head(&mut *conn, true).await?;
-    let mut seq = head.seq;
-    let mut prev = head.hash;
-    let mut seqs = Vec::with_capacity(events.len());
-    for mut event in events {
-        seq += 1;
-        event.seq = seq;
-        event.at = timestamp::truncate(event.at);
-        prev = audit_chain::entry_hash(&prev, &event);
-        sqlx::query(
-            "WITH event AS (
-                INSERT INTO audit_events
-                    (seq, at, actor, ip, action, purpose, subject_id, outcome, detail, hash)
-                OVERRIDING SYSTEM VALUE
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-                RETURNING seq
-             )
-             INSERT INTO audit_event_categories (event_seq, position, category)
-             SELECT event.seq, (c.ordinality - 1)::integer, c.category
-             FROM event, unnest($11::text[]) WITH ORDINALITY AS c (category, ordinality)",
-        )
-        .bind(seq)
-        .bind(at(event.at))
-        .bind(&event.actor)
-        .bind(&event.ip)
-        .bind(&event.action)
-        .bind(&event.purpose)
-        .bind(&event.subject_id)
-        .bind(&event.outcome)
-        .bind(&event.detail)
-        .bind(&prev[..])
+    event: &AuditEventRow,
+    hash: &[u8],
+) -> Result<(), sqlx::Error> {
+    const SQL: &str = concat!(
+        "WITH event AS (",
+        queries::audit_event_insert!(),
+        " RETURNING seq)
+         INSERT INTO audit_event_categories (event_seq, position, category)
+         SELECT event.seq, (c.ordinality - 1)::integer, c.category
+         FROM event, unnest($11::text[]) WITH ORDINALITY AS c (category, ordinality)"
+    );
+    queries::bind_audit_event(SQL, event, hash)
         .bind(&event.categories[..])
-        .execute(&mut *conn)
-        .await
-        .map_err(error::query(OPERATION))?;
-        seqs.push(seq);
-    }
-    sqlx::query("UPDATE audit_chain_head SET seq = $1, hash = $2 WHERE id = 1")
-        .bind(seq)
-        .bind(&prev[..])
-        .execute(&mut *conn)
-        .await
-        .map_err(error::query(OPERATION))?;
-    Ok(seqs)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// Refuse a schema name that would need quoting: `[a-z_][a-z0-9_]*`, at most 63 bytes.

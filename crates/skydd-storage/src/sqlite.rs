@@ -31,7 +31,6 @@ use crate::{
     AnonymisedRecordRow, AuditEventRow, Backend, ChainLinks, RecordRow, RecordSummary,
     StorageError, SweepLock, error,
 };
-use crate::{audit_chain, timestamp};
 use dialect::at;
 
 /// How long a writer waits for another connection or process to finish writing.
@@ -187,67 +186,29 @@ fn is_busy(error: &sqlx::Error) -> bool {
         if db.code().and_then(|code| code.parse::<i32>().ok()).is_some_and(|code| code & 0xff == SQLITE_BUSY))
 }
 
-/// Append `events` to the audit chain inside `conn`'s transaction, which holds the write lock
-/// (`BEGIN IMMEDIATE`): read the head, give each event the next seq and its hash, move the head.
-///
-/// One statement per category: SQLite cannot insert the event and its categories in one
-/// statement (no `INSERT` in a `WITH`), and every statement here is a call into the same
-/// process, not a round trip.
-async fn append_chained(
+/// Store one chained audit event (seq and `hash` given) with its categories, for the shared
+/// append: the event, then one statement per category (SQLite has no `INSERT` in a `WITH`, and
+/// a statement here is a call into this process, not a round trip).
+async fn insert_chained_event(
     conn: &mut SqliteConnection,
-    events: Vec<AuditEventRow>,
-) -> Result<Vec<i64>, StorageError> {
-    const OPERATION: &str = "append audit events";
-    let head = queries::read_chain_head(&mut *conn, true).await?;
-    let mut seq = head.seq;
-    let mut prev = head.hash;
-    let mut seqs = Vec::with_capacity(events.len());
-    for mut event in events {
-        seq += 1;
-        event.seq = seq;
-        event.at = timestamp::truncate(event.at);
-        prev = audit_chain::entry_hash(&prev, &event);
-        sqlx::query(
-            "INSERT INTO audit_events
-                (seq, at, actor, ip, action, purpose, subject_id, outcome, detail, hash)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(seq)
-        .bind(at(event.at))
-        .bind(&event.actor)
-        .bind(&event.ip)
-        .bind(&event.action)
-        .bind(&event.purpose)
-        .bind(&event.subject_id)
-        .bind(&event.outcome)
-        .bind(&event.detail)
-        .bind(&prev[..])
+    event: &AuditEventRow,
+    hash: &[u8],
+) -> Result<(), sqlx::Error> {
+    queries::bind_audit_event(queries::audit_event_insert!(), event, hash)
         .execute(&mut *conn)
-        .await
-        .map_err(error::query(OPERATION))?;
-        for (position, category) in (0_i64..).zip(&event.categories) {
-            sqlx::query(
-                "INSERT INTO audit_event_categories (event_seq, position, category)
-                 VALUES ($1, $2, $3)",
-            )
-            .bind(seq)
-            .bind(position)
-            .bind(category)
-            .execute(&mut *conn)
-            .await
-            .map_err(error::query(OPERATION))?;
-        }
-        seqs.push(seq);
+        .await?;
+    for (position, category) in (0_i64..).zip(&event.categories) {
+        sqlx::query(
+            "INSERT INTO audit_event_categories (event_seq, position, category)
+             VALUES ($1, $2, $3)",
+        )
+        .bind(event.seq)
+        .bind(position)
+        .bind(category)
+        .execute(&mut *conn)
+        .await?;
     }
-    if !seqs.is_empty() {
-        sqlx::query("UPDATE audit_chain_head SET seq = $1, hash = $2 WHERE id = 1")
-            .bind(seq)
-            .bind(&prev[..])
-            .execute(&mut *conn)
-            .await
-            .map_err(error::query(OPERATION))?;
-    }
-    Ok(seqs)
+    Ok(())
 }
 
 /// Make "no token yet" and the insert of the first token one step for every process: the

@@ -16,8 +16,9 @@ use crate::{
     FeatureSwitchRow, IdentityRow, IncidentEntryRow, KeyBinding, ObjectionEventRow,
     PreferenceEventRow, RecordDeletion, RecordDeletionOutcome, RecordRow, RecordSummary,
     RegisterVersionRecord, Storage, StorageError, StorageFuture, SubjectKeyRow, SubjectRow,
-    SweepLock, error, rows,
+    SweepLock, audit_chain, error, rows, timestamp,
 };
+use dialect::Conn;
 use dialect::at;
 
 /// The key of the master key check in `skydd_meta`.
@@ -51,10 +52,44 @@ macro_rules! insert_token {
     };
 }
 
+/// Append `events` to the audit chain inside `conn`'s write transaction: read the head (locked
+/// until the transaction ends, so one writer chains at a time), give each event the next seq
+/// and its hash, store it with its categories (the backend's `insert_chained_event`), and move
+/// the head.
+async fn append_chained(
+    conn: &mut Conn,
+    events: Vec<AuditEventRow>,
+) -> Result<Vec<i64>, StorageError> {
+    if events.is_empty() {
+        return Ok(Vec::new());
+    }
+    let head = read_chain_head(&mut *conn, true).await?;
+    let mut seq = head.seq;
+    let mut prev = head.hash;
+    let mut seqs = Vec::with_capacity(events.len());
+    for mut event in events {
+        seq += 1;
+        event.seq = seq;
+        event.at = timestamp::truncate(event.at);
+        prev = audit_chain::entry_hash(&prev, &event);
+        super::super::insert_chained_event(&mut *conn, &event, &prev)
+            .await
+            .map_err(error::query("append audit events"))?;
+        seqs.push(seq);
+    }
+    sqlx::query("UPDATE audit_chain_head SET seq = $1, hash = $2 WHERE id = 1")
+        .bind(seq)
+        .bind(&prev[..])
+        .execute(&mut *conn)
+        .await
+        .map_err(error::query("append audit events"))?;
+    Ok(seqs)
+}
+
 impl Store {
     /// Store `token` with the statement `sql` (made by `insert_token!`), in `conn`.
     async fn put_token(
-        conn: &mut super::super::dialect::Conn,
+        conn: &mut Conn,
         sql: &'static str,
         token: &ApiTokenRecord,
     ) -> Result<u64, StorageError> {
@@ -762,7 +797,7 @@ impl Storage for Store {
             let mut tx = dialect::begin_write(&self.pool)
                 .await
                 .map_err(error::query("begin appending audit events"))?;
-            let seqs = super::super::append_chained(&mut tx, events).await?;
+            let seqs = append_chained(&mut tx, events).await?;
             tx.commit().await.map_err(error::query(OPERATION))?;
             Ok(seqs)
         })
@@ -1097,7 +1132,7 @@ impl Storage for Store {
             {
                 audit.push(shred_audit(&shredded));
             }
-            super::super::append_chained(&mut tx, audit).await?;
+            append_chained(&mut tx, audit).await?;
             tx.commit().await.map_err(error::query(OPERATION))?;
             Ok(RecordDeletionOutcome {
                 records: deleted.records,
