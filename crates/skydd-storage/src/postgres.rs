@@ -145,20 +145,9 @@ async fn migrate(conn: &mut PgConnection) -> Result<(), StorageError> {
             .await
             .map_err(error::query("create skydd_migrations"))?;
         }
-        let Some(next) = queries::apply_next_migration(&mut tx, migration::POSTGRES).await? else {
-            tx.commit()
-                .await
-                .map_err(error::query("commit skydd_migrations"))?;
+        if !queries::migrate_one(tx, migration::POSTGRES, "PostgreSQL").await? {
             return Ok(());
-        };
-        tx.commit()
-            .await
-            .map_err(error::query("commit a migration"))?;
-        tracing::info!(
-            version = next.version,
-            name = next.name,
-            "applied PostgreSQL migration"
-        );
+        }
     }
 }
 
@@ -247,39 +236,25 @@ async fn begin_first_token(
 
 /// [`crate::Storage::insert_record`] on PostgreSQL: one statement (so atomic without a
 /// transaction, and one round trip), the record and its anchors from two parallel arrays.
-async fn insert_record(storage: &Store, record: &RecordRow) -> Result<(), StorageError> {
+async fn insert_record(storage: &Store, record: &RecordRow) -> Result<(), sqlx::Error> {
+    const SQL: &str = concat!(
+        "WITH record AS (",
+        queries::record_insert!(),
+        " RETURNING id)
+         INSERT INTO record_anchors (record_id, event, at)
+         SELECT record.id, anchor.event, anchor.at
+         FROM record, unnest($8::text[], $9::timestamptz[]) AS anchor (event, at)"
+    );
     let (events, ats): (Vec<&str>, Vec<jiff_sqlx::Timestamp>) = record
         .anchors
         .iter()
         .map(|(event, when)| (event.as_str(), at(*when)))
         .unzip();
-    sqlx::query(
-        "WITH record AS (
-                    INSERT INTO records
-                        (id, subject_id, category, purpose, source, collected_at, ciphertext)
-                    VALUES ($1, $2, $3, $4, $5, $6, $7)
-                    RETURNING id
-                 )
-                 INSERT INTO record_anchors (record_id, event, at)
-                 SELECT record.id, anchor.event, anchor.at
-                 FROM record, unnest($8::text[], $9::timestamptz[]) AS anchor (event, at)",
-    )
-    .bind(&record.id)
-    .bind(&record.subject_id)
-    .bind(&record.category)
-    .bind(&record.purpose)
-    .bind(&record.source)
-    .bind(at(record.collected_at))
-    .bind(&record.ciphertext)
-    .bind(events)
-    .bind(ats)
-    .execute(&storage.pool)
-    .await
-    .map_err(error::insert(
-        "insert a record",
-        format!("a record with id {} already exists", record.id),
-        Some(queries::NO_SUCH_SUBJECT),
-    ))?;
+    queries::bind_record(SQL, record)
+        .bind(events)
+        .bind(ats)
+        .execute(&storage.pool)
+        .await?;
     Ok(())
 }
 

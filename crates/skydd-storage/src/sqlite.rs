@@ -142,21 +142,9 @@ impl SqliteStorage {
             .execute(&mut *tx)
             .await
             .map_err(error::query("create skydd_migrations"))?;
-            let Some(next) = queries::apply_next_migration(&mut tx, migration::SQLITE).await?
-            else {
-                tx.commit()
-                    .await
-                    .map_err(error::query("commit skydd_migrations"))?;
+            if !queries::migrate_one(tx, migration::SQLITE, "SQLite").await? {
                 return Ok(());
-            };
-            tx.commit()
-                .await
-                .map_err(error::query("commit a migration"))?;
-            tracing::info!(
-                version = next.version,
-                name = next.name,
-                "applied SQLite migration"
-            );
+            }
         }
     }
 }
@@ -223,40 +211,20 @@ async fn begin_first_token(
 
 /// [`crate::Storage::insert_record`] on SQLite: the record, then each anchor, in one
 /// transaction (SQLite cannot insert into two tables in one statement).
-async fn insert_record(storage: &Store, record: &RecordRow) -> Result<(), StorageError> {
-    const OPERATION: &str = "insert a record";
-    let mut tx = dialect::begin_write(&storage.pool)
-        .await
-        .map_err(error::query("lock the database to insert a record"))?;
-    sqlx::query(
-        "INSERT INTO records
-            (id, subject_id, category, purpose, source, collected_at, ciphertext)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(&record.id)
-    .bind(&record.subject_id)
-    .bind(&record.category)
-    .bind(&record.purpose)
-    .bind(&record.source)
-    .bind(at(record.collected_at))
-    .bind(&record.ciphertext)
-    .execute(&mut *tx)
-    .await
-    .map_err(error::insert(
-        OPERATION,
-        format!("a record with id {} already exists", record.id),
-        Some(queries::NO_SUCH_SUBJECT),
-    ))?;
+async fn insert_record(storage: &Store, record: &RecordRow) -> Result<(), sqlx::Error> {
+    let mut tx = dialect::begin_write(&storage.pool).await?;
+    queries::bind_record(queries::record_insert!(), record)
+        .execute(&mut *tx)
+        .await?;
     for (event, when) in &record.anchors {
         sqlx::query("INSERT INTO record_anchors (record_id, event, at) VALUES ($1, $2, $3)")
             .bind(&record.id)
             .bind(event)
             .bind(at(*when))
             .execute(&mut *tx)
-            .await
-            .map_err(error::query(OPERATION))?;
+            .await?;
     }
-    tx.commit().await.map_err(error::query(OPERATION))
+    tx.commit().await
 }
 
 /// [`crate::Storage::audit_chain_links`] on SQLite: through `rusqlite` on a blocking thread

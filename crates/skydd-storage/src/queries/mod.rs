@@ -25,9 +25,6 @@ pub(super) struct DeletedRecords {
     pub(super) subjects: Vec<String>,
 }
 
-/// What [`error::insert`] says when a record's subject does not exist.
-pub(super) const NO_SUCH_SUBJECT: &str = "its subject does not exist";
-
 use jiff::Timestamp;
 use skydd_crypto::{Role, TokenHash, TokenId};
 use sqlx::Row as _;
@@ -40,16 +37,18 @@ use crate::{
     RegisterVersionRecord, StorageError, SubjectKeyRow, SubjectRow, error, rows,
 };
 
-/// In `conn`'s transaction, which holds the backend's migration lock: apply the first of
-/// `known` that the database has not applied and record it in `skydd_migrations`. Returns it, or
-/// `None` when none is pending; a database migrated by a newer Skydd, or whose applied
-/// migrations were changed, is refused ([`crate::migration::next_pending`]).
-pub(super) async fn apply_next_migration<'m>(
-    conn: &mut Conn,
-    known: &'m [Migration],
-) -> Result<Option<&'m Migration>, StorageError> {
+/// One step of a backend's migration loop, in `tx` (which holds the backend's migration lock
+/// and sees `skydd_migrations`): apply the first of `known` that the database has not applied,
+/// record it and commit. Returns false, having applied nothing, when none is pending. A database
+/// migrated by a newer Skydd, or whose applied migrations were changed, is refused
+/// ([`crate::migration::next_pending`]). `backend` names the backend in the log.
+pub(super) async fn migrate_one(
+    mut tx: sqlx::Transaction<'_, Db>,
+    known: &[Migration],
+    backend: &str,
+) -> Result<bool, StorageError> {
     let applied = sqlx::query("SELECT version, checksum FROM skydd_migrations ORDER BY version")
-        .fetch_all(&mut *conn)
+        .fetch_all(&mut *tx)
         .await
         .map_err(error::query("read skydd_migrations"))?;
     const T: &str = "skydd_migrations";
@@ -63,10 +62,13 @@ pub(super) async fn apply_next_migration<'m>(
         })
         .collect::<Result<Vec<_>, StorageError>>()?;
     let Some(next) = migration::next_pending(known, &applied)? else {
-        return Ok(None);
+        tx.commit()
+            .await
+            .map_err(error::query("commit skydd_migrations"))?;
+        return Ok(false);
     };
     sqlx::raw_sql(next.sql)
-        .execute(&mut *conn)
+        .execute(&mut *tx)
         .await
         .map_err(error::query(&format!(
             "apply migration {} ({})",
@@ -76,10 +78,18 @@ pub(super) async fn apply_next_migration<'m>(
         .bind(next.version)
         .bind(next.name)
         .bind(next.checksum())
-        .execute(&mut *conn)
+        .execute(&mut *tx)
         .await
         .map_err(error::query("record a migration"))?;
-    Ok(Some(next))
+    tx.commit()
+        .await
+        .map_err(error::query("commit a migration"))?;
+    tracing::info!(
+        version = next.version,
+        name = next.name,
+        "applied {backend} migration"
+    );
+    Ok(true)
 }
 
 /// Read `column` of a row of `table`; an error names `table.column`, never the value.
@@ -237,6 +247,32 @@ fn chain_head_from_row(row: &DbRow) -> Result<AuditChainHead, StorageError> {
         seq: get(row, "seq", T)?,
         hash: rows::hash_from_db(&hash)?,
     })
+}
+
+/// The `INSERT` of a record's own row (its anchors are stored apart), for `concat!`;
+/// [`bind_record`] binds its values.
+macro_rules! record_insert {
+    () => {
+        "INSERT INTO records (id, subject_id, category, purpose, source, collected_at, ciphertext)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)"
+    };
+}
+pub(super) use record_insert;
+
+/// `sql` (which starts with `record_insert!`) with `record` bound to `$1`..`$7`; a backend may
+/// bind more after them.
+pub(super) fn bind_record<'q>(
+    sql: &'static str,
+    record: &RecordRow,
+) -> sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments> {
+    sqlx::query(sql)
+        .bind(&record.id)
+        .bind(&record.subject_id)
+        .bind(&record.category)
+        .bind(&record.purpose)
+        .bind(&record.source)
+        .bind(dialect::at(record.collected_at))
+        .bind(&record.ciphertext)
 }
 
 /// The `INSERT` of an audit event's own row (its categories are stored apart), for `concat!`;

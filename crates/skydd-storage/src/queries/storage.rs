@@ -533,7 +533,15 @@ impl Storage for Store {
     fn insert_record(&self, record: RecordRow) -> StorageFuture<'_, ()> {
         Box::pin(async move {
             rows::check_new_record(&record)?;
-            super::super::insert_record(self, &record).await
+            // Each backend stores the anchors its own way; both fail only on the record's
+            // row (the anchors' events were checked to be distinct, their record is new).
+            super::super::insert_record(self, &record)
+                .await
+                .map_err(error::insert(
+                    "insert a record",
+                    format!("a record with id {} already exists", record.id),
+                    Some("its subject does not exist"),
+                ))
         })
     }
 
