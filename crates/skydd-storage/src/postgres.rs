@@ -267,11 +267,11 @@ async fn audit_chain_links(
 ) -> Result<ChainLinks, StorageError> {
     let rows = sqlx::query(
         "SELECT e.seq, e.at, e.actor, e.ip, e.action, e.purpose, e.subject_id, e.outcome,
-                        e.detail, e.hash,
-                        COALESCE((SELECT array_agg(c.category ORDER BY c.position)
-                                  FROM audit_event_categories c WHERE c.event_seq = e.seq),
-                                 '{}') AS categories
-                 FROM audit_events e WHERE e.seq > $1 AND e.seq <= $2 ORDER BY e.seq",
+                e.detail, e.hash,
+                COALESCE((SELECT array_agg(c.category ORDER BY c.position)
+                          FROM audit_event_categories c WHERE c.event_seq = e.seq),
+                         '{}') AS categories
+         FROM audit_events e WHERE e.seq > $1 AND e.seq <= $2 ORDER BY e.seq",
     )
     .bind(after_seq)
     .bind(up_to_seq)
@@ -370,7 +370,7 @@ async fn try_sweep_lock(storage: &Store) -> Result<Option<SweepLock>, StorageErr
     // process dies).
     let locked: bool = sqlx::query_scalar(
         "SELECT pg_try_advisory_lock(hashtext('skydd retention sweep'),
-                                             hashtext(current_schema()))",
+                                     hashtext(current_schema()))",
     )
     .fetch_one(&mut conn)
     .await
@@ -385,7 +385,7 @@ async fn release_sweep_lock(lock: SweepLock) -> Result<(), StorageError> {
         let mut conn = *conn;
         sqlx::query(
             "SELECT pg_advisory_unlock(hashtext('skydd retention sweep'),
-                                               hashtext(current_schema()))",
+                                       hashtext(current_schema()))",
         )
         .execute(&mut conn)
         .await

@@ -1,15 +1,19 @@
 //! The statements and row mappings both backends share, written once.
 //!
-//! This module is compiled twice: `src/sqlite.rs` and `src/postgres.rs` each include it as their
-//! child module `queries`, with `dialect` (one of [`crate::dialect`]'s modules) and `Store` (the
-//! backend's storage type, which has a `pool`) in scope. Every name a backend must supply comes
-//! from there, so each copy is checked and compiled against concrete `sqlx` types. What a backend
-//! does its own way (opening, migrations, locks, its fast paths) it supplies as functions of its
-//! module, which the trait implementations here call through `super::`.
+//! This module is compiled twice: `src/sqlite.rs` and `src/postgres.rs` each include it (with
+//! `#[path]`) as their child module `queries`, with `dialect` (one of [`crate::dialect`]'s
+//! modules) and `Store` (the backend's storage type, which has a `pool`) in scope. Every name a
+//! backend must supply comes from there, so each copy is checked and compiled against concrete
+//! `sqlx` types. What a backend does its own way (opening, migrations' locks, the sweep lock, its
+//! fast paths) it supplies as functions of its own module, which the code here calls through
+//! `super::` (`super::super::` from the submodules); a missing one fails to compile.
 //!
-//! - [`storage`]: [`crate::Storage`] for `Store`;
-//! - [`requests`]: [`crate::RequestStore`] for `Store`;
-//! - this file: reading columns into row types, one function per row type.
+//! - `storage`: [`crate::Storage`] for `Store`, in the trait's order;
+//! - `requests`: [`crate::RequestStore`] for `Store`;
+//! - this file: what both of them and the backends use: reading columns into row types (one
+//!   function per row type, errors naming `table.column`), the audit chain head, the `INSERT`s
+//!   of a record and an audit event whose rest a backend writes its own way, and one step of
+//!   the migration loop.
 
 mod requests;
 mod storage;

@@ -179,6 +179,8 @@ impl Storage for Store {
         super::super::BACKEND
     }
 
+    // -- Schema, master key, API tokens, register versions ----------------------------------------
+
     fn schema_version(&self) -> StorageFuture<'_, i64> {
         Box::pin(async move {
             sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM skydd_migrations")
@@ -319,6 +321,8 @@ impl Storage for Store {
             rows.iter().map(register_version_from_row).collect()
         })
     }
+
+    // -- Subjects, identities, keys (the vault) ---------------------------------------------------
 
     fn create_subject(
         &self,
@@ -530,6 +534,8 @@ impl Storage for Store {
         })
     }
 
+    // -- Records ----------------------------------------------------------------------------------
+
     fn insert_record(&self, record: RecordRow) -> StorageFuture<'_, ()> {
         Box::pin(async move {
             rows::check_new_record(&record)?;
@@ -590,6 +596,8 @@ impl Storage for Store {
             Ok(set.rows_affected() == 1)
         })
     }
+
+    // -- Consent ledger, objections, preferences, feature switches --------------------------------
 
     fn append_consent_event(&self, event: ConsentEventRow) -> StorageFuture<'_, i64> {
         Box::pin(async move {
@@ -790,6 +798,8 @@ impl Storage for Store {
         })
     }
 
+    // -- Audit ------------------------------------------------------------------------------------
+
     fn append_audit_event(&self, event: AuditEventRow) -> StorageFuture<'_, i64> {
         Box::pin(async move {
             let seqs = self.append_audit_events(vec![event]).await?;
@@ -835,6 +845,8 @@ impl Storage for Store {
             Ok(rows::fold_audit_events(rows))
         })
     }
+
+    // -- Incidents and disclosures ----------------------------------------------------------------
 
     fn append_incident_entry(&self, entry: IncidentEntryRow) -> StorageFuture<'_, ()> {
         Box::pin(async move {
@@ -959,6 +971,8 @@ impl Storage for Store {
         Box::pin(async move { self.disclosures_including(Some(subject_id)).await })
     }
 
+    // -- Audit chain ------------------------------------------------------------------------------
+
     fn audit_chain_head(&self) -> StorageFuture<'_, AuditChainHead> {
         Box::pin(async move {
             let mut conn = self
@@ -1058,6 +1072,8 @@ impl Storage for Store {
             rows.iter().map(checkpoint_from_row).collect()
         })
     }
+
+    // -- Deletion (retention, erasure) ------------------------------------------------------------
 
     fn records_page<'a>(
         &'a self,
