@@ -18,8 +18,7 @@ use crate::{
     RegisterVersionRecord, Storage, StorageError, StorageFuture, SubjectKeyRow, SubjectRow,
     SweepLock, audit_chain, error, rows, timestamp,
 };
-use dialect::Conn;
-use dialect::at;
+use dialect::{Conn, at};
 
 /// The key of the master key check in `skydd_meta`.
 const MASTER_KEY_CHECK: &str = "master_key_check";
@@ -45,7 +44,7 @@ fn identity_conflict(kind: &str) -> String {
 
 /// The `INSERT` of an API token, with its values from `$1`..`$6`; `SELECT` instead of
 /// `VALUES` lets [`Storage::insert_first_token`] add its condition.
-macro_rules! insert_token {
+macro_rules! token_insert {
     () => {
         "INSERT INTO api_tokens (id, hash, role, label, created_at, revoked_at)
          SELECT $1, $2, $3, $4, $5, $6"
@@ -86,26 +85,26 @@ async fn append_chained(
     Ok(seqs)
 }
 
-impl Store {
-    /// Store `token` with the statement `sql` (made by `insert_token!`), in `conn`.
-    async fn put_token(
-        conn: &mut Conn,
-        sql: &'static str,
-        token: &ApiTokenRecord,
-    ) -> Result<u64, StorageError> {
-        let inserted = sqlx::query(sql)
-            .bind(&token.id.0)
-            .bind(&token.hash.0)
-            .bind(token.role.as_str())
-            .bind(&token.label)
-            .bind(at(token.created_at))
-            .bind(token.revoked_at.map(at))
-            .execute(conn)
-            .await
-            .map_err(duplicate_token(token))?;
-        Ok(inserted.rows_affected())
-    }
+/// Store `token` with the statement `sql` (made by `token_insert!`), in `conn`.
+async fn put_token(
+    conn: &mut Conn,
+    sql: &'static str,
+    token: &ApiTokenRecord,
+) -> Result<u64, StorageError> {
+    let inserted = sqlx::query(sql)
+        .bind(&token.id.0)
+        .bind(&token.hash.0)
+        .bind(token.role.as_str())
+        .bind(&token.label)
+        .bind(at(token.created_at))
+        .bind(token.revoked_at.map(at))
+        .execute(conn)
+        .await
+        .map_err(duplicate_token(token))?;
+    Ok(inserted.rows_affected())
+}
 
+impl Store {
     /// Every disclosure, or with `subject` only those that included that subject, with their
     /// subjects and categories, oldest first.
     async fn disclosures_including(
@@ -223,7 +222,7 @@ impl Storage for Store {
                 .acquire()
                 .await
                 .map_err(error::query("insert API token"))?;
-            Store::put_token(&mut conn, insert_token!(), &token).await?;
+            put_token(&mut conn, token_insert!(), &token).await?;
             Ok(())
         })
     }
@@ -234,10 +233,10 @@ impl Storage for Store {
             // server (see `begin_first_token` in each backend).
             let mut tx = super::super::begin_first_token(&self.pool).await?;
             let sql = concat!(
-                insert_token!(),
+                token_insert!(),
                 " WHERE NOT EXISTS (SELECT 1 FROM api_tokens)"
             );
-            let inserted = Store::put_token(&mut tx, sql, &token).await?;
+            let inserted = put_token(&mut tx, sql, &token).await?;
             tx.commit()
                 .await
                 .map_err(error::query("commit the first token"))?;
