@@ -18,17 +18,6 @@
 mod requests;
 mod storage;
 
-/// What a backend's `delete_listed_records` found and deleted, for the rest of
-/// [`crate::Storage::delete_records`].
-pub(super) struct DeletedRecords {
-    /// How many records were deleted (records already gone are not counted).
-    pub(super) records: u64,
-    /// Those of the records to anonymise that were still there (only their remains are kept).
-    pub(super) anonymisable: std::collections::HashSet<String>,
-    /// The subjects the deleted records belonged to, each once.
-    pub(super) subjects: Vec<String>,
-}
-
 use jiff::Timestamp;
 use skydd_crypto::{Role, TokenHash, TokenId};
 use sqlx::Row as _;
@@ -41,60 +30,7 @@ use crate::{
     RegisterVersionRecord, StorageError, SubjectKeyRow, SubjectRow, error, rows,
 };
 
-/// One step of a backend's migration loop, in `tx` (which holds the backend's migration lock
-/// and sees `skydd_migrations`): apply the first of `known` that the database has not applied,
-/// record it and commit. Returns false, having applied nothing, when none is pending. A database
-/// migrated by a newer Skydd, or whose applied migrations were changed, is refused
-/// ([`crate::migration::next_pending`]). `backend` names the backend in the log.
-pub(super) async fn migrate_one(
-    mut tx: sqlx::Transaction<'_, Db>,
-    known: &[Migration],
-    backend: &str,
-) -> Result<bool, StorageError> {
-    let applied = sqlx::query("SELECT version, checksum FROM skydd_migrations ORDER BY version")
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(error::query("read skydd_migrations"))?;
-    const T: &str = "skydd_migrations";
-    let applied = applied
-        .iter()
-        .map(|row| {
-            Ok(Applied {
-                version: get(row, "version", T)?,
-                checksum: get(row, "checksum", T)?,
-            })
-        })
-        .collect::<Result<Vec<_>, StorageError>>()?;
-    let Some(next) = migration::next_pending(known, &applied)? else {
-        tx.commit()
-            .await
-            .map_err(error::query("commit skydd_migrations"))?;
-        return Ok(false);
-    };
-    sqlx::raw_sql(next.sql)
-        .execute(&mut *tx)
-        .await
-        .map_err(error::query(&format!(
-            "apply migration {} ({})",
-            next.version, next.name
-        )))?;
-    sqlx::query("INSERT INTO skydd_migrations (version, name, checksum) VALUES ($1, $2, $3)")
-        .bind(next.version)
-        .bind(next.name)
-        .bind(next.checksum())
-        .execute(&mut *tx)
-        .await
-        .map_err(error::query("record a migration"))?;
-    tx.commit()
-        .await
-        .map_err(error::query("commit a migration"))?;
-    tracing::info!(
-        version = next.version,
-        name = next.name,
-        "applied {backend} migration"
-    );
-    Ok(true)
-}
+// -- Reading columns -----------------------------------------------------------------------------
 
 /// Read `column` of a row of `table`; an error names `table.column`, never the value.
 pub(super) fn get<'r, T>(row: &'r DbRow, column: &str, table: &str) -> Result<T, StorageError>
@@ -106,12 +42,12 @@ where
 }
 
 /// Read the timestamp in `column` of a row of `table`.
-pub(super) fn get_at(row: &DbRow, column: &str, table: &str) -> Result<Timestamp, StorageError> {
+fn get_at(row: &DbRow, column: &str, table: &str) -> Result<Timestamp, StorageError> {
     dialect::at_from_db(get(row, column, table)?, table, column)
 }
 
 /// Read the timestamp, if any, in `column` of a row of `table`.
-pub(super) fn get_optional_at(
+fn get_optional_at(
     row: &DbRow,
     column: &str,
     table: &str,
@@ -121,6 +57,8 @@ pub(super) fn get_optional_at(
         .map(|stored| dialect::at_from_db(stored, table, column))
         .transpose()
 }
+
+// -- Rows, one function per row type -------------------------------------------------------------
 
 /// The columns of `api_tokens` that [`token_from_row`] reads, for `concat!`.
 macro_rules! token_columns {
@@ -158,7 +96,7 @@ fn register_version_from_row(row: &DbRow) -> Result<RegisterVersionRecord, Stora
 }
 
 /// A row of `subjects` (`id, tenant, created_at, restricted_at`).
-pub(super) fn subject_from_row(row: &DbRow) -> Result<SubjectRow, StorageError> {
+fn subject_from_row(row: &DbRow) -> Result<SubjectRow, StorageError> {
     const T: &str = "subjects";
     Ok(SubjectRow {
         id: get(row, "id", T)?,
@@ -253,6 +191,31 @@ fn chain_head_from_row(row: &DbRow) -> Result<AuditChainHead, StorageError> {
     })
 }
 
+fn checkpoint_from_row(row: &DbRow) -> Result<AuditCheckpointRow, StorageError> {
+    const T: &str = "audit_checkpoints";
+    Ok(AuditCheckpointRow {
+        seq: get(row, "seq", T)?,
+        hash: get(row, "hash", T)?,
+        at: get_at(row, "at", T)?,
+        public_key: get(row, "public_key", T)?,
+        signature: get(row, "signature", T)?,
+    })
+}
+
+fn incident_entry_from_row(row: &DbRow) -> Result<IncidentEntryRow, StorageError> {
+    const T: &str = "incident_entries";
+    Ok(IncidentEntryRow {
+        incident_id: get(row, "incident_id", T)?,
+        position: get(row, "position", T)?,
+        at: get_at(row, "at", T)?,
+        actor: get(row, "actor", T)?,
+        kind: get(row, "kind", T)?,
+        body: get(row, "body", T)?,
+    })
+}
+
+// -- Records: the INSERT both backends start from, what a deletion found -------------------------
+
 /// The `INSERT` of a record's own row (its anchors are stored apart), for `concat!`;
 /// [`bind_record`] binds its values.
 macro_rules! record_insert {
@@ -278,6 +241,19 @@ pub(super) fn bind_record<'q>(
         .bind(dialect::at(record.collected_at))
         .bind(&record.ciphertext)
 }
+
+/// What a backend's `delete_listed_records` found and deleted, for the rest of
+/// [`crate::Storage::delete_records`].
+pub(super) struct DeletedRecords {
+    /// How many records were deleted (records already gone are not counted).
+    pub(super) records: u64,
+    /// Those of the records to anonymise that were still there (only their remains are kept).
+    pub(super) anonymisable: std::collections::HashSet<String>,
+    /// The subjects the deleted records belonged to, each once.
+    pub(super) subjects: Vec<String>,
+}
+
+// -- Audit chain: the event INSERT both backends start from, the head ----------------------------
 
 /// The `INSERT` of an audit event's own row (its categories are stored apart), for `concat!`;
 /// [`bind_audit_event`] binds its values. The seq is given, not generated: it is part of the chain.
@@ -315,7 +291,7 @@ pub(super) fn bind_audit_event<'q>(
 
 /// The audit chain's head row; with `for_update`, locked until the transaction ends (see
 /// [`dialect::row_lock!`]), so that one writer at a time chains.
-pub(super) async fn read_chain_head(
+async fn read_chain_head(
     conn: &mut Conn,
     for_update: bool,
 ) -> Result<AuditChainHead, StorageError> {
@@ -331,25 +307,59 @@ pub(super) async fn read_chain_head(
     chain_head_from_row(&row)
 }
 
-fn checkpoint_from_row(row: &DbRow) -> Result<AuditCheckpointRow, StorageError> {
-    const T: &str = "audit_checkpoints";
-    Ok(AuditCheckpointRow {
-        seq: get(row, "seq", T)?,
-        hash: get(row, "hash", T)?,
-        at: get_at(row, "at", T)?,
-        public_key: get(row, "public_key", T)?,
-        signature: get(row, "signature", T)?,
-    })
-}
+// -- Migrations ----------------------------------------------------------------------------------
 
-fn incident_entry_from_row(row: &DbRow) -> Result<IncidentEntryRow, StorageError> {
-    const T: &str = "incident_entries";
-    Ok(IncidentEntryRow {
-        incident_id: get(row, "incident_id", T)?,
-        position: get(row, "position", T)?,
-        at: get_at(row, "at", T)?,
-        actor: get(row, "actor", T)?,
-        kind: get(row, "kind", T)?,
-        body: get(row, "body", T)?,
-    })
+/// One step of a backend's migration loop, in `tx` (which holds the backend's migration lock
+/// and sees `skydd_migrations`): apply the first of `known` that the database has not applied,
+/// record it and commit. Returns false, having applied nothing, when none is pending. A database
+/// migrated by a newer Skydd, or whose applied migrations were changed, is refused
+/// ([`crate::migration::next_pending`]). `backend` names the backend in the log.
+pub(super) async fn migrate_one(
+    mut tx: sqlx::Transaction<'_, Db>,
+    known: &[Migration],
+    backend: &str,
+) -> Result<bool, StorageError> {
+    let applied = sqlx::query("SELECT version, checksum FROM skydd_migrations ORDER BY version")
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(error::query("read skydd_migrations"))?;
+    const T: &str = "skydd_migrations";
+    let applied = applied
+        .iter()
+        .map(|row| {
+            Ok(Applied {
+                version: get(row, "version", T)?,
+                checksum: get(row, "checksum", T)?,
+            })
+        })
+        .collect::<Result<Vec<_>, StorageError>>()?;
+    let Some(next) = migration::next_pending(known, &applied)? else {
+        tx.commit()
+            .await
+            .map_err(error::query("commit skydd_migrations"))?;
+        return Ok(false);
+    };
+    sqlx::raw_sql(next.sql)
+        .execute(&mut *tx)
+        .await
+        .map_err(error::query(&format!(
+            "apply migration {} ({})",
+            next.version, next.name
+        )))?;
+    sqlx::query("INSERT INTO skydd_migrations (version, name, checksum) VALUES ($1, $2, $3)")
+        .bind(next.version)
+        .bind(next.name)
+        .bind(next.checksum())
+        .execute(&mut *tx)
+        .await
+        .map_err(error::query("record a migration"))?;
+    tx.commit()
+        .await
+        .map_err(error::query("commit a migration"))?;
+    tracing::info!(
+        version = next.version,
+        name = next.name,
+        "applied {backend} migration"
+    );
+    Ok(true)
 }
