@@ -1031,10 +1031,15 @@ impl Storage for Store {
 
     fn audit_chain_tip(&self) -> StorageFuture<'_, (AuditChainHead, i64)> {
         Box::pin(async move {
-            let row = sqlx::query(rows::AUDIT_CHAIN_TIP)
-                .fetch_one(&self.pool)
-                .await
-                .map_err(error::query("read the audit chain's tip"))?;
+            // One statement: the head and the highest seq in one snapshot.
+            let row = sqlx::query(
+                "SELECT first_seq, seq, hash,
+                        (SELECT COALESCE(MAX(seq), 0) FROM audit_events) AS last
+                 FROM audit_chain_head WHERE id = 1",
+            )
+            .fetch_one(&self.pool)
+            .await
+            .map_err(error::query("read the audit chain's tip"))?;
             Ok((
                 super::chain_head_from_row(&row)?,
                 get(&row, "last", "audit_events")?,
