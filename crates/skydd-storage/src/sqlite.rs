@@ -257,8 +257,8 @@ async fn release_sweep_lock(lock: SweepLock) -> Result<(), StorageError> {
     Ok(())
 }
 
-/// Delete the records `delete` and `anonymise` in `conn`'s transaction (which holds the write lock), for
-/// [`crate::Storage::delete_records`].
+/// Delete the records `delete` and `anonymise` in `conn`'s transaction (which holds the write
+/// lock), for [`crate::Storage::delete_records`].
 ///
 /// Written for SQLite's speed (see BENCHMARKS.md): what is still there is counted, its subjects
 /// listed and the records to anonymise among it found by one pre-selecting statement that

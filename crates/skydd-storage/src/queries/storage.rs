@@ -111,15 +111,25 @@ impl Store {
         &self,
         subject: Option<&str>,
     ) -> Result<Vec<DisclosureRow>, StorageError> {
+        // `$1 IS NULL` (every disclosure) or `id` among the disclosures of subject `$1`.
+        macro_rules! including {
+            ($id:literal) => {
+                concat!(
+                    "($1 IS NULL OR ",
+                    $id,
+                    " IN (SELECT disclosure_id FROM disclosure_subjects WHERE subject_id = $1))"
+                )
+            };
+        }
         const T: &str = "disclosures";
         const OPERATION: &str = "read disclosures";
-        let heads = sqlx::query(
+        let heads = sqlx::query(concat!(
             "SELECT id, at, actor, recipient, purpose, legal_basis, decision_kind,
                     decision_reference, decided_by, decided_on, document_sha256
-             FROM disclosures
-             WHERE ($1 IS NULL OR id IN (SELECT disclosure_id FROM disclosure_subjects WHERE subject_id = $1))
-             ORDER BY at, id",
-        )
+             FROM disclosures WHERE ",
+            including!("id"),
+            " ORDER BY at, id"
+        ))
         .bind(subject)
         .fetch_all(&self.pool)
         .await
@@ -144,20 +154,20 @@ impl Store {
                 })
             })
             .collect::<Result<Vec<_>, StorageError>>()?;
-        let subjects = sqlx::query(
-            "SELECT disclosure_id, subject_id AS value FROM disclosure_subjects
-             WHERE ($1 IS NULL OR disclosure_id IN (SELECT disclosure_id FROM disclosure_subjects WHERE subject_id = $1))
-             ORDER BY disclosure_id, position",
-        )
+        let subjects = sqlx::query(concat!(
+            "SELECT disclosure_id, subject_id AS value FROM disclosure_subjects WHERE ",
+            including!("disclosure_id"),
+            " ORDER BY disclosure_id, position"
+        ))
         .bind(subject)
         .fetch_all(&self.pool)
         .await
         .map_err(error::query(OPERATION))?;
-        let categories = sqlx::query(
-            "SELECT disclosure_id, category AS value FROM disclosure_categories
-             WHERE ($1 IS NULL OR disclosure_id IN (SELECT disclosure_id FROM disclosure_subjects WHERE subject_id = $1))
-             ORDER BY disclosure_id, position",
-        )
+        let categories = sqlx::query(concat!(
+            "SELECT disclosure_id, category AS value FROM disclosure_categories WHERE ",
+            including!("disclosure_id"),
+            " ORDER BY disclosure_id, position"
+        ))
         .bind(subject)
         .fetch_all(&self.pool)
         .await
