@@ -10,10 +10,10 @@
 //!
 //! - `storage`: [`crate::Storage`] for `Store`, in the trait's order;
 //! - `requests`: [`crate::RequestStore`] for `Store`;
-//! - this file: what both of them and the backends use: reading columns into row types (one
-//!   function per row type, errors naming `table.column`), the audit chain head, the `INSERT`s
-//!   of a record and an audit event whose rest a backend writes its own way, and one step of
-//!   the migration loop.
+//! - this file: what both of them and the backends use: reading columns into the vault's and
+//!   ledgers' row types (one function per row type, errors naming `table.column`; the request
+//!   rows' are in `requests`), the audit chain head, the `INSERT`s of a record and an audit
+//!   event that a backend completes its own way, and one step of the migration loop.
 
 mod requests;
 mod storage;
@@ -23,8 +23,11 @@ use skydd_crypto::{Role, TokenHash, TokenId};
 use sqlx::Row as _;
 
 use super::dialect::{self, Conn, Db, DbRow};
-use crate::RecordSummary;
 use crate::migration::{self, Applied, Migration};
+use crate::{
+    AnonymisedRecordRow, ConsentEventRow, DisclosureRow, FeatureSwitchRow, IdentityRow,
+    ObjectionEventRow, PreferenceEventRow, RecordSummary,
+};
 use crate::{
     ApiTokenRecord, AuditChainHead, AuditCheckpointRow, AuditEventRow, IncidentEntryRow, RecordRow,
     RegisterVersionRecord, StorageError, SubjectKeyRow, SubjectRow, error, rows,
@@ -211,6 +214,107 @@ fn incident_entry_from_row(row: &DbRow) -> Result<IncidentEntryRow, StorageError
         actor: get(row, "actor", T)?,
         kind: get(row, "kind", T)?,
         body: get(row, "body", T)?,
+    })
+}
+
+/// A row of `disclosures`, without its subjects and categories (read apart).
+fn disclosure_from_row(row: &DbRow) -> Result<DisclosureRow, StorageError> {
+    const T: &str = "disclosures";
+    Ok(DisclosureRow {
+        id: get(row, "id", T)?,
+        at: get_at(row, "at", T)?,
+        actor: get(row, "actor", T)?,
+        recipient: get(row, "recipient", T)?,
+        purpose: get(row, "purpose", T)?,
+        legal_basis: get(row, "legal_basis", T)?,
+        decision_kind: get(row, "decision_kind", T)?,
+        decision_reference: get(row, "decision_reference", T)?,
+        decided_by: get(row, "decided_by", T)?,
+        decided_on: get(row, "decided_on", T)?,
+        document_sha256: get(row, "document_sha256", T)?,
+        subjects: Vec::new(),
+        categories: Vec::new(),
+    })
+}
+
+/// A row of `identities`.
+fn identity_from_row(row: &DbRow) -> Result<IdentityRow, StorageError> {
+    const T: &str = "identities";
+    Ok(IdentityRow {
+        subject_id: get(row, "subject_id", T)?,
+        kind: get(row, "kind", T)?,
+        blind_index: get(row, "blind_index", T)?,
+        ciphertext: get(row, "ciphertext", T)?,
+    })
+}
+
+/// A row of `consent_events`.
+fn consent_event_from_row(row: &DbRow) -> Result<ConsentEventRow, StorageError> {
+    const T: &str = "consent_events";
+    Ok(ConsentEventRow {
+        seq: get(row, "seq", T)?,
+        scope_kind: get(row, "scope_kind", T)?,
+        scope_id: get(row, "scope_id", T)?,
+        purpose: get(row, "purpose", T)?,
+        granted: get(row, "granted", T)?,
+        method: get(row, "method", T)?,
+        notice_version: get(row, "notice_version", T)?,
+        at: get_at(row, "at", T)?,
+        text_hash: get(row, "text_hash", T)?,
+        context_ciphertext: get(row, "context_ciphertext", T)?,
+    })
+}
+
+/// A row of `objection_events`.
+fn objection_from_row(row: &DbRow) -> Result<ObjectionEventRow, StorageError> {
+    const T: &str = "objection_events";
+    Ok(ObjectionEventRow {
+        seq: get(row, "seq", T)?,
+        subject_id: get(row, "subject_id", T)?,
+        purpose: get(row, "purpose", T)?,
+        objected: get(row, "objected", T)?,
+        source: get(row, "source", T)?,
+        at: get_at(row, "at", T)?,
+    })
+}
+
+/// A row of `preference_events`.
+fn preference_from_row(row: &DbRow) -> Result<PreferenceEventRow, StorageError> {
+    const T: &str = "preference_events";
+    Ok(PreferenceEventRow {
+        seq: get(row, "seq", T)?,
+        subject_id: get(row, "subject_id", T)?,
+        kind: get(row, "kind", T)?,
+        name: get(row, "name", T)?,
+        opted_in: get(row, "opted_in", T)?,
+        at: get_at(row, "at", T)?,
+    })
+}
+
+/// A row of `feature_switch_events`.
+fn feature_switch_from_row(row: &DbRow) -> Result<FeatureSwitchRow, StorageError> {
+    const T: &str = "feature_switch_events";
+    Ok(FeatureSwitchRow {
+        seq: get(row, "seq", T)?,
+        feature: get(row, "feature", T)?,
+        organisation: get(row, "organisation", T)?,
+        project: get(row, "project", T)?,
+        enabled: get(row, "enabled", T)?,
+        actor: get(row, "actor", T)?,
+        at: get_at(row, "at", T)?,
+    })
+}
+
+/// A row of `anonymised_records` (it names no record: `record_id` is empty).
+fn anonymised_record_from_row(row: &DbRow) -> Result<AnonymisedRecordRow, StorageError> {
+    const T: &str = "anonymised_records";
+    Ok(AnonymisedRecordRow {
+        record_id: String::new(),
+        category: get(row, "category", T)?,
+        purpose: get(row, "purpose", T)?,
+        collected_month: get(row, "collected_month", T)?,
+        fields: get(row, "fields", T)?,
+        anonymised_at: get_at(row, "anonymised_at", T)?,
     })
 }
 

@@ -6,9 +6,11 @@ use skydd_crypto::{TokenHash, TokenId};
 
 use super::super::{Store, dialect};
 use super::{
-    audit_event_from_row, checkpoint_from_row, get, get_at, incident_entry_from_row,
-    read_chain_head, record_from_row, register_version_from_row, subject_from_row,
-    subject_key_from_row, token_columns, token_from_row,
+    anonymised_record_from_row, audit_event_from_row, checkpoint_from_row, consent_event_from_row,
+    disclosure_from_row, feature_switch_from_row, get, identity_from_row, incident_entry_from_row,
+    objection_from_row, preference_from_row, read_chain_head, record_from_row,
+    register_version_from_row, subject_from_row, subject_key_from_row, token_columns,
+    token_from_row,
 };
 use crate::{
     AnonymisedRecordRow, ApiTokenRecord, AuditChainHead, AuditCheckpointRow, AuditEventRow,
@@ -136,23 +138,7 @@ impl Store {
         .map_err(error::query(OPERATION))?;
         let heads = heads
             .iter()
-            .map(|row| {
-                Ok(DisclosureRow {
-                    id: get(row, "id", T)?,
-                    at: get_at(row, "at", T)?,
-                    actor: get(row, "actor", T)?,
-                    recipient: get(row, "recipient", T)?,
-                    purpose: get(row, "purpose", T)?,
-                    legal_basis: get(row, "legal_basis", T)?,
-                    decision_kind: get(row, "decision_kind", T)?,
-                    decision_reference: get(row, "decision_reference", T)?,
-                    decided_by: get(row, "decided_by", T)?,
-                    decided_on: get(row, "decided_on", T)?,
-                    document_sha256: get(row, "document_sha256", T)?,
-                    subjects: Vec::new(),
-                    categories: Vec::new(),
-                })
-            })
+            .map(disclosure_from_row)
             .collect::<Result<Vec<_>, StorageError>>()?;
         let subjects = sqlx::query(concat!(
             "SELECT disclosure_id, subject_id AS value FROM disclosure_subjects WHERE ",
@@ -458,17 +444,7 @@ impl Storage for Store {
             .fetch_all(&self.pool)
             .await
             .map_err(error::query("read identities"))?;
-            const T: &str = "identities";
-            rows.iter()
-                .map(|row| {
-                    Ok(IdentityRow {
-                        subject_id: get(row, "subject_id", T)?,
-                        kind: get(row, "kind", T)?,
-                        blind_index: get(row, "blind_index", T)?,
-                        ciphertext: get(row, "ciphertext", T)?,
-                    })
-                })
-                .collect()
+            rows.iter().map(identity_from_row).collect()
         })
     }
 
@@ -646,23 +622,7 @@ impl Storage for Store {
             .fetch_all(&self.pool)
             .await
             .map_err(error::query("read consent events"))?;
-            rows.iter()
-                .map(|row| {
-                    const T: &str = "consent_events";
-                    Ok(ConsentEventRow {
-                        seq: get(row, "seq", T)?,
-                        scope_kind: get(row, "scope_kind", T)?,
-                        scope_id: get(row, "scope_id", T)?,
-                        purpose: get(row, "purpose", T)?,
-                        granted: get(row, "granted", T)?,
-                        method: get(row, "method", T)?,
-                        notice_version: get(row, "notice_version", T)?,
-                        at: get_at(row, "at", T)?,
-                        text_hash: get(row, "text_hash", T)?,
-                        context_ciphertext: get(row, "context_ciphertext", T)?,
-                    })
-                })
-                .collect()
+            rows.iter().map(consent_event_from_row).collect()
         })
     }
 
@@ -696,19 +656,7 @@ impl Storage for Store {
             .fetch_all(&self.pool)
             .await
             .map_err(error::query("read objections"))?;
-            rows.iter()
-                .map(|row| {
-                    const T: &str = "objection_events";
-                    Ok(ObjectionEventRow {
-                        seq: get(row, "seq", T)?,
-                        subject_id: get(row, "subject_id", T)?,
-                        purpose: get(row, "purpose", T)?,
-                        objected: get(row, "objected", T)?,
-                        source: get(row, "source", T)?,
-                        at: get_at(row, "at", T)?,
-                    })
-                })
-                .collect()
+            rows.iter().map(objection_from_row).collect()
         })
     }
 
@@ -742,19 +690,7 @@ impl Storage for Store {
             .fetch_all(&self.pool)
             .await
             .map_err(error::query("read preferences"))?;
-            rows.iter()
-                .map(|row| {
-                    const T: &str = "preference_events";
-                    Ok(PreferenceEventRow {
-                        seq: get(row, "seq", T)?,
-                        subject_id: get(row, "subject_id", T)?,
-                        kind: get(row, "kind", T)?,
-                        name: get(row, "name", T)?,
-                        opted_in: get(row, "opted_in", T)?,
-                        at: get_at(row, "at", T)?,
-                    })
-                })
-                .collect()
+            rows.iter().map(preference_from_row).collect()
         })
     }
 
@@ -790,20 +726,7 @@ impl Storage for Store {
             .fetch_all(&self.pool)
             .await
             .map_err(error::query("read feature switches"))?;
-            rows.iter()
-                .map(|row| {
-                    const T: &str = "feature_switch_events";
-                    Ok(FeatureSwitchRow {
-                        seq: get(row, "seq", T)?,
-                        feature: get(row, "feature", T)?,
-                        organisation: get(row, "organisation", T)?,
-                        project: get(row, "project", T)?,
-                        enabled: get(row, "enabled", T)?,
-                        actor: get(row, "actor", T)?,
-                        at: get_at(row, "at", T)?,
-                    })
-                })
-                .collect()
+            rows.iter().map(feature_switch_from_row).collect()
         })
     }
 
@@ -1200,19 +1123,7 @@ impl Storage for Store {
             .fetch_all(&self.pool)
             .await
             .map_err(error::query("read anonymised records"))?;
-            const T: &str = "anonymised_records";
-            rows.iter()
-                .map(|row| {
-                    Ok(AnonymisedRecordRow {
-                        record_id: String::new(),
-                        category: get(row, "category", T)?,
-                        purpose: get(row, "purpose", T)?,
-                        collected_month: get(row, "collected_month", T)?,
-                        fields: get(row, "fields", T)?,
-                        anonymised_at: get_at(row, "anonymised_at", T)?,
-                    })
-                })
-                .collect()
+            rows.iter().map(anonymised_record_from_row).collect()
         })
     }
 
