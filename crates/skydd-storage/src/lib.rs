@@ -17,10 +17,16 @@
 //! ([`SubjectRow`], [`ConsentEventRow`], ...): personal values in them are ciphertext and keyed
 //! blind indexes only. Operations that write several rows do so in one transaction.
 //!
+//! Each statement and row mapping is written once, in `src/queries/`, and compiled for each
+//! backend against its dialect (`src/dialect.rs`: the few points where SQLite and PostgreSQL
+//! differ); `src/sqlite.rs` and `src/postgres.rs` keep only what is theirs: opening, migrations'
+//! locks, sweep locks, and the statements written for one backend's speed.
+//!
 //! Error messages name the operation and the database's own diagnostic, never a connection URL
 //! (which can carry a password) nor a value that was bound to a query.
 
 pub mod audit_chain;
+mod dialect;
 mod error;
 mod migration;
 mod postgres;

@@ -7,9 +7,9 @@
 //! transaction, and every change of a request appends a [`RequestEventRow`] in the same
 //! transaction.
 //!
-//! Deletion primitives for the vault's own data used by erasure and rectification
-//! ([`RequestStore::delete_records`], [`RequestStore::shred_subject`],
-//! [`RequestStore::replace_record_ciphertext`]) live here too.
+//! Of the deletion primitives for the vault's own data that erasure and rectification use,
+//! [`RequestStore::replace_record_ciphertext`] is here; [`crate::Storage::delete_records`] and
+//! [`crate::Storage::shred_subject`] are in [`crate::Storage`].
 
 use jiff::Timestamp;
 

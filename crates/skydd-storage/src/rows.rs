@@ -403,12 +403,6 @@ pub(crate) fn fold_chained_events(
     events
 }
 
-/// The chain head and the highest stored seq in one statement (one snapshot), the same on both
-/// backends.
-pub(crate) const AUDIT_CHAIN_TIP: &str = "SELECT first_seq, seq, hash,
-        (SELECT COALESCE(MAX(seq), 0) FROM audit_events) AS last
- FROM audit_chain_head WHERE id = 1";
-
 /// A stored 32-byte hash.
 pub(crate) fn hash_from_db(bytes: &[u8]) -> Result<[u8; 32], StorageError> {
     <[u8; 32]>::try_from(bytes)

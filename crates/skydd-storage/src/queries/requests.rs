@@ -1,25 +1,17 @@
-//! [`RequestStore`] on SQLite. Same statements as the PostgreSQL backend's, with `?N`
-//! placeholders and TEXT timestamps.
+//! [`RequestStore`] for the including backend's `Store`: data-subject requests, their events,
+//! codes, documents, outbox and recipient notices. Every statement is the same on both backends.
 
 use jiff::Timestamp;
-use sqlx::SqliteConnection;
-use sqlx::sqlite::SqliteRow;
 
-use super::{SqliteStorage, get, get_at, get_optional_at};
+use super::super::{Store, dialect};
+use super::{get, get_at, get_optional_at, subject_from_row};
 use crate::requests::{check_change, check_new_request};
 use crate::{
     NewRequestRows, OutboxMessageRow, RecipientNotificationRow, RequestChange, RequestDocumentRow,
     RequestEventRow, RequestFilter, RequestRow, RequestStore, StorageError, StorageFuture,
-    SubjectRow, VerificationCodeRow, error, rows, timestamp,
+    SubjectRow, VerificationCodeRow, error, rows,
 };
-
-type Db = sqlx::Sqlite;
-type DbRow = SqliteRow;
-type Conn = SqliteConnection;
-
-fn at(value: Timestamp) -> String {
-    timestamp::to_sqlite(value)
-}
+use dialect::{Conn, Db, DbRow, at};
 
 /// The columns of `requests` that [`request_from_row`] reads.
 macro_rules! request_columns {
@@ -39,6 +31,7 @@ macro_rules! outbox_columns {
     };
 }
 
+/// A stored count (attempts, months) read back; `column` names it in the error.
 fn count_from_db(value: i64, column: &str) -> Result<u32, StorageError> {
     u32::try_from(value)
         .map_err(|_| StorageError::Database(format!("{column} is not a count Skydd wrote")))
@@ -162,7 +155,7 @@ fn small(value: u32) -> i32 {
 async fn insert_event(conn: &mut Conn, event: &RequestEventRow) -> Result<(), StorageError> {
     sqlx::query::<Db>(
         "INSERT INTO request_events (request_id, at, actor, action, from_state, to_state, detail)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(&event.request_id)
     .bind(at(event.at))
@@ -180,7 +173,7 @@ async fn insert_event(conn: &mut Conn, event: &RequestEventRow) -> Result<(), St
 async fn put_code(conn: &mut Conn, code: &VerificationCodeRow) -> Result<(), StorageError> {
     sqlx::query::<Db>(
         "INSERT INTO verification_codes (request_id, code_hash, attempts, issued_at)
-         VALUES (?1, ?2, ?3, ?4)
+         VALUES ($1, $2, $3, $4)
          ON CONFLICT (request_id) DO UPDATE SET code_hash = excluded.code_hash,
              attempts = excluded.attempts, issued_at = excluded.issued_at",
     )
@@ -194,32 +187,51 @@ async fn put_code(conn: &mut Conn, code: &VerificationCodeRow) -> Result<(), Sto
     Ok(())
 }
 
+/// The `INSERT` of an outbox message, its columns bound by [`put_outbox`].
+macro_rules! outbox_insert {
+    () => {
+        concat!(
+            "INSERT INTO outbox_messages (",
+            outbox_columns!(),
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+        )
+    };
+}
+
+/// Run `sql` (made by `outbox_insert!`) for `message` in `conn`; returns the rows inserted.
+async fn put_outbox(
+    conn: &mut Conn,
+    sql: &'static str,
+    message: &OutboxMessageRow,
+) -> Result<u64, sqlx::Error> {
+    let inserted = sqlx::query::<Db>(sql)
+        .bind(&message.id)
+        .bind(&message.request_id)
+        .bind(&message.kind)
+        .bind(rows::version_to_db(message.key_version))
+        .bind(&message.wrapped_key)
+        .bind(&message.address_ciphertext)
+        .bind(&message.body_ciphertext)
+        .bind(&message.state)
+        .bind(small(message.attempts))
+        .bind(at(message.next_attempt_at))
+        .bind(at(message.created_at))
+        .bind(message.sent_at.map(at))
+        .bind(&message.last_error)
+        .execute(conn)
+        .await?;
+    Ok(inserted.rows_affected())
+}
+
+/// Queue `message` in `conn`; an id already queued is a conflict.
 async fn insert_outbox(conn: &mut Conn, message: &OutboxMessageRow) -> Result<(), StorageError> {
-    sqlx::query::<Db>(concat!(
-        "INSERT INTO outbox_messages (",
-        outbox_columns!(),
-        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
-    ))
-    .bind(&message.id)
-    .bind(&message.request_id)
-    .bind(&message.kind)
-    .bind(rows::version_to_db(message.key_version))
-    .bind(&message.wrapped_key)
-    .bind(&message.address_ciphertext)
-    .bind(&message.body_ciphertext)
-    .bind(&message.state)
-    .bind(small(message.attempts))
-    .bind(at(message.next_attempt_at))
-    .bind(at(message.created_at))
-    .bind(message.sent_at.map(at))
-    .bind(&message.last_error)
-    .execute(conn)
-    .await
-    .map_err(error::insert(
-        "queue a message",
-        format!("message {} exists", message.id),
-        Some("its request does not exist"),
-    ))?;
+    put_outbox(conn, outbox_insert!(), message)
+        .await
+        .map_err(error::insert(
+            "queue a message",
+            format!("message {} exists", message.id),
+            Some("its request does not exist"),
+        ))?;
     Ok(())
 }
 
@@ -230,7 +242,7 @@ async fn insert_notification(
     sqlx::query::<Db>(
         "INSERT INTO recipient_notifications (id, request_id, recipient, action, categories,
              subject_reference, letter_subject, letter_text, state, created_at, outbox_message_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(&notification.id)
     .bind(&notification.request_id)
@@ -249,22 +261,20 @@ async fn insert_notification(
     Ok(())
 }
 
-impl RequestStore for SqliteStorage {
+impl RequestStore for Store {
     fn insert_request(&self, rows: NewRequestRows) -> StorageFuture<'_, ()> {
         Box::pin(async move {
             check_new_request(&rows)?;
             const OPERATION: &str = "insert a request";
             let r = &rows.request;
-            let mut tx = self
-                .pool
-                .begin_with("BEGIN IMMEDIATE")
+            let mut tx = dialect::begin_write(&self.pool)
                 .await
                 .map_err(error::query(OPERATION))?;
             sqlx::query::<Db>(concat!(
                 "INSERT INTO requests (",
                 request_columns!(),
-                ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
-                   ?16, ?17, ?18, ?19, ?20, ?21, ?22)"
+                ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
+                   $16, $17, $18, $19, $20, $21, $22)"
             ))
             .bind(&r.id)
             .bind(&r.request_type)
@@ -311,7 +321,7 @@ impl RequestStore for SqliteStorage {
             let row = sqlx::query::<Db>(concat!(
                 "SELECT ",
                 request_columns!(),
-                " FROM requests WHERE id = ?1"
+                " FROM requests WHERE id = $1"
             ))
             .bind(id)
             .fetch_optional(&self.pool)
@@ -327,10 +337,10 @@ impl RequestStore for SqliteStorage {
                 "SELECT ",
                 request_columns!(),
                 " FROM requests
-                 WHERE (?1 IS NULL OR state = ?1)
-                   AND (?2 = 0 OR closed_at IS NULL)
-                   AND (?3 IS NULL OR due_at < ?3)
-                   AND (?4 IS NULL OR tenant = ?4)
+                 WHERE ($1 IS NULL OR state = $1)
+                   AND (NOT $2 OR closed_at IS NULL)
+                   AND ($3 IS NULL OR due_at < $3)
+                   AND ($4 IS NULL OR tenant = $4)
                  ORDER BY due_at, id"
             ))
             .bind(&filter.state)
@@ -352,7 +362,7 @@ impl RequestStore for SqliteStorage {
             let rows = sqlx::query::<Db>(concat!(
                 "SELECT ",
                 request_columns!(),
-                " FROM requests WHERE subject_id = ?1 ORDER BY received_at, id"
+                " FROM requests WHERE subject_id = $1 ORDER BY received_at, id"
             ))
             .bind(subject_id)
             .fetch_all(&self.pool)
@@ -367,17 +377,15 @@ impl RequestStore for SqliteStorage {
             check_change(&change)?;
             const OPERATION: &str = "change a request";
             let r = &change.request;
-            let mut tx = self
-                .pool
-                .begin_with("BEGIN IMMEDIATE")
+            let mut tx = dialect::begin_write(&self.pool)
                 .await
                 .map_err(error::query(OPERATION))?;
             let updated = sqlx::query::<Db>(
-                "UPDATE requests SET state = ?1, tenant = ?2, subject_id = ?3,
-                     details_ciphertext = ?4, due_at = ?5, unrolled_due = ?6,
-                     extended_months = ?7, routed_to_controller = ?8, needs_decision = ?9,
-                     reasons = ?10, outcome = ?11, updated_at = ?12, closed_at = ?13
-                 WHERE id = ?14 AND state = ?15",
+                "UPDATE requests SET state = $1, tenant = $2, subject_id = $3,
+                     details_ciphertext = $4, due_at = $5, unrolled_due = $6,
+                     extended_months = $7, routed_to_controller = $8, needs_decision = $9,
+                     reasons = $10, outcome = $11, updated_at = $12, closed_at = $13
+                 WHERE id = $14 AND state = $15",
             )
             .bind(&r.state)
             .bind(&r.tenant)
@@ -412,8 +420,8 @@ impl RequestStore for SqliteStorage {
             }
             if change.destroy_evidence {
                 for statement in [
-                    "DELETE FROM verification_codes WHERE request_id = ?1",
-                    "DELETE FROM request_documents WHERE request_id = ?1",
+                    "DELETE FROM verification_codes WHERE request_id = $1",
+                    "DELETE FROM request_documents WHERE request_id = $1",
                 ] {
                     sqlx::query::<Db>(statement)
                         .bind(&r.id)
@@ -431,7 +439,7 @@ impl RequestStore for SqliteStorage {
         Box::pin(async move {
             let rows = sqlx::query::<Db>(
                 "SELECT seq, request_id, at, actor, action, from_state, to_state, detail
-                 FROM request_events WHERE request_id = ?1 ORDER BY seq",
+                 FROM request_events WHERE request_id = $1 ORDER BY seq",
             )
             .bind(id)
             .fetch_all(&self.pool)
@@ -448,7 +456,7 @@ impl RequestStore for SqliteStorage {
         Box::pin(async move {
             let row = sqlx::query::<Db>(
                 "SELECT request_id, code_hash, attempts, issued_at FROM verification_codes
-                 WHERE request_id = ?1",
+                 WHERE request_id = $1",
             )
             .bind(request_id)
             .fetch_optional(&self.pool)
@@ -461,7 +469,7 @@ impl RequestStore for SqliteStorage {
     fn count_code_attempt<'a>(&'a self, request_id: &'a str) -> StorageFuture<'a, u32> {
         Box::pin(async move {
             let attempts: Option<i32> = sqlx::query_scalar::<Db, i32>(
-                "UPDATE verification_codes SET attempts = attempts + 1 WHERE request_id = ?1
+                "UPDATE verification_codes SET attempts = attempts + 1 WHERE request_id = $1
                  RETURNING attempts",
             )
             .bind(request_id)
@@ -480,7 +488,7 @@ impl RequestStore for SqliteStorage {
             sqlx::query::<Db>(
                 "INSERT INTO request_documents (id, request_id, media_type, key_version,
                      wrapped_key, ciphertext, uploaded_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
             .bind(&document.id)
             .bind(&document.request_id)
@@ -508,7 +516,7 @@ impl RequestStore for SqliteStorage {
             let rows = sqlx::query::<Db>(
                 "SELECT id, request_id, media_type, key_version, wrapped_key, ciphertext,
                      uploaded_at
-                 FROM request_documents WHERE request_id = ?1 ORDER BY uploaded_at, id",
+                 FROM request_documents WHERE request_id = $1 ORDER BY uploaded_at, id",
             )
             .bind(request_id)
             .fetch_all(&self.pool)
@@ -526,7 +534,7 @@ impl RequestStore for SqliteStorage {
             let rows = sqlx::query::<Db>(concat!(
                 "SELECT ",
                 outbox_columns!(),
-                " FROM outbox_messages WHERE (?1 IS NULL OR state = ?1)
+                " FROM outbox_messages WHERE ($1 IS NULL OR state = $1)
                  ORDER BY created_at, id"
             ))
             .bind(state)
@@ -540,36 +548,15 @@ impl RequestStore for SqliteStorage {
     fn queue_messages(&self, messages: Vec<OutboxMessageRow>) -> StorageFuture<'_, u64> {
         Box::pin(async move {
             const OPERATION: &str = "queue messages";
-            let mut tx = self
-                .pool
-                .begin_with("BEGIN IMMEDIATE")
+            let mut tx = dialect::begin_write(&self.pool)
                 .await
                 .map_err(error::query(OPERATION))?;
             let mut queued = 0;
             for message in &messages {
-                let inserted = sqlx::query::<Db>(concat!(
-                    "INSERT INTO outbox_messages (",
-                    outbox_columns!(),
-                    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
-                     ON CONFLICT (id) DO NOTHING"
-                ))
-                .bind(&message.id)
-                .bind(&message.request_id)
-                .bind(&message.kind)
-                .bind(rows::version_to_db(message.key_version))
-                .bind(&message.wrapped_key)
-                .bind(&message.address_ciphertext)
-                .bind(&message.body_ciphertext)
-                .bind(&message.state)
-                .bind(small(message.attempts))
-                .bind(at(message.next_attempt_at))
-                .bind(at(message.created_at))
-                .bind(message.sent_at.map(at))
-                .bind(&message.last_error)
-                .execute(&mut *tx)
-                .await
-                .map_err(error::query(OPERATION))?;
-                queued += inserted.rows_affected();
+                let sql = concat!(outbox_insert!(), " ON CONFLICT (id) DO NOTHING");
+                queued += put_outbox(&mut tx, sql, message)
+                    .await
+                    .map_err(error::query(OPERATION))?;
             }
             tx.commit().await.map_err(error::query(OPERATION))?;
             Ok(queued)
@@ -578,13 +565,12 @@ impl RequestStore for SqliteStorage {
 
     fn queued_message_ids(&self, ids: Vec<String>) -> StorageFuture<'_, Vec<String>> {
         Box::pin(async move {
-            // The ids go in as a JSON array (json_each): one statement whatever their number.
-            let list = serde_json::to_string(&ids)
-                .map_err(|_| StorageError::Invalid("message ids that cannot be listed".into()))?;
-            let rows = sqlx::query::<Db>(
-                "SELECT id FROM outbox_messages WHERE id IN (SELECT value FROM json_each(?1))",
-            )
-            .bind(&list)
+            // One statement whatever the number of ids.
+            let rows = sqlx::query::<Db>(concat!(
+                "SELECT id FROM outbox_messages WHERE id ",
+                dialect::id_in!("$1")
+            ))
+            .bind(dialect::id_list(&ids)?)
             .fetch_all(&self.pool)
             .await
             .map_err(error::query("read queued messages"))?;
@@ -602,15 +588,15 @@ impl RequestStore for SqliteStorage {
         Box::pin(async move {
             let rows = sqlx::query::<Db>(
                 "SELECT id, tenant, created_at, restricted_at FROM subjects
-                 WHERE ?1 IS NULL OR id > ?1
-                 ORDER BY id LIMIT ?2",
+                 WHERE $1 IS NULL OR id > $1
+                 ORDER BY id LIMIT $2",
             )
             .bind(after_id)
             .bind(rows::limit_to_db(limit))
             .fetch_all(&self.pool)
             .await
             .map_err(error::query("read subjects"))?;
-            rows.iter().map(super::subject_from_row).collect()
+            rows.iter().map(subject_from_row).collect()
         })
     }
 
@@ -619,8 +605,8 @@ impl RequestStore for SqliteStorage {
             let rows = sqlx::query::<Db>(concat!(
                 "SELECT ",
                 outbox_columns!(),
-                " FROM outbox_messages WHERE state = 'queued' AND next_attempt_at <= ?1
-                 ORDER BY next_attempt_at, id LIMIT ?2"
+                " FROM outbox_messages WHERE state = 'queued' AND next_attempt_at <= $1
+                 ORDER BY next_attempt_at, id LIMIT $2"
             ))
             .bind(at(now))
             .bind(rows::limit_to_db(limit))
@@ -636,9 +622,9 @@ impl RequestStore for SqliteStorage {
             const OPERATION: &str = "record a delivery attempt";
             let mut tx = self.pool.begin().await.map_err(error::query(OPERATION))?;
             let updated = sqlx::query::<Db>(
-                "UPDATE outbox_messages SET state = ?1, attempts = ?2, next_attempt_at = ?3,
-                     sent_at = ?4, last_error = ?5
-                 WHERE id = ?6 AND state = 'queued'",
+                "UPDATE outbox_messages SET state = $1, attempts = $2, next_attempt_at = $3,
+                     sent_at = $4, last_error = $5
+                 WHERE id = $6 AND state = 'queued'",
             )
             .bind(&message.state)
             .bind(small(message.attempts))
@@ -655,8 +641,8 @@ impl RequestStore for SqliteStorage {
             // A notice to a recipient (Art. 19) follows the message that delivers it.
             if matches!(message.state.as_str(), "sent" | "failed") {
                 sqlx::query::<Db>(
-                    "UPDATE recipient_notifications SET state = ?1
-                     WHERE outbox_message_id = ?2 AND state = 'queued'",
+                    "UPDATE recipient_notifications SET state = $1
+                     WHERE outbox_message_id = $2 AND state = 'queued'",
                 )
                 .bind(&message.state)
                 .bind(&message.id)
@@ -677,7 +663,7 @@ impl RequestStore for SqliteStorage {
             let rows = sqlx::query::<Db>(
                 "SELECT id, request_id, recipient, action, categories, subject_reference,
                      letter_subject, letter_text, state, created_at, outbox_message_id
-                 FROM recipient_notifications WHERE request_id = ?1 ORDER BY recipient, id",
+                 FROM recipient_notifications WHERE request_id = $1 ORDER BY recipient, id",
             )
             .bind(request_id)
             .fetch_all(&self.pool)
@@ -693,7 +679,7 @@ impl RequestStore for SqliteStorage {
         ciphertext: Vec<u8>,
     ) -> StorageFuture<'a, bool> {
         Box::pin(async move {
-            let updated = sqlx::query::<Db>("UPDATE records SET ciphertext = ?1 WHERE id = ?2")
+            let updated = sqlx::query::<Db>("UPDATE records SET ciphertext = $1 WHERE id = $2")
                 .bind(ciphertext)
                 .bind(record_id)
                 .execute(&self.pool)

@@ -1,0 +1,469 @@
+//! The statements and row mappings both backends share, written once.
+//!
+//! This module is compiled twice: `src/sqlite.rs` and `src/postgres.rs` each include it (with
+//! `#[path]`) as their child module `queries`, with `dialect` (one of [`crate::dialect`]'s
+//! modules) and `Store` (the backend's storage type, which has a `pool`) in scope. Every name a
+//! backend must supply comes from there, so each copy is checked and compiled against concrete
+//! `sqlx` types. What a backend does its own way (opening, migrations' locks, the sweep lock, its
+//! fast paths) it supplies as functions of its own module, which the code here calls through
+//! `super::` (`super::super::` from the submodules); a missing one fails to compile.
+//!
+//! - `storage`: [`crate::Storage`] for `Store`, in the trait's order;
+//! - `requests`: [`crate::RequestStore`] for `Store`;
+//! - this file: what both of them and the backends use: reading columns into the vault's and
+//!   ledgers' row types (one function per row type, errors naming `table.column`; the request
+//!   rows' are in `requests`), the audit chain head, the `INSERT`s of a record and an audit
+//!   event that a backend completes its own way, and one step of the migration loop.
+
+mod requests;
+mod storage;
+
+use jiff::Timestamp;
+use skydd_crypto::{Role, TokenHash, TokenId};
+use sqlx::Row as _;
+
+use super::dialect::{self, Conn, Db, DbRow};
+use crate::migration::{self, Applied, Migration};
+use crate::{
+    AnonymisedRecordRow, ConsentEventRow, DisclosureRow, FeatureSwitchRow, IdentityRow,
+    ObjectionEventRow, PreferenceEventRow, RecordSummary,
+};
+use crate::{
+    ApiTokenRecord, AuditChainHead, AuditCheckpointRow, AuditEventRow, IncidentEntryRow, RecordRow,
+    RegisterVersionRecord, StorageError, SubjectKeyRow, SubjectRow, error, rows,
+};
+
+// -- Reading columns -----------------------------------------------------------------------------
+
+/// Read `column` of a row of `table`; an error names `table.column`, never the value.
+pub(super) fn get<'r, T>(row: &'r DbRow, column: &str, table: &str) -> Result<T, StorageError>
+where
+    T: sqlx::Decode<'r, Db> + sqlx::Type<Db>,
+{
+    row.try_get(column)
+        .map_err(|e| error::query(&format!("read {table}.{column}"))(e))
+}
+
+/// Read the timestamp in `column` of a row of `table`.
+fn get_at(row: &DbRow, column: &str, table: &str) -> Result<Timestamp, StorageError> {
+    dialect::at_from_db(get(row, column, table)?, table, column)
+}
+
+/// Read the timestamp, if any, in `column` of a row of `table`.
+fn get_optional_at(
+    row: &DbRow,
+    column: &str,
+    table: &str,
+) -> Result<Option<Timestamp>, StorageError> {
+    let stored: Option<dialect::StoredAt> = get(row, column, table)?;
+    stored
+        .map(|stored| dialect::at_from_db(stored, table, column))
+        .transpose()
+}
+
+// -- Rows, one function per row type -------------------------------------------------------------
+
+/// The columns of `api_tokens` that [`token_from_row`] reads, for `concat!`.
+macro_rules! token_columns {
+    () => {
+        "id, hash, role, label, created_at, revoked_at"
+    };
+}
+use token_columns;
+
+fn token_from_row(row: &DbRow) -> Result<ApiTokenRecord, StorageError> {
+    const T: &str = "api_tokens";
+    let id = TokenId(get(row, "id", T)?);
+    let role: String = get(row, "role", T)?;
+    let role: Role = role.parse().map_err(|_| {
+        StorageError::Database(format!("API token {id} has an unknown role {role:?}"))
+    })?;
+    Ok(ApiTokenRecord {
+        hash: TokenHash(get(row, "hash", T)?),
+        role,
+        label: get(row, "label", T)?,
+        created_at: get_at(row, "created_at", T)?,
+        revoked_at: get_optional_at(row, "revoked_at", T)?,
+        id,
+    })
+}
+
+fn register_version_from_row(row: &DbRow) -> Result<RegisterVersionRecord, StorageError> {
+    const T: &str = "register_versions";
+    Ok(RegisterVersionRecord {
+        digest: get(row, "digest", T)?,
+        published: get(row, "published", T)?,
+        first_loaded_at: get_at(row, "first_loaded_at", T)?,
+        content: get(row, "content", T)?,
+    })
+}
+
+/// A row of `subjects` (`id, tenant, created_at, restricted_at`).
+fn subject_from_row(row: &DbRow) -> Result<SubjectRow, StorageError> {
+    const T: &str = "subjects";
+    Ok(SubjectRow {
+        id: get(row, "id", T)?,
+        tenant: get(row, "tenant", T)?,
+        created_at: get_at(row, "created_at", T)?,
+        restricted_at: get_optional_at(row, "restricted_at", T)?,
+    })
+}
+
+fn subject_key_from_row(row: &DbRow) -> Result<SubjectKeyRow, StorageError> {
+    const T: &str = "subject_keys";
+    Ok(SubjectKeyRow {
+        subject_id: get(row, "subject_id", T)?,
+        key_version: rows::version_from_db(get(row, "key_version", T)?)?,
+        wrapped_key: get(row, "wrapped_key", T)?,
+    })
+}
+
+/// The columns of `records` but `ciphertext` in a row, without anchors.
+pub(super) fn record_summary_from_row(row: &DbRow) -> Result<RecordSummary, StorageError> {
+    const T: &str = "records";
+    Ok(RecordSummary {
+        id: get(row, "id", T)?,
+        subject_id: get(row, "subject_id", T)?,
+        category: get(row, "category", T)?,
+        purpose: get(row, "purpose", T)?,
+        source: get(row, "source", T)?,
+        collected_at: get_at(row, "collected_at", T)?,
+        anchors: Vec::new(),
+    })
+}
+
+/// A row of the records-with-anchors query: the record without anchors, and one anchor if any.
+fn record_from_row(row: &DbRow) -> Result<(RecordRow, Option<(String, Timestamp)>), StorageError> {
+    let summary = record_summary_from_row(row)?;
+    let record = RecordRow {
+        id: summary.id,
+        subject_id: summary.subject_id,
+        category: summary.category,
+        purpose: summary.purpose,
+        source: summary.source,
+        collected_at: summary.collected_at,
+        anchors: summary.anchors,
+        ciphertext: get(row, "ciphertext", "records")?,
+    };
+    Ok((record, anchor_from_row(row)?))
+}
+
+/// The anchor (`event`, `at` of `record_anchors`) in a row of a records-with-anchors query, if
+/// the row has one.
+pub(super) fn anchor_from_row(row: &DbRow) -> Result<Option<(String, Timestamp)>, StorageError> {
+    let event: Option<String> = get(row, "event", "record_anchors")?;
+    let at = get_optional_at(row, "at", "record_anchors")?;
+    Ok(event.zip(at))
+}
+
+/// The columns of `audit_events` in a row, with `categories` given (they are read apart).
+pub(super) fn audit_event_columns(
+    row: &DbRow,
+    categories: Vec<String>,
+) -> Result<AuditEventRow, StorageError> {
+    const T: &str = "audit_events";
+    Ok(AuditEventRow {
+        seq: get(row, "seq", T)?,
+        at: get_at(row, "at", T)?,
+        actor: get(row, "actor", T)?,
+        ip: get(row, "ip", T)?,
+        action: get(row, "action", T)?,
+        purpose: get(row, "purpose", T)?,
+        subject_id: get(row, "subject_id", T)?,
+        categories,
+        outcome: get(row, "outcome", T)?,
+        detail: get(row, "detail", T)?,
+    })
+}
+
+/// A row of the audit-events-with-categories query: the event without categories, and one
+/// category if any.
+fn audit_event_from_row(row: &DbRow) -> Result<(AuditEventRow, Option<String>), StorageError> {
+    let category = get(row, "category", "audit_event_categories")?;
+    Ok((audit_event_columns(row, Vec::new())?, category))
+}
+
+/// The chain head in a row with its columns `first_seq`, `seq` and `hash`.
+fn chain_head_from_row(row: &DbRow) -> Result<AuditChainHead, StorageError> {
+    const T: &str = "audit_chain_head";
+    let hash: Vec<u8> = get(row, "hash", T)?;
+    Ok(AuditChainHead {
+        first_seq: get(row, "first_seq", T)?,
+        seq: get(row, "seq", T)?,
+        hash: rows::hash_from_db(&hash)?,
+    })
+}
+
+fn checkpoint_from_row(row: &DbRow) -> Result<AuditCheckpointRow, StorageError> {
+    const T: &str = "audit_checkpoints";
+    Ok(AuditCheckpointRow {
+        seq: get(row, "seq", T)?,
+        hash: get(row, "hash", T)?,
+        at: get_at(row, "at", T)?,
+        public_key: get(row, "public_key", T)?,
+        signature: get(row, "signature", T)?,
+    })
+}
+
+fn incident_entry_from_row(row: &DbRow) -> Result<IncidentEntryRow, StorageError> {
+    const T: &str = "incident_entries";
+    Ok(IncidentEntryRow {
+        incident_id: get(row, "incident_id", T)?,
+        position: get(row, "position", T)?,
+        at: get_at(row, "at", T)?,
+        actor: get(row, "actor", T)?,
+        kind: get(row, "kind", T)?,
+        body: get(row, "body", T)?,
+    })
+}
+
+/// A row of `disclosures`, without its subjects and categories (read apart).
+fn disclosure_from_row(row: &DbRow) -> Result<DisclosureRow, StorageError> {
+    const T: &str = "disclosures";
+    Ok(DisclosureRow {
+        id: get(row, "id", T)?,
+        at: get_at(row, "at", T)?,
+        actor: get(row, "actor", T)?,
+        recipient: get(row, "recipient", T)?,
+        purpose: get(row, "purpose", T)?,
+        legal_basis: get(row, "legal_basis", T)?,
+        decision_kind: get(row, "decision_kind", T)?,
+        decision_reference: get(row, "decision_reference", T)?,
+        decided_by: get(row, "decided_by", T)?,
+        decided_on: get(row, "decided_on", T)?,
+        document_sha256: get(row, "document_sha256", T)?,
+        subjects: Vec::new(),
+        categories: Vec::new(),
+    })
+}
+
+/// A row of `identities`.
+fn identity_from_row(row: &DbRow) -> Result<IdentityRow, StorageError> {
+    const T: &str = "identities";
+    Ok(IdentityRow {
+        subject_id: get(row, "subject_id", T)?,
+        kind: get(row, "kind", T)?,
+        blind_index: get(row, "blind_index", T)?,
+        ciphertext: get(row, "ciphertext", T)?,
+    })
+}
+
+/// A row of `consent_events`.
+fn consent_event_from_row(row: &DbRow) -> Result<ConsentEventRow, StorageError> {
+    const T: &str = "consent_events";
+    Ok(ConsentEventRow {
+        seq: get(row, "seq", T)?,
+        scope_kind: get(row, "scope_kind", T)?,
+        scope_id: get(row, "scope_id", T)?,
+        purpose: get(row, "purpose", T)?,
+        granted: get(row, "granted", T)?,
+        method: get(row, "method", T)?,
+        notice_version: get(row, "notice_version", T)?,
+        at: get_at(row, "at", T)?,
+        text_hash: get(row, "text_hash", T)?,
+        context_ciphertext: get(row, "context_ciphertext", T)?,
+    })
+}
+
+/// A row of `objection_events`.
+fn objection_from_row(row: &DbRow) -> Result<ObjectionEventRow, StorageError> {
+    const T: &str = "objection_events";
+    Ok(ObjectionEventRow {
+        seq: get(row, "seq", T)?,
+        subject_id: get(row, "subject_id", T)?,
+        purpose: get(row, "purpose", T)?,
+        objected: get(row, "objected", T)?,
+        source: get(row, "source", T)?,
+        at: get_at(row, "at", T)?,
+    })
+}
+
+/// A row of `preference_events`.
+fn preference_from_row(row: &DbRow) -> Result<PreferenceEventRow, StorageError> {
+    const T: &str = "preference_events";
+    Ok(PreferenceEventRow {
+        seq: get(row, "seq", T)?,
+        subject_id: get(row, "subject_id", T)?,
+        kind: get(row, "kind", T)?,
+        name: get(row, "name", T)?,
+        opted_in: get(row, "opted_in", T)?,
+        at: get_at(row, "at", T)?,
+    })
+}
+
+/// A row of `feature_switch_events`.
+fn feature_switch_from_row(row: &DbRow) -> Result<FeatureSwitchRow, StorageError> {
+    const T: &str = "feature_switch_events";
+    Ok(FeatureSwitchRow {
+        seq: get(row, "seq", T)?,
+        feature: get(row, "feature", T)?,
+        organisation: get(row, "organisation", T)?,
+        project: get(row, "project", T)?,
+        enabled: get(row, "enabled", T)?,
+        actor: get(row, "actor", T)?,
+        at: get_at(row, "at", T)?,
+    })
+}
+
+/// A row of `anonymised_records` (it names no record: `record_id` is empty).
+fn anonymised_record_from_row(row: &DbRow) -> Result<AnonymisedRecordRow, StorageError> {
+    const T: &str = "anonymised_records";
+    Ok(AnonymisedRecordRow {
+        record_id: String::new(),
+        category: get(row, "category", T)?,
+        purpose: get(row, "purpose", T)?,
+        collected_month: get(row, "collected_month", T)?,
+        fields: get(row, "fields", T)?,
+        anonymised_at: get_at(row, "anonymised_at", T)?,
+    })
+}
+
+// -- Records: the INSERT both backends start from, what a deletion found -------------------------
+
+/// The `INSERT` of a record's own row (its anchors are stored apart), for `concat!`;
+/// [`bind_record`] binds its values.
+macro_rules! record_insert {
+    () => {
+        "INSERT INTO records (id, subject_id, category, purpose, source, collected_at, ciphertext)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)"
+    };
+}
+pub(super) use record_insert;
+
+/// `sql` (which starts with `record_insert!`) with `record` bound to `$1`..`$7`; a backend may
+/// bind more after them.
+pub(super) fn bind_record<'q>(
+    sql: &'static str,
+    record: &RecordRow,
+) -> sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments> {
+    sqlx::query(sql)
+        .bind(&record.id)
+        .bind(&record.subject_id)
+        .bind(&record.category)
+        .bind(&record.purpose)
+        .bind(&record.source)
+        .bind(dialect::at(record.collected_at))
+        .bind(&record.ciphertext)
+}
+
+/// What a backend's `delete_listed_records` found and deleted, for the rest of
+/// [`crate::Storage::delete_records`].
+pub(super) struct DeletedRecords {
+    /// How many records were deleted (records already gone are not counted).
+    pub(super) records: u64,
+    /// Those of the records to anonymise that were still there (only their remains are kept).
+    pub(super) anonymisable: std::collections::HashSet<String>,
+    /// The subjects the deleted records belonged to, each once.
+    pub(super) subjects: Vec<String>,
+}
+
+// -- Audit chain: the event INSERT both backends start from, the head ----------------------------
+
+/// The `INSERT` of an audit event's own row (its categories are stored apart), for `concat!`;
+/// [`bind_audit_event`] binds its values. The seq is given, not generated: it is part of the chain.
+macro_rules! audit_event_insert {
+    () => {
+        concat!(
+            "INSERT INTO audit_events
+                (seq, at, actor, ip, action, purpose, subject_id, outcome, detail, hash)",
+            dialect::identity_override!(),
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+        )
+    };
+}
+pub(super) use audit_event_insert;
+
+/// `sql` (which starts with `audit_event_insert!`) with `event` and its chain `hash` bound to
+/// `$1`..`$10`; a backend may bind more after them.
+pub(super) fn bind_audit_event<'q>(
+    sql: &'static str,
+    event: &AuditEventRow,
+    hash: &[u8],
+) -> sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments> {
+    sqlx::query(sql)
+        .bind(event.seq)
+        .bind(dialect::at(event.at))
+        .bind(&event.actor)
+        .bind(&event.ip)
+        .bind(&event.action)
+        .bind(&event.purpose)
+        .bind(&event.subject_id)
+        .bind(&event.outcome)
+        .bind(&event.detail)
+        .bind(hash)
+}
+
+/// The audit chain's head row; with `for_update`, locked until the transaction ends (see
+/// [`dialect::row_lock!`]), so that one writer at a time chains.
+async fn read_chain_head(
+    conn: &mut Conn,
+    for_update: bool,
+) -> Result<AuditChainHead, StorageError> {
+    const HEAD: &str = "SELECT first_seq, seq, hash FROM audit_chain_head WHERE id = 1";
+    const LOCKED: &str = concat!(
+        "SELECT first_seq, seq, hash FROM audit_chain_head WHERE id = 1",
+        dialect::row_lock!()
+    );
+    let row = sqlx::query(if for_update { LOCKED } else { HEAD })
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(error::query("read the audit chain head"))?;
+    chain_head_from_row(&row)
+}
+
+// -- Migrations ----------------------------------------------------------------------------------
+
+/// One step of a backend's migration loop, in `tx` (which holds the backend's migration lock
+/// and sees `skydd_migrations`): apply the first of `known` that the database has not applied,
+/// record it and commit. Returns false, having applied nothing, when none is pending. A database
+/// migrated by a newer Skydd, or whose applied migrations were changed, is refused
+/// ([`crate::migration::next_pending`]). `backend` names the backend in the log.
+pub(super) async fn migrate_one(
+    mut tx: sqlx::Transaction<'_, Db>,
+    known: &[Migration],
+    backend: &str,
+) -> Result<bool, StorageError> {
+    let applied = sqlx::query("SELECT version, checksum FROM skydd_migrations ORDER BY version")
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(error::query("read skydd_migrations"))?;
+    const T: &str = "skydd_migrations";
+    let applied = applied
+        .iter()
+        .map(|row| {
+            Ok(Applied {
+                version: get(row, "version", T)?,
+                checksum: get(row, "checksum", T)?,
+            })
+        })
+        .collect::<Result<Vec<_>, StorageError>>()?;
+    let Some(next) = migration::next_pending(known, &applied)? else {
+        tx.commit()
+            .await
+            .map_err(error::query("commit skydd_migrations"))?;
+        return Ok(false);
+    };
+    sqlx::raw_sql(next.sql)
+        .execute(&mut *tx)
+        .await
+        .map_err(error::query(&format!(
+            "apply migration {} ({})",
+            next.version, next.name
+        )))?;
+    sqlx::query("INSERT INTO skydd_migrations (version, name, checksum) VALUES ($1, $2, $3)")
+        .bind(next.version)
+        .bind(next.name)
+        .bind(next.checksum())
+        .execute(&mut *tx)
+        .await
+        .map_err(error::query("record a migration"))?;
+    tx.commit()
+        .await
+        .map_err(error::query("commit a migration"))?;
+    tracing::info!(
+        version = next.version,
+        name = next.name,
+        "applied {backend} migration"
+    );
+    Ok(true)
+}
