@@ -19,9 +19,9 @@ use crate::api::notice::{
     DIGEST_HEADER, Lang, NoticeFormat, NoticeQuery, notice_language, notice_paths, page_headers,
 };
 use crate::extract::{ApiPath, ApiQuery};
-use crate::history::{self, HistoryVersion, StoredVersion};
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
+use skydd_app::history::{self, HistoryVersion, StoredVersion};
 
 /// The format of the version history.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
