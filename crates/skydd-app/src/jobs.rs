@@ -57,8 +57,8 @@ pub struct DeliveryRound {
     pub failed: usize,
 }
 
-/// The running jobs of an instance. Dropping it leaves them running until the runtime stops;
-/// [`Jobs::stop`] stops them at once.
+/// The running jobs of an instance. [`Jobs::stop`] stops them and waits until they have
+/// stopped; dropping it stops them too, without waiting.
 pub struct Jobs {
     tasks: JoinSet<()>,
 }

@@ -40,4 +40,4 @@ pub mod tokens;
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use jobs::{JobSettings, Jobs};
 pub use register::LoadedRegister;
-pub use services::App;
+pub use services::{App, StartError};

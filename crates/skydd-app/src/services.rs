@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use skydd_crypto::Keyring;
+use skydd_crypto::{ApiToken, Keyring};
 use skydd_storage::{Storage, StorageError};
 use skydd_vault::{Audit, Enforced, GroupCommitAudit, Vault};
 
@@ -12,6 +12,18 @@ use crate::history::VersionChange;
 use crate::instance::{self, Create, DataSettings, InstanceError};
 use crate::keys::Keys;
 use crate::register::LoadedRegister;
+use crate::tokens::{self, IssueError};
+
+/// Why [`App::prepare_to_serve`] failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The register version could not be recorded.
+    #[error("cannot record the register version")]
+    RecordVersion(#[source] StorageError),
+    /// The first admin token could not be issued.
+    #[error("cannot create the admin token")]
+    AdminToken(#[source] IssueError),
+}
 
 /// The services of an instance: storage, the register and the policy compiled from it, the
 /// keyring (reloaded after `skydd key rotate`), the audit sink, the vault and the clock. Built
@@ -144,6 +156,31 @@ impl App {
     pub async fn record_register_version(&self) -> Result<VersionChange, StorageError> {
         let now = self.clock.now();
         self.register.record_version(&*self.storage, now).await
+    }
+
+    /// What a server does before it serves: record the register as a version (logging what
+    /// changed, by ids and counts) and, when the database has no token at all (a first start),
+    /// issue the admin token. Returns that token, whose secret is to be shown once.
+    pub async fn prepare_to_serve(&self) -> Result<Option<ApiToken>, StartError> {
+        let register = &self.register;
+        let change = self
+            .record_register_version()
+            .await
+            .map_err(StartError::RecordVersion)?;
+        if change.newly_recorded() {
+            tracing::info!(digest = %register.digest, "recorded a new register version");
+        }
+        change.log(&register.digest);
+        tracing::info!(digest = %register.digest, source = %register.source_name, "register loaded");
+
+        let now = self.clock.now();
+        let token = tokens::issue_first_admin(&*self.storage, now)
+            .await
+            .map_err(StartError::AdminToken)?;
+        if let Some(token) = &token {
+            tracing::info!(token_id = %token.id, "created the first admin token");
+        }
+        Ok(token)
     }
 
     /// Close the database: wait for its connections to finish.

@@ -221,3 +221,16 @@ async fn the_jobs_start_together_and_stop_together() {
     jobs.stop().await;
     app.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn only_the_first_start_issues_an_admin_token() {
+    let data = tempfile::tempdir().unwrap();
+    let app = open(&data, Create::IfMissing).await;
+    let token = app.prepare_to_serve().await.unwrap().unwrap();
+    assert_eq!(token.role, Role::Admin);
+    assert!(app.prepare_to_serve().await.unwrap().is_none());
+    let versions = app.storage.list_register_versions().await.unwrap();
+    assert_eq!(versions.len(), 1);
+    assert_eq!(versions[0].digest, app.register.digest);
+    app.close().await.unwrap();
+}

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use clap::Args;
 use skydd_app::instance::Create;
-use skydd_app::{App, Jobs, tokens};
+use skydd_app::{App, Jobs};
 use skydd_server::AppState;
 use tokio::signal::unix::{SignalKind, signal};
 
@@ -68,23 +68,7 @@ async fn prepare_and_serve(
     mailer: Option<Arc<dyn skydd_outbox::Mailer>>,
 ) -> anyhow::Result<()> {
     let bind = args.bind.as_str();
-    let register = &app.register;
-    let change = app
-        .record_register_version()
-        .await
-        .context("cannot record the register version")?;
-    if change.newly_recorded() {
-        tracing::info!(digest = %register.digest, "recorded a new register version");
-    }
-    change.log(&register.digest);
-    tracing::info!(digest = %register.digest, source = %register.source_name, "register loaded");
-
-    let now = app.clock.now();
-    if let Some(token) = tokens::issue_first_admin(&*app.storage, now)
-        .await
-        .context("cannot create the admin token")?
-    {
-        tracing::info!(token_id = %token.id, "created the first admin token");
+    if let Some(token) = app.prepare_to_serve().await? {
         print!("{}", admin_token_box(token.secret()));
     }
 
