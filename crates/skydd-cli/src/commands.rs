@@ -1,4 +1,5 @@
-//! The `skydd` subcommands, one module each.
+//! The `skydd` subcommands, one module each, and the one way they open an instance and build
+//! its services.
 
 pub(crate) mod audit;
 pub(crate) mod incidents;
@@ -10,20 +11,82 @@ pub(crate) mod retention;
 pub(crate) mod serve;
 pub(crate) mod token;
 
+use std::path::Path;
+use std::sync::Arc;
+
 use anyhow::Context as _;
-use skydd_server::instance::{self, Create, Instance};
+use skydd_app::instance::{self, Create, Instance};
+use skydd_app::{App, LoadedRegister, SystemClock};
+use skydd_register::diagnostic::{render_summary, render_text};
+use skydd_vault::Actor;
 
 use crate::settings::DataArgs;
 
-/// Open the instance (data directory and database) that `data` names, which must exist.
+/// The register served when `--register` is not given: the bundled example.
+const BUNDLED_REGISTER: &str = include_str!("../../../examples/registers/glesys.yaml");
+/// How the bundled register is named in messages.
+const BUNDLED_REGISTER_NAME: &str = "examples/registers/glesys.yaml (bundled)";
+
+/// Open the instance (data directory and database) that `data` names, which must exist: for
+/// the commands that need no register (tokens, audit trail, incidents).
 pub(crate) async fn open_existing(data: &DataArgs) -> anyhow::Result<Instance> {
     let settings = data.settings();
     instance::open(&settings, Create::Never)
         .await
-        .with_context(|| {
-            format!(
-                "cannot open the instance in {}",
-                settings.data_dir.display()
-            )
-        })
+        .with_context(|| cannot_open(&settings.data_dir))
+}
+
+/// Open the instance `data` names and build its services, enforcing `register` (already
+/// loaded with [`load_register`]), on the system clock.
+pub(crate) async fn open_app(
+    data: &DataArgs,
+    create: Create,
+    register: LoadedRegister,
+) -> anyhow::Result<App> {
+    let settings = data.settings();
+    App::open(&settings, create, register, Arc::new(SystemClock))
+        .await
+        .with_context(|| cannot_open(&settings.data_dir))
+}
+
+fn cannot_open(data_dir: &Path) -> String {
+    format!("cannot open the instance in {}", data_dir.display())
+}
+
+/// Read and check the register at `path` (the bundled one when `None`), printing its
+/// diagnostics on stderr. `None` when it has errors.
+pub(crate) fn load_register(path: Option<&Path>) -> anyhow::Result<Option<LoadedRegister>> {
+    let (source, source_name) = match path {
+        Some(path) => {
+            let source = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            (source, path.display().to_string())
+        }
+        None => (
+            BUNDLED_REGISTER.to_owned(),
+            BUNDLED_REGISTER_NAME.to_owned(),
+        ),
+    };
+    let checked = skydd_register::check(&source);
+    eprint!("{}", render_text(&source_name, &checked.diagnostics));
+    let Some(register) = checked.register else {
+        eprintln!("{}", render_summary(&source_name, &checked.diagnostics));
+        return Ok(None);
+    };
+    Ok(Some(LoadedRegister::new(register, source_name)))
+}
+
+/// The actor of a command run at this machine: the user, and the address of the SSH session
+/// it came through (the IP behind the change, P001-15), if any.
+pub(crate) fn cli_actor() -> Actor {
+    let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
+    let ip = std::env::var("SSH_CLIENT")
+        .ok()
+        .and_then(|client| client.split_whitespace().next().map(str::to_owned))
+        .filter(|ip| ip.parse::<std::net::IpAddr>().is_ok());
+    Actor {
+        id: format!("cli:{user}"),
+        ip,
+        tenant: None,
+    }
 }

@@ -1,8 +1,8 @@
 //! `skydd`: run the server, check, compare and export a register, write the privacy notice,
 //! manage API tokens, rotate the master key.
 //!
-//! Each command is a thin wrapper over library operations (`skydd_server`, `skydd_register`,
-//! `skydd_storage`): parse the arguments, call, print. Settings come from flags, then `SKYDD_*`
+//! Each command is a thin wrapper over library operations (`skydd_app`, `skydd_server`,
+//! `skydd_register`): parse the arguments, call, print. Settings come from flags, then `SKYDD_*`
 //! environment variables, then defaults.
 
 mod commands;

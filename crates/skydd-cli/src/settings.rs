@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use skydd_server::instance::DataSettings;
+use skydd_app::JobSettings;
+use skydd_app::instance::DataSettings;
 
 /// The options that locate an instance's data.
 #[derive(Debug, Clone, Args)]
@@ -27,7 +28,7 @@ pub(crate) struct DataArgs {
 }
 
 impl DataArgs {
-    /// The settings the server library opens an instance with.
+    /// The settings the application layer opens an instance with.
     pub(crate) fn settings(&self) -> DataSettings {
         DataSettings {
             data_dir: self.data_dir.clone(),
@@ -109,6 +110,17 @@ pub(crate) struct SweepArgs {
         value_parser = parse_interval
     )]
     pub(crate) retention_interval: std::time::Duration,
+}
+
+impl SweepArgs {
+    /// The intervals of `skydd serve`'s background jobs: the retention interval from here, the
+    /// others their defaults.
+    pub(crate) fn job_settings(&self) -> JobSettings {
+        JobSettings {
+            retention_interval: self.retention_interval,
+            ..JobSettings::default()
+        }
+    }
 }
 
 /// A duration as `<number><unit>` with unit `s`, `m`, `h` or `d`; `0` alone is zero.

@@ -1822,22 +1822,23 @@ fn sweep_state(database: &Database, data: &Path) -> [i64; 5] {
 
 /// `SUBJECTS` subjects with one expired record each, written through the vault in-process.
 fn fill_with_expired_records(data: &Path, database: &[String], subjects: usize) {
-    use skydd_server::instance::{self, Create, DataSettings};
+    use skydd_app::instance::{Create, DataSettings};
     let settings = DataSettings {
         data_dir: data.to_owned(),
         database_url: database.get(1).cloned(),
     };
     block_on(async {
-        let opened = instance::open(&settings, Create::IfMissing).await.unwrap();
         let checked = skydd_register::check(RETENTION_REGISTER);
-        let register = skydd_server::LoadedRegister::new(checked.register.unwrap(), "test");
-        let state = skydd_server::AppState::new(
-            opened.storage.clone(),
-            opened.keyring.clone(),
+        let register = skydd_app::LoadedRegister::new(checked.register.unwrap(), "test");
+        let app = skydd_app::App::open(
+            &settings,
+            Create::IfMissing,
             register,
-            std::sync::Arc::new(skydd_server::SystemClock),
-        );
-        let vault = state.vault();
+            std::sync::Arc::new(skydd_app::SystemClock),
+        )
+        .await
+        .unwrap();
+        let vault = app.vault();
         let actor = skydd_vault::Actor::new("test");
         let now: jiff::Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
         for n in 0..subjects {
@@ -1868,7 +1869,7 @@ fn fill_with_expired_records(data: &Path, database: &[String], subjects: usize) 
                 .await
                 .unwrap();
         }
-        opened.storage.close().await.unwrap();
+        app.close().await.unwrap();
     });
 }
 

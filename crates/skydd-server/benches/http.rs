@@ -20,8 +20,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use skydd_app::{App, Clock, LoadedRegister, SystemClock, tokens};
 use skydd_crypto::{Keyring, Role};
-use skydd_server::{AppState, Clock, LoadedRegister, SystemClock, tokens};
+use skydd_server::AppState;
 use skydd_vault::{Actor, Audit, AuditEvent, NewSubject, audit::AuditFuture};
 
 /// An audit ledger that drops every event (diagnostic only).
@@ -81,7 +82,7 @@ fn main() {
         let address = listener.local_addr().unwrap();
         let keyring = Arc::new(keyring);
         // As `skydd serve` runs it: reloading the key file after a rotation.
-        let mut state = AppState::new(
+        let mut app = App::new(
             storage.clone(),
             keyring.clone(),
             register.clone(),
@@ -89,19 +90,14 @@ fn main() {
         )
         .with_key_file(&data.path().join("master.key"));
         match setting("SKYDD_BENCH_AUDIT", "group".to_string()).as_str() {
-            "off" => state = state.with_audit(Arc::new(NoAudit)),
+            "off" => app = app.with_audit(Arc::new(NoAudit)),
             // One commit per event, as `StorageAudit` does.
             "each" => {}
             // As `skydd serve` runs it.
-            _ => {
-                state = state.with_audit(Arc::new(skydd_vault::GroupCommitAudit::spawn(
-                    storage.clone(),
-                    256,
-                )))
-            }
+            _ => app = app.with_group_commit(256),
         }
         let path = if path == "decisions" {
-            let subject = state
+            let subject = app
                 .vault()
                 .create_subject(
                     &Actor::new("bench"),
@@ -120,7 +116,11 @@ fn main() {
         } else {
             path
         };
-        tokio::spawn(skydd_server::serve(listener, state, std::future::pending()));
+        tokio::spawn(skydd_server::serve(
+            listener,
+            AppState::new(app),
+            std::future::pending(),
+        ));
         (address, token.secret().to_owned(), path)
     });
 

@@ -1,18 +1,19 @@
 //! Skydd's HTTP server: the JSON API, its OpenAPI document, problem+json errors and bearer-token
-//! authentication, plus the start-up operations the `skydd` command runs before serving.
+//! authentication, over the services of [`skydd_app::App`].
 //!
-//! Only this crate knows HTTP. Handlers are thin: they take an authenticated [`Caller`], call
-//! the vault (subjects, records, consents, decisions), the register or storage, and render JSON.
+//! Only this crate knows HTTP, and it knows nothing else: opening an instance, tokens, keys, the
+//! register's versions and every background job live in `skydd-app`. Handlers are thin: they
+//! take an authenticated [`Caller`], call the vault (subjects, records, consents, decisions),
+//! the register or storage, and render JSON.
 //! Every error a handler can meet is an [`ApiError`], and [`ApiError`] is the one place that
 //! turns errors into responses: the client sees an RFC 9457 problem document, never an internal
 //! message or personal data.
 //!
 //! Outside `/v1`, the one-click unsubscribe link (`/unsubscribe`) serves small HTML pages
-//! without a token: the link's signature is the authority. The operations `skydd` runs besides
-//! serving (opening an instance, issuing tokens, rotating the master key) live in [`instance`],
-//! [`tokens`] and [`keys`]. The privacy notice (`/privacy`) and its version history
-//! (`/privacy/versions`, from the versions recorded in [`history`]) are public too: they are
-//! written from the register and hold no personal data.
+//! without a token: the link's signature is the authority. The privacy notice (`/privacy`) and
+//! its version history (`/privacy/versions`, from the versions recorded in
+//! [`skydd_app::history`]) are public too: they are written from the register and hold no
+//! personal data.
 //!
 //! ```no_run
 //! # async fn run(state: skydd_server::AppState) -> std::io::Result<()> {
@@ -29,17 +30,11 @@
 mod access_log;
 pub mod api;
 pub mod auth;
-pub mod clock;
 pub mod extract;
-pub mod history;
-pub mod instance;
-pub mod keys;
-pub mod outbox_delivery;
+pub mod key_reload;
 mod page;
 pub mod problem;
-pub mod register;
 pub mod state;
-pub mod tokens;
 
 use std::future::Future;
 use std::io;
@@ -50,9 +45,7 @@ use axum::middleware;
 use axum::routing::{get, post, put};
 use tokio::net::TcpListener;
 
-pub use clock::{Clock, FixedClock, SystemClock};
 pub use problem::ApiError;
-pub use register::LoadedRegister;
 pub use state::AppState;
 
 /// The complete application: every route, the authentication on `/v1`, the 404 and 405
@@ -132,7 +125,7 @@ pub fn router(state: AppState) -> Router {
         // Layers run outside in: authentication first, then the key reload.
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
-            keys::reload_and_retry,
+            key_reload::reload_and_retry,
         ))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
@@ -156,7 +149,7 @@ pub fn router(state: AppState) -> Router {
             .route("/v1/requests/{id}/package", get(r::get_package))
             .route_layer(middleware::from_fn_with_state(
                 state.clone(),
-                keys::reload_and_retry,
+                key_reload::reload_and_retry,
             ))
             .route_layer(middleware::from_fn_with_state(
                 state.clone(),

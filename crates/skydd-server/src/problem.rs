@@ -12,7 +12,7 @@ use skydd_storage::StorageError;
 use skydd_vault::VaultError;
 use utoipa::ToSchema;
 
-use crate::keys::UnknownKeyVersion;
+use crate::key_reload::UnknownKeyVersion;
 
 /// The media type of problem documents (RFC 9457).
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -99,7 +99,7 @@ pub enum ApiError {
     UnknownNoticeVersion,
     /// A recorded register version cannot be read back (its stored row is damaged).
     #[error(transparent)]
-    StoredVersion(#[from] crate::history::StoredVersionError),
+    StoredVersion(#[from] skydd_app::history::StoredVersionError),
 }
 
 impl ApiError {
@@ -371,7 +371,7 @@ mod tests {
             }),
             ApiError::Vault(VaultError::Corrupt("a record's fields".into())),
             ApiError::UnknownNoticeVersion,
-            ApiError::StoredVersion(crate::history::StoredVersionError::WrongDigest {
+            ApiError::StoredVersion(skydd_app::history::StoredVersionError::WrongDigest {
                 digest: "ab".into(),
                 actual: "cd".into(),
             }),
@@ -397,7 +397,7 @@ mod tests {
         let problem = error.problem();
         assert_eq!(problem.status, 500);
         assert!(!problem.detail.contains("tokens"), "{problem:?}");
-        let error = ApiError::StoredVersion(crate::history::StoredVersionError::WrongDigest {
+        let error = ApiError::StoredVersion(skydd_app::history::StoredVersionError::WrongDigest {
             digest: "0123456789ab".into(),
             actual: "ba9876543210".into(),
         });

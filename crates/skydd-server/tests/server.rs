@@ -11,8 +11,9 @@ use std::sync::{Arc, Mutex, Once};
 use reqwest::header::{ALLOW, CONTENT_TYPE, LOCATION, WWW_AUTHENTICATE};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use skydd_app::{App, FixedClock, LoadedRegister, tokens};
 use skydd_crypto::{ApiToken, Keyring, Role};
-use skydd_server::{AppState, FixedClock, LoadedRegister, tokens};
+use skydd_server::AppState;
 use skydd_storage::{Location, Storage};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -353,12 +354,14 @@ async fn spawn_app(backend: &Backend) -> TestApp {
     let key_file = data.path().join("master.key");
     let (keyring, _) = Keyring::load_or_create(&key_file).unwrap();
     let state = AppState::new(
-        storage.clone(),
-        Arc::new(keyring),
-        register.clone(),
-        Arc::new(FixedClock(now)),
-    )
-    .with_key_file(&key_file);
+        App::new(
+            storage.clone(),
+            Arc::new(keyring),
+            register.clone(),
+            Arc::new(FixedClock(now)),
+        )
+        .with_key_file(&key_file),
+    );
     let (shutdown, stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(skydd_server::serve(listener, state, async {
         let _ = stopped.await;
@@ -1621,15 +1624,13 @@ async fn a_key_rotation_while_serving_is_picked_up_without_a_restart() {
         // file, and every subject key re-wrapped with it.
         let rotated = Arc::new(Keyring::rotate(&app.key_file).unwrap());
         assert_eq!(rotated.versions(), [1, 2]);
-        let other = AppState::new(
+        let other = App::new(
             app.storage.clone(),
             rotated,
             app.register.clone(),
             Arc::new(FixedClock(app.now)),
         );
-        let total = skydd_server::keys::rewrap_all(&other.vault(), 1, |_| {})
-            .await
-            .unwrap();
+        let total = other.rewrap_all(1, |_| {}).await.unwrap();
         assert_eq!(total, 1, "{}", app.backend);
         assert_eq!(
             app.storage
@@ -1657,25 +1658,18 @@ async fn a_key_rotation_while_serving_is_picked_up_without_a_restart() {
                 .key_version,
             2
         );
-        assert_eq!(
-            skydd_server::keys::rewrap_all(&other.vault(), 10, |_| {})
-                .await
-                .unwrap(),
-            0
-        );
+        assert_eq!(other.rewrap_all(10, |_| {}).await.unwrap(), 0);
 
         // Again, and this time the first request to meet version 3 is a write: it is run
         // once more after the reload, and stores one record, not two.
         let rotated = Arc::new(Keyring::rotate(&app.key_file).unwrap());
-        let other = AppState::new(
+        let other = App::new(
             app.storage.clone(),
             rotated,
             app.register.clone(),
             Arc::new(FixedClock(app.now)),
         );
-        let total = skydd_server::keys::rewrap_all(&other.vault(), 1, |_| {})
-            .await
-            .unwrap();
+        let total = other.rewrap_all(1, |_| {}).await.unwrap();
         assert_eq!(total, 2, "{}", app.backend);
         app.create_record(&subject, contact_record("delivery"))
             .await;

@@ -11,10 +11,10 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
 use jiff::Timestamp;
-use skydd_server::instance::{self, Create, DataSettings, Instance};
-use skydd_server::{Clock as _, SystemClock};
+use skydd_app::instance::{self, Create, DataSettings, Instance};
+use skydd_app::{Clock as _, SystemClock, checkpoint};
 use skydd_storage::{AuditFilter, audit_chain};
-use skydd_vault::audit_trail::{self, AuditEntryView, WITNESS_FILE};
+use skydd_vault::audit_trail::{self, AuditEntryView};
 
 use crate::settings::DataArgs;
 
@@ -121,7 +121,7 @@ async fn verify(
 ) -> anyhow::Result<ExitCode> {
     let signer = opened.keyring.checkpoint_signer();
     let mut witnesses = Vec::new();
-    for path in std::iter::once(settings.data_dir.join(WITNESS_FILE)).chain(witness.clone()) {
+    for path in std::iter::once(settings.witness_path()).chain(witness.clone()) {
         let loaded = audit_trail::load_witness(&path).map_err(anyhow::Error::msg)?;
         match loaded {
             Some(row) => witnesses.push(row),
@@ -194,20 +194,17 @@ async fn export(opened: &Instance, args: FilterArgs) -> anyhow::Result<ExitCode>
 
 async fn checkpoint(opened: &Instance, settings: &DataSettings) -> anyhow::Result<ExitCode> {
     let now = SystemClock.now();
-    let written = audit_trail::write_checkpoint(
+    let written = checkpoint::write(
         opened.storage.as_ref(),
-        opened.keyring.checkpoint_signer(),
+        &opened.keyring,
+        Some(&settings.witness_path()),
         now,
     )
-    .await
-    .context("cannot store the checkpoint")?;
+    .await?;
     let Some(row) = written else {
         eprintln!("the audit trail is empty: nothing to checkpoint");
         return Ok(ExitCode::SUCCESS);
     };
-    let path = settings.data_dir.join(WITNESS_FILE);
-    audit_trail::save_witness(&path, &row)
-        .with_context(|| format!("cannot write {}", path.display()))?;
     println!("{}", audit_trail::checkpoint_json(&row));
     Ok(ExitCode::SUCCESS)
 }

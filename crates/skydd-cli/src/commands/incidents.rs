@@ -5,8 +5,8 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::Subcommand;
+use skydd_app::{Clock as _, SystemClock};
 use skydd_incident::{CommunicationStatus, Incident, NotificationStatus};
-use skydd_server::{Clock as _, SystemClock};
 
 use crate::settings::DataArgs;
 

@@ -2,18 +2,15 @@
 //! servers run on the same data.
 
 use std::num::NonZeroUsize;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
-use skydd_crypto::Keyring;
-use skydd_server::instance::{self, Create, DataSettings};
-use skydd_server::{AppState, LoadedRegister, SystemClock, keys};
-use skydd_storage::Storage;
+use skydd_app::App;
+use skydd_app::instance::Create;
 
-use crate::commands::serve::load_register;
+use crate::commands::{load_register, open_app};
 use crate::settings::DataArgs;
 
 /// `skydd key ...`
@@ -49,50 +46,31 @@ pub(crate) async fn run(command: KeyCommand) -> anyhow::Result<ExitCode> {
         eprintln!("skydd: the register has errors; nothing was changed");
         return Ok(ExitCode::FAILURE);
     };
-    let settings = args.data.settings();
-    let opened = instance::open(&settings, Create::Never)
-        .await
-        .with_context(|| {
-            format!(
-                "cannot open the instance in {}",
-                settings.data_dir.display()
-            )
-        })?;
-    let storage = opened.storage;
-    let rotated = rotate(&args, &settings, storage.clone(), opened.keyring, register).await;
-    storage.close().await.context("cannot close the database")?;
+    let app = open_app(&args.data, Create::Never, register).await?;
+    let key_file = args.data.settings().master_key_path();
+    let rotated = rotate(&app, &args, &key_file).await;
+    app.close().await.context("cannot close the database")?;
     rotated.map(|()| ExitCode::SUCCESS)
 }
 
-async fn rotate(
-    args: &RotateArgs,
-    settings: &DataSettings,
-    storage: Arc<dyn Storage>,
-    keyring: Arc<Keyring>,
-    register: LoadedRegister,
-) -> anyhow::Result<()> {
-    let key_file = settings.master_key_path();
-    let keyring = if args.rewrap_only {
-        keyring
-    } else {
-        let rotated = keys::add_version(settings).with_context(|| {
+async fn rotate(app: &App, args: &RotateArgs, key_file: &Path) -> anyhow::Result<()> {
+    if !args.rewrap_only {
+        let version = app.add_key_version().await.with_context(|| {
             format!("cannot add a master key version to {}", key_file.display())
         })?;
         eprintln!(
-            "added master key version {} to {}",
-            rotated.current_version(),
+            "added master key version {version} to {}",
             key_file.display()
         );
-        Arc::new(rotated)
-    };
-    let version = keyring.current_version();
+    }
+    let version = app.key_version();
     eprintln!("re-wrapping subject keys with master key version {version}");
-    let vault = AppState::new(storage, keyring, register, Arc::new(SystemClock)).vault();
-    let total = keys::rewrap_all(&vault, args.batch.get(), |total| {
-        eprintln!("re-wrapped {total} so far");
-    })
-    .await
-    .context("re-wrapping stopped; run `skydd key rotate --rewrap-only` to finish it")?;
+    let total = app
+        .rewrap_all(args.batch.get(), |total| {
+            eprintln!("re-wrapped {total} so far");
+        })
+        .await
+        .context("re-wrapping stopped; run `skydd key rotate --rewrap-only` to finish it")?;
     println!(
         "master key version {version}; re-wrapped {total} subject key{}",
         if total == 1 { "" } else { "s" }

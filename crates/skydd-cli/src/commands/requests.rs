@@ -8,11 +8,11 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
-use skydd_server::instance::{self, Create};
-use skydd_server::{Clock as _, SystemClock};
-use skydd_vault::{Actor, Enforced, FulfilInput, RequestQuery, StorageAudit, Vault};
+use skydd_app::instance::Create;
+use skydd_app::{Clock as _, SystemClock};
+use skydd_vault::{Actor, FulfilInput, RequestQuery, Vault};
 
-use crate::commands::serve::load_register;
+use crate::commands::{load_register, open_app};
 use crate::settings::DataArgs;
 
 /// Where the instance is and which register it enforces.
@@ -80,23 +80,8 @@ async fn open_vault(
         eprintln!("skydd: the register has errors");
         return Ok(None);
     };
-    let settings = args.data.settings();
-    let opened = instance::open(&settings, Create::Never)
-        .await
-        .with_context(|| {
-            format!(
-                "cannot open the instance in {}",
-                settings.data_dir.display()
-            )
-        })?;
-    let storage = opened.storage;
-    let vault = Vault::new(
-        storage.clone(),
-        opened.keyring,
-        Arc::new(Enforced::new(register.register)),
-        Arc::new(StorageAudit::new(storage.clone())),
-    );
-    Ok(Some((vault, storage)))
+    let app = open_app(&args.data, Create::Never, register).await?;
+    Ok(Some((app.vault(), app.storage.clone())))
 }
 
 /// A timestamp to the second, in UTC.

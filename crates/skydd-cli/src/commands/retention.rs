@@ -1,25 +1,21 @@
 //! `skydd retention plan|run`: what the register's retention rules remove now (or at a date),
-//! and removing it; also the sweep `skydd serve` runs on an interval.
+//! and removing it (the sweep itself, also run by `skydd serve`, is `skydd_app::App::sweep`).
 
 use std::io::IsTerminal as _;
 use std::num::NonZeroUsize;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
 use jiff::Timestamp;
-use skydd_crypto::Keyring;
+use skydd_app::instance::Create;
+use skydd_app::{App, Clock as _, SystemClock};
 use skydd_retention::LineState;
-use skydd_server::instance::{self, Create};
-use skydd_server::{AppState, Clock as _, SystemClock};
-use skydd_storage::Storage;
-use skydd_vault::audit_trail::{self, WITNESS_FILE};
-use skydd_vault::{Actor, SweepProgress, SweepSummary, Vault};
+use skydd_vault::{SweepProgress, Vault};
 
 use crate::commands::audit::parse_moment;
-use crate::commands::serve::load_register;
+use crate::commands::{cli_actor, load_register, open_app};
 use crate::settings::DataArgs;
 
 /// `skydd retention ...`
@@ -82,37 +78,14 @@ pub(crate) async fn run(command: RetentionCommand) -> anyhow::Result<ExitCode> {
         eprintln!("skydd: the register has errors; nothing was changed");
         return Ok(ExitCode::FAILURE);
     };
-    let settings = data.settings();
-    let opened = instance::open(&settings, Create::Never)
-        .await
-        .with_context(|| {
-            format!(
-                "cannot open the instance in {}",
-                settings.data_dir.display()
-            )
-        })?;
-    let storage = opened.storage.clone();
-    let vault = AppState::new(
-        storage.clone(),
-        opened.keyring.clone(),
-        register,
-        Arc::new(SystemClock),
-    )
-    .vault();
+    let app = open_app(data, Create::Never, register).await?;
     let outcome = match command {
-        RetentionCommand::Plan(args) => plan(&vault, args.at.unwrap_or(now)).await,
+        RetentionCommand::Plan(args) => plan(&app.vault(), args.at.unwrap_or(now)).await,
         RetentionCommand::Run(args) => {
-            let at = args.at.unwrap_or(now);
-            let sweep = Sweep {
-                vault: &vault,
-                storage: storage.as_ref(),
-                keyring: &opened.keyring,
-                data_dir: &settings.data_dir,
-            };
-            run_sweep(&sweep, at, args.batch.get()).await
+            run_sweep(&app, args.at.unwrap_or(now), args.batch.get()).await
         }
     };
-    storage.close().await.context("cannot close the database")?;
+    app.close().await.context("cannot close the database")?;
     outcome
 }
 
@@ -146,52 +119,8 @@ fn print_totals(plan: &skydd_retention::Plan) {
     }
 }
 
-/// What a sweep needs.
-pub(crate) struct Sweep<'a> {
-    /// The vault that decides and removes.
-    pub(crate) vault: &'a Vault,
-    /// Its storage (for the record count and the checkpoint).
-    pub(crate) storage: &'a dyn Storage,
-    /// The keyring, whose checkpoint key signs the audit trail afterwards.
-    pub(crate) keyring: &'a Keyring,
-    /// Where the witness copy of the newest checkpoint goes.
-    pub(crate) data_dir: &'a Path,
-}
-
-/// Sweep at `at`, then sign a checkpoint of the audit trail and keep its copy in the data
-/// directory. `None` when another sweeper was running.
-pub(crate) async fn sweep_once(
-    sweep: &Sweep<'_>,
-    actor: &Actor,
-    at: Timestamp,
-    batch: usize,
-    progress: &mut (dyn FnMut(SweepProgress) + Send),
-) -> anyhow::Result<Option<SweepSummary>> {
-    let summary = sweep
-        .vault
-        .retention_sweep(actor, at, batch, progress)
-        .await
-        .context("the sweep stopped; what was done is committed, run it again to finish")?;
-    checkpoint(sweep, at).await?;
-    Ok(summary)
-}
-
-/// Sign a checkpoint of the audit trail and keep its copy in the data directory.
-pub(crate) async fn checkpoint(sweep: &Sweep<'_>, at: Timestamp) -> anyhow::Result<()> {
-    let written =
-        audit_trail::write_checkpoint(sweep.storage, sweep.keyring.checkpoint_signer(), at)
-            .await
-            .context("cannot sign an audit checkpoint")?;
-    if let Some(row) = written {
-        let path = sweep.data_dir.join(WITNESS_FILE);
-        audit_trail::save_witness(&path, &row)
-            .with_context(|| format!("cannot write {}", path.display()))?;
-    }
-    Ok(())
-}
-
-async fn run_sweep(sweep: &Sweep<'_>, at: Timestamp, batch: usize) -> anyhow::Result<ExitCode> {
-    let total = sweep
+async fn run_sweep(app: &App, at: Timestamp, batch: usize) -> anyhow::Result<ExitCode> {
+    let total = app
         .storage
         .count_records()
         .await
@@ -203,7 +132,7 @@ async fn run_sweep(sweep: &Sweep<'_>, at: Timestamp, batch: usize) -> anyhow::Re
         }
     };
     let actor = cli_actor();
-    let summary = sweep_once(sweep, &actor, at, batch, &mut progress).await?;
+    let summary = app.sweep(&actor, at, batch, &mut progress).await?;
     if terminal {
         eprintln!();
     }
@@ -235,21 +164,6 @@ fn progress_bar(seen: SweepProgress, total: u64) -> String {
         total,
         seen.removed
     )
-}
-
-/// The actor of a command run at this machine: the user, and the address of the SSH session
-/// it came through (the IP behind the change, P001-15), if any.
-pub(crate) fn cli_actor() -> Actor {
-    let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
-    let ip = std::env::var("SSH_CLIENT")
-        .ok()
-        .and_then(|client| client.split_whitespace().next().map(str::to_owned))
-        .filter(|ip| ip.parse::<std::net::IpAddr>().is_ok());
-    Actor {
-        id: format!("cli:{user}"),
-        ip,
-        tenant: None,
-    }
 }
 
 #[cfg(test)]

@@ -1,28 +1,22 @@
-//! `skydd serve`: check the register, open (or on first start create) the instance, serve HTTP
-//! until SIGINT or SIGTERM.
+//! `skydd serve`: check the register, open (or on first start create) the instance, start the
+//! background jobs and serve HTTP until SIGINT or SIGTERM.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context as _;
 use clap::Args;
-use skydd_crypto::Keyring;
-use skydd_register::diagnostic::{render_summary, render_text};
-use skydd_server::instance::{self, Create, DataSettings};
-use skydd_server::{AppState, Clock, LoadedRegister, SystemClock, tokens};
-use skydd_storage::Storage;
+use skydd_app::instance::Create;
+use skydd_app::{App, Jobs};
+use skydd_server::AppState;
 use tokio::signal::unix::{SignalKind, signal};
 
-use crate::commands::retention::{Sweep, sweep_once};
+use crate::commands::{load_register, open_app};
 use crate::settings::{DataArgs, SmtpArgs, SweepArgs};
 
-/// The register served when `--register` is not given: the bundled example.
-const BUNDLED_REGISTER: &str = include_str!("../../../../examples/registers/glesys.yaml");
 /// Most audit events committed in one transaction.
 const AUDIT_BATCH: usize = 256;
-/// How the bundled register is named in messages.
-const BUNDLED_REGISTER_NAME: &str = "examples/registers/glesys.yaml (bundled)";
 
 /// Arguments of `skydd serve`.
 #[derive(Debug, Args)]
@@ -59,82 +53,22 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         )),
         None => None,
     };
-    let settings = args.data.settings();
-    let opened = instance::open(&settings, Create::IfMissing)
-        .await
-        .with_context(|| {
-            format!(
-                "cannot open the instance in {}",
-                settings.data_dir.display()
-            )
-        })?;
-    if opened.key_created {
-        tracing::info!(path = %settings.master_key_path().display(), "created a new master key; back it up");
-    }
-    let storage = opened.storage;
-    let served = prepare_and_serve(
-        storage.clone(),
-        opened.keyring,
-        &settings,
-        register,
-        &args,
-        mailer,
-    )
-    .await;
-    storage.close().await.context("cannot close the database")?;
+    // Audit events of concurrent requests share a commit; each request still waits for its own.
+    let app = open_app(&args.data, Create::IfMissing, register)
+        .await?
+        .with_group_commit(AUDIT_BATCH);
+    let served = prepare_and_serve(&app, &args, mailer).await;
+    app.close().await.context("cannot close the database")?;
     served.map(|()| ExitCode::SUCCESS)
 }
 
-/// Read and check the register at `path` (the bundled one when `None`), printing its
-/// diagnostics on stderr. `None` when it has errors.
-pub(crate) fn load_register(path: Option<&Path>) -> anyhow::Result<Option<LoadedRegister>> {
-    let (source, source_name) = match path {
-        Some(path) => {
-            let source = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read {}", path.display()))?;
-            (source, path.display().to_string())
-        }
-        None => (
-            BUNDLED_REGISTER.to_owned(),
-            BUNDLED_REGISTER_NAME.to_owned(),
-        ),
-    };
-    let checked = skydd_register::check(&source);
-    eprint!("{}", render_text(&source_name, &checked.diagnostics));
-    let Some(register) = checked.register else {
-        eprintln!("{}", render_summary(&source_name, &checked.diagnostics));
-        return Ok(None);
-    };
-    Ok(Some(LoadedRegister::new(register, source_name)))
-}
-
 async fn prepare_and_serve(
-    storage: Arc<dyn Storage>,
-    keyring: Arc<Keyring>,
-    settings: &DataSettings,
-    register: LoadedRegister,
+    app: &App,
     args: &ServeArgs,
     mailer: Option<Arc<dyn skydd_outbox::Mailer>>,
 ) -> anyhow::Result<()> {
-    let key_file = &settings.master_key_path();
     let bind = args.bind.as_str();
-    let clock = Arc::new(SystemClock);
-    let now = clock.now();
-    let change = register
-        .record_version(&*storage, now)
-        .await
-        .context("cannot record the register version")?;
-    if change.newly_recorded() {
-        tracing::info!(digest = %register.digest, "recorded a new register version");
-    }
-    change.log(&register.digest);
-    tracing::info!(digest = %register.digest, source = %register.source_name, "register loaded");
-
-    if let Some(token) = tokens::issue_first_admin(&*storage, now)
-        .await
-        .context("cannot create the admin token")?
-    {
-        tracing::info!(token_id = %token.id, "created the first admin token");
+    if let Some(token) = app.prepare_to_serve().await? {
         print!("{}", admin_token_box(token.secret()));
     }
 
@@ -152,138 +86,14 @@ async fn prepare_and_serve(
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .with_context(|| format!("cannot listen on {bind}"))?;
-    // `skydd key rotate` may add a key version while this server runs: reload it when needed.
-    // Audit events of concurrent requests share a commit; each request still waits for its own.
-    let audit = Arc::new(skydd_vault::GroupCommitAudit::spawn(
-        storage.clone(),
-        AUDIT_BATCH,
-    ));
-    let state = AppState::new(storage.clone(), keyring.clone(), register, clock.clone())
-        .with_key_file(key_file)
-        .with_audit(audit);
-    // The outbox is delivered and requests due within a week are warned about while serving.
-    skydd_server::outbox_delivery::spawn(state.clone(), mailer);
-    tokio::spawn(announce_significant_change(
-        state.vault(),
-        storage.clone(),
-        now,
-    ));
-    let interval = args.sweep.retention_interval;
-    let sweeper = (!interval.is_zero()).then(|| {
-        tokio::spawn(sweep_forever(
-            state.vault(),
-            storage,
-            keyring,
-            settings.data_dir.clone(),
-            clock,
-            interval,
-        ))
-    });
-    let served = skydd_server::serve(listener, state, shutdown)
+    // The outbox is delivered, requests due within a week are warned about, expired records are
+    // swept and a notice change is announced while serving.
+    let jobs = Jobs::spawn(app, mailer, &args.sweep.job_settings());
+    let served = skydd_server::serve(listener, AppState::new(app.clone()), shutdown)
         .await
         .context("the server failed");
-    // A sweep stopped mid-batch loses only its open transaction.
-    if let Some(sweeper) = sweeper {
-        sweeper.abort();
-    }
+    jobs.stop().await;
     served
-}
-
-/// When the register in force changed significantly from the version before it, tell every
-/// subject who was there before it took effect (P000-69, P001-05). Runs at every start: message
-/// ids are derived from the version and the subject, so a start after a crash queues only what
-/// the crash left out, and a later start queues nothing again.
-async fn announce_significant_change(
-    vault: skydd_vault::Vault,
-    storage: Arc<dyn Storage>,
-    now: jiff::Timestamp,
-) {
-    let history = match skydd_server::history::load(&*storage).await {
-        Ok(history) => history,
-        Err(error) => {
-            tracing::warn!("cannot read the register history to announce changes: {error}");
-            return;
-        }
-    };
-    let Some(latest) = history.first() else {
-        return;
-    };
-    if latest.version.digest != vault.register_version() {
-        // A rollback to an older version: nothing new to announce.
-        return;
-    }
-    let Some(diff) = latest.diff.as_ref().filter(|diff| diff.is_significant()) else {
-        return;
-    };
-    let language = vault
-        .register()
-        .languages
-        .first()
-        .copied()
-        .unwrap_or(skydd_register::model::Language::En);
-    let lines = skydd_server::history::significant_lines(vault.register(), diff, language);
-    match vault
-        .announce_notice_change(
-            &latest.version.digest,
-            latest.version.first_loaded_at,
-            &lines,
-            None,
-            now,
-        )
-        .await
-    {
-        Ok(reach) => tracing::info!(
-            queued = reach.queued,
-            already_queued = reach.already_queued,
-            without_address = reach.without_address,
-            "notice of change announced to subjects"
-        ),
-        Err(error) => tracing::warn!("cannot announce the notice change: {error}"),
-    }
-}
-
-/// Sweep expired records and checkpoint the audit trail at start and then every `interval`.
-/// With several servers on one PostgreSQL database, one sweeps and the others skip their turn.
-async fn sweep_forever(
-    vault: skydd_vault::Vault,
-    storage: Arc<dyn Storage>,
-    keyring: Arc<Keyring>,
-    data_dir: PathBuf,
-    clock: Arc<SystemClock>,
-    interval: std::time::Duration,
-) {
-    let actor = skydd_vault::Actor::new("system:retention");
-    let sweep = Sweep {
-        vault: &vault,
-        storage: storage.as_ref(),
-        keyring: &keyring,
-        data_dir: &data_dir,
-    };
-    let mut ticks = tokio::time::interval(interval);
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        ticks.tick().await;
-        let now = clock.now();
-        match sweep_once(
-            &sweep,
-            &actor,
-            now,
-            skydd_vault::DEFAULT_SWEEP_BATCH,
-            &mut |_| {},
-        )
-        .await
-        {
-            Ok(Some(summary)) => tracing::info!(
-                deleted = summary.deleted,
-                anonymised = summary.anonymised,
-                shredded = summary.shredded,
-                ungoverned = summary.plan.total(skydd_retention::LineState::Ungoverned),
-                "retention sweep done"
-            ),
-            Ok(None) => tracing::info!("retention sweep skipped: another server is sweeping"),
-            Err(error) => tracing::warn!("retention sweep failed: {error:#}"),
-        }
-    }
 }
 
 /// The first admin token in a box, for stdout. It is never printed or logged again.

@@ -4,9 +4,10 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::{Args, Subcommand, ValueEnum};
+use skydd_app::{Clock as _, SystemClock, tokens};
 use skydd_crypto::{Role, TokenId};
-use skydd_server::{Clock as _, SystemClock, tokens};
 
+use crate::commands::cli_actor;
 use crate::settings::DataArgs;
 
 /// `skydd token ...`
@@ -65,23 +66,20 @@ pub(crate) async fn run(command: TokenCommand) -> anyhow::Result<ExitCode> {
         TokenCommand::Create(args) => &args.data,
         TokenCommand::List { data } | TokenCommand::Revoke { data, .. } => data,
     };
-    let storage = super::open_existing(data).await?.storage;
+    let instance = super::open_existing(data).await?;
+    let storage = instance.storage.clone();
+    // Token changes are audited with who made them and the IP address behind them (P001-15):
+    // the SSH client's address when the command runs in an SSH session.
+    let audit = instance.audit();
+    let actor = cli_actor();
     let now = SystemClock.now();
 
     let outcome = match command {
         TokenCommand::Create(args) => {
             let role = Role::from(args.role);
-            let token = tokens::issue(&*storage, role, &args.label, now)
+            let token = tokens::create(&*storage, &*audit, &actor, role, &args.label, now)
                 .await
                 .context("cannot create the token")?;
-            tracing::info!(token_id = %token.id, role = %role, "token created");
-            audit_account_change(
-                &*storage,
-                now,
-                "token.create",
-                format!("token {} role {role}", token.id),
-            )
-            .await?;
             println!("{}", token.secret());
             ExitCode::SUCCESS
         }
@@ -109,13 +107,10 @@ pub(crate) async fn run(command: TokenCommand) -> anyhow::Result<ExitCode> {
         }
         TokenCommand::Revoke { id, .. } => {
             let id = TokenId(id);
-            if storage
-                .revoke_token(&id, now)
+            if tokens::revoke(&*storage, &*audit, &actor, &id, now)
                 .await
                 .context("cannot revoke the token")?
             {
-                tracing::info!(token_id = %id, "token revoked");
-                audit_account_change(&*storage, now, "token.revoke", format!("token {id}")).await?;
                 eprintln!("revoked token {id}");
                 ExitCode::SUCCESS
             } else {
@@ -126,34 +121,6 @@ pub(crate) async fn run(command: TokenCommand) -> anyhow::Result<ExitCode> {
     };
     storage.close().await.context("cannot close the database")?;
     Ok(outcome)
-}
-
-/// Record an account change in the audit trail with who made it and the IP address behind it
-/// (P001-15): the SSH client's address when the command runs in an SSH session. Never the
-/// token's label, which people fill with names.
-async fn audit_account_change(
-    storage: &dyn skydd_storage::Storage,
-    now: jiff::Timestamp,
-    action: &str,
-    detail: String,
-) -> anyhow::Result<()> {
-    let actor = crate::commands::retention::cli_actor();
-    storage
-        .append_audit_event(skydd_storage::AuditEventRow {
-            seq: 0,
-            at: now,
-            actor: actor.id,
-            ip: actor.ip,
-            action: action.to_owned(),
-            purpose: None,
-            subject_id: None,
-            categories: Vec::new(),
-            outcome: "done".into(),
-            detail: Some(detail),
-        })
-        .await
-        .context("the change was made but could not be recorded in the audit trail")?;
-    Ok(())
 }
 
 /// A timestamp to the second, in UTC: `2026-03-01T09:00:00Z`.

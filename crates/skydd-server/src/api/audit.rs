@@ -6,7 +6,8 @@
 use axum::Json;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
-use skydd_storage::{AuditEventRow, AuditFilter};
+use skydd_storage::AuditFilter;
+use skydd_vault::AuditEvent;
 use skydd_vault::audit_trail::AuditEntryView;
 use utoipa::{IntoParams, ToSchema};
 
@@ -154,14 +155,14 @@ pub async fn list_audit(
     } else {
         None
     };
+    // Through the audit sink every other event goes through (group commit under `skydd serve`).
     state
-        .storage
-        .append_audit_event(AuditEventRow {
-            seq: 0,
+        .audit()
+        .record(AuditEvent {
             at: state.clock.now(),
             actor: caller.actor.id.clone(),
             ip: caller.actor.ip.clone(),
-            action: "audit.read".into(),
+            action: "audit.read",
             purpose: None,
             subject_id: filter.subject_id.clone(),
             categories: Vec::new(),

@@ -17,10 +17,10 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::notice::{DIGEST_HEADER, NoticeFormat, NoticeQuery, notice_language, notice_paths};
 use crate::extract::{ApiPath, ApiQuery};
-use crate::history::{self, HistoryVersion, StoredVersion};
 use crate::page::{Caching, page_headers};
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
+use skydd_app::history::{self, HistoryVersion, StoredVersion};
 
 /// The format of the version history.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]

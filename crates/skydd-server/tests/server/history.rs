@@ -4,9 +4,9 @@
 use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
 use serde_json::Value;
+use skydd_app::LoadedRegister;
+use skydd_app::history::{self, StoredVersionError, VersionChange};
 use skydd_register::model::Language;
-use skydd_server::LoadedRegister;
-use skydd_server::history::{self, StoredVersionError, VersionChange};
 use skydd_storage::RegisterVersionRecord;
 
 use super::{TEST_REGISTER, json_body, on_each_backend, problem};

@@ -7,8 +7,9 @@ use std::sync::{Arc, Mutex};
 use jiff::Timestamp;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use skydd_app::{App, Clock, LoadedRegister, tokens};
 use skydd_crypto::{Keyring, Role};
-use skydd_server::{AppState, Clock, LoadedRegister, tokens};
+use skydd_server::AppState;
 use skydd_storage::{Location, Storage};
 use skydd_vault::Actor;
 use tokio::sync::oneshot;
@@ -171,12 +172,12 @@ async fn spawn(backend: &Backend, at: &str) -> RequestsApp {
     let key_file = data.path().join("master.key");
     let (keyring, _) = Keyring::load_or_create(&key_file).unwrap();
     let clock = TestClock(Arc::new(Mutex::new(now)));
-    let state = AppState::new(
+    let state = AppState::new(App::new(
         storage.clone(),
         Arc::new(keyring),
         register.clone(),
         Arc::new(clock.clone()),
-    );
+    ));
     let (shutdown, stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(skydd_server::serve(listener, state.clone(), async {
         let _ = stopped.await;
@@ -614,7 +615,7 @@ async fn rectification_replaces_the_values_audits_and_notifies_recipients() {
             sent: Mutex::new(Vec::new()),
             fail: None,
         };
-        skydd_server::outbox_delivery::deliver_due(&app.state.vault(), &mailer, app.clock.now())
+        skydd_app::jobs::deliver_due(&app.state.vault(), &mailer, app.clock.now())
             .await
             .unwrap();
         assert!(
@@ -1169,7 +1170,7 @@ impl skydd_outbox::Mailer for FakeMailer {
 
 #[tokio::test]
 async fn the_outbox_is_delivered_retried_and_never_dropped() {
-    use skydd_server::outbox_delivery::{deliver_due, warn_due_soon};
+    use skydd_app::jobs::{deliver_due, warn_due_soon};
     on_each_backend_at("2026-03-02T08:00:00Z", async |app| {
         app.customer("tove@example.se", "Tove Alm").await;
         app.submit(json!({"type": "access", "identity": {"email": "tove@example.se"}}))

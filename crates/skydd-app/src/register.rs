@@ -1,4 +1,5 @@
-//! The register a server runs with: the checked model, its digest, and where it came from.
+//! The register an instance runs with: the checked model, its digest, where it came from, and
+//! recording it as a version.
 
 use jiff::Timestamp;
 use skydd_register::Register;
@@ -39,7 +40,8 @@ impl LoadedRegister {
         }
     }
 
-    /// The JSON body of `GET /v1/register` (a [`crate::api::register::RegisterResponse`]).
+    /// The JSON body of `GET /v1/register`: digest, `published` and the register's canonical
+    /// JSON, serialised once.
     pub fn response_body(&self) -> bytes::Bytes {
         self.response_body.clone()
     }

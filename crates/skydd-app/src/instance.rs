@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use skydd_crypto::{Keyring, MasterKeyError};
 use skydd_storage::{KeyBinding, Location, Storage, StorageError};
+use skydd_vault::{Audit, StorageAudit};
 
 /// The name of the master key file in the data directory.
 pub const MASTER_KEY_FILE: &str = "master.key";
@@ -42,6 +43,12 @@ impl DataSettings {
         self.data_dir.join(MASTER_KEY_FILE)
     }
 
+    /// The copy of the newest audit checkpoint, kept next to the master key so that a database
+    /// restored from an older backup is noticed by `skydd audit verify`.
+    pub fn witness_path(&self) -> PathBuf {
+        self.data_dir.join(skydd_vault::audit_trail::WITNESS_FILE)
+    }
+
     /// The database: the PostgreSQL URL when given, otherwise the SQLite file in the data directory.
     pub fn location(&self) -> Location {
         match &self.database_url {
@@ -68,6 +75,22 @@ pub struct Instance {
     pub keyring: Arc<Keyring>,
     /// Whether this open created the master key file.
     pub key_created: bool,
+}
+
+impl Instance {
+    /// The audit sink of the commands that work on an instance without its register (token
+    /// changes): one transaction per event, into this instance's database, as [`App::new`]
+    /// audits.
+    ///
+    /// [`App::new`]: crate::App::new
+    pub fn audit(&self) -> Arc<dyn Audit> {
+        storage_audit(&self.storage)
+    }
+}
+
+/// Audit events appended to `storage`, one transaction each.
+pub(crate) fn storage_audit(storage: &Arc<dyn Storage>) -> Arc<dyn Audit> {
+    Arc::new(StorageAudit::new(storage.clone()))
 }
 
 /// Why an instance could not be opened.

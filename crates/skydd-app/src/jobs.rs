@@ -1,0 +1,283 @@
+//! Every background job of a running instance, started together by [`Jobs::spawn`] and stopped
+//! together by [`Jobs::stop`]: outbox delivery, the due-soon warning, retention sweeps (each
+//! followed by an audit checkpoint) and, once at start, the announcement of a significant
+//! change of the privacy notice.
+//!
+//! Each round takes `now` from the app's clock and a fresh vault from the app (so a reloaded
+//! keyring is used). Without a mailer (no SMTP configured) messages stay queued, listed by
+//! `skydd outbox list`; nothing is dropped. Logs carry ids, counts and due times only, never
+//! personal data.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::{SignedDuration, Timestamp};
+use skydd_outbox::{Mailer, OutgoingMessage};
+use skydd_register::model::Language;
+use skydd_vault::{Actor, DEFAULT_SWEEP_BATCH, Vault, VaultError};
+use tokio::task::JoinSet;
+
+use crate::history;
+use crate::services::App;
+
+/// Messages sent per delivery round.
+const BATCH: usize = 50;
+/// Requests due within this time are warned about.
+pub const DUE_SOON: SignedDuration = SignedDuration::from_hours(7 * 24);
+
+/// How often the jobs run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JobSettings {
+    /// Between looks at the outbox (only with a mailer).
+    pub delivery_interval: Duration,
+    /// Between due-soon warnings (the first is logged at start).
+    pub warning_interval: Duration,
+    /// Between retention sweeps, each followed by an audit checkpoint (the first runs at
+    /// start); zero switches both off.
+    pub retention_interval: Duration,
+}
+
+impl Default for JobSettings {
+    /// Delivery every 30 seconds, the warning daily, a sweep hourly.
+    fn default() -> JobSettings {
+        JobSettings {
+            delivery_interval: Duration::from_secs(30),
+            warning_interval: Duration::from_secs(24 * 60 * 60),
+            retention_interval: Duration::from_secs(60 * 60),
+        }
+    }
+}
+
+/// What one delivery round did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct DeliveryRound {
+    /// Messages the server accepted.
+    pub sent: usize,
+    /// Messages that failed this time (retried later, or given up).
+    pub failed: usize,
+}
+
+/// The running jobs of an instance. [`Jobs::stop`] stops them and waits until they have
+/// stopped; dropping it stops them too, without waiting.
+pub struct Jobs {
+    tasks: JoinSet<()>,
+}
+
+impl Jobs {
+    /// Start every job on the current Tokio runtime: the announcement of a significant notice
+    /// change (once, now), the due-soon warning (now, then every `warning_interval`), outbox
+    /// delivery through `mailer` (every `delivery_interval`; without a mailer, none) and
+    /// retention sweeps (now, then every `retention_interval`, unless it is zero).
+    pub fn spawn(app: &App, mailer: Option<Arc<dyn Mailer>>, settings: &JobSettings) -> Jobs {
+        let mut tasks = JoinSet::new();
+        tasks.spawn(announce_at_start(app.clone()));
+        tasks.spawn(every(
+            app.clone(),
+            settings.warning_interval,
+            async |app: &App| {
+                let now = app.clock.now();
+                if let Err(error) = warn_due_soon(&app.vault(), now).await {
+                    tracing::error!(error = %error, "cannot list requests due soon");
+                }
+            },
+        ));
+        match mailer {
+            None => tracing::info!(
+                "no SMTP server configured: messages to data subjects stay queued (skydd outbox list)"
+            ),
+            Some(mailer) => {
+                tasks.spawn(every(
+                    app.clone(),
+                    settings.delivery_interval,
+                    async move |app: &App| {
+                        let now = app.clock.now();
+                        if let Err(error) = deliver_due(&app.vault(), &*mailer, now).await {
+                            tracing::error!(error = %error, "outbox delivery failed");
+                        }
+                    },
+                ));
+            }
+        }
+        if !settings.retention_interval.is_zero() {
+            tasks.spawn(every(
+                app.clone(),
+                settings.retention_interval,
+                async |app: &App| sweep_round(app).await,
+            ));
+        }
+        Jobs { tasks }
+    }
+
+    /// Stop every job and wait until they have stopped. A sweep stopped mid-batch loses only
+    /// its open transaction; a delivery stopped mid-round sends the rest next time.
+    pub async fn stop(mut self) {
+        self.tasks.abort_all();
+        while self.tasks.join_next().await.is_some() {}
+    }
+}
+
+/// Run `round` now and then every `interval`; a round that overruns delays the next one.
+async fn every(app: App, interval: Duration, mut round: impl AsyncFnMut(&App)) {
+    let mut ticks = tokio::time::interval(interval);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        round(&app).await;
+    }
+}
+
+/// Send the messages due at `now` once, recording each outcome.
+pub async fn deliver_due(
+    vault: &Vault,
+    mailer: &dyn Mailer,
+    now: Timestamp,
+) -> Result<DeliveryRound, VaultError> {
+    let mut round = DeliveryRound::default();
+    for message in vault.outbox_due(now, BATCH).await? {
+        let outgoing = OutgoingMessage {
+            to: message.to.clone(),
+            subject: message.subject.clone(),
+            text: message.text.clone(),
+        };
+        match mailer.send(&outgoing).await {
+            Ok(()) => {
+                vault.record_delivery(&message, None, false, now).await?;
+                round.sent += 1;
+            }
+            Err(error) => {
+                tracing::warn!(message = %message.id, error = %error, "message not delivered");
+                vault
+                    .record_delivery(
+                        &message,
+                        Some(&error.to_string()),
+                        error.is_permanent(),
+                        now,
+                    )
+                    .await?;
+                round.failed += 1;
+            }
+        }
+    }
+    Ok(round)
+}
+
+/// Log a warning listing the open requests due within [`DUE_SOON`] of `now` (ids and due times).
+pub async fn warn_due_soon(vault: &Vault, now: Timestamp) -> Result<usize, VaultError> {
+    let until = now.checked_add(DUE_SOON).unwrap_or(now);
+    let due = vault.requests_due_before(until).await?;
+    if !due.is_empty() {
+        let list: Vec<String> = due
+            .iter()
+            .map(|(id, at)| format!("{id} (due {at})"))
+            .collect();
+        tracing::warn!(
+            count = due.len(),
+            requests = %list.join(", "),
+            "data-subject requests due within 7 days"
+        );
+    }
+    Ok(due.len())
+}
+
+/// One sweep by the system actor at the clock's `now`, then a checkpoint, logged by counts.
+async fn sweep_round(app: &App) {
+    let actor = Actor::new("system:retention");
+    let now = app.clock.now();
+    match app
+        .sweep(&actor, now, DEFAULT_SWEEP_BATCH, &mut |_| {})
+        .await
+    {
+        Ok(Some(summary)) => tracing::info!(
+            deleted = summary.deleted,
+            anonymised = summary.anonymised,
+            shredded = summary.shredded,
+            ungoverned = summary.plan.total(skydd_retention::LineState::Ungoverned),
+            "retention sweep done"
+        ),
+        Ok(None) => tracing::info!("retention sweep skipped: another server is sweeping"),
+        Err(error) => tracing::warn!("retention sweep failed: {}", error_chain(&error)),
+    }
+}
+
+/// An error and its sources, `: `-separated, as the log shows it.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// The announcement job: [`announce_notice_change`] once, at the clock's `now`, logged.
+async fn announce_at_start(app: App) {
+    let now = app.clock.now();
+    announce_notice_change(&app, now).await;
+}
+
+/// When the register in force changed significantly from the version before it, tell every
+/// subject who was there before it took effect (P000-69, P001-05). Runs at every start: message
+/// ids are derived from the version and the subject, so a start after a crash queues only what
+/// the crash left out, and a later start queues nothing again.
+pub async fn announce_notice_change(app: &App, now: Timestamp) {
+    let history = match history::load(&*app.storage).await {
+        Ok(history) => history,
+        Err(error) => {
+            tracing::warn!("cannot read the register history to announce changes: {error}");
+            return;
+        }
+    };
+    let Some(latest) = history.first() else {
+        return;
+    };
+    let vault = app.vault();
+    if latest.version.digest != vault.register_version() {
+        // A rollback to an older version: nothing new to announce.
+        return;
+    }
+    let Some(diff) = latest.diff.as_ref().filter(|diff| diff.is_significant()) else {
+        return;
+    };
+    let language = vault
+        .register()
+        .languages
+        .first()
+        .copied()
+        .unwrap_or(Language::En);
+    let lines = history::significant_lines(vault.register(), diff, language);
+    match vault
+        .announce_notice_change(
+            &latest.version.digest,
+            latest.version.first_loaded_at,
+            &lines,
+            None,
+            now,
+        )
+        .await
+    {
+        Ok(reach) => tracing::info!(
+            queued = reach.queued,
+            already_queued = reach.already_queued,
+            without_address = reach.without_address,
+            "notice of change announced to subjects"
+        ),
+        Err(error) => tracing::warn!("cannot announce the notice change: {error}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_chains_name_every_cause() {
+        let error = crate::retention::SweepError::Sweep(VaultError::Storage(
+            skydd_storage::StorageError::Database("gone".into()),
+        ));
+        let text = error_chain(&error);
+        assert!(text.starts_with("the sweep stopped"), "{text}");
+        assert!(text.contains("gone"), "{text}");
+    }
+}

@@ -1,0 +1,190 @@
+//! [`App`]: the services of one opened instance, built once and shared by every surface.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use skydd_crypto::{ApiToken, Keyring};
+use skydd_storage::{Storage, StorageError};
+use skydd_vault::{Audit, Enforced, GroupCommitAudit, Vault};
+
+use crate::clock::Clock;
+use crate::history::VersionChange;
+use crate::instance::{self, Create, DataSettings, InstanceError};
+use crate::keys::Keys;
+use crate::register::LoadedRegister;
+use crate::tokens::{self, IssueError};
+
+/// Why [`App::prepare_to_serve`] failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The register version could not be recorded.
+    #[error("cannot record the register version")]
+    RecordVersion(#[source] StorageError),
+    /// The first admin token could not be issued.
+    #[error("cannot create the admin token")]
+    AdminToken(#[source] IssueError),
+}
+
+/// The services of an instance: storage, the register and the policy compiled from it, the
+/// keyring (reloaded after `skydd key rotate`), the audit sink, the vault and the clock. Built
+/// once per process; cheap to clone (every field is an `Arc`), so the HTTP server, the CLI and
+/// the background jobs share one.
+#[derive(Clone)]
+pub struct App {
+    /// The database.
+    pub storage: Arc<dyn Storage>,
+    /// The register this instance enforces.
+    pub register: Arc<LoadedRegister>,
+    /// The source of `now` for everything the app does: handlers and jobs read it, the domain
+    /// is given what it returned.
+    pub clock: Arc<dyn Clock>,
+    /// The vault and the keyring it encrypts with.
+    pub(crate) keys: Arc<Keys>,
+    /// The master key file: reloaded when a data key names a version not loaded yet, and
+    /// rotated by [`App::add_key_version`]; `None`: never reload.
+    key_file: Option<Arc<Path>>,
+    /// Where the copy of the newest audit checkpoint is kept; `None`: nowhere.
+    witness_file: Option<Arc<Path>>,
+}
+
+impl App {
+    /// Build the services over an opened database. The vault enforces `register`, encrypts with
+    /// `keyring` and audits into `storage`, one transaction per event. Without
+    /// [`App::with_key_file`] the keyring is never reloaded.
+    pub fn new(
+        storage: Arc<dyn Storage>,
+        keyring: Arc<Keyring>,
+        register: LoadedRegister,
+        clock: Arc<dyn Clock>,
+    ) -> App {
+        let enforced = Arc::new(Enforced::new(register.register.clone()));
+        let audit = instance::storage_audit(&storage);
+        let keys = Keys::new(storage.clone(), keyring, enforced, audit);
+        App {
+            storage,
+            register: Arc::new(register),
+            clock,
+            keys: Arc::new(keys),
+            key_file: None,
+            witness_file: None,
+        }
+    }
+
+    /// Open the instance `data` names ([`instance::open`]) and build its services: the key file
+    /// is reloaded when needed and the witness of each checkpoint is kept in the data
+    /// directory. The one way the CLI builds the services.
+    pub async fn open(
+        data: &DataSettings,
+        create: Create,
+        register: LoadedRegister,
+        clock: Arc<dyn Clock>,
+    ) -> Result<App, InstanceError> {
+        let opened = instance::open(data, create).await?;
+        if opened.key_created {
+            tracing::info!(path = %data.master_key_path().display(), "created a new master key; back it up");
+        }
+        Ok(App::new(opened.storage, opened.keyring, register, clock)
+            .with_key_file(&data.master_key_path())
+            .with_witness_file(&data.witness_path()))
+    }
+
+    /// Reload the master key file at `path` when a data key is wrapped with a version this app
+    /// has not loaded (`skydd key rotate` ran meanwhile), see [`App::reload_keys`]; also the
+    /// file [`App::add_key_version`] rotates.
+    pub fn with_key_file(mut self, path: &Path) -> App {
+        self.key_file = Some(Arc::from(path));
+        self
+    }
+
+    /// Keep a copy of each audit checkpoint written by [`App::checkpoint`] at `path`.
+    pub fn with_witness_file(mut self, path: &Path) -> App {
+        self.witness_file = Some(Arc::from(path));
+        self
+    }
+
+    /// The same services with the vault auditing to `audit` (benchmarks can measure without
+    /// auditing).
+    pub fn with_audit(mut self, audit: Arc<dyn Audit>) -> App {
+        let keyring = self.keys.current().keyring;
+        let enforced = self.keys.enforced().clone();
+        self.keys = Arc::new(Keys::new(self.storage.clone(), keyring, enforced, audit));
+        self
+    }
+
+    /// The same services with audit events of concurrent callers sharing a commit, at most
+    /// `max_batch` per transaction; each caller still waits for its own (`skydd serve`). Must
+    /// be called on a Tokio runtime: it starts the writer task.
+    pub fn with_group_commit(self, max_batch: usize) -> App {
+        let audit = Arc::new(GroupCommitAudit::spawn(self.storage.clone(), max_batch));
+        self.with_audit(audit)
+    }
+
+    /// Subjects, records, consents and decisions: the only way to personal data. Take it once
+    /// per request or job round, so that a reloaded keyring is used from the next one on.
+    pub fn vault(&self) -> Vault {
+        self.keys.current().vault
+    }
+
+    /// The master key version new data keys are wrapped with now.
+    pub fn key_version(&self) -> u32 {
+        self.keys.current().keyring.current_version()
+    }
+
+    /// The keyring in use now (its checkpoint key signs the audit trail).
+    pub fn keyring(&self) -> Arc<Keyring> {
+        self.keys.current().keyring
+    }
+
+    /// Where every audit event goes, also those written outside the vault (token changes,
+    /// reads of the trail): the same sink the vault writes to.
+    pub fn audit(&self) -> &dyn Audit {
+        self.keys.audit().as_ref()
+    }
+
+    /// The master key file, when this app reloads it.
+    pub fn key_file(&self) -> Option<&Arc<Path>> {
+        self.key_file.as_ref()
+    }
+
+    /// The file keeping a copy of the newest audit checkpoint, when there is one.
+    pub fn witness_file(&self) -> Option<&Path> {
+        self.witness_file.as_deref()
+    }
+
+    /// Record the loaded register as a version (when it is new) and say what it changed
+    /// compared with the version before ([`LoadedRegister::record_version`]).
+    pub async fn record_register_version(&self) -> Result<VersionChange, StorageError> {
+        let now = self.clock.now();
+        self.register.record_version(&*self.storage, now).await
+    }
+
+    /// What a server does before it serves: record the register as a version (logging what
+    /// changed, by ids and counts) and, when the database has no token at all (a first start),
+    /// issue the admin token. Returns that token, whose secret is to be shown once.
+    pub async fn prepare_to_serve(&self) -> Result<Option<ApiToken>, StartError> {
+        let register = &self.register;
+        let change = self
+            .record_register_version()
+            .await
+            .map_err(StartError::RecordVersion)?;
+        if change.newly_recorded() {
+            tracing::info!(digest = %register.digest, "recorded a new register version");
+        }
+        change.log(&register.digest);
+        tracing::info!(digest = %register.digest, source = %register.source_name, "register loaded");
+
+        let now = self.clock.now();
+        let token = tokens::issue_first_admin(&*self.storage, now)
+            .await
+            .map_err(StartError::AdminToken)?;
+        if let Some(token) = &token {
+            tracing::info!(token_id = %token.id, "created the first admin token");
+        }
+        Ok(token)
+    }
+
+    /// Close the database: wait for its connections to finish.
+    pub async fn close(&self) -> Result<(), StorageError> {
+        self.storage.close().await
+    }
+}

@@ -1,0 +1,236 @@
+//! The application layer from the outside, on a fresh SQLite instance per test: opening an
+//! instance and building its services, recording the register, key rotation with re-wrapping,
+//! token changes through the audit sink, checkpoints with their witness, sweeps, and the jobs
+//! started and stopped together.
+
+// Helpers outside `#[test]` functions are test code too: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use skydd_app::history::VersionChange;
+use skydd_app::instance::{self, Create, DataSettings};
+use skydd_app::{App, FixedClock, JobSettings, Jobs, LoadedRegister, tokens};
+use skydd_crypto::Role;
+use skydd_storage::AuditFilter;
+use skydd_vault::{Actor, NewSubject};
+
+/// The bundled example register.
+const REGISTER: &str = include_str!("../../../examples/registers/glesys.yaml");
+
+fn register() -> LoadedRegister {
+    let checked = skydd_register::check(REGISTER);
+    LoadedRegister::new(checked.register.unwrap(), "glesys.yaml")
+}
+
+fn at(time: &str) -> jiff::Timestamp {
+    time.parse().unwrap()
+}
+
+async fn open(data: &tempfile::TempDir, create: Create) -> App {
+    let settings = DataSettings {
+        data_dir: data.path().join("data"),
+        database_url: None,
+    };
+    App::open(
+        &settings,
+        create,
+        register(),
+        Arc::new(FixedClock(at("2026-03-01T09:00:00Z"))),
+    )
+    .await
+    .unwrap()
+}
+
+async fn add_subject(app: &App, email: &str) -> String {
+    app.vault()
+        .create_subject(
+            &Actor::new("test"),
+            NewSubject {
+                identities: vec![("email".into(), email.into())],
+                tenant: None,
+            },
+            app.clock.now(),
+        )
+        .await
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn an_instance_is_created_once_and_opened_afterwards() {
+    let data = tempfile::tempdir().unwrap();
+    let settings = DataSettings {
+        data_dir: data.path().join("data"),
+        database_url: None,
+    };
+    let error = App::open(
+        &settings,
+        Create::Never,
+        register(),
+        Arc::new(FixedClock(at("2026-03-01T09:00:00Z"))),
+    )
+    .await
+    .err()
+    .unwrap();
+    assert!(matches!(error, instance::InstanceError::NotFound { .. }));
+
+    let app = open(&data, Create::IfMissing).await;
+    assert!(matches!(
+        app.record_register_version().await.unwrap(),
+        VersionChange::First
+    ));
+    assert_eq!(app.key_file().unwrap().as_ref(), settings.master_key_path());
+    app.close().await.unwrap();
+
+    let app = open(&data, Create::Never).await;
+    assert!(matches!(
+        app.record_register_version().await.unwrap(),
+        VersionChange::Unchanged
+    ));
+    app.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_rotation_rewraps_every_subject_key_and_is_resumable() {
+    let data = tempfile::tempdir().unwrap();
+    let app = open(&data, Create::IfMissing).await;
+    let first = add_subject(&app, "first@example.se").await;
+    add_subject(&app, "second@example.se").await;
+    assert_eq!(app.key_version(), 1);
+
+    assert_eq!(app.add_key_version().await.unwrap(), 2);
+    assert_eq!(app.key_version(), 2);
+    let mut reported = Vec::new();
+    let total = app
+        .rewrap_all(1, |total| reported.push(total))
+        .await
+        .unwrap();
+    assert_eq!(total, 2);
+    assert_eq!(reported, [1, 2]);
+    assert_eq!(app.rewrap_all(10, |_| {}).await.unwrap(), 0);
+    let key = app.storage.subject_key(&first).await.unwrap().unwrap();
+    assert_eq!(key.key_version, 2);
+
+    // Another app on the same data still has version 2 only until it reloads.
+    let other = open(&data, Create::Never).await;
+    assert_eq!(other.add_key_version().await.unwrap(), 3);
+    assert_eq!(app.key_version(), 2);
+    assert!(app.reload_keys(2).await.unwrap());
+    assert_eq!(app.key_version(), 3);
+    assert!(!app.reload_keys(3).await.unwrap());
+    other.close().await.unwrap();
+    app.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn token_changes_are_recorded_through_the_audit_sink() {
+    let data = tempfile::tempdir().unwrap();
+    open(&data, Create::IfMissing).await.close().await.unwrap();
+    let settings = DataSettings {
+        data_dir: data.path().join("data"),
+        database_url: None,
+    };
+    let opened = instance::open(&settings, Create::Never).await.unwrap();
+    let actor = Actor {
+        id: "cli:dpo".into(),
+        ip: Some("192.0.2.7".into()),
+        tenant: None,
+    };
+    let now = at("2026-03-01T10:00:00Z");
+    let audit = opened.audit();
+    let token = tokens::create(
+        &*opened.storage,
+        &*audit,
+        &actor,
+        Role::Auditor,
+        "Anna's laptop",
+        now,
+    )
+    .await
+    .unwrap();
+    assert!(
+        tokens::revoke(&*opened.storage, &*audit, &actor, &token.id, now)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !tokens::revoke(&*opened.storage, &*audit, &actor, &token.id, now)
+            .await
+            .unwrap()
+    );
+    let entries = opened
+        .storage
+        .audit_entries(&AuditFilter::default(), 0, 10)
+        .await
+        .unwrap();
+    let actions: Vec<&str> = entries.iter().map(|e| e.event.action.as_str()).collect();
+    assert_eq!(actions, ["token.create", "token.revoke"]);
+    for entry in &entries {
+        assert_eq!(entry.event.actor, "cli:dpo");
+        assert_eq!(entry.event.ip.as_deref(), Some("192.0.2.7"));
+        assert!(!entry.event.detail.as_deref().unwrap().contains("Anna"));
+    }
+    opened.storage.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_sweep_is_followed_by_a_checkpoint_with_its_witness() {
+    let data = tempfile::tempdir().unwrap();
+    let app = open(&data, Create::IfMissing).await;
+    let witness = data.path().join("data").join("audit-checkpoint.json");
+    assert_eq!(app.witness_file(), Some(witness.as_path()));
+    // An empty trail has nothing to checkpoint.
+    assert!(app.checkpoint(app.clock.now()).await.unwrap().is_none());
+    assert!(!witness.exists());
+
+    add_subject(&app, "sweep@example.se").await;
+    let summary = app
+        .sweep(
+            &Actor::new("system:retention"),
+            app.clock.now(),
+            100,
+            &mut |_| {},
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(summary.deleted, 0);
+    let saved = skydd_vault::audit_trail::load_witness(&witness)
+        .unwrap()
+        .unwrap();
+    let head = app.storage.audit_chain_head().await.unwrap();
+    assert_eq!(saved.seq, head.seq);
+    app.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_jobs_start_together_and_stop_together() {
+    let data = tempfile::tempdir().unwrap();
+    let app = open(&data, Create::IfMissing).await;
+    app.record_register_version().await.unwrap();
+    let settings = JobSettings {
+        delivery_interval: Duration::from_millis(10),
+        warning_interval: Duration::from_millis(10),
+        retention_interval: Duration::from_millis(10),
+    };
+    let jobs = Jobs::spawn(&app, None, &settings);
+    // The first sweep runs at start and checkpoints the (empty) trail.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    jobs.stop().await;
+    app.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn only_the_first_start_issues_an_admin_token() {
+    let data = tempfile::tempdir().unwrap();
+    let app = open(&data, Create::IfMissing).await;
+    let token = app.prepare_to_serve().await.unwrap().unwrap();
+    assert_eq!(token.role, Role::Admin);
+    assert!(app.prepare_to_serve().await.unwrap().is_none());
+    let versions = app.storage.list_register_versions().await.unwrap();
+    assert_eq!(versions.len(), 1);
+    assert_eq!(versions[0].digest, app.register.digest);
+    app.close().await.unwrap();
+}
