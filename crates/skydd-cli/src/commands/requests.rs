@@ -10,7 +10,7 @@ use anyhow::Context as _;
 use clap::{Args, Subcommand};
 use skydd_server::instance::{self, Create};
 use skydd_server::{Clock as _, SystemClock};
-use skydd_vault::{Actor, Enforced, FulfilInput, RequestQuery, StorageAudit, Vault};
+use skydd_vault::{Actor, Enforced, FulfilInput, RequestQuery, StateFilter, StorageAudit, Vault};
 
 use crate::commands::serve::load_register;
 use crate::settings::DataArgs;
@@ -122,7 +122,7 @@ pub(crate) async fn run(command: RequestsCommand) -> anyhow::Result<ExitCode> {
                 .list_requests(
                     &actor,
                     RequestQuery {
-                        state,
+                        state: state.as_deref().map(StateFilter::parse).transpose()?,
                         overdue,
                         ..RequestQuery::default()
                     },
