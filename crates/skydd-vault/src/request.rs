@@ -42,10 +42,10 @@ pub const MAX_DOCUMENT_BYTES: usize = 10 * 1024 * 1024;
 pub const DOCUMENT_MEDIA_TYPES: [&str; 3] = ["application/pdf", "image/jpeg", "image/png"];
 
 /// A request as submitted.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct NewRequest {
-    /// The type (`access`, `erasure`, ...).
-    pub request_type: String,
+    /// What the subject asks for; a client's word is read with [`parse_request_type`].
+    pub request_type: RequestType,
     /// The identity kind the subject gave (`email`, `phone`, `personnummer`, `customer_number`).
     pub identity_kind: String,
     /// Its value (never logged or echoed).
@@ -231,6 +231,8 @@ fn is_request_id(id: &str) -> bool {
 /// A new request, checked: what `submit_request` decided before it looks anything up.
 struct Intake {
     request_type: RequestType,
+    deadline: Deadline,
+    blind_index: Vec<u8>,
     channel: String,
     received_at: Timestamp,
     details: RequestDetails,
@@ -288,43 +290,33 @@ impl Vault {
     ) -> Result<RequestReceipt, VaultError> {
         let intake = self.check_intake(actor, new, now)?;
         let kind = intake.identity.kind().as_str();
-        let blind_index = self
-            .keyring
-            .blind_index_key()
-            .blind_index(kind, intake.identity.expose())
-            .to_vec();
         let tenant = intake.tenant.as_ref().map(TenantId::as_str);
         let subject = self
             .storage
-            .find_subject_by_identity(tenant, kind, &blind_index)
+            .find_subject_by_identity(tenant, kind, &intake.blind_index)
             .await?
             .map(|s| s.id);
         let id = new_id()?;
-        let routed = intake.tenant.is_some();
         // The state a known subject's request reaches is also given to an unknown identity,
         // so the answer does not tell whether someone is a customer.
-        let state = RequestState::on_intake(intake.request_type, routed);
-        let deadline = self.response_deadline(intake.received_at);
+        let state = RequestState::on_intake(intake.request_type, intake.tenant.is_some());
         let needs_decision = match &subject {
             Some(subject) => self.copies_decision(subject, &intake).await?,
             None => None,
         };
         let address = match &subject {
-            Some(subject) if !routed => self.subject_email(subject).await?,
+            Some(subject) if intake.tenant.is_none() => self.subject_email(subject).await?,
             _ => None,
         };
-        let letters =
-            self.intake_letters(&id, &intake, state, &subject, address, &deadline, now)?;
-        let mut row = self.new_request_row(&id, &intake, blind_index, &deadline, now)?;
-        row.state = state.as_str().to_string();
-        row.subject_id = subject.clone();
+        let letters = self.intake_letters(&id, &intake, state, &subject, address, now)?;
+        let mut row = self.new_request_row(&id, &intake, state, subject.clone(), now)?;
         row.needs_decision = needs_decision;
         let event = RequestEventRow {
             seq: 0,
             request_id: id.clone(),
             at: now,
             actor: actor.id.clone(),
-            action: if routed {
+            action: if row.routed_to_controller {
                 "routed_to_controller"
             } else {
                 "received"
@@ -355,28 +347,19 @@ impl Vault {
         Ok(RequestReceipt {
             id,
             state,
-            due_at: deadline.due_at,
-            unrolled_due: deadline.unrolled.to_string(),
+            due_at: intake.deadline.due_at,
+            unrolled_due: intake.deadline.unrolled.to_string(),
         })
     }
 
     /// Check a new request against the register and the formats, before anything is looked up
-    /// or written.
+    /// or written; count its deadline and the identity's blind index.
     fn check_intake(
         &self,
         actor: &Actor,
         new: NewRequest,
         now: Timestamp,
     ) -> Result<Intake, VaultError> {
-        let request_type: RequestType =
-            new.request_type
-                .parse()
-                .map_err(|e: skydd_requests::UnknownRequestType| {
-                    VaultError::invalid(
-                        format!("`type`: {e}"),
-                        "send one of the request types listed",
-                    )
-                })?;
         if !CHANNELS.contains(&new.channel.as_str()) {
             return Err(VaultError::invalid(
                 "`channel` is not a known channel",
@@ -415,8 +398,15 @@ impl Vault {
             })
             .transpose()?;
         let identity = parse_identity(&new.identity_kind, &new.identity_value, now)?;
+        let blind_index = self
+            .keyring
+            .blind_index_key()
+            .blind_index(identity.kind().as_str(), identity.expose())
+            .to_vec();
         Ok(Intake {
-            request_type,
+            request_type: new.request_type,
+            deadline: self.response_deadline(received_at),
+            blind_index,
             channel: new.channel,
             received_at,
             details: RequestDetails {
@@ -463,7 +453,6 @@ impl Vault {
         state: RequestState,
         subject: &Option<String>,
         address: Option<String>,
-        deadline: &Deadline,
         now: Timestamp,
     ) -> Result<IntakeLetters, VaultError> {
         let mut letters = IntakeLetters::default();
@@ -492,9 +481,12 @@ impl Vault {
             }
         }
         if let Some(address) = &address {
-            let letter =
-                self.letters()
-                    .received(id, intake.request_type, intake.received_at, deadline);
+            let letter = self.letters().received(
+                id,
+                intake.request_type,
+                intake.received_at,
+                &intake.deadline,
+            );
             let mail = Mail::new("received", letter);
             letters
                 .outbox
@@ -503,14 +495,14 @@ impl Vault {
         Ok(letters)
     }
 
-    /// The stored row of a new request, its identity and details sealed under a data key of
-    /// its own. Its state, subject and copy decision are filled in by the caller.
+    /// The stored row of a new request in its first `state`, its identity and details sealed
+    /// under a data key of its own. The copy decision is filled in by the caller.
     fn new_request_row(
         &self,
         id: &str,
         intake: &Intake,
-        blind_index: Vec<u8>,
-        deadline: &Deadline,
+        state: RequestState,
+        subject: Option<String>,
         now: Timestamp,
     ) -> Result<RequestRow, VaultError> {
         let kind = intake.identity.kind().as_str();
@@ -526,19 +518,19 @@ impl Vault {
         Ok(RequestRow {
             id: id.to_string(),
             request_type: intake.request_type.as_str().to_string(),
-            state: String::new(),
+            state: state.as_str().to_string(),
             channel: intake.channel.clone(),
             tenant: intake.tenant.as_ref().map(|t| t.as_str().to_string()),
-            subject_id: None,
+            subject_id: subject,
             identity_kind: kind.to_string(),
-            identity_blind_index: blind_index,
+            identity_blind_index: intake.blind_index.clone(),
             key_version: wrapped.version,
             wrapped_key: wrapped.bytes,
             identity_ciphertext,
             details_ciphertext: Some(details_ciphertext),
             received_at: intake.received_at,
-            due_at: deadline.due_at,
-            unrolled_due: deadline.unrolled.to_string(),
+            due_at: intake.deadline.due_at,
+            unrolled_due: intake.deadline.unrolled.to_string(),
             extended_months: 0,
             routed_to_controller: intake.tenant.is_some(),
             needs_decision: None,

@@ -4,7 +4,7 @@
 //! them into `skydd-requests`' types when a row is loaded ([`stored_state`], [`stored_type`])
 //! and writes a state only through [`with_state`], with a state the domain's state machine
 //! produced. Words from a client (`?state=open`) are parsed at the edge with
-//! [`StateFilter::parse`].
+//! [`StateFilter::parse`] and [`parse_request_type`].
 
 use std::fmt;
 use std::str::FromStr;
@@ -49,6 +49,18 @@ impl FromStr for StateFilter {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         StateFilter::parse(s)
     }
+}
+
+/// A request type as a client names it (`access`, `erasure`, ...). Anything else is
+/// [`VaultError::Invalid`] listing the types; the input is never repeated.
+pub fn parse_request_type(text: &str) -> Result<RequestType, VaultError> {
+    text.parse()
+        .map_err(|e: skydd_requests::UnknownRequestType| {
+            VaultError::invalid(
+                format!("`type`: {e}"),
+                "send one of the request types listed",
+            )
+        })
 }
 
 /// Where a letter in the outbox stands.

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use skydd_crypto::{Role, TokenHash};
 use skydd_vault::{
     Actor, Correction, FulfilInput, NewRequest, RequestQuery, RequestReceipt, RequestView,
-    StateFilter,
+    StateFilter, parse_request_type,
 };
 use utoipa::{IntoParams, ToSchema};
 
@@ -496,7 +496,7 @@ pub async fn submit_request(
         .submit_request(
             &caller.actor,
             NewRequest {
-                request_type: body.request_type,
+                request_type: parse_request_type(&body.request_type)?,
                 identity_kind: kind.to_string(),
                 identity_value: value,
                 channel: body.channel.unwrap_or_else(|| "web".into()),

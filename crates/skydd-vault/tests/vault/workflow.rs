@@ -37,7 +37,7 @@ async fn customer(h: &Harness, email: &str, now: Timestamp) -> (String, String) 
 
 fn request(request_type: RequestType, email: &str, purpose: Option<&str>) -> NewRequest {
     NewRequest {
-        request_type: request_type.as_str().into(),
+        request_type,
         identity_kind: "email".into(),
         identity_value: email.into(),
         channel: "web".into(),
