@@ -27,7 +27,7 @@ use crate::{Actor, ConsentInput, RequestView, Vault, VaultError};
 /// A correction of one record (rectification): the fields to set.
 #[derive(Debug, Clone, serde::Deserialize)]
 pub struct Correction {
-    /// The record.
+    /// The id of the record to correct; it must be one of the request's subject.
     pub record_id: String,
     /// New values by field id; fields not named keep their values.
     pub fields: serde_json::Map<String, serde_json::Value>,
@@ -49,15 +49,15 @@ pub struct FulfilInput {
 /// Data kept by an erasure under a legal hold, with its legal reference.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct KeptRecords {
-    /// The hold's id.
+    /// The register's id of the legal hold that keeps the records.
     pub hold: String,
     /// The law requiring it (the register's words).
     pub law: String,
     /// The purpose the data is kept for, and only for.
     pub purpose: String,
-    /// Categories kept.
+    /// The data categories of the records kept.
     pub categories: Vec<String>,
-    /// How many records.
+    /// How many of the subject's records the hold keeps.
     pub records: usize,
     /// When the hold ends and the data is deleted, if known.
     pub until: Option<String>,

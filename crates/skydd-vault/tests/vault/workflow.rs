@@ -1,13 +1,14 @@
 //! The request workflow at the service level, on every backend: intake → code → verify →
 //! fulfil for each request type, moves the state machine refuses (with nothing written), a
-//! fulfilment rerun after a crash, and deadlines counted from chosen dates (a month end, a leap
-//! day). The clock is never read: every call gets its `now`.
+//! fulfilment rerun after a crash, a tenant's request fulfilled by the tenant only, and
+//! deadlines counted from chosen dates (a month end, a leap day). The clock is never read: every
+//! call gets its `now`.
 
 use jiff::Timestamp;
 use skydd_requests::{RequestState, RequestType, sweden_time_zone};
 use skydd_storage::{RequestChange, RequestEventRow};
 use skydd_vault::{
-    Correction, FulfilInput, NewRequest, NewSubject, OutboxState, RequestView, StateFilter,
+    Actor, Correction, FulfilInput, NewRequest, NewSubject, OutboxState, RequestView, StateFilter,
     VaultError,
 };
 
@@ -384,6 +385,53 @@ async fn deadlines_count_to_the_month_end_and_the_leap_day() {
                 assert_eq!(due_day(&extended), "2028-05-02", "{}", h.name);
             }
         }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_tenants_request_waits_for_the_tenant_and_only_the_tenant_fulfils_it() {
+    // P000-07: in processor mode the customer (the tenant) is responsible; Skydd never acts on
+    // its own authority.
+    on_each_backend(async |h| {
+        let now = at("2026-03-02T09:00:00Z");
+        let new = NewSubject {
+            identities: vec![("email".into(), "user@customer.example".into())],
+            tenant: Some("acme".into()),
+        };
+        h.vault.create_subject(&dpo(), new, now).await.unwrap();
+        let mut new = request(RequestType::Erasure, "user@customer.example", None);
+        new.tenant = Some("acme".into());
+        let receipt = h.vault.submit_request(&dpo(), new, now).await.unwrap();
+        assert_eq!(receipt.state, RequestState::Received, "{}", h.name);
+        let id = receipt.id;
+
+        let before = snapshot(h, &id, now).await;
+        let result = h
+            .vault
+            .fulfil_request(&dpo(), &id, FulfilInput::default(), now)
+            .await;
+        refused_state(result, h.name);
+        assert_eq!(snapshot(h, &id, now).await, before, "{}", h.name);
+
+        let tenant = Actor {
+            id: "token-acme".into(),
+            ip: None,
+            tenant: Some("acme".into()),
+        };
+        let view = h
+            .vault
+            .fulfil_request(&tenant, &id, FulfilInput::default(), now)
+            .await
+            .unwrap();
+        assert_eq!(view.state, RequestState::Completed, "{}", h.name);
+        assert_eq!(
+            actions(&view),
+            ["routed_to_controller", "started", "completed"],
+            "{}",
+            h.name
+        );
+        assert_eq!(view.events[1].from_state, Some(RequestState::Received));
     })
     .await;
 }
