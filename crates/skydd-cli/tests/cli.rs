@@ -1264,7 +1264,7 @@ fn requests_and_the_outbox_are_handled_from_the_command_line_while_the_server_ru
     let register = write(dir.path(), "register.yaml", VALID_REGISTER);
     let register_arg = register.to_str().unwrap();
     let server = Server::start(&["--data-dir", data_arg, "--register", register_arg], &[]);
-    let admin = find_token(&server.stdout.lock().unwrap()).unwrap();
+    let admin = server.admin_token();
     let (status, _) = send(
         "POST",
         &server.url("/v1/subjects"),

@@ -81,7 +81,8 @@ impl Completion {
 }
 
 /// What happened to data a recipient received (Art. 19).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum RecipientAction {
     /// Corrected (Art. 16).
     Rectified,
@@ -89,6 +90,47 @@ pub enum RecipientAction {
     Erased,
     /// Restricted to storage (Art. 18).
     Restricted,
+}
+
+impl RecipientAction {
+    /// Every action, in the order of the list above.
+    pub const ALL: [RecipientAction; 3] = [
+        RecipientAction::Rectified,
+        RecipientAction::Erased,
+        RecipientAction::Restricted,
+    ];
+
+    /// The stable word stored with a notification and shown in the API.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            RecipientAction::Rectified => "rectified",
+            RecipientAction::Erased => "erased",
+            RecipientAction::Restricted => "restricted",
+        }
+    }
+}
+
+impl std::fmt::Display for RecipientAction {
+    /// The stable word, padded to a width when one is asked for.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+/// A word that names no recipient action (stored data written by a newer version, or damaged).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown recipient action; use one of rectified, erased, restricted")]
+pub struct UnknownRecipientAction;
+
+impl std::str::FromStr for RecipientAction {
+    type Err = UnknownRecipientAction;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        RecipientAction::ALL
+            .into_iter()
+            .find(|a| a.as_str() == s)
+            .ok_or(UnknownRecipientAction)
+    }
 }
 
 /// Writes letters for one register in one language.

@@ -36,7 +36,9 @@ pub use deadline::{
     response_deadline,
 };
 pub use holiday::{Holiday, HolidayCalendar};
-pub use letter::{Completion, KeptUnderHold, Letter, Letters, RecipientAction};
+pub use letter::{
+    Completion, KeptUnderHold, Letter, Letters, RecipientAction, UnknownRecipientAction,
+};
 pub use request_type::{RequestType, UnknownRequestType};
 pub use state::{RequestState, TransitionError, UnknownRequestState};
 pub use verification::{VerificationCode, VerificationPolicy, VerifyError};

@@ -95,8 +95,9 @@ impl RequestType {
 }
 
 impl fmt::Display for RequestType {
+    /// The snake_case word, padded to a width when one is asked for (`{:<17}`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 

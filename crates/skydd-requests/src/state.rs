@@ -5,6 +5,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::RequestType;
+
 /// Where a request stands. `extended` is not a state but a flag kept beside it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -46,6 +48,30 @@ impl RequestState {
         }
     }
 
+    /// The state a new request starts in. A request the controller (a tenant, in processor mode)
+    /// must answer waits `received` for that tenant; one that needs an identity check waits
+    /// `verifying` for the code; withdrawing consent and opting out need none and start
+    /// `verified`. An unknown identity is given the same state as a known one, so the answer
+    /// does not tell whether someone is a customer.
+    pub const fn on_intake(request_type: RequestType, routed_to_controller: bool) -> RequestState {
+        if routed_to_controller {
+            RequestState::Received
+        } else if request_type.needs_verification() {
+            RequestState::Verifying
+        } else {
+            RequestState::Verified
+        }
+    }
+
+    /// Whether the requester's identity check has passed and was not undone by a rejection:
+    /// verified, in progress or completed. Only then may data be disclosed to the requester.
+    pub const fn identity_checked(self) -> bool {
+        matches!(
+            self,
+            RequestState::Verified | RequestState::InProgress | RequestState::Completed
+        )
+    }
+
     /// Whether the request is closed (completed or rejected): nothing moves it any more.
     pub const fn is_closed(self) -> bool {
         matches!(self, RequestState::Completed | RequestState::Rejected)
@@ -75,11 +101,25 @@ impl RequestState {
             Err(TransitionError { from: self, to })
         }
     }
+
+    /// The state fulfilment moves the request to: `in_progress`, from `verified`. A request the
+    /// controller (a tenant) answers may also start from `received`: the tenant checks its own
+    /// user's identity, which Skydd cannot. Any other start is refused with the move asked for.
+    pub fn start_fulfilment(
+        self,
+        answered_by_controller: bool,
+    ) -> Result<RequestState, TransitionError> {
+        match self {
+            RequestState::Received if answered_by_controller => Ok(RequestState::InProgress),
+            _ => self.transition(RequestState::InProgress),
+        }
+    }
 }
 
 impl fmt::Display for RequestState {
+    /// The snake_case word, padded to a width when one is asked for (`{:<11}`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -123,5 +163,68 @@ impl FromStr for RequestState {
             .into_iter()
             .find(|t| t.as_str() == s)
             .ok_or(UnknownRequestState)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn intake_waits_for_the_tenant_the_code_or_nothing() {
+        assert_eq!(
+            RequestState::on_intake(RequestType::Erasure, true),
+            RequestState::Received
+        );
+        assert_eq!(
+            RequestState::on_intake(RequestType::Access, false),
+            RequestState::Verifying
+        );
+        assert_eq!(
+            RequestState::on_intake(RequestType::MarketingOptOut, false),
+            RequestState::Verified
+        );
+    }
+
+    #[test]
+    fn fulfilment_starts_from_verified_or_from_a_tenants_received_request() {
+        assert_eq!(
+            RequestState::Verified.start_fulfilment(false),
+            Ok(RequestState::InProgress)
+        );
+        assert_eq!(
+            RequestState::Received.start_fulfilment(true),
+            Ok(RequestState::InProgress)
+        );
+        for (from, routed) in [
+            (RequestState::Received, false),
+            (RequestState::Verifying, false),
+            (RequestState::Verifying, true),
+            (RequestState::InProgress, false),
+            (RequestState::Completed, true),
+            (RequestState::Rejected, false),
+        ] {
+            assert_eq!(
+                from.start_fulfilment(routed),
+                Err(TransitionError {
+                    from,
+                    to: RequestState::InProgress
+                })
+            );
+        }
+    }
+
+    #[test]
+    fn a_closed_request_never_moves() {
+        for from in [RequestState::Completed, RequestState::Rejected] {
+            for to in RequestState::ALL {
+                assert!(from.transition(to).is_err(), "{from} -> {to}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_word_pads_to_a_column() {
+        assert_eq!(format!("[{:<11}]", RequestState::Verified), "[verified   ]");
     }
 }

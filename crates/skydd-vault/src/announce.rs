@@ -5,7 +5,7 @@
 use data_encoding::HEXLOWER;
 use jiff::Timestamp;
 use sha2::{Digest, Sha256};
-use skydd_incident::{Entry, Incident};
+use skydd_incident::{Entry, Incident, Report};
 use skydd_register::model::Language;
 
 use crate::letters::Mail;
@@ -79,30 +79,7 @@ impl Vault {
             message: message.clone(),
         };
         incident.check(&probe, now)?;
-        let report = incident.current();
-        let controller = &self.register().controller.name;
-        let contact = self.breach_contact();
-        let (title, text) = match self.language() {
-            Language::Sv => (
-                format!("{controller}: en personuppgiftsincident som berör dig"),
-                format!(
-                    "{message}\n\nTroliga konsekvenser: {}\n\nDet här har vi gjort: {}\n\nFrågor: {contact}\n\nDu kan också klaga hos Integritetsskyddsmyndigheten (IMY).",
-                    report.consequences, report.measures
-                ),
-            ),
-            Language::En => (
-                format!("{controller}: a personal data breach that concerns you"),
-                format!(
-                    "{message}\n\nLikely consequences: {}\n\nWhat we have done: {}\n\nQuestions: {contact}\n\nYou can also complain to the supervisory authority.",
-                    report.consequences, report.measures
-                ),
-            ),
-        };
-        let mail = Mail {
-            kind: "incident_communication",
-            subject: title,
-            text,
-        };
+        let mail = self.incident_letter(incident.current(), &message);
         let mut reach = Reach::default();
         let mut messages = Vec::new();
         let mut reached = Vec::new();
@@ -150,6 +127,34 @@ impl Vault {
         Ok((incident, reach))
     }
 
+    /// The letter telling a subject of a breach: `message`, then the likely consequences, the
+    /// measures taken and whom to ask, in the register's first language.
+    fn incident_letter(&self, report: &Report, message: &str) -> Mail {
+        let controller = &self.register().controller.name;
+        let contact = self.breach_contact();
+        let (title, text) = match self.language() {
+            Language::Sv => (
+                format!("{controller}: en personuppgiftsincident som berör dig"),
+                format!(
+                    "{message}\n\nTroliga konsekvenser: {}\n\nDet här har vi gjort: {}\n\nFrågor: {contact}\n\nDu kan också klaga hos Integritetsskyddsmyndigheten (IMY).",
+                    report.consequences, report.measures
+                ),
+            ),
+            Language::En => (
+                format!("{controller}: a personal data breach that concerns you"),
+                format!(
+                    "{message}\n\nLikely consequences: {}\n\nWhat we have done: {}\n\nQuestions: {contact}\n\nYou can also complain to the supervisory authority.",
+                    report.consequences, report.measures
+                ),
+            ),
+        };
+        Mail {
+            kind: "incident_communication",
+            subject: title,
+            text,
+        }
+    }
+
     /// Tell every subject of the controller's own (not a tenant's) who existed before
     /// `effective_at` that the privacy notice changed significantly: `summary` lists the changes
     /// in words. Each message's id is derived from the register `version` and the subject, so a
@@ -162,36 +167,7 @@ impl Vault {
         notice_url: Option<&str>,
         now: Timestamp,
     ) -> Result<Reach, VaultError> {
-        let controller = &self.register().controller.name;
-        let changes = summary
-            .iter()
-            .map(|line| format!("- {line}"))
-            .collect::<Vec<_>>()
-            .join("\n");
-        let link = notice_url
-            .map(|url| format!("\n\n{url}"))
-            .unwrap_or_default();
-        let (title, text) = match self.language() {
-            Language::Sv => (
-                format!("{controller} har ändrat sin integritetspolicy"),
-                format!(
-                    "Vi har ändrat hur vi behandlar dina personuppgifter. Det viktigaste:\n\n{changes}\n\nDen nya integritetspolicyn gäller från {}.{link}",
-                    effective_at.strftime("%Y-%m-%d")
-                ),
-            ),
-            Language::En => (
-                format!("{controller} has changed its privacy notice"),
-                format!(
-                    "We have changed how we process your personal data. The main changes:\n\n{changes}\n\nThe new privacy notice applies from {}.{link}",
-                    effective_at.strftime("%Y-%m-%d")
-                ),
-            ),
-        };
-        let mail = Mail {
-            kind: "notice_of_change",
-            subject: title,
-            text,
-        };
+        let mail = self.notice_change_letter(effective_at, summary, notice_url);
         let mut reach = Reach::default();
         let mut after: Option<String> = None;
         loop {
@@ -238,6 +214,48 @@ impl Vault {
         )
         .await?;
         Ok(reach)
+    }
+}
+
+impl Vault {
+    /// The letter announcing a significant change of the notice: the changes as a list, the
+    /// date they apply from, and the notice's address when known.
+    fn notice_change_letter(
+        &self,
+        effective_at: Timestamp,
+        summary: &[String],
+        notice_url: Option<&str>,
+    ) -> Mail {
+        let controller = &self.register().controller.name;
+        let changes = summary
+            .iter()
+            .map(|line| format!("- {line}"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let link = notice_url
+            .map(|url| format!("\n\n{url}"))
+            .unwrap_or_default();
+        let (title, text) = match self.language() {
+            Language::Sv => (
+                format!("{controller} har ändrat sin integritetspolicy"),
+                format!(
+                    "Vi har ändrat hur vi behandlar dina personuppgifter. Det viktigaste:\n\n{changes}\n\nDen nya integritetspolicyn gäller från {}.{link}",
+                    effective_at.strftime("%Y-%m-%d")
+                ),
+            ),
+            Language::En => (
+                format!("{controller} has changed its privacy notice"),
+                format!(
+                    "We have changed how we process your personal data. The main changes:\n\n{changes}\n\nThe new privacy notice applies from {}.{link}",
+                    effective_at.strftime("%Y-%m-%d")
+                ),
+            ),
+        };
+        Mail {
+            kind: "notice_of_change",
+            subject: title,
+            text,
+        }
     }
 }
 

@@ -104,39 +104,7 @@ impl Vault {
         now: Timestamp,
     ) -> Result<(), VaultError> {
         let row = self.subject_row(actor, &input.subject).await?;
-        let method: ConsentMethod =
-            input
-                .method
-                .parse()
-                .map_err(|e: skydd_consent::UnknownWord| {
-                    VaultError::invalid(
-                        e.to_string(),
-                        "use web_form, banner, email, api, import, admin or unsubscribe_link",
-                    )
-                })?;
-        let purpose = self
-            .register()
-            .purpose(&PurposeId(input.purpose.clone()))
-            .ok_or_else(|| {
-                VaultError::invalid(
-                    format!("unknown purpose `{}`", input.purpose),
-                    "use a purpose of the register",
-                )
-            })?;
-        let text_hash = purpose.consent.as_ref().map(|c| c.wording_hash());
-        let event = ConsentEvent {
-            scope: ConsentScope::Subject(row.id.clone()),
-            purpose: purpose.id.clone(),
-            granted: input.granted,
-            method,
-            notice_version: input
-                .notice_version
-                .unwrap_or_else(|| self.enforced.version.clone()),
-            at: now,
-            text_hash,
-        };
-        event.check(self.register()).map_err(|e| VaultError::invalid(e.to_string(), "consent is recorded for purposes that rest on consent, at the scope the register names"))?;
-
+        let event = self.consent_event(&row.id, &input, now)?;
         let context = match (&input.ip, &input.user_agent) {
             (None, None) => None,
             (ip, user_agent) => {
@@ -184,6 +152,49 @@ impl Vault {
             }
         }
         Ok(())
+    }
+
+    /// The ledger event `input` asks for, checked against the register: a known method, a
+    /// purpose of the register that rests on consent at the subject's scope.
+    fn consent_event(
+        &self,
+        subject: &str,
+        input: &ConsentInput,
+        now: Timestamp,
+    ) -> Result<ConsentEvent, VaultError> {
+        let method: ConsentMethod =
+            input
+                .method
+                .parse()
+                .map_err(|e: skydd_consent::UnknownWord| {
+                    VaultError::invalid(
+                        e.to_string(),
+                        "use web_form, banner, email, api, import, admin or unsubscribe_link",
+                    )
+                })?;
+        let purpose = self
+            .register()
+            .purpose(&PurposeId(input.purpose.clone()))
+            .ok_or_else(|| {
+                VaultError::invalid(
+                    format!("unknown purpose `{}`", input.purpose),
+                    "use a purpose of the register",
+                )
+            })?;
+        let event = ConsentEvent {
+            scope: ConsentScope::Subject(subject.to_string()),
+            purpose: purpose.id.clone(),
+            granted: input.granted,
+            method,
+            notice_version: input
+                .notice_version
+                .clone()
+                .unwrap_or_else(|| self.enforced.version.clone()),
+            at: now,
+            text_hash: purpose.consent.as_ref().map(|c| c.wording_hash()),
+        };
+        event.check(self.register()).map_err(|e| VaultError::invalid(e.to_string(), "consent is recorded for purposes that rest on consent, at the scope the register names"))?;
+        Ok(event)
     }
 
     /// Record an objection (or lift one): to one purpose, or with `purpose` `None` to all direct

@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use skydd_crypto::random_bytes;
 use skydd_decide::{Decision, DecisionRequest};
-use skydd_register::model::RecipientKind;
+use skydd_register::model::{Recipient, RecipientKind};
 use skydd_storage::DisclosureRow;
 
 use crate::{Actor, Vault, VaultError};
@@ -50,6 +50,62 @@ fn required(value: &str, field: &str, help: &str) -> Result<(), VaultError> {
     }
 }
 
+/// Check the decision a disclosure rests on, before the register is consulted: a reference,
+/// a known kind, who decided, the law, a well-formed document hash, and a decision no later than
+/// the disclosure. Returns when the disclosure is made.
+fn check_decision(input: &DisclosureInput, now: Timestamp) -> Result<Timestamp, VaultError> {
+    required(
+        &input.decision_reference,
+        "decision_reference",
+        "data is disclosed to an authority only on a court decision or a similar decision: give its reference (case number)",
+    )?;
+    if !DECISION_KINDS.contains(&input.decision_kind.as_str()) {
+        return Err(VaultError::invalid(
+            format!(
+                "`decision_kind`: `{}` is not a kind of decision",
+                input.decision_kind
+            ),
+            format!("use one of: {}", DECISION_KINDS.join(", ")),
+        ));
+    }
+    required(
+        &input.decided_by,
+        "decided_by",
+        "name the court or authority that decided",
+    )?;
+    required(
+        &input.legal_basis,
+        "legal_basis",
+        "name the law the disclosure rests on",
+    )?;
+    if let Some(hash) = &input.document_sha256
+        && (hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()))
+    {
+        return Err(VaultError::invalid(
+            "`document_sha256` is not a SHA-256 in hex",
+            "give the 64 hex digits of `sha256sum` of the decision document, or leave it out",
+        ));
+    }
+    let disclosed_at = input.disclosed_at.unwrap_or(now);
+    if disclosed_at > now {
+        return Err(VaultError::invalid(
+            "`disclosed_at` is in the future",
+            "record a disclosure when it is made",
+        ));
+    }
+    let disclosed_on = jiff::tz::Offset::UTC.to_datetime(disclosed_at).date();
+    if input.decided_on > disclosed_on {
+        return Err(VaultError::invalid(
+            format!(
+                "`decided_on` ({}) is after the disclosure ({disclosed_on})",
+                input.decided_on
+            ),
+            "a disclosure follows the decision that orders it",
+        ));
+    }
+    Ok(disclosed_at)
+}
+
 impl Vault {
     /// Record a disclosure to an authority and return it as stored, after checking it against the register and deciding
     /// each subject and category for the disclosure's purpose. Nothing is stored unless all of it
@@ -60,55 +116,43 @@ impl Vault {
         input: DisclosureInput,
         now: Timestamp,
     ) -> Result<DisclosureRow, VaultError> {
-        required(
-            &input.decision_reference,
-            "decision_reference",
-            "data is disclosed to an authority only on a court decision or a similar decision: give its reference (case number)",
-        )?;
-        if !DECISION_KINDS.contains(&input.decision_kind.as_str()) {
+        let disclosed_at = check_decision(&input, now)?;
+        let (recipient, purpose) = self.authority_and_purpose(&input)?;
+        if input.categories.is_empty() || input.subjects.is_empty() {
             return Err(VaultError::invalid(
-                format!(
-                    "`decision_kind`: `{}` is not a kind of decision",
-                    input.decision_kind
-                ),
-                format!("use one of: {}", DECISION_KINDS.join(", ")),
+                "`subjects` and `categories` are required",
+                "name every subject and data category disclosed",
             ));
         }
-        required(
-            &input.decided_by,
-            "decided_by",
-            "name the court or authority that decided",
-        )?;
-        required(
-            &input.legal_basis,
-            "legal_basis",
-            "name the law the disclosure rests on",
-        )?;
-        if let Some(hash) = &input.document_sha256
-            && (hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()))
-        {
-            return Err(VaultError::invalid(
-                "`document_sha256` is not a SHA-256 in hex",
-                "give the 64 hex digits of `sha256sum` of the decision document, or leave it out",
-            ));
-        }
-        let disclosed_at = input.disclosed_at.unwrap_or(now);
-        if disclosed_at > now {
-            return Err(VaultError::invalid(
-                "`disclosed_at` is in the future",
-                "record a disclosure when it is made",
-            ));
-        }
-        let disclosed_on = jiff::tz::Offset::UTC.to_datetime(disclosed_at).date();
-        if input.decided_on > disclosed_on {
-            return Err(VaultError::invalid(
-                format!(
-                    "`decided_on` ({}) is after the disclosure ({disclosed_on})",
-                    input.decided_on
-                ),
-                "a disclosure follows the decision that orders it",
-            ));
-        }
+        self.check_receivable(recipient, &purpose, &input.categories)?;
+        self.decide_each_subject(actor, &purpose, &input, now)
+            .await?;
+        let row = DisclosureRow {
+            id: HEXLOWER.encode(&random_bytes::<16>()?),
+            at: disclosed_at,
+            actor: actor.id.clone(),
+            recipient: recipient.id.0.clone(),
+            purpose: purpose.clone(),
+            legal_basis: input.legal_basis.trim().to_string(),
+            decision_kind: input.decision_kind,
+            decision_reference: input.decision_reference.trim().to_string(),
+            decided_by: input.decided_by.trim().to_string(),
+            decided_on: input.decided_on.to_string(),
+            document_sha256: input.document_sha256.map(|h| h.to_ascii_lowercase()),
+            subjects: input.subjects,
+            categories: input.categories,
+        };
+        self.storage.insert_disclosure(row.clone()).await?;
+        self.audit_disclosure(actor, &row, now).await?;
+        Ok(row)
+    }
+
+    /// The authority `input` names and the purpose it receives the data for: the one given, or
+    /// the recipient's only purpose.
+    fn authority_and_purpose(
+        &self,
+        input: &DisclosureInput,
+    ) -> Result<(&Recipient, String), VaultError> {
         let register = self.register();
         let authorities = || {
             register
@@ -158,14 +202,19 @@ impl Vault {
                 ));
             }
         };
-        if input.categories.is_empty() || input.subjects.is_empty() {
-            return Err(VaultError::invalid(
-                "`subjects` and `categories` are required",
-                "name every subject and data category disclosed",
-            ));
-        }
+        Ok((recipient, purpose))
+    }
+
+    /// Whether the register lets `recipient` receive every one of `categories`: those it
+    /// lists, or else those of `purpose`.
+    fn check_receivable(
+        &self,
+        recipient: &Recipient,
+        purpose: &str,
+        categories: &[String],
+    ) -> Result<(), VaultError> {
         let receivable: Vec<&str> = if recipient.categories.is_empty() {
-            register
+            self.register()
                 .purposes
                 .iter()
                 .filter(|p| p.id.0 == purpose)
@@ -175,7 +224,7 @@ impl Vault {
         } else {
             recipient.categories.iter().map(|c| c.0.as_str()).collect()
         };
-        for category in &input.categories {
+        for category in categories {
             if !receivable.contains(&category.as_str()) {
                 return Err(VaultError::invalid(
                     format!(
@@ -186,12 +235,24 @@ impl Vault {
                 ));
             }
         }
+        Ok(())
+    }
+
+    /// Decide every subject and category for `purpose`; the first denial refuses the whole
+    /// disclosure.
+    async fn decide_each_subject(
+        &self,
+        actor: &Actor,
+        purpose: &str,
+        input: &DisclosureInput,
+        now: Timestamp,
+    ) -> Result<(), VaultError> {
         let scopes = self.scope_facts(None, None).await?;
         for subject in &input.subjects {
             let row = self.subject_row(actor, subject).await?;
             let facts = self.subject_facts(&row).await?;
             for category in &input.categories {
-                let request = DecisionRequest::new(&purpose, category);
+                let request = DecisionRequest::new(purpose, category);
                 if let Decision::Deny { code, explanation } = self
                     .enforced
                     .policy
@@ -204,22 +265,16 @@ impl Vault {
                 }
             }
         }
-        let row = DisclosureRow {
-            id: HEXLOWER.encode(&random_bytes::<16>()?),
-            at: disclosed_at,
-            actor: actor.id.clone(),
-            recipient: recipient.id.0.clone(),
-            purpose: purpose.clone(),
-            legal_basis: input.legal_basis.trim().to_string(),
-            decision_kind: input.decision_kind,
-            decision_reference: input.decision_reference.trim().to_string(),
-            decided_by: input.decided_by.trim().to_string(),
-            decided_on: input.decided_on.to_string(),
-            document_sha256: input.document_sha256.map(|h| h.to_ascii_lowercase()),
-            subjects: input.subjects,
-            categories: input.categories,
-        };
-        self.storage.insert_disclosure(row.clone()).await?;
+        Ok(())
+    }
+
+    /// Note the disclosure in each subject's audit trail, naming the decision behind it.
+    async fn audit_disclosure(
+        &self,
+        actor: &Actor,
+        row: &DisclosureRow,
+        now: Timestamp,
+    ) -> Result<(), VaultError> {
         let detail = format!(
             "disclosure {} to {} on {} {} of {} ({}){}",
             row.id,
@@ -246,7 +301,7 @@ impl Vault {
             )
             .await?;
         }
-        Ok(row)
+        Ok(())
     }
 
     /// Every disclosure, oldest first.

@@ -20,13 +20,14 @@ use skydd_storage::{RecipientNotificationRow, RecordRow, RequestRow};
 use crate::crypto::record_aad;
 use crate::letters::Mail;
 use crate::record::NewRecord;
-use crate::request::{ChangeExtras, new_id, parse_state, parse_type};
+use crate::request::{ChangeExtras, new_id};
+use crate::states::{NoticeState, stored_state, stored_type, with_state};
 use crate::{Actor, ConsentInput, RequestView, Vault, VaultError};
 
 /// A correction of one record (rectification): the fields to set.
 #[derive(Debug, Clone, serde::Deserialize)]
 pub struct Correction {
-    /// The record.
+    /// The id of the record to correct; it must be one of the request's subject.
     pub record_id: String,
     /// New values by field id; fields not named keep their values.
     pub fields: serde_json::Map<String, serde_json::Value>,
@@ -48,23 +49,84 @@ pub struct FulfilInput {
 /// Data kept by an erasure under a legal hold, with its legal reference.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct KeptRecords {
-    /// The hold's id.
+    /// The register's id of the legal hold that keeps the records.
     pub hold: String,
     /// The law requiring it (the register's words).
     pub law: String,
     /// The purpose the data is kept for, and only for.
     pub purpose: String,
-    /// Categories kept.
+    /// The data categories of the records kept.
     pub categories: Vec<String>,
-    /// How many records.
+    /// How many of the subject's records the hold keeps.
     pub records: usize,
     /// When the hold ends and the data is deleted, if known.
     pub until: Option<String>,
 }
 
+/// A request being fulfilled, as every type's step sees it: read, and its input checked, before
+/// anything changes.
+struct Case<'a> {
+    /// Who fulfils it.
+    actor: &'a Actor,
+    /// The stored request; once started, in progress.
+    row: RequestRow,
+    /// What the subject asked for.
+    request_type: RequestType,
+    /// The subject, if the identity was known and the subject still exists.
+    subject: Option<String>,
+    /// The subject's records at the start.
+    records: Vec<RecordRow>,
+    /// The purpose an objection or withdrawal concerns (the DPO's, else the requester's).
+    purpose: Option<String>,
+    /// Where letters to the subject go, if anywhere.
+    address: Option<String>,
+    /// The time of the call.
+    now: Timestamp,
+}
+
+/// What fulfilling did so far: the outcome stored with the request, the completion letter's
+/// facts, and the letters and notifications stored with the final change.
+struct Fulfilment {
+    outcome: serde_json::Map<String, serde_json::Value>,
+    completion: Completion,
+    extras: ChangeExtras,
+}
+
+impl Fulfilment {
+    fn new(request_type: RequestType) -> Fulfilment {
+        Fulfilment {
+            outcome: serde_json::Map::new(),
+            completion: Completion::new(request_type),
+            // Closing the request destroys its code and identity documents.
+            extras: ChangeExtras {
+                destroy_evidence: true,
+                ..ChangeExtras::default()
+            },
+        }
+    }
+
+    fn note(&mut self, key: &str, value: impl Into<serde_json::Value>) {
+        self.outcome.insert(key.to_string(), value.into());
+    }
+
+    /// The completion letter names the recipients told (Art. 19).
+    fn name_recipients_told(&mut self) {
+        let mut told: Vec<RecipientId> = self
+            .extras
+            .notifications
+            .iter()
+            .map(|n| RecipientId(n.recipient.clone()))
+            .collect();
+        told.dedup();
+        self.completion.recipients = Some(told);
+    }
+}
+
 impl Vault {
-    /// Fulfil a verified request. A request routed to a tenant can be fulfilled only by that
-    /// tenant; a copy outside the free allowance only with `provide_copy`.
+    /// Fulfil a verified request: check it may start, mark it in progress, do what its type
+    /// asks, and complete it with a letter to the subject. A request routed to a tenant can be
+    /// fulfilled only by that tenant; a copy outside the free allowance only with
+    /// `provide_copy`. A request left in progress (a crash) is finished by calling this again.
     pub async fn fulfil_request(
         &self,
         actor: &Actor,
@@ -73,11 +135,31 @@ impl Vault {
         now: Timestamp,
     ) -> Result<RequestView, VaultError> {
         let row = self.request_row(actor, id).await?;
-        let state = parse_state(&row.state)?;
-        let request_type = parse_type(&row.request_type)?;
+        let start = self.fulfilment_start(actor, &row, &input)?;
+        let mut case = self.fulfilment_case(actor, row, &input, now).await?;
+        if let Some(in_progress) = start {
+            case.row = self.mark_started(&case, in_progress).await?;
+        }
+        let done = self.carry_out(&case, &input).await?;
+        self.complete(case, done).await?;
+        self.request(actor, id, now).await
+    }
+
+    /// Whether `row` may be fulfilled now: the state it moves to when it starts, none when it is
+    /// already in progress (a rerun), or why not. Nothing is written.
+    fn fulfilment_start(
+        &self,
+        actor: &Actor,
+        row: &RequestRow,
+        input: &FulfilInput,
+    ) -> Result<Option<RequestState>, VaultError> {
+        let id = &row.id;
+        let state = stored_state(&row.state)?;
+        let start = (state != RequestState::InProgress)
+            .then(|| state.start_fulfilment(row.routed_to_controller));
         if state.is_closed() {
             return Err(VaultError::RequestState {
-                what: format!("request {id} is already {}", row.state),
+                what: format!("request {id} is already {state}"),
                 help: "a closed request cannot be fulfilled again; submit a new request".into(),
             });
         }
@@ -90,27 +172,35 @@ impl Vault {
                 help: "the tenant fulfils it with its own token; Skydd does not act on its own authority".into(),
             });
         }
-        if !matches!(state, RequestState::Verified | RequestState::InProgress)
-            && !row.routed_to_controller
-        {
-            return Err(VaultError::RequestState {
-                what: format!("request {id} is {}, not verified", row.state),
-                help: "verify the requester's identity first (code or document)".into(),
-            });
-        }
+        let start = start.transpose().map_err(|e| VaultError::RequestState {
+            what: format!("request {id} is {}, not verified", e.from),
+            help: "verify the requester's identity first (code or document)".into(),
+        })?;
         if row.needs_decision.is_some() && !input.provide_copy {
             return Err(VaultError::RequestState {
                 what: format!("request {id} is outside the free copies and needs a decision"),
                 help: "fulfil with `provide_copy: true` (and charge a reasonable fee if the policy says so), or reject with reasons (Art. 12(5))".into(),
             });
         }
+        Ok(start)
+    }
+
+    /// Read what fulfilling `row` works on and check the input against it, before anything
+    /// changes.
+    async fn fulfilment_case<'a>(
+        &self,
+        actor: &'a Actor,
+        row: RequestRow,
+        input: &FulfilInput,
+        now: Timestamp,
+    ) -> Result<Case<'a>, VaultError> {
+        let request_type = stored_type(&row.request_type)?;
         let details = self.request_details(&row)?;
         let purpose = input.purpose.clone().or(details.purpose);
         let subject = match &row.subject_id {
             Some(subject) => self.storage.get_subject(subject).await?.map(|s| s.id),
             None => None,
         };
-        // Check the input before anything changes.
         let records = match &subject {
             Some(subject) => self.storage.records_of_subject(subject).await?,
             None => Vec::new(),
@@ -124,222 +214,315 @@ impl Vault {
         ) {
             self.check_purpose_for(request_type, purpose.as_deref())?;
         }
-
-        let mut row = row;
-        if state != RequestState::InProgress {
-            let mut next = row.clone();
-            next.state = RequestState::InProgress.as_str().to_string();
-            next.updated_at = now;
-            self.change(
-                row,
-                next.clone(),
-                actor,
-                now,
-                "started",
-                None,
-                ChangeExtras::default(),
-            )
-            .await?;
-            row = next;
-        }
-
-        let mut completion = Completion::new(request_type);
-        let mut outcome = serde_json::Map::new();
-        let mut extras = ChangeExtras {
-            destroy_evidence: true,
-            ..ChangeExtras::default()
-        };
         let address = self.request_address(&row).await?;
-        match (&subject, request_type) {
-            (None, _) => {
-                outcome.insert("data_found".into(), false.into());
-                completion.no_data_found = true;
-            }
-            (Some(_), RequestType::Access | RequestType::Portability) => {
-                outcome.insert(
-                    "package".into(),
-                    format!("/v1/requests/{id}/package").into(),
-                );
-            }
-            (Some(subject), RequestType::Rectification) => {
-                let categories = self
-                    .apply_corrections(actor, subject, &records, &input.corrections, now)
-                    .await?;
-                outcome.insert("rectified_records".into(), input.corrections.len().into());
-                self.recipient_notices(
-                    &mut extras,
-                    &row,
-                    subject,
-                    RecipientAction::Rectified,
-                    &categories,
-                    now,
-                )?;
-            }
-            (Some(subject), RequestType::Erasure) => {
-                let (deleted, kept, erased_categories) =
-                    self.erase(actor, subject, &records, now).await?;
-                outcome.insert("deleted_records".into(), deleted.into());
-                outcome.insert(
-                    "kept_under_legal_hold".into(),
-                    serde_json::to_value(&kept).map_err(|e| VaultError::Corrupt(e.to_string()))?,
-                );
-                completion.kept = kept
-                    .iter()
-                    .map(|k| KeptUnderHold {
-                        hold: HoldId(k.hold.clone()),
-                        categories: k.categories.iter().cloned().map(CategoryId).collect(),
-                        until: k.until.as_deref().and_then(|d| d.parse().ok()),
-                    })
-                    .collect();
-                self.recipient_notices(
-                    &mut extras,
-                    &row,
-                    subject,
-                    RecipientAction::Erased,
-                    &erased_categories,
-                    now,
-                )?;
-            }
-            (Some(subject), RequestType::Restriction) => {
-                let categories: BTreeSet<String> =
-                    records.iter().map(|r| r.category.clone()).collect();
-                if let Some(reasons) = &input.lift_restriction {
-                    // The subject is told before the restriction is lifted (Art. 18(3)): the
-                    // letter is queued in its own step first.
-                    if let Some(address) = &address {
-                        let mail = Mail::new(
-                            "restriction_lifting",
-                            self.letters().restriction_lifting(id, now, reasons),
-                        );
-                        let notice = ChangeExtras {
-                            outbox: vec![self.seal_message(Some(id), address, &mail, now)?],
-                            ..ChangeExtras::default()
-                        };
-                        self.change(
-                            row.clone(),
-                            row.clone(),
-                            actor,
-                            now,
-                            "lifting_notified",
-                            None,
-                            notice,
-                        )
-                        .await?;
-                    }
-                    self.storage.set_restricted(subject, None).await?;
-                    self.audit(
-                        actor,
-                        now,
-                        "subject.restriction",
-                        None,
-                        Some(subject),
-                        Vec::new(),
-                        "lifted",
-                    )
-                    .await?;
-                    outcome.insert("restricted".into(), false.into());
-                } else {
-                    self.storage.set_restricted(subject, Some(now)).await?;
-                    self.audit(
-                        actor,
-                        now,
-                        "subject.restriction",
-                        None,
-                        Some(subject),
-                        Vec::new(),
-                        "restricted",
-                    )
-                    .await?;
-                    outcome.insert("restricted".into(), true.into());
-                    let categories: Vec<String> = categories.into_iter().collect();
-                    self.recipient_notices(
-                        &mut extras,
-                        &row,
-                        subject,
-                        RecipientAction::Restricted,
-                        &categories,
-                        now,
-                    )?;
-                }
-            }
-            (Some(subject), RequestType::Objection) => {
-                let purpose = purpose.unwrap_or_default();
-                self.object(
-                    actor,
-                    subject,
-                    Some(&purpose),
-                    ObjectionSource::Request,
-                    true,
-                    now,
-                )
-                .await?;
-                outcome.insert("objected_to".into(), purpose.clone().into());
-                completion.purposes = vec![PurposeId(purpose)];
-            }
-            (Some(subject), RequestType::WithdrawConsent) => {
-                let purpose = purpose.unwrap_or_default();
-                self.record_consent(
-                    actor,
-                    ConsentInput {
-                        subject: subject.clone(),
-                        purpose: purpose.clone(),
-                        granted: false,
-                        method: "admin".into(),
-                        notice_version: None,
-                        ip: None,
-                        user_agent: None,
-                        gpc: false,
-                        dnt: false,
-                    },
-                    now,
-                )
-                .await?;
-                outcome.insert("consent_withdrawn".into(), purpose.clone().into());
-                completion.purposes = vec![PurposeId(purpose)];
-            }
-            (Some(subject), RequestType::MarketingOptOut) => {
-                // An objection to all direct marketing is absolute (Art. 21(3)).
-                self.object(actor, subject, None, ObjectionSource::Request, true, now)
-                    .await?;
-                outcome.insert("objected_to".into(), "direct_marketing".into());
-            }
-        }
-        if request_type.notifies_recipients()
-            && subject.is_some()
-            && input.lift_restriction.is_none()
-        {
-            let mut told: Vec<RecipientId> = extras
-                .notifications
-                .iter()
-                .map(|n| RecipientId(n.recipient.clone()))
-                .collect();
-            told.dedup();
-            completion.recipients = Some(told);
-        }
-        if let Some(address) = &address {
-            let mail = Mail::new("completed", self.letters().completed(id, &completion));
-            extras
-                .outbox
-                .push(self.seal_message(Some(id), address, &mail, now)?);
-        }
-        let mut next = row.clone();
-        next.state = RequestState::Completed.as_str().to_string();
-        next.outcome = Some(serde_json::Value::Object(outcome).to_string());
-        next.closed_at = Some(now);
-        next.updated_at = now;
-        self.change(row, next, actor, now, "completed", None, extras)
-            .await?;
-        self.audit(
+        Ok(Case {
             actor,
+            row,
+            request_type,
+            subject,
+            records,
+            purpose,
+            address,
             now,
-            "request.fulfil",
+        })
+    }
+
+    /// Store the move to in progress (event `started`) and return the stored row.
+    async fn mark_started(
+        &self,
+        case: &Case<'_>,
+        in_progress: RequestState,
+    ) -> Result<RequestRow, VaultError> {
+        let next = with_state(&case.row, in_progress, case.now);
+        self.change(
+            case.row.clone(),
+            next.clone(),
+            case.actor,
+            case.now,
+            "started",
             None,
-            subject.as_deref(),
-            Vec::new(),
-            request_type.as_str(),
+            ChangeExtras::default(),
         )
         .await?;
-        self.request(actor, id, now).await
+        Ok(next)
+    }
+
+    /// Do what the request's type asks for; nothing when no subject is known.
+    async fn carry_out(
+        &self,
+        case: &Case<'_>,
+        input: &FulfilInput,
+    ) -> Result<Fulfilment, VaultError> {
+        let mut done = Fulfilment::new(case.request_type);
+        let Some(subject) = case.subject.as_deref() else {
+            done.note("data_found", false);
+            done.completion.no_data_found = true;
+            return Ok(done);
+        };
+        match (case.request_type, &input.lift_restriction) {
+            (RequestType::Access | RequestType::Portability, _) => {
+                // The package is built when asked for; the outcome says where.
+                let package = format!("/v1/requests/{}/package", case.row.id);
+                done.note("package", package);
+            }
+            (RequestType::Rectification, _) => {
+                self.rectify(case, subject, &input.corrections, &mut done)
+                    .await?;
+            }
+            (RequestType::Erasure, _) => self.fulfil_erasure(case, subject, &mut done).await?,
+            (RequestType::Restriction, None) => self.restrict(case, subject, &mut done).await?,
+            (RequestType::Restriction, Some(reasons)) => {
+                self.lift_restriction(case, subject, reasons, &mut done)
+                    .await?;
+            }
+            (RequestType::Objection, _) => self.uphold_objection(case, subject, &mut done).await?,
+            (RequestType::WithdrawConsent, _) => {
+                self.withdraw_consent(case, subject, &mut done).await?;
+            }
+            (RequestType::MarketingOptOut, _) => {
+                // An objection to all direct marketing is absolute (Art. 21(3)).
+                self.object(
+                    case.actor,
+                    subject,
+                    None,
+                    ObjectionSource::Request,
+                    true,
+                    case.now,
+                )
+                .await?;
+                done.note("objected_to", "direct_marketing");
+            }
+        }
+        Ok(done)
+    }
+
+    /// Rectification (Art. 16): correct the records and tell their recipients (Art. 19).
+    async fn rectify(
+        &self,
+        case: &Case<'_>,
+        subject: &str,
+        corrections: &[Correction],
+        done: &mut Fulfilment,
+    ) -> Result<(), VaultError> {
+        let categories = self
+            .apply_corrections(case.actor, subject, &case.records, corrections, case.now)
+            .await?;
+        done.note("rectified_records", corrections.len());
+        self.recipient_notices(
+            &mut done.extras,
+            &case.row,
+            subject,
+            RecipientAction::Rectified,
+            &categories,
+            case.now,
+        )?;
+        done.name_recipients_told();
+        Ok(())
+    }
+
+    /// Erasure (Art. 17): delete what no legal hold keeps, name what is kept and why, and tell
+    /// the recipients of what was erased.
+    async fn fulfil_erasure(
+        &self,
+        case: &Case<'_>,
+        subject: &str,
+        done: &mut Fulfilment,
+    ) -> Result<(), VaultError> {
+        let (deleted, kept, erased_categories) = self
+            .erase(case.actor, subject, &case.records, case.now)
+            .await?;
+        done.note("deleted_records", deleted);
+        done.note(
+            "kept_under_legal_hold",
+            serde_json::to_value(&kept).map_err(|e| VaultError::Corrupt(e.to_string()))?,
+        );
+        done.completion.kept = kept
+            .iter()
+            .map(|k| KeptUnderHold {
+                hold: HoldId(k.hold.clone()),
+                categories: k.categories.iter().cloned().map(CategoryId).collect(),
+                until: k.until.as_deref().and_then(|d| d.parse().ok()),
+            })
+            .collect();
+        self.recipient_notices(
+            &mut done.extras,
+            &case.row,
+            subject,
+            RecipientAction::Erased,
+            &erased_categories,
+            case.now,
+        )?;
+        done.name_recipients_told();
+        Ok(())
+    }
+
+    /// Restriction (Art. 18): from now on storage only; the recipients are told.
+    async fn restrict(
+        &self,
+        case: &Case<'_>,
+        subject: &str,
+        done: &mut Fulfilment,
+    ) -> Result<(), VaultError> {
+        self.storage.set_restricted(subject, Some(case.now)).await?;
+        self.audit_restriction(case, subject, "restricted").await?;
+        done.note("restricted", true);
+        let categories: BTreeSet<String> =
+            case.records.iter().map(|r| r.category.clone()).collect();
+        let categories: Vec<String> = categories.into_iter().collect();
+        self.recipient_notices(
+            &mut done.extras,
+            &case.row,
+            subject,
+            RecipientAction::Restricted,
+            &categories,
+            case.now,
+        )?;
+        done.name_recipients_told();
+        Ok(())
+    }
+
+    /// Lifting a restriction: the subject is told before it is lifted (Art. 18(3)), so the
+    /// letter is queued in a step of its own (event `lifting_notified`) first.
+    async fn lift_restriction(
+        &self,
+        case: &Case<'_>,
+        subject: &str,
+        reasons: &str,
+        done: &mut Fulfilment,
+    ) -> Result<(), VaultError> {
+        let id = case.row.id.as_str();
+        if let Some(address) = &case.address {
+            let mail = Mail::new(
+                "restriction_lifting",
+                self.letters().restriction_lifting(id, case.now, reasons),
+            );
+            let notice = ChangeExtras {
+                outbox: vec![self.seal_message(Some(id), address, &mail, case.now)?],
+                ..ChangeExtras::default()
+            };
+            self.change(
+                case.row.clone(),
+                case.row.clone(),
+                case.actor,
+                case.now,
+                "lifting_notified",
+                None,
+                notice,
+            )
+            .await?;
+        }
+        self.storage.set_restricted(subject, None).await?;
+        self.audit_restriction(case, subject, "lifted").await?;
+        done.note("restricted", false);
+        Ok(())
+    }
+
+    async fn audit_restriction(
+        &self,
+        case: &Case<'_>,
+        subject: &str,
+        outcome: &str,
+    ) -> Result<(), VaultError> {
+        self.audit(
+            case.actor,
+            case.now,
+            "subject.restriction",
+            None,
+            Some(subject),
+            Vec::new(),
+            outcome,
+        )
+        .await
+    }
+
+    /// Objection (Art. 21) to the request's purpose, upheld.
+    async fn uphold_objection(
+        &self,
+        case: &Case<'_>,
+        subject: &str,
+        done: &mut Fulfilment,
+    ) -> Result<(), VaultError> {
+        let purpose = case.purpose.clone().unwrap_or_default();
+        self.object(
+            case.actor,
+            subject,
+            Some(&purpose),
+            ObjectionSource::Request,
+            true,
+            case.now,
+        )
+        .await?;
+        done.note("objected_to", purpose.clone());
+        done.completion.purposes = vec![PurposeId(purpose)];
+        Ok(())
+    }
+
+    /// Withdrawal of consent (Art. 7(3)) to the request's purpose, entered in the ledger.
+    async fn withdraw_consent(
+        &self,
+        case: &Case<'_>,
+        subject: &str,
+        done: &mut Fulfilment,
+    ) -> Result<(), VaultError> {
+        let purpose = case.purpose.clone().unwrap_or_default();
+        let withdrawal = ConsentInput {
+            subject: subject.to_string(),
+            purpose: purpose.clone(),
+            granted: false,
+            method: "admin".into(),
+            notice_version: None,
+            ip: None,
+            user_agent: None,
+            gpc: false,
+            dnt: false,
+        };
+        self.record_consent(case.actor, withdrawal, case.now)
+            .await?;
+        done.note("consent_withdrawn", purpose.clone());
+        done.completion.purposes = vec![PurposeId(purpose)];
+        Ok(())
+    }
+
+    /// Close the request as completed with its outcome, the completion letter and the
+    /// recipients' notices in one change, and audit it.
+    async fn complete(&self, case: Case<'_>, mut done: Fulfilment) -> Result<(), VaultError> {
+        let id = case.row.id.as_str();
+        if let Some(address) = &case.address {
+            let mail = Mail::new("completed", self.letters().completed(id, &done.completion));
+            done.extras
+                .outbox
+                .push(self.seal_message(Some(id), address, &mail, case.now)?);
+        }
+        let completed = stored_state(&case.row.state)?
+            .transition(RequestState::Completed)
+            .map_err(|e| VaultError::RequestState {
+                what: format!("request {id}: {e}"),
+                help: "read it again and retry".into(),
+            })?;
+        let mut next = with_state(&case.row, completed, case.now);
+        next.outcome = Some(serde_json::Value::Object(done.outcome).to_string());
+        next.closed_at = Some(case.now);
+        let subject = case.subject.as_deref();
+        self.change(
+            case.row.clone(),
+            next,
+            case.actor,
+            case.now,
+            "completed",
+            None,
+            done.extras,
+        )
+        .await?;
+        self.audit(
+            case.actor,
+            case.now,
+            "request.fulfil",
+            None,
+            subject,
+            Vec::new(),
+            case.request_type.as_str(),
+        )
+        .await
     }
 
     fn check_purpose_for(
@@ -588,7 +771,8 @@ impl Vault {
         Ok((deleted, kept, erased_categories.into_iter().collect()))
     }
 
-    fn letters_language(&self) -> skydd_register::model::Language {
+    /// The language letters and packages are written in: the register's first.
+    pub(crate) fn letters_language(&self) -> skydd_register::model::Language {
         self.register()
             .languages
             .first()
@@ -629,11 +813,6 @@ impl Vault {
         categories: &[String],
         now: Timestamp,
     ) -> Result<(), VaultError> {
-        let action_word = match action {
-            RecipientAction::Rectified => "rectified",
-            RecipientAction::Erased => "erased",
-            RecipientAction::Restricted => "restricted",
-        };
         let letters = self.letters();
         for (recipient, concerned) in self.recipients_of(categories) {
             let letter = letters.recipient_notice(&recipient, action, &concerned, subject, &row.id);
@@ -657,7 +836,7 @@ impl Vault {
                 id: new_id()?,
                 request_id: row.id.clone(),
                 recipient: recipient.as_str().to_string(),
-                action: action_word.to_string(),
+                action: action.as_str().to_string(),
                 categories: concerned
                     .iter()
                     .map(|c| c.as_str())
@@ -667,11 +846,12 @@ impl Vault {
                 letter_subject: letter.subject,
                 letter_text: letter.text,
                 state: if message.is_some() {
-                    "queued"
+                    NoticeState::Queued
                 } else {
-                    "manual"
+                    NoticeState::Manual
                 }
-                .into(),
+                .as_str()
+                .to_string(),
                 created_at: now,
                 outbox_message_id: message.as_ref().map(|m| m.id.clone()),
             });

@@ -25,6 +25,7 @@ mod preference;
 mod record;
 mod request;
 pub mod retention;
+mod states;
 mod stored_zip;
 mod subject;
 
@@ -51,6 +52,7 @@ pub use request::{
     OutboxView, RecipientNoticeView, RequestEventView, RequestQuery, RequestReceipt, RequestView,
 };
 pub use retention::{DEFAULT_SWEEP_BATCH, SweepProgress, SweepSummary};
+pub use states::{NoticeState, OutboxState, StateFilter, parse_request_type};
 pub use subject::{NewSubject, SubjectView};
 
 /// Who is calling, for decisions and the audit trail.

@@ -4,12 +4,12 @@
 //! or contract, as JSON and CSV in a zip file.
 
 use jiff::Timestamp;
-use skydd_register::model::{Anchor, Choice, LegalBasis, SourceKind};
-use skydd_requests::{RequestState, RequestType};
+use skydd_register::model::{Anchor, Choice, Language, LegalBasis, SourceKind};
+use skydd_storage::RequestRow;
 
 use crate::crypto::{identity_aad, record_aad};
 use crate::fulfil::basis_word;
-use crate::request::parse_type;
+use crate::states::{stored_state, stored_type};
 use crate::stored_zip::StoredZip;
 use crate::{Actor, Vault, VaultError};
 
@@ -131,6 +131,27 @@ const RIGHTS: [&str; 7] = [
     "Right to withdraw consent (Art. 7(3)) at any time, without affecting earlier processing.",
 ];
 
+/// Whether `row` may have a package: an access or portability request whose identity check
+/// passed, and, when routed to a tenant, asked for by that tenant.
+fn check_package_request(actor: &Actor, row: &RequestRow) -> Result<(), VaultError> {
+    let id = &row.id;
+    let request_type = stored_type(&row.request_type)?;
+    if !request_type.discloses_data() {
+        return Err(VaultError::RequestState {
+            what: format!("request {id} is a {request_type} request, not access or portability"),
+            help: "packages exist for access and portability requests".into(),
+        });
+    }
+    let state = stored_state(&row.state)?;
+    if !state.identity_checked() || row.routed_to_controller && actor.tenant.is_none() {
+        return Err(VaultError::RequestState {
+            what: format!("request {id} is {state}"),
+            help: "a package is available once the request is verified, and never for a request routed to a tenant".into(),
+        });
+    }
+    Ok(())
+}
+
 impl Vault {
     /// The access package (Art. 15) of a verified access or portability request.
     pub async fn access_package(
@@ -140,39 +161,60 @@ impl Vault {
         now: Timestamp,
     ) -> Result<AccessPackage, VaultError> {
         let row = self.request_row(actor, id).await?;
-        let request_type = parse_type(&row.request_type)?;
-        if !matches!(request_type, RequestType::Access | RequestType::Portability) {
-            return Err(VaultError::RequestState {
-                what: format!(
-                    "request {id} is a {} request, not access or portability",
-                    row.request_type
-                ),
-                help: "packages exist for access and portability requests".into(),
-            });
-        }
-        let state = crate::request::parse_state(&row.state)?;
-        if !matches!(
-            state,
-            RequestState::Verified | RequestState::InProgress | RequestState::Completed
-        ) || row.routed_to_controller && actor.tenant.is_none()
-        {
-            return Err(VaultError::RequestState {
-                what: format!("request {id} is {}", row.state),
-                help: "a package is available once the request is verified, and never for a request routed to a tenant".into(),
-            });
-        }
-        let language = self
-            .register()
-            .languages
-            .first()
-            .copied()
-            .unwrap_or(skydd_register::model::Language::En);
-        let register = self.register();
+        check_package_request(actor, &row)?;
+        let language = self.letters_language();
         let subject = match &row.subject_id {
             Some(s) => self.storage.get_subject(s).await?,
             None => None,
         };
-        let mut package = AccessPackage {
+        let mut package = self.empty_package(id, language, now);
+        let Some(subject) = subject else {
+            self.audit_package(actor, now, None, Vec::new(), "no_data")
+                .await?;
+            return Ok(package);
+        };
+        package.data_found = true;
+        package.restricted = subject.restricted_at.is_some();
+        self.open_subject_data(&subject.id, &mut package).await?;
+        let mut categories: Vec<String> =
+            package.records.iter().map(|r| r.category.clone()).collect();
+        categories.sort();
+        categories.dedup();
+        package.purposes = self.package_purposes(&package.records, &categories, language);
+        package.categories = self.package_categories(&categories, language);
+        package.recipients = self.package_recipients(&categories, language);
+        package.sources = self.package_sources(&package.records, language);
+        self.audit_package(actor, now, Some(&subject.id), categories, "done")
+            .await?;
+        Ok(package)
+    }
+
+    async fn audit_package(
+        &self,
+        actor: &Actor,
+        now: Timestamp,
+        subject: Option<&str>,
+        categories: Vec<String>,
+        outcome: &str,
+    ) -> Result<(), VaultError> {
+        self.audit(
+            actor,
+            now,
+            "request.package",
+            None,
+            subject,
+            categories,
+            outcome,
+        )
+        .await
+    }
+
+    /// A package with the controller, the rights and the supervisory authority, and no data
+    /// yet.
+    fn empty_package(&self, id: &str, language: Language, now: Timestamp) -> AccessPackage {
+        let register = self.register();
+        let authority = &register.authority;
+        AccessPackage {
             request_id: id.to_string(),
             generated_at: now,
             controller: register.controller.name.clone(),
@@ -188,45 +230,34 @@ impl Vault {
             rights: RIGHTS.iter().map(|r| r.to_string()).collect(),
             authority: format!(
                 "You may lodge a complaint with the supervisory authority, {} ({}{}), and seek a judicial remedy (Art. 77-79).",
-                register.authority.name.get(language),
-                register.authority.url.as_deref().unwrap_or(""),
-                register
-                    .authority
+                authority.name.get(language),
+                authority.url.as_deref().unwrap_or(""),
+                authority
                     .email
                     .as_deref()
                     .map(|e| format!(", {e}"))
                     .unwrap_or_default()
             ),
-        };
-        let Some(subject) = subject else {
-            self.audit(
-                actor,
-                now,
-                "request.package",
-                None,
-                None,
-                Vec::new(),
-                "no_data",
-            )
-            .await?;
-            return Ok(package);
-        };
-        package.data_found = true;
-        package.restricted = subject.restricted_at.is_some();
-        let key = self.data_key(&subject.id).await?;
-        for identity in self.storage.identities_of_subject(&subject.id).await? {
-            let plain = key.open(
-                &identity.ciphertext,
-                &identity_aad(&subject.id, &identity.kind),
-            )?;
+        }
+    }
+
+    /// Decrypt the subject's identities and records into `package`.
+    async fn open_subject_data(
+        &self,
+        subject: &str,
+        package: &mut AccessPackage,
+    ) -> Result<(), VaultError> {
+        let key = self.data_key(subject).await?;
+        for identity in self.storage.identities_of_subject(subject).await? {
+            let plain = key.open(&identity.ciphertext, &identity_aad(subject, &identity.kind))?;
             package
                 .identities
                 .push((identity.kind, String::from_utf8_lossy(&plain).into_owned()));
         }
-        for record in self.storage.records_of_subject(&subject.id).await? {
+        for record in self.storage.records_of_subject(subject).await? {
             let plain = key.open(
                 &record.ciphertext,
-                &record_aad(&subject.id, &record.id, &record.category),
+                &record_aad(subject, &record.id, &record.category),
             )?;
             let fields = serde_json::from_slice(&plain)
                 .map_err(|_| VaultError::Corrupt("a record's fields".into()))?;
@@ -239,22 +270,25 @@ impl Vault {
                 fields,
             });
         }
-        let categories: Vec<String> = {
-            let mut c: Vec<String> = package.records.iter().map(|r| r.category.clone()).collect();
-            c.sort();
-            c.dedup();
-            c
-        };
-        for purpose in &register.purposes {
+        Ok(())
+    }
+
+    /// The purposes that use any of the subject's `categories` or collected any of `records`,
+    /// with their legal bases.
+    fn package_purposes(
+        &self,
+        records: &[PackageRecord],
+        categories: &[String],
+        language: Language,
+    ) -> Vec<PackagePurpose> {
+        let mut purposes = Vec::new();
+        for purpose in &self.register().purposes {
             let used: Vec<String> = purpose
                 .data_categories()
                 .filter(|c| categories.iter().any(|x| x == c.as_str()))
                 .map(|c| c.as_str().to_string())
                 .collect();
-            let collected_for = package
-                .records
-                .iter()
-                .any(|r| r.purpose == purpose.id.as_str());
+            let collected_for = records.iter().any(|r| r.purpose == purpose.id.as_str());
             if used.is_empty() && !collected_for {
                 continue;
             }
@@ -265,7 +299,7 @@ impl Vault {
                 .collect();
             bases.sort();
             bases.dedup();
-            package.purposes.push(PackagePurpose {
+            purposes.push(PackagePurpose {
                 id: purpose.id.as_str().to_string(),
                 name: purpose.name.get(language).to_string(),
                 legal_bases: bases,
@@ -274,89 +308,98 @@ impl Vault {
                 automated_decision: purpose.automated_decision,
             });
         }
-        for category in register
+        purposes
+    }
+
+    /// The subject's `categories` with how long each is kept and the legal holds on it.
+    fn package_categories(
+        &self,
+        categories: &[String],
+        language: Language,
+    ) -> Vec<PackageCategory> {
+        let register = self.register();
+        register
             .data
             .iter()
             .filter(|c| categories.iter().any(|x| x == c.id.as_str()))
-        {
-            let retention = register
-                .retention
-                .iter()
-                .filter(|r| r.category == category.id)
-                .map(|r| {
-                    format!(
-                        "{} ({}): {}",
-                        r.purposes
-                            .iter()
-                            .map(|p| p.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", "),
-                        r.id.as_str(),
-                        clock_words(&r.clock)
-                    )
-                })
-                .collect();
-            let legal_holds = register
-                .legal_holds
-                .iter()
-                .filter(|h| h.categories.contains(&category.id))
-                .map(|h| {
-                    format!(
-                        "{}: {} ({})",
-                        h.name.get(language),
-                        clock_words(&h.clock),
-                        h.law.get(language)
-                    )
-                })
-                .collect();
-            package.categories.push(PackageCategory {
+            .map(|category| PackageCategory {
                 id: category.id.as_str().to_string(),
                 name: category.name.get(language).to_string(),
-                retention,
-                legal_holds,
-            });
-        }
-        for (recipient_id, concerned) in self.recipients_of(&categories) {
-            let Some(recipient) = register.recipients.iter().find(|r| r.id == recipient_id) else {
-                continue;
-            };
-            package.recipients.push(PackageRecipient {
-                id: recipient.id.as_str().to_string(),
-                name: recipient.name.get(language).to_string(),
-                kind: recipient.kind.word().to_string(),
-                country: recipient.country.map(|c| c.code().to_string()),
-                categories: concerned.iter().map(|c| c.as_str().to_string()).collect(),
-                transfer: recipient
-                    .transfer
-                    .as_ref()
-                    .map(|t| format!("{} ({})", t.mechanism.word(), t.documented_in)),
-            });
-        }
-        for source in &register.sources {
-            if source.kind != SourceKind::DataSubject
-                && package
-                    .records
+                retention: register
+                    .retention
                     .iter()
-                    .any(|r| r.source == source.id.as_str())
-            {
-                package.sources.push(PackageSource {
-                    id: source.id.as_str().to_string(),
-                    name: source.name.get(language).to_string(),
-                    kind: source.kind.word().to_string(),
-                });
-            }
-        }
-        self.audit(
-            actor,
-            now,
-            "request.package",
-            None,
-            Some(&subject.id),
-            categories,
-            "done",
-        )
-        .await?;
-        Ok(package)
+                    .filter(|r| r.category == category.id)
+                    .map(|r| {
+                        format!(
+                            "{} ({}): {}",
+                            r.purposes
+                                .iter()
+                                .map(|p| p.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                            r.id.as_str(),
+                            clock_words(&r.clock)
+                        )
+                    })
+                    .collect(),
+                legal_holds: register
+                    .legal_holds
+                    .iter()
+                    .filter(|h| h.categories.contains(&category.id))
+                    .map(|h| {
+                        format!(
+                            "{}: {} ({})",
+                            h.name.get(language),
+                            clock_words(&h.clock),
+                            h.law.get(language)
+                        )
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
+
+    /// The recipients of any of the subject's `categories`, with transfers outside the EEA.
+    fn package_recipients(
+        &self,
+        categories: &[String],
+        language: Language,
+    ) -> Vec<PackageRecipient> {
+        let register = self.register();
+        self.recipients_of(categories)
+            .into_iter()
+            .filter_map(|(recipient_id, concerned)| {
+                let recipient = register.recipients.iter().find(|r| r.id == recipient_id)?;
+                Some(PackageRecipient {
+                    id: recipient.id.as_str().to_string(),
+                    name: recipient.name.get(language).to_string(),
+                    kind: recipient.kind.word().to_string(),
+                    country: recipient.country.map(|c| c.code().to_string()),
+                    categories: concerned.iter().map(|c| c.as_str().to_string()).collect(),
+                    transfer: recipient
+                        .transfer
+                        .as_ref()
+                        .map(|t| format!("{} ({})", t.mechanism.word(), t.documented_in)),
+                })
+            })
+            .collect()
+    }
+
+    /// The sources other than the subject that any of `records` came from (Art. 15(1)(g)).
+    fn package_sources(&self, records: &[PackageRecord], language: Language) -> Vec<PackageSource> {
+        self.register()
+            .sources
+            .iter()
+            .filter(|source| {
+                source.kind != SourceKind::DataSubject
+                    && records.iter().any(|r| r.source == source.id.as_str())
+            })
+            .map(|source| PackageSource {
+                id: source.id.as_str().to_string(),
+                name: source.name.get(language).to_string(),
+                kind: source.kind.word().to_string(),
+            })
+            .collect()
     }
 
     /// The portability file (Art. 20): the records of categories the subject provided, processed
@@ -510,6 +553,16 @@ impl AccessPackage {
                 "<p>Processing of your data is restricted (Art. 18): it is only stored.</p>\n",
             );
         }
+        self.html_your_data(&mut h);
+        self.html_purposes_and_categories(&mut h);
+        self.html_recipients(&mut h);
+        self.html_sources_and_rights(&mut h);
+        h.push_str("</body>\n</html>\n");
+        h
+    }
+
+    /// How the subject is identified and every field of every record.
+    fn html_your_data(&self, h: &mut String) {
         if !self.identities.is_empty() {
             h.push_str("<h2>How we identify you</h2>\n<ul>\n");
             for (kind, value) in &self.identities {
@@ -538,6 +591,10 @@ impl AccessPackage {
             }
             h.push_str("</table>\n");
         }
+    }
+
+    /// The purposes with their legal bases, and the categories with how long they are kept.
+    fn html_purposes_and_categories(&self, h: &mut String) {
         if !self.purposes.is_empty() {
             h.push_str("<h2>Why we process it (purposes and legal bases)</h2>\n<ul>\n");
             for p in &self.purposes {
@@ -576,6 +633,10 @@ impl AccessPackage {
             }
             h.push_str("</ul>\n");
         }
+    }
+
+    /// Who receives the data, with any transfer outside the EEA.
+    fn html_recipients(&self, h: &mut String) {
         h.push_str("<h2>Who receives it</h2>\n");
         if self.recipients.is_empty() {
             h.push_str("<p>No one outside the controller.</p>\n");
@@ -599,6 +660,10 @@ impl AccessPackage {
             }
             h.push_str("</ul>\n");
         }
+    }
+
+    /// Where data the subject did not give came from, the rights, the authority and the contact.
+    fn html_sources_and_rights(&self, h: &mut String) {
         if !self.sources.is_empty() {
             h.push_str("<h2>Where we got data you did not give us</h2>\n<ul>\n");
             for s in &self.sources {
@@ -618,7 +683,5 @@ impl AccessPackage {
                 esc(&self.controller_contact.join(" · "))
             ));
         }
-        h.push_str("</body>\n</html>\n");
-        h
     }
 }

@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use skydd_crypto::random_bytes;
 use skydd_decide::{Decision, DecisionRequest, RecordFacts};
 use skydd_register::country::{Country, luhn_valid};
-use skydd_register::model::{BuiltinEvent, Choice, FieldFormat, PurposeId};
+use skydd_register::model::{BuiltinEvent, Choice, DataCategory, FieldFormat, PurposeId};
 use skydd_storage::RecordRow;
 use skydd_subject::RecordId;
 
@@ -155,71 +155,7 @@ impl Vault {
             ));
         }
         for (name, value) in &new.fields {
-            let Some(field) = category.fields.iter().find(|f| f.id.as_str() == name) else {
-                return Err(VaultError::invalid(
-                    format!("`{name}` is not a field of `{}`", category.id),
-                    format!(
-                        "fields of `{}`: {}",
-                        category.id,
-                        category
-                            .fields
-                            .iter()
-                            .map(|f| f.id.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                ));
-            };
-            if matches!(
-                value,
-                serde_json::Value::Object(_) | serde_json::Value::Array(_)
-            ) {
-                return Err(VaultError::invalid(
-                    format!("field `{name}` holds a list or an object"),
-                    "send a string, a number, a boolean or null",
-                ));
-            }
-            // Values of identity formats are checked like identities (the error never quotes them).
-            let identity_kind = match field.format {
-                FieldFormat::Email => Some("email"),
-                FieldFormat::Phone => Some("phone"),
-                FieldFormat::Personnummer => Some("personnummer"),
-                _ => None,
-            };
-            if let (Some(kind), serde_json::Value::String(text)) = (identity_kind, value)
-                && let Err(error) = parse_identity(kind, text, now)
-            {
-                return Err(VaultError::invalid(
-                    format!("field `{name}`: {error}"),
-                    "correct the value and send it again",
-                ));
-            }
-            // P001-09: "Personal Number (Swedish customers only)".
-            if !field.only_for_countries.is_empty() {
-                let country = new
-                    .fields
-                    .get("country")
-                    .and_then(|v| v.as_str())
-                    .and_then(|c| Country::parse(c).ok());
-                if !country.is_some_and(|c| field.only_for_countries.contains(&c)) {
-                    let allowed: Vec<&str> =
-                        field.only_for_countries.iter().map(|c| c.code()).collect();
-                    return Err(VaultError::invalid(
-                        format!(
-                            "`{name}` is kept only for subjects in {}",
-                            allowed.join(", ")
-                        ),
-                        "give the subject's `country` (ISO code) in the record; the field may not be stored for other countries",
-                    ));
-                }
-            }
-            // P000-25: "tokenized credit card details" - a card number is refused.
-            if field.format == FieldFormat::PaymentToken && looks_like_card_number(value) {
-                return Err(VaultError::invalid(
-                    format!("field `{name}` holds what looks like a card number"),
-                    "store the payment provider's token, never the card number",
-                ));
-            }
+            check_field(category, new, name, value, now)?;
         }
         for event in new.anchors.keys() {
             if !self.is_event(event) {
@@ -357,21 +293,8 @@ impl Vault {
                 }
                 Decision::Allow { .. } => {
                     let Some(key) = &key else { continue };
-                    let plaintext = key.open(
-                        &record.ciphertext,
-                        &record_aad(subject, &record.id, &record.category),
-                    )?;
-                    let fields = serde_json::from_slice(&plaintext)
-                        .map_err(|_| VaultError::Corrupt("a record's fields".into()))?;
-                    read.records.push(RecordView {
-                        id: record.id,
-                        category: record.category,
-                        collected_for: record.purpose,
-                        source: record.source,
-                        collected_at: record.collected_at,
-                        anchors: record_facts.anchors,
-                        fields,
-                    });
+                    read.records
+                        .push(open_record(key, subject, record, record_facts.anchors)?);
                 }
             }
         }
@@ -433,6 +356,107 @@ impl Vault {
         )
         .await
     }
+}
+
+/// A stored record decrypted for a purpose allowed to read it.
+fn open_record(
+    key: &skydd_crypto::DataKey,
+    subject: &str,
+    record: RecordRow,
+    anchors: BTreeMap<String, Timestamp>,
+) -> Result<RecordView, VaultError> {
+    let plaintext = key.open(
+        &record.ciphertext,
+        &record_aad(subject, &record.id, &record.category),
+    )?;
+    let fields = serde_json::from_slice(&plaintext)
+        .map_err(|_| VaultError::Corrupt("a record's fields".into()))?;
+    Ok(RecordView {
+        id: record.id,
+        category: record.category,
+        collected_for: record.purpose,
+        source: record.source,
+        collected_at: record.collected_at,
+        anchors,
+        fields,
+    })
+}
+
+/// Check one field of a new record of `category`: a field of the category, a plain value, a
+/// valid identity for identity formats, a country the field may be kept for, and never a card
+/// number where a payment token belongs. Errors name the field, never its value.
+fn check_field(
+    category: &DataCategory,
+    new: &NewRecord,
+    name: &str,
+    value: &serde_json::Value,
+    now: Timestamp,
+) -> Result<(), VaultError> {
+    let Some(field) = category.fields.iter().find(|f| f.id.as_str() == name) else {
+        return Err(VaultError::invalid(
+            format!("`{name}` is not a field of `{}`", category.id),
+            format!(
+                "fields of `{}`: {}",
+                category.id,
+                category
+                    .fields
+                    .iter()
+                    .map(|f| f.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+    };
+    if matches!(
+        value,
+        serde_json::Value::Object(_) | serde_json::Value::Array(_)
+    ) {
+        return Err(VaultError::invalid(
+            format!("field `{name}` holds a list or an object"),
+            "send a string, a number, a boolean or null",
+        ));
+    }
+    // Values of identity formats are checked like identities (the error never quotes them).
+    let identity_kind = match field.format {
+        FieldFormat::Email => Some("email"),
+        FieldFormat::Phone => Some("phone"),
+        FieldFormat::Personnummer => Some("personnummer"),
+        _ => None,
+    };
+    if let (Some(kind), serde_json::Value::String(text)) = (identity_kind, value)
+        && let Err(error) = parse_identity(kind, text, now)
+    {
+        return Err(VaultError::invalid(
+            format!("field `{name}`: {error}"),
+            "correct the value and send it again",
+        ));
+    }
+    // P001-09: "Personal Number (Swedish customers only)".
+    if !field.only_for_countries.is_empty() {
+        let country = new
+            .fields
+            .get("country")
+            .and_then(|v| v.as_str())
+            .and_then(|c| Country::parse(c).ok());
+        if !country.is_some_and(|c| field.only_for_countries.contains(&c)) {
+            let allowed: Vec<&str> = field.only_for_countries.iter().map(|c| c.code()).collect();
+            return Err(VaultError::invalid(
+                format!(
+                    "`{name}` is kept only for subjects in {}",
+                    allowed.join(", ")
+                ),
+                "give the subject's `country` (ISO code) in the record; the field may not be stored for other countries",
+            ));
+        }
+    }
+    // P000-25: "tokenized credit card details" - a card number is refused.
+    if field.format == FieldFormat::PaymentToken && looks_like_card_number(value) {
+        return Err(VaultError::invalid(
+            format!("field `{name}` holds what looks like a card number"),
+            "store the payment provider's token, never the card number",
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

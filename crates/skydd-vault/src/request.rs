@@ -16,8 +16,8 @@ use jiff::tz::TimeZone;
 use skydd_crypto::{DataKey, WrappedKey, random_bytes};
 use skydd_register::zone::stockholm;
 use skydd_requests::{
-    CopyAllowance, Deadline, HolidayCalendar, RequestState, RequestType, VerificationCode,
-    VerificationPolicy, copy_allowance,
+    CopyAllowance, Deadline, HolidayCalendar, RecipientAction, RequestState, RequestType,
+    VerificationCode, VerificationPolicy, copy_allowance,
 };
 use skydd_storage::{
     NewRequestRows, OutboxMessageRow, RequestChange, RequestDocumentRow, RequestEventRow,
@@ -26,6 +26,10 @@ use skydd_storage::{
 use skydd_subject::TenantId;
 
 use crate::letters::Mail;
+use crate::states::{
+    NoticeState, OutboxState, StateFilter, stored_action, stored_notice_state, stored_outbox_state,
+    stored_state, stored_type, with_state,
+};
 use crate::subject::parse_identity;
 use crate::{Actor, Vault, VaultError};
 
@@ -39,10 +43,10 @@ pub const MAX_DOCUMENT_BYTES: usize = 10 * 1024 * 1024;
 pub const DOCUMENT_MEDIA_TYPES: [&str; 3] = ["application/pdf", "image/jpeg", "image/png"];
 
 /// A request as submitted.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct NewRequest {
-    /// The type (`access`, `erasure`, ...).
-    pub request_type: String,
+    /// What the subject asks for; a client's word is read with [`parse_request_type`].
+    pub request_type: RequestType,
     /// The identity kind the subject gave (`email`, `phone`, `personnummer`, `customer_number`).
     pub identity_kind: String,
     /// Its value (never logged or echoed).
@@ -62,8 +66,8 @@ pub struct NewRequest {
 pub struct RequestReceipt {
     /// The request id.
     pub id: String,
-    /// Its state.
-    pub state: String,
+    /// The state it reached: the same for a known and an unknown identity.
+    pub state: RequestState,
     /// The end of the due day (Art. 12(3)).
     pub due_at: Timestamp,
     /// The due date before rolling to a working day.
@@ -73,16 +77,16 @@ pub struct RequestReceipt {
 /// One event of a request's history.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct RequestEventView {
-    /// When.
+    /// When the change was stored (the `now` of the call).
     pub at: Timestamp,
-    /// Who.
+    /// The token id or role that made the change (`subject` for the requester).
     pub actor: String,
-    /// What.
+    /// What happened, as a word (`received`, `verified`, `started`, `completed`, ...).
     pub action: String,
-    /// State before.
-    pub from_state: Option<String>,
-    /// State after.
-    pub to_state: String,
+    /// The state before; none for the event that registered the request.
+    pub from_state: Option<RequestState>,
+    /// The state after (the same as before for a letter sent on the way).
+    pub to_state: RequestState,
     /// More (never a personal value).
     pub detail: Option<String>,
 }
@@ -90,29 +94,29 @@ pub struct RequestEventView {
 /// A request as the DPO sees it: no identity values.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RequestView {
-    /// Id.
+    /// The request id: 32 lowercase hex digits.
     pub id: String,
-    /// Type.
-    pub request_type: String,
-    /// State.
-    pub state: String,
-    /// Channel.
+    /// What the subject asked for.
+    pub request_type: RequestType,
+    /// Where the request stands in the workflow.
+    pub state: RequestState,
+    /// How it arrived (`web`, `email`, `letter`, `phone`, `api`).
     pub channel: String,
-    /// Tenant (processor mode).
+    /// The tenant whose user the subject is (processor mode).
     pub tenant: Option<String>,
     /// The subject, once known.
     pub subject_id: Option<String>,
     /// The kind of identity the request was made with.
     pub identity_kind: String,
-    /// Received.
+    /// When it arrived; the deadline counts from here.
     pub received_at: Timestamp,
-    /// Due (end of the due day).
+    /// The end of the due day in the controller's time zone, after any extension.
     pub due_at: Timestamp,
-    /// Due date before rolling to a working day.
+    /// The due date before rolling to a working day.
     pub unrolled_due: String,
     /// Whether the deadline was extended.
     pub extended: bool,
-    /// Months of extension.
+    /// How many months the deadline was extended by (0, 1 or 2).
     pub extended_months: u32,
     /// Queued for the tenant (the controller) to decide.
     pub routed_to_controller: bool,
@@ -120,9 +124,9 @@ pub struct RequestView {
     pub needs_decision: Option<String>,
     /// Reasons given for an extension or rejection.
     pub reasons: Option<String>,
-    /// What fulfilment did.
+    /// What fulfilment did (deleted records, data kept under a legal hold, ...).
     pub outcome: Option<serde_json::Value>,
-    /// Closed at.
+    /// When it was completed or rejected; none while open.
     pub closed_at: Option<Timestamp>,
     /// Past due and still open at the time asked.
     pub overdue: bool,
@@ -138,20 +142,19 @@ pub struct RequestView {
 pub struct RecipientNoticeView {
     /// The register's recipient id.
     pub recipient: String,
-    /// `rectified`, `erased` or `restricted`.
-    pub action: String,
+    /// What the recipient is told happened to the data.
+    pub action: RecipientAction,
     /// The categories concerned.
     pub categories: Vec<String>,
-    /// `manual` (the register gives the recipient no `notify` address: send it by hand),
-    /// `queued` (in the outbox), then `sent` or `failed` (the outbox gave up: send it by hand).
-    pub state: String,
+    /// Whether it waits for the DPO, is queued, or was sent or given up.
+    pub state: NoticeState,
 }
 
 /// Which requests to list.
 #[derive(Debug, Clone, Default)]
 pub struct RequestQuery {
-    /// A state, or `open` for every state not closed.
-    pub state: Option<String>,
+    /// Only open requests, or only those in one state; none for every state.
+    pub state: Option<StateFilter>,
     /// Due before this instant.
     pub due_before: Option<Timestamp>,
     /// Only open requests past due.
@@ -163,23 +166,24 @@ pub struct RequestQuery {
 /// A message in the outbox, decrypted for the operator.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct OutboxView {
-    /// Id.
+    /// The message id: 32 lowercase hex digits.
     pub id: String,
-    /// The request, if any.
+    /// The request the letter is about, if any (notice changes and incidents have none).
     pub request_id: Option<String>,
-    /// Which letter.
+    /// Which letter (`verification_code`, `completed`, `recipient_notice`, ...).
     pub kind: String,
-    /// `queued`, `sent` or `failed`.
+    /// `queued`, `sent` or `failed` ([`OutboxState`]'s words; text here because the
+    /// operator's tools match on it).
     pub state: String,
-    /// Delivery attempts.
+    /// Delivery attempts made so far.
     pub attempts: u32,
-    /// Next attempt.
+    /// When the mailer tries it next (if still queued).
     pub next_attempt_at: Timestamp,
-    /// Queued at.
+    /// When it was queued.
     pub created_at: Timestamp,
-    /// Sent at.
+    /// When the mail server took it; none until then.
     pub sent_at: Option<Timestamp>,
-    /// Last error.
+    /// The mailer's last error, which never holds an address or body.
     pub last_error: Option<String>,
     /// The address (personal data: shown to the operator only).
     pub to: String,
@@ -225,6 +229,27 @@ fn is_request_id(id: &str) -> bool {
     id.len() == 32 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
+/// A new request, checked: what `submit_request` decided before it looks anything up.
+struct Intake {
+    request_type: RequestType,
+    deadline: Deadline,
+    blind_index: Vec<u8>,
+    channel: String,
+    received_at: Timestamp,
+    details: RequestDetails,
+    tenant: Option<TenantId>,
+    identity: skydd_subject::Identity,
+}
+
+/// What a new request sends: the code (stored as a hash), the letters, and a word for the
+/// event saying whether the code went out.
+#[derive(Default)]
+struct IntakeLetters {
+    code: Option<VerificationCodeRow>,
+    outbox: Vec<OutboxMessageRow>,
+    detail: Option<String>,
+}
+
 /// Details kept encrypted with a request.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct RequestDetails {
@@ -264,15 +289,78 @@ impl Vault {
         new: NewRequest,
         now: Timestamp,
     ) -> Result<RequestReceipt, VaultError> {
-        let request_type: RequestType =
-            new.request_type
-                .parse()
-                .map_err(|e: skydd_requests::UnknownRequestType| {
-                    VaultError::invalid(
-                        format!("`type`: {e}"),
-                        "send one of the request types listed",
-                    )
-                })?;
+        let intake = self.check_intake(actor, new, now)?;
+        let kind = intake.identity.kind().as_str();
+        let tenant = intake.tenant.as_ref().map(TenantId::as_str);
+        let subject = self
+            .storage
+            .find_subject_by_identity(tenant, kind, &intake.blind_index)
+            .await?
+            .map(|s| s.id);
+        let id = new_id()?;
+        // The state a known subject's request reaches is also given to an unknown identity,
+        // so the answer does not tell whether someone is a customer.
+        let state = RequestState::on_intake(intake.request_type, intake.tenant.is_some());
+        let needs_decision = match &subject {
+            Some(subject) => self.copies_decision(subject, &intake).await?,
+            None => None,
+        };
+        let address = match &subject {
+            Some(subject) if intake.tenant.is_none() => self.subject_email(subject).await?,
+            _ => None,
+        };
+        let letters = self.intake_letters(&id, &intake, state, &subject, address, now)?;
+        let mut row = self.new_request_row(&id, &intake, state, subject.clone(), now)?;
+        row.needs_decision = needs_decision;
+        let event = RequestEventRow {
+            seq: 0,
+            request_id: id.clone(),
+            at: now,
+            actor: actor.id.clone(),
+            action: if row.routed_to_controller {
+                "routed_to_controller"
+            } else {
+                "received"
+            }
+            .to_string(),
+            from_state: None,
+            to_state: state.as_str().to_string(),
+            detail: letters.detail,
+        };
+        self.storage
+            .insert_request(NewRequestRows {
+                request: row,
+                event,
+                code: letters.code,
+                outbox: letters.outbox,
+            })
+            .await?;
+        self.audit(
+            actor,
+            now,
+            "request.receive",
+            None,
+            subject.as_deref(),
+            Vec::new(),
+            intake.request_type.as_str(),
+        )
+        .await?;
+        Ok(RequestReceipt {
+            id,
+            state,
+            due_at: intake.deadline.due_at,
+            unrolled_due: intake.deadline.unrolled.to_string(),
+        })
+    }
+
+    /// Check a new request against the register and the formats, before anything is looked up
+    /// or written; count its deadline and the identity's blind index.
+    fn check_intake(
+        &self,
+        actor: &Actor,
+        new: NewRequest,
+        now: Timestamp,
+    ) -> Result<Intake, VaultError> {
         if !CHANNELS.contains(&new.channel.as_str()) {
             return Err(VaultError::invalid(
                 "`channel` is not a known channel",
@@ -286,10 +374,7 @@ impl Vault {
                 "give the time the request arrived, or leave it out",
             ));
         }
-        let details = RequestDetails {
-            purpose: new.purpose.clone(),
-        };
-        if let Some(purpose) = &details.purpose
+        if let Some(purpose) = &new.purpose
             && self
                 .register()
                 .purpose(&skydd_register::model::PurposeId(purpose.clone()))
@@ -314,72 +399,68 @@ impl Vault {
             })
             .transpose()?;
         let identity = parse_identity(&new.identity_kind, &new.identity_value, now)?;
-        let kind = identity.kind().as_str();
         let blind_index = self
             .keyring
             .blind_index_key()
-            .blind_index(kind, identity.expose());
-        let subject = self
-            .storage
-            .find_subject_by_identity(tenant.as_ref().map(TenantId::as_str), kind, &blind_index)
-            .await?;
+            .blind_index(identity.kind().as_str(), identity.expose())
+            .to_vec();
+        Ok(Intake {
+            request_type: new.request_type,
+            deadline: self.response_deadline(received_at),
+            blind_index,
+            channel: new.channel,
+            received_at,
+            details: RequestDetails {
+                purpose: new.purpose,
+            },
+            tenant,
+            identity,
+        })
+    }
 
-        let id = new_id()?;
-        let key = DataKey::generate()?;
-        let wrapped = self.keyring.wrap(&key)?;
-        let identity_ciphertext = key.seal(
-            identity.expose().as_bytes(),
-            &request_identity_aad(&id, kind),
-        )?;
-        let details_json =
-            serde_json::to_vec(&details).map_err(|e| VaultError::Corrupt(e.to_string()))?;
-        let details_ciphertext = key.seal(&details_json, &request_details_aad(&id))?;
-        let deadline = self.response_deadline(received_at);
-        let routed = tenant.is_some();
-
-        let mut needs_decision = None;
-        if let (Some(subject), RequestType::Access | RequestType::Portability) =
-            (&subject, request_type)
-        {
-            let earlier: Vec<Timestamp> = self
-                .storage
-                .requests_of_subject(&subject.id)
-                .await?
-                .into_iter()
-                .filter(|r| {
-                    r.request_type == request_type.as_str()
-                        && r.state == RequestState::Completed.as_str()
-                })
-                .map(|r| r.received_at)
-                .collect();
-            if let CopyAllowance::NeedsDecision { reason, .. } =
-                copy_allowance(&self.register().rights.copies, &earlier, received_at)
+    /// Why a copy for a known subject needs an admin's decision (Art. 12(5)): the register's
+    /// free copies of this type are used up. None for other types.
+    async fn copies_decision(
+        &self,
+        subject: &str,
+        intake: &Intake,
+    ) -> Result<Option<String>, VaultError> {
+        if !intake.request_type.discloses_data() {
+            return Ok(None);
+        }
+        let mut earlier = Vec::new();
+        for row in self.storage.requests_of_subject(subject).await? {
+            if stored_type(&row.request_type)? == intake.request_type
+                && stored_state(&row.state)? == RequestState::Completed
             {
-                needs_decision = Some(reason);
+                earlier.push(row.received_at);
             }
         }
+        Ok(
+            match copy_allowance(&self.register().rights.copies, &earlier, intake.received_at) {
+                CopyAllowance::NeedsDecision { reason, .. } => Some(reason),
+                _ => None,
+            },
+        )
+    }
 
-        // The state a known subject's request reaches is also given to an unknown identity,
-        // so the answer does not tell whether someone is a customer.
-        let state = if routed {
-            RequestState::Received
-        } else if request_type.needs_verification() {
-            RequestState::Verifying
-        } else {
-            RequestState::Verified
-        };
-        let mut code = None;
-        let mut outbox = Vec::new();
-        let mut detail = None;
-        let address = match &subject {
-            Some(subject) if !routed => self.subject_email(&subject.id).await?,
-            _ => None,
-        };
+    /// The code and letters a new request sends. A request waiting for a code gets one even for
+    /// an unknown identity (or one without an e-mail address), but nobody is told it.
+    #[allow(clippy::too_many_arguments)]
+    fn intake_letters(
+        &self,
+        id: &str,
+        intake: &Intake,
+        state: RequestState,
+        subject: &Option<String>,
+        address: Option<String>,
+        now: Timestamp,
+    ) -> Result<IntakeLetters, VaultError> {
+        let mut letters = IntakeLetters::default();
         if state == RequestState::Verifying {
-            // An unknown identity (or one without an e-mail address) gets a code nobody knows.
             let (code_text, hash) = VerificationCode::generate(&random_bytes::<8>()?);
-            code = Some(VerificationCodeRow {
-                request_id: id.clone(),
+            letters.code = Some(VerificationCodeRow {
+                request_id: id.to_string(),
                 code_hash: hash.to_vec(),
                 attempts: 0,
                 issued_at: now,
@@ -388,86 +469,76 @@ impl Vault {
                 let expires_at = now
                     .checked_add(VerificationPolicy::default().ttl)
                     .unwrap_or(now);
-                let mail = Mail::new(
-                    "verification_code",
+                let letter =
                     self.letters()
-                        .verification_code(&code_text, request_type, expires_at),
-                );
-                outbox.push(self.seal_message(Some(&id), address, &mail, now)?);
-                detail = Some("code sent".to_string());
+                        .verification_code(&code_text, intake.request_type, expires_at);
+                let mail = Mail::new("verification_code", letter);
+                letters
+                    .outbox
+                    .push(self.seal_message(Some(id), address, &mail, now)?);
+                letters.detail = Some("code sent".to_string());
             } else if subject.is_some() {
-                detail = Some("no e-mail address known: verify by other means".to_string());
+                letters.detail = Some("no e-mail address known: verify by other means".to_string());
             }
         }
         if let Some(address) = &address {
-            let mail = Mail::new(
-                "received",
-                self.letters()
-                    .received(&id, request_type, received_at, &deadline),
+            let letter = self.letters().received(
+                id,
+                intake.request_type,
+                intake.received_at,
+                &intake.deadline,
             );
-            outbox.push(self.seal_message(Some(&id), address, &mail, now)?);
+            let mail = Mail::new("received", letter);
+            letters
+                .outbox
+                .push(self.seal_message(Some(id), address, &mail, now)?);
         }
-        let row = RequestRow {
-            id: id.clone(),
-            request_type: request_type.as_str().to_string(),
+        Ok(letters)
+    }
+
+    /// The stored row of a new request in its first `state`, its identity and details sealed
+    /// under a data key of its own. The copy decision is filled in by the caller.
+    fn new_request_row(
+        &self,
+        id: &str,
+        intake: &Intake,
+        state: RequestState,
+        subject: Option<String>,
+        now: Timestamp,
+    ) -> Result<RequestRow, VaultError> {
+        let kind = intake.identity.kind().as_str();
+        let key = DataKey::generate()?;
+        let wrapped = self.keyring.wrap(&key)?;
+        let identity_ciphertext = key.seal(
+            intake.identity.expose().as_bytes(),
+            &request_identity_aad(id, kind),
+        )?;
+        let details_json =
+            serde_json::to_vec(&intake.details).map_err(|e| VaultError::Corrupt(e.to_string()))?;
+        let details_ciphertext = key.seal(&details_json, &request_details_aad(id))?;
+        Ok(RequestRow {
+            id: id.to_string(),
+            request_type: intake.request_type.as_str().to_string(),
             state: state.as_str().to_string(),
-            channel: new.channel.clone(),
-            tenant: tenant.as_ref().map(|t| t.as_str().to_string()),
-            subject_id: subject.as_ref().map(|s| s.id.clone()),
+            channel: intake.channel.clone(),
+            tenant: intake.tenant.as_ref().map(|t| t.as_str().to_string()),
+            subject_id: subject,
             identity_kind: kind.to_string(),
-            identity_blind_index: blind_index.to_vec(),
+            identity_blind_index: intake.blind_index.clone(),
             key_version: wrapped.version,
             wrapped_key: wrapped.bytes,
             identity_ciphertext,
             details_ciphertext: Some(details_ciphertext),
-            received_at,
-            due_at: deadline.due_at,
-            unrolled_due: deadline.unrolled.to_string(),
+            received_at: intake.received_at,
+            due_at: intake.deadline.due_at,
+            unrolled_due: intake.deadline.unrolled.to_string(),
             extended_months: 0,
-            routed_to_controller: routed,
-            needs_decision,
+            routed_to_controller: intake.tenant.is_some(),
+            needs_decision: None,
             reasons: None,
             outcome: None,
             updated_at: now,
             closed_at: None,
-        };
-        let event = RequestEventRow {
-            seq: 0,
-            request_id: id.clone(),
-            at: now,
-            actor: actor.id.clone(),
-            action: if routed {
-                "routed_to_controller".to_string()
-            } else {
-                "received".to_string()
-            },
-            from_state: None,
-            to_state: state.as_str().to_string(),
-            detail,
-        };
-        self.storage
-            .insert_request(NewRequestRows {
-                request: row,
-                event,
-                code,
-                outbox,
-            })
-            .await?;
-        self.audit(
-            actor,
-            now,
-            "request.receive",
-            None,
-            subject.as_ref().map(|s| s.id.as_str()),
-            Vec::new(),
-            request_type.as_str(),
-        )
-        .await?;
-        Ok(RequestReceipt {
-            id,
-            state: state.as_str().to_string(),
-            due_at: deadline.due_at,
-            unrolled_due: deadline.unrolled.to_string(),
         })
     }
 
@@ -533,53 +604,17 @@ impl Vault {
         now: Timestamp,
     ) -> Result<RequestReceipt, VaultError> {
         let row = self.request_row(actor, id).await?;
-        let state = parse_state(&row.state)?;
-        if state != RequestState::Verifying {
-            return Err(VaultError::RequestState {
-                what: format!("request {id} is {}, not waiting for a code", row.state),
+        // The move is checked before the code, so a request in any other state counts no
+        // attempt and writes nothing.
+        let verified = stored_state(&row.state)?
+            .transition(RequestState::Verified)
+            .map_err(|e| VaultError::RequestState {
+                what: format!("request {id} is {}, not waiting for a code", e.from),
                 help: "only a request in state verifying takes a code".into(),
-            });
-        }
-        let stored = self
-            .storage
-            .verification_code(id)
-            .await?
-            .ok_or_else(|| VaultError::Corrupt("a verifying request has no code".into()))?;
-        let hash: [u8; 32] = stored
-            .code_hash
-            .as_slice()
-            .try_into()
-            .map_err(|_| VaultError::Corrupt("a code hash".into()))?;
-        match VerificationCode::check(
-            code,
-            &hash,
-            stored.attempts,
-            stored.issued_at,
-            now,
-            VerificationPolicy::default(),
-        ) {
-            Ok(()) => {}
-            Err(error) => {
-                if error.counts_as_attempt() {
-                    self.storage.count_code_attempt(id).await?;
-                }
-                self.audit(
-                    actor,
-                    now,
-                    "request.verify",
-                    None,
-                    row.subject_id.as_deref(),
-                    Vec::new(),
-                    "refused",
-                )
-                .await?;
-                return Err(VaultError::Verification(error));
-            }
-        }
+            })?;
+        self.check_code(actor, &row, code, now).await?;
         let subject = row.subject_id.clone();
-        let mut next = row.clone();
-        next.state = RequestState::Verified.as_str().to_string();
-        next.updated_at = now;
+        let next = with_state(&row, verified, now);
         self.change(
             row,
             next,
@@ -602,11 +637,57 @@ impl Vault {
         .await?;
         let row = self.request_row(actor, id).await?;
         Ok(RequestReceipt {
+            state: stored_state(&row.state)?,
             id: row.id,
-            state: row.state,
             due_at: row.due_at,
             unrolled_due: row.unrolled_due,
         })
+    }
+
+    /// Check `code` against the request's stored hash. A refusal is audited, and a wrong code
+    /// counts an attempt; nothing else is written.
+    async fn check_code(
+        &self,
+        actor: &Actor,
+        row: &RequestRow,
+        code: &str,
+        now: Timestamp,
+    ) -> Result<(), VaultError> {
+        let stored = self
+            .storage
+            .verification_code(&row.id)
+            .await?
+            .ok_or_else(|| VaultError::Corrupt("a verifying request has no code".into()))?;
+        let hash: [u8; 32] = stored
+            .code_hash
+            .as_slice()
+            .try_into()
+            .map_err(|_| VaultError::Corrupt("a code hash".into()))?;
+        let checked = VerificationCode::check(
+            code,
+            &hash,
+            stored.attempts,
+            stored.issued_at,
+            now,
+            VerificationPolicy::default(),
+        );
+        let Err(error) = checked else {
+            return Ok(());
+        };
+        if error.counts_as_attempt() {
+            self.storage.count_code_attempt(&row.id).await?;
+        }
+        self.audit(
+            actor,
+            now,
+            "request.verify",
+            None,
+            row.subject_id.as_deref(),
+            Vec::new(),
+            "refused",
+        )
+        .await?;
+        Err(VaultError::Verification(error))
     }
 
     /// Store an identity document for an open request, encrypted with a key of its own; it is
@@ -620,7 +701,7 @@ impl Vault {
         now: Timestamp,
     ) -> Result<String, VaultError> {
         let row = self.request_row(actor, id).await?;
-        if parse_state(&row.state)?.is_closed() {
+        if stored_state(&row.state)?.is_closed() {
             return Err(VaultError::RequestState {
                 what: format!("request {id} is {}", row.state),
                 help: "documents can be added only to an open request".into(),
@@ -707,7 +788,7 @@ impl Vault {
         now: Timestamp,
     ) -> Result<RequestView, VaultError> {
         let row = self.request_row(actor, id).await?;
-        if parse_state(&row.state)?.is_closed() {
+        if stored_state(&row.state)?.is_closed() {
             return Err(VaultError::RequestState {
                 what: format!("request {id} is {}", row.state),
                 help: "only an open request can be extended".into(),
@@ -746,7 +827,7 @@ impl Vault {
                 "extension",
                 self.letters().extension(
                     id,
-                    parse_type(&row.request_type)?,
+                    stored_type(&row.request_type)?,
                     row.received_at,
                     &deadline,
                     reason,
@@ -786,18 +867,15 @@ impl Vault {
                 "a rejection must state its reasons (Art. 12(4))",
             ));
         }
-        let state = parse_state(&row.state)?;
-        state
+        let rejected = stored_state(&row.state)?
             .transition(RequestState::Rejected)
             .map_err(|e| VaultError::RequestState {
                 what: format!("request {id}: {e}"),
                 help: "a closed request cannot be rejected".into(),
             })?;
-        let mut next = row.clone();
-        next.state = RequestState::Rejected.as_str().to_string();
+        let mut next = with_state(&row, rejected, now);
         next.reasons = Some(reasons.to_string());
         next.closed_at = Some(now);
-        next.updated_at = now;
         let mut extras = ChangeExtras {
             destroy_evidence: true,
             ..ChangeExtras::default()
@@ -806,7 +884,7 @@ impl Vault {
             let mail = Mail::new(
                 "rejection",
                 self.letters()
-                    .rejection(id, parse_type(&row.request_type)?, reasons),
+                    .rejection(id, stored_type(&row.request_type)?, reasons),
             );
             extras
                 .outbox
@@ -830,24 +908,28 @@ impl Vault {
         let mut view = request_view(row, now)?;
         view.recipient_notifications = notices
             .into_iter()
-            .map(|n| RecipientNoticeView {
-                recipient: n.recipient,
-                action: n.action,
-                categories: n.categories.split(',').map(str::to_string).collect(),
-                state: n.state,
+            .map(|n| {
+                Ok(RecipientNoticeView {
+                    action: stored_action(&n.action)?,
+                    state: stored_notice_state(&n.state)?,
+                    recipient: n.recipient,
+                    categories: n.categories.split(',').map(str::to_string).collect(),
+                })
             })
-            .collect();
+            .collect::<Result<_, VaultError>>()?;
         view.events = events
             .into_iter()
-            .map(|e| RequestEventView {
-                at: e.at,
-                actor: e.actor,
-                action: e.action,
-                from_state: e.from_state,
-                to_state: e.to_state,
-                detail: e.detail,
+            .map(|e| {
+                Ok(RequestEventView {
+                    from_state: e.from_state.as_deref().map(stored_state).transpose()?,
+                    to_state: stored_state(&e.to_state)?,
+                    at: e.at,
+                    actor: e.actor,
+                    action: e.action,
+                    detail: e.detail,
+                })
             })
-            .collect();
+            .collect::<Result<_, VaultError>>()?;
         Ok(view)
     }
 
@@ -863,12 +945,10 @@ impl Vault {
             due_before: query.due_before,
             ..RequestFilter::default()
         };
-        match query.state.as_deref() {
+        match query.state {
             None => {}
-            Some("open") => filter.open_only = true,
-            Some(state) => {
-                filter.state = Some(parse_state(state)?.as_str().to_string());
-            }
+            Some(StateFilter::Open) => filter.open_only = true,
+            Some(StateFilter::Is(state)) => filter.state = Some(state.as_str().to_string()),
         }
         if query.overdue {
             filter.open_only = true;
@@ -993,7 +1073,7 @@ impl Vault {
             kind: mail.kind.to_string(),
             key_version: wrapped.version,
             wrapped_key: wrapped.bytes,
-            state: "queued".into(),
+            state: OutboxState::Queued.as_str().to_string(),
             attempts: 0,
             next_attempt_at: now,
             created_at: now,
@@ -1020,7 +1100,7 @@ impl Vault {
             id: row.id,
             request_id: row.request_id,
             kind: row.kind,
-            state: row.state,
+            state: stored_outbox_state(&row.state)?.as_str().to_string(),
             attempts: row.attempts,
             next_attempt_at: row.next_attempt_at,
             created_at: row.created_at,
@@ -1029,22 +1109,19 @@ impl Vault {
         })
     }
 
-    /// The outbox (messages in `state`, or all), decrypted for the operator. Audited.
+    /// The outbox (messages in `state`, or all), decrypted for the operator. Audited. A word
+    /// other than `queued`, `sent` or `failed` is [`VaultError::Invalid`].
     pub async fn outbox(
         &self,
         actor: &Actor,
         state: Option<&str>,
         now: Timestamp,
     ) -> Result<Vec<OutboxView>, VaultError> {
-        if let Some(state) = state
-            && !["queued", "sent", "failed"].contains(&state)
-        {
-            return Err(VaultError::invalid(
-                "unknown outbox state",
-                "use queued, sent or failed",
-            ));
-        }
-        let rows = self.storage.outbox_messages(state).await?;
+        let state = state.map(OutboxState::parse).transpose()?;
+        let rows = self
+            .storage
+            .outbox_messages(state.map(OutboxState::as_str))
+            .await?;
         let views = rows
             .into_iter()
             .map(|row| self.open_message(row))
@@ -1081,7 +1158,7 @@ impl Vault {
     ) -> Result<(), VaultError> {
         let stored = self
             .storage
-            .outbox_messages(Some("queued"))
+            .outbox_messages(Some(OutboxState::Queued.as_str()))
             .await?
             .into_iter()
             .find(|m| m.id == message.id);
@@ -1091,14 +1168,14 @@ impl Vault {
         row.attempts += 1;
         match error {
             None => {
-                row.state = "sent".into();
+                row.state = OutboxState::Sent.as_str().to_string();
                 row.sent_at = Some(now);
                 row.last_error = None;
             }
             Some(error) => {
                 row.last_error = Some(error.to_string());
                 if permanent || row.attempts >= MAX_DELIVERY_ATTEMPTS {
-                    row.state = "failed".into();
+                    row.state = OutboxState::Failed.as_str().to_string();
                 } else {
                     let minutes = (1i64 << row.attempts.min(11)).min(24 * 60);
                     row.next_attempt_at = now
@@ -1123,25 +1200,6 @@ pub(crate) struct ChangeExtras {
     pub(crate) destroy_evidence: bool,
 }
 
-/// A stored request type read back.
-pub(crate) fn parse_type(request_type: &str) -> Result<RequestType, VaultError> {
-    request_type
-        .parse()
-        .map_err(|_| VaultError::Corrupt("a request type".into()))
-}
-
-/// A stored state read back.
-pub(crate) fn parse_state(state: &str) -> Result<RequestState, VaultError> {
-    state
-        .parse()
-        .map_err(|e: skydd_requests::UnknownRequestState| {
-            VaultError::invalid(
-                format!("state: {e}"),
-                "use one of the states listed, or open",
-            )
-        })
-}
-
 fn request_view(row: RequestRow, now: Timestamp) -> Result<RequestView, VaultError> {
     let outcome = row
         .outcome
@@ -1152,9 +1210,9 @@ fn request_view(row: RequestRow, now: Timestamp) -> Result<RequestView, VaultErr
     Ok(RequestView {
         overdue: row.closed_at.is_none() && row.due_at < now,
         extended: row.extended_months > 0,
+        request_type: stored_type(&row.request_type)?,
+        state: stored_state(&row.state)?,
         id: row.id,
-        request_type: row.request_type,
-        state: row.state,
         channel: row.channel,
         tenant: row.tenant,
         subject_id: row.subject_id,

@@ -66,6 +66,31 @@ fn parse_tenant(tenant: Option<&str>) -> Result<Option<TenantId>, VaultError> {
         .transpose()
 }
 
+/// A new subject's identities in normal form: at least one, at most one of each kind.
+fn parse_identities(
+    given: &[(String, String)],
+    now: Timestamp,
+) -> Result<Vec<Identity>, VaultError> {
+    if given.is_empty() {
+        return Err(VaultError::invalid(
+            "a subject needs at least one identity",
+            "give an e-mail address, phone number, personnummer, customer number or external id",
+        ));
+    }
+    let mut identities: Vec<Identity> = Vec::with_capacity(given.len());
+    for (kind, raw) in given {
+        let identity = parse_identity(kind, raw, now)?;
+        if identities.iter().any(|i| i.kind() == identity.kind()) {
+            return Err(VaultError::invalid(
+                format!("two identities of kind {}", identity.kind().as_str()),
+                "give one identity per kind",
+            ));
+        }
+        identities.push(identity);
+    }
+    Ok(identities)
+}
+
 impl Vault {
     /// Create a subject with its identities. Identities already used by another subject of the
     /// same tenant are refused ([`VaultError::IdentityTaken`]); nothing is stored then.
@@ -84,27 +109,7 @@ impl Vault {
                 "omit `tenant` or use your own",
             ));
         }
-        if new.identities.is_empty() {
-            return Err(VaultError::invalid(
-                "a subject needs at least one identity",
-                "give an e-mail address, phone number, personnummer, customer number or external id",
-            ));
-        }
-        let mut identities = Vec::with_capacity(new.identities.len());
-        for (kind, raw) in &new.identities {
-            let identity = parse_identity(kind, raw, now)?;
-            if identities
-                .iter()
-                .any(|i: &Identity| i.kind() == identity.kind())
-            {
-                return Err(VaultError::invalid(
-                    format!("two identities of kind {}", identity.kind().as_str()),
-                    "give one identity per kind",
-                ));
-            }
-            identities.push(identity);
-        }
-
+        let identities = parse_identities(&new.identities, now)?;
         let id = SubjectId::from_bytes(random_bytes::<16>()?);
         let subject = id.to_string();
         let key = DataKey::generate()?;
@@ -141,27 +146,7 @@ impl Vault {
         match created {
             Ok(()) => {}
             Err(StorageError::Conflict(_)) => {
-                // Which kind: look each up (the storage message names the kind, but parsing it
-                // would tie us to its wording).
-                for identity in &identities {
-                    let kind = identity.kind().as_str();
-                    let found = self
-                        .storage
-                        .find_subject_by_identity(
-                            tenant.as_ref().map(TenantId::as_str),
-                            kind,
-                            &index.blind_index(kind, identity.expose()),
-                        )
-                        .await?;
-                    if found.is_some() {
-                        return Err(VaultError::IdentityTaken {
-                            kind: kind.to_string(),
-                        });
-                    }
-                }
-                return Err(VaultError::IdentityTaken {
-                    kind: "unknown".into(),
-                });
+                return Err(self.identity_taken(tenant.as_ref(), &identities).await);
             }
             Err(other) => return Err(other.into()),
         }
@@ -176,6 +161,39 @@ impl Vault {
         )
         .await?;
         Ok(id)
+    }
+
+    /// Which identity made a new subject conflict: each is looked up (the storage message names
+    /// the kind, but parsing it would tie the vault to its wording).
+    async fn identity_taken(
+        &self,
+        tenant: Option<&TenantId>,
+        identities: &[Identity],
+    ) -> VaultError {
+        let index = self.keyring.blind_index_key();
+        for identity in identities {
+            let kind = identity.kind().as_str();
+            let found = self
+                .storage
+                .find_subject_by_identity(
+                    tenant.map(TenantId::as_str),
+                    kind,
+                    &index.blind_index(kind, identity.expose()),
+                )
+                .await;
+            match found {
+                Ok(Some(_)) => {
+                    return VaultError::IdentityTaken {
+                        kind: kind.to_string(),
+                    };
+                }
+                Ok(None) => {}
+                Err(error) => return error.into(),
+            }
+        }
+        VaultError::IdentityTaken {
+            kind: "unknown".into(),
+        }
     }
 
     /// Find the subject with identity `kind` = `raw` in `tenant` (the caller's tenant when the

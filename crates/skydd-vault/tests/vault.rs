@@ -19,6 +19,9 @@ use skydd_vault::{
     VaultError,
 };
 
+#[path = "vault/workflow.rs"]
+mod workflow;
+
 const REGISTER: &str = include_str!("fixtures/vault.yaml");
 
 /// Values that must never be stored in plaintext.

@@ -10,7 +10,7 @@ use anyhow::Context as _;
 use clap::{Args, Subcommand};
 use skydd_app::instance::Create;
 use skydd_app::{Clock as _, SystemClock};
-use skydd_vault::{Actor, FulfilInput, RequestQuery, Vault};
+use skydd_vault::{Actor, FulfilInput, RequestQuery, StateFilter, Vault};
 
 use crate::commands::{load_register, open_app};
 use crate::settings::DataArgs;
@@ -107,7 +107,7 @@ pub(crate) async fn run(command: RequestsCommand) -> anyhow::Result<ExitCode> {
                 .list_requests(
                     &actor,
                     RequestQuery {
-                        state,
+                        state: state.as_deref().map(StateFilter::parse).transpose()?,
                         overdue,
                         ..RequestQuery::default()
                     },

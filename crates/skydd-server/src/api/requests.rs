@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use skydd_crypto::{Role, TokenHash};
 use skydd_vault::{
     Actor, Correction, FulfilInput, NewRequest, RequestQuery, RequestReceipt, RequestView,
+    StateFilter, parse_request_type,
 };
 use utoipa::{IntoParams, ToSchema};
 
@@ -211,7 +212,7 @@ impl From<RequestReceipt> for ReceiptResponse {
     fn from(r: RequestReceipt) -> Self {
         ReceiptResponse {
             id: r.id,
-            state: r.state,
+            state: r.state.to_string(),
             due_at: r.due_at,
             unrolled_due: r.unrolled_due,
         }
@@ -305,8 +306,8 @@ impl From<RequestView> for RequestResponse {
     fn from(v: RequestView) -> Self {
         RequestResponse {
             id: v.id,
-            request_type: v.request_type,
-            state: v.state,
+            request_type: v.request_type.to_string(),
+            state: v.state.to_string(),
             channel: v.channel,
             tenant: v.tenant,
             subject_id: v.subject_id,
@@ -329,8 +330,8 @@ impl From<RequestView> for RequestResponse {
                     at: e.at,
                     actor: e.actor,
                     action: e.action,
-                    from_state: e.from_state,
-                    to_state: e.to_state,
+                    from_state: e.from_state.map(|s| s.to_string()),
+                    to_state: e.to_state.to_string(),
                     detail: e.detail,
                 })
                 .collect(),
@@ -339,9 +340,9 @@ impl From<RequestView> for RequestResponse {
                 .into_iter()
                 .map(|n| RecipientNoticeResponse {
                     recipient: n.recipient,
-                    action: n.action,
+                    action: n.action.to_string(),
                     categories: n.categories,
-                    state: n.state,
+                    state: n.state.to_string(),
                 })
                 .collect(),
         }
@@ -495,7 +496,7 @@ pub async fn submit_request(
         .submit_request(
             &caller.actor,
             NewRequest {
-                request_type: body.request_type,
+                request_type: parse_request_type(&body.request_type)?,
                 identity_kind: kind.to_string(),
                 identity_value: value,
                 channel: body.channel.unwrap_or_else(|| "web".into()),
@@ -651,7 +652,7 @@ pub async fn list_requests(
         .list_requests(
             &actor,
             RequestQuery {
-                state: query.state,
+                state: query.state.as_deref().map(StateFilter::parse).transpose()?,
                 due_before,
                 overdue: query.overdue,
                 tenant: query.tenant,
@@ -838,7 +839,7 @@ pub async fn get_package(
         }
         "zip" => {
             let view = vault.request(&actor, &id, now).await?;
-            if view.request_type != "portability" {
+            if view.request_type.as_str() != "portability" {
                 return Err(ApiError::invalid(
                     "`format=zip` is the portability export",
                     "use json or html for an access request",
