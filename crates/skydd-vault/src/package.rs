@@ -4,6 +4,7 @@
 //! or contract, as JSON and CSV in a zip file.
 
 use jiff::Timestamp;
+use skydd_notice::document::escape_html;
 use skydd_register::model::{Anchor, Choice, Language, LegalBasis, SourceKind};
 use skydd_storage::RequestRow;
 
@@ -518,22 +519,6 @@ fn clock_words(clock: &skydd_register::model::RetentionClock) -> String {
     }
 }
 
-/// Escape text for HTML.
-fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 impl AccessPackage {
     /// The package as a self-contained HTML "register excerpt" (registerutdrag).
     pub fn to_html(&self) -> String {
@@ -541,9 +526,9 @@ impl AccessPackage {
         h.push_str("<!doctype html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>Register excerpt</title></head>\n<body>\n");
         h.push_str(&format!(
             "<h1>Register excerpt from {}</h1>\n<p>Request {} &middot; made {}</p>\n",
-            esc(&self.controller),
-            esc(&self.request_id),
-            esc(&self.generated_at.to_string())
+            escape_html(&self.controller),
+            escape_html(&self.request_id),
+            escape_html(&self.generated_at.to_string())
         ));
         if !self.data_found {
             h.push_str("<p>We process no personal data about you.</p>\n");
@@ -566,7 +551,11 @@ impl AccessPackage {
         if !self.identities.is_empty() {
             h.push_str("<h2>How we identify you</h2>\n<ul>\n");
             for (kind, value) in &self.identities {
-                h.push_str(&format!("<li>{}: {}</li>\n", esc(kind), esc(value)));
+                h.push_str(&format!(
+                    "<li>{}: {}</li>\n",
+                    escape_html(kind),
+                    escape_html(value)
+                ));
             }
             h.push_str("</ul>\n");
         }
@@ -580,12 +569,12 @@ impl AccessPackage {
                     };
                     h.push_str(&format!(
                         "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-                        esc(&record.category),
-                        esc(&record.purpose),
-                        esc(&record.source),
-                        esc(&record.collected_at.to_string()),
-                        esc(name),
-                        esc(&value)
+                        escape_html(&record.category),
+                        escape_html(&record.purpose),
+                        escape_html(&record.source),
+                        escape_html(&record.collected_at.to_string()),
+                        escape_html(name),
+                        escape_html(&value)
                     ));
                 }
             }
@@ -600,10 +589,10 @@ impl AccessPackage {
             for p in &self.purposes {
                 h.push_str(&format!(
                     "<li><strong>{}</strong> ({}): legal basis {}; data: {}{}{}</li>\n",
-                    esc(&p.name),
-                    esc(&p.id),
-                    esc(&p.legal_bases.join(", ")),
-                    esc(&p.categories.join(", ")),
+                    escape_html(&p.name),
+                    escape_html(&p.id),
+                    escape_html(&p.legal_bases.join(", ")),
+                    escape_html(&p.categories.join(", ")),
                     if p.direct_marketing {
                         "; direct marketing"
                     } else {
@@ -623,11 +612,11 @@ impl AccessPackage {
             for c in &self.categories {
                 h.push_str(&format!(
                     "<li><strong>{}</strong> ({})",
-                    esc(&c.name),
-                    esc(&c.id)
+                    escape_html(&c.name),
+                    escape_html(&c.id)
                 ));
                 for r in c.retention.iter().chain(&c.legal_holds) {
-                    h.push_str(&format!("<br>{}", esc(r)));
+                    h.push_str(&format!("<br>{}", escape_html(r)));
                 }
                 h.push_str("</li>\n");
             }
@@ -645,16 +634,16 @@ impl AccessPackage {
             for r in &self.recipients {
                 h.push_str(&format!(
                     "<li>{} ({}{}): {}{}</li>\n",
-                    esc(&r.name),
-                    esc(&r.kind),
+                    escape_html(&r.name),
+                    escape_html(&r.kind),
                     r.country
                         .as_deref()
-                        .map(|c| format!(", {}", esc(c)))
+                        .map(|c| format!(", {}", escape_html(c)))
                         .unwrap_or_default(),
-                    esc(&r.categories.join(", ")),
+                    escape_html(&r.categories.join(", ")),
                     r.transfer
                         .as_deref()
-                        .map(|t| format!("; transfer: {}", esc(t)))
+                        .map(|t| format!("; transfer: {}", escape_html(t)))
                         .unwrap_or_default()
                 ));
             }
@@ -667,20 +656,24 @@ impl AccessPackage {
         if !self.sources.is_empty() {
             h.push_str("<h2>Where we got data you did not give us</h2>\n<ul>\n");
             for s in &self.sources {
-                h.push_str(&format!("<li>{} ({})</li>\n", esc(&s.name), esc(&s.kind)));
+                h.push_str(&format!(
+                    "<li>{} ({})</li>\n",
+                    escape_html(&s.name),
+                    escape_html(&s.kind)
+                ));
             }
             h.push_str("</ul>\n");
         }
         h.push_str("<h2>Your rights</h2>\n<ul>\n");
         for right in &self.rights {
-            h.push_str(&format!("<li>{}</li>\n", esc(right)));
+            h.push_str(&format!("<li>{}</li>\n", escape_html(right)));
         }
         h.push_str("</ul>\n");
-        h.push_str(&format!("<p>{}</p>\n", esc(&self.authority)));
+        h.push_str(&format!("<p>{}</p>\n", escape_html(&self.authority)));
         if !self.controller_contact.is_empty() {
             h.push_str(&format!(
                 "<p>Contact: {}</p>\n",
-                esc(&self.controller_contact.join(" · "))
+                escape_html(&self.controller_contact.join(" · "))
             ));
         }
     }
