@@ -112,23 +112,23 @@ fn put_optional(out: &mut Vec<u8>, text: Option<&str>) {
 pub struct EntryFields<'a, C> {
     /// Position in the trail.
     pub seq: i64,
-    /// When.
+    /// When the action happened; encoded in microseconds.
     pub at: Timestamp,
-    /// Who.
+    /// Who did it (a token id, `cli:<user>`, `system`).
     pub actor: &'a str,
-    /// From where.
+    /// The caller's IP address, if known.
     pub ip: Option<&'a str>,
     /// What was done.
     pub action: &'a str,
     /// For which purpose.
     pub purpose: Option<&'a str>,
-    /// About whom.
+    /// The id of the subject concerned, if any.
     pub subject_id: Option<&'a str>,
     /// The data categories, in the order given.
     pub categories: &'a [C],
-    /// The outcome.
+    /// The outcome word (`done`, `allowed`, `denied:<code>` ...).
     pub outcome: &'a str,
-    /// More about it.
+    /// More about it, never a personal value.
     pub detail: Option<&'a str>,
 }
 

@@ -85,9 +85,9 @@ impl std::fmt::Debug for Location {
 /// Which backend a [`Storage`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
-    /// SQLite.
+    /// A SQLite database file ([`Location::Sqlite`]).
     Sqlite,
-    /// PostgreSQL.
+    /// A PostgreSQL database reached by URL ([`Location::Postgres`]).
     Postgres,
 }
 

@@ -19,7 +19,7 @@ use crate::{StorageError, StorageFuture};
 /// A data-subject request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestRow {
-    /// Opaque identifier.
+    /// The request's id, drawn by the vault (32 lowercase hex digits); opaque to storage.
     pub id: String,
     /// The request type ("access", "erasure", ...).
     pub request_type: String,
@@ -59,7 +59,7 @@ pub struct RequestRow {
     pub reasons: Option<String>,
     /// What fulfilment did (JSON without personal values), once done.
     pub outcome: Option<String>,
-    /// Last change.
+    /// When the row was last written (the `now` of the latest change).
     pub updated_at: Timestamp,
     /// When it was completed or rejected.
     pub closed_at: Option<Timestamp>,
@@ -70,9 +70,9 @@ pub struct RequestRow {
 pub struct RequestEventRow {
     /// Position, assigned by storage (ignored when appending).
     pub seq: i64,
-    /// The request.
+    /// The id of the request that changed ([`RequestRow::id`]).
     pub request_id: String,
-    /// When.
+    /// When the change was made.
     pub at: Timestamp,
     /// Who (token id, `cli`, `subject`, `system`).
     pub actor: String,
@@ -80,7 +80,8 @@ pub struct RequestEventRow {
     pub action: String,
     /// The state before, `None` for the first event.
     pub from_state: Option<String>,
-    /// The state after.
+    /// The state after; the same as `from_state` for an event that changes no state (a letter
+    /// sent on the way).
     pub to_state: String,
     /// More, never a personal value.
     pub detail: Option<String>,
@@ -89,7 +90,7 @@ pub struct RequestEventRow {
 /// The one-time code of a request, as its hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerificationCodeRow {
-    /// The request.
+    /// The id of the request the code verifies; one code per request.
     pub request_id: String,
     /// SHA-256 of the code.
     pub code_hash: Vec<u8>,
@@ -102,9 +103,9 @@ pub struct VerificationCodeRow {
 /// An identity document, encrypted with its own key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestDocumentRow {
-    /// Opaque identifier.
+    /// The document's id, drawn by the vault (32 lowercase hex digits); opaque to storage.
     pub id: String,
-    /// The request.
+    /// The id of the request the document was uploaded for.
     pub request_id: String,
     /// The media type given at upload ("image/jpeg", "application/pdf").
     pub media_type: String,
@@ -114,14 +115,15 @@ pub struct RequestDocumentRow {
     pub wrapped_key: Vec<u8>,
     /// The document, encrypted.
     pub ciphertext: Vec<u8>,
-    /// When.
+    /// When it was uploaded.
     pub uploaded_at: Timestamp,
 }
 
 /// A message to a data subject, encrypted with its own key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutboxMessageRow {
-    /// Opaque identifier.
+    /// The message's id, 32 lowercase hex digits: random for a request's letter, derived from
+    /// what it announces for an announcement. Opaque to storage.
     pub id: String,
     /// The request it belongs to, if any.
     pub request_id: Option<String>,
@@ -152,7 +154,7 @@ pub struct OutboxMessageRow {
 /// A notification owed to a recipient (Art. 19).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecipientNotificationRow {
-    /// Opaque identifier.
+    /// The notification's id, drawn by the vault (32 lowercase hex digits); opaque to storage.
     pub id: String,
     /// The request that caused it.
     pub request_id: String,
@@ -171,7 +173,7 @@ pub struct RecipientNotificationRow {
     /// "manual" (no address: the DPO sends it by hand), "queued" (in the outbox) or "sent" (the
     /// outbox delivered it).
     pub state: String,
-    /// When.
+    /// When it was owed: the `now` of the request change that caused it.
     pub created_at: Timestamp,
     /// The outbox message delivering it, queued in the same transaction (absent when manual).
     pub outbox_message_id: Option<String>,
@@ -180,9 +182,9 @@ pub struct RecipientNotificationRow {
 /// A new request with what goes with it, stored in one transaction.
 #[derive(Debug, Clone)]
 pub struct NewRequestRows {
-    /// The request.
+    /// The request as first stored.
     pub request: RequestRow,
-    /// Its first event.
+    /// Its first event, with no `from_state`.
     pub event: RequestEventRow,
     /// A verification code issued at once, if any.
     pub code: Option<VerificationCodeRow>,
@@ -213,7 +215,7 @@ pub struct RequestChange {
 /// Which requests to list.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RequestFilter {
-    /// Only this state.
+    /// Only requests in this state (a state word such as "verifying"); `None` for any state.
     pub state: Option<String>,
     /// Only requests not completed or rejected.
     pub open_only: bool,

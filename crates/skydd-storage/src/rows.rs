@@ -28,7 +28,7 @@ pub const SUBJECT_SCOPE: &str = "subject";
 /// A data subject. Its identities, key and records are stored apart.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SubjectRow {
-    /// Opaque identifier.
+    /// The subject's id, drawn by the vault (32 lowercase hex digits); opaque to storage.
     pub id: String,
     /// The tenant (customer) on whose behalf Skydd processes this subject's data, or `None`
     /// for the controller's own subjects. Subjects of different tenants never see each other.
@@ -67,7 +67,7 @@ pub struct IdentityRow {
 /// A record of personal data: one category's field values, encrypted as one ciphertext.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordRow {
-    /// Opaque identifier.
+    /// The record's id, drawn by the vault (32 lowercase hex digits); opaque to storage.
     pub id: String,
     /// The subject the data is about.
     pub subject_id: String,
@@ -89,7 +89,7 @@ pub struct RecordRow {
 /// A stored record without its field values: what a retention sweep decides on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordSummary {
-    /// Opaque identifier.
+    /// The record's id ([`RecordRow::id`]).
     pub id: String,
     /// The subject the data is about.
     pub subject_id: String,
@@ -157,7 +157,7 @@ pub struct ObjectionEventRow {
     pub objected: bool,
     /// Where the objection came from ("api", "gpc", "dnt", ...).
     pub source: String,
-    /// When.
+    /// When it was made or lifted.
     pub at: Timestamp,
 }
 
@@ -166,7 +166,7 @@ pub struct ObjectionEventRow {
 pub struct PreferenceEventRow {
     /// Position in the ledger, assigned by storage (ignored when appending).
     pub seq: i64,
-    /// The subject.
+    /// The id of the subject whose preference it is.
     pub subject_id: String,
     /// "channel" or "interest".
     pub kind: String,
@@ -174,7 +174,7 @@ pub struct PreferenceEventRow {
     pub name: String,
     /// Opted in (`true`) or out (`false`).
     pub opted_in: bool,
-    /// When.
+    /// When it was set.
     pub at: Timestamp,
 }
 
@@ -184,9 +184,9 @@ pub struct PreferenceEventRow {
 pub struct FeatureSwitchRow {
     /// Position in the ledger, assigned by storage (ignored when appending).
     pub seq: i64,
-    /// The feature.
+    /// The register `features` id switched.
     pub feature: String,
-    /// The organisation.
+    /// The organisation switched for, or the one the project belongs to.
     pub organisation: String,
     /// The project, or `None` for the whole organisation.
     pub project: Option<String>,
@@ -194,7 +194,7 @@ pub struct FeatureSwitchRow {
     pub enabled: bool,
     /// Who switched it (a token id).
     pub actor: String,
-    /// When.
+    /// When it was switched.
     pub at: Timestamp,
 }
 
@@ -203,7 +203,7 @@ pub struct FeatureSwitchRow {
 pub struct AuditEventRow {
     /// Position in the trail, assigned by storage (ignored when appending).
     pub seq: i64,
-    /// When.
+    /// When the audited action happened.
     pub at: Timestamp,
     /// Who (a token id).
     pub actor: String,
@@ -217,7 +217,7 @@ pub struct AuditEventRow {
     pub subject_id: Option<String>,
     /// The data categories concerned, in the order given.
     pub categories: Vec<String>,
-    /// The outcome ("ok", "denied", a decision code, ...).
+    /// The outcome word (`done`, `allowed`, `denied:<code>` ...).
     pub outcome: String,
     /// More about it, never a personal value.
     pub detail: Option<String>,
@@ -480,7 +480,8 @@ mod tests {
 /// communication, the closing. Append-only; `position` numbers the entries of one incident from 0.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IncidentEntryRow {
-    /// The incident.
+    /// The incident's id (32 lowercase hex digits, drawn when it was reported); shared by all
+    /// its entries.
     pub incident_id: String,
     /// The entry's place among the incident's entries, from 0 (the report).
     pub position: i64,
@@ -497,7 +498,7 @@ pub struct IncidentEntryRow {
 /// A disclosure of personal data to an authority, on a decision. Append-only.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DisclosureRow {
-    /// Opaque identifier.
+    /// The disclosure's id, drawn by the vault (32 lowercase hex digits); opaque to storage.
     pub id: String,
     /// When the data was disclosed.
     pub at: Timestamp,

@@ -14,7 +14,7 @@ use tokio::sync::{mpsc, oneshot};
 /// One processing event. Holds ids and register names only.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditEvent {
-    /// When.
+    /// When the audited action happened (the `now` of its call).
     pub at: Timestamp,
     /// Who (token or account id).
     pub actor: String,

@@ -140,7 +140,7 @@ pub fn load_witness(path: &Path) -> Result<Option<AuditCheckpointRow>, String> {
 pub struct AuditEntryView {
     /// Position in the trail.
     pub seq: i64,
-    /// When.
+    /// When the audited action happened (the `now` of its call).
     pub at: Timestamp,
     /// Who (token id, `cli:<user>`, `system`).
     pub actor: String,
@@ -154,7 +154,7 @@ pub struct AuditEntryView {
     pub subject_id: Option<String>,
     /// Which data categories.
     pub categories: Vec<String>,
-    /// The outcome.
+    /// What came of it, as a word: `done`, `allowed`, `denied:<code>`, `granted` ...
     pub outcome: String,
     /// More about it (never a personal value).
     pub detail: Option<String>,

@@ -16,7 +16,8 @@ use crate::{Actor, Vault, VaultError};
 /// A consent given or withdrawn by a subject.
 #[derive(Debug, Clone)]
 pub struct ConsentInput {
-    /// The subject.
+    /// The subject's id (32 lowercase hex digits); an unknown id, or one of another tenant, is
+    /// refused as an unknown subject.
     pub subject: String,
     /// The purpose (one resting on consent).
     pub purpose: String,
@@ -39,15 +40,16 @@ pub struct ConsentInput {
 /// One consent event as shown to the DPO or the subject (Art. 7(1) proof).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ConsentView {
-    /// The purpose.
+    /// The register purpose id the consent was given or withdrawn for.
     pub purpose: String,
-    /// Given or withdrawn.
+    /// `true` when given, `false` when withdrawn.
     pub granted: bool,
-    /// How.
+    /// The method word: `web_form`, `banner`, `email`, `api`, `import`, `admin` or
+    /// `unsubscribe_link`.
     pub method: String,
     /// The notice version shown.
     pub notice_version: String,
-    /// When.
+    /// When the event was recorded.
     pub at: Timestamp,
     /// Hash of the consent wording shown.
     pub text_hash: Option<String>,
@@ -59,7 +61,7 @@ pub struct ConsentView {
 /// A subject's consents: the current state per purpose and the whole history.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ConsentsView {
-    /// The subject.
+    /// The subject's id (32 lowercase hex digits).
     pub subject: String,
     /// The latest event per purpose.
     pub current: Vec<ConsentView>,
@@ -74,7 +76,7 @@ pub struct ConsentsView {
 pub struct FeatureInput {
     /// The feature (a register `features` id).
     pub feature: String,
-    /// The organisation.
+    /// The organisation switched for; with `project`, the organisation the project is in.
     pub organisation: String,
     /// The project, for a project-level switch.
     pub project: Option<String>,

@@ -17,9 +17,9 @@ use crate::{Actor, Vault, VaultError};
 /// One record in a package.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct PackageRecord {
-    /// Record id.
+    /// The record's id: 32 lowercase hex digits.
     pub id: String,
-    /// Data category id.
+    /// The register data category id it holds.
     pub category: String,
     /// The purpose it was collected for.
     pub purpose: String,
@@ -27,18 +27,19 @@ pub struct PackageRecord {
     pub source: String,
     /// When it was collected.
     pub collected_at: Timestamp,
-    /// The values.
+    /// The field values by field id, decrypted.
     pub fields: serde_json::Map<String, serde_json::Value>,
 }
 
 /// A purpose in a package: what it is for and on which basis (Art. 15(1)(a)).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct PackagePurpose {
-    /// Id.
+    /// The register purpose id.
     pub id: String,
-    /// Name.
+    /// Its name from the register, in the register's first language.
     pub name: String,
-    /// Legal bases.
+    /// The Art. 6(1) bases the register gives it, as words (`consent`, `contract` ...), sorted,
+    /// each once.
     pub legal_bases: Vec<String>,
     /// Categories it uses of this subject's data.
     pub categories: Vec<String>,
@@ -51,9 +52,9 @@ pub struct PackagePurpose {
 /// A category in a package with its retention in plain words (Art. 15(1)(b), (d)).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct PackageCategory {
-    /// Id.
+    /// The register data category id.
     pub id: String,
-    /// Name.
+    /// Its name from the register, in the register's first language.
     pub name: String,
     /// How long it is kept, one sentence per rule.
     pub retention: Vec<String>,
@@ -64,11 +65,11 @@ pub struct PackageCategory {
 /// A recipient in a package (Art. 15(1)(c), (2)).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct PackageRecipient {
-    /// Id.
+    /// The register recipient id.
     pub id: String,
-    /// Name.
+    /// Its name from the register, in the register's first language.
     pub name: String,
-    /// Kind (processor, controller ...).
+    /// The register's kind word (`processor`, `controller` ...).
     pub kind: String,
     /// Country of processing.
     pub country: Option<String>,
@@ -81,36 +82,37 @@ pub struct PackageRecipient {
 /// A source other than the subject (Art. 15(1)(g)).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct PackageSource {
-    /// Id.
+    /// The register source id.
     pub id: String,
-    /// Name.
+    /// Its name from the register, in the register's first language.
     pub name: String,
-    /// Kind.
+    /// The register's source kind word (`customer`, `partner`, `third_party` ...); never
+    /// `data_subject`, since those sources are left out.
     pub kind: String,
 }
 
 /// The answer to an access request.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccessPackage {
-    /// The request.
+    /// The id of the access or portability request the package answers.
     pub request_id: String,
     /// When the package was made.
     pub generated_at: Timestamp,
-    /// The controller.
+    /// The controller's name, from the register.
     pub controller: String,
     /// How to reach the controller about rights.
     pub controller_contact: Vec<String>,
     /// Whether personal data about the requester is processed.
     pub data_found: bool,
-    /// The identities known (kind and value).
+    /// The subject's identities, decrypted: (kind, value) pairs.
     pub identities: Vec<(String, String)>,
-    /// The data.
+    /// The subject's records, decrypted; empty when no subject was found.
     pub records: Vec<PackageRecord>,
     /// Purposes and bases.
     pub purposes: Vec<PackagePurpose>,
     /// Categories and retention.
     pub categories: Vec<PackageCategory>,
-    /// Recipients.
+    /// The register's recipients of any of the subject's categories (Art. 15(1)(c)).
     pub recipients: Vec<PackageRecipient>,
     /// Sources other than the subject.
     pub sources: Vec<PackageSource>,

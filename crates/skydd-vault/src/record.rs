@@ -35,13 +35,13 @@ pub struct NewRecord {
 /// A record as a purpose may see it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RecordView {
-    /// Record id.
+    /// The record's id: 32 lowercase hex digits.
     pub id: String,
-    /// Data category.
+    /// The register data category id it holds.
     pub category: String,
     /// The purpose it was collected for.
     pub collected_for: String,
-    /// Its source.
+    /// Where the data came from: a register `sources` id, as stored with the record.
     pub source: String,
     /// When it was collected.
     pub collected_at: Timestamp,
@@ -54,9 +54,9 @@ pub struct RecordView {
 /// A record a purpose may not see, and why.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Withheld {
-    /// Record id.
+    /// The record's id: 32 lowercase hex digits.
     pub id: String,
-    /// Data category.
+    /// The register data category id it holds.
     pub category: String,
     /// The stable deny code.
     pub code: &'static str,
@@ -67,7 +67,7 @@ pub struct Withheld {
 /// What a purpose read: the records it may use and those withheld.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RecordsRead {
-    /// The purpose.
+    /// The register purpose id the records were read under, as the caller gave it.
     pub purpose: String,
     /// Records the purpose may use.
     pub records: Vec<RecordView>,

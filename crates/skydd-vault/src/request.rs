@@ -187,9 +187,9 @@ pub struct OutboxView {
     pub last_error: Option<String>,
     /// The address (personal data: shown to the operator only).
     pub to: String,
-    /// Subject line.
+    /// The letter's subject line, decrypted.
     pub subject: String,
-    /// Text.
+    /// The letter's plain-text body, decrypted (personal data: shown to the operator only).
     pub text: String,
 }
 
