@@ -46,7 +46,7 @@ pub struct AuditQuery {
 pub struct AuditEntryResponse {
     /// Position in the trail.
     pub seq: i64,
-    /// When.
+    /// When the action happened: an RFC 3339 instant in UTC.
     #[schema(value_type = String, format = DateTime)]
     pub at: jiff::Timestamp,
     /// Who: an API token id, `cli:<user>`, `system:retention`.
@@ -61,7 +61,7 @@ pub struct AuditEntryResponse {
     pub subject_id: Option<String>,
     /// Which data categories.
     pub categories: Vec<String>,
-    /// The outcome.
+    /// What came of it, as a word: `done`, `allowed`, `denied:<code>`, `granted` ...
     pub outcome: String,
     /// More about it, never a personal value (retention: rule, count, subject ids as JSON).
     pub detail: Option<String>,

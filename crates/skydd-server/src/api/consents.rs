@@ -45,9 +45,9 @@ pub struct ConsentRequest {
 pub struct ConsentRecorded {
     /// The subject's id.
     pub subject: String,
-    /// The purpose.
+    /// The register purpose id the consent was given or withdrawn for.
     pub purpose: String,
-    /// Given or withdrawn.
+    /// `true` when given, `false` when withdrawn.
     pub granted: bool,
     /// When it was recorded.
     #[schema(value_type = String, format = DateTime)]
@@ -61,15 +61,15 @@ pub struct ConsentRecorded {
 /// One consent event.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ConsentEventResponse {
-    /// The purpose.
+    /// The register purpose id the consent was given or withdrawn for.
     pub purpose: String,
-    /// Given or withdrawn.
+    /// `true` when given, `false` when withdrawn.
     pub granted: bool,
-    /// How.
+    /// How: `web_form`, `banner`, `email`, `api`, `import`, `admin` or `unsubscribe_link`.
     pub method: String,
     /// The notice version shown.
     pub notice_version: String,
-    /// When.
+    /// When the event was recorded: an RFC 3339 instant in UTC.
     #[schema(value_type = String, format = DateTime)]
     pub at: jiff::Timestamp,
     /// SHA-256 (hex) of the consent wording shown.
@@ -92,7 +92,7 @@ impl From<ConsentView> for ConsentEventResponse {
     }
 }
 
-/// An objection in force.
+/// An objection (Art. 21) made and not lifted since.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ObjectionInForce {
     /// The purpose objected to; `null`: all direct marketing (and, from a browser signal,

@@ -59,32 +59,32 @@ pub struct DisclosureRequest {
 /// A recorded disclosure.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DisclosureResponse {
-    /// Id.
+    /// The disclosure's id: 32 lowercase hex digits.
     pub id: String,
     /// When the data was disclosed.
     #[schema(value_type = String, format = DateTime)]
     pub disclosed_at: Timestamp,
-    /// Who recorded it.
+    /// Who recorded it: a token id or `cli:<user>`.
     pub recorded_by: String,
-    /// The authority.
+    /// The register's recipient id of the authority the data went to.
     pub authority: String,
-    /// The purpose.
+    /// The register's purpose id the disclosure serves.
     pub purpose: String,
-    /// The law.
+    /// The law the disclosure rests on.
     pub legal_basis: String,
-    /// The decision's kind.
+    /// `court_decision` or `order`.
     pub decision_kind: String,
     /// The decision's reference.
     pub decision_reference: String,
     /// Who decided.
     pub decided_by: String,
-    /// When.
+    /// The date of the decision (`YYYY-MM-DD`).
     pub decided_on: String,
-    /// SHA-256 of the decision document.
+    /// SHA-256 (hex) of the decision document; `null` when none was given.
     pub document_sha256: Option<String>,
-    /// The subjects.
+    /// The ids of the subjects whose data was disclosed.
     pub subjects: Vec<String>,
-    /// The data categories.
+    /// The register's data categories disclosed.
     pub categories: Vec<String>,
 }
 
@@ -116,7 +116,8 @@ pub struct DisclosureFilter {
     pub subject: Option<String>,
 }
 
-/// The disclosures.
+/// The answer to `GET /v1/disclosures`: the disclosures to authorities recorded, only those
+/// that included the subject when one is asked for.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DisclosuresResponse {
     /// Oldest first.

@@ -117,7 +117,7 @@ pub struct CommunicationRequest {
 /// The incident after the communication, and whom it reached.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CommunicationResponse {
-    /// The incident.
+    /// The incident as it stands with the communication recorded.
     pub incident: IncidentResponse,
     /// Messages newly queued in the outbox.
     pub queued: u64,
@@ -149,7 +149,7 @@ pub struct EntryResponse {
     /// When it was recorded.
     #[schema(value_type = String, format = DateTime)]
     pub at: Timestamp,
-    /// Who recorded it.
+    /// Who recorded it: a token id or `cli:<user>`.
     pub actor: String,
     /// What it is (`reported`, `authority_notified`, ...).
     pub kind: String,
@@ -161,7 +161,7 @@ pub struct EntryResponse {
 /// An incident and where it stands.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct IncidentResponse {
-    /// Id.
+    /// The incident's id: 32 lowercase hex digits.
     pub id: String,
     /// `open` or `closed`.
     pub state: &'static str,

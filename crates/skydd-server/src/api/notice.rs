@@ -29,13 +29,13 @@ pub const PRIVACY_PATH: &str = "/privacy";
 /// The header carrying the digest of the register a document was written from.
 pub(crate) const DIGEST_HEADER: HeaderName = HeaderName::from_static("skydd-register-digest");
 
-/// The format of the notice.
+/// How `GET /privacy` writes the notice: the query's `format`, `html` or `md`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum NoticeFormat {
     /// A complete HTML page.
     Html,
-    /// Markdown.
+    /// Markdown, served as `text/markdown`.
     Md,
 }
 

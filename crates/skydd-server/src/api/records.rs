@@ -65,13 +65,13 @@ pub struct ReadRecordsQuery {
 /// A record a purpose may use, decrypted.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RecordResponse {
-    /// Record id.
+    /// The record's id: 32 lowercase hex digits.
     pub id: String,
-    /// Data category.
+    /// The register data category id it holds.
     pub category: String,
     /// The purpose it was collected for.
     pub collected_for: String,
-    /// Its source.
+    /// Where the data came from: a register `sources` id.
     pub source: String,
     /// When it was collected.
     #[schema(value_type = String, format = DateTime)]
@@ -87,9 +87,9 @@ pub struct RecordResponse {
 /// A record the purpose may not use, and why.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WithheldResponse {
-    /// Record id.
+    /// The record's id: 32 lowercase hex digits.
     pub id: String,
-    /// Data category.
+    /// The register data category id it holds.
     pub category: String,
     /// The stable deny code (see `GET /v1/decisions`).
     #[schema(example = "retention_expired")]
@@ -101,7 +101,7 @@ pub struct WithheldResponse {
 /// What a purpose read.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RecordsResponse {
-    /// The purpose.
+    /// The register purpose id the records were read for, as the query gave it.
     pub purpose: String,
     /// The records it may use.
     pub records: Vec<RecordResponse>,

@@ -157,7 +157,8 @@ pub struct RequestIdentity {
     /// A Swedish personnummer.
     #[schema(nullable = false)]
     pub personnummer: Option<String>,
-    /// A customer number.
+    /// The controller's own customer number for the subject: any text up to 128 characters,
+    /// trimmed.
     #[schema(nullable = false)]
     pub customer_number: Option<String>,
 }
@@ -194,10 +195,11 @@ pub struct SubmitRequest {
 /// The answer to an intake or a verification: the same shape for every identity.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ReceiptResponse {
-    /// The request id.
+    /// The request id: 32 lowercase hex digits.
     #[schema(example = "3f2a9c0e5b7d4e1f8a6b2c9d0e1f2a3b")]
     pub id: String,
-    /// Its state.
+    /// The state it starts in (`received`, `verifying` or `verified`): the same for a known and
+    /// an unknown identity.
     #[schema(example = "verifying")]
     pub state: String,
     /// The end of the due day (Art. 12(3)), UTC.
@@ -222,16 +224,16 @@ impl From<RequestReceipt> for ReceiptResponse {
 /// One event in a request's history.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RequestEventResponse {
-    /// When.
+    /// When the change was made: an RFC 3339 instant in UTC.
     #[schema(value_type = String, format = DateTime)]
     pub at: Timestamp,
     /// Who (token id, `subject`).
     pub actor: String,
-    /// What.
+    /// What happened, as a word (`received`, `verified`, `extended`, `rejected` ...).
     pub action: String,
-    /// State before.
+    /// The state before; `null` for the event that registered the request.
     pub from_state: Option<String>,
-    /// State after.
+    /// The state after; the same as before for a letter sent on the way.
     pub to_state: String,
     /// More (never a personal value).
     pub detail: Option<String>,
@@ -240,22 +242,24 @@ pub struct RequestEventResponse {
 /// A request as the DPO sees it (never an identity value).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RequestResponse {
-    /// Id.
+    /// The request id: 32 lowercase hex digits.
     pub id: String,
-    /// Type.
+    /// What the subject asked for: `access`, `portability`, `rectification`, `erasure`,
+    /// `restriction`, `objection`, `withdraw_consent` or `marketing_opt_out`.
     #[serde(rename = "type")]
     pub request_type: String,
-    /// State.
+    /// Where it stands: `received`, `verifying`, `verified`, `in_progress`, `completed` or
+    /// `rejected`.
     pub state: String,
-    /// How it arrived.
+    /// How it arrived: `web`, `email`, `letter`, `phone` or `api`.
     pub channel: String,
     /// The tenant (processor mode).
     pub tenant: Option<String>,
-    /// The subject, once known.
+    /// The subject's id once the identity matched one; `null` otherwise.
     pub subject_id: Option<String>,
     /// The kind of identity given.
     pub identity_kind: String,
-    /// Received.
+    /// When the request arrived (RFC 3339, UTC); the deadline counts from here.
     #[schema(value_type = String, format = DateTime)]
     pub received_at: Timestamp,
     /// Due (end of the due day).
@@ -265,7 +269,7 @@ pub struct RequestResponse {
     pub unrolled_due: String,
     /// Whether the deadline was extended.
     pub extended: bool,
-    /// Months of extension.
+    /// How many months the deadline was extended by (0, 1 or 2, Art. 12(3)).
     pub extended_months: u32,
     /// Queued for the tenant (the controller) to decide.
     pub routed_to_controller: bool,
@@ -276,7 +280,7 @@ pub struct RequestResponse {
     /// What fulfilment did (deleted records, exceptions under legal holds ...).
     #[schema(value_type = Option<Object>)]
     pub outcome: Option<serde_json::Value>,
-    /// When it was closed.
+    /// When it was completed or rejected; `null` while open.
     #[schema(value_type = Option<String>, format = DateTime)]
     pub closed_at: Option<Timestamp>,
     /// Open and past due.
@@ -380,7 +384,8 @@ pub struct RejectRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CorrectionBody {
-    /// The record to correct.
+    /// The id of the record to correct (32 lowercase hex digits); it must be one of the
+    /// request's subject.
     pub record_id: String,
     /// The new field values.
     #[schema(value_type = Object)]
@@ -436,7 +441,7 @@ pub struct PackageQuery {
 /// The id of an uploaded document.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DocumentStored {
-    /// The document's id.
+    /// The document's id: 32 lowercase hex digits.
     pub id: String,
 }
 
