@@ -17,7 +17,7 @@ pub enum CheckpointError {
     /// It was stored, but its witness copy could not be written.
     #[error("cannot write {}", path.display())]
     Witness {
-        /// The witness file.
+        /// The witness file that could not be written (the checkpoint itself is stored).
         path: PathBuf,
         /// What went wrong.
         #[source]

@@ -98,7 +98,7 @@ pub enum ReloadError {
     /// The key file holds another master key than the one the database is bound to.
     #[error("the key file {path} now holds a different master key; keeping the loaded one")]
     DifferentKey {
-        /// The key file.
+        /// The key file's path, as shown in the message.
         path: String,
     },
     /// The app was built without a key file ([`App::with_key_file`]), so it has none to

@@ -31,7 +31,8 @@ pub enum StartError {
 /// the background jobs share one.
 #[derive(Clone)]
 pub struct App {
-    /// The database.
+    /// The database (SQLite or PostgreSQL) the vault, the server and the jobs all read and
+    /// write.
     pub storage: Arc<dyn Storage>,
     /// The register this instance enforces.
     pub register: Arc<LoadedRegister>,

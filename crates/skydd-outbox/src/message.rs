@@ -9,7 +9,7 @@ use std::pin::Pin;
 pub struct OutgoingMessage {
     /// The recipient's address (`name@example.com`).
     pub to: String,
-    /// Subject line.
+    /// The subject line, as plain text.
     pub subject: String,
     /// Plain-text body.
     pub text: String,

@@ -31,9 +31,9 @@ pub enum Tls {
 pub struct SmtpSettings {
     /// Server host name (also the name its TLS certificate must carry).
     pub host: String,
-    /// Server port.
+    /// Server port; it goes with `tls` (usually 587 for STARTTLS, 465 for implicit TLS).
     pub port: u16,
-    /// Connection protection.
+    /// How the connection is protected: plain, STARTTLS (required), or TLS from the first byte.
     pub tls: Tls,
     /// User name, when the server requires authentication.
     pub username: Option<String>,

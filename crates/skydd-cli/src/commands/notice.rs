@@ -43,7 +43,7 @@ pub(crate) fn language_parser() -> impl TypedValueParser<Value = Language> {
     )
 }
 
-/// A notice format.
+/// What `skydd notice --format` writes: `html` (the default) or `md`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum NoticeFormat {
     /// A complete HTML page.
