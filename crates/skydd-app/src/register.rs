@@ -65,7 +65,7 @@ impl LoadedRegister {
 
     /// Record this version (as [`LoadedRegister::record`]) and say what it changed compared
     /// with the latest version recorded before it: the previous version is rebuilt from its
-    /// stored content and compared with [`skydd_notice::diff`]. A damaged previous version is
+    /// stored content and compared with [`skydd_notice::diff()`]. A damaged previous version is
     /// reported as [`VersionChange::PreviousUnreadable`], not as an error: the server can still
     /// start. The result is what notice-of-change messages are queued from (P000-69, P001-05).
     pub async fn record_version(

@@ -76,7 +76,7 @@ pub fn is_register_id(name: &str) -> bool {
 pub struct RegisterId(pub String);
 
 impl RegisterId {
-    /// The id.
+    /// The id as text; one read from a request was checked against the pattern.
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -9,9 +9,9 @@ use crate::Vault;
 pub(crate) struct Mail {
     /// Which letter: `verification_code`, `received`, `extension` ...
     pub(crate) kind: &'static str,
-    /// Subject line.
+    /// The subject line, plain text.
     pub(crate) subject: String,
-    /// Body.
+    /// The body, plain text.
     pub(crate) text: String,
 }
 

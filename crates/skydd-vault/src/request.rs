@@ -45,7 +45,8 @@ pub const DOCUMENT_MEDIA_TYPES: [&str; 3] = ["application/pdf", "image/jpeg", "i
 /// A request as submitted.
 #[derive(Debug, Clone)]
 pub struct NewRequest {
-    /// What the subject asks for; a client's word is read with [`parse_request_type`].
+    /// What the subject asks for; a client's word is read with
+    /// [`parse_request_type`](crate::parse_request_type).
     pub request_type: RequestType,
     /// The identity kind the subject gave (`email`, `phone`, `personnummer`, `customer_number`).
     pub identity_kind: String,

@@ -33,7 +33,8 @@ pub struct DecisionQuery {
     pub project: Option<String>,
 }
 
-/// The answer.
+/// The answer to `GET /v1/decisions`: allowed or not, the code and why; every answer is
+/// audited.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"allowed": false, "code": "consent_missing", "legal_basis": null,
     "explanation": "purpose `newsletter` rests on consent and the subject has not given it"}))]

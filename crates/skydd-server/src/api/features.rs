@@ -18,7 +18,7 @@ use crate::state::AppState;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SwitchFeatureRequest {
-    /// On or off.
+    /// `true` switches the feature on, `false` off; the earlier switch is kept in the history.
     pub enabled: bool,
 }
 

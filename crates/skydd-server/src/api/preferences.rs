@@ -36,7 +36,7 @@ pub struct PreferenceResponse {
     /// The channel (`email`, `sms`, `phone`, `post`, `push`, `in_app`) or interest area.
     #[schema(example = "email")]
     pub name: String,
-    /// Opted in or out.
+    /// `true` when opted in, `false` when opted out.
     pub opted_in: bool,
 }
 

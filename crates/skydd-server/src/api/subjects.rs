@@ -85,7 +85,7 @@ pub struct Created {
 /// A subject: ids and kinds only, never an identity's value.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SubjectResponse {
-    /// The subject's id.
+    /// The subject's id: 32 lowercase hex digits, random, revealing nothing about them.
     #[schema(example = "3f2a9c0e5b7d4e1f8a6b2c9d0e1f2a3b")]
     pub id: String,
     /// The tenant, when processed on a customer's behalf.

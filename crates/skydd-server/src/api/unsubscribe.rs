@@ -188,11 +188,11 @@ fn by_channel(channel: Channel, language: Language) -> &'static str {
     }
 }
 
-/// The pages.
+/// The HTML pages of the unsubscribe link, each written in the language asked for.
 enum Page<'a> {
     /// One button that unsubscribes.
     Confirm { token: &'a str, channel: Channel },
-    /// Unsubscribed.
+    /// The opt-out from `channel` was recorded; marketing on it stops.
     Done { channel: Channel },
     /// The link is not valid.
     Invalid,
