@@ -231,7 +231,7 @@ pub(crate) fn compare_with_previous(
 /// One version in the public history, with what it changed.
 #[derive(Debug, Clone)]
 pub struct HistoryVersion {
-    /// The stored version.
+    /// The version as stored: its digest, dates and the rebuilt register (or why not).
     pub version: StoredVersion,
     /// When the next version took effect; `None` for the latest.
     pub replaced_at: Option<Timestamp>,

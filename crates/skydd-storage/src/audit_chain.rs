@@ -68,7 +68,7 @@ pub struct AuditChainHead {
 pub struct AuditCheckpointRow {
     /// The seq of the entry the chain ended with.
     pub seq: i64,
-    /// That entry's hash.
+    /// That entry's chain hash: the 32 bytes of a SHA-256.
     pub hash: Vec<u8>,
     /// When the checkpoint was made.
     pub at: Timestamp,

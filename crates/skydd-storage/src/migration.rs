@@ -115,7 +115,7 @@ pub(crate) const LATEST_VERSION: i64 = SQLITE.len() as i64;
 /// A row of `skydd_migrations`.
 #[derive(Debug)]
 pub(crate) struct Applied {
-    /// The migration's version.
+    /// The number of the applied migration ([`Migration::version`]).
     pub(crate) version: i64,
     /// Its checksum when it was applied.
     pub(crate) checksum: String,

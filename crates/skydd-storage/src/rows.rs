@@ -228,7 +228,7 @@ pub struct AuditEventRow {
 pub struct AnonymisedRecordRow {
     /// The record it replaces (used to delete it; not stored).
     pub record_id: String,
-    /// The data category.
+    /// The register data category id, kept from the record.
     pub category: String,
     /// The purpose it was collected for.
     pub purpose: String,

@@ -71,7 +71,8 @@ pub struct PackageRecipient {
     pub name: String,
     /// The register's kind word (`processor`, `controller` ...).
     pub kind: String,
-    /// Country of processing.
+    /// Country of processing: an ISO 3166-1 alpha-2 code (`SE`); `None` when the register
+    /// names none.
     pub country: Option<String>,
     /// Categories it receives of this subject's data.
     pub categories: Vec<String>,

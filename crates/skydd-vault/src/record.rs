@@ -47,7 +47,7 @@ pub struct RecordView {
     pub collected_at: Timestamp,
     /// Anchor events that happened.
     pub anchors: BTreeMap<String, Timestamp>,
-    /// The field values.
+    /// The field values by field id, decrypted.
     pub fields: serde_json::Map<String, serde_json::Value>,
 }
 

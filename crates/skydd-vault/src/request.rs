@@ -65,7 +65,7 @@ pub struct NewRequest {
 /// What the submitter is told: the same shape whether or not the identity is known.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct RequestReceipt {
-    /// The request id.
+    /// The request id: 32 lowercase hex digits.
     pub id: String,
     /// The state it reached: the same for a known and an unknown identity.
     pub state: RequestState,
@@ -254,7 +254,7 @@ struct IntakeLetters {
 /// Details kept encrypted with a request.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct RequestDetails {
-    /// The purpose concerned.
+    /// The register purpose id an objection or consent withdrawal concerns, as given at intake.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) purpose: Option<String>,
 }

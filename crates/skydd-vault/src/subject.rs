@@ -23,7 +23,7 @@ pub struct NewSubject {
 /// What the vault tells about a subject without a purpose: ids and kinds, no values.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct SubjectView {
-    /// The subject's id.
+    /// The subject's id: 32 lowercase hex digits, random.
     pub id: String,
     /// The tenant, if processed on a customer's behalf.
     pub tenant: Option<String>,

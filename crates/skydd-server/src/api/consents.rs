@@ -22,7 +22,7 @@ use crate::state::AppState;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConsentRequest {
-    /// The subject's id.
+    /// The subject's id: 32 lowercase hex digits.
     #[schema(example = "3f2a9c0e5b7d4e1f8a6b2c9d0e1f2a3b")]
     pub subject: String,
     /// The purpose (one that rests on consent).
@@ -43,7 +43,7 @@ pub struct ConsentRequest {
 /// A consent event was recorded.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ConsentRecorded {
-    /// The subject's id.
+    /// The subject's id: 32 lowercase hex digits.
     pub subject: String,
     /// The register purpose id the consent was given or withdrawn for.
     pub purpose: String,
@@ -106,7 +106,7 @@ pub struct ObjectionInForce {
 /// A subject's consents.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ConsentsResponse {
-    /// The subject's id.
+    /// The subject's id: 32 lowercase hex digits.
     pub subject: String,
     /// The latest event per purpose.
     pub current: Vec<ConsentEventResponse>,
@@ -149,7 +149,7 @@ pub struct ObjectionRequest {
 /// An objection was recorded.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ObjectionRecorded {
-    /// The subject's id.
+    /// The subject's id: 32 lowercase hex digits.
     pub subject: String,
     /// The purpose; `null`: all direct marketing.
     pub purpose: Option<String>,

@@ -19,7 +19,7 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct DecisionQuery {
-    /// The subject's id.
+    /// The subject's id: 32 lowercase hex digits.
     pub subject: String,
     /// The purpose that wants to use the data (a register purpose id).
     pub purpose: RegisterId,

@@ -74,9 +74,9 @@ pub struct DisclosureResponse {
     pub legal_basis: String,
     /// `court_decision` or `order`.
     pub decision_kind: String,
-    /// The decision's reference.
+    /// The decision's reference (case number).
     pub decision_reference: String,
-    /// Who decided.
+    /// The court or authority that decided.
     pub decided_by: String,
     /// The date of the decision (`YYYY-MM-DD`).
     pub decided_on: String,

@@ -153,7 +153,7 @@ pub struct EntryResponse {
     pub actor: String,
     /// What it is (`reported`, `authority_notified`, ...).
     pub kind: String,
-    /// The entry's fields.
+    /// The entry's fields as JSON; which fields depends on `kind`.
     #[schema(value_type = Object)]
     pub entry: serde_json::Value,
 }

@@ -79,7 +79,7 @@ pub struct RecordResponse {
     /// Anchor events that happened, by event id.
     #[schema(value_type = Object)]
     pub anchors: BTreeMap<String, jiff::Timestamp>,
-    /// The field values.
+    /// The field values by field id, decrypted.
     #[schema(value_type = Object)]
     pub fields: serde_json::Map<String, serde_json::Value>,
 }
