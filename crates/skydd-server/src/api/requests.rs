@@ -198,8 +198,8 @@ pub struct ReceiptResponse {
     /// The request id: 32 lowercase hex digits.
     #[schema(example = "3f2a9c0e5b7d4e1f8a6b2c9d0e1f2a3b")]
     pub id: String,
-    /// The state it starts in (`received`, `verifying` or `verified`): the same for a known and
-    /// an unknown identity.
+    /// Where the request stands now (`received`, `verifying`, `verified` ...): the same for a
+    /// known and an unknown identity.
     #[schema(example = "verifying")]
     pub state: String,
     /// The end of the due day (Art. 12(3)), UTC.
