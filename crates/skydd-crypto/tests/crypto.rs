@@ -33,7 +33,7 @@ fn a_key_file_from_before_rotation_keeps_its_check_value_through_rotations() {
     let path = dir.path().join("master.key");
     write_key_file(&path, OLD_FORMAT);
 
-    // The name skydd-server uses still works and gives the same value as before.
+    // The loader skydd-app opens instances with still works and gives the same value as before.
     let (old, created) = MasterKey::load_or_create(&path).unwrap();
     assert!(!created);
     assert_eq!(old.check_value(), OLD_CHECK_VALUE);
