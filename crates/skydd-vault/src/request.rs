@@ -173,9 +173,8 @@ pub struct OutboxView {
     pub request_id: Option<String>,
     /// Which letter (`verification_code`, `completed`, `recipient_notice`, ...).
     pub kind: String,
-    /// `queued`, `sent` or `failed` ([`OutboxState`]'s words; text here because the
-    /// operator's tools match on it).
-    pub state: String,
+    /// Where the letter stands: serialised as `queued`, `sent` or `failed`.
+    pub state: OutboxState,
     /// Delivery attempts made so far.
     pub attempts: u32,
     /// When the mailer tries it next (if still queued).
@@ -1101,7 +1100,7 @@ impl Vault {
             id: row.id,
             request_id: row.request_id,
             kind: row.kind,
-            state: stored_outbox_state(&row.state)?.as_str().to_string(),
+            state: stored_outbox_state(&row.state)?,
             attempts: row.attempts,
             next_attempt_at: row.next_attempt_at,
             created_at: row.created_at,
@@ -1110,15 +1109,14 @@ impl Vault {
         })
     }
 
-    /// The outbox (messages in `state`, or all), decrypted for the operator. Audited. A word
-    /// other than `queued`, `sent` or `failed` is [`VaultError::Invalid`].
+    /// The outbox (messages in `state`, or all), decrypted for the operator. Audited. An
+    /// operator's word is parsed at the edge with [`OutboxState::parse`].
     pub async fn outbox(
         &self,
         actor: &Actor,
-        state: Option<&str>,
+        state: Option<OutboxState>,
         now: Timestamp,
     ) -> Result<Vec<OutboxView>, VaultError> {
-        let state = state.map(OutboxState::parse).transpose()?;
         let rows = self
             .storage
             .outbox_messages(state.map(OutboxState::as_str))

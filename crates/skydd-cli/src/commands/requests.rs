@@ -10,7 +10,7 @@ use anyhow::Context as _;
 use clap::{Args, Subcommand};
 use skydd_app::instance::Create;
 use skydd_app::{Clock as _, SystemClock};
-use skydd_vault::{Actor, FulfilInput, RequestQuery, StateFilter, Vault};
+use skydd_vault::{Actor, FulfilInput, OutboxState, RequestQuery, StateFilter, Vault};
 
 use crate::commands::{load_register, open_app};
 use crate::settings::DataArgs;
@@ -186,7 +186,11 @@ pub(crate) async fn run_outbox(command: OutboxCommand) -> anyhow::Result<ExitCod
     };
     let now = SystemClock.now();
     let outcome = match vault
-        .outbox(&Actor::new("cli"), state.as_deref(), now)
+        .outbox(
+            &Actor::new("cli"),
+            state.as_deref().map(OutboxState::parse).transpose()?,
+            now,
+        )
         .await
     {
         Ok(messages) => {

@@ -11,7 +11,7 @@ use skydd_app::{App, Clock, LoadedRegister, tokens};
 use skydd_crypto::{Keyring, Role};
 use skydd_server::AppState;
 use skydd_storage::{Location, Storage};
-use skydd_vault::Actor;
+use skydd_vault::{Actor, OutboxState};
 use tokio::sync::oneshot;
 
 use super::{
@@ -1187,9 +1187,9 @@ async fn the_outbox_is_delivered_retried_and_never_dropped() {
         assert_eq!((round.sent, round.failed), (0, 2), "{}", app.backend());
         let queued = app.outbox().await;
         assert!(
-            queued
-                .iter()
-                .all(|m| m.state == "queued" && m.attempts == 1 && m.next_attempt_at > now)
+            queued.iter().all(|m| m.state == OutboxState::Queued
+                && m.attempts == 1
+                && m.next_attempt_at > now)
         );
         assert!(
             queued
@@ -1224,7 +1224,7 @@ async fn the_outbox_is_delivered_retried_and_never_dropped() {
             app.outbox()
                 .await
                 .iter()
-                .all(|m| m.state == "sent" && m.sent_at.is_some())
+                .all(|m| m.state == OutboxState::Sent && m.sent_at.is_some())
         );
         assert_eq!(
             deliver_due(&vault, &working, app.clock.now())
@@ -1245,7 +1245,11 @@ async fn the_outbox_is_delivered_retried_and_never_dropped() {
             .await
             .unwrap();
         let failed = vault
-            .outbox(&Actor::new("test"), Some("failed"), app.clock.now())
+            .outbox(
+                &Actor::new("test"),
+                Some(OutboxState::Failed),
+                app.clock.now(),
+            )
             .await
             .unwrap();
         assert_eq!(failed.len(), 2, "{}", app.backend());

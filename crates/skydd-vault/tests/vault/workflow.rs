@@ -53,7 +53,7 @@ fn request(request_type: RequestType, email: &str, purpose: Option<&str>) -> New
 async fn code_for(h: &Harness, id: &str, now: Timestamp) -> String {
     let message = h
         .vault
-        .outbox(&dpo(), Some(OutboxState::Queued.as_str()), now)
+        .outbox(&dpo(), Some(OutboxState::Queued), now)
         .await
         .unwrap()
         .into_iter()
