@@ -50,10 +50,25 @@ pub(crate) async fn run(command: KeyCommand) -> anyhow::Result<ExitCode> {
     let key_file = args.data.settings().master_key_path();
     let rotated = rotate(&app, &args, &key_file).await;
     app.close().await.context("cannot close the database")?;
-    rotated.map(|()| ExitCode::SUCCESS)
+    rotated
 }
 
-async fn rotate(app: &App, args: &RotateArgs, key_file: &Path) -> anyhow::Result<()> {
+/// Add a version (unless `--rewrap-only`) and re-wrap. With `--rewrap-only` on a key file that
+/// has never gained a version above 1, no rotation happened (a `skydd key rotate` killed before
+/// it wrote the new version leaves exactly that): nothing can be re-wrapped, and saying
+/// "re-wrapped to version 1" would pretend a rotation took place, so that is a failure telling
+/// the operator to rotate again.
+async fn rotate(app: &App, args: &RotateArgs, key_file: &Path) -> anyhow::Result<ExitCode> {
+    if args.rewrap_only && app.key_version() == 1 {
+        eprintln!(
+            "skydd: no key rotation happened: {} holds only master key version 1, so there is no \
+             newer version to re-wrap to and nothing was re-wrapped. A `skydd key rotate` that \
+             was interrupted before it printed \"added master key version\" wrote no new \
+             version. Run `skydd key rotate` (without --rewrap-only) to rotate.",
+            key_file.display()
+        );
+        return Ok(ExitCode::FAILURE);
+    }
     if !args.rewrap_only {
         let version = app.add_key_version().await.with_context(|| {
             format!("cannot add a master key version to {}", key_file.display())
@@ -75,10 +90,21 @@ async fn rotate(app: &App, args: &RotateArgs, key_file: &Path) -> anyhow::Result
         "master key version {version}; re-wrapped {total} subject key{}",
         if total == 1 { "" } else { "s" }
     );
+    if args.rewrap_only && total == 0 {
+        eprintln!(
+            "Every subject key was already wrapped with master key version {version}, the \
+             newest in {}: the re-wrap is complete. A `skydd key rotate` that was interrupted \
+             before it printed \"added master key version\" added no version after \
+             {version}: run `skydd key rotate` again if you meant to rotate.",
+            key_file.display()
+        );
+    } else {
+        eprintln!("the rotation to master key version {version} is complete");
+    }
     eprintln!(
         "Servers on this data load version {version} from {} when they first need it; \
          servers on other hosts need a copy of the file.",
         key_file.display()
     );
-    Ok(())
+    Ok(ExitCode::SUCCESS)
 }
