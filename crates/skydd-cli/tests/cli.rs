@@ -1200,6 +1200,36 @@ fn key_rotate_removes_stranded_temporary_key_files_and_never_pretends() {
             [2]
         );
 
+        // Killed while writing version 3: version 2 is the newest and every key is wrapped
+        // with it, but the leftover shows a rotation was interrupted. Not "complete".
+        let secrets = strand_temp_key_files(&data);
+        let output = run(skydd()
+            .args(["key", "rotate", "--rewrap-only", "--data-dir"])
+            .arg(&data)
+            .args(&database_args));
+        let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{backend}: {stdout}\n{stderr}"
+        );
+        assert_eq!(stdout, "", "{backend}: nothing is reported as done");
+        assert!(
+            stderr.contains("a key rotation was interrupted")
+                && stderr.contains("it added no version")
+                && stderr.contains("Run `skydd key rotate` (without --rewrap-only)")
+                && !stderr.contains("complete"),
+            "{backend}: {stderr}"
+        );
+        for secret in &secrets {
+            assert!(
+                !stderr.contains(secret.as_str()),
+                "{backend}: key material printed"
+            );
+        }
+        assert!(temp_key_files(&data).is_empty(), "{backend}");
+        assert_eq!(key_versions(&key_file), [1, 2], "{backend}");
+
         // A leftover is also removed by a rotation itself (here, with the open's removal done
         // in-process first, the rotation's own removal finds and logs it).
         strand_temp_key_files(&data);
@@ -1292,6 +1322,15 @@ fn key_rotate_killed_at_random_points_leaves_no_key_material_and_never_pretends(
                     "{backend}: {stderr}"
                 );
                 unfinished += 1;
+            } else if output.status.code() == Some(1) {
+                // Killed while writing the key file: the leftover said so.
+                assert_eq!(after, before, "{backend}: no version was added");
+                assert!(
+                    stderr.contains("a key rotation was interrupted")
+                        && stderr.contains("Run `skydd key rotate`"),
+                    "{backend}: {stderr}"
+                );
+                unfinished += 1;
             } else {
                 assert_eq!(
                     output.status.code(),
@@ -1317,7 +1356,9 @@ fn key_rotate_killed_at_random_points_leaves_no_key_material_and_never_pretends(
             unwrap_every_subject_key(&data, &database_args, &subjects);
         }
         assert!(kills > 0, "{backend}: key rotate was never interrupted");
-        eprintln!("{backend}: {kills} kills, {unfinished} before any version, {finished} finished");
+        eprintln!(
+            "{backend}: {kills} kills, {unfinished} that wrote no version, {finished} finished"
+        );
         assert!(
             finished > 0,
             "{backend}: no rotation ever got as far as a version"
