@@ -142,6 +142,7 @@ pub async fn open(settings: &DataSettings, create: Create) -> Result<Instance, I
         }
     }
 
+    remove_key_leftovers(&key_path)?;
     let (keyring, key_created) = Keyring::load_or_create(&key_path)?;
     let storage = skydd_storage::open(&settings.location()).await?;
     match storage.bind_master_key(&keyring.check_value()).await {
@@ -160,6 +161,19 @@ pub async fn open(settings: &DataSettings, create: Create) -> Result<Instance, I
         keyring: Arc::new(keyring),
         key_created,
     })
+}
+
+/// Remove the temporary key files an interrupted rotation (or first start) left beside the key
+/// file at `key_path`, saying which: they may hold a live master key, and would otherwise end
+/// up in backups. Their names are logged, never their content.
+pub(crate) fn remove_key_leftovers(key_path: &Path) -> Result<(), MasterKeyError> {
+    for leftover in Keyring::remove_leftovers(key_path)? {
+        tracing::warn!(
+            file = %leftover.display(),
+            "removed a temporary master key file left by an interrupted key rotation or first start"
+        );
+    }
+    Ok(())
 }
 
 fn create_data_dir(path: &Path) -> Result<(), InstanceError> {

@@ -146,6 +146,7 @@ impl App {
             return Err(ReloadError::NoKeyFile);
         };
         let _reloading = self.keys.reloading.lock().await;
+        crate::instance::remove_key_leftovers(path)?;
         let rotated = Keyring::rotate(path)?;
         let version = rotated.current_version();
         self.keys.replace(self.storage.clone(), Arc::new(rotated));

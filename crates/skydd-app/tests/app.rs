@@ -124,6 +124,46 @@ async fn a_rotation_rewraps_every_subject_key_and_is_resumable() {
     app.close().await.unwrap();
 }
 
+/// The key file's content in the temporary files a `kill -9` during a rotation leaves: this
+/// release's fixed name and an earlier release's per-process one.
+fn strand_temp_key_files(data: &tempfile::TempDir) {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = data.path().join("data");
+    let content = std::fs::read(dir.join("master.key")).unwrap();
+    for name in [".master.key.tmp", ".master.key.999.0011aabb22cc33dd.tmp"] {
+        std::fs::write(dir.join(name), &content).unwrap();
+        std::fs::set_permissions(dir.join(name), std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+}
+
+fn files_in(data: &tempfile::TempDir) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(data.path().join("data"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.contains("master.key"))
+        .collect();
+    names.sort();
+    names
+}
+
+#[tokio::test]
+async fn opening_and_rotating_remove_temporary_key_files_a_crash_left() {
+    let data = tempfile::tempdir().unwrap();
+    let app = open(&data, Create::IfMissing).await;
+    add_subject(&app, "first@example.se").await;
+    app.close().await.unwrap();
+
+    strand_temp_key_files(&data);
+    let app = open(&data, Create::Never).await;
+    assert_eq!(files_in(&data), ["master.key"], "the open removed them");
+
+    strand_temp_key_files(&data);
+    assert_eq!(app.add_key_version().await.unwrap(), 2);
+    assert_eq!(files_in(&data), ["master.key"], "the rotation removed them");
+    assert_eq!(app.rewrap_all(10, |_| {}).await.unwrap(), 1);
+    app.close().await.unwrap();
+}
+
 #[tokio::test]
 async fn token_changes_are_recorded_through_the_audit_sink() {
     let data = tempfile::tempdir().unwrap();

@@ -1009,6 +1009,364 @@ fn key_rotate_rewraps_every_subject_key_while_the_server_runs() {
     }
 }
 
+/// An instance in `data` with `subjects` subjects, made in-process; their ids.
+fn fill_with_subjects(data: &Path, database: &[String], subjects: usize) -> Vec<String> {
+    use skydd_app::instance::{Create, DataSettings};
+    let settings = DataSettings {
+        data_dir: data.to_owned(),
+        database_url: database.get(1).cloned(),
+    };
+    block_on(async {
+        let checked = skydd_register::check(VALID_REGISTER);
+        let register = skydd_app::LoadedRegister::new(checked.register.unwrap(), "test");
+        let app = skydd_app::App::open(
+            &settings,
+            Create::IfMissing,
+            register,
+            std::sync::Arc::new(skydd_app::SystemClock),
+        )
+        .await
+        .unwrap();
+        let vault = app.vault();
+        let actor = skydd_vault::Actor::new("test");
+        let now: jiff::Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
+        let mut ids = Vec::new();
+        for n in 0..subjects {
+            let subject = vault
+                .create_subject(
+                    &actor,
+                    skydd_vault::NewSubject {
+                        identities: vec![("email".into(), format!("key.canary{n}@example.se"))],
+                        tenant: None,
+                    },
+                    now,
+                )
+                .await
+                .unwrap();
+            ids.push(subject.to_string());
+        }
+        app.close().await.unwrap();
+        ids
+    })
+}
+
+/// Open the instance in-process (which must succeed) and unwrap every subject's key with the
+/// key file as it is now; the key versions found, sorted and deduplicated.
+fn unwrap_every_subject_key(data: &Path, database: &[String], subjects: &[String]) -> Vec<u32> {
+    let settings = skydd_app::instance::DataSettings {
+        data_dir: data.to_owned(),
+        database_url: database.get(1).cloned(),
+    };
+    block_on(async {
+        let instance = skydd_app::instance::open(&settings, skydd_app::instance::Create::Never)
+            .await
+            .unwrap();
+        let mut versions = Vec::new();
+        for subject in subjects {
+            let row = instance
+                .storage
+                .subject_key(subject)
+                .await
+                .unwrap()
+                .unwrap();
+            let wrapped = skydd_crypto::WrappedKey {
+                version: row.key_version,
+                bytes: row.wrapped_key,
+            };
+            assert!(
+                instance.keyring.unwrap(&wrapped).is_ok(),
+                "the key of a subject does not unwrap (version {})",
+                row.key_version
+            );
+            versions.push(row.key_version);
+        }
+        instance.storage.close().await.unwrap();
+        versions.sort_unstable();
+        versions.dedup();
+        versions
+    })
+}
+
+/// The temporary key files in `data`: `.master.key.tmp` and the older `.master.key.*.tmp`.
+fn temp_key_files(data: &Path) -> Vec<String> {
+    std::fs::read_dir(data)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with(".master.key") && name.ends_with(".tmp"))
+        .collect()
+}
+
+/// What a `kill -9` in the middle of writing the key file left: the key file's content in a
+/// temporary file, with this release's fixed name and with an earlier release's per-process
+/// name. Returns the base64 of the keys, which must never be printed.
+fn strand_temp_key_files(data: &Path) -> Vec<String> {
+    let key_file = data.join("master.key");
+    let content = std::fs::read_to_string(&key_file).unwrap();
+    for name in [".master.key.tmp", ".master.key.31337.00112233aabbccdd.tmp"] {
+        let path = data.join(name);
+        std::fs::write(&path, &content).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    content
+        .lines()
+        .map(|line| line.split(':').nth(1).unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn key_rotate_removes_stranded_temporary_key_files_and_never_pretends() {
+    for database in Database::all() {
+        let backend = database.name();
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let database_args = database.args();
+        let subjects = fill_with_subjects(&data, &database_args, 3);
+        let key_file = data.join("master.key");
+
+        // Killed before the new version was written: the key file has version 1 only, and the
+        // temporary file holding the key is still there. `--rewrap-only` must not pretend.
+        let secrets = strand_temp_key_files(&data);
+        let output = run(skydd()
+            .args(["key", "rotate", "--rewrap-only", "--data-dir"])
+            .arg(&data)
+            .args(&database_args));
+        let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{backend}: {stdout}\n{stderr}"
+        );
+        assert_eq!(stdout, "", "{backend}: nothing is reported as re-wrapped");
+        assert!(
+            stderr.contains("no key rotation happened")
+                && stderr.contains("nothing was re-wrapped")
+                && stderr.contains("Run `skydd key rotate` (without --rewrap-only)"),
+            "{backend}: {stderr}"
+        );
+        assert!(
+            stderr.contains("removed a temporary master key file")
+                && stderr.contains(".master.key.tmp")
+                && stderr.contains(".master.key.31337.00112233aabbccdd.tmp"),
+            "{backend}: the removal is logged with the file names: {stderr}"
+        );
+        for secret in &secrets {
+            assert!(
+                !stderr.contains(secret.as_str()),
+                "{backend}: key material printed"
+            );
+        }
+        assert_eq!(
+            temp_key_files(&data),
+            Vec::<String>::new(),
+            "{backend}: the open removed them"
+        );
+        assert_eq!(key_versions(&key_file), [1], "{backend}");
+        assert_eq!(
+            unwrap_every_subject_key(&data, &database_args, &subjects),
+            [1]
+        );
+
+        // The normal path: rotate, then `--rewrap-only` finds the re-wrap complete.
+        let secrets = strand_temp_key_files(&data);
+        let (stdout, stderr) = key_rotate(&data, &database_args, &[]);
+        assert_eq!(
+            stdout, "master key version 2; re-wrapped 3 subject keys\n",
+            "{backend}"
+        );
+        assert!(
+            stderr.contains("the rotation to master key version 2 is complete"),
+            "{stderr}"
+        );
+        for secret in &secrets {
+            assert!(
+                !stderr.contains(secret.as_str()),
+                "{backend}: key material printed"
+            );
+        }
+        assert_eq!(temp_key_files(&data), Vec::<String>::new(), "{backend}");
+        assert_eq!(key_versions(&key_file), [1, 2], "{backend}");
+        let (stdout, stderr) = key_rotate(&data, &database_args, &["--rewrap-only"]);
+        assert_eq!(
+            stdout, "master key version 2; re-wrapped 0 subject keys\n",
+            "{backend}"
+        );
+        assert!(
+            stderr.contains("already wrapped with master key version 2")
+                && stderr.contains("the re-wrap is complete"),
+            "{backend}: {stderr}"
+        );
+        assert_eq!(
+            unwrap_every_subject_key(&data, &database_args, &subjects),
+            [2]
+        );
+
+        // Killed while writing version 3: version 2 is the newest and every key is wrapped
+        // with it, but the leftover shows a rotation was interrupted. Not "complete".
+        let secrets = strand_temp_key_files(&data);
+        let output = run(skydd()
+            .args(["key", "rotate", "--rewrap-only", "--data-dir"])
+            .arg(&data)
+            .args(&database_args));
+        let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{backend}: {stdout}\n{stderr}"
+        );
+        assert_eq!(stdout, "", "{backend}: nothing is reported as done");
+        assert!(
+            stderr.contains("a key rotation was interrupted")
+                && stderr.contains("it added no version")
+                && stderr.contains("Run `skydd key rotate` (without --rewrap-only)")
+                && !stderr.contains("complete"),
+            "{backend}: {stderr}"
+        );
+        for secret in &secrets {
+            assert!(
+                !stderr.contains(secret.as_str()),
+                "{backend}: key material printed"
+            );
+        }
+        assert!(temp_key_files(&data).is_empty(), "{backend}");
+        assert_eq!(key_versions(&key_file), [1, 2], "{backend}");
+
+        // A leftover is also removed by a rotation itself (here, with the open's removal done
+        // in-process first, the rotation's own removal finds and logs it).
+        strand_temp_key_files(&data);
+        let settings = skydd_app::instance::DataSettings {
+            data_dir: data.clone(),
+            database_url: database_args.get(1).cloned(),
+        };
+        block_on(async {
+            let checked = skydd_register::check(VALID_REGISTER);
+            let register = skydd_app::LoadedRegister::new(checked.register.unwrap(), "test");
+            let app = skydd_app::App::open(
+                &settings,
+                skydd_app::instance::Create::Never,
+                register,
+                std::sync::Arc::new(skydd_app::SystemClock),
+            )
+            .await
+            .unwrap();
+            assert!(
+                temp_key_files(&data).is_empty(),
+                "{backend}: the open removed them"
+            );
+            strand_temp_key_files(&data);
+            assert_eq!(app.add_key_version().await.unwrap(), 3);
+            assert!(
+                temp_key_files(&data).is_empty(),
+                "{backend}: the rotation removed them"
+            );
+            app.close().await.unwrap();
+        });
+        database.drop_schema();
+    }
+}
+
+/// SIGKILL `skydd key rotate` at random moments, again and again, and check after every kill
+/// that the next start removes any temporary key file, the instance opens, every subject key
+/// unwraps, and `--rewrap-only` either finishes the rotation or says plainly that none
+/// happened and what to do.
+#[test]
+fn key_rotate_killed_at_random_points_leaves_no_key_material_and_never_pretends() {
+    use std::hash::{BuildHasher, RandomState};
+    for database in Database::all() {
+        let backend = database.name();
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let database_args = database.args();
+        let subjects = fill_with_subjects(&data, &database_args, 200);
+        let key_file = data.join("master.key");
+        let random = RandomState::new();
+        let (mut kills, mut unfinished, mut finished) = (0, 0, 0);
+        for round in 0..16_u64 {
+            let before = key_versions(&key_file);
+            let mut child = skydd()
+                .args(["key", "rotate", "--batch", "3", "--data-dir"])
+                .arg(&data)
+                .args(&database_args)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            let wait = Duration::from_millis(random.hash_one(round) % (20 + 15 * round));
+            thread::sleep(wait);
+            if child.try_wait().unwrap().is_none() {
+                child.kill().unwrap(); // SIGKILL
+                kills += 1;
+            }
+            child.wait().unwrap();
+            let after = key_versions(&key_file);
+
+            let output = run(skydd()
+                .args(["key", "rotate", "--rewrap-only", "--data-dir"])
+                .arg(&data)
+                .args(&database_args));
+            let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
+            assert!(
+                temp_key_files(&data).is_empty(),
+                "{backend} round {round}: a temporary key file survived the next start"
+            );
+            let current = *after.last().unwrap();
+            if current == 1 {
+                // No version was ever written: nothing may pretend otherwise.
+                assert_eq!(
+                    output.status.code(),
+                    Some(1),
+                    "{backend}: {stdout}\n{stderr}"
+                );
+                assert!(
+                    stderr.contains("no key rotation happened")
+                        && stderr.contains("Run `skydd key rotate`"),
+                    "{backend}: {stderr}"
+                );
+                unfinished += 1;
+            } else if output.status.code() == Some(1) {
+                // Killed while writing the key file: the leftover said so.
+                assert_eq!(after, before, "{backend}: no version was added");
+                assert!(
+                    stderr.contains("a key rotation was interrupted")
+                        && stderr.contains("Run `skydd key rotate`"),
+                    "{backend}: {stderr}"
+                );
+                unfinished += 1;
+            } else {
+                assert_eq!(
+                    output.status.code(),
+                    Some(0),
+                    "{backend}: {stdout}\n{stderr}"
+                );
+                assert!(
+                    stdout.starts_with(&format!("master key version {current}; re-wrapped ")),
+                    "{backend}: {stdout}"
+                );
+                if after == before {
+                    // The killed run wrote no version: the message says what to do.
+                    assert!(stderr.contains("run `skydd key rotate` again"), "{stderr}");
+                }
+                finished += 1;
+                let versions = unwrap_every_subject_key(&data, &database_args, &subjects);
+                assert_eq!(versions, [current], "{backend}: every key re-wrapped");
+            }
+            assert!(
+                !stderr.to_lowercase().contains("canary"),
+                "{backend}: personal data is never printed"
+            );
+            unwrap_every_subject_key(&data, &database_args, &subjects);
+        }
+        assert!(kills > 0, "{backend}: key rotate was never interrupted");
+        eprintln!(
+            "{backend}: {kills} kills, {unfinished} that wrote no version, {finished} finished"
+        );
+        assert!(
+            finished > 0,
+            "{backend}: no rotation ever got as far as a version"
+        );
+        database.drop_schema();
+    }
+}
+
 #[test]
 fn key_rotate_refuses_a_directory_without_an_instance() {
     let dir = tempfile::tempdir().unwrap();

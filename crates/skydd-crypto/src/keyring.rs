@@ -29,7 +29,7 @@
 //!   still opens the data of that backup, and of today's database for the same subjects.
 
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use aes_gcm::Aes256Gcm;
 use aes_gcm::aead::KeyInit;
@@ -116,6 +116,16 @@ impl Keyring {
     pub fn rotate(path: &Path) -> Result<Keyring, MasterKeyError> {
         let keys = master_key::rotate(path)?;
         Keyring::from_entries(path, &keys)
+    }
+
+    /// Remove the temporary key files that an interrupted creation or rotation left beside the
+    /// key file at `path` (`.master.key.tmp`, or `.master.key.<pid>.<random>.tmp` from earlier
+    /// releases), and return their paths so the caller can say so. They may hold live key
+    /// material; their content is never read. Done under the lock rotations take, so a file
+    /// that a running rotation is writing is never touched. [`load_or_create`](Self::load_or_create),
+    /// [`rotate`](Self::rotate) and [`retire`](Self::retire) do the same first, silently.
+    pub fn remove_leftovers(path: &Path) -> Result<Vec<PathBuf>, MasterKeyError> {
+        master_key::remove_leftovers(path)
     }
 
     /// Remove an old `version` from the key file at `path`, once no wrapped key names it any

@@ -24,6 +24,12 @@
 //!   (so two rotations cannot lose each other's version), the new content is written and synced
 //!   to a temporary file, renamed over the old file, and the directory is synced. Readers see
 //!   the old file or the new one, never a mix.
+//! - **The temporary file** holds key material, so a crash must not strand it: it has one fixed
+//!   name beside the key file (`.master.key.tmp` for `master.key`), mode 0600, and is only
+//!   written under the directory lock, so a crash leaves at most one. Loading, creating,
+//!   rotating and retiring first remove, under the same lock, a leftover of that name or of
+//!   the `.master.key.<pid>.<random>.tmp` names that earlier releases used
+//!   ([`remove_leftovers`]).
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
@@ -131,7 +137,10 @@ pub(crate) struct KeyEntry {
 
 /// Load the key file at `path`, or create it with a version-1 key if it does not exist.
 /// Returns the versions, oldest first, and whether the file was created by this call.
+/// Leftover temporary key files are removed first.
 pub(crate) fn load_or_create(path: &Path) -> Result<(Vec<KeyEntry>, bool), MasterKeyError> {
+    let _lock = lock_directory(path)?;
+    remove_leftovers_locked(path)?;
     match load(path) {
         Err(MasterKeyError::Io { source, .. }) if source.kind() == io::ErrorKind::NotFound => {
             create(path)
@@ -143,6 +152,7 @@ pub(crate) fn load_or_create(path: &Path) -> Result<(Vec<KeyEntry>, bool), Maste
 /// Add a new version, one above the current one, to the existing key file at `path`.
 pub(crate) fn rotate(path: &Path) -> Result<Vec<KeyEntry>, MasterKeyError> {
     let _lock = lock_directory(path)?;
+    remove_leftovers_locked(path)?;
     let mut keys = load(path)?;
     let next = keys
         .last()
@@ -162,6 +172,7 @@ pub(crate) fn rotate(path: &Path) -> Result<Vec<KeyEntry>, MasterKeyError> {
 /// Remove `version` from the key file at `path`. Version 1 and the current version are kept.
 pub(crate) fn retire(path: &Path, version: u32) -> Result<Vec<KeyEntry>, MasterKeyError> {
     let _lock = lock_directory(path)?;
+    remove_leftovers_locked(path)?;
     let mut keys = load(path)?;
     let refuse = |reason| MasterKeyError::CannotRetire {
         path: path.display().to_string(),
@@ -251,7 +262,66 @@ fn lock_directory(path: &Path) -> Result<File, MasterKeyError> {
     Ok(handle)
 }
 
-/// Create a new key at `path`, or load the one another process created a moment earlier.
+/// Remove the temporary key files that a crash left beside the key file at `path` (under the
+/// directory lock, so never one that a running rotation is writing). Returns their paths;
+/// their content is never read.
+pub(crate) fn remove_leftovers(path: &Path) -> Result<Vec<PathBuf>, MasterKeyError> {
+    let _lock = lock_directory(path)?;
+    remove_leftovers_locked(path)
+}
+
+/// [`remove_leftovers`] for a caller that holds the directory lock.
+fn remove_leftovers_locked(path: &Path) -> Result<Vec<PathBuf>, MasterKeyError> {
+    let dir = directory_of(path);
+    let name = path.file_name().ok_or_else(|| MasterKeyError::NotAFile {
+        path: path.display().to_string(),
+    })?;
+    let name = name.to_string_lossy();
+    let mut removed = Vec::new();
+    for entry in fs::read_dir(dir).map_err(io_error(dir))? {
+        let entry = entry.map_err(io_error(dir))?;
+        let file_name = entry.file_name();
+        if !is_temp_name(&name, &file_name.to_string_lossy()) {
+            continue;
+        }
+        let temp = entry.path();
+        match fs::remove_file(&temp) {
+            Ok(()) => removed.push(temp),
+            // Gone meanwhile (an older release's process cleaning up after itself).
+            Err(error) if error.kind() == io::ErrorKind::NotFound => {}
+            Err(error) => return Err(io_error(&temp)(error)),
+        }
+    }
+    if !removed.is_empty() {
+        sync_directory(path)?;
+    }
+    Ok(removed)
+}
+
+/// Whether `candidate` is a temporary file for the key file named `name`: `.<name>.tmp` (this
+/// release) or `.<name>.<pid>.<hex>.tmp` (earlier releases).
+fn is_temp_name(name: &str, candidate: &str) -> bool {
+    let Some(middle) = candidate
+        .strip_prefix('.')
+        .and_then(|rest| rest.strip_prefix(name))
+        .and_then(|rest| rest.strip_suffix(".tmp"))
+    else {
+        return false;
+    };
+    if middle.is_empty() {
+        return true;
+    }
+    let Some((pid, nonce)) = middle.strip_prefix('.').and_then(|m| m.split_once('.')) else {
+        return false;
+    };
+    !pid.is_empty()
+        && pid.bytes().all(|b| b.is_ascii_digit())
+        && !nonce.is_empty()
+        && nonce.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Create a new key at `path`, or load the one another process created a moment earlier (the
+/// caller holds the directory lock).
 fn create(path: &Path) -> Result<(Vec<KeyEntry>, bool), MasterKeyError> {
     let keys = vec![KeyEntry {
         version: 1,
@@ -301,23 +371,13 @@ fn sync_directory(path: &Path) -> Result<(), MasterKeyError> {
         .map_err(io_error(dir))
 }
 
-/// A temporary name beside `path` that no other process picks: `.<name>.<pid>.<random>.tmp`.
+/// The one temporary name beside `path`, `.<name>.tmp`: only written under the directory lock,
+/// so no two processes use it at once, and a crash leaves at most one such file.
 fn temp_path(path: &Path) -> Result<PathBuf, MasterKeyError> {
-    let mut nonce = [0u8; 8];
-    random::fill(&mut nonce).map_err(|source| MasterKeyError::Random {
-        path: path.display().to_string(),
-        source,
-    })?;
     let name = path.file_name().ok_or_else(|| MasterKeyError::NotAFile {
         path: path.display().to_string(),
     })?;
-    let temp_name = format!(
-        ".{}.{}.{}.tmp",
-        name.to_string_lossy(),
-        std::process::id(),
-        data_encoding::HEXLOWER.encode(&nonce)
-    );
-    Ok(path.with_file_name(temp_name))
+    Ok(path.with_file_name(format!(".{}.tmp", name.to_string_lossy())))
 }
 
 /// Write `content` to a new file (mode 0600, never an existing one) and sync it to disk.
@@ -455,6 +515,103 @@ mod tests {
             ["master.key"],
             "the temporary file is removed"
         );
+    }
+
+    /// What a `kill -9` during a rotation left: a temporary file beside the key file holding
+    /// the full key file content, once with the fixed name of this release and once with the
+    /// per-process name of earlier ones.
+    fn strand_temp_files(dir: &tempfile::TempDir) -> Vec<std::ffi::OsString> {
+        let content = fs::read(key_path(dir)).unwrap();
+        let names = [".master.key.tmp", ".master.key.4242.0123456789abcdef.tmp"];
+        for name in names {
+            write_with_mode(&dir.path().join(name), &content, 0o600);
+        }
+        names.iter().map(Into::into).collect()
+    }
+
+    fn sorted_names_in(dir: &tempfile::TempDir) -> Vec<std::ffi::OsString> {
+        let mut names = names_in(dir);
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn loading_removes_temporary_files_a_crash_left_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = key_path(&dir);
+        let (created, _) = load_or_create(&path).unwrap();
+        strand_temp_files(&dir);
+        // Look-alikes that are not ours stay.
+        for other in [
+            ".master.key.bak",
+            "master.key.tmp",
+            ".master.key.x.tmp",
+            ".other.tmp",
+        ] {
+            write_with_mode(&dir.path().join(other), b"not a key", 0o600);
+        }
+
+        let (loaded, created_now) = load_or_create(&path).unwrap();
+        assert!(!created_now);
+        assert_eq!(summary(&loaded), summary(&created));
+        assert_eq!(
+            sorted_names_in(&dir),
+            [
+                ".master.key.bak",
+                ".master.key.x.tmp",
+                ".other.tmp",
+                "master.key",
+                "master.key.tmp"
+            ]
+        );
+    }
+
+    #[test]
+    fn rotating_and_retiring_remove_temporary_files_a_crash_left_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = key_path(&dir);
+        load_or_create(&path).unwrap();
+        strand_temp_files(&dir);
+        rotate(&path).unwrap();
+        assert_eq!(names_in(&dir), ["master.key"]);
+
+        rotate(&path).unwrap();
+        strand_temp_files(&dir);
+        retire(&path, 2).unwrap();
+        assert_eq!(names_in(&dir), ["master.key"]);
+    }
+
+    #[test]
+    fn remove_leftovers_names_what_it_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = key_path(&dir);
+        load_or_create(&path).unwrap();
+        assert!(remove_leftovers(&path).unwrap().is_empty());
+        let mut stranded = strand_temp_files(&dir);
+        stranded.sort();
+        let mut removed: Vec<_> = remove_leftovers(&path)
+            .unwrap()
+            .iter()
+            .map(|p| p.file_name().unwrap().to_owned())
+            .collect();
+        removed.sort();
+        assert_eq!(removed, stranded);
+        assert_eq!(names_in(&dir), ["master.key"]);
+    }
+
+    #[test]
+    fn the_temporary_file_has_one_fixed_name() {
+        let path = Path::new("/srv/skydd/master.key");
+        assert_eq!(
+            temp_path(path).unwrap(),
+            Path::new("/srv/skydd/.master.key.tmp")
+        );
+        assert!(is_temp_name("master.key", ".master.key.tmp"));
+        assert!(is_temp_name("master.key", ".master.key.17.00ff.tmp"));
+        assert!(!is_temp_name("master.key", ".master.key..tmp"));
+        assert!(!is_temp_name("master.key", ".master.key.17.tmp"));
+        assert!(!is_temp_name("master.key", ".master.key.17.zz.tmp"));
+        assert!(!is_temp_name("master.key", "master.key"));
     }
 
     #[test]
