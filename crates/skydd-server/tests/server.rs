@@ -27,6 +27,10 @@ mod requests;
 #[path = "server/history.rs"]
 mod history;
 
+/// What was written is what is read: one timestamp precision (issue 14).
+#[path = "server/precision.rs"]
+mod precision;
+
 /// A small register that passes `check`, with one purpose per kind of rule the API must show: a
 /// contract purpose (`delivery`), a consent purpose (`newsletter`), a legitimate-interest direct
 /// marketing purpose with channels (`marketing`) and a purpose behind an opt-in feature
@@ -323,6 +327,11 @@ fn random_schema() -> String {
 /// Start a real server on a free port with a fresh database, the test register and one admin
 /// token.
 async fn spawn_app(backend: &Backend) -> TestApp {
+    spawn_app_at(backend, "2026-03-01T09:00:00Z".parse().unwrap()).await
+}
+
+/// [`spawn_app`] with its clock stopped at `now`.
+async fn spawn_app_at(backend: &Backend, now: jiff::Timestamp) -> TestApp {
     capture_logs();
     let data = tempfile::tempdir().unwrap();
     let postgres_schema = match backend {
@@ -343,7 +352,6 @@ async fn spawn_app(backend: &Backend) -> TestApp {
         .register
         .unwrap_or_else(|| panic!("test register is invalid: {:#?}", checked.diagnostics));
     let register = LoadedRegister::new(register, "test register");
-    let now: jiff::Timestamp = "2026-03-01T09:00:00Z".parse().unwrap();
     register.record(&*storage, now).await.unwrap();
     let admin = tokens::issue(&*storage, Role::Admin, "test admin", now)
         .await

@@ -50,6 +50,7 @@ pub use rows::{
     IncidentEntryRow, ObjectionEventRow, PreferenceEventRow, RecordRow, RecordSummary,
     SUBJECT_SCOPE, SubjectKeyRow, SubjectRow,
 };
+pub use timestamp::truncate as truncate_timestamp;
 
 use std::future::Future;
 use std::path::PathBuf;
