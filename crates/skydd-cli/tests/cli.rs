@@ -1826,6 +1826,7 @@ fn fill_with_expired_records(data: &Path, database: &[String], subjects: usize) 
     let settings = DataSettings {
         data_dir: data.to_owned(),
         database_url: database.get(1).cloned(),
+        busy_timeout: skydd_storage::DEFAULT_BUSY_TIMEOUT,
     };
     block_on(async {
         let checked = skydd_register::check(RETENTION_REGISTER);

@@ -27,6 +27,10 @@ mod requests;
 #[path = "server/history.rs"]
 mod history;
 
+/// Contention is an answer, not a crash: a busy database is a 503 (issue 14).
+#[path = "server/contention.rs"]
+mod contention;
+
 /// What was written is what is read: one timestamp precision (issue 14).
 #[path = "server/precision.rs"]
 mod precision;
@@ -332,6 +336,15 @@ async fn spawn_app(backend: &Backend) -> TestApp {
 
 /// [`spawn_app`] with its clock stopped at `now`.
 async fn spawn_app_at(backend: &Backend, now: jiff::Timestamp) -> TestApp {
+    spawn_app_with(backend, now, &skydd_storage::OpenOptions::default()).await
+}
+
+/// [`spawn_app_at`] with its SQLite database opened with `options`.
+async fn spawn_app_with(
+    backend: &Backend,
+    now: jiff::Timestamp,
+    options: &skydd_storage::OpenOptions,
+) -> TestApp {
     capture_logs();
     let data = tempfile::tempdir().unwrap();
     let postgres_schema = match backend {
@@ -339,7 +352,7 @@ async fn spawn_app_at(backend: &Backend, now: jiff::Timestamp) -> TestApp {
         Backend::Postgres(url) => Some((url.clone(), random_schema())),
     };
     let storage = match &postgres_schema {
-        None => skydd_storage::open(&Location::Sqlite(data.path().join("skydd.db")))
+        None => skydd_storage::open_with(&Location::Sqlite(data.path().join("skydd.db")), options)
             .await
             .unwrap(),
         Some((url, schema)) => skydd_storage::open_postgres_in_schema(url, schema)
