@@ -120,11 +120,11 @@ impl ApiError {
     /// Whether this error is the database being busy (a lock held by another connection or
     /// process longer than the busy timeout): answered with 503 and `Retry-After`.
     pub fn is_busy(&self) -> bool {
-        matches!(
-            self,
-            ApiError::Storage(StorageError::Busy(_))
-                | ApiError::Vault(VaultError::Storage(StorageError::Busy(_)))
-        )
+        match self {
+            ApiError::Storage(error) => matches!(error, StorageError::Busy(_)),
+            ApiError::Vault(error) => error.is_busy(),
+            _ => false,
+        }
     }
 
     /// The problem document this error is sent as.
