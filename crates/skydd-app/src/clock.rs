@@ -3,8 +3,11 @@
 use jiff::Timestamp;
 
 /// A source of the current time. Servers use [`SystemClock`]; tests use a [`FixedClock`].
+///
+/// Every clock answers in whole microseconds, the precision storage keeps
+/// ([`skydd_storage::truncate_timestamp`]): a time answered to a client is the time read back.
 pub trait Clock: Send + Sync + 'static {
-    /// The current instant.
+    /// The current instant, truncated to whole microseconds.
     fn now(&self) -> Timestamp;
 }
 
@@ -18,17 +21,18 @@ impl Clock for SystemClock {
     // function that reads it.
     #[allow(clippy::disallowed_methods)]
     fn now(&self) -> Timestamp {
-        Timestamp::now()
+        skydd_storage::truncate_timestamp(Timestamp::now())
     }
 }
 
-/// A clock stopped at one instant, for tests.
+/// A clock stopped at one instant, for tests. Like every clock it answers in whole
+/// microseconds, so an instant given with nanoseconds is answered without them.
 #[derive(Debug, Clone, Copy)]
 pub struct FixedClock(pub Timestamp);
 
 impl Clock for FixedClock {
     fn now(&self) -> Timestamp {
-        self.0
+        skydd_storage::truncate_timestamp(self.0)
     }
 }
 
@@ -42,6 +46,14 @@ mod tests {
         let clock = FixedClock(at);
         assert_eq!(clock.now(), at);
         assert_eq!(clock.now(), at);
+    }
+
+    #[test]
+    fn clocks_answer_in_whole_microseconds() {
+        let at: Timestamp = "2026-03-01T09:00:00.123456789Z".parse().unwrap();
+        let expected: Timestamp = "2026-03-01T09:00:00.123456Z".parse().unwrap();
+        assert_eq!(FixedClock(at).now(), expected);
+        assert_eq!(SystemClock.now().subsec_nanosecond() % 1000, 0);
     }
 
     #[test]

@@ -25,6 +25,10 @@ pub struct DataSettings {
     pub data_dir: PathBuf,
     /// A PostgreSQL URL to use instead of the SQLite file.
     pub database_url: Option<String>,
+    /// How long a SQLite writer waits for a lock another process or connection holds before the
+    /// operation fails as busy (a 503 with `Retry-After` from the server);
+    /// [`skydd_storage::DEFAULT_BUSY_TIMEOUT`] unless configured.
+    pub busy_timeout: std::time::Duration,
 }
 
 impl std::fmt::Debug for DataSettings {
@@ -33,6 +37,7 @@ impl std::fmt::Debug for DataSettings {
         f.debug_struct("DataSettings")
             .field("data_dir", &self.data_dir)
             .field("database_url", &self.database_url.as_ref().map(|_| "<url>"))
+            .field("busy_timeout", &self.busy_timeout)
             .finish()
     }
 }
@@ -144,7 +149,10 @@ pub async fn open(settings: &DataSettings, create: Create) -> Result<Instance, I
 
     remove_key_leftovers(&key_path)?;
     let (keyring, key_created) = Keyring::load_or_create(&key_path)?;
-    let storage = skydd_storage::open(&settings.location()).await?;
+    let options = skydd_storage::OpenOptions {
+        busy_timeout: settings.busy_timeout,
+    };
+    let storage = skydd_storage::open_with(&settings.location(), &options).await?;
     match storage.bind_master_key(&keyring.check_value()).await {
         Ok(KeyBinding::NewlyBound | KeyBinding::Matches) => {}
         Ok(KeyBinding::Mismatch) => {
@@ -214,6 +222,7 @@ mod tests {
         let mut settings = DataSettings {
             data_dir: "/srv/skydd".into(),
             database_url: None,
+            busy_timeout: skydd_storage::DEFAULT_BUSY_TIMEOUT,
         };
         assert_eq!(
             settings.location(),
@@ -246,6 +255,7 @@ mod tests {
         let settings = DataSettings {
             data_dir: temp.path().join("nothing"),
             database_url: None,
+            busy_timeout: skydd_storage::DEFAULT_BUSY_TIMEOUT,
         };
         let error = open(&settings, Create::Never).await.err().unwrap();
         assert!(

@@ -32,6 +32,7 @@ async fn open(data: &tempfile::TempDir, create: Create) -> App {
     let settings = DataSettings {
         data_dir: data.path().join("data"),
         database_url: None,
+        busy_timeout: skydd_storage::DEFAULT_BUSY_TIMEOUT,
     };
     App::open(
         &settings,
@@ -64,6 +65,7 @@ async fn an_instance_is_created_once_and_opened_afterwards() {
     let settings = DataSettings {
         data_dir: data.path().join("data"),
         database_url: None,
+        busy_timeout: skydd_storage::DEFAULT_BUSY_TIMEOUT,
     };
     let error = App::open(
         &settings,
@@ -171,6 +173,7 @@ async fn token_changes_are_recorded_through_the_audit_sink() {
     let settings = DataSettings {
         data_dir: data.path().join("data"),
         database_url: None,
+        busy_timeout: skydd_storage::DEFAULT_BUSY_TIMEOUT,
     };
     let opened = instance::open(&settings, Create::Never).await.unwrap();
     let actor = Actor {

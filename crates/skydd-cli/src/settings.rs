@@ -25,6 +25,17 @@ pub(crate) struct DataArgs {
         hide_env_values = true
     )]
     pub(crate) database_url: Option<String>,
+    /// How long a write waits for a SQLite lock another process holds (`200ms`, `5s`, `1m`)
+    /// before it is answered as busy (HTTP 503 with Retry-After). PostgreSQL uses its own
+    /// `lock_timeout` instead.
+    #[arg(
+        long,
+        env = "SKYDD_BUSY_TIMEOUT",
+        default_value = "5s",
+        value_name = "DURATION",
+        value_parser = parse_busy_timeout
+    )]
+    pub(crate) busy_timeout: std::time::Duration,
 }
 
 impl DataArgs {
@@ -33,8 +44,26 @@ impl DataArgs {
         DataSettings {
             data_dir: self.data_dir.clone(),
             database_url: self.database_url.clone().filter(|url| !url.is_empty()),
+            busy_timeout: self.busy_timeout,
         }
     }
+}
+
+/// A busy timeout: `<number>ms` or a duration as [`parse_interval`] reads it; never zero (a
+/// writer that never waits would fail whenever another process writes).
+pub(crate) fn parse_busy_timeout(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    let timeout = match text.strip_suffix("ms") {
+        Some(millis) => millis
+            .parse::<u64>()
+            .map(std::time::Duration::from_millis)
+            .map_err(|_| format!("`{text}` does not start with a number; write 200ms or 5s"))?,
+        None => parse_interval(text)?,
+    };
+    if timeout.is_zero() {
+        return Err("the busy timeout must be more than zero; write 200ms or 5s".to_owned());
+    }
+    Ok(timeout)
 }
 
 /// How `skydd serve` sends messages to data subjects: an SMTP server, or (without `--smtp-host`)
@@ -171,5 +200,21 @@ mod tests {
         assert!(parse_interval("15").unwrap_err().contains("no unit"));
         assert!(parse_interval("1w").unwrap_err().contains("not a unit"));
         assert!(parse_interval("h").is_err());
+    }
+
+    #[test]
+    fn busy_timeouts_take_milliseconds_or_an_interval_and_are_never_zero() {
+        assert_eq!(
+            parse_busy_timeout("200ms"),
+            Ok(std::time::Duration::from_millis(200))
+        );
+        assert_eq!(
+            parse_busy_timeout("5s"),
+            Ok(std::time::Duration::from_secs(5))
+        );
+        assert!(parse_busy_timeout("0").is_err());
+        assert!(parse_busy_timeout("0ms").is_err());
+        assert!(parse_busy_timeout("xms").is_err());
+        assert!(parse_busy_timeout("5").is_err());
     }
 }

@@ -81,6 +81,7 @@ fn skydd() -> Command {
         "SKYDD_BIND",
         "SKYDD_REGISTER",
         "SKYDD_DATABASE_URL",
+        "SKYDD_BUSY_TIMEOUT",
     ] {
         command.env_remove(variable);
     }
@@ -701,6 +702,71 @@ fn tokens_are_managed_while_the_server_runs() {
 
     let stopped = server.terminate();
     assert!(stopped.status.success(), "{}", stopped.stderr);
+}
+
+/// Two `skydd serve` processes on one SQLite data directory are supported (issue 14): both
+/// write, each reads what the other wrote; the busy timeout is a flag or an environment variable.
+#[test]
+fn two_servers_on_one_sqlite_data_directory_both_write_and_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data_arg = data.to_str().unwrap();
+    let first = Server::start(
+        &["--data-dir", data_arg],
+        &[("SKYDD_BUSY_TIMEOUT", OsStr::new("2s"))],
+    );
+    let token = first.admin_token();
+    let second = Server::start(&["--data-dir", data_arg, "--busy-timeout", "500ms"], &[]);
+
+    let create = |server: &Server, email: &str| {
+        let (status, created) = send(
+            "POST",
+            &server.url("/v1/subjects"),
+            &token,
+            Some(serde_json::json!({"identities": {"email": email}})),
+        );
+        assert_eq!(status, 201, "{created}");
+        created["id"].as_str().unwrap().to_owned()
+    };
+    let a = create(&first, "first.server@example.se");
+    let b = create(&second, "second.server@example.se");
+    for (server, id) in [(&second, &a), (&first, &b)] {
+        let (status, found) = send(
+            "GET",
+            &server.url(&format!("/v1/subjects/{id}")),
+            &token,
+            None,
+        );
+        assert_eq!(
+            (status, found["id"].as_str()),
+            (200, Some(id.as_str())),
+            "{found}"
+        );
+    }
+
+    for server in [second, first] {
+        let stopped = server.terminate();
+        assert!(stopped.status.success(), "{}", stopped.stderr);
+    }
+
+    let output = run(skydd().args([
+        "token",
+        "list",
+        "--busy-timeout",
+        "0",
+        "--data-dir",
+        data_arg,
+    ]));
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "a zero busy timeout is refused"
+    );
+    assert!(
+        text(&output.stderr).contains("busy timeout"),
+        "{}",
+        text(&output.stderr)
+    );
 }
 
 #[test]
@@ -2184,6 +2250,7 @@ fn fill_with_expired_records(data: &Path, database: &[String], subjects: usize) 
     let settings = DataSettings {
         data_dir: data.to_owned(),
         database_url: database.get(1).cloned(),
+        busy_timeout: skydd_storage::DEFAULT_BUSY_TIMEOUT,
     };
     block_on(async {
         let checked = skydd_register::check(RETENTION_REGISTER);

@@ -3,6 +3,8 @@
 //!
 //! A problem tells the client what it can act on. Internal errors are logged here, at error
 //! level, and reach the client only as a generic 500: no database message, no personal data.
+//! A database lock held longer than the busy timeout is no error of the server's: it is a 503
+//! with `Retry-After` saying the database is busy.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -19,6 +21,10 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// The base of Skydd's problem type URIs.
 const TYPE_BASE: &str = "https://skydd.dev/problems/";
+
+/// The seconds a client is asked to wait before retrying when the database is busy: a held
+/// write lock is usually released within a transaction's time.
+const BUSY_RETRY_AFTER_SECONDS: &str = "1";
 
 /// An RFC 9457 problem document, the body of every error response.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
@@ -111,6 +117,16 @@ impl ApiError {
         }
     }
 
+    /// Whether this error is the database being busy (a lock held by another connection or
+    /// process longer than the busy timeout): answered with 503 and `Retry-After`.
+    pub fn is_busy(&self) -> bool {
+        match self {
+            ApiError::Storage(error) => matches!(error, StorageError::Busy(_)),
+            ApiError::Vault(error) => error.is_busy(),
+            _ => false,
+        }
+    }
+
     /// The problem document this error is sent as.
     pub fn problem(&self) -> Problem {
         let typed = |slug: &str| format!("{TYPE_BASE}{slug}");
@@ -141,6 +157,16 @@ impl ApiError {
                 what.to_owned(),
             )
         };
+        if self.is_busy() {
+            return problem(
+                StatusCode::SERVICE_UNAVAILABLE,
+                typed("busy"),
+                "Database busy",
+                "The database is busy with other writes and nothing was changed. Retry the request \
+                 after the time in the Retry-After header."
+                    .to_owned(),
+            );
+        }
         match self {
             ApiError::MissingToken => problem(
                 StatusCode::UNAUTHORIZED,
@@ -275,6 +301,11 @@ impl ApiError {
     /// operations and kinds of failure, never a personal value (storage and the vault only
     /// see ciphertext, ids and register names).
     pub(crate) fn log(&self) {
+        if self.is_busy() {
+            // Expected under contention, and answered with a retry: a warning, not an error.
+            tracing::warn!("the database was busy beyond the busy timeout; answered 503");
+            return;
+        }
         match self {
             ApiError::Storage(error) => {
                 tracing::error!(error = %error, "request failed in storage");
@@ -325,6 +356,12 @@ impl IntoResponse for ApiError {
         }
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        if self.is_busy() {
+            headers.insert(
+                header::RETRY_AFTER,
+                HeaderValue::from_static(BUSY_RETRY_AFTER_SECONDS),
+            );
+        }
         if status == StatusCode::UNAUTHORIZED {
             let challenge = match self {
                 ApiError::InvalidToken => r#"Bearer realm="skydd", error="invalid_token""#,
@@ -342,6 +379,29 @@ impl IntoResponse for ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_busy_database_is_a_503_with_retry_after_and_no_internals() {
+        for error in [
+            ApiError::Storage(StorageError::Busy(
+                "insert a record: database is locked".into(),
+            )),
+            ApiError::Vault(VaultError::Storage(StorageError::Busy(
+                "begin a write: database is locked (code 5)".into(),
+            ))),
+        ] {
+            let problem = error.problem();
+            assert_eq!(problem.status, 503);
+            assert_eq!(problem.problem_type, "https://skydd.dev/problems/busy");
+            assert!(problem.detail.contains("busy"), "{problem:?}");
+            assert!(!problem.detail.contains("locked"), "{problem:?}");
+            assert!(!problem.detail.contains("code 5"), "{problem:?}");
+            let response = error.into_response();
+            assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+            assert_eq!(response.headers()[header::RETRY_AFTER], "1");
+            assert_eq!(response.headers()[header::CONTENT_TYPE], PROBLEM_JSON);
+        }
+    }
 
     #[test]
     fn every_problem_has_the_status_of_its_response() {

@@ -27,6 +27,14 @@ mod requests;
 #[path = "server/history.rs"]
 mod history;
 
+/// Contention is an answer, not a crash: a busy database is a 503 (issue 14).
+#[path = "server/contention.rs"]
+mod contention;
+
+/// What was written is what is read: one timestamp precision (issue 14).
+#[path = "server/precision.rs"]
+mod precision;
+
 /// A small register that passes `check`, with one purpose per kind of rule the API must show: a
 /// contract purpose (`delivery`), a consent purpose (`newsletter`), a legitimate-interest direct
 /// marketing purpose with channels (`marketing`) and a purpose behind an opt-in feature
@@ -323,6 +331,20 @@ fn random_schema() -> String {
 /// Start a real server on a free port with a fresh database, the test register and one admin
 /// token.
 async fn spawn_app(backend: &Backend) -> TestApp {
+    spawn_app_at(backend, "2026-03-01T09:00:00Z".parse().unwrap()).await
+}
+
+/// [`spawn_app`] with its clock stopped at `now`.
+async fn spawn_app_at(backend: &Backend, now: jiff::Timestamp) -> TestApp {
+    spawn_app_with(backend, now, &skydd_storage::OpenOptions::default()).await
+}
+
+/// [`spawn_app_at`] with its SQLite database opened with `options`.
+async fn spawn_app_with(
+    backend: &Backend,
+    now: jiff::Timestamp,
+    options: &skydd_storage::OpenOptions,
+) -> TestApp {
     capture_logs();
     let data = tempfile::tempdir().unwrap();
     let postgres_schema = match backend {
@@ -330,7 +352,7 @@ async fn spawn_app(backend: &Backend) -> TestApp {
         Backend::Postgres(url) => Some((url.clone(), random_schema())),
     };
     let storage = match &postgres_schema {
-        None => skydd_storage::open(&Location::Sqlite(data.path().join("skydd.db")))
+        None => skydd_storage::open_with(&Location::Sqlite(data.path().join("skydd.db")), options)
             .await
             .unwrap(),
         Some((url, schema)) => skydd_storage::open_postgres_in_schema(url, schema)
@@ -343,7 +365,6 @@ async fn spawn_app(backend: &Backend) -> TestApp {
         .register
         .unwrap_or_else(|| panic!("test register is invalid: {:#?}", checked.diagnostics));
     let register = LoadedRegister::new(register, "test register");
-    let now: jiff::Timestamp = "2026-03-01T09:00:00Z".parse().unwrap();
     register.record(&*storage, now).await.unwrap();
     let admin = tokens::issue(&*storage, Role::Admin, "test admin", now)
         .await

@@ -15,10 +15,13 @@ pub(crate) fn connect(target: &str) -> impl FnOnce(sqlx::Error) -> StorageError 
 }
 
 /// Map an error from running `operation` ("insert API token") on an open database. A unique
-/// violation becomes [`StorageError::Conflict`].
+/// violation becomes [`StorageError::Conflict`], a lock that could not be had in time
+/// [`StorageError::Busy`].
 pub(crate) fn query(operation: &str) -> impl FnOnce(sqlx::Error) -> StorageError + '_ {
     move |error| {
-        if is_unique_violation(&error) {
+        if is_busy(&error) {
+            StorageError::Busy(format!("{operation}: {}", describe(&error)))
+        } else if is_unique_violation(&error) {
             StorageError::Conflict(format!("{operation}: {}", describe(&error)))
         } else {
             StorageError::Database(format!("{operation}: {}", describe(&error)))
@@ -45,6 +48,26 @@ pub(crate) fn insert<'a>(
             return StorageError::Invalid(format!("{operation}: {missing}"));
         }
         query(operation)(error)
+    }
+}
+
+/// Whether `error` says another connection held a lock longer than this one would wait: SQLite's
+/// `SQLITE_BUSY` and `SQLITE_LOCKED` (with their extended codes), PostgreSQL's
+/// `lock_not_available` (55P03, from `lock_timeout`) and `query_canceled` (57014, from
+/// `statement_timeout`).
+pub(crate) fn is_busy(error: &sqlx::Error) -> bool {
+    const SQLITE_BUSY: i32 = 5;
+    const SQLITE_LOCKED: i32 = 6;
+    let sqlx::Error::Database(db) = error else {
+        return false;
+    };
+    let Some(code) = db.code() else {
+        return false;
+    };
+    match code.parse::<i32>() {
+        // SQLite's codes are numbers; the primary code is the low byte of an extended one.
+        Ok(number) => matches!(number & 0xff, SQLITE_BUSY | SQLITE_LOCKED),
+        Err(_) => matches!(&*code, "55P03" | "57014"),
     }
 }
 

@@ -50,6 +50,7 @@ pub use rows::{
     IncidentEntryRow, ObjectionEventRow, PreferenceEventRow, RecordRow, RecordSummary,
     SUBJECT_SCOPE, SubjectKeyRow, SubjectRow,
 };
+pub use timestamp::truncate as truncate_timestamp;
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -153,6 +154,11 @@ pub enum StorageError {
     /// a mistake in the calling code, not a state of the database.
     #[error("invalid request to storage: {0}")]
     Invalid(String),
+    /// Another connection or process held a lock longer than this one waits (SQLite's busy
+    /// timeout, [`OpenOptions::busy_timeout`]; PostgreSQL's `lock_timeout` or
+    /// `statement_timeout`). Nothing was changed; the same operation may succeed when retried.
+    #[error("the database is busy: {0}")]
+    Busy(String),
 }
 
 /// Skydd's storage operations. Both backends implement all of them with the same behaviour;
@@ -470,15 +476,49 @@ impl std::fmt::Debug for SweepLock {
 /// The schema version this build of Skydd migrates databases to (its newest migration).
 pub const SCHEMA_VERSION: i64 = migration::LATEST_VERSION;
 
-/// Open (creating if needed) the database at `location` and apply pending migrations.
+/// How long a SQLite writer waits for another connection or process to finish writing, unless
+/// [`OpenOptions::busy_timeout`] says otherwise.
+pub const DEFAULT_BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// How [`open_with`] opens a database, beyond where it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenOptions {
+    /// How long a SQLite writer waits for a lock another connection or process holds before the
+    /// operation fails with [`StorageError::Busy`]. PostgreSQL ignores it: there the database's
+    /// own `lock_timeout`/`statement_timeout` (for example in the URL's `options`) decide, and
+    /// their errors are [`StorageError::Busy`] too.
+    pub busy_timeout: std::time::Duration,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        OpenOptions {
+            busy_timeout: DEFAULT_BUSY_TIMEOUT,
+        }
+    }
+}
+
+/// Open (creating if needed) the database at `location` and apply pending migrations, with the
+/// default [`OpenOptions`].
 ///
 /// A SQLite file is created if missing, but not its directory. Several processes may open the
-/// same SQLite file at once (for example a running server and a `skydd token` command): it is
-/// opened in WAL mode and a writer waits up to five seconds for another one. Several servers may
-/// open one PostgreSQL database at once; migrations run under an advisory lock.
+/// same SQLite file at once (for example a running server and a `skydd token` command, or two
+/// servers): it is opened in WAL mode and a writer waits up to [`DEFAULT_BUSY_TIMEOUT`] for
+/// another one. Several servers may open one PostgreSQL database at once; migrations run under
+/// an advisory lock.
 pub async fn open(location: &Location) -> Result<Arc<dyn Storage>, StorageError> {
+    open_with(location, &OpenOptions::default()).await
+}
+
+/// [`open`] with `options`: a SQLite writer waits up to `options.busy_timeout` for a lock.
+pub async fn open_with(
+    location: &Location,
+    options: &OpenOptions,
+) -> Result<Arc<dyn Storage>, StorageError> {
     match location {
-        Location::Sqlite(path) => Ok(Arc::new(sqlite::SqliteStorage::open(path).await?)),
+        Location::Sqlite(path) => Ok(Arc::new(
+            sqlite::SqliteStorage::open(path, options.busy_timeout).await?,
+        )),
         Location::Postgres(url) => Ok(Arc::new(postgres::PostgresStorage::open(url, None).await?)),
     }
 }

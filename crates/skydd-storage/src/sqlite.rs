@@ -2,7 +2,8 @@
 //!
 //! Several processes may use the file at once (a running server and a `skydd token` command).
 //! WAL lets readers run beside the one writer; a writer that finds the database locked waits up
-//! to [`BUSY_TIMEOUT`]. Every transaction that reads before it writes starts with
+//! to its busy timeout ([`crate::OpenOptions::busy_timeout`]), then fails with
+//! [`StorageError::Busy`]. Every transaction that reads before it writes starts with
 //! `BEGIN IMMEDIATE`, taking the write lock first: a deferred transaction could not upgrade its
 //! read to a write if another process wrote meanwhile, and would fail instead of waiting.
 //!
@@ -33,15 +34,14 @@ use crate::{
 };
 use dialect::at;
 
-/// How long a writer waits for another connection or process to finish writing.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
-
 /// Skydd's storage in a SQLite file.
 pub(crate) struct SqliteStorage {
     /// Connections through sqlx; [`bulk_reads`] opens its own for the audit chain.
     pool: SqlitePool,
     /// The database file, beside which the sweep lock file lives.
     path: std::path::PathBuf,
+    /// How long a writer waits for another connection or process to finish writing.
+    busy_timeout: Duration,
 }
 
 /// The storage type `src/queries/` implements the traits for.
@@ -51,8 +51,12 @@ type Store = SqliteStorage;
 const BACKEND: Backend = Backend::Sqlite;
 
 impl SqliteStorage {
-    /// Open (creating the file if missing) the database at `path` and migrate it.
-    pub(crate) async fn open(path: &Path) -> Result<SqliteStorage, StorageError> {
+    /// Open (creating the file if missing) the database at `path` and migrate it; a writer
+    /// waits up to `busy_timeout` for a lock.
+    pub(crate) async fn open(
+        path: &Path,
+        busy_timeout: Duration,
+    ) -> Result<SqliteStorage, StorageError> {
         let target = format!("SQLite database {}", path.display());
         if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty())
             && !dir.is_dir()
@@ -71,7 +75,7 @@ impl SqliteStorage {
             // In WAL mode NORMAL loses no committed transaction on a crash of the process,
             // only possibly the last ones on a power loss, and never corrupts the database.
             .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(BUSY_TIMEOUT)
+            .busy_timeout(busy_timeout)
             .foreign_keys(true)
             // Deleted content (an erased record, a destroyed identity document, a replaced
             // ciphertext) is overwritten with zeros, not left in free pages of the file.
@@ -83,6 +87,7 @@ impl SqliteStorage {
         let storage = SqliteStorage {
             pool,
             path: path.to_owned(),
+            busy_timeout,
         };
         let prepared = async {
             storage.use_wal(&target).await?;
@@ -100,7 +105,7 @@ impl SqliteStorage {
     ///
     /// Switching needs an exclusive lock that SQLite's busy timeout does not wait for: when
     /// several processes create the database at once, all but one may see "database is locked".
-    /// They retry here for about [`BUSY_TIMEOUT`].
+    /// They retry here for about the busy timeout.
     async fn use_wal(&self, target: &str) -> Result<(), StorageError> {
         const PAUSE: Duration = Duration::from_millis(25);
         let mut waited = Duration::ZERO;
@@ -116,7 +121,7 @@ impl SqliteStorage {
                          mode); put the data directory on a local file system"
                     )));
                 }
-                Err(e) if is_busy(&e) && waited < BUSY_TIMEOUT => {
+                Err(e) if is_busy(&e) && waited < self.busy_timeout => {
                     tokio::time::sleep(PAUSE).await;
                     waited += PAUSE;
                 }
@@ -235,8 +240,9 @@ async fn audit_chain_links(
     up_to_seq: i64,
 ) -> Result<ChainLinks, StorageError> {
     let path = storage.path.clone();
+    let busy_timeout = storage.busy_timeout;
     tokio::task::spawn_blocking(move || {
-        bulk_reads::chain_links(&path, BUSY_TIMEOUT, after_seq, up_to_seq)
+        bulk_reads::chain_links(&path, busy_timeout, after_seq, up_to_seq)
     })
     .await
     .map_err(|_| StorageError::Database("a read of the audit chain failed".into()))?
@@ -349,9 +355,13 @@ mod tests {
             let opening: Vec<_> = (0..6)
                 .map(|_| {
                     let dir = Arc::clone(&dir);
-                    tokio::spawn(
-                        async move { SqliteStorage::open(&dir.path().join("skydd.db")).await },
-                    )
+                    tokio::spawn(async move {
+                        SqliteStorage::open(
+                            &dir.path().join("skydd.db"),
+                            crate::DEFAULT_BUSY_TIMEOUT,
+                        )
+                        .await
+                    })
                 })
                 .collect();
             for task in opening {
@@ -374,7 +384,9 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("skydd.db");
-        let storage = SqliteStorage::open(&path).await.unwrap();
+        let storage = SqliteStorage::open(&path, crate::DEFAULT_BUSY_TIMEOUT)
+            .await
+            .unwrap();
         // Write something, so that the -wal and -shm files exist.
         storage.bind_master_key(&"a".repeat(64)).await.unwrap();
         let mode = |path: &Path| {
@@ -390,7 +402,9 @@ mod tests {
         storage.pool.close().await;
 
         // Opening it again changes nothing, and the data is still there.
-        let storage = SqliteStorage::open(&path).await.unwrap();
+        let storage = SqliteStorage::open(&path, crate::DEFAULT_BUSY_TIMEOUT)
+            .await
+            .unwrap();
         assert_eq!(mode(&path), "600");
         assert_eq!(
             storage.bind_master_key(&"a".repeat(64)).await.unwrap(),
@@ -403,7 +417,10 @@ mod tests {
     async fn a_missing_directory_is_named() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("missing").join("skydd.db");
-        let error = SqliteStorage::open(&path).await.err().unwrap();
+        let error = SqliteStorage::open(&path, crate::DEFAULT_BUSY_TIMEOUT)
+            .await
+            .err()
+            .unwrap();
         let message = error.to_string();
         assert!(
             message.starts_with("cannot open the database: SQLite database "),

@@ -13,8 +13,9 @@ use crate::StorageError;
 
 static SQLITE_PRINTER: DateTimePrinter = DateTimePrinter::new().precision(Some(6));
 
-/// `at` without its nanoseconds beyond the last whole microsecond.
-pub(crate) fn truncate(at: Timestamp) -> Timestamp {
+/// `at` without its nanoseconds beyond the last whole microsecond: the precision both backends
+/// keep, so a value passed through this reads back from storage exactly as it is.
+pub fn truncate(at: Timestamp) -> Timestamp {
     // Truncating towards zero keeps the value within Timestamp's range, so this cannot fail;
     // were it ever to, keeping `at` as it is would be the closest answer.
     Timestamp::from_microsecond(at.as_microsecond()).unwrap_or(at)

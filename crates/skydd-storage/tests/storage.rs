@@ -262,6 +262,7 @@ scenarios!(
     deleting_records_shreds_emptied_subjects_and_proves_it,
     incident_entries_take_each_position_once,
     disclosures_round_trip_and_are_found_by_subject,
+    a_lock_held_beyond_the_timeout_is_busy_and_nothing_is_written,
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -2438,3 +2439,8 @@ fn audit(subject_id: Option<&str>, categories: &[&str], when: &str) -> AuditEven
 /// Data-subject requests, their evidence, the outbox, and deletion (issue 4).
 #[path = "storage/requests.rs"]
 mod requests;
+
+/// A lock held by another process is `StorageError::Busy` (issue 14).
+#[path = "storage/busy.rs"]
+mod busy;
+use busy::a_lock_held_beyond_the_timeout_is_busy_and_nothing_is_written;

@@ -51,7 +51,9 @@ pub enum VaultError {
         /// A sentence for people, naming register ids only.
         explanation: String,
     },
-    /// Storage failed.
+    /// Storage failed. [`StorageError::Busy`] is not a failure of the operation's own: another
+    /// process held a lock too long, nothing was written, and the same call may be retried (the
+    /// server answers it 503 with `Retry-After`).
     #[error(transparent)]
     Storage(#[from] StorageError),
     /// A key or ciphertext could not be used: a wrong key file, or damaged data.
@@ -66,6 +68,11 @@ pub enum VaultError {
 }
 
 impl VaultError {
+    /// Whether this is the database being busy ([`StorageError::Busy`]): retrying may succeed.
+    pub fn is_busy(&self) -> bool {
+        matches!(self, VaultError::Storage(StorageError::Busy(_)))
+    }
+
     pub(crate) fn invalid(what: impl Into<String>, help: impl Into<String>) -> VaultError {
         VaultError::Invalid {
             what: what.into(),
