@@ -1081,6 +1081,7 @@ fn fill_with_subjects(data: &Path, database: &[String], subjects: usize) -> Vec<
     let settings = DataSettings {
         data_dir: data.to_owned(),
         database_url: database.get(1).cloned(),
+        busy_timeout: skydd_storage::DEFAULT_BUSY_TIMEOUT,
     };
     block_on(async {
         let checked = skydd_register::check(VALID_REGISTER);
@@ -1122,6 +1123,7 @@ fn unwrap_every_subject_key(data: &Path, database: &[String], subjects: &[String
     let settings = skydd_app::instance::DataSettings {
         data_dir: data.to_owned(),
         database_url: database.get(1).cloned(),
+        busy_timeout: skydd_storage::DEFAULT_BUSY_TIMEOUT,
     };
     block_on(async {
         let instance = skydd_app::instance::open(&settings, skydd_app::instance::Create::Never)
@@ -1302,6 +1304,7 @@ fn key_rotate_removes_stranded_temporary_key_files_and_never_pretends() {
         let settings = skydd_app::instance::DataSettings {
             data_dir: data.clone(),
             database_url: database_args.get(1).cloned(),
+            busy_timeout: skydd_storage::DEFAULT_BUSY_TIMEOUT,
         };
         block_on(async {
             let checked = skydd_register::check(VALID_REGISTER);

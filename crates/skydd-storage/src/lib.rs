@@ -134,8 +134,9 @@ pub enum KeyBinding {
     Mismatch,
 }
 
-/// Errors from storage.
-#[derive(Debug, thiserror::Error)]
+/// Errors from storage. Cloneable (every variant is a message), so one failed commit can be
+/// answered to every caller that shared it.
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StorageError {
     /// The database could not be reached or opened.
     #[error("cannot open the database: {0}")]

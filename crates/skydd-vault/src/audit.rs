@@ -85,7 +85,7 @@ impl Audit for StorageAudit {
     }
 }
 
-type Reply = oneshot::Sender<Result<(), String>>;
+type Reply = oneshot::Sender<Result<(), StorageError>>;
 
 /// Audit events appended to the database with group commit: events recorded at the same time
 /// share one transaction. Each caller still waits until its own event is committed, so the rule
@@ -117,7 +117,9 @@ impl GroupCommitAudit {
                     }
                 }
                 let result = storage.append_audit_events(std::mem::take(&mut rows)).await;
-                let outcome = result.map(|_| ()).map_err(|error| error.to_string());
+                // Each caller gets the error as storage gave it, so a busy database stays
+                // `Busy` (an answer to retry) rather than becoming a generic failure.
+                let outcome = result.map(|_| ());
                 for reply in replies.drain(..) {
                     // A caller that went away no longer waits for the answer.
                     let _ = reply.send(outcome.clone());
@@ -137,10 +139,7 @@ impl Audit for GroupCommitAudit {
                 .send((event.into_row(), reply))
                 .await
                 .map_err(|_| stopped())?;
-            answer
-                .await
-                .map_err(|_| stopped())?
-                .map_err(StorageError::Database)
+            answer.await.map_err(|_| stopped())?
         })
     }
 }

@@ -86,7 +86,8 @@ fn check_decision(input: &DisclosureInput, now: Timestamp) -> Result<Timestamp, 
             "give the 64 hex digits of `sha256sum` of the decision document, or leave it out",
         ));
     }
-    let disclosed_at = input.disclosed_at.unwrap_or(now);
+    // Kept as storage keeps it (whole microseconds), so the answer equals what is read back.
+    let disclosed_at = skydd_storage::truncate_timestamp(input.disclosed_at.unwrap_or(now));
     if disclosed_at > now {
         return Err(VaultError::invalid(
             "`disclosed_at` is in the future",

@@ -213,7 +213,7 @@ async fn incidents_are_refused_without_the_article_33_3_elements_and_only_admins
     .await;
 }
 
-fn disclosure(subject: &str, decision: Value) -> Value {
+pub(super) fn disclosure(subject: &str, decision: Value) -> Value {
     json!({
         "authority": "police",
         "legal_basis": "Rättegångsbalken 27 kap. 1 §",
@@ -224,7 +224,7 @@ fn disclosure(subject: &str, decision: Value) -> Value {
     })
 }
 
-fn court_decision() -> Value {
+pub(super) fn court_decision() -> Value {
     json!({
         "kind": "court_decision",
         "reference": "B 1234-26",

@@ -70,3 +70,30 @@ async fn an_incident_answers_the_times_it_is_read_back_with() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_disclosure_answers_the_time_it_is_read_back_with() {
+    // The client gives the time of a disclosure (P000-51); it is kept and answered in whole
+    // microseconds, like every time Skydd stores.
+    for backend in backends() {
+        let app = spawn_app_at(&backend, NANOS.parse().unwrap()).await;
+        let subject = app.create_subject(json!({"email": "p@example.se"})).await;
+        let mut body = super::incidents::disclosure(&subject, super::incidents::court_decision());
+        body["disclosed_at"] = json!("2026-03-01T08:00:00.987654321Z");
+        let recorded = app
+            .post_ok("/v1/disclosures", body, StatusCode::CREATED)
+            .await;
+        let listed = app.get_ok("/v1/disclosures").await;
+        assert_eq!(
+            recorded["disclosed_at"], listed["disclosures"][0]["disclosed_at"],
+            "{}: {recorded} {listed}",
+            app.backend
+        );
+        assert_eq!(
+            recorded["disclosed_at"], "2026-03-01T08:00:00.987654Z",
+            "{}",
+            app.backend
+        );
+        app.stop().await;
+    }
+}
