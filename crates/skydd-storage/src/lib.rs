@@ -29,6 +29,7 @@ pub mod audit_chain;
 mod dialect;
 mod error;
 mod migration;
+mod pool;
 mod postgres;
 mod requests;
 mod rows;
