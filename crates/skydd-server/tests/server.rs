@@ -428,16 +428,32 @@ async fn healthz_answers_ok_without_a_token() {
 }
 
 #[tokio::test]
-async fn healthz_is_unavailable_when_the_database_is_gone() {
+async fn readyz_answers_ready_without_a_token() {
+    on_each_backend(async |app| {
+        let body = json_body(app.get("/readyz", None).await, StatusCode::OK, app.backend).await;
+        assert_eq!(body, serde_json::json!({"status": "ready"}));
+    })
+    .await;
+}
+
+/// `/healthz` says only that the process serves; `/readyz` says that the database is gone, with
+/// a reason word and no database message (issue 14).
+#[tokio::test]
+async fn healthz_stays_ok_and_readyz_is_unavailable_when_the_database_is_gone() {
     on_each_backend(async |app| {
         app.storage.close().await.unwrap();
-        let body = problem(
-            app.get("/healthz", None).await,
+        let response = app.get("/healthz", None).await;
+        assert_eq!(response.status(), StatusCode::OK, "{}", app.backend);
+        let body = json_body(
+            app.get("/readyz", None).await,
             StatusCode::SERVICE_UNAVAILABLE,
             app.backend,
         )
         .await;
-        insta::assert_json_snapshot!("unavailable", body);
+        assert_eq!(
+            body,
+            serde_json::json!({"status": "not_ready", "reason": "database_unreachable"})
+        );
     })
     .await;
 }
@@ -456,6 +472,7 @@ async fn openapi_document_describes_the_api() {
         assert!(register.is_object(), "{document}");
         assert_eq!(register["security"], serde_json::json!([{"bearer": []}]));
         assert!(document["paths"]["/healthz"]["get"].is_object());
+        assert!(document["paths"]["/readyz"]["get"].is_object());
         let bearer = &document["components"]["securitySchemes"]["bearer"];
         assert_eq!(bearer["type"], "http");
         assert_eq!(bearer["scheme"], "bearer");

@@ -92,6 +92,16 @@ pub enum Backend {
     Postgres,
 }
 
+/// The schema version a database of `backend` has once every migration embedded in this build
+/// is applied: what [`Storage::schema_version`] says of a database this build opened.
+pub fn expected_schema_version(backend: Backend) -> i64 {
+    let migrations = match backend {
+        Backend::Sqlite => migration::SQLITE,
+        Backend::Postgres => migration::POSTGRES,
+    };
+    migrations.last().map_or(0, |m| m.version)
+}
+
 /// An API token as stored: never the token itself, only its hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiTokenRecord {
@@ -164,6 +174,11 @@ pub trait Storage: RequestStore + Send + Sync + 'static {
 
     /// The highest migration version applied to the database.
     fn schema_version(&self) -> StorageFuture<'_, i64>;
+
+    /// Prove that the database takes a write now: one write transaction that stores `at` as the
+    /// time of the last probe (a row of `skydd_meta`, no personal data). Fails while the disk is
+    /// full, the files are read-only or the database cannot be reached; for readiness checks.
+    fn probe_write(&self, at: Timestamp) -> StorageFuture<'_, ()>;
 
     /// Store the check value derived from the master key the first time, and compare it on every
     /// later start, so that a wrong key file is refused before anything is written with it.
