@@ -226,7 +226,7 @@ impl App {
             .schema_version()
             .await
             .map_err(|e| ("database_unreachable", e))?;
-        if version != skydd_storage::expected_schema_version(storage.backend()) {
+        if version != skydd_storage::SCHEMA_VERSION {
             return Err((
                 "schema_not_migrated",
                 StorageError::Schema(format!("schema version {version}")),

@@ -27,6 +27,10 @@ mod requests;
 #[path = "server/history.rs"]
 mod history;
 
+/// A full disk under a running server (issue 14).
+#[path = "server/faults.rs"]
+mod faults;
+
 /// A small register that passes `check`, with one purpose per kind of rule the API must show: a
 /// contract purpose (`delivery`), a consent purpose (`newsletter`), a legitimate-interest direct
 /// marketing purpose with channels (`marketing`) and a purpose behind an opt-in feature
@@ -323,8 +327,12 @@ fn random_schema() -> String {
 /// Start a real server on a free port with a fresh database, the test register and one admin
 /// token.
 async fn spawn_app(backend: &Backend) -> TestApp {
+    spawn_app_in(backend, tempfile::tempdir().unwrap()).await
+}
+
+/// [`spawn_app`] with its data directory (the SQLite file, the key file) in `data`.
+async fn spawn_app_in(backend: &Backend, data: tempfile::TempDir) -> TestApp {
     capture_logs();
-    let data = tempfile::tempdir().unwrap();
     let postgres_schema = match backend {
         Backend::Sqlite => None,
         Backend::Postgres(url) => Some((url.clone(), random_schema())),

@@ -92,16 +92,6 @@ pub enum Backend {
     Postgres,
 }
 
-/// The schema version a database of `backend` has once every migration embedded in this build
-/// is applied: what [`Storage::schema_version`] says of a database this build opened.
-pub fn expected_schema_version(backend: Backend) -> i64 {
-    let migrations = match backend {
-        Backend::Sqlite => migration::SQLITE,
-        Backend::Postgres => migration::POSTGRES,
-    };
-    migrations.last().map_or(0, |m| m.version)
-}
-
 /// An API token as stored: never the token itself, only its hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiTokenRecord {
