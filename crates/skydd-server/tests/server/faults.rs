@@ -12,7 +12,15 @@ use std::process::Command;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use super::{Backend, json_body, spawn_app_in};
+use super::{Backend, captured_log, json_body, spawn_app_in};
+
+/// Log lines that contain every one of `words`.
+fn log_lines_with(words: &[&str]) -> usize {
+    captured_log()
+        .lines()
+        .filter(|line| words.iter().all(|word| line.contains(word)))
+        .count()
+}
 
 /// A tmpfs of `size` mounted on a fresh temporary directory, unmounted on drop; `None` where
 /// mounting is refused.
@@ -97,6 +105,12 @@ async fn writes_recover_without_a_restart_after_the_disk_was_full() {
     assert_eq!(body["reason"], "database_not_writable", "{body}");
     let health = app.get("/healthz", None).await;
     assert_eq!(health.status(), StatusCode::OK);
+    // Probed again: still not ready, and the fault was logged once, not per probe.
+    for _ in 0..3 {
+        let ready = app.get("/readyz", None).await;
+        assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE);
+    }
+    assert_eq!(log_lines_with(&["not ready", "database_not_writable"]), 1);
 
     // Space is freed: without a restart, writes succeed, audited reads work, the server is
     // ready, and the audit chain is intact.
@@ -110,7 +124,10 @@ async fn writes_recover_without_a_restart_after_the_disk_was_full() {
             .await;
         assert!(found["id"].is_string(), "{found}");
     }
-    json_body(app.get("/readyz", None).await, StatusCode::OK, "sqlite").await;
+    for _ in 0..3 {
+        json_body(app.get("/readyz", None).await, StatusCode::OK, "sqlite").await;
+    }
+    assert_eq!(log_lines_with(&["ready again", "database_not_writable"]), 1);
     let report = skydd_storage::verify_audit_chain(app.storage.clone(), &[0_u8; 32], vec![])
         .await
         .unwrap();
