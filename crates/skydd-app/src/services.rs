@@ -4,7 +4,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use skydd_crypto::{ApiToken, Keyring};
-use skydd_storage::{Storage, StorageError};
+use skydd_storage::{KeyBinding, Storage, StorageError};
 use skydd_vault::{Audit, Enforced, GroupCommitAudit, Vault};
 
 use crate::clock::Clock;
@@ -46,6 +46,9 @@ pub struct App {
     key_file: Option<Arc<Path>>,
     /// Where the copy of the newest audit checkpoint is kept; `None`: nowhere.
     witness_file: Option<Arc<Path>>,
+    /// The reason [`App::readiness`] gave last (`ready` when it was ready, empty before the
+    /// first check), so that a change is logged once, not on every check.
+    last_readiness: Arc<std::sync::Mutex<&'static str>>,
 }
 
 impl App {
@@ -68,6 +71,7 @@ impl App {
             keys: Arc::new(keys),
             key_file: None,
             witness_file: None,
+            last_readiness: Arc::new(std::sync::Mutex::new("")),
         }
     }
 
@@ -182,6 +186,66 @@ impl App {
             tracing::info!(token_id = %token.id, "created the first admin token");
         }
         Ok(token)
+    }
+
+    /// Whether the instance can serve now: the database answers a read, has every migration of
+    /// this build applied, is bound to the loaded master key and takes a write (a probe of one
+    /// row, [`Storage::probe_write`]). `Err` carries the reason as one word (`database_unreachable`,
+    /// `schema_not_migrated`, `master_key_not_bound`, `database_not_writable`), never a
+    /// database message. A change from the last check is logged once (a warning when the
+    /// instance stops being ready, with the database's diagnostic; an info when it is ready
+    /// again); checks that find the same are not logged.
+    pub async fn readiness(&self) -> Result<(), &'static str> {
+        let found = self.check_readiness().await;
+        let reason = match &found {
+            Ok(()) => "ready",
+            Err((reason, _)) => reason,
+        };
+        // A poisoned lock only means a check panicked while logging: the word is still valid.
+        let mut last = self
+            .last_readiness
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if *last != reason {
+            match &found {
+                Ok(()) if last.is_empty() => {}
+                Ok(()) => tracing::info!(was = *last, "ready again"),
+                Err((reason, error)) => {
+                    tracing::warn!(reason, error = %error, "not ready");
+                }
+            }
+            *last = reason;
+        }
+        found.map_err(|(reason, _)| reason)
+    }
+
+    /// The checks of [`App::readiness`], the first failing one with its reason and error.
+    async fn check_readiness(&self) -> Result<(), (&'static str, StorageError)> {
+        let storage = &*self.storage;
+        let version = storage
+            .schema_version()
+            .await
+            .map_err(|e| ("database_unreachable", e))?;
+        if version != skydd_storage::SCHEMA_VERSION {
+            return Err((
+                "schema_not_migrated",
+                StorageError::Schema(format!("schema version {version}")),
+            ));
+        }
+        match storage.bind_master_key(&self.keyring().check_value()).await {
+            Ok(KeyBinding::Matches | KeyBinding::NewlyBound) => {}
+            Ok(KeyBinding::Mismatch) => {
+                return Err((
+                    "master_key_not_bound",
+                    StorageError::Invalid("the database is bound to another master key".into()),
+                ));
+            }
+            Err(e) => return Err(("database_not_writable", e)),
+        }
+        storage
+            .probe_write(self.clock.now())
+            .await
+            .map_err(|e| ("database_not_writable", e))
     }
 
     /// Close the database: wait for its connections to finish.

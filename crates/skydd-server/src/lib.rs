@@ -163,6 +163,7 @@ pub fn router(state: AppState) -> Router {
 
     Router::new()
         .route("/healthz", get(api::health::healthz))
+        .route("/readyz", get(api::health::readyz))
         .route("/openapi.json", get(api::openapi::openapi_json))
         // Public: the signed token is the authority.
         .route(

@@ -35,6 +35,10 @@ mod contention;
 #[path = "server/precision.rs"]
 mod precision;
 
+/// A full disk under a running server (issue 14).
+#[path = "server/faults.rs"]
+mod faults;
+
 /// A small register that passes `check`, with one purpose per kind of rule the API must show: a
 /// contract purpose (`delivery`), a consent purpose (`newsletter`), a legitimate-interest direct
 /// marketing purpose with channels (`marketing`) and a purpose behind an opt-in feature
@@ -336,17 +340,30 @@ async fn spawn_app(backend: &Backend) -> TestApp {
 
 /// [`spawn_app`] with its clock stopped at `now`.
 async fn spawn_app_at(backend: &Backend, now: jiff::Timestamp) -> TestApp {
-    spawn_app_with(backend, now, &skydd_storage::OpenOptions::default()).await
+    spawn_app_with(
+        backend,
+        now,
+        &skydd_storage::OpenOptions::default(),
+        tempfile::tempdir().unwrap(),
+    )
+    .await
 }
 
-/// [`spawn_app_at`] with its SQLite database opened with `options`.
+/// [`spawn_app`] with its data directory (the SQLite file, the key file) in `data`.
+async fn spawn_app_in(backend: &Backend, data: tempfile::TempDir) -> TestApp {
+    let now = "2026-03-01T09:00:00Z".parse().unwrap();
+    spawn_app_with(backend, now, &skydd_storage::OpenOptions::default(), data).await
+}
+
+/// A server with its clock stopped at `now`, its SQLite database opened with `options`, and its
+/// data directory in `data`.
 async fn spawn_app_with(
     backend: &Backend,
     now: jiff::Timestamp,
     options: &skydd_storage::OpenOptions,
+    data: tempfile::TempDir,
 ) -> TestApp {
     capture_logs();
-    let data = tempfile::tempdir().unwrap();
     let postgres_schema = match backend {
         Backend::Sqlite => None,
         Backend::Postgres(url) => Some((url.clone(), random_schema())),
@@ -449,16 +466,32 @@ async fn healthz_answers_ok_without_a_token() {
 }
 
 #[tokio::test]
-async fn healthz_is_unavailable_when_the_database_is_gone() {
+async fn readyz_answers_ready_without_a_token() {
+    on_each_backend(async |app| {
+        let body = json_body(app.get("/readyz", None).await, StatusCode::OK, app.backend).await;
+        assert_eq!(body, serde_json::json!({"status": "ready"}));
+    })
+    .await;
+}
+
+/// `/healthz` says only that the process serves; `/readyz` says that the database is gone, with
+/// a reason word and no database message (issue 14).
+#[tokio::test]
+async fn healthz_stays_ok_and_readyz_is_unavailable_when_the_database_is_gone() {
     on_each_backend(async |app| {
         app.storage.close().await.unwrap();
-        let body = problem(
-            app.get("/healthz", None).await,
+        let response = app.get("/healthz", None).await;
+        assert_eq!(response.status(), StatusCode::OK, "{}", app.backend);
+        let body = json_body(
+            app.get("/readyz", None).await,
             StatusCode::SERVICE_UNAVAILABLE,
             app.backend,
         )
         .await;
-        insta::assert_json_snapshot!("unavailable", body);
+        assert_eq!(
+            body,
+            serde_json::json!({"status": "not_ready", "reason": "database_unreachable"})
+        );
     })
     .await;
 }
@@ -477,6 +510,7 @@ async fn openapi_document_describes_the_api() {
         assert!(register.is_object(), "{document}");
         assert_eq!(register["security"], serde_json::json!([{"bearer": []}]));
         assert!(document["paths"]["/healthz"]["get"].is_object());
+        assert!(document["paths"]["/readyz"]["get"].is_object());
         let bearer = &document["components"]["securitySchemes"]["bearer"];
         assert_eq!(bearer["type"], "http");
         assert_eq!(bearer["scheme"], "bearer");

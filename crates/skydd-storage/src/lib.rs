@@ -29,6 +29,7 @@ pub mod audit_chain;
 mod dialect;
 mod error;
 mod migration;
+mod pool;
 mod postgres;
 mod requests;
 mod rows;
@@ -170,6 +171,11 @@ pub trait Storage: RequestStore + Send + Sync + 'static {
 
     /// The highest migration version applied to the database.
     fn schema_version(&self) -> StorageFuture<'_, i64>;
+
+    /// Prove that the database takes a write now: one write transaction that stores `at` as the
+    /// time of the last probe (a row of `skydd_meta`, no personal data). Fails while the disk is
+    /// full, the files are read-only or the database cannot be reached; for readiness checks.
+    fn probe_write(&self, at: Timestamp) -> StorageFuture<'_, ()>;
 
     /// Store the check value derived from the master key the first time, and compare it on every
     /// later start, so that a wrong key file is refused before anything is written with it.

@@ -88,7 +88,8 @@ impl PostgresStorage {
         // Closing only says goodbye to the server; a failure there changes nothing.
         let _ = conn.close().await;
         prepared?;
-        let pool = PgPoolOptions::new().connect_lazy_with(options);
+        let pool = crate::pool::discarding_broken_transactions(PgPoolOptions::new())
+            .connect_lazy_with(options);
         Ok(PostgresStorage { pool })
     }
 }

@@ -57,6 +57,15 @@ impl SqliteStorage {
         path: &Path,
         busy_timeout: Duration,
     ) -> Result<SqliteStorage, StorageError> {
+        SqliteStorage::open_with(path, busy_timeout, SqlitePoolOptions::new()).await
+    }
+
+    /// [`SqliteStorage::open`] with the pool set up from `pool` (tests inject faults here).
+    async fn open_with(
+        path: &Path,
+        busy_timeout: Duration,
+        pool: SqlitePoolOptions,
+    ) -> Result<SqliteStorage, StorageError> {
         let target = format!("SQLite database {}", path.display());
         if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty())
             && !dir.is_dir()
@@ -80,7 +89,7 @@ impl SqliteStorage {
             // Deleted content (an erased record, a destroyed identity document, a replaced
             // ciphertext) is overwritten with zeros, not left in free pages of the file.
             .pragma("secure_delete", "ON");
-        let pool = SqlitePoolOptions::new()
+        let pool = crate::pool::discarding_broken_transactions(pool)
             .connect_with(options)
             .await
             .map_err(error::connect(&target))?;
@@ -410,6 +419,86 @@ mod tests {
             storage.bind_master_key(&"a".repeat(64)).await.unwrap(),
             KeyBinding::Matches
         );
+        storage.pool.close().await;
+    }
+
+    /// A full disk (here SQLite's page limit, set on every connection of a one-connection pool)
+    /// fails writes cleanly; once space is free again, writes succeed without a restart. Before
+    /// the fix, the connection whose rollback failed went back to the pool still counted as
+    /// inside a transaction, and every later write failed ("begin_with at non-zero transaction
+    /// depth") until the process restarted.
+    #[tokio::test]
+    async fn writes_recover_after_the_disk_was_full() {
+        use std::sync::atomic::{AtomicI64, Ordering};
+        /// SQLite's largest page limit: no limit.
+        const UNLIMITED: i64 = 1_073_741_823;
+        let limit = Arc::new(AtomicI64::new(UNLIMITED));
+        let connect_limit = Arc::clone(&limit);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .after_connect(move |conn, _| {
+                let pages = connect_limit.load(Ordering::SeqCst);
+                Box::pin(async move {
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                        "PRAGMA max_page_count = {pages}"
+                    )))
+                    .execute(conn)
+                    .await
+                    .map(drop)
+                })
+            });
+        let dir = tempfile::tempdir().unwrap();
+        let storage = SqliteStorage::open_with(
+            &dir.path().join("skydd.db"),
+            crate::DEFAULT_BUSY_TIMEOUT,
+            pool,
+        )
+        .await
+        .unwrap();
+        let event = |n: usize| crate::AuditEventRow {
+            seq: 0,
+            at: "2026-01-01T00:00:00Z".parse().unwrap(),
+            actor: "tok_test".into(),
+            ip: None,
+            action: "records.read".into(),
+            purpose: None,
+            subject_id: None,
+            categories: vec!["contact".into()],
+            outcome: "done".into(),
+            detail: Some(format!("{n} {}", "x".repeat(2000))),
+        };
+        let append = async |n: usize| storage.append_audit_events(vec![event(n), event(n)]).await;
+        append(0).await.unwrap();
+        let set_limit = async |pages: i64| {
+            limit.store(pages, Ordering::SeqCst);
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "PRAGMA max_page_count = {pages}"
+            )))
+            .execute(&storage.pool)
+            .await
+            .unwrap();
+        };
+        // The disk is full: no page may be added.
+        let pages: i64 = sqlx::query_scalar("PRAGMA page_count")
+            .fetch_one(&storage.pool)
+            .await
+            .unwrap();
+        set_limit(pages).await;
+        let mut failed: i64 = 0;
+        for n in 1..=20 {
+            if let Err(error) = append(n).await {
+                assert!(matches!(error, StorageError::Database(_)), "{error}");
+                failed += 1;
+            }
+        }
+        assert!(failed > 0, "the page limit made no write fail");
+        // Space is free again: every write succeeds, and what was written reads back.
+        set_limit(UNLIMITED).await;
+        for n in 100..110 {
+            append(n).await.unwrap();
+        }
+        let head = storage.audit_chain_head().await.unwrap();
+        assert_eq!(head.seq, 2 * (11 + (20 - failed)));
         storage.pool.close().await;
     }
 

@@ -2444,3 +2444,94 @@ mod requests;
 #[path = "storage/busy.rs"]
 mod busy;
 use busy::a_lock_held_beyond_the_timeout_is_busy_and_nothing_is_written;
+
+/// PostgreSQL: connections the server ended (`pg_terminate_backend`, as on a failover or a
+/// restart of the database) are replaced, without a restart of Skydd: after at most one failed
+/// operation every write and read succeeds again (issue 14).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_recovers_from_terminated_connections() {
+    let Some(Harness::Postgres { url, .. }) = Harness::postgres() else {
+        return;
+    };
+    // A database of its own, so that terminating its connections touches no other test.
+    let mut nonce = [0u8; 8];
+    getrandom::fill(&mut nonce).unwrap();
+    let name: String = nonce.iter().map(|b| format!("{b:02x}")).collect();
+    let name = format!("skydd_fault_{name}");
+    let mut admin = sqlx::PgConnection::connect(&url).await.unwrap();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let (base, _) = url.rsplit_once('/').unwrap();
+    let storage = open(&Location::Postgres(format!("{base}/{name}")))
+        .await
+        .unwrap();
+    let created = at("2026-01-01T00:00:00Z");
+    let id = |n: usize| format!("tok_fault_{n:04}");
+    // Several connections in the pool, some idle, one in a transaction when it is ended.
+    let writes: Vec<_> = (0..8)
+        .map(|n| storage.insert_token(token(&id(n), Role::Admin, "2026-01-01T00:00:00Z")))
+        .collect();
+    for write in writes {
+        write.await.unwrap();
+    }
+    let terminate = async |admin: &mut sqlx::PgConnection| {
+        let ended: Vec<bool> = sqlx::query_scalar(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+             WHERE datname = $1 AND pid <> pg_backend_pid()",
+        )
+        .bind(&name)
+        .fetch_all(admin)
+        .await
+        .unwrap();
+        assert!(!ended.is_empty(), "no connection of the storage was found");
+    };
+    terminate(&mut admin).await;
+    // At most one operation fails (a connection ended while it was idle is found by the pool's
+    // ping); every later one succeeds.
+    let mut failures = 0;
+    for n in 100..120 {
+        match storage
+            .insert_token(token(&id(n), Role::Admin, "2026-01-01T00:00:00Z"))
+            .await
+        {
+            Ok(()) => {}
+            Err(_) if failures == 0 && n == 100 => failures += 1,
+            Err(error) => panic!("write {n} failed after the connections were ended: {error}"),
+        }
+    }
+    let audited = storage
+        .append_audit_event(skydd_storage::AuditEventRow {
+            seq: 0,
+            at: created,
+            actor: "tok_fault".into(),
+            ip: None,
+            action: "records.read".into(),
+            purpose: None,
+            subject_id: None,
+            categories: vec![],
+            outcome: "done".into(),
+            detail: None,
+        })
+        .await;
+    assert!(audited.is_ok(), "{audited:?}");
+    // Ended again, in the middle of nothing: reads recover too.
+    terminate(&mut admin).await;
+    let mut listed = storage.list_tokens().await;
+    if listed.is_err() {
+        listed = storage.list_tokens().await;
+    }
+    assert_eq!(listed.unwrap().len(), 8 + 20 - failures);
+    let report = skydd_storage::verify_audit_chain(storage.clone(), &[0_u8; 32], vec![])
+        .await
+        .unwrap();
+    assert!(report.breach.is_none(), "{report:?}");
+    storage.close().await.unwrap();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE {name} WITH (FORCE)"
+    )))
+    .execute(&mut admin)
+    .await
+    .unwrap();
+}

@@ -22,6 +22,7 @@ use crate::problem::Problem;
     ),
     paths(
         health::healthz,
+        health::readyz,
         register::get_register,
         notice::get_record,
         notice::privacy,
@@ -70,6 +71,7 @@ use crate::problem::Problem;
     components(schemas(
         Problem,
         health::Health,
+        health::Readiness,
         register::RegisterResponse,
         notice::RecordResponse,
         versions::VersionsResponse,

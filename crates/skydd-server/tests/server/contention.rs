@@ -36,6 +36,7 @@ async fn a_write_lock_held_beyond_the_busy_timeout_is_a_503_with_retry_after() {
         &Backend::Sqlite,
         "2026-03-01T09:00:00Z".parse().unwrap(),
         &BUSY,
+        tempfile::tempdir().unwrap(),
     )
     .await;
     let mut other = other_process(&app).await;
@@ -71,6 +72,7 @@ async fn two_servers_on_one_sqlite_data_directory_both_write_and_read() {
         &Backend::Sqlite,
         "2026-03-01T09:00:00Z".parse().unwrap(),
         &BUSY,
+        tempfile::tempdir().unwrap(),
     )
     .await;
     // A second server: its own storage (its own connections, as another process has), the

@@ -24,6 +24,9 @@ use dialect::{Conn, at};
 
 /// The key of the master key check in `skydd_meta`.
 const MASTER_KEY_CHECK: &str = "master_key_check";
+/// The `skydd_meta` key under which [`crate::Storage::probe_write`] stores the time of its last
+/// probe.
+const WRITE_PROBE: &str = "write_probe_at";
 
 /// Map an error from storing `token`: a unique violation names its id (never its hash).
 fn duplicate_token(token: &ApiTokenRecord) -> impl FnOnce(sqlx::Error) -> StorageError + '_ {
@@ -182,6 +185,25 @@ impl Storage for Store {
                 .fetch_one(&self.pool)
                 .await
                 .map_err(error::query("read the schema version"))
+        })
+    }
+
+    fn probe_write(&self, at: Timestamp) -> StorageFuture<'_, ()> {
+        Box::pin(async move {
+            const OPERATION: &str = "probe a write";
+            let mut tx = dialect::begin_write(&self.pool)
+                .await
+                .map_err(error::query(OPERATION))?;
+            sqlx::query(
+                "INSERT INTO skydd_meta (key, value) VALUES ($1, $2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            )
+            .bind(WRITE_PROBE)
+            .bind(at.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(error::query(OPERATION))?;
+            tx.commit().await.map_err(error::query(OPERATION))
         })
     }
 
