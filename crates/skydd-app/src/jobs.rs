@@ -1,7 +1,8 @@
 //! Every background job of a running instance, started together by [`Jobs::spawn`] and stopped
 //! together by [`Jobs::stop`]: outbox delivery, the due-soon warning, retention sweeps (each
-//! followed by an audit checkpoint) and, once at start, the announcement of a significant
-//! change of the privacy notice.
+//! followed by an audit checkpoint), the readiness check (a fault logged once when it starts
+//! and once when it ends) and, once at start, the announcement of a significant change of the
+//! privacy notice.
 //!
 //! Each round takes `now` from the app's clock and a fresh vault from the app (so a reloaded
 //! keyring is used). Without a mailer (no SMTP configured) messages stay queued, listed by
@@ -35,15 +36,20 @@ pub struct JobSettings {
     /// Between retention sweeps, each followed by an audit checkpoint (the first runs at
     /// start); zero switches both off.
     pub retention_interval: Duration,
+    /// Between readiness checks ([`App::readiness`]): a fault (a full disk, a lost database)
+    /// is logged once when it starts and once when it ends, even when nothing polls `/readyz`;
+    /// zero switches the check off.
+    pub readiness_interval: Duration,
 }
 
 impl Default for JobSettings {
-    /// Delivery every 30 seconds, the warning daily, a sweep hourly.
+    /// Delivery every 30 seconds, the warning daily, a sweep hourly, readiness every 10 seconds.
     fn default() -> JobSettings {
         JobSettings {
             delivery_interval: Duration::from_secs(30),
             warning_interval: Duration::from_secs(24 * 60 * 60),
             retention_interval: Duration::from_secs(60 * 60),
+            readiness_interval: Duration::from_secs(10),
         }
     }
 }
@@ -103,6 +109,16 @@ impl Jobs {
                 app.clone(),
                 settings.retention_interval,
                 async |app: &App| sweep_round(app).await,
+            ));
+        }
+        if !settings.readiness_interval.is_zero() {
+            tasks.spawn(every(
+                app.clone(),
+                settings.readiness_interval,
+                async |app: &App| {
+                    // It logs a change itself; the answer is for `/readyz`.
+                    let _ = app.readiness().await;
+                },
             ));
         }
         Jobs { tasks }

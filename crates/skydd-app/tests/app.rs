@@ -257,6 +257,7 @@ async fn the_jobs_start_together_and_stop_together() {
         delivery_interval: Duration::from_millis(10),
         warning_interval: Duration::from_millis(10),
         retention_interval: Duration::from_millis(10),
+        readiness_interval: Duration::from_millis(10),
     };
     let jobs = Jobs::spawn(&app, None, &settings);
     // The first sweep runs at start and checkpoints the (empty) trail.

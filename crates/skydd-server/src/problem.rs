@@ -6,6 +6,9 @@
 //! A database lock held longer than the busy timeout is no error of the server's: it is a 503
 //! with `Retry-After` saying the database is busy.
 
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -297,44 +300,99 @@ impl ApiError {
         }
     }
 
-    /// Log what the client is not told: internal errors, at error level. The messages name
-    /// operations and kinds of failure, never a personal value (storage and the vault only
-    /// see ciphertext, ids and register names).
+    /// Log what the client is not told: internal errors, at error level, each kind at most
+    /// once a minute ([`FAILURE_LOG`]): during a fault (a full disk) every request fails alike,
+    /// and one line with a count says as much as thousands. The messages name operations and
+    /// kinds of failure, never a personal value (storage and the vault only see ciphertext, ids
+    /// and register names).
     pub(crate) fn log(&self) {
         if self.is_busy() {
             // Expected under contention, and answered with a retry: a warning, not an error.
             tracing::warn!("the database was busy beyond the busy timeout; answered 503");
             return;
         }
-        match self {
-            ApiError::Storage(error) => {
-                tracing::error!(error = %error, "request failed in storage");
+        if let ApiError::Vault(VaultError::Crypto(CryptoError::UnknownKeyVersion { version })) =
+            self
+        {
+            // Expected once per server after `skydd key rotate`: `keys::reload_and_retry`
+            // reloads the key file and logs an error itself if that does not help.
+            tracing::warn!(
+                version,
+                "a data key is wrapped with a master key version this server has not loaded"
+            );
+            return;
+        }
+        let (kind, error): (&'static str, &dyn std::fmt::Display) = match self {
+            ApiError::Storage(error) | ApiError::Vault(VaultError::Storage(error)) => {
+                ("request failed in storage", error)
             }
-            ApiError::Unavailable(error) => tracing::error!(error = %error, "storage unavailable"),
+            ApiError::Unavailable(error) => ("storage unavailable", error),
             ApiError::StoredVersion(error) => {
-                tracing::error!(error = %error, "request failed on a damaged register version");
-            }
-            ApiError::Vault(error @ VaultError::Storage(_)) => {
-                tracing::error!(error = %error, "request failed in storage");
-            }
-            ApiError::Vault(VaultError::Crypto(CryptoError::UnknownKeyVersion { version })) => {
-                // Expected once per server after `skydd key rotate`: `keys::reload_and_retry`
-                // reloads the key file and logs an error itself if that does not help.
-                tracing::warn!(
-                    version,
-                    "a data key is wrapped with a master key version this server has not loaded"
-                );
+                ("request failed on a damaged register version", error)
             }
             ApiError::Vault(error @ VaultError::Crypto(_)) => {
-                tracing::error!(error = %error, "request failed in cryptography");
+                ("request failed in cryptography", error)
             }
             ApiError::Vault(error @ VaultError::Random(_)) => {
-                tracing::error!(error = %error, "request failed: no random bytes");
+                ("request failed: no random bytes", error)
             }
             ApiError::Vault(error @ VaultError::Corrupt(_)) => {
-                tracing::error!(error = %error, "request failed on damaged stored data");
+                ("request failed on damaged stored data", error)
             }
-            _ => {}
+            _ => return,
+        };
+        let now = Instant::now();
+        let Some(repeats) = FAILURE_LOG
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .admit(kind, now)
+        else {
+            return;
+        };
+        if repeats == 0 {
+            tracing::error!(error = %error, "{kind}");
+        } else {
+            tracing::error!(error = %error, similar_failures_not_logged = repeats, "{kind}");
+        }
+    }
+}
+
+/// How often one kind of internal failure is logged at most.
+const FAILURE_LOG_WINDOW: Duration = Duration::from_secs(60);
+
+/// The internal failures logged lately, shared by every request of the process.
+static FAILURE_LOG: Mutex<FailureLog> = Mutex::new(FailureLog {
+    window: FAILURE_LOG_WINDOW,
+    kinds: Vec::new(),
+});
+
+/// Which kinds of failure were logged when, and how many like them were not logged since.
+struct FailureLog {
+    /// A kind is logged again only this long after it was last logged.
+    window: Duration,
+    /// Per kind (a handful: one per log message): when it was last logged, and how many
+    /// failures of the kind came since without a line of their own.
+    kinds: Vec<(&'static str, Instant, u64)>,
+}
+
+impl FailureLog {
+    /// Whether a failure of `kind` at `now` gets a log line: `Some(n)` with the `n` failures of
+    /// the kind that came since the last line without one, or `None` (counted, not logged).
+    fn admit(&mut self, kind: &'static str, now: Instant) -> Option<u64> {
+        match self.kinds.iter_mut().find(|(k, _, _)| *k == kind) {
+            None => {
+                self.kinds.push((kind, now, 0));
+                Some(0)
+            }
+            Some((_, last, skipped)) if now.saturating_duration_since(*last) < self.window => {
+                *skipped += 1;
+                None
+            }
+            Some((_, last, skipped)) => {
+                let repeats = std::mem::take(skipped);
+                *last = now;
+                Some(repeats)
+            }
         }
     }
 }
@@ -378,6 +436,29 @@ impl IntoResponse for ApiError {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_kind_of_failure_is_logged_once_a_window_with_the_count_of_the_rest() {
+        use std::time::{Duration, Instant};
+        let mut log = super::FailureLog {
+            window: Duration::from_secs(60),
+            kinds: Vec::new(),
+        };
+        let start = Instant::now();
+        let at = |seconds| start + Duration::from_secs(seconds);
+        assert_eq!(log.admit("storage", at(0)), Some(0));
+        assert_eq!(log.admit("storage", at(1)), None);
+        assert_eq!(log.admit("storage", at(59)), None);
+        assert_eq!(
+            log.admit("crypto", at(59)),
+            Some(0),
+            "another kind is its own"
+        );
+        assert_eq!(log.admit("storage", at(60)), Some(2), "two went unlogged");
+        assert_eq!(log.admit("storage", at(61)), None);
+        assert_eq!(log.admit("storage", at(200)), Some(1));
+    }
+
     use super::*;
 
     #[test]
