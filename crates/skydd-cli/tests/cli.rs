@@ -1075,25 +1075,31 @@ fn key_rotate_rewraps_every_subject_key_while_the_server_runs() {
     }
 }
 
-/// An instance in `data` with `subjects` subjects, made in-process; their ids.
-fn fill_with_subjects(data: &Path, database: &[String], subjects: usize) -> Vec<String> {
+/// The services of the instance in `data` (created if missing; on PostgreSQL when `database`
+/// names one), enforcing the register `source`, opened in-process.
+async fn open_in_process(data: &Path, database: &[String], source: &str) -> skydd_app::App {
     use skydd_app::instance::{Create, DataSettings};
     let settings = DataSettings {
         data_dir: data.to_owned(),
         database_url: database.get(1).cloned(),
         busy_timeout: skydd_storage::DEFAULT_BUSY_TIMEOUT,
     };
+    let checked = skydd_register::check(source);
+    let register = skydd_app::LoadedRegister::new(checked.register.unwrap(), "test");
+    skydd_app::App::open(
+        &settings,
+        Create::IfMissing,
+        register,
+        std::sync::Arc::new(skydd_app::SystemClock),
+    )
+    .await
+    .unwrap()
+}
+
+/// An instance in `data` with `subjects` subjects, made in-process; their ids.
+fn fill_with_subjects(data: &Path, database: &[String], subjects: usize) -> Vec<String> {
     block_on(async {
-        let checked = skydd_register::check(VALID_REGISTER);
-        let register = skydd_app::LoadedRegister::new(checked.register.unwrap(), "test");
-        let app = skydd_app::App::open(
-            &settings,
-            Create::IfMissing,
-            register,
-            std::sync::Arc::new(skydd_app::SystemClock),
-        )
-        .await
-        .unwrap();
+        let app = open_in_process(data, database, VALID_REGISTER).await;
         let vault = app.vault();
         let actor = skydd_vault::Actor::new("test");
         let now: jiff::Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
@@ -2249,23 +2255,8 @@ fn sweep_state(database: &Database, data: &Path) -> [i64; 5] {
 
 /// `SUBJECTS` subjects with one expired record each, written through the vault in-process.
 fn fill_with_expired_records(data: &Path, database: &[String], subjects: usize) {
-    use skydd_app::instance::{Create, DataSettings};
-    let settings = DataSettings {
-        data_dir: data.to_owned(),
-        database_url: database.get(1).cloned(),
-        busy_timeout: skydd_storage::DEFAULT_BUSY_TIMEOUT,
-    };
     block_on(async {
-        let checked = skydd_register::check(RETENTION_REGISTER);
-        let register = skydd_app::LoadedRegister::new(checked.register.unwrap(), "test");
-        let app = skydd_app::App::open(
-            &settings,
-            Create::IfMissing,
-            register,
-            std::sync::Arc::new(skydd_app::SystemClock),
-        )
-        .await
-        .unwrap();
+        let app = open_in_process(data, database, RETENTION_REGISTER).await;
         let vault = app.vault();
         let actor = skydd_vault::Actor::new("test");
         let now: jiff::Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
