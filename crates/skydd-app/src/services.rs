@@ -2,6 +2,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use skydd_crypto::{ApiToken, Keyring};
 use skydd_storage::{KeyBinding, Storage, StorageError};
@@ -13,6 +14,18 @@ use crate::instance::{self, Create, DataSettings, InstanceError};
 use crate::keys::Keys;
 use crate::register::LoadedRegister;
 use crate::tokens::{self, IssueError};
+
+/// How long a "ready" answer of [`App::readiness`] is given again without a new check.
+const READY_ANSWER_KEPT: Duration = Duration::from_secs(1);
+
+/// What [`App::readiness`] found last.
+#[derive(Debug, Default)]
+struct ReadinessSeen {
+    /// `ready` or the reason it was not; empty before the first check.
+    word: &'static str,
+    /// When the last check found the instance ready; `None` after a failed one.
+    ready_at: Option<Instant>,
+}
 
 /// Why [`App::prepare_to_serve`] failed.
 #[derive(Debug, thiserror::Error)]
@@ -46,9 +59,10 @@ pub struct App {
     key_file: Option<Arc<Path>>,
     /// Where the copy of the newest audit checkpoint is kept; `None`: nowhere.
     witness_file: Option<Arc<Path>>,
-    /// The reason [`App::readiness`] gave last (`ready` when it was ready, empty before the
-    /// first check), so that a change is logged once, not on every check.
-    last_readiness: Arc<std::sync::Mutex<&'static str>>,
+    /// The last readiness check: its word (`ready` or the reason; empty before the first) and
+    /// when it found the instance ready. Held across a check, so probes arriving together wait
+    /// for one check instead of each writing to the database.
+    readiness: Arc<tokio::sync::Mutex<ReadinessSeen>>,
 }
 
 impl App {
@@ -71,7 +85,7 @@ impl App {
             keys: Arc::new(keys),
             key_file: None,
             witness_file: None,
-            last_readiness: Arc::new(std::sync::Mutex::new("")),
+            readiness: Arc::new(tokio::sync::Mutex::new(ReadinessSeen::default())),
         }
     }
 
@@ -196,26 +210,32 @@ impl App {
     /// instance stops being ready, with the database's diagnostic; an info when it is ready
     /// again); checks that find the same are not logged.
     pub async fn readiness(&self) -> Result<(), &'static str> {
+        let mut seen = self.readiness.lock().await;
+        // A "ready" found within the last second is answered again without a check, so a
+        // loop of probes writes at most once a second; "not ready" is checked every time, so
+        // recovery shows at once.
+        if seen
+            .ready_at
+            .is_some_and(|at| at.elapsed() < READY_ANSWER_KEPT)
+        {
+            return Ok(());
+        }
         let found = self.check_readiness().await;
         let reason = match &found {
             Ok(()) => "ready",
             Err((reason, _)) => reason,
         };
-        // A poisoned lock only means a check panicked while logging: the word is still valid.
-        let mut last = self
-            .last_readiness
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if *last != reason {
+        if seen.word != reason {
             match &found {
-                Ok(()) if last.is_empty() => {}
-                Ok(()) => tracing::info!(was = *last, "ready again"),
+                Ok(()) if seen.word.is_empty() => {}
+                Ok(()) => tracing::info!(was = seen.word, "ready again"),
                 Err((reason, error)) => {
                     tracing::warn!(reason, error = %error, "not ready");
                 }
             }
-            *last = reason;
+            seen.word = reason;
         }
+        seen.ready_at = found.is_ok().then(Instant::now);
         found.map_err(|(reason, _)| reason)
     }
 

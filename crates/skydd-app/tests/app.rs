@@ -278,3 +278,23 @@ async fn only_the_first_start_issues_an_admin_token() {
     assert_eq!(versions[0].digest, app.register.digest);
     app.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_ready_answer_is_kept_a_second_so_a_loop_of_probes_does_not_write_each_time() {
+    // /readyz is public: a loop of 1,000 probes must not become 1,000 writes. A "ready" is
+    // answered again for a second without touching the database; "not ready" never is.
+    let data = tempfile::tempdir().unwrap();
+    let app = open(&data, Create::IfMissing).await;
+    assert_eq!(app.readiness().await, Ok(()));
+    app.storage.close().await.unwrap();
+    for _ in 0..1000 {
+        assert_eq!(
+            app.readiness().await,
+            Ok(()),
+            "answered without the database"
+        );
+    }
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(app.readiness().await, Err("database_unreachable"));
+    assert_eq!(app.readiness().await, Err("database_unreachable"));
+}
