@@ -1213,7 +1213,7 @@ fn key_rotate_removes_stranded_temporary_key_files_and_never_pretends() {
         assert_eq!(stdout, "", "{backend}: nothing is reported as re-wrapped");
         assert!(
             stderr.contains("no key rotation happened")
-                && stderr.contains("nothing was re-wrapped")
+                && stderr.contains("stopped before it wrote a new master key version")
                 && stderr.contains("Run `skydd key rotate` (without --rewrap-only)"),
             "{backend}: {stderr}"
         );
@@ -1265,8 +1265,8 @@ fn key_rotate_removes_stranded_temporary_key_files_and_never_pretends() {
             "{backend}"
         );
         assert!(
-            stderr.contains("already wrapped with master key version 2")
-                && stderr.contains("the re-wrap is complete"),
+            stderr.contains("No rotation was unfinished")
+                && stderr.contains("wrapped with master key version 2"),
             "{backend}: {stderr}"
         );
         assert_eq!(
@@ -1289,8 +1289,9 @@ fn key_rotate_removes_stranded_temporary_key_files_and_never_pretends() {
         );
         assert_eq!(stdout, "", "{backend}: nothing is reported as done");
         assert!(
-            stderr.contains("a key rotation was interrupted")
-                && stderr.contains("it added no version")
+            stderr.contains("no key rotation happened")
+                && stderr.contains("stopped before it wrote a new master key version")
+                && stderr.contains("version 2 is still the newest")
                 && stderr.contains("Run `skydd key rotate` (without --rewrap-only)")
                 && !stderr.contains("complete"),
             "{backend}: {stderr}"
@@ -1335,6 +1336,80 @@ fn key_rotate_removes_stranded_temporary_key_files_and_never_pretends() {
             );
             app.close().await.unwrap();
         });
+        database.drop_schema();
+    }
+}
+
+/// A rotation stopped after it recorded its start but before it wrote its version, on a key
+/// file that already has several versions, is told apart from a finished one: `--rewrap-only`
+/// says no rotation happened (exit 1) until a rotation completes (issue 14, part 3).
+#[test]
+fn rewrap_only_after_a_rotation_stopped_before_its_version_says_none_happened() {
+    for database in Database::all() {
+        let backend = database.name();
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let database_args = database.args();
+        let subjects = fill_with_subjects(&data, &database_args, 3);
+        let key_file = data.join("master.key");
+        key_rotate(&data, &database_args, &[]);
+        assert_eq!(key_versions(&key_file), [1, 2], "{backend}");
+
+        // What a kill right after the journal was written leaves: the journal, no version 3.
+        assert_eq!(skydd_crypto::Keyring::begin_rotation(&key_file).unwrap(), 2);
+        for _ in 0..2 {
+            let output = run(skydd()
+                .args(["key", "rotate", "--rewrap-only", "--data-dir"])
+                .arg(&data)
+                .args(&database_args));
+            let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
+            assert_eq!(
+                output.status.code(),
+                Some(1),
+                "{backend}: {stdout}\n{stderr}"
+            );
+            assert_eq!(stdout, "", "{backend}: nothing is reported as done");
+            assert!(
+                stderr.contains("no key rotation happened")
+                    && stderr.contains("version 2 is still the newest")
+                    && stderr.contains("Run `skydd key rotate` (without --rewrap-only)"),
+                "{backend}: {stderr}"
+            );
+        }
+
+        let (stdout, _) = key_rotate(&data, &database_args, &[]);
+        assert_eq!(
+            stdout, "master key version 3; re-wrapped 3 subject keys\n",
+            "{backend}"
+        );
+        assert!(!data.join(".master.key.rotating").exists(), "{backend}");
+        let (stdout, stderr) = key_rotate(&data, &database_args, &["--rewrap-only"]);
+        assert_eq!(
+            stdout, "master key version 3; re-wrapped 0 subject keys\n",
+            "{backend}"
+        );
+        assert!(
+            stderr.contains("No rotation was unfinished"),
+            "{backend}: {stderr}"
+        );
+        assert_eq!(
+            unwrap_every_subject_key(&data, &database_args, &subjects),
+            [3]
+        );
+
+        // Stopped after the version was written, before the re-wrap: finished, exit 0.
+        skydd_crypto::Keyring::begin_rotation(&key_file).unwrap();
+        skydd_crypto::Keyring::rotate(&key_file).unwrap();
+        let (stdout, stderr) = key_rotate(&data, &database_args, &["--rewrap-only"]);
+        assert_eq!(
+            stdout, "master key version 4; re-wrapped 3 subject keys\n",
+            "{backend}"
+        );
+        assert!(
+            stderr.contains("the rotation to master key version 4 is complete"),
+            "{backend}: {stderr}"
+        );
+        assert!(!data.join(".master.key.rotating").exists(), "{backend}");
         database.drop_schema();
     }
 }
@@ -1398,10 +1473,10 @@ fn key_rotate_killed_at_random_points_leaves_no_key_material_and_never_pretends(
                 );
                 unfinished += 1;
             } else if output.status.code() == Some(1) {
-                // Killed while writing the key file: the leftover said so.
+                // Stopped before its version was written: the journal or the leftover said so.
                 assert_eq!(after, before, "{backend}: no version was added");
                 assert!(
-                    stderr.contains("a key rotation was interrupted")
+                    stderr.contains("no key rotation happened")
                         && stderr.contains("Run `skydd key rotate`"),
                     "{backend}: {stderr}"
                 );
@@ -1417,8 +1492,9 @@ fn key_rotate_killed_at_random_points_leaves_no_key_material_and_never_pretends(
                     "{backend}: {stdout}"
                 );
                 if after == before {
-                    // The killed run wrote no version: the message says what to do.
-                    assert!(stderr.contains("run `skydd key rotate` again"), "{stderr}");
+                    // Killed before it even wrote its journal (the first milliseconds of the
+                    // process): it did nothing at all, and nothing is said to be unfinished.
+                    assert!(stderr.contains("No rotation was unfinished"), "{stderr}");
                 }
                 finished += 1;
                 let versions = unwrap_every_subject_key(&data, &database_args, &subjects);
