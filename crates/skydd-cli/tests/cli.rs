@@ -259,6 +259,21 @@ impl Server {
         }
     }
 
+    /// Send SIGKILL (no chance to finish anything), wait for the process to be gone, and
+    /// collect all it printed.
+    fn kill(mut self) -> Stopped {
+        self.child.kill().unwrap();
+        let status = self.child.wait().unwrap();
+        for reader in self.readers.drain(..) {
+            reader.join().unwrap();
+        }
+        Stopped {
+            status,
+            stdout: self.stdout(),
+            stderr: self.stderr(),
+        }
+    }
+
     /// Send SIGTERM, wait for the process to exit, and collect all it printed.
     fn terminate(mut self) -> Stopped {
         let pid = self.child.id().to_string();
@@ -2473,3 +2488,7 @@ fn retention_run_killed_at_random_points_leaves_nothing_half_done() {
         database.drop_schema();
     }
 }
+
+/// `kill -9` of a serving `skydd` in the middle of writes (issue 14, part 5).
+#[path = "cli/crash.rs"]
+mod crash;
