@@ -5,8 +5,9 @@
 //! `\`, `|`, `&&` or `||`, or by an open quote or parenthesis). The `# ...` comment lines right
 //! under a command are the output it must print (stdout and stderr together), line by line:
 //! `...` or `…` inside a line stands for any text, a line that is only `...` or `…` for any
-//! number of lines; trailing whitespace is not compared. A command with no such lines is only required to succeed (`set -e`). Comment
-//! lines after a blank line are notes to the reader, not output.
+//! number of lines; trailing whitespace is not compared. A command with no such lines is only
+//! required to succeed (`set -e`). Comment lines after a blank line are notes to the reader, not
+//! output.
 //!
 //! The tour runs in a fresh directory holding a copy of `examples/`, with the built `skydd` first
 //! on `PATH` and the server on a free port: `127.0.0.1:8080` in the README becomes that port
@@ -28,7 +29,7 @@ const END: &str = "<!-- tour:end -->";
 const README_ADDRESS: &str = "127.0.0.1:8080";
 
 /// The longest the whole tour may take before it counts as hung (it takes seconds).
-const TOUR_PATIENCE: Duration = Duration::from_secs(300);
+const TOUR_PATIENCE: Duration = Duration::from_secs(180);
 
 /// One command of the tour and the output the README shows under it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,9 +110,7 @@ fn is_complete(text: &str) -> bool {
                     '"' => open.push(Open::Double),
                     '(' => open.push(Open::Paren),
                     ')' => {
-                        if open.last() == Some(&Open::Paren) {
-                            open.pop();
-                        }
+                        open.pop_if(|open| *open == Open::Paren);
                     }
                     '#' if index == 0 || chars[index - 1].is_whitespace() => {
                         code_end = index;
@@ -314,7 +313,7 @@ impl Drop for Tour {
     }
 }
 
-/// The numbered lines of `text`, indented, for a failure message.
+/// The lines of `text`, indented behind a bar, for a failure message.
 fn indented(text: &str) -> String {
     text.lines().map(|line| format!("    | {line}\n")).collect()
 }
@@ -341,11 +340,9 @@ fn the_readme_tour_runs_as_written_and_shows_what_the_product_prints() {
     let script_path = dir.path().join("tour.sh");
     std::fs::write(&script_path, script(&steps, port)).unwrap();
 
-    let path = std::env::join_paths(
-        std::iter::once(bin.clone()).chain(std::env::split_paths(
-            &std::env::var_os("PATH").unwrap_or_default(),
-        )),
-    )
+    let path = std::env::join_paths(std::iter::once(bin.clone()).chain(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    )))
     .unwrap();
     let mut command = Command::new("bash");
     command
@@ -403,11 +400,7 @@ fn the_readme_tour_runs_as_written_and_shows_what_the_product_prints() {
         panic!(
             "the README tour {} at README.md:{}:\n{}\nwhich printed:\n{}\nbash said:\n{}\nthe \
              server's log:\n{}",
-            if status.is_none() {
-                "hung"
-            } else {
-                "failed"
-            },
+            if status.is_none() { "hung" } else { "failed" },
             step.line,
             indented(&step.command),
             indented(&output_of(last).unwrap_or_default()),
@@ -481,7 +474,12 @@ fn commands_are_split_where_a_reader_would_split_them() {
 
 #[test]
 fn shown_output_matches_with_wildcards_and_nothing_else() {
-    let patterns = |lines: &[&str]| lines.iter().map(|line| line.to_string()).collect::<Vec<_>>();
+    let patterns = |lines: &[&str]| {
+        lines
+            .iter()
+            .map(|line| line.to_string())
+            .collect::<Vec<_>>()
+    };
     assert!(output_matches(&patterns(&["a ... c"]), &["a b c"]));
     assert!(output_matches(&patterns(&["a … c"]), &["a  c"]));
     assert!(!output_matches(&patterns(&["a ... c"]), &["a b c d"]));
@@ -489,7 +487,10 @@ fn shown_output_matches_with_wildcards_and_nothing_else() {
     assert!(!output_matches(&patterns(&["a"]), &["a", "b"]));
     assert!(!output_matches(&patterns(&["a", "b"]), &["a"]));
     assert!(output_matches(&patterns(&["a", "...", "z"]), &["a", "z"]));
-    assert!(output_matches(&patterns(&["a", "...", "z"]), &["a", "b", "c", "z"]));
+    assert!(output_matches(
+        &patterns(&["a", "...", "z"]),
+        &["a", "b", "c", "z"]
+    ));
     assert!(!output_matches(&patterns(&["a", "...", "z"]), &["a", "b"]));
     assert!(!output_matches(&patterns(&["x...x"]), &["x"]));
     assert!(output_matches(&patterns(&["x...x"]), &["xyx"]));
