@@ -15,6 +15,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+#[path = "cli/tour.rs"]
+mod tour;
+
 /// Generous: these bound waits for a process, they do not measure it.
 const PATIENCE: Duration = Duration::from_secs(30);
 
