@@ -39,6 +39,10 @@ mod precision;
 #[path = "server/faults.rs"]
 mod faults;
 
+/// `/metrics` and request ids (issue 15).
+#[path = "server/metrics.rs"]
+mod metrics;
+
 /// A small register that passes `check`, with one purpose per kind of rule the API must show: a
 /// contract purpose (`delivery`), a consent purpose (`newsletter`), a legitimate-interest direct
 /// marketing purpose with channels (`marketing`) and a purpose behind an opt-in feature
