@@ -737,6 +737,7 @@ fn json_logs_carry_request_ids_and_a_metrics_token_scrapes() {
     assert_eq!(access["target"], "skydd_server::access", "{access}");
     assert_eq!(access["fields"]["route"], "/metrics", "{access}");
     assert_eq!(access["fields"]["status"], 200, "{access}");
+    assert!(access["fields"]["latency_ms"].is_number(), "{access}");
     assert!(
         !stopped.stderr.to_lowercase().contains("canary"),
         "personal data is never logged:\n{}",

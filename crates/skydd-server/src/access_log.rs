@@ -51,14 +51,15 @@ pub(crate) async fn log_request(
     state
         .metrics()
         .observe_request(&method, route.as_deref(), status, latency);
-    let latency_ms = latency.as_secs_f64() * 1000.0;
+    // Milliseconds to a tenth: a number in JSON logs, short in text ones.
+    let latency_ms = (latency.as_secs_f64() * 10_000.0).round() / 10.0;
     span.in_scope(|| {
         tracing::info!(
             target: "skydd_server::access",
             method = %method,
             route = route.as_deref().unwrap_or("(no route)"),
             status,
-            latency_ms = format_args!("{latency_ms:.1}"),
+            latency_ms,
             "request"
         );
     });
