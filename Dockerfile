@@ -15,9 +15,9 @@
 FROM rust:1.94-slim-bookworm AS build
 WORKDIR /src
 COPY . .
+# The binary, and the data volume's mount point owned by the runtime's non-root user (65532).
 RUN cargo build --release --locked -p skydd-cli \
  && install -D -m 0755 target/release/skydd /out/skydd \
- # The data volume's mount point, owned by the runtime's non-root user (65532).
  && install -d -m 0700 -o 65532 -g 65532 /out/data
 
 # -- Run -------------------------------------------------------------------------------------
