@@ -515,6 +515,12 @@ async fn openapi_document_describes_the_api() {
         assert_eq!(register["security"], serde_json::json!([{"bearer": []}]));
         assert!(document["paths"]["/healthz"]["get"].is_object());
         assert!(document["paths"]["/readyz"]["get"].is_object());
+        let metrics = &document["paths"]["/metrics"]["get"];
+        assert!(
+            metrics["responses"]["200"]["content"]["text/plain; version=0.0.4; charset=utf-8"]
+                .is_object(),
+            "{metrics}"
+        );
         let bearer = &document["components"]["securitySchemes"]["bearer"];
         assert_eq!(bearer["type"], "http");
         assert_eq!(bearer["scheme"], "bearer");

@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use skydd_crypto::Role;
 
 use crate::auth::authenticate;
-use crate::problem::ApiError;
+use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
 
 /// The roles that may read `/metrics` when it is not public.
@@ -26,6 +26,22 @@ const TEXT_FORMAT: &str = "text/plain; version=0.0.4; charset=utf-8";
 /// (unless public). When the database cannot be read, the counters are still served, with
 /// `skydd_storage_up 0` and without the gauges read from it (the failure is logged, at most
 /// once a minute).
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "health",
+    security(("bearer" = []), ()),
+    responses(
+        (status = 200, description = "The metrics in the Prometheus text format (0.0.4): counts, \
+            times and fixed words, no personal data or identifiers. No token is needed when the \
+            server runs with `--metrics-public`.",
+            body = String, content_type = "text/plain; version=0.0.4; charset=utf-8"),
+        (status = 401, description = "No valid API token (and the metrics are not public).",
+            body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role is not `metrics`, `admin` or `auditor`.",
+            body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub async fn metrics(
     State(state): State<AppState>,
     headers: HeaderMap,
