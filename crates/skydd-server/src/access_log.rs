@@ -43,7 +43,9 @@ pub(crate) async fn log_request(
         .extensions()
         .get::<MatchedPath>()
         .map(|path| path.as_str().to_owned());
-    let span = tracing::info_span!("request", request_id = %request_id);
+    // At error level, so that no `SKYDD_LOG` filter that lets a line through drops the span
+    // (and with it the id) from that line; a span's level is not shown.
+    let span = tracing::error_span!("request", request_id = %request_id);
     let started = Instant::now();
     let mut response = next.run(request).instrument(span.clone()).await;
     let latency = started.elapsed();

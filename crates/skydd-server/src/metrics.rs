@@ -83,15 +83,15 @@ impl Metrics {
     /// Count a decision by its code (`allowed` or the deny code); nothing else about it.
     pub(crate) fn observe_decision(&self, decision: &Decision) {
         let slot = match decision {
-            Decision::Allow { .. } => 0,
-            Decision::Deny { code, .. } => {
-                1 + DenyCode::ALL
-                    .iter()
-                    .position(|known| known == code)
-                    .unwrap_or(0)
-            }
+            Decision::Allow { .. } => Some(0),
+            Decision::Deny { code, .. } => DenyCode::ALL
+                .iter()
+                .position(|known| known == code)
+                .map(|index| 1 + index),
         };
-        if let Some(counter) = self.decisions.get(slot) {
+        // `DenyCode::ALL` lists every code (skydd-decide checks it against its table); one missing
+        // there would go uncounted rather than be counted under another code.
+        if let Some(counter) = slot.and_then(|slot| self.decisions.get(slot)) {
             counter.fetch_add(1, Ordering::Relaxed);
         }
     }
