@@ -211,7 +211,11 @@ impl Server {
             collect(child.stdout.take().unwrap(), stdout.clone(), |_| {}),
             collect(child.stderr.take().unwrap(), stderr.clone(), move |line| {
                 if let Some((_, rest)) = line.split_once("listening on ") {
-                    let address = rest.split_whitespace().next().unwrap_or_default();
+                    // The address ends where the text (or the JSON string) does.
+                    let address = rest
+                        .split(|c: char| !(c.is_ascii_digit() || c == '.' || c == ':'))
+                        .next()
+                        .unwrap_or_default();
                     let _ = listening.send(address.to_owned());
                 }
             }),
@@ -645,6 +649,121 @@ fn the_vault_is_served_and_personal_data_stays_out_of_the_log() {
         !stopped.stderr.to_lowercase().contains("canary"),
         "personal data is never logged:\n{}",
         stopped.stderr
+    );
+}
+
+/// `serve --help` tells an operator how to choose and filter logs and open `/metrics`.
+#[test]
+fn serve_help_documents_logging_and_metrics() {
+    let output = run(skydd().args(["serve", "--help"]));
+    assert!(output.status.success());
+    let help = text(&output.stdout);
+    for needle in [
+        "--log-format",
+        "SKYDD_LOG_FORMAT",
+        "`SKYDD_LOG`",
+        "--metrics-public",
+    ] {
+        assert!(help.contains(needle), "{needle} missing from:\n{help}");
+    }
+}
+
+/// `--log-format json`: every line on stderr is a JSON object, the access line of a request
+/// carries its id, and a token of role `metrics` reads `/metrics` and nothing else (issue 15).
+#[test]
+fn json_logs_carry_request_ids_and_a_metrics_token_scrapes() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data_arg = data.to_str().unwrap();
+    let server = Server::start(&["--data-dir", data_arg, "--log-format", "json"], &[]);
+    let admin = server.admin_token();
+    let email = "json.canary@example.se";
+    let (status, created) = send(
+        "POST",
+        &server.url("/v1/subjects"),
+        &admin,
+        Some(serde_json::json!({"identities": {"email": email}})),
+    );
+    assert_eq!(status, 201, "{created}");
+    let subject = created["id"].as_str().unwrap().to_owned();
+
+    let output = run(skydd().args([
+        "token",
+        "create",
+        "--role",
+        "metrics",
+        "--data-dir",
+        data_arg,
+    ]));
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let metrics = text(&output.stdout).trim().to_owned();
+    assert_eq!(
+        get(
+            &server.url(&format!("/v1/subjects/{subject}")),
+            Some(&metrics)
+        ),
+        403
+    );
+
+    let request_id = "7d9e4c1a-52b3-4f60-9a8d-0c1e2f3a4b5c";
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (echoed, scraped) = runtime.block_on(async {
+        let response = reqwest::Client::new()
+            .get(server.url("/metrics"))
+            .bearer_auth(&metrics)
+            .header("x-request-id", request_id)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let echoed = response.headers()["x-request-id"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        (echoed, response.text().await.unwrap())
+    });
+    assert_eq!(echoed, request_id);
+    assert!(
+        scraped.contains(
+            r#"skydd_http_requests_total{method="POST",route="/v1/subjects",status="201"} 1"#
+        ),
+        "{scraped}"
+    );
+    assert!(!scraped.contains(&subject), "{scraped}");
+
+    let stopped = server.terminate();
+    assert!(stopped.status.success(), "{}", stopped.stderr);
+    let lines: Vec<Value> = stopped
+        .stderr
+        .lines()
+        .map(|line| {
+            serde_json::from_str(line).unwrap_or_else(|_| panic!("not a JSON line: {line}"))
+        })
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .all(|line| line["timestamp"].is_string() && line["level"].is_string())
+    );
+    let access = lines
+        .iter()
+        .find(|line| line["span"]["request_id"] == request_id)
+        .unwrap_or_else(|| panic!("no line names the request id:\n{}", stopped.stderr));
+    assert_eq!(access["target"], "skydd_server::access", "{access}");
+    assert_eq!(access["fields"]["route"], "/metrics", "{access}");
+    assert_eq!(access["fields"]["status"], 200, "{access}");
+    assert!(access["fields"]["latency_ms"].is_number(), "{access}");
+    assert!(
+        !stopped.stderr.to_lowercase().contains("canary"),
+        "personal data is never logged:\n{}",
+        stopped.stderr
+    );
+    assert!(
+        !stopped.stderr.contains(&metrics),
+        "tokens are never logged"
     );
 }
 

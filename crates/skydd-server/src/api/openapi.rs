@@ -5,8 +5,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::api::{
-    audit, consents, decisions, disclosures, features, health, incidents, notice, preferences,
-    records, register, requests, subjects, unsubscribe, versions,
+    audit, consents, decisions, disclosures, features, health, incidents, metrics, notice,
+    preferences, records, register, requests, subjects, unsubscribe, versions,
 };
 use crate::problem::Problem;
 
@@ -23,6 +23,7 @@ use crate::problem::Problem;
     paths(
         health::healthz,
         health::readyz,
+        metrics::metrics,
         register::get_register,
         notice::get_record,
         notice::privacy,
