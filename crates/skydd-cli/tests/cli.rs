@@ -1081,6 +1081,19 @@ fn key_versions(path: &Path) -> Vec<u32> {
 }
 
 /// `skydd key rotate ARGS...` on `data` and `database`; its output after checking it succeeded.
+/// `skydd key rotate --rewrap-only` where it must refuse: exit 1, nothing on stdout (nothing
+/// is reported as done). Returns what it said on stderr.
+fn rewrap_only_refused(data: &Path, database: &[String]) -> String {
+    let output = run(skydd()
+        .args(["key", "rotate", "--rewrap-only", "--data-dir"])
+        .arg(data)
+        .args(database));
+    let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
+    assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert_eq!(stdout, "", "nothing is reported as done");
+    stderr
+}
+
 fn key_rotate(data: &Path, database: &[String], args: &[&str]) -> (String, String) {
     let output = run(skydd()
         .args(["key", "rotate", "--data-dir"])
@@ -1337,17 +1350,7 @@ fn key_rotate_removes_stranded_temporary_key_files_and_never_pretends() {
         // Killed before the new version was written: the key file has version 1 only, and the
         // temporary file holding the key is still there. `--rewrap-only` must not pretend.
         let secrets = strand_temp_key_files(&data);
-        let output = run(skydd()
-            .args(["key", "rotate", "--rewrap-only", "--data-dir"])
-            .arg(&data)
-            .args(&database_args));
-        let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
-        assert_eq!(
-            output.status.code(),
-            Some(1),
-            "{backend}: {stdout}\n{stderr}"
-        );
-        assert_eq!(stdout, "", "{backend}: nothing is reported as re-wrapped");
+        let stderr = rewrap_only_refused(&data, &database_args);
         assert!(
             stderr.contains("no key rotation happened")
                 && stderr.contains("stopped before it wrote a new master key version")
@@ -1414,17 +1417,7 @@ fn key_rotate_removes_stranded_temporary_key_files_and_never_pretends() {
         // Killed while writing version 3: version 2 is the newest and every key is wrapped
         // with it, but the leftover shows a rotation was interrupted. Not "complete".
         let secrets = strand_temp_key_files(&data);
-        let output = run(skydd()
-            .args(["key", "rotate", "--rewrap-only", "--data-dir"])
-            .arg(&data)
-            .args(&database_args));
-        let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
-        assert_eq!(
-            output.status.code(),
-            Some(1),
-            "{backend}: {stdout}\n{stderr}"
-        );
-        assert_eq!(stdout, "", "{backend}: nothing is reported as done");
+        let stderr = rewrap_only_refused(&data, &database_args);
         assert!(
             stderr.contains("no key rotation happened")
                 && stderr.contains("stopped before it wrote a new master key version")
@@ -1495,17 +1488,7 @@ fn rewrap_only_after_a_rotation_stopped_before_its_version_says_none_happened() 
         // What a kill right after the journal was written leaves: the journal, no version 3.
         assert_eq!(skydd_crypto::Keyring::begin_rotation(&key_file).unwrap(), 2);
         for _ in 0..2 {
-            let output = run(skydd()
-                .args(["key", "rotate", "--rewrap-only", "--data-dir"])
-                .arg(&data)
-                .args(&database_args));
-            let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
-            assert_eq!(
-                output.status.code(),
-                Some(1),
-                "{backend}: {stdout}\n{stderr}"
-            );
-            assert_eq!(stdout, "", "{backend}: nothing is reported as done");
+            let stderr = rewrap_only_refused(&data, &database_args);
             assert!(
                 stderr.contains("no key rotation happened")
                     && stderr.contains("version 2 is still the newest")

@@ -478,6 +478,22 @@ mod tests {
         storage.pool.close().await;
     }
 
+    /// An audit event of the fault tests, told apart by its `detail`.
+    fn audit_event(detail: String) -> crate::AuditEventRow {
+        crate::AuditEventRow {
+            seq: 0,
+            at: "2026-01-01T00:00:00Z".parse().unwrap(),
+            actor: "tok_test".into(),
+            ip: None,
+            action: "records.read".into(),
+            purpose: None,
+            subject_id: None,
+            categories: vec!["contact".into()],
+            outcome: "done".into(),
+            detail: Some(detail),
+        }
+    }
+
     /// A full disk (here SQLite's page limit, set on every connection of a one-connection pool)
     /// fails writes cleanly; once space is free again, writes succeed without a restart. Before
     /// the fix, the connection whose rollback failed went back to the pool still counted as
@@ -512,18 +528,7 @@ mod tests {
         )
         .await
         .unwrap();
-        let event = |n: usize| crate::AuditEventRow {
-            seq: 0,
-            at: "2026-01-01T00:00:00Z".parse().unwrap(),
-            actor: "tok_test".into(),
-            ip: None,
-            action: "records.read".into(),
-            purpose: None,
-            subject_id: None,
-            categories: vec!["contact".into()],
-            outcome: "done".into(),
-            detail: Some(format!("{n} {}", "x".repeat(2000))),
-        };
+        let event = |n: usize| audit_event(format!("{n} {}", "x".repeat(2000)));
         let append = async |n: usize| storage.append_audit_events(vec![event(n), event(n)]).await;
         append(0).await.unwrap();
         let set_limit = async |pages: i64| {
@@ -609,18 +614,7 @@ mod tests {
         let storage = SqliteStorage::open(&path, Duration::from_millis(200))
             .await
             .unwrap();
-        let event = |n: usize| crate::AuditEventRow {
-            seq: 0,
-            at: "2026-01-01T00:00:00Z".parse().unwrap(),
-            actor: "tok_test".into(),
-            ip: None,
-            action: "records.read".into(),
-            purpose: None,
-            subject_id: None,
-            categories: vec!["contact".into()],
-            outcome: "done".into(),
-            detail: Some(format!("{n}")),
-        };
+        let event = |n: usize| audit_event(format!("{n}"));
         let append = async |n: usize| storage.append_audit_events(vec![event(n)]).await;
         append(0).await.unwrap();
         sqlx::raw_sql("CREATE TABLE fault_probe (n INTEGER)")
