@@ -73,7 +73,9 @@ pub(crate) fn decode(root: &Node, r: &mut Reader) -> Draft {
         return draft;
     };
     format(r, &mut top);
-    draft.name = r.required(&mut top, "name").and_then(|n| r.id(n, "dataset"));
+    draft.name = r
+        .required(&mut top, "name")
+        .and_then(|n| r.id(n, "dataset"));
     draft.description = r.opt_string(&mut top, "description");
     draft.kind = r.required(&mut top, "kind").and_then(|n| r.choice(n));
     draft.connection = r
@@ -86,8 +88,12 @@ pub(crate) fn decode(root: &Node, r: &mut Reader) -> Draft {
         let items = r.list(node, "collections");
         if items.is_empty() && matches!(node.kind, NodeKind::Seq(_)) {
             r.push(
-                Diagnostic::error("invalid-value", node.pos, "the dataset declares no collection")
-                    .with_help("list the tables that hold personal data under `collections:`"),
+                Diagnostic::error(
+                    "invalid-value",
+                    node.pos,
+                    "the dataset declares no collection",
+                )
+                .with_help("list the tables that hold personal data under `collections:`"),
             );
         }
         draft.collections = items
@@ -164,9 +170,15 @@ fn connection(r: &mut Reader, node: &Node) -> Option<Connection> {
                 return Some(Connection::Env(name));
             }
             let (code, message) = if looks_like_a_secret(&name) {
-                ("secret-in-file", "`env` holds a connection string, not the name of a variable")
+                (
+                    "secret-in-file",
+                    "`env` holds a connection string, not the name of a variable",
+                )
             } else {
-                ("invalid-value", "`env` is not the name of an environment variable")
+                (
+                    "invalid-value",
+                    "`env` is not the name of an environment variable",
+                )
             };
             r.push(Diagnostic::error(code, node.pos, message).with_help(
                 "write the variable's name in capitals, digits and `_`, such as `SHOP_DATABASE_URL`; its value (the URL) is read when Skydd connects",
@@ -196,12 +208,8 @@ fn connection(r: &mut Reader, node: &Node) -> Option<Connection> {
         }
         (None, None) => {
             r.push(
-                Diagnostic::error(
-                    "missing-key",
-                    pos,
-                    "the connection needs `env` or `file`",
-                )
-                .with_help("write `connection: {env: VARIABLE}` or `connection: {file: PATH}`"),
+                Diagnostic::error("missing-key", pos, "the connection needs `env` or `file`")
+                    .with_help("write `connection: {env: VARIABLE}` or `connection: {file: PATH}`"),
             );
             None
         }
@@ -312,9 +320,7 @@ fn collection(r: &mut Reader, node: &Node) -> Option<DraftCollection> {
     let mut f = r.fields(node, "a collection")?;
     let name_node = r.required(&mut f, "name");
     let name = name_node.and_then(|n| identifier(r, n, "collection"));
-    let schema = f
-        .get("schema")
-        .and_then(|n| identifier(r, n, "schema"));
+    let schema = f.get("schema").and_then(|n| identifier(r, n, "schema"));
     let primary_key = r
         .required(&mut f, "primary_key")
         .map(|n| names(r, n, "column"))
@@ -486,7 +492,9 @@ fn erasure(r: &mut Reader, f: &mut Fields<'_>) -> Written<Erasure> {
     // `erase: null` is YAML null: the one strategy written as a null.
     if node.is_none() {
         return match &raw.kind {
-            NodeKind::Scalar { text, .. } if !text.is_empty() => Written::Value(Erasure::Null, raw.pos),
+            NodeKind::Scalar { text, .. } if !text.is_empty() => {
+                Written::Value(Erasure::Null, raw.pos)
+            }
             _ => {
                 r.push(
                     Diagnostic::error("invalid-value", raw.pos, "`erase` has no value")
@@ -505,9 +513,14 @@ fn erasure(r: &mut Reader, f: &mut Fields<'_>) -> Written<Erasure> {
             if let Some((_, erase)) = ERASE_WORDS.iter().find(|(w, _)| *w == word) {
                 return Written::Value(erase.clone(), raw.pos);
             }
-            let words = ERASE_WORDS.iter().map(|(w, _)| *w).chain(["null", "replace"]);
+            let words = ERASE_WORDS
+                .iter()
+                .map(|(w, _)| *w)
+                .chain(["null", "replace"]);
             let help = match skydd_register::diagnostic::did_you_mean(word, words) {
-                Some("replace") => "write `erase: {replace: VALUE}` with the value to write".to_string(),
+                Some("replace") => {
+                    "write `erase: {replace: VALUE}` with the value to write".to_string()
+                }
                 Some(close) => format!("did you mean `{close}`?"),
                 None => help.to_string(),
             };
@@ -547,8 +560,12 @@ fn erasure(r: &mut Reader, f: &mut Fields<'_>) -> Written<Erasure> {
         }
         NodeKind::Seq(_) => {
             r.push(
-                Diagnostic::error("wrong-type", raw.pos, "expected one erasure strategy, found a list")
-                    .with_help(help),
+                Diagnostic::error(
+                    "wrong-type",
+                    raw.pos,
+                    "expected one erasure strategy, found a list",
+                )
+                .with_help(help),
             );
             Written::Broken
         }
@@ -592,7 +609,9 @@ fn field_path(r: &mut Reader, node: &Node) -> Option<FieldPath> {
                 node.pos,
                 format!("`{text}` does not name a field as `collection.field`"),
             )
-            .with_help("both names are letters, digits and `_`; references stay inside the dataset"),
+            .with_help(
+                "both names are letters, digits and `_`; references stay inside the dataset",
+            ),
         );
         return None;
     }

@@ -20,8 +20,8 @@ pub mod model;
 mod validate;
 
 pub use model::{
-    Collection, Connection, DatabaseKind, Dataset, Direction, Erasure, Field, FieldPath,
-    Reference, Retention, Tls, TlsMode,
+    Collection, Connection, DatabaseKind, Dataset, Direction, Erasure, Field, FieldPath, Reference,
+    Retention, Tls, TlsMode,
 };
 use skydd_register::node::{self, Pos};
 use skydd_register::shape::Reader;
@@ -49,8 +49,12 @@ pub fn check(source: &str, register: Option<&Register>) -> Checked {
     let root = match node::parse(source) {
         Ok(Some(root)) => root,
         Ok(None) => {
-            let d = Diagnostic::error("missing-key", Pos { line: 1, column: 1 }, "the dataset is empty")
-                .with_help("start from one of the datasets in examples/datasets/");
+            let d = Diagnostic::error(
+                "missing-key",
+                Pos { line: 1, column: 1 },
+                "the dataset is empty",
+            )
+            .with_help("start from one of the datasets in examples/datasets/");
             return Checked {
                 dataset: None,
                 diagnostics: vec![d],

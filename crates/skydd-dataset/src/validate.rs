@@ -33,10 +33,7 @@ pub(crate) fn validate(draft: &Draft, register: Option<&Register>, out: &mut Vec
 }
 
 /// The collections by name (the first of each name), with duplicates reported.
-fn unique_collections<'d>(
-    draft: &'d Draft,
-    out: &mut Vec<Diagnostic>,
-) -> HashMap<&'d str, usize> {
+fn unique_collections<'d>(draft: &'d Draft, out: &mut Vec<Diagnostic>) -> HashMap<&'d str, usize> {
     let mut names: HashMap<&str, usize> = HashMap::new();
     for (i, c) in draft.collections.iter().enumerate() {
         let name = c.collection.name.as_str();
@@ -61,7 +58,11 @@ fn unique_collections<'d>(
 }
 
 /// The help that names the closest of `candidates`, or says where they come from.
-fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>, otherwise: &str) -> String {
+fn suggest<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+    otherwise: &str,
+) -> String {
     match did_you_mean(word, candidates) {
         Some(close) => format!("did you mean `{close}`?"),
         None => otherwise.to_string(),
@@ -78,7 +79,10 @@ fn keys(c: &DraftCollection, out: &mut Vec<Diagnostic>) {
                 Diagnostic::error(
                     "unknown-reference",
                     *pos,
-                    format!("the primary key `{column}` is not a field of `{}`", coll.name),
+                    format!(
+                        "the primary key `{column}` is not a field of `{}`",
+                        coll.name
+                    ),
                 )
                 .with_help(suggest(
                     column,
@@ -147,7 +151,10 @@ fn references(
                     .with_help(suggest(
                         &target.field,
                         other.fields.iter().map(|f| f.name.as_str()),
-                        &format!("declare `{}` under the fields of `{}`", target.field, other.name),
+                        &format!(
+                            "declare `{}` under the fields of `{}`",
+                            target.field, other.name
+                        ),
                     )),
                 );
             } else if other.name == c.collection.name && target.field == field.name {
@@ -468,7 +475,10 @@ fn against_register(draft: &Draft, register: &Register, out: &mut Vec<Diagnostic
                         Diagnostic::warning(
                             "legal-hold",
                             pos,
-                            format!("`{}` has no category, so no legal hold keeps it", field.name),
+                            format!(
+                                "`{}` has no category, so no legal hold keeps it",
+                                field.name
+                            ),
                         )
                         .with_help("remove `outside_hold`"),
                     );

@@ -87,7 +87,10 @@ impl skydd_register::model::Choice for IdentityKind {
     const ALL: &'static [(&'static str, IdentityKind)] = &[
         (IdentityKind::Email.as_str(), IdentityKind::Email),
         (IdentityKind::Phone.as_str(), IdentityKind::Phone),
-        (IdentityKind::Personnummer.as_str(), IdentityKind::Personnummer),
+        (
+            IdentityKind::Personnummer.as_str(),
+            IdentityKind::Personnummer,
+        ),
         (
             IdentityKind::CustomerNumber.as_str(),
             IdentityKind::CustomerNumber,
