@@ -437,7 +437,9 @@ fn field(r: &mut Reader, node: &Node) -> Option<(Field, FieldSites)> {
     let name_pos = name_node.map_or(node.pos, |n| n.pos);
     let (erase, erase_pos, erase_written) = match erase {
         Written::Absent => (Erasure::Keep, name_pos, false),
-        Written::Broken => return None,
+        // Reported already; the field stays, so that its other parts are still checked and
+        // no second error claims it has no identity or no strategy.
+        Written::Broken => (Erasure::Keep, name_pos, true),
         Written::Value(erase, pos) => (erase, pos, true),
     };
     Some((

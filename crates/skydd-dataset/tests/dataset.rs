@@ -267,6 +267,18 @@ fn erasure_strategies() {
 }
 
 #[test]
+fn a_broken_strategy_is_one_error() {
+    let source = MINIMAL.replacen("erase: null}", "erase: [keep]}", 1);
+    let checked = check(&source, Some(&GLESYS));
+    let codes: Vec<_> = checked.diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(codes, ["wrong-type"], "{:?}", checked.diagnostics);
+    let source = MINIMAL.replacen("erase: keyed_hash,", "erase: ,", 1);
+    let checked = check(&source, Some(&GLESYS));
+    let codes: Vec<_> = checked.diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(codes, ["invalid-value"], "{:?}", checked.diagnostics);
+}
+
+#[test]
 fn duplicates() {
     assert_reported(
         "duplicate-id",
