@@ -219,7 +219,7 @@ fn connection(r: &mut Reader, node: &Node) -> Option<Connection> {
 }
 
 /// A URL with a scheme or credentials, where a name or path was expected.
-fn looks_like_a_secret(text: &str) -> bool {
+pub(crate) fn looks_like_a_secret(text: &str) -> bool {
     text.contains("://") || text.contains('@') || text.contains("password")
 }
 

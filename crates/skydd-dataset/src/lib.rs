@@ -73,6 +73,7 @@ pub fn check(source: &str, register: Option<&Register>) -> Checked {
     let draft = decode::decode(&root, &mut reader);
     let mut diagnostics = reader.diagnostics;
     validate::validate(&draft, register, &mut diagnostics);
+    redact(&root, &mut diagnostics);
     diagnostics.sort_by_key(|d| (d.line, d.column));
     diagnostics.dedup();
     let dataset = if diagnostics.iter().any(Diagnostic::is_error) {
@@ -83,6 +84,41 @@ pub fn check(source: &str, register: Option<&Register>) -> Checked {
     Checked {
         dataset,
         diagnostics,
+    }
+}
+
+/// Remove from every message any value of the file that looks like a connection string, wherever
+/// it was written (`kind: postgres://user:password@host`): the decoder of `connection` never
+/// quotes what it reads, and this keeps the promise for a secret written anywhere else.
+fn redact(root: &node::Node, diagnostics: &mut [Diagnostic]) {
+    let mut secrets: Vec<&str> = Vec::new();
+    let mut todo = vec![root];
+    while let Some(next) = todo.pop() {
+        match &next.kind {
+            node::NodeKind::Scalar { text, .. } => {
+                if decode::looks_like_a_secret(text) {
+                    secrets.push(text.trim());
+                }
+            }
+            node::NodeKind::Seq(items) => todo.extend(items),
+            node::NodeKind::Map(entries) => {
+                for (key, value) in entries {
+                    todo.push(key);
+                    todo.push(value);
+                }
+            }
+        }
+    }
+    secrets.retain(|s| !s.is_empty());
+    for d in diagnostics {
+        for secret in &secrets {
+            if d.message.contains(secret) {
+                d.message = d.message.replace(secret, "(value not shown)");
+            }
+            if let Some(help) = d.help.as_mut().filter(|h| h.contains(secret)) {
+                *help = help.replace(secret, "(value not shown)");
+            }
+        }
     }
 }
 

@@ -154,6 +154,30 @@ fn a_connection_string_in_the_file_is_an_error_that_does_not_repeat_it() {
 }
 
 #[test]
+fn a_connection_string_anywhere_is_never_repeated() {
+    let secret = "mysql://shop:hunter2@db.internal/shop";
+    for (from, to) in [
+        ("kind: postgres", format!("kind: {secret}")),
+        ("  - name: ticket", format!("  - name: {secret}")),
+        (
+            "    primary_key: id\n    retention",
+            format!("    primary_key: id\n    schema: {secret}\n    retention"),
+        ),
+        (
+            "{name: closed_at}",
+            format!("{{name: closed_at, identity: \"{secret}\"}}"),
+        ),
+    ] {
+        let source = MINIMAL.replacen(from, &to, 1);
+        let checked = check(&source, Some(&GLESYS));
+        assert!(checked.has_errors(), "{to}");
+        let text = render_text("dataset.yaml", &checked.diagnostics);
+        assert!(!text.contains("hunter2"), "{text}");
+        assert!(text.contains("(value not shown)"), "{text}");
+    }
+}
+
+#[test]
 fn connection_names_and_paths() {
     let c = "connection: {env: MINIMAL_DATABASE_URL}";
     assert_reported("invalid-value", c, "connection: {env: ‸minimal-url}");
