@@ -5,6 +5,8 @@
 //! cross-checks in [`crate::validate`] talk about. Nothing read from `connection` is ever put
 //! into a message: a secret written there by mistake is not repeated.
 
+use std::collections::HashMap;
+
 use skydd_register::diagnostic::Diagnostic;
 use skydd_register::model::{CategoryId, RuleId};
 use skydd_register::node::{Node, NodeKind, Pos};
@@ -339,12 +341,14 @@ fn collection(r: &mut Reader, node: &Node) -> Option<DraftCollection> {
     let retention = f.get("retention").and_then(|n| retention(r, n));
     let mut fields = Vec::new();
     let mut sites: Vec<FieldSites> = Vec::new();
+    // Field name -> index, so that a file with many fields is not read in quadratic time.
+    let mut seen: HashMap<String, usize> = HashMap::new();
     if let Some(list) = r.required(&mut f, "fields") {
         for item in r.list(list, "fields") {
             let Some((field, site)) = field(r, item) else {
                 continue;
             };
-            if let Some(first) = fields.iter().position(|x: &Field| x.name == field.name) {
+            if let Some(&first) = seen.get(&field.name) {
                 r.push(
                     Diagnostic::error(
                         "duplicate-id",
@@ -358,6 +362,7 @@ fn collection(r: &mut Reader, node: &Node) -> Option<DraftCollection> {
                 );
                 continue;
             }
+            seen.insert(field.name.clone(), fields.len());
             fields.push(field);
             sites.push(site);
         }

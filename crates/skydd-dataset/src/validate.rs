@@ -14,9 +14,20 @@ use crate::model::*;
 /// Every check on a draft whose shape errors are already in `out`.
 pub(crate) fn validate(draft: &Draft, register: Option<&Register>, out: &mut Vec<Diagnostic>) {
     let names = unique_collections(draft, out);
+    let fields: Vec<HashSet<&str>> = draft
+        .collections
+        .iter()
+        .map(|c| {
+            c.collection
+                .fields
+                .iter()
+                .map(|f| f.name.as_str())
+                .collect()
+        })
+        .collect();
     for c in &draft.collections {
         keys(c, out);
-        references(c, &draft.collections, &names, out);
+        references(c, &draft.collections, &fields, &names, out);
         ordering_names(c, &names, out);
         retention_anchor(c, out);
         reach_only(c, out);
@@ -119,6 +130,7 @@ fn keys(c: &DraftCollection, out: &mut Vec<Diagnostic>) {
 fn references(
     c: &DraftCollection,
     all: &[DraftCollection],
+    fields: &[HashSet<&str>],
     names: &HashMap<&str, usize>,
     out: &mut Vec<Diagnostic>,
 ) {
@@ -141,7 +153,7 @@ fn references(
                 continue;
             };
             let other = &all[index].collection;
-            if other.field(&target.field).is_none() {
+            if !fields[index].contains(target.field.as_str()) {
                 out.push(
                     Diagnostic::error(
                         "unknown-reference",
@@ -446,7 +458,7 @@ fn cycles(
                                 Diagnostic::error(
                                     "ordering-cycle",
                                     pos,
-                                    format!("`{key}` goes round in a circle: {}", cycle.join(" -> ")),
+                                    format!("`{key}` goes round in a circle: {}", circle(&cycle)),
                                 )
                                 .with_help(format!("remove one of these `{key}` entries so there is an order to follow")),
                             );
@@ -462,12 +474,31 @@ fn cycles(
     }
 }
 
+/// The most collections a cycle's message names; a longer one shows its start and end.
+const MAX_CYCLE_SHOWN: usize = 8;
+
+/// `a -> b -> a`, or for a long cycle `a -> b -> ... (12 more) -> y -> a`.
+fn circle(cycle: &[&str]) -> String {
+    if cycle.len() <= MAX_CYCLE_SHOWN {
+        return cycle.join(" -> ");
+    }
+    let head = &cycle[..MAX_CYCLE_SHOWN - 2];
+    let tail = &cycle[cycle.len() - 2..];
+    let left_out = cycle.len() - head.len() - tail.len();
+    format!(
+        "{} -> ... ({left_out} more) -> {}",
+        head.join(" -> "),
+        tail.join(" -> ")
+    )
+}
+
 /// Categories and rules exist in the register; held categories are kept.
 fn against_register(draft: &Draft, register: &Register, out: &mut Vec<Diagnostic>) {
     let categories = || register.data.iter().map(|c| c.id.as_str());
     for c in &draft.collections {
         let coll = &c.collection;
         let mut held_fields: Vec<(&str, &str)> = Vec::new();
+        let mut held_names: HashSet<&str> = HashSet::new();
         for (field, site) in coll.fields.iter().zip(&c.fields) {
             let Some(category) = &field.category else {
                 if let Some(pos) = site.outside_hold {
@@ -517,6 +548,7 @@ fn against_register(draft: &Draft, register: &Register, out: &mut Vec<Diagnostic
                 ),
                 (Some(hold), None) => {
                     held_fields.push((field.name.as_str(), hold.id.as_str()));
+                    held_names.insert(field.name.as_str());
                     if !field.erase.keeps_value() {
                         out.push(
                             Diagnostic::error(
@@ -540,7 +572,7 @@ fn against_register(draft: &Draft, register: &Register, out: &mut Vec<Diagnostic
         }
         if let Some((held, hold)) = held_fields.first() {
             for (field, site) in coll.fields.iter().zip(&c.fields) {
-                let reported = held_fields.iter().any(|(name, _)| *name == field.name);
+                let reported = held_names.contains(field.name.as_str());
                 if field.erase == Erasure::DeleteRow && !reported {
                     out.push(
                         Diagnostic::error(
@@ -592,5 +624,24 @@ fn against_register(draft: &Draft, register: &Register, out: &mut Vec<Diagnostic
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_circle_names_its_start_and_end() {
+        assert_eq!(circle(&["a", "b", "a"]), "a -> b -> a");
+        let names: Vec<String> = (0..20)
+            .map(|i| format!("t{i}"))
+            .chain(["t0".into()])
+            .collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        assert_eq!(
+            circle(&names),
+            "t0 -> t1 -> t2 -> t3 -> t4 -> t5 -> ... (13 more) -> t19 -> t0"
+        );
     }
 }
