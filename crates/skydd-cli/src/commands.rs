@@ -2,6 +2,7 @@
 //! its services.
 
 pub(crate) mod audit;
+pub(crate) mod dataset;
 pub(crate) mod incidents;
 pub(crate) mod key;
 pub(crate) mod notice;

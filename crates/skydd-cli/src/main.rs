@@ -63,6 +63,9 @@ enum Command {
     /// Work with register files.
     #[command(subcommand)]
     Register(commands::register::RegisterCommand),
+    /// Work with dataset files (the company's own databases).
+    #[command(subcommand)]
+    Dataset(commands::dataset::DatasetCommand),
     /// Write the privacy notice from a register file (English or Swedish, HTML or Markdown).
     Notice(commands::notice::NoticeArgs),
     /// Create, list and revoke API tokens.
@@ -96,6 +99,7 @@ fn main() -> ExitCode {
     init_logging(cli.log_format);
     let outcome = match cli.command {
         Command::Register(command) => commands::register::run(command),
+        Command::Dataset(command) => commands::dataset::run(command),
         Command::Notice(args) => commands::notice::run(args),
         Command::Serve(args) => {
             runtime().and_then(|runtime| runtime.block_on(commands::serve::run(args)))

@@ -2597,3 +2597,7 @@ fn retention_run_killed_at_random_points_leaves_nothing_half_done() {
 /// `kill -9` of a serving `skydd` in the middle of writes (issue 14, part 5).
 #[path = "cli/crash.rs"]
 mod crash;
+
+/// `skydd dataset check` (issue 16, part 1).
+#[path = "cli/dataset.rs"]
+mod dataset;

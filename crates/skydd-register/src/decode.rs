@@ -9,10 +9,11 @@ use std::collections::HashMap;
 use jiff::civil::Date;
 
 use crate::country::{Country, swedish_organisation_number};
-use crate::diagnostic::{Diagnostic, did_you_mean};
+use crate::diagnostic::Diagnostic;
 use crate::model::*;
 use crate::node::{Node, NodeKind, Pos};
 use crate::period::{CalendarRounding, Period, PeriodUnit};
+use crate::shape::{Fields, Reader};
 
 /// The kinds of things that have ids.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -137,40 +138,9 @@ pub(crate) struct Partial {
     pub(crate) changes: Option<ChangePolicy>,
 }
 
-/// The keys of a map being read, remembering which ones were asked for so that the rest can be
-/// reported as unknown.
-struct Fields<'n> {
-    what: &'static str,
-    pos: Pos,
-    entries: Vec<(&'n str, &'n Node, &'n Node)>,
-    asked: Vec<&'static str>,
-    /// Required keys found missing; reported by `finish`, unless a misspelt key explains them.
-    missing: Vec<(&'static str, Pos)>,
-}
-
-impl<'n> Fields<'n> {
-    /// The value under `key`; `None` when absent or null.
-    fn get(&mut self, key: &'static str) -> Option<&'n Node> {
-        self.asked.push(key);
-        self.entries
-            .iter()
-            .find(|(k, _, _)| *k == key)
-            .map(|(_, _, v)| *v)
-            .filter(|v| !v.is_null())
-    }
-
-    /// Where `key` is written, if it is.
-    fn key_pos(&self, key: &str) -> Option<Pos> {
-        self.entries
-            .iter()
-            .find(|(k, _, _)| *k == key)
-            .map(|(_, k, _)| k.pos)
-    }
-}
-
 /// Reads nodes into model values and collects diagnostics.
 pub(crate) struct Decoder {
-    pub(crate) diagnostics: Vec<Diagnostic>,
+    pub(crate) reader: Reader,
     pub(crate) sites: Sites,
     texts: Vec<(Pos, bool)>,
 }
@@ -178,7 +148,7 @@ pub(crate) struct Decoder {
 /// Decode a whole document.
 pub(crate) fn decode(root: &Node) -> (Partial, Decoder) {
     let mut d = Decoder {
-        diagnostics: Vec::new(),
+        reader: Reader::new("docs/register-format.md"),
         sites: Sites::default(),
         texts: Vec::new(),
     };
@@ -190,22 +160,27 @@ pub(crate) fn decode(root: &Node) -> (Partial, Decoder) {
             .push((event.0.to_string(), Pos::default()));
     }
     let mut partial = Partial::default();
-    let Some(mut top) = d.fields(root, "the register") else {
+    let Some(mut top) = d.reader.fields(root, "the register") else {
         return (partial, d);
     };
 
     partial.format = top_format(&mut d, &mut top);
-    partial.published = d.required(&mut top, "published").and_then(|n| d.date(n));
+    partial.published = d
+        .reader
+        .required(&mut top, "published")
+        .and_then(|n| d.date(n));
     partial.languages = match top.get("languages") {
         Some(node) => d.languages(node),
         None => vec![Language::En],
     };
     partial.controller = d
+        .reader
         .required(&mut top, "controller")
         .and_then(|n| d.controller(n));
     partial.representative = top.get("representative").and_then(|n| d.representative(n));
     partial.dpo = top.get("dpo").and_then(|n| d.dpo(n));
     partial.authority = d
+        .reader
         .required(&mut top, "authority")
         .and_then(|n| d.authority(n));
     partial.scope = top
@@ -222,19 +197,22 @@ pub(crate) fn decode(root: &Node) -> (Partial, Decoder) {
     partial.legal_holds = d.section(&mut top, "legal_holds", false, Decoder::legal_hold);
     partial.recipients = d.section(&mut top, "recipients", false, Decoder::recipient);
     partial.security = d.section(&mut top, "security", true, Decoder::security_measure);
-    partial.rights = d.required(&mut top, "rights").and_then(|n| d.rights(n));
+    partial.rights = d
+        .reader
+        .required(&mut top, "rights")
+        .and_then(|n| d.rights(n));
     partial.cookies = top
         .get("cookies")
         .and_then(|n| d.cookies(n))
         .unwrap_or_default();
     partial.features = d.section(&mut top, "features", false, Decoder::feature);
     partial.changes = top.get("changes").and_then(|n| d.change_policy(n));
-    d.finish(top);
+    d.reader.finish(top);
 
     if partial.languages.contains(&Language::Sv) {
         for (pos, has_swedish) in std::mem::take(&mut d.texts) {
             if !has_swedish {
-                d.diagnostics.push(
+                d.reader.push(
                     Diagnostic::warning("missing-translation", pos, "this text has no Swedish version")
                         .with_help("write it as `{en: \"...\", sv: \"...\"}`; until then the Swedish notice shows the English text"),
                 );
@@ -274,11 +252,11 @@ fn response_time_over_a_month(period: Period, pos: Pos) -> Diagnostic {
 }
 
 fn top_format(d: &mut Decoder, top: &mut Fields<'_>) -> Option<u32> {
-    let node = d.required(top, "skydd")?;
+    let node = d.reader.required(top, "skydd")?;
     match &node.kind {
         NodeKind::Scalar { text, plain: true } if text == "1" => Some(1),
         _ => {
-            d.push(
+            d.reader.push(
                 Diagnostic::error("invalid-value", node.pos, "unsupported register format")
                     .with_help("this version of Skydd reads `skydd: 1`"),
             );
@@ -288,122 +266,7 @@ fn top_format(d: &mut Decoder, top: &mut Fields<'_>) -> Option<u32> {
 }
 
 impl Decoder {
-    fn push(&mut self, diagnostic: Diagnostic) {
-        self.diagnostics.push(diagnostic);
-    }
-
     // ---- structure -------------------------------------------------------------------------
-
-    fn fields<'n>(&mut self, node: &'n Node, what: &'static str) -> Option<Fields<'n>> {
-        let NodeKind::Map(pairs) = &node.kind else {
-            self.push(
-                Diagnostic::error(
-                    "wrong-type",
-                    node.pos,
-                    format!("expected a map for {what}, found {}", node.type_name()),
-                )
-                .with_help("write `key: value` pairs, one per line"),
-            );
-            return None;
-        };
-        let mut entries: Vec<(&'n str, &'n Node, &'n Node)> = Vec::with_capacity(pairs.len());
-        for (key, value) in pairs {
-            let NodeKind::Scalar { text, .. } = &key.kind else {
-                self.push(
-                    Diagnostic::error("wrong-type", key.pos, "a key must be a plain word")
-                        .with_help("write keys such as `name:`; lists and maps cannot be keys"),
-                );
-                continue;
-            };
-            if entries.iter().any(|(k, _, _)| k == text) {
-                self.push(
-                    Diagnostic::error(
-                        "duplicate-key",
-                        key.pos,
-                        format!("`{text}` is given twice in {what}"),
-                    )
-                    .with_help("remove one of them; YAML keeps only one value per key"),
-                );
-                continue;
-            }
-            entries.push((text.as_str(), key, value));
-        }
-        Some(Fields {
-            what,
-            pos: node.pos,
-            entries,
-            asked: Vec::new(),
-            missing: Vec::new(),
-        })
-    }
-
-    fn finish(&mut self, fields: Fields<'_>) {
-        let mut explained: Vec<&str> = Vec::new();
-        for (key, key_node, _) in &fields.entries {
-            if fields.asked.contains(key) {
-                continue;
-            }
-            let mut diagnostic = Diagnostic::error(
-                "unknown-key",
-                key_node.pos,
-                format!("unknown key `{key}` in {}", fields.what),
-            );
-            // A misspelt required key is one mistake: report it once, here.
-            let missing = fields.missing.iter().map(|(k, _)| *k);
-            if let Some(close) = did_you_mean(key, missing) {
-                explained.push(close);
-                self.push(
-                    diagnostic.with_help(format!("did you mean `{close}`? it is required here")),
-                );
-                continue;
-            }
-            diagnostic = match did_you_mean(key, fields.asked.iter().copied()) {
-                Some(close) => diagnostic.with_help(format!("did you mean `{close}`?")),
-                None => {
-                    diagnostic.with_help(format!("keys allowed here: {}", fields.asked.join(", ")))
-                }
-            };
-            self.push(diagnostic);
-        }
-        for (key, pos) in &fields.missing {
-            if !explained.contains(key) {
-                self.push(
-                    Diagnostic::error(
-                        "missing-key",
-                        *pos,
-                        format!("{} needs `{key}`", fields.what),
-                    )
-                    .with_help(format!("add `{key}:` (see docs/register-format.md)")),
-                );
-            }
-        }
-    }
-
-    fn required<'n>(&mut self, fields: &mut Fields<'n>, key: &'static str) -> Option<&'n Node> {
-        let node = fields.get(key);
-        if node.is_none() {
-            let pos = fields.key_pos(key).unwrap_or(fields.pos);
-            fields.missing.push((key, pos));
-        }
-        node
-    }
-
-    fn list<'n>(&mut self, node: &'n Node, what: &str) -> Vec<&'n Node> {
-        match &node.kind {
-            NodeKind::Seq(items) => items.iter().collect(),
-            _ => {
-                self.push(
-                    Diagnostic::error(
-                        "wrong-type",
-                        node.pos,
-                        format!("expected a list of {what}, found {}", node.type_name()),
-                    )
-                    .with_help("write a list: `[a, b]` or one `- item` per line"),
-                );
-                Vec::new()
-            }
-        }
-    }
 
     fn section<T>(
         &mut self,
@@ -413,12 +276,13 @@ impl Decoder {
         read: fn(&mut Decoder, &Node) -> Option<T>,
     ) -> Vec<T> {
         let node = if required {
-            self.required(top, key)
+            self.reader.required(top, key)
         } else {
             top.get(key)
         };
         let Some(node) = node else { return Vec::new() };
-        self.list(node, key)
+        self.reader
+            .list(node, key)
             .into_iter()
             .filter_map(|item| read(self, item))
             .collect()
@@ -426,50 +290,16 @@ impl Decoder {
 
     // ---- scalars ---------------------------------------------------------------------------
 
-    fn string(&mut self, node: &Node) -> Option<String> {
-        match &node.kind {
-            NodeKind::Scalar { text, .. } if !text.trim().is_empty() => {
-                Some(text.trim().to_string())
-            }
-            NodeKind::Scalar { .. } => {
-                self.push(
-                    Diagnostic::error("invalid-value", node.pos, "this value is empty")
-                        .with_help("write a value or remove the key"),
-                );
-                None
-            }
-            _ => {
-                self.push(
-                    Diagnostic::error(
-                        "wrong-type",
-                        node.pos,
-                        format!("expected a single value, found {}", node.type_name()),
-                    )
-                    .with_help("write a plain value such as `name: Example AB`"),
-                );
-                None
-            }
-        }
-    }
-
-    fn opt_string(&mut self, fields: &mut Fields<'_>, key: &'static str) -> Option<String> {
-        fields.get(key).and_then(|n| self.string(n))
-    }
-
-    fn req_string(&mut self, fields: &mut Fields<'_>, key: &'static str) -> Option<String> {
-        self.required(fields, key).and_then(|n| self.string(n))
-    }
-
     fn text(&mut self, node: &Node) -> Option<Text> {
         if let NodeKind::Scalar { .. } = node.kind {
-            let en = self.string(node)?;
+            let en = self.reader.string(node)?;
             self.texts.push((node.pos, false));
             return Some(Text { en, sv: None });
         }
-        let mut f = self.fields(node, "a text")?;
-        let en = self.req_string(&mut f, "en");
-        let sv = self.opt_string(&mut f, "sv");
-        self.finish(f);
+        let mut f = self.reader.fields(node, "a text")?;
+        let en = self.reader.req_string(&mut f, "en");
+        let sv = self.reader.opt_string(&mut f, "sv");
+        self.reader.finish(f);
         self.texts.push((node.pos, sv.is_some()));
         Some(Text { en: en?, sv })
     }
@@ -477,7 +307,7 @@ impl Decoder {
     /// A text that is a proper name (a company, a service, a statute): it may have a Swedish
     /// form, but needs none, so a missing one is not reported.
     fn proper_name(&mut self, fields: &mut Fields<'_>, key: &'static str) -> Option<Text> {
-        let node = self.required(fields, key)?;
+        let node = self.reader.required(fields, key)?;
         let before = self.texts.len();
         let text = self.text(node);
         self.texts.truncate(before);
@@ -489,65 +319,13 @@ impl Decoder {
     }
 
     fn req_text(&mut self, fields: &mut Fields<'_>, key: &'static str) -> Option<Text> {
-        self.required(fields, key).and_then(|n| self.text(n))
-    }
-
-    fn boolean(&mut self, node: &Node) -> Option<bool> {
-        match &node.kind {
-            NodeKind::Scalar { text, plain: true } if text == "true" => Some(true),
-            NodeKind::Scalar { text, plain: true } if text == "false" => Some(false),
-            _ => {
-                self.push(
-                    Diagnostic::error("invalid-value", node.pos, "expected `true` or `false`")
-                        .with_help("write `true` or `false` without quotes"),
-                );
-                None
-            }
-        }
-    }
-
-    fn flag(&mut self, fields: &mut Fields<'_>, key: &'static str) -> bool {
-        fields
-            .get(key)
-            .and_then(|n| self.boolean(n))
-            .unwrap_or(false)
-    }
-
-    fn choice<T: Choice>(&mut self, node: &Node) -> Option<T> {
-        let word = self.string(node)?;
-        if let Some((_, value)) = T::ALL.iter().find(|(w, _)| *w == word) {
-            return Some(*value);
-        }
-        let words = T::ALL.iter().map(|(w, _)| *w);
-        let help = match did_you_mean(&word, words.clone()) {
-            Some(close) => format!("did you mean `{close}`?"),
-            None => format!("use one of: {}", words.collect::<Vec<_>>().join(", ")),
-        };
-        self.push(
-            Diagnostic::error(
-                "invalid-value",
-                node.pos,
-                format!("`{word}` is not a {}", T::WHAT),
-            )
-            .with_help(help),
-        );
-        None
-    }
-
-    fn choices<T: Choice>(&mut self, node: &Node) -> Vec<T> {
-        if let NodeKind::Scalar { .. } = node.kind {
-            return self.choice(node).into_iter().collect();
-        }
-        self.list(node, T::WHAT)
-            .into_iter()
-            .filter_map(|n| self.choice(n))
-            .collect()
+        self.reader.required(fields, key).and_then(|n| self.text(n))
     }
 
     fn languages(&mut self, node: &Node) -> Vec<Language> {
-        let mut languages: Vec<Language> = self.choices(node);
+        let mut languages: Vec<Language> = self.reader.choices(node);
         if !languages.contains(&Language::En) {
-            self.push(
+            self.reader.push(
                 Diagnostic::error(
                     "invalid-value",
                     node.pos,
@@ -562,11 +340,11 @@ impl Decoder {
     }
 
     fn period(&mut self, node: &Node) -> Option<Period> {
-        let text = self.string(node)?;
+        let text = self.reader.string(node)?;
         match text.parse::<Period>() {
             Ok(period) => Some(period),
             Err(error) => {
-                self.push(
+                self.reader.push(
                     Diagnostic::error(
                         "invalid-duration",
                         node.pos,
@@ -580,11 +358,11 @@ impl Decoder {
     }
 
     fn date(&mut self, node: &Node) -> Option<Date> {
-        let text = self.string(node)?;
+        let text = self.reader.string(node)?;
         match text.parse::<Date>() {
             Ok(date) => Some(date),
             Err(_) => {
-                self.push(
+                self.reader.push(
                     Diagnostic::error("invalid-value", node.pos, format!("`{text}` is not a date"))
                         .with_help("write an ISO 8601 date: YYYY-MM-DD, e.g. `2022-01-05`"),
                 );
@@ -594,11 +372,11 @@ impl Decoder {
     }
 
     fn country(&mut self, node: &Node) -> Option<Country> {
-        let text = self.string(node)?;
+        let text = self.reader.string(node)?;
         match Country::parse(&text) {
             Ok(country) => Some(country),
             Err(help) => {
-                self.push(
+                self.reader.push(
                     Diagnostic::error(
                         "invalid-value",
                         node.pos,
@@ -612,14 +390,15 @@ impl Decoder {
     }
 
     fn countries(&mut self, node: &Node) -> Vec<Country> {
-        self.list(node, "countries")
+        self.reader
+            .list(node, "countries")
             .into_iter()
             .filter_map(|n| self.country(n))
             .collect()
     }
 
     fn email(&mut self, node: &Node) -> Option<String> {
-        let text = self.string(node)?;
+        let text = self.reader.string(node)?;
         let valid = text.split_once('@').is_some_and(|(local, domain)| {
             !local.is_empty()
                 && domain.contains('.')
@@ -627,7 +406,7 @@ impl Decoder {
                 && !text.contains(' ')
         });
         if !valid {
-            self.push(
+            self.reader.push(
                 Diagnostic::error(
                     "invalid-value",
                     node.pos,
@@ -646,7 +425,7 @@ impl Decoder {
                 text.parse().ok()
             }
             _ => {
-                self.push(
+                self.reader.push(
                     Diagnostic::error("invalid-value", node.pos, "expected a whole number")
                         .with_help("write a number such as `1`"),
                 );
@@ -657,38 +436,10 @@ impl Decoder {
 
     // ---- ids -------------------------------------------------------------------------------
 
-    fn id_text(&mut self, node: &Node, what: &str) -> Option<String> {
-        let text = self.string(node)?;
-        let mut chars = text.chars();
-        let valid = text.len() <= 64
-            && chars.next().is_some_and(|c| c.is_ascii_lowercase())
-            && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-        if !valid {
-            let suggestion: String = text
-                .to_lowercase()
-                .chars()
-                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-                .collect();
-            self.push(
-                Diagnostic::error(
-                    "invalid-value",
-                    node.pos,
-                    format!("`{text}` is not a valid {what} id"),
-                )
-                .with_help(format!(
-                    "ids are lower snake case (a-z, 0-9, _), start with a letter and are at most 64 long, e.g. `{}`",
-                    suggestion.trim_matches('_')
-                )),
-            );
-            return None;
-        }
-        Some(text)
-    }
-
     /// Read and declare the `id` of an entry.
     fn declare(&mut self, fields: &mut Fields<'_>, kind: Kind) -> Option<String> {
-        let node = self.required(fields, "id")?;
-        let id = self.id_text(node, kind.describe())?;
+        let node = self.reader.required(fields, "id")?;
+        let id = self.reader.id(node, kind.describe())?;
         let declared = self.sites.declared.entry(kind).or_default();
         if let Some((_, first)) = declared.iter().find(|(d, _)| *d == id) {
             let help = if *first == Pos::default() {
@@ -700,7 +451,7 @@ impl Decoder {
                     kind.describe()
                 )
             };
-            self.push(
+            self.reader.push(
                 Diagnostic::error(
                     "duplicate-id",
                     node.pos,
@@ -715,7 +466,7 @@ impl Decoder {
     }
 
     fn reference(&mut self, node: &Node, kind: Kind) -> Option<String> {
-        let id = self.id_text(node, kind.describe())?;
+        let id = self.reader.id(node, kind.describe())?;
         self.sites.references.push(Reference {
             kind,
             id: id.clone(),
@@ -728,7 +479,8 @@ impl Decoder {
         if let NodeKind::Scalar { .. } = node.kind {
             return self.reference(node, kind).into_iter().collect();
         }
-        self.list(node, kind.section())
+        self.reader
+            .list(node, kind.section())
             .into_iter()
             .filter_map(|n| self.reference(n, kind))
             .collect()
@@ -749,14 +501,15 @@ impl Decoder {
     // ---- parties ---------------------------------------------------------------------------
 
     fn address(&mut self, node: &Node) -> Option<Address> {
-        let mut f = self.fields(node, "an address")?;
-        let street = self.opt_string(&mut f, "street");
-        let postal_code = self.opt_string(&mut f, "postal_code");
-        let city = self.req_string(&mut f, "city");
+        let mut f = self.reader.fields(node, "an address")?;
+        let street = self.reader.opt_string(&mut f, "street");
+        let postal_code = self.reader.opt_string(&mut f, "postal_code");
+        let city = self.reader.req_string(&mut f, "city");
         let country = self
+            .reader
             .required(&mut f, "country")
             .and_then(|n| self.country(n));
-        self.finish(f);
+        self.reader.finish(f);
         Some(Address {
             street,
             postal_code,
@@ -766,18 +519,18 @@ impl Decoder {
     }
 
     fn contact(&mut self, node: &Node) -> Option<Contact> {
-        let mut f = self.fields(node, "a contact")?;
+        let mut f = self.reader.fields(node, "a contact")?;
         let contact = Contact {
             email: f.get("email").and_then(|n| self.email(n)),
-            phone: self.opt_string(&mut f, "phone"),
-            url: self.opt_string(&mut f, "url"),
-            postal: self.opt_string(&mut f, "postal"),
+            phone: self.reader.opt_string(&mut f, "phone"),
+            url: self.reader.opt_string(&mut f, "url"),
+            postal: self.reader.opt_string(&mut f, "postal"),
         };
         let empty = f.entries.is_empty();
-        self.finish(f);
+        self.reader.finish(f);
         if contact == Contact::default() {
             if empty {
-                self.push(
+                self.reader.push(
                     Diagnostic::error(
                         "missing-key",
                         node.pos,
@@ -792,25 +545,27 @@ impl Decoder {
     }
 
     fn controller(&mut self, node: &Node) -> Option<Controller> {
-        let mut f = self.fields(node, "the controller")?;
-        let name = self.req_string(&mut f, "name");
+        let mut f = self.reader.fields(node, "the controller")?;
+        let name = self.reader.req_string(&mut f, "name");
         let number = f
             .get("organisation_number")
-            .map(|n| (n.pos, self.string(n)));
+            .map(|n| (n.pos, self.reader.string(n)));
         let address = self
+            .reader
             .required(&mut f, "address")
             .and_then(|n| self.address(n));
         let contact = self
+            .reader
             .required(&mut f, "contact")
             .and_then(|n| self.contact(n));
-        self.finish(f);
+        self.reader.finish(f);
         let mut organisation_number = None;
         if let Some((pos, Some(number))) = number {
             let swedish = address.as_ref().is_some_and(|a| a.country.code() == "SE");
             if swedish {
                 match swedish_organisation_number(&number) {
                     Ok(canonical) => organisation_number = Some(canonical),
-                    Err(help) => self.push(
+                    Err(help) => self.reader.push(
                         Diagnostic::error(
                             "invalid-organisation-number",
                             pos,
@@ -832,13 +587,14 @@ impl Decoder {
     }
 
     fn representative(&mut self, node: &Node) -> Option<Representative> {
-        let mut f = self.fields(node, "the representative")?;
-        let name = self.req_string(&mut f, "name");
+        let mut f = self.reader.fields(node, "the representative")?;
+        let name = self.reader.req_string(&mut f, "name");
         let address = f.get("address").and_then(|n| self.address(n));
         let contact = self
+            .reader
             .required(&mut f, "contact")
             .and_then(|n| self.contact(n));
-        self.finish(f);
+        self.reader.finish(f);
         Some(Representative {
             name: name?,
             address,
@@ -847,12 +603,13 @@ impl Decoder {
     }
 
     fn dpo(&mut self, node: &Node) -> Option<Dpo> {
-        let mut f = self.fields(node, "the data protection officer")?;
-        let name = self.opt_string(&mut f, "name");
+        let mut f = self.reader.fields(node, "the data protection officer")?;
+        let name = self.reader.opt_string(&mut f, "name");
         let contact = self
+            .reader
             .required(&mut f, "contact")
             .and_then(|n| self.contact(n));
-        self.finish(f);
+        self.reader.finish(f);
         Some(Dpo {
             name,
             contact: contact?,
@@ -860,24 +617,25 @@ impl Decoder {
     }
 
     fn authority(&mut self, node: &Node) -> Option<Authority> {
-        let mut f = self.fields(node, "the supervisory authority")?;
+        let mut f = self.reader.fields(node, "the supervisory authority")?;
         let name_node = f.get("name");
         let name = self.req_text_at(name_node, &f, "name");
         let country = self
+            .reader
             .required(&mut f, "country")
             .and_then(|n| self.country(n));
-        let address = self.opt_string(&mut f, "address");
-        let phone = self.opt_string(&mut f, "phone");
+        let address = self.reader.opt_string(&mut f, "address");
+        let phone = self.reader.opt_string(&mut f, "phone");
         let email = f.get("email").and_then(|n| self.email(n));
-        let url = self.opt_string(&mut f, "url");
-        self.finish(f);
+        let url = self.reader.opt_string(&mut f, "url");
+        self.reader.finish(f);
         if let (Some(name), Some(node)) = (&name, name_node) {
             let outdated = [Some(name.en.as_str()), name.sv.as_deref()]
                 .into_iter()
                 .flatten()
                 .any(|t| t.to_lowercase().contains("datainspektionen"));
             if outdated {
-                self.push(
+                self.reader.push(
                     Diagnostic::warning("outdated-authority-name", node.pos, "Datainspektionen is now called Integritetsskyddsmyndigheten (IMY)")
                         .with_help("the Swedish authority was renamed on 1 January 2021; write `Integritetsskyddsmyndigheten (IMY)`"),
                 );
@@ -903,7 +661,7 @@ impl Decoder {
         match node {
             Some(node) => self.text(node),
             None => {
-                self.push(
+                self.reader.push(
                     Diagnostic::error(
                         "missing-key",
                         fields.pos,
@@ -917,25 +675,27 @@ impl Decoder {
     }
 
     fn scope(&mut self, node: &Node) -> Option<Scope> {
-        let mut f = self.fields(node, "the scope")?;
+        let mut f = self.reader.fields(node, "the scope")?;
         let description = self.opt_text(&mut f, "description");
         let websites = match f.get("websites") {
             Some(n) => self
+                .reader
                 .list(n, "websites")
                 .into_iter()
-                .filter_map(|w| self.string(w))
+                .filter_map(|w| self.reader.string(w))
                 .collect(),
             None => Vec::new(),
         };
         let supplements = match f.get("supplements") {
             Some(n) => self
+                .reader
                 .list(n, "supplements")
                 .into_iter()
                 .filter_map(|s| self.supplement(s))
                 .collect(),
             None => Vec::new(),
         };
-        self.finish(f);
+        self.reader.finish(f);
         Some(Scope {
             description,
             websites,
@@ -944,10 +704,10 @@ impl Decoder {
     }
 
     fn supplement(&mut self, node: &Node) -> Option<Supplement> {
-        let mut f = self.fields(node, "a supplement")?;
+        let mut f = self.reader.fields(node, "a supplement")?;
         let name = self.req_text(&mut f, "name");
-        let url = self.req_string(&mut f, "url");
-        self.finish(f);
+        let url = self.reader.req_string(&mut f, "url");
+        self.reader.finish(f);
         Some(Supplement {
             name: name?,
             url: url?,
@@ -957,11 +717,11 @@ impl Decoder {
     // ---- subjects, sources, data -----------------------------------------------------------
 
     fn subject(&mut self, node: &Node) -> Option<SubjectCategory> {
-        let mut f = self.fields(node, "a subject category")?;
+        let mut f = self.reader.fields(node, "a subject category")?;
         let id = self.declare(&mut f, Kind::Subject);
         let name = self.req_text(&mut f, "name");
         let description = self.opt_text(&mut f, "description");
-        self.finish(f);
+        self.reader.finish(f);
         Some(SubjectCategory {
             id: SubjectId(id?),
             name: name?,
@@ -970,13 +730,16 @@ impl Decoder {
     }
 
     fn source(&mut self, node: &Node) -> Option<Source> {
-        let mut f = self.fields(node, "a source")?;
+        let mut f = self.reader.fields(node, "a source")?;
         let id = self.declare(&mut f, Kind::Source);
-        let kind = self.required(&mut f, "kind").and_then(|n| self.choice(n));
+        let kind = self
+            .reader
+            .required(&mut f, "kind")
+            .and_then(|n| self.reader.choice(n));
         let name = self.proper_name(&mut f, "name");
         let description = self.opt_text(&mut f, "description");
-        let policy_url = self.opt_string(&mut f, "policy_url");
-        self.finish(f);
+        let policy_url = self.reader.opt_string(&mut f, "policy_url");
+        self.reader.finish(f);
         Some(Source {
             id: SourceId(id?),
             kind: kind?,
@@ -987,30 +750,33 @@ impl Decoder {
     }
 
     fn data_category(&mut self, node: &Node) -> Option<DataCategory> {
-        let mut f = self.fields(node, "a data category")?;
+        let mut f = self.reader.fields(node, "a data category")?;
         let id = self.declare(&mut f, Kind::Category);
         let name = self.req_text(&mut f, "name");
         let description = self.opt_text(&mut f, "description");
         let provided_by_subject = self
+            .reader
             .required(&mut f, "provided_by_subject")
-            .and_then(|n| self.boolean(n));
+            .and_then(|n| self.reader.boolean(n));
         let personal_data = f
             .get("personal_data")
-            .and_then(|n| self.boolean(n))
+            .and_then(|n| self.reader.boolean(n))
             .unwrap_or(true);
         let special_node = f.get("special_category");
-        let special_category: Option<SpecialCategory> = special_node.and_then(|n| self.choice(n));
+        let special_category: Option<SpecialCategory> =
+            special_node.and_then(|n| self.reader.choice(n));
         let condition_node = f.get("art9_condition");
-        let art9_condition: Option<Art9Condition> = condition_node.and_then(|n| self.choice(n));
-        let fields = match self.required(&mut f, "fields") {
+        let art9_condition: Option<Art9Condition> =
+            condition_node.and_then(|n| self.reader.choice(n));
+        let fields = match self.reader.required(&mut f, "fields") {
             Some(n) => self.data_fields(n),
             None => Vec::new(),
         };
-        self.finish(f);
+        self.reader.finish(f);
         if let (Some(special), None, Some(node)) = (special_category, art9_condition, special_node)
             && condition_node.is_none()
         {
-            self.push(
+            self.reader.push(
                 Diagnostic::error(
                     "special-category-without-condition",
                     node.pos,
@@ -1032,7 +798,7 @@ impl Decoder {
         if let (None, Some(node)) = (special_category, condition_node)
             && special_node.is_none()
         {
-            self.push(
+            self.reader.push(
                 Diagnostic::warning(
                     "unused-declaration",
                     node.pos,
@@ -1056,9 +822,9 @@ impl Decoder {
     fn data_fields(&mut self, node: &Node) -> Vec<Field> {
         let mut seen: Vec<String> = Vec::new();
         let mut fields = Vec::new();
-        let items = self.list(node, "fields");
+        let items = self.reader.list(node, "fields");
         if items.is_empty() && matches!(node.kind, NodeKind::Seq(_)) {
-            self.push(
+            self.reader.push(
                 Diagnostic::error(
                     "missing-key",
                     node.pos,
@@ -1081,7 +847,7 @@ impl Decoder {
             };
             let Some(field) = field else { continue };
             if seen.contains(&field.id.0) {
-                self.push(
+                self.reader.push(
                     Diagnostic::error(
                         "duplicate-id",
                         item.pos,
@@ -1099,23 +865,26 @@ impl Decoder {
 
     fn field_id(&mut self, node: &Node) -> Option<String> {
         // Fields share the id syntax; they are declared per category, not globally.
-        self.id_text(node, "field")
+        self.reader.id(node, "field")
     }
 
     fn data_field(&mut self, node: &Node) -> Option<Field> {
-        let mut f = self.fields(node, "a field")?;
-        let id = self.required(&mut f, "id").and_then(|n| self.field_id(n));
+        let mut f = self.reader.fields(node, "a field")?;
+        let id = self
+            .reader
+            .required(&mut f, "id")
+            .and_then(|n| self.field_id(n));
         let format = f
             .get("format")
-            .and_then(|n| self.choice(n))
+            .and_then(|n| self.reader.choice(n))
             .unwrap_or(FieldFormat::Text);
-        let secret = self.flag(&mut f, "secret");
-        let statistical = self.flag(&mut f, "statistical");
+        let secret = self.reader.flag(&mut f, "secret");
+        let statistical = self.reader.flag(&mut f, "statistical");
         let only_for_countries = f
             .get("only_for_countries")
             .map(|n| self.countries(n))
             .unwrap_or_default();
-        self.finish(f);
+        self.reader.finish(f);
         Some(Field {
             id: FieldId(id?),
             format,
@@ -1126,10 +895,10 @@ impl Decoder {
     }
 
     fn event(&mut self, node: &Node) -> Option<Event> {
-        let mut f = self.fields(node, "an event")?;
+        let mut f = self.reader.fields(node, "an event")?;
         let id = self.declare(&mut f, Kind::Event);
         let name = self.req_text(&mut f, "name");
-        self.finish(f);
+        self.reader.finish(f);
         Some(Event {
             id: EventId(id?),
             name: name?,
@@ -1137,13 +906,14 @@ impl Decoder {
     }
 
     fn state(&mut self, node: &Node) -> Option<State> {
-        let mut f = self.fields(node, "a state")?;
+        let mut f = self.reader.fields(node, "a state")?;
         let id = self.declare(&mut f, Kind::State);
         let name = self.req_text(&mut f, "name");
         let ends_with = self
+            .reader
             .required(&mut f, "ends_with")
             .and_then(|n| self.reference(n, Kind::Event));
-        self.finish(f);
+        self.reader.finish(f);
         Some(State {
             id: StateId(id?),
             name: name?,
@@ -1154,15 +924,20 @@ impl Decoder {
     // ---- purposes --------------------------------------------------------------------------
 
     fn purpose(&mut self, node: &Node) -> Option<Purpose> {
-        let mut f = self.fields(node, "a purpose")?;
+        let mut f = self.reader.fields(node, "a purpose")?;
         let id = self.declare(&mut f, Kind::Purpose);
         let name = self.req_text(&mut f, "name");
         let description = self.opt_text(&mut f, "description");
-        let role: Option<Role> = self.required(&mut f, "role").and_then(|n| self.choice(n));
+        let role: Option<Role> = self
+            .reader
+            .required(&mut f, "role")
+            .and_then(|n| self.reader.choice(n));
         let subjects = self
+            .reader
             .required(&mut f, "subjects")
             .map(|n| self.references(n, Kind::Subject));
         let sources = self
+            .reader
             .required(&mut f, "sources")
             .map(|n| self.references(n, Kind::Source));
         let basis_node = f.get("legal_basis");
@@ -1179,19 +954,19 @@ impl Decoder {
             .get("legitimate_interest")
             .and_then(|n| self.legitimate_interest(n));
         let consent = f.get("consent").and_then(|n| self.consent(n));
-        let direct_marketing = self.flag(&mut f, "direct_marketing");
-        let profiling = self.flag(&mut f, "profiling");
-        let automated_decision = self.flag(&mut f, "automated_decision");
+        let direct_marketing = self.reader.flag(&mut f, "direct_marketing");
+        let profiling = self.reader.flag(&mut f, "profiling");
+        let automated_decision = self.reader.flag(&mut f, "automated_decision");
         let channels = f
             .get("channels")
-            .map(|n| self.choices(n))
+            .map(|n| self.reader.choices(n))
             .unwrap_or_default();
         let recipients = self.opt_references(&mut f, "recipients", Kind::Recipient);
         let requires_feature = f
             .get("requires_feature")
             .and_then(|n| self.reference(n, Kind::Feature));
         let (what, pos) = (f.what, f.pos);
-        self.finish(f);
+        self.reader.finish(f);
 
         let legal_basis = basis_node.map(|n| self.legal_basis(n)).unwrap_or_default();
         let categories = categories_node
@@ -1219,13 +994,13 @@ impl Decoder {
         match role {
             Some(Role::Controller) => {
                 if legal_basis.is_empty() && basis_node.is_none() {
-                    self.push(
+                    self.reader.push(
                         Diagnostic::error("missing-legal-basis", pos, format!("{what} needs a legal basis for each data category it processes"))
                             .with_help("add `legal_basis:` mapping each data category to consent, contract, legal_obligation, vital_interest, public_task or legitimate_interest"),
                     );
                 }
                 if let Some(node) = categories_node {
-                    self.push(
+                    self.reader.push(
                         Diagnostic::error("invalid-value", node.pos, "a controller activity lists its categories under `legal_basis`")
                             .with_help("move each category into `legal_basis:` with the basis it rests on; `categories` is for processor activities"),
                     );
@@ -1233,13 +1008,13 @@ impl Decoder {
             }
             Some(Role::Processor) => {
                 if let Some(pos) = basis_key {
-                    self.push(
+                    self.reader.push(
                         Diagnostic::error("processor-with-legal-basis", pos, "a processor activity has no legal basis of its own")
                             .with_help("the customer (the controller) decides the basis; list the data under `categories:` and describe the customers under `controllers:`"),
                     );
                 }
                 if categories_node.is_none() {
-                    self.push(
+                    self.reader.push(
                         Diagnostic::error(
                             "missing-key",
                             pos,
@@ -1249,7 +1024,7 @@ impl Decoder {
                     );
                 }
                 if controllers_node.is_none() {
-                    self.push(
+                    self.reader.push(
                         Diagnostic::error("missing-key", pos, "a processor activity needs `controllers`")
                             .with_help("describe on whose behalf it is carried out (Art. 30(2)(a)), e.g. `controllers: Our customers`"),
                     );
@@ -1286,7 +1061,7 @@ impl Decoder {
     }
 
     fn legal_basis(&mut self, node: &Node) -> Vec<(CategoryBasis, Pos)> {
-        let Some(mut f) = self.fields(node, "legal_basis") else {
+        let Some(mut f) = self.reader.fields(node, "legal_basis") else {
             return Vec::new();
         };
         let entries = std::mem::take(&mut f.entries);
@@ -1295,10 +1070,10 @@ impl Decoder {
             let Some(category) = self.reference(key, Kind::Category) else {
                 continue;
             };
-            let bases: Vec<LegalBasis> = self.choices(value);
+            let bases: Vec<LegalBasis> = self.reader.choices(value);
             if bases.is_empty() {
                 if matches!(value.kind, NodeKind::Seq(_)) || value.is_null() {
-                    self.push(
+                    self.reader.push(
                         Diagnostic::error(
                             "missing-legal-basis",
                             value.pos,
@@ -1340,7 +1115,7 @@ impl Decoder {
             && purpose.consent.is_none()
             && let Some(pos) = position_of(LegalBasis::Consent)
         {
-            self.push(
+            self.reader.push(
                     Diagnostic::error("consent-without-wording", pos, format!("purpose `{id}` rests on consent but has no consent wording"))
                         .with_help("add `consent: {wording: {en: \"...\", sv: \"...\"}}` with the text the subject agrees to (Art. 7(1): you must be able to show what was agreed)"),
                 );
@@ -1349,7 +1124,7 @@ impl Decoder {
             && purpose.legitimate_interest.is_none()
             && let Some(pos) = position_of(LegalBasis::LegitimateInterest)
         {
-            self.push(
+            self.reader.push(
                     Diagnostic::error("legitimate-interest-without-balancing", pos, format!("purpose `{id}` rests on legitimate interest but has no balancing test"))
                         .with_help("add `legitimate_interest: {interest: ..., balancing: ...}` summarising why the interest is not overridden by the subject's rights (Art. 6(1)(f))"),
                 );
@@ -1359,7 +1134,7 @@ impl Decoder {
                 && purpose.law.is_none()
                 && let Some(pos) = position_of(basis)
             {
-                self.push(
+                self.reader.push(
                         Diagnostic::error("obligation-without-law", pos, format!("purpose `{id}` rests on {} but names no law", basis.word()))
                             .with_help("add `law:` naming the statute, e.g. `law: Bokföringslagen (1999:1078)` (Art. 6(3))"),
                     );
@@ -1369,14 +1144,14 @@ impl Decoder {
     }
 
     fn legitimate_interest(&mut self, node: &Node) -> Option<LegitimateInterest> {
-        let mut f = self.fields(node, "legitimate_interest")?;
+        let mut f = self.reader.fields(node, "legitimate_interest")?;
         let interest = self.opt_text(&mut f, "interest");
-        let balancing = self.required(&mut f, "balancing");
+        let balancing = self.reader.required(&mut f, "balancing");
         let balancing = match balancing {
             Some(n) => self.text(n),
             None => None,
         };
-        self.finish(f);
+        self.reader.finish(f);
         Some(LegitimateInterest {
             interest,
             balancing: balancing?,
@@ -1384,13 +1159,13 @@ impl Decoder {
     }
 
     fn consent(&mut self, node: &Node) -> Option<ConsentTerms> {
-        let mut f = self.fields(node, "consent")?;
+        let mut f = self.reader.fields(node, "consent")?;
         let wording = self.req_text(&mut f, "wording");
         let given_by = f
             .get("given_by")
-            .and_then(|n| self.choice(n))
+            .and_then(|n| self.reader.choice(n))
             .unwrap_or(ConsentGiver::Subject);
-        self.finish(f);
+        self.reader.finish(f);
         Some(ConsentTerms {
             wording: wording?,
             given_by,
@@ -1419,7 +1194,7 @@ impl Decoder {
                 Some((Anchor::While(StateId(state?)), period?))
             }
             (None, None, None, None) => {
-                self.push(
+                self.reader.push(
                     Diagnostic::error(
                         "invalid-clock",
                         f.pos,
@@ -1430,7 +1205,7 @@ impl Decoder {
                 None
             }
             (Some(_), None, None, None) => {
-                self.push(
+                self.reader.push(
                     Diagnostic::error(
                         "missing-key",
                         f.pos,
@@ -1441,7 +1216,7 @@ impl Decoder {
                 None
             }
             (None, None, Some(_), None) => {
-                self.push(
+                self.reader.push(
                     Diagnostic::error(
                         "missing-key",
                         f.pos,
@@ -1452,7 +1227,7 @@ impl Decoder {
                 None
             }
             _ => {
-                self.push(Diagnostic::error("invalid-clock", f.pos, format!("{} mixes the `after`/`keep` and `while`/`then` clocks, or has half of one", f.what)).with_help(help));
+                self.reader.push(Diagnostic::error("invalid-clock", f.pos, format!("{} mixes the `after`/`keep` and `while`/`then` clocks, or has half of one", f.what)).with_help(help));
                 None
             }
         };
@@ -1465,12 +1240,12 @@ impl Decoder {
     }
 
     fn rounding(&mut self, node: &Node) -> Option<CalendarRounding> {
-        let text = self.string(node)?;
+        let text = self.reader.string(node)?;
         match text.as_str() {
             "end_of_month" => Some(CalendarRounding::EndOfMonth),
             "end_of_year" => Some(CalendarRounding::EndOfYear),
             _ => {
-                self.push(
+                self.reader.push(
                     Diagnostic::error(
                         "invalid-value",
                         node.pos,
@@ -1484,18 +1259,19 @@ impl Decoder {
     }
 
     fn retention_rule(&mut self, node: &Node) -> Option<RetentionRule> {
-        let mut f = self.fields(node, "a retention rule")?;
+        let mut f = self.reader.fields(node, "a retention rule")?;
         let id = self.declare(&mut f, Kind::Rule);
         let category = self
+            .reader
             .required(&mut f, "category")
             .and_then(|n| self.reference(n, Kind::Category));
         let purposes = self.opt_references(&mut f, "purposes", Kind::Purpose);
         let action = f
             .get("action")
-            .and_then(|n| self.choice(n))
+            .and_then(|n| self.reader.choice(n))
             .unwrap_or(RetentionAction::Delete);
         let clock = self.clock(&mut f);
-        self.finish(f);
+        self.reader.finish(f);
         if let (Some(category), None) = (&category, &clock) {
             self.sites.categories_in_broken_rules.push(category.clone());
         }
@@ -1509,18 +1285,20 @@ impl Decoder {
     }
 
     fn legal_hold(&mut self, node: &Node) -> Option<LegalHold> {
-        let mut f = self.fields(node, "a legal hold")?;
+        let mut f = self.reader.fields(node, "a legal hold")?;
         let id = self.declare(&mut f, Kind::Hold);
         let name = self.req_text(&mut f, "name");
         let law = self.proper_name(&mut f, "law");
         let purpose = self
+            .reader
             .required(&mut f, "purpose")
             .and_then(|n| self.reference(n, Kind::Purpose));
         let categories = self
+            .reader
             .required(&mut f, "categories")
             .map(|n| self.references(n, Kind::Category));
         let clock = self.clock(&mut f);
-        self.finish(f);
+        self.reader.finish(f);
         Some(LegalHold {
             id: HoldId(id?),
             name: name?,
@@ -1534,26 +1312,28 @@ impl Decoder {
     // ---- recipients ------------------------------------------------------------------------
 
     fn recipient(&mut self, node: &Node) -> Option<Recipient> {
-        let mut f = self.fields(node, "a recipient")?;
+        let mut f = self.reader.fields(node, "a recipient")?;
         let id = self.declare(&mut f, Kind::Recipient);
         let name = self.proper_name(&mut f, "name");
-        let kind: Option<RecipientKind> =
-            self.required(&mut f, "kind").and_then(|n| self.choice(n));
+        let kind: Option<RecipientKind> = self
+            .reader
+            .required(&mut f, "kind")
+            .and_then(|n| self.reader.choice(n));
         let country_node = f.get("country");
         let country = country_node.and_then(|n| self.country(n));
         let purposes = self.opt_references(&mut f, "purposes", Kind::Purpose);
         let categories = self.opt_references(&mut f, "categories", Kind::Category);
-        let agreement = self.opt_string(&mut f, "agreement");
+        let agreement = self.reader.opt_string(&mut f, "agreement");
         let transfer_node = f.get("transfer");
         let transfer = transfer_node.and_then(|n| self.transfer(n, country));
         let notify_node = f.get("notify");
         let notify = notify_node.and_then(|n| self.recipient_notify(n));
         let pos = f.pos;
-        self.finish(f);
+        self.reader.finish(f);
 
         if notify_node.is_none() && kind.is_some_and(RecipientKind::keeps_received_data) {
             let name = name.as_ref().map_or("this recipient", |n| n.en.as_str());
-            self.push(
+            self.reader.push(
                 Diagnostic::warning(
                     "recipient-without-notify",
                     pos,
@@ -1564,7 +1344,7 @@ impl Decoder {
         }
 
         if country_node.is_none() && kind.is_some_and(|k| k != RecipientKind::Public) {
-            self.push(
+            self.reader.push(
                 Diagnostic::error(
                     "missing-key",
                     pos,
@@ -1576,7 +1356,7 @@ impl Decoder {
         if let (Some(country), Some(country_node)) = (country, country_node) {
             if !country.in_eea() && transfer_node.is_none() {
                 let name = name.as_ref().map_or("this recipient", |n| n.en.as_str());
-                self.push(
+                self.reader.push(
                     Diagnostic::error(
                         "transfer-without-mechanism",
                         country_node.pos,
@@ -1588,7 +1368,7 @@ impl Decoder {
             if country.in_eea()
                 && let Some(node) = transfer_node
             {
-                self.push(
+                self.reader.push(
                     Diagnostic::warning(
                         "transfer-not-needed",
                         node.pos,
@@ -1613,23 +1393,24 @@ impl Decoder {
 
     /// `recipients[].notify`: where Art. 19 notices go.
     fn recipient_notify(&mut self, node: &Node) -> Option<RecipientNotify> {
-        let mut f = self.fields(node, "a recipient's `notify`")?;
-        let email_node = self.required(&mut f, "email");
+        let mut f = self.reader.fields(node, "a recipient's `notify`")?;
+        let email_node = self.reader.required(&mut f, "email");
         let email = email_node.and_then(|n| self.email(n));
-        self.finish(f);
+        self.reader.finish(f);
         Some(RecipientNotify { email: email? })
     }
 
     fn transfer(&mut self, node: &Node, country: Option<Country>) -> Option<Transfer> {
-        let mut f = self.fields(node, "a transfer")?;
-        let mechanism_node = self.required(&mut f, "mechanism");
-        let mechanism: Option<TransferMechanism> = mechanism_node.and_then(|n| self.choice(n));
-        let documented_in = self.req_string(&mut f, "documented_in");
+        let mut f = self.reader.fields(node, "a transfer")?;
+        let mechanism_node = self.reader.required(&mut f, "mechanism");
+        let mechanism: Option<TransferMechanism> =
+            mechanism_node.and_then(|n| self.reader.choice(n));
+        let documented_in = self.reader.req_string(&mut f, "documented_in");
         let derogation_node = f.get("derogation");
-        let derogation: Option<Derogation> = derogation_node.and_then(|n| self.choice(n));
+        let derogation: Option<Derogation> = derogation_node.and_then(|n| self.reader.choice(n));
         let verified_at = f.get("verified_at").and_then(|n| self.date(n));
         let pos = f.pos;
-        self.finish(f);
+        self.reader.finish(f);
 
         if let (Some(mechanism), Some(node), Some(country)) = (mechanism, mechanism_node, country) {
             let problem = match mechanism {
@@ -1648,14 +1429,14 @@ impl Decoder {
                 _ => None,
             };
             if let Some((message, help)) = problem {
-                self.push(
+                self.reader.push(
                     Diagnostic::error("invalid-transfer-mechanism", node.pos, message)
                         .with_help(help),
                 );
             }
         }
         match (mechanism, derogation_node) {
-            (Some(TransferMechanism::Derogation), None) => self.push(
+            (Some(TransferMechanism::Derogation), None) => self.reader.push(
                 Diagnostic::error(
                     "missing-key",
                     pos,
@@ -1670,7 +1451,7 @@ impl Decoder {
                         .join(", ")
                 )),
             ),
-            (Some(m), Some(node)) if m != TransferMechanism::Derogation => self.push(
+            (Some(m), Some(node)) if m != TransferMechanism::Derogation => self.reader.push(
                 Diagnostic::error(
                     "invalid-value",
                     node.pos,
@@ -1691,11 +1472,14 @@ impl Decoder {
     // ---- security, rights ------------------------------------------------------------------
 
     fn security_measure(&mut self, node: &Node) -> Option<SecurityMeasure> {
-        let mut f = self.fields(node, "a security measure")?;
+        let mut f = self.reader.fields(node, "a security measure")?;
         let id = self.declare(&mut f, Kind::Measure);
-        let kind = self.required(&mut f, "kind").and_then(|n| self.choice(n));
+        let kind = self
+            .reader
+            .required(&mut f, "kind")
+            .and_then(|n| self.reader.choice(n));
         let description = self.req_text(&mut f, "description");
-        self.finish(f);
+        self.reader.finish(f);
         Some(SecurityMeasure {
             id: MeasureId(id?),
             kind: kind?,
@@ -1704,18 +1488,23 @@ impl Decoder {
     }
 
     fn rights(&mut self, node: &Node) -> Option<RightsPolicy> {
-        let mut f = self.fields(node, "the rights policy")?;
+        let mut f = self.reader.fields(node, "the rights policy")?;
         let contact = self
+            .reader
             .required(&mut f, "contact")
             .and_then(|n| self.contact(n));
-        let response_node = self.required(&mut f, "response_time");
+        let response_node = self.reader.required(&mut f, "response_time");
         let response_time = response_node.and_then(|n| self.period(n));
-        let extension_node = self.required(&mut f, "extension");
+        let extension_node = self.reader.required(&mut f, "extension");
         let extension = extension_node.and_then(|n| self.period(n));
-        let copies = self.required(&mut f, "copies").and_then(|n| self.copies(n));
+        let copies = self
+            .reader
+            .required(&mut f, "copies")
+            .and_then(|n| self.copies(n));
         let identity_verification = self
+            .reader
             .required(&mut f, "identity_verification")
-            .map(|n| self.choices(n));
+            .map(|n| self.reader.choices(n));
         let holidays_node = f.get("public_holidays");
         self.sites.rights = Some(node.pos);
         self.sites.public_holidays = holidays_node.map(|n| n.pos);
@@ -1723,16 +1512,17 @@ impl Decoder {
             Some(n) => self.public_holidays(n),
             None => Vec::new(),
         };
-        self.finish(f);
+        self.reader.finish(f);
         if let (Some(period), Some(node)) = (response_time, response_node)
             && !period.fits_within_months(1)
         {
-            self.push(response_time_over_a_month(period, node.pos));
+            self.reader
+                .push(response_time_over_a_month(period, node.pos));
         }
         if let (Some(period), Some(node)) = (extension, extension_node)
             && !period.fits_within_months(2)
         {
-            self.push(
+            self.reader.push(
                     Diagnostic::error("rights-deadline", node.pos, format!("an extension of {period} can exceed the two further months Art. 12(3) allows"))
                         .with_help("write `2 months` (or a shorter period)"),
                 );
@@ -1752,14 +1542,14 @@ impl Decoder {
     /// once (and warned about).
     fn public_holidays(&mut self, node: &Node) -> Vec<PublicHoliday> {
         let mut read: Vec<(PublicHoliday, Pos)> = Vec::new();
-        for item in self.list(node, "public holidays") {
+        for item in self.reader.list(node, "public holidays") {
             let holiday = match &item.kind {
                 NodeKind::Scalar { .. } => self
                     .date(item)
                     .map(|date| PublicHoliday { date, name: None }),
                 NodeKind::Map(_) => self.public_holiday(item),
                 NodeKind::Seq(_) => {
-                    self.push(
+                    self.reader.push(
                         Diagnostic::error(
                             "wrong-type",
                             item.pos,
@@ -1773,7 +1563,7 @@ impl Decoder {
             let Some(holiday) = holiday else { continue };
             if let Some((_, first)) = read.iter().find(|(h, _)| h.date == holiday.date) {
                 let first = *first;
-                self.push(
+                self.reader.push(
                     Diagnostic::warning(
                         "duplicate-holiday",
                         item.pos,
@@ -1794,24 +1584,28 @@ impl Decoder {
     }
 
     fn public_holiday(&mut self, node: &Node) -> Option<PublicHoliday> {
-        let mut f = self.fields(node, "a public holiday")?;
-        let date = self.required(&mut f, "date").and_then(|n| self.date(n));
-        let name = self.opt_string(&mut f, "name");
-        self.finish(f);
+        let mut f = self.reader.fields(node, "a public holiday")?;
+        let date = self
+            .reader
+            .required(&mut f, "date")
+            .and_then(|n| self.date(n));
+        let name = self.reader.opt_string(&mut f, "name");
+        self.reader.finish(f);
         Some(PublicHoliday { date: date?, name })
     }
 
     fn copies(&mut self, node: &Node) -> Option<CopiesPolicy> {
-        let mut f = self.fields(node, "the copies policy")?;
-        let free_node = self.required(&mut f, "free");
+        let mut f = self.reader.fields(node, "the copies policy")?;
+        let free_node = self.reader.required(&mut f, "free");
         let free = free_node.and_then(|n| self.count(n));
         let per = f.get("per").and_then(|n| self.period(n));
         let further = self
+            .reader
             .required(&mut f, "further")
-            .and_then(|n| self.choice(n));
-        self.finish(f);
+            .and_then(|n| self.reader.choice(n));
+        self.reader.finish(f);
         if let (Some(0), Some(node)) = (free, free_node) {
-            self.push(
+            self.reader.push(
                 Diagnostic::error(
                     "invalid-value",
                     node.pos,
@@ -1831,15 +1625,16 @@ impl Decoder {
     // ---- changes to the notice -------------------------------------------------------------
 
     fn change_policy(&mut self, node: &Node) -> Option<ChangePolicy> {
-        let mut f = self.fields(node, "the change policy")?;
-        let announce_node = self.required(&mut f, "announce");
-        let announce: Vec<ChangeChannel> =
-            announce_node.map(|n| self.choices(n)).unwrap_or_default();
+        let mut f = self.reader.fields(node, "the change policy")?;
+        let announce_node = self.reader.required(&mut f, "announce");
+        let announce: Vec<ChangeChannel> = announce_node
+            .map(|n| self.reader.choices(n))
+            .unwrap_or_default();
         let notice_period = f.get("notice_period").and_then(|n| self.period(n));
-        self.finish(f);
+        self.reader.finish(f);
         if let (true, Some(node)) = (announce.is_empty(), announce_node) {
             if matches!(node.kind, NodeKind::Seq(ref items) if items.is_empty()) {
-                self.push(
+                self.reader.push(
                     Diagnostic::error("invalid-value", node.pos, "no way to announce changes is given")
                         .with_help("list at least one of `email`, `website`, `in_app`, `social_media`, or remove `changes:`"),
                 );
@@ -1855,9 +1650,10 @@ impl Decoder {
     // ---- cookies, features -----------------------------------------------------------------
 
     fn cookies(&mut self, node: &Node) -> Option<Cookies> {
-        let mut f = self.fields(node, "cookies")?;
+        let mut f = self.reader.fields(node, "cookies")?;
         let categories = match f.get("categories") {
             Some(n) => self
+                .reader
                 .list(n, "cookie categories")
                 .into_iter()
                 .filter_map(|c| self.cookie_category(c))
@@ -1866,13 +1662,14 @@ impl Decoder {
         };
         let services = match f.get("services") {
             Some(n) => self
+                .reader
                 .list(n, "cookie services")
                 .into_iter()
                 .filter_map(|s| self.cookie_service(s))
                 .collect(),
             None => Vec::new(),
         };
-        self.finish(f);
+        self.reader.finish(f);
         Some(Cookies {
             categories,
             services,
@@ -1880,12 +1677,12 @@ impl Decoder {
     }
 
     fn cookie_category(&mut self, node: &Node) -> Option<CookieCategory> {
-        let mut f = self.fields(node, "a cookie category")?;
+        let mut f = self.reader.fields(node, "a cookie category")?;
         let id = self.declare(&mut f, Kind::CookieCategory);
         let name = self.req_text(&mut f, "name");
         let description = self.opt_text(&mut f, "description");
-        let required = self.flag(&mut f, "required");
-        self.finish(f);
+        let required = self.reader.flag(&mut f, "required");
+        self.reader.finish(f);
         Some(CookieCategory {
             id: CookieCategoryId(id?),
             name: name?,
@@ -1895,31 +1692,33 @@ impl Decoder {
     }
 
     fn cookie_service(&mut self, node: &Node) -> Option<CookieService> {
-        let mut f = self.fields(node, "a cookie service")?;
+        let mut f = self.reader.fields(node, "a cookie service")?;
         let id = self.declare(&mut f, Kind::CookieService);
         let name = self.proper_name(&mut f, "name");
-        let provider = self.req_string(&mut f, "provider");
+        let provider = self.reader.req_string(&mut f, "provider");
         let recipient = f
             .get("recipient")
             .and_then(|n| self.reference(n, Kind::Recipient));
         let category = self
+            .reader
             .required(&mut f, "category")
             .and_then(|n| self.reference(n, Kind::CookieCategory));
         let kind = f
             .get("kind")
-            .and_then(|n| self.choice(n))
+            .and_then(|n| self.reader.choice(n))
             .unwrap_or(TrackerKind::Cookie);
         let purpose = self.req_text(&mut f, "purpose");
         let cookies = match f.get("cookies") {
             Some(n) => self
+                .reader
                 .list(n, "cookies")
                 .into_iter()
                 .filter_map(|c| self.cookie(c))
                 .collect(),
             None => Vec::new(),
         };
-        let opt_out_url = self.opt_string(&mut f, "opt_out_url");
-        self.finish(f);
+        let opt_out_url = self.reader.opt_string(&mut f, "opt_out_url");
+        self.reader.finish(f);
         Some(CookieService {
             id: CookieServiceId(id?),
             name: name?,
@@ -1934,10 +1733,10 @@ impl Decoder {
     }
 
     fn cookie(&mut self, node: &Node) -> Option<Cookie> {
-        let mut f = self.fields(node, "a cookie")?;
-        let name = self.req_string(&mut f, "name");
-        let lifetime_node = self.required(&mut f, "lifetime");
-        self.finish(f);
+        let mut f = self.reader.fields(node, "a cookie")?;
+        let name = self.reader.req_string(&mut f, "name");
+        let lifetime_node = self.reader.required(&mut f, "lifetime");
+        self.reader.finish(f);
         let lifetime = match lifetime_node {
             Some(n) if matches!(&n.kind, NodeKind::Scalar { text, .. } if text.trim() == "session") => {
                 Some(Lifetime::Session)
@@ -1952,11 +1751,14 @@ impl Decoder {
     }
 
     fn feature(&mut self, node: &Node) -> Option<Feature> {
-        let mut f = self.fields(node, "a feature")?;
+        let mut f = self.reader.fields(node, "a feature")?;
         let id = self.declare(&mut f, Kind::Feature);
         let name = self.req_text(&mut f, "name");
-        let scopes = self.required(&mut f, "scopes").map(|n| self.choices(n));
-        self.finish(f);
+        let scopes = self
+            .reader
+            .required(&mut f, "scopes")
+            .map(|n| self.reader.choices(n));
+        self.reader.finish(f);
         Some(Feature {
             id: FeatureId(id?),
             name: name?,

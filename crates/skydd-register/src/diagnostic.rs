@@ -1,4 +1,4 @@
-//! Diagnostics: what is wrong in a register, where, and how to fix it.
+//! Diagnostics: what is wrong in a register (or another checked file), where, and how to fix it.
 
 use serde::Serialize;
 
@@ -43,7 +43,7 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// An error at `pos`.
-    pub(crate) fn error(code: &'static str, pos: Pos, message: impl Into<String>) -> Diagnostic {
+    pub fn error(code: &'static str, pos: Pos, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             severity: Severity::Error,
             code,
@@ -55,7 +55,7 @@ impl Diagnostic {
     }
 
     /// A warning at `pos`.
-    pub(crate) fn warning(code: &'static str, pos: Pos, message: impl Into<String>) -> Diagnostic {
+    pub fn warning(code: &'static str, pos: Pos, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             severity: Severity::Warning,
             ..Diagnostic::error(code, pos, message)
@@ -63,7 +63,7 @@ impl Diagnostic {
     }
 
     /// Add a help line.
-    pub(crate) fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
+    pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
         self.help = Some(help.into());
         self
     }
@@ -122,8 +122,9 @@ pub fn render_json(
     })
 }
 
-/// The closest of `candidates` to `word`, if it is close enough to be a plausible typo.
-pub(crate) fn did_you_mean<'a>(
+/// The closest of `candidates` to `word`, if it is close enough to be a plausible typo
+/// (Jaro-Winkler similarity above 0.8): the did-you-mean of every Skydd file check.
+pub fn did_you_mean<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {

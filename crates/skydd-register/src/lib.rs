@@ -14,8 +14,9 @@ pub mod country;
 mod decode;
 pub mod diagnostic;
 pub mod model;
-mod node;
+pub mod node;
 pub mod period;
+pub mod shape;
 mod validate;
 pub mod zone;
 
@@ -65,8 +66,8 @@ pub fn check(source: &str) -> Checked {
         }
     };
     let (partial, mut decoder) = decode::decode(&root);
-    validate::validate(&partial, &decoder.sites, &mut decoder.diagnostics);
-    let mut diagnostics = decoder.diagnostics;
+    validate::validate(&partial, &decoder.sites, &mut decoder.reader.diagnostics);
+    let mut diagnostics = decoder.reader.diagnostics;
     diagnostics.sort_by_key(|d| (d.line, d.column));
     diagnostics.dedup();
     let register = if diagnostics.iter().any(Diagnostic::is_error) {

@@ -85,34 +85,38 @@ pub trait Choice: Sized + Copy + 'static {
     }
 }
 
+/// Declare an enum written as one word of a fixed vocabulary: the enum, its [`Choice`] table
+/// and serde as that word. Exported so that other files Skydd checks (datasets) declare their
+/// vocabularies the same way; the calling crate needs `serde` as a dependency.
+#[macro_export]
 macro_rules! choice {
     ($(#[$doc:meta])* $name:ident, $what:literal, { $($(#[$vdoc:meta])* $variant:ident = $word:literal),* $(,)? }) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum $name { $($(#[$vdoc])* $variant),* }
 
-        impl Choice for $name {
+        impl $crate::model::Choice for $name {
             const WHAT: &'static str = $what;
             const ALL: &'static [(&'static str, Self)] = &[$(($word, $name::$variant)),*];
         }
 
-        impl Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(self.word())
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str($crate::model::Choice::word(*self))
             }
         }
 
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let word = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-                Self::ALL
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let word = <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
+                <Self as $crate::model::Choice>::ALL
                     .iter()
                     .find(|(w, _)| *w == word)
                     .map(|(_, value)| *value)
-                    .ok_or_else(|| serde::de::Error::custom(format_args!(
+                    .ok_or_else(|| ::serde::de::Error::custom(format_args!(
                         "`{word}` is not a {}; expected one of: {}",
-                        Self::WHAT,
-                        Self::ALL.iter().map(|(w, _)| *w).collect::<Vec<_>>().join(", "),
+                        <Self as $crate::model::Choice>::WHAT,
+                        <Self as $crate::model::Choice>::ALL.iter().map(|(w, _)| *w).collect::<Vec<_>>().join(", "),
                     )))
             }
         }

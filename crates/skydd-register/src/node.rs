@@ -1,5 +1,8 @@
 //! A YAML document as a tree of nodes that remember where they stand in the source.
 //!
+//! The register is read from it, and so is every other YAML file Skydd checks (the datasets
+//! of `skydd-dataset`), so positions and limits are the same everywhere.
+//!
 //! Built from `saphyr-parser` events without recursion, with limits on depth and size, so that no
 //! input (deep nesting, alias bombs) can overflow the stack or exhaust memory.
 
@@ -9,11 +12,11 @@ use saphyr_parser::{Event, Parser, ScalarStyle};
 
 /// A position in the source: 1-based line and column (in characters).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
-pub(crate) struct Pos {
+pub struct Pos {
     /// 1-based line.
-    pub(crate) line: usize,
+    pub line: usize,
     /// 1-based column.
-    pub(crate) column: usize,
+    pub column: usize,
 }
 
 impl Pos {
@@ -28,16 +31,16 @@ impl Pos {
 
 /// One node of the document.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Node {
+pub struct Node {
     /// What the node holds.
-    pub(crate) kind: NodeKind,
+    pub kind: NodeKind,
     /// Where the node starts.
-    pub(crate) pos: Pos,
+    pub pos: Pos,
 }
 
 /// The kinds of node.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum NodeKind {
+pub enum NodeKind {
     /// A scalar, kept as written; `plain` is false for quoted and block scalars.
     Scalar {
         /// The scalar's text.
@@ -53,13 +56,13 @@ pub(crate) enum NodeKind {
 
 impl Node {
     /// Whether the node is YAML null (`~`, `null`, or nothing).
-    pub(crate) fn is_null(&self) -> bool {
+    pub fn is_null(&self) -> bool {
         matches!(&self.kind, NodeKind::Scalar { text, plain: true }
             if matches!(text.as_str(), "" | "~" | "null" | "Null" | "NULL"))
     }
 
     /// A short name of the node's type, for messages.
-    pub(crate) fn type_name(&self) -> &'static str {
+    pub fn type_name(&self) -> &'static str {
         match &self.kind {
             _ if self.is_null() => "nothing",
             NodeKind::Scalar { .. } => "a value",
@@ -71,11 +74,11 @@ impl Node {
 
 /// Why a document could not be turned into a tree.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct SyntaxError {
+pub struct SyntaxError {
     /// What is wrong.
-    pub(crate) message: String,
+    pub message: String,
     /// The line and column of the offending token (the parser's mark, or the second `---`).
-    pub(crate) pos: Pos,
+    pub pos: Pos,
 }
 
 /// Deepest nesting accepted. Registers need about six levels.
@@ -98,7 +101,7 @@ enum Frame {
 }
 
 /// Parse `source` into a single document tree. An empty document gives `Ok(None)`.
-pub(crate) fn parse(source: &str) -> Result<Option<Node>, SyntaxError> {
+pub fn parse(source: &str) -> Result<Option<Node>, SyntaxError> {
     let mut parser = Parser::new_from_str(source);
     let mut stack: Vec<Frame> = Vec::new();
     let mut anchors: HashMap<usize, Node> = HashMap::new();
@@ -118,8 +121,7 @@ pub(crate) fn parse(source: &str) -> Result<Option<Node>, SyntaxError> {
                 documents += 1;
                 if documents > 1 {
                     return Err(SyntaxError {
-                        message: "a register file holds one YAML document; found a second `---`"
-                            .into(),
+                        message: "a file holds one YAML document; found a second `---`".into(),
                         pos,
                     });
                 }

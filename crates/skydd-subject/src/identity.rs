@@ -80,6 +80,25 @@ impl IdentityKind {
     }
 }
 
+/// The identity kinds as a register-style vocabulary, so files checked like the register (a
+/// dataset's `identity:`) read them with the same did-you-mean.
+impl skydd_register::model::Choice for IdentityKind {
+    const WHAT: &'static str = "kind of identity";
+    const ALL: &'static [(&'static str, IdentityKind)] = &[
+        (IdentityKind::Email.as_str(), IdentityKind::Email),
+        (IdentityKind::Phone.as_str(), IdentityKind::Phone),
+        (
+            IdentityKind::Personnummer.as_str(),
+            IdentityKind::Personnummer,
+        ),
+        (
+            IdentityKind::CustomerNumber.as_str(),
+            IdentityKind::CustomerNumber,
+        ),
+        (IdentityKind::ExternalId.as_str(), IdentityKind::ExternalId),
+    ];
+}
+
 impl fmt::Display for IdentityKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -338,6 +357,18 @@ pub enum IdentityProblem {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_vocabulary_lists_every_kind_by_its_name() {
+        use skydd_register::model::Choice as _;
+        assert_eq!(
+            <IdentityKind as skydd_register::model::Choice>::ALL.len(),
+            IdentityKind::ALL.len()
+        );
+        for kind in IdentityKind::ALL {
+            assert_eq!(kind.word(), kind.as_str());
+        }
+    }
     use jiff::civil::date;
 
     fn context() -> ParseContext<'static> {
