@@ -214,26 +214,61 @@ impl Target {
         }
     }
 
-    /// Drop the database (the SQLite file goes with its directory).
-    async fn finish(self) {
+    /// Drop the database now (the SQLite file goes with its directory); a test that panics
+    /// before this drops it in [`Drop`].
+    async fn finish(mut self) {
+        self.drop_database().await;
+    }
+
+    async fn drop_database(&mut self) {
         match self {
-            Target::Postgres { admin, name } => {
-                let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
-                sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-                    "DROP DATABASE {name} WITH (FORCE)"
-                )))
-                .execute(&mut conn)
-                .await
-                .unwrap();
-            }
-            Target::Mysql { admin, name } => {
-                let mut conn = sqlx::MySqlConnection::connect(&admin).await.unwrap();
-                sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE {name}")))
+            Target::Postgres { admin, name } if !name.is_empty() => {
+                let mut conn = sqlx::PgConnection::connect(admin).await.unwrap();
+                let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
                     .execute(&mut conn)
                     .await
                     .unwrap();
+                name.clear();
             }
-            Target::Sqlite { .. } => {}
+            Target::Mysql { admin, name } if !name.is_empty() => {
+                let mut conn = sqlx::MySqlConnection::connect(admin).await.unwrap();
+                let sql = format!("DROP DATABASE IF EXISTS {name}");
+                sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                    .execute(&mut conn)
+                    .await
+                    .unwrap();
+                name.clear();
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Drop for Target {
+    fn drop(&mut self) {
+        let pending = match self {
+            Target::Postgres { name, .. } | Target::Mysql { name, .. } => !name.is_empty(),
+            Target::Sqlite { .. } => false,
+        };
+        if pending {
+            // After a panic: drop the database on a thread of its own (this may run inside the
+            // test's runtime, which cannot be blocked on).
+            std::thread::scope(|scope| {
+                scope.spawn(|| {
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .unwrap();
+                    let _ = runtime.block_on(async {
+                        tokio::time::timeout(
+                            std::time::Duration::from_secs(10),
+                            self.drop_database(),
+                        )
+                        .await
+                    });
+                });
+            });
         }
     }
 }
