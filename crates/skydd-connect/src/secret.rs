@@ -4,7 +4,7 @@
 use std::fmt;
 use std::path::Path;
 
-use skydd_dataset::Connection;
+use skydd_dataset::{Connection, DatabaseKind};
 use zeroize::Zeroize;
 
 use crate::ConnectError;
@@ -32,6 +32,49 @@ impl DatabaseUrl {
             out = out.replace(password, "(password not shown)");
         }
         out
+    }
+
+    /// The kind of database the URL's scheme names (`postgres`/`postgresql`, `mysql`/`mariadb`,
+    /// `sqlite`), if it names one.
+    pub fn kind(&self) -> Option<DatabaseKind> {
+        let scheme = self.0.split_once(':')?.0.to_ascii_lowercase();
+        match scheme.as_str() {
+            "postgres" | "postgresql" => Some(DatabaseKind::Postgres),
+            "mysql" | "mariadb" => Some(DatabaseKind::Mysql),
+            "sqlite" => Some(DatabaseKind::Sqlite),
+            _ => None,
+        }
+    }
+
+    /// The database's name (the URL's last path segment, a SQLite file's stem) as a dataset
+    /// `name`: lower snake case. Not secret; `None` when the URL names none.
+    pub fn database_name(&self) -> Option<String> {
+        let rest = self.0.split_once(':')?.1;
+        let rest = rest.split(['?', '#']).next()?;
+        // After `//` comes the host (with the credentials): the path starts at the next `/`.
+        let path = match rest.strip_prefix("//") {
+            Some(authority_and_path) => &authority_and_path[authority_and_path.find('/')?..],
+            None => rest,
+        };
+        let last = path.rsplit('/').next()?;
+        let stem = last.split('.').next()?;
+        let mut name: String = stem
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        if name.is_empty() {
+            return None;
+        }
+        if !name.starts_with(|c: char| c.is_ascii_lowercase()) {
+            name.insert_str(0, "db_");
+        }
+        Some(name)
     }
 
     /// The password part of `scheme://user:password@host`, if any (as written, percent-encoded).
@@ -136,6 +179,20 @@ mod tests {
             assert!(!shown.contains("hunter22"), "{shown}");
             assert!(!shown.contains("db.internal"), "{shown}");
         }
+    }
+
+    #[test]
+    fn the_kind_and_name_come_from_the_url() {
+        let url = DatabaseUrl::new("postgresql://app:pw@db/Shop-2026?sslmode=require".into());
+        assert_eq!(url.kind(), Some(DatabaseKind::Postgres));
+        assert_eq!(url.database_name().as_deref(), Some("shop_2026"));
+        let url = DatabaseUrl::new("sqlite:///var/lib/app/1orders.db".into());
+        assert_eq!(url.kind(), Some(DatabaseKind::Sqlite));
+        assert_eq!(url.database_name().as_deref(), Some("db_1orders"));
+        let url = DatabaseUrl::new("mysql://root@127.0.0.1:3306".into());
+        assert_eq!(url.kind(), Some(DatabaseKind::Mysql));
+        assert_eq!(url.database_name(), None);
+        assert_eq!(DatabaseUrl::new("oracle://x".into()).kind(), None);
     }
 
     #[test]

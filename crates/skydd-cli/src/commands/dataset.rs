@@ -1,5 +1,6 @@
 //! `skydd dataset check`: validate a dataset file (one of the company's own databases) like a
-//! compiler, against the register the server enforces.
+//! compiler, against the register the server enforces and, with `--connect`, the live database;
+//! `skydd dataset introspect`: draft a dataset from a live database.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -31,10 +32,53 @@ pub(crate) enum DatasetCommand {
         /// How to print the result: diagnostics on stderr (text) or one JSON document on stdout.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
-        /// Also check the live database (tables, columns, types, indexes). Not available yet.
+        /// Also check the live database the dataset's `connection` names: tables and columns
+        /// exist, erasures fit the column types, keys are not masked, identity and reference
+        /// columns have an index. Exits 2 when the database cannot be reached.
         #[arg(long)]
         connect: bool,
     },
+    /// Draft a dataset from a live database: its tables, primary keys, foreign keys as
+    /// references, and guessed identities and data categories, each guess marked `# guess:`.
+    ///
+    /// The URL is never printed. Prefer `--url-env NAME` to a URL on the command line, which
+    /// other users of the machine can see in the process list.
+    Introspect {
+        /// The database URL (postgres://..., mysql://..., sqlite://PATH).
+        #[arg(
+            value_name = "URL",
+            required_unless_present = "url_env",
+            conflicts_with = "url_env"
+        )]
+        url: Option<String>,
+        /// Read the URL from this environment variable; the draft's `connection.env` names it.
+        #[arg(long, value_name = "NAME")]
+        url_env: Option<String>,
+        /// The kind of database [default: from the URL's scheme].
+        #[arg(long, value_enum)]
+        kind: Option<KindArg>,
+        /// The register whose categories the guesses are matched against [default: the bundled
+        /// example register].
+        #[arg(long, env = "SKYDD_REGISTER", value_name = "PATH")]
+        register: Option<PathBuf>,
+        /// The dataset's `name` [default: the database's name].
+        #[arg(long)]
+        name: Option<String>,
+        /// Write the draft here (a new file) instead of stdout.
+        #[arg(short, long, value_name = "OUT")]
+        output: Option<PathBuf>,
+    },
+}
+
+/// `--kind` of `dataset introspect`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum KindArg {
+    /// PostgreSQL.
+    Postgres,
+    /// MySQL or MariaDB.
+    Mysql,
+    /// SQLite.
+    Sqlite,
 }
 
 /// Run a `skydd dataset` command.
@@ -46,16 +90,25 @@ pub(crate) fn run(command: DatasetCommand) -> anyhow::Result<ExitCode> {
             format,
             connect,
         } => Ok(check(&path, register.as_deref(), format, connect)),
+        DatasetCommand::Introspect {
+            url,
+            url_env,
+            kind,
+            register,
+            name,
+            output,
+        } => introspect(
+            url,
+            url_env,
+            kind,
+            register.as_deref(),
+            name,
+            output.as_deref(),
+        ),
     }
 }
 
 fn check(path: &Path, register: Option<&Path>, format: Format, connect: bool) -> ExitCode {
-    if connect {
-        eprintln!(
-            "skydd: `dataset check --connect` is not available yet (issue 16, part 2): nothing was checked; without `--connect` the file is checked against the register"
-        );
-        return ExitCode::from(EXIT_IO);
-    }
     let shown = path.display().to_string();
     let source = match std::fs::read_to_string(path) {
         Ok(source) => source,
@@ -75,7 +128,27 @@ fn check(path: &Path, register: Option<&Path>, format: Format, connect: bool) ->
             return ExitCode::from(EXIT_IO);
         }
     };
-    let checked = skydd_dataset::check(&source, Some(&loaded.register));
+    let mut checked = skydd_dataset::check(&source, Some(&loaded.register));
+    if connect {
+        match &checked.dataset {
+            Some(dataset) => match live_check(&source, dataset) {
+                Ok(found) => {
+                    checked.diagnostics.extend(found);
+                    checked.diagnostics.sort_by_key(|d| (d.line, d.column));
+                    if checked.has_errors() {
+                        checked.dataset = None;
+                    }
+                }
+                Err(error) => {
+                    eprintln!("skydd: {error:#}; {shown} was not checked against the database");
+                    return ExitCode::from(EXIT_IO);
+                }
+            },
+            None => eprintln!(
+                "skydd: {shown} has errors, so the live database was not checked; fix them and run again"
+            ),
+        }
+    }
     match format {
         Format::Text => {
             eprint!("{}", render_text(&shown, &checked.diagnostics));
@@ -105,4 +178,96 @@ fn check(path: &Path, register: Option<&Path>, format: Format, connect: bool) ->
     } else {
         ExitCode::FAILURE
     }
+}
+
+/// The live part of `check --connect`: read the schema the dataset's connection leads to and
+/// compare. Errors never contain the connection string.
+fn live_check(
+    source: &str,
+    dataset: &skydd_dataset::Dataset,
+) -> anyhow::Result<Vec<skydd_register::Diagnostic>> {
+    let schema = crate::runtime()?.block_on(skydd_connect::live_schema(dataset))?;
+    Ok(skydd_connect::live::check_live(source, dataset, &schema))
+}
+
+/// `skydd dataset introspect`.
+fn introspect(
+    url: Option<String>,
+    url_env: Option<String>,
+    kind: Option<KindArg>,
+    register: Option<&Path>,
+    name: Option<String>,
+    output: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
+    use anyhow::{Context as _, bail};
+    use skydd_connect::{Database, DatabaseUrl};
+    use skydd_dataset::{Connection, DatabaseKind};
+
+    let url = match (&url_env, url) {
+        (Some(var), _) => skydd_connect::read_url(&Connection::Env(var.clone()))?,
+        (None, Some(url)) => DatabaseUrl::new(url),
+        (None, None) => {
+            bail!("give the database URL, or `--url-env NAME` for a variable holding it")
+        }
+    };
+    let kind = match kind {
+        Some(KindArg::Postgres) => DatabaseKind::Postgres,
+        Some(KindArg::Mysql) => DatabaseKind::Mysql,
+        Some(KindArg::Sqlite) => DatabaseKind::Sqlite,
+        None => url.kind().context(
+            "cannot tell the kind of database from the URL's scheme: give `--kind postgres|mysql|sqlite`",
+        )?,
+    };
+    let name = match name {
+        Some(name) => name,
+        None => url.database_name().unwrap_or_else(|| "database".into()),
+    };
+    let connection_env = url_env.unwrap_or_else(|| format!("{}_DATABASE_URL", name.to_uppercase()));
+    let Some(loaded) = crate::commands::load_register(register)? else {
+        bail!("the register is not valid, so no categories can be guessed");
+    };
+    let schema = crate::runtime()?.block_on(async {
+        let mut database = Database::connect(kind, &url, None).await?;
+        let schema = database.schema().await;
+        database.close().await;
+        schema
+    })?;
+    let draft = skydd_connect::draft::draft(
+        &schema,
+        kind,
+        Some(&loaded.register),
+        &skydd_connect::draft::DraftOptions {
+            name,
+            connection_env,
+        },
+    );
+    match output {
+        Some(path) => {
+            use std::io::Write as _;
+            let mut file = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(path)
+                .with_context(|| {
+                    format!(
+                        "cannot create {} (an existing file is not overwritten)",
+                        path.display()
+                    )
+                })?;
+            file.write_all(draft.as_bytes())
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            eprintln!(
+                "skydd: drafted {} tables into {}; confirm every `# guess:`, then `skydd dataset check {} --connect`",
+                schema
+                    .tables
+                    .iter()
+                    .filter(|t| t.schema == schema.default_schema && !t.view)
+                    .count(),
+                path.display(),
+                path.display()
+            );
+        }
+        None => print!("{draft}"),
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -1,6 +1,7 @@
 //! `skydd dataset check` (issue 16, part 1): the example datasets pass against their register,
 //! a broken one is reported like a compiler without repeating a secret, JSON on stdout, exit
-//! codes 0/1/2, and `--connect` refuses to pretend.
+//! codes 0/1/2; `--connect` against a live (SQLite) database, and `introspect` drafting a dataset
+//! that passes the check (the three-database suite is skydd-connect's).
 
 use super::*;
 
@@ -140,13 +141,182 @@ fn dataset_check_exit_2_when_it_cannot_check() {
     );
 }
 
+/// A shop database on SQLite: an identity without an index, a column erased with `null` that
+/// is NOT NULL.
+fn shop_database(dir: &Path) -> String {
+    let path = dir.join("shop.db");
+    let url = format!("sqlite://{}", path.display());
+    block_on(async {
+        use sqlx::{ConnectOptions as _, Connection as _};
+        let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(&path)
+            .create_if_missing(true)
+            .connect()
+            .await
+            .unwrap();
+        sqlx::raw_sql(
+            "CREATE TABLE customer (id INTEGER PRIMARY KEY, email TEXT NOT NULL, phone TEXT);
+             CREATE TABLE orders (id INTEGER PRIMARY KEY, customer_id INT NOT NULL REFERENCES customer (id), total INT);
+             CREATE INDEX orders_customer ON orders (customer_id);",
+        )
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        conn.close().await.unwrap();
+    });
+    url
+}
+
+const LIVE_DATASET: &str = "skydd_dataset: 1
+name: shop
+kind: sqlite
+connection: {env: SKYDD_TEST_SHOP_URL}
+collections:
+  - name: customer
+    primary_key: id
+    fields:
+      - name: id
+      - name: email
+        category: support_ticket
+        identity: email
+        erase: null
+      - {name: phone, category: support_ticket, erase: null}
+  - name: orders
+    primary_key: id
+    fields:
+      - name: id
+      - name: customer_id
+        references:
+          - {field: customer.id, direction: from}
+";
+
 #[test]
-fn dataset_check_connect_is_not_there_yet_and_says_so() {
+fn dataset_check_connect_compares_with_the_live_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = shop_database(dir.path());
+    let dataset = write(dir.path(), "shop.yaml", LIVE_DATASET);
+    let shown = dataset.display().to_string();
+    // Without --connect the file alone is valid.
+    let output = run(skydd().args(["dataset", "check"]).arg(&dataset));
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+
     let output = run(skydd()
         .args(["dataset", "check", "--connect"])
-        .arg(datasets().join("shop.yaml")));
-    assert_eq!(output.status.code(), Some(2));
+        .arg(&dataset)
+        .env("SKYDD_TEST_SHOP_URL", &url));
     let stderr = text(&output.stderr);
-    assert!(stderr.contains("not available yet"), "{stderr}");
-    assert!(stderr.contains("nothing was checked"), "{stderr}");
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "{shown}:13:16: error: `customer.email` is NOT NULL"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "{shown}:10:15: warning: `main.customer.email` is an identity"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("help: CREATE INDEX customer_email_idx ON main.customer (email);"),
+        "{stderr}"
+    );
+    // `orders.customer_id` has its index: no warning about it.
+    assert!(!stderr.contains("orders.customer_id"), "{stderr}");
+
+    // The variable unset: exit 2, saying which variable.
+    let output = run(skydd()
+        .args(["dataset", "check", "--connect"])
+        .arg(&dataset)
+        .env_remove("SKYDD_TEST_SHOP_URL"));
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("`SKYDD_TEST_SHOP_URL`"), "{stderr}");
+    assert!(
+        stderr.contains("was not checked against the database"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn dataset_check_connect_never_shows_the_connection_string() {
+    let dir = tempfile::tempdir().unwrap();
+    let dataset = write(
+        dir.path(),
+        "remote.yaml",
+        &LIVE_DATASET.replace("kind: sqlite", "kind: postgres\ntls: {mode: disable}"),
+    );
+    // Nothing listens on port 1.
+    let output = run(skydd()
+        .args(["dataset", "check", "--connect"])
+        .arg(&dataset)
+        .env(
+            "SKYDD_TEST_SHOP_URL",
+            "postgres://shop:hunter2-secret@127.0.0.1:1/shop",
+        ));
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("cannot connect to the postgres database"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("hunter2-secret"), "{stderr}");
+    assert!(text(&output.stdout).is_empty());
+}
+
+#[test]
+fn dataset_introspect_drafts_a_dataset_that_passes_the_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = shop_database(dir.path());
+    let out = dir.path().join("draft.yaml");
+    let output = run(skydd()
+        .args([
+            "dataset",
+            "introspect",
+            "--url-env",
+            "SKYDD_TEST_SHOP_URL",
+            "-o",
+        ])
+        .arg(&out)
+        .env("SKYDD_TEST_SHOP_URL", &url));
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("drafted 2 tables"), "{stderr}");
+    assert!(!stderr.contains(&url), "{stderr}");
+    let draft = std::fs::read_to_string(&out).unwrap();
+    assert!(draft.contains("name: shop\nkind: sqlite\n"), "{draft}");
+    assert!(draft.contains("env: SKYDD_TEST_SHOP_URL"), "{draft}");
+    assert!(draft.contains("identity: email # guess"), "{draft}");
+    assert!(
+        draft.contains("{field: customer.id, direction: from}"),
+        "{draft}"
+    );
+    assert!(!draft.contains(&url), "{draft}");
+
+    // The draft passes the file check and the live check as it stands.
+    let output = run(skydd()
+        .args(["dataset", "check", "--connect"])
+        .arg(&out)
+        .env("SKYDD_TEST_SHOP_URL", &url));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}\n{draft}",
+        text(&output.stderr)
+    );
+
+    // An existing file is not overwritten.
+    let output = run(skydd()
+        .args([
+            "dataset",
+            "introspect",
+            "--url-env",
+            "SKYDD_TEST_SHOP_URL",
+            "-o",
+        ])
+        .arg(&out)
+        .env("SKYDD_TEST_SHOP_URL", &url));
+    assert_eq!(output.status.code(), Some(1));
+    assert!(text(&output.stderr).contains("is not overwritten"));
 }
