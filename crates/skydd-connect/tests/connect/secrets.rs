@@ -83,3 +83,47 @@ async fn connection_errors_never_show_the_url_or_the_password() {
         }
     }
 }
+
+#[tokio::test]
+async fn the_tls_mode_of_the_dataset_is_applied() {
+    use skydd_dataset::{Tls, TlsMode};
+    // The test servers listen on 127.0.0.1 without a certificate any public CA signed for that
+    // address: `verify-full` cannot succeed, so a connection that did would have ignored it.
+    let mut servers = Vec::new();
+    if let Some(url) = crate::server("SKYDD_TEST_DATABASE_URL", "PostgreSQL") {
+        servers.push((DatabaseKind::Postgres, url));
+    }
+    if let Some(url) = crate::server("SKYDD_TEST_MYSQL_URL", "MariaDB") {
+        servers.push((DatabaseKind::Mysql, url));
+    }
+    for (kind, url) in servers {
+        let url = DatabaseUrl::new(url);
+        let strict = Tls {
+            mode: TlsMode::VerifyFull,
+            ca_file: None,
+        };
+        let error = Database::connect(kind, &url, Some(&strict))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(error, ConnectError::Connect { .. }),
+            "{kind:?}: {error:?}"
+        );
+        let missing_ca = Tls {
+            mode: TlsMode::VerifyCa,
+            ca_file: Some("/nonexistent/skydd-test-ca.pem".into()),
+        };
+        assert!(
+            Database::connect(kind, &url, Some(&missing_ca))
+                .await
+                .is_err(),
+            "{kind:?}"
+        );
+        let plain = Tls {
+            mode: TlsMode::Disable,
+            ca_file: None,
+        };
+        let db = Database::connect(kind, &url, Some(&plain)).await.unwrap();
+        db.close().await;
+    }
+}
