@@ -74,6 +74,8 @@ impl DatabaseUrl {
         if !name.starts_with(|c: char| c.is_ascii_lowercase()) {
             name.insert_str(0, "db_");
         }
+        // A dataset id has at most 64 characters (all ASCII here).
+        name.truncate(64);
         Some(name)
     }
 
@@ -193,6 +195,27 @@ mod tests {
         assert_eq!(url.kind(), Some(DatabaseKind::Mysql));
         assert_eq!(url.database_name(), None);
         assert_eq!(DatabaseUrl::new("oracle://x".into()).kind(), None);
+    }
+
+    proptest::proptest! {
+        /// Whatever the credentials, neither formatting nor a scrubbed driver message shows
+        /// the password, and the database name drawn from the URL is a valid dataset id.
+        #[test]
+        fn the_password_never_shows(
+            user in "[a-z][a-z0-9_]{0,12}",
+            password in "[A-Za-z0-9!$&*+,;=~-]{3,24}",
+            database in "[A-Za-z0-9_.-]{0,80}",
+        ) {
+            let raw = format!("postgres://{user}:{password}@db.internal:5432/{database}");
+            let url = DatabaseUrl::new(raw.clone());
+            let shown = format!("{url:?} {url} {}", url.scrub(&format!("failed: {raw}; password={password}")));
+            proptest::prop_assert!(!shown.contains(&password), "{}", shown);
+            if let Some(name) = url.database_name() {
+                proptest::prop_assert!(name.starts_with(|c: char| c.is_ascii_lowercase()));
+                proptest::prop_assert!(name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'));
+                proptest::prop_assert!(name.len() <= 64);
+            }
+        }
     }
 
     #[test]
