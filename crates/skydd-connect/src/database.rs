@@ -4,7 +4,8 @@
 //! | point | PostgreSQL | MySQL / MariaDB | SQLite |
 //! |---|---|---|---|
 //! | read-only snapshot | `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY` | `START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY` | `BEGIN` on a connection opened read-only |
-//! | tables, columns, keys | `information_schema` | `information_schema` | `sqlite_schema`, `pragma_table_info`, `pragma_foreign_key_list` |
+//! | tables, columns, primary keys | `information_schema` | `information_schema` | `sqlite_schema`, `pragma_table_info` |
+//! | foreign keys | `pg_catalog.pg_constraint` (names are unique per table only) | `information_schema.key_column_usage` | `pragma_foreign_key_list` |
 //! | indexes | `pg_catalog.pg_index` (not in `information_schema`) | `information_schema.statistics` | `pragma_index_list`, `pragma_index_info` |
 //! | TLS | `sslmode`, `sslrootcert` | `ssl-mode`, `ssl-ca` | none (a file) |
 
@@ -219,17 +220,21 @@ async fn postgres_schema(conn: &mut PgConnection) -> Result<Schema, sqlx::Error>
     }
     let mut keys = Keys::new();
     for row in sqlx::query(concat!(
-        "SELECT k.table_schema::text, k.table_name::text, k.constraint_name::text,
-                k.column_name::text, k.ordinal_position::int8,
-                u.table_schema::text, u.table_name::text, u.column_name::text
-         FROM information_schema.referential_constraints r
-         JOIN information_schema.key_column_usage k
-           ON k.constraint_schema = r.constraint_schema AND k.constraint_name = r.constraint_name
-         JOIN information_schema.key_column_usage u
-           ON u.constraint_schema = r.unique_constraint_schema
-          AND u.constraint_name = r.unique_constraint_name
-          AND u.ordinal_position = k.position_in_unique_constraint
-         WHERE k.table_schema ",
+        // From `pg_constraint`, not `information_schema`: PostgreSQL constraint names are unique
+        // per table only, and `referential_constraints` joins by name, so two tables with a key
+        // of the same name would mix their columns.
+        "SELECT n.nspname::text, t.relname::text, c.conname::text,
+                a.attname::text, k.ord::int8,
+                rn.nspname::text, rt.relname::text, ra.attname::text
+         FROM pg_catalog.pg_constraint c
+         JOIN pg_catalog.pg_class t ON t.oid = c.conrelid
+         JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace
+         JOIN pg_catalog.pg_class rt ON rt.oid = c.confrelid
+         JOIN pg_catalog.pg_namespace rn ON rn.oid = rt.relnamespace
+         CROSS JOIN LATERAL unnest(c.conkey, c.confkey) WITH ORDINALITY AS k(attnum, refnum, ord)
+         JOIN pg_catalog.pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum
+         JOIN pg_catalog.pg_attribute ra ON ra.attrelid = c.confrelid AND ra.attnum = k.refnum
+         WHERE c.contype = 'f' AND n.nspname ",
         outside!(),
         ""
     ))

@@ -85,10 +85,14 @@ fn server(var: &str, what: &str) -> Option<String> {
     }
 }
 
-/// `url` with its database (the last path segment) replaced by `name`.
+/// `url` with its database (the last path segment) replaced by `name`, its query kept.
 fn with_database(url: &str, name: &str) -> String {
-    let (base, _) = url.rsplit_once('/').expect("the URL names a database");
-    format!("{base}/{name}")
+    let (address, query) = match url.split_once('?') {
+        Some((address, query)) => (address, format!("?{query}")),
+        None => (url, String::new()),
+    };
+    let (base, _) = address.rsplit_once('/').expect("the URL names a database");
+    format!("{base}/{name}{query}")
 }
 
 impl Target {

@@ -19,7 +19,13 @@ async fn the_schema_is_read_and_the_draft_passes_both_checks() {
                      customer_id INT REFERENCES customer, shipping_address_id BIGINT,
                      payment_card_id VARCHAR(100))"
             }
-            _ => {
+            // PostgreSQL names constraints per table: two keys of one name must not be mixed.
+            Target::Postgres { .. } => {
+                "ALTER TABLE login ADD CONSTRAINT to_customer FOREIGN KEY (customer_id) REFERENCES customer (id);
+                 ALTER TABLE orders ADD CONSTRAINT to_customer FOREIGN KEY (customer_id) REFERENCES customer (id);
+                 ALTER TABLE payment_card ADD CONSTRAINT to_customer FOREIGN KEY (billing_address_id) REFERENCES address (id)"
+            }
+            Target::Mysql { .. } => {
                 "ALTER TABLE login ADD CONSTRAINT login_customer FOREIGN KEY (customer_id) REFERENCES customer (id);
                  ALTER TABLE orders ADD CONSTRAINT orders_customer FOREIGN KEY (customer_id) REFERENCES customer (id)"
             }
@@ -42,9 +48,20 @@ async fn the_schema_is_read_and_the_draft_passes_both_checks() {
         assert_eq!(login.foreign_keys[0].referenced_table, "customer", "{kind}");
         // SQLite's `REFERENCES customer` names no column: the primary key is meant.
         let orders = schema.table(None, "orders").unwrap();
+        assert_eq!(orders.foreign_keys.len(), 1, "{kind}: {orders:#?}");
+        assert_eq!(orders.foreign_keys[0].columns, ["customer_id"], "{kind}");
         assert_eq!(orders.foreign_keys[0].referenced_columns, ["id"], "{kind}");
         if !matches!(target, Target::Sqlite { .. }) {
             assert_eq!(email.max_length, Some(100), "{kind}");
+        }
+        if let Target::Postgres { .. } = target {
+            let card = schema.table(None, "payment_card").unwrap();
+            assert_eq!(card.foreign_keys.len(), 1, "{card:#?}");
+            assert_eq!(card.foreign_keys[0].columns, ["billing_address_id"]);
+            assert_eq!(
+                card.foreign_keys[0].referenced_table, "address",
+                "{card:#?}"
+            );
         }
 
         let yaml = draft(
