@@ -53,6 +53,48 @@ where
     }
 }
 
+/// Read a whole number that JSON may spell with a zero fraction (`2.0`): JSON Schema counts
+/// `2.0` as an integer, so a member the document calls an `integer` takes it too. Use as
+/// `#[serde(deserialize_with = "crate::extract::whole_number")]`.
+pub fn whole_number<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: TryFrom<u64>,
+{
+    use serde::Deserialize as _;
+    let number = serde_json::Number::deserialize(deserializer)?;
+    number
+        .as_u64()
+        .or_else(|| {
+            // 2^64 as a float: the first value past u64::MAX. The cast is exact below it.
+            number
+                .as_f64()
+                .filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f < 18_446_744_073_709_551_616.0)
+                .map(|f| f as u64)
+        })
+        .and_then(|whole| T::try_from(whole).ok())
+        .ok_or_else(|| serde::de::Error::custom("not a whole number in range"))
+}
+
+/// [`whole_number`] for an optional member: `null` or absent is `None`. Use with
+/// `#[serde(default, deserialize_with = "crate::extract::optional_whole_number")]`.
+pub fn optional_whole_number<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: TryFrom<u64>,
+{
+    use serde::Deserialize as _;
+    match Option::<serde_json::Number>::deserialize(deserializer)? {
+        None => Ok(None),
+        Some(number) => whole_number::<_, T>(serde_json::Value::Number(number))
+            .map(Some)
+            .map_err(serde::de::Error::custom),
+    }
+}
+
+/// The pattern of a [`RegisterId`], for the OpenAPI document ([`is_register_id`] checks it).
+pub const REGISTER_ID_PATTERN: &str = "^[a-z][a-z0-9_]{0,63}$";
+
 /// The message a [`RegisterId`] fails with; [`describe`] recognises it.
 const NOT_A_REGISTER_ID: &str = "not a register id";
 
@@ -410,6 +452,37 @@ mod tests {
             detail.contains("the value at `counts.shoe_size`"),
             "{detail}"
         );
+    }
+
+    #[test]
+    fn whole_numbers_may_have_a_zero_fraction() {
+        #[derive(Debug, Deserialize)]
+        struct Months {
+            #[serde(deserialize_with = "whole_number")]
+            months: u32,
+            #[serde(default, deserialize_with = "optional_whole_number")]
+            count: Option<u64>,
+        }
+        let read = |json: &str| serde_json::from_str::<Months>(json).map(|m| (m.months, m.count));
+        assert_eq!(read(r#"{"months": 2}"#).unwrap(), (2, None));
+        assert_eq!(
+            read(r#"{"months": 2.0, "count": 5.0}"#).unwrap(),
+            (2, Some(5))
+        );
+        assert_eq!(read(r#"{"months": 1, "count": null}"#).unwrap(), (1, None));
+        assert_eq!(
+            read(r#"{"months": 1, "count": 18446744073709551615}"#).unwrap(),
+            (1, Some(u64::MAX))
+        );
+        for bad in [
+            r#"{"months": 1.5}"#,
+            r#"{"months": -1}"#,
+            r#"{"months": 4294967296}"#,
+            r#"{"months": "2"}"#,
+            r#"{"months": 1, "count": 1e300}"#,
+        ] {
+            assert!(read(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

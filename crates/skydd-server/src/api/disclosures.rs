@@ -111,6 +111,7 @@ impl From<DisclosureRow> for DisclosureResponse {
 /// Which disclosures to list.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct DisclosureFilter {
     /// Only those that included this subject.
     pub subject: Option<String>,
@@ -133,8 +134,8 @@ pub struct DisclosuresResponse {
     request_body = DisclosureRequest,
     responses(
         (status = 201, description = "The disclosure is recorded and audited.", body = DisclosureResponse),
-        (status = 400, description = "No decision or decision reference, a recipient that is not an \
-            authority of the register, a category it may not receive, or a bad body.",
+        (status = 422, description = "No decision or decision reference, a recipient that is not an \
+            authority of the register, a category it may not receive.",
             body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid API token.", body = Problem,
             content_type = "application/problem+json"),
