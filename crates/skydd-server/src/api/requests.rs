@@ -231,8 +231,10 @@ pub struct RequestEventResponse {
     /// What happened, as a word (`received`, `verified`, `extended`, `rejected` ...).
     pub action: String,
     /// The state before; `null` for the event that registered the request.
+    #[schema(schema_with = state_or_null_schema)]
     pub from_state: Option<String>,
     /// The state after; the same as before for a letter sent on the way.
+    #[schema(schema_with = state_schema)]
     pub to_state: String,
     /// More (never a personal value).
     pub detail: Option<String>,
@@ -246,11 +248,14 @@ pub struct RequestResponse {
     /// What the subject asked for: `access`, `portability`, `rectification`, `erasure`,
     /// `restriction`, `objection`, `withdraw_consent` or `marketing_opt_out`.
     #[serde(rename = "type")]
+    #[schema(schema_with = request_type_schema)]
     pub request_type: String,
     /// Where it stands: `received`, `verifying`, `verified`, `in_progress`, `completed` or
     /// `rejected`.
+    #[schema(schema_with = state_schema)]
     pub state: String,
     /// How it arrived: `web`, `email`, `letter`, `phone` or `api`.
+    #[schema(schema_with = answered_channel_schema)]
     pub channel: String,
     /// The tenant (processor mode).
     pub tenant: Option<String>,
@@ -297,6 +302,7 @@ pub struct RecipientNoticeResponse {
     /// The register's recipient id.
     pub recipient: String,
     /// `rectified`, `erased` or `restricted`.
+    #[schema(schema_with = recipient_action_schema)]
     pub action: String,
     /// The data categories concerned.
     pub categories: Vec<String>,
@@ -437,6 +443,30 @@ fn state_filter_schema() -> utoipa::openapi::schema::Object {
             .iter()
             .map(|state| state.as_str())
             .chain(["open"]),
+    )
+}
+
+/// The schema of a request's state.
+fn state_schema() -> utoipa::openapi::schema::Object {
+    words_schema(skydd_requests::RequestState::ALL.iter().map(|s| s.as_str()))
+}
+
+/// [`state_schema`] or `null` (the state before the first event).
+fn state_or_null_schema() -> utoipa::openapi::schema::Object {
+    words_or_null_schema(skydd_requests::RequestState::ALL.iter().map(|s| s.as_str()))
+}
+
+/// The schema of a request's channel in an answer: always set.
+fn answered_channel_schema() -> utoipa::openapi::schema::Object {
+    words_schema(skydd_vault::CHANNELS)
+}
+
+/// The schema of what a recipient was told (Art. 19): `rectified`, `erased`, `restricted`.
+fn recipient_action_schema() -> utoipa::openapi::schema::Object {
+    words_schema(
+        skydd_requests::RecipientAction::ALL
+            .iter()
+            .map(|a| a.as_str()),
     )
 }
 
