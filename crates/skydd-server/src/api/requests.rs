@@ -262,6 +262,7 @@ pub struct RequestResponse {
     /// The subject's id once the identity matched one; `null` otherwise.
     pub subject_id: Option<String>,
     /// The kind of identity given.
+    #[schema(schema_with = identity_kind_schema)]
     pub identity_kind: String,
     /// When the request arrived (RFC 3339, UTC); the deadline counts from here.
     #[schema(value_type = String, format = DateTime)]
@@ -470,6 +471,14 @@ fn recipient_action_schema() -> utoipa::openapi::schema::Object {
     )
 }
 
+/// The kinds of identity a request is made with: the members of [`RequestIdentity`].
+const REQUEST_IDENTITY_KINDS: [&str; 4] = ["email", "phone", "personnummer", "customer_number"];
+
+/// The schema of a request's `identity_kind`.
+fn identity_kind_schema() -> utoipa::openapi::schema::Object {
+    words_schema(REQUEST_IDENTITY_KINDS)
+}
+
 /// The schema of the package's `format`.
 fn package_format_schema() -> utoipa::openapi::schema::Object {
     words_schema(["json", "html", "zip"])
@@ -540,11 +549,12 @@ pub async fn submit_request(
             .require_role(WRITERS)?;
     }
     let identity = body.identity.unwrap_or_default();
+    let [email, phone, personnummer, customer_number] = REQUEST_IDENTITY_KINDS;
     let mut identities: Vec<(&str, String)> = [
-        ("email", identity.email),
-        ("phone", identity.phone),
-        ("personnummer", identity.personnummer),
-        ("customer_number", identity.customer_number),
+        (email, identity.email),
+        (phone, identity.phone),
+        (personnummer, identity.personnummer),
+        (customer_number, identity.customer_number),
     ]
     .into_iter()
     .filter_map(|(kind, value)| value.map(|v| (kind, v)))
