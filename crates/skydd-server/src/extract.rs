@@ -92,6 +92,44 @@ where
     }
 }
 
+/// The message an [`ApiTime`] out of range fails with; the extractors answer it with a 422.
+const TIME_OUT_OF_RANGE: &str = "a time outside the years Skydd can hold";
+
+/// An instant a client sends, in RFC 3339. One that is well-formed but outside the years Skydd
+/// can hold (after 9999-12-30 in UTC) is refused as a value out of range, a 422 naming the
+/// member: the document's `date-time` allows it, so it is no malformed request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ApiTime(pub jiff::Timestamp);
+
+impl<'de> serde::Deserialize<'de> for ApiTime {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        match text.parse::<jiff::Timestamp>() {
+            Ok(at) => Ok(ApiTime(at)),
+            // A date and time of day that are fine on their own: only the instant is too late.
+            Err(_)
+                if text
+                    .get(..19)
+                    .is_some_and(|start| start.parse::<jiff::civil::DateTime>().is_ok()) =>
+            {
+                Err(serde::de::Error::custom(TIME_OUT_OF_RANGE))
+            }
+            Err(_) => Err(serde::de::Error::custom("not an RFC 3339 instant")),
+        }
+    }
+}
+
+/// The problem of a time out of range at `path`, when `message` says so.
+fn time_out_of_range(path: &serde_path_to_error::Path, message: &str) -> Option<ApiError> {
+    message.starts_with(TIME_OUT_OF_RANGE).then(|| {
+        let at = render_path(path, 0).unwrap_or_else(|| "a time".to_owned());
+        ApiError::invalid(
+            format!("`{at}` is a time outside the years Skydd can hold"),
+            "give an instant before 9999-12-30",
+        )
+    })
+}
+
 /// The pattern of a [`RegisterId`], for the OpenAPI document ([`is_register_id`] checks it).
 pub const REGISTER_ID_PATTERN: &str = "^[a-z][a-z0-9_]{0,63}$";
 
@@ -168,6 +206,12 @@ impl From<JsonRejection> for ApiError {
                 ApiError::InvalidBody(format!("The request body is not valid JSON{at}."))
             }
             JsonRejection::JsonDataError(_) => {
+                if let Some(problem) =
+                    find_in_chain::<serde_path_to_error::Error<serde_json::Error>>(&rejection)
+                        .and_then(|e| time_out_of_range(e.path(), &e.inner().to_string()))
+                {
+                    return problem;
+                }
                 let detail = match find_in_chain::<serde_path_to_error::Error<serde_json::Error>>(
                     &rejection,
                 ) {
@@ -188,6 +232,12 @@ impl From<JsonRejection> for ApiError {
 
 impl From<QueryRejection> for ApiError {
     fn from(rejection: QueryRejection) -> Self {
+        if let Some(problem) =
+            find_in_chain::<serde_path_to_error::Error<serde::de::value::Error>>(&rejection)
+                .and_then(|e| time_out_of_range(e.path(), &e.inner().to_string()))
+        {
+            return problem;
+        }
         let detail = match find_in_chain::<serde_path_to_error::Error<serde::de::value::Error>>(
             &rejection,
         ) {
@@ -483,6 +533,42 @@ mod tests {
         ] {
             assert!(read(bad).is_err(), "{bad}");
         }
+    }
+
+    #[tokio::test]
+    async fn a_time_past_the_years_skydd_holds_is_out_of_range_not_malformed() {
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Report {
+            became_aware_at: ApiTime,
+        }
+        let send = |body: &'static str| async move {
+            let request = Request::builder()
+                .method("POST")
+                .uri("/")
+                .header(CONTENT_TYPE, "application/json")
+                .body(Body::from(body))
+                .unwrap();
+            ApiJson::<Report>::from_request(request, &()).await
+        };
+        let ApiJson(report) = send(r#"{"became_aware_at": "2026-03-01T09:00:00.5Z"}"#)
+            .await
+            .unwrap();
+        assert_eq!(
+            report.became_aware_at.0,
+            "2026-03-01T09:00:00.5Z".parse::<jiff::Timestamp>().unwrap()
+        );
+        let late = send(r#"{"became_aware_at": "9999-12-31T23:59:59Z"}"#)
+            .await
+            .unwrap_err()
+            .problem();
+        assert_eq!(late.status, 422);
+        assert!(late.detail.contains("`became_aware_at`"), "{late:?}");
+        let garbled = send(r#"{"became_aware_at": "yesterday"}"#)
+            .await
+            .unwrap_err()
+            .problem();
+        assert_eq!(garbled.status, 400);
     }
 
     #[test]

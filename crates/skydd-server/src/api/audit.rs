@@ -13,7 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::subjects::READERS;
 use crate::auth::Caller;
-use crate::extract::ApiQuery;
+use crate::extract::{ApiQuery, ApiTime};
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
 
@@ -31,10 +31,10 @@ pub struct AuditQuery {
     pub subject: Option<String>,
     /// Only entries at or after this time (RFC 3339).
     #[param(value_type = Option<String>, format = DateTime)]
-    pub from: Option<jiff::Timestamp>,
+    pub from: Option<ApiTime>,
     /// Only entries before this time (RFC 3339).
     #[param(value_type = Option<String>, format = DateTime)]
-    pub to: Option<jiff::Timestamp>,
+    pub to: Option<ApiTime>,
     /// Entries per page, 1 to 1000 (default 100).
     #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<usize>,
@@ -143,8 +143,8 @@ pub async fn list_audit(
     };
     let filter = AuditFilter {
         subject_id: query.subject,
-        from: query.from,
-        to: query.to,
+        from: query.from.map(|ApiTime(at)| at),
+        to: query.to.map(|ApiTime(at)| at),
     };
     // One more than asked tells whether another page follows.
     let mut entries = state

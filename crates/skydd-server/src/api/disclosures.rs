@@ -14,7 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::subjects::{READERS, WRITERS};
 use crate::auth::Caller;
-use crate::extract::{ApiJson, ApiQuery};
+use crate::extract::{ApiJson, ApiQuery, ApiTime};
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
 
@@ -53,7 +53,7 @@ pub struct DisclosureRequest {
     pub categories: Vec<String>,
     /// When the data was disclosed; now when left out.
     #[schema(value_type = Option<String>, format = DateTime)]
-    pub disclosed_at: Option<Timestamp>,
+    pub disclosed_at: Option<ApiTime>,
 }
 
 /// A recorded disclosure.
@@ -176,7 +176,7 @@ pub async fn disclose(
         document_sha256: decision.document_sha256,
         subjects: body.subjects,
         categories: body.categories,
-        disclosed_at: body.disclosed_at,
+        disclosed_at: body.disclosed_at.map(|ApiTime(at)| at),
     };
     let view = state.vault().disclose(&caller.actor, input, now).await?;
     Ok((StatusCode::CREATED, Json(DisclosureResponse::from(view))).into_response())

@@ -14,7 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::api::openapi::words_schema;
 use crate::api::subjects::{READERS, WRITERS};
 use crate::auth::Caller;
-use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, ApiTime};
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
 
@@ -63,10 +63,10 @@ fn ground_schema() -> utoipa::openapi::schema::Object {
 pub struct ReportIncidentRequest {
     /// When the controller became aware of the breach: the 72 hours count from here.
     #[schema(value_type = String, format = DateTime)]
-    pub became_aware_at: Timestamp,
+    pub became_aware_at: ApiTime,
     /// When the breach happened, if known.
     #[schema(value_type = Option<String>, format = DateTime)]
-    pub occurred_at: Option<Timestamp>,
+    pub occurred_at: Option<ApiTime>,
     /// What happened.
     pub nature: String,
     /// The register's data category ids concerned.
@@ -99,7 +99,7 @@ pub struct NotificationRequest {
     pub phase: String,
     /// When it was made; now when left out.
     #[schema(value_type = Option<String>, format = DateTime)]
-    pub notified_at: Option<Timestamp>,
+    pub notified_at: Option<ApiTime>,
     /// The authority's case reference.
     pub authority_reference: Option<String>,
     /// Reasons for a first notification after 72 hours.
@@ -299,8 +299,8 @@ pub async fn report_incident(
     approximate_count("approx_subjects", body.approx_subjects)?;
     approximate_count("approx_records", body.approx_records)?;
     let report = Report {
-        became_aware_at: body.became_aware_at,
-        occurred_at: body.occurred_at,
+        became_aware_at: body.became_aware_at.0,
+        occurred_at: body.occurred_at.map(|ApiTime(at)| at),
         nature: body.nature,
         data_categories: body.data_categories,
         subject_categories: body.subject_categories,
@@ -417,7 +417,9 @@ pub async fn notify_authority(
 ) -> Result<Json<IncidentResponse>, ApiError> {
     let entry = Entry::AuthorityNotified {
         phase: word::<Phase>(&body.phase, "phase")?,
-        notified_at: body.notified_at.unwrap_or_else(|| state.clock.now()),
+        notified_at: body
+            .notified_at
+            .map_or_else(|| state.clock.now(), |ApiTime(at)| at),
         authority_reference: body.authority_reference,
         late_reason: body.late_reason,
         summary: body.summary,

@@ -15,7 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::api::openapi::register_keyed_object;
 use crate::api::subjects::{Created, READERS, WRITERS};
 use crate::auth::Caller;
-use crate::extract::{ApiJson, ApiPath, ApiQuery, RegisterId};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, ApiTime, RegisterId};
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
 
@@ -57,11 +57,11 @@ pub struct CreateRecordRequest {
     /// When it was collected (default: now; never in the future).
     #[serde(default)]
     #[schema(value_type = Option<String>, format = DateTime)]
-    pub collected_at: Option<jiff::Timestamp>,
+    pub collected_at: Option<ApiTime>,
     /// Anchor events that already happened, by event id (`contract_end`, `invoice_paid` ...).
     #[serde(default)]
     #[schema(schema_with = anchors_schema, example = json!({"contract_end": "2026-02-01T00:00:00Z"}))]
-    pub anchors: BTreeMap<RegisterId, jiff::Timestamp>,
+    pub anchors: BTreeMap<RegisterId, ApiTime>,
 }
 
 /// The body of `PUT /v1/subjects/{id}/records/{record}/anchors/{event}`.
@@ -70,7 +70,7 @@ pub struct CreateRecordRequest {
 pub struct SetAnchorRequest {
     /// When the event happened; the record's retention clocks start from it.
     #[schema(value_type = String, format = DateTime, example = "2026-02-01T00:00:00Z")]
-    pub at: jiff::Timestamp,
+    pub at: ApiTime,
 }
 
 /// The query of `GET /v1/subjects/{id}/records`.
@@ -194,11 +194,11 @@ pub async fn create_record(
             .collect(),
         source: body.source.0,
         purpose: body.purpose.0,
-        collected_at: body.collected_at,
+        collected_at: body.collected_at.map(|ApiTime(at)| at),
         anchors: body
             .anchors
             .into_iter()
-            .map(|(event, at)| (event.0, at))
+            .map(|(event, ApiTime(at))| (event.0, at))
             .collect(),
     };
     let id = state
@@ -280,7 +280,7 @@ pub async fn set_anchor(
             &subject,
             &record,
             event.as_str(),
-            body.at,
+            body.at.0,
             now,
         )
         .await?;

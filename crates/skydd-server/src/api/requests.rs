@@ -26,7 +26,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::api::openapi::{words_or_null_schema, words_schema};
 use crate::api::subjects::{READERS, WRITERS};
 use crate::auth::{PeerIp, Principal};
-use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, ApiTime};
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
 
@@ -188,7 +188,7 @@ pub struct SubmitRequest {
     /// When the request arrived, if earlier (admin tokens only): the deadline counts from it.
     #[serde(default)]
     #[schema(value_type = Option<String>, format = DateTime)]
-    pub received_at: Option<Timestamp>,
+    pub received_at: Option<ApiTime>,
 }
 
 /// The answer to an intake or a verification: the same shape for every identity.
@@ -579,7 +579,7 @@ pub async fn submit_request(
                 identity_value: value,
                 channel: body.channel.unwrap_or_else(|| "web".into()),
                 tenant: body.tenant,
-                received_at: body.received_at,
+                received_at: body.received_at.map(|ApiTime(at)| at),
                 purpose: body.purpose,
             },
             now,

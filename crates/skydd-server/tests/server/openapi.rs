@@ -291,6 +291,8 @@ async fn values_outside_sense_are_refused_naming_the_field() {
         "2017-12-31T12:00:00Z",
         "2026-03-01T09:00:01Z",
         "2999-12-31T23:59:59Z",
+        // A date-time the document allows but no timestamp holds.
+        "9999-12-31T23:59:59Z",
     ] {
         let response = app
             .send(Method::POST, "/v1/incidents", Some(&incident(at)))
