@@ -6,8 +6,8 @@
 //! policy compiled from it, the keyring (reloaded after `skydd key rotate`, [`keys`]), the audit
 //! sink, the vault and the [`clock`]. The operations that are not a single vault call live here
 //! too: token issuing ([`tokens`]), register version recording and history ([`history`]),
-//! audit checkpoints ([`checkpoint`]), retention sweeps ([`retention`]), and the background
-//! [`jobs`] with one way to start and stop them.
+//! audit checkpoints ([`checkpoint`]), retention sweeps ([`retention`]), what monitoring reads
+//! ([`operations`]), and the background [`jobs`] with one way to start and stop them.
 //!
 //! `now` comes from the one [`Clock`]; the domain crates are given it.
 //!
@@ -32,6 +32,7 @@ pub mod history;
 pub mod instance;
 pub mod jobs;
 pub mod keys;
+pub mod operations;
 pub mod register;
 pub mod retention;
 mod services;

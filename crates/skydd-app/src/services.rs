@@ -12,6 +12,7 @@ use crate::clock::Clock;
 use crate::history::VersionChange;
 use crate::instance::{self, Create, DataSettings, InstanceError};
 use crate::keys::Keys;
+use crate::operations::SweepLog;
 use crate::register::LoadedRegister;
 use crate::tokens::{self, IssueError};
 
@@ -63,6 +64,8 @@ pub struct App {
     /// when it found the instance ready. Held across a check, so probes arriving together wait
     /// for one check instead of each writing to the database.
     readiness: Arc<tokio::sync::Mutex<ReadinessSeen>>,
+    /// The retention sweeps this process ran, for [`App::operations`].
+    pub(crate) sweep_log: Arc<SweepLog>,
 }
 
 impl App {
@@ -86,6 +89,7 @@ impl App {
             key_file: None,
             witness_file: None,
             readiness: Arc::new(tokio::sync::Mutex::new(ReadinessSeen::default())),
+            sweep_log: Arc::new(SweepLog::default()),
         }
     }
 

@@ -245,6 +245,39 @@ async fn a_sweep_is_followed_by_a_checkpoint_with_its_witness() {
         .unwrap();
     let head = app.storage.audit_chain_head().await.unwrap();
     assert_eq!(saved.seq, head.seq);
+
+    // Monitoring sees the sweep and the valid checkpoint it left (issue 15).
+    let now = app.clock.now();
+    let operations = app.operations(now).await.unwrap();
+    assert_eq!(operations.sweeps.done, 1);
+    assert_eq!(operations.sweeps.last, Some((now, true)));
+    let checkpoint = operations.audit.checkpoint.unwrap();
+    assert_eq!((checkpoint.seq, checkpoint.valid), (head.seq, true));
+    assert_eq!(operations.audit.head_seq, head.seq);
+    assert!(operations.pool.size >= 1 && operations.pool.max >= operations.pool.size);
+    app.close().await.unwrap();
+}
+
+/// A checkpoint signed by another key (forged, or copied from another installation) is reported
+/// as not valid, without verifying the chain (issue 15).
+#[tokio::test]
+async fn monitoring_reports_a_checkpoint_this_installation_did_not_sign() {
+    let data = tempfile::tempdir().unwrap();
+    let app = open(&data, Create::IfMissing).await;
+    add_subject(&app, "forged@example.se").await;
+    let other = tempfile::tempdir().unwrap();
+    let (stranger, _) = skydd_crypto::Keyring::load_or_create(&other.path().join("k")).unwrap();
+    skydd_vault::audit_trail::write_checkpoint(
+        &*app.storage,
+        stranger.checkpoint_signer(),
+        app.clock.now(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let operations = app.operations(app.clock.now()).await.unwrap();
+    assert!(!operations.audit.checkpoint.unwrap().valid);
+    assert_eq!(operations.sweeps.last, None);
     app.close().await.unwrap();
 }
 

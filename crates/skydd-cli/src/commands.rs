@@ -68,9 +68,28 @@ pub(crate) fn load_register(path: Option<&Path>) -> anyhow::Result<Option<Loaded
         ),
     };
     let checked = skydd_register::check(&source);
-    eprint!("{}", render_text(&source_name, &checked.diagnostics));
+    if crate::logs_are_json() {
+        // Every line on stderr is JSON: each diagnostic is one event (its text names register
+        // ids and lines, never personal data).
+        for diagnostic in &checked.diagnostics {
+            let text = render_text(&source_name, std::slice::from_ref(diagnostic));
+            let text = text.trim_end();
+            if diagnostic.is_error() {
+                tracing::error!(code = diagnostic.code, "{text}");
+            } else {
+                tracing::warn!(code = diagnostic.code, "{text}");
+            }
+        }
+    } else {
+        eprint!("{}", render_text(&source_name, &checked.diagnostics));
+    }
     let Some(register) = checked.register else {
-        eprintln!("{}", render_summary(&source_name, &checked.diagnostics));
+        let summary = render_summary(&source_name, &checked.diagnostics);
+        if crate::logs_are_json() {
+            tracing::error!("{summary}");
+        } else {
+            eprintln!("{summary}");
+        }
         return Ok(None);
     };
     Ok(Some(LoadedRegister::new(register, source_name)))

@@ -10,6 +10,7 @@ mod settings;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
+use std::sync::OnceLock;
 
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
@@ -20,6 +21,39 @@ use tracing_subscriber::EnvFilter;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// How log lines on stderr look: `text` for people, `json` for a log collector (one JSON
+    /// object a line, with `timestamp`, `level`, `fields`, `target` and the request's `span`
+    /// holding its `request_id`). Which lines are logged is set by `SKYDD_LOG` (`RUST_LOG`
+    /// syntax, default `info`; `SKYDD_LOG=warn,skydd_server::access=info` keeps the access
+    /// log and warnings). No log line holds personal data.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        env = "SKYDD_LOG_FORMAT",
+        default_value_t = LogFormat::Text,
+        value_name = "FORMAT"
+    )]
+    log_format: LogFormat,
+}
+
+/// The log format chosen at start, for the few messages written outside `tracing`
+/// ([`logs_are_json`]).
+static LOG_FORMAT: OnceLock<LogFormat> = OnceLock::new();
+
+/// Whether stderr carries JSON lines: then register diagnostics and the final error are logged
+/// as events rather than printed, so that every line a log collector reads is JSON.
+pub(crate) fn logs_are_json() -> bool {
+    LOG_FORMAT.get() == Some(&LogFormat::Json)
+}
+
+/// The shape of log lines (`--log-format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LogFormat {
+    /// One human-readable line per event, coloured on a terminal.
+    Text,
+    /// One JSON object per line.
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -59,7 +93,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging();
+    init_logging(cli.log_format);
     let outcome = match cli.command {
         Command::Register(command) => commands::register::run(command),
         Command::Notice(args) => commands::notice::run(args),
@@ -92,6 +126,10 @@ fn main() -> ExitCode {
     };
     match outcome {
         Ok(code) => code,
+        Err(error) if logs_are_json() => {
+            tracing::error!("{error:#}");
+            ExitCode::FAILURE
+        }
         Err(error) => {
             eprintln!("skydd: {error:#}");
             ExitCode::FAILURE
@@ -107,14 +145,23 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
-/// Log to stderr, filtered by `SKYDD_LOG` (`RUST_LOG` syntax, default `info`).
-fn init_logging() {
+/// Log to stderr as `format` says, filtered by `SKYDD_LOG` (`RUST_LOG` syntax, default `info`).
+fn init_logging(format: LogFormat) {
+    let _ = LOG_FORMAT.set(format);
     let filter = EnvFilter::try_from_env("SKYDD_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    tracing_subscriber::fmt()
+    let logger = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => logger.with_ansi(std::io::stderr().is_terminal()).init(),
+        // The innermost span (the request, with its id) on each line; the list of every span
+        // would repeat it.
+        LogFormat::Json => logger
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .init(),
+    }
 }
 
 #[cfg(test)]

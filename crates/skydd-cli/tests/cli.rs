@@ -15,6 +15,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+#[path = "cli/tour.rs"]
+mod tour;
+
 /// Generous: these bound waits for a process, they do not measure it.
 const PATIENCE: Duration = Duration::from_secs(30);
 
@@ -208,7 +211,11 @@ impl Server {
             collect(child.stdout.take().unwrap(), stdout.clone(), |_| {}),
             collect(child.stderr.take().unwrap(), stderr.clone(), move |line| {
                 if let Some((_, rest)) = line.split_once("listening on ") {
-                    let address = rest.split_whitespace().next().unwrap_or_default();
+                    // The address ends where the text (or the JSON string) does.
+                    let address = rest
+                        .split(|c: char| !(c.is_ascii_digit() || c == '.' || c == ':'))
+                        .next()
+                        .unwrap_or_default();
                     let _ = listening.send(address.to_owned());
                 }
             }),
@@ -256,6 +263,21 @@ impl Server {
                 self.stdout()
             );
             thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Send SIGKILL (no chance to finish anything), wait for the process to be gone, and
+    /// collect all it printed.
+    fn kill(mut self) -> Stopped {
+        self.child.kill().unwrap();
+        let status = self.child.wait().unwrap();
+        for reader in self.readers.drain(..) {
+            reader.join().unwrap();
+        }
+        Stopped {
+            status,
+            stdout: self.stdout(),
+            stderr: self.stderr(),
         }
     }
 
@@ -630,6 +652,121 @@ fn the_vault_is_served_and_personal_data_stays_out_of_the_log() {
     );
 }
 
+/// `serve --help` tells an operator how to choose and filter logs and open `/metrics`.
+#[test]
+fn serve_help_documents_logging_and_metrics() {
+    let output = run(skydd().args(["serve", "--help"]));
+    assert!(output.status.success());
+    let help = text(&output.stdout);
+    for needle in [
+        "--log-format",
+        "SKYDD_LOG_FORMAT",
+        "`SKYDD_LOG`",
+        "--metrics-public",
+    ] {
+        assert!(help.contains(needle), "{needle} missing from:\n{help}");
+    }
+}
+
+/// `--log-format json`: every line on stderr is a JSON object, the access line of a request
+/// carries its id, and a token of role `metrics` reads `/metrics` and nothing else (issue 15).
+#[test]
+fn json_logs_carry_request_ids_and_a_metrics_token_scrapes() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data_arg = data.to_str().unwrap();
+    let server = Server::start(&["--data-dir", data_arg, "--log-format", "json"], &[]);
+    let admin = server.admin_token();
+    let email = "json.canary@example.se";
+    let (status, created) = send(
+        "POST",
+        &server.url("/v1/subjects"),
+        &admin,
+        Some(serde_json::json!({"identities": {"email": email}})),
+    );
+    assert_eq!(status, 201, "{created}");
+    let subject = created["id"].as_str().unwrap().to_owned();
+
+    let output = run(skydd().args([
+        "token",
+        "create",
+        "--role",
+        "metrics",
+        "--data-dir",
+        data_arg,
+    ]));
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let metrics = text(&output.stdout).trim().to_owned();
+    assert_eq!(
+        get(
+            &server.url(&format!("/v1/subjects/{subject}")),
+            Some(&metrics)
+        ),
+        403
+    );
+
+    let request_id = "7d9e4c1a-52b3-4f60-9a8d-0c1e2f3a4b5c";
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (echoed, scraped) = runtime.block_on(async {
+        let response = reqwest::Client::new()
+            .get(server.url("/metrics"))
+            .bearer_auth(&metrics)
+            .header("x-request-id", request_id)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let echoed = response.headers()["x-request-id"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        (echoed, response.text().await.unwrap())
+    });
+    assert_eq!(echoed, request_id);
+    assert!(
+        scraped.contains(
+            r#"skydd_http_requests_total{method="POST",route="/v1/subjects",status="201"} 1"#
+        ),
+        "{scraped}"
+    );
+    assert!(!scraped.contains(&subject), "{scraped}");
+
+    let stopped = server.terminate();
+    assert!(stopped.status.success(), "{}", stopped.stderr);
+    let lines: Vec<Value> = stopped
+        .stderr
+        .lines()
+        .map(|line| {
+            serde_json::from_str(line).unwrap_or_else(|_| panic!("not a JSON line: {line}"))
+        })
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .all(|line| line["timestamp"].is_string() && line["level"].is_string())
+    );
+    let access = lines
+        .iter()
+        .find(|line| line["span"]["request_id"] == request_id)
+        .unwrap_or_else(|| panic!("no line names the request id:\n{}", stopped.stderr));
+    assert_eq!(access["target"], "skydd_server::access", "{access}");
+    assert_eq!(access["fields"]["route"], "/metrics", "{access}");
+    assert_eq!(access["fields"]["status"], 200, "{access}");
+    assert!(access["fields"]["latency_ms"].is_number(), "{access}");
+    assert!(
+        !stopped.stderr.to_lowercase().contains("canary"),
+        "personal data is never logged:\n{}",
+        stopped.stderr
+    );
+    assert!(
+        !stopped.stderr.contains(&metrics),
+        "tokens are never logged"
+    );
+}
+
 #[test]
 fn tokens_are_managed_while_the_server_runs() {
     let dir = tempfile::tempdir().unwrap();
@@ -944,6 +1081,19 @@ fn key_versions(path: &Path) -> Vec<u32> {
 }
 
 /// `skydd key rotate ARGS...` on `data` and `database`; its output after checking it succeeded.
+/// `skydd key rotate --rewrap-only` where it must refuse: exit 1, nothing on stdout (nothing
+/// is reported as done). Returns what it said on stderr.
+fn rewrap_only_refused(data: &Path, database: &[String]) -> String {
+    let output = run(skydd()
+        .args(["key", "rotate", "--rewrap-only", "--data-dir"])
+        .arg(data)
+        .args(database));
+    let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
+    assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert_eq!(stdout, "", "nothing is reported as done");
+    stderr
+}
+
 fn key_rotate(data: &Path, database: &[String], args: &[&str]) -> (String, String) {
     let output = run(skydd()
         .args(["key", "rotate", "--data-dir"])
@@ -1200,20 +1350,10 @@ fn key_rotate_removes_stranded_temporary_key_files_and_never_pretends() {
         // Killed before the new version was written: the key file has version 1 only, and the
         // temporary file holding the key is still there. `--rewrap-only` must not pretend.
         let secrets = strand_temp_key_files(&data);
-        let output = run(skydd()
-            .args(["key", "rotate", "--rewrap-only", "--data-dir"])
-            .arg(&data)
-            .args(&database_args));
-        let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
-        assert_eq!(
-            output.status.code(),
-            Some(1),
-            "{backend}: {stdout}\n{stderr}"
-        );
-        assert_eq!(stdout, "", "{backend}: nothing is reported as re-wrapped");
+        let stderr = rewrap_only_refused(&data, &database_args);
         assert!(
             stderr.contains("no key rotation happened")
-                && stderr.contains("nothing was re-wrapped")
+                && stderr.contains("stopped before it wrote a new master key version")
                 && stderr.contains("Run `skydd key rotate` (without --rewrap-only)"),
             "{backend}: {stderr}"
         );
@@ -1265,8 +1405,8 @@ fn key_rotate_removes_stranded_temporary_key_files_and_never_pretends() {
             "{backend}"
         );
         assert!(
-            stderr.contains("already wrapped with master key version 2")
-                && stderr.contains("the re-wrap is complete"),
+            stderr.contains("No rotation was unfinished")
+                && stderr.contains("wrapped with master key version 2"),
             "{backend}: {stderr}"
         );
         assert_eq!(
@@ -1277,20 +1417,11 @@ fn key_rotate_removes_stranded_temporary_key_files_and_never_pretends() {
         // Killed while writing version 3: version 2 is the newest and every key is wrapped
         // with it, but the leftover shows a rotation was interrupted. Not "complete".
         let secrets = strand_temp_key_files(&data);
-        let output = run(skydd()
-            .args(["key", "rotate", "--rewrap-only", "--data-dir"])
-            .arg(&data)
-            .args(&database_args));
-        let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
-        assert_eq!(
-            output.status.code(),
-            Some(1),
-            "{backend}: {stdout}\n{stderr}"
-        );
-        assert_eq!(stdout, "", "{backend}: nothing is reported as done");
+        let stderr = rewrap_only_refused(&data, &database_args);
         assert!(
-            stderr.contains("a key rotation was interrupted")
-                && stderr.contains("it added no version")
+            stderr.contains("no key rotation happened")
+                && stderr.contains("stopped before it wrote a new master key version")
+                && stderr.contains("version 2 is still the newest")
                 && stderr.contains("Run `skydd key rotate` (without --rewrap-only)")
                 && !stderr.contains("complete"),
             "{backend}: {stderr}"
@@ -1335,6 +1466,70 @@ fn key_rotate_removes_stranded_temporary_key_files_and_never_pretends() {
             );
             app.close().await.unwrap();
         });
+        database.drop_schema();
+    }
+}
+
+/// A rotation stopped after it recorded its start but before it wrote its version, on a key
+/// file that already has several versions, is told apart from a finished one: `--rewrap-only`
+/// says no rotation happened (exit 1) until a rotation completes (issue 14, part 3).
+#[test]
+fn rewrap_only_after_a_rotation_stopped_before_its_version_says_none_happened() {
+    for database in Database::all() {
+        let backend = database.name();
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let database_args = database.args();
+        let subjects = fill_with_subjects(&data, &database_args, 3);
+        let key_file = data.join("master.key");
+        key_rotate(&data, &database_args, &[]);
+        assert_eq!(key_versions(&key_file), [1, 2], "{backend}");
+
+        // What a kill right after the journal was written leaves: the journal, no version 3.
+        assert_eq!(skydd_crypto::Keyring::begin_rotation(&key_file).unwrap(), 2);
+        for _ in 0..2 {
+            let stderr = rewrap_only_refused(&data, &database_args);
+            assert!(
+                stderr.contains("no key rotation happened")
+                    && stderr.contains("version 2 is still the newest")
+                    && stderr.contains("Run `skydd key rotate` (without --rewrap-only)"),
+                "{backend}: {stderr}"
+            );
+        }
+
+        let (stdout, _) = key_rotate(&data, &database_args, &[]);
+        assert_eq!(
+            stdout, "master key version 3; re-wrapped 3 subject keys\n",
+            "{backend}"
+        );
+        assert!(!data.join(".master.key.rotating").exists(), "{backend}");
+        let (stdout, stderr) = key_rotate(&data, &database_args, &["--rewrap-only"]);
+        assert_eq!(
+            stdout, "master key version 3; re-wrapped 0 subject keys\n",
+            "{backend}"
+        );
+        assert!(
+            stderr.contains("No rotation was unfinished"),
+            "{backend}: {stderr}"
+        );
+        assert_eq!(
+            unwrap_every_subject_key(&data, &database_args, &subjects),
+            [3]
+        );
+
+        // Stopped after the version was written, before the re-wrap: finished, exit 0.
+        skydd_crypto::Keyring::begin_rotation(&key_file).unwrap();
+        skydd_crypto::Keyring::rotate(&key_file).unwrap();
+        let (stdout, stderr) = key_rotate(&data, &database_args, &["--rewrap-only"]);
+        assert_eq!(
+            stdout, "master key version 4; re-wrapped 3 subject keys\n",
+            "{backend}"
+        );
+        assert!(
+            stderr.contains("the rotation to master key version 4 is complete"),
+            "{backend}: {stderr}"
+        );
+        assert!(!data.join(".master.key.rotating").exists(), "{backend}");
         database.drop_schema();
     }
 }
@@ -1398,10 +1593,10 @@ fn key_rotate_killed_at_random_points_leaves_no_key_material_and_never_pretends(
                 );
                 unfinished += 1;
             } else if output.status.code() == Some(1) {
-                // Killed while writing the key file: the leftover said so.
+                // Stopped before its version was written: the journal or the leftover said so.
                 assert_eq!(after, before, "{backend}: no version was added");
                 assert!(
-                    stderr.contains("a key rotation was interrupted")
+                    stderr.contains("no key rotation happened")
                         && stderr.contains("Run `skydd key rotate`"),
                     "{backend}: {stderr}"
                 );
@@ -1417,8 +1612,9 @@ fn key_rotate_killed_at_random_points_leaves_no_key_material_and_never_pretends(
                     "{backend}: {stdout}"
                 );
                 if after == before {
-                    // The killed run wrote no version: the message says what to do.
-                    assert!(stderr.contains("run `skydd key rotate` again"), "{stderr}");
+                    // Killed before it even wrote its journal (the first milliseconds of the
+                    // process): it did nothing at all, and nothing is said to be unfinished.
+                    assert!(stderr.contains("No rotation was unfinished"), "{stderr}");
                 }
                 finished += 1;
                 let versions = unwrap_every_subject_key(&data, &database_args, &subjects);
@@ -2397,3 +2593,7 @@ fn retention_run_killed_at_random_points_leaves_nothing_half_done() {
         database.drop_schema();
     }
 }
+
+/// `kill -9` of a serving `skydd` in the middle of writes (issue 14, part 5).
+#[path = "cli/crash.rs"]
+mod crash;

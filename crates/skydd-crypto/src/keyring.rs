@@ -40,7 +40,7 @@ use crate::blind_index::BlindIndexKey;
 use crate::checkpoint::CheckpointSigner;
 use crate::envelope::{self, CryptoError, DataKey};
 use crate::kdf;
-use crate::master_key::{self, KeyEntry, MasterKeyError};
+use crate::master_key::{self, KeyEntry, MasterKeyError, UnfinishedRotation};
 use crate::random;
 
 /// The domain-separation label of [`Keyring::check_value`] (unchanged since the first release).
@@ -126,6 +126,26 @@ impl Keyring {
     /// [`rotate`](Self::rotate) and [`retire`](Self::retire) do the same first, silently.
     pub fn remove_leftovers(path: &Path) -> Result<Vec<PathBuf>, MasterKeyError> {
         master_key::remove_leftovers(path)
+    }
+
+    /// Record in a journal beside the key file at `path` (`.master.key.rotating`, synced, no
+    /// key material) that a rotation starts from the current version, and return that version.
+    /// Call it before anything else of a rotation, and [`end_rotation`](Self::end_rotation)
+    /// once every subject key is re-wrapped: a journal left behind is how a later run knows a
+    /// rotation was interrupted, and whether it got as far as a new version.
+    pub fn begin_rotation(path: &Path) -> Result<u32, MasterKeyError> {
+        master_key::begin_rotation(path)
+    }
+
+    /// The rotation that the journal beside the key file at `path` says was started and not
+    /// finished, `None` without a journal.
+    pub fn unfinished_rotation(path: &Path) -> Result<Option<UnfinishedRotation>, MasterKeyError> {
+        master_key::unfinished_rotation(path)
+    }
+
+    /// Remove the rotation journal beside the key file at `path`: the rotation is complete.
+    pub fn end_rotation(path: &Path) -> Result<(), MasterKeyError> {
+        master_key::end_rotation(path)
     }
 
     /// Remove an old `version` from the key file at `path`, once no wrapped key names it any

@@ -45,6 +45,6 @@ pub use blind_index::BlindIndexKey;
 pub use checkpoint::{CheckpointSigner, verify_checkpoint};
 pub use envelope::{CryptoError, DataKey};
 pub use keyring::{Keyring, WrappedKey};
-pub use master_key::{MasterKey, MasterKeyError};
+pub use master_key::{MasterKey, MasterKeyError, UnfinishedRotation};
 pub use random::{RandomError, random_bytes};
 pub use token::{ApiToken, ParseRoleError, Role, TokenHash, TokenId};

@@ -30,6 +30,12 @@
 //!   rotating and retiring first remove, under the same lock, a leftover of that name or of
 //!   the `.master.key.<pid>.<random>.tmp` names that earlier releases used
 //!   ([`remove_leftovers`]).
+//! - **The rotation journal** (`.master.key.rotating`, no key material) is written and synced
+//!   before a rotation does anything else and removed when its re-wrapping is done
+//!   ([`begin_rotation`], [`end_rotation`]). A journal still there names the version the
+//!   rotation started from, so a later run can tell "the new version was written, finish the
+//!   re-wrap" from "the rotation was stopped before it wrote a version" even when older
+//!   versions exist ([`unfinished_rotation`]).
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
@@ -241,6 +247,78 @@ fn new_key(path: &Path) -> Result<Zeroizing<[u8; 32]>, MasterKeyError> {
         source,
     })?;
     Ok(bytes)
+}
+
+/// What the rotation journal's one line starts with, followed by the version rotated from.
+const JOURNAL_PREFIX: &str = "skydd-key-rotation-from-v";
+
+/// The rotation journal beside the key file at `path`: `.<name>.rotating`. It holds no key
+/// material, only the version a rotation started from.
+fn journal_path(path: &Path) -> Result<PathBuf, MasterKeyError> {
+    let name = path.file_name().ok_or_else(|| MasterKeyError::NotAFile {
+        path: path.display().to_string(),
+    })?;
+    Ok(path.with_file_name(format!(".{}.rotating", name.to_string_lossy())))
+}
+
+/// Record, durably and before anything else of the rotation happens, that a rotation of the
+/// existing key file at `path` starts from its current version. Returns that version.
+pub(crate) fn begin_rotation(path: &Path) -> Result<u32, MasterKeyError> {
+    let _lock = lock_directory(path)?;
+    let from = load(path)?.last().map_or(1, |key| key.version);
+    let journal = journal_path(path)?;
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&journal)
+        .map_err(io_error(&journal))?;
+    file.write_all(format!("{JOURNAL_PREFIX}{from}\n").as_bytes())
+        .and_then(|()| file.sync_all())
+        .map_err(io_error(&journal))?;
+    sync_directory(path)?;
+    Ok(from)
+}
+
+/// A rotation that its journal says was started and not finished.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnfinishedRotation {
+    /// It started when this version was the current one.
+    From(u32),
+    /// A crash cut the journal short: a rotation started, from a version no longer known.
+    Unknown,
+}
+
+/// The rotation the journal beside `path` says is unfinished, `None` when there is no journal.
+pub(crate) fn unfinished_rotation(
+    path: &Path,
+) -> Result<Option<UnfinishedRotation>, MasterKeyError> {
+    let journal = journal_path(path)?;
+    let content = match fs::read(&journal) {
+        Ok(content) => content,
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(error) => return Err(io_error(&journal)(error)),
+    };
+    let from = content
+        .strip_prefix(JOURNAL_PREFIX.as_bytes())
+        .and_then(|rest| rest.strip_suffix(b"\n"))
+        .and_then(parse_version);
+    Ok(Some(from.map_or(
+        UnfinishedRotation::Unknown,
+        UnfinishedRotation::From,
+    )))
+}
+
+/// Remove the rotation journal beside `path` (nothing to do when there is none).
+pub(crate) fn end_rotation(path: &Path) -> Result<(), MasterKeyError> {
+    let _lock = lock_directory(path)?;
+    let journal = journal_path(path)?;
+    match fs::remove_file(&journal) {
+        Ok(()) => sync_directory(path),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(error) => Err(io_error(&journal)(error)),
+    }
 }
 
 /// The directory `path` is in (`.` for a bare file name).
@@ -597,6 +675,55 @@ mod tests {
         removed.sort();
         assert_eq!(removed, stranded);
         assert_eq!(names_in(&dir), ["master.key"]);
+    }
+
+    #[test]
+    fn the_rotation_journal_names_the_version_a_rotation_started_from() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = key_path(&dir);
+        load_or_create(&path).unwrap();
+        rotate(&path).unwrap();
+        assert_eq!(unfinished_rotation(&path).unwrap(), None);
+
+        assert_eq!(begin_rotation(&path).unwrap(), 2);
+        assert_eq!(
+            unfinished_rotation(&path).unwrap(),
+            Some(UnfinishedRotation::From(2))
+        );
+        // It is no temporary key file: opening and rotating leave it where it is.
+        assert!(remove_leftovers(&path).unwrap().is_empty());
+        rotate(&path).unwrap();
+        assert_eq!(
+            unfinished_rotation(&path).unwrap(),
+            Some(UnfinishedRotation::From(2))
+        );
+        let journal = fs::read_to_string(dir.path().join(".master.key.rotating")).unwrap();
+        assert_eq!(journal, "skydd-key-rotation-from-v2\n", "no key material");
+
+        end_rotation(&path).unwrap();
+        assert_eq!(unfinished_rotation(&path).unwrap(), None);
+        end_rotation(&path).unwrap();
+        assert_eq!(names_in(&dir), ["master.key"]);
+    }
+
+    #[test]
+    fn a_journal_cut_short_is_an_unfinished_rotation_from_an_unknown_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = key_path(&dir);
+        load_or_create(&path).unwrap();
+        for cut in [
+            "",
+            "skydd-key-rot",
+            "skydd-key-rotation-from-v",
+            "skydd-key-rotation-from-v1",
+        ] {
+            fs::write(dir.path().join(".master.key.rotating"), cut).unwrap();
+            assert_eq!(
+                unfinished_rotation(&path).unwrap(),
+                Some(UnfinishedRotation::Unknown),
+                "{cut:?}"
+            );
+        }
     }
 
     #[test]

@@ -23,17 +23,22 @@ pub enum Role {
     Admin,
     /// Read-only access to the register and the audit trail.
     Auditor,
+    /// Only `GET /metrics`: counts and times without personal data or identifiers, for a
+    /// monitoring system that should never read anything else (`metrics`).
+    Metrics,
 }
 
 impl Role {
     /// Every role, in the order they are listed to operators.
-    pub const ALL: [Role; 2] = [Role::Admin, Role::Auditor];
+    pub const ALL: [Role; 3] = [Role::Admin, Role::Auditor, Role::Metrics];
 
-    /// The role's name as stored and as typed on the command line: `admin` or `auditor`.
+    /// The role's name as stored and as typed on the command line: `admin`, `auditor` or
+    /// `metrics`.
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Admin => "admin",
             Role::Auditor => "auditor",
+            Role::Metrics => "metrics",
         }
     }
 }
@@ -48,8 +53,7 @@ impl fmt::Display for Role {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown role {given:?}; valid roles are: {}", valid_roles())]
 pub struct ParseRoleError {
-    /// The string given (from the command line or the store), which is neither `admin` nor
-    /// `auditor`.
+    /// The string given (from the command line or the store), which names no role.
     pub given: String,
 }
 
@@ -212,7 +216,7 @@ mod tests {
         let error = "root".parse::<Role>().unwrap_err();
         assert_eq!(
             error.to_string(),
-            r#"unknown role "root"; valid roles are: admin, auditor"#
+            r#"unknown role "root"; valid roles are: admin, auditor, metrics"#
         );
         assert!(
             "Admin".parse::<Role>().is_err(),

@@ -7,6 +7,7 @@ pub mod disclosures;
 pub mod features;
 pub mod health;
 pub mod incidents;
+pub mod metrics;
 pub mod notice;
 pub mod openapi;
 pub mod preferences;

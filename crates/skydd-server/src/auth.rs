@@ -7,6 +7,7 @@
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::middleware::Next;
@@ -122,26 +123,32 @@ pub async fn require_token(
     mut request: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
-    let token = bearer_token(&request)?;
-    let hash = TokenHash::of(token);
+    let principal = authenticate(&state, request.headers()).await?;
+    request.extensions_mut().insert(principal);
+    Ok(next.run(request).await)
+}
+
+/// The principal of `request`'s bearer token: 401 ([`ApiError::MissingToken`] or
+/// [`ApiError::InvalidToken`]) without a header or with a token that is unknown or revoked.
+pub(crate) async fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Principal, ApiError> {
+    let hash = TokenHash::of(bearer_token(headers)?);
     let record = state
         .storage
         .find_active_token(&hash)
         .await?
         .ok_or(ApiError::InvalidToken)?;
-    request.extensions_mut().insert(Principal {
+    Ok(Principal {
         token_id: record.id,
         role: record.role,
-    });
-    Ok(next.run(request).await)
+    })
 }
 
 /// The token of an `Authorization: Bearer TOKEN` header (the scheme is case-insensitive).
-fn bearer_token(request: &Request) -> Result<&str, ApiError> {
-    let header = request
-        .headers()
-        .get(AUTHORIZATION)
-        .ok_or(ApiError::MissingToken)?;
+fn bearer_token(headers: &HeaderMap) -> Result<&str, ApiError> {
+    let header = headers.get(AUTHORIZATION).ok_or(ApiError::MissingToken)?;
     let value = header.to_str().map_err(|_| ApiError::InvalidToken)?;
     let (scheme, token) = value.split_once(' ').ok_or(ApiError::InvalidToken)?;
     if !scheme.eq_ignore_ascii_case("bearer") {
@@ -156,28 +163,26 @@ fn bearer_token(request: &Request) -> Result<&str, ApiError> {
 
 #[cfg(test)]
 mod tests {
-    use axum::body::Body;
-
     use super::*;
 
-    fn request(authorization: Option<&str>) -> Request {
-        let mut builder = Request::builder().uri("/v1/register");
+    fn headers(authorization: Option<&str>) -> HeaderMap {
+        let mut headers = HeaderMap::new();
         if let Some(value) = authorization {
-            builder = builder.header(AUTHORIZATION, value);
+            headers.insert(AUTHORIZATION, value.parse().unwrap());
         }
-        builder.body(Body::empty()).unwrap()
+        headers
     }
 
     #[test]
     fn takes_the_token_of_a_bearer_header() {
-        assert_eq!(bearer_token(&request(Some("Bearer abc"))).unwrap(), "abc");
-        assert_eq!(bearer_token(&request(Some("bearer  abc "))).unwrap(), "abc");
+        assert_eq!(bearer_token(&headers(Some("Bearer abc"))).unwrap(), "abc");
+        assert_eq!(bearer_token(&headers(Some("bearer  abc "))).unwrap(), "abc");
     }
 
     #[test]
     fn no_header_is_a_missing_token() {
         assert!(matches!(
-            bearer_token(&request(None)),
+            bearer_token(&headers(None)),
             Err(ApiError::MissingToken)
         ));
     }
@@ -187,7 +192,7 @@ mod tests {
         for value in ["Basic dXNlcjpwYXNz", "Bearer", "Bearer   ", "abc"] {
             assert!(
                 matches!(
-                    bearer_token(&request(Some(value))),
+                    bearer_token(&headers(Some(value))),
                     Err(ApiError::InvalidToken)
                 ),
                 "{value}"

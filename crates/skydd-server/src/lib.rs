@@ -32,6 +32,7 @@ pub mod api;
 pub mod auth;
 pub mod extract;
 pub mod key_reload;
+pub mod metrics;
 mod page;
 pub mod problem;
 pub mod state;
@@ -165,6 +166,8 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(api::health::healthz))
         .route("/readyz", get(api::health::readyz))
         .route("/openapi.json", get(api::openapi::openapi_json))
+        // A token of role `metrics`, `admin` or `auditor`, unless `--metrics-public`.
+        .route("/metrics", get(api::metrics::metrics))
         // Public: the signed token is the authority.
         .route(
             api::unsubscribe::UNSUBSCRIBE_PATH,
@@ -180,7 +183,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(api::not_found)
         // Must come after every route: it is set on the routes registered so far.
         .method_not_allowed_fallback(api::method_not_allowed)
-        .layer(middleware::from_fn(access_log::log_request))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            access_log::log_request,
+        ))
         .with_state(state)
 }
 

@@ -5,20 +5,46 @@
 //! [`crate::key_reload`]) is used from the next request on.
 
 use std::ops::Deref;
+use std::sync::Arc;
 
 use skydd_app::App;
 
+use crate::metrics::Metrics;
+
 /// What handlers share: the app's services, reached through `Deref` (`state.vault()`,
-/// `state.clock`, `state.register`). Cheap to clone.
+/// `state.clock`, `state.register`), and the server's metrics. Cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
     app: App,
+    metrics: Arc<Metrics>,
+    metrics_public: bool,
 }
 
 impl AppState {
-    /// Serve `app`'s services over HTTP.
+    /// Serve `app`'s services over HTTP, with `/metrics` behind a token.
     pub fn new(app: App) -> AppState {
-        AppState { app }
+        AppState {
+            app,
+            metrics: Arc::new(Metrics::default()),
+            metrics_public: false,
+        }
+    }
+
+    /// The same state with `/metrics` readable without a token when `public` (`skydd serve
+    /// --metrics-public`, for a scraper on a private network).
+    pub fn with_public_metrics(mut self, public: bool) -> AppState {
+        self.metrics_public = public;
+        self
+    }
+
+    /// What this server counted (requests, decisions), shared by every request.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// Whether `/metrics` is served without a token.
+    pub fn metrics_public(&self) -> bool {
+        self.metrics_public
     }
 
     /// The services behind this state.

@@ -44,6 +44,10 @@ mod faults;
 #[path = "server/openapi.rs"]
 mod openapi;
 
+/// `/metrics` and request ids (issue 15).
+#[path = "server/metrics.rs"]
+mod metrics;
+
 /// A small register that passes `check`, with one purpose per kind of rule the API must show: a
 /// contract purpose (`delivery`), a consent purpose (`newsletter`), a legitimate-interest direct
 /// marketing purpose with channels (`marketing`) and a purpose behind an opt-in feature
@@ -516,6 +520,12 @@ async fn openapi_document_describes_the_api() {
         assert_eq!(register["security"], serde_json::json!([{"bearer": []}]));
         assert!(document["paths"]["/healthz"]["get"].is_object());
         assert!(document["paths"]["/readyz"]["get"].is_object());
+        let metrics = &document["paths"]["/metrics"]["get"];
+        assert!(
+            metrics["responses"]["200"]["content"]["text/plain; version=0.0.4; charset=utf-8"]
+                .is_object(),
+            "{metrics}"
+        );
         let bearer = &document["components"]["securitySchemes"]["bearer"];
         assert_eq!(bearer["type"], "http");
         assert_eq!(bearer["scheme"], "bearer");

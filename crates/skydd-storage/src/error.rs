@@ -15,11 +15,13 @@ pub(crate) fn connect(target: &str) -> impl FnOnce(sqlx::Error) -> StorageError 
 }
 
 /// Map an error from running `operation` ("insert API token") on an open database. A unique
-/// violation becomes [`StorageError::Conflict`], a lock that could not be had in time
-/// [`StorageError::Busy`].
+/// violation becomes [`StorageError::Conflict`]; a lock that could not be had in time, or no
+/// connection within the pool's acquire timeout, [`StorageError::Busy`]. A fault of SQLite's
+/// files is remembered, so the pool renews its connections ([`crate::pool::note_file_fault`]).
 pub(crate) fn query(operation: &str) -> impl FnOnce(sqlx::Error) -> StorageError + '_ {
     move |error| {
-        if is_busy(&error) {
+        crate::pool::note_file_fault(&error);
+        if is_busy(&error) || matches!(error, sqlx::Error::PoolTimedOut) {
             StorageError::Busy(format!("{operation}: {}", describe(&error)))
         } else if is_unique_violation(&error) {
             StorageError::Conflict(format!("{operation}: {}", describe(&error)))

@@ -458,8 +458,45 @@ pub trait Storage: RequestStore + Send + Sync + 'static {
     /// notices the closed connection).
     fn release_sweep_lock(&self, lock: SweepLock) -> StorageFuture<'_, ()>;
 
+    // -- Monitoring ----------------------------------------------------------------------------
+
+    /// What monitoring counts at `now` (`/metrics`): open and overdue requests, queued and
+    /// failed outbox messages. Four `COUNT`s in one statement; no personal data, no ids.
+    fn operations_counts(&self, now: Timestamp) -> StorageFuture<'_, OperationsCounts>;
+
+    /// The newest audit checkpoint (the highest seq), if any: one row, for monitoring, where
+    /// [`Storage::audit_checkpoints`] would read every checkpoint.
+    fn latest_audit_checkpoint(&self) -> StorageFuture<'_, Option<AuditCheckpointRow>>;
+
+    /// The connection pool now: its connections open and idle. Reads nothing from the database.
+    fn pool_status(&self) -> PoolStatus;
+
     /// Close the connection pool, waiting for connections in use.
     fn close(&self) -> StorageFuture<'_, ()>;
+}
+
+/// What [`Storage::operations_counts`] counted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OperationsCounts {
+    /// Data-subject requests not closed (neither completed nor rejected).
+    pub open_requests: u64,
+    /// Open requests whose deadline has passed.
+    pub overdue_requests: u64,
+    /// Outbox messages waiting for delivery (retries included).
+    pub outbox_queued: u64,
+    /// Outbox messages given up after permanent errors or too many attempts.
+    pub outbox_failed: u64,
+}
+
+/// The connection pool at one moment ([`Storage::pool_status`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PoolStatus {
+    /// Connections open, in use or idle.
+    pub size: u32,
+    /// Open connections not in use.
+    pub idle: u32,
+    /// The most connections the pool opens.
+    pub max: u32,
 }
 
 /// Held while a sweep runs (see [`Storage::try_sweep_lock`]); dropping it releases the lock.

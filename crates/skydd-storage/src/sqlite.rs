@@ -57,10 +57,13 @@ impl SqliteStorage {
         path: &Path,
         busy_timeout: Duration,
     ) -> Result<SqliteStorage, StorageError> {
-        SqliteStorage::open_with(path, busy_timeout, SqlitePoolOptions::new()).await
+        let pool = SqlitePoolOptions::new()
+            .after_connect(|conn, _| Box::pin(async move { refuse_read_only(conn).await }));
+        SqliteStorage::open_with(path, busy_timeout, pool).await
     }
 
-    /// [`SqliteStorage::open`] with the pool set up from `pool` (tests inject faults here).
+    /// [`SqliteStorage::open`] with the pool set up from `pool` (tests inject faults here; a
+    /// test's `after_connect` calls [`refuse_read_only`] as `open`'s does).
     async fn open_with(
         path: &Path,
         busy_timeout: Duration,
@@ -89,7 +92,11 @@ impl SqliteStorage {
             // Deleted content (an erased record, a destroyed identity document, a replaced
             // ciphertext) is overwritten with zeros, not left in free pages of the file.
             .pragma("secure_delete", "ON");
+        // No connection within the busy timeout and a second is "busy" (503 and retry), as a
+        // lock held too long is: while the files cannot be written, new connections are
+        // refused (`refuse_read_only`), and a request should not hang for sqlx's default 30 s.
         let pool = crate::pool::discarding_broken_transactions(pool)
+            .acquire_timeout(busy_timeout + Duration::from_secs(1))
             .connect_with(options)
             .await
             .map_err(error::connect(&target))?;
@@ -178,6 +185,55 @@ fn create_private_file(path: &Path) -> std::io::Result<()> {
         // Already there (possibly created a moment ago by another process opening it too).
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
         Err(e) => Err(e),
+    }
+}
+
+/// Refuse a new connection that SQLite opened read-only.
+///
+/// When the database file or its WAL cannot be opened for writing (an immutable file, `chattr
+/// +i`; a file system remounted read-only), SQLite quietly opens it read-only instead. Such a
+/// connection would stay in the pool and fail every write with "attempt to write a readonly
+/// database" long after the files are writable again, until a restart. Refused here, the pool
+/// tries again, and the connection it opens once the fault is gone works.
+///
+/// The test is a write that is rolled back: `BEGIN IMMEDIATE`, setting `user_version` to the
+/// value it has, `ROLLBACK`. Nothing reaches the disk. `BEGIN IMMEDIATE` alone is not enough:
+/// while other connections of the process hold the files open, SQLite lets a read-only
+/// connection take the write lock and refuses only its first change. The test waits for
+/// another writer like any write does (up to the busy timeout); connections are opened rarely
+/// (the pool keeps them), so that only matters under a lock held too long, which fails writes
+/// anyway.
+async fn refuse_read_only(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+    const SQLITE_READONLY: i32 = 8;
+    sqlx::raw_sql("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+    let written = async {
+        let version: i64 = sqlx::query_scalar("PRAGMA user_version")
+            .fetch_one(&mut *conn)
+            .await?;
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "PRAGMA user_version = {version}"
+        )))
+        .execute(&mut *conn)
+        .await
+    }
+    .await;
+    sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await?;
+    match written {
+        Ok(_) => Ok(()),
+        Err(sqlx::Error::Database(db))
+            if db
+                .code()
+                .and_then(|code| code.parse::<i32>().ok())
+                .is_some_and(|code| code & 0xff == SQLITE_READONLY) =>
+        {
+            Err(sqlx::Error::Configuration(
+                "SQLite could open the database for reading only (an immutable file or a \
+                 read-only file system?); the connection was refused so that writes work again \
+                 once the files are writable"
+                    .into(),
+            ))
+        }
+        Err(error) => Err(error),
     }
 }
 
@@ -422,6 +478,22 @@ mod tests {
         storage.pool.close().await;
     }
 
+    /// An audit event of the fault tests, told apart by its `detail`.
+    fn audit_event(detail: String) -> crate::AuditEventRow {
+        crate::AuditEventRow {
+            seq: 0,
+            at: "2026-01-01T00:00:00Z".parse().unwrap(),
+            actor: "tok_test".into(),
+            ip: None,
+            action: "records.read".into(),
+            purpose: None,
+            subject_id: None,
+            categories: vec!["contact".into()],
+            outcome: "done".into(),
+            detail: Some(detail),
+        }
+    }
+
     /// A full disk (here SQLite's page limit, set on every connection of a one-connection pool)
     /// fails writes cleanly; once space is free again, writes succeed without a restart. Before
     /// the fix, the connection whose rollback failed went back to the pool still counted as
@@ -439,6 +511,7 @@ mod tests {
             .after_connect(move |conn, _| {
                 let pages = connect_limit.load(Ordering::SeqCst);
                 Box::pin(async move {
+                    refuse_read_only(conn).await?;
                     sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
                         "PRAGMA max_page_count = {pages}"
                     )))
@@ -455,18 +528,7 @@ mod tests {
         )
         .await
         .unwrap();
-        let event = |n: usize| crate::AuditEventRow {
-            seq: 0,
-            at: "2026-01-01T00:00:00Z".parse().unwrap(),
-            actor: "tok_test".into(),
-            ip: None,
-            action: "records.read".into(),
-            purpose: None,
-            subject_id: None,
-            categories: vec!["contact".into()],
-            outcome: "done".into(),
-            detail: Some(format!("{n} {}", "x".repeat(2000))),
-        };
+        let event = |n: usize| audit_event(format!("{n} {}", "x".repeat(2000)));
         let append = async |n: usize| storage.append_audit_events(vec![event(n), event(n)]).await;
         append(0).await.unwrap();
         let set_limit = async |pages: i64| {
@@ -499,6 +561,138 @@ mod tests {
         }
         let head = storage.audit_chain_head().await.unwrap();
         assert_eq!(head.seq, 2 * (11 + (20 - failed)));
+        storage.pool.close().await;
+    }
+
+    /// Makes files immutable (`chattr +i`) for a test and mutable again when dropped, so a
+    /// failing test still leaves a temporary directory that can be removed.
+    struct Immutable(Vec<std::path::PathBuf>);
+
+    impl Immutable {
+        /// `chattr +i` on `file`; `false` where the machine does not allow it (not root, or a
+        /// file system without the flag).
+        fn set(&mut self, file: &Path) -> bool {
+            let done = std::process::Command::new("chattr")
+                .arg("+i")
+                .arg(file)
+                .stderr(std::process::Stdio::null())
+                .status()
+                .is_ok_and(|status| status.success());
+            if done {
+                self.0.push(file.to_owned());
+            }
+            done
+        }
+
+        fn clear(&mut self) {
+            for file in self.0.drain(..) {
+                let _ = std::process::Command::new("chattr")
+                    .arg("-i")
+                    .arg(&file)
+                    .status();
+            }
+        }
+    }
+
+    impl Drop for Immutable {
+        fn drop(&mut self) {
+            self.clear();
+        }
+    }
+
+    /// An I/O error on commit (the WAL made immutable: every write to it fails with EPERM,
+    /// which SQLite reports as a disk I/O error when the commit writes its pages) and then a
+    /// database file that new connections can open only read-only (the main file immutable
+    /// too) fail writes cleanly; once the files are writable again every write succeeds,
+    /// without a restart. Before the fix, the connections SQLite quietly opened read-only
+    /// during the fault stayed in the pool and failed writes ("attempt to write a readonly
+    /// database") until the process restarted (issue 14).
+    #[tokio::test]
+    async fn writes_recover_after_an_io_error_on_commit_and_an_immutable_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("skydd.db");
+        let storage = SqliteStorage::open(&path, Duration::from_millis(200))
+            .await
+            .unwrap();
+        let event = |n: usize| audit_event(format!("{n}"));
+        let append = async |n: usize| storage.append_audit_events(vec![event(n)]).await;
+        append(0).await.unwrap();
+        sqlx::raw_sql("CREATE TABLE fault_probe (n INTEGER)")
+            .execute(&storage.pool)
+            .await
+            .unwrap();
+        // A transaction that has written, on a connection held across the fault.
+        let mut conn = storage.pool.acquire().await.unwrap();
+        let mut transaction = sqlx::Connection::begin_with(&mut *conn, "BEGIN IMMEDIATE")
+            .await
+            .unwrap();
+        sqlx::raw_sql("INSERT INTO fault_probe VALUES (1)")
+            .execute(&mut *transaction)
+            .await
+            .unwrap();
+
+        let mut immutable = Immutable(Vec::new());
+        if !immutable.set(&dir.path().join("skydd.db-wal")) {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "chattr +i failed: CI must run as root on a file system with the immutable flag"
+            );
+            eprintln!("skipped: chattr +i is not possible here (not root, or no such flag)");
+            return;
+        }
+        let Err(sqlx::Error::Database(error)) = transaction.commit().await else {
+            panic!("the commit was to fail");
+        };
+        assert_eq!(
+            error
+                .code()
+                .as_deref()
+                .map(|code| code.parse::<i32>().unwrap() & 0xff),
+            Some(10),
+            "SQLITE_IOERR: {error}"
+        );
+        // As every commit of the storage's own goes, through the one mapping of errors.
+        let mapped = crate::error::query("commit")(sqlx::Error::Database(error));
+        assert!(mapped.to_string().contains("disk I/O error"), "{mapped}");
+        drop(conn);
+
+        // New connections now open the database read-only: each write fails.
+        assert!(immutable.set(&path));
+        let during = tokio::join!(append(2), append(3), append(4), append(5));
+        assert!(
+            during.0.is_err() && during.1.is_err() && during.2.is_err() && during.3.is_err(),
+            "{during:?}"
+        );
+
+        // Reads meanwhile may need new connections: none may be a read-only one that outlives
+        // the fault (reads never fail on it, so nothing would renew it).
+        let head = async || storage.audit_chain_head().await.map(drop);
+        let _ = tokio::join!(
+            head(),
+            head(),
+            head(),
+            head(),
+            head(),
+            head(),
+            head(),
+            head()
+        );
+
+        immutable.clear();
+        for round in 0..5 {
+            let after = tokio::join!(append(10), append(11), append(12), append(13));
+            assert!(
+                after.0.is_ok() && after.1.is_ok() && after.2.is_ok() && after.3.is_ok(),
+                "round {round}: {after:?}"
+            );
+        }
+        let head = storage.audit_chain_head().await.unwrap();
+        assert_eq!(head.seq, 1 + 5 * 4, "nothing failed was half written");
+        let probes: i64 = sqlx::query_scalar("SELECT count(*) FROM fault_probe")
+            .fetch_one(&storage.pool)
+            .await
+            .unwrap();
+        assert_eq!(probes, 0, "the failed commit wrote nothing");
         storage.pool.close().await;
     }
 

@@ -2454,19 +2454,8 @@ async fn postgres_recovers_from_terminated_connections() {
         return;
     };
     // A database of its own, so that terminating its connections touches no other test.
-    let mut nonce = [0u8; 8];
-    getrandom::fill(&mut nonce).unwrap();
-    let name: String = nonce.iter().map(|b| format!("{b:02x}")).collect();
-    let name = format!("skydd_fault_{name}");
-    let mut admin = sqlx::PgConnection::connect(&url).await.unwrap();
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    let (base, _) = url.rsplit_once('/').unwrap();
-    let storage = open(&Location::Postgres(format!("{base}/{name}")))
-        .await
-        .unwrap();
+    let (name, storage_url, mut admin) = fault_database(&url).await;
+    let storage = open(&Location::Postgres(storage_url)).await.unwrap();
     let created = at("2026-01-01T00:00:00Z");
     let id = |n: usize| format!("tok_fault_{n:04}");
     // Several connections in the pool, some idle, one in a transaction when it is ended.
@@ -2528,10 +2517,98 @@ async fn postgres_recovers_from_terminated_connections() {
         .unwrap();
     assert!(report.breach.is_none(), "{report:?}");
     storage.close().await.unwrap();
+    drop_fault_database(&mut admin, &name).await;
+}
+
+/// A PostgreSQL database of its own for a fault test, so that what it injects touches no other
+/// test: its name, its URL, and a connection to the test database to drop it with.
+async fn fault_database(url: &str) -> (String, String, sqlx::PgConnection) {
+    let mut nonce = [0u8; 8];
+    getrandom::fill(&mut nonce).unwrap();
+    let name: String = nonce.iter().map(|b| format!("{b:02x}")).collect();
+    let name = format!("skydd_fault_{name}");
+    let mut admin = sqlx::PgConnection::connect(url).await.unwrap();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let (base, _) = url.rsplit_once('/').unwrap();
+    (name.clone(), format!("{base}/{name}"), admin)
+}
+
+/// Drop the database [`fault_database`] made.
+async fn drop_fault_database(admin: &mut sqlx::PgConnection, name: &str) {
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
         "DROP DATABASE {name} WITH (FORCE)"
     )))
-    .execute(&mut admin)
+    .execute(admin)
     .await
     .unwrap();
+}
+
+/// PostgreSQL: a COMMIT that fails (here a deferred constraint trigger raises at commit time,
+/// as a serialization failure or an error of the server at commit would) fails that write
+/// cleanly and writes nothing, and no connection is left believing it is still inside a
+/// transaction: once the fault is gone every write succeeds, without a restart (issue 14; the
+/// SQLite counterpart, an I/O error on commit, is a unit test of `sqlite.rs`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_recovers_from_a_failed_commit() {
+    let Some(Harness::Postgres { url, .. }) = Harness::postgres() else {
+        return;
+    };
+    let (name, storage_url, mut admin) = fault_database(&url).await;
+    let storage = open(&Location::Postgres(storage_url.clone()))
+        .await
+        .unwrap();
+    let id = |n: usize| format!("tok_commit_{n:04}");
+    let insert = async |n: usize| {
+        storage
+            .insert_token(token(&id(n), Role::Admin, "2026-01-01T00:00:00Z"))
+            .await
+    };
+    insert(0).await.unwrap();
+    let mut fault = sqlx::PgConnection::connect(&storage_url).await.unwrap();
+    sqlx::raw_sql(
+        "CREATE TABLE fault (at_commit boolean NOT NULL);
+         INSERT INTO fault VALUES (true);
+         CREATE FUNCTION fail_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN
+             IF (SELECT at_commit FROM fault) THEN
+                 RAISE EXCEPTION 'injected failure at commit';
+             END IF;
+             RETURN NULL;
+         END $$;
+         CREATE CONSTRAINT TRIGGER fail_at_commit AFTER INSERT ON api_tokens
+             DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION fail_at_commit();",
+    )
+    .execute(&mut fault)
+    .await
+    .unwrap();
+    for n in 1..=4 {
+        let (a, b) = tokio::join!(insert(n), insert(100 + n));
+        assert!(
+            a.is_err() && b.is_err(),
+            "the commit was to fail: {a:?} {b:?}"
+        );
+    }
+    sqlx::raw_sql("UPDATE fault SET at_commit = false")
+        .execute(&mut fault)
+        .await
+        .unwrap();
+    fault.close().await.unwrap();
+    for n in 10..20 {
+        let (a, b) = tokio::join!(insert(n), insert(100 + n));
+        assert!(
+            a.is_ok() && b.is_ok(),
+            "write {n} after the fault: {a:?} {b:?}"
+        );
+    }
+    let tokens = storage.list_tokens().await.unwrap();
+    assert_eq!(
+        tokens.len(),
+        1 + 2 * 10,
+        "no failed commit left a token behind"
+    );
+    storage.close().await.unwrap();
+    drop_fault_database(&mut admin, &name).await;
 }

@@ -9,6 +9,7 @@ use anyhow::Context as _;
 use clap::{Args, Subcommand};
 use skydd_app::App;
 use skydd_app::instance::Create;
+use skydd_crypto::{Keyring, UnfinishedRotation};
 
 use crate::commands::{load_register, open_app};
 use crate::settings::DataArgs;
@@ -48,6 +49,15 @@ pub(crate) async fn run(command: KeyCommand) -> anyhow::Result<ExitCode> {
     };
     let key_file = args.data.settings().master_key_path();
     let interrupted = remove_leftovers(&key_file)?;
+    if !args.rewrap_only && key_file.exists() {
+        // First of all, before the slow opening: from here on, an interruption is on record.
+        Keyring::begin_rotation(&key_file).with_context(|| {
+            format!(
+                "cannot record the start of a rotation beside {}",
+                key_file.display()
+            )
+        })?;
+    }
     let app = open_app(&args.data, Create::Never, register).await?;
     let rotated = rotate(&app, &args, &key_file, interrupted).await;
     app.close().await.context("cannot close the database")?;
@@ -73,29 +83,27 @@ fn remove_leftovers(key_file: &Path) -> anyhow::Result<bool> {
     Ok(!removed.is_empty())
 }
 
-/// Add a version (unless `--rewrap-only`) and re-wrap. With `--rewrap-only` on a key file that
-/// has never gained a version above 1, no rotation happened (a `skydd key rotate` killed before
-/// it wrote the new version leaves exactly that): nothing can be re-wrapped, and saying
-/// "re-wrapped to version 1" would pretend a rotation took place, so that is a failure telling
-/// the operator to rotate again. So is a leftover temporary key file (`interrupted`): the
-/// keys are re-wrapped to the newest version there is, but the rotation that was interrupted
-/// wrote no version of its own.
+/// Add a version (unless `--rewrap-only`) and re-wrap; the rotation journal, written before the
+/// instance was opened, is removed once every key is re-wrapped.
+///
+/// `--rewrap-only` never pretends a rotation happened that did not: when the journal says a
+/// rotation started at the version that is still the newest (it was stopped before it wrote its
+/// own), when a temporary key file shows it was killed while writing one (`interrupted`), or when
+/// the key file never had a version above 1, the stragglers are still re-wrapped, but the command
+/// says no rotation happened and exits 1, telling the operator to rotate again; the journal
+/// stays, so the answer stays the same until a rotation completes.
 async fn rotate(
     app: &App,
     args: &RotateArgs,
     key_file: &Path,
     interrupted: bool,
 ) -> anyhow::Result<ExitCode> {
-    if args.rewrap_only && app.key_version() == 1 {
-        eprintln!(
-            "skydd: no key rotation happened: {} holds only master key version 1, so there is no \
-             newer version to re-wrap to and nothing was re-wrapped. A `skydd key rotate` that \
-             was interrupted before it printed \"added master key version\" wrote no new \
-             version. Run `skydd key rotate` (without --rewrap-only) to rotate.",
+    let journal = Keyring::unfinished_rotation(key_file).with_context(|| {
+        format!(
+            "cannot read the rotation journal beside {}",
             key_file.display()
-        );
-        return Ok(ExitCode::FAILURE);
-    }
+        )
+    })?;
     if !args.rewrap_only {
         let version = app.add_key_version().await.with_context(|| {
             format!("cannot add a master key version to {}", key_file.display())
@@ -106,6 +114,12 @@ async fn rotate(
         );
     }
     let version = app.key_version();
+    let not_rotated = args.rewrap_only
+        && match journal {
+            Some(UnfinishedRotation::From(from)) => version <= from,
+            Some(UnfinishedRotation::Unknown) => true,
+            None => interrupted || version == 1,
+        };
     eprintln!("re-wrapping subject keys with master key version {version}");
     let total = app
         .rewrap_all(args.batch.get(), |total| {
@@ -113,26 +127,34 @@ async fn rotate(
         })
         .await
         .context("re-wrapping stopped; run `skydd key rotate --rewrap-only` to finish it")?;
-    if args.rewrap_only && interrupted {
+    let keys = if total == 1 { "key" } else { "keys" };
+    if not_rotated {
+        let why = if journal.is_some() || interrupted {
+            "the last `skydd key rotate` on it was stopped before it wrote a new master key version"
+        } else {
+            "it has never had a master key version above 1"
+        };
         eprintln!(
-            "skydd: a key rotation was interrupted while it wrote {}: it added no version, and \
-             version {version} is still the newest ({total} subject key{} re-wrapped to it now). \
-             Run `skydd key rotate` (without --rewrap-only) to rotate.",
-            key_file.display(),
-            if total == 1 { "" } else { "s" }
+            "skydd: no key rotation happened on {}: {why}, so version {version} is still the \
+             newest ({total} subject {keys} re-wrapped to it now). Run `skydd key rotate` \
+             (without --rewrap-only) to rotate.",
+            key_file.display()
         );
         return Ok(ExitCode::FAILURE);
     }
-    println!(
-        "master key version {version}; re-wrapped {total} subject key{}",
-        if total == 1 { "" } else { "s" }
-    );
-    if args.rewrap_only && total == 0 {
+    if journal.is_some() || !args.rewrap_only {
+        Keyring::end_rotation(key_file).with_context(|| {
+            format!(
+                "cannot remove the rotation journal beside {}",
+                key_file.display()
+            )
+        })?;
+    }
+    println!("master key version {version}; re-wrapped {total} subject {keys}");
+    if args.rewrap_only && journal.is_none() {
         eprintln!(
-            "Every subject key was already wrapped with master key version {version}, the \
-             newest in {}: the re-wrap is complete. A `skydd key rotate` that was interrupted \
-             before it printed \"added master key version\" added no version after \
-             {version}: run `skydd key rotate` again if you meant to rotate.",
+            "No rotation was unfinished: every subject key is now wrapped with master key \
+             version {version}, the newest in {}.",
             key_file.display()
         );
     } else {

@@ -38,12 +38,21 @@ pub(crate) struct ServeArgs {
     smtp: SmtpArgs,
     #[command(flatten)]
     sweep: SweepArgs,
+    /// Serve `/metrics` without a token (for a scraper on a private network; it holds no
+    /// personal data or identifiers). Without this flag it needs a token of role `metrics`
+    /// (`skydd token create --role metrics`), `admin` or `auditor`.
+    #[arg(long, env = "SKYDD_METRICS_PUBLIC")]
+    metrics_public: bool,
 }
 
 /// Run `skydd serve`: returns when the server has shut down after a signal.
 pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let Some(register) = load_register(args.register.as_deref())? else {
-        eprintln!("skydd: the register has errors; not starting");
+        if crate::logs_are_json() {
+            tracing::error!("the register has errors; not starting");
+        } else {
+            eprintln!("skydd: the register has errors; not starting");
+        }
         return Ok(ExitCode::FAILURE);
     };
 
@@ -89,7 +98,8 @@ async fn prepare_and_serve(
     // The outbox is delivered, requests due within a week are warned about, expired records are
     // swept and a notice change is announced while serving.
     let jobs = Jobs::spawn(app, mailer, &args.sweep.job_settings());
-    let served = skydd_server::serve(listener, AppState::new(app.clone()), shutdown)
+    let state = AppState::new(app.clone()).with_public_metrics(args.metrics_public);
+    let served = skydd_server::serve(listener, state, shutdown)
         .await
         .context("the server failed");
     jobs.stop().await;

@@ -49,6 +49,8 @@ enum RoleArg {
     Admin,
     /// Read-only access to the register and the audit trail.
     Auditor,
+    /// Only `GET /metrics` (for a monitoring system).
+    Metrics,
 }
 
 impl From<RoleArg> for Role {
@@ -56,6 +58,7 @@ impl From<RoleArg> for Role {
         match role {
             RoleArg::Admin => Role::Admin,
             RoleArg::Auditor => Role::Auditor,
+            RoleArg::Metrics => Role::Metrics,
         }
     }
 }

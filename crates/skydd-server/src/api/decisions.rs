@@ -147,5 +147,6 @@ pub async fn decide(
             now,
         )
         .await?;
+    state.metrics().observe_decision(&decision);
     Ok(Json(decision.into()))
 }

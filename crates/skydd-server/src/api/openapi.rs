@@ -8,8 +8,8 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use crate::api::{
-    audit, consents, decisions, disclosures, features, health, incidents, notice, preferences,
-    records, register, requests, subjects, unsubscribe, versions,
+    audit, consents, decisions, disclosures, features, health, incidents, metrics, notice,
+    preferences, records, register, requests, subjects, unsubscribe, versions,
 };
 use crate::extract::REGISTER_ID_PATTERN;
 use crate::problem::{PROBLEM_JSON, Problem};
@@ -27,6 +27,7 @@ use crate::problem::{PROBLEM_JSON, Problem};
     paths(
         health::healthz,
         health::readyz,
+        metrics::metrics,
         register::get_register,
         notice::get_record,
         notice::privacy,

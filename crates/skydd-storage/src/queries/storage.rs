@@ -16,9 +16,9 @@ use crate::{
     AnonymisedRecordRow, ApiTokenRecord, AuditChainHead, AuditCheckpointRow, AuditEventRow,
     AuditFilter, Backend, ChainLinks, ChainedAuditEvent, ConsentEventRow, DisclosureRow,
     FeatureSwitchRow, IdentityRow, IncidentEntryRow, KeyBinding, ObjectionEventRow,
-    PreferenceEventRow, RecordDeletion, RecordDeletionOutcome, RecordRow, RecordSummary,
-    RegisterVersionRecord, Storage, StorageError, StorageFuture, SubjectKeyRow, SubjectRow,
-    SweepLock, audit_chain, error, rows, timestamp,
+    OperationsCounts, PoolStatus, PreferenceEventRow, RecordDeletion, RecordDeletionOutcome,
+    RecordRow, RecordSummary, RegisterVersionRecord, Storage, StorageError, StorageFuture,
+    SubjectKeyRow, SubjectRow, SweepLock, audit_chain, error, rows, timestamp,
 };
 use dialect::{Conn, at};
 
@@ -1155,6 +1155,55 @@ impl Storage for Store {
 
     fn release_sweep_lock(&self, lock: SweepLock) -> StorageFuture<'_, ()> {
         Box::pin(super::super::release_sweep_lock(lock))
+    }
+
+    fn operations_counts(&self, now: Timestamp) -> StorageFuture<'_, OperationsCounts> {
+        Box::pin(async move {
+            let row = sqlx::query(
+                "SELECT
+                   (SELECT COUNT(*) FROM requests WHERE closed_at IS NULL) AS open_requests,
+                   (SELECT COUNT(*) FROM requests WHERE closed_at IS NULL AND due_at < $1)
+                     AS overdue_requests,
+                   (SELECT COUNT(*) FROM outbox_messages WHERE state = 'queued') AS queued,
+                   (SELECT COUNT(*) FROM outbox_messages WHERE state = 'failed') AS failed",
+            )
+            .bind(at(now))
+            .fetch_one(&self.pool)
+            .await
+            .map_err(error::query("count open requests and the outbox"))?;
+            let count = |column: &str, table: &str| -> Result<u64, StorageError> {
+                // A COUNT is never negative.
+                Ok(u64::try_from(get::<i64>(&row, column, table)?).unwrap_or(0))
+            };
+            Ok(OperationsCounts {
+                open_requests: count("open_requests", "requests")?,
+                overdue_requests: count("overdue_requests", "requests")?,
+                outbox_queued: count("queued", "outbox_messages")?,
+                outbox_failed: count("failed", "outbox_messages")?,
+            })
+        })
+    }
+
+    fn latest_audit_checkpoint(&self) -> StorageFuture<'_, Option<AuditCheckpointRow>> {
+        Box::pin(async move {
+            let row = sqlx::query(
+                "SELECT seq, hash, at, public_key, signature FROM audit_checkpoints
+                 ORDER BY seq DESC LIMIT 1",
+            )
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(error::query("read the newest audit checkpoint"))?;
+            row.as_ref().map(checkpoint_from_row).transpose()
+        })
+    }
+
+    fn pool_status(&self) -> PoolStatus {
+        PoolStatus {
+            size: self.pool.size(),
+            // Never more than `size`, which is a `u32`.
+            idle: u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX),
+            max: self.pool.options().get_max_connections(),
+        }
     }
 
     fn close(&self) -> StorageFuture<'_, ()> {
