@@ -189,7 +189,8 @@ impl Modify for BearerScheme {
 /// is read by [`ApiJson`] (400 when it is not the JSON the operation takes, 415 when it is not
 /// sent as `application/json`), a query string by [`ApiQuery`] (400), path parameters by
 /// [`ApiPath`] under `/v1` (404 when they name nothing), and the bearer token by the token
-/// check (401) and, for writes, the role check (403: an auditor token may only read).
+/// check (401) and the role check (403: an auditor token only reads, a metrics token only reads
+/// `/metrics`).
 ///
 /// [`ApiJson`]: crate::extract::ApiJson
 /// [`ApiQuery`]: crate::extract::ApiQuery
@@ -265,7 +266,12 @@ fn add_shared_responses(path: &str, write: bool, operation: &mut Operation) {
         if write {
             add(
                 "403",
-                "The token's role may not write (an auditor token only reads).",
+                "The token's role may not write: only an admin token does.",
+            );
+        } else {
+            add(
+                "403",
+                "The token's role may not read this: a metrics token reads only `/metrics`.",
             );
         }
     }
