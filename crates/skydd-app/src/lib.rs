@@ -26,6 +26,7 @@
 //! # }
 //! ```
 
+pub mod backup;
 pub mod checkpoint;
 pub mod clock;
 pub mod history;

@@ -55,6 +55,10 @@ enum Command {
     /// Messages to data subjects waiting to be sent (or sent).
     #[command(subcommand)]
     Outbox(commands::requests::OutboxCommand),
+    /// Copy a SQLite instance's database, consistently, while it serves (PostgreSQL: pg_dump).
+    Backup(commands::backup::BackupArgs),
+    /// Restore a backup into a new data directory that holds the master key it was made with.
+    Restore(commands::backup::RestoreArgs),
 }
 
 fn main() -> ExitCode {
@@ -88,6 +92,12 @@ fn main() -> ExitCode {
         }
         Command::Retention(command) => {
             runtime().and_then(|runtime| runtime.block_on(commands::retention::run(command)))
+        }
+        Command::Backup(args) => {
+            runtime().and_then(|runtime| runtime.block_on(commands::backup::run_backup(args)))
+        }
+        Command::Restore(args) => {
+            runtime().and_then(|runtime| runtime.block_on(commands::backup::run_restore(args)))
         }
     };
     match outcome {

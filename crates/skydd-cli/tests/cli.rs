@@ -1086,14 +1086,17 @@ async fn open_in_process(data: &Path, database: &[String], source: &str) -> skyd
     };
     let checked = skydd_register::check(source);
     let register = skydd_app::LoadedRegister::new(checked.register.unwrap(), "test");
-    skydd_app::App::open(
+    let app = skydd_app::App::open(
         &settings,
         Create::IfMissing,
         register,
         std::sync::Arc::new(skydd_app::SystemClock),
     )
     .await
-    .unwrap()
+    .unwrap();
+    // Recorded as a server records it, so the commands run with it.
+    app.record_register_version().await.unwrap();
+    app
 }
 
 /// An instance in `data` with `subjects` subjects, made in-process; their ids.
@@ -1715,7 +1718,7 @@ fn requests_and_the_outbox_are_handled_from_the_command_line_while_the_server_ru
     let id = receipt["id"].as_str().unwrap().to_owned();
     let cli = |args: &[&str]| {
         let mut all = args.to_vec();
-        all.extend(["--data-dir", data_arg, "--register", register_arg]);
+        all.extend(["--data-dir", data_arg]);
         run(skydd().args(all))
     };
 
@@ -1961,12 +1964,8 @@ fn retention_plan_run_and_the_audit_trail_from_the_command_line() {
             .env("SSH_CLIENT", "192.0.2.9 51234 22"));
         assert!(output.status.success(), "{}", text(&output.stderr));
 
-        let register_arg = ["--register", register.to_str().unwrap()];
-        let plan = skydd_on(
-            &data,
-            &database_args,
-            &[&["retention", "plan"][..], &register_arg[..]].concat(),
-        );
+        // The commands run with the register the server served (no --register).
+        let plan = skydd_on(&data, &database_args, &["retention", "plan"]);
         let plan_text = text(&plan.stdout);
         assert!(plan.status.success(), "{backend}: {}", text(&plan.stderr));
         assert!(
@@ -1977,11 +1976,7 @@ fn retention_plan_run_and_the_audit_trail_from_the_command_line() {
         let past = skydd_on(
             &data,
             &database_args,
-            &[
-                &["retention", "plan", "--at", "2020-01-15"][..],
-                &register_arg[..],
-            ]
-            .concat(),
+            &["retention", "plan", "--at", "2020-01-15"],
         );
         assert!(
             text(&past.stdout).contains("to delete 0, to anonymise 0, held 0, pending 0, kept 3"),
@@ -1991,11 +1986,7 @@ fn retention_plan_run_and_the_audit_trail_from_the_command_line() {
         let future = skydd_on(
             &data,
             &database_args,
-            &[
-                &["retention", "run", "--at", "2999-01-01"][..],
-                &register_arg[..],
-            ]
-            .concat(),
+            &["retention", "run", "--at", "2999-01-01"],
         );
         assert_eq!(future.status.code(), Some(1));
         assert!(
@@ -2004,11 +1995,7 @@ fn retention_plan_run_and_the_audit_trail_from_the_command_line() {
             text(&future.stderr)
         );
 
-        let swept = skydd_on(
-            &data,
-            &database_args,
-            &[&["retention", "run", "--batch", "1"][..], &register_arg[..]].concat(),
-        );
+        let swept = skydd_on(&data, &database_args, &["retention", "run", "--batch", "1"]);
         let swept_text = text(&swept.stdout);
         assert!(swept.status.success(), "{backend}: {}", text(&swept.stderr));
         assert!(
@@ -2019,11 +2006,7 @@ fn retention_plan_run_and_the_audit_trail_from_the_command_line() {
             !text(&swept.stderr).contains('['),
             "no progress bar without a terminal"
         );
-        let again = skydd_on(
-            &data,
-            &database_args,
-            &[&["retention", "run"][..], &register_arg[..]].concat(),
-        );
+        let again = skydd_on(&data, &database_args, &["retention", "run"]);
         assert!(
             text(&again.stdout).contains("deleted 0 record(s), anonymised 0"),
             "{}",
@@ -2304,7 +2287,6 @@ fn retention_run_killed_at_random_points_leaves_nothing_half_done() {
         let backend = database.name();
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("data");
-        let register = write(dir.path(), "register.yaml", RETENTION_REGISTER);
         let database_args = database.args();
         fill_with_expired_records(&data, &database_args, SUBJECTS as usize);
         let count =
@@ -2316,8 +2298,7 @@ fn retention_run_killed_at_random_points_leaves_nothing_half_done() {
         let mut finished = false;
         for round in 0..40_u64 {
             let mut child = skydd()
-                .args(["retention", "run", "--batch", "7", "--register"])
-                .arg(&register)
+                .args(["retention", "run", "--batch", "7"])
                 .arg("--data-dir")
                 .arg(&data)
                 .args(&database_args)
@@ -2397,3 +2378,13 @@ fn retention_run_killed_at_random_points_leaves_nothing_half_done() {
         database.drop_schema();
     }
 }
+
+// --- restart safety -------------------------------------------------------------------------
+
+#[path = "cli/restart.rs"]
+mod restart;
+
+// --- backup and restore ---------------------------------------------------------------------
+
+#[path = "cli/backup.rs"]
+mod backup;

@@ -1,4 +1,5 @@
-//! `skydd serve`: check the register, open (or on first start create) the instance, start the
+//! `skydd serve`: listen, check the register, open (or on first start create) the instance
+//! with the register it served last (or the one given, when it may replace that), start the
 //! background jobs and serve HTTP until SIGINT or SIGTERM.
 
 use std::path::PathBuf;
@@ -8,11 +9,12 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use clap::Args;
 use skydd_app::instance::Create;
+use skydd_app::register::RegisterChoice;
 use skydd_app::{App, Jobs};
 use skydd_server::AppState;
 use tokio::signal::unix::{SignalKind, signal};
 
-use crate::commands::{load_register, open_app};
+use crate::commands::{bundled_register, load_register, open_app};
 use crate::settings::{DataArgs, SmtpArgs, SweepArgs};
 
 /// Most audit events committed in one transaction.
@@ -31,9 +33,16 @@ pub(crate) struct ServeArgs {
         value_name = "ADDR"
     )]
     bind: String,
-    /// The register file to enforce [default: the bundled example register]
+    /// The register file to enforce [default: the one this instance served last; a brand-new
+    /// instance serves the bundled example register]. A new version of the register served
+    /// last is taken (its significant changes are announced to subjects); another controller's
+    /// register, or an older version again, needs --replace-register.
     #[arg(long, env = "SKYDD_REGISTER", value_name = "PATH")]
     register: Option<PathBuf>,
+    /// Serve --register although it is for another controller than the register served last,
+    /// or an older version of it.
+    #[arg(long, requires = "register")]
+    replace_register: bool,
     #[command(flatten)]
     smtp: SmtpArgs,
     #[command(flatten)]
@@ -42,9 +51,25 @@ pub(crate) struct ServeArgs {
 
 /// Run `skydd serve`: returns when the server has shut down after a signal.
 pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
-    let Some(register) = load_register(args.register.as_deref())? else {
-        eprintln!("skydd: the register has errors; not starting");
-        return Ok(ExitCode::FAILURE);
+    // Listen first: a bad or taken address is reported before anything is created or printed.
+    let bind = args.bind.as_str();
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .with_context(|| format!("cannot listen on {bind}; nothing was created or changed"))?;
+    let choice = match &args.register {
+        Some(path) => {
+            let Some(register) = load_register(path)? else {
+                eprintln!("skydd: the register has errors; not starting");
+                return Ok(ExitCode::FAILURE);
+            };
+            RegisterChoice::Given {
+                register,
+                replace: args.replace_register,
+            }
+        }
+        None => RegisterChoice::Served {
+            new_instance: Some(bundled_register()?),
+        },
     };
 
     let mailer: Option<Arc<dyn skydd_outbox::Mailer>> = match args.smtp.settings()? {
@@ -54,10 +79,10 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         None => None,
     };
     // Audit events of concurrent requests share a commit; each request still waits for its own.
-    let app = open_app(&args.data, Create::IfMissing, register)
+    let app = open_app(&args.data, Create::IfMissing, choice)
         .await?
         .with_group_commit(AUDIT_BATCH);
-    let served = prepare_and_serve(&app, &args, mailer).await;
+    let served = prepare_and_serve(&app, &args, listener, mailer).await;
     app.close().await.context("cannot close the database")?;
     served.map(|()| ExitCode::SUCCESS)
 }
@@ -65,9 +90,9 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
 async fn prepare_and_serve(
     app: &App,
     args: &ServeArgs,
+    listener: tokio::net::TcpListener,
     mailer: Option<Arc<dyn skydd_outbox::Mailer>>,
 ) -> anyhow::Result<()> {
-    let bind = args.bind.as_str();
     if let Some(token) = app.prepare_to_serve().await? {
         print!("{}", admin_token_box(token.secret()));
     }
@@ -83,9 +108,6 @@ async fn prepare_and_serve(
         tracing::info!("{name}: shutting down, finishing requests in flight");
     };
 
-    let listener = tokio::net::TcpListener::bind(bind)
-        .await
-        .with_context(|| format!("cannot listen on {bind}"))?;
     // The outbox is delivered, requests due within a week are warned about, expired records are
     // swept and a notice change is announced while serving.
     let jobs = Jobs::spawn(app, mailer, &args.sweep.job_settings());
