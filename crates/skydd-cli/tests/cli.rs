@@ -82,6 +82,7 @@ fn skydd() -> Command {
         "SKYDD_REGISTER",
         "SKYDD_DATABASE_URL",
         "SKYDD_BUSY_TIMEOUT",
+        "SKYDD_CONFIG",
     ] {
         command.env_remove(variable);
     }
@@ -2388,3 +2389,8 @@ mod restart;
 
 #[path = "cli/backup.rs"]
 mod backup;
+
+// --- settings file, completions, manual pages -----------------------------------------------
+
+#[path = "cli/operations.rs"]
+mod operations;
