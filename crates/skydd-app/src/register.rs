@@ -151,10 +151,15 @@ impl Remembered {
     }
 
     /// Write what `data_dir` remembers, through a temporary file renamed into place, so that a
-    /// crash leaves the old or the new content, never half of one.
+    /// crash leaves the old or the new content, never half of one. The temporary name is the
+    /// process's own, so servers starting together on one data directory do not write into
+    /// each other's (it holds no secret: a leftover is harmless).
     pub fn write(&self, data_dir: &Path, now: Timestamp) -> std::io::Result<()> {
         let file = data_dir.join(SERVED_REGISTER_FILE);
-        let temporary = data_dir.join(format!(".{SERVED_REGISTER_FILE}.tmp"));
+        let temporary = data_dir.join(format!(
+            ".{SERVED_REGISTER_FILE}.{}.tmp",
+            std::process::id()
+        ));
         let body = serde_json::json!({
             "digest": self.digest,
             "path": self.path.as_ref().map(|p| p.display().to_string()),
