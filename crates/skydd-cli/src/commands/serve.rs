@@ -41,7 +41,7 @@ pub(crate) struct ServeArgs {
     register: Option<PathBuf>,
     /// Serve --register although it is for another controller than the register served last,
     /// or an older version of it.
-    #[arg(long, requires = "register")]
+    #[arg(long)]
     replace_register: bool,
     #[command(flatten)]
     smtp: SmtpArgs,
@@ -66,6 +66,11 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 register,
                 replace: args.replace_register,
             }
+        }
+        // Checked here, not by clap: a --register from the settings file is a default, which
+        // clap's `requires` would not count.
+        None if args.replace_register => {
+            anyhow::bail!("--replace-register needs --register PATH: the register to serve instead")
         }
         None => RegisterChoice::Served {
             new_instance: Some(bundled_register()?),

@@ -149,6 +149,23 @@ fn another_controllers_register_or_an_older_version_needs_replace_register() {
     let token = server.admin_token();
     assert!(server.terminate().status.success());
 
+    // The flag alone names nothing to serve.
+    let output = run(skydd()
+        .args([
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--replace-register",
+            "--data-dir",
+        ])
+        .arg(&data));
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        text(&output.stderr).contains("--replace-register needs --register PATH"),
+        "{}",
+        text(&output.stderr)
+    );
+
     // Another controller: refused, nothing recorded.
     let output = run(&mut serve(&other, &[]));
     assert_eq!(output.status.code(), Some(1));
