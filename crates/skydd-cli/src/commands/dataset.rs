@@ -64,7 +64,10 @@ fn check(path: &Path, register: Option<&Path>, format: Format, connect: bool) ->
             return ExitCode::from(EXIT_IO);
         }
     };
-    let loaded = match crate::commands::load_register(register) {
+    let loaded = match register.map_or_else(
+        || crate::commands::bundled_register().map(Some),
+        crate::commands::load_register,
+    ) {
         Ok(Some(loaded)) => loaded,
         Ok(None) => {
             eprintln!("skydd: the register is not valid, so {shown} was not checked");

@@ -965,4 +965,15 @@ mod tests {
         assert_eq!(at("2026-07-01T08:00:00Z"), "2026-07-01T08:00:00Z");
         assert!(parse_due_before("2026-02-30").is_err());
     }
+
+    #[test]
+    fn a_due_date_on_a_daylight_saving_day_starts_at_that_days_midnight_in_stockholm() {
+        let at = |text: &str| parse_due_before(text).unwrap().to_string();
+        // 29 March 2026: clocks go from 02:00 CET to 03:00 CEST; midnight is still CET.
+        assert_eq!(at("2026-03-29"), "2026-03-28T23:00:00Z");
+        assert_eq!(at("2026-03-30"), "2026-03-29T22:00:00Z");
+        // 25 October 2026: clocks go from 03:00 CEST back to 02:00 CET; midnight is CEST.
+        assert_eq!(at("2026-10-25"), "2026-10-24T22:00:00Z");
+        assert_eq!(at("2026-10-26"), "2026-10-25T23:00:00Z");
+    }
 }
