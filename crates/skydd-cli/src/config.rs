@@ -241,12 +241,16 @@ pub(crate) fn check(args: &CheckArgs, base: &clap::Command, located: Option<Path
     let Some(serve) = command.find_subcommand("serve") else {
         return ExitCode::FAILURE;
     };
-    let matches = match serve.clone().try_get_matches_from(["serve"]) {
-        Ok(matches) => matches,
+    // Parsed as `skydd serve`, so global settings (`log_format`) reach serve's matches too.
+    let parsed = match command.clone().try_get_matches_from(["skydd", "serve"]) {
+        Ok(parsed) => parsed,
         Err(error) => {
             eprintln!("{}", error.render());
             return ExitCode::FAILURE;
         }
+    };
+    let Some(matches) = parsed.subcommand_matches("serve") else {
+        return ExitCode::FAILURE;
     };
     let mut lines = Vec::new();
     let mut out = String::new();
@@ -261,7 +265,11 @@ pub(crate) fn check(args: &CheckArgs, base: &clap::Command, located: Option<Path
             );
         }
     }
-    for arg in serve.get_arguments() {
+    // The file's own path is no setting of the file.
+    let global = command.get_arguments().filter(|arg| {
+        arg.is_global_set() && arg.get_env().and_then(|v| v.to_str()) != Some(CONFIG_ENV)
+    });
+    for arg in global.chain(serve.get_arguments()) {
         let Some(variable) = arg.get_env().and_then(|v| v.to_str()) else {
             continue;
         };

@@ -122,7 +122,7 @@ fn config_check_reports_unknown_keys_where_they_are_and_never_prints_secrets() {
     // Fixed: the effective settings, the secret hidden, each with its source.
     std::fs::write(
         &config,
-        "bind = \"127.0.0.1:9000\"\nsmtp_port = 2525\ndatabase_url = \"postgres://u:canary-secret@db/skydd\"\n",
+        "bind = \"127.0.0.1:9000\"\nsmtp_port = 2525\nlog_format = \"json\"\ndatabase_url = \"postgres://u:canary-secret@db/skydd\"\n",
     )
     .unwrap();
     let output = run(skydd()
@@ -137,6 +137,8 @@ fn config_check_reports_unknown_keys_where_they_are_and_never_prints_secrets() {
         "busy_timeout = \"2s\"  # environment (SKYDD_BUSY_TIMEOUT)",
         "retention_interval = \"1h\"  # default",
         "database_url = \"(hidden)\"  # file",
+        // A setting of every command (a global flag) is shown too.
+        "log_format = \"json\"  # file",
     ] {
         assert!(stdout.contains(line), "missing `{line}` in:\n{stdout}");
     }
