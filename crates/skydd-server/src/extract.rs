@@ -195,6 +195,9 @@ where
 
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
+        if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            return ApiError::PayloadTooLarge;
+        }
         match &rejection {
             JsonRejection::MissingJsonContentType(_) => ApiError::UnsupportedMediaType,
             JsonRejection::JsonSyntaxError(_) => {
@@ -226,6 +229,30 @@ impl From<JsonRejection> for ApiError {
                 ApiError::InvalidBody(detail)
             }
             _ => ApiError::InvalidBody("The request body could not be read.".to_owned()),
+        }
+    }
+}
+
+/// A request body read whole as bytes (an identity document), refused as a problem: 413 when
+/// it is larger than the route reads, 400 when it cannot be read.
+#[derive(Debug)]
+pub struct ApiBytes(pub axum::body::Bytes);
+
+impl<S> FromRequest<S> for ApiBytes
+where
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::body::Bytes::from_request(request, state).await {
+            Ok(bytes) => Ok(ApiBytes(bytes)),
+            Err(rejection) if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(ApiError::PayloadTooLarge)
+            }
+            Err(_) => Err(ApiError::InvalidBody(
+                "The request body could not be read.".to_owned(),
+            )),
         }
     }
 }

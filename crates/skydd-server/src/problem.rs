@@ -88,6 +88,10 @@ pub enum ApiError {
     /// The body was not sent as `application/json`.
     #[error("request body is not JSON")]
     UnsupportedMediaType,
+    /// The request body is larger than this endpoint reads: 413, said as a problem like every
+    /// other refusal, not as the framework's plain text.
+    #[error("request body too large")]
+    PayloadTooLarge,
     /// The query string is not what this endpoint takes. The detail says where, never what.
     #[error("invalid query string: {0}")]
     InvalidQuery(String),
@@ -221,6 +225,14 @@ impl ApiError {
                 typed("unsupported-media-type"),
                 "Unsupported Media Type",
                 "Send the request body as JSON, with `Content-Type: application/json`.".to_owned(),
+            ),
+            ApiError::PayloadTooLarge => problem(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                typed("payload-too-large"),
+                "Payload Too Large",
+                "The request body is larger than this endpoint reads: an identity document may \
+                 be up to 10 MiB, a JSON body up to 2 MiB."
+                    .to_owned(),
             ),
             ApiError::InvalidQuery(detail) => problem(
                 StatusCode::BAD_REQUEST,
@@ -502,6 +514,7 @@ mod tests {
             ApiError::MethodNotAllowed,
             ApiError::InvalidBody("at `name`".into()),
             ApiError::UnsupportedMediaType,
+            ApiError::PayloadTooLarge,
             ApiError::InvalidQuery("at `limit`".into()),
             ApiError::Unavailable(StorageError::Connect("down".into())),
             ApiError::Storage(StorageError::Database("boom".into())),

@@ -186,8 +186,8 @@ impl Modify for BearerScheme {
 
 /// Adds to every operation the responses that come from the machinery every handler shares,
 /// not from the handler itself, where its annotation does not list them already: a JSON body
-/// is read by [`ApiJson`] (400 when it is not the JSON the operation takes, 415 when it is not
-/// sent as `application/json`), a query string by [`ApiQuery`] (400), path parameters by
+/// is read by [`ApiJson`] (400 when it is not the JSON the operation takes, 413 when it is
+/// larger than the operation reads, 415 when it is not sent as `application/json`), a query string by [`ApiQuery`] (400), path parameters by
 /// [`ApiPath`] under `/v1` (404 when they name nothing), and the bearer token by the token
 /// check (401) and the role check (403: an auditor token only reads, a metrics token only reads
 /// `/metrics`).
@@ -251,6 +251,7 @@ fn add_shared_responses(path: &str, write: bool, operation: &mut Operation) {
             "415",
             "The body was not sent as `Content-Type: application/json`.",
         );
+        add("413", "The body is larger than this operation reads.");
     }
     if takes_query {
         add(

@@ -26,7 +26,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::api::openapi::{words_or_null_schema, words_schema};
 use crate::api::subjects::{READERS, WRITERS};
 use crate::auth::{PeerIp, Principal};
-use crate::extract::{ApiJson, ApiPath, ApiQuery, ApiTime};
+use crate::extract::{ApiBytes, ApiJson, ApiPath, ApiQuery, ApiTime};
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
 
@@ -641,6 +641,8 @@ pub async fn verify_request(
         (status = 201, description = "Stored.", body = DocumentStored),
         (status = 422, description = "Empty, too large, or an unsupported type.", body = Problem,
             content_type = "application/problem+json"),
+        (status = 413, description = "Larger than 10 MiB and a little: not read at all.", body = Problem,
+            content_type = "application/problem+json"),
         (status = 401, description = "A token was sent but is not valid.", body = Problem,
             content_type = "application/problem+json"),
         (status = 404, description = "No such request.", body = Problem,
@@ -655,7 +657,7 @@ pub async fn upload_document(
     ip: PeerIp,
     ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
-    body: Bytes,
+    ApiBytes(body): ApiBytes,
 ) -> Result<Response, ApiError> {
     let caller = PublicCaller::of(principal, ip);
     let media_type = headers

@@ -123,7 +123,7 @@ async fn no_reference_in_the_openapi_document_dangles() {
 }
 
 /// The statuses the server's shared machinery answers with, whatever the handler does: the
-/// JSON extractor (400, 415), the token check (401), the role check (403), path and query
+/// JSON extractor (400, 413, 415), the token check (401), the role check (403), path and query
 /// extractors (404, 400).
 #[tokio::test]
 async fn every_operation_documents_the_statuses_its_extractors_and_checks_give() {
@@ -155,6 +155,7 @@ async fn every_operation_documents_the_statuses_its_extractors_and_checks_give()
         if operation.takes_json() {
             expect("400", "a body that is not the JSON it takes");
             expect("415", "a body not sent as application/json");
+            expect("413", "a body larger than the operation reads");
         }
         if operation.secured() {
             expect("401", "no valid token");
@@ -201,7 +202,7 @@ fn fill(template: &str) -> String {
 
 /// Probes every documented operation the way a client that gets it wrong would (no token, a
 /// token that is not valid, an auditor's token, an empty JSON object, a body that is not
-/// JSON) and checks that each answer's status is one the document lists for it.
+/// JSON, a body larger than any route reads) and checks that each answer's status is one the document lists for it.
 #[tokio::test]
 async fn every_status_the_server_answers_a_probe_with_is_documented() {
     let app = spawn_app(&Backend::Sqlite).await;
@@ -244,6 +245,16 @@ async fn every_status_the_server_answers_a_probe_with_is_documented() {
                         .body("{}"),
                 ));
             }
+        }
+        if operation.takes_json() {
+            // Larger than any route reads (identity documents: 10 MiB and a little).
+            probes.push((
+                "an 11 MiB body",
+                request()
+                    .bearer_auth(&app.admin_token)
+                    .header("content-type", "application/json")
+                    .body(vec![b' '; 11 * 1024 * 1024]),
+            ));
         }
         for (probe, request) in probes {
             let status = request.send().await.unwrap().status();

@@ -963,6 +963,22 @@ async fn identity_documents_are_destroyed_bytes_and_key_when_the_request_closes(
             .await
             .unwrap();
         problem(bad, StatusCode::UNPROCESSABLE_ENTITY, app.backend()).await;
+        // Beyond the route's limit the body is not even read: a 413 problem, as documented,
+        // not the framework's plain text.
+        let huge = app
+            .app
+            .client
+            .post(app.app.url(&format!("/v1/requests/{id}/documents")))
+            .header("content-type", "application/pdf")
+            .body(vec![b'%'; 11 * 1024 * 1024])
+            .send()
+            .await
+            .unwrap();
+        let refused = problem(huge, StatusCode::PAYLOAD_TOO_LARGE, app.backend()).await;
+        assert_eq!(
+            refused["type"], "https://skydd.dev/problems/payload-too-large",
+            "{refused}"
+        );
         let rows = app.app.storage.request_documents(id).await.unwrap();
         assert_eq!(rows.len(), 1);
         let (ciphertext, wrapped) = (rows[0].ciphertext.clone(), rows[0].wrapped_key.clone());
