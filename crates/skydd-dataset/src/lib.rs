@@ -16,6 +16,7 @@
 //! ```
 
 mod decode;
+pub mod fides;
 pub mod model;
 mod validate;
 
