@@ -323,7 +323,8 @@ struct FCollection {
     fields: Vec<FField>,
     after: Vec<(String, Pos)>,
     erase_after: Vec<(String, Pos)>,
-    delete_rows: bool,
+    /// Where `masking_strategy_override: {strategy: delete}` is written, if it is.
+    delete_rows: Option<Pos>,
 }
 
 #[derive(Debug)]
@@ -487,7 +488,7 @@ fn read_collection(node: &Node, r: &mut Reader) -> Option<FCollection> {
         fields: Vec::new(),
         after: Vec::new(),
         erase_after: Vec::new(),
-        delete_rows: false,
+        delete_rows: None,
     };
     if let Some(meta) = value(node, "fides_meta") {
         for (key, key_node, v) in entries(meta) {
@@ -507,7 +508,7 @@ fn read_collection(node: &Node, r: &mut Reader) -> Option<FCollection> {
                 "masking_strategy_override" => {
                     let strategy = value(v, "strategy").and_then(|n| r.string(n));
                     if strategy.as_deref() == Some("delete") {
-                        collection.delete_rows = true;
+                        collection.delete_rows = Some(key_node.pos);
                     } else {
                         not_converted(
                             r,
@@ -732,6 +733,14 @@ impl Convert<'_> {
                     .extend(c.fields.iter().map(|f| f.name.as_str()));
             }
         }
+        // Columns other columns join to: masking them would break the join, as masking a key would.
+        let joined: HashSet<(&str, &str)> = read
+            .iter()
+            .flat_map(|d| &d.collections)
+            .flat_map(|c| &c.fields)
+            .flat_map(|f| &f.references)
+            .filter_map(|r| r.path.split_once('.'))
+            .collect();
         let mut seen: HashMap<&str, (usize, usize)> = HashMap::new();
         let mut collections = Vec::new();
         for d in read {
@@ -751,7 +760,7 @@ impl Convert<'_> {
                     continue;
                 }
                 seen.insert(c.name.as_str(), (d.file, c.pos.line));
-                collections.push(self.collection(d, c, &keys, &declared));
+                collections.push(self.collection(d, c, &keys, &declared, &joined));
             }
         }
         self.reachability(read, &mut collections);
@@ -770,6 +779,7 @@ impl Convert<'_> {
         c: &FCollection,
         keys: &HashSet<&str>,
         declared: &HashMap<&str, HashSet<&str>>,
+        joined: &HashSet<(&str, &str)>,
     ) -> OutCollection {
         let mut out = OutCollection {
             name: c.name.clone(),
@@ -847,11 +857,24 @@ impl Convert<'_> {
                 .as_ref()
                 .is_some_and(|(cat, _)| self.hold(cat).is_some())
         });
+        if let Some(pos) = c.delete_rows.filter(|_| holds_held) {
+            self.report(
+                d.file,
+                Diagnostic::warning(
+                    "legal-hold",
+                    pos,
+                    format!("deleting rows of `{}` would delete data a legal hold keeps; the draft masks column by column instead", c.name),
+                )
+                .with_help("if the held columns are not the copies the law requires, write `outside_hold: REASON` on them and `erase: delete_row`"),
+            );
+        }
         for (f, field) in c.fields.iter().zip(&mut fields) {
             let Some((category, _)) = &field.category else {
                 continue;
             };
-            let is_key = out.primary_key.contains(&f.name) || !field.references.is_empty();
+            let is_key = out.primary_key.contains(&f.name)
+                || !field.references.is_empty()
+                || joined.contains(&(c.name.as_str(), f.name.as_str()));
             field.erase = Some(self.erasure(d.file, c, f, category, is_key, holds_held));
         }
         out.fields = fields;
@@ -1152,7 +1175,7 @@ impl Convert<'_> {
                 )
             };
         }
-        if c.delete_rows && !holds_held {
+        if c.delete_rows.is_some() && !holds_held {
             return (
                 Erasure::DeleteRow,
                 "the collection's masking_strategy_override `delete`".to_string(),

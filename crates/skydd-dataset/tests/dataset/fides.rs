@@ -446,3 +446,86 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_column_others_join_to_is_never_masked_and_a_delete_collection_deletes_rows() {
+    let text = "\
+dataset:
+  - fides_key: shop
+    collections:
+      - name: visitor
+        fides_meta:
+          masking_strategy_override: {strategy: delete}
+        fields:
+          - name: id
+            fides_meta: {primary_key: true}
+          - name: email
+            data_categories: [user.contact.email]
+            fides_meta: {identity: email}
+          - name: device
+            data_categories: [user.sensor]
+            fides_meta:
+              references: [{field: tracker.device, direction: to}]
+      - name: tracker
+        fides_meta:
+          masking_strategy_override: {strategy: null_rewrite}
+        fields:
+          - name: id
+            fides_meta: {primary_key: true}
+          - name: device
+            data_categories: [user.sensor]
+          - name: seen
+            data_categories: [user.sensor]
+      - name: beacon
+        fides_meta:
+          masking_strategy_override: {strategy: delete}
+        fields:
+          - name: id
+            fides_meta: {primary_key: true}
+          - name: tracker_id
+            fides_meta:
+              references: [{field: tracker.id, direction: from}]
+          - name: ping
+            data_categories: [user.sensor]
+";
+    let imported = run(&[("shop.yml", text)], MAP);
+    assert!(!imported.has_errors(), "{}", shown(&imported.findings));
+    // `visitor` holds a held category: its `delete` cannot stand, and says so; `tracker`'s
+    // collection-wide `null_rewrite` has no equivalent.
+    let warned: Vec<(&str, usize)> = imported
+        .findings
+        .iter()
+        .map(|f| (f.diagnostic.code, f.diagnostic.line))
+        .filter(|(code, _)| *code == "legal-hold" || *code == "not-converted")
+        .collect();
+    assert_eq!(warned, vec![("legal-hold", 6), ("not-converted", 19)]);
+    let dataset = check(&imported.draft.unwrap(), Some(&GLESYS))
+        .dataset
+        .expect("valid");
+    let erase = |c: &str, f: &str| {
+        dataset
+            .collection(c)
+            .unwrap()
+            .field(f)
+            .unwrap()
+            .erase
+            .clone()
+    };
+    // `visitor.device` joins to `tracker.device`: neither is masked.
+    assert_eq!(
+        erase("visitor", "device"),
+        Erasure::Keep,
+        "its row holds held data"
+    );
+    assert_eq!(
+        erase("tracker", "device"),
+        Erasure::DeleteRow,
+        "others join to it"
+    );
+    assert_eq!(erase("tracker", "seen"), Erasure::Null);
+    assert_eq!(
+        erase("beacon", "ping"),
+        Erasure::DeleteRow,
+        "the collection's `delete`"
+    );
+}
