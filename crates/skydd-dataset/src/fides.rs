@@ -764,10 +764,12 @@ impl Convert<'_> {
             }
         }
         self.reachability(read, &mut collections);
-        let first = &read[0];
+        // The first dataset names ours (`import` converts only when one was read).
         OutDataset {
-            name: snake(&first.key),
-            description: first.description.clone(),
+            name: read
+                .first()
+                .map_or_else(|| "fides".to_string(), |d| snake(&d.key)),
+            description: read.first().and_then(|d| d.description.clone()),
             kind,
             collections,
         }
@@ -1243,7 +1245,7 @@ impl Convert<'_> {
             let (file, pos) = read
                 .iter()
                 .find_map(|d| d.collections.first().map(|c| (d.file, c.pos)))
-                .unwrap_or((read[0].file, Pos { line: 1, column: 1 }));
+                .unwrap_or((0, Pos { line: 1, column: 1 }));
             self.report(
                 file,
                 Diagnostic::error("no-identity", pos, "no field of the datasets imported is an identity (`fides_meta.identity`), so no request could reach any table")
@@ -1376,7 +1378,9 @@ fn render(out: &OutDataset, inputs: &[Input<'_>], read: &[FDataset]) -> String {
     let _ = writeln!(s, "# The format is described in docs/dataset-format.md.");
     let _ = writeln!(s);
     let _ = writeln!(s, "skydd_dataset: 1");
-    let _ = writeln!(s, "# From the Fides key `{}`.", comment(&read[0].key));
+    if let Some(first) = read.first() {
+        let _ = writeln!(s, "# From the Fides key `{}`.", comment(&first.key));
+    }
     let _ = writeln!(s, "name: {}", out.name);
     if let Some(description) = &out.description {
         let _ = writeln!(s, "description: {}", scalar(description));
