@@ -40,7 +40,8 @@ pub(crate) enum DatasetCommand {
     ///
     /// The draft goes to stdout (or `-o OUT`), the diagnostics to stderr. Exits 0 when
     /// everything converted (guesses are warnings), 1 when something could not be converted
-    /// (no draft is written unless `--partial`), 2 when a file cannot be read.
+    /// (no draft is written unless `--partial`), 2 when a file cannot be read, OUT exists
+    /// without `--force`, or the register is invalid.
     ImportFides(ImportFides),
 }
 
@@ -172,7 +173,18 @@ fn import_fides(args: &ImportFides) -> ExitCode {
         match &args.output {
             None => print!("{draft}"),
             Some(out) => {
-                if let Err(error) = std::fs::write(out, draft) {
+                // Without `--force`, `create_new`: a file that appeared since the check above is
+                // not overwritten either.
+                let written = if args.force {
+                    std::fs::write(out, draft)
+                } else {
+                    std::fs::OpenOptions::new()
+                        .write(true)
+                        .create_new(true)
+                        .open(out)
+                        .and_then(|mut file| std::io::Write::write_all(&mut file, draft.as_bytes()))
+                };
+                if let Err(error) = written {
                     eprintln!("skydd: cannot write {}: {error}", out.display());
                     return ExitCode::from(EXIT_IO);
                 }
