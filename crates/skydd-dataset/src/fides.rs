@@ -409,6 +409,12 @@ fn value<'n>(node: &'n Node, key: &str) -> Option<&'n Node> {
         .filter(|v| !v.is_null())
 }
 
+/// The `fides_meta` of a collection or field (`fidesops_meta` in datasets written for fidesops,
+/// Fides' predecessor).
+fn meta(node: &Node) -> Option<&Node> {
+    value(node, "fides_meta").or_else(|| value(node, "fidesops_meta"))
+}
+
 fn not_converted(reader: &mut Reader, pos: Pos, what: String) {
     reader.push(
         Diagnostic::warning("not-converted", pos, what)
@@ -490,7 +496,7 @@ fn read_collection(node: &Node, r: &mut Reader) -> Option<FCollection> {
         erase_after: Vec::new(),
         delete_rows: None,
     };
-    if let Some(meta) = value(node, "fides_meta") {
+    if let Some(meta) = meta(node) {
         for (key, key_node, v) in entries(meta) {
             match key {
                 "after" | "erase_after" => {
@@ -587,7 +593,7 @@ fn read_field(node: &Node, r: &mut Reader) -> Option<FField> {
     {
         field.nested = Some(key.pos);
     }
-    let Some(meta) = value(node, "fides_meta") else {
+    let Some(meta) = meta(node) else {
         return Some(field);
     };
     for (key, key_node, v) in entries(meta) {

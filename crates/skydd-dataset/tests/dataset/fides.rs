@@ -529,3 +529,13 @@ dataset:
         "the collection's `delete`"
     );
 }
+
+#[test]
+fn datasets_written_for_fidesops_read_the_same() {
+    let old = MAIN.replace("fides_meta:", "fidesops_meta:");
+    assert_ne!(old, MAIN);
+    let now = run(&[("main.yml", MAIN)], MAP);
+    let then = run(&[("main.yml", &old)], MAP);
+    assert!(!then.has_errors(), "{}", shown(&then.findings));
+    assert_eq!(then.draft, now.draft);
+}
