@@ -100,16 +100,16 @@ pub fn import(
             diagnostic,
         }));
     }
-    let draft = if read.is_empty() {
-        None
-    } else {
+    let draft = if let Some(map) = map.as_ref().filter(|_| !read.is_empty()) {
         let mut convert = Convert {
-            map: &map,
+            map,
             register,
             findings: &mut findings,
         };
         let out = convert.dataset(&read, kind);
         Some(render(&out, datasets, &read))
+    } else {
+        None
     };
     if let Some(text) = &draft {
         let errors_so_far = findings.iter().any(|f| f.diagnostic.is_error());
@@ -208,12 +208,19 @@ impl CategoryMap {
     }
 }
 
-fn read_map(text: &str, register: Option<&Register>, findings: &mut Vec<Finding>) -> CategoryMap {
+/// The map, or `None` when the file is not a YAML map at all (reported): nothing is then
+/// converted, rather than every category reported as unmapped.
+fn read_map(
+    text: &str,
+    register: Option<&Register>,
+    findings: &mut Vec<Finding>,
+) -> Option<CategoryMap> {
     let mut reader = Reader::new(DOCS);
-    let mut map = CategoryMap::default();
+    let mut map = None;
     if let Some(root) = parse(text, &mut reader)
         && let Some(fields) = reader.fields(&root, "the category map")
     {
+        let map = map.insert(CategoryMap::default());
         for (key, key_node, value) in fields.entries {
             let valid_key = !key.is_empty()
                 && key.split('.').all(|part| {
@@ -496,7 +503,7 @@ fn read_collection(node: &Node, r: &mut Reader) -> Option<FCollection> {
         erase_after: Vec::new(),
         delete_rows: None,
     };
-    if let Some(meta) = meta(node) {
+    if let Some(meta) = meta(node).filter(|m| r.fields(m, "fides_meta").is_some()) {
         for (key, key_node, v) in entries(meta) {
             match key {
                 "after" | "erase_after" => {
@@ -593,7 +600,7 @@ fn read_field(node: &Node, r: &mut Reader) -> Option<FField> {
     {
         field.nested = Some(key.pos);
     }
-    let Some(meta) = meta(node) else {
+    let Some(meta) = meta(node).filter(|m| r.fields(m, "fides_meta").is_some()) else {
         return Some(field);
     };
     for (key, key_node, v) in entries(meta) {

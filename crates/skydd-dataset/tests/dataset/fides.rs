@@ -539,3 +539,18 @@ fn datasets_written_for_fidesops_read_the_same() {
     assert!(!then.has_errors(), "{}", shown(&then.findings));
     assert_eq!(then.draft, now.draft);
 }
+
+#[test]
+fn a_map_that_is_not_a_map_stops_the_import_with_one_error() {
+    for map in ["user: [customer", "- user.contact: customer_identity\n"] {
+        let imported = run(&[("main.yml", MAIN)], map);
+        let errors: Vec<&Finding> = imported
+            .findings
+            .iter()
+            .filter(|f| f.diagnostic.is_error())
+            .collect();
+        assert_eq!(errors.len(), 1, "{map}: {}", shown(&imported.findings));
+        assert_eq!(errors[0].origin, Origin::Map);
+        assert!(imported.draft.is_none());
+    }
+}
