@@ -102,6 +102,7 @@ pub fn import(
     }
     let draft = if let Some(map) = map.as_ref().filter(|_| !read.is_empty()) {
         let mut convert = Convert {
+            files: datasets.iter().map(|d| d.name).collect(),
             map,
             register,
             findings: &mut findings,
@@ -721,6 +722,8 @@ struct OutDataset {
 }
 
 struct Convert<'a> {
+    /// The dataset files' names, for messages that point from one file into another.
+    files: Vec<&'a str>,
     map: &'a CategoryMap,
     register: Option<&'a Register>,
     findings: &'a mut Vec<Finding>,
@@ -758,7 +761,15 @@ impl Convert<'_> {
         let mut collections = Vec::new();
         for d in read {
             for c in &d.collections {
-                if let Some(&(_, line)) = seen.get(c.name.as_str()) {
+                if let Some(&(file, line)) = seen.get(c.name.as_str()) {
+                    let at = if file == d.file {
+                        format!("line {line}")
+                    } else {
+                        format!(
+                            "{}:{line}",
+                            self.files.get(file).copied().unwrap_or_default()
+                        )
+                    };
                     self.report(
                         d.file,
                         Diagnostic::error(
@@ -767,7 +778,7 @@ impl Convert<'_> {
                             format!("the collection `{}` is declared twice", c.name),
                         )
                         .with_help(format!(
-                            "first declared at line {line}; one dataset of ours has each table once, so keep one of them"
+                            "first declared at {at}; one dataset of ours has each table once, so keep one of them"
                         )),
                     );
                     continue;

@@ -554,3 +554,33 @@ fn a_map_that_is_not_a_map_stops_the_import_with_one_error() {
         assert!(imported.draft.is_none());
     }
 }
+
+#[test]
+fn a_table_in_two_imported_datasets_is_reported_with_where_it_was_first() {
+    let imported = run(
+        &[
+            ("main.yml", MAIN),
+            ("again.yml", EXTENDED),
+            ("copy.yml", MAIN),
+        ],
+        MAP,
+    );
+    let duplicates: Vec<&Finding> = imported
+        .findings
+        .iter()
+        .filter(|f| f.diagnostic.code == "duplicate-id")
+        .collect();
+    assert_eq!(duplicates.len(), 11, "{}", shown(&imported.findings));
+    let first = duplicates[0];
+    assert_eq!(first.origin, Origin::Dataset(2));
+    let (line, column) = positions(MAIN, "- name: address")[0];
+    assert_eq!(
+        (first.diagnostic.line, first.diagnostic.column),
+        (line, column + 8)
+    );
+    let help = first.diagnostic.help.as_deref().unwrap_or_default();
+    assert!(
+        help.starts_with(&format!("first declared at main.yml:{line};")),
+        "{help}"
+    );
+}
