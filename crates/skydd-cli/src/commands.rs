@@ -73,6 +73,17 @@ fn cannot_open(data_dir: &Path) -> String {
     format!("cannot open the instance in {}", data_dir.display())
 }
 
+/// The register at `path` as [`load_register`] reads it, or the bundled example register when
+/// no path is given (for commands that check a file against a register, not an instance).
+pub(crate) fn load_register_or_bundled(
+    path: Option<&Path>,
+) -> anyhow::Result<Option<LoadedRegister>> {
+    match path {
+        Some(path) => load_register(path),
+        None => bundled_register().map(Some),
+    }
+}
+
 /// Read and check the register file at `path`, printing its diagnostics on stderr. `None`
 /// when it has errors.
 pub(crate) fn load_register(path: &Path) -> anyhow::Result<Option<LoadedRegister>> {
