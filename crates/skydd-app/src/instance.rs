@@ -125,6 +125,9 @@ pub enum InstanceError {
     /// The database could not be opened or migrated.
     #[error(transparent)]
     Storage(#[from] StorageError),
+    /// No register could be chosen for the instance ([`crate::register::choose`]).
+    #[error(transparent)]
+    Register(#[from] crate::register::ChoiceError),
     /// The database was set up with a different master key.
     #[error("the master key in {} does not match the database; restore the right key file", key_path.display())]
     KeyMismatch {

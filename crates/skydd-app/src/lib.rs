@@ -5,9 +5,11 @@
 //! holds the services built over it once: storage, the loaded register ([`register`]) and the
 //! policy compiled from it, the keyring (reloaded after `skydd key rotate`, [`keys`]), the audit
 //! sink, the vault and the [`clock`]. The operations that are not a single vault call live here
-//! too: token issuing ([`tokens`]), register version recording and history ([`history`]),
-//! audit checkpoints ([`checkpoint`]), retention sweeps ([`retention`]), what monitoring reads
-//! ([`operations`]), and the background [`jobs`] with one way to start and stop them.
+//! too: which register a (re)started instance serves ([`register::choose`]), backups and
+//! restores ([`backup`]), token issuing ([`tokens`]), register version recording and history
+//! ([`history`]), audit checkpoints ([`checkpoint`]), retention sweeps ([`retention`]), what
+//! monitoring reads ([`operations`]), and the background [`jobs`] with one way to start and
+//! stop them.
 //!
 //! `now` comes from the one [`Clock`]; the domain crates are given it.
 //!
@@ -26,6 +28,7 @@
 //! # }
 //! ```
 
+pub mod backup;
 pub mod checkpoint;
 pub mod clock;
 pub mod history;

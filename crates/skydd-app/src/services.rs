@@ -13,7 +13,7 @@ use crate::history::VersionChange;
 use crate::instance::{self, Create, DataSettings, InstanceError};
 use crate::keys::Keys;
 use crate::operations::SweepLog;
-use crate::register::LoadedRegister;
+use crate::register::{self, LoadedRegister, RegisterChoice, Remembered};
 use crate::tokens::{self, IssueError};
 
 /// How long a "ready" answer of [`App::readiness`] is given again without a new check.
@@ -34,6 +34,14 @@ pub enum StartError {
     /// The register version could not be recorded.
     #[error("cannot record the register version")]
     RecordVersion(#[source] StorageError),
+    /// The data directory could not remember the register served.
+    #[error("cannot remember the register served in {}", dir.display())]
+    RememberRegister {
+        /// The data directory.
+        dir: std::path::PathBuf,
+        /// What went wrong.
+        source: std::io::Error,
+    },
     /// The first admin token could not be issued.
     #[error("cannot create the admin token")]
     AdminToken(#[source] IssueError),
@@ -60,6 +68,9 @@ pub struct App {
     key_file: Option<Arc<Path>>,
     /// Where the copy of the newest audit checkpoint is kept; `None`: nowhere.
     witness_file: Option<Arc<Path>>,
+    /// The data directory that remembers the register served ([`Remembered`]), written by
+    /// [`App::prepare_to_serve`]; `None`: nothing is remembered.
+    data_dir: Option<Arc<Path>>,
     /// The last readiness check: its word (`ready` or the reason; empty before the first) and
     /// when it found the instance ready. Held across a check, so probes arriving together wait
     /// for one check instead of each writing to the database.
@@ -88,6 +99,7 @@ impl App {
             keys: Arc::new(keys),
             key_file: None,
             witness_file: None,
+            data_dir: None,
             readiness: Arc::new(tokio::sync::Mutex::new(ReadinessSeen::default())),
             sweep_log: Arc::new(SweepLog::default()),
         }
@@ -109,6 +121,34 @@ impl App {
         Ok(App::new(opened.storage, opened.keyring, register, clock)
             .with_key_file(&data.master_key_path())
             .with_witness_file(&data.witness_path()))
+    }
+
+    /// Open the instance `data` names as [`App::open`] does, with the register `choice` picks
+    /// ([`register::choose`]: the one served last, or a given one that is allowed to replace
+    /// it); [`App::prepare_to_serve`] then remembers it in the data directory. The one way the
+    /// CLI builds the services.
+    pub async fn open_served(
+        data: &DataSettings,
+        create: Create,
+        choice: RegisterChoice,
+        clock: Arc<dyn Clock>,
+    ) -> Result<App, InstanceError> {
+        let opened = instance::open(data, create).await?;
+        let register = match register::choose(&*opened.storage, &data.data_dir, choice).await {
+            Ok(register) => register,
+            Err(error) => {
+                opened.storage.close().await?;
+                return Err(error.into());
+            }
+        };
+        if opened.key_created {
+            tracing::info!(path = %data.master_key_path().display(), "created a new master key; back it up");
+        }
+        let mut app = App::new(opened.storage, opened.keyring, register, clock)
+            .with_key_file(&data.master_key_path())
+            .with_witness_file(&data.witness_path());
+        app.data_dir = Some(Arc::from(data.data_dir.as_path()));
+        Ok(app)
     }
 
     /// Reload the master key file at `path` when a data key is wrapped with a version this app
@@ -195,6 +235,13 @@ impl App {
         }
         change.log(&register.digest);
         tracing::info!(digest = %register.digest, source = %register.source_name, "register loaded");
+        if let Some(dir) = &self.data_dir {
+            self.remember_register(dir)
+                .map_err(|source| StartError::RememberRegister {
+                    dir: dir.to_path_buf(),
+                    source,
+                })?;
+        }
 
         let now = self.clock.now();
         let token = tokens::issue_first_admin(&*self.storage, now)
@@ -204,6 +251,22 @@ impl App {
             tracing::info!(token_id = %token.id, "created the first admin token");
         }
         Ok(token)
+    }
+
+    /// Remember the register served in `dir`, keeping the remembered file when this register
+    /// was rebuilt from the database (it has no file of its own).
+    fn remember_register(&self, dir: &Path) -> std::io::Result<()> {
+        let before = Remembered::read(dir).ok().flatten();
+        let path = self.register.path.clone().or_else(|| {
+            before
+                .filter(|r| r.digest == self.register.digest)
+                .and_then(|r| r.path)
+        });
+        Remembered {
+            digest: self.register.digest.clone(),
+            path,
+        }
+        .write(dir, self.clock.now())
     }
 
     /// Whether the instance can serve now: the database answers a read, has every migration of

@@ -1,7 +1,7 @@
 //! The application layer from the outside, on a fresh SQLite instance per test: opening an
 //! instance and building its services, recording the register, key rotation with re-wrapping,
 //! token changes through the audit sink, checkpoints with their witness, sweeps, and the jobs
-//! started and stopped together.
+//! started and stopped together; which register an instance serves (`app/served.rs`).
 
 // Helpers outside `#[test]` functions are test code too: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -331,3 +331,6 @@ async fn a_ready_answer_is_kept_a_second_so_a_loop_of_probes_does_not_write_each
     assert_eq!(app.readiness().await, Err("database_unreachable"));
     assert_eq!(app.readiness().await, Err("database_unreachable"));
 }
+
+#[path = "app/served.rs"]
+mod served;

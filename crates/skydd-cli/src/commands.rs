@@ -2,6 +2,7 @@
 //! its services.
 
 pub(crate) mod audit;
+pub(crate) mod backup;
 pub(crate) mod dataset;
 pub(crate) mod incidents;
 pub(crate) mod key;
@@ -17,13 +18,15 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use skydd_app::instance::{self, Create, Instance};
+use skydd_app::register::RegisterChoice;
 use skydd_app::{App, LoadedRegister, SystemClock};
 use skydd_register::diagnostic::{render_summary, render_text};
 use skydd_vault::Actor;
 
 use crate::settings::DataArgs;
 
-/// The register served when `--register` is not given: the bundled example.
+/// The register a brand-new instance serves when `--register` is not given: the bundled
+/// example.
 const BUNDLED_REGISTER: &str = include_str!("../../../examples/registers/glesys.yaml");
 /// How the bundled register is named in messages.
 const BUNDLED_REGISTER_NAME: &str = "examples/registers/glesys.yaml (bundled)";
@@ -37,37 +40,56 @@ pub(crate) async fn open_existing(data: &DataArgs) -> anyhow::Result<Instance> {
         .with_context(|| cannot_open(&settings.data_dir))
 }
 
-/// Open the instance `data` names and build its services, enforcing `register` (already
-/// loaded with [`load_register`]), on the system clock.
+/// Open the instance `data` names and build its services, enforcing the register `choice`
+/// picks (the one the instance served last, unless `skydd serve --register` gives one), on the
+/// system clock.
 pub(crate) async fn open_app(
     data: &DataArgs,
     create: Create,
-    register: LoadedRegister,
+    choice: RegisterChoice,
 ) -> anyhow::Result<App> {
     let settings = data.settings();
-    App::open(&settings, create, register, Arc::new(SystemClock))
+    App::open_served(&settings, create, choice, Arc::new(SystemClock))
         .await
         .with_context(|| cannot_open(&settings.data_dir))
+}
+
+/// The register every command that manages an existing instance runs with: the one it served
+/// last.
+pub(crate) fn served_register() -> RegisterChoice {
+    RegisterChoice::Served { new_instance: None }
+}
+
+/// The bundled example register, checked without printing its diagnostics (it is valid:
+/// `skydd register check` of it is tested).
+pub(crate) fn bundled_register() -> anyhow::Result<LoadedRegister> {
+    let register = skydd_register::check(BUNDLED_REGISTER)
+        .register
+        .context("the bundled register has errors")?;
+    Ok(LoadedRegister::new(register, BUNDLED_REGISTER_NAME))
 }
 
 fn cannot_open(data_dir: &Path) -> String {
     format!("cannot open the instance in {}", data_dir.display())
 }
 
-/// Read and check the register at `path` (the bundled one when `None`), printing its
-/// diagnostics on stderr. `None` when it has errors.
-pub(crate) fn load_register(path: Option<&Path>) -> anyhow::Result<Option<LoadedRegister>> {
-    let (source, source_name) = match path {
-        Some(path) => {
-            let source = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read {}", path.display()))?;
-            (source, path.display().to_string())
-        }
-        None => (
-            BUNDLED_REGISTER.to_owned(),
-            BUNDLED_REGISTER_NAME.to_owned(),
-        ),
-    };
+/// The register at `path` as [`load_register`] reads it, or the bundled example register when
+/// no path is given (for commands that check a file against a register, not an instance).
+pub(crate) fn load_register_or_bundled(
+    path: Option<&Path>,
+) -> anyhow::Result<Option<LoadedRegister>> {
+    match path {
+        Some(path) => load_register(path),
+        None => bundled_register().map(Some),
+    }
+}
+
+/// Read and check the register file at `path`, printing its diagnostics on stderr. `None`
+/// when it has errors.
+pub(crate) fn load_register(path: &Path) -> anyhow::Result<Option<LoadedRegister>> {
+    let source =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let source_name = path.display().to_string();
     let checked = skydd_register::check(&source);
     if crate::logs_are_json() {
         // Every line on stderr is JSON: each diagnostic is one event (its text names register
@@ -93,7 +115,9 @@ pub(crate) fn load_register(path: Option<&Path>) -> anyhow::Result<Option<Loaded
         }
         return Ok(None);
     };
-    Ok(Some(LoadedRegister::new(register, source_name)))
+    Ok(Some(
+        LoadedRegister::new(register, source_name).with_path(path),
+    ))
 }
 
 /// The actor of a command run at this machine: the user, and the address of the SSH session

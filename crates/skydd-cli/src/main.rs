@@ -6,19 +6,26 @@
 //! environment variables, then defaults.
 
 mod commands;
+mod config;
 mod settings;
 
+use std::ffi::OsString;
 use std::io::IsTerminal;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::OnceLock;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
 /// Skydd keeps every promise a privacy policy makes, and proves it.
 #[derive(Debug, Parser)]
 #[command(name = "skydd", version, propagate_version = true)]
 struct Cli {
+    /// A settings file (TOML, the flags' names as keys: `data_dir = "/srv/skydd"`); flags and
+    /// SKYDD_* variables win over it [default: ./skydd.toml when present]
+    #[arg(long, global = true, env = config::CONFIG_ENV, value_name = "PATH")]
+    config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
     /// How log lines on stderr look: `text` for people, `json` for a log collector (one JSON
@@ -92,12 +99,57 @@ enum Command {
     /// Messages to data subjects waiting to be sent (or sent).
     #[command(subcommand)]
     Outbox(commands::requests::OutboxCommand),
+    /// Copy a SQLite instance's database, consistently, while it serves (PostgreSQL: pg_dump).
+    Backup(commands::backup::BackupArgs),
+    /// Restore a backup into a new data directory that holds the master key it was made with.
+    Restore(commands::backup::RestoreArgs),
+    /// Settings files: check one and print the effective settings.
+    #[command(subcommand)]
+    Config(config::ConfigCommand),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) on stdout.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Write the manual pages (skydd.1 and one per subcommand) into DIR, or skydd.1 on stdout.
+    Man {
+        /// Where to write them [default: skydd.1 on stdout]
+        #[arg(value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let base = Cli::command();
+    let located = config::locate(&args);
+    let (file, file_error) = match &located {
+        Some(path) => match config::load(path, &base) {
+            Ok(file) => (file, None),
+            Err(error) => (config::ConfigFile::default(), Some(error)),
+        },
+        None => (config::ConfigFile::default(), None),
+    };
+    let matches = config::apply(base.clone(), &file).get_matches_from(&args);
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(error) => error.exit(),
+    };
+    if let Command::Config(config::ConfigCommand::Check(check)) = &cli.command {
+        return config::check(check, &base, located);
+    }
+    if let Some(error) = file_error {
+        eprintln!("{error}");
+        return ExitCode::FAILURE;
+    }
     init_logging(cli.log_format);
     let outcome = match cli.command {
+        Command::Config(_) => Ok(ExitCode::SUCCESS),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "skydd", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man { dir } => write_man(dir),
         Command::Register(command) => commands::register::run(command),
         Command::Dataset(command) => commands::dataset::run(command),
         Command::Notice(args) => commands::notice::run(args),
@@ -127,6 +179,12 @@ fn main() -> ExitCode {
         Command::Retention(command) => {
             runtime().and_then(|runtime| runtime.block_on(commands::retention::run(command)))
         }
+        Command::Backup(args) => {
+            runtime().and_then(|runtime| runtime.block_on(commands::backup::run_backup(args)))
+        }
+        Command::Restore(args) => {
+            runtime().and_then(|runtime| runtime.block_on(commands::backup::run_restore(args)))
+        }
     };
     match outcome {
         Ok(code) => code,
@@ -139,6 +197,24 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The manual pages: every page into `dir`, or the main page on stdout.
+fn write_man(dir: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    use anyhow::Context as _;
+    let command = Cli::command();
+    match dir {
+        Some(dir) => {
+            std::fs::create_dir_all(&dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+            clap_mangen::generate_to(command, &dir)
+                .with_context(|| format!("cannot write the manual pages into {}", dir.display()))?;
+        }
+        None => clap_mangen::Man::new(command)
+            .render(&mut std::io::stdout())
+            .context("cannot write the manual page")?,
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

@@ -85,6 +85,7 @@ fn skydd() -> Command {
         "SKYDD_REGISTER",
         "SKYDD_DATABASE_URL",
         "SKYDD_BUSY_TIMEOUT",
+        "SKYDD_CONFIG",
     ] {
         command.env_remove(variable);
     }
@@ -1236,14 +1237,17 @@ async fn open_in_process(data: &Path, database: &[String], source: &str) -> skyd
     };
     let checked = skydd_register::check(source);
     let register = skydd_app::LoadedRegister::new(checked.register.unwrap(), "test");
-    skydd_app::App::open(
+    let app = skydd_app::App::open(
         &settings,
         Create::IfMissing,
         register,
         std::sync::Arc::new(skydd_app::SystemClock),
     )
     .await
-    .unwrap()
+    .unwrap();
+    // Recorded as a server records it, so the commands run with it.
+    app.record_register_version().await.unwrap();
+    app
 }
 
 /// An instance in `data` with `subjects` subjects, made in-process; their ids.
@@ -1911,7 +1915,7 @@ fn requests_and_the_outbox_are_handled_from_the_command_line_while_the_server_ru
     let id = receipt["id"].as_str().unwrap().to_owned();
     let cli = |args: &[&str]| {
         let mut all = args.to_vec();
-        all.extend(["--data-dir", data_arg, "--register", register_arg]);
+        all.extend(["--data-dir", data_arg]);
         run(skydd().args(all))
     };
 
@@ -2157,12 +2161,8 @@ fn retention_plan_run_and_the_audit_trail_from_the_command_line() {
             .env("SSH_CLIENT", "192.0.2.9 51234 22"));
         assert!(output.status.success(), "{}", text(&output.stderr));
 
-        let register_arg = ["--register", register.to_str().unwrap()];
-        let plan = skydd_on(
-            &data,
-            &database_args,
-            &[&["retention", "plan"][..], &register_arg[..]].concat(),
-        );
+        // The commands run with the register the server served (no --register).
+        let plan = skydd_on(&data, &database_args, &["retention", "plan"]);
         let plan_text = text(&plan.stdout);
         assert!(plan.status.success(), "{backend}: {}", text(&plan.stderr));
         assert!(
@@ -2173,11 +2173,7 @@ fn retention_plan_run_and_the_audit_trail_from_the_command_line() {
         let past = skydd_on(
             &data,
             &database_args,
-            &[
-                &["retention", "plan", "--at", "2020-01-15"][..],
-                &register_arg[..],
-            ]
-            .concat(),
+            &["retention", "plan", "--at", "2020-01-15"],
         );
         assert!(
             text(&past.stdout).contains("to delete 0, to anonymise 0, held 0, pending 0, kept 3"),
@@ -2187,11 +2183,7 @@ fn retention_plan_run_and_the_audit_trail_from_the_command_line() {
         let future = skydd_on(
             &data,
             &database_args,
-            &[
-                &["retention", "run", "--at", "2999-01-01"][..],
-                &register_arg[..],
-            ]
-            .concat(),
+            &["retention", "run", "--at", "2999-01-01"],
         );
         assert_eq!(future.status.code(), Some(1));
         assert!(
@@ -2200,11 +2192,7 @@ fn retention_plan_run_and_the_audit_trail_from_the_command_line() {
             text(&future.stderr)
         );
 
-        let swept = skydd_on(
-            &data,
-            &database_args,
-            &[&["retention", "run", "--batch", "1"][..], &register_arg[..]].concat(),
-        );
+        let swept = skydd_on(&data, &database_args, &["retention", "run", "--batch", "1"]);
         let swept_text = text(&swept.stdout);
         assert!(swept.status.success(), "{backend}: {}", text(&swept.stderr));
         assert!(
@@ -2215,11 +2203,7 @@ fn retention_plan_run_and_the_audit_trail_from_the_command_line() {
             !text(&swept.stderr).contains('['),
             "no progress bar without a terminal"
         );
-        let again = skydd_on(
-            &data,
-            &database_args,
-            &[&["retention", "run"][..], &register_arg[..]].concat(),
-        );
+        let again = skydd_on(&data, &database_args, &["retention", "run"]);
         assert!(
             text(&again.stdout).contains("deleted 0 record(s), anonymised 0"),
             "{}",
@@ -2500,7 +2484,6 @@ fn retention_run_killed_at_random_points_leaves_nothing_half_done() {
         let backend = database.name();
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("data");
-        let register = write(dir.path(), "register.yaml", RETENTION_REGISTER);
         let database_args = database.args();
         fill_with_expired_records(&data, &database_args, SUBJECTS as usize);
         let count =
@@ -2512,8 +2495,7 @@ fn retention_run_killed_at_random_points_leaves_nothing_half_done() {
         let mut finished = false;
         for round in 0..40_u64 {
             let mut child = skydd()
-                .args(["retention", "run", "--batch", "7", "--register"])
-                .arg(&register)
+                .args(["retention", "run", "--batch", "7"])
                 .arg("--data-dir")
                 .arg(&data)
                 .args(&database_args)
@@ -2601,3 +2583,18 @@ mod crash;
 /// `skydd dataset check` (issue 16, part 1).
 #[path = "cli/dataset.rs"]
 mod dataset;
+
+// --- restart safety -------------------------------------------------------------------------
+
+#[path = "cli/restart.rs"]
+mod restart;
+
+// --- backup and restore ---------------------------------------------------------------------
+
+#[path = "cli/backup.rs"]
+mod backup;
+
+// --- settings file, completions, manual pages -----------------------------------------------
+
+#[path = "cli/operations.rs"]
+mod operations;

@@ -300,7 +300,7 @@ fn identifier(r: &mut Reader, node: &Node, what: &str) -> Option<String> {
 }
 
 /// Whether `text` is a name [`identifier`] accepts.
-fn is_identifier(text: &str) -> bool {
+pub(crate) fn is_identifier(text: &str) -> bool {
     text.len() <= MAX_IDENTIFIER
         && text.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
         && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')

@@ -7,7 +7,8 @@
 //! what erasure does to each column, and the column retention counts from. [`check`] reads one
 //! and returns every diagnostic with its line and column, plus the [`Dataset`] when there were no
 //! errors; given the [`Register`], it also checks categories, retention rules and legal holds
-//! against it. The format is described in `docs/dataset-format.md`. No I/O, no clock.
+//! against it. The format is described in `docs/dataset-format.md`. [`fides`] drafts a dataset
+//! from ethyca/fides datasets and a category map. No I/O, no clock.
 //!
 //! ```
 //! let checked = skydd_dataset::check("skydd_dataset: 1\n", None);
@@ -16,6 +17,7 @@
 //! ```
 
 mod decode;
+pub mod fides;
 pub mod model;
 mod validate;
 

@@ -5,6 +5,8 @@
 // Helpers of a test binary may panic: a panic is a failing test with its message.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[path = "dataset/fides.rs"]
+mod fides;
 #[path = "dataset/schema.rs"]
 mod schema;
 

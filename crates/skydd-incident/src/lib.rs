@@ -790,6 +790,16 @@ fn check_report(report: &Report, now: Timestamp) -> Result<(), IncidentError> {
         });
     }
     not_after("became_aware_at", report.became_aware_at, now)?;
+    if report.became_aware_at < skydd_register::GDPR_APPLIES {
+        return Err(IncidentError::BadTime {
+            field: "became_aware_at",
+            at: report.became_aware_at,
+            problem: format!(
+                "is before the GDPR applies ({}): Art. 33 counts from a date after it; check the year",
+                skydd_register::GDPR_APPLIES
+            ),
+        });
+    }
     if let Some(occurred_at) = report.occurred_at
         && occurred_at > report.became_aware_at
     {

@@ -24,6 +24,12 @@ pub use diagnostic::{Diagnostic, Severity};
 pub use model::{FromJsonError, Register};
 pub use period::Period;
 
+/// The instant the GDPR applies from (Art. 99(2)): the start of 25 May 2018 in Stockholm
+/// (22:00 UTC the day before). Nothing the Regulation governs happened earlier, so a time
+/// before it (a request received, a breach become known) is a mistake in the input, most often
+/// a default or a mistyped year; the services refuse it.
+pub const GDPR_APPLIES: jiff::Timestamp = jiff::Timestamp::constant(1_527_199_200, 0);
+
 /// The result of checking a register source.
 #[derive(Debug, Clone)]
 pub struct Checked {

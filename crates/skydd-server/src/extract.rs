@@ -53,6 +53,86 @@ where
     }
 }
 
+/// Read a whole number that JSON may spell with a zero fraction (`2.0`): JSON Schema counts
+/// `2.0` as an integer, so a member the document calls an `integer` takes it too. Use as
+/// `#[serde(deserialize_with = "crate::extract::whole_number")]`.
+pub fn whole_number<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: TryFrom<u64>,
+{
+    use serde::Deserialize as _;
+    let number = serde_json::Number::deserialize(deserializer)?;
+    number
+        .as_u64()
+        .or_else(|| {
+            // 2^64 as a float: the first value past u64::MAX. The cast is exact below it.
+            number
+                .as_f64()
+                .filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f < 18_446_744_073_709_551_616.0)
+                .map(|f| f as u64)
+        })
+        .and_then(|whole| T::try_from(whole).ok())
+        .ok_or_else(|| serde::de::Error::custom("not a whole number in range"))
+}
+
+/// [`whole_number`] for an optional member: `null` or absent is `None`. Use with
+/// `#[serde(default, deserialize_with = "crate::extract::optional_whole_number")]`.
+pub fn optional_whole_number<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: TryFrom<u64>,
+{
+    use serde::Deserialize as _;
+    match Option::<serde_json::Number>::deserialize(deserializer)? {
+        None => Ok(None),
+        Some(number) => whole_number::<_, T>(serde_json::Value::Number(number))
+            .map(Some)
+            .map_err(serde::de::Error::custom),
+    }
+}
+
+/// The message an [`ApiTime`] out of range fails with; the extractors answer it with a 422.
+const TIME_OUT_OF_RANGE: &str = "a time outside the years Skydd can hold";
+
+/// An instant a client sends, in RFC 3339. One that is well-formed but outside the years Skydd
+/// can hold (after 9999-12-30 in UTC) is refused as a value out of range, a 422 naming the
+/// member: the document's `date-time` allows it, so it is no malformed request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ApiTime(pub jiff::Timestamp);
+
+impl<'de> serde::Deserialize<'de> for ApiTime {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        match text.parse::<jiff::Timestamp>() {
+            Ok(at) => Ok(ApiTime(at)),
+            // A date and time of day that are fine on their own: only the instant is too late.
+            Err(_)
+                if text
+                    .get(..19)
+                    .is_some_and(|start| start.parse::<jiff::civil::DateTime>().is_ok()) =>
+            {
+                Err(serde::de::Error::custom(TIME_OUT_OF_RANGE))
+            }
+            Err(_) => Err(serde::de::Error::custom("not an RFC 3339 instant")),
+        }
+    }
+}
+
+/// The problem of a time out of range at `path`, when `message` says so.
+fn time_out_of_range(path: &serde_path_to_error::Path, message: &str) -> Option<ApiError> {
+    message.starts_with(TIME_OUT_OF_RANGE).then(|| {
+        let at = render_path(path, 0).unwrap_or_else(|| "a time".to_owned());
+        ApiError::invalid(
+            format!("`{at}` is a time outside the years Skydd can hold"),
+            "give an instant before 9999-12-30",
+        )
+    })
+}
+
+/// The pattern of a [`RegisterId`], for the OpenAPI document ([`is_register_id`] checks it).
+pub const REGISTER_ID_PATTERN: &str = "^[a-z][a-z0-9_]{0,63}$";
+
 /// The message a [`RegisterId`] fails with; [`describe`] recognises it.
 const NOT_A_REGISTER_ID: &str = "not a register id";
 
@@ -115,6 +195,9 @@ where
 
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
+        if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            return ApiError::PayloadTooLarge;
+        }
         match &rejection {
             JsonRejection::MissingJsonContentType(_) => ApiError::UnsupportedMediaType,
             JsonRejection::JsonSyntaxError(_) => {
@@ -126,6 +209,12 @@ impl From<JsonRejection> for ApiError {
                 ApiError::InvalidBody(format!("The request body is not valid JSON{at}."))
             }
             JsonRejection::JsonDataError(_) => {
+                if let Some(problem) =
+                    find_in_chain::<serde_path_to_error::Error<serde_json::Error>>(&rejection)
+                        .and_then(|e| time_out_of_range(e.path(), &e.inner().to_string()))
+                {
+                    return problem;
+                }
                 let detail = match find_in_chain::<serde_path_to_error::Error<serde_json::Error>>(
                     &rejection,
                 ) {
@@ -144,8 +233,38 @@ impl From<JsonRejection> for ApiError {
     }
 }
 
+/// A request body read whole as bytes (an identity document), refused as a problem: 413 when
+/// it is larger than the route reads, 400 when it cannot be read.
+#[derive(Debug)]
+pub struct ApiBytes(pub axum::body::Bytes);
+
+impl<S> FromRequest<S> for ApiBytes
+where
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::body::Bytes::from_request(request, state).await {
+            Ok(bytes) => Ok(ApiBytes(bytes)),
+            Err(rejection) if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(ApiError::PayloadTooLarge)
+            }
+            Err(_) => Err(ApiError::InvalidBody(
+                "The request body could not be read.".to_owned(),
+            )),
+        }
+    }
+}
+
 impl From<QueryRejection> for ApiError {
     fn from(rejection: QueryRejection) -> Self {
+        if let Some(problem) =
+            find_in_chain::<serde_path_to_error::Error<serde::de::value::Error>>(&rejection)
+                .and_then(|e| time_out_of_range(e.path(), &e.inner().to_string()))
+        {
+            return problem;
+        }
         let detail = match find_in_chain::<serde_path_to_error::Error<serde::de::value::Error>>(
             &rejection,
         ) {
@@ -410,6 +529,73 @@ mod tests {
             detail.contains("the value at `counts.shoe_size`"),
             "{detail}"
         );
+    }
+
+    #[test]
+    fn whole_numbers_may_have_a_zero_fraction() {
+        #[derive(Debug, Deserialize)]
+        struct Months {
+            #[serde(deserialize_with = "whole_number")]
+            months: u32,
+            #[serde(default, deserialize_with = "optional_whole_number")]
+            count: Option<u64>,
+        }
+        let read = |json: &str| serde_json::from_str::<Months>(json).map(|m| (m.months, m.count));
+        assert_eq!(read(r#"{"months": 2}"#).unwrap(), (2, None));
+        assert_eq!(
+            read(r#"{"months": 2.0, "count": 5.0}"#).unwrap(),
+            (2, Some(5))
+        );
+        assert_eq!(read(r#"{"months": 1, "count": null}"#).unwrap(), (1, None));
+        assert_eq!(
+            read(r#"{"months": 1, "count": 18446744073709551615}"#).unwrap(),
+            (1, Some(u64::MAX))
+        );
+        for bad in [
+            r#"{"months": 1.5}"#,
+            r#"{"months": -1}"#,
+            r#"{"months": 4294967296}"#,
+            r#"{"months": "2"}"#,
+            r#"{"months": 1, "count": 1e300}"#,
+        ] {
+            assert!(read(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_time_past_the_years_skydd_holds_is_out_of_range_not_malformed() {
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Report {
+            became_aware_at: ApiTime,
+        }
+        let send = |body: &'static str| async move {
+            let request = Request::builder()
+                .method("POST")
+                .uri("/")
+                .header(CONTENT_TYPE, "application/json")
+                .body(Body::from(body))
+                .unwrap();
+            ApiJson::<Report>::from_request(request, &()).await
+        };
+        let ApiJson(report) = send(r#"{"became_aware_at": "2026-03-01T09:00:00.5Z"}"#)
+            .await
+            .unwrap();
+        assert_eq!(
+            report.became_aware_at.0,
+            "2026-03-01T09:00:00.5Z".parse::<jiff::Timestamp>().unwrap()
+        );
+        let late = send(r#"{"became_aware_at": "9999-12-31T23:59:59Z"}"#)
+            .await
+            .unwrap_err()
+            .problem();
+        assert_eq!(late.status, 422);
+        assert!(late.detail.contains("`became_aware_at`"), "{late:?}");
+        let garbled = send(r#"{"became_aware_at": "yesterday"}"#)
+            .await
+            .unwrap_err()
+            .problem();
+        assert_eq!(garbled.status, 400);
     }
 
     #[test]

@@ -39,6 +39,11 @@ mod precision;
 #[path = "server/faults.rs"]
 mod faults;
 
+/// The OpenAPI document against the server: no dangling reference, no undocumented status
+/// (issue 15).
+#[path = "server/openapi.rs"]
+mod openapi;
+
 /// `/metrics` and request ids (issue 15).
 #[path = "server/metrics.rs"]
 mod metrics;
@@ -787,7 +792,7 @@ async fn finding_a_subject_takes_exactly_one_valid_identity() {
             let response = app
                 .get(&format!("/v1/subjects{query}"), Some(&app.admin_token))
                 .await;
-            let body = problem(response, StatusCode::BAD_REQUEST, app.backend).await;
+            let body = problem(response, StatusCode::UNPROCESSABLE_ENTITY, app.backend).await;
             assert!(
                 body["detail"].as_str().unwrap().contains("exactly one"),
                 "{query}: {body}"
@@ -802,7 +807,7 @@ async fn finding_a_subject_takes_exactly_one_valid_identity() {
         let response = app
             .get("/v1/subjects?email=not-an-address", Some(&app.admin_token))
             .await;
-        let body = problem(response, StatusCode::BAD_REQUEST, app.backend).await;
+        let body = problem(response, StatusCode::UNPROCESSABLE_ENTITY, app.backend).await;
         assert!(body["help"].is_string(), "{body}");
         assert!(!body.to_string().contains("not-an-address"), "{body}");
         insta::assert_json_snapshot!("invalid_identity", body);
@@ -814,7 +819,7 @@ async fn finding_a_subject_takes_exactly_one_valid_identity() {
                 Some(&json!({"identities": {}})),
             )
             .await;
-        problem(response, StatusCode::BAD_REQUEST, app.backend).await;
+        problem(response, StatusCode::UNPROCESSABLE_ENTITY, app.backend).await;
         let response = app
             .send(
                 Method::POST,
@@ -957,7 +962,7 @@ async fn records_that_do_not_fit_the_register_are_refused() {
                 Some(&app.admin_token),
             )
             .await;
-        let body = problem(response, StatusCode::BAD_REQUEST, app.backend).await;
+        let body = problem(response, StatusCode::UNPROCESSABLE_ENTITY, app.backend).await;
         assert!(
             body["detail"].as_str().unwrap().contains("`telemarketing`"),
             "{body}"
@@ -968,7 +973,7 @@ async fn records_that_do_not_fit_the_register_are_refused() {
         record["category"] = json!("health");
         let body = problem(
             app.send(Method::POST, &path, Some(&record)).await,
-            StatusCode::BAD_REQUEST,
+            StatusCode::UNPROCESSABLE_ENTITY,
             app.backend,
         )
         .await;
@@ -981,7 +986,7 @@ async fn records_that_do_not_fit_the_register_are_refused() {
         record["fields"]["shoe_size"] = json!(42);
         let body = problem(
             app.send(Method::POST, &path, Some(&record)).await,
-            StatusCode::BAD_REQUEST,
+            StatusCode::UNPROCESSABLE_ENTITY,
             app.backend,
         )
         .await;
@@ -1038,7 +1043,7 @@ async fn records_that_do_not_fit_the_register_are_refused() {
                 Some(&json!({"at": "2026-01-01T00:00:00Z"})),
             )
             .await;
-        problem(response, StatusCode::BAD_REQUEST, app.backend).await;
+        problem(response, StatusCode::UNPROCESSABLE_ENTITY, app.backend).await;
     })
     .await;
 }
@@ -1102,11 +1107,11 @@ async fn consent_is_given_and_withdrawn_in_one_call_each_and_the_history_keeps_b
         let mut wrong = consent(true);
         wrong["purpose"] = json!("delivery");
         let response = app.send(Method::POST, "/v1/consents", Some(&wrong)).await;
-        problem(response, StatusCode::BAD_REQUEST, app.backend).await;
+        problem(response, StatusCode::UNPROCESSABLE_ENTITY, app.backend).await;
         let mut wrong = consent(true);
         wrong["method"] = json!("telepathy");
         let response = app.send(Method::POST, "/v1/consents", Some(&wrong)).await;
-        problem(response, StatusCode::BAD_REQUEST, app.backend).await;
+        problem(response, StatusCode::UNPROCESSABLE_ENTITY, app.backend).await;
     })
     .await;
 }
@@ -1196,7 +1201,7 @@ async fn objections_stop_marketing_until_lifted() {
                 Some(&json!({"purpose": "spam", "objected": true})),
             )
             .await;
-        problem(response, StatusCode::BAD_REQUEST, app.backend).await;
+        problem(response, StatusCode::UNPROCESSABLE_ENTITY, app.backend).await;
     })
     .await;
 }
@@ -1222,17 +1227,31 @@ async fn decisions_answer_with_stable_codes() {
         let feature = decide("purpose=ai_processing&category=work_items").await;
         assert_eq!(feature["code"], "feature_disabled", "{feature}");
 
-        for (query, names) in [
-            ("purpose=telemarketing&category=contact", "`telemarketing`"),
-            ("purpose=delivery&category=shoe_size", "`shoe_size`"),
-            ("purpose=delivery", "`category` is missing"),
+        for (query, names, status) in [
+            (
+                "purpose=telemarketing&category=contact",
+                "`telemarketing`",
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+            (
+                "purpose=delivery&category=shoe_size",
+                "`shoe_size`",
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+            (
+                "purpose=delivery",
+                "`category` is missing",
+                StatusCode::BAD_REQUEST,
+            ),
             (
                 "purpose=delivery&category=contact&channel=pigeon",
                 "`pigeon`",
+                StatusCode::UNPROCESSABLE_ENTITY,
             ),
             (
                 "purpose=delivery&category=contact&project=p1",
                 "`organisation`",
+                StatusCode::UNPROCESSABLE_ENTITY,
             ),
         ] {
             let response = app
@@ -1241,7 +1260,7 @@ async fn decisions_answer_with_stable_codes() {
                     Some(&app.admin_token),
                 )
                 .await;
-            let body = problem(response, StatusCode::BAD_REQUEST, app.backend).await;
+            let body = problem(response, status, app.backend).await;
             assert!(
                 body["detail"].as_str().unwrap().contains(names),
                 "{query}: {body}"
@@ -1328,7 +1347,7 @@ async fn features_are_off_by_default_and_a_project_overrides_its_organisation() 
                     Some(&json!({"enabled": true})),
                 )
                 .await;
-            let body = problem(response, StatusCode::BAD_REQUEST, app.backend).await;
+            let body = problem(response, StatusCode::UNPROCESSABLE_ENTITY, app.backend).await;
             assert!(
                 body["detail"].as_str().unwrap().contains("teleport"),
                 "{body}"
@@ -1400,7 +1419,7 @@ async fn opting_out_of_a_channel_stops_marketing_on_it_until_opted_in_again() {
                     Some(&json!({"opted_in": false})),
                 )
                 .await;
-            let body = problem(response, StatusCode::BAD_REQUEST, app.backend).await;
+            let body = problem(response, StatusCode::UNPROCESSABLE_ENTITY, app.backend).await;
             if let Some(names) = names {
                 assert!(
                     body["detail"].as_str().unwrap().contains(names),
@@ -1610,7 +1629,7 @@ async fn a_forged_or_damaged_unsubscribe_link_is_not_valid_and_says_no_more() {
         ];
         for token in &forged {
             let response = post_form(app, "/unsubscribe", format!("token={token}"), "en").await;
-            let page = html_page(response, StatusCode::BAD_REQUEST, app.backend).await;
+            let page = html_page(response, StatusCode::UNPROCESSABLE_ENTITY, app.backend).await;
             assert!(page.contains("This link is not valid"), "{page}");
             assert!(
                 !page.contains("forged@") && !page.contains("victim@"),
@@ -1623,7 +1642,7 @@ async fn a_forged_or_damaged_unsubscribe_link_is_not_valid_and_says_no_more() {
         }
         // A POST without any token, and a one-click request with a forged one.
         let response = post_form(app, "/unsubscribe", String::new(), "en").await;
-        html_page(response, StatusCode::BAD_REQUEST, app.backend).await;
+        html_page(response, StatusCode::UNPROCESSABLE_ENTITY, app.backend).await;
         let response = post_form(
             app,
             &format!("/unsubscribe?token={other}.email.{tag}"),
@@ -1631,13 +1650,13 @@ async fn a_forged_or_damaged_unsubscribe_link_is_not_valid_and_says_no_more() {
             "sv",
         )
         .await;
-        let page = html_page(response, StatusCode::BAD_REQUEST, app.backend).await;
+        let page = html_page(response, StatusCode::UNPROCESSABLE_ENTITY, app.backend).await;
         insta::assert_snapshot!("unsubscribe_invalid_sv", page);
         // Opening a link that is not even shaped like one shows the same page, not a form, and
         // does not repeat what was sent.
         for query in ["", "?token=a@example.se", "?token=0a.pigeon.1b", "?other=1"] {
             let response = app.get(&format!("/unsubscribe{query}"), None).await;
-            let page = html_page(response, StatusCode::BAD_REQUEST, app.backend).await;
+            let page = html_page(response, StatusCode::UNPROCESSABLE_ENTITY, app.backend).await;
             assert!(!page.contains("<form"), "{page}");
             assert!(!page.contains("example.se"), "{page}");
         }
@@ -1650,14 +1669,18 @@ async fn a_forged_or_damaged_unsubscribe_link_is_not_valid_and_says_no_more() {
         let path = format!("/v1/subjects/{subject}/unsubscribe-link?channel=email");
         let response = app.get(&path, Some(auditor.secret())).await;
         problem(response, StatusCode::FORBIDDEN, app.backend).await;
-        for query in ["", "?channel=pigeon", "?channel=a@example.se"] {
+        for (query, status) in [
+            ("", StatusCode::BAD_REQUEST),
+            ("?channel=pigeon", StatusCode::UNPROCESSABLE_ENTITY),
+            ("?channel=a@example.se", StatusCode::BAD_REQUEST),
+        ] {
             let response = app
                 .get(
                     &format!("/v1/subjects/{subject}/unsubscribe-link{query}"),
                     Some(&app.admin_token),
                 )
                 .await;
-            let body = problem(response, StatusCode::BAD_REQUEST, app.backend).await;
+            let body = problem(response, status, app.backend).await;
             assert!(!body.to_string().contains("example.se"), "{body}");
         }
         let response = app
@@ -1959,7 +1982,7 @@ async fn the_openapi_document_lists_every_operation() {
             let operation = &document["paths"]["/unsubscribe"][method];
             assert!(operation.is_object(), "{method} /unsubscribe");
             assert!(operation.get("security").is_none(), "{operation}");
-            for status in ["200", "400"] {
+            for status in ["200", "422"] {
                 assert!(
                     operation["responses"][status]["content"]["text/html"].is_object(),
                     "{method} {status}: {operation}"

@@ -471,6 +471,14 @@ pub trait Storage: RequestStore + Send + Sync + 'static {
     /// The connection pool now: its connections open and idle. Reads nothing from the database.
     fn pool_status(&self) -> PoolStatus;
 
+    // -- Backups -------------------------------------------------------------------------------
+
+    /// Write a consistent copy of the whole database, as of one moment, to the new file
+    /// `target` while other connections and processes keep reading and writing (`skydd
+    /// backup`). The file must not exist. SQLite only: a PostgreSQL database is backed up
+    /// with `pg_dump`, and this answers [`StorageError::Invalid`] saying so.
+    fn backup_into<'a>(&'a self, target: &'a std::path::Path) -> StorageFuture<'a, ()>;
+
     /// Close the connection pool, waiting for connections in use.
     fn close(&self) -> StorageFuture<'_, ()>;
 }

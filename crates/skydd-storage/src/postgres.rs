@@ -356,6 +356,15 @@ async fn delete_listed_records(
     })
 }
 
+/// [`crate::Storage::backup_into`] on PostgreSQL: not done here; `pg_dump` takes a
+/// consistent copy of a live database, with the database's own tools for restoring it.
+async fn backup_into(_storage: &Store, _target: &std::path::Path) -> Result<(), StorageError> {
+    Err(StorageError::Invalid(
+        "a PostgreSQL database is backed up with pg_dump (pg_dump --format=custom), not by Skydd"
+            .into(),
+    ))
+}
+
 /// [`crate::Storage::try_sweep_lock`] on PostgreSQL: a session advisory lock per schema.
 async fn try_sweep_lock(storage: &Store) -> Result<Option<SweepLock>, StorageError> {
     const OPERATION: &str = "take the sweep lock";

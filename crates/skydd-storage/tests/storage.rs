@@ -263,6 +263,7 @@ scenarios!(
     incident_entries_take_each_position_once,
     disclosures_round_trip_and_are_found_by_subject,
     a_lock_held_beyond_the_timeout_is_busy_and_nothing_is_written,
+    a_backup_is_a_copy_of_one_moment_and_never_overwrites,
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -594,6 +595,44 @@ async fn register_versions_are_recorded_once_and_listed_oldest_first(h: Arc<Harn
         [older, newer]
     );
     storage.close().await.unwrap();
+}
+
+async fn a_backup_is_a_copy_of_one_moment_and_never_overwrites(h: Arc<Harness>) {
+    let storage = h.open().await;
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("copy.db");
+    storage
+        .record_register_version(register_version("aaaa", "2025-02-01T00:00:00Z"))
+        .await
+        .unwrap();
+    let copied = storage.backup_into(&target).await;
+    if h.backend() == Backend::Postgres {
+        let error = copied.unwrap_err().to_string();
+        assert!(error.contains("pg_dump"), "{error}");
+        assert!(!target.exists());
+        storage.close().await.unwrap();
+        return;
+    }
+    copied.unwrap();
+    // Written after the copy: not in it.
+    storage
+        .record_register_version(register_version("bbbb", "2025-03-01T00:00:00Z"))
+        .await
+        .unwrap();
+    let error = storage.backup_into(&target).await.unwrap_err();
+    assert!(error.to_string().contains("copy the database"), "{error}");
+    storage.close().await.unwrap();
+
+    let copy = open(&Location::Sqlite(target)).await.unwrap();
+    let digests: Vec<String> = copy
+        .list_register_versions()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|v| v.digest)
+        .collect();
+    assert_eq!(digests, ["aaaa"]);
+    copy.close().await.unwrap();
 }
 
 async fn tampered_migration_is_refused(h: Arc<Harness>) {

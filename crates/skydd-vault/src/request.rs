@@ -374,6 +374,15 @@ impl Vault {
                 "give the time the request arrived, or leave it out",
             ));
         }
+        if received_at < skydd_register::GDPR_APPLIES {
+            return Err(VaultError::invalid(
+                format!(
+                    "`received_at` is before the GDPR applies ({})",
+                    skydd_register::GDPR_APPLIES
+                ),
+                "give the time the request arrived (check the year), or leave it out",
+            ));
+        }
         if let Some(purpose) = &new.purpose
             && self
                 .register()

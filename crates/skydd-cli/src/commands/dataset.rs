@@ -38,6 +38,14 @@ pub(crate) enum DatasetCommand {
         #[arg(long)]
         connect: bool,
     },
+    /// Convert Fides datasets (ethyca/fides YAML) into a draft dataset of ours, mapping
+    /// fideslang categories to the register's through MAP; every guess is commented.
+    ///
+    /// The draft goes to stdout (or `-o OUT`), the diagnostics to stderr. Exits 0 when
+    /// everything converted (guesses are warnings), 1 when something could not be converted
+    /// (no draft is written unless `--partial`), 2 when a file cannot be read, OUT exists
+    /// without `--force`, or the register is invalid.
+    ImportFides(ImportFides),
     /// Draft a dataset from a live database: its tables, primary keys, foreign keys as
     /// references, and guessed identities and data categories, each guess marked `# guess:`.
     ///
@@ -81,6 +89,34 @@ pub(crate) enum KindArg {
     Sqlite,
 }
 
+/// The arguments of `skydd dataset import-fides`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ImportFides {
+    /// The Fides dataset file(s) of one database; several are merged into one dataset.
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
+    /// The category map: YAML, fideslang category -> register category (see
+    /// docs/dataset-format.md, "Importing a Fides dataset").
+    #[arg(long, value_name = "MAP")]
+    map: PathBuf,
+    /// The register the categories come from [default: the bundled example register].
+    #[arg(long, env = "SKYDD_REGISTER", value_name = "PATH")]
+    register: Option<PathBuf>,
+    /// The database server (`postgres`, `mysql`, `sqlite`): Fides keeps it outside the dataset.
+    #[arg(long, default_value = "postgres")]
+    kind: String,
+    /// Write the draft to this file instead of stdout.
+    #[arg(short = 'o', long, value_name = "OUT")]
+    output: Option<PathBuf>,
+    /// Overwrite OUT if it exists.
+    #[arg(long)]
+    force: bool,
+    /// Write the draft even when something could not be converted (it is then marked
+    /// `# not converted:` and does not pass `dataset check`).
+    #[arg(long)]
+    partial: bool,
+}
+
 /// Run a `skydd dataset` command.
 pub(crate) fn run(command: DatasetCommand) -> anyhow::Result<ExitCode> {
     match command {
@@ -105,6 +141,127 @@ pub(crate) fn run(command: DatasetCommand) -> anyhow::Result<ExitCode> {
             name,
             output.as_deref(),
         ),
+        DatasetCommand::ImportFides(args) => Ok(import_fides(&args)),
+    }
+}
+
+fn import_fides(args: &ImportFides) -> ExitCode {
+    use skydd_dataset::fides::{self, Input, Origin};
+    use skydd_register::model::Choice as _;
+
+    let Some(kind) = skydd_dataset::DatabaseKind::ALL
+        .iter()
+        .find(|(word, _)| *word == args.kind)
+        .map(|(_, kind)| *kind)
+    else {
+        eprintln!(
+            "skydd: `--kind {}` is not a database kind; use postgres, mysql or sqlite",
+            args.kind
+        );
+        return ExitCode::from(EXIT_IO);
+    };
+    if let Some(out) = &args.output
+        && out.exists()
+        && !args.force
+    {
+        eprintln!(
+            "skydd: {} exists; pass --force to overwrite it, or choose another -o",
+            out.display()
+        );
+        return ExitCode::from(EXIT_IO);
+    }
+    let read = |path: &Path| {
+        std::fs::read_to_string(path).map_err(|error| {
+            eprintln!("skydd: cannot read {}: {error}", path.display());
+        })
+    };
+    let mut sources = Vec::new();
+    for path in &args.files {
+        let Ok(text) = read(path) else {
+            return ExitCode::from(EXIT_IO);
+        };
+        sources.push((path.display().to_string(), text));
+    }
+    let Ok(map_text) = read(&args.map) else {
+        return ExitCode::from(EXIT_IO);
+    };
+    let loaded = match crate::commands::load_register_or_bundled(args.register.as_deref()) {
+        Ok(Some(loaded)) => loaded,
+        Ok(None) => {
+            eprintln!("skydd: the register is not valid, so nothing was imported");
+            return ExitCode::from(EXIT_IO);
+        }
+        Err(error) => {
+            eprintln!("skydd: {error:#}");
+            return ExitCode::from(EXIT_IO);
+        }
+    };
+    let map_name = args.map.display().to_string();
+    let inputs: Vec<Input<'_>> = sources
+        .iter()
+        .map(|(name, text)| Input { name, text })
+        .collect();
+    let map = Input {
+        name: &map_name,
+        text: &map_text,
+    };
+    let imported = fides::import(&inputs, map, Some(&loaded.register), kind);
+    let draft_name = args
+        .output
+        .as_ref()
+        .map_or_else(|| "<draft>".to_string(), |p| p.display().to_string());
+    for finding in &imported.findings {
+        let shown = match finding.origin {
+            Origin::Dataset(i) => sources.get(i).map_or("", |(name, _)| name.as_str()),
+            Origin::Map => map_name.as_str(),
+            Origin::Draft => draft_name.as_str(),
+        };
+        eprint!(
+            "{}",
+            render_text(shown, std::slice::from_ref(&finding.diagnostic))
+        );
+    }
+    let diagnostics: Vec<_> = imported
+        .findings
+        .iter()
+        .map(|f| f.diagnostic.clone())
+        .collect();
+    let errors = imported.has_errors();
+    let write = imported.draft.as_ref().filter(|_| !errors || args.partial);
+    if let Some(draft) = write {
+        match &args.output {
+            None => print!("{draft}"),
+            Some(out) => {
+                // Without `--force`, `create_new`: a file that appeared since the check above is
+                // not overwritten either.
+                let written = if args.force {
+                    std::fs::write(out, draft)
+                } else {
+                    std::fs::OpenOptions::new()
+                        .write(true)
+                        .create_new(true)
+                        .open(out)
+                        .and_then(|mut file| std::io::Write::write_all(&mut file, draft.as_bytes()))
+                };
+                if let Err(error) = written {
+                    eprintln!("skydd: cannot write {}: {error}", out.display());
+                    return ExitCode::from(EXIT_IO);
+                }
+            }
+        }
+    }
+    let summary = render_summary("import-fides", &diagnostics);
+    let written = match (write.is_some(), &args.output) {
+        (false, _) if errors => "no draft written (pass --partial for the partial one)".to_string(),
+        (false, _) => "no draft".to_string(),
+        (true, None) => "draft on stdout".to_string(),
+        (true, Some(out)) => format!("draft in {}", out.display()),
+    };
+    eprintln!("{summary}; {written} (register: {})", loaded.source_name);
+    if errors {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
     }
 }
 
@@ -117,7 +274,7 @@ fn check(path: &Path, register: Option<&Path>, format: Format, connect: bool) ->
             return ExitCode::from(EXIT_IO);
         }
     };
-    let loaded = match crate::commands::load_register(register) {
+    let loaded = match crate::commands::load_register_or_bundled(register) {
         Ok(Some(loaded)) => loaded,
         Ok(None) => {
             eprintln!("skydd: the register is not valid, so {shown} was not checked");
@@ -223,7 +380,7 @@ fn introspect(
         None => url.database_name().unwrap_or_else(|| "database".into()),
     };
     let connection_env = url_env.unwrap_or_else(|| format!("{}_DATABASE_URL", name.to_uppercase()));
-    let Some(loaded) = crate::commands::load_register(register)? else {
+    let Some(loaded) = crate::commands::load_register_or_bundled(register)? else {
         bail!("the register is not valid, so no categories can be guessed");
     };
     let schema = crate::runtime()?.block_on(async {

@@ -2,7 +2,7 @@
 //! servers run on the same data.
 
 use std::num::NonZeroUsize;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
@@ -11,7 +11,7 @@ use skydd_app::App;
 use skydd_app::instance::Create;
 use skydd_crypto::{Keyring, UnfinishedRotation};
 
-use crate::commands::{load_register, open_app};
+use crate::commands::{open_app, served_register};
 use crate::settings::DataArgs;
 
 /// `skydd key ...`
@@ -34,19 +34,11 @@ pub(crate) struct RotateArgs {
     /// interrupted rotation, or to catch keys a server wrapped before it saw the new version).
     #[arg(long)]
     rewrap_only: bool,
-    /// A register to open the vault with [default: the bundled example register]. Re-wrapping
-    /// does not depend on it: any valid register will do.
-    #[arg(long, env = "SKYDD_REGISTER", value_name = "PATH")]
-    register: Option<PathBuf>,
 }
 
 /// Run a `skydd key` command on an existing instance.
 pub(crate) async fn run(command: KeyCommand) -> anyhow::Result<ExitCode> {
     let KeyCommand::Rotate(args) = command;
-    let Some(register) = load_register(args.register.as_deref())? else {
-        eprintln!("skydd: the register has errors; nothing was changed");
-        return Ok(ExitCode::FAILURE);
-    };
     let key_file = args.data.settings().master_key_path();
     let interrupted = remove_leftovers(&key_file)?;
     if !args.rewrap_only && key_file.exists() {
@@ -58,7 +50,7 @@ pub(crate) async fn run(command: KeyCommand) -> anyhow::Result<ExitCode> {
             )
         })?;
     }
-    let app = open_app(&args.data, Create::Never, register).await?;
+    let app = open_app(&args.data, Create::Never, served_register()).await?;
     let rotated = rotate(&app, &args, &key_file, interrupted).await;
     app.close().await.context("cannot close the database")?;
     rotated

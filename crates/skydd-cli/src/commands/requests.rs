@@ -2,7 +2,6 @@
 //! requests and of the messages waiting to be sent, on an existing instance (also while a server
 //! runs on it).
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -12,17 +11,14 @@ use skydd_app::instance::Create;
 use skydd_app::{Clock as _, SystemClock};
 use skydd_vault::{Actor, FulfilInput, OutboxState, RequestQuery, StateFilter, Vault};
 
-use crate::commands::{load_register, open_app};
+use crate::commands::{open_app, served_register};
 use crate::settings::DataArgs;
 
-/// Where the instance is and which register it enforces.
+/// Where the instance is (it runs with the register it served last).
 #[derive(Debug, Args)]
 pub(crate) struct InstanceArgs {
     #[command(flatten)]
     data: DataArgs,
-    /// The register file the server enforces [default: the bundled example register]
-    #[arg(long, env = "SKYDD_REGISTER", value_name = "PATH")]
-    register: Option<PathBuf>,
 }
 
 /// `skydd requests ...`
@@ -75,13 +71,9 @@ pub(crate) enum OutboxCommand {
 
 async fn open_vault(
     args: &InstanceArgs,
-) -> anyhow::Result<Option<(Vault, Arc<dyn skydd_storage::Storage>)>> {
-    let Some(register) = load_register(args.register.as_deref())? else {
-        eprintln!("skydd: the register has errors");
-        return Ok(None);
-    };
-    let app = open_app(&args.data, Create::Never, register).await?;
-    Ok(Some((app.vault(), app.storage.clone())))
+) -> anyhow::Result<(Vault, Arc<dyn skydd_storage::Storage>)> {
+    let app = open_app(&args.data, Create::Never, served_register()).await?;
+    Ok((app.vault(), app.storage.clone()))
 }
 
 /// A timestamp to the second, in UTC.
@@ -96,9 +88,7 @@ pub(crate) async fn run(command: RequestsCommand) -> anyhow::Result<ExitCode> {
         | RequestsCommand::Show { instance, .. }
         | RequestsCommand::Fulfil { instance, .. } => instance,
     };
-    let Some((vault, storage)) = open_vault(instance).await? else {
-        return Ok(ExitCode::FAILURE);
-    };
+    let (vault, storage) = open_vault(instance).await?;
     let now = SystemClock.now();
     let actor = Actor::new("cli");
     let outcome = match command {
@@ -181,9 +171,7 @@ pub(crate) async fn run(command: RequestsCommand) -> anyhow::Result<ExitCode> {
 /// Run a `skydd outbox` command.
 pub(crate) async fn run_outbox(command: OutboxCommand) -> anyhow::Result<ExitCode> {
     let OutboxCommand::List { state, instance } = command;
-    let Some((vault, storage)) = open_vault(&instance).await? else {
-        return Ok(ExitCode::FAILURE);
-    };
+    let (vault, storage) = open_vault(&instance).await?;
     let now = SystemClock.now();
     let outcome = match vault
         .outbox(

@@ -3,7 +3,6 @@
 
 use std::io::IsTerminal as _;
 use std::num::NonZeroUsize;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
@@ -15,7 +14,7 @@ use skydd_retention::LineState;
 use skydd_vault::{SweepProgress, Vault};
 
 use crate::commands::audit::parse_moment;
-use crate::commands::{cli_actor, load_register, open_app};
+use crate::commands::{cli_actor, open_app, served_register};
 use crate::settings::DataArgs;
 
 /// `skydd retention ...`
@@ -35,9 +34,6 @@ pub(crate) struct PlanArgs {
     /// Plan as of this date (`2025-02-01` is midnight UTC, or RFC 3339) [default: now].
     #[arg(long, value_name = "DATE", value_parser = parse_moment)]
     at: Option<Timestamp>,
-    /// The register whose rules apply [default: the bundled example register].
-    #[arg(long, env = "SKYDD_REGISTER", value_name = "PATH")]
-    register: Option<PathBuf>,
     #[command(flatten)]
     data: DataArgs,
 }
@@ -52,18 +48,15 @@ pub(crate) struct RunArgs {
     /// Records read per batch (one transaction each).
     #[arg(long, default_value = "1000", value_name = "N")]
     batch: NonZeroUsize,
-    /// The register whose rules apply [default: the bundled example register].
-    #[arg(long, env = "SKYDD_REGISTER", value_name = "PATH")]
-    register: Option<PathBuf>,
     #[command(flatten)]
     data: DataArgs,
 }
 
 /// Run a `skydd retention` command on an existing instance.
 pub(crate) async fn run(command: RetentionCommand) -> anyhow::Result<ExitCode> {
-    let (data, register_path) = match &command {
-        RetentionCommand::Plan(args) => (&args.data, args.register.as_deref()),
-        RetentionCommand::Run(args) => (&args.data, args.register.as_deref()),
+    let data = match &command {
+        RetentionCommand::Plan(args) => &args.data,
+        RetentionCommand::Run(args) => &args.data,
     };
     let now = SystemClock.now();
     if let RetentionCommand::Run(RunArgs { at: Some(at), .. }) = &command
@@ -74,11 +67,8 @@ pub(crate) async fn run(command: RetentionCommand) -> anyhow::Result<ExitCode> {
              its retention period; use `skydd retention plan --at` to see what will go then"
         );
     }
-    let Some(register) = load_register(register_path)? else {
-        eprintln!("skydd: the register has errors; nothing was changed");
-        return Ok(ExitCode::FAILURE);
-    };
-    let app = open_app(data, Create::Never, register).await?;
+    // The rules of the register the instance serves, never another file's.
+    let app = open_app(data, Create::Never, served_register()).await?;
     let outcome = match command {
         RetentionCommand::Plan(args) => plan(&app.vault(), args.at.unwrap_or(now)).await,
         RetentionCommand::Run(args) => {

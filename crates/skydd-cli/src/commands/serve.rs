@@ -1,4 +1,5 @@
-//! `skydd serve`: check the register, open (or on first start create) the instance, start the
+//! `skydd serve`: listen, check the register, open (or on first start create) the instance
+//! with the register it served last (or the one given, when it may replace that), start the
 //! background jobs and serve HTTP until SIGINT or SIGTERM.
 
 use std::path::PathBuf;
@@ -8,11 +9,12 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use clap::Args;
 use skydd_app::instance::Create;
+use skydd_app::register::RegisterChoice;
 use skydd_app::{App, Jobs};
 use skydd_server::AppState;
 use tokio::signal::unix::{SignalKind, signal};
 
-use crate::commands::{load_register, open_app};
+use crate::commands::{bundled_register, load_register, open_app};
 use crate::settings::{DataArgs, SmtpArgs, SweepArgs};
 
 /// Most audit events committed in one transaction.
@@ -31,9 +33,16 @@ pub(crate) struct ServeArgs {
         value_name = "ADDR"
     )]
     bind: String,
-    /// The register file to enforce [default: the bundled example register]
+    /// The register file to enforce [default: the one this instance served last; a brand-new
+    /// instance serves the bundled example register]. A new version of the register served
+    /// last is taken (its significant changes are announced to subjects); another controller's
+    /// register, or an older version again, needs --replace-register.
     #[arg(long, env = "SKYDD_REGISTER", value_name = "PATH")]
     register: Option<PathBuf>,
+    /// Serve --register although it is for another controller than the register served last,
+    /// or an older version of it.
+    #[arg(long)]
+    replace_register: bool,
     #[command(flatten)]
     smtp: SmtpArgs,
     #[command(flatten)]
@@ -47,13 +56,34 @@ pub(crate) struct ServeArgs {
 
 /// Run `skydd serve`: returns when the server has shut down after a signal.
 pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
-    let Some(register) = load_register(args.register.as_deref())? else {
-        if crate::logs_are_json() {
-            tracing::error!("the register has errors; not starting");
-        } else {
-            eprintln!("skydd: the register has errors; not starting");
+    // Listen first: a bad or taken address is reported before anything is created or printed.
+    let bind = args.bind.as_str();
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .with_context(|| format!("cannot listen on {bind}; nothing was created or changed"))?;
+    let choice = match &args.register {
+        Some(path) => {
+            let Some(register) = load_register(path)? else {
+                if crate::logs_are_json() {
+                    tracing::error!("the register has errors; not starting");
+                } else {
+                    eprintln!("skydd: the register has errors; not starting");
+                }
+                return Ok(ExitCode::FAILURE);
+            };
+            RegisterChoice::Given {
+                register,
+                replace: args.replace_register,
+            }
         }
-        return Ok(ExitCode::FAILURE);
+        // Checked here, not by clap: a --register from the settings file is a default, which
+        // clap's `requires` would not count.
+        None if args.replace_register => {
+            anyhow::bail!("--replace-register needs --register PATH: the register to serve instead")
+        }
+        None => RegisterChoice::Served {
+            new_instance: Some(bundled_register()?),
+        },
     };
 
     let mailer: Option<Arc<dyn skydd_outbox::Mailer>> = match args.smtp.settings()? {
@@ -63,10 +93,10 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         None => None,
     };
     // Audit events of concurrent requests share a commit; each request still waits for its own.
-    let app = open_app(&args.data, Create::IfMissing, register)
+    let app = open_app(&args.data, Create::IfMissing, choice)
         .await?
         .with_group_commit(AUDIT_BATCH);
-    let served = prepare_and_serve(&app, &args, mailer).await;
+    let served = prepare_and_serve(&app, &args, listener, mailer).await;
     app.close().await.context("cannot close the database")?;
     served.map(|()| ExitCode::SUCCESS)
 }
@@ -74,9 +104,9 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
 async fn prepare_and_serve(
     app: &App,
     args: &ServeArgs,
+    listener: tokio::net::TcpListener,
     mailer: Option<Arc<dyn skydd_outbox::Mailer>>,
 ) -> anyhow::Result<()> {
-    let bind = args.bind.as_str();
     if let Some(token) = app.prepare_to_serve().await? {
         print!("{}", admin_token_box(token.secret()));
     }
@@ -92,9 +122,6 @@ async fn prepare_and_serve(
         tracing::info!("{name}: shutting down, finishing requests in flight");
     };
 
-    let listener = tokio::net::TcpListener::bind(bind)
-        .await
-        .with_context(|| format!("cannot listen on {bind}"))?;
     // The outbox is delivered, requests due within a week are warned about, expired records are
     // swept and a notice change is announced while serving.
     let jobs = Jobs::spawn(app, mailer, &args.sweep.job_settings());

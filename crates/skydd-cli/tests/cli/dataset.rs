@@ -1,7 +1,9 @@
 //! `skydd dataset check` (issue 16, part 1): the example datasets pass against their register,
 //! a broken one is reported like a compiler without repeating a secret, JSON on stdout, exit
 //! codes 0/1/2; `--connect` against a live (SQLite) database, and `introspect` drafting a dataset
-//! that passes the check (the three-database suite is skydd-connect's).
+//! that passes the check (the three-database suite is skydd-connect's). `dataset import-fides`:
+//! Fides' example datasets become a draft `dataset check` accepts, problems are reported like a
+//! compiler, and an existing output is never overwritten by accident.
 
 use super::*;
 
@@ -319,4 +321,133 @@ fn dataset_introspect_drafts_a_dataset_that_passes_the_check() {
         .env("SKYDD_TEST_SHOP_URL", &url));
     assert_eq!(output.status.code(), Some(1));
     assert!(text(&output.stderr).contains("is not overwritten"));
+}
+
+/// The Fides datasets of ethyca/fides' example database (copied into skydd-dataset's fixtures).
+fn fides_datasets() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../skydd-dataset/tests/fixtures/fides");
+    [
+        "data_dataset_postgres_example_test_dataset.yml",
+        "data_dataset_postgres_example_test_extended_dataset.yml",
+        "data_dataset_postgres_example_custom_request_field_dataset.yml",
+    ]
+    .iter()
+    .map(|name| dir.join(name))
+    .collect()
+}
+
+fn import_fides(map: &Path) -> Command {
+    let mut command = skydd();
+    command
+        .args(["dataset", "import-fides"])
+        .args(fides_datasets())
+        .arg("--map")
+        .arg(map)
+        .arg("--register")
+        .arg(examples().join("glesys.yaml"));
+    command
+}
+
+#[test]
+fn import_fides_drafts_a_dataset_that_dataset_check_accepts() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("fides.yaml");
+    let map = datasets().join("fides-map.yaml");
+    let output = run(import_fides(&map).arg("-o").arg(&out));
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(
+        output.stdout.is_empty(),
+        "the draft went to {}",
+        out.display()
+    );
+    // Guesses are warnings in compiler style, at their line in the Fides file.
+    let main = fides_datasets()[0].display().to_string();
+    assert!(
+        stderr.contains(&format!(
+            "{main}:116:15: warning: Fides declares no primary key for `order_item`"
+        )),
+        "{stderr}"
+    );
+    assert!(stderr.contains("  help: "), "{stderr}");
+    let summary = stderr.lines().last().unwrap();
+    assert!(summary.starts_with("import-fides: valid, "), "{summary}");
+    assert!(
+        summary.contains(&format!("draft in {}", out.display())),
+        "{summary}"
+    );
+
+    let checked = run(skydd()
+        .args(["dataset", "check"])
+        .arg(&out)
+        .arg("--register")
+        .arg(examples().join("glesys.yaml")));
+    assert_eq!(checked.status.code(), Some(0), "{}", text(&checked.stderr));
+
+    // Without `-o`, the draft is on stdout.
+    let output = run(&mut import_fides(&map));
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(text(&output.stdout), std::fs::read_to_string(&out).unwrap());
+
+    // An existing output is kept unless `--force`.
+    std::fs::write(&out, "mine").unwrap();
+    let output = run(import_fides(&map).arg("-o").arg(&out));
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains("--force"),
+        "{}",
+        text(&output.stderr)
+    );
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "mine");
+    let output = run(import_fides(&map).arg("-o").arg(&out).arg("--force"));
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(
+        std::fs::read_to_string(&out)
+            .unwrap()
+            .starts_with("# Drafted by")
+    );
+}
+
+#[test]
+fn import_fides_reports_unmapped_categories_and_writes_a_partial_draft_only_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let full = std::fs::read_to_string(datasets().join("fides-map.yaml")).unwrap();
+    let broken = full.replace("user.sensor: product_usage\n", "");
+    assert_ne!(broken, full);
+    let map = write(dir.path(), "map.yaml", &broken);
+    let out = dir.path().join("draft.yaml");
+    let output = run(import_fides(&map).arg("-o").arg(&out));
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    let main = fides_datasets()[0].display().to_string();
+    // `login.time` is the one `user.sensor` of the Fides datasets.
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with(&format!("{main}:92:31: error: ")))
+        .unwrap_or_else(|| panic!("{stderr}"));
+    assert!(line.contains("`user.sensor`"), "{line}");
+    assert!(stderr.contains("no draft written"), "{stderr}");
+    assert!(!out.exists(), "no draft without --partial");
+    assert!(output.stdout.is_empty());
+
+    let output = run(import_fides(&map).arg("-o").arg(&out).arg("--partial"));
+    assert_eq!(output.status.code(), Some(1));
+    let draft = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        draft.contains("# not converted: `user.sensor` is not in the map"),
+        "{draft}"
+    );
+
+    // A file that cannot be read: exit 2, nothing else done.
+    let output = run(skydd()
+        .args(["dataset", "import-fides"])
+        .arg(dir.path().join("nope.yml"))
+        .arg("--map")
+        .arg(&map));
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains("cannot read"),
+        "{}",
+        text(&output.stderr)
+    );
 }

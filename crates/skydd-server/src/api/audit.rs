@@ -13,7 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::subjects::READERS;
 use crate::auth::Caller;
-use crate::extract::ApiQuery;
+use crate::extract::{ApiQuery, ApiTime};
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
 
@@ -31,13 +31,15 @@ pub struct AuditQuery {
     pub subject: Option<String>,
     /// Only entries at or after this time (RFC 3339).
     #[param(value_type = Option<String>, format = DateTime)]
-    pub from: Option<jiff::Timestamp>,
+    pub from: Option<ApiTime>,
     /// Only entries before this time (RFC 3339).
     #[param(value_type = Option<String>, format = DateTime)]
-    pub to: Option<jiff::Timestamp>,
+    pub to: Option<ApiTime>,
     /// Entries per page, 1 to 1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<usize>,
     /// The `next` cursor of the previous page.
+    #[param(pattern = "^[0-9]{1,18}$")]
     pub cursor: Option<String>,
 }
 
@@ -121,10 +123,9 @@ pub async fn list_audit(
     caller.require_role(READERS)?;
     let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::invalid(
-            "`limit` is out of range",
-            format!("ask for 1 to {MAX_LIMIT} entries per page"),
-        ));
+        return Err(ApiError::InvalidQuery(format!(
+            "`limit` is out of range: ask for 1 to {MAX_LIMIT} entries per page."
+        )));
     }
     let after = match query.cursor.as_deref() {
         None => 0,
@@ -133,16 +134,17 @@ pub async fn list_audit(
             .ok()
             .filter(|seq| *seq >= 0)
             .ok_or_else(|| {
-                ApiError::invalid(
-                    "`cursor` is not a cursor this API gave out",
-                    "pass the `next` value of the previous page, or leave `cursor` out",
+                ApiError::InvalidQuery(
+                    "`cursor` is not a cursor this API gave out: pass the `next` value of the \
+                     previous page, or leave `cursor` out."
+                        .to_owned(),
                 )
             })?,
     };
     let filter = AuditFilter {
         subject_id: query.subject,
-        from: query.from,
-        to: query.to,
+        from: query.from.map(|ApiTime(at)| at),
+        to: query.to.map(|ApiTime(at)| at),
     };
     // One more than asked tells whether another page follows.
     let mut entries = state

@@ -36,7 +36,6 @@ pub struct ConsentRequest {
     /// The version of the notice the subject was shown (default: the enforced register's
     /// digest).
     #[serde(default)]
-    #[schema(nullable = false)]
     pub notice_version: Option<String>,
 }
 
@@ -188,8 +187,8 @@ fn signal(headers: &HeaderMap, name: &str) -> bool {
     responses(
         (status = 201, description = "The consent event was recorded; `Location` is the subject's \
             consents.", body = ConsentRecorded),
-        (status = 400, description = "An unknown purpose or method, a purpose that does not rest \
-            on consent, or a bad body.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An unknown purpose or method, a purpose that does not rest \
+            on consent.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid API token.", body = Problem,
             content_type = "application/problem+json"),
         (status = 403, description = "The token's role may not write.", body = Problem,
@@ -281,7 +280,7 @@ pub async fn get_consents(
     request_body = ObjectionRequest,
     responses(
         (status = 201, description = "The objection was recorded.", body = ObjectionRecorded),
-        (status = 400, description = "An unknown purpose, or a bad body.", body = Problem,
+        (status = 422, description = "An unknown purpose.", body = Problem,
             content_type = "application/problem+json"),
         (status = 401, description = "No valid API token.", body = Problem,
             content_type = "application/problem+json"),

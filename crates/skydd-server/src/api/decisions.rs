@@ -89,7 +89,7 @@ impl From<Decision> for DecisionResponse {
     responses(
         (status = 200, description = "The decision: allowed, or denied with a stable code.",
             body = DecisionResponse),
-        (status = 400, description = "A missing parameter, a purpose, category or channel the \
+        (status = 422, description = "A missing parameter, a purpose, category or channel the \
             register does not have, or a project without its organisation.", body = Problem,
             content_type = "application/problem+json"),
         (status = 401, description = "No valid API token.", body = Problem,
@@ -130,9 +130,9 @@ pub async fn decide(
         (Some(organisation), project) => Some((organisation, project)),
         (None, None) => None,
         (None, Some(_)) => {
-            return Err(ApiError::InvalidQuery(
-                "`project` needs `organisation`: give the organisation the project belongs to."
-                    .to_owned(),
+            return Err(ApiError::invalid(
+                "`project` needs `organisation`",
+                "give the organisation the project belongs to",
             ));
         }
     };

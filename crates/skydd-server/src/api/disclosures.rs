@@ -14,7 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::subjects::{READERS, WRITERS};
 use crate::auth::Caller;
-use crate::extract::{ApiJson, ApiQuery};
+use crate::extract::{ApiJson, ApiQuery, ApiTime};
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
 
@@ -53,7 +53,7 @@ pub struct DisclosureRequest {
     pub categories: Vec<String>,
     /// When the data was disclosed; now when left out.
     #[schema(value_type = Option<String>, format = DateTime)]
-    pub disclosed_at: Option<Timestamp>,
+    pub disclosed_at: Option<ApiTime>,
 }
 
 /// A recorded disclosure.
@@ -111,6 +111,7 @@ impl From<DisclosureRow> for DisclosureResponse {
 /// Which disclosures to list.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct DisclosureFilter {
     /// Only those that included this subject.
     pub subject: Option<String>,
@@ -133,8 +134,8 @@ pub struct DisclosuresResponse {
     request_body = DisclosureRequest,
     responses(
         (status = 201, description = "The disclosure is recorded and audited.", body = DisclosureResponse),
-        (status = 400, description = "No decision or decision reference, a recipient that is not an \
-            authority of the register, a category it may not receive, or a bad body.",
+        (status = 422, description = "No decision or decision reference, a recipient that is not an \
+            authority of the register, a category it may not receive.",
             body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid API token.", body = Problem,
             content_type = "application/problem+json"),
@@ -175,7 +176,7 @@ pub async fn disclose(
         document_sha256: decision.document_sha256,
         subjects: body.subjects,
         categories: body.categories,
-        disclosed_at: body.disclosed_at,
+        disclosed_at: body.disclosed_at.map(|ApiTime(at)| at),
     };
     let view = state.vault().disclose(&caller.actor, input, now).await?;
     Ok((StatusCode::CREATED, Json(DisclosureResponse::from(view))).into_response())

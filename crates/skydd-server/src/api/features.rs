@@ -112,8 +112,8 @@ async fn effective(
     request_body = SwitchFeatureRequest,
     responses(
         (status = 200, description = "The feature's state after the switch.", body = FeatureResponse),
-        (status = 400, description = "An unknown feature, one that cannot be switched at this \
-            scope, or a bad body.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An unknown feature, one that cannot be switched at this \
+            scope.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid API token.", body = Problem,
             content_type = "application/problem+json"),
         (status = 403, description = "The token's role may not switch features.", body = Problem,
@@ -144,8 +144,8 @@ pub async fn switch_organisation_feature(
     responses(
         (status = 200, description = "The feature's state in the project after the switch.",
             body = FeatureResponse),
-        (status = 400, description = "An unknown feature, one that cannot be switched per project, \
-            or a bad body.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An unknown feature, one that cannot be switched per project, \
+           .", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid API token.", body = Problem,
             content_type = "application/problem+json"),
         (status = 403, description = "The token's role may not switch features.", body = Problem,
@@ -181,7 +181,7 @@ pub async fn switch_project_feature(
     ),
     responses(
         (status = 200, description = "The feature's effective state.", body = FeatureResponse),
-        (status = 400, description = "An unknown feature.", body = Problem,
+        (status = 422, description = "An unknown feature.", body = Problem,
             content_type = "application/problem+json"),
         (status = 401, description = "No valid API token.", body = Problem,
             content_type = "application/problem+json"),
@@ -209,7 +209,7 @@ pub async fn get_organisation_feature(
     responses(
         (status = 200, description = "The feature's effective state in the project.",
             body = FeatureResponse),
-        (status = 400, description = "An unknown feature.", body = Problem,
+        (status = 422, description = "An unknown feature.", body = Problem,
             content_type = "application/problem+json"),
         (status = 401, description = "No valid API token.", body = Problem,
             content_type = "application/problem+json"),

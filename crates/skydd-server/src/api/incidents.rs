@@ -11,9 +11,10 @@ use serde::{Deserialize, Serialize};
 use skydd_incident::{CommunicationExemption, Entry, Incident, Phase, Report, Risk};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::api::openapi::words_schema;
 use crate::api::subjects::{READERS, WRITERS};
 use crate::auth::Caller;
-use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, ApiTime};
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
 
@@ -26,16 +27,46 @@ fn word<T: std::str::FromStr<Err = skydd_incident::IncidentError>>(
     })
 }
 
+/// The largest approximate count an incident takes: 2^53 - 1, the largest integer every JSON
+/// reader keeps exactly, and far beyond any real number of people or records.
+const MAX_APPROXIMATE_COUNT: u64 = 9_007_199_254_740_991;
+
+/// Refuse an approximate count beyond [`MAX_APPROXIMATE_COUNT`], naming the field.
+fn approximate_count(field: &str, count: Option<u64>) -> Result<(), ApiError> {
+    match count {
+        Some(count) if count > MAX_APPROXIMATE_COUNT => Err(ApiError::invalid(
+            format!("`{field}` is larger than any real count ({MAX_APPROXIMATE_COUNT} at most)"),
+            "give an approximate number, or leave it out when it cannot be given",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The schema of a `risk`: `none`, `risk` or `high`.
+fn risk_schema() -> utoipa::openapi::schema::Object {
+    words_schema(Risk::ALL.iter().map(|(_, word)| *word))
+}
+
+/// The schema of a notification's `phase`: `initial`, `supplementary` or `final`.
+fn phase_schema() -> utoipa::openapi::schema::Object {
+    words_schema(Phase::ALL.iter().map(|(_, word)| *word))
+}
+
+/// The schema of an Art. 34(3) `ground`.
+fn ground_schema() -> utoipa::openapi::schema::Object {
+    words_schema(CommunicationExemption::ALL.iter().map(|(_, word)| *word))
+}
+
 /// The body of a new incident: what Art. 33(3) asks for.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReportIncidentRequest {
     /// When the controller became aware of the breach: the 72 hours count from here.
     #[schema(value_type = String, format = DateTime)]
-    pub became_aware_at: Timestamp,
+    pub became_aware_at: ApiTime,
     /// When the breach happened, if known.
     #[schema(value_type = Option<String>, format = DateTime)]
-    pub occurred_at: Option<Timestamp>,
+    pub occurred_at: Option<ApiTime>,
     /// What happened.
     pub nature: String,
     /// The register's data category ids concerned.
@@ -43,14 +74,19 @@ pub struct ReportIncidentRequest {
     /// The register's subject category ids concerned.
     pub subject_categories: Vec<String>,
     /// Approximate number of subjects concerned.
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 9_007_199_254_740_991_i64)]
+    #[serde(default, deserialize_with = "crate::extract::optional_whole_number")]
     pub approx_subjects: Option<u64>,
     /// Approximate number of records concerned.
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 9_007_199_254_740_991_i64)]
+    #[serde(default, deserialize_with = "crate::extract::optional_whole_number")]
     pub approx_records: Option<u64>,
     /// Likely consequences.
     pub consequences: String,
     /// Measures taken or proposed.
     pub measures: String,
     /// `none`, `risk` or `high`.
+    #[schema(schema_with = risk_schema)]
     pub risk: String,
 }
 
@@ -59,10 +95,11 @@ pub struct ReportIncidentRequest {
 #[serde(deny_unknown_fields)]
 pub struct NotificationRequest {
     /// `initial`, `supplementary` or `final`.
+    #[schema(schema_with = phase_schema)]
     pub phase: String,
     /// When it was made; now when left out.
     #[schema(value_type = Option<String>, format = DateTime)]
-    pub notified_at: Option<Timestamp>,
+    pub notified_at: Option<ApiTime>,
     /// The authority's case reference.
     pub authority_reference: Option<String>,
     /// Reasons for a first notification after 72 hours.
@@ -84,6 +121,7 @@ pub struct NoNotificationRequest {
 #[serde(deny_unknown_fields)]
 pub struct AssessmentRequest {
     /// `none`, `risk` or `high`.
+    #[schema(schema_with = risk_schema)]
     pub risk: String,
     /// What changed.
     pub reason: String,
@@ -98,6 +136,7 @@ pub struct AssessmentRequest {
 #[serde(deny_unknown_fields)]
 pub struct CommunicationExemptionRequest {
     /// `unintelligible` (34(3)(a)), `risk_contained` (b) or `public_communication` (c).
+    #[schema(schema_with = ground_schema)]
     pub ground: String,
     /// How the ground applies.
     pub explanation: String,
@@ -138,6 +177,7 @@ pub struct CloseRequest {
 /// Which incidents to list.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct IncidentFilter {
     /// Only open (`true`) or closed (`false`) incidents.
     pub open: Option<bool>,
@@ -241,8 +281,8 @@ pub(crate) fn describe(incident: &Incident, now: Timestamp) -> IncidentResponse 
     request_body = ReportIncidentRequest,
     responses(
         (status = 201, description = "The incident is documented; the 72-hour clock runs.", body = IncidentResponse),
-        (status = 400, description = "A missing Art. 33(3) element, an unknown category, a time in \
-            the future, or a bad body.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A missing Art. 33(3) element, an unknown category, a time in \
+            the future.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid API token.", body = Problem,
             content_type = "application/problem+json"),
         (status = 403, description = "The token's role may not write.", body = Problem,
@@ -256,9 +296,11 @@ pub async fn report_incident(
 ) -> Result<Response, ApiError> {
     caller.require_role(WRITERS)?;
     let now = state.clock.now();
+    approximate_count("approx_subjects", body.approx_subjects)?;
+    approximate_count("approx_records", body.approx_records)?;
     let report = Report {
-        became_aware_at: body.became_aware_at,
-        occurred_at: body.occurred_at,
+        became_aware_at: body.became_aware_at.0,
+        occurred_at: body.occurred_at.map(|ApiTime(at)| at),
         nature: body.nature,
         data_categories: body.data_categories,
         subject_categories: body.subject_categories,
@@ -360,7 +402,7 @@ async fn record(
     request_body = NotificationRequest,
     responses(
         (status = 200, description = "The notification is recorded.", body = IncidentResponse),
-        (status = 400, description = "A late first notification without reasons, a later phase \
+        (status = 422, description = "A late first notification without reasons, a later phase \
             without the authority's reference or before the first, or a closed incident.",
             body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such incident.", body = Problem,
@@ -375,7 +417,9 @@ pub async fn notify_authority(
 ) -> Result<Json<IncidentResponse>, ApiError> {
     let entry = Entry::AuthorityNotified {
         phase: word::<Phase>(&body.phase, "phase")?,
-        notified_at: body.notified_at.unwrap_or_else(|| state.clock.now()),
+        notified_at: body
+            .notified_at
+            .map_or_else(|| state.clock.now(), |ApiTime(at)| at),
         authority_reference: body.authority_reference,
         late_reason: body.late_reason,
         summary: body.summary,
@@ -393,7 +437,7 @@ pub async fn notify_authority(
     request_body = NoNotificationRequest,
     responses(
         (status = 200, description = "The reason is recorded.", body = IncidentResponse),
-        (status = 400, description = "The incident is assessed as a risk, was already notified, \
+        (status = 422, description = "The incident is assessed as a risk, was already notified, \
             or the reason is blank.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such incident.", body = Problem,
             content_type = "application/problem+json"),
@@ -421,7 +465,7 @@ pub async fn no_notification(
     request_body = AssessmentRequest,
     responses(
         (status = 200, description = "The assessment is recorded.", body = IncidentResponse),
-        (status = 400, description = "A blank reason, an unknown risk, or a closed incident.",
+        (status = 422, description = "A blank reason, an unknown risk, or a closed incident.",
             body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such incident.", body = Problem,
             content_type = "application/problem+json"),
@@ -453,7 +497,7 @@ pub async fn reassess(
     responses(
         (status = 200, description = "The messages are queued and the communication recorded.",
             body = CommunicationResponse),
-        (status = 400, description = "A blank message, no subjects, none with an e-mail address, \
+        (status = 422, description = "A blank message, no subjects, none with an e-mail address, \
             or a closed incident.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such incident, or an unknown subject.", body = Problem,
             content_type = "application/problem+json"),
@@ -489,7 +533,7 @@ pub async fn inform_subjects(
     request_body = CommunicationExemptionRequest,
     responses(
         (status = 200, description = "The exemption is recorded.", body = IncidentResponse),
-        (status = 400, description = "The risk is not high, the subjects were already told, or \
+        (status = 422, description = "The risk is not high, the subjects were already told, or \
             the explanation is blank.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such incident.", body = Problem,
             content_type = "application/problem+json"),
@@ -518,7 +562,7 @@ pub async fn communication_exemption(
     request_body = CloseRequest,
     responses(
         (status = 200, description = "The incident is closed.", body = IncidentResponse),
-        (status = 400, description = "Something is outstanding (listed), or the summary is blank.",
+        (status = 422, description = "Something is outstanding (listed), or the summary is blank.",
             body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such incident.", body = Problem,
             content_type = "application/problem+json"),

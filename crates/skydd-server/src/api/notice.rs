@@ -148,7 +148,7 @@ pub struct RecordQuery {
 
 /// The record of processing activities (GDPR Art. 30) in JSON.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct RecordResponse {
+pub struct Art30RecordResponse {
     /// SHA-256 (hex) of the register the record was written from.
     pub digest: String,
     /// The register's `published` date.
@@ -174,7 +174,7 @@ pub struct RecordResponse {
     params(RecordQuery),
     responses(
         (status = 200, description = "The record: JSON, CSV or HTML.",
-            content((RecordResponse = "application/json"), (String = "text/csv"),
+            content((Art30RecordResponse = "application/json"), (String = "text/csv"),
                 (String = "text/html"))),
         (status = 400, description = "An unknown format or language.", body = Problem,
             content_type = "application/problem+json"),

@@ -1,14 +1,18 @@
 //! `GET /openapi.json`: the OpenAPI document, generated from the handlers' annotations.
 
 use axum::Json;
+use utoipa::openapi::path::{Operation, ParameterIn};
+use utoipa::openapi::schema::{Object, SchemaType, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use crate::api::{
     audit, consents, decisions, disclosures, features, health, incidents, metrics, notice,
     preferences, records, register, requests, subjects, unsubscribe, versions,
 };
-use crate::problem::Problem;
+use crate::extract::REGISTER_ID_PATTERN;
+use crate::problem::{PROBLEM_JSON, Problem};
 
 /// The API description. Every `/v1` operation requires the `bearer` security scheme; the
 /// `/unsubscribe` pages and the `/privacy` notice are public.
@@ -74,7 +78,10 @@ use crate::problem::Problem;
         health::Health,
         health::Readiness,
         register::RegisterResponse,
-        notice::RecordResponse,
+        notice::Art30RecordResponse,
+        notice::NoticeFormat,
+        notice::RecordFormat,
+        versions::HistoryFormat,
         versions::VersionsResponse,
         versions::VersionResponse,
         versions::VersionChangesResponse,
@@ -129,10 +136,11 @@ use crate::problem::Problem;
         requests::CorrectionBody,
         requests::FulfilRequest,
         requests::DocumentStored,
+        requests::DocumentBytes,
         audit::AuditEntryResponse,
         audit::AuditPage,
     )),
-    modifiers(&BearerScheme),
+    modifiers(&BearerScheme, &SharedResponses),
     tags(
         (name = "health", description = "Liveness and readiness."),
         (name = "register", description = "The register of processing (GDPR Art. 30)."),
@@ -174,6 +182,145 @@ impl Modify for BearerScheme {
             ),
         );
     }
+}
+
+/// Adds to every operation the responses that come from the machinery every handler shares,
+/// not from the handler itself, where its annotation does not list them already: a JSON body
+/// is read by [`ApiJson`] (400 when it is not the JSON the operation takes, 413 when it is
+/// larger than the operation reads, 415 when it is not sent as `application/json`), a query string by [`ApiQuery`] (400), path parameters by
+/// [`ApiPath`] under `/v1` (404 when they name nothing), and the bearer token by the token
+/// check (401) and the role check (403: an auditor token only reads, a metrics token only reads
+/// `/metrics`).
+///
+/// [`ApiJson`]: crate::extract::ApiJson
+/// [`ApiQuery`]: crate::extract::ApiQuery
+/// [`ApiPath`]: crate::extract::ApiPath
+struct SharedResponses;
+
+impl Modify for SharedResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let operations = [
+                (false, item.get.as_mut()),
+                (true, item.put.as_mut()),
+                (true, item.post.as_mut()),
+                (true, item.delete.as_mut()),
+                (true, item.patch.as_mut()),
+            ];
+            for (write, operation) in operations {
+                if let Some(operation) = operation {
+                    add_shared_responses(path, write, operation);
+                }
+            }
+        }
+    }
+}
+
+/// [`SharedResponses`] for one operation at `path`; `write` for a method that changes state.
+fn add_shared_responses(path: &str, write: bool, operation: &mut Operation) {
+    let takes_json = matches!(
+        &operation.request_body,
+        Some(RefOr::T(body)) if body.content.contains_key("application/json")
+    );
+    let has_parameter = |place: ParameterIn| {
+        operation.parameters.iter().flatten().any(
+            |parameter| matches!(parameter, RefOr::T(parameter) if parameter.parameter_in == place),
+        )
+    };
+    // The unsubscribe pages read their query themselves: every bad link gets the HTML page
+    // saying it is not valid, never a problem document.
+    let takes_query = has_parameter(ParameterIn::Query) && path != unsubscribe::UNSUBSCRIBE_PATH;
+    let takes_path = path.starts_with("/v1/") && has_parameter(ParameterIn::Path);
+    let secured = operation
+        .security
+        .as_ref()
+        .is_some_and(|security| !security.is_empty());
+    let mut add = |status: &str, description: &str| {
+        operation
+            .responses
+            .responses
+            .entry(status.to_owned())
+            .or_insert_with(|| RefOr::T(problem_response(description)));
+    };
+    if takes_json {
+        add(
+            "400",
+            "The body is not the JSON this operation takes; the detail says where.",
+        );
+        add(
+            "415",
+            "The body was not sent as `Content-Type: application/json`.",
+        );
+        add("413", "The body is larger than this operation reads.");
+    }
+    if takes_query {
+        add(
+            "400",
+            "The query string is not what this operation takes; the detail says where.",
+        );
+    }
+    if takes_path {
+        add("404", "The path names nothing this API token may reach.");
+    }
+    if secured {
+        add("401", "No valid API token.");
+        if write {
+            add(
+                "403",
+                "The token's role may not write: only an admin token does.",
+            );
+        } else {
+            add(
+                "403",
+                "The token's role may not read this: a metrics token reads only `/metrics`.",
+            );
+        }
+    }
+}
+
+/// A response with a [`Problem`] body.
+fn problem_response(description: &str) -> Response {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            PROBLEM_JSON,
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build(),
+        )
+        .build()
+}
+
+/// The schema of a string that is one of `words`: the fixed vocabularies the API takes and
+/// returns (a risk, a phase, a request type ...), spelt out so that a client knows them and
+/// a word outside them is a request the document does not allow.
+pub(crate) fn words_schema<'a>(words: impl IntoIterator<Item = &'a str>) -> Object {
+    let mut schema = Object::with_type(SchemaType::Type(Type::String));
+    schema.enum_values = Some(words.into_iter().map(serde_json::Value::from).collect());
+    schema
+}
+
+/// [`words_schema`] that also takes `null`: an optional member that may be sent as `null`.
+pub(crate) fn words_or_null_schema<'a>(words: impl IntoIterator<Item = &'a str>) -> Object {
+    let mut schema = words_schema(words);
+    schema.schema_type = SchemaType::from_iter([Type::String, Type::Null]);
+    if let Some(values) = schema.enum_values.as_mut() {
+        values.push(serde_json::Value::Null);
+    }
+    schema
+}
+
+/// The schema of an object whose member names are register ids (a record's `fields`, its
+/// `anchors`), each member's value described by `values`.
+pub(crate) fn register_keyed_object(values: Object) -> Object {
+    let mut names = Object::with_type(SchemaType::Type(Type::String));
+    names.pattern = Some(REGISTER_ID_PATTERN.to_owned());
+    let mut schema = Object::with_type(SchemaType::Type(Type::Object));
+    schema.property_names = Some(Box::new(names.into()));
+    schema.additional_properties = Some(Box::new(
+        utoipa::openapi::schema::AdditionalProperties::RefOr(RefOr::T(values.into())),
+    ));
+    schema
 }
 
 /// Serve the OpenAPI document.

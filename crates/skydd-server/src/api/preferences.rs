@@ -40,13 +40,24 @@ pub struct PreferenceResponse {
     pub opted_in: bool,
 }
 
+/// The kinds of preference, the `{kind}` of a preference's path (for the OpenAPI document; the
+/// handler reads the word).
+#[derive(ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PreferenceKind {
+    /// A marketing channel (`email`, `sms` ...).
+    Channel,
+    /// An interest area.
+    Interest,
+}
+
 /// The query of `GET /v1/subjects/{id}/unsubscribe-link`.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct UnsubscribeLinkQuery {
     /// The channel the message goes out on: `email`, `sms`, `phone`, `post`, `push`, `in_app`.
-    #[param(value_type = String, example = "email")]
+    #[param(value_type = String, pattern = "^[a-z][a-z0-9_]{0,63}$", example = "email")]
     pub channel: RegisterId,
 }
 
@@ -83,15 +94,15 @@ fn is_preference_word(name: &str) -> bool {
     security(("bearer" = [])),
     params(
         ("id" = String, Path, description = "The subject's id."),
-        ("kind" = String, Path, description = "`channel` or `interest`."),
-        ("name" = String, Path, description = "A channel (`email`, `sms`, `phone`, `post`, \
+        ("kind" = inline(PreferenceKind), Path, description = "`channel` or `interest`."),
+        ("name" = String, Path, pattern = "^[a-z][a-z0-9_]{0,63}$", description = "A channel (`email`, `sms`, `phone`, `post`, \
             `push`, `in_app`) or an interest area (lower snake case, e.g. `product_news`)."),
     ),
     request_body = PreferenceRequest,
     responses(
         (status = 200, description = "The preference was recorded.", body = PreferenceResponse),
-        (status = 400, description = "An unknown kind or channel, an interest area that is not \
-            lower snake case, or a bad body.", body = Problem,
+        (status = 422, description = "An unknown kind or channel, an interest area that is not \
+            lower snake case.", body = Problem,
             content_type = "application/problem+json"),
         (status = 401, description = "No valid API token.", body = Problem,
             content_type = "application/problem+json"),
@@ -149,7 +160,7 @@ pub async fn set_preference(
     responses(
         (status = 200, description = "The token and the link's path.",
             body = UnsubscribeLinkResponse),
-        (status = 400, description = "A missing or unknown channel.", body = Problem,
+        (status = 422, description = "A missing or unknown channel.", body = Problem,
             content_type = "application/problem+json"),
         (status = 401, description = "No valid API token.", body = Problem,
             content_type = "application/problem+json"),

@@ -9,13 +9,33 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use skydd_vault::{NewRecord, RecordView, RecordsRead, Withheld};
+use utoipa::openapi::schema::{KnownFormat, Object, SchemaFormat, SchemaType, Type};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::api::openapi::register_keyed_object;
 use crate::api::subjects::{Created, READERS, WRITERS};
 use crate::auth::Caller;
-use crate::extract::{ApiJson, ApiPath, ApiQuery, RegisterId};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, ApiTime, RegisterId};
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
+
+/// The schema of a record's `fields`: field ids to strings, numbers, booleans or null.
+fn field_values_schema() -> Object {
+    let values = Object::with_type(SchemaType::from_iter([
+        Type::String,
+        Type::Number,
+        Type::Boolean,
+        Type::Null,
+    ]));
+    register_keyed_object(values)
+}
+
+/// The schema of a record's `anchors`: event ids to RFC 3339 instants.
+fn anchors_schema() -> Object {
+    let mut instant = Object::with_type(SchemaType::Type(Type::String));
+    instant.format = Some(SchemaFormat::KnownFormat(KnownFormat::DateTime));
+    register_keyed_object(instant)
+}
 
 /// The body of `POST /v1/subjects/{id}/records`.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -26,7 +46,7 @@ pub struct CreateRecordRequest {
     pub category: RegisterId,
     /// Field values by field id; each must be a field of the category. Strings, numbers,
     /// booleans or null.
-    #[schema(value_type = Object, example = json!({"name": "Anna Andersson", "email": "a@example.se"}))]
+    #[schema(schema_with = field_values_schema, example = json!({"name": "Anna Andersson", "email": "a@example.se"}))]
     pub fields: BTreeMap<RegisterId, serde_json::Value>,
     /// Where the data comes from (a register `sources` id the purpose lists).
     #[schema(example = "data_subject")]
@@ -36,12 +56,12 @@ pub struct CreateRecordRequest {
     pub purpose: RegisterId,
     /// When it was collected (default: now; never in the future).
     #[serde(default)]
-    #[schema(value_type = Option<String>, format = DateTime, nullable = false)]
-    pub collected_at: Option<jiff::Timestamp>,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub collected_at: Option<ApiTime>,
     /// Anchor events that already happened, by event id (`contract_end`, `invoice_paid` ...).
     #[serde(default)]
-    #[schema(value_type = Object, example = json!({"contract_end": "2026-02-01T00:00:00Z"}))]
-    pub anchors: BTreeMap<RegisterId, jiff::Timestamp>,
+    #[schema(schema_with = anchors_schema, example = json!({"contract_end": "2026-02-01T00:00:00Z"}))]
+    pub anchors: BTreeMap<RegisterId, ApiTime>,
 }
 
 /// The body of `PUT /v1/subjects/{id}/records/{record}/anchors/{event}`.
@@ -50,7 +70,7 @@ pub struct CreateRecordRequest {
 pub struct SetAnchorRequest {
     /// When the event happened; the record's retention clocks start from it.
     #[schema(value_type = String, format = DateTime, example = "2026-02-01T00:00:00Z")]
-    pub at: jiff::Timestamp,
+    pub at: ApiTime,
 }
 
 /// The query of `GET /v1/subjects/{id}/records`.
@@ -145,8 +165,8 @@ impl From<RecordsRead> for RecordsResponse {
     request_body = CreateRecordRequest,
     responses(
         (status = 201, description = "The record was stored.", body = Created),
-        (status = 400, description = "An unknown category, purpose, source, field or event, or a \
-            bad body; the problem names it.", body = Problem,
+        (status = 422, description = "An unknown category, purpose, source, field or event; \
+            the problem names it.", body = Problem,
             content_type = "application/problem+json"),
         (status = 401, description = "No valid API token.", body = Problem,
             content_type = "application/problem+json"),
@@ -174,11 +194,11 @@ pub async fn create_record(
             .collect(),
         source: body.source.0,
         purpose: body.purpose.0,
-        collected_at: body.collected_at,
+        collected_at: body.collected_at.map(|ApiTime(at)| at),
         anchors: body
             .anchors
             .into_iter()
-            .map(|(event, at)| (event.0, at))
+            .map(|(event, ApiTime(at))| (event.0, at))
             .collect(),
     };
     let id = state
@@ -199,7 +219,7 @@ pub async fn create_record(
     responses(
         (status = 200, description = "What the purpose may use, and what was withheld.",
             body = RecordsResponse),
-        (status = 400, description = "No purpose, or one the register does not have.",
+        (status = 422, description = "No purpose, or one the register does not have.",
             body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid API token.", body = Problem,
             content_type = "application/problem+json"),
@@ -236,8 +256,7 @@ pub async fn read_records(
     request_body = SetAnchorRequest,
     responses(
         (status = 204, description = "The anchor was set."),
-        (status = 400, description = "An unknown event, a record the subject does not have, or a \
-            bad body.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An unknown event, or a record the subject does not have.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid API token.", body = Problem,
             content_type = "application/problem+json"),
         (status = 403, description = "The token's role may not write.", body = Problem,
@@ -261,7 +280,7 @@ pub async fn set_anchor(
             &subject,
             &record,
             event.as_str(),
-            body.at,
+            body.at.0,
             now,
         )
         .await?;

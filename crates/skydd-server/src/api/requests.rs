@@ -23,9 +23,10 @@ use skydd_vault::{
 };
 use utoipa::{IntoParams, ToSchema};
 
+use crate::api::openapi::{words_or_null_schema, words_schema};
 use crate::api::subjects::{READERS, WRITERS};
 use crate::auth::{PeerIp, Principal};
-use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::extract::{ApiBytes, ApiJson, ApiPath, ApiQuery, ApiTime};
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
 
@@ -149,17 +150,17 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Writer {
 #[serde(deny_unknown_fields)]
 pub struct RequestIdentity {
     /// An e-mail address.
-    #[schema(nullable = false, example = "a@example.se")]
+    #[schema(min_length = 1, example = "a@example.se")]
     pub email: Option<String>,
     /// A phone number.
-    #[schema(nullable = false)]
+    #[schema(min_length = 1)]
     pub phone: Option<String>,
     /// A Swedish personnummer.
-    #[schema(nullable = false)]
+    #[schema(min_length = 1)]
     pub personnummer: Option<String>,
     /// The controller's own customer number for the subject: any text up to 128 characters,
     /// trimmed.
-    #[schema(nullable = false)]
+    #[schema(min_length = 1)]
     pub customer_number: Option<String>,
 }
 
@@ -170,26 +171,24 @@ pub struct SubmitRequest {
     /// `access`, `portability`, `rectification`, `erasure`, `restriction`, `objection`,
     /// `withdraw_consent` or `marketing_opt_out`.
     #[serde(rename = "type")]
-    #[schema(example = "access")]
+    #[schema(schema_with = request_type_schema, example = "access")]
     pub request_type: String,
     /// Who the request is about.
     pub identity: Option<RequestIdentity>,
     /// How it arrived: `web` (default), `email`, `letter`, `phone`, `api`.
     #[serde(default)]
-    #[schema(nullable = false, example = "web")]
+    #[schema(schema_with = channel_schema, example = "web")]
     pub channel: Option<String>,
     /// The tenant (customer) whose user the subject is (processor mode).
     #[serde(default)]
-    #[schema(nullable = false)]
     pub tenant: Option<String>,
     /// The purpose an objection or consent withdrawal concerns.
     #[serde(default)]
-    #[schema(nullable = false)]
     pub purpose: Option<String>,
     /// When the request arrived, if earlier (admin tokens only): the deadline counts from it.
     #[serde(default)]
-    #[schema(value_type = Option<String>, format = DateTime, nullable = false)]
-    pub received_at: Option<Timestamp>,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub received_at: Option<ApiTime>,
 }
 
 /// The answer to an intake or a verification: the same shape for every identity.
@@ -232,8 +231,10 @@ pub struct RequestEventResponse {
     /// What happened, as a word (`received`, `verified`, `extended`, `rejected` ...).
     pub action: String,
     /// The state before; `null` for the event that registered the request.
+    #[schema(schema_with = state_or_null_schema)]
     pub from_state: Option<String>,
     /// The state after; the same as before for a letter sent on the way.
+    #[schema(schema_with = state_schema)]
     pub to_state: String,
     /// More (never a personal value).
     pub detail: Option<String>,
@@ -247,17 +248,21 @@ pub struct RequestResponse {
     /// What the subject asked for: `access`, `portability`, `rectification`, `erasure`,
     /// `restriction`, `objection`, `withdraw_consent` or `marketing_opt_out`.
     #[serde(rename = "type")]
+    #[schema(schema_with = request_type_schema)]
     pub request_type: String,
     /// Where it stands: `received`, `verifying`, `verified`, `in_progress`, `completed` or
     /// `rejected`.
+    #[schema(schema_with = state_schema)]
     pub state: String,
     /// How it arrived: `web`, `email`, `letter`, `phone` or `api`.
+    #[schema(schema_with = answered_channel_schema)]
     pub channel: String,
     /// The tenant (processor mode).
     pub tenant: Option<String>,
     /// The subject's id once the identity matched one; `null` otherwise.
     pub subject_id: Option<String>,
     /// The kind of identity given.
+    #[schema(schema_with = identity_kind_schema)]
     pub identity_kind: String,
     /// When the request arrived (RFC 3339, UTC); the deadline counts from here.
     #[schema(value_type = String, format = DateTime)]
@@ -298,6 +303,7 @@ pub struct RecipientNoticeResponse {
     /// The register's recipient id.
     pub recipient: String,
     /// `rectified`, `erased` or `restricted`.
+    #[schema(schema_with = recipient_action_schema)]
     pub action: String,
     /// The data categories concerned.
     pub categories: Vec<String>,
@@ -367,6 +373,8 @@ pub struct VerifyRequest {
 #[serde(deny_unknown_fields)]
 pub struct ExtendRequest {
     /// 1 or 2 (at most 2 in total).
+    #[schema(minimum = 1, maximum = 2)]
+    #[serde(deserialize_with = "crate::extract::whole_number")]
     pub months: u32,
     /// Why (complexity, number of requests); told to the subject.
     pub reason: String,
@@ -401,11 +409,9 @@ pub struct FulfilRequest {
     pub corrections: Vec<CorrectionBody>,
     /// Objection, consent withdrawal: the purpose (default: the one given at intake).
     #[serde(default)]
-    #[schema(nullable = false)]
     pub purpose: Option<String>,
     /// Restriction: lift it, for these reasons (the subject is told first, Art. 18(3)).
     #[serde(default)]
-    #[schema(nullable = false)]
     pub lift_restriction: Option<String>,
     /// Provide a copy outside the free allowance (Art. 12(5)).
     #[serde(default)]
@@ -418,9 +424,11 @@ pub struct FulfilRequest {
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// A state, or `open` for every request not completed or rejected.
+    #[param(schema_with = state_filter_schema)]
     pub state: Option<String>,
     /// Only requests due before this date (`YYYY-MM-DD`, the start of that day in
     /// Europe/Stockholm) or instant.
+    #[param(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9:.]+(Z|[+-][0-9]{2}:[0-9]{2}))?$")]
     pub due_before: Option<String>,
     /// Only open requests past due.
     #[serde(default)]
@@ -429,14 +437,78 @@ pub struct ListQuery {
     pub tenant: Option<String>,
 }
 
+/// The schema of the `state` filter: a state's word, or `open`.
+fn state_filter_schema() -> utoipa::openapi::schema::Object {
+    words_schema(
+        skydd_requests::RequestState::ALL
+            .iter()
+            .map(|state| state.as_str())
+            .chain(["open"]),
+    )
+}
+
+/// The schema of a request's state.
+fn state_schema() -> utoipa::openapi::schema::Object {
+    words_schema(skydd_requests::RequestState::ALL.iter().map(|s| s.as_str()))
+}
+
+/// [`state_schema`] or `null` (the state before the first event).
+fn state_or_null_schema() -> utoipa::openapi::schema::Object {
+    words_or_null_schema(skydd_requests::RequestState::ALL.iter().map(|s| s.as_str()))
+}
+
+/// The schema of a request's channel in an answer: always set.
+fn answered_channel_schema() -> utoipa::openapi::schema::Object {
+    words_schema(skydd_vault::CHANNELS)
+}
+
+/// The schema of what a recipient was told (Art. 19): `rectified`, `erased`, `restricted`.
+fn recipient_action_schema() -> utoipa::openapi::schema::Object {
+    words_schema(
+        skydd_requests::RecipientAction::ALL
+            .iter()
+            .map(|a| a.as_str()),
+    )
+}
+
+/// The kinds of identity a request is made with: the members of [`RequestIdentity`].
+const REQUEST_IDENTITY_KINDS: [&str; 4] = ["email", "phone", "personnummer", "customer_number"];
+
+/// The schema of a request's `identity_kind`.
+fn identity_kind_schema() -> utoipa::openapi::schema::Object {
+    words_schema(REQUEST_IDENTITY_KINDS)
+}
+
+/// The schema of the package's `format`.
+fn package_format_schema() -> utoipa::openapi::schema::Object {
+    words_schema(["json", "html", "zip"])
+}
+
+/// The schema of a request type: `access` ... `marketing_opt_out`.
+fn request_type_schema() -> utoipa::openapi::schema::Object {
+    words_schema(skydd_requests::RequestType::ALL.iter().map(|t| t.as_str()))
+}
+
+/// The schema of a request's channel: `web`, `email`, `letter`, `phone` or `api`.
+fn channel_schema() -> utoipa::openapi::schema::Object {
+    words_or_null_schema(skydd_vault::CHANNELS)
+}
+
 /// The query of `GET /v1/requests/{id}/package`.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct PackageQuery {
     /// `json` (default), `html` (the register excerpt) or `zip` (portability: JSON and CSV).
+    #[param(schema_with = package_format_schema)]
     pub format: Option<String>,
 }
+
+/// The bytes of an identity document, sent as the body (for the OpenAPI document: the handler
+/// reads the body as it comes).
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct DocumentBytes(pub Vec<u8>);
 
 /// The id of an uploaded document.
 #[derive(Debug, Serialize, ToSchema)]
@@ -454,7 +526,7 @@ pub struct DocumentStored {
     responses(
         (status = 202, description = "Registered. A one-time code goes to the subject if the \
             identity is known; the answer is the same either way.", body = ReceiptResponse),
-        (status = 400, description = "Unknown type, no identity, or an invalid one.", body = Problem,
+        (status = 422, description = "Unknown type, no identity, or an invalid one.", body = Problem,
             content_type = "application/problem+json"),
         (status = 401, description = "A token was sent but is not valid.", body = Problem,
             content_type = "application/problem+json"),
@@ -477,11 +549,12 @@ pub async fn submit_request(
             .require_role(WRITERS)?;
     }
     let identity = body.identity.unwrap_or_default();
+    let [email, phone, personnummer, customer_number] = REQUEST_IDENTITY_KINDS;
     let mut identities: Vec<(&str, String)> = [
-        ("email", identity.email),
-        ("phone", identity.phone),
-        ("personnummer", identity.personnummer),
-        ("customer_number", identity.customer_number),
+        (email, identity.email),
+        (phone, identity.phone),
+        (personnummer, identity.personnummer),
+        (customer_number, identity.customer_number),
     ]
     .into_iter()
     .filter_map(|(kind, value)| value.map(|v| (kind, v)))
@@ -506,7 +579,7 @@ pub async fn submit_request(
                 identity_value: value,
                 channel: body.channel.unwrap_or_else(|| "web".into()),
                 tenant: body.tenant,
-                received_at: body.received_at,
+                received_at: body.received_at.map(|ApiTime(at)| at),
                 purpose: body.purpose,
             },
             now,
@@ -524,8 +597,10 @@ pub async fn submit_request(
     request_body = VerifyRequest,
     responses(
         (status = 200, description = "Verified.", body = ReceiptResponse),
-        (status = 400, description = "Wrong, malformed or expired code, or no attempts left.",
+        (status = 422, description = "Wrong, malformed or expired code, or no attempts left.",
             body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "A token was sent but is not valid.", body = Problem,
+            content_type = "application/problem+json"),
         (status = 404, description = "No such request.", body = Problem,
             content_type = "application/problem+json"),
         (status = 409, description = "The request is not waiting for a code.", body = Problem,
@@ -555,11 +630,20 @@ pub async fn verify_request(
     path = "/v1/requests/{id}/documents",
     tag = "requests",
     params(("id" = String, Path, description = "The request id.")),
-    request_body(content = Vec<u8>, content_type = "application/pdf",
+    request_body(
+        content(
+            (DocumentBytes = "application/pdf"),
+            (DocumentBytes = "image/jpeg"),
+            (DocumentBytes = "image/png"),
+        ),
         description = "The document: application/pdf, image/jpeg or image/png, at most 10 MiB."),
     responses(
         (status = 201, description = "Stored.", body = DocumentStored),
-        (status = 400, description = "Empty, too large, or an unsupported type.", body = Problem,
+        (status = 422, description = "Empty, too large, or an unsupported type.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 413, description = "Larger than 10 MiB and a little: not read at all.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 401, description = "A token was sent but is not valid.", body = Problem,
             content_type = "application/problem+json"),
         (status = 404, description = "No such request.", body = Problem,
             content_type = "application/problem+json"),
@@ -573,7 +657,7 @@ pub async fn upload_document(
     ip: PeerIp,
     ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
-    body: Bytes,
+    ApiBytes(body): ApiBytes,
 ) -> Result<Response, ApiError> {
     let caller = PublicCaller::of(principal, ip);
     let media_type = headers
@@ -602,7 +686,7 @@ pub async fn upload_document(
     request_body = ExtendRequest,
     responses(
         (status = 200, description = "Extended.", body = RequestResponse),
-        (status = 400, description = "Too late, too long, or no reason.", body = Problem,
+        (status = 422, description = "Too late, too long, or no reason.", body = Problem,
             content_type = "application/problem+json"),
         (status = 401, description = "No valid API token.", body = Problem,
             content_type = "application/problem+json"),
@@ -635,7 +719,7 @@ pub async fn extend_request(
     params(ListQuery),
     responses(
         (status = 200, description = "The requests.", body = Vec<RequestResponse>),
-        (status = 400, description = "An unknown state or a bad date.", body = Problem,
+        (status = 422, description = "An unknown state or a bad date.", body = Problem,
             content_type = "application/problem+json"),
         (status = 401, description = "No valid API token.", body = Problem,
             content_type = "application/problem+json"),
@@ -681,8 +765,9 @@ fn parse_due_before(text: &str) -> Result<Timestamp, ApiError> {
                 .map(|z| z.timestamp())
         })
         .ok_or_else(|| {
-            ApiError::InvalidQuery(
-                "`due_before` is not a date: use YYYY-MM-DD or an RFC 3339 instant".into(),
+            ApiError::invalid(
+                "`due_before` is not a date",
+                "use a date (YYYY-MM-DD) or an RFC 3339 instant",
             )
         })
 }
@@ -721,7 +806,7 @@ pub async fn get_request(
     request_body = FulfilRequest,
     responses(
         (status = 200, description = "Completed; `outcome` says what was done.", body = RequestResponse),
-        (status = 400, description = "Missing or invalid corrections or purpose.", body = Problem,
+        (status = 422, description = "Missing or invalid corrections or purpose.", body = Problem,
             content_type = "application/problem+json"),
         (status = 401, description = "No valid API token.", body = Problem,
             content_type = "application/problem+json"),
@@ -784,7 +869,7 @@ pub async fn fulfil_request(
     request_body = RejectRequest,
     responses(
         (status = 200, description = "Rejected.", body = RequestResponse),
-        (status = 400, description = "No reasons.", body = Problem,
+        (status = 422, description = "No reasons.", body = Problem,
             content_type = "application/problem+json"),
         (status = 401, description = "No valid API token.", body = Problem,
             content_type = "application/problem+json"),
@@ -881,5 +966,16 @@ mod tests {
         assert_eq!(at("2028-02-29"), "2028-02-28T23:00:00Z");
         assert_eq!(at("2026-07-01T08:00:00Z"), "2026-07-01T08:00:00Z");
         assert!(parse_due_before("2026-02-30").is_err());
+    }
+
+    #[test]
+    fn a_due_date_on_a_daylight_saving_day_starts_at_that_days_midnight_in_stockholm() {
+        let at = |text: &str| parse_due_before(text).unwrap().to_string();
+        // 29 March 2026: clocks go from 02:00 CET to 03:00 CEST; midnight is still CET.
+        assert_eq!(at("2026-03-29"), "2026-03-28T23:00:00Z");
+        assert_eq!(at("2026-03-30"), "2026-03-29T22:00:00Z");
+        // 25 October 2026: clocks go from 03:00 CEST back to 02:00 CET; midnight is CEST.
+        assert_eq!(at("2026-10-25"), "2026-10-24T22:00:00Z");
+        assert_eq!(at("2026-10-26"), "2026-10-25T23:00:00Z");
     }
 }

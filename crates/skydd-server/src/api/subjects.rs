@@ -29,19 +29,19 @@ pub(crate) const WRITERS: &[Role] = &[Role::Admin];
 #[serde(deny_unknown_fields)]
 pub struct Identities {
     /// An e-mail address.
-    #[schema(nullable = false, example = "a@example.se")]
+    #[schema(min_length = 1, example = "a@example.se")]
     pub email: Option<String>,
     /// A phone number (E.164, or national in Sweden).
-    #[schema(nullable = false, example = "+46701234567")]
+    #[schema(min_length = 1, example = "+46701234567")]
     pub phone: Option<String>,
     /// A Swedish personnummer or samordningsnummer.
-    #[schema(nullable = false)]
+    #[schema(min_length = 1)]
     pub personnummer: Option<String>,
     /// The company's own customer number.
-    #[schema(nullable = false)]
+    #[schema(min_length = 1)]
     pub customer_number: Option<String>,
     /// The subject's id in another system.
-    #[schema(nullable = false)]
+    #[schema(min_length = 1)]
     pub external_id: Option<String>,
 }
 
@@ -118,16 +118,22 @@ impl From<SubjectView> for SubjectResponse {
 #[into_params(parameter_in = Query)]
 pub struct FindSubjectQuery {
     /// Find by e-mail address (matched in normal form: `A@Example.SE` finds `a@example.se`).
+    #[param(min_length = 1)]
     pub email: Option<String>,
     /// Find by phone number.
+    #[param(min_length = 1)]
     pub phone: Option<String>,
     /// Find by personnummer or samordningsnummer.
+    #[param(min_length = 1)]
     pub personnummer: Option<String>,
     /// Find by customer number.
+    #[param(min_length = 1)]
     pub customer_number: Option<String>,
     /// Find by external id.
+    #[param(min_length = 1)]
     pub external_id: Option<String>,
     /// The tenant to look in (default: the controller's own subjects).
+    #[param(min_length = 1)]
     pub tenant: Option<String>,
 }
 
@@ -150,7 +156,7 @@ pub(crate) fn created(location: String, id: String) -> Response {
     request_body = CreateSubjectRequest,
     responses(
         (status = 201, description = "The subject was created; `Location` is its URL.", body = Created),
-        (status = 400, description = "No identity, an identity that is not valid, or a bad body.",
+        (status = 422, description = "No identity, or one that is not valid.",
             body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid API token.", body = Problem,
             content_type = "application/problem+json"),
@@ -188,7 +194,7 @@ pub async fn create_subject(
     params(FindSubjectQuery),
     responses(
         (status = 200, description = "The subject with this identity.", body = SubjectResponse),
-        (status = 400, description = "Not exactly one identity parameter, or one that is not \
+        (status = 422, description = "Not exactly one identity parameter, or one that is not \
             valid.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid API token.", body = Problem,
             content_type = "application/problem+json"),
@@ -215,10 +221,10 @@ pub async fn find_subject(
     let (kind, value) = match (identities.pop(), identities.is_empty()) {
         (Some(identity), true) => identity,
         _ => {
-            return Err(ApiError::InvalidQuery(
-                "Give exactly one identity parameter: `email`, `phone`, `personnummer`, \
-                 `customer_number` or `external_id`."
-                    .to_owned(),
+            return Err(ApiError::invalid(
+                "not exactly one identity parameter",
+                "give exactly one of `email`, `phone`, `personnummer`, `customer_number` or \
+                 `external_id`",
             ));
         }
     };

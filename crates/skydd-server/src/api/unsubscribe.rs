@@ -9,7 +9,7 @@
 //! - `POST` unsubscribes: from the page's form (`token=T` in the body) or as an RFC 8058
 //!   one-click request from a mail client (`List-Unsubscribe=One-Click` in the body, the token
 //!   in the query string of the `List-Unsubscribe` URL). It answers with a confirmation page.
-//! - A token that is missing, damaged or forged gets a 400 page saying the link is not valid,
+//! - A token that is missing, damaged or forged gets a 422 page saying the link is not valid,
 //!   and nothing more.
 //!
 //! Every text inserted in a page is HTML-escaped. The pages never show personal data: a
@@ -75,7 +75,7 @@ const PAGE_LANGUAGES: [Language; 2] = [Language::En, Language::Sv];
         (status = 200, description = "An HTML page with one button: a form that POSTs the token \
             to `/unsubscribe`. Nothing changes until it is pressed (mail scanners fetch links).",
             body = String, content_type = "text/html"),
-        (status = 400, description = "An HTML page saying that the link is not valid.",
+        (status = 422, description = "An HTML page saying that the link is not valid.",
             body = String, content_type = "text/html"),
     )
 )]
@@ -112,7 +112,7 @@ pub async fn show(
         (status = 200, description = "Unsubscribed from marketing on the link's channel; an HTML \
             confirmation. Administrative messages are not affected.", body = String,
             content_type = "text/html"),
-        (status = 400, description = "An HTML page saying that the link is not valid.",
+        (status = 422, description = "An HTML page saying that the link is not valid.",
             body = String, content_type = "text/html"),
     )
 )]
@@ -267,14 +267,14 @@ impl Page<'_> {
                 )
             }
             (Page::Invalid, En) => (
-                StatusCode::BAD_REQUEST,
+                StatusCode::UNPROCESSABLE_ENTITY,
                 "Link not valid",
                 "<h1>This link is not valid</h1>\n\
                  <p>Copy the whole link from the message and try again.</p>"
                     .to_owned(),
             ),
             (Page::Invalid, Sv) => (
-                StatusCode::BAD_REQUEST,
+                StatusCode::UNPROCESSABLE_ENTITY,
                 "Ogiltig länk",
                 "<h1>Länken är inte giltig</h1>\n\
                  <p>Kopiera hela länken från meddelandet och försök igen.</p>"

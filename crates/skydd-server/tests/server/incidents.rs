@@ -44,7 +44,7 @@ async fn an_incident_runs_from_report_to_close_with_the_72_hour_clock() {
         let open = app.get_ok("/v1/incidents?open=true").await;
         assert_eq!(open["incidents"][0]["id"], id.as_str());
         let closing_too_early = post(app, &format!("/v1/incidents/{id}/close"), json!({"summary": "done"})).await;
-        let body = problem(closing_too_early, StatusCode::BAD_REQUEST, app.backend).await;
+        let body = problem(closing_too_early, StatusCode::UNPROCESSABLE_ENTITY, app.backend).await;
         assert!(body["detail"].as_str().unwrap().contains("notify the supervisory authority"), "{body}");
 
         let notified = app
@@ -63,7 +63,7 @@ async fn an_incident_runs_from_report_to_close_with_the_72_hour_clock() {
             json!({"phase": "final", "notified_at": "2026-03-01T08:45:00Z"}),
         )
         .await;
-        let body = problem(no_reference, StatusCode::BAD_REQUEST, app.backend).await;
+        let body = problem(no_reference, StatusCode::UNPROCESSABLE_ENTITY, app.backend).await;
         assert!(body["detail"].as_str().unwrap().contains("authority_reference"), "{body}");
         app.post_ok(
             &format!("/v1/incidents/{id}/notifications"),
@@ -77,7 +77,7 @@ async fn an_incident_runs_from_report_to_close_with_the_72_hour_clock() {
         assert_eq!(closed["state"], "closed");
         assert_eq!(closed["entries"].as_array().unwrap().len(), 4);
         let again = post(app, &format!("/v1/incidents/{id}/assessments"), json!({"risk": "high", "reason": "x"})).await;
-        problem(again, StatusCode::BAD_REQUEST, app.backend).await;
+        problem(again, StatusCode::UNPROCESSABLE_ENTITY, app.backend).await;
         let open = app.get_ok("/v1/incidents?open=true").await;
         assert_eq!(open["incidents"], json!([]));
         let all = app.get_ok("/v1/incidents").await;
@@ -97,7 +97,7 @@ async fn a_late_notification_needs_reasons_and_an_unrisky_one_needs_the_reason_i
         assert_eq!(late["time_left_seconds"], -6 * 24 * 3600);
         let id = late["id"].as_str().unwrap();
         let without = post(app, &format!("/v1/incidents/{id}/notifications"), json!({"phase": "initial"})).await;
-        let body = problem(without, StatusCode::BAD_REQUEST, app.backend).await;
+        let body = problem(without, StatusCode::UNPROCESSABLE_ENTITY, app.backend).await;
         insta::assert_json_snapshot!("incident_late_without_reasons", body);
         let with = app
             .post_ok(
@@ -113,7 +113,7 @@ async fn a_late_notification_needs_reasons_and_an_unrisky_one_needs_the_reason_i
             .await;
         let id = minor["id"].as_str().unwrap();
         let blank = post(app, &format!("/v1/incidents/{id}/no-notification"), json!({"reason": " "})).await;
-        problem(blank, StatusCode::BAD_REQUEST, app.backend).await;
+        problem(blank, StatusCode::UNPROCESSABLE_ENTITY, app.backend).await;
         let documented = app
             .post_ok(
                 &format!("/v1/incidents/{id}/no-notification"),
@@ -129,7 +129,7 @@ async fn a_late_notification_needs_reasons_and_an_unrisky_one_needs_the_reason_i
             .await;
         let id = risky["id"].as_str().unwrap();
         let skipped = post(app, &format!("/v1/incidents/{id}/no-notification"), json!({"reason": "rather not"})).await;
-        problem(skipped, StatusCode::BAD_REQUEST, app.backend).await;
+        problem(skipped, StatusCode::UNPROCESSABLE_ENTITY, app.backend).await;
     })
     .await;
 }
@@ -145,7 +145,7 @@ async fn high_risk_needs_a_communication_or_an_article_34_3_ground() {
         app.post_ok(&format!("/v1/incidents/{id}/notifications"), json!({"phase": "initial"}), StatusCode::OK)
             .await;
         let close = post(app, &format!("/v1/incidents/{id}/close"), json!({"summary": "done"})).await;
-        let body = problem(close, StatusCode::BAD_REQUEST, app.backend).await;
+        let body = problem(close, StatusCode::UNPROCESSABLE_ENTITY, app.backend).await;
         assert!(body["detail"].as_str().unwrap().contains("Art. 34(3)"), "{body}");
         let unknown = post(
             app,
@@ -153,7 +153,7 @@ async fn high_risk_needs_a_communication_or_an_article_34_3_ground() {
             json!({"ground": "too_busy", "explanation": "x"}),
         )
         .await;
-        let body = problem(unknown, StatusCode::BAD_REQUEST, app.backend).await;
+        let body = problem(unknown, StatusCode::UNPROCESSABLE_ENTITY, app.backend).await;
         assert!(body["detail"].as_str().unwrap().contains("unintelligible, risk_contained, public_communication"), "{body}");
         let exempt = app
             .post_ok(
@@ -175,24 +175,24 @@ async fn incidents_are_refused_without_the_article_33_3_elements_and_only_admins
         let mut no_categories = report("2026-03-01T08:00:00Z", "risk");
         no_categories["data_categories"] = json!([]);
         let response = post(app, "/v1/incidents", no_categories).await;
-        problem(response, StatusCode::BAD_REQUEST, app.backend).await;
+        problem(response, StatusCode::UNPROCESSABLE_ENTITY, app.backend).await;
         let mut unknown = report("2026-03-01T08:00:00Z", "risk");
         unknown["data_categories"] = json!(["passwords"]);
         let response = post(app, "/v1/incidents", unknown).await;
-        let body = problem(response, StatusCode::BAD_REQUEST, app.backend).await;
+        let body = problem(response, StatusCode::UNPROCESSABLE_ENTITY, app.backend).await;
         assert!(
             body["detail"].as_str().unwrap().contains("`passwords`"),
             "{body}"
         );
         let future = post(app, "/v1/incidents", report("2026-03-02T08:00:00Z", "risk")).await;
-        problem(future, StatusCode::BAD_REQUEST, app.backend).await;
+        problem(future, StatusCode::UNPROCESSABLE_ENTITY, app.backend).await;
         let bad_risk = post(
             app,
             "/v1/incidents",
             report("2026-03-01T08:00:00Z", "severe"),
         )
         .await;
-        problem(bad_risk, StatusCode::BAD_REQUEST, app.backend).await;
+        problem(bad_risk, StatusCode::UNPROCESSABLE_ENTITY, app.backend).await;
         let missing = app.get("/v1/incidents/0123", Some(&app.admin_token)).await;
         problem(missing, StatusCode::NOT_FOUND, app.backend).await;
         assert_eq!(app.get_ok("/v1/incidents").await["incidents"], json!([]));
@@ -251,7 +251,7 @@ async fn data_goes_to_the_police_only_on_a_court_decision_or_similar_decision() 
                 body.as_object_mut().unwrap().remove("decision");
             }
             let refused = post(app, "/v1/disclosures", body).await;
-            let body = problem(refused, StatusCode::BAD_REQUEST, app.backend).await;
+            let body = problem(refused, StatusCode::UNPROCESSABLE_ENTITY, app.backend).await;
             assert!(body["detail"].as_str().unwrap().contains("decision"), "{body}");
         }
         let not_an_authority = {
@@ -259,14 +259,14 @@ async fn data_goes_to_the_police_only_on_a_court_decision_or_similar_decision() 
             body["authority"] = json!("mailer");
             post(app, "/v1/disclosures", body).await
         };
-        let body = problem(not_an_authority, StatusCode::BAD_REQUEST, app.backend).await;
+        let body = problem(not_an_authority, StatusCode::UNPROCESSABLE_ENTITY, app.backend).await;
         assert!(body["detail"].as_str().unwrap().contains("not an authority"), "{body}");
         let wrong_category = {
             let mut body = disclosure(&subject, court_decision());
             body["categories"] = json!(["work_items"]);
             post(app, "/v1/disclosures", body).await
         };
-        problem(wrong_category, StatusCode::BAD_REQUEST, app.backend).await;
+        problem(wrong_category, StatusCode::UNPROCESSABLE_ENTITY, app.backend).await;
         let unknown_subject = post(app, "/v1/disclosures", disclosure("0123456789abcdef0123456789abcdef", court_decision())).await;
         problem(unknown_subject, StatusCode::NOT_FOUND, app.backend).await;
         assert_eq!(app.get_ok("/v1/disclosures").await["disclosures"], json!([]));
@@ -308,21 +308,21 @@ async fn a_high_risk_breach_is_told_to_the_subjects_through_the_outbox() {
         let id = high["id"].as_str().unwrap();
         let path = format!("/v1/incidents/{id}/communications");
         let blank = post(app, &path, json!({"message": " ", "subjects": [reached]})).await;
-        problem(blank, StatusCode::BAD_REQUEST, app.backend).await;
+        problem(blank, StatusCode::UNPROCESSABLE_ENTITY, app.backend).await;
         let nobody = post(
             app,
             &path,
             json!({"message": "We lost your data", "subjects": []}),
         )
         .await;
-        problem(nobody, StatusCode::BAD_REQUEST, app.backend).await;
+        problem(nobody, StatusCode::UNPROCESSABLE_ENTITY, app.backend).await;
         let unreachable = post(
             app,
             &path,
             json!({"message": "We lost your data", "subjects": [no_mail]}),
         )
         .await;
-        let body = problem(unreachable, StatusCode::BAD_REQUEST, app.backend).await;
+        let body = problem(unreachable, StatusCode::UNPROCESSABLE_ENTITY, app.backend).await;
         assert!(
             body["detail"].as_str().unwrap().contains("e-mail address"),
             "{body}"
@@ -369,7 +369,7 @@ async fn a_high_risk_breach_is_told_to_the_subjects_through_the_outbox() {
             json!({"ground": "unintelligible", "explanation": "x"}),
         )
         .await;
-        problem(exempt, StatusCode::BAD_REQUEST, app.backend).await;
+        problem(exempt, StatusCode::UNPROCESSABLE_ENTITY, app.backend).await;
     })
     .await;
 }

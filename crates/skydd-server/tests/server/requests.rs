@@ -568,7 +568,7 @@ async fn rectification_replaces_the_values_audits_and_notifies_recipients() {
             problem(
                 app.post_admin(&format!("/v1/requests/{id}/fulfil"), body)
                     .await,
-                StatusCode::BAD_REQUEST,
+                StatusCode::UNPROCESSABLE_ENTITY,
                 app.backend(),
             )
             .await;
@@ -814,7 +814,7 @@ async fn objection_withdrawal_and_opt_out_go_through_the_ledgers() {
 
         // An objection to a contract purpose is not an Art. 21 objection: refused, unchanged.
         let id = app.verified("objection", "ida@example.se", json!({"purpose": "delivery"})).await;
-        problem(app.post_admin(&format!("/v1/requests/{id}/fulfil"), json!({})).await, StatusCode::BAD_REQUEST, app.backend()).await;
+        problem(app.post_admin(&format!("/v1/requests/{id}/fulfil"), json!({})).await, StatusCode::UNPROCESSABLE_ENTITY, app.backend()).await;
         assert_eq!(app.get(&format!("/v1/requests/{id}")).await["state"], "verified");
 
         let (other, _) = app.customer("bo@example.se", "Bo Ek").await;
@@ -831,10 +831,10 @@ async fn bad_input_is_a_clear_client_error_and_changes_nothing() {
         app.customer("anna@example.se", "Anna Öberg").await;
         let count = async || app.get("/v1/requests").await.as_array().unwrap().len();
 
-        let unknown = problem(app.post_public("/v1/requests", json!({"type": "delete_me", "identity": {"email": "anna@example.se"}})).await, StatusCode::BAD_REQUEST, app.backend()).await;
+        let unknown = problem(app.post_public("/v1/requests", json!({"type": "delete_me", "identity": {"email": "anna@example.se"}})).await, StatusCode::UNPROCESSABLE_ENTITY, app.backend()).await;
         assert!(unknown["detail"].as_str().unwrap().contains("erasure"), "{unknown}");
         insta::assert_json_snapshot!("request_unknown_type", unknown);
-        let missing = problem(app.post_public("/v1/requests", json!({"type": "access"})).await, StatusCode::BAD_REQUEST, app.backend()).await;
+        let missing = problem(app.post_public("/v1/requests", json!({"type": "access"})).await, StatusCode::UNPROCESSABLE_ENTITY, app.backend()).await;
         insta::assert_json_snapshot!("request_missing_identity", missing);
         problem(app.post_public("/v1/requests", json!({"type": "access", "identity": {"email": "anna@example.se"}, "received_at": "2026-02-01T00:00:00Z"})).await, StatusCode::FORBIDDEN, app.backend()).await;
         assert_eq!(count().await, 0);
@@ -842,14 +842,14 @@ async fn bad_input_is_a_clear_client_error_and_changes_nothing() {
         let receipt = app.submit(json!({"type": "erasure", "identity": {"email": "anna@example.se"}})).await;
         let id = receipt["id"].as_str().unwrap().to_string();
         let before = app.get(&format!("/v1/requests/{id}")).await;
-        let wrong = problem(app.post_public(&format!("/v1/requests/{id}/verify"), json!({"code": "00000000"})).await, StatusCode::BAD_REQUEST, app.backend()).await;
+        let wrong = problem(app.post_public(&format!("/v1/requests/{id}/verify"), json!({"code": "00000000"})).await, StatusCode::UNPROCESSABLE_ENTITY, app.backend()).await;
         insta::assert_json_snapshot!("request_wrong_code", wrong);
         assert_eq!(app.get(&format!("/v1/requests/{id}")).await, before, "a wrong code changes no state");
 
         // The code expires after 30 minutes.
         let code = app.code_for(&id).await;
         app.clock.set("2026-03-02T08:31:00Z");
-        let expired = problem(app.post_public(&format!("/v1/requests/{id}/verify"), json!({"code": code})).await, StatusCode::BAD_REQUEST, app.backend()).await;
+        let expired = problem(app.post_public(&format!("/v1/requests/{id}/verify"), json!({"code": code})).await, StatusCode::UNPROCESSABLE_ENTITY, app.backend()).await;
         assert!(expired["detail"].as_str().unwrap().contains("expired"), "{expired}");
         assert_eq!(app.get(&format!("/v1/requests/{id}")).await["state"], "verifying");
 
@@ -864,7 +864,7 @@ async fn bad_input_is_a_clear_client_error_and_changes_nothing() {
         app.clock.set("2026-03-03T08:00:00Z");
         let overdue = app.get("/v1/requests?overdue=true").await;
         assert_eq!(overdue[0]["id"], letter_id.as_str());
-        let late = problem(app.post_admin(&format!("/v1/requests/{letter_id}/extend"), json!({"months": 1, "reason": "Many requests"})).await, StatusCode::BAD_REQUEST, app.backend()).await;
+        let late = problem(app.post_admin(&format!("/v1/requests/{letter_id}/extend"), json!({"months": 1, "reason": "Many requests"})).await, StatusCode::UNPROCESSABLE_ENTITY, app.backend()).await;
         insta::assert_json_snapshot!("request_extension_too_late", late);
         assert_eq!(app.get(&format!("/v1/requests/{letter_id}")).await["extended"], false);
 
@@ -875,7 +875,7 @@ async fn bad_input_is_a_clear_client_error_and_changes_nothing() {
         let again: Value = serde_json::from_str(&redact(&again.to_string(), &[&letter_id])).unwrap();
         insta::assert_json_snapshot!("request_second_fulfilment", again);
         assert_eq!(app.get(&format!("/v1/requests/{letter_id}")).await, rejected);
-        problem(app.post_admin(&format!("/v1/requests/{id}/reject"), json!({"reasons": " "})).await, StatusCode::BAD_REQUEST, app.backend()).await;
+        problem(app.post_admin(&format!("/v1/requests/{id}/reject"), json!({"reasons": " "})).await, StatusCode::UNPROCESSABLE_ENTITY, app.backend()).await;
     })
     .await;
 }
@@ -908,7 +908,7 @@ async fn an_extension_within_the_first_month_moves_the_deadline_and_tells_the_su
                 json!({"months": 1, "reason": "More"}),
             )
             .await,
-            StatusCode::BAD_REQUEST,
+            StatusCode::UNPROCESSABLE_ENTITY,
             app.backend(),
         )
         .await;
@@ -962,7 +962,23 @@ async fn identity_documents_are_destroyed_bytes_and_key_when_the_request_closes(
             .send()
             .await
             .unwrap();
-        problem(bad, StatusCode::BAD_REQUEST, app.backend()).await;
+        problem(bad, StatusCode::UNPROCESSABLE_ENTITY, app.backend()).await;
+        // Beyond the route's limit the body is not even read: a 413 problem, as documented,
+        // not the framework's plain text.
+        let huge = app
+            .app
+            .client
+            .post(app.app.url(&format!("/v1/requests/{id}/documents")))
+            .header("content-type", "application/pdf")
+            .body(vec![b'%'; 11 * 1024 * 1024])
+            .send()
+            .await
+            .unwrap();
+        let refused = problem(huge, StatusCode::PAYLOAD_TOO_LARGE, app.backend()).await;
+        assert_eq!(
+            refused["type"], "https://skydd.dev/problems/payload-too-large",
+            "{refused}"
+        );
         let rows = app.app.storage.request_documents(id).await.unwrap();
         assert_eq!(rows.len(), 1);
         let (ciphertext, wrapped) = (rows[0].ciphertext.clone(), rows[0].wrapped_key.clone());

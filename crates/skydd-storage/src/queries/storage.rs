@@ -1206,6 +1206,10 @@ impl Storage for Store {
         }
     }
 
+    fn backup_into<'a>(&'a self, target: &'a std::path::Path) -> StorageFuture<'a, ()> {
+        Box::pin(super::super::backup_into(self, target))
+    }
+
     fn close(&self) -> StorageFuture<'_, ()> {
         Box::pin(async move {
             self.pool.close().await;
