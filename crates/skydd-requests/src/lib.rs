@@ -40,5 +40,5 @@ pub use letter::{
     Completion, KeptUnderHold, Letter, Letters, RecipientAction, UnknownRecipientAction,
 };
 pub use request_type::{RequestType, UnknownRequestType};
-pub use state::{RequestState, TransitionError, UnknownRequestState};
+pub use state::{RequestAction, RequestState, TransitionError, UnknownRequestState};
 pub use verification::{VerificationCode, VerificationPolicy, VerifyError};

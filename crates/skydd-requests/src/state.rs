@@ -123,6 +123,56 @@ impl fmt::Display for RequestState {
     }
 }
 
+/// What a request's history records of a change: the move made, or the letter sent on the way.
+/// The words are what `GET /v1/requests/{id}` shows as each event's `action`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RequestAction {
+    /// Registered from the requester's submission.
+    Received,
+    /// Registered, and left to the controller it is for (a tenant, in processor mode).
+    RoutedToController,
+    /// The requester's identity was confirmed.
+    Verified,
+    /// The deadline was extended (Art. 12(3)), with the reason sent to the requester.
+    Extended,
+    /// Fulfilment began.
+    Started,
+    /// The requester was told that a restriction is about to be lifted (Art. 18(3)).
+    LiftingNotified,
+    /// Fulfilled; the answer was sent.
+    Completed,
+    /// Refused, with the reasons and the right to complain.
+    Rejected,
+}
+
+impl RequestAction {
+    /// Every action, in workflow order.
+    pub const ALL: [RequestAction; 8] = [
+        RequestAction::Received,
+        RequestAction::RoutedToController,
+        RequestAction::Verified,
+        RequestAction::Extended,
+        RequestAction::Started,
+        RequestAction::LiftingNotified,
+        RequestAction::Completed,
+        RequestAction::Rejected,
+    ];
+
+    /// The stable snake_case word kept in the history.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            RequestAction::Received => "received",
+            RequestAction::RoutedToController => "routed_to_controller",
+            RequestAction::Verified => "verified",
+            RequestAction::Extended => "extended",
+            RequestAction::Started => "started",
+            RequestAction::LiftingNotified => "lifting_notified",
+            RequestAction::Completed => "completed",
+            RequestAction::Rejected => "rejected",
+        }
+    }
+}
+
 /// A move the workflow does not allow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("{}", transition_message(*from, *to))]
@@ -169,6 +219,19 @@ impl FromStr for RequestState {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_request_action_has_its_own_snake_case_word() {
+        let words: std::collections::BTreeSet<&str> =
+            RequestAction::ALL.iter().map(|a| a.as_str()).collect();
+        assert_eq!(words.len(), RequestAction::ALL.len());
+        for word in words {
+            assert!(
+                word.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
+                "{word}"
+            );
+        }
+    }
 
     #[test]
     fn intake_waits_for_the_tenant_the_code_or_nothing() {

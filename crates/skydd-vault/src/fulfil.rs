@@ -14,7 +14,9 @@ use skydd_consent::ObjectionSource;
 use skydd_register::model::{
     Anchor, CategoryId, Choice, HoldId, LegalBasis, PurposeId, RecipientId,
 };
-use skydd_requests::{Completion, KeptUnderHold, RecipientAction, RequestState, RequestType};
+use skydd_requests::{
+    Completion, KeptUnderHold, RecipientAction, RequestAction, RequestState, RequestType,
+};
 use skydd_storage::{RecipientNotificationRow, RecordRow, RequestRow};
 
 use crate::crypto::record_aad;
@@ -239,7 +241,7 @@ impl Vault {
             next.clone(),
             case.actor,
             case.now,
-            "started",
+            RequestAction::Started,
             None,
             ChangeExtras::default(),
         )
@@ -405,7 +407,7 @@ impl Vault {
                 case.row.clone(),
                 case.actor,
                 case.now,
-                "lifting_notified",
+                RequestAction::LiftingNotified,
                 None,
                 notice,
             )
@@ -508,7 +510,7 @@ impl Vault {
             next,
             case.actor,
             case.now,
-            "completed",
+            RequestAction::Completed,
             None,
             done.extras,
         )

@@ -16,8 +16,8 @@ use jiff::tz::TimeZone;
 use skydd_crypto::{DataKey, WrappedKey, random_bytes};
 use skydd_register::zone::stockholm;
 use skydd_requests::{
-    CopyAllowance, Deadline, HolidayCalendar, RecipientAction, RequestState, RequestType,
-    VerificationCode, VerificationPolicy, copy_allowance,
+    CopyAllowance, Deadline, HolidayCalendar, RecipientAction, RequestAction, RequestState,
+    RequestType, VerificationCode, VerificationPolicy, copy_allowance,
 };
 use skydd_storage::{
     NewRequestRows, OutboxMessageRow, RequestChange, RequestDocumentRow, RequestEventRow,
@@ -318,10 +318,11 @@ impl Vault {
             at: now,
             actor: actor.id.clone(),
             action: if row.routed_to_controller {
-                "routed_to_controller"
+                RequestAction::RoutedToController
             } else {
-                "received"
+                RequestAction::Received
             }
+            .as_str()
             .to_string(),
             from_state: None,
             to_state: state.as_str().to_string(),
@@ -629,7 +630,7 @@ impl Vault {
             next,
             actor,
             now,
-            "verified",
+            RequestAction::Verified,
             None,
             ChangeExtras::default(),
         )
@@ -851,7 +852,7 @@ impl Vault {
             next,
             actor,
             now,
-            "extended",
+            RequestAction::Extended,
             Some(format!("{months} month(s)")),
             extras,
         )
@@ -899,7 +900,7 @@ impl Vault {
                 .outbox
                 .push(self.seal_message(Some(id), &address, &mail, now)?);
         }
-        self.change(row, next, actor, now, "rejected", None, extras)
+        self.change(row, next, actor, now, RequestAction::Rejected, None, extras)
             .await?;
         self.request(actor, id, now).await
     }
@@ -1010,7 +1011,7 @@ impl Vault {
         after: RequestRow,
         actor: &Actor,
         now: Timestamp,
-        action: &str,
+        action: RequestAction,
         detail: Option<String>,
         extras: ChangeExtras,
     ) -> Result<(), VaultError> {
@@ -1023,7 +1024,7 @@ impl Vault {
                     request_id: id.clone(),
                     at: now,
                     actor: actor.id.clone(),
-                    action: action.to_string(),
+                    action: action.as_str().to_string(),
                     from_state: Some(before.state.clone()),
                     to_state: after.state.clone(),
                     detail,

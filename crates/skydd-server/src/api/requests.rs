@@ -228,7 +228,8 @@ pub struct RequestEventResponse {
     pub at: Timestamp,
     /// Who (token id, `subject`).
     pub actor: String,
-    /// What happened, as a word (`received`, `verified`, `extended`, `rejected` ...).
+    /// What happened: the move made, or the letter sent on the way.
+    #[schema(schema_with = request_action_schema)]
     pub action: String,
     /// The state before; `null` for the event that registered the request.
     #[schema(schema_with = state_or_null_schema)]
@@ -463,6 +464,15 @@ fn answered_channel_schema() -> utoipa::openapi::schema::Object {
 }
 
 /// The schema of what a recipient was told (Art. 19): `rectified`, `erased`, `restricted`.
+/// The schema of a request event's `action`: one of [`skydd_requests::RequestAction`]'s words.
+fn request_action_schema() -> utoipa::openapi::schema::Object {
+    words_schema(
+        skydd_requests::RequestAction::ALL
+            .iter()
+            .map(|a| a.as_str()),
+    )
+}
+
 fn recipient_action_schema() -> utoipa::openapi::schema::Object {
     words_schema(
         skydd_requests::RecipientAction::ALL
