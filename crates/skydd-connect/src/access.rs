@@ -148,7 +148,7 @@ struct Walk<'d> {
     rows: Vec<BTreeMap<Vec<Value>, Vec<Value>>>,
     /// How each collection was reached.
     reached_by: Vec<BTreeSet<String>>,
-    /// PostgreSQL column types, for casting bound text to the column's type.
+    /// Column types looked up so far (see [`column_type`]).
     types: HashMap<Column, String>,
 }
 
@@ -362,21 +362,31 @@ async fn select(
         .iter()
         .map(|f| format!("CAST({} AS {text})", quote(database, &f.name)))
         .collect();
-    let placeholders: Vec<String> = match database {
-        Database::Postgres(conn) => {
-            let sql_type = match types.get(&at) {
-                Some(sql_type) => sql_type.clone(),
-                None => {
-                    let sql_type =
-                        postgres_type(conn, collection, &collection.fields[at.1].name).await?;
-                    types.insert(at, sql_type.clone());
-                    sql_type
-                }
-            };
-            (1..=values.len())
-                .map(|n| format!("CAST(${n} AS {sql_type})"))
-                .collect()
+    let sql_type = match types.get(&at) {
+        Some(sql_type) => sql_type.clone(),
+        None => {
+            let sql_type = column_type(database, collection, &collection.fields[at.1].name).await?;
+            types.insert(at, sql_type.clone());
+            sql_type
         }
+    };
+    // An integer column is matched only by an integer in canonical form: MySQL would compare
+    // `'1abc'` or `'01'` as 1 (another subject's row), PostgreSQL would refuse the cast.
+    let values: Vec<&String> = if is_integer(&sql_type) {
+        values
+            .iter()
+            .filter(|v| v.parse::<i64>().is_ok_and(|n| n.to_string() == **v))
+            .collect()
+    } else {
+        values.iter().collect()
+    };
+    if values.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholders: Vec<String> = match database {
+        Database::Postgres(_) => (1..=values.len())
+            .map(|n| format!("CAST(${n} AS {sql_type})"))
+            .collect(),
         Database::Mysql(_) | Database::Sqlite(_) => vec!["?".to_owned(); values.len()],
     };
     let sql = format!(
@@ -391,21 +401,21 @@ async fn select(
         Database::Postgres(conn) => {
             let mut query = sqlx::query(sql);
             for value in values {
-                query = query.bind(value.clone());
+                query = query.bind((*value).clone());
             }
             texts(query.fetch_all(conn).await?)?
         }
         Database::Mysql(conn) => {
             let mut query = sqlx::query(sql);
             for value in values {
-                query = query.bind(value.clone());
+                query = query.bind((*value).clone());
             }
             texts(query.fetch_all(conn).await?)?
         }
         Database::Sqlite(conn) => {
             let mut query = sqlx::query(sql);
             for value in values {
-                query = query.bind(value.clone());
+                query = query.bind((*value).clone());
             }
             texts(query.fetch_all(conn).await?)?
         }
@@ -428,30 +438,24 @@ where
         .collect()
 }
 
-/// The type of a PostgreSQL column, without modifiers (`character varying`, not
-/// `character varying(100)`, so a longer bound value is never cut to fit and matched).
-async fn postgres_type(
-    conn: &mut sqlx::PgConnection,
+/// Whether a column type (as [`column_type`] gives it) holds integers only.
+fn is_integer(sql_type: &str) -> bool {
+    matches!(
+        sql_type,
+        "smallint" | "integer" | "bigint" | "tinyint" | "mediumint" | "int"
+    )
+}
+
+/// The column's type, lower case, without modifiers (`character varying`, not
+/// `character varying(100)`, so a longer bound value is never cut to fit and matched): on
+/// PostgreSQL to cast bound text to it, everywhere to know an integer column (`integer` for
+/// SQLite's integer affinity, which reads `'01'` as 1). `""` when MySQL's catalog does not say.
+async fn column_type(
+    database: &mut Database,
     collection: &Collection,
     field: &str,
 ) -> Result<String, sqlx::Error> {
-    let relation = match &collection.schema {
-        Some(schema) => format!(
-            "\"{}\".\"{}\"",
-            schema.replace('"', "\"\""),
-            collection.name.replace('"', "\"\"")
-        ),
-        None => format!("\"{}\"", collection.name.replace('"', "\"\"")),
-    };
-    let found: Option<String> = sqlx::query_scalar(
-        "SELECT format_type(a.atttypid, NULL) FROM pg_catalog.pg_attribute a
-         WHERE a.attrelid = to_regclass($1) AND a.attname = $2 AND NOT a.attisdropped",
-    )
-    .bind(relation)
-    .bind(field)
-    .fetch_optional(&mut *conn)
-    .await?;
-    found.ok_or_else(|| {
+    let missing = || {
         sqlx::Error::Configuration(
             format!(
                 "no column `{field}` in `{}`: run `skydd dataset check --connect`",
@@ -459,7 +463,57 @@ async fn postgres_type(
             )
             .into(),
         )
-    })
+    };
+    match database {
+        Database::Postgres(conn) => {
+            let relation = match &collection.schema {
+                Some(schema) => format!(
+                    "\"{}\".\"{}\"",
+                    schema.replace('"', "\"\""),
+                    collection.name.replace('"', "\"\"")
+                ),
+                None => format!("\"{}\"", collection.name.replace('"', "\"\"")),
+            };
+            let found: Option<String> = sqlx::query_scalar(
+                "SELECT format_type(a.atttypid, NULL) FROM pg_catalog.pg_attribute a
+                 WHERE a.attrelid = to_regclass($1) AND a.attname = $2 AND NOT a.attisdropped",
+            )
+            .bind(relation)
+            .bind(field)
+            .fetch_optional(&mut *conn)
+            .await?;
+            found.ok_or_else(missing)
+        }
+        Database::Mysql(conn) => {
+            let found: Option<String> = sqlx::query_scalar(
+                "SELECT CAST(LOWER(data_type) AS CHAR) FROM information_schema.columns
+                 WHERE table_schema = COALESCE(?, DATABASE()) AND table_name = ? AND column_name = ?",
+            )
+            .bind(collection.schema.clone())
+            .bind(&collection.name)
+            .bind(field)
+            .fetch_optional(&mut *conn)
+            .await?;
+            // MariaDB leaves out the columns of a view it cannot open in this transaction;
+            // the read of the view then fails and says why.
+            Ok(found.unwrap_or_default())
+        }
+        Database::Sqlite(conn) => {
+            let found: Option<String> =
+                sqlx::query_scalar("SELECT type FROM pragma_table_info($1) WHERE name = $2")
+                    .bind(&collection.name)
+                    .bind(field)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+            let declared = found.ok_or_else(missing)?.to_ascii_lowercase();
+            // SQLite's rule: a declared type containing INT gives the column integer affinity.
+            Ok(if declared.contains("int") {
+                "integer".to_owned()
+            } else {
+                declared
+            })
+        }
+    }
 }
 
 async fn execute(database: &mut Database, sql: &'static str) -> Result<(), sqlx::Error> {

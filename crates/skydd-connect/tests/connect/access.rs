@@ -295,3 +295,39 @@ async fn the_transaction_cannot_write() {
         target.finish().await;
     }
 }
+
+#[tokio::test]
+async fn a_customer_number_matches_an_integer_key_only_in_canonical_form() {
+    for target in Target::all().await {
+        let kind = format!("{:?}", target.kind());
+        target.load_fides().await;
+        let dataset = checked(&target.fides_dataset());
+        let url = DatabaseUrl::new(target.url());
+        let mut db = Database::connect(target.kind(), &url, None).await.unwrap();
+        let number = |raw: &str| {
+            let today = jiff::civil::date(2026, 12, 6);
+            Identity::parse(
+                IdentityKind::CustomerNumber,
+                raw,
+                ParseContext::sweden(today),
+            )
+            .unwrap()
+        };
+        // MySQL compares '1abc' and '01' with an integer column as 1; PostgreSQL refuses to
+        // cast them. Neither is customer 1's number.
+        let odd = [number("1abc"), number("01"), number("+1"), number("1.0")];
+        let found = collect(&mut db, &dataset, &odd).await.unwrap();
+        assert!(found.collections.is_empty(), "{kind}: {found:?}");
+        let found = collect(&mut db, &dataset, &[number(" 1 ")]).await.unwrap();
+        assert_eq!(keys(&found, "customer"), set(&["1"]), "{kind}");
+        assert_eq!(
+            keys(&found, "orders"),
+            set(&["ord_aaa-aaa", "ord_ccc-ccc", "ord_ddd-ddd"]),
+            "{kind}"
+        );
+        // The customer's e-mail address, found on the way, reached the visit.
+        assert_eq!(keys(&found, "visit").len(), 1, "{kind}");
+        db.close().await;
+        target.finish().await;
+    }
+}
