@@ -15,7 +15,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt;
 
-use skydd_dataset::{Collection, Dataset, Direction};
+use skydd_dataset::{Collection, DatabaseKind, Dataset, Direction};
 use skydd_register::model::{CategoryId, Choice as _};
 use skydd_subject::{Identity, IdentityKind};
 
@@ -325,22 +325,20 @@ async fn traverse(
 }
 
 /// `name` quoted as an identifier of the database's dialect.
-fn quote(database: &Database, name: &str) -> String {
-    match database {
-        Database::Mysql(_) => format!("`{}`", name.replace('`', "``")),
-        Database::Postgres(_) | Database::Sqlite(_) => format!("\"{}\"", name.replace('"', "\"\"")),
+fn quote(kind: DatabaseKind, name: &str) -> String {
+    match kind {
+        DatabaseKind::Mysql => format!("`{}`", name.replace('`', "``")),
+        DatabaseKind::Postgres | DatabaseKind::Sqlite => {
+            format!("\"{}\"", name.replace('"', "\"\""))
+        }
     }
 }
 
 /// The collection's table, qualified by its schema when it has one.
-fn table(database: &Database, collection: &Collection) -> String {
+fn table(kind: DatabaseKind, collection: &Collection) -> String {
     match &collection.schema {
-        Some(schema) => format!(
-            "{}.{}",
-            quote(database, schema),
-            quote(database, &collection.name)
-        ),
-        None => quote(database, &collection.name),
+        Some(schema) => format!("{}.{}", quote(kind, schema), quote(kind, &collection.name)),
+        None => quote(kind, &collection.name),
     }
 }
 
@@ -360,7 +358,7 @@ async fn select(
     let selected: Vec<String> = collection
         .fields
         .iter()
-        .map(|f| format!("CAST({} AS {text})", quote(database, &f.name)))
+        .map(|f| format!("CAST({} AS {text})", quote(database.kind(), &f.name)))
         .collect();
     let sql_type = match types.get(&at) {
         Some(sql_type) => sql_type.clone(),
@@ -392,8 +390,8 @@ async fn select(
     let sql = format!(
         "SELECT {} FROM {} WHERE {} IN ({})",
         selected.join(", "),
-        table(database, collection),
-        quote(database, &collection.fields[at.1].name),
+        table(database.kind(), collection),
+        quote(database.kind(), &collection.fields[at.1].name),
         placeholders.join(", ")
     );
     let sql = sqlx::AssertSqlSafe(sql);
@@ -466,14 +464,7 @@ async fn column_type(
     };
     match database {
         Database::Postgres(conn) => {
-            let relation = match &collection.schema {
-                Some(schema) => format!(
-                    "\"{}\".\"{}\"",
-                    schema.replace('"', "\"\""),
-                    collection.name.replace('"', "\"\"")
-                ),
-                None => format!("\"{}\"", collection.name.replace('"', "\"\"")),
-            };
+            let relation = table(DatabaseKind::Postgres, collection);
             let found: Option<String> = sqlx::query_scalar(
                 "SELECT format_type(a.atttypid, NULL) FROM pg_catalog.pg_attribute a
                  WHERE a.attrelid = to_regclass($1) AND a.attname = $2 AND NOT a.attisdropped",
@@ -538,5 +529,55 @@ fn read_error(database: &Database, doing: &str, error: &sqlx::Error) -> ConnectE
     ConnectError::Access {
         kind: database.kind().word(),
         reason,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_are_quoted_per_dialect_with_quotes_doubled() {
+        assert_eq!(quote(DatabaseKind::Postgres, "a\"b"), "\"a\"\"b\"");
+        assert_eq!(quote(DatabaseKind::Sqlite, "order"), "\"order\"");
+        assert_eq!(quote(DatabaseKind::Mysql, "a`b"), "`a``b`");
+    }
+
+    #[test]
+    fn integer_types_are_those_of_the_three_catalogs() {
+        for integer in [
+            "smallint",
+            "integer",
+            "bigint",
+            "tinyint",
+            "mediumint",
+            "int",
+        ] {
+            assert!(is_integer(integer), "{integer}");
+        }
+        for other in [
+            "interval",
+            "point",
+            "character varying",
+            "numeric",
+            "text",
+            "",
+        ] {
+            assert!(!is_integer(other), "{other}");
+        }
+    }
+
+    #[test]
+    fn a_value_never_shows_in_debug() {
+        let row = FoundRow {
+            key: vec![("id".into(), Value(Some("secret-key".into())))],
+            fields: vec![],
+        };
+        assert_eq!(format!("{:?}", Value(None)), "NULL");
+        let shown = format!("{row:?}");
+        assert!(
+            !shown.contains("secret-key") && shown.contains("<redacted>"),
+            "{shown}"
+        );
     }
 }
