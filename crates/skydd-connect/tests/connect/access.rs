@@ -331,3 +331,33 @@ async fn a_customer_number_matches_an_integer_key_only_in_canonical_form() {
         target.finish().await;
     }
 }
+
+#[tokio::test]
+async fn a_reach_only_collection_leads_on_but_returns_nothing() {
+    for target in Target::all().await {
+        let kind = format!("{:?}", target.kind());
+        target.load_fides().await;
+        let source = target.fides_dataset().replace(
+            "  - name: orders\n",
+            "  - name: orders\n    reach_only: true\n",
+        );
+        // A reach-only collection holds no category: `orders.id` loses its own.
+        let source = source.replacen(
+            "      - name: id\n        category: invoice_data\n        erase: keep\n",
+            "      - name: id\n",
+            1,
+        );
+        let dataset = checked(&source);
+        let found = access(&target, &dataset, "customer-1@example.com")
+            .await
+            .unwrap();
+        assert!(found.collection("orders").is_none(), "{kind}");
+        assert_eq!(keys(&found, "order_item").len(), 4, "{kind}");
+        assert_eq!(
+            keys(&found, "payment_card"),
+            set(&["pay_aaa-aaa", "pay_bbb-bbb"]),
+            "{kind}"
+        );
+        target.finish().await;
+    }
+}
