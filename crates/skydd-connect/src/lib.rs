@@ -1,12 +1,14 @@
 //! Connections to the company's own databases that datasets describe (issue 16): reading the
 //! connection string from where the dataset says without ever showing it, TLS, the live schema
 //! (tables, columns, keys, indexes) of PostgreSQL, MySQL/MariaDB and SQLite, the live check of a
-//! dataset against that schema, and drafting a dataset from a schema.
+//! dataset against that schema, drafting a dataset from a schema, and reading what a subject's
+//! identities reach ([`access`]).
 //!
 //! The service layer: it does I/O (the environment, a connection file, the database) and
 //! builds on `skydd-dataset` (the checked file) and `skydd-register` (diagnostics, categories).
 //! Every read of a database runs in one read-only transaction.
 
+pub mod access;
 mod database;
 pub mod draft;
 pub mod live;
@@ -39,6 +41,15 @@ pub enum ConnectError {
         /// `postgres`, `mysql` or `sqlite`.
         kind: &'static str,
         /// The driver's reason.
+        reason: String,
+    },
+    /// Reading a subject's rows failed (access through the graph); the reason names the
+    /// collection and the SQLSTATE, never a value.
+    #[error("cannot read the subject's rows from the {kind} database: {reason}")]
+    Access {
+        /// `postgres`, `mysql` or `sqlite`.
+        kind: &'static str,
+        /// What was being read and the database's SQLSTATE.
         reason: String,
     },
 }

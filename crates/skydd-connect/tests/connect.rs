@@ -16,6 +16,8 @@ use skydd_dataset::{DatabaseKind, Dataset};
 use skydd_register::{Diagnostic, Register};
 use sqlx::{ConnectOptions as _, Connection as _};
 
+#[path = "connect/access.rs"]
+mod access;
 #[path = "connect/draft.rs"]
 mod draft;
 #[path = "connect/live.rs"]
