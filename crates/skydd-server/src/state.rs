@@ -6,8 +6,10 @@
 
 use std::ops::Deref;
 use std::sync::Arc;
+use std::time::Instant;
 
 use skydd_app::App;
+use skydd_app::operations::Operations;
 
 use crate::metrics::Metrics;
 
@@ -18,7 +20,14 @@ pub struct AppState {
     app: App,
     metrics: Arc<Metrics>,
     metrics_public: bool,
+    /// The last read of the instance's state for `/metrics` and when it finished; held while
+    /// a scrape reads, so concurrent scrapes share one read ([`AppState::scrape_operations`]).
+    last_scrape: Arc<tokio::sync::Mutex<Option<LastScrape>>>,
 }
+
+/// When a scrape's read of the instance's state finished, and what it read (`None`: the
+/// database could not be read).
+type LastScrape = (Instant, Option<Operations>);
 
 impl AppState {
     /// Serve `app`'s services over HTTP, with `/metrics` behind a token.
@@ -27,6 +36,7 @@ impl AppState {
             app,
             metrics: Arc::new(Metrics::default()),
             metrics_public: false,
+            last_scrape: Arc::default(),
         }
     }
 
@@ -45,6 +55,30 @@ impl AppState {
     /// Whether `/metrics` is served without a token.
     pub fn metrics_public(&self) -> bool {
         self.metrics_public
+    }
+
+    /// The instance's state for a scrape of `/metrics` (`None` when the database could not be
+    /// read; the failure is logged). Scrapes read one at a time, and a scrape that waited for
+    /// another one's read takes its result: a flood of concurrent scrapes (an open `/metrics`
+    /// under a loop of calls) costs the database one read at a time, while a scrape that comes
+    /// after the last read finished always reads afresh.
+    pub async fn scrape_operations(&self) -> Option<Operations> {
+        let asked = Instant::now();
+        let mut last = self.last_scrape.lock().await;
+        if let Some((finished, operations)) = &*last
+            && *finished >= asked
+        {
+            return operations.clone();
+        }
+        let operations = match self.app.operations(self.app.clock.now()).await {
+            Ok(operations) => Some(operations),
+            Err(error) => {
+                crate::problem::ApiError::from(error).log();
+                None
+            }
+        };
+        *last = Some((Instant::now(), operations.clone()));
+        operations
     }
 
     /// The services behind this state.

@@ -51,14 +51,7 @@ pub async fn metrics(
             .await?
             .require_role(METRICS_READERS)?;
     }
-    let now = state.clock.now();
-    let operations = match state.app().operations(now).await {
-        Ok(operations) => Some(operations),
-        Err(error) => {
-            ApiError::from(error).log();
-            None
-        }
-    };
+    let operations = state.scrape_operations().await;
     let body = state.metrics().render(operations.as_ref());
     Ok((
         [(CONTENT_TYPE, TEXT_FORMAT), (CACHE_CONTROL, "no-store")],
