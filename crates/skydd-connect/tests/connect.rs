@@ -25,9 +25,9 @@ mod live;
 #[path = "connect/secrets.rs"]
 mod secrets;
 
-/// ethyca/fides' example database as Fides ships it, for PostgreSQL.
-const FIDES_POSTGRES: &str =
-    include_str!("../../../../shared/peers/fides-example/postgres_sample.sql");
+/// ethyca/fides' example database as Fides ships it, for PostgreSQL (`postgres_sample.sql`,
+/// Apache License 2.0, copied unchanged so the suite needs nothing outside the repository).
+const FIDES_POSTGRES: &str = include_str!("connect/postgres.sql");
 /// The same, translated for MariaDB.
 const FIDES_MARIADB: &str = include_str!("connect/mariadb.sql");
 /// The same, translated for SQLite.
