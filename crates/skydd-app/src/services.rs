@@ -1,6 +1,6 @@
 //! [`App`]: the services of one opened instance, built once and shared by every surface.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -9,6 +9,7 @@ use skydd_storage::{KeyBinding, Storage, StorageError};
 use skydd_vault::{Audit, Enforced, GroupCommitAudit, Vault};
 
 use crate::clock::Clock;
+use crate::datasets::{self, DatasetError, Datasets};
 use crate::history::VersionChange;
 use crate::instance::{self, Create, DataSettings, InstanceError};
 use crate::keys::Keys;
@@ -77,6 +78,9 @@ pub struct App {
     readiness: Arc<tokio::sync::Mutex<ReadinessSeen>>,
     /// The retention sweeps this process ran, for [`App::operations`].
     pub(crate) sweep_log: Arc<SweepLog>,
+    /// The company's own databases this instance reaches (`skydd serve --dataset`), checked
+    /// against `register`; empty unless [`App::with_datasets`] or [`App::load_datasets`].
+    datasets: Arc<Datasets>,
 }
 
 impl App {
@@ -102,7 +106,35 @@ impl App {
             data_dir: None,
             readiness: Arc::new(tokio::sync::Mutex::new(ReadinessSeen::default())),
             sweep_log: Arc::new(SweepLog::default()),
+            datasets: Arc::new(Datasets::default()),
         }
+    }
+
+    /// The same services reaching the connected databases `datasets` describes (already
+    /// checked against this app's register).
+    pub fn with_datasets(mut self, datasets: Datasets) -> App {
+        self.datasets = Arc::new(datasets);
+        self
+    }
+
+    /// Read and check the dataset files `paths` name (files, or directories of `*.yaml`)
+    /// against the register this app serves ([`datasets::load`]) and reach those databases.
+    /// On success also returns the warnings' text (empty when none); any error leaves the app
+    /// unchanged and is to refuse the start. No connection string is read here.
+    pub fn load_datasets(self, paths: &[PathBuf]) -> Result<(App, String), DatasetError> {
+        if paths.is_empty() {
+            return Ok((self, String::new()));
+        }
+        let (datasets, warnings) = datasets::load(paths, &self.register.register)?;
+        for loaded in datasets.all() {
+            tracing::info!(dataset = %loaded.dataset.name, kind = skydd_register::model::Choice::word(loaded.dataset.kind), "connected database described");
+        }
+        Ok((self.with_datasets(datasets), warnings))
+    }
+
+    /// The connected databases this instance reaches, in the order given.
+    pub fn datasets(&self) -> &Datasets {
+        &self.datasets
     }
 
     /// Open the instance `data` names ([`instance::open`]) and build its services: the key file

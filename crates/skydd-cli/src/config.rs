@@ -27,8 +27,9 @@ const ENV_PREFIX: &str = "SKYDD_";
 pub(crate) struct ConfigFile {
     /// Where it was read from; `None`: no file.
     pub(crate) path: Option<PathBuf>,
-    /// `(key, value)` in file order.
-    pub(crate) values: Vec<(String, String)>,
+    /// `(key, values)` in file order: one value, or several for a repeatable flag written as
+    /// an array (`datasets = ["a.yaml", "b/"]`).
+    pub(crate) values: Vec<(String, Vec<String>)>,
 }
 
 /// The settings file this run reads: `--config` among `args`, else `SKYDD_CONFIG`, else
@@ -86,6 +87,7 @@ pub(crate) fn load(path: &Path, command: &clap::Command) -> Result<ConfigFile, S
     let text = std::fs::read_to_string(path)
         .map_err(|error| format!("{name}: error: cannot read the settings file: {error}"))?;
     let known = settings(command);
+    let repeatable = repeatable(command);
     let table = toml::de::DeTable::parse(&text).map_err(|error| {
         let at = error.span().map_or(0, |span| span.start);
         diagnostic(
@@ -122,14 +124,24 @@ pub(crate) fn load(path: &Path, command: &clap::Command) -> Result<ConfigFile, S
             continue;
         }
         let as_text = match value.get_ref() {
-            toml::de::DeValue::String(s) => Some(s.to_string()),
-            toml::de::DeValue::Integer(i) if i.radix() == 10 => Some(i.as_str().to_owned()),
-            toml::de::DeValue::Float(f) => Some(f.as_str().to_owned()),
-            toml::de::DeValue::Boolean(b) => Some(b.to_string()),
-            _ => None,
+            toml::de::DeValue::Array(items) if repeatable.iter().any(|k| k == key_text) => items
+                .iter()
+                .map(|item| match item.get_ref() {
+                    toml::de::DeValue::String(s) => Some(s.to_string()),
+                    _ => None,
+                })
+                .collect::<Option<Vec<String>>>(),
+            other => scalar(other).map(|one| vec![one]),
         };
         match as_text {
             Some(text) => values.push((key_text.to_owned(), text)),
+            None if repeatable.iter().any(|k| k == key_text) => errors.push_str(&diagnostic(
+                &name,
+                &text,
+                value.span().start,
+                &format!("`{key_text}` must be a list of strings"),
+                &format!("write `{key_text} = [\"...\", \"...\"]`"),
+            )),
             None => errors.push_str(&diagnostic(
                 &name,
                 &text,
@@ -149,6 +161,43 @@ pub(crate) fn load(path: &Path, command: &clap::Command) -> Result<ConfigFile, S
         })
     } else {
         Err(errors.trim_end().to_owned())
+    }
+}
+
+/// A single TOML value as the text a flag would take; `None` for arrays and tables.
+fn scalar(value: &toml::de::DeValue<'_>) -> Option<String> {
+    match value {
+        toml::de::DeValue::String(s) => Some(s.to_string()),
+        toml::de::DeValue::Integer(i) if i.radix() == 10 => Some(i.as_str().to_owned()),
+        toml::de::DeValue::Float(f) => Some(f.as_str().to_owned()),
+        toml::de::DeValue::Boolean(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// The settings whose flag may be given more than once (`--dataset`): in the file, an array
+/// of strings.
+fn repeatable(command: &clap::Command) -> Vec<String> {
+    let mut found = Vec::new();
+    collect_repeatable(command, &mut found);
+    found
+}
+
+fn collect_repeatable(command: &clap::Command, found: &mut Vec<String>) {
+    for arg in command.get_arguments() {
+        if !matches!(arg.get_action(), clap::ArgAction::Append) {
+            continue;
+        }
+        if let Some(key) = arg
+            .get_env()
+            .and_then(|v| v.to_str())
+            .and_then(|v| v.strip_prefix(ENV_PREFIX))
+        {
+            found.push(key.to_ascii_lowercase());
+        }
+    }
+    for sub in command.get_subcommands() {
+        collect_repeatable(sub, found);
     }
 }
 
@@ -194,8 +243,11 @@ pub(crate) fn apply(command: clap::Command, file: &ConfigFile) -> clap::Command 
         if let Some(value) = value {
             // Defaults are `'static` in clap; a settings file is read once per process, so
             // its few values live as long as the process anyway.
-            let value: &'static str = value.leak();
-            command = command.mut_arg(id, |arg| arg.default_value(value));
+            let value: Vec<&'static str> = value.into_iter().map(|v| &*v.leak()).collect();
+            command = command.mut_arg(id, |arg| match value.as_slice() {
+                [one] => arg.default_value(*one),
+                _ => arg.default_values(value),
+            });
         }
     }
     let names: Vec<String> = command
@@ -280,12 +332,12 @@ pub(crate) fn check(args: &CheckArgs, base: &clap::Command, located: Option<Path
             continue;
         };
         let id = arg.get_id().as_str();
-        let value: Option<String> = matches.get_raw(id).map(|values| {
+        let value: Option<Vec<String>> = matches.get_raw(id).map(|values| {
             values
                 .map(|v| v.to_string_lossy().into_owned())
                 .collect::<Vec<_>>()
-                .join(",")
         });
+        let repeats = matches!(arg.get_action(), clap::ArgAction::Append);
         let source = match matches.value_source(id) {
             Some(ValueSource::EnvVariable) => format!("environment ({variable})"),
             Some(ValueSource::DefaultValue) if file.values.iter().any(|(k, _)| *k == key) => {
@@ -299,7 +351,15 @@ pub(crate) fn check(args: &CheckArgs, base: &clap::Command, located: Option<Path
             Some(_) if arg.is_hide_env_values_set() => {
                 format!("{key} = \"(hidden)\"  # {source}")
             }
-            Some(value) => format!("{key} = {}  # {source}", toml_string(&value)),
+            Some(values) if repeats => format!(
+                "{key} = [{}]  # {source}",
+                values
+                    .iter()
+                    .map(|v| toml_string(v))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Some(values) => format!("{key} = {}  # {source}", toml_string(&values.join(","))),
         });
     }
     // By key, whether set or not, so the output reads the same every time.
@@ -308,7 +368,42 @@ pub(crate) fn check(args: &CheckArgs, base: &clap::Command, located: Option<Path
         let _ = writeln!(out, "{line}");
     }
     print!("{out}");
-    ExitCode::SUCCESS
+    check_datasets(matches)
+}
+
+/// The datasets `serve` would load, checked against the register setting (or the bundled
+/// register): their diagnostics on stderr, exit 1 on any error.
+fn check_datasets(matches: &clap::ArgMatches) -> ExitCode {
+    let Some(paths) = matches.get_many::<PathBuf>("datasets") else {
+        return ExitCode::SUCCESS;
+    };
+    let paths: Vec<PathBuf> = paths.cloned().collect();
+    if paths.is_empty() {
+        return ExitCode::SUCCESS;
+    }
+    let register = matches.get_one::<PathBuf>("register").map(PathBuf::as_path);
+    let register = match crate::commands::load_register_or_bundled(register) {
+        Ok(Some(register)) => register,
+        Ok(None) => return ExitCode::FAILURE,
+        Err(error) => {
+            eprintln!("skydd: {error:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match skydd_app::datasets::load(&paths, &register.register) {
+        Ok((_, warnings)) => {
+            eprint!("{warnings}");
+            ExitCode::SUCCESS
+        }
+        Err(skydd_app::datasets::DatasetError::Invalid { report, .. }) => {
+            eprint!("{report}");
+            ExitCode::FAILURE
+        }
+        Err(error) => {
+            eprintln!("skydd: {error}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// `value` as a TOML basic string.

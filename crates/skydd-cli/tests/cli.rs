@@ -2584,6 +2584,9 @@ mod crash;
 #[path = "cli/dataset.rs"]
 mod dataset;
 
+#[path = "cli/serve_datasets.rs"]
+mod serve_datasets;
+
 // --- restart safety -------------------------------------------------------------------------
 
 #[path = "cli/restart.rs"]

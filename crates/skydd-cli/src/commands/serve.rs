@@ -52,7 +52,22 @@ pub(crate) struct ServeArgs {
     /// (`skydd token create --role metrics`), `admin` or `auditor`.
     #[arg(long, env = "SKYDD_METRICS_PUBLIC")]
     metrics_public: bool,
+    /// A connected database's dataset file (see docs/dataset-format.md), or a directory whose
+    /// `*.yaml` files are all datasets (sorted by name). Repeatable; in skydd.toml
+    /// `datasets = ["...", ...]`. Each is checked against the register served; any error
+    /// refuses the start (exit code 2). The connection string is read only when connecting.
+    #[arg(
+        long = "dataset",
+        env = "SKYDD_DATASETS",
+        value_name = "PATH",
+        action = clap::ArgAction::Append,
+        value_delimiter = ','
+    )]
+    datasets: Vec<PathBuf>,
 }
+
+/// Exit code of `serve` when a dataset is invalid or cannot be read.
+const EXIT_DATASET: u8 = 2;
 
 /// Run `skydd serve`: returns when the server has shut down after a signal.
 pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
@@ -93,12 +108,39 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         None => None,
     };
     // Audit events of concurrent requests share a commit; each request still waits for its own.
-    let app = open_app(&args.data, Create::IfMissing, choice)
-        .await?
-        .with_group_commit(AUDIT_BATCH);
+    let app = open_app(&args.data, Create::IfMissing, choice).await?;
+    let app = match app.clone().load_datasets(&args.datasets) {
+        Ok((app, warnings)) => {
+            eprint!("{warnings}");
+            app
+        }
+        Err(error) => {
+            report_dataset_error(&error);
+            app.close().await.context("cannot close the database")?;
+            return Ok(ExitCode::from(EXIT_DATASET));
+        }
+    };
+    let app = app.with_group_commit(AUDIT_BATCH);
     let served = prepare_and_serve(&app, &args, listener, mailer).await;
     app.close().await.context("cannot close the database")?;
     served.map(|()| ExitCode::SUCCESS)
+}
+
+/// Print why the datasets refused the start: every diagnostic, then one line.
+fn report_dataset_error(error: &skydd_app::datasets::DatasetError) {
+    let report = match error {
+        skydd_app::datasets::DatasetError::Invalid { report, .. } => report.as_str(),
+        _ => "",
+    };
+    if crate::logs_are_json() {
+        for line in report.lines().filter(|l| !l.trim().is_empty()) {
+            tracing::error!("{line}");
+        }
+        tracing::error!("{error}; not starting");
+    } else {
+        eprint!("{report}");
+        eprintln!("skydd: {error}; not starting");
+    }
 }
 
 async fn prepare_and_serve(
