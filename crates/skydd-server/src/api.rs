@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod consents;
+pub mod datasets;
 pub mod decisions;
 pub mod disclosures;
 pub mod features;

@@ -59,6 +59,8 @@ pub fn router(state: AppState) -> Router {
     let v1 = Router::new()
         .route("/v1/register", get(api::register::get_register))
         .route("/v1/register/record", get(api::notice::get_record))
+        .route("/v1/datasets", get(api::datasets::list_datasets))
+        .route("/v1/datasets/{name}", get(api::datasets::get_dataset))
         .route(
             "/v1/subjects",
             post(subjects::create_subject).get(subjects::find_subject),

@@ -44,6 +44,10 @@ mod faults;
 #[path = "server/openapi.rs"]
 mod openapi;
 
+/// Connected databases: datasets, packages and outcomes (issue 16).
+#[path = "server/connected.rs"]
+mod connected;
+
 /// `/metrics` and request ids (issue 15).
 #[path = "server/metrics.rs"]
 mod metrics;
@@ -372,6 +376,26 @@ async fn spawn_app_with(
     options: &skydd_storage::OpenOptions,
     data: tempfile::TempDir,
 ) -> TestApp {
+    spawn_app_serving(
+        backend,
+        now,
+        options,
+        data,
+        TEST_REGISTER,
+        skydd_app::datasets::Datasets::default(),
+    )
+    .await
+}
+
+/// [`spawn_app_with`] serving the register `register_source` and reaching `datasets`.
+async fn spawn_app_serving(
+    backend: &Backend,
+    now: jiff::Timestamp,
+    options: &skydd_storage::OpenOptions,
+    data: tempfile::TempDir,
+    register_source: &str,
+    datasets: skydd_app::datasets::Datasets,
+) -> TestApp {
     capture_logs();
     let postgres_schema = match backend {
         Backend::Sqlite => None,
@@ -386,7 +410,7 @@ async fn spawn_app_with(
             .unwrap(),
     };
 
-    let checked = skydd_register::check(TEST_REGISTER);
+    let checked = skydd_register::check(register_source);
     let register = checked
         .register
         .unwrap_or_else(|| panic!("test register is invalid: {:#?}", checked.diagnostics));
@@ -407,7 +431,8 @@ async fn spawn_app_with(
             register.clone(),
             Arc::new(FixedClock(now)),
         )
-        .with_key_file(&key_file),
+        .with_key_file(&key_file)
+        .with_datasets(datasets),
     );
     let (shutdown, stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(skydd_server::serve(listener, state, async {

@@ -8,8 +8,8 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use crate::api::{
-    audit, consents, decisions, disclosures, features, health, incidents, metrics, notice,
-    preferences, records, register, requests, subjects, unsubscribe, versions,
+    audit, consents, datasets, decisions, disclosures, features, health, incidents, metrics,
+    notice, preferences, records, register, requests, subjects, unsubscribe, versions,
 };
 use crate::extract::REGISTER_ID_PATTERN;
 use crate::problem::{PROBLEM_JSON, Problem};
@@ -30,6 +30,8 @@ use crate::problem::{PROBLEM_JSON, Problem};
         metrics::metrics,
         register::get_register,
         notice::get_record,
+        datasets::list_datasets,
+        datasets::get_dataset,
         notice::privacy,
         versions::versions,
         versions::version,
@@ -79,6 +81,12 @@ use crate::problem::{PROBLEM_JSON, Problem};
         health::Readiness,
         register::RegisterResponse,
         notice::Art30RecordResponse,
+        datasets::DatasetsResponse,
+        datasets::DatasetResponse,
+        datasets::CollectionResponse,
+        datasets::RetentionResponse,
+        datasets::FieldResponse,
+        datasets::ReferenceResponse,
         notice::NoticeFormat,
         notice::RecordFormat,
         versions::HistoryFormat,
@@ -144,6 +152,7 @@ use crate::problem::{PROBLEM_JSON, Problem};
     tags(
         (name = "health", description = "Liveness and readiness."),
         (name = "register", description = "The register of processing (GDPR Art. 30)."),
+        (name = "datasets", description = "The company's own databases Skydd reaches (issue 16)."),
         (name = "notice", description = "The public privacy notice, written from the register."),
         (name = "subjects", description = "Data subjects, found by any identity."),
         (name = "records", description = "Personal data, encrypted per subject, read under a purpose."),
