@@ -42,6 +42,31 @@ impl Datasets {
         self.loaded.is_empty()
     }
 
+    /// The systems the Art. 30 record names: each dataset's name, description and the register
+    /// categories its fields hold (sorted, each once).
+    pub fn systems(&self) -> Vec<skydd_notice::record::System> {
+        self.loaded
+            .iter()
+            .map(|loaded| {
+                let dataset = &loaded.dataset;
+                let mut categories: Vec<String> = dataset
+                    .collections
+                    .iter()
+                    .filter(|c| !c.reach_only)
+                    .flat_map(|c| &c.fields)
+                    .filter_map(|f| f.category.as_ref().map(|c| c.as_str().to_owned()))
+                    .collect();
+                categories.sort();
+                categories.dedup();
+                skydd_notice::record::System {
+                    name: dataset.name.clone(),
+                    description: dataset.description.clone(),
+                    categories,
+                }
+            })
+            .collect()
+    }
+
     /// Datasets already checked (tests and embedders that build them in code); names must be
     /// unique, which this does not check.
     pub fn from_checked(loaded: Vec<LoadedDataset>) -> Datasets {

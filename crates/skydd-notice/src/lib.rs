@@ -30,4 +30,4 @@ pub use history::{
     InEffect, NoticePaths, VersionChanges, VersionEntry, archived_notice, history, link_history,
 };
 pub use notice::{NoticeVersion, notice, render_html, render_markdown};
-pub use record::{Activity, Art30Record, record};
+pub use record::{Activity, Art30Record, System, record, record_with_systems};

@@ -52,6 +52,9 @@ pub struct Activity {
     pub subjects: Vec<String>,
     /// (1)(c): categories of personal data.
     pub data_categories: Vec<String>,
+    /// Where the categories are kept outside Skydd: per category of the activity held by a
+    /// connected database, `category: system (description)`, one line per system.
+    pub systems: Vec<String>,
     /// (1)(d): categories of recipients, including in third countries.
     pub recipients: Vec<String>,
     /// (1)(e), (2)(c): transfers to third countries with the documentation of safeguards.
@@ -76,8 +79,30 @@ fn contact_text(contact: &Contact) -> String {
     .join(", ")
 }
 
-/// The record written from `register`, its texts in `language`.
+/// A connected database as the record names it: the system's name and description and the
+/// register categories it holds. A plain value, so that this crate needs no dataset model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct System {
+    /// The system's name (the dataset's `name`).
+    pub name: String,
+    /// What it is for, if its dataset says.
+    pub description: Option<String>,
+    /// The register data category ids it holds.
+    pub categories: Vec<String>,
+}
+
+/// The record written from `register`, its texts in `language`, naming no connected system.
 pub fn record(register: &Register, language: Language) -> Art30Record {
+    record_with_systems(register, language, &[])
+}
+
+/// The record written from `register`, its texts in `language`, naming for each activity's
+/// categories the connected `systems` that hold them.
+pub fn record_with_systems(
+    register: &Register,
+    language: Language,
+    systems: &[System],
+) -> Art30Record {
     let l = language;
     let c = &register.controller;
     let mut controller = c.name.clone();
@@ -130,7 +155,7 @@ pub fn record(register: &Register, language: Language) -> Art30Record {
     let activities = purposes
         .into_iter()
         .map(|p| {
-            activity(
+            let mut activity = activity(
                 register,
                 l,
                 p,
@@ -138,7 +163,9 @@ pub fn record(register: &Register, language: Language) -> Art30Record {
                 &representative,
                 &dpo,
                 &security,
-            )
+            );
+            activity.systems = systems_of(register, l, p, systems);
+            activity
         })
         .collect();
     Art30Record {
@@ -303,6 +330,7 @@ fn activity(
         legal_basis,
         subjects,
         data_categories,
+        systems: Vec::new(),
         recipients,
         transfers,
         retention,
@@ -310,8 +338,27 @@ fn activity(
     }
 }
 
+/// Per category of `p`, the connected systems holding it: `category: system (description)`.
+fn systems_of(register: &Register, l: Language, p: &Purpose, systems: &[System]) -> Vec<String> {
+    p.data_categories()
+        .flat_map(|category| {
+            let name = register
+                .category(category)
+                .map_or_else(|| category.to_string(), |c| c.name.get(l).to_owned());
+            systems
+                .iter()
+                .filter(|s| s.categories.iter().any(|c| c == category.as_str()))
+                .map(move |s| match &s.description {
+                    Some(description) => format!("{name}: {} ({description})", s.name),
+                    None => format!("{name}: {}", s.name),
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
 /// The columns of the CSV and HTML forms: heading and the Art. 30 point it answers.
-fn columns(l: Language) -> [(&'static str, String); 16] {
+fn columns(l: Language) -> [(&'static str, String); 17] {
     [
         ("id", pick(l, "Activity id", "Aktivitetens id").to_owned()),
         (
@@ -399,6 +446,15 @@ fn columns(l: Language) -> [(&'static str, String); 16] {
             .to_owned(),
         ),
         (
+            "systems",
+            pick(
+                l,
+                "Systems holding the categories (connected databases)",
+                "System där kategorierna finns (anslutna databaser)",
+            )
+            .to_owned(),
+        ),
+        (
             "recipients",
             pick(
                 l,
@@ -439,7 +495,7 @@ fn columns(l: Language) -> [(&'static str, String); 16] {
 
 impl Activity {
     /// The cells in column order; lists are one item per line.
-    fn cells(&self) -> [String; 16] {
+    fn cells(&self) -> [String; 17] {
         let lines = |items: &[String]| items.join("\n");
         [
             self.id.clone(),
@@ -454,6 +510,7 @@ impl Activity {
             lines(&self.legal_basis),
             lines(&self.subjects),
             lines(&self.data_categories),
+            lines(&self.systems),
             lines(&self.recipients),
             lines(&self.transfers),
             lines(&self.retention),

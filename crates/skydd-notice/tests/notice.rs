@@ -505,7 +505,7 @@ fn records_of_the_example_registers() {
             "{name}: one row per purpose"
         );
         assert!(
-            rows.iter().all(|r| r.len() == 16),
+            rows.iter().all(|r| r.len() == 17),
             "{name}: every row has every column"
         );
         insta::assert_snapshot!(format!("record_{name}_csv"), csv);
@@ -517,6 +517,58 @@ fn records_of_the_example_registers() {
     let sv = record(&register, Language::Sv);
     check_well_formed(&sv.to_html(&register, Language::Sv)).unwrap();
     insta::assert_snapshot!("record_glesys_sv_csv", sv.to_csv(Language::Sv));
+}
+
+#[test]
+fn the_record_names_the_connected_systems_that_hold_each_category() {
+    use skydd_notice::record::{System, record_with_systems};
+    let glesys = register(EXAMPLES[0].1);
+    let systems = [
+        System {
+            name: "shop".into(),
+            description: Some("The web shop".into()),
+            categories: vec!["customer_identity".into(), "invoice_data".into()],
+        },
+        System {
+            name: "support".into(),
+            description: None,
+            categories: vec!["support_ticket".into(), "customer_identity".into()],
+        },
+    ];
+    let record = record_with_systems(&glesys, Language::En, &systems);
+    let invoicing = record
+        .activities
+        .iter()
+        .find(|a| a.id == "invoicing")
+        .unwrap();
+    insta::assert_debug_snapshot!("record_glesys_invoicing_systems", invoicing.systems);
+    assert!(
+        invoicing
+            .systems
+            .iter()
+            .any(|s| s.ends_with(": shop (The web shop)")),
+        "{:?}",
+        invoicing.systems
+    );
+    // Every activity names only systems holding one of its categories.
+    for activity in &record.activities {
+        for line in &activity.systems {
+            assert!(line.contains("shop") || line.contains("support"), "{line}");
+        }
+    }
+    let csv = record.to_csv(Language::En);
+    let rows = parse_csv(&csv);
+    assert_eq!(
+        rows[0][12],
+        "Systems holding the categories (connected databases)"
+    );
+    let html = record.to_html(&glesys, Language::En);
+    check_well_formed(&html).unwrap();
+    assert!(html.contains("shop (The web shop)"), "{html}");
+    assert!(record.to_json()["activities"][0]["systems"].is_array());
+    // Without systems the column is there and empty.
+    let plain = record_with_systems(&glesys, Language::En, &[]);
+    assert!(plain.activities.iter().all(|a| a.systems.is_empty()));
 }
 
 #[test]

@@ -207,7 +207,7 @@ pub async fn get_record(
     });
     let language = query.lang.unwrap_or(Language::En);
     let register = &state.register.register;
-    let record = skydd_notice::record(register, language);
+    let record = skydd_notice::record_with_systems(register, language, &state.datasets().systems());
     let mut response = match format {
         RecordFormat::Json => (
             [(CONTENT_TYPE, "application/json")],

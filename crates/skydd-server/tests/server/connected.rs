@@ -134,3 +134,33 @@ async fn a_server_without_datasets_lists_none() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn the_art30_record_names_the_connected_systems() {
+    let shop = Shop::new().await;
+    let backend = Backend::Sqlite;
+    let app = spawn_connected(&backend, shop.datasets()).await;
+    let record = app.get_ok("/v1/register/record").await;
+    let invoicing = record["activities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == "invoicing")
+        .unwrap();
+    insta::assert_json_snapshot!("record_invoicing_systems", invoicing["systems"]);
+    let csv = app
+        .client
+        .get(app.url("/v1/register/record?format=csv"))
+        .bearer_auth(&app.admin_token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        csv.contains("fides_example (The example shop of ethyca/fides"),
+        "{csv}"
+    );
+    app.stop().await;
+}
