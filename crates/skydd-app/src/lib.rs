@@ -31,6 +31,7 @@
 pub mod backup;
 pub mod checkpoint;
 pub mod clock;
+pub mod connected;
 pub mod datasets;
 pub mod history;
 pub mod instance;

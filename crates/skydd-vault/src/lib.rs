@@ -44,7 +44,8 @@ pub use error::VaultError;
 pub use fulfil::{Correction, FulfilInput, KeptRecords};
 pub use incident::incidents_from_entries;
 pub use package::{
-    AccessPackage, PackageCategory, PackagePurpose, PackageRecipient, PackageRecord, PackageSource,
+    AccessPackage, PackageCategory, PackageConnectedValue, PackagePurpose, PackageRecipient,
+    PackageRecord, PackageSource, PackageSystem,
 };
 pub use record::{NewRecord, RecordView, RecordsRead, Withheld};
 pub use request::{

@@ -12,7 +12,9 @@ use crate::crypto::{identity_aad, record_aad};
 use crate::fulfil::basis_word;
 use crate::states::{stored_state, stored_type};
 use crate::stored_zip::StoredZip;
+use crate::subject::parse_identity;
 use crate::{Actor, Vault, VaultError};
+use skydd_subject::Identity;
 
 /// One record in a package.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -92,6 +94,36 @@ pub struct PackageSource {
     pub kind: String,
 }
 
+/// What one connected database (a dataset's system) holds about the subject, read live when
+/// the package was made; never stored by Skydd.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PackageSystem {
+    /// The system's name (the dataset's `name`).
+    pub system: String,
+    /// What the system is for, if its dataset says.
+    pub description: Option<String>,
+    /// Why the system could not be read (no value, no connection string), when it could not:
+    /// the package is then incomplete for this system.
+    pub failed: Option<String>,
+    /// Every declared field with a category in every row reached, in the dataset's order.
+    pub values: Vec<PackageConnectedValue>,
+}
+
+/// One value read from a connected database, labelled as the vault's data is.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PackageConnectedValue {
+    /// The collection (table) it was read from.
+    pub collection: String,
+    /// The row's primary key, `column=value` joined by `, `.
+    pub row: String,
+    /// The register data category of the field.
+    pub category: String,
+    /// The field's (column's) name.
+    pub field: String,
+    /// The value as text; `None` for SQL NULL.
+    pub value: Option<String>,
+}
+
 /// The answer to an access request.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccessPackage {
@@ -109,6 +141,9 @@ pub struct AccessPackage {
     pub identities: Vec<(String, String)>,
     /// The subject's records, decrypted; empty when no subject was found.
     pub records: Vec<PackageRecord>,
+    /// What the connected databases hold, read live (issue 16): one entry per system, a
+    /// system that could not be read says why.
+    pub systems: Vec<PackageSystem>,
     /// Purposes and bases.
     pub purposes: Vec<PackagePurpose>,
     /// Categories and retention.
@@ -157,12 +192,56 @@ fn check_package_request(actor: &Actor, row: &RequestRow) -> Result<(), VaultErr
 }
 
 impl Vault {
-    /// The access package (Art. 15) of a verified access or portability request.
+    /// The access package (Art. 15) of a verified access or portability request, from the
+    /// vault alone.
     pub async fn access_package(
         &self,
         actor: &Actor,
         id: &str,
         now: Timestamp,
+    ) -> Result<AccessPackage, VaultError> {
+        self.access_package_with(actor, id, now, Vec::new()).await
+    }
+
+    /// The identities a verified access or portability request may be answered for: the one
+    /// it was made with and, when it matched a subject, every identity of that subject. What
+    /// the app reads connected databases with ([`Vault::access_package_with`]); refused as
+    /// the package is for a request that may not have one.
+    pub async fn package_identities(
+        &self,
+        actor: &Actor,
+        id: &str,
+        now: Timestamp,
+    ) -> Result<Vec<Identity>, VaultError> {
+        let row = self.request_row(actor, id).await?;
+        check_package_request(actor, &row)?;
+        let mut identities = vec![self.request_identity(&row, now)?];
+        if let Some(subject) = &row.subject_id
+            && self.storage.get_subject(subject).await?.is_some()
+        {
+            let key = self.data_key(subject).await?;
+            for stored in self.storage.identities_of_subject(subject).await? {
+                let plain = key.open(&stored.ciphertext, &identity_aad(subject, &stored.kind))?;
+                let text = std::str::from_utf8(&plain)
+                    .map_err(|_| VaultError::Corrupt("an identity is not text".into()))?;
+                identities.push(parse_identity(&stored.kind, text, now)?);
+            }
+        }
+        identities.sort_by(|a, b| (a.kind(), a.expose()).cmp(&(b.kind(), b.expose())));
+        identities.dedup_by(|a, b| a.kind() == b.kind() && a.expose() == b.expose());
+        Ok(identities)
+    }
+
+    /// The access package (Art. 15) of a verified access or portability request, with what
+    /// the connected databases hold (`systems`, read by the caller with
+    /// [`Vault::package_identities`]): their categories join the vault's in the purposes,
+    /// retention and recipients.
+    pub async fn access_package_with(
+        &self,
+        actor: &Actor,
+        id: &str,
+        now: Timestamp,
+        systems: Vec<PackageSystem>,
     ) -> Result<AccessPackage, VaultError> {
         let row = self.request_row(actor, id).await?;
         check_package_request(actor, &row)?;
@@ -172,25 +251,50 @@ impl Vault {
             None => None,
         };
         let mut package = self.empty_package(id, language, now);
-        let Some(subject) = subject else {
-            self.audit_package(actor, now, None, Vec::new(), "no_data")
-                .await?;
-            return Ok(package);
-        };
-        package.data_found = true;
-        package.restricted = subject.restricted_at.is_some();
-        self.open_subject_data(&subject.id, &mut package).await?;
-        let mut categories: Vec<String> =
-            package.records.iter().map(|r| r.category.clone()).collect();
+        package.systems = systems;
+        if let Some(subject) = &subject {
+            package.data_found = true;
+            package.restricted = subject.restricted_at.is_some();
+            self.open_subject_data(&subject.id, &mut package).await?;
+        }
+        let connected = package.systems.iter().flat_map(|s| &s.values);
+        package.data_found |= connected.clone().next().is_some();
+        let mut categories: Vec<String> = package
+            .records
+            .iter()
+            .map(|r| r.category.clone())
+            .chain(connected.map(|v| v.category.clone()))
+            .collect();
         categories.sort();
         categories.dedup();
+        let subject_id = subject.as_ref().map(|s| s.id.as_str());
+        if !package.data_found {
+            self.audit_package(actor, now, subject_id, Vec::new(), "no_data")
+                .await?;
+            return Ok(package);
+        }
         package.purposes = self.package_purposes(&package.records, &categories, language);
         package.categories = self.package_categories(&categories, language);
         package.recipients = self.package_recipients(&categories, language);
         package.sources = self.package_sources(&package.records, language);
-        self.audit_package(actor, now, Some(&subject.id), categories, "done")
+        self.audit_package(actor, now, subject_id, categories, "done")
             .await?;
         Ok(package)
+    }
+
+    /// The identity a request was made with, decrypted and parsed.
+    fn request_identity(&self, row: &RequestRow, now: Timestamp) -> Result<Identity, VaultError> {
+        let key = self.keyring.unwrap(&skydd_crypto::WrappedKey {
+            version: row.key_version,
+            bytes: row.wrapped_key.clone(),
+        })?;
+        let plain = key.open(
+            &row.identity_ciphertext,
+            &crate::request::request_identity_aad(&row.id, &row.identity_kind),
+        )?;
+        let text = std::str::from_utf8(&plain)
+            .map_err(|_| VaultError::Corrupt("a request's identity is not text".into()))?;
+        parse_identity(&row.identity_kind, text, now)
     }
 
     async fn audit_package(
@@ -226,6 +330,7 @@ impl Vault {
             data_found: false,
             identities: Vec::new(),
             records: Vec::new(),
+            systems: Vec::new(),
             purposes: Vec::new(),
             categories: Vec::new(),
             recipients: Vec::new(),
@@ -406,43 +511,83 @@ impl Vault {
             .collect()
     }
 
-    /// The portability file (Art. 20): the records of categories the subject provided, processed
-    /// on consent or contract, as `data.json` and `data.csv` in a zip file.
+    /// The portability file (Art. 20) from the vault alone.
     pub async fn portability_zip(
         &self,
         actor: &Actor,
         id: &str,
         now: Timestamp,
     ) -> Result<Vec<u8>, VaultError> {
-        let package = self.access_package(actor, id, now).await?;
+        self.portability_zip_with(actor, id, now, Vec::new()).await
+    }
+
+    /// The portability file (Art. 20): the records of categories the subject provided, processed
+    /// on consent or contract, as `data.json` and `data.csv` in a zip file; values of such
+    /// categories read from the connected `systems` in `data.json` too and as
+    /// `connected/SYSTEM/COLLECTION.csv`, one file per collection. A system that could not be
+    /// read is named in `data.json` with the reason.
+    pub async fn portability_zip_with(
+        &self,
+        actor: &Actor,
+        id: &str,
+        now: Timestamp,
+        systems: Vec<PackageSystem>,
+    ) -> Result<Vec<u8>, VaultError> {
+        let package = self.access_package_with(actor, id, now, systems).await?;
         let register = self.register();
+        let portable_category = |category: &str| {
+            register
+                .data
+                .iter()
+                .any(|c| c.id.as_str() == category && c.provided_by_subject)
+        };
+        let basis_fits = |purpose: &skydd_register::model::Purpose, category: &str| {
+            purpose
+                .bases_for(&skydd_register::model::CategoryId(category.to_owned()))
+                .is_some_and(|bases| {
+                    bases
+                        .iter()
+                        .any(|b| matches!(b, LegalBasis::Consent | LegalBasis::Contract))
+                })
+        };
         let portable: Vec<&crate::package::PackageRecord> = package
             .records
             .iter()
             .filter(|record| {
-                let provided = register
-                    .data
+                portable_category(&record.category)
+                    && register
+                        .purposes
+                        .iter()
+                        .find(|p| p.id.as_str() == record.purpose)
+                        .is_some_and(|p| basis_fits(p, &record.category))
+            })
+            .collect();
+        // A connected value has no purpose of its own: portable when any purpose processes
+        // its category on consent or contract.
+        let connected_portable = |category: &str| {
+            portable_category(category) && register.purposes.iter().any(|p| basis_fits(p, category))
+        };
+        let connected: Vec<serde_json::Value> = package
+            .systems
+            .iter()
+            .map(|system| {
+                let values: Vec<&PackageConnectedValue> = system
+                    .values
                     .iter()
-                    .any(|c| c.id.as_str() == record.category && c.provided_by_subject);
-                let basis_fits = register
-                    .purposes
-                    .iter()
-                    .find(|p| p.id.as_str() == record.purpose)
-                    .and_then(|p| {
-                        p.bases_for(&skydd_register::model::CategoryId(record.category.clone()))
-                    })
-                    .is_some_and(|bases| {
-                        bases
-                            .iter()
-                            .any(|b| matches!(b, LegalBasis::Consent | LegalBasis::Contract))
-                    });
-                provided && basis_fits
+                    .filter(|v| connected_portable(&v.category))
+                    .collect();
+                serde_json::json!({
+                    "system": system.system,
+                    "failed": system.failed,
+                    "values": values,
+                })
             })
             .collect();
         let json = serde_json::to_vec_pretty(&serde_json::json!({
             "controller": package.controller,
             "generated_at": package.generated_at,
             "records": portable,
+            "systems": connected,
         }))
         .map_err(|e| VaultError::Corrupt(e.to_string()))?;
         let mut csv = String::from("record_id,category,purpose,collected_at,field,value\r\n");
@@ -453,7 +598,8 @@ impl Vault {
                     serde_json::Value::Null => String::new(),
                     other => other.to_string(),
                 };
-                csv.push_str(
+                push_csv_row(
+                    &mut csv,
                     &[
                         record.id.as_str(),
                         &record.category,
@@ -461,20 +607,61 @@ impl Vault {
                         &record.collected_at.to_string(),
                         name,
                         &value,
-                    ]
-                    .iter()
-                    .map(|cell| csv_cell(cell))
-                    .collect::<Vec<_>>()
-                    .join(","),
+                    ],
                 );
-                csv.push_str("\r\n");
             }
         }
         let mut zip = StoredZip::new();
         zip.add("data.json", &json);
         zip.add("data.csv", csv.as_bytes());
+        for system in &package.systems {
+            let mut files: Vec<(&str, String)> = Vec::new();
+            for value in system
+                .values
+                .iter()
+                .filter(|v| connected_portable(&v.category))
+            {
+                let at = match files.iter().position(|(c, _)| *c == value.collection) {
+                    Some(at) => at,
+                    None => {
+                        files.push((
+                            &value.collection,
+                            String::from("row,category,field,value\r\n"),
+                        ));
+                        files.len() - 1
+                    }
+                };
+                push_csv_row(
+                    &mut files[at].1,
+                    &[
+                        &value.row,
+                        &value.category,
+                        &value.field,
+                        value.value.as_deref().unwrap_or_default(),
+                    ],
+                );
+            }
+            for (collection, csv) in files {
+                zip.add(
+                    &format!("connected/{}/{collection}.csv", system.system),
+                    csv.as_bytes(),
+                );
+            }
+        }
         Ok(zip.finish())
     }
+}
+
+/// Append one CSV row of `cells` with CRLF.
+fn push_csv_row(csv: &mut String, cells: &[&str]) {
+    csv.push_str(
+        &cells
+            .iter()
+            .map(|cell| csv_cell(cell))
+            .collect::<Vec<_>>()
+            .join(","),
+    );
+    csv.push_str("\r\n");
 }
 
 /// A CSV cell, quoted when needed (RFC 4180); a leading `=`, `+`, `-` or `@` is prefixed with
@@ -542,6 +729,7 @@ impl AccessPackage {
             );
         }
         self.html_your_data(&mut h);
+        self.html_connected(&mut h);
         self.html_purposes_and_categories(&mut h);
         self.html_recipients(&mut h);
         self.html_sources_and_rights(&mut h);
@@ -580,6 +768,43 @@ impl AccessPackage {
                         escape_html(&value)
                     ));
                 }
+            }
+            h.push_str("</table>\n");
+        }
+    }
+
+    /// What each connected system holds, and which could not be read.
+    fn html_connected(&self, h: &mut String) {
+        if self.systems.is_empty() {
+            return;
+        }
+        h.push_str("<h2>Your data in our other systems</h2>\n");
+        for system in &self.systems {
+            h.push_str(&format!("<h3>{}</h3>\n", escape_html(&system.system)));
+            if let Some(description) = &system.description {
+                h.push_str(&format!("<p>{}</p>\n", escape_html(description)));
+            }
+            if let Some(reason) = &system.failed {
+                h.push_str(&format!(
+                    "<p>We could not read this system when this excerpt was made: {}. This excerpt is not complete; we will send what it holds.</p>\n",
+                    escape_html(reason)
+                ));
+                continue;
+            }
+            if system.values.is_empty() {
+                h.push_str("<p>It holds no data about you.</p>\n");
+                continue;
+            }
+            h.push_str("<table>\n<tr><th>Table</th><th>Row</th><th>Category</th><th>Field</th><th>Value</th></tr>\n");
+            for value in &system.values {
+                h.push_str(&format!(
+                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                    escape_html(&value.collection),
+                    escape_html(&value.row),
+                    escape_html(&value.category),
+                    escape_html(&value.field),
+                    escape_html(value.value.as_deref().unwrap_or(""))
+                ));
             }
             h.push_str("</table>\n");
         }

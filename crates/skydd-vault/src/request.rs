@@ -197,7 +197,7 @@ pub struct OutboxView {
 pub const MAX_DELIVERY_ATTEMPTS: u32 = 8;
 
 /// Associated data of a request's identity ciphertext.
-fn request_identity_aad(request: &str, kind: &str) -> Vec<u8> {
+pub(crate) fn request_identity_aad(request: &str, kind: &str) -> Vec<u8> {
     format!("skydd/request-identity/v1\0{request}\0{kind}").into_bytes()
 }
 

@@ -932,9 +932,10 @@ pub async fn get_package(
     let now = state.clock.now();
     let vault = state.vault();
     match query.format.as_deref().unwrap_or("json") {
-        "json" => Ok(Json(vault.access_package(&actor, &id, now).await?).into_response()),
+        // The app reads the connected databases live and adds them to the vault's data.
+        "json" => Ok(Json(state.access_package(&actor, &id, now).await?).into_response()),
         "html" => {
-            let html = vault.access_package(&actor, &id, now).await?.to_html();
+            let html = state.access_package(&actor, &id, now).await?.to_html();
             Ok(([(CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
         }
         "zip" => {
@@ -945,7 +946,7 @@ pub async fn get_package(
                     "use json or html for an access request",
                 ));
             }
-            let zip = vault.portability_zip(&actor, &id, now).await?;
+            let zip = state.portability_zip(&actor, &id, now).await?;
             Ok((
                 [
                     (CONTENT_TYPE, "application/zip".to_string()),

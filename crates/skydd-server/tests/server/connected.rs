@@ -164,3 +164,186 @@ async fn the_art30_record_names_the_connected_systems() {
     );
     app.stop().await;
 }
+
+/// A subject with `email`, an access-type request (`kind`) made with it, verified by the code
+/// sent: the request's id.
+pub(crate) async fn verified_request(app: &TestApp, kind: &str, email: &str) -> String {
+    app.create_subject(serde_json::json!({"email": email}))
+        .await;
+    let response = app
+        .client
+        .post(app.url("/v1/requests"))
+        .json(&serde_json::json!({"type": kind, "identity": {"email": email}}))
+        .send()
+        .await
+        .unwrap();
+    let receipt = super::json_body(response, StatusCode::ACCEPTED, app.backend).await;
+    let id = receipt["id"].as_str().unwrap().to_owned();
+    let (keyring, _) = skydd_crypto::Keyring::load_or_create(&app.key_file).unwrap();
+    let services = skydd_app::App::new(
+        app.storage.clone(),
+        std::sync::Arc::new(keyring),
+        app.register.clone(),
+        std::sync::Arc::new(skydd_app::FixedClock(app.now)),
+    );
+    let outbox = services
+        .vault()
+        .outbox(&skydd_vault::Actor::new("test"), None, app.now)
+        .await
+        .unwrap();
+    let message = outbox
+        .into_iter()
+        .find(|m| m.request_id.as_deref() == Some(id.as_str()) && m.kind == "verification_code")
+        .unwrap();
+    let code = message
+        .text
+        .split(|c: char| !c.is_ascii_digit())
+        .find(|word| word.len() == 8)
+        .unwrap()
+        .to_owned();
+    let response = app
+        .client
+        .post(app.url(&format!("/v1/requests/{id}/verify")))
+        .json(&serde_json::json!({"code": code}))
+        .send()
+        .await
+        .unwrap();
+    let verified = super::json_body(response, StatusCode::OK, app.backend).await;
+    assert_eq!(verified["state"], "verified");
+    id
+}
+
+/// `(collection, field, value)` of every connected value in a JSON package.
+fn connected_values(package: &Value) -> Vec<(String, String, String)> {
+    package["systems"][0]["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (
+                v["collection"].as_str().unwrap().to_owned(),
+                v["field"].as_str().unwrap().to_owned(),
+                v["value"].as_str().unwrap_or("NULL").to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_access_package_holds_what_the_connected_sqlite_database_holds() {
+    for backend in backends() {
+        let shop = Shop::new().await;
+        let app = spawn_connected(&backend, shop.datasets()).await;
+        let id = verified_request(&app, "access", "customer-1@example.com").await;
+        let package = app.get_ok(&format!("/v1/requests/{id}/package")).await;
+        assert_eq!(package["data_found"], true);
+        let system = &package["systems"][0];
+        assert_eq!(system["system"], "fides_example");
+        assert_eq!(system["failed"], Value::Null);
+        insta::assert_json_snapshot!("access_package_connected_values", system["values"]);
+        let values = connected_values(&package);
+        assert!(values.contains(&(
+            "customer".into(),
+            "email".into(),
+            "customer-1@example.com".into()
+        )));
+        assert!(
+            !values.iter().any(|(_, _, v)| v.contains("customer-2")),
+            "{values:?}"
+        );
+        // The connected categories are explained like the vault's: retention and purposes.
+        let categories: Vec<&str> = package["categories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap())
+            .collect();
+        for category in ["customer_identity", "payment_card", "support_ticket"] {
+            assert!(categories.contains(&category), "{categories:?}");
+        }
+
+        let html = app
+            .client
+            .get(app.url(&format!("/v1/requests/{id}/package?format=html")))
+            .bearer_auth(&app.admin_token)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(html.contains("Your data in our other systems"), "{html}");
+        assert!(html.contains("<h3>fides_example</h3>"), "{html}");
+        assert!(html.contains("John Customer"), "{html}");
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn the_portability_zip_has_a_csv_per_connected_collection() {
+    let shop = Shop::new().await;
+    let app = spawn_connected(&Backend::Sqlite, shop.datasets()).await;
+    let id = verified_request(&app, "portability", "customer-1@example.com").await;
+    let zip = app
+        .client
+        .get(app.url(&format!("/v1/requests/{id}/package?format=zip")))
+        .bearer_auth(&app.admin_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(zip.status(), StatusCode::OK);
+    let bytes = zip.bytes().await.unwrap();
+    // Stored (uncompressed): names and contents are readable in the bytes.
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(
+        text.contains("connected/fides_example/customer.csv"),
+        "{text}"
+    );
+    assert!(
+        text.contains("row,category,field,value\r\nid=1,customer_identity,id,1\r\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("id=1,customer_identity,email,customer-1@example.com\r\n"),
+        "{text}"
+    );
+    // Invoices are not provided by the subject: not portable.
+    assert!(!text.contains("invoice_data"), "{text}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_database_that_cannot_be_read_is_named_in_the_package_without_url_or_value() {
+    let shop = Shop::new().await;
+    let app = spawn_connected(&Backend::Sqlite, shop.datasets()).await;
+    let id = verified_request(&app, "access", "customer-1@example.com").await;
+    // The URL file readable by others: refused before connecting.
+    std::fs::set_permissions(
+        shop.dir.path().join("shop.url"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
+    let package = app.get_ok(&format!("/v1/requests/{id}/package")).await;
+    let system = &package["systems"][0];
+    let reason = system["failed"].as_str().unwrap();
+    assert!(system["values"].as_array().unwrap().is_empty());
+    assert!(!reason.contains("sqlite://"), "{reason}");
+    // The database gone: the reason names no path to it and no value.
+    std::fs::set_permissions(
+        shop.dir.path().join("shop.url"),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .unwrap();
+    std::fs::remove_file(shop.dir.path().join("shop.db")).unwrap();
+    let package = app.get_ok(&format!("/v1/requests/{id}/package")).await;
+    let reason = package["systems"][0]["failed"].as_str().unwrap();
+    assert!(!reason.contains("shop.db"), "{reason}");
+    assert!(!reason.contains("customer-1"), "{reason}");
+    // Every line but those of the fixtures' own loading (`INSERT INTO` with literal values).
+    let log = super::captured_log();
+    for line in log.lines().filter(|l| !l.contains("INSERT INTO")) {
+        assert!(!line.contains("customer-1@example.com"), "a value: {line}");
+        assert!(!line.contains("sqlite://"), "a connection string: {line}");
+    }
+    app.stop().await;
+}
