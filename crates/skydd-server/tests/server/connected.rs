@@ -15,6 +15,7 @@ use super::{Backend, TestApp, backends, problem, spawn_app_serving};
 const GLESYS: &str = include_str!("../../../../examples/registers/glesys.yaml");
 const FIDES_DATASET: &str = include_str!("../../../../examples/datasets/fides-example.yaml");
 const FIDES_SQLITE: &str = include_str!("../../../skydd-connect/tests/connect/sqlite.sql");
+const FIDES_POSTGRES: &str = include_str!("../../../skydd-connect/tests/connect/postgres.sql");
 
 /// The example shop in a SQLite file, the file holding its URL (owner-only), and the dataset
 /// adapted to them.
@@ -57,6 +58,76 @@ impl Shop {
             dataset: self.dataset.clone(),
             path: self.dir.path().join("fides-example.yaml"),
         }])
+    }
+}
+
+/// The example shop in a PostgreSQL database of its own (dropped by [`PostgresShop::finish`]).
+pub(crate) struct PostgresShop {
+    admin: String,
+    name: String,
+    pub(crate) shop: Shop,
+}
+
+impl PostgresShop {
+    /// A fresh database on the server `admin` names, loaded with the shop.
+    pub(crate) async fn new(admin: &str) -> PostgresShop {
+        use sqlx::Connection as _;
+        let name = format!(
+            "skydd_connected_{}",
+            super::random_schema().rsplit('_').next().unwrap()
+        );
+        let mut conn = sqlx::PgConnection::connect(admin).await.unwrap();
+        for sql in [
+            format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            format!("CREATE DATABASE {name}"),
+        ] {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+        }
+        conn.close().await.unwrap();
+        let (base, query) = admin.split_once('?').unwrap_or((admin, ""));
+        let base = &base[..base.rfind('/').unwrap()];
+        let url = if query.is_empty() {
+            format!("{base}/{name}")
+        } else {
+            format!("{base}/{name}?{query}")
+        };
+        let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
+        sqlx::raw_sql(FIDES_POSTGRES)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        conn.close().await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let url_file = dir.path().join("shop.url");
+        std::fs::write(&url_file, &url).unwrap();
+        std::fs::set_permissions(&url_file, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let source = FIDES_DATASET.replace(
+            "  env: FIDES_EXAMPLE_DATABASE_URL",
+            &format!("  file: {}", url_file.display()),
+        );
+        let checked = skydd_dataset::check(&source, Some(&glesys()));
+        let dataset = checked
+            .dataset
+            .unwrap_or_else(|| panic!("{:#?}", checked.diagnostics));
+        PostgresShop {
+            admin: admin.to_owned(),
+            name,
+            shop: Shop { dir, dataset },
+        }
+    }
+
+    /// Drop the database.
+    pub(crate) async fn finish(self) {
+        use sqlx::Connection as _;
+        let mut conn = sqlx::PgConnection::connect(&self.admin).await.unwrap();
+        let drop = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+        sqlx::raw_sql(sqlx::AssertSqlSafe(drop))
+            .execute(&mut conn)
+            .await
+            .unwrap();
     }
 }
 
@@ -346,4 +417,45 @@ async fn a_database_that_cannot_be_read_is_named_in_the_package_without_url_or_v
         assert!(!line.contains("sqlite://"), "a connection string: {line}");
     }
     app.stop().await;
+}
+
+#[tokio::test]
+async fn the_access_package_holds_what_a_connected_postgres_database_holds() {
+    let Ok(admin) = std::env::var("SKYDD_TEST_DATABASE_URL") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must run this on PostgreSQL: set SKYDD_TEST_DATABASE_URL"
+        );
+        eprintln!("note: SKYDD_TEST_DATABASE_URL is not set; the connected PostgreSQL test skips");
+        return;
+    };
+    let postgres = PostgresShop::new(&admin).await;
+    let sqlite = Shop::new().await;
+    let app = spawn_connected(&Backend::Sqlite, postgres.shop.datasets()).await;
+    let id = verified_request(&app, "access", "customer-1@example.com").await;
+    let package = app.get_ok(&format!("/v1/requests/{id}/package")).await;
+    assert_eq!(package["systems"][0]["failed"], Value::Null, "{package}");
+    let from_postgres = connected_values(&package);
+    app.stop().await;
+
+    // The same rows as the SQLite copy of the shop returns (values as each database renders
+    // them as text: compare the rows and fields reached).
+    let app = spawn_connected(&Backend::Sqlite, sqlite.datasets()).await;
+    let id = verified_request(&app, "access", "customer-1@example.com").await;
+    let package = app.get_ok(&format!("/v1/requests/{id}/package")).await;
+    let from_sqlite = connected_values(&package);
+    app.stop().await;
+    let fields = |values: &[(String, String, String)]| {
+        values
+            .iter()
+            .map(|(c, f, _)| format!("{c}.{f}"))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(fields(&from_postgres), fields(&from_sqlite));
+    assert!(from_postgres.contains(&(
+        "customer".into(),
+        "email".into(),
+        "customer-1@example.com".into()
+    )));
+    postgres.finish().await;
 }
