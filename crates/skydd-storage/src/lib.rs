@@ -43,7 +43,8 @@ pub use audit_chain::{
 };
 pub use requests::{
     NewRequestRows, OutboxMessageRow, RecipientNotificationRow, RequestChange, RequestDocumentRow,
-    RequestEventRow, RequestFilter, RequestRow, RequestStore, VerificationCodeRow,
+    RequestEventRow, RequestFilter, RequestRow, RequestStore, RequestSystemRow,
+    VerificationCodeRow,
 };
 pub use rows::{AnonymisedRecordRow, RecordDeletion, RecordDeletionOutcome, ShredAudit};
 pub use rows::{

@@ -68,6 +68,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "recipient_notice_delivery",
         sql: include_str!("../migrations/sqlite/0007_recipient_notice_delivery.sql"),
     },
+    Migration {
+        version: 8,
+        name: "request_systems",
+        sql: include_str!("../migrations/sqlite/0008_request_systems.sql"),
+    },
 ];
 
 /// The PostgreSQL migrations, oldest first. Same versions and names as [`SQLITE`].
@@ -106,6 +111,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 7,
         name: "recipient_notice_delivery",
         sql: include_str!("../migrations/postgres/0007_recipient_notice_delivery.sql"),
+    },
+    Migration {
+        version: 8,
+        name: "request_systems",
+        sql: include_str!("../migrations/postgres/0008_request_systems.sql"),
     },
 ];
 

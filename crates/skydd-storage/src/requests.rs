@@ -151,6 +151,26 @@ pub struct OutboxMessageRow {
     pub last_error: Option<String>,
 }
 
+/// What a request did in one connected database (issue 16): one row per request, system and
+/// action, replaced as the step is retried.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestSystemRow {
+    /// The request.
+    pub request_id: String,
+    /// The system: a dataset's name.
+    pub system: String,
+    /// `access`, `erasure`, `rectification`, `restriction` or `objection`.
+    pub action: String,
+    /// `pending`, `done`, `failed` or `skipped`.
+    pub state: String,
+    /// Why it failed or was skipped (no personal value); `None` otherwise.
+    pub reason: Option<String>,
+    /// The receipt (JSON), sealed with the request's data key by the vault.
+    pub receipt_ciphertext: Vec<u8>,
+    /// When the outcome was last written.
+    pub updated_at: Timestamp,
+}
+
 /// A notification owed to a recipient (Art. 19).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecipientNotificationRow {
@@ -302,6 +322,16 @@ pub trait RequestStore: Send + Sync {
         &'a self,
         request_id: &'a str,
     ) -> StorageFuture<'a, Vec<RecipientNotificationRow>>;
+
+    /// Write the outcome of a request in one connected system for one action, replacing the
+    /// one written before for the same request, system and action (a retried step).
+    fn put_request_system(&self, row: RequestSystemRow) -> StorageFuture<'_, ()>;
+
+    /// The outcomes of a request in the connected systems, by system and action.
+    fn request_systems<'a>(
+        &'a self,
+        request_id: &'a str,
+    ) -> StorageFuture<'a, Vec<RequestSystemRow>>;
 
     /// Replace the ciphertext of a record (rectification): the old ciphertext is overwritten.
     /// Returns false when there is no such record.

@@ -8,8 +8,8 @@ use super::{get, get_at, get_optional_at, subject_from_row};
 use crate::requests::{check_change, check_new_request};
 use crate::{
     NewRequestRows, OutboxMessageRow, RecipientNotificationRow, RequestChange, RequestDocumentRow,
-    RequestEventRow, RequestFilter, RequestRow, RequestStore, StorageError, StorageFuture,
-    SubjectRow, VerificationCodeRow, error, rows,
+    RequestEventRow, RequestFilter, RequestRow, RequestStore, RequestSystemRow, StorageError,
+    StorageFuture, SubjectRow, VerificationCodeRow, error, rows,
 };
 use dialect::{Conn, Db, DbRow, at};
 
@@ -144,6 +144,19 @@ fn notification_from_row(row: &DbRow) -> Result<RecipientNotificationRow, Storag
         state: get(row, "state", T)?,
         created_at: get_at(row, "created_at", T)?,
         outbox_message_id: get(row, "outbox_message_id", T)?,
+    })
+}
+
+fn system_from_row(row: &DbRow) -> Result<RequestSystemRow, StorageError> {
+    const T: &str = "request_systems";
+    Ok(RequestSystemRow {
+        request_id: get(row, "request_id", T)?,
+        system: get(row, "system", T)?,
+        action: get(row, "action", T)?,
+        state: get(row, "state", T)?,
+        reason: get(row, "reason", T)?,
+        receipt_ciphertext: get(row, "receipt_ciphertext", T)?,
+        updated_at: get_at(row, "updated_at", T)?,
     })
 }
 
@@ -670,6 +683,51 @@ impl RequestStore for Store {
             .await
             .map_err(error::query("read recipient notifications"))?;
             rows.iter().map(notification_from_row).collect()
+        })
+    }
+
+    fn put_request_system(&self, row: RequestSystemRow) -> StorageFuture<'_, ()> {
+        Box::pin(async move {
+            sqlx::query::<Db>(
+                "INSERT INTO request_systems (request_id, system, action, state, reason,
+                     receipt_ciphertext, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)
+                 ON CONFLICT (request_id, system, action) DO UPDATE SET state = excluded.state,
+                     reason = excluded.reason, receipt_ciphertext = excluded.receipt_ciphertext,
+                     updated_at = excluded.updated_at",
+            )
+            .bind(&row.request_id)
+            .bind(&row.system)
+            .bind(&row.action)
+            .bind(&row.state)
+            .bind(&row.reason)
+            .bind(&row.receipt_ciphertext)
+            .bind(at(row.updated_at))
+            .execute(&self.pool)
+            .await
+            .map_err(error::query(
+                "write a request's outcome in a connected system",
+            ))?;
+            Ok(())
+        })
+    }
+
+    fn request_systems<'a>(
+        &'a self,
+        request_id: &'a str,
+    ) -> StorageFuture<'a, Vec<RequestSystemRow>> {
+        Box::pin(async move {
+            let rows = sqlx::query::<Db>(
+                "SELECT request_id, system, action, state, reason, receipt_ciphertext, updated_at
+                 FROM request_systems WHERE request_id = $1 ORDER BY system, action",
+            )
+            .bind(request_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(error::query(
+                "read a request's outcomes in connected systems",
+            ))?;
+            rows.iter().map(system_from_row).collect()
         })
     }
 

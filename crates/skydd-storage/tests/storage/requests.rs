@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use skydd_storage::{
     NewRequestRows, OutboxMessageRow, RecipientNotificationRow, RequestChange, RequestDocumentRow,
-    RequestEventRow, RequestFilter, RequestRow, VerificationCodeRow,
+    RequestEventRow, RequestFilter, RequestRow, RequestSystemRow, VerificationCodeRow,
 };
 
 use super::{Harness, at, blind, create, record, run};
@@ -18,6 +18,7 @@ scenarios!(
     recipient_notices_follow_the_message_delivering_them,
     notices_from_before_delivery_become_manual_on_upgrade,
     records_are_replaced_deleted_and_subjects_shredded,
+    outcomes_in_connected_systems_are_kept_per_system_and_action,
 );
 
 fn request(id: &str, state: &str, due: &str, tenant: Option<&str>) -> RequestRow {
@@ -519,7 +520,8 @@ async fn notices_from_before_delivery_become_manual_on_upgrade(h: Arc<Harness>) 
     assert!(storage.change_request(completing).await.unwrap());
     storage.close().await.unwrap();
 
-    // Back to the table as migration 0004 made it, holding the notice as it was written then.
+    // Back to the table as migration 0004 made it, holding the notice as it was written then
+    // (and without the later migrations' tables).
     h.execute(match h.backend() {
         skydd_storage::Backend::Sqlite => {
             "CREATE TABLE recipient_notifications_0004 (
@@ -541,7 +543,8 @@ async fn notices_from_before_delivery_become_manual_on_upgrade(h: Arc<Harness>) 
              ALTER TABLE recipient_notifications_0004 RENAME TO recipient_notifications;
              CREATE INDEX recipient_notifications_by_request
                  ON recipient_notifications (request_id, id);
-             DELETE FROM skydd_migrations WHERE version = 7;"
+             DROP TABLE request_systems;
+             DELETE FROM skydd_migrations WHERE version >= 7;"
         }
         skydd_storage::Backend::Postgres => {
             "DROP INDEX recipient_notifications_by_message;
@@ -552,7 +555,8 @@ async fn notices_from_before_delivery_become_manual_on_upgrade(h: Arc<Harness>) 
              UPDATE recipient_notifications SET state = 'queued';
              ALTER TABLE recipient_notifications ADD CONSTRAINT recipient_notifications_state_check
                  CHECK (state IN ('queued', 'sent'));
-             DELETE FROM skydd_migrations WHERE version = 7;"
+             DROP TABLE request_systems;
+             DELETE FROM skydd_migrations WHERE version >= 7;"
         }
     })
     .await;
@@ -568,4 +572,67 @@ async fn notices_from_before_delivery_become_manual_on_upgrade(h: Arc<Harness>) 
     assert_eq!(notices[0].outbox_message_id, None);
     assert_eq!(notices[0].created_at, at("2026-04-15T08:00:00Z"));
     storage.close().await.unwrap();
+}
+
+fn outcome(request: &str, system: &str, action: &str, state: &str) -> RequestSystemRow {
+    RequestSystemRow {
+        request_id: request.into(),
+        system: system.into(),
+        action: action.into(),
+        state: state.into(),
+        reason: matches!(state, "failed" | "skipped").then(|| "connect failed".to_owned()),
+        receipt_ciphertext: vec![8; 48],
+        updated_at: at("2026-04-14T09:00:00Z"),
+    }
+}
+
+async fn outcomes_in_connected_systems_are_kept_per_system_and_action(h: Arc<Harness>) {
+    let storage = h.open().await;
+    insert(
+        &storage,
+        request("r1", "in_progress", "2026-05-15T21:59:59Z", None),
+    )
+    .await;
+    assert!(storage.request_systems("r1").await.unwrap().is_empty());
+    storage
+        .put_request_system(outcome("r1", "shop", "access", "failed"))
+        .await
+        .unwrap();
+    storage
+        .put_request_system(outcome("r1", "billing", "access", "done"))
+        .await
+        .unwrap();
+    // A retry replaces the outcome of the same system and action.
+    let mut retried = outcome("r1", "shop", "access", "done");
+    retried.updated_at = at("2026-04-15T09:00:00Z");
+    storage.put_request_system(retried.clone()).await.unwrap();
+    let kept = storage.request_systems("r1").await.unwrap();
+    assert_eq!(
+        kept,
+        vec![outcome("r1", "billing", "access", "done"), retried]
+    );
+    // The database refuses what the model does not allow: a failure without a reason, an
+    // unknown state or action, a request that does not exist.
+    let mut no_reason = outcome("r1", "shop", "erasure", "failed");
+    no_reason.reason = None;
+    assert!(storage.put_request_system(no_reason).await.is_err());
+    assert!(
+        storage
+            .put_request_system(outcome("r1", "shop", "erasure", "complete"))
+            .await
+            .is_err()
+    );
+    assert!(
+        storage
+            .put_request_system(outcome("r1", "shop", "deletion", "done"))
+            .await
+            .is_err()
+    );
+    assert!(
+        storage
+            .put_request_system(outcome("nope", "shop", "access", "done"))
+            .await
+            .is_err()
+    );
+    assert_eq!(storage.request_systems("r1").await.unwrap().len(), 2);
 }
