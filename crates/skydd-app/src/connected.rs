@@ -2,15 +2,40 @@
 //! portability file read every dataset's database live with the request's verified
 //! identities ([`skydd_connect::access::collect`], one read-only transaction per database).
 //! No value read here is stored, logged or put in an error: it goes into the package only.
+//!
+//! Each system's outcome is kept per request ([`skydd_vault::SystemOutcome`]): reading for a
+//! package records `done` (the receipt: collections and row counts) or `failed` with the
+//! reason. [`App::run_connected_step`] is the one way a step that changes connected databases
+//! (erasure, rectification) runs: per system, recorded, retrying only failed or pending ones.
 
 use jiff::Timestamp;
 use skydd_connect::access::{AccessFindings, collect};
 use skydd_connect::{ConnectError, Database, read_url};
 use skydd_dataset::Dataset;
 use skydd_subject::Identity;
-use skydd_vault::{AccessPackage, Actor, PackageConnectedValue, PackageSystem, VaultError};
+use skydd_vault::{
+    AccessPackage, Actor, PackageConnectedValue, PackageSystem, SystemAction, SystemOutcome,
+    SystemOutcomeView, SystemState, VaultError,
+};
 
 use crate::App;
+use crate::datasets::LoadedDataset;
+
+/// How one system's step of [`App::run_connected_step`] ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StepOutcome {
+    /// Done; the receipt (no personal value other than primary keys).
+    Done(serde_json::Value),
+    /// Failed, with the reason (no value, no connection string) and what was done before it.
+    Failed {
+        /// Why.
+        reason: String,
+        /// What the receipt can say (may be `null`).
+        receipt: serde_json::Value,
+    },
+    /// Not run, with the reason; the request cannot complete until it is dealt with.
+    Skipped(String),
+}
 
 /// Read what `identities` reach in the database `dataset` describes: connect (the connection
 /// string read now, from where the dataset says), collect, close. A database that cannot be
@@ -42,6 +67,26 @@ async fn findings(
     let found = collect(&mut database, dataset, identities).await;
     database.close().await;
     found
+}
+
+/// The receipt of a read: rows per collection, never a value.
+fn access_receipt(system: &PackageSystem) -> serde_json::Value {
+    let mut rows: Vec<(String, std::collections::BTreeSet<&str>)> = Vec::new();
+    for value in &system.values {
+        match rows.iter_mut().find(|(c, _)| *c == value.collection) {
+            Some((_, keys)) => {
+                keys.insert(&value.row);
+            }
+            None => rows.push((value.collection.clone(), [value.row.as_str()].into())),
+        }
+    }
+    serde_json::json!({
+        "collections": rows
+            .iter()
+            .map(|(collection, keys)| serde_json::json!({"collection": collection, "rows": keys.len()}))
+            .collect::<Vec<_>>(),
+        "values": system.values.len(),
+    })
 }
 
 /// The findings as labelled values: per collection, row and categorised field.
@@ -82,12 +127,79 @@ impl App {
         if self.datasets().is_empty() {
             return Ok(Vec::new());
         }
-        let identities = self.vault().package_identities(actor, id, now).await?;
+        let vault = self.vault();
+        let identities = vault.package_identities(actor, id, now).await?;
         let mut systems = Vec::new();
         for loaded in self.datasets().all() {
-            systems.push(read_system(&loaded.dataset, &identities).await);
+            let system = read_system(&loaded.dataset, &identities).await;
+            let state = match &system.failed {
+                Some(reason) => SystemState::Failed(reason.clone()),
+                None => SystemState::Done,
+            };
+            let outcome = SystemOutcome {
+                system: system.system.clone(),
+                action: SystemAction::Access,
+                state,
+                receipt: access_receipt(&system),
+            };
+            vault.record_system_outcome(actor, id, outcome, now).await?;
+            systems.push(system);
         }
         Ok(systems)
+    }
+
+    /// Run `step` for request `id` in every connected system whose outcome for `action` is
+    /// not `done` or `skipped` (never run, `pending` after a crash, or `failed`), recording
+    /// `pending` before it runs and its [`StepOutcome`] after. Returns every outcome of the
+    /// request. This is the hook erasure and rectification run through: `step` gets the
+    /// system's dataset and does its work in one transaction there.
+    pub async fn run_connected_step<F, Fut>(
+        &self,
+        actor: &Actor,
+        id: &str,
+        action: SystemAction,
+        now: Timestamp,
+        mut step: F,
+    ) -> Result<Vec<SystemOutcomeView>, VaultError>
+    where
+        F: FnMut(LoadedDataset) -> Fut,
+        Fut: std::future::Future<Output = StepOutcome>,
+    {
+        let vault = self.vault();
+        let recorded = vault.system_outcomes(actor, id).await?;
+        for loaded in self.datasets().all() {
+            let name = &loaded.dataset.name;
+            let settled = recorded.iter().any(|o| {
+                &o.system == name
+                    && o.action == action.as_str()
+                    && matches!(o.state.as_str(), "done" | "skipped")
+            });
+            if settled {
+                continue;
+            }
+            let pending = SystemOutcome {
+                system: name.clone(),
+                action,
+                state: SystemState::Pending,
+                receipt: serde_json::Value::Null,
+            };
+            vault.record_system_outcome(actor, id, pending, now).await?;
+            let (state, receipt) = match step(loaded.clone()).await {
+                StepOutcome::Done(receipt) => (SystemState::Done, receipt),
+                StepOutcome::Failed { reason, receipt } => (SystemState::Failed(reason), receipt),
+                StepOutcome::Skipped(reason) => {
+                    (SystemState::Skipped(reason), serde_json::Value::Null)
+                }
+            };
+            let outcome = SystemOutcome {
+                system: name.clone(),
+                action,
+                state,
+                receipt,
+            };
+            vault.record_system_outcome(actor, id, outcome, now).await?;
+        }
+        vault.system_outcomes(actor, id).await
     }
 
     /// The access package (Art. 15) of a verified access or portability request: the vault's

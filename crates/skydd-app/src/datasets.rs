@@ -67,12 +67,40 @@ impl Datasets {
             .collect()
     }
 
+    /// Per system, the fields a restriction or an objection covers (Skydd does not write
+    /// there; the company acts on them): every field with a category in a collection that
+    /// holds data (reach-only ones left out), as `(collection, field, category)`.
+    pub fn coverage(&self) -> Vec<(String, Vec<CoveredField>)> {
+        self.loaded
+            .iter()
+            .map(|loaded| {
+                let fields = loaded
+                    .dataset
+                    .collections
+                    .iter()
+                    .filter(|c| !c.reach_only)
+                    .flat_map(|c| {
+                        c.fields.iter().filter_map(move |f| {
+                            let category = f.category.as_ref()?;
+                            Some((c.name.clone(), f.name.clone(), category.as_str().to_owned()))
+                        })
+                    })
+                    .collect();
+                (loaded.dataset.name.clone(), fields)
+            })
+            .collect()
+    }
+
     /// Datasets already checked (tests and embedders that build them in code); names must be
     /// unique, which this does not check.
     pub fn from_checked(loaded: Vec<LoadedDataset>) -> Datasets {
         Datasets { loaded }
     }
 }
+
+/// A field of a connected system a restriction or objection covers: `(collection, field,
+/// category)`.
+pub type CoveredField = (String, String, String);
 
 /// Why the datasets could not be loaded: `skydd serve` refuses to start (exit code 2).
 #[derive(Debug, thiserror::Error)]

@@ -138,6 +138,7 @@ impl Vault {
     ) -> Result<RequestView, VaultError> {
         let row = self.request_row(actor, id).await?;
         let start = self.fulfilment_start(actor, &row, &input)?;
+        self.check_systems_done(&row).await?;
         let mut case = self.fulfilment_case(actor, row, &input, now).await?;
         if let Some(in_progress) = start {
             case.row = self.mark_started(&case, in_progress).await?;

@@ -28,6 +28,7 @@ pub mod retention;
 mod states;
 mod stored_zip;
 mod subject;
+mod systems;
 
 use std::sync::{Arc, Mutex};
 
@@ -55,6 +56,7 @@ pub use request::{
 pub use retention::{DEFAULT_SWEEP_BATCH, SweepProgress, SweepSummary};
 pub use states::{NoticeState, OutboxState, StateFilter, parse_request_type};
 pub use subject::{NewSubject, SubjectView};
+pub use systems::{SystemAction, SystemOutcome, SystemOutcomeView, SystemState};
 
 /// Who is calling, for decisions and the audit trail.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -296,6 +296,50 @@ pub struct RequestResponse {
     /// Recipients told of a rectification, erasure or restriction (Art. 19; on
     /// `GET /v1/requests/{id}`).
     pub recipient_notifications: Vec<RecipientNoticeResponse>,
+    /// Per connected database (issue 16; on `GET /v1/requests/{id}`): what the request did
+    /// there and, for a restriction or an objection, the data it covers there.
+    pub systems: Vec<SystemResponse>,
+}
+
+/// A request in one connected database.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SystemResponse {
+    /// The system: a dataset's name (`GET /v1/datasets/{name}`).
+    pub system: String,
+    /// What was done there, per action; empty before anything ran.
+    pub outcomes: Vec<SystemOutcomeResponse>,
+    /// For a restriction or an objection: the fields it covers there (Skydd does not write to
+    /// the system; the company acts on them). Empty for other requests.
+    pub covers: Vec<CoveredField>,
+}
+
+/// One action's outcome in a connected database.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SystemOutcomeResponse {
+    /// `access`, `erasure`, `rectification`, `restriction` or `objection`.
+    pub action: String,
+    /// `pending`, `done`, `failed` or `skipped`; a request is never completed while one of
+    /// its systems is not `done`.
+    pub state: String,
+    /// Why it failed or was skipped.
+    pub reason: Option<String>,
+    /// The receipt: tables, row counts, fields and strategies (no personal value).
+    #[schema(value_type = Object)]
+    pub receipt: serde_json::Value,
+    /// When it was last written.
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: Timestamp,
+}
+
+/// A field a restriction or an objection covers in a connected database.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CoveredField {
+    /// The collection (table).
+    pub collection: String,
+    /// The field (column).
+    pub field: String,
+    /// Its register data category.
+    pub category: String,
 }
 
 /// A notification owed to a recipient of the data (Art. 19).
@@ -356,6 +400,7 @@ impl From<RequestView> for RequestResponse {
                     state: n.state.to_string(),
                 })
                 .collect(),
+            systems: Vec::new(),
         }
     }
 }
@@ -803,7 +848,57 @@ pub async fn get_request(
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<RequestResponse>, ApiError> {
     let now = state.clock.now();
-    Ok(Json(state.vault().request(&actor, &id, now).await?.into()))
+    let vault = state.vault();
+    let view = vault.request(&actor, &id, now).await?;
+    let covering = matches!(
+        view.request_type,
+        skydd_requests::RequestType::Restriction | skydd_requests::RequestType::Objection
+    );
+    let mut outcomes = vault.system_outcomes(&actor, &id).await?;
+    let mut response = RequestResponse::from(view);
+    for (system, fields) in state.datasets().coverage() {
+        let (own, rest): (Vec<_>, Vec<_>) = outcomes.into_iter().partition(|o| o.system == system);
+        outcomes = rest;
+        response.systems.push(SystemResponse {
+            system,
+            outcomes: own.into_iter().map(outcome_response).collect(),
+            covers: if covering {
+                fields
+                    .into_iter()
+                    .map(|(collection, field, category)| CoveredField {
+                        collection,
+                        field,
+                        category,
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            },
+        });
+    }
+    // Outcomes of systems no longer served stay visible.
+    let mut gone: Vec<String> = outcomes.iter().map(|o| o.system.clone()).collect();
+    gone.dedup();
+    for system in gone {
+        let (own, rest): (Vec<_>, Vec<_>) = outcomes.into_iter().partition(|o| o.system == system);
+        outcomes = rest;
+        response.systems.push(SystemResponse {
+            system,
+            outcomes: own.into_iter().map(outcome_response).collect(),
+            covers: Vec::new(),
+        });
+    }
+    Ok(Json(response))
+}
+
+fn outcome_response(outcome: skydd_vault::SystemOutcomeView) -> SystemOutcomeResponse {
+    SystemOutcomeResponse {
+        action: outcome.action,
+        state: outcome.state,
+        reason: outcome.reason,
+        receipt: outcome.receipt,
+        updated_at: outcome.updated_at,
+    }
 }
 
 /// Fulfil a verified request (type-specific body).

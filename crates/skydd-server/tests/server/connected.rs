@@ -459,3 +459,183 @@ async fn the_access_package_holds_what_a_connected_postgres_database_holds() {
     )));
     postgres.finish().await;
 }
+
+/// POST `/v1/requests/{id}/fulfil` with an empty body: the status and the body.
+async fn fulfil(app: &TestApp, id: &str) -> (StatusCode, Value) {
+    let response = app
+        .client
+        .post(app.url(&format!("/v1/requests/{id}/fulfil")))
+        .bearer_auth(&app.admin_token)
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn each_system_s_outcome_is_kept_and_a_failed_one_blocks_completion_until_retried() {
+    for backend in backends() {
+        let shop = Shop::new().await;
+        let app = spawn_connected(&backend, shop.datasets()).await;
+        let id = verified_request(&app, "access", "customer-1@example.com").await;
+        let url_file = shop.dir.path().join("shop.url");
+        std::fs::set_permissions(&url_file, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let package = app.get_ok(&format!("/v1/requests/{id}/package")).await;
+        assert!(package["systems"][0]["failed"].is_string());
+
+        let request = app.get_ok(&format!("/v1/requests/{id}")).await;
+        let outcome = &request["systems"][0]["outcomes"][0];
+        assert_eq!(request["systems"][0]["system"], "fides_example");
+        assert_eq!(outcome["action"], "access");
+        assert_eq!(outcome["state"], "failed", "{}", app.backend);
+        assert!(outcome["reason"].is_string());
+        assert_eq!(request["systems"][0]["covers"], serde_json::json!([]));
+
+        // Never complete with a failed system: refused, and nothing changes.
+        let (status, body) = fulfil(&app, &id).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{body}");
+        assert!(
+            body.to_string().contains("fides_example (failed)"),
+            "{body}"
+        );
+        let request = app.get_ok(&format!("/v1/requests/{id}")).await;
+        assert_eq!(request["state"], "verified");
+
+        // The system readable again: the next package reads it, the outcome is done.
+        std::fs::set_permissions(&url_file, std::fs::Permissions::from_mode(0o600)).unwrap();
+        app.get_ok(&format!("/v1/requests/{id}/package")).await;
+        let request = app.get_ok(&format!("/v1/requests/{id}")).await;
+        let outcome = &request["systems"][0]["outcomes"][0];
+        assert_eq!(outcome["state"], "done");
+        assert_eq!(outcome["reason"], Value::Null);
+        insta::assert_json_snapshot!("access_outcome_receipt", outcome["receipt"]);
+        let (status, body) = fulfil(&app, &id).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["state"], "completed");
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_restriction_shows_what_it_covers_in_each_connected_system() {
+    let shop = Shop::new().await;
+    let app = spawn_connected(&Backend::Sqlite, shop.datasets()).await;
+    let id = verified_request(&app, "restriction", "customer-1@example.com").await;
+    let request = app.get_ok(&format!("/v1/requests/{id}")).await;
+    let covers = request["systems"][0]["covers"].as_array().unwrap();
+    let named: Vec<String> = covers
+        .iter()
+        .map(|c| {
+            format!(
+                "{}.{}: {}",
+                c["collection"].as_str().unwrap(),
+                c["field"].as_str().unwrap(),
+                c["category"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert!(
+        named.contains(&"customer.email: customer_identity".to_owned()),
+        "{named:?}"
+    );
+    assert!(
+        named.contains(&"payment_card.ccn: payment_card".to_owned())
+            || named.iter().any(|n| n.starts_with("payment_card.")),
+        "{named:?}"
+    );
+    assert!(
+        request["systems"][0]["outcomes"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn connected_steps_retry_only_failed_or_pending_systems_and_receipts_are_sealed() {
+    use skydd_app::connected::StepOutcome;
+    use skydd_vault::SystemAction;
+    for backend in backends() {
+        let shop = Shop::new().await;
+        let mut billing = shop.datasets().all()[0].clone();
+        billing.dataset.name = "billing".into();
+        let mut both = shop.datasets().all().to_vec();
+        both.push(billing);
+        let app = spawn_connected(&backend, Datasets::from_checked(both.clone())).await;
+        let id = verified_request(&app, "erasure", "customer-1@example.com").await;
+        let (keyring, _) = skydd_crypto::Keyring::load_or_create(&app.key_file).unwrap();
+        let services = skydd_app::App::new(
+            app.storage.clone(),
+            std::sync::Arc::new(keyring),
+            app.register.clone(),
+            std::sync::Arc::new(skydd_app::FixedClock(app.now)),
+        )
+        .with_datasets(Datasets::from_checked(both));
+        let actor = skydd_vault::Actor::new("test");
+        let runs = std::sync::Mutex::new(Vec::new());
+        let step = |fail: &'static str| {
+            let runs = &runs;
+            move |loaded: LoadedDataset| {
+                let name = loaded.dataset.name.clone();
+                runs.lock().unwrap().push(name.clone());
+                async move {
+                    if name == fail {
+                        StepOutcome::Failed {
+                            reason: "SQLSTATE 23502 while erasing customer".into(),
+                            receipt: Value::Null,
+                        }
+                    } else {
+                        StepOutcome::Done(serde_json::json!({
+                            "tables": [{"table": "customer", "rows": 1, "primary_keys": ["pk-sealed-4711"]}]
+                        }))
+                    }
+                }
+            }
+        };
+        let first = services
+            .run_connected_step(&actor, &id, SystemAction::Erasure, app.now, step("billing"))
+            .await
+            .unwrap();
+        let states: Vec<(&str, &str)> = first
+            .iter()
+            .map(|o| (o.system.as_str(), o.state.as_str()))
+            .collect();
+        assert_eq!(states, [("billing", "failed"), ("fides_example", "done")]);
+        // Not complete while billing failed.
+        let (status, _) = fulfil(&app, &id).await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        // The rerun runs billing only.
+        let second = services
+            .run_connected_step(&actor, &id, SystemAction::Erasure, app.now, step("none"))
+            .await
+            .unwrap();
+        assert!(second.iter().all(|o| o.state == "done"));
+        assert_eq!(
+            *runs.lock().unwrap(),
+            ["fides_example", "billing", "billing"].map(String::from),
+            "{}",
+            app.backend
+        );
+        // The third run has nothing left to do.
+        services
+            .run_connected_step(&actor, &id, SystemAction::Erasure, app.now, step("none"))
+            .await
+            .unwrap();
+        assert_eq!(runs.lock().unwrap().len(), 3);
+        assert_eq!(
+            second[0].receipt["tables"][0]["primary_keys"][0],
+            "pk-sealed-4711"
+        );
+        // The receipt's keys are sealed: not in the database's bytes.
+        let bytes = super::database_contents(&app).await;
+        assert!(
+            !bytes.windows(14).any(|w| w == b"pk-sealed-4711"),
+            "{}: a receipt is stored in plaintext",
+            app.backend
+        );
+        app.stop().await;
+    }
+}
