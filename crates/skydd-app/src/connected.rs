@@ -148,6 +148,38 @@ impl App {
         Ok(systems)
     }
 
+    /// Fulfil request `id` ([`skydd_vault::Vault::fulfil_request`]) after reading, for a
+    /// verified access or portability request, every connected system that has no `done` read
+    /// yet: the outcome of each is then recorded, and the vault refuses to complete while one
+    /// failed. Erasure and rectification are to run their steps through
+    /// [`App::run_connected_step`] here first.
+    pub async fn fulfil_request(
+        &self,
+        actor: &Actor,
+        id: &str,
+        input: skydd_vault::FulfilInput,
+        now: Timestamp,
+    ) -> Result<skydd_vault::RequestView, VaultError> {
+        let vault = self.vault();
+        if !self.datasets().is_empty() {
+            let view = vault.request(actor, id, now).await?;
+            if view.request_type.discloses_data() && view.state.identity_checked() {
+                let outcomes = vault.system_outcomes(actor, id).await?;
+                let unread = self.datasets().all().iter().any(|d| {
+                    !outcomes.iter().any(|o| {
+                        o.system == d.dataset.name
+                            && o.action == SystemAction::Access.as_str()
+                            && o.state == "done"
+                    })
+                });
+                if unread {
+                    self.read_connected(actor, id, now).await?;
+                }
+            }
+        }
+        vault.fulfil_request(actor, id, input, now).await
+    }
+
     /// Run `step` for request `id` in every connected system whose outcome for `action` is
     /// not `done` or `skipped` (never run, `pending` after a crash, or `failed`), recording
     /// `pending` before it runs and its [`StepOutcome`] after. Returns every outcome of the

@@ -132,7 +132,18 @@ fn datasets_in_skydd_toml_are_loaded_and_checked_by_config_check() {
         "{stdout}"
     );
 
-    let stopped = Server::start(&["--config", config.to_str().unwrap()], &[]).terminate();
+    let server = Server::start(&["--config", config.to_str().unwrap()], &[]);
+    let token = server.admin_token();
+    let (status, body) = send("GET", &server.url("/v1/datasets"), &token, None);
+    assert_eq!(status, 200, "{body}");
+    let names: Vec<&str> = body["datasets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["shop", "billing"], "in the order given");
+    let stopped = server.terminate();
     assert!(stopped.status.success(), "{}", stopped.stderr);
     for name in ["shop", "billing"] {
         assert!(

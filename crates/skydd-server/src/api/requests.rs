@@ -940,8 +940,9 @@ pub async fn fulfil_request(
         })?
     };
     let now = state.clock.now();
+    // Through the app: an access request's connected databases are read (and their outcomes
+    // recorded) before the vault completes it.
     let view = state
-        .vault()
         .fulfil_request(
             &actor,
             &id,

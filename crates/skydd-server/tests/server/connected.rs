@@ -639,3 +639,25 @@ async fn connected_steps_retry_only_failed_or_pending_systems_and_receipts_are_s
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn fulfilling_an_access_request_reads_the_systems_not_read_yet() {
+    let shop = Shop::new().await;
+    let app = spawn_connected(&Backend::Sqlite, shop.datasets()).await;
+    // Unreadable: fulfilling reads it, records the failure and refuses to complete.
+    let id = verified_request(&app, "access", "customer-1@example.com").await;
+    let url_file = shop.dir.path().join("shop.url");
+    std::fs::set_permissions(&url_file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let (status, body) = fulfil(&app, &id).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    let request = app.get_ok(&format!("/v1/requests/{id}")).await;
+    assert_eq!(request["systems"][0]["outcomes"][0]["state"], "failed");
+    // Readable again: the retry reads it and completes.
+    std::fs::set_permissions(&url_file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let (status, body) = fulfil(&app, &id).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["state"], "completed");
+    let request = app.get_ok(&format!("/v1/requests/{id}")).await;
+    assert_eq!(request["systems"][0]["outcomes"][0]["state"], "done");
+    app.stop().await;
+}
