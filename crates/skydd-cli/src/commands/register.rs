@@ -56,6 +56,11 @@ pub(crate) enum RegisterCommand {
         /// Write to this file instead of standard output.
         #[arg(long, short)]
         output: Option<PathBuf>,
+        /// A connected database's dataset file (or a directory of them), as `skydd serve
+        /// --dataset` takes it: the record names the systems holding each category.
+        /// Repeatable; an invalid dataset exits 2 with its diagnostics.
+        #[arg(long = "dataset", value_name = "PATH")]
+        datasets: Vec<PathBuf>,
     },
 }
 
@@ -89,7 +94,8 @@ pub(crate) fn run(command: RegisterCommand) -> anyhow::Result<ExitCode> {
             format,
             lang,
             output,
-        } => export(&path, format, lang, output.as_deref()),
+            datasets,
+        } => export(&path, format, lang, output.as_deref(), &datasets),
     }
 }
 
@@ -124,13 +130,31 @@ fn export(
     format: ExportFormat,
     lang: Language,
     output: Option<&Path>,
+    datasets: &[PathBuf],
 ) -> anyhow::Result<ExitCode> {
     let register = match load(path) {
         Ok(register) => register,
         Err(code) => return Ok(code),
     };
+    let systems = if datasets.is_empty() {
+        Vec::new()
+    } else {
+        match skydd_app::datasets::load(datasets, &register) {
+            Ok((datasets, warnings)) => {
+                eprint!("{warnings}");
+                datasets.systems()
+            }
+            Err(error) => {
+                if let skydd_app::datasets::DatasetError::Invalid { report, .. } = &error {
+                    eprint!("{report}");
+                }
+                eprintln!("skydd: {error}");
+                return Ok(ExitCode::from(EXIT_IO));
+            }
+        }
+    };
     let language = lang;
-    let record = skydd_notice::record(&register, language);
+    let record = skydd_notice::record_with_systems(&register, language, &systems);
     let content = match format {
         ExportFormat::Csv => record.to_csv(language),
         ExportFormat::Html => record.to_html(&register, language),

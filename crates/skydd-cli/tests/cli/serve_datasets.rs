@@ -175,3 +175,37 @@ fn datasets_in_skydd_toml_are_loaded_and_checked_by_config_check() {
     assert_eq!(output.status.code(), Some(1));
     assert!(text(&output.stderr).contains("must be a list of strings"));
 }
+
+#[test]
+fn register_export_names_the_systems_of_the_datasets_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let shop = write(dir.path(), "shop.yaml", &sqlite_dataset("shop"));
+    let output = run(skydd()
+        .args(["register", "export", "--format", "json"])
+        .arg(examples().join("glesys.yaml"))
+        .arg("--dataset")
+        .arg(&shop));
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let record: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let invoicing = record["activities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == "invoicing")
+        .unwrap();
+    assert!(
+        invoicing["systems"].as_array().unwrap().iter().any(|s| s
+            .as_str()
+            .unwrap()
+            .starts_with("Invoices and payments: shop (")),
+        "{invoicing}"
+    );
+    let broken = write(dir.path(), "broken.yaml", BROKEN);
+    let output = run(skydd()
+        .args(["register", "export"])
+        .arg(examples().join("glesys.yaml"))
+        .arg("--dataset")
+        .arg(&broken));
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains(&format!("{}:10:50: error:", broken.display())));
+}
