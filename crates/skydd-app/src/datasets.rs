@@ -71,6 +71,12 @@ impl Datasets {
     /// there; the company acts on them): every field with a category in a collection that
     /// holds data (reach-only ones left out), as `(collection, field, category)`.
     pub fn coverage(&self) -> Vec<(String, Vec<CoveredField>)> {
+        self.coverage_of(None)
+    }
+
+    /// [`Datasets::coverage`] limited to the fields of `categories` (all when `None`): what an
+    /// objection to one purpose covers.
+    pub fn coverage_of(&self, categories: Option<&[String]>) -> Vec<(String, Vec<CoveredField>)> {
         self.loaded
             .iter()
             .map(|loaded| {
@@ -82,6 +88,11 @@ impl Datasets {
                     .flat_map(|c| {
                         c.fields.iter().filter_map(move |f| {
                             let category = f.category.as_ref()?;
+                            if categories
+                                .is_some_and(|only| !only.iter().any(|c| c == category.as_str()))
+                            {
+                                return None;
+                            }
                             Some((c.name.clone(), f.name.clone(), category.as_str().to_owned()))
                         })
                     })

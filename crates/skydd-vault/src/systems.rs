@@ -197,6 +197,17 @@ impl Vault {
             .collect()
     }
 
+    /// The register purpose request `id` concerns (an objection's or a consent withdrawal's,
+    /// as given at intake), if any: what decides which connected data an objection covers.
+    pub async fn request_purpose(
+        &self,
+        actor: &Actor,
+        id: &str,
+    ) -> Result<Option<String>, VaultError> {
+        let row = self.request_row(actor, id).await?;
+        Ok(self.request_details(&row)?.purpose)
+    }
+
     /// Refuse to complete request `row` while one of its connected systems is pending,
     /// failed or skipped for the action its type takes there.
     pub(crate) async fn check_systems_done(&self, row: &RequestRow) -> Result<(), VaultError> {

@@ -854,9 +854,21 @@ pub async fn get_request(
         view.request_type,
         skydd_requests::RequestType::Restriction | skydd_requests::RequestType::Objection
     );
+    // An objection to one purpose covers that purpose's categories; a restriction, all.
+    let categories: Option<Vec<String>> =
+        match (view.request_type, vault.request_purpose(&actor, &id).await?) {
+            (skydd_requests::RequestType::Objection, Some(purpose)) => state
+                .register
+                .register
+                .purposes
+                .iter()
+                .find(|p| p.id.as_str() == purpose)
+                .map(|p| p.data_categories().map(|c| c.as_str().to_owned()).collect()),
+            _ => None,
+        };
     let mut outcomes = vault.system_outcomes(&actor, &id).await?;
     let mut response = RequestResponse::from(view);
-    for (system, fields) in state.datasets().coverage() {
+    for (system, fields) in state.datasets().coverage_of(categories.as_deref()) {
         let (own, rest): (Vec<_>, Vec<_>) = outcomes.into_iter().partition(|o| o.system == system);
         outcomes = rest;
         response.systems.push(SystemResponse {

@@ -239,12 +239,26 @@ async fn the_art30_record_names_the_connected_systems() {
 /// A subject with `email`, an access-type request (`kind`) made with it, verified by the code
 /// sent: the request's id.
 pub(crate) async fn verified_request(app: &TestApp, kind: &str, email: &str) -> String {
+    verified_request_with(app, kind, email, serde_json::json!({})).await
+}
+
+/// [`verified_request`] with `extra` members in the intake body (an objection's `purpose`).
+pub(crate) async fn verified_request_with(
+    app: &TestApp,
+    kind: &str,
+    email: &str,
+    extra: Value,
+) -> String {
     app.create_subject(serde_json::json!({"email": email}))
         .await;
+    let mut body = serde_json::json!({"type": kind, "identity": {"email": email}});
+    if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+        body.extend(extra.clone());
+    }
     let response = app
         .client
         .post(app.url("/v1/requests"))
-        .json(&serde_json::json!({"type": kind, "identity": {"email": email}}))
+        .json(&body)
         .send()
         .await
         .unwrap();
@@ -659,5 +673,26 @@ async fn fulfilling_an_access_request_reads_the_systems_not_read_yet() {
     assert_eq!(body["state"], "completed");
     let request = app.get_ok(&format!("/v1/requests/{id}")).await;
     assert_eq!(request["systems"][0]["outcomes"][0]["state"], "done");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_objection_covers_the_categories_of_its_purpose_only() {
+    let shop = Shop::new().await;
+    let app = spawn_connected(&Backend::Sqlite, shop.datasets()).await;
+    let id = verified_request_with(
+        &app,
+        "objection",
+        "customer-1@example.com",
+        serde_json::json!({"purpose": "support"}),
+    )
+    .await;
+    let request = app.get_ok(&format!("/v1/requests/{id}")).await;
+    let covers = request["systems"][0]["covers"].as_array().unwrap();
+    assert!(!covers.is_empty(), "{request}");
+    assert!(
+        covers.iter().all(|c| c["category"] == "support_ticket"),
+        "{covers:?}"
+    );
     app.stop().await;
 }
