@@ -334,3 +334,7 @@ async fn a_ready_answer_is_kept_a_second_so_a_loop_of_probes_does_not_write_each
 
 #[path = "app/served.rs"]
 mod served;
+
+/// Connected databases: datasets loaded and read (issue 16).
+#[path = "app/datasets.rs"]
+mod datasets;
