@@ -87,7 +87,7 @@ pub struct FoundField {
 /// A value read from a connected database, as the database renders it as text; personal data,
 /// so `Debug` shows only whether it is NULL.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Value(Option<String>);
+pub struct Value(pub(crate) Option<String>);
 
 impl Value {
     /// The value as text, `None` for SQL NULL: for the Art. 15 package only. Never log it.
@@ -325,7 +325,7 @@ async fn traverse(
 }
 
 /// `name` quoted as an identifier of the database's dialect.
-fn quote(kind: DatabaseKind, name: &str) -> String {
+pub(crate) fn quote(kind: DatabaseKind, name: &str) -> String {
     match kind {
         DatabaseKind::Mysql => format!("`{}`", name.replace('`', "``")),
         DatabaseKind::Postgres | DatabaseKind::Sqlite => {
@@ -335,7 +335,7 @@ fn quote(kind: DatabaseKind, name: &str) -> String {
 }
 
 /// The collection's table, qualified by its schema when it has one.
-fn table(kind: DatabaseKind, collection: &Collection) -> String {
+pub(crate) fn table(kind: DatabaseKind, collection: &Collection) -> String {
     match &collection.schema {
         Some(schema) => format!("{}.{}", quote(kind, schema), quote(kind, &collection.name)),
         None => quote(kind, &collection.name),
@@ -421,7 +421,7 @@ async fn select(
 }
 
 /// Every column of every row as text (or NULL).
-fn texts<R>(rows: Vec<R>) -> Result<Vec<Vec<Value>>, sqlx::Error>
+pub(crate) fn texts<R>(rows: Vec<R>) -> Result<Vec<Vec<Value>>, sqlx::Error>
 where
     R: sqlx::Row,
     for<'r> Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
@@ -437,7 +437,7 @@ where
 }
 
 /// Whether a column type (as [`column_type`] gives it) holds integers only.
-fn is_integer(sql_type: &str) -> bool {
+pub(crate) fn is_integer(sql_type: &str) -> bool {
     matches!(
         sql_type,
         "smallint" | "integer" | "bigint" | "tinyint" | "mediumint" | "int"
@@ -448,7 +448,7 @@ fn is_integer(sql_type: &str) -> bool {
 /// `character varying(100)`, so a longer bound value is never cut to fit and matched): on
 /// PostgreSQL to cast bound text to it, everywhere to know an integer column (`integer` for
 /// SQLite's integer affinity, which reads `'01'` as 1). `""` when MySQL's catalog does not say.
-async fn column_type(
+pub(crate) async fn column_type(
     database: &mut Database,
     collection: &Collection,
     field: &str,
@@ -517,18 +517,30 @@ async fn execute(database: &mut Database, sql: &'static str) -> Result<(), sqlx:
 
 /// A read error that names what was being done and the SQLSTATE, but never the driver's
 /// message, which may quote a value (`invalid input syntax for type integer: "..."`).
-fn read_error(database: &Database, doing: &str, error: &sqlx::Error) -> ConnectError {
-    let reason = match error {
+pub(crate) fn read_error(database: &Database, doing: &str, error: &sqlx::Error) -> ConnectError {
+    ConnectError::Access {
+        kind: database.kind().word(),
+        reason: refused(doing, error),
+    }
+}
+
+/// A write error, scrubbed as [`read_error`] is.
+pub(crate) fn write_error(database: &Database, doing: &str, error: &sqlx::Error) -> ConnectError {
+    ConnectError::Write {
+        kind: database.kind().word(),
+        reason: refused(doing, error),
+    }
+}
+
+/// What was being done and the SQLSTATE, never the driver's message.
+fn refused(doing: &str, error: &sqlx::Error) -> String {
+    match error {
         sqlx::Error::Database(e) => match e.code() {
             Some(code) => format!("{doing}: the database refused (SQLSTATE {code})"),
             None => format!("{doing}: the database refused"),
         },
         sqlx::Error::Configuration(message) => format!("{doing}: {message}"),
         _ => format!("{doing}: the connection failed"),
-    };
-    ConnectError::Access {
-        kind: database.kind().word(),
-        reason,
     }
 }
 

@@ -20,6 +20,8 @@ use sqlx::{ConnectOptions as _, Connection as _};
 mod access;
 #[path = "connect/draft.rs"]
 mod draft;
+#[path = "connect/erase.rs"]
+mod erase;
 #[path = "connect/live.rs"]
 mod live;
 #[path = "connect/secrets.rs"]
