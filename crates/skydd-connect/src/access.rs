@@ -117,23 +117,37 @@ pub async fn collect(
     dataset: &Dataset,
     identities: &[Identity],
 ) -> Result<AccessFindings, ConnectError> {
+    begin_read(database).await?;
+    let outcome = traverse(database, dataset, identities).await;
+    end_read(database, outcome).await
+}
+
+/// Begin the read-only transaction every read runs in (see [`collect`]).
+pub(crate) async fn begin_read(database: &mut Database) -> Result<(), ConnectError> {
     let begin = match database {
         Database::Postgres(_) => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
         Database::Mysql(_) => "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY",
         Database::Sqlite(_) => "BEGIN",
     };
-    execute(database, begin)
+    database
+        .run(begin)
         .await
-        .map_err(|e| read_error(database, "beginning the read-only transaction", &e))?;
-    let outcome = traverse(database, dataset, identities).await;
-    let ended = execute(database, "ROLLBACK").await;
-    let findings = outcome?;
+        .map_err(|e| read_error(database, "beginning the read-only transaction", &e))
+}
+
+/// End the read-only transaction, passing `outcome` on (its error first).
+pub(crate) async fn end_read<T>(
+    database: &mut Database,
+    outcome: Result<T, ConnectError>,
+) -> Result<T, ConnectError> {
+    let ended = database.run("ROLLBACK").await;
+    let value = outcome?;
     ended.map_err(|e| read_error(database, "ending the read-only transaction", &e))?;
-    Ok(findings)
+    Ok(value)
 }
 
 /// A column of a collection, by their indexes in the dataset.
-type Column = (usize, usize);
+pub(crate) type Column = (usize, usize);
 
 /// The traversal's state.
 struct Walk<'d> {
@@ -219,7 +233,7 @@ impl Walk<'_> {
 }
 
 /// The collections requests may read, with their indexes.
-fn readable(dataset: &Dataset) -> impl Iterator<Item = (usize, &Collection)> {
+pub(crate) fn readable(dataset: &Dataset) -> impl Iterator<Item = (usize, &Collection)> {
     dataset
         .collections
         .iter()
@@ -237,11 +251,64 @@ fn column(dataset: &Dataset, path: &skydd_dataset::FieldPath) -> Option<Column> 
     })
 }
 
+/// What a traversal reached, per collection (by index in the dataset): the rows by primary
+/// key with every declared field's value (in the dataset's field order), and how the
+/// collection was reached. Reach-only collections are included; unreachable ones are empty.
+pub(crate) struct Reached {
+    /// Rows per collection: primary key values -> declared field values.
+    pub(crate) rows: Vec<BTreeMap<Vec<Value>, Vec<Value>>>,
+    /// The steps that reached each collection.
+    pub(crate) reached_by: Vec<BTreeSet<String>>,
+}
+
 async fn traverse(
     database: &mut Database,
     dataset: &Dataset,
     identities: &[Identity],
 ) -> Result<AccessFindings, ConnectError> {
+    let mut walk = reach(database, dataset, identities).await?;
+    let mut collections = Vec::new();
+    for (c, collection) in dataset.collections.iter().enumerate() {
+        if collection.reach_only || walk.rows[c].is_empty() {
+            continue;
+        }
+        let rows = std::mem::take(&mut walk.rows[c])
+            .into_iter()
+            .map(|(key, values)| FoundRow {
+                key: collection.primary_key.iter().cloned().zip(key).collect(),
+                fields: collection
+                    .fields
+                    .iter()
+                    .zip(values)
+                    .filter_map(|(field, value)| {
+                        field.category.clone().map(|category| FoundField {
+                            name: field.name.clone(),
+                            category,
+                            value,
+                        })
+                    })
+                    .collect(),
+            })
+            .collect();
+        collections.push(CollectionFindings {
+            collection: collection.name.clone(),
+            reached_by: std::mem::take(&mut walk.reached_by[c]),
+            rows,
+        });
+    }
+    Ok(AccessFindings {
+        system: dataset.name.clone(),
+        collections,
+    })
+}
+
+/// Follow `identities` through `dataset` to a fixed point inside the caller's transaction (see
+/// the module documentation): the traversal access, erasure and rectification share.
+pub(crate) async fn reach(
+    database: &mut Database,
+    dataset: &Dataset,
+    identities: &[Identity],
+) -> Result<Reached, ConnectError> {
     let mut walk = Walk {
         dataset,
         pending: BTreeMap::new(),
@@ -289,38 +356,9 @@ async fn traverse(
             }
         }
     }
-    let mut collections = Vec::new();
-    for (c, collection) in dataset.collections.iter().enumerate() {
-        if collection.reach_only || walk.rows[c].is_empty() {
-            continue;
-        }
-        let rows = std::mem::take(&mut walk.rows[c])
-            .into_iter()
-            .map(|(key, values)| FoundRow {
-                key: collection.primary_key.iter().cloned().zip(key).collect(),
-                fields: collection
-                    .fields
-                    .iter()
-                    .zip(values)
-                    .filter_map(|(field, value)| {
-                        field.category.clone().map(|category| FoundField {
-                            name: field.name.clone(),
-                            category,
-                            value,
-                        })
-                    })
-                    .collect(),
-            })
-            .collect();
-        collections.push(CollectionFindings {
-            collection: collection.name.clone(),
-            reached_by: std::mem::take(&mut walk.reached_by[c]),
-            rows,
-        });
-    }
-    Ok(AccessFindings {
-        system: dataset.name.clone(),
-        collections,
+    Ok(Reached {
+        rows: walk.rows,
+        reached_by: walk.reached_by,
     })
 }
 
@@ -343,7 +381,7 @@ pub(crate) fn table(kind: DatabaseKind, collection: &Collection) -> String {
 }
 
 /// The declared fields of the rows of column `at` whose value is one of `values`, as text.
-async fn select(
+pub(crate) async fn select(
     database: &mut Database,
     types: &mut HashMap<Column, String>,
     dataset: &Dataset,
@@ -504,14 +542,6 @@ pub(crate) async fn column_type(
                 declared
             })
         }
-    }
-}
-
-async fn execute(database: &mut Database, sql: &'static str) -> Result<(), sqlx::Error> {
-    match database {
-        Database::Postgres(conn) => sqlx::raw_sql(sql).execute(conn).await.map(|_| ()),
-        Database::Mysql(conn) => sqlx::raw_sql(sql).execute(conn).await.map(|_| ()),
-        Database::Sqlite(conn) => sqlx::raw_sql(sql).execute(conn).await.map(|_| ()),
     }
 }
 

@@ -27,7 +27,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use hmac::{Hmac, Mac as _};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use skydd_dataset::{Collection, DatabaseKind, Erasure};
 use zeroize::{Zeroize as _, Zeroizing};
@@ -40,6 +40,18 @@ use crate::{ConnectError, Database};
 /// A row's primary key: the values of the collection's `primary_key` columns as text, in key
 /// order (as [`crate::access`] reads them). Personal data: never log it.
 pub type Key = Vec<String>;
+
+/// Primary keys of rows written, for a receipt the caller stores encrypted; personal data, so
+/// `Debug` shows only how many. Serialized as a list of keys.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Keys(pub Vec<Key>);
+
+impl fmt::Debug for Keys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<{} keys>", self.0.len())
+    }
+}
 
 /// HMAC-SHA-256 under a 32-byte key the caller keeps (in the vault's keyring, say): equal
 /// values hash equal, so joins on a hashed column still work, but nobody without the key can
@@ -117,6 +129,8 @@ pub struct Applied {
     pub missing: u64,
     /// Per field: the strategy and how many rows it was written in.
     pub fields: Vec<FieldCount>,
+    /// The primary keys of the rows deleted or updated (not those unchanged or missing).
+    pub keys: Keys,
 }
 
 /// One field's strategy and the rows it changed.
@@ -173,7 +187,7 @@ pub(crate) enum Change {
 }
 
 impl Change {
-    fn erasing(erasure: &Erasure) -> Option<Change> {
+    pub(crate) fn erasing(erasure: &Erasure) -> Option<Change> {
         match erasure {
             Erasure::Null => Some(Change::Null),
             Erasure::Replace(value) => Some(Change::Replace(value.clone())),
@@ -183,12 +197,23 @@ impl Change {
         }
     }
 
-    fn word(&self) -> &'static str {
+    pub(crate) fn word(&self) -> &'static str {
         match self {
             Change::Null => "null",
             Change::Replace(_) => "replace",
             Change::KeyedHash => "keyed_hash",
             Change::Random => "random",
+        }
+    }
+
+    /// Whether `current` is in the form this change leaves (a random value cannot be told
+    /// from an original one: taken as erased).
+    pub(crate) fn is_erased(&self, current: Option<&str>) -> bool {
+        match self {
+            Change::Null => current.is_none(),
+            Change::Replace(value) => current == Some(value.as_str()),
+            Change::KeyedHash => current.is_none_or(KeyedHasher::is_hashed),
+            Change::Random => true,
         }
     }
 
@@ -243,11 +268,16 @@ pub(crate) async fn write(
     };
     let Some(changes) = changes else {
         for batch in keys.chunks((BATCH / width).max(1)) {
-            let deleted = delete(database, collection, table, batch)
+            let found = current(database, collection, table, &[], batch, true)
+                .await
+                .map_err(|e| fail(database, "reading", &e))?;
+            applied.missing += count(batch.len().saturating_sub(found.len()));
+            let found: Vec<Key> = found.into_iter().map(|(key, _)| key).collect();
+            let gone: Vec<&Key> = found.iter().collect();
+            applied.deleted += delete(database, collection, table, &gone)
                 .await
                 .map_err(|e| fail(database, "deleting from", &e))?;
-            applied.deleted += deleted;
-            applied.missing += count(batch.len()).saturating_sub(deleted);
+            applied.keys.0.extend(found);
         }
         applied.fields = collection
             .fields
@@ -263,7 +293,7 @@ pub(crate) async fn write(
     };
     let mut counts = vec![0u64; changes.len()];
     for batch in keys.chunks((BATCH / width).max(1)) {
-        let found = current(database, collection, table, changes, batch)
+        let found = current(database, collection, table, changes, batch, true)
             .await
             .map_err(|e| fail(database, "reading", &e))?;
         applied.missing += count(batch.len().saturating_sub(found.len()));
@@ -287,6 +317,7 @@ pub(crate) async fn write(
                 applied.unchanged += 1;
             } else {
                 applied.updated += 1;
+                applied.keys.0.push(key.clone());
                 groups.entry(assignments).or_default().push(key);
             }
         }
@@ -417,13 +448,14 @@ async fn delete(
 }
 
 /// The primary keys and the current values (as text) of the fields `changes` writes, of the
-/// rows of `keys` that exist, locked for the update.
-async fn current(
+/// rows of `keys` that exist, locked for the update when `lock` (in a write transaction).
+pub(crate) async fn current(
     database: &mut Database,
     collection: &Collection,
     table: &Table,
     changes: &[(usize, Change)],
     keys: &[&Key],
+    lock: bool,
 ) -> Result<Vec<(Key, Vec<Option<String>>)>, sqlx::Error> {
     if keys.is_empty() {
         return Ok(Vec::new());
@@ -446,8 +478,8 @@ async fn current(
         .collect();
     let (filter, binds) = matching(kind, collection, table, keys, 1);
     let lock = match kind {
-        DatabaseKind::Postgres | DatabaseKind::Mysql => " FOR UPDATE",
-        DatabaseKind::Sqlite => "",
+        DatabaseKind::Postgres | DatabaseKind::Mysql if lock => " FOR UPDATE",
+        _ => "",
     };
     let sql = sqlx::AssertSqlSafe(format!(
         "SELECT {} FROM {} WHERE {filter}{lock}",

@@ -12,6 +12,7 @@ pub mod access;
 pub mod apply;
 mod database;
 pub mod draft;
+pub mod erase;
 pub mod live;
 pub mod schema;
 mod secret;

@@ -140,6 +140,15 @@ impl Target {
         all
     }
 
+    /// Another fresh, empty database of the same kind (a restored backup, say).
+    async fn fresh(&self) -> Target {
+        match self {
+            Target::Postgres { .. } => Target::postgres().await.unwrap(),
+            Target::Mysql { .. } => Target::mysql().await.unwrap(),
+            Target::Sqlite { .. } => Target::sqlite(),
+        }
+    }
+
     fn kind(&self) -> DatabaseKind {
         match self {
             Target::Postgres { .. } => DatabaseKind::Postgres,
