@@ -162,7 +162,7 @@ pub async fn apply(
         .iter()
         .any(|f| f.erase == Erasure::DeleteRow)
     {
-        return write(database, collection, schema, keys, None, hasher).await;
+        return write(database, collection, schema, keys, None, Some(hasher)).await;
     }
     let changes: Vec<(usize, Change)> = collection
         .fields
@@ -170,7 +170,15 @@ pub async fn apply(
         .enumerate()
         .filter_map(|(f, field)| Change::erasing(&field.erase).map(|c| (f, c)))
         .collect();
-    write(database, collection, schema, keys, Some(&changes), hasher).await
+    write(
+        database,
+        collection,
+        schema,
+        keys,
+        Some(&changes),
+        Some(hasher),
+    )
+    .await
 }
 
 /// What a write sets a field to.
@@ -223,16 +231,20 @@ impl Change {
         &self,
         current: Option<&str>,
         column: Option<&crate::schema::Column>,
-        hasher: &KeyedHasher,
+        hasher: Option<&KeyedHasher>,
     ) -> Result<Option<Option<String>>, String> {
         Ok(match self {
             Change::Null => current.map(|_| None),
             Change::Replace(value) => {
                 (current != Some(value.as_str())).then(|| Some(value.clone()))
             }
-            Change::KeyedHash => current
-                .filter(|v| !KeyedHasher::is_hashed(v))
-                .map(|v| Some(hasher.hash(v))),
+            Change::KeyedHash => match current.filter(|v| !KeyedHasher::is_hashed(v)) {
+                Some(v) => {
+                    let hasher = hasher.ok_or("`keyed_hash` needs the erasure key")?;
+                    Some(Some(hasher.hash(v)))
+                }
+                None => None,
+            },
             Change::Random => Some(Some(random_value(column)?)),
         })
     }
@@ -246,7 +258,7 @@ pub(crate) async fn write(
     schema: &Schema,
     keys: &[Key],
     changes: Option<&[(usize, Change)]>,
-    hasher: &KeyedHasher,
+    hasher: Option<&KeyedHasher>,
 ) -> Result<Applied, ConnectError> {
     let fail = |database: &Database, doing: &str, e: &sqlx::Error| {
         write_error(database, &format!("{doing} `{}`", collection.name), e)
@@ -669,18 +681,27 @@ mod tests {
     fn an_erased_field_is_left_alone() {
         let h = hasher();
         let hashed = h.hash("a@example.com");
-        assert_eq!(Change::KeyedHash.target(Some(&hashed), None, &h), Ok(None));
-        assert_eq!(Change::KeyedHash.target(None, None, &h), Ok(None));
-        assert_eq!(Change::Null.target(None, None, &h), Ok(None));
-        assert_eq!(Change::Null.target(Some("x"), None, &h), Ok(Some(None)));
-        let replace = Change::Replace("erased card".into());
-        assert_eq!(replace.target(Some("erased card"), None, &h), Ok(None));
         assert_eq!(
-            replace.target(Some("Example Card 1"), None, &h),
+            Change::KeyedHash.target(Some(&hashed), None, Some(&h)),
+            Ok(None)
+        );
+        assert_eq!(Change::KeyedHash.target(None, None, Some(&h)), Ok(None));
+        assert_eq!(Change::Null.target(None, None, Some(&h)), Ok(None));
+        assert_eq!(
+            Change::Null.target(Some("x"), None, Some(&h)),
+            Ok(Some(None))
+        );
+        let replace = Change::Replace("erased card".into());
+        assert_eq!(
+            replace.target(Some("erased card"), None, Some(&h)),
+            Ok(None)
+        );
+        assert_eq!(
+            replace.target(Some("Example Card 1"), None, Some(&h)),
             Ok(Some(Some("erased card".into())))
         );
         assert_eq!(
-            Change::KeyedHash.target(Some("a@example.com"), None, &h),
+            Change::KeyedHash.target(Some("a@example.com"), None, Some(&h)),
             Ok(Some(Some(hashed)))
         );
     }
@@ -716,7 +737,7 @@ mod tests {
             let hashed = h.hash(&value);
             prop_assert_eq!(u64::try_from(hashed.len()).unwrap(), KEYED_HASH_CHARS);
             prop_assert!(KeyedHasher::is_hashed(&hashed));
-            prop_assert_eq!(Change::KeyedHash.target(Some(&hashed), None, &h), Ok(None));
+            prop_assert_eq!(Change::KeyedHash.target(Some(&hashed), None, Some(&h)), Ok(None));
         }
 
         #[test]

@@ -194,9 +194,9 @@ pub struct RemainingCollection {
 
 /// The rows of one collection an erasure selects.
 #[derive(Debug, Default)]
-struct Selected {
+pub(crate) struct Selected {
     /// Reached, not shared: erased.
-    erase: BTreeMap<Key, Vec<Value>>,
+    pub(crate) erase: BTreeMap<Key, Vec<Value>>,
     /// Reached but shared: left alone.
     shared: BTreeSet<Key>,
     /// The references that made rows shared.
@@ -293,7 +293,7 @@ pub async fn execute(
 }
 
 /// Commit on success, roll back on an error (whose reason is passed on).
-async fn finish<T>(
+pub(crate) async fn finish<T>(
     database: &mut Database,
     outcome: Result<T, ConnectError>,
 ) -> Result<T, ConnectError> {
@@ -608,7 +608,7 @@ pub(crate) fn order(dataset: &Dataset, schema: &Schema) -> Vec<usize> {
 
 /// The rows to erase and the shared rows of every collection, by traversal from `identities`
 /// inside the caller's transaction.
-async fn select(
+pub(crate) async fn select(
     database: &mut Database,
     dataset: &Dataset,
     identities: &[Identity],

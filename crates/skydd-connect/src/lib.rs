@@ -14,6 +14,7 @@ mod database;
 pub mod draft;
 pub mod erase;
 pub mod live;
+pub mod rectify;
 pub mod schema;
 mod secret;
 
