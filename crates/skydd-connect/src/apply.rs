@@ -757,3 +757,72 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod sql {
+    use skydd_dataset::{Collection, DatabaseKind, Erasure, Field};
+
+    use super::matching;
+    use crate::schema::{Column, Table};
+
+    fn collection(key: &[&str]) -> Collection {
+        Collection {
+            name: "visit".into(),
+            schema: None,
+            primary_key: key.iter().map(|k| (*k).to_owned()).collect(),
+            fields: key
+                .iter()
+                .map(|k| Field {
+                    name: (*k).into(),
+                    category: None,
+                    identity: None,
+                    references: Vec::new(),
+                    erase: Erasure::Keep,
+                    free_text: false,
+                    outside_hold: None,
+                })
+                .collect(),
+            retention: None,
+            reach_only: false,
+            unreachable: None,
+            after: Vec::new(),
+            erase_after: Vec::new(),
+        }
+    }
+
+    fn table() -> Table {
+        let column = |name: &str, sql_type: &str| Column {
+            name: name.into(),
+            sql_type: sql_type.into(),
+            nullable: true,
+            max_length: None,
+        };
+        Table {
+            name: "visit".into(),
+            columns: vec![
+                column("email", "character varying"),
+                column("last_visit", "timestamp without time zone"),
+            ],
+            ..Table::default()
+        }
+    }
+
+    #[test]
+    fn rows_are_matched_by_bound_keys_cast_on_postgresql() {
+        let key = |a: &str, b: &str| vec![a.to_owned(), b.to_owned()];
+        let (k1, k2) = (key("a@x", "2021-01-06"), key("b@x", "2021-01-07"));
+        let keys = [&k1, &k2];
+        let composite = collection(&["email", "last_visit"]);
+        let (sql, binds) = matching(DatabaseKind::Postgres, &composite, &table(), &keys, 3);
+        assert_eq!(
+            sql,
+            "(\"email\" = CAST($3 AS character varying) AND \"last_visit\" = CAST($4 AS timestamp without time zone)) OR (\"email\" = CAST($5 AS character varying) AND \"last_visit\" = CAST($6 AS timestamp without time zone))"
+        );
+        assert_eq!(binds.len(), 4);
+        let single = collection(&["email"]);
+        let (sql, _) = matching(DatabaseKind::Mysql, &single, &table(), &keys, 1);
+        assert_eq!(sql, "`email` IN (?, ?)");
+        let (sql, _) = matching(DatabaseKind::Sqlite, &single, &table(), &keys, 1);
+        assert_eq!(sql, "\"email\" IN (?, ?)");
+    }
+}
