@@ -270,9 +270,12 @@ pub(crate) async fn write(
         return Err(fail(database, "erasing", &e));
     };
     let width = collection.primary_key.len().max(1);
+    // Each key once (a repeated key would be counted missing), each of the key's width.
     let keys: Vec<&Key> = keys
         .iter()
         .filter(|k| k.len() == collection.primary_key.len())
+        .collect::<std::collections::BTreeSet<&Key>>()
+        .into_iter()
         .collect();
     let mut applied = Applied {
         collection: collection.name.clone(),

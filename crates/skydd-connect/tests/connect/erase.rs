@@ -97,7 +97,11 @@ async fn apply_masks_and_deletes_by_primary_key_and_a_rerun_writes_nothing() {
                 &mut db,
                 card,
                 &schema,
-                &[key(&["pay_aaa-aaa"]), key(&["pay_zzz"])],
+                &[
+                    key(&["pay_aaa-aaa"]),
+                    key(&["pay_zzz"]),
+                    key(&["pay_aaa-aaa"]),
+                ],
                 &h,
             )
             .await
