@@ -49,6 +49,9 @@ const CHECK_LABEL: &[u8] = b"skydd master key check v1";
 /// The HKDF label of each version's wrapping key.
 const WRAP_LABEL: &[u8] = b"skydd data key wrapping v1";
 
+/// The HKDF label of the key of keyed-hash erasure in connected databases.
+const ERASURE_HASH_LABEL: &[u8] = b"skydd erasure hash v1";
+
 /// The start of the associated data of a wrapped key, followed by the version (big-endian).
 const WRAP_AAD: &[u8] = b"skydd wrapped data key v1:";
 
@@ -84,6 +87,8 @@ pub struct Keyring {
     blind_index: BlindIndexKey,
     check_value: String,
     checkpoint_signer: CheckpointSigner,
+    /// The key of keyed-hash erasure in connected databases, derived from version 1.
+    erasure_hash: Zeroizing<[u8; 32]>,
 }
 
 impl Keyring {
@@ -180,6 +185,7 @@ impl Keyring {
             blind_index: BlindIndexKey::derive(&first.bytes),
             check_value: check_value_of(&first.bytes),
             checkpoint_signer: CheckpointSigner::derive(&first.bytes),
+            erasure_hash: kdf::expand(&first.bytes, ERASURE_HASH_LABEL),
         })
     }
 
@@ -250,6 +256,15 @@ impl Keyring {
     /// rotation).
     pub fn checkpoint_signer(&self) -> &CheckpointSigner {
         &self.checkpoint_signer
+    }
+
+    /// The 32-byte key that `keyed_hash` erasure in connected databases (issue 16) computes
+    /// HMAC-SHA-256 with, derived from version 1 with HKDF-Expand and the label
+    /// `skydd erasure hash v1`. It is the same after every rotation: a value erased today and
+    /// the same value erased next year must hash equal, or joins on a hashed column break.
+    /// Unrelated to the blind index key, so a hashed column tells nothing about Skydd's indexes.
+    pub fn erasure_hash_key(&self) -> Zeroizing<[u8; 32]> {
+        self.erasure_hash.clone()
     }
 
     /// A value that identifies the key file without revealing it, stored in the database to
@@ -339,6 +354,12 @@ mod tests {
             three.blind_index_key().blind_index("email", "a@example.se")
         );
         assert_ne!(one.check_value(), ring(&[1], 6).check_value());
+        assert_eq!(*one.erasure_hash_key(), *three.erasure_hash_key());
+        assert_ne!(*one.erasure_hash_key(), *ring(&[1], 6).erasure_hash_key());
+        assert_ne!(
+            one.erasure_hash_key()[..],
+            one.blind_index_key().blind_index("", "")[..]
+        );
     }
 
     #[test]
