@@ -215,7 +215,37 @@ impl Vault {
     ) -> Result<Vec<Identity>, VaultError> {
         let row = self.request_row(actor, id).await?;
         check_package_request(actor, &row)?;
-        let mut identities = vec![self.request_identity(&row, now)?];
+        self.identities_of_request(&row, now).await
+    }
+
+    /// The identities of request `id` whose identity check passed, of any type: the one it
+    /// was made with and every identity of the subject it matched. What the steps in
+    /// connected databases (erasure, rectification) find the subject's rows with. Refused for
+    /// a request not verified yet, or routed to a tenant and asked for by someone else.
+    pub async fn verified_identities(
+        &self,
+        actor: &Actor,
+        id: &str,
+        now: Timestamp,
+    ) -> Result<Vec<Identity>, VaultError> {
+        let row = self.request_row(actor, id).await?;
+        let state = stored_state(&row.state)?;
+        if !state.identity_checked() || row.routed_to_controller && actor.tenant.is_none() {
+            return Err(VaultError::RequestState {
+                what: format!("request {id} is {state}"),
+                help: "verify the requester's identity first (code or document)".into(),
+            });
+        }
+        self.identities_of_request(&row, now).await
+    }
+
+    /// The request's own identity and its subject's, decrypted, sorted, each once.
+    async fn identities_of_request(
+        &self,
+        row: &RequestRow,
+        now: Timestamp,
+    ) -> Result<Vec<Identity>, VaultError> {
+        let mut identities = vec![self.request_identity(row, now)?];
         if let Some(subject) = &row.subject_id
             && self.storage.get_subject(subject).await?.is_some()
         {

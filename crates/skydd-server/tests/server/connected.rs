@@ -589,6 +589,30 @@ async fn connected_steps_retry_only_failed_or_pending_systems_and_receipts_are_s
         )
         .with_datasets(Datasets::from_checked(both));
         let actor = skydd_vault::Actor::new("test");
+        // What an erasure step finds the subject's rows with.
+        let identities = services
+            .vault()
+            .verified_identities(&actor, &id, app.now)
+            .await
+            .unwrap();
+        assert_eq!(identities.len(), 1);
+        assert_eq!(identities[0].expose(), "customer-1@example.com");
+        let response = app
+            .client
+            .post(app.url("/v1/requests"))
+            .json(&serde_json::json!({"type": "erasure", "identity": {"email": "customer-1@example.com"}}))
+            .send()
+            .await
+            .unwrap();
+        let unverified = super::json_body(response, StatusCode::ACCEPTED, app.backend).await;
+        let refused = services
+            .vault()
+            .verified_identities(&actor, unverified["id"].as_str().unwrap(), app.now)
+            .await;
+        assert!(
+            matches!(refused, Err(skydd_vault::VaultError::RequestState { .. })),
+            "{refused:?}"
+        );
         let runs = std::sync::Mutex::new(Vec::new());
         let step = |fail: &'static str| {
             let runs = &runs;
