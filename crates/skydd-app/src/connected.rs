@@ -148,21 +148,26 @@ impl App {
         Ok(systems)
     }
 
-    /// Fulfil request `id` ([`skydd_vault::Vault::fulfil_request`]) after reading, for a
-    /// verified access or portability request, every connected system that has no `done` read
-    /// yet: the outcome of each is then recorded, and the vault refuses to complete while one
-    /// failed. Erasure and rectification are to run their steps through
-    /// [`App::run_connected_step`] here first.
+    /// Fulfil request `id` ([`skydd_vault::Vault::fulfil_request`]) after its steps in the
+    /// connected systems: for a verified access or portability request, a read of every
+    /// system that has no `done` read yet; for a verified erasure request, the erasure step
+    /// ([`crate::erasure`]) in every system not `done` (done ones are never rerun), whose
+    /// receipts the completion letter then names. The outcome of each is recorded, and the
+    /// vault refuses to complete (and erases nothing of its own) while one is not done.
     pub async fn fulfil_request(
         &self,
         actor: &Actor,
         id: &str,
-        input: skydd_vault::FulfilInput,
+        mut input: skydd_vault::FulfilInput,
         now: Timestamp,
     ) -> Result<skydd_vault::RequestView, VaultError> {
         let vault = self.vault();
         if !self.datasets().is_empty() {
             let view = vault.request(actor, id, now).await?;
+            let open = view.state.identity_checked() && !view.state.is_closed();
+            if view.request_type == skydd_requests::RequestType::Erasure && open {
+                input.connected_erasures = self.erase_connected(actor, id, now).await?;
+            }
             if view.request_type.discloses_data() && view.state.identity_checked() {
                 let outcomes = vault.system_outcomes(actor, id).await?;
                 let unread = self.datasets().all().iter().any(|d| {

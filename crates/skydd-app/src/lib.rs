@@ -8,8 +8,8 @@
 //! too: which register a (re)started instance serves ([`register::choose`]), backups and
 //! restores ([`backup`]), token issuing ([`tokens`]), register version recording and history
 //! ([`history`]), audit checkpoints ([`checkpoint`]), retention sweeps ([`retention`]), what
-//! monitoring reads ([`operations`]), and the background [`jobs`] with one way to start and
-//! stop them.
+//! monitoring reads ([`operations`]), requests in the company's own databases ([`connected`],
+//! [`erasure`]), and the background [`jobs`] with one way to start and stop them.
 //!
 //! `now` comes from the one [`Clock`]; the domain crates are given it.
 //!
@@ -33,6 +33,7 @@ pub mod checkpoint;
 pub mod clock;
 pub mod connected;
 pub mod datasets;
+pub mod erasure;
 pub mod history;
 pub mod instance;
 pub mod jobs;

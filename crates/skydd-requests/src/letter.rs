@@ -64,6 +64,42 @@ pub struct Completion {
     /// them by name (or says there were none); `None` only says that recipients are told and
     /// that the subject can ask who they are.
     pub recipients: Option<Vec<RecipientId>>,
+    /// What an erasure did in each connected database (the company's own systems), in the
+    /// order they were erased: names and counts only.
+    pub systems: Vec<SystemErasure>,
+}
+
+/// What an erasure did in one connected database, for the completion letter: the tables and
+/// fields written with their row counts, and the fields a legal hold kept. Names and counts,
+/// never a value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SystemErasure {
+    /// The system (the dataset's name).
+    pub system: String,
+    /// The tables written, in the order they were written.
+    pub tables: Vec<ErasedTable>,
+    /// The fields kept because a legal hold requires it.
+    pub kept: Vec<KeptField>,
+}
+
+/// One table an erasure wrote in a connected database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErasedTable {
+    /// The table's name.
+    pub table: String,
+    /// The fields erased (`delete_row` when whole rows were deleted).
+    pub fields: Vec<String>,
+    /// Rows deleted or written.
+    pub rows: u64,
+}
+
+/// A field of a connected database an erasure kept under a legal hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeptField {
+    /// `table.field`.
+    pub field: String,
+    /// The hold, as declared in the register.
+    pub hold: HoldId,
 }
 
 impl Completion {
@@ -76,6 +112,7 @@ impl Completion {
             purposes: Vec::new(),
             kept: Vec::new(),
             recipients: None,
+            systems: Vec::new(),
         }
     }
 }
@@ -360,6 +397,10 @@ impl<'a> Letters<'a> {
                 let _ = writeln!(body, "{}", self.kept_line(kept));
             }
         }
+        if !completion.systems.is_empty() {
+            body.push('\n');
+            body.push_str(&self.systems_erased(&completion.systems));
+        }
         if completion.request_type.notifies_recipients() && !completion.no_data_found {
             body.push('\n');
             body.push_str(&self.recipients_told(completion));
@@ -609,6 +650,65 @@ impl<'a> Letters<'a> {
             "You may also complain to the supervisory authority of the EU/EEA member state where you live or work, or where the alleged infringement took place (Article 77 GDPR), and you have the right to an effective judicial remedy in court (Articles 78 and 79 GDPR).\n",
             "Du kan också klaga hos tillsynsmyndigheten i det EU/EES-land där du bor eller arbetar eller där den påstådda överträdelsen ägde rum (artikel 77 i dataskyddsförordningen), och du har rätt till ett effektivt rättsmedel i domstol (artiklarna 78 och 79).\n",
         ));
+        text
+    }
+
+    /// Per connected system: the tables, fields and rows erased, and what a hold kept.
+    fn systems_erased(&self, systems: &[SystemErasure]) -> String {
+        let mut text = String::new();
+        let _ = writeln!(
+            text,
+            "{}",
+            self.pick(
+                "In our other systems we erased:",
+                "I våra övriga system raderade vi:"
+            )
+        );
+        for system in systems {
+            let _ = writeln!(text, "- {}:", system.system);
+            if system.tables.is_empty() {
+                let _ = writeln!(
+                    text,
+                    "  {}",
+                    self.pick(
+                        "nothing was stored about you there",
+                        "där fanns inget lagrat om dig"
+                    )
+                );
+            }
+            for table in &system.tables {
+                let rows = if self.sv() {
+                    format!(
+                        "{} rad{}",
+                        table.rows,
+                        if table.rows == 1 { "" } else { "er" }
+                    )
+                } else {
+                    format!(
+                        "{} row{}",
+                        table.rows,
+                        if table.rows == 1 { "" } else { "s" }
+                    )
+                };
+                let fields = if table.fields.iter().any(|f| f == "delete_row") {
+                    self.pick("whole rows deleted", "hela rader raderade")
+                        .to_owned()
+                } else {
+                    table.fields.join(", ")
+                };
+                let _ = writeln!(text, "  {} ({rows}): {fields}", table.table);
+            }
+            for kept in &system.kept {
+                let hold = self.register.legal_holds.iter().find(|h| h.id == kept.hold);
+                let name = hold.map_or(kept.hold.as_str(), |h| h.name.get(self.language));
+                let _ = writeln!(
+                    text,
+                    "  {} {}: {name}",
+                    kept.field,
+                    self.pick("kept", "sparas"),
+                );
+            }
+        }
         text
     }
 

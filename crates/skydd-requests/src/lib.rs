@@ -37,7 +37,8 @@ pub use deadline::{
 };
 pub use holiday::{Holiday, HolidayCalendar};
 pub use letter::{
-    Completion, KeptUnderHold, Letter, Letters, RecipientAction, UnknownRecipientAction,
+    Completion, ErasedTable, KeptField, KeptUnderHold, Letter, Letters, RecipientAction,
+    SystemErasure, UnknownRecipientAction,
 };
 pub use request_type::{RequestType, UnknownRequestType};
 pub use state::{RequestAction, RequestState, TransitionError, UnknownRequestState};

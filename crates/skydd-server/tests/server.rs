@@ -47,6 +47,8 @@ mod openapi;
 /// Connected databases: datasets, packages and outcomes (issue 16).
 #[path = "server/connected.rs"]
 mod connected;
+#[path = "server/erasure.rs"]
+mod erasure;
 
 /// `/metrics` and request ids (issue 15).
 #[path = "server/metrics.rs"]

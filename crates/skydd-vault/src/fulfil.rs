@@ -46,6 +46,9 @@ pub struct FulfilInput {
     pub lift_restriction: Option<String>,
     /// A copy outside the free allowance: the admin's decision to provide it (Art. 12(5)).
     pub provide_copy: bool,
+    /// Erasure: what it did in each connected database (every one `done` already), for the
+    /// completion letter. Filled by the caller that ran those steps (`skydd_app`).
+    pub connected_erasures: Vec<skydd_requests::SystemErasure>,
 }
 
 /// Data kept by an erasure under a legal hold, with its legal reference.
@@ -257,9 +260,13 @@ impl Vault {
         input: &FulfilInput,
     ) -> Result<Fulfilment, VaultError> {
         let mut done = Fulfilment::new(case.request_type);
+        if case.request_type == RequestType::Erasure {
+            done.completion.systems = input.connected_erasures.clone();
+        }
+        let erased_elsewhere = done.completion.systems.iter().any(|s| !s.tables.is_empty());
         let Some(subject) = case.subject.as_deref() else {
-            done.note("data_found", false);
-            done.completion.no_data_found = true;
+            done.note("data_found", erased_elsewhere);
+            done.completion.no_data_found = !erased_elsewhere;
             return Ok(done);
         };
         match (case.request_type, &input.lift_restriction) {

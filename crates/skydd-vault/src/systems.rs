@@ -118,6 +118,25 @@ pub struct SystemOutcomeView {
     pub updated_at: Timestamp,
 }
 
+/// A receipt as the audit chain carries it: every member called `keys` (an erasure's primary
+/// keys of the rows it wrote, personal data) left out, at any depth; collections, fields,
+/// strategies and row counts stay.
+pub(crate) fn without_keys(receipt: &serde_json::Value) -> serde_json::Value {
+    match receipt {
+        serde_json::Value::Object(members) => serde_json::Value::Object(
+            members
+                .iter()
+                .filter(|(name, _)| name.as_str() != "keys")
+                .map(|(name, value)| (name.clone(), without_keys(value)))
+                .collect(),
+        ),
+        serde_json::Value::Array(items) => {
+            serde_json::Value::Array(items.iter().map(without_keys).collect())
+        }
+        other => other.clone(),
+    }
+}
+
 /// Associated data of a receipt: bound to its request, system and action.
 fn receipt_aad(request: &str, system: &str, action: &str) -> Vec<u8> {
     format!("skydd/request-system-receipt/v1\0{request}\0{system}\0{action}").into_bytes()
@@ -151,7 +170,12 @@ impl Vault {
                 updated_at: now,
             })
             .await?;
-        self.audit(
+        let detail = serde_json::json!({
+            "system": outcome.system,
+            "action": action,
+            "receipt": without_keys(&outcome.receipt),
+        });
+        self.audit_with_detail(
             actor,
             now,
             "request.system",
@@ -159,6 +183,7 @@ impl Vault {
             row.subject_id.as_deref(),
             Vec::new(),
             outcome.state.word(),
+            Some(detail.to_string()),
         )
         .await
     }
@@ -242,5 +267,29 @@ impl Vault {
             version: row.key_version,
             bytes: row.wrapped_key.clone(),
         })?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_keys;
+
+    #[test]
+    fn the_audited_receipt_has_no_primary_keys_at_any_depth() {
+        let receipt = serde_json::json!({
+            "system": "shop",
+            "collections": [{"collection": "customer", "deleted": 1, "keys": [["7"]],
+                "fields": [{"field": "email", "strategy": "delete_row", "rows": 1}]}],
+            "keys": "top",
+        });
+        let audited = without_keys(&receipt);
+        assert_eq!(
+            audited,
+            serde_json::json!({
+                "system": "shop",
+                "collections": [{"collection": "customer", "deleted": 1,
+                    "fields": [{"field": "email", "strategy": "delete_row", "rows": 1}]}],
+            })
+        );
     }
 }

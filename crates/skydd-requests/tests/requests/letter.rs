@@ -5,8 +5,8 @@ use jiff::civil::date;
 use skydd_register::model::{CategoryId, HoldId, Language, PurposeId, RecipientId};
 use skydd_register::zone;
 use skydd_requests::{
-    Completion, HolidayCalendar, KeptUnderHold, Letter, Letters, RecipientAction, RequestType,
-    deadline, extend,
+    Completion, ErasedTable, HolidayCalendar, KeptField, KeptUnderHold, Letter, Letters,
+    RecipientAction, RequestType, SystemErasure, deadline, extend,
 };
 
 use crate::{glesys, stockholm};
@@ -117,6 +117,7 @@ fn completed_erasure_lists_what_the_law_keeps() {
             ],
             until: Some(date(2033, 12, 31)),
         }],
+        systems: Vec::new(),
     };
     let text = both(|l| l.completed(REFERENCE, &completion));
     assert!(text.contains("Bokföringslagen (1999:1078) 7 kap. 2 § (Swedish Bookkeeping Act)"));
@@ -124,6 +125,43 @@ fn completed_erasure_lists_what_the_law_keeps() {
     assert!(text.contains("31 december 2033"));
     assert!(text.contains("except the data listed below, which the law requires us to keep"));
     assert!(text.contains("- Our partner for secure card payments"));
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn completed_erasure_names_what_each_connected_system_erased_and_kept() {
+    let mut completion = Completion::new(RequestType::Erasure);
+    completion.systems = vec![
+        SystemErasure {
+            system: "shop".into(),
+            tables: vec![
+                ErasedTable {
+                    table: "orders".into(),
+                    fields: vec!["shipping_address".into(), "email".into()],
+                    rows: 2,
+                },
+                ErasedTable {
+                    table: "login".into(),
+                    fields: vec!["delete_row".into()],
+                    rows: 1,
+                },
+            ],
+            kept: vec![KeptField {
+                field: "invoice.amount".into(),
+                hold: HoldId("bookkeeping".into()),
+            }],
+        },
+        SystemErasure {
+            system: "support".into(),
+            tables: Vec::new(),
+            kept: Vec::new(),
+        },
+    ];
+    let text = both(|l| l.completed(REFERENCE, &completion));
+    assert!(text.contains("- shop:"));
+    assert!(text.contains("  orders (2 rows): shipping_address, email"));
+    assert!(text.contains("  login (1 rad): hela rader raderade"));
+    assert!(text.contains("  invoice.amount kept: "));
     insta::assert_snapshot!(text);
 }
 

@@ -970,6 +970,7 @@ pub async fn fulfil_request(
                 purpose: body.purpose,
                 lift_restriction: body.lift_restriction,
                 provide_copy: body.provide_copy,
+                ..FulfilInput::default()
             },
             now,
         )

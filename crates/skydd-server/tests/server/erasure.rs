@@ -1,0 +1,218 @@
+//! Erasure in connected databases through the running server (issue 16, part 3): fulfilling a
+//! verified erasure request erases in ethyca/fides' example shop (SQLite file, and PostgreSQL
+//! when configured) before the vault, keeps a sealed receipt per system, audits it without
+//! primary keys, names it in the completion letter, and never reruns a done system.
+
+use std::os::unix::fs::PermissionsExt as _;
+
+use reqwest::StatusCode;
+use serde_json::Value;
+use sqlx::Connection as _;
+
+use super::connected::{PostgresShop, Shop, spawn_connected, verified_request};
+use super::{Backend, TestApp, backends};
+
+/// POST `/v1/requests/{id}/fulfil` with an empty body: the status and the body.
+async fn fulfil(app: &TestApp, id: &str) -> (StatusCode, Value) {
+    let response = app
+        .client
+        .post(app.url(&format!("/v1/requests/{id}/fulfil")))
+        .bearer_auth(&app.admin_token)
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap())
+}
+
+/// How many rows of the SQLite shop's `table` hold `value` in `column` (bound, so that the
+/// value is in no log line).
+async fn count(shop: &Shop, table: &str, column: &str, value: &str) -> i64 {
+    let url = format!("sqlite://{}", shop.dir.path().join("shop.db").display());
+    let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    let sql = format!("SELECT COUNT(*) FROM {table} WHERE {column} = ?");
+    let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .bind(value)
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+    n
+}
+
+/// The request's `request.system` audit events' details, via its subject.
+async fn system_events(app: &TestApp, request: &Value) -> Vec<(String, String)> {
+    let subject = request["subject_id"].as_str().unwrap();
+    app.storage
+        .audit_events_for_subject(subject)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "request.system")
+        .map(|e| (e.outcome, e.detail.unwrap_or_default()))
+        .collect()
+}
+
+/// The completion letter of request `id`.
+async fn completion_letter(app: &TestApp, id: &str) -> String {
+    let (keyring, _) = skydd_crypto::Keyring::load_or_create(&app.key_file).unwrap();
+    let services = skydd_app::App::new(
+        app.storage.clone(),
+        std::sync::Arc::new(keyring),
+        app.register.clone(),
+        std::sync::Arc::new(skydd_app::FixedClock(app.now)),
+    );
+    services
+        .vault()
+        .outbox(&skydd_vault::Actor::new("test"), None, app.now)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| m.request_id.as_deref() == Some(id) && m.kind == "completed")
+        .unwrap()
+        .text
+}
+
+#[tokio::test]
+async fn an_erasure_reaches_the_connected_database_with_a_receipt_an_audit_and_the_letter() {
+    for backend in backends() {
+        let shop = Shop::new().await;
+        let app = spawn_connected(&backend, shop.datasets()).await;
+        let id = verified_request(&app, "erasure", "customer-1@example.com").await;
+        let before = app.get_ok(&format!("/v1/requests/{id}")).await;
+        let (status, body) = fulfil(&app, &id).await;
+        assert_eq!(status, StatusCode::OK, "{}: {body}", app.backend);
+        assert_eq!(body["state"], "completed");
+
+        // The subject is gone from the shop; the other customers are not.
+        let one = "customer-1@example.com";
+        assert_eq!(count(&shop, "customer", "email", one).await, 0);
+        assert_eq!(count(&shop, "visit", "email", one).await, 0);
+        let two = "customer-2@example.com";
+        assert_eq!(count(&shop, "customer", "email", two).await, 1);
+        assert_eq!(count(&shop, "login", "customer_id", "1").await, 0);
+
+        // The receipt (primary keys included) is kept, sealed, with the outcome.
+        let request = app.get_ok(&format!("/v1/requests/{id}")).await;
+        let outcome = &request["systems"][0]["outcomes"][0];
+        assert_eq!(outcome["action"], "erasure");
+        assert_eq!(outcome["state"], "done", "{request}");
+        let receipt = &outcome["receipt"];
+        assert_eq!(receipt["system"], "fides_example");
+        let customer = receipt["collections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["collection"] == "customer")
+            .unwrap();
+        assert_eq!(customer["keys"], serde_json::json!([["1"]]));
+        assert_eq!(customer["fields"][0]["field"], "email");
+        assert_eq!(customer["fields"][0]["strategy"], "keyed_hash");
+        assert!(
+            receipt["kept"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|k| k["collection"] == "customer" && k["field"] == "name"),
+            "{receipt}"
+        );
+
+        // The audit chain has the receipt without keys.
+        let events = system_events(&app, &before).await;
+        let done: Vec<&String> = events
+            .iter()
+            .filter(|(o, _)| o == "done")
+            .map(|(_, d)| d)
+            .collect();
+        assert_eq!(done.len(), 1, "{events:?}");
+        let detail: Value = serde_json::from_str(done[0]).unwrap();
+        assert_eq!(detail["action"], "erasure");
+        assert!(detail["receipt"]["collections"].is_array(), "{detail}");
+        assert!(!done[0].contains("keys"), "{}", done[0]);
+        assert!(!done[0].contains("customer-1"), "{}", done[0]);
+
+        // The letter names the system, its tables, fields, rows and what the hold kept.
+        let letter = completion_letter(&app, &id).await;
+        assert!(letter.contains("- fides_example:"), "{letter}");
+        assert!(letter.contains("  customer (1 row): email"), "{letter}");
+        assert!(letter.contains("  login ("), "{letter}");
+        assert!(letter.contains("customer.name kept: "), "{letter}");
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_failed_erasure_blocks_the_vault_until_retried_and_a_done_system_is_never_rerun() {
+    let shop = Shop::new().await;
+    let app = spawn_connected(&Backend::Sqlite, shop.datasets()).await;
+    let id = verified_request(&app, "erasure", "customer-1@example.com").await;
+    let url_file = shop.dir.path().join("shop.url");
+    std::fs::set_permissions(&url_file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let (status, body) = fulfil(&app, &id).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(
+        body.to_string().contains("fides_example (failed)"),
+        "{body}"
+    );
+    assert!(!body.to_string().contains("sqlite://"), "{body}");
+    // The vault erased nothing of its own: the request is still open and its subject there.
+    let request = app.get_ok(&format!("/v1/requests/{id}")).await;
+    assert_ne!(request["state"], "completed");
+    assert_eq!(request["systems"][0]["outcomes"][0]["state"], "failed");
+    let one = "customer-1@example.com";
+    assert_eq!(count(&shop, "customer", "email", one).await, 1);
+
+    std::fs::set_permissions(&url_file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let (status, body) = fulfil(&app, &id).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(count(&shop, "customer", "email", one).await, 0);
+    let request = app.get_ok(&format!("/v1/requests/{id}")).await;
+    let outcome = &request["systems"][0]["outcomes"][0];
+    assert_eq!(outcome["state"], "done");
+    let updated_at = outcome["updated_at"].clone();
+    // A closed request is not fulfilled again, and its done system is not touched.
+    let (status, _) = fulfil(&app, &id).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let request = app.get_ok(&format!("/v1/requests/{id}")).await;
+    assert_eq!(
+        request["systems"][0]["outcomes"][0]["updated_at"],
+        updated_at
+    );
+
+    let log = super::captured_log();
+    for line in log.lines().filter(|l| !l.contains("INSERT INTO")) {
+        assert!(!line.contains("customer-1@example.com"), "a value: {line}");
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_erasure_reaches_a_connected_postgres_database() {
+    let Ok(admin) = std::env::var("SKYDD_TEST_DATABASE_URL") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must run this on PostgreSQL: set SKYDD_TEST_DATABASE_URL"
+        );
+        eprintln!("note: SKYDD_TEST_DATABASE_URL is not set; the connected PostgreSQL test skips");
+        return;
+    };
+    let postgres = PostgresShop::new(&admin).await;
+    let app = spawn_connected(&Backend::Sqlite, postgres.shop.datasets()).await;
+    let id = verified_request(&app, "erasure", "customer-1@example.com").await;
+    let (status, body) = fulfil(&app, &id).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let request = app.get_ok(&format!("/v1/requests/{id}")).await;
+    let outcome = &request["systems"][0]["outcomes"][0];
+    assert_eq!(outcome["state"], "done", "{request}");
+    assert!(
+        outcome["receipt"]["collections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["collection"] == "customer"),
+        "{outcome}"
+    );
+    app.stop().await;
+    postgres.finish().await;
+}
