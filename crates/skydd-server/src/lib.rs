@@ -150,6 +150,7 @@ pub fn router(state: AppState) -> Router {
             .route("/v1/requests/{id}/fulfil", post(r::fulfil_request))
             .route("/v1/requests/{id}/reject", post(r::reject_request))
             .route("/v1/requests/{id}/package", get(r::get_package))
+            .route("/v1/requests/{id}/erasure-plan", get(r::erasure_plan))
             .route_layer(middleware::from_fn_with_state(
                 state.clone(),
                 key_reload::reload_and_retry,

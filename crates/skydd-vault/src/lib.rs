@@ -56,7 +56,9 @@ pub use request::{
 pub use retention::{DEFAULT_SWEEP_BATCH, SweepProgress, SweepSummary};
 pub use states::{NoticeState, OutboxState, StateFilter, parse_request_type};
 pub use subject::{NewSubject, SubjectView};
-pub use systems::{SystemAction, SystemOutcome, SystemOutcomeView, SystemState};
+pub use systems::{
+    SystemAction, SystemOutcome, SystemOutcomeView, SystemState, receipt_without_keys,
+};
 
 /// Who is calling, for decisions and the audit trail.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -121,17 +121,17 @@ pub struct SystemOutcomeView {
 /// A receipt as the audit chain carries it: every member called `keys` (an erasure's primary
 /// keys of the rows it wrote, personal data) left out, at any depth; collections, fields,
 /// strategies and row counts stay.
-pub(crate) fn without_keys(receipt: &serde_json::Value) -> serde_json::Value {
+pub fn receipt_without_keys(receipt: &serde_json::Value) -> serde_json::Value {
     match receipt {
         serde_json::Value::Object(members) => serde_json::Value::Object(
             members
                 .iter()
                 .filter(|(name, _)| name.as_str() != "keys")
-                .map(|(name, value)| (name.clone(), without_keys(value)))
+                .map(|(name, value)| (name.clone(), receipt_without_keys(value)))
                 .collect(),
         ),
         serde_json::Value::Array(items) => {
-            serde_json::Value::Array(items.iter().map(without_keys).collect())
+            serde_json::Value::Array(items.iter().map(receipt_without_keys).collect())
         }
         other => other.clone(),
     }
@@ -173,7 +173,7 @@ impl Vault {
         let detail = serde_json::json!({
             "system": outcome.system,
             "action": action,
-            "receipt": without_keys(&outcome.receipt),
+            "receipt": receipt_without_keys(&outcome.receipt),
         });
         self.audit_with_detail(
             actor,
@@ -272,7 +272,7 @@ impl Vault {
 
 #[cfg(test)]
 mod tests {
-    use super::without_keys;
+    use super::receipt_without_keys;
 
     #[test]
     fn the_audited_receipt_has_no_primary_keys_at_any_depth() {
@@ -282,7 +282,7 @@ mod tests {
                 "fields": [{"field": "email", "strategy": "delete_row", "rows": 1}]}],
             "keys": "top",
         });
-        let audited = without_keys(&receipt);
+        let audited = receipt_without_keys(&receipt);
         assert_eq!(
             audited,
             serde_json::json!({

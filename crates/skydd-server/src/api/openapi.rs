@@ -73,6 +73,7 @@ use crate::problem::{PROBLEM_JSON, Problem};
         requests::fulfil_request,
         requests::reject_request,
         requests::get_package,
+        requests::erasure_plan,
         audit::list_audit,
     ),
     components(schemas(
@@ -140,6 +141,8 @@ use crate::problem::{PROBLEM_JSON, Problem};
         requests::RequestResponse,
         requests::SystemResponse,
         requests::SystemOutcomeResponse,
+        requests::ErasurePlanResponse,
+        requests::SystemPlanResponse,
         requests::CoveredField,
         requests::VerifyRequest,
         requests::ExtendRequest,

@@ -908,7 +908,8 @@ fn outcome_response(outcome: skydd_vault::SystemOutcomeView) -> SystemOutcomeRes
         action: outcome.action,
         state: outcome.state,
         reason: outcome.reason,
-        receipt: outcome.receipt,
+        // An erasure's primary keys stay in the sealed ledger (for replay), out of views.
+        receipt: skydd_vault::receipt_without_keys(&outcome.receipt),
         updated_at: outcome.updated_at,
     }
 }
@@ -976,6 +977,76 @@ pub async fn fulfil_request(
         )
         .await?;
     Ok(Json(view.into()))
+}
+
+/// The erasure plan (a dry run) of a verified erasure request in the connected databases.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErasurePlanResponse {
+    /// Per connected system, in the order the datasets are served.
+    pub systems: Vec<SystemPlanResponse>,
+}
+
+/// What erasure would do in one connected database: names, strategies and counts, never a
+/// value.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SystemPlanResponse {
+    /// The system: a dataset's name.
+    pub system: String,
+    /// Why the database could not be read (then `collections` is empty); no value, no
+    /// connection string.
+    pub failed: Option<String>,
+    /// Per collection the subject's identities reach, in the order erasure writes them:
+    /// `collection`, `rows` it writes, `fields` with `strategy` (and `category`), `shared` rows
+    /// it leaves alone (another subject's too) and the references that make them shared
+    /// (`shared_through`), and the fields a legal hold keeps (`held`, with the hold and its
+    /// law).
+    #[schema(value_type = Vec<Object>)]
+    pub collections: Vec<serde_json::Value>,
+}
+
+/// What erasing a verified request would do in each connected database (nothing is written).
+#[utoipa::path(
+    get,
+    path = "/v1/requests/{id}/erasure-plan",
+    tag = "requests",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "The request id.")),
+    responses(
+        (status = 200, description = "The plan, per connected system.", body = ErasurePlanResponse),
+        (status = 401, description = "No valid API token.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 403, description = "The token's role may not fulfil requests.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 404, description = "No such request.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 409, description = "Not a verified, open erasure request.", body = Problem,
+            content_type = "application/problem+json"),
+    )
+)]
+pub async fn erasure_plan(
+    State(state): State<AppState>,
+    Writer(actor): Writer,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<ErasurePlanResponse>, ApiError> {
+    let now = state.clock.now();
+    let plans = state.erasure_plan(&actor, &id, now).await?;
+    let systems = plans
+        .into_iter()
+        .map(|p| SystemPlanResponse {
+            system: p.system,
+            failed: p.failed,
+            collections: p
+                .plan
+                .map(|plan| {
+                    plan.collections
+                        .iter()
+                        .filter_map(|c| serde_json::to_value(c).ok())
+                        .collect()
+                })
+                .unwrap_or_default(),
+        })
+        .collect();
+    Ok(Json(ErasurePlanResponse { systems }))
 }
 
 /// Reject a request, with reasons (Art. 12(4)).

@@ -54,16 +54,20 @@ async fn system_events(app: &TestApp, request: &Value) -> Vec<(String, String)> 
         .collect()
 }
 
-/// The completion letter of request `id`.
-async fn completion_letter(app: &TestApp, id: &str) -> String {
+/// The services over the server's database and key file (no datasets).
+fn services(app: &TestApp) -> skydd_app::App {
     let (keyring, _) = skydd_crypto::Keyring::load_or_create(&app.key_file).unwrap();
-    let services = skydd_app::App::new(
+    skydd_app::App::new(
         app.storage.clone(),
         std::sync::Arc::new(keyring),
         app.register.clone(),
         std::sync::Arc::new(skydd_app::FixedClock(app.now)),
-    );
-    services
+    )
+}
+
+/// The completion letter of request `id`.
+async fn completion_letter(app: &TestApp, id: &str) -> String {
+    services(app)
         .vault()
         .outbox(&skydd_vault::Actor::new("test"), None, app.now)
         .await
@@ -106,7 +110,21 @@ async fn an_erasure_reaches_the_connected_database_with_a_receipt_an_audit_and_t
             .iter()
             .find(|c| c["collection"] == "customer")
             .unwrap();
-        assert_eq!(customer["keys"], serde_json::json!([["1"]]));
+        // Views leave the primary keys out; the sealed ledger keeps them (for replay).
+        assert_eq!(customer["keys"], Value::Null);
+        let sealed = services(&app)
+            .vault()
+            .system_outcomes(&skydd_vault::Actor::new("test"), &id)
+            .await
+            .unwrap();
+        let keys = sealed[0].receipt["collections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["collection"] == "customer")
+            .unwrap()["keys"]
+            .clone();
+        assert_eq!(keys, serde_json::json!([["1"]]));
         assert_eq!(customer["fields"][0]["field"], "email");
         assert_eq!(customer["fields"][0]["strategy"], "keyed_hash");
         assert!(
@@ -215,4 +233,46 @@ async fn an_erasure_reaches_a_connected_postgres_database() {
     );
     app.stop().await;
     postgres.finish().await;
+}
+
+#[tokio::test]
+async fn the_erasure_plan_is_a_dry_run_for_verified_erasure_requests_only() {
+    for backend in backends() {
+        let shop = Shop::new().await;
+        let app = spawn_connected(&backend, shop.datasets()).await;
+        let id = verified_request(&app, "erasure", "customer-1@example.com").await;
+        let plan = app.get_ok(&format!("/v1/requests/{id}/erasure-plan")).await;
+        insta::assert_json_snapshot!("erasure_plan_fides_example", plan);
+        assert!(!plan.to_string().contains("customer-1"), "{plan}");
+        // Nothing written, nothing recorded.
+        let one = "customer-1@example.com";
+        assert_eq!(count(&shop, "customer", "email", one).await, 1);
+        let request = app.get_ok(&format!("/v1/requests/{id}")).await;
+        assert!(
+            request["systems"][0]["outcomes"]
+                .as_array()
+                .unwrap()
+                .is_empty()
+        );
+        // Staff who may not fulfil may not plan either.
+        let auditor = app.issue(skydd_crypto::Role::Auditor).await;
+        let path = format!("/v1/requests/{id}/erasure-plan");
+        let answer = app.get(&path, Some(auditor.secret())).await;
+        assert_eq!(answer.status(), StatusCode::FORBIDDEN);
+        // Not an erasure request, or not verified: a conflict.
+        let access = verified_request(&app, "access", "customer-2@example.com").await;
+        let answer = app
+            .get(
+                &format!("/v1/requests/{access}/erasure-plan"),
+                Some(&app.admin_token),
+            )
+            .await;
+        let body = super::problem(answer, StatusCode::CONFLICT, app.backend).await;
+        assert!(!body.to_string().contains("customer-2"), "{body}");
+        let fulfilled = fulfil(&app, &id).await;
+        assert_eq!(fulfilled.0, StatusCode::OK);
+        let answer = app.get(&path, Some(&app.admin_token)).await;
+        assert_eq!(answer.status(), StatusCode::CONFLICT);
+        app.stop().await;
+    }
 }
