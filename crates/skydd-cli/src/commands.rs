@@ -31,6 +31,47 @@ const BUNDLED_REGISTER: &str = include_str!("../../../examples/registers/glesys.
 /// How the bundled register is named in messages.
 const BUNDLED_REGISTER_NAME: &str = "examples/registers/glesys.yaml (bundled)";
 
+/// The connected databases a command reaches, given as to `skydd serve` (the same flag, the
+/// same environment variable, so the CLI and the server act on the same systems).
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct DatasetArgs {
+    /// A connected database's dataset file (see docs/dataset-format.md), or a directory whose
+    /// `*.yaml` files are all datasets. Repeatable; checked against the register served.
+    #[arg(
+        long = "dataset",
+        env = "SKYDD_DATASETS",
+        value_name = "PATH",
+        action = clap::ArgAction::Append,
+        value_delimiter = ','
+    )]
+    pub(crate) datasets: Vec<std::path::PathBuf>,
+}
+
+/// Exit code of a command whose datasets are invalid or cannot be read (as `serve`'s).
+pub(crate) const EXIT_DATASET: u8 = 2;
+
+/// `app` reaching the datasets `args` names, or, when one is invalid or unreadable, the
+/// report printed and the exit code to return (the app closed).
+pub(crate) async fn with_datasets(
+    app: App,
+    args: &DatasetArgs,
+) -> anyhow::Result<Result<App, std::process::ExitCode>> {
+    match app.clone().load_datasets(&args.datasets) {
+        Ok((app, warnings)) => {
+            eprint!("{warnings}");
+            Ok(Ok(app))
+        }
+        Err(error) => {
+            if let skydd_app::datasets::DatasetError::Invalid { report, .. } = &error {
+                eprint!("{report}");
+            }
+            eprintln!("skydd: {error}");
+            app.close().await.context("cannot close the database")?;
+            Ok(Err(std::process::ExitCode::from(EXIT_DATASET)))
+        }
+    }
+}
+
 /// Open the instance (data directory and database) that `data` names, which must exist: for
 /// the commands that need no register (tokens, audit trail, incidents).
 pub(crate) async fn open_existing(data: &DataArgs) -> anyhow::Result<Instance> {

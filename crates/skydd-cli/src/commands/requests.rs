@@ -1,6 +1,7 @@
-//! `skydd requests list|show|fulfil` and `skydd outbox list`: the DPO's view of data-subject
-//! requests and of the messages waiting to be sent, on an existing instance (also while a server
-//! runs on it).
+//! `skydd requests list|show|fulfil|erasure-plan` and `skydd outbox list`: the DPO's view of
+//! data-subject requests and of the messages waiting to be sent, on an existing instance (also
+//! while a server runs on it). `fulfil` goes through the app as the server does: with
+//! `--dataset`, an erasure runs in the connected databases first.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -11,7 +12,7 @@ use skydd_app::instance::Create;
 use skydd_app::{Clock as _, SystemClock};
 use skydd_vault::{Actor, FulfilInput, OutboxState, RequestQuery, StateFilter, Vault};
 
-use crate::commands::{open_app, served_register};
+use crate::commands::{DatasetArgs, open_app, served_register, with_datasets};
 use crate::settings::DataArgs;
 
 /// Where the instance is (it runs with the register it served last).
@@ -45,6 +46,8 @@ pub(crate) enum RequestsCommand {
     },
     /// Fulfil a verified request that needs no further input (access, erasure, restriction,
     /// objection, consent withdrawal, opt-out); rectification needs the API's corrections.
+    /// With `--dataset` (as given to `serve`), the connected databases are reached first: an
+    /// access request reads them, an erasure erases there (each system once) before the vault.
     Fulfil {
         /// The request id.
         id: String,
@@ -53,6 +56,18 @@ pub(crate) enum RequestsCommand {
         provide_copy: bool,
         #[command(flatten)]
         instance: InstanceArgs,
+        #[command(flatten)]
+        datasets: DatasetArgs,
+    },
+    /// What erasing a verified erasure request would do in each connected database (a dry
+    /// run, as JSON: rows, fields, strategies, shared rows, what a legal hold keeps).
+    ErasurePlan {
+        /// The request id.
+        id: String,
+        #[command(flatten)]
+        instance: InstanceArgs,
+        #[command(flatten)]
+        datasets: DatasetArgs,
     },
 }
 
@@ -86,9 +101,21 @@ pub(crate) async fn run(command: RequestsCommand) -> anyhow::Result<ExitCode> {
     let instance = match &command {
         RequestsCommand::List { instance, .. }
         | RequestsCommand::Show { instance, .. }
-        | RequestsCommand::Fulfil { instance, .. } => instance,
+        | RequestsCommand::Fulfil { instance, .. }
+        | RequestsCommand::ErasurePlan { instance, .. } => instance,
     };
-    let (vault, storage) = open_vault(instance).await?;
+    let app = open_app(&instance.data, Create::Never, served_register()).await?;
+    let app = match &command {
+        RequestsCommand::Fulfil { datasets, .. }
+        | RequestsCommand::ErasurePlan { datasets, .. } => {
+            match with_datasets(app, datasets).await? {
+                Ok(app) => app,
+                Err(code) => return Ok(code),
+            }
+        }
+        _ => app,
+    };
+    let (vault, storage) = (app.vault(), app.storage.clone());
     let now = SystemClock.now();
     let actor = Actor::new("cli");
     let outcome = match command {
@@ -144,6 +171,16 @@ pub(crate) async fn run(command: RequestsCommand) -> anyhow::Result<ExitCode> {
                 ExitCode::FAILURE
             }
         },
+        RequestsCommand::ErasurePlan { id, .. } => match app.erasure_plan(&actor, &id, now).await {
+            Ok(plans) => {
+                println!("{}", serde_json::to_string_pretty(&plans)?);
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprintln!("skydd: {error}");
+                ExitCode::FAILURE
+            }
+        },
         RequestsCommand::Fulfil {
             id, provide_copy, ..
         } => {
@@ -151,7 +188,7 @@ pub(crate) async fn run(command: RequestsCommand) -> anyhow::Result<ExitCode> {
                 provide_copy,
                 ..FulfilInput::default()
             };
-            match vault.fulfil_request(&actor, &id, input, now).await {
+            match app.fulfil_request(&actor, &id, input, now).await {
                 Ok(view) => {
                     eprintln!("request {id} is {}", view.state);
                     println!("{}", serde_json::to_string_pretty(&view)?);
