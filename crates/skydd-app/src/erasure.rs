@@ -328,3 +328,131 @@ impl App {
             .collect())
     }
 }
+
+/// What [`App::replay_erasures`] did (or, in a dry run, would do) to one database: per
+/// collection the rows written, found already erased, and no longer there. Counts only.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ReplaySummary {
+    /// The system (the dataset's name).
+    pub system: String,
+    /// The erasure requests whose receipts were replayed.
+    pub requests: usize,
+    /// Whether nothing was written (a dry run).
+    pub dry_run: bool,
+    /// Per collection, in the order written.
+    pub collections: Vec<ReplayedCollection>,
+}
+
+/// One collection in a [`ReplaySummary`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ReplayedCollection {
+    /// The collection's name.
+    pub collection: String,
+    /// Rows deleted.
+    pub deleted: u64,
+    /// Rows in which a field was written.
+    pub updated: u64,
+    /// Rows already in their erased form.
+    pub unchanged: u64,
+    /// Rows no longer in the database.
+    pub missing: u64,
+}
+
+/// Why [`App::replay_erasures`] did nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplayError {
+    /// No dataset of that name is given.
+    #[error("no dataset is named `{0}`; give its file with --dataset")]
+    UnknownDatabase(String),
+    /// The vault could not list the requests or open their receipts.
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+    /// The database could not be reached or written (nothing was written).
+    #[error("{0}")]
+    Database(#[from] ConnectError),
+}
+
+impl App {
+    /// Re-apply to the database of the dataset `name`, restored from a backup, every erasure
+    /// recorded as done there since `since` (the receipts' primary keys, with the same keyed
+    /// hash): in ONE transaction, idempotent (rows already erased are left alone), counts
+    /// returned, audited as `erasures.replay` (names and counts). With `dry_run` nothing is
+    /// written and nothing audited.
+    pub async fn replay_erasures(
+        &self,
+        actor: &Actor,
+        name: &str,
+        since: Timestamp,
+        dry_run: bool,
+        now: Timestamp,
+    ) -> Result<ReplaySummary, ReplayError> {
+        let loaded = self
+            .datasets()
+            .all()
+            .iter()
+            .find(|d| d.dataset.name == name)
+            .ok_or_else(|| ReplayError::UnknownDatabase(name.to_owned()))?;
+        let dataset = &loaded.dataset;
+        let vault = self.vault();
+        let requests = vault
+            .list_requests(actor, skydd_vault::RequestQuery::default(), now)
+            .await?;
+        let mut receipts = Vec::new();
+        for request in requests
+            .iter()
+            .filter(|r| r.request_type == RequestType::Erasure)
+        {
+            for outcome in vault.system_outcomes(actor, &request.id).await? {
+                if outcome.system == name
+                    && outcome.action == SystemAction::Erasure.as_str()
+                    && outcome.state == "done"
+                    && outcome.updated_at >= since
+                    && let Ok(record) = serde_json::from_value::<ErasureRecord>(outcome.receipt)
+                {
+                    receipts.push(record.receipt);
+                }
+            }
+        }
+        let hasher = KeyedHasher::new(*self.keyring().erasure_hash_key());
+        let url = read_url(&dataset.connection)?;
+        let mut database =
+            Database::connect_writable(dataset.kind, &url, dataset.tls.as_ref()).await?;
+        let replayed = erase::replay_all(&mut database, dataset, &receipts, &hasher, dry_run).await;
+        database.close().await;
+        let replayed = replayed?;
+        let summary = ReplaySummary {
+            system: name.to_owned(),
+            requests: receipts.len(),
+            dry_run,
+            collections: replayed
+                .collections
+                .into_iter()
+                .map(|a| ReplayedCollection {
+                    collection: a.collection,
+                    deleted: a.deleted,
+                    updated: a.updated,
+                    unchanged: a.unchanged,
+                    missing: a.missing,
+                })
+                .collect(),
+        };
+        if !dry_run {
+            let detail = serde_json::to_string(&summary).unwrap_or_default();
+            self.audit()
+                .record(skydd_vault::AuditEvent {
+                    at: now,
+                    actor: actor.id.clone(),
+                    ip: actor.ip.clone(),
+                    action: "erasures.replay",
+                    purpose: None,
+                    subject_id: None,
+                    categories: Vec::new(),
+                    outcome: "done".into(),
+                    detail: Some(detail),
+                })
+                .await
+                .map_err(VaultError::from)?;
+        }
+        Ok(summary)
+    }
+}

@@ -99,6 +99,9 @@ enum Command {
     /// Messages to data subjects waiting to be sent (or sent).
     #[command(subcommand)]
     Outbox(commands::requests::OutboxCommand),
+    /// Erasures in connected databases: replay them onto a database restored from a backup.
+    #[command(subcommand)]
+    Erasures(commands::erasures::ErasuresCommand),
     /// Copy a SQLite instance's database, consistently, while it serves (PostgreSQL: pg_dump).
     Backup(commands::backup::BackupArgs),
     /// Restore a backup into a new data directory that holds the master key it was made with.
@@ -169,6 +172,9 @@ fn main() -> ExitCode {
             .and_then(|runtime| runtime.block_on(commands::incidents::run_disclosures(command))),
         Command::Requests(command) => {
             runtime().and_then(|runtime| runtime.block_on(commands::requests::run(command)))
+        }
+        Command::Erasures(command) => {
+            runtime().and_then(|runtime| runtime.block_on(commands::erasures::run(command)))
         }
         Command::Outbox(command) => {
             runtime().and_then(|runtime| runtime.block_on(commands::requests::run_outbox(command)))

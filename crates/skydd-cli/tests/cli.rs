@@ -2579,6 +2579,8 @@ fn retention_run_killed_at_random_points_leaves_nothing_half_done() {
 /// `kill -9` of a serving `skydd` in the middle of writes (issue 14, part 5).
 #[path = "cli/crash.rs"]
 mod crash;
+#[path = "cli/fulfil.rs"]
+mod fulfil;
 
 /// `skydd dataset check` (issue 16, part 1).
 #[path = "cli/dataset.rs"]

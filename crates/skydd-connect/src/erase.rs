@@ -496,6 +496,67 @@ pub async fn replay(
     finish(database, outcome).await
 }
 
+/// Re-apply several recorded erasures of one database at once (`skydd erasures replay`): the
+/// receipts' keys united per collection, written through [`apply::apply`] in the order
+/// erasure writes (children before parents), all in ONE write transaction. With `dry_run` the
+/// transaction is rolled back: the counts say what a replay would write. Idempotent like
+/// [`replay`]; collections the dataset no longer declares are refused.
+pub async fn replay_all(
+    database: &mut Database,
+    dataset: &Dataset,
+    receipts: &[ErasureReceipt],
+    hasher: &KeyedHasher,
+    dry_run: bool,
+) -> Result<Replayed, ConnectError> {
+    let mut keys: BTreeMap<usize, Vec<Key>> = BTreeMap::new();
+    for erased in receipts.iter().flat_map(|r| &r.collections) {
+        let Some(c) = dataset
+            .collections
+            .iter()
+            .position(|x| x.name == erased.collection)
+        else {
+            let e =
+                sqlx::Error::Configuration("the dataset no longer declares this collection".into());
+            return Err(write_error(
+                database,
+                &format!("replaying `{}`", erased.collection),
+                &e,
+            ));
+        };
+        let known = keys.entry(c).or_default();
+        for key in &erased.keys.0 {
+            if !known.contains(key) {
+                known.push(key.clone());
+            }
+        }
+    }
+    let schema = database.schema().await?;
+    database.begin_write().await?;
+    let outcome = async {
+        let mut replayed = Replayed {
+            system: dataset.name.clone(),
+            collections: Vec::new(),
+        };
+        for c in order(dataset, &schema) {
+            let Some(keys) = keys.get(&c) else {
+                continue;
+            };
+            let collection = &dataset.collections[c];
+            replayed
+                .collections
+                .push(apply::apply(database, collection, &schema, keys, hasher).await?);
+        }
+        Ok(replayed)
+    }
+    .await;
+    if dry_run {
+        // Nothing stays: the counts are what a replay would do.
+        let _ = database.rollback().await;
+        return outcome;
+    }
+    finish(database, outcome).await
+}
+
 /// Whether erasure deletes the collection's rows.
 fn deletes_rows(collection: &Collection) -> bool {
     collection
