@@ -152,7 +152,8 @@ impl App {
     /// connected systems: for a verified access or portability request, a read of every
     /// system that has no `done` read yet; for a verified erasure request, the erasure step
     /// ([`crate::erasure`]) in every system not `done` (done ones are never rerun), whose
-    /// receipts the completion letter then names. The outcome of each is recorded, and the
+    /// receipts the completion letter then names; for a verified rectification request with
+    /// connected corrections, the rectification step ([`crate::rectification`]) likewise. The outcome of each is recorded, and the
     /// vault refuses to complete (and erases nothing of its own) while one is not done.
     pub async fn fulfil_request(
         &self,
@@ -162,11 +163,26 @@ impl App {
         now: Timestamp,
     ) -> Result<skydd_vault::RequestView, VaultError> {
         let vault = self.vault();
+        if self.datasets().is_empty() && !input.connected_corrections.is_empty() {
+            return Err(VaultError::Invalid {
+                what: "`connected_corrections` are given but no connected database is served"
+                    .into(),
+                help: "start the server (or the command) with --dataset for the systems to correct"
+                    .into(),
+            });
+        }
         if !self.datasets().is_empty() {
             let view = vault.request(actor, id, now).await?;
             let open = view.state.identity_checked() && !view.state.is_closed();
             if view.request_type == skydd_requests::RequestType::Erasure && open {
                 input.connected_erasures = self.erase_connected(actor, id, now).await?;
+            }
+            if view.request_type == skydd_requests::RequestType::Rectification
+                && open
+                && !input.connected_corrections.is_empty()
+            {
+                self.rectify_connected(actor, id, &input.connected_corrections, now)
+                    .await?;
             }
             if view.request_type.discloses_data() && view.state.identity_checked() {
                 let outcomes = vault.system_outcomes(actor, id).await?;

@@ -35,6 +35,26 @@ pub struct Correction {
     pub fields: serde_json::Map<String, serde_json::Value>,
 }
 
+/// A correction of data in the connected databases (rectification): the new value of every
+/// declared field it concerns. Personal data: `Debug` shows what it concerns, never the value.
+#[derive(Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct ConnectedCorrection {
+    /// A register category (every declared field of it, in every system) or one field,
+    /// `collection.field` (in every system that declares it).
+    pub concerns: String,
+    /// The corrected value, as text (each database converts it to the column's type).
+    pub value: String,
+}
+
+impl std::fmt::Debug for ConnectedCorrection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectedCorrection")
+            .field("concerns", &self.concerns)
+            .field("value", &"<redacted>")
+            .finish()
+    }
+}
+
 /// What the DPO gives when fulfilling: type-specific.
 #[derive(Debug, Clone, Default)]
 pub struct FulfilInput {
@@ -49,6 +69,10 @@ pub struct FulfilInput {
     /// Erasure: what it did in each connected database (every one `done` already), for the
     /// completion letter. Filled by the caller that ran those steps (`skydd_app`).
     pub connected_erasures: Vec<skydd_requests::SystemErasure>,
+    /// Rectification: corrections of the connected databases, written there (by `skydd_app`,
+    /// each system once) before the vault's own corrections. With these, `corrections` may
+    /// be empty.
+    pub connected_corrections: Vec<ConnectedCorrection>,
 }
 
 /// Data kept by an erasure under a legal hold, with its legal reference.
@@ -211,7 +235,10 @@ impl Vault {
             Some(subject) => self.storage.records_of_subject(subject).await?,
             None => Vec::new(),
         };
-        if request_type == RequestType::Rectification {
+        // Corrections of the connected databases alone need no vault correction.
+        let connected_only =
+            input.corrections.is_empty() && !input.connected_corrections.is_empty();
+        if request_type == RequestType::Rectification && !connected_only {
             self.check_corrections(&records, &input.corrections, now)?;
         }
         if matches!(
@@ -263,7 +290,8 @@ impl Vault {
         if case.request_type == RequestType::Erasure {
             done.completion.systems = input.connected_erasures.clone();
         }
-        let erased_elsewhere = done.completion.systems.iter().any(|s| !s.tables.is_empty());
+        let erased_elsewhere = done.completion.systems.iter().any(|s| !s.tables.is_empty())
+            || !input.connected_corrections.is_empty();
         let Some(subject) = case.subject.as_deref() else {
             done.note("data_found", erased_elsewhere);
             done.completion.no_data_found = !erased_elsewhere;

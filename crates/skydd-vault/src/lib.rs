@@ -42,7 +42,7 @@ pub use audit::{Audit, AuditEvent, GroupCommitAudit, StorageAudit};
 pub use consent::{ConsentInput, ConsentView, ConsentsView, FeatureInput};
 pub use disclosure::{DECISION_KINDS, DisclosureInput};
 pub use error::VaultError;
-pub use fulfil::{Correction, FulfilInput, KeptRecords};
+pub use fulfil::{ConnectedCorrection, Correction, FulfilInput, KeptRecords};
 pub use incident::incidents_from_entries;
 pub use package::{
     AccessPackage, PackageCategory, PackageConnectedValue, PackagePurpose, PackageRecipient,

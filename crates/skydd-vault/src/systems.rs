@@ -118,15 +118,16 @@ pub struct SystemOutcomeView {
     pub updated_at: Timestamp,
 }
 
-/// A receipt as the audit chain carries it: every member called `keys` (an erasure's primary
-/// keys of the rows it wrote, personal data) left out, at any depth; collections, fields,
+/// A receipt as the audit chain and request views carry it: every member called `keys` (an
+/// erasure's primary keys of the rows it wrote) or `old_and_new` (a rectification's old and
+/// new values), personal data kept only sealed, left out at any depth; collections, fields,
 /// strategies and row counts stay.
 pub fn receipt_without_keys(receipt: &serde_json::Value) -> serde_json::Value {
     match receipt {
         serde_json::Value::Object(members) => serde_json::Value::Object(
             members
                 .iter()
-                .filter(|(name, _)| name.as_str() != "keys")
+                .filter(|(name, _)| !matches!(name.as_str(), "keys" | "old_and_new"))
                 .map(|(name, value)| (name.clone(), receipt_without_keys(value)))
                 .collect(),
         ),
@@ -171,6 +172,7 @@ impl Vault {
             })
             .await?;
         let detail = serde_json::json!({
+            "request": id,
             "system": outcome.system,
             "action": action,
             "receipt": receipt_without_keys(&outcome.receipt),
@@ -281,6 +283,7 @@ mod tests {
             "collections": [{"collection": "customer", "deleted": 1, "keys": [["7"]],
                 "fields": [{"field": "email", "strategy": "delete_row", "rows": 1}]}],
             "keys": "top",
+            "old_and_new": [{"field": "email", "old": ["a@example.com"], "new": "b@example.com"}],
         });
         let audited = receipt_without_keys(&receipt);
         assert_eq!(

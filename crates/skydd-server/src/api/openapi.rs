@@ -148,6 +148,7 @@ use crate::problem::{PROBLEM_JSON, Problem};
         requests::ExtendRequest,
         requests::RejectRequest,
         requests::CorrectionBody,
+        requests::ConnectedCorrectionBody,
         requests::FulfilRequest,
         requests::DocumentStored,
         requests::DocumentBytes,

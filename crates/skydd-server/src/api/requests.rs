@@ -446,6 +446,17 @@ pub struct CorrectionBody {
     pub fields: serde_json::Map<String, serde_json::Value>,
 }
 
+/// A correction of data in the connected databases (rectification).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectedCorrectionBody {
+    /// What it corrects: a register category (every declared field of it) or one field,
+    /// `collection.field`, in every connected system that declares it.
+    pub concerns: String,
+    /// The corrected value, as text.
+    pub value: String,
+}
+
 /// The body of `POST /v1/requests/{id}/fulfil`: what the request type needs.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -453,6 +464,11 @@ pub struct FulfilRequest {
     /// Rectification: the corrections.
     #[serde(default)]
     pub corrections: Vec<CorrectionBody>,
+    /// Rectification: corrections of the connected databases (written there first, each
+    /// system in one transaction; the audit names the fields changed, the old and new values
+    /// stay sealed). With these, `corrections` may be empty.
+    #[serde(default)]
+    pub connected_corrections: Vec<ConnectedCorrectionBody>,
     /// Objection, consent withdrawal: the purpose (default: the one given at intake).
     #[serde(default)]
     pub purpose: Option<String>,
@@ -947,7 +963,7 @@ pub async fn fulfil_request(
         let mut deserializer = serde_json::Deserializer::from_slice(&body);
         serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
             ApiError::InvalidBody(format!(
-                "The body does not fit `fulfil` at `{}`: send corrections, purpose, lift_restriction or provide_copy.",
+                "The body does not fit `fulfil` at `{}`: send corrections, connected_corrections, purpose, lift_restriction or provide_copy.",
                 e.path()
             ))
         })?
@@ -971,6 +987,14 @@ pub async fn fulfil_request(
                 purpose: body.purpose,
                 lift_restriction: body.lift_restriction,
                 provide_copy: body.provide_copy,
+                connected_corrections: body
+                    .connected_corrections
+                    .into_iter()
+                    .map(|c| skydd_vault::ConnectedCorrection {
+                        concerns: c.concerns,
+                        value: c.value,
+                    })
+                    .collect(),
                 ..FulfilInput::default()
             },
             now,

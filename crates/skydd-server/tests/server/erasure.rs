@@ -276,3 +276,80 @@ async fn the_erasure_plan_is_a_dry_run_for_verified_erasure_requests_only() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_rectification_corrects_the_connected_database_and_audits_fields_not_values() {
+    for backend in backends() {
+        let shop = Shop::new().await;
+        let app = spawn_connected(&backend, shop.datasets()).await;
+        let id = verified_request(&app, "rectification", "customer-1@example.com").await;
+        let before = app.get_ok(&format!("/v1/requests/{id}")).await;
+        let response = app
+            .client
+            .post(app.url(&format!("/v1/requests/{id}/fulfil")))
+            .bearer_auth(&app.admin_token)
+            .json(&serde_json::json!({"connected_corrections": [
+                {"concerns": "customer.name", "value": "Johnny Rectified"}
+            ]}))
+            .send()
+            .await
+            .unwrap();
+        let body = super::json_body(response, StatusCode::OK, app.backend).await;
+        assert_eq!(body["state"], "completed", "{body}");
+        assert_eq!(
+            count(&shop, "customer", "name", "Johnny Rectified").await,
+            1
+        );
+        assert_eq!(count(&shop, "customer", "name", "John Customer").await, 0);
+
+        let request = app.get_ok(&format!("/v1/requests/{id}")).await;
+        let outcome = &request["systems"][0]["outcomes"][0];
+        assert_eq!(outcome["action"], "rectification");
+        assert_eq!(outcome["state"], "done");
+        assert_eq!(
+            outcome["receipt"]["collections"][0]["collection"],
+            "customer"
+        );
+        assert_eq!(
+            outcome["receipt"]["old_and_new"],
+            Value::Null,
+            "sealed only"
+        );
+        // The sealed receipt has the old and the new value (P000-56, P003-36).
+        let sealed = services(&app)
+            .vault()
+            .system_outcomes(&skydd_vault::Actor::new("test"), &id)
+            .await
+            .unwrap();
+        let change = &sealed[0].receipt["old_and_new"][0];
+        assert_eq!(change["field"], "name");
+        assert_eq!(change["old"], serde_json::json!(["John Customer"]));
+        assert_eq!(change["new"], "Johnny Rectified");
+        // The audit names the request, the system and the field changed, never a value.
+        let events = system_events(&app, &before).await;
+        let (_, detail) = events.iter().find(|(o, _)| o == "done").unwrap();
+        assert!(detail.contains(&id), "{detail}");
+        assert!(detail.contains("\"name\""), "{detail}");
+        assert!(!detail.contains("John"), "{detail}");
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn connected_corrections_without_a_connected_database_are_refused() {
+    let app = super::spawn_app(&Backend::Sqlite).await;
+    let id = verified_request(&app, "rectification", "customer-1@example.com").await;
+    let response = app
+        .client
+        .post(app.url(&format!("/v1/requests/{id}/fulfil")))
+        .bearer_auth(&app.admin_token)
+        .json(&serde_json::json!({"connected_corrections": [
+            {"concerns": "customer_identity", "value": "Secret Value"}
+        ]}))
+        .send()
+        .await
+        .unwrap();
+    let body = super::problem(response, StatusCode::UNPROCESSABLE_ENTITY, app.backend).await;
+    assert!(!body.to_string().contains("Secret Value"), "{body}");
+    app.stop().await;
+}
