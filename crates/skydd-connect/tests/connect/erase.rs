@@ -5,7 +5,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use skydd_connect::apply::{KeyedHasher, apply};
-use skydd_connect::erase::{ErasurePlan, ErasureReceipt, execute, plan, replay, verify};
+use skydd_connect::erase::{
+    ErasurePlan, ErasureReceipt, execute, plan, replay, replay_all, verify,
+};
 use skydd_connect::{Database, DatabaseUrl};
 use skydd_dataset::DatabaseKind;
 use skydd_register::model::Choice as _;
@@ -550,6 +552,57 @@ async fn replaying_a_receipt_on_a_restored_backup_gives_the_erased_state_and_is_
             "{kind}"
         );
         assert_eq!(dump(&restored).await, erased, "{kind}");
+        db.close().await;
+        restored.finish().await;
+        target.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn replaying_many_receipts_in_one_transaction_gives_the_erased_state_and_a_dry_run_writes_nothing()
+ {
+    for target in Target::all().await {
+        let kind = format!("{:?}", target.kind());
+        target.load_fides().await;
+        let dataset = checked(&target.fides_dataset());
+        let mut db = writable(&target).await;
+        let mut receipts = Vec::new();
+        for who in ["customer-1@example.com", "customer-2@example.com"] {
+            receipts.push(
+                execute(&mut db, &dataset, &[email(who)], &hasher())
+                    .await
+                    .unwrap(),
+            );
+        }
+        db.close().await;
+        let erased = dump(&target).await;
+
+        let restored = target.fresh().await;
+        restored.load_fides().await;
+        let pristine = dump(&restored).await;
+        let mut db = writable(&restored).await;
+        // The receipts in the opposite order: the writes still go children first.
+        receipts.reverse();
+        let dry = replay_all(&mut db, &dataset, &receipts, &hasher(), true)
+            .await
+            .unwrap();
+        assert_eq!(
+            dump(&restored).await,
+            pristine,
+            "{kind}: a dry run writes nothing"
+        );
+        let replayed = replay_all(&mut db, &dataset, &receipts, &hasher(), false)
+            .await
+            .unwrap();
+        assert_eq!(dry, replayed, "{kind}");
+        assert_eq!(dump(&restored).await, erased, "{kind}");
+        let again = replay_all(&mut db, &dataset, &receipts, &hasher(), false)
+            .await
+            .unwrap();
+        assert!(
+            again.collections.iter().all(|a| a.deleted + a.updated == 0),
+            "{kind}: {again:?}"
+        );
         db.close().await;
         restored.finish().await;
         target.finish().await;
