@@ -19,7 +19,7 @@ use skydd_register::Register;
 use skydd_register::model::HoldId;
 use skydd_requests::{ErasedTable, KeptField, RequestType, SystemErasure};
 use skydd_subject::Identity;
-use skydd_vault::{Actor, SystemAction, SystemOutcomeView, VaultError};
+use skydd_vault::{Actor, SystemAction, SystemOutcome, SystemOutcomeView, SystemState, VaultError};
 
 use crate::App;
 use crate::connected::StepOutcome;
@@ -142,14 +142,27 @@ pub fn remaining_reason(remaining: &Remaining) -> String {
 /// re-reading. `earlier` is what a failed earlier run of the step wrote (kept in the new
 /// receipt). Never fails: a database that cannot be reached or written, or data left after the
 /// re-read, is [`StepOutcome::Failed`] with the reason (no value, no connection string).
-pub async fn erase_system(
+pub async fn erase_system<F, Fut>(
     dataset: &Dataset,
     identities: &[Identity],
     hasher: &KeyedHasher,
     register: &Register,
     earlier: Option<ErasureRecord>,
-) -> StepOutcome {
-    let outcome = erase_in(dataset, identities, hasher, register).await;
+    before_commit: F,
+) -> StepOutcome
+where
+    F: FnOnce(ErasureRecord) -> Fut,
+    Fut: std::future::Future<Output = Result<(), String>>,
+{
+    let base = earlier.clone().unwrap_or_default();
+    let name = dataset.name.clone();
+    let record_first = move |receipt: ErasureReceipt, kept: Vec<KeptIn>| {
+        let mut record = base;
+        record.receipt.system = name;
+        record.absorb(ErasureRecord { receipt, kept });
+        before_commit(record)
+    };
+    let outcome = erase_in(dataset, identities, hasher, register, record_first).await;
     let mut record = earlier.unwrap_or_default();
     record.receipt.system = dataset.name.clone();
     match outcome {
@@ -175,25 +188,29 @@ pub async fn erase_system(
     }
 }
 
-async fn erase_in(
+async fn erase_in<F, Fut>(
     dataset: &Dataset,
     identities: &[Identity],
     hasher: &KeyedHasher,
     register: &Register,
-) -> Result<(ErasureRecord, Remaining), ConnectError> {
+    before_commit: F,
+) -> Result<(ErasureRecord, Remaining), ConnectError>
+where
+    F: FnOnce(ErasureReceipt, Vec<KeptIn>) -> Fut,
+    Fut: std::future::Future<Output = Result<(), String>>,
+{
     let url = read_url(&dataset.connection)?;
     let mut database = Database::connect_writable(dataset.kind, &url, dataset.tls.as_ref()).await?;
     let outcome = async {
         let plan = erase::plan(&mut database, dataset, identities, Some(register)).await?;
-        let receipt = erase::execute(&mut database, dataset, identities, hasher).await?;
+        let kept = kept_in(&plan);
+        let held = kept.clone();
+        let receipt = erase::execute_recorded(&mut database, dataset, identities, hasher, |r| {
+            before_commit(r, held)
+        })
+        .await?;
         let remaining = erase::verify(&mut database, dataset, identities, &receipt).await?;
-        Ok((
-            ErasureRecord {
-                receipt,
-                kept: kept_in(&plan),
-            },
-            remaining,
-        ))
+        Ok((ErasureRecord { receipt, kept }, remaining))
     }
     .await;
     database.close().await;
@@ -305,9 +322,11 @@ impl App {
         let hasher = KeyedHasher::new(*self.keyring().erasure_hash_key());
         let recorded = vault.system_outcomes(actor, id).await?;
         let register = &self.register.register;
-        let (identities, hasher, recorded) = (&identities, &hasher, &recorded);
+        let (identities, hasher, recorded, vault) = (&identities, &hasher, &recorded, &vault);
         let outcomes = self
             .run_connected_step(actor, id, SystemAction::Erasure, now, |loaded| async move {
+                // What an earlier run wrote: a failed verification's receipt, or the keys a
+                // run killed after its commit recorded as `pending` just before it.
                 let earlier = recorded
                     .iter()
                     .find(|o| {
@@ -315,7 +334,28 @@ impl App {
                             && o.action == SystemAction::Erasure.as_str()
                     })
                     .and_then(|o| serde_json::from_value(o.receipt.clone()).ok());
-                erase_system(&loaded.dataset, identities, hasher, register, earlier).await
+                let system = loaded.dataset.name.clone();
+                let record_pending = |record: ErasureRecord| async move {
+                    let pending = SystemOutcome {
+                        system,
+                        action: SystemAction::Erasure,
+                        state: SystemState::Pending,
+                        receipt: serde_json::to_value(&record).map_err(|e| e.to_string())?,
+                    };
+                    vault
+                        .record_system_outcome(actor, id, pending, now)
+                        .await
+                        .map_err(|_| "the receipt could not be stored in Skydd".to_owned())
+                };
+                erase_system(
+                    &loaded.dataset,
+                    identities,
+                    hasher,
+                    register,
+                    earlier,
+                    record_pending,
+                )
+                .await
             })
             .await?;
         let records = done_records(&outcomes);

@@ -292,6 +292,36 @@ pub async fn execute(
     finish(database, outcome).await
 }
 
+/// [`execute`], with `before_commit` called with the receipt after every write and before the
+/// commit: the caller records the primary keys durably first, so that a crash between the
+/// commit and the caller's own record loses no key a later [`replay`] needs. An error from
+/// `before_commit` (a reason without a value) rolls everything back.
+pub async fn execute_recorded<F, Fut>(
+    database: &mut Database,
+    dataset: &Dataset,
+    identities: &[Identity],
+    hasher: &KeyedHasher,
+    before_commit: F,
+) -> Result<ErasureReceipt, ConnectError>
+where
+    F: FnOnce(ErasureReceipt) -> Fut,
+    Fut: std::future::Future<Output = Result<(), String>>,
+{
+    let schema = database.schema().await?;
+    database.begin_write().await?;
+    let outcome = match erase(database, dataset, identities, &schema, hasher).await {
+        Ok(receipt) => match before_commit(receipt.clone()).await {
+            Ok(()) => Ok(receipt),
+            Err(reason) => {
+                let e = sqlx::Error::Configuration(reason.into());
+                Err(write_error(database, "recording the receipt", &e))
+            }
+        },
+        Err(error) => Err(error),
+    };
+    finish(database, outcome).await
+}
+
 /// Commit on success, roll back on an error (whose reason is passed on).
 pub(crate) async fn finish<T>(
     database: &mut Database,

@@ -273,6 +273,8 @@ fn serve_killed_during_an_erasure_leaves_the_connected_database_whole_and_the_re
         let mut server = Server::start(&serve_args, &[]);
         let token = server.admin_token();
         let id = verified_erasure(&server, &token, &data, &db_args);
+        let backup = dir.path().join("shop.backup.db");
+        std::fs::copy(dir.path().join("shop.db"), &backup).unwrap();
         let untouched = (
             subject_rows(dir.path(), "customer"),
             subject_rows(dir.path(), "report"),
@@ -349,6 +351,26 @@ fn serve_killed_during_an_erasure_leaves_the_connected_database_whole_and_the_re
         let stopped = server.terminate();
         assert!(stopped.status.success(), "{}", stopped.stderr);
         assert!(!stopped.stderr.contains(SUBJECT), "{backend}");
+        // The receipt kept every key across the kills: a replay onto the backup taken before
+        // erases the subject again.
+        std::fs::copy(&backup, dir.path().join("shop.db")).unwrap();
+        let replayed = skydd_on(
+            &data,
+            &db_args,
+            &[
+                "erasures",
+                "replay",
+                "--database",
+                "fides_example",
+                "--since",
+                "2020-01-01",
+                "--dataset",
+                dataset.to_str().unwrap(),
+            ],
+        );
+        assert!(replayed.status.success(), "{}", text(&replayed.stderr));
+        assert_eq!(subject_rows(dir.path(), "customer"), 0, "{backend}");
+        assert_eq!(subject_rows(dir.path(), "report"), 0, "{backend}");
         let verified = skydd_on(&data, &db_args, &["audit", "verify"]);
         assert_eq!(
             verified.status.code(),

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use skydd_connect::apply::{KeyedHasher, apply};
 use skydd_connect::erase::{
-    ErasurePlan, ErasureReceipt, execute, plan, replay, replay_all, verify,
+    ErasurePlan, ErasureReceipt, execute, execute_recorded, plan, replay, replay_all, verify,
 };
 use skydd_connect::{Database, DatabaseUrl};
 use skydd_dataset::DatabaseKind;
@@ -605,6 +605,39 @@ async fn replaying_many_receipts_in_one_transaction_gives_the_erased_state_and_a
         );
         db.close().await;
         restored.finish().await;
+        target.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn the_receipt_is_handed_over_before_the_commit_and_a_refusal_rolls_everything_back() {
+    for target in Target::all().await {
+        let kind = format!("{:?}", target.kind());
+        target.load_fides().await;
+        let dataset = checked(&target.fides_dataset());
+        let who = [email("customer-1@example.com")];
+        let before = dump(&target).await;
+        let mut db = writable(&target).await;
+        let refused = execute_recorded(&mut db, &dataset, &who, &hasher(), |_| async {
+            Err("the ledger is unavailable".to_owned())
+        })
+        .await;
+        let error = refused.unwrap_err().to_string();
+        assert!(error.contains("recording the receipt"), "{kind}: {error}");
+        assert!(!error.contains("customer-1"), "{kind}: {error}");
+        assert_eq!(dump(&target).await, before, "{kind}: rolled back");
+
+        let handed = std::sync::Mutex::new(None);
+        let receipt = execute_recorded(&mut db, &dataset, &who, &hasher(), |r| {
+            *handed.lock().unwrap() = Some(r);
+            async { Ok(()) }
+        })
+        .await
+        .unwrap();
+        assert_eq!(handed.lock().unwrap().as_ref(), Some(&receipt), "{kind}");
+        assert!(receipt.collection("customer").is_some(), "{kind}");
+        assert_ne!(dump(&target).await, before, "{kind}: committed");
+        db.close().await;
         target.finish().await;
     }
 }

@@ -443,3 +443,71 @@ async fn an_erasure_reaches_a_connected_mariadb_database() {
     conn.close().await.unwrap();
     app.stop().await;
 }
+
+#[tokio::test]
+async fn keys_recorded_before_a_commit_survive_a_crash_between_the_commit_and_the_outcome() {
+    use skydd_vault::{SystemAction, SystemOutcome, SystemState};
+    for backend in backends() {
+        let shop = Shop::new().await;
+        let app = spawn_connected(&backend, shop.datasets()).await;
+        let id = verified_request(&app, "erasure", "customer-1@example.com").await;
+        // A run that committed in the shop, recorded its receipt as `pending` just before, and
+        // died before recording `done`.
+        let keyring = services(&app).keyring();
+        let hasher = skydd_connect::apply::KeyedHasher::new(*keyring.erasure_hash_key());
+        let url = skydd_connect::read_url(&shop.dataset.connection).unwrap();
+        let mut db = skydd_connect::Database::connect_writable(shop.dataset.kind, &url, None)
+            .await
+            .unwrap();
+        let actor = skydd_vault::Actor::new("test");
+        let who = services(&app)
+            .vault()
+            .verified_identities(&actor, &id, app.now)
+            .await
+            .unwrap();
+        let receipt = skydd_connect::erase::execute(&mut db, &shop.dataset, &who, &hasher)
+            .await
+            .unwrap();
+        db.close().await;
+        services(&app)
+            .vault()
+            .record_system_outcome(
+                &actor,
+                &id,
+                SystemOutcome {
+                    system: "fides_example".into(),
+                    action: SystemAction::Erasure,
+                    state: SystemState::Pending,
+                    receipt: serde_json::json!({"system": "fides_example",
+                        "collections": serde_json::to_value(&receipt.collections).unwrap()}),
+                },
+                app.now,
+            )
+            .await
+            .unwrap();
+
+        // The rerun finds nothing left to write, and keeps the keys of the run that died.
+        let (status, body) = fulfil(&app, &id).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let sealed = services(&app)
+            .vault()
+            .system_outcomes(&actor, &id)
+            .await
+            .unwrap();
+        assert_eq!(sealed[0].state, "done");
+        let customer = sealed[0].receipt["collections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["collection"] == "customer")
+            .cloned()
+            .unwrap();
+        assert_eq!(
+            customer["keys"],
+            serde_json::json!([["1"]]),
+            "{}",
+            app.backend
+        );
+        app.stop().await;
+    }
+}
