@@ -24,7 +24,8 @@ use crate::datasets::LoadedDataset;
 /// How one system's step of [`App::run_connected_step`] ended.
 #[derive(Debug, Clone, PartialEq)]
 pub enum StepOutcome {
-    /// Done; the receipt (no personal value other than primary keys).
+    /// Done; the receipt (no personal value other than an erasure's primary keys, `keys`, and a
+    /// rectification's `old_and_new`: both stay sealed, out of the audit and of views).
     Done(serde_json::Value),
     /// Failed, with the reason (no value, no connection string) and what was done before it.
     Failed {

@@ -96,8 +96,9 @@ pub struct SystemOutcome {
     pub action: SystemAction,
     /// How it went.
     pub state: SystemState,
-    /// The receipt: tables, fields, row counts, strategies, an erasure's primary keys; never
-    /// a personal value other than keys.
+    /// The receipt: tables, fields, row counts, strategies; personal data only in members
+    /// `keys` (an erasure's primary keys) and `old_and_new` (a rectification's values), which
+    /// stay sealed ([`receipt_without_keys`] is what the audit and views get).
     pub receipt: serde_json::Value,
 }
 
