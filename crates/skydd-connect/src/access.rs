@@ -87,7 +87,7 @@ pub struct FoundField {
 /// A value read from a connected database, as the database renders it as text; personal data,
 /// so `Debug` shows only whether it is NULL.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Value(Option<String>);
+pub struct Value(pub(crate) Option<String>);
 
 impl Value {
     /// The value as text, `None` for SQL NULL: for the Art. 15 package only. Never log it.
@@ -325,7 +325,7 @@ async fn traverse(
 }
 
 /// `name` quoted as an identifier of the database's dialect.
-fn quote(kind: DatabaseKind, name: &str) -> String {
+pub(crate) fn quote(kind: DatabaseKind, name: &str) -> String {
     match kind {
         DatabaseKind::Mysql => format!("`{}`", name.replace('`', "``")),
         DatabaseKind::Postgres | DatabaseKind::Sqlite => {
@@ -335,7 +335,7 @@ fn quote(kind: DatabaseKind, name: &str) -> String {
 }
 
 /// The collection's table, qualified by its schema when it has one.
-fn table(kind: DatabaseKind, collection: &Collection) -> String {
+pub(crate) fn table(kind: DatabaseKind, collection: &Collection) -> String {
     match &collection.schema {
         Some(schema) => format!("{}.{}", quote(kind, schema), quote(kind, &collection.name)),
         None => quote(kind, &collection.name),
@@ -421,7 +421,7 @@ async fn select(
 }
 
 /// Every column of every row as text (or NULL).
-fn texts<R>(rows: Vec<R>) -> Result<Vec<Vec<Value>>, sqlx::Error>
+pub(crate) fn texts<R>(rows: Vec<R>) -> Result<Vec<Vec<Value>>, sqlx::Error>
 where
     R: sqlx::Row,
     for<'r> Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
@@ -507,7 +507,7 @@ async fn column_type(
     }
 }
 
-async fn execute(database: &mut Database, sql: &'static str) -> Result<(), sqlx::Error> {
+pub(crate) async fn execute(database: &mut Database, sql: &'static str) -> Result<(), sqlx::Error> {
     match database {
         Database::Postgres(conn) => sqlx::raw_sql(sql).execute(conn).await.map(|_| ()),
         Database::Mysql(conn) => sqlx::raw_sql(sql).execute(conn).await.map(|_| ()),
@@ -517,7 +517,7 @@ async fn execute(database: &mut Database, sql: &'static str) -> Result<(), sqlx:
 
 /// A read error that names what was being done and the SQLSTATE, but never the driver's
 /// message, which may quote a value (`invalid input syntax for type integer: "..."`).
-fn read_error(database: &Database, doing: &str, error: &sqlx::Error) -> ConnectError {
+pub(crate) fn read_error(database: &Database, doing: &str, error: &sqlx::Error) -> ConnectError {
     let reason = match error {
         sqlx::Error::Database(e) => match e.code() {
             Some(code) => format!("{doing}: the database refused (SQLSTATE {code})"),

@@ -14,6 +14,7 @@ pub mod draft;
 pub mod live;
 pub mod schema;
 mod secret;
+pub mod sweep;
 
 pub use database::Database;
 pub use schema::{Column, ForeignKey, Index, Schema, Table};
