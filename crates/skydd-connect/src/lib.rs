@@ -9,8 +9,10 @@
 //! Every read of a database runs in one read-only transaction.
 
 pub mod access;
+pub mod apply;
 mod database;
 pub mod draft;
+pub mod erase;
 pub mod live;
 pub mod schema;
 mod secret;
@@ -51,6 +53,15 @@ pub enum ConnectError {
         /// `postgres`, `mysql` or `sqlite`.
         kind: &'static str,
         /// What was being read and the database's SQLSTATE.
+        reason: String,
+    },
+    /// Writing (erasure, rectification, replay) failed and the transaction was rolled back;
+    /// the reason names the collection and the SQLSTATE, never a value.
+    #[error("cannot write to the {kind} database: {reason}")]
+    Write {
+        /// `postgres`, `mysql` or `sqlite`.
+        kind: &'static str,
+        /// What was being written and the database's SQLSTATE.
         reason: String,
     },
 }

@@ -46,7 +46,8 @@ use skydd_register::Register;
 use skydd_register::model::{LegalHold, RetentionAction, RetentionClock, RetentionRule};
 use skydd_register::zone::{stockholm, stockholm_date};
 
-use crate::access::{quote, read_error, table};
+use crate::access::{begin_read, end_read, quote, read_error, table, write_error};
+use crate::apply::{KeyedHasher, apply};
 use crate::schema::{ForeignKey, Schema, Table};
 use crate::{ConnectError, Database};
 
@@ -242,14 +243,7 @@ pub async fn plan(
     let schema = database.schema().await?;
     let today = stockholm_date(now);
     let targets = targets(database.kind(), dataset, register, &schema, today);
-    let begin = match database {
-        Database::Postgres(_) => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
-        Database::Mysql(_) => "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY",
-        Database::Sqlite(_) => "BEGIN",
-    };
-    crate::access::execute(database, begin)
-        .await
-        .map_err(|e| read_error(database, "beginning the read-only transaction", &e))?;
+    begin_read(database).await?;
     let mut collections = Vec::new();
     let mut failed = None;
     for target in &targets {
@@ -281,11 +275,11 @@ pub async fn plan(
             },
         }
     }
-    let ended = crate::access::execute(database, "ROLLBACK").await;
-    if let Some(error) = failed {
-        return Err(error);
-    }
-    ended.map_err(|e| read_error(database, "ending the read-only transaction", &e))?;
+    let outcome = match failed {
+        Some(error) => Err(error),
+        None => Ok(()),
+    };
+    end_read(database, outcome).await?;
     Ok(SweepPlan {
         system: dataset.name.clone(),
         now,
@@ -308,6 +302,7 @@ pub async fn run(
     register: &Register,
     now: Timestamp,
     batch: usize,
+    hasher: &KeyedHasher,
     progress: &mut (dyn FnMut(&SweepProgress) -> ControlFlow<()> + Send),
 ) -> Result<SweepReceipt, ConnectError> {
     let batch = batch.max(1);
@@ -352,16 +347,18 @@ pub async fn run(
             referenced: Vec::new(),
             outcome: Outcome::Done,
         };
-        let swept = target.sweep(database, batch, &mut done, progress).await;
+        let swept = target
+            .sweep(database, &schema, batch, hasher, &mut done, progress)
+            .await;
         match swept {
             Ok(ControlFlow::Continue(())) => {}
             Ok(ControlFlow::Break(())) => {
                 done.outcome = Outcome::Stopped;
                 receipt.stopped = true;
             }
-            Err((doing, error)) => {
+            Err(error) => {
                 done.outcome = Outcome::Failed {
-                    reason: reason(database, &doing, &error),
+                    reason: scrubbed(error),
                 };
             }
         }
@@ -374,7 +371,7 @@ pub async fn run(
                 Err(error) => {
                     let doing = format!("counting the rows kept in `{}`", target.collection.name);
                     done.outcome = Outcome::Failed {
-                        reason: reason(database, &doing, &error),
+                        reason: scrubbed(read_error(database, &doing, &error)),
                     };
                 }
             }
@@ -387,11 +384,11 @@ pub async fn run(
     Ok(receipt)
 }
 
-/// The driver's error as what was being done and the SQLSTATE (see `access::read_error`),
-/// never its message, which may quote a value.
-fn reason(database: &Database, doing: &str, error: &sqlx::Error) -> String {
-    match read_error(database, doing, error) {
-        ConnectError::Access { reason, .. } => reason,
+/// The reason of an error built by `access::read_error` or `write_error`: what was being done
+/// and the SQLSTATE, never the driver's message, which may quote a value.
+fn scrubbed(error: ConnectError) -> String {
+    match error {
+        ConnectError::Access { reason, .. } | ConnectError::Write { reason, .. } => reason,
         other => other.to_string(),
     }
 }
@@ -626,19 +623,28 @@ fn target<'a>(
                     "nothing to mask: every field of the collection is `keep`".into(),
                 ));
             }
-            let detectable = changing
-                .iter()
-                .all(|f| matches!(f.erase, Erasure::Null | Erasure::Replace(_)));
+            let detectable = changing.iter().all(|f| {
+                matches!(
+                    f.erase,
+                    Erasure::Null | Erasure::Replace(_) | Erasure::KeyedHash
+                )
+            });
             let marker = if detectable {
                 Marker::Erased
             } else if column.nullable
                 && !collection.primary_key.contains(&retention.anchor)
                 && !table.in_foreign_key(&retention.anchor)
             {
+                // The anchor is masked to NULL with the rest, in the same UPDATE.
+                for field in &mut masked.fields {
+                    if field.name == retention.anchor {
+                        field.erase = Erasure::Null;
+                    }
+                }
                 Marker::AnchorCleared
             } else {
                 return Err(skip(format!(
-                    "a masked row could not be told from a due one: `keyed_hash` and `random` leave no mark, and the anchor `{}` cannot be cleared (it is NOT NULL or part of a key); use `null` or `replace`, or make the anchor nullable",
+                    "a masked row could not be told from a due one: `random` leaves no mark, and the anchor `{}` cannot be cleared (it is NOT NULL or part of a key); use `null`, `replace` or `keyed_hash`, or make the anchor nullable",
                     retention.anchor
                 )));
             };
@@ -873,10 +879,27 @@ impl Target<'_> {
                         sql.bind(value.clone())
                     ))
                 }
+                Erasure::KeyedHash => {
+                    let column = self.column(&f.name);
+                    Some(format!("({column} IS NULL OR {})", self.hashed(&column)))
+                }
                 _ => None,
             })
             .collect();
         Some(format!("NOT ({})", erased.join(" AND ")))
+    }
+
+    /// Whether `column` holds a keyed hash as `apply` writes it: 64 lower-case hexadecimal
+    /// characters (`KeyedHasher::is_hashed`).
+    fn hashed(&self, column: &str) -> String {
+        match self.kind {
+            DatabaseKind::Postgres => format!("CAST({column} AS TEXT) ~ '^[0-9a-f]{{64}}$'"),
+            // `(?-i)`: case-sensitive whatever the column's collation.
+            DatabaseKind::Mysql => format!("{column} REGEXP '(?-i)^[0-9a-f]{{64}}$'"),
+            DatabaseKind::Sqlite => {
+                format!("(length({column}) = 64 AND {column} NOT GLOB '*[^0-9a-f]*')")
+            }
+        }
     }
 
     /// The conditions of a row that the sweep deletes or masks now; `None` when none is.
@@ -977,23 +1000,26 @@ impl Target<'_> {
         Ok((due, held, referenced))
     }
 
-    /// Sweep the collection batch by batch. The error names what was being done.
+    /// Sweep the collection batch by batch.
     async fn sweep(
         &self,
         database: &mut Database,
+        schema: &Schema,
         batch: usize,
+        hasher: &KeyedHasher,
         done: &mut CollectionReceipt,
         progress: &mut (dyn FnMut(&SweepProgress) -> ControlFlow<()> + Send),
-    ) -> Result<ControlFlow<()>, (String, sqlx::Error)> {
+    ) -> Result<ControlFlow<()>, ConnectError> {
         loop {
-            let rows = match self.rule.rows {
-                RowAction::Delete => self.delete_batch(database, batch).await.map_err(|e| {
-                    (
-                        format!("deleting due rows of `{}`", self.collection.name),
-                        e,
-                    )
+            let rows = match &self.mask {
+                None => self.delete_batch(database, batch).await.map_err(|e| {
+                    let doing = format!("deleting due rows of `{}`", self.collection.name);
+                    write_error(database, &doing, &e)
                 })?,
-                RowAction::Mask => self.mask_batch(database, batch).await?,
+                Some((masked, _)) => {
+                    self.mask_batch(database, schema, masked, batch, hasher)
+                        .await?
+                }
             };
             if rows == 0 {
                 return Ok(ControlFlow::Continue(()));
@@ -1043,16 +1069,71 @@ impl Target<'_> {
         affected(database, statement, sql.binds).await
     }
 
-    /// Mask up to `batch` due rows (anonymisation is not wired yet).
+    /// Mask up to `batch` due rows, lowest keys first, in one write transaction: select their
+    /// keys, then [`apply`] the collection's strategies (held fields kept). The number masked.
     async fn mask_batch(
         &self,
-        _database: &mut Database,
-        _batch: usize,
-    ) -> Result<u64, (String, sqlx::Error)> {
-        Err((
-            format!("masking due rows of `{}`", self.collection.name),
-            sqlx::Error::Configuration("anonymisation is not available yet".into()),
-        ))
+        database: &mut Database,
+        schema: &Schema,
+        masked: &Collection,
+        batch: usize,
+        hasher: &KeyedHasher,
+    ) -> Result<u64, ConnectError> {
+        let mut sql = Sql::new(self.kind);
+        let Some(conditions) = self.due(&mut sql) else {
+            return Ok(0);
+        };
+        let text = match self.kind {
+            DatabaseKind::Mysql => "CHAR",
+            DatabaseKind::Postgres | DatabaseKind::Sqlite => "TEXT",
+        };
+        let selected: Vec<String> = self
+            .collection
+            .primary_key
+            .iter()
+            .map(|k| format!("CAST({} AS {text})", self.column(k)))
+            .collect();
+        let query = format!(
+            "SELECT {} FROM {} WHERE {} ORDER BY {} LIMIT {batch}",
+            selected.join(", "),
+            self.table(),
+            conditions.join(" AND "),
+            self.key()
+        );
+        database.begin_write().await?;
+        let outcome = async {
+            let keys = texts(database, query, sql.binds).await.map_err(|e| {
+                let doing = format!("selecting due rows of `{}`", self.collection.name);
+                write_error(database, &doing, &e)
+            })?;
+            if keys.is_empty() {
+                return Ok(0);
+            }
+            let applied = apply(database, masked, schema, &keys, hasher).await?;
+            if applied.updated == 0 {
+                // Rows selected as due that `apply` finds already masked would be selected
+                // again and again: stop instead of looping.
+                let doing = format!("masking due rows of `{}`", self.collection.name);
+                let e = sqlx::Error::Configuration(
+                    "the rows selected as due were already masked".into(),
+                );
+                return Err(write_error(database, &doing, &e));
+            }
+            Ok(applied.updated)
+        }
+        .await;
+        match outcome {
+            Ok(rows) => {
+                database.commit().await?;
+                Ok(rows)
+            }
+            Err(error) => {
+                // The batch's error is the one to report; a failed rollback changes nothing
+                // that was committed.
+                let _ = database.rollback().await;
+                Err(error)
+            }
+        }
     }
 }
 
@@ -1087,6 +1168,43 @@ async fn count(
         }
     };
     Ok(u64::try_from(n).unwrap_or(0))
+}
+
+/// Run `query` with `binds` (all text) and read every row's columns as text; a row with a
+/// NULL column is left out (a key with a NULL cannot be addressed).
+async fn texts(
+    database: &mut Database,
+    query: String,
+    binds: Vec<String>,
+) -> Result<Vec<Vec<String>>, sqlx::Error> {
+    let query = sqlx::AssertSqlSafe(query);
+    let rows = match database {
+        Database::Postgres(conn) => {
+            let mut q = sqlx::query(query);
+            for b in binds {
+                q = q.bind(b);
+            }
+            crate::access::texts(q.fetch_all(conn).await?)?
+        }
+        Database::Mysql(conn) => {
+            let mut q = sqlx::query(query);
+            for b in binds {
+                q = q.bind(b);
+            }
+            crate::access::texts(q.fetch_all(conn).await?)?
+        }
+        Database::Sqlite(conn) => {
+            let mut q = sqlx::query(query);
+            for b in binds {
+                q = q.bind(b);
+            }
+            crate::access::texts(q.fetch_all(conn).await?)?
+        }
+    };
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| row.into_iter().map(|v| v.0).collect())
+        .collect())
 }
 
 /// Run the statement `query` with `binds` (all text); the rows it changed.

@@ -20,6 +20,8 @@ use sqlx::{ConnectOptions as _, Connection as _};
 mod access;
 #[path = "connect/draft.rs"]
 mod draft;
+#[path = "connect/erase.rs"]
+mod erase;
 #[path = "connect/live.rs"]
 mod live;
 #[path = "connect/secrets.rs"]
@@ -138,6 +140,15 @@ impl Target {
         all.extend(Target::mysql().await);
         all.push(Target::sqlite());
         all
+    }
+
+    /// Another fresh, empty database of the same kind (a restored backup, say).
+    async fn fresh(&self) -> Target {
+        match self {
+            Target::Postgres { .. } => Target::postgres().await.unwrap(),
+            Target::Mysql { .. } => Target::mysql().await.unwrap(),
+            Target::Sqlite { .. } => Target::sqlite(),
+        }
     }
 
     fn kind(&self) -> DatabaseKind {

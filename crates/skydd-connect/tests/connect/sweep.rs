@@ -5,13 +5,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::ControlFlow;
-use std::str::FromStr as _;
 
 use jiff::Timestamp;
+use skydd_connect::apply::KeyedHasher;
 use skydd_connect::sweep::{self, Outcome, RowAction, SweepPlan, SweepReceipt};
 use skydd_connect::{Database, DatabaseUrl};
 use skydd_dataset::{DatabaseKind, Dataset};
-use sqlx::ConnectOptions as _;
 
 use crate::{GLESYS, Target, checked};
 
@@ -52,7 +51,18 @@ fn extra_sql(kind: DatabaseKind) -> String {
          INSERT INTO app_event VALUES
            (1, 2, '2020-01-02 10:00:00'),
            (2, 4, '2020-01-02 10:00:00');
-         INSERT INTO pin VALUES (1, 1);"
+         INSERT INTO pin VALUES (1, 1);
+         CREATE TABLE device_log (id INT PRIMARY KEY, customer_id INT, ip VARCHAR(100),
+             agent VARCHAR(100), fingerprint VARCHAR(100), seen {time});
+         INSERT INTO device_log VALUES
+           (1, 1, '192.0.2.1', 'Secret Browser', 'device-of-customer-1', '2020-06-01 10:00:00'),
+           (2, 1, NULL, 'gone', NULL, '2020-06-01 10:00:00'),
+           (3, 2, '192.0.2.3', 'Other Browser', 'device-of-customer-2', '2022-01-20 10:00:00');
+         CREATE TABLE clicks (id INT PRIMARY KEY, customer_id INT, token VARCHAR(100), at {time});
+         INSERT INTO clicks VALUES
+           (1, 1, 'secret-token-1', '2020-06-01 10:00:00'),
+           (2, 2, 'secret-token-2', '2022-01-20 10:00:00'),
+           (3, 2, 'secret-token-3', NULL);"
     )
 }
 
@@ -89,6 +99,30 @@ const EXTRA_DATASET: &str = "
         references:
           - {field: app_session.id, direction: from}
       - {name: at, category: product_usage, erase: delete_row}
+
+  - name: device_log
+    primary_key: id
+    retention: {anchor: seen, rule: product_usage}
+    fields:
+      - name: id
+      - name: customer_id
+        references:
+          - {field: customer.id, direction: from}
+      - {name: ip, category: product_usage, erase: null}
+      - {name: agent, category: product_usage, erase: {replace: gone}}
+      - {name: fingerprint, category: product_usage, erase: keyed_hash}
+      - {name: seen, category: product_usage, erase: keep}
+
+  - name: clicks
+    primary_key: id
+    retention: {anchor: at, rule: product_usage}
+    fields:
+      - name: id
+      - name: customer_id
+        references:
+          - {field: customer.id, direction: from}
+      - {name: token, category: product_usage, erase: random}
+      - {name: at, category: product_usage, erase: keep}
 ";
 
 /// The Fides example with the test-local tables, loaded, and its dataset.
@@ -100,8 +134,16 @@ async fn loaded(target: &Target) -> Dataset {
         sql = sql
             .replace("TABLE invoice", "TABLE public.invoice")
             .replace("TABLE app_", "TABLE public.app_")
-            .replace("TABLE pin", "TABLE public.pin");
-        for name in ["invoice", "app_session", "app_event"] {
+            .replace("TABLE pin", "TABLE public.pin")
+            .replace("TABLE device_log", "TABLE public.device_log")
+            .replace("TABLE clicks", "TABLE public.clicks");
+        for name in [
+            "invoice",
+            "app_session",
+            "app_event",
+            "device_log",
+            "clicks",
+        ] {
             extra = extra.replace(
                 &format!("  - name: {name}\n"),
                 &format!("  - name: {name}\n    schema: public\n"),
@@ -114,19 +156,10 @@ async fn loaded(target: &Target) -> Dataset {
 
 /// A connection that may write (SQLite read-write, foreign keys enforced).
 async fn writable(target: &Target) -> Database {
-    match target.kind() {
-        DatabaseKind::Sqlite => Database::Sqlite(
-            sqlx::sqlite::SqliteConnectOptions::from_str(&target.url())
-                .unwrap()
-                .foreign_keys(true)
-                .connect()
-                .await
-                .unwrap(),
-        ),
-        kind => Database::connect(kind, &DatabaseUrl::new(target.url()), None)
-            .await
-            .unwrap(),
-    }
+    let url = DatabaseUrl::new(target.url());
+    Database::connect_writable(target.kind(), &url, None)
+        .await
+        .unwrap()
 }
 
 async fn plan(target: &Target, dataset: &Dataset) -> SweepPlan {
@@ -154,9 +187,18 @@ async fn run(
             _ => ControlFlow::Continue(()),
         }
     };
-    let receipt = sweep::run(&mut db, dataset, &GLESYS, now(), batch, &mut progress)
-        .await
-        .unwrap();
+    let hasher = KeyedHasher::new([7; 32]);
+    let receipt = sweep::run(
+        &mut db,
+        dataset,
+        &GLESYS,
+        now(),
+        batch,
+        &hasher,
+        &mut progress,
+    )
+    .await
+    .unwrap();
     db.close().await;
     receipt
 }
@@ -167,7 +209,7 @@ async fn state(target: &Target) -> BTreeMap<&'static str, BTreeSet<String>> {
         DatabaseKind::Mysql => "CHAR",
         DatabaseKind::Postgres | DatabaseKind::Sqlite => "TEXT",
     };
-    let tables: [(&str, &[&str]); 8] = [
+    let tables: [(&str, &[&str]); 10] = [
         ("login", &["id", "customer_id", "time"]),
         ("visit", &["email", "last_visit"]),
         ("service_request", &["id", "email", "alt_email", "closed"]),
@@ -176,6 +218,8 @@ async fn state(target: &Target) -> BTreeMap<&'static str, BTreeSet<String>> {
         ("app_event", &["id", "session_id"]),
         ("pin", &["id", "session_id"]),
         ("customer", &["id", "email", "name"]),
+        ("device_log", &["id", "ip", "agent", "fingerprint", "seen"]),
+        ("clicks", &["id", "token", "at"]),
     ];
     let mut all = BTreeMap::new();
     for (table, columns) in tables {
@@ -260,6 +304,51 @@ fn assert_swept(
     // only from 5 February; 6 began at 23:59:59 on the 3rd in Stockholm and went.
     assert_eq!(ids(after, "app_session"), set(&["1", "4", "5"]), "{kind}");
     assert_eq!(ids(after, "app_event"), set(&[]), "{kind}");
+    // Device logs are anonymised (the rule's action; no field deletes the row): the due one
+    // is masked, the one already in its erased form and the recent one are left as they were.
+    let logs: Vec<Vec<String>> = after["device_log"]
+        .iter()
+        .map(|row| row.split('|').map(str::to_owned).collect())
+        .collect();
+    assert_eq!(logs.len(), 3, "{kind}");
+    assert_eq!(&logs[0][..3], ["1", "NULL", "gone"], "{kind}");
+    let hash = &logs[0][3];
+    assert!(
+        hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{kind}: {hash}"
+    );
+    assert!(
+        logs[0][4].starts_with("2020-06-01"),
+        "{kind}: the anchor stays"
+    );
+    let untouched: BTreeSet<&String> = before["device_log"]
+        .iter()
+        .filter(|row| !row.starts_with("1|"))
+        .collect();
+    assert!(
+        untouched
+            .iter()
+            .all(|row| after["device_log"].contains(*row)),
+        "{kind}"
+    );
+    // Clicks: `random` leaves no mark, so masking clears the anchor as well.
+    let clicks: Vec<Vec<String>> = after["clicks"]
+        .iter()
+        .map(|row| row.split('|').map(str::to_owned).collect())
+        .collect();
+    assert_eq!(
+        (&clicks[0][0], &clicks[0][2]),
+        (&"1".to_owned(), &"NULL".to_owned()),
+        "{kind}"
+    );
+    assert_ne!(clicks[0][1], "secret-token-1", "{kind}");
+    assert!(
+        before["clicks"]
+            .iter()
+            .filter(|row| !row.starts_with("1|"))
+            .all(|row| after["clicks"].contains(row)),
+        "{kind}"
+    );
     // Nothing else changed.
     for table in ["visit", "pin", "customer"] {
         assert_eq!(after[table], before[table], "{kind}: {table}");
@@ -296,7 +385,9 @@ async fn the_plan_counts_what_is_due_and_what_holds_and_references_keep() {
                 "service_request",
                 "invoice",
                 "app_event",
-                "app_session"
+                "app_session",
+                "device_log",
+                "clicks"
             ],
             "{kind}"
         );
@@ -343,9 +434,21 @@ async fn the_plan_counts_what_is_due_and_what_holds_and_references_keep() {
             "{kind}"
         );
         assert_eq!(of("app_event").due, 2, "{kind}");
+        let logs = of("device_log");
+        assert_eq!((logs.rule.rows, logs.due), (RowAction::Mask, 1), "{kind}");
+        assert_eq!(
+            (of("clicks").rule.rows, of("clicks").due),
+            (RowAction::Mask, 1)
+        );
 
         let json = serde_json::to_string(&plan).unwrap();
-        for value in ["Secret Buyer", "example.com", "2021-01-03 01:00"] {
+        for value in [
+            "Secret Buyer",
+            "example.com",
+            "2021-01-03 01:00",
+            "192.0.2",
+            "secret-token",
+        ] {
             assert!(!json.contains(value), "{kind}: {json}");
         }
         target.finish().await;
@@ -370,20 +473,22 @@ async fn a_sweep_removes_what_is_due_and_nothing_else_and_a_second_changes_nothi
                 .cloned()
                 .unwrap()
         };
-        let counted: Vec<(&str, u64, u64)> = receipt
+        let counted: Vec<(&str, u64, u64, u64)> = receipt
             .collections
             .iter()
-            .map(|c| (c.collection.as_str(), c.deleted, c.batches))
+            .map(|c| (c.collection.as_str(), c.deleted, c.masked, c.batches))
             .collect();
         assert_eq!(
             counted,
             [
-                ("login", 3, 1),
-                ("visit", 0, 0),
-                ("service_request", 1, 1),
-                ("invoice", 1, 1),
-                ("app_event", 2, 1),
-                ("app_session", 3, 1),
+                ("login", 3, 0, 1),
+                ("visit", 0, 0, 0),
+                ("service_request", 1, 0, 1),
+                ("invoice", 1, 0, 1),
+                ("app_event", 2, 0, 1),
+                ("app_session", 3, 0, 1),
+                ("device_log", 0, 1, 1),
+                ("clicks", 0, 1, 1),
             ],
             "{kind}"
         );
