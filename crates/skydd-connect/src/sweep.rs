@@ -918,6 +918,12 @@ impl Target<'_> {
         }
     }
 
+    /// The order due rows are taken in: oldest anchor first, then by primary key (so the
+    /// anchor's index gives them in order).
+    fn order(&self) -> String {
+        format!("{}, {}", self.anchor_column(), self.key())
+    }
+
     /// The primary key's columns, qualified, comma separated.
     fn key(&self) -> String {
         self.collection
@@ -1010,12 +1016,20 @@ impl Target<'_> {
         done: &mut CollectionReceipt,
         progress: &mut (dyn FnMut(&SweepProgress) -> ControlFlow<()> + Send),
     ) -> Result<ControlFlow<()>, ConnectError> {
+        let deleting = format!("deleting due rows of `{}`", self.collection.name);
+        let plain = match self.mask {
+            None => self
+                .plain_table(database)
+                .await
+                .map_err(|e| write_error(database, &deleting, &e))?,
+            Some(_) => false,
+        };
         loop {
             let rows = match &self.mask {
-                None => self.delete_batch(database, batch).await.map_err(|e| {
-                    let doing = format!("deleting due rows of `{}`", self.collection.name);
-                    write_error(database, &doing, &e)
-                })?,
+                None => self
+                    .delete_batch(database, batch, plain)
+                    .await
+                    .map_err(|e| write_error(database, &deleting, &e))?,
                 Some((masked, _)) => {
                     self.mask_batch(database, schema, masked, batch, hasher)
                         .await?
@@ -1043,12 +1057,13 @@ impl Target<'_> {
         }
     }
 
-    /// Delete up to `batch` due rows, lowest keys first, in one statement (its own
+    /// Delete up to `batch` due rows, oldest anchors first, in one statement (its own
     /// transaction); the number deleted.
     async fn delete_batch(
         &self,
         database: &mut Database,
         batch: usize,
+        plain_table: bool,
     ) -> Result<u64, sqlx::Error> {
         let mut sql = Sql::new(self.kind);
         let Some(conditions) = self.due(&mut sql) else {
@@ -1056,20 +1071,55 @@ impl Target<'_> {
         };
         let table = self.table();
         let key = self.key();
+        let order = self.order();
         let conditions = conditions.join(" AND ");
         let statement = match self.kind {
             // MySQL cannot LIMIT a subquery of IN, but limits a DELETE itself.
             DatabaseKind::Mysql => {
-                format!("DELETE FROM {table} WHERE {conditions} ORDER BY {key} LIMIT {batch}")
+                format!("DELETE FROM {table} WHERE {conditions} ORDER BY {order} LIMIT {batch}")
             }
-            DatabaseKind::Postgres | DatabaseKind::Sqlite => format!(
-                "DELETE FROM {table} WHERE ({key}) IN (SELECT {key} FROM {table} WHERE {conditions} ORDER BY {key} LIMIT {batch})"
-            ),
+            // The rows by their physical address: no index lookup per row. The conditions are
+            // repeated outside, so that a row changed meanwhile (READ COMMITTED rechecks the
+            // new version) is deleted only if it is still due. A partitioned table's addresses
+            // repeat across partitions: its rows go by primary key.
+            DatabaseKind::Postgres if plain_table => {
+                let mut again = Sql::new(self.kind);
+                again.binds = sql.binds.clone();
+                let outer = self.due(&mut again).unwrap_or_default().join(" AND ");
+                sql.binds = again.binds;
+                format!(
+                    "DELETE FROM {table} WHERE ctid = ANY(ARRAY(SELECT ctid FROM {table} WHERE {conditions} ORDER BY {order} LIMIT {batch})) AND {outer}"
+                )
+            }
+            DatabaseKind::Postgres | DatabaseKind::Sqlite => {
+                let mut again = Sql::new(self.kind);
+                again.binds = sql.binds.clone();
+                let outer = self.due(&mut again).unwrap_or_default().join(" AND ");
+                sql.binds = again.binds;
+                format!(
+                    "DELETE FROM {table} WHERE ({key}) IN (SELECT {key} FROM {table} WHERE {conditions} ORDER BY {order} LIMIT {batch}) AND {outer}"
+                )
+            }
         };
         affected(database, statement, sql.binds).await
     }
 
-    /// Mask up to `batch` due rows, lowest keys first, in one write transaction: select their
+    /// Whether the table is a plain PostgreSQL table (not partitioned), whose rows a physical
+    /// address (`ctid`) names uniquely.
+    async fn plain_table(&self, database: &mut Database) -> Result<bool, sqlx::Error> {
+        let Database::Postgres(conn) = database else {
+            return Ok(false);
+        };
+        let kind: Option<String> = sqlx::query_scalar(
+            "SELECT c.relkind::text FROM pg_catalog.pg_class c WHERE c.oid = to_regclass($1)",
+        )
+        .bind(self.table())
+        .fetch_optional(conn)
+        .await?;
+        Ok(kind.as_deref() == Some("r"))
+    }
+
+    /// Mask up to `batch` due rows, oldest anchors first, in one write transaction: select their
     /// keys, then [`apply`] the collection's strategies (held fields kept). The number masked.
     async fn mask_batch(
         &self,
@@ -1098,7 +1148,7 @@ impl Target<'_> {
             selected.join(", "),
             self.table(),
             conditions.join(" AND "),
-            self.key()
+            self.order()
         );
         database.begin_write().await?;
         let outcome = async {

@@ -528,7 +528,7 @@ async fn an_interrupted_sweep_finishes_on_a_rerun_with_the_same_end_state() {
         assert_eq!(
             ids(&halfway, "login"),
             set(&["3", "4", "5", "6", "7", "8"]),
-            "{kind}: the lowest keys go first"
+            "{kind}: the oldest go first"
         );
         assert_eq!(halfway["service_request"], before["service_request"]);
 
