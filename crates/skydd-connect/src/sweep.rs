@@ -290,13 +290,70 @@ pub async fn plan(
 
 /// Sweep at `now`: delete or mask every due row that may go, `batch` rows per transaction,
 /// calling `progress` after each batch; `ControlFlow::Break` from it stops the sweep there
-/// (committed batches stay, a rerun goes on). `database` must be writable (on SQLite, opened
-/// read-write with foreign keys on). `hash_key` is the key `keyed_hash` masking uses.
+/// (committed batches stay, a rerun goes on). `database` must be writable
+/// ([`Database::connect_writable`]); `hasher` is the key `keyed_hash` masking uses (the same
+/// as erasure's, so hashed values still join).
+///
+/// One sweeper per database: on PostgreSQL and MySQL the sweep holds a session lock (an
+/// advisory lock; `GET_LOCK` named after the database) and returns `Ok(None)`, doing nothing,
+/// while another sweeper holds it. (SQLite takes its write lock per batch; two sweepers there
+/// interleave whole batches, which changes no end state.) The lock goes with the connection
+/// if the caller drops the sweep midway.
 ///
 /// A statement that fails ends that collection's sweep with [`Outcome::Failed`] and the sweep
-/// goes on with the next; check [`SweepReceipt::complete`]. Only reading the schema fails the
-/// whole call.
+/// goes on with the next; check [`SweepReceipt::complete`]. Only reading the schema or taking
+/// the lock fails the whole call.
 pub async fn run(
+    database: &mut Database,
+    dataset: &Dataset,
+    register: &Register,
+    now: Timestamp,
+    batch: usize,
+    hasher: &KeyedHasher,
+    progress: &mut (dyn FnMut(&SweepProgress) -> ControlFlow<()> + Send),
+) -> Result<Option<SweepReceipt>, ConnectError> {
+    let locking = "taking the sweep lock";
+    if !lock(database, true)
+        .await
+        .map_err(|e| write_error(database, locking, &e))?
+    {
+        return Ok(None);
+    }
+    let swept = sweep_locked(database, dataset, register, now, batch, hasher, progress).await;
+    let released = lock(database, false).await;
+    let receipt = swept?;
+    released.map_err(|e| write_error(database, "releasing the sweep lock", &e))?;
+    Ok(Some(receipt))
+}
+
+/// Take (`take`) or release the sweep lock of the database; whether it was taken.
+async fn lock(database: &mut Database, take: bool) -> Result<bool, sqlx::Error> {
+    /// The advisory lock's key on PostgreSQL: "skydd_sweep" in ASCII, as one number.
+    const KEY: i64 = 0x736b_7964_645f_7377;
+    match database {
+        Database::Postgres(conn) => {
+            let sql = if take {
+                "SELECT pg_try_advisory_lock($1)"
+            } else {
+                "SELECT pg_advisory_unlock($1)"
+            };
+            sqlx::query_scalar(sql).bind(KEY).fetch_one(conn).await
+        }
+        Database::Mysql(conn) => {
+            let sql = if take {
+                "SELECT GET_LOCK(CONCAT('skydd_sweep.', DATABASE()), 0)"
+            } else {
+                "SELECT RELEASE_LOCK(CONCAT('skydd_sweep.', DATABASE()))"
+            };
+            let got: Option<i64> = sqlx::query_scalar(sql).fetch_one(conn).await?;
+            Ok(got == Some(1))
+        }
+        Database::Sqlite(_) => Ok(true),
+    }
+}
+
+/// The sweep, under the sweep lock.
+async fn sweep_locked(
     database: &mut Database,
     dataset: &Dataset,
     register: &Register,

@@ -198,7 +198,8 @@ async fn run(
         &mut progress,
     )
     .await
-    .unwrap();
+    .unwrap()
+    .expect("no other sweeper holds the lock");
     db.close().await;
     receipt
 }
@@ -535,7 +536,103 @@ async fn an_interrupted_sweep_finishes_on_a_rerun_with_the_same_end_state() {
         let rest = run(&target, &dataset, 2, None).await;
         assert!(rest.complete(), "{kind}");
         assert_eq!(rest.collections[0].deleted, 1, "{kind}");
+        let once = state(&target).await;
+        assert_swept(&kind, &before, &once);
+        target.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_sweep_stopped_after_every_batch_ends_as_one_run_does() {
+    for target in Target::all().await {
+        let kind = format!("{:?}", target.kind());
+        let dataset = loaded(&target).await;
+        let before = state(&target).await;
+        // One row per batch, stopped after each: every collection, masking included, is
+        // interrupted between its batches.
+        let mut runs = 0;
+        loop {
+            runs += 1;
+            assert!(runs < 40, "{kind}: the sweep does not finish");
+            let receipt = run(&target, &dataset, 1, Some(1)).await;
+            if !receipt.stopped {
+                assert!(receipt.complete(), "{kind}: {receipt:#?}");
+                break;
+            }
+        }
+        // 3 logins, 1 ticket, 1 invoice, 2 events, 3 sessions, 1 device log, 1 click, each
+        // its own run, and a last run that finds nothing.
+        assert_eq!(runs, 13, "{kind}");
         assert_swept(&kind, &before, &state(&target).await);
+        target.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn one_sweeper_per_database() {
+    for target in Target::all().await {
+        let kind = format!("{:?}", target.kind());
+        let dataset = loaded(&target).await;
+        let (take, release) = match target.kind() {
+            // The sweep's advisory lock key, "skydd_sweep" as one number.
+            DatabaseKind::Postgres => (
+                "SELECT pg_advisory_lock(8316874608957420407)",
+                "SELECT pg_advisory_unlock(8316874608957420407)",
+            ),
+            DatabaseKind::Mysql => (
+                "SELECT GET_LOCK(CONCAT('skydd_sweep.', DATABASE()), 0)",
+                "SELECT RELEASE_LOCK(CONCAT('skydd_sweep.', DATABASE()))",
+            ),
+            DatabaseKind::Sqlite => {
+                target.finish().await;
+                continue;
+            }
+        };
+        let mut other = writable(&target).await;
+        let mut sweeper = writable(&target).await;
+        let hasher = KeyedHasher::new([7; 32]);
+        let mut go_on = |_: &sweep::SweepProgress| ControlFlow::Continue(());
+        let held = match &mut other {
+            Database::Postgres(conn) => sqlx::raw_sql(take).execute(conn).await.map(|_| ()),
+            Database::Mysql(conn) => sqlx::raw_sql(take).execute(conn).await.map(|_| ()),
+            Database::Sqlite(_) => Ok(()),
+        };
+        held.unwrap();
+        let before = state(&target).await;
+        let none = sweep::run(
+            &mut sweeper,
+            &dataset,
+            &GLESYS,
+            now(),
+            sweep::DEFAULT_BATCH,
+            &hasher,
+            &mut go_on,
+        )
+        .await
+        .unwrap();
+        assert!(none.is_none(), "{kind}: swept under another sweeper's lock");
+        assert_eq!(state(&target).await, before, "{kind}");
+        let released = match &mut other {
+            Database::Postgres(conn) => sqlx::raw_sql(release).execute(conn).await.map(|_| ()),
+            Database::Mysql(conn) => sqlx::raw_sql(release).execute(conn).await.map(|_| ()),
+            Database::Sqlite(_) => Ok(()),
+        };
+        released.unwrap();
+        let swept = sweep::run(
+            &mut sweeper,
+            &dataset,
+            &GLESYS,
+            now(),
+            sweep::DEFAULT_BATCH,
+            &hasher,
+            &mut go_on,
+        )
+        .await
+        .unwrap();
+        assert!(swept.is_some_and(|r| r.complete()), "{kind}");
+        assert_swept(&kind, &before, &state(&target).await);
+        other.close().await;
+        sweeper.close().await;
         target.finish().await;
     }
 }
