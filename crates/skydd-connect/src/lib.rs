@@ -6,7 +6,8 @@
 //!
 //! The service layer: it does I/O (the environment, a connection file, the database) and
 //! builds on `skydd-dataset` (the checked file) and `skydd-register` (diagnostics, categories).
-//! Every read of a database runs in one read-only transaction.
+//! Every read of a database runs in one read-only transaction. Retention sweeps ([`sweep`])
+//! delete or mask rows past their register rule in bounded batches.
 
 pub mod access;
 pub mod apply;

@@ -23,11 +23,13 @@
 //!
 //! **Batches.** `run` selects due primary keys `ORDER BY` key `LIMIT` the batch size and deletes
 //! or masks those rows, one transaction per batch: a deletion is one `DELETE` statement with the
-//! selection inside it. A crash loses at most the batch in flight; a rerun selects what is left
-//! and finishes the job. Masked rows are never selected again, without any state kept outside
-//! the rows themselves: when every masked field is `null` or `replace`, a row whose masked fields
-//! all hold their erased form is done; otherwise masking also clears the anchor (a NULL anchor is
-//! never due), which needs a nullable anchor that is not part of a key.
+//! selection inside it, masking is [`apply`] on the selected keys. Due rows are taken oldest
+//! anchor first, then by key, so the anchor's index yields them in order. A crash loses at most
+//! the batch in flight; a rerun selects what is left and finishes the job. Masked rows are never
+//! selected again, without any state kept outside the rows themselves: when every masked field
+//! is `null`, `replace` or `keyed_hash`, a row whose masked fields all hold their erased form
+//! (as `apply` tells it) is done; a `random` field leaves no mark, so masking then also clears
+//! the anchor (a NULL anchor is never due), which needs a nullable anchor outside every key.
 //!
 //! **Foreign keys.** Collections are swept in an order the dataset's `erase_after` and the live
 //! schema's foreign keys allow (rows that refer to others go first). A due row another row still
@@ -506,8 +508,8 @@ enum AnchorType {
 /// How a masked row is told from a due one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Marker {
-    /// Every masked field is `null` or `replace`: a row whose masked fields all hold their
-    /// erased form is done.
+    /// Every masked field is `null`, `replace` or `keyed_hash`: a row whose masked fields all
+    /// hold their erased form is done.
     Erased,
     /// Masking also sets the anchor to NULL.
     AnchorCleared,
