@@ -933,8 +933,15 @@ impl Target<'_> {
                 Erasure::Null => Some(format!("{} IS NULL", self.column(&f.name))),
                 Erasure::Replace(value) => {
                     let column = self.column(&f.name);
+                    // Compared byte for byte, as `apply` compares: MySQL's collations would
+                    // take `Gone` for `gone`.
+                    let binary = if self.kind == DatabaseKind::Mysql {
+                        "BINARY "
+                    } else {
+                        ""
+                    };
                     Some(format!(
-                        "({column} IS NOT NULL AND CAST({column} AS {text}) = {})",
+                        "({column} IS NOT NULL AND {binary}CAST({column} AS {text}) = {})",
                         sql.bind(value.clone())
                     ))
                 }

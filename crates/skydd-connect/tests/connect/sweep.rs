@@ -692,3 +692,63 @@ async fn a_refused_deletion_fails_its_collection_only_and_names_no_value() {
         target.finish().await;
     }
 }
+
+#[tokio::test]
+async fn instants_compare_at_midnight_in_stockholm() {
+    for target in Target::all().await {
+        let kind = format!("{:?}", target.kind());
+        target.load_fides().await;
+        // The last due anchor is 3 January 2021 in Stockholm: every instant before 23:00 UTC.
+        let sql = match target.kind() {
+            DatabaseKind::Postgres => {
+                "CREATE TABLE public.stamp (id INT PRIMARY KEY, customer_id INT, at TIMESTAMPTZ);
+                 INSERT INTO public.stamp VALUES
+                   (1, 1, '2021-01-03 23:59:59+01'), (2, 1, '2021-01-04 00:00:00+01'),
+                   (3, 1, '2021-01-03 22:59:59+00'), (4, 1, '2021-01-03 23:00:00+00');"
+            }
+            DatabaseKind::Mysql => {
+                "SET time_zone = '+00:00';
+                 CREATE TABLE stamp (id INT PRIMARY KEY, customer_id INT, at TIMESTAMP NULL);
+                 INSERT INTO stamp VALUES
+                   (1, 1, '2021-01-03 22:59:59'), (2, 1, '2021-01-03 23:00:00'),
+                   (3, 1, '2021-01-03 22:00:00'), (4, 1, '2021-01-04 10:00:00');"
+            }
+            DatabaseKind::Sqlite => {
+                "CREATE TABLE stamp (id INT PRIMARY KEY, customer_id INT, at TEXT);
+                 INSERT INTO stamp VALUES
+                   (1, 1, '2021-01-03 22:59:59'), (2, 1, '2021-01-03 23:00:00'),
+                   (3, 1, '2021-01-03'), (4, 1, '2021-01-04 10:00:00');"
+            }
+        };
+        target.execute(sql).await;
+        let schema = if target.kind() == DatabaseKind::Postgres {
+            "    schema: public\n"
+        } else {
+            ""
+        };
+        let extra = format!(
+            "
+  - name: stamp
+{schema}    primary_key: id
+    retention: {{anchor: at, rule: product_usage}}
+    fields:
+      - name: id
+      - name: customer_id
+        references:
+          - {{field: customer.id, direction: from}}
+      - {{name: at, category: product_usage, erase: delete_row}}
+"
+        );
+        let mut stamp = checked(&format!("{}{extra}", target.fides_dataset()));
+        stamp.collections.retain(|c| c.name == "stamp");
+        let receipt = run(&target, &stamp, sweep::DEFAULT_BATCH, None).await;
+        assert_eq!(receipt.collections[0].deleted, 2, "{kind}: {receipt:#?}");
+        let text = match target.kind() {
+            DatabaseKind::Mysql => "CHAR",
+            DatabaseKind::Postgres | DatabaseKind::Sqlite => "TEXT",
+        };
+        let left = rows(&target, &format!("SELECT CAST(id AS {text}) FROM stamp")).await;
+        assert_eq!(left, set(&["2", "4"]), "{kind}");
+        target.finish().await;
+    }
+}
