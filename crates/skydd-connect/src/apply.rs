@@ -162,7 +162,7 @@ pub async fn apply(
         .iter()
         .any(|f| f.erase == Erasure::DeleteRow)
     {
-        return write(database, collection, schema, keys, None, hasher).await;
+        return write(database, collection, schema, keys, None, Some(hasher)).await;
     }
     let changes: Vec<(usize, Change)> = collection
         .fields
@@ -170,7 +170,15 @@ pub async fn apply(
         .enumerate()
         .filter_map(|(f, field)| Change::erasing(&field.erase).map(|c| (f, c)))
         .collect();
-    write(database, collection, schema, keys, Some(&changes), hasher).await
+    write(
+        database,
+        collection,
+        schema,
+        keys,
+        Some(&changes),
+        Some(hasher),
+    )
+    .await
 }
 
 /// What a write sets a field to.
@@ -223,16 +231,20 @@ impl Change {
         &self,
         current: Option<&str>,
         column: Option<&crate::schema::Column>,
-        hasher: &KeyedHasher,
+        hasher: Option<&KeyedHasher>,
     ) -> Result<Option<Option<String>>, String> {
         Ok(match self {
             Change::Null => current.map(|_| None),
             Change::Replace(value) => {
                 (current != Some(value.as_str())).then(|| Some(value.clone()))
             }
-            Change::KeyedHash => current
-                .filter(|v| !KeyedHasher::is_hashed(v))
-                .map(|v| Some(hasher.hash(v))),
+            Change::KeyedHash => match current.filter(|v| !KeyedHasher::is_hashed(v)) {
+                Some(v) => {
+                    let hasher = hasher.ok_or("`keyed_hash` needs the erasure key")?;
+                    Some(Some(hasher.hash(v)))
+                }
+                None => None,
+            },
             Change::Random => Some(Some(random_value(column)?)),
         })
     }
@@ -246,7 +258,7 @@ pub(crate) async fn write(
     schema: &Schema,
     keys: &[Key],
     changes: Option<&[(usize, Change)]>,
-    hasher: &KeyedHasher,
+    hasher: Option<&KeyedHasher>,
 ) -> Result<Applied, ConnectError> {
     let fail = |database: &Database, doing: &str, e: &sqlx::Error| {
         write_error(database, &format!("{doing} `{}`", collection.name), e)
@@ -258,9 +270,12 @@ pub(crate) async fn write(
         return Err(fail(database, "erasing", &e));
     };
     let width = collection.primary_key.len().max(1);
+    // Each key once (a repeated key would be counted missing), each of the key's width.
     let keys: Vec<&Key> = keys
         .iter()
         .filter(|k| k.len() == collection.primary_key.len())
+        .collect::<std::collections::BTreeSet<&Key>>()
+        .into_iter()
         .collect();
     let mut applied = Applied {
         collection: collection.name.clone(),
@@ -669,18 +684,27 @@ mod tests {
     fn an_erased_field_is_left_alone() {
         let h = hasher();
         let hashed = h.hash("a@example.com");
-        assert_eq!(Change::KeyedHash.target(Some(&hashed), None, &h), Ok(None));
-        assert_eq!(Change::KeyedHash.target(None, None, &h), Ok(None));
-        assert_eq!(Change::Null.target(None, None, &h), Ok(None));
-        assert_eq!(Change::Null.target(Some("x"), None, &h), Ok(Some(None)));
-        let replace = Change::Replace("erased card".into());
-        assert_eq!(replace.target(Some("erased card"), None, &h), Ok(None));
         assert_eq!(
-            replace.target(Some("Example Card 1"), None, &h),
+            Change::KeyedHash.target(Some(&hashed), None, Some(&h)),
+            Ok(None)
+        );
+        assert_eq!(Change::KeyedHash.target(None, None, Some(&h)), Ok(None));
+        assert_eq!(Change::Null.target(None, None, Some(&h)), Ok(None));
+        assert_eq!(
+            Change::Null.target(Some("x"), None, Some(&h)),
+            Ok(Some(None))
+        );
+        let replace = Change::Replace("erased card".into());
+        assert_eq!(
+            replace.target(Some("erased card"), None, Some(&h)),
+            Ok(None)
+        );
+        assert_eq!(
+            replace.target(Some("Example Card 1"), None, Some(&h)),
             Ok(Some(Some("erased card".into())))
         );
         assert_eq!(
-            Change::KeyedHash.target(Some("a@example.com"), None, &h),
+            Change::KeyedHash.target(Some("a@example.com"), None, Some(&h)),
             Ok(Some(Some(hashed)))
         );
     }
@@ -716,7 +740,7 @@ mod tests {
             let hashed = h.hash(&value);
             prop_assert_eq!(u64::try_from(hashed.len()).unwrap(), KEYED_HASH_CHARS);
             prop_assert!(KeyedHasher::is_hashed(&hashed));
-            prop_assert_eq!(Change::KeyedHash.target(Some(&hashed), None, &h), Ok(None));
+            prop_assert_eq!(Change::KeyedHash.target(Some(&hashed), None, Some(&h)), Ok(None));
         }
 
         #[test]
@@ -734,5 +758,74 @@ mod tests {
             let n: i64 = random_of("integer", None, wide, &bytes).unwrap().parse().unwrap();
             prop_assert!((0..=i64::from(i32::MAX)).contains(&n));
         }
+    }
+}
+
+#[cfg(test)]
+mod sql {
+    use skydd_dataset::{Collection, DatabaseKind, Erasure, Field};
+
+    use super::matching;
+    use crate::schema::{Column, Table};
+
+    fn collection(key: &[&str]) -> Collection {
+        Collection {
+            name: "visit".into(),
+            schema: None,
+            primary_key: key.iter().map(|k| (*k).to_owned()).collect(),
+            fields: key
+                .iter()
+                .map(|k| Field {
+                    name: (*k).into(),
+                    category: None,
+                    identity: None,
+                    references: Vec::new(),
+                    erase: Erasure::Keep,
+                    free_text: false,
+                    outside_hold: None,
+                })
+                .collect(),
+            retention: None,
+            reach_only: false,
+            unreachable: None,
+            after: Vec::new(),
+            erase_after: Vec::new(),
+        }
+    }
+
+    fn table() -> Table {
+        let column = |name: &str, sql_type: &str| Column {
+            name: name.into(),
+            sql_type: sql_type.into(),
+            nullable: true,
+            max_length: None,
+        };
+        Table {
+            name: "visit".into(),
+            columns: vec![
+                column("email", "character varying"),
+                column("last_visit", "timestamp without time zone"),
+            ],
+            ..Table::default()
+        }
+    }
+
+    #[test]
+    fn rows_are_matched_by_bound_keys_cast_on_postgresql() {
+        let key = |a: &str, b: &str| vec![a.to_owned(), b.to_owned()];
+        let (k1, k2) = (key("a@x", "2021-01-06"), key("b@x", "2021-01-07"));
+        let keys = [&k1, &k2];
+        let composite = collection(&["email", "last_visit"]);
+        let (sql, binds) = matching(DatabaseKind::Postgres, &composite, &table(), &keys, 3);
+        assert_eq!(
+            sql,
+            "(\"email\" = CAST($3 AS character varying) AND \"last_visit\" = CAST($4 AS timestamp without time zone)) OR (\"email\" = CAST($5 AS character varying) AND \"last_visit\" = CAST($6 AS timestamp without time zone))"
+        );
+        assert_eq!(binds.len(), 4);
+        let single = collection(&["email"]);
+        let (sql, _) = matching(DatabaseKind::Mysql, &single, &table(), &keys, 1);
+        assert_eq!(sql, "`email` IN (?, ?)");
+        let (sql, _) = matching(DatabaseKind::Sqlite, &single, &table(), &keys, 1);
+        assert_eq!(sql, "\"email\" IN (?, ?)");
     }
 }

@@ -194,9 +194,9 @@ pub struct RemainingCollection {
 
 /// The rows of one collection an erasure selects.
 #[derive(Debug, Default)]
-struct Selected {
+pub(crate) struct Selected {
     /// Reached, not shared: erased.
-    erase: BTreeMap<Key, Vec<Value>>,
+    pub(crate) erase: BTreeMap<Key, Vec<Value>>,
     /// Reached but shared: left alone.
     shared: BTreeSet<Key>,
     /// The references that made rows shared.
@@ -293,7 +293,7 @@ pub async fn execute(
 }
 
 /// Commit on success, roll back on an error (whose reason is passed on).
-async fn finish<T>(
+pub(crate) async fn finish<T>(
     database: &mut Database,
     outcome: Result<T, ConnectError>,
 ) -> Result<T, ConnectError> {
@@ -608,7 +608,7 @@ pub(crate) fn order(dataset: &Dataset, schema: &Schema) -> Vec<usize> {
 
 /// The rows to erase and the shared rows of every collection, by traversal from `identities`
 /// inside the caller's transaction.
-async fn select(
+pub(crate) async fn select(
     database: &mut Database,
     dataset: &Dataset,
     identities: &[Identity],
@@ -718,4 +718,114 @@ async fn select(
         }
     }
     Ok(selected)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{ForeignKey, Table};
+
+    const DATASET: &str = "skydd_dataset: 1
+name: shop
+kind: sqlite
+connection: {env: SHOP_URL}
+collections:
+  - name: customer
+    primary_key: id
+    fields:
+      - {name: id, category: customer_identity, erase: delete_row, outside_hold: test}
+      - {name: email, category: customer_identity, identity: email, erase: delete_row, outside_hold: test}
+  - name: note
+    primary_key: id
+    erase_after: [ticket]
+    fields:
+      - {name: id}
+      - name: customer_id
+        references:
+          - {field: customer.id, direction: from}
+      - {name: body, category: support_ticket, erase: null}
+  - name: ticket
+    primary_key: id
+    fields:
+      - {name: id}
+      - name: customer_id
+        references:
+          - {field: customer.id, direction: from}
+      - {name: body, category: support_ticket, erase: delete_row}
+";
+
+    fn table(name: &str, parent: Option<&str>) -> Table {
+        Table {
+            schema: "main".into(),
+            name: name.into(),
+            foreign_keys: parent
+                .map(|p| ForeignKey {
+                    name: "0".into(),
+                    columns: vec!["customer_id".into()],
+                    referenced_schema: "main".into(),
+                    referenced_table: p.into(),
+                    referenced_columns: vec!["id".into()],
+                })
+                .into_iter()
+                .collect(),
+            ..Table::default()
+        }
+    }
+
+    fn names(dataset: &Dataset, order: &[usize]) -> Vec<String> {
+        order
+            .iter()
+            .map(|c| dataset.collections[*c].name.clone())
+            .collect()
+    }
+
+    #[test]
+    fn children_are_written_before_the_parents_their_foreign_keys_point_at() {
+        let checked = skydd_dataset::check(DATASET, None);
+        let dataset = checked.dataset.expect("the test dataset is valid");
+        let schema = Schema {
+            default_schema: "main".into(),
+            tables: vec![
+                table("customer", None),
+                table("note", Some("customer")),
+                table("ticket", Some("customer")),
+            ],
+        };
+        // ticket before note (`erase_after`), both before customer (their foreign keys).
+        assert_eq!(
+            names(&dataset, &order(&dataset, &schema)),
+            ["ticket", "note", "customer"]
+        );
+        // Without foreign keys in the database only `erase_after` orders.
+        let loose = Schema {
+            default_schema: "main".into(),
+            tables: vec![
+                table("customer", None),
+                table("note", None),
+                table("ticket", None),
+            ],
+        };
+        assert_eq!(
+            names(&dataset, &order(&dataset, &loose)),
+            ["customer", "ticket", "note"]
+        );
+    }
+
+    #[test]
+    fn a_receipt_shows_no_key_in_debug() {
+        let receipt = ErasureReceipt {
+            system: "shop".into(),
+            collections: vec![ErasedCollection {
+                collection: "customer".into(),
+                deleted: 1,
+                keys: Keys(vec![vec!["secret-key".into()]]),
+                ..ErasedCollection::default()
+            }],
+        };
+        let shown = format!("{receipt:?}");
+        assert!(
+            !shown.contains("secret-key") && shown.contains("<1 keys>"),
+            "{shown}"
+        );
+    }
 }

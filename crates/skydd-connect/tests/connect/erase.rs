@@ -8,6 +8,7 @@ use skydd_connect::apply::{KeyedHasher, apply};
 use skydd_connect::erase::{ErasurePlan, ErasureReceipt, execute, plan, replay, verify};
 use skydd_connect::{Database, DatabaseUrl};
 use skydd_dataset::DatabaseKind;
+use skydd_register::model::Choice as _;
 use skydd_subject::{Identity, IdentityKind, ParseContext};
 
 use crate::{GLESYS, Target, checked};
@@ -96,7 +97,11 @@ async fn apply_masks_and_deletes_by_primary_key_and_a_rerun_writes_nothing() {
                 &mut db,
                 card,
                 &schema,
-                &[key(&["pay_aaa-aaa"]), key(&["pay_zzz"])],
+                &[
+                    key(&["pay_aaa-aaa"]),
+                    key(&["pay_zzz"]),
+                    key(&["pay_aaa-aaa"]),
+                ],
                 &h,
             )
             .await
@@ -547,6 +552,75 @@ async fn replaying_a_receipt_on_a_restored_backup_gives_the_erased_state_and_is_
         assert_eq!(dump(&restored).await, erased, "{kind}");
         db.close().await;
         restored.finish().await;
+        target.finish().await;
+    }
+}
+
+/// Two tables joined by a foreign key the database enforces, the parent first in the file.
+const ACCOUNTS: &str = "CREATE TABLE account (id INT PRIMARY KEY, email VARCHAR(100) NOT NULL);
+CREATE TABLE session (
+    id INT PRIMARY KEY,
+    account_id INT NOT NULL,
+    started VARCHAR(30) NOT NULL,
+    FOREIGN KEY (account_id) REFERENCES account (id)
+);
+INSERT INTO account VALUES (1, 'a@example.com'), (2, 'b@example.com');
+INSERT INTO session VALUES (1, 1, 'monday'), (2, 1, 'tuesday'), (3, 2, 'monday');";
+
+fn accounts_dataset(kind: DatabaseKind) -> String {
+    format!(
+        "skydd_dataset: 1
+name: accounts
+kind: {}
+connection: {{env: ACCOUNTS_URL}}
+collections:
+  - name: account
+    primary_key: id
+    fields:
+      - {{name: id, category: customer_identity, erase: delete_row, outside_hold: a login is no accounting record}}
+      - {{name: email, category: customer_identity, identity: email, erase: delete_row, outside_hold: a login is no accounting record}}
+  - name: session
+    primary_key: id
+    fields:
+      - {{name: id}}
+      - name: account_id
+        references:
+          - {{field: account.id, direction: from}}
+      - {{name: started, category: product_usage, erase: delete_row}}
+",
+        kind.word()
+    )
+}
+
+#[tokio::test]
+async fn rows_are_deleted_children_first_where_the_database_enforces_foreign_keys() {
+    for target in Target::all().await {
+        let kind = format!("{:?}", target.kind());
+        target.execute(ACCOUNTS).await;
+        let dataset = checked(&accounts_dataset(target.kind()));
+        let who = [email("a@example.com")];
+        let mut db = writable(&target).await;
+        let receipt = execute(&mut db, &dataset, &who, &hasher()).await.unwrap();
+        let order: Vec<(&str, u64)> = receipt
+            .collections
+            .iter()
+            .map(|c| (c.collection.as_str(), c.deleted))
+            .collect();
+        assert_eq!(order, [("session", 2), ("account", 1)], "{kind}");
+        assert!(
+            verify(&mut db, &dataset, &who, &receipt)
+                .await
+                .unwrap()
+                .is_empty(),
+            "{kind}"
+        );
+        db.close().await;
+        let after = dump(&target).await;
+        let ids = |table: &str| -> Vec<Option<String>> {
+            after[table].iter().map(|r| r[0].clone()).collect()
+        };
+        assert_eq!(ids("account"), [Some("2".to_owned())], "{kind}");
+        assert_eq!(ids("session"), [Some("3".to_owned())], "{kind}");
         target.finish().await;
     }
 }
