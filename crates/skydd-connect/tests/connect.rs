@@ -22,6 +22,8 @@ mod access;
 mod draft;
 #[path = "connect/live.rs"]
 mod live;
+#[path = "connect/peer.rs"]
+mod peer;
 #[path = "connect/secrets.rs"]
 mod secrets;
 
