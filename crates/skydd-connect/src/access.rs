@@ -87,7 +87,7 @@ pub struct FoundField {
 /// A value read from a connected database, as the database renders it as text; personal data,
 /// so `Debug` shows only whether it is NULL.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Value(Option<String>);
+pub struct Value(pub(crate) Option<String>);
 
 impl Value {
     /// The value as text, `None` for SQL NULL: for the Art. 15 package only. Never log it.
@@ -117,23 +117,37 @@ pub async fn collect(
     dataset: &Dataset,
     identities: &[Identity],
 ) -> Result<AccessFindings, ConnectError> {
+    begin_read(database).await?;
+    let outcome = traverse(database, dataset, identities).await;
+    end_read(database, outcome).await
+}
+
+/// Begin the read-only transaction every read runs in (see [`collect`]).
+pub(crate) async fn begin_read(database: &mut Database) -> Result<(), ConnectError> {
     let begin = match database {
         Database::Postgres(_) => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
         Database::Mysql(_) => "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY",
         Database::Sqlite(_) => "BEGIN",
     };
-    execute(database, begin)
+    database
+        .run(begin)
         .await
-        .map_err(|e| read_error(database, "beginning the read-only transaction", &e))?;
-    let outcome = traverse(database, dataset, identities).await;
-    let ended = execute(database, "ROLLBACK").await;
-    let findings = outcome?;
+        .map_err(|e| read_error(database, "beginning the read-only transaction", &e))
+}
+
+/// End the read-only transaction, passing `outcome` on (its error first).
+pub(crate) async fn end_read<T>(
+    database: &mut Database,
+    outcome: Result<T, ConnectError>,
+) -> Result<T, ConnectError> {
+    let ended = database.run("ROLLBACK").await;
+    let value = outcome?;
     ended.map_err(|e| read_error(database, "ending the read-only transaction", &e))?;
-    Ok(findings)
+    Ok(value)
 }
 
 /// A column of a collection, by their indexes in the dataset.
-type Column = (usize, usize);
+pub(crate) type Column = (usize, usize);
 
 /// The traversal's state.
 struct Walk<'d> {
@@ -219,7 +233,7 @@ impl Walk<'_> {
 }
 
 /// The collections requests may read, with their indexes.
-fn readable(dataset: &Dataset) -> impl Iterator<Item = (usize, &Collection)> {
+pub(crate) fn readable(dataset: &Dataset) -> impl Iterator<Item = (usize, &Collection)> {
     dataset
         .collections
         .iter()
@@ -237,11 +251,64 @@ fn column(dataset: &Dataset, path: &skydd_dataset::FieldPath) -> Option<Column> 
     })
 }
 
+/// What a traversal reached, per collection (by index in the dataset): the rows by primary
+/// key with every declared field's value (in the dataset's field order), and how the
+/// collection was reached. Reach-only collections are included; unreachable ones are empty.
+pub(crate) struct Reached {
+    /// Rows per collection: primary key values -> declared field values.
+    pub(crate) rows: Vec<BTreeMap<Vec<Value>, Vec<Value>>>,
+    /// The steps that reached each collection.
+    pub(crate) reached_by: Vec<BTreeSet<String>>,
+}
+
 async fn traverse(
     database: &mut Database,
     dataset: &Dataset,
     identities: &[Identity],
 ) -> Result<AccessFindings, ConnectError> {
+    let mut walk = reach(database, dataset, identities).await?;
+    let mut collections = Vec::new();
+    for (c, collection) in dataset.collections.iter().enumerate() {
+        if collection.reach_only || walk.rows[c].is_empty() {
+            continue;
+        }
+        let rows = std::mem::take(&mut walk.rows[c])
+            .into_iter()
+            .map(|(key, values)| FoundRow {
+                key: collection.primary_key.iter().cloned().zip(key).collect(),
+                fields: collection
+                    .fields
+                    .iter()
+                    .zip(values)
+                    .filter_map(|(field, value)| {
+                        field.category.clone().map(|category| FoundField {
+                            name: field.name.clone(),
+                            category,
+                            value,
+                        })
+                    })
+                    .collect(),
+            })
+            .collect();
+        collections.push(CollectionFindings {
+            collection: collection.name.clone(),
+            reached_by: std::mem::take(&mut walk.reached_by[c]),
+            rows,
+        });
+    }
+    Ok(AccessFindings {
+        system: dataset.name.clone(),
+        collections,
+    })
+}
+
+/// Follow `identities` through `dataset` to a fixed point inside the caller's transaction (see
+/// the module documentation): the traversal access, erasure and rectification share.
+pub(crate) async fn reach(
+    database: &mut Database,
+    dataset: &Dataset,
+    identities: &[Identity],
+) -> Result<Reached, ConnectError> {
     let mut walk = Walk {
         dataset,
         pending: BTreeMap::new(),
@@ -289,43 +356,14 @@ async fn traverse(
             }
         }
     }
-    let mut collections = Vec::new();
-    for (c, collection) in dataset.collections.iter().enumerate() {
-        if collection.reach_only || walk.rows[c].is_empty() {
-            continue;
-        }
-        let rows = std::mem::take(&mut walk.rows[c])
-            .into_iter()
-            .map(|(key, values)| FoundRow {
-                key: collection.primary_key.iter().cloned().zip(key).collect(),
-                fields: collection
-                    .fields
-                    .iter()
-                    .zip(values)
-                    .filter_map(|(field, value)| {
-                        field.category.clone().map(|category| FoundField {
-                            name: field.name.clone(),
-                            category,
-                            value,
-                        })
-                    })
-                    .collect(),
-            })
-            .collect();
-        collections.push(CollectionFindings {
-            collection: collection.name.clone(),
-            reached_by: std::mem::take(&mut walk.reached_by[c]),
-            rows,
-        });
-    }
-    Ok(AccessFindings {
-        system: dataset.name.clone(),
-        collections,
+    Ok(Reached {
+        rows: walk.rows,
+        reached_by: walk.reached_by,
     })
 }
 
 /// `name` quoted as an identifier of the database's dialect.
-fn quote(kind: DatabaseKind, name: &str) -> String {
+pub(crate) fn quote(kind: DatabaseKind, name: &str) -> String {
     match kind {
         DatabaseKind::Mysql => format!("`{}`", name.replace('`', "``")),
         DatabaseKind::Postgres | DatabaseKind::Sqlite => {
@@ -335,7 +373,7 @@ fn quote(kind: DatabaseKind, name: &str) -> String {
 }
 
 /// The collection's table, qualified by its schema when it has one.
-fn table(kind: DatabaseKind, collection: &Collection) -> String {
+pub(crate) fn table(kind: DatabaseKind, collection: &Collection) -> String {
     match &collection.schema {
         Some(schema) => format!("{}.{}", quote(kind, schema), quote(kind, &collection.name)),
         None => quote(kind, &collection.name),
@@ -343,7 +381,7 @@ fn table(kind: DatabaseKind, collection: &Collection) -> String {
 }
 
 /// The declared fields of the rows of column `at` whose value is one of `values`, as text.
-async fn select(
+pub(crate) async fn select(
     database: &mut Database,
     types: &mut HashMap<Column, String>,
     dataset: &Dataset,
@@ -421,7 +459,7 @@ async fn select(
 }
 
 /// Every column of every row as text (or NULL).
-fn texts<R>(rows: Vec<R>) -> Result<Vec<Vec<Value>>, sqlx::Error>
+pub(crate) fn texts<R>(rows: Vec<R>) -> Result<Vec<Vec<Value>>, sqlx::Error>
 where
     R: sqlx::Row,
     for<'r> Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
@@ -437,7 +475,7 @@ where
 }
 
 /// Whether a column type (as [`column_type`] gives it) holds integers only.
-fn is_integer(sql_type: &str) -> bool {
+pub(crate) fn is_integer(sql_type: &str) -> bool {
     matches!(
         sql_type,
         "smallint" | "integer" | "bigint" | "tinyint" | "mediumint" | "int"
@@ -448,7 +486,7 @@ fn is_integer(sql_type: &str) -> bool {
 /// `character varying(100)`, so a longer bound value is never cut to fit and matched): on
 /// PostgreSQL to cast bound text to it, everywhere to know an integer column (`integer` for
 /// SQLite's integer affinity, which reads `'01'` as 1). `""` when MySQL's catalog does not say.
-async fn column_type(
+pub(crate) async fn column_type(
     database: &mut Database,
     collection: &Collection,
     field: &str,
@@ -507,28 +545,32 @@ async fn column_type(
     }
 }
 
-async fn execute(database: &mut Database, sql: &'static str) -> Result<(), sqlx::Error> {
-    match database {
-        Database::Postgres(conn) => sqlx::raw_sql(sql).execute(conn).await.map(|_| ()),
-        Database::Mysql(conn) => sqlx::raw_sql(sql).execute(conn).await.map(|_| ()),
-        Database::Sqlite(conn) => sqlx::raw_sql(sql).execute(conn).await.map(|_| ()),
+/// A read error that names what was being done and the SQLSTATE, but never the driver's
+/// message, which may quote a value (`invalid input syntax for type integer: "..."`).
+pub(crate) fn read_error(database: &Database, doing: &str, error: &sqlx::Error) -> ConnectError {
+    ConnectError::Access {
+        kind: database.kind().word(),
+        reason: refused(doing, error),
     }
 }
 
-/// A read error that names what was being done and the SQLSTATE, but never the driver's
-/// message, which may quote a value (`invalid input syntax for type integer: "..."`).
-fn read_error(database: &Database, doing: &str, error: &sqlx::Error) -> ConnectError {
-    let reason = match error {
+/// A write error, scrubbed as [`read_error`] is.
+pub(crate) fn write_error(database: &Database, doing: &str, error: &sqlx::Error) -> ConnectError {
+    ConnectError::Write {
+        kind: database.kind().word(),
+        reason: refused(doing, error),
+    }
+}
+
+/// What was being done and the SQLSTATE, never the driver's message.
+fn refused(doing: &str, error: &sqlx::Error) -> String {
+    match error {
         sqlx::Error::Database(e) => match e.code() {
             Some(code) => format!("{doing}: the database refused (SQLSTATE {code})"),
             None => format!("{doing}: the database refused"),
         },
         sqlx::Error::Configuration(message) => format!("{doing}: {message}"),
         _ => format!("{doing}: the connection failed"),
-    };
-    ConnectError::Access {
-        kind: database.kind().word(),
-        reason,
     }
 }
 

@@ -29,17 +29,40 @@ pub enum Database {
     Postgres(PgConnection),
     /// MySQL or MariaDB.
     Mysql(MySqlConnection),
-    /// SQLite, opened read-only.
+    /// SQLite, opened read-only by [`Database::connect`], read-write by
+    /// [`Database::connect_writable`].
     Sqlite(SqliteConnection),
 }
 
 impl Database {
     /// Connect to the database `url` of `kind` with the dataset's `tls` (ignored for SQLite,
-    /// which has none). Errors never contain the URL or its password.
+    /// which has none), for reading: a SQLite file is opened read-only. Errors never contain
+    /// the URL or its password.
     pub async fn connect(
         kind: DatabaseKind,
         url: &DatabaseUrl,
         tls: Option<&Tls>,
+    ) -> Result<Database, ConnectError> {
+        Database::open(kind, url, tls, false).await
+    }
+
+    /// Connect as [`Database::connect`] does, for erasure, rectification and retention: a
+    /// SQLite file is opened read-write (it must exist; it is never created). PostgreSQL and
+    /// MySQL connections are the same either way: what the account may do is the server's
+    /// grant, and reads still run in read-only transactions.
+    pub async fn connect_writable(
+        kind: DatabaseKind,
+        url: &DatabaseUrl,
+        tls: Option<&Tls>,
+    ) -> Result<Database, ConnectError> {
+        Database::open(kind, url, tls, true).await
+    }
+
+    async fn open(
+        kind: DatabaseKind,
+        url: &DatabaseUrl,
+        tls: Option<&Tls>,
+        writable: bool,
     ) -> Result<Database, ConnectError> {
         let fail = |error: sqlx::Error| ConnectError::Connect {
             kind: kind.word(),
@@ -81,8 +104,11 @@ impl Database {
             DatabaseKind::Sqlite => {
                 let options = SqliteConnectOptions::from_str(url.expose())
                     .map_err(fail)?
-                    .read_only(true)
-                    .create_if_missing(false);
+                    .read_only(!writable)
+                    .create_if_missing(false)
+                    // The foreign keys the schema declares are enforced on writes, as the
+                    // other databases do (SQLite's default is off).
+                    .foreign_keys(true);
                 Ok(Database::Sqlite(options.connect().await.map_err(fail)?))
             }
         }
@@ -510,6 +536,44 @@ async fn sqlite_schema(conn: &mut SqliteConnection) -> Result<Schema, sqlx::Erro
 }
 
 impl Database {
+    /// Begin the write transaction erasure, rectification and replay run in:
+    /// `REPEATABLE READ` on PostgreSQL (one snapshot for the re-selection and the writes),
+    /// `START TRANSACTION` (InnoDB's repeatable read) on MySQL, `BEGIN IMMEDIATE` on SQLite
+    /// (the write lock taken up front, so no other writer slips in between reading and
+    /// writing). End it with [`Database::commit`] or [`Database::rollback`].
+    pub async fn begin_write(&mut self) -> Result<(), ConnectError> {
+        let begin = match self {
+            Database::Postgres(_) => "BEGIN ISOLATION LEVEL REPEATABLE READ",
+            Database::Mysql(_) => "START TRANSACTION",
+            Database::Sqlite(_) => "BEGIN IMMEDIATE",
+        };
+        self.run(begin)
+            .await
+            .map_err(|e| crate::access::write_error(self, "beginning the write transaction", &e))
+    }
+
+    /// Commit the open transaction.
+    pub async fn commit(&mut self) -> Result<(), ConnectError> {
+        self.run("COMMIT")
+            .await
+            .map_err(|e| crate::access::write_error(self, "committing", &e))
+    }
+
+    /// Roll the open transaction back: nothing it wrote stays.
+    pub async fn rollback(&mut self) -> Result<(), ConnectError> {
+        self.run("ROLLBACK")
+            .await
+            .map_err(|e| crate::access::write_error(self, "rolling back", &e))
+    }
+
+    pub(crate) async fn run(&mut self, sql: &'static str) -> Result<(), sqlx::Error> {
+        match self {
+            Database::Postgres(conn) => sqlx::raw_sql(sql).execute(conn).await.map(|_| ()),
+            Database::Mysql(conn) => sqlx::raw_sql(sql).execute(conn).await.map(|_| ()),
+            Database::Sqlite(conn) => sqlx::raw_sql(sql).execute(conn).await.map(|_| ()),
+        }
+    }
+
     /// Close the connection politely (errors on closing change nothing and are dropped).
     pub async fn close(self) {
         let _ = match self {

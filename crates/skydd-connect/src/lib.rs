@@ -1,17 +1,22 @@
 //! Connections to the company's own databases that datasets describe (issue 16): reading the
 //! connection string from where the dataset says without ever showing it, TLS, the live schema
 //! (tables, columns, keys, indexes) of PostgreSQL, MySQL/MariaDB and SQLite, the live check of a
-//! dataset against that schema, drafting a dataset from a schema, and reading what a subject's
-//! identities reach ([`access`]).
+//! dataset against that schema, drafting a dataset from a schema, reading what a subject's
+//! identities reach ([`access`]), and writing through the same graph: erasure ([`erase`], on the
+//! primitive [`apply`]) and rectification ([`rectify`]).
 //!
 //! The service layer: it does I/O (the environment, a connection file, the database) and
 //! builds on `skydd-dataset` (the checked file) and `skydd-register` (diagnostics, categories).
-//! Every read of a database runs in one read-only transaction.
+//! Every read of a database runs in one read-only transaction; every erasure, replay and
+//! rectification in one write transaction per database.
 
 pub mod access;
+pub mod apply;
 mod database;
 pub mod draft;
+pub mod erase;
 pub mod live;
+pub mod rectify;
 pub mod schema;
 mod secret;
 
@@ -50,6 +55,15 @@ pub enum ConnectError {
         /// `postgres`, `mysql` or `sqlite`.
         kind: &'static str,
         /// What was being read and the database's SQLSTATE.
+        reason: String,
+    },
+    /// Writing (erasure, rectification, replay) failed and the transaction was rolled back;
+    /// the reason names the collection and the SQLSTATE, never a value.
+    #[error("cannot write to the {kind} database: {reason}")]
+    Write {
+        /// `postgres`, `mysql` or `sqlite`.
+        kind: &'static str,
+        /// What was being written and the database's SQLSTATE.
         reason: String,
     },
 }

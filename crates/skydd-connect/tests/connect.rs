@@ -20,10 +20,14 @@ use sqlx::{ConnectOptions as _, Connection as _};
 mod access;
 #[path = "connect/draft.rs"]
 mod draft;
+#[path = "connect/erase.rs"]
+mod erase;
 #[path = "connect/live.rs"]
 mod live;
 #[path = "connect/peer.rs"]
 mod peer;
+#[path = "connect/rectify.rs"]
+mod rectify;
 #[path = "connect/secrets.rs"]
 mod secrets;
 
@@ -138,6 +142,15 @@ impl Target {
         all.extend(Target::mysql().await);
         all.push(Target::sqlite());
         all
+    }
+
+    /// Another fresh, empty database of the same kind (a restored backup, say).
+    async fn fresh(&self) -> Target {
+        match self {
+            Target::Postgres { .. } => Target::postgres().await.unwrap(),
+            Target::Mysql { .. } => Target::mysql().await.unwrap(),
+            Target::Sqlite { .. } => Target::sqlite(),
+        }
     }
 
     fn kind(&self) -> DatabaseKind {

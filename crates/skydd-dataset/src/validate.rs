@@ -25,8 +25,20 @@ pub(crate) fn validate(draft: &Draft, register: Option<&Register>, out: &mut Vec
                 .collect()
         })
         .collect();
+    // Columns other collections' references point at (join targets), with who points.
+    let mut targets: HashMap<(&str, &str), String> = HashMap::new();
     for c in &draft.collections {
-        keys(c, out);
+        for field in &c.collection.fields {
+            for reference in &field.references {
+                let target = &reference.field;
+                targets
+                    .entry((target.collection.as_str(), target.field.as_str()))
+                    .or_insert_with(|| format!("{}.{}", c.collection.name, field.name));
+            }
+        }
+    }
+    for c in &draft.collections {
+        keys(c, &targets, out);
         references(c, &draft.collections, &fields, &names, out);
         ordering_names(c, &names, out);
         retention_anchor(c, out);
@@ -80,8 +92,9 @@ fn suggest<'a>(
     }
 }
 
-/// A primary key of declared fields; key and reference columns never masked.
-fn keys(c: &DraftCollection, out: &mut Vec<Diagnostic>) {
+/// A primary key of declared fields; key, reference and join-target columns (those other
+/// collections' references point at) never masked.
+fn keys(c: &DraftCollection, targets: &HashMap<(&str, &str), String>, out: &mut Vec<Diagnostic>) {
     let coll = &c.collection;
     let field_names = || coll.fields.iter().map(|f| f.name.as_str());
     for (column, pos) in coll.primary_key.iter().zip(&c.primary_key_pos) {
@@ -106,22 +119,30 @@ fn keys(c: &DraftCollection, out: &mut Vec<Diagnostic>) {
     for (field, site) in coll.fields.iter().zip(&c.fields) {
         let is_key = coll.primary_key.contains(&field.name);
         let is_reference = !field.references.is_empty();
-        if !(is_key || is_reference) || matches!(field.erase, Erasure::Keep | Erasure::DeleteRow) {
+        let pointed_at = targets.get(&(coll.name.as_str(), field.name.as_str()));
+        if !(is_key || is_reference || pointed_at.is_some())
+            || matches!(field.erase, Erasure::Keep | Erasure::DeleteRow)
+        {
             continue;
         }
-        let what = if is_key { "primary key" } else { "reference" };
+        let what = match pointed_at {
+            _ if is_key => "a primary key column".to_owned(),
+            _ if is_reference => "a reference column".to_owned(),
+            Some(from) => format!("the join target of `{from}`"),
+            None => "a key column".to_owned(),
+        };
         out.push(
             Diagnostic::error(
                 "masked-key",
                 site.erase,
                 format!(
-                    "`{}.{}` is a {what} column; erasure `{}` would break the rows that join on it",
+                    "`{}.{}` is {what}; erasure `{}` would break the rows that join on it",
                     coll.name,
                     field.name,
                     field.erase.word()
                 ),
             )
-            .with_help("key and reference columns are kept (`erase: keep`, the default) or their row is deleted (`erase: delete_row`)"),
+            .with_help("key, reference and join-target columns are kept (`erase: keep`, the default) or their row is deleted (`erase: delete_row`)"),
         );
     }
 }

@@ -358,6 +358,30 @@ fn key_and_reference_columns_are_never_masked() {
         "      - name: customer_id\n",
         "      - name: customer_id\n        erase: ‸null\n",
     );
+    // A column another collection's reference points at (a join target) neither.
+    let source = MINIMAL.replacen(
+        "{field: customer.id, direction: from}",
+        "{field: customer.email, direction: from}",
+        1,
+    );
+    let checked = check(&source, Some(&GLESYS));
+    let found: Vec<(&str, usize, usize, &str)> = checked
+        .diagnostics
+        .iter()
+        .map(|d| (d.code, d.line, d.column, d.message.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [(
+            "masked-key",
+            10,
+            76,
+            "`customer.email` is the join target of `ticket.customer_id`; erasure `keyed_hash` would break the rows that join on it"
+        )],
+        "{}",
+        render_text("dataset.yaml", &checked.diagnostics)
+    );
+    assert!(checked.dataset.is_none());
     // Deleting the row is allowed.
     let source = MINIMAL.replacen(
         "{name: id, erase: keep}",
