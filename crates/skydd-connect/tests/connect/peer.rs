@@ -1,17 +1,20 @@
 //! The peer test (issue 16, section 5): ethyca/fides' own datasets of its example database,
 //! imported with `import-fides` and the example map, checked against the GleSYS register and the
-//! live schema, and used for access on PostgreSQL, MariaDB and SQLite: customer 1's rows, named
-//! one by one, and nothing of another customer.
+//! live schema, and used on PostgreSQL, MariaDB and SQLite: access returns customer 1's rows,
+//! named one by one, and nothing of another customer; erasure runs in one transaction, touches
+//! nothing of another customer or shared, and the re-read finds nothing left.
 
 use std::collections::BTreeSet;
 
 use skydd_connect::access::{AccessFindings, collect};
+use skydd_connect::erase::{execute, plan, verify};
 use skydd_connect::live::check_live;
 use skydd_connect::{Database, DatabaseUrl};
 use skydd_dataset::fides::{Input, PrimaryKeys, import_with_keys};
 use skydd_dataset::{Dataset, Erasure};
 use skydd_subject::{Identity, IdentityKind, ParseContext};
 
+use crate::erase::{dump, hasher, writable};
 use crate::{GLESYS, Target, checked};
 
 /// Fides' three dataset files of its example database (copied unchanged beside the importer's
@@ -254,6 +257,102 @@ async fn fides_own_datasets_imported_reach_exactly_customer_1s_rows() {
                 }
             }
         }
+        target.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn fides_own_datasets_imported_erase_customer_1_in_one_transaction_and_nothing_else() {
+    for target in Target::all().await {
+        let kind = format!("{:?}", target.kind());
+        target.load_fides().await;
+        let (_, dataset) = imported(&target).await;
+        let who = [email("customer-1@example.com")];
+        let before = dump(&target).await;
+        let mut db = writable(&target).await;
+
+        // The plan keeps what the bookkeeping hold keeps (every `customer_identity` field: the
+        // import gave them `erase: keep`) and names the shared rows.
+        let planned = plan(&mut db, &dataset, &who, Some(&GLESYS)).await.unwrap();
+        let customer = planned.collection("customer").unwrap();
+        assert!(
+            customer.fields.iter().all(|f| f.strategy == Erasure::Keep),
+            "{kind}: {customer:?}"
+        );
+        assert!(
+            customer.held.iter().any(|h| h.field == "email"),
+            "{kind}: {customer:?}"
+        );
+
+        // One write transaction: it completes (a NOT NULL column masked with NULL would be an
+        // error and roll everything back).
+        let receipt = execute(&mut db, &dataset, &who, &hasher()).await.unwrap();
+        let written: Vec<String> = receipt
+            .collections
+            .iter()
+            .map(|c| {
+                let fields: Vec<String> = c
+                    .fields
+                    .iter()
+                    .map(|f| format!("{}:{}:{}", f.field, f.strategy, f.rows))
+                    .collect();
+                format!(
+                    "{} deleted={} updated={} [{}]",
+                    c.collection,
+                    c.deleted,
+                    c.updated,
+                    fields.join(" ")
+                )
+            })
+            .collect();
+        assert_eq!(
+            written,
+            [
+                "login deleted=0 updated=6 [time:null:6]",
+                "payment_card deleted=0 updated=1 [ccn:null:1 code:null:1 name:null:1]",
+            ],
+            "{kind}"
+        );
+
+        // Only customer 1's logins and card changed; every other row of every table, the other
+        // customers' and the shared ones (addresses, products), is what it was.
+        let after = dump(&target).await;
+        assert_eq!(
+            after.keys().collect::<Vec<_>>(),
+            before.keys().collect::<Vec<_>>(),
+            "{kind}"
+        );
+        for (table, rows) in &before {
+            let changed: BTreeSet<String> = rows
+                .iter()
+                .filter(|row| !after[table].contains(row))
+                .map(|row| row[0].clone().unwrap_or_default())
+                .collect();
+            let expected = match table.as_str() {
+                "login" => set(&["1", "2", "3", "4", "5", "6"]),
+                "payment_card" => set(&["pay_aaa-aaa"]),
+                _ => BTreeSet::new(),
+            };
+            assert_eq!(changed, expected, "{kind}: {table}");
+            assert_eq!(after[table].len(), rows.len(), "{kind}: {table}");
+        }
+        let card = after["payment_card"]
+            .iter()
+            .find(|row| row[0].as_deref() == Some("pay_aaa-aaa"))
+            .unwrap();
+        assert_eq!(
+            (&card[1], &card[2], &card[3]),
+            (&None, &None, &None),
+            "{kind}"
+        );
+
+        // The re-read finds nothing erasure should have written; a rerun writes nothing.
+        let remaining = verify(&mut db, &dataset, &who, &receipt).await.unwrap();
+        assert!(remaining.is_empty(), "{kind}: {remaining:?}");
+        let again = execute(&mut db, &dataset, &who, &hasher()).await.unwrap();
+        assert!(again.is_empty(), "{kind}: {again:?}");
+        db.close().await;
+        assert_eq!(dump(&target).await, after, "{kind}");
         target.finish().await;
     }
 }
