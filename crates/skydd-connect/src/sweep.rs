@@ -43,7 +43,7 @@ use std::ops::ControlFlow;
 use jiff::civil::Date;
 use jiff::{Span, Timestamp};
 use serde::Serialize;
-use skydd_dataset::{Collection, DatabaseKind, Dataset, Erasure};
+use skydd_dataset::{Collection, DatabaseKind, Dataset, Erasure, Retention};
 use skydd_register::Register;
 use skydd_register::model::{LegalHold, RetentionAction, RetentionClock, RetentionRule};
 use skydd_register::zone::{stockholm, stockholm_date};
@@ -552,28 +552,19 @@ fn targets<'a>(
 ) -> Vec<Result<Target<'a>, Skipped>> {
     order(dataset, schema)
         .into_iter()
-        .map(|collection| target(kind, collection, register, schema, today))
+        .map(|(collection, retention)| target(kind, collection, retention, register, schema, today))
         .collect()
 }
 
+/// One collection with `retention`, ready to sweep or skipped with a reason.
 fn target<'a>(
     kind: DatabaseKind,
     collection: &'a Collection,
+    retention: &'a Retention,
     register: &'a Register,
     schema: &'a Schema,
     today: Date,
 ) -> Result<Target<'a>, Skipped> {
-    // `order` yields only collections with retention.
-    let retention = collection.retention.as_ref().ok_or_else(|| Skipped {
-        collection: collection.name.clone(),
-        rule: RuleApplied {
-            rule: String::new(),
-            action: RetentionAction::Delete,
-            rows: RowAction::Delete,
-            anchor: String::new(),
-        },
-        reason: "no retention".into(),
-    })?;
     let found: Option<&RetentionRule> = register.retention.iter().find(|r| r.id == retention.rule);
     let deletes = |action: RetentionAction| {
         action == RetentionAction::Delete
@@ -758,19 +749,19 @@ fn anchor_type(kind: DatabaseKind, sql_type: &str) -> Option<AnchorType> {
 /// The collections with `retention` in an order that foreign keys allow: a collection whose
 /// `erase_after` names another comes after it; a table that refers to another (live foreign
 /// key) comes before it. Ties, and circles, keep the dataset's order.
-fn order<'a>(dataset: &'a Dataset, schema: &Schema) -> Vec<&'a Collection> {
-    let swept: Vec<&Collection> = dataset
+fn order<'a>(dataset: &'a Dataset, schema: &Schema) -> Vec<(&'a Collection, &'a Retention)> {
+    let swept: Vec<(&Collection, &Retention)> = dataset
         .collections
         .iter()
-        .filter(|c| c.retention.is_some())
+        .filter_map(|c| c.retention.as_ref().map(|r| (c, r)))
         .collect();
     let live = |c: &Collection| schema.table(c.schema.as_deref(), &c.name);
     // `before[i]` holds the collections that must be swept before `swept[i]`.
     let before: Vec<BTreeSet<usize>> = swept
         .iter()
-        .map(|c| {
+        .map(|(c, _)| {
             let mut must = BTreeSet::new();
-            for (j, other) in swept.iter().enumerate() {
+            for (j, (other, _)) in swept.iter().enumerate() {
                 if other.name == c.name {
                     continue;
                 }
@@ -1262,7 +1253,10 @@ async fn count(
     let query = sqlx::AssertSqlSafe(query);
     let n: i64 = match database {
         Database::Postgres(conn) => {
-            let mut q = sqlx::query_scalar(query);
+            let mut q = sqlx::query_scalar(query)
+                // Planned with the cutoff each time: a generic plan guesses the share of due
+                // rows and may scan the whole table for every batch.
+                .persistent(false);
             for b in binds {
                 q = q.bind(b);
             }
@@ -1296,7 +1290,10 @@ async fn texts(
     let query = sqlx::AssertSqlSafe(query);
     let rows = match database {
         Database::Postgres(conn) => {
-            let mut q = sqlx::query(query);
+            let mut q = sqlx::query(query)
+                // Planned with the cutoff each time: a generic plan guesses the share of due
+                // rows and may scan the whole table for every batch.
+                .persistent(false);
             for b in binds {
                 q = q.bind(b);
             }
@@ -1332,7 +1329,10 @@ async fn affected(
     let query = sqlx::AssertSqlSafe(query);
     Ok(match database {
         Database::Postgres(conn) => {
-            let mut q = sqlx::query(query);
+            let mut q = sqlx::query(query)
+                // Planned with the cutoff each time: a generic plan guesses the share of due
+                // rows and may scan the whole table for every batch.
+                .persistent(false);
             for b in binds {
                 q = q.bind(b);
             }
@@ -1478,5 +1478,94 @@ mod tests {
         assert_eq!(anchor_type(Sqlite, "timestamp"), Some(AnchorType::Naive));
         assert_eq!(anchor_type(Sqlite, "date"), Some(AnchorType::Date));
         assert_eq!(anchor_type(Sqlite, "integer"), None);
+    }
+
+    fn dataset(yaml: &str) -> Dataset {
+        let checked = skydd_dataset::check(yaml, None);
+        assert!(!checked.has_errors(), "{:#?}", checked.diagnostics);
+        checked.dataset.unwrap()
+    }
+
+    fn names(order: &[(&Collection, &Retention)]) -> Vec<String> {
+        order.iter().map(|(c, _)| c.name.clone()).collect()
+    }
+
+    const ORDERED: &str = "skydd_dataset: 1
+name: shop
+kind: sqlite
+connection: {env: SHOP_URL}
+collections:
+  - name: a
+    primary_key: id
+    retention: {anchor: at, rule: r}
+    erase_after: [b]
+    fields:
+      - {name: id, category: c, identity: email, erase: keep}
+      - name: at
+  - name: b
+    primary_key: id
+    retention: {anchor: at, rule: r}
+    erase_after: [c]
+    fields:
+      - {name: id, category: c, identity: email, erase: keep}
+      - name: at
+  - name: c
+    primary_key: id
+    retention: {anchor: at, rule: r}
+    fields:
+      - {name: id, category: c, identity: email, erase: keep}
+      - name: at
+  - name: untimed
+    primary_key: id
+    fields:
+      - {name: id, category: c, identity: email, erase: keep}
+";
+
+    /// A schema of tables `a`, `b`, `c`, with foreign keys `(from, to)`.
+    fn schema(keys: &[(&str, &str)]) -> Schema {
+        let tables = ["a", "b", "c"]
+            .iter()
+            .map(|name| Table {
+                schema: "main".into(),
+                name: (*name).into(),
+                foreign_keys: keys
+                    .iter()
+                    .filter(|(from, _)| from == name)
+                    .map(|(_, to)| ForeignKey {
+                        name: format!("{name}_{to}"),
+                        columns: vec!["id".into()],
+                        referenced_schema: "main".into(),
+                        referenced_table: (*to).into(),
+                        referenced_columns: vec!["id".into()],
+                    })
+                    .collect(),
+                ..Table::default()
+            })
+            .collect();
+        Schema {
+            default_schema: "main".into(),
+            tables,
+        }
+    }
+
+    #[test]
+    fn erase_after_and_foreign_keys_order_the_sweep_and_circles_keep_the_files_order() {
+        let ordered = dataset(ORDERED);
+        assert_eq!(names(&order(&ordered, &schema(&[]))), ["c", "b", "a"]);
+        let free = dataset(
+            &ORDERED
+                .replace("    erase_after: [b]\n", "")
+                .replace("    erase_after: [c]\n", ""),
+        );
+        assert_eq!(names(&order(&free, &schema(&[]))), ["a", "b", "c"]);
+        // A table that refers to another is swept first.
+        assert_eq!(
+            names(&order(&free, &schema(&[("c", "a")]))),
+            ["b", "c", "a"]
+        );
+        // Foreign keys in a circle: what is free goes first, then the circle in the file's order
+        // (a row still referred to is then left and counted, never failed).
+        let circle = schema(&[("a", "b"), ("b", "a")]);
+        assert_eq!(names(&order(&free, &circle)), ["c", "a", "b"]);
     }
 }

@@ -752,3 +752,63 @@ async fn instants_compare_at_midnight_in_stockholm() {
         target.finish().await;
     }
 }
+
+#[tokio::test]
+async fn a_sweep_dropped_midway_finishes_on_a_rerun() {
+    for target in Target::all().await {
+        let kind = format!("{:?}", target.kind());
+        let dataset = loaded(&target).await;
+        let before = state(&target).await;
+        let mut db = writable(&target).await;
+        let hasher = KeyedHasher::new([7; 32]);
+        // After the first batch the progress callback lets the sweep go on, but the future is
+        // dropped at its next wait on the database: a crash in the middle of the next batch.
+        let (tell, dropped) = tokio::sync::oneshot::channel::<()>();
+        let mut tell = Some(tell);
+        let mut progress = |_: &sweep::SweepProgress| {
+            if let Some(tell) = tell.take() {
+                let _ = tell.send(());
+            }
+            ControlFlow::Continue(())
+        };
+        let sweeping = sweep::run(&mut db, &dataset, &GLESYS, now(), 1, &hasher, &mut progress);
+        tokio::select! {
+            biased;
+            _ = dropped => {}
+            finished = sweeping => panic!("{kind}: the sweep ended before it was dropped: {finished:?}"),
+        }
+        drop(db);
+        assert_ne!(
+            state(&target).await,
+            before,
+            "{kind}: the first batch was committed"
+        );
+        // The server lets the dropped session's sweep lock go once it notices the connection
+        // is gone (after the statement in flight): until then a new sweep finds it held.
+        let mut db = writable(&target).await;
+        let mut go_on = |_: &sweep::SweepProgress| ControlFlow::Continue(());
+        let mut receipt = None;
+        for _ in 0..100 {
+            receipt = sweep::run(
+                &mut db,
+                &dataset,
+                &GLESYS,
+                now(),
+                sweep::DEFAULT_BATCH,
+                &hasher,
+                &mut go_on,
+            )
+            .await
+            .unwrap();
+            if receipt.is_some() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        db.close().await;
+        let receipt = receipt.expect("the dropped sweep's lock is let go");
+        assert!(receipt.complete(), "{kind}");
+        assert_swept(&kind, &before, &state(&target).await);
+        target.finish().await;
+    }
+}
