@@ -24,6 +24,8 @@ mod draft;
 mod erase;
 #[path = "connect/live.rs"]
 mod live;
+#[path = "connect/peer.rs"]
+mod peer;
 #[path = "connect/rectify.rs"]
 mod rectify;
 #[path = "connect/secrets.rs"]
