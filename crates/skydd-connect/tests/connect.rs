@@ -24,10 +24,14 @@ mod draft;
 mod erase;
 #[path = "connect/live.rs"]
 mod live;
+#[path = "connect/peer.rs"]
+mod peer;
 #[path = "connect/rectify.rs"]
 mod rectify;
 #[path = "connect/secrets.rs"]
 mod secrets;
+#[path = "connect/sweep.rs"]
+mod sweep;
 
 /// ethyca/fides' example database as Fides ships it, for PostgreSQL (`postgres_sample.sql`,
 /// Apache License 2.0, copied unchanged so the suite needs nothing outside the repository).

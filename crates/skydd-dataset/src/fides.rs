@@ -13,7 +13,7 @@
 //! draft with no error passes [`crate::check`] against the register: the import checks it and
 //! reports any failure as its own error. No I/O, no clock.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::fmt::Write as _;
 
 use skydd_register::diagnostic::{Diagnostic, did_you_mean};
@@ -87,6 +87,26 @@ pub fn import(
     register: Option<&Register>,
     kind: DatabaseKind,
 ) -> Imported {
+    import_with_keys(datasets, map, register, kind, &PrimaryKeys::new())
+}
+
+/// The primary keys the database itself declares, by table name (columns in key order): what
+/// [`import_with_keys`] uses where Fides declares none (Fides often leaves a composite key out,
+/// as for `order_item` in its example database) or declares another.
+pub type PrimaryKeys = BTreeMap<String, Vec<String>>;
+
+/// [`import`], with the primary keys read from the live database: a table's key comes from
+/// Fides' `fides_meta.primary_key` when that agrees with the database, else from the database
+/// (the draft says so in a comment, and a warning names both when they disagree), and is
+/// guessed (`# guess:`) only for a table `keys` does not name. Key columns Fides does not
+/// declare are added to the draft as fields without a category.
+pub fn import_with_keys(
+    datasets: &[Input<'_>],
+    map: Input<'_>,
+    register: Option<&Register>,
+    kind: DatabaseKind,
+    keys: &PrimaryKeys,
+) -> Imported {
     let mut findings = Vec::new();
     let map = read_map(map.text, register, &mut findings);
     let mut read = Vec::new();
@@ -105,6 +125,7 @@ pub fn import(
             files: datasets.iter().map(|d| d.name).collect(),
             map,
             register,
+            live_keys: keys,
             findings: &mut findings,
         };
         let out = convert.dataset(&read, kind);
@@ -694,7 +715,8 @@ struct OutCollection {
     name: String,
     from: String,
     primary_key: Vec<String>,
-    key_guess: Option<String>,
+    /// The comment above `primary_key` when Fides did not declare it (a guess says `guess:`).
+    key_note: Option<String>,
     unreachable: Option<String>,
     after: Vec<String>,
     erase_after: Vec<String>,
@@ -712,6 +734,8 @@ struct OutField {
     references: Vec<(String, Direction, Option<String>)>,
     erase: Option<Noted<Erasure>>,
     not_converted: Vec<String>,
+    /// A comment above the field (why it is there when Fides does not declare it).
+    note: Option<String>,
 }
 
 struct OutDataset {
@@ -726,6 +750,8 @@ struct Convert<'a> {
     files: Vec<&'a str>,
     map: &'a CategoryMap,
     register: Option<&'a Register>,
+    /// The database's own primary keys, by table (empty when not read).
+    live_keys: &'a PrimaryKeys,
     findings: &'a mut Vec<Finding>,
 }
 
@@ -838,40 +864,76 @@ impl Convert<'_> {
                 }
             }
         }
-        // The primary key: declared, else guessed.
-        out.primary_key = c
+        // The primary key: declared by Fides, else the database's, else guessed.
+        let declared_key: Vec<String> = c
             .fields
             .iter()
             .filter(|f| f.primary_key)
             .map(|f| f.name.clone())
             .collect();
-        if out.primary_key.is_empty() {
-            let guess: Vec<String> = if c.fields.iter().any(|f| f.name == "id") {
-                vec!["id".to_string()]
-            } else {
-                c.fields
-                    .iter()
-                    .filter(|f| f.nested.is_none())
-                    .map(|f| f.name.clone())
-                    .collect()
-            };
-            let shown = guess.join(", ");
-            self.report(
-                d.file,
-                Diagnostic::warning(
-                    "guessed-key",
-                    c.pos,
-                    format!("Fides declares no primary key for `{}`; the draft guesses [{shown}]", c.name),
-                )
-                .with_help("look the table's key up in the database and correct `primary_key`; erasure finds rows by it (Fides skips erasing such tables, fides#1199)"),
-            );
-            out.key_guess = Some(if guess.len() == 1 && guess[0] == "id" {
-                "Fides declares no primary key; `id` is the usual one".to_string()
-            } else {
-                "Fides declares no primary key; every declared column together identifies a row"
-                    .to_string()
-            });
-            out.primary_key = guess;
+        let live_key = self
+            .live_keys
+            .get(&c.name)
+            .filter(|k| !k.is_empty())
+            .cloned();
+        match live_key {
+            Some(live) if declared_key.is_empty() => {
+                out.key_note = Some(format!(
+                    "Fides declares no primary key; [{}] is the database's",
+                    live.join(", ")
+                ));
+                out.primary_key = live;
+            }
+            Some(live) if !same_columns(&live, &declared_key) => {
+                self.report(
+                    d.file,
+                    Diagnostic::warning(
+                        "key-mismatch",
+                        c.pos,
+                        format!(
+                            "Fides declares [{}] as the primary key of `{}`, the database [{}]; the draft uses the database's",
+                            declared_key.join(", "),
+                            c.name,
+                            live.join(", ")
+                        ),
+                    )
+                    .with_help("erasure finds rows by the key, so it must be the one the database enforces; correct `primary_key` in the Fides dataset too"),
+                );
+                out.key_note = Some(format!(
+                    "the database's primary key; Fides declares [{}]",
+                    declared_key.join(", ")
+                ));
+                out.primary_key = live;
+            }
+            _ if !declared_key.is_empty() => out.primary_key = declared_key,
+            _ => {
+                let guess: Vec<String> = if c.fields.iter().any(|f| f.name == "id") {
+                    vec!["id".to_string()]
+                } else {
+                    c.fields
+                        .iter()
+                        .filter(|f| f.nested.is_none())
+                        .map(|f| f.name.clone())
+                        .collect()
+                };
+                let shown = guess.join(", ");
+                self.report(
+                    d.file,
+                    Diagnostic::warning(
+                        "guessed-key",
+                        c.pos,
+                        format!("Fides declares no primary key for `{}`; the draft guesses [{shown}]", c.name),
+                    )
+                    .with_help("look the table's key up in the database and correct `primary_key` (a column it needs that Fides does not declare is added as a field); erasure finds rows by it (Fides skips erasing such tables, fides#1199)"),
+                );
+                out.key_note = Some(if guess.len() == 1 && guess[0] == "id" {
+                    "guess: Fides declares no primary key; `id` is the usual one".to_string()
+                } else {
+                    "guess: Fides declares no primary key; every declared column together identifies a row (check the database's key)"
+                        .to_string()
+                });
+                out.primary_key = guess;
+            }
         }
         // Fields with a category under a legal hold make deleting the row wrong.
         let mut fields: Vec<OutField> = Vec::new();
@@ -902,6 +964,18 @@ impl Convert<'_> {
                 || !field.references.is_empty()
                 || joined.contains(&(c.name.as_str(), f.name.as_str()));
             field.erase = Some(self.erasure(d.file, c, f, category, is_key, holds_held));
+        }
+        // Key columns the database has and Fides does not declare.
+        for column in &out.primary_key {
+            if !c.fields.iter().any(|f| &f.name == column) {
+                fields.push(OutField {
+                    name: column.clone(),
+                    note: Some(
+                        "not in the Fides dataset: part of the database's primary key".to_string(),
+                    ),
+                    ..OutField::default()
+                });
+            }
         }
         out.fields = fields;
         out
@@ -1181,6 +1255,19 @@ impl Convert<'_> {
                     .with_help("if this column is not the copy the law requires, write `outside_hold: REASON` and the strategy in the draft"),
                 );
             }
+            if f.masking.is_none() {
+                // Fides erases every field by default; keeping this one is a choice to report.
+                let pos = f.categories.first().map_or(f.pos, |(_, p)| *p);
+                self.report(
+                    file,
+                    Diagnostic::warning(
+                        "held-category",
+                        pos,
+                        format!("`{}.{}` holds `{category}`, which the register keeps under the legal hold `{hold}`; Fides would erase it, the draft keeps it (`erase: keep`)", c.name, f.name),
+                    )
+                    .with_help("if this column is not the copy the law requires (an e-mail address on a visit log, say), write `outside_hold: REASON` and a strategy; else leave it kept"),
+                );
+            }
             return (
                 Erasure::Keep,
                 format!(
@@ -1314,6 +1401,11 @@ impl Convert<'_> {
     }
 }
 
+/// Whether two keys have the same columns, in any order.
+fn same_columns(a: &[String], b: &[String]) -> bool {
+    a.len() == b.len() && a.iter().all(|x| b.contains(x))
+}
+
 /// A Fides key as one of our ids: lower snake case, starting with a letter.
 fn snake(key: &str) -> String {
     let mut out: String = key
@@ -1428,8 +1520,8 @@ fn render(out: &OutDataset, inputs: &[Input<'_>], read: &[FDataset]) -> String {
     for c in &out.collections {
         let _ = writeln!(s, "  # From {}.", comment(&c.from));
         let _ = writeln!(s, "  - name: {}", scalar(&c.name));
-        if let Some(guess) = &c.key_guess {
-            let _ = writeln!(s, "    # guess: {}", comment(guess));
+        if let Some(note) = &c.key_note {
+            let _ = writeln!(s, "    # {}", comment(note));
         }
         let _ = writeln!(s, "    primary_key: {}", names(&c.primary_key));
         if let Some(reason) = &c.unreachable {
@@ -1449,6 +1541,9 @@ fn render(out: &OutDataset, inputs: &[Input<'_>], read: &[FDataset]) -> String {
         for f in &c.fields {
             for note in &f.not_converted {
                 let _ = writeln!(s, "      # not converted: {}", comment(note));
+            }
+            if let Some(note) = &f.note {
+                let _ = writeln!(s, "      # {}", comment(note));
             }
             let _ = writeln!(s, "      - name: {}", scalar(&f.name));
             if let Some((category, via)) = &f.category {

@@ -5,7 +5,9 @@
 use std::collections::BTreeSet;
 
 use proptest::prelude::*;
-use skydd_dataset::fides::{Finding, Imported, Input, Origin, import};
+use skydd_dataset::fides::{
+    Finding, Imported, Input, Origin, PrimaryKeys, import, import_with_keys,
+};
 use skydd_dataset::{DatabaseKind, Erasure, check};
 use skydd_subject::IdentityKind;
 
@@ -205,6 +207,137 @@ fn the_main_example_as_drafted() {
     insta::with_settings!({snapshot_path => "../snapshots"}, {
         insta::assert_snapshot!("fides_import_main", imported.draft.expect("a draft"));
     });
+}
+
+#[test]
+fn the_database_keys_replace_the_guesses_and_add_undeclared_key_columns() {
+    // Fides' example declares no key for `order_item` and `visit`; the database has
+    // (order_id, item_no), and item_no is not in the Fides dataset at all.
+    let keys: PrimaryKeys = [
+        ("order_item", vec!["order_id", "item_no"]),
+        ("visit", vec!["email", "last_visit"]),
+        // Fides says `id`; a database that disagrees wins, with a warning.
+        ("product", vec!["id", "name"]),
+    ]
+    .into_iter()
+    .map(|(t, k)| (t.to_owned(), k.into_iter().map(str::to_owned).collect()))
+    .collect();
+    let imported = import_with_keys(
+        &[input("main.yml", MAIN)],
+        input("fides-map.yaml", MAP),
+        Some(&GLESYS),
+        DatabaseKind::Postgres,
+        &keys,
+    );
+    assert!(!imported.has_errors(), "{}", shown(&imported.findings));
+    let codes: Vec<(&str, usize)> = imported
+        .findings
+        .iter()
+        .filter(|f| matches!(f.diagnostic.code, "guessed-key" | "key-mismatch"))
+        .map(|f| (f.diagnostic.code, f.diagnostic.line))
+        .collect();
+    assert_eq!(
+        codes,
+        vec![(
+            "key-mismatch",
+            MAIN.lines()
+                .position(|l| l.trim() == "- name: product")
+                .unwrap()
+                + 1
+        )]
+    );
+    let draft = imported.draft.expect("a draft");
+    assert!(
+        draft.contains(
+            "    # Fides declares no primary key; [order_id, item_no] is the database's\n    primary_key: [order_id, item_no]\n"
+        ),
+        "{draft}"
+    );
+    assert!(
+        draft.contains("      # not in the Fides dataset: part of the database's primary key\n      - name: item_no\n"),
+        "{draft}"
+    );
+    assert!(
+        !draft.contains("# guess: Fides declares no primary key"),
+        "{draft}"
+    );
+    let dataset = check(&draft, Some(&GLESYS)).dataset.expect("valid");
+    let key = |c: &str| dataset.collection(c).unwrap().primary_key.clone();
+    assert_eq!(key("order_item"), ["order_id", "item_no"]);
+    assert_eq!(key("visit"), ["email", "last_visit"]);
+    assert_eq!(key("product"), ["id", "name"]);
+    let item_no = dataset
+        .collection("order_item")
+        .unwrap()
+        .field("item_no")
+        .unwrap();
+    assert_eq!(
+        (item_no.category.as_ref(), &item_no.erase),
+        (None, &Erasure::Keep)
+    );
+}
+
+#[test]
+fn every_field_kept_for_a_legal_hold_is_reported_at_its_line() {
+    let imported = run(&[("main.yml", MAIN)], MAP);
+    // The fields named by a report: `held-category` where Fides would erase by default,
+    // `legal-hold` where Fides masks the field explicitly (`employee.name`).
+    let reported: BTreeSet<String> = imported
+        .findings
+        .iter()
+        .filter(|f| matches!(f.diagnostic.code, "held-category" | "legal-hold"))
+        .filter_map(|f| f.diagnostic.message.split('`').nth(1).map(str::to_owned))
+        .collect();
+    // Every field the map gives `customer_identity`, which `bookkeeping` holds (ids, names,
+    // e-mail and postal addresses; `service_request.email` by the identity's guessed category).
+    let dataset = check(imported.draft.as_deref().unwrap(), Some(&GLESYS))
+        .dataset
+        .expect("valid");
+    let held: BTreeSet<String> = dataset
+        .collections
+        .iter()
+        .flat_map(|c| c.fields.iter().map(move |f| (c, f)))
+        .filter(|(_, f)| {
+            f.category
+                .as_ref()
+                .is_some_and(|c| c.as_str() == "customer_identity")
+        })
+        .map(|(c, f)| format!("{}.{}", c.name, f.name))
+        .collect();
+    assert_eq!(held.len(), 20);
+    assert_eq!(reported, held, "{}", shown(&imported.findings));
+    // Each at its line: the field's category.
+    let lines: Vec<usize> = imported
+        .findings
+        .iter()
+        .filter(|f| f.diagnostic.code == "held-category")
+        .map(|f| f.diagnostic.line)
+        .collect();
+    assert!(lines.contains(&positions(MAIN, "[user.contact.email]")[1].0));
+    let first = imported
+        .findings
+        .iter()
+        .find(|f| f.diagnostic.code == "held-category")
+        .unwrap();
+    assert!(!first.diagnostic.is_error(), "a report, not an error");
+    assert!(
+        first
+            .diagnostic
+            .message
+            .contains("legal hold `bookkeeping`"),
+        "{}",
+        first.diagnostic.message
+    );
+    assert!(
+        first
+            .diagnostic
+            .help
+            .as_deref()
+            .unwrap_or_default()
+            .contains("outside_hold"),
+        "{:?}",
+        first.diagnostic.help
+    );
 }
 
 #[test]
