@@ -8,7 +8,8 @@
 //! The service layer: it does I/O (the environment, a connection file, the database) and
 //! builds on `skydd-dataset` (the checked file) and `skydd-register` (diagnostics, categories).
 //! Every read of a database runs in one read-only transaction; every erasure, replay and
-//! rectification in one write transaction per database.
+//! rectification in one write transaction per database. Retention sweeps ([`sweep`]) delete or
+//! mask rows past their register rule in bounded batches, one transaction each.
 
 pub mod access;
 pub mod apply;
@@ -19,6 +20,7 @@ pub mod live;
 pub mod rectify;
 pub mod schema;
 mod secret;
+pub mod sweep;
 
 pub use database::Database;
 pub use schema::{Column, ForeignKey, Index, Schema, Table};

@@ -28,6 +28,8 @@ mod live;
 mod rectify;
 #[path = "connect/secrets.rs"]
 mod secrets;
+#[path = "connect/sweep.rs"]
+mod sweep;
 
 /// ethyca/fides' example database as Fides ships it, for PostgreSQL (`postgres_sample.sql`,
 /// Apache License 2.0, copied unchanged so the suite needs nothing outside the repository).
