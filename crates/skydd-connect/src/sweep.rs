@@ -1253,7 +1253,10 @@ async fn count(
     let query = sqlx::AssertSqlSafe(query);
     let n: i64 = match database {
         Database::Postgres(conn) => {
-            let mut q = sqlx::query_scalar(query);
+            let mut q = sqlx::query_scalar(query)
+                // Planned with the cutoff each time: a generic plan guesses the share of due
+                // rows and may scan the whole table for every batch.
+                .persistent(false);
             for b in binds {
                 q = q.bind(b);
             }
@@ -1287,7 +1290,10 @@ async fn texts(
     let query = sqlx::AssertSqlSafe(query);
     let rows = match database {
         Database::Postgres(conn) => {
-            let mut q = sqlx::query(query);
+            let mut q = sqlx::query(query)
+                // Planned with the cutoff each time: a generic plan guesses the share of due
+                // rows and may scan the whole table for every batch.
+                .persistent(false);
             for b in binds {
                 q = q.bind(b);
             }
@@ -1323,7 +1329,10 @@ async fn affected(
     let query = sqlx::AssertSqlSafe(query);
     Ok(match database {
         Database::Postgres(conn) => {
-            let mut q = sqlx::query(query);
+            let mut q = sqlx::query(query)
+                // Planned with the cutoff each time: a generic plan guesses the share of due
+                // rows and may scan the whole table for every batch.
+                .persistent(false);
             for b in binds {
                 q = q.bind(b);
             }
