@@ -339,3 +339,7 @@ mod served;
 /// Connected databases: datasets loaded and read (issue 16).
 #[path = "app/datasets.rs"]
 mod datasets;
+
+/// Retention sweeps reaching connected databases (issue 16).
+#[path = "app/sweep_connected.rs"]
+mod sweep_connected;
