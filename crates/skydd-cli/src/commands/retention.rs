@@ -392,4 +392,120 @@ mod tests {
         )));
         assert!(progress_bar(at(0, 0), 0).starts_with(&format!("[{}]", "#".repeat(30))));
     }
+
+    fn rule(rows: skydd_connect::sweep::RowAction) -> skydd_connect::sweep::RuleApplied {
+        skydd_connect::sweep::RuleApplied {
+            rule: "invoice_data".into(),
+            action: skydd_register::model::RetentionAction::Delete,
+            rows,
+            anchor: "paid_at".into(),
+        }
+    }
+
+    #[test]
+    fn a_connected_plan_names_rules_cutoffs_counts_holds_and_references() {
+        use skydd_connect::sweep::{Cutoff, Held, Referenced, RowAction};
+        let held = vec![Held {
+            hold: "bookkeeping".into(),
+            law: "Bokföringslagen 7 kap. 2 §".into(),
+            fields: vec!["buyer".into(), "paid_at".into()],
+            rows: 2,
+            ended_for: None,
+        }];
+        let referenced = vec![Referenced {
+            by: "pin(invoice_id)".into(),
+            rows: 1,
+        }];
+        let plan = SweepPlan {
+            system: "shop".into(),
+            now: "2026-12-06T08:00:00Z".parse().unwrap(),
+            today: jiff::civil::date(2026, 12, 6),
+            collections: vec![
+                CollectionPlan {
+                    collection: "invoice".into(),
+                    rule: rule(RowAction::Delete),
+                    cutoff: Some(Cutoff {
+                        last_due: jiff::civil::date(2026, 9, 5),
+                        before: "2026-09-05T22:00:00Z".parse().unwrap(),
+                    }),
+                    due: 3,
+                    held: held.clone(),
+                    referenced: referenced.clone(),
+                    skipped: None,
+                },
+                CollectionPlan {
+                    collection: "notes".into(),
+                    rule: rule(RowAction::Mask),
+                    cutoff: None,
+                    due: 0,
+                    held: Vec::new(),
+                    referenced: Vec::new(),
+                    skipped: Some("the anchor `paid_at` is not a date or a time".into()),
+                },
+            ],
+        };
+        let shown = system_plan_text(&SystemPlan {
+            system: "shop".into(),
+            plan: Ok(plan),
+        });
+        assert_eq!(
+            shown,
+            "Connected database shop (expiry compared with 2026-12-06):\n\
+             \x20 invoice: rule invoice_data by paid_at, due when paid_at <= 2026-09-05: delete 3 row(s)\n\
+             \x20   held by bookkeeping (Bokföringslagen 7 kap. 2 §): 2 row(s), fields buyer, paid_at\n\
+             \x20   kept, referred to by pin(invoice_id): 1 row(s)\n\
+             \x20 notes: rule invoice_data by paid_at: not swept: the anchor `paid_at` is not a date or a time\n"
+        );
+        let lost = system_plan_text(&SystemPlan {
+            system: "lost".into(),
+            plan: Err("cannot connect (SQLSTATE 08001)".into()),
+        });
+        assert_eq!(
+            lost,
+            "Connected database lost: cannot plan: cannot connect (SQLSTATE 08001)\n"
+        );
+    }
+
+    #[test]
+    fn a_connected_sweep_names_what_went_and_how_each_database_ended() {
+        use skydd_connect::sweep::{RowAction, SweepReceipt};
+        let collection = CollectionReceipt {
+            collection: "invoice".into(),
+            rule: rule(RowAction::Delete),
+            cutoff: None,
+            deleted: 7,
+            masked: 0,
+            batches: 2,
+            held: Vec::new(),
+            referenced: Vec::new(),
+            outcome: Outcome::Failed {
+                reason: "deleting due rows of `invoice` failed (SQLSTATE 23503)".into(),
+            },
+        };
+        let receipt = SweepReceipt {
+            system: "shop".into(),
+            now: "2026-12-06T08:00:00Z".parse().unwrap(),
+            today: jiff::civil::date(2026, 12, 6),
+            collections: vec![collection],
+            stopped: false,
+        };
+        let shown = system_swept_text(&SystemSwept {
+            system: "shop".into(),
+            outcome: SystemSweep::Done(receipt),
+        });
+        assert_eq!(
+            shown,
+            "Connected database shop: incomplete\n\
+             \x20 invoice: rule invoice_data by paid_at: deleted 7, masked 0, in 2 batch(es), \
+             failed: deleting due rows of `invoice` failed (SQLSTATE 23503)\n"
+        );
+        let busy = system_swept_text(&SystemSwept {
+            system: "shop".into(),
+            outcome: SystemSweep::Busy,
+        });
+        assert!(
+            busy.contains("busy, another sweeper holds its lock"),
+            "{busy}"
+        );
+    }
 }
