@@ -1,5 +1,5 @@
 //! Retention in connected databases from the command line (issue 16, part 4): `skydd retention
-//! plan|run --dataset` on ethyca/fides' example shop in SQLite and PostgreSQL, with Skydd's own
+//! plan|run --dataset` on ethyca/fides' example shop in SQLite, PostgreSQL and MariaDB, with Skydd's own
 //! storage on SQLite and PostgreSQL; one audit event per database with the receipt, `audit
 //! verify` after; a database that cannot be reached is reported and does not stop the others;
 //! `serve` sweeps them on its interval; `skydd retention run` killed with SIGKILL in the middle
@@ -13,6 +13,7 @@ use super::*;
 const GLESYS: &str = include_str!("../../../../examples/registers/glesys.yaml");
 const FIDES_SQLITE: &str = include_str!("../../../skydd-connect/tests/connect/sqlite.sql");
 const FIDES_POSTGRES: &str = include_str!("../../../skydd-connect/tests/connect/postgres.sql");
+const FIDES_MARIADB: &str = include_str!("../../../skydd-connect/tests/connect/mariadb.sql");
 const FIDES_DATASET: &str = include_str!("../../../../examples/datasets/fides-example.yaml");
 
 /// The variable the dataset reads its connection string from.
@@ -55,21 +56,61 @@ const DEVICE_DATASET: &str = "
 enum Connected {
     Sqlite(PathBuf),
     Postgres { admin: String, name: String },
+    Mysql { admin: String, name: String },
+}
+
+/// Rows as text: each row's columns joined by `|` (NULL as `NULL`), sorted.
+macro_rules! text_rows {
+    ($rows:expr) => {{
+        use sqlx::Row as _;
+        let mut out: Vec<String> = $rows
+            .iter()
+            .map(|row| {
+                (0..row.len())
+                    .map(|i| {
+                        row.try_get::<Option<String>, _>(i)
+                            .unwrap()
+                            .unwrap_or_else(|| "NULL".into())
+                    })
+                    .collect::<Vec<_>>()
+                    .join("|")
+            })
+            .collect();
+        out.sort();
+        out
+    }};
 }
 
 impl Connected {
-    /// SQLite always (a file in `dir`); a fresh PostgreSQL database too when
-    /// `SKYDD_TEST_DATABASE_URL` is set (CI sets it).
+    /// SQLite always (a file in `dir`); a fresh PostgreSQL database when
+    /// `SKYDD_TEST_DATABASE_URL` is set and a fresh MariaDB database when `SKYDD_TEST_MYSQL_URL`
+    /// is (with `CI` set, a missing one fails the test).
     fn all(dir: &Path) -> Vec<Connected> {
         let mut all = vec![Connected::Sqlite(dir.join("shop.db"))];
-        if let Ok(admin) = std::env::var("SKYDD_TEST_DATABASE_URL")
-            && !admin.is_empty()
-        {
-            let name = format!(
+        let name = || {
+            format!(
                 "skydd_sweep_{:016x}",
                 RandomState::new().hash_one((std::process::id(), dir))
-            );
-            all.push(Connected::Postgres { admin, name });
+            )
+        };
+        for variable in ["SKYDD_TEST_DATABASE_URL", "SKYDD_TEST_MYSQL_URL"] {
+            match std::env::var(variable) {
+                Ok(admin) if !admin.is_empty() => all.push(if variable.contains("MYSQL") {
+                    Connected::Mysql {
+                        admin,
+                        name: name(),
+                    }
+                } else {
+                    Connected::Postgres {
+                        admin,
+                        name: name(),
+                    }
+                }),
+                _ if std::env::var_os("CI").is_some() => {
+                    panic!("CI must sweep connected databases there too: set {variable}")
+                }
+                _ => {}
+            }
         }
         all
     }
@@ -78,16 +119,21 @@ impl Connected {
         match self {
             Connected::Sqlite(_) => "sqlite",
             Connected::Postgres { .. } => "postgres",
+            Connected::Mysql { .. } => "mariadb",
         }
     }
 
     fn url(&self) -> String {
         match self {
             Connected::Sqlite(path) => format!("sqlite://{}", path.display()),
-            Connected::Postgres { admin, name } => {
+            Connected::Postgres { admin, name } | Connected::Mysql { admin, name } => {
                 let (base, query) = admin.split_once('?').unwrap_or((admin, ""));
                 let (server, _) = base.rsplit_once('/').unwrap();
-                format!("{server}/{name}?{query}")
+                if query.is_empty() {
+                    format!("{server}/{name}")
+                } else {
+                    format!("{server}/{name}?{query}")
+                }
             }
         }
     }
@@ -99,14 +145,15 @@ impl Connected {
                 self.execute(&format!("{FIDES_SQLITE}\n{extra}"), true);
             }
             Connected::Postgres { admin, name } => {
-                execute_postgres(admin, &format!("CREATE DATABASE {name}"));
-                self.execute(
-                    &format!(
-                        "{FIDES_POSTGRES}\n{}",
-                        extra.replace("TABLE device_log", "TABLE public.device_log")
-                    ),
-                    false,
-                );
+                execute_admin(self, admin, &format!("CREATE DATABASE {name}"));
+                let extra = extra.replace("TABLE device_log", "TABLE public.device_log");
+                self.execute(&format!("{FIDES_POSTGRES}\n{extra}"), false);
+            }
+            Connected::Mysql { admin, name } => {
+                execute_admin(self, admin, &format!("CREATE DATABASE {name}"));
+                // A MySQL TIMESTAMP ends in 2038; DATETIME is the zone-less type.
+                let extra = extra.replace("TIMESTAMP", "DATETIME");
+                self.execute(&format!("{FIDES_MARIADB}\n{extra}"), false);
             }
         }
     }
@@ -133,15 +180,24 @@ impl Connected {
                     sqlx::raw_sql(sql).execute(&mut conn).await.unwrap();
                     conn.close().await.unwrap();
                 }
+                Connected::Mysql { .. } => {
+                    let mut conn = sqlx::MySqlConnection::connect(&self.url()).await.unwrap();
+                    sqlx::raw_sql(sql).execute(&mut conn).await.unwrap();
+                    conn.close().await.unwrap();
+                }
             }
         });
     }
 
-    /// The rows `sql` selects, each as its columns' text joined by `|`, sorted.
+    /// The rows `sql` selects, each as its columns' text joined by `|`, sorted. `VARCHAR(10)`
+    /// in a cast becomes `CHAR` on MariaDB.
     fn rows(&self, sql: &str) -> Vec<String> {
         use sqlx::Connection as _;
-        use sqlx::Row as _;
-        let sql = sqlx::AssertSqlSafe(sql.to_owned());
+        let sql = match self {
+            Connected::Mysql { .. } => sql.replace("AS VARCHAR(10)", "AS CHAR"),
+            _ => sql.to_owned(),
+        };
+        let sql = sqlx::AssertSqlSafe(sql);
         block_on(async {
             match self {
                 Connected::Sqlite(path) => {
@@ -153,41 +209,19 @@ impl Connected {
                         .unwrap();
                     let rows = sqlx::query(sql).fetch_all(&mut conn).await.unwrap();
                     conn.close().await.unwrap();
-                    let mut out: Vec<String> = rows
-                        .iter()
-                        .map(|row| {
-                            (0..row.len())
-                                .map(|i| {
-                                    row.try_get::<Option<String>, _>(i)
-                                        .unwrap()
-                                        .unwrap_or_else(|| "NULL".into())
-                                })
-                                .collect::<Vec<_>>()
-                                .join("|")
-                        })
-                        .collect();
-                    out.sort();
-                    out
+                    text_rows!(rows)
                 }
                 Connected::Postgres { .. } => {
                     let mut conn = sqlx::PgConnection::connect(&self.url()).await.unwrap();
                     let rows = sqlx::query(sql).fetch_all(&mut conn).await.unwrap();
                     conn.close().await.unwrap();
-                    let mut out: Vec<String> = rows
-                        .iter()
-                        .map(|row| {
-                            (0..row.len())
-                                .map(|i| {
-                                    row.try_get::<Option<String>, _>(i)
-                                        .unwrap()
-                                        .unwrap_or_else(|| "NULL".into())
-                                })
-                                .collect::<Vec<_>>()
-                                .join("|")
-                        })
-                        .collect();
-                    out.sort();
-                    out
+                    text_rows!(rows)
+                }
+                Connected::Mysql { .. } => {
+                    let mut conn = sqlx::MySqlConnection::connect(&self.url()).await.unwrap();
+                    let rows = sqlx::query(sql).fetch_all(&mut conn).await.unwrap();
+                    conn.close().await.unwrap();
+                    text_rows!(rows)
                 }
             }
         })
@@ -214,28 +248,45 @@ impl Connected {
                     "  - name: device_log\n    schema: public\n"
                 )
             ),
+            Connected::Mysql { .. } => format!(
+                "{}{DEVICE_DATASET}",
+                base.replace("kind: postgres", "kind: mysql")
+                    .replace("    schema: public\n", "")
+            ),
         }
     }
 }
 
 impl Drop for Connected {
     fn drop(&mut self) {
-        if let Connected::Postgres { admin, name } = self {
-            execute_postgres(
-                admin,
-                &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-            );
+        match &*self {
+            Connected::Sqlite(_) => {}
+            Connected::Postgres { admin, name } => {
+                let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                execute_admin(self, admin, &sql);
+            }
+            Connected::Mysql { admin, name } => {
+                let sql = format!("DROP DATABASE IF EXISTS {name}");
+                execute_admin(self, admin, &sql);
+            }
         }
     }
 }
 
-fn execute_postgres(url: &str, sql: &str) {
+/// Run `sql` on the server of `connected` through the administrator's URL `url`.
+fn execute_admin(connected: &Connected, url: &str, sql: &str) {
     use sqlx::Connection as _;
     let sql = sqlx::AssertSqlSafe(sql.to_owned());
     block_on(async {
-        let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
-        sqlx::raw_sql(sql).execute(&mut conn).await.unwrap();
-        conn.close().await.unwrap();
+        if let Connected::Mysql { .. } = connected {
+            let mut conn = sqlx::MySqlConnection::connect(url).await.unwrap();
+            sqlx::raw_sql(sql).execute(&mut conn).await.unwrap();
+            conn.close().await.unwrap();
+        } else {
+            let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+            sqlx::raw_sql(sql).execute(&mut conn).await.unwrap();
+            conn.close().await.unwrap();
+        }
     });
 }
 
@@ -325,6 +376,7 @@ fn retention_plan_and_run_sweep_connected_databases_with_proof_and_no_values() {
                 Connected::Postgres { .. } => {
                     "postgres://shop:hunter2@127.0.0.1:1/shop?sslmode=disable".to_owned()
                 }
+                Connected::Mysql { .. } => "mysql://shop:hunter2@127.0.0.1:1/shop".to_owned(),
             };
             let datasets = [
                 "--dataset",
