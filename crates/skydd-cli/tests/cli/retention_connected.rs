@@ -789,3 +789,62 @@ fn retention_run_killed_during_a_connected_sweep_finishes_with_nothing_half_done
         database.drop_schema();
     }
 }
+
+/// While another process holds the instance's sweep lock (another server on the same storage,
+/// SQLite or PostgreSQL), `skydd retention run --dataset` touches no connected row and says so;
+/// once the lock is free it sweeps.
+#[test]
+fn a_held_sweep_lock_keeps_a_second_sweeper_out_of_connected_databases() {
+    for database in Database::all() {
+        let backend = database.name();
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let database_args = database.args();
+        instance(&data, &database_args);
+        let connected = Connected::Sqlite(dir.path().join("shop.db"));
+        connected.load(DEVICE_SQL);
+        let shop = write(dir.path(), "shop.yaml", &connected.dataset("shop"));
+        let url = connected.url();
+        let logins = "SELECT CAST(id AS VARCHAR(10)) FROM login";
+        let before = connected.rows(logins);
+        let sweep = || {
+            skydd_connected(
+                &data,
+                &database_args,
+                &url,
+                &["retention", "run", "--dataset", shop.to_str().unwrap()],
+            )
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let (app, lock) = runtime.block_on(async {
+            let app = open_in_process(&data, &database_args, GLESYS).await;
+            let lock = app.storage.try_sweep_lock().await.unwrap().unwrap();
+            (app, lock)
+        });
+        let refused = sweep();
+        assert_eq!(refused.status.code(), Some(1), "{backend}");
+        assert!(
+            text(&refused.stderr).contains("another sweep is running"),
+            "{backend}: {}",
+            text(&refused.stderr)
+        );
+        assert_eq!(connected.rows(logins), before, "{backend}: nothing swept");
+        assert!(connected_events(&data, &database_args).is_empty());
+        runtime.block_on(async {
+            app.storage.release_sweep_lock(lock).await.unwrap();
+            app.close().await.unwrap();
+        });
+        let swept = sweep();
+        assert_eq!(
+            swept.status.code(),
+            Some(0),
+            "{backend}: {}",
+            text(&swept.stderr)
+        );
+        assert_eq!(connected.rows(logins), ["100", "101"], "{backend}");
+        database.drop_schema();
+    }
+}
