@@ -19,6 +19,7 @@ use skydd_vault::{Actor, DEFAULT_SWEEP_BATCH, Vault, VaultError};
 use tokio::task::JoinSet;
 
 use crate::history;
+use crate::retention::{SystemSweep, SystemSwept};
 use crate::services::App;
 
 /// Messages sent per delivery round.
@@ -195,7 +196,8 @@ pub async fn warn_due_soon(vault: &Vault, now: Timestamp) -> Result<usize, Vault
     Ok(due.len())
 }
 
-/// One sweep by the system actor at the clock's `now`, then a checkpoint, logged by counts.
+/// One sweep by the system actor at the clock's `now`, then a checkpoint, logged by counts: the
+/// vault's, then one line per connected database (its name, how it ended, rows; never a value).
 async fn sweep_round(app: &App) {
     let actor = Actor::new("system:retention");
     let now = app.clock.now();
@@ -203,15 +205,55 @@ async fn sweep_round(app: &App) {
         .sweep(&actor, now, DEFAULT_SWEEP_BATCH, &mut |_| {})
         .await
     {
-        Ok(Some(summary)) => tracing::info!(
-            deleted = summary.deleted,
-            anonymised = summary.anonymised,
-            shredded = summary.shredded,
-            ungoverned = summary.plan.total(skydd_retention::LineState::Ungoverned),
-            "retention sweep done"
-        ),
+        Ok(Some(swept)) => {
+            let summary = &swept.vault;
+            tracing::info!(
+                deleted = summary.deleted,
+                anonymised = summary.anonymised,
+                shredded = summary.shredded,
+                ungoverned = summary.plan.total(skydd_retention::LineState::Ungoverned),
+                "retention sweep done"
+            );
+            for system in &swept.connected {
+                log_system_sweep(system);
+            }
+        }
         Ok(None) => tracing::info!("retention sweep skipped: another server is sweeping"),
         Err(error) => tracing::warn!("retention sweep failed: {}", error_chain(&error)),
+    }
+}
+
+/// One connected database's sweep in the log: info when done, a warning otherwise.
+fn log_system_sweep(system: &SystemSwept) {
+    match &system.outcome {
+        SystemSweep::Done(receipt) => {
+            let deleted: u64 = receipt.collections.iter().map(|c| c.deleted).sum();
+            let masked: u64 = receipt.collections.iter().map(|c| c.masked).sum();
+            let failed: Vec<String> = receipt
+                .collections
+                .iter()
+                .filter_map(|c| match &c.outcome {
+                    skydd_connect::sweep::Outcome::Failed { reason } => {
+                        Some(format!("{}: {reason}", c.collection))
+                    }
+                    _ => None,
+                })
+                .collect();
+            if failed.is_empty() {
+                tracing::info!(dataset = %system.system, deleted, masked, "connected database swept");
+            } else {
+                tracing::warn!(dataset = %system.system, deleted, masked, failed = %failed.join("; "), "connected database swept in part");
+            }
+        }
+        SystemSweep::Busy => tracing::info!(
+            dataset = %system.system,
+            "connected database not swept: another sweeper holds its lock"
+        ),
+        SystemSweep::Failed { reason } => tracing::warn!(
+            dataset = %system.system,
+            reason = %reason,
+            "connected database not swept"
+        ),
     }
 }
 

@@ -239,7 +239,8 @@ async fn a_sweep_is_followed_by_a_checkpoint_with_its_witness() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(summary.deleted, 0);
+    assert_eq!(summary.vault.deleted, 0);
+    assert!(summary.connected.is_empty());
     let saved = skydd_vault::audit_trail::load_witness(&witness)
         .unwrap()
         .unwrap();
@@ -338,3 +339,7 @@ mod served;
 /// Connected databases: datasets loaded and read (issue 16).
 #[path = "app/datasets.rs"]
 mod datasets;
+
+/// Retention sweeps reaching connected databases (issue 16).
+#[path = "app/sweep_connected.rs"]
+mod sweep_connected;

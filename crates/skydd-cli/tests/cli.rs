@@ -2591,6 +2591,9 @@ mod serve_datasets;
 
 // --- restart safety -------------------------------------------------------------------------
 
+#[path = "cli/retention_connected.rs"]
+mod retention_connected;
+
 #[path = "cli/restart.rs"]
 mod restart;
 

@@ -92,6 +92,22 @@ impl Vault {
         swept.map(Some)
     }
 
+    /// [`Vault::retention_sweep`] by a caller that already holds the sweep lock `held`
+    /// ([`skydd_storage::Storage::try_sweep_lock`]), so that one lock spans this sweep and
+    /// what the caller sweeps after it (the connected databases, issue 16).
+    pub async fn retention_sweep_holding(
+        &self,
+        // `&mut` only so that the future stays `Send`: a lock is `Send` but not `Sync`.
+        held: &mut skydd_storage::SweepLock,
+        actor: &Actor,
+        now: Timestamp,
+        batch: usize,
+        progress: &mut (dyn FnMut(SweepProgress) + Send),
+    ) -> Result<SweepSummary, VaultError> {
+        let _ = held;
+        self.sweep_locked(actor, now, batch.max(1), progress).await
+    }
+
     /// The sweep, under the sweep lock.
     async fn sweep_locked(
         &self,
