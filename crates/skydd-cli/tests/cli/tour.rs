@@ -239,7 +239,7 @@ fn script(steps: &[Step], port: u16) -> String {
 
 /// Whether every tool the tour calls, besides `skydd`, is installed; in CI they must be.
 fn tools_available() -> bool {
-    let missing: Vec<&str> = ["bash", "curl", "jq"]
+    let missing: Vec<&str> = ["bash", "curl", "jq", "sqlite3"]
         .into_iter()
         .filter(|tool| {
             !Command::new("sh")
