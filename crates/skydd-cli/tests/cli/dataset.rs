@@ -28,8 +28,15 @@ collections:
 
 #[test]
 fn dataset_check_accepts_the_example_datasets() {
-    for name in ["fides-example.yaml", "shop.yaml"] {
-        let path = datasets().join(name);
+    let mut names: Vec<String> = std::fs::read_dir(datasets())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .filter(|name| name.ends_with(".yaml") && name != "fides-map.yaml")
+        .collect();
+    names.sort();
+    assert_eq!(names, ["fides-example.yaml", "shop.yaml", "tour-shop.yaml"]);
+    for name in names {
+        let path = datasets().join(&name);
         let output = run(skydd()
             .args(["dataset", "check"])
             .arg(&path)
