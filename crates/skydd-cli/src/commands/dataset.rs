@@ -105,6 +105,11 @@ pub(crate) struct ImportFides {
     /// The database server (`postgres`, `mysql`, `sqlite`): Fides keeps it outside the dataset.
     #[arg(long, default_value = "postgres")]
     kind: String,
+    /// Read the primary keys from the live database whose URL is in this environment variable
+    /// (one read-only transaction): where Fides declares no key, or another, the database's key
+    /// is used and the draft says so; without it such keys are guesses, marked `guess:`.
+    #[arg(long, value_name = "NAME")]
+    keys_from_env: Option<String>,
     /// Write the draft to this file instead of stdout.
     #[arg(short = 'o', long, value_name = "OUT")]
     output: Option<PathBuf>,
@@ -143,6 +148,30 @@ pub(crate) fn run(command: DatasetCommand) -> anyhow::Result<ExitCode> {
         ),
         DatasetCommand::ImportFides(args) => Ok(import_fides(&args)),
     }
+}
+
+/// The primary keys of the tables in the connection's default schema, read from the database
+/// whose URL is in the environment variable `var`.
+fn live_primary_keys(
+    kind: skydd_dataset::DatabaseKind,
+    var: &str,
+) -> anyhow::Result<skydd_dataset::fides::PrimaryKeys> {
+    use skydd_connect::Database;
+    use skydd_dataset::Connection;
+
+    let url = skydd_connect::read_url(&Connection::Env(var.to_owned()))?;
+    let schema = crate::runtime()?.block_on(async {
+        let mut database = Database::connect(kind, &url, None).await?;
+        let schema = database.schema().await;
+        database.close().await;
+        schema
+    })?;
+    Ok(schema
+        .tables
+        .iter()
+        .filter(|t| t.schema == schema.default_schema)
+        .map(|t| (t.name.clone(), t.primary_key.clone()))
+        .collect())
 }
 
 fn import_fides(args: &ImportFides) -> ExitCode {
@@ -205,7 +234,17 @@ fn import_fides(args: &ImportFides) -> ExitCode {
         name: &map_name,
         text: &map_text,
     };
-    let imported = fides::import(&inputs, map, Some(&loaded.register), kind);
+    let keys = match &args.keys_from_env {
+        Some(var) => match live_primary_keys(kind, var) {
+            Ok(keys) => keys,
+            Err(error) => {
+                eprintln!("skydd: {error:#}");
+                return ExitCode::from(EXIT_IO);
+            }
+        },
+        None => fides::PrimaryKeys::new(),
+    };
+    let imported = fides::import_with_keys(&inputs, map, Some(&loaded.register), kind, &keys);
     let draft_name = args
         .output
         .as_ref()

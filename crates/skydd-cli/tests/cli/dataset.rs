@@ -458,3 +458,64 @@ fn import_fides_reports_unmapped_categories_and_writes_a_partial_draft_only_when
         text(&output.stderr)
     );
 }
+
+#[test]
+fn import_fides_takes_primary_keys_from_the_live_database_when_asked() {
+    const FIDES_SQLITE: &str = include_str!("../../../skydd-connect/tests/connect/sqlite.sql");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fides.db");
+    block_on(async {
+        use sqlx::{ConnectOptions as _, Connection as _};
+        let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(&path)
+            .create_if_missing(true)
+            .connect()
+            .await
+            .unwrap();
+        sqlx::raw_sql(FIDES_SQLITE)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        conn.close().await.unwrap();
+    });
+    let map = datasets().join("fides-map.yaml");
+    let out = dir.path().join("fides.yaml");
+    let output = run(import_fides(&map)
+        .args(["--kind", "sqlite", "--keys-from-env", "FIDES_DB_URL"])
+        .env("FIDES_DB_URL", format!("sqlite://{}", path.display()))
+        .arg("-o")
+        .arg(&out));
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(
+        !stderr.contains("Fides declares no primary key for `order_item`"),
+        "the database's key is no guess:\n{stderr}"
+    );
+    let draft = std::fs::read_to_string(&out).unwrap();
+    let order_item = &draft[draft.find("name: order_item").unwrap()..];
+    let key_line = order_item
+        .lines()
+        .find(|line| line.trim_start().starts_with("primary_key:"))
+        .unwrap();
+    assert!(
+        key_line.contains("order_id") && key_line.contains("item_no"),
+        "{key_line}"
+    );
+    assert!(!stderr.contains("sqlite://"), "the URL is never shown");
+
+    // A variable that is not set is an error saying which, and nothing is written.
+    let missing = dir.path().join("missing.yaml");
+    let output = run(import_fides(&map)
+        .args([
+            "--kind",
+            "sqlite",
+            "--keys-from-env",
+            "NO_SUCH_VARIABLE_SET",
+        ])
+        .env_remove("NO_SUCH_VARIABLE_SET")
+        .arg("-o")
+        .arg(&missing));
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+    assert!(text(&output.stderr).contains("NO_SUCH_VARIABLE_SET"));
+    assert!(!missing.exists());
+}
