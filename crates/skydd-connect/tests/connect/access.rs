@@ -11,12 +11,12 @@ use skydd_subject::{Identity, IdentityKind, ParseContext};
 
 use crate::{Target, checked};
 
-fn email(address: &str) -> Identity {
+pub(crate) fn email(address: &str) -> Identity {
     let today = jiff::civil::date(2026, 12, 6);
     Identity::parse(IdentityKind::Email, address, ParseContext::sweden(today)).unwrap()
 }
 
-async fn access(
+pub(crate) async fn access(
     target: &Target,
     dataset: &Dataset,
     address: &str,
@@ -29,7 +29,7 @@ async fn access(
 }
 
 /// The primary keys of the rows `collection` returned, each key's values joined by `/`.
-fn keys(found: &AccessFindings, collection: &str) -> BTreeSet<String> {
+pub(crate) fn keys(found: &AccessFindings, collection: &str) -> BTreeSet<String> {
     found
         .collection(collection)
         .map(|c| {
@@ -47,7 +47,7 @@ fn keys(found: &AccessFindings, collection: &str) -> BTreeSet<String> {
         .unwrap_or_default()
 }
 
-fn set(items: &[&str]) -> BTreeSet<String> {
+pub(crate) fn set(items: &[&str]) -> BTreeSet<String> {
     items.iter().map(|s| (*s).to_owned()).collect()
 }
 

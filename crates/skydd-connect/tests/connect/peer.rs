@@ -6,14 +6,13 @@
 
 use std::collections::BTreeSet;
 
-use skydd_connect::access::{AccessFindings, collect};
+use skydd_connect::access::AccessFindings;
 use skydd_connect::erase::{execute, plan, verify};
 use skydd_connect::live::check_live;
-use skydd_connect::{Database, DatabaseUrl};
 use skydd_dataset::fides::{Input, PrimaryKeys, import_with_keys};
 use skydd_dataset::{Dataset, Erasure};
-use skydd_subject::{Identity, IdentityKind, ParseContext};
 
+use crate::access::{email, keys, set};
 use crate::erase::{dump, hasher, writable};
 use crate::{GLESYS, Target, checked};
 
@@ -72,40 +71,11 @@ pub(crate) async fn imported(target: &Target) -> (String, Dataset) {
     (draft, dataset)
 }
 
-fn email(address: &str) -> Identity {
-    let today = jiff::civil::date(2026, 12, 6);
-    Identity::parse(IdentityKind::Email, address, ParseContext::sweden(today)).unwrap()
-}
-
+/// What `address` reaches (the access suite's reader, which returns the error as well).
 async fn access(target: &Target, dataset: &Dataset, address: &str) -> AccessFindings {
-    let url = DatabaseUrl::new(target.url());
-    let mut db = Database::connect(target.kind(), &url, None).await.unwrap();
-    let found = collect(&mut db, dataset, &[email(address)]).await.unwrap();
-    db.close().await;
-    found
-}
-
-/// The primary keys of the rows `collection` returned, each key's values joined by `/`.
-fn keys(found: &AccessFindings, collection: &str) -> BTreeSet<String> {
-    found
-        .collection(collection)
-        .map(|c| {
-            c.rows
-                .iter()
-                .map(|row| {
-                    row.key
-                        .iter()
-                        .map(|(_, v)| v.expose().unwrap_or("NULL"))
-                        .collect::<Vec<_>>()
-                        .join("/")
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn set(items: &[&str]) -> BTreeSet<String> {
-    items.iter().map(|s| (*s).to_owned()).collect()
+    crate::access::access(target, dataset, address)
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
