@@ -16,6 +16,7 @@ const GLESYS: &str = include_str!("../../../../examples/registers/glesys.yaml");
 const FIDES_DATASET: &str = include_str!("../../../../examples/datasets/fides-example.yaml");
 const FIDES_SQLITE: &str = include_str!("../../../skydd-connect/tests/connect/sqlite.sql");
 const FIDES_POSTGRES: &str = include_str!("../../../skydd-connect/tests/connect/postgres.sql");
+const FIDES_MARIADB: &str = include_str!("../../../skydd-connect/tests/connect/mariadb.sql");
 
 /// The example shop in a SQLite file, the file holding its URL (owner-only), and the dataset
 /// adapted to them.
@@ -61,32 +62,38 @@ impl Shop {
     }
 }
 
-/// The example shop in a PostgreSQL database of its own (dropped by [`PostgresShop::finish`]).
-pub(crate) struct PostgresShop {
+/// The example shop in a database of its own on a PostgreSQL or MariaDB server (dropped by
+/// [`ServerShop::finish`]).
+pub(crate) struct ServerShop {
+    kind: skydd_dataset::DatabaseKind,
     admin: String,
     name: String,
+    /// The shop database's URL.
+    pub(crate) url: String,
     pub(crate) shop: Shop,
 }
 
-impl PostgresShop {
-    /// A fresh database on the server `admin` names, loaded with the shop.
-    pub(crate) async fn new(admin: &str) -> PostgresShop {
-        use sqlx::Connection as _;
+impl ServerShop {
+    /// A fresh database on the server `admin` names (`kind`: postgres or mysql), loaded with
+    /// the shop, and the example dataset adapted to it.
+    pub(crate) async fn new(kind: skydd_dataset::DatabaseKind, admin: &str) -> ServerShop {
+        use skydd_dataset::DatabaseKind;
         let name = format!(
             "skydd_connected_{}",
             super::random_schema().rsplit('_').next().unwrap()
         );
-        let mut conn = sqlx::PgConnection::connect(admin).await.unwrap();
-        for sql in [
-            format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-            format!("CREATE DATABASE {name}"),
-        ] {
-            sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-                .execute(&mut conn)
-                .await
-                .unwrap();
-        }
-        conn.close().await.unwrap();
+        let force = if kind == DatabaseKind::Postgres {
+            " WITH (FORCE)"
+        } else {
+            ""
+        };
+        run_sql(
+            kind,
+            admin,
+            &format!("DROP DATABASE IF EXISTS {name}{force}"),
+        )
+        .await;
+        run_sql(kind, admin, &format!("CREATE DATABASE {name}")).await;
         let (base, query) = admin.split_once('?').unwrap_or((admin, ""));
         let base = &base[..base.rfind('/').unwrap()];
         let url = if query.is_empty() {
@@ -94,17 +101,21 @@ impl PostgresShop {
         } else {
             format!("{base}/{name}?{query}")
         };
-        let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
-        sqlx::raw_sql(FIDES_POSTGRES)
-            .execute(&mut conn)
-            .await
-            .unwrap();
-        conn.close().await.unwrap();
+        let (fixture, source) = match kind {
+            DatabaseKind::Mysql => (
+                FIDES_MARIADB,
+                FIDES_DATASET
+                    .replace("kind: postgres", "kind: mysql")
+                    .replace("    schema: public\n", ""),
+            ),
+            _ => (FIDES_POSTGRES, FIDES_DATASET.to_owned()),
+        };
+        run_sql(kind, &url, fixture).await;
         let dir = tempfile::tempdir().unwrap();
         let url_file = dir.path().join("shop.url");
         std::fs::write(&url_file, &url).unwrap();
         std::fs::set_permissions(&url_file, std::fs::Permissions::from_mode(0o600)).unwrap();
-        let source = FIDES_DATASET.replace(
+        let source = source.replace(
             "  env: FIDES_EXAMPLE_DATABASE_URL",
             &format!("  file: {}", url_file.display()),
         );
@@ -112,22 +123,39 @@ impl PostgresShop {
         let dataset = checked
             .dataset
             .unwrap_or_else(|| panic!("{:#?}", checked.diagnostics));
-        PostgresShop {
+        ServerShop {
+            kind,
             admin: admin.to_owned(),
             name,
+            url,
             shop: Shop { dir, dataset },
         }
     }
 
     /// Drop the database.
     pub(crate) async fn finish(self) {
-        use sqlx::Connection as _;
-        let mut conn = sqlx::PgConnection::connect(&self.admin).await.unwrap();
-        let drop = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
-        sqlx::raw_sql(sqlx::AssertSqlSafe(drop))
-            .execute(&mut conn)
-            .await
-            .unwrap();
+        let force = if self.kind == skydd_dataset::DatabaseKind::Postgres {
+            " WITH (FORCE)"
+        } else {
+            ""
+        };
+        let drop = format!("DROP DATABASE IF EXISTS {}{force}", self.name);
+        run_sql(self.kind, &self.admin, &drop).await;
+    }
+}
+
+/// Run `sql` (statements, no results) on the PostgreSQL or MariaDB database `url` names.
+async fn run_sql(kind: skydd_dataset::DatabaseKind, url: &str, sql: &str) {
+    use sqlx::Connection as _;
+    let sql = sqlx::AssertSqlSafe(sql.to_owned());
+    if kind == skydd_dataset::DatabaseKind::Mysql {
+        let mut conn = sqlx::MySqlConnection::connect(url).await.unwrap();
+        sqlx::raw_sql(sql).execute(&mut conn).await.unwrap();
+        conn.close().await.unwrap();
+    } else {
+        let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+        sqlx::raw_sql(sql).execute(&mut conn).await.unwrap();
+        conn.close().await.unwrap();
     }
 }
 
@@ -443,7 +471,7 @@ async fn the_access_package_holds_what_a_connected_postgres_database_holds() {
         eprintln!("note: SKYDD_TEST_DATABASE_URL is not set; the connected PostgreSQL test skips");
         return;
     };
-    let postgres = PostgresShop::new(&admin).await;
+    let postgres = ServerShop::new(skydd_dataset::DatabaseKind::Postgres, &admin).await;
     let sqlite = Shop::new().await;
     let app = spawn_connected(&Backend::Sqlite, postgres.shop.datasets()).await;
     let id = verified_request(&app, "access", "customer-1@example.com").await;
@@ -475,7 +503,7 @@ async fn the_access_package_holds_what_a_connected_postgres_database_holds() {
 }
 
 /// POST `/v1/requests/{id}/fulfil` with an empty body: the status and the body.
-async fn fulfil(app: &TestApp, id: &str) -> (StatusCode, Value) {
+pub(crate) async fn fulfil(app: &TestApp, id: &str) -> (StatusCode, Value) {
     let response = app
         .client
         .post(app.url(&format!("/v1/requests/{id}/fulfil")))

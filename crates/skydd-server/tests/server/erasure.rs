@@ -9,22 +9,8 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use sqlx::Connection as _;
 
-use super::connected::{PostgresShop, Shop, spawn_connected, verified_request};
+use super::connected::{ServerShop, Shop, fulfil, spawn_connected, verified_request};
 use super::{Backend, TestApp, backends};
-
-/// POST `/v1/requests/{id}/fulfil` with an empty body: the status and the body.
-async fn fulfil(app: &TestApp, id: &str) -> (StatusCode, Value) {
-    let response = app
-        .client
-        .post(app.url(&format!("/v1/requests/{id}/fulfil")))
-        .bearer_auth(&app.admin_token)
-        .json(&serde_json::json!({}))
-        .send()
-        .await
-        .unwrap();
-    let status = response.status();
-    (status, response.json().await.unwrap())
-}
 
 /// How many rows of the SQLite shop's `table` hold `value` in `column` (bound, so that the
 /// value is in no log line).
@@ -215,7 +201,7 @@ async fn an_erasure_reaches_a_connected_postgres_database() {
         eprintln!("note: SKYDD_TEST_DATABASE_URL is not set; the connected PostgreSQL test skips");
         return;
     };
-    let postgres = PostgresShop::new(&admin).await;
+    let postgres = ServerShop::new(skydd_dataset::DatabaseKind::Postgres, &admin).await;
     let app = spawn_connected(&Backend::Sqlite, postgres.shop.datasets()).await;
     let id = verified_request(&app, "erasure", "customer-1@example.com").await;
     let (status, body) = fulfil(&app, &id).await;
@@ -354,9 +340,6 @@ async fn connected_corrections_without_a_connected_database_are_refused() {
     app.stop().await;
 }
 
-const FIDES_MARIADB: &str = include_str!("../../../skydd-connect/tests/connect/mariadb.sql");
-const FIDES_DATASET: &str = include_str!("../../../../examples/datasets/fides-example.yaml");
-
 #[tokio::test]
 async fn an_erasure_reaches_a_connected_mariadb_database() {
     let Ok(admin) = std::env::var("SKYDD_TEST_MYSQL_URL") else {
@@ -367,53 +350,8 @@ async fn an_erasure_reaches_a_connected_mariadb_database() {
         eprintln!("note: SKYDD_TEST_MYSQL_URL is not set; the connected MariaDB test skips");
         return;
     };
-    let name = format!(
-        "skydd_erasure_{}",
-        super::random_schema().rsplit('_').next().unwrap()
-    );
-    let mut conn = sqlx::MySqlConnection::connect(&admin).await.unwrap();
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    conn.close().await.unwrap();
-    let (base, query) = admin.split_once('?').unwrap_or((&admin, ""));
-    let base = &base[..base.rfind('/').unwrap()];
-    let url = if query.is_empty() {
-        format!("{base}/{name}")
-    } else {
-        format!("{base}/{name}?{query}")
-    };
-    let mut conn = sqlx::MySqlConnection::connect(&url).await.unwrap();
-    sqlx::raw_sql(FIDES_MARIADB)
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    conn.close().await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let url_file = dir.path().join("shop.url");
-    std::fs::write(&url_file, &url).unwrap();
-    std::fs::set_permissions(&url_file, std::fs::Permissions::from_mode(0o600)).unwrap();
-    let source = FIDES_DATASET
-        .replace("kind: postgres", "kind: mysql")
-        .replace("    schema: public\n", "")
-        .replace(
-            "  env: FIDES_EXAMPLE_DATABASE_URL",
-            &format!("  file: {}", url_file.display()),
-        );
-    let register =
-        skydd_register::check(include_str!("../../../../examples/registers/glesys.yaml"))
-            .register
-            .unwrap();
-    let checked = skydd_dataset::check(&source, Some(&register));
-    let dataset = checked
-        .dataset
-        .unwrap_or_else(|| panic!("{:#?}", checked.diagnostics));
-    let datasets =
-        skydd_app::datasets::Datasets::from_checked(vec![skydd_app::datasets::LoadedDataset {
-            dataset,
-            path: dir.path().join("shop.yaml"),
-        }]);
+    let mariadb = ServerShop::new(skydd_dataset::DatabaseKind::Mysql, &admin).await;
+    let datasets = mariadb.shop.datasets();
     let app = spawn_connected(&Backend::Sqlite, datasets).await;
     let id = verified_request(&app, "erasure", "customer-1@example.com").await;
     let (status, body) = fulfil(&app, &id).await;
@@ -423,7 +361,7 @@ async fn an_erasure_reaches_a_connected_mariadb_database() {
         request["systems"][0]["outcomes"][0]["state"], "done",
         "{request}"
     );
-    let mut conn = sqlx::MySqlConnection::connect(&url).await.unwrap();
+    let mut conn = sqlx::MySqlConnection::connect(&mariadb.url).await.unwrap();
     let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM customer WHERE email = ?")
         .bind("customer-1@example.com")
         .fetch_one(&mut conn)
@@ -436,12 +374,9 @@ async fn an_erasure_reaches_a_connected_mariadb_database() {
         .await
         .unwrap();
     assert_eq!(others, 1);
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE {name}")))
-        .execute(&mut conn)
-        .await
-        .unwrap();
     conn.close().await.unwrap();
     app.stop().await;
+    mariadb.finish().await;
 }
 
 #[tokio::test]
