@@ -4,7 +4,8 @@
 //! | point | PostgreSQL | MySQL / MariaDB | SQLite |
 //! |---|---|---|---|
 //! | read-only snapshot | `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY` | `START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY` | `BEGIN` on a connection opened read-only |
-//! | tables, columns, primary keys | `information_schema` | `information_schema` | `sqlite_schema`, `pragma_table_info` |
+//! | tables, columns | `information_schema` | `information_schema` | `sqlite_schema`, `pragma_table_info` |
+//! | primary keys | `pg_catalog.pg_constraint` (the `information_schema` join took 25-30 ms) | `information_schema` | `pragma_table_info` |
 //! | foreign keys | `pg_catalog.pg_constraint` (names are unique per table only) | `information_schema.key_column_usage` | `pragma_foreign_key_list` |
 //! | indexes | `pg_catalog.pg_index` (not in `information_schema`) | `information_schema.statistics` | `pragma_index_list`, `pragma_index_info` |
 //! | TLS | `sslmode`, `sslrootcert` | `ssl-mode`, `ssl-ca` | none (a file) |
