@@ -10,7 +10,8 @@ use zeroize::Zeroize;
 use crate::ConnectError;
 
 /// A database URL with its credentials. `Debug` and `Display` never show it; only the
-/// connector reads it, through [`DatabaseUrl::expose`]. Wiped from memory when dropped.
+/// connector reads it, through `DatabaseUrl::expose` (crate-private). Wiped from memory when
+/// dropped.
 pub struct DatabaseUrl(String);
 
 impl DatabaseUrl {

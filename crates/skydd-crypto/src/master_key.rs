@@ -29,13 +29,13 @@
 //!   written under the directory lock, so a crash leaves at most one. Loading, creating,
 //!   rotating and retiring first remove, under the same lock, a leftover of that name or of
 //!   the `.master.key.<pid>.<random>.tmp` names that earlier releases used
-//!   ([`remove_leftovers`]).
+//!   (`remove_leftovers`).
 //! - **The rotation journal** (`.master.key.rotating`, no key material) is written and synced
 //!   before a rotation does anything else and removed when its re-wrapping is done
-//!   ([`begin_rotation`], [`end_rotation`]). A journal still there names the version the
+//!   (`begin_rotation`, `end_rotation`). A journal still there names the version the
 //!   rotation started from, so a later run can tell "the new version was written, finish the
 //!   re-wrap" from "the rotation was stopped before it wrote a version" even when older
-//!   versions exist ([`unfinished_rotation`]).
+//!   versions exist (`unfinished_rotation`).
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
