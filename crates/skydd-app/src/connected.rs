@@ -14,8 +14,8 @@ use skydd_connect::{ConnectError, Database, read_url};
 use skydd_dataset::Dataset;
 use skydd_subject::Identity;
 use skydd_vault::{
-    AccessPackage, Actor, PackageConnectedValue, PackageSystem, SystemAction, SystemOutcome,
-    SystemOutcomeView, SystemState, VaultError,
+    AccessPackage, Actor, NewRequest, PackageConnectedValue, PackageSystem, RequestReceipt,
+    SystemAction, SystemOutcome, SystemOutcomeView, SystemState, VaultError,
 };
 
 use crate::App;
@@ -116,6 +116,45 @@ fn values(found: &AccessFindings) -> Vec<PackageConnectedValue> {
 }
 
 impl App {
+    /// Register a data-subject request ([`skydd_vault::Vault::submit_request`]). A request made
+    /// with an e-mail address (not for a tenant) first asks every connected database whether
+    /// that address reaches any row: if one does, the vault sends the code to the address even
+    /// when it has no subject for it, so a customer known only to the company's own systems can
+    /// verify and be answered. The answer to the submitter is the same either way. A database
+    /// that cannot be read counts as not holding it (logged by name, never the address).
+    pub async fn submit_request(
+        &self,
+        actor: &Actor,
+        mut new: NewRequest,
+        now: Timestamp,
+    ) -> Result<RequestReceipt, VaultError> {
+        let for_tenant = new.tenant.is_some() || actor.tenant.is_some();
+        if new.identity_kind == "email" && !for_tenant && !self.datasets().is_empty() {
+            new.held_elsewhere = self.held_in_connected(&new.identity_value, now).await;
+        }
+        self.vault().submit_request(actor, new, now).await
+    }
+
+    /// Whether any connected database holds a row the e-mail address `raw` reaches; false for
+    /// an address that does not parse (the vault then refuses the request and says why).
+    async fn held_in_connected(&self, raw: &str, now: Timestamp) -> bool {
+        let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
+        let context = skydd_subject::ParseContext::sweden(today);
+        let Ok(identity) = Identity::parse(skydd_subject::IdentityKind::Email, raw, context) else {
+            return false;
+        };
+        for loaded in self.datasets().all() {
+            match findings(&loaded.dataset, std::slice::from_ref(&identity)).await {
+                Ok(found) if !found.collections.is_empty() => return true,
+                Ok(_) => {}
+                Err(error) => {
+                    tracing::warn!(dataset = %loaded.dataset.name, error = %error, "a connected database could not be asked whether it holds a requester");
+                }
+            }
+        }
+        false
+    }
+
     /// Read every connected database for the verified access or portability request `id`
     /// (one after the other, each in its own read-only transaction); empty without datasets.
     /// Refused, reading nothing, when the request may not have a package.

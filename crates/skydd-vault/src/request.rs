@@ -4,7 +4,8 @@
 //!
 //! A request never reveals whether someone is a customer: an unknown identity gets a request id
 //! and the same answer as a known one, but the code (and every other letter) goes only to an
-//! identity the vault knows. The identity a request was made with is stored as a blind index and
+//! identity the vault knows, or to an e-mail address a connected database holds
+//! (`NewRequest::held_elsewhere`, which the application sets after asking those databases). The identity a request was made with is stored as a blind index and
 //! a ciphertext under the request's own data key; codes only as hashes. A request about a
 //! tenant's subject (processor mode) is queued for that tenant and never fulfilled on Skydd's own
 //! authority. Every change is a compare-and-set on the request's state that appends an event
@@ -60,6 +61,10 @@ pub struct NewRequest {
     pub received_at: Option<Timestamp>,
     /// The purpose concerned (objection, withdrawal of consent), if any.
     pub purpose: Option<String>,
+    /// Set by the application, never from a client's body: a connected database holds this
+    /// e-mail identity, so the code goes to the address given even when the vault has no
+    /// subject for it (a customer known only to the company's own systems can still ask).
+    pub held_elsewhere: bool,
 }
 
 /// What the submitter is told: the same shape whether or not the identity is known.
@@ -239,6 +244,7 @@ struct Intake {
     details: RequestDetails,
     tenant: Option<TenantId>,
     identity: skydd_subject::Identity,
+    held_elsewhere: bool,
 }
 
 /// What a new request sends: the code (stored as a hash), the letters, and a word for the
@@ -282,7 +288,8 @@ impl Vault {
     }
 
     /// Register a request. The identity is looked up by blind index; a code goes to a known
-    /// subject's e-mail address, never to an unknown identity, and the answer is the same.
+    /// subject's e-mail address (or to the e-mail identity itself when `held_elsewhere`), never
+    /// to an unknown identity, and the answer is the same.
     pub async fn submit_request(
         &self,
         actor: &Actor,
@@ -307,6 +314,12 @@ impl Vault {
         };
         let address = match &subject {
             Some(subject) if intake.tenant.is_none() => self.subject_email(subject).await?,
+            None if intake.held_elsewhere
+                && intake.tenant.is_none()
+                && intake.identity.kind() == skydd_subject::IdentityKind::Email =>
+            {
+                Some(intake.identity.expose().to_owned())
+            }
             _ => None,
         };
         let letters = self.intake_letters(&id, &intake, state, &subject, address, now)?;
@@ -425,6 +438,7 @@ impl Vault {
             },
             tenant,
             identity,
+            held_elsewhere: new.held_elsewhere,
         })
     }
 
@@ -999,6 +1013,25 @@ impl Vault {
                 Some(_) => self.subject_email(subject).await,
                 None => Ok(None),
             },
+            // A request about a customer only a connected database holds (`held_elsewhere`) was
+            // verified with a code sent to the e-mail address it was made with: its letters go
+            // there. An unknown identity never gets a code, so never reaches this state.
+            (None, false)
+                if row.identity_kind == "email"
+                    && stored_state(&row.state).is_ok_and(|s| s.identity_checked()) =>
+            {
+                let key = self.keyring.unwrap(&WrappedKey {
+                    version: row.key_version,
+                    bytes: row.wrapped_key.clone(),
+                })?;
+                let plain = key.open(
+                    &row.identity_ciphertext,
+                    &request_identity_aad(&row.id, &row.identity_kind),
+                )?;
+                let address = String::from_utf8(plain.to_vec())
+                    .map_err(|_| VaultError::Corrupt("a request's identity is not text".into()))?;
+                Ok(Some(address))
+            }
             _ => Ok(None),
         }
     }

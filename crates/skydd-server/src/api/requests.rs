@@ -641,7 +641,7 @@ pub async fn submit_request(
     };
     let now = state.clock.now();
     let receipt = state
-        .vault()
+        .app()
         .submit_request(
             &caller.actor,
             NewRequest {
@@ -652,6 +652,7 @@ pub async fn submit_request(
                 tenant: body.tenant,
                 received_at: body.received_at.map(|ApiTime(at)| at),
                 purpose: body.purpose,
+                held_elsewhere: false,
             },
             now,
         )

@@ -446,3 +446,97 @@ async fn keys_recorded_before_a_commit_survive_a_crash_between_the_commit_and_th
         app.stop().await;
     }
 }
+
+/// The messages of request `id` in the outbox: (kind, recipient).
+async fn messages(app: &TestApp, id: &str) -> Vec<(String, String)> {
+    services(app)
+        .vault()
+        .outbox(&skydd_vault::Actor::new("test"), None, app.now)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.request_id.as_deref() == Some(id))
+        .map(|m| (m.kind, m.to))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_customer_only_a_connected_database_holds_gets_a_code_and_is_answered() {
+    for backend in backends() {
+        let shop = Shop::new().await;
+        let app = spawn_connected(&backend, shop.datasets()).await;
+        // customer-1 is in the shop, not in the vault; nobody@ is in neither.
+        let submit = |email: &'static str| {
+            let app = &app;
+            async move {
+                let response = app
+                    .client
+                    .post(app.url("/v1/requests"))
+                    .json(&serde_json::json!({"type": "erasure", "identity": {"email": email}}))
+                    .send()
+                    .await
+                    .unwrap();
+                super::json_body(response, StatusCode::ACCEPTED, app.backend).await
+            }
+        };
+        let known = submit("customer-1@example.com").await;
+        let unknown = submit("nobody@example.com").await;
+        // The same answer either way: nothing tells the submitter who is a customer.
+        assert_eq!(known["state"], unknown["state"]);
+        assert_eq!(
+            known.as_object().unwrap().len(),
+            unknown.as_object().unwrap().len()
+        );
+        let id = known["id"].as_str().unwrap();
+        let sent = messages(&app, id).await;
+        assert!(
+            sent.contains(&("verification_code".into(), "customer-1@example.com".into())),
+            "{}: {sent:?}",
+            app.backend
+        );
+        let nobody = messages(&app, unknown["id"].as_str().unwrap()).await;
+        assert!(nobody.is_empty(), "{}: {nobody:?}", app.backend);
+
+        // The code verifies it; fulfilling erases in the shop and writes to the address.
+        let message = services(&app)
+            .vault()
+            .outbox(&skydd_vault::Actor::new("test"), None, app.now)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|m| m.request_id.as_deref() == Some(id) && m.kind == "verification_code")
+            .unwrap();
+        let code = message
+            .text
+            .split(|c: char| !c.is_ascii_digit())
+            .find(|word| word.len() == 8)
+            .unwrap()
+            .to_owned();
+        let response = app
+            .client
+            .post(app.url(&format!("/v1/requests/{id}/verify")))
+            .json(&serde_json::json!({"code": code}))
+            .send()
+            .await
+            .unwrap();
+        let verified = super::json_body(response, StatusCode::OK, app.backend).await;
+        assert_eq!(verified["state"], "verified");
+        let (status, body) = fulfil(&app, id).await;
+        assert_eq!(status, StatusCode::OK, "{}: {body}", app.backend);
+        assert_eq!(body["state"], "completed");
+        let one = "customer-1@example.com";
+        assert_eq!(count(&shop, "customer", "email", one).await, 0);
+        let two = "customer-2@example.com";
+        assert_eq!(count(&shop, "customer", "email", two).await, 1);
+        let letter = completion_letter(&app, id).await;
+        assert!(letter.contains("fides_example"), "{letter}");
+        assert!(
+            messages(&app, id)
+                .await
+                .contains(&("completed".into(), one.into())),
+            "{}",
+            app.backend
+        );
+        app.stop().await;
+    }
+}

@@ -46,6 +46,7 @@ fn request(request_type: RequestType, email: &str, purpose: Option<&str>) -> New
         tenant: None,
         received_at: None,
         purpose: purpose.map(str::to_string),
+        held_elsewhere: false,
     }
 }
 
