@@ -27,6 +27,10 @@ use crate::services::App;
 /// The audit action of a connected database's sweep: one event per database per sweep.
 pub const CONNECTED_SWEEP_ACTION: &str = "retention.connected";
 
+/// The audit action that proves one committed batch of a connected database's sweep, written
+/// as the sweep goes (so a killed sweep's committed batches stay proven).
+pub const CONNECTED_BATCH_ACTION: &str = "retention.connected.batch";
+
 /// Why a sweep stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum SweepError {
@@ -232,9 +236,10 @@ impl App {
             if !sweeps(dataset) {
                 continue;
             }
-            let outcome = self
-                .sweep_system(dataset, at, batch, &hasher, progress)
+            let (outcome, proven) = self
+                .sweep_system(actor, dataset, at, batch, &hasher, progress)
                 .await;
+            proven.map_err(SweepError::Audit)?;
             self.audit_system_sweep(actor, at, dataset, &outcome)
                 .await
                 .map_err(SweepError::Audit)?;
@@ -247,20 +252,30 @@ impl App {
     }
 
     /// Sweep the database `dataset` describes: connect writable (the connection string read
-    /// now), [`sweep::run`], close.
+    /// now), [`sweep::run`], close. Each batch the database committed is proven at once by a
+    /// [`CONNECTED_BATCH_ACTION`] audit event (system, collection, rows), written while the
+    /// next batch runs, so a sweep killed half way leaves every committed batch but the last
+    /// one on record (the vault's own batches carry their proof in their transaction; a
+    /// connected database cannot share Skydd's). The second value is the first audit write
+    /// that failed, if one did.
     async fn sweep_system(
         &self,
+        actor: &Actor,
         dataset: &Dataset,
         at: Timestamp,
         batch: usize,
         hasher: &KeyedHasher,
         progress: &mut (dyn FnMut(SweepStep) + Send),
-    ) -> SystemSweep {
-        let swept: Result<Option<SweepReceipt>, ConnectError> = async {
+    ) -> (SystemSweep, Result<(), StorageError>) {
+        let (batches, mut committed) =
+            tokio::sync::mpsc::unbounded_channel::<sweep::SweepProgress>();
+        let sweeping = async move {
             let url = read_url(&dataset.connection)?;
             let mut database =
                 Database::connect_writable(dataset.kind, &url, dataset.tls.as_ref()).await?;
             let mut report = |seen: &sweep::SweepProgress| {
+                // The receiver lives until this future ends; a send cannot fail before.
+                let _ = batches.send(seen.clone());
                 progress(SweepStep::Connected {
                     system: dataset.name.clone(),
                     progress: seen.clone(),
@@ -279,15 +294,62 @@ impl App {
             .await;
             database.close().await;
             swept
-        }
-        .await;
-        match swept {
+        };
+        let proving = async {
+            let mut first_failure = Ok(());
+            let mut rows_before: std::collections::HashMap<String, u64> =
+                std::collections::HashMap::new();
+            while let Some(seen) = committed.recv().await {
+                let before = rows_before.insert(seen.collection.clone(), seen.rows);
+                let rows = seen.rows.saturating_sub(before.unwrap_or(0));
+                let written = self.audit_batch(actor, at, dataset, &seen, rows).await;
+                if first_failure.is_ok() {
+                    first_failure = written;
+                }
+            }
+            first_failure
+        };
+        let (swept, proven): (Result<Option<SweepReceipt>, ConnectError>, _) =
+            tokio::join!(sweeping, proving);
+        let outcome = match swept {
             Ok(Some(receipt)) => SystemSweep::Done(receipt),
             Ok(None) => SystemSweep::Busy,
             Err(error) => SystemSweep::Failed {
                 reason: error.to_string(),
             },
-        }
+        };
+        (outcome, proven)
+    }
+
+    /// The proof of one committed batch of a connected sweep: which system and collection, the
+    /// batch's number and its rows (no key, no value).
+    async fn audit_batch(
+        &self,
+        actor: &Actor,
+        at: Timestamp,
+        dataset: &Dataset,
+        seen: &sweep::SweepProgress,
+        rows: u64,
+    ) -> Result<(), StorageError> {
+        let detail = serde_json::json!({
+            "system": dataset.name,
+            "collection": seen.collection,
+            "batch": seen.batches,
+            "rows": rows,
+        });
+        self.audit()
+            .record(AuditEvent {
+                at,
+                actor: actor.id.clone(),
+                ip: actor.ip.clone(),
+                action: CONNECTED_BATCH_ACTION,
+                purpose: None,
+                subject_id: None,
+                categories: swept_categories(dataset),
+                outcome: "done".to_owned(),
+                detail: Some(detail.to_string()),
+            })
+            .await
     }
 
     /// The proof of one connected database's sweep: one audit event with its receipt (rules,

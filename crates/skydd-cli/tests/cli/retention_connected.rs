@@ -323,6 +323,20 @@ fn connected_events(data: &Path, database: &[String]) -> Vec<(Value, Value)> {
         .collect()
 }
 
+/// The rows the `retention.connected.batch` events of the audit trail prove for `collection`.
+fn batch_rows(data: &Path, database: &[String], collection: &str) -> usize {
+    let export = skydd_on(data, database, &["audit", "export"]);
+    assert!(export.status.success(), "{}", text(&export.stderr));
+    text(&export.stdout)
+        .lines()
+        .map(|line| serde_json::from_str::<Value>(line).unwrap())
+        .filter(|line| line["action"] == "retention.connected.batch")
+        .map(|line| serde_json::from_str::<Value>(line["detail"].as_str().unwrap()).unwrap())
+        .filter(|detail| detail["collection"] == collection)
+        .map(|detail| usize::try_from(detail["rows"].as_u64().unwrap()).unwrap())
+        .sum()
+}
+
 fn assert_no_value(what: &str, shown: &str) {
     for value in VALUES {
         assert!(!shown.contains(value), "{what} shows `{value}`:\n{shown}");
@@ -743,6 +757,12 @@ fn retention_run_killed_during_a_connected_sweep_finishes_with_nothing_half_done
                 "{backend} after kill {kills}: {}",
                 text(&verified.stdout)
             );
+            // Every committed batch is proven, but at most the one in flight at each kill.
+            let proven = batch_rows(&data, &database_args, "login");
+            assert!(
+                proven <= gone && gone <= proven + BATCH * kills,
+                "{backend} after kill {kills}: {gone} logins gone, {proven} proven"
+            );
         }
         assert!(
             midway,
@@ -786,6 +806,12 @@ fn retention_run_killed_during_a_connected_sweep_finishes_with_nothing_half_done
         let events = connected_events(&data, &database_args);
         let (event, _) = events.last().unwrap();
         assert_eq!(event["outcome"], "done", "{backend}: {event}");
+        let proven = batch_rows(&data, &database_args, "login");
+        assert!(
+            proven <= order.len() && order.len() <= proven + BATCH * kills,
+            "{backend}: {} logins swept, {proven} proven batch by batch",
+            order.len()
+        );
         database.drop_schema();
     }
 }
