@@ -270,11 +270,18 @@ impl App {
             if settled {
                 continue;
             }
+            // `pending` keeps what an earlier run recorded (an erasure's primary keys, written
+            // just before a commit a crash then overtook): a rerun killed before it records its
+            // own must not lose them.
+            let earlier = recorded
+                .iter()
+                .find(|o| &o.system == name && o.action == action.as_str())
+                .map_or(serde_json::Value::Null, |o| o.receipt.clone());
             let pending = SystemOutcome {
                 system: name.clone(),
                 action,
                 state: SystemState::Pending,
-                receipt: serde_json::Value::Null,
+                receipt: earlier,
             };
             vault.record_system_outcome(actor, id, pending, now).await?;
             let (state, receipt) = match step(loaded.clone()).await {

@@ -421,6 +421,30 @@ async fn keys_recorded_before_a_commit_survive_a_crash_between_the_commit_and_th
             .await
             .unwrap();
 
+        // A rerun killed before it records anything of its own (its step never ends here)
+        // keeps those keys in its `pending` record.
+        let rerun = services(&app).with_datasets(shop.datasets());
+        let killed = tokio::time::timeout(
+            std::time::Duration::from_millis(200),
+            rerun.run_connected_step(&actor, &id, SystemAction::Erasure, app.now, |_| {
+                std::future::pending::<skydd_app::connected::StepOutcome>()
+            }),
+        )
+        .await;
+        assert!(killed.is_err(), "the step never ends");
+        let kept = services(&app)
+            .vault()
+            .system_outcomes(&actor, &id)
+            .await
+            .unwrap();
+        assert_eq!(kept[0].state, "pending");
+        assert!(
+            kept[0].receipt.to_string().contains("[\"1\"]"),
+            "{}: {}",
+            app.backend,
+            kept[0].receipt
+        );
+
         // The rerun finds nothing left to write, and keeps the keys of the run that died.
         let (status, body) = fulfil(&app, &id).await;
         assert_eq!(status, StatusCode::OK, "{body}");
