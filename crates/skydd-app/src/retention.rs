@@ -252,12 +252,12 @@ impl App {
     }
 
     /// Sweep the database `dataset` describes: connect writable (the connection string read
-    /// now), [`sweep::run`], close. Each batch the database committed is proven at once by a
-    /// [`CONNECTED_BATCH_ACTION`] audit event (system, collection, rows), written while the
-    /// next batch runs, so a sweep killed half way leaves every committed batch but the last
-    /// one on record (the vault's own batches carry their proof in their transaction; a
-    /// connected database cannot share Skydd's). The second value is the first audit write
-    /// that failed, if one did.
+    /// now), [`sweep::run`], close. Each batch the database committed is proven by a
+    /// [`CONNECTED_BATCH_ACTION`] audit event (system, collection, rows) before the next batch
+    /// starts, so a sweep killed half way leaves every committed batch but the last one on
+    /// record (the vault's own batches carry their proof in their transaction; a connected
+    /// database cannot share Skydd's). The second value is the audit write that failed and
+    /// stopped the sweep, if one did.
     async fn sweep_system(
         &self,
         actor: &Actor,
@@ -267,20 +267,41 @@ impl App {
         hasher: &KeyedHasher,
         progress: &mut (dyn FnMut(SweepStep) + Send),
     ) -> (SystemSweep, Result<(), StorageError>) {
-        let (batches, mut committed) =
-            tokio::sync::mpsc::unbounded_channel::<sweep::SweepProgress>();
-        let sweeping = async move {
+        // The proof of each batch is written before the next batch starts (`run` awaits it),
+        // so a kill loses at most the proof of the batch whose commit it overtook. The first
+        // failed write stops the sweep: processing that cannot be recorded does not go on.
+        let proven = std::sync::Mutex::new(Ok(()));
+        let rows_before = std::sync::Mutex::new(std::collections::HashMap::<String, u64>::new());
+        let swept: Result<Option<SweepReceipt>, ConnectError> = async {
             let url = read_url(&dataset.connection)?;
             let mut database =
                 Database::connect_writable(dataset.kind, &url, dataset.tls.as_ref()).await?;
-            let mut report = |seen: &sweep::SweepProgress| {
-                // The receiver lives until this future ends; a send cannot fail before.
-                let _ = batches.send(seen.clone());
+            let (proven, rows_before) = (&proven, &rows_before);
+            let mut report = |seen: sweep::SweepProgress| -> std::pin::Pin<
+                Box<dyn std::future::Future<Output = ControlFlow<()>> + Send + '_>,
+            > {
                 progress(SweepStep::Connected {
                     system: dataset.name.clone(),
                     progress: seen.clone(),
                 });
-                ControlFlow::Continue(())
+                let rows = {
+                    let mut before = rows_before
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    let earlier = before.insert(seen.collection.clone(), seen.rows);
+                    seen.rows.saturating_sub(earlier.unwrap_or(0))
+                };
+                Box::pin(async move {
+                    let written = self.audit_batch(actor, at, dataset, &seen, rows).await;
+                    let failed = written.is_err();
+                    if failed {
+                        *proven
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner) = written;
+                        return ControlFlow::Break(());
+                    }
+                    ControlFlow::Continue(())
+                })
             };
             let swept = sweep::run(
                 &mut database,
@@ -294,23 +315,8 @@ impl App {
             .await;
             database.close().await;
             swept
-        };
-        let proving = async {
-            let mut first_failure = Ok(());
-            let mut rows_before: std::collections::HashMap<String, u64> =
-                std::collections::HashMap::new();
-            while let Some(seen) = committed.recv().await {
-                let before = rows_before.insert(seen.collection.clone(), seen.rows);
-                let rows = seen.rows.saturating_sub(before.unwrap_or(0));
-                let written = self.audit_batch(actor, at, dataset, &seen, rows).await;
-                if first_failure.is_ok() {
-                    first_failure = written;
-                }
-            }
-            first_failure
-        };
-        let (swept, proven): (Result<Option<SweepReceipt>, ConnectError>, _) =
-            tokio::join!(sweeping, proving);
+        }
+        .await;
         let outcome = match swept {
             Ok(Some(receipt)) => SystemSweep::Done(receipt),
             Ok(None) => SystemSweep::Busy,
@@ -318,6 +324,9 @@ impl App {
                 reason: error.to_string(),
             },
         };
+        let proven = proven
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         (outcome, proven)
     }
 

@@ -697,10 +697,10 @@ async fn measure_sweep(url: &str, register: &Register) {
         .unwrap();
     let hasher = KeyedHasher::new([7; 32]);
     let mut batches = 0u64;
-    let mut progress = |_: &sweep::SweepProgress| {
+    let mut progress = sweep::progress_fn(|_: &sweep::SweepProgress| {
         batches += 1;
         std::ops::ControlFlow::Continue(())
-    };
+    });
     let start = Instant::now();
     let receipt = sweep::run(
         &mut db,
@@ -714,6 +714,7 @@ async fn measure_sweep(url: &str, register: &Register) {
     .await
     .unwrap()
     .expect("no other sweeper");
+    drop(progress);
     let swept_in = start.elapsed();
     db.close().await;
     let login = receipt

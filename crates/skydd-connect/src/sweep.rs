@@ -290,8 +290,32 @@ pub async fn plan(
     })
 }
 
+/// What [`run`] calls after each committed batch and awaits before the next one starts: the
+/// future says whether to go on. A caller may do I/O in it: the application writes each
+/// batch's proof to its audit trail there, so a sweep killed midway leaves every committed
+/// batch but the one in flight proven.
+pub type Progress<'a> = dyn FnMut(
+        SweepProgress,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ControlFlow<()>> + Send + 'a>>
+    + Send
+    + 'a;
+
+/// A [`Progress`] from a callback that does no I/O: its answer, ready at once.
+pub fn progress_fn<'a>(
+    mut callback: impl FnMut(&SweepProgress) -> ControlFlow<()> + Send + 'a,
+) -> impl FnMut(
+    SweepProgress,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = ControlFlow<()>> + Send + 'a>>
++ Send
++ 'a {
+    move |seen| {
+        let flow = callback(&seen);
+        Box::pin(std::future::ready(flow))
+    }
+}
+
 /// Sweep at `now`: delete or mask every due row that may go, `batch` rows per transaction,
-/// calling `progress` after each batch; `ControlFlow::Break` from it stops the sweep there
+/// awaiting `progress` after each batch; `ControlFlow::Break` from it stops the sweep there
 /// (committed batches stay, a rerun goes on). `database` must be writable
 /// ([`Database::connect_writable`]); `hasher` is the key `keyed_hash` masking uses (the same
 /// as erasure's, so hashed values still join).
@@ -312,7 +336,7 @@ pub async fn run(
     now: Timestamp,
     batch: usize,
     hasher: &KeyedHasher,
-    progress: &mut (dyn FnMut(&SweepProgress) -> ControlFlow<()> + Send),
+    progress: &mut Progress<'_>,
 ) -> Result<Option<SweepReceipt>, ConnectError> {
     let locking = "taking the sweep lock";
     if !lock(database, true)
@@ -362,7 +386,7 @@ async fn sweep_locked(
     now: Timestamp,
     batch: usize,
     hasher: &KeyedHasher,
-    progress: &mut (dyn FnMut(&SweepProgress) -> ControlFlow<()> + Send),
+    progress: &mut Progress<'_>,
 ) -> Result<SweepReceipt, ConnectError> {
     let batch = batch.max(1);
     let schema = database.schema().await?;
@@ -1071,7 +1095,7 @@ impl Target<'_> {
         batch: usize,
         hasher: &KeyedHasher,
         done: &mut CollectionReceipt,
-        progress: &mut (dyn FnMut(&SweepProgress) -> ControlFlow<()> + Send),
+        progress: &mut Progress<'_>,
     ) -> Result<ControlFlow<()>, ConnectError> {
         let deleting = format!("deleting due rows of `{}`", self.collection.name);
         let plain = match self.mask {
@@ -1105,7 +1129,7 @@ impl Target<'_> {
                 batches: done.batches,
                 rows: done.deleted + done.masked,
             };
-            if progress(&seen).is_break() {
+            if progress(seen).await.is_break() {
                 return Ok(ControlFlow::Break(()));
             }
             if rows < batch as u64 {

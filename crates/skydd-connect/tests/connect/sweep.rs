@@ -180,13 +180,13 @@ async fn run(
 ) -> SweepReceipt {
     let mut db = writable(target).await;
     let mut batches = 0;
-    let mut progress = |_: &sweep::SweepProgress| {
+    let mut progress = sweep::progress_fn(|_: &sweep::SweepProgress| {
         batches += 1;
         match stop_after {
             Some(n) if batches >= n => ControlFlow::Break(()),
             _ => ControlFlow::Continue(()),
         }
-    };
+    });
     let hasher = KeyedHasher::new([7; 32]);
     let receipt = sweep::run(
         &mut db,
@@ -591,7 +591,7 @@ async fn one_sweeper_per_database() {
         let mut other = writable(&target).await;
         let mut sweeper = writable(&target).await;
         let hasher = KeyedHasher::new([7; 32]);
-        let mut go_on = |_: &sweep::SweepProgress| ControlFlow::Continue(());
+        let mut go_on = sweep::progress_fn(|_: &sweep::SweepProgress| ControlFlow::Continue(()));
         let held = match &mut other {
             Database::Postgres(conn) => sqlx::raw_sql(take).execute(conn).await.map(|_| ()),
             Database::Mysql(conn) => sqlx::raw_sql(take).execute(conn).await.map(|_| ()),
@@ -765,12 +765,12 @@ async fn a_sweep_dropped_midway_finishes_on_a_rerun() {
         // dropped at its next wait on the database: a crash in the middle of the next batch.
         let (tell, dropped) = tokio::sync::oneshot::channel::<()>();
         let mut tell = Some(tell);
-        let mut progress = |_: &sweep::SweepProgress| {
+        let mut progress = sweep::progress_fn(|_: &sweep::SweepProgress| {
             if let Some(tell) = tell.take() {
                 let _ = tell.send(());
             }
             ControlFlow::Continue(())
-        };
+        });
         let sweeping = sweep::run(&mut db, &dataset, &GLESYS, now(), 1, &hasher, &mut progress);
         tokio::select! {
             biased;
@@ -786,7 +786,7 @@ async fn a_sweep_dropped_midway_finishes_on_a_rerun() {
         // The server lets the dropped session's sweep lock go once it notices the connection
         // is gone (after the statement in flight): until then a new sweep finds it held.
         let mut db = writable(&target).await;
-        let mut go_on = |_: &sweep::SweepProgress| ControlFlow::Continue(());
+        let mut go_on = sweep::progress_fn(|_: &sweep::SweepProgress| ControlFlow::Continue(()));
         let mut receipt = None;
         for _ in 0..100 {
             receipt = sweep::run(
