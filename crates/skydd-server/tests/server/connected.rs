@@ -292,6 +292,12 @@ pub(crate) async fn verified_request_with(
         .unwrap();
     let receipt = super::json_body(response, StatusCode::ACCEPTED, app.backend).await;
     let id = receipt["id"].as_str().unwrap().to_owned();
+    verify_with_code(app, &id).await;
+    id
+}
+
+/// Verify request `id` with the code the outbox holds for it (asserts that one was sent).
+pub(crate) async fn verify_with_code(app: &TestApp, id: &str) {
     let (keyring, _) = skydd_crypto::Keyring::load_or_create(&app.key_file).unwrap();
     let services = skydd_app::App::new(
         app.storage.clone(),
@@ -306,7 +312,7 @@ pub(crate) async fn verified_request_with(
         .unwrap();
     let message = outbox
         .into_iter()
-        .find(|m| m.request_id.as_deref() == Some(id.as_str()) && m.kind == "verification_code")
+        .find(|m| m.request_id.as_deref() == Some(id) && m.kind == "verification_code")
         .unwrap();
     let code = message
         .text
@@ -323,7 +329,6 @@ pub(crate) async fn verified_request_with(
         .unwrap();
     let verified = super::json_body(response, StatusCode::OK, app.backend).await;
     assert_eq!(verified["state"], "verified");
-    id
 }
 
 /// `(collection, field, value)` of every connected value in a JSON package.

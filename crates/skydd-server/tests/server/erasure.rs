@@ -9,7 +9,9 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use sqlx::Connection as _;
 
-use super::connected::{ServerShop, Shop, fulfil, spawn_connected, verified_request};
+use super::connected::{
+    ServerShop, Shop, fulfil, spawn_connected, verified_request, verify_with_code,
+};
 use super::{Backend, TestApp, backends};
 
 /// How many rows of the SQLite shop's `table` hold `value` in `column` (bound, so that the
@@ -522,29 +524,7 @@ async fn a_customer_only_a_connected_database_holds_gets_a_code_and_is_answered(
         assert!(nobody.is_empty(), "{}: {nobody:?}", app.backend);
 
         // The code verifies it; fulfilling erases in the shop and writes to the address.
-        let message = services(&app)
-            .vault()
-            .outbox(&skydd_vault::Actor::new("test"), None, app.now)
-            .await
-            .unwrap()
-            .into_iter()
-            .find(|m| m.request_id.as_deref() == Some(id) && m.kind == "verification_code")
-            .unwrap();
-        let code = message
-            .text
-            .split(|c: char| !c.is_ascii_digit())
-            .find(|word| word.len() == 8)
-            .unwrap()
-            .to_owned();
-        let response = app
-            .client
-            .post(app.url(&format!("/v1/requests/{id}/verify")))
-            .json(&serde_json::json!({"code": code}))
-            .send()
-            .await
-            .unwrap();
-        let verified = super::json_body(response, StatusCode::OK, app.backend).await;
-        assert_eq!(verified["state"], "verified");
+        verify_with_code(&app, id).await;
         let (status, body) = fulfil(&app, id).await;
         assert_eq!(status, StatusCode::OK, "{}: {body}", app.backend);
         assert_eq!(body["state"], "completed");
