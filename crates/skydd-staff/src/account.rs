@@ -1,0 +1,1 @@
+//! Staff accounts (filled in by issue 17, part 1).

@@ -1,0 +1,1 @@
+//! Sign-in lock-out and session lifetimes (filled in by issue 17, part 1).
