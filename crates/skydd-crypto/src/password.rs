@@ -86,6 +86,22 @@ pub fn verify(password: &str, stored: &PasswordHashString) -> bool {
     hasher().is_ok_and(|argon| argon.verify_password(password.as_bytes(), &parsed).is_ok())
 }
 
+/// A new random password for an account created without one (`skydd user create` without
+/// `--password-stdin`): 120 random bits as four groups of six base32 characters, lower-cased
+/// (`abcdef-ghijkl-mnopqr-stuvwx`, 27 characters), to be shown once.
+pub fn generate() -> Result<Zeroizing<String>, RandomError> {
+    let bytes: Zeroizing<[u8; 15]> = Zeroizing::new(random::random_bytes()?);
+    let plain = Zeroizing::new(data_encoding::BASE32_NOPAD.encode(&bytes[..]).to_lowercase());
+    let mut password = Zeroizing::new(String::with_capacity(27));
+    for (i, chunk) in plain.as_bytes().chunks(6).enumerate() {
+        if i > 0 {
+            password.push('-');
+        }
+        password.extend(chunk.iter().copied().map(char::from));
+    }
+    Ok(password)
+}
+
 /// A PHC string with OWASP's parameters of no known password: what [`verify_dummy`] checks
 /// against, so that it costs exactly what [`verify`] costs.
 const DUMMY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2t5ZGQgZHVtbXkgc2FsdA$\
@@ -134,6 +150,16 @@ mod tests {
         assert_eq!(parsed.hash.unwrap().len(), 32);
         assert!(!verify("", &PasswordHashString(DUMMY.to_owned())));
         verify_dummy("anything");
+    }
+
+    #[test]
+    fn generated_passwords_have_120_bits_in_four_groups() {
+        let a = generate().unwrap();
+        let b = generate().unwrap();
+        assert_ne!(*a, *b);
+        assert_eq!(a.len(), 27);
+        assert_eq!(a.split('-').count(), 4);
+        assert!(a.bytes().all(|c| c == b'-' || c.is_ascii_lowercase() || (b'2'..=b'7').contains(&c)));
     }
 
     #[test]
