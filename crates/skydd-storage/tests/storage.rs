@@ -764,8 +764,11 @@ async fn schema_1_databases_are_upgraded(h: Arc<Harness>) {
     // Migration 0009: the role became the same-named scope, which still grants everything;
     // no expiry, never used.
     assert_eq!(tokens[0].scopes, ["admin"]);
-    let scopes: Vec<skydd_staff::permission::Scope> =
-        tokens[0].scopes.iter().map(|w| w.parse().unwrap()).collect();
+    let scopes: Vec<skydd_staff::permission::Scope> = tokens[0]
+        .scopes
+        .iter()
+        .map(|w| w.parse().unwrap())
+        .collect();
     assert_eq!(
         skydd_staff::permission::Grants::of_scopes(&scopes).permissions,
         skydd_staff::permission::PermissionSet::all()
