@@ -33,6 +33,7 @@ pub mod auth;
 mod console;
 pub mod extract;
 pub mod key_reload;
+pub mod limit;
 pub mod metrics;
 mod page;
 pub mod problem;
