@@ -55,6 +55,10 @@ mod erasure;
 #[path = "server/metrics.rs"]
 mod metrics;
 
+/// The console's frame: sessions, sign-in, CSRF, headers, accounts pages (issue 17).
+#[path = "server/console.rs"]
+mod console;
+
 /// The authorisation matrix: every route × every role and scope (issue 17).
 #[path = "server/authorization.rs"]
 mod authorization;
@@ -233,6 +237,8 @@ fn captured_log() -> String {
 /// A running server and what a test needs to talk to it.
 struct TestApp {
     backend: &'static str,
+    /// The services the server runs on (for what a test sets up without HTTP: staff accounts).
+    app: App,
     address: String,
     client: reqwest::Client,
     /// An admin token, valid until a test revokes it.
@@ -439,16 +445,15 @@ async fn spawn_app_serving(
     let address = format!("http://{}", listener.local_addr().unwrap());
     let key_file = data.path().join("master.key");
     let (keyring, _) = Keyring::load_or_create(&key_file).unwrap();
-    let state = AppState::new(
-        App::new(
-            storage.clone(),
-            Arc::new(keyring),
-            register.clone(),
-            Arc::new(FixedClock(now)),
-        )
-        .with_key_file(&key_file)
-        .with_datasets(datasets),
-    );
+    let app = App::new(
+        storage.clone(),
+        Arc::new(keyring),
+        register.clone(),
+        Arc::new(FixedClock(now)),
+    )
+    .with_key_file(&key_file)
+    .with_datasets(datasets);
+    let state = AppState::new(app.clone());
     let (shutdown, stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(skydd_server::serve(listener, state, async {
         let _ = stopped.await;
@@ -456,6 +461,7 @@ async fn spawn_app_serving(
 
     TestApp {
         backend: backend.name(),
+        app,
         address,
         client: reqwest::Client::new(),
         admin_token: admin.secret().to_owned(),

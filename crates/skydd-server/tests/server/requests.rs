@@ -187,6 +187,7 @@ async fn spawn(backend: &Backend, at: &str) -> RequestsApp {
     RequestsApp {
         app: TestApp {
             backend: backend.name(),
+            app: state.app().clone(),
             address,
             client: reqwest::Client::new(),
             admin_token: admin.secret().to_owned(),
