@@ -91,7 +91,11 @@ pub fn verify(password: &str, stored: &PasswordHashString) -> bool {
 /// (`abcdef-ghijkl-mnopqr-stuvwx`, 27 characters), to be shown once.
 pub fn generate() -> Result<Zeroizing<String>, RandomError> {
     let bytes: Zeroizing<[u8; 15]> = Zeroizing::new(random::random_bytes()?);
-    let plain = Zeroizing::new(data_encoding::BASE32_NOPAD.encode(&bytes[..]).to_lowercase());
+    let plain = Zeroizing::new(
+        data_encoding::BASE32_NOPAD
+            .encode(&bytes[..])
+            .to_lowercase(),
+    );
     let mut password = Zeroizing::new(String::with_capacity(27));
     for (i, chunk) in plain.as_bytes().chunks(6).enumerate() {
         if i > 0 {
@@ -159,7 +163,10 @@ mod tests {
         assert_ne!(*a, *b);
         assert_eq!(a.len(), 27);
         assert_eq!(a.split('-').count(), 4);
-        assert!(a.bytes().all(|c| c == b'-' || c.is_ascii_lowercase() || (b'2'..=b'7').contains(&c)));
+        assert!(
+            a.bytes()
+                .all(|c| c == b'-' || c.is_ascii_lowercase() || (b'2'..=b'7').contains(&c))
+        );
     }
 
     #[test]
