@@ -145,6 +145,7 @@ pub async fn list_audit(
         subject_id: query.subject,
         from: query.from.map(|ApiTime(at)| at),
         to: query.to.map(|ApiTime(at)| at),
+        ..AuditFilter::default()
     };
     // One more than asked tells whether another page follows.
     let mut entries = state
