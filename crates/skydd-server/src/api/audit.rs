@@ -158,21 +158,13 @@ pub async fn list_audit(
     } else {
         None
     };
-    // Through the audit sink every other event goes through (group commit under `skydd serve`).
-    state
-        .audit()
-        .record(AuditEvent {
-            at: state.clock.now(),
-            actor: caller.actor.id.clone(),
-            ip: caller.actor.ip.clone(),
-            action: "audit.read",
-            purpose: None,
-            subject_id: filter.subject_id.clone(),
-            categories: Vec::new(),
-            outcome: "done".into(),
-            detail: Some(format!("{} entries", entries.len())),
-        })
-        .await?;
+    record_read(
+        &state,
+        &caller.actor,
+        filter.subject_id.clone(),
+        entries.len(),
+    )
+    .await?;
     Ok(Json(AuditPage {
         entries: entries
             .into_iter()
@@ -180,4 +172,31 @@ pub async fn list_audit(
             .collect(),
         next,
     }))
+}
+
+/// Record that `actor` read `entries` entries of the trail (about `subject_id`, when the
+/// reader asked for one subject): `audit.read`, so the trail shows who looked at it. The API
+/// and the console's audit page both record their reads here, the same way.
+pub(crate) async fn record_read(
+    state: &AppState,
+    actor: &skydd_vault::Actor,
+    subject_id: Option<String>,
+    entries: usize,
+) -> Result<(), ApiError> {
+    // Through the audit sink every other event goes through (group commit under `skydd serve`).
+    state
+        .audit()
+        .record(AuditEvent {
+            at: state.clock.now(),
+            actor: actor.id.clone(),
+            ip: actor.ip.clone(),
+            action: "audit.read",
+            purpose: None,
+            subject_id,
+            categories: Vec::new(),
+            outcome: "done".into(),
+            detail: Some(format!("{entries} entries")),
+        })
+        .await?;
+    Ok(())
 }
