@@ -34,7 +34,10 @@ pub(crate) mod i18n;
 pub(crate) mod render;
 pub(crate) mod session;
 
+mod audit;
 mod home;
+mod outbox;
+mod register;
 
 use axum::Router;
 use axum::extract::Request;
@@ -62,6 +65,9 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/console/assets/{name}", get(assets::serve))
         // The console's areas, one line each.
         .merge(home::routes()) // pages-requests: replace by `dashboard::routes()`
+        .merge(register::routes()) // pages-records
+        .merge(audit::routes()) // pages-records
+        .merge(outbox::routes()) // pages-records
         .layer(middleware::from_fn(frame_responses))
 }
 
