@@ -415,3 +415,90 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod pages {
+    use skydd_register::model::{Choice as _, Language};
+
+    use super::*;
+    use crate::console::register::tests::{frame, snapshot};
+
+    fn entry(seq: i64, actor: &str, action: &str) -> EntryRow {
+        EntryRow {
+            seq,
+            at: "2026-03-01 10:00".into(),
+            actor: actor.into(),
+            ip: "192.0.2.1".into(),
+            action: action.into(),
+            purpose: "delivery".into(),
+            subject_id: "0123456789abcdef0123456789abcdef".into(),
+            categories: "contact".into(),
+            outcome: "allowed".into(),
+            detail: "2 records".into(),
+        }
+    }
+
+    #[test]
+    fn the_search_page_in_both_languages() {
+        for language in [Language::En, Language::Sv] {
+            let page = AuditPage {
+                frame: frame(language, Section::Audit, "audit.title"),
+                query: SearchQuery {
+                    actor: "account:ab12".into(),
+                    to: "yesterday".into(),
+                    ..SearchQuery::default()
+                },
+                from_error: false,
+                to_error: true,
+                entries: vec![
+                    entry(1, "account:ab12/session:s1", "records.read"),
+                    entry(2, "0000000000000a1", "audit.read"),
+                ],
+                next: Some("actor=account%3Aab12&after=2".into()),
+                searched: true,
+            };
+            let html = snapshot(&format!("audit_{}", language.word()), &page);
+            assert!(
+                html.contains("aria-invalid=\"true\""),
+                "the bad time is marked"
+            );
+            assert!(html.contains("/console/audit?actor=account%3Aab12&amp;after=2"));
+        }
+    }
+
+    #[test]
+    fn the_chain_page_shows_a_breach_and_checkpoint_signatures() {
+        for language in [Language::En, Language::Sv] {
+            let page = ChainPage {
+                frame: frame(language, Section::Audit, "audit.chain.title"),
+                checkpoints: vec![
+                    CheckpointRow {
+                        seq: 9,
+                        at: "2026-03-01 10:00".into(),
+                        hash: "ef".repeat(32),
+                        signature_valid: false,
+                    },
+                    CheckpointRow {
+                        seq: 4,
+                        at: "2026-02-01 10:00".into(),
+                        hash: "01".repeat(32),
+                        signature_valid: true,
+                    },
+                ],
+                may_checkpoint: true,
+                verification: Some(Verification {
+                    intact: false,
+                    entries: 6,
+                    unchained: 0,
+                    head_seq: 12,
+                    head_hash: "ab".repeat(32),
+                    checkpoints: 1,
+                    breach: Some((7, "its hash does not match its content".into())),
+                }),
+            };
+            let html = snapshot(&format!("audit_chain_{}", language.word()), &page);
+            assert!(html.contains("role=\"alert\""), "a breach is announced");
+            assert!(html.contains("its hash does not match its content"));
+        }
+    }
+}

@@ -224,3 +224,74 @@ async fn open(
     };
     render(user.language, &page)
 }
+
+#[cfg(test)]
+mod pages {
+    use skydd_register::model::{Choice as _, Language};
+
+    use super::*;
+    use crate::console::register::tests::{frame, snapshot};
+
+    fn entries() -> Vec<MessageRow> {
+        let at = |t: &str| t.parse().unwrap();
+        vec![
+            row(OutboxEntry {
+                id: "0123456789abcdef0123456789abcdef".into(),
+                request_id: Some("fedcba9876543210fedcba9876543210".into()),
+                kind: "verification_code".into(),
+                state: OutboxState::Failed,
+                attempts: 8,
+                next_attempt_at: at("2026-03-01T09:00:00Z"),
+                created_at: at("2026-03-01T08:00:00Z"),
+                sent_at: None,
+                last_error: Some("smtp 550".into()),
+            }),
+            row(OutboxEntry {
+                id: "1123456789abcdef0123456789abcdef".into(),
+                request_id: None,
+                kind: "notice_change".into(),
+                state: OutboxState::Queued,
+                attempts: 1,
+                next_attempt_at: at("2026-07-01T09:00:00Z"),
+                created_at: at("2026-07-01T08:00:00Z"),
+                sent_at: None,
+                last_error: None,
+            }),
+        ]
+    }
+
+    #[test]
+    fn the_outbox_in_both_languages_with_and_without_bodies() {
+        for language in [Language::En, Language::Sv] {
+            for bodies in [false, true] {
+                let page = OutboxPage {
+                    frame: frame(language, Section::Outbox, "outbox.title"),
+                    state: "failed".into(),
+                    kind: String::new(),
+                    request: String::new(),
+                    kinds: vec!["notice_change".into(), "verification_code".into()],
+                    messages: entries(),
+                    total: 2,
+                    may_read_bodies: bodies,
+                    may_read_requests: true,
+                    previous: None,
+                    next: Some("state=failed&page=1".into()),
+                };
+                let name = format!(
+                    "outbox_{}_{}",
+                    language.word(),
+                    if bodies { "bodies" } else { "metadata" }
+                );
+                let html = snapshot(&name, &page);
+                assert_eq!(
+                    html.contains("action=\"/console/outbox/0123456789abcdef0123456789abcdef\""),
+                    bodies,
+                    "the form that opens a message is there only for OutboxBodies"
+                );
+                // Times in Stockholm: winter UTC+1, summer UTC+2.
+                assert!(html.contains("2026-03-01 09:00"));
+                assert!(html.contains("2026-07-01 10:00"));
+            }
+        }
+    }
+}

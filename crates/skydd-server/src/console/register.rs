@@ -296,3 +296,137 @@ async fn record(
     let format = query.format.unwrap_or(RecordFormat::Csv);
     Ok(record_response(&state, format, language, true))
 }
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use skydd_staff::permission::StaffRole;
+
+    use super::*;
+    use crate::console::frame::{FrameUser, navigation};
+
+    /// The frame of a DPO's page in `language`, for rendering pages in tests.
+    pub(crate) fn frame(language: Language, section: Section, title_key: &str) -> Frame {
+        Frame {
+            language,
+            title: crate::console::i18n::text(title_key, language).to_owned(),
+            user: Some(FrameUser {
+                name: "dpo@example.se".into(),
+                role: StaffRole::Dpo,
+            }),
+            nav: navigation(&StaffRole::Dpo.grants(), section, language),
+            flash: None,
+            csrf: "csrf-token".into(),
+        }
+    }
+
+    /// Render `template` and keep its snapshot beside the server's other snapshots.
+    pub(crate) fn snapshot(name: &str, template: &impl Template) -> String {
+        let html = template.render().unwrap();
+        insta::with_settings!({ snapshot_path => "../../tests/snapshots/console_records" }, {
+            insta::assert_snapshot!(name, html);
+        });
+        html
+    }
+
+    fn checked(source: &str) -> Register {
+        skydd_register::check(source).register.unwrap()
+    }
+
+    #[test]
+    fn the_register_page_in_both_languages() {
+        for language in [Language::En, Language::Sv] {
+            let paths = notice_paths();
+            let page = RegisterPage {
+                frame: frame(language, Section::Register, "register.title"),
+                digest: "ab".repeat(32),
+                version: "abababababab".into(),
+                published: "2026-01-05".into(),
+                loaded_at: Some("2026-03-01 10:00".into()),
+                source: "/etc/skydd/register.yaml".into(),
+                warnings: Some(vec![WarningRow {
+                    code: "unused-declaration",
+                    at: "12:3".into(),
+                    message: "category <script>alert(1)</script> is declared but not used".into(),
+                    help: Some("remove it".into()),
+                }]),
+                notice_en: paths.notice_in(Language::En),
+                notice_sv: paths.notice_in(Language::Sv),
+                history_url: paths.history_in(language),
+                versions: vec![
+                    VersionRow {
+                        digest: "ab".repeat(32),
+                        version: "abababababab".into(),
+                        published: "2026-01-05".into(),
+                        took_effect: "2026-03-01 10:00".into(),
+                        replaced_at: None,
+                        current: true,
+                        readable: true,
+                        archived_en: paths.version_in("abababababab", Language::En),
+                        archived_sv: paths.version_in("abababababab", Language::Sv),
+                        significant: Some(2),
+                    },
+                    VersionRow {
+                        digest: "cd".repeat(32),
+                        version: "cdcdcdcdcdcd".into(),
+                        published: "2025-06-01".into(),
+                        took_effect: "2025-06-02 09:00".into(),
+                        replaced_at: Some("2026-03-01 10:00".into()),
+                        current: false,
+                        readable: false,
+                        archived_en: paths.version_in("cdcdcdcdcdcd", Language::En),
+                        archived_sv: paths.version_in("cdcdcdcdcdcd", Language::Sv),
+                        significant: None,
+                    },
+                ],
+                choices: vec![
+                    ("ab".repeat(32), "abababababab (2026-01-05)".into()),
+                    ("cd".repeat(32), "cdcdcdcdcdcd (2025-06-01)".into()),
+                ],
+                default_old: "cd".repeat(32),
+                default_new: "ab".repeat(32),
+            };
+            let html = snapshot(&format!("register_{}", language.word()), &page);
+            assert!(!html.contains("<script>alert"), "register text is escaped");
+            assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+            assert!(html.contains("/console/register/record?format=csv&amp;lang=sv"));
+        }
+    }
+
+    /// The diff of the example registers (`examples/registers/diff`): every change listed, the
+    /// significant ones marked in words, not by colour alone.
+    #[test]
+    fn the_diff_page_marks_significant_changes() {
+        let old = checked(include_str!("../../../../examples/registers/diff/old.yaml"));
+        let new = checked(include_str!("../../../../examples/registers/diff/new.yaml"));
+        let diff = skydd_notice::diff(&old, &new);
+        assert!(diff.is_significant(), "the example has significant changes");
+        for language in [Language::En, Language::Sv] {
+            let changes = change_rows(&diff, &old, &new, language);
+            assert_eq!(changes.len(), diff.changes.len());
+            let page = DiffPage {
+                frame: frame(language, Section::Register, "register.diff.title"),
+                old_label: "0123456789ab (2025-01-01)".into(),
+                new_label: "ba9876543210 (2026-01-01)".into(),
+                significant: diff.significant().count(),
+                changes,
+                consents_to_renew: diff
+                    .consent_renewal_needed()
+                    .map(|p| p.as_str().to_owned())
+                    .collect(),
+                published_unchanged: diff.published_unchanged(),
+                choices: Vec::new(),
+                old: String::new(),
+                new: String::new(),
+            };
+            let html = snapshot(&format!("register_diff_{}", language.word()), &page);
+            let marked = html
+                .matches(crate::console::i18n::text(
+                    "register.diff.significant",
+                    language,
+                ))
+                .count();
+            // The column header names the word once; each significant change carries it.
+            assert!(marked > diff.significant().count(), "{marked}");
+        }
+    }
+}
