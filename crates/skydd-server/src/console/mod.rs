@@ -32,7 +32,10 @@ pub(crate) mod session;
 
 mod account;
 mod accounts;
+mod audit;
 mod home;
+mod outbox;
+mod register;
 mod sign_in;
 
 use axum::Router;
@@ -70,6 +73,9 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(accounts::routes())
         // The console's areas, one line each.
         .merge(home::routes()) // pages-requests: replace by `dashboard::routes()`
+        .merge(register::routes()) // pages-records
+        .merge(audit::routes()) // pages-records
+        .merge(outbox::routes()) // pages-records
         // Set here, before the layer, so that a wrong method gets the console's headers too
         // (the router's own 405 fallback replaces only default ones).
         .method_not_allowed_fallback(|| async { StatusCode::METHOD_NOT_ALLOWED })

@@ -437,3 +437,97 @@ async fn a_tenants_request_waits_for_the_tenant_and_only_the_tenant_fulfils_it()
     })
     .await;
 }
+
+/// The console's outbox (issue 17): the metadata of every message is read without decrypting
+/// anything or recording a read; one message's address and text are decrypted on demand, and
+/// that read is recorded with the message id.
+#[tokio::test]
+async fn outbox_metadata_is_listed_and_a_message_opened_on_demand_is_audited() {
+    on_each_backend(async |h| {
+        let now = at("2026-03-02T09:00:00Z");
+        customer(h, "anna@example.se", now).await;
+        let receipt = h
+            .vault
+            .submit_request(
+                &dpo(),
+                request(RequestType::Access, "anna@example.se", None),
+                now,
+            )
+            .await
+            .unwrap();
+        let reads = async || {
+            h.storage
+                .audit_entries(
+                    &skydd_storage::AuditFilter {
+                        action: Some("outbox.read".into()),
+                        ..skydd_storage::AuditFilter::default()
+                    },
+                    0,
+                    10,
+                )
+                .await
+                .unwrap()
+        };
+        let query = skydd_vault::OutboxQuery {
+            request_id: Some(receipt.id.clone()),
+            ..skydd_vault::OutboxQuery::default()
+        };
+        let all = h.vault.outbox_entries(&query).await.unwrap();
+        assert!(all.len() > 1, "{}: the code and the receipt", h.name);
+        let entries: Vec<_> = all
+            .iter()
+            .filter(|e| e.kind == "verification_code")
+            .cloned()
+            .collect();
+        assert_eq!(entries.len(), 1, "{}", h.name);
+        assert_eq!(entries[0].state, OutboxState::Queued);
+        assert!(
+            all.iter()
+                .all(|e| e.request_id.as_deref() == Some(receipt.id.as_str()))
+        );
+        assert!(
+            !format!("{all:?}").contains("anna@example.se"),
+            "{}: metadata only",
+            h.name
+        );
+        assert!(
+            reads().await.is_empty(),
+            "{}: listing reads nothing personal",
+            h.name
+        );
+        let other = skydd_vault::OutboxQuery {
+            kind: Some("completed".into()),
+            ..query.clone()
+        };
+        assert!(h.vault.outbox_entries(&other).await.unwrap().is_empty());
+
+        let reader = Actor {
+            id: "account:ab12/session:s1".into(),
+            ip: Some("192.0.2.7".into()),
+            tenant: None,
+        };
+        let message = h
+            .vault
+            .outbox_message(&reader, &entries[0].id, now)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(message.to, "anna@example.se");
+        let recorded = reads().await;
+        assert_eq!(recorded.len(), 1, "{}", h.name);
+        assert_eq!(recorded[0].event.actor, "account:ab12/session:s1");
+        assert_eq!(
+            recorded[0].event.detail.as_deref(),
+            Some(format!("message {}", entries[0].id).as_str())
+        );
+        let missing = h.vault.outbox_message(&reader, &"0".repeat(32), now).await;
+        assert!(missing.unwrap().is_none());
+        assert_eq!(
+            reads().await.len(),
+            1,
+            "{}: nothing read, nothing recorded",
+            h.name
+        );
+    })
+    .await;
+}
