@@ -1169,7 +1169,11 @@ mod tests {
                     if key.ends_with('.') || key.ends_with(".rs") {
                         continue;
                     }
-                    assert_ne!(i18n::text(key, Language::En), key, "`{key}` is not in the catalog");
+                    assert_ne!(
+                        i18n::text(key, Language::En),
+                        key,
+                        "`{key}` is not in the catalog"
+                    );
                     checked += 1;
                 }
             }
