@@ -67,6 +67,10 @@ mod console;
 #[path = "server/console_records.rs"]
 mod console_records;
 
+/// The console's incident and subject pages (issue 17).
+#[path = "server/console_cases.rs"]
+mod console_cases;
+
 /// A small register that passes `check`, with one purpose per kind of rule the API must show: a
 /// contract purpose (`delivery`), a consent purpose (`newsletter`), a legitimate-interest direct
 /// marketing purpose with channels (`marketing`) and a purpose behind an opt-in feature

@@ -36,7 +36,9 @@ mod audit;
 mod home;
 mod outbox;
 mod register;
+mod incidents;
 mod sign_in;
+mod subjects;
 
 use axum::Router;
 use axum::extract::Request;
@@ -76,6 +78,8 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(register::routes()) // pages-records
         .merge(audit::routes()) // pages-records
         .merge(outbox::routes()) // pages-records
+        .merge(incidents::routes())
+        .merge(subjects::routes())
         // Set here, before the layer, so that a wrong method gets the console's headers too
         // (the router's own 405 fallback replaces only default ones).
         .method_not_allowed_fallback(|| async { StatusCode::METHOD_NOT_ALLOWED })
