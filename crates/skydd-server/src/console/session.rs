@@ -20,7 +20,7 @@ use skydd_vault::Actor;
 use super::frame::{self, Flash, Frame, FrameUser, Section};
 use super::i18n;
 use super::render::{ConsoleError, FLASH_COOKIE};
-use crate::auth::PeerIp;
+use crate::auth::{Caller, PeerIp, Principal};
 use crate::state::AppState;
 
 /// The session cookie's name. The `__Host-` prefix makes browsers refuse it unless it is
@@ -68,11 +68,20 @@ pub(crate) struct ConsoleUser {
 impl ConsoleUser {
     /// Succeed when the role has `permission`; otherwise a 403 page.
     pub(crate) fn require(&self, permission: Permission) -> Result<(), ConsoleError> {
-        if self.grants.allows(permission) {
-            Ok(())
-        } else {
-            Err(ConsoleError::Forbidden)
-        }
+        self.principal()
+            .require(permission)
+            .map_err(|_| ConsoleError::Forbidden)
+    }
+
+    /// The staff member as the API's authorisation sees them (`Principal::staff`): for the
+    /// checks the console shares with `/v1` (a request's data only when assigned ...).
+    pub(crate) fn principal(&self) -> Principal {
+        Principal::staff(&self.account_id, &self.session_id, self.role)
+    }
+
+    /// The staff member as a `/v1` handler's [`Caller`]: principal and actor.
+    pub(crate) fn caller(&self) -> Caller {
+        Caller::new(self.principal(), self.ip.clone())
     }
 
     /// Whether the role has `permission` (to show or hide a part of a page).
@@ -84,7 +93,7 @@ impl ConsoleUser {
     /// The staff member as the audit trail records them:
     /// `account:<account-id>/session:<session-public-id>` and the peer's IP.
     pub(crate) fn actor(&self) -> Actor {
-        Actor::staff(&self.account_id, &self.session_id, self.ip.clone())
+        self.caller().actor
     }
 
     /// The session's secret (to end the session).

@@ -772,6 +772,12 @@ async fn a_role_without_the_permission_gets_a_403_page() {
             .signed_in_as("auditor@example.se", StaffRole::Auditor)
             .await;
         let home = browser.get("/console/dashboard?lang=en").await;
+        // The audit trail names the staff member by account and session.
+        let entries = app.get_ok("/v1/audit?limit=100").await;
+        assert!(
+            entries.to_string().contains("account:"),
+            "{backend}: {entries}"
+        );
         assert!(
             !home.body.contains("href=\"/console/accounts\""),
             "{backend}: no link"
