@@ -165,7 +165,9 @@ impl PermissionSet {
 
     /// The permissions in the set, in declaration order.
     pub fn iter(self) -> impl Iterator<Item = Permission> {
-        Permission::ALL.into_iter().filter(move |p| self.contains(*p))
+        Permission::ALL
+            .into_iter()
+            .filter(move |p| self.contains(*p))
     }
 }
 
