@@ -5,13 +5,14 @@
 //! [`Sso`] holds the [`settings`], the provider's metadata ([`discovery`], fetched when first
 //! needed and kept for an hour) and the sign-ins under way ([`pending`]). [`Sso::begin`] gives
 //! the URL to send the browser to; [`Sso::finish`] takes what the provider sent back and returns
-//! the checked [`SsoIdentity`]: the verified e-mail address and the role. Opening the staff
-//! session with it is `App::sign_in_sso`'s. Nothing here reads the clock or serves HTTP: the
+//! the checked [`SsoIdentity`]: the verified e-mail address and the role; `App::open_sso_session`
+//! ([`account`]) opens the staff session for it. Nothing here reads the clock or serves HTTP: the
 //! server passes `now` and the callback's parameters; [`client`] is the HTTP client.
 //!
 //! Errors ([`SsoError`]) name the step and, for a missing role, the claim; never a value the
 //! provider sent about the person, nor the provider's own error text.
 
+pub mod account;
 pub mod client;
 pub mod discovery;
 pub mod id_token;
@@ -30,6 +31,7 @@ use skydd_staff::permission::StaffRole;
 use subtle::ConstantTimeEq as _;
 use url::Url;
 
+pub use account::{SsoAccountError, SsoSession};
 pub use client::ClientError;
 pub use discovery::ProviderMetadata;
 pub use id_token::TokenRefusal;

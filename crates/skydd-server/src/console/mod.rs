@@ -35,6 +35,7 @@ pub(crate) mod render;
 pub(crate) mod session;
 
 mod home;
+mod sso;
 
 use axum::Router;
 use axum::extract::Request;
@@ -62,6 +63,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/console/assets/{name}", get(assets::serve))
         // The console's areas, one line each.
         .merge(home::routes()) // pages-requests: replace by `dashboard::routes()`
+        .merge(sso::routes())
         .layer(middleware::from_fn(frame_responses))
 }
 
