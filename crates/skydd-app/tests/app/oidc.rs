@@ -293,3 +293,64 @@ async fn discovery_needs_exactly_the_configured_issuer() {
     assert_eq!(error.kind(), "provider_unreachable");
     assert!(error.to_string().contains("127.0.0.1:9"), "{error}");
 }
+
+#[tokio::test]
+async fn a_session_is_opened_for_the_verified_address_and_a_disabled_account_is_refused() {
+    let (_provider, sso) = provider_and_sso().await;
+    let data = tempfile::tempdir().unwrap();
+    let app = super::open(&data, skydd_app::instance::Create::IfMissing).await;
+    let identity = sign_in(&sso).await.unwrap();
+    let first = app
+        .open_sso_session(&identity, Some("192.0.2.7".into()), now())
+        .await
+        .unwrap();
+    assert!(first.created);
+    assert_eq!(first.role, StaffRole::Dpo);
+    assert!(!format!("{first:?}").contains(&*first.secret.encoded()));
+    // The same address in another case is the same account; a new role is taken.
+    let again = skydd_app::oidc::SsoIdentity {
+        email: "dpo@example.COM".to_owned(),
+        role: StaffRole::Auditor,
+        ..identity.clone()
+    };
+    let second = app.open_sso_session(&again, None, now()).await.unwrap();
+    assert!(!second.created);
+    assert_eq!(second.account_id, first.account_id);
+    let row = app
+        .storage
+        .staff_account(&first.account_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.role, "auditor");
+    // The IP is sealed, never stored as text.
+    let session = app
+        .storage
+        .staff_session(&first.secret.hash())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        !String::from_utf8_lossy(session.ip_ciphertext.as_deref().unwrap()).contains("192.0.2.7")
+    );
+    // Disabled: refused, no session opened.
+    assert!(
+        app.storage
+            .set_staff_account_state(&first.account_id, "disabled", now())
+            .await
+            .unwrap()
+    );
+    let refused = app.open_sso_session(&identity, None, now()).await;
+    assert!(
+        matches!(refused, Err(skydd_app::oidc::SsoAccountError::Disabled)),
+        "{refused:?}"
+    );
+    assert!(
+        app.storage
+            .staff_sessions_of(&first.account_id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    app.close().await.unwrap();
+}

@@ -94,6 +94,7 @@ impl FakeProvider {
     }
 
     /// Why token requests were refused so far.
+    #[allow(dead_code)] // The server's suite asserts on pages instead.
     pub(crate) fn refusals(&self) -> Vec<&'static str> {
         self.state.lock().unwrap().refusals.clone()
     }
