@@ -16,6 +16,7 @@ use crate::keys::Keys;
 use crate::oidc::{OidcSettings, Sso};
 use crate::operations::SweepLog;
 use crate::register::{self, LoadedRegister, RegisterChoice, Remembered};
+use crate::staff::StaffPolicies;
 use crate::tokens::{self, IssueError};
 
 /// How long a "ready" answer of [`App::readiness`] is given again without a new check.
@@ -84,6 +85,9 @@ pub struct App {
     datasets: Arc<Datasets>,
     /// Single sign-on with an OpenID provider; `None` unless [`App::with_sso`].
     sso: Option<Arc<Sso>>,
+    /// The rules of staff sign-in ([`App::staff`]); the defaults unless
+    /// [`App::with_staff_policies`].
+    staff_policies: StaffPolicies,
 }
 
 impl App {
@@ -111,6 +115,7 @@ impl App {
             sweep_log: Arc::new(SweepLog::default()),
             datasets: Arc::new(Datasets::default()),
             sso: None,
+            staff_policies: StaffPolicies::default(),
         }
     }
 
@@ -124,6 +129,17 @@ impl App {
     /// Single sign-on, when configured.
     pub fn sso(&self) -> Option<&Sso> {
         self.sso.as_deref()
+    }
+
+    /// The same services applying `policies` to staff sign-in and sessions.
+    pub fn with_staff_policies(mut self, policies: StaffPolicies) -> App {
+        self.staff_policies = policies;
+        self
+    }
+
+    /// The rules of staff sign-in and sessions this app applies.
+    pub fn staff_policies(&self) -> StaffPolicies {
+        self.staff_policies
     }
 
     /// The same services reaching the connected databases `datasets` describes (already

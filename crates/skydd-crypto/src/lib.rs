@@ -1,7 +1,6 @@
 //! Keys and secrets of Skydd: the master keyring, envelope encryption of personal data, blind
-//! indexes, API tokens and the roles they carry, and the staff's sign-in secrets (issue 17):
-//! argon2id [`password`]s, [`totp`] second factors, [`recovery`] codes and console
-//! [`session`] secrets.
+//! indexes, API tokens, and the staff's sign-in secrets (issue 17): argon2id [`password`]s,
+//! [`totp`] second factors, [`recovery`] codes and console [`session`] secrets.
 //!
 //! Only this crate handles key material. Secrets are zeroed on drop and never appear in `Debug`
 //! or in error messages.
@@ -56,5 +55,5 @@ pub use password::{PasswordError, PasswordHashString};
 pub use random::{RandomError, random_bytes};
 pub use recovery::RecoveryCode;
 pub use session::SessionSecret;
-pub use token::{ApiToken, ParseRoleError, Role, TokenHash, TokenId};
+pub use token::{ApiToken, TokenHash, TokenId};
 pub use totp::TotpSecret;

@@ -11,6 +11,7 @@ use std::time::Instant;
 use skydd_app::App;
 use skydd_app::operations::Operations;
 
+use crate::limit::SignInLimits;
 use crate::metrics::Metrics;
 
 /// What handlers share: the app's services, reached through `Deref` (`state.vault()`,
@@ -20,6 +21,8 @@ pub struct AppState {
     app: App,
     metrics: Arc<Metrics>,
     metrics_public: bool,
+    /// The abuse limits of the console's sign-in forms, per address and per account.
+    sign_in_limits: Arc<SignInLimits>,
     /// The last read of the instance's state for `/metrics` and when it finished; held while
     /// a scrape reads, so concurrent scrapes share one read ([`AppState::scrape_operations`]).
     last_scrape: Arc<tokio::sync::Mutex<Option<LastScrape>>>,
@@ -36,6 +39,7 @@ impl AppState {
             app,
             metrics: Arc::new(Metrics::default()),
             metrics_public: false,
+            sign_in_limits: Arc::default(),
             last_scrape: Arc::default(),
         }
     }
@@ -79,6 +83,11 @@ impl AppState {
         };
         *last = Some((Instant::now(), operations.clone()));
         operations
+    }
+
+    /// The abuse limits of the console's sign-in forms, shared by every request.
+    pub fn sign_in_limits(&self) -> &SignInLimits {
+        &self.sign_in_limits
     }
 
     /// The services behind this state.

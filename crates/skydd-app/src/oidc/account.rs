@@ -3,8 +3,8 @@
 //! the provider is the second factor), its role set from the claim at every sign-in, refused
 //! when disabled; the session opened `full`, and the sign-in audited.
 //!
-//! To be folded into `skydd_app::staff` (the staff API) when both are merged: the sealing of
-//! the e-mail address and the session row must be written the one way that module writes them.
+//! Written beside `skydd_app::staff` before that module landed: it seals and stores the way
+//! that module does (same associated data), and is to become a method of its `Staff`.
 
 use jiff::Timestamp;
 use skydd_crypto::SessionSecret;
@@ -16,11 +16,11 @@ use skydd_vault::AuditEvent;
 use super::SsoIdentity;
 use crate::App;
 
-/// The start of the associated data the e-mail address is sealed with, followed by the
-/// account id.
-const EMAIL_AAD: &str = "skydd staff email v1:";
-/// The start of the associated data a session's IP is sealed with, followed by its public id.
-const IP_AAD: &str = "skydd staff session ip v1:";
+/// The associated data the e-mail address is sealed with, followed by the account id: the
+/// format of `skydd_app::staff` (`skydd staff v1:{field}:{owner}`), so its pages read it.
+const EMAIL_AAD: &str = "skydd staff v1:email:";
+/// The same for a session's IP, followed by the session's public id.
+const IP_AAD: &str = "skydd staff v1:ip:";
 
 /// A console session single sign-on opened. `Debug` hides the secret.
 #[derive(Debug)]

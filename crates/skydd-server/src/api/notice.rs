@@ -13,11 +13,10 @@ use axum::http::header::{
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use skydd_crypto::Role;
 use skydd_register::model::{Choice as _, Language};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::Principal;
+use crate::auth::{Authorized, need};
 use crate::extract::ApiQuery;
 use crate::page::{self, Caching, page_headers};
 use crate::problem::{ApiError, Problem};
@@ -180,17 +179,16 @@ pub struct Art30RecordResponse {
             content_type = "application/problem+json"),
         (status = 401, description = "No valid API token.", body = Problem,
             content_type = "application/problem+json"),
-        (status = 403, description = "The token's role may not read the record.", body = Problem,
+        (status = 403, description = "The caller does not hold `register_read`.", body = Problem,
             content_type = "application/problem+json"),
     )
 )]
 pub async fn get_record(
     State(state): State<AppState>,
-    principal: Principal,
+    _: Authorized<need::RegisterRead>,
     headers: HeaderMap,
     ApiQuery(query): ApiQuery<RecordQuery>,
 ) -> Result<Response, ApiError> {
-    principal.require_role(&[Role::Admin, Role::Auditor])?;
     let format = query.format.unwrap_or_else(|| {
         let accept = headers
             .get(ACCEPT)

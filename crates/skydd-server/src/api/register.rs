@@ -4,10 +4,9 @@ use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use skydd_crypto::Role;
 use utoipa::ToSchema;
 
-use crate::auth::Principal;
+use crate::auth::{Authorized, need};
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
 
@@ -35,15 +34,14 @@ pub struct RegisterResponse {
         (status = 200, description = "The register and its digest.", body = RegisterResponse),
         (status = 401, description = "No valid API token.", body = Problem,
             content_type = "application/problem+json"),
-        (status = 403, description = "The token's role may not read the register.", body = Problem,
+        (status = 403, description = "The caller does not hold `register_read`.", body = Problem,
             content_type = "application/problem+json"),
     )
 )]
 pub async fn get_register(
     State(state): State<AppState>,
-    principal: Principal,
+    _: Authorized<need::RegisterRead>,
 ) -> Result<Response, ApiError> {
-    principal.require_role(&[Role::Admin, Role::Auditor])?;
     // Serialised once when the register was loaded (same shape as `RegisterResponse`).
     let body = state.register.response_body();
     Ok(([(CONTENT_TYPE, "application/json")], body).into_response())

@@ -22,9 +22,6 @@ use super::render::ConsoleError;
 use super::session::ConsoleUser;
 use crate::state::AppState;
 
-/// The name of the hidden field that carries the token.
-pub(crate) const FIELD: &str = "_csrf";
-
 /// The cookie that carries the token of the sign-in forms, before there is a session.
 pub(crate) const SIGN_IN_COOKIE: &str = "__Host-skydd-sign-in";
 

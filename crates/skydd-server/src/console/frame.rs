@@ -201,6 +201,8 @@ pub(crate) struct Frame {
     pub(crate) flash: Option<Flash>,
     /// The session's CSRF token for the forms of the page (the sign-out form of the header).
     pub(crate) csrf: String,
+    /// The page's query string without `lang`, kept by the language switch.
+    pub(crate) query: String,
 }
 
 impl Frame {
@@ -214,6 +216,16 @@ impl Frame {
             nav: Vec::new(),
             flash: None,
             csrf,
+            query: String::new(),
+        }
+    }
+
+    /// The link of the language switch to `word` (`en`, `sv`): this page in that language.
+    pub(crate) fn switch(&self, word: &str) -> String {
+        if self.query.is_empty() {
+            format!("?lang={word}")
+        } else {
+            format!("?{}&lang={word}", self.query)
         }
     }
 

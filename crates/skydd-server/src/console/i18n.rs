@@ -138,8 +138,291 @@ pub(crate) const CATALOG: &[Message] = &[
         "Välkommen. Välj en sida i menyn.",
     ),
     // --- sign-in, enrolment, recovery codes, sign-out (shell) ---
+    ("signin.title", "Sign in", "Logga in"),
+    ("signin.email", "E-mail address", "E-postadress"),
+    ("signin.password", "Password", "Lösenord"),
+    ("signin.submit", "Continue", "Fortsätt"),
+    (
+        "signin.help",
+        "No account yet? An administrator creates one on the Accounts page or with the command skydd user create.",
+        "Inget konto än? En administratör skapar ett på sidan Konton eller med kommandot skydd user create.",
+    ),
+    (
+        "signin.problem",
+        "You are not signed in",
+        "Du är inte inloggad",
+    ),
+    (
+        "signin.refused",
+        "The e-mail address or the password is not right. Check both and try again.",
+        "E-postadressen eller lösenordet stämmer inte. Kontrollera båda och försök igen.",
+    ),
+    (
+        "signin.locked",
+        "Too many failed attempts: the account is locked for now. Try again after {} (Swedish time).",
+        "För många misslyckade försök: kontot är spärrat en stund. Försök igen efter {} (svensk tid).",
+    ),
+    (
+        "signin.expired",
+        "This sign-in has ended or expired. Sign in again with your password.",
+        "Inloggningen har avslutats eller gått ut. Logga in igen med ditt lösenord.",
+    ),
+    ("signin.done", "You are signed in.", "Du är inloggad."),
+    ("code.title", "Enter your code", "Ange din kod"),
+    (
+        "code.label",
+        "Code from your authenticator app, or a recovery code",
+        "Kod från din autentiseringsapp, eller en återställningskod",
+    ),
+    (
+        "code.hint",
+        "Six digits, or one of your recovery codes (each works once).",
+        "Sex siffror, eller en av dina återställningskoder (var och en fungerar en gång).",
+    ),
+    ("code.submit", "Sign in", "Logga in"),
+    ("code.restart", "Start again", "Börja om"),
+    (
+        "code.refused",
+        "The code was not accepted. Enter the current code of your authenticator app, or an unused recovery code.",
+        "Koden godtogs inte. Ange den aktuella koden i din autentiseringsapp, eller en oanvänd återställningskod.",
+    ),
+    (
+        "enrol.title",
+        "Set up your second factor",
+        "Ställ in din andra faktor",
+    ),
+    (
+        "enrol.intro",
+        "Your account needs a second factor: a six-digit code from an authenticator app on your phone (TOTP).",
+        "Ditt konto behöver en andra faktor: en sexsiffrig kod från en autentiseringsapp i din telefon (TOTP).",
+    ),
+    (
+        "enrol.step1",
+        "1. Add Skydd to your authenticator app",
+        "1. Lägg till Skydd i din autentiseringsapp",
+    ),
+    (
+        "enrol.qr",
+        "QR code of the key for your authenticator app",
+        "QR-kod med nyckeln för din autentiseringsapp",
+    ),
+    (
+        "enrol.secret",
+        "Scan the QR code, or type this key into the app:",
+        "Skanna QR-koden eller skriv in den här nyckeln i appen:",
+    ),
+    (
+        "enrol.link",
+        "Open in an authenticator app on this device",
+        "Öppna i en autentiseringsapp på den här enheten",
+    ),
+    (
+        "enrol.step2",
+        "2. Enter the code the app shows",
+        "2. Ange koden som appen visar",
+    ),
+    ("enrol.code", "Six-digit code", "Sexsiffrig kod"),
+    ("enrol.submit", "Confirm", "Bekräfta"),
+    (
+        "enrol.refused",
+        "The code was not accepted. The key below is a new one: add it to your app again and enter the code it shows.",
+        "Koden godtogs inte. Nyckeln nedan är ny: lägg till den i appen igen och ange koden som visas.",
+    ),
+    (
+        "recovery.title",
+        "Your recovery codes",
+        "Dina återställningskoder",
+    ),
+    (
+        "recovery.intro",
+        "If you lose your phone, each of these codes signs you in once instead of the app's code. Keep them somewhere safe, apart from your phone.",
+        "Om du tappar bort telefonen loggar var och en av de här koderna in dig en gång i stället för appens kod. Förvara dem säkert, inte tillsammans med telefonen.",
+    ),
+    (
+        "recovery.once",
+        "They are shown only now. Print or save them before you continue.",
+        "De visas bara nu. Skriv ut eller spara dem innan du fortsätter.",
+    ),
+    (
+        "recovery.continue",
+        "I have saved them, continue",
+        "Jag har sparat dem, fortsätt",
+    ),
+    ("signout.done", "You are signed out.", "Du är utloggad."),
+    (
+        "signout.everywhere_done",
+        "You are signed out on every device.",
+        "Du är utloggad på alla enheter.",
+    ),
     // --- your account (shell) ---
+    ("account.title", "Your account", "Ditt konto"),
+    (
+        "account.sessions",
+        "Your open sessions",
+        "Dina öppna sessioner",
+    ),
+    ("account.started", "Signed in", "Inloggad"),
+    ("account.last_seen", "Last active", "Senast aktiv"),
+    ("account.ip", "IP address", "IP-adress"),
+    ("account.this", "This session", "Den här sessionen"),
+    ("account.this_one", "This one", "Den här"),
+    (
+        "account.sign_out_everywhere",
+        "Sign out everywhere (every session above, this one too)",
+        "Logga ut överallt (alla sessioner ovan, även den här)",
+    ),
+    ("account.password", "Change your password", "Byt lösenord"),
+    ("account.new_password", "New password", "Nytt lösenord"),
+    (
+        "account.password_hint",
+        "At least 12 characters; a few unrelated words make a strong one. Your other sessions are signed out.",
+        "Minst 12 tecken; några orelaterade ord ger ett starkt lösenord. Dina andra sessioner loggas ut.",
+    ),
+    (
+        "account.repeat_password",
+        "Repeat the new password",
+        "Upprepa det nya lösenordet",
+    ),
+    ("account.change_password", "Change password", "Byt lösenord"),
+    (
+        "account.password_mismatch",
+        "The two passwords are not the same. Type the new password twice.",
+        "Lösenorden är inte likadana. Skriv det nya lösenordet två gånger.",
+    ),
+    (
+        "account.password_changed",
+        "Your password is changed. Your other sessions are signed out.",
+        "Ditt lösenord är bytt. Dina andra sessioner är utloggade.",
+    ),
     // --- accounts administration (shell) ---
+    ("accounts.title", "Accounts", "Konton"),
+    ("accounts.caption", "Staff accounts", "Personalkonton"),
+    ("accounts.new", "Create an account", "Skapa ett konto"),
+    ("accounts.email", "E-mail address", "E-postadress"),
+    ("accounts.role", "Role", "Roll"),
+    ("accounts.state", "State", "Status"),
+    ("accounts.totp", "Second factor", "Andra faktor"),
+    (
+        "accounts.totp_yes",
+        "Set up ({} recovery codes left)",
+        "Inställd ({} återställningskoder kvar)",
+    ),
+    (
+        "accounts.totp_no",
+        "Not set up (at next sign-in)",
+        "Inte inställd (vid nästa inloggning)",
+    ),
+    (
+        "accounts.last_sign_in",
+        "Last sign-in",
+        "Senaste inloggning",
+    ),
+    ("accounts.never", "Never", "Aldrig"),
+    ("accounts.actions", "Actions", "Åtgärder"),
+    ("accounts.active", "Active", "Aktivt"),
+    ("accounts.disabled", "Disabled", "Avstängt"),
+    ("accounts.disable", "Disable", "Stäng av"),
+    ("accounts.disable_label", "Disable {}", "Stäng av {}"),
+    (
+        "accounts.disable_confirm",
+        "Disable this account? Its sessions end at once.",
+        "Stänga av kontot? Dess sessioner avslutas direkt.",
+    ),
+    ("accounts.enable", "Enable", "Aktivera"),
+    ("accounts.enable_label", "Enable {}", "Aktivera {}"),
+    (
+        "accounts.reset",
+        "Reset second factor",
+        "Återställ andra faktorn",
+    ),
+    (
+        "accounts.reset_label",
+        "Reset the second factor of {}",
+        "Återställ andra faktorn för {}",
+    ),
+    (
+        "accounts.reset_confirm",
+        "Reset the second factor? The account's sessions end and it sets up a new one at its next sign-in.",
+        "Återställa andra faktorn? Kontots sessioner avslutas och ett nytt ställs in vid nästa inloggning.",
+    ),
+    ("accounts.yourself", "Your own account", "Ditt eget konto"),
+    (
+        "accounts.disabled_done",
+        "The account is disabled and its sessions ended.",
+        "Kontot är avstängt och dess sessioner avslutade.",
+    ),
+    (
+        "accounts.enabled_done",
+        "The account is enabled.",
+        "Kontot är aktiverat.",
+    ),
+    (
+        "accounts.reset_done",
+        "The second factor is reset; the account sets up a new one at its next sign-in.",
+        "Andra faktorn är återställd; kontot ställer in en ny vid nästa inloggning.",
+    ),
+    (
+        "accounts.created_done",
+        "The account is created.",
+        "Kontot är skapat.",
+    ),
+    (
+        "accounts.not_yourself",
+        "You cannot disable your own account. Ask another administrator.",
+        "Du kan inte stänga av ditt eget konto. Be en annan administratör.",
+    ),
+    ("accounts.new_title", "Create an account", "Skapa ett konto"),
+    (
+        "accounts.role_hint",
+        "Administrator: accounts and tokens, no personal data. Data protection officer: the privacy work. Support: requests assigned to them. Auditor: reads the register, audit trail and metadata.",
+        "Administratör: konton och token, inga personuppgifter. Dataskyddsombud: dataskyddsarbetet. Support: begäranden som tilldelats dem. Granskare: läser registret, granskningsloggen och metadata.",
+    ),
+    (
+        "accounts.initial_password",
+        "First password (optional)",
+        "Första lösenord (valfritt)",
+    ),
+    (
+        "accounts.initial_password_hint",
+        "Leave empty to have a strong one made and shown once. Give it to the person by a safe channel.",
+        "Lämna tomt för att få ett starkt lösenord skapat och visat en gång. Ge det till personen på ett säkert sätt.",
+    ),
+    ("accounts.create", "Create account", "Skapa konto"),
+    (
+        "accounts.not_created",
+        "The account was not created",
+        "Kontot skapades inte",
+    ),
+    (
+        "accounts.created_title",
+        "Account created",
+        "Kontot är skapat",
+    ),
+    (
+        "accounts.created_intro",
+        "The account is created. Its first password is:",
+        "Kontot är skapat. Dess första lösenord är:",
+    ),
+    (
+        "accounts.created_once",
+        "It is shown only now. Give it to the person by a safe channel; they set up their second factor at the first sign-in.",
+        "Det visas bara nu. Ge det till personen på ett säkert sätt; de ställer in sin andra faktor vid första inloggningen.",
+    ),
+    (
+        "accounts.back",
+        "Back to the accounts",
+        "Tillbaka till kontona",
+    ),
+    (
+        "accounts.bad_email",
+        "This is not an e-mail address. Write it as name@example.se.",
+        "Det här är ingen e-postadress. Skriv den som namn@example.se.",
+    ),
+    (
+        "accounts.duplicate",
+        "An account with this e-mail address exists already. Enable it in the list instead.",
+        "Det finns redan ett konto med den här e-postadressen. Aktivera det i listan i stället.",
+    ),
     // --- requests and dashboard (pages-requests) ---
     // --- incidents and subjects (pages-cases) ---
     // --- register, audit, outbox (pages-records) ---
@@ -216,8 +499,9 @@ pub(crate) fn text(key: &str, language: Language) -> &str {
     }
 }
 
-/// Whether `key` is in the catalog (flash messages carry only known keys).
-pub(crate) fn known(key: &str) -> bool {
+/// Whether `key` is in the catalog.
+#[cfg(test)]
+fn known(key: &str) -> bool {
     BY_KEY.contains_key(key)
 }
 
@@ -248,6 +532,16 @@ pub(crate) fn asked_language(query: Option<&str>) -> Option<Language> {
         let (name, value) = pair.split_once('=')?;
         (name == "lang").then(|| parse_language(value)).flatten()
     })
+}
+
+/// The query string of a page without its `lang` parameter, for the language switch's links.
+pub(crate) fn query_without_language(query: Option<&str>) -> String {
+    query
+        .unwrap_or_default()
+        .split('&')
+        .filter(|pair| !pair.is_empty() && pair.split('=').next() != Some("lang"))
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 fn parse_language(word: &str) -> Option<Language> {
@@ -328,6 +622,20 @@ mod tests {
             }
         }
         assert!(checked > 10, "keys were found ({checked})");
+    }
+
+    #[test]
+    fn the_switch_keeps_the_rest_of_the_query() {
+        assert_eq!(
+            query_without_language(Some("next=%2Fconsole&lang=sv")),
+            "next=%2Fconsole"
+        );
+        assert_eq!(query_without_language(Some("lang=en")), "");
+        assert_eq!(query_without_language(None), "");
+        assert_eq!(
+            query_without_language(Some("a=1&&language=x")),
+            "a=1&language=x"
+        );
     }
 
     #[test]

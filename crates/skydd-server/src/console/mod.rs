@@ -23,10 +23,6 @@
 //! }
 //! ```
 
-// Parts of the frame not yet used by a page (sign-in, accounts, the page helpers' areas).
-// Removed once those land (issue 17).
-#![allow(dead_code)]
-
 pub(crate) mod assets;
 pub(crate) mod csrf;
 pub(crate) mod frame;
@@ -34,8 +30,11 @@ pub(crate) mod i18n;
 pub(crate) mod render;
 pub(crate) mod session;
 
+mod account;
+mod accounts;
 mod home;
 mod sso;
+mod sign_in;
 
 use axum::Router;
 use axum::extract::Request;
@@ -46,7 +45,7 @@ use axum::http::header::{
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{any, get};
 use skydd_register::model::Choice as _;
 
 use crate::page::CONSOLE_CSP;
@@ -61,9 +60,21 @@ pub(crate) fn router() -> Router<AppState> {
             get(|| async { render::redirect("/console/dashboard") }),
         )
         .route("/console/assets/{name}", get(assets::serve))
+        // Any other path under /console: a console 404 page, not the API's problem document.
+        .route(
+            "/console/{*rest}",
+            any(|| async { render::ConsoleError::NotFound }),
+        )
+        // The frame's own pages: sign-in and out, your account, accounts administration.
+        .merge(sign_in::routes())
+        .merge(account::routes())
+        .merge(accounts::routes())
         // The console's areas, one line each.
         .merge(home::routes()) // pages-requests: replace by `dashboard::routes()`
         .merge(sso::routes())
+        // Set here, before the layer, so that a wrong method gets the console's headers too
+        // (the router's own 405 fallback replaces only default ones).
+        .method_not_allowed_fallback(|| async { StatusCode::METHOD_NOT_ALLOWED })
         .layer(middleware::from_fn(frame_responses))
 }
 

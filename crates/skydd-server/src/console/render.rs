@@ -114,6 +114,28 @@ impl From<skydd_vault::VaultError> for ConsoleError {
     }
 }
 
+/// The staff service's refusals as pages; its failures logged (their messages name no
+/// address, password or code) as a 500.
+impl From<skydd_app::staff::StaffError> for ConsoleError {
+    fn from(error: skydd_app::staff::StaffError) -> ConsoleError {
+        use skydd_app::staff::StaffError as E;
+        match error {
+            E::Storage(error) => ConsoleError::Api(error.into()),
+            E::NoSuchAccount => ConsoleError::NotFound,
+            E::Email(_) | E::Password(_) | E::Duplicate | E::AlreadyEnrolled => {
+                ConsoleError::Api(ApiError::invalid(error.to_string(), String::new()))
+            }
+            E::SignInExpired | E::CodeRefused { .. } => ConsoleError::SignIn {
+                next: "/console/dashboard".to_owned(),
+            },
+            other => {
+                tracing::error!(error = %other, "a staff operation failed");
+                ConsoleError::Internal
+            }
+        }
+    }
+}
+
 impl From<skydd_storage::StorageError> for ConsoleError {
     fn from(error: skydd_storage::StorageError) -> ConsoleError {
         ConsoleError::Api(error.into())

@@ -10,7 +10,10 @@ use axum::extract::FromRequestParts;
 use axum::http::Method;
 use axum::http::request::Parts;
 use jiff::Timestamp;
+use skydd_app::staff::StaffSession;
+use skydd_crypto::SessionSecret;
 use skydd_register::model::Language;
+use skydd_staff::account::{AccountId, SessionStage};
 use skydd_staff::permission::{Grants, Permission, StaffRole};
 use skydd_vault::Actor;
 
@@ -34,6 +37,10 @@ pub(crate) fn session_cookie(secret: &str) -> String {
 /// a handler require a full session; [`ConsoleUser::require`] then checks a permission.
 #[derive(Debug, Clone)]
 pub(crate) struct ConsoleUser {
+    /// The account.
+    pub(crate) account: AccountId,
+    /// The session's secret (for signing out; `Debug` hides it).
+    secret: SessionSecret,
     /// The account's id (public; in the audit trail).
     pub(crate) account_id: String,
     /// The session's public id (in the audit trail; never the secret).
@@ -54,6 +61,8 @@ pub(crate) struct ConsoleUser {
     pub(crate) flash: Option<Flash>,
     /// The time of this request, read once from the app's clock.
     pub(crate) now: Timestamp,
+    /// The request's query string without `lang` (for the language switch).
+    pub(crate) query: String,
 }
 
 impl ConsoleUser {
@@ -67,6 +76,7 @@ impl ConsoleUser {
     }
 
     /// Whether the role has `permission` (to show or hide a part of a page).
+    #[allow(dead_code)] // For the pages of the other areas (dashboard blocks, request data).
     pub(crate) fn may(&self, permission: Permission) -> bool {
         self.grants.allows(permission)
     }
@@ -74,11 +84,12 @@ impl ConsoleUser {
     /// The staff member as the audit trail records them:
     /// `account:<account-id>/session:<session-public-id>` and the peer's IP.
     pub(crate) fn actor(&self) -> Actor {
-        Actor {
-            id: format!("account:{}/session:{}", self.account_id, self.session_id),
-            ip: self.ip.clone(),
-            tenant: None,
-        }
+        Actor::staff(&self.account_id, &self.session_id, self.ip.clone())
+    }
+
+    /// The session's secret (to end the session).
+    pub(crate) fn secret(&self) -> &SessionSecret {
+        &self.secret
     }
 
     /// The frame of a page of `section` titled by the catalog key `title_key`.
@@ -93,37 +104,26 @@ impl ConsoleUser {
             nav: frame::navigation(&self.grants, section, self.language),
             flash: self.flash,
             csrf: self.csrf.clone(),
+            query: self.query.clone(),
         }
     }
 }
 
-/// What the app knows of a fully signed-in session.
-#[derive(Debug, Clone)]
-pub(crate) struct FullSession {
-    /// The account's id.
-    pub(crate) account_id: String,
-    /// The session's public id.
-    pub(crate) session_id: String,
-    /// How to name the account.
-    pub(crate) name: String,
-    /// The account's role.
-    pub(crate) role: StaffRole,
-    /// The session's CSRF token.
-    pub(crate) csrf: String,
-}
-
-/// The full session whose secret the request's cookie carries, if any.
+/// The full session whose secret the request's cookie carries, with its secret, if any.
 async fn full_session(
-    _state: &AppState,
+    state: &AppState,
     parts: &Parts,
-    _now: Timestamp,
-) -> Result<Option<FullSession>, ConsoleError> {
-    let Some(_secret) = i18n::cookie(&parts.headers, SESSION_COOKIE) else {
+    now: Timestamp,
+) -> Result<Option<(SessionSecret, StaffSession)>, ConsoleError> {
+    let Some(secret) =
+        i18n::cookie(&parts.headers, SESSION_COOKIE).and_then(|value| SessionSecret::parse(&value))
+    else {
         return Ok(None);
     };
-    // The staff API (`skydd_app::staff`) lands in the `staff` branch; until it is merged no
-    // session is known, and every console page sends the browser to the sign-in page.
-    Ok(None)
+    let session = state.staff().session(&secret, now).await?;
+    Ok(session
+        .filter(|session| session.stage == SessionStage::Full)
+        .map(|session| (secret, session)))
 }
 
 /// Where to come back to after signing in: the page asked for (path and query) for a GET,
@@ -150,7 +150,7 @@ impl FromRequestParts<AppState> for ConsoleUser {
             return Ok(user.clone());
         }
         let now = state.clock.now();
-        let Some(session) = full_session(state, parts, now).await? else {
+        let Some((secret, session)) = full_session(state, parts, now).await? else {
             return Err(ConsoleError::SignIn {
                 next: return_path(parts),
             });
@@ -161,16 +161,19 @@ impl FromRequestParts<AppState> for ConsoleUser {
         let flash = i18n::cookie(&parts.headers, FLASH_COOKIE)
             .and_then(|value| Flash::from_cookie_value(&value));
         let user = ConsoleUser {
-            account_id: session.account_id,
-            session_id: session.session_id,
-            name: session.name,
+            account_id: session.account_id.as_str().to_owned(),
+            account: session.account_id,
+            secret,
+            session_id: session.session_public_id,
+            name: session.email.expose().to_owned(),
             role: session.role,
-            grants: session.role.grants(),
-            csrf: session.csrf,
+            grants: session.grants,
+            csrf: session.csrf_token,
             language: i18n::language_of(parts),
             ip,
             flash,
             now,
+            query: i18n::query_without_language(parts.uri.query()),
         };
         parts.extensions.insert(user.clone());
         Ok(user)
