@@ -59,15 +59,15 @@ mod metrics;
 #[path = "server/console.rs"]
 mod console;
 
+/// The authorisation matrix: every route × every role and scope (issue 17).
+#[path = "server/authorization.rs"]
+mod authorization;
 /// Single sign-on through the console against a fake OpenID provider (issue 17).
 #[path = "server/oidc.rs"]
 mod oidc;
 /// The fake OpenID provider, shared with the app's suite.
 #[path = "../../skydd-app/tests/app/oidc_provider.rs"]
 mod oidc_provider;
-/// The authorisation matrix: every route × every role and scope (issue 17).
-#[path = "server/authorization.rs"]
-mod authorization;
 
 /// A small register that passes `check`, with one purpose per kind of rule the API must show: a
 /// contract purpose (`delivery`), a consent purpose (`newsletter`), a legitimate-interest direct

@@ -33,8 +33,8 @@ pub(crate) mod session;
 mod account;
 mod accounts;
 mod home;
-mod sso;
 mod sign_in;
+mod sso;
 
 use axum::Router;
 use axum::extract::Request;

@@ -74,6 +74,14 @@ async fn single_sign_on_opens_a_session_with_the_role_of_the_claim() {
         let provider = FakeProvider::start(1_772_355_600).await; // 2026-03-01T09:00:00Z
         let app = spawn_with_sso(&backend, &provider).await;
         let mut browser = Browser::new(&app);
+        // The sign-in page offers the provider.
+        let sign_in = browser.get("/console/sign-in").await;
+        assert!(
+            sign_in.body.contains("Sign in with Fake IdP"),
+            "{}",
+            sign_in.body
+        );
+        assert!(sign_in.body.contains("href=\"/console/sign-in/sso\""));
         let callback = through_the_provider(&mut browser).await;
         let done = browser.get(&callback).await;
         assert_eq!(
