@@ -9,7 +9,7 @@
 //! restores ([`backup`]), token issuing ([`tokens`]), staff accounts, sign-in and console
 //! sessions ([`staff`]), register version recording and history
 //! ([`history`]), audit checkpoints ([`checkpoint`]), retention sweeps ([`retention`]), what
-//! monitoring reads ([`operations`]), requests in the company's own databases ([`connected`],
+//! monitoring reads ([`operations`]), single sign-on with OpenID Connect ([`oidc`]), requests in the company's own databases ([`connected`],
 //! [`erasure`], [`rectification`]), and the background [`jobs`] with one way to start and stop them.
 //!
 //! `now` comes from the one [`Clock`]; the domain crates are given it.
@@ -39,6 +39,7 @@ pub mod history;
 pub mod instance;
 pub mod jobs;
 pub mod keys;
+pub mod oidc;
 pub mod operations;
 pub mod rectification;
 pub mod register;

@@ -13,6 +13,7 @@ use crate::datasets::{self, DatasetError, Datasets};
 use crate::history::VersionChange;
 use crate::instance::{self, Create, DataSettings, InstanceError};
 use crate::keys::Keys;
+use crate::oidc::{OidcSettings, Sso};
 use crate::operations::SweepLog;
 use crate::register::{self, LoadedRegister, RegisterChoice, Remembered};
 use crate::staff::StaffPolicies;
@@ -82,6 +83,8 @@ pub struct App {
     /// The company's own databases this instance reaches (`skydd serve --dataset`), checked
     /// against `register`; empty unless [`App::with_datasets`] or [`App::load_datasets`].
     datasets: Arc<Datasets>,
+    /// Single sign-on with an OpenID provider; `None` unless [`App::with_sso`].
+    sso: Option<Arc<Sso>>,
     /// The rules of staff sign-in ([`App::staff`]); the defaults unless
     /// [`App::with_staff_policies`].
     staff_policies: StaffPolicies,
@@ -111,8 +114,21 @@ impl App {
             readiness: Arc::new(tokio::sync::Mutex::new(ReadinessSeen::default())),
             sweep_log: Arc::new(SweepLog::default()),
             datasets: Arc::new(Datasets::default()),
+            sso: None,
             staff_policies: StaffPolicies::default(),
         }
+    }
+
+    /// The same services offering single sign-on with the provider `settings` name (the
+    /// console's "Sign in with ..."). Nothing is fetched until the first sign-in.
+    pub fn with_sso(mut self, settings: OidcSettings) -> App {
+        self.sso = Some(Arc::new(Sso::new(settings)));
+        self
+    }
+
+    /// Single sign-on, when configured.
+    pub fn sso(&self) -> Option<&Sso> {
+        self.sso.as_deref()
     }
 
     /// The same services applying `policies` to staff sign-in and sessions.

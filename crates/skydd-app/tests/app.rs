@@ -1,7 +1,8 @@
 //! The application layer from the outside, on a fresh SQLite instance per test: opening an
 //! instance and building its services, recording the register, key rotation with re-wrapping,
 //! token changes through the audit sink, checkpoints with their witness, sweeps, and the jobs
-//! started and stopped together; which register an instance serves (`app/served.rs`).
+//! started and stopped together; which register an instance serves (`app/served.rs`); single
+//! sign-on's protocol against a fake OpenID provider (`app/oidc.rs`).
 
 // Helpers outside `#[test]` functions are test code too: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -429,3 +430,10 @@ mod datasets;
 /// Retention sweeps reaching connected databases (issue 16).
 #[path = "app/sweep_connected.rs"]
 mod sweep_connected;
+
+/// Single sign-on with OpenID Connect against a fake provider (issue 17).
+#[path = "app/oidc.rs"]
+mod oidc;
+/// The fake OpenID provider.
+#[path = "app/oidc_provider.rs"]
+mod oidc_provider;

@@ -362,13 +362,42 @@ pub(crate) fn check(args: &CheckArgs, base: &clap::Command, located: Option<Path
             Some(values) => format!("{key} = {}  # {source}", toml_string(&values.join(","))),
         });
     }
+    // The client secret is no flag (a command line is public on the host): only whether the
+    // environment holds it is shown, never the value.
+    let secret = crate::settings::OIDC_SECRET_ENV;
+    lines.push(match std::env::var_os(secret) {
+        Some(_) => format!("# oidc_client_secret: set in the environment ({secret}), not shown"),
+        None => "# oidc_client_secret: not set".to_owned(),
+    });
     // By key, whether set or not, so the output reads the same every time.
     lines.sort_by(|a, b| a.trim_start_matches("# ").cmp(b.trim_start_matches("# ")));
     for line in lines {
         let _ = writeln!(out, "{line}");
     }
     print!("{out}");
-    check_datasets(matches)
+    let oidc = check_oidc(matches);
+    let datasets = check_datasets(matches);
+    if oidc == ExitCode::SUCCESS {
+        datasets
+    } else {
+        oidc
+    }
+}
+
+/// The single sign-on settings `serve` would use, checked (the client secret read, never
+/// shown): the error on stderr and exit 1 when they cannot be used.
+fn check_oidc(matches: &clap::ArgMatches) -> ExitCode {
+    use clap::FromArgMatches as _;
+    let settings = crate::settings::OidcArgs::from_arg_matches(matches)
+        .map_err(anyhow::Error::from)
+        .and_then(|args| args.settings());
+    match settings {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("skydd: single sign-on: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// The datasets `serve` would load, checked against the register setting (or the bundled

@@ -66,7 +66,8 @@ enum LogFormat {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the HTTP server (creates the data directory, master key and admin token on first start).
-    Serve(commands::serve::ServeArgs),
+    // Boxed: serve's settings are many times the size of any other command's.
+    Serve(Box<commands::serve::ServeArgs>),
     /// Work with register files.
     #[command(subcommand)]
     Register(commands::register::RegisterCommand),
@@ -160,7 +161,7 @@ fn main() -> ExitCode {
         Command::Dataset(command) => commands::dataset::run(command),
         Command::Notice(args) => commands::notice::run(args),
         Command::Serve(args) => {
-            runtime().and_then(|runtime| runtime.block_on(commands::serve::run(args)))
+            runtime().and_then(|runtime| runtime.block_on(commands::serve::run(*args)))
         }
         Command::Token(command) => {
             runtime().and_then(|runtime| runtime.block_on(commands::token::run(command)))

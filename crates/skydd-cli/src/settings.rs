@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use clap::Args;
 use skydd_app::JobSettings;
 use skydd_app::instance::DataSettings;
+use skydd_app::oidc::settings::CALLBACK_PATH;
+use skydd_app::oidc::{ClientAuth, ClientSecret, OidcParts, OidcSettings, RoleMap};
 
 /// The options that locate an instance's data.
 #[derive(Debug, Clone, Args)]
@@ -123,6 +125,112 @@ impl SmtpArgs {
             password: self.smtp_password.clone(),
             from,
         }))
+    }
+}
+
+/// The environment variable holding the OpenID client secret when no file is given. The secret
+/// is never a flag: a command line is visible to every user of the host.
+pub(crate) const OIDC_SECRET_ENV: &str = "SKYDD_OIDC_CLIENT_SECRET";
+
+/// Single sign-on for the console with an OpenID Connect provider; off unless `--oidc-issuer`
+/// is given. See the README, "Single sign-on".
+#[derive(Debug, Clone, Args)]
+pub(crate) struct OidcArgs {
+    /// The OpenID provider's issuer, exactly as its ID tokens' `iss` (https://; http:// only to
+    /// a loopback address). Switches single sign-on on [default: off]
+    #[arg(long, env = "SKYDD_OIDC_ISSUER", value_name = "URL")]
+    pub(crate) oidc_issuer: Option<String>,
+    /// The client id the provider issued for Skydd.
+    #[arg(long, env = "SKYDD_OIDC_CLIENT_ID", value_name = "ID")]
+    pub(crate) oidc_client_id: Option<String>,
+    /// A file (mode 0600) holding the client secret [default: the environment variable
+    /// SKYDD_OIDC_CLIENT_SECRET; the secret is never a flag]
+    #[arg(long, env = "SKYDD_OIDC_CLIENT_SECRET_FILE", value_name = "PATH")]
+    pub(crate) oidc_client_secret_file: Option<PathBuf>,
+    /// How Skydd authenticates at the token endpoint: `basic` (client_secret_basic) or `post`
+    /// (client_secret_post).
+    #[arg(long, env = "SKYDD_OIDC_CLIENT_AUTH", default_value = "basic", value_parser = ["basic", "post"])]
+    pub(crate) oidc_client_auth: String,
+    /// The console's callback as registered at the provider: the public address people reach
+    /// Skydd at, followed by /console/sso/callback.
+    #[arg(long, env = "SKYDD_OIDC_REDIRECT_URL", value_name = "URL")]
+    pub(crate) oidc_redirect_url: Option<String>,
+    /// The ID token claim whose values are mapped to roles.
+    #[arg(
+        long,
+        env = "SKYDD_OIDC_ROLE_CLAIM",
+        default_value = "groups",
+        value_name = "CLAIM"
+    )]
+    pub(crate) oidc_role_claim: String,
+    /// A claim value and the staff role it gives (admin, dpo, support, auditor), such as
+    /// `privacy-team=dpo`. Repeatable; when someone's claim holds several, the first given
+    /// wins; a person with none is refused. In SKYDD_OIDC_ROLES separate pairs with `;`.
+    #[arg(
+        long = "oidc-role",
+        env = "SKYDD_OIDC_ROLES",
+        value_name = "VALUE=ROLE",
+        action = clap::ArgAction::Append,
+        value_delimiter = ';'
+    )]
+    pub(crate) oidc_roles: Vec<String>,
+    /// The provider's name on the sign-in page ("Sign in with NAME") [default: the issuer's
+    /// host]
+    #[arg(long, env = "SKYDD_OIDC_PROVIDER_NAME", value_name = "NAME")]
+    pub(crate) oidc_provider_name: Option<String>,
+    /// A scope to ask for besides `openid` and `email` (such as `groups`, which some providers
+    /// need to send the role claim). Repeatable.
+    #[arg(
+        long = "oidc-scope",
+        env = "SKYDD_OIDC_SCOPES",
+        value_name = "SCOPE",
+        action = clap::ArgAction::Append,
+        value_delimiter = ','
+    )]
+    pub(crate) oidc_scopes: Vec<String>,
+}
+
+impl OidcArgs {
+    /// The single sign-on settings, or `None` without `--oidc-issuer`. Reads the client secret
+    /// (from the file, else the environment); every error names the setting to fix.
+    pub(crate) fn settings(&self) -> anyhow::Result<Option<OidcSettings>> {
+        let Some(issuer) = self.oidc_issuer.clone().filter(|i| !i.trim().is_empty()) else {
+            return Ok(None);
+        };
+        let Some(client_id) = self.oidc_client_id.clone().filter(|c| !c.trim().is_empty()) else {
+            anyhow::bail!(
+                "--oidc-issuer needs --oidc-client-id (SKYDD_OIDC_CLIENT_ID): the client id the provider issued"
+            );
+        };
+        let Some(redirect_url) = self
+            .oidc_redirect_url
+            .clone()
+            .filter(|r| !r.trim().is_empty())
+        else {
+            anyhow::bail!(
+                "--oidc-issuer needs --oidc-redirect-url (SKYDD_OIDC_REDIRECT_URL): the public address of the console followed by {CALLBACK_PATH}"
+            );
+        };
+        let client_secret = match &self.oidc_client_secret_file {
+            Some(path) if !path.as_os_str().is_empty() => ClientSecret::from_file(path)?,
+            _ => ClientSecret::from_env(OIDC_SECRET_ENV)?,
+        };
+        let client_auth = match self.oidc_client_auth.as_str() {
+            "post" => ClientAuth::Post,
+            _ => ClientAuth::Basic,
+        };
+        let settings = OidcSettings::new(OidcParts {
+            issuer,
+            client_id,
+            client_secret,
+            client_auth,
+            redirect_url,
+            role_claim: self.oidc_role_claim.clone(),
+            roles: RoleMap::parse(self.oidc_roles.iter().map(String::as_str))?,
+            provider_name: self.oidc_provider_name.clone().unwrap_or_default(),
+            extra_scopes: self.oidc_scopes.clone(),
+        })?;
+        Ok(Some(settings))
     }
 }
 

@@ -71,6 +71,13 @@ mod console_records;
 #[path = "server/console_cases.rs"]
 mod console_cases;
 
+/// Single sign-on through the console against a fake OpenID provider (issue 17).
+#[path = "server/oidc.rs"]
+mod oidc;
+/// The fake OpenID provider, shared with the app's suite.
+#[path = "../../skydd-app/tests/app/oidc_provider.rs"]
+mod oidc_provider;
+
 /// A small register that passes `check`, with one purpose per kind of rule the API must show: a
 /// contract purpose (`delivery`), a consent purpose (`newsletter`), a legitimate-interest direct
 /// marketing purpose with channels (`marketing`) and a purpose behind an opt-in feature
@@ -425,6 +432,29 @@ async fn spawn_app_serving(
     register_source: &str,
     datasets: skydd_app::datasets::Datasets,
 ) -> TestApp {
+    spawn_app_configured(
+        backend,
+        now,
+        options,
+        data,
+        register_source,
+        datasets,
+        |app, _| app,
+    )
+    .await
+}
+
+/// [`spawn_app_serving`] with its `App` changed by `configure`, given the server's address
+/// (`http://127.0.0.1:PORT`) (single sign-on needs it for its callback).
+async fn spawn_app_configured(
+    backend: &Backend,
+    now: jiff::Timestamp,
+    options: &skydd_storage::OpenOptions,
+    data: tempfile::TempDir,
+    register_source: &str,
+    datasets: skydd_app::datasets::Datasets,
+    configure: impl FnOnce(App, &str) -> App,
+) -> TestApp {
     capture_logs();
     let postgres_schema = match backend {
         Backend::Sqlite => None,
@@ -453,14 +483,17 @@ async fn spawn_app_serving(
     let address = format!("http://{}", listener.local_addr().unwrap());
     let key_file = data.path().join("master.key");
     let (keyring, _) = Keyring::load_or_create(&key_file).unwrap();
-    let app = App::new(
-        storage.clone(),
-        Arc::new(keyring),
-        register.clone(),
-        Arc::new(FixedClock(now)),
-    )
-    .with_key_file(&key_file)
-    .with_datasets(datasets);
+    let app = configure(
+        App::new(
+            storage.clone(),
+            Arc::new(keyring),
+            register.clone(),
+            Arc::new(FixedClock(now)),
+        )
+        .with_key_file(&key_file)
+        .with_datasets(datasets),
+        &address,
+    );
     let state = AppState::new(app.clone());
     let (shutdown, stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(skydd_server::serve(listener, state, async {

@@ -137,6 +137,15 @@ pub trait StaffStore: Send + Sync {
         now: Timestamp,
     ) -> StorageFuture<'a, bool>;
 
+    /// Set an account's role (single sign-on sets it from the provider's claim at each
+    /// sign-in). Returns false without such an account.
+    fn set_staff_role<'a>(
+        &'a self,
+        id: &'a str,
+        role: &'a str,
+        now: Timestamp,
+    ) -> StorageFuture<'a, bool>;
+
     /// Set an account's password hash and end its sessions but `keep_session` (the session that
     /// changed it, if any). Returns false without such an account.
     fn set_staff_password<'a>(

@@ -166,6 +166,59 @@ fn config_check_reports_unknown_keys_where_they_are_and_never_prints_secrets() {
 }
 
 #[test]
+fn config_check_shows_the_single_sign_on_settings_but_never_the_client_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write(
+        dir.path(),
+        "skydd.toml",
+        "oidc_issuer = \"http://login.example.com\"\noidc_client_id = \"skydd\"\noidc_redirect_url = \"https://privacy.example.com/console/sso/callback\"\noidc_roles = [\"privacy-team=dpo\", \"cn=audit,ou=groups=auditor\"]\n",
+    );
+    let check = |secret: Option<&str>| {
+        let mut command = skydd();
+        command.args(["config", "check"]).arg(&config);
+        match secret {
+            Some(secret) => command.env("SKYDD_OIDC_CLIENT_SECRET", secret),
+            None => command.env_remove("SKYDD_OIDC_CLIENT_SECRET"),
+        };
+        run(&mut command)
+    };
+    // A plain-HTTP issuer that is not on this host is refused, saying how to fix it.
+    let output = check(Some("canary-oidc-secret"));
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("must be an https:// URL"), "{stderr}");
+    assert!(!stderr.contains("canary-oidc-secret"), "{stderr}");
+
+    let fixed = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("http://login", "https://login");
+    std::fs::write(&config, fixed).unwrap();
+    // No secret anywhere: refused, naming where it goes.
+    let output = check(None);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        text(&output.stderr).contains("SKYDD_OIDC_CLIENT_SECRET is not set"),
+        "{}",
+        text(&output.stderr)
+    );
+    let output = check(Some("canary-oidc-secret"));
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    for line in [
+        "oidc_issuer = \"https://login.example.com\"  # file",
+        "oidc_roles = [\"privacy-team=dpo\", \"cn=audit,ou=groups=auditor\"]  # file",
+        "oidc_role_claim = \"groups\"  # default",
+        "# oidc_client_secret: set in the environment (SKYDD_OIDC_CLIENT_SECRET), not shown",
+    ] {
+        assert!(stdout.contains(line), "missing `{line}` in:\n{stdout}");
+    }
+    assert!(!stdout.contains("canary-oidc-secret"), "{stdout}");
+    // The secret is no flag: a command line is readable by every user of the host.
+    let output = run(skydd().args(["serve", "--oidc-client-secret", "x"]));
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
 fn completions_and_manual_pages_cover_every_subcommand() {
     let names = subcommands();
     for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {

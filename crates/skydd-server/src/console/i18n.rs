@@ -1457,6 +1457,55 @@ pub(crate) const CATALOG: &[Message] = &[
     ("outbox.message.subject", "Subject", "Ämne"),
     ("outbox.message.text", "Text", "Text"),
     // --- single sign-on (oidc) ---
+    ("sso.sign_in_with", "Sign in with {}", "Logga in med {}"),
+    ("sso.title", "Single sign-on", "Enkel inloggning"),
+    ("sso.done", "You are signed in.", "Du är inloggad."),
+    (
+        "sso.continue",
+        "Continue to the console",
+        "Fortsätt till konsolen",
+    ),
+    ("sso.failed", "Sign-in refused", "Inloggningen nekades"),
+    (
+        "sso.help.unknown_state",
+        "This sign-in has expired, was used already, or was started in another browser. Start again from the sign-in page.",
+        "Inloggningen har gått ut, har redan använts eller påbörjades i en annan webbläsare. Börja om från inloggningssidan.",
+    ),
+    (
+        "sso.help.provider_unreachable",
+        "The identity provider could not be reached. Try again in a minute; if it goes on, tell an administrator.",
+        "Identitetsleverantören gick inte att nå. Försök igen om en minut; om felet kvarstår, kontakta en administratör.",
+    ),
+    (
+        "sso.help.provider_misconfigured",
+        "Single sign-on is not set up correctly. Tell an administrator: the server log says what is wrong.",
+        "Enkel inloggning är inte rätt inställd. Kontakta en administratör: serverloggen säger vad som är fel.",
+    ),
+    (
+        "sso.help.provider_refused",
+        "The identity provider did not sign you in. Start again from the sign-in page.",
+        "Identitetsleverantören loggade inte in dig. Börja om från inloggningssidan.",
+    ),
+    (
+        "sso.help.token_refused",
+        "The identity provider's answer could not be accepted. Start again from the sign-in page; if it happens again, tell an administrator.",
+        "Identitetsleverantörens svar kunde inte godtas. Börja om från inloggningssidan; om det händer igen, kontakta en administratör.",
+    ),
+    (
+        "sso.help.no_verified_email",
+        "The identity provider sent no verified e-mail address for you. Ask an administrator to check the provider's settings.",
+        "Identitetsleverantören skickade ingen verifierad e-postadress för dig. Be en administratör kontrollera leverantörens inställningar.",
+    ),
+    (
+        "sso.help.no_role",
+        "Your account at the identity provider gives no role in Skydd: no value of its claim “{}” is mapped to a role. Ask an administrator for access.",
+        "Ditt konto hos identitetsleverantören ger ingen roll i Skydd: inget värde i dess anspråk ”{}” är kopplat till en roll. Be en administratör om åtkomst.",
+    ),
+    (
+        "sso.help.disabled",
+        "Your Skydd account is disabled. Ask an administrator.",
+        "Ditt Skydd-konto är avstängt. Kontakta en administratör.",
+    ),
 ];
 
 /// The catalog by key.

@@ -39,6 +39,7 @@ mod register;
 mod incidents;
 mod sign_in;
 mod subjects;
+mod sso;
 
 use axum::Router;
 use axum::extract::Request;
@@ -80,6 +81,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(outbox::routes()) // pages-records
         .merge(incidents::routes())
         .merge(subjects::routes())
+        .merge(sso::routes())
         // Set here, before the layer, so that a wrong method gets the console's headers too
         // (the router's own 405 fallback replaces only default ones).
         .method_not_allowed_fallback(|| async { StatusCode::METHOD_NOT_ALLOWED })

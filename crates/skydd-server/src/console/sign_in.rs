@@ -69,6 +69,8 @@ pub(crate) struct Visitor {
     flash: Option<Flash>,
     /// The request's query string without `lang`.
     query: String,
+    /// The identity provider's name when single sign-on is on ("Sign in with NAME").
+    sso_provider: Option<String>,
 }
 
 impl FromRequestParts<AppState> for Visitor {
@@ -96,6 +98,9 @@ impl FromRequestParts<AppState> for Visitor {
             flash: i18n::cookie(&parts.headers, FLASH_COOKIE)
                 .and_then(|value| Flash::from_cookie_value(&value)),
             query: i18n::query_without_language(parts.uri.query()),
+            sso_provider: state
+                .sso()
+                .map(|sso| sso.settings().provider_name().to_owned()),
         })
     }
 }
@@ -166,6 +171,8 @@ struct SignInPage {
     frame: Frame,
     next: String,
     problem: Option<String>,
+    /// The identity provider's name, when single sign-on is on.
+    sso: Option<String>,
 }
 
 /// The sign-in page, with a fresh sign-in cookie when the browser has none.
@@ -184,6 +191,7 @@ fn sign_in_page(visitor: &Visitor, problem: Option<String>) -> Result<Response, 
         frame: visitor.frame("signin.title", token.clone()),
         next: visitor.next.clone(),
         problem,
+        sso: visitor.sso_provider.clone(),
     };
     let response = render(visitor.language, &page)?;
     Ok(if new {

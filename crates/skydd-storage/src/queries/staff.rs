@@ -328,6 +328,31 @@ impl StaffStore for Store {
         })
     }
 
+    fn set_staff_role<'a>(
+        &'a self,
+        id: &'a str,
+        role: &'a str,
+        now: Timestamp,
+    ) -> StorageFuture<'a, bool> {
+        Box::pin(async move {
+            const OPERATION: &str = "set a staff account's role";
+            let mut tx = dialect::begin_write(&self.pool)
+                .await
+                .map_err(error::query(OPERATION))?;
+            let changed = sqlx::query::<Db>(
+                "UPDATE staff_accounts SET role = $2, updated_at = $3 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(role)
+            .bind(at(now))
+            .execute(&mut *tx)
+            .await
+            .map_err(error::query(OPERATION))?;
+            tx.commit().await.map_err(error::query(OPERATION))?;
+            Ok(changed.rows_affected() == 1)
+        })
+    }
+
     fn set_staff_password<'a>(
         &'a self,
         id: &'a str,
