@@ -291,6 +291,12 @@ pub trait RequestStore: Send + Sync {
         state: Option<&'a str>,
     ) -> StorageFuture<'a, Vec<OutboxMessageRow>>;
 
+    /// The messages about one request, in any state, oldest first (the request page's letters).
+    fn request_messages<'a>(
+        &'a self,
+        request_id: &'a str,
+    ) -> StorageFuture<'a, Vec<OutboxMessageRow>>;
+
     /// Queue messages that belong to no request (the communication of a breach, a notice of
     /// change), all in one transaction. A message whose id is already queued is skipped, so
     /// queueing the same messages again (a rerun after a crash) sends nothing twice. Returns how
