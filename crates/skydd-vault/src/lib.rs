@@ -50,8 +50,9 @@ pub use package::{
 };
 pub use record::{NewRecord, RecordView, RecordsRead, Withheld};
 pub use request::{
-    CHANNELS, DOCUMENT_MEDIA_TYPES, MAX_DELIVERY_ATTEMPTS, MAX_DOCUMENT_BYTES, NewRequest,
-    OutboxView, RecipientNoticeView, RequestEventView, RequestQuery, RequestReceipt, RequestView,
+    CHANNELS, DOCUMENT_MEDIA_TYPES, LetterView, MAX_DELIVERY_ATTEMPTS, MAX_DOCUMENT_BYTES,
+    NewRequest, OutboxView, RecipientNoticeView, RequestEventView, RequestQuery, RequestReceipt,
+    RequestView,
 };
 pub use retention::{DEFAULT_SWEEP_BATCH, SweepProgress, SweepSummary};
 pub use states::{NoticeState, OutboxState, StateFilter, parse_request_type};
