@@ -1,5 +1,5 @@
 //! Keys and secrets of Skydd: the master keyring, envelope encryption of personal data, blind
-//! indexes, API tokens and the roles they carry.
+//! indexes and API tokens.
 //!
 //! Only this crate handles key material. Secrets are zeroed on drop and never appear in `Debug`
 //! or in error messages.
@@ -47,4 +47,4 @@ pub use envelope::{CryptoError, DataKey};
 pub use keyring::{Keyring, WrappedKey};
 pub use master_key::{MasterKey, MasterKeyError, UnfinishedRotation};
 pub use random::{RandomError, random_bytes};
-pub use token::{ApiToken, ParseRoleError, Role, TokenHash, TokenId};
+pub use token::{ApiToken, TokenHash, TokenId};

@@ -50,9 +50,9 @@ pub use package::{
 };
 pub use record::{NewRecord, RecordView, RecordsRead, Withheld};
 pub use request::{
-    CHANNELS, DOCUMENT_MEDIA_TYPES, LetterView, MAX_DELIVERY_ATTEMPTS, MAX_DOCUMENT_BYTES,
-    NewRequest, OutboxView, RecipientNoticeView, RequestEventView, RequestQuery, RequestReceipt,
-    RequestView,
+    AssigneeFilter, CHANNELS, DOCUMENT_MEDIA_TYPES, LetterView, MAX_DELIVERY_ATTEMPTS,
+    MAX_DOCUMENT_BYTES, NewRequest, OutboxView, RecipientNoticeView, RequestEventView,
+    RequestQuery, RequestReceipt, RequestView, is_assignee_id,
 };
 pub use retention::{DEFAULT_SWEEP_BATCH, SweepProgress, SweepSummary};
 pub use states::{NoticeState, OutboxState, StateFilter, parse_request_type};

@@ -19,7 +19,7 @@ mod requests;
 mod storage;
 
 use jiff::Timestamp;
-use skydd_crypto::{Role, TokenHash, TokenId};
+use skydd_crypto::{TokenHash, TokenId};
 use sqlx::Row as _;
 
 use super::dialect::{self, Conn, Db, DbRow};
@@ -66,7 +66,7 @@ fn get_optional_at(
 /// The columns of `api_tokens` that [`token_from_row`] reads, for `concat!`.
 macro_rules! token_columns {
     () => {
-        "id, hash, role, label, created_at, revoked_at"
+        "id, hash, scopes, label, created_at, revoked_at, expires_at, last_used_at"
     };
 }
 use token_columns;
@@ -74,16 +74,15 @@ use token_columns;
 fn token_from_row(row: &DbRow) -> Result<ApiTokenRecord, StorageError> {
     const T: &str = "api_tokens";
     let id = TokenId(get(row, "id", T)?);
-    let role: String = get(row, "role", T)?;
-    let role: Role = role.parse().map_err(|_| {
-        StorageError::Database(format!("API token {id} has an unknown role {role:?}"))
-    })?;
+    let scopes: String = get(row, "scopes", T)?;
     Ok(ApiTokenRecord {
         hash: TokenHash(get(row, "hash", T)?),
-        role,
+        scopes: scopes.split_whitespace().map(str::to_owned).collect(),
         label: get(row, "label", T)?,
         created_at: get_at(row, "created_at", T)?,
         revoked_at: get_optional_at(row, "revoked_at", T)?,
+        expires_at: get_optional_at(row, "expires_at", T)?,
+        last_used_at: get_optional_at(row, "last_used_at", T)?,
         id,
     })
 }
