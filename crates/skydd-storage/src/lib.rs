@@ -34,6 +34,7 @@ mod postgres;
 mod requests;
 mod rows;
 mod sqlite;
+mod staff;
 mod timestamp;
 
 pub use audit_chain::{
@@ -52,6 +53,7 @@ pub use rows::{
     IncidentEntryRow, ObjectionEventRow, PreferenceEventRow, RecordRow, RecordSummary,
     SUBJECT_SCOPE, SubjectKeyRow, SubjectRow,
 };
+pub use staff::{StaffAccountRow, StaffFactor, StaffSessionRow, StaffSignIn, StaffStore};
 pub use timestamp::truncate as truncate_timestamp;
 
 use std::future::Future;
@@ -171,8 +173,9 @@ pub enum StorageError {
 }
 
 /// Skydd's storage operations. Both backends implement all of them with the same behaviour;
-/// data-subject requests are in the supertrait [`RequestStore`].
-pub trait Storage: RequestStore + Send + Sync + 'static {
+/// data-subject requests are in the supertrait [`RequestStore`], staff accounts and console
+/// sessions in [`StaffStore`].
+pub trait Storage: RequestStore + StaffStore + Send + Sync + 'static {
     /// Which backend this is.
     fn backend(&self) -> Backend;
 

@@ -82,6 +82,17 @@ impl Actor {
             tenant: None,
         }
     }
+
+    /// A staff member in a console session: the id `account:<account id>/session:<session
+    /// public id>` (issue 17), so the audit trail says who acted and in which sign-in. The one
+    /// way to build a staff actor; neither id is personal data.
+    pub fn staff(account_id: &str, session_public_id: &str, ip: Option<String>) -> Actor {
+        Actor {
+            id: format!("account:{account_id}/session:{session_public_id}"),
+            ip,
+            tenant: None,
+        }
+    }
 }
 
 /// The register a vault enforces, with its compiled decision policy and version.
