@@ -12,7 +12,7 @@ use std::time::Duration;
 use skydd_app::history::VersionChange;
 use skydd_app::instance::{self, Create, DataSettings};
 use skydd_app::{App, FixedClock, JobSettings, Jobs, LoadedRegister, tokens};
-use skydd_crypto::Role;
+use skydd_staff::permission::{Scope, StaffRole};
 use skydd_storage::AuditFilter;
 use skydd_vault::{Actor, NewSubject};
 
@@ -183,16 +183,14 @@ async fn token_changes_are_recorded_through_the_audit_sink() {
     };
     let now = at("2026-03-01T10:00:00Z");
     let audit = opened.audit();
-    let token = tokens::create(
-        &*opened.storage,
-        &*audit,
-        &actor,
-        Role::Auditor,
-        "Anna's laptop",
-        now,
-    )
-    .await
-    .unwrap();
+    let new = tokens::NewToken {
+        scopes: vec![Scope::Role(StaffRole::Auditor), Scope::Decide],
+        expires_at: Some(at("2026-06-01T10:00:00Z")),
+        label: "Anna's laptop".into(),
+    };
+    let token = tokens::create(&*opened.storage, &*audit, &actor, &new, now)
+        .await
+        .unwrap();
     assert!(
         tokens::revoke(&*opened.storage, &*audit, &actor, &token.id, now)
             .await
@@ -210,12 +208,93 @@ async fn token_changes_are_recorded_through_the_audit_sink() {
         .unwrap();
     let actions: Vec<&str> = entries.iter().map(|e| e.event.action.as_str()).collect();
     assert_eq!(actions, ["token.create", "token.revoke"]);
+    assert_eq!(
+        entries[0].event.detail.as_deref().unwrap(),
+        format!(
+            "token {} scopes auditor,decide expires 2026-06-01T10:00:00Z",
+            token.id
+        )
+    );
     for entry in &entries {
         assert_eq!(entry.event.actor, "cli:dpo");
         assert_eq!(entry.event.ip.as_deref(), Some("192.0.2.7"));
         assert!(!entry.event.detail.as_deref().unwrap().contains("Anna"));
     }
     opened.storage.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn tokens_expire_at_their_time_and_record_their_last_use_once_a_minute() {
+    let data = tempfile::tempdir().unwrap();
+    let app = open(&data, Create::IfMissing).await;
+    let storage = &*app.storage;
+    let issued = at("2026-03-01T10:00:00Z");
+    let expires = at("2026-03-31T10:00:00Z");
+    let new = tokens::NewToken {
+        scopes: vec![Scope::Decide, Scope::RecordsWrite, Scope::Decide],
+        expires_at: Some(expires),
+        label: "shop".into(),
+    };
+    let token = tokens::issue(storage, &new, issued).await.unwrap();
+    let last_used = async || storage.list_tokens().await.unwrap()[0].last_used_at;
+
+    let accepted = tokens::authenticate(storage, token.secret(), issued)
+        .await
+        .unwrap();
+    assert_eq!(accepted.id, token.id);
+    assert_eq!(
+        accepted.scopes,
+        [Scope::Decide, Scope::RecordsWrite],
+        "no duplicates"
+    );
+    assert_eq!(last_used().await, Some(issued));
+
+    // Within a minute nothing is written; a minute later it is.
+    let soon = issued + jiff::SignedDuration::from_secs(59);
+    tokens::authenticate(storage, token.secret(), soon)
+        .await
+        .unwrap();
+    assert_eq!(last_used().await, Some(issued));
+    let later = issued + tokens::LAST_USED_INTERVAL;
+    tokens::authenticate(storage, token.secret(), later)
+        .await
+        .unwrap();
+    assert_eq!(last_used().await, Some(later));
+
+    // Accepted until the instant before its expiry, refused from it on.
+    let just_before = expires - jiff::SignedDuration::from_micros(1);
+    assert!(
+        tokens::authenticate(storage, token.secret(), just_before)
+            .await
+            .is_ok()
+    );
+    assert!(matches!(
+        tokens::authenticate(storage, token.secret(), expires).await,
+        Err(tokens::AuthError::Expired(at)) if at == expires
+    ));
+    assert!(matches!(
+        tokens::authenticate(storage, "skydd_0000000000000000_nope", issued).await,
+        Err(tokens::AuthError::Unknown)
+    ));
+
+    // Nothing to issue without a scope, or already expired.
+    let none = tokens::NewToken {
+        scopes: Vec::new(),
+        ..new.clone()
+    };
+    assert!(matches!(
+        tokens::issue(storage, &none, issued).await,
+        Err(tokens::IssueError::NoScope)
+    ));
+    let past = tokens::NewToken {
+        expires_at: Some(issued),
+        ..new
+    };
+    assert!(matches!(
+        tokens::issue(storage, &past, issued).await,
+        Err(tokens::IssueError::ExpiresInThePast)
+    ));
+    app.close().await.unwrap();
 }
 
 #[tokio::test]
@@ -305,7 +384,10 @@ async fn only_the_first_start_issues_an_admin_token() {
     let data = tempfile::tempdir().unwrap();
     let app = open(&data, Create::IfMissing).await;
     let token = app.prepare_to_serve().await.unwrap().unwrap();
-    assert_eq!(token.role, Role::Admin);
+    let stored = app.storage.list_tokens().await.unwrap();
+    assert_eq!(stored[0].id, token.id);
+    assert_eq!(stored[0].scopes, ["admin"], "every permission, as before");
+    assert_eq!(stored[0].expires_at, None);
     assert!(app.prepare_to_serve().await.unwrap().is_none());
     let versions = app.storage.list_register_versions().await.unwrap();
     assert_eq!(versions.len(), 1);

@@ -789,6 +789,8 @@ fn tokens_are_managed_while_the_server_runs() {
         "create",
         "--role",
         "auditor",
+        "--expires",
+        "30d",
         "--label",
         "ci",
         "--data-dir",
@@ -833,13 +835,52 @@ fn tokens_are_managed_while_the_server_runs() {
         .find(|line| line.contains("auditor"))
         .unwrap()
         .to_owned();
+    // Expiry, last use (the read above) and revocation are all shown.
     assert!(!row.contains(" - "), "revoked tokens show when: {row}");
+    assert_eq!(row.split_whitespace().nth(1), Some("auditor"), "{row}");
 
     let output = run(skydd().args(["token", "revoke", id, "--data-dir", data_arg]));
     assert_eq!(output.status.code(), Some(1), "already revoked");
 
     let stopped = server.terminate();
     assert!(stopped.status.success(), "{}", stopped.stderr);
+}
+
+/// `skydd token create --help` says what each role and scope may do, from `skydd-staff`'s one
+/// table; an unknown scope or a bad expiry is refused before anything is opened.
+#[test]
+fn token_help_lists_each_scope_with_its_permissions() {
+    let output = run(skydd().args(["token", "create", "--help"]));
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let help = text(&output.stdout);
+    for expected in [
+        "records:write",
+        "records_write",
+        "every permission",
+        "staff-admin",
+        "only in requests assigned",
+        "--expires",
+    ] {
+        assert!(help.contains(expected), "{expected} in {help}");
+    }
+    let output = run(skydd().args(["token", "create", "--scope", "root", "--data-dir", "x"]));
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+    let output = run(skydd().args([
+        "token",
+        "create",
+        "--role",
+        "dpo",
+        "--expires",
+        "soon",
+        "--data-dir",
+        "x",
+    ]));
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains("90d"),
+        "{}",
+        text(&output.stderr)
+    );
 }
 
 /// Two `skydd serve` processes on one SQLite data directory are supported (issue 14): both

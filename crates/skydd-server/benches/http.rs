@@ -21,8 +21,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use skydd_app::{App, Clock, LoadedRegister, SystemClock, tokens};
-use skydd_crypto::{Keyring, Role};
+use skydd_crypto::Keyring;
 use skydd_server::AppState;
+use skydd_staff::permission::Scope;
 use skydd_vault::{Actor, Audit, AuditEvent, NewSubject, audit::AuditFuture};
 
 /// An audit ledger that drops every event (diagnostic only).
@@ -75,9 +76,12 @@ fn main() {
             "glesys.yaml",
         );
         let now: jiff::Timestamp = "2026-11-23T12:00:00Z".parse().unwrap();
-        let token = tokens::issue(&*storage, Role::Admin, "bench", now)
-            .await
-            .unwrap();
+        let new = tokens::NewToken {
+            scopes: vec![Scope::Admin],
+            expires_at: None,
+            label: "bench".into(),
+        };
+        let token = tokens::issue(&*storage, &new, now).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         let keyring = Arc::new(keyring);

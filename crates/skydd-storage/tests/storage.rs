@@ -19,7 +19,7 @@ use std::collections::HashSet;
 
 use jiff::Timestamp;
 use sha2::{Digest, Sha256};
-use skydd_crypto::{Role, TokenHash, TokenId};
+use skydd_crypto::{TokenHash, TokenId};
 use skydd_storage::{
     AnonymisedRecordRow, AuditCheckpointRow, AuditFilter, Breach, ChainLinks, ChainReport,
     RecordDeletion, RecordDeletionOutcome, StoredHash, VerifyPlan, audit_chain, verify_audit_chain,
@@ -230,6 +230,7 @@ scenarios!(
     open_takes_a_location,
     master_key_binding,
     token_lifecycle,
+    token_scopes_expiry_and_last_use_are_kept,
     duplicate_tokens_conflict,
     first_token_is_stored_once_under_a_race,
     register_versions_are_recorded_once_and_listed_oldest_first,
@@ -274,14 +275,16 @@ fn at(text: &str) -> Timestamp {
     text.parse().unwrap()
 }
 
-fn token(id: &str, role: Role, created_at: &str) -> ApiTokenRecord {
+fn token(id: &str, scope: &str, created_at: &str) -> ApiTokenRecord {
     ApiTokenRecord {
         id: TokenId(id.to_owned()),
         hash: TokenHash::of(&format!("skydd_{id}_secret")),
-        role,
+        scopes: vec![scope.to_owned()],
         label: format!("label of {id}"),
         created_at: at(created_at),
         revoked_at: None,
+        expires_at: None,
+        last_used_at: None,
     }
 }
 
@@ -310,11 +313,7 @@ async fn migrations_are_idempotent(h: Arc<Harness>) {
     let storage = h.open().await;
     assert_eq!(storage.schema_version().await.unwrap(), SCHEMA_VERSION);
     storage
-        .insert_token(token(
-            "00000000000000a1",
-            Role::Admin,
-            "2025-01-01T00:00:00Z",
-        ))
+        .insert_token(token("00000000000000a1", "admin", "2025-01-01T00:00:00Z"))
         .await
         .unwrap();
     storage.close().await.unwrap();
@@ -347,7 +346,7 @@ async fn concurrent_opens_migrate_once(h: Arc<Harness>) {
         assert_eq!(storage.schema_version().await.unwrap(), SCHEMA_VERSION);
     }
     // Every pool sees the others' writes.
-    let first = token("00000000000000b1", Role::Admin, "2025-01-01T00:00:00Z");
+    let first = token("00000000000000b1", "admin", "2025-01-01T00:00:00Z");
     storages[0].insert_token(first).await.unwrap();
     for storage in &storages {
         assert_eq!(storage.list_tokens().await.unwrap().len(), 1);
@@ -408,8 +407,8 @@ async fn token_lifecycle(h: Arc<Harness>) {
     assert!(storage.list_tokens().await.unwrap().is_empty());
 
     // Inserted newest first, to see that listing orders by creation time.
-    let auditor = token("00000000000000c2", Role::Auditor, "2025-03-01T12:00:00Z");
-    let admin = token("00000000000000c1", Role::Admin, "2025-02-01T12:00:00Z");
+    let auditor = token("00000000000000c2", "auditor", "2025-03-01T12:00:00Z");
+    let admin = token("00000000000000c1", "admin", "2025-02-01T12:00:00Z");
     storage.insert_token(auditor.clone()).await.unwrap();
     storage.insert_token(admin.clone()).await.unwrap();
 
@@ -471,9 +470,61 @@ async fn token_lifecycle(h: Arc<Harness>) {
     storage.close().await.unwrap();
 }
 
+async fn token_scopes_expiry_and_last_use_are_kept(h: Arc<Harness>) {
+    let storage = h.open().await;
+    let mut system = token("00000000000000e1", "decide", "2025-02-01T12:00:00Z");
+    system.scopes.push("records:write".into());
+    system.expires_at = Some(at("2025-05-01T12:00:00Z"));
+    storage.insert_token(system.clone()).await.unwrap();
+    assert_eq!(
+        storage.find_active_token(&system.hash).await.unwrap(),
+        Some(system.clone()),
+        "several scopes and the expiry read back as written"
+    );
+
+    // The last use is written when none is recorded or the recorded one is old enough.
+    let first = at("2025-02-02T10:00:00Z");
+    let minute = jiff::SignedDuration::from_secs(60);
+    assert!(
+        storage
+            .touch_token(&system.id, first, first - minute)
+            .await
+            .unwrap()
+    );
+    let soon = at("2025-02-02T10:00:30Z");
+    assert!(
+        !storage
+            .touch_token(&system.id, soon, soon - minute)
+            .await
+            .unwrap(),
+        "not again within the interval"
+    );
+    let later = at("2025-02-02T10:01:00Z");
+    assert!(
+        storage
+            .touch_token(&system.id, later, later - minute)
+            .await
+            .unwrap(),
+        "again once the interval has passed"
+    );
+    let found = storage
+        .find_active_token(&system.hash)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.last_used_at, Some(later));
+    assert!(
+        !storage
+            .touch_token(&TokenId("ffffffffffffffff".into()), later, later)
+            .await
+            .unwrap()
+    );
+    storage.close().await.unwrap();
+}
+
 async fn duplicate_tokens_conflict(h: Arc<Harness>) {
     let storage = h.open().await;
-    let original = token("00000000000000d1", Role::Admin, "2025-01-01T00:00:00Z");
+    let original = token("00000000000000d1", "admin", "2025-01-01T00:00:00Z");
     storage.insert_token(original.clone()).await.unwrap();
 
     let same_id = ApiTokenRecord {
@@ -514,7 +565,7 @@ async fn first_token_is_stored_once_under_a_race(h: Arc<Harness>) {
                 let storage = Arc::clone(&servers[i % 2]);
                 let barrier = Arc::clone(&barrier);
                 let id = format!("00000000000{round:03}e{i}");
-                let candidate = token(&id, Role::Admin, "2025-01-01T00:00:00Z");
+                let candidate = token(&id, "admin", "2025-01-01T00:00:00Z");
                 tokio::spawn(async move {
                     // Open a connection per task first, so that the inserts themselves race.
                     storage.list_tokens().await.unwrap();
@@ -534,7 +585,7 @@ async fn first_token_is_stored_once_under_a_race(h: Arc<Harness>) {
         }
     }
 
-    let late = token("00000000000000ef", Role::Admin, "2025-01-02T00:00:00Z");
+    let late = token("00000000000000ef", "admin", "2025-01-02T00:00:00Z");
     assert!(!servers[1].insert_first_token(late).await.unwrap());
     for server in servers {
         server.close().await.unwrap();
@@ -542,7 +593,7 @@ async fn first_token_is_stored_once_under_a_race(h: Arc<Harness>) {
 
     // A token added any other way also counts as "not the first start".
     let fresh = h.open().await;
-    let other = token("00000000000000f1", Role::Auditor, "2025-01-03T00:00:00Z");
+    let other = token("00000000000000f1", "auditor", "2025-01-03T00:00:00Z");
     assert!(!fresh.insert_first_token(other).await.unwrap());
     fresh.close().await.unwrap();
 }
@@ -675,7 +726,7 @@ async fn timestamps_round_trip_at_microsecond_precision(h: Arc<Harness>) {
         ),
     ];
     for (i, (stored, _)) in cases.iter().enumerate() {
-        let mut record = token(&format!("000000000000010{i}"), Role::Auditor, stored);
+        let mut record = token(&format!("000000000000010{i}"), "auditor", stored);
         record.hash = TokenHash::of(&format!("timestamp case {i}"));
         storage.insert_token(record.clone()).await.unwrap();
         storage.revoke_token(&record.id, at(stored)).await.unwrap();
@@ -710,6 +761,20 @@ async fn schema_1_databases_are_upgraded(h: Arc<Harness>) {
     let tokens = storage.list_tokens().await.unwrap();
     assert_eq!(tokens.len(), 1, "data of schema 1 survives the upgrade");
     assert_eq!(tokens[0].label, "old");
+    // Migration 0009: the role became the same-named scope, which still grants everything;
+    // no expiry, never used.
+    assert_eq!(tokens[0].scopes, ["admin"]);
+    let scopes: Vec<skydd_staff::permission::Scope> = tokens[0]
+        .scopes
+        .iter()
+        .map(|w| w.parse().unwrap())
+        .collect();
+    assert_eq!(
+        skydd_staff::permission::Grants::of_scopes(&scopes).permissions,
+        skydd_staff::permission::PermissionSet::all()
+    );
+    assert_eq!(tokens[0].expires_at, None);
+    assert_eq!(tokens[0].last_used_at, None);
     create(&storage, "s-upgraded", None, &[("email", blind(1))]).await;
     assert!(storage.get_subject("s-upgraded").await.unwrap().is_some());
     storage.close().await.unwrap();
@@ -2503,7 +2568,7 @@ async fn postgres_recovers_from_terminated_connections() {
     let id = |n: usize| format!("tok_fault_{n:04}");
     // Several connections in the pool, some idle, one in a transaction when it is ended.
     let writes: Vec<_> = (0..8)
-        .map(|n| storage.insert_token(token(&id(n), Role::Admin, "2026-01-01T00:00:00Z")))
+        .map(|n| storage.insert_token(token(&id(n), "admin", "2026-01-01T00:00:00Z")))
         .collect();
     for write in writes {
         write.await.unwrap();
@@ -2525,7 +2590,7 @@ async fn postgres_recovers_from_terminated_connections() {
     let mut failures = 0;
     for n in 100..120 {
         match storage
-            .insert_token(token(&id(n), Role::Admin, "2026-01-01T00:00:00Z"))
+            .insert_token(token(&id(n), "admin", "2026-01-01T00:00:00Z"))
             .await
         {
             Ok(()) => {}
@@ -2606,7 +2671,7 @@ async fn postgres_recovers_from_a_failed_commit() {
     let id = |n: usize| format!("tok_commit_{n:04}");
     let insert = async |n: usize| {
         storage
-            .insert_token(token(&id(n), Role::Admin, "2026-01-01T00:00:00Z"))
+            .insert_token(token(&id(n), "admin", "2026-01-01T00:00:00Z"))
             .await
     };
     insert(0).await.unwrap();

@@ -48,8 +48,8 @@ pub(crate) struct ServeArgs {
     #[command(flatten)]
     sweep: SweepArgs,
     /// Serve `/metrics` without a token (for a scraper on a private network; it holds no
-    /// personal data or identifiers). Without this flag it needs a token of role `metrics`
-    /// (`skydd token create --role metrics`), `admin` or `auditor`.
+    /// personal data or identifiers). Without this flag it needs a token with the scope
+    /// `metrics` (`skydd token create --role metrics`), `admin`, `staff-admin` or `auditor`.
     #[arg(long, env = "SKYDD_METRICS_PUBLIC")]
     metrics_public: bool,
     /// A connected database's dataset file (see docs/dataset-format.md), or a directory whose

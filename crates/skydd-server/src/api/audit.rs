@@ -1,4 +1,4 @@
-//! `GET /v1/audit`: the audit trail for admins and auditors, filtered by subject and time,
+//! `GET /v1/audit`: the audit trail for callers with `audit_read`, filtered by subject and time,
 //! paginated with a limit and a cursor. Entries carry ids and register names only.
 //!
 //! Reading the trail is itself recorded (`audit.read`), so the trail shows who looked at it.

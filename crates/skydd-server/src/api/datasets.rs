@@ -122,7 +122,7 @@ pub struct ReferenceResponse {
         (status = 200, description = "The connected databases.", body = DatasetsResponse),
         (status = 401, description = "No valid API token.", body = Problem,
             content_type = "application/problem+json"),
-        (status = 403, description = "The token's role may not read datasets.", body = Problem,
+        (status = 403, description = "The caller does not hold `register_read`.", body = Problem,
             content_type = "application/problem+json"),
     )
 )]
@@ -151,7 +151,7 @@ pub async fn list_datasets(
         (status = 200, description = "The connected database.", body = DatasetResponse),
         (status = 401, description = "No valid API token.", body = Problem,
             content_type = "application/problem+json"),
-        (status = 403, description = "The token's role may not read datasets.", body = Problem,
+        (status = 403, description = "The caller does not hold `register_read`.", body = Problem,
             content_type = "application/problem+json"),
         (status = 404, description = "No such dataset.", body = Problem,
             content_type = "application/problem+json"),

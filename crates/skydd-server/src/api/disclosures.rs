@@ -138,7 +138,7 @@ pub struct DisclosuresResponse {
             body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid API token.", body = Problem,
             content_type = "application/problem+json"),
-        (status = 403, description = "The token's role may not write, or the register does not \
+        (status = 403, description = "The caller does not hold `disclosures_write`, or the register does not \
             allow the disclosure for a subject.", body = Problem,
             content_type = "application/problem+json"),
         (status = 404, description = "An unknown subject.", body = Problem,

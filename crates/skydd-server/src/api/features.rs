@@ -112,7 +112,7 @@ async fn effective(
             scope.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid API token.", body = Problem,
             content_type = "application/problem+json"),
-        (status = 403, description = "The token's role may not switch features.", body = Problem,
+        (status = 403, description = "The caller does not hold `features_write`.", body = Problem,
             content_type = "application/problem+json"),
     )
 )]
@@ -144,7 +144,7 @@ pub async fn switch_organisation_feature(
            .", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid API token.", body = Problem,
             content_type = "application/problem+json"),
-        (status = 403, description = "The token's role may not switch features.", body = Problem,
+        (status = 403, description = "The caller does not hold `features_write`.", body = Problem,
             content_type = "application/problem+json"),
     )
 )]

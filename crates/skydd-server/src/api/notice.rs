@@ -179,7 +179,7 @@ pub struct Art30RecordResponse {
             content_type = "application/problem+json"),
         (status = 401, description = "No valid API token.", body = Problem,
             content_type = "application/problem+json"),
-        (status = 403, description = "The token's role may not read the record.", body = Problem,
+        (status = 403, description = "The caller does not hold `register_read`.", body = Problem,
             content_type = "application/problem+json"),
     )
 )]

@@ -178,7 +178,7 @@ use crate::problem::{PROBLEM_JSON, Problem};
             decision or similar decision."),
         (name = "requests", description = "Data-subject requests (Art. 12-22): public intake and \
             identity check, deadlines, fulfilment, the access package."),
-        (name = "audit", description = "The tamper-evident audit trail, for admins and auditors."),
+        (name = "audit", description = "The tamper-evident audit trail, for callers with `audit_read`."),
     )
 )]
 pub struct ApiDoc;

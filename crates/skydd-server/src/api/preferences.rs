@@ -105,7 +105,7 @@ fn is_preference_word(name: &str) -> bool {
             content_type = "application/problem+json"),
         (status = 401, description = "No valid API token.", body = Problem,
             content_type = "application/problem+json"),
-        (status = 403, description = "The token's role may not write.", body = Problem,
+        (status = 403, description = "The caller does not hold `consents_write`.", body = Problem,
             content_type = "application/problem+json"),
         (status = 404, description = "No such subject.", body = Problem,
             content_type = "application/problem+json"),
@@ -162,8 +162,8 @@ pub async fn set_preference(
             content_type = "application/problem+json"),
         (status = 401, description = "No valid API token.", body = Problem,
             content_type = "application/problem+json"),
-        (status = 403, description = "The token's role may not make links that change \
-            preferences.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller does not hold `consents_write` (a link changes \
+            preferences).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such subject.", body = Problem,
             content_type = "application/problem+json"),
     )

@@ -34,7 +34,7 @@ pub struct RegisterResponse {
         (status = 200, description = "The register and its digest.", body = RegisterResponse),
         (status = 401, description = "No valid API token.", body = Problem,
             content_type = "application/problem+json"),
-        (status = 403, description = "The token's role may not read the register.", body = Problem,
+        (status = 403, description = "The caller does not hold `register_read`.", body = Problem,
             content_type = "application/problem+json"),
     )
 )]

@@ -107,7 +107,7 @@ pub struct SubmitRequest {
     /// The purpose an objection or consent withdrawal concerns.
     #[serde(default)]
     pub purpose: Option<String>,
-    /// When the request arrived, if earlier (admin tokens only): the deadline counts from it.
+    /// When the request arrived, if earlier (needs `requests_intake`): the deadline counts from it.
     #[serde(default)]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub received_at: Option<ApiTime>,

@@ -154,7 +154,7 @@ pub(crate) fn created(location: String, id: String) -> Response {
             body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid API token.", body = Problem,
             content_type = "application/problem+json"),
-        (status = 403, description = "The token's role may not create subjects.", body = Problem,
+        (status = 403, description = "The caller does not hold `subjects_create`.", body = Problem,
             content_type = "application/problem+json"),
         (status = 409, description = "Another subject already has one of these identities; the \
             problem names the kind.", body = Problem, content_type = "application/problem+json"),

@@ -2,7 +2,7 @@
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use skydd_crypto::Role;
+use skydd_staff::permission::{Scope, StaffRole};
 
 use super::{TestApp, json_body, on_each_backend, problem};
 
@@ -197,7 +197,7 @@ async fn incidents_are_refused_without_the_article_33_3_elements_and_only_admins
         problem(missing, StatusCode::NOT_FOUND, app.backend).await;
         assert_eq!(app.get_ok("/v1/incidents").await["incidents"], json!([]));
 
-        let auditor = app.issue(Role::Auditor).await;
+        let auditor = app.issue(Scope::Role(StaffRole::Auditor)).await;
         let response = app
             .send_as(
                 auditor.secret(),

@@ -7,13 +7,15 @@ use reqwest::header::CONTENT_TYPE;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use skydd_app::{App, FixedClock, tokens};
-use skydd_crypto::{Keyring, Role};
+use skydd_crypto::Keyring;
 use skydd_server::AppState;
+use skydd_staff::permission::{Scope, StaffRole};
 use skydd_storage::Location;
 use tokio::sync::oneshot;
 
 use super::{
-    TestApp, captured_log, contact_record, json_body, on_each_backend, problem, v1_operations,
+    TestApp, captured_log, contact_record, json_body, on_each_backend, problem, skydd_token,
+    v1_operations,
 };
 
 /// The body of a successful scrape with `token`, after checking status and media type.
@@ -64,8 +66,8 @@ async fn metrics_need_a_token_and_a_metrics_token_reads_nothing_else() {
             app.backend,
         )
         .await;
-        let metrics = app.issue(Role::Metrics).await;
-        let auditor = app.issue(Role::Auditor).await;
+        let metrics = app.issue(Scope::Metrics).await;
+        let auditor = app.issue(Scope::Role(StaffRole::Auditor)).await;
         for token in [metrics.secret(), auditor.secret(), &app.admin_token] {
             scrape(app, token).await;
         }
@@ -149,7 +151,7 @@ async fn a_scrape_counts_requests_by_route_and_decisions_by_code_and_names_nobod
         .unwrap()
         .unwrap();
 
-        let metrics = app.issue(Role::Metrics).await;
+        let metrics = app.issue(Scope::Metrics).await;
         let body = scrape(app, metrics.secret()).await;
         let backend = app.backend;
         for (series, expected) in [
@@ -291,7 +293,7 @@ async fn public_metrics_need_no_token_and_survive_a_lost_database() {
         register,
         Arc::new(FixedClock(now)),
     );
-    tokens::issue(&*storage, Role::Admin, "unused", now)
+    tokens::issue(&*storage, &skydd_token(Scope::Admin, "unused"), now)
         .await
         .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

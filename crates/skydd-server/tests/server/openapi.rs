@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use skydd_crypto::Role;
+use skydd_staff::permission::{Scope, StaffRole};
 
 use super::{Backend, TestApp, spawn_app};
 
@@ -206,8 +206,8 @@ fn fill(template: &str) -> String {
 #[tokio::test]
 async fn every_status_the_server_answers_a_probe_with_is_documented() {
     let app = spawn_app(&Backend::Sqlite).await;
-    let auditor = app.issue(Role::Auditor).await;
-    let metrics = app.issue(Role::Metrics).await;
+    let auditor = app.issue(Scope::Role(StaffRole::Auditor)).await;
+    let metrics = app.issue(Scope::Metrics).await;
     let document = document(&app).await;
     let mut undocumented = Vec::new();
     for operation in operations(&document) {

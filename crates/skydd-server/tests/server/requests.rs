@@ -8,14 +8,16 @@ use jiff::Timestamp;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use skydd_app::{App, Clock, LoadedRegister, tokens};
-use skydd_crypto::{Keyring, Role};
+use skydd_crypto::Keyring;
 use skydd_server::AppState;
+use skydd_staff::permission::{Scope, StaffRole};
 use skydd_storage::{Location, Storage};
 use skydd_vault::{Actor, OutboxState};
 use tokio::sync::oneshot;
 
 use super::{
     Backend, TestApp, backends, capture_logs, database_contents, json_body, problem, random_schema,
+    skydd_token,
 };
 
 /// The test register with what requests need besides: a category the subject did not provide
@@ -164,7 +166,7 @@ async fn spawn(backend: &Backend, at: &str) -> RequestsApp {
     let register = LoadedRegister::new(register, "requests register");
     let now: Timestamp = at.parse().unwrap();
     register.record(&*storage, now).await.unwrap();
-    let admin = tokens::issue(&*storage, Role::Admin, "test admin", now)
+    let admin = tokens::issue(&*storage, &skydd_token(Scope::Admin, "test admin"), now)
         .await
         .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -1106,7 +1108,7 @@ async fn only_intake_and_verification_are_public_and_auditors_only_read() {
             .submit(json!({"type": "access", "identity": {"email": "x@example.se"}}))
             .await;
         let id = receipt["id"].as_str().unwrap();
-        let auditor = app.app.issue(Role::Auditor).await;
+        let auditor = app.app.issue(Scope::Role(StaffRole::Auditor)).await;
         for path in [
             "/v1/requests".to_string(),
             format!("/v1/requests/{id}"),

@@ -6,7 +6,6 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use skydd_crypto::Role;
 use skydd_storage::{Location, OpenOptions, StorageError, open_postgres_in_schema, open_with};
 use sqlx::Connection;
 
@@ -52,7 +51,7 @@ pub(super) async fn a_lock_held_beyond_the_timeout_is_busy_and_nothing_is_writte
         }
     };
 
-    let first = token("00000000000000b1", Role::Admin, "2025-02-01T12:00:00Z");
+    let first = token("00000000000000b1", "admin", "2025-02-01T12:00:00Z");
     let error = storage.insert_token(first.clone()).await.unwrap_err();
     assert!(matches!(error, StorageError::Busy(_)), "{error:?}");
     assert!(

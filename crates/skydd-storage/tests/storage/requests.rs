@@ -19,6 +19,7 @@ scenarios!(
     notices_from_before_delivery_become_manual_on_upgrade,
     records_are_replaced_deleted_and_subjects_shredded,
     outcomes_in_connected_systems_are_kept_per_system_and_action,
+    requests_are_assigned_with_an_event_and_listed_by_assignee,
 );
 
 fn request(id: &str, state: &str, due: &str, tenant: Option<&str>) -> RequestRow {
@@ -45,6 +46,7 @@ fn request(id: &str, state: &str, due: &str, tenant: Option<&str>) -> RequestRow
         outcome: None,
         updated_at: at("2026-04-14T08:00:00Z"),
         closed_at: None,
+        assignee: None,
     }
 }
 
@@ -529,10 +531,15 @@ async fn notices_from_before_delivery_become_manual_on_upgrade(h: Arc<Harness>) 
     storage.close().await.unwrap();
 
     // Back to the table as migration 0004 made it, holding the notice as it was written then
-    // (and without the later migrations' tables).
+    // (and without the later migrations' tables and columns: 0009's first).
     h.execute(match h.backend() {
         skydd_storage::Backend::Sqlite => {
-            "CREATE TABLE recipient_notifications_0004 (
+            "DROP INDEX requests_by_assignee;
+             ALTER TABLE requests DROP COLUMN assignee;
+             ALTER TABLE api_tokens DROP COLUMN last_used_at;
+             ALTER TABLE api_tokens DROP COLUMN expires_at;
+             ALTER TABLE api_tokens RENAME COLUMN scopes TO role;
+             CREATE TABLE recipient_notifications_0004 (
                  id                TEXT PRIMARY KEY NOT NULL,
                  request_id        TEXT NOT NULL REFERENCES requests (id),
                  recipient         TEXT NOT NULL,
@@ -555,7 +562,12 @@ async fn notices_from_before_delivery_become_manual_on_upgrade(h: Arc<Harness>) 
              DELETE FROM skydd_migrations WHERE version >= 7;"
         }
         skydd_storage::Backend::Postgres => {
-            "DROP INDEX recipient_notifications_by_message;
+            "DROP INDEX requests_by_assignee;
+             ALTER TABLE requests DROP COLUMN assignee;
+             ALTER TABLE api_tokens DROP COLUMN last_used_at;
+             ALTER TABLE api_tokens DROP COLUMN expires_at;
+             ALTER TABLE api_tokens RENAME COLUMN scopes TO role;
+             DROP INDEX recipient_notifications_by_message;
              ALTER TABLE recipient_notifications
                  DROP CONSTRAINT recipient_notifications_delivery_check,
                  DROP CONSTRAINT recipient_notifications_state_check,
@@ -643,4 +655,86 @@ async fn outcomes_in_connected_systems_are_kept_per_system_and_action(h: Arc<Har
             .is_err()
     );
     assert_eq!(storage.request_systems("r1").await.unwrap().len(), 2);
+}
+
+async fn requests_are_assigned_with_an_event_and_listed_by_assignee(h: Arc<Harness>) {
+    let storage = h.open().await;
+    for (id, due) in [
+        ("r1", "2026-05-14T21:59:59Z"),
+        ("r2", "2026-05-20T21:59:59Z"),
+    ] {
+        storage
+            .insert_request(NewRequestRows {
+                request: request(id, "verified", due, None),
+                event: event(id, None, "verified"),
+                code: None,
+                outbox: Vec::new(),
+            })
+            .await
+            .unwrap();
+    }
+    let assign = |id: &str, state: &str, action: &str| RequestEventRow {
+        action: action.into(),
+        ..event(id, Some(state), state)
+    };
+    assert!(
+        storage
+            .assign_request(
+                Some("account-7".into()),
+                assign("r1", "verified", "assigned")
+            )
+            .await
+            .unwrap()
+    );
+    assert!(
+        !storage
+            .assign_request(
+                Some("account-7".into()),
+                assign("r2", "received", "assigned")
+            )
+            .await
+            .unwrap(),
+        "not from another state than the event says"
+    );
+    let row = storage.get_request("r1").await.unwrap().unwrap();
+    assert_eq!(row.assignee.as_deref(), Some("account-7"));
+    let events = storage.request_events("r1").await.unwrap();
+    assert_eq!(events.last().unwrap().action, "assigned");
+    assert_eq!(storage.request_events("r2").await.unwrap().len(), 1);
+
+    let ids = |rows: Vec<RequestRow>| rows.into_iter().map(|r| r.id).collect::<Vec<_>>();
+    let mine = RequestFilter {
+        assignee: Some("account-7".into()),
+        ..RequestFilter::default()
+    };
+    assert_eq!(ids(storage.list_requests(mine).await.unwrap()), ["r1"]);
+    let nobody = RequestFilter {
+        unassigned: true,
+        ..RequestFilter::default()
+    };
+    assert_eq!(ids(storage.list_requests(nobody).await.unwrap()), ["r2"]);
+
+    // A state change leaves the assignee alone; unassigning clears it.
+    let mut next = row.clone();
+    next.state = "in_progress".into();
+    next.assignee = None;
+    assert!(
+        storage
+            .change_request(change(&next, "verified"))
+            .await
+            .unwrap()
+    );
+    let row = storage.get_request("r1").await.unwrap().unwrap();
+    assert_eq!(row.assignee.as_deref(), Some("account-7"));
+    assert!(
+        storage
+            .assign_request(None, assign("r1", "in_progress", "unassigned"))
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        storage.get_request("r1").await.unwrap().unwrap().assignee,
+        None
+    );
+    storage.close().await.unwrap();
 }
