@@ -724,6 +724,9 @@ async fn erasure_plan_page(
     Path(id): Path<String>,
 ) -> Result<Response, ConsoleError> {
     user.require(Permission::RequestsHandle)?;
+    // The plan names the subject's rows: the API's rule for request data applies.
+    let view = state.vault().request(&user.actor(), &id, user.now).await?;
+    staff_principal(&user).require_request_data(view.assignee.as_deref())?;
     let plans = state.erasure_plan(&user.actor(), &id, user.now).await?;
     let mut rows = Vec::new();
     let mut failed = Vec::new();

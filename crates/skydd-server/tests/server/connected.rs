@@ -212,10 +212,14 @@ async fn datasets_are_listed_for_staff_without_where_the_secret_is() {
         let body = problem(missing, StatusCode::NOT_FOUND, app.backend).await;
         assert!(!body.to_string().contains("no_such_system"), "{body}");
 
-        let auditor = app.issue(Scope::Role(StaffRole::Auditor)).await;
+        let auditor = app
+            .issue(skydd_staff::permission::Scope::Role(
+                skydd_staff::permission::StaffRole::Auditor,
+            ))
+            .await;
         let answer = app.get("/v1/datasets", Some(auditor.secret())).await;
         assert_eq!(answer.status(), StatusCode::OK);
-        let metrics = app.issue(Scope::Metrics).await;
+        let metrics = app.issue(skydd_staff::permission::Scope::Metrics).await;
         let answer = app.get("/v1/datasets", Some(metrics.secret())).await;
         assert_eq!(answer.status(), StatusCode::FORBIDDEN);
         let answer = app.get("/v1/datasets", None).await;

@@ -243,7 +243,11 @@ async fn the_erasure_plan_is_a_dry_run_for_verified_erasure_requests_only() {
                 .is_empty()
         );
         // Staff who may not fulfil may not plan either.
-        let auditor = app.issue(Scope::Role(StaffRole::Auditor)).await;
+        let auditor = app
+            .issue(skydd_staff::permission::Scope::Role(
+                skydd_staff::permission::StaffRole::Auditor,
+            ))
+            .await;
         let path = format!("/v1/requests/{id}/erasure-plan");
         let answer = app.get(&path, Some(auditor.secret())).await;
         assert_eq!(answer.status(), StatusCode::FORBIDDEN);
