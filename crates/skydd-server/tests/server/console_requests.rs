@@ -417,9 +417,7 @@ async fn a_request_is_worked_from_intake_to_completion_in_the_console() {
 async fn support_sees_a_requests_data_only_once_assigned_and_the_auditor_never() {
     for (backend, now) in backends_at("2026-03-02T09:00:00Z") {
         let app = spawn_app_at(&backend, now).await;
-        let subject = app
-            .create_subject(json!({"email": "bo@example.se"}))
-            .await;
+        let subject = app.create_subject(json!({"email": "bo@example.se"})).await;
         let id = intake_at(&app, "access", "bo@example.se", "2026-03-01T09:00:00Z").await;
         crate::connected::verify_with_code(&app, &id).await;
         let page = format!("/console/requests/{id}");
@@ -511,8 +509,7 @@ async fn the_queue_request_page_and_dashboard_in_english_and_swedish() {
     let backend = Backend::Sqlite;
     let now: jiff::Timestamp = "2026-04-30T08:00:00Z".parse().unwrap();
     let app = spawn_app_at(&backend, now).await;
-    app.create_subject(json!({"email": "a@example.se"}))
-        .await;
+    app.create_subject(json!({"email": "a@example.se"})).await;
     let id = intake_at(&app, "access", "a@example.se", "2026-03-27T09:00:00Z").await;
     intake_at(&app, "erasure", "b@example.se", "2026-03-30T08:00:00Z").await;
     intake_at(&app, "objection", "c@example.se", "2026-04-01T08:00:00Z").await;
