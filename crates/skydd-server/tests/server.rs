@@ -55,15 +55,15 @@ mod erasure;
 #[path = "server/metrics.rs"]
 mod metrics;
 
+/// The authorisation matrix: every route × every role and scope (issue 17).
+#[path = "server/authorization.rs"]
+mod authorization;
 /// The console's frame: sessions, sign-in, CSRF, headers, accounts pages (issue 17).
 #[path = "server/console.rs"]
 mod console;
 /// The console's request queue, request page, intake and dashboard (issue 17).
 #[path = "server/console_requests.rs"]
 mod console_requests;
-/// The authorisation matrix: every route × every role and scope (issue 17).
-#[path = "server/authorization.rs"]
-mod authorization;
 
 /// A small register that passes `check`, with one purpose per kind of rule the API must show: a
 /// contract purpose (`delivery`), a consent purpose (`newsletter`), a legitimate-interest direct
