@@ -78,6 +78,10 @@ mod oidc;
 #[path = "../../skydd-app/tests/app/oidc_provider.rs"]
 mod oidc_provider;
 
+/// The console's request queue, request page, intake and dashboard (issue 17).
+#[path = "server/console_requests.rs"]
+mod console_requests;
+
 /// A small register that passes `check`, with one purpose per kind of rule the API must show: a
 /// contract purpose (`delivery`), a consent purpose (`newsletter`), a legitimate-interest direct
 /// marketing purpose with channels (`marketing`) and a purpose behind an opt-in feature

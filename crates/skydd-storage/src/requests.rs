@@ -307,6 +307,12 @@ pub trait RequestStore: Send + Sync {
         state: Option<&'a str>,
     ) -> StorageFuture<'a, Vec<OutboxMessageRow>>;
 
+    /// The messages about one request, in any state, oldest first (the request page's letters).
+    fn request_messages<'a>(
+        &'a self,
+        request_id: &'a str,
+    ) -> StorageFuture<'a, Vec<OutboxMessageRow>>;
+
     /// The message with this id, if any (for reading one message's body on demand).
     fn outbox_message<'a>(&'a self, id: &'a str) -> StorageFuture<'a, Option<OutboxMessageRow>>;
 

@@ -53,9 +53,9 @@ pub use package::{
 pub use preference::PreferenceView;
 pub use record::{NewRecord, RecordView, RecordsRead, Withheld};
 pub use request::{
-    AssigneeFilter, CHANNELS, DOCUMENT_MEDIA_TYPES, MAX_DELIVERY_ATTEMPTS, MAX_DOCUMENT_BYTES,
-    NewRequest, OutboxView, RecipientNoticeView, RequestEventView, RequestQuery, RequestReceipt,
-    RequestView, is_assignee_id,
+    AssigneeFilter, CHANNELS, DOCUMENT_MEDIA_TYPES, LetterView, MAX_DELIVERY_ATTEMPTS,
+    MAX_DOCUMENT_BYTES, NewRequest, OutboxView, RecipientNoticeView, RequestEventView,
+    RequestQuery, RequestReceipt, RequestView, is_assignee_id,
 };
 pub use retention::{DEFAULT_SWEEP_BATCH, SweepProgress, SweepSummary};
 pub use states::{NoticeState, OutboxState, StateFilter, parse_request_type};

@@ -225,6 +225,24 @@ pub struct OutboxView {
     pub text: String,
 }
 
+/// A letter about a request as the request page lists it: what and when, never the address or
+/// the body (those stay sealed; [`Vault::outbox`] opens them for a reader allowed to).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LetterView {
+    /// The message id: 32 lowercase hex digits.
+    pub id: String,
+    /// Which letter (`verification_code`, `extension`, `completed`, `recipient_notice` ...).
+    pub kind: String,
+    /// Queued, sent or failed.
+    pub state: OutboxState,
+    /// Delivery attempts made so far.
+    pub attempts: u32,
+    /// When it was queued.
+    pub created_at: Timestamp,
+    /// When the mail server took it; none until then.
+    pub sent_at: Option<Timestamp>,
+}
+
 /// The most delivery attempts before a message is given up (and stays listed as `failed`).
 pub const MAX_DELIVERY_ATTEMPTS: u32 = 8;
 
@@ -1274,6 +1292,32 @@ impl Vault {
         self.audit(actor, now, "outbox.read", None, None, Vec::new(), "done")
             .await?;
         Ok(views)
+    }
+
+    /// The letters about request `id`, oldest first, without opening them: kind, state and
+    /// times only, so listing them reads no personal data (the request's tenant is checked as
+    /// for every read of the request).
+    pub async fn request_letters(
+        &self,
+        actor: &Actor,
+        id: &str,
+    ) -> Result<Vec<LetterView>, VaultError> {
+        let row = self.request_row(actor, id).await?;
+        self.storage
+            .request_messages(&row.id)
+            .await?
+            .into_iter()
+            .map(|m| {
+                Ok(LetterView {
+                    state: stored_outbox_state(&m.state)?,
+                    id: m.id,
+                    kind: m.kind,
+                    attempts: m.attempts,
+                    created_at: m.created_at,
+                    sent_at: m.sent_at,
+                })
+            })
+            .collect()
     }
 
     /// Up to `limit` messages due for delivery at `now`, decrypted for the mailer.

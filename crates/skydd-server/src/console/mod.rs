@@ -33,13 +33,14 @@ pub(crate) mod session;
 mod account;
 mod accounts;
 mod audit;
-mod home;
+mod dashboard;
+mod incidents;
 mod outbox;
 mod register;
-mod incidents;
+mod requests;
 mod sign_in;
-mod subjects;
 mod sso;
+mod subjects;
 
 use axum::Router;
 use axum::extract::Request;
@@ -75,7 +76,8 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(account::routes())
         .merge(accounts::routes())
         // The console's areas, one line each.
-        .merge(home::routes()) // pages-requests: replace by `dashboard::routes()`
+        .merge(dashboard::routes())
+        .merge(requests::routes())
         .merge(register::routes()) // pages-records
         .merge(audit::routes()) // pages-records
         .merge(outbox::routes()) // pages-records

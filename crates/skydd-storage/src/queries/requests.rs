@@ -593,6 +593,24 @@ impl RequestStore for Store {
         })
     }
 
+    fn request_messages<'a>(
+        &'a self,
+        request_id: &'a str,
+    ) -> StorageFuture<'a, Vec<OutboxMessageRow>> {
+        Box::pin(async move {
+            let rows = sqlx::query::<Db>(concat!(
+                "SELECT ",
+                outbox_columns!(),
+                " FROM outbox_messages WHERE request_id = $1 ORDER BY created_at, id"
+            ))
+            .bind(request_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(error::query("list a request's messages"))?;
+            rows.iter().map(outbox_from_row).collect()
+        })
+    }
+
     fn outbox_message<'a>(&'a self, id: &'a str) -> StorageFuture<'a, Option<OutboxMessageRow>> {
         Box::pin(async move {
             let row = sqlx::query::<Db>(concat!(
