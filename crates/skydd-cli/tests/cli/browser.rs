@@ -146,7 +146,7 @@ fn intake(server: &Server, data: &Path, database: &[String], kind: &str) -> (Str
             response.json::<Value>().await.unwrap_or(Value::Null),
         )
     });
-    assert_eq!(status, 201, "{request}");
+    assert_eq!(status, 202, "{request}");
     assert_eq!(request["state"], "verifying", "{request}");
     let codes: Vec<String> = queued_codes(data, database)
         .difference(&before)
