@@ -2,7 +2,7 @@
 // a request worked to completion, an incident documented, a subject looked up, the audit chain
 // verified, keyboard-only use of the queue) and an axe-core scan of every page in English and
 // Swedish. Run by `cargo test -p skydd-cli` (crates/skydd-cli/tests/cli/browser.rs), which
-// starts a fresh `skydd serve`, creates the accounts and seeds the data; see DEVELOPERS.md.
+// starts a fresh `skydd serve`, creates the accounts and seeds the data; README.md says how.
 //
 // Environment (set by the runner):
 //   SKYDD_BASE_URL              the server, e.g. http://127.0.0.1:PORT
@@ -17,7 +17,7 @@
 //                               comma-separated words run (for working on one locally)
 //   CHROMIUM                    the browser (default /usr/bin/chromium, Debian's package)
 
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -25,12 +25,25 @@ import { chromium } from 'playwright-core';
 import { FAILING_IMPACTS, report, scan } from './axe.mjs';
 import { Scenario, check } from './scenario.mjs';
 import { base32Decode, totp } from './totp.mjs';
+import { keyboard } from './scenarios/keyboard.mjs';
 import { publicPages } from './scenarios/public.mjs';
+import { signIn } from './scenarios/sign-in.mjs';
+
+/** What scenarios hand on: the accounts enrolled (secret, recovery codes, saved cookies). */
+const kept = {};
+
+/** The DPO's signed-in cookies, which the sign-in scenario leaves. */
+function dpoSession() {
+  check(kept.dpo, 'this scenario needs the DPO signed in by the scenario "sign in with password and TOTP", which failed or did not run');
+  return kept.dpo.state;
+}
 
 /** The scenarios, in the order they run: later ones use the accounts earlier ones enrolled. */
 const SCENARIOS = [
   ['public pages in English', publicPages('en')],
   ['public pages in Swedish', publicPages('sv')],
+  ['sign in with password and TOTP', signIn(kept)],
+  ['keyboard only on the request queue', keyboard(dpoSession)],
 ];
 
 /** The browser's size: also the size of the screenshots in docs/console/. */
@@ -39,7 +52,7 @@ const VIEWPORT = { width: 1280, height: 800 };
 function required(name) {
   const value = process.env[name];
   if (!value) {
-    throw new Error(`${name} is not set: run the suite through \`cargo test -p skydd-cli browser\` (see DEVELOPERS.md)`);
+    throw new Error(`${name} is not set: run the suite through \`cargo test -p skydd-cli browser\` (README.md, "The browser suite")`);
   }
   return value;
 }
@@ -101,6 +114,15 @@ class Run extends Scenario {
     check(response, `no response for ${path}`);
     check(response.status() === status, `${path} answered ${response.status()}, not ${status}`);
     return response;
+  }
+
+  /** With SKYDD_SCREENSHOTS set, a PNG of the page's viewport (1280x800) as `name`.png there. */
+  async shot(page, name) {
+    const dir = this.suite.env.screenshots;
+    if (dir) {
+      mkdirSync(dir, { recursive: true });
+      await page.screenshot({ path: join(dir, `${name}.png`) });
+    }
   }
 
   /**
