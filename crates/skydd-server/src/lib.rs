@@ -30,6 +30,7 @@
 mod access_log;
 pub mod api;
 pub mod auth;
+mod console;
 pub mod extract;
 pub mod key_reload;
 pub mod metrics;
@@ -183,6 +184,8 @@ pub fn router(state: AppState) -> Router {
         .route("/privacy/versions/{version}", get(api::versions::version))
         .merge(v1)
         .merge(requests)
+        // The privacy team's console (issue 17): pages behind a staff session.
+        .merge(console::router())
         .fallback(api::not_found)
         // Must come after every route: it is set on the routes registered so far.
         .method_not_allowed_fallback(api::method_not_allowed)

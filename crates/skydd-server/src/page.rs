@@ -22,6 +22,12 @@ use utoipa::openapi::schema::{Object, SchemaType, Type};
 pub(crate) const PAGE_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; \
      form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+/// The Content-Security-Policy of the console (`/console`): its own style sheet and script
+/// from this server only (no inline script or style), images from this server or inline
+/// (`data:`, the TOTP QR code), forms that post only to this server, no framing.
+pub(crate) const CONSOLE_CSP: &str = "default-src 'none'; style-src 'self'; script-src 'self'; \
+     img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
 /// How a page may be kept by browsers and proxies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Caching {
@@ -56,6 +62,16 @@ pub(crate) fn page_headers(
     ] {
         h.insert(name, HeaderValue::from_static(value));
     }
+}
+
+/// The headers of a console page in `language`: those of [`page_headers`] (never stored),
+/// with the console's [`CONSOLE_CSP`] instead of the public pages' policy.
+pub(crate) fn console_page_headers(h: &mut HeaderMap, language: Language) {
+    page_headers(h, "text/html; charset=utf-8", language, Caching::NoStore);
+    h.insert(
+        CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CONSOLE_CSP),
+    );
 }
 
 /// The language of a page: `asked` (a `?lang=` parameter) when given, otherwise the one of
@@ -202,5 +218,15 @@ mod tests {
         assert_eq!(h[X_FRAME_OPTIONS], "DENY");
         assert_eq!(h[REFERRER_POLICY], "no-referrer");
         assert!(!PAGE_CSP.contains("script-src"), "no script is allowed");
+    }
+
+    #[test]
+    fn console_pages_get_the_console_policy_and_are_never_stored() {
+        let mut h = HeaderMap::new();
+        console_page_headers(&mut h, Language::En);
+        assert_eq!(h[CONTENT_SECURITY_POLICY], CONSOLE_CSP);
+        assert_eq!(h[CACHE_CONTROL], "no-store");
+        assert_eq!(h[X_FRAME_OPTIONS], "DENY");
+        assert!(!CONSOLE_CSP.contains("unsafe"), "no inline script or style");
     }
 }

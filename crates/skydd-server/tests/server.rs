@@ -54,6 +54,10 @@ mod erasure;
 #[path = "server/metrics.rs"]
 mod metrics;
 
+/// The console's frame: sessions, sign-in, CSRF, headers, accounts pages (issue 17).
+#[path = "server/console.rs"]
+mod console;
+
 /// A small register that passes `check`, with one purpose per kind of rule the API must show: a
 /// contract purpose (`delivery`), a consent purpose (`newsletter`), a legitimate-interest direct
 /// marketing purpose with channels (`marketing`) and a purpose behind an opt-in feature
