@@ -25,9 +25,14 @@ import { chromium } from 'playwright-core';
 import { FAILING_IMPACTS, report, scan } from './axe.mjs';
 import { Scenario, check } from './scenario.mjs';
 import { base32Decode, totp } from './totp.mjs';
+import { crawl } from './scenarios/accessibility.mjs';
+import { audit } from './scenarios/audit.mjs';
+import { incident } from './scenarios/incident.mjs';
 import { keyboard } from './scenarios/keyboard.mjs';
 import { publicPages } from './scenarios/public.mjs';
-import { signIn } from './scenarios/sign-in.mjs';
+import { request } from './scenarios/request.mjs';
+import { enrol, signIn } from './scenarios/sign-in.mjs';
+import { subject } from './scenarios/subject.mjs';
 
 /** What scenarios hand on: the accounts enrolled (secret, recovery codes, saved cookies). */
 const kept = {};
@@ -38,12 +43,37 @@ function dpoSession() {
   return kept.dpo.state;
 }
 
+/** The admin's signed-in cookies, which the admin's enrolment leaves. */
+function adminSession() {
+  check(kept.admin, 'this scenario needs the admin signed in by the scenario "an admin enrols", which failed or did not run');
+  return kept.admin.state;
+}
+
+/** The admin's first sign-in (the accounts pages are the admin's). */
+async function adminEnrols(t, env) {
+  const context = await t.newContext();
+  const page = t.on(await context.newPage());
+  await t.step('open the sign-in page', () => t.visit(page, '/console/sign-in'));
+  const admin = await enrol(t, page, env.admin);
+  kept.admin = { ...admin, state: await context.storageState() };
+  await context.close();
+}
+
 /** The scenarios, in the order they run: later ones use the accounts earlier ones enrolled. */
 const SCENARIOS = [
   ['public pages in English', publicPages('en')],
   ['public pages in Swedish', publicPages('sv')],
   ['sign in with password and TOTP', signIn(kept)],
+  ['work a request from intake to completion', request(dpoSession)],
+  ['document an incident', incident(dpoSession)],
+  ['look up a subject and read records for a purpose', subject(dpoSession)],
+  ['verify the audit chain', audit(dpoSession)],
   ['keyboard only on the request queue', keyboard(dpoSession)],
+  ['every page a DPO reaches, in English', crawl(dpoSession, 'en')],
+  ['every page a DPO reaches, in Swedish', crawl(dpoSession, 'sv')],
+  ['an admin enrols', adminEnrols],
+  ['every page an admin reaches, in English', crawl(adminSession, 'en', ['/console/accounts'])],
+  ['every page an admin reaches, in Swedish', crawl(adminSession, 'sv', ['/console/accounts'])],
 ];
 
 /** The browser's size: also the size of the screenshots in docs/console/. */
@@ -86,6 +116,8 @@ class Suite {
       storageState,
     });
     context.setDefaultTimeout(10_000);
+    // `form[data-confirm]` asks with window.confirm before it is sent: the user says yes.
+    context.on('dialog', (dialog) => dialog.accept());
     context.on('console', (message) => {
       if (/Content Security Policy/i.test(message.text())) {
         this.cspErrors.push(`${message.page()?.url() ?? '?'}: ${message.text().split('. ')[0]}`);

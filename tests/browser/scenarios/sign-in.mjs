@@ -24,7 +24,7 @@ async function freshCode(secret) {
 async function enterPassword(page, account) {
   await page.getByLabel(/e-?mail/i).fill(account.email);
   await page.getByLabel(/password|lösenord/i).fill(account.password);
-  await page.getByRole('button', { name: /sign in|logga in/i }).click();
+  await page.getByRole('button', { name: /^(continue|fortsätt)$/i }).click();
   await page.waitForLoadState();
 }
 
@@ -43,20 +43,20 @@ export async function enrol(t, page, account) {
     check(uri?.startsWith('otpauth://totp/'), `the enrolment link is not an otpauth URI: ${uri}`);
     const secretText = new URL(uri).searchParams.get('secret');
     check(secretText, 'the otpauth URI has no secret');
-    // The page also shows it as text, in groups of four, for typing by hand.
-    const grouped = secretText.match(/.{1,4}/g).join(' ');
-    await page.getByText(grouped, { exact: false }).first().waitFor();
+    // The page also shows it as text (in groups, for typing by hand).
+    const shown = (await page.getByRole('main').textContent()).replace(/\s+/g, '');
+    check(shown.toUpperCase().includes(secretText.toUpperCase()), 'the key is not shown as text beside the link');
     return base32Decode(secretText);
   });
   const recoveryCodes = await t.step('a TOTP code confirms enrolment; the recovery codes are shown once', async () => {
     await page.getByLabel(/code|kod/i).fill(await freshCode(secret));
-    await page.getByRole('button', { name: /confirm|bekräfta|continue|fortsätt/i }).click();
+    await page.getByRole('main').getByRole('button', { name: /confirm|bekräfta/i }).click();
     await page.waitForLoadState();
     const codes = (await page.getByRole('main').textContent()).match(RECOVERY_CODE) ?? [];
     check(codes.length === 10, `the recovery codes page shows ${codes.length} codes, not 10`);
     await t.axe(page, '/console recovery codes');
     await t.shot(page, 'recovery-codes');
-    await page.getByRole('link', { name: /continue|fortsätt|dashboard|översikt/i }).click();
+    await page.getByRole('main').getByRole('link', { name: /continue|fortsätt/i }).click();
     await page.waitForLoadState();
     return codes;
   });
@@ -70,17 +70,18 @@ export function signIn(keep) {
     const page = t.on(await context.newPage());
 
     await t.step('an anonymous visit is sent to the sign-in page', async () => {
-      await t.visit(page, '/console/requests');
-      check(/\/console\/sign-in/.test(page.url()), `an anonymous visit to the queue ended at ${page.url()}`);
+      await t.visit(page, '/console/account');
+      check(/\/console\/sign-in/.test(page.url()), `an anonymous visit to /console/account ended at ${page.url()}`);
       await t.axe(page, '/console/sign-in');
       await t.shot(page, 'sign-in');
     });
 
     const dpo = await enrol(t, page, env.dpo);
 
-    await t.step('the dashboard greets the signed-in DPO', async () => {
-      check(/\/console\/dashboard/.test(page.url()), `after enrolment the DPO is at ${page.url()}`);
-      await page.getByRole('navigation', { name: /main|huvudmeny/i }).getByRole('link', { name: /requests/i }).waitFor();
+    await t.step('signed in, the DPO is on the page first asked for, with the main navigation', async () => {
+      check(new URL(page.url()).pathname === '/console/account', `after enrolment the DPO is at ${page.url()}, not /console/account`);
+      await page.getByRole('navigation', { name: /main|huvudmeny/i }).getByRole('link', { name: /dashboard/i }).waitFor();
+      await t.axe(page, '/console/account');
     });
 
     await t.step('sign out', async () => {
@@ -96,7 +97,7 @@ export function signIn(keep) {
       check(/\/console\/sign-in\/code/.test(page.url()), `the second factor is asked at /console/sign-in/code, not ${page.url()}`);
       await t.axe(page, '/console/sign-in/code');
       await page.getByLabel(/code|kod/i).fill(dpo.recoveryCodes[0]);
-      await page.getByRole('button', { name: /sign in|logga in|continue|fortsätt|verify|verifiera/i }).click();
+      await page.getByRole('main').getByRole('button', { name: /sign in|logga in/i }).click();
       await page.waitForLoadState();
       check(/\/console\/dashboard/.test(page.url()), `a recovery code did not sign in (at ${page.url()})`);
     });
@@ -107,14 +108,25 @@ export function signIn(keep) {
       await t.visit(again, '/console/sign-in');
       await enterPassword(again, env.dpo);
       await again.getByLabel(/code|kod/i).fill(dpo.recoveryCodes[0]);
-      await again.getByRole('button', { name: /sign in|logga in|continue|fortsätt|verify|verifiera/i }).click();
+      await again.getByRole('main').getByRole('button', { name: /sign in|logga in/i }).click();
       await again.waitForLoadState();
       check(!/\/console\/dashboard/.test(again.url()), 'a used recovery code signed in again');
       await other.close();
       t.on(page);
     });
 
+    // Saved before the language switch below sets its cookie: later contexts choose their
+    // language by Accept-Language.
     keep.dpo = { ...dpo, state: await context.storageState() };
+
+    await t.step('the language switch shows the console in Swedish and back in English', async () => {
+      const switcher = page.getByRole('navigation', { name: /language|språk/i });
+      await switcher.getByRole('link', { name: 'Svenska' }).click();
+      await page.waitForFunction(() => document.documentElement.lang === 'sv');
+      await page.getByRole('navigation', { name: /huvudmeny/i }).getByRole('link', { name: /översikt/i }).waitFor();
+      await switcher.getByRole('link', { name: 'English' }).click();
+      await page.waitForFunction(() => document.documentElement.lang === 'en');
+    });
     await context.close();
   };
 }

@@ -156,7 +156,8 @@ fn intake(server: &Server, data: &Path, database: &[String], kind: &str) -> (Str
     (request["id"].as_str().unwrap().to_owned(), codes[0].clone())
 }
 
-/// The subject, its record and its unsubscribe link; the link's path.
+/// The subject, its record, an objection and an e-mail opt-out, and its unsubscribe link; the
+/// link's path.
 fn seed_subject(server: &Server, token: &str) -> String {
     let (status, subject) = send(
         "POST",
@@ -178,6 +179,23 @@ fn seed_subject(server: &Server, token: &str) -> String {
         })),
     );
     assert_eq!(status, 201, "{record}");
+    // An objection to direct marketing and an opt-out of e-mail, for the subject page to show.
+    let (status, objection) = send(
+        "POST",
+        &server.url(&format!("/v1/subjects/{subject}/objections")),
+        token,
+        Some(json!({"objected": true})),
+    );
+    assert!(status < 300, "{status} {objection}");
+    let (status, preference) = send(
+        "PUT",
+        &server.url(&format!(
+            "/v1/subjects/{subject}/preferences/channel/email"
+        )),
+        token,
+        Some(json!({"opted_in": false})),
+    );
+    assert!(status < 300, "{status} {preference}");
     let (status, link) = send(
         "GET",
         &server.url(&format!(
