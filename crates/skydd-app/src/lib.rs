@@ -6,7 +6,8 @@
 //! policy compiled from it, the keyring (reloaded after `skydd key rotate`, [`keys`]), the audit
 //! sink, the vault and the [`clock`]. The operations that are not a single vault call live here
 //! too: which register a (re)started instance serves ([`register::choose`]), backups and
-//! restores ([`backup`]), token issuing ([`tokens`]), register version recording and history
+//! restores ([`backup`]), token issuing ([`tokens`]), staff accounts, sign-in and console
+//! sessions ([`staff`]), register version recording and history
 //! ([`history`]), audit checkpoints ([`checkpoint`]), retention sweeps ([`retention`]), what
 //! monitoring reads ([`operations`]), requests in the company's own databases ([`connected`],
 //! [`erasure`], [`rectification`]), and the background [`jobs`] with one way to start and stop them.
@@ -43,6 +44,7 @@ pub mod rectification;
 pub mod register;
 pub mod retention;
 mod services;
+pub mod staff;
 pub mod tokens;
 
 pub use clock::{Clock, FixedClock, SystemClock};

@@ -15,6 +15,7 @@ use crate::instance::{self, Create, DataSettings, InstanceError};
 use crate::keys::Keys;
 use crate::operations::SweepLog;
 use crate::register::{self, LoadedRegister, RegisterChoice, Remembered};
+use crate::staff::StaffPolicies;
 use crate::tokens::{self, IssueError};
 
 /// How long a "ready" answer of [`App::readiness`] is given again without a new check.
@@ -81,6 +82,9 @@ pub struct App {
     /// The company's own databases this instance reaches (`skydd serve --dataset`), checked
     /// against `register`; empty unless [`App::with_datasets`] or [`App::load_datasets`].
     datasets: Arc<Datasets>,
+    /// The rules of staff sign-in ([`App::staff`]); the defaults unless
+    /// [`App::with_staff_policies`].
+    staff_policies: StaffPolicies,
 }
 
 impl App {
@@ -107,7 +111,19 @@ impl App {
             readiness: Arc::new(tokio::sync::Mutex::new(ReadinessSeen::default())),
             sweep_log: Arc::new(SweepLog::default()),
             datasets: Arc::new(Datasets::default()),
+            staff_policies: StaffPolicies::default(),
         }
+    }
+
+    /// The same services applying `policies` to staff sign-in and sessions.
+    pub fn with_staff_policies(mut self, policies: StaffPolicies) -> App {
+        self.staff_policies = policies;
+        self
+    }
+
+    /// The rules of staff sign-in and sessions this app applies.
+    pub fn staff_policies(&self) -> StaffPolicies {
+        self.staff_policies
     }
 
     /// The same services reaching the connected databases `datasets` describes (already

@@ -1,10 +1,17 @@
-//! API tokens: issue one (store only its hash, hand the secret back once) and revoke one, each
-//! change recorded in the audit trail with who made it.
+//! API tokens: issue one (store only its hash, hand the secret back once) with its scopes and
+//! an optional expiry, revoke one, each change recorded in the audit trail with who made it;
+//! and authenticate a presented token (unknown, revoked or expired ones refused), recording its
+//! last use at most once a minute.
 
-use jiff::Timestamp;
-use skydd_crypto::{ApiToken, RandomError, Role, TokenId};
+use jiff::{SignedDuration, Timestamp};
+use skydd_crypto::{ApiToken, RandomError, TokenHash, TokenId};
+use skydd_staff::permission::Scope;
 use skydd_storage::{ApiTokenRecord, Storage, StorageError};
 use skydd_vault::{Actor, Audit, AuditEvent};
+
+/// How often a token's last use is written at most: a token used on every request causes one
+/// write a minute, not one per request.
+pub const LAST_USED_INTERVAL: SignedDuration = SignedDuration::from_secs(60);
 
 /// Why a token could not be issued.
 #[derive(Debug, thiserror::Error)]
@@ -18,61 +25,119 @@ pub enum IssueError {
     /// The change was made but could not be recorded in the audit trail.
     #[error("the change was made but could not be recorded in the audit trail")]
     Audit(#[source] StorageError),
+    /// A token needs at least one scope.
+    #[error("a token needs at least one scope; give --role or --scope")]
+    NoScope,
+    /// The expiry is not after the time of issue.
+    #[error("the token would expire before it is issued; give an expiry in the future")]
+    ExpiresInThePast,
 }
 
-/// Generate a token with `role` and `label` and store its hash. The returned token holds the
+/// What a token about to be issued may do, and until when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewToken {
+    /// Its scopes (at least one); duplicates are dropped.
+    pub scopes: Vec<Scope>,
+    /// When it stops being accepted; `None` for never.
+    pub expires_at: Option<Timestamp>,
+    /// A label for the operator ("ci", "dpo laptop"); never recorded in the audit trail.
+    pub label: String,
+}
+
+/// Generate a token as `new` describes and store its hash. The returned token holds the
 /// secret: show it to the operator once, and never log it.
 pub async fn issue(
     storage: &dyn Storage,
-    role: Role,
-    label: &str,
+    new: &NewToken,
     now: Timestamp,
 ) -> Result<ApiToken, IssueError> {
-    let token = ApiToken::generate(role)?;
-    storage.insert_token(record(&token, label, now)).await?;
+    let new = checked(new, now)?;
+    let token = ApiToken::generate()?;
+    storage.insert_token(record(&token, &new, now)).await?;
     Ok(token)
 }
 
-/// On a first start, issue the admin token: only when the database has no token at all (safe
-/// when several servers start together on one database). Returns the token when it was issued.
+/// The scopes of `new` without duplicates, after checking it can be issued at `now`.
+fn checked(new: &NewToken, now: Timestamp) -> Result<NewToken, IssueError> {
+    let mut scopes: Vec<Scope> = Vec::new();
+    for scope in &new.scopes {
+        if !scopes.contains(scope) {
+            scopes.push(*scope);
+        }
+    }
+    if scopes.is_empty() {
+        return Err(IssueError::NoScope);
+    }
+    if new.expires_at.is_some_and(|at| at <= now) {
+        return Err(IssueError::ExpiresInThePast);
+    }
+    Ok(NewToken {
+        scopes,
+        expires_at: new.expires_at,
+        label: new.label.clone(),
+    })
+}
+
+/// On a first start, issue the admin token (scope `admin`: every permission, no expiry): only
+/// when the database has no token at all (safe when several servers start together on one
+/// database). Returns the token when it was issued.
 pub async fn issue_first_admin(
     storage: &dyn Storage,
     now: Timestamp,
 ) -> Result<Option<ApiToken>, IssueError> {
-    let token = ApiToken::generate(Role::Admin)?;
+    let token = ApiToken::generate()?;
+    let new = NewToken {
+        scopes: vec![Scope::Admin],
+        expires_at: None,
+        label: "first admin".into(),
+    };
     let stored = storage
-        .insert_first_token(record(&token, "first admin", now))
+        .insert_first_token(record(&token, &new, now))
         .await?;
     Ok(stored.then_some(token))
 }
 
-fn record(token: &ApiToken, label: &str, now: Timestamp) -> ApiTokenRecord {
+fn record(token: &ApiToken, new: &NewToken, now: Timestamp) -> ApiTokenRecord {
     ApiTokenRecord {
         id: token.id.clone(),
         hash: token.hash(),
-        role: token.role,
-        label: label.to_owned(),
+        scopes: new.scopes.iter().map(|s| s.as_str().to_owned()).collect(),
+        label: new.label.clone(),
         created_at: now,
         revoked_at: None,
+        expires_at: new.expires_at,
+        last_used_at: None,
     }
 }
 
-/// Issue a token with `role` and `label` ([`issue`]) on behalf of `actor`, and record the
-/// change through `audit` with the actor and its IP address (P001-15). The label is not
-/// recorded: people fill it with names.
+/// Issue a token as `new` describes ([`issue`]) on behalf of `actor`, and record the change
+/// through `audit` with the actor and its IP address (P001-15): the token id, its scopes and
+/// expiry. The label is not recorded: people fill it with names.
 pub async fn create(
     storage: &dyn Storage,
     audit: &dyn Audit,
     actor: &Actor,
-    role: Role,
-    label: &str,
+    new: &NewToken,
     now: Timestamp,
 ) -> Result<ApiToken, IssueError> {
-    let token = issue(storage, role, label, now).await?;
-    tracing::info!(token_id = %token.id, role = %role, "token created");
-    let detail = format!("token {} role {role}", token.id);
+    let token = issue(storage, new, now).await?;
+    let scopes = words(&new.scopes);
+    tracing::info!(token_id = %token.id, scopes = %scopes, "token created");
+    let mut detail = format!("token {} scopes {scopes}", token.id);
+    if let Some(at) = new.expires_at {
+        detail.push_str(&format!(" expires {at}"));
+    }
     account_change(audit, actor, "token.create", detail, now).await?;
     Ok(token)
+}
+
+/// The scopes as their words separated by commas (`dpo,records:write`).
+pub fn words(scopes: &[Scope]) -> String {
+    scopes
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// Revoke the active token `id` on behalf of `actor`, recorded through `audit`. Returns
@@ -114,4 +179,67 @@ async fn account_change(
         })
         .await
         .map_err(IssueError::Audit)
+}
+
+/// A token accepted by [`authenticate`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Authenticated {
+    /// The token's public id.
+    pub id: TokenId,
+    /// What it may do.
+    pub scopes: Vec<Scope>,
+}
+
+/// Why a presented token was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    /// No token has this hash, or it was revoked.
+    #[error("the API token is unknown or revoked")]
+    Unknown,
+    /// The token expired at the given time.
+    #[error("the API token expired at {0}")]
+    Expired(Timestamp),
+    /// The stored token names a scope this Skydd does not know (written by a newer Skydd, or a
+    /// damaged row). Refused rather than guessed.
+    #[error("API token {0} has a scope this skydd does not know; recreate the token")]
+    UnknownScope(TokenId),
+    /// The token could not be read.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+/// The token whose string a client presented, at `now`: refused when unknown, revoked or
+/// expired (expiry at `now` counts as expired). Its last use is written when the recorded one
+/// is [`LAST_USED_INTERVAL`] old or older, so at most once a minute per token; a failure to
+/// write it is logged and does not refuse the request.
+pub async fn authenticate(
+    storage: &dyn Storage,
+    presented: &str,
+    now: Timestamp,
+) -> Result<Authenticated, AuthError> {
+    let record = storage
+        .find_active_token(&TokenHash::of(presented))
+        .await?
+        .ok_or(AuthError::Unknown)?;
+    if let Some(at) = record.expires_at
+        && at <= now
+    {
+        return Err(AuthError::Expired(at));
+    }
+    let scopes = record
+        .scopes
+        .iter()
+        .map(|word| word.parse::<Scope>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| AuthError::UnknownScope(record.id.clone()))?;
+    let not_after = now - LAST_USED_INTERVAL;
+    if record.last_used_at.is_none_or(|at| at <= not_after)
+        && let Err(error) = storage.touch_token(&record.id, now, not_after).await
+    {
+        tracing::warn!(token_id = %record.id, %error, "cannot record the token's last use");
+    }
+    Ok(Authenticated {
+        id: record.id,
+        scopes,
+    })
 }

@@ -333,6 +333,10 @@ async fn a_ready_answer_is_kept_a_second_so_a_loop_of_probes_does_not_write_each
     assert_eq!(app.readiness().await, Err("database_unreachable"));
 }
 
+/// Staff accounts, sign-in and console sessions (issue 17), on both backends.
+#[path = "app/staff.rs"]
+mod staff;
+
 #[path = "app/served.rs"]
 mod served;
 

@@ -52,6 +52,9 @@ const WRAP_LABEL: &[u8] = b"skydd data key wrapping v1";
 /// The HKDF label of the key of keyed-hash erasure in connected databases.
 const ERASURE_HASH_LABEL: &[u8] = b"skydd erasure hash v1";
 
+/// The HKDF label of the key staff accounts' personal values are sealed with (issue 17).
+const STAFF_DATA_LABEL: &[u8] = b"skydd staff data v1";
+
 /// The start of the associated data of a wrapped key, followed by the version (big-endian).
 const WRAP_AAD: &[u8] = b"skydd wrapped data key v1:";
 
@@ -89,6 +92,8 @@ pub struct Keyring {
     checkpoint_signer: CheckpointSigner,
     /// The key of keyed-hash erasure in connected databases, derived from version 1.
     erasure_hash: Zeroizing<[u8; 32]>,
+    /// The key of staff accounts' e-mail addresses, TOTP secrets and session IPs, from version 1.
+    staff_data: DataKey,
 }
 
 impl Keyring {
@@ -186,6 +191,7 @@ impl Keyring {
             check_value: check_value_of(&first.bytes),
             checkpoint_signer: CheckpointSigner::derive(&first.bytes),
             erasure_hash: kdf::expand(&first.bytes, ERASURE_HASH_LABEL),
+            staff_data: DataKey::from_bytes(kdf::expand(&first.bytes, STAFF_DATA_LABEL)),
         })
     }
 
@@ -265,6 +271,16 @@ impl Keyring {
     /// Unrelated to the blind index key, so a hashed column tells nothing about Skydd's indexes.
     pub fn erasure_hash_key(&self) -> Zeroizing<[u8; 32]> {
         self.erasure_hash.clone()
+    }
+
+    /// The key that seals staff accounts' personal values (e-mail address, TOTP secret, the IP
+    /// of a session; issue 17), derived from version 1 with HKDF-Expand and the label
+    /// `skydd staff data v1`. A handful of accounts need no key of their own each; like the
+    /// blind index key it stays the same after a rotation, so nothing of the staff tables
+    /// needs re-wrapping. The e-mail's blind index uses [`Self::blind_index_key`] with the kind
+    /// `staff_email`, apart from every subject identity kind.
+    pub fn staff_data_key(&self) -> &DataKey {
+        &self.staff_data
     }
 
     /// A value that identifies the key file without revealing it, stored in the database to

@@ -1,5 +1,6 @@
 //! Keys and secrets of Skydd: the master keyring, envelope encryption of personal data, blind
-//! indexes, API tokens and the roles they carry.
+//! indexes, API tokens, and the staff's sign-in secrets (issue 17): argon2id [`password`]s,
+//! [`totp`] second factors, [`recovery`] codes and console [`session`] secrets.
 //!
 //! Only this crate handles key material. Secrets are zeroed on drop and never appear in `Debug`
 //! or in error messages.
@@ -38,13 +39,21 @@ pub mod envelope;
 mod kdf;
 pub mod keyring;
 pub mod master_key;
+pub mod password;
 mod random;
+pub mod recovery;
+pub mod session;
 pub mod token;
+pub mod totp;
 
 pub use blind_index::BlindIndexKey;
 pub use checkpoint::{CheckpointSigner, verify_checkpoint};
 pub use envelope::{CryptoError, DataKey};
 pub use keyring::{Keyring, WrappedKey};
 pub use master_key::{MasterKey, MasterKeyError, UnfinishedRotation};
+pub use password::{PasswordError, PasswordHashString};
 pub use random::{RandomError, random_bytes};
-pub use token::{ApiToken, ParseRoleError, Role, TokenHash, TokenId};
+pub use recovery::RecoveryCode;
+pub use session::SessionSecret;
+pub use token::{ApiToken, TokenHash, TokenId};
+pub use totp::TotpSecret;

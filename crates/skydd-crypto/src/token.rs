@@ -1,4 +1,5 @@
-//! API tokens: generated once, shown once, stored only as a SHA-256 hash; each carries a role.
+//! API tokens: generated once, shown once, stored only as a SHA-256 hash. What a token may do
+//! (its scopes) is the application's business, not this crate's: here only the secret.
 //!
 //! A token string looks like `skydd_<id>_<secret>`: `skydd_`, the public id (16 lowercase hex
 //! digits, 64 random bits), `_`, and 256 random bits as 64 lowercase hex digits. The fixed prefix
@@ -6,7 +7,6 @@
 //! [`TokenHash::of`] the whole string, so a copy of the database does not let anyone authenticate.
 
 use std::fmt;
-use std::str::FromStr;
 
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
@@ -15,64 +15,6 @@ use crate::random::{self, RandomError};
 
 /// Every token string starts with this.
 const PREFIX: &str = "skydd_";
-
-/// What a token may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Role {
-    /// Full access, writing included (`admin`).
-    Admin,
-    /// Read-only access to the register and the audit trail.
-    Auditor,
-    /// Only `GET /metrics`: counts and times without personal data or identifiers, for a
-    /// monitoring system that should never read anything else (`metrics`).
-    Metrics,
-}
-
-impl Role {
-    /// Every role, in the order they are listed to operators.
-    pub const ALL: [Role; 3] = [Role::Admin, Role::Auditor, Role::Metrics];
-
-    /// The role's name as stored and as typed on the command line: `admin`, `auditor` or
-    /// `metrics`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Auditor => "auditor",
-            Role::Metrics => "metrics",
-        }
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A string that is not the name of a [`Role`].
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown role {given:?}; valid roles are: {}", valid_roles())]
-pub struct ParseRoleError {
-    /// The string given (from the command line or the store), which names no role.
-    pub given: String,
-}
-
-fn valid_roles() -> String {
-    Role::ALL.map(Role::as_str).join(", ")
-}
-
-impl FromStr for Role {
-    type Err = ParseRoleError;
-
-    fn from_str(s: &str) -> Result<Role, ParseRoleError> {
-        Role::ALL
-            .into_iter()
-            .find(|role| role.as_str() == s)
-            .ok_or_else(|| ParseRoleError {
-                given: s.to_owned(),
-            })
-    }
-}
 
 /// The public identifier of a token (not secret).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -103,14 +45,12 @@ impl TokenHash {
 pub struct ApiToken {
     /// The token's public id.
     pub id: TokenId,
-    /// What the token may do.
-    pub role: Role,
     secret: zeroize::Zeroizing<String>,
 }
 
 impl ApiToken {
-    /// Generate a new token for `role` from 64 + 256 random bits.
-    pub fn generate(role: Role) -> Result<ApiToken, RandomError> {
+    /// Generate a new token from 64 + 256 random bits.
+    pub fn generate() -> Result<ApiToken, RandomError> {
         let mut id = [0u8; 8];
         random::fill(&mut id)?;
         let mut secret = Zeroizing::new([0u8; 32]);
@@ -123,11 +63,7 @@ impl ApiToken {
         token.push_str(&id.0);
         token.push('_');
         token.push_str(&encoded_secret);
-        Ok(ApiToken {
-            id,
-            role,
-            secret: token,
-        })
+        Ok(ApiToken { id, secret: token })
     }
 
     /// The whole token string (`skydd_<id>_<secret>`), which the client presents.
@@ -148,7 +84,6 @@ impl fmt::Debug for ApiToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ApiToken")
             .field("id", &self.id)
-            .field("role", &self.role)
             .field("secret", &"<redacted>")
             .finish()
     }
@@ -167,19 +102,18 @@ mod tests {
 
     #[test]
     fn generated_token_has_the_documented_shape() {
-        let token = ApiToken::generate(Role::Admin).unwrap();
+        let token = ApiToken::generate().unwrap();
         assert!(is_lower_hex(&token.id.0, 16), "{:?}", token.id);
         let rest = token.secret().strip_prefix("skydd_").unwrap();
         let (id, secret) = rest.split_once('_').unwrap();
         assert_eq!(id, token.id.0);
         assert!(is_lower_hex(secret, 64));
-        assert_eq!(token.role, Role::Admin);
     }
 
     #[test]
     fn generated_tokens_differ() {
-        let a = ApiToken::generate(Role::Auditor).unwrap();
-        let b = ApiToken::generate(Role::Auditor).unwrap();
+        let a = ApiToken::generate().unwrap();
+        let b = ApiToken::generate().unwrap();
         assert_ne!(a.id, b.id);
         assert_ne!(a.secret(), b.secret());
         assert_ne!(a.hash(), b.hash());
@@ -187,7 +121,7 @@ mod tests {
 
     #[test]
     fn hash_is_sha256_hex_of_the_whole_string() {
-        let token = ApiToken::generate(Role::Admin).unwrap();
+        let token = ApiToken::generate().unwrap();
         assert_eq!(token.hash(), TokenHash::of(token.secret()));
         // SHA-256("abc") from FIPS 180-2.
         assert_eq!(
@@ -198,30 +132,13 @@ mod tests {
 
     #[test]
     fn debug_redacts_the_secret() {
-        let token = ApiToken::generate(Role::Admin).unwrap();
+        let token = ApiToken::generate().unwrap();
         let debug = format!("{token:?}");
         assert!(!debug.contains(token.secret()), "{debug}");
         let secret_part = token.secret().rsplit('_').next().unwrap();
         assert!(!debug.contains(secret_part), "{debug}");
         assert!(debug.contains("<redacted>"), "{debug}");
         assert!(debug.contains(&token.id.0), "{debug}");
-    }
-
-    #[test]
-    fn roles_parse_from_their_names() {
-        for role in Role::ALL {
-            assert_eq!(role.as_str().parse::<Role>(), Ok(role));
-            assert_eq!(role.to_string(), role.as_str());
-        }
-        let error = "root".parse::<Role>().unwrap_err();
-        assert_eq!(
-            error.to_string(),
-            r#"unknown role "root"; valid roles are: admin, auditor, metrics"#
-        );
-        assert!(
-            "Admin".parse::<Role>().is_err(),
-            "role names are case-sensitive"
-        );
     }
 
     proptest! {

@@ -28,6 +28,7 @@ pub mod holiday;
 pub mod letter;
 pub mod request_type;
 pub mod state;
+pub mod urgency;
 pub mod verification;
 
 pub use copies::{CopyAllowance, copy_allowance};
@@ -42,4 +43,5 @@ pub use letter::{
 };
 pub use request_type::{RequestType, UnknownRequestType};
 pub use state::{RequestAction, RequestState, TransitionError, UnknownRequestState};
+pub use urgency::Urgency;
 pub use verification::{VerificationCode, VerificationPolicy, VerifyError};

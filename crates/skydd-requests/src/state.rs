@@ -143,11 +143,15 @@ pub enum RequestAction {
     Completed,
     /// Refused, with the reasons and the right to complain.
     Rejected,
+    /// Given to a staff member (or a token) to work; the state does not change.
+    Assigned,
+    /// Taken back from whoever worked it; the state does not change.
+    Unassigned,
 }
 
 impl RequestAction {
     /// Every action, in workflow order.
-    pub const ALL: [RequestAction; 8] = [
+    pub const ALL: [RequestAction; 10] = [
         RequestAction::Received,
         RequestAction::RoutedToController,
         RequestAction::Verified,
@@ -156,6 +160,8 @@ impl RequestAction {
         RequestAction::LiftingNotified,
         RequestAction::Completed,
         RequestAction::Rejected,
+        RequestAction::Assigned,
+        RequestAction::Unassigned,
     ];
 
     /// The stable snake_case word kept in the history.
@@ -169,6 +175,8 @@ impl RequestAction {
             RequestAction::LiftingNotified => "lifting_notified",
             RequestAction::Completed => "completed",
             RequestAction::Rejected => "rejected",
+            RequestAction::Assigned => "assigned",
+            RequestAction::Unassigned => "unassigned",
         }
     }
 }

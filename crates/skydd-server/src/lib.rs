@@ -150,6 +150,7 @@ pub fn router(state: AppState) -> Router {
             .route("/v1/requests/{id}/extend", post(r::extend_request))
             .route("/v1/requests/{id}/fulfil", post(r::fulfil_request))
             .route("/v1/requests/{id}/reject", post(r::reject_request))
+            .route("/v1/requests/{id}/assign", post(r::assign_request))
             .route("/v1/requests/{id}/package", get(r::get_package))
             .route("/v1/requests/{id}/erasure-plan", get(r::erasure_plan))
             .route_layer(middleware::from_fn_with_state(
@@ -158,7 +159,7 @@ pub fn router(state: AppState) -> Router {
             ))
             .route_layer(middleware::from_fn_with_state(
                 state.clone(),
-                r::optional_token,
+                auth::optional_token,
             ))
             // Identity documents are up to 10 MiB.
             .layer(axum::extract::DefaultBodyLimit::max(
@@ -170,7 +171,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(api::health::healthz))
         .route("/readyz", get(api::health::readyz))
         .route("/openapi.json", get(api::openapi::openapi_json))
-        // A token of role `metrics`, `admin` or `auditor`, unless `--metrics-public`.
+        // A token with the permission `metrics_read`, unless `--metrics-public`.
         .route("/metrics", get(api::metrics::metrics))
         // Public: the signed token is the authority.
         .route(

@@ -19,6 +19,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use skydd_crypto::CryptoError;
+use skydd_staff::permission::Permission;
 use skydd_storage::StorageError;
 use skydd_vault::VaultError;
 use utoipa::ToSchema;
@@ -73,9 +74,18 @@ pub enum ApiError {
     /// A token that is malformed, unknown or revoked.
     #[error("invalid API token")]
     InvalidToken,
-    /// The token's role may not do this.
-    #[error("the token's role may not do this")]
+    /// A token that was valid until its expiry, which has passed.
+    #[error("expired API token")]
+    ExpiredToken,
+    /// The caller may not do this (a refusal that names no permission).
+    #[error("the caller may not do this")]
     Forbidden,
+    /// The caller does not hold the permission the route requires.
+    #[error("the caller lacks the permission {0:?}")]
+    NotPermitted(Permission),
+    /// The caller reads request data only in requests assigned to it, and this one is not.
+    #[error("the request is not assigned to the caller")]
+    NotAssigned,
     /// No route has this path.
     #[error("no such resource")]
     NotFound,
@@ -195,11 +205,38 @@ impl ApiError {
                 "Unauthorized",
                 "The API token is not valid: it is malformed, unknown or revoked.".to_owned(),
             ),
+            ApiError::ExpiredToken => problem(
+                StatusCode::UNAUTHORIZED,
+                typed("expired-token"),
+                "Expired token",
+                "The API token has expired. Ask an administrator for a new one \
+                 (`skydd token create --expires ...`)."
+                    .to_owned(),
+            ),
             ApiError::Forbidden => problem(
                 StatusCode::FORBIDDEN,
                 typed("forbidden"),
                 "Forbidden",
                 "The API token's role does not allow this operation.".to_owned(),
+            ),
+            ApiError::NotPermitted(permission) => problem(
+                StatusCode::FORBIDDEN,
+                typed("forbidden"),
+                "Forbidden",
+                format!(
+                    "This operation needs the permission `{}`, which the caller's scopes or role \
+                     do not grant. `skydd token create --help` lists what each role and scope \
+                     may do.",
+                    permission.as_str()
+                ),
+            ),
+            ApiError::NotAssigned => problem(
+                StatusCode::FORBIDDEN,
+                typed("not-assigned"),
+                "Not assigned",
+                "The caller reads a request's personal data only when the request is assigned \
+                 to it. Ask a DPO to assign it (`POST /v1/requests/{id}/assign`)."
+                    .to_owned(),
             ),
             ApiError::NotFound => problem(
                 StatusCode::NOT_FOUND,

@@ -57,6 +57,9 @@ mod metrics;
 /// The console's frame: sessions, sign-in, CSRF, headers, accounts pages (issue 17).
 #[path = "server/console.rs"]
 mod console;
+/// The console's request queue, request page, intake and dashboard (issue 17).
+#[path = "server/console_requests.rs"]
+mod console_requests;
 
 /// A small register that passes `check`, with one purpose per kind of rule the API must show: a
 /// contract purpose (`delivery`), a consent purpose (`newsletter`), a legitimate-interest direct

@@ -4,7 +4,7 @@
 //! - [`permission`] — every `Permission` a route can require, the staff `Role`s and the API
 //!   token `Scope`s, each a list of permissions written once.
 //! - [`account`] — staff accounts: ids, the normalised sign-in e-mail, their role and state.
-//! - [`policy`] — lock-out with back-off after failed sign-ins, session idle and absolute
+//! - [`policy`] — what a password must be, lock-out with back-off after failed sign-ins, session idle and absolute
 //!   timeouts.
 
 pub mod account;

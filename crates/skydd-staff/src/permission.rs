@@ -108,6 +108,39 @@ impl Permission {
         Permission::MetricsRead,
     ];
 
+    /// The stable snake_case word for the permission (`records_read` ...), as serialised and as
+    /// problems and `--help` texts name it.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Permission::RegisterRead => "register_read",
+            Permission::AuditRead => "audit_read",
+            Permission::AuditCheckpoint => "audit_checkpoint",
+            Permission::RequestsRead => "requests_read",
+            Permission::RequestsIntake => "requests_intake",
+            Permission::RequestsHandle => "requests_handle",
+            Permission::RequestsData => "requests_data",
+            Permission::IncidentsRead => "incidents_read",
+            Permission::IncidentsWrite => "incidents_write",
+            Permission::SubjectsCreate => "subjects_create",
+            Permission::SubjectsRead => "subjects_read",
+            Permission::RecordsRead => "records_read",
+            Permission::RecordsWrite => "records_write",
+            Permission::ConsentsRead => "consents_read",
+            Permission::ConsentsWrite => "consents_write",
+            Permission::Decide => "decide",
+            Permission::FeaturesRead => "features_read",
+            Permission::FeaturesWrite => "features_write",
+            Permission::DisclosuresRead => "disclosures_read",
+            Permission::DisclosuresWrite => "disclosures_write",
+            Permission::OutboxRead => "outbox_read",
+            Permission::OutboxBodies => "outbox_bodies",
+            Permission::AccountsManage => "accounts_manage",
+            Permission::TokensManage => "tokens_manage",
+            Permission::SettingsManage => "settings_manage",
+            Permission::MetricsRead => "metrics_read",
+        }
+    }
+
     /// Whether holding this permission lets the caller read a decrypted personal value. The
     /// auditor holds none of these (tested).
     pub const fn reads_personal_data(self) -> bool {
@@ -165,7 +198,9 @@ impl PermissionSet {
 
     /// The permissions in the set, in declaration order.
     pub fn iter(self) -> impl Iterator<Item = Permission> {
-        Permission::ALL.into_iter().filter(move |p| self.contains(*p))
+        Permission::ALL
+            .into_iter()
+            .filter(move |p| self.contains(*p))
     }
 }
 
@@ -387,6 +422,26 @@ impl Scope {
         }
     }
 
+    /// What the scope may do in words, for `--help` texts and the OpenAPI document: its
+    /// permissions' words separated by commas (`every permission` for `admin`), and
+    /// `request data only in assigned requests` where that limit holds.
+    pub fn permission_words(self) -> String {
+        if self == Scope::Admin {
+            return "every permission".to_owned();
+        }
+        let grants = self.grants();
+        let mut words = grants
+            .permissions
+            .iter()
+            .map(Permission::as_str)
+            .collect::<Vec<_>>()
+            .join(", ");
+        if grants.assigned_only {
+            words.push_str(" (request data only in requests assigned to the token)");
+        }
+        words
+    }
+
     /// What the scope may do.
     pub fn grants(self) -> Grants {
         use Permission as P;
@@ -538,6 +593,27 @@ mod tests {
         let error = "root@example.com".parse::<Scope>().unwrap_err().to_string();
         assert!(error.contains("records:write"), "{error}");
         assert!(!error.contains("root"), "{error}");
+    }
+
+    #[test]
+    fn scope_words_name_every_permission_granted() {
+        assert_eq!(Scope::Admin.permission_words(), "every permission");
+        assert_eq!(Scope::Metrics.permission_words(), "metrics_read");
+        assert_eq!(
+            Scope::FeaturesWrite.permission_words(),
+            "features_read, features_write"
+        );
+        let support = Scope::Role(StaffRole::Support).permission_words();
+        assert!(support.contains("requests_data"), "{support}");
+        assert!(support.contains("only in requests assigned"), "{support}");
+    }
+
+    #[test]
+    fn permission_words_are_their_serde_names() {
+        for permission in Permission::ALL {
+            let json = serde_json::to_string(&permission).unwrap();
+            assert_eq!(json, format!("\"{}\"", permission.as_str()));
+        }
     }
 
     #[test]

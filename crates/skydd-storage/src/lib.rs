@@ -34,6 +34,7 @@ mod postgres;
 mod requests;
 mod rows;
 mod sqlite;
+mod staff;
 mod timestamp;
 
 pub use audit_chain::{
@@ -52,6 +53,7 @@ pub use rows::{
     IncidentEntryRow, ObjectionEventRow, PreferenceEventRow, RecordRow, RecordSummary,
     SUBJECT_SCOPE, SubjectKeyRow, SubjectRow,
 };
+pub use staff::{StaffAccountRow, StaffFactor, StaffSessionRow, StaffSignIn, StaffStore};
 pub use timestamp::truncate as truncate_timestamp;
 
 use std::future::Future;
@@ -60,7 +62,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use jiff::Timestamp;
-use skydd_crypto::{Role, TokenHash, TokenId};
+use skydd_crypto::{TokenHash, TokenId};
 
 /// The future every storage operation returns: boxed so that [`Storage`] can be used as a trait
 /// object (`Arc<dyn Storage>`).
@@ -101,14 +103,20 @@ pub struct ApiTokenRecord {
     pub id: TokenId,
     /// SHA-256 of the token string.
     pub hash: TokenHash,
-    /// What the token may do.
-    pub role: Role,
+    /// What the token may do: its scopes' words (`admin`, `records:write` ...), stored as one
+    /// column with the words separated by single spaces. Storage keeps them as text; the
+    /// application reads them into `skydd_staff::permission::Scope`s.
+    pub scopes: Vec<String>,
     /// A label the operator gave the token ("ci", "dpo laptop").
     pub label: String,
     /// When the token was created.
     pub created_at: Timestamp,
     /// When the token was revoked, if it was.
     pub revoked_at: Option<Timestamp>,
+    /// When the token stops being accepted; `None` for a token that never expires.
+    pub expires_at: Option<Timestamp>,
+    /// When the token was last accepted (written at most once a minute), if ever.
+    pub last_used_at: Option<Timestamp>,
 }
 
 /// A version of the register that a server loaded, kept so that later notices and consents can
@@ -165,8 +173,9 @@ pub enum StorageError {
 }
 
 /// Skydd's storage operations. Both backends implement all of them with the same behaviour;
-/// data-subject requests are in the supertrait [`RequestStore`].
-pub trait Storage: RequestStore + Send + Sync + 'static {
+/// data-subject requests are in the supertrait [`RequestStore`], staff accounts and console
+/// sessions in [`StaffStore`].
+pub trait Storage: RequestStore + StaffStore + Send + Sync + 'static {
     /// Which backend this is.
     fn backend(&self) -> Backend;
 
@@ -197,6 +206,16 @@ pub trait Storage: RequestStore + Send + Sync + 'static {
 
     /// All tokens, revoked ones included, oldest first.
     fn list_tokens(&self) -> StorageFuture<'_, Vec<ApiTokenRecord>>;
+
+    /// Record that the token `id` was used at `at`, unless its recorded last use is after
+    /// `not_after` already (so a token is written at most once per interval, however many
+    /// requests race). Returns whether the time was written.
+    fn touch_token<'a>(
+        &'a self,
+        id: &'a TokenId,
+        at: Timestamp,
+        not_after: Timestamp,
+    ) -> StorageFuture<'a, bool>;
 
     /// Revoke a token. Returns false when no active token has that id.
     fn revoke_token<'a>(&'a self, id: &'a TokenId, at: Timestamp) -> StorageFuture<'a, bool>;

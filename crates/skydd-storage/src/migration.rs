@@ -73,6 +73,16 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "request_systems",
         sql: include_str!("../migrations/sqlite/0008_request_systems.sql"),
     },
+    Migration {
+        version: 9,
+        name: "token_scopes_and_assignment",
+        sql: include_str!("../migrations/sqlite/0009_token_scopes_and_assignment.sql"),
+    },
+    Migration {
+        version: 10,
+        name: "staff_accounts",
+        sql: include_str!("../migrations/sqlite/0010_staff_accounts.sql"),
+    },
 ];
 
 /// The PostgreSQL migrations, oldest first. Same versions and names as [`SQLITE`].
@@ -116,6 +126,16 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 8,
         name: "request_systems",
         sql: include_str!("../migrations/postgres/0008_request_systems.sql"),
+    },
+    Migration {
+        version: 9,
+        name: "token_scopes_and_assignment",
+        sql: include_str!("../migrations/postgres/0009_token_scopes_and_assignment.sql"),
+    },
+    Migration {
+        version: 10,
+        name: "staff_accounts",
+        sql: include_str!("../migrations/postgres/0010_staff_accounts.sql"),
     },
 ];
 

@@ -63,6 +63,9 @@ pub struct RequestRow {
     pub updated_at: Timestamp,
     /// When it was completed or rejected.
     pub closed_at: Option<Timestamp>,
+    /// Who works the request (a staff account id or a token id), if anyone. Written only by
+    /// [`RequestStore::assign_request`]; [`RequestStore::change_request`] leaves it alone.
+    pub assignee: Option<String>,
 }
 
 /// One change of a request, append-only.
@@ -243,6 +246,10 @@ pub struct RequestFilter {
     pub due_before: Option<Timestamp>,
     /// Only this tenant's requests.
     pub tenant: Option<String>,
+    /// Only requests assigned to this id.
+    pub assignee: Option<String>,
+    /// Only requests assigned to nobody.
+    pub unassigned: bool,
 }
 
 /// Storage of data-subject requests; part of every [`crate::Storage`].
@@ -263,6 +270,15 @@ pub trait RequestStore: Send + Sync {
     /// Apply `change` if the request is still in its expected state. Returns false (and
     /// changes nothing) when it is not, or there is no such request.
     fn change_request(&self, change: RequestChange) -> StorageFuture<'_, bool>;
+
+    /// Assign the request `event.request_id` to `assignee` (`None`: to nobody) and append
+    /// `event`, in one transaction, if the request is open and still in `event.to_state`.
+    /// Returns false (and changes nothing) otherwise.
+    fn assign_request(
+        &self,
+        assignee: Option<String>,
+        event: RequestEventRow,
+    ) -> StorageFuture<'_, bool>;
 
     /// The events of a request, in order.
     fn request_events<'a>(&'a self, id: &'a str) -> StorageFuture<'a, Vec<RequestEventRow>>;
@@ -289,6 +305,12 @@ pub trait RequestStore: Send + Sync {
     fn outbox_messages<'a>(
         &'a self,
         state: Option<&'a str>,
+    ) -> StorageFuture<'a, Vec<OutboxMessageRow>>;
+
+    /// The messages about one request, in any state, oldest first (the request page's letters).
+    fn request_messages<'a>(
+        &'a self,
+        request_id: &'a str,
     ) -> StorageFuture<'a, Vec<OutboxMessageRow>>;
 
     /// Queue messages that belong to no request (the communication of a breach, a notice of

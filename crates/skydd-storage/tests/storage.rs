@@ -2479,6 +2479,10 @@ fn audit(subject_id: Option<&str>, categories: &[&str], when: &str) -> AuditEven
 #[path = "storage/requests.rs"]
 mod requests;
 
+/// Staff accounts, recovery codes and console sessions (issue 17).
+#[path = "storage/staff.rs"]
+mod staff;
+
 /// A lock held by another process is `StorageError::Busy` (issue 14).
 #[path = "storage/busy.rs"]
 mod busy;

@@ -50,8 +50,9 @@ pub use package::{
 };
 pub use record::{NewRecord, RecordView, RecordsRead, Withheld};
 pub use request::{
-    CHANNELS, DOCUMENT_MEDIA_TYPES, MAX_DELIVERY_ATTEMPTS, MAX_DOCUMENT_BYTES, NewRequest,
-    OutboxView, RecipientNoticeView, RequestEventView, RequestQuery, RequestReceipt, RequestView,
+    AssigneeFilter, CHANNELS, DOCUMENT_MEDIA_TYPES, LetterView, MAX_DELIVERY_ATTEMPTS,
+    MAX_DOCUMENT_BYTES, NewRequest, OutboxView, RecipientNoticeView, RequestEventView,
+    RequestQuery, RequestReceipt, RequestView, is_assignee_id,
 };
 pub use retention::{DEFAULT_SWEEP_BATCH, SweepProgress, SweepSummary};
 pub use states::{NoticeState, OutboxState, StateFilter, parse_request_type};
@@ -78,6 +79,17 @@ impl Actor {
         Actor {
             id: id.into(),
             ip: None,
+            tenant: None,
+        }
+    }
+
+    /// A staff member in a console session: the id `account:<account id>/session:<session
+    /// public id>` (issue 17), so the audit trail says who acted and in which sign-in. The one
+    /// way to build a staff actor; neither id is personal data.
+    pub fn staff(account_id: &str, session_public_id: &str, ip: Option<String>) -> Actor {
+        Actor {
+            id: format!("account:{account_id}/session:{session_public_id}"),
+            ip,
             tenant: None,
         }
     }

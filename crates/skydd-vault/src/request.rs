@@ -141,6 +141,8 @@ pub struct RequestView {
     /// Recipients told of a rectification, erasure or restriction (Art. 19), with what they were
     /// told (only when one request is shown).
     pub recipient_notifications: Vec<RecipientNoticeView>,
+    /// Who works the request (a staff account id or a token id); `None` while nobody does.
+    pub assignee: Option<String>,
 }
 
 /// A notification owed to a recipient (Art. 19).
@@ -167,6 +169,31 @@ pub struct RequestQuery {
     pub overdue: bool,
     /// Only this tenant's.
     pub tenant: Option<String>,
+    /// Only those assigned to someone, or to nobody.
+    pub assignee: Option<AssigneeFilter>,
+}
+
+/// Which assignee a listing keeps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AssigneeFilter {
+    /// Requests assigned to nobody.
+    Nobody,
+    /// Requests assigned to this id (a staff account id or a token id).
+    Is(String),
+}
+
+/// The longest assignee id accepted: ids are short (a token id is 16 hex digits).
+const MAX_ASSIGNEE_CHARS: usize = 128;
+
+/// Whether `id` can name an assignee: 1 to 128 ASCII letters, digits, `-`, `_` and `:`. An
+/// e-mail address (it has an `@`) or another personal value is refused, so none is ever
+/// stored in its place.
+pub fn is_assignee_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= MAX_ASSIGNEE_CHARS
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b':'))
 }
 
 /// A message in the outbox, decrypted for the operator.
@@ -196,6 +223,24 @@ pub struct OutboxView {
     pub subject: String,
     /// The letter's plain-text body, decrypted (personal data: shown to the operator only).
     pub text: String,
+}
+
+/// A letter about a request as the request page lists it: what and when, never the address or
+/// the body (those stay sealed; [`Vault::outbox`] opens them for a reader allowed to).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LetterView {
+    /// The message id: 32 lowercase hex digits.
+    pub id: String,
+    /// Which letter (`verification_code`, `extension`, `completed`, `recipient_notice` ...).
+    pub kind: String,
+    /// Queued, sent or failed.
+    pub state: OutboxState,
+    /// Delivery attempts made so far.
+    pub attempts: u32,
+    /// When it was queued.
+    pub created_at: Timestamp,
+    /// When the mail server took it; none until then.
+    pub sent_at: Option<Timestamp>,
 }
 
 /// The most delivery attempts before a message is given up (and stays listed as `failed`).
@@ -563,6 +608,7 @@ impl Vault {
             outcome: None,
             updated_at: now,
             closed_at: None,
+            assignee: None,
         })
     }
 
@@ -919,6 +965,76 @@ impl Vault {
         self.request(actor, id, now).await
     }
 
+    /// Assign the open request `id` to `assignee` (a staff account id or a token id; `None`:
+    /// to nobody), as a request event (`assigned` with the assignee in its detail, or
+    /// `unassigned`) and an audit event (`request.assign`). The state does not change. A
+    /// closed request cannot be assigned; an id that is not [`is_assignee_id`] is refused
+    /// without being repeated.
+    pub async fn assign_request(
+        &self,
+        actor: &Actor,
+        id: &str,
+        assignee: Option<&str>,
+        now: Timestamp,
+    ) -> Result<RequestView, VaultError> {
+        if assignee.is_some_and(|a| !is_assignee_id(a)) {
+            return Err(VaultError::invalid(
+                "`assignee` is not an account or token id",
+                "give the id of a staff account or an API token (letters, digits, `-`, `_`, \
+                 `:`; at most 128), or null to unassign",
+            ));
+        }
+        let row = self.request_row(actor, id).await?;
+        let state = stored_state(&row.state)?;
+        if state.is_closed() {
+            return Err(VaultError::RequestState {
+                what: format!("request {id} is {state} and cannot be assigned"),
+                help: "only an open request is assigned".into(),
+            });
+        }
+        let (action, detail) = match assignee {
+            Some(who) => (RequestAction::Assigned, Some(format!("to {who}"))),
+            None => (RequestAction::Unassigned, None),
+        };
+        let assigned = self
+            .storage
+            .assign_request(
+                assignee.map(str::to_string),
+                RequestEventRow {
+                    seq: 0,
+                    request_id: id.to_string(),
+                    at: now,
+                    actor: actor.id.clone(),
+                    action: action.as_str().to_string(),
+                    from_state: Some(row.state.clone()),
+                    to_state: row.state.clone(),
+                    detail: detail.clone(),
+                },
+            )
+            .await?;
+        if !assigned {
+            return Err(VaultError::RequestState {
+                what: format!("request {id} was changed by someone else meanwhile"),
+                help: "read it again and retry".into(),
+            });
+        }
+        self.audit_with_detail(
+            actor,
+            now,
+            "request.assign",
+            None,
+            row.subject_id.as_deref(),
+            Vec::new(),
+            "done",
+            Some(format!(
+                "request {id} {}",
+                detail.as_deref().unwrap_or("to nobody")
+            )),
+        )
+        .await?;
+        self.request(actor, id, now).await
+    }
+
     /// One request with its history.
     pub async fn request(
         &self,
@@ -973,6 +1089,11 @@ impl Vault {
             None => {}
             Some(StateFilter::Open) => filter.open_only = true,
             Some(StateFilter::Is(state)) => filter.state = Some(state.as_str().to_string()),
+        }
+        match query.assignee {
+            None => {}
+            Some(AssigneeFilter::Nobody) => filter.unassigned = true,
+            Some(AssigneeFilter::Is(id)) => filter.assignee = Some(id),
         }
         if query.overdue {
             filter.open_only = true;
@@ -1173,6 +1294,32 @@ impl Vault {
         Ok(views)
     }
 
+    /// The letters about request `id`, oldest first, without opening them: kind, state and
+    /// times only, so listing them reads no personal data (the request's tenant is checked as
+    /// for every read of the request).
+    pub async fn request_letters(
+        &self,
+        actor: &Actor,
+        id: &str,
+    ) -> Result<Vec<LetterView>, VaultError> {
+        let row = self.request_row(actor, id).await?;
+        self.storage
+            .request_messages(&row.id)
+            .await?
+            .into_iter()
+            .map(|m| {
+                Ok(LetterView {
+                    state: stored_outbox_state(&m.state)?,
+                    id: m.id,
+                    kind: m.kind,
+                    attempts: m.attempts,
+                    created_at: m.created_at,
+                    sent_at: m.sent_at,
+                })
+            })
+            .collect()
+    }
+
     /// Up to `limit` messages due for delivery at `now`, decrypted for the mailer.
     pub async fn outbox_due(
         &self,
@@ -1270,5 +1417,6 @@ fn request_view(row: RequestRow, now: Timestamp) -> Result<RequestView, VaultErr
         closed_at: row.closed_at,
         events: Vec::new(),
         recipient_notifications: Vec::new(),
+        assignee: row.assignee,
     })
 }

@@ -11,8 +11,7 @@ use skydd_vault::AuditEvent;
 use skydd_vault::audit_trail::AuditEntryView;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::subjects::READERS;
-use crate::auth::Caller;
+use crate::auth::{Authorized, need};
 use crate::extract::{ApiQuery, ApiTime};
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
@@ -117,10 +116,9 @@ pub struct AuditPage {
 )]
 pub async fn list_audit(
     State(state): State<AppState>,
-    caller: Caller,
+    Authorized(caller, _): Authorized<need::AuditRead>,
     ApiQuery(query): ApiQuery<AuditQuery>,
 ) -> Result<Json<AuditPage>, ApiError> {
-    caller.require_role(READERS)?;
     let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(ApiError::InvalidQuery(format!(

@@ -12,8 +12,7 @@ use skydd_consent::ObjectionSource;
 use skydd_vault::{ConsentInput, ConsentView, ConsentsView};
 use utoipa::ToSchema;
 
-use crate::api::subjects::{READERS, WRITERS};
-use crate::auth::Caller;
+use crate::auth::{Authorized, need};
 use crate::extract::{ApiJson, ApiPath, RegisterId};
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
@@ -199,11 +198,10 @@ fn signal(headers: &HeaderMap, name: &str) -> bool {
 )]
 pub async fn record_consent(
     State(state): State<AppState>,
-    caller: Caller,
+    Authorized(caller, _): Authorized<need::ConsentsWrite>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<ConsentRequest>,
 ) -> Result<Response, ApiError> {
-    caller.require_role(WRITERS)?;
     let now = state.clock.now();
     let gpc = signal(&headers, "sec-gpc");
     let dnt = signal(&headers, "dnt");
@@ -260,10 +258,9 @@ pub async fn record_consent(
 )]
 pub async fn get_consents(
     State(state): State<AppState>,
-    caller: Caller,
+    Authorized(caller, _): Authorized<need::ConsentsRead>,
     ApiPath(subject): ApiPath<String>,
 ) -> Result<Json<ConsentsResponse>, ApiError> {
-    caller.require_role(READERS)?;
     let now = state.clock.now();
     let view = state.vault().consents(&caller.actor, &subject, now).await?;
     Ok(Json(view.into()))
@@ -292,11 +289,10 @@ pub async fn get_consents(
 )]
 pub async fn record_objection(
     State(state): State<AppState>,
-    caller: Caller,
+    Authorized(caller, _): Authorized<need::ConsentsWrite>,
     ApiPath(subject): ApiPath<String>,
     ApiJson(body): ApiJson<ObjectionRequest>,
 ) -> Result<Response, ApiError> {
-    caller.require_role(WRITERS)?;
     let now = state.clock.now();
     let source = ObjectionSource::Request;
     state

@@ -6,12 +6,11 @@
 use axum::Json;
 use axum::extract::State;
 use serde::Serialize;
-use skydd_crypto::Role;
 use skydd_dataset::{Collection, Connection, Dataset, Erasure, Field};
 use skydd_register::model::Choice as _;
 use utoipa::ToSchema;
 
-use crate::auth::Principal;
+use crate::auth::{Authorized, need};
 use crate::extract::ApiPath;
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
@@ -129,9 +128,8 @@ pub struct ReferenceResponse {
 )]
 pub async fn list_datasets(
     State(state): State<AppState>,
-    principal: Principal,
+    _: Authorized<need::RegisterRead>,
 ) -> Result<Json<DatasetsResponse>, ApiError> {
-    principal.require_role(&[Role::Admin, Role::Auditor])?;
     Ok(Json(DatasetsResponse {
         datasets: state
             .datasets()
@@ -161,10 +159,9 @@ pub async fn list_datasets(
 )]
 pub async fn get_dataset(
     State(state): State<AppState>,
-    principal: Principal,
+    _: Authorized<need::RegisterRead>,
     ApiPath(name): ApiPath<String>,
 ) -> Result<Json<DatasetResponse>, ApiError> {
-    principal.require_role(&[Role::Admin, Role::Auditor])?;
     let loaded = state.datasets().get(&name).ok_or(ApiError::NotFound)?;
     Ok(Json(describe(&loaded.dataset)))
 }

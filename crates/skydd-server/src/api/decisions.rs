@@ -8,8 +8,7 @@ use skydd_decide::Decision;
 use skydd_register::model::{Choice, PurposeId};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::subjects::READERS;
-use crate::auth::Caller;
+use crate::auth::{Authorized, need};
 use crate::extract::{ApiQuery, RegisterId};
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
@@ -100,10 +99,9 @@ impl From<Decision> for DecisionResponse {
 )]
 pub async fn decide(
     State(state): State<AppState>,
-    caller: Caller,
+    Authorized(caller, _): Authorized<need::Decide>,
     ApiQuery(query): ApiQuery<DecisionQuery>,
 ) -> Result<Json<DecisionResponse>, ApiError> {
-    caller.require_role(READERS)?;
     let now = state.clock.now();
     let vault = state.vault();
     let register = vault.register();

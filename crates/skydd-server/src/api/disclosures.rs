@@ -12,8 +12,7 @@ use skydd_storage::DisclosureRow;
 use skydd_vault::DisclosureInput;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::subjects::{READERS, WRITERS};
-use crate::auth::Caller;
+use crate::auth::{Authorized, need};
 use crate::extract::{ApiJson, ApiQuery, ApiTime};
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
@@ -148,10 +147,9 @@ pub struct DisclosuresResponse {
 )]
 pub async fn disclose(
     State(state): State<AppState>,
-    caller: Caller,
+    Authorized(caller, _): Authorized<need::DisclosuresWrite>,
     ApiJson(body): ApiJson<DisclosureRequest>,
 ) -> Result<Response, ApiError> {
-    caller.require_role(WRITERS)?;
     let now = state.clock.now();
     let missing = || {
         ApiError::invalid(
@@ -199,10 +197,9 @@ pub async fn disclose(
 )]
 pub async fn list_disclosures(
     State(state): State<AppState>,
-    caller: Caller,
+    Authorized(caller, _): Authorized<need::DisclosuresRead>,
     ApiQuery(filter): ApiQuery<DisclosureFilter>,
 ) -> Result<Json<DisclosuresResponse>, ApiError> {
-    caller.require_role(READERS)?;
     let vault = state.vault();
     let views = match &filter.subject {
         Some(subject) => vault.disclosures_of_subject(&caller.actor, subject).await?,

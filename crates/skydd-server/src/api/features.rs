@@ -8,8 +8,7 @@ use serde::{Deserialize, Serialize};
 use skydd_vault::FeatureInput;
 use utoipa::ToSchema;
 
-use crate::api::subjects::{READERS, WRITERS};
-use crate::auth::Caller;
+use crate::auth::{Authorized, Caller, need};
 use crate::extract::{ApiJson, ApiPath, RegisterId};
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
@@ -57,7 +56,6 @@ async fn switch(
     feature: RegisterId,
     enabled: bool,
 ) -> Result<Json<FeatureResponse>, ApiError> {
-    caller.require_role(WRITERS)?;
     let now = state.clock.now();
     check_feature(&state, &feature)?;
     let input = FeatureInput {
@@ -89,12 +87,10 @@ async fn effective_state(
 
 async fn effective(
     state: AppState,
-    caller: Caller,
     organisation: String,
     project: Option<String>,
     feature: RegisterId,
 ) -> Result<Json<FeatureResponse>, ApiError> {
-    caller.require_role(READERS)?;
     check_feature(&state, &feature)?;
     effective_state(&state, &organisation, project.as_deref(), &feature).await
 }
@@ -122,7 +118,7 @@ async fn effective(
 )]
 pub async fn switch_organisation_feature(
     State(state): State<AppState>,
-    caller: Caller,
+    Authorized(caller, _): Authorized<need::FeaturesWrite>,
     ApiPath((organisation, feature)): ApiPath<(String, RegisterId)>,
     ApiJson(body): ApiJson<SwitchFeatureRequest>,
 ) -> Result<Json<FeatureResponse>, ApiError> {
@@ -154,7 +150,7 @@ pub async fn switch_organisation_feature(
 )]
 pub async fn switch_project_feature(
     State(state): State<AppState>,
-    caller: Caller,
+    Authorized(caller, _): Authorized<need::FeaturesWrite>,
     ApiPath((organisation, project, feature)): ApiPath<(String, String, RegisterId)>,
     ApiJson(body): ApiJson<SwitchFeatureRequest>,
 ) -> Result<Json<FeatureResponse>, ApiError> {
@@ -189,10 +185,10 @@ pub async fn switch_project_feature(
 )]
 pub async fn get_organisation_feature(
     State(state): State<AppState>,
-    caller: Caller,
+    _: Authorized<need::FeaturesRead>,
     ApiPath((organisation, feature)): ApiPath<(String, RegisterId)>,
 ) -> Result<Json<FeatureResponse>, ApiError> {
-    effective(state, caller, organisation, None, feature).await
+    effective(state, organisation, None, feature).await
 }
 
 /// Whether a feature is on for a project: its own switch, else its organisation's.
@@ -217,8 +213,8 @@ pub async fn get_organisation_feature(
 )]
 pub async fn get_project_feature(
     State(state): State<AppState>,
-    caller: Caller,
+    _: Authorized<need::FeaturesRead>,
     ApiPath((organisation, project, feature)): ApiPath<(String, String, RegisterId)>,
 ) -> Result<Json<FeatureResponse>, ApiError> {
-    effective(state, caller, organisation, Some(project), feature).await
+    effective(state, organisation, Some(project), feature).await
 }

@@ -12,8 +12,7 @@ use skydd_incident::{CommunicationExemption, Entry, Incident, Phase, Report, Ris
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::openapi::words_schema;
-use crate::api::subjects::{READERS, WRITERS};
-use crate::auth::Caller;
+use crate::auth::{Authorized, Caller, need};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, ApiTime};
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
@@ -291,10 +290,9 @@ pub(crate) fn describe(incident: &Incident, now: Timestamp) -> IncidentResponse 
 )]
 pub async fn report_incident(
     State(state): State<AppState>,
-    caller: Caller,
+    Authorized(caller, _): Authorized<need::IncidentsWrite>,
     ApiJson(body): ApiJson<ReportIncidentRequest>,
 ) -> Result<Response, ApiError> {
-    caller.require_role(WRITERS)?;
     let now = state.clock.now();
     approximate_count("approx_subjects", body.approx_subjects)?;
     approximate_count("approx_records", body.approx_records)?;
@@ -332,10 +330,9 @@ pub async fn report_incident(
 )]
 pub async fn list_incidents(
     State(state): State<AppState>,
-    caller: Caller,
+    _: Authorized<need::IncidentsRead>,
     ApiQuery(filter): ApiQuery<IncidentFilter>,
 ) -> Result<Json<IncidentsResponse>, ApiError> {
-    caller.require_role(READERS)?;
     let now = state.clock.now();
     let incidents = state.vault().incidents().await?;
     Ok(Json(IncidentsResponse {
@@ -364,10 +361,9 @@ pub async fn list_incidents(
 )]
 pub async fn get_incident(
     State(state): State<AppState>,
-    caller: Caller,
+    _: Authorized<need::IncidentsRead>,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<IncidentResponse>, ApiError> {
-    caller.require_role(READERS)?;
     let now = state.clock.now();
     let incident = state
         .vault()
@@ -383,7 +379,6 @@ async fn record(
     id: String,
     entry: Entry,
 ) -> Result<Json<IncidentResponse>, ApiError> {
-    caller.require_role(WRITERS)?;
     let now = state.clock.now();
     let incident = state
         .vault()
@@ -411,7 +406,7 @@ async fn record(
 )]
 pub async fn notify_authority(
     State(state): State<AppState>,
-    caller: Caller,
+    Authorized(caller, _): Authorized<need::IncidentsWrite>,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<NotificationRequest>,
 ) -> Result<Json<IncidentResponse>, ApiError> {
@@ -445,7 +440,7 @@ pub async fn notify_authority(
 )]
 pub async fn no_notification(
     State(state): State<AppState>,
-    caller: Caller,
+    Authorized(caller, _): Authorized<need::IncidentsWrite>,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<NoNotificationRequest>,
 ) -> Result<Json<IncidentResponse>, ApiError> {
@@ -473,7 +468,7 @@ pub async fn no_notification(
 )]
 pub async fn reassess(
     State(state): State<AppState>,
-    caller: Caller,
+    Authorized(caller, _): Authorized<need::IncidentsWrite>,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<AssessmentRequest>,
 ) -> Result<Json<IncidentResponse>, ApiError> {
@@ -505,11 +500,10 @@ pub async fn reassess(
 )]
 pub async fn inform_subjects(
     State(state): State<AppState>,
-    caller: Caller,
+    Authorized(caller, _): Authorized<need::IncidentsWrite>,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<CommunicationRequest>,
 ) -> Result<Json<CommunicationResponse>, ApiError> {
-    caller.require_role(WRITERS)?;
     let now = state.clock.now();
     let (incident, reach) = state
         .vault()
@@ -541,7 +535,7 @@ pub async fn inform_subjects(
 )]
 pub async fn communication_exemption(
     State(state): State<AppState>,
-    caller: Caller,
+    Authorized(caller, _): Authorized<need::IncidentsWrite>,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<CommunicationExemptionRequest>,
 ) -> Result<Json<IncidentResponse>, ApiError> {
@@ -570,7 +564,7 @@ pub async fn communication_exemption(
 )]
 pub async fn close_incident(
     State(state): State<AppState>,
-    caller: Caller,
+    Authorized(caller, _): Authorized<need::IncidentsWrite>,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<CloseRequest>,
 ) -> Result<Json<IncidentResponse>, ApiError> {

@@ -13,11 +13,10 @@ use axum::http::header::{
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use skydd_crypto::Role;
 use skydd_register::model::{Choice as _, Language};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::Principal;
+use crate::auth::{Authorized, need};
 use crate::extract::ApiQuery;
 use crate::page::{self, Caching, page_headers};
 use crate::problem::{ApiError, Problem};
@@ -186,11 +185,10 @@ pub struct Art30RecordResponse {
 )]
 pub async fn get_record(
     State(state): State<AppState>,
-    principal: Principal,
+    _: Authorized<need::RegisterRead>,
     headers: HeaderMap,
     ApiQuery(query): ApiQuery<RecordQuery>,
 ) -> Result<Response, ApiError> {
-    principal.require_role(&[Role::Admin, Role::Auditor])?;
     let format = query.format.unwrap_or_else(|| {
         let accept = headers
             .get(ACCEPT)

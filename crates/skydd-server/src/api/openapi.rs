@@ -71,6 +71,7 @@ use crate::problem::{PROBLEM_JSON, Problem};
         requests::upload_document,
         requests::extend_request,
         requests::fulfil_request,
+        requests::assign_request,
         requests::reject_request,
         requests::get_package,
         requests::erasure_plan,
@@ -146,6 +147,7 @@ use crate::problem::{PROBLEM_JSON, Problem};
         requests::CoveredField,
         requests::VerifyRequest,
         requests::ExtendRequest,
+        requests::AssignRequest,
         requests::RejectRequest,
         requests::CorrectionBody,
         requests::ConnectedCorrectionBody,
@@ -185,6 +187,24 @@ pub struct ApiDoc;
 /// `skydd token create`.
 struct BearerScheme;
 
+/// The bearer scheme's description: what a token is and what each scope grants, from
+/// `skydd-staff`'s one table.
+fn bearer_description() -> String {
+    let mut text = String::from(
+        "An API token from `skydd token create`. A token holds one or more scopes; each \
+         operation requires one permission, and a token without it gets 403 (the problem \
+         names the permission); an expired token gets 401 (`expired-token`). Scopes:",
+    );
+    for scope in skydd_staff::permission::Scope::ALL {
+        text.push_str(&format!(
+            "\n- `{}`: {}",
+            scope.as_str(),
+            scope.permission_words()
+        ));
+    }
+    text
+}
+
 impl Modify for BearerScheme {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
@@ -193,7 +213,7 @@ impl Modify for BearerScheme {
             SecurityScheme::Http(
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
-                    .description(Some("An API token from `skydd token create`."))
+                    .description(Some(bearer_description()))
                     .build(),
             ),
         );
@@ -205,8 +225,7 @@ impl Modify for BearerScheme {
 /// is read by [`ApiJson`] (400 when it is not the JSON the operation takes, 413 when it is
 /// larger than the operation reads, 415 when it is not sent as `application/json`), a query string by [`ApiQuery`] (400), path parameters by
 /// [`ApiPath`] under `/v1` (404 when they name nothing), and the bearer token by the token
-/// check (401) and the role check (403: an auditor token only reads, a metrics token only reads
-/// `/metrics`).
+/// check (401) and the permission check (403, naming the permission).
 ///
 /// [`ApiJson`]: crate::extract::ApiJson
 /// [`ApiQuery`]: crate::extract::ApiQuery
@@ -217,23 +236,21 @@ impl Modify for SharedResponses {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         for (path, item) in openapi.paths.paths.iter_mut() {
             let operations = [
-                (false, item.get.as_mut()),
-                (true, item.put.as_mut()),
-                (true, item.post.as_mut()),
-                (true, item.delete.as_mut()),
-                (true, item.patch.as_mut()),
+                item.get.as_mut(),
+                item.put.as_mut(),
+                item.post.as_mut(),
+                item.delete.as_mut(),
+                item.patch.as_mut(),
             ];
-            for (write, operation) in operations {
-                if let Some(operation) = operation {
-                    add_shared_responses(path, write, operation);
-                }
+            for operation in operations.into_iter().flatten() {
+                add_shared_responses(path, operation);
             }
         }
     }
 }
 
-/// [`SharedResponses`] for one operation at `path`; `write` for a method that changes state.
-fn add_shared_responses(path: &str, write: bool, operation: &mut Operation) {
+/// [`SharedResponses`] for one operation at `path`.
+fn add_shared_responses(path: &str, operation: &mut Operation) {
     let takes_json = matches!(
         &operation.request_body,
         Some(RefOr::T(body)) if body.content.contains_key("application/json")
@@ -279,18 +296,12 @@ fn add_shared_responses(path: &str, write: bool, operation: &mut Operation) {
         add("404", "The path names nothing this API token may reach.");
     }
     if secured {
-        add("401", "No valid API token.");
-        if write {
-            add(
-                "403",
-                "The token's role may not write: only an admin token does.",
-            );
-        } else {
-            add(
-                "403",
-                "The token's role may not read this: a metrics token reads only `/metrics`.",
-            );
-        }
+        add("401", "No valid API token, or an expired one.");
+        add(
+            "403",
+            "The token does not hold the permission this operation requires; the problem names \
+             it.",
+        );
     }
 }
 

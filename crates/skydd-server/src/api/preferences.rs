@@ -12,9 +12,8 @@ use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::subjects::WRITERS;
 use crate::api::unsubscribe::UNSUBSCRIBE_PATH;
-use crate::auth::Caller;
+use crate::auth::{Authorized, need};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, RegisterId};
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
@@ -114,11 +113,10 @@ fn is_preference_word(name: &str) -> bool {
 )]
 pub async fn set_preference(
     State(state): State<AppState>,
-    caller: Caller,
+    Authorized(caller, _): Authorized<need::ConsentsWrite>,
     ApiPath((subject, kind, name)): ApiPath<(String, String, String)>,
     ApiJson(body): ApiJson<PreferenceRequest>,
 ) -> Result<Json<PreferenceResponse>, ApiError> {
-    caller.require_role(WRITERS)?;
     let now = state.clock.now();
     if kind != "channel" && kind != "interest" {
         return Err(ApiError::invalid(
@@ -172,12 +170,11 @@ pub async fn set_preference(
 )]
 pub async fn unsubscribe_link(
     State(state): State<AppState>,
-    caller: Caller,
+    Authorized(caller, _): Authorized<need::ConsentsWrite>,
     ApiPath(subject): ApiPath<String>,
     ApiQuery(query): ApiQuery<UnsubscribeLinkQuery>,
 ) -> Result<Json<UnsubscribeLinkResponse>, ApiError> {
     // Whoever has the link can change the subject's preferences: it is a write.
-    caller.require_role(WRITERS)?;
     let token = state
         .vault()
         .unsubscribe_token(&caller.actor, &subject, query.channel.as_str())

@@ -13,8 +13,8 @@ use utoipa::openapi::schema::{KnownFormat, Object, SchemaFormat, SchemaType, Typ
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::openapi::register_keyed_object;
-use crate::api::subjects::{Created, READERS, WRITERS};
-use crate::auth::Caller;
+use crate::api::subjects::Created;
+use crate::auth::{Authorized, need};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, ApiTime, RegisterId};
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
@@ -179,11 +179,10 @@ impl From<RecordsRead> for RecordsResponse {
 )]
 pub async fn create_record(
     State(state): State<AppState>,
-    caller: Caller,
+    Authorized(caller, _): Authorized<need::RecordsWrite>,
     ApiPath(subject): ApiPath<String>,
     ApiJson(body): ApiJson<CreateRecordRequest>,
 ) -> Result<Response, ApiError> {
-    caller.require_role(WRITERS)?;
     let now = state.clock.now();
     let new = NewRecord {
         category: body.category.0,
@@ -229,11 +228,10 @@ pub async fn create_record(
 )]
 pub async fn read_records(
     State(state): State<AppState>,
-    caller: Caller,
+    Authorized(caller, _): Authorized<need::RecordsRead>,
     ApiPath(subject): ApiPath<String>,
     ApiQuery(query): ApiQuery<ReadRecordsQuery>,
 ) -> Result<Json<RecordsResponse>, ApiError> {
-    caller.require_role(READERS)?;
     let now = state.clock.now();
     let read = state
         .vault()
@@ -267,11 +265,10 @@ pub async fn read_records(
 )]
 pub async fn set_anchor(
     State(state): State<AppState>,
-    caller: Caller,
+    Authorized(caller, _): Authorized<need::RecordsWrite>,
     ApiPath((subject, record, event)): ApiPath<(String, String, RegisterId)>,
     ApiJson(body): ApiJson<SetAnchorRequest>,
 ) -> Result<StatusCode, ApiError> {
-    caller.require_role(WRITERS)?;
     let now = state.clock.now();
     state
         .vault()

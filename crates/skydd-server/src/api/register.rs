@@ -4,10 +4,9 @@ use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use skydd_crypto::Role;
 use utoipa::ToSchema;
 
-use crate::auth::Principal;
+use crate::auth::{Authorized, need};
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
 
@@ -41,9 +40,8 @@ pub struct RegisterResponse {
 )]
 pub async fn get_register(
     State(state): State<AppState>,
-    principal: Principal,
+    _: Authorized<need::RegisterRead>,
 ) -> Result<Response, ApiError> {
-    principal.require_role(&[Role::Admin, Role::Auditor])?;
     // Serialised once when the register was loaded (same shape as `RegisterResponse`).
     let body = state.register.response_body();
     Ok(([(CONTENT_TYPE, "application/json")], body).into_response())

@@ -2,60 +2,34 @@
 //!
 //! Intake (`POST /v1/requests`), the identity check (`POST /v1/requests/{id}/verify`) and the
 //! identity document upload are public: a data subject has no API token. A token, when sent,
-//! must be valid, and only an admin token may register a request received earlier by letter or
-//! e-mail (`received_at`). The answer to an intake has the same shape whether or not the
-//! identity is known, so it never tells whether someone is a customer. Everything else (listing,
-//! extending, fulfilling, rejecting, the access package) needs an admin or auditor token.
+//! must be valid, and only a caller with `requests_intake` may register a request received
+//! earlier by letter or e-mail (`received_at`). The answer to an intake has the same shape
+//! whether or not the identity is known, so it never tells whether someone is a customer.
+//! Everything else needs one permission: listing and reading a request's metadata
+//! `requests_read`; assigning, extending, fulfilling and rejecting `requests_handle`; the
+//! access package and the erasure plan `requests_data`, for a caller limited to assigned
+//! requests (`support`) only in requests assigned to it.
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Request, State};
+use axum::extract::State;
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::{HeaderMap, StatusCode};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use skydd_crypto::{Role, TokenHash};
+use skydd_staff::permission::Permission;
 use skydd_vault::{
-    Actor, Correction, FulfilInput, NewRequest, RequestQuery, RequestReceipt, RequestView,
-    StateFilter, parse_request_type,
+    Actor, AssigneeFilter, Correction, FulfilInput, NewRequest, RequestQuery, RequestReceipt,
+    RequestView, StateFilter, parse_request_type,
 };
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::openapi::{words_or_null_schema, words_schema};
-use crate::api::subjects::{READERS, WRITERS};
-use crate::auth::{PeerIp, Principal};
+use crate::auth::{Authorized, PeerIp, Principal, need};
 use crate::extract::{ApiBytes, ApiJson, ApiPath, ApiQuery, ApiTime};
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
-
-/// Authenticate a bearer token when one is sent; let requests without one through (public
-/// intake). A token that is sent but not valid is refused.
-pub(crate) async fn optional_token(
-    State(state): State<AppState>,
-    mut request: Request,
-    next: Next,
-) -> Result<Response, ApiError> {
-    if let Some(header) = request.headers().get(axum::http::header::AUTHORIZATION) {
-        let value = header.to_str().map_err(|_| ApiError::InvalidToken)?;
-        let (scheme, token) = value.split_once(' ').ok_or(ApiError::InvalidToken)?;
-        let token = token.trim();
-        if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() {
-            return Err(ApiError::InvalidToken);
-        }
-        let record = state
-            .storage
-            .find_active_token(&TokenHash::of(token))
-            .await?
-            .ok_or(ApiError::InvalidToken)?;
-        request.extensions_mut().insert(Principal {
-            token_id: record.id,
-            role: record.role,
-        });
-    }
-    Ok(next.run(request).await)
-}
 
 /// The principal of a valid token, when one was sent (public endpoints).
 pub struct MaybePrincipal(pub Option<Principal>);
@@ -81,7 +55,7 @@ impl PublicCaller {
     fn of(principal: Option<Principal>, PeerIp(ip): PeerIp) -> PublicCaller {
         let id = principal
             .as_ref()
-            .map_or_else(|| "subject".to_string(), |p| p.token_id.0.clone());
+            .map_or_else(|| "subject".to_string(), Principal::actor_id);
         PublicCaller {
             principal,
             actor: Actor {
@@ -90,58 +64,6 @@ impl PublicCaller {
                 tenant: None,
             },
         }
-    }
-}
-
-/// An authenticated caller of the DPO's endpoints.
-fn staff(principal: Option<Principal>, ip: PeerIp, roles: &[Role]) -> Result<Actor, ApiError> {
-    let principal = principal.ok_or(ApiError::MissingToken)?;
-    principal.require_role(roles)?;
-    Ok(Actor {
-        id: principal.token_id.0.clone(),
-        ip: ip.0,
-        tenant: None,
-    })
-}
-
-/// A caller with an admin or auditor token, checked before the body is read (so a request
-/// without a token is a 401, whatever its body).
-pub struct Reader(Actor);
-
-/// A caller with an admin token, checked before the body is read.
-pub struct Writer(Actor);
-
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Reader {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        state: &S,
-    ) -> Result<Self, Self::Rejection> {
-        let MaybePrincipal(principal) = MaybePrincipal::from_request_parts(parts, state)
-            .await
-            .unwrap_or(MaybePrincipal(None));
-        let ip = PeerIp::from_request_parts(parts, state)
-            .await
-            .unwrap_or(PeerIp(None));
-        staff(principal, ip, READERS).map(Reader)
-    }
-}
-
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Writer {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        state: &S,
-    ) -> Result<Self, Self::Rejection> {
-        let MaybePrincipal(principal) = MaybePrincipal::from_request_parts(parts, state)
-            .await
-            .unwrap_or(MaybePrincipal(None));
-        let ip = PeerIp::from_request_parts(parts, state)
-            .await
-            .unwrap_or(PeerIp(None));
-        staff(principal, ip, WRITERS).map(Writer)
     }
 }
 
@@ -299,6 +221,9 @@ pub struct RequestResponse {
     /// Per connected database (issue 16; on `GET /v1/requests/{id}`): what the request did
     /// there and, for a restriction or an objection, the data it covers there.
     pub systems: Vec<SystemResponse>,
+    /// Who works the request: a staff account id or a token id; `null` while nobody does
+    /// (`POST /v1/requests/{id}/assign`).
+    pub assignee: Option<String>,
 }
 
 /// A request in one connected database.
@@ -378,6 +303,7 @@ impl From<RequestView> for RequestResponse {
             outcome: v.outcome,
             closed_at: v.closed_at,
             overdue: v.overdue,
+            assignee: v.assignee,
             events: v
                 .events
                 .into_iter()
@@ -424,6 +350,16 @@ pub struct ExtendRequest {
     pub months: u32,
     /// Why (complexity, number of requests); told to the subject.
     pub reason: String,
+}
+
+/// The body of `POST /v1/requests/{id}/assign`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignRequest {
+    /// Who works the request: a staff account id or a token id (letters, digits, `-`, `_`,
+    /// `:`; at most 128); `null` to assign it to nobody.
+    #[schema(pattern = r"^[A-Za-z0-9_:-]{1,128}$")]
+    pub assignee: Option<String>,
 }
 
 /// The body of `POST /v1/requests/{id}/reject`.
@@ -497,6 +433,10 @@ pub struct ListQuery {
     pub overdue: bool,
     /// Only this tenant's requests.
     pub tenant: Option<String>,
+    /// Only requests assigned to this id (a staff account id or a token id), or `none` for
+    /// requests assigned to nobody.
+    #[param(pattern = r"^[A-Za-z0-9_:-]{1,128}$")]
+    pub assignee: Option<String>,
 }
 
 /// The schema of the `state` filter: a state's word, or `open`.
@@ -601,7 +541,7 @@ pub struct DocumentStored {
             content_type = "application/problem+json"),
         (status = 401, description = "A token was sent but is not valid.", body = Problem,
             content_type = "application/problem+json"),
-        (status = 403, description = "`received_at` without an admin token.", body = Problem,
+        (status = 403, description = "`received_at` without the permission `requests_intake`.", body = Problem,
             content_type = "application/problem+json"),
     )
 )]
@@ -616,8 +556,8 @@ pub async fn submit_request(
         caller
             .principal
             .as_ref()
-            .ok_or(ApiError::Forbidden)?
-            .require_role(WRITERS)?;
+            .ok_or(ApiError::NotPermitted(Permission::RequestsIntake))?
+            .require(Permission::RequestsIntake)?;
     }
     let identity = body.identity.unwrap_or_default();
     let [email, phone, personnummer, customer_number] = REQUEST_IDENTITY_KINDS;
@@ -770,14 +710,14 @@ pub async fn upload_document(
 )]
 pub async fn extend_request(
     State(state): State<AppState>,
-    Writer(actor): Writer,
+    Authorized(caller, _): Authorized<need::RequestsHandle>,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<ExtendRequest>,
 ) -> Result<Json<RequestResponse>, ApiError> {
     let now = state.clock.now();
     let view = state
         .vault()
-        .extend_request(&actor, &id, body.months, &body.reason, now)
+        .extend_request(&caller.actor, &id, body.months, &body.reason, now)
         .await?;
     Ok(Json(view.into()))
 }
@@ -799,7 +739,7 @@ pub async fn extend_request(
 )]
 pub async fn list_requests(
     State(state): State<AppState>,
-    Reader(actor): Reader,
+    Authorized(caller, _): Authorized<need::RequestsRead>,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Json<Vec<RequestResponse>>, ApiError> {
     let due_before = query
@@ -811,17 +751,30 @@ pub async fn list_requests(
     let views = state
         .vault()
         .list_requests(
-            &actor,
+            &caller.actor,
             RequestQuery {
                 state: query.state.as_deref().map(StateFilter::parse).transpose()?,
                 due_before,
                 overdue: query.overdue,
                 tenant: query.tenant,
+                assignee: query.assignee.as_deref().map(assignee_filter).transpose()?,
             },
             now,
         )
         .await?;
     Ok(Json(views.into_iter().map(Into::into).collect()))
+}
+
+/// The `assignee` filter: `none`, or an id.
+fn assignee_filter(word: &str) -> Result<AssigneeFilter, ApiError> {
+    match word {
+        "none" => Ok(AssigneeFilter::Nobody),
+        id if skydd_vault::is_assignee_id(id) => Ok(AssigneeFilter::Is(id.to_string())),
+        _ => Err(ApiError::InvalidQuery(
+            "`assignee` is an account or token id (letters, digits, `-`, `_`, `:`), or `none`"
+                .into(),
+        )),
+    }
 }
 
 /// A date (`YYYY-MM-DD`, its start in Europe/Stockholm) or an instant.
@@ -861,29 +814,31 @@ fn parse_due_before(text: &str) -> Result<Timestamp, ApiError> {
 )]
 pub async fn get_request(
     State(state): State<AppState>,
-    Reader(actor): Reader,
+    Authorized(caller, _): Authorized<need::RequestsRead>,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<RequestResponse>, ApiError> {
     let now = state.clock.now();
     let vault = state.vault();
-    let view = vault.request(&actor, &id, now).await?;
+    let view = vault.request(&caller.actor, &id, now).await?;
     let covering = matches!(
         view.request_type,
         skydd_requests::RequestType::Restriction | skydd_requests::RequestType::Objection
     );
     // An objection to one purpose covers that purpose's categories; a restriction, all.
-    let categories: Option<Vec<String>> =
-        match (view.request_type, vault.request_purpose(&actor, &id).await?) {
-            (skydd_requests::RequestType::Objection, Some(purpose)) => state
-                .register
-                .register
-                .purposes
-                .iter()
-                .find(|p| p.id.as_str() == purpose)
-                .map(|p| p.data_categories().map(|c| c.as_str().to_owned()).collect()),
-            _ => None,
-        };
-    let mut outcomes = vault.system_outcomes(&actor, &id).await?;
+    let categories: Option<Vec<String>> = match (
+        view.request_type,
+        vault.request_purpose(&caller.actor, &id).await?,
+    ) {
+        (skydd_requests::RequestType::Objection, Some(purpose)) => state
+            .register
+            .register
+            .purposes
+            .iter()
+            .find(|p| p.id.as_str() == purpose)
+            .map(|p| p.data_categories().map(|c| c.as_str().to_owned()).collect()),
+        _ => None,
+    };
+    let mut outcomes = vault.system_outcomes(&caller.actor, &id).await?;
     let mut response = RequestResponse::from(view);
     for (system, fields) in state.datasets().coverage_of(categories.as_deref()) {
         let (own, rest): (Vec<_>, Vec<_>) = outcomes.into_iter().partition(|o| o.system == system);
@@ -953,7 +908,7 @@ fn outcome_response(outcome: skydd_vault::SystemOutcomeView) -> SystemOutcomeRes
 )]
 pub async fn fulfil_request(
     State(state): State<AppState>,
-    Writer(actor): Writer,
+    Authorized(caller, _): Authorized<need::RequestsHandle>,
     ApiPath(id): ApiPath<String>,
     body: Bytes,
 ) -> Result<Json<RequestResponse>, ApiError> {
@@ -974,7 +929,7 @@ pub async fn fulfil_request(
     // recorded) before the vault completes it.
     let view = state
         .fulfil_request(
-            &actor,
+            &caller.actor,
             &id,
             FulfilInput {
                 corrections: body
@@ -1040,7 +995,7 @@ pub struct SystemPlanResponse {
         (status = 200, description = "The plan, per connected system.", body = ErasurePlanResponse),
         (status = 401, description = "No valid API token.", body = Problem,
             content_type = "application/problem+json"),
-        (status = 403, description = "The token's role may not fulfil requests.", body = Problem,
+        (status = 403, description = "The caller may not read this request's data.", body = Problem,
             content_type = "application/problem+json"),
         (status = 404, description = "No such request.", body = Problem,
             content_type = "application/problem+json"),
@@ -1050,11 +1005,13 @@ pub struct SystemPlanResponse {
 )]
 pub async fn erasure_plan(
     State(state): State<AppState>,
-    Writer(actor): Writer,
+    Authorized(caller, _): Authorized<need::RequestsData>,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<ErasurePlanResponse>, ApiError> {
     let now = state.clock.now();
-    let plans = state.erasure_plan(&actor, &id, now).await?;
+    let view = state.vault().request(&caller.actor, &id, now).await?;
+    caller.require_request_data(view.assignee.as_deref())?;
+    let plans = state.erasure_plan(&caller.actor, &id, now).await?;
     let systems = plans
         .into_iter()
         .map(|p| SystemPlanResponse {
@@ -1072,6 +1029,42 @@ pub async fn erasure_plan(
         })
         .collect();
     Ok(Json(ErasurePlanResponse { systems }))
+}
+
+/// Assign an open request to a staff member or a token (or to nobody): a request event and an
+/// audit entry. A support member reads a request's personal data only when it is assigned to
+/// them.
+#[utoipa::path(
+    post,
+    path = "/v1/requests/{id}/assign",
+    tag = "requests",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "The request id.")),
+    request_body = AssignRequest,
+    responses(
+        (status = 200, description = "Assigned; `assignee` says to whom.", body = RequestResponse),
+        (status = 422, description = "The assignee is not an account or token id.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 401, description = "No valid API token.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 404, description = "No such request.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 409, description = "The request is closed.", body = Problem,
+            content_type = "application/problem+json"),
+    )
+)]
+pub async fn assign_request(
+    State(state): State<AppState>,
+    Authorized(caller, _): Authorized<need::RequestsHandle>,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<AssignRequest>,
+) -> Result<Json<RequestResponse>, ApiError> {
+    let now = state.clock.now();
+    let view = state
+        .vault()
+        .assign_request(&caller.actor, &id, body.assignee.as_deref(), now)
+        .await?;
+    Ok(Json(view.into()))
 }
 
 /// Reject a request, with reasons (Art. 12(4)).
@@ -1096,14 +1089,14 @@ pub async fn erasure_plan(
 )]
 pub async fn reject_request(
     State(state): State<AppState>,
-    Writer(actor): Writer,
+    Authorized(caller, _): Authorized<need::RequestsHandle>,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<RejectRequest>,
 ) -> Result<Json<RequestResponse>, ApiError> {
     let now = state.clock.now();
     let view = state
         .vault()
-        .reject_request(&actor, &id, &body.reasons, now)
+        .reject_request(&caller.actor, &id, &body.reasons, now)
         .await?;
     Ok(Json(view.into()))
 }
@@ -1130,28 +1123,32 @@ pub async fn reject_request(
 )]
 pub async fn get_package(
     State(state): State<AppState>,
-    Reader(actor): Reader,
+    Authorized(caller, _): Authorized<need::RequestsData>,
     ApiPath(id): ApiPath<String>,
     ApiQuery(query): ApiQuery<PackageQuery>,
 ) -> Result<Response, ApiError> {
     let now = state.clock.now();
     let vault = state.vault();
+    let view = vault.request(&caller.actor, &id, now).await?;
+    caller.require_request_data(view.assignee.as_deref())?;
     match query.format.as_deref().unwrap_or("json") {
         // The app reads the connected databases live and adds them to the vault's data.
-        "json" => Ok(Json(state.access_package(&actor, &id, now).await?).into_response()),
+        "json" => Ok(Json(state.access_package(&caller.actor, &id, now).await?).into_response()),
         "html" => {
-            let html = state.access_package(&actor, &id, now).await?.to_html();
+            let html = state
+                .access_package(&caller.actor, &id, now)
+                .await?
+                .to_html();
             Ok(([(CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
         }
         "zip" => {
-            let view = vault.request(&actor, &id, now).await?;
             if view.request_type.as_str() != "portability" {
                 return Err(ApiError::invalid(
                     "`format=zip` is the portability export",
                     "use json or html for an access request",
                 ));
             }
-            let zip = state.portability_zip(&actor, &id, now).await?;
+            let zip = state.portability_zip(&caller.actor, &id, now).await?;
             Ok((
                 [
                     (CONTENT_TYPE, "application/zip".to_string()),

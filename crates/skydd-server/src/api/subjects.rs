@@ -9,19 +9,13 @@ use axum::http::StatusCode;
 use axum::http::header::LOCATION;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use skydd_crypto::Role;
 use skydd_vault::{NewSubject, SubjectView};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::Caller;
+use crate::auth::{Authorized, need};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
-
-/// Roles that may read subjects, records, consents and decisions.
-pub(crate) const READERS: &[Role] = &[Role::Admin, Role::Auditor];
-/// Roles that may change them.
-pub(crate) const WRITERS: &[Role] = &[Role::Admin];
 
 /// A subject's identities, at most one per kind. Values are normalised before they are
 /// indexed: e-mail addresses lower-cased, phone numbers to E.164, personnummer to 12 digits.
@@ -168,10 +162,9 @@ pub(crate) fn created(location: String, id: String) -> Response {
 )]
 pub async fn create_subject(
     State(state): State<AppState>,
-    caller: Caller,
+    Authorized(caller, _): Authorized<need::SubjectsCreate>,
     ApiJson(body): ApiJson<CreateSubjectRequest>,
 ) -> Result<Response, ApiError> {
-    caller.require_role(WRITERS)?;
     let now = state.clock.now();
     let new = NewSubject {
         identities: body.identities.into_pairs(),
@@ -204,10 +197,9 @@ pub async fn create_subject(
 )]
 pub async fn find_subject(
     State(state): State<AppState>,
-    caller: Caller,
+    Authorized(caller, _): Authorized<need::SubjectsRead>,
     ApiQuery(query): ApiQuery<FindSubjectQuery>,
 ) -> Result<Json<SubjectResponse>, ApiError> {
-    caller.require_role(READERS)?;
     let now = state.clock.now();
     let tenant = query.tenant.clone();
     let mut identities = Identities {
@@ -253,10 +245,9 @@ pub async fn find_subject(
 )]
 pub async fn get_subject(
     State(state): State<AppState>,
-    caller: Caller,
+    Authorized(caller, _): Authorized<need::SubjectsRead>,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<SubjectResponse>, ApiError> {
-    caller.require_role(READERS)?;
     let view = state.vault().subject(&caller.actor, &id).await?;
     Ok(Json(view.into()))
 }

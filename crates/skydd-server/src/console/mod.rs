@@ -34,7 +34,8 @@ pub(crate) mod i18n;
 pub(crate) mod render;
 pub(crate) mod session;
 
-mod home;
+mod dashboard;
+mod requests;
 
 use axum::Router;
 use axum::extract::Request;
@@ -61,7 +62,8 @@ pub(crate) fn router() -> Router<AppState> {
         )
         .route("/console/assets/{name}", get(assets::serve))
         // The console's areas, one line each.
-        .merge(home::routes()) // pages-requests: replace by `dashboard::routes()`
+        .merge(dashboard::routes())
+        .merge(requests::routes())
         .layer(middleware::from_fn(frame_responses))
 }
 

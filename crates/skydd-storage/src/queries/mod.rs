@@ -10,16 +10,18 @@
 //!
 //! - `storage`: [`crate::Storage`] for `Store`, in the trait's order;
 //! - `requests`: [`crate::RequestStore`] for `Store`;
+//! - `staff`: [`crate::StaffStore`] for `Store` (issue 17);
 //! - this file: what both of them and the backends use: reading columns into the vault's and
 //!   ledgers' row types (one function per row type, errors naming `table.column`; the request
 //!   rows' are in `requests`), the audit chain head, the `INSERT`s of a record and an audit
 //!   event that a backend completes its own way, and one step of the migration loop.
 
 mod requests;
+mod staff;
 mod storage;
 
 use jiff::Timestamp;
-use skydd_crypto::{Role, TokenHash, TokenId};
+use skydd_crypto::{TokenHash, TokenId};
 use sqlx::Row as _;
 
 use super::dialect::{self, Conn, Db, DbRow};
@@ -66,7 +68,7 @@ fn get_optional_at(
 /// The columns of `api_tokens` that [`token_from_row`] reads, for `concat!`.
 macro_rules! token_columns {
     () => {
-        "id, hash, role, label, created_at, revoked_at"
+        "id, hash, scopes, label, created_at, revoked_at, expires_at, last_used_at"
     };
 }
 use token_columns;
@@ -74,16 +76,15 @@ use token_columns;
 fn token_from_row(row: &DbRow) -> Result<ApiTokenRecord, StorageError> {
     const T: &str = "api_tokens";
     let id = TokenId(get(row, "id", T)?);
-    let role: String = get(row, "role", T)?;
-    let role: Role = role.parse().map_err(|_| {
-        StorageError::Database(format!("API token {id} has an unknown role {role:?}"))
-    })?;
+    let scopes: String = get(row, "scopes", T)?;
     Ok(ApiTokenRecord {
         hash: TokenHash(get(row, "hash", T)?),
-        role,
+        scopes: scopes.split_whitespace().map(str::to_owned).collect(),
         label: get(row, "label", T)?,
         created_at: get_at(row, "created_at", T)?,
         revoked_at: get_optional_at(row, "revoked_at", T)?,
+        expires_at: get_optional_at(row, "expires_at", T)?,
+        last_used_at: get_optional_at(row, "last_used_at", T)?,
         id,
     })
 }

@@ -19,7 +19,7 @@ macro_rules! request_columns {
         "id, request_type, state, channel, tenant, subject_id, identity_kind,
          identity_blind_index, key_version, wrapped_key, identity_ciphertext, details_ciphertext,
          received_at, due_at, unrolled_due, extended_months, routed_to_controller,
-         needs_decision, reasons, outcome, updated_at, closed_at"
+         needs_decision, reasons, outcome, updated_at, closed_at, assignee"
     };
 }
 
@@ -65,6 +65,7 @@ fn request_from_row(row: &DbRow) -> Result<RequestRow, StorageError> {
         outcome: get(row, "outcome", T)?,
         updated_at: get_at(row, "updated_at", T)?,
         closed_at: get_optional_at(row, "closed_at", T)?,
+        assignee: get(row, "assignee", T)?,
     })
 }
 
@@ -287,7 +288,7 @@ impl RequestStore for Store {
                 "INSERT INTO requests (",
                 request_columns!(),
                 ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
-                   $16, $17, $18, $19, $20, $21, $22)"
+                   $16, $17, $18, $19, $20, $21, $22, $23)"
             ))
             .bind(&r.id)
             .bind(&r.request_type)
@@ -311,6 +312,7 @@ impl RequestStore for Store {
             .bind(&r.outcome)
             .bind(at(r.updated_at))
             .bind(r.closed_at.map(at))
+            .bind(&r.assignee)
             .execute(&mut *tx)
             .await
             .map_err(error::insert(
@@ -354,12 +356,16 @@ impl RequestStore for Store {
                    AND (NOT $2 OR closed_at IS NULL)
                    AND ($3 IS NULL OR due_at < $3)
                    AND ($4 IS NULL OR tenant = $4)
+                   AND ($5 IS NULL OR assignee = $5)
+                   AND (NOT $6 OR assignee IS NULL)
                  ORDER BY due_at, id"
             ))
             .bind(&filter.state)
             .bind(filter.open_only)
             .bind(filter.due_before.map(at))
             .bind(&filter.tenant)
+            .bind(&filter.assignee)
+            .bind(filter.unassigned)
             .fetch_all(&self.pool)
             .await
             .map_err(error::query("list requests"))?;
@@ -443,6 +449,35 @@ impl RequestStore for Store {
                         .map_err(error::query("destroy a request's evidence"))?;
                 }
             }
+            tx.commit().await.map_err(error::query(OPERATION))?;
+            Ok(true)
+        })
+    }
+
+    fn assign_request(
+        &self,
+        assignee: Option<String>,
+        event: RequestEventRow,
+    ) -> StorageFuture<'_, bool> {
+        Box::pin(async move {
+            const OPERATION: &str = "assign a request";
+            let mut tx = dialect::begin_write(&self.pool)
+                .await
+                .map_err(error::query(OPERATION))?;
+            let updated = sqlx::query::<Db>(
+                "UPDATE requests SET assignee = $1
+                 WHERE id = $2 AND state = $3 AND closed_at IS NULL",
+            )
+            .bind(&assignee)
+            .bind(&event.request_id)
+            .bind(&event.to_state)
+            .execute(&mut *tx)
+            .await
+            .map_err(error::query(OPERATION))?;
+            if updated.rows_affected() != 1 {
+                return Ok(false);
+            }
+            insert_event(&mut tx, &event).await?;
             tx.commit().await.map_err(error::query(OPERATION))?;
             Ok(true)
         })
@@ -554,6 +589,24 @@ impl RequestStore for Store {
             .fetch_all(&self.pool)
             .await
             .map_err(error::query("list the outbox"))?;
+            rows.iter().map(outbox_from_row).collect()
+        })
+    }
+
+    fn request_messages<'a>(
+        &'a self,
+        request_id: &'a str,
+    ) -> StorageFuture<'a, Vec<OutboxMessageRow>> {
+        Box::pin(async move {
+            let rows = sqlx::query::<Db>(concat!(
+                "SELECT ",
+                outbox_columns!(),
+                " FROM outbox_messages WHERE request_id = $1 ORDER BY created_at, id"
+            ))
+            .bind(request_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(error::query("list a request's messages"))?;
             rows.iter().map(outbox_from_row).collect()
         })
     }

@@ -47,12 +47,13 @@ fn identity_conflict(kind: &str) -> String {
     format!("an identity of kind {kind} is already used in this tenant")
 }
 
-/// The `INSERT` of an API token, with its values from `$1`..`$6`; `SELECT` instead of
+/// The `INSERT` of an API token, with its values from `$1`..`$8`; `SELECT` instead of
 /// `VALUES` lets [`Storage::insert_first_token`] add its condition.
 macro_rules! token_insert {
     () => {
-        "INSERT INTO api_tokens (id, hash, role, label, created_at, revoked_at)
-         SELECT $1, $2, $3, $4, $5, $6"
+        "INSERT INTO api_tokens
+             (id, hash, scopes, label, created_at, revoked_at, expires_at, last_used_at)
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8"
     };
 }
 
@@ -99,10 +100,12 @@ async fn put_token(
     let inserted = sqlx::query(sql)
         .bind(&token.id.0)
         .bind(&token.hash.0)
-        .bind(token.role.as_str())
+        .bind(token.scopes.join(" "))
         .bind(&token.label)
         .bind(at(token.created_at))
         .bind(token.revoked_at.map(at))
+        .bind(token.expires_at.map(at))
+        .bind(token.last_used_at.map(at))
         .execute(conn)
         .await
         .map_err(duplicate_token(token))?;
@@ -291,6 +294,27 @@ impl Storage for Store {
             .await
             .map_err(error::query("list API tokens"))?;
             rows.iter().map(token_from_row).collect()
+        })
+    }
+
+    fn touch_token<'a>(
+        &'a self,
+        id: &'a TokenId,
+        at: Timestamp,
+        not_after: Timestamp,
+    ) -> StorageFuture<'a, bool> {
+        Box::pin(async move {
+            let touched = sqlx::query(
+                "UPDATE api_tokens SET last_used_at = $1
+                 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at <= $3)",
+            )
+            .bind(dialect::at(at))
+            .bind(&id.0)
+            .bind(dialect::at(not_after))
+            .execute(&self.pool)
+            .await
+            .map_err(error::query("record the use of an API token"))?;
+            Ok(touched.rows_affected() == 1)
         })
     }
 

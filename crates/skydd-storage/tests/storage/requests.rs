@@ -319,6 +319,14 @@ async fn the_outbox_delivers_what_is_due(h: Arc<Harness>) {
         1
     );
     assert_eq!(storage.outbox_messages(None).await.unwrap().len(), 2);
+    // A request's letters, in every state, oldest first; another request's are not among them.
+    let ids =
+        |messages: Vec<OutboxMessageRow>| messages.into_iter().map(|m| m.id).collect::<Vec<_>>();
+    assert_eq!(
+        ids(storage.request_messages("r1").await.unwrap()),
+        ["m1", "m2"]
+    );
+    assert!(storage.request_messages("r2").await.unwrap().is_empty());
     storage.close().await.unwrap();
 }
 

@@ -153,6 +153,20 @@ async fn every_request_type_goes_from_intake_through_the_code_to_completion() {
                 RequestType::WithdrawConsent => "consent_withdrawn",
             };
             assert!(outcome.get(key).is_some(), "{name}: {outcome}");
+            // The request page's letters: kinds and states, read without opening a message.
+            let letters = h.vault.request_letters(&dpo(), &id).await.unwrap();
+            let kinds: Vec<&str> = letters.iter().map(|l| l.kind.as_str()).collect();
+            // All written at `now`: the order among them is the ids', so look for each.
+            assert!(kinds.contains(&"completed"), "{name}: {kinds:?}");
+            assert_eq!(
+                kinds.contains(&"verification_code"),
+                request_type.needs_verification(),
+                "{name}: {kinds:?}"
+            );
+            assert!(
+                letters.iter().all(|l| l.created_at == now),
+                "{name}: {letters:?}"
+            );
             match request_type {
                 RequestType::Erasure => {
                     assert_eq!(outcome["deleted_records"], 1, "{name}");
