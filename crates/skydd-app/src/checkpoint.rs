@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use skydd_crypto::Keyring;
-use skydd_storage::{AuditCheckpointRow, Storage, StorageError};
+use skydd_storage::{AuditCheckpointRow, ChainReport, Storage, StorageError, audit_chain};
 use skydd_vault::audit_trail;
 
 use crate::services::App;
@@ -56,4 +56,74 @@ pub async fn write(
         })?;
     }
     Ok(written)
+}
+
+/// Why the audit trail could not be verified (not a breach: a breach is in the report).
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    /// The trail or its checkpoints could not be read.
+    #[error("cannot read the audit trail")]
+    Read(#[source] StorageError),
+    /// The witness file in the data directory exists but cannot be read: restore it from a
+    /// backup, or move it away to verify against the database's checkpoints only.
+    #[error("cannot read the audit checkpoint witness {}: {reason}", path.display())]
+    Witness {
+        /// The witness file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+}
+
+/// A stored checkpoint and whether it holds up: its Ed25519 signature under this
+/// installation's checkpoint key, over the seq, hash and time it names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedCheckpoint {
+    /// The checkpoint as stored.
+    pub row: AuditCheckpointRow,
+    /// Whether the signature is this installation's over what the row says. `false`: forged
+    /// or changed (verifying the trail names the breach).
+    pub signature_valid: bool,
+}
+
+impl App {
+    /// Verify the whole audit trail (every entry's hash and link, every checkpoint) against
+    /// this installation's checkpoint key and the witness copy in the data directory, as
+    /// `skydd audit verify` does. The report says where the first breach is, if any.
+    pub async fn verify_audit_trail(&self) -> Result<ChainReport, VerifyError> {
+        let mut witnesses = Vec::new();
+        if let Some(path) = self.witness_file() {
+            let loaded =
+                audit_trail::load_witness(path).map_err(|reason| VerifyError::Witness {
+                    path: path.to_owned(),
+                    reason,
+                })?;
+            witnesses.extend(loaded);
+        }
+        let keyring = self.keyring();
+        audit_trail::verify(self.storage.clone(), keyring.checkpoint_signer(), witnesses)
+            .await
+            .map_err(VerifyError::Read)
+    }
+
+    /// Every stored checkpoint, oldest first, each with whether its signature verifies under
+    /// this installation's checkpoint key. Reads only the checkpoints, not the trail.
+    pub async fn checked_checkpoints(&self) -> Result<Vec<CheckedCheckpoint>, StorageError> {
+        let public_key = self.keyring().checkpoint_signer().public_key();
+        Ok(self
+            .storage
+            .audit_checkpoints()
+            .await?
+            .into_iter()
+            .map(|row| {
+                let message = audit_chain::checkpoint_bytes(row.seq, &row.hash, row.at);
+                let signature_valid =
+                    skydd_crypto::verify_checkpoint(&public_key, &message, &row.signature);
+                CheckedCheckpoint {
+                    row,
+                    signature_valid,
+                }
+            })
+            .collect())
+    }
 }

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
 use skydd_register::Register;
+use skydd_register::diagnostic::Diagnostic;
 use skydd_register::model::Controller;
 use skydd_storage::{RegisterVersionRecord, Storage, StorageError};
 
@@ -28,6 +29,10 @@ pub struct LoadedRegister {
     /// The file it was read from, remembered so that a restart serves it again; `None` for the
     /// bundled example or a version rebuilt from the database.
     pub path: Option<PathBuf>,
+    /// The warnings `check` gave when the register was read from its file (empty: none);
+    /// `None` when it was not read from a file (the bundled example, or a version rebuilt
+    /// from the database), so its warnings are not known here. The console shows them.
+    pub warnings: Option<Vec<Diagnostic>>,
     /// The body of `GET /v1/register`, serialised once: the register does not change while it
     /// is loaded.
     response_body: bytes::Bytes,
@@ -49,8 +54,16 @@ impl LoadedRegister {
             digest,
             source_name: source_name.into(),
             path: None,
+            warnings: None,
             response_body,
         }
+    }
+
+    /// The same register with the diagnostics `check` gave for its file: only its warnings
+    /// are kept (a register that passed `check` has no errors).
+    pub fn with_warnings(mut self, diagnostics: Vec<Diagnostic>) -> Self {
+        self.warnings = Some(diagnostics.into_iter().filter(|d| !d.is_error()).collect());
+        self
     }
 
     /// The same register, read from the file at `path` (made absolute against the current
@@ -307,13 +320,14 @@ fn serve_last(
     if let Some(path) = path {
         let from_file = std::fs::read_to_string(path)
             .ok()
-            .and_then(|source| skydd_register::check(&source).register)
-            .filter(|register| register.digest() == last.digest);
+            .map(|source| skydd_register::check(&source))
+            .and_then(|checked| Some((checked.register?, checked.diagnostics)))
+            .filter(|(register, _)| register.digest() == last.digest);
         match from_file {
-            Some(register) => {
-                return Ok(
-                    LoadedRegister::new(register, path.display().to_string()).with_path(path)
-                );
+            Some((register, diagnostics)) => {
+                return Ok(LoadedRegister::new(register, path.display().to_string())
+                    .with_path(path)
+                    .with_warnings(diagnostics));
             }
             None => tracing::warn!(
                 path = %path.display(),

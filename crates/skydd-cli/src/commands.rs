@@ -158,7 +158,9 @@ pub(crate) fn load_register(path: &Path) -> anyhow::Result<Option<LoadedRegister
         return Ok(None);
     };
     Ok(Some(
-        LoadedRegister::new(register, source_name).with_path(path),
+        LoadedRegister::new(register, source_name)
+            .with_path(path)
+            .with_warnings(checked.diagnostics),
     ))
 }
 

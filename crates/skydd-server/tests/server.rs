@@ -61,6 +61,10 @@ mod console;
 #[path = "server/console_requests.rs"]
 mod console_requests;
 
+/// The console's register, audit and outbox pages (issue 17).
+#[path = "server/console_records.rs"]
+mod console_records;
+
 /// A small register that passes `check`, with one purpose per kind of rule the API must show: a
 /// contract purpose (`delivery`), a consent purpose (`newsletter`), a legitimate-interest direct
 /// marketing purpose with channels (`marketing`) and a purpose behind an opt-in feature

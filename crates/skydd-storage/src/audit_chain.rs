@@ -87,6 +87,13 @@ pub struct AuditFilter {
     pub from: Option<Timestamp>,
     /// Only events before this time.
     pub to: Option<Timestamp>,
+    /// Only events by this actor, or by an actor it heads: `account:7f…` also finds that
+    /// account's `account:7f…/session:…` entries (a whole `/`-separated leading part matches,
+    /// never a partial word).
+    pub actor: Option<String>,
+    /// Only events of this action, or of the actions it heads: `request` finds `request.create`
+    /// and `request.extend` (a whole `.`-separated leading part matches).
+    pub action: Option<String>,
 }
 
 fn put_str(out: &mut Vec<u8>, text: &str) {

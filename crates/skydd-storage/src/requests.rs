@@ -313,6 +313,9 @@ pub trait RequestStore: Send + Sync {
         request_id: &'a str,
     ) -> StorageFuture<'a, Vec<OutboxMessageRow>>;
 
+    /// The message with this id, if any (for reading one message's body on demand).
+    fn outbox_message<'a>(&'a self, id: &'a str) -> StorageFuture<'a, Option<OutboxMessageRow>>;
+
     /// Queue messages that belong to no request (the communication of a breach, a notice of
     /// change), all in one transaction. A message whose id is already queued is skipped, so
     /// queueing the same messages again (a rerun after a crash) sends nothing twice. Returns how

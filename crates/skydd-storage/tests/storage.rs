@@ -259,6 +259,7 @@ scenarios!(
     audit_chain_detects_reordered_categories,
     audit_chain_range_reads_back_what_was_appended,
     audit_entries_are_filtered_and_paged,
+    audit_entries_are_found_by_actor_and_action,
     deleting_records_shreds_emptied_subjects_and_proves_it,
     incident_entries_take_each_position_once,
     disclosures_round_trip_and_are_found_by_subject,
@@ -2066,6 +2067,7 @@ async fn audit_entries_are_filtered_and_paged(h: Arc<Harness>) {
         subject_id: Some("s-1".into()),
         from: Some(at("2025-05-01T00:00:00Z")),
         to: Some(at("2025-05-04T00:00:00Z")),
+        ..AuditFilter::default()
     };
     let page = storage.audit_entries(&filter, 0, 1).await.unwrap();
     assert_eq!(page.len(), 1);
@@ -2080,6 +2082,53 @@ async fn audit_entries_are_filtered_and_paged(h: Arc<Harness>) {
         .await
         .unwrap();
     assert_eq!(all.len(), 4);
+    storage.close().await.unwrap();
+}
+
+/// The console's audit search (issue 17): an actor finds its own entries and those of the
+/// actors it heads (an account its sessions), an action those it heads (`request` finds
+/// `request.create`); a partial word finds nothing, and `%`/`_` are not wildcards.
+async fn audit_entries_are_found_by_actor_and_action(h: Arc<Harness>) {
+    let storage = h.open().await;
+    for (actor, action) in [
+        ("account:ab12/session:s1", "request.create"),
+        ("account:ab12/session:s2", "request.extend"),
+        ("account:ab123/session:s3", "request.create"),
+        ("00000000000000a1", "requests.read"),
+        ("account:ab12", "staff.sign_in"),
+        ("cli:root", "request"),
+    ] {
+        let mut event = audit(None, &[], "2025-05-01T00:00:00Z");
+        event.actor = actor.into();
+        event.action = action.into();
+        storage.append_audit_event(event).await.unwrap();
+    }
+    let seqs = |actor: Option<&str>, action: Option<&str>| {
+        let filter = AuditFilter {
+            actor: actor.map(str::to_owned),
+            action: action.map(str::to_owned),
+            ..AuditFilter::default()
+        };
+        let storage = Arc::clone(&storage);
+        async move {
+            let page = storage.audit_entries(&filter, 0, 100).await.unwrap();
+            page.iter().map(|e| e.event.seq).collect::<Vec<i64>>()
+        }
+    };
+    assert_eq!(seqs(Some("account:ab12"), None).await, [1, 2, 5]);
+    assert_eq!(seqs(Some("account:ab12/session:s2"), None).await, [2]);
+    assert_eq!(seqs(Some("account:ab1"), None).await, Vec::<i64>::new());
+    assert_eq!(seqs(Some("account:ab1%"), None).await, Vec::<i64>::new());
+    assert_eq!(seqs(Some("00000000000000a1"), None).await, [4]);
+    assert_eq!(seqs(None, Some("request")).await, [1, 2, 3, 6]);
+    assert_eq!(seqs(None, Some("request.create")).await, [1, 3]);
+    assert_eq!(seqs(None, Some("request_")).await, Vec::<i64>::new());
+    assert_eq!(seqs(None, Some("requests")).await, [4]);
+    assert_eq!(
+        seqs(Some("account:ab12"), Some("request")).await,
+        [1, 2],
+        "both filters apply"
+    );
     storage.close().await.unwrap();
 }
 

@@ -20,6 +20,7 @@ mod facts;
 mod fulfil;
 mod incident;
 mod letters;
+mod outbox;
 mod package;
 mod preference;
 mod record;
@@ -44,6 +45,7 @@ pub use disclosure::{DECISION_KINDS, DisclosureInput};
 pub use error::VaultError;
 pub use fulfil::{ConnectedCorrection, Correction, FulfilInput, KeptRecords};
 pub use incident::incidents_from_entries;
+pub use outbox::{OutboxEntry, OutboxQuery};
 pub use package::{
     AccessPackage, PackageCategory, PackageConnectedValue, PackagePurpose, PackageRecipient,
     PackageRecord, PackageSource, PackageSystem,

@@ -1246,7 +1246,7 @@ impl Vault {
         })
     }
 
-    fn open_message(&self, row: OutboxMessageRow) -> Result<OutboxView, VaultError> {
+    pub(crate) fn open_message(&self, row: OutboxMessageRow) -> Result<OutboxView, VaultError> {
         let key = self.keyring.unwrap(&WrappedKey {
             version: row.key_version,
             bytes: row.wrapped_key.clone(),

@@ -167,6 +167,7 @@ async fn export(opened: &Instance, args: FilterArgs) -> anyhow::Result<ExitCode>
         subject_id: args.subject,
         from: args.from,
         to: args.to,
+        ..AuditFilter::default()
     };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());

@@ -143,6 +143,7 @@ pub async fn list_audit(
         subject_id: query.subject,
         from: query.from.map(|ApiTime(at)| at),
         to: query.to.map(|ApiTime(at)| at),
+        ..AuditFilter::default()
     };
     // One more than asked tells whether another page follows.
     let mut entries = state
@@ -155,21 +156,13 @@ pub async fn list_audit(
     } else {
         None
     };
-    // Through the audit sink every other event goes through (group commit under `skydd serve`).
-    state
-        .audit()
-        .record(AuditEvent {
-            at: state.clock.now(),
-            actor: caller.actor.id.clone(),
-            ip: caller.actor.ip.clone(),
-            action: "audit.read",
-            purpose: None,
-            subject_id: filter.subject_id.clone(),
-            categories: Vec::new(),
-            outcome: "done".into(),
-            detail: Some(format!("{} entries", entries.len())),
-        })
-        .await?;
+    record_read(
+        &state,
+        &caller.actor,
+        filter.subject_id.clone(),
+        entries.len(),
+    )
+    .await?;
     Ok(Json(AuditPage {
         entries: entries
             .into_iter()
@@ -177,4 +170,31 @@ pub async fn list_audit(
             .collect(),
         next,
     }))
+}
+
+/// Record that `actor` read `entries` entries of the trail (about `subject_id`, when the
+/// reader asked for one subject): `audit.read`, so the trail shows who looked at it. The API
+/// and the console's audit page both record their reads here, the same way.
+pub(crate) async fn record_read(
+    state: &AppState,
+    actor: &skydd_vault::Actor,
+    subject_id: Option<String>,
+    entries: usize,
+) -> Result<(), ApiError> {
+    // Through the audit sink every other event goes through (group commit under `skydd serve`).
+    state
+        .audit()
+        .record(AuditEvent {
+            at: state.clock.now(),
+            actor: actor.id.clone(),
+            ip: actor.ip.clone(),
+            action: "audit.read",
+            purpose: None,
+            subject_id,
+            categories: Vec::new(),
+            outcome: "done".into(),
+            detail: Some(format!("{entries} entries")),
+        })
+        .await?;
+    Ok(())
 }

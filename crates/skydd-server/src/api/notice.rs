@@ -204,6 +204,18 @@ pub async fn get_record(
         }
     });
     let language = query.lang.unwrap_or(Language::En);
+    Ok(record_response(&state, format, language, false))
+}
+
+/// The Art. 30 record of the loaded register in `format` and `language`, with its headers (the
+/// register digest, the language): the body of `GET /v1/register/record`, and of the console's
+/// download, which asks for every format as an `attachment` to save.
+pub(crate) fn record_response(
+    state: &AppState,
+    format: RecordFormat,
+    language: Language,
+    attachment: bool,
+) -> Response {
     let register = &state.register.register;
     let record = skydd_notice::record_with_systems(register, language, &state.datasets().systems());
     let mut response = match format {
@@ -213,13 +225,7 @@ pub async fn get_record(
         )
             .into_response(),
         RecordFormat::Csv => (
-            [
-                (CONTENT_TYPE, "text/csv; charset=utf-8; header=present"),
-                (
-                    CONTENT_DISPOSITION,
-                    "attachment; filename=\"art30-record.csv\"",
-                ),
-            ],
+            [(CONTENT_TYPE, "text/csv; charset=utf-8; header=present")],
             record.to_csv(language),
         )
             .into_response(),
@@ -235,10 +241,19 @@ pub async fn get_record(
         }
     };
     let h = response.headers_mut();
+    let disposition = match format {
+        RecordFormat::Csv => Some("attachment; filename=\"art30-record.csv\""),
+        RecordFormat::Json if attachment => Some("attachment; filename=\"art30-record.json\""),
+        RecordFormat::Html if attachment => Some("attachment; filename=\"art30-record.html\""),
+        _ => None,
+    };
+    if let Some(disposition) = disposition {
+        h.insert(CONTENT_DISPOSITION, HeaderValue::from_static(disposition));
+    }
     h.insert(CONTENT_LANGUAGE, HeaderValue::from_static(language.word()));
     h.insert(VARY, HeaderValue::from_static("Accept"));
     if let Ok(value) = HeaderValue::from_str(&state.register.digest) {
         h.insert(DIGEST_HEADER, value);
     }
-    Ok(response)
+    response
 }

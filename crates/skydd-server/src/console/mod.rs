@@ -34,7 +34,10 @@ pub(crate) mod i18n;
 pub(crate) mod render;
 pub(crate) mod session;
 
+mod audit;
 mod dashboard;
+mod outbox;
+mod register;
 mod requests;
 
 use axum::Router;
@@ -64,6 +67,9 @@ pub(crate) fn router() -> Router<AppState> {
         // The console's areas, one line each.
         .merge(dashboard::routes())
         .merge(requests::routes())
+        .merge(register::routes()) // pages-records
+        .merge(audit::routes()) // pages-records
+        .merge(outbox::routes()) // pages-records
         .layer(middleware::from_fn(frame_responses))
 }
 

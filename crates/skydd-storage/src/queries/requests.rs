@@ -611,6 +611,21 @@ impl RequestStore for Store {
         })
     }
 
+    fn outbox_message<'a>(&'a self, id: &'a str) -> StorageFuture<'a, Option<OutboxMessageRow>> {
+        Box::pin(async move {
+            let row = sqlx::query::<Db>(concat!(
+                "SELECT ",
+                outbox_columns!(),
+                " FROM outbox_messages WHERE id = $1"
+            ))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(error::query("read an outbox message"))?;
+            row.as_ref().map(outbox_from_row).transpose()
+        })
+    }
+
     fn queue_messages(&self, messages: Vec<OutboxMessageRow>) -> StorageFuture<'_, u64> {
         Box::pin(async move {
             const OPERATION: &str = "queue messages";

@@ -976,6 +976,10 @@ impl Storage for Store {
                       AND ($2 IS NULL OR subject_id = $2)
                       AND ($3 IS NULL OR at >= $3)
                       AND ($4 IS NULL OR at < $4)
+                      AND ($6 IS NULL OR actor = $6
+                           OR substr(actor, 1, length($6) + 1) = $6 || '/')
+                      AND ($7 IS NULL OR action = $7
+                           OR substr(action, 1, length($7) + 1) = $7 || '.')
                     ORDER BY seq LIMIT $5
                  )
                  SELECT e.seq, e.at, e.actor, e.ip, e.action, e.purpose, e.subject_id, e.outcome,
@@ -989,6 +993,8 @@ impl Storage for Store {
             .bind(filter.from.map(at))
             .bind(filter.to.map(at))
             .bind(rows::limit_to_db(limit))
+            .bind(&filter.actor)
+            .bind(&filter.action)
             .fetch_all(&self.pool)
             .await
             .map_err(error::query("read audit events"))?;

@@ -313,7 +313,10 @@ async fn the_outbox_delivers_what_is_due(h: Arc<Harness>) {
         !storage.record_outbox_attempt(sent.clone()).await.unwrap(),
         "only queued ones"
     );
-    assert_eq!(storage.outbox_messages(Some("sent")).await.unwrap(), [sent]);
+    assert_eq!(
+        storage.outbox_messages(Some("sent")).await.unwrap(),
+        [sent.clone()]
+    );
     assert_eq!(
         storage.outbox_messages(Some("queued")).await.unwrap().len(),
         1
@@ -327,6 +330,8 @@ async fn the_outbox_delivers_what_is_due(h: Arc<Harness>) {
         ["m1", "m2"]
     );
     assert!(storage.request_messages("r2").await.unwrap().is_empty());
+    assert_eq!(storage.outbox_message("m1").await.unwrap(), Some(sent));
+    assert_eq!(storage.outbox_message("m3").await.unwrap(), None);
     storage.close().await.unwrap();
 }
 
