@@ -310,6 +310,43 @@ pub enum CommunicationStatus {
     },
 }
 
+/// One thing that must still be done before an incident can close.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outstanding {
+    /// The authority is to be notified by `due_at` (Art. 33(1)).
+    Notification {
+        /// The end of the 72 hours.
+        due_at: Timestamp,
+        /// The risk is assessed as `none`, so recording why the breach is unlikely to result in
+        /// a risk (Art. 33(5)) settles it instead.
+        may_document_instead: bool,
+    },
+    /// The subjects of a high-risk breach are to be told (Art. 34(1)), or the Art. 34(3) ground
+    /// for not telling them recorded.
+    Communication,
+}
+
+impl fmt::Display for Outstanding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Outstanding::Notification {
+                due_at,
+                may_document_instead: true,
+            } => write!(
+                f,
+                "notify the supervisory authority, or record why the breach is unlikely to result in a risk (Art. 33(5)); due {due_at}"
+            ),
+            Outstanding::Notification { due_at, .. } => write!(
+                f,
+                "notify the supervisory authority (Art. 33(1)); due {due_at}"
+            ),
+            Outstanding::Communication => f.write_str(
+                "communicate the breach to the subjects in plain language (Art. 34(1)), or record the Art. 34(3) ground for not doing so",
+            ),
+        }
+    }
+}
+
 /// Why an entry cannot be recorded, or a word is not understood.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IncidentError {
@@ -530,20 +567,24 @@ impl Incident {
 
     /// What must still be done before the incident can close, in words.
     pub fn outstanding(&self) -> Vec<String> {
+        self.outstanding_items()
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    /// What must still be done before the incident can close, as values a page can word in
+    /// its own language; [`Incident::outstanding`] is their English text.
+    pub fn outstanding_items(&self) -> Vec<Outstanding> {
         let mut outstanding = Vec::new();
         if let NotificationStatus::Due { due_at } = self.notification() {
-            outstanding.push(if self.current.risk == Risk::None {
-                format!(
-                    "notify the supervisory authority, or record why the breach is unlikely to result in a risk (Art. 33(5)); due {due_at}"
-                )
-            } else {
-                format!("notify the supervisory authority (Art. 33(1)); due {due_at}")
+            outstanding.push(Outstanding::Notification {
+                due_at,
+                may_document_instead: self.current.risk == Risk::None,
             });
         }
         if self.communication() == CommunicationStatus::Due {
-            outstanding.push(
-                "communicate the breach to the subjects in plain language (Art. 34(1)), or record the Art. 34(3) ground for not doing so".into(),
-            );
+            outstanding.push(Outstanding::Communication);
         }
         outstanding
     }

@@ -5,7 +5,7 @@ use jiff::{SignedDuration, Timestamp};
 use proptest::prelude::*;
 use skydd_incident::{
     CommunicationExemption, CommunicationStatus, Entry, Incident, IncidentError,
-    NotificationStatus, Phase, Report, Risk,
+    NotificationStatus, Outstanding, Phase, Report, Risk,
 };
 
 fn at(text: &str) -> Timestamp {
@@ -535,4 +535,44 @@ proptest! {
             other => prop_assert!(false, "{:?}", other),
         }
     }
+}
+
+#[test]
+fn outstanding_items_say_what_is_left_and_read_as_the_outstanding_words() {
+    let now = at("2026-03-28T10:00:00Z");
+    let due_at = at("2026-03-30T16:30:00Z");
+    let none = Incident::report("i1", report(Risk::None), "dpo", now).unwrap();
+    assert_eq!(
+        none.outstanding_items(),
+        [Outstanding::Notification {
+            due_at,
+            may_document_instead: true
+        }]
+    );
+    let mut high = Incident::report("i2", report(Risk::High), "dpo", now).unwrap();
+    assert_eq!(
+        high.outstanding_items(),
+        [
+            Outstanding::Notification {
+                due_at,
+                may_document_instead: false
+            },
+            Outstanding::Communication
+        ]
+    );
+    let words: Vec<String> = high
+        .outstanding_items()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(high.outstanding(), words);
+    assert!(words[0].contains("Art. 33(1)") && words[0].contains("2026-03-30T16:30:00Z"));
+    assert!(words[1].contains("Art. 34(3)"));
+    high.record(
+        notified(Phase::Initial, "2026-03-28T09:00:00Z", None, None),
+        "dpo",
+        now,
+    )
+    .unwrap();
+    assert_eq!(high.outstanding_items(), [Outstanding::Communication]);
 }

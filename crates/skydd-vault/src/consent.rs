@@ -71,6 +71,38 @@ pub struct ConsentsView {
     pub objections: Vec<(String, String)>,
 }
 
+/// One consent event with its whole Art. 7(1) proof: what the DPO shows when asked whether a
+/// subject consented. The IP address and user agent are decrypted; `Debug` hides them.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ConsentProof {
+    /// The event: purpose, given or withdrawn, method, notice version, time, text hash.
+    pub event: ConsentView,
+    /// The subject's IP address when the event was recorded, if it was given.
+    pub ip: Option<String>,
+    /// The subject's user agent when the event was recorded, if it was given.
+    pub user_agent: Option<String>,
+}
+
+impl std::fmt::Debug for ConsentProof {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConsentProof")
+            .field("event", &self.event)
+            .field("ip", &self.ip.as_ref().map(|_| "<redacted>"))
+            .field(
+                "user_agent",
+                &self.user_agent.as_ref().map(|_| "<redacted>"),
+            )
+            .finish()
+    }
+}
+
+/// The IP address and user agent kept encrypted with a consent event.
+#[derive(serde::Deserialize)]
+struct ConsentContext {
+    ip: Option<String>,
+    user_agent: Option<String>,
+}
+
 /// A feature switched on or off for an organisation or a project.
 #[derive(Debug, Clone)]
 pub struct FeatureInput {
@@ -301,6 +333,55 @@ impl Vault {
             history: events.iter().map(view).collect(),
             objections,
         })
+    }
+
+    /// A subject's consent events, oldest first, each with its IP address and user agent
+    /// decrypted. Reading them is audited (`consent.proof`, no value in the event).
+    pub async fn consent_proof(
+        &self,
+        actor: &Actor,
+        subject: &str,
+        now: Timestamp,
+    ) -> Result<Vec<ConsentProof>, VaultError> {
+        let row = self.subject_row(actor, subject).await?;
+        let rows = self.storage.consent_events_for_subject(&row.id).await?;
+        let mut key = None;
+        let mut proof = Vec::with_capacity(rows.len());
+        for stored in &rows {
+            let event = view(&consent_event(stored)?);
+            let context = match &stored.context_ciphertext {
+                None => ConsentContext {
+                    ip: None,
+                    user_agent: None,
+                },
+                Some(ciphertext) => {
+                    let key = match &key {
+                        Some(key) => key,
+                        None => key.insert(self.data_key(&row.id).await?),
+                    };
+                    let plain = key.open(ciphertext, &consent_context_aad(&row.id))?;
+                    serde_json::from_slice(&plain).map_err(|_| {
+                        VaultError::Corrupt("a consent's context is not the JSON written".into())
+                    })?
+                }
+            };
+            proof.push(ConsentProof {
+                event,
+                ip: context.ip,
+                user_agent: context.user_agent,
+            });
+        }
+        self.audit(
+            actor,
+            now,
+            "consent.proof",
+            None,
+            Some(&row.id),
+            Vec::new(),
+            "done",
+        )
+        .await?;
+        Ok(proof)
     }
 
     /// Switch a feature on or off for an organisation or project. History is kept; a project

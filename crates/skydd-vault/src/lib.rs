@@ -40,7 +40,7 @@ use skydd_storage::Storage;
 
 pub use announce::Reach;
 pub use audit::{Audit, AuditEvent, GroupCommitAudit, StorageAudit};
-pub use consent::{ConsentInput, ConsentView, ConsentsView, FeatureInput};
+pub use consent::{ConsentInput, ConsentProof, ConsentView, ConsentsView, FeatureInput};
 pub use disclosure::{DECISION_KINDS, DisclosureInput};
 pub use error::VaultError;
 pub use fulfil::{ConnectedCorrection, Correction, FulfilInput, KeptRecords};
@@ -50,6 +50,7 @@ pub use package::{
     AccessPackage, PackageCategory, PackageConnectedValue, PackagePurpose, PackageRecipient,
     PackageRecord, PackageSource, PackageSystem,
 };
+pub use preference::PreferenceView;
 pub use record::{NewRecord, RecordView, RecordsRead, Withheld};
 pub use request::{
     AssigneeFilter, CHANNELS, DOCUMENT_MEDIA_TYPES, LetterView, MAX_DELIVERY_ATTEMPTS,

@@ -34,6 +34,19 @@ fn channel(word: &str) -> Result<Channel, VaultError> {
         })
 }
 
+/// Where one marketing channel or interest area of a subject stands: the latest event for it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PreferenceView {
+    /// `channel` or `interest`.
+    pub kind: String,
+    /// The channel word (`email`, `sms` ...) or the interest area's id.
+    pub name: String,
+    /// Opted in (`true`) or out (`false`) by the latest event.
+    pub opted_in: bool,
+    /// When that event was recorded.
+    pub at: Timestamp,
+}
+
 impl Vault {
     fn unsubscribe_tag(&self, subject: &str, channel: Channel) -> String {
         let tag = self
@@ -119,6 +132,46 @@ impl Vault {
         )
         .await?;
         Ok(channel)
+    }
+
+    /// A subject's marketing preferences as they stand: per channel and interest area the
+    /// latest event, sorted by kind and name. Reading them is audited (`preference.read`).
+    pub async fn preferences(
+        &self,
+        actor: &Actor,
+        subject: &str,
+        now: Timestamp,
+    ) -> Result<Vec<PreferenceView>, VaultError> {
+        let row = self.subject_row(actor, subject).await?;
+        let mut current: Vec<PreferenceView> = Vec::new();
+        // Events come in `seq` order, so a later one replaces an earlier one.
+        for event in self.storage.preferences_of_subject(&row.id).await? {
+            let view = PreferenceView {
+                kind: event.kind,
+                name: event.name,
+                opted_in: event.opted_in,
+                at: event.at,
+            };
+            match current
+                .iter_mut()
+                .find(|p| p.kind == view.kind && p.name == view.name)
+            {
+                Some(slot) => *slot = view,
+                None => current.push(view),
+            }
+        }
+        current.sort_by(|a, b| (&a.kind, &a.name).cmp(&(&b.kind, &b.name)));
+        self.audit(
+            actor,
+            now,
+            "preference.read",
+            None,
+            Some(&row.id),
+            Vec::new(),
+            "done",
+        )
+        .await?;
+        Ok(current)
     }
 
     /// Opt a subject in or out of a marketing channel (`kind` `channel`) or interest area

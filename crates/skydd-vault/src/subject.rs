@@ -249,6 +249,37 @@ impl Vault {
         self.view(row).await
     }
 
+    /// The subject's identities, decrypted, in the order stored (kind by kind). Reading them is
+    /// audited (`subject.identities`, no value in the event): the console shows them to staff
+    /// who may read decrypted identities.
+    pub async fn subject_identities(
+        &self,
+        actor: &Actor,
+        id: &str,
+        now: Timestamp,
+    ) -> Result<Vec<Identity>, VaultError> {
+        let row = self.subject_row(actor, id).await?;
+        let key = self.data_key(&row.id).await?;
+        let mut identities = Vec::new();
+        for stored in self.storage.identities_of_subject(&row.id).await? {
+            let plain = key.open(&stored.ciphertext, &identity_aad(&row.id, &stored.kind))?;
+            let text = std::str::from_utf8(&plain)
+                .map_err(|_| VaultError::Corrupt("an identity is not text".into()))?;
+            identities.push(parse_identity(&stored.kind, text, now)?);
+        }
+        self.audit(
+            actor,
+            now,
+            "subject.identities",
+            None,
+            Some(&row.id),
+            Vec::new(),
+            "done",
+        )
+        .await?;
+        Ok(identities)
+    }
+
     /// The subject row, checking the caller's tenant.
     pub(crate) async fn subject_row(
         &self,

@@ -569,6 +569,106 @@ async fn every_call_is_audited_without_values() {
 }
 
 #[tokio::test]
+async fn the_console_reads_identities_consent_proof_and_preferences_each_audited() {
+    on_each_backend(async |h| {
+        let now = at("2026-03-01T10:00:00Z");
+        let later = at("2026-03-02T08:00:00Z");
+        let subject = anna(h, now).await;
+        let identities = h
+            .vault
+            .subject_identities(&dpo(), &subject, now)
+            .await
+            .unwrap();
+        let pairs: Vec<(&str, &str)> = identities
+            .iter()
+            .map(|i| (i.kind().as_str(), i.expose()))
+            .collect();
+        assert_eq!(pairs, [("email", EMAIL), ("phone", PHONE)], "{}", h.name);
+
+        h.vault
+            .record_consent(&dpo(), consent(&subject, "newsletter", true), now)
+            .await
+            .unwrap();
+        let mut withdrawn = consent(&subject, "newsletter", false);
+        withdrawn.ip = None;
+        withdrawn.user_agent = None;
+        h.vault
+            .record_consent(&dpo(), withdrawn, later)
+            .await
+            .unwrap();
+        let proof = h
+            .vault
+            .consent_proof(&dpo(), &subject, later)
+            .await
+            .unwrap();
+        assert_eq!(proof.len(), 2);
+        assert!(proof[0].event.granted && !proof[1].event.granted);
+        assert_eq!(proof[0].ip.as_deref(), Some(IP));
+        assert_eq!(proof[0].user_agent.as_deref(), Some(USER_AGENT));
+        assert_eq!(
+            (proof[1].ip.as_deref(), proof[1].user_agent.as_deref()),
+            (None, None)
+        );
+        assert!(proof[0].event.text_hash.is_some());
+        let shown = format!("{proof:?}");
+        assert!(
+            !shown.contains(IP) && !shown.contains(USER_AGENT),
+            "{shown}"
+        );
+
+        for (name, opted_in, when) in [("email", true, now), ("email", false, later)] {
+            h.vault
+                .set_preference(&dpo(), &subject, "channel", name, opted_in, when)
+                .await
+                .unwrap();
+        }
+        h.vault
+            .set_preference(&dpo(), &subject, "interest", "product_news", true, now)
+            .await
+            .unwrap();
+        let preferences = h.vault.preferences(&dpo(), &subject, later).await.unwrap();
+        let seen: Vec<(&str, &str, bool)> = preferences
+            .iter()
+            .map(|p| (p.kind.as_str(), p.name.as_str(), p.opted_in))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("channel", "email", false),
+                ("interest", "product_news", true)
+            ]
+        );
+        assert_eq!(preferences[0].at, later);
+
+        let events = h.storage.audit_events_for_subject(&subject).await.unwrap();
+        let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
+        for action in ["subject.identities", "consent.proof", "preference.read"] {
+            assert!(
+                actions.contains(&action),
+                "{action} not audited: {actions:?}"
+            );
+        }
+        let text = format!("{events:?}");
+        for value in [EMAIL, PHONE, IP, USER_AGENT] {
+            assert!(
+                !text.contains(value),
+                "the audit trail holds a personal value"
+            );
+        }
+        let stranger = Actor {
+            id: "tenant-token".into(),
+            ip: None,
+            tenant: Some("other".into()),
+        };
+        assert!(matches!(
+            h.vault.subject_identities(&stranger, &subject, now).await,
+            Err(VaultError::UnknownSubject)
+        ));
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn errors_never_carry_personal_values() {
     on_each_backend(async |h| {
         let now = at("2026-03-01T10:00:00Z");
