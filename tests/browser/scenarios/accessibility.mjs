@@ -52,10 +52,11 @@ export function crawl(session, language, required = REQUIRED) {
       }
       seen.add(kind);
       await t.step(`scan ${kind} (${language})`, async () => {
-        // Downloads (the Art. 30 record as CSV or JSON) are not pages.
+        // Downloads (the Art. 30 record in any format) are not pages.
         const head = await page.request.get(url.href);
         const type = head.headers()['content-type'] ?? '';
-        if (!type.startsWith('text/html')) {
+        const attachment = /attachment/i.test(head.headers()['content-disposition'] ?? '');
+        if (!type.startsWith('text/html') || attachment) {
           return;
         }
         await t.visit(page, url.pathname + url.search);

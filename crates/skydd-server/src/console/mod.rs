@@ -36,9 +36,11 @@ pub(crate) mod session;
 
 mod audit;
 mod dashboard;
+mod incidents;
 mod outbox;
 mod register;
 mod requests;
+mod subjects;
 
 use axum::Router;
 use axum::extract::Request;
@@ -70,6 +72,8 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(register::routes()) // pages-records
         .merge(audit::routes()) // pages-records
         .merge(outbox::routes()) // pages-records
+        .merge(incidents::routes()) // pages-cases
+        .merge(subjects::routes()) // pages-cases
         .layer(middleware::from_fn(frame_responses))
 }
 
