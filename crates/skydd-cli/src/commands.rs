@@ -13,6 +13,7 @@ pub(crate) mod requests;
 pub(crate) mod retention;
 pub(crate) mod serve;
 pub(crate) mod token;
+pub(crate) mod user;
 
 use std::path::Path;
 use std::sync::Arc;

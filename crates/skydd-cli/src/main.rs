@@ -78,6 +78,9 @@ enum Command {
     /// Create, list and revoke API tokens.
     #[command(subcommand)]
     Token(commands::token::TokenCommand),
+    /// Staff accounts of the console: create, list, disable, enable, reset TOTP, set password.
+    #[command(subcommand)]
+    User(commands::user::UserCommand),
     /// Manage the master key: rotate it.
     #[command(subcommand)]
     Key(commands::key::KeyCommand),
@@ -161,6 +164,9 @@ fn main() -> ExitCode {
         }
         Command::Token(command) => {
             runtime().and_then(|runtime| runtime.block_on(commands::token::run(command)))
+        }
+        Command::User(command) => {
+            runtime().and_then(|runtime| runtime.block_on(commands::user::run(command)))
         }
         Command::Key(command) => {
             runtime().and_then(|runtime| runtime.block_on(commands::key::run(command)))

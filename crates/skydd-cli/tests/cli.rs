@@ -2602,6 +2602,12 @@ mod restart;
 #[path = "cli/backup.rs"]
 mod backup;
 
+// --- staff accounts -------------------------------------------------------------------------
+
+/// `skydd user` (issue 17).
+#[path = "cli/user.rs"]
+mod user;
+
 // --- settings file, completions, manual pages -----------------------------------------------
 
 #[path = "cli/operations.rs"]
