@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
 import { FAILING_IMPACTS, report, scan } from './axe.mjs';
-import { Scenario, check } from './scenario.mjs';
+import { Scenario, StepFailure, check } from './scenario.mjs';
 import { base32Decode, totp } from './totp.mjs';
 import { crawl } from './scenarios/accessibility.mjs';
 import { audit } from './scenarios/audit.mjs';
@@ -201,7 +201,8 @@ async function main() {
         await scenario(run, env);
         console.log(`ok   ${name} (${run.steps} steps, ${Date.now() - started} ms)`);
       } catch (error) {
-        failures.push(error);
+        // A step's failure names its scenario; anything else (a missing sign-in) is named here.
+        failures.push(error instanceof StepFailure ? error : new Error(`scenario "${name}": ${error.message}`));
         console.log(`FAIL ${name}`);
       }
     }

@@ -263,8 +263,8 @@ fn the_console_works_in_chromium_for_the_privacy_team() {
         let server = Server::start(&serve_args, &[]);
         let token = server.admin_token();
 
-        let dpo = ("dpo@glesys.example", "correct horse battery staple dpo");
-        let admin = ("admin@glesys.example", "correct horse battery staple admin");
+        let dpo = ("dpo@glesys.example", "correct horse battery staple 41");
+        let admin = ("admin@glesys.example", "quiet lantern orchard ribbon 7");
         create_account(&data, &database_args, dpo.0, "dpo", dpo.1);
         create_account(&data, &database_args, admin.0, "admin", admin.1);
         let unsubscribe = seed_subject(&server, &token);
