@@ -11,6 +11,7 @@
 //   SKYDD_API_TOKEN             an admin API token (for what a subject or a system does)
 //   SKYDD_SUBJECT_EMAIL         a seeded subject's e-mail address (with records and a request)
 //   SKYDD_UNSUBSCRIBE_PATH      that subject's signed unsubscribe link (path and query)
+//   SKYDD_REQUEST_ID/_CODE      the subject's access request waiting for its code, and the code
 //   SKYDD_FAILURES              where a failed step's screenshot goes (default: a new temp dir)
 //   SKYDD_SCREENSHOTS           when set, PNGs of the main pages at 1280x800 are written there
 //   SKYDD_SCENARIOS             when set, only the scenarios whose names contain one of these
@@ -180,6 +181,8 @@ async function main() {
     admin: { email: required('SKYDD_ADMIN_EMAIL'), password: required('SKYDD_ADMIN_PASSWORD') },
     token: required('SKYDD_API_TOKEN'),
     subjectEmail: required('SKYDD_SUBJECT_EMAIL'),
+    requestId: required('SKYDD_REQUEST_ID'),
+    requestCode: required('SKYDD_REQUEST_CODE'),
     unsubscribePath: required('SKYDD_UNSUBSCRIBE_PATH'),
     failures: process.env.SKYDD_FAILURES || mkdtempSync(join(tmpdir(), 'skydd-browser-')),
     screenshots: process.env.SKYDD_SCREENSHOTS || null,

@@ -7,7 +7,7 @@ import { check } from '../scenario.mjs';
 /** Pages every DPO crawl must reach (the main navigation), or the crawl proves little. */
 const REQUIRED = ['/console/dashboard', '/console/requests', '/console/incidents', '/console/subjects', '/console/register', '/console/audit', '/console/outbox'];
 
-/** The pages of README's screenshots that no other scenario shoots, by their kind. */
+/** The pages of README's screenshots that no other scenario shoots, by their kind (the DPO's view). */
 const SHOTS = { '/console/dashboard': 'dashboard', '/console/register': 'register' };
 
 /** The most distinct pages one crawl visits (a guard against a link that makes new pages). */
@@ -59,9 +59,13 @@ export function crawl(session, language, required = REQUIRED) {
         if (!type.startsWith('text/html') || attachment) {
           return;
         }
-        await t.visit(page, url.pathname + url.search);
+        // A link to a page that refuses (an error page) is scanned too, and named in the output.
+        if (head.status() !== 200) {
+          console.log(`note: ${url.pathname} (${language}) answered ${head.status()}`);
+        }
+        await t.visit(page, url.pathname + url.search, { status: head.status() });
         await t.axe(page, `${kind} (${language})`);
-        if (language === 'en' && SHOTS[kind]) {
+        if (language === 'en' && required === REQUIRED && SHOTS[kind]) {
           await t.shot(page, SHOTS[kind]);
         }
         queue.push(...(await consoleLinks(page, env.base)));

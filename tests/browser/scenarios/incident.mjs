@@ -58,7 +58,7 @@ export function incident(session) {
       await page.waitForLoadState();
       await page.getByRole('status').getByText('The notification is recorded.').waitFor();
       await main.getByRole('table', { name: /phase/i }).or(main.getByRole('table').first()).getByRole('cell', { name: 'IMY-2026-4711' }).waitFor();
-      await main.getByText('Nothing is outstanding.').waitFor();
+      await main.getByText('Nothing is outstanding.').first().waitFor();
     });
 
     await t.step('close the incident', async () => {

@@ -49,7 +49,7 @@ export async function enrol(t, page, account) {
     return base32Decode(secretText);
   });
   const recoveryCodes = await t.step('a TOTP code confirms enrolment; the recovery codes are shown once', async () => {
-    await page.getByLabel(/code|kod/i).fill(await freshCode(secret));
+    await page.getByLabel('Six-digit code').fill(await freshCode(secret));
     await page.getByRole('main').getByRole('button', { name: /confirm|bekräfta/i }).click();
     await page.waitForLoadState();
     const codes = (await page.getByRole('main').textContent()).match(RECOVERY_CODE) ?? [];
@@ -96,7 +96,7 @@ export function signIn(keep) {
       await enterPassword(page, env.dpo);
       check(/\/console\/sign-in\/code/.test(page.url()), `the second factor is asked at /console/sign-in/code, not ${page.url()}`);
       await t.axe(page, '/console/sign-in/code');
-      await page.getByLabel(/code|kod/i).fill(dpo.recoveryCodes[0]);
+      await page.getByLabel('Code from your authenticator app, or a recovery code').fill(dpo.recoveryCodes[0]);
       await page.getByRole('main').getByRole('button', { name: /sign in|logga in/i }).click();
       await page.waitForLoadState();
       check(/\/console\/dashboard/.test(page.url()), `a recovery code did not sign in (at ${page.url()})`);
@@ -107,7 +107,7 @@ export function signIn(keep) {
       const again = t.on(await other.newPage());
       await t.visit(again, '/console/sign-in');
       await enterPassword(again, env.dpo);
-      await again.getByLabel(/code|kod/i).fill(dpo.recoveryCodes[0]);
+      await again.getByLabel('Code from your authenticator app, or a recovery code').fill(dpo.recoveryCodes[0]);
       await again.getByRole('main').getByRole('button', { name: /sign in|logga in/i }).click();
       await again.waitForLoadState();
       check(!/\/console\/dashboard/.test(again.url()), 'a used recovery code signed in again');
