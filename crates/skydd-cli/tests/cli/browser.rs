@@ -189,9 +189,7 @@ fn seed_subject(server: &Server, token: &str) -> String {
     assert!(status < 300, "{status} {objection}");
     let (status, preference) = send(
         "PUT",
-        &server.url(&format!(
-            "/v1/subjects/{subject}/preferences/channel/email"
-        )),
+        &server.url(&format!("/v1/subjects/{subject}/preferences/channel/email")),
         token,
         Some(json!({"opted_in": false})),
     );
