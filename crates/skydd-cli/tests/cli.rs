@@ -2653,3 +2653,9 @@ mod user;
 
 #[path = "cli/operations.rs"]
 mod operations;
+
+// --- the console in a browser ---------------------------------------------------------------
+
+/// The browser suite in real Chromium (issue 17, part 3).
+#[path = "cli/browser.rs"]
+mod browser;

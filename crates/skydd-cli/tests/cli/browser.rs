@@ -1,0 +1,315 @@
+//! The browser suite (issue 17): the console in real Chromium, driven by `playwright-core`
+//! from `tests/browser/console.mjs`, against a real `skydd serve` on each backend.
+//!
+//! This test prepares what a privacy team would have on its first day: a fresh instance with
+//! the bundled register, a DPO and an admin account made with `skydd user create` (neither has
+//! signed in, so the first sign-in enrols TOTP), and data through the API with the admin token
+//! printed at first start: a subject with a record and two access requests waiting for their
+//! codes. Then node runs the scenarios with the address, the accounts and the seeded ids in its
+//! environment; the test fails with node's output when node fails.
+//!
+//! Without Chromium (`/usr/bin/chromium`, or `CHROMIUM`), node or `tests/browser/node_modules`
+//! the test skips with a note, unless `CI` is set, where it fails: `.ci/run` installs them.
+
+use std::collections::BTreeSet;
+use std::io::Write as _;
+
+use serde_json::json;
+
+use super::*;
+
+/// The longest the whole node run may take before it counts as hung.
+const SUITE_PATIENCE: Duration = Duration::from_secs(600);
+
+/// The seeded subject's e-mail address (made up; the pages show it to the DPO).
+const SUBJECT_EMAIL: &str = "anna.andersson@example.se";
+
+/// The directory of the browser suite.
+fn suite_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/browser")
+}
+
+/// The browser the suite drives: Debian's `chromium` unless `CHROMIUM` names another.
+fn chromium() -> PathBuf {
+    std::env::var_os("CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"))
+}
+
+/// Whether `program` runs (`program --version` succeeds).
+fn runs(program: &OsStr) -> bool {
+    Command::new(program)
+        .arg("--version")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success())
+}
+
+/// Whether node, Chromium and the suite's npm packages are there; in CI they must be.
+fn suite_available() -> bool {
+    let modules = suite_dir().join("node_modules");
+    let mut missing = Vec::new();
+    if !runs(OsStr::new("node")) {
+        missing.push("node (20 or newer)".to_owned());
+    }
+    if !runs(chromium().as_os_str()) {
+        missing.push(format!(
+            "Chromium at {} (`apt-get install chromium`)",
+            chromium().display()
+        ));
+    }
+    for package in ["playwright-core", "axe-core"] {
+        if !modules.join(package).join("package.json").is_file() {
+            missing.push(format!(
+                "{package} in tests/browser/node_modules (`cd tests/browser && npm ci`)"
+            ));
+        }
+    }
+    if missing.is_empty() {
+        return true;
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI must run the browser suite, but it lacks: {} (`.ci/run` installs them)",
+        missing.join(", ")
+    );
+    // libtest captures eprintln!, not writes to the stderr handle: this note is seen.
+    let _ = std::io::stderr().write_all(
+        format!(
+            "note: the browser suite is skipped: no {}\n",
+            missing.join(", no ")
+        )
+        .as_bytes(),
+    );
+    false
+}
+
+/// `skydd user create` of an account with `role` and a password given on stdin.
+fn create_account(data: &Path, database: &[String], email: &str, role: &str, password: &str) {
+    let mut child = skydd()
+        .args(["user", "create", "--email", email, "--role", role])
+        .args(["--password-stdin", "--data-dir"])
+        .arg(data)
+        .args(database)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{password}\n").as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "skydd user create --role {role}: {}{}",
+        text(&output.stdout),
+        text(&output.stderr)
+    );
+}
+
+/// The 8-digit verification codes waiting in the outbox.
+fn queued_codes(data: &Path, database: &[String]) -> BTreeSet<String> {
+    let output = run(skydd()
+        .args(["outbox", "list", "--state", "queued", "--data-dir"])
+        .arg(data)
+        .args(database));
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    text(&output.stdout)
+        .lines()
+        .map(str::trim)
+        .filter(|line| line.len() == 8 && line.bytes().all(|b| b.is_ascii_digit()))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// A request of `kind` for the seeded subject, made as the subject makes one (no token): its id
+/// and the code the subject was sent.
+fn intake(server: &Server, data: &Path, database: &[String], kind: &str) -> (String, String) {
+    let before = queued_codes(data, database);
+    let body = json!({"type": kind, "identity": {"email": SUBJECT_EMAIL}});
+    let (status, request) = block_on(async {
+        let response = reqwest::Client::new()
+            .post(server.url("/v1/requests"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (
+            status,
+            response.json::<Value>().await.unwrap_or(Value::Null),
+        )
+    });
+    assert_eq!(status, 202, "{request}");
+    assert_eq!(request["state"], "verifying", "{request}");
+    let codes: Vec<String> = queued_codes(data, database)
+        .difference(&before)
+        .cloned()
+        .collect();
+    assert_eq!(codes.len(), 1, "one new code in the outbox: {codes:?}");
+    (request["id"].as_str().unwrap().to_owned(), codes[0].clone())
+}
+
+/// The subject, its record, an objection and an e-mail opt-out, and its unsubscribe link; the
+/// link's path.
+fn seed_subject(server: &Server, token: &str) -> String {
+    let (status, subject) = send(
+        "POST",
+        &server.url("/v1/subjects"),
+        token,
+        Some(json!({"identities": {"email": SUBJECT_EMAIL, "phone": "070-123 45 67"}})),
+    );
+    assert_eq!(status, 201, "{subject}");
+    let subject = subject["id"].as_str().unwrap();
+    let (status, record) = send(
+        "POST",
+        &server.url(&format!("/v1/subjects/{subject}/records")),
+        token,
+        Some(json!({
+            "category": "customer_identity",
+            "purpose": "service_delivery",
+            "source": "data_subject",
+            "fields": {"name": "Anna Andersson", "country": "SE", "personnummer": "19811218-9876"},
+        })),
+    );
+    assert_eq!(status, 201, "{record}");
+    // An objection to direct marketing and an opt-out of e-mail, for the subject page to show.
+    let (status, objection) = send(
+        "POST",
+        &server.url(&format!("/v1/subjects/{subject}/objections")),
+        token,
+        Some(json!({"objected": true})),
+    );
+    assert!(status < 300, "{status} {objection}");
+    let (status, preference) = send(
+        "PUT",
+        &server.url(&format!("/v1/subjects/{subject}/preferences/channel/email")),
+        token,
+        Some(json!({"opted_in": false})),
+    );
+    assert!(status < 300, "{status} {preference}");
+    let (status, link) = send(
+        "GET",
+        &server.url(&format!(
+            "/v1/subjects/{subject}/unsubscribe-link?channel=email"
+        )),
+        token,
+        None,
+    );
+    assert_eq!(status, 200, "{link}");
+    link["path"].as_str().unwrap().to_owned()
+}
+
+/// Run `node console.mjs` with `env`; its output, and whether it passed (`None`: it hung).
+fn run_node(env: &[(&str, String)]) -> (Option<bool>, String) {
+    let mut command = Command::new("node");
+    command
+        .arg("console.mjs")
+        .current_dir(suite_dir())
+        .env("CHROMIUM", chromium())
+        // Only the run this test chooses writes screenshots (see below).
+        .env_remove("SKYDD_SCREENSHOTS")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let mut child = command.spawn().unwrap();
+    let output = Arc::new(Mutex::new(String::new()));
+    let readers = [
+        collect(child.stdout.take().unwrap(), output.clone(), |_| {}),
+        collect(child.stderr.take().unwrap(), output.clone(), |_| {}),
+    ];
+    let deadline = Instant::now() + SUITE_PATIENCE;
+    let passed = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status.success());
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        thread::sleep(Duration::from_millis(100));
+    };
+    for reader in readers {
+        reader.join().unwrap();
+    }
+    let output = output.lock().unwrap().clone();
+    (passed, output)
+}
+
+#[test]
+fn the_console_works_in_chromium_for_the_privacy_team() {
+    if !suite_available() {
+        return;
+    }
+    for database in Database::all() {
+        let backend = database.name();
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let database_args = database.args();
+        let mut serve_args = vec!["--data-dir", data.to_str().unwrap()];
+        serve_args.extend(database_args.iter().map(String::as_str));
+        let server = Server::start(&serve_args, &[]);
+        let token = server.admin_token();
+
+        let dpo = ("dpo@glesys.example", "correct horse battery staple 41");
+        let admin = ("admin@glesys.example", "quiet lantern orchard ribbon 7");
+        create_account(&data, &database_args, dpo.0, "dpo", dpo.1);
+        create_account(&data, &database_args, admin.0, "admin", admin.1);
+        let unsubscribe = seed_subject(&server, &token);
+        let (worked, worked_code) = intake(&server, &data, &database_args, "access");
+        let (waiting, _) = intake(&server, &data, &database_args, "access");
+
+        let failures = dir.path().join("failures");
+        let mut env = vec![
+            ("SKYDD_BASE_URL", server.url("")),
+            ("SKYDD_DPO_EMAIL", dpo.0.to_owned()),
+            ("SKYDD_DPO_PASSWORD", dpo.1.to_owned()),
+            ("SKYDD_ADMIN_EMAIL", admin.0.to_owned()),
+            ("SKYDD_ADMIN_PASSWORD", admin.1.to_owned()),
+            ("SKYDD_API_TOKEN", token.clone()),
+            ("SKYDD_SUBJECT_EMAIL", SUBJECT_EMAIL.to_owned()),
+            ("SKYDD_UNSUBSCRIBE_PATH", unsubscribe),
+            ("SKYDD_REQUEST_ID", worked),
+            ("SKYDD_REQUEST_CODE", worked_code),
+            ("SKYDD_WAITING_REQUEST_ID", waiting),
+            ("SKYDD_FAILURES", failures.display().to_string()),
+        ];
+        // Screenshots for docs/console/ come from one backend's run: they look the same.
+        if let (Some(shots), Database::Sqlite) = (std::env::var_os("SKYDD_SCREENSHOTS"), &database)
+        {
+            env.push(("SKYDD_SCREENSHOTS", shots.to_string_lossy().into_owned()));
+        }
+        let (passed, output) = run_node(&env);
+        let stopped = server.terminate();
+        if passed != Some(true) {
+            // Keep the screenshots of the failed steps: the paths in node's output point there.
+            let kept = dir.keep();
+            panic!(
+                "{backend}: the browser suite {} (screenshots of failed steps under {}):\n{output}\n\
+                 the server's log:\n{}",
+                if passed.is_none() { "hung" } else { "failed" },
+                kept.join("failures").display(),
+                stopped.stderr
+            );
+        }
+        // Passing output is shown with --nocapture: which scenarios ran, what axe reported.
+        println!("{backend}:\n{output}");
+        for secret in [dpo.1, admin.1, token.as_str(), SUBJECT_EMAIL] {
+            assert!(
+                !stopped.stderr.contains(secret),
+                "{backend}: the server logged a password, a token or an e-mail address"
+            );
+        }
+        database.drop_schema();
+    }
+}
