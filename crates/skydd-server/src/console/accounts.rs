@@ -123,6 +123,7 @@ struct CreatedPage {
 
 /// `POST /console/accounts/new`: create the account; a password made here is shown once.
 async fn create(
+    _: super::csrf::Permits<crate::auth::need::AccountsManage>,
     State(state): State<AppState>,
     CsrfForm(user, form): CsrfForm<NewAccountForm>,
 ) -> Result<Response, ConsoleError> {
@@ -182,6 +183,7 @@ fn account_id(id: &str) -> Result<AccountId, ConsoleError> {
 
 /// `POST /console/accounts/{id}/disable`: the account may not sign in; its sessions end.
 async fn disable(
+    _: super::csrf::Permits<crate::auth::need::AccountsManage>,
     State(state): State<AppState>,
     Path(id): Path<String>,
     CsrfForm(user, NoFields {}): CsrfForm<NoFields>,
@@ -206,6 +208,7 @@ async fn disable(
 
 /// `POST /console/accounts/{id}/enable`: the account may sign in again.
 async fn enable(
+    _: super::csrf::Permits<crate::auth::need::AccountsManage>,
     State(state): State<AppState>,
     Path(id): Path<String>,
     CsrfForm(user, NoFields {}): CsrfForm<NoFields>,
@@ -225,6 +228,7 @@ async fn enable(
 /// `POST /console/accounts/{id}/reset-totp`: the account's TOTP and recovery codes are
 /// removed and its sessions end; it enrols again at its next sign-in.
 async fn reset_totp(
+    _: super::csrf::Permits<crate::auth::need::AccountsManage>,
     State(state): State<AppState>,
     Path(id): Path<String>,
     CsrfForm(user, NoFields {}): CsrfForm<NoFields>,

@@ -12,14 +12,18 @@
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
+use std::marker::PhantomData;
+
 use axum::http::HeaderMap;
 use axum::http::header::{CONTENT_TYPE, HOST, ORIGIN};
+use axum::http::request::Parts;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use subtle::ConstantTimeEq;
 
 use super::render::ConsoleError;
 use super::session::ConsoleUser;
+use crate::auth::Need;
 use crate::state::AppState;
 
 /// The cookie that carries the token of the sign-in forms, before there is a session.
@@ -52,6 +56,24 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfForm<T> {
         check_token(&user.csrf, &body)?;
         let form = serde_urlencoded::from_bytes(&body).map_err(|_| ConsoleError::BadForm)?;
         Ok(CsrfForm(user, form))
+    }
+}
+
+/// A console route's permission, checked before the form is read: put first among a handler's
+/// arguments, `Permits<need::X>` answers a signed-in user without `X` with the 403 page (and
+/// anyone else with the way to sign in) before the body is parsed, so a role that may not use
+/// a form gets the same refusal whatever it sends (the authorisation matrix holds every console
+/// route to that).
+#[derive(Debug)]
+pub(crate) struct Permits<N>(PhantomData<N>);
+
+impl<N: Need> FromRequestParts<AppState> for Permits<N> {
+    type Rejection = ConsoleError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ConsoleError> {
+        let user = ConsoleUser::from_request_parts(parts, state).await?;
+        user.require(N::PERMISSION)?;
+        Ok(Permits(PhantomData))
     }
 }
 

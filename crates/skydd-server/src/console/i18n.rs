@@ -330,7 +330,7 @@ pub(crate) const CATALOG: &[Message] = &[
     ),
     (
         "accounts.reset_label",
-        "Reset the second factor of {}",
+        "Reset second factor of {}",
         "Återställ andra faktorn för {}",
     ),
     (

@@ -520,6 +520,7 @@ fn report_of(fields: &Fields, language: Language) -> Result<Report, Refusal> {
 /// `POST /console/incidents`: document a breach; on to its page, or the form again with the
 /// refusal and what was typed.
 async fn report(
+    _: super::csrf::Permits<crate::auth::need::IncidentsWrite>,
     State(state): State<AppState>,
     CsrfForm(user, form): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, ConsoleError> {
@@ -984,6 +985,7 @@ const STEPS: [&str; 6] = [
 /// Recorded: back to the incident with a message. Refused: the incident again with the model's
 /// message and what was typed, status 422.
 async fn step(
+    _: super::csrf::Permits<crate::auth::need::IncidentsWrite>,
     State(state): State<AppState>,
     Path((id, step)): Path<(String, String)>,
     CsrfForm(user, form): CsrfForm<Vec<(String, String)>>,

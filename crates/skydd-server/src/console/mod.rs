@@ -91,8 +91,8 @@ pub(crate) fn router() -> Router<AppState> {
 }
 
 /// Middleware around every console route: writes error pages in the request's language,
-/// gives every response the console's headers (CSP, no framing, no sniffing, no `Referer`,
-/// never stored unless it says otherwise), remembers a language chosen with the switch, and
+/// gives every response the console's headers (CSP, no framing, no sniffing, no `Referer` to
+/// another site, never stored unless it says otherwise), remembers a language chosen with the switch, and
 /// removes the flash message once a page has shown it.
 pub(crate) async fn frame_responses(request: Request, next: Next) -> Response {
     let (parts, body) = request.into_parts();
@@ -122,7 +122,9 @@ pub(crate) async fn frame_responses(request: Request, next: Next) -> Response {
     );
     h.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    // `same-origin`, not `no-referrer`: with `no-referrer` Chromium sends `Origin: null` on a
+    // form POST, which `csrf::same_origin` must refuse; another site still gets no `Referer`.
+    h.insert(REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     if !h.contains_key(CACHE_CONTROL) {
         h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }

@@ -191,6 +191,7 @@ struct Confirm {}
 /// One message with its address and text, decrypted now for a role that may read them; the
 /// vault records the read before anything is shown.
 async fn open(
+    _: super::csrf::Permits<crate::auth::need::OutboxBodies>,
     State(state): State<AppState>,
     Path(id): Path<String>,
     CsrfForm(user, Confirm {}): CsrfForm<Confirm>,

@@ -316,6 +316,7 @@ pub(crate) mod tests {
             nav: navigation(&StaffRole::Dpo.grants(), section, language),
             flash: None,
             csrf: "csrf-token".into(),
+            query: String::new(),
         }
     }
 

@@ -422,8 +422,6 @@ struct RequestPage {
     unrolled_due: String,
     assignee: String,
     assigned_to_me: bool,
-    assigned: bool,
-    open: bool,
     /// The subject's id and the identity's kind: only with the data permission.
     identity: Option<(String, String)>,
     /// The state of the identity check, as a catalog key.
@@ -510,8 +508,6 @@ async fn request_page(
         unrolled_due: view.unrolled_due.clone(),
         assignee: assignee_label(&user, &frame, view.assignee.as_deref()),
         assigned_to_me: view.assignee.as_deref() == Some(user.account_id.as_str()),
-        assigned: view.assignee.is_some(),
-        open,
         identity: data.then(|| {
             (
                 view.subject_id
@@ -788,6 +784,7 @@ struct AssignForm {
 
 /// `POST /console/requests/{id}/assign`: assign the request to oneself, or to nobody.
 async fn assign(
+    _: super::csrf::Permits<crate::auth::need::RequestsHandle>,
     State(state): State<AppState>,
     Path(id): Path<String>,
     CsrfForm(user, form): CsrfForm<AssignForm>,
@@ -822,6 +819,7 @@ struct ExtendForm {
 
 /// `POST /console/requests/{id}/extend`: extend the deadline with reasons (Art. 12(3)).
 async fn extend(
+    _: super::csrf::Permits<crate::auth::need::RequestsHandle>,
     State(state): State<AppState>,
     Path(id): Path<String>,
     CsrfForm(user, form): CsrfForm<ExtendForm>,
@@ -849,6 +847,7 @@ struct RejectForm {
 
 /// `POST /console/requests/{id}/reject`: reject with reasons (Art. 12(4)).
 async fn reject(
+    _: super::csrf::Permits<crate::auth::need::RequestsHandle>,
     State(state): State<AppState>,
     Path(id): Path<String>,
     CsrfForm(user, form): CsrfForm<RejectForm>,
@@ -932,6 +931,7 @@ impl FulfilForm {
 /// `POST /console/requests/{id}/fulfil`: complete the request through the app (connected
 /// systems first, then the vault), as `POST /v1/requests/{id}/fulfil` does.
 async fn fulfil(
+    _: super::csrf::Permits<crate::auth::need::RequestsHandle>,
     State(state): State<AppState>,
     Path(id): Path<String>,
     CsrfForm(user, form): CsrfForm<FulfilForm>,
@@ -1058,6 +1058,7 @@ pub(crate) fn stockholm_local(text: &str) -> Option<Timestamp> {
 /// `POST /console/requests/new`: take in a request through the app (as `POST /v1/requests`
 /// with a given time of receipt), then show it.
 async fn intake(
+    _: super::csrf::Permits<crate::auth::need::RequestsIntake>,
     State(state): State<AppState>,
     CsrfForm(user, form): CsrfForm<IntakeForm>,
 ) -> Result<Response, ConsoleError> {
@@ -1204,8 +1205,6 @@ pub(crate) mod tests {
                 unrolled_due: "2026-06-27".to_owned(),
                 assignee: "You".to_owned(),
                 assigned_to_me: true,
-                assigned: true,
-                open: true,
                 identity: Some(("[subject]".to_owned(), "email".to_owned())),
                 verification_key: verification_key(RequestType::Objection, RequestState::Verified),
                 reasons: Some("<script>alert(1)</script> Many systems.".to_owned()),

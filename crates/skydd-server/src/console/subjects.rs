@@ -115,6 +115,7 @@ struct LookupForm {
 /// `subject.lookup`) and go to its page; or the form again saying nobody has it. The value is
 /// never written back into the page.
 async fn lookup(
+    _: super::csrf::Permits<crate::auth::need::SubjectsRead>,
     State(state): State<AppState>,
     CsrfForm(user, form): CsrfForm<LookupForm>,
 ) -> Result<Response, ConsoleError> {
@@ -454,6 +455,7 @@ struct RecordsForm {
 /// call), and show them on the subject page. Not a redirect: decrypted values are never kept
 /// for another request.
 async fn records(
+    _: super::csrf::Permits<crate::auth::need::RecordsRead>,
     State(state): State<AppState>,
     Path(id): Path<String>,
     CsrfForm(user, form): CsrfForm<RecordsForm>,

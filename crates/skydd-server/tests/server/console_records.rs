@@ -97,7 +97,12 @@ async fn the_audit_search_filters_by_actor_action_subject_and_stockholm_time() {
                 "{backend}: {query}: {}",
                 page.body
             );
+            // The searches before this one are on record as `audit.read` (checked below),
+            // and from the test clock's now on they match a subject filter too: left out here.
             actions(&page.body)
+                .into_iter()
+                .filter(|action| action != "audit.read")
+                .collect::<Vec<_>>()
         };
         assert_eq!(
             search(&mut browser, "actor=account%3Aaa11").await,
@@ -194,8 +199,9 @@ async fn the_audit_search_pages_with_the_same_filters() {
         );
         let second = browser.get(&next).await;
         assert_eq!(actions(&second.body).len(), 5, "{backend}");
+        // (The language switch keeps the query, `after=` included: only the next link counts.)
         assert!(
-            !second.body.contains("after="),
+            !second.body.contains("<p><a href=\"/console/audit?"),
             "{backend}: the last page has no next link"
         );
         assert_eq!(listed(&second.body).len(), 5, "{backend}");
