@@ -84,6 +84,13 @@ pub enum StaffError {
         /// How long until another try is accepted, if locked.
         retry_after: Option<SignedDuration>,
     },
+    /// The current password given to change one's own password was wrong; `retry_after` when
+    /// the account is now locked (the failure counts toward the lock-out like a sign-in's).
+    #[error("the current password was not accepted; type the password you sign in with")]
+    CurrentPasswordRefused {
+        /// How long until another try is accepted, if locked.
+        retry_after: Option<SignedDuration>,
+    },
     /// The account already has TOTP (enrolment is for accounts without).
     #[error(
         "the account has a second factor already; an admin can reset it with `skydd user reset-totp`"
@@ -434,6 +441,50 @@ impl Staff {
             now,
         )
         .await
+    }
+
+    /// A staff member changes their own password: `current` must be the password they sign in
+    /// with (a session left open on a shared screen cannot take the account over), checked
+    /// under the lock-out policy (a wrong one counts as a failed sign-in; a locked account is
+    /// refused without checking), then [`Staff::set_password`].
+    pub async fn change_own_password(
+        &self,
+        id: &AccountId,
+        current: &str,
+        new_password: &str,
+        keep_session: Option<&str>,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<(), StaffError> {
+        let account = self
+            .storage
+            .staff_account(id.as_str())
+            .await?
+            .ok_or(StaffError::NoSuchAccount)?;
+        let lockout = &self.policies.lockout;
+        let locked = lockout.retry_after(account.failed_attempts, account.last_failure_at, now);
+        let Some(stored) = account.password_hash.clone().filter(|_| locked.is_none()) else {
+            password::verify_dummy(current);
+            return Err(StaffError::CurrentPasswordRefused {
+                retry_after: locked,
+            });
+        };
+        if !password::verify(current, &PasswordHashString::from_stored(stored)) {
+            let failures = self.storage.record_staff_failure(&account.id, now).await?;
+            self.record(
+                actor,
+                "staff.password.set",
+                "refused",
+                format!("account {id}: wrong current password"),
+                now,
+            )
+            .await?;
+            return Err(StaffError::CurrentPasswordRefused {
+                retry_after: lockout.retry_after(failures, Some(now), now),
+            });
+        }
+        self.set_password(id, new_password, keep_session, actor, now)
+            .await
     }
 
     // -- Sign-in --------------------------------------------------------------------------------

@@ -307,7 +307,8 @@ pub trait RequestStore: Send + Sync {
         state: Option<&'a str>,
     ) -> StorageFuture<'a, Vec<OutboxMessageRow>>;
 
-    /// The messages about one request, in any state, oldest first (the request page's letters).
+    /// The messages about one request, in any state, oldest first and those of one moment by
+    /// kind (the request page's letters).
     fn request_messages<'a>(
         &'a self,
         request_id: &'a str,

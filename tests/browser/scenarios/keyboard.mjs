@@ -42,7 +42,11 @@ export function keyboard(session) {
       const first = await tab(page);
       check(first.href === '#main', `the first Tab stop is ${first.what}, not the skip link to #main`);
       await page.keyboard.press('Enter');
-      check(new URL(page.url()).hash === '#main', `Enter on the skip link left the page at ${page.url()}`);
+      // The fragment changes after the key event is handled: wait for it, do not sample it.
+      const moved = await page
+        .waitForURL((url) => url.hash === '#main', { timeout: 5000 })
+        .then(() => true, () => false);
+      check(moved, `Enter on the skip link left the page at ${page.url()}`);
       const next = await tab(page);
       check(next.inMain, `after the skip link, Tab went to ${next.what}, outside <main>`);
     });

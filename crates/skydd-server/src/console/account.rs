@@ -79,6 +79,7 @@ async fn show(State(state): State<AppState>, user: ConsoleUser) -> Result<Respon
 /// The fields of the password form.
 #[derive(Deserialize)]
 struct PasswordForm {
+    current: String,
     password: String,
     repeat: String,
 }
@@ -94,8 +95,9 @@ async fn change_password(
     }
     let result = state
         .staff()
-        .set_password(
+        .change_own_password(
             &user.account,
+            &form.current,
             &form.password,
             Some(&user.session_id),
             &user.actor(),
@@ -109,6 +111,10 @@ async fn change_password(
         )),
         // The policy's message says how to fix it and never repeats the password.
         Err(StaffError::Password(problem)) => page(&state, &user, Some(problem.to_string())).await,
+        Err(StaffError::CurrentPasswordRefused { .. }) => {
+            let problem = i18n::text("account.current_refused", user.language).to_owned();
+            page(&state, &user, Some(problem)).await
+        }
         Err(error) => Err(error.into()),
     }
 }

@@ -265,6 +265,16 @@ pub(crate) const CATALOG: &[Message] = &[
         "Logga ut överallt (alla sessioner ovan, även den här)",
     ),
     ("account.password", "Change your password", "Byt lösenord"),
+    (
+        "account.current_password",
+        "Your current password",
+        "Ditt nuvarande lösenord",
+    ),
+    (
+        "account.current_refused",
+        "The current password was not accepted. Type the password you sign in with.",
+        "Det nuvarande lösenordet godtogs inte. Skriv lösenordet du loggar in med.",
+    ),
     ("account.new_password", "New password", "Nytt lösenord"),
     (
         "account.password_hint",

@@ -968,3 +968,72 @@ async fn sign_in_and_accounts_pages_in_english_and_swedish() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn changing_your_password_needs_the_current_one() {
+    on_each_backend(async |app| {
+        let backend = app.backend;
+        let mut browser = Browser::new(app);
+        browser
+            .signed_in_as("pw.change@example.se", StaffRole::Support)
+            .await;
+        let csrf = browser.csrf().await;
+        let new = "a much longer new passphrase";
+        let wrong = browser
+            .post(
+                "/console/account/password",
+                &[
+                    ("_csrf", &csrf),
+                    ("current", "not the password"),
+                    ("password", new),
+                    ("repeat", new),
+                ],
+            )
+            .await;
+        assert_eq!(wrong.status, StatusCode::OK, "{backend}");
+        assert!(
+            wrong.body.contains("The current password was not accepted"),
+            "{backend}: {}",
+            wrong.body
+        );
+        assert!(!wrong.body.contains("not the password"), "{backend}");
+        // Still the old password: the refused change changed nothing.
+        let mut other = Browser::new(app);
+        let step = other
+            .password("pw.change@example.se", PASSWORD, "/console/dashboard")
+            .await;
+        assert_eq!(step.status, StatusCode::SEE_OTHER, "{backend}");
+        assert!(
+            step.location().starts_with("/console/sign-in/code"),
+            "{backend}"
+        );
+
+        let done = browser
+            .post(
+                "/console/account/password",
+                &[
+                    ("_csrf", &csrf),
+                    ("current", PASSWORD),
+                    ("password", new),
+                    ("repeat", new),
+                ],
+            )
+            .await;
+        assert_eq!(
+            done.status,
+            StatusCode::SEE_OTHER,
+            "{backend}: {}",
+            done.body
+        );
+        let mut again = Browser::new(app);
+        let step = again
+            .password("pw.change@example.se", new, "/console/dashboard")
+            .await;
+        assert_eq!(step.status, StatusCode::SEE_OTHER, "{backend}");
+        assert!(
+            step.location().starts_with("/console/sign-in/code"),
+            "{backend}"
+        );
+    })
+    .await;
+}

@@ -601,7 +601,7 @@ impl RequestStore for Store {
             let rows = sqlx::query::<Db>(concat!(
                 "SELECT ",
                 outbox_columns!(),
-                " FROM outbox_messages WHERE request_id = $1 ORDER BY created_at, id"
+                " FROM outbox_messages WHERE request_id = $1 ORDER BY created_at, kind, id"
             ))
             .bind(request_id)
             .fetch_all(&self.pool)
