@@ -30,6 +30,7 @@
 //! ```
 
 pub mod backup;
+pub mod centre;
 pub mod checkpoint;
 pub mod clock;
 pub mod connected;
@@ -45,6 +46,7 @@ pub mod rectification;
 pub mod register;
 pub mod retention;
 mod services;
+pub mod site;
 pub mod staff;
 pub mod tokens;
 

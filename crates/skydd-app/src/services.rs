@@ -16,6 +16,7 @@ use crate::keys::Keys;
 use crate::oidc::{OidcSettings, Sso};
 use crate::operations::SweepLog;
 use crate::register::{self, LoadedRegister, RegisterChoice, Remembered};
+use crate::site::PublicSite;
 use crate::staff::StaffPolicies;
 use crate::tokens::{self, IssueError};
 
@@ -88,6 +89,9 @@ pub struct App {
     /// The rules of staff sign-in ([`App::staff`]); the defaults unless
     /// [`App::with_staff_policies`].
     staff_policies: StaffPolicies,
+    /// How the instance faces the public (links, brand, allowed website origins); the
+    /// default unless [`App::with_site`].
+    site: Arc<PublicSite>,
 }
 
 impl App {
@@ -116,6 +120,7 @@ impl App {
             datasets: Arc::new(Datasets::default()),
             sso: None,
             staff_policies: StaffPolicies::default(),
+            site: Arc::new(PublicSite::default()),
         }
     }
 
@@ -124,6 +129,19 @@ impl App {
     pub fn with_sso(mut self, settings: OidcSettings) -> App {
         self.sso = Some(Arc::new(Sso::new(settings)));
         self
+    }
+
+    /// The same services facing the public as `site` says (`skydd serve --public-url`,
+    /// `--allowed-origin`, `--brand-*`).
+    pub fn with_site(mut self, site: PublicSite) -> App {
+        self.site = Arc::new(site);
+        self
+    }
+
+    /// How the instance faces the public: links in messages, the privacy centre's brand, the
+    /// website origins allowed to call it.
+    pub fn site(&self) -> &PublicSite {
+        &self.site
     }
 
     /// Single sign-on, when configured.

@@ -326,3 +326,75 @@ mod tests {
         assert!(parse_busy_timeout("5").is_err());
     }
 }
+
+/// How the instance faces the public: `skydd serve`'s `--public-url`, `--allowed-origin` and
+/// `--brand-*` (issue 18: the privacy centre and the consent banner).
+#[derive(Debug, clap::Args)]
+pub(crate) struct SiteArgs {
+    /// The address people reach Skydd at (`https://privacy.example.com`): magic links and links
+    /// in messages start with it [default: the address each request reached the server at].
+    #[arg(long, env = "SKYDD_PUBLIC_URL", value_name = "URL")]
+    public_url: Option<String>,
+    /// A website origin whose pages may call intake and the banner log from a browser
+    /// (`https://www.example.com`). Repeatable; in skydd.toml `allowed_origins = [...]`.
+    #[arg(
+        long = "allowed-origin",
+        env = "SKYDD_ALLOWED_ORIGINS",
+        value_name = "ORIGIN",
+        action = clap::ArgAction::Append,
+        value_delimiter = ','
+    )]
+    allowed_origins: Vec<String>,
+    /// The company's name in the privacy centre's header [default: the register's controller].
+    #[arg(long, env = "SKYDD_BRAND_NAME", value_name = "NAME")]
+    brand_name: Option<String>,
+    /// The company's logo (SVG, PNG or JPEG, at most 256 KiB), served by Skydd itself.
+    #[arg(long, env = "SKYDD_BRAND_LOGO", value_name = "PATH")]
+    brand_logo: Option<PathBuf>,
+    /// The privacy centre's accent colour, `#rrggbb`.
+    #[arg(long, env = "SKYDD_BRAND_COLOUR", value_name = "HEX")]
+    brand_colour: Option<String>,
+}
+
+impl SiteArgs {
+    /// The public site these flags describe; a malformed value is an error naming the flag.
+    pub(crate) fn settings(&self) -> anyhow::Result<skydd_app::site::PublicSite> {
+        use anyhow::Context as _;
+        use skydd_app::site::{Brand, Colour, Logo, Origin, PublicSite};
+        let url = self
+            .public_url
+            .as_deref()
+            .filter(|u| !u.is_empty())
+            .map(PublicSite::parse_url)
+            .transpose()
+            .context("--public-url")?;
+        let allowed_origins = self
+            .allowed_origins
+            .iter()
+            .filter(|o| !o.is_empty())
+            .map(|o| Origin::parse(o))
+            .collect::<Result<Vec<_>, _>>()
+            .context("--allowed-origin")?;
+        let brand = Brand {
+            name: self.brand_name.clone().filter(|n| !n.trim().is_empty()),
+            logo: self
+                .brand_logo
+                .as_deref()
+                .map(Logo::read)
+                .transpose()
+                .context("--brand-logo")?,
+            colour: self
+                .brand_colour
+                .as_deref()
+                .filter(|c| !c.is_empty())
+                .map(Colour::parse)
+                .transpose()
+                .context("--brand-colour")?,
+        };
+        Ok(PublicSite {
+            url,
+            brand,
+            allowed_origins,
+        })
+    }
+}

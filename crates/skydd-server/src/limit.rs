@@ -113,6 +113,113 @@ impl Default for SignInLimits {
     }
 }
 
+/// The public routes that are limited per client address, each with its own budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PublicRoute {
+    /// `POST /v1/requests` without a token, and the privacy centre's request form.
+    Intake,
+    /// `POST /v1/requests/{id}/verify` and the centre's code form.
+    Verify,
+    /// `POST /v1/requests/{id}/documents` and the centre's upload.
+    Documents,
+    /// The centre's sign-in form (it may queue a message).
+    CentreSignIn,
+    /// The centre's magic link.
+    MagicLink,
+    /// `POST /v1/banner/consents`.
+    BannerLog,
+    /// `/unsubscribe`.
+    Unsubscribe,
+    /// `/console/sign-in/sso` and its callback.
+    SingleSignOn,
+}
+
+impl PublicRoute {
+    /// Every limited route.
+    pub const ALL: [PublicRoute; 8] = [
+        PublicRoute::Intake,
+        PublicRoute::Verify,
+        PublicRoute::Documents,
+        PublicRoute::CentreSignIn,
+        PublicRoute::MagicLink,
+        PublicRoute::BannerLog,
+        PublicRoute::Unsubscribe,
+        PublicRoute::SingleSignOn,
+    ];
+
+    /// The budget per client address.
+    pub fn rate(self) -> Rate {
+        let (burst, seconds) = match self {
+            PublicRoute::Intake | PublicRoute::CentreSignIn => (10, 60),
+            PublicRoute::Verify | PublicRoute::MagicLink => (20, 15),
+            PublicRoute::Documents => (10, 60),
+            PublicRoute::BannerLog => (60, 1),
+            PublicRoute::Unsubscribe => (30, 10),
+            PublicRoute::SingleSignOn => (20, 15),
+        };
+        Rate {
+            burst,
+            interval: SignedDuration::from_secs(seconds),
+        }
+    }
+}
+
+/// The abuse limits of every public route: per client address (an IPv6 address counts by its
+/// /64, which one client usually holds whole) and, for anything that queues a message, per
+/// identity the message would go to.
+#[derive(Debug)]
+pub struct PublicLimits {
+    per_address: Vec<(PublicRoute, Limiter)>,
+    /// Messages queued to one identity (intake codes, centre sign-in codes): 3 at once, then
+    /// one every 10 minutes, whatever address asks.
+    per_identity: Limiter,
+}
+
+impl Default for PublicLimits {
+    fn default() -> PublicLimits {
+        PublicLimits {
+            per_address: PublicRoute::ALL
+                .iter()
+                .map(|route| (*route, Limiter::new(route.rate(), 50_000)))
+                .collect(),
+            per_identity: Limiter::new(
+                Rate {
+                    burst: 3,
+                    interval: SignedDuration::from_secs(600),
+                },
+                100_000,
+            ),
+        }
+    }
+}
+
+impl PublicLimits {
+    /// Take one call of `route` from the client at `address` (`None` when the server was
+    /// started without peer addresses: one shared budget).
+    pub fn check_address(
+        &self,
+        route: PublicRoute,
+        address: Option<std::net::IpAddr>,
+        now: Timestamp,
+    ) -> Result<(), RetryAfter> {
+        let key = address.map(|address| match address {
+            std::net::IpAddr::V4(v4) => u128::from(v4.to_bits()),
+            // The /64 prefix, marked so it cannot meet an IPv4 key.
+            std::net::IpAddr::V6(v6) => (v6.to_bits() >> 64) | (1 << 127),
+        });
+        match self.per_address.iter().find(|(r, _)| *r == route) {
+            Some((_, limiter)) => limiter.check(&key, now),
+            None => Ok(()),
+        }
+    }
+
+    /// Take one message queued to `identity` (its normalised form, `email:a@example.com`),
+    /// whoever asks; the value is kept only as a keyed hash.
+    pub fn check_identity(&self, identity: &str, now: Timestamp) -> Result<(), RetryAfter> {
+        self.per_identity.check(&identity, now)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -102,6 +102,10 @@ pub enum ApiError {
     /// other refusal, not as the framework's plain text.
     #[error("request body too large")]
     PayloadTooLarge,
+    /// A public route's abuse limit ([`crate::limit::PublicLimits`]) was reached: 429 with
+    /// `Retry-After` in whole seconds.
+    #[error("too many requests")]
+    TooManyRequests(crate::limit::RetryAfter),
     /// The query string is not what this endpoint takes. The detail says where, never what.
     #[error("invalid query string: {0}")]
     InvalidQuery(String),
@@ -270,6 +274,15 @@ impl ApiError {
                 "The request body is larger than this endpoint reads: an identity document may \
                  be up to 10 MiB, a JSON body up to 2 MiB."
                     .to_owned(),
+            ),
+            ApiError::TooManyRequests(crate::limit::RetryAfter(seconds)) => problem(
+                StatusCode::TOO_MANY_REQUESTS,
+                typed("too-many-requests"),
+                "Too Many Requests",
+                format!(
+                    "This address or identity has asked too often; try again in {seconds} s \
+                     (the `Retry-After` header says the same)."
+                ),
             ),
             ApiError::InvalidQuery(detail) => problem(
                 StatusCode::BAD_REQUEST,
@@ -471,6 +484,9 @@ impl IntoResponse for ApiError {
         }
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        if let ApiError::TooManyRequests(crate::limit::RetryAfter(seconds)) = &self {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(*seconds));
+        }
         if self.is_busy() {
             headers.insert(
                 header::RETRY_AFTER,
@@ -552,6 +568,7 @@ mod tests {
             ApiError::InvalidBody("at `name`".into()),
             ApiError::UnsupportedMediaType,
             ApiError::PayloadTooLarge,
+            ApiError::TooManyRequests(crate::limit::RetryAfter(7)),
             ApiError::InvalidQuery("at `limit`".into()),
             ApiError::Unavailable(StorageError::Connect("down".into())),
             ApiError::Storage(StorageError::Database("boom".into())),

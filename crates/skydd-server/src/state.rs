@@ -11,7 +11,7 @@ use std::time::Instant;
 use skydd_app::App;
 use skydd_app::operations::Operations;
 
-use crate::limit::SignInLimits;
+use crate::limit::{PublicLimits, SignInLimits};
 use crate::metrics::Metrics;
 
 /// What handlers share: the app's services, reached through `Deref` (`state.vault()`,
@@ -23,6 +23,7 @@ pub struct AppState {
     metrics_public: bool,
     /// The abuse limits of the console's sign-in forms, per address and per account.
     sign_in_limits: Arc<SignInLimits>,
+    public_limits: Arc<PublicLimits>,
     /// The last read of the instance's state for `/metrics` and when it finished; held while
     /// a scrape reads, so concurrent scrapes share one read ([`AppState::scrape_operations`]).
     last_scrape: Arc<tokio::sync::Mutex<Option<LastScrape>>>,
@@ -40,6 +41,7 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
             metrics_public: false,
             sign_in_limits: Arc::default(),
+            public_limits: Arc::default(),
             last_scrape: Arc::default(),
         }
     }
@@ -88,6 +90,12 @@ impl AppState {
     /// The abuse limits of the console's sign-in forms, shared by every request.
     pub fn sign_in_limits(&self) -> &SignInLimits {
         &self.sign_in_limits
+    }
+
+    /// The abuse limits of the public routes (intake, verification, the privacy centre, the
+    /// banner log, unsubscribe, single sign-on), shared by every handler.
+    pub fn public_limits(&self) -> &PublicLimits {
+        &self.public_limits
     }
 
     /// The services behind this state.

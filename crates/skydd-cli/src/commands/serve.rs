@@ -15,7 +15,7 @@ use skydd_server::AppState;
 use tokio::signal::unix::{SignalKind, signal};
 
 use crate::commands::{bundled_register, load_register, open_app};
-use crate::settings::{DataArgs, OidcArgs, SmtpArgs, SweepArgs};
+use crate::settings::{DataArgs, OidcArgs, SiteArgs, SmtpArgs, SweepArgs};
 
 /// Most audit events committed in one transaction.
 const AUDIT_BATCH: usize = 256;
@@ -49,6 +49,8 @@ pub(crate) struct ServeArgs {
     sweep: SweepArgs,
     #[command(flatten)]
     oidc: OidcArgs,
+    #[command(flatten)]
+    site: SiteArgs,
     /// Serve `/metrics` without a token (for a scraper on a private network; it holds no
     /// personal data or identifiers). Without this flag it needs a token with the scope
     /// `metrics` (`skydd token create --role metrics`), `admin`, `staff-admin` or `auditor`.
@@ -109,12 +111,18 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         )),
         None => None,
     };
+    let site = args
+        .site
+        .settings()
+        .context("cannot use the public site settings")?;
     let sso = args
         .oidc
         .settings()
         .context("cannot use the single sign-on settings")?;
     // Audit events of concurrent requests share a commit; each request still waits for its own.
-    let app = open_app(&args.data, Create::IfMissing, choice).await?;
+    let app = open_app(&args.data, Create::IfMissing, choice)
+        .await?
+        .with_site(site);
     let app = match sso {
         Some(settings) => {
             tracing::info!(
