@@ -390,6 +390,7 @@ impl Vault {
             .insert_request(NewRequestRows {
                 request: row,
                 event,
+                later_events: Vec::new(),
                 code: letters.code,
                 outbox: letters.outbox,
             })
