@@ -114,6 +114,12 @@ pub trait CentreStore: Send + Sync {
         secret_hash: &'a [u8],
     ) -> StorageFuture<'a, Option<CentreSessionRow>>;
 
+    /// The session with this public id, ended or not.
+    fn centre_session_by_id<'a>(
+        &'a self,
+        public_id: &'a str,
+    ) -> StorageFuture<'a, Option<CentreSessionRow>>;
+
     /// Record `now` as the last request of a session that has not ended.
     fn touch_centre_session<'a>(
         &'a self,

@@ -261,6 +261,26 @@ impl CentreStore for Store {
         })
     }
 
+    fn centre_session_by_id<'a>(
+        &'a self,
+        public_id: &'a str,
+    ) -> StorageFuture<'a, Option<CentreSessionRow>> {
+        Box::pin(async move {
+            sqlx::query::<Db>(concat!(
+                "SELECT ",
+                session_columns!(),
+                " FROM centre_sessions WHERE public_id = $1"
+            ))
+            .bind(public_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(error::query("read a privacy centre session by its id"))?
+            .as_ref()
+            .map(session_from_row)
+            .transpose()
+        })
+    }
+
     fn touch_centre_session<'a>(
         &'a self,
         public_id: &'a str,

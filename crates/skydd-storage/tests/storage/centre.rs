@@ -195,6 +195,11 @@ async fn a_sign_in_opens_one_session_before_it_expires(h: Arc<Harness>) {
         storage.centre_session(&[1; 32]).await.unwrap(),
         Some(session('s', 1))
     );
+    assert_eq!(
+        storage.centre_session_by_id(&"s".repeat(32)).await.unwrap(),
+        Some(session('s', 1))
+    );
+    assert_eq!(storage.centre_session_by_id("unknown").await.unwrap(), None);
     assert!(
         !storage
             .open_centre_session(&a.public_id, session('t', 2), now)
