@@ -674,6 +674,9 @@ pub async fn verify_request(
             content_type = "application/problem+json"),
         (status = 413, description = "Larger than 10 MiB and a little: not read at all.", body = Problem,
             content_type = "application/problem+json"),
+        (status = 408, description = "The body did not arrive within the server's body-read \
+            timeout; the connection is closed.", body = Problem,
+            content_type = "application/problem+json"),
         (status = 401, description = "A token was sent but is not valid.", body = Problem,
             content_type = "application/problem+json"),
         (status = 404, description = "No such request.", body = Problem,
