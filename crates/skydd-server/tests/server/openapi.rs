@@ -156,7 +156,10 @@ async fn every_operation_documents_the_statuses_its_extractors_and_checks_give()
             expect("400", "a body that is not the JSON it takes");
             expect("415", "a body not sent as application/json");
             expect("413", "a body larger than the operation reads");
-            expect("408", "a body that does not arrive within the body-read timeout");
+            expect(
+                "408",
+                "a body that does not arrive within the body-read timeout",
+            );
         }
         if operation.secured() {
             expect("401", "no valid token");
