@@ -8,8 +8,8 @@
 //! escaped by the one HTML escape of the workspace, [`skydd_notice::document::escape_html`].
 
 use axum::http::header::{
-    ACCEPT_LANGUAGE, CACHE_CONTROL, CONTENT_LANGUAGE, CONTENT_SECURITY_POLICY, CONTENT_TYPE,
-    REFERRER_POLICY, RETRY_AFTER, VARY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
+    ACCEPT_LANGUAGE, CACHE_CONTROL, CONNECTION, CONTENT_LANGUAGE, CONTENT_SECURITY_POLICY,
+    CONTENT_TYPE, REFERRER_POLICY, RETRY_AFTER, VARY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
 };
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -195,15 +195,26 @@ pub(crate) fn html_response(status: StatusCode, language: Language, page: String
 }
 
 /// A public HTML page that refuses a request without reading it: too many requests from this
-/// address (429 with `Retry-After`, from [`crate::limit::Limited`]) or a body larger than the
-/// route reads (413). In English or Swedish as `Accept-Language` prefers, under the
+/// address (429 with `Retry-After`, from [`crate::limit::Limited`]), a body larger than the
+/// route reads (413), or one that did not arrive within the body-read timeout (408, the
+/// connection closed). In English or Swedish as `Accept-Language` prefers, under the
 /// controller's name; it repeats nothing the client sent.
 #[derive(Debug, Clone)]
 pub struct PageRefusal {
-    /// Seconds until the next request is taken; `None`: the body was too large.
-    retry_after: Option<u64>,
+    refused: Refused,
     language: Language,
     sender: String,
+}
+
+/// Why a [`PageRefusal`] refuses.
+#[derive(Debug, Clone, Copy)]
+enum Refused {
+    /// Too many requests; seconds until the next is taken.
+    Limit(u64),
+    /// The body is larger than the route reads.
+    Size,
+    /// The body did not arrive in time.
+    Timeout,
 }
 
 impl PageRefusal {
@@ -213,17 +224,26 @@ impl PageRefusal {
         headers: &HeaderMap,
         state: &AppState,
     ) -> PageRefusal {
-        PageRefusal {
-            retry_after: Some(seconds),
-            language: negotiate(None, headers, &PAGE_LANGUAGES),
-            sender: state.register.register.controller.name.clone(),
-        }
+        PageRefusal::new(Refused::Limit(seconds), headers, state)
     }
 
-    /// A body larger than the route reads.
-    pub(crate) fn too_large(headers: &HeaderMap, state: &AppState) -> PageRefusal {
+    /// A body that could not be read: too large or too slow (a connection that failed is
+    /// treated as too slow: either way nothing arrived whole).
+    pub(crate) fn body(
+        error: crate::extract::BodyError,
+        headers: &HeaderMap,
+        state: &AppState,
+    ) -> PageRefusal {
+        let refused = match error {
+            crate::extract::BodyError::TooLarge => Refused::Size,
+            _ => Refused::Timeout,
+        };
+        PageRefusal::new(refused, headers, state)
+    }
+
+    fn new(refused: Refused, headers: &HeaderMap, state: &AppState) -> PageRefusal {
         PageRefusal {
-            retry_after: None,
+            refused,
             language: negotiate(None, headers, &PAGE_LANGUAGES),
             sender: state.register.register.controller.name.clone(),
         }
@@ -233,8 +253,8 @@ impl PageRefusal {
 impl IntoResponse for PageRefusal {
     fn into_response(self) -> Response {
         use Language::{En, Sv};
-        let (status, title, body) = match (self.retry_after, self.language) {
-            (Some(seconds), Sv) => (
+        let (status, title, body) = match (self.refused, self.language) {
+            (Refused::Limit(seconds), Sv) => (
                 StatusCode::TOO_MANY_REQUESTS,
                 "För många försök",
                 format!(
@@ -242,7 +262,7 @@ impl IntoResponse for PageRefusal {
                      {seconds} sekunder.</p>"
                 ),
             ),
-            (Some(seconds), En) => (
+            (Refused::Limit(seconds), En) => (
                 StatusCode::TOO_MANY_REQUESTS,
                 "Too many attempts",
                 format!(
@@ -250,27 +270,49 @@ impl IntoResponse for PageRefusal {
                      seconds.</p>"
                 ),
             ),
-            (None, Sv) => (
+            (Refused::Size, Sv) => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "För stort",
                 "<h1>Det du skickade är för stort</h1>\n<p>Inget togs emot. Gå tillbaka och \
                  försök igen med mindre.</p>"
                     .to_owned(),
             ),
-            (None, En) => (
+            (Refused::Size, En) => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "Too large",
                 "<h1>What you sent is too large</h1>\n<p>Nothing was received. Go back and \
                  try again with less.</p>"
                     .to_owned(),
             ),
+            (Refused::Timeout, Sv) => (
+                StatusCode::REQUEST_TIMEOUT,
+                "För långsamt",
+                "<h1>Det du skickade kom inte fram i tid</h1>\n<p>Inget togs emot. Gå tillbaka \
+                 och försök igen.</p>"
+                    .to_owned(),
+            ),
+            (Refused::Timeout, En) => (
+                StatusCode::REQUEST_TIMEOUT,
+                "Too slow",
+                "<h1>What you sent did not arrive in time</h1>\n<p>Nothing was received. Go \
+                 back and try again.</p>"
+                    .to_owned(),
+            ),
         };
         let page = small_page(self.language, title, &self.sender, &body);
         let mut response = html_response(status, self.language, page);
-        if let Some(seconds) = self.retry_after {
-            response
-                .headers_mut()
-                .insert(RETRY_AFTER, HeaderValue::from(seconds));
+        match self.refused {
+            Refused::Limit(seconds) => {
+                response
+                    .headers_mut()
+                    .insert(RETRY_AFTER, HeaderValue::from(seconds));
+            }
+            Refused::Timeout => {
+                response
+                    .headers_mut()
+                    .insert(CONNECTION, HeaderValue::from_static("close"));
+            }
+            Refused::Size => {}
         }
         response
     }

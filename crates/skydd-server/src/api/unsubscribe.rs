@@ -116,6 +116,9 @@ pub async fn show(
             content_type = "text/html"),
         (status = 413, description = "The body is larger than a form: an HTML page.",
             body = String, content_type = "text/html"),
+        (status = 408, description = "The body did not arrive within the server's body-read \
+            timeout: an HTML page, and the connection is closed.",
+            body = String, content_type = "text/html"),
         (status = 422, description = "An HTML page saying that the link is not valid.",
             body = String, content_type = "text/html"),
         (status = 429, description = "Too many requests from this address: an HTML page, and \
@@ -133,10 +136,15 @@ pub async fn unsubscribe(
 ) -> Response {
     let language = page::negotiate(None, &headers, &PAGE_LANGUAGES);
     let controller = &state.register.register.controller.name;
-    if let Err(rejection) = &form
-        && rejection.status() == StatusCode::PAYLOAD_TOO_LARGE
-    {
-        return PageRefusal::too_large(&headers, &state).into_response();
+    if let Err(rejection) = &form {
+        let error = match rejection.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => Some(crate::extract::BodyError::TooLarge),
+            _ => Some(crate::extract::BodyError::of(rejection))
+                .filter(|error| *error == crate::extract::BodyError::TimedOut),
+        };
+        if let Some(error) = error {
+            return PageRefusal::body(error, &headers, &state).into_response();
+        }
     }
     let token = form
         .ok()
