@@ -4,11 +4,12 @@
 //! Only the origins in the settings (`skydd serve --allowed-origin`, [`PublicSite`]) get CORS
 //! headers: the origin itself in `Access-Control-Allow-Origin` (never `*`), never
 //! `Access-Control-Allow-Credentials` (no cookie or token goes along), `Retry-After` exposed so
-//! the page can say when to try again after a 429. A preflight (`OPTIONS` with
-//! `Access-Control-Request-Method` `GET` or `POST`) from an allowed origin is answered here with the methods,
-//! `Content-Type` as the one header, and how long to cache the answer; from any other origin it
-//! is refused as the route refuses any other method. Every response of these routes carries
-//! `Vary: Origin`, so a cache never gives one origin's answer to another.
+//! the page can say when to try again after a 429; only on `GET` and `POST`. A preflight
+//! (`OPTIONS` with `Access-Control-Request-Method` `GET` or `POST`) from an allowed origin is
+//! answered here with the methods, `Content-Type` as the one header, and how long to cache the
+//! answer; any other preflight is refused as the route refuses any other method. Every response
+//! of these routes carries `Vary: Origin`, so a cache never gives one origin's answer to
+//! another.
 //!
 //! A group of routes is opened to websites by one call: `cors::website(router, &state)`.
 //!

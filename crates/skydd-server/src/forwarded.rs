@@ -6,8 +6,8 @@
 //! proxy is believed: the client is then the rightmost entry of `X-Forwarded-For` that is not
 //! itself a trusted proxy (each proxy appends the address it was called from, so entries to
 //! the left of that one are whatever the client chose to send). A peer that is not trusted is
-//! the client, whatever it sends. [`resolve_client`] works this out once per request;
-//! [`crate::auth::PeerIp`] is how every handler reads it.
+//! the client, whatever it sends. A middleware around every route works this out once per
+//! request; [`crate::auth::PeerIp`] is how every handler reads it.
 
 use std::net::IpAddr;
 use std::str::FromStr;

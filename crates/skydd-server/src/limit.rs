@@ -333,7 +333,7 @@ impl Refusal for ApiError {
 }
 
 /// A public HTML page refusing a request (429 with `Retry-After`), in the language the
-/// request prefers; see [`crate::page::refusal`].
+/// request prefers.
 pub use crate::page::PageRefusal;
 
 impl Refusal for PageRefusal {

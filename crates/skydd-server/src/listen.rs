@@ -4,7 +4,7 @@
 //!
 //! A client that sends its request head slowly (a slowloris) is disconnected after the
 //! header-read timeout; one whose body trickles gets a 408 once the body-read timeout has
-//! passed since its request arrived ([`ApiError::BodyTimeout`], the connection closed).
+//! passed since its request arrived ([`crate::ApiError::BodyTimeout`], the connection closed).
 //! Both are `skydd serve --header-timeout` and `--body-timeout`.
 
 use std::convert::Infallible;
