@@ -143,12 +143,12 @@ impl<S: Send + Sync> FromRequestParts<S> for Principal {
 }
 
 /// The caller of an authenticated request as the vault sees it: the principal, and an [`Actor`]
-/// made of [`Principal::actor_id`] and the peer's IP address (for the audit trail).
+/// made of [`Principal::actor_id`] and the client's IP address (for the audit trail).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
     /// Who authenticated.
     pub principal: Principal,
-    /// The actor id, the peer address, and no tenant (tokens carry none yet).
+    /// The actor id, the client's address, and no tenant (tokens carry none yet).
     pub actor: Actor,
 }
 
@@ -181,8 +181,8 @@ impl Caller {
     }
 }
 
-/// Like [`Principal`], plus the peer address from axum's `ConnectInfo` when the server was
-/// started with it (as [`crate::serve`] is); without it the actor has no IP address.
+/// Like [`Principal`], plus the client's address as [`PeerIp`] gives it (the peer, or the
+/// client a trusted proxy names); without a peer address the actor has no IP address.
 impl<S: Send + Sync> FromRequestParts<S> for Caller {
     type Rejection = ApiError;
 
