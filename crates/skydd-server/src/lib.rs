@@ -30,6 +30,7 @@
 mod access_log;
 pub mod api;
 pub mod auth;
+mod banner_assets;
 mod console;
 pub mod extract;
 pub mod key_reload;
@@ -184,6 +185,9 @@ pub fn router(state: AppState) -> Router {
         // Public: every version of the notice, and each archived version (P000-68, P001-04).
         .route("/privacy/versions", get(api::versions::versions))
         .route("/privacy/versions/{version}", get(api::versions::version))
+        // Public: the consent banner a company's website loads (issue 18).
+        .route(banner_assets::SCRIPT_PATH, get(banner_assets::script))
+        .route(banner_assets::STYLESHEET_PATH, get(banner_assets::stylesheet))
         .merge(v1)
         .merge(requests)
         // The privacy team's console (issue 17): pages behind a staff session.
