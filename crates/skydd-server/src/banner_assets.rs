@@ -24,18 +24,35 @@ pub(crate) const SCRIPT_PATH: &str = "/banner.js";
 /// The path of the style sheet on this server.
 pub(crate) const STYLESHEET_PATH: &str = "/banner.css";
 
-/// The most the script may weigh gzipped (issue 18: orestbida/cookieconsent is 10.1 kB).
-pub(crate) const SCRIPT_BUDGET: usize = 10 * 1000;
-
-/// The most the style sheet may weigh gzipped.
-pub(crate) const STYLESHEET_BUDGET: usize = 5 * 1000;
-
 /// `GET /banner.js`.
+#[utoipa::path(
+    get,
+    path = "/banner.js",
+    tag = "banner",
+    params(("If-None-Match" = Option<String>, Header, description = "The `ETag` of a copy held.")),
+    responses(
+        (status = 200, description = "The consent banner's script, for a company's website to \
+            load with `<script src defer>`; cached an hour, `ETag`.",
+            content_type = "text/javascript", body = String),
+        (status = 304, description = "The copy named by `If-None-Match` is current."),
+    )
+)]
 pub(crate) async fn script(headers: HeaderMap) -> Response {
     asset(&headers, SCRIPT, "text/javascript; charset=utf-8")
 }
 
 /// `GET /banner.css`.
+#[utoipa::path(
+    get,
+    path = "/banner.css",
+    tag = "banner",
+    params(("If-None-Match" = Option<String>, Header, description = "The `ETag` of a copy held.")),
+    responses(
+        (status = 200, description = "The consent banner's style sheet; cached an hour, `ETag`.",
+            content_type = "text/css", body = String),
+        (status = 304, description = "The copy named by `If-None-Match` is current."),
+    )
+)]
 pub(crate) async fn stylesheet(headers: HeaderMap) -> Response {
     asset(&headers, STYLESHEET, "text/css; charset=utf-8")
 }
@@ -72,6 +89,12 @@ mod tests {
     use std::process::{Command, Stdio};
 
     use super::*;
+
+    /// The most the script may weigh gzipped (issue 18: orestbida/cookieconsent is 10.1 kB).
+    const SCRIPT_BUDGET: usize = 10 * 1000;
+
+    /// The most the style sheet may weigh gzipped.
+    const STYLESHEET_BUDGET: usize = 5 * 1000;
 
     /// The size of `text` compressed by `gzip` at its default level (6, what web servers use).
     fn gzipped(text: &str) -> Option<usize> {
@@ -112,9 +135,18 @@ mod tests {
     #[test]
     fn the_files_are_self_contained() {
         // No other origin, no inline style set by the script, no HTML parsing of texts.
-        for forbidden in ["http://", "https://privacy", ".innerHTML", "style.", "eval("] {
+        for forbidden in [
+            "http://",
+            "https://privacy",
+            ".innerHTML",
+            "style.",
+            "eval(",
+        ] {
             assert!(
-                !SCRIPT.lines().filter(|l| !l.trim_start().starts_with("//")).any(|l| l.contains(forbidden)),
+                !SCRIPT
+                    .lines()
+                    .filter(|l| !l.trim_start().starts_with("//"))
+                    .any(|l| l.contains(forbidden)),
                 "banner.js contains `{forbidden}` outside a comment"
             );
         }

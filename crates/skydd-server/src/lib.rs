@@ -187,7 +187,10 @@ pub fn router(state: AppState) -> Router {
         .route("/privacy/versions/{version}", get(api::versions::version))
         // Public: the consent banner a company's website loads (issue 18).
         .route(banner_assets::SCRIPT_PATH, get(banner_assets::script))
-        .route(banner_assets::STYLESHEET_PATH, get(banner_assets::stylesheet))
+        .route(
+            banner_assets::STYLESHEET_PATH,
+            get(banner_assets::stylesheet),
+        )
         .merge(v1)
         .merge(requests)
         // The privacy team's console (issue 17): pages behind a staff session.

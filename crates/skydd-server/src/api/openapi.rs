@@ -76,6 +76,8 @@ use crate::problem::{PROBLEM_JSON, Problem};
         requests::get_package,
         requests::erasure_plan,
         audit::list_audit,
+        crate::banner_assets::script,
+        crate::banner_assets::stylesheet,
     ),
     components(schemas(
         Problem,
@@ -179,6 +181,7 @@ use crate::problem::{PROBLEM_JSON, Problem};
         (name = "requests", description = "Data-subject requests (Art. 12-22): public intake and \
             identity check, deadlines, fulfilment, the access package."),
         (name = "audit", description = "The tamper-evident audit trail, for callers with `audit_read`."),
+        (name = "banner", description = "The consent banner a company's website loads (issue 18)."),
     )
 )]
 pub struct ApiDoc;

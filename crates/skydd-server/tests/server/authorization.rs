@@ -75,6 +75,9 @@ const ROUTES: &[Row] = &[
     ("GET", "/privacy/versions/{version}", Public),
     ("GET", "/unsubscribe", Public),
     ("POST", "/unsubscribe", Public),
+    // The consent banner's files, for a company's website (issue 18).
+    ("GET", "/banner.js", Public),
+    ("GET", "/banner.css", Public),
     // The register.
     ("GET", "/v1/register", REGISTER),
     ("GET", "/v1/register/record", REGISTER),
