@@ -197,7 +197,7 @@
       text,
       h('div', { class: 'skydd-actions' },
         button(label, () => { dialog.close(); go(); }),
-        button(cfg.texts.close, () => dialog.close())));
+        button(cfg.texts.close, () => dialog.close(), 'skydd-alt')));
     modal(dialog);
   }
 
