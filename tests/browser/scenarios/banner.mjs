@@ -369,7 +369,9 @@ export function acceptForLater() {
       await s.page.waitForFunction(() => window.exampleAnalytics === 1);
       const [choice] = await ledger(env, (await kept(context, env)).b, 1);
       expectChoice(choice, 'accept_all', cfg.categories.map((c) => c.id), cfg);
-      writeFileSync(env.bannerState, JSON.stringify({ storage: await context.storageState(), revision: cfg.revision }));
+      check(choice.gpc === false, 'a browser without GPC was logged with it');
+      const browser = (await kept(context, env)).b;
+      writeFileSync(env.bannerState, JSON.stringify({ storage: await context.storageState(), revision: cfg.revision, browser }));
     });
     await context.close();
   };
