@@ -74,7 +74,7 @@
         if (allowed(c.id, v.id)) continue;
         for (const k of v.cookies) {
           const prefix = k.name.endsWith('*') && k.name.slice(0, -1);
-          for (const n of names) if (prefix ? n.startsWith(prefix) : n === k.name) expire(n);
+          for (const n of names) if (n !== COOKIE && (prefix ? n.startsWith(prefix) : n === k.name)) expire(n);
         }
       }
     }
@@ -84,6 +84,8 @@
 
   const category = (id) => cfg && cfg.categories.find((c) => c.id === id);
   const required = () => cfg.categories.filter((c) => c.required).map((c) => c.id);
+  /** Whether `id` is a category of the config that needs consent. */
+  const optional = (id) => { const c = category(id); return !!c && !c.required; };
 
   /** Whether an element of `cat` (and service `svc`) may run. Without a config (Skydd could
    * not be reached), the choice kept in the cookie still holds. */
@@ -163,7 +165,7 @@
    */
   function choose(action, given, services, q) {
     const all = cfg.categories.map((c) => c.id);
-    const g = all.filter((id) => category(id).required || given.includes(id));
+    const g = all.filter((id) => !optional(id) || given.includes(id));
     state = { g, s: services };
     keep(q);
     send({
@@ -189,7 +191,7 @@
   /** A choice that gives what the browser's GPC/DNT signal refuses is asked explicitly first. */
   function confirmed(label, gives, go) {
     const before = state ? state : { g: [], s: {} };
-    const more = gives.g.some((id) => !category(id).required && !before.g.includes(id)) ||
+    const more = gives.g.some((id) => optional(id) && !before.g.includes(id)) ||
       Object.keys(gives.s).some((k) => gives.s[k] && !before.s[k]);
     if (!signal() || !more) return go();
     const text = h('p', { id: 'skydd-cq', text: cfg.texts.gpc_conflict });
@@ -300,7 +302,7 @@
           h('summary', { text: t.services + ' (' + c.services.length + ')' }),
           h('ul', { class: 'skydd-services' }, ...c.services.map(service))));
     });
-    const withdrawable = state && (state.g.some((id) => !category(id).required) || Object.keys(state.s).length > 0);
+    const withdrawable = state && (state.g.some(optional) || Object.keys(state.s).length > 0);
     settings = h('dialog', { class: 'skydd skydd-settings', 'aria-labelledby': 'skydd-st', lang: cfg.language },
       h('div', { class: 'skydd-head' },
         h('h2', { id: 'skydd-st', class: 'skydd-title', text: t.title }),
