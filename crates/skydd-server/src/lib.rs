@@ -128,6 +128,8 @@ pub fn router(state: AppState) -> Router {
             "/v1/disclosures",
             post(disclosures::disclose).get(disclosures::list_disclosures),
         )
+        // A browser's banner choices; the public POST of the same path is in `website`.
+        .route(api::banner::LOG_PATH, get(api::banner::list_choices))
         // Layers run outside in: authentication first, then the key reload.
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
@@ -169,6 +171,17 @@ pub fn router(state: AppState) -> Router {
             ))
     };
 
+    // The routes a company's website calls from the browser (issue 18): public, no token;
+    // CORS for the allowed origins is added to this group (and to intake), nowhere else.
+    let website = Router::new()
+        .route("/v1/banner/config", get(api::banner::config))
+        .route(
+            api::banner::LOG_PATH,
+            post(api::banner::log_choice).layer(axum::extract::DefaultBodyLimit::max(
+                api::banner::MAX_CHOICE_BYTES,
+            )),
+        );
+
     Router::new()
         .route("/healthz", get(api::health::healthz))
         .route("/readyz", get(api::health::readyz))
@@ -193,6 +206,7 @@ pub fn router(state: AppState) -> Router {
         )
         .merge(v1)
         .merge(requests)
+        .merge(website)
         // The privacy team's console (issue 17): pages behind a staff session.
         .merge(console::router())
         .fallback(api::not_found)

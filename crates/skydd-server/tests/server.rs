@@ -78,6 +78,10 @@ mod oidc;
 #[path = "../../skydd-app/tests/app/oidc_provider.rs"]
 mod oidc_provider;
 
+/// The consent banner's configuration and log (issue 18).
+#[path = "server/banner.rs"]
+mod banner;
+
 /// The console's request queue, request page, intake and dashboard (issue 17).
 #[path = "server/console_requests.rs"]
 mod console_requests;

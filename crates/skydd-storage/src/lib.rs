@@ -13,7 +13,8 @@
 //! truncated before it is stored, so a value reads back identically from SQLite and PostgreSQL.
 //!
 //! The vault's data (subjects, their wrapped data keys, identities and records) and the
-//! append-only ledgers (consent, objections, preferences, feature switches, audit) are plain rows
+//! append-only ledgers (consent, objections, preferences, feature switches, cookie choices,
+//! audit) are plain rows
 //! ([`SubjectRow`], [`ConsentEventRow`], ...): personal values in them are ciphertext and keyed
 //! blind indexes only. Operations that write several rows do so in one transaction.
 //!
@@ -26,6 +27,7 @@
 //! (which can carry a password) nor a value that was bound to a query.
 
 pub mod audit_chain;
+mod cookie_choices;
 mod dialect;
 mod error;
 mod migration;
@@ -42,6 +44,7 @@ pub use audit_chain::{
     ChainedAuditEvent, EntryFields, StoredHash, VerifyPlan, verify_audit_chain,
     verify_audit_chain_by,
 };
+pub use cookie_choices::{CookieChoiceRow, CookieChoiceStore};
 pub use requests::{
     NewRequestRows, OutboxMessageRow, RecipientNotificationRow, RequestChange, RequestDocumentRow,
     RequestEventRow, RequestFilter, RequestRow, RequestStore, RequestSystemRow,
@@ -174,8 +177,8 @@ pub enum StorageError {
 
 /// Skydd's storage operations. Both backends implement all of them with the same behaviour;
 /// data-subject requests are in the supertrait [`RequestStore`], staff accounts and console
-/// sessions in [`StaffStore`].
-pub trait Storage: RequestStore + StaffStore + Send + Sync + 'static {
+/// sessions in [`StaffStore`], the banner's cookie choices in [`CookieChoiceStore`].
+pub trait Storage: RequestStore + StaffStore + CookieChoiceStore + Send + Sync + 'static {
     /// Which backend this is.
     fn backend(&self) -> Backend;
 

@@ -83,6 +83,17 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "staff_accounts",
         sql: include_str!("../migrations/sqlite/0010_staff_accounts.sql"),
     },
+    // A placeholder: centre-core's 0011 replaces it when the branches meet (issue 18).
+    Migration {
+        version: 11,
+        name: "reserved_for_centre_core",
+        sql: include_str!("../migrations/sqlite/0011_reserved_for_centre_core.sql"),
+    },
+    Migration {
+        version: 12,
+        name: "cookie_choices",
+        sql: include_str!("../migrations/sqlite/0012_cookie_choices.sql"),
+    },
 ];
 
 /// The PostgreSQL migrations, oldest first. Same versions and names as [`SQLITE`].
@@ -136,6 +147,17 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 10,
         name: "staff_accounts",
         sql: include_str!("../migrations/postgres/0010_staff_accounts.sql"),
+    },
+    // A placeholder: centre-core's 0011 replaces it when the branches meet (issue 18).
+    Migration {
+        version: 11,
+        name: "reserved_for_centre_core",
+        sql: include_str!("../migrations/postgres/0011_reserved_for_centre_core.sql"),
+    },
+    Migration {
+        version: 12,
+        name: "cookie_choices",
+        sql: include_str!("../migrations/postgres/0012_cookie_choices.sql"),
     },
 ];
 

@@ -2597,6 +2597,10 @@ mod requests;
 #[path = "storage/staff.rs"]
 mod staff;
 
+/// The consent ledger's cookie table: the banner's choices (issue 18).
+#[path = "storage/cookie_choices.rs"]
+mod cookie_choices;
+
 /// A lock held by another process is `StorageError::Busy` (issue 14).
 #[path = "storage/busy.rs"]
 mod busy;

@@ -13,6 +13,7 @@ mod announce;
 pub mod audit;
 pub mod audit_trail;
 mod consent;
+mod cookie;
 mod crypto;
 mod disclosure;
 mod error;
@@ -41,6 +42,9 @@ use skydd_storage::Storage;
 pub use announce::Reach;
 pub use audit::{Audit, AuditEvent, GroupCommitAudit, StorageAudit};
 pub use consent::{ConsentInput, ConsentProof, ConsentView, ConsentsView, FeatureInput};
+pub use cookie::{
+    BROWSER_INDEX_KIND, BrowserChoices, CookieChoiceInput, CookieChoiceView, WEBSITE_ACTOR,
+};
 pub use disclosure::{DECISION_KINDS, DisclosureInput};
 pub use error::VaultError;
 pub use fulfil::{ConnectedCorrection, Correction, FulfilInput, KeptRecords};
