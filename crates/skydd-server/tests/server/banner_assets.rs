@@ -48,3 +48,63 @@ async fn the_banner_files_are_served_for_other_origins_and_revalidated() {
     }
     app.stop().await;
 }
+
+/// What banner.js calls from a website's page, the config and the log, answers the allowed
+/// origin (a preflight too, for a `fetch` fallback that sends JSON); the files themselves and the
+/// staff's listing of choices carry no CORS header.
+#[tokio::test]
+async fn the_banner_routes_answer_the_allowed_website_origin_only() {
+    use reqwest::Method;
+    use skydd_app::site::{Origin, PublicSite};
+
+    const WEBSITE: &str = "https://www.example.com";
+    let site = PublicSite {
+        allowed_origins: vec![Origin::parse(WEBSITE).unwrap()],
+        ..PublicSite::default()
+    };
+    let app = super::spawn_app_edge(&Backend::Sqlite, |app, _| app.with_site(site), |s| s).await;
+    let from = |method: Method, path: &str, origin: &str| {
+        app.client
+            .request(method, app.url(path))
+            .header("origin", origin)
+    };
+    let config = from(Method::GET, "/v1/banner/config?lang=sv", WEBSITE)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(config.status(), StatusCode::OK);
+    assert_eq!(config.headers()["access-control-allow-origin"], WEBSITE);
+    let preflight = from(Method::OPTIONS, "/v1/banner/consents", WEBSITE)
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", "content-type")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(preflight.status(), StatusCode::NO_CONTENT);
+    assert_eq!(preflight.headers()["access-control-allow-origin"], WEBSITE);
+    let other = from(Method::GET, "/v1/banner/config", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert!(!other.headers().contains_key("access-control-allow-origin"));
+
+    for path in [
+        "/banner.js",
+        "/banner.css",
+        "/v1/banner/consents?browser=abcdefghijklmnopqrstuv",
+    ] {
+        let response = from(Method::GET, path, WEBSITE)
+            .bearer_auth(&app.admin_token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert!(
+            !response
+                .headers()
+                .contains_key("access-control-allow-origin"),
+            "{path}"
+        );
+    }
+    app.stop().await;
+}
