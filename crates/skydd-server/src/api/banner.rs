@@ -485,7 +485,8 @@ fn shape_of(body: &ChoiceBody) -> Result<BannerAction, ApiError> {
             missing or twice, a required category refused.", body = Problem,
             content_type = "application/problem+json"),
         (status = 429, description = "This address has sent too many choices; `Retry-After` \
-            says when to try again.", body = Problem, content_type = "application/problem+json"),
+            says when to try again.", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds until the next choice is taken."))),
     )
 )]
 pub async fn log_choice(
