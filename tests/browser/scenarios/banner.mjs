@@ -146,6 +146,11 @@ export function blockedUntilAccepted() {
       }
       await s.settings.getByRole('cell', { name: '_ga', exact: true }).waitFor();
       await t.axe(page, 'example website with the banner settings (en)');
+      // The picture: the top of the dialog, with the statistics' services open.
+      for (const details of await s.settings.locator('details').all()) {
+        await details.evaluate((d) => { d.open = d.closest('li').querySelector('#skydd-c-analytics') !== null; });
+      }
+      await s.settings.evaluate((d) => { d.scrollTop = 0; });
       await t.shot(page, 'banner-settings');
     });
 
