@@ -215,12 +215,17 @@ export function blockedUntilAccepted() {
   };
 }
 
-/** Part one, Swedish: reject all is one click on the first layer. */
+/**
+ * Part one, Swedish: reject all is one click on the first layer. The browser sends Do Not
+ * Track, which the website's register only logs (`dnt: ignore`): the visitor is still asked.
+ */
 export function rejectInOneClick() {
   return async function run(t, env) {
     const cfg = await config(env, 'sv');
     const T = cfg.texts;
+    check(cfg.dnt === 'ignore', `the website's register honours DNT (${cfg.dnt})`);
     const context = await t.newContext({ language: 'sv' });
+    await context.addInitScript(() => Object.defineProperty(Navigator.prototype, 'doNotTrack', { get: () => '1' }));
     const s = site(t, t.on(await context.newPage()));
     await t.step('the Swedish page shows the banner in Swedish', async () => {
       await s.open('/sv.html');
@@ -236,6 +241,7 @@ export function rejectInOneClick() {
       const [choice] = await ledger(env, (await kept(context, env)).b, 1);
       expectChoice(choice, 'reject_all', required(cfg), cfg);
       check(choice.language === 'sv', 'the choice was not logged in Swedish');
+      check(choice.dnt === true && choice.gpc === false, `signals logged as gpc=${choice.gpc} dnt=${choice.dnt}`);
       await s.open('/sv.html');
       check(!(await s.banner.isVisible()), 'the banner asked again after reject all');
       s.clean();
