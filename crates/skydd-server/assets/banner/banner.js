@@ -256,7 +256,8 @@
     const blocked = fill(cfg.texts.blocked, name, c ? c.name : cat);
     const ph = h('div', { class: 'skydd skydd-ph', lang: cfg.language },
       h('p', { id, text: blocked.includes(name) ? blocked : name + ': ' + blocked }),
-      c && button(cfg.texts.load_this, () => load(cat, svc)));
+      // A service the config does not name is loaded by its category (the log takes known ones).
+      c && button(cfg.texts.load_this, () => load(cat, service ? svc : null)));
     if (c) ph.lastChild.setAttribute('aria-describedby', id);
     el.skyddPlaceholder = ph;
     el.classList.add('skydd-blocked');
