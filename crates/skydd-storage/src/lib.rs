@@ -44,7 +44,7 @@ pub use audit_chain::{
     ChainedAuditEvent, EntryFields, StoredHash, VerifyPlan, verify_audit_chain,
     verify_audit_chain_by,
 };
-pub use cookie_choices::{CookieChoiceRow, CookieChoiceStore};
+pub use cookie_choices::{ChoicesDeletedAudit, CookieChoiceRow, CookieChoiceStore};
 pub use requests::{
     NewRequestRows, OutboxMessageRow, RecipientNotificationRow, RequestChange, RequestDocumentRow,
     RequestEventRow, RequestFilter, RequestRow, RequestStore, RequestSystemRow,

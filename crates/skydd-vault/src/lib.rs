@@ -43,7 +43,8 @@ pub use announce::Reach;
 pub use audit::{Audit, AuditEvent, GroupCommitAudit, StorageAudit};
 pub use consent::{ConsentInput, ConsentProof, ConsentView, ConsentsView, FeatureInput};
 pub use cookie::{
-    BROWSER_INDEX_KIND, BrowserChoices, CookieChoiceInput, CookieChoiceView, WEBSITE_ACTOR,
+    BROWSER_INDEX_KIND, BrowserChoices, COOKIE_CHOICE_YEARS, COOKIE_RETENTION_ACTION,
+    CookieChoiceInput, CookieChoiceView, WEBSITE_ACTOR,
 };
 pub use disclosure::{DECISION_KINDS, DisclosureInput};
 pub use error::VaultError;
@@ -62,6 +63,8 @@ pub use request::{
     RequestQuery, RequestReceipt, RequestView, is_assignee_id,
 };
 pub use retention::{DEFAULT_SWEEP_BATCH, SweepProgress, SweepSummary};
+/// What a visitor did in the banner, as [`CookieChoiceInput::action`] takes it.
+pub use skydd_consent::BannerAction;
 pub use states::{NoticeState, OutboxState, StateFilter, parse_request_type};
 pub use subject::{NewSubject, SubjectView};
 pub use systems::{
