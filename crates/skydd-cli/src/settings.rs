@@ -54,6 +54,11 @@ impl DataArgs {
 /// A busy timeout: `<number>ms` or a duration as [`parse_interval`] reads it; never zero (a
 /// writer that never waits would fail whenever another process writes).
 pub(crate) fn parse_busy_timeout(text: &str) -> Result<std::time::Duration, String> {
+    parse_timeout(text, "the busy timeout")
+}
+
+/// `text` as a timeout (`200ms`, `5s`, `1m`): more than zero; `what` names it in the error.
+fn parse_timeout(text: &str, what: &str) -> Result<std::time::Duration, String> {
     let text = text.trim();
     let timeout = match text.strip_suffix("ms") {
         Some(millis) => millis
@@ -63,7 +68,7 @@ pub(crate) fn parse_busy_timeout(text: &str) -> Result<std::time::Duration, Stri
         None => parse_interval(text)?,
     };
     if timeout.is_zero() {
-        return Err("the busy timeout must be more than zero; write 200ms or 5s".to_owned());
+        return Err(format!("{what} must be more than zero; write 200ms or 5s"));
     }
     Ok(timeout)
 }
@@ -397,4 +402,91 @@ impl SiteArgs {
             allowed_origins,
         })
     }
+}
+
+/// How `skydd serve` meets the network: the reverse proxies it trusts, how long a client may
+/// take to send a request, and the public routes' abuse limits (issue 18, "a public surface
+/// that can face the internet").
+#[derive(Debug, clap::Args)]
+pub(crate) struct EdgeArgs {
+    /// A reverse proxy in front of Skydd, as an IP address or a CIDR network (`10.0.0.0/8`):
+    /// from it, the client is the rightmost address in `X-Forwarded-For` that is not a trusted
+    /// proxy. Repeatable; in skydd.toml `trusted_proxies = [...]` [default: none, the peer is
+    /// the client].
+    #[arg(
+        long = "trusted-proxy",
+        env = "SKYDD_TRUSTED_PROXIES",
+        value_name = "IP|CIDR",
+        action = clap::ArgAction::Append,
+        value_delimiter = ',',
+        value_parser = parse_network
+    )]
+    trusted_proxies: Vec<skydd_server::forwarded::Network>,
+    /// How long a client may take to send a request's head (and a kept-alive connection may
+    /// sit idle); then the connection is closed (`500ms`, `10s`).
+    #[arg(
+        long,
+        env = "SKYDD_HEADER_TIMEOUT",
+        default_value = "10s",
+        value_name = "DURATION",
+        value_parser = parse_header_timeout
+    )]
+    header_timeout: std::time::Duration,
+    /// How long a client may take to send a request's body, from its head on (an identity
+    /// document of 10 MiB must fit); then it gets a 408 and the connection is closed.
+    #[arg(
+        long,
+        env = "SKYDD_BODY_TIMEOUT",
+        default_value = "60s",
+        value_name = "DURATION",
+        value_parser = parse_body_timeout
+    )]
+    body_timeout: std::time::Duration,
+    /// Multiply the burst of every public route's abuse limit by N (1 to 10000), for a load
+    /// test or a fuzzer run; the limits stay on, and a start with N above 1 is logged as a
+    /// warning.
+    #[arg(
+        long,
+        env = "SKYDD_RATE_LIMIT_SCALE",
+        default_value = "1",
+        value_name = "N",
+        value_parser = clap::value_parser!(u32).range(1..=i64::from(skydd_server::limit::MAX_SCALE))
+    )]
+    rate_limit_scale: u32,
+}
+
+impl EdgeArgs {
+    /// The reverse proxies to trust.
+    pub(crate) fn trusted_proxies(&self) -> skydd_server::forwarded::TrustedProxies {
+        skydd_server::forwarded::TrustedProxies::new(self.trusted_proxies.clone())
+    }
+
+    /// The read timeouts.
+    pub(crate) fn timeouts(&self) -> skydd_server::listen::Timeouts {
+        skydd_server::listen::Timeouts {
+            header: self.header_timeout,
+            body: self.body_timeout,
+        }
+    }
+
+    /// How many times the default bursts the public limits allow.
+    pub(crate) fn rate_limit_scale(&self) -> u32 {
+        self.rate_limit_scale
+    }
+}
+
+/// `--trusted-proxy`: an IP address or a CIDR network.
+fn parse_network(text: &str) -> Result<skydd_server::forwarded::Network, String> {
+    text.parse()
+        .map_err(|error: skydd_server::forwarded::NetworkError| error.to_string())
+}
+
+/// `--header-timeout`.
+fn parse_header_timeout(text: &str) -> Result<std::time::Duration, String> {
+    parse_timeout(text, "the header timeout")
+}
+
+/// `--body-timeout`.
+fn parse_body_timeout(text: &str) -> Result<std::time::Duration, String> {
+    parse_timeout(text, "the body timeout")
 }

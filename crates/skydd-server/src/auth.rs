@@ -10,7 +10,7 @@
 //! [`skydd_staff::permission`].
 
 use std::marker::PhantomData;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::HeaderMap;
@@ -22,6 +22,7 @@ use skydd_crypto::TokenId;
 use skydd_staff::permission::{Grants, Permission, Scope, StaffRole};
 use skydd_vault::Actor;
 
+use crate::forwarded::ClientAddress;
 use crate::problem::ApiError;
 use crate::state::AppState;
 
@@ -259,19 +260,28 @@ pub mod need {
     );
 }
 
-/// The peer's IP address, from axum's `ConnectInfo` when the server was started with it (as
-/// [`crate::serve`] is); `None` otherwise. For the audit trail and consent proof.
+/// The client's IP address: the peer's, from axum's `ConnectInfo` when the server was started
+/// with it (as [`crate::serve`] is), or, when the peer is a trusted proxy (`--trusted-proxy`),
+/// the client it names in `X-Forwarded-For` ([`crate::forwarded`]); `None` without a peer
+/// address. The one place the audit trail, the consent proof and the abuse limits take the
+/// client's address from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PeerIp(pub Option<String>);
 
 impl PeerIp {
     fn of(parts: &Parts) -> PeerIp {
-        PeerIp(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|ConnectInfo(peer)| peer.ip().to_string()),
-        )
+        PeerIp(client_address(parts).map(|address| address.to_string()))
+    }
+}
+
+/// The client's address as [`PeerIp`] gives it, unformatted (for the abuse limits).
+pub(crate) fn client_address(parts: &Parts) -> Option<IpAddr> {
+    match parts.extensions.get::<ClientAddress>() {
+        Some(ClientAddress(address)) => Some(*address),
+        None => parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(peer)| peer.ip()),
     }
 }
 

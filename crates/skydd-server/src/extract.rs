@@ -224,10 +224,60 @@ where
     }
 }
 
+/// Why a request body could not be read whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BodyError {
+    /// Larger than the route reads: 413.
+    TooLarge,
+    /// Not all there within the body-read timeout: 408.
+    TimedOut,
+    /// The connection failed while reading: 400.
+    Unreadable,
+}
+
+impl BodyError {
+    /// What went wrong reading a body, from the error (or rejection) it failed with.
+    pub(crate) fn of(error: &(dyn StdError + 'static)) -> BodyError {
+        if find_in_chain::<crate::listen::BodyTimedOut>(error).is_some() {
+            BodyError::TimedOut
+        } else if find_in_chain::<http_body_util::LengthLimitError>(error).is_some() {
+            BodyError::TooLarge
+        } else {
+            BodyError::Unreadable
+        }
+    }
+}
+
+impl From<BodyError> for ApiError {
+    fn from(error: BodyError) -> ApiError {
+        match error {
+            BodyError::TooLarge => ApiError::PayloadTooLarge,
+            BodyError::TimedOut => ApiError::BodyTimeout,
+            BodyError::Unreadable => {
+                ApiError::InvalidBody("The request body could not be read.".to_owned())
+            }
+        }
+    }
+}
+
+/// Read `body` whole, at most `limit` bytes: the one way a handler or middleware reads a body
+/// itself, so a body too large is a 413 and one too slow a 408 everywhere.
+pub(crate) async fn read_body(
+    body: axum::body::Body,
+    limit: usize,
+) -> Result<axum::body::Bytes, BodyError> {
+    axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|error| BodyError::of(&error))
+}
+
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
         if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
             return ApiError::PayloadTooLarge;
+        }
+        if let JsonRejection::BytesRejection(bytes) = &rejection {
+            return BodyError::of(bytes).into();
         }
         match &rejection {
             JsonRejection::MissingJsonContentType(_) => ApiError::UnsupportedMediaType,
@@ -281,9 +331,7 @@ where
             Err(rejection) if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
                 Err(ApiError::PayloadTooLarge)
             }
-            Err(_) => Err(ApiError::InvalidBody(
-                "The request body could not be read.".to_owned(),
-            )),
+            Err(rejection) => Err(BodyError::of(&rejection).into()),
         }
     }
 }

@@ -7,12 +7,16 @@
 //! version (another host, the file not copied yet) keeps failing those requests, with an error
 //! in its log saying so.
 
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
+use http_body::{Body as _, Frame, SizeHint};
 
-use crate::problem::ApiError;
 use crate::state::AppState;
 
 /// Set on a response whose request failed because a data key is wrapped with a master key
@@ -20,12 +24,12 @@ use crate::state::AppState;
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct UnknownKeyVersion(pub(crate) u32);
 
-/// The largest request body [`reload_and_retry`] keeps for a second run: axum's default body
-/// limit, which the JSON extractor applies anyway.
-const BODY_LIMIT: usize = 2 * 1024 * 1024;
-
 /// Middleware for `/v1`: when a request fails because a data key is wrapped with a master key
 /// version this server has not loaded, reload the key file and run the request once more.
+///
+/// The body is not read here: the handler reads it (under its own limit, after its own checks,
+/// so a refused request is never read), and the chunks it read are kept (shared, not copied)
+/// to send again. A request whose body was not read to its end is not run again.
 pub(crate) async fn reload_and_retry(
     State(state): State<AppState>,
     request: Request,
@@ -36,20 +40,32 @@ pub(crate) async fn reload_and_retry(
     }
     let seen = state.key_version();
     let (parts, body) = request.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, BODY_LIMIT).await else {
-        return ApiError::InvalidBody("The request body could not be read.".to_owned())
-            .into_response();
+    let recorded = Arc::new(Mutex::new(Recorded {
+        chunks: Vec::new(),
+        complete: body.is_end_stream(),
+    }));
+    let recording = Recording {
+        inner: body,
+        recorded: recorded.clone(),
     };
-    let again = copy(&parts, bytes.clone());
+    let again_parts = copy(&parts);
     let response = next
         .clone()
-        .run(Request::from_parts(parts, Body::from(bytes)))
+        .run(Request::from_parts(parts, Body::new(recording)))
         .await;
     let Some(&UnknownKeyVersion(version)) = response.extensions().get::<UnknownKeyVersion>() else {
         return response;
     };
+    // The recording is complete: every chunk was read before the vault was called.
+    let body = {
+        let recorded = recorded.lock().unwrap_or_else(|e| e.into_inner());
+        if !recorded.complete {
+            return response;
+        }
+        Body::from(recorded.chunks.concat())
+    };
     match state.reload_keys(seen).await {
-        Ok(true) => next.run(again).await,
+        Ok(true) => next.run(Request::from_parts(again_parts, body)).await,
         Ok(false) => {
             tracing::error!(
                 version,
@@ -65,13 +81,60 @@ pub(crate) async fn reload_and_retry(
     }
 }
 
-/// A request like the one `parts` came from, with `body`.
-fn copy(parts: &axum::http::request::Parts, body: Bytes) -> Request {
-    let mut request = Request::new(Body::from(body));
+/// The chunks of a request body read so far, and whether that was all of it.
+struct Recorded {
+    chunks: Vec<Bytes>,
+    complete: bool,
+}
+
+/// A request body that keeps what is read of it in [`Recorded`].
+struct Recording {
+    inner: Body,
+    recorded: Arc<Mutex<Recorded>>,
+}
+
+impl http_body::Body for Recording {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
+        let polled = Pin::new(&mut self.inner).poll_frame(cx);
+        if let Poll::Ready(frame) = &polled {
+            let ended = self.inner.is_end_stream();
+            let mut recorded = self.recorded.lock().unwrap_or_else(|e| e.into_inner());
+            match frame {
+                Some(Ok(frame)) => {
+                    if let Some(data) = frame.data_ref() {
+                        recorded.chunks.push(data.clone());
+                    }
+                    recorded.complete |= ended;
+                }
+                None => recorded.complete = true,
+                Some(Err(_)) => {}
+            }
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// The head of a request like the one `parts` came from, for a second run.
+fn copy(parts: &axum::http::request::Parts) -> axum::http::request::Parts {
+    let mut request = Request::new(());
     *request.method_mut() = parts.method.clone();
     *request.uri_mut() = parts.uri.clone();
     *request.version_mut() = parts.version;
     *request.headers_mut() = parts.headers.clone();
     *request.extensions_mut() = parts.extensions.clone();
-    request
+    request.into_parts().0
 }

@@ -31,9 +31,12 @@ mod access_log;
 pub mod api;
 pub mod auth;
 mod console;
+mod cors;
 pub mod extract;
+pub mod forwarded;
 pub mod key_reload;
 pub mod limit;
+pub mod listen;
 pub mod metrics;
 mod page;
 pub mod problem;
@@ -41,7 +44,6 @@ pub mod state;
 
 use std::future::Future;
 use std::io;
-use std::net::SocketAddr;
 
 use axum::Router;
 use axum::middleware;
@@ -139,35 +141,42 @@ pub fn router(state: AppState) -> Router {
             auth::require_token,
         ));
 
-    // Data-subject requests: intake and verification are public, the rest needs a token.
+    // Data-subject requests: intake, verification and documents are public, the rest needs a
+    // token. Every route takes a token when one is sent, and the key reload.
     let requests = {
         use api::requests as r;
-        Router::new()
-            .route(
-                "/v1/requests",
-                post(r::submit_request).get(r::list_requests),
-            )
+        let shared = |routes: Router<AppState>| {
+            routes
+                .route_layer(middleware::from_fn_with_state(
+                    state.clone(),
+                    key_reload::reload_and_retry,
+                ))
+                .route_layer(middleware::from_fn_with_state(
+                    state.clone(),
+                    auth::optional_token,
+                ))
+        };
+        let staff = Router::new()
+            .route("/v1/requests", get(r::list_requests))
             .route("/v1/requests/{id}", get(r::get_request))
-            .route("/v1/requests/{id}/verify", post(r::verify_request))
-            .route("/v1/requests/{id}/documents", post(r::upload_document))
+            .route(
+                "/v1/requests/{id}/documents",
+                // Identity documents are up to 10 MiB.
+                post(r::upload_document).layer(axum::extract::DefaultBodyLimit::max(
+                    skydd_vault::MAX_DOCUMENT_BYTES + 64 * 1024,
+                )),
+            )
             .route("/v1/requests/{id}/extend", post(r::extend_request))
             .route("/v1/requests/{id}/fulfil", post(r::fulfil_request))
             .route("/v1/requests/{id}/reject", post(r::reject_request))
             .route("/v1/requests/{id}/assign", post(r::assign_request))
             .route("/v1/requests/{id}/package", get(r::get_package))
-            .route("/v1/requests/{id}/erasure-plan", get(r::erasure_plan))
-            .route_layer(middleware::from_fn_with_state(
-                state.clone(),
-                key_reload::reload_and_retry,
-            ))
-            .route_layer(middleware::from_fn_with_state(
-                state.clone(),
-                auth::optional_token,
-            ))
-            // Identity documents are up to 10 MiB.
-            .layer(axum::extract::DefaultBodyLimit::max(
-                skydd_vault::MAX_DOCUMENT_BYTES + 64 * 1024,
-            ))
+            .route("/v1/requests/{id}/erasure-plan", get(r::erasure_plan));
+        // Intake and its verification: a company's website calls them from the browser.
+        let website = Router::new()
+            .route("/v1/requests", post(r::submit_request))
+            .route("/v1/requests/{id}/verify", post(r::verify_request));
+        shared(staff).merge(cors::website(shared(website), &state))
     };
 
     // The routes a company's website calls from the browser (issue 18): public, no token;
@@ -205,6 +214,11 @@ pub fn router(state: AppState) -> Router {
         .fallback(api::not_found)
         // Must come after every route: it is set on the routes registered so far.
         .method_not_allowed_fallback(api::method_not_allowed)
+        // The client's address, once, for every route (behind a trusted proxy, the one it names).
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            forwarded::resolve_client,
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             access_log::log_request,
@@ -213,7 +227,8 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Serve the application on `listener` until `shutdown` completes, then finish the requests in
-/// flight and return. Handlers see the peer's address (for the audit trail and consent proof).
+/// flight and return. Handlers see the peer's address (for the audit trail and consent proof);
+/// a client slower than the state's [`listen::Timeouts`] is cut off.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
@@ -221,12 +236,8 @@ pub async fn serve(
 ) -> io::Result<()> {
     let address = listener.local_addr()?;
     tracing::info!("listening on {address}");
-    axum::serve(
-        listener,
-        router(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await?;
+    let timeouts = state.timeouts();
+    listen::serve(listener, router(state), timeouts, shutdown).await?;
     tracing::info!("server stopped");
     Ok(())
 }

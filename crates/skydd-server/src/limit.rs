@@ -6,14 +6,30 @@
 //! account's get far; the account's own lock-out (`skydd_staff::policy`) is the second line.
 //! Public routes of later issues take a [`Limiter`] the same way.
 //!
+//! Every public route is limited per client address through one extractor, [`Limited`]: put
+//! `_: Limited<route::Intake>` among a handler's arguments, before the body, and a client over
+//! the route's budget gets a 429 with `Retry-After` before anything is read: a problem
+//! document by default, the console's page with `Limited<route::X, ConsoleError>`, a public
+//! HTML page with `Limited<route::X, PageRefusal>`. Anything that queues a message to an
+//! identity also takes one from that identity's budget ([`PublicLimits::check_identity_value`]).
+//! Callers with a valid API token are not limited per address: they are not anonymous.
+//!
 //! Keys are kept only as 64-bit hashes under a key chosen at random when the limiter is made,
 //! so the limiter holds no address or e-mail in memory. Time is the app's clock, passed in.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hash, RandomState};
+use std::marker::PhantomData;
 use std::sync::Mutex;
 
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::response::IntoResponse;
 use jiff::{SignedDuration, Timestamp};
+
+use crate::auth::Principal;
+use crate::problem::ApiError;
+use crate::state::AppState;
 
 /// How often something may be done: `burst` times at once, then once per `interval`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -164,36 +180,59 @@ impl PublicRoute {
     }
 }
 
+/// The budget of messages queued to one identity: 3 at once, then one every 10 minutes.
+pub const PER_IDENTITY: Rate = Rate {
+    burst: 3,
+    interval: SignedDuration::from_secs(600),
+};
+
+/// The largest `--rate-limit-scale`.
+pub const MAX_SCALE: u32 = 10_000;
+
 /// The abuse limits of every public route: per client address (an IPv6 address counts by its
 /// /64, which one client usually holds whole) and, for anything that queues a message, per
 /// identity the message would go to.
 #[derive(Debug)]
 pub struct PublicLimits {
     per_address: Vec<(PublicRoute, Limiter)>,
-    /// Messages queued to one identity (intake codes, centre sign-in codes): 3 at once, then
-    /// one every 10 minutes, whatever address asks.
+    /// Messages queued to one identity (intake codes, centre sign-in codes): [`PER_IDENTITY`]
+    /// whatever address asks.
     per_identity: Limiter,
+    /// How many times the default bursts these limits allow (1: the defaults).
+    scale: u32,
 }
 
 impl Default for PublicLimits {
     fn default() -> PublicLimits {
-        PublicLimits {
-            per_address: PublicRoute::ALL
-                .iter()
-                .map(|route| (*route, Limiter::new(route.rate(), 50_000)))
-                .collect(),
-            per_identity: Limiter::new(
-                Rate {
-                    burst: 3,
-                    interval: SignedDuration::from_secs(600),
-                },
-                100_000,
-            ),
-        }
+        PublicLimits::scaled(1)
     }
 }
 
 impl PublicLimits {
+    /// The limits with every burst `scale` times the default (at least 1, at most
+    /// [`MAX_SCALE`]), the intervals unchanged: `skydd serve --rate-limit-scale`, for a load
+    /// test or a fuzzer that must not meet them. The limits are never off.
+    pub fn scaled(scale: u32) -> PublicLimits {
+        let scale = scale.clamp(1, MAX_SCALE);
+        let widen = |rate: Rate| Rate {
+            burst: rate.burst.saturating_mul(scale),
+            ..rate
+        };
+        PublicLimits {
+            per_address: PublicRoute::ALL
+                .iter()
+                .map(|route| (*route, Limiter::new(widen(route.rate()), 50_000)))
+                .collect(),
+            per_identity: Limiter::new(widen(PER_IDENTITY), 100_000),
+            scale,
+        }
+    }
+
+    /// How many times the default bursts these limits allow (1: the defaults).
+    pub fn scale(&self) -> u32 {
+        self.scale
+    }
+
     /// Take one call of `route` from the client at `address` (`None` when the server was
     /// started without peer addresses: one shared budget).
     pub fn check_address(
@@ -217,6 +256,111 @@ impl PublicLimits {
     /// whoever asks; the value is kept only as a keyed hash.
     pub fn check_identity(&self, identity: &str, now: Timestamp) -> Result<(), RetryAfter> {
         self.per_identity.check(&identity, now)
+    }
+
+    /// [`PublicLimits::check_identity`] for an identity as a person typed it: `kind` (`email`,
+    /// `phone`, `personnummer`, `customer_number`) and the raw value, normalised the way the
+    /// vault normalises it, so `Anna@Example.se ` and `anna@example.se` share one budget. A
+    /// value that is not a valid identity passes: it is refused as invalid and queues nothing.
+    pub fn check_identity_value(
+        &self,
+        kind: &str,
+        raw: &str,
+        now: Timestamp,
+    ) -> Result<(), RetryAfter> {
+        match identity_key(kind, raw, now) {
+            Some(key) => self.check_identity(&key, now),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The normalised `kind:value` of an identity as typed, or `None` when it is not one.
+fn identity_key(kind: &str, raw: &str, now: Timestamp) -> Option<String> {
+    use skydd_subject::identity::{Identity, IdentityKind, ParseContext};
+    let kind: IdentityKind = kind.parse().ok()?;
+    let today = skydd_register::zone::stockholm_date(now);
+    let identity = Identity::parse(kind, raw, ParseContext::sweden(today)).ok()?;
+    Some(format!("{}:{}", kind.as_str(), identity.expose()))
+}
+
+/// A route's place in [`PublicLimits`], as a type: [`Limited`]`<route::Intake>`.
+pub trait LimitedRoute {
+    /// The route whose per-address budget is taken.
+    const ROUTE: PublicRoute;
+}
+
+/// One type per [`PublicRoute`], for [`Limited`].
+pub mod route {
+    use super::{LimitedRoute, PublicRoute};
+
+    macro_rules! routes {
+        ($($name:ident),* $(,)?) => {$(
+            #[doc = concat!("The budget of [`PublicRoute::", stringify!($name), "`].")]
+            #[derive(Debug)]
+            pub struct $name;
+
+            impl LimitedRoute for $name {
+                const ROUTE: PublicRoute = PublicRoute::$name;
+            }
+        )*};
+    }
+
+    routes!(
+        Intake,
+        Verify,
+        Documents,
+        CentreSignIn,
+        MagicLink,
+        BannerLog,
+        Unsubscribe,
+        SingleSignOn,
+    );
+}
+
+/// How a route says "too many requests": the response type a [`Limited`] rejects with.
+/// [`ApiError`] is a problem document, the console's error its page, [`PageRefusal`] a public
+/// HTML page; each carries `Retry-After`.
+pub trait Refusal: IntoResponse + Sized {
+    /// The refusal of a request (`parts`) over its limit, to try again after `retry_after`.
+    fn too_many(retry_after: RetryAfter, parts: &Parts, state: &AppState) -> Self;
+}
+
+impl Refusal for ApiError {
+    fn too_many(retry_after: RetryAfter, _parts: &Parts, _state: &AppState) -> ApiError {
+        ApiError::TooManyRequests(retry_after)
+    }
+}
+
+/// A public HTML page refusing a request (429 with `Retry-After`), in the language the
+/// request prefers; see [`crate::page::refusal`].
+pub use crate::page::PageRefusal;
+
+impl Refusal for PageRefusal {
+    fn too_many(retry_after: RetryAfter, parts: &Parts, state: &AppState) -> PageRefusal {
+        PageRefusal::too_many(retry_after, &parts.headers, state)
+    }
+}
+
+/// One call of route `R` taken from the client's address budget, before the handler reads
+/// anything else: put it among a handler's arguments ahead of the body. Over the budget, the
+/// request is refused with `E` (429 and `Retry-After`). A request carrying a valid API token
+/// (a principal) is not counted: the token's holder is known and accountable.
+#[derive(Debug)]
+pub struct Limited<R, E = ApiError>(PhantomData<fn() -> (R, E)>);
+
+impl<R: LimitedRoute, E: Refusal> FromRequestParts<AppState> for Limited<R, E> {
+    type Rejection = E;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, E> {
+        if parts.extensions.get::<Principal>().is_none() {
+            let address = crate::auth::client_address(parts);
+            state
+                .public_limits()
+                .check_address(R::ROUTE, address, state.clock.now())
+                .map_err(|retry_after| E::too_many(retry_after, parts, state))?;
+        }
+        Ok(Limited(PhantomData))
     }
 }
 
@@ -264,6 +408,76 @@ mod tests {
             assert!(limiter.check(&"a", at(second)).is_err());
         }
         assert!(limiter.check(&"a", at(10)).is_ok());
+    }
+
+    #[test]
+    fn identities_share_a_budget_in_their_normal_form() {
+        let limits = PublicLimits::default();
+        for raw in ["anna@example.se", " Anna@Example.SE", "ANNA@example.se"] {
+            assert_eq!(limits.check_identity_value("email", raw, at(0)), Ok(()));
+        }
+        assert!(
+            limits
+                .check_identity_value("email", "anna@example.se ", at(1))
+                .is_err()
+        );
+        assert_eq!(
+            limits.check_identity_value("email", "bo@example.se", at(1)),
+            Ok(()),
+            "another identity has its own budget"
+        );
+        // Not an identity: nothing to queue, nothing counted.
+        for _ in 0..10 {
+            assert_eq!(
+                limits.check_identity_value("email", "no-at-sign", at(1)),
+                Ok(())
+            );
+            assert_eq!(limits.check_identity_value("pigeon", "x", at(1)), Ok(()));
+        }
+        // The same number written two ways is one phone.
+        assert_eq!(
+            limits.check_identity_value("phone", "070-123 45 67", at(2)),
+            Ok(())
+        );
+        assert_eq!(
+            limits.check_identity_value("phone", "+46701234567", at(2)),
+            Ok(())
+        );
+        assert_eq!(
+            limits.check_identity_value("phone", "0701234567", at(2)),
+            Ok(())
+        );
+        assert!(
+            limits
+                .check_identity_value("phone", "+46 70 123 45 67", at(2))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn a_scale_widens_every_burst_and_never_switches_limits_off() {
+        let limits = PublicLimits::scaled(10);
+        assert_eq!(limits.scale(), 10);
+        let burst = PublicRoute::Intake.rate().burst * 10;
+        let address = Some("192.0.2.1".parse().unwrap());
+        for _ in 0..burst {
+            assert!(
+                limits
+                    .check_address(PublicRoute::Intake, address, at(0))
+                    .is_ok()
+            );
+        }
+        assert!(
+            limits
+                .check_address(PublicRoute::Intake, address, at(0))
+                .is_err()
+        );
+        assert_eq!(
+            PublicLimits::scaled(0).scale(),
+            1,
+            "0 is the defaults, not off"
+        );
+        assert_eq!(PublicLimits::scaled(u32::MAX).scale(), MAX_SCALE);
     }
 
     #[test]

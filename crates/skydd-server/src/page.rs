@@ -7,13 +7,16 @@
 //! others, and English and Swedish are chosen the same way everywhere. Text put into a page is
 //! escaped by the one HTML escape of the workspace, [`skydd_notice::document::escape_html`].
 
-use axum::http::HeaderMap;
-use axum::http::HeaderValue;
 use axum::http::header::{
-    ACCEPT_LANGUAGE, CACHE_CONTROL, CONTENT_LANGUAGE, CONTENT_SECURITY_POLICY, CONTENT_TYPE,
-    REFERRER_POLICY, VARY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
+    ACCEPT_LANGUAGE, CACHE_CONTROL, CONNECTION, CONTENT_LANGUAGE, CONTENT_SECURITY_POLICY,
+    CONTENT_TYPE, REFERRER_POLICY, RETRY_AFTER, VARY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
 };
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use skydd_notice::document::escape_html;
 use skydd_register::model::{Choice as _, Language};
+
+use crate::state::AppState;
 use utoipa::openapi::schema::{Object, SchemaType, Type};
 
 /// The Content-Security-Policy of every page: nothing from anywhere (no script at all, no
@@ -132,6 +135,186 @@ fn quality(value: &str) -> Option<u16> {
         "0" => Some(thousandths),
         "1" if thousandths == 0 => Some(1000),
         _ => None,
+    }
+}
+
+/// The languages of the pages whose own texts Skydd writes (unsubscribe, refusals): both,
+/// whatever the register publishes in.
+pub(crate) const PAGE_LANGUAGES: [Language; 2] = [Language::En, Language::Sv];
+
+/// A small public page (the unsubscribe pages, a refusal): `body` (HTML, already escaped)
+/// under the sender's name (`sender`, escaped here), in `language`, with the pages' own
+/// inline style and nothing else.
+pub(crate) fn small_page(language: Language, title: &str, sender: &str, body: &str) -> String {
+    let sender = escape_html(sender);
+    format!(
+        "<!DOCTYPE html>\n\
+         <html lang=\"{lang}\">\n\
+         <head>\n\
+         <meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta name=\"robots\" content=\"noindex\">\n\
+         <title>{title} · {sender}</title>\n\
+         <style>{SMALL_PAGE_STYLE}</style>\n\
+         </head>\n\
+         <body>\n\
+         <main>\n\
+         <p class=\"sender\">{sender}</p>\n\
+         {body}\n\
+         </main>\n\
+         </body>\n\
+         </html>\n",
+        lang = language.word(),
+    )
+}
+
+/// Large type, short lines, high contrast, a big button; dark mode too.
+const SMALL_PAGE_STYLE: &str = "\
+body{margin:0;font:1.125rem/1.6 system-ui,-apple-system,\"Segoe UI\",Roboto,sans-serif;\
+color:#1a1a1a;background:#fff}\
+main{max-width:34rem;margin:0 auto;padding:3rem 1.25rem}\
+h1{font-size:1.625rem;line-height:1.3;margin:0 0 1rem}\
+.sender{font-weight:600;color:#444;margin:0 0 2rem}\
+.note{color:#444}\
+button{font:inherit;font-weight:600;padding:.75rem 1.75rem;border:0;border-radius:.5rem;\
+background:#1d4ed8;color:#fff;cursor:pointer}\
+button:focus-visible{outline:3px solid #f59e0b;outline-offset:3px}\
+@media (prefers-color-scheme:dark){body{background:#121212;color:#eee}\
+.sender,.note{color:#bbb}button{background:#93c5fd;color:#000}}";
+
+/// An HTML response of `page` with the headers of every page; never cached.
+pub(crate) fn html_response(status: StatusCode, language: Language, page: String) -> Response {
+    let mut response = (status, page).into_response();
+    page_headers(
+        response.headers_mut(),
+        "text/html; charset=utf-8",
+        language,
+        Caching::NoStore,
+    );
+    response
+}
+
+/// A public HTML page that refuses a request without reading it: too many requests from this
+/// address (429 with `Retry-After`, from [`crate::limit::Limited`]), a body larger than the
+/// route reads (413), or one that did not arrive within the body-read timeout (408, the
+/// connection closed). In English or Swedish as `Accept-Language` prefers, under the
+/// controller's name; it repeats nothing the client sent.
+#[derive(Debug, Clone)]
+pub struct PageRefusal {
+    refused: Refused,
+    language: Language,
+    sender: String,
+}
+
+/// Why a [`PageRefusal`] refuses.
+#[derive(Debug, Clone, Copy)]
+enum Refused {
+    /// Too many requests; seconds until the next is taken.
+    Limit(u64),
+    /// The body is larger than the route reads.
+    Size,
+    /// The body did not arrive in time.
+    Timeout,
+}
+
+impl PageRefusal {
+    /// Too many requests: try again after `retry_after`.
+    pub(crate) fn too_many(
+        crate::limit::RetryAfter(seconds): crate::limit::RetryAfter,
+        headers: &HeaderMap,
+        state: &AppState,
+    ) -> PageRefusal {
+        PageRefusal::new(Refused::Limit(seconds), headers, state)
+    }
+
+    /// A body that could not be read: too large or too slow (a connection that failed is
+    /// treated as too slow: either way nothing arrived whole).
+    pub(crate) fn body(
+        error: crate::extract::BodyError,
+        headers: &HeaderMap,
+        state: &AppState,
+    ) -> PageRefusal {
+        let refused = match error {
+            crate::extract::BodyError::TooLarge => Refused::Size,
+            _ => Refused::Timeout,
+        };
+        PageRefusal::new(refused, headers, state)
+    }
+
+    fn new(refused: Refused, headers: &HeaderMap, state: &AppState) -> PageRefusal {
+        PageRefusal {
+            refused,
+            language: negotiate(None, headers, &PAGE_LANGUAGES),
+            sender: state.register.register.controller.name.clone(),
+        }
+    }
+}
+
+impl IntoResponse for PageRefusal {
+    fn into_response(self) -> Response {
+        use Language::{En, Sv};
+        let (status, title, body) = match (self.refused, self.language) {
+            (Refused::Limit(seconds), Sv) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "För många försök",
+                format!(
+                    "<h1>För många försök</h1>\n<p>Vänta en stund och försök igen om \
+                     {seconds} sekunder.</p>"
+                ),
+            ),
+            (Refused::Limit(seconds), En) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many attempts",
+                format!(
+                    "<h1>Too many attempts</h1>\n<p>Wait a moment and try again in {seconds} \
+                     seconds.</p>"
+                ),
+            ),
+            (Refused::Size, Sv) => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "För stort",
+                "<h1>Det du skickade är för stort</h1>\n<p>Inget togs emot. Gå tillbaka och \
+                 försök igen med mindre.</p>"
+                    .to_owned(),
+            ),
+            (Refused::Size, En) => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Too large",
+                "<h1>What you sent is too large</h1>\n<p>Nothing was received. Go back and \
+                 try again with less.</p>"
+                    .to_owned(),
+            ),
+            (Refused::Timeout, Sv) => (
+                StatusCode::REQUEST_TIMEOUT,
+                "För långsamt",
+                "<h1>Det du skickade kom inte fram i tid</h1>\n<p>Inget togs emot. Gå tillbaka \
+                 och försök igen.</p>"
+                    .to_owned(),
+            ),
+            (Refused::Timeout, En) => (
+                StatusCode::REQUEST_TIMEOUT,
+                "Too slow",
+                "<h1>What you sent did not arrive in time</h1>\n<p>Nothing was received. Go \
+                 back and try again.</p>"
+                    .to_owned(),
+            ),
+        };
+        let page = small_page(self.language, title, &self.sender, &body);
+        let mut response = html_response(status, self.language, page);
+        match self.refused {
+            Refused::Limit(seconds) => {
+                response
+                    .headers_mut()
+                    .insert(RETRY_AFTER, HeaderValue::from(seconds));
+            }
+            Refused::Timeout => {
+                response
+                    .headers_mut()
+                    .insert(CONNECTION, HeaderValue::from_static("close"));
+            }
+            Refused::Size => {}
+        }
+        response
     }
 }
 

@@ -102,6 +102,10 @@ pub enum ApiError {
     /// other refusal, not as the framework's plain text.
     #[error("request body too large")]
     PayloadTooLarge,
+    /// The body did not arrive within the body-read timeout (`--body-timeout`): 408, and the
+    /// connection is closed.
+    #[error("request body timed out")]
+    BodyTimeout,
     /// A public route's abuse limit ([`crate::limit::PublicLimits`]) was reached: 429 with
     /// `Retry-After` in whole seconds.
     #[error("too many requests")]
@@ -273,6 +277,14 @@ impl ApiError {
                 "Payload Too Large",
                 "The request body is larger than this endpoint reads: an identity document may \
                  be up to 10 MiB, a banner choice up to 8 KiB, another JSON body up to 2 MiB."
+                    .to_owned(),
+            ),
+            ApiError::BodyTimeout => problem(
+                StatusCode::REQUEST_TIMEOUT,
+                typed("body-timeout"),
+                "Request Timeout",
+                "The request body did not arrive in time; the connection is closed. Send it \
+                 again over a faster connection."
                     .to_owned(),
             ),
             ApiError::TooManyRequests(crate::limit::RetryAfter(seconds)) => problem(
@@ -487,6 +499,10 @@ impl IntoResponse for ApiError {
         if let ApiError::TooManyRequests(crate::limit::RetryAfter(seconds)) = &self {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(*seconds));
         }
+        if matches!(self, ApiError::BodyTimeout) {
+            // The rest of the body may still trickle in: nothing more is read on this connection.
+            headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
         if self.is_busy() {
             headers.insert(
                 header::RETRY_AFTER,
@@ -568,6 +584,7 @@ mod tests {
             ApiError::InvalidBody("at `name`".into()),
             ApiError::UnsupportedMediaType,
             ApiError::PayloadTooLarge,
+            ApiError::BodyTimeout,
             ApiError::TooManyRequests(crate::limit::RetryAfter(7)),
             ApiError::InvalidQuery("at `limit`".into()),
             ApiError::Unavailable(StorageError::Connect("down".into())),

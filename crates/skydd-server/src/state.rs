@@ -11,7 +11,9 @@ use std::time::Instant;
 use skydd_app::App;
 use skydd_app::operations::Operations;
 
+use crate::forwarded::TrustedProxies;
 use crate::limit::{PublicLimits, SignInLimits};
+use crate::listen::Timeouts;
 use crate::metrics::Metrics;
 
 /// What handlers share: the app's services, reached through `Deref` (`state.vault()`,
@@ -24,6 +26,10 @@ pub struct AppState {
     /// The abuse limits of the console's sign-in forms, per address and per account.
     sign_in_limits: Arc<SignInLimits>,
     public_limits: Arc<PublicLimits>,
+    /// The reverse proxies whose `X-Forwarded-For` names the client.
+    trusted_proxies: Arc<TrustedProxies>,
+    /// How long a client may take to send a request's head and body.
+    timeouts: Timeouts,
     /// The last read of the instance's state for `/metrics` and when it finished; held while
     /// a scrape reads, so concurrent scrapes share one read ([`AppState::scrape_operations`]).
     last_scrape: Arc<tokio::sync::Mutex<Option<LastScrape>>>,
@@ -42,6 +48,8 @@ impl AppState {
             metrics_public: false,
             sign_in_limits: Arc::default(),
             public_limits: Arc::default(),
+            trusted_proxies: Arc::default(),
+            timeouts: Timeouts::default(),
             last_scrape: Arc::default(),
         }
     }
@@ -51,6 +59,37 @@ impl AppState {
     pub fn with_public_metrics(mut self, public: bool) -> AppState {
         self.metrics_public = public;
         self
+    }
+
+    /// The same state with `limits` on the public routes instead of the defaults (`skydd
+    /// serve --rate-limit-scale`).
+    pub fn with_public_limits(mut self, limits: PublicLimits) -> AppState {
+        self.public_limits = Arc::new(limits);
+        self
+    }
+
+    /// The same state believing `X-Forwarded-For` from `proxies` (`skydd serve
+    /// --trusted-proxy`).
+    pub fn with_trusted_proxies(mut self, proxies: TrustedProxies) -> AppState {
+        self.trusted_proxies = Arc::new(proxies);
+        self
+    }
+
+    /// The same state with `timeouts` for reading requests (`skydd serve --header-timeout`,
+    /// `--body-timeout`); [`crate::serve`] applies them.
+    pub fn with_timeouts(mut self, timeouts: Timeouts) -> AppState {
+        self.timeouts = timeouts;
+        self
+    }
+
+    /// The reverse proxies whose `X-Forwarded-For` names the client.
+    pub fn trusted_proxies(&self) -> &TrustedProxies {
+        &self.trusted_proxies
+    }
+
+    /// How long a client may take to send a request's head and body.
+    pub fn timeouts(&self) -> Timeouts {
+        self.timeouts
     }
 
     /// What this server counted (requests, decisions), shared by every request.

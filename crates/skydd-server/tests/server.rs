@@ -71,6 +71,11 @@ mod console_records;
 #[path = "server/console_cases.rs"]
 mod console_cases;
 
+/// The public surface facing the internet (issue 18): abuse limits, trusted proxies, CORS,
+/// timeouts and body sizes.
+#[path = "server/public_surface.rs"]
+mod public_surface;
+
 /// Single sign-on through the console against a fake OpenID provider (issue 17).
 #[path = "server/oidc.rs"]
 mod oidc;
@@ -463,6 +468,52 @@ async fn spawn_app_configured(
     datasets: skydd_app::datasets::Datasets,
     configure: impl FnOnce(App, &str) -> App,
 ) -> TestApp {
+    spawn_app_served(
+        backend,
+        now,
+        options,
+        data,
+        register_source,
+        datasets,
+        configure,
+        |state| state,
+    )
+    .await
+}
+
+/// [`spawn_app`] with its `App` changed by `configure` and the server's `AppState` (limits,
+/// trusted proxies, timeouts) by `serve_with`.
+async fn spawn_app_edge(
+    backend: &Backend,
+    configure: impl FnOnce(App, &str) -> App,
+    serve_with: impl FnOnce(AppState) -> AppState,
+) -> TestApp {
+    spawn_app_served(
+        backend,
+        "2026-03-01T09:00:00Z".parse().unwrap(),
+        &skydd_storage::OpenOptions::default(),
+        tempfile::tempdir().unwrap(),
+        TEST_REGISTER,
+        skydd_app::datasets::Datasets::default(),
+        configure,
+        serve_with,
+    )
+    .await
+}
+
+/// The server every `spawn_app*` starts: [`spawn_app_configured`], with the `AppState`
+/// changed by `serve_with`.
+#[allow(clippy::too_many_arguments)]
+async fn spawn_app_served(
+    backend: &Backend,
+    now: jiff::Timestamp,
+    options: &skydd_storage::OpenOptions,
+    data: tempfile::TempDir,
+    register_source: &str,
+    datasets: skydd_app::datasets::Datasets,
+    configure: impl FnOnce(App, &str) -> App,
+    serve_with: impl FnOnce(AppState) -> AppState,
+) -> TestApp {
     capture_logs();
     let postgres_schema = match backend {
         Backend::Sqlite => None,
@@ -502,7 +553,7 @@ async fn spawn_app_configured(
         .with_datasets(datasets),
         &address,
     );
-    let state = AppState::new(app.clone());
+    let state = serve_with(AppState::new(app.clone()));
     let (shutdown, stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(skydd_server::serve(listener, state, async {
         let _ = stopped.await;

@@ -15,7 +15,7 @@ use skydd_server::AppState;
 use tokio::signal::unix::{SignalKind, signal};
 
 use crate::commands::{bundled_register, load_register, open_app};
-use crate::settings::{DataArgs, OidcArgs, SiteArgs, SmtpArgs, SweepArgs};
+use crate::settings::{DataArgs, EdgeArgs, OidcArgs, SiteArgs, SmtpArgs, SweepArgs};
 
 /// Most audit events committed in one transaction.
 const AUDIT_BATCH: usize = 256;
@@ -51,6 +51,8 @@ pub(crate) struct ServeArgs {
     oidc: OidcArgs,
     #[command(flatten)]
     site: SiteArgs,
+    #[command(flatten)]
+    edge: EdgeArgs,
     /// Serve `/metrics` without a token (for a scraper on a private network; it holds no
     /// personal data or identifiers). Without this flag it needs a token with the scope
     /// `metrics` (`skydd token create --role metrics`), `admin`, `staff-admin` or `auditor`.
@@ -191,7 +193,27 @@ async fn prepare_and_serve(
     // The outbox is delivered, requests due within a week are warned about, expired records are
     // swept and a notice change is announced while serving.
     let jobs = Jobs::spawn(app, mailer, &args.sweep.job_settings());
-    let state = AppState::new(app.clone()).with_public_metrics(args.metrics_public);
+    let scale = args.edge.rate_limit_scale();
+    if scale > 1 {
+        tracing::warn!(
+            scale,
+            "the public routes' abuse limits allow {scale} times their default bursts \
+             (--rate-limit-scale): meant for load tests, not for facing the internet"
+        );
+    }
+    let proxies = args.edge.trusted_proxies();
+    if !proxies.networks().is_empty() {
+        let list: Vec<String> = proxies.networks().iter().map(ToString::to_string).collect();
+        tracing::info!(
+            "trusting X-Forwarded-For from the reverse proxies {}",
+            list.join(", ")
+        );
+    }
+    let state = AppState::new(app.clone())
+        .with_public_metrics(args.metrics_public)
+        .with_public_limits(skydd_server::limit::PublicLimits::scaled(scale))
+        .with_trusted_proxies(proxies)
+        .with_timeouts(args.edge.timeouts());
     let served = skydd_server::serve(listener, state, shutdown)
         .await
         .context("the server failed");

@@ -218,6 +218,103 @@ fn config_check_shows_the_single_sign_on_settings_but_never_the_client_secret() 
     assert_eq!(output.status.code(), Some(2));
 }
 
+/// `--trusted-proxy`, `--header-timeout`, `--body-timeout` and `--rate-limit-scale` (issue 18)
+/// read from skydd.toml like every setting, refused when malformed, and in effect when serving:
+/// a raised scale is a warning, and a request through a trusted proxy is audited with the
+/// client's address.
+#[test]
+fn serve_takes_the_public_surface_settings_from_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write(
+        dir.path(),
+        "skydd.toml",
+        "trusted_proxies = [\"127.0.0.1\", \"10.0.0.0/8\"]\nheader_timeout = \"5s\"\n\
+         body_timeout = \"2m\"\nrate_limit_scale = 3\nretention_interval = \"0\"\n",
+    );
+    let output = run(skydd().args(["config", "check"]).arg(&config));
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    for line in [
+        "trusted_proxies = [\"127.0.0.1\", \"10.0.0.0/8\"]  # file",
+        "header_timeout = \"5s\"  # file",
+        "body_timeout = \"2m\"  # file",
+        "rate_limit_scale = \"3\"  # file",
+    ] {
+        assert!(stdout.contains(line), "missing `{line}` in:\n{stdout}");
+    }
+    for (bad, says) in [
+        ("trusted_proxies = [\"10.0.0.0/33\"]\n", "CIDR notation"),
+        (
+            "trusted_proxies = [\"proxy.example\"]\n",
+            "is not an IP address",
+        ),
+        (
+            "header_timeout = \"0\"\n",
+            "the header timeout must be more than zero",
+        ),
+        ("body_timeout = \"soon\"\n", "does not start with a number"),
+        ("rate_limit_scale = 0\n", "rate-limit-scale"),
+    ] {
+        let file = write(dir.path(), "bad.toml", bad);
+        let output = run(skydd().args(["config", "check"]).arg(&file));
+        assert_eq!(output.status.code(), Some(1), "{bad}");
+        let stderr = text(&output.stderr);
+        assert!(stderr.contains(says), "{bad}: {stderr}");
+    }
+
+    let data = dir.path().join("data");
+    let server = Server::start(
+        &[
+            "--config",
+            config.to_str().unwrap(),
+            "--data-dir",
+            data.to_str().unwrap(),
+        ],
+        &[],
+    );
+    let token = server.admin_token();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let status = runtime.block_on(async {
+        reqwest::Client::new()
+            .post(server.url("/v1/requests"))
+            .header("x-forwarded-for", "203.0.113.7")
+            .json(&serde_json::json!({"type": "access", "identity": {"email": "x@example.se"}}))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    });
+    assert_eq!(status, 202);
+    let (status, audit) = send("GET", &server.url("/v1/audit"), &token, None);
+    assert_eq!(status, 200, "{audit}");
+    let received: Vec<&Value> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|entry| entry["action"] == "request.receive")
+        .collect();
+    assert_eq!(received.len(), 1, "{audit}");
+    assert_eq!(received[0]["ip"], "203.0.113.7", "{audit}");
+    let stopped = server.terminate();
+    assert!(stopped.status.success(), "{}", stopped.stderr);
+    assert!(
+        stopped.stderr.contains("--rate-limit-scale"),
+        "{}",
+        stopped.stderr
+    );
+    assert!(
+        stopped
+            .stderr
+            .contains("trusting X-Forwarded-For from the reverse proxies 127.0.0.1/32, 10.0.0.0/8"),
+        "{}",
+        stopped.stderr
+    );
+}
+
 #[test]
 fn completions_and_manual_pages_cover_every_subcommand() {
     let names = subcommands();

@@ -237,7 +237,8 @@ impl Modify for BearerScheme {
 /// Adds to every operation the responses that come from the machinery every handler shares,
 /// not from the handler itself, where its annotation does not list them already: a JSON body
 /// is read by [`ApiJson`] (400 when it is not the JSON the operation takes, 413 when it is
-/// larger than the operation reads, 415 when it is not sent as `application/json`), a query string by [`ApiQuery`] (400), path parameters by
+/// larger than the operation reads, 408 when it does not arrive within the body-read timeout,
+/// 415 when it is not sent as `application/json`), a query string by [`ApiQuery`] (400), path parameters by
 /// [`ApiPath`] under `/v1` (404 when they name nothing), and the bearer token by the token
 /// check (401) and the permission check (403, naming the permission).
 ///
@@ -299,6 +300,11 @@ fn add_shared_responses(path: &str, operation: &mut Operation) {
             "The body was not sent as `Content-Type: application/json`.",
         );
         add("413", "The body is larger than this operation reads.");
+        add(
+            "408",
+            "The body did not arrive within the server's body-read timeout; the connection is \
+             closed.",
+        );
     }
     if takes_query {
         add(

@@ -28,6 +28,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::api::openapi::{words_or_null_schema, words_schema};
 use crate::auth::{Authorized, PeerIp, Principal, need};
 use crate::extract::{ApiBytes, ApiJson, ApiPath, ApiQuery, ApiTime};
+use crate::limit::{Limited, route};
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
 
@@ -543,10 +544,16 @@ pub struct DocumentStored {
             content_type = "application/problem+json"),
         (status = 403, description = "`received_at` without the permission `requests_intake`.", body = Problem,
             content_type = "application/problem+json"),
+        (status = 429, description = "Without a token: too many requests from this address, or \
+            too many codes asked for this identity (from any address). Nothing was registered; \
+            `Retry-After` says when to try again.", body = Problem,
+            content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds until the next request is taken."))),
     )
 )]
 pub async fn submit_request(
     State(state): State<AppState>,
+    _: Limited<route::Intake>,
     MaybePrincipal(principal): MaybePrincipal,
     ip: PeerIp,
     ApiJson(body): ApiJson<SubmitRequest>,
@@ -580,6 +587,13 @@ pub async fn submit_request(
         }
     };
     let now = state.clock.now();
+    // A code may go to this identity: its budget counts whoever asks, before anything is queued.
+    if caller.principal.is_none() {
+        state
+            .public_limits()
+            .check_identity_value(kind, &value, now)
+            .map_err(ApiError::TooManyRequests)?;
+    }
     let receipt = state
         .app()
         .submit_request(
@@ -617,10 +631,15 @@ pub async fn submit_request(
             content_type = "application/problem+json"),
         (status = 409, description = "The request is not waiting for a code.", body = Problem,
             content_type = "application/problem+json"),
+        (status = 429, description = "Without a token: too many requests from this address; \
+            `Retry-After` says when to try again.", body = Problem,
+            content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds until the next request is taken."))),
     )
 )]
 pub async fn verify_request(
     State(state): State<AppState>,
+    _: Limited<route::Verify>,
     MaybePrincipal(principal): MaybePrincipal,
     ip: PeerIp,
     ApiPath(id): ApiPath<String>,
@@ -655,16 +674,24 @@ pub async fn verify_request(
             content_type = "application/problem+json"),
         (status = 413, description = "Larger than 10 MiB and a little: not read at all.", body = Problem,
             content_type = "application/problem+json"),
+        (status = 408, description = "The body did not arrive within the server's body-read \
+            timeout; the connection is closed.", body = Problem,
+            content_type = "application/problem+json"),
         (status = 401, description = "A token was sent but is not valid.", body = Problem,
             content_type = "application/problem+json"),
         (status = 404, description = "No such request.", body = Problem,
             content_type = "application/problem+json"),
         (status = 409, description = "The request is closed.", body = Problem,
             content_type = "application/problem+json"),
+        (status = 429, description = "Without a token: too many uploads from this address, \
+            refused before the body is read; `Retry-After` says when to try again.", body = Problem,
+            content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds until the next request is taken."))),
     )
 )]
 pub async fn upload_document(
     State(state): State<AppState>,
+    _: Limited<route::Documents>,
     MaybePrincipal(principal): MaybePrincipal,
     ip: PeerIp,
     ApiPath(id): ApiPath<String>,

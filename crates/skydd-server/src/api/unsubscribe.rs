@@ -26,7 +26,8 @@ use skydd_vault::VaultError;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::PeerIp;
-use crate::page::{self, Caching, page_headers};
+use crate::limit::{Limited, PageRefusal, route};
+use crate::page::{self, PAGE_LANGUAGES};
 use crate::problem::ApiError;
 use crate::state::AppState;
 
@@ -57,9 +58,6 @@ pub struct UnsubscribeForm {
     pub list_unsubscribe: Option<String>,
 }
 
-/// The pages' own texts exist in both languages, whatever the register publishes in.
-const PAGE_LANGUAGES: [Language; 2] = [Language::En, Language::Sv];
-
 /// Show the unsubscribe page: one button that confirms. Changes nothing.
 #[utoipa::path(
     get,
@@ -77,10 +75,14 @@ const PAGE_LANGUAGES: [Language; 2] = [Language::En, Language::Sv];
             body = String, content_type = "text/html"),
         (status = 422, description = "An HTML page saying that the link is not valid.",
             body = String, content_type = "text/html"),
+        (status = 429, description = "Too many requests from this address: an HTML page, and \
+            `Retry-After` in seconds.", body = String, content_type = "text/html",
+            headers(("Retry-After" = u64, description = "Seconds until the next request is taken."))),
     )
 )]
 pub async fn show(
     State(state): State<AppState>,
+    _: Limited<route::Unsubscribe, PageRefusal>,
     headers: HeaderMap,
     query: Result<Query<UnsubscribeQuery>, QueryRejection>,
 ) -> Response {
@@ -112,12 +114,21 @@ pub async fn show(
         (status = 200, description = "Unsubscribed from marketing on the link's channel; an HTML \
             confirmation. Administrative messages are not affected.", body = String,
             content_type = "text/html"),
+        (status = 413, description = "The body is larger than a form: an HTML page.",
+            body = String, content_type = "text/html"),
+        (status = 408, description = "The body did not arrive within the server's body-read \
+            timeout: an HTML page, and the connection is closed.",
+            body = String, content_type = "text/html"),
         (status = 422, description = "An HTML page saying that the link is not valid.",
             body = String, content_type = "text/html"),
+        (status = 429, description = "Too many requests from this address: an HTML page, and \
+            `Retry-After` in seconds.", body = String, content_type = "text/html",
+            headers(("Retry-After" = u64, description = "Seconds until the next request is taken."))),
     )
 )]
 pub async fn unsubscribe(
     State(state): State<AppState>,
+    _: Limited<route::Unsubscribe, PageRefusal>,
     PeerIp(ip): PeerIp,
     headers: HeaderMap,
     query: Result<Query<UnsubscribeQuery>, QueryRejection>,
@@ -125,6 +136,16 @@ pub async fn unsubscribe(
 ) -> Response {
     let language = page::negotiate(None, &headers, &PAGE_LANGUAGES);
     let controller = &state.register.register.controller.name;
+    if let Err(rejection) = &form {
+        let error = match rejection.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => Some(crate::extract::BodyError::TooLarge),
+            _ => Some(crate::extract::BodyError::of(rejection))
+                .filter(|error| *error == crate::extract::BodyError::TimedOut),
+        };
+        if let Some(error) = error {
+            return PageRefusal::body(error, &headers, &state).into_response();
+        }
+    }
     let token = form
         .ok()
         .and_then(|Form(form)| form.token)
@@ -201,9 +222,9 @@ enum Page<'a> {
 }
 
 impl Page<'_> {
-    fn render(&self, language: Language, controller: &str) -> Response {
+    fn render(&self, language: Language, sender: &str) -> Response {
         use Language::{En, Sv};
-        let controller = escape_html(controller);
+        let controller = escape_html(sender);
         let (status, title, body) = match (self, language) {
             (Page::Confirm { token, channel }, _) => {
                 let by = by_channel(*channel, language);
@@ -292,62 +313,12 @@ impl Page<'_> {
                 "<h1>Något gick fel</h1>\n<p>Försök igen om en liten stund.</p>".to_owned(),
             ),
         };
-        html(
+        page::html_response(
             status,
             language,
-            &document(language, title, &controller, &body),
+            page::small_page(language, title, sender, &body),
         )
     }
-}
-
-/// The page around `body` (already HTML); `controller` is escaped already.
-fn document(language: Language, title: &str, controller: &str, body: &str) -> String {
-    format!(
-        "<!DOCTYPE html>\n\
-         <html lang=\"{lang}\">\n\
-         <head>\n\
-         <meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <meta name=\"robots\" content=\"noindex\">\n\
-         <title>{title} · {controller}</title>\n\
-         <style>{STYLE}</style>\n\
-         </head>\n\
-         <body>\n\
-         <main>\n\
-         <p class=\"sender\">{controller}</p>\n\
-         {body}\n\
-         </main>\n\
-         </body>\n\
-         </html>\n",
-        lang = language.word(),
-    )
-}
-
-/// Large type, short lines, high contrast, a big button; dark mode too.
-const STYLE: &str = "\
-body{margin:0;font:1.125rem/1.6 system-ui,-apple-system,\"Segoe UI\",Roboto,sans-serif;\
-color:#1a1a1a;background:#fff}\
-main{max-width:34rem;margin:0 auto;padding:3rem 1.25rem}\
-h1{font-size:1.625rem;line-height:1.3;margin:0 0 1rem}\
-.sender{font-weight:600;color:#444;margin:0 0 2rem}\
-.note{color:#444}\
-button{font:inherit;font-weight:600;padding:.75rem 1.75rem;border:0;border-radius:.5rem;\
-background:#1d4ed8;color:#fff;cursor:pointer}\
-button:focus-visible{outline:3px solid #f59e0b;outline-offset:3px}\
-@media (prefers-color-scheme:dark){body{background:#121212;color:#eee}\
-.sender,.note{color:#bbb}button{background:#93c5fd;color:#000}}";
-
-/// An HTML response with the headers of every page; never cached, since the links carry
-/// tokens (and so no `Referer` leaves the page either).
-fn html(status: StatusCode, language: Language, page: &str) -> Response {
-    let mut response = (status, page.to_owned()).into_response();
-    page_headers(
-        response.headers_mut(),
-        "text/html; charset=utf-8",
-        language,
-        Caching::NoStore,
-    );
-    response
 }
 
 #[cfg(test)]

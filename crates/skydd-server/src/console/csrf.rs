@@ -77,7 +77,8 @@ impl<N: Need> FromRequestParts<AppState> for Permits<N> {
     }
 }
 
-/// The body of a form (`application/x-www-form-urlencoded`, at most [`MAX_FORM_BYTES`]).
+/// The body of a form (`application/x-www-form-urlencoded`, at most [`MAX_FORM_BYTES`]: a
+/// larger one is the 413 page, one that does not arrive in time the 408 page).
 pub(crate) async fn form_body(request: Request) -> Result<Bytes, ConsoleError> {
     let urlencoded = request
         .headers()
@@ -87,9 +88,12 @@ pub(crate) async fn form_body(request: Request) -> Result<Bytes, ConsoleError> {
     if !urlencoded {
         return Err(ConsoleError::BadForm);
     }
-    axum::body::to_bytes(request.into_body(), MAX_FORM_BYTES)
+    crate::extract::read_body(request.into_body(), MAX_FORM_BYTES)
         .await
-        .map_err(|_| ConsoleError::BadForm)
+        .map_err(|error| match error {
+            crate::extract::BodyError::TooLarge => ConsoleError::TooLarge,
+            other => ConsoleError::Api(other.into()),
+        })
 }
 
 /// Refuse a form whose `_csrf` field is not `expected`, compared in constant time.

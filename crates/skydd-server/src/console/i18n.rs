@@ -104,6 +104,18 @@ pub(crate) const CATALOG: &[Message] = &[
     ),
     ("error.409", "Not possible now", "Inte möjligt nu"),
     ("error.422", "Not accepted", "Inte godtaget"),
+    ("error.408", "Too slow", "För långsamt"),
+    (
+        "error.408.help",
+        "The form did not arrive in time. Nothing was changed. Go back and send it again.",
+        "Formuläret kom inte fram i tid. Inget ändrades. Gå tillbaka och skicka det igen.",
+    ),
+    ("error.413", "Too large", "För stort"),
+    (
+        "error.413.help",
+        "The form is larger than the server reads. Nothing was changed. Go back and send less.",
+        "Formuläret är större än servern tar emot. Inget ändrades. Gå tillbaka och skicka mindre.",
+    ),
     ("error.429", "Too many attempts", "För många försök"),
     (
         "error.429.help",

@@ -96,10 +96,23 @@ pub(crate) enum ConsoleError {
         /// Seconds until the next attempt is taken.
         retry_after: u64,
     },
+    /// The form is larger than any console form: 413, nothing read.
+    TooLarge,
     /// A failure nobody can fix by trying again differently (logged): 500.
     Internal,
     /// An error of the app, the vault or storage, shown as the API would say it.
     Api(ApiError),
+}
+
+/// A console route over its public limit ([`crate::limit::Limited`]) answers with the 429 page.
+impl crate::limit::Refusal for ConsoleError {
+    fn too_many(
+        crate::limit::RetryAfter(retry_after): crate::limit::RetryAfter,
+        _parts: &axum::http::request::Parts,
+        _state: &crate::state::AppState,
+    ) -> ConsoleError {
+        ConsoleError::TooMany { retry_after }
+    }
 }
 
 impl From<ApiError> for ConsoleError {
@@ -200,6 +213,10 @@ impl IntoResponse for ConsoleError {
                     .insert(RETRY_AFTER, HeaderValue::from(retry_after));
                 return response;
             }
+            ConsoleError::TooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                page("error.413", Some("error.413.help")),
+            ),
             ConsoleError::Internal => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 page("error.500", Some("error.500.help")),
@@ -221,6 +238,8 @@ impl IntoResponse for ConsoleError {
                         ..page("error.422", None)
                     },
                     StatusCode::SERVICE_UNAVAILABLE => page("error.503", Some("error.503.help")),
+                    StatusCode::PAYLOAD_TOO_LARGE => page("error.413", Some("error.413.help")),
+                    StatusCode::REQUEST_TIMEOUT => page("error.408", Some("error.408.help")),
                     _ => page("error.500", Some("error.500.help")),
                 };
                 let mut response = (status, error_page).into_response();

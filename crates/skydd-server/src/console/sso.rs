@@ -24,6 +24,7 @@ use super::i18n;
 use super::render::{ConsoleError, ErrorPage, expired_cookie, render};
 use super::session::session_cookie;
 use crate::auth::PeerIp;
+use crate::limit::{Limited, route};
 use crate::state::AppState;
 
 /// The cookie holding a sign-in's `state` between the two halves.
@@ -39,8 +40,12 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/console/sso/callback", get(callback))
 }
 
-/// `GET /console/sign-in/sso`: a fresh sign-in, 303 to the provider.
-async fn begin(State(state): State<AppState>) -> Result<Response, ConsoleError> {
+/// `GET /console/sign-in/sso`: a fresh sign-in, 303 to the provider. Limited per address, so
+/// no one client can fill the pending sign-ins (bounded) and push out real ones.
+async fn begin(
+    State(state): State<AppState>,
+    _: Limited<route::SingleSignOn, ConsoleError>,
+) -> Result<Response, ConsoleError> {
     let Some(sso) = state.sso() else {
         return Err(ConsoleError::NotFound);
     };
@@ -84,6 +89,7 @@ struct DonePage {
 /// `GET /console/sso/callback`: finish the sign-in and open the session.
 async fn callback(
     State(state): State<AppState>,
+    _: Limited<route::SingleSignOn, ConsoleError>,
     PeerIp(ip): PeerIp,
     parts: axum::http::request::Parts,
 ) -> Result<Response, ConsoleError> {

@@ -156,6 +156,10 @@ async fn every_operation_documents_the_statuses_its_extractors_and_checks_give()
             expect("400", "a body that is not the JSON it takes");
             expect("415", "a body not sent as application/json");
             expect("413", "a body larger than the operation reads");
+            expect(
+                "408",
+                "a body that does not arrive within the body-read timeout",
+            );
         }
         if operation.secured() {
             expect("401", "no valid token");
@@ -177,6 +181,38 @@ async fn every_operation_documents_the_statuses_its_extractors_and_checks_give()
         "the document is not true:\n{}",
         missing.join("\n")
     );
+    app.stop().await;
+}
+
+/// The public routes limited per client address (issue 18) document their 429 with
+/// `Retry-After`, and no other operation claims one.
+#[tokio::test]
+async fn the_limited_public_routes_document_429_with_retry_after() {
+    const LIMITED: [&str; 5] = [
+        "POST /v1/requests",
+        "POST /v1/requests/{id}/verify",
+        "POST /v1/requests/{id}/documents",
+        "GET /unsubscribe",
+        "POST /unsubscribe",
+    ];
+    let app = spawn_app(&Backend::Sqlite).await;
+    let document = document(&app).await;
+    for operation in operations(&document) {
+        let name = operation.name();
+        let limited = LIMITED.contains(&name.as_str());
+        assert_eq!(
+            operation.documented().contains("429"),
+            limited,
+            "{name}: 429 documented only where a limit applies"
+        );
+        if limited {
+            let response = &operation.operation["responses"]["429"];
+            assert!(
+                response["headers"]["Retry-After"].is_object(),
+                "{name}: {response}"
+            );
+        }
+    }
     app.stop().await;
 }
 
