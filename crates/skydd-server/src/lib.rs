@@ -180,15 +180,18 @@ pub fn router(state: AppState) -> Router {
     };
 
     // The routes a company's website calls from the browser (issue 18): public, no token;
-    // CORS for the allowed origins is added to this group (and to intake), nowhere else.
-    let website = Router::new()
-        .route("/v1/banner/config", get(api::banner::config))
-        .route(
-            api::banner::LOG_PATH,
-            post(api::banner::log_choice).layer(axum::extract::DefaultBodyLimit::max(
-                api::banner::MAX_CHOICE_BYTES,
-            )),
-        );
+    // CORS for the allowed origins on this group (and on intake), nowhere else.
+    let website = cors::website(
+        Router::new()
+            .route("/v1/banner/config", get(api::banner::config))
+            .route(
+                api::banner::LOG_PATH,
+                post(api::banner::log_choice).layer(axum::extract::DefaultBodyLimit::max(
+                    api::banner::MAX_CHOICE_BYTES,
+                )),
+            ),
+        &state,
+    );
 
     Router::new()
         .route("/healthz", get(api::health::healthz))

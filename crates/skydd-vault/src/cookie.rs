@@ -25,8 +25,8 @@ pub const BROWSER_INDEX_KIND: &str = "banner_browser";
 /// retention sweep deletes it ([`Vault::sweep_cookie_choices`]).
 ///
 /// A choice is consent proof (Art. 7(1)) only while a website relies on it: the banner asks
-/// again when its revision changes and when the website's `skydd_consent` cookie expires (the
-/// bundled register declares 12 months). Two years more cover a dispute about a choice that
+/// again when its revision changes and when the website's `skydd_consent` cookie expires (six
+/// months, as banner.js sets it and the bundled register declares it). Two years more cover a dispute about a choice that
 /// was relied on to its last day. Keeping the sealed address and user agent for ever would
 /// outlast every purpose, so the whole row goes.
 pub const COOKIE_CHOICE_YEARS: i16 = 3;
