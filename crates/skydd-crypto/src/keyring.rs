@@ -37,6 +37,7 @@ use hmac::Mac;
 use zeroize::Zeroizing;
 
 use crate::blind_index::BlindIndexKey;
+use crate::centre::CentreKey;
 use crate::checkpoint::CheckpointSigner;
 use crate::envelope::{self, CryptoError, DataKey};
 use crate::kdf;
@@ -99,6 +100,8 @@ pub struct Keyring {
     staff_data: DataKey,
     /// The key of the IP address and user agent behind a cookie choice, from version 1.
     banner_data: DataKey,
+    /// The privacy centre's keyed hashes and sealed identities, from version 1.
+    centre: CentreKey,
 }
 
 impl Keyring {
@@ -198,6 +201,7 @@ impl Keyring {
             erasure_hash: kdf::expand(&first.bytes, ERASURE_HASH_LABEL),
             staff_data: DataKey::from_bytes(kdf::expand(&first.bytes, STAFF_DATA_LABEL)),
             banner_data: DataKey::from_bytes(kdf::expand(&first.bytes, BANNER_DATA_LABEL)),
+            centre: CentreKey::derive(&first.bytes),
         })
     }
 
@@ -297,6 +301,14 @@ impl Keyring {
     /// [`Self::blind_index_key`] with the kind `banner_browser`.
     pub fn banner_data_key(&self) -> &DataKey {
         &self.banner_data
+    }
+
+    /// The privacy centre's keys (issue 18): keyed hashes of its codes, link tokens and
+    /// browser and session secrets, and the sealing of the identities a sign-in is for; derived
+    /// from version 1 (labels `skydd privacy centre hash v1` and `... data v1`), so the same
+    /// after every rotation. See [`crate::centre`].
+    pub fn centre_key(&self) -> &CentreKey {
+        &self.centre
     }
 
     /// A value that identifies the key file without revealing it, stored in the database to

@@ -883,17 +883,17 @@ fn cookie_lifetimes_in_words() {
     let choice = glesys.cookies.service("consent_choice").unwrap();
     assert_eq!(
         cookie_lifetime(Language::En, choice.cookies[0].lifetime),
-        "12 months"
+        "6 months"
     );
     assert_eq!(
         cookie_lifetime(Language::Sv, choice.cookies[0].lifetime),
-        "12 månader"
+        "6 månader"
     );
     assert_eq!(
         cookie_lifetime(Language::Sv, Lifetime::Session),
         "tills du stänger webbläsaren"
     );
     let notice = render_markdown(&glesys, Language::En);
-    assert!(notice.contains("`skydd_consent` (12 months)"));
+    assert!(notice.contains("`skydd_consent` (6 months)"));
     assert!(notice.contains("`glesys_session` (until you close the browser)"));
 }

@@ -3,13 +3,18 @@
 //!
 //! A browser's id arrives here only as a keyed blind index, its IP address and user agent only
 //! as one ciphertext; the lists hold register ids. Rows are appended and read, never changed
-//! (`cookie_choices` refuses UPDATE on both backends).
+//! (`cookie_choices` refuses UPDATE on both backends); retention deletes the oldest, a batch
+//! and its audit proof in one transaction.
 
 use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 
-use crate::StorageFuture;
+use crate::{AuditEventRow, StorageFuture};
+
+/// The audit event proving one batch of deleted cookie choices, made from the number deleted;
+/// stored in the deletion's transaction.
+pub type ChoicesDeletedAudit = Box<dyn FnOnce(u64) -> AuditEventRow + Send>;
 
 /// One choice a browser made in the consent banner.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,4 +59,14 @@ pub trait CookieChoiceStore: Send + Sync {
         &'a self,
         browser_index: &'a [u8],
     ) -> StorageFuture<'a, Vec<CookieChoiceRow>>;
+
+    /// Delete up to `limit` choices made before `before`, oldest first, and append the audit
+    /// event `audit` makes of the number deleted, in one transaction (no event when none was
+    /// deleted). Returns how many were deleted.
+    fn delete_cookie_choices_before(
+        &self,
+        before: Timestamp,
+        limit: usize,
+        audit: ChoicesDeletedAudit,
+    ) -> StorageFuture<'_, u64>;
 }

@@ -27,6 +27,7 @@
 //! (which can carry a password) nor a value that was bound to a query.
 
 pub mod audit_chain;
+mod centre;
 mod cookie_choices;
 mod dialect;
 mod error;
@@ -44,7 +45,8 @@ pub use audit_chain::{
     ChainedAuditEvent, EntryFields, StoredHash, VerifyPlan, verify_audit_chain,
     verify_audit_chain_by,
 };
-pub use cookie_choices::{CookieChoiceRow, CookieChoiceStore};
+pub use centre::{CentreCutoffs, CentreSessionRow, CentreSignInRow, CentreStore};
+pub use cookie_choices::{ChoicesDeletedAudit, CookieChoiceRow, CookieChoiceStore};
 pub use requests::{
     NewRequestRows, OutboxMessageRow, RecipientNotificationRow, RequestChange, RequestDocumentRow,
     RequestEventRow, RequestFilter, RequestRow, RequestStore, RequestSystemRow,
@@ -177,8 +179,11 @@ pub enum StorageError {
 
 /// Skydd's storage operations. Both backends implement all of them with the same behaviour;
 /// data-subject requests are in the supertrait [`RequestStore`], staff accounts and console
-/// sessions in [`StaffStore`], the banner's cookie choices in [`CookieChoiceStore`].
-pub trait Storage: RequestStore + StaffStore + CookieChoiceStore + Send + Sync + 'static {
+/// sessions in [`StaffStore`], the privacy centre's sign-ins and sessions in [`CentreStore`],
+/// the banner's cookie choices in [`CookieChoiceStore`].
+pub trait Storage:
+    RequestStore + StaffStore + CentreStore + CookieChoiceStore + Send + Sync + 'static
+{
     /// Which backend this is.
     fn backend(&self) -> Backend;
 

@@ -83,11 +83,10 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "staff_accounts",
         sql: include_str!("../migrations/sqlite/0010_staff_accounts.sql"),
     },
-    // A placeholder: centre-core's 0011 replaces it when the branches meet (issue 18).
     Migration {
         version: 11,
-        name: "reserved_for_centre_core",
-        sql: include_str!("../migrations/sqlite/0011_reserved_for_centre_core.sql"),
+        name: "privacy_centre",
+        sql: include_str!("../migrations/sqlite/0011_privacy_centre.sql"),
     },
     Migration {
         version: 12,
@@ -148,11 +147,10 @@ pub(crate) const POSTGRES: &[Migration] = &[
         name: "staff_accounts",
         sql: include_str!("../migrations/postgres/0010_staff_accounts.sql"),
     },
-    // A placeholder: centre-core's 0011 replaces it when the branches meet (issue 18).
     Migration {
         version: 11,
-        name: "reserved_for_centre_core",
-        sql: include_str!("../migrations/postgres/0011_reserved_for_centre_core.sql"),
+        name: "privacy_centre",
+        sql: include_str!("../migrations/postgres/0011_privacy_centre.sql"),
     },
     Migration {
         version: 12,

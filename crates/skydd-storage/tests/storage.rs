@@ -2597,6 +2597,9 @@ mod requests;
 #[path = "storage/staff.rs"]
 mod staff;
 
+/// The privacy centre's sign-ins and sessions (issue 18).
+#[path = "storage/centre.rs"]
+mod centre;
 /// The consent ledger's cookie table: the banner's choices (issue 18).
 #[path = "storage/cookie_choices.rs"]
 mod cookie_choices;

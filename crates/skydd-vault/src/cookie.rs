@@ -10,15 +10,29 @@
 
 use std::collections::BTreeMap;
 
-use jiff::Timestamp;
+use jiff::{Timestamp, ToSpan as _};
 use skydd_consent::{BannerAction, BrowserId, ConsentMethod, CookieChoice, CookieChoiceError};
 use skydd_register::model::{Choice as _, Language};
-use skydd_storage::CookieChoiceRow;
+use skydd_register::zone::stockholm;
+use skydd_storage::{AuditEventRow, CookieChoiceRow};
 
 use crate::{Actor, Vault, VaultError};
 
 /// The blind-index kind of a browser id, apart from every identity kind of a subject.
 pub const BROWSER_INDEX_KIND: &str = "banner_browser";
+
+/// How long a choice is kept: three years from the day it was made (in Stockholm), then the
+/// retention sweep deletes it ([`Vault::sweep_cookie_choices`]).
+///
+/// A choice is consent proof (Art. 7(1)) only while a website relies on it: the banner asks
+/// again when its revision changes and when the website's `skydd_consent` cookie expires (six
+/// months, as banner.js sets it and the bundled register declares it). Two years more cover a dispute about a choice that
+/// was relied on to its last day. Keeping the sealed address and user agent for ever would
+/// outlast every purpose, so the whole row goes.
+pub const COOKIE_CHOICE_YEARS: i16 = 3;
+
+/// The audit action proving one batch of cookie choices deleted by retention.
+pub const COOKIE_RETENTION_ACTION: &str = "retention.cookie_choices";
 
 /// The actor id of the visitor of a company's website in the audit trail: a choice comes from
 /// an anonymous browser, recorded without its address.
@@ -225,6 +239,52 @@ impl Vault {
             browser_known: !rows.is_empty(),
             choices: rows.into_iter().map(view).collect(),
         })
+    }
+
+    /// Delete the choices older than [`COOKIE_CHOICE_YEARS`] at `now`, `batch` per
+    /// transaction, each batch with its proof ([`COOKIE_RETENTION_ACTION`], the number deleted
+    /// and the cut-off) in the same transaction. Returns how many were deleted. The retention
+    /// sweep runs it under the sweep lock.
+    pub async fn sweep_cookie_choices(
+        &self,
+        actor: &Actor,
+        now: Timestamp,
+        batch: usize,
+    ) -> Result<u64, VaultError> {
+        let before = now
+            .to_zoned(stockholm())
+            .checked_sub(i64::from(COOKIE_CHOICE_YEARS).years())
+            .map_err(|_| {
+                VaultError::invalid(
+                    "a time too early to count back from",
+                    "sweep at a later time",
+                )
+            })?
+            .timestamp();
+        let mut total = 0;
+        loop {
+            let (actor_id, ip) = (actor.id.clone(), actor.ip.clone());
+            let proof = Box::new(move |deleted: u64| AuditEventRow {
+                seq: 0,
+                at: now,
+                actor: actor_id,
+                ip,
+                action: COOKIE_RETENTION_ACTION.to_owned(),
+                purpose: None,
+                subject_id: None,
+                categories: Vec::new(),
+                outcome: "deleted".to_owned(),
+                detail: Some(format!("{deleted} cookie choices made before {before}")),
+            });
+            let deleted = self
+                .storage
+                .delete_cookie_choices_before(before, batch.max(1), proof)
+                .await?;
+            total += deleted;
+            if deleted < batch.max(1) as u64 {
+                return Ok(total);
+            }
+        }
     }
 
     /// The visitor's address and user agent sealed under the banner data key, bound to the

@@ -12,6 +12,7 @@
 mod announce;
 pub mod audit;
 pub mod audit_trail;
+mod centre;
 mod consent;
 mod cookie;
 mod crypto;
@@ -41,9 +42,14 @@ use skydd_storage::Storage;
 
 pub use announce::Reach;
 pub use audit::{Audit, AuditEvent, GroupCommitAudit, StorageAudit};
+pub use centre::{
+    CENTRE_VERIFIED_DETAIL, MAX_MESSAGE_CHARS, PersonData, PersonRequest, ProposedValue,
+    RequestAsked, VerifiedRequest,
+};
 pub use consent::{ConsentInput, ConsentProof, ConsentView, ConsentsView, FeatureInput};
 pub use cookie::{
-    BROWSER_INDEX_KIND, BrowserChoices, CookieChoiceInput, CookieChoiceView, WEBSITE_ACTOR,
+    BROWSER_INDEX_KIND, BrowserChoices, COOKIE_CHOICE_YEARS, COOKIE_RETENTION_ACTION,
+    CookieChoiceInput, CookieChoiceView, WEBSITE_ACTOR,
 };
 pub use disclosure::{DECISION_KINDS, DisclosureInput};
 pub use error::VaultError;
@@ -59,9 +65,11 @@ pub use record::{NewRecord, RecordView, RecordsRead, Withheld};
 pub use request::{
     AssigneeFilter, CHANNELS, DOCUMENT_MEDIA_TYPES, LetterView, MAX_DELIVERY_ATTEMPTS,
     MAX_DOCUMENT_BYTES, NewRequest, OutboxView, RecipientNoticeView, RequestEventView,
-    RequestQuery, RequestReceipt, RequestView, is_assignee_id,
+    RequestQuery, RequestReceipt, RequestView, document_media_type, is_assignee_id,
 };
 pub use retention::{DEFAULT_SWEEP_BATCH, SweepProgress, SweepSummary};
+/// What a visitor did in the banner, as [`CookieChoiceInput::action`] takes it.
+pub use skydd_consent::BannerAction;
 pub use states::{NoticeState, OutboxState, StateFilter, parse_request_type};
 pub use subject::{NewSubject, SubjectView};
 pub use systems::{
@@ -96,6 +104,19 @@ impl Actor {
     pub fn staff(account_id: &str, session_public_id: &str, ip: Option<String>) -> Actor {
         Actor {
             id: format!("account:{account_id}/session:{session_public_id}"),
+            ip,
+            tenant: None,
+        }
+    }
+}
+
+impl Actor {
+    /// A person in a privacy centre session (issue 18): the id `centre:<session public id>`,
+    /// so the audit trail says which sign-in acted, never who the person is. The one way to
+    /// build a centre actor.
+    pub fn centre(session_public_id: &str, ip: Option<String>) -> Actor {
+        Actor {
+            id: format!("centre:{session_public_id}"),
             ip,
             tenant: None,
         }

@@ -26,7 +26,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{Authorized, PeerIp, need};
 use crate::extract::{ApiQuery, BeaconJson, RegisterId};
-use crate::limit::PublicRoute;
+use crate::limit::{Limited, route};
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
 
@@ -461,7 +461,7 @@ fn shape_of(body: &ChoiceBody) -> Result<BannerAction, ApiError> {
 /// with `navigator.sendBeacon` as `text/plain;charset=UTF-8` (no CORS preflight); an
 /// `application/json` body is read the same way. At most 8 KiB. The browser id is stored only as
 /// a keyed blind index, the IP address and user agent sealed; the time is the server's.
-/// Limited per client address.
+/// Limited per client address (a caller with an API token is not), before the body is read.
 #[utoipa::path(
     post,
     path = "/v1/banner/consents",
@@ -484,24 +484,20 @@ fn shape_of(body: &ChoiceBody) -> Result<BannerAction, ApiError> {
             revision (reload the configuration), an unknown category or service, a category \
             missing or twice, a required category refused.", body = Problem,
             content_type = "application/problem+json"),
-        (status = 429, description = "This address has sent too many choices; `Retry-After` \
-            says when to try again.", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u64, description = "Seconds until the next choice is taken."))),
+        (status = 429, description = "Without a token: this address has sent too many \
+            choices, refused before the body is read; `Retry-After` says when to try again.",
+            body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds until the next request is taken."))),
     )
 )]
 pub async fn log_choice(
     State(state): State<AppState>,
+    _: Limited<route::BannerLog>,
     PeerIp(ip): PeerIp,
     headers: HeaderMap,
-    body: Result<BeaconJson<ChoiceBody>, ApiError>,
+    BeaconJson(body): BeaconJson<ChoiceBody>,
 ) -> Result<StatusCode, ApiError> {
     let now = state.clock.now();
-    let address = ip.as_deref().and_then(|ip| ip.parse().ok());
-    state
-        .public_limits()
-        .check_address(PublicRoute::BannerLog, address, now)
-        .map_err(ApiError::TooManyRequests)?;
-    let BeaconJson(body) = body?;
     let action = shape_of(&body)?;
     let input = CookieChoiceInput {
         browser: body.browser,

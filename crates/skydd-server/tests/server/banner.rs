@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use super::{
     Backend, TestApp, backends, captured_log, database_contents, json_body, problem,
-    spawn_app_serving,
+    spawn_app_configured, spawn_app_serving,
 };
 
 const GLESYS: &str = include_str!("../../../../examples/registers/glesys.yaml");
@@ -452,4 +452,91 @@ async fn the_log_answers_429_with_retry_after_past_its_limit() {
         assert_eq!(config["log_url"], "/v1/banner/consents");
     })
     .await;
+}
+
+/// The website a company puts the banner on, allowed by the settings.
+const WEBSITE: &str = "https://www.glesys.example";
+
+/// The configuration and the log answer the allowed website (the log's preflight too); the
+/// staff listing at the same path never does, and no other origin gets a CORS header.
+#[tokio::test]
+async fn the_banner_routes_answer_the_allowed_website_and_the_listing_does_not() {
+    use skydd_app::site::{Origin, PublicSite};
+    for backend in backends() {
+        let site = PublicSite {
+            allowed_origins: vec![Origin::parse(WEBSITE).unwrap()],
+            ..PublicSite::default()
+        };
+        let app = spawn_app_configured(
+            &backend,
+            "2026-03-01T09:00:00Z".parse().unwrap(),
+            &skydd_storage::OpenOptions::default(),
+            tempfile::tempdir().unwrap(),
+            GLESYS,
+            skydd_app::datasets::Datasets::default(),
+            |app, _| app.with_site(site),
+        )
+        .await;
+        let name = app.backend;
+        let allow = |response: &reqwest::Response| {
+            response
+                .headers()
+                .get("access-control-allow-origin")
+                .map(|v| v.to_str().unwrap().to_owned())
+        };
+        let config = app
+            .client
+            .get(app.url("/v1/banner/config?lang=sv"))
+            .header("Origin", WEBSITE)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(config.status(), StatusCode::OK, "{name}");
+        assert_eq!(allow(&config).as_deref(), Some(WEBSITE), "{name}");
+        let preflight = app
+            .client
+            .request(reqwest::Method::OPTIONS, app.url("/v1/banner/consents"))
+            .header("Origin", WEBSITE)
+            .header("Access-Control-Request-Method", "POST")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(preflight.status(), StatusCode::NO_CONTENT, "{name}");
+        assert_eq!(allow(&preflight).as_deref(), Some(WEBSITE), "{name}");
+        let logged = app
+            .client
+            .post(app.url("/v1/banner/consents"))
+            .header("Origin", WEBSITE)
+            .header(CONTENT_TYPE, "text/plain;charset=UTF-8")
+            .body(choice(&app, BROWSER, json!({})).to_string())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(logged.status(), StatusCode::NO_CONTENT, "{name}");
+        assert_eq!(allow(&logged).as_deref(), Some(WEBSITE), "{name}");
+        let listing = app
+            .client
+            .get(app.url(&format!("/v1/banner/consents?browser={BROWSER}")))
+            .bearer_auth(&app.admin_token)
+            .header("Origin", WEBSITE)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(listing.status(), StatusCode::OK, "{name}");
+        assert_eq!(
+            allow(&listing),
+            None,
+            "{name}: the staff listing is not for websites"
+        );
+        let elsewhere = app
+            .client
+            .get(app.url("/v1/banner/config"))
+            .header("Origin", "https://evil.example")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(elsewhere.status(), StatusCode::OK, "{name}");
+        assert_eq!(allow(&elsewhere), None, "{name}");
+        app.stop().await;
+    }
 }

@@ -4,9 +4,14 @@
 
 use std::collections::BTreeMap;
 
+use jiff::Timestamp;
+
 use super::super::{Store, dialect};
+use super::storage::append_chained;
 use super::{get, get_at};
-use crate::{CookieChoiceRow, CookieChoiceStore, StorageError, StorageFuture, error};
+use crate::{
+    ChoicesDeletedAudit, CookieChoiceRow, CookieChoiceStore, StorageError, StorageFuture, error,
+};
 use dialect::{Db, DbRow, at};
 
 /// The columns [`choice_from_row`] reads.
@@ -96,6 +101,35 @@ impl CookieChoiceStore for Store {
             .await
             .map_err(error::query("read a browser's cookie choices"))?;
             rows.iter().map(choice_from_row).collect()
+        })
+    }
+
+    fn delete_cookie_choices_before(
+        &self,
+        before: Timestamp,
+        limit: usize,
+        audit: ChoicesDeletedAudit,
+    ) -> StorageFuture<'_, u64> {
+        Box::pin(async move {
+            const OPERATION: &str = "delete old cookie choices";
+            let mut tx = dialect::begin_write(&self.pool)
+                .await
+                .map_err(error::query(OPERATION))?;
+            let deleted = sqlx::query::<Db>(
+                "DELETE FROM cookie_choices WHERE seq IN
+                    (SELECT seq FROM cookie_choices WHERE at < $1 ORDER BY seq LIMIT $2)",
+            )
+            .bind(at(before))
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+            .execute(&mut *tx)
+            .await
+            .map_err(error::query(OPERATION))?
+            .rows_affected();
+            if deleted > 0 {
+                append_chained(&mut tx, vec![audit(deleted)]).await?;
+            }
+            tx.commit().await.map_err(error::query(OPERATION))?;
+            Ok(deleted)
         })
     }
 }

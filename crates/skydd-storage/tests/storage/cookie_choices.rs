@@ -1,16 +1,18 @@
 //! The consent ledger's cookie table (issue 18), on both backends: choices come back as they
-//! were written, per browser and newest first, and no one changes them.
+//! were written, per browser and newest first, no one changes them, and retention deletes the
+//! old ones a batch at a time with the proof in the same transaction.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use skydd_storage::CookieChoiceRow;
+use skydd_storage::{AuditFilter, CookieChoiceRow};
 
-use super::{Harness, at, blind, run};
+use super::{Harness, at, audit, blind, run};
 
 scenarios!(
     cookie_choices_round_trip_per_browser_newest_first,
     cookie_choices_are_append_only,
+    old_cookie_choices_are_deleted_in_batches_with_their_proof,
 );
 
 fn choice(browser: u8, action: &str, when: &str) -> CookieChoiceRow {
@@ -104,4 +106,72 @@ async fn cookie_choices_are_append_only(h: Arc<Harness>) {
         };
         assert!(h.try_execute(&sql).await.is_err(), "{sql}");
     }
+}
+
+async fn old_cookie_choices_are_deleted_in_batches_with_their_proof(h: Arc<Harness>) {
+    let storage = h.open().await;
+    for (browser, when) in [
+        (1, "2023-01-01T08:00:00Z"),
+        (2, "2023-02-01T08:00:00Z"),
+        (1, "2023-02-28T23:59:59.999999Z"),
+        (1, "2023-03-01T00:00:00Z"),
+        (2, "2026-01-01T08:00:00Z"),
+    ] {
+        storage
+            .append_cookie_choice(choice(browser, "custom", when))
+            .await
+            .unwrap();
+    }
+    let before = at("2023-03-01T00:00:00Z");
+    let proof = |deleted: u64| -> skydd_storage::ChoicesDeletedAudit {
+        Box::new(move |n| {
+            assert_eq!(n, deleted);
+            let mut event = audit(None, &[], "2026-03-01T09:00:00Z");
+            event.action = "retention.cookie_choices".into();
+            event.detail = Some(format!("{n} deleted"));
+            event
+        })
+    };
+    assert_eq!(
+        storage
+            .delete_cookie_choices_before(before, 2, proof(2))
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        storage
+            .delete_cookie_choices_before(before, 2, proof(1))
+            .await
+            .unwrap(),
+        1
+    );
+    let none: skydd_storage::ChoicesDeletedAudit =
+        Box::new(|_| panic!("no proof of nothing deleted"));
+    assert_eq!(
+        storage
+            .delete_cookie_choices_before(before, 2, none)
+            .await
+            .unwrap(),
+        0
+    );
+    let first = storage.cookie_choices_of(&blind(1)).await.unwrap();
+    assert_eq!(first.len(), 1);
+    assert_eq!(
+        first[0].at,
+        at("2023-03-01T00:00:00Z"),
+        "the boundary is kept"
+    );
+    assert_eq!(storage.cookie_choices_of(&blind(2)).await.unwrap().len(), 1);
+    let filter = AuditFilter {
+        action: Some("retention.cookie_choices".into()),
+        ..AuditFilter::default()
+    };
+    let proofs = storage.audit_entries(&filter, 0, 10).await.unwrap();
+    let details: Vec<_> = proofs
+        .iter()
+        .map(|p| p.event.detail.clone().unwrap())
+        .collect();
+    assert_eq!(details, ["2 deleted", "1 deleted"]);
+    storage.close().await.unwrap();
 }
