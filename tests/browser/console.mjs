@@ -1,10 +1,13 @@
 // Skydd's console in real Chromium: the scenarios of issue 17 (sign-in with password and TOTP,
 // a request worked to completion, an incident documented, a subject looked up, the audit chain
 // verified, keyboard-only use of the queue) and an axe-core scan of every page in English and
-// Swedish. Run by `cargo test -p skydd-cli` (crates/skydd-cli/tests/cli/browser.rs), which
-// starts a fresh `skydd serve`, creates the accounts and seeds the data; README.md says how.
+// Swedish; and the consent banner on the example company website (issue 18). Run by `cargo test
+// -p skydd-cli` (crates/skydd-cli/tests/cli/browser.rs), which starts a fresh `skydd serve`,
+// creates the accounts and seeds the data; README.md says how.
 //
 // Environment (set by the runner):
+//   SKYDD_SUITE                 which scenarios: `console` (the default), `banner` (the banner,
+//                               part one) or `banner-changed` (part two, after a register change)
 //   SKYDD_BASE_URL              the server, e.g. http://127.0.0.1:PORT
 //   SKYDD_DPO_EMAIL/_PASSWORD   a DPO account that has not signed in yet (the first sign-in enrols)
 //   SKYDD_ADMIN_EMAIL/_PASSWORD an admin account that has not signed in yet
@@ -12,6 +15,9 @@
 //   SKYDD_SUBJECT_EMAIL         a seeded subject's e-mail address (with records and a request)
 //   SKYDD_UNSUBSCRIBE_PATH      that subject's signed unsubscribe link (path and query)
 //   SKYDD_REQUEST_ID/_CODE      the subject's access request waiting for its code, and the code
+//   SKYDD_WEBSITE_PORT          (banner) the port the example website is served on, from
+//                               http://localhost:PORT (the server allows that origin)
+//   SKYDD_BANNER_STATE          (banner) the file part one leaves a visitor's cookies in for part two
 //   SKYDD_FAILURES              where a failed step's screenshot goes (default: a new temp dir)
 //   SKYDD_SCREENSHOTS           when set, PNGs of the main pages at 1280x800 are written there
 //   SKYDD_SCENARIOS             when set, only the scenarios whose names contain one of these
@@ -26,8 +32,10 @@ import { chromium } from 'playwright-core';
 import { FAILING_IMPACTS, report, scan } from './axe.mjs';
 import { Scenario, StepFailure, check } from './scenario.mjs';
 import { base32Decode, totp } from './totp.mjs';
+import { serveWebsite } from './website.mjs';
 import { crawl } from './scenarios/accessibility.mjs';
 import { audit } from './scenarios/audit.mjs';
+import { acceptForLater, askedAgain, blockedUntilAccepted, globalPrivacyControl, keyboardOnly, rejectInOneClick } from './scenarios/banner.mjs';
 import { incident } from './scenarios/incident.mjs';
 import { keyboard } from './scenarios/keyboard.mjs';
 import { publicPages } from './scenarios/public.mjs';
@@ -60,8 +68,13 @@ async function adminEnrols(t, env) {
   await context.close();
 }
 
-/** The scenarios, in the order they run: later ones use the accounts earlier ones enrolled. */
-const SCENARIOS = [
+/**
+ * The scenarios of each suite, in the order they run: later ones use the accounts earlier ones
+ * enrolled (console), or the cookies earlier ones left (banner).
+ */
+const SUITES = {};
+
+SUITES.console = [
   ['public pages in English', publicPages('en')],
   ['public pages in Swedish', publicPages('sv')],
   ['sign in with password and TOTP', signIn(kept)],
@@ -75,6 +88,18 @@ const SCENARIOS = [
   ['an admin enrols', adminEnrols],
   ['every page an admin reaches, in English', crawl(adminSession, 'en', ['/console/accounts'])],
   ['every page an admin reaches, in Swedish', crawl(adminSession, 'sv', ['/console/accounts'])],
+];
+
+SUITES.banner = [
+  ['banner: a script stays blocked until analytics is accepted', blockedUntilAccepted()],
+  ['banner: reject all with one click, in Swedish', rejectInOneClick()],
+  ['banner: Global Privacy Control starts refused', globalPrivacyControl()],
+  ['banner: keyboard only', keyboardOnly()],
+  ['banner: a visitor accepts all before the register changes', acceptForLater()],
+];
+
+SUITES['banner-changed'] = [
+  ['banner: a changed register asks again', askedAgain()],
 ];
 
 /** The browser's size: also the size of the screenshots in docs/console/. */
@@ -175,18 +200,30 @@ class Run extends Scenario {
 async function main() {
   checkTotp();
   const only = (process.env.SKYDD_SCENARIOS ?? '').split(',').map((w) => w.trim()).filter(Boolean);
+  const suiteName = process.env.SKYDD_SUITE || 'console';
+  const scenarios = SUITES[suiteName];
+  check(scenarios, `SKYDD_SUITE=${suiteName} is not one of ${Object.keys(SUITES).join(', ')}`);
   const env = {
     base: required('SKYDD_BASE_URL'),
-    dpo: { email: required('SKYDD_DPO_EMAIL'), password: required('SKYDD_DPO_PASSWORD') },
-    admin: { email: required('SKYDD_ADMIN_EMAIL'), password: required('SKYDD_ADMIN_PASSWORD') },
     token: required('SKYDD_API_TOKEN'),
-    subjectEmail: required('SKYDD_SUBJECT_EMAIL'),
-    requestId: required('SKYDD_REQUEST_ID'),
-    requestCode: required('SKYDD_REQUEST_CODE'),
-    unsubscribePath: required('SKYDD_UNSUBSCRIBE_PATH'),
     failures: process.env.SKYDD_FAILURES || mkdtempSync(join(tmpdir(), 'skydd-browser-')),
     screenshots: process.env.SKYDD_SCREENSHOTS || null,
   };
+  if (suiteName === 'console') {
+    Object.assign(env, {
+      dpo: { email: required('SKYDD_DPO_EMAIL'), password: required('SKYDD_DPO_PASSWORD') },
+      admin: { email: required('SKYDD_ADMIN_EMAIL'), password: required('SKYDD_ADMIN_PASSWORD') },
+      subjectEmail: required('SKYDD_SUBJECT_EMAIL'),
+      requestId: required('SKYDD_REQUEST_ID'),
+      requestCode: required('SKYDD_REQUEST_CODE'),
+      unsubscribePath: required('SKYDD_UNSUBSCRIBE_PATH'),
+    });
+  } else {
+    const port = Number(required('SKYDD_WEBSITE_PORT'));
+    env.website = `http://localhost:${port}/`;
+    env.bannerState = required('SKYDD_BANNER_STATE');
+    env.websiteServer = await serveWebsite(port, env.base);
+  }
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
@@ -194,7 +231,7 @@ async function main() {
   const suite = new Suite(browser, env);
   const failures = [];
   try {
-    for (const [name, scenario] of SCENARIOS) {
+    for (const [name, scenario] of scenarios) {
       if (only.length > 0 && !only.some((word) => name.includes(word))) {
         continue;
       }
@@ -211,6 +248,7 @@ async function main() {
     }
   } finally {
     await browser.close();
+    env.websiteServer?.close();
   }
 
   const failing = suite.violations.filter((v) => FAILING_IMPACTS.has(v.impact));

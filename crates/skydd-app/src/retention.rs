@@ -1,6 +1,7 @@
-//! Retention sweeps: expired records deleted or anonymised in the vault, then every connected
-//! database's due rows deleted or masked (issue 16, part 4), each database's receipt in the
-//! audit chain, then a signed audit checkpoint.
+//! Retention sweeps: expired records deleted or anonymised in the vault, the consent banner's
+//! old choices deleted (issue 18), then every connected database's due rows deleted or masked
+//! (issue 16, part 4), each database's receipt in the audit chain, then a signed audit
+//! checkpoint.
 //!
 //! One sweeper per instance storage: the storage's sweep lock is held from the vault's sweep to
 //! the last connected database, so several servers on one storage never sweep a connected
@@ -67,6 +68,8 @@ pub enum SweepStep {
 pub struct Swept {
     /// The vault's records.
     pub vault: SweepSummary,
+    /// The consent banner's choices deleted ([`skydd_vault::COOKIE_CHOICE_YEARS`] old).
+    pub cookie_choices: u64,
     /// Each connected database with a `retention:` collection.
     pub connected: Vec<SystemSwept>,
 }
@@ -229,6 +232,11 @@ impl App {
             })
             .await
             .map_err(SweepError::Sweep)?;
+        let cookie_choices = self
+            .vault()
+            .sweep_cookie_choices(actor, at, batch)
+            .await
+            .map_err(SweepError::Sweep)?;
         let mut connected = Vec::new();
         let hasher = KeyedHasher::new(*self.keyring().erasure_hash_key());
         for loaded in self.datasets().all() {
@@ -248,7 +256,11 @@ impl App {
                 outcome,
             });
         }
-        Ok(Swept { vault, connected })
+        Ok(Swept {
+            vault,
+            cookie_choices,
+            connected,
+        })
     }
 
     /// Sweep the database `dataset` describes: connect writable (the connection string read

@@ -310,6 +310,29 @@ async fn a_sweep_is_followed_by_a_checkpoint_with_its_witness() {
     assert!(!witness.exists());
 
     add_subject(&app, "sweep@example.se").await;
+    // The banner's choices (issue 18): one made more than three years before the sweep goes,
+    // one made exactly three years before stays.
+    for made in ["2023-02-28T23:00:00Z", "2023-03-01T09:00:00Z"] {
+        let register = app.vault().register().clone();
+        let choice = skydd_vault::CookieChoiceInput {
+            browser: "U3dlZXBCcm93c2VyX2lkXzAwMDE".into(),
+            revision: register.cookies.revision(),
+            notice_version: app.vault().register_version().to_owned(),
+            language: skydd_register::model::Language::En,
+            action: skydd_vault::BannerAction::RejectAll,
+            given: vec!["necessary".into()],
+            refused: vec!["analytics".into(), "marketing".into()],
+            services: Default::default(),
+            gpc: false,
+            dnt: false,
+            ip: Some("192.0.2.44".into()),
+            user_agent: None,
+        };
+        app.vault()
+            .record_cookie_choice(&Actor::new(skydd_vault::WEBSITE_ACTOR), choice, at(made))
+            .await
+            .unwrap();
+    }
     let summary = app
         .sweep(
             &Actor::new("system:retention"),
@@ -321,6 +344,10 @@ async fn a_sweep_is_followed_by_a_checkpoint_with_its_witness() {
         .unwrap()
         .unwrap();
     assert_eq!(summary.vault.deleted, 0);
+    assert_eq!(
+        summary.cookie_choices, 1,
+        "the choice older than three years"
+    );
     assert!(summary.connected.is_empty());
     let saved = skydd_vault::audit_trail::load_witness(&witness)
         .unwrap()

@@ -14,7 +14,10 @@
 //! | [`PreferenceEvent`] | [`PreferenceState`] | subject and [`Preference`] (channel or interest) |
 //! | [`FeatureSwitch`] | [`FeatureState`] | feature and [`OrganisationScope`] |
 //!
-//! [`Ledger`] keeps all four histories in one append-only list with their states.
+//! [`Ledger`] keeps all four histories in one append-only list with their states. A browser's
+//! choices in the cookie banner ([`CookieChoice`], issue 18) are events of their own: they
+//! belong to a pseudonymous browser, not to a subject, and are checked against the register's
+//! `cookies` section.
 //!
 //! ## Order of events
 //!
@@ -54,6 +57,7 @@
 //! ```
 
 mod consent;
+mod cookie;
 mod error;
 mod feature;
 mod ledger;
@@ -63,6 +67,10 @@ mod preference;
 mod scope;
 
 pub use consent::{ConsentEvent, ConsentState};
+pub use cookie::{
+    BROWSER_ID_MAX, BROWSER_ID_MIN, BannerAction, BrowserId, CookieChoice, CookieChoiceError,
+    is_browser_id, is_revision,
+};
 pub use error::{LedgerError, UnknownWord};
 pub use feature::{FeatureState, FeatureSwitch};
 pub use ledger::{Ledger, LedgerEvent};

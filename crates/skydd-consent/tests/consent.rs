@@ -13,6 +13,10 @@ use skydd_consent::{
 use skydd_register::Register;
 use skydd_register::model::{Channel, FeatureId, PurposeId};
 
+/// Choices in the cookie banner (issue 18).
+#[path = "consent/cookie.rs"]
+mod cookie;
+
 fn register(source: &str) -> Register {
     let checked = skydd_register::check(source);
     checked.register.expect("example register is valid")

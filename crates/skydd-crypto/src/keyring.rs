@@ -56,6 +56,9 @@ const ERASURE_HASH_LABEL: &[u8] = b"skydd erasure hash v1";
 /// The HKDF label of the key staff accounts' personal values are sealed with (issue 17).
 const STAFF_DATA_LABEL: &[u8] = b"skydd staff data v1";
 
+/// The HKDF label of the key the banner's visitor context is sealed with (issue 18).
+const BANNER_DATA_LABEL: &[u8] = b"skydd banner data v1";
+
 /// The start of the associated data of a wrapped key, followed by the version (big-endian).
 const WRAP_AAD: &[u8] = b"skydd wrapped data key v1:";
 
@@ -95,6 +98,8 @@ pub struct Keyring {
     erasure_hash: Zeroizing<[u8; 32]>,
     /// The key of staff accounts' e-mail addresses, TOTP secrets and session IPs, from version 1.
     staff_data: DataKey,
+    /// The key of the IP address and user agent behind a cookie choice, from version 1.
+    banner_data: DataKey,
     /// The privacy centre's keyed hashes and sealed identities, from version 1.
     centre: CentreKey,
 }
@@ -195,6 +200,7 @@ impl Keyring {
             checkpoint_signer: CheckpointSigner::derive(&first.bytes),
             erasure_hash: kdf::expand(&first.bytes, ERASURE_HASH_LABEL),
             staff_data: DataKey::from_bytes(kdf::expand(&first.bytes, STAFF_DATA_LABEL)),
+            banner_data: DataKey::from_bytes(kdf::expand(&first.bytes, BANNER_DATA_LABEL)),
             centre: CentreKey::derive(&first.bytes),
         })
     }
@@ -285,6 +291,16 @@ impl Keyring {
     /// `staff_email`, apart from every subject identity kind.
     pub fn staff_data_key(&self) -> &DataKey {
         &self.staff_data
+    }
+
+    /// The key that seals the IP address and user agent behind a visitor's choice in the
+    /// consent banner (issue 18), derived from version 1 with HKDF-Expand and the label
+    /// `skydd banner data v1`. A choice belongs to a pseudonymous browser, not to a subject
+    /// with a data key of its own; like [`Self::staff_data_key`] it stays the same after a
+    /// rotation, so the cookie table never needs re-wrapping. The browser id's blind index uses
+    /// [`Self::blind_index_key`] with the kind `banner_browser`.
+    pub fn banner_data_key(&self) -> &DataKey {
+        &self.banner_data
     }
 
     /// The privacy centre's keys (issue 18): keyed hashes of its codes, link tokens and
@@ -387,6 +403,24 @@ mod tests {
         assert_ne!(
             one.erasure_hash_key()[..],
             one.blind_index_key().blind_index("", "")[..]
+        );
+    }
+
+    #[test]
+    fn the_banner_data_key_outlives_rotations_and_is_its_own() {
+        let one = ring(&[1], 5);
+        let three = ring(&[1, 2, 3], 5);
+        let sealed = one.banner_data_key().seal(b"203.0.113.9", b"aad").unwrap();
+        assert_eq!(
+            &three.banner_data_key().open(&sealed, b"aad").unwrap()[..],
+            b"203.0.113.9"
+        );
+        assert!(one.staff_data_key().open(&sealed, b"aad").is_err());
+        assert!(
+            ring(&[1], 6)
+                .banner_data_key()
+                .open(&sealed, b"aad")
+                .is_err()
         );
     }
 

@@ -9,8 +9,8 @@ use std::collections::BTreeSet;
 use jiff::civil::Date;
 use skydd_register::Register;
 use skydd_register::model::{
-    CategoryId, ConsentGiver, Contact, DataCategory, Language, LegalBasis, Lifetime, MeasureKind,
-    Purpose, Recipient, Role, SubjectCategory,
+    CategoryId, ConsentGiver, Contact, Cookies, DataCategory, Language, LegalBasis, MeasureKind,
+    Purpose, Recipient, Role, SignalRule, SubjectCategory,
 };
 
 use crate::document::{Block, Document, Inline, Line, Section, link, text};
@@ -864,15 +864,7 @@ fn cookies(register: &Register, l: Language) -> Section {
                     cookies.push(text(", "));
                 }
                 cookies.push(Inline::Code(cookie.name.clone()));
-                let lifetime = match cookie.lifetime {
-                    Lifetime::Session => pick(
-                        l,
-                        "until you close the browser",
-                        "tills du stänger webbläsaren",
-                    )
-                    .to_owned(),
-                    Lifetime::For(period) => wording::period(l, period),
-                };
+                let lifetime = wording::cookie_lifetime(l, cookie.lifetime);
                 cookies.push(text(format!(" ({lifetime})")));
             }
             if cookies.is_empty() {
@@ -907,7 +899,35 @@ fn cookies(register: &Register, l: Language) -> Section {
         "You can change your choices in the cookie banner at any time. You can also set your browser to block cookies, to block third-party cookies, or to tell you when a cookie is set.",
         "Du kan när som helst ändra dina val i kakbannern. Du kan också ställa in din webbläsare så att den blockerar kakor, blockerar tredjepartskakor eller meddelar dig när en kaka sätts.",
     )));
+    blocks.push(sentence(browser_signals(c, l)));
     section("cookies", heading, blocks)
+}
+
+/// What the banner does with Global Privacy Control and Do Not Track, as `cookies.gpc` and
+/// `cookies.dnt` say: the banner follows the same two rules.
+fn browser_signals(c: &Cookies, l: Language) -> &'static str {
+    match (c.gpc, c.dnt) {
+        (SignalRule::Honour, SignalRule::Honour) => pick(
+            l,
+            "If your browser sends Global Privacy Control or Do Not Track, we treat it as a refusal of every category that needs your consent; you can still give one explicitly. The signal is recorded with your choice.",
+            "Om din webbläsare skickar Global Privacy Control eller Do Not Track behandlar vi det som att du avböjer alla kategorier som kräver ditt samtycke; du kan ändå uttryckligen godkänna en. Signalen sparas tillsammans med ditt val.",
+        ),
+        (SignalRule::Honour, SignalRule::Ignore) => pick(
+            l,
+            "If your browser sends Global Privacy Control, we treat it as a refusal of every category that needs your consent; you can still give one explicitly. Do Not Track does not change what the banner shows. Whichever signal your browser sends is recorded with your choice.",
+            "Om din webbläsare skickar Global Privacy Control behandlar vi det som att du avböjer alla kategorier som kräver ditt samtycke; du kan ändå uttryckligen godkänna en. Do Not Track ändrar inte vad kakbannern visar. De signaler som din webbläsare skickar sparas tillsammans med ditt val.",
+        ),
+        (SignalRule::Ignore, SignalRule::Honour) => pick(
+            l,
+            "If your browser sends Do Not Track, we treat it as a refusal of every category that needs your consent; you can still give one explicitly. Global Privacy Control does not change what the banner shows. Whichever signal your browser sends is recorded with your choice.",
+            "Om din webbläsare skickar Do Not Track behandlar vi det som att du avböjer alla kategorier som kräver ditt samtycke; du kan ändå uttryckligen godkänna en. Global Privacy Control ändrar inte vad kakbannern visar. De signaler som din webbläsare skickar sparas tillsammans med ditt val.",
+        ),
+        (SignalRule::Ignore, SignalRule::Ignore) => pick(
+            l,
+            "Global Privacy Control and Do Not Track do not change what the banner shows; whichever signal your browser sends is recorded with your choice.",
+            "Global Privacy Control och Do Not Track ändrar inte vad kakbannern visar; de signaler som din webbläsare skickar sparas tillsammans med ditt val.",
+        ),
+    }
 }
 
 fn security(register: &Register, l: Language) -> Section {

@@ -5,8 +5,8 @@ use jiff::civil::Date;
 use skydd_register::country::Country;
 use skydd_register::model::{
     Art9Condition, BuiltinEvent, ChangeChannel, Channel, Derogation, FurtherCopies, Language,
-    LegalBasis, MeasureKind, RecipientKind, SpecialCategory, TrackerKind, TransferMechanism,
-    VerificationMethod,
+    LegalBasis, Lifetime, MeasureKind, RecipientKind, SpecialCategory, TrackerKind,
+    TransferMechanism, VerificationMethod,
 };
 use skydd_register::period::{Period, PeriodUnit};
 
@@ -480,6 +480,20 @@ pub fn tracker_kind(language: Language, kind: TrackerKind) -> &'static str {
             "local storage in the browser",
             "lokal lagring i webbläsaren",
         ),
+    }
+}
+
+/// How long a cookie lives, as the notice and the banner both say it: "until you close the
+/// browser", "2 years".
+pub fn cookie_lifetime(language: Language, lifetime: Lifetime) -> String {
+    match lifetime {
+        Lifetime::Session => pick(
+            language,
+            "until you close the browser",
+            "tills du stänger webbläsaren",
+        )
+        .to_owned(),
+        Lifetime::For(p) => period(language, p),
     }
 }
 

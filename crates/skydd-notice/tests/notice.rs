@@ -824,3 +824,76 @@ fn the_history_names_changes_by_the_names_people_read_and_escapes_them() {
         "Bokföring enligt lag"
     );
 }
+
+// ---- the cookie section and the banner (issue 18) ---------------------------------------------
+
+/// The notice's cookie section says what the banner does with each browser signal, as the
+/// register's `cookies.gpc` and `cookies.dnt` say it.
+#[test]
+fn the_cookie_section_says_how_browser_signals_are_treated() {
+    use skydd_register::model::SignalRule::{Honour, Ignore};
+    let syspeace = register(EXAMPLES[2].1);
+    assert_eq!(
+        (syspeace.cookies.gpc, syspeace.cookies.dnt),
+        (Honour, Ignore)
+    );
+    for (gpc, dnt, en, sv) in [
+        (
+            Honour,
+            Honour,
+            "If your browser sends Global Privacy Control or Do Not Track, we treat it as a refusal",
+            "Om din webbläsare skickar Global Privacy Control eller Do Not Track behandlar vi det",
+        ),
+        (
+            Honour,
+            Ignore,
+            "Do Not Track does not change what the banner shows",
+            "Do Not Track ändrar inte vad kakbannern visar",
+        ),
+        (
+            Ignore,
+            Honour,
+            "Global Privacy Control does not change what the banner shows",
+            "Global Privacy Control ändrar inte vad kakbannern visar",
+        ),
+        (
+            Ignore,
+            Ignore,
+            "Global Privacy Control and Do Not Track do not change what the banner shows",
+            "Global Privacy Control och Do Not Track ändrar inte vad kakbannern visar",
+        ),
+    ] {
+        let mut register = syspeace.clone();
+        register.cookies.gpc = gpc;
+        register.cookies.dnt = dnt;
+        let english = render_markdown(&register, Language::En);
+        let swedish = render_markdown(&register, Language::Sv);
+        assert!(english.contains(en), "{gpc:?}/{dnt:?}: {en}");
+        assert!(swedish.contains(sv), "{gpc:?}/{dnt:?}: {sv}");
+    }
+}
+
+/// Cookie lifetimes read the same in the notice and in the banner (both use
+/// `wording::cookie_lifetime`).
+#[test]
+fn cookie_lifetimes_in_words() {
+    use skydd_notice::wording::cookie_lifetime;
+    use skydd_register::model::Lifetime;
+    let glesys = register(EXAMPLES[0].1);
+    let choice = glesys.cookies.service("consent_choice").unwrap();
+    assert_eq!(
+        cookie_lifetime(Language::En, choice.cookies[0].lifetime),
+        "6 months"
+    );
+    assert_eq!(
+        cookie_lifetime(Language::Sv, choice.cookies[0].lifetime),
+        "6 månader"
+    );
+    assert_eq!(
+        cookie_lifetime(Language::Sv, Lifetime::Session),
+        "tills du stänger webbläsaren"
+    );
+    let notice = render_markdown(&glesys, Language::En);
+    assert!(notice.contains("`skydd_consent` (6 months)"));
+    assert!(notice.contains("`glesys_session` (until you close the browser)"));
+}

@@ -1651,12 +1651,13 @@ impl Decoder {
 
     fn cookies(&mut self, node: &Node) -> Option<Cookies> {
         let mut f = self.reader.fields(node, "cookies")?;
+        let mut signals = HashMap::new();
         let categories = match f.get("categories") {
             Some(n) => self
                 .reader
                 .list(n, "cookie categories")
                 .into_iter()
-                .filter_map(|c| self.cookie_category(c))
+                .filter_map(|c| self.cookie_category(c, &mut signals))
                 .collect(),
             None => Vec::new(),
         };
@@ -1669,25 +1670,75 @@ impl Decoder {
                 .collect(),
             None => Vec::new(),
         };
+        let defaults = Cookies::default();
+        let gpc = f
+            .get("gpc")
+            .and_then(|n| self.reader.choice(n))
+            .unwrap_or(defaults.gpc);
+        let dnt = f
+            .get("dnt")
+            .and_then(|n| self.reader.choice(n))
+            .unwrap_or(defaults.dnt);
         self.reader.finish(f);
         Some(Cookies {
             categories,
             services,
+            gpc,
+            dnt,
         })
     }
 
-    fn cookie_category(&mut self, node: &Node) -> Option<CookieCategory> {
+    /// A banner category; `signals` holds the Consent Mode signals earlier categories named,
+    /// with the category that named each, so a signal named twice is reported.
+    fn cookie_category(
+        &mut self,
+        node: &Node,
+        signals: &mut HashMap<ConsentModeSignal, String>,
+    ) -> Option<CookieCategory> {
         let mut f = self.reader.fields(node, "a cookie category")?;
         let id = self.declare(&mut f, Kind::CookieCategory);
         let name = self.req_text(&mut f, "name");
         let description = self.opt_text(&mut f, "description");
         let required = self.reader.flag(&mut f, "required");
+        let mut consent_mode = Vec::new();
+        if let Some(list) = f.get("consent_mode") {
+            let items = match list.kind {
+                NodeKind::Scalar { .. } => vec![list],
+                _ => self.reader.list(list, "Google Consent Mode signals"),
+            };
+            for item in items {
+                let Some(signal) = self.reader.choice::<ConsentModeSignal>(item) else {
+                    continue;
+                };
+                let owner = id.clone().unwrap_or_default();
+                match signals.get(&signal) {
+                    Some(first) => self.reader.push(
+                        Diagnostic::error(
+                            "consent-mode-twice",
+                            item.pos,
+                            format!(
+                                "the Consent Mode signal `{}` is already named by the cookie category `{first}`",
+                                signal.word()
+                            ),
+                        )
+                        .with_help(
+                            "name each signal in one category only: it is granted when that category is given",
+                        ),
+                    ),
+                    None => {
+                        signals.insert(signal, owner);
+                        consent_mode.push(signal);
+                    }
+                }
+            }
+        }
         self.reader.finish(f);
         Some(CookieCategory {
             id: CookieCategoryId(id?),
             name: name?,
             description,
             required,
+            consent_mode,
         })
     }
 

@@ -458,6 +458,39 @@ choice!(
 );
 
 choice!(
+    /// What the cookie banner does with a privacy signal a browser sends (`cookies.gpc`,
+    /// `cookies.dnt`).
+    SignalRule, "browser signal rule", {
+        /// `honour`: a browser sending the signal starts with every category that needs consent
+        /// refused, and a choice against it is asked for explicitly.
+        Honour = "honour",
+        /// `ignore`: the signal is logged with the choice but changes nothing the banner shows.
+        Ignore = "ignore",
+    }
+);
+
+choice!(
+    /// A Google Consent Mode v2 signal a cookie category stands for (`consent_mode`): granted
+    /// when the category is given, denied otherwise.
+    ConsentModeSignal, "Google Consent Mode signal", {
+        /// `ad_storage`: storage (cookies) for advertising.
+        AdStorage = "ad_storage",
+        /// `ad_user_data`: sending user data to Google for advertising.
+        AdUserData = "ad_user_data",
+        /// `ad_personalization`: personalised advertising.
+        AdPersonalization = "ad_personalization",
+        /// `analytics_storage`: storage for analytics (visit duration, for example).
+        AnalyticsStorage = "analytics_storage",
+        /// `functionality_storage`: storage for the site's functions (language settings).
+        FunctionalityStorage = "functionality_storage",
+        /// `personalization_storage`: storage for personalisation (recommendations).
+        PersonalizationStorage = "personalization_storage",
+        /// `security_storage`: storage for security (authentication, fraud prevention).
+        SecurityStorage = "security_storage",
+    }
+);
+
+choice!(
     /// How significant changes to the notice are announced (P000-69, P001-05, P003-46).
     ChangeChannel, "change announcement channel", {
         /// An e-mail to the people affected.
@@ -986,6 +1019,11 @@ pub struct CookieCategory {
     pub description: Option<Text>,
     /// Strictly necessary: cannot be refused.
     pub required: bool,
+    /// The Google Consent Mode v2 signals this category stands for (`consent_mode`), each in at
+    /// most one category. Left out of the JSON when empty, so registers without it keep their
+    /// digest.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub consent_mode: Vec<ConsentModeSignal>,
 }
 
 /// How long a cookie lives.
@@ -1030,14 +1068,84 @@ pub struct CookieService {
     pub opt_out_url: Option<String>,
 }
 
-/// Cookie categories and services.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+/// Cookie categories and services, and what the banner does with browser privacy signals.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cookies {
     /// Banner categories.
     pub categories: Vec<CookieCategory>,
     /// Services that set cookies, pixels or local storage, each in one banner category.
     pub services: Vec<CookieService>,
+    /// Global Privacy Control (`gpc`): honoured unless the register says `ignore`. Left out of
+    /// the JSON when honoured (the default), so registers without it keep their digest.
+    #[serde(
+        default = "SignalRule::honour",
+        skip_serializing_if = "SignalRule::is_honour"
+    )]
+    pub gpc: SignalRule,
+    /// Do Not Track (`dnt`): ignored unless the register says `honour`. Left out of the JSON
+    /// when ignored (the default).
+    #[serde(
+        default = "SignalRule::ignore",
+        skip_serializing_if = "SignalRule::is_ignore"
+    )]
+    pub dnt: SignalRule,
 }
+
+impl Default for Cookies {
+    /// No categories or services; GPC honoured, DNT ignored.
+    fn default() -> Cookies {
+        Cookies {
+            categories: Vec::new(),
+            services: Vec::new(),
+            gpc: SignalRule::Honour,
+            dnt: SignalRule::Ignore,
+        }
+    }
+}
+
+impl SignalRule {
+    fn honour() -> SignalRule {
+        SignalRule::Honour
+    }
+
+    fn ignore() -> SignalRule {
+        SignalRule::Ignore
+    }
+
+    fn is_honour(&self) -> bool {
+        *self == SignalRule::Honour
+    }
+
+    fn is_ignore(&self) -> bool {
+        *self == SignalRule::Ignore
+    }
+}
+
+impl Cookies {
+    /// The banner's revision: the first 16 hex digits of the SHA-256 of this section's canonical
+    /// JSON (categories, services, the GPC and DNT rules). Any change to what the banner shows
+    /// or how it treats a signal changes it, so a browser's stored choice is asked again; a
+    /// change elsewhere in the register leaves it alone.
+    pub fn revision(&self) -> String {
+        let bytes = serde_json::to_vec(self).unwrap_or_default();
+        let mut hex = data_encoding::HEXLOWER.encode(&Sha256::digest(&bytes));
+        hex.truncate(REVISION_LEN);
+        hex
+    }
+
+    /// A banner category by id.
+    pub fn category(&self, id: &str) -> Option<&CookieCategory> {
+        self.categories.iter().find(|c| c.id.as_str() == id)
+    }
+
+    /// A cookie service by id.
+    pub fn service(&self, id: &str) -> Option<&CookieService> {
+        self.services.iter().find(|s| s.id.as_str() == id)
+    }
+}
+
+/// How many hex digits a banner revision ([`Cookies::revision`]) has.
+pub const REVISION_LEN: usize = 16;
 
 /// A feature that processes data only where an organisation opted in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

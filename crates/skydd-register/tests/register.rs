@@ -10,6 +10,10 @@ use proptest::prelude::*;
 use skydd_register::diagnostic::{render_json, render_text};
 use skydd_register::{Diagnostic, FromJsonError, Register, check};
 
+/// The `cookies` section behind the consent banner (issue 18).
+#[path = "register/cookies.rs"]
+mod cookies;
+
 const MINIMAL: &str = include_str!("fixtures/minimal.yaml");
 const MANY_ERRORS: &str = include_str!("fixtures/many-errors.yaml");
 

@@ -1,6 +1,7 @@
 //! The HTTP endpoints, one module per resource, and the fallbacks for unknown routes and methods.
 
 pub mod audit;
+pub mod banner;
 pub mod consents;
 pub mod datasets;
 pub mod decisions;

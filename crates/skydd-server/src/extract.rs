@@ -34,6 +34,37 @@ where
     }
 }
 
+/// A JSON body sent as `application/json` or as `text/plain` (how `navigator.sendBeacon` sends
+/// a string, so that a browser needs no CORS preflight); otherwise as [`ApiJson`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BeaconJson<T>(pub T);
+
+impl<T, S> FromRequest<S> for BeaconJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(mut request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        use axum::http::HeaderValue;
+        use axum::http::header::CONTENT_TYPE;
+        let plain_text = request
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.split(';').next())
+            .is_some_and(|media| media.trim().eq_ignore_ascii_case("text/plain"));
+        if plain_text {
+            request
+                .headers_mut()
+                .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        }
+        let ApiJson(value) = ApiJson::<T>::from_request(request, state).await?;
+        Ok(BeaconJson(value))
+    }
+}
+
 /// A query string; rejections become [`ApiError::InvalidQuery`].
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ApiQuery<T>(pub T);

@@ -30,6 +30,7 @@
 mod access_log;
 pub mod api;
 pub mod auth;
+mod banner_assets;
 mod console;
 mod cors;
 pub mod extract;
@@ -129,6 +130,8 @@ pub fn router(state: AppState) -> Router {
             "/v1/disclosures",
             post(disclosures::disclose).get(disclosures::list_disclosures),
         )
+        // A browser's banner choices; the public POST of the same path is in `website`.
+        .route(api::banner::LOG_PATH, get(api::banner::list_choices))
         // Layers run outside in: authentication first, then the key reload.
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
@@ -177,6 +180,20 @@ pub fn router(state: AppState) -> Router {
         shared(staff).merge(cors::website(shared(website), &state))
     };
 
+    // The routes a company's website calls from the browser (issue 18): public, no token;
+    // CORS for the allowed origins on this group (and on intake), nowhere else.
+    let website = cors::website(
+        Router::new()
+            .route("/v1/banner/config", get(api::banner::config))
+            .route(
+                api::banner::LOG_PATH,
+                post(api::banner::log_choice).layer(axum::extract::DefaultBodyLimit::max(
+                    api::banner::MAX_CHOICE_BYTES,
+                )),
+            ),
+        &state,
+    );
+
     Router::new()
         .route("/healthz", get(api::health::healthz))
         .route("/readyz", get(api::health::readyz))
@@ -193,8 +210,15 @@ pub fn router(state: AppState) -> Router {
         // Public: every version of the notice, and each archived version (P000-68, P001-04).
         .route("/privacy/versions", get(api::versions::versions))
         .route("/privacy/versions/{version}", get(api::versions::version))
+        // Public: the consent banner a company's website loads (issue 18).
+        .route(banner_assets::SCRIPT_PATH, get(banner_assets::script))
+        .route(
+            banner_assets::STYLESHEET_PATH,
+            get(banner_assets::stylesheet),
+        )
         .merge(v1)
         .merge(requests)
+        .merge(website)
         // The privacy team's console (issue 17): pages behind a staff session.
         .merge(console::router())
         .fallback(api::not_found)

@@ -276,7 +276,7 @@ impl ApiError {
                 typed("payload-too-large"),
                 "Payload Too Large",
                 "The request body is larger than this endpoint reads: an identity document may \
-                 be up to 10 MiB, a JSON body up to 2 MiB."
+                 be up to 10 MiB, a banner choice up to 8 KiB, another JSON body up to 2 MiB."
                     .to_owned(),
             ),
             ApiError::BodyTimeout => problem(

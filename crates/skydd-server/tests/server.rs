@@ -83,9 +83,17 @@ mod oidc;
 #[path = "../../skydd-app/tests/app/oidc_provider.rs"]
 mod oidc_provider;
 
+/// The consent banner's configuration and log (issue 18).
+#[path = "server/banner.rs"]
+mod banner;
+
 /// The console's request queue, request page, intake and dashboard (issue 17).
 #[path = "server/console_requests.rs"]
 mod console_requests;
+
+/// The consent banner's script and style sheet (issue 18).
+#[path = "server/banner_assets.rs"]
+mod banner_assets;
 
 /// A small register that passes `check`, with one purpose per kind of rule the API must show: a
 /// contract purpose (`delivery`), a consent purpose (`newsletter`), a legitimate-interest direct

@@ -13,7 +13,8 @@
 //! truncated before it is stored, so a value reads back identically from SQLite and PostgreSQL.
 //!
 //! The vault's data (subjects, their wrapped data keys, identities and records) and the
-//! append-only ledgers (consent, objections, preferences, feature switches, audit) are plain rows
+//! append-only ledgers (consent, objections, preferences, feature switches, cookie choices,
+//! audit) are plain rows
 //! ([`SubjectRow`], [`ConsentEventRow`], ...): personal values in them are ciphertext and keyed
 //! blind indexes only. Operations that write several rows do so in one transaction.
 //!
@@ -27,6 +28,7 @@
 
 pub mod audit_chain;
 mod centre;
+mod cookie_choices;
 mod dialect;
 mod error;
 mod migration;
@@ -44,6 +46,7 @@ pub use audit_chain::{
     verify_audit_chain_by,
 };
 pub use centre::{CentreCutoffs, CentreSessionRow, CentreSignInRow, CentreStore};
+pub use cookie_choices::{ChoicesDeletedAudit, CookieChoiceRow, CookieChoiceStore};
 pub use requests::{
     NewRequestRows, OutboxMessageRow, RecipientNotificationRow, RequestChange, RequestDocumentRow,
     RequestEventRow, RequestFilter, RequestRow, RequestStore, RequestSystemRow,
@@ -176,8 +179,11 @@ pub enum StorageError {
 
 /// Skydd's storage operations. Both backends implement all of them with the same behaviour;
 /// data-subject requests are in the supertrait [`RequestStore`], staff accounts and console
-/// sessions in [`StaffStore`], the privacy centre's sign-ins and sessions in [`CentreStore`].
-pub trait Storage: RequestStore + StaffStore + CentreStore + Send + Sync + 'static {
+/// sessions in [`StaffStore`], the privacy centre's sign-ins and sessions in [`CentreStore`],
+/// the banner's cookie choices in [`CookieChoiceStore`].
+pub trait Storage:
+    RequestStore + StaffStore + CentreStore + CookieChoiceStore + Send + Sync + 'static
+{
     /// Which backend this is.
     fn backend(&self) -> Backend;
 

@@ -88,6 +88,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "privacy_centre",
         sql: include_str!("../migrations/sqlite/0011_privacy_centre.sql"),
     },
+    Migration {
+        version: 12,
+        name: "cookie_choices",
+        sql: include_str!("../migrations/sqlite/0012_cookie_choices.sql"),
+    },
 ];
 
 /// The PostgreSQL migrations, oldest first. Same versions and names as [`SQLITE`].
@@ -146,6 +151,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 11,
         name: "privacy_centre",
         sql: include_str!("../migrations/postgres/0011_privacy_centre.sql"),
+    },
+    Migration {
+        version: 12,
+        name: "cookie_choices",
+        sql: include_str!("../migrations/postgres/0012_cookie_choices.sql"),
     },
 ];
 

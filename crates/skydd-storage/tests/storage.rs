@@ -2600,6 +2600,9 @@ mod staff;
 /// The privacy centre's sign-ins and sessions (issue 18).
 #[path = "storage/centre.rs"]
 mod centre;
+/// The consent ledger's cookie table: the banner's choices (issue 18).
+#[path = "storage/cookie_choices.rs"]
+mod cookie_choices;
 
 /// A lock held by another process is `StorageError::Busy` (issue 14).
 #[path = "storage/busy.rs"]

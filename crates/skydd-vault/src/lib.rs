@@ -14,6 +14,7 @@ pub mod audit;
 pub mod audit_trail;
 mod centre;
 mod consent;
+mod cookie;
 mod crypto;
 mod disclosure;
 mod error;
@@ -46,6 +47,10 @@ pub use centre::{
     RequestAsked, VerifiedRequest,
 };
 pub use consent::{ConsentInput, ConsentProof, ConsentView, ConsentsView, FeatureInput};
+pub use cookie::{
+    BROWSER_INDEX_KIND, BrowserChoices, COOKIE_CHOICE_YEARS, COOKIE_RETENTION_ACTION,
+    CookieChoiceInput, CookieChoiceView, WEBSITE_ACTOR,
+};
 pub use disclosure::{DECISION_KINDS, DisclosureInput};
 pub use error::VaultError;
 pub use fulfil::{ConnectedCorrection, Correction, FulfilInput, KeptRecords};
@@ -63,6 +68,8 @@ pub use request::{
     RequestQuery, RequestReceipt, RequestView, document_media_type, is_assignee_id,
 };
 pub use retention::{DEFAULT_SWEEP_BATCH, SweepProgress, SweepSummary};
+/// What a visitor did in the banner, as [`CookieChoiceInput::action`] takes it.
+pub use skydd_consent::BannerAction;
 pub use states::{NoticeState, OutboxState, StateFilter, parse_request_type};
 pub use subject::{NewSubject, SubjectView};
 pub use systems::{

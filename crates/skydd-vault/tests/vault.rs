@@ -22,6 +22,10 @@ use skydd_vault::{
 #[path = "vault/workflow.rs"]
 mod workflow;
 
+/// The banner's cookie choices (issue 18).
+#[path = "vault/cookie.rs"]
+mod cookie;
+
 const REGISTER: &str = include_str!("fixtures/vault.yaml");
 
 /// Values that must never be stored in plaintext.

@@ -8,8 +8,14 @@
 //! codes. Then node runs the scenarios with the address, the accounts and the seeded ids in its
 //! environment; the test fails with node's output when node fails.
 //!
+//! The consent banner (issue 18) runs in a second test: the example company website
+//! (`examples/website/`) served by node from an origin of its own, a `skydd serve` with the
+//! website's cookie section in its register and `--allowed-origin` for the website, and the
+//! banner scenarios; then the server again on the same data with a register whose cookie
+//! section differs, and the scenario that must be asked again.
+//!
 //! Without Chromium (`/usr/bin/chromium`, or `CHROMIUM`), node or `tests/browser/node_modules`
-//! the test skips with a note, unless `CI` is set, where it fails: `.ci/run` installs them.
+//! the tests skip with a note, unless `CI` is set, where they fail: `.ci/run` installs them.
 
 use std::collections::BTreeSet;
 use std::io::Write as _;
@@ -207,6 +213,7 @@ fn seed_subject(server: &Server, token: &str) -> String {
 }
 
 /// Run `node console.mjs` with `env`; its output, and whether it passed (`None`: it hung).
+/// `SKYDD_SUITE` in `env` chooses the scenarios (the console's without it).
 fn run_node(env: &[(&str, String)]) -> (Option<bool>, String) {
     let mut command = Command::new("node");
     command
@@ -308,6 +315,152 @@ fn the_console_works_in_chromium_for_the_privacy_team() {
             assert!(
                 !stopped.stderr.contains(secret),
                 "{backend}: the server logged a password, a token or an e-mail address"
+            );
+        }
+        database.drop_schema();
+    }
+}
+
+/// The bundled register with its `cookies` section replaced by `section` (YAML starting with
+/// `cookies:`), and `published` moved to `published`.
+fn register_with_cookies(section: &str, published: &str) -> String {
+    let bundled = std::fs::read_to_string(examples().join("glesys.yaml")).unwrap();
+    let start = bundled
+        .find("\ncookies:\n")
+        .expect("the bundled register has cookies")
+        + 1;
+    let end = start
+        + bundled[start..]
+            .find("\n# ")
+            .expect("a commented section follows cookies");
+    let old_published = "published: 2018-05-07";
+    assert!(bundled.contains(old_published));
+    format!("{}{section}{}", &bundled[..start], &bundled[end..]).replacen(
+        old_published,
+        &format!("published: {published}"),
+        1,
+    )
+}
+
+/// The example website's cookie section (`examples/website/cookies.yaml`, from `cookies:` on).
+fn website_cookies() -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/website/cookies.yaml");
+    let text = std::fs::read_to_string(path).unwrap();
+    let start = text.find("\ncookies:\n").unwrap() + 1;
+    text[start..].to_owned()
+}
+
+/// A port nothing listens on now, for the example website (node binds it a moment later).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Run one part of the banner suite; panic with node's output and the server's log if it fails.
+fn run_banner_part(server: Server, backend: &str, env: &[(&str, String)], kept: &Path) -> Stopped {
+    let (passed, output) = run_node(env);
+    let stopped = server.terminate();
+    if passed != Some(true) {
+        panic!(
+            "{backend}: the banner suite ({}) {} (screenshots of failed steps under {}):\n{output}\n\
+             the server's log:\n{}",
+            env.iter()
+                .find(|(name, _)| *name == "SKYDD_SUITE")
+                .map_or("", |(_, v)| v),
+            if passed.is_none() { "hung" } else { "failed" },
+            kept.join("failures").display(),
+            stopped.stderr
+        );
+    }
+    println!("{backend}:\n{output}");
+    stopped
+}
+
+#[test]
+fn the_consent_banner_works_on_a_company_website_in_chromium() {
+    if !suite_available() {
+        return;
+    }
+    let cookies = website_cookies();
+    // The register after a change to its cookie section: one more service, so a new revision.
+    let chat = "    - id: chat\n      name: Support chat\n      provider: Example Chat Ltd\n      \
+                category: marketing\n      purpose:\n        en: Answers questions in a chat window.\n        \
+                sv: Svarar på frågor i ett chattfönster.\n";
+    let changed_cookies = cookies.replacen("  services:\n", &format!("  services:\n{chat}"), 1);
+    assert_ne!(cookies, changed_cookies);
+    for database in Database::all() {
+        let backend = database.name();
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let first = write(
+            dir.path(),
+            "first.yaml",
+            &register_with_cookies(&cookies, "2026-11-01"),
+        );
+        let changed = write(
+            dir.path(),
+            "changed.yaml",
+            &register_with_cookies(&changed_cookies, "2026-12-01"),
+        );
+        let port = free_port();
+        let origin = format!("http://localhost:{port}");
+        let serve = |register: &Path| {
+            let mut args = vec![
+                "--data-dir".to_owned(),
+                data.display().to_string(),
+                "--register".to_owned(),
+                register.display().to_string(),
+                "--allowed-origin".to_owned(),
+                origin.clone(),
+            ];
+            args.extend(database.args());
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            Server::start(&args, &[])
+        };
+        let state = dir.path().join("visitor.json");
+        let failures = dir.path().join("failures");
+
+        let server = serve(&first);
+        let token = server.admin_token();
+        let mut env = vec![
+            ("SKYDD_SUITE", "banner".to_owned()),
+            ("SKYDD_BASE_URL", server.url("")),
+            ("SKYDD_API_TOKEN", token.clone()),
+            ("SKYDD_WEBSITE_PORT", port.to_string()),
+            ("SKYDD_BANNER_STATE", state.display().to_string()),
+            ("SKYDD_FAILURES", failures.display().to_string()),
+        ];
+        // Screenshots for docs/banner/ (beside docs/console/) come from one backend's run.
+        if let (Some(shots), Database::Sqlite) = (std::env::var_os("SKYDD_SCREENSHOTS"), &database)
+        {
+            let banner = Path::new(&shots).with_file_name("banner");
+            env.push(("SKYDD_SCREENSHOTS", banner.display().to_string()));
+        }
+        let first_log = run_banner_part(server, backend, &env, dir.path());
+
+        // The same data, a register whose cookie section changed: the visitor is asked again.
+        let server = serve(&changed);
+        env.retain(|(name, _)| {
+            !matches!(
+                *name,
+                "SKYDD_SUITE" | "SKYDD_BASE_URL" | "SKYDD_SCREENSHOTS"
+            )
+        });
+        env.push(("SKYDD_SUITE", "banner-changed".to_owned()));
+        env.push(("SKYDD_BASE_URL", server.url("")));
+        let second_log = run_banner_part(server, backend, &env, dir.path());
+
+        // The visitor's pseudonymous id and the token never reach the log.
+        let visitor: Value =
+            serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+        let browser = visitor["browser"].as_str().unwrap();
+        for log in [&first_log.stderr, &second_log.stderr] {
+            assert!(
+                !log.contains(browser) && !log.contains(&token),
+                "{backend}: the server logged a browser id or the token"
             );
         }
         database.drop_schema();

@@ -8,8 +8,8 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use crate::api::{
-    audit, consents, datasets, decisions, disclosures, features, health, incidents, metrics,
-    notice, preferences, records, register, requests, subjects, unsubscribe, versions,
+    audit, banner, consents, datasets, decisions, disclosures, features, health, incidents,
+    metrics, notice, preferences, records, register, requests, subjects, unsubscribe, versions,
 };
 use crate::extract::REGISTER_ID_PATTERN;
 use crate::problem::{PROBLEM_JSON, Problem};
@@ -76,6 +76,11 @@ use crate::problem::{PROBLEM_JSON, Problem};
         requests::get_package,
         requests::erasure_plan,
         audit::list_audit,
+        banner::config,
+        banner::log_choice,
+        banner::list_choices,
+        crate::banner_assets::script,
+        crate::banner_assets::stylesheet,
     ),
     components(schemas(
         Problem,
@@ -156,6 +161,14 @@ use crate::problem::{PROBLEM_JSON, Problem};
         requests::DocumentBytes,
         audit::AuditEntryResponse,
         audit::AuditPage,
+        banner::BannerConfig,
+        banner::BannerTexts,
+        banner::BannerCategory,
+        banner::BannerService,
+        banner::BannerCookie,
+        banner::ChoiceBody,
+        banner::ChoiceResponse,
+        banner::ChoicesResponse,
     )),
     modifiers(&BearerScheme, &SharedResponses),
     tags(
@@ -179,6 +192,9 @@ use crate::problem::{PROBLEM_JSON, Problem};
         (name = "requests", description = "Data-subject requests (Art. 12-22): public intake and \
             identity check, deadlines, fulfilment, the access package."),
         (name = "audit", description = "The tamper-evident audit trail, for callers with `audit_read`."),
+        (name = "banner", description = "The consent banner (issue 18): its script and style \
+            sheet, its configuration and the log of visitors' choices. All but the listing are \
+            public: a company's website loads and calls them from the browser."),
     )
 )]
 pub struct ApiDoc;

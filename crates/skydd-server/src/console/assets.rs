@@ -39,8 +39,8 @@ pub(crate) const SCRIPT: Asset = Asset {
 const ASSETS: [Asset; 2] = [STYLESHEET, SCRIPT];
 
 /// FNV-1a (64 bits) of `bytes`: a version that changes with the content, computed at compile
-/// time. Not a security measure.
-const fn version_of(bytes: &[u8]) -> u64 {
+/// time. Not a security measure. The banner's files (`banner_assets`) are versioned by it too.
+pub(crate) const fn version_of(bytes: &[u8]) -> u64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     let mut i = 0;
     while i < bytes.len() {
@@ -70,11 +70,7 @@ pub(crate) async fn serve(Path(name): Path<String>, headers: HeaderMap) -> Respo
         return ConsoleError::NotFound.into_response();
     };
     let etag = format!("\"{}\"", asset.version());
-    let cached = headers
-        .get(IF_NONE_MATCH)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.split(',').any(|tag| tag.trim() == etag));
-    let mut response = if cached {
+    let mut response = if not_modified(&headers, &etag) {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
         asset.body.into_response()
@@ -89,6 +85,14 @@ pub(crate) async fn serve(Path(name): Path<String>, headers: HeaderMap) -> Respo
         h.insert(ETAG, etag);
     }
     response
+}
+
+/// Whether the request's `If-None-Match` names `etag` (quoted), so a 304 answers it.
+pub(crate) fn not_modified(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get(IF_NONE_MATCH)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.split(',').any(|tag| tag.trim() == etag))
 }
 
 #[cfg(test)]

@@ -75,6 +75,9 @@ const ROUTES: &[Row] = &[
     ("GET", "/privacy/versions/{version}", Public),
     ("GET", "/unsubscribe", Public),
     ("POST", "/unsubscribe", Public),
+    // The consent banner's files, for a company's website (issue 18).
+    ("GET", "/banner.js", Public),
+    ("GET", "/banner.css", Public),
     // The register.
     ("GET", "/v1/register", REGISTER),
     ("GET", "/v1/register/record", REGISTER),
@@ -155,6 +158,10 @@ const ROUTES: &[Row] = &[
     ("POST", "/v1/requests/{id}/extend", REQUESTS_HANDLE),
     ("POST", "/v1/requests/{id}/fulfil", REQUESTS_HANDLE),
     ("POST", "/v1/requests/{id}/reject", REQUESTS_HANDLE),
+    // The consent banner: a company's website calls the configuration and the log.
+    ("GET", "/v1/banner/config", Public),
+    ("POST", "/v1/banner/consents", Public),
+    ("GET", "/v1/banner/consents", CONSENTS_READ),
 ];
 
 // --- Console pages -------------------------------------------------------------------------
@@ -284,6 +291,7 @@ fn concrete(template: &str, f: &Fixture) -> String {
         "/v1/subjects/{id}/unsubscribe-link" => "?channel=email".into(),
         "/v1/decisions" => format!("?subject={}&purpose=delivery&category=contact", f.subject),
         "/v1/audit" => "?limit=50".into(),
+        "/v1/banner/consents" => "?browser=TWF0cml4QnJvd3Nlcl9pZC0wMDE".into(),
         _ => String::new(),
     };
     format!("{path}{query}")

@@ -188,7 +188,8 @@ async fn every_operation_documents_the_statuses_its_extractors_and_checks_give()
 /// `Retry-After`, and no other operation claims one.
 #[tokio::test]
 async fn the_limited_public_routes_document_429_with_retry_after() {
-    const LIMITED: [&str; 5] = [
+    const LIMITED: [&str; 6] = [
+        "POST /v1/banner/consents",
         "POST /v1/requests",
         "POST /v1/requests/{id}/verify",
         "POST /v1/requests/{id}/documents",

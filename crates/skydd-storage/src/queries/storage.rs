@@ -61,7 +61,7 @@ macro_rules! token_insert {
 /// until the transaction ends, so one writer chains at a time), give each event the next seq
 /// and its hash, store it with its categories (the backend's `insert_chained_event`), and move
 /// the head.
-async fn append_chained(
+pub(super) async fn append_chained(
     conn: &mut Conn,
     events: Vec<AuditEventRow>,
 ) -> Result<Vec<i64>, StorageError> {

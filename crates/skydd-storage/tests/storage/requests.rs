@@ -539,10 +539,12 @@ async fn notices_from_before_delivery_become_manual_on_upgrade(h: Arc<Harness>) 
     storage.close().await.unwrap();
 
     // Back to the table as migration 0004 made it, holding the notice as it was written then
-    // (and without the later migrations' tables and columns: 0011's, 0010's, then 0009's).
+    // (and without the later migrations' tables and columns: 0012's, 0011's, 0010's, then
+    // 0009's).
     h.execute(match h.backend() {
         skydd_storage::Backend::Sqlite => {
-            "DROP TABLE centre_sessions;
+            "DROP TABLE cookie_choices;
+             DROP TABLE centre_sessions;
              DROP TABLE centre_sign_ins;
              DROP INDEX requests_by_identity;
              DROP TABLE staff_sessions;
@@ -576,7 +578,8 @@ async fn notices_from_before_delivery_become_manual_on_upgrade(h: Arc<Harness>) 
              DELETE FROM skydd_migrations WHERE version >= 7;"
         }
         skydd_storage::Backend::Postgres => {
-            "DROP TABLE centre_sessions;
+            "DROP TABLE cookie_choices;
+             DROP TABLE centre_sessions;
              DROP TABLE centre_sign_ins;
              DROP INDEX requests_by_identity;
              DROP TABLE staff_sessions;
