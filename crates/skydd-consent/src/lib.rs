@@ -17,7 +17,8 @@
 //! [`Ledger`] keeps all four histories in one append-only list with their states. A browser's
 //! choices in the cookie banner ([`CookieChoice`], issue 18) are events of their own: they
 //! belong to a pseudonymous browser, not to a subject, and are checked against the register's
-//! `cookies` section.
+//! `cookies` section. Unlike the events above they do not stay for good: the vault's retention
+//! sweep deletes a choice three years after it was made.
 //!
 //! ## Order of events
 //!
