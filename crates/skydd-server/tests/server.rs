@@ -2490,6 +2490,7 @@ async fn the_privacy_notice_is_public_and_written_from_the_loaded_register() {
         let paths = skydd_notice::NoticePaths::under("/privacy");
         let mut notice = skydd_notice::notice(register, Language::En);
         skydd_notice::link_history(&mut notice, &paths);
+        skydd_notice::link_privacy_centre(&mut notice, "/privacy-centre");
         assert_eq!(body, notice.to_html());
         assert_ne!(body, skydd_notice::render_html(register, Language::En));
         let etag = headers["etag"].to_str().unwrap().to_owned();
@@ -2526,6 +2527,7 @@ async fn the_privacy_notice_is_public_and_written_from_the_loaded_register() {
         let body = response.text().await.unwrap();
         let mut notice = skydd_notice::notice(register, Language::Sv);
         skydd_notice::link_history(&mut notice, &paths);
+        skydd_notice::link_privacy_centre(&mut notice, "/privacy-centre");
         assert_eq!(body, notice.to_markdown());
         assert!(
             body.contains("[Versionshistorik](</privacy/versions?lang=sv>)"),
