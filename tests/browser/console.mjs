@@ -10,6 +10,8 @@
 //   SKYDD_ADMIN_EMAIL/_PASSWORD an admin account that has not signed in yet
 //   SKYDD_API_TOKEN             an admin API token (for what a subject or a system does)
 //   SKYDD_SUBJECT_EMAIL         a seeded subject's e-mail address (with records and a request)
+//   SKYDD_SUBJECT_PHONE         the same subject's phone number (the Swedish privacy centre scan
+//                               signs in with it, so each identity stays within the sign-in limit)
 //   SKYDD_UNSUBSCRIBE_PATH      that subject's signed unsubscribe link (path and query)
 //   SKYDD_REQUEST_ID/_CODE      the subject's access request waiting for its code, and the code
 //   SKYDD_FAILURES              where a failed step's screenshot goes (default: a new temp dir)
@@ -28,6 +30,7 @@ import { Scenario, StepFailure, check } from './scenario.mjs';
 import { base32Decode, totp } from './totp.mjs';
 import { crawl } from './scenarios/accessibility.mjs';
 import { audit } from './scenarios/audit.mjs';
+import { centre, centreScan } from './scenarios/centre.mjs';
 import { incident } from './scenarios/incident.mjs';
 import { keyboard } from './scenarios/keyboard.mjs';
 import { publicPages } from './scenarios/public.mjs';
@@ -75,6 +78,10 @@ const SCENARIOS = [
   ['an admin enrols', adminEnrols],
   ['every page an admin reaches, in English', crawl(adminSession, 'en', ['/console/accounts'])],
   ['every page an admin reaches, in Swedish', crawl(adminSession, 'sv', ['/console/accounts'])],
+  // The privacy centre (issue 18): the code is read from the DPO's outbox page.
+  ['the privacy centre, keyboard only', centre(dpoSession)],
+  ['every privacy centre page, in English', centreScan(dpoSession, 'en', 'email')],
+  ['every privacy centre page, in Swedish', centreScan(dpoSession, 'sv', 'phone')],
 ];
 
 /** The browser's size: also the size of the screenshots in docs/console/. */
@@ -181,6 +188,7 @@ async function main() {
     admin: { email: required('SKYDD_ADMIN_EMAIL'), password: required('SKYDD_ADMIN_PASSWORD') },
     token: required('SKYDD_API_TOKEN'),
     subjectEmail: required('SKYDD_SUBJECT_EMAIL'),
+    subjectPhone: required('SKYDD_SUBJECT_PHONE'),
     requestId: required('SKYDD_REQUEST_ID'),
     requestCode: required('SKYDD_REQUEST_CODE'),
     unsubscribePath: required('SKYDD_UNSUBSCRIBE_PATH'),

@@ -156,7 +156,11 @@ fn the_rights_section_links_to_the_privacy_centre() {
         let md = notice.to_markdown();
         let (how, link) = (md.find(how).unwrap(), md.find(link).unwrap());
         assert!(how < link, "{md}");
-        assert_eq!(md[how..link].matches("\n\n").count(), 1, "the first paragraph: {md}");
+        assert_eq!(
+            md[how..link].matches("\n\n").count(),
+            1,
+            "the first paragraph: {md}"
+        );
         check_well_formed(&notice.to_html()).unwrap();
     }
 }

@@ -82,6 +82,10 @@ mod oidc_provider;
 #[path = "server/console_requests.rs"]
 mod console_requests;
 
+/// The privacy centre from a person's browser (issue 18).
+#[path = "server/centre.rs"]
+mod centre;
+
 /// A small register that passes `check`, with one purpose per kind of rule the API must show: a
 /// contract purpose (`delivery`), a consent purpose (`newsletter`), a legitimate-interest direct
 /// marketing purpose with channels (`marketing`) and a purpose behind an opt-in feature
