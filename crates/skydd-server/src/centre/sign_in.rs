@@ -332,7 +332,12 @@ pub(crate) async fn verify_code(
     }
     visit.limit(&state, PublicRoute::Verify)?;
     let browser = visit.browser_secret.clone().ok_or(Refusal::OtherBrowser)?;
-    let code: String = form.code.chars().filter(|c| !c.is_whitespace()).collect();
+    // As typed from a message: spaces and dashes between groups of digits are not the code.
+    let code: String = form
+        .code
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .collect();
     match state
         .centre()
         .verify_code(&visit.client, &challenge, &browser, &code, visit.now)
