@@ -3,9 +3,9 @@
 //! held about them, downloads it, withdraws consents, sets marketing preferences and starts
 //! requests that the session has already verified.
 //!
-//! CONTRACT (issue 18): the types and signatures below are what the pages
-//! (`skydd-server::centre`) build on. The `centre-core` branch implements them; everything
-//! marked `todo!` is its work. Keep the signatures; add what you need beside them.
+//! The types and signatures below are what the pages (`skydd-server::centre`) build on
+//! (issue 18). The sign-in and sessions are in `centre/sign_in.rs`, what a signed-in person
+//! sees and does in `centre/person.rs`; the vault's side is `skydd_vault`'s `centre` module.
 //!
 //! Rules every implementation keeps:
 //! - The answer to a sign-in is the same whether or not the identities are known (as intake),
@@ -27,6 +27,9 @@ use skydd_requests::{RequestState, RequestType};
 use skydd_vault::{AccessPackage, RequestReceipt, VaultError};
 
 use crate::App;
+
+mod person;
+mod sign_in;
 
 /// How long a code or magic link may be used.
 pub const CHALLENGE_LIFETIME: jiff::SignedDuration = jiff::SignedDuration::from_mins(15);
@@ -346,8 +349,7 @@ impl Centre {
         intent: Intent,
         now: Timestamp,
     ) -> Result<SignInStarted, CentreError> {
-        let _ = (&self.app, client, claimed, intent, now);
-        todo!("centre-core")
+        self.begin(client, claimed, intent, now).await
     }
 
     /// Verify a sign-in by the code typed in the browser that asked.
@@ -359,8 +361,8 @@ impl Centre {
         code: &str,
         now: Timestamp,
     ) -> Result<Opened, CentreError> {
-        let _ = (client, challenge, browser_secret, code, now);
-        todo!("centre-core")
+        self.check_code(client, challenge, browser_secret, code, now)
+            .await
     }
 
     /// Verify a sign-in by the magic link's token, opened in the browser that asked.
@@ -371,15 +373,14 @@ impl Centre {
         browser_secret: &str,
         now: Timestamp,
     ) -> Result<Opened, CentreError> {
-        let _ = (client, link_token, browser_secret, now);
-        todo!("centre-core")
+        self.check_link(client, link_token, browser_secret, now)
+            .await
     }
 
     /// The person of a session secret (the cookie), if the session is alive; extends its idle
     /// time.
     pub async fn session(&self, secret: &str, now: Timestamp) -> Result<Person, CentreError> {
-        let _ = (secret, now);
-        todo!("centre-core")
+        self.find_session(secret, now).await
     }
 
     /// End the session.
@@ -389,8 +390,7 @@ impl Centre {
         person: &Person,
         now: Timestamp,
     ) -> Result<(), CentreError> {
-        let _ = (client, person, now);
-        todo!("centre-core")
+        self.end(client, person, now).await
     }
 
     /// Everything the personal page shows, in `client.language`; reading it is audited.
@@ -400,8 +400,7 @@ impl Centre {
         person: &Person,
         now: Timestamp,
     ) -> Result<Overview, CentreError> {
-        let _ = (client, person, now);
-        todo!("centre-core")
+        self.read_overview(client, person, now).await
     }
 
     /// A download of the person's data; audited.
@@ -412,8 +411,7 @@ impl Centre {
         format: DownloadFormat,
         now: Timestamp,
     ) -> Result<DownloadFile, CentreError> {
-        let _ = (client, person, format, now);
-        todo!("centre-core")
+        self.make_download(client, person, format, now).await
     }
 
     /// Start a request, verified by the session (no second code).
@@ -424,8 +422,7 @@ impl Centre {
         form: CentreRequestForm,
         now: Timestamp,
     ) -> Result<RequestReceipt, CentreError> {
-        let _ = (client, person, form, now);
-        todo!("centre-core")
+        self.request(client, person, form, now).await
     }
 
     /// Withdraw consent to a purpose, as easily as it was given: one event, method
@@ -437,8 +434,7 @@ impl Centre {
         purpose: &str,
         now: Timestamp,
     ) -> Result<(), CentreError> {
-        let _ = (client, person, purpose, now);
-        todo!("centre-core")
+        self.withdraw(client, person, purpose, now).await
     }
 
     /// Object to a purpose (Art. 21), effective at once for direct marketing.
@@ -449,8 +445,7 @@ impl Centre {
         purpose: &str,
         now: Timestamp,
     ) -> Result<(), CentreError> {
-        let _ = (client, person, purpose, now);
-        todo!("centre-core")
+        self.object_to(client, person, purpose, now).await
     }
 
     /// Opt in or out of a marketing channel or interest area.
@@ -463,8 +458,7 @@ impl Centre {
         opted_in: bool,
         now: Timestamp,
     ) -> Result<(), CentreError> {
-        let _ = (client, person, kind, name, opted_in, now);
-        todo!("centre-core")
+        self.prefer(client, person, kind, name, opted_in, now).await
     }
 
     /// Upload an identity document to one of the person's requests; its type is read from
@@ -477,7 +471,6 @@ impl Centre {
         bytes: &[u8],
         now: Timestamp,
     ) -> Result<String, CentreError> {
-        let _ = (client, person, request_id, bytes, now);
-        todo!("centre-core")
+        self.upload(client, person, request_id, bytes, now).await
     }
 }

@@ -143,8 +143,15 @@ impl App {
         let Ok(identity) = Identity::parse(skydd_subject::IdentityKind::Email, raw, context) else {
             return false;
         };
+        self.connected_holds(&identity).await
+    }
+
+    /// Whether any connected database holds a row `identity` reaches (each asked in turn, in
+    /// its own read-only transaction; one that cannot be read counts as not holding it, logged
+    /// by name, never the value). Intake and the privacy centre's sign-in ask it.
+    pub(crate) async fn connected_holds(&self, identity: &Identity) -> bool {
         for loaded in self.datasets().all() {
-            match findings(&loaded.dataset, std::slice::from_ref(&identity)).await {
+            match findings(&loaded.dataset, std::slice::from_ref(identity)).await {
                 Ok(found) if !found.collections.is_empty() => return true,
                 Ok(_) => {}
                 Err(error) => {

@@ -1,6 +1,7 @@
 //! Every background job of a running instance, started together by [`Jobs::spawn`] and stopped
 //! together by [`Jobs::stop`]: outbox delivery, the due-soon warning, retention sweeps (each
-//! followed by an audit checkpoint), the readiness check (a fault logged once when it starts
+//! followed by an audit checkpoint and the deletion of the privacy centre's expired sign-ins and
+//! sessions), the readiness check (a fault logged once when it starts
 //! and once when it ends) and, once at start, the announcement of a significant change of the
 //! privacy notice.
 //!
@@ -197,7 +198,8 @@ pub async fn warn_due_soon(vault: &Vault, now: Timestamp) -> Result<usize, Vault
 }
 
 /// One sweep by the system actor at the clock's `now`, then a checkpoint, logged by counts: the
-/// vault's, then one line per connected database (its name, how it ended, rows; never a value).
+/// vault's, then one line per connected database (its name, how it ended, rows; never a value);
+/// then the privacy centre's expired sign-ins and sessions deleted.
 async fn sweep_round(app: &App) {
     let actor = Actor::new("system:retention");
     let now = app.clock.now();
@@ -220,6 +222,17 @@ async fn sweep_round(app: &App) {
         }
         Ok(None) => tracing::info!("retention sweep skipped: another server is sweeping"),
         Err(error) => tracing::warn!("retention sweep failed: {}", error_chain(&error)),
+    }
+    match app.centre().sweep_expired(now).await {
+        Ok(0) => {}
+        Ok(deleted) => tracing::info!(
+            deleted,
+            "expired privacy centre sign-ins and sessions deleted"
+        ),
+        Err(error) => tracing::warn!(
+            "expired privacy centre sign-ins and sessions not deleted: {}",
+            error_chain(&error)
+        ),
     }
 }
 

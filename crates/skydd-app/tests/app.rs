@@ -2,7 +2,8 @@
 //! instance and building its services, recording the register, key rotation with re-wrapping,
 //! token changes through the audit sink, checkpoints with their witness, sweeps, and the jobs
 //! started and stopped together; which register an instance serves (`app/served.rs`); single
-//! sign-on's protocol against a fake OpenID provider (`app/oidc.rs`).
+//! sign-on's protocol against a fake OpenID provider (`app/oidc.rs`); the privacy centre's
+//! service on both backends (`app/centre.rs`).
 
 // Helpers outside `#[test]` functions are test code too: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -419,6 +420,10 @@ async fn a_ready_answer_is_kept_a_second_so_a_loop_of_probes_does_not_write_each
 /// Staff accounts, sign-in and console sessions (issue 17), on both backends.
 #[path = "app/staff.rs"]
 mod staff;
+
+/// The privacy centre's service (issue 18).
+#[path = "app/centre.rs"]
+mod centre;
 
 #[path = "app/served.rs"]
 mod served;

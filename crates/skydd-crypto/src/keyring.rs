@@ -37,6 +37,7 @@ use hmac::Mac;
 use zeroize::Zeroizing;
 
 use crate::blind_index::BlindIndexKey;
+use crate::centre::CentreKey;
 use crate::checkpoint::CheckpointSigner;
 use crate::envelope::{self, CryptoError, DataKey};
 use crate::kdf;
@@ -94,6 +95,8 @@ pub struct Keyring {
     erasure_hash: Zeroizing<[u8; 32]>,
     /// The key of staff accounts' e-mail addresses, TOTP secrets and session IPs, from version 1.
     staff_data: DataKey,
+    /// The privacy centre's keyed hashes and sealed identities, from version 1.
+    centre: CentreKey,
 }
 
 impl Keyring {
@@ -192,6 +195,7 @@ impl Keyring {
             checkpoint_signer: CheckpointSigner::derive(&first.bytes),
             erasure_hash: kdf::expand(&first.bytes, ERASURE_HASH_LABEL),
             staff_data: DataKey::from_bytes(kdf::expand(&first.bytes, STAFF_DATA_LABEL)),
+            centre: CentreKey::derive(&first.bytes),
         })
     }
 
@@ -281,6 +285,14 @@ impl Keyring {
     /// `staff_email`, apart from every subject identity kind.
     pub fn staff_data_key(&self) -> &DataKey {
         &self.staff_data
+    }
+
+    /// The privacy centre's keys (issue 18): keyed hashes of its codes, link tokens and
+    /// browser and session secrets, and the sealing of the identities a sign-in is for; derived
+    /// from version 1 (labels `skydd privacy centre hash v1` and `... data v1`), so the same
+    /// after every rotation. See [`crate::centre`].
+    pub fn centre_key(&self) -> &CentreKey {
+        &self.centre
     }
 
     /// A value that identifies the key file without revealing it, stored in the database to

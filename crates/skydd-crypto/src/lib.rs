@@ -1,6 +1,7 @@
 //! Keys and secrets of Skydd: the master keyring, envelope encryption of personal data, blind
 //! indexes, API tokens, and the staff's sign-in secrets (issue 17): argon2id [`password`]s,
-//! [`totp`] second factors, [`recovery`] codes and console [`session`] secrets.
+//! [`totp`] second factors, [`recovery`] codes and console [`session`] secrets; the privacy
+//! [`centre`]'s codes, link tokens and keyed hashes (issue 18).
 //!
 //! Only this crate handles key material. Secrets are zeroed on drop and never appear in `Debug`
 //! or in error messages.
@@ -34,6 +35,7 @@
 //! ```
 
 pub mod blind_index;
+pub mod centre;
 pub mod checkpoint;
 pub mod envelope;
 mod kdf;
@@ -47,6 +49,7 @@ pub mod token;
 pub mod totp;
 
 pub use blind_index::BlindIndexKey;
+pub use centre::CentreKey;
 pub use checkpoint::{CheckpointSigner, verify_checkpoint};
 pub use envelope::{CryptoError, DataKey};
 pub use keyring::{Keyring, WrappedKey};

@@ -242,6 +242,48 @@ impl<'a> Letters<'a> {
         self.letter(subject, body, None)
     }
 
+    /// The privacy centre's sign-in (issue 18): the code to type in the browser that asked,
+    /// and the magic link that does the same when opened in that browser; both work once and
+    /// until `expires_at`.
+    pub fn centre_sign_in(&self, code: &str, link: &str, expires_at: Timestamp) -> Letter {
+        let controller = &self.register.controller.name;
+        let until = self.date_time(expires_at);
+        let (subject, body) = if self.sv() {
+            (
+                format!("Din kod för att logga in i integritetscentret hos {controller}"),
+                format!(
+                    "Hej,\n\n\
+                     Någon har bett om att få logga in i integritetscentret hos {controller} för \
+                     att se och hantera sina personuppgifter. Om det var du, skriv in den här \
+                     koden i webbläsaren där du bad om den:\n\n\
+                     {code}\n\n\
+                     eller öppna den här länken i samma webbläsare:\n\n\
+                     {link}\n\n\
+                     Koden och länken gäller till {until} och kan bara användas en gång. \
+                     Om det inte var du kan du bortse från det här meddelandet; ingen kommer åt \
+                     dina uppgifter utan koden.\n"
+                ),
+            )
+        } else {
+            (
+                format!("Your code to sign in to the privacy centre of {controller}"),
+                format!(
+                    "Hello,\n\n\
+                     Someone asked to sign in to the privacy centre of {controller} to see and \
+                     manage their personal data. If it was you, type this code in the browser \
+                     where you asked for it:\n\n\
+                     {code}\n\n\
+                     or open this link in the same browser:\n\n\
+                     {link}\n\n\
+                     The code and the link are valid until {until} and can be used once. \
+                     If it was not you, you can ignore this message; no one reaches your data \
+                     without the code.\n"
+                ),
+            )
+        };
+        self.letter(subject, body, None)
+    }
+
     /// Confirmation that a request was received, with its deadline.
     pub fn received(
         &self,

@@ -44,4 +44,4 @@ pub use letter::{
 pub use request_type::{RequestType, UnknownRequestType};
 pub use state::{RequestAction, RequestState, TransitionError, UnknownRequestState};
 pub use urgency::Urgency;
-pub use verification::{VerificationCode, VerificationPolicy, VerifyError};
+pub use verification::{VerificationCode, VerificationPolicy, VerifyError, document_needed};

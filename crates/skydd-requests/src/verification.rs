@@ -146,3 +146,31 @@ impl VerificationCode {
         )
     }
 }
+
+/// Whether a requester whose control of an e-mail address or phone number was proved (the
+/// intake code, or the privacy centre's sign-in) must still send an identity document: the
+/// register's `rights.identity_verification` asks for one (`id_document`) and accepts no code
+/// (`email_code`, `sms_code`) instead. Intake itself never asks; the privacy centre shows the
+/// upload for an open request while this holds and no document is there.
+pub fn document_needed(methods: &[skydd_register::model::VerificationMethod]) -> bool {
+    use skydd_register::model::VerificationMethod as M;
+    methods.contains(&M::IdDocument)
+        && !methods
+            .iter()
+            .any(|m| matches!(m, M::EmailCode | M::SmsCode))
+}
+
+#[cfg(test)]
+mod document_tests {
+    use super::document_needed;
+    use skydd_register::model::VerificationMethod as M;
+
+    #[test]
+    fn a_document_is_needed_only_when_no_code_is_accepted() {
+        assert!(document_needed(&[M::IdDocument, M::AccountLogin]));
+        assert!(!document_needed(&[M::IdDocument, M::EmailCode]));
+        assert!(!document_needed(&[M::SmsCode, M::IdDocument]));
+        assert!(!document_needed(&[M::AccountLogin, M::EmailCode]));
+        assert!(!document_needed(&[]));
+    }
+}

@@ -26,6 +26,7 @@
 //! (which can carry a password) nor a value that was bound to a query.
 
 pub mod audit_chain;
+mod centre;
 mod dialect;
 mod error;
 mod migration;
@@ -42,6 +43,7 @@ pub use audit_chain::{
     ChainedAuditEvent, EntryFields, StoredHash, VerifyPlan, verify_audit_chain,
     verify_audit_chain_by,
 };
+pub use centre::{CentreCutoffs, CentreSessionRow, CentreSignInRow, CentreStore};
 pub use requests::{
     NewRequestRows, OutboxMessageRow, RecipientNotificationRow, RequestChange, RequestDocumentRow,
     RequestEventRow, RequestFilter, RequestRow, RequestStore, RequestSystemRow,
@@ -174,8 +176,8 @@ pub enum StorageError {
 
 /// Skydd's storage operations. Both backends implement all of them with the same behaviour;
 /// data-subject requests are in the supertrait [`RequestStore`], staff accounts and console
-/// sessions in [`StaffStore`].
-pub trait Storage: RequestStore + StaffStore + Send + Sync + 'static {
+/// sessions in [`StaffStore`], the privacy centre's sign-ins and sessions in [`CentreStore`].
+pub trait Storage: RequestStore + StaffStore + CentreStore + Send + Sync + 'static {
     /// Which backend this is.
     fn backend(&self) -> Backend;
 

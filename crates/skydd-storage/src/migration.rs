@@ -83,6 +83,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "staff_accounts",
         sql: include_str!("../migrations/sqlite/0010_staff_accounts.sql"),
     },
+    Migration {
+        version: 11,
+        name: "privacy_centre",
+        sql: include_str!("../migrations/sqlite/0011_privacy_centre.sql"),
+    },
 ];
 
 /// The PostgreSQL migrations, oldest first. Same versions and names as [`SQLITE`].
@@ -136,6 +141,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 10,
         name: "staff_accounts",
         sql: include_str!("../migrations/postgres/0010_staff_accounts.sql"),
+    },
+    Migration {
+        version: 11,
+        name: "privacy_centre",
+        sql: include_str!("../migrations/postgres/0011_privacy_centre.sql"),
     },
 ];
 

@@ -209,6 +209,9 @@ pub struct NewRequestRows {
     pub request: RequestRow,
     /// Its first event, with no `from_state`.
     pub event: RequestEventRow,
+    /// Events appended after the first in the same transaction (a request the privacy centre
+    /// creates already verified: `verified` right after `received`); usually none.
+    pub later_events: Vec<RequestEventRow>,
     /// A verification code issued at once, if any.
     pub code: Option<VerificationCodeRow>,
     /// Messages to queue.
@@ -267,6 +270,14 @@ pub trait RequestStore: Send + Sync {
     fn requests_of_subject<'a>(&'a self, subject_id: &'a str)
     -> StorageFuture<'a, Vec<RequestRow>>;
 
+    /// The requests made with the identity whose blind index is `blind_index` (any kind; the
+    /// index separates kinds), by receipt: how the privacy centre finds the requests of a
+    /// person the vault holds no subject for.
+    fn requests_with_identity<'a>(
+        &'a self,
+        blind_index: &'a [u8],
+    ) -> StorageFuture<'a, Vec<RequestRow>>;
+
     /// Apply `change` if the request is still in its expected state. Returns false (and
     /// changes nothing) when it is not, or there is no such request.
     fn change_request(&self, change: RequestChange) -> StorageFuture<'_, bool>;
@@ -300,6 +311,9 @@ pub trait RequestStore: Send + Sync {
         &'a self,
         request_id: &'a str,
     ) -> StorageFuture<'a, Vec<RequestDocumentRow>>;
+
+    /// How many identity documents a request holds (none read).
+    fn count_request_documents<'a>(&'a self, request_id: &'a str) -> StorageFuture<'a, u64>;
 
     /// Messages in `state` (all when `None`), oldest first.
     fn outbox_messages<'a>(
@@ -372,6 +386,10 @@ pub trait RequestStore: Send + Sync {
 pub(crate) fn check_new_request(rows: &NewRequestRows) -> Result<(), StorageError> {
     crate::rows::check_blind_index(&rows.request.identity_blind_index)?;
     if rows.event.request_id != rows.request.id
+        || rows
+            .later_events
+            .iter()
+            .any(|e| e.request_id != rows.request.id)
         || rows
             .code
             .as_ref()

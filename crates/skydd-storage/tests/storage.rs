@@ -2597,6 +2597,10 @@ mod requests;
 #[path = "storage/staff.rs"]
 mod staff;
 
+/// The privacy centre's sign-ins and sessions (issue 18).
+#[path = "storage/centre.rs"]
+mod centre;
+
 /// A lock held by another process is `StorageError::Busy` (issue 14).
 #[path = "storage/busy.rs"]
 mod busy;

@@ -224,6 +224,34 @@ impl Identity {
         &self.value
     }
 
+    /// The value masked for display to the person it belongs to, so a page on a shared
+    /// screen shows which identity was used without showing it whole: an e-mail address keeps
+    /// its first character and its domain (`b…@example.com`), a phone number its first three
+    /// characters and last two (`+46…67`), anything else its last two characters (`…34`).
+    /// Still personal data in part: never log it.
+    pub fn masked(&self) -> String {
+        let chars: Vec<char> = self.value.chars().collect();
+        match self.kind {
+            IdentityKind::Email => match self.value.split_once('@') {
+                Some((local, domain)) => {
+                    let first: String = local.chars().take(1).collect();
+                    format!("{first}…@{domain}")
+                }
+                None => "…".to_owned(),
+            },
+            IdentityKind::Phone if chars.len() > 5 => {
+                let head: String = chars[..3].iter().collect();
+                let tail: String = chars[chars.len() - 2..].iter().collect();
+                format!("{head}…{tail}")
+            }
+            _ if chars.len() > 2 => {
+                let tail: String = chars[chars.len() - 2..].iter().collect();
+                format!("…{tail}")
+            }
+            _ => "…".to_owned(),
+        }
+    }
+
     /// Whether this is a samordningsnummer (a personnummer whose day is 61 to 91) rather than
     /// a personnummer; false for other kinds.
     pub fn is_samordningsnummer(&self) -> bool {

@@ -381,3 +381,34 @@ proptest! {
         prop_assert_eq!(pnr(&twelve, today), Err(IdentityProblem::PersonnummerFuture));
     }
 }
+
+#[test]
+fn masked_identities_show_only_a_hint() {
+    let today = date(2026, 3, 1);
+    let parse = |kind, raw| Identity::parse(kind, raw, sweden(today)).unwrap();
+    assert_eq!(
+        parse(IdentityKind::Email, "Birgitta.Holm@Example.com").masked(),
+        "b…@example.com"
+    );
+    assert_eq!(
+        parse(IdentityKind::Phone, "070-123 45 67").masked(),
+        "+46…67"
+    );
+    assert_eq!(
+        parse(IdentityKind::CustomerNumber, "C-10042").masked(),
+        "…42"
+    );
+    assert_eq!(parse(IdentityKind::CustomerNumber, "7").masked(), "…");
+}
+
+proptest! {
+    #[test]
+    fn masking_never_panics_and_never_shows_an_address_whole(local in "[a-z]{2,20}") {
+        let address = format!("{local}@example.se");
+        let identity =
+            Identity::parse(IdentityKind::Email, &address, sweden(date(2026, 3, 1))).unwrap();
+        let masked = identity.masked();
+        prop_assert!(!masked.contains(&local));
+        prop_assert!(masked.ends_with("@example.se"));
+    }
+}

@@ -285,7 +285,24 @@ impl Vault {
         now: Timestamp,
     ) -> Result<ConsentsView, VaultError> {
         let row = self.subject_row(actor, subject).await?;
-        let events = self.storage.consent_events_for_subject(&row.id).await?;
+        let view = self.consents_of(&row.id).await?;
+        self.audit(
+            actor,
+            now,
+            "consent.read",
+            None,
+            Some(&row.id),
+            Vec::new(),
+            "done",
+        )
+        .await?;
+        Ok(view)
+    }
+
+    /// The consents and objections of the subject `subject` (an id already checked), not
+    /// audited: the caller audits the read it is part of.
+    pub(crate) async fn consents_of(&self, subject: &str) -> Result<ConsentsView, VaultError> {
+        let events = self.storage.consent_events_for_subject(subject).await?;
         let events = events
             .iter()
             .map(consent_event)
@@ -310,25 +327,15 @@ impl Vault {
                 && matches!((&wording, &view.text_hash), (Some(now), Some(then)) if now != then);
         }
         let mut objections = Vec::new();
-        for event in self.storage.objections_of_subject(&row.id).await? {
+        for event in self.storage.objections_of_subject(subject).await? {
             let target = event.purpose.clone().unwrap_or_else(|| "*".into());
             objections.retain(|(t, _): &(String, String)| *t != target);
             if event.objected {
                 objections.push((target, event.source));
             }
         }
-        self.audit(
-            actor,
-            now,
-            "consent.read",
-            None,
-            Some(&row.id),
-            Vec::new(),
-            "done",
-        )
-        .await?;
         Ok(ConsentsView {
-            subject: row.id,
+            subject: subject.to_owned(),
             current,
             history: events.iter().map(view).collect(),
             objections,

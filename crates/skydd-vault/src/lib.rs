@@ -12,6 +12,7 @@
 mod announce;
 pub mod audit;
 pub mod audit_trail;
+mod centre;
 mod consent;
 mod crypto;
 mod disclosure;
@@ -40,6 +41,10 @@ use skydd_storage::Storage;
 
 pub use announce::Reach;
 pub use audit::{Audit, AuditEvent, GroupCommitAudit, StorageAudit};
+pub use centre::{
+    CENTRE_VERIFIED_DETAIL, MAX_MESSAGE_CHARS, PersonData, PersonRequest, ProposedValue,
+    RequestAsked, VerifiedRequest,
+};
 pub use consent::{ConsentInput, ConsentProof, ConsentView, ConsentsView, FeatureInput};
 pub use disclosure::{DECISION_KINDS, DisclosureInput};
 pub use error::VaultError;
@@ -55,7 +60,7 @@ pub use record::{NewRecord, RecordView, RecordsRead, Withheld};
 pub use request::{
     AssigneeFilter, CHANNELS, DOCUMENT_MEDIA_TYPES, LetterView, MAX_DELIVERY_ATTEMPTS,
     MAX_DOCUMENT_BYTES, NewRequest, OutboxView, RecipientNoticeView, RequestEventView,
-    RequestQuery, RequestReceipt, RequestView, is_assignee_id,
+    RequestQuery, RequestReceipt, RequestView, document_media_type, is_assignee_id,
 };
 pub use retention::{DEFAULT_SWEEP_BATCH, SweepProgress, SweepSummary};
 pub use states::{NoticeState, OutboxState, StateFilter, parse_request_type};
@@ -92,6 +97,19 @@ impl Actor {
     pub fn staff(account_id: &str, session_public_id: &str, ip: Option<String>) -> Actor {
         Actor {
             id: format!("account:{account_id}/session:{session_public_id}"),
+            ip,
+            tenant: None,
+        }
+    }
+}
+
+impl Actor {
+    /// A person in a privacy centre session (issue 18): the id `centre:<session public id>`,
+    /// so the audit trail says which sign-in acted, never who the person is. The one way to
+    /// build a centre actor.
+    pub fn centre(session_public_id: &str, ip: Option<String>) -> Actor {
+        Actor {
+            id: format!("centre:{session_public_id}"),
             ip,
             tenant: None,
         }

@@ -127,8 +127,13 @@ pub struct PackageConnectedValue {
 /// The answer to an access request.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccessPackage {
-    /// The id of the access or portability request the package answers.
+    /// The id of the access or portability request the package answers; for a package made
+    /// in the privacy centre, the session's actor (`centre:<session id>`).
     pub request_id: String,
+    /// The vault subject whose data it holds; `None` when the vault holds none (the data, if
+    /// any, is in connected systems). Not part of the JSON answer.
+    #[serde(skip)]
+    pub subject_id: Option<String>,
     /// When the package was made.
     pub generated_at: Timestamp,
     /// The controller's name, from the register.
@@ -249,13 +254,7 @@ impl Vault {
         if let Some(subject) = &row.subject_id
             && self.storage.get_subject(subject).await?.is_some()
         {
-            let key = self.data_key(subject).await?;
-            for stored in self.storage.identities_of_subject(subject).await? {
-                let plain = key.open(&stored.ciphertext, &identity_aad(subject, &stored.kind))?;
-                let text = std::str::from_utf8(&plain)
-                    .map_err(|_| VaultError::Corrupt("an identity is not text".into()))?;
-                identities.push(parse_identity(&stored.kind, text, now)?);
-            }
+            identities.extend(self.subject_identity_list(subject, now).await?);
         }
         identities.sort_by(|a, b| (a.kind(), a.expose()).cmp(&(b.kind(), b.expose())));
         identities.dedup_by(|a, b| a.kind() == b.kind() && a.expose() == b.expose());
@@ -275,16 +274,51 @@ impl Vault {
     ) -> Result<AccessPackage, VaultError> {
         let row = self.request_row(actor, id).await?;
         check_package_request(actor, &row)?;
-        let language = self.letters_language();
-        let subject = match &row.subject_id {
+        let subject = row.subject_id.as_deref();
+        let (package, categories) = self
+            .build_package(id, subject, self.letters_language(), now, systems)
+            .await?;
+        let subject = package.subject_id.as_deref();
+        let outcome = if package.data_found {
+            "done"
+        } else {
+            "no_data"
+        };
+        self.audit(
+            actor,
+            now,
+            "request.package",
+            None,
+            subject,
+            categories,
+            outcome,
+        )
+        .await?;
+        Ok(package)
+    }
+
+    /// The package of `subject` (none: a person only connected databases know) with the
+    /// connected databases' `systems`, in `language`, made for `reference`: the one code path
+    /// of every access package, whether a request or the privacy centre asks for it. Returns
+    /// the categories found too, for the caller's audit event; audits nothing itself.
+    pub(crate) async fn build_package(
+        &self,
+        reference: &str,
+        subject: Option<&str>,
+        language: Language,
+        now: Timestamp,
+        systems: Vec<PackageSystem>,
+    ) -> Result<(AccessPackage, Vec<String>), VaultError> {
+        let subject = match subject {
             Some(s) => self.storage.get_subject(s).await?,
             None => None,
         };
-        let mut package = self.empty_package(id, language, now);
+        let mut package = self.empty_package(reference, language, now);
         package.systems = systems;
         if let Some(subject) = &subject {
             package.data_found = true;
             package.restricted = subject.restricted_at.is_some();
+            package.subject_id = Some(subject.id.clone());
             self.open_subject_data(&subject.id, &mut package).await?;
         }
         let connected = package.systems.iter().flat_map(|s| &s.values);
@@ -297,19 +331,32 @@ impl Vault {
             .collect();
         categories.sort();
         categories.dedup();
-        let subject_id = subject.as_ref().map(|s| s.id.as_str());
         if !package.data_found {
-            self.audit_package(actor, now, subject_id, Vec::new(), "no_data")
-                .await?;
-            return Ok(package);
+            return Ok((package, Vec::new()));
         }
         package.purposes = self.package_purposes(&package.records, &categories, language);
         package.categories = self.package_categories(&categories, language);
         package.recipients = self.package_recipients(&categories, language);
         package.sources = self.package_sources(&package.records, language);
-        self.audit_package(actor, now, subject_id, categories, "done")
-            .await?;
-        Ok(package)
+        Ok((package, categories))
+    }
+
+    /// Every identity of the existing subject `subject`, decrypted and parsed, unaudited (the
+    /// caller's read is audited).
+    pub(crate) async fn subject_identity_list(
+        &self,
+        subject: &str,
+        now: Timestamp,
+    ) -> Result<Vec<Identity>, VaultError> {
+        let key = self.data_key(subject).await?;
+        let mut identities = Vec::new();
+        for stored in self.storage.identities_of_subject(subject).await? {
+            let plain = key.open(&stored.ciphertext, &identity_aad(subject, &stored.kind))?;
+            let text = std::str::from_utf8(&plain)
+                .map_err(|_| VaultError::Corrupt("an identity is not text".into()))?;
+            identities.push(parse_identity(&stored.kind, text, now)?);
+        }
+        Ok(identities)
     }
 
     /// The identity a request was made with, decrypted and parsed.
@@ -327,26 +374,6 @@ impl Vault {
         parse_identity(&row.identity_kind, text, now)
     }
 
-    async fn audit_package(
-        &self,
-        actor: &Actor,
-        now: Timestamp,
-        subject: Option<&str>,
-        categories: Vec<String>,
-        outcome: &str,
-    ) -> Result<(), VaultError> {
-        self.audit(
-            actor,
-            now,
-            "request.package",
-            None,
-            subject,
-            categories,
-            outcome,
-        )
-        .await
-    }
-
     /// A package with the controller, the rights and the supervisory authority, and no data
     /// yet.
     fn empty_package(&self, id: &str, language: Language, now: Timestamp) -> AccessPackage {
@@ -354,6 +381,7 @@ impl Vault {
         let authority = &register.authority;
         AccessPackage {
             request_id: id.to_string(),
+            subject_id: None,
             generated_at: now,
             controller: register.controller.name.clone(),
             controller_contact: contact_lines(&register.rights.contact),
@@ -541,6 +569,47 @@ impl Vault {
             .collect()
     }
 
+    /// Whether `record` falls under Art. 20: its category is provided by the subject and its
+    /// purpose processes it on consent or contract.
+    fn record_portable(&self, record: &PackageRecord) -> bool {
+        self.category_provided(&record.category)
+            && self
+                .register()
+                .purposes
+                .iter()
+                .find(|p| p.id.as_str() == record.purpose)
+                .is_some_and(|p| on_consent_or_contract(p, &record.category))
+    }
+
+    /// Whether a connected value of `category` falls under Art. 20: it has no purpose of its
+    /// own, so it is portable when its category is provided by the subject and any purpose
+    /// processes it on consent or contract.
+    fn connected_portable(&self, category: &str) -> bool {
+        self.category_provided(category)
+            && self
+                .register()
+                .purposes
+                .iter()
+                .any(|p| on_consent_or_contract(p, category))
+    }
+
+    fn category_provided(&self, category: &str) -> bool {
+        self.register()
+            .data
+            .iter()
+            .any(|c| c.id.as_str() == category && c.provided_by_subject)
+    }
+
+    /// Whether anything in `package` falls under Art. 20, so a portability file has content.
+    pub fn has_portable_data(&self, package: &AccessPackage) -> bool {
+        package.records.iter().any(|r| self.record_portable(r))
+            || package
+                .systems
+                .iter()
+                .flat_map(|s| &s.values)
+                .any(|v| self.connected_portable(&v.category))
+    }
+
     /// The portability file (Art. 20) from the vault alone.
     pub async fn portability_zip(
         &self,
@@ -564,39 +633,17 @@ impl Vault {
         systems: Vec<PackageSystem>,
     ) -> Result<Vec<u8>, VaultError> {
         let package = self.access_package_with(actor, id, now, systems).await?;
-        let register = self.register();
-        let portable_category = |category: &str| {
-            register
-                .data
-                .iter()
-                .any(|c| c.id.as_str() == category && c.provided_by_subject)
-        };
-        let basis_fits = |purpose: &skydd_register::model::Purpose, category: &str| {
-            purpose
-                .bases_for(&skydd_register::model::CategoryId(category.to_owned()))
-                .is_some_and(|bases| {
-                    bases
-                        .iter()
-                        .any(|b| matches!(b, LegalBasis::Consent | LegalBasis::Contract))
-                })
-        };
-        let portable: Vec<&crate::package::PackageRecord> = package
+        self.portable_zip(&package)
+    }
+
+    /// The portability file of `package` (see [`Vault::portability_zip_with`]).
+    pub(crate) fn portable_zip(&self, package: &AccessPackage) -> Result<Vec<u8>, VaultError> {
+        let portable: Vec<&PackageRecord> = package
             .records
             .iter()
-            .filter(|record| {
-                portable_category(&record.category)
-                    && register
-                        .purposes
-                        .iter()
-                        .find(|p| p.id.as_str() == record.purpose)
-                        .is_some_and(|p| basis_fits(p, &record.category))
-            })
+            .filter(|record| self.record_portable(record))
             .collect();
-        // A connected value has no purpose of its own: portable when any purpose processes
-        // its category on consent or contract.
-        let connected_portable = |category: &str| {
-            portable_category(category) && register.purposes.iter().any(|p| basis_fits(p, category))
-        };
+        let connected_portable = |category: &str| self.connected_portable(category);
         let connected: Vec<serde_json::Value> = package
             .systems
             .iter()
@@ -680,6 +727,17 @@ impl Vault {
         }
         Ok(zip.finish())
     }
+}
+
+/// Whether `purpose` processes `category` on consent or contract (Art. 20(1)(a)).
+fn on_consent_or_contract(purpose: &skydd_register::model::Purpose, category: &str) -> bool {
+    purpose
+        .bases_for(&skydd_register::model::CategoryId(category.to_owned()))
+        .is_some_and(|bases| {
+            bases
+                .iter()
+                .any(|b| matches!(b, LegalBasis::Consent | LegalBasis::Contract))
+        })
 }
 
 /// Append one CSV row of `cells` with CRLF.

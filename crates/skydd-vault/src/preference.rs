@@ -143,9 +143,29 @@ impl Vault {
         now: Timestamp,
     ) -> Result<Vec<PreferenceView>, VaultError> {
         let row = self.subject_row(actor, subject).await?;
+        let current = self.preferences_of(&row.id).await?;
+        self.audit(
+            actor,
+            now,
+            "preference.read",
+            None,
+            Some(&row.id),
+            Vec::new(),
+            "done",
+        )
+        .await?;
+        Ok(current)
+    }
+
+    /// The preferences of the subject `subject` (an id already checked), sorted by kind and
+    /// name, not audited: the caller audits the read it is part of.
+    pub(crate) async fn preferences_of(
+        &self,
+        subject: &str,
+    ) -> Result<Vec<PreferenceView>, VaultError> {
         let mut current: Vec<PreferenceView> = Vec::new();
         // Events come in `seq` order, so a later one replaces an earlier one.
-        for event in self.storage.preferences_of_subject(&row.id).await? {
+        for event in self.storage.preferences_of_subject(subject).await? {
             let view = PreferenceView {
                 kind: event.kind,
                 name: event.name,
@@ -161,16 +181,6 @@ impl Vault {
             }
         }
         current.sort_by(|a, b| (&a.kind, &a.name).cmp(&(&b.kind, &b.name)));
-        self.audit(
-            actor,
-            now,
-            "preference.read",
-            None,
-            Some(&row.id),
-            Vec::new(),
-            "done",
-        )
-        .await?;
         Ok(current)
     }
 

@@ -43,6 +43,23 @@ pub const MAX_DOCUMENT_BYTES: usize = 10 * 1024 * 1024;
 /// Media types accepted for identity documents.
 pub const DOCUMENT_MEDIA_TYPES: [&str; 3] = ["application/pdf", "image/jpeg", "image/png"];
 
+/// The media type of an identity document read from its first bytes, never from what a
+/// browser declared: `application/pdf` (`%PDF-`), `image/jpeg` (`FF D8 FF`) or `image/png`
+/// (the eight-byte PNG signature); `None` for anything else. The one place Skydd decides what
+/// a document is.
+pub fn document_media_type(bytes: &[u8]) -> Option<&'static str> {
+    const PNG: [u8; 8] = [0x89, b'P', b'N', b'G', b'\r', b'\n', 0x1a, b'\n'];
+    if bytes.starts_with(b"%PDF-") {
+        Some("application/pdf")
+    } else if bytes.starts_with(&[0xff, 0xd8, 0xff]) {
+        Some("image/jpeg")
+    } else if bytes.starts_with(&PNG) {
+        Some("image/png")
+    } else {
+        None
+    }
+}
+
 /// A request as submitted.
 #[derive(Debug, Clone)]
 pub struct NewRequest {
@@ -280,33 +297,49 @@ fn is_request_id(id: &str) -> bool {
 }
 
 /// A new request, checked: what `submit_request` decided before it looks anything up.
-struct Intake {
-    request_type: RequestType,
-    deadline: Deadline,
-    blind_index: Vec<u8>,
-    channel: String,
-    received_at: Timestamp,
-    details: RequestDetails,
-    tenant: Option<TenantId>,
-    identity: skydd_subject::Identity,
-    held_elsewhere: bool,
+pub(crate) struct Intake {
+    pub(crate) request_type: RequestType,
+    pub(crate) deadline: Deadline,
+    pub(crate) blind_index: Vec<u8>,
+    pub(crate) channel: String,
+    pub(crate) received_at: Timestamp,
+    pub(crate) details: RequestDetails,
+    pub(crate) tenant: Option<TenantId>,
+    pub(crate) identity: skydd_subject::Identity,
+    pub(crate) held_elsewhere: bool,
 }
 
 /// What a new request sends: the code (stored as a hash), the letters, and a word for the
 /// event saying whether the code went out.
 #[derive(Default)]
-struct IntakeLetters {
-    code: Option<VerificationCodeRow>,
-    outbox: Vec<OutboxMessageRow>,
-    detail: Option<String>,
+pub(crate) struct IntakeLetters {
+    pub(crate) code: Option<VerificationCodeRow>,
+    pub(crate) outbox: Vec<OutboxMessageRow>,
+    pub(crate) detail: Option<String>,
 }
 
-/// Details kept encrypted with a request.
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+/// Details kept encrypted with a request. `Debug` shows which are given, never a value.
+#[derive(Clone, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct RequestDetails {
     /// The register purpose id an objection or consent withdrawal concerns, as given at intake.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) purpose: Option<String>,
+    /// A correction the person proposes (privacy centre, Art. 16), for staff to check.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) correction: Option<crate::centre::ProposedValue>,
+    /// What the person wrote with the request (privacy centre), in their words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) message: Option<String>,
+}
+
+impl std::fmt::Debug for RequestDetails {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequestDetails")
+            .field("purpose", &self.purpose)
+            .field("correction", &self.correction)
+            .field("message", &self.message.as_ref().map(|_| "<given>"))
+            .finish()
+    }
 }
 
 impl Vault {
@@ -390,6 +423,7 @@ impl Vault {
             .insert_request(NewRequestRows {
                 request: row,
                 event,
+                later_events: Vec::new(),
                 code: letters.code,
                 outbox: letters.outbox,
             })
@@ -480,6 +514,7 @@ impl Vault {
             received_at,
             details: RequestDetails {
                 purpose: new.purpose,
+                ..RequestDetails::default()
             },
             tenant,
             identity,
@@ -489,7 +524,7 @@ impl Vault {
 
     /// Why a copy for a known subject needs an admin's decision (Art. 12(5)): the register's
     /// free copies of this type are used up. None for other types.
-    async fn copies_decision(
+    pub(crate) async fn copies_decision(
         &self,
         subject: &str,
         intake: &Intake,
@@ -516,7 +551,7 @@ impl Vault {
     /// The code and letters a new request sends. A request waiting for a code gets one even for
     /// an unknown identity (or one without an e-mail address), but nobody is told it.
     #[allow(clippy::too_many_arguments)]
-    fn intake_letters(
+    pub(crate) fn intake_letters(
         &self,
         id: &str,
         intake: &Intake,
@@ -567,7 +602,7 @@ impl Vault {
 
     /// The stored row of a new request in its first `state`, its identity and details sealed
     /// under a data key of its own. The copy decision is filled in by the caller.
-    fn new_request_row(
+    pub(crate) fn new_request_row(
         &self,
         id: &str,
         intake: &Intake,
@@ -761,12 +796,51 @@ impl Vault {
     }
 
     /// Store an identity document for an open request, encrypted with a key of its own; it is
-    /// destroyed, bytes and key, when the request closes.
+    /// destroyed, bytes and key, when the request closes. Its type is read from its content
+    /// ([`document_media_type`]); a `declared` type (the `Content-Type` sent) that disagrees is
+    /// refused, naming both.
     pub async fn upload_document(
         &self,
         actor: &Actor,
         id: &str,
-        media_type: &str,
+        declared: &str,
+        bytes: &[u8],
+        now: Timestamp,
+    ) -> Result<String, VaultError> {
+        if !DOCUMENT_MEDIA_TYPES.contains(&declared) {
+            return Err(VaultError::invalid(
+                "unsupported document type",
+                format!("send one of: {}", DOCUMENT_MEDIA_TYPES.join(", ")),
+            ));
+        }
+        if let Some(found) = document_media_type(bytes)
+            && found != declared
+        {
+            return Err(VaultError::invalid(
+                format!("the document was sent as {declared} but its content is {found}"),
+                format!("send it with the type {found}, or send the file you meant"),
+            ));
+        }
+        self.store_document(actor, id, bytes, now).await
+    }
+
+    /// Store an identity document whose type only its content says (the privacy centre's
+    /// upload): as [`Vault::upload_document`] without a declared type.
+    pub async fn upload_document_by_content(
+        &self,
+        actor: &Actor,
+        id: &str,
+        bytes: &[u8],
+        now: Timestamp,
+    ) -> Result<String, VaultError> {
+        self.store_document(actor, id, bytes, now).await
+    }
+
+    /// Check the request, the size and the content's type, then seal and store the document.
+    async fn store_document(
+        &self,
+        actor: &Actor,
+        id: &str,
         bytes: &[u8],
         now: Timestamp,
     ) -> Result<String, VaultError> {
@@ -777,18 +851,18 @@ impl Vault {
                 help: "documents can be added only to an open request".into(),
             });
         }
-        if !DOCUMENT_MEDIA_TYPES.contains(&media_type) {
-            return Err(VaultError::invalid(
-                "unsupported document type",
-                format!("send one of: {}", DOCUMENT_MEDIA_TYPES.join(", ")),
-            ));
-        }
         if bytes.is_empty() || bytes.len() > MAX_DOCUMENT_BYTES {
             return Err(VaultError::invalid(
                 "the document is empty or larger than 10 MiB",
                 "send a scan of at most 10 MiB",
             ));
         }
+        let Some(media_type) = document_media_type(bytes) else {
+            return Err(VaultError::invalid(
+                "the document is not a PDF, JPEG or PNG file",
+                "send a scan or photo as PDF, JPEG or PNG",
+            ));
+        };
         let document = new_id()?;
         let key = DataKey::generate()?;
         let wrapped = self.keyring.wrap(&key)?;
@@ -1303,8 +1377,13 @@ impl Vault {
         id: &str,
     ) -> Result<Vec<LetterView>, VaultError> {
         let row = self.request_row(actor, id).await?;
+        self.letter_views(&row.id).await
+    }
+
+    /// The letters about request `id` (already checked), oldest first, unopened.
+    pub(crate) async fn letter_views(&self, id: &str) -> Result<Vec<LetterView>, VaultError> {
         self.storage
-            .request_messages(&row.id)
+            .request_messages(id)
             .await?
             .into_iter()
             .map(|m| {
@@ -1389,7 +1468,7 @@ pub(crate) struct ChangeExtras {
     pub(crate) destroy_evidence: bool,
 }
 
-fn request_view(row: RequestRow, now: Timestamp) -> Result<RequestView, VaultError> {
+pub(crate) fn request_view(row: RequestRow, now: Timestamp) -> Result<RequestView, VaultError> {
     let outcome = row
         .outcome
         .as_deref()

@@ -42,6 +42,22 @@ fn verification_code() {
 }
 
 #[test]
+fn centre_sign_in() {
+    let expires = stockholm(date(2026, 4, 14), 10, 45);
+    let link = "https://privacy.example.com/privacy-centre/link/Zm9vYmFyYmF6";
+    let text = both(|l| l.centre_sign_in("04718293", link, expires));
+    assert!(text.contains("10:45 on 14 April 2026"));
+    assert!(text.contains("kl. 10.45 den 14 april 2026"));
+    assert_eq!(
+        text.matches(link).count(),
+        2,
+        "the link on a line of its own, twice"
+    );
+    assert_eq!(text.matches("04718293").count(), 2);
+    insta::assert_snapshot!(text);
+}
+
+#[test]
 fn received() {
     let received = stockholm(date(2026, 4, 14), 9, 12);
     let d = deadline(received, 1, &zone::stockholm(), &HolidayCalendar::sweden());

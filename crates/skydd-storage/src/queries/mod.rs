@@ -11,11 +11,13 @@
 //! - `storage`: [`crate::Storage`] for `Store`, in the trait's order;
 //! - `requests`: [`crate::RequestStore`] for `Store`;
 //! - `staff`: [`crate::StaffStore`] for `Store` (issue 17);
+//! - `centre`: [`crate::CentreStore`] for `Store` (issue 18);
 //! - this file: what both of them and the backends use: reading columns into the vault's and
 //!   ledgers' row types (one function per row type, errors naming `table.column`; the request
 //!   rows' are in `requests`), the audit chain head, the `INSERT`s of a record and an audit
 //!   event that a backend completes its own way, and one step of the migration loop.
 
+mod centre;
 mod requests;
 mod staff;
 mod storage;

@@ -238,7 +238,10 @@ async fn put_outbox(
 }
 
 /// Queue `message` in `conn`; an id already queued is a conflict.
-async fn insert_outbox(conn: &mut Conn, message: &OutboxMessageRow) -> Result<(), StorageError> {
+pub(super) async fn insert_outbox(
+    conn: &mut Conn,
+    message: &OutboxMessageRow,
+) -> Result<(), StorageError> {
     put_outbox(conn, outbox_insert!(), message)
         .await
         .map_err(error::insert(
@@ -321,6 +324,9 @@ impl RequestStore for Store {
                 None,
             ))?;
             insert_event(&mut tx, &rows.event).await?;
+            for event in &rows.later_events {
+                insert_event(&mut tx, event).await?;
+            }
             if let Some(code) = &rows.code {
                 put_code(&mut tx, code).await?;
             }
@@ -387,6 +393,25 @@ impl RequestStore for Store {
             .fetch_all(&self.pool)
             .await
             .map_err(error::query("list the requests of a subject"))?;
+            rows.iter().map(request_from_row).collect()
+        })
+    }
+
+    fn requests_with_identity<'a>(
+        &'a self,
+        blind_index: &'a [u8],
+    ) -> StorageFuture<'a, Vec<RequestRow>> {
+        Box::pin(async move {
+            rows::check_blind_index(blind_index)?;
+            let rows = sqlx::query::<Db>(concat!(
+                "SELECT ",
+                request_columns!(),
+                " FROM requests WHERE identity_blind_index = $1 ORDER BY received_at, id"
+            ))
+            .bind(blind_index)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(error::query("list the requests made with an identity"))?;
             rows.iter().map(request_from_row).collect()
         })
     }
@@ -571,6 +596,19 @@ impl RequestStore for Store {
             .await
             .map_err(error::query("read identity documents"))?;
             rows.iter().map(document_from_row).collect()
+        })
+    }
+
+    fn count_request_documents<'a>(&'a self, request_id: &'a str) -> StorageFuture<'a, u64> {
+        Box::pin(async move {
+            let count: i64 = sqlx::query_scalar::<Db, i64>(
+                "SELECT count(*) FROM request_documents WHERE request_id = $1",
+            )
+            .bind(request_id)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(error::query("count identity documents"))?;
+            Ok(u64::try_from(count).unwrap_or(0))
         })
     }
 

@@ -20,6 +20,7 @@ scenarios!(
     records_are_replaced_deleted_and_subjects_shredded,
     outcomes_in_connected_systems_are_kept_per_system_and_action,
     requests_are_assigned_with_an_event_and_listed_by_assignee,
+    requests_are_found_by_identity_and_later_events_stored_with_the_first,
 );
 
 fn request(id: &str, state: &str, due: &str, tenant: Option<&str>) -> RequestRow {
@@ -95,6 +96,7 @@ async fn insert(storage: &Arc<dyn skydd_storage::Storage>, row: RequestRow) {
     storage
         .insert_request(NewRequestRows {
             event: event(&id, None, &row.state),
+            later_events: Vec::new(),
             request: row,
             code: Some(code(&id)),
             outbox: vec![message(
@@ -290,6 +292,7 @@ async fn the_outbox_delivers_what_is_due(h: Arc<Harness>) {
         .insert_request(NewRequestRows {
             request: request("r1", "verifying", "2026-05-15T21:59:59Z", None),
             event: event("r1", None, "verifying"),
+            later_events: Vec::new(),
             code: None,
             outbox: vec![
                 message("m1", Some("r1"), "2026-04-14T08:00:00Z"),
@@ -536,10 +539,13 @@ async fn notices_from_before_delivery_become_manual_on_upgrade(h: Arc<Harness>) 
     storage.close().await.unwrap();
 
     // Back to the table as migration 0004 made it, holding the notice as it was written then
-    // (and without the later migrations' tables and columns: 0010's, then 0009's).
+    // (and without the later migrations' tables and columns: 0011's, 0010's, then 0009's).
     h.execute(match h.backend() {
         skydd_storage::Backend::Sqlite => {
-            "DROP TABLE staff_sessions;
+            "DROP TABLE centre_sessions;
+             DROP TABLE centre_sign_ins;
+             DROP INDEX requests_by_identity;
+             DROP TABLE staff_sessions;
              DROP TABLE staff_recovery_codes;
              DROP TABLE staff_accounts;
              DROP INDEX requests_by_assignee;
@@ -570,7 +576,10 @@ async fn notices_from_before_delivery_become_manual_on_upgrade(h: Arc<Harness>) 
              DELETE FROM skydd_migrations WHERE version >= 7;"
         }
         skydd_storage::Backend::Postgres => {
-            "DROP TABLE staff_sessions;
+            "DROP TABLE centre_sessions;
+             DROP TABLE centre_sign_ins;
+             DROP INDEX requests_by_identity;
+             DROP TABLE staff_sessions;
              DROP TABLE staff_recovery_codes;
              DROP TABLE staff_accounts;
              DROP INDEX requests_by_assignee;
@@ -678,6 +687,7 @@ async fn requests_are_assigned_with_an_event_and_listed_by_assignee(h: Arc<Harne
             .insert_request(NewRequestRows {
                 request: request(id, "verified", due, None),
                 event: event(id, None, "verified"),
+                later_events: Vec::new(),
                 code: None,
                 outbox: Vec::new(),
             })
@@ -747,5 +757,83 @@ async fn requests_are_assigned_with_an_event_and_listed_by_assignee(h: Arc<Harne
         storage.get_request("r1").await.unwrap().unwrap().assignee,
         None
     );
+    storage.close().await.unwrap();
+}
+
+/// The privacy centre's needs (issue 18): requests found by the blind index they were made
+/// with, a new request stored with more than its first event in one transaction, and
+/// documents counted without reading them.
+async fn requests_are_found_by_identity_and_later_events_stored_with_the_first(h: Arc<Harness>) {
+    let storage = h.open().await;
+    let mut first = request("r1", "verifying", "2026-05-15T21:59:59Z", None);
+    first.received_at = at("2026-04-14T09:00:00Z");
+    let mut verified = event("r1", Some("verifying"), "verified");
+    verified.actor = "centre:0123".into();
+    storage
+        .insert_request(NewRequestRows {
+            event: event("r1", None, "verifying"),
+            later_events: vec![verified],
+            request: RequestRow {
+                state: "verified".into(),
+                ..first
+            },
+            code: None,
+            outbox: Vec::new(),
+        })
+        .await
+        .unwrap();
+    insert(
+        &storage,
+        request("r2", "verifying", "2026-05-15T21:59:59Z", None),
+    )
+    .await;
+    let mut other = request("r3", "verifying", "2026-05-15T21:59:59Z", None);
+    other.identity_blind_index = blind(8);
+    insert(&storage, other).await;
+
+    let found = storage.requests_with_identity(&blind(7)).await.unwrap();
+    let ids: Vec<&str> = found.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, ["r2", "r1"], "by receipt, only that identity's");
+    let events = storage.request_events("r1").await.unwrap();
+    let actions: Vec<(&str, &str)> = events
+        .iter()
+        .map(|e| (e.action.as_str(), e.actor.as_str()))
+        .collect();
+    assert_eq!(
+        actions,
+        [("verifying", "subject"), ("verified", "centre:0123")]
+    );
+    assert!(events[0].seq < events[1].seq);
+
+    // An event of another request refuses the whole insert.
+    let refused = storage
+        .insert_request(NewRequestRows {
+            event: event("r4", None, "verifying"),
+            later_events: vec![event("r1", Some("verifying"), "verified")],
+            request: request("r4", "verified", "2026-05-15T21:59:59Z", None),
+            code: None,
+            outbox: Vec::new(),
+        })
+        .await;
+    assert!(refused.is_err());
+    assert!(storage.get_request("r4").await.unwrap().is_none());
+
+    assert_eq!(storage.count_request_documents("r2").await.unwrap(), 0);
+    for id in ["d1", "d2"] {
+        storage
+            .insert_request_document(RequestDocumentRow {
+                id: id.into(),
+                request_id: "r2".into(),
+                media_type: "application/pdf".into(),
+                key_version: 1,
+                wrapped_key: vec![1; 40],
+                ciphertext: vec![2; 64],
+                uploaded_at: at("2026-04-14T10:00:00Z"),
+            })
+            .await
+            .unwrap();
+    }
+    assert_eq!(storage.count_request_documents("r2").await.unwrap(), 2);
+    assert_eq!(storage.count_request_documents("r1").await.unwrap(), 0);
     storage.close().await.unwrap();
 }
