@@ -17,7 +17,7 @@ const KARIN: &str = "karin.centre@example.se";
 /// Karin: a subject with contact details and a newsletter consent.
 async fn karin(app: &TestApp) -> String {
     let id = app
-        .create_subject(json!([{"kind": "email", "value": KARIN}]))
+        .create_subject(json!({"email": KARIN}))
         .await;
     app.create_record(
         &id,
