@@ -50,10 +50,16 @@ fn register_with_a_consent(dir: &Path) -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/registers/glesys.yaml"),
     )
     .unwrap();
-    assert!(bundled.contains("\npurposes:\n"), "the bundled register has a purposes list");
+    assert!(
+        bundled.contains("\npurposes:\n"),
+        "the bundled register has a purposes list"
+    );
     let path = dir.join("register.yaml");
-    std::fs::write(&path, bundled.replacen("\npurposes:\n", &format!("\npurposes:{NEWSLETTER}"), 1))
-        .unwrap();
+    std::fs::write(
+        &path,
+        bundled.replacen("\npurposes:\n", &format!("\npurposes:{NEWSLETTER}"), 1),
+    )
+    .unwrap();
     path
 }
 
@@ -217,7 +223,9 @@ fn seed_subject(server: &Server, token: &str) -> String {
         "POST",
         &server.url("/v1/consents"),
         token,
-        Some(json!({"subject": subject, "purpose": "newsletter", "granted": true, "method": "web_form"})),
+        Some(
+            json!({"subject": subject, "purpose": "newsletter", "granted": true, "method": "web_form"}),
+        ),
     );
     assert_eq!(status, 201, "{consent}");
     // An objection to direct marketing and an opt-out of e-mail, for the subject page to show.
@@ -352,7 +360,13 @@ fn the_console_works_in_chromium_for_the_privacy_team() {
         }
         // Passing output is shown with --nocapture: which scenarios ran, what axe reported.
         println!("{backend}:\n{output}");
-        for secret in [dpo.1, admin.1, token.as_str(), SUBJECT_EMAIL, "+46701234567"] {
+        for secret in [
+            dpo.1,
+            admin.1,
+            token.as_str(),
+            SUBJECT_EMAIL,
+            "+46701234567",
+        ] {
             assert!(
                 !stopped.stderr.contains(secret),
                 "{backend}: the server logged a password, a token or an e-mail address"

@@ -328,11 +328,13 @@ pub(crate) fn state_key(state: RequestState) -> &'static str {
 /// The catalog key of a letter's kind, or `None` for a kind the catalog does not name.
 pub(crate) fn letter_key(kind: &str) -> Option<&'static str> {
     Some(match kind {
-        "acknowledgement" => "centre.letter.acknowledgement",
+        "received" => "centre.letter.received",
         "verification_code" => "centre.letter.verification_code",
-        "completion" => "centre.letter.completion",
+        "completed" => "centre.letter.completed",
         "extension" => "centre.letter.extension",
         "rejection" => "centre.letter.rejection",
+        "recipient_notice" => "centre.letter.recipient_notice",
+        "restriction_lifting" => "centre.letter.restriction_lifting",
         _ => return None,
     })
 }

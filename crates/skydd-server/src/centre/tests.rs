@@ -184,6 +184,7 @@ fn overview() -> Overview {
     Overview {
         package: AccessPackage {
             request_id: String::new(),
+            subject_id: Some("2".repeat(32)),
             generated_at: at("2026-03-01T09:00:00Z"),
             controller: "Exempel AB".into(),
             controller_contact: vec!["privacy@example.se".into()],
@@ -311,7 +312,7 @@ fn request() -> CentreRequest {
         extended: false,
         needs_document: true,
         letters: vec![CentreLetter {
-            kind: "acknowledgement".into(),
+            kind: "received".into(),
             at: at("2026-03-01T09:00:01Z"),
             state: "sent".into(),
         }],

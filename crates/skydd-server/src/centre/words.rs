@@ -573,7 +573,7 @@ pub(crate) const CATALOG: &[Message] = &[
         "Avslagen (brevet förklarar varför)",
     ),
     (
-        "centre.letter.acknowledgement",
+        "centre.letter.received",
         "Confirmation of receipt",
         "Mottagningsbekräftelse",
     ),
@@ -582,7 +582,17 @@ pub(crate) const CATALOG: &[Message] = &[
         "Code to confirm your identity",
         "Kod för att bekräfta din identitet",
     ),
-    ("centre.letter.completion", "Answer", "Svar"),
+    ("centre.letter.completed", "Answer", "Svar"),
+    (
+        "centre.letter.recipient_notice",
+        "Notice to someone we shared your data with",
+        "Meddelande till någon vi har delat dina uppgifter med",
+    ),
+    (
+        "centre.letter.restriction_lifting",
+        "Notice that the restriction ends",
+        "Meddelande om att begränsningen upphör",
+    ),
     (
         "centre.letter.extension",
         "Extension of the time to answer",

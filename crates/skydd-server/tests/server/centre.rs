@@ -16,9 +16,7 @@ const KARIN: &str = "karin.centre@example.se";
 
 /// Karin: a subject with contact details and a newsletter consent.
 async fn karin(app: &TestApp) -> String {
-    let id = app
-        .create_subject(json!({"email": KARIN}))
-        .await;
+    let id = app.create_subject(json!({"email": KARIN})).await;
     app.create_record(
         &id,
         json!({
@@ -270,6 +268,10 @@ async fn a_person_signs_in_with_the_code_sees_downloads_withdraws_and_asks_for_e
             "{backend}"
         );
         assert!(receipt.body.contains("Erasure"), "{backend}");
+        assert!(
+            receipt.body.contains("Confirmation of receipt"),
+            "{backend}: the letter"
+        );
         // Received 2026-03-01: due one month later, a Stockholm date.
         assert!(receipt.body.contains("2026"), "{backend}: {}", receipt.body);
         let me = browser.get("/privacy-centre/me").await;
@@ -289,6 +291,117 @@ async fn a_person_signs_in_with_the_code_sees_downloads_withdraws_and_asks_for_e
         let after = browser.get("/privacy-centre/me").await;
         assert_eq!(after.status, StatusCode::SEE_OTHER, "{backend}");
         assert_eq!(after.location(), "/privacy-centre");
+    })
+    .await;
+}
+
+/// POST an identity document as a browser's upload form does (`multipart/form-data`).
+async fn upload(
+    app: &TestApp,
+    browser: &Browser<'_>,
+    path: &str,
+    csrf: &str,
+    document: &[u8],
+) -> reqwest::Response {
+    let boundary = "----CentreTestBoundary7MA4YWxkTrZu0gW";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{csrf}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"document\"; filename=\"id.pdf\"\r\n\
+         Content-Type: application/pdf\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(document);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let cookie = browser
+        .cookies
+        .iter()
+        .map(|(name, value)| format!("{name}={value}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    // As the browser sends it, without following the answer's redirect.
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    client
+        .post(app.url(path))
+        .header(COOKIE, cookie)
+        .header("sec-fetch-site", "same-origin")
+        .header(
+            CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// An identity document reaches a request through the upload form: 10 MiB get through, one
+/// byte more is the 413 page, a file that is no PDF, JPEG or PNG is refused whatever it is
+/// called, and a form without its token changes nothing.
+#[tokio::test]
+async fn a_document_of_up_to_10_mib_is_uploaded_to_a_request() {
+    on_each_backend(async |app| {
+        let backend = app.backend;
+        karin(app).await;
+        let mut browser = Browser::new(app);
+        let verify = ask_for_code(&mut browser, KARIN, "overview").await;
+        let (code, _) = code_and_link(&messages_to(app, KARIN).await[0].text);
+        type_code(&mut browser, &verify, &code).await;
+        let csrf = browser.get("/privacy-centre/me").await.hidden("_csrf");
+        let asked = browser
+            .post(
+                "/privacy-centre/me/requests",
+                &[("_csrf", &csrf), ("type", "access")],
+            )
+            .await;
+        assert_eq!(
+            asked.status,
+            StatusCode::SEE_OTHER,
+            "{backend}: {}",
+            asked.body
+        );
+        let request = asked.location().to_owned();
+        let target = format!("{request}/document");
+
+        let max = skydd_vault::MAX_DOCUMENT_BYTES;
+        let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+        png.resize(max, 0);
+        let forged = upload(app, &browser, &target, "forged", &png).await;
+        assert_eq!(forged.status(), StatusCode::FORBIDDEN, "{backend}");
+        let stored = upload(app, &browser, &target, &csrf, &png).await;
+        assert_eq!(
+            stored.status(),
+            StatusCode::SEE_OTHER,
+            "{backend}: 10 MiB get through"
+        );
+        assert_eq!(stored.headers()["location"], request.as_str());
+        let flash = stored.headers()["set-cookie"].to_str().unwrap();
+        assert!(
+            flash.contains("centre.flash.uploaded"),
+            "{backend}: {flash}"
+        );
+        png.push(0);
+        let too_large = upload(app, &browser, &target, &csrf, &png).await;
+        assert_eq!(
+            too_large.status(),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "{backend}"
+        );
+        assert!(
+            too_large
+                .text()
+                .await
+                .unwrap()
+                .contains("The file is too large")
+        );
+        let text = upload(app, &browser, &target, &csrf, b"not a passport").await;
+        assert_eq!(
+            text.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{backend}: by content"
+        );
     })
     .await;
 }
