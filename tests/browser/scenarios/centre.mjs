@@ -39,7 +39,8 @@ async function newestMessage(t, session) {
   const page = t.on(await context.newPage());
   await t.visit(page, '/console/outbox?kind=centre_sign_in');
   const main = page.getByRole('main');
-  await main.getByRole('button', { name: /^Show address and text/ }).last().click();
+  // The outbox lists the newest message first.
+  await main.getByRole('button', { name: /^Show address and text/ }).first().click();
   await page.waitForLoadState();
   const text = await main.locator('pre').first().textContent();
   await context.close();
@@ -182,11 +183,11 @@ export function centreScan(session, language, identity) {
 
     await t.step('the personal page, every request form, a receipt', async () => {
       await scanned('/privacy-centre/me');
+      const href = await page.getByRole('main').locator('a[href^="/privacy-centre/me/requests/"]').first().getAttribute('href');
+      check(href, 'the personal page lists no request');
       for (const type of ['access', 'portability', 'rectification', 'erasure', 'restriction', 'objection', 'withdraw_consent', 'marketing_opt_out']) {
         await scanned(`/privacy-centre/me/ask/${type}`);
       }
-      const href = await page.getByRole('main').locator('a[href^="/privacy-centre/me/requests/"]').first().getAttribute('href');
-      check(href, 'the personal page lists no request');
       await scanned(href);
       await scanned('/privacy-centre/nowhere', 404);
     });

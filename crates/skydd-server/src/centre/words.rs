@@ -22,8 +22,8 @@ pub(crate) const CATALOG: &[Message] = &[
     ),
     (
         "centre.frame.footer",
-        "The privacy centre of {}. Dates are Swedish dates.",
-        "Integritetscenter för {}. Datum anges i svensk tid.",
+        "The privacy centre of {}. Dates and times are in Swedish time.",
+        "Integritetscenter för {}. Datum och tider anges i svensk tid.",
     ),
     ("centre.frame.notice", "Privacy notice", "Integritetspolicy"),
     (
