@@ -708,3 +708,89 @@ async fn no_identity_value_or_code_reaches_the_log() {
     })
     .await;
 }
+
+/// The company's name, logo and colour (`--brand-*`) and its public URL (`--public-url`): the
+/// name and logo in the header, the colour in the style sheet, the logo served with its own
+/// type and a policy that lets an SVG run nothing, and the magic link in the message starting
+/// with the public URL.
+#[tokio::test]
+async fn the_company_brand_and_public_url_are_used() {
+    use skydd_app::site::{Brand, Colour, Logo, PublicSite};
+    let svg = br#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><rect width="10" height="10"/></svg>"#;
+    for backend in super::backends() {
+        let app = super::spawn_app_configured(
+            &backend,
+            "2026-03-01T09:00:00Z".parse().unwrap(),
+            &skydd_storage::OpenOptions::default(),
+            tempfile::tempdir().unwrap(),
+            super::TEST_REGISTER,
+            skydd_app::datasets::Datasets::default(),
+            |app, _| {
+                app.with_site(PublicSite {
+                    url: Some("https://privacy.exempel.example".into()),
+                    brand: Brand {
+                        name: Some("Exempel Moln".into()),
+                        logo: Some(Logo::from_bytes(svg.to_vec()).unwrap()),
+                        colour: Some(Colour::parse("#ffe066").unwrap()),
+                    },
+                    allowed_origins: Vec::new(),
+                })
+            },
+        )
+        .await;
+        let backend = app.backend;
+        karin(&app).await;
+        let mut browser = Browser::new(&app);
+        let start = browser.get("/privacy-centre").await;
+        assert!(
+            start
+                .body
+                .contains("Exempel Moln<span>Privacy centre</span>"),
+            "{backend}"
+        );
+        let logo_at = start
+            .body
+            .split("<img class=\"logo\" src=\"")
+            .nth(1)
+            .unwrap();
+        let logo_at = &logo_at[..logo_at.find('"').unwrap()];
+        assert!(
+            logo_at.starts_with("/privacy-centre/logo?v="),
+            "{backend}: {logo_at}"
+        );
+
+        let logo = app.client.get(app.url(logo_at)).send().await.unwrap();
+        assert_eq!(logo.status(), StatusCode::OK, "{backend}");
+        assert_eq!(logo.headers()[CONTENT_TYPE], "image/svg+xml");
+        assert_eq!(logo.headers()["x-content-type-options"], "nosniff");
+        assert_eq!(
+            logo.headers()["content-security-policy"],
+            "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+        );
+        assert_eq!(logo.bytes().await.unwrap().as_ref(), svg.as_slice());
+
+        let sheet = start
+            .body
+            .split("href=\"/privacy-centre/style.css")
+            .nth(1)
+            .unwrap();
+        let sheet = format!(
+            "/privacy-centre/style.css{}",
+            &sheet[..sheet.find('"').unwrap()]
+        );
+        let css = app.client.get(app.url(&sheet)).send().await.unwrap();
+        let css = css.text().await.unwrap();
+        assert!(
+            css.contains("--brand: #ffe066; --on-brand: #000000; --brand-text: #12355b;"),
+            "{backend}: a light colour gets dark text"
+        );
+
+        ask_for_code(&mut browser, KARIN, "overview").await;
+        let text = &messages_to(&app, KARIN).await[0].text;
+        assert!(
+            text.contains("https://privacy.exempel.example/privacy-centre/link/"),
+            "{backend}: the link starts with the public URL"
+        );
+        app.stop().await;
+    }
+}
