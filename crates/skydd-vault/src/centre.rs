@@ -484,8 +484,9 @@ impl Vault {
     }
 
     /// What the person asked with request `id` (the purpose, a proposed correction, their
-    /// message), opened for staff allowed to read a request's data; audited
-    /// (`request.details`, no value).
+    /// message), opened for staff allowed to read a request's data. Opening a correction or a
+    /// message is audited (`request.details`, no value); a purpose alone is a register id and
+    /// is not.
     pub async fn request_asked(
         &self,
         actor: &Actor,
@@ -494,16 +495,18 @@ impl Vault {
     ) -> Result<RequestAsked, VaultError> {
         let row = self.request_row(actor, id).await?;
         let details = self.request_details(&row)?;
-        self.audit(
-            actor,
-            now,
-            "request.details",
-            None,
-            row.subject_id.as_deref(),
-            Vec::new(),
-            "done",
-        )
-        .await?;
+        if details.correction.is_some() || details.message.is_some() {
+            self.audit(
+                actor,
+                now,
+                "request.details",
+                None,
+                row.subject_id.as_deref(),
+                Vec::new(),
+                "done",
+            )
+            .await?;
+        }
         Ok(RequestAsked {
             purpose: details.purpose,
             correction: details.correction,

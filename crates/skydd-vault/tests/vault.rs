@@ -15,8 +15,8 @@ use skydd_decide::{Decision, DenyCode};
 use skydd_storage::{Location, Storage};
 use skydd_vault::GroupCommitAudit;
 use skydd_vault::{
-    Actor, ConsentInput, Enforced, FeatureInput, NewRecord, NewSubject, StorageAudit, Vault,
-    VaultError,
+    Actor, ConsentInput, Enforced, FeatureInput, NewRecord, NewSubject, ProposedValue,
+    StorageAudit, Vault, VaultError, VerifiedRequest,
 };
 
 #[path = "vault/workflow.rs"]
@@ -30,6 +30,9 @@ const PHONE: &str = "+46701234567";
 const NAME: &str = "Anna Andersson-Lindqvist";
 const IP: &str = "203.0.113.77";
 const USER_AGENT: &str = "Mozilla/5.0 (SkyddTestBrowser/7.7)";
+/// A correction and a message a person sends from the privacy centre.
+const CORRECTED_NAME: &str = "Anna Lindqvist-Borg";
+const MESSAGE: &str = "I changed my name when I married";
 
 enum Backend {
     Sqlite,
@@ -745,6 +748,41 @@ async fn no_personal_value_is_stored_in_plaintext() {
             .record_consent(&dpo(), consent(&subject, "newsletter", true), now)
             .await
             .unwrap();
+        // A request the privacy centre made, with the person's proposed correction and
+        // message (issue 18): sealed with the request's details, readable by staff.
+        let identity = skydd_subject::Identity::parse(
+            skydd_subject::IdentityKind::Email,
+            EMAIL,
+            skydd_subject::ParseContext::sweden(jiff::civil::date(2026, 3, 1)),
+        )
+        .unwrap();
+        let receipt = h
+            .vault
+            .submit_verified_request(
+                &Actor::centre("0f".repeat(16).as_str(), None),
+                VerifiedRequest {
+                    request_type: skydd_requests::RequestType::Rectification,
+                    identity,
+                    subject: Some(subject.clone()),
+                    purpose: None,
+                    correction: Some(ProposedValue {
+                        category: "contact".into(),
+                        field: "name".into(),
+                        value: CORRECTED_NAME.into(),
+                    }),
+                    message: Some(MESSAGE.into()),
+                },
+                now,
+            )
+            .await
+            .unwrap();
+        let asked = h
+            .vault
+            .request_asked(&dpo(), &receipt.id, now)
+            .await
+            .unwrap();
+        assert_eq!(asked.correction.unwrap().value, CORRECTED_NAME);
+        assert_eq!(asked.message.as_deref(), Some(MESSAGE));
         // The values are there, encrypted: they read back.
         let read = h
             .vault
@@ -756,7 +794,17 @@ async fn no_personal_value_is_stored_in_plaintext() {
         let contents = database_contents(h).await;
         assert!(contents.len() > 1000, "{}: the database was read", h.name);
         let lowered = String::from_utf8_lossy(&contents).to_lowercase();
-        for value in [EMAIL, PHONE, NAME, IP, USER_AGENT, "701234567", "andersson"] {
+        for value in [
+            EMAIL,
+            PHONE,
+            NAME,
+            IP,
+            USER_AGENT,
+            "701234567",
+            "andersson",
+            CORRECTED_NAME,
+            MESSAGE,
+        ] {
             assert!(
                 !lowered.contains(&value.to_lowercase()),
                 "{}: `{value}` is stored in plaintext",

@@ -239,6 +239,13 @@ impl Centre {
         purpose: &str,
         now: Timestamp,
     ) -> Result<(), CentreError> {
+        let register = &self.app.register.register;
+        if register.purpose(&PurposeId(purpose.to_owned())).is_none() {
+            return Err(CentreError::Invalid {
+                what: "this is not a purpose of ours".into(),
+                help: "choose a consent from the list on the page".into(),
+            });
+        }
         let subject = self.subject_of(person, now, "consent to withdraw").await?;
         let input = ConsentInput {
             subject,
@@ -304,6 +311,25 @@ impl Centre {
         opted_in: bool,
         now: Timestamp,
     ) -> Result<(), CentreError> {
+        let known = match kind {
+            "channel" => Channel::ALL.iter().any(|(word, _)| *word == name),
+            "interest" => {
+                !name.is_empty()
+                    && name.len() <= 64
+                    && name
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+            }
+            _ => false,
+        };
+        if !known {
+            // Refused here, so the vault's message (which names what it was given) is never
+            // shown for whatever a form sent.
+            return Err(CentreError::Invalid {
+                what: "this is not a marketing channel or interest of ours".into(),
+                help: "choose one from the list on the page".into(),
+            });
+        }
         let subject = self.subject_of(person, now, "marketing to choose").await?;
         Ok(self
             .app

@@ -1056,12 +1056,23 @@ async fn withdrawing_a_consent_changes_the_decision(f: &mut Fixture) {
         withdrawn.unwrap().actor,
         format!("centre:{}", opened.person.session_id)
     );
+    // A purpose the register lacks (or anything else a form sends) is refused without
+    // repeating it; so is a consent withdrawn from a purpose that rests on none.
     let unknown = centre
-        .withdraw_consent(&client(), &opened.person, "no_such_purpose", then)
+        .withdraw_consent(&client(), &opened.person, "anna@example.se", then)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(unknown, CentreError::Invalid { .. }),
+        "{unknown:?}"
+    );
+    assert!(!format!("{unknown} {unknown:?}").contains("anna@"));
+    let no_consent = centre
+        .withdraw_consent(&client(), &opened.person, "delivery", then)
         .await
         .unwrap_err();
     assert!(matches!(
-        unknown,
+        no_consent,
         CentreError::Vault(VaultError::Invalid { .. })
     ));
 }
@@ -1097,6 +1108,21 @@ async fn objections_and_preferences_go_through_the_vault(f: &mut Fixture) {
         )
         .await
         .unwrap();
+    for (kind, name) in [
+        ("channel", "pigeon"),
+        ("interest", "Anna Holm"),
+        ("mood", "x"),
+    ] {
+        let refused = centre
+            .set_preference(&client(), &opened.person, kind, name, true, t0())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(refused, CentreError::Invalid { .. }),
+            "{refused:?}"
+        );
+        assert!(!refused.to_string().contains(name));
+    }
     let overview = centre
         .overview(&client(), &opened.person, t0())
         .await

@@ -810,6 +810,26 @@ pub(crate) const CATALOG: &[Message] = &[
     ("request.action", "Action", "Åtgärd"),
     ("request.reason", "Reason", "Orsak"),
     ("request.outcome", "What fulfilment did", "Vad som gjordes"),
+    (
+        "request.asked",
+        "What the person asked",
+        "Vad personen bad om",
+    ),
+    (
+        "request.asked.correction",
+        "Proposed correction",
+        "Föreslagen rättelse",
+    ),
+    (
+        "request.asked.message",
+        "Their message",
+        "Personens meddelande",
+    ),
+    (
+        "request.asked.hint",
+        "Sent from the privacy centre after the person signed in. Check the correction before you apply it; reading this is recorded in the audit trail.",
+        "Skickat från integritetscentret efter att personen loggat in. Kontrollera rättelsen innan du genomför den; att läsa detta registreras i granskningsloggen.",
+    ),
     ("request.actions", "Work the request", "Hantera begäran"),
     ("request.fulfil", "Fulfil", "Verkställ"),
     (

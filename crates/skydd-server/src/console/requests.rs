@@ -22,8 +22,8 @@ use skydd_requests::{RequestState, RequestType, Urgency};
 use skydd_staff::permission::Permission;
 use skydd_storage::AuditFilter;
 use skydd_vault::{
-    AssigneeFilter, AuditEvent, Correction, FulfilInput, LetterView, NewRequest, RequestQuery,
-    RequestView, StateFilter, parse_request_type,
+    AssigneeFilter, AuditEvent, Correction, FulfilInput, LetterView, NewRequest, RequestAsked,
+    RequestQuery, RequestView, StateFilter, parse_request_type,
 };
 
 use super::csrf::CsrfForm;
@@ -408,6 +408,42 @@ struct PurposeChoice {
     selected: bool,
 }
 
+/// What the person asked with a request made in the privacy centre (issue 18): a proposed
+/// correction and their message, shown only with `RequestsData`.
+#[derive(Default)]
+struct AskedView {
+    /// The data category's name and the field, and the value proposed.
+    correction: Option<(String, String, String)>,
+    /// The person's message, line by line.
+    message: Option<Vec<String>>,
+}
+
+impl AskedView {
+    /// The view of `asked`, with the category named as the register names it in `language`;
+    /// `None` when there is nothing but a purpose (shown in the fulfil form already).
+    fn of(asked: RequestAsked, state: &AppState, language: Language) -> Option<AskedView> {
+        if asked.correction.is_none() && asked.message.is_none() {
+            return None;
+        }
+        let correction = asked.correction.map(|c| {
+            let category = state
+                .register
+                .register
+                .data
+                .iter()
+                .find(|d| d.id.as_str() == c.category)
+                .map_or_else(|| c.category.clone(), |d| d.name.get(language).to_owned());
+            (category, c.field, c.value)
+        });
+        Some(AskedView {
+            correction,
+            message: asked
+                .message
+                .map(|m| m.lines().map(str::to_owned).collect()),
+        })
+    }
+}
+
 #[derive(Template)]
 #[template(path = "console/request.html")]
 struct RequestPage {
@@ -439,6 +475,8 @@ struct RequestPage {
     discloses_data: bool,
     is_erasure: bool,
     purposes: Vec<PurposeChoice>,
+    /// What the person asked (privacy centre requests), only with the data permission.
+    asked: Option<AskedView>,
 }
 
 impl RequestPage {
@@ -481,11 +519,12 @@ async fn request_page(
         None
     };
     let open = view.closed_at.is_none();
-    let intake_purpose = if data {
-        vault.request_purpose(&actor, &id).await?
+    let asked = if data {
+        vault.request_asked(&actor, &id, user.now).await?
     } else {
-        None
+        RequestAsked::default()
     };
+    let intake_purpose = asked.purpose.clone();
     let purposes = state
         .register
         .register
@@ -557,6 +596,7 @@ async fn request_page(
         discloses_data: view.request_type.discloses_data(),
         is_erasure: view.request_type == RequestType::Erasure,
         purposes,
+        asked: AskedView::of(asked, &state, frame.language),
         frame,
     };
     render(user.language, &page)
@@ -1248,10 +1288,21 @@ pub(crate) mod tests {
                     name: "Marketing".to_owned(),
                     selected: true,
                 }],
+                asked: Some(AskedView {
+                    correction: Some((
+                        "Contact details".to_owned(),
+                        "name".to_owned(),
+                        "Anna <b>Lindqvist</b>".to_owned(),
+                    )),
+                    message: Some(vec![
+                        "I married in May.".to_owned(),
+                        "Please fix it.".to_owned(),
+                    ]),
+                }),
                 frame,
             };
             let html = page.render().unwrap();
-            assert!(!html.contains("<script>alert"), "escaped: {html}");
+            assert!(!html.contains("<b>Lindqvist"), "escaped: {html}");
             assert!(html.contains("&lt;script&gt;"), "{html}");
             insta::assert_snapshot!(format!("request_{}", language.word()), html);
         }

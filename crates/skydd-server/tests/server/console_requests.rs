@@ -469,6 +469,110 @@ async fn support_sees_a_requests_data_only_once_assigned_and_the_auditor_never()
     }
 }
 
+/// A rectification the privacy centre made (issue 18): what the person asked (the proposed
+/// value, their message) is on the request page only for a role with `requests_data`, and
+/// reading it is audited without the values.
+#[tokio::test]
+async fn what_a_person_asked_in_the_privacy_centre_needs_the_data_permission() {
+    use skydd_app::centre::{CentreRequestForm, Claimed, Client, Intent, ProposedCorrection};
+    const PROPOSED: &str = "Bo Lindgren-Åkesson";
+    const MESSAGE: &str = "I took my wife's name";
+    for (backend, now) in backends_at("2026-03-02T09:00:00Z") {
+        let app = spawn_app_at(&backend, now).await;
+        app.create_subject(json!({"email": "bo@example.se"})).await;
+        let centre = app.app.centre();
+        let client = Client {
+            ip: None,
+            user_agent: None,
+            language: skydd_register::model::Language::En,
+            base: app.address.clone(),
+        };
+        let claimed = Claimed {
+            email: Some("bo@example.se".into()),
+            phone: None,
+        };
+        let started = centre
+            .start_sign_in(&client, claimed, Intent::Overview, now)
+            .await
+            .unwrap();
+        let message = app
+            .app
+            .vault()
+            .outbox(&skydd_vault::Actor::new("test"), None, now)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|m| m.kind == "centre_sign_in")
+            .unwrap();
+        let code = message
+            .text
+            .lines()
+            .find(|l| l.len() == 8 && l.bytes().all(|b| b.is_ascii_digit()))
+            .unwrap()
+            .to_owned();
+        let opened = centre
+            .verify_code(
+                &client,
+                &started.challenge,
+                &started.browser_secret,
+                &code,
+                now,
+            )
+            .await
+            .unwrap();
+        let form = CentreRequestForm {
+            request_type: skydd_requests::RequestType::Rectification,
+            purpose: None,
+            correction: Some(ProposedCorrection {
+                category: "contact".into(),
+                field: "name".into(),
+                value: PROPOSED.into(),
+            }),
+            message: Some(MESSAGE.into()),
+        };
+        let receipt = centre
+            .submit_request(&client, &opened.person, form, now)
+            .await
+            .unwrap();
+        let page = format!("/console/requests/{}", receipt.id);
+
+        let auditor = sign_in(&app, StaffRole::Auditor).await;
+        let html = auditor.page(&page).await;
+        assert!(!html.contains(PROPOSED) && !html.contains("wife"), "{html}");
+        assert!(!html.contains("asked-heading"), "{html}");
+
+        let dpo = sign_in(&app, StaffRole::Dpo).await;
+        let html = dpo.page(&page).await;
+        assert!(html.contains("What the person asked"), "{html}");
+        assert!(html.contains("Bo Lindgren-Åkesson"), "{html}");
+        assert!(
+            html.contains("I took my wife&#x27;s name")
+                || html.contains("I took my wife&#39;s name"),
+            "{html}"
+        );
+        assert!(
+            html.contains("privacy centre sign-in"),
+            "the verified event: {html}"
+        );
+        let trail = app.get_ok("/v1/audit?limit=1000").await;
+        let entries = trail["entries"].as_array().unwrap();
+        assert!(
+            entries.iter().any(|e| e["action"] == "request.details"
+                && e["actor"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with(&format!("account:{}/", dpo.account_id))),
+            "{trail}"
+        );
+        let text = trail.to_string();
+        assert!(
+            !text.contains("Lindgren") && !text.contains("wife"),
+            "{text}"
+        );
+        app.stop().await;
+    }
+}
+
 /// A page's HTML with what differs between runs (ids, tokens) replaced by fixed words.
 fn stable(html: &str) -> String {
     let mut out = String::with_capacity(html.len());
