@@ -3,7 +3,9 @@
 //!
 //! Every text of a console page is a key of [`CATALOG`], one row per key with both languages,
 //! so a key cannot exist in one language only (and a test checks that every key a template
-//! uses is in the table). Page modules add their rows in their own section of the table.
+//! uses is in the table). Page modules add their rows in their own section of the table. The
+//! privacy centre's pages (issue 18) keep their `centre.*` rows in `crate::centre::words`,
+//! looked up here with the console's ([`messages`]).
 //!
 //! The language of a console page is, in order: a `?lang=` parameter (the language switch;
 //! remembered in the [`LANGUAGE_COOKIE`]), that cookie, the browser's `Accept-Language`
