@@ -13,6 +13,8 @@
 //   SKYDD_ADMIN_EMAIL/_PASSWORD an admin account that has not signed in yet
 //   SKYDD_API_TOKEN             an admin API token (for what a subject or a system does)
 //   SKYDD_SUBJECT_EMAIL         a seeded subject's e-mail address (with records and a request)
+//   SKYDD_SUBJECT_PHONE         the same subject's phone number (the Swedish privacy centre scan
+//                               signs in with it, so each identity stays within the sign-in limit)
 //   SKYDD_UNSUBSCRIBE_PATH      that subject's signed unsubscribe link (path and query)
 //   SKYDD_REQUEST_ID/_CODE      the subject's access request waiting for its code, and the code
 //   SKYDD_WEBSITE_PORT          (banner) the port the example website is served on, from
@@ -36,6 +38,7 @@ import { serveWebsite } from './website.mjs';
 import { crawl } from './scenarios/accessibility.mjs';
 import { audit } from './scenarios/audit.mjs';
 import { acceptForLater, askedAgain, blockedUntilAccepted, globalPrivacyControl, keyboardOnly, rejectInOneClick } from './scenarios/banner.mjs';
+import { centre, centreScan } from './scenarios/centre.mjs';
 import { incident } from './scenarios/incident.mjs';
 import { keyboard } from './scenarios/keyboard.mjs';
 import { publicPages } from './scenarios/public.mjs';
@@ -88,6 +91,10 @@ SUITES.console = [
   ['an admin enrols', adminEnrols],
   ['every page an admin reaches, in English', crawl(adminSession, 'en', ['/console/accounts'])],
   ['every page an admin reaches, in Swedish', crawl(adminSession, 'sv', ['/console/accounts'])],
+  // The privacy centre (issue 18): the code is read from the DPO's outbox page.
+  ['the privacy centre, keyboard only', centre(dpoSession)],
+  ['every privacy centre page, in English', centreScan(dpoSession, 'en', 'email')],
+  ['every privacy centre page, in Swedish', centreScan(dpoSession, 'sv', 'phone')],
 ];
 
 SUITES.banner = [
@@ -214,6 +221,7 @@ async function main() {
       dpo: { email: required('SKYDD_DPO_EMAIL'), password: required('SKYDD_DPO_PASSWORD') },
       admin: { email: required('SKYDD_ADMIN_EMAIL'), password: required('SKYDD_ADMIN_PASSWORD') },
       subjectEmail: required('SKYDD_SUBJECT_EMAIL'),
+      subjectPhone: required('SKYDD_SUBJECT_PHONE'),
       requestId: required('SKYDD_REQUEST_ID'),
       requestCode: required('SKYDD_REQUEST_CODE'),
       unsubscribePath: required('SKYDD_UNSUBSCRIBE_PATH'),

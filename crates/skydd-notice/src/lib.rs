@@ -29,5 +29,5 @@ pub use document::Document;
 pub use history::{
     InEffect, NoticePaths, VersionChanges, VersionEntry, archived_notice, history, link_history,
 };
-pub use notice::{NoticeVersion, notice, render_html, render_markdown};
+pub use notice::{NoticeVersion, link_privacy_centre, notice, render_html, render_markdown};
 pub use record::{Activity, Art30Record, System, record, record_with_systems};

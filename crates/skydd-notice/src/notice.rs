@@ -9,8 +9,8 @@ use std::collections::BTreeSet;
 use jiff::civil::Date;
 use skydd_register::Register;
 use skydd_register::model::{
-    CategoryId, ConsentGiver, Contact, Cookies, DataCategory, Language, LegalBasis, MeasureKind,
-    Purpose, Recipient, Role, SignalRule, SubjectCategory,
+    CategoryId, Choice as _, ConsentGiver, Contact, Cookies, DataCategory, Language, LegalBasis,
+    MeasureKind, Purpose, Recipient, Role, SignalRule, SubjectCategory,
 };
 
 use crate::document::{Block, Document, Inline, Line, Section, link, text};
@@ -92,6 +92,38 @@ pub fn render_html(register: &Register, language: Language) -> String {
 /// The notice as Markdown.
 pub fn render_markdown(register: &Register, language: Language) -> String {
     notice(register, language).to_markdown()
+}
+
+/// Point the notice's "How to use your rights" at the privacy centre served at `href`
+/// (`/privacy-centre`), where a person uses their rights without writing to anyone (issue 18).
+/// The sentence explains where to act; it says nothing about the company.
+pub fn link_privacy_centre(document: &mut Document, href: &str) {
+    let l = document.language;
+    let Some(section) = document.sections.iter_mut().find(|s| s.id == "rights") else {
+        return;
+    };
+    let at = section
+        .blocks
+        .iter()
+        .position(|b| matches!(b, Block::Subheading(_)))
+        .map_or(section.blocks.len(), |i| i + 1);
+    let href = format!("{href}?lang={}", l.word());
+    section.blocks.insert(
+        at,
+        Block::Paragraph(vec![
+            text(pick(
+                l,
+                "The quickest way is our ",
+                "Enklast är att använda vårt ",
+            )),
+            link(pick(l, "privacy centre", "integritetscenter"), href),
+            text(pick(
+                l,
+                ": there you can see, download, correct and erase your data, withdraw consents, choose what marketing you receive and follow your requests, without an account and without writing to anyone.",
+                ": där kan du se, ladda ner, rätta och radera dina uppgifter, återkalla samtycken, välja vilken marknadsföring du får och följa dina begäranden, utan konto och utan att skriva till någon.",
+            )),
+        ]),
+    );
 }
 
 // ---- helpers ---------------------------------------------------------------------------------

@@ -134,6 +134,37 @@ fn version_and_date_follow_the_register_content() {
     assert!(render_html(&republished, Language::En).contains("Last updated March 1, 2024"));
 }
 
+/// The rights section points at the privacy centre, in the notice's language, first under
+/// "How to use your rights" (issue 18).
+#[test]
+fn the_rights_section_links_to_the_privacy_centre() {
+    let register = register(BASE);
+    for (language, how, link) in [
+        (
+            Language::En,
+            "How to use your rights",
+            "[privacy centre](</privacy-centre?lang=en>)",
+        ),
+        (
+            Language::Sv,
+            "Så använder du dina rättigheter",
+            "[integritetscenter](</privacy-centre?lang=sv>)",
+        ),
+    ] {
+        let mut notice = skydd_notice::notice(&register, language);
+        skydd_notice::link_privacy_centre(&mut notice, "/privacy-centre");
+        let md = notice.to_markdown();
+        let (how, link) = (md.find(how).unwrap(), md.find(link).unwrap());
+        assert!(how < link, "{md}");
+        assert_eq!(
+            md[how..link].matches("\n\n").count(),
+            1,
+            "the first paragraph: {md}"
+        );
+        check_well_formed(&notice.to_html()).unwrap();
+    }
+}
+
 #[test]
 fn register_texts_are_escaped_in_html_and_markdown() {
     let hostile = base_with(

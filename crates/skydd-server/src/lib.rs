@@ -31,6 +31,7 @@ mod access_log;
 pub mod api;
 pub mod auth;
 mod banner_assets;
+mod centre;
 mod console;
 mod cors;
 pub mod extract;
@@ -221,6 +222,8 @@ pub fn router(state: AppState) -> Router {
         .merge(website)
         // The privacy team's console (issue 17): pages behind a staff session.
         .merge(console::router())
+        // The privacy centre (issue 18): data subjects' pages, behind a code or a magic link.
+        .merge(centre::router(state.clone()))
         .fallback(api::not_found)
         // Must come after every route: it is set on the routes registered so far.
         .method_not_allowed_fallback(api::method_not_allowed)

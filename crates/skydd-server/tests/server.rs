@@ -94,6 +94,9 @@ mod console_requests;
 /// The consent banner's script and style sheet (issue 18).
 #[path = "server/banner_assets.rs"]
 mod banner_assets;
+/// The privacy centre from a person's browser (issue 18).
+#[path = "server/centre.rs"]
+mod centre;
 
 /// A small register that passes `check`, with one purpose per kind of rule the API must show: a
 /// contract purpose (`delivery`), a consent purpose (`newsletter`), a legitimate-interest direct
@@ -2549,6 +2552,7 @@ async fn the_privacy_notice_is_public_and_written_from_the_loaded_register() {
         let paths = skydd_notice::NoticePaths::under("/privacy");
         let mut notice = skydd_notice::notice(register, Language::En);
         skydd_notice::link_history(&mut notice, &paths);
+        skydd_notice::link_privacy_centre(&mut notice, "/privacy-centre");
         assert_eq!(body, notice.to_html());
         assert_ne!(body, skydd_notice::render_html(register, Language::En));
         let etag = headers["etag"].to_str().unwrap().to_owned();
@@ -2585,6 +2589,7 @@ async fn the_privacy_notice_is_public_and_written_from_the_loaded_register() {
         let body = response.text().await.unwrap();
         let mut notice = skydd_notice::notice(register, Language::Sv);
         skydd_notice::link_history(&mut notice, &paths);
+        skydd_notice::link_privacy_centre(&mut notice, "/privacy-centre");
         assert_eq!(body, notice.to_markdown());
         assert!(
             body.contains("[Versionshistorik](</privacy/versions?lang=sv>)"),

@@ -23,8 +23,9 @@ function describeFocus() {
   };
 }
 
-/** Press Tab once; the newly focused element, which must show its focus. */
-async function tab(page) {
+/** Press Tab once; the newly focused element, which must show its focus (the privacy centre's
+ * keyboard-only scenario uses it too). */
+export async function tab(page) {
   await page.keyboard.press('Tab');
   const focus = await page.evaluate(describeFocus);
   check(focus.ok, `focus is not visible on ${focus.what}`);

@@ -23,8 +23,8 @@ export function subject(session) {
     });
 
     await t.step('consents, objections and preferences are shown', async () => {
-      // The bundled register has no purpose that rests on consent: the ledger is empty.
-      await table('Consents as they stand').getByRole('cell', { name: 'No consents recorded.' }).waitFor();
+      // The runner adds a newsletter on consent to the bundled register, and Anna gave it.
+      await table('Consents as they stand').getByRole('rowheader', { name: 'Newsletter about new services' }).waitFor();
       await table('Objections in force (Art. 21)').getByRole('rowheader', { name: 'All direct marketing' }).waitFor();
       const email = table('Marketing preferences').getByRole('row').filter({ hasText: 'email' });
       await email.getByRole('cell', { name: 'Opted out' }).waitFor();

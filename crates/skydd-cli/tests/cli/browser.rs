@@ -1,11 +1,12 @@
 //! The browser suite (issue 17): the console in real Chromium, driven by `playwright-core`
-//! from `tests/browser/console.mjs`, against a real `skydd serve` on each backend.
+//! from `tests/browser/console.mjs`, against a real `skydd serve` on each backend; and the
+//! privacy centre (issue 18) as the seeded subject uses it.
 //!
 //! This test prepares what a privacy team would have on its first day: a fresh instance with
-//! the bundled register, a DPO and an admin account made with `skydd user create` (neither has
-//! signed in, so the first sign-in enrols TOTP), and data through the API with the admin token
-//! printed at first start: a subject with a record and two access requests waiting for their
-//! codes. Then node runs the scenarios with the address, the accounts and the seeded ids in its
+//! the bundled register (plus a newsletter on consent, which the bundled one lacks), a DPO and
+//! an admin account made with `skydd user create` (neither has signed in, so the first sign-in
+//! enrols TOTP), and data through the API with the admin token printed at first start: a
+//! subject with a record, a consent and two access requests waiting for their codes. Then node runs the scenarios with the address, the accounts and the seeded ids in its
 //! environment; the test fails with node's output when node fails.
 //!
 //! The consent banner (issue 18) runs in a second test: the example company website
@@ -29,6 +30,44 @@ const SUITE_PATIENCE: Duration = Duration::from_secs(600);
 
 /// The seeded subject's e-mail address (made up; the pages show it to the DPO).
 const SUBJECT_EMAIL: &str = "anna.andersson@example.se";
+
+/// The seeded subject's phone number (the Swedish privacy centre scan signs in with it).
+const SUBJECT_PHONE: &str = "070-123 45 67";
+
+/// What the runner adds to the bundled register: a newsletter on consent, which the bundled
+/// register (GleSYS's policy: accepting the policy is not consent) has none of, so the privacy
+/// centre has a consent to show and withdraw (issue 18).
+const NEWSLETTER: &str = "
+  # Added by the browser suite: a purpose on consent, for the privacy centre's withdraw button.
+  - id: newsletter
+    name: {en: Newsletter about new services, sv: Nyhetsbrev om nya tjänster}
+    role: controller
+    subjects: [customer]
+    sources: [data_subject]
+    legal_basis:
+      customer_identity: consent
+    consent:
+      wording: {en: Send me the newsletter about new services., sv: Skicka mig nyhetsbrevet om nya tjänster.}
+";
+
+/// The bundled register with [`NEWSLETTER`] first among its purposes, written to `dir`.
+fn register_with_a_consent(dir: &Path) -> PathBuf {
+    let bundled = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/registers/glesys.yaml"),
+    )
+    .unwrap();
+    assert!(
+        bundled.contains("\npurposes:\n"),
+        "the bundled register has a purposes list"
+    );
+    let path = dir.join("register.yaml");
+    std::fs::write(
+        &path,
+        bundled.replacen("\npurposes:\n", &format!("\npurposes:{NEWSLETTER}"), 1),
+    )
+    .unwrap();
+    path
+}
 
 /// The directory of the browser suite.
 fn suite_dir() -> PathBuf {
@@ -162,14 +201,14 @@ fn intake(server: &Server, data: &Path, database: &[String], kind: &str) -> (Str
     (request["id"].as_str().unwrap().to_owned(), codes[0].clone())
 }
 
-/// The subject, its record, an objection and an e-mail opt-out, and its unsubscribe link; the
-/// link's path.
+/// The subject, its record, a newsletter consent, an objection and an e-mail opt-out, and its
+/// unsubscribe link; the link's path.
 fn seed_subject(server: &Server, token: &str) -> String {
     let (status, subject) = send(
         "POST",
         &server.url("/v1/subjects"),
         token,
-        Some(json!({"identities": {"email": SUBJECT_EMAIL, "phone": "070-123 45 67"}})),
+        Some(json!({"identities": {"email": SUBJECT_EMAIL, "phone": SUBJECT_PHONE}})),
     );
     assert_eq!(status, 201, "{subject}");
     let subject = subject["id"].as_str().unwrap();
@@ -185,6 +224,16 @@ fn seed_subject(server: &Server, token: &str) -> String {
         })),
     );
     assert_eq!(status, 201, "{record}");
+    // A consent to the newsletter, for the privacy centre to show and withdraw.
+    let (status, consent) = send(
+        "POST",
+        &server.url("/v1/consents"),
+        token,
+        Some(
+            json!({"subject": subject, "purpose": "newsletter", "granted": true, "method": "web_form"}),
+        ),
+    );
+    assert_eq!(status, 201, "{consent}");
     // An objection to direct marketing and an opt-out of e-mail, for the subject page to show.
     let (status, objection) = send(
         "POST",
@@ -263,7 +312,13 @@ fn the_console_works_in_chromium_for_the_privacy_team() {
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("data");
         let database_args = database.args();
-        let mut serve_args = vec!["--data-dir", data.to_str().unwrap()];
+        let register = register_with_a_consent(dir.path());
+        let mut serve_args = vec![
+            "--data-dir",
+            data.to_str().unwrap(),
+            "--register",
+            register.to_str().unwrap(),
+        ];
         serve_args.extend(database_args.iter().map(String::as_str));
         let server = Server::start(&serve_args, &[]);
         let token = server.admin_token();
@@ -285,6 +340,7 @@ fn the_console_works_in_chromium_for_the_privacy_team() {
             ("SKYDD_ADMIN_PASSWORD", admin.1.to_owned()),
             ("SKYDD_API_TOKEN", token.clone()),
             ("SKYDD_SUBJECT_EMAIL", SUBJECT_EMAIL.to_owned()),
+            ("SKYDD_SUBJECT_PHONE", SUBJECT_PHONE.to_owned()),
             ("SKYDD_UNSUBSCRIBE_PATH", unsubscribe),
             ("SKYDD_REQUEST_ID", worked),
             ("SKYDD_REQUEST_CODE", worked_code),
@@ -311,7 +367,13 @@ fn the_console_works_in_chromium_for_the_privacy_team() {
         }
         // Passing output is shown with --nocapture: which scenarios ran, what axe reported.
         println!("{backend}:\n{output}");
-        for secret in [dpo.1, admin.1, token.as_str(), SUBJECT_EMAIL] {
+        for secret in [
+            dpo.1,
+            admin.1,
+            token.as_str(),
+            SUBJECT_EMAIL,
+            "+46701234567",
+        ] {
             assert!(
                 !stopped.stderr.contains(secret),
                 "{backend}: the server logged a password, a token or an e-mail address"

@@ -79,6 +79,8 @@ pub async fn privacy(
     let format = query.format.unwrap_or(NoticeFormat::Html);
     let mut document = skydd_notice::notice(&loaded.register, language);
     skydd_notice::link_history(&mut document, &notice_paths());
+    // The notice sends people to the privacy centre to use their rights (issue 18).
+    skydd_notice::link_privacy_centre(&mut document, crate::centre::CENTRE_PATH);
     let (body, content_type, suffix) = match format {
         NoticeFormat::Html => (document.to_html(), "text/html; charset=utf-8", "html"),
         NoticeFormat::Md => (document.to_markdown(), "text/markdown; charset=utf-8", "md"),

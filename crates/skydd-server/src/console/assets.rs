@@ -39,7 +39,8 @@ pub(crate) const SCRIPT: Asset = Asset {
 const ASSETS: [Asset; 2] = [STYLESHEET, SCRIPT];
 
 /// FNV-1a (64 bits) of `bytes`: a version that changes with the content, computed at compile
-/// time. Not a security measure. The banner's files (`banner_assets`) are versioned by it too.
+/// time (and by the privacy centre for its style sheet and logo). Not a security measure. The
+/// banner's files (`banner_assets`) are versioned by it too.
 pub(crate) const fn version_of(bytes: &[u8]) -> u64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     let mut i = 0;
@@ -52,6 +53,11 @@ pub(crate) const fn version_of(bytes: &[u8]) -> u64 {
 }
 
 impl Asset {
+    /// Its content (the privacy centre's style sheet starts with the console's).
+    pub(crate) fn body(self) -> &'static str {
+        self.body
+    }
+
     /// The version of the content, as 16 hex digits.
     fn version(self) -> String {
         format!("{:016x}", version_of(self.body.as_bytes()))

@@ -99,7 +99,12 @@ pub(crate) async fn form_body(request: Request) -> Result<Bytes, ConsoleError> {
 /// Refuse a form whose `_csrf` field is not `expected`, compared in constant time.
 pub(crate) fn check_token(expected: &str, body: &[u8]) -> Result<(), ConsoleError> {
     let field: TokenField = serde_urlencoded::from_bytes(body).map_err(|_| ConsoleError::Csrf)?;
-    let presented = field.token.unwrap_or_default();
+    check_presented(expected, &field.token.unwrap_or_default())
+}
+
+/// Refuse a token `presented` other than `expected`, compared in constant time (a form read
+/// otherwise than urlencoded: the privacy centre's upload).
+pub(crate) fn check_presented(expected: &str, presented: &str) -> Result<(), ConsoleError> {
     let matches: bool = presented.as_bytes().ct_eq(expected.as_bytes()).into();
     if matches && !expected.is_empty() {
         Ok(())

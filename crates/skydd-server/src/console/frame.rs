@@ -172,7 +172,7 @@ impl Flash {
             "p" => FlashKind::Problem,
             _ => return None,
         };
-        let key = i18n::CATALOG.iter().find(|(k, _, _)| *k == key)?.0;
+        let key = i18n::catalog_key(key)?;
         Some(Flash { kind, key })
     }
 }

@@ -3,7 +3,9 @@
 //!
 //! Every text of a console page is a key of [`CATALOG`], one row per key with both languages,
 //! so a key cannot exist in one language only (and a test checks that every key a template
-//! uses is in the table). Page modules add their rows in their own section of the table.
+//! uses is in the table). Page modules add their rows in their own section of the table. The
+//! privacy centre's pages (issue 18) keep their `centre.*` rows in `crate::centre::words`,
+//! looked up here with the console's ([`messages`]).
 //!
 //! The language of a console page is, in order: a `?lang=` parameter (the language switch;
 //! remembered in the [`LANGUAGE_COOKIE`]), that cookie, the browser's `Accept-Language`
@@ -2131,14 +2133,21 @@ pub(crate) const CATALOG: &[Message] = &[
     ),
 ];
 
-/// The catalog by key.
+/// Every text of the server's pages: the console's [`CATALOG`] and the privacy centre's
+/// (`crate::centre::words::CATALOG`, keys `centre.*`), looked up the same way.
+pub(crate) fn messages() -> impl Iterator<Item = &'static Message> {
+    CATALOG.iter().chain(crate::centre::words::CATALOG)
+}
+
+/// The catalogs by key.
 static BY_KEY: LazyLock<HashMap<&'static str, (&'static str, &'static str)>> =
-    LazyLock::new(|| {
-        CATALOG
-            .iter()
-            .map(|(key, en, sv)| (*key, (*en, *sv)))
-            .collect()
-    });
+    LazyLock::new(|| messages().map(|(key, en, sv)| (*key, (*en, *sv))).collect());
+
+/// The catalog's own copy of `key`, when it has one (a flash cookie names a key; the page
+/// shows only keys this returns).
+pub(crate) fn catalog_key(key: &str) -> Option<&'static str> {
+    BY_KEY.get_key_value(key).map(|(key, _)| *key)
+}
 
 /// The text of `key` in `language`. A key missing from the catalog is shown as itself (the
 /// test `every_key_a_template_uses_is_in_the_catalog` keeps that from shipping).
@@ -2155,7 +2164,7 @@ pub(crate) fn text(key: &str, language: Language) -> &str {
 /// Whether `key` is in the catalog.
 #[cfg(test)]
 fn known(key: &str) -> bool {
-    BY_KEY.contains_key(key)
+    catalog_key(key).is_some()
 }
 
 /// The text of `key` in `language` with its `{}` replaced by `value`.
@@ -2227,7 +2236,7 @@ mod tests {
     #[test]
     fn every_key_has_both_languages_once() {
         let mut seen = HashSet::new();
-        for (key, en, sv) in CATALOG {
+        for (key, en, sv) in messages() {
             assert!(seen.insert(*key), "{key} is in the catalog twice");
             assert!(!en.trim().is_empty(), "{key} has no English");
             assert!(!sv.trim().is_empty(), "{key} has no Swedish");
@@ -2245,7 +2254,12 @@ mod tests {
     fn every_key_a_template_uses_is_in_the_catalog() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut sources = Vec::new();
-        for dir in ["templates/console", "src/console"] {
+        for dir in [
+            "templates/console",
+            "src/console",
+            "templates/centre",
+            "src/centre",
+        ] {
             for entry in std::fs::read_dir(root.join(dir)).unwrap() {
                 let path = entry.unwrap().path();
                 if path.is_file() && path.file_name().is_some_and(|n| n != "i18n.rs") {
@@ -2257,7 +2271,13 @@ mod tests {
         let mut checked = 0;
         for (path, source) in &sources {
             let calls: &[&str] = if path.extension().is_some_and(|e| e == "rs") {
-                &["i18n::text(\"", "Flash::done(\"", "Flash::problem(\""]
+                &[
+                    "i18n::text(\"",
+                    "Flash::done(\"",
+                    "Flash::problem(\"",
+                    // The centre names its keys directly (page titles, flash messages).
+                    "\"centre.",
+                ]
             } else {
                 &[".t(\"", ".fill(\""]
             };
@@ -2265,6 +2285,14 @@ mod tests {
                 for (index, _) in source.match_indices(call) {
                     let rest = &source[index + call.len()..];
                     let key = &rest[..rest.find('"').unwrap()];
+                    let key = match call.strip_prefix('"') {
+                        Some(prefix) => format!("{prefix}{key}"),
+                        None => key.to_owned(),
+                    };
+                    if key.contains('{') {
+                        continue; // a key made at run time (`centre.{key}`)
+                    }
+                    let key = key.as_str();
                     assert!(
                         known(key),
                         "{}: `{key}` is not in the catalog",
