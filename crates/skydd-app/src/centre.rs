@@ -3,9 +3,10 @@
 //! held about them, downloads it, withdraws consents, sets marketing preferences and starts
 //! requests that the session has already verified.
 //!
-//! The types and signatures below are what the pages (`skydd-server::centre`) build on
-//! (issue 18). The sign-in and sessions are in `centre/sign_in.rs`, what a signed-in person
-//! sees and does in `centre/person.rs`; the vault's side is `skydd_vault`'s `centre` module.
+//! The types below are what the pages (`skydd-server::centre`) build on (issue 18). The
+//! methods of [`Centre`] live beside their steps: the sign-in and sessions in
+//! `centre/sign_in.rs`, what a signed-in person sees and does in `centre/person.rs`; the vault's
+//! side is `skydd_vault`'s `centre` module.
 //!
 //! Rules every implementation keeps:
 //! - The answer to a sign-in is the same whether or not the identities are known (as intake),
@@ -24,7 +25,7 @@
 use jiff::Timestamp;
 use skydd_register::model::Language;
 use skydd_requests::{RequestState, RequestType};
-use skydd_vault::{AccessPackage, RequestReceipt, VaultError};
+use skydd_vault::{AccessPackage, VaultError};
 
 use crate::App;
 
@@ -336,141 +337,4 @@ pub enum CentreError {
     /// Storage failed.
     #[error(transparent)]
     Storage(#[from] skydd_storage::StorageError),
-}
-
-impl Centre {
-    /// Start a sign-in: if the identities reach a person (the vault, or a connected database
-    /// for an e-mail address), queue a message with a code and a magic link to their e-mail
-    /// address; the answer is the same either way.
-    pub async fn start_sign_in(
-        &self,
-        client: &Client,
-        claimed: Claimed,
-        intent: Intent,
-        now: Timestamp,
-    ) -> Result<SignInStarted, CentreError> {
-        self.begin(client, claimed, intent, now).await
-    }
-
-    /// Verify a sign-in by the code typed in the browser that asked.
-    pub async fn verify_code(
-        &self,
-        client: &Client,
-        challenge: &str,
-        browser_secret: &str,
-        code: &str,
-        now: Timestamp,
-    ) -> Result<Opened, CentreError> {
-        self.check_code(client, challenge, browser_secret, code, now)
-            .await
-    }
-
-    /// Verify a sign-in by the magic link's token, opened in the browser that asked.
-    pub async fn verify_link(
-        &self,
-        client: &Client,
-        link_token: &str,
-        browser_secret: &str,
-        now: Timestamp,
-    ) -> Result<Opened, CentreError> {
-        self.check_link(client, link_token, browser_secret, now)
-            .await
-    }
-
-    /// The person of a session secret (the cookie), if the session is alive; extends its idle
-    /// time.
-    pub async fn session(&self, secret: &str, now: Timestamp) -> Result<Person, CentreError> {
-        self.find_session(secret, now).await
-    }
-
-    /// End the session.
-    pub async fn sign_out(
-        &self,
-        client: &Client,
-        person: &Person,
-        now: Timestamp,
-    ) -> Result<(), CentreError> {
-        self.end(client, person, now).await
-    }
-
-    /// Everything the personal page shows, in `client.language`; reading it is audited.
-    pub async fn overview(
-        &self,
-        client: &Client,
-        person: &Person,
-        now: Timestamp,
-    ) -> Result<Overview, CentreError> {
-        self.read_overview(client, person, now).await
-    }
-
-    /// A download of the person's data; audited.
-    pub async fn download(
-        &self,
-        client: &Client,
-        person: &Person,
-        format: DownloadFormat,
-        now: Timestamp,
-    ) -> Result<DownloadFile, CentreError> {
-        self.make_download(client, person, format, now).await
-    }
-
-    /// Start a request, verified by the session (no second code).
-    pub async fn submit_request(
-        &self,
-        client: &Client,
-        person: &Person,
-        form: CentreRequestForm,
-        now: Timestamp,
-    ) -> Result<RequestReceipt, CentreError> {
-        self.request(client, person, form, now).await
-    }
-
-    /// Withdraw consent to a purpose, as easily as it was given: one event, method
-    /// `web_form`, effective at once.
-    pub async fn withdraw_consent(
-        &self,
-        client: &Client,
-        person: &Person,
-        purpose: &str,
-        now: Timestamp,
-    ) -> Result<(), CentreError> {
-        self.withdraw(client, person, purpose, now).await
-    }
-
-    /// Object to a purpose (Art. 21), effective at once for direct marketing.
-    pub async fn object(
-        &self,
-        client: &Client,
-        person: &Person,
-        purpose: &str,
-        now: Timestamp,
-    ) -> Result<(), CentreError> {
-        self.object_to(client, person, purpose, now).await
-    }
-
-    /// Opt in or out of a marketing channel or interest area.
-    pub async fn set_preference(
-        &self,
-        client: &Client,
-        person: &Person,
-        kind: &str,
-        name: &str,
-        opted_in: bool,
-        now: Timestamp,
-    ) -> Result<(), CentreError> {
-        self.prefer(client, person, kind, name, opted_in, now).await
-    }
-
-    /// Upload an identity document to one of the person's requests; its type is read from
-    /// its content (PDF, JPEG, PNG), never from what the browser declared.
-    pub async fn upload_document(
-        &self,
-        client: &Client,
-        person: &Person,
-        request_id: &str,
-        bytes: &[u8],
-        now: Timestamp,
-    ) -> Result<String, CentreError> {
-        self.upload(client, person, request_id, bytes, now).await
-    }
 }

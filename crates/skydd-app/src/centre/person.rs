@@ -43,8 +43,8 @@ impl Centre {
         Ok(systems)
     }
 
-    /// Everything the personal page shows (see [`Centre::overview`]).
-    pub(super) async fn read_overview(
+    /// Everything the personal page shows, in `client.language`; reading it is audited.
+    pub async fn overview(
         &self,
         client: &Client,
         person: &Person,
@@ -155,8 +155,8 @@ impl Centre {
             .collect()
     }
 
-    /// A download (see [`Centre::download`]).
-    pub(super) async fn make_download(
+    /// A download of the person's data; audited.
+    pub async fn download(
         &self,
         client: &Client,
         person: &Person,
@@ -196,8 +196,8 @@ impl Centre {
         })
     }
 
-    /// A request verified by the session (see [`Centre::submit_request`]).
-    pub(super) async fn request(
+    /// Start a request, verified by the session (no second code).
+    pub async fn submit_request(
         &self,
         client: &Client,
         person: &Person,
@@ -231,8 +231,9 @@ impl Centre {
             .await?)
     }
 
-    /// Withdraw a consent (see [`Centre::withdraw_consent`]).
-    pub(super) async fn withdraw(
+    /// Withdraw consent to a purpose, as easily as it was given: one event, method
+    /// `web_form`, effective at once.
+    pub async fn withdraw_consent(
         &self,
         client: &Client,
         person: &Person,
@@ -265,8 +266,8 @@ impl Centre {
             .await?)
     }
 
-    /// Object to a purpose (see [`Centre::object`]).
-    pub(super) async fn object_to(
+    /// Object to a purpose (Art. 21), effective at once for direct marketing.
+    pub async fn object(
         &self,
         client: &Client,
         person: &Person,
@@ -300,9 +301,9 @@ impl Centre {
             .await?)
     }
 
-    /// Set a marketing preference (see [`Centre::set_preference`]).
+    /// Opt in or out of a marketing channel or interest area.
     #[allow(clippy::too_many_arguments)]
-    pub(super) async fn prefer(
+    pub async fn set_preference(
         &self,
         client: &Client,
         person: &Person,
@@ -338,8 +339,9 @@ impl Centre {
             .await?)
     }
 
-    /// Upload a document (see [`Centre::upload_document`]).
-    pub(super) async fn upload(
+    /// Upload an identity document to one of the person's requests; its type is read from
+    /// its content (PDF, JPEG, PNG), never from what the browser declared.
+    pub async fn upload_document(
         &self,
         client: &Client,
         person: &Person,

@@ -48,8 +48,10 @@ impl Centre {
         self.app.keyring()
     }
 
-    /// Start a sign-in (see [`Centre::start_sign_in`]).
-    pub(super) async fn begin(
+    /// Start a sign-in: if the identities reach a person (the vault, or a connected database
+    /// for an e-mail address), queue a message with a code and a magic link to their e-mail
+    /// address; the answer is the same either way.
+    pub async fn start_sign_in(
         &self,
         client: &Client,
         claimed: Claimed,
@@ -160,8 +162,8 @@ impl Centre {
         Ok(Reach::nobody())
     }
 
-    /// Check a code (see [`Centre::verify_code`]).
-    pub(super) async fn check_code(
+    /// Verify a sign-in by the code typed in the browser that asked.
+    pub async fn verify_code(
         &self,
         client: &Client,
         challenge: &str,
@@ -197,8 +199,8 @@ impl Centre {
             .await
     }
 
-    /// Check a magic link (see [`Centre::verify_link`]).
-    pub(super) async fn check_link(
+    /// Verify a sign-in by the magic link's token, opened in the browser that asked.
+    pub async fn verify_link(
         &self,
         client: &Client,
         token: &str,
@@ -341,12 +343,9 @@ impl Centre {
         })
     }
 
-    /// The person of a session secret (see [`Centre::session`]).
-    pub(super) async fn find_session(
-        &self,
-        secret: &str,
-        now: Timestamp,
-    ) -> Result<Person, CentreError> {
+    /// The person of a session secret (the cookie), if the session is alive; extends its idle
+    /// time.
+    pub async fn session(&self, secret: &str, now: Timestamp) -> Result<Person, CentreError> {
         let secret = SessionSecret::parse(secret).ok_or(CentreError::NoSession)?;
         let keyring = self.key();
         let hash = keyring.centre_key().hash(SESSION, &secret.encoded());
@@ -410,8 +409,8 @@ impl Centre {
         Ok(LiveSession { row, identities })
     }
 
-    /// End the session of `person` (see [`Centre::sign_out`]).
-    pub(super) async fn end(
+    /// End the session.
+    pub async fn sign_out(
         &self,
         client: &Client,
         person: &Person,
