@@ -93,6 +93,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "cookie_choices",
         sql: include_str!("../migrations/sqlite/0012_cookie_choices.sql"),
     },
+    Migration {
+        version: 13,
+        name: "fact_changes",
+        sql: include_str!("../migrations/sqlite/0013_fact_changes.sql"),
+    },
 ];
 
 /// The PostgreSQL migrations, oldest first. Same versions and names as [`SQLITE`].
@@ -156,6 +161,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 12,
         name: "cookie_choices",
         sql: include_str!("../migrations/postgres/0012_cookie_choices.sql"),
+    },
+    Migration {
+        version: 13,
+        name: "fact_changes",
+        sql: include_str!("../migrations/postgres/0013_fact_changes.sql"),
     },
 ];
 

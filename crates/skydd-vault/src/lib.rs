@@ -193,3 +193,12 @@ impl Vault {
         &self.enforced.version
     }
 }
+
+impl Vault {
+    /// Called after a write that changed `subject`'s decision facts (consents, objections,
+    /// preferences, restriction, erasure) has committed, before the call returns: this server's
+    /// memory of them must not answer the next decision (issue 19). The storage's change log
+    /// (migration 13) tells the other servers.
+    #[allow(dead_code, reason = "the contract of issue 19; its callers land with the cache")]
+    pub(crate) fn facts_changed(&self, _subject: &str) {}
+}

@@ -539,11 +539,20 @@ async fn notices_from_before_delivery_become_manual_on_upgrade(h: Arc<Harness>) 
     storage.close().await.unwrap();
 
     // Back to the table as migration 0004 made it, holding the notice as it was written then
-    // (and without the later migrations' tables and columns: 0012's, 0011's, 0010's, then
-    // 0009's).
+    // (and without the later migrations' tables and columns: 0013's, 0012's, 0011's, 0010's,
+    // then 0009's).
     h.execute(match h.backend() {
         skydd_storage::Backend::Sqlite => {
-            "DROP TABLE cookie_choices;
+            "DROP TRIGGER fact_changes_on_consent;
+             DROP TRIGGER fact_changes_on_objection;
+             DROP TRIGGER fact_changes_on_preference;
+             DROP TRIGGER fact_changes_on_feature_switch;
+             DROP TRIGGER fact_changes_on_subject_update;
+             DROP TRIGGER fact_changes_on_subject_delete;
+             DROP TRIGGER fact_changes_on_token_update;
+             DROP TRIGGER fact_changes_on_token_delete;
+             DROP TABLE fact_changes;
+             DROP TABLE cookie_choices;
              DROP TABLE centre_sessions;
              DROP TABLE centre_sign_ins;
              DROP INDEX requests_by_identity;
@@ -578,7 +587,9 @@ async fn notices_from_before_delivery_become_manual_on_upgrade(h: Arc<Harness>) 
              DELETE FROM skydd_migrations WHERE version >= 7;"
         }
         skydd_storage::Backend::Postgres => {
-            "DROP TABLE cookie_choices;
+            "DROP FUNCTION skydd_note_fact_change() CASCADE;
+             DROP TABLE fact_changes;
+             DROP TABLE cookie_choices;
              DROP TABLE centre_sessions;
              DROP TABLE centre_sign_ins;
              DROP INDEX requests_by_identity;
