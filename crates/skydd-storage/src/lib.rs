@@ -55,7 +55,7 @@ pub use requests::{
 pub use rows::{AnonymisedRecordRow, RecordDeletion, RecordDeletionOutcome, ShredAudit};
 pub use rows::{
     AuditEventRow, BLIND_INDEX_LEN, ConsentEventRow, DisclosureRow, FeatureSwitchRow, IdentityRow,
-    IncidentEntryRow, ObjectionEventRow, PreferenceEventRow, RecordRow, RecordSummary,
+    IncidentEntryRow, LedgerUnit, ObjectionEventRow, PreferenceEventRow, RecordRow, RecordSummary,
     SUBJECT_SCOPE, SubjectKeyRow, SubjectRow,
 };
 pub use staff::{StaffAccountRow, StaffFactor, StaffSessionRow, StaffSignIn, StaffStore};
@@ -365,6 +365,12 @@ pub trait Storage:
         &'a self,
         organisation: &'a str,
     ) -> StorageFuture<'a, Vec<FeatureSwitchRow>>;
+
+    /// Append `units` in ONE transaction: every unit's consent, objection and preference rows,
+    /// then all their audit events chained in order. All or nothing: an error writes no unit
+    /// (the caller may retry the units one by one to find the bad one). Lets a writer commit the
+    /// ledger writes of many callers at the cost of one (group commit, issue 19).
+    fn append_ledger(&self, units: Vec<LedgerUnit>) -> StorageFuture<'_, ()>;
 
     // -- Audit ----------------------------------------------------------------------------------
 
