@@ -710,7 +710,11 @@ impl Storage for Store {
 
     fn append_consent_event(&self, event: ConsentEventRow) -> StorageFuture<'_, i64> {
         Box::pin(async move {
-            let mut conn = self.pool.acquire().await.map_err(error::query("append a consent event"))?;
+            let mut conn = self
+                .pool
+                .acquire()
+                .await
+                .map_err(error::query("append a consent event"))?;
             insert_consent_event(&mut conn, &event).await
         })
     }
@@ -737,7 +741,11 @@ impl Storage for Store {
 
     fn append_objection(&self, event: ObjectionEventRow) -> StorageFuture<'_, i64> {
         Box::pin(async move {
-            let mut conn = self.pool.acquire().await.map_err(error::query("append an objection"))?;
+            let mut conn = self
+                .pool
+                .acquire()
+                .await
+                .map_err(error::query("append an objection"))?;
             insert_objection(&mut conn, &event).await
         })
     }
@@ -761,7 +769,11 @@ impl Storage for Store {
 
     fn append_preference(&self, event: PreferenceEventRow) -> StorageFuture<'_, i64> {
         Box::pin(async move {
-            let mut conn = self.pool.acquire().await.map_err(error::query("append a preference"))?;
+            let mut conn = self
+                .pool
+                .acquire()
+                .await
+                .map_err(error::query("append a preference"))?;
             insert_preference(&mut conn, &event).await
         })
     }
