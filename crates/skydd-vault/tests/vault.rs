@@ -26,6 +26,10 @@ mod workflow;
 #[path = "vault/cookie.rs"]
 mod cookie;
 
+/// Ledger rows and their audit events in one transaction, group-committed (issue 19).
+#[path = "vault/ledger.rs"]
+mod ledger;
+
 const REGISTER: &str = include_str!("fixtures/vault.yaml");
 
 /// Values that must never be stored in plaintext.
