@@ -37,9 +37,8 @@ impl Audit for NoAudit {
 
     fn commit(&self, unit: LedgerUnit) -> AuditFuture<'_> {
         // Ledger rows are data, not audit: dropping them would measure writes that never were.
-        let audit_only = unit.consents.is_empty()
-            && unit.objections.is_empty()
-            && unit.preferences.is_empty();
+        let audit_only =
+            unit.consents.is_empty() && unit.objections.is_empty() && unit.preferences.is_empty();
         Box::pin(async move {
             if audit_only {
                 Ok(())

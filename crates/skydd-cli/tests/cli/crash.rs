@@ -223,7 +223,7 @@ fn consent_until(
             .post(format!("{base}/v1/consents"))
             .bearer_auth(&token)
             .json(&body);
-        if n % 5 == 0 {
+        if n.is_multiple_of(5) {
             request = request.header("Sec-GPC", "1");
         }
         let status = runtime.block_on(async { request.send().await.ok().map(|r| r.status()) });
