@@ -42,6 +42,19 @@ pub trait Audit: Send + Sync + 'static {
     /// Record `event`. An error must fail the operation: processing that cannot be recorded does
     /// not happen.
     fn record(&self, event: AuditEvent) -> AuditFuture<'_>;
+
+    /// Record `events`, all or none as far as the caller knows: an error fails every operation
+    /// they record. A sink that commits in groups hands them over at once, so that they share
+    /// one commit (`POST /v1/decisions` audits up to 1,000 decisions this way); the default
+    /// records them one after another.
+    fn record_many(&self, events: Vec<AuditEvent>) -> AuditFuture<'_> {
+        Box::pin(async move {
+            for event in events {
+                self.record(event).await?;
+            }
+            Ok(())
+        })
+    }
 }
 
 /// Audit events appended to the database's `audit_events` ledger.
@@ -83,63 +96,135 @@ impl Audit for StorageAudit {
                 .map(|_| ())
         })
     }
+
+    fn record_many(&self, events: Vec<AuditEvent>) -> AuditFuture<'_> {
+        Box::pin(async move {
+            let rows = events.into_iter().map(AuditEvent::into_row).collect();
+            self.storage.append_audit_events(rows).await.map(|_| ())
+        })
+    }
 }
 
 type Reply = oneshot::Sender<Result<(), StorageError>>;
 
+/// One caller's events, committed together, and where its answer goes.
+struct Pending {
+    rows: Vec<AuditEventRow>,
+    reply: Reply,
+}
+
 /// Audit events appended to the database with group commit: events recorded at the same time
-/// share one transaction. Each caller still waits until its own event is committed, so the rule
-/// "processing that cannot be recorded does not happen" holds; only the cost is shared.
+/// share one transaction. Each caller still waits until its own events are committed, so the
+/// rule "processing that cannot be recorded does not happen" holds; only the cost is shared.
+///
+/// The writer gathers the next batch while one commits (one commit at a time, in order, as the
+/// chain needs): under load each commit takes every event that arrived during the previous one,
+/// up to the batch size, so 64 concurrent callers cost one transaction per round, not 64.
 #[derive(Clone)]
 pub struct GroupCommitAudit {
-    sender: mpsc::Sender<(AuditEventRow, Reply)>,
+    sender: mpsc::Sender<Pending>,
 }
 
 impl GroupCommitAudit {
     /// Start the writer task on the current Tokio runtime; it commits up to `max_batch` events
-    /// per transaction and stops when every handle is dropped.
+    /// per transaction (a caller's events are never split, so one call of more goes alone) and
+    /// stops when every handle is dropped and the last batch is committed.
     pub fn spawn(storage: std::sync::Arc<dyn Storage>, max_batch: usize) -> GroupCommitAudit {
         let max_batch = max_batch.max(1);
-        let (sender, mut receiver) = mpsc::channel::<(AuditEventRow, Reply)>(max_batch * 4);
-        tokio::spawn(async move {
-            let mut rows = Vec::with_capacity(max_batch);
-            let mut replies = Vec::with_capacity(max_batch);
-            while let Some((row, reply)) = receiver.recv().await {
-                rows.push(row);
-                replies.push(reply);
-                while rows.len() < max_batch {
-                    match receiver.try_recv() {
-                        Ok((row, reply)) => {
-                            rows.push(row);
-                            replies.push(reply);
-                        }
-                        Err(_) => break,
+        // Room for many more waiting callers than one batch holds, so that a caller waits for
+        // its commit, not for a place in the queue.
+        let (sender, receiver) = mpsc::channel::<Pending>(max_batch.saturating_mul(4).max(256));
+        tokio::spawn(write(storage, receiver, max_batch));
+        GroupCommitAudit { sender }
+    }
+}
+
+/// The writer: gathers callers' events into a batch while the previous batch commits, and
+/// starts the next commit as soon as that one is done.
+async fn write(
+    storage: std::sync::Arc<dyn Storage>,
+    mut receiver: mpsc::Receiver<Pending>,
+    max_batch: usize,
+) {
+    let mut batch: Vec<Pending> = Vec::new();
+    let mut events = 0;
+    let mut committing: Option<tokio::task::JoinHandle<()>> = None;
+    let mut open = true;
+    loop {
+        tokio::select! {
+            // The batch in flight is done: its callers have their answers.
+            _ = async {
+                if let Some(commit) = committing.as_mut() {
+                    // A commit task that panicked dropped its replies: its callers see the
+                    // writer as stopped, and the next batch goes on.
+                    let _ = commit.await;
+                }
+            }, if committing.is_some() => committing = None,
+            received = receiver.recv(), if open && events < max_batch => match received {
+                Some(pending) => {
+                    events += pending.rows.len();
+                    batch.push(pending);
+                    while events < max_batch {
+                        let Ok(pending) = receiver.try_recv() else { break };
+                        events += pending.rows.len();
+                        batch.push(pending);
                     }
                 }
-                let result = storage.append_audit_events(std::mem::take(&mut rows)).await;
-                // Each caller gets the error as storage gave it, so a busy database stays
-                // `Busy` (an answer to retry) rather than becoming a generic failure.
-                let outcome = result.map(|_| ());
-                for reply in replies.drain(..) {
-                    // A caller that went away no longer waits for the answer.
-                    let _ = reply.send(outcome.clone());
-                }
-            }
-        });
-        GroupCommitAudit { sender }
+                None => open = false,
+            },
+        }
+        if committing.is_none() && !batch.is_empty() {
+            events = 0;
+            committing = Some(tokio::spawn(commit(
+                storage.clone(),
+                std::mem::take(&mut batch),
+            )));
+        }
+        if !open && committing.is_none() && batch.is_empty() {
+            return;
+        }
+    }
+}
+
+/// Commit `batch` in one transaction and answer each of its callers.
+async fn commit(storage: std::sync::Arc<dyn Storage>, batch: Vec<Pending>) {
+    let mut rows = Vec::with_capacity(batch.iter().map(|pending| pending.rows.len()).sum());
+    let mut replies = Vec::with_capacity(batch.len());
+    for pending in batch {
+        rows.extend(pending.rows);
+        replies.push(pending.reply);
+    }
+    // Each caller gets the error as storage gave it, so a busy database stays `Busy` (an
+    // answer to retry) rather than becoming a generic failure.
+    let outcome = storage.append_audit_events(rows).await.map(|_| ());
+    for reply in replies {
+        // A caller that went away no longer waits for the answer.
+        let _ = reply.send(outcome.clone());
+    }
+}
+
+impl GroupCommitAudit {
+    /// Hand `rows` to the writer and wait until they are committed.
+    async fn submit(&self, rows: Vec<AuditEventRow>) -> Result<(), StorageError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let stopped = || StorageError::Database("the audit writer has stopped".into());
+        let (reply, answer) = oneshot::channel();
+        self.sender
+            .send(Pending { rows, reply })
+            .await
+            .map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
     }
 }
 
 impl Audit for GroupCommitAudit {
     fn record(&self, event: AuditEvent) -> AuditFuture<'_> {
-        Box::pin(async move {
-            let stopped = || StorageError::Database("the audit writer has stopped".into());
-            let (reply, answer) = oneshot::channel();
-            self.sender
-                .send((event.into_row(), reply))
-                .await
-                .map_err(|_| stopped())?;
-            answer.await.map_err(|_| stopped())?
-        })
+        Box::pin(self.submit(vec![event.into_row()]))
+    }
+
+    fn record_many(&self, events: Vec<AuditEvent>) -> AuditFuture<'_> {
+        Box::pin(self.submit(events.into_iter().map(AuditEvent::into_row).collect()))
     }
 }

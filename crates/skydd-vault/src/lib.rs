@@ -46,7 +46,7 @@ pub use centre::{
     CENTRE_VERIFIED_DETAIL, MAX_MESSAGE_CHARS, PersonData, PersonRequest, ProposedValue,
     RequestAsked, VerifiedRequest,
 };
-pub use consent::{ConsentInput, ConsentProof, ConsentView, ConsentsView, FeatureInput};
+pub use consent::{ConsentInput, ConsentProof, ConsentView, ConsentsView, FeatureInput, Question};
 pub use cookie::{
     BROWSER_INDEX_KIND, BrowserChoices, COOKIE_CHOICE_YEARS, COOKIE_RETENTION_ACTION,
     CookieChoiceInput, CookieChoiceView, WEBSITE_ACTOR,
@@ -199,6 +199,9 @@ impl Vault {
     /// preferences, restriction, erasure) has committed, before the call returns: this server's
     /// memory of them must not answer the next decision (issue 19). The storage's change log
     /// (migration 13) tells the other servers.
-    #[allow(dead_code, reason = "the contract of issue 19; its callers land with the cache")]
+    #[allow(
+        dead_code,
+        reason = "the contract of issue 19; its callers land with the cache"
+    )]
     pub(crate) fn facts_changed(&self, _subject: &str) {}
 }
