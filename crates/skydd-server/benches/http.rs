@@ -1,22 +1,33 @@
-//! Load benchmark of the HTTP API over loopback: a real server and a keep-alive client in one
-//! process, each on its own runtime. Prints a table; asserts nothing (timing belongs in reports,
-//! not in tests).
+//! Load benchmark of the HTTP API over loopback (issue 19 §3): in one process and one run, an
+//! axum JSON hello-world (the reference: same axum, hyper and Tokio, same runtime shape of two
+//! worker threads) and then the Skydd endpoint, each measured by the same keep-alive client after
+//! a warm-up. Prints one table with requests/s, p50, p99 and the ratio to the hello-world;
+//! asserts nothing (timing belongs in reports, not in tests).
 //!
 //! Run: `cargo bench -p skydd-server --bench http`. Settings from the environment:
-//! `SKYDD_BENCH_PATH` (default `/v1/register`), `SKYDD_BENCH_SECONDS` (10),
-//! `SKYDD_BENCH_CONNECTIONS` (32), `SKYDD_BENCH_DATABASE_URL` (PostgreSQL instead of SQLite; the
-//! bench runs in a schema of its own and drops it).
+//! - `SKYDD_BENCH_MODE`: `decisions` (default: `GET /v1/decisions`, 64 connections),
+//!   `decisions-batch` (`POST /v1/decisions` with `SKYDD_BENCH_QUESTIONS` questions each,
+//!   default 100, 8 connections; questions/s reported too), `consents` (`POST /v1/consents`,
+//!   grants and withdrawals in turn for `SKYDD_BENCH_SUBJECTS` distinct subjects, 8
+//!   connections), or `path` (`GET SKYDD_BENCH_PATH`, default `/v1/register`, 32 connections).
+//! - `SKYDD_BENCH_SUBJECTS` (default 1,000): subjects created before measuring; decisions and
+//!   consents go round them.
+//! - `SKYDD_BENCH_CONNECTIONS`, `SKYDD_BENCH_SECONDS` (10), `SKYDD_BENCH_WARMUP` (3 seconds,
+//!   before each measure, not counted).
+//! - `SKYDD_BENCH_DATABASE_URL`: PostgreSQL instead of SQLite (the bench runs in a schema of its
+//!   own and drops it).
+//! - `SKYDD_BENCH_AUDIT`: `group` (default, group commit as `skydd serve` runs), `each` (one
+//!   commit per event) or `off` (events dropped: a diagnostic of what the audit write costs; a
+//!   real server always audits).
 //!
-//! `SKYDD_BENCH_PATH=decisions` creates one subject (with an e-mail address, in the vault) and
-//! benches `GET /v1/decisions?subject=ID&purpose=customer_marketing&category=customer_identity&channel=email`
-//! against the bundled GleSYS register: a direct-marketing decision (objections, channel opt-outs),
-//! audited like every decision. `SKYDD_BENCH_AUDIT` chooses how: `group` (default, group commit as
-//! `skydd serve` runs), `each` (one commit per event), or `off` (events dropped: a diagnostic of
-//! what the audit write costs; a real server always audits).
+//! Decisions are asked against the bundled GleSYS register (`customer_marketing` of
+//! `customer_identity` by e-mail: a direct-marketing decision, objections and channel opt-outs
+//! looked at); consents against the PartnerSec register's `newsletter`, which rests on consent.
 
 // A benchmark may panic on setup failure: that is its error report.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -59,57 +70,190 @@ fn setting<T: std::str::FromStr>(name: &str, default: T) -> T {
         .unwrap_or(default)
 }
 
-fn main() {
-    let path: String = setting("SKYDD_BENCH_PATH", "/v1/register".to_string());
-    let database_url: Option<String> = std::env::var("SKYDD_BENCH_DATABASE_URL")
-        .ok()
-        .filter(|url| !url.is_empty());
-    let schema = format!("skydd_bench_{}", std::process::id());
-    let seconds: u64 = setting("SKYDD_BENCH_SECONDS", 10);
-    let connections: usize = setting("SKYDD_BENCH_CONNECTIONS", 32);
-    let data = tempfile::tempdir().unwrap();
+/// What is measured.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Decisions,
+    DecisionsBatch,
+    Consents,
+    Path,
+}
 
-    // The server: its own runtime on its own threads.
-    let server_rt = tokio::runtime::Builder::new_multi_thread()
+impl Mode {
+    fn from_env() -> Mode {
+        match setting("SKYDD_BENCH_MODE", "decisions".to_string()).as_str() {
+            "decisions" => Mode::Decisions,
+            "decisions-batch" => Mode::DecisionsBatch,
+            "consents" => Mode::Consents,
+            "path" => Mode::Path,
+            other => panic!(
+                "unknown SKYDD_BENCH_MODE {other:?}: use decisions, decisions-batch, consents or path"
+            ),
+        }
+    }
+
+    fn connections(self) -> usize {
+        match self {
+            Mode::Decisions => 64,
+            Mode::DecisionsBatch | Mode::Consents => 8,
+            Mode::Path => 32,
+        }
+    }
+}
+
+/// How the client builds its `n`-th request on connection `connection`.
+type MakeRequest =
+    Arc<dyn Fn(&reqwest::Client, usize, usize) -> reqwest::RequestBuilder + Send + Sync>;
+
+/// A runtime of the shape `skydd serve` runs on here: two worker threads.
+fn server_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
-        .unwrap();
-    let (address, token, path) = server_rt.block_on(async {
-        let storage = match &database_url {
-            Some(url) => skydd_storage::open_postgres_in_schema(url, &schema)
+        .unwrap()
+}
+
+/// Start the reference: an axum JSON hello-world on `runtime`.
+fn hello_world(runtime: &tokio::runtime::Runtime) -> SocketAddr {
+    runtime.block_on(async {
+        let router = axum::Router::new().route(
+            "/hello",
+            axum::routing::get(|| async {
+                axum::Json(serde_json::json!({"message": "hello, world", "ok": true}))
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        address
+    })
+}
+
+/// What one measure gave.
+struct Measured {
+    latencies: Vec<u32>,
+    errors: u64,
+    elapsed: Duration,
+}
+
+impl Measured {
+    fn rate(&self) -> f64 {
+        self.latencies.len() as f64 / self.elapsed.as_secs_f64()
+    }
+
+    fn quantile_ms(&self, q: f64) -> f64 {
+        let index = ((self.latencies.len() as f64 - 1.0).max(0.0) * q) as usize;
+        f64::from(self.latencies.get(index).copied().unwrap_or(0)) / 1000.0
+    }
+}
+
+/// Load with `connections` keep-alive connections for `seconds`, each sending its next request
+/// when the previous is answered; a non-2xx answer counts as an error.
+fn load(
+    client_rt: &tokio::runtime::Runtime,
+    connections: usize,
+    seconds: u64,
+    make: MakeRequest,
+) -> Measured {
+    client_rt.block_on(async {
+        let deadline = Instant::now() + Duration::from_secs(seconds);
+        let started = Instant::now();
+        let mut tasks = Vec::new();
+        for connection in 0..connections {
+            let client = reqwest::Client::builder()
+                .pool_max_idle_per_host(1)
+                .build()
+                .unwrap();
+            let make = make.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut latencies = Vec::with_capacity(100_000);
+                let mut errors = 0u64;
+                let mut n = 0;
+                while Instant::now() < deadline {
+                    let sent = Instant::now();
+                    match make(&client, connection, n).send().await {
+                        Ok(response) if response.status().is_success() => {
+                            let _ = response.bytes().await;
+                            latencies.push(sent.elapsed().as_micros() as u32);
+                        }
+                        _ => errors += 1,
+                    }
+                    n += 1;
+                }
+                (latencies, errors)
+            }));
+        }
+        let mut latencies = Vec::new();
+        let mut errors = 0;
+        for task in tasks {
+            let (mine, e) = task.await.unwrap();
+            latencies.extend(mine);
+            errors += e;
+        }
+        latencies.sort_unstable();
+        Measured {
+            latencies,
+            errors,
+            elapsed: started.elapsed(),
+        }
+    })
+}
+
+/// A Skydd server with `subjects` subjects, its token, and the subjects' ids.
+struct Skydd {
+    address: SocketAddr,
+    token: String,
+    subjects: Vec<String>,
+}
+
+fn start_skydd(
+    runtime: &tokio::runtime::Runtime,
+    mode: Mode,
+    subjects: usize,
+    database_url: Option<&str>,
+    schema: &str,
+    data: &std::path::Path,
+) -> Skydd {
+    runtime.block_on(async {
+        let storage = match database_url {
+            Some(url) => skydd_storage::open_postgres_in_schema(url, schema)
                 .await
                 .unwrap(),
-            None => skydd_storage::open(&skydd_storage::Location::Sqlite(
-                data.path().join("skydd.db"),
-            ))
-            .await
-            .unwrap(),
+            None => skydd_storage::open(&skydd_storage::Location::Sqlite(data.join("skydd.db")))
+                .await
+                .unwrap(),
         };
-        let (keyring, _) = Keyring::load_or_create(&data.path().join("master.key")).unwrap();
-        let source = include_str!("../../../examples/registers/glesys.yaml");
-        let register = LoadedRegister::new(
-            skydd_register::check(source).register.unwrap(),
-            "glesys.yaml",
-        );
-        let now: jiff::Timestamp = "2026-11-23T12:00:00Z".parse().unwrap();
+        let (keyring, _) = Keyring::load_or_create(&data.join("master.key")).unwrap();
+        let (source, name) = match mode {
+            Mode::Consents => (
+                include_str!("../../../examples/registers/partnersec.yaml"),
+                "partnersec.yaml",
+            ),
+            _ => (
+                include_str!("../../../examples/registers/glesys.yaml"),
+                "glesys.yaml",
+            ),
+        };
+        let register = LoadedRegister::new(skydd_register::check(source).register.unwrap(), name);
         let new = tokens::NewToken {
             scopes: vec![Scope::Admin],
             expires_at: None,
             label: "bench".into(),
         };
-        let token = tokens::issue(&*storage, &new, now).await.unwrap();
+        let token = tokens::issue(&*storage, &new, SystemClock.now())
+            .await
+            .unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
-        let keyring = Arc::new(keyring);
         // As `skydd serve` runs it: reloading the key file after a rotation.
         let mut app = App::new(
             storage.clone(),
-            keyring.clone(),
-            register.clone(),
+            Arc::new(keyring),
+            register,
             Arc::new(SystemClock),
         )
-        .with_key_file(&data.path().join("master.key"));
+        .with_key_file(&data.join("master.key"));
         match setting("SKYDD_BENCH_AUDIT", "group".to_string()).as_str() {
             "off" => app = app.with_audit(Arc::new(NoAudit)),
             // One commit per event, as `StorageAudit` does.
@@ -117,103 +261,175 @@ fn main() {
             // As `skydd serve` runs it.
             _ => app = app.with_group_commit(256),
         }
-        let path = if path == "decisions" {
-            let subject = app
+        let mut ids = Vec::with_capacity(subjects);
+        for n in 0..subjects {
+            let id = app
                 .vault()
                 .create_subject(
                     &Actor::new("bench"),
                     NewSubject {
-                        identities: vec![("email".into(), "bench@example.se".into())],
+                        identities: vec![("email".into(), format!("bench-{n}@example.se"))],
                         tenant: None,
                     },
                     SystemClock.now(),
                 )
                 .await
                 .unwrap();
-            format!(
-                "/v1/decisions?subject={subject}&purpose=customer_marketing\
-                 &category=customer_identity&channel=email"
-            )
-        } else {
-            path
-        };
+            ids.push(id.to_string());
+        }
         tokio::spawn(skydd_server::serve(
             listener,
             AppState::new(app),
             std::future::pending(),
         ));
-        (address, token.secret().to_owned(), path)
-    });
+        Skydd {
+            address,
+            token: token.secret().to_owned(),
+            subjects: ids,
+        }
+    })
+}
 
-    // The client: another runtime, `connections` tasks each with its own keep-alive connection.
+/// The requests of `mode` against `skydd`, and what one request is called in the table.
+fn skydd_requests(mode: Mode, skydd: &Skydd, connections: usize) -> (MakeRequest, String) {
+    let base = format!("http://{}", skydd.address);
+    let token = skydd.token.clone();
+    let subjects = Arc::new(skydd.subjects.clone());
+    // Connection c asks about subjects c, c + connections, c + 2 connections ...
+    let subject = move |subjects: &[String], connection: usize, n: usize| {
+        subjects[(connection + n * connections) % subjects.len()].clone()
+    };
+    match mode {
+        Mode::Decisions => {
+            let make: MakeRequest = Arc::new(move |client, connection, n| {
+                let url = format!(
+                    "{base}/v1/decisions?subject={}&purpose=customer_marketing\
+                     &category=customer_identity&channel=email",
+                    subject(&subjects, connection, n)
+                );
+                client.get(url).bearer_auth(&token)
+            });
+            (make, "GET /v1/decisions".into())
+        }
+        Mode::DecisionsBatch => {
+            let questions: usize = setting("SKYDD_BENCH_QUESTIONS", 100);
+            let make: MakeRequest = Arc::new(move |client, connection, n| {
+                let asked: Vec<_> = (0..questions)
+                    .map(|q| {
+                        serde_json::json!({
+                            "subject": subject(&subjects, connection, n * questions + q),
+                            "purpose": "customer_marketing",
+                            "category": "customer_identity",
+                            "channel": "email",
+                        })
+                    })
+                    .collect();
+                client
+                    .post(format!("{base}/v1/decisions"))
+                    .bearer_auth(&token)
+                    .json(&serde_json::json!({ "questions": asked }))
+            });
+            (make, format!("POST /v1/decisions, {questions} questions"))
+        }
+        Mode::Consents => {
+            let make: MakeRequest = Arc::new(move |client, connection, n| {
+                client
+                    .post(format!("{base}/v1/consents"))
+                    .bearer_auth(&token)
+                    .json(&serde_json::json!({
+                        "subject": subject(&subjects, connection, n),
+                        "purpose": "newsletter",
+                        // Each round over the subjects grants, the next withdraws.
+                        "granted": ((connection + n * connections) / subjects.len()).is_multiple_of(2),
+                        "method": "api",
+                    }))
+            });
+            (make, "POST /v1/consents".into())
+        }
+        Mode::Path => {
+            let path: String = setting("SKYDD_BENCH_PATH", "/v1/register".to_string());
+            let url = format!("{base}{path}");
+            let make: MakeRequest =
+                Arc::new(move |client, _, _| client.get(&url).bearer_auth(&token));
+            (
+                make,
+                format!("GET {}", path.split('?').next().unwrap_or(&path)),
+            )
+        }
+    }
+}
+
+fn main() {
+    let mode = Mode::from_env();
+    let database_url: Option<String> = std::env::var("SKYDD_BENCH_DATABASE_URL")
+        .ok()
+        .filter(|url| !url.is_empty());
+    let schema = format!("skydd_bench_{}", std::process::id());
+    let seconds: u64 = setting("SKYDD_BENCH_SECONDS", 10);
+    let warmup: u64 = setting("SKYDD_BENCH_WARMUP", 3);
+    let connections: usize = setting("SKYDD_BENCH_CONNECTIONS", mode.connections());
+    let subjects: usize = setting("SKYDD_BENCH_SUBJECTS", 1000).max(1);
+    let data = tempfile::tempdir().unwrap();
+    // The client: a runtime of its own, on the same two cores.
     let client_rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .unwrap();
-    let url = format!("http://{address}{path}");
-    let (latencies, errors, elapsed) = client_rt.block_on(async {
-        let deadline = Instant::now() + Duration::from_secs(seconds);
-        let started = Instant::now();
-        let mut tasks = Vec::new();
-        for _ in 0..connections {
-            let client = reqwest::Client::builder()
-                .pool_max_idle_per_host(1)
-                .build()
-                .unwrap();
-            let (url, token) = (url.clone(), token.clone());
-            tasks.push(tokio::spawn(async move {
-                let mut latencies = Vec::with_capacity(100_000);
-                let mut errors = 0u64;
-                while Instant::now() < deadline {
-                    let sent = Instant::now();
-                    match client.get(&url).bearer_auth(&token).send().await {
-                        Ok(response) if response.status().is_success() => {
-                            let _ = response.bytes().await;
-                            latencies.push(sent.elapsed().as_micros() as u32);
-                        }
-                        _ => errors += 1,
-                    }
-                }
-                (latencies, errors)
-            }));
-        }
-        let mut all = Vec::new();
-        let mut errors = 0;
-        for task in tasks {
-            let (latencies, e) = task.await.unwrap();
-            all.extend(latencies);
-            errors += e;
-        }
-        (all, errors, started.elapsed())
-    });
 
-    let mut latencies = latencies;
-    latencies.sort_unstable();
-    let quantile = |q: f64| {
-        latencies
-            .get(((latencies.len() as f64 - 1.0) * q) as usize)
-            .copied()
-            .unwrap_or(0)
-    };
-    let rate = latencies.len() as f64 / elapsed.as_secs_f64();
+    // The reference first, on a server runtime of its own, dropped before Skydd starts.
+    let hello_rt = server_runtime();
+    let hello = hello_world(&hello_rt);
+    let url = format!("http://{hello}/hello");
+    let make: MakeRequest = Arc::new(move |client, _, _| client.get(&url));
+    load(&client_rt, connections, warmup, make.clone());
+    let reference = load(&client_rt, connections, seconds, make);
+    drop(hello_rt);
+
+    let server_rt = server_runtime();
+    let skydd = start_skydd(
+        &server_rt,
+        mode,
+        subjects,
+        database_url.as_deref(),
+        &schema,
+        data.path(),
+    );
+    let (make, endpoint) = skydd_requests(mode, &skydd, connections);
+    load(&client_rt, connections, warmup, make.clone());
+    let measured = load(&client_rt, connections, seconds, make);
+
     let backend = if database_url.is_some() {
         "postgres"
     } else {
         "sqlite"
     };
+    let questions: usize = setting("SKYDD_BENCH_QUESTIONS", 100);
     println!(
-        "| endpoint | database | connections | seconds | requests | errors | requests/s | p50 | p99 | max |"
+        "| endpoint | database | connections | seconds | requests | errors | requests/s | p50 | p99 | ratio to hello-world |"
     );
     println!("|---|---|---|---|---|---|---|---|---|---|");
-    println!(
-        "| GET {} | {backend} | {connections} | {seconds} | {} | {errors} | {rate:.0} | {:.2} ms | {:.2} ms | {:.2} ms |",
-        path.split('?').next().unwrap_or(&path),
-        latencies.len(),
-        f64::from(quantile(0.5)) / 1000.0,
-        f64::from(quantile(0.99)) / 1000.0,
-        f64::from(latencies.last().copied().unwrap_or(0)) / 1000.0,
-    );
+    for (name, database, run) in [
+        ("axum JSON hello-world", "-", &reference),
+        (endpoint.as_str(), backend, &measured),
+    ] {
+        println!(
+            "| {name} | {database} | {connections} | {seconds} | {} | {} | {:.0} | {:.2} ms | {:.2} ms | {:.3} |",
+            run.latencies.len(),
+            run.errors,
+            run.rate(),
+            run.quantile_ms(0.5),
+            run.quantile_ms(0.99),
+            run.rate() / reference.rate(),
+        );
+    }
+    if mode == Mode::DecisionsBatch {
+        println!(
+            "questions/s: {:.0} ({questions} per request; each audited)",
+            measured.rate() * questions as f64
+        );
+    }
+    println!("subjects: {subjects}; warm-up {warmup} s before each measure");
     drop(server_rt);
     if let Some(url) = &database_url {
         let cleanup = tokio::runtime::Builder::new_current_thread()

@@ -94,7 +94,10 @@ pub fn router(state: AppState) -> Router {
             post(consents::record_objection),
         )
         .route("/v1/consents", post(consents::record_consent))
-        .route("/v1/decisions", get(decisions::decide))
+        .route(
+            "/v1/decisions",
+            get(decisions::decide).post(decisions::decide_many),
+        )
         .route("/v1/audit", get(api::audit::list_audit))
         .route(
             "/v1/organisations/{org}/features/{feature}",

@@ -196,7 +196,8 @@ impl Metrics {
             out,
             "skydd_decisions_total",
             "counter",
-            "Decisions answered by GET /v1/decisions, by code: allowed, or the deny code.",
+            "Decisions answered by GET and POST /v1/decisions (each of a batch), by code: allowed, \
+             or the deny code.",
         );
         let codes = std::iter::once("allowed").chain(DenyCode::ALL.iter().map(|c| c.as_str()));
         for (code, counter) in codes.zip(&self.decisions) {

@@ -97,6 +97,9 @@ mod banner_assets;
 /// The privacy centre from a person's browser (issue 18).
 #[path = "server/centre.rs"]
 mod centre;
+/// Many decisions in one call (issue 19).
+#[path = "server/decisions.rs"]
+mod decisions;
 
 /// A small register that passes `check`, with one purpose per kind of rule the API must show: a
 /// contract purpose (`delivery`), a consent purpose (`newsletter`), a legitimate-interest direct
@@ -1993,6 +1996,13 @@ fn v1_operations(subject: &str, record: &str) -> Vec<(Method, String, Option<Val
             Method::GET,
             format!("/v1/decisions?subject={subject}&purpose=delivery&category=contact"),
             None,
+        ),
+        (
+            Method::POST,
+            "/v1/decisions".into(),
+            Some(json!({"questions": [
+                {"subject": subject, "purpose": "delivery", "category": "contact"}
+            ]})),
         ),
         (
             Method::PUT,

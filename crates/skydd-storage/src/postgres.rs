@@ -173,23 +173,65 @@ pub(crate) async fn drop_schema(url: &str, schema: &str) -> Result<(), StorageEr
     dropped.map(|_| ())
 }
 
-/// Store one chained audit event (seq and `hash` given) with its categories, for the shared
-/// append: one statement per event, the categories included (`unnest`), to save round trips.
-async fn insert_chained_event(
+/// Store chained audit events (each with its seq and hash) with their categories, for the
+/// shared append: one statement per batch, the events and their categories each from parallel
+/// arrays (`unnest`), so a batch costs one round trip.
+async fn insert_chained_events(
     conn: &mut PgConnection,
-    event: &AuditEventRow,
-    hash: &[u8],
+    events: &[(AuditEventRow, [u8; 32])],
 ) -> Result<(), sqlx::Error> {
     const SQL: &str = concat!(
         "WITH event AS (",
-        queries::audit_event_insert!(),
-        " RETURNING seq)
+        queries::audit_events_insert!(),
+        "SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[],
+                              $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+                              $10::bytea[])
+         RETURNING seq)
          INSERT INTO audit_event_categories (event_seq, position, category)
-         SELECT event.seq, (c.ordinality - 1)::integer, c.category
-         FROM event, unnest($11::text[]) WITH ORDINALITY AS c (category, ordinality)"
+         SELECT c.seq, c.position, c.category
+         FROM unnest($11::bigint[], $12::integer[], $13::text[]) AS c (seq, position, category)
+         JOIN event ON event.seq = c.seq"
     );
-    queries::bind_audit_event(SQL, event, hash)
-        .bind(&event.categories[..])
+    let mut category_seqs = Vec::new();
+    let mut positions = Vec::new();
+    let mut categories = Vec::new();
+    for (event, _) in events {
+        for (position, category) in (0_i32..).zip(&event.categories) {
+            category_seqs.push(event.seq);
+            positions.push(position);
+            categories.push(category.as_str());
+        }
+    }
+    let column = |field: fn(&AuditEventRow) -> &str| -> Vec<&str> {
+        events.iter().map(|(event, _)| field(event)).collect()
+    };
+    let optional = |field: fn(&AuditEventRow) -> Option<&str>| -> Vec<Option<&str>> {
+        events.iter().map(|(event, _)| field(event)).collect()
+    };
+    sqlx::query(SQL)
+        .bind(
+            events
+                .iter()
+                .map(|(event, _)| event.seq)
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            events
+                .iter()
+                .map(|(event, _)| at(event.at))
+                .collect::<Vec<_>>(),
+        )
+        .bind(column(|event| &event.actor))
+        .bind(optional(|event| event.ip.as_deref()))
+        .bind(column(|event| &event.action))
+        .bind(optional(|event| event.purpose.as_deref()))
+        .bind(optional(|event| event.subject_id.as_deref()))
+        .bind(column(|event| &event.outcome))
+        .bind(optional(|event| event.detail.as_deref()))
+        .bind(events.iter().map(|(_, hash)| &hash[..]).collect::<Vec<_>>())
+        .bind(category_seqs)
+        .bind(positions)
+        .bind(categories)
         .execute(conn)
         .await?;
     Ok(())

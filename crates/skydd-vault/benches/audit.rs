@@ -3,8 +3,10 @@
 //! nothing.
 //!
 //! Run: `cargo bench -p skydd-vault --bench audit`. `SKYDD_BENCH_EVENTS` (default 1,000,000)
-//! events appended in group commits of 256; a hundredth of them (at least 1,000) one per
-//! transaction. SQLite in a temporary directory; `sha256sum` must be on the `PATH`.
+//! events appended in group commits of 256; as many again through `GroupCommitAudit` (batches of
+//! up to 256) by `SKYDD_BENCH_CALLERS` (default 64) concurrent callers of one event each, as
+//! `skydd serve` audits decisions; a hundredth of them (at least 1,000) one per transaction.
+//! SQLite in a temporary directory; `sha256sum` must be on the `PATH`.
 
 // A benchmark may panic on setup failure: that is its error report.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
@@ -15,6 +17,7 @@ use std::time::Instant;
 use jiff::Timestamp;
 use skydd_crypto::Keyring;
 use skydd_storage::{AuditEventRow, Location, audit_chain};
+use skydd_vault::{Audit, AuditEvent, GroupCommitAudit};
 
 fn event(i: usize, now: Timestamp) -> AuditEventRow {
     AuditEventRow {
@@ -56,6 +59,45 @@ fn main() {
             storage.append_audit_events(batch).await.unwrap();
         }
         let grouped = started.elapsed().as_secs_f64();
+
+        // Concurrent callers of one event each through the group-commit writer.
+        let callers: usize = std::env::var("SKYDD_BENCH_CALLERS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(64);
+        let writer_db = skydd_storage::open(&Location::Sqlite(dir.path().join("writer.db")))
+            .await
+            .unwrap();
+        let writer = std::sync::Arc::new(GroupCommitAudit::spawn(writer_db.clone(), 256));
+        let started = Instant::now();
+        let tasks: Vec<_> = (0..callers)
+            .map(|caller| {
+                let writer = writer.clone();
+                tokio::spawn(async move {
+                    for n in (caller..events).step_by(callers) {
+                        let row = event(n, now);
+                        let one = AuditEvent {
+                            at: row.at,
+                            actor: row.actor,
+                            ip: row.ip,
+                            action: "records.read",
+                            purpose: row.purpose,
+                            subject_id: row.subject_id,
+                            categories: row.categories,
+                            outcome: row.outcome,
+                            detail: row.detail,
+                        };
+                        writer.record(one).await.unwrap();
+                    }
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap();
+        }
+        let through_writer = started.elapsed().as_secs_f64();
+        drop(writer);
+        writer_db.close().await.unwrap();
 
         let one_db = skydd_storage::open(&Location::Sqlite(dir.path().join("one.db")))
             .await
@@ -173,6 +215,10 @@ fn main() {
         println!(
             "| append, group commit of 256 | {events} | {grouped:.2} | {:.0} | |",
             events as f64 / grouped
+        );
+        println!(
+            "| append, {callers} concurrent callers of one event through `GroupCommitAudit` (batches up to 256) | {events} | {through_writer:.2} | {:.0} | |",
+            events as f64 / through_writer
         );
         println!(
             "| append, one transaction each | {single} | {each:.2} | {:.0} | |",

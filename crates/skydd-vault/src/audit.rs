@@ -46,6 +46,19 @@ pub trait Audit: Send + Sync + 'static {
     /// not happen.
     fn record(&self, event: AuditEvent) -> AuditFuture<'_>;
 
+    /// Record `events`, all or none as far as the caller knows: an error fails every operation
+    /// they record. A sink that commits in groups hands them over at once, so that they share
+    /// one commit (`POST /v1/decisions` audits up to 1,000 decisions this way); the default
+    /// records them one after another.
+    fn record_many(&self, events: Vec<AuditEvent>) -> AuditFuture<'_> {
+        Box::pin(async move {
+            for event in events {
+                self.record(event).await?;
+            }
+            Ok(())
+        })
+    }
+
     /// Write `unit`'s ledger rows and audit events in one transaction, all or nothing, and
     /// return once they are durable. An error means none of them was written.
     fn commit(&self, unit: LedgerUnit) -> AuditFuture<'_>;
@@ -87,12 +100,34 @@ impl Audit for StorageAudit {
         self.commit(LedgerUnit::audit(vec![event.into_row()]))
     }
 
+    fn record_many(&self, events: Vec<AuditEvent>) -> AuditFuture<'_> {
+        self.commit(LedgerUnit::audit(
+            events.into_iter().map(AuditEvent::into_row).collect(),
+        ))
+    }
+
     fn commit(&self, unit: LedgerUnit) -> AuditFuture<'_> {
         Box::pin(async move { self.storage.append_ledger(vec![unit]).await })
     }
 }
 
 type Reply = oneshot::Sender<Result<(), StorageError>>;
+
+/// One caller's unit (ledger rows and audit events), committed together, and where its answer
+/// goes.
+struct Pending {
+    unit: LedgerUnit,
+    reply: Reply,
+}
+
+impl Pending {
+    /// How much of a batch this unit takes: its rows and events, at least 1.
+    fn weight(&self) -> usize {
+        let unit = &self.unit;
+        (unit.consents.len() + unit.objections.len() + unit.preferences.len() + unit.audit.len())
+            .max(1)
+    }
+}
 
 /// Ledger units and audit events written with group commit: units committed at the same time
 /// share one transaction (one writer task per server, so one stream of write transactions; two
@@ -101,39 +136,84 @@ type Reply = oneshot::Sender<Result<(), StorageError>>;
 /// a write is acknowledged only when durable; only the cost is shared. When a shared
 /// transaction fails for another reason than a busy database, its units are written again one
 /// by one, so a bad unit fails alone and each caller gets its own answer.
+///
+/// The writer gathers the next batch while one commits (one commit at a time, in order, as the
+/// chain needs): under load each commit takes every event that arrived during the previous one,
+/// up to the batch size, so 64 concurrent callers cost one transaction per round, not 64.
 #[derive(Clone)]
 pub struct GroupCommitAudit {
-    sender: mpsc::Sender<(LedgerUnit, Reply)>,
+    sender: mpsc::Sender<Pending>,
 }
 
 impl GroupCommitAudit {
-    /// Start the writer task on the current Tokio runtime; it commits up to `max_batch` units
-    /// per transaction and stops when every handle is dropped.
+    /// Start the writer task on the current Tokio runtime; it commits up to `max_batch` rows and
+    /// events per transaction (a caller's unit is never split, so one of more goes alone) and
+    /// stops when every handle is dropped and the last batch is committed.
     pub fn spawn(storage: std::sync::Arc<dyn Storage>, max_batch: usize) -> GroupCommitAudit {
         let max_batch = max_batch.max(1);
-        let (sender, mut receiver) = mpsc::channel::<(LedgerUnit, Reply)>(max_batch * 4);
-        tokio::spawn(async move {
-            let mut batch = Vec::with_capacity(max_batch);
-            while let Some(first) = receiver.recv().await {
-                batch.push(first);
-                while batch.len() < max_batch {
-                    match receiver.try_recv() {
-                        Ok(next) => batch.push(next),
-                        Err(_) => break,
-                    }
-                }
-                commit_batch(storage.as_ref(), std::mem::take(&mut batch)).await;
-            }
-        });
+        // Room for many more waiting callers than one batch holds, so that a caller waits for
+        // its commit, not for a place in the queue.
+        let (sender, receiver) = mpsc::channel::<Pending>(max_batch.saturating_mul(4).max(256));
+        tokio::spawn(write(storage, receiver, max_batch));
         GroupCommitAudit { sender }
     }
 }
 
-/// Commit `batch` in one transaction and answer each caller; if that fails (not for a busy
-/// database) and the batch has more than one unit, commit each unit alone and answer each with
-/// its own result.
-async fn commit_batch(storage: &dyn Storage, batch: Vec<(LedgerUnit, Reply)>) {
-    let (units, replies): (Vec<LedgerUnit>, Vec<Reply>) = batch.into_iter().unzip();
+/// The writer: gathers callers' events into a batch while the previous batch commits, and
+/// starts the next commit as soon as that one is done.
+async fn write(
+    storage: std::sync::Arc<dyn Storage>,
+    mut receiver: mpsc::Receiver<Pending>,
+    max_batch: usize,
+) {
+    let mut batch: Vec<Pending> = Vec::new();
+    let mut events = 0;
+    let mut committing: Option<tokio::task::JoinHandle<()>> = None;
+    let mut open = true;
+    loop {
+        tokio::select! {
+            // The batch in flight is done: its callers have their answers.
+            _ = async {
+                if let Some(commit) = committing.as_mut() {
+                    // A commit task that panicked dropped its replies: its callers see the
+                    // writer as stopped, and the next batch goes on.
+                    let _ = commit.await;
+                }
+            }, if committing.is_some() => committing = None,
+            received = receiver.recv(), if open && events < max_batch => match received {
+                Some(pending) => {
+                    events += pending.weight();
+                    batch.push(pending);
+                    while events < max_batch {
+                        let Ok(pending) = receiver.try_recv() else { break };
+                        events += pending.weight();
+                        batch.push(pending);
+                    }
+                }
+                None => open = false,
+            },
+        }
+        if committing.is_none() && !batch.is_empty() {
+            events = 0;
+            committing = Some(tokio::spawn(commit(
+                storage.clone(),
+                std::mem::take(&mut batch),
+            )));
+        }
+        if !open && committing.is_none() && batch.is_empty() {
+            return;
+        }
+    }
+}
+
+/// Commit `batch` in one transaction and answer each of its callers; if that fails (not for a
+/// busy database) and the batch has more than one unit, commit each unit alone and answer each
+/// with its own result.
+async fn commit(storage: std::sync::Arc<dyn Storage>, batch: Vec<Pending>) {
+    let (units, replies): (Vec<LedgerUnit>, Vec<Reply>) = batch
+        .into_iter()
+        .map(|pending| (pending.unit, pending.reply))
+        .unzip();
     // A single unit needs no copy: there is nothing to retry it apart from.
     let retry = (units.len() > 1).then(|| units.clone());
     match (storage.append_ledger(units).await, retry) {
@@ -155,12 +235,15 @@ async fn commit_batch(storage: &dyn Storage, batch: Vec<(LedgerUnit, Reply)>) {
 }
 
 impl GroupCommitAudit {
-    /// Hand `unit` to the writer task and wait for its answer.
+    /// Hand `unit` to the writer and wait until it is committed.
     async fn submit(&self, unit: LedgerUnit) -> Result<(), StorageError> {
+        if unit == LedgerUnit::default() {
+            return Ok(());
+        }
         let stopped = || StorageError::Database("the audit writer has stopped".into());
         let (reply, answer) = oneshot::channel();
         self.sender
-            .send((unit, reply))
+            .send(Pending { unit, reply })
             .await
             .map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?
@@ -170,6 +253,12 @@ impl GroupCommitAudit {
 impl Audit for GroupCommitAudit {
     fn record(&self, event: AuditEvent) -> AuditFuture<'_> {
         Box::pin(self.submit(LedgerUnit::audit(vec![event.into_row()])))
+    }
+
+    fn record_many(&self, events: Vec<AuditEvent>) -> AuditFuture<'_> {
+        Box::pin(self.submit(LedgerUnit::audit(
+            events.into_iter().map(AuditEvent::into_row).collect(),
+        )))
     }
 
     fn commit(&self, unit: LedgerUnit) -> AuditFuture<'_> {

@@ -11,10 +11,9 @@ use skydd_storage::{
     AuditEventRow, ConsentEventRow, FeatureSwitchRow, LedgerUnit, ObjectionEventRow,
 };
 
-use crate::audit::AuditEvent;
 use crate::crypto::consent_context_aad;
 use crate::facts::{consent_event, scope_key};
-use crate::{Actor, Vault, VaultError};
+use crate::{Actor, AuditEvent, Vault, VaultError};
 
 /// A consent given or withdrawn by a subject.
 #[derive(Debug, Clone)]
@@ -524,6 +523,63 @@ impl Vault {
         scope: Option<(&str, Option<&str>)>,
         now: Timestamp,
     ) -> Result<Decision, VaultError> {
+        let question = Question {
+            subject,
+            purpose,
+            category,
+            channel,
+            scope,
+        };
+        let (decision, event) = self.answer(actor, &question, now).await?;
+        self.audit.record(event).await?;
+        Ok(decision)
+    }
+
+    /// [`Vault::decide`] for many questions at once (a batch job's mailing list), answered in
+    /// order, each the way `decide` answers it. A question that cannot be answered (an unknown
+    /// subject, an invalid channel) gets its error in its place and leaves the others standing;
+    /// any other error (storage) fails the whole call. Every answer is audited, the events handed
+    /// to the audit sink together ([`crate::Audit::record_many`]) so that they share a commit;
+    /// nothing is answered unless all are recorded.
+    pub async fn decide_many(
+        &self,
+        actor: &Actor,
+        questions: &[Question<'_>],
+        now: Timestamp,
+    ) -> Result<Vec<Result<Decision, VaultError>>, VaultError> {
+        let mut answers = Vec::with_capacity(questions.len());
+        let mut events = Vec::with_capacity(questions.len());
+        for question in questions {
+            match self.answer(actor, question, now).await {
+                Ok((decision, event)) => {
+                    events.push(event);
+                    answers.push(Ok(decision));
+                }
+                Err(error @ (VaultError::UnknownSubject | VaultError::Invalid { .. })) => {
+                    answers.push(Err(error));
+                }
+                Err(error) => return Err(error),
+            }
+        }
+        self.audit.record_many(events).await?;
+        Ok(answers)
+    }
+
+    /// The one way a question is decided, for [`Vault::decide`] and [`Vault::decide_many`]: the
+    /// decision and the audit event that must be recorded before it is given.
+    async fn answer(
+        &self,
+        actor: &Actor,
+        question: &Question<'_>,
+        now: Timestamp,
+    ) -> Result<(Decision, AuditEvent), VaultError> {
+        let &Question {
+            subject,
+            purpose,
+            category,
+            channel,
+            scope,
+        } = question;
         let row = self.subject_row(actor, subject).await?;
         let facts = self.subject_facts(&row).await?;
         let scopes = self
@@ -556,16 +612,34 @@ impl Vault {
             Decision::Allow { .. } => "allowed".to_string(),
             Decision::Deny { code, .. } => format!("denied:{}", code.as_str()),
         };
-        self.audit(
-            actor,
-            now,
-            "decision",
-            Some(purpose),
-            Some(&row.id),
-            vec![category.to_string()],
-            &outcome,
-        )
-        .await?;
-        Ok(decision)
+        let event = AuditEvent {
+            at: now,
+            actor: actor.id.clone(),
+            ip: actor.ip.clone(),
+            action: "decision",
+            purpose: Some(purpose.to_string()),
+            subject_id: Some(row.id),
+            categories: vec![category.to_string()],
+            outcome,
+            detail: None,
+        };
+        Ok((decision, event))
     }
+}
+
+/// One question to [`Vault::decide_many`]: may `purpose` use `category` of `subject` now, on
+/// `channel`, in `scope` (organisation, and project within it)? The arguments of
+/// [`Vault::decide`], borrowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Question<'a> {
+    /// The subject's id.
+    pub subject: &'a str,
+    /// A register purpose id.
+    pub purpose: &'a str,
+    /// A register data category id.
+    pub category: &'a str,
+    /// The channel of a direct marketing use (`email`, `sms` ...).
+    pub channel: Option<&'a str>,
+    /// The organisation the use happens in, and the project within it.
+    pub scope: Option<(&'a str, Option<&'a str>)>,
 }

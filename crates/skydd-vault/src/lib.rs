@@ -46,7 +46,7 @@ pub use centre::{
     CENTRE_VERIFIED_DETAIL, MAX_MESSAGE_CHARS, PersonData, PersonRequest, ProposedValue,
     RequestAsked, VerifiedRequest,
 };
-pub use consent::{ConsentInput, ConsentProof, ConsentView, ConsentsView, FeatureInput};
+pub use consent::{ConsentInput, ConsentProof, ConsentView, ConsentsView, FeatureInput, Question};
 pub use cookie::{
     BROWSER_INDEX_KIND, BrowserChoices, COOKIE_CHOICE_YEARS, COOKIE_RETENTION_ACTION,
     CookieChoiceInput, CookieChoiceView, WEBSITE_ACTOR,

@@ -30,6 +30,10 @@ mod cookie;
 #[path = "vault/ledger.rs"]
 mod ledger;
 
+/// Many decisions at once, and the audit writer they share (issue 19).
+#[path = "vault/decisions.rs"]
+mod decisions;
+
 const REGISTER: &str = include_str!("fixtures/vault.yaml");
 
 /// Values that must never be stored in plaintext.

@@ -104,6 +104,7 @@ const ROUTES: &[Row] = &[
     ("POST", "/v1/subjects/{id}/objections", CONSENTS_WRITE),
     ("POST", "/v1/consents", CONSENTS_WRITE),
     ("GET", "/v1/decisions", DECIDE),
+    ("POST", "/v1/decisions", DECIDE),
     ("GET", "/v1/audit", AUDIT),
     // Features.
     (

@@ -364,39 +364,21 @@ pub(super) struct DeletedRecords {
 
 // -- Audit chain: the event INSERT both backends start from, the head ----------------------------
 
-/// The `INSERT` of an audit event's own row (its categories are stored apart), for `concat!`;
-/// [`bind_audit_event`] binds its values. The seq is given, not generated: it is part of the chain.
-macro_rules! audit_event_insert {
+/// The start of the `INSERT` of a batch of audit events' own rows (their categories are stored
+/// apart), for `concat!`: each backend follows it with a `SELECT` over the batch's values
+/// passed in bulk (`insert_chained_events`). The seq is given, not generated: it is part of
+/// the chain.
+macro_rules! audit_events_insert {
     () => {
         concat!(
             "INSERT INTO audit_events
                 (seq, at, actor, ip, action, purpose, subject_id, outcome, detail, hash)",
             dialect::identity_override!(),
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+            " "
         )
     };
 }
-pub(super) use audit_event_insert;
-
-/// `sql` (which starts with `audit_event_insert!`) with `event` and its chain `hash` bound to
-/// `$1`..`$10`; a backend may bind more after them.
-pub(super) fn bind_audit_event<'q>(
-    sql: &'static str,
-    event: &AuditEventRow,
-    hash: &[u8],
-) -> sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments> {
-    sqlx::query(sql)
-        .bind(event.seq)
-        .bind(dialect::at(event.at))
-        .bind(&event.actor)
-        .bind(&event.ip)
-        .bind(&event.action)
-        .bind(&event.purpose)
-        .bind(&event.subject_id)
-        .bind(&event.outcome)
-        .bind(&event.detail)
-        .bind(hash)
-}
+pub(super) use audit_events_insert;
 
 /// The audit chain's head row; with `for_update`, locked until the transaction ends (see
 /// [`dialect::row_lock!`]), so that one writer at a time chains.

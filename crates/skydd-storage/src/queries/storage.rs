@@ -59,8 +59,8 @@ macro_rules! token_insert {
 
 /// Append `events` to the audit chain inside `conn`'s write transaction: read the head (locked
 /// until the transaction ends, so one writer chains at a time), give each event the next seq
-/// and its hash, store it with its categories (the backend's `insert_chained_event`), and move
-/// the head.
+/// and its hash, store them all with their categories in bulk (the backend's
+/// `insert_chained_events`), and move the head.
 pub(super) async fn append_chained(
     conn: &mut Conn,
     events: Vec<AuditEventRow>,
@@ -71,24 +71,24 @@ pub(super) async fn append_chained(
     let head = read_chain_head(&mut *conn, true).await?;
     let mut seq = head.seq;
     let mut prev = head.hash;
-    let mut seqs = Vec::with_capacity(events.len());
+    let mut chained = Vec::with_capacity(events.len());
     for mut event in events {
         seq += 1;
         event.seq = seq;
         event.at = timestamp::truncate(event.at);
         prev = audit_chain::entry_hash(&prev, &event);
-        super::super::insert_chained_event(&mut *conn, &event, &prev)
-            .await
-            .map_err(error::query("append audit events"))?;
-        seqs.push(seq);
+        chained.push((event, prev));
     }
+    super::super::insert_chained_events(&mut *conn, &chained)
+        .await
+        .map_err(error::query("append audit events"))?;
     sqlx::query("UPDATE audit_chain_head SET seq = $1, hash = $2 WHERE id = 1")
         .bind(seq)
         .bind(&prev[..])
         .execute(&mut *conn)
         .await
         .map_err(error::query("append audit events"))?;
-    Ok(seqs)
+    Ok(chained.iter().map(|(event, _)| event.seq).collect())
 }
 
 /// Insert one consent event in `conn`; returns its `seq`.
