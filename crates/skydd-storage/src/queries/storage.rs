@@ -12,10 +12,11 @@ use super::{
     register_version_from_row, subject_from_row, subject_key_from_row, token_columns,
     token_from_row,
 };
+use crate::LedgerUnit;
 use crate::{
     AnonymisedRecordRow, ApiTokenRecord, AuditChainHead, AuditCheckpointRow, AuditEventRow,
     AuditFilter, Backend, ChainLinks, ChainedAuditEvent, ConsentEventRow, DisclosureRow,
-    FeatureSwitchRow, IdentityRow, IncidentEntryRow, KeyBinding, LedgerUnit, ObjectionEventRow,
+    FeatureSwitchRow, IdentityRow, IncidentEntryRow, KeyBinding, ObjectionEventRow,
     OperationsCounts, PoolStatus, PreferenceEventRow, RecordDeletion, RecordDeletionOutcome,
     RecordRow, RecordSummary, RegisterVersionRecord, Storage, StorageError, StorageFuture,
     SubjectKeyRow, SubjectRow, SweepLock, audit_chain, error, rows, timestamp,
