@@ -162,6 +162,7 @@ impl Vault {
                 context_ciphertext: context,
             })
             .await?;
+        self.facts_changed(&row.id);
         let outcome = if input.granted {
             "granted"
         } else {
@@ -264,6 +265,7 @@ impl Vault {
                 at: now,
             })
             .await?;
+        self.facts_changed(&row.id);
         let outcome = if objected { "objected" } else { "lifted" };
         self.audit(
             actor,
@@ -430,6 +432,7 @@ impl Vault {
                 at: now,
             })
             .await?;
+        self.organisation_facts_changed(&input.organisation);
         let outcome = if input.enabled { "enabled" } else { "disabled" };
         self.audit(
             actor,
@@ -468,10 +471,9 @@ impl Vault {
         scope: Option<(&str, Option<&str>)>,
         now: Timestamp,
     ) -> Result<Decision, VaultError> {
-        let row = self.subject_row(actor, subject).await?;
-        let facts = self.subject_facts(&row).await?;
+        let facts = self.decision_facts(actor, subject).await?;
         let scopes = self
-            .scope_facts(scope.map(|s| s.0), scope.and_then(|s| s.1))
+            .decision_scope(scope.map(|s| s.0), scope.and_then(|s| s.1))
             .await?;
         let mut request = DecisionRequest::new(purpose, category);
         if let Some(channel) = channel {
@@ -505,7 +507,7 @@ impl Vault {
             now,
             "decision",
             Some(purpose),
-            Some(&row.id),
+            Some(subject),
             vec![category.to_string()],
             &outcome,
         )

@@ -121,6 +121,7 @@ impl Vault {
                 at: now,
             })
             .await?;
+        self.facts_changed(&row.id);
         self.audit(
             &actor,
             now,
@@ -229,6 +230,7 @@ impl Vault {
                 at: now,
             })
             .await?;
+        self.facts_changed(&row.id);
         let outcome = if opted_in { "opted_in" } else { "opted_out" };
         self.audit(
             actor,
