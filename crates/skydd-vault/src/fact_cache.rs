@@ -138,6 +138,24 @@ impl FactCache {
         }
     }
 
+    /// Keep `facts` as the subject `id`'s, as the caller has just read them (a warm-up, a
+    /// benchmark): unlike the vault's own loads this is not checked against a forget that
+    /// raced it, so nothing may write the subject meanwhile. Ignored for an id that is not a
+    /// subject id.
+    pub fn keep_subject(&self, id: &str, facts: SubjectFacts) {
+        if let Some(key) = subject_key(id) {
+            let mut shard = lock(self.shard(key));
+            let ticket = shard.ticket();
+            let evicted = shard.insert(key, ticket, Arc::new(facts));
+            self.evictions.fetch_add(evicted, Ordering::Relaxed);
+        }
+    }
+
+    /// The kept facts of the subject `id`, if any (counted as a hit or a miss).
+    pub fn subject_facts(&self, id: &str) -> Option<Arc<SubjectFacts>> {
+        self.subject(id).and_then(Result::ok)
+    }
+
     /// Forget the subject `id`: the next decision about it reads its ledgers.
     pub fn forget_subject(&self, id: &str) {
         if let Some(key) = subject_key(id) {
