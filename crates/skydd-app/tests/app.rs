@@ -3,7 +3,8 @@
 //! token changes through the audit sink, checkpoints with their witness, sweeps, and the jobs
 //! started and stopped together; which register an instance serves (`app/served.rs`); single
 //! sign-on's protocol against a fake OpenID provider (`app/oidc.rs`); the privacy centre's
-//! service on both backends (`app/centre.rs`).
+//! service on both backends (`app/centre.rs`); two servers on one database answering decisions
+//! from memory and agreeing within the bound (`app/decisions_from_memory.rs`).
 
 // Helpers outside `#[test]` functions are test code too: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -467,6 +468,10 @@ mod staff;
 /// The privacy centre's service (issue 18).
 #[path = "app/centre.rs"]
 mod centre;
+
+/// Decisions from memory: two servers on one database agree within the bound (issue 19).
+#[path = "app/decisions_from_memory.rs"]
+mod decisions_from_memory;
 
 #[path = "app/served.rs"]
 mod served;
