@@ -471,7 +471,10 @@ mod tests {
         render_fact_cache(&mut out, &stats);
         assert!(out.contains("skydd_facts_cache_hits_total 7\n"), "{out}");
         assert!(out.contains("skydd_facts_cache_misses_total 2\n"), "{out}");
-        assert!(out.contains("skydd_facts_cache_evictions_total 1\n"), "{out}");
+        assert!(
+            out.contains("skydd_facts_cache_evictions_total 1\n"),
+            "{out}"
+        );
         assert!(
             out.contains("skydd_facts_cache_entries{kind=\"subject\"} 5\n"),
             "{out}"

@@ -46,10 +46,13 @@ pub struct FactCacheStats {
     pub organisations: u64,
 }
 
+/// One shard of the subject table: subject ids (as numbers) to their facts.
+type SubjectShard = Mutex<Shard<u128, Arc<SubjectFacts>>>;
+
 /// The decision facts kept in memory, shared by every clone of a vault and kept across key
 /// reloads (the app owns it). Thread-safe; cheap to share behind an `Arc`.
 pub struct FactCache {
-    subjects: Box<[Mutex<Shard<u128, Arc<SubjectFacts>>>]>,
+    subjects: Box<[SubjectShard]>,
     organisations: Mutex<Shard<Box<str>, Arc<OrganisationEntry>>>,
     hits: AtomicU64,
     misses: AtomicU64,
@@ -110,7 +113,7 @@ impl FactCache {
         }
     }
 
-    fn shard(&self, key: u128) -> &Mutex<Shard<u128, Arc<SubjectFacts>>> {
+    fn shard(&self, key: u128) -> &SubjectShard {
         // Subject ids are drawn at random, so their low bits spread evenly; the remainder is
         // below the shard count, a `usize`.
         &self.subjects[(key % self.subjects.len() as u128) as usize]
