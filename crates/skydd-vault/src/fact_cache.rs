@@ -13,7 +13,7 @@
 
 use std::collections::HashMap;
 use std::hash::Hash;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use skydd_decide::{ScopeFacts, SubjectFacts};
@@ -53,6 +53,10 @@ type SubjectShard = Mutex<Shard<u128, Arc<SubjectFacts>>>;
 /// reloads (the app owns it). Thread-safe; cheap to share behind an `Arc`.
 pub struct FactCache {
     subjects: Box<[SubjectShard]>,
+    /// The most subjects kept, over all shards.
+    capacity: usize,
+    /// Subjects kept now, over all shards (changed under a shard's lock).
+    kept: AtomicUsize,
     organisations: Mutex<Shard<Box<str>, Arc<OrganisationEntry>>>,
     hits: AtomicU64,
     misses: AtomicU64,
@@ -101,11 +105,18 @@ impl FactCache {
         let subjects = subjects.max(1);
         // Small caches get one shard, so the least recently used is exact there.
         let shards = (subjects / 1024).clamp(1, MAX_SHARDS);
-        let per_shard = subjects.div_ceil(shards);
+        // The bound is kept over all shards (`kept`): a shard holds up to twice its share, so
+        // that uneven shards still hold `subjects` in all.
+        let per_shard = match shards {
+            1 => subjects,
+            _ => subjects.div_ceil(shards).saturating_mul(2),
+        };
         FactCache {
             subjects: (0..shards)
                 .map(|_| Mutex::new(Shard::new(per_shard)))
                 .collect(),
+            capacity: subjects,
+            kept: AtomicUsize::new(0),
             organisations: Mutex::new(Shard::new(CACHED_ORGANISATIONS)),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
@@ -136,9 +147,31 @@ impl FactCache {
     /// Keep `subject` as `id`'s, unless the shard forgot something since `ticket` was taken.
     pub(crate) fn insert_subject(&self, id: &str, ticket: Ticket, subject: Arc<SubjectFacts>) {
         if let Some(key) = subject_key(id) {
-            let evicted = lock(self.shard(key)).insert(key, ticket, subject);
-            self.evictions.fetch_add(evicted, Ordering::Relaxed);
+            self.store(key, |shard| ticket_or_now(ticket, shard), subject);
         }
+    }
+
+    /// Insert `facts` as `key`'s in its shard under the ticket `ticket` picks, then drop the
+    /// shard's least recently used subject if the cache as a whole is over its bound.
+    fn store(
+        &self,
+        key: u128,
+        ticket: impl FnOnce(&Shard<u128, Arc<SubjectFacts>>) -> Ticket,
+        facts: Arc<SubjectFacts>,
+    ) {
+        let mut shard = lock(self.shard(key));
+        let ticket = ticket(&shard);
+        let before = shard.lru.len();
+        let mut evicted = shard.insert(key, ticket, facts);
+        let added = shard.lru.len().saturating_sub(before);
+        if added > 0 {
+            let kept = self.kept.fetch_add(added, Ordering::Relaxed) + added;
+            if kept > self.capacity && shard.lru.pop_least_recent() {
+                self.kept.fetch_sub(1, Ordering::Relaxed);
+                evicted += 1;
+            }
+        }
+        self.evictions.fetch_add(evicted, Ordering::Relaxed);
     }
 
     /// Keep `facts` as the subject `id`'s, as the caller has just read them (a warm-up, a
@@ -147,10 +180,7 @@ impl FactCache {
     /// subject id.
     pub fn keep_subject(&self, id: &str, facts: SubjectFacts) {
         if let Some(key) = subject_key(id) {
-            let mut shard = lock(self.shard(key));
-            let ticket = shard.ticket();
-            let evicted = shard.insert(key, ticket, Arc::new(facts));
-            self.evictions.fetch_add(evicted, Ordering::Relaxed);
+            self.store(key, Shard::ticket, Arc::new(facts));
         }
     }
 
@@ -162,7 +192,11 @@ impl FactCache {
     /// Forget the subject `id`: the next decision about it reads its ledgers.
     pub fn forget_subject(&self, id: &str) {
         if let Some(key) = subject_key(id) {
-            lock(self.shard(key)).forget(&key);
+            let mut shard = lock(self.shard(key));
+            let before = shard.lru.len();
+            shard.forget(&key);
+            self.kept
+                .fetch_sub(before - shard.lru.len(), Ordering::Relaxed);
         }
     }
 
@@ -225,7 +259,10 @@ impl FactCache {
     /// Forget everything (after the change log was pruned past what this server read).
     pub fn clear(&self) {
         for shard in &self.subjects {
-            lock(shard).clear();
+            let mut shard = lock(shard);
+            let before = shard.lru.len();
+            shard.clear();
+            self.kept.fetch_sub(before, Ordering::Relaxed);
         }
         lock(&self.organisations).clear();
     }
@@ -291,6 +328,11 @@ impl<K: Hash + Eq + Clone, V: Clone> Shard<K, V> {
         self.generation += 1;
         self.lru.clear();
     }
+}
+
+/// The ticket a vault's load took: used as it is.
+fn ticket_or_now<K, V>(ticket: Ticket, _shard: &Shard<K, V>) -> Ticket {
+    ticket
 }
 
 /// No node: the end of the recency list.
@@ -417,6 +459,17 @@ impl<K: Hash + Eq + Clone, V> Lru<K, V> {
         self.map.insert(key, index);
         self.push_front(index);
         evicted
+    }
+
+    /// Drop the least recently used entry; whether there was one.
+    fn pop_least_recent(&mut self) -> bool {
+        match self.tail {
+            NIL => false,
+            tail => {
+                self.release(tail);
+                true
+            }
+        }
     }
 
     fn remove<Q>(&mut self, key: &Q)
@@ -560,6 +613,27 @@ mod tests {
         assert!(cache.subject("ABC").is_none());
         assert!(cache.subject(&"G".repeat(32)).is_none());
         assert!(cache.subject(&id(7)).is_some());
+    }
+
+    #[test]
+    fn the_bound_holds_over_all_shards_however_unevenly_they_fill() {
+        let cache = FactCache::new(4096);
+        assert!(cache.subjects.len() > 1);
+        // Ids that all fall into shard 0 first, then spread ones.
+        let shards = cache.subjects.len() as u128;
+        for n in 0..3000u128 {
+            cache.keep_subject(&format!("{:032x}", n * shards), SubjectFacts::new());
+        }
+        for n in 0..3000u128 {
+            cache.keep_subject(&format!("{:032x}", 1_000_000 + n * 7), SubjectFacts::new());
+        }
+        let stats = cache.stats();
+        assert!(stats.subjects <= 4096, "{stats:?}");
+        assert!(
+            stats.subjects >= 4000,
+            "uneven shards still hold the bound: {stats:?}"
+        );
+        assert_eq!(stats.subjects + stats.evictions, 6000, "{stats:?}");
     }
 
     #[test]
