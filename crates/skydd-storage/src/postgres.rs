@@ -126,6 +126,8 @@ async fn listen_fact_changes(
                 Ok(Some(_)) => {}
                 // The connection was lost; the next call reconnects. Read the log meanwhile.
                 Ok(None) => woken.notify_one(),
+                // The storage was closed: nothing left to listen to.
+                Err(sqlx::Error::PoolClosed) => return,
                 Err(error) => {
                     tracing::warn!(%error, "listening to the change log failed; retrying in 1 s");
                     woken.notify_one();
