@@ -7,10 +7,10 @@ use skydd_consent::{
 };
 use skydd_decide::{Decision, DecisionRequest};
 use skydd_register::model::{Channel, Choice, FeatureId, PurposeId};
-use skydd_storage::{ConsentEventRow, FeatureSwitchRow, ObjectionEventRow};
+use skydd_storage::{FeatureSwitchRow, ObjectionEventRow};
 
 use crate::crypto::consent_context_aad;
-use crate::facts::{consent_event, scope_key};
+use crate::facts::{consent_event, consent_row};
 use crate::{Actor, Vault, VaultError};
 
 /// A consent given or withdrawn by a subject.
@@ -147,20 +147,8 @@ impl Vault {
                 Some(key.seal(plaintext.as_bytes(), &consent_context_aad(&row.id))?)
             }
         };
-        let (scope_kind, scope_id) = scope_key(&event.scope);
         self.storage
-            .append_consent_event(ConsentEventRow {
-                seq: 0,
-                scope_kind: scope_kind.to_string(),
-                scope_id,
-                purpose: event.purpose.0.clone(),
-                granted: event.granted,
-                method: event.method.as_str().to_string(),
-                notice_version: event.notice_version.clone(),
-                at: event.at,
-                text_hash: event.text_hash.clone(),
-                context_ciphertext: context,
-            })
+            .append_consent_event(consent_row(&event, context))
             .await?;
         let outcome = if input.granted {
             "granted"
@@ -190,7 +178,7 @@ impl Vault {
 
     /// The ledger event `input` asks for, checked against the register: a known method, a
     /// purpose of the register that rests on consent at the subject's scope.
-    fn consent_event(
+    pub(crate) fn consent_event(
         &self,
         subject: &str,
         input: &ConsentInput,
@@ -243,27 +231,8 @@ impl Vault {
         now: Timestamp,
     ) -> Result<(), VaultError> {
         let row = self.subject_row(actor, subject).await?;
-        if let Some(purpose) = purpose
-            && self
-                .register()
-                .purpose(&PurposeId(purpose.to_string()))
-                .is_none()
-        {
-            return Err(VaultError::invalid(
-                format!("unknown purpose `{purpose}`"),
-                "use a purpose of the register",
-            ));
-        }
-        self.storage
-            .append_objection(ObjectionEventRow {
-                seq: 0,
-                subject_id: row.id.clone(),
-                purpose: purpose.map(str::to_string),
-                objected,
-                source: source.as_str().to_string(),
-                at: now,
-            })
-            .await?;
+        let event = self.objection_row(&row.id, purpose, source, objected, now)?;
+        self.storage.append_objection(event).await?;
         let outcome = if objected { "objected" } else { "lifted" };
         self.audit(
             actor,
@@ -275,6 +244,38 @@ impl Vault {
             outcome,
         )
         .await
+    }
+
+    /// The stored objection of `subject` (an id already checked) to `purpose` (`None`: all
+    /// direct marketing), checked against the register: a purpose it names. The one way an
+    /// objection row is made (one at a time, or imported).
+    pub(crate) fn objection_row(
+        &self,
+        subject: &str,
+        purpose: Option<&str>,
+        source: ObjectionSource,
+        objected: bool,
+        at: Timestamp,
+    ) -> Result<ObjectionEventRow, VaultError> {
+        if let Some(purpose) = purpose
+            && self
+                .register()
+                .purpose(&PurposeId(purpose.to_string()))
+                .is_none()
+        {
+            return Err(VaultError::invalid(
+                format!("unknown purpose `{purpose}`"),
+                "use a purpose of the register",
+            ));
+        }
+        Ok(ObjectionEventRow {
+            seq: 0,
+            subject_id: subject.to_string(),
+            purpose: purpose.map(str::to_string),
+            objected,
+            source: source.as_str().to_string(),
+            at,
+        })
     }
 
     /// A subject's consents: current state and full history, and objections in force.

@@ -199,6 +199,9 @@ impl Vault {
     /// preferences, restriction, erasure) has committed, before the call returns: this server's
     /// memory of them must not answer the next decision (issue 19). The storage's change log
     /// (migration 13) tells the other servers.
-    #[allow(dead_code, reason = "the contract of issue 19; its callers land with the cache")]
+    #[allow(
+        dead_code,
+        reason = "the contract of issue 19; its callers land with the cache"
+    )]
     pub(crate) fn facts_changed(&self, _subject: &str) {}
 }
