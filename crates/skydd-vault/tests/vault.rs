@@ -26,6 +26,10 @@ mod workflow;
 #[path = "vault/cookie.rs"]
 mod cookie;
 
+/// Bulk imports (issue 19).
+#[path = "vault/import.rs"]
+mod import;
+
 const REGISTER: &str = include_str!("fixtures/vault.yaml");
 
 /// Values that must never be stored in plaintext.
