@@ -55,8 +55,15 @@ enum Found {
     Stored(SubjectRow),
     /// Created by an earlier row of this batch.
     InBatch(String),
-    /// To create with this row: its rows and data key.
-    New(Box<NewSubjectRows>, DataKey, (String, Vec<u8>)),
+    /// To create with this row.
+    New(Box<Created>),
+}
+
+/// A subject to create with a row: its rows, data key and identity (kind, blind index).
+struct Created {
+    rows: NewSubjectRows,
+    key: DataKey,
+    index: (String, Vec<u8>),
 }
 
 impl Found {
@@ -64,7 +71,7 @@ impl Found {
         match self {
             Found::Stored(row) => &row.id,
             Found::InBatch(id) => id,
-            Found::New(rows, _, _) => &rows.subject.id,
+            Found::New(new) => &new.rows.subject.id,
         }
     }
 }
@@ -178,9 +185,10 @@ impl Pending {
     /// Take in the subject of a row whose item was staged.
     fn add_subject(&mut self, found: Found, line: u64) -> String {
         let id = found.id().to_string();
-        if let Found::New(rows, _, index) = found {
+        if let Found::New(new) = found {
+            let Created { rows, index, .. } = *new;
             self.created.insert(index, id.clone());
-            self.batch.subjects.push(*rows);
+            self.batch.subjects.push(rows);
             self.audit("subject.create", line, None, &id, Vec::new(), "done");
         }
         self.touched.insert(id.clone());
@@ -347,7 +355,11 @@ impl Vault {
         let (_, data_key, rows) = self
             .new_subject_rows(tenant.as_ref(), &[identity], pending.now)
             .map_err(Err)?;
-        Ok(Found::New(Box::new(rows), data_key, key))
+        Ok(Found::New(Box::new(Created {
+            rows,
+            key: data_key,
+            index: key,
+        })))
     }
 
     /// Stage a consent, an objection or a preference.
@@ -455,7 +467,7 @@ impl Vault {
         self.check_record(new, pending.now)?;
         let (subject_row, key) = match &found {
             Found::Stored(row) => (row.clone(), None),
-            Found::New(rows, key, _) => (rows.subject.clone(), Some(key)),
+            Found::New(new) => (new.rows.subject.clone(), Some(&new.key)),
             Found::InBatch(_) => {
                 return Err(VaultError::Corrupt(
                     "a record staged before its subject was written".into(),
