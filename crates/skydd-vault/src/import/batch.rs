@@ -373,29 +373,10 @@ impl Vault {
         let subject = found.id().to_string();
         let (action, purpose, outcome) = match item {
             Item::Consent {
-                purpose,
-                granted,
-                method,
-                notice_version,
-                text_hash,
-                at,
+                purpose, granted, ..
             } => {
-                let input = ConsentInput {
-                    subject: subject.clone(),
-                    purpose: purpose.clone(),
-                    granted: *granted,
-                    method: method.clone(),
-                    notice_version: notice_version.clone(),
-                    ip: None,
-                    user_agent: None,
-                    gpc: false,
-                    dnt: false,
-                };
-                let mut event = self.consent_event(&subject, &input, *at)?;
-                if text_hash.is_some() {
-                    event.text_hash.clone_from(text_hash);
-                }
-                pending.batch.consents.push(consent_row(&event, None));
+                let event = self.imported_consent(&subject, item)?;
+                pending.batch.consents.push(event);
                 let outcome = if *granted { "granted" } else { "withdrawn" };
                 ("consent.record", Some(purpose.clone()), outcome)
             }
@@ -448,6 +429,43 @@ impl Vault {
             outcome,
         );
         Ok(())
+    }
+
+    /// The stored consent of an imported consent row for `subject`, built and checked as
+    /// [`Vault::record_consent`] does, at its original time; a text hash given replaces the
+    /// current wording's.
+    fn imported_consent(
+        &self,
+        subject: &str,
+        item: &Item,
+    ) -> Result<skydd_storage::ConsentEventRow, VaultError> {
+        let Item::Consent {
+            purpose,
+            granted,
+            method,
+            notice_version,
+            text_hash,
+            at,
+        } = item
+        else {
+            return Err(VaultError::Corrupt("a row staged as a consent".into()));
+        };
+        let input = ConsentInput {
+            subject: subject.to_string(),
+            purpose: purpose.clone(),
+            granted: *granted,
+            method: method.clone(),
+            notice_version: notice_version.clone(),
+            ip: None,
+            user_agent: None,
+            gpc: false,
+            dnt: false,
+        };
+        let mut event = self.consent_event(subject, &input, *at)?;
+        if text_hash.is_some() {
+            event.text_hash.clone_from(text_hash);
+        }
+        Ok(consent_row(&event, None))
     }
 
     /// Stage a record: checked against the register, its collection decided on the subject's
