@@ -175,6 +175,9 @@ impl ImportInput for BodyInput {
             content_type = "application/problem+json"),
         (status = 403, description = "The token may not import (permission `import`).",
             body = Problem, content_type = "application/problem+json"),
+        (status = 408, description = "The body did not arrive within the body-read timeout; \
+            what was read before is committed: send it again with the same key.", body = Problem,
+            content_type = "application/problem+json"),
         (status = 413, description = "The body is larger than 1 GiB; what was read before is \
             committed.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The CSV header cannot be read.", body = Problem,

@@ -8,8 +8,9 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use crate::api::{
-    audit, banner, consents, datasets, decisions, disclosures, features, health, imports, incidents,
-    metrics, notice, preferences, records, register, requests, subjects, unsubscribe, versions,
+    audit, banner, consents, datasets, decisions, disclosures, features, health, imports,
+    incidents, metrics, notice, preferences, records, register, requests, subjects, unsubscribe,
+    versions,
 };
 use crate::extract::REGISTER_ID_PATTERN;
 use crate::problem::{PROBLEM_JSON, Problem};
