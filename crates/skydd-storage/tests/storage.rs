@@ -2604,6 +2604,10 @@ mod centre;
 #[path = "storage/cookie_choices.rs"]
 mod cookie_choices;
 
+/// Bulk import batches (issue 19).
+#[path = "storage/imports.rs"]
+mod imports;
+
 /// A lock held by another process is `StorageError::Busy` (issue 14).
 #[path = "storage/busy.rs"]
 mod busy;

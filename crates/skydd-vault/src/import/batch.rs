@@ -206,6 +206,13 @@ fn withhold(text: String, cells: &Map<String, Value>) -> String {
             Value::String(value) => values.push((column, value)),
             Value::Object(inner) => {
                 values.extend(inner.values().filter_map(|v| v.as_str()).map(|v| ("", v)));
+                // A field's name is shown only when it looks like one.
+                values.extend(
+                    inner
+                        .keys()
+                        .filter(|k| !is_column_name(k))
+                        .map(|k| ("", k.as_str())),
+                );
             }
             _ => {}
         }
