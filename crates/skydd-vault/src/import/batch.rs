@@ -222,7 +222,7 @@ fn withhold(text: String, cells: &Map<String, Value>) -> String {
         if value.is_empty() || (ID_COLUMNS.contains(&column) && is_column_name(value)) {
             continue;
         }
-        text = text.replace(&format!("`{value}`"), "the value given");
+        text = text.replace(&format!("`{value}`"), "(a value from the file)");
         if value.chars().count() >= 4 {
             text = text.replace(value, "…");
         }
