@@ -16,7 +16,8 @@ use crate::{
 /// How far an import has got: a row of `imports`, counts only.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportProgressRow {
-    /// The import's id: the SHA-256 of its file (64 hex digits) or its client's key.
+    /// The import's id: the SHA-256 of its file (64 hex digits) or its client's key, as
+    /// `<tenant>/<key>` for a tenant's import (at most 200 characters).
     pub id: String,
     /// Lines of the file read and settled (written or skipped) by committed batches; the next
     /// run goes on after this line.

@@ -248,13 +248,19 @@ impl Vault {
         if !is_import_key(&job.id) {
             return Err(ImportError::InvalidKey);
         }
+        // A tenant's imports are its own: the same key in two tenants names two imports (`/`
+        // is not a key's character).
+        let stored_id = match &actor.tenant {
+            Some(tenant) => format!("{tenant}/{}", job.id),
+            None => job.id.clone(),
+        };
         let before = self
             .storage
-            .import_progress(&job.id)
+            .import_progress(&stored_id)
             .await
             .map_err(VaultError::from)?;
         let done = before.as_ref().map_or(0, |p| p.lines_done);
-        let mut pending = Pending::new(&job.id, actor, done, now, job.batch_rows.max(1));
+        let mut pending = Pending::new(&stored_id, actor, done, now, job.batch_rows.max(1));
         progress(&pending.progress());
         let mut rows = RowReader::new(job.input, job.format);
         loop {
@@ -276,10 +282,12 @@ impl Vault {
         pending.settle(rows.lines_read());
         self.commit(&mut pending).await?;
         progress(&pending.progress());
-        Ok(pending.summary(
+        let mut summary = pending.summary(
             rows.lines_read(),
             done,
             before.map_or((0, 0), |p| (p.imported, p.skipped)),
-        ))
+        );
+        summary.id = job.id;
+        Ok(summary)
     }
 }

@@ -244,7 +244,7 @@ fn refusal(error: VaultError) -> Result<RowProblem, VaultError> {
         ),
         VaultError::Denied { code, explanation } => (
             format!("not allowed ({}): {explanation}", code.as_str()),
-            "put the consent the record rests on before it in the file, or import it for a purpose that allows it".to_string(),
+            "import it for a purpose the register allows for this subject; a consent it rests on comes before it in the file".to_string(),
         ),
         other => return Err(other),
     };

@@ -348,3 +348,38 @@ async fn an_interrupted_import_resumes_after_its_last_batch_without_duplicates()
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_tenants_import_is_its_own_under_the_same_key() {
+    on_each_backend(async |h: &Harness| {
+        let (first, _) = run(&h.vault, &dpo(), ImportFormat::JsonLines, &jsonl(), 500)
+            .await
+            .unwrap();
+        let acme = Actor {
+            tenant: Some("acme".into()),
+            ..dpo()
+        };
+        let (theirs, _) = run(&h.vault, &acme, ImportFormat::JsonLines, &jsonl(), 500)
+            .await
+            .unwrap();
+        assert_eq!(theirs.id, first.id);
+        // Not passed over as done; the record is refused for a tenant's subject (the
+        // newsletter is the controller's own purpose, not processing on the tenant's behalf).
+        assert_eq!(
+            (theirs.imported, theirs.skipped, theirs.already_done),
+            (3, 1, 0),
+            "{}: {theirs:?}",
+            h.name
+        );
+        assert!(theirs.errors[0].message.contains("processor_mode"));
+        let found = h
+            .vault
+            .find_subject(&acme, None, "email", EMAIL, at(NOW))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(found.tenant.as_deref(), Some("acme"));
+        assert_ne!(found.id, subject_of(h, "email", EMAIL).await);
+    })
+    .await;
+}
