@@ -5,6 +5,7 @@ pub(crate) mod audit;
 pub(crate) mod backup;
 pub(crate) mod dataset;
 pub(crate) mod erasures;
+pub(crate) mod import;
 pub(crate) mod incidents;
 pub(crate) mod key;
 pub(crate) mod notice;

@@ -103,6 +103,9 @@ enum Command {
     /// Messages to data subjects waiting to be sent (or sent).
     #[command(subcommand)]
     Outbox(commands::requests::OutboxCommand),
+    /// Import consents, objections, preferences and records from another system (JSON lines
+    /// or CSV), resumably.
+    Import(commands::import::ImportArgs),
     /// Erasures in connected databases: replay them onto a database restored from a backup.
     #[command(subcommand)]
     Erasures(commands::erasures::ErasuresCommand),
@@ -179,6 +182,9 @@ fn main() -> ExitCode {
             .and_then(|runtime| runtime.block_on(commands::incidents::run_disclosures(command))),
         Command::Requests(command) => {
             runtime().and_then(|runtime| runtime.block_on(commands::requests::run(command)))
+        }
+        Command::Import(args) => {
+            runtime().and_then(|runtime| runtime.block_on(commands::import::run(args)))
         }
         Command::Erasures(command) => {
             runtime().and_then(|runtime| runtime.block_on(commands::erasures::run(command)))

@@ -2658,6 +2658,10 @@ mod backup;
 #[path = "cli/user.rs"]
 mod user;
 
+/// `skydd import` (issue 19).
+#[path = "cli/import.rs"]
+mod import;
+
 // --- settings file, completions, manual pages -----------------------------------------------
 
 #[path = "cli/operations.rs"]

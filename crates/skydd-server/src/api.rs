@@ -8,6 +8,7 @@ pub mod decisions;
 pub mod disclosures;
 pub mod features;
 pub mod health;
+pub mod imports;
 pub mod incidents;
 pub mod metrics;
 pub mod notice;

@@ -257,6 +257,7 @@ pub mod need {
         TokensManage,
         SettingsManage,
         MetricsRead,
+        Import,
     );
 }
 

@@ -146,6 +146,16 @@ pub fn router(state: AppState) -> Router {
             auth::require_token,
         ));
 
+    // Bulk imports (issue 19): the body is streamed into the vault, so it is not kept for the
+    // key reload's second run (a failed import is continued by the client with the same key),
+    // and it has its own limit (`api::imports::MAX_IMPORT_BYTES`) instead of axum's default.
+    let imports = Router::new()
+        .route("/v1/imports", post(api::imports::import))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_token,
+        ));
+
     // Data-subject requests: intake, verification and documents are public, the rest needs a
     // token. Every route takes a token when one is sent, and the key reload.
     let requests = {
@@ -221,6 +231,7 @@ pub fn router(state: AppState) -> Router {
             get(banner_assets::stylesheet),
         )
         .merge(v1)
+        .merge(imports)
         .merge(requests)
         .merge(website)
         // The privacy team's console (issue 17): pages behind a staff session.

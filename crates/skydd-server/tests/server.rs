@@ -59,6 +59,10 @@ mod metrics;
 #[path = "server/authorization.rs"]
 mod authorization;
 
+/// Bulk imports (issue 19).
+#[path = "server/imports.rs"]
+mod imports;
+
 /// The console's frame: sessions, sign-in, CSRF, headers, accounts pages (issue 17).
 #[path = "server/console.rs"]
 mod console;

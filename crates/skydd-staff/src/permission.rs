@@ -75,11 +75,15 @@ pub enum Permission {
     SettingsManage,
     /// Read `/metrics`.
     MetricsRead,
+    /// Run bulk imports (`POST /v1/imports`): create subjects and write consents, objections,
+    /// preferences and records from another system's export, each row checked and audited.
+    /// Reads nothing back.
+    Import,
 }
 
 impl Permission {
     /// Every permission, in declaration order.
-    pub const ALL: [Permission; 26] = [
+    pub const ALL: [Permission; 27] = [
         Permission::RegisterRead,
         Permission::AuditRead,
         Permission::AuditCheckpoint,
@@ -106,6 +110,7 @@ impl Permission {
         Permission::TokensManage,
         Permission::SettingsManage,
         Permission::MetricsRead,
+        Permission::Import,
     ];
 
     /// The stable snake_case word for the permission (`records_read` ...), as serialised and as
@@ -138,6 +143,7 @@ impl Permission {
             Permission::TokensManage => "tokens_manage",
             Permission::SettingsManage => "settings_manage",
             Permission::MetricsRead => "metrics_read",
+            Permission::Import => "import",
         }
     }
 
@@ -368,11 +374,13 @@ pub enum Scope {
     AuditRead,
     /// `register:read`: the register, the record, datasets.
     RegisterRead,
+    /// `import`: bulk imports of consents and records (issue 19).
+    Import,
 }
 
 impl Scope {
     /// Every scope, in the order `--help` lists them.
-    pub const ALL: [Scope; 21] = [
+    pub const ALL: [Scope; 22] = [
         Scope::Admin,
         Scope::Role(StaffRole::Dpo),
         Scope::Role(StaffRole::Support),
@@ -393,6 +401,7 @@ impl Scope {
         Scope::DisclosuresWrite,
         Scope::AuditRead,
         Scope::RegisterRead,
+        Scope::Import,
         Scope::Role(StaffRole::Admin),
     ];
 
@@ -419,6 +428,7 @@ impl Scope {
             Scope::DisclosuresWrite => "disclosures:write",
             Scope::AuditRead => "audit:read",
             Scope::RegisterRead => "register:read",
+            Scope::Import => "import",
         }
     }
 
@@ -476,6 +486,7 @@ impl Scope {
             Scope::DisclosuresWrite => only(&[P::DisclosuresWrite, P::DisclosuresRead]),
             Scope::AuditRead => only(&[P::AuditRead]),
             Scope::RegisterRead => only(&[P::RegisterRead]),
+            Scope::Import => only(&[P::Import]),
         }
     }
 }
@@ -580,6 +591,38 @@ mod tests {
         assert!(!dpo.allows(Permission::TokensManage));
         assert!(dpo.allows(Permission::RecordsRead));
         assert!(dpo.allows(Permission::IncidentsWrite));
+    }
+
+    #[test]
+    fn imports_are_run_by_the_admin_and_import_scopes_and_the_dpo_only() {
+        assert!(
+            Scope::Admin
+                .grants()
+                .permissions
+                .contains(Permission::Import)
+        );
+        assert!(
+            StaffRole::Dpo
+                .grants()
+                .permissions
+                .contains(Permission::Import)
+        );
+        assert_eq!(
+            Scope::Import
+                .grants()
+                .permissions
+                .iter()
+                .collect::<Vec<_>>(),
+            vec![Permission::Import]
+        );
+        assert!(!Permission::Import.reads_personal_data());
+        for role in [StaffRole::Admin, StaffRole::Support, StaffRole::Auditor] {
+            assert!(
+                !role.grants().permissions.contains(Permission::Import),
+                "{role}"
+            );
+        }
+        assert_eq!("import".parse::<Scope>(), Ok(Scope::Import));
     }
 
     #[test]

@@ -31,6 +31,7 @@ mod centre;
 mod cookie_choices;
 mod dialect;
 mod error;
+mod imports;
 mod migration;
 mod pool;
 mod postgres;
@@ -47,6 +48,7 @@ pub use audit_chain::{
 };
 pub use centre::{CentreCutoffs, CentreSessionRow, CentreSignInRow, CentreStore};
 pub use cookie_choices::{ChoicesDeletedAudit, CookieChoiceRow, CookieChoiceStore};
+pub use imports::{ImportBatch, ImportProgressRow, ImportStore, NewSubjectRows};
 pub use requests::{
     NewRequestRows, OutboxMessageRow, RecipientNotificationRow, RequestChange, RequestDocumentRow,
     RequestEventRow, RequestFilter, RequestRow, RequestStore, RequestSystemRow,
@@ -182,9 +184,9 @@ pub enum StorageError {
 /// Skydd's storage operations. Both backends implement all of them with the same behaviour;
 /// data-subject requests are in the supertrait [`RequestStore`], staff accounts and console
 /// sessions in [`StaffStore`], the privacy centre's sign-ins and sessions in [`CentreStore`],
-/// the banner's cookie choices in [`CookieChoiceStore`].
+/// the banner's cookie choices in [`CookieChoiceStore`], bulk imports in [`ImportStore`].
 pub trait Storage:
-    RequestStore + StaffStore + CentreStore + CookieChoiceStore + Send + Sync + 'static
+    RequestStore + StaffStore + CentreStore + CookieChoiceStore + ImportStore + Send + Sync + 'static
 {
     /// Which backend this is.
     fn backend(&self) -> Backend;

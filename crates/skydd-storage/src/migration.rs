@@ -98,6 +98,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "fact_changes",
         sql: include_str!("../migrations/sqlite/0013_fact_changes.sql"),
     },
+    Migration {
+        version: 14,
+        name: "imports",
+        sql: include_str!("../migrations/sqlite/0014_imports.sql"),
+    },
 ];
 
 /// The PostgreSQL migrations, oldest first. Same versions and names as [`SQLITE`].
@@ -166,6 +171,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 13,
         name: "fact_changes",
         sql: include_str!("../migrations/postgres/0013_fact_changes.sql"),
+    },
+    Migration {
+        version: 14,
+        name: "imports",
+        sql: include_str!("../migrations/postgres/0014_imports.sql"),
     },
 ];
 

@@ -2655,6 +2655,9 @@ mod cookie_choices;
 /// The change log of decision facts: read, pruned, listened to (issue 19).
 #[path = "storage/fact_changes.rs"]
 mod fact_changes;
+/// Bulk import batches (issue 19).
+#[path = "storage/imports.rs"]
+mod imports;
 
 /// A lock held by another process is `StorageError::Busy` (issue 14).
 #[path = "storage/busy.rs"]

@@ -7,12 +7,10 @@ use skydd_consent::{
 };
 use skydd_decide::{Decision, DecisionRequest};
 use skydd_register::model::{Channel, Choice, FeatureId, PurposeId};
-use skydd_storage::{
-    AuditEventRow, ConsentEventRow, FeatureSwitchRow, LedgerUnit, ObjectionEventRow,
-};
+use skydd_storage::{AuditEventRow, FeatureSwitchRow, LedgerUnit, ObjectionEventRow};
 
 use crate::crypto::consent_context_aad;
-use crate::facts::{consent_event, scope_key};
+use crate::facts::{consent_event, consent_row};
 use crate::{Actor, AuditEvent, Vault, VaultError};
 
 /// A consent given or withdrawn by a subject.
@@ -143,32 +141,22 @@ pub(crate) fn ledger_audit(
 
 /// An objection (or its lifting) and its audit event as one ledger unit (a consent carrying
 /// browser signals adds both to its own unit).
-fn objection_unit(
-    actor: &Actor,
-    subject: &str,
-    purpose: Option<&str>,
-    source: ObjectionSource,
-    objected: bool,
-    now: Timestamp,
-) -> LedgerUnit {
-    let outcome = if objected { "objected" } else { "lifted" };
+fn objection_unit(actor: &Actor, objection: ObjectionEventRow, now: Timestamp) -> LedgerUnit {
+    let outcome = if objection.objected {
+        "objected"
+    } else {
+        "lifted"
+    };
     LedgerUnit {
-        objections: vec![ObjectionEventRow {
-            seq: 0,
-            subject_id: subject.to_string(),
-            purpose: purpose.map(str::to_string),
-            objected,
-            source: source.as_str().to_string(),
-            at: now,
-        }],
         audit: vec![ledger_audit(
             actor,
             now,
             "objection.record",
-            purpose,
-            subject,
+            objection.purpose.as_deref(),
+            &objection.subject_id,
             outcome,
         )],
+        objections: vec![objection],
         ..LedgerUnit::default()
     }
 }
@@ -206,25 +194,13 @@ impl Vault {
                 Some(key.seal(plaintext.as_bytes(), &consent_context_aad(&row.id))?)
             }
         };
-        let (scope_kind, scope_id) = scope_key(&event.scope);
         let outcome = if input.granted {
             "granted"
         } else {
             "withdrawn"
         };
         let mut unit = LedgerUnit {
-            consents: vec![ConsentEventRow {
-                seq: 0,
-                scope_kind: scope_kind.to_string(),
-                scope_id,
-                purpose: event.purpose.0.clone(),
-                granted: event.granted,
-                method: event.method.as_str().to_string(),
-                notice_version: event.notice_version.clone(),
-                at: event.at,
-                text_hash: event.text_hash.clone(),
-                context_ciphertext: context,
-            }],
+            consents: vec![consent_row(&event, context)],
             audit: vec![ledger_audit(
                 actor,
                 now,
@@ -240,7 +216,8 @@ impl Vault {
             (input.dnt, ObjectionSource::Dnt),
         ] {
             if signal {
-                let objection = objection_unit(actor, &row.id, None, source, true, now);
+                let objection = self.objection_row(&row.id, None, source, true, now)?;
+                let objection = objection_unit(actor, objection, now);
                 unit.objections.extend(objection.objections);
                 unit.audit.extend(objection.audit);
             }
@@ -263,7 +240,7 @@ impl Vault {
 
     /// The ledger event `input` asks for, checked against the register: a known method, a
     /// purpose of the register that rests on consent at the subject's scope.
-    fn consent_event(
+    pub(crate) fn consent_event(
         &self,
         subject: &str,
         input: &ConsentInput,
@@ -317,6 +294,22 @@ impl Vault {
         now: Timestamp,
     ) -> Result<(), VaultError> {
         let row = self.subject_row(actor, subject).await?;
+        let objection = self.objection_row(&row.id, purpose, source, objected, now)?;
+        self.commit_ledger(&row.id, objection_unit(actor, objection, now))
+            .await
+    }
+
+    /// The stored objection of `subject` (an id already checked) to `purpose` (`None`: all
+    /// direct marketing), checked against the register: a purpose it names. The one way an
+    /// objection row is made (one at a time, or imported).
+    pub(crate) fn objection_row(
+        &self,
+        subject: &str,
+        purpose: Option<&str>,
+        source: ObjectionSource,
+        objected: bool,
+        at: Timestamp,
+    ) -> Result<ObjectionEventRow, VaultError> {
         if let Some(purpose) = purpose
             && self
                 .register()
@@ -328,8 +321,14 @@ impl Vault {
                 "use a purpose of the register",
             ));
         }
-        let unit = objection_unit(actor, &row.id, purpose, source, objected, now);
-        self.commit_ledger(&row.id, unit).await
+        Ok(ObjectionEventRow {
+            seq: 0,
+            subject_id: subject.to_string(),
+            purpose: purpose.map(str::to_string),
+            objected,
+            source: source.as_str().to_string(),
+            at,
+        })
     }
 
     /// A subject's consents: current state and full history, and objections in force.

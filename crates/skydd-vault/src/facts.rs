@@ -46,6 +46,24 @@ pub(crate) fn consent_event(row: &ConsentEventRow) -> Result<ConsentEvent, Vault
     })
 }
 
+/// How `event` is stored, with its sealed context (IP address and user agent), if any: the
+/// reverse of [`consent_event`], for every write of a consent (one at a time, or imported).
+pub(crate) fn consent_row(event: &ConsentEvent, context: Option<Vec<u8>>) -> ConsentEventRow {
+    let (scope_kind, scope_id) = scope_key(&event.scope);
+    ConsentEventRow {
+        seq: 0,
+        scope_kind: scope_kind.to_string(),
+        scope_id,
+        purpose: event.purpose.0.clone(),
+        granted: event.granted,
+        method: event.method.as_str().to_string(),
+        notice_version: event.notice_version.clone(),
+        at: event.at,
+        text_hash: event.text_hash.clone(),
+        context_ciphertext: context,
+    }
+}
+
 /// How a consent scope is stored: kind and id (`org/project` for a project).
 pub(crate) fn scope_key(scope: &ConsentScope) -> (&'static str, String) {
     match scope {

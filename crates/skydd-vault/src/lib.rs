@@ -21,6 +21,7 @@ mod error;
 mod fact_cache;
 mod facts;
 mod fulfil;
+mod import;
 mod incident;
 mod letters;
 mod outbox;
@@ -56,6 +57,11 @@ pub use disclosure::{DECISION_KINDS, DisclosureInput};
 pub use error::VaultError;
 pub use fact_cache::{DEFAULT_CACHED_SUBJECTS, FactCache, FactCacheStats};
 pub use fulfil::{ConnectedCorrection, Correction, FulfilInput, KeptRecords};
+pub use import::{
+    ChunkFuture, DEFAULT_IMPORT_BATCH, ImportError, ImportFormat, ImportInput, ImportJob,
+    ImportProgress, ImportSummary, LineError, MAX_LINE_BYTES, MAX_REPORTED_ERRORS, ReadInput,
+    file_import_id, is_import_key,
+};
 pub use incident::incidents_from_entries;
 pub use outbox::{OutboxEntry, OutboxQuery};
 pub use package::{

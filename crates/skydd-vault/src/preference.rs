@@ -22,6 +22,32 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// The stored name of a preference of `kind` (`channel`: a channel word; `interest`: a lower
+/// snake case id), checked: the one check of a preference (one at a time, or imported).
+pub(crate) fn preference_name(kind: &str, name: &str) -> Result<String, VaultError> {
+    match kind {
+        "channel" => Ok(channel(name)?.word().to_string()),
+        "interest" => {
+            let valid = !name.is_empty()
+                && name.len() <= 64
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+            if !valid {
+                return Err(VaultError::invalid(
+                    "an interest area is a lower snake case id",
+                    "write it like `product_news`",
+                ));
+            }
+            Ok(name.to_string())
+        }
+        _ => Err(VaultError::invalid(
+            format!("unknown preference kind `{kind}`"),
+            "use `channel` or `interest`",
+        )),
+    }
+}
+
 fn channel(word: &str) -> Result<Channel, VaultError> {
     Channel::ALL
         .iter()
@@ -187,29 +213,7 @@ impl Vault {
         now: Timestamp,
     ) -> Result<(), VaultError> {
         let row = self.subject_row(actor, subject).await?;
-        let name = match kind {
-            "channel" => channel(name)?.word().to_string(),
-            "interest" => {
-                let valid = !name.is_empty()
-                    && name.len() <= 64
-                    && name
-                        .bytes()
-                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
-                if !valid {
-                    return Err(VaultError::invalid(
-                        "an interest area is a lower snake case id",
-                        "write it like `product_news`",
-                    ));
-                }
-                name.to_string()
-            }
-            _ => {
-                return Err(VaultError::invalid(
-                    format!("unknown preference kind `{kind}`"),
-                    "use `channel` or `interest`",
-                ));
-            }
-        };
+        let name = preference_name(kind, name)?;
         let outcome = if opted_in { "opted_in" } else { "opted_out" };
         let unit = preference_unit(
             actor,

@@ -4,11 +4,11 @@
 use std::collections::BTreeMap;
 
 use jiff::Timestamp;
-use skydd_crypto::random_bytes;
-use skydd_decide::{Decision, DecisionRequest, RecordFacts};
+use skydd_crypto::{DataKey, random_bytes};
+use skydd_decide::{Decision, DecisionRequest, DenyCode, RecordFacts};
 use skydd_register::country::{Country, luhn_valid};
 use skydd_register::model::{BuiltinEvent, Choice, DataCategory, FieldFormat, PurposeId};
-use skydd_storage::RecordRow;
+use skydd_storage::{RecordRow, SubjectRow};
 use skydd_subject::RecordId;
 
 use crate::crypto::record_aad;
@@ -180,14 +180,7 @@ impl Vault {
     ) -> Result<RecordId, VaultError> {
         self.check_record(&new, now)?;
         let row = self.subject_row(actor, subject).await?;
-        let facts = self.subject_facts(&row).await?;
-        let scopes = self.scope_facts(None, None).await?;
-        let request = DecisionRequest::new(&new.purpose, &new.category);
-        if let Decision::Deny { code, explanation } = self
-            .enforced
-            .policy
-            .decide(&request, &facts, &scopes, None, now)
-        {
+        if let Some((code, explanation)) = self.collection_denied(&row, &new, now).await? {
             self.audit(
                 actor,
                 now,
@@ -200,32 +193,9 @@ impl Vault {
             .await?;
             return Err(VaultError::Denied { code, explanation });
         }
-        let collected_at = new.collected_at.unwrap_or(now);
-        if collected_at > now {
-            return Err(VaultError::invalid(
-                "`collected_at` is in the future",
-                "give the time the data was collected, or leave it out",
-            ));
-        }
-
-        let id = RecordId::from_bytes(random_bytes::<16>()?);
-        let record = id.to_string();
         let key = self.data_key(subject).await?;
-        let plaintext =
-            serde_json::to_vec(&new.fields).map_err(|e| VaultError::Corrupt(e.to_string()))?;
-        let ciphertext = key.seal(&plaintext, &record_aad(subject, &record, &new.category))?;
-        self.storage
-            .insert_record(RecordRow {
-                id: record.clone(),
-                subject_id: subject.to_string(),
-                category: new.category.clone(),
-                purpose: new.purpose.clone(),
-                source: new.source,
-                collected_at,
-                anchors: new.anchors.into_iter().collect(),
-                ciphertext,
-            })
-            .await?;
+        let (id, record) = record_row(&key, subject, &new, now)?;
+        self.storage.insert_record(record).await?;
         self.audit(
             actor,
             now,
@@ -237,6 +207,29 @@ impl Vault {
         )
         .await?;
         Ok(id)
+    }
+
+    /// Why collecting `new` (already checked) of `subject` now is refused, if it is: the
+    /// purpose must be allowed to use the category of this subject at `now`.
+    pub(crate) async fn collection_denied(
+        &self,
+        subject: &SubjectRow,
+        new: &NewRecord,
+        now: Timestamp,
+    ) -> Result<Option<(DenyCode, String)>, VaultError> {
+        let facts = self.subject_facts(subject).await?;
+        let scopes = self.scope_facts(None, None).await?;
+        let request = DecisionRequest::new(&new.purpose, &new.category);
+        Ok(
+            match self
+                .enforced
+                .policy
+                .decide(&request, &facts, &scopes, None, now)
+            {
+                Decision::Deny { code, explanation } => Some((code, explanation)),
+                Decision::Allow { .. } => None,
+            },
+        )
     }
 
     /// The records of `subject` that `purpose` may use now, decrypted, and those withheld with
@@ -380,6 +373,40 @@ fn open_record(
         anchors,
         fields,
     })
+}
+
+/// The stored row of `new` (checked, its collection allowed) for `subject`: a new random id,
+/// the fields sealed with the subject's data key `key`. The one way a record row is made
+/// ([`Vault::add_record`], imports). `collected_at` in the future is refused.
+pub(crate) fn record_row(
+    key: &DataKey,
+    subject: &str,
+    new: &NewRecord,
+    now: Timestamp,
+) -> Result<(RecordId, RecordRow), VaultError> {
+    let collected_at = new.collected_at.unwrap_or(now);
+    if collected_at > now {
+        return Err(VaultError::invalid(
+            "`collected_at` is in the future",
+            "give the time the data was collected, or leave it out",
+        ));
+    }
+    let id = RecordId::from_bytes(random_bytes::<16>()?);
+    let record = id.to_string();
+    let plaintext =
+        serde_json::to_vec(&new.fields).map_err(|e| VaultError::Corrupt(e.to_string()))?;
+    let ciphertext = key.seal(&plaintext, &record_aad(subject, &record, &new.category))?;
+    let row = RecordRow {
+        id: record,
+        subject_id: subject.to_string(),
+        category: new.category.clone(),
+        purpose: new.purpose.clone(),
+        source: new.source.clone(),
+        collected_at,
+        anchors: new.anchors.clone().into_iter().collect(),
+        ciphertext,
+    };
+    Ok((id, row))
 }
 
 /// Check one field of a new record of `category`: a field of the category, a plain value, a

@@ -3,7 +3,7 @@
 
 use jiff::Timestamp;
 use skydd_crypto::{DataKey, random_bytes};
-use skydd_storage::{IdentityRow, StorageError, SubjectKeyRow, SubjectRow};
+use skydd_storage::{IdentityRow, NewSubjectRows, StorageError, SubjectKeyRow, SubjectRow};
 use skydd_subject::{Identity, IdentityKind, ParseContext, SubjectId, TenantId};
 
 use crate::audit::AuditEvent;
@@ -53,7 +53,7 @@ pub(crate) fn parse_identity(
         .map_err(|e| VaultError::invalid(e.to_string(), "correct the identity and send it again"))
 }
 
-fn parse_tenant(tenant: Option<&str>) -> Result<Option<TenantId>, VaultError> {
+pub(crate) fn parse_tenant(tenant: Option<&str>) -> Result<Option<TenantId>, VaultError> {
     tenant
         .map(|t| {
             TenantId::parse(t).map_err(|e| {
@@ -110,38 +110,11 @@ impl Vault {
             ));
         }
         let identities = parse_identities(&new.identities, now)?;
-        let id = SubjectId::from_bytes(random_bytes::<16>()?);
+        let (id, _key, rows) = self.new_subject_rows(tenant.as_ref(), &identities, now)?;
         let subject = id.to_string();
-        let key = DataKey::generate()?;
-        let wrapped = self.keyring.wrap(&key)?;
-        let index = self.keyring.blind_index_key();
-        let mut rows = Vec::with_capacity(identities.len());
-        for identity in &identities {
-            let kind = identity.kind().as_str();
-            rows.push(IdentityRow {
-                subject_id: subject.clone(),
-                kind: kind.to_string(),
-                blind_index: index.blind_index(kind, identity.expose()).to_vec(),
-                ciphertext: key
-                    .seal(identity.expose().as_bytes(), &identity_aad(&subject, kind))?,
-            });
-        }
         let created = self
             .storage
-            .create_subject(
-                SubjectRow {
-                    id: subject.clone(),
-                    tenant: tenant.as_ref().map(|t| t.as_str().to_string()),
-                    created_at: now,
-                    restricted_at: None,
-                },
-                SubjectKeyRow {
-                    subject_id: subject.clone(),
-                    key_version: wrapped.version,
-                    wrapped_key: wrapped.bytes,
-                },
-                rows,
-            )
+            .create_subject(rows.subject, rows.key, rows.identities)
             .await;
         match created {
             Ok(()) => {}
@@ -161,6 +134,49 @@ impl Vault {
         )
         .await?;
         Ok(id)
+    }
+
+    /// The rows of a new subject with `identities` (in normal form) in `tenant`: a random id,
+    /// a new data key (returned too, to seal what is stored with the subject), wrapped with
+    /// the keyring, and each identity blind-indexed and encrypted under it. The one way a
+    /// subject's rows are made ([`Vault::create_subject`], imports).
+    pub(crate) fn new_subject_rows(
+        &self,
+        tenant: Option<&TenantId>,
+        identities: &[Identity],
+        now: Timestamp,
+    ) -> Result<(SubjectId, DataKey, NewSubjectRows), VaultError> {
+        let id = SubjectId::from_bytes(random_bytes::<16>()?);
+        let subject = id.to_string();
+        let key = DataKey::generate()?;
+        let wrapped = self.keyring.wrap(&key)?;
+        let index = self.keyring.blind_index_key();
+        let mut rows = Vec::with_capacity(identities.len());
+        for identity in identities {
+            let kind = identity.kind().as_str();
+            rows.push(IdentityRow {
+                subject_id: subject.clone(),
+                kind: kind.to_string(),
+                blind_index: index.blind_index(kind, identity.expose()).to_vec(),
+                ciphertext: key
+                    .seal(identity.expose().as_bytes(), &identity_aad(&subject, kind))?,
+            });
+        }
+        let rows = NewSubjectRows {
+            subject: SubjectRow {
+                id: subject.clone(),
+                tenant: tenant.map(|t| t.as_str().to_string()),
+                created_at: now,
+                restricted_at: None,
+            },
+            key: SubjectKeyRow {
+                subject_id: subject,
+                key_version: wrapped.version,
+                wrapped_key: wrapped.bytes,
+            },
+            identities: rows,
+        };
+        Ok((id, key, rows))
     }
 
     /// Which identity made a new subject conflict: each is looked up (the storage message names

@@ -37,6 +37,9 @@ mod ledger;
 /// Many decisions at once, and the audit writer they share (issue 19).
 #[path = "vault/decisions.rs"]
 mod decisions;
+/// Bulk imports (issue 19).
+#[path = "vault/import.rs"]
+mod import;
 
 const REGISTER: &str = include_str!("fixtures/vault.yaml");
 

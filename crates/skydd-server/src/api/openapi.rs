@@ -8,8 +8,9 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use crate::api::{
-    audit, banner, consents, datasets, decisions, disclosures, features, health, incidents,
-    metrics, notice, preferences, records, register, requests, subjects, unsubscribe, versions,
+    audit, banner, consents, datasets, decisions, disclosures, features, health, imports,
+    incidents, metrics, notice, preferences, records, register, requests, subjects, unsubscribe,
+    versions,
 };
 use crate::extract::REGISTER_ID_PATTERN;
 use crate::problem::{PROBLEM_JSON, Problem};
@@ -44,6 +45,7 @@ use crate::problem::{PROBLEM_JSON, Problem};
         consents::record_consent,
         consents::get_consents,
         consents::record_objection,
+        imports::import,
         preferences::set_preference,
         preferences::unsubscribe_link,
         unsubscribe::show,
@@ -118,6 +120,8 @@ use crate::problem::{PROBLEM_JSON, Problem};
         consents::ConsentsResponse,
         consents::ObjectionRequest,
         consents::ObjectionRecorded,
+        imports::ImportResponse,
+        imports::ImportLineError,
         preferences::PreferenceRequest,
         preferences::PreferenceResponse,
         preferences::UnsubscribeLinkResponse,
@@ -185,6 +189,8 @@ use crate::problem::{PROBLEM_JSON, Problem};
         (name = "subjects", description = "Data subjects, found by any identity."),
         (name = "records", description = "Personal data, encrypted per subject, read under a purpose."),
         (name = "consents", description = "The consent ledger and objections (Art. 7, Art. 21)."),
+        (name = "imports", description = "Bulk imports of consents, objections, preferences \
+            and records from another system (issue 19): JSON lines or CSV, resumable by key."),
         (name = "preferences", description = "Marketing channels and interest areas, and the \
             signed unsubscribe link for messages."),
         (name = "unsubscribe", description = "Public HTML pages behind the unsubscribe link: no \

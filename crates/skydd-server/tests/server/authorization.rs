@@ -44,6 +44,8 @@ const RECORDS_READ: Allowed = Tokens("admin dpo records:read");
 /// `consents_write`, `consents_read`.
 const CONSENTS_WRITE: Allowed = Tokens("admin dpo consents:write");
 const CONSENTS_READ: Allowed = Tokens("admin dpo consents:read");
+/// `import` (issue 19).
+const IMPORT: Allowed = Tokens("admin dpo import");
 /// `decide`.
 const DECIDE: Allowed = Tokens("admin dpo decide");
 /// `features_write`, `features_read`.
@@ -103,6 +105,7 @@ const ROUTES: &[Row] = &[
     ("GET", "/v1/subjects/{id}/unsubscribe-link", CONSENTS_WRITE),
     ("POST", "/v1/subjects/{id}/objections", CONSENTS_WRITE),
     ("POST", "/v1/consents", CONSENTS_WRITE),
+    ("POST", "/v1/imports", IMPORT),
     ("GET", "/v1/decisions", DECIDE),
     ("POST", "/v1/decisions", DECIDE),
     ("GET", "/v1/audit", AUDIT),

@@ -13,6 +13,7 @@
 //! - `staff`: [`crate::StaffStore`] for `Store` (issue 17);
 //! - `centre`: [`crate::CentreStore`] for `Store` (issue 18);
 //! - `cookie_choices`: [`crate::CookieChoiceStore`] for `Store` (issue 18);
+//! - `imports`: [`crate::ImportStore`] for `Store` (issue 19);
 //! - this file: what both of them and the backends use: reading columns into the vault's and
 //!   ledgers' row types (one function per row type, errors naming `table.column`; the request
 //!   rows' are in `requests`), the audit chain head, the `INSERT`s of a record and an audit
@@ -20,6 +21,7 @@
 
 mod centre;
 mod cookie_choices;
+mod imports;
 mod requests;
 mod staff;
 mod storage;

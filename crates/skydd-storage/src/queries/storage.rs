@@ -118,39 +118,18 @@ async fn insert_consent_event(
     conn: &mut Conn,
     event: &ConsentEventRow,
 ) -> Result<i64, StorageError> {
-    sqlx::query_scalar(
-        "INSERT INTO consent_events (scope_kind, scope_id, purpose, granted, method,
-            notice_version, at, text_hash, context_ciphertext)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING seq",
-    )
-    .bind(&event.scope_kind)
-    .bind(&event.scope_id)
-    .bind(&event.purpose)
-    .bind(event.granted)
-    .bind(&event.method)
-    .bind(&event.notice_version)
-    .bind(at(event.at))
-    .bind(&event.text_hash)
-    .bind(&event.context_ciphertext)
-    .fetch_one(conn)
-    .await
-    .map_err(error::query("append a consent event"))
+    consent_insert(event)
+        .fetch_one(conn)
+        .await
+        .map_err(error::query("append a consent event"))
 }
 
 /// Insert one objection event in `conn`; returns its `seq`.
 async fn insert_objection(conn: &mut Conn, event: &ObjectionEventRow) -> Result<i64, StorageError> {
-    sqlx::query_scalar(
-        "INSERT INTO objection_events (subject_id, purpose, objected, source, at)
-         VALUES ($1, $2, $3, $4, $5) RETURNING seq",
-    )
-    .bind(&event.subject_id)
-    .bind(&event.purpose)
-    .bind(event.objected)
-    .bind(&event.source)
-    .bind(at(event.at))
-    .fetch_one(conn)
-    .await
-    .map_err(error::query("append an objection"))
+    objection_insert(event)
+        .fetch_one(conn)
+        .await
+        .map_err(error::query("append an objection"))
 }
 
 /// Insert one preference event in `conn`; returns its `seq`.
@@ -158,18 +137,10 @@ async fn insert_preference(
     conn: &mut Conn,
     event: &PreferenceEventRow,
 ) -> Result<i64, StorageError> {
-    sqlx::query_scalar(
-        "INSERT INTO preference_events (subject_id, kind, name, opted_in, at)
-         VALUES ($1, $2, $3, $4, $5) RETURNING seq",
-    )
-    .bind(&event.subject_id)
-    .bind(&event.kind)
-    .bind(&event.name)
-    .bind(event.opted_in)
-    .bind(at(event.at))
-    .fetch_one(conn)
-    .await
-    .map_err(error::query("append a preference"))
+    preference_insert(event)
+        .fetch_one(conn)
+        .await
+        .map_err(error::query("append a preference"))
 }
 
 /// Write `units` inside `conn`'s write transaction: each unit's ledger rows, then every unit's
@@ -189,6 +160,137 @@ async fn append_units(conn: &mut Conn, units: Vec<LedgerUnit>) -> Result<(), Sto
         audit.extend(unit.audit);
     }
     append_chained(conn, audit).await.map(|_| ())
+}
+
+/// Store a new subject, its wrapped key and its identities (checked by
+/// `rows::check_new_subject`) in `conn`'s write transaction; an identity already used in the
+/// tenant is a [`StorageError::Conflict`] naming its kind.
+pub(super) async fn insert_subject(
+    conn: &mut Conn,
+    subject: &SubjectRow,
+    key: &SubjectKeyRow,
+    identities: &[IdentityRow],
+) -> Result<(), StorageError> {
+    const OPERATION: &str = "create a subject";
+    sqlx::query(
+        "INSERT INTO subjects (id, tenant, created_at, restricted_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(&subject.id)
+    .bind(&subject.tenant)
+    .bind(at(subject.created_at))
+    .bind(subject.restricted_at.map(at))
+    .execute(&mut *conn)
+    .await
+    .map_err(error::insert(
+        OPERATION,
+        format!("a subject with id {} already exists", subject.id),
+        None,
+    ))?;
+    sqlx::query(
+        "INSERT INTO subject_keys (subject_id, key_version, wrapped_key) VALUES ($1, $2, $3)",
+    )
+    .bind(&subject.id)
+    .bind(rows::version_to_db(key.key_version))
+    .bind(&key.wrapped_key)
+    .execute(&mut *conn)
+    .await
+    .map_err(error::query(OPERATION))?;
+    for identity in identities {
+        sqlx::query(
+            "INSERT INTO identities (subject_id, tenant, kind, blind_index, ciphertext)
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&subject.id)
+        .bind(&subject.tenant)
+        .bind(&identity.kind)
+        .bind(&identity.blind_index)
+        .bind(&identity.ciphertext)
+        .execute(&mut *conn)
+        .await
+        .map_err(error::insert(
+            OPERATION,
+            identity_conflict(&identity.kind),
+            None,
+        ))?;
+    }
+    Ok(())
+}
+
+/// The `INSERT` of a consent event, returning its seq: [`Storage::append_consent_event`] runs
+/// it on the pool, an import batch in its transaction.
+pub(super) fn consent_insert<'q>(
+    event: &'q ConsentEventRow,
+) -> sqlx::query::QueryScalar<'q, dialect::Db, i64, <dialect::Db as sqlx::Database>::Arguments> {
+    sqlx::query_scalar(
+        "INSERT INTO consent_events (scope_kind, scope_id, purpose, granted, method,
+            notice_version, at, text_hash, context_ciphertext)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING seq",
+    )
+    .bind(&event.scope_kind)
+    .bind(&event.scope_id)
+    .bind(&event.purpose)
+    .bind(event.granted)
+    .bind(&event.method)
+    .bind(&event.notice_version)
+    .bind(at(event.at))
+    .bind(&event.text_hash)
+    .bind(&event.context_ciphertext)
+}
+
+/// The `INSERT` of an objection event, returning its seq (on the pool or in an import batch).
+pub(super) fn objection_insert<'q>(
+    event: &'q ObjectionEventRow,
+) -> sqlx::query::QueryScalar<'q, dialect::Db, i64, <dialect::Db as sqlx::Database>::Arguments> {
+    sqlx::query_scalar(
+        "INSERT INTO objection_events (subject_id, purpose, objected, source, at)
+         VALUES ($1, $2, $3, $4, $5) RETURNING seq",
+    )
+    .bind(&event.subject_id)
+    .bind(&event.purpose)
+    .bind(event.objected)
+    .bind(&event.source)
+    .bind(at(event.at))
+}
+
+/// The `INSERT` of a preference event, returning its seq (on the pool or in an import batch).
+pub(super) fn preference_insert<'q>(
+    event: &'q PreferenceEventRow,
+) -> sqlx::query::QueryScalar<'q, dialect::Db, i64, <dialect::Db as sqlx::Database>::Arguments> {
+    sqlx::query_scalar(
+        "INSERT INTO preference_events (subject_id, kind, name, opted_in, at)
+         VALUES ($1, $2, $3, $4, $5) RETURNING seq",
+    )
+    .bind(&event.subject_id)
+    .bind(&event.kind)
+    .bind(&event.name)
+    .bind(event.opted_in)
+    .bind(at(event.at))
+}
+
+/// Store `record` and its anchors (checked by `rows::check_new_record`) in `conn`'s write
+/// transaction, one statement each: the plain form both backends understand, for batches.
+pub(super) async fn insert_record_in(
+    conn: &mut Conn,
+    record: &RecordRow,
+) -> Result<(), StorageError> {
+    super::bind_record(super::record_insert!(), record)
+        .execute(&mut *conn)
+        .await
+        .map_err(error::insert(
+            "insert a record",
+            format!("a record with id {} already exists", record.id),
+            Some("its subject does not exist"),
+        ))?;
+    for (event, when) in &record.anchors {
+        sqlx::query("INSERT INTO record_anchors (record_id, event, at) VALUES ($1, $2, $3)")
+            .bind(&record.id)
+            .bind(event)
+            .bind(at(*when))
+            .execute(&mut *conn)
+            .await
+            .map_err(error::query("insert a record's anchor"))?;
+    }
+    Ok(())
 }
 
 /// Store `token` with the statement `sql` (made by `token_insert!`), in `conn`.
@@ -473,52 +575,11 @@ impl Storage for Store {
     ) -> StorageFuture<'_, ()> {
         Box::pin(async move {
             rows::check_new_subject(&subject, &key, &identities)?;
-            const OPERATION: &str = "create a subject";
             let mut tx = dialect::begin_write(&self.pool)
                 .await
                 .map_err(error::query("begin creating a subject"))?;
-            sqlx::query(
-                "INSERT INTO subjects (id, tenant, created_at, restricted_at) VALUES ($1, $2, $3, $4)",
-            )
-            .bind(&subject.id)
-            .bind(&subject.tenant)
-            .bind(at(subject.created_at))
-            .bind(subject.restricted_at.map(at))
-            .execute(&mut *tx)
-            .await
-            .map_err(error::insert(
-                OPERATION,
-                format!("a subject with id {} already exists", subject.id),
-                None,
-            ))?;
-            sqlx::query(
-                "INSERT INTO subject_keys (subject_id, key_version, wrapped_key) VALUES ($1, $2, $3)",
-            )
-            .bind(&subject.id)
-            .bind(rows::version_to_db(key.key_version))
-            .bind(&key.wrapped_key)
-            .execute(&mut *tx)
-            .await
-            .map_err(error::query(OPERATION))?;
-            for identity in &identities {
-                sqlx::query(
-                    "INSERT INTO identities (subject_id, tenant, kind, blind_index, ciphertext)
-                     VALUES ($1, $2, $3, $4, $5)",
-                )
-                .bind(&subject.id)
-                .bind(&subject.tenant)
-                .bind(&identity.kind)
-                .bind(&identity.blind_index)
-                .bind(&identity.ciphertext)
-                .execute(&mut *tx)
-                .await
-                .map_err(error::insert(
-                    OPERATION,
-                    identity_conflict(&identity.kind),
-                    None,
-                ))?;
-            }
-            tx.commit().await.map_err(error::query(OPERATION))
+            insert_subject(&mut tx, &subject, &key, &identities).await?;
+            tx.commit().await.map_err(error::query("create a subject"))
         })
     }
 
@@ -732,12 +793,10 @@ impl Storage for Store {
 
     fn append_consent_event(&self, event: ConsentEventRow) -> StorageFuture<'_, i64> {
         Box::pin(async move {
-            let mut conn = self
-                .pool
-                .acquire()
+            consent_insert(&event)
+                .fetch_one(&self.pool)
                 .await
-                .map_err(error::query("append a consent event"))?;
-            insert_consent_event(&mut conn, &event).await
+                .map_err(error::query("append a consent event"))
         })
     }
 
@@ -763,12 +822,10 @@ impl Storage for Store {
 
     fn append_objection(&self, event: ObjectionEventRow) -> StorageFuture<'_, i64> {
         Box::pin(async move {
-            let mut conn = self
-                .pool
-                .acquire()
+            objection_insert(&event)
+                .fetch_one(&self.pool)
                 .await
-                .map_err(error::query("append an objection"))?;
-            insert_objection(&mut conn, &event).await
+                .map_err(error::query("append an objection"))
         })
     }
 
@@ -791,12 +848,10 @@ impl Storage for Store {
 
     fn append_preference(&self, event: PreferenceEventRow) -> StorageFuture<'_, i64> {
         Box::pin(async move {
-            let mut conn = self
-                .pool
-                .acquire()
+            preference_insert(&event)
+                .fetch_one(&self.pool)
                 .await
-                .map_err(error::query("append a preference"))?;
-            insert_preference(&mut conn, &event).await
+                .map_err(error::query("append a preference"))
         })
     }
 
