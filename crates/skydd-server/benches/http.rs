@@ -35,6 +35,7 @@ use skydd_app::{App, Clock, LoadedRegister, SystemClock, tokens};
 use skydd_crypto::Keyring;
 use skydd_server::AppState;
 use skydd_staff::permission::Scope;
+use skydd_storage::{LedgerUnit, StorageError};
 use skydd_vault::{Actor, Audit, AuditEvent, NewSubject, audit::AuditFuture};
 
 /// An audit ledger that drops every event (diagnostic only).
@@ -43,6 +44,22 @@ struct NoAudit;
 impl Audit for NoAudit {
     fn record(&self, _event: AuditEvent) -> AuditFuture<'_> {
         Box::pin(async { Ok(()) })
+    }
+
+    fn commit(&self, unit: LedgerUnit) -> AuditFuture<'_> {
+        // Ledger rows are data, not audit: dropping them would measure writes that never were.
+        let audit_only =
+            unit.consents.is_empty() && unit.objections.is_empty() && unit.preferences.is_empty();
+        Box::pin(async move {
+            if audit_only {
+                Ok(())
+            } else {
+                Err(StorageError::Invalid(
+                    "the benchmark's NoAudit writes no ledger rows: measure writes with auditing on"
+                        .into(),
+                ))
+            }
+        })
     }
 }
 

@@ -52,6 +52,8 @@ pub use requests::{
     RequestEventRow, RequestFilter, RequestRow, RequestStore, RequestSystemRow,
     VerificationCodeRow,
 };
+/// Ledger rows and their audit events, written together (issue 19).
+pub use rows::LedgerUnit;
 pub use rows::{AnonymisedRecordRow, RecordDeletion, RecordDeletionOutcome, ShredAudit};
 pub use rows::{
     AuditEventRow, BLIND_INDEX_LEN, ConsentEventRow, DisclosureRow, FeatureSwitchRow, IdentityRow,
@@ -374,6 +376,12 @@ pub trait Storage:
     /// Append several audit events in one transaction (all or none), in the order given; returns
     /// their `seq`s. Lets a writer commit many events at the cost of one (group commit).
     fn append_audit_events(&self, events: Vec<AuditEventRow>) -> StorageFuture<'_, Vec<i64>>;
+
+    /// Append `units` in ONE transaction: every unit's consent, objection and preference rows,
+    /// then all their audit events chained in order. All or nothing: an error writes no unit
+    /// (the caller may retry the units one by one to find the bad one). Lets a writer commit the
+    /// ledger writes of many callers at the cost of one (group commit, issue 19).
+    fn append_ledger(&self, units: Vec<LedgerUnit>) -> StorageFuture<'_, ()>;
 
     /// The audit events concerning a subject, in `seq` order.
     fn audit_events_for_subject<'a>(

@@ -198,6 +198,31 @@ pub struct FeatureSwitchRow {
     pub at: Timestamp,
 }
 
+/// One write to the consent, objection and preference ledgers with the audit events recording
+/// it: [`crate::Storage::append_ledger`] stores a unit whole or not at all (issue 19). A unit
+/// without ledger rows is a plain audit append.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LedgerUnit {
+    /// Consent events to append (their `seq` is ignored).
+    pub consents: Vec<ConsentEventRow>,
+    /// Objection events to append (their `seq` is ignored).
+    pub objections: Vec<ObjectionEventRow>,
+    /// Preference events to append (their `seq` is ignored).
+    pub preferences: Vec<PreferenceEventRow>,
+    /// Audit events, chained after every earlier event (their `seq` is ignored).
+    pub audit: Vec<AuditEventRow>,
+}
+
+impl LedgerUnit {
+    /// A unit of audit events only.
+    pub fn audit(events: Vec<AuditEventRow>) -> LedgerUnit {
+        LedgerUnit {
+            audit: events,
+            ..LedgerUnit::default()
+        }
+    }
+}
+
 /// Something done with personal data, for the audit trail. Append-only; never holds values.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditEventRow {

@@ -266,6 +266,7 @@ scenarios!(
     incident_entries_take_each_position_once,
     disclosures_round_trip_and_are_found_by_subject,
     a_lock_held_beyond_the_timeout_is_busy_and_nothing_is_written,
+    ledger_units_are_written_whole_or_not_at_all,
     a_backup_is_a_copy_of_one_moment_and_never_overwrites,
 );
 
@@ -2655,6 +2656,11 @@ mod cookie_choices;
 #[path = "storage/busy.rs"]
 mod busy;
 use busy::a_lock_held_beyond_the_timeout_is_busy_and_nothing_is_written;
+
+/// Ledger rows and their audit events in one transaction (issue 19).
+#[path = "storage/ledger.rs"]
+mod ledger;
+use ledger::ledger_units_are_written_whole_or_not_at_all;
 
 /// PostgreSQL: connections the server ended (`pg_terminate_backend`, as on a failover or a
 /// restart of the database) are replaced, without a restart of Skydd: after at most one failed

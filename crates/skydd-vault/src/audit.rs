@@ -2,13 +2,16 @@
 //! actor, IP, purpose, subject id and category names, never the values.
 //!
 //! [`Audit`] is the one interface every writer uses; the audit-trail issue makes its storage
-//! tamper-evident (hash chain, signed checkpoints) without changing the callers.
+//! tamper-evident (hash chain, signed checkpoints) without changing the callers. It is also the
+//! one writer of the consent, objection and preference ledgers (issue 19): a ledger row and the
+//! audit event recording it are one [`LedgerUnit`], written in one transaction, so neither is
+//! ever stored without the other, and [`GroupCommitAudit`] lets concurrent units share it.
 
 use std::future::Future;
 use std::pin::Pin;
 
 use jiff::Timestamp;
-use skydd_storage::{AuditEventRow, Storage, StorageError};
+use skydd_storage::{AuditEventRow, LedgerUnit, Storage, StorageError};
 use tokio::sync::{mpsc, oneshot};
 
 /// One processing event. Holds ids and register names only.
@@ -55,6 +58,10 @@ pub trait Audit: Send + Sync + 'static {
             Ok(())
         })
     }
+
+    /// Write `unit`'s ledger rows and audit events in one transaction, all or nothing, and
+    /// return once they are durable. An error means none of them was written.
+    fn commit(&self, unit: LedgerUnit) -> AuditFuture<'_>;
 }
 
 /// Audit events appended to the database's `audit_events` ledger.
@@ -71,7 +78,8 @@ impl StorageAudit {
 }
 
 impl AuditEvent {
-    fn into_row(self) -> AuditEventRow {
+    /// The storage row of this event (its `seq` given by storage when it is appended).
+    pub(crate) fn into_row(self) -> AuditEventRow {
         AuditEventRow {
             seq: 0,
             at: self.at,
@@ -89,33 +97,45 @@ impl AuditEvent {
 
 impl Audit for StorageAudit {
     fn record(&self, event: AuditEvent) -> AuditFuture<'_> {
-        Box::pin(async move {
-            self.storage
-                .append_audit_event(event.into_row())
-                .await
-                .map(|_| ())
-        })
+        self.commit(LedgerUnit::audit(vec![event.into_row()]))
     }
 
     fn record_many(&self, events: Vec<AuditEvent>) -> AuditFuture<'_> {
-        Box::pin(async move {
-            let rows = events.into_iter().map(AuditEvent::into_row).collect();
-            self.storage.append_audit_events(rows).await.map(|_| ())
-        })
+        self.commit(LedgerUnit::audit(
+            events.into_iter().map(AuditEvent::into_row).collect(),
+        ))
+    }
+
+    fn commit(&self, unit: LedgerUnit) -> AuditFuture<'_> {
+        Box::pin(async move { self.storage.append_ledger(vec![unit]).await })
     }
 }
 
 type Reply = oneshot::Sender<Result<(), StorageError>>;
 
-/// One caller's events, committed together, and where its answer goes.
+/// One caller's unit (ledger rows and audit events), committed together, and where its answer
+/// goes.
 struct Pending {
-    rows: Vec<AuditEventRow>,
+    unit: LedgerUnit,
     reply: Reply,
 }
 
-/// Audit events appended to the database with group commit: events recorded at the same time
-/// share one transaction. Each caller still waits until its own events are committed, so the
-/// rule "processing that cannot be recorded does not happen" holds; only the cost is shared.
+impl Pending {
+    /// How much of a batch this unit takes: its rows and events, at least 1.
+    fn weight(&self) -> usize {
+        let unit = &self.unit;
+        (unit.consents.len() + unit.objections.len() + unit.preferences.len() + unit.audit.len())
+            .max(1)
+    }
+}
+
+/// Ledger units and audit events written with group commit: units committed at the same time
+/// share one transaction (one writer task per server, so one stream of write transactions; two
+/// writers would only queue for SQLite's write lock). Each caller still waits until its own
+/// unit is committed, so the rule "processing that cannot be recorded does not happen" holds and
+/// a write is acknowledged only when durable; only the cost is shared. When a shared
+/// transaction fails for another reason than a busy database, its units are written again one
+/// by one, so a bad unit fails alone and each caller gets its own answer.
 ///
 /// The writer gathers the next batch while one commits (one commit at a time, in order, as the
 /// chain needs): under load each commit takes every event that arrived during the previous one,
@@ -126,8 +146,8 @@ pub struct GroupCommitAudit {
 }
 
 impl GroupCommitAudit {
-    /// Start the writer task on the current Tokio runtime; it commits up to `max_batch` events
-    /// per transaction (a caller's events are never split, so one call of more goes alone) and
+    /// Start the writer task on the current Tokio runtime; it commits up to `max_batch` rows and
+    /// events per transaction (a caller's unit is never split, so one of more goes alone) and
     /// stops when every handle is dropped and the last batch is committed.
     pub fn spawn(storage: std::sync::Arc<dyn Storage>, max_batch: usize) -> GroupCommitAudit {
         let max_batch = max_batch.max(1);
@@ -162,11 +182,11 @@ async fn write(
             }, if committing.is_some() => committing = None,
             received = receiver.recv(), if open && events < max_batch => match received {
                 Some(pending) => {
-                    events += pending.rows.len();
+                    events += pending.weight();
                     batch.push(pending);
                     while events < max_batch {
                         let Ok(pending) = receiver.try_recv() else { break };
-                        events += pending.rows.len();
+                        events += pending.weight();
                         batch.push(pending);
                     }
                 }
@@ -186,33 +206,44 @@ async fn write(
     }
 }
 
-/// Commit `batch` in one transaction and answer each of its callers.
+/// Commit `batch` in one transaction and answer each of its callers; if that fails (not for a
+/// busy database) and the batch has more than one unit, commit each unit alone and answer each
+/// with its own result.
 async fn commit(storage: std::sync::Arc<dyn Storage>, batch: Vec<Pending>) {
-    let mut rows = Vec::with_capacity(batch.iter().map(|pending| pending.rows.len()).sum());
-    let mut replies = Vec::with_capacity(batch.len());
-    for pending in batch {
-        rows.extend(pending.rows);
-        replies.push(pending.reply);
-    }
-    // Each caller gets the error as storage gave it, so a busy database stays `Busy` (an
-    // answer to retry) rather than becoming a generic failure.
-    let outcome = storage.append_audit_events(rows).await.map(|_| ());
-    for reply in replies {
-        // A caller that went away no longer waits for the answer.
-        let _ = reply.send(outcome.clone());
+    let (units, replies): (Vec<LedgerUnit>, Vec<Reply>) = batch
+        .into_iter()
+        .map(|pending| (pending.unit, pending.reply))
+        .unzip();
+    // A single unit needs no copy: there is nothing to retry it apart from.
+    let retry = (units.len() > 1).then(|| units.clone());
+    match (storage.append_ledger(units).await, retry) {
+        // Each caller gets the error as storage gave it, so a busy database stays `Busy` (an
+        // answer to retry) rather than becoming a generic failure.
+        (Err(error), Some(units)) if !matches!(error, StorageError::Busy(_)) => {
+            for (unit, reply) in units.into_iter().zip(replies) {
+                let outcome = storage.append_ledger(vec![unit]).await;
+                // A caller that went away no longer waits for the answer.
+                let _ = reply.send(outcome);
+            }
+        }
+        (outcome, _) => {
+            for reply in replies {
+                let _ = reply.send(outcome.clone());
+            }
+        }
     }
 }
 
 impl GroupCommitAudit {
-    /// Hand `rows` to the writer and wait until they are committed.
-    async fn submit(&self, rows: Vec<AuditEventRow>) -> Result<(), StorageError> {
-        if rows.is_empty() {
+    /// Hand `unit` to the writer and wait until it is committed.
+    async fn submit(&self, unit: LedgerUnit) -> Result<(), StorageError> {
+        if unit == LedgerUnit::default() {
             return Ok(());
         }
         let stopped = || StorageError::Database("the audit writer has stopped".into());
         let (reply, answer) = oneshot::channel();
         self.sender
-            .send(Pending { rows, reply })
+            .send(Pending { unit, reply })
             .await
             .map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?
@@ -221,10 +252,16 @@ impl GroupCommitAudit {
 
 impl Audit for GroupCommitAudit {
     fn record(&self, event: AuditEvent) -> AuditFuture<'_> {
-        Box::pin(self.submit(vec![event.into_row()]))
+        Box::pin(self.submit(LedgerUnit::audit(vec![event.into_row()])))
     }
 
     fn record_many(&self, events: Vec<AuditEvent>) -> AuditFuture<'_> {
-        Box::pin(self.submit(events.into_iter().map(AuditEvent::into_row).collect()))
+        Box::pin(self.submit(LedgerUnit::audit(
+            events.into_iter().map(AuditEvent::into_row).collect(),
+        )))
+    }
+
+    fn commit(&self, unit: LedgerUnit) -> AuditFuture<'_> {
+        Box::pin(self.submit(unit))
     }
 }

@@ -7,7 +7,9 @@ use skydd_consent::{
 };
 use skydd_decide::{Decision, DecisionRequest};
 use skydd_register::model::{Channel, Choice, FeatureId, PurposeId};
-use skydd_storage::{ConsentEventRow, FeatureSwitchRow, ObjectionEventRow};
+use skydd_storage::{
+    AuditEventRow, ConsentEventRow, FeatureSwitchRow, LedgerUnit, ObjectionEventRow,
+};
 
 use crate::crypto::consent_context_aad;
 use crate::facts::{consent_event, scope_key};
@@ -116,6 +118,61 @@ pub struct FeatureInput {
     pub enabled: bool,
 }
 
+/// The audit event of a ledger write by `actor` about `subject`.
+pub(crate) fn ledger_audit(
+    actor: &Actor,
+    now: Timestamp,
+    action: &'static str,
+    purpose: Option<&str>,
+    subject: &str,
+    outcome: &str,
+) -> AuditEventRow {
+    AuditEvent {
+        at: now,
+        actor: actor.id.clone(),
+        ip: actor.ip.clone(),
+        action,
+        purpose: purpose.map(str::to_string),
+        subject_id: Some(subject.to_string()),
+        categories: Vec::new(),
+        outcome: outcome.to_string(),
+        detail: None,
+    }
+    .into_row()
+}
+
+/// An objection (or its lifting) and its audit event as one ledger unit (a consent carrying
+/// browser signals adds both to its own unit).
+fn objection_unit(
+    actor: &Actor,
+    subject: &str,
+    purpose: Option<&str>,
+    source: ObjectionSource,
+    objected: bool,
+    now: Timestamp,
+) -> LedgerUnit {
+    let outcome = if objected { "objected" } else { "lifted" };
+    LedgerUnit {
+        objections: vec![ObjectionEventRow {
+            seq: 0,
+            subject_id: subject.to_string(),
+            purpose: purpose.map(str::to_string),
+            objected,
+            source: source.as_str().to_string(),
+            at: now,
+        }],
+        audit: vec![ledger_audit(
+            actor,
+            now,
+            "objection.record",
+            purpose,
+            subject,
+            outcome,
+        )],
+        ..LedgerUnit::default()
+    }
+}
+
 fn view(event: &ConsentEvent) -> ConsentView {
     ConsentView {
         purpose: event.purpose.0.clone(),
@@ -130,7 +187,9 @@ fn view(event: &ConsentEvent) -> ConsentView {
 
 impl Vault {
     /// Record a subject's consent or its withdrawal. With `gpc` or `dnt`, an objection to
-    /// marketing and sharing is recorded too.
+    /// marketing and sharing is recorded too. The consent, those objections and their audit
+    /// events are one [`LedgerUnit`]: written in one transaction (shared with concurrent writes
+    /// under group commit), and the call returns only once it is durable.
     pub async fn record_consent(
         &self,
         actor: &Actor,
@@ -148,8 +207,13 @@ impl Vault {
             }
         };
         let (scope_kind, scope_id) = scope_key(&event.scope);
-        self.storage
-            .append_consent_event(ConsentEventRow {
+        let outcome = if input.granted {
+            "granted"
+        } else {
+            "withdrawn"
+        };
+        let mut unit = LedgerUnit {
+            consents: vec![ConsentEventRow {
                 seq: 0,
                 scope_kind: scope_kind.to_string(),
                 scope_id,
@@ -160,31 +224,40 @@ impl Vault {
                 at: event.at,
                 text_hash: event.text_hash.clone(),
                 context_ciphertext: context,
-            })
-            .await?;
-        let outcome = if input.granted {
-            "granted"
-        } else {
-            "withdrawn"
+            }],
+            audit: vec![ledger_audit(
+                actor,
+                now,
+                "consent.record",
+                Some(&input.purpose),
+                &row.id,
+                outcome,
+            )],
+            ..LedgerUnit::default()
         };
-        self.audit(
-            actor,
-            now,
-            "consent.record",
-            Some(&input.purpose),
-            Some(&row.id),
-            Vec::new(),
-            outcome,
-        )
-        .await?;
         for (signal, source) in [
             (input.gpc, ObjectionSource::Gpc),
             (input.dnt, ObjectionSource::Dnt),
         ] {
             if signal {
-                self.object(actor, &row.id, None, source, true, now).await?;
+                let objection = objection_unit(actor, &row.id, None, source, true, now);
+                unit.objections.extend(objection.objections);
+                unit.audit.extend(objection.audit);
             }
         }
+        self.commit_ledger(&row.id, unit).await
+    }
+
+    /// Write `unit` (ledger rows of `subject` with their audit events) through the audit
+    /// writer, all or nothing, then tell this server's memory of decision facts that `subject`'s
+    /// changed.
+    pub(crate) async fn commit_ledger(
+        &self,
+        subject: &str,
+        unit: LedgerUnit,
+    ) -> Result<(), VaultError> {
+        self.audit.commit(unit).await?;
+        self.facts_changed(subject);
         Ok(())
     }
 
@@ -232,7 +305,8 @@ impl Vault {
     }
 
     /// Record an objection (or lift one): to one purpose, or with `purpose` `None` to all direct
-    /// marketing (and, from a browser signal, sharing).
+    /// marketing (and, from a browser signal, sharing). The objection and its audit event are
+    /// written together, in one transaction.
     pub async fn object(
         &self,
         actor: &Actor,
@@ -254,27 +328,8 @@ impl Vault {
                 "use a purpose of the register",
             ));
         }
-        self.storage
-            .append_objection(ObjectionEventRow {
-                seq: 0,
-                subject_id: row.id.clone(),
-                purpose: purpose.map(str::to_string),
-                objected,
-                source: source.as_str().to_string(),
-                at: now,
-            })
-            .await?;
-        let outcome = if objected { "objected" } else { "lifted" };
-        self.audit(
-            actor,
-            now,
-            "objection.record",
-            purpose,
-            Some(&row.id),
-            Vec::new(),
-            outcome,
-        )
-        .await
+        let unit = objection_unit(actor, &row.id, purpose, source, objected, now);
+        self.commit_ledger(&row.id, unit).await
     }
 
     /// A subject's consents: current state and full history, and objections in force.

@@ -8,8 +8,9 @@
 
 use jiff::Timestamp;
 use skydd_register::model::{Channel, Choice};
-use skydd_storage::PreferenceEventRow;
+use skydd_storage::{LedgerUnit, PreferenceEventRow};
 
+use crate::consent::ledger_audit;
 use crate::{Actor, Vault, VaultError};
 
 /// The label that separates unsubscribe tags from every other use of the index key.
@@ -111,26 +112,16 @@ impl Vault {
             .subject_row(&actor, subject)
             .await
             .map_err(|_| refused())?;
-        self.storage
-            .append_preference(PreferenceEventRow {
-                seq: 0,
-                subject_id: row.id.clone(),
-                kind: "channel".into(),
-                name: channel.word().into(),
-                opted_in: false,
-                at: now,
-            })
-            .await?;
-        self.audit(
+        let unit = preference_unit(
             &actor,
+            &row.id,
+            "channel",
+            channel.word().into(),
+            false,
             now,
-            "preference.unsubscribe",
-            None,
-            Some(&row.id),
-            Vec::new(),
-            channel.word(),
-        )
-        .await?;
+            ("preference.unsubscribe", channel.word()),
+        );
+        self.commit_ledger(&row.id, unit).await?;
         Ok(channel)
     }
 
@@ -219,26 +210,41 @@ impl Vault {
                 ));
             }
         };
-        self.storage
-            .append_preference(PreferenceEventRow {
-                seq: 0,
-                subject_id: row.id.clone(),
-                kind: kind.into(),
-                name,
-                opted_in,
-                at: now,
-            })
-            .await?;
         let outcome = if opted_in { "opted_in" } else { "opted_out" };
-        self.audit(
+        let unit = preference_unit(
             actor,
+            &row.id,
+            kind,
+            name,
+            opted_in,
             now,
-            "preference.record",
-            None,
-            Some(&row.id),
-            Vec::new(),
-            outcome,
-        )
-        .await
+            ("preference.record", outcome),
+        );
+        self.commit_ledger(&row.id, unit).await
+    }
+}
+
+/// A preference event of `subject` and its audit event (`action`, `outcome`) as one ledger
+/// unit, written together or not at all.
+fn preference_unit(
+    actor: &Actor,
+    subject: &str,
+    kind: &str,
+    name: String,
+    opted_in: bool,
+    now: Timestamp,
+    (action, outcome): (&'static str, &str),
+) -> LedgerUnit {
+    LedgerUnit {
+        preferences: vec![PreferenceEventRow {
+            seq: 0,
+            subject_id: subject.to_string(),
+            kind: kind.into(),
+            name,
+            opted_in,
+            at: now,
+        }],
+        audit: vec![ledger_audit(actor, now, action, None, subject, outcome)],
+        ..LedgerUnit::default()
     }
 }

@@ -26,6 +26,10 @@ mod workflow;
 #[path = "vault/cookie.rs"]
 mod cookie;
 
+/// Ledger rows and their audit events in one transaction, group-committed (issue 19).
+#[path = "vault/ledger.rs"]
+mod ledger;
+
 /// Many decisions at once, and the audit writer they share (issue 19).
 #[path = "vault/decisions.rs"]
 mod decisions;

@@ -12,6 +12,7 @@ use super::{
     register_version_from_row, subject_from_row, subject_key_from_row, token_columns,
     token_from_row,
 };
+use crate::LedgerUnit;
 use crate::{
     AnonymisedRecordRow, ApiTokenRecord, AuditChainHead, AuditCheckpointRow, AuditEventRow,
     AuditFilter, Backend, ChainLinks, ChainedAuditEvent, ConsentEventRow, DisclosureRow,
@@ -89,6 +90,84 @@ pub(super) async fn append_chained(
         .await
         .map_err(error::query("append audit events"))?;
     Ok(chained.iter().map(|(event, _)| event.seq).collect())
+}
+
+/// Insert one consent event in `conn`; returns its `seq`.
+async fn insert_consent_event(
+    conn: &mut Conn,
+    event: &ConsentEventRow,
+) -> Result<i64, StorageError> {
+    sqlx::query_scalar(
+        "INSERT INTO consent_events (scope_kind, scope_id, purpose, granted, method,
+            notice_version, at, text_hash, context_ciphertext)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING seq",
+    )
+    .bind(&event.scope_kind)
+    .bind(&event.scope_id)
+    .bind(&event.purpose)
+    .bind(event.granted)
+    .bind(&event.method)
+    .bind(&event.notice_version)
+    .bind(at(event.at))
+    .bind(&event.text_hash)
+    .bind(&event.context_ciphertext)
+    .fetch_one(conn)
+    .await
+    .map_err(error::query("append a consent event"))
+}
+
+/// Insert one objection event in `conn`; returns its `seq`.
+async fn insert_objection(conn: &mut Conn, event: &ObjectionEventRow) -> Result<i64, StorageError> {
+    sqlx::query_scalar(
+        "INSERT INTO objection_events (subject_id, purpose, objected, source, at)
+         VALUES ($1, $2, $3, $4, $5) RETURNING seq",
+    )
+    .bind(&event.subject_id)
+    .bind(&event.purpose)
+    .bind(event.objected)
+    .bind(&event.source)
+    .bind(at(event.at))
+    .fetch_one(conn)
+    .await
+    .map_err(error::query("append an objection"))
+}
+
+/// Insert one preference event in `conn`; returns its `seq`.
+async fn insert_preference(
+    conn: &mut Conn,
+    event: &PreferenceEventRow,
+) -> Result<i64, StorageError> {
+    sqlx::query_scalar(
+        "INSERT INTO preference_events (subject_id, kind, name, opted_in, at)
+         VALUES ($1, $2, $3, $4, $5) RETURNING seq",
+    )
+    .bind(&event.subject_id)
+    .bind(&event.kind)
+    .bind(&event.name)
+    .bind(event.opted_in)
+    .bind(at(event.at))
+    .fetch_one(conn)
+    .await
+    .map_err(error::query("append a preference"))
+}
+
+/// Write `units` inside `conn`'s write transaction: each unit's ledger rows, then every unit's
+/// audit events in one chained append (the units' order is kept in the chain).
+async fn append_units(conn: &mut Conn, units: Vec<LedgerUnit>) -> Result<(), StorageError> {
+    let mut audit = Vec::new();
+    for unit in units {
+        for event in &unit.consents {
+            insert_consent_event(&mut *conn, event).await?;
+        }
+        for event in &unit.objections {
+            insert_objection(&mut *conn, event).await?;
+        }
+        for event in &unit.preferences {
+            insert_preference(&mut *conn, event).await?;
+        }
+        audit.extend(unit.audit);
+    }
+    append_chained(conn, audit).await.map(|_| ())
 }
 
 /// Store `token` with the statement `sql` (made by `token_insert!`), in `conn`.
@@ -632,23 +711,12 @@ impl Storage for Store {
 
     fn append_consent_event(&self, event: ConsentEventRow) -> StorageFuture<'_, i64> {
         Box::pin(async move {
-            sqlx::query_scalar(
-                "INSERT INTO consent_events (scope_kind, scope_id, purpose, granted, method,
-                    notice_version, at, text_hash, context_ciphertext)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING seq",
-            )
-            .bind(&event.scope_kind)
-            .bind(&event.scope_id)
-            .bind(&event.purpose)
-            .bind(event.granted)
-            .bind(&event.method)
-            .bind(&event.notice_version)
-            .bind(at(event.at))
-            .bind(&event.text_hash)
-            .bind(&event.context_ciphertext)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(error::query("append a consent event"))
+            let mut conn = self
+                .pool
+                .acquire()
+                .await
+                .map_err(error::query("append a consent event"))?;
+            insert_consent_event(&mut conn, &event).await
         })
     }
 
@@ -674,18 +742,12 @@ impl Storage for Store {
 
     fn append_objection(&self, event: ObjectionEventRow) -> StorageFuture<'_, i64> {
         Box::pin(async move {
-            sqlx::query_scalar(
-                "INSERT INTO objection_events (subject_id, purpose, objected, source, at)
-                 VALUES ($1, $2, $3, $4, $5) RETURNING seq",
-            )
-            .bind(&event.subject_id)
-            .bind(&event.purpose)
-            .bind(event.objected)
-            .bind(&event.source)
-            .bind(at(event.at))
-            .fetch_one(&self.pool)
-            .await
-            .map_err(error::query("append an objection"))
+            let mut conn = self
+                .pool
+                .acquire()
+                .await
+                .map_err(error::query("append an objection"))?;
+            insert_objection(&mut conn, &event).await
         })
     }
 
@@ -708,18 +770,12 @@ impl Storage for Store {
 
     fn append_preference(&self, event: PreferenceEventRow) -> StorageFuture<'_, i64> {
         Box::pin(async move {
-            sqlx::query_scalar(
-                "INSERT INTO preference_events (subject_id, kind, name, opted_in, at)
-                 VALUES ($1, $2, $3, $4, $5) RETURNING seq",
-            )
-            .bind(&event.subject_id)
-            .bind(&event.kind)
-            .bind(&event.name)
-            .bind(event.opted_in)
-            .bind(at(event.at))
-            .fetch_one(&self.pool)
-            .await
-            .map_err(error::query("append a preference"))
+            let mut conn = self
+                .pool
+                .acquire()
+                .await
+                .map_err(error::query("append a preference"))?;
+            insert_preference(&mut conn, &event).await
         })
     }
 
@@ -796,6 +852,21 @@ impl Storage for Store {
             let seqs = append_chained(&mut tx, events).await?;
             tx.commit().await.map_err(error::query(OPERATION))?;
             Ok(seqs)
+        })
+    }
+
+    fn append_ledger(&self, units: Vec<LedgerUnit>) -> StorageFuture<'_, ()> {
+        Box::pin(async move {
+            if units.is_empty() {
+                return Ok(());
+            }
+            let mut tx = dialect::begin_write(&self.pool)
+                .await
+                .map_err(error::query("begin appending to the ledgers"))?;
+            append_units(&mut tx, units).await?;
+            tx.commit()
+                .await
+                .map_err(error::query("append to the ledgers"))
         })
     }
 
