@@ -2,7 +2,7 @@
 //! together by [`Jobs::stop`]: outbox delivery, the due-soon warning, retention sweeps (each
 //! followed by an audit checkpoint and the deletion of the privacy centre's expired sign-ins and
 //! sessions), the readiness check (a fault logged once when it starts
-//! and once when it ends) and, once at start, the announcement of a significant change of the
+//! and once when it ends), the follower of the change log of decision facts and, once at start, the announcement of a significant change of the
 //! privacy notice.
 //!
 //! Each round takes `now` from the app's clock and a fresh vault from the app (so a reloaded
@@ -42,16 +42,26 @@ pub struct JobSettings {
     /// is logged once when it starts and once when it ends, even when nothing polls `/readyz`;
     /// zero switches the check off.
     pub readiness_interval: Duration,
+    /// Follow the change log of decision facts ([`crate::change_log`]): what other servers
+    /// and `skydd` commands change is forgotten here within 1 s. Off only for tools that share
+    /// no database with anyone.
+    pub follow_fact_changes: bool,
+    /// Wake the follower at once on PostgreSQL's notifications (`LISTEN`); without, it reads
+    /// the log every 250 ms only (tests of a lost notification switch it off).
+    pub listen_fact_changes: bool,
 }
 
 impl Default for JobSettings {
-    /// Delivery every 30 seconds, the warning daily, a sweep hourly, readiness every 10 seconds.
+    /// Delivery every 30 seconds, the warning daily, a sweep hourly, readiness every 10 seconds,
+    /// the change log followed with notifications.
     fn default() -> JobSettings {
         JobSettings {
             delivery_interval: Duration::from_secs(30),
             warning_interval: Duration::from_secs(24 * 60 * 60),
             retention_interval: Duration::from_secs(60 * 60),
             readiness_interval: Duration::from_secs(10),
+            follow_fact_changes: true,
+            listen_fact_changes: true,
         }
     }
 }
@@ -121,6 +131,12 @@ impl Jobs {
                     // It logs a change itself; the answer is for `/readyz`.
                     let _ = app.readiness().await;
                 },
+            ));
+        }
+        if settings.follow_fact_changes {
+            tasks.spawn(crate::change_log::follow(
+                app.clone(),
+                settings.listen_fact_changes,
             ));
         }
         Jobs { tasks }

@@ -19,7 +19,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 
 use skydd_crypto::{Keyring, MasterKeyError};
 use skydd_storage::Storage;
-use skydd_vault::{Audit, Enforced, Vault, VaultError};
+use skydd_vault::{Audit, Enforced, FactCache, Vault, VaultError};
 
 use crate::services::App;
 
@@ -28,6 +28,9 @@ pub(crate) struct Keys {
     current: RwLock<Current>,
     enforced: Arc<Enforced>,
     audit: Arc<dyn Audit>,
+    /// The decision facts every vault built here keeps in memory: one cache, kept across key
+    /// reloads (issue 19).
+    facts: Arc<FactCache>,
     /// Held while the key file is reloaded, so that requests failing at once reload it once.
     reloading: tokio::sync::Mutex<()>,
 }
@@ -41,18 +44,21 @@ pub(crate) struct Current {
 
 impl Keys {
     /// The one place a vault is built: over `storage`, encrypting with `keyring`, enforcing
-    /// `enforced` and auditing to `audit`.
+    /// `enforced`, auditing to `audit` and keeping its decision facts in `facts`.
     pub(crate) fn new(
         storage: Arc<dyn Storage>,
         keyring: Arc<Keyring>,
         enforced: Arc<Enforced>,
         audit: Arc<dyn Audit>,
+        facts: Arc<FactCache>,
     ) -> Keys {
-        let vault = Vault::new(storage, keyring.clone(), enforced.clone(), audit.clone());
+        let vault = Vault::new(storage, keyring.clone(), enforced.clone(), audit.clone())
+            .with_fact_cache(facts.clone());
         Keys {
             current: RwLock::new(Current { keyring, vault }),
             enforced,
             audit,
+            facts,
             reloading: tokio::sync::Mutex::new(()),
         }
     }
@@ -72,6 +78,11 @@ impl Keys {
         &self.enforced
     }
 
+    /// The decision facts kept in memory.
+    pub(crate) fn facts(&self) -> &Arc<FactCache> {
+        &self.facts
+    }
+
     /// Where the vault's audit events go.
     pub(crate) fn audit(&self) -> &Arc<dyn Audit> {
         &self.audit
@@ -84,7 +95,8 @@ impl Keys {
             keyring.clone(),
             self.enforced.clone(),
             self.audit.clone(),
-        );
+        )
+        .with_fact_cache(self.facts.clone());
         *self.current.write().unwrap_or_else(PoisonError::into_inner) = Current { keyring, vault };
     }
 }

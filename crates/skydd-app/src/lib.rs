@@ -9,7 +9,8 @@
 //! restores ([`backup`]), token issuing ([`tokens`]), staff accounts, sign-in and console
 //! sessions ([`staff`]), register version recording and history
 //! ([`history`]), audit checkpoints ([`checkpoint`]), retention sweeps ([`retention`]), what
-//! monitoring reads ([`operations`]), single sign-on with OpenID Connect ([`oidc`]), requests in the company's own databases ([`connected`],
+//! monitoring reads ([`operations`]), following the change log of decision facts so that
+//! what other servers change reaches this one's memory ([`change_log`]), single sign-on with OpenID Connect ([`oidc`]), requests in the company's own databases ([`connected`],
 //! [`erasure`], [`rectification`]), and the background [`jobs`] with one way to start and stop them.
 //!
 //! `now` comes from the one [`Clock`]; the domain crates are given it.
@@ -31,6 +32,7 @@
 
 pub mod backup;
 pub mod centre;
+pub mod change_log;
 pub mod checkpoint;
 pub mod clock;
 pub mod connected;

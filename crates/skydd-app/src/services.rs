@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use skydd_crypto::{ApiToken, Keyring};
 use skydd_storage::{KeyBinding, Storage, StorageError};
-use skydd_vault::{Audit, Enforced, GroupCommitAudit, Vault};
+use skydd_vault::{Audit, Enforced, FactCache, GroupCommitAudit, Vault};
 
 use crate::clock::Clock;
 use crate::datasets::{self, DatasetError, Datasets};
@@ -92,6 +92,9 @@ pub struct App {
     /// How the instance faces the public (links, brand, allowed website origins); the
     /// default unless [`App::with_site`].
     site: Arc<PublicSite>,
+    /// The API tokens kept in memory, forgotten on revocation here and by the follower of the
+    /// change log.
+    tokens: Arc<tokens::TokenCache>,
 }
 
 impl App {
@@ -106,7 +109,8 @@ impl App {
     ) -> App {
         let enforced = Arc::new(Enforced::new(register.register.clone()));
         let audit = instance::storage_audit(&storage);
-        let keys = Keys::new(storage.clone(), keyring, enforced, audit);
+        let facts = Arc::new(FactCache::default());
+        let keys = Keys::new(storage.clone(), keyring, enforced, audit, facts);
         App {
             storage,
             register: Arc::new(register),
@@ -117,6 +121,7 @@ impl App {
             data_dir: None,
             readiness: Arc::new(tokio::sync::Mutex::new(ReadinessSeen::default())),
             sweep_log: Arc::new(SweepLog::default()),
+            tokens: Arc::new(tokens::TokenCache::default()),
             datasets: Arc::new(Datasets::default()),
             sso: None,
             staff_policies: StaffPolicies::default(),
@@ -252,8 +257,44 @@ impl App {
     pub fn with_audit(mut self, audit: Arc<dyn Audit>) -> App {
         let keyring = self.keys.current().keyring;
         let enforced = self.keys.enforced().clone();
-        self.keys = Arc::new(Keys::new(self.storage.clone(), keyring, enforced, audit));
+        let facts = self.keys.facts().clone();
+        self.keys = Arc::new(Keys::new(
+            self.storage.clone(),
+            keyring,
+            enforced,
+            audit,
+            facts,
+        ));
         self
+    }
+
+    /// The same services keeping the decision facts of at most `subjects` subjects in memory
+    /// (the least recently used are dropped); [`DEFAULT_CACHED_SUBJECTS`] unless called
+    /// (`skydd serve --facts-cache-subjects`). Starts with an empty cache.
+    ///
+    /// [`DEFAULT_CACHED_SUBJECTS`]: skydd_vault::DEFAULT_CACHED_SUBJECTS
+    pub fn with_fact_cache_subjects(mut self, subjects: usize) -> App {
+        let current = self.keys.current();
+        self.keys = Arc::new(Keys::new(
+            self.storage.clone(),
+            current.keyring,
+            self.keys.enforced().clone(),
+            self.keys.audit().clone(),
+            Arc::new(FactCache::new(subjects)),
+        ));
+        self
+    }
+
+    /// The decision facts this instance keeps in memory (issue 19): shared by every vault the
+    /// app hands out, forgotten by the vault's writes and by the follower of the change log
+    /// ([`crate::change_log`]).
+    pub fn fact_cache(&self) -> &Arc<FactCache> {
+        self.keys.facts()
+    }
+
+    /// The API tokens this instance keeps in memory ([`tokens::authenticate`]).
+    pub fn token_cache(&self) -> &tokens::TokenCache {
+        &self.tokens
     }
 
     /// The same services with audit events of concurrent callers sharing a commit, at most

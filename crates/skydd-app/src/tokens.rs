@@ -2,6 +2,15 @@
 //! an optional expiry, revoke one, each change recorded in the audit trail with who made it;
 //! and authenticate a presented token (unknown, revoked or expired ones refused), recording its
 //! last use at most once a minute.
+//!
+//! Accepted tokens are kept in memory ([`TokenCache`], issue 19): a presented token is looked
+//! up in the database only the first time. A revocation here forgets the token at once
+//! ([`revoke`]); one made by another server or a `skydd token revoke` command reaches this
+//! server through the change log (migration 13), whose follower ([`crate::change_log`]) forgets
+//! the token within its bound. Expiry is checked at `now` on every call.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use jiff::{SignedDuration, Timestamp};
 use skydd_crypto::{ApiToken, RandomError, TokenHash, TokenId};
@@ -140,16 +149,21 @@ pub fn words(scopes: &[Scope]) -> String {
         .join(",")
 }
 
-/// Revoke the active token `id` on behalf of `actor`, recorded through `audit`. Returns
-/// whether there was such a token.
+/// Revoke the active token `id` on behalf of `actor`, recorded through `audit`, and forget it
+/// in `cache` (the next request with it is refused here at once). Returns whether there was
+/// such a token.
 pub async fn revoke(
     storage: &dyn Storage,
+    cache: &TokenCache,
     audit: &dyn Audit,
     actor: &Actor,
     id: &TokenId,
     now: Timestamp,
 ) -> Result<bool, IssueError> {
-    if !storage.revoke_token(id, now).await? {
+    let revoked = storage.revoke_token(id, now).await;
+    // Forgotten whatever the answer: a failed revocation may still have committed.
+    cache.forget(&id.0);
+    if !revoked? {
         return Ok(false);
     }
     tracing::info!(token_id = %id, "token revoked");
@@ -209,18 +223,28 @@ pub enum AuthError {
 }
 
 /// The token whose string a client presented, at `now`: refused when unknown, revoked or
-/// expired (expiry at `now` counts as expired). Its last use is written when the recorded one
-/// is [`LAST_USED_INTERVAL`] old or older, so at most once a minute per token; a failure to
-/// write it is logged and does not refuse the request.
+/// expired (expiry at `now` counts as expired). The token's row comes from `cache` when kept
+/// there, else from `storage` (then kept). Its last use is written when the recorded one is
+/// [`LAST_USED_INTERVAL`] old or older, so at most once a minute per token; a failure to write
+/// it is logged and does not refuse the request.
 pub async fn authenticate(
     storage: &dyn Storage,
+    cache: &TokenCache,
     presented: &str,
     now: Timestamp,
 ) -> Result<Authenticated, AuthError> {
-    let record = storage
-        .find_active_token(&TokenHash::of(presented))
-        .await?
-        .ok_or(AuthError::Unknown)?;
+    let hash = TokenHash::of(presented);
+    let record = match cache.get(&hash) {
+        Ok(record) => record,
+        Err(ticket) => {
+            let record = storage
+                .find_active_token(&hash)
+                .await?
+                .ok_or(AuthError::Unknown)?;
+            cache.insert(ticket, record.clone());
+            record
+        }
+    };
     if let Some(at) = record.expires_at
         && at <= now
     {
@@ -233,13 +257,98 @@ pub async fn authenticate(
         .collect::<Result<Vec<_>, _>>()
         .map_err(|_| AuthError::UnknownScope(record.id.clone()))?;
     let not_after = now - LAST_USED_INTERVAL;
-    if record.last_used_at.is_none_or(|at| at <= not_after)
-        && let Err(error) = storage.touch_token(&record.id, now, not_after).await
-    {
-        tracing::warn!(token_id = %record.id, %error, "cannot record the token's last use");
+    if record.last_used_at.is_none_or(|at| at <= not_after) {
+        match storage.touch_token(&record.id, now, not_after).await {
+            // Written now, or by another server within the interval: either way, not again
+            // from here for a minute.
+            Ok(_) => cache.used(&hash, now),
+            Err(error) => {
+                tracing::warn!(token_id = %record.id, %error, "cannot record the token's last use");
+            }
+        }
     }
     Ok(Authenticated {
         id: record.id,
         scopes,
     })
+}
+
+/// How many tokens a [`TokenCache`] keeps before it starts over (a bound against a flood of
+/// distinct valid tokens; real instances have a handful).
+const CACHED_TOKENS: usize = 10_000;
+
+/// The API tokens accepted recently, by hash: their rows as stored (scopes, expiry, last use).
+/// Revoked and unknown tokens are never kept. Forgetting a token (by id) or everything moves a
+/// generation, and a row read from the database before that is not kept (see
+/// [`authenticate`]), so a revocation is never undone by a look-up that raced it.
+#[derive(Debug, Default)]
+pub struct TokenCache {
+    inner: Mutex<Tokens>,
+}
+
+#[derive(Debug, Default)]
+struct Tokens {
+    by_hash: HashMap<String, ApiTokenRecord>,
+    generation: u64,
+}
+
+/// The generation a miss saw, for [`TokenCache::insert`].
+#[derive(Debug, Clone, Copy)]
+struct Ticket(u64);
+
+impl TokenCache {
+    fn lock(&self) -> MutexGuard<'_, Tokens> {
+        // Every change is one step, so a poisoned lock is still good to use.
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn get(&self, hash: &TokenHash) -> Result<ApiTokenRecord, Ticket> {
+        let tokens = self.lock();
+        tokens
+            .by_hash
+            .get(&hash.0)
+            .cloned()
+            .ok_or(Ticket(tokens.generation))
+    }
+
+    fn insert(&self, ticket: Ticket, record: ApiTokenRecord) {
+        let mut tokens = self.lock();
+        if tokens.generation != ticket.0 {
+            return;
+        }
+        if tokens.by_hash.len() >= CACHED_TOKENS {
+            tokens.by_hash.clear();
+        }
+        tokens.by_hash.insert(record.hash.0.clone(), record);
+    }
+
+    fn used(&self, hash: &TokenHash, at: Timestamp) {
+        if let Some(record) = self.lock().by_hash.get_mut(&hash.0) {
+            record.last_used_at = Some(at);
+        }
+    }
+
+    /// Forget the token with the id `id`: the next request with it reads its row again.
+    pub fn forget(&self, id: &str) {
+        let mut tokens = self.lock();
+        tokens.generation += 1;
+        tokens.by_hash.retain(|_, record| record.id.0 != id);
+    }
+
+    /// Forget every token.
+    pub fn clear(&self) {
+        let mut tokens = self.lock();
+        tokens.generation += 1;
+        tokens.by_hash.clear();
+    }
+
+    /// How many tokens are kept now.
+    pub fn len(&self) -> usize {
+        self.lock().by_hash.len()
+    }
+
+    /// Whether no token is kept.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }

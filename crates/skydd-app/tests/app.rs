@@ -3,7 +3,8 @@
 //! token changes through the audit sink, checkpoints with their witness, sweeps, and the jobs
 //! started and stopped together; which register an instance serves (`app/served.rs`); single
 //! sign-on's protocol against a fake OpenID provider (`app/oidc.rs`); the privacy centre's
-//! service on both backends (`app/centre.rs`).
+//! service on both backends (`app/centre.rs`); two servers on one database answering decisions
+//! from memory and agreeing within the bound (`app/decisions_from_memory.rs`).
 
 // Helpers outside `#[test]` functions are test code too: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -194,14 +195,28 @@ async fn token_changes_are_recorded_through_the_audit_sink() {
         .await
         .unwrap();
     assert!(
-        tokens::revoke(&*opened.storage, &*audit, &actor, &token.id, now)
-            .await
-            .unwrap()
+        tokens::revoke(
+            &*opened.storage,
+            &tokens::TokenCache::default(),
+            &*audit,
+            &actor,
+            &token.id,
+            now
+        )
+        .await
+        .unwrap()
     );
     assert!(
-        !tokens::revoke(&*opened.storage, &*audit, &actor, &token.id, now)
-            .await
-            .unwrap()
+        !tokens::revoke(
+            &*opened.storage,
+            &tokens::TokenCache::default(),
+            &*audit,
+            &actor,
+            &token.id,
+            now
+        )
+        .await
+        .unwrap()
     );
     let entries = opened
         .storage
@@ -239,8 +254,9 @@ async fn tokens_expire_at_their_time_and_record_their_last_use_once_a_minute() {
     };
     let token = tokens::issue(storage, &new, issued).await.unwrap();
     let last_used = async || storage.list_tokens().await.unwrap()[0].last_used_at;
+    let cache = tokens::TokenCache::default();
 
-    let accepted = tokens::authenticate(storage, token.secret(), issued)
+    let accepted = tokens::authenticate(storage, &cache, token.secret(), issued)
         .await
         .unwrap();
     assert_eq!(accepted.id, token.id);
@@ -253,12 +269,12 @@ async fn tokens_expire_at_their_time_and_record_their_last_use_once_a_minute() {
 
     // Within a minute nothing is written; a minute later it is.
     let soon = issued + jiff::SignedDuration::from_secs(59);
-    tokens::authenticate(storage, token.secret(), soon)
+    tokens::authenticate(storage, &cache, token.secret(), soon)
         .await
         .unwrap();
     assert_eq!(last_used().await, Some(issued));
     let later = issued + tokens::LAST_USED_INTERVAL;
-    tokens::authenticate(storage, token.secret(), later)
+    tokens::authenticate(storage, &cache, token.secret(), later)
         .await
         .unwrap();
     assert_eq!(last_used().await, Some(later));
@@ -266,16 +282,16 @@ async fn tokens_expire_at_their_time_and_record_their_last_use_once_a_minute() {
     // Accepted until the instant before its expiry, refused from it on.
     let just_before = expires - jiff::SignedDuration::from_micros(1);
     assert!(
-        tokens::authenticate(storage, token.secret(), just_before)
+        tokens::authenticate(storage, &cache, token.secret(), just_before)
             .await
             .is_ok()
     );
     assert!(matches!(
-        tokens::authenticate(storage, token.secret(), expires).await,
+        tokens::authenticate(storage, &cache, token.secret(), expires).await,
         Err(tokens::AuthError::Expired(at)) if at == expires
     ));
     assert!(matches!(
-        tokens::authenticate(storage, "skydd_0000000000000000_nope", issued).await,
+        tokens::authenticate(storage, &cache, "skydd_0000000000000000_nope", issued).await,
         Err(tokens::AuthError::Unknown)
     ));
 
@@ -400,6 +416,7 @@ async fn the_jobs_start_together_and_stop_together() {
         warning_interval: Duration::from_millis(10),
         retention_interval: Duration::from_millis(10),
         readiness_interval: Duration::from_millis(10),
+        ..JobSettings::default()
     };
     let jobs = Jobs::spawn(&app, None, &settings);
     // The first sweep runs at start and checkpoints the (empty) trail.
@@ -451,6 +468,10 @@ mod staff;
 /// The privacy centre's service (issue 18).
 #[path = "app/centre.rs"]
 mod centre;
+
+/// Decisions from memory: two servers on one database agree within the bound (issue 19).
+#[path = "app/decisions_from_memory.rs"]
+mod decisions_from_memory;
 
 #[path = "app/served.rs"]
 mod served;

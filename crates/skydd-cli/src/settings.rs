@@ -239,6 +239,22 @@ impl OidcArgs {
     }
 }
 
+/// How much `skydd serve` keeps in memory to answer decisions without reading the database.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct CacheArgs {
+    /// How many subjects' decision facts (consents, objections, preferences, restriction) to
+    /// keep in memory; the least recently used are dropped beyond. About 300 bytes each (see
+    /// BENCHMARKS.md, "Decisions from memory"). Changes made by other servers or `skydd`
+    /// commands on the same database are seen within 1 s.
+    #[arg(
+        long,
+        env = "SKYDD_FACTS_CACHE_SUBJECTS",
+        default_value_t = skydd_vault::DEFAULT_CACHED_SUBJECTS,
+        value_name = "N"
+    )]
+    pub(crate) facts_cache_subjects: usize,
+}
+
 /// How often `skydd serve` sweeps expired records and checkpoints the audit trail.
 #[derive(Debug, Clone, Args)]
 pub(crate) struct SweepArgs {

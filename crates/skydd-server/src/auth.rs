@@ -334,7 +334,7 @@ pub(crate) async fn authenticate(
     use skydd_app::tokens::{self, AuthError};
     let presented = bearer_token(headers)?;
     let now = state.clock.now();
-    match tokens::authenticate(&*state.storage, presented, now).await {
+    match tokens::authenticate(&*state.storage, state.token_cache(), presented, now).await {
         Ok(token) => Ok(Principal::token(token.id, &token.scopes)),
         Err(AuthError::Unknown) => Err(ApiError::InvalidToken),
         Err(AuthError::Expired(_)) => Err(ApiError::ExpiredToken),

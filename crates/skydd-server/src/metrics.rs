@@ -19,6 +19,7 @@ use std::time::Duration;
 use axum::http::Method;
 use skydd_app::operations::Operations;
 use skydd_decide::{Decision, DenyCode};
+use skydd_vault::FactCacheStats;
 
 /// The upper bounds of the latency histogram's buckets, in seconds (`+Inf` is implied).
 const LATENCY_BUCKETS: [f64; 12] = [
@@ -212,6 +213,50 @@ impl Metrics {
 }
 
 /// The gauges and counters read from the app at scrape.
+/// Append the counters of the decision facts kept in memory (issue 19): look-ups answered from
+/// memory and from the database, entries dropped at the bound, and what is kept now. Totals
+/// only; no id in any label.
+pub(crate) fn render_fact_cache(out: &mut String, stats: &FactCacheStats) {
+    for (name, help, value) in [
+        (
+            "skydd_facts_cache_hits_total",
+            "Decision look-ups answered from memory.",
+            stats.hits,
+        ),
+        (
+            "skydd_facts_cache_misses_total",
+            "Decision look-ups that read the database.",
+            stats.misses,
+        ),
+        (
+            "skydd_facts_cache_evictions_total",
+            "Subjects or organisations dropped from memory to stay within the bound.",
+            stats.evictions,
+        ),
+    ] {
+        family(out, name, "counter", help);
+        sample(out, name, &[], value);
+    }
+    family(
+        out,
+        "skydd_facts_cache_entries",
+        "gauge",
+        "Subjects and organisations whose decision facts are kept in memory now.",
+    );
+    sample(
+        out,
+        "skydd_facts_cache_entries",
+        &[("kind", "subject")],
+        stats.subjects,
+    );
+    sample(
+        out,
+        "skydd_facts_cache_entries",
+        &[("kind", "organisation")],
+        stats.organisations,
+    );
+}
+
 fn render_operations(out: &mut String, operations: &Operations) {
     let counts = &operations.counts;
     gauge(
@@ -414,6 +459,29 @@ fn method_label(method: &Method) -> &'static str {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn fact_cache_counters_are_totals_without_ids() {
+        let mut out = String::new();
+        let stats = skydd_vault::FactCacheStats {
+            hits: 7,
+            misses: 2,
+            evictions: 1,
+            subjects: 5,
+            organisations: 1,
+        };
+        render_fact_cache(&mut out, &stats);
+        assert!(out.contains("skydd_facts_cache_hits_total 7\n"), "{out}");
+        assert!(out.contains("skydd_facts_cache_misses_total 2\n"), "{out}");
+        assert!(
+            out.contains("skydd_facts_cache_evictions_total 1\n"),
+            "{out}"
+        );
+        assert!(
+            out.contains("skydd_facts_cache_entries{kind=\"subject\"} 5\n"),
+            "{out}"
+        );
+    }
+
     use super::*;
 
     #[test]

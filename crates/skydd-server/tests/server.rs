@@ -753,6 +753,9 @@ async fn v1_with_a_revoked_token_is_unauthorized() {
         assert_eq!(response.status(), StatusCode::OK, "{}", app.backend);
 
         assert!(app.storage.revoke_token(&token.id, app.now).await.unwrap());
+        // Revoked behind the server's back: forgotten as the follower of the change log forgets
+        // it when it reads the revocation (issue 19; no jobs run in these tests).
+        app.app.token_cache().forget(&token.id.0);
         let response = app.get("/v1/register", Some(token.secret())).await;
         assert!(
             response.headers()[WWW_AUTHENTICATE]

@@ -56,9 +56,9 @@ pub use requests::{
 pub use rows::LedgerUnit;
 pub use rows::{AnonymisedRecordRow, RecordDeletion, RecordDeletionOutcome, ShredAudit};
 pub use rows::{
-    AuditEventRow, BLIND_INDEX_LEN, ConsentEventRow, DisclosureRow, FeatureSwitchRow, IdentityRow,
-    IncidentEntryRow, ObjectionEventRow, PreferenceEventRow, RecordRow, RecordSummary,
-    SUBJECT_SCOPE, SubjectKeyRow, SubjectRow,
+    AuditEventRow, BLIND_INDEX_LEN, ConsentEventRow, DisclosureRow, FactChangeBounds,
+    FactChangeRow, FeatureSwitchRow, IdentityRow, IncidentEntryRow, ObjectionEventRow,
+    PreferenceEventRow, RecordRow, RecordSummary, SUBJECT_SCOPE, SubjectKeyRow, SubjectRow,
 };
 pub use staff::{StaffAccountRow, StaffFactor, StaffSessionRow, StaffSignIn, StaffStore};
 pub use timestamp::truncate as truncate_timestamp;
@@ -368,6 +368,30 @@ pub trait Storage:
         organisation: &'a str,
     ) -> StorageFuture<'a, Vec<FeatureSwitchRow>>;
 
+    // -- The change log of decision facts (schema 13) ----------------------------------------
+
+    /// Up to `limit` rows of the change log with a seq above `after_seq`, in seq order.
+    fn fact_changes_after(
+        &self,
+        after_seq: i64,
+        limit: usize,
+    ) -> StorageFuture<'_, Vec<FactChangeRow>>;
+
+    /// How far the change log reaches: the seq pruning reached and the newest seq.
+    fn fact_changes_bounds(&self) -> StorageFuture<'_, FactChangeBounds>;
+
+    /// Delete the change log's rows with a seq up to `up_to_seq` and remember that it was
+    /// pruned that far (never lowering what was remembered), in one transaction. Returns how
+    /// many rows went.
+    fn prune_fact_changes(&self, up_to_seq: i64) -> StorageFuture<'_, u64>;
+
+    /// A listener woken when another connection commits a change to the log, or `None` where
+    /// the backend has no notifications (SQLite: read the log on a timer). On PostgreSQL a
+    /// connection of its own `LISTEN`s to `skydd_fact_changes` and keeps only notifications
+    /// for this schema; it reconnects by itself and wakes the listener after a reconnect too
+    /// (notifications may have been lost meanwhile).
+    fn listen_fact_changes(&self) -> StorageFuture<'_, Option<FactChangeListener>>;
+
     // -- Audit ----------------------------------------------------------------------------------
 
     /// Append an audit event with its categories, in one transaction; returns its `seq`.
@@ -541,6 +565,41 @@ pub struct PoolStatus {
     pub idle: u32,
     /// The most connections the pool opens.
     pub max: u32,
+}
+
+/// Wakes a follower of the change log ([`Storage::listen_fact_changes`]). Dropping it stops
+/// listening.
+pub struct FactChangeListener {
+    wakeups: Arc<tokio::sync::Notify>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl FactChangeListener {
+    /// A listener whose `task` calls `notify_one` on `wakeups` for every change.
+    pub(crate) fn new(
+        wakeups: Arc<tokio::sync::Notify>,
+        task: tokio::task::JoinHandle<()>,
+    ) -> FactChangeListener {
+        FactChangeListener { wakeups, task }
+    }
+
+    /// Wait for the next change (at once if one came since the last call): a hint to read the
+    /// log now, not a promise that a row is there.
+    pub async fn changed(&self) {
+        self.wakeups.notified().await;
+    }
+}
+
+impl Drop for FactChangeListener {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl std::fmt::Debug for FactChangeListener {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FactChangeListener")
+    }
 }
 
 /// Held while a sweep runs (see [`Storage::try_sweep_lock`]); dropping it releases the lock.

@@ -43,6 +43,8 @@ const FIRST_TOKEN_LOCK: i64 = 0x736b_7964_645f_6674;
 pub(crate) struct PostgresStorage {
     /// Connected lazily: `open` has checked the server with a connection of its own.
     pool: PgPool,
+    /// The schema Skydd's tables are in: the payload of its change log's notifications.
+    schema: String,
 }
 
 /// The storage type `src/queries/` implements the traits for.
@@ -82,16 +84,59 @@ impl PostgresStorage {
             if let Some(schema) = schema {
                 create_schema(&mut conn, schema).await?;
             }
-            migrate(&mut conn).await
+            migrate(&mut conn).await?;
+            sqlx::query_scalar::<_, String>("SELECT current_schema()")
+                .fetch_one(&mut conn)
+                .await
+                .map_err(error::query("read the current schema"))
         }
         .await;
         // Closing only says goodbye to the server; a failure there changes nothing.
         let _ = conn.close().await;
-        prepared?;
+        let schema = prepared?;
         let pool = crate::pool::discarding_broken_transactions(PgPoolOptions::new())
             .connect_lazy_with(options);
-        Ok(PostgresStorage { pool })
+        Ok(PostgresStorage { pool, schema })
     }
+}
+
+/// The channel migration 13's trigger notifies, with the schema's name as payload.
+const FACT_CHANGES_CHANNEL: &str = "skydd_fact_changes";
+
+/// `LISTEN` to the change log's channel on a connection of its own (made from the pool's
+/// options, so in the same schema) and wake the returned listener for every notification of
+/// this schema, and after every reconnect (notifications may have been lost meanwhile).
+async fn listen_fact_changes(
+    storage: &PostgresStorage,
+) -> Result<Option<crate::FactChangeListener>, StorageError> {
+    let mut listener = sqlx::postgres::PgListener::connect_with(&storage.pool)
+        .await
+        .map_err(error::query("listen to the change log"))?;
+    listener
+        .listen(FACT_CHANGES_CHANNEL)
+        .await
+        .map_err(error::query("listen to the change log"))?;
+    let wakeups = std::sync::Arc::new(tokio::sync::Notify::new());
+    let woken = wakeups.clone();
+    let schema = storage.schema.clone();
+    let task = tokio::spawn(async move {
+        loop {
+            match listener.try_recv().await {
+                Ok(Some(notification)) if notification.payload() == schema => woken.notify_one(),
+                Ok(Some(_)) => {}
+                // The connection was lost; the next call reconnects. Read the log meanwhile.
+                Ok(None) => woken.notify_one(),
+                // The storage was closed: nothing left to listen to.
+                Err(sqlx::Error::PoolClosed) => return,
+                Err(error) => {
+                    tracing::warn!(%error, "listening to the change log failed; retrying in 1 s");
+                    woken.notify_one();
+                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                }
+            }
+        }
+    });
+    Ok(Some(crate::FactChangeListener::new(wakeups, task)))
 }
 
 /// Create `schema` unless it exists. Checking first avoids needing the CREATE privilege on the

@@ -585,3 +585,27 @@ pub(crate) fn fold_disclosures(
     }
     disclosures
 }
+
+/// One row of the change log of decision facts (migration 13): a write changed the facts of
+/// the subject, organisation or API token `key` names. Written by triggers in the writing
+/// transaction, whoever wrote; read by servers to forget what they keep in memory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FactChangeRow {
+    /// Given at insert, increasing; on PostgreSQL a row can become visible after one with a
+    /// higher seq (see the module documentation).
+    pub seq: i64,
+    /// `subject`, `organisation` or `token`.
+    pub kind: String,
+    /// The subject id, the organisation id or the token id; never a personal value.
+    pub key: String,
+}
+
+/// How far the change log reaches ([`crate::Storage::fact_changes_bounds`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FactChangeBounds {
+    /// Every row with a seq up to this one may have been pruned (0: none ever was). A reader
+    /// whose cursor is below it may have missed changes.
+    pub pruned_through: i64,
+    /// The highest seq given out that is visible now (at least `pruned_through`).
+    pub newest: i64,
+}

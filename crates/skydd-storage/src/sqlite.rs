@@ -50,6 +50,13 @@ type Store = SqliteStorage;
 /// What [`crate::Storage::backend`] says.
 const BACKEND: Backend = Backend::Sqlite;
 
+/// SQLite has no notifications: a follower of the change log reads it on a timer.
+async fn listen_fact_changes(
+    _storage: &SqliteStorage,
+) -> Result<Option<crate::FactChangeListener>, StorageError> {
+    Ok(None)
+}
+
 impl SqliteStorage {
     /// Open (creating the file if missing) the database at `path` and migrate it; a writer
     /// waits up to `busy_timeout` for a lock.

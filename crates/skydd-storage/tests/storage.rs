@@ -2652,6 +2652,10 @@ mod centre;
 #[path = "storage/cookie_choices.rs"]
 mod cookie_choices;
 
+/// The change log of decision facts: read, pruned, listened to (issue 19).
+#[path = "storage/fact_changes.rs"]
+mod fact_changes;
+
 /// A lock held by another process is `StorageError::Busy` (issue 14).
 #[path = "storage/busy.rs"]
 mod busy;

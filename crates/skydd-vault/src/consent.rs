@@ -485,6 +485,7 @@ impl Vault {
                 at: now,
             })
             .await?;
+        self.organisation_facts_changed(&input.organisation);
         let outcome = if input.enabled { "enabled" } else { "disabled" };
         self.audit(
             actor,
@@ -580,10 +581,9 @@ impl Vault {
             channel,
             scope,
         } = question;
-        let row = self.subject_row(actor, subject).await?;
-        let facts = self.subject_facts(&row).await?;
+        let facts = self.decision_facts(actor, subject).await?;
         let scopes = self
-            .scope_facts(scope.map(|s| s.0), scope.and_then(|s| s.1))
+            .decision_scope(scope.map(|s| s.0), scope.and_then(|s| s.1))
             .await?;
         let mut request = DecisionRequest::new(purpose, category);
         if let Some(channel) = channel {
@@ -618,7 +618,7 @@ impl Vault {
             ip: actor.ip.clone(),
             action: "decision",
             purpose: Some(purpose.to_string()),
-            subject_id: Some(row.id),
+            subject_id: Some(subject.to_string()),
             categories: vec![category.to_string()],
             outcome,
             detail: None,

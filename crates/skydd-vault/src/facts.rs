@@ -11,7 +11,9 @@ use skydd_storage::{
     ConsentEventRow, FeatureSwitchRow, ObjectionEventRow, PreferenceEventRow, SubjectRow,
 };
 
-use crate::{Vault, VaultError};
+use std::sync::Arc;
+
+use crate::{Actor, Vault, VaultError};
 
 fn corrupt(what: &str) -> VaultError {
     VaultError::Corrupt(format!("a stored {what} does not parse"))
@@ -108,6 +110,60 @@ fn feature_switch(row: &FeatureSwitchRow) -> FeatureSwitch {
 }
 
 impl Vault {
+    /// The decision facts of the subject `id` for a decision by `actor`: from memory when kept,
+    /// else from its row and ledgers (then kept). An unknown id, or a subject of another tenant
+    /// than the actor's, is [`VaultError::UnknownSubject`]; subjects that do not exist are not
+    /// kept, so one created since (here or elsewhere) is found.
+    pub(crate) async fn decision_facts(
+        &self,
+        actor: &Actor,
+        id: &str,
+    ) -> Result<Arc<SubjectFacts>, VaultError> {
+        let facts = match self.facts.subject(id) {
+            // Not a subject id: `subject_row` refuses it.
+            None => Arc::new(
+                self.subject_facts(&self.subject_row(actor, id).await?)
+                    .await?,
+            ),
+            Some(Ok(facts)) => facts,
+            Some(Err(ticket)) => {
+                let row = self
+                    .storage
+                    .get_subject(id)
+                    .await?
+                    .ok_or(VaultError::UnknownSubject)?;
+                let facts = Arc::new(self.subject_facts(&row).await?);
+                self.facts.insert_subject(id, ticket, facts.clone());
+                facts
+            }
+        };
+        match &actor.tenant {
+            Some(own) if facts.tenant() != Some(own.as_str()) => Err(VaultError::UnknownSubject),
+            _ => Ok(facts),
+        }
+    }
+
+    /// The scope facts of `organisation` (and `project`) for a decision: from memory when
+    /// kept, else from the ledgers (then kept). Without an organisation, none.
+    pub(crate) async fn decision_scope(
+        &self,
+        organisation: Option<&str>,
+        project: Option<&str>,
+    ) -> Result<Arc<ScopeFacts>, VaultError> {
+        let Some(organisation) = organisation else {
+            return Ok(Arc::new(ScopeFacts::new()));
+        };
+        match self.facts.scope(organisation, project) {
+            Ok(facts) => Ok(facts),
+            Err(ticket) => {
+                let facts = Arc::new(self.scope_facts(Some(organisation), project).await?);
+                self.facts
+                    .insert_scope(organisation, project, ticket, facts.clone());
+                Ok(facts)
+            }
+        }
+    }
+
     /// The decision facts of `subject` from its stored ledgers.
     pub(crate) async fn subject_facts(
         &self,

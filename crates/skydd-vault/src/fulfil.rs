@@ -402,6 +402,7 @@ impl Vault {
         done: &mut Fulfilment,
     ) -> Result<(), VaultError> {
         self.storage.set_restricted(subject, Some(case.now)).await?;
+        self.facts_changed(subject);
         self.audit_restriction(case, subject, "restricted").await?;
         done.note("restricted", true);
         let categories: BTreeSet<String> =
@@ -450,6 +451,7 @@ impl Vault {
             .await?;
         }
         self.storage.set_restricted(subject, None).await?;
+        self.facts_changed(subject);
         self.audit_restriction(case, subject, "lifted").await?;
         done.note("restricted", false);
         Ok(())
@@ -792,6 +794,7 @@ impl Vault {
             // What is kept may serve the hold only: storage, nothing else (Art. 17(3)(b), 18(2)).
             self.storage.set_restricted(subject, Some(now)).await?;
         }
+        self.facts_changed(subject);
         self.audit(
             actor,
             now,

@@ -18,6 +18,7 @@ mod cookie;
 mod crypto;
 mod disclosure;
 mod error;
+mod fact_cache;
 mod facts;
 mod fulfil;
 mod incident;
@@ -53,6 +54,7 @@ pub use cookie::{
 };
 pub use disclosure::{DECISION_KINDS, DisclosureInput};
 pub use error::VaultError;
+pub use fact_cache::{DEFAULT_CACHED_SUBJECTS, FactCache, FactCacheStats};
 pub use fulfil::{ConnectedCorrection, Correction, FulfilInput, KeptRecords};
 pub use incident::incidents_from_entries;
 pub use outbox::{OutboxEntry, OutboxQuery};
@@ -155,6 +157,8 @@ pub struct Vault {
     enforced: Arc<Enforced>,
     audit: Arc<dyn Audit>,
     interner: Arc<Mutex<Interner>>,
+    /// The decision facts kept in memory, shared by every clone (issue 19).
+    facts: Arc<FactCache>,
 }
 
 impl std::fmt::Debug for Vault {
@@ -180,7 +184,21 @@ impl Vault {
             enforced,
             audit,
             interner: Arc::new(Mutex::new(Interner::new())),
+            facts: Arc::new(FactCache::default()),
         }
+    }
+
+    /// This vault keeping its decision facts in `facts` (shared with the vaults built before
+    /// and after it, so that a key reload keeps what was learnt) instead of a cache of its own.
+    pub fn with_fact_cache(mut self, facts: Arc<FactCache>) -> Vault {
+        self.facts = facts;
+        self
+    }
+
+    /// The decision facts this vault keeps in memory: for the follower of the change log,
+    /// which forgets what other servers changed, and for `/metrics`.
+    pub fn fact_cache(&self) -> &Arc<FactCache> {
+        &self.facts
     }
 
     /// The register this vault enforces.
@@ -199,9 +217,13 @@ impl Vault {
     /// preferences, restriction, erasure) has committed, before the call returns: this server's
     /// memory of them must not answer the next decision (issue 19). The storage's change log
     /// (migration 13) tells the other servers.
-    #[allow(
-        dead_code,
-        reason = "the contract of issue 19; its callers land with the cache"
-    )]
-    pub(crate) fn facts_changed(&self, _subject: &str) {}
+    pub(crate) fn facts_changed(&self, subject: &str) {
+        self.facts.forget_subject(subject);
+    }
+
+    /// Called after a write that changed `organisation`'s decision facts (a feature switch, an
+    /// organisation or project consent) has committed, before the call returns.
+    pub(crate) fn organisation_facts_changed(&self, organisation: &str) {
+        self.facts.forget_organisation(organisation);
+    }
 }

@@ -130,6 +130,9 @@ impl Vault {
             if !deletion.delete.is_empty() || !deletion.anonymise.is_empty() {
                 let anonymise = deletion.anonymise.len() as u64;
                 let outcome = self.storage.delete_records(deletion).await?;
+                for subject in &outcome.shredded {
+                    self.facts_changed(subject);
+                }
                 // Records gone meanwhile are not counted (another sweep or an erasure).
                 let anonymised = anonymise.min(outcome.records);
                 summary.anonymised += anonymised;

@@ -22,6 +22,10 @@ use skydd_vault::{
 #[path = "vault/workflow.rs"]
 mod workflow;
 
+/// Decisions from memory (issue 19).
+#[path = "vault/fact_cache.rs"]
+mod fact_cache;
+
 /// The banner's cookie choices (issue 18).
 #[path = "vault/cookie.rs"]
 mod cookie;

@@ -15,7 +15,7 @@ use skydd_server::AppState;
 use tokio::signal::unix::{SignalKind, signal};
 
 use crate::commands::{bundled_register, load_register, open_app};
-use crate::settings::{DataArgs, EdgeArgs, OidcArgs, SiteArgs, SmtpArgs, SweepArgs};
+use crate::settings::{CacheArgs, DataArgs, EdgeArgs, OidcArgs, SiteArgs, SmtpArgs, SweepArgs};
 
 /// Most audit events committed in one transaction.
 const AUDIT_BATCH: usize = 256;
@@ -47,6 +47,8 @@ pub(crate) struct ServeArgs {
     smtp: SmtpArgs,
     #[command(flatten)]
     sweep: SweepArgs,
+    #[command(flatten)]
+    cache: CacheArgs,
     #[command(flatten)]
     oidc: OidcArgs,
     #[command(flatten)]
@@ -146,7 +148,9 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(EXIT_DATASET));
         }
     };
-    let app = app.with_group_commit(AUDIT_BATCH);
+    let app = app
+        .with_fact_cache_subjects(args.cache.facts_cache_subjects)
+        .with_group_commit(AUDIT_BATCH);
     let served = prepare_and_serve(&app, &args, listener, mailer).await;
     app.close().await.context("cannot close the database")?;
     served.map(|()| ExitCode::SUCCESS)

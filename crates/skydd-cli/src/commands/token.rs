@@ -150,9 +150,17 @@ pub(crate) async fn run(command: TokenCommand) -> anyhow::Result<ExitCode> {
         }
         TokenCommand::Revoke { id, .. } => {
             let id = TokenId(id);
-            if tokens::revoke(&*storage, &*audit, &actor, &id, now)
-                .await
-                .context("cannot revoke the token")?
+            if tokens::revoke(
+                &*storage,
+                // This process keeps no tokens; servers forget it through the change log.
+                &tokens::TokenCache::default(),
+                &*audit,
+                &actor,
+                &id,
+                now,
+            )
+            .await
+            .context("cannot revoke the token")?
             {
                 eprintln!("revoked token {id}");
                 ExitCode::SUCCESS

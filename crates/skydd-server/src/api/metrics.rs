@@ -50,7 +50,8 @@ pub async fn metrics(
             .require(Permission::MetricsRead)?;
     }
     let operations = state.scrape_operations().await;
-    let body = state.metrics().render(operations.as_ref());
+    let mut body = state.metrics().render(operations.as_ref());
+    crate::metrics::render_fact_cache(&mut body, &state.fact_cache().stats());
     Ok((
         [(CONTENT_TYPE, TEXT_FORMAT), (CACHE_CONTROL, "no-store")],
         body,

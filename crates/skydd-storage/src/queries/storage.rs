@@ -16,10 +16,11 @@ use crate::LedgerUnit;
 use crate::{
     AnonymisedRecordRow, ApiTokenRecord, AuditChainHead, AuditCheckpointRow, AuditEventRow,
     AuditFilter, Backend, ChainLinks, ChainedAuditEvent, ConsentEventRow, DisclosureRow,
-    FeatureSwitchRow, IdentityRow, IncidentEntryRow, KeyBinding, ObjectionEventRow,
-    OperationsCounts, PoolStatus, PreferenceEventRow, RecordDeletion, RecordDeletionOutcome,
-    RecordRow, RecordSummary, RegisterVersionRecord, Storage, StorageError, StorageFuture,
-    SubjectKeyRow, SubjectRow, SweepLock, audit_chain, error, rows, timestamp,
+    FactChangeBounds, FactChangeListener, FactChangeRow, FeatureSwitchRow, IdentityRow,
+    IncidentEntryRow, KeyBinding, ObjectionEventRow, OperationsCounts, PoolStatus,
+    PreferenceEventRow, RecordDeletion, RecordDeletionOutcome, RecordRow, RecordSummary,
+    RegisterVersionRecord, Storage, StorageError, StorageFuture, SubjectKeyRow, SubjectRow,
+    SweepLock, audit_chain, error, rows, timestamp,
 };
 use dialect::{Conn, at};
 
@@ -28,6 +29,26 @@ const MASTER_KEY_CHECK: &str = "master_key_check";
 /// The `skydd_meta` key under which [`crate::Storage::probe_write`] stores the time of its last
 /// probe.
 const WRITE_PROBE: &str = "write_probe_at";
+/// The `skydd_meta` key under which [`crate::Storage::prune_fact_changes`] remembers the seq it
+/// pruned the change log through.
+const FACT_CHANGES_PRUNED: &str = "fact_changes_pruned_through";
+
+/// The seq the change log was pruned through, as `skydd_meta` remembers it (0: never).
+async fn fact_changes_pruned(conn: &mut Conn) -> Result<i64, StorageError> {
+    let stored: Option<String> = sqlx::query_scalar("SELECT value FROM skydd_meta WHERE key = $1")
+        .bind(FACT_CHANGES_PRUNED)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(error::query("read how far the change log was pruned"))?;
+    match stored {
+        None => Ok(0),
+        Some(text) => text.parse().map_err(|_| {
+            StorageError::Database(format!(
+                "skydd_meta.{FACT_CHANGES_PRUNED} is not a number; delete the row to start over"
+            ))
+        }),
+    }
+}
 
 /// Map an error from storing `token`: a unique violation names its id (never its hash).
 fn duplicate_token(token: &ApiTokenRecord) -> impl FnOnce(sqlx::Error) -> StorageError + '_ {
@@ -830,6 +851,84 @@ impl Storage for Store {
             .map_err(error::query("read feature switches"))?;
             rows.iter().map(feature_switch_from_row).collect()
         })
+    }
+
+    // -- The change log of decision facts ---------------------------------------------------------
+
+    fn fact_changes_after(
+        &self,
+        after_seq: i64,
+        limit: usize,
+    ) -> StorageFuture<'_, Vec<FactChangeRow>> {
+        Box::pin(async move {
+            const T: &str = "fact_changes";
+            let rows = sqlx::query(
+                "SELECT seq, kind, key FROM fact_changes WHERE seq > $1 ORDER BY seq LIMIT $2",
+            )
+            .bind(after_seq)
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(error::query("read the change log"))?;
+            rows.iter()
+                .map(|row| {
+                    Ok(FactChangeRow {
+                        seq: get(row, "seq", T)?,
+                        kind: get(row, "kind", T)?,
+                        key: get(row, "key", T)?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    fn fact_changes_bounds(&self) -> StorageFuture<'_, FactChangeBounds> {
+        Box::pin(async move {
+            const OPERATION: &str = "read the change log's bounds";
+            let mut conn = self.pool.acquire().await.map_err(error::query(OPERATION))?;
+            let newest: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM fact_changes")
+                .fetch_one(&mut *conn)
+                .await
+                .map_err(error::query(OPERATION))?;
+            let pruned_through = fact_changes_pruned(&mut conn).await?;
+            Ok(FactChangeBounds {
+                pruned_through,
+                newest: newest.max(pruned_through),
+            })
+        })
+    }
+
+    fn prune_fact_changes(&self, up_to_seq: i64) -> StorageFuture<'_, u64> {
+        Box::pin(async move {
+            const OPERATION: &str = "prune the change log";
+            let mut tx = dialect::begin_write(&self.pool)
+                .await
+                .map_err(error::query(OPERATION))?;
+            let pruned = fact_changes_pruned(&mut tx).await?;
+            if up_to_seq <= pruned {
+                return Ok(0);
+            }
+            let deleted = sqlx::query("DELETE FROM fact_changes WHERE seq <= $1")
+                .bind(up_to_seq)
+                .execute(&mut *tx)
+                .await
+                .map_err(error::query(OPERATION))?;
+            sqlx::query(
+                "INSERT INTO skydd_meta (key, value) VALUES ($1, $2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            )
+            .bind(FACT_CHANGES_PRUNED)
+            .bind(up_to_seq.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(error::query(OPERATION))?;
+            tx.commit().await.map_err(error::query(OPERATION))?;
+            Ok(deleted.rows_affected())
+        })
+    }
+
+    fn listen_fact_changes(&self) -> StorageFuture<'_, Option<FactChangeListener>> {
+        Box::pin(super::super::listen_fact_changes(self))
     }
 
     // -- Audit ------------------------------------------------------------------------------------

@@ -1,0 +1,126 @@
+//! The change log of decision facts (issue 19), on both backends: rows written by the triggers
+//! are read back in seq order and in pages, pruning remembers how far it went, and on
+//! PostgreSQL a listener wakes on a change committed by another connection.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use skydd_crypto::TokenId;
+use skydd_storage::{Backend, FeatureSwitchRow};
+
+use super::{Harness, at, run, token};
+
+scenarios!(
+    the_change_log_is_read_in_pages_and_pruned,
+    a_listener_wakes_on_a_change_from_another_connection,
+);
+
+fn switch(organisation: &str) -> FeatureSwitchRow {
+    FeatureSwitchRow {
+        seq: 0,
+        feature: "analytics".into(),
+        organisation: organisation.into(),
+        project: None,
+        enabled: true,
+        actor: "test".into(),
+        at: at("2026-12-01T08:00:00Z"),
+    }
+}
+
+async fn the_change_log_is_read_in_pages_and_pruned(h: Arc<Harness>) {
+    let storage = h.open().await;
+    let bounds = storage.fact_changes_bounds().await.unwrap();
+    assert_eq!((bounds.pruned_through, bounds.newest), (0, 0));
+    storage
+        .insert_token(token("00000000000000c1", "admin", "2026-12-01T00:00:00Z"))
+        .await
+        .unwrap();
+    assert!(
+        storage.fact_changes_after(0, 10).await.unwrap().is_empty(),
+        "issuing a token changes no fact a server keeps"
+    );
+    let id = TokenId("00000000000000c1".into());
+    assert!(
+        storage
+            .revoke_token(&id, at("2026-12-01T09:00:00Z"))
+            .await
+            .unwrap()
+    );
+    storage.append_feature_switch(switch("acme")).await.unwrap();
+
+    let changes = storage.fact_changes_after(0, 10).await.unwrap();
+    let named: Vec<(&str, &str)> = changes
+        .iter()
+        .map(|c| (c.kind.as_str(), c.key.as_str()))
+        .collect();
+    assert_eq!(
+        named,
+        [("token", "00000000000000c1"), ("organisation", "acme")]
+    );
+    assert!(changes[0].seq < changes[1].seq);
+    let first_page = storage.fact_changes_after(0, 1).await.unwrap();
+    assert_eq!(first_page, changes[..1]);
+    let rest = storage
+        .fact_changes_after(changes[0].seq, 10)
+        .await
+        .unwrap();
+    assert_eq!(rest, changes[1..]);
+    let bounds = storage.fact_changes_bounds().await.unwrap();
+    assert_eq!((bounds.pruned_through, bounds.newest), (0, changes[1].seq));
+
+    assert_eq!(storage.prune_fact_changes(changes[0].seq).await.unwrap(), 1);
+    assert_eq!(
+        storage.fact_changes_after(0, 10).await.unwrap(),
+        changes[1..]
+    );
+    let bounds = storage.fact_changes_bounds().await.unwrap();
+    assert_eq!(bounds.pruned_through, changes[0].seq);
+    assert_eq!(
+        storage
+            .prune_fact_changes(changes[0].seq - 1)
+            .await
+            .unwrap(),
+        0,
+        "pruning never goes back"
+    );
+    assert_eq!(
+        storage.fact_changes_bounds().await.unwrap().pruned_through,
+        changes[0].seq
+    );
+    assert_eq!(storage.prune_fact_changes(changes[1].seq).await.unwrap(), 1);
+    let bounds = storage.fact_changes_bounds().await.unwrap();
+    assert_eq!(
+        (bounds.pruned_through, bounds.newest),
+        (changes[1].seq, changes[1].seq),
+        "an emptied log still says how far it reached"
+    );
+    storage.append_feature_switch(switch("acme")).await.unwrap();
+    let next = storage
+        .fact_changes_after(changes[1].seq, 10)
+        .await
+        .unwrap();
+    assert_eq!(next.len(), 1);
+    assert!(
+        next[0].seq > changes[1].seq,
+        "seqs are never given out twice"
+    );
+    storage.close().await.unwrap();
+}
+
+async fn a_listener_wakes_on_a_change_from_another_connection(h: Arc<Harness>) {
+    let storage = h.open().await;
+    let listener = storage.listen_fact_changes().await.unwrap();
+    let Some(listener) = listener else {
+        assert_eq!(h.backend(), Backend::Sqlite, "only SQLite has no listener");
+        storage.close().await.unwrap();
+        return;
+    };
+    let writer = h.open().await;
+    writer.append_feature_switch(switch("acme")).await.unwrap();
+    tokio::time::timeout(Duration::from_secs(10), listener.changed())
+        .await
+        .expect("the listener wakes within 10 s of a committed change");
+    drop(listener);
+    writer.close().await.unwrap();
+    storage.close().await.unwrap();
+}
