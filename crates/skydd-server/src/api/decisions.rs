@@ -332,18 +332,18 @@ pub async fn decide_many(
     }
     let now = state.clock.now();
     let vault = state.vault();
-    let checked: Vec<_> = batch
+    let checks: Vec<_> = batch
         .questions
         .iter()
         .map(|query| checked(vault.register(), query))
         .collect();
-    let questions: Vec<Question<'_>> = checked.iter().filter_map(|q| q.ok()).collect();
+    let questions: Vec<Question<'_>> = checks.iter().filter_map(|check| check.ok()).collect();
     let mut decided = vault
         .decide_many(&caller.actor, &questions, now)
         .await?
         .into_iter();
-    let mut answers = Vec::with_capacity(checked.len());
-    for question in checked {
+    let mut answers = Vec::with_capacity(checks.len());
+    for question in checks {
         let unanswerable = match question.map(|_| decided.next()) {
             Ok(Some(Ok(decision))) => {
                 state.metrics().observe_decision(&decision);
