@@ -35,6 +35,7 @@ pub struct ImportQuery {
     /// The import's key: 1 to 128 ASCII letters, digits, `.`, `_`, `-` or `:` (for example
     /// the SHA-256 of the file). Sending the same key again continues the import after its
     /// last committed line. May be sent as the `Idempotency-Key` header instead.
+    #[param(pattern = "^[A-Za-z0-9._:-]{1,128}$")]
     pub key: Option<String>,
 }
 
@@ -155,8 +156,8 @@ impl ImportInput for BodyInput {
     security(("bearer" = [])),
     params(
         ImportQuery,
-        ("Idempotency-Key" = Option<String>, Header, description = "The import's key, when \
-            `?key=` is not given."),
+        ("Idempotency-Key" = Option<String>, Header, pattern = "^[A-Za-z0-9._:-]{1,128}$",
+            description = "The import's key, when `?key=` is not given."),
     ),
     request_body(
         description = "JSON lines (`application/x-ndjson`) or CSV with a header line \
@@ -169,8 +170,8 @@ impl ImportInput for BodyInput {
     responses(
         (status = 200, description = "The body was read to its end; `errors` lists the rows \
             refused.", body = ImportResponse),
-        (status = 400, description = "No key, a key that is not one, or a body that is neither \
-            JSON lines nor CSV.", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A key that is not one, or a body that is neither JSON \
+            lines nor CSV.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid API token.", body = Problem,
             content_type = "application/problem+json"),
         (status = 403, description = "The token may not import (permission `import`).",
@@ -180,7 +181,8 @@ impl ImportInput for BodyInput {
             content_type = "application/problem+json"),
         (status = 413, description = "The body is larger than 1 GiB; what was read before is \
             committed.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "The CSV header cannot be read.", body = Problem,
+        (status = 422, description = "No key (neither `?key=` nor `Idempotency-Key`), or a CSV \
+            header that cannot be read.", body = Problem,
             content_type = "application/problem+json"),
     )
 )]
@@ -209,10 +211,12 @@ pub async fn import(
             Some(header.to_owned())
         })
         .ok_or_else(|| {
-            ApiError::InvalidQuery(
-                "`key` is required: name the import (e.g. the file's SHA-256) so that it can be \
-                 continued"
-                    .to_owned(),
+            // Both ways of sending the key are optional in the document, so a request without
+            // either matches it: a rule of the route, answered 422, not a malformed query.
+            ApiError::invalid(
+                "the import has no key",
+                "name the import with `?key=` or the `Idempotency-Key` header (e.g. the file's \
+                 SHA-256), so that sending it again continues it",
             )
         })?;
     let mut input = BodyInput {

@@ -127,7 +127,8 @@ async fn a_csv_body_is_imported_and_a_body_without_key_or_format_refused() {
         );
 
         let (status, problem) = import(app, &app.admin_token, "", "text/csv", csv.clone()).await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+        assert!(problem.to_string().contains("Idempotency-Key"), "{problem}");
         let (status, problem) = import(
             app,
             &app.admin_token,
