@@ -79,7 +79,10 @@ impl ChangeCursor {
     /// was seen before. Seqs jumped over become gaps.
     pub fn see(&mut self, seq: i64, now: Instant) -> bool {
         if seq >= self.next {
-            for missing in self.next..seq {
+            // Only the newest `MAX_GAPS` of the seqs jumped over can be kept; starting there
+            // also bounds the loop when the jump is huge (older ones would be given up at once).
+            let kept_from = self.next.max(seq.saturating_sub(MAX_GAPS as i64));
+            for missing in kept_from..seq {
                 self.gaps.insert(missing, now);
                 if self.gaps.len() > MAX_GAPS {
                     self.gaps.pop_first();
@@ -345,5 +348,23 @@ mod tests {
         assert_eq!(cursor.oldest_gap(), Some(11));
         assert!(cursor.skip_pruned(12, 14), "a gap waited for was pruned");
         assert_eq!(cursor.oldest_gap(), Some(13));
+    }
+
+    #[test]
+    fn a_huge_jump_keeps_only_the_newest_gaps() {
+        let now = Instant::now();
+        let mut cursor = ChangeCursor::after(0);
+        // Without the bound this would walk a trillion seqs.
+        assert!(cursor.see(1_000_000_000_000, now));
+        assert_eq!(cursor.next(), 1_000_000_000_001);
+        assert_eq!(
+            cursor.oldest_gap(),
+            Some(1_000_000_000_000 - MAX_GAPS as i64)
+        );
+        assert!(cursor.see(999_999_999_999, now), "a kept gap fills");
+        assert!(
+            !cursor.see(5, now),
+            "a seq below the kept gaps was given up"
+        );
     }
 }

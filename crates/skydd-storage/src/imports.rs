@@ -72,6 +72,24 @@ pub struct ImportBatch {
 }
 
 impl ImportBatch {
+    /// An empty batch of import `import_id` starting after its line `lines_done`, to be
+    /// written `at`: the one way a batch begins, the first of a run and each after a commit.
+    pub fn starting(import_id: String, lines_done: u64, at: Timestamp) -> ImportBatch {
+        ImportBatch {
+            import_id,
+            lines_before: lines_done,
+            lines_after: lines_done,
+            skipped: 0,
+            at,
+            subjects: Vec::new(),
+            consents: Vec::new(),
+            objections: Vec::new(),
+            preferences: Vec::new(),
+            records: Vec::new(),
+            audit: Vec::new(),
+        }
+    }
+
     /// How many rows the batch writes (subjects created along the way not counted).
     pub fn rows(&self) -> u64 {
         (self.consents.len() + self.objections.len() + self.preferences.len() + self.records.len())

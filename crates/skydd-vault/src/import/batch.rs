@@ -88,19 +88,7 @@ impl Pending {
             actor: actor.clone(),
             now,
             batch_rows,
-            batch: ImportBatch {
-                import_id: id.to_string(),
-                lines_before: done,
-                lines_after: done,
-                skipped: 0,
-                at: now,
-                subjects: Vec::new(),
-                consents: Vec::new(),
-                objections: Vec::new(),
-                preferences: Vec::new(),
-                records: Vec::new(),
-                audit: Vec::new(),
-            },
+            batch: ImportBatch::starting(id.to_string(), done, now),
             touched: HashSet::new(),
             created: HashMap::new(),
             imported: 0,
@@ -534,19 +522,7 @@ impl Vault {
         if batch.rows() == 0 && batch.skipped == 0 && batch.lines_after == batch.lines_before {
             return Ok(());
         }
-        let next = ImportBatch {
-            import_id: batch.import_id.clone(),
-            lines_before: batch.lines_after,
-            lines_after: batch.lines_after,
-            skipped: 0,
-            at: batch.at,
-            subjects: Vec::new(),
-            consents: Vec::new(),
-            objections: Vec::new(),
-            preferences: Vec::new(),
-            records: Vec::new(),
-            audit: Vec::new(),
-        };
+        let next = ImportBatch::starting(batch.import_id.clone(), batch.lines_after, batch.at);
         let full = std::mem::replace(batch, next);
         let rows = full.rows();
         let written = self.storage.write_import_batch(full).await;
