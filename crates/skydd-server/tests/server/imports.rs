@@ -149,6 +149,16 @@ async fn a_csv_body_is_imported_and_a_body_without_key_or_format_refused() {
         )
         .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+        // A JSON object sent as CSV (Schemathesis did) names no `type` column.
+        let (status, problem) = import(
+            app,
+            &app.admin_token,
+            "?key=json-as-csv",
+            "text/csv",
+            "{}".into(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
     })
     .await;
 }

@@ -272,6 +272,16 @@ impl CsvHeader {
                 ));
             }
         }
+        // Every row says what it is in `type`; a header without it (a JSON object sent as
+        // CSV, a file of another program) can import nothing, so it is refused whole.
+        if !columns.iter().any(|column| column == "type") {
+            return Err(LineError::new(
+                number,
+                None,
+                "the header has no `type` column",
+                help,
+            ));
+        }
         Ok(CsvHeader { columns, delimiter })
     }
 
@@ -466,6 +476,16 @@ mod tests {
             number,
             text: text.into(),
         }
+    }
+
+    #[test]
+    fn a_header_without_a_type_column_is_refused() {
+        let error = CsvHeader::parse(1, "{}").err();
+        assert_eq!(
+            error.map(|e| e.message),
+            Some("the header has no `type` column".to_owned())
+        );
+        assert!(CsvHeader::parse(1, "identity_kind;identity;type").is_ok());
     }
 
     #[test]
