@@ -113,6 +113,10 @@ pub enum ApiError {
     /// The query string is not what this endpoint takes. The detail says where, never what.
     #[error("invalid query string: {0}")]
     InvalidQuery(String),
+    /// A request header the document describes does not have its form (the import's
+    /// `Idempotency-Key`). The detail names the header, never its value.
+    #[error("invalid header: {0}")]
+    InvalidHeader(String),
     /// The request is well-formed, and matches the OpenAPI document, but does not fit the
     /// register or the rules (an unknown purpose, category or feature; a time before the GDPR
     /// applies): 422, where 400 means the request does not match the document. `what` and
@@ -300,6 +304,12 @@ impl ApiError {
                 StatusCode::BAD_REQUEST,
                 typed("invalid-query"),
                 "Invalid query string",
+                detail.clone(),
+            ),
+            ApiError::InvalidHeader(detail) => problem(
+                StatusCode::BAD_REQUEST,
+                typed("invalid-header"),
+                "Invalid header",
                 detail.clone(),
             ),
             ApiError::Invalid { what, help } => invalid(what, help),

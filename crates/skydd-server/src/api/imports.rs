@@ -11,7 +11,7 @@ use http_body_util::BodyExt as _;
 use serde::{Deserialize, Serialize};
 use skydd_vault::{
     ChunkFuture, DEFAULT_IMPORT_BATCH, ImportError, ImportFormat, ImportInput, ImportJob,
-    ImportSummary, LineError,
+    ImportSummary, LineError, is_import_key,
 };
 use utoipa::{IntoParams, ToSchema};
 
@@ -170,8 +170,8 @@ impl ImportInput for BodyInput {
     responses(
         (status = 200, description = "The body was read to its end; `errors` lists the rows \
             refused.", body = ImportResponse),
-        (status = 400, description = "A key that is not one, or a body that is neither JSON \
-            lines nor CSV.", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A key that is not one (in the query or the header), or \
+            a body that is neither JSON lines nor CSV.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid API token.", body = Problem,
             content_type = "application/problem+json"),
         (status = 403, description = "The token may not import (permission `import`).",
@@ -181,8 +181,8 @@ impl ImportInput for BodyInput {
             content_type = "application/problem+json"),
         (status = 413, description = "The body is larger than 1 GiB; what was read before is \
             committed.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "No key (neither `?key=` nor `Idempotency-Key`), or a CSV \
-            header that cannot be read.", body = Problem,
+        (status = 422, description = "No key (neither `?key=` nor `Idempotency-Key`), two \
+            different keys, or a CSV header that cannot be read.", body = Problem,
             content_type = "application/problem+json"),
     )
 )]
@@ -204,21 +204,43 @@ pub async fn import(
                     .to_owned(),
             )
         })?;
-    let key = query
-        .key
-        .or_else(|| {
-            let header = headers.get(KEY_HEADER)?.to_str().ok()?;
-            Some(header.to_owned())
-        })
-        .ok_or_else(|| {
+    // The key may come in the query or the header; one that is sent must have a key's form
+    // (the document says so for both), and two must name the same import.
+    let header = match headers.get(KEY_HEADER) {
+        None => None,
+        Some(value) => Some(
+            value
+                .to_str()
+                .ok()
+                .filter(|key| is_import_key(key))
+                .map(str::to_owned)
+                .ok_or_else(|| {
+                    ApiError::InvalidHeader(
+                        "`Idempotency-Key` is 1 to 128 ASCII letters, digits, `.`, `_`, `-` or \
+                         `:`"
+                        .to_owned(),
+                    )
+                })?,
+        ),
+    };
+    let key = match (query.key, header) {
+        (Some(query), Some(header)) if query != header => {
+            return Err(ApiError::invalid(
+                "`?key=` and the `Idempotency-Key` header name two different imports",
+                "send the import's key one way, or the same key both ways",
+            ));
+        }
+        (Some(key), _) | (None, Some(key)) => key,
+        (None, None) => {
             // Both ways of sending the key are optional in the document, so a request without
             // either matches it: a rule of the route, answered 422, not a malformed query.
-            ApiError::invalid(
+            return Err(ApiError::invalid(
                 "the import has no key",
                 "name the import with `?key=` or the `Idempotency-Key` header (e.g. the file's \
                  SHA-256), so that sending it again continues it",
-            )
-        })?;
+            ));
+        }
+    };
     let mut input = BodyInput {
         body,
         read: 0,

@@ -149,6 +149,27 @@ async fn a_csv_body_is_imported_and_a_body_without_key_or_format_refused() {
         )
         .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+        // A key in the header is checked even beside a good one in the query (Schemathesis
+        // found it ignored), and two keys must agree.
+        for (header, expected) in [
+            ("not a key", StatusCode::BAD_REQUEST),
+            ("other", StatusCode::UNPROCESSABLE_ENTITY),
+            ("same", StatusCode::OK),
+        ] {
+            let response = app
+                .client
+                .post(app.url("/v1/imports?key=same"))
+                .bearer_auth(&app.admin_token)
+                .header("content-type", "text/csv")
+                .header("idempotency-key", header)
+                .body("type,identity_kind,identity\n")
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), expected, "{header}");
+            let body = response.text().await.unwrap();
+            assert!(!body.contains("not a key"), "{body}");
+        }
         // A JSON object sent as CSV (Schemathesis did) names no `type` column.
         let (status, problem) = import(
             app,
