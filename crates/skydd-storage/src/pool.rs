@@ -60,9 +60,15 @@ pub(crate) fn note_file_fault(error: &sqlx::Error) {
         code & 0xff,
         SQLITE_READONLY | SQLITE_IOERR | SQLITE_FULL | SQLITE_CANTOPEN
     ) {
-        // At least 1, so that a fault in the first nanosecond still counts.
-        LAST_FILE_FAULT.fetch_max(since_start(Instant::now()).max(1), Ordering::Relaxed);
+        note_sqlite_file_fault();
     }
+}
+
+/// Remember that a SQLite file fault was just seen (by `note_file_fault`, or by the SQLite
+/// ledger writer, which classifies `rusqlite`'s errors itself).
+pub(crate) fn note_sqlite_file_fault() {
+    // At least 1, so that a fault in the first nanosecond still counts.
+    LAST_FILE_FAULT.fetch_max(since_start(Instant::now()).max(1), Ordering::Relaxed);
 }
 
 /// Whether a connection `age` old was opened before the latest file fault.

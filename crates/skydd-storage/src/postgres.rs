@@ -45,6 +45,10 @@ pub(crate) struct PostgresStorage {
     pool: PgPool,
     /// The schema Skydd's tables are in: the payload of its change log's notifications.
     schema: String,
+    /// The audit chain's head (seq, hash) as this process's last ledger append left it, which
+    /// the next one chains after; `None`: lock and read it first. Held through an append, so
+    /// the process's ledger appends take turns.
+    ledger_head: tokio::sync::Mutex<Option<(i64, [u8; 32])>>,
 }
 
 /// The storage type `src/queries/` implements the traits for.
@@ -96,7 +100,11 @@ impl PostgresStorage {
         let schema = prepared?;
         let pool = crate::pool::discarding_broken_transactions(PgPoolOptions::new())
             .connect_lazy_with(options);
-        Ok(PostgresStorage { pool, schema })
+        Ok(PostgresStorage {
+            pool,
+            schema,
+            ledger_head: tokio::sync::Mutex::new(None),
+        })
     }
 }
 
@@ -217,6 +225,294 @@ pub(crate) async fn drop_schema(url: &str, schema: &str) -> Result<(), StorageEr
     let _ = conn.close().await;
     dropped.map(|_| ())
 }
+
+/// Ledger units in one statement, so a group commit costs one round trip (issue 19): the
+/// events are chained after the head this process's last append left, and the statement moves
+/// the head only if it is still there, storing the rows only then. When another process (or
+/// another path of this one) appended meanwhile, the statement stores nothing, and the units
+/// are written again in a transaction that locks the head first, which cannot miss. A
+/// process's ledger appends take turns (they chain after one head), as they did on the head's
+/// row lock before, when an append was five round trips (begin, lock and read the head,
+/// insert, move the head, commit).
+async fn append_ledger(
+    storage: &PostgresStorage,
+    units: Vec<crate::LedgerUnit>,
+) -> Result<(), StorageError> {
+    const OPERATION: &str = "append to the ledgers";
+    let mut rows = LedgerRows::from_units(units);
+    let mut known = storage.ledger_head.lock().await;
+    // Forgotten unless this append moves it.
+    if let Some(expected) = known.take() {
+        let moved_to = rows.chain_after(expected);
+        let stored: bool = rows
+            .bind(sqlx::query_scalar(LEDGER_APPEND), expected, moved_to)
+            .fetch_one(&storage.pool)
+            .await
+            .map_err(error::query(OPERATION))?;
+        if stored {
+            *known = Some(moved_to);
+            return Ok(());
+        }
+    }
+    let mut tx = dialect::begin_write(&storage.pool)
+        .await
+        .map_err(error::query("begin appending to the ledgers"))?;
+    let head = queries::read_chain_head(&mut tx, true).await?;
+    let expected = (head.seq, head.hash);
+    let moved_to = rows.chain_after(expected);
+    let stored: bool = rows
+        .bind(sqlx::query_scalar(LEDGER_APPEND), expected, moved_to)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(error::query(OPERATION))?;
+    if !stored {
+        return Err(StorageError::Database(format!(
+            "{OPERATION}: the audit chain's head moved while locked"
+        )));
+    }
+    tx.commit().await.map_err(error::query(OPERATION))?;
+    *known = Some(moved_to);
+    Ok(())
+}
+
+/// The statement of [`append_ledger`]: `$1`/`$2` the head expected (seq, hash), `$3`/`$4` where
+/// it moves; the audit events (`$5`..`$14`) and their categories (`$15`..`$17`), the consents
+/// (`$18`..`$26`), objections (`$27`..`$31`) and preferences (`$32`..`$36`) as parallel arrays.
+/// Every insert is conditioned on the head having moved, so a stale head stores nothing.
+/// Answers whether it stored.
+const LEDGER_APPEND: &str = concat!(
+    "WITH head AS (
+        UPDATE audit_chain_head SET seq = $3, hash = $4
+        WHERE id = 1 AND seq = $1 AND hash = $2
+        RETURNING 1
+     ), event AS (",
+    queries::audit_events_insert!(),
+    "SELECT e.* FROM unnest($5::bigint[], $6::timestamptz[], $7::text[], $8::text[], $9::text[],
+                            $10::text[], $11::text[], $12::text[], $13::text[], $14::bytea[])
+                     AS e, head
+        RETURNING seq
+     ), category AS (
+        INSERT INTO audit_event_categories (event_seq, position, category)
+        SELECT c.seq, c.position, c.category
+        FROM unnest($15::bigint[], $16::integer[], $17::text[]) AS c (seq, position, category)
+        JOIN event ON event.seq = c.seq
+     ), consent AS (
+        INSERT INTO consent_events (scope_kind, scope_id, purpose, granted, method,
+            notice_version, at, text_hash, context_ciphertext)
+        SELECT c.scope_kind, c.scope_id, c.purpose, c.granted, c.method, c.notice_version,
+               c.at, c.text_hash, c.context_ciphertext
+        FROM unnest($18::text[], $19::text[], $20::text[], $21::boolean[], $22::text[],
+                    $23::text[], $24::timestamptz[], $25::text[], $26::bytea[])
+             WITH ORDINALITY AS c (scope_kind, scope_id, purpose, granted, method,
+                                   notice_version, at, text_hash, context_ciphertext, n),
+             head
+        ORDER BY c.n
+     ), objection AS (
+        INSERT INTO objection_events (subject_id, purpose, objected, source, at)
+        SELECT o.subject_id, o.purpose, o.objected, o.source, o.at
+        FROM unnest($27::text[], $28::text[], $29::boolean[], $30::text[], $31::timestamptz[])
+             WITH ORDINALITY AS o (subject_id, purpose, objected, source, at, n),
+             head
+        ORDER BY o.n
+     ), preference AS (
+        INSERT INTO preference_events (subject_id, kind, name, opted_in, at)
+        SELECT p.subject_id, p.kind, p.name, p.opted_in, p.at
+        FROM unnest($32::text[], $33::text[], $34::text[], $35::boolean[], $36::timestamptz[])
+             WITH ORDINALITY AS p (subject_id, kind, name, opted_in, at, n),
+             head
+        ORDER BY p.n
+     )
+     SELECT EXISTS (SELECT 1 FROM head)"
+);
+
+/// A batch of ledger units as the parallel arrays [`LEDGER_APPEND`] takes; the audit events
+/// are chained again for each attempt.
+struct LedgerRows {
+    consents: Vec<crate::ConsentEventRow>,
+    objections: Vec<crate::ObjectionEventRow>,
+    preferences: Vec<crate::PreferenceEventRow>,
+    /// The audit events as given, in the units' order.
+    audit: Vec<AuditEventRow>,
+    /// The audit events chained after the head of the current attempt (the first attempt's
+    /// head may be stale, so a second one chains them again).
+    chained: Vec<(AuditEventRow, [u8; 32])>,
+}
+
+/// The arguments type of a PostgreSQL query.
+type PgArguments = <sqlx::Postgres as sqlx::Database>::Arguments;
+
+impl LedgerRows {
+    fn from_units(units: Vec<crate::LedgerUnit>) -> LedgerRows {
+        let mut rows = LedgerRows {
+            consents: Vec::new(),
+            objections: Vec::new(),
+            preferences: Vec::new(),
+            audit: Vec::new(),
+            chained: Vec::new(),
+        };
+        for unit in units {
+            rows.consents.extend(unit.consents);
+            rows.objections.extend(unit.objections);
+            rows.preferences.extend(unit.preferences);
+            rows.audit.extend(unit.audit);
+        }
+        rows
+    }
+
+    /// Chain the audit events after `head` (seq, hash); returns where the head moves to
+    /// (`head` itself when there are none).
+    fn chain_after(&mut self, head: (i64, [u8; 32])) -> (i64, [u8; 32]) {
+        self.chained = queries::chain_after(head.0, head.1, self.audit.clone());
+        self.chained
+            .last()
+            .map_or(head, |(event, hash)| (event.seq, *hash))
+    }
+
+    /// `query` ([`LEDGER_APPEND`]) with every argument bound: the head `expected` and where it
+    /// moves (`moved_to`), then the rows.
+    fn bind<'q, O>(
+        &'q self,
+        query: sqlx::query::QueryScalar<'q, sqlx::Postgres, O, PgArguments>,
+        expected: (i64, [u8; 32]),
+        moved_to: (i64, [u8; 32]),
+    ) -> sqlx::query::QueryScalar<'q, sqlx::Postgres, O, PgArguments> {
+        let events = &self.chained;
+        let text = |field: fn(&AuditEventRow) -> &str| -> Vec<&str> {
+            events.iter().map(|(event, _)| field(event)).collect()
+        };
+        let optional = |field: fn(&AuditEventRow) -> Option<&str>| -> Vec<Option<&str>> {
+            events.iter().map(|(event, _)| field(event)).collect()
+        };
+        let mut category_seqs = Vec::new();
+        let mut positions = Vec::new();
+        let mut categories = Vec::new();
+        for (event, _) in events {
+            for (position, category) in (0_i32..).zip(&event.categories) {
+                category_seqs.push(event.seq);
+                positions.push(position);
+                categories.push(category.as_str());
+            }
+        }
+        let consents = &self.consents;
+        let objections = &self.objections;
+        let preferences = &self.preferences;
+        query
+            .bind(expected.0)
+            .bind(expected.1.to_vec())
+            .bind(moved_to.0)
+            .bind(moved_to.1.to_vec())
+            .bind(
+                events
+                    .iter()
+                    .map(|(event, _)| event.seq)
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                events
+                    .iter()
+                    .map(|(event, _)| at(event.at))
+                    .collect::<Vec<_>>(),
+            )
+            .bind(text(|event| &event.actor))
+            .bind(optional(|event| event.ip.as_deref()))
+            .bind(text(|event| &event.action))
+            .bind(optional(|event| event.purpose.as_deref()))
+            .bind(optional(|event| event.subject_id.as_deref()))
+            .bind(text(|event| &event.outcome))
+            .bind(optional(|event| event.detail.as_deref()))
+            .bind(events.iter().map(|(_, hash)| &hash[..]).collect::<Vec<_>>())
+            .bind(category_seqs)
+            .bind(positions)
+            .bind(categories)
+            .bind(
+                consents
+                    .iter()
+                    .map(|c| c.scope_kind.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                consents
+                    .iter()
+                    .map(|c| c.scope_id.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                consents
+                    .iter()
+                    .map(|c| c.purpose.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(consents.iter().map(|c| c.granted).collect::<Vec<_>>())
+            .bind(
+                consents
+                    .iter()
+                    .map(|c| c.method.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                consents
+                    .iter()
+                    .map(|c| c.notice_version.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(consents.iter().map(|c| at(c.at)).collect::<Vec<_>>())
+            .bind(
+                consents
+                    .iter()
+                    .map(|c| c.text_hash.as_deref())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                consents
+                    .iter()
+                    .map(|c| c.context_ciphertext.as_deref())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                objections
+                    .iter()
+                    .map(|o| o.subject_id.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                objections
+                    .iter()
+                    .map(|o| o.purpose.as_deref())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(objections.iter().map(|o| o.objected).collect::<Vec<_>>())
+            .bind(
+                objections
+                    .iter()
+                    .map(|o| o.source.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(objections.iter().map(|o| at(o.at)).collect::<Vec<_>>())
+            .bind(
+                preferences
+                    .iter()
+                    .map(|p| p.subject_id.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                preferences
+                    .iter()
+                    .map(|p| p.kind.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                preferences
+                    .iter()
+                    .map(|p| p.name.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(preferences.iter().map(|p| p.opted_in).collect::<Vec<_>>())
+            .bind(preferences.iter().map(|p| at(p.at)).collect::<Vec<_>>())
+    }
+}
+
+/// Nothing: every connection is the pool's.
+fn close_own_connections(_storage: &PostgresStorage) {}
 
 /// Store chained audit events (each with its seq and hash) with their categories, for the
 /// shared append: one statement per batch, the events and their categories each from parallel

@@ -18,6 +18,8 @@ use sqlx::SqliteConnection;
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 mod bulk_reads;
+mod checkpoint;
+mod ledger_writer;
 /// The shared statements and row mappings, compiled here against SQLite's types.
 #[path = "queries/mod.rs"]
 #[allow(
@@ -42,6 +44,12 @@ pub(crate) struct SqliteStorage {
     path: std::path::PathBuf,
     /// How long a writer waits for another connection or process to finish writing.
     busy_timeout: Duration,
+    /// The connection ledger units (group commits of consents and audit events) are written
+    /// through, in one blocking call each.
+    ledger_writer: std::sync::Arc<ledger_writer::LedgerWriter>,
+    /// The thread that checkpoints the WAL beside the writer; stopped when taken out and
+    /// dropped (by [`crate::Storage::close`], or with the storage).
+    checkpointer: std::sync::Mutex<Option<checkpoint::Checkpointer>>,
 }
 
 /// The storage type `src/queries/` implements the traits for.
@@ -111,6 +119,11 @@ impl SqliteStorage {
             pool,
             path: path.to_owned(),
             busy_timeout,
+            ledger_writer: std::sync::Arc::new(ledger_writer::LedgerWriter::new(
+                path.to_owned(),
+                busy_timeout,
+            )),
+            checkpointer: std::sync::Mutex::new(checkpoint::Checkpointer::start(path.to_owned())),
         };
         let prepared = async {
             storage.use_wal(&target).await?;
@@ -249,6 +262,29 @@ fn is_busy(error: &sqlx::Error) -> bool {
     const SQLITE_BUSY: i32 = 5;
     matches!(error, sqlx::Error::Database(db)
         if db.code().and_then(|code| code.parse::<i32>().ok()).is_some_and(|code| code & 0xff == SQLITE_BUSY))
+}
+
+/// Ledger units in one transaction of the ledger writer's connection, on a blocking thread.
+async fn append_ledger(
+    storage: &SqliteStorage,
+    units: Vec<crate::LedgerUnit>,
+) -> Result<(), StorageError> {
+    let writer = std::sync::Arc::clone(&storage.ledger_writer);
+    tokio::task::spawn_blocking(move || writer.append(units))
+        .await
+        .map_err(|_| StorageError::Database("the ledger write stopped unexpectedly".into()))?
+}
+
+/// Close the ledger writer's connection and stop the checkpoint thread (the pool is closed by
+/// the caller).
+fn close_own_connections(storage: &SqliteStorage) {
+    storage.ledger_writer.close();
+    let stopped = storage
+        .checkpointer
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .take();
+    drop(stopped);
 }
 
 /// Store chained audit events (each with its seq and hash) with their categories, for the
@@ -690,7 +726,15 @@ mod tests {
             .unwrap();
         let event = |n: usize| audit_event(format!("{n}"));
         let append = async |n: usize| storage.append_audit_events(vec![event(n)]).await;
+        // Through the ledger writer's own connection (`sqlite/ledger_writer.rs`), which must
+        // heal as the pool does.
+        let append_unit = async |n: usize| {
+            storage
+                .append_ledger(vec![crate::LedgerUnit::audit(vec![event(n)])])
+                .await
+        };
         append(0).await.unwrap();
+        append_unit(1).await.unwrap();
         sqlx::raw_sql("CREATE TABLE fault_probe (n INTEGER)")
             .execute(&storage.pool)
             .await
@@ -729,6 +773,11 @@ mod tests {
         let mapped = crate::error::query("commit")(sqlx::Error::Database(error));
         assert!(mapped.to_string().contains("disk I/O error"), "{mapped}");
         drop(conn);
+        let refused = append_unit(6).await;
+        assert!(
+            refused.is_err(),
+            "the ledger writer's commit was to fail: {refused:?}"
+        );
 
         // New connections now open the database read-only: each write fails.
         assert!(immutable.set(&path));
@@ -737,6 +786,8 @@ mod tests {
             during.0.is_err() && during.1.is_err() && during.2.is_err() && during.3.is_err(),
             "{during:?}"
         );
+        let refused = append_unit(7).await;
+        assert!(refused.is_err(), "{refused:?}");
 
         // Reads meanwhile may need new connections: none may be a read-only one that outlives
         // the fault (reads never fail on it, so nothing would renew it).
@@ -759,15 +810,50 @@ mod tests {
                 after.0.is_ok() && after.1.is_ok() && after.2.is_ok() && after.3.is_ok(),
                 "round {round}: {after:?}"
             );
+            append_unit(14).await.unwrap();
         }
         let head = storage.audit_chain_head().await.unwrap();
-        assert_eq!(head.seq, 1 + 5 * 4, "nothing failed was half written");
+        assert_eq!(head.seq, 2 + 5 * 5, "nothing failed was half written");
         let probes: i64 = sqlx::query_scalar("SELECT count(*) FROM fault_probe")
             .fetch_one(&storage.pool)
             .await
             .unwrap();
         assert_eq!(probes, 0, "the failed commit wrote nothing");
         storage.pool.close().await;
+    }
+
+    /// Pages committed through the ledger writer are copied back into the database file by the
+    /// checkpoint thread, not by a commit: the WAL holds far fewer pages than the writer's own
+    /// checkpoint needs (`checkpoint::WRITER_CHECKPOINT_FRAMES`) or the pool's connections
+    /// (SQLite's 1,000), yet the file grows (issue 19).
+    #[tokio::test]
+    async fn the_checkpoint_thread_copies_commits_back_into_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("skydd.db");
+        let storage = SqliteStorage::open(&path, crate::DEFAULT_BUSY_TIMEOUT)
+            .await
+            .unwrap();
+        // Let the thread copy back whatever opening wrote.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let size = || std::fs::metadata(&path).unwrap().len();
+        let before = size();
+        let events = (0..100)
+            .map(|n| audit_event(format!("{n} {}", "x".repeat(2000))))
+            .collect();
+        storage
+            .append_ledger(vec![crate::LedgerUnit::audit(events)])
+            .await
+            .unwrap();
+        let waited = std::time::Instant::now();
+        while size() < before + 100 * 2000 && waited.elapsed() < Duration::from_secs(10) {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(
+            size() >= before + 100 * 2000,
+            "the database file did not grow: {before} -> {}",
+            size()
+        );
+        storage.close().await.unwrap();
     }
 
     #[tokio::test]

@@ -267,6 +267,7 @@ scenarios!(
     disclosures_round_trip_and_are_found_by_subject,
     a_lock_held_beyond_the_timeout_is_busy_and_nothing_is_written,
     ledger_units_are_written_whole_or_not_at_all,
+    ledger_appends_of_two_servers_chain_after_each_other,
     a_backup_is_a_copy_of_one_moment_and_never_overwrites,
 );
 
@@ -2667,7 +2668,10 @@ use busy::a_lock_held_beyond_the_timeout_is_busy_and_nothing_is_written;
 /// Ledger rows and their audit events in one transaction (issue 19).
 #[path = "storage/ledger.rs"]
 mod ledger;
-use ledger::ledger_units_are_written_whole_or_not_at_all;
+use ledger::{
+    ledger_appends_of_two_servers_chain_after_each_other,
+    ledger_units_are_written_whole_or_not_at_all,
+};
 
 /// PostgreSQL: connections the server ended (`pg_terminate_backend`, as on a failover or a
 /// restart of the database) are replaced, without a restart of Skydd: after at most one failed

@@ -382,17 +382,69 @@ macro_rules! audit_events_insert {
 }
 pub(super) use audit_events_insert;
 
+/// The `SELECT` of the audit chain's head row, for `concat!` (a backend may add a row lock).
+macro_rules! chain_head_select {
+    () => {
+        "SELECT first_seq, seq, hash FROM audit_chain_head WHERE id = 1"
+    };
+}
+#[allow(
+    unused_imports,
+    reason = "only the SQLite ledger writer uses it outside this file"
+)]
+pub(super) use chain_head_select;
+
+/// Move the chain head to the newest appended entry: `$1` its seq, `$2` its hash.
+pub(super) const CHAIN_HEAD_MOVE: &str =
+    "UPDATE audit_chain_head SET seq = $1, hash = $2 WHERE id = 1";
+
+/// The `INSERT` of a consent event, returning its seq; `$1`..`$9` are, in order, `scope_kind`,
+/// `scope_id`, `purpose`, `granted`, `method`, `notice_version`, `at`, `text_hash` and
+/// `context_ciphertext` of [`crate::ConsentEventRow`].
+pub(super) const CONSENT_INSERT: &str = "INSERT INTO consent_events (scope_kind, scope_id, purpose,
+        granted, method, notice_version, at, text_hash, context_ciphertext)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING seq";
+
+/// The `INSERT` of an objection event, returning its seq; `$1`..`$5` are `subject_id`,
+/// `purpose`, `objected`, `source` and `at` of [`crate::ObjectionEventRow`].
+pub(super) const OBJECTION_INSERT: &str =
+    "INSERT INTO objection_events (subject_id, purpose, objected, source, at)
+     VALUES ($1, $2, $3, $4, $5) RETURNING seq";
+
+/// The `INSERT` of a preference event, returning its seq; `$1`..`$5` are `subject_id`, `kind`,
+/// `name`, `opted_in` and `at` of [`crate::PreferenceEventRow`].
+pub(super) const PREFERENCE_INSERT: &str =
+    "INSERT INTO preference_events (subject_id, kind, name, opted_in, at)
+     VALUES ($1, $2, $3, $4, $5) RETURNING seq";
+
+/// `events` chained after the entry `seq` whose hash is `prev`: each gets the next seq, its
+/// time truncated to what storage keeps, and its hash, returned beside it. The one way both
+/// backends' appends number and hash entries.
+pub(super) fn chain_after(
+    mut seq: i64,
+    mut prev: [u8; 32],
+    events: Vec<AuditEventRow>,
+) -> Vec<(AuditEventRow, [u8; 32])> {
+    events
+        .into_iter()
+        .map(|mut event| {
+            seq += 1;
+            event.seq = seq;
+            event.at = crate::timestamp::truncate(event.at);
+            prev = crate::audit_chain::entry_hash(&prev, &event);
+            (event, prev)
+        })
+        .collect()
+}
+
 /// The audit chain's head row; with `for_update`, locked until the transaction ends (see
 /// [`dialect::row_lock!`]), so that one writer at a time chains.
-async fn read_chain_head(
+pub(super) async fn read_chain_head(
     conn: &mut Conn,
     for_update: bool,
 ) -> Result<AuditChainHead, StorageError> {
-    const HEAD: &str = "SELECT first_seq, seq, hash FROM audit_chain_head WHERE id = 1";
-    const LOCKED: &str = concat!(
-        "SELECT first_seq, seq, hash FROM audit_chain_head WHERE id = 1",
-        dialect::row_lock!()
-    );
+    const HEAD: &str = chain_head_select!();
+    const LOCKED: &str = concat!(chain_head_select!(), dialect::row_lock!());
     let row = sqlx::query(if for_update { LOCKED } else { HEAD })
         .fetch_one(&mut *conn)
         .await

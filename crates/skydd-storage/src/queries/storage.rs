@@ -20,7 +20,7 @@ use crate::{
     IncidentEntryRow, KeyBinding, ObjectionEventRow, OperationsCounts, PoolStatus,
     PreferenceEventRow, RecordDeletion, RecordDeletionOutcome, RecordRow, RecordSummary,
     RegisterVersionRecord, Storage, StorageError, StorageFuture, SubjectKeyRow, SubjectRow,
-    SweepLock, audit_chain, error, rows, timestamp,
+    SweepLock, error, rows,
 };
 use dialect::{Conn, at};
 
@@ -91,75 +91,21 @@ pub(super) async fn append_chained(
         return Ok(Vec::new());
     }
     let head = read_chain_head(&mut *conn, true).await?;
-    let mut seq = head.seq;
-    let mut prev = head.hash;
-    let mut chained = Vec::with_capacity(events.len());
-    for mut event in events {
-        seq += 1;
-        event.seq = seq;
-        event.at = timestamp::truncate(event.at);
-        prev = audit_chain::entry_hash(&prev, &event);
-        chained.push((event, prev));
-    }
+    let chained = super::chain_after(head.seq, head.hash, events);
+    let Some((last, hash)) = chained.last() else {
+        return Ok(Vec::new());
+    };
+    let (seq, hash) = (last.seq, *hash);
     super::super::insert_chained_events(&mut *conn, &chained)
         .await
         .map_err(error::query("append audit events"))?;
-    sqlx::query("UPDATE audit_chain_head SET seq = $1, hash = $2 WHERE id = 1")
+    sqlx::query(super::CHAIN_HEAD_MOVE)
         .bind(seq)
-        .bind(&prev[..])
+        .bind(&hash[..])
         .execute(&mut *conn)
         .await
         .map_err(error::query("append audit events"))?;
     Ok(chained.iter().map(|(event, _)| event.seq).collect())
-}
-
-/// Insert one consent event in `conn`; returns its `seq`.
-async fn insert_consent_event(
-    conn: &mut Conn,
-    event: &ConsentEventRow,
-) -> Result<i64, StorageError> {
-    consent_insert(event)
-        .fetch_one(conn)
-        .await
-        .map_err(error::query("append a consent event"))
-}
-
-/// Insert one objection event in `conn`; returns its `seq`.
-async fn insert_objection(conn: &mut Conn, event: &ObjectionEventRow) -> Result<i64, StorageError> {
-    objection_insert(event)
-        .fetch_one(conn)
-        .await
-        .map_err(error::query("append an objection"))
-}
-
-/// Insert one preference event in `conn`; returns its `seq`.
-async fn insert_preference(
-    conn: &mut Conn,
-    event: &PreferenceEventRow,
-) -> Result<i64, StorageError> {
-    preference_insert(event)
-        .fetch_one(conn)
-        .await
-        .map_err(error::query("append a preference"))
-}
-
-/// Write `units` inside `conn`'s write transaction: each unit's ledger rows, then every unit's
-/// audit events in one chained append (the units' order is kept in the chain).
-async fn append_units(conn: &mut Conn, units: Vec<LedgerUnit>) -> Result<(), StorageError> {
-    let mut audit = Vec::new();
-    for unit in units {
-        for event in &unit.consents {
-            insert_consent_event(&mut *conn, event).await?;
-        }
-        for event in &unit.objections {
-            insert_objection(&mut *conn, event).await?;
-        }
-        for event in &unit.preferences {
-            insert_preference(&mut *conn, event).await?;
-        }
-        audit.extend(unit.audit);
-    }
-    append_chained(conn, audit).await.map(|_| ())
 }
 
 /// Store a new subject, its wrapped key and its identities (checked by
@@ -221,50 +167,40 @@ pub(super) async fn insert_subject(
 pub(super) fn consent_insert<'q>(
     event: &'q ConsentEventRow,
 ) -> sqlx::query::QueryScalar<'q, dialect::Db, i64, <dialect::Db as sqlx::Database>::Arguments> {
-    sqlx::query_scalar(
-        "INSERT INTO consent_events (scope_kind, scope_id, purpose, granted, method,
-            notice_version, at, text_hash, context_ciphertext)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING seq",
-    )
-    .bind(&event.scope_kind)
-    .bind(&event.scope_id)
-    .bind(&event.purpose)
-    .bind(event.granted)
-    .bind(&event.method)
-    .bind(&event.notice_version)
-    .bind(at(event.at))
-    .bind(&event.text_hash)
-    .bind(&event.context_ciphertext)
+    sqlx::query_scalar(super::CONSENT_INSERT)
+        .bind(&event.scope_kind)
+        .bind(&event.scope_id)
+        .bind(&event.purpose)
+        .bind(event.granted)
+        .bind(&event.method)
+        .bind(&event.notice_version)
+        .bind(at(event.at))
+        .bind(&event.text_hash)
+        .bind(&event.context_ciphertext)
 }
 
 /// The `INSERT` of an objection event, returning its seq (on the pool or in an import batch).
 pub(super) fn objection_insert<'q>(
     event: &'q ObjectionEventRow,
 ) -> sqlx::query::QueryScalar<'q, dialect::Db, i64, <dialect::Db as sqlx::Database>::Arguments> {
-    sqlx::query_scalar(
-        "INSERT INTO objection_events (subject_id, purpose, objected, source, at)
-         VALUES ($1, $2, $3, $4, $5) RETURNING seq",
-    )
-    .bind(&event.subject_id)
-    .bind(&event.purpose)
-    .bind(event.objected)
-    .bind(&event.source)
-    .bind(at(event.at))
+    sqlx::query_scalar(super::OBJECTION_INSERT)
+        .bind(&event.subject_id)
+        .bind(&event.purpose)
+        .bind(event.objected)
+        .bind(&event.source)
+        .bind(at(event.at))
 }
 
 /// The `INSERT` of a preference event, returning its seq (on the pool or in an import batch).
 pub(super) fn preference_insert<'q>(
     event: &'q PreferenceEventRow,
 ) -> sqlx::query::QueryScalar<'q, dialect::Db, i64, <dialect::Db as sqlx::Database>::Arguments> {
-    sqlx::query_scalar(
-        "INSERT INTO preference_events (subject_id, kind, name, opted_in, at)
-         VALUES ($1, $2, $3, $4, $5) RETURNING seq",
-    )
-    .bind(&event.subject_id)
-    .bind(&event.kind)
-    .bind(&event.name)
-    .bind(event.opted_in)
-    .bind(at(event.at))
+    sqlx::query_scalar(super::PREFERENCE_INSERT)
+        .bind(&event.subject_id)
+        .bind(&event.kind)
+        .bind(&event.name)
+        .bind(event.opted_in)
+        .bind(at(event.at))
 }
 
 /// Store `record` and its anchors (checked by `rows::check_new_record`) in `conn`'s write
@@ -1014,13 +950,7 @@ impl Storage for Store {
             if units.is_empty() {
                 return Ok(());
             }
-            let mut tx = dialect::begin_write(&self.pool)
-                .await
-                .map_err(error::query("begin appending to the ledgers"))?;
-            append_units(&mut tx, units).await?;
-            tx.commit()
-                .await
-                .map_err(error::query("append to the ledgers"))
+            super::super::append_ledger(self, units).await
         })
     }
 
@@ -1468,6 +1398,7 @@ impl Storage for Store {
     fn close(&self) -> StorageFuture<'_, ()> {
         Box::pin(async move {
             self.pool.close().await;
+            super::super::close_own_connections(self);
             Ok(())
         })
     }

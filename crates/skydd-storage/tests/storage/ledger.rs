@@ -121,3 +121,53 @@ pub(super) async fn ledger_units_are_written_whole_or_not_at_all(h: Arc<Harness>
     assert!(report.breach.is_none(), "{report:?}");
     storage.close().await.unwrap();
 }
+
+/// Two servers on one database (two storages, each with its own writer: on SQLite its own
+/// connection, on PostgreSQL its own remembered chain head) append ledger units in turn, with
+/// plain audit appends between them, and then all at once. Each append chains after whatever
+/// the other wrote (a stale head stores nothing and is retried), so nothing is lost, nothing is
+/// stored twice, and the chain verifies (issue 19).
+pub(super) async fn ledger_appends_of_two_servers_chain_after_each_other(h: Arc<Harness>) {
+    let first = h.open().await;
+    let second = h.open().await;
+    for round in 0..3 {
+        first
+            .append_ledger(vec![unit(&format!("a-{round}"))])
+            .await
+            .unwrap();
+        second
+            .append_ledger(vec![unit(&format!("b-{round}"))])
+            .await
+            .unwrap();
+        // The shared transaction path moves the head behind both writers' backs.
+        second
+            .append_audit_events(vec![audit(None, &[], "2025-03-01T00:00:00Z")])
+            .await
+            .unwrap();
+    }
+    let mut appends = tokio::task::JoinSet::new();
+    for n in 0..40 {
+        let storage = Arc::clone(if n % 2 == 0 { &first } else { &second });
+        appends.spawn(async move {
+            storage
+                .append_ledger(vec![unit(&format!("c-{n}")), unit(&format!("d-{n}"))])
+                .await
+        });
+    }
+    while let Some(appended) = appends.join_next().await {
+        appended.unwrap().unwrap();
+    }
+    for subject in ["a-0", "a-2", "b-1", "c-0", "c-39", "d-17"] {
+        assert_eq!(counts(&*first, subject).await, [1, 1, 1, 2], "{subject}");
+    }
+    // 6 + 80 units of two events each, and three plain events.
+    let head = first.audit_chain_head().await.unwrap();
+    assert_eq!(head.seq, 2 * (6 + 80) + 3);
+    let report = verify_audit_chain(first.clone(), &[0_u8; 32], vec![])
+        .await
+        .unwrap();
+    assert!(report.breach.is_none(), "{report:?}");
+    assert_eq!(report.entries, 2 * (6 + 80) + 3);
+    first.close().await.unwrap();
+    second.close().await.unwrap();
+}
