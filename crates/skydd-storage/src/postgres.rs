@@ -376,139 +376,96 @@ impl LedgerRows {
         expected: (i64, [u8; 32]),
         moved_to: (i64, [u8; 32]),
     ) -> sqlx::query::QueryScalar<'q, sqlx::Postgres, O, PgArguments> {
-        let events = &self.chained;
-        let text = |field: fn(&AuditEventRow) -> &str| -> Vec<&str> {
-            events.iter().map(|(event, _)| field(event)).collect()
-        };
-        let optional = |field: fn(&AuditEventRow) -> Option<&str>| -> Vec<Option<&str>> {
-            events.iter().map(|(event, _)| field(event)).collect()
-        };
-        let mut category_seqs = Vec::new();
-        let mut positions = Vec::new();
-        let mut categories = Vec::new();
-        for (event, _) in events {
-            for (position, category) in (0_i32..).zip(&event.categories) {
-                category_seqs.push(event.seq);
-                positions.push(position);
-                categories.push(category.as_str());
-            }
-        }
-        let consents = &self.consents;
-        let objections = &self.objections;
-        let preferences = &self.preferences;
-        query
+        let query = query
             .bind(expected.0)
             .bind(expected.1.to_vec())
             .bind(moved_to.0)
-            .bind(moved_to.1.to_vec())
-            .bind(
-                events
-                    .iter()
-                    .map(|(event, _)| event.seq)
-                    .collect::<Vec<_>>(),
-            )
-            .bind(
-                events
-                    .iter()
-                    .map(|(event, _)| at(event.at))
-                    .collect::<Vec<_>>(),
-            )
-            .bind(text(|event| &event.actor))
-            .bind(optional(|event| event.ip.as_deref()))
-            .bind(text(|event| &event.action))
-            .bind(optional(|event| event.purpose.as_deref()))
-            .bind(optional(|event| event.subject_id.as_deref()))
-            .bind(text(|event| &event.outcome))
-            .bind(optional(|event| event.detail.as_deref()))
-            .bind(events.iter().map(|(_, hash)| &hash[..]).collect::<Vec<_>>())
-            .bind(category_seqs)
-            .bind(positions)
-            .bind(categories)
-            .bind(
-                consents
-                    .iter()
-                    .map(|c| c.scope_kind.as_str())
-                    .collect::<Vec<_>>(),
-            )
-            .bind(
-                consents
-                    .iter()
-                    .map(|c| c.scope_id.as_str())
-                    .collect::<Vec<_>>(),
-            )
-            .bind(
-                consents
-                    .iter()
-                    .map(|c| c.purpose.as_str())
-                    .collect::<Vec<_>>(),
-            )
-            .bind(consents.iter().map(|c| c.granted).collect::<Vec<_>>())
-            .bind(
-                consents
-                    .iter()
-                    .map(|c| c.method.as_str())
-                    .collect::<Vec<_>>(),
-            )
-            .bind(
-                consents
-                    .iter()
-                    .map(|c| c.notice_version.as_str())
-                    .collect::<Vec<_>>(),
-            )
-            .bind(consents.iter().map(|c| at(c.at)).collect::<Vec<_>>())
-            .bind(
-                consents
-                    .iter()
-                    .map(|c| c.text_hash.as_deref())
-                    .collect::<Vec<_>>(),
-            )
-            .bind(
-                consents
-                    .iter()
-                    .map(|c| c.context_ciphertext.as_deref())
-                    .collect::<Vec<_>>(),
-            )
-            .bind(
-                objections
-                    .iter()
-                    .map(|o| o.subject_id.as_str())
-                    .collect::<Vec<_>>(),
-            )
-            .bind(
-                objections
-                    .iter()
-                    .map(|o| o.purpose.as_deref())
-                    .collect::<Vec<_>>(),
-            )
-            .bind(objections.iter().map(|o| o.objected).collect::<Vec<_>>())
-            .bind(
-                objections
-                    .iter()
-                    .map(|o| o.source.as_str())
-                    .collect::<Vec<_>>(),
-            )
-            .bind(objections.iter().map(|o| at(o.at)).collect::<Vec<_>>())
-            .bind(
-                preferences
-                    .iter()
-                    .map(|p| p.subject_id.as_str())
-                    .collect::<Vec<_>>(),
-            )
-            .bind(
-                preferences
-                    .iter()
-                    .map(|p| p.kind.as_str())
-                    .collect::<Vec<_>>(),
-            )
-            .bind(
-                preferences
-                    .iter()
-                    .map(|p| p.name.as_str())
-                    .collect::<Vec<_>>(),
-            )
-            .bind(preferences.iter().map(|p| p.opted_in).collect::<Vec<_>>())
-            .bind(preferences.iter().map(|p| at(p.at)).collect::<Vec<_>>())
+            .bind(moved_to.1.to_vec());
+        let (consents, objections, preferences) =
+            (&self.consents, &self.objections, &self.preferences);
+        bind_chained(query, &self.chained)
+            .bind(column(consents, |c| c.scope_kind.as_str()))
+            .bind(column(consents, |c| c.scope_id.as_str()))
+            .bind(column(consents, |c| c.purpose.as_str()))
+            .bind(column(consents, |c| c.granted))
+            .bind(column(consents, |c| c.method.as_str()))
+            .bind(column(consents, |c| c.notice_version.as_str()))
+            .bind(column(consents, |c| at(c.at)))
+            .bind(column(consents, |c| c.text_hash.as_deref()))
+            .bind(column(consents, |c| c.context_ciphertext.as_deref()))
+            .bind(column(objections, |o| o.subject_id.as_str()))
+            .bind(column(objections, |o| o.purpose.as_deref()))
+            .bind(column(objections, |o| o.objected))
+            .bind(column(objections, |o| o.source.as_str()))
+            .bind(column(objections, |o| at(o.at)))
+            .bind(column(preferences, |p| p.subject_id.as_str()))
+            .bind(column(preferences, |p| p.kind.as_str()))
+            .bind(column(preferences, |p| p.name.as_str()))
+            .bind(column(preferences, |p| p.opted_in))
+            .bind(column(preferences, |p| at(p.at)))
     }
+}
+
+/// One column of `rows` as an array, for `unnest`.
+fn column<'r, R, T>(rows: &'r [R], field: impl Fn(&'r R) -> T) -> Vec<T> {
+    rows.iter().map(field).collect()
+}
+
+/// A PostgreSQL statement that values are bound to in order: `sqlx`'s `Query` and
+/// `QueryScalar` alike, so [`bind_chained`] serves both appends.
+trait Binds<'q>: Sized {
+    fn bind_value<T>(self, value: T) -> Self
+    where
+        T: 'q + sqlx::Encode<'q, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>;
+}
+
+impl<'q> Binds<'q> for sqlx::query::Query<'q, sqlx::Postgres, PgArguments> {
+    fn bind_value<T>(self, value: T) -> Self
+    where
+        T: 'q + sqlx::Encode<'q, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
+    {
+        self.bind(value)
+    }
+}
+
+impl<'q, O> Binds<'q> for sqlx::query::QueryScalar<'q, sqlx::Postgres, O, PgArguments> {
+    fn bind_value<T>(self, value: T) -> Self
+    where
+        T: 'q + sqlx::Encode<'q, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
+    {
+        self.bind(value)
+    }
+}
+
+/// Bind chained audit events as thirteen arrays, in the order both appends' statements take
+/// them: seq, at, actor, ip, action, purpose, subject, outcome, detail and hash of each event
+/// (`bigint[]`, `timestamptz[]`, `text[]` … `bytea[]`), then the event seq, position and name
+/// of each of their categories.
+fn bind_chained<'q, Q: Binds<'q>>(query: Q, events: &'q [(AuditEventRow, [u8; 32])]) -> Q {
+    let mut category_seqs = Vec::new();
+    let mut positions = Vec::new();
+    let mut categories = Vec::new();
+    for (event, _) in events {
+        for (position, category) in (0_i32..).zip(&event.categories) {
+            category_seqs.push(event.seq);
+            positions.push(position);
+            categories.push(category.as_str());
+        }
+    }
+    query
+        .bind_value(column(events, |(event, _)| event.seq))
+        .bind_value(column(events, |(event, _)| at(event.at)))
+        .bind_value(column(events, |(event, _)| event.actor.as_str()))
+        .bind_value(column(events, |(event, _)| event.ip.as_deref()))
+        .bind_value(column(events, |(event, _)| event.action.as_str()))
+        .bind_value(column(events, |(event, _)| event.purpose.as_deref()))
+        .bind_value(column(events, |(event, _)| event.subject_id.as_deref()))
+        .bind_value(column(events, |(event, _)| event.outcome.as_str()))
+        .bind_value(column(events, |(event, _)| event.detail.as_deref()))
+        .bind_value(column(events, |(_, hash)| &hash[..]))
+        .bind_value(category_seqs)
+        .bind_value(positions)
+        .bind_value(categories)
 }
 
 /// Nothing: every connection is the pool's.
@@ -533,48 +490,7 @@ async fn insert_chained_events(
          FROM unnest($11::bigint[], $12::integer[], $13::text[]) AS c (seq, position, category)
          JOIN event ON event.seq = c.seq"
     );
-    let mut category_seqs = Vec::new();
-    let mut positions = Vec::new();
-    let mut categories = Vec::new();
-    for (event, _) in events {
-        for (position, category) in (0_i32..).zip(&event.categories) {
-            category_seqs.push(event.seq);
-            positions.push(position);
-            categories.push(category.as_str());
-        }
-    }
-    let column = |field: fn(&AuditEventRow) -> &str| -> Vec<&str> {
-        events.iter().map(|(event, _)| field(event)).collect()
-    };
-    let optional = |field: fn(&AuditEventRow) -> Option<&str>| -> Vec<Option<&str>> {
-        events.iter().map(|(event, _)| field(event)).collect()
-    };
-    sqlx::query(SQL)
-        .bind(
-            events
-                .iter()
-                .map(|(event, _)| event.seq)
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            events
-                .iter()
-                .map(|(event, _)| at(event.at))
-                .collect::<Vec<_>>(),
-        )
-        .bind(column(|event| &event.actor))
-        .bind(optional(|event| event.ip.as_deref()))
-        .bind(column(|event| &event.action))
-        .bind(optional(|event| event.purpose.as_deref()))
-        .bind(optional(|event| event.subject_id.as_deref()))
-        .bind(column(|event| &event.outcome))
-        .bind(optional(|event| event.detail.as_deref()))
-        .bind(events.iter().map(|(_, hash)| &hash[..]).collect::<Vec<_>>())
-        .bind(category_seqs)
-        .bind(positions)
-        .bind(categories)
-        .execute(conn)
-        .await?;
+    bind_chained(sqlx::query(SQL), events).execute(conn).await?;
     Ok(())
 }
 

@@ -132,59 +132,50 @@ fn write(connection: &mut Connection, units: Vec<LedgerUnit>) -> Result<(), Fail
     let mut audit = Vec::new();
     for unit in units {
         for event in &unit.consents {
-            transaction
-                .prepare_cached(queries::CONSENT_INSERT)
-                .and_then(|mut insert| {
-                    insert.query_row(
-                        params![
-                            event.scope_kind,
-                            event.scope_id,
-                            event.purpose,
-                            event.granted,
-                            event.method,
-                            event.notice_version,
-                            dialect::at(event.at),
-                            event.text_hash,
-                            event.context_ciphertext,
-                        ],
-                        |_| Ok(()),
-                    )
-                })
-                .map_err(|e| ("append a consent event", e))?;
+            insert_row(
+                &transaction,
+                queries::CONSENT_INSERT,
+                params![
+                    event.scope_kind,
+                    event.scope_id,
+                    event.purpose,
+                    event.granted,
+                    event.method,
+                    event.notice_version,
+                    dialect::at(event.at),
+                    event.text_hash,
+                    event.context_ciphertext,
+                ],
+            )
+            .map_err(|e| ("append a consent event", e))?;
         }
         for event in &unit.objections {
-            transaction
-                .prepare_cached(queries::OBJECTION_INSERT)
-                .and_then(|mut insert| {
-                    insert.query_row(
-                        params![
-                            event.subject_id,
-                            event.purpose,
-                            event.objected,
-                            event.source,
-                            dialect::at(event.at),
-                        ],
-                        |_| Ok(()),
-                    )
-                })
-                .map_err(|e| ("append an objection", e))?;
+            insert_row(
+                &transaction,
+                queries::OBJECTION_INSERT,
+                params![
+                    event.subject_id,
+                    event.purpose,
+                    event.objected,
+                    event.source,
+                    dialect::at(event.at),
+                ],
+            )
+            .map_err(|e| ("append an objection", e))?;
         }
         for event in &unit.preferences {
-            transaction
-                .prepare_cached(queries::PREFERENCE_INSERT)
-                .and_then(|mut insert| {
-                    insert.query_row(
-                        params![
-                            event.subject_id,
-                            event.kind,
-                            event.name,
-                            event.opted_in,
-                            dialect::at(event.at),
-                        ],
-                        |_| Ok(()),
-                    )
-                })
-                .map_err(|e| ("append a preference", e))?;
+            insert_row(
+                &transaction,
+                queries::PREFERENCE_INSERT,
+                params![
+                    event.subject_id,
+                    event.kind,
+                    event.name,
+                    event.opted_in,
+                    dialect::at(event.at),
+                ],
+            )
+            .map_err(|e| ("append a preference", e))?;
         }
         audit.extend(unit.audit);
     }
@@ -194,6 +185,18 @@ fn write(connection: &mut Connection, units: Vec<LedgerUnit>) -> Result<(), Fail
     transaction
         .commit()
         .map_err(|e| ("append to the ledgers", e))
+}
+
+/// Run the `INSERT … RETURNING` `sql` with `params` in `transaction` (the returned seq is not
+/// needed here).
+fn insert_row(
+    transaction: &rusqlite::Transaction<'_>,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> rusqlite::Result<()> {
+    transaction
+        .prepare_cached(sql)?
+        .query_row(params, |_| Ok(()))
 }
 
 /// Chain `events` after the head inside `transaction` (which holds the write lock), store them
