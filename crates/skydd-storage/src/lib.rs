@@ -275,6 +275,14 @@ pub trait Storage:
     /// The wrapped data key of a subject.
     fn subject_key<'a>(&'a self, subject_id: &'a str) -> StorageFuture<'a, Option<SubjectKeyRow>>;
 
+    /// [`Storage::get_subject`] and [`Storage::subject_key`] in one statement, for a write that
+    /// needs both (a consent with its context, a record): `None` when no subject has this id,
+    /// the key `None` when the subject has none.
+    fn subject_with_key<'a>(
+        &'a self,
+        id: &'a str,
+    ) -> StorageFuture<'a, Option<(SubjectRow, Option<SubjectKeyRow>)>>;
+
     /// Restrict processing of a subject from `restricted_at` (Art. 18), or lift the restriction
     /// with `None`. Returns false when there is no such subject.
     fn set_restricted<'a>(

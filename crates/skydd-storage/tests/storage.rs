@@ -799,6 +799,12 @@ async fn subjects_identities_and_keys_round_trip(h: Arc<Harness>) {
         Some(key("s-1", 1))
     );
     assert_eq!(
+        storage.subject_with_key("s-1").await.unwrap(),
+        Some((s1.clone(), Some(key("s-1", 1)))),
+        "the subject and its key in one read"
+    );
+    assert_eq!(storage.subject_with_key("s-none").await.unwrap(), None);
+    assert_eq!(
         storage.identities_of_subject("s-1").await.unwrap(),
         [
             identity("s-1", "email", blind(1)),

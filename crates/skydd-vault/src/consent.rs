@@ -184,13 +184,20 @@ impl Vault {
         input: ConsentInput,
         now: Timestamp,
     ) -> Result<(), VaultError> {
-        let row = self.subject_row(actor, &input.subject).await?;
+        let (row, key) = match (&input.ip, &input.user_agent) {
+            (None, None) => (self.subject_row(actor, &input.subject).await?, None),
+            // The context is encrypted with the subject's key: both in one read.
+            _ => {
+                let (row, key) = self.subject_row_and_key(actor, &input.subject).await?;
+                (row, Some(key))
+            }
+        };
         let event = self.consent_event(&row.id, &input, now)?;
-        let context = match (&input.ip, &input.user_agent) {
-            (None, None) => None,
-            (ip, user_agent) => {
-                let key = self.data_key(&row.id).await?;
-                let plaintext = serde_json::json!({"ip": ip, "user_agent": user_agent}).to_string();
+        let context = match key {
+            None => None,
+            Some(key) => {
+                let plaintext =
+                    serde_json::json!({"ip": input.ip, "user_agent": input.user_agent}).to_string();
                 Some(key.seal(plaintext.as_bytes(), &consent_context_aad(&row.id))?)
             }
         };

@@ -25,11 +25,16 @@ pub(crate) fn consent_context_aad(subject: &str) -> Vec<u8> {
 impl Vault {
     /// The data key of `subject`, unwrapped with the master keyring.
     pub(crate) async fn data_key(&self, subject: &str) -> Result<DataKey, VaultError> {
-        let row = self
-            .storage
-            .subject_key(subject)
-            .await?
-            .ok_or_else(|| VaultError::Corrupt("a subject has no data key".into()))?;
+        self.unwrap_data_key(self.storage.subject_key(subject).await?)
+    }
+
+    /// A subject's data key from its stored row, unwrapped with the master keyring; no row is
+    /// a corrupt database (every subject is created with its key).
+    pub(crate) fn unwrap_data_key(
+        &self,
+        row: Option<skydd_storage::SubjectKeyRow>,
+    ) -> Result<DataKey, VaultError> {
+        let row = row.ok_or_else(|| VaultError::Corrupt("a subject has no data key".into()))?;
         let wrapped = WrappedKey {
             version: row.key_version,
             bytes: row.wrapped_key,

@@ -91,6 +91,16 @@ fn parse_identities(
     Ok(identities)
 }
 
+/// `row` if there is one and `actor` may see it (its own tenant, or any for an actor without
+/// one); otherwise [`VaultError::UnknownSubject`], the same answer as for no subject at all.
+fn visible_to(actor: &Actor, row: Option<SubjectRow>) -> Result<SubjectRow, VaultError> {
+    let row = row.ok_or(VaultError::UnknownSubject)?;
+    match &actor.tenant {
+        Some(own) if row.tenant.as_deref() != Some(own.as_str()) => Err(VaultError::UnknownSubject),
+        _ => Ok(row),
+    }
+}
+
 impl Vault {
     /// Create a subject with its identities. Identities already used by another subject of the
     /// same tenant are refused ([`VaultError::IdentityTaken`]); nothing is stored then.
@@ -305,17 +315,26 @@ impl Vault {
         if SubjectId::parse(id).is_err() {
             return Err(VaultError::UnknownSubject);
         }
-        let row = self
-            .storage
-            .get_subject(id)
-            .await?
-            .ok_or(VaultError::UnknownSubject)?;
-        match &actor.tenant {
-            Some(own) if row.tenant.as_deref() != Some(own.as_str()) => {
-                Err(VaultError::UnknownSubject)
-            }
-            _ => Ok(row),
+        visible_to(actor, self.storage.get_subject(id).await?)
+    }
+
+    /// [`Vault::subject_row`] and the subject's data key, read in one statement (a write that
+    /// encrypts for the subject needs both).
+    pub(crate) async fn subject_row_and_key(
+        &self,
+        actor: &Actor,
+        id: &str,
+    ) -> Result<(SubjectRow, skydd_crypto::DataKey), VaultError> {
+        if SubjectId::parse(id).is_err() {
+            return Err(VaultError::UnknownSubject);
         }
+        let (row, key) = match self.storage.subject_with_key(id).await? {
+            Some((row, key)) => (Some(row), key),
+            None => (None, None),
+        };
+        let row = visible_to(actor, row)?;
+        let key = self.unwrap_data_key(key)?;
+        Ok((row, key))
     }
 
     async fn view(&self, row: SubjectRow) -> Result<SubjectView, VaultError> {

@@ -604,6 +604,29 @@ impl Storage for Store {
         })
     }
 
+    fn subject_with_key<'a>(
+        &'a self,
+        id: &'a str,
+    ) -> StorageFuture<'a, Option<(SubjectRow, Option<SubjectKeyRow>)>> {
+        Box::pin(async move {
+            let row = sqlx::query(
+                "SELECT s.id, s.tenant, s.created_at, s.restricted_at,
+                        k.subject_id, k.key_version, k.wrapped_key
+                 FROM subjects s LEFT JOIN subject_keys k ON k.subject_id = s.id
+                 WHERE s.id = $1",
+            )
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(error::query("read a subject and its key"))?;
+            let Some(row) = row else { return Ok(None) };
+            let subject = subject_from_row(&row)?;
+            let has_key = get::<Option<String>>(&row, "subject_id", "subject_keys")?.is_some();
+            let key = has_key.then(|| subject_key_from_row(&row)).transpose()?;
+            Ok(Some((subject, key)))
+        })
+    }
+
     fn set_restricted<'a>(
         &'a self,
         subject_id: &'a str,
