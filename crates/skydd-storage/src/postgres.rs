@@ -468,6 +468,11 @@ fn bind_chained<'q, Q: Binds<'q>>(query: Q, events: &'q [(AuditEventRow, [u8; 32
         .bind_value(categories)
 }
 
+/// Nothing to add to the write probe: PostgreSQL's own commit says it all.
+fn files_take_writes(_storage: &PostgresStorage) -> Result<(), StorageError> {
+    Ok(())
+}
+
 /// Nothing: every connection is the pool's.
 fn close_own_connections(_storage: &PostgresStorage) {}
 

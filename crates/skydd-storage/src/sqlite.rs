@@ -275,6 +275,27 @@ async fn append_ledger(
         .map_err(|_| StorageError::Database("the ledger write stopped unexpectedly".into()))?
 }
 
+/// The write probe's second half on SQLite: a probe that committed may still have fit into a
+/// WAL that cannot be copied back (see `sqlite/checkpoint`); the last checkpoint failing on the
+/// files says the database takes no more than that.
+fn files_take_writes(storage: &SqliteStorage) -> Result<(), StorageError> {
+    let checkpointer = storage
+        .checkpointer
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if checkpointer
+        .as_ref()
+        .is_some_and(checkpoint::Checkpointer::fault)
+    {
+        return Err(StorageError::Database(
+            "probe a write: committed pages cannot be copied back into the database file \
+             (is the disk full or read-only?)"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
 /// Close the ledger writer's connection and stop the checkpoint thread (the pool is closed by
 /// the caller).
 fn close_own_connections(storage: &SqliteStorage) {
@@ -822,10 +843,31 @@ mod tests {
         storage.pool.close().await;
     }
 
+    /// Append `n` audit events of about 2 KB each through the ledger writer.
+    async fn append_large(storage: &SqliteStorage, n: usize) {
+        let events = (0..n)
+            .map(|n| audit_event(format!("{n} {}", "x".repeat(2000))))
+            .collect();
+        storage
+            .append_ledger(vec![crate::LedgerUnit::audit(events)])
+            .await
+            .unwrap();
+    }
+
+    /// Wait up to ten seconds for `done`.
+    async fn eventually(done: impl Fn() -> bool) -> bool {
+        let waited = std::time::Instant::now();
+        while !done() && waited.elapsed() < Duration::from_secs(10) {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        done()
+    }
+
     /// Pages committed through the ledger writer are copied back into the database file by the
-    /// checkpoint thread, not by a commit: the WAL holds far fewer pages than the writer's own
-    /// checkpoint needs (`checkpoint::WRITER_CHECKPOINT_FRAMES`) or the pool's connections
-    /// (SQLite's 1,000), yet the file grows (issue 19).
+    /// checkpoint thread, not by a commit, once the WAL has reached SQLite's own threshold: the
+    /// WAL holds fewer pages than the writer's own checkpoint needs
+    /// (`checkpoint::WRITER_CHECKPOINT_FRAMES`), and no pool connection commits, yet the file
+    /// grows (issue 19). Fails without the thread.
     #[tokio::test]
     async fn the_checkpoint_thread_copies_commits_back_into_the_file() {
         let dir = tempfile::tempdir().unwrap();
@@ -833,26 +875,66 @@ mod tests {
         let storage = SqliteStorage::open(&path, crate::DEFAULT_BUSY_TIMEOUT)
             .await
             .unwrap();
-        // Let the thread copy back whatever opening wrote.
-        tokio::time::sleep(Duration::from_millis(200)).await;
         let size = || std::fs::metadata(&path).unwrap().len();
         let before = size();
-        let events = (0..100)
-            .map(|n| audit_event(format!("{n} {}", "x".repeat(2000))))
-            .collect();
-        storage
-            .append_ledger(vec![crate::LedgerUnit::audit(events)])
-            .await
-            .unwrap();
-        let waited = std::time::Instant::now();
-        while size() < before + 100 * 2000 && waited.elapsed() < Duration::from_secs(10) {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        // About 6 MB: past the 4 MiB from which the thread copies.
+        append_large(&storage, 3_000).await;
         assert!(
-            size() >= before + 100 * 2000,
+            eventually(|| size() >= before + 4_000_000).await,
             "the database file did not grow: {before} -> {}",
             size()
         );
+        storage.close().await.unwrap();
+    }
+
+    /// While committed pages cannot be copied back into the database file (here the file made
+    /// immutable; in life a full disk), the write probe behind readiness fails even though its
+    /// own small commit went into the WAL; once the file takes writes again, it succeeds.
+    #[tokio::test]
+    async fn the_write_probe_fails_while_the_wal_cannot_be_copied_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("skydd.db");
+        let storage = SqliteStorage::open(&path, crate::DEFAULT_BUSY_TIMEOUT)
+            .await
+            .unwrap();
+        let now: jiff::Timestamp = "2026-12-06T12:00:00Z".parse().unwrap();
+        let size = || std::fs::metadata(&path).unwrap().len();
+        let before = size();
+        append_large(&storage, 3_000).await;
+        assert!(eventually(|| size() >= before + 4_000_000).await);
+        storage.probe_write(now).await.unwrap();
+
+        let mut immutable = Immutable(Vec::new());
+        if !immutable.set(&path) {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "chattr +i failed: CI must run as root on a file system with the immutable flag"
+            );
+            eprintln!("skipped: chattr +i is not possible here (not root, or no such flag)");
+            return;
+        }
+        append_large(&storage, 100).await;
+        let fault = || {
+            storage
+                .checkpointer
+                .lock()
+                .unwrap()
+                .as_ref()
+                .is_some_and(checkpoint::Checkpointer::fault)
+        };
+        assert!(eventually(fault).await, "the checkpoint did not fail");
+        let refused = storage.probe_write(now).await;
+        assert!(
+            matches!(&refused, Err(StorageError::Database(message)) if message.contains("disk full")),
+            "{refused:?}"
+        );
+
+        immutable.clear();
+        assert!(
+            eventually(|| !fault()).await,
+            "the checkpoint did not recover"
+        );
+        storage.probe_write(now).await.unwrap();
         storage.close().await.unwrap();
     }
 

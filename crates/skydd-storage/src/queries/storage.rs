@@ -344,7 +344,8 @@ impl Storage for Store {
             .execute(&mut *tx)
             .await
             .map_err(error::query(OPERATION))?;
-            tx.commit().await.map_err(error::query(OPERATION))
+            tx.commit().await.map_err(error::query(OPERATION))?;
+            super::super::files_take_writes(self)
         })
     }
 

@@ -249,7 +249,7 @@ fn code(error: &rusqlite::Error) -> Option<ErrorCode> {
 
 /// Whether `error` is a fault of the files rather than of the statement: the cases after which
 /// SQLite may keep a connection read-only or broken (as `crate::pool::note_file_fault` lists).
-fn file_fault(error: &rusqlite::Error) -> bool {
+pub(super) fn file_fault(error: &rusqlite::Error) -> bool {
     matches!(
         code(error),
         Some(
