@@ -189,7 +189,7 @@ impl Vault {
             // The context is encrypted with the subject's key: both in one read.
             _ => {
                 let (row, key) = self.subject_row_and_key(actor, &input.subject).await?;
-                (row, Some(key))
+                (row, Some(self.unwrap_data_key(key)?))
             }
         };
         let event = self.consent_event(&row.id, &input, now)?;

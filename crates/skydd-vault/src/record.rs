@@ -179,7 +179,8 @@ impl Vault {
         now: Timestamp,
     ) -> Result<RecordId, VaultError> {
         self.check_record(&new, now)?;
-        let row = self.subject_row(actor, subject).await?;
+        // The key is read with the subject (one statement) and opened only once allowed.
+        let (row, stored_key) = self.subject_row_and_key(actor, subject).await?;
         if let Some((code, explanation)) = self.collection_denied(&row, &new, now).await? {
             self.audit(
                 actor,
@@ -193,7 +194,7 @@ impl Vault {
             .await?;
             return Err(VaultError::Denied { code, explanation });
         }
-        let key = self.data_key(subject).await?;
+        let key = self.unwrap_data_key(stored_key)?;
         let (id, record) = record_row(&key, subject, &new, now)?;
         self.storage.insert_record(record).await?;
         self.audit(

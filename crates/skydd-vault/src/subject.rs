@@ -318,13 +318,14 @@ impl Vault {
         visible_to(actor, self.storage.get_subject(id).await?)
     }
 
-    /// [`Vault::subject_row`] and the subject's data key, read in one statement (a write that
-    /// encrypts for the subject needs both).
+    /// [`Vault::subject_row`] and the subject's stored (wrapped) data key, read in one
+    /// statement, for a write that encrypts for the subject; [`Vault::unwrap_data_key`] opens
+    /// the key once the write is allowed.
     pub(crate) async fn subject_row_and_key(
         &self,
         actor: &Actor,
         id: &str,
-    ) -> Result<(SubjectRow, skydd_crypto::DataKey), VaultError> {
+    ) -> Result<(SubjectRow, Option<skydd_storage::SubjectKeyRow>), VaultError> {
         if SubjectId::parse(id).is_err() {
             return Err(VaultError::UnknownSubject);
         }
@@ -332,9 +333,7 @@ impl Vault {
             Some((row, key)) => (Some(row), key),
             None => (None, None),
         };
-        let row = visible_to(actor, row)?;
-        let key = self.unwrap_data_key(key)?;
-        Ok((row, key))
+        Ok((visible_to(actor, row)?, key))
     }
 
     async fn view(&self, row: SubjectRow) -> Result<SubjectView, VaultError> {
