@@ -64,6 +64,19 @@ fn duplicate_token(token: &ApiTokenRecord) -> impl FnOnce(sqlx::Error) -> Storag
     }
 }
 
+/// Store `value` under `key` in `skydd_meta`, replacing what was there, in `conn`.
+async fn put_meta(conn: &mut Conn, key: &str, value: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO skydd_meta (key, value) VALUES ($1, $2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )
+    .bind(key)
+    .bind(value)
+    .execute(conn)
+    .await
+    .map(drop)
+}
+
 /// The conflict message for an identity blind index already in use: the kind, never the value.
 fn identity_conflict(kind: &str) -> String {
     format!("an identity of kind {kind} is already used in this tenant")
@@ -335,15 +348,9 @@ impl Storage for Store {
             let mut tx = dialect::begin_write(&self.pool)
                 .await
                 .map_err(error::query(OPERATION))?;
-            sqlx::query(
-                "INSERT INTO skydd_meta (key, value) VALUES ($1, $2)
-                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            )
-            .bind(WRITE_PROBE)
-            .bind(at.to_string())
-            .execute(&mut *tx)
-            .await
-            .map_err(error::query(OPERATION))?;
+            put_meta(&mut tx, WRITE_PROBE, &at.to_string())
+                .await
+                .map_err(error::query(OPERATION))?;
             tx.commit().await.map_err(error::query(OPERATION))?;
             super::super::files_take_writes(self)
         })
@@ -928,15 +935,9 @@ impl Storage for Store {
                 .execute(&mut *tx)
                 .await
                 .map_err(error::query(OPERATION))?;
-            sqlx::query(
-                "INSERT INTO skydd_meta (key, value) VALUES ($1, $2)
-                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            )
-            .bind(FACT_CHANGES_PRUNED)
-            .bind(up_to_seq.to_string())
-            .execute(&mut *tx)
-            .await
-            .map_err(error::query(OPERATION))?;
+            put_meta(&mut tx, FACT_CHANGES_PRUNED, &up_to_seq.to_string())
+                .await
+                .map_err(error::query(OPERATION))?;
             tx.commit().await.map_err(error::query(OPERATION))?;
             Ok(deleted.rows_affected())
         })
