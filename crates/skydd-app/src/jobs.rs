@@ -2,8 +2,9 @@
 //! together by [`Jobs::stop`]: outbox delivery, the due-soon warning, retention sweeps (each
 //! followed by an audit checkpoint and the deletion of the privacy centre's expired sign-ins and
 //! sessions), the readiness check (a fault logged once when it starts
-//! and once when it ends), the follower of the change log of decision facts and, once at start, the announcement of a significant change of the
-//! privacy notice.
+//! and once when it ends), the follower of the change log of decision facts, the rounds of the
+//! audit trail's index by subject and, once at start, the announcement of a significant change
+//! of the privacy notice.
 //!
 //! Each round takes `now` from the app's clock and a fresh vault from the app (so a reloaded
 //! keyring is used). Without a mailer (no SMTP configured) messages stay queued, listed by
@@ -25,6 +26,9 @@ use crate::services::App;
 
 /// Messages sent per delivery round.
 const BATCH: usize = 50;
+/// The most audit events one round of the index by subject covers: one write transaction of
+/// the database, so a group commit waits for at most one such round.
+pub const AUDIT_INDEX_ROUND: usize = 8_192;
 /// Requests due within this time are warned about.
 pub const DUE_SOON: SignedDuration = SignedDuration::from_hours(7 * 24);
 
@@ -49,11 +53,17 @@ pub struct JobSettings {
     /// Wake the follower at once on PostgreSQL's notifications (`LISTEN`); without, it reads
     /// the log every 250 ms only (tests of a lost notification switch it off).
     pub listen_fact_changes: bool,
+    /// Between rounds of the audit trail's index by subject
+    /// ([`skydd_storage::Storage::index_audit_subjects`]): each round indexes what was
+    /// appended since the last, so a search by subject scans at most about this long a tail
+    /// of the trail. Longer rounds write each page of the index less often. Zero switches
+    /// the rounds off (searches stay exact, and slow down as the tail grows).
+    pub audit_index_interval: Duration,
 }
 
 impl Default for JobSettings {
     /// Delivery every 30 seconds, the warning daily, a sweep hourly, readiness every 10 seconds,
-    /// the change log followed with notifications.
+    /// the change log followed with notifications, the audit index every second.
     fn default() -> JobSettings {
         JobSettings {
             delivery_interval: Duration::from_secs(30),
@@ -62,6 +72,7 @@ impl Default for JobSettings {
             readiness_interval: Duration::from_secs(10),
             follow_fact_changes: true,
             listen_fact_changes: true,
+            audit_index_interval: Duration::from_secs(1),
         }
     }
 }
@@ -133,6 +144,17 @@ impl Jobs {
                 },
             ));
         }
+        if !settings.audit_index_interval.is_zero() {
+            tasks.spawn(every(
+                app.clone(),
+                settings.audit_index_interval,
+                async |app: &App| {
+                    if let Err(error) = index_audit_subjects(app).await {
+                        tracing::warn!(error = %error, "cannot index the audit trail by subject");
+                    }
+                },
+            ));
+        }
         if settings.follow_fact_changes {
             tasks.spawn(crate::change_log::follow(
                 app.clone(),
@@ -157,6 +179,20 @@ async fn every(app: App, interval: Duration, mut round: impl AsyncFnMut(&App)) {
     loop {
         ticks.tick().await;
         round(&app).await;
+    }
+}
+
+/// Index the audit trail by subject up to its newest event, in rounds of at most
+/// [`AUDIT_INDEX_ROUND`] events (a backlog, after an upgrade or a large import by `skydd`,
+/// takes several). Returns how many events were indexed.
+pub async fn index_audit_subjects(app: &App) -> Result<u64, skydd_storage::StorageError> {
+    let mut indexed = 0;
+    loop {
+        let round = app.storage.index_audit_subjects(AUDIT_INDEX_ROUND).await?;
+        indexed += round;
+        if round < AUDIT_INDEX_ROUND as u64 {
+            return Ok(indexed);
+        }
     }
 }
 

@@ -63,6 +63,10 @@ pub struct SweepTally {
 pub struct AuditStatus {
     /// The seq of the newest entry (`first_seq - 1` when there is none).
     pub head_seq: i64,
+    /// The seq up to which the index by subject is complete
+    /// ([`skydd_storage::Storage::audit_subject_index_mark`]); a search by subject scans the
+    /// entries above it, so a mark far behind the head means its rounds are not running.
+    pub subject_index_seq: i64,
     /// The newest signed checkpoint, when there is one.
     pub checkpoint: Option<CheckpointStatus>,
 }
@@ -130,6 +134,7 @@ impl App {
         let storage = &*self.storage;
         let counts = storage.operations_counts(now).await?;
         let head = storage.audit_chain_head().await?;
+        let subject_index_seq = storage.audit_subject_index_mark().await?;
         let checkpoint = storage.latest_audit_checkpoint().await?.map(|row| {
             let public_key = self.keyring().checkpoint_signer().public_key();
             let message = audit_chain::checkpoint_bytes(row.seq, &row.hash, row.at);
@@ -160,6 +165,7 @@ impl App {
             sweeps: self.sweep_log.tally(),
             audit: AuditStatus {
                 head_seq: head.seq,
+                subject_index_seq,
                 checkpoint,
             },
             pool: storage.pool_status(),

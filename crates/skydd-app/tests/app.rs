@@ -425,6 +425,58 @@ async fn the_jobs_start_together_and_stop_together() {
     app.close().await.unwrap();
 }
 
+/// The jobs keep the audit trail's index by subject complete (issue 19): a backlog larger than
+/// a round (a trail upgraded to schema 15, a large import by `skydd`) is indexed round after
+/// round, and what servers append later within the next rounds.
+#[tokio::test]
+async fn the_jobs_index_the_audit_trail_by_subject() {
+    let data = tempfile::tempdir().unwrap();
+    let app = open(&data, Create::IfMissing).await;
+    let event = |n: usize| skydd_storage::AuditEventRow {
+        seq: 0,
+        at: at("2026-03-01T09:00:00Z"),
+        actor: "test".into(),
+        ip: None,
+        action: "records.read".into(),
+        purpose: None,
+        subject_id: Some(format!("s-{}", n % 7)),
+        categories: vec![],
+        outcome: "ok".into(),
+        detail: None,
+    };
+    let backlog = skydd_app::jobs::AUDIT_INDEX_ROUND * 2 + 5;
+    app.storage
+        .append_audit_events((0..backlog).map(event).collect())
+        .await
+        .unwrap();
+    let indexed = skydd_app::jobs::index_audit_subjects(&app).await.unwrap();
+    let head = app.storage.audit_chain_head().await.unwrap().seq;
+    assert_eq!(indexed, u64::try_from(backlog).unwrap());
+    assert_eq!(app.storage.audit_subject_index_mark().await.unwrap(), head);
+
+    let settings = JobSettings {
+        retention_interval: Duration::ZERO,
+        audit_index_interval: Duration::from_millis(10),
+        ..JobSettings::default()
+    };
+    let jobs = Jobs::spawn(&app, None, &settings);
+    let before = head;
+    add_subject(&app, "later@example.se").await;
+    let head = app.storage.audit_chain_head().await.unwrap().seq;
+    assert!(head > before, "creating a subject is audited");
+    let mut waited = Duration::ZERO;
+    while app.storage.audit_subject_index_mark().await.unwrap() < head {
+        assert!(
+            waited < Duration::from_secs(10),
+            "the jobs never indexed seq {head}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        waited += Duration::from_millis(10);
+    }
+    jobs.stop().await;
+    app.close().await.unwrap();
+}
+
 #[tokio::test]
 async fn only_the_first_start_issues_an_admin_token() {
     let data = tempfile::tempdir().unwrap();

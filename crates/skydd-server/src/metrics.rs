@@ -348,6 +348,12 @@ fn render_operations(out: &mut String, operations: &Operations) {
         "The sequence number of the newest audit trail entry.",
         audit.head_seq,
     );
+    gauge(
+        out,
+        "skydd_audit_subject_index_seq",
+        "The sequence number up to which the audit trail's index by subject is complete; a search by subject scans the entries above it.",
+        audit.subject_index_seq,
+    );
     if let Some(checkpoint) = &audit.checkpoint {
         gauge(
             out,
@@ -558,6 +564,7 @@ mod tests {
             },
             audit: AuditStatus {
                 head_seq: 120,
+                subject_index_seq: 117,
                 checkpoint: Some(CheckpointStatus {
                     seq: 118,
                     at,
@@ -585,6 +592,7 @@ mod tests {
             "skydd_retention_last_sweep_timestamp_seconds 1772355600",
             "skydd_retention_last_sweep_success 0",
             "skydd_audit_chain_head_seq 120",
+            "skydd_audit_subject_index_seq 117",
             "skydd_audit_checkpoint_seq 118",
             "skydd_audit_checkpoint_timestamp_seconds 1772355600",
             "skydd_audit_checkpoint_valid 1",

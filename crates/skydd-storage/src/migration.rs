@@ -103,6 +103,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "imports",
         sql: include_str!("../migrations/sqlite/0014_imports.sql"),
     },
+    Migration {
+        version: 15,
+        name: "audit_subject_index",
+        sql: include_str!("../migrations/sqlite/0015_audit_subject_index.sql"),
+    },
 ];
 
 /// The PostgreSQL migrations, oldest first. Same versions and names as [`SQLITE`].
@@ -176,6 +181,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 14,
         name: "imports",
         sql: include_str!("../migrations/postgres/0014_imports.sql"),
+    },
+    Migration {
+        version: 15,
+        name: "audit_subject_index",
+        sql: include_str!("../migrations/postgres/0015_audit_subject_index.sql"),
     },
 ];
 

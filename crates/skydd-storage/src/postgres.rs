@@ -468,6 +468,41 @@ fn bind_chained<'q, Q: Binds<'q>>(query: Q, events: &'q [(AuditEventRow, [u8; 32
         .bind_value(categories)
 }
 
+/// [`crate::Storage::index_audit_subjects`] on PostgreSQL: the mark read `FOR UPDATE`, so the
+/// rounds of servers sharing the database take turns, and the chain head read as committed
+/// (appends move it in the transaction that inserts their events, so every event up to it is
+/// there).
+async fn index_audit_subjects(
+    storage: &PostgresStorage,
+    limit: usize,
+) -> Result<u64, StorageError> {
+    const OPERATION: &str = "index the audit trail by subject";
+    let mut tx = dialect::begin_write(&storage.pool)
+        .await
+        .map_err(error::query(OPERATION))?;
+    let mark: i64 = sqlx::query_scalar(concat!(queries::subject_mark_select!(), " FOR UPDATE"))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(error::query(OPERATION))?;
+    let head = queries::read_chain_head(&mut tx, false).await?;
+    let Some(end) = queries::subject_round_end(mark, head.seq, limit) else {
+        return Ok(0);
+    };
+    sqlx::query(queries::SUBJECT_ENTRIES_FILL)
+        .bind(mark)
+        .bind(end)
+        .execute(&mut *tx)
+        .await
+        .map_err(error::query(OPERATION))?;
+    sqlx::query(queries::SUBJECT_MARK_MOVE)
+        .bind(end)
+        .execute(&mut *tx)
+        .await
+        .map_err(error::query(OPERATION))?;
+    tx.commit().await.map_err(error::query(OPERATION))?;
+    Ok(u64::try_from(end - mark).unwrap_or(0))
+}
+
 /// Nothing to add to the write probe: PostgreSQL's own commit says it all.
 fn files_take_writes(_storage: &PostgresStorage) -> Result<(), StorageError> {
     Ok(())

@@ -275,6 +275,16 @@ async fn append_ledger(
         .map_err(|_| StorageError::Database("the ledger write stopped unexpectedly".into()))?
 }
 
+/// [`crate::Storage::index_audit_subjects`] on SQLite: through the ledger writer's connection,
+/// so a round and a group commit take turns on a lock of this process rather than through
+/// SQLite's busy handler (which sleeps a millisecond or more).
+async fn index_audit_subjects(storage: &SqliteStorage, limit: usize) -> Result<u64, StorageError> {
+    let writer = std::sync::Arc::clone(&storage.ledger_writer);
+    tokio::task::spawn_blocking(move || writer.index_subjects(limit))
+        .await
+        .map_err(|_| StorageError::Database("a round of the audit subject index stopped".into()))?
+}
+
 /// The write probe's second half on SQLite: a probe that committed may still have fit into a
 /// WAL that cannot be copied back (see `sqlite/checkpoint`); the last checkpoint failing on the
 /// files says the database takes no more than that.
@@ -570,6 +580,48 @@ mod tests {
                 storage.pool.close().await;
             }
         }
+    }
+
+    /// A search of the audit trail by subject reads the index by subject (migration 15) and
+    /// the tail above its mark by seq, never the whole trail. The index it replaced was never
+    /// used: `($2 IS NULL OR subject_id = $2)` hid it from SQLite's planner, which scanned every
+    /// event after the page's start.
+    #[tokio::test]
+    async fn a_search_by_subject_reads_the_subject_index_and_the_tail_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage =
+            SqliteStorage::open(&dir.path().join("skydd.db"), crate::DEFAULT_BUSY_TIMEOUT)
+                .await
+                .unwrap();
+        // The query text is the crate's own constant.
+        let explain = format!("EXPLAIN QUERY PLAN {}", queries::AUDIT_ENTRIES_OF_SUBJECT);
+        let steps: Vec<String> = sqlx::query(sqlx::AssertSqlSafe(explain))
+            .bind(0_i64)
+            .bind("s-1")
+            .bind(None::<String>)
+            .bind(None::<String>)
+            .bind(50_i64)
+            .bind(None::<String>)
+            .bind(None::<String>)
+            .fetch_all(&storage.pool)
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| sqlx::Row::get::<String, _>(row, "detail"))
+            .collect();
+        assert!(
+            steps
+                .iter()
+                .any(|step| step.starts_with("SEARCH x USING PRIMARY KEY (subject_id=?")),
+            "the index by subject is searched: {steps:#?}"
+        );
+        for table in ["e", "t", "x", "audit_events", "audit_subject_entries"] {
+            assert!(
+                !steps.contains(&format!("SCAN {table}")),
+                "{table} is searched, not scanned: {steps:#?}"
+            );
+        }
+        storage.pool.close().await;
     }
 
     /// The database file, and the WAL files SQLite creates beside it, are private to their

@@ -262,6 +262,8 @@ scenarios!(
     audit_chain_range_reads_back_what_was_appended,
     audit_entries_are_filtered_and_paged,
     audit_entries_are_found_by_actor_and_action,
+    audit_events_are_found_by_subject_before_during_and_after_index_rounds,
+    the_subject_index_is_built_from_the_trail_on_upgrade,
     deleting_records_shreds_emptied_subjects_and_proves_it,
     incident_entries_take_each_position_once,
     disclosures_round_trip_and_are_found_by_subject,
@@ -2250,6 +2252,138 @@ async fn audit_entries_are_found_by_actor_and_action(h: Arc<Harness>) {
         "both filters apply"
     );
     storage.close().await.unwrap();
+}
+
+/// The seqs of `subject`'s audit events as both reads give them: all at once, and through the
+/// search in pages of `page` (which also filters by `action` when given).
+async fn subject_seqs(
+    storage: &Arc<dyn Storage>,
+    subject: &str,
+    action: Option<&str>,
+    page: usize,
+) -> (Vec<i64>, Vec<i64>) {
+    let all = storage
+        .audit_events_for_subject(subject)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|e| action.is_none_or(|action| e.action == action))
+        .map(|e| e.seq)
+        .collect();
+    let filter = AuditFilter {
+        subject_id: Some(subject.to_owned()),
+        action: action.map(str::to_owned),
+        ..AuditFilter::default()
+    };
+    let mut paged = Vec::new();
+    loop {
+        let after = paged.last().copied().unwrap_or(0);
+        let entries = storage.audit_entries(&filter, after, page).await.unwrap();
+        assert!(entries.len() <= page);
+        assert!(
+            entries
+                .iter()
+                .all(|e| e.hash.is_some() && e.event.categories == ["a"])
+        );
+        paged.extend(entries.iter().map(|e| e.event.seq));
+        if entries.len() < page {
+            return (all, paged);
+        }
+    }
+}
+
+/// The audit trail's index by subject (migration 15) is filled in rounds behind the commits
+/// (issue 19); a search by subject is exact before, during and after them, in pages that cross
+/// the index's mark, with another filter or without.
+async fn audit_events_are_found_by_subject_before_during_and_after_index_rounds(h: Arc<Harness>) {
+    let storage = h.open().await;
+    assert_eq!(storage.audit_subject_index_mark().await.unwrap(), 0);
+    assert_eq!(storage.index_audit_subjects(100).await.unwrap(), 0);
+    let append = async |subjects: &[Option<&str>]| {
+        for (n, subject) in subjects.iter().enumerate() {
+            let mut event = audit(*subject, &["a"], "2025-05-01T00:00:00Z");
+            if n == 2 {
+                event.action = "consent.grant".into();
+            }
+            storage.append_audit_event(event).await.unwrap();
+        }
+    };
+    append(&[
+        Some("s-1"),
+        Some("s-2"),
+        Some("s-1"),
+        None,
+        Some("s-1"),
+        Some("s-1"),
+        Some("s-2"),
+    ])
+    .await;
+    // Seqs 3 and 10 have the action `consent.grant`, the others `records.read`.
+    let check = async |s1: &[i64], s2: &[i64], s1_reads: &[i64]| {
+        for page in [1, 2, 50] {
+            let (all, paged) = subject_seqs(&storage, "s-1", None, page).await;
+            assert_eq!((all.as_slice(), paged.as_slice()), (s1, s1), "page {page}");
+            let (all, paged) = subject_seqs(&storage, "s-2", None, page).await;
+            assert_eq!((all.as_slice(), paged.as_slice()), (s2, s2), "page {page}");
+            let (all, paged) = subject_seqs(&storage, "s-1", Some("records.read"), page).await;
+            assert_eq!((all.as_slice(), paged.as_slice()), (s1_reads, s1_reads));
+            assert_eq!(
+                subject_seqs(&storage, "s-3", None, page).await,
+                (vec![], vec![])
+            );
+        }
+    };
+    let mark = async || storage.audit_subject_index_mark().await.unwrap();
+    check(&[1, 3, 5, 6], &[2, 7], &[1, 5, 6]).await;
+    assert_eq!(storage.index_audit_subjects(4).await.unwrap(), 4);
+    assert_eq!(mark().await, 4);
+    check(&[1, 3, 5, 6], &[2, 7], &[1, 5, 6]).await;
+    assert_eq!(storage.index_audit_subjects(100).await.unwrap(), 3);
+    assert_eq!(mark().await, 7);
+    check(&[1, 3, 5, 6], &[2, 7], &[1, 5, 6]).await;
+    assert_eq!(
+        storage.index_audit_subjects(100).await.unwrap(),
+        0,
+        "complete"
+    );
+    append(&[Some("s-2"), Some("s-1"), Some("s-1")]).await;
+    check(&[1, 3, 5, 6, 9, 10], &[2, 7, 8], &[1, 5, 6, 9]).await;
+    assert_eq!(storage.index_audit_subjects(100).await.unwrap(), 3);
+    assert_eq!(mark().await, 10);
+    check(&[1, 3, 5, 6, 9, 10], &[2, 7, 8], &[1, 5, 6, 9]).await;
+    storage.close().await.unwrap();
+}
+
+/// Upgrading a database to schema 15 builds the index by subject from the trail as it stands:
+/// the mark at the newest event, every subject's events found, the old index dropped.
+async fn the_subject_index_is_built_from_the_trail_on_upgrade(h: Arc<Harness>) {
+    let storage = h.open().await;
+    for subject in [Some("s-1"), None, Some("s-1"), Some("s-2")] {
+        storage
+            .append_audit_event(audit(subject, &["a"], "2025-05-01T00:00:00Z"))
+            .await
+            .unwrap();
+    }
+    storage.close().await.unwrap();
+    // Back to schema 14, as the previous release left its databases.
+    h.execute(
+        "DROP TABLE audit_subject_entries; DROP TABLE audit_subject_mark;
+         CREATE INDEX audit_events_by_subject ON audit_events (subject_id, seq);
+         DELETE FROM skydd_migrations WHERE version = 15",
+    )
+    .await;
+    let storage = h.open().await;
+    assert_eq!(storage.schema_version().await.unwrap(), SCHEMA_VERSION);
+    assert_eq!(storage.audit_subject_index_mark().await.unwrap(), 4);
+    assert_eq!(storage.index_audit_subjects(100).await.unwrap(), 0);
+    for (subject, seqs) in [("s-1", vec![1, 3]), ("s-2", vec![4])] {
+        let (all, paged) = subject_seqs(&storage, subject, None, 1).await;
+        assert_eq!((&all, &paged), (&seqs, &seqs));
+    }
+    storage.close().await.unwrap();
+    // Dropped: creating it again does not clash.
+    h.execute("CREATE INDEX audit_events_by_subject ON audit_events (subject_id, seq)")
+        .await;
 }
 
 async fn deleting_records_shreds_emptied_subjects_and_proves_it(h: Arc<Harness>) {

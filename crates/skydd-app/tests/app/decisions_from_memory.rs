@@ -176,6 +176,7 @@ fn follower_only(listen: bool) -> JobSettings {
         readiness_interval: Duration::ZERO,
         follow_fact_changes: true,
         listen_fact_changes: listen,
+        audit_index_interval: Duration::ZERO,
     }
 }
 

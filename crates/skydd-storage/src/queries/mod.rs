@@ -398,6 +398,102 @@ pub(super) use chain_head_select;
 pub(super) const CHAIN_HEAD_MOVE: &str =
     "UPDATE audit_chain_head SET seq = $1, hash = $2 WHERE id = 1";
 
+// -- Audit trail: the index by subject, filled behind the commits (migration 15) ---------------
+
+/// The subject index's mark, `seq`: every event up to it that names a subject has its entry in
+/// `audit_subject_entries`, and none above it has. For `concat!` (a round adds a row lock).
+macro_rules! subject_mark_select {
+    () => {
+        "SELECT seq FROM audit_subject_mark WHERE id = 1"
+    };
+}
+pub(super) use subject_mark_select;
+
+/// One round of the subject index: the entries of the events with `$1 < seq <= $2`, inserted
+/// sorted by subject so that each page of the index is written once. The mark never lies above
+/// an entry, so nothing conflicts; `DO NOTHING` keeps a round that overlaps a crashed one's
+/// remains harmless anyway.
+pub(super) const SUBJECT_ENTRIES_FILL: &str = "INSERT INTO audit_subject_entries (subject_id, seq)
+     SELECT subject_id, seq FROM audit_events
+     WHERE seq > $1 AND seq <= $2 AND subject_id IS NOT NULL
+     ORDER BY subject_id, seq
+     ON CONFLICT DO NOTHING";
+
+/// Move the subject index's mark to `$1`, in the transaction that filled the entries below it.
+pub(super) const SUBJECT_MARK_MOVE: &str = "UPDATE audit_subject_mark SET seq = $1 WHERE id = 1";
+
+/// Where a round of the subject index ends: after at most `limit` events past `mark`, never
+/// past the chain's `head` (the newest committed event); `None` when there is nothing to index.
+pub(super) fn subject_round_end(mark: i64, head: i64, limit: usize) -> Option<i64> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let end = head.min(mark.saturating_add(limit));
+    (end > mark).then_some(end)
+}
+
+// -- Audit trail: pages of a search -----------------------------------------------------------
+
+/// The search's filters on the event `e` other than the subject: from `$3`, to `$4`, the actor
+/// `$6` and the action `$7` (each NULL when not given).
+macro_rules! filters {
+    () => {
+        "AND ($3 IS NULL OR e.at >= $3)
+         AND ($4 IS NULL OR e.at < $4)
+         AND ($6 IS NULL OR e.actor = $6
+              OR substr(e.actor, 1, length($6) + 1) = $6 || '/')
+         AND ($7 IS NULL OR e.action = $7
+              OR substr(e.action, 1, length($7) + 1) = $7 || '.')"
+    };
+}
+
+/// The page, then the columns read with each event's categories.
+macro_rules! entries {
+    ($page:expr) => {
+        concat!(
+            $page,
+            "SELECT p.seq, p.at, p.actor, p.ip, p.action, p.purpose, p.subject_id,
+                    p.outcome, p.detail, p.hash, c.category
+             FROM page p
+             LEFT JOIN audit_event_categories c ON c.event_seq = p.seq
+             ORDER BY p.seq, c.position"
+        )
+    };
+}
+
+/// A page of [`crate::Storage::audit_entries`] without a subject (`$2` NULL): the events
+/// after `$1` in seq order, filtered, at most `$5`.
+pub(super) const AUDIT_ENTRIES: &str = entries!(concat!(
+    "WITH page AS (
+        SELECT * FROM audit_events e
+        WHERE e.seq > $1 AND $2 IS NULL ",
+    filters!(),
+    " ORDER BY e.seq LIMIT $5) "
+));
+
+/// A page of [`crate::Storage::audit_entries`] of subject `$2`: through the index by subject
+/// up to its mark, then the tail above the mark (migration 15). The two never overlap and the
+/// tail's seqs are the higher, so the page is the first `$5` of both in seq order.
+pub(super) const AUDIT_ENTRIES_OF_SUBJECT: &str = entries!(concat!(
+    "WITH mark AS (SELECT seq FROM audit_subject_mark WHERE id = 1),
+     page AS (
+        SELECT * FROM (
+            SELECT e.* FROM audit_subject_entries x
+            JOIN audit_events e ON e.seq = x.seq
+            WHERE x.subject_id = $2 AND x.seq > $1
+              AND x.seq <= (SELECT seq FROM mark) ",
+    filters!(),
+    "       ORDER BY x.seq LIMIT $5
+        ) from_index
+        UNION ALL
+        SELECT * FROM (
+            SELECT e.* FROM audit_events e
+            WHERE e.seq > $1 AND e.seq > (SELECT seq FROM mark)
+              AND e.subject_id = $2 ",
+    filters!(),
+    "       ORDER BY e.seq LIMIT $5
+        ) from_tail
+        ORDER BY seq LIMIT $5) "
+));
+
 /// The `INSERT` of a consent event, returning its seq; `$1`..`$9` are, in order, `scope_kind`,
 /// `scope_id`, `purpose`, `granted`, `method`, `notice_version`, `at`, `text_hash` and
 /// `context_ciphertext` of [`crate::ConsentEventRow`].

@@ -984,12 +984,22 @@ impl Storage for Store {
         subject_id: &'a str,
     ) -> StorageFuture<'a, Vec<AuditEventRow>> {
         Box::pin(async move {
+            // The index's entries up to its mark and a scan of the events above it (the tail no
+            // round has reached yet), in one snapshot; the two never overlap (migration 15).
             let rows = sqlx::query(
-                "SELECT e.seq, e.at, e.actor, e.ip, e.action, e.purpose, e.subject_id, e.outcome,
+                "WITH mark AS (SELECT seq FROM audit_subject_mark WHERE id = 1),
+                 subject_seqs AS (
+                     SELECT x.seq FROM audit_subject_entries x
+                     WHERE x.subject_id = $1 AND x.seq <= (SELECT seq FROM mark)
+                     UNION ALL
+                     SELECT t.seq FROM audit_events t
+                     WHERE t.seq > (SELECT seq FROM mark) AND t.subject_id = $1
+                 )
+                 SELECT e.seq, e.at, e.actor, e.ip, e.action, e.purpose, e.subject_id, e.outcome,
                         e.detail, c.category
-                 FROM audit_events e
+                 FROM subject_seqs s
+                 JOIN audit_events e ON e.seq = s.seq
                  LEFT JOIN audit_event_categories c ON c.event_seq = e.seq
-                 WHERE e.subject_id = $1
                  ORDER BY e.seq, c.position",
             )
             .bind(subject_id)
@@ -1149,35 +1159,22 @@ impl Storage for Store {
         limit: usize,
     ) -> StorageFuture<'a, Vec<ChainedAuditEvent>> {
         Box::pin(async move {
-            let rows = sqlx::query(
-                "WITH page AS (
-                    SELECT * FROM audit_events
-                    WHERE seq > $1
-                      AND ($2 IS NULL OR subject_id = $2)
-                      AND ($3 IS NULL OR at >= $3)
-                      AND ($4 IS NULL OR at < $4)
-                      AND ($6 IS NULL OR actor = $6
-                           OR substr(actor, 1, length($6) + 1) = $6 || '/')
-                      AND ($7 IS NULL OR action = $7
-                           OR substr(action, 1, length($7) + 1) = $7 || '.')
-                    ORDER BY seq LIMIT $5
-                 )
-                 SELECT e.seq, e.at, e.actor, e.ip, e.action, e.purpose, e.subject_id, e.outcome,
-                        e.detail, e.hash, c.category
-                 FROM page e
-                 LEFT JOIN audit_event_categories c ON c.event_seq = e.seq
-                 ORDER BY e.seq, c.position",
-            )
-            .bind(after_seq)
-            .bind(&filter.subject_id)
-            .bind(filter.from.map(at))
-            .bind(filter.to.map(at))
-            .bind(rows::limit_to_db(limit))
-            .bind(&filter.actor)
-            .bind(&filter.action)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(error::query("read audit events"))?;
+            let sql = if filter.subject_id.is_some() {
+                super::AUDIT_ENTRIES_OF_SUBJECT
+            } else {
+                super::AUDIT_ENTRIES
+            };
+            let rows = sqlx::query(sql)
+                .bind(after_seq)
+                .bind(&filter.subject_id)
+                .bind(filter.from.map(at))
+                .bind(filter.to.map(at))
+                .bind(rows::limit_to_db(limit))
+                .bind(&filter.actor)
+                .bind(&filter.action)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(error::query("read audit events"))?;
             let rows = rows
                 .iter()
                 .map(|row| {
@@ -1209,6 +1206,20 @@ impl Storage for Store {
                 super::chain_head_from_row(&row)?,
                 get(&row, "last", "audit_events")?,
             ))
+        })
+    }
+
+    fn index_audit_subjects(&self, limit: usize) -> StorageFuture<'_, u64> {
+        Box::pin(super::super::index_audit_subjects(self, limit))
+    }
+
+    fn audit_subject_index_mark(&self) -> StorageFuture<'_, i64> {
+        Box::pin(async move {
+            let row = sqlx::query(super::subject_mark_select!())
+                .fetch_one(&self.pool)
+                .await
+                .map_err(error::query("read the audit subject index's mark"))?;
+            get(&row, "seq", "audit_subject_mark")
         })
     }
 

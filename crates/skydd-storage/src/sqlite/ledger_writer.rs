@@ -9,6 +9,10 @@
 //! statements, the statements' text shared with the sqlx path (`src/queries/`), the chain
 //! numbered and hashed by the same [`super::queries::chain_after`].
 //!
+//! The rounds of the audit trail's index by subject (migration 15) run on the same connection,
+//! between two group commits, so the two take turns on this process's lock rather than through
+//! SQLite's busy handler.
+//!
 //! The connection heals as the pool does (`crate::pool`): a write that fails on the files
 //! (read-only, I/O, full, cannot open) or leaves the connection inside a transaction drops it,
 //! and the next write opens a fresh one; a file fault is also noted for the pool, whose
@@ -66,6 +70,21 @@ impl LedgerWriter {
     /// Write `units` in one transaction: all of them or, on an error, none. Blocking: run it on
     /// a blocking thread.
     pub(super) fn append(&self, units: Vec<LedgerUnit>) -> Result<(), StorageError> {
+        self.run(|connection| write(connection, units))
+    }
+
+    /// One round of the audit trail's index by subject, at most `limit` events (see
+    /// [`crate::Storage::index_audit_subjects`]), between two group commits. Blocking.
+    pub(super) fn index_subjects(&self, limit: usize) -> Result<u64, StorageError> {
+        self.run(|connection| index_round(connection, limit))
+    }
+
+    /// Run `step` on the connection, opening one first if none is open, and drop the
+    /// connection after a fault of the files or when `step` left it inside a transaction.
+    fn run<T>(
+        &self,
+        step: impl FnOnce(&mut Connection) -> Result<T, Failure>,
+    ) -> Result<T, StorageError> {
         // A panic while the lock was held left no transaction open: the dropped `Transaction`
         // rolled it back, and a connection still inside one is dropped below.
         let mut slot = self
@@ -76,7 +95,7 @@ impl LedgerWriter {
             Some(connection) => connection,
             None => slot.insert(self.open().map_err(storage_error)?),
         };
-        let outcome = write(connection, units);
+        let outcome = step(connection);
         if let Err((_, error)) = &outcome {
             let fault = file_fault(error);
             if fault {
@@ -185,6 +204,35 @@ fn write(connection: &mut Connection, units: Vec<LedgerUnit>) -> Result<(), Fail
     transaction
         .commit()
         .map_err(|e| ("append to the ledgers", e))
+}
+
+/// One round of the subject index in one `BEGIN IMMEDIATE` transaction: the entries of the
+/// events past the mark, at most `limit` and none past the chain's head, and the mark moved.
+/// Returns how many events it covered.
+fn index_round(connection: &mut Connection, limit: usize) -> Result<u64, Failure> {
+    const OPERATION: &str = "index the audit trail by subject";
+    let transaction = connection
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(|e| (OPERATION, e))?;
+    let mark: i64 = transaction
+        .prepare_cached(queries::subject_mark_select!())
+        .and_then(|mut select| select.query_row([], |row| row.get(0)))
+        .map_err(|e| (OPERATION, e))?;
+    let head: i64 = transaction
+        .prepare_cached(queries::chain_head_select!())
+        .and_then(|mut select| select.query_row([], |row| row.get(1)))
+        .map_err(|e| (OPERATION, e))?;
+    let Some(end) = queries::subject_round_end(mark, head, limit) else {
+        return Ok(0);
+    };
+    transaction
+        .prepare_cached(queries::SUBJECT_ENTRIES_FILL)
+        .and_then(|mut fill| fill.execute(params![mark, end]))
+        .and_then(|_| transaction.prepare_cached(queries::SUBJECT_MARK_MOVE))
+        .and_then(|mut mark| mark.execute(params![end]))
+        .map_err(|e| (OPERATION, e))?;
+    transaction.commit().map_err(|e| (OPERATION, e))?;
+    Ok(u64::try_from(end - mark).unwrap_or(0))
 }
 
 /// Run the `INSERT … RETURNING` `sql` with `params` in `transaction` (the returned seq is not
