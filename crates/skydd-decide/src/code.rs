@@ -23,7 +23,7 @@ use std::str::FromStr;
 /// | `channel_opted_out` | direct marketing on a channel the subject opted out of |
 /// | `interest_opted_out` | direct marketing about an interest area the subject opted out of |
 /// | `consent_missing` | the purpose (or a special category, Art. 9(2)(a)) needs consent and there is none in the right scope |
-/// | `consent_withdrawn` | the purpose needs consent and the latest consent event withdrew it |
+/// | `consent_withdrawn` | the latest consent event to the purpose withdrew it: the purpose stops for the subject whatever other basis the register names for it, in every category (no swap to another basis, EDPB Guidelines 05/2020 §121-123) |
 /// | `consent_renewal_needed` | the consent in force was given to earlier wording of the purpose's consent text, which has changed since: ask again |
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DenyCode {
@@ -57,7 +57,8 @@ pub enum DenyCode {
     InterestOptedOut,
     /// `consent_missing`: consent is needed (purpose or Art. 9(2)(a)) and none is in scope.
     ConsentMissing,
-    /// `consent_withdrawn`: the latest consent event withdrew the consent needed.
+    /// `consent_withdrawn`: the latest consent event to the purpose withdrew it; no other
+    /// basis of the purpose takes its place (EDPB Guidelines 05/2020, §121-123).
     ConsentWithdrawn,
     /// `consent_renewal_needed`: consent was given to earlier wording, changed since; ask again.
     ConsentRenewalNeeded,

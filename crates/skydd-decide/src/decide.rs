@@ -295,55 +295,65 @@ impl Policy {
                 consent: None,
             });
         }
+        // Consent withdrawn means stop: "if a controller chooses to rely on consent for any part
+        // of the processing, they must be prepared to respect that choice and stop that part of
+        // the processing if an individual withdraws consent", and may not "swap" to another
+        // basis afterwards (EDPB Guidelines 05/2020 on consent, §121-123). So once the giver
+        // withdrew consent to the purpose, no other basis the register names (in this cell or
+        // any other of the purpose) lets it go on; only a new consent does.
+        let giver = purpose.consent_giver.unwrap_or(ConsentGiver::Subject);
+        let withdrawn = purpose.consent_giver.is_some()
+            && matches!(
+                find_consent(purpose, giver, subject, scopes, scope),
+                ConsentCheck::Withdrawn
+            );
         let mut consent_failure: Option<Decision> = None;
         let mut objected: Option<(LegalBasis, &ObjectionFact)> = None;
         for &basis in cell.bases.iter() {
             match basis {
-                LegalBasis::Consent => {
-                    let giver = purpose.consent_giver.unwrap_or(ConsentGiver::Subject);
-                    match find_consent(purpose, giver, subject, scopes, scope) {
-                        ConsentCheck::Granted(fact) => {
-                            return Ok(Decision::Allow {
-                                legal_basis: Some(basis),
-                                consent: Some(fact.reference.clone()),
-                            });
-                        }
-                        ConsentCheck::Outdated => {
+                LegalBasis::Consent => match find_consent(purpose, giver, subject, scopes, scope) {
+                    ConsentCheck::Granted(fact) => {
+                        return Ok(Decision::Allow {
+                            legal_basis: Some(basis),
+                            consent: Some(fact.reference.clone()),
+                        });
+                    }
+                    ConsentCheck::Outdated => {
+                        consent_failure = Some(deny(
+                            DenyCode::ConsentRenewalNeeded,
+                            format!(
+                                "the {} consented to earlier wording of purpose `{}`; the wording has changed and consent must be asked for again",
+                                giver.word(),
+                                purpose.id
+                            ),
+                        ));
+                    }
+                    ConsentCheck::Withdrawn => {
+                        consent_failure = Some(deny(
+                            DenyCode::ConsentWithdrawn,
+                            format!(
+                                "consent to purpose `{}` was withdrawn by the {}",
+                                purpose.id,
+                                giver.word()
+                            ),
+                        ));
+                    }
+                    ConsentCheck::Missing(why) => {
+                        if consent_failure.is_none() {
                             consent_failure = Some(deny(
-                                DenyCode::ConsentRenewalNeeded,
+                                DenyCode::ConsentMissing,
                                 format!(
-                                    "the {} consented to earlier wording of purpose `{}`; the wording has changed and consent must be asked for again",
-                                    giver.word(),
-                                    purpose.id
-                                ),
-                            ));
-                        }
-                        ConsentCheck::Withdrawn => {
-                            consent_failure = Some(deny(
-                                DenyCode::ConsentWithdrawn,
-                                format!(
-                                    "consent to purpose `{}` was withdrawn by the {}",
+                                    "purpose `{}` needs the consent of the {}, and {why}",
                                     purpose.id,
                                     giver.word()
                                 ),
                             ));
                         }
-                        ConsentCheck::Missing(why) => {
-                            if consent_failure.is_none() {
-                                consent_failure = Some(deny(
-                                    DenyCode::ConsentMissing,
-                                    format!(
-                                        "purpose `{}` needs the consent of the {}, and {why}",
-                                        purpose.id,
-                                        giver.word()
-                                    ),
-                                ));
-                            }
-                        }
                     }
-                }
+                },
                 LegalBasis::LegitimateInterest | LegalBasis::PublicTask => match objection {
                     Some(objection) => objected = Some((basis, objection)),
+                    None if withdrawn => {}
                     None => {
                         return Ok(Decision::Allow {
                             legal_basis: Some(basis),
@@ -352,10 +362,12 @@ impl Policy {
                     }
                 },
                 LegalBasis::Contract | LegalBasis::LegalObligation | LegalBasis::VitalInterest => {
-                    return Ok(Decision::Allow {
-                        legal_basis: Some(basis),
-                        consent: None,
-                    });
+                    if !withdrawn {
+                        return Ok(Decision::Allow {
+                            legal_basis: Some(basis),
+                            consent: None,
+                        });
+                    }
                 }
             }
         }
@@ -367,6 +379,16 @@ impl Policy {
                     objection.source,
                     purpose.id,
                     basis.word()
+                ),
+            ));
+        }
+        if withdrawn {
+            return Err(deny(
+                DenyCode::ConsentWithdrawn,
+                format!(
+                    "consent to purpose `{}` was withdrawn by the {}; no other legal basis takes its place (EDPB Guidelines 05/2020, §121-123)",
+                    purpose.id,
+                    giver.word()
                 ),
             ));
         }

@@ -952,6 +952,109 @@ fn workitems_with(purposes_and_more: &str, data_extra: &str, retention_extra: &s
     compile(&source)
 }
 
+/// Consent withdrawn means stop (issue 20). EDPB Guidelines 05/2020 on consent, §122: "if a
+/// controller chooses to rely on consent for any part of the processing, they must be prepared
+/// to respect that choice and stop that part of the processing if an individual withdraws
+/// consent"; §121-123: a controller may not swap to another lawful basis once consent is
+/// withdrawn. A purpose that rests on [consent, legitimate interest] for one category and on
+/// legitimate interest or contract for others stops, in every category, for a subject who
+/// withdrew, with `consent_withdrawn`. A new consent lets it go on; a subject who never
+/// consented is still served on the other bases, as the register says.
+#[test]
+fn a_withdrawn_consent_is_not_replaced_by_another_basis() {
+    let purposes = r#"
+  - id: product_research
+    name: {en: Product research, sv: Produktforskning}
+    role: controller
+    subjects: [customer_user]
+    sources: [data_subject]
+    legal_basis:
+      work_item_content: [consent, legitimate_interest]
+      customer_contact: legitimate_interest
+      emergency_contact: contract
+    legitimate_interest:
+      interest: {en: Better products, sv: Bättre produkter}
+      balancing: {en: Minimal data, sv: Minimala uppgifter}
+    consent:
+      wording: {en: I agree to product research, sv: Jag samtycker till produktforskning}
+      given_by: subject
+"#;
+    let policy = workitems_with(purposes, "", "");
+    let mut interner = Interner::new();
+    let scopes = ScopeFacts::new();
+    let now = t("2025-06-01");
+    let mut facts = |events: Vec<LedgerEvent>| facts_from("s", events, &mut interner);
+    let never = facts(vec![]);
+    let given = facts(vec![subject_consent(
+        "product_research",
+        true,
+        "2025-05-01",
+    )]);
+    let withdrawn = facts(vec![
+        subject_consent("product_research", true, "2025-05-01"),
+        subject_consent("product_research", false, "2025-05-10"),
+    ]);
+    let given_again = facts(vec![
+        subject_consent("product_research", true, "2025-05-01"),
+        subject_consent("product_research", false, "2025-05-10"),
+        subject_consent("product_research", true, "2025-05-20"),
+    ]);
+    let decide = |category: &str, subject: &SubjectFacts| {
+        policy.decide(
+            &DecisionRequest::new("product_research", category),
+            subject,
+            &scopes,
+            None,
+            now,
+        )
+    };
+    for (subject, expected) in [
+        (
+            &never,
+            [
+                Allow(LegalBasis::LegitimateInterest),
+                Allow(LegalBasis::LegitimateInterest),
+                Allow(LegalBasis::Contract),
+            ],
+        ),
+        (
+            &given,
+            [
+                Allow(LegalBasis::Consent),
+                Allow(LegalBasis::LegitimateInterest),
+                Allow(LegalBasis::Contract),
+            ],
+        ),
+        (
+            &withdrawn,
+            [
+                Deny(DenyCode::ConsentWithdrawn),
+                Deny(DenyCode::ConsentWithdrawn),
+                Deny(DenyCode::ConsentWithdrawn),
+            ],
+        ),
+        (
+            &given_again,
+            [
+                Allow(LegalBasis::Consent),
+                Allow(LegalBasis::LegitimateInterest),
+                Allow(LegalBasis::Contract),
+            ],
+        ),
+    ] {
+        let got = ["work_item_content", "customer_contact", "emergency_contact"]
+            .map(|category| outcome(&decide(category, subject)));
+        assert_eq!(got, expected);
+    }
+    let Decision::Deny { explanation, .. } = decide("customer_contact", &withdrawn) else {
+        panic!("a withdrawn consent denies");
+    };
+    assert!(
+        explanation.contains("was withdrawn") && explanation.contains("EDPB Guidelines 05/2020"),
+        "{explanation}"
+    );
+}
+
 /// Several bases: the first that holds, in register order, is reported; consent given by a
 /// project; public task stopped by an objection; a retention rule narrowed to one purpose; a
 /// special category that needs explicit consent.

@@ -503,6 +503,23 @@ fn purposes(register: &Register, l: Language) -> Section {
                     "Samtycket lämnas av en administratör, för ett projekt i taget, till: ”{wording}” Administratören kan när som helst återkalla det, lika enkelt som det lämnades."
                 ),
             })]);
+            // The purpose names other bases too: say that a withdrawal is not worked around
+            // with them (as `decide` enforces; EDPB Guidelines 05/2020, §121-123).
+            if purpose
+                .legal_basis
+                .iter()
+                .flat_map(|b| &b.bases)
+                .any(|basis| *basis != LegalBasis::Consent)
+            {
+                facts.push(vec![text(
+                    pick(
+                        l,
+                        "Once consent is withdrawn, we stop this processing altogether: we do not go on with it on another legal basis.",
+                        "När samtycket har återkallats upphör vi helt med den här behandlingen: vi fortsätter den inte med stöd av någon annan rättslig grund.",
+                    )
+                    .to_owned(),
+                )]);
+            }
         }
         if purpose.direct_marketing {
             let channels: Vec<String> = purpose
