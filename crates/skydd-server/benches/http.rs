@@ -1,8 +1,11 @@
 //! Load benchmark of the HTTP API over loopback (issue 19 §3): in one process and one run, an
 //! axum JSON hello-world (the reference: same axum, hyper and Tokio, same runtime shape of two
-//! worker threads) and then the Skydd endpoint, each measured by the same keep-alive client after
-//! a warm-up. Prints one table with requests/s, p50, p99 and the ratio to the hello-world;
-//! asserts nothing (timing belongs in reports, not in tests).
+//! worker threads) and the Skydd endpoint, each measured by the same keep-alive client after a
+//! warm-up, in alternating rounds (hello-world, Skydd, hello-world, Skydd ...), so that a drift
+//! of the machine's speed during the run (these are shared machines: the same hello-world
+//! measured 50,000 to 75,000 requests/s within an hour) weighs on both alike. Prints one table
+//! with the totals over the rounds (requests/s, p50, p99, the ratio to the hello-world) and the
+//! ratio of each round; asserts nothing (timing belongs in reports, not in tests).
 //!
 //! Run: `cargo bench -p skydd-server --bench http`. Settings from the environment:
 //! - `SKYDD_BENCH_MODE`: `decisions` (default: `GET /v1/decisions`, 64 connections),
@@ -12,8 +15,9 @@
 //!   connections), or `path` (`GET SKYDD_BENCH_PATH`, default `/v1/register`, 32 connections).
 //! - `SKYDD_BENCH_SUBJECTS` (default 1,000): subjects created before measuring; decisions and
 //!   consents go round them.
-//! - `SKYDD_BENCH_CONNECTIONS`, `SKYDD_BENCH_SECONDS` (10), `SKYDD_BENCH_WARMUP` (3 seconds,
-//!   before each measure, not counted).
+//! - `SKYDD_BENCH_CONNECTIONS`, `SKYDD_BENCH_ROUNDS` (3), `SKYDD_BENCH_SECONDS` (5 seconds per
+//!   measure and round), `SKYDD_BENCH_WARMUP` (3 seconds, before the first round of each, not
+//!   counted).
 //! - `SKYDD_BENCH_DATABASE_URL`: PostgreSQL instead of SQLite (the bench runs in a schema of its
 //!   own and drops it).
 //! - `SKYDD_BENCH_AUDIT`: `group` (default, group commit as `skydd serve` runs), `each` (one
@@ -31,7 +35,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use skydd_app::{App, Clock, LoadedRegister, SystemClock, tokens};
+use skydd_app::{App, Clock, JobSettings, Jobs, LoadedRegister, SystemClock, tokens};
 use skydd_crypto::Keyring;
 use skydd_server::AppState;
 use skydd_staff::permission::Scope;
@@ -138,6 +142,22 @@ struct Measured {
 }
 
 impl Measured {
+    /// The measures of several rounds as one: their requests, errors and times added up.
+    fn total(rounds: Vec<Measured>) -> Measured {
+        let mut total = Measured {
+            latencies: Vec::new(),
+            errors: 0,
+            elapsed: Duration::ZERO,
+        };
+        for round in rounds {
+            total.latencies.extend(round.latencies);
+            total.errors += round.errors;
+            total.elapsed += round.elapsed;
+        }
+        total.latencies.sort_unstable();
+        total
+    }
+
     fn rate(&self) -> f64 {
         self.latencies.len() as f64 / self.elapsed.as_secs_f64()
     }
@@ -202,6 +222,9 @@ fn load(
 
 /// A Skydd server with `subjects` subjects, its token, and the subjects' ids.
 struct Skydd {
+    /// The background jobs `skydd serve` runs beside the server (the audit trail's index by
+    /// subject among them); dropping them stops them.
+    _jobs: Jobs,
     address: SocketAddr,
     token: String,
     subjects: Vec<String>,
@@ -277,12 +300,14 @@ fn start_skydd(
                 .unwrap();
             ids.push(id.to_string());
         }
+        let jobs = Jobs::spawn(&app, None, &JobSettings::default());
         tokio::spawn(skydd_server::serve(
             listener,
             AppState::new(app),
             std::future::pending(),
         ));
         Skydd {
+            _jobs: jobs,
             address,
             token: token.secret().to_owned(),
             subjects: ids,
@@ -365,7 +390,8 @@ fn main() {
         .ok()
         .filter(|url| !url.is_empty());
     let schema = format!("skydd_bench_{}", std::process::id());
-    let seconds: u64 = setting("SKYDD_BENCH_SECONDS", 10);
+    let rounds: usize = setting("SKYDD_BENCH_ROUNDS", 3).max(1);
+    let seconds: u64 = setting("SKYDD_BENCH_SECONDS", 5);
     let warmup: u64 = setting("SKYDD_BENCH_WARMUP", 3);
     let connections: usize = setting("SKYDD_BENCH_CONNECTIONS", mode.connections());
     let subjects: usize = setting("SKYDD_BENCH_SUBJECTS", 1000).max(1);
@@ -377,15 +403,11 @@ fn main() {
         .build()
         .unwrap();
 
-    // The reference first, on a server runtime of its own, dropped before Skydd starts.
+    // Both servers on runtimes of their own; the one not measured is idle.
     let hello_rt = server_runtime();
     let hello = hello_world(&hello_rt);
     let url = format!("http://{hello}/hello");
-    let make: MakeRequest = Arc::new(move |client, _, _| client.get(&url));
-    load(&client_rt, connections, warmup, make.clone());
-    let reference = load(&client_rt, connections, seconds, make);
-    drop(hello_rt);
-
+    let hello_make: MakeRequest = Arc::new(move |client, _, _| client.get(&url));
     let server_rt = server_runtime();
     let skydd = start_skydd(
         &server_rt,
@@ -396,8 +418,21 @@ fn main() {
         data.path(),
     );
     let (make, endpoint) = skydd_requests(mode, &skydd, connections);
+    load(&client_rt, connections, warmup, hello_make.clone());
     load(&client_rt, connections, warmup, make.clone());
-    let measured = load(&client_rt, connections, seconds, make);
+    let mut references = Vec::new();
+    let mut measures = Vec::new();
+    let mut ratios = Vec::new();
+    for _ in 0..rounds {
+        let reference = load(&client_rt, connections, seconds, hello_make.clone());
+        let measured = load(&client_rt, connections, seconds, make.clone());
+        ratios.push(format!("{:.3}", measured.rate() / reference.rate()));
+        references.push(reference);
+        measures.push(measured);
+    }
+    let reference = Measured::total(references);
+    let measured = Measured::total(measures);
+    let seconds = seconds * rounds as u64;
 
     let backend = if database_url.is_some() {
         "postgres"
@@ -429,8 +464,13 @@ fn main() {
             measured.rate() * questions as f64
         );
     }
-    println!("subjects: {subjects}; warm-up {warmup} s before each measure");
+    println!(
+        "ratio per round: {}; {rounds} rounds of {} s each, alternating; subjects: {subjects}; warm-up {warmup} s before the first round",
+        ratios.join(", "),
+        seconds / rounds as u64
+    );
     drop(server_rt);
+    drop(hello_rt);
     if let Some(url) = &database_url {
         let cleanup = tokio::runtime::Builder::new_current_thread()
             .enable_all()
