@@ -476,12 +476,13 @@ pub trait Storage:
     /// back.
     fn audit_chain_tip(&self) -> StorageFuture<'_, (AuditChainHead, i64)>;
 
-    /// One round of the audit trail's index by subject (migration 15): the entries of the
-    /// events appended since the last round, at most `limit` of them, inserted sorted by
-    /// subject and the mark moved past them in one transaction. Returns how many events the
-    /// round covered, 0 when the index was complete. Rounds of two servers take turns; a
-    /// search by subject is exact whether or not rounds run, only slower the further behind
-    /// they are (`skydd-app`'s jobs run them).
+    /// One round of the audit trail's index by subject (migration 15) over the events appended
+    /// since the last round, at most `limit` of them: on SQLite their entries inserted sorted
+    /// by subject and the mark moved past them in one transaction; on PostgreSQL, whose index
+    /// is kept in the commit, the mark moved. Returns how many events the round covered, 0
+    /// when the index was complete. Rounds of two servers take turns; a search by subject is
+    /// exact whether or not rounds run, only slower the further behind they are (`skydd-app`'s
+    /// jobs run them).
     fn index_audit_subjects(&self, limit: usize) -> StorageFuture<'_, u64>;
 
     /// The subject index's mark: the seq up to which every event naming a subject has its

@@ -468,15 +468,16 @@ fn bind_chained<'q, Q: Binds<'q>>(query: Q, events: &'q [(AuditEventRow, [u8; 32
         .bind_value(categories)
 }
 
-/// [`crate::Storage::index_audit_subjects`] on PostgreSQL: the mark read `FOR UPDATE`, so the
-/// rounds of servers sharing the database take turns, and the chain head read as committed
-/// (appends move it in the transaction that inserts their events, so every event up to it is
-/// there).
+/// [`crate::Storage::index_audit_subjects`] on PostgreSQL: the index on `audit_events` is kept
+/// in the commit (migration 15), so a round only moves the mark, read `FOR UPDATE` so that the
+/// rounds of servers sharing the database take turns, to at most `limit` events on and never
+/// past the chain head as committed (appends move it in the transaction that inserts their
+/// events, so every event up to it is there).
 async fn index_audit_subjects(
     storage: &PostgresStorage,
     limit: usize,
 ) -> Result<u64, StorageError> {
-    const OPERATION: &str = "index the audit trail by subject";
+    const OPERATION: &str = "move the audit subject index's mark";
     let mut tx = dialect::begin_write(&storage.pool)
         .await
         .map_err(error::query(OPERATION))?;
@@ -488,12 +489,6 @@ async fn index_audit_subjects(
     let Some(end) = queries::subject_round_end(mark, head.seq, limit) else {
         return Ok(0);
     };
-    sqlx::query(queries::SUBJECT_ENTRIES_FILL)
-        .bind(mark)
-        .bind(end)
-        .execute(&mut *tx)
-        .await
-        .map_err(error::query(OPERATION))?;
     sqlx::query(queries::SUBJECT_MARK_MOVE)
         .bind(end)
         .execute(&mut *tx)

@@ -398,7 +398,7 @@ pub(super) use chain_head_select;
 pub(super) const CHAIN_HEAD_MOVE: &str =
     "UPDATE audit_chain_head SET seq = $1, hash = $2 WHERE id = 1";
 
-// -- Audit trail: the index by subject, filled behind the commits (migration 15) ---------------
+// -- Audit trail: the index by subject, complete up to a mark (migration 15) ----------------------
 
 /// The subject index's mark, `seq`: every event up to it that names a subject has its entry in
 /// `audit_subject_entries`, and none above it has. For `concat!` (a round adds a row lock).
@@ -408,16 +408,6 @@ macro_rules! subject_mark_select {
     };
 }
 pub(super) use subject_mark_select;
-
-/// One round of the subject index: the entries of the events with `$1 < seq <= $2`, inserted
-/// sorted by subject so that each page of the index is written once. The mark never lies above
-/// an entry, so nothing conflicts; `DO NOTHING` keeps a round that overlaps a crashed one's
-/// remains harmless anyway.
-pub(super) const SUBJECT_ENTRIES_FILL: &str = "INSERT INTO audit_subject_entries (subject_id, seq)
-     SELECT subject_id, seq FROM audit_events
-     WHERE seq > $1 AND seq <= $2 AND subject_id IS NOT NULL
-     ORDER BY subject_id, seq
-     ON CONFLICT DO NOTHING";
 
 /// Move the subject index's mark to `$1`, in the transaction that filled the entries below it.
 pub(super) const SUBJECT_MARK_MOVE: &str = "UPDATE audit_subject_mark SET seq = $1 WHERE id = 1";

@@ -40,6 +40,16 @@ const AUDIT_EVENT_INSERT: &str = concat!(
 const AUDIT_CATEGORY_INSERT: &str =
     "INSERT INTO audit_event_categories (event_seq, position, category) VALUES ($1, $2, $3)";
 
+/// One round of the subject index (migration 15): the entries of the events with
+/// `$1 < seq <= $2`, inserted sorted by subject so that each page of the index is written once
+/// a round. The mark never lies below an entry, so nothing conflicts; `DO NOTHING` keeps a
+/// round that overlaps a crashed one's remains harmless anyway.
+const SUBJECT_ENTRIES_FILL: &str = "INSERT INTO audit_subject_entries (subject_id, seq)
+     SELECT subject_id, seq FROM audit_events
+     WHERE seq > $1 AND seq <= $2 AND subject_id IS NOT NULL
+     ORDER BY subject_id, seq
+     ON CONFLICT DO NOTHING";
+
 /// The most memory the writer's page cache takes, in KiB (SQLite's default is 2 MiB, which
 /// appends spread over a large index outgrow, reading pages back from the file).
 const CACHE_KIB: u32 = 65_536;
@@ -226,7 +236,7 @@ fn index_round(connection: &mut Connection, limit: usize) -> Result<u64, Failure
         return Ok(0);
     };
     transaction
-        .prepare_cached(queries::SUBJECT_ENTRIES_FILL)
+        .prepare_cached(SUBJECT_ENTRIES_FILL)
         .and_then(|mut fill| fill.execute(params![mark, end]))
         .and_then(|_| transaction.prepare_cached(queries::SUBJECT_MARK_MOVE))
         .and_then(|mut mark| mark.execute(params![end]))

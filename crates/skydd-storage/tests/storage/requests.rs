@@ -591,9 +591,8 @@ async fn notices_from_before_delivery_become_manual_on_upgrade(h: Arc<Harness>) 
              DELETE FROM skydd_migrations WHERE version >= 7;"
         }
         skydd_storage::Backend::Postgres => {
-            "DROP TABLE audit_subject_entries;
+            "DROP VIEW audit_subject_entries;
              DROP TABLE audit_subject_mark;
-             CREATE INDEX audit_events_by_subject ON audit_events (subject_id, seq);
              DROP TABLE imports;
              DROP FUNCTION skydd_note_fact_change() CASCADE;
              DROP TABLE fact_changes;
