@@ -145,13 +145,26 @@ impl Jobs {
             ));
         }
         if !settings.audit_index_interval.is_zero() {
+            // A fault (a full disk, a lost database) is logged when it starts and when it ends,
+            // not every second.
+            let mut failing = false;
             tasks.spawn(every(
                 app.clone(),
                 settings.audit_index_interval,
-                async |app: &App| {
-                    if let Err(error) = index_audit_subjects(app).await {
-                        tracing::warn!(error = %error, "cannot index the audit trail by subject");
+                async move |app: &App| match index_audit_subjects(app).await {
+                    Ok(_) if failing => {
+                        failing = false;
+                        tracing::info!("the audit trail's index by subject is filled again");
                     }
+                    Ok(_) => {}
+                    Err(error) if !failing => {
+                        failing = true;
+                        tracing::warn!(
+                            error = %error,
+                            "cannot index the audit trail by subject; searches by subject stay exact but slow down until it can"
+                        );
+                    }
+                    Err(_) => {}
                 },
             ));
         }
