@@ -397,6 +397,7 @@ pub fn change_channel(language: Language, channel: ChangeChannel) -> &'static st
         ChangeChannel::SocialMedia => {
             pick(language, "in our social media", "i våra sociala medier")
         }
+        ChangeChannel::Post => pick(language, "by post", "per brev"),
     }
 }
 

@@ -165,6 +165,30 @@ fn the_rights_section_links_to_the_privacy_centre() {
     }
 }
 
+/// Changes announced by letter (issue 20: a policy that promises notice "by post"): the
+/// register lists `post`, the notice says it in both languages.
+#[test]
+fn changes_can_be_announced_by_post() {
+    assert!(
+        !BASE.contains("\nchanges:"),
+        "the fixture announces nothing yet"
+    );
+    let register = register(&format!("{BASE}\nchanges:\n  announce: [post, email]\n"));
+    for (language, expected) in [
+        (
+            Language::En,
+            "a longer retention time, by post and by e-mail.",
+        ),
+        (
+            Language::Sv,
+            "en längre lagringstid, meddelar vi per brev och via e-post.",
+        ),
+    ] {
+        let md = skydd_notice::notice(&register, language).to_markdown();
+        assert!(md.contains(expected), "{md}");
+    }
+}
+
 #[test]
 fn register_texts_are_escaped_in_html_and_markdown() {
     let hostile = base_with(

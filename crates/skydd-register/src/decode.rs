@@ -1636,7 +1636,7 @@ impl Decoder {
             if matches!(node.kind, NodeKind::Seq(ref items) if items.is_empty()) {
                 self.reader.push(
                     Diagnostic::error("invalid-value", node.pos, "no way to announce changes is given")
-                        .with_help("list at least one of `email`, `website`, `in_app`, `social_media`, or remove `changes:`"),
+                        .with_help("list at least one of `email`, `website`, `in_app`, `social_media`, `post`, or remove `changes:`"),
                 );
             }
             return None;

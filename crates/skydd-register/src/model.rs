@@ -501,6 +501,9 @@ choice!(
         InApp = "in_app",
         /// A post in the company's social media channels.
         SocialMedia = "social_media",
+        /// A letter by post to the people affected (sent by the company; Skydd's announcement
+        /// job writes e-mail only).
+        Post = "post",
     }
 );
 
