@@ -28,17 +28,23 @@ pub enum ObjectionSource {
     Dnt,
     /// Imported from an earlier system (`import`).
     Import,
+    /// Said in person, at an event or a meeting, and recorded by staff (`in_person`).
+    InPerson,
+    /// Said on the telephone and recorded by staff (`phone`).
+    Phone,
 }
 
 impl ObjectionSource {
     /// Every source with its stable name.
-    pub const ALL: [(ObjectionSource, &'static str); 6] = [
+    pub const ALL: [(ObjectionSource, &'static str); 8] = [
         (ObjectionSource::Request, "request"),
         (ObjectionSource::AccountSettings, "account_settings"),
         (ObjectionSource::UnsubscribeLink, "unsubscribe_link"),
         (ObjectionSource::Gpc, "gpc"),
         (ObjectionSource::Dnt, "dnt"),
         (ObjectionSource::Import, "import"),
+        (ObjectionSource::InPerson, "in_person"),
+        (ObjectionSource::Phone, "phone"),
     ];
 
     /// The stable snake_case name.
@@ -50,6 +56,8 @@ impl ObjectionSource {
             ObjectionSource::Gpc => "gpc",
             ObjectionSource::Dnt => "dnt",
             ObjectionSource::Import => "import",
+            ObjectionSource::InPerson => "in_person",
+            ObjectionSource::Phone => "phone",
         }
     }
 
@@ -76,7 +84,7 @@ impl FromStr for ObjectionSource {
             .map(|(source, _)| *source)
             .ok_or(UnknownWord {
                 what: "objection source",
-                expected: "request, account_settings, unsubscribe_link, gpc, dnt, import",
+                expected: "request, account_settings, unsubscribe_link, gpc, dnt, import, in_person, phone",
             })
     }
 }

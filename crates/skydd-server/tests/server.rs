@@ -1378,6 +1378,52 @@ async fn objections_stop_marketing_until_lifted() {
     .await;
 }
 
+/// An objection said at an event or on the telephone is recorded with that source (issue 20:
+/// "objection channels include in person and by phone, recorded as the method"); a source the
+/// API does not take is a 400 (`invalid_body`, as any body of the wrong shape) that quotes
+/// nothing sent.
+#[tokio::test]
+async fn objections_made_in_person_or_by_phone_are_recorded_as_such() {
+    on_each_backend(async |app| {
+        let subject = app.create_subject(json!({"email": "p@example.se"})).await;
+        let path = format!("/v1/subjects/{subject}/objections");
+        for (purpose, source) in [("marketing", "in_person"), ("newsletter", "phone")] {
+            let recorded = app
+                .post_ok(
+                    &path,
+                    json!({"purpose": purpose, "objected": true, "source": source}),
+                    StatusCode::CREATED,
+                )
+                .await;
+            assert_eq!(recorded["source"], source, "{recorded}");
+        }
+        let marketing = format!("subject={subject}&purpose=marketing&category=contact");
+        assert_eq!(app.decide(&marketing).await["code"], "objection");
+        let consents = app
+            .get_ok(&format!("/v1/subjects/{subject}/consents"))
+            .await;
+        let mut sources: Vec<&str> = consents["objections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["source"].as_str().unwrap())
+            .collect();
+        sources.sort_unstable();
+        assert_eq!(sources, ["in_person", "phone"], "{consents}");
+
+        let response = app
+            .send(
+                Method::POST,
+                &path,
+                Some(&json!({"objected": true, "source": "carrier-pigeon-7731"})),
+            )
+            .await;
+        let body = problem(response, StatusCode::BAD_REQUEST, app.backend).await;
+        assert!(!body.to_string().contains("pigeon-7731"), "{body}");
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn decisions_answer_with_stable_codes() {
     on_each_backend(async |app| {

@@ -97,7 +97,7 @@ pub struct ObjectionInForce {
     /// sharing).
     pub purpose: Option<String>,
     /// Where it came from: `request`, `account_settings`, `unsubscribe_link`, `gpc`, `dnt`,
-    /// `import`.
+    /// `import`, `in_person`, `phone`.
     pub source: String,
 }
 
@@ -142,6 +142,34 @@ pub struct ObjectionRequest {
     pub purpose: Option<RegisterId>,
     /// `true` objects, `false` lifts the objection.
     pub objected: bool,
+    /// How the subject made it: `request` (default: a letter, an e-mail, a form, a request),
+    /// `in_person` (at an event or a meeting) or `phone`; recorded with it as its source.
+    #[serde(default)]
+    pub source: Option<ObjectionChannel>,
+}
+
+/// How a subject made an objection that staff or a system records through the API (the other
+/// sources, browser signals, account settings, unsubscribe links and imports, have their own
+/// ways in).
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ObjectionChannel {
+    /// A letter, an e-mail, a form or a data-subject request.
+    Request,
+    /// In person, at an event or a meeting.
+    InPerson,
+    /// On the telephone.
+    Phone,
+}
+
+impl From<ObjectionChannel> for ObjectionSource {
+    fn from(channel: ObjectionChannel) -> ObjectionSource {
+        match channel {
+            ObjectionChannel::Request => ObjectionSource::Request,
+            ObjectionChannel::InPerson => ObjectionSource::InPerson,
+            ObjectionChannel::Phone => ObjectionSource::Phone,
+        }
+    }
 }
 
 /// An objection was recorded.
@@ -153,7 +181,7 @@ pub struct ObjectionRecorded {
     pub purpose: Option<String>,
     /// Objected (`true`) or lifted (`false`).
     pub objected: bool,
-    /// Always `request`: an objection sent through the API on the subject's behalf.
+    /// The source recorded: the request's `source`, `request` when it named none.
     #[schema(example = "request")]
     pub source: String,
     /// When it was recorded.
@@ -294,7 +322,9 @@ pub async fn record_objection(
     ApiJson(body): ApiJson<ObjectionRequest>,
 ) -> Result<Response, ApiError> {
     let now = state.clock.now();
-    let source = ObjectionSource::Request;
+    let source = body
+        .source
+        .map_or(ObjectionSource::Request, ObjectionSource::from);
     state
         .vault()
         .object(

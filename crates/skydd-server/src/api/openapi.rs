@@ -119,6 +119,7 @@ use crate::problem::{PROBLEM_JSON, Problem};
         consents::ObjectionInForce,
         consents::ConsentsResponse,
         consents::ObjectionRequest,
+        consents::ObjectionChannel,
         consents::ObjectionRecorded,
         imports::ImportResponse,
         imports::ImportLineError,
