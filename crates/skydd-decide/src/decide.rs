@@ -301,17 +301,20 @@ impl Policy {
         // basis afterwards (EDPB Guidelines 05/2020 on consent, §121-123). So once the giver
         // withdrew consent to the purpose, no other basis the register names (in this cell or
         // any other of the purpose) lets it go on; only a new consent does.
+        // The consent is looked up once, for purposes that rest on consent anywhere.
         let giver = purpose.consent_giver.unwrap_or(ConsentGiver::Subject);
-        let withdrawn = purpose.consent_giver.is_some()
-            && matches!(
-                find_consent(purpose, giver, subject, scopes, scope),
-                ConsentCheck::Withdrawn
-            );
+        let mut consent = (purpose.consent_giver.is_some()
+            || cell.bases.contains(&LegalBasis::Consent))
+        .then(|| find_consent(purpose, giver, subject, scopes, scope));
+        let withdrawn = matches!(consent, Some(ConsentCheck::Withdrawn));
         let mut consent_failure: Option<Decision> = None;
         let mut objected: Option<(LegalBasis, &ObjectionFact)> = None;
         for &basis in cell.bases.iter() {
             match basis {
-                LegalBasis::Consent => match find_consent(purpose, giver, subject, scopes, scope) {
+                LegalBasis::Consent => match consent
+                    .take()
+                    .unwrap_or_else(|| find_consent(purpose, giver, subject, scopes, scope))
+                {
                     ConsentCheck::Granted(fact) => {
                         return Ok(Decision::Allow {
                             legal_basis: Some(basis),
@@ -328,16 +331,8 @@ impl Policy {
                             ),
                         ));
                     }
-                    ConsentCheck::Withdrawn => {
-                        consent_failure = Some(deny(
-                            DenyCode::ConsentWithdrawn,
-                            format!(
-                                "consent to purpose `{}` was withdrawn by the {}",
-                                purpose.id,
-                                giver.word()
-                            ),
-                        ));
-                    }
+                    // Denied after the loop, whatever other basis holds.
+                    ConsentCheck::Withdrawn => {}
                     ConsentCheck::Missing(why) => {
                         if consent_failure.is_none() {
                             consent_failure = Some(deny(
