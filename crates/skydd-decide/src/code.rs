@@ -11,6 +11,8 @@ use std::str::FromStr;
 /// |---|---|
 /// | `unknown_purpose` | the purpose is not in the register |
 /// | `unknown_category` | the data category is not in the register |
+/// | `recipient_not_for_purpose` | a disclosure only (`POST /v1/disclosures`), checked before any subject's decision: the register does not give the recipient this purpose (a credit agency receives data for credit checks, not for marketing) |
+/// | `recipient_not_for_category` | a disclosure only, checked next: the recipient does not receive this data category (those the register lists for it, or else those of the purpose) |
 /// | `category_not_processed_for_purpose` | the purpose does not list the category (as a legal basis, or as a processor category) |
 /// | `channel_not_declared` | the request names a channel the purpose does not declare; a direct marketing purpose must declare every channel it uses (P002-16) |
 /// | `record_category_mismatch` | the record facts given are of another category than the request names |
@@ -31,6 +33,11 @@ pub enum DenyCode {
     UnknownPurpose,
     /// `unknown_category`: the data category is not in the register.
     UnknownCategory,
+    /// `recipient_not_for_purpose`: a disclosure to a recipient the register does not give
+    /// the purpose.
+    RecipientNotForPurpose,
+    /// `recipient_not_for_category`: a disclosure of a category the recipient does not receive.
+    RecipientNotForCategory,
     /// `category_not_processed_for_purpose`: the purpose does not list the category.
     CategoryNotProcessedForPurpose,
     /// `channel_not_declared`: the purpose does not declare the channel named.
@@ -66,9 +73,11 @@ pub enum DenyCode {
 
 impl DenyCode {
     /// Every code, in the order the checks run.
-    pub const ALL: [DenyCode; 16] = [
+    pub const ALL: [DenyCode; 18] = [
         DenyCode::UnknownPurpose,
         DenyCode::UnknownCategory,
+        DenyCode::RecipientNotForPurpose,
+        DenyCode::RecipientNotForCategory,
         DenyCode::CategoryNotProcessedForPurpose,
         DenyCode::ChannelNotDeclared,
         DenyCode::RecordCategoryMismatch,
@@ -90,6 +99,8 @@ impl DenyCode {
         match self {
             DenyCode::UnknownPurpose => "unknown_purpose",
             DenyCode::UnknownCategory => "unknown_category",
+            DenyCode::RecipientNotForPurpose => "recipient_not_for_purpose",
+            DenyCode::RecipientNotForCategory => "recipient_not_for_category",
             DenyCode::CategoryNotProcessedForPurpose => "category_not_processed_for_purpose",
             DenyCode::ChannelNotDeclared => "channel_not_declared",
             DenyCode::RecordCategoryMismatch => "record_category_mismatch",

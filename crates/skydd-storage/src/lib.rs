@@ -58,9 +58,10 @@ pub use requests::{
 pub use rows::LedgerUnit;
 pub use rows::{AnonymisedRecordRow, RecordDeletion, RecordDeletionOutcome, ShredAudit};
 pub use rows::{
-    AuditEventRow, BLIND_INDEX_LEN, ConsentEventRow, DisclosureRow, FactChangeBounds,
-    FactChangeRow, FeatureSwitchRow, IdentityRow, IncidentEntryRow, ObjectionEventRow,
-    PreferenceEventRow, RecordRow, RecordSummary, SUBJECT_SCOPE, SubjectKeyRow, SubjectRow,
+    AuditEventRow, BLIND_INDEX_LEN, ConsentEventRow, DisclosureDecision, DisclosureRow,
+    FactChangeBounds, FactChangeRow, FeatureSwitchRow, IdentityRow, IncidentEntryRow,
+    ObjectionEventRow, PreferenceEventRow, RecordRow, RecordSummary, SUBJECT_SCOPE, SubjectKeyRow,
+    SubjectRow,
 };
 pub use staff::{StaffAccountRow, StaffFactor, StaffSessionRow, StaffSignIn, StaffStore};
 pub use timestamp::truncate as truncate_timestamp;

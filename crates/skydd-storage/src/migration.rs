@@ -108,6 +108,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "audit_subject_index",
         sql: include_str!("../migrations/sqlite/0015_audit_subject_index.sql"),
     },
+    Migration {
+        version: 16,
+        name: "disclosures_to_any_recipient",
+        sql: include_str!("../migrations/sqlite/0016_disclosures_to_any_recipient.sql"),
+    },
 ];
 
 /// The PostgreSQL migrations, oldest first. Same versions and names as [`SQLITE`].
@@ -186,6 +191,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 15,
         name: "audit_subject_index",
         sql: include_str!("../migrations/postgres/0015_audit_subject_index.sql"),
+    },
+    Migration {
+        version: 16,
+        name: "disclosures_to_any_recipient",
+        sql: include_str!("../migrations/postgres/0016_disclosures_to_any_recipient.sql"),
     },
 ];
 

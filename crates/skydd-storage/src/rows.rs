@@ -520,7 +520,7 @@ pub struct IncidentEntryRow {
     pub body: String,
 }
 
-/// A disclosure of personal data to an authority, on a decision. Append-only.
+/// A disclosure of personal data to a recipient of the register. Append-only.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DisclosureRow {
     /// The disclosure's id, drawn by the vault (32 lowercase hex digits); opaque to storage.
@@ -529,31 +529,43 @@ pub struct DisclosureRow {
     pub at: Timestamp,
     /// Who recorded it (a token id).
     pub actor: String,
-    /// The register's recipient (an authority).
+    /// The register's recipient (an authority, a group company, a credit agency ...).
     pub recipient: String,
     /// The register's purpose the disclosure serves.
     pub purpose: String,
-    /// The law the disclosure rests on.
+    /// What the disclosure rests on: the law for an authority, the legal bases decided
+    /// otherwise.
     pub legal_basis: String,
-    /// "court_decision" or "order".
-    pub decision_kind: String,
-    /// The decision's reference (case number); never empty.
-    pub decision_reference: String,
-    /// The court or authority that decided.
-    pub decided_by: String,
-    /// The date of the decision (ISO 8601).
-    pub decided_on: String,
-    /// SHA-256 (hex) of the decision document, if one was given.
-    pub document_sha256: Option<String>,
+    /// The decision it rests on (migration 16: required for an authority, which the vault
+    /// enforces; absent for a disclosure the register allows on its own).
+    pub decision: Option<DisclosureDecision>,
     /// The subjects whose data was disclosed, in the order given.
     pub subjects: Vec<String>,
     /// The data categories disclosed, in the order given.
     pub categories: Vec<String>,
 }
 
-/// Refuse a disclosure without a decision reference (also a database constraint).
+/// The court decision or order a disclosure rests on; stored whole or not at all (a database
+/// constraint).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DisclosureDecision {
+    /// "court_decision" or "order".
+    pub kind: String,
+    /// The decision's reference (case number); never empty.
+    pub reference: String,
+    /// The court or authority that decided.
+    pub decided_by: String,
+    /// The date of the decision (ISO 8601).
+    pub decided_on: String,
+    /// SHA-256 (hex) of the decision document, if one was given.
+    pub document_sha256: Option<String>,
+}
+
+/// Refuse a disclosure whose decision has no reference (also a database constraint).
 pub(crate) fn check_new_disclosure(disclosure: &DisclosureRow) -> Result<(), StorageError> {
-    if disclosure.decision_reference.trim().is_empty() {
+    if let Some(decision) = &disclosure.decision
+        && decision.reference.trim().is_empty()
+    {
         return Err(StorageError::Invalid(
             "insert a disclosure: the decision reference is empty".into(),
         ));

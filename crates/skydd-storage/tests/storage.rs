@@ -26,10 +26,10 @@ use skydd_storage::{
     verify_audit_chain_by,
 };
 use skydd_storage::{
-    ApiTokenRecord, AuditEventRow, Backend, ConsentEventRow, DisclosureRow, FeatureSwitchRow,
-    IdentityRow, IncidentEntryRow, KeyBinding, Location, ObjectionEventRow, PreferenceEventRow,
-    RecordRow, RegisterVersionRecord, SCHEMA_VERSION, Storage, StorageError, SubjectKeyRow,
-    SubjectRow, open, open_postgres_in_schema,
+    ApiTokenRecord, AuditEventRow, Backend, ConsentEventRow, DisclosureDecision, DisclosureRow,
+    FeatureSwitchRow, IdentityRow, IncidentEntryRow, KeyBinding, Location, ObjectionEventRow,
+    PreferenceEventRow, RecordRow, RegisterVersionRecord, SCHEMA_VERSION, Storage, StorageError,
+    SubjectKeyRow, SubjectRow, open, open_postgres_in_schema,
 };
 use sqlx::Connection;
 
@@ -264,6 +264,7 @@ scenarios!(
     audit_entries_are_found_by_actor_and_action,
     audit_events_are_found_by_subject_before_during_and_after_index_rounds,
     the_subject_index_is_built_from_the_trail_on_upgrade,
+    disclosures_to_authorities_survive_the_upgrade_to_any_recipient,
     deleting_records_shreds_emptied_subjects_and_proves_it,
     incident_entries_take_each_position_once,
     disclosures_round_trip_and_are_found_by_subject,
@@ -1594,11 +1595,13 @@ async fn disclosures_round_trip_and_are_found_by_subject(h: Arc<Harness>) {
         recipient: "authorities".into(),
         purpose: "disclosure_to_authorities".into(),
         legal_basis: "Lag (2022:482) om elektronisk kommunikation 9 kap. 31 §".into(),
-        decision_kind: "court_decision".into(),
-        decision_reference: "B 1234-26".into(),
-        decided_by: "Stockholms tingsrätt".into(),
-        decided_on: "2026-05-04".into(),
-        document_sha256: Some("ab".repeat(32)),
+        decision: Some(DisclosureDecision {
+            kind: "court_decision".into(),
+            reference: "B 1234-26".into(),
+            decided_by: "Stockholms tingsrätt".into(),
+            decided_on: "2026-05-04".into(),
+            document_sha256: Some("ab".repeat(32)),
+        }),
         subjects: subjects.iter().map(|s| s.to_string()).collect(),
         categories: vec!["traffic_data".into(), "contact_details".into()],
     };
@@ -1628,12 +1631,46 @@ async fn disclosures_round_trip_and_are_found_by_subject(h: Arc<Harness>) {
     let again = storage.insert_disclosure(first.clone()).await;
     assert!(matches!(again, Err(StorageError::Conflict(_))), "{again:?}");
     let mut blank = disclosure("d-3", "2026-05-07T10:00:00Z", &["s-1"]);
-    blank.decision_reference = "  ".into();
+    if let Some(decision) = blank.decision.as_mut() {
+        decision.reference = "  ".into();
+    }
     assert!(matches!(
         storage.insert_disclosure(blank).await,
         Err(StorageError::Invalid(_))
     ));
     assert_eq!(storage.list_disclosures().await.unwrap().len(), 2);
+    // A disclosure the register allows on its own (a credit agency, a group company) has no
+    // decision (migration 16).
+    let to_agency = DisclosureRow {
+        recipient: "credit_agency".into(),
+        purpose: "credit_check".into(),
+        legal_basis: "contract".into(),
+        decision: None,
+        ..disclosure("d-4", "2026-05-08T10:00:00Z", &["s-1"])
+    };
+    storage.insert_disclosure(to_agency.clone()).await.unwrap();
+    assert_eq!(
+        storage.disclosures_of_subject("s-1").await.unwrap(),
+        vec![first.clone(), to_agency]
+    );
+    // A decision is stored whole or not at all.
+    for (columns, values) in [
+        (
+            "decision_kind, decision_reference, decided_by",
+            "'court_decision', 'B 1-26', 'Tingsrätten'",
+        ),
+        ("decision_reference", "'B 1-26'"),
+        ("document_sha256", "'ab'"),
+    ] {
+        let error = h
+            .try_execute(&format!(
+                "INSERT INTO disclosures (id, at, actor, recipient, purpose, legal_basis, {columns})
+                 VALUES ('d-9', '2026-05-09T10:00:00Z', 'tok-1', 'police', 'p', 'law', {values})"
+            ))
+            .await
+            .unwrap_err();
+        assert!(error.to_lowercase().contains("check"), "{columns}: {error}");
+    }
     for table in [
         "disclosures",
         "disclosure_subjects",
@@ -2371,11 +2408,12 @@ async fn the_subject_index_is_built_from_the_trail_on_upgrade(h: Arc<Harness>) {
         skydd_storage::Backend::Sqlite => {
             "DROP TABLE audit_subject_entries; DROP TABLE audit_subject_mark;
              CREATE INDEX audit_events_by_subject ON audit_events (subject_id, seq);
-             DELETE FROM skydd_migrations WHERE version = 15"
+             DELETE FROM skydd_migrations WHERE version >= 15"
         }
         skydd_storage::Backend::Postgres => {
             "DROP VIEW audit_subject_entries; DROP TABLE audit_subject_mark;
-             DELETE FROM skydd_migrations WHERE version = 15"
+             ALTER TABLE disclosures DROP CONSTRAINT disclosures_decision_whole_or_absent;
+             DELETE FROM skydd_migrations WHERE version >= 15"
         }
     })
     .await;
@@ -2397,6 +2435,115 @@ async fn the_subject_index_is_built_from_the_trail_on_upgrade(h: Arc<Harness>) {
         again.is_ok(),
         h.backend() == skydd_storage::Backend::Sqlite,
         "{again:?}"
+    );
+}
+
+/// Upgrading a database to schema 16 keeps every disclosure to an authority with its
+/// decision, subjects and categories, and the tables stay append-only and linked.
+async fn disclosures_to_authorities_survive_the_upgrade_to_any_recipient(h: Arc<Harness>) {
+    let storage = h.open().await;
+    let before = DisclosureRow {
+        id: "d-1".into(),
+        at: at("2026-05-05T10:00:00Z"),
+        actor: "tok-1".into(),
+        recipient: "police".into(),
+        purpose: "disclosure_to_authorities".into(),
+        legal_basis: "Rättegångsbalken 27 kap.".into(),
+        decision: Some(DisclosureDecision {
+            kind: "order".into(),
+            reference: "5000-K1234-26".into(),
+            decided_by: "Åklagarmyndigheten".into(),
+            decided_on: "2026-05-04".into(),
+            document_sha256: None,
+        }),
+        subjects: vec!["s-2".into(), "s-1".into()],
+        categories: vec!["contact".into()],
+    };
+    storage.insert_disclosure(before.clone()).await.unwrap();
+    storage.close().await.unwrap();
+    // Back to schema 15: every column of the decision required, as migration 3 made them.
+    h.execute(match h.backend() {
+        skydd_storage::Backend::Sqlite => {
+            "CREATE TABLE disclosures_15 (
+                 id TEXT PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL,
+                 recipient TEXT NOT NULL, purpose TEXT NOT NULL, legal_basis TEXT NOT NULL,
+                 decision_kind TEXT NOT NULL,
+                 decision_reference TEXT NOT NULL CHECK (length(trim(decision_reference)) > 0),
+                 decided_by TEXT NOT NULL, decided_on TEXT NOT NULL, document_sha256 TEXT
+             ) STRICT;
+             INSERT INTO disclosures_15 SELECT * FROM disclosures;
+             CREATE TABLE disclosure_subjects_15 (
+                 disclosure_id TEXT NOT NULL REFERENCES disclosures_15 (id),
+                 position INTEGER NOT NULL, subject_id TEXT NOT NULL,
+                 PRIMARY KEY (disclosure_id, position)
+             ) STRICT;
+             INSERT INTO disclosure_subjects_15 SELECT * FROM disclosure_subjects;
+             CREATE TABLE disclosure_categories_15 (
+                 disclosure_id TEXT NOT NULL REFERENCES disclosures_15 (id),
+                 position INTEGER NOT NULL, category TEXT NOT NULL,
+                 PRIMARY KEY (disclosure_id, position)
+             ) STRICT;
+             INSERT INTO disclosure_categories_15 SELECT * FROM disclosure_categories;
+             DROP TABLE disclosure_subjects;
+             DROP TABLE disclosure_categories;
+             DROP TABLE disclosures;
+             ALTER TABLE disclosures_15 RENAME TO disclosures;
+             ALTER TABLE disclosure_subjects_15 RENAME TO disclosure_subjects;
+             ALTER TABLE disclosure_categories_15 RENAME TO disclosure_categories;
+             CREATE INDEX disclosures_by_time ON disclosures (at, id);
+             CREATE INDEX disclosure_subjects_by_subject ON disclosure_subjects (subject_id);
+             DELETE FROM skydd_migrations WHERE version >= 16"
+        }
+        skydd_storage::Backend::Postgres => {
+            "ALTER TABLE disclosures DROP CONSTRAINT disclosures_decision_whole_or_absent,
+                 ALTER COLUMN decision_kind SET NOT NULL,
+                 ALTER COLUMN decision_reference SET NOT NULL,
+                 ALTER COLUMN decided_by SET NOT NULL,
+                 ALTER COLUMN decided_on SET NOT NULL;
+             DELETE FROM skydd_migrations WHERE version >= 16"
+        }
+    })
+    .await;
+    let storage = h.open().await;
+    assert_eq!(storage.schema_version().await.unwrap(), SCHEMA_VERSION);
+    assert_eq!(
+        storage.list_disclosures().await.unwrap(),
+        vec![before.clone()]
+    );
+    assert_eq!(
+        storage.disclosures_of_subject("s-1").await.unwrap(),
+        vec![before.clone()]
+    );
+    let to_group = DisclosureRow {
+        id: "d-2".into(),
+        recipient: "group_company".into(),
+        decision: None,
+        ..before.clone()
+    };
+    storage.insert_disclosure(to_group.clone()).await.unwrap();
+    assert_eq!(
+        storage.list_disclosures().await.unwrap(),
+        vec![before, to_group]
+    );
+    storage.close().await.unwrap();
+    for statement in [
+        "UPDATE disclosures SET actor = actor",
+        "UPDATE disclosure_subjects SET subject_id = subject_id",
+        "UPDATE disclosure_categories SET category = category",
+    ] {
+        let error = h.try_execute(statement).await.unwrap_err();
+        assert!(error.contains("append-only"), "{statement}: {error}");
+    }
+    let dangling = h
+        .try_execute(
+            "INSERT INTO disclosure_subjects (disclosure_id, position, subject_id)
+             VALUES ('no-such-disclosure', 0, 's-1')",
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        dangling.to_lowercase().contains("foreign key"),
+        "{dangling}"
     );
 }
 

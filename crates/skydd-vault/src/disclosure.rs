@@ -1,14 +1,17 @@
-//! Disclosures of personal data to authorities: only on a decision (a court decision or an
-//! order), only to an authority the register names, only of what the register lets it receive,
-//! and each one audited per subject with the decision behind it (P000-50, P000-51).
+//! Disclosures of personal data to the register's recipients: an authority only on a decision
+//! (a court decision or an order, P000-50); a group company, a credit agency, a buyer of the
+//! business or event attendees only for a purpose the register gives them and only of what
+//! they receive; and for each subject only what a decision for the purpose allows. Each one is
+//! audited per subject, with the decision behind it when there is one (P000-51), and listed in
+//! the subject's access package (Art. 15(1)(c)).
 
 use data_encoding::HEXLOWER;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use skydd_crypto::random_bytes;
-use skydd_decide::{Decision, DecisionRequest};
-use skydd_register::model::{Recipient, RecipientKind};
-use skydd_storage::DisclosureRow;
+use skydd_decide::{Decision, DecisionRequest, DenyCode};
+use skydd_register::model::{Choice, Recipient, RecipientKind};
+use skydd_storage::{DisclosureDecision, DisclosureRow};
 
 use crate::{Actor, Vault, VaultError};
 
@@ -18,28 +21,36 @@ pub const DECISION_KINDS: [&str; 2] = ["court_decision", "order"];
 /// A disclosure to record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DisclosureInput {
-    /// The register's recipient id of the authority.
+    /// The register's recipient id.
     pub recipient: String,
     /// The register's purpose; may be left out when the recipient has exactly one.
     pub purpose: Option<String>,
-    /// The law the disclosure rests on.
-    pub legal_basis: String,
-    /// `court_decision` or `order`.
-    pub decision_kind: String,
-    /// The decision's reference (case number). Required.
-    pub decision_reference: String,
-    /// The court or authority that decided.
-    pub decided_by: String,
-    /// The date of the decision.
-    pub decided_on: Date,
-    /// SHA-256 (hex) of the decision document, if there is one.
-    pub document_sha256: Option<String>,
+    /// What the disclosure rests on. Required for an authority: the law. Otherwise optional:
+    /// left out, the legal bases the decisions found are recorded (`contract`, ...).
+    pub legal_basis: Option<String>,
+    /// The decision ordering it: required for an authority, optional otherwise.
+    pub decision: Option<DisclosureOrder>,
     /// The subjects whose data is disclosed.
     pub subjects: Vec<String>,
     /// The register's data categories disclosed.
     pub categories: Vec<String>,
     /// When the data was (or is) disclosed; `now` when left out.
     pub disclosed_at: Option<Timestamp>,
+}
+
+/// The court decision or order a disclosure rests on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DisclosureOrder {
+    /// `court_decision` or `order`.
+    pub kind: String,
+    /// The decision's reference (case number). Required.
+    pub reference: String,
+    /// The court or authority that decided.
+    pub decided_by: String,
+    /// The date of the decision.
+    pub decided_on: Date,
+    /// SHA-256 (hex) of the decision document, if there is one.
+    pub document_sha256: Option<String>,
 }
 
 fn required(value: &str, field: &str, help: &str) -> Result<(), VaultError> {
@@ -50,96 +61,142 @@ fn required(value: &str, field: &str, help: &str) -> Result<(), VaultError> {
     }
 }
 
-/// Check the decision a disclosure rests on, before the register is consulted: a reference,
-/// a known kind, who decided, the law, a well-formed document hash, and a decision no later than
-/// the disclosure. Returns when the disclosure is made.
-fn check_decision(input: &DisclosureInput, now: Timestamp) -> Result<Timestamp, VaultError> {
-    required(
-        &input.decision_reference,
-        "decision_reference",
-        "data is disclosed to an authority only on a court decision or a similar decision: give its reference (case number)",
-    )?;
-    if !DECISION_KINDS.contains(&input.decision_kind.as_str()) {
+/// The help every refusal for a missing decision gives.
+const DECISION_NEEDED: &str = "give `decision` with `kind` (court_decision or order), `reference`, \
+    `decided_by` and `decided_on`; data is disclosed to an authority only on a court decision or \
+    a similar decision";
+
+/// Check the decision a disclosure rests on, before the register is consulted: a reference, a
+/// known kind, who decided, a well-formed document hash, and a decision no later than the
+/// disclosure on `disclosed_on`. Returns it as stored.
+fn check_decision(
+    order: DisclosureOrder,
+    disclosed_on: Date,
+) -> Result<DisclosureDecision, VaultError> {
+    required(&order.reference, "decision.reference", DECISION_NEEDED)?;
+    if !DECISION_KINDS.contains(&order.kind.as_str()) {
         return Err(VaultError::invalid(
             format!(
-                "`decision_kind`: `{}` is not a kind of decision",
-                input.decision_kind
+                "`decision.kind`: `{}` is not a kind of decision",
+                order.kind
             ),
             format!("use one of: {}", DECISION_KINDS.join(", ")),
         ));
     }
     required(
-        &input.decided_by,
-        "decided_by",
+        &order.decided_by,
+        "decision.decided_by",
         "name the court or authority that decided",
     )?;
-    required(
-        &input.legal_basis,
-        "legal_basis",
-        "name the law the disclosure rests on",
-    )?;
-    if let Some(hash) = &input.document_sha256
+    if let Some(hash) = &order.document_sha256
         && (hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()))
     {
         return Err(VaultError::invalid(
-            "`document_sha256` is not a SHA-256 in hex",
+            "`decision.document_sha256` is not a SHA-256 in hex",
             "give the 64 hex digits of `sha256sum` of the decision document, or leave it out",
         ));
     }
-    // Kept as storage keeps it (whole microseconds), so the answer equals what is read back.
-    let disclosed_at = skydd_storage::truncate_timestamp(input.disclosed_at.unwrap_or(now));
-    if disclosed_at > now {
+    if order.decided_on > disclosed_on {
+        return Err(VaultError::invalid(
+            format!(
+                "`decision.decided_on` ({}) is after the disclosure ({disclosed_on})",
+                order.decided_on
+            ),
+            "a disclosure follows the decision that orders it",
+        ));
+    }
+    Ok(DisclosureDecision {
+        kind: order.kind,
+        reference: order.reference.trim().to_string(),
+        decided_by: order.decided_by.trim().to_string(),
+        decided_on: order.decided_on.to_string(),
+        document_sha256: order.document_sha256.map(|h| h.to_ascii_lowercase()),
+    })
+}
+
+/// When a disclosure is made: `disclosed_at`, or `now`, kept as storage keeps it (whole
+/// microseconds, so the answer equals what is read back), and never in the future.
+fn disclosure_time(
+    disclosed_at: Option<Timestamp>,
+    now: Timestamp,
+) -> Result<Timestamp, VaultError> {
+    let at = skydd_storage::truncate_timestamp(disclosed_at.unwrap_or(now));
+    if at > now {
         return Err(VaultError::invalid(
             "`disclosed_at` is in the future",
             "record a disclosure when it is made",
         ));
     }
-    let disclosed_on = jiff::tz::Offset::UTC.to_datetime(disclosed_at).date();
-    if input.decided_on > disclosed_on {
-        return Err(VaultError::invalid(
-            format!(
-                "`decided_on` ({}) is after the disclosure ({disclosed_on})",
-                input.decided_on
-            ),
-            "a disclosure follows the decision that orders it",
-        ));
-    }
-    Ok(disclosed_at)
+    Ok(at)
+}
+
+/// Refuse with `code` (403: the register does not allow it).
+fn denied(code: DenyCode, explanation: String) -> VaultError {
+    VaultError::Denied { code, explanation }
 }
 
 impl Vault {
-    /// Record a disclosure to an authority and return it as stored, after checking it against the register and deciding
-    /// each subject and category for the disclosure's purpose. Nothing is stored unless all of it
-    /// is allowed; each subject's audit trail then names the disclosure and its decision.
+    /// Record a disclosure to a recipient of the register and return it as stored. Refused
+    /// (422) when an authority gets no decision, an id is not in the register, or a subject or
+    /// category is missing; denied (403) when the register does not give the recipient the
+    /// purpose or the category, or a decision for the purpose denies a subject's category.
+    /// Nothing is stored unless all of it is allowed; each subject's audit trail then names
+    /// the disclosure, and the decision behind it when there is one.
     pub async fn disclose(
         &self,
         actor: &Actor,
         input: DisclosureInput,
         now: Timestamp,
     ) -> Result<DisclosureRow, VaultError> {
-        let disclosed_at = check_decision(&input, now)?;
-        let (recipient, purpose) = self.authority_and_purpose(&input)?;
+        let disclosed_at = disclosure_time(input.disclosed_at, now)?;
+        let recipient = self.recipient(&input.recipient)?;
+        let authority = recipient.kind == RecipientKind::Authority;
+        let decision = match input.decision {
+            Some(order) => Some(check_decision(
+                order,
+                jiff::tz::Offset::UTC.to_datetime(disclosed_at).date(),
+            )?),
+            None if authority => {
+                return Err(VaultError::invalid(
+                    format!(
+                        "a disclosure to the authority `{}` needs the decision that orders it",
+                        recipient.id.0
+                    ),
+                    DECISION_NEEDED,
+                ));
+            }
+            None => None,
+        };
+        let law = input
+            .legal_basis
+            .as_deref()
+            .map(str::trim)
+            .filter(|law| !law.is_empty());
+        if authority && law.is_none() {
+            return Err(VaultError::invalid(
+                "`legal_basis` is required for a disclosure to an authority",
+                "name the law the disclosure rests on",
+            ));
+        }
         if input.categories.is_empty() || input.subjects.is_empty() {
             return Err(VaultError::invalid(
                 "`subjects` and `categories` are required",
                 "name every subject and data category disclosed",
             ));
         }
+        let purpose = self.disclosure_purpose(recipient, input.purpose.as_deref())?;
         self.check_receivable(recipient, &purpose, &input.categories)?;
-        self.decide_each_subject(actor, &purpose, &input, now)
+        let bases = self
+            .decide_each_subject(actor, &purpose, &input.subjects, &input.categories, now)
             .await?;
         let row = DisclosureRow {
             id: HEXLOWER.encode(&random_bytes::<16>()?),
             at: disclosed_at,
             actor: actor.id.clone(),
             recipient: recipient.id.0.clone(),
-            purpose: purpose.clone(),
-            legal_basis: input.legal_basis.trim().to_string(),
-            decision_kind: input.decision_kind,
-            decision_reference: input.decision_reference.trim().to_string(),
-            decided_by: input.decided_by.trim().to_string(),
-            decided_on: input.decided_on.to_string(),
-            document_sha256: input.document_sha256.map(|h| h.to_ascii_lowercase()),
+            purpose,
+            legal_basis: law.map_or(bases, str::to_string),
+            decision,
             subjects: input.subjects,
             categories: input.categories,
         };
@@ -148,62 +205,76 @@ impl Vault {
         Ok(row)
     }
 
-    /// The authority `input` names and the purpose it receives the data for: the one given, or
-    /// the recipient's only purpose.
-    fn authority_and_purpose(
-        &self,
-        input: &DisclosureInput,
-    ) -> Result<(&Recipient, String), VaultError> {
+    /// The register's recipient `id`.
+    fn recipient(&self, id: &str) -> Result<&Recipient, VaultError> {
         let register = self.register();
-        let authorities = || {
-            register
-                .recipients
-                .iter()
-                .filter(|r| r.kind == RecipientKind::Authority)
-                .map(|r| r.id.0.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        let recipient = register
+        register
             .recipients
             .iter()
-            .find(|r| r.id.0 == input.recipient && r.kind == RecipientKind::Authority)
+            .find(|r| r.id.0 == id)
             .ok_or_else(|| {
                 VaultError::invalid(
+                    format!("`recipient`: `{id}` is not a recipient of the register"),
                     format!(
-                        "`recipient`: `{}` is not an authority of the register",
-                        input.recipient
-                    ),
-                    format!(
-                        "use one of the register's recipients of kind `authority`: {}",
-                        authorities()
-                    ),
-                )
-            })?;
-        let purpose = match (&input.purpose, recipient.purposes.as_slice()) {
-            (Some(purpose), purposes) if purposes.iter().any(|p| p.0 == *purpose) => {
-                purpose.clone()
-            }
-            (None, [only]) => only.0.clone(),
-            _ => {
-                return Err(VaultError::invalid(
-                    format!(
-                        "`purpose` must be one the register gives recipient `{}`",
-                        recipient.id.0
-                    ),
-                    format!(
-                        "use one of: {}",
-                        recipient
-                            .purposes
+                        "use one of the register's recipients: {}",
+                        register
+                            .recipients
                             .iter()
-                            .map(|p| p.0.as_str())
+                            .map(|r| r.id.0.as_str())
                             .collect::<Vec<_>>()
                             .join(", ")
                     ),
-                ));
-            }
+                )
+            })
+    }
+
+    /// The purpose `recipient` receives the data for: `purpose` when the register gives it
+    /// the recipient, or the recipient's only purpose when none is named.
+    fn disclosure_purpose(
+        &self,
+        recipient: &Recipient,
+        purpose: Option<&str>,
+    ) -> Result<String, VaultError> {
+        let its = || {
+            recipient
+                .purposes
+                .iter()
+                .map(|p| p.0.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         };
-        Ok((recipient, purpose))
+        match (purpose, recipient.purposes.as_slice()) {
+            (None, [only]) => Ok(only.0.clone()),
+            (None, _) => Err(VaultError::invalid(
+                format!(
+                    "`purpose` is required: recipient `{}` receives data for several purposes",
+                    recipient.id.0
+                ),
+                format!("name one of: {}", its()),
+            )),
+            (Some(purpose), purposes) if purposes.iter().any(|p| p.0 == purpose) => {
+                Ok(purpose.to_string())
+            }
+            (Some(purpose), _) if !self.register().purposes.iter().any(|p| p.id.0 == purpose) => {
+                Err(VaultError::invalid(
+                    format!("`purpose`: `{purpose}` is not a purpose of the register"),
+                    format!(
+                        "recipient `{}` receives data for: {}",
+                        recipient.id.0,
+                        its()
+                    ),
+                ))
+            }
+            (Some(purpose), _) => Err(denied(
+                DenyCode::RecipientNotForPurpose,
+                format!(
+                    "the register does not give recipient `{}` purpose `{purpose}`; it receives \
+                     data for: {}",
+                    recipient.id.0,
+                    its()
+                ),
+            )),
+        }
     }
 
     /// Whether the register lets `recipient` receive every one of `categories`: those it
@@ -214,8 +285,9 @@ impl Vault {
         purpose: &str,
         categories: &[String],
     ) -> Result<(), VaultError> {
+        let register = self.register();
         let receivable: Vec<&str> = if recipient.categories.is_empty() {
-            self.register()
+            register
                 .purposes
                 .iter()
                 .filter(|p| p.id.0 == purpose)
@@ -226,13 +298,25 @@ impl Vault {
             recipient.categories.iter().map(|c| c.0.as_str()).collect()
         };
         for category in categories {
-            if !receivable.contains(&category.as_str()) {
+            if !register.data.iter().any(|c| c.id.0 == *category) {
                 return Err(VaultError::invalid(
+                    format!("`categories`: `{category}` is not a data category of the register"),
                     format!(
-                        "`categories`: the register does not let `{}` receive `{category}`",
-                        recipient.id.0
+                        "recipient `{}` receives: {}",
+                        recipient.id.0,
+                        receivable.join(", ")
                     ),
-                    format!("it receives: {}", receivable.join(", ")),
+                ));
+            }
+            if !receivable.contains(&category.as_str()) {
+                return Err(denied(
+                    DenyCode::RecipientNotForCategory,
+                    format!(
+                        "the register does not let recipient `{}` receive `{category}`; it \
+                         receives: {}",
+                        recipient.id.0,
+                        receivable.join(", ")
+                    ),
                 ));
             }
         }
@@ -240,55 +324,69 @@ impl Vault {
     }
 
     /// Decide every subject and category for `purpose`; the first denial refuses the whole
-    /// disclosure.
+    /// disclosure. Returns the legal bases the decisions rested on, as words, sorted, joined
+    /// by `, ` (`processor_instructions` for a processor activity, which has none of its
+    /// own).
     async fn decide_each_subject(
         &self,
         actor: &Actor,
         purpose: &str,
-        input: &DisclosureInput,
+        subjects: &[String],
+        categories: &[String],
         now: Timestamp,
-    ) -> Result<(), VaultError> {
+    ) -> Result<String, VaultError> {
         let scopes = self.scope_facts(None, None).await?;
-        for subject in &input.subjects {
+        let mut bases = std::collections::BTreeSet::new();
+        for subject in subjects {
             let row = self.subject_row(actor, subject).await?;
             let facts = self.subject_facts(&row).await?;
-            for category in &input.categories {
+            for category in categories {
                 let request = DecisionRequest::new(purpose, category);
-                if let Decision::Deny { code, explanation } = self
+                match self
                     .enforced
                     .policy
                     .decide(&request, &facts, &scopes, None, now)
                 {
-                    return Err(VaultError::Denied {
-                        code,
-                        explanation: format!("subject {subject}: {explanation}"),
-                    });
+                    Decision::Deny { code, explanation } => {
+                        return Err(denied(code, format!("subject {subject}: {explanation}")));
+                    }
+                    Decision::Allow { legal_basis, .. } => {
+                        bases.insert(legal_basis.map_or("processor_instructions", |b| b.word()));
+                    }
                 }
             }
         }
-        Ok(())
+        Ok(bases.into_iter().collect::<Vec<_>>().join(", "))
     }
 
-    /// Note the disclosure in each subject's audit trail, naming the decision behind it.
+    /// Note the disclosure in each subject's audit trail, naming the recipient and the
+    /// decision behind it, or the legal bases when there is none.
     async fn audit_disclosure(
         &self,
         actor: &Actor,
         row: &DisclosureRow,
         now: Timestamp,
     ) -> Result<(), VaultError> {
-        let detail = format!(
-            "disclosure {} to {} on {} {} of {} ({}){}",
-            row.id,
-            row.recipient,
-            row.decision_kind,
-            row.decision_reference,
-            row.decided_by,
-            row.decided_on,
-            row.document_sha256
-                .as_deref()
-                .map(|h| format!(", document sha256 {h}"))
-                .unwrap_or_default()
-        );
+        let detail = match &row.decision {
+            Some(decision) => format!(
+                "disclosure {} to {} on {} {} of {} ({}){}",
+                row.id,
+                row.recipient,
+                decision.kind,
+                decision.reference,
+                decision.decided_by,
+                decision.decided_on,
+                decision
+                    .document_sha256
+                    .as_deref()
+                    .map(|h| format!(", document sha256 {h}"))
+                    .unwrap_or_default()
+            ),
+            None => format!(
+                "disclosure {} to {} on {}",
+                row.id, row.recipient, row.legal_basis
+            ),
+        };
         for subject in &row.subjects {
             self.audit_with_detail(
                 actor,

@@ -53,7 +53,7 @@ pub use cookie::{
     BROWSER_INDEX_KIND, BrowserChoices, COOKIE_CHOICE_YEARS, COOKIE_RETENTION_ACTION,
     CookieChoiceInput, CookieChoiceView, WEBSITE_ACTOR,
 };
-pub use disclosure::{DECISION_KINDS, DisclosureInput};
+pub use disclosure::{DECISION_KINDS, DisclosureInput, DisclosureOrder};
 pub use error::VaultError;
 pub use fact_cache::{DEFAULT_CACHED_SUBJECTS, FactCache, FactCacheStats};
 pub use fulfil::{ConnectedCorrection, Correction, FulfilInput, KeptRecords};
@@ -65,8 +65,8 @@ pub use import::{
 pub use incident::incidents_from_entries;
 pub use outbox::{OutboxEntry, OutboxQuery};
 pub use package::{
-    AccessPackage, PackageCategory, PackageConnectedValue, PackagePurpose, PackageRecipient,
-    PackageRecord, PackageSource, PackageSystem,
+    AccessPackage, PackageCategory, PackageConnectedValue, PackageDisclosure, PackagePurpose,
+    PackageRecipient, PackageRecord, PackageSource, PackageSystem,
 };
 pub use preference::PreferenceView;
 pub use record::{NewRecord, RecordView, RecordsRead, Withheld};

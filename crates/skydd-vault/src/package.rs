@@ -82,6 +82,29 @@ pub struct PackageRecipient {
     pub transfer: Option<String>,
 }
 
+/// A disclosure of the subject's data that was made (Art. 15(1)(c): "the recipients ... to
+/// whom the personal data have been ... disclosed").
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PackageDisclosure {
+    /// When the data was disclosed.
+    pub disclosed_at: Timestamp,
+    /// The register recipient id.
+    pub recipient: String,
+    /// Its name from the register in the package's language; the id when the register no
+    /// longer names it.
+    pub name: String,
+    /// The register's kind word (`authority`, `controller`, `group_company` ...); `None` when
+    /// the register no longer names it.
+    pub kind: Option<String>,
+    /// The register purpose id it served.
+    pub purpose: String,
+    /// The categories of the subject's data disclosed.
+    pub categories: Vec<String>,
+    /// `court_decision` or `order` when a decision ordered it. The decision's reference is
+    /// left out: a case number can be confidential while an investigation runs.
+    pub decision: Option<String>,
+}
+
 /// A source other than the subject (Art. 15(1)(g)).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct PackageSource {
@@ -155,6 +178,8 @@ pub struct AccessPackage {
     pub categories: Vec<PackageCategory>,
     /// The register's recipients of any of the subject's categories (Art. 15(1)(c)).
     pub recipients: Vec<PackageRecipient>,
+    /// The disclosures of the subject's data made, oldest first.
+    pub disclosures: Vec<PackageDisclosure>,
     /// Sources other than the subject.
     pub sources: Vec<PackageSource>,
     /// Processing restricted (Art. 18).
@@ -320,6 +345,7 @@ impl Vault {
             package.restricted = subject.restricted_at.is_some();
             package.subject_id = Some(subject.id.clone());
             self.open_subject_data(&subject.id, &mut package).await?;
+            package.disclosures = self.package_disclosures(&subject.id, language).await?;
         }
         let connected = package.systems.iter().flat_map(|s| &s.values);
         package.data_found |= connected.clone().next().is_some();
@@ -392,6 +418,7 @@ impl Vault {
             purposes: Vec::new(),
             categories: Vec::new(),
             recipients: Vec::new(),
+            disclosures: Vec::new(),
             sources: Vec::new(),
             restricted: false,
             rights: RIGHTS.iter().map(|r| r.to_string()).collect(),
@@ -550,6 +577,39 @@ impl Vault {
                 })
             })
             .collect()
+    }
+
+    /// The disclosures that included `subject`, named in `language`.
+    async fn package_disclosures(
+        &self,
+        subject: &str,
+        language: Language,
+    ) -> Result<Vec<PackageDisclosure>, VaultError> {
+        let register = self.register();
+        Ok(self
+            .storage
+            .disclosures_of_subject(subject)
+            .await?
+            .into_iter()
+            .map(|row| {
+                let recipient = register
+                    .recipients
+                    .iter()
+                    .find(|r| r.id.as_str() == row.recipient);
+                PackageDisclosure {
+                    disclosed_at: row.at,
+                    name: recipient.map_or_else(
+                        || row.recipient.clone(),
+                        |r| r.name.get(language).to_string(),
+                    ),
+                    kind: recipient.map(|r| r.kind.word().to_string()),
+                    recipient: row.recipient,
+                    purpose: row.purpose,
+                    categories: row.categories,
+                    decision: row.decision.map(|d| d.kind),
+                }
+            })
+            .collect())
     }
 
     /// The sources other than the subject that any of `records` came from (Art. 15(1)(g)).
@@ -940,7 +1000,7 @@ impl AccessPackage {
         }
     }
 
-    /// Who receives the data, with any transfer outside the EEA.
+    /// Who receives the data, with any transfer outside the EEA, and the disclosures made.
     fn html_recipients(&self, h: &mut String) {
         h.push_str("<h2>Who receives it</h2>\n");
         if self.recipients.is_empty() {
@@ -961,6 +1021,28 @@ impl AccessPackage {
                         .as_deref()
                         .map(|t| format!("; transfer: {}", escape_html(t)))
                         .unwrap_or_default()
+                ));
+            }
+            h.push_str("</ul>\n");
+        }
+        if !self.disclosures.is_empty() {
+            h.push_str("<h2>Disclosures of your data</h2>\n<ul>\n");
+            for d in &self.disclosures {
+                h.push_str(&format!(
+                    "<li>{}: {}{}, for {}: {}{}</li>\n",
+                    escape_html(&d.disclosed_at.to_string()),
+                    escape_html(&d.name),
+                    d.kind
+                        .as_deref()
+                        .map(|k| format!(" ({})", escape_html(k)))
+                        .unwrap_or_default(),
+                    escape_html(&d.purpose),
+                    escape_html(&d.categories.join(", ")),
+                    match d.decision.as_deref() {
+                        Some("court_decision") => "; on a court decision",
+                        Some(_) => "; on an order",
+                        None => "",
+                    }
                 ));
             }
             h.push_str("</ul>\n");

@@ -1,5 +1,5 @@
 //! `skydd incidents list|show` and `skydd disclosures list`: the DPO's view of personal data
-//! breaches and of disclosures to authorities, read from the database (no server needed).
+//! breaches and of disclosures to recipients, read from the database (no server needed).
 
 use std::process::ExitCode;
 
@@ -33,7 +33,8 @@ pub(crate) enum IncidentsCommand {
 /// `skydd disclosures ...`
 #[derive(Debug, Subcommand)]
 pub(crate) enum DisclosuresCommand {
-    /// List disclosures to authorities with the decision behind each.
+    /// List disclosures to the register's recipients with what each rests on: the decision
+    /// for an authority, the legal bases otherwise.
     List {
         #[command(flatten)]
         data: DataArgs,
@@ -159,7 +160,7 @@ pub(crate) async fn run_disclosures(command: DisclosuresCommand) -> anyhow::Resu
         .context("cannot read disclosures")?;
     println!(
         "{:<32}  {:<17}  {:<16}  {:<28}  {:<8}  CATEGORIES",
-        "ID", "DISCLOSED", "AUTHORITY", "DECISION", "SUBJECTS"
+        "ID", "DISCLOSED", "RECIPIENT", "RESTS ON", "SUBJECTS"
     );
     for disclosure in disclosures {
         println!(
@@ -167,10 +168,10 @@ pub(crate) async fn run_disclosures(command: DisclosuresCommand) -> anyhow::Resu
             disclosure.id,
             minute(disclosure.at),
             disclosure.recipient,
-            format!(
-                "{} {}",
-                disclosure.decision_kind, disclosure.decision_reference
-            ),
+            match &disclosure.decision {
+                Some(decision) => format!("{} {}", decision.kind, decision.reference),
+                None => disclosure.legal_basis.clone(),
+            },
             disclosure.subjects.len(),
             disclosure.categories.join(", ")
         );

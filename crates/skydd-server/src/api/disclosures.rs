@@ -1,5 +1,6 @@
-//! `/v1/disclosures`: personal data disclosed to authorities, only on a decision (P000-50), each
-//! audited per subject with the decision behind it (P000-51) and listed for the DPO.
+//! `/v1/disclosures`: personal data disclosed to the register's recipients: to an authority only
+//! on a decision (P000-50), to others only for a purpose and categories the register gives
+//! them; each audited per subject with the decision behind it (P000-51) and listed for the DPO.
 
 use axum::Json;
 use axum::extract::State;
@@ -8,8 +9,10 @@ use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
+use skydd_register::Register;
+use skydd_register::model::{Choice, RecipientKind};
 use skydd_storage::DisclosureRow;
-use skydd_vault::DisclosureInput;
+use skydd_vault::{DisclosureInput, DisclosureOrder};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{Authorized, need};
@@ -23,7 +26,8 @@ use crate::state::AppState;
 pub struct DecisionRequest {
     /// `court_decision` or `order`.
     pub kind: String,
-    /// The decision's reference (case number). Required: no decision, no disclosure.
+    /// The decision's reference (case number). Required: no decision, no disclosure to an
+    /// authority.
     pub reference: Option<String>,
     /// The court or authority that decided.
     pub decided_by: String,
@@ -38,13 +42,17 @@ pub struct DecisionRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DisclosureRequest {
-    /// The register's recipient id of the authority.
-    pub authority: String,
-    /// The register's purpose (may be left out when the authority has one).
+    /// The register's recipient id: an authority, a group company, a credit agency, a buyer of
+    /// the business ... (`authority`, the field's name when only authorities could receive
+    /// data, is still accepted).
+    #[serde(alias = "authority")]
+    pub recipient: String,
+    /// The register's purpose (may be left out when the recipient has only one).
     pub purpose: Option<String>,
-    /// The law the disclosure rests on.
-    pub legal_basis: String,
-    /// The decision. Required.
+    /// What the disclosure rests on. Required for an authority: the law. For other
+    /// recipients it may be left out: the legal bases the decisions found are recorded.
+    pub legal_basis: Option<String>,
+    /// The decision ordering the disclosure. Required for an authority.
     pub decision: Option<DecisionRequest>,
     /// The subjects whose data is disclosed.
     pub subjects: Vec<String>,
@@ -65,20 +73,27 @@ pub struct DisclosureResponse {
     pub disclosed_at: Timestamp,
     /// Who recorded it: a token id or `cli:<user>`.
     pub recorded_by: String,
-    /// The register's recipient id of the authority the data went to.
-    pub authority: String,
+    /// The register's recipient id the data went to.
+    pub recipient: String,
+    /// The recipient's kind in the register now (`authority`, `controller`, `group_company`
+    /// ...); `null` when the register no longer names it.
+    pub recipient_kind: Option<String>,
+    /// The recipient id when it is an authority, else `null`. Deprecated: read `recipient`.
+    #[schema(deprecated)]
+    pub authority: Option<String>,
     /// The register's purpose id the disclosure serves.
     pub purpose: String,
-    /// The law the disclosure rests on.
+    /// What the disclosure rests on: the law for an authority; otherwise what the caller
+    /// gave, or the legal bases decided (`contract`, `legitimate_interest` ...).
     pub legal_basis: String,
-    /// `court_decision` or `order`.
-    pub decision_kind: String,
-    /// The decision's reference (case number).
-    pub decision_reference: String,
-    /// The court or authority that decided.
-    pub decided_by: String,
-    /// The date of the decision (`YYYY-MM-DD`).
-    pub decided_on: String,
+    /// `court_decision` or `order`; `null` for a disclosure without a decision.
+    pub decision_kind: Option<String>,
+    /// The decision's reference (case number); `null` without a decision.
+    pub decision_reference: Option<String>,
+    /// The court or authority that decided; `null` without a decision.
+    pub decided_by: Option<String>,
+    /// The date of the decision (`YYYY-MM-DD`); `null` without a decision.
+    pub decided_on: Option<String>,
     /// SHA-256 (hex) of the decision document; `null` when none was given.
     pub document_sha256: Option<String>,
     /// The ids of the subjects whose data was disclosed.
@@ -87,20 +102,29 @@ pub struct DisclosureResponse {
     pub categories: Vec<String>,
 }
 
-impl From<DisclosureRow> for DisclosureResponse {
-    fn from(view: DisclosureRow) -> DisclosureResponse {
+impl DisclosureResponse {
+    /// The answer for `view`, with its recipient's kind from `register`.
+    fn new(view: DisclosureRow, register: &Register) -> DisclosureResponse {
+        let kind = register
+            .recipients
+            .iter()
+            .find(|r| r.id.0 == view.recipient)
+            .map(|r| r.kind);
+        let decision = view.decision;
         DisclosureResponse {
             id: view.id,
             disclosed_at: view.at,
             recorded_by: view.actor,
-            authority: view.recipient,
+            authority: (kind == Some(RecipientKind::Authority)).then(|| view.recipient.clone()),
+            recipient_kind: kind.map(|k| k.word().to_string()),
+            recipient: view.recipient,
             purpose: view.purpose,
             legal_basis: view.legal_basis,
-            decision_kind: view.decision_kind,
-            decision_reference: view.decision_reference,
-            decided_by: view.decided_by,
-            decided_on: view.decided_on,
-            document_sha256: view.document_sha256,
+            decision_kind: decision.as_ref().map(|d| d.kind.clone()),
+            decision_reference: decision.as_ref().map(|d| d.reference.clone()),
+            decided_by: decision.as_ref().map(|d| d.decided_by.clone()),
+            decided_on: decision.as_ref().map(|d| d.decided_on.clone()),
+            document_sha256: decision.and_then(|d| d.document_sha256),
             subjects: view.subjects,
             categories: view.categories,
         }
@@ -116,15 +140,15 @@ pub struct DisclosureFilter {
     pub subject: Option<String>,
 }
 
-/// The answer to `GET /v1/disclosures`: the disclosures to authorities recorded, only those
-/// that included the subject when one is asked for.
+/// The answer to `GET /v1/disclosures`: the disclosures recorded, only those that included the
+/// subject when one is asked for.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DisclosuresResponse {
     /// Oldest first.
     pub disclosures: Vec<DisclosureResponse>,
 }
 
-/// Record a disclosure to an authority.
+/// Record a disclosure to a recipient of the register.
 #[utoipa::path(
     post,
     path = "/v1/disclosures",
@@ -133,13 +157,15 @@ pub struct DisclosuresResponse {
     request_body = DisclosureRequest,
     responses(
         (status = 201, description = "The disclosure is recorded and audited.", body = DisclosureResponse),
-        (status = 422, description = "No decision or decision reference, a recipient that is not an \
-            authority of the register, a category it may not receive.",
+        (status = 422, description = "A disclosure to an authority without a decision, its reference or \
+            the law; an id the register does not have; no subjects or categories.",
             body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid API token.", body = Problem,
             content_type = "application/problem+json"),
         (status = 403, description = "The caller does not hold `disclosures_write`, or the register does not \
-            allow the disclosure for a subject.", body = Problem,
+            allow the disclosure: the recipient does not receive data for the purpose \
+            (`recipient_not_for_purpose`) or of a category (`recipient_not_for_category`), or a \
+            decision for a subject denies it (its deny code).", body = Problem,
             content_type = "application/problem+json"),
         (status = 404, description = "An unknown subject.", body = Problem,
             content_type = "application/problem+json"),
@@ -151,36 +177,32 @@ pub async fn disclose(
     ApiJson(body): ApiJson<DisclosureRequest>,
 ) -> Result<Response, ApiError> {
     let now = state.clock.now();
-    let missing = || {
-        ApiError::invalid(
-            "a disclosure to an authority needs the decision that orders it, with its reference",
-            "give `decision` with `kind` (court_decision or order), `reference`, `decided_by` and \
-             `decided_on`; without a court decision or similar decision nothing is disclosed",
-        )
+    let decision = match body.decision {
+        Some(decision) => Some(DisclosureOrder {
+            kind: decision.kind,
+            reference: decision.reference.unwrap_or_default(),
+            decided_by: decision.decided_by,
+            decided_on: decision.decided_on,
+            document_sha256: decision.document_sha256,
+        }),
+        None => None,
     };
-    let decision = body.decision.ok_or_else(missing)?;
-    let reference = decision
-        .reference
-        .filter(|r| !r.trim().is_empty())
-        .ok_or_else(missing)?;
     let input = DisclosureInput {
-        recipient: body.authority,
+        recipient: body.recipient,
         purpose: body.purpose,
         legal_basis: body.legal_basis,
-        decision_kind: decision.kind,
-        decision_reference: reference,
-        decided_by: decision.decided_by,
-        decided_on: decision.decided_on,
-        document_sha256: decision.document_sha256,
+        decision,
         subjects: body.subjects,
         categories: body.categories,
         disclosed_at: body.disclosed_at.map(|ApiTime(at)| at),
     };
-    let view = state.vault().disclose(&caller.actor, input, now).await?;
-    Ok((StatusCode::CREATED, Json(DisclosureResponse::from(view))).into_response())
+    let vault = state.vault();
+    let view = vault.disclose(&caller.actor, input, now).await?;
+    let answer = DisclosureResponse::new(view, vault.register());
+    Ok((StatusCode::CREATED, Json(answer)).into_response())
 }
 
-/// List disclosures to authorities.
+/// List disclosures to the register's recipients.
 #[utoipa::path(
     get,
     path = "/v1/disclosures",
@@ -205,7 +227,11 @@ pub async fn list_disclosures(
         Some(subject) => vault.disclosures_of_subject(&caller.actor, subject).await?,
         None => vault.disclosures().await?,
     };
+    let register = vault.register();
     Ok(Json(DisclosuresResponse {
-        disclosures: views.into_iter().map(DisclosureResponse::from).collect(),
+        disclosures: views
+            .into_iter()
+            .map(|view| DisclosureResponse::new(view, register))
+            .collect(),
     }))
 }

@@ -94,6 +94,19 @@ pub(crate) struct ConnectedView {
     pub(crate) correct: String,
 }
 
+/// A disclosure of the person's data that was made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct DisclosedView {
+    /// When.
+    pub(crate) at: Timestamp,
+    /// To whom, in words ("Creditsafe (independent controller, Sweden)").
+    pub(crate) recipient: String,
+    /// The categories disclosed, by name.
+    pub(crate) categories: String,
+    /// The catalog key saying what ordered it, when a decision did.
+    pub(crate) decision: Option<&'static str>,
+}
+
 /// The package explained in the page's language.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Explained {
@@ -107,6 +120,8 @@ pub(crate) struct Explained {
     pub(crate) unread_systems: Vec<String>,
     /// Sources other than the person ("LinkedIn (social network)").
     pub(crate) sources: Vec<String>,
+    /// The disclosures made, oldest first.
+    pub(crate) disclosures: Vec<DisclosedView>,
     /// Processing is restricted (Art. 18).
     pub(crate) restricted: bool,
     /// How to reach the controller about rights.
@@ -216,24 +231,7 @@ pub(crate) fn explain(
             .recipients
             .iter()
             .filter(|r| r.categories.iter().any(|c| c == id))
-            .map(
-                |r| match register.recipients.iter().find(|x| x.id.as_str() == r.id) {
-                    Some(x) => {
-                        let mut about = vec![wording::recipient_kind(language, x.kind).to_owned()];
-                        if let Some(country) = x.country {
-                            about.push(wording::country(language, country));
-                        }
-                        if let Some(transfer) = &x.transfer {
-                            about.push(
-                                wording::transfer_mechanism(language, transfer.mechanism)
-                                    .to_owned(),
-                            );
-                        }
-                        format!("{} ({})", x.name.get(language), about.join(", "))
-                    }
-                    None => r.name.clone(),
-                },
-            )
+            .map(|r| recipient_words(register, language, &r.id).unwrap_or_else(|| r.name.clone()))
             .collect();
         let retention = register
             .retention
@@ -281,10 +279,51 @@ pub(crate) fn explain(
             .map(|s| s.system.clone())
             .collect(),
         sources: package.sources.iter().map(|s| source_name(&s.id)).collect(),
+        disclosures: package
+            .disclosures
+            .iter()
+            .map(|d| DisclosedView {
+                at: d.disclosed_at,
+                recipient: recipient_words(register, language, &d.recipient)
+                    .unwrap_or_else(|| d.name.clone()),
+                categories: d
+                    .categories
+                    .iter()
+                    .map(|id| {
+                        register
+                            .data
+                            .iter()
+                            .find(|c| c.id.as_str() == id)
+                            .map_or_else(|| id.clone(), |c| c.name.get(language).to_owned())
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                decision: match d.decision.as_deref() {
+                    Some("court_decision") => Some("centre.me.on_court_decision"),
+                    Some(_) => Some("centre.me.on_order"),
+                    None => None,
+                },
+            })
+            .collect(),
         restricted: package.restricted,
         contact: package.controller_contact.clone(),
         authority: register.authority.name.get(language).to_owned(),
     }
+}
+
+/// The register's recipient `id` in words: its name with its kind, country and transfer
+/// safeguard ("Mail delivery service (processor, Sweden)"); `None` when the register does not
+/// name it.
+fn recipient_words(register: &Register, language: Language, id: &str) -> Option<String> {
+    let x = register.recipients.iter().find(|x| x.id.as_str() == id)?;
+    let mut about = vec![wording::recipient_kind(language, x.kind).to_owned()];
+    if let Some(country) = x.country {
+        about.push(wording::country(language, country));
+    }
+    if let Some(transfer) = &x.transfer {
+        about.push(wording::transfer_mechanism(language, transfer.mechanism).to_owned());
+    }
+    Some(format!("{} ({})", x.name.get(language), about.join(", ")))
 }
 
 /// An identity kind's name in `language`.

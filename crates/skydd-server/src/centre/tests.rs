@@ -11,8 +11,8 @@ use skydd_register::Register;
 use skydd_register::model::{Choice as _, Language};
 use skydd_requests::{RequestState, RequestType};
 use skydd_vault::{
-    AccessPackage, PackageCategory, PackageConnectedValue, PackagePurpose, PackageRecipient,
-    PackageRecord, PackageSystem,
+    AccessPackage, PackageCategory, PackageConnectedValue, PackageDisclosure, PackagePurpose,
+    PackageRecipient, PackageRecord, PackageSystem,
 };
 
 use super::frame::{CentreFrame, FramePerson};
@@ -260,6 +260,26 @@ fn overview() -> Overview {
                 categories: vec!["contact".into()],
                 transfer: None,
             }],
+            disclosures: vec![
+                PackageDisclosure {
+                    disclosed_at: at("2026-02-10T09:00:00Z"),
+                    recipient: "mailer".into(),
+                    name: "Mail delivery service".into(),
+                    kind: Some("processor".into()),
+                    purpose: "delivery".into(),
+                    categories: vec!["contact".into()],
+                    decision: None,
+                },
+                PackageDisclosure {
+                    disclosed_at: at("2026-02-27T15:00:00Z"),
+                    recipient: "police".into(),
+                    name: "police".into(),
+                    kind: None,
+                    purpose: "disclosure_to_authorities".into(),
+                    categories: vec!["contact".into(), "invoices".into()],
+                    decision: Some("court_decision".into()),
+                },
+            ],
             sources: vec![],
             restricted: false,
             rights: vec![],

@@ -362,6 +362,21 @@ pub(crate) const CATALOG: &[Message] = &[
         "En del kommer från:",
     ),
     (
+        "centre.me.disclosures",
+        "We have disclosed your data to",
+        "Vi har lämnat ut dina uppgifter till",
+    ),
+    (
+        "centre.me.on_court_decision",
+        "on a court decision",
+        "efter ett domstolsbeslut",
+    ),
+    (
+        "centre.me.on_order",
+        "on an order from an authority",
+        "efter ett beslut av en myndighet",
+    ),
+    (
         "centre.me.unread",
         "These systems could not be read just now, so this page may be incomplete: {}.",
         "De här systemen kunde inte läsas just nu, så sidan kan vara ofullständig: {}.",

@@ -1,4 +1,5 @@
-//! Incidents (Art. 33, 34) and disclosures to authorities (P000-50, P000-51) over HTTP.
+//! Incidents (Art. 33, 34) and disclosures to authorities (P000-50, P000-51) and other
+//! recipients (issue 20) over HTTP.
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -254,19 +255,27 @@ async fn data_goes_to_the_police_only_on_a_court_decision_or_similar_decision() 
             let body = problem(refused, StatusCode::UNPROCESSABLE_ENTITY, app.backend).await;
             assert!(body["detail"].as_str().unwrap().contains("decision"), "{body}");
         }
-        let not_an_authority = {
+        let no_law = {
             let mut body = disclosure(&subject, court_decision());
-            body["authority"] = json!("mailer");
+            body.as_object_mut().unwrap().remove("legal_basis");
             post(app, "/v1/disclosures", body).await
         };
-        let body = problem(not_an_authority, StatusCode::UNPROCESSABLE_ENTITY, app.backend).await;
-        assert!(body["detail"].as_str().unwrap().contains("not an authority"), "{body}");
+        let body = problem(no_law, StatusCode::UNPROCESSABLE_ENTITY, app.backend).await;
+        assert!(body["detail"].as_str().unwrap().contains("legal_basis"), "{body}");
+        let not_a_recipient = {
+            let mut body = disclosure(&subject, court_decision());
+            body["authority"] = json!("tax_agency");
+            post(app, "/v1/disclosures", body).await
+        };
+        let body = problem(not_a_recipient, StatusCode::UNPROCESSABLE_ENTITY, app.backend).await;
+        assert!(body["detail"].as_str().unwrap().contains("not a recipient of the register"), "{body}");
         let wrong_category = {
             let mut body = disclosure(&subject, court_decision());
             body["categories"] = json!(["work_items"]);
             post(app, "/v1/disclosures", body).await
         };
-        problem(wrong_category, StatusCode::UNPROCESSABLE_ENTITY, app.backend).await;
+        let body = problem(wrong_category, StatusCode::FORBIDDEN, app.backend).await;
+        assert_eq!(body["code"], "recipient_not_for_category", "{body}");
         let unknown_subject = post(app, "/v1/disclosures", disclosure("0123456789abcdef0123456789abcdef", court_decision())).await;
         problem(unknown_subject, StatusCode::NOT_FOUND, app.backend).await;
         assert_eq!(app.get_ok("/v1/disclosures").await["disclosures"], json!([]));
@@ -287,6 +296,93 @@ async fn data_goes_to_the_police_only_on_a_court_decision_or_similar_decision() 
             assert!(detail.contains(part), "{part} in {detail}");
         }
         assert!(!detail.contains("anna@example.se"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn data_goes_to_any_recipient_only_for_a_purpose_and_categories_the_register_gives_it() {
+    // Issue 20: a group company, a credit agency, payment providers, a buyer of the business
+    // receive data only for the purposes the register gives them (a credit agency for credit
+    // checks: allowed; for marketing: denied), each disclosure is logged per subject, and the
+    // access package lists the disclosures made (Art. 15(1)(c)).
+    on_each_backend(async |app| {
+        let subject = app.create_subject(json!({"email": "olle@example.se"})).await;
+        let to_mailer = |purpose: Option<&str>, categories: Value| {
+            let mut body = json!({
+                "recipient": "mailer",
+                "subjects": [subject],
+                "categories": categories,
+                "disclosed_at": "2026-03-01T08:00:00Z",
+            });
+            if let Some(purpose) = purpose {
+                body["purpose"] = json!(purpose);
+            }
+            body
+        };
+        let for_marketing = post(app, "/v1/disclosures", to_mailer(Some("marketing"), json!(["contact"]))).await;
+        let body = problem(for_marketing, StatusCode::FORBIDDEN, app.backend).await;
+        assert_eq!(body["code"], "recipient_not_for_purpose", "{body}");
+        assert!(body["detail"].as_str().unwrap().contains("delivery"), "it names what it may: {body}");
+        let unknown_purpose = post(app, "/v1/disclosures", to_mailer(Some("astrology"), json!(["contact"]))).await;
+        problem(unknown_purpose, StatusCode::UNPROCESSABLE_ENTITY, app.backend).await;
+        let unknown_category = post(app, "/v1/disclosures", to_mailer(None, json!(["shoe_size"]))).await;
+        problem(unknown_category, StatusCode::UNPROCESSABLE_ENTITY, app.backend).await;
+        let police_without_decision = post(
+            app,
+            "/v1/disclosures",
+            json!({"recipient": "police", "legal_basis": "RB 27:1", "subjects": [subject], "categories": ["contact"]}),
+        )
+        .await;
+        let body = problem(police_without_decision, StatusCode::UNPROCESSABLE_ENTITY, app.backend).await;
+        assert!(body["detail"].as_str().unwrap().contains("decision"), "{body}");
+        assert!(app.get_ok("/v1/disclosures").await["disclosures"].as_array().unwrap().is_empty());
+
+        let recorded = app
+            .post_ok("/v1/disclosures", to_mailer(None, json!(["contact"])), StatusCode::CREATED)
+            .await;
+        insta::assert_json_snapshot!("disclosure_to_a_processor_recorded", recorded, {".id" => "[id]", ".subjects[0]" => "[subject]", ".recorded_by" => "[token]"});
+        assert_eq!(recorded["legal_basis"], "contract", "the basis the decision found");
+        assert_eq!(recorded["decision_kind"], Value::Null);
+        let audit = app.storage.audit_events_for_subject(&subject).await.unwrap();
+        let event = audit.iter().find(|e| e.action == "disclosure").expect("audited");
+        assert_eq!(event.purpose.as_deref(), Some("delivery"));
+        assert!(event.detail.as_deref().unwrap().contains("to mailer on contract"), "{event:?}");
+
+        // A restricted subject's data goes nowhere (Art. 18): the decision denies it.
+        let restriction = super::connected::verified_request(app, "restriction", "rut@example.se").await;
+        app.post_ok(&format!("/v1/requests/{restriction}/fulfil"), json!({}), StatusCode::OK).await;
+        let restricted = app.get_ok(&format!("/v1/requests/{restriction}")).await["subject_id"].clone();
+        let mut body = to_mailer(None, json!(["contact"]));
+        body["subjects"] = json!([restricted]);
+        let refused = post(app, "/v1/disclosures", body).await;
+        let body = problem(refused, StatusCode::FORBIDDEN, app.backend).await;
+        assert_eq!(body["code"], "restricted", "{body}");
+
+        // The subject's access package lists the disclosure.
+        let receipt = app
+            .client
+            .post(app.url("/v1/requests"))
+            .json(&json!({"type": "access", "identity": {"email": "olle@example.se"}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(receipt.status(), StatusCode::ACCEPTED);
+        let request = receipt.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+        super::connected::verify_with_code(app, &request).await;
+        let package = app.get_ok(&format!("/v1/requests/{request}/package")).await;
+        assert_eq!(
+            package["disclosures"],
+            json!([{
+                "disclosed_at": "2026-03-01T08:00:00Z",
+                "recipient": "mailer",
+                "name": "Mail delivery service",
+                "kind": "processor",
+                "purpose": "delivery",
+                "categories": ["contact"],
+                "decision": null,
+            }])
+        );
     })
     .await;
 }

@@ -33,8 +33,8 @@ use sqlx::Row as _;
 use super::dialect::{self, Conn, Db, DbRow};
 use crate::migration::{self, Applied, Migration};
 use crate::{
-    AnonymisedRecordRow, ConsentEventRow, DisclosureRow, FeatureSwitchRow, IdentityRow,
-    ObjectionEventRow, PreferenceEventRow, RecordSummary,
+    AnonymisedRecordRow, ConsentEventRow, DisclosureDecision, DisclosureRow, FeatureSwitchRow,
+    IdentityRow, ObjectionEventRow, PreferenceEventRow, RecordSummary,
 };
 use crate::{
     ApiTokenRecord, AuditChainHead, AuditCheckpointRow, AuditEventRow, IncidentEntryRow, RecordRow,
@@ -234,11 +234,16 @@ fn disclosure_from_row(row: &DbRow) -> Result<DisclosureRow, StorageError> {
         recipient: get(row, "recipient", T)?,
         purpose: get(row, "purpose", T)?,
         legal_basis: get(row, "legal_basis", T)?,
-        decision_kind: get(row, "decision_kind", T)?,
-        decision_reference: get(row, "decision_reference", T)?,
-        decided_by: get(row, "decided_by", T)?,
-        decided_on: get(row, "decided_on", T)?,
-        document_sha256: get(row, "document_sha256", T)?,
+        decision: match get::<Option<String>>(row, "decision_kind", T)? {
+            None => None,
+            Some(kind) => Some(DisclosureDecision {
+                kind,
+                reference: get(row, "decision_reference", T)?,
+                decided_by: get(row, "decided_by", T)?,
+                decided_on: get(row, "decided_on", T)?,
+                document_sha256: get(row, "document_sha256", T)?,
+            }),
+        },
         subjects: Vec::new(),
         categories: Vec::new(),
     })

@@ -1090,11 +1090,16 @@ impl Storage for Store {
             .bind(&disclosure.recipient)
             .bind(&disclosure.purpose)
             .bind(&disclosure.legal_basis)
-            .bind(&disclosure.decision_kind)
-            .bind(&disclosure.decision_reference)
-            .bind(&disclosure.decided_by)
-            .bind(&disclosure.decided_on)
-            .bind(&disclosure.document_sha256)
+            .bind(disclosure.decision.as_ref().map(|d| &d.kind))
+            .bind(disclosure.decision.as_ref().map(|d| &d.reference))
+            .bind(disclosure.decision.as_ref().map(|d| &d.decided_by))
+            .bind(disclosure.decision.as_ref().map(|d| &d.decided_on))
+            .bind(
+                disclosure
+                    .decision
+                    .as_ref()
+                    .and_then(|d| d.document_sha256.as_ref()),
+            )
             .execute(&mut *tx)
             .await
             .map_err(error::insert(

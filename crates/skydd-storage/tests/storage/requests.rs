@@ -591,7 +591,8 @@ async fn notices_from_before_delivery_become_manual_on_upgrade(h: Arc<Harness>) 
              DELETE FROM skydd_migrations WHERE version >= 7;"
         }
         skydd_storage::Backend::Postgres => {
-            "DROP VIEW audit_subject_entries;
+            "ALTER TABLE disclosures DROP CONSTRAINT disclosures_decision_whole_or_absent;
+             DROP VIEW audit_subject_entries;
              DROP TABLE audit_subject_mark;
              DROP TABLE imports;
              DROP FUNCTION skydd_note_fact_change() CASCADE;
