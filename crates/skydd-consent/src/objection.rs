@@ -1,5 +1,6 @@
 //! Objections (Art. 21): to one purpose, to all direct marketing, or, from a browser's Global
-//! Privacy Control or Do Not Track signal, to direct marketing and sharing.
+//! Privacy Control or Do Not Track signal, to what the register's `signals` says (by default
+//! direct marketing and sharing).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -7,7 +8,7 @@ use std::str::FromStr;
 
 use jiff::Timestamp;
 use skydd_register::Register;
-use skydd_register::model::PurposeId;
+use skydd_register::model::{BrowserSignal, PurposeId};
 
 use crate::error::{LedgerError, UnknownWord};
 use crate::{in_time_order, supersedes};
@@ -24,7 +25,7 @@ pub enum ObjectionSource {
     UnsubscribeLink,
     /// The browser sent `Sec-GPC: 1` (`gpc`): an objection by automated means (Art. 21(5)).
     Gpc,
-    /// The browser sent `DNT: 1` (`dnt`), treated like Global Privacy Control.
+    /// The browser sent `DNT: 1` (`dnt`): likewise, with the register's rule for it.
     Dnt,
     /// Imported from an earlier system (`import`).
     Import,
@@ -61,10 +62,14 @@ impl ObjectionSource {
         }
     }
 
-    /// Whether the source is a browser signal (GPC or DNT), which objects to sharing as well as to
-    /// direct marketing.
-    pub fn is_browser_signal(self) -> bool {
-        matches!(self, ObjectionSource::Gpc | ObjectionSource::Dnt)
+    /// The browser signal the source is (GPC or DNT), whose objection covers what the
+    /// register's `signals` says rather than a purpose or direct marketing.
+    pub fn browser_signal(self) -> Option<BrowserSignal> {
+        match self {
+            ObjectionSource::Gpc => Some(BrowserSignal::Gpc),
+            ObjectionSource::Dnt => Some(BrowserSignal::Dnt),
+            _ => None,
+        }
     }
 }
 
@@ -97,9 +102,11 @@ pub enum ObjectionTarget {
     Purpose(PurposeId),
     /// Every direct marketing purpose (Art. 21(2), (3)): "no more marketing".
     DirectMarketing,
-    /// Every direct marketing purpose, and sharing with third parties that use the data for their
-    /// own purposes: what a Global Privacy Control or Do Not Track signal means (Art. 21(5)).
-    MarketingAndSharing,
+    /// What a Global Privacy Control or Do Not Track signal objects to (Art. 21(5)), as the
+    /// register's `signals` says: by default every direct marketing purpose and sharing with
+    /// third parties that use the data for their own purposes. Each signal is a target of its
+    /// own, raised and lifted apart.
+    Signal(BrowserSignal),
 }
 
 /// An objection raised or lifted by a subject.
@@ -107,8 +114,8 @@ pub enum ObjectionTarget {
 pub struct ObjectionEvent {
     /// The subject, by the vault's subject id.
     pub subject: String,
-    /// The purpose objected to; `None` means all direct marketing (and, from a browser signal,
-    /// sharing as well).
+    /// The purpose objected to; `None` means all direct marketing (from a browser signal: what
+    /// the register's `signals` says).
     pub purpose: Option<PurposeId>,
     /// How it reached the controller (`request`, `unsubscribe_link`, `gpc` ...).
     pub source: ObjectionSource,
@@ -136,7 +143,7 @@ impl ObjectionEvent {
     }
 
     /// A subject lifts an objection to `purpose` (`None`: to all direct marketing). A lift with a
-    /// browser-signal source lifts the signal's objection to marketing and sharing.
+    /// browser-signal source lifts that signal's objection.
     pub fn lift(
         subject: impl Into<String>,
         purpose: Option<PurposeId>,
@@ -159,13 +166,13 @@ impl ObjectionEvent {
         ObjectionEvent::raise(subject, None, ObjectionSource::Dnt, at)
     }
 
-    /// What the event is against: its purpose; without one, all direct marketing, and sharing too
-    /// when it comes from a browser signal.
+    /// What the event is against: its purpose; without one, all direct marketing, or the
+    /// signal's rule when it comes from a browser signal.
     pub fn target(&self) -> ObjectionTarget {
-        match (&self.purpose, self.source.is_browser_signal()) {
+        match (&self.purpose, self.source.browser_signal()) {
             (Some(purpose), _) => ObjectionTarget::Purpose(purpose.clone()),
-            (None, false) => ObjectionTarget::DirectMarketing,
-            (None, true) => ObjectionTarget::MarketingAndSharing,
+            (None, None) => ObjectionTarget::DirectMarketing,
+            (None, Some(signal)) => ObjectionTarget::Signal(signal),
         }
     }
 

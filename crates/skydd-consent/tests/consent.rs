@@ -11,7 +11,7 @@ use skydd_consent::{
     OrganisationScope, Preference, PreferenceEvent, PreferenceState,
 };
 use skydd_register::Register;
-use skydd_register::model::{Channel, FeatureId, PurposeId};
+use skydd_register::model::{BrowserSignal, Channel, FeatureId, PurposeId};
 
 /// Choices in the cookie banner (issue 18).
 #[path = "consent/cookie.rs"]
@@ -374,11 +374,11 @@ fn p001_14_unsubscribe_link_objects_to_the_marketing_purpose() {
 }
 
 #[test]
-fn browser_signals_object_to_marketing_and_sharing_and_can_be_lifted() {
+fn browser_signals_are_targets_of_their_own_and_can_be_lifted() {
     let gpc = ObjectionEvent::gpc("v-1", t("2025-01-01"));
     let dnt = ObjectionEvent::dnt("v-2", t("2025-01-01"));
-    assert_eq!(gpc.target(), ObjectionTarget::MarketingAndSharing);
-    assert_eq!(dnt.target(), ObjectionTarget::MarketingAndSharing);
+    assert_eq!(gpc.target(), ObjectionTarget::Signal(BrowserSignal::Gpc));
+    assert_eq!(dnt.target(), ObjectionTarget::Signal(BrowserSignal::Dnt));
     assert_eq!(
         ObjectionEvent::raise("v-3", None, ObjectionSource::Request, t("2025-01-01")).target(),
         ObjectionTarget::DirectMarketing
@@ -397,12 +397,21 @@ fn browser_signals_object_to_marketing_and_sharing_and_can_be_lifted() {
     ]);
     // Lifting the general marketing objection leaves the browser signal's in force.
     assert!(!state.objects_to("v-1", &ObjectionTarget::DirectMarketing));
-    assert!(state.objects_to("v-1", &ObjectionTarget::MarketingAndSharing));
+    assert!(state.objects_to("v-1", &ObjectionTarget::Signal(BrowserSignal::Gpc)));
     assert_eq!(state.active("v-1").count(), 1);
 
     let lifted_signal = ObjectionEvent::lift("v-1", None, ObjectionSource::Gpc, t("2025-03-01"));
-    let state = ObjectionState::from_events(&[gpc, lifted_signal]);
+    let state = ObjectionState::from_events(&[gpc.clone(), lifted_signal]);
     assert_eq!(state.active("v-1").count(), 0);
+
+    // Each signal is raised and lifted apart: lifting Do Not Track leaves GPC in force.
+    let both = ObjectionState::from_events(&[
+        gpc,
+        ObjectionEvent::dnt("v-1", t("2025-01-02")),
+        ObjectionEvent::lift("v-1", None, ObjectionSource::Dnt, t("2025-04-01")),
+    ]);
+    assert!(both.objects_to("v-1", &ObjectionTarget::Signal(BrowserSignal::Gpc)));
+    assert!(!both.objects_to("v-1", &ObjectionTarget::Signal(BrowserSignal::Dnt)));
 }
 
 /// P000-12: interest areas in the subscription management system, and channels.

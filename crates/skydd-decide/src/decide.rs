@@ -156,7 +156,7 @@ impl Policy {
             };
         }
 
-        let objection = objection_to(purpose, cell, subject.objections());
+        let objection = objection_to(self, purpose, cell, subject.objections());
         if purpose.direct_marketing {
             if let Some(objection) = objection {
                 return deny(
@@ -397,9 +397,10 @@ impl Policy {
 }
 
 /// The objection in force that covers `purpose` for this cell, if any: one to the purpose itself;
-/// one to all direct marketing, for a direct marketing purpose; a browser signal, for direct
-/// marketing and for sharing.
+/// one to all direct marketing, for a direct marketing purpose; a browser signal, for what the
+/// register's `signals` says it objects to.
 fn objection_to<'a>(
+    policy: &Policy,
     purpose: &PurposeRule,
     cell: &Cell,
     objections: &'a [ObjectionFact],
@@ -407,7 +408,7 @@ fn objection_to<'a>(
     objections.iter().find(|o| match &o.target {
         Objected::Purpose(id) => *id == purpose.id,
         Objected::DirectMarketing => purpose.direct_marketing,
-        Objected::MarketingAndSharing => purpose.direct_marketing || cell.shared,
+        Objected::Signal(signal) => policy.signal(*signal).covers(purpose, cell),
     })
 }
 

@@ -12,7 +12,7 @@ use skydd_consent::{
     ConsentEvent, ConsentScope, ConsentState, FeatureState, FeatureSwitch, ObjectionSource,
     ObjectionState, ObjectionTarget, PreferenceState,
 };
-use skydd_register::model::{CategoryId, Channel, PurposeId};
+use skydd_register::model::{BrowserSignal, CategoryId, Channel, PurposeId};
 
 use crate::ConsentRef;
 
@@ -132,7 +132,8 @@ fn set_consent_in(facts: &mut Vec<ConsentFact>, fact: ConsentFact) {
 pub(crate) enum Objected {
     Purpose(Arc<str>),
     DirectMarketing,
-    MarketingAndSharing,
+    /// What the register's `signals` says the signal objects to.
+    Signal(BrowserSignal),
 }
 
 /// One objection in force.
@@ -202,7 +203,7 @@ impl SubjectFacts {
         for event in objections.active(subject) {
             let purpose = match event.target() {
                 ObjectionTarget::Purpose(purpose) => Some(interner.intern(purpose.as_str())),
-                ObjectionTarget::DirectMarketing | ObjectionTarget::MarketingAndSharing => None,
+                ObjectionTarget::DirectMarketing | ObjectionTarget::Signal(_) => None,
             };
             facts.object(purpose, event.source);
         }
@@ -274,13 +275,14 @@ impl SubjectFacts {
         self.consents = list.into_boxed_slice();
     }
 
-    /// Record an objection in force: to `purpose`, or with `None` to all direct marketing (and
-    /// sharing, when the source is a browser signal), as [`skydd_consent::ObjectionEvent`] reads.
+    /// Record an objection in force: to `purpose`, or with `None` to all direct marketing (or,
+    /// when the source is a browser signal, to what the register's `signals` says), as
+    /// [`skydd_consent::ObjectionEvent`] reads.
     pub fn object(&mut self, purpose: Option<Arc<str>>, source: ObjectionSource) {
-        let target = match (purpose, source.is_browser_signal()) {
+        let target = match (purpose, source.browser_signal()) {
             (Some(purpose), _) => Objected::Purpose(purpose),
-            (None, false) => Objected::DirectMarketing,
-            (None, true) => Objected::MarketingAndSharing,
+            (None, None) => Objected::DirectMarketing,
+            (None, Some(signal)) => Objected::Signal(signal),
         };
         let objections = &mut self.rare_mut().objections;
         objections.retain(|o| o.target != target);
@@ -334,6 +336,13 @@ impl SubjectFacts {
 
     pub(crate) fn consent_fact(&self, purpose: &str) -> Option<&ConsentFact> {
         self.consents.iter().find(|f| &*f.purpose == purpose)
+    }
+
+    /// Whether an objection from browser signal `signal` is in force.
+    pub fn signal_in_force(&self, signal: BrowserSignal) -> bool {
+        self.objections()
+            .iter()
+            .any(|o| o.target == Objected::Signal(signal))
     }
 
     pub(crate) fn objections(&self) -> &[ObjectionFact] {

@@ -10,8 +10,8 @@ use std::sync::Arc;
 
 use skydd_register::Register;
 use skydd_register::model::{
-    Anchor, Art9Condition, ConsentGiver, LegalBasis, Purpose, RecipientKind, RetentionAction,
-    RetentionClock, Role,
+    Anchor, Art9Condition, BrowserSignal, ConsentGiver, LegalBasis, Purpose, RecipientKind,
+    RetentionAction, RetentionClock, Role, SignalObjection,
 };
 
 use crate::facts::ChannelSet;
@@ -99,6 +99,35 @@ pub(crate) struct Cell {
     pub(crate) retention: Box<[Clock]>,
 }
 
+/// What a browser signal in force objects to (the register's `signals`), compiled.
+#[derive(Debug, Clone)]
+pub(crate) struct SignalCover {
+    direct_marketing: bool,
+    sharing: bool,
+    purposes: Box<[Arc<str>]>,
+}
+
+impl SignalCover {
+    fn compile(objection: &SignalObjection) -> SignalCover {
+        SignalCover {
+            direct_marketing: objection.direct_marketing,
+            sharing: objection.sharing,
+            purposes: objection
+                .purposes
+                .iter()
+                .map(|p| Arc::from(p.as_str()))
+                .collect(),
+        }
+    }
+
+    /// Whether the signal objects to `purpose` for the category of `cell`.
+    pub(crate) fn covers(&self, purpose: &PurposeRule, cell: &Cell) -> bool {
+        self.direct_marketing && purpose.direct_marketing
+            || self.sharing && cell.shared
+            || self.purposes.contains(&purpose.id)
+    }
+}
+
 /// The register compiled for decisions. Build it once per loaded register with
 /// [`Policy::compile`]; [`Policy::decide`] then costs a few hash lookups and no allocation when it
 /// allows.
@@ -110,6 +139,8 @@ pub struct Policy {
     pub(crate) categories: Vec<CategoryRule>,
     /// `purposes.len() × categories.len()` cells, row per purpose.
     pub(crate) cells: Vec<Option<Cell>>,
+    /// What Global Privacy Control objects to, then Do Not Track.
+    signals: [SignalCover; 2],
 }
 
 impl Policy {
@@ -202,6 +233,10 @@ impl Policy {
         }
 
         Policy {
+            signals: [
+                SignalCover::compile(&register.signals.gpc),
+                SignalCover::compile(&register.signals.dnt),
+            ],
             purpose_index,
             category_index,
             purposes,
@@ -240,6 +275,16 @@ fn resolve_clock(
         clock: clock.clone(),
         action,
     })
+}
+
+impl Policy {
+    /// What `signal` objects to once in force.
+    pub(crate) fn signal(&self, signal: BrowserSignal) -> &SignalCover {
+        match signal {
+            BrowserSignal::Gpc => &self.signals[0],
+            BrowserSignal::Dnt => &self.signals[1],
+        }
+    }
 }
 
 /// Whether `purpose` discloses `category` to a recipient that uses it for its own purposes.

@@ -1651,3 +1651,119 @@ fn consent_to_changed_wording_needs_renewal() {
     };
     assert!(explanation.contains("earlier wording"), "{explanation}");
 }
+
+/// What a browser signal objects to is set in the register (issue 20, Art. 21(5)). Without a
+/// `signals` section Global Privacy Control and Do Not Track each object to direct marketing and
+/// to sharing with recipients that use the data for their own purposes; `signals` can name
+/// purposes instead, or nothing (`[]`). Each signal counts by its own rule.
+#[test]
+fn a_browser_signal_objects_to_what_the_register_says() {
+    let source = include_str!("../../../examples/registers/syspeace.yaml");
+    let default = compile(source);
+    let custom = compile(&format!(
+        "{source}\nsignals:\n  gpc: [product_development]\n  dnt: []\n"
+    ));
+    let mut interner = Interner::new();
+    let scopes = ScopeFacts::new();
+    let now = t("2025-06-01");
+    let gpc = facts_from(
+        "s",
+        vec![objection(None, ObjectionSource::Gpc, "2025-05-01")],
+        &mut interner,
+    );
+    let dnt = facts_from(
+        "s",
+        vec![objection(None, ObjectionSource::Dnt, "2025-05-01")],
+        &mut interner,
+    );
+    assert!(gpc.signal_in_force(skydd_register::model::BrowserSignal::Gpc));
+    assert!(!gpc.signal_in_force(skydd_register::model::BrowserSignal::Dnt));
+    let cases = [
+        // (policy, facts, purpose, category, expected)
+        (
+            &default,
+            &gpc,
+            "interest_profiles",
+            "contact_basic",
+            Deny(DenyCode::Objection),
+        ),
+        // Sales shares contact details with certified partners (independent controllers).
+        (
+            &default,
+            &gpc,
+            "sales",
+            "contact_basic",
+            Deny(DenyCode::Objection),
+        ),
+        (
+            &default,
+            &gpc,
+            "sales",
+            "social_profile",
+            Allow(LegalBasis::LegitimateInterest),
+        ),
+        (
+            &default,
+            &gpc,
+            "product_development",
+            "feedback",
+            Allow(LegalBasis::LegitimateInterest),
+        ),
+        (
+            &default,
+            &dnt,
+            "interest_profiles",
+            "contact_basic",
+            Deny(DenyCode::Objection),
+        ),
+        (
+            &custom,
+            &gpc,
+            "interest_profiles",
+            "contact_basic",
+            Allow(LegalBasis::LegitimateInterest),
+        ),
+        (
+            &custom,
+            &gpc,
+            "sales",
+            "contact_basic",
+            Allow(LegalBasis::LegitimateInterest),
+        ),
+        (
+            &custom,
+            &gpc,
+            "product_development",
+            "feedback",
+            Deny(DenyCode::Objection),
+        ),
+        (
+            &custom,
+            &dnt,
+            "interest_profiles",
+            "contact_basic",
+            Allow(LegalBasis::LegitimateInterest),
+        ),
+        (
+            &custom,
+            &dnt,
+            "product_development",
+            "feedback",
+            Allow(LegalBasis::LegitimateInterest),
+        ),
+    ];
+    for (policy, facts, purpose, category, expected) in cases {
+        let decision = policy.decide(
+            &DecisionRequest::new(purpose, category),
+            facts,
+            &scopes,
+            None,
+            now,
+        );
+        assert_eq!(
+            outcome(&decision),
+            expected,
+            "{purpose}/{category}: {decision:?}"
+        );
+    }
+}

@@ -10,7 +10,8 @@ use jiff::civil::Date;
 use skydd_register::Register;
 use skydd_register::model::{
     CategoryId, Choice as _, ConsentGiver, Contact, Cookies, DataCategory, Language, LegalBasis,
-    MeasureKind, Purpose, Recipient, Role, SignalRule, SubjectCategory,
+    MeasureKind, Purpose, Recipient, RecipientKind, Role, SignalObjection, SignalRule,
+    SubjectCategory,
 };
 
 use crate::document::{Block, Document, Inline, Line, Section, link, text};
@@ -1012,6 +1013,66 @@ fn security(register: &Register, l: Language) -> Section {
     )
 }
 
+/// What Global Privacy Control and Do Not Track object to when we receive them (Art. 21(5)), as
+/// the register's `signals` says, naming only what the register has (direct marketing purposes,
+/// recipients that are controllers); `None` when neither objects to anything there is.
+fn signal_objections(register: &Register, l: Language) -> Option<String> {
+    let marketing = controller_purposes(register).any(|p| p.direct_marketing);
+    let sharing = register.recipients.iter().any(|r| {
+        matches!(
+            r.kind,
+            RecipientKind::Controller | RecipientKind::JointController
+        )
+    });
+    let words = |objection: &SignalObjection| -> Option<String> {
+        let mut parts: Vec<String> = Vec::new();
+        if objection.direct_marketing && marketing {
+            parts.push(pick(l, "direct marketing", "direktmarknadsföring").to_owned());
+        }
+        if objection.sharing && sharing {
+            parts.push(
+                pick(
+                    l,
+                    "our disclosing your data to companies that use it for their own purposes",
+                    "att vi lämnar ut dina uppgifter till företag som använder dem för egna ändamål",
+                )
+                .to_owned(),
+            );
+        }
+        for id in &objection.purposes {
+            if let Some(purpose) = register.purpose(id) {
+                parts.push(lower_first(purpose.name.get(l)));
+            }
+        }
+        (!parts.is_empty()).then(|| wording::join_and(l, &parts))
+    };
+    let gpc = words(&register.signals.gpc);
+    let dnt = words(&register.signals.dnt);
+    let lead = pick(
+        l,
+        "Object by automated means (Art. 21(5)): when your browser sends",
+        "Invända på automatiserad väg (artikel 21.5): när din webbläsare skickar",
+    );
+    let as_objection = pick(
+        l,
+        ", we record it as your objection to",
+        " registrerar vi det som din invändning mot",
+    );
+    Some(match (gpc, dnt) {
+        (None, None) => return None,
+        (Some(gpc), Some(dnt)) if gpc == dnt => format!(
+            "{lead} Global Privacy Control {} Do Not Track{as_objection} {gpc}.",
+            pick(l, "or", "eller")
+        ),
+        (Some(gpc), Some(dnt)) => format!(
+            "{lead} Global Privacy Control{as_objection} {gpc}; {} Do Not Track, {dnt}.",
+            pick(l, "when it sends", "när den skickar")
+        ),
+        (Some(gpc), None) => format!("{lead} Global Privacy Control{as_objection} {gpc}."),
+        (None, Some(dnt)) => format!("{lead} Do Not Track{as_objection} {dnt}."),
+    })
+}
+
 fn rights(register: &Register, l: Language) -> Section {
     let mut items: Vec<Line> = vec![
         vec![text(pick(
@@ -1075,6 +1136,9 @@ fn rights(register: &Register, l: Language) -> Section {
             "Object to direct marketing (Art. 21(3)) at any time; we then stop at once, without exception.",
             "Invända mot direktmarknadsföring (artikel 21.3) när som helst; då upphör vi omedelbart, utan undantag.",
         ))]);
+    }
+    if let Some(line) = signal_objections(register, l) {
+        items.push(vec![text(line)]);
     }
     if purposes.iter().any(|p| {
         p.uses_basis(LegalBasis::Consent)

@@ -928,6 +928,89 @@ fn the_cookie_section_says_how_browser_signals_are_treated() {
     }
 }
 
+/// The rights section says what a browser signal objects to once received (Art. 21(5)), as
+/// the register's `signals` says, naming only what the register has (issue 20).
+#[test]
+fn the_rights_say_what_each_browser_signal_objects_to() {
+    use skydd_register::model::{PurposeId, SignalObjection};
+    let syspeace = register(EXAMPLES[2].1);
+    let nothing = SignalObjection {
+        direct_marketing: false,
+        sharing: false,
+        purposes: Vec::new(),
+    };
+    let research = SignalObjection {
+        purposes: vec![PurposeId("product_development".into())],
+        ..nothing.clone()
+    };
+    for (gpc, dnt, en, sv) in [
+        (
+            SignalObjection::marketing_and_sharing(),
+            SignalObjection::marketing_and_sharing(),
+            Some(
+                "when your browser sends Global Privacy Control or Do Not Track, we record it as your objection to direct marketing and our disclosing your data to companies that use it for their own purposes.",
+            ),
+            Some(
+                "när din webbläsare skickar Global Privacy Control eller Do Not Track registrerar vi det som din invändning mot direktmarknadsföring och att vi lämnar ut dina uppgifter till företag som använder dem för egna ändamål.",
+            ),
+        ),
+        (
+            research.clone(),
+            nothing.clone(),
+            Some(
+                "when your browser sends Global Privacy Control, we record it as your objection to improving our products, services and websites.",
+            ),
+            Some(
+                "när din webbläsare skickar Global Privacy Control registrerar vi det som din invändning mot förbättring av våra produkter, tjänster och webbplatser.",
+            ),
+        ),
+        (
+            SignalObjection::marketing_and_sharing(),
+            research,
+            Some(
+                "Global Privacy Control, we record it as your objection to direct marketing and our disclosing your data to companies that use it for their own purposes; when it sends Do Not Track, improving our products",
+            ),
+            Some(
+                "Global Privacy Control registrerar vi det som din invändning mot direktmarknadsföring och att vi lämnar ut dina uppgifter till företag som använder dem för egna ändamål; när den skickar Do Not Track, förbättring av",
+            ),
+        ),
+        (nothing.clone(), nothing, None, None),
+    ] {
+        let mut register = syspeace.clone();
+        register.signals.gpc = gpc;
+        register.signals.dnt = dnt;
+        let english = render_markdown(&register, Language::En);
+        let swedish = render_markdown(&register, Language::Sv);
+        match (en, sv) {
+            (Some(en), Some(sv)) => {
+                assert!(english.contains(en), "{en}\n{english}");
+                assert!(swedish.contains(sv), "{sv}\n{swedish}");
+            }
+            _ => {
+                assert!(
+                    !english.contains("Art. 21(5)"),
+                    "nothing to object to: no line"
+                );
+                assert!(!swedish.contains("artikel 21.5"));
+            }
+        }
+    }
+    // A register without direct marketing or controllers among its recipients promises neither.
+    let mut plain = syspeace;
+    plain
+        .purposes
+        .iter_mut()
+        .for_each(|p| p.direct_marketing = false);
+    plain.recipients.retain(|r| {
+        !matches!(
+            r.kind,
+            skydd_register::model::RecipientKind::Controller
+                | skydd_register::model::RecipientKind::JointController
+        )
+    });
+    assert!(!render_markdown(&plain, Language::En).contains("Art. 21(5)"));
+}
+
 /// Cookie lifetimes read the same in the notice and in the banner (both use
 /// `wording::cookie_lifetime`).
 #[test]

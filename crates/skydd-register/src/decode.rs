@@ -135,6 +135,7 @@ pub(crate) struct Partial {
     pub(crate) rights: Option<RightsPolicy>,
     pub(crate) cookies: Cookies,
     pub(crate) features: Vec<Feature>,
+    pub(crate) signals: Signals,
     pub(crate) changes: Option<ChangePolicy>,
 }
 
@@ -206,6 +207,7 @@ pub(crate) fn decode(root: &Node) -> (Partial, Decoder) {
         .and_then(|n| d.cookies(n))
         .unwrap_or_default();
     partial.features = d.section(&mut top, "features", false, Decoder::feature);
+    partial.signals = top.get("signals").map(|n| d.signals(n)).unwrap_or_default();
     partial.changes = top.get("changes").and_then(|n| d.change_policy(n));
     d.reader.finish(top);
 
@@ -1645,6 +1647,56 @@ impl Decoder {
             announce,
             notice_period,
         })
+    }
+
+    // ---- browser signals -------------------------------------------------------------------
+
+    /// `signals`: for `gpc` and `dnt`, a list of what the signal objects to; a signal left
+    /// out keeps the default (direct marketing and sharing).
+    fn signals(&mut self, node: &Node) -> Signals {
+        let mut signals = Signals::default();
+        let Some(mut f) = self.reader.fields(node, "signals") else {
+            return signals;
+        };
+        if let Some(n) = f.get("gpc") {
+            signals.gpc = self.signal_objection(n);
+        }
+        if let Some(n) = f.get("dnt") {
+            signals.dnt = self.signal_objection(n);
+        }
+        self.reader.finish(f);
+        signals
+    }
+
+    /// What one signal objects to: `direct_marketing`, `sharing` and purpose ids, in a list (an
+    /// empty list: nothing, so the signal is not recorded).
+    fn signal_objection(&mut self, node: &Node) -> SignalObjection {
+        let mut objection = SignalObjection {
+            direct_marketing: false,
+            sharing: false,
+            purposes: Vec::new(),
+        };
+        if !matches!(node.kind, NodeKind::Seq(_)) {
+            self.reader.push(
+                Diagnostic::error("invalid-value", node.pos, "a signal's rule is a list of what it objects to")
+                    .with_help("write e.g. `gpc: [direct_marketing, sharing]`, add purpose ids to object to them too, or `[]` for nothing"),
+            );
+            return SignalObjection::marketing_and_sharing();
+        }
+        for item in self.reader.list(node, "what the signal objects to") {
+            match &item.kind {
+                NodeKind::Scalar { text, .. } if text == "direct_marketing" => {
+                    objection.direct_marketing = true;
+                }
+                NodeKind::Scalar { text, .. } if text == "sharing" => objection.sharing = true,
+                _ => {
+                    if let Some(id) = self.reference(item, Kind::Purpose) {
+                        objection.purposes.push(PurposeId(id));
+                    }
+                }
+            }
+        }
+        objection
     }
 
     // ---- cookies, features -----------------------------------------------------------------

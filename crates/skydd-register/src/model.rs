@@ -470,6 +470,17 @@ choice!(
 );
 
 choice!(
+    /// A privacy signal a browser sends (the keys of `signals`), recorded for a subject as an
+    /// objection by automated means (Art. 21(5)).
+    BrowserSignal, "browser signal", {
+        /// Global Privacy Control: `Sec-GPC: 1`.
+        Gpc = "gpc",
+        /// Do Not Track: `DNT: 1`.
+        Dnt = "dnt",
+    }
+);
+
+choice!(
     /// A Google Consent Mode v2 signal a cookie category stands for (`consent_mode`): granted
     /// when the category is given, denied otherwise.
     ConsentModeSignal, "Google Consent Mode signal", {
@@ -1162,6 +1173,72 @@ pub struct Feature {
     pub scopes: Vec<FeatureScope>,
 }
 
+/// What a browser signal recorded for a subject objects to (one entry of `signals`): the uses a
+/// decision then denies, as an objection to them would (Art. 21: absolute for direct marketing,
+/// otherwise it stops legitimate interest and public task).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignalObjection {
+    /// Every direct marketing purpose (`direct_marketing`).
+    pub direct_marketing: bool,
+    /// Every use of a category the purpose discloses to a recipient that uses it for its own
+    /// purposes (`sharing`: a recipient of kind `controller` or `joint_controller`).
+    pub sharing: bool,
+    /// These purposes besides (purpose ids in the list).
+    pub purposes: Vec<PurposeId>,
+}
+
+impl SignalObjection {
+    /// Direct marketing and sharing: what a signal objects to unless the register says
+    /// otherwise (what "do not sell or share" means).
+    pub fn marketing_and_sharing() -> SignalObjection {
+        SignalObjection {
+            direct_marketing: true,
+            sharing: true,
+            purposes: Vec::new(),
+        }
+    }
+
+    /// Whether the signal objects to nothing, so recording it would change no decision.
+    pub fn is_nothing(&self) -> bool {
+        !self.direct_marketing && !self.sharing && self.purposes.is_empty()
+    }
+}
+
+/// What each browser signal objects to when it is recorded for a subject (`signals`), by
+/// `POST /v1/signals` or with a consent. Separate from what the cookie banner does with the
+/// signal (`cookies.gpc`, `cookies.dnt`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Signals {
+    /// Global Privacy Control.
+    pub gpc: SignalObjection,
+    /// Do Not Track.
+    pub dnt: SignalObjection,
+}
+
+impl Default for Signals {
+    /// Both signals object to direct marketing and sharing.
+    fn default() -> Signals {
+        Signals {
+            gpc: SignalObjection::marketing_and_sharing(),
+            dnt: SignalObjection::marketing_and_sharing(),
+        }
+    }
+}
+
+impl Signals {
+    /// What `signal` objects to.
+    pub fn get(&self, signal: BrowserSignal) -> &SignalObjection {
+        match signal {
+            BrowserSignal::Gpc => &self.gpc,
+            BrowserSignal::Dnt => &self.dnt,
+        }
+    }
+
+    fn is_default(&self) -> bool {
+        *self == Signals::default()
+    }
+}
+
 /// How the company announces changes to its notice (P000-68, P000-69, P001-05).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChangePolicy {
@@ -1216,6 +1293,11 @@ pub struct Register {
     pub cookies: Cookies,
     /// Features off until an organisation or project opts in (`features`).
     pub features: Vec<Feature>,
+    /// What each browser signal objects to once recorded for a subject (`signals`). Left out
+    /// of the JSON when it is the default (both: direct marketing and sharing), so registers
+    /// without it keep their digest.
+    #[serde(default, skip_serializing_if = "Signals::is_default")]
+    pub signals: Signals,
     /// How changes to the notice are announced (absent: only published with a new date).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub changes: Option<ChangePolicy>,

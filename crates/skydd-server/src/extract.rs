@@ -441,6 +441,15 @@ fn find_in_chain<'a, E: StdError + 'static>(error: &'a (dyn StdError + 'static))
     None
 }
 
+/// Whether a browser privacy signal header is set (`Sec-GPC: 1`, `DNT: 1`; `name` in lower
+/// case).
+pub(crate) fn privacy_signal(headers: &axum::http::HeaderMap, name: &str) -> bool {
+    headers
+        .get(name)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.trim() == "1")
+}
+
 #[cfg(test)]
 mod tests {
     use axum::body::Body;

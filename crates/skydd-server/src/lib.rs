@@ -59,8 +59,8 @@ pub use state::AppState;
 /// problem responses and the access log.
 pub fn router(state: AppState) -> Router {
     use api::{
-        consents, decisions, disclosures, features, incidents, preferences, records, subjects,
-        unsubscribe,
+        consents, decisions, disclosures, features, incidents, preferences, records, signals,
+        subjects, unsubscribe,
     };
     let v1 = Router::new()
         .route("/v1/register", get(api::register::get_register))
@@ -94,6 +94,7 @@ pub fn router(state: AppState) -> Router {
             post(consents::record_objection),
         )
         .route("/v1/consents", post(consents::record_consent))
+        .route("/v1/signals", post(signals::record_signals))
         .route(
             "/v1/decisions",
             get(decisions::decide).post(decisions::decide_many),

@@ -1336,6 +1336,132 @@ async fn global_privacy_control_denies_direct_marketing() {
 }
 
 #[tokio::test]
+async fn browser_signals_are_recorded_on_their_own_once_and_stop_marketing() {
+    // Issue 20: DNT and GPC on their own, not only alongside a consent call (Art. 21(5)).
+    on_each_backend(async |app| {
+        let subject = app
+            .create_subject(json!({"email": "signal@example.se"}))
+            .await;
+        let marketing =
+            format!("subject={subject}&purpose=marketing&category=contact&channel=email");
+        assert_eq!(app.decide(&marketing).await["allowed"], true);
+
+        let recorded = app
+            .post_ok(
+                "/v1/signals",
+                json!({"subject": subject, "signals": ["gpc"]}),
+                StatusCode::OK,
+            )
+            .await;
+        insta::assert_json_snapshot!("signals_recorded", recorded, {".subject" => "[subject]"});
+        let decision = app.decide(&marketing).await;
+        assert_eq!(decision["code"], "objection", "{decision}");
+
+        // Sent again (every page view may), it writes nothing; the DNT header counts as a signal.
+        let response = app
+            .client
+            .post(app.url("/v1/signals"))
+            .bearer_auth(&app.admin_token)
+            .header("dnt", "1")
+            .json(&json!({"subject": subject, "signals": ["gpc", "gpc"]}))
+            .send()
+            .await
+            .unwrap();
+        let again = json_body(response, StatusCode::OK, app.backend).await;
+        let outcomes: Vec<(&str, &str)> = again["signals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                (
+                    s["signal"].as_str().unwrap(),
+                    s["outcome"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(outcomes, [("gpc", "in_force"), ("dnt", "recorded")]);
+        let consents = app
+            .get_ok(&format!("/v1/subjects/{subject}/consents"))
+            .await;
+        assert_eq!(
+            consents["objections"],
+            json!([{"purpose": null, "source": "gpc"}, {"purpose": null, "source": "dnt"}]),
+            "{consents}"
+        );
+        let audited = app
+            .storage
+            .audit_events_for_subject(&subject)
+            .await
+            .unwrap();
+        assert_eq!(
+            audited
+                .iter()
+                .filter(|e| e.action == "objection.record")
+                .count(),
+            2
+        );
+
+        // The person turned GPC off and said so: lifting it leaves DNT in force, and marketing
+        // stays stopped until both are gone.
+        let lifted = app
+            .post_ok(
+                "/v1/signals",
+                json!({"subject": subject, "signals": ["gpc"], "lift": true}),
+                StatusCode::OK,
+            )
+            .await;
+        assert_eq!(lifted["signals"][0]["outcome"], "lifted", "{lifted}");
+        assert_eq!(app.decide(&marketing).await["code"], "objection");
+        let lifted = app
+            .post_ok(
+                "/v1/signals",
+                json!({"subject": subject, "signals": ["dnt", "gpc"], "lift": true}),
+                StatusCode::OK,
+            )
+            .await;
+        let outcomes: Vec<&str> = lifted["signals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["outcome"].as_str().unwrap())
+            .collect();
+        assert_eq!(outcomes, ["lifted", "not_in_force"]);
+        assert_eq!(app.decide(&marketing).await["allowed"], true);
+
+        // No signal at all, a word that is not a signal, an unknown subject.
+        let none = app
+            .send(
+                Method::POST,
+                "/v1/signals",
+                Some(&json!({"subject": subject})),
+            )
+            .await;
+        problem(none, StatusCode::UNPROCESSABLE_ENTITY, app.backend).await;
+        let unknown = app
+            .send(
+                Method::POST,
+                "/v1/signals",
+                Some(&json!({"subject": subject, "signals": ["gpc-secret@example.se"]})),
+            )
+            .await;
+        let body = problem(unknown, StatusCode::BAD_REQUEST, app.backend).await;
+        assert!(
+            !body.to_string().contains("secret@example.se"),
+            "quotes nothing sent: {body}"
+        );
+        let stranger = app
+            .send(
+                Method::POST,
+                "/v1/signals",
+                Some(&json!({"subject": "0".repeat(32), "signals": ["dnt"]})),
+            )
+            .await;
+        problem(stranger, StatusCode::NOT_FOUND, app.backend).await;
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn objections_stop_marketing_until_lifted() {
     on_each_backend(async |app| {
         let subject = app.create_subject(json!({"email": "o@example.se"})).await;

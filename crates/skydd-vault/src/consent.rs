@@ -3,14 +3,15 @@
 
 use jiff::Timestamp;
 use skydd_consent::{
-    ConsentEvent, ConsentMethod, ConsentScope, FeatureSwitch, ObjectionSource, OrganisationScope,
+    ConsentEvent, ConsentMethod, ConsentScope, FeatureSwitch, ObjectionSource, ObjectionState,
+    OrganisationScope,
 };
 use skydd_decide::{Decision, DecisionRequest};
-use skydd_register::model::{Channel, Choice, FeatureId, PurposeId};
+use skydd_register::model::{BrowserSignal, Channel, Choice, FeatureId, PurposeId};
 use skydd_storage::{AuditEventRow, FeatureSwitchRow, LedgerUnit, ObjectionEventRow};
 
 use crate::crypto::consent_context_aad;
-use crate::facts::{consent_event, consent_row};
+use crate::facts::{consent_event, consent_row, objection_event};
 use crate::{Actor, AuditEvent, Vault, VaultError};
 
 /// A consent given or withdrawn by a subject.
@@ -31,10 +32,39 @@ pub struct ConsentInput {
     pub ip: Option<String>,
     /// The subject's user agent (kept encrypted).
     pub user_agent: Option<String>,
-    /// `Sec-GPC: 1` was sent: recorded as an objection to marketing and sharing (Art. 21(5)).
+    /// `Sec-GPC: 1` was sent: recorded as an objection to what the register's `signals` says
+    /// (by default marketing and sharing; Art. 21(5)), unless it says nothing.
     pub gpc: bool,
     /// `DNT: 1` was sent: recorded likewise.
     pub dnt: bool,
+}
+
+/// What recording one browser signal for a subject did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignalOutcome {
+    /// The objection is recorded now.
+    Recorded,
+    /// An objection from this signal was already in force: nothing is written.
+    InForce,
+    /// The register's `signals` says the signal objects to nothing: nothing is written.
+    Ignored,
+    /// The signal's objection was in force and is lifted now.
+    Lifted,
+    /// Asked to lift an objection from the signal that was not in force: nothing is written.
+    NotInForce,
+}
+
+impl SignalOutcome {
+    /// The stable word: `recorded`, `in_force`, `ignored`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SignalOutcome::Recorded => "recorded",
+            SignalOutcome::InForce => "in_force",
+            SignalOutcome::Ignored => "ignored",
+            SignalOutcome::Lifted => "lifted",
+            SignalOutcome::NotInForce => "not_in_force",
+        }
+    }
 }
 
 /// One consent event as shown to the DPO or the subject (Art. 7(1) proof).
@@ -67,7 +97,10 @@ pub struct ConsentsView {
     pub current: Vec<ConsentView>,
     /// Every event, oldest first.
     pub history: Vec<ConsentView>,
-    /// Purposes objected to (`*` for all direct marketing), with the source of the objection.
+    /// The objections in force, as the decisions see them: the purpose objected to (`*` for
+    /// all direct marketing, or a browser signal's rule, which the source `gpc`/`dnt` tells
+    /// apart), with the source of the objection; purposes first, then all direct marketing,
+    /// then GPC, then DNT.
     pub objections: Vec<(String, String)>,
 }
 
@@ -161,6 +194,14 @@ fn objection_unit(actor: &Actor, objection: ObjectionEventRow, now: Timestamp) -
     }
 }
 
+/// The objection source a browser signal is recorded with.
+fn signal_source(signal: BrowserSignal) -> ObjectionSource {
+    match signal {
+        BrowserSignal::Gpc => ObjectionSource::Gpc,
+        BrowserSignal::Dnt => ObjectionSource::Dnt,
+    }
+}
+
 fn view(event: &ConsentEvent) -> ConsentView {
     ConsentView {
         purpose: event.purpose.0.clone(),
@@ -174,8 +215,9 @@ fn view(event: &ConsentEvent) -> ConsentView {
 }
 
 impl Vault {
-    /// Record a subject's consent or its withdrawal. With `gpc` or `dnt`, an objection to
-    /// marketing and sharing is recorded too. The consent, those objections and their audit
+    /// Record a subject's consent or its withdrawal. With `gpc` or `dnt`, the signal's
+    /// objection is recorded too (unless the register's `signals` gives it nothing to object
+    /// to). The consent, those objections and their audit
     /// events are one [`LedgerUnit`]: written in one transaction (shared with concurrent writes
     /// under group commit), and the call returns only once it is durable.
     pub async fn record_consent(
@@ -218,18 +260,85 @@ impl Vault {
             )],
             ..LedgerUnit::default()
         };
-        for (signal, source) in [
-            (input.gpc, ObjectionSource::Gpc),
-            (input.dnt, ObjectionSource::Dnt),
+        for (sent, signal) in [
+            (input.gpc, BrowserSignal::Gpc),
+            (input.dnt, BrowserSignal::Dnt),
         ] {
-            if signal {
-                let objection = self.objection_row(&row.id, None, source, true, now)?;
-                let objection = objection_unit(actor, objection, now);
+            if sent && let Some(objection) = self.signal_unit(actor, &row.id, signal, now)? {
                 unit.objections.extend(objection.objections);
                 unit.audit.extend(objection.audit);
             }
         }
         self.commit_ledger(&row.id, unit).await
+    }
+
+    /// Record browser signals for a subject (`POST /v1/signals`): each one the register's
+    /// `signals` gives something to object to, and that is not in force already, becomes an
+    /// objection (Art. 21(5)); with `lift`, each one in force is lifted instead (the person
+    /// turned the signal off and said so). All in one transaction with the audit events.
+    /// Returns what happened to each signal, in the order given, each once.
+    pub async fn record_signals(
+        &self,
+        actor: &Actor,
+        subject: &str,
+        signals: &[BrowserSignal],
+        lift: bool,
+        now: Timestamp,
+    ) -> Result<Vec<(BrowserSignal, SignalOutcome)>, VaultError> {
+        let row = self.subject_row(actor, subject).await?;
+        let facts = self.subject_facts(&row).await?;
+        let mut unit = LedgerUnit::default();
+        let mut outcomes: Vec<(BrowserSignal, SignalOutcome)> = Vec::new();
+        for &signal in signals {
+            if outcomes.iter().any(|(s, _)| *s == signal) {
+                continue;
+            }
+            let in_force = facts.signal_in_force(signal);
+            let outcome = if lift {
+                if in_force {
+                    let lifted =
+                        self.objection_row(&row.id, None, signal_source(signal), false, now)?;
+                    let lifted = objection_unit(actor, lifted, now);
+                    unit.objections.extend(lifted.objections);
+                    unit.audit.extend(lifted.audit);
+                    SignalOutcome::Lifted
+                } else {
+                    SignalOutcome::NotInForce
+                }
+            } else if in_force {
+                SignalOutcome::InForce
+            } else {
+                match self.signal_unit(actor, &row.id, signal, now)? {
+                    Some(objection) => {
+                        unit.objections.extend(objection.objections);
+                        unit.audit.extend(objection.audit);
+                        SignalOutcome::Recorded
+                    }
+                    None => SignalOutcome::Ignored,
+                }
+            };
+            outcomes.push((signal, outcome));
+        }
+        if !unit.objections.is_empty() {
+            self.commit_ledger(&row.id, unit).await?;
+        }
+        Ok(outcomes)
+    }
+
+    /// The objection browser signal `signal` records for `subject` (an id already checked),
+    /// with its audit event; `None` when the register's `signals` says it objects to nothing.
+    fn signal_unit(
+        &self,
+        actor: &Actor,
+        subject: &str,
+        signal: BrowserSignal,
+        now: Timestamp,
+    ) -> Result<Option<LedgerUnit>, VaultError> {
+        if self.register().signals.get(signal).is_nothing() {
+            return Ok(None);
+        }
+        let objection = self.objection_row(subject, None, signal_source(signal), true, now)?;
+        Ok(Some(objection_unit(actor, objection, now)))
     }
 
     /// Write `unit` (ledger rows of `subject` with their audit events) through the audit
@@ -289,7 +398,7 @@ impl Vault {
     }
 
     /// Record an objection (or lift one): to one purpose, or with `purpose` `None` to all direct
-    /// marketing (and, from a browser signal, sharing). The objection and its audit event are
+    /// marketing (from a browser signal: what the register's `signals` says). The objection and its audit event are
     /// written together, in one transaction.
     pub async fn object(
         &self,
@@ -387,14 +496,25 @@ impl Vault {
             view.needs_renewal = view.granted
                 && matches!((&wording, &view.text_hash), (Some(now), Some(then)) if now != then);
         }
-        let mut objections = Vec::new();
-        for event in self.storage.objections_of_subject(subject).await? {
-            let target = event.purpose.clone().unwrap_or_else(|| "*".into());
-            objections.retain(|(t, _): &(String, String)| *t != target);
-            if event.objected {
-                objections.push((target, event.source));
-            }
-        }
+        let stored = self.storage.objections_of_subject(subject).await?;
+        let state = ObjectionState::from_events(
+            &stored
+                .iter()
+                .map(objection_event)
+                .collect::<Result<Vec<_>, _>>()?,
+        );
+        let objections = state
+            .active(subject)
+            .map(|event| {
+                (
+                    event
+                        .purpose
+                        .as_ref()
+                        .map_or_else(|| "*".into(), |p| p.0.clone()),
+                    event.source.as_str().to_owned(),
+                )
+            })
+            .collect();
         Ok(ConsentsView {
             subject: subject.to_owned(),
             current,

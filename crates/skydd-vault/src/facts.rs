@@ -76,7 +76,7 @@ pub(crate) fn scope_key(scope: &ConsentScope) -> (&'static str, String) {
     }
 }
 
-fn objection_event(row: &ObjectionEventRow) -> Result<ObjectionEvent, VaultError> {
+pub(crate) fn objection_event(row: &ObjectionEventRow) -> Result<ObjectionEvent, VaultError> {
     let source = row
         .source
         .parse()

@@ -48,7 +48,9 @@ pub use centre::{
     CENTRE_VERIFIED_DETAIL, MAX_MESSAGE_CHARS, PersonData, PersonRequest, ProposedValue,
     RequestAsked, VerifiedRequest,
 };
-pub use consent::{ConsentInput, ConsentProof, ConsentView, ConsentsView, FeatureInput, Question};
+pub use consent::{
+    ConsentInput, ConsentProof, ConsentView, ConsentsView, FeatureInput, Question, SignalOutcome,
+};
 pub use cookie::{
     BROWSER_INDEX_KIND, BrowserChoices, COOKIE_CHOICE_YEARS, COOKIE_RETENTION_ACTION,
     CookieChoiceInput, CookieChoiceView, WEBSITE_ACTOR,

@@ -1,9 +1,13 @@
 //! The `cookies` section the consent banner is built from (issue 18): the GPC and DNT rules,
-//! Google Consent Mode signals per category, and the banner's revision.
+//! Google Consent Mode signals per category, and the banner's revision; and the `signals`
+//! section, what each browser signal objects to once recorded for a subject (issue 20).
 
 use proptest::prelude::*;
 use skydd_register::check;
-use skydd_register::model::{Choice as _, ConsentModeSignal, Register, SignalRule};
+use skydd_register::model::{
+    BrowserSignal, Choice as _, ConsentModeSignal, PurposeId, Register, SignalObjection,
+    SignalRule, Signals,
+};
 
 use crate::{MINIMAL, assert_reported, example_register};
 
@@ -237,4 +241,70 @@ proptest! {
         prop_assert_eq!(revision.len(), 16);
         prop_assert!(revision.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
     }
+}
+
+#[test]
+fn signals_object_to_marketing_and_sharing_unless_the_register_says_otherwise() {
+    let plain = register(MINIMAL);
+    assert_eq!(plain.signals, Signals::default());
+    assert_eq!(
+        *plain.signals.get(BrowserSignal::Dnt),
+        SignalObjection::marketing_and_sharing()
+    );
+    // Left out of the canonical JSON when it is the default: older registers keep their digest.
+    assert!(plain.to_json().get("signals").is_none());
+
+    let set = register(&format!(
+        "{MINIMAL}signals:\n  gpc: [direct_marketing, delivery]\n  dnt: []\n"
+    ));
+    assert_eq!(
+        set.signals.gpc,
+        SignalObjection {
+            direct_marketing: true,
+            sharing: false,
+            purposes: vec![PurposeId("delivery".into())],
+        }
+    );
+    assert!(set.signals.dnt.is_nothing());
+    assert_ne!(set.digest(), plain.digest());
+    let json = set.to_json().to_string();
+    assert_eq!(Register::from_json(&json).unwrap(), set);
+
+    // A signal left out keeps the default.
+    let only_dnt = register(&format!("{MINIMAL}signals:\n  dnt: [sharing]\n"));
+    assert_eq!(
+        only_dnt.signals.gpc,
+        SignalObjection::marketing_and_sharing()
+    );
+    assert!(only_dnt.signals.dnt.sharing && !only_dnt.signals.dnt.direct_marketing);
+}
+
+#[test]
+fn a_signal_rule_names_purposes_of_the_register_in_a_list() {
+    let unknown = check(&format!(
+        "{MINIMAL}signals:\n  gpc: [direct_marketing, astrology]\n"
+    ));
+    assert!(unknown.register.is_none());
+    let d = unknown
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "unknown-reference")
+        .expect("reported");
+    assert!(d.message.contains("`astrology`"), "{d:?}");
+
+    let scalar = check(&format!("{MINIMAL}signals:\n  gpc: ignore\n"));
+    assert!(scalar.register.is_none());
+    let d = scalar
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "invalid-value")
+        .expect("reported");
+    assert_eq!(d.message, "a signal's rule is a list of what it objects to");
+
+    let other = check(&format!("{MINIMAL}signals:\n  sec_gpc: []\n"));
+    assert!(
+        other.register.is_none(),
+        "only gpc and dnt: {:?}",
+        other.diagnostics
+    );
 }

@@ -416,14 +416,6 @@ fn action_schema() -> utoipa::openapi::schema::Object {
     crate::api::openapi::words_schema(BannerAction::ALL.iter().map(|(_, w)| *w))
 }
 
-/// Whether a browser privacy signal header is set (`Sec-GPC: 1`, `DNT: 1`).
-fn signal(headers: &HeaderMap, name: &str) -> bool {
-    headers
-        .get(name)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.trim() == "1")
-}
-
 /// The member of a choice whose shape the document gives, when it does not have it: a 400
 /// naming the member (never its value).
 fn shape_of(body: &ChoiceBody) -> Result<BannerAction, ApiError> {
@@ -508,8 +500,8 @@ pub async fn log_choice(
         given: body.given.into_iter().map(|id| id.0).collect(),
         refused: body.refused.into_iter().map(|id| id.0).collect(),
         services: body.services,
-        gpc: body.gpc || signal(&headers, "sec-gpc"),
-        dnt: body.dnt || signal(&headers, "dnt"),
+        gpc: body.gpc || crate::extract::privacy_signal(&headers, "sec-gpc"),
+        dnt: body.dnt || crate::extract::privacy_signal(&headers, "dnt"),
         ip,
         user_agent: headers
             .get(USER_AGENT)

@@ -189,14 +189,6 @@ pub struct ObjectionRecorded {
     pub at: jiff::Timestamp,
 }
 
-/// Whether a browser privacy signal header is set (`Sec-GPC: 1`, `DNT: 1`).
-fn signal(headers: &HeaderMap, name: &str) -> bool {
-    headers
-        .get(name)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.trim() == "1")
-}
-
 /// Record that a subject gave or withdrew consent. The caller's IP address and `User-Agent`
 /// are kept with the event, encrypted; `Sec-GPC: 1` or `DNT: 1` also records an objection to
 /// marketing and sharing.
@@ -231,8 +223,8 @@ pub async fn record_consent(
     ApiJson(body): ApiJson<ConsentRequest>,
 ) -> Result<Response, ApiError> {
     let now = state.clock.now();
-    let gpc = signal(&headers, "sec-gpc");
-    let dnt = signal(&headers, "dnt");
+    let gpc = crate::extract::privacy_signal(&headers, "sec-gpc");
+    let dnt = crate::extract::privacy_signal(&headers, "dnt");
     let user_agent = headers
         .get(USER_AGENT)
         .and_then(|value| value.to_str().ok())

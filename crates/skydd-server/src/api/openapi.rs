@@ -9,8 +9,8 @@ use utoipa::{Modify, OpenApi};
 
 use crate::api::{
     audit, banner, consents, datasets, decisions, disclosures, features, health, imports,
-    incidents, metrics, notice, preferences, records, register, requests, subjects, unsubscribe,
-    versions,
+    incidents, metrics, notice, preferences, records, register, requests, signals, subjects,
+    unsubscribe, versions,
 };
 use crate::extract::REGISTER_ID_PATTERN;
 use crate::problem::{PROBLEM_JSON, Problem};
@@ -45,6 +45,7 @@ use crate::problem::{PROBLEM_JSON, Problem};
         consents::record_consent,
         consents::get_consents,
         consents::record_objection,
+        signals::record_signals,
         imports::import,
         preferences::set_preference,
         preferences::unsubscribe_link,
@@ -120,6 +121,11 @@ use crate::problem::{PROBLEM_JSON, Problem};
         consents::ConsentsResponse,
         consents::ObjectionRequest,
         consents::ObjectionChannel,
+        signals::SignalsRequest,
+        signals::SignalName,
+        signals::SignalsRecorded,
+        signals::SignalRecorded,
+        signals::ObjectsTo,
         consents::ObjectionRecorded,
         imports::ImportResponse,
         imports::ImportLineError,

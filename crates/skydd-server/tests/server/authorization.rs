@@ -105,6 +105,7 @@ const ROUTES: &[Row] = &[
     ("GET", "/v1/subjects/{id}/unsubscribe-link", CONSENTS_WRITE),
     ("POST", "/v1/subjects/{id}/objections", CONSENTS_WRITE),
     ("POST", "/v1/consents", CONSENTS_WRITE),
+    ("POST", "/v1/signals", CONSENTS_WRITE),
     ("POST", "/v1/imports", IMPORT),
     ("GET", "/v1/decisions", DECIDE),
     ("POST", "/v1/decisions", DECIDE),
