@@ -121,7 +121,7 @@ fn ai_switch(scope: OrganisationScope, enabled: bool, at: &str) -> FeatureSwitch
 }
 
 /// Run a table of decisions without records. One row per line, columns separated by spaces:
-/// promise, purpose, category, subject name, expectation (`allow:<basis>`, `processor` or
+/// promise, purpose, category, subject name, expectation (`allow:<basis>`, `processor`, `anonymous` (both: allowed without a basis) or
 /// `deny:<code>`), then optional `channel=<channel>`, `interest=<id>`, `org=<id>`,
 /// `project=<id>` (with `org`), `store`. `#` starts a comment.
 fn run(
@@ -229,7 +229,8 @@ fn parse_expect(word: &str) -> Expect {
     match word.split_once(':') {
         Some(("allow", basis)) => Allow(parse_choice(basis)),
         Some(("deny", code)) => Deny(code.parse().unwrap_or_else(|_| panic!("no code {code}"))),
-        None if word == "processor" => Processor,
+        // Allowed with no basis of its own: a processor activity, or anonymous data.
+        None if word == "processor" || word == "anonymous" => Processor,
         _ => panic!("bad expectation {word}"),
     }
 }
@@ -294,9 +295,9 @@ fn syspeace_purposes_and_objections() {
     let table = "
         # P000-14: analytics output is anonymous; identifying data is not analytics data.
         P000-14 product_development contact_basic          plain                   deny:category_not_processed_for_purpose
-        P000-14 product_development aggregated_visit_stats plain                   allow:legitimate_interest
-        P000-14 product_development aggregated_visit_stats objected_to_development allow:legitimate_interest
-        P000-14 product_development aggregated_visit_stats restricted              allow:legitimate_interest
+        P000-14 product_development aggregated_visit_stats plain                   anonymous
+        P000-14 product_development aggregated_visit_stats objected_to_development anonymous
+        P000-14 product_development aggregated_visit_stats restricted              anonymous
         # P000-30..37: the legitimate-interest purposes a-h, without any consent.
         P000-30 sales                contact_basic  plain        allow:legitimate_interest
         P000-31 tenders              employment     plain        allow:legitimate_interest

@@ -207,6 +207,7 @@ fn controller_recipients(register: &Register) -> Vec<&Recipient> {
     register
         .recipients
         .iter()
+        .filter(|r| !register.receives_anonymous_data_only(r))
         .filter(|r| {
             r.purposes.iter().any(|id| {
                 register
@@ -593,6 +594,7 @@ fn purposes(register: &Register, l: Language) -> Section {
             .recipients
             .iter()
             .filter(|r| purpose.recipients.contains(&r.id) || r.purposes.contains(&purpose.id))
+            .filter(|r| !register.receives_anonymous_data_only(r))
             .map(|r| r.name.get(l));
         let recipients = joined_names(recipient_names);
         if !recipients.is_empty() {

@@ -201,8 +201,10 @@ fn activity(
                 .map_or_else(|| id.to_string(), |s| s.name.get(l).to_owned())
         })
         .collect();
+    // Art. 30(1)(c) lists personal data: anonymous categories are left out.
     let data_categories = p
         .data_categories()
+        .filter(|id| register.category(id).is_none_or(|c| c.personal_data))
         .map(|id| {
             let mut name = category_name(id);
             if let Some(category) = register.category(id)
@@ -232,6 +234,7 @@ fn activity(
         .recipients
         .iter()
         .filter(|r| r.purposes.contains(&p.id) || p.recipients.contains(&r.id))
+        .filter(|r| !register.receives_anonymous_data_only(r))
         .collect();
     let recipients = receiving
         .iter()

@@ -1035,3 +1035,30 @@ fn cookie_lifetimes_in_words() {
     assert!(notice.contains("`skydd_consent` (6 months)"));
     assert!(notice.contains("`glesys_session` (until you close the browser)"));
 }
+
+/// Anonymous data is not personal data (issue 20): a purpose's anonymous categories have no row
+/// in the notice's table of bases, and a recipient of anonymous data only is in neither the
+/// notice nor the record (Syspeace's aggregated visit statistics, P000-13, P000-14).
+#[test]
+fn anonymous_data_and_its_recipients_are_not_listed_as_personal_data() {
+    let source = EXAMPLES[2].1.replacen(
+        "recipients:\n",
+        "recipients:\n  - id: statistics_bureau\n    name: {en: The statistics bureau, sv: Statistikbyrån}\n    kind: controller\n    country: US\n    purposes: [product_development]\n    categories: [aggregated_visit_stats]\n",
+        1,
+    );
+    let syspeace = register(&source);
+    for language in [Language::En, Language::Sv] {
+        let notice = render_markdown(&syspeace, language);
+        for absent in [
+            "Aggregated visit statistics",
+            "Sammanställd besöksstatistik",
+            "statistics bureau",
+            "Statistikbyrån",
+        ] {
+            assert!(!notice.contains(absent), "{absent} in the notice");
+        }
+        let record = record(&syspeace, language).to_csv(language);
+        assert!(!record.contains("Statisti"), "{record}");
+        assert!(!record.contains("besöksstatistik") && !record.contains("visit statistics"));
+    }
+}

@@ -95,6 +95,9 @@ pub(crate) struct Sites {
     pub(crate) rights: Option<Pos>,
     /// Where `rights.public_holidays` is written, if it is.
     pub(crate) public_holidays: Option<Pos>,
+    /// Data categories marked `personal_data: false` (anonymous or aggregated), which need no
+    /// legal basis, transfer mechanism or `notify` address.
+    pub(crate) anonymous_categories: Vec<String>,
 }
 
 impl Sites {
@@ -439,6 +442,12 @@ impl Decoder {
     // ---- ids -------------------------------------------------------------------------------
 
     /// Read and declare the `id` of an entry.
+    /// Whether data category `id` was declared `personal_data: false` (the data section is
+    /// read before the sections that refer to it).
+    fn is_anonymous(&self, id: &str) -> bool {
+        self.sites.anonymous_categories.iter().any(|c| c == id)
+    }
+
     fn declare(&mut self, fields: &mut Fields<'_>, kind: Kind) -> Option<String> {
         let node = self.reader.required(fields, "id")?;
         let id = self.reader.id(node, kind.describe())?;
@@ -764,6 +773,9 @@ impl Decoder {
             .get("personal_data")
             .and_then(|n| self.reader.boolean(n))
             .unwrap_or(true);
+        if let (false, Some(id)) = (personal_data, &id) {
+            self.sites.anonymous_categories.push(id.clone());
+        }
         let special_node = f.get("special_category");
         let special_category: Option<SpecialCategory> =
             special_node.and_then(|n| self.reader.choice(n));
@@ -991,21 +1003,44 @@ impl Decoder {
                 }
             }
         }
+        for (basis, pos) in &legal_basis {
+            if self.is_anonymous(&basis.category.0) {
+                self.reader.push(
+                    Diagnostic::warning(
+                        "anonymous-with-legal-basis",
+                        *pos,
+                        format!(
+                            "`{}` is anonymous (`personal_data: false`): it needs no legal basis",
+                            basis.category.0
+                        ),
+                    )
+                    .with_help("list it under the purpose's `categories:` instead; the notice and the record then leave it out of the personal data"),
+                );
+            }
+        }
         let legal_basis: Vec<CategoryBasis> = legal_basis.into_iter().map(|(b, _)| b).collect();
 
         match role {
             Some(Role::Controller) => {
-                if legal_basis.is_empty() && basis_node.is_none() {
+                if legal_basis.is_empty() && basis_node.is_none() && categories_node.is_none() {
                     self.reader.push(
                         Diagnostic::error("missing-legal-basis", pos, format!("{what} needs a legal basis for each data category it processes"))
                             .with_help("add `legal_basis:` mapping each data category to consent, contract, legal_obligation, vital_interest, public_task or legitimate_interest"),
                     );
                 }
                 if let Some(node) = categories_node {
-                    self.reader.push(
-                        Diagnostic::error("invalid-value", node.pos, "a controller activity lists its categories under `legal_basis`")
-                            .with_help("move each category into `legal_basis:` with the basis it rests on; `categories` is for processor activities"),
-                    );
+                    let items: Vec<&Node> = match &node.kind {
+                        NodeKind::Seq(items) => items.iter().collect(),
+                        _ => vec![node],
+                    };
+                    for (item, category) in items.into_iter().zip(&categories) {
+                        if !self.is_anonymous(category) {
+                            self.reader.push(
+                                Diagnostic::error("invalid-value", item.pos, format!("`{category}` is personal data: a controller activity lists it under `legal_basis`"))
+                                    .with_help("move it into `legal_basis:` with the basis it rests on; a controller activity's `categories` holds anonymous data only (`personal_data: false`)"),
+                            );
+                        }
+                    }
                 }
             }
             Some(Role::Processor) => {
@@ -1332,8 +1367,15 @@ impl Decoder {
         let notify = notify_node.and_then(|n| self.recipient_notify(n));
         let pos = f.pos;
         self.reader.finish(f);
+        // A recipient of anonymous data only receives no personal data: no safeguard for a
+        // transfer and no Art. 19 notices.
+        let anonymous_only =
+            !categories.is_empty() && categories.iter().all(|c| self.is_anonymous(c));
 
-        if notify_node.is_none() && kind.is_some_and(RecipientKind::keeps_received_data) {
+        if notify_node.is_none()
+            && !anonymous_only
+            && kind.is_some_and(RecipientKind::keeps_received_data)
+        {
             let name = name.as_ref().map_or("this recipient", |n| n.en.as_str());
             self.reader.push(
                 Diagnostic::warning(
@@ -1356,7 +1398,7 @@ impl Decoder {
             );
         }
         if let (Some(country), Some(country_node)) = (country, country_node) {
-            if !country.in_eea() && transfer_node.is_none() {
+            if !country.in_eea() && transfer_node.is_none() && !anonymous_only {
                 let name = name.as_ref().map_or("this recipient", |n| n.en.as_str());
                 self.reader.push(
                     Diagnostic::error(

@@ -1381,4 +1381,15 @@ impl Register {
     pub fn purpose(&self, id: &PurposeId) -> Option<&Purpose> {
         self.purposes.iter().find(|p| &p.id == id)
     }
+
+    /// Whether `recipient` receives anonymous data only: it lists its `categories` and every
+    /// one is `personal_data: false`. Such a recipient receives no personal data, so the notice
+    /// and the record do not list it, and it needs no transfer safeguard or `notify` address.
+    pub fn receives_anonymous_data_only(&self, recipient: &Recipient) -> bool {
+        !recipient.categories.is_empty()
+            && recipient
+                .categories
+                .iter()
+                .all(|c| self.category(c).is_some_and(|c| !c.personal_data))
+    }
 }

@@ -14,6 +14,10 @@ use skydd_register::{Diagnostic, FromJsonError, Register, check};
 #[path = "register/cookies.rs"]
 mod cookies;
 
+/// Anonymous and aggregated data (issue 20).
+#[path = "register/anonymous.rs"]
+mod anonymous;
+
 const MINIMAL: &str = include_str!("fixtures/minimal.yaml");
 const MANY_ERRORS: &str = include_str!("fixtures/many-errors.yaml");
 
