@@ -10,8 +10,8 @@ use jiff::civil::Date;
 use skydd_register::Register;
 use skydd_register::model::{
     CategoryId, Choice as _, ConsentGiver, Contact, Cookies, DataCategory, Language, LegalBasis,
-    MeasureKind, Purpose, Recipient, RecipientKind, Role, SignalObjection, SignalRule,
-    SubjectCategory,
+    MeasureKind, Provision, ProvisionRequirement, Purpose, Recipient, RecipientKind, Role,
+    SignalObjection, SignalRule, SubjectCategory,
 };
 
 use crate::document::{Block, Document, Inline, Line, Section, link, text};
@@ -590,6 +590,9 @@ fn purposes(register: &Register, l: Language) -> Section {
                 pick(l, "Where the data comes from", "Uppgifterna kommer från")
             ))]);
         }
+        for provision in &purpose.provision {
+            facts.push(vec![text(provision_words(register, l, provision))]);
+        }
         let recipient_names = register
             .recipients
             .iter()
@@ -616,6 +619,58 @@ fn purposes(register: &Register, l: Language) -> Section {
         ),
         blocks,
     )
+}
+
+/// Whether the person must provide the data, and what follows if they do not (Art.
+/// 13(2)(e)): "Contact details: providing them is a requirement of our contract with you. If you
+/// do not provide them: we cannot deliver the service."
+fn provision_words(register: &Register, l: Language, provision: &Provision) -> String {
+    let requirement = match (provision.requirement, l) {
+        (ProvisionRequirement::Statutory, Language::En) => "the law requires you to provide it",
+        (ProvisionRequirement::Statutory, Language::Sv) => {
+            "du är skyldig enligt lag att lämna uppgifterna"
+        }
+        (ProvisionRequirement::Contractual, Language::En) => {
+            "providing it is a requirement of our contract with you"
+        }
+        (ProvisionRequirement::Contractual, Language::Sv) => {
+            "uppgifterna krävs enligt vårt avtal med dig"
+        }
+        (ProvisionRequirement::ContractEntry, Language::En) => {
+            "we need it to enter into a contract with you"
+        }
+        (ProvisionRequirement::ContractEntry, Language::Sv) => {
+            "vi behöver uppgifterna för att kunna ingå avtal med dig"
+        }
+        (ProvisionRequirement::Voluntary, Language::En) => "providing it is voluntary",
+        (ProvisionRequirement::Voluntary, Language::Sv) => {
+            "det är frivilligt att lämna uppgifterna"
+        }
+    };
+    let what = if provision.categories.is_empty() {
+        pick(
+            l,
+            "The data for this purpose",
+            "Uppgifterna för det här ändamålet",
+        )
+        .to_owned()
+    } else {
+        let names: Vec<String> = provision
+            .categories
+            .iter()
+            .map(|c| lower_first(&category_name(register, l, c)))
+            .collect();
+        capitalise(&wording::join_and(l, &names))
+    };
+    let mut words = format!("{what}: {requirement}.");
+    if let Some(consequence) = &provision.if_not_provided {
+        words.push_str(&format!(
+            " {} {}",
+            pick(l, "If you do not provide it:", "Om du inte lämnar dem:"),
+            lower_first(consequence.get(l))
+        ));
+    }
+    words
 }
 
 fn sources(register: &Register, l: Language) -> Section {

@@ -979,6 +979,10 @@ impl Decoder {
         let requires_feature = f
             .get("requires_feature")
             .and_then(|n| self.reference(n, Kind::Feature));
+        let provision_node = f.get("provision");
+        let provision = provision_node
+            .map(|n| self.provisions(n))
+            .unwrap_or_default();
         let (what, pos) = (f.what, f.pos);
         self.reader.finish(f);
 
@@ -1089,12 +1093,96 @@ impl Decoder {
             channels,
             recipients: recipients.into_iter().map(RecipientId).collect(),
             requires_feature: requires_feature.map(FeatureId),
+            provision,
         };
         if purpose.role == Role::Processor {
             purpose.legal_basis.clear();
+            if let Some(node) = provision_node {
+                self.reader.push(
+                    Diagnostic::error("invalid-value", node.pos, "a processor activity has no `provision`")
+                        .with_help("what a person must provide, and why, is the customer's (the controller's) to tell them (Art. 13(2)(e))"),
+                );
+            }
         }
+        self.provision_categories(&purpose, provision_node);
         self.basis_requirements(&purpose, basis_node);
         Some(purpose)
+    }
+
+    /// `provision`: one entry (a map) for the whole purpose, or a list of them, each with
+    /// `categories`.
+    fn provisions(&mut self, node: &Node) -> Vec<Provision> {
+        match &node.kind {
+            NodeKind::Seq(_) => self
+                .reader
+                .list(node, "provisions")
+                .into_iter()
+                .filter_map(|n| self.provision(n))
+                .collect(),
+            _ => self.provision(node).into_iter().collect(),
+        }
+    }
+
+    fn provision(&mut self, node: &Node) -> Option<Provision> {
+        let mut f = self.reader.fields(node, "a provision")?;
+        let categories = self.opt_references(&mut f, "categories", Kind::Category);
+        let requirement: Option<ProvisionRequirement> = self
+            .reader
+            .required(&mut f, "requirement")
+            .and_then(|n| self.reader.choice(n));
+        let if_not_provided = self.opt_text(&mut f, "if_not_provided");
+        let pos = f.pos;
+        self.reader.finish(f);
+        let requirement = requirement?;
+        if requirement != ProvisionRequirement::Voluntary && if_not_provided.is_none() {
+            self.reader.push(
+                Diagnostic::error(
+                    "missing-key",
+                    pos,
+                    "a required provision needs `if_not_provided`: what happens if the person does not provide the data (Art. 13(2)(e))",
+                )
+                .with_help("e.g. `if_not_provided: {en: We cannot deliver the service., sv: Vi kan inte leverera tjänsten.}`"),
+            );
+        }
+        Some(Provision {
+            categories: categories.into_iter().map(CategoryId).collect(),
+            requirement,
+            if_not_provided,
+        })
+    }
+
+    /// A provision's categories must be categories of its purpose, each in one provision only.
+    fn provision_categories(&mut self, purpose: &Purpose, node: Option<&Node>) {
+        let Some(node) = node else { return };
+        let mut seen: Vec<&CategoryId> = Vec::new();
+        for provision in &purpose.provision {
+            for category in &provision.categories {
+                if !purpose.data_categories().any(|c| c == category) {
+                    self.reader.push(
+                        Diagnostic::error(
+                            "invalid-value",
+                            node.pos,
+                            format!("provision names `{category}`, which purpose `{}` does not process", purpose.id),
+                        )
+                        .with_help("name categories of the purpose's `legal_basis` (or leave `categories` out: every category)"),
+                    );
+                } else if seen.contains(&category) {
+                    self.reader.push(
+                        Diagnostic::error(
+                            "invalid-value",
+                            node.pos,
+                            format!(
+                                "`{category}` is in two provisions of purpose `{}`",
+                                purpose.id
+                            ),
+                        )
+                        .with_help("say once whether a category must be provided"),
+                    );
+                } else {
+                    seen.push(category);
+                }
+            }
+        }
     }
 
     fn legal_basis(&mut self, node: &Node) -> Vec<(CategoryBasis, Pos)> {

@@ -820,6 +820,37 @@ pub struct Purpose {
     pub recipients: Vec<RecipientId>,
     /// A feature that must be switched on for the scope.
     pub requires_feature: Option<FeatureId>,
+    /// Whether the person must provide the data, and what happens if they do not (Art.
+    /// 13(2)(e)), per group of categories (`provision`). Left out of the JSON when empty, so
+    /// registers without it keep their digest.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub provision: Vec<Provision>,
+}
+
+choice!(
+    /// Why a person provides data (`provision[].requirement`, Art. 13(2)(e)).
+    ProvisionRequirement, "provision requirement", {
+        /// `statutory`: a law requires the person to provide it.
+        Statutory = "statutory",
+        /// `contractual`: the contract with the person requires it.
+        Contractual = "contractual",
+        /// `contract_entry`: it is needed to enter into a contract.
+        ContractEntry = "contract_entry",
+        /// `voluntary`: the person may leave it out.
+        Voluntary = "voluntary",
+    }
+);
+
+/// Whether the person must provide some of a purpose's data, and the consequence of not
+/// providing it (Art. 13(2)(e)): what the notice says where the data is collected from them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Provision {
+    /// The categories it is about; empty: every category of the purpose.
+    pub categories: Vec<CategoryId>,
+    /// Statutory, contractual, needed to enter a contract, or voluntary.
+    pub requirement: ProvisionRequirement,
+    /// What happens if the person does not provide it; required unless voluntary.
+    pub if_not_provided: Option<Text>,
 }
 
 impl Purpose {

@@ -18,6 +18,10 @@ mod cookies;
 #[path = "register/anonymous.rs"]
 mod anonymous;
 
+/// Whether data must be provided, and what follows if it is not (Art. 13(2)(e), issue 20).
+#[path = "register/provision.rs"]
+mod provision;
+
 const MINIMAL: &str = include_str!("fixtures/minimal.yaml");
 const MANY_ERRORS: &str = include_str!("fixtures/many-errors.yaml");
 
