@@ -377,7 +377,7 @@ fn what_data(register: &Register, l: Language) -> Section {
             if n > 0 {
                 line.push(text(", "));
             }
-            line.push(Inline::Code(field.id.to_string()));
+            line.push(text(lower_first(&field.label(l))));
             if !field.only_for_countries.is_empty() {
                 let countries: Vec<String> = field
                     .only_for_countries

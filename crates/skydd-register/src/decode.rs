@@ -147,6 +147,8 @@ pub(crate) struct Decoder {
     pub(crate) reader: Reader,
     pub(crate) sites: Sites,
     texts: Vec<(Pos, bool)>,
+    /// Per data category (where it starts), its fields without a `label`.
+    unlabelled_fields: Vec<(Pos, Vec<String>)>,
 }
 
 /// Decode a whole document.
@@ -155,6 +157,7 @@ pub(crate) fn decode(root: &Node) -> (Partial, Decoder) {
         reader: Reader::new("docs/register-format.md"),
         sites: Sites::default(),
         texts: Vec::new(),
+        unlabelled_fields: Vec::new(),
     };
     for event in BuiltinEvent::ALL {
         d.sites
@@ -215,6 +218,21 @@ pub(crate) fn decode(root: &Node) -> (Partial, Decoder) {
     d.reader.finish(top);
 
     if partial.languages.contains(&Language::Sv) {
+        for (pos, fields) in std::mem::take(&mut d.unlabelled_fields) {
+            let list = fields
+                .iter()
+                .map(|f| format!("`{f}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            d.reader.push(
+                Diagnostic::warning(
+                    "field-without-label",
+                    pos,
+                    format!("fields without a label: {list}; the Swedish notice would show them as their ids"),
+                )
+                .with_help("give each one a label, e.g. `{id: postal_address, label: {en: Postal address, sv: Postadress}}`"),
+            );
+        }
         for (pos, has_swedish) in std::mem::take(&mut d.texts) {
             if !has_swedish {
                 d.reader.push(
@@ -786,6 +804,14 @@ impl Decoder {
             Some(n) => self.data_fields(n),
             None => Vec::new(),
         };
+        let unlabelled: Vec<String> = fields
+            .iter()
+            .filter(|field| field.label.is_none())
+            .map(|field| field.id.0.clone())
+            .collect();
+        if !unlabelled.is_empty() {
+            self.unlabelled_fields.push((f.pos, unlabelled));
+        }
         self.reader.finish(f);
         if let (Some(special), None, Some(node)) = (special_category, art9_condition, special_node)
             && condition_node.is_none()
@@ -855,6 +881,7 @@ impl Decoder {
                     secret: false,
                     statistical: false,
                     only_for_countries: Vec::new(),
+                    label: None,
                 })
             } else {
                 self.data_field(item)
@@ -898,6 +925,7 @@ impl Decoder {
             .get("only_for_countries")
             .map(|n| self.countries(n))
             .unwrap_or_default();
+        let label = self.opt_text(&mut f, "label");
         self.reader.finish(f);
         Some(Field {
             id: FieldId(id?),
@@ -905,6 +933,7 @@ impl Decoder {
             secret,
             statistical,
             only_for_countries,
+            label,
         })
     }
 

@@ -722,6 +722,22 @@ pub struct Field {
     pub statistical: bool,
     /// Collected only for subjects in these countries (empty: everywhere).
     pub only_for_countries: Vec<Country>,
+    /// What people read for it ("Organisation number", "Organisationsnummer"); without one,
+    /// the id with spaces. Left out of the JSON when absent, so registers without labels keep
+    /// their digest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<Text>,
+}
+
+impl Field {
+    /// The field's name for people in `language`: its label, or else its id with spaces for
+    /// underscores (`postal_address` → "postal address").
+    pub fn label(&self, language: Language) -> String {
+        match &self.label {
+            Some(label) => label.get(language).to_owned(),
+            None => self.id.0.replace('_', " "),
+        }
+    }
 }
 
 /// A named anchor event.

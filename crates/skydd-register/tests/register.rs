@@ -22,6 +22,10 @@ mod anonymous;
 #[path = "register/provision.rs"]
 mod provision;
 
+/// Field labels in English and Swedish (issue 20).
+#[path = "register/labels.rs"]
+mod labels;
+
 const MINIMAL: &str = include_str!("fixtures/minimal.yaml");
 const MANY_ERRORS: &str = include_str!("fixtures/many-errors.yaml");
 

@@ -30,7 +30,9 @@ use crate::state::AppState;
 /// One field of a record as the page shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct FieldView {
-    /// The register field id.
+    /// The register field id (what a correction names).
+    pub(crate) id: String,
+    /// The field's label in the page's language (its id when the register no longer has it).
     pub(crate) field: String,
     /// The value as text (`—` for none).
     pub(crate) value: String,
@@ -185,7 +187,10 @@ pub(crate) fn explain(
                     .fields
                     .iter()
                     .map(|(field, value)| FieldView {
-                        field: field.clone(),
+                        id: field.clone(),
+                        field: registered
+                            .and_then(|c| c.fields.iter().find(|f| f.id.0 == *field))
+                            .map_or_else(|| field.clone(), |f| f.label(language)),
                         value: shown(value),
                         correct: correct_link(id, field),
                     })

@@ -195,15 +195,19 @@ fn correction_targets(
         let values = category
             .records
             .iter()
-            .flat_map(|r| r.fields.iter().map(|f| (f.field.clone(), f.value.clone())))
+            .flat_map(|r| {
+                r.fields
+                    .iter()
+                    .map(|f| (f.id.clone(), f.field.clone(), f.value.clone()))
+            })
             .chain(
                 category
                     .connected
                     .iter()
-                    .map(|c| (c.field.clone(), c.value.clone())),
+                    .map(|c| (c.field.clone(), c.field.clone(), c.value.clone())),
             );
-        for (field, value) in values {
-            let key = format!("{}.{field}", category.id);
+        for (id, field, value) in values {
+            let key = format!("{}.{id}", category.id);
             if targets.iter().any(|t| t.value == key) {
                 continue;
             }
