@@ -1785,7 +1785,7 @@ fn notice_writes_html_or_markdown_in_english_or_swedish() {
         html.starts_with("<!DOCTYPE html>\n<html lang=\"en\">"),
         "{html}"
     );
-    assert!(html.contains("Last updated May 7, 2018"));
+    assert!(html.contains("Last updated 7 May 2018"));
 
     let output = run(skydd()
         .arg("notice")

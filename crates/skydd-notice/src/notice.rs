@@ -235,11 +235,14 @@ fn joined_names<'a>(names: impl Iterator<Item = &'a str>) -> String {
 fn who_we_are(register: &Register, l: Language) -> Section {
     let c = &register.controller;
     let mut blocks = Vec::new();
-    let number = c
-        .organisation_number
-        .as_ref()
-        .map(|n| format!(" ({} {n})", pick(l, "org. no.", "org.nr")))
-        .unwrap_or_default();
+    let number = wording::registration(
+        l,
+        c.organisation_number.as_deref(),
+        c.registry.as_deref(),
+        &c.address,
+    )
+    .map(|n| format!(" ({n})"))
+    .unwrap_or_default();
     blocks.push(sentence(match l {
         Language::En => format!(
             "{}{number} is the controller responsible for the processing of your personal data described in this notice.",
@@ -250,19 +253,71 @@ fn who_we_are(register: &Register, l: Language) -> Section {
             c.name
         ),
     }));
-    let a = &c.address;
-    let mut address: Vec<String> = Vec::new();
-    address.extend(a.street.clone());
-    address.push(match &a.postal_code {
-        Some(code) => format!("{code} {}", a.city),
-        None => a.city.clone(),
-    });
-    address.push(wording::country(l, a.country));
     blocks.push(sentence(format!(
         "{}: {}.",
         pick(l, "Address", "Adress"),
-        address.join(", ")
+        wording::address(l, &c.address)
     )));
+    if !c.address.country.in_eea() {
+        let country = wording::country(l, c.address.country);
+        let mut sits = match l {
+            Language::En => format!("We are established in {country}, outside the EU/EEA."),
+            Language::Sv => format!("Vi är etablerade i {country}, utanför EU/EES."),
+        };
+        if c.address.country.has_adequacy_decision() {
+            sits.push_str(&match l {
+                Language::En => format!(
+                    " The European Commission has decided that {country} ensures an adequate level of protection for personal data (GDPR Art. 45)."
+                ),
+                Language::Sv => format!(
+                    " Europeiska kommissionen har beslutat att {country} säkerställer en adekvat skyddsnivå för personuppgifter (artikel 45 i dataskyddsförordningen)."
+                ),
+            });
+        }
+        blocks.push(sentence(sits));
+    }
+    if !c.establishments.is_empty() {
+        blocks.push(sentence(pick(l, "Our offices:", "Våra kontor:")));
+        blocks.push(Block::List(
+            c.establishments
+                .iter()
+                .map(|e| {
+                    vec![text(format!(
+                        "{}: {}.",
+                        e.name.get(l),
+                        wording::address(l, &e.address)
+                    ))]
+                })
+                .collect(),
+        ));
+    }
+    if !c.entities.is_empty() {
+        blocks.push(sentence(pick(
+            l,
+            "This notice also covers these companies of our group, each the controller of the processing it carries out as described here:",
+            "Integritetspolicyn omfattar också dessa bolag i vår koncern, vart och ett personuppgiftsansvarigt för den behandling det utför enligt beskrivningen här:",
+        )));
+        blocks.push(Block::List(
+            c.entities
+                .iter()
+                .map(|e| {
+                    let number = wording::registration(
+                        l,
+                        e.organisation_number.as_deref(),
+                        e.registry.as_deref(),
+                        &e.address,
+                    )
+                    .map(|n| format!(" ({n})"))
+                    .unwrap_or_default();
+                    vec![text(format!(
+                        "{}{number}, {}.",
+                        e.name,
+                        wording::address(l, &e.address)
+                    ))]
+                })
+                .collect(),
+        ));
+    }
     let mut contact = vec![text(pick(
         l,
         "Questions about privacy and how we use personal data: ",
@@ -281,6 +336,9 @@ fn who_we_are(register: &Register, l: Language) -> Section {
             ),
             rep.name
         ))];
+        if let Some(address) = &rep.address {
+            line.push(text(format!("{}, ", wording::address(l, address))));
+        }
         line.extend(contact_line(&rep.contact));
         line.push(text("."));
         blocks.push(para(line));

@@ -106,20 +106,17 @@ pub fn record_with_systems(
     let l = language;
     let c = &register.controller;
     let mut controller = c.name.clone();
-    if let Some(number) = &c.organisation_number {
-        controller.push_str(&format!(" ({} {number})", pick(l, "org. no.", "org.nr")));
+    if let Some(number) = wording::registration(
+        l,
+        c.organisation_number.as_deref(),
+        c.registry.as_deref(),
+        &c.address,
+    ) {
+        controller.push_str(&format!(" ({number})"));
     }
-    let address = [
-        c.address.street.clone(),
-        Some(match &c.address.postal_code {
-            Some(code) => format!("{code} {}", c.address.city),
-            None => c.address.city.clone(),
-        }),
-        Some(wording::country(l, c.address.country)),
-    ];
     controller.push_str(&format!(
         ", {}, {}",
-        address.into_iter().flatten().collect::<Vec<_>>().join(", "),
+        wording::address(l, &c.address),
         contact_text(&c.contact)
     ));
     let representative = register

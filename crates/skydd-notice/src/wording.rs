@@ -4,8 +4,8 @@
 use jiff::civil::Date;
 use skydd_register::country::Country;
 use skydd_register::model::{
-    Art9Condition, BuiltinEvent, ChangeChannel, Channel, Derogation, FurtherCopies, Language,
-    LegalBasis, Lifetime, MeasureKind, RecipientKind, SpecialCategory, TrackerKind,
+    Address, Art9Condition, BuiltinEvent, ChangeChannel, Channel, Derogation, FurtherCopies,
+    Language, LegalBasis, Lifetime, MeasureKind, RecipientKind, SpecialCategory, TrackerKind,
     TransferMechanism, VerificationMethod,
 };
 use skydd_register::period::{Period, PeriodUnit};
@@ -49,13 +49,64 @@ pub fn period(language: Language, period: Period) -> String {
     format!("{} {unit}", period.amount)
 }
 
-/// A date as people write it: "January 5, 2022" / "5 januari 2022".
+/// A date as people write it in Europe: "5 January 2022" (British) / "5 januari 2022".
 pub fn date(language: Language, date: Date) -> String {
-    let month = language.month_name(date.month());
-    match language {
-        Language::En => format!("{month} {}, {}", date.day(), date.year()),
-        Language::Sv => format!("{} {month} {}", date.day(), date.year()),
-    }
+    format!(
+        "{} {} {}",
+        date.day(),
+        language.month_name(date.month()),
+        date.year()
+    )
+}
+
+/// A company's registration number named by its register: "Companies House 05921693" when the
+/// register names the registry, "org. no. 556647-9241" / "org.nr ..." for a Swedish company,
+/// "registration no. ..." / "registreringsnummer ..." otherwise; `None` without a number.
+pub fn registration(
+    l: Language,
+    number: Option<&str>,
+    registry: Option<&str>,
+    address: &Address,
+) -> Option<String> {
+    let number = number?;
+    Some(match registry {
+        Some(registry) => format!("{registry} {number}"),
+        None if address.country.code() == "SE" => {
+            format!(
+                "{} {number}",
+                match l {
+                    Language::En => "org. no.",
+                    Language::Sv => "org.nr",
+                }
+            )
+        }
+        None => format!(
+            "{} {number}",
+            match l {
+                Language::En => "registration no.",
+                Language::Sv => "registreringsnummer",
+            }
+        ),
+    })
+}
+
+/// Countries that write the postcode after the town ("London EC1A 1BB"); the others, Sweden
+/// among them, before it ("311 22 Falkenberg").
+const POSTCODE_AFTER_TOWN: [&str; 6] = ["GB", "IE", "US", "CA", "AU", "NZ"];
+
+/// An address on one line, in the order its country writes it, with the country named in `l`.
+pub fn address(l: Language, a: &Address) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    parts.extend(a.street.clone());
+    parts.push(match &a.postal_code {
+        Some(code) if POSTCODE_AFTER_TOWN.contains(&a.country.code()) => {
+            format!("{} {code}", a.city)
+        }
+        Some(code) => format!("{code} {}", a.city),
+        None => a.city.clone(),
+    });
+    parts.push(country(l, a.country));
+    parts.join(", ")
 }
 
 /// An ordinal in words up to ten, digits after: "seventh" / "sjunde", "12th" / "12:e".
@@ -519,7 +570,7 @@ mod tests {
     #[test]
     fn dates_as_people_write_them() {
         let d = jiff::civil::date(2022, 1, 5);
-        assert_eq!(date(Language::En, d), "January 5, 2022");
+        assert_eq!(date(Language::En, d), "5 January 2022");
         assert_eq!(date(Language::Sv, d), "5 januari 2022");
     }
 

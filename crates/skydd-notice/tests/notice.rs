@@ -110,7 +110,7 @@ fn every_section_a_notice_needs_is_there_in_both_languages() {
     // P001-01, P001-36, P001-38: org. number, DPO and the date come from the register.
     assert!(en.contains("GleSYS AB (org. no. 556647-9241)"));
     assert!(en.contains("Johan Boger"));
-    assert!(en.contains("Last updated May 7, 2018"));
+    assert!(en.contains("Last updated 7 May 2018"));
     assert!(sv.contains("Senast uppdaterad 7 maj 2018"));
     // Processor activities stay out of the controller's notice (P000-06).
     assert!(!en.contains("Hosting our customers' data on their instructions"));
@@ -123,15 +123,15 @@ fn version_and_date_follow_the_register_content() {
     let version = skydd_notice::NoticeVersion::of(&base);
     assert_eq!(version.version, base.digest()[..12]);
     assert!(html.contains(&format!("Version {}", version.version)));
-    assert!(html.contains("Last updated February 29, 2024"));
+    assert!(html.contains("Last updated 29 February 2024"));
     // P000-01: the date at the top and the bottom.
-    assert_eq!(html.matches("Last updated February 29, 2024").count(), 2);
+    assert_eq!(html.matches("Last updated 29 February 2024").count(), 2);
 
     let edited = base_with("keep: 90 days", "keep: 60 days");
     let edited_version = skydd_notice::NoticeVersion::of(&edited);
     assert_ne!(edited_version.version, version.version);
     let republished = base_with("published: 2024-02-29", "published: 2024-03-01");
-    assert!(render_html(&republished, Language::En).contains("Last updated March 1, 2024"));
+    assert!(render_html(&republished, Language::En).contains("Last updated 1 March 2024"));
 }
 
 /// The rights section points at the privacy centre, in the notice's language, first under
@@ -844,9 +844,9 @@ fn the_history_names_changes_by_the_names_people_read_and_escapes_them() {
         "{html}"
     );
     // 22:30 UTC on 31 May is 1 June in Stockholm (summer time).
-    assert!(html.contains("In effect since June 1, 2024."), "{html}");
+    assert!(html.contains("In effect since 1 June 2024."), "{html}");
     assert!(
-        html.contains("In effect from April 1, 2024 until June 1, 2024."),
+        html.contains("In effect from 1 April 2024 until 1 June 2024."),
         "{html}"
     );
     assert!(html.contains("This version cannot be shown"), "{html}");
@@ -1061,4 +1061,77 @@ fn anonymous_data_and_its_recipients_are_not_listed_as_personal_data() {
         assert!(!record.contains("Statisti"), "{record}");
         assert!(!record.contains("besöksstatistik") && !record.contains("visit statistics"));
     }
+}
+
+/// The controller as a group (issue 20): a UK company with a Swedish office and a Swedish
+/// group company. The notice names its number by its registry (not "org. no." for a UK
+/// company), writes each address in its country's order, says where the controller sits and
+/// that the UK has an adequacy decision, and lists the offices and the group companies.
+#[test]
+fn a_group_outside_the_eu_is_named_with_its_registry_offices_and_companies() {
+    use skydd_register::country::Country;
+    use skydd_register::model::{Address, Entity, Establishment, Text};
+    let mut group = register(EXAMPLES[0].1);
+    let uk = Country::parse("GB").unwrap();
+    let se = Country::parse("SE").unwrap();
+    let c = &mut group.controller;
+    c.name = "Example Events Ltd".into();
+    c.organisation_number = Some("05921693".into());
+    c.registry = Some("Companies House".into());
+    c.address = Address {
+        street: Some("1 Long Lane".into()),
+        postal_code: Some("EC1A 9HF".into()),
+        city: "London".into(),
+        country: uk,
+    };
+    c.establishments = vec![Establishment {
+        name: Text {
+            en: "Our Stockholm office".into(),
+            sv: Some("Vårt kontor i Stockholm".into()),
+        },
+        address: Address {
+            street: Some("Drottninggatan 1".into()),
+            postal_code: Some("111 51".into()),
+            city: "Stockholm".into(),
+            country: se,
+        },
+    }];
+    c.entities = vec![Entity {
+        name: "Example Events AB".into(),
+        organisation_number: Some("556647-9241".into()),
+        registry: None,
+        address: Address {
+            street: None,
+            postal_code: Some("111 51".into()),
+            city: "Stockholm".into(),
+            country: se,
+        },
+    }];
+    let en = render_markdown(&group, Language::En);
+    for expected in [
+        "Example Events Ltd (Companies House 05921693) is the controller",
+        "Address: 1 Long Lane, London EC1A 9HF, the United Kingdom.",
+        "We are established in the United Kingdom, outside the EU/EEA. The European Commission has decided that the United Kingdom ensures an adequate level of protection",
+        "Our Stockholm office: Drottninggatan 1, 111 51 Stockholm, Sweden.",
+        "Example Events AB (org. no. 556647-9241), 111 51 Stockholm, Sweden.",
+    ] {
+        assert!(en.contains(expected), "{expected}\n{en}");
+    }
+    assert!(!en.contains("org. no. 05921693"));
+    let sv = render_markdown(&group, Language::Sv);
+    for expected in [
+        "Example Events Ltd (Companies House 05921693) är personuppgiftsansvarig",
+        "Vi är etablerade i Storbritannien, utanför EU/EES.",
+        "Vårt kontor i Stockholm: Drottninggatan 1, 111 51 Stockholm, Sverige.",
+        "Example Events AB (org.nr 556647-9241), 111 51 Stockholm, Sverige.",
+    ] {
+        assert!(sv.contains(expected), "{expected}\n{sv}");
+    }
+    let record = record(&group, Language::En).to_csv(Language::En);
+    assert!(
+        record.contains(
+            "Example Events Ltd (Companies House 05921693), 1 Long Lane, London EC1A 9HF"
+        ),
+        "{record}"
+    );
 }

@@ -180,11 +180,25 @@ pub(crate) fn decode(root: &Node) -> (Partial, Decoder) {
         Some(node) => d.languages(node),
         None => vec![Language::En],
     };
-    partial.controller = d
-        .reader
-        .required(&mut top, "controller")
-        .and_then(|n| d.controller(n));
+    let controller_node = d.reader.required(&mut top, "controller");
+    partial.controller = controller_node.and_then(|n| d.controller(n));
     partial.representative = top.get("representative").and_then(|n| d.representative(n));
+    if let (Some(controller), Some(node)) = (&partial.controller, controller_node)
+        && !controller.established_in_eea()
+        && partial.representative.is_none()
+    {
+        d.reader.push(
+            Diagnostic::warning(
+                "no-representative",
+                node.pos,
+                format!(
+                    "{} is established outside the EU/EEA, with no establishment in it and no representative (GDPR Art. 27)",
+                    controller.name
+                ),
+            )
+            .with_help("add `representative:` (name, contact) designated in the EU, or the EU office under `controller.establishments`; Art. 27(2) exempts only occasional, low-risk processing"),
+        );
+    }
     partial.dpo = top.get("dpo").and_then(|n| d.dpo(n));
     partial.authority = d
         .reader
@@ -322,6 +336,28 @@ impl Decoder {
         let mut f = self.reader.fields(node, "a text")?;
         let en = self.reader.req_string(&mut f, "en");
         let sv = self.reader.opt_string(&mut f, "sv");
+        // `{en: Hello, world, sv: Hej}`: the comma ended the English text and `world` became a
+        // key without a value. Say that, once, instead of "unknown key `world`".
+        let cut: Vec<&Node> = f
+            .entries
+            .iter()
+            .filter(|(key, _, value)| *key != "en" && *key != "sv" && value.is_null())
+            .map(|(_, key, _)| *key)
+            .collect();
+        if let Some(first) = cut.first() {
+            self.reader.push(
+                Diagnostic::error(
+                    "unquoted-comma",
+                    first.pos,
+                    "a comma inside a text ends it: the words after it are read as a key",
+                )
+                .with_help(
+                    "put the text in quotes: `{en: \"Hello, world\", sv: \"Hej, världen\"}`",
+                ),
+            );
+            f.entries
+                .retain(|(key, _, value)| *key == "en" || *key == "sv" || !value.is_null());
+        }
         self.reader.finish(f);
         self.texts.push((node.pos, sv.is_some()));
         Some(Text { en: en?, sv })
@@ -579,6 +615,7 @@ impl Decoder {
         let number = f
             .get("organisation_number")
             .map(|n| (n.pos, self.reader.string(n)));
+        let registry = self.reader.opt_string(&mut f, "registry");
         let address = self
             .reader
             .required(&mut f, "address")
@@ -587,31 +624,103 @@ impl Decoder {
             .reader
             .required(&mut f, "contact")
             .and_then(|n| self.contact(n));
+        let entities = f
+            .get("entities")
+            .map(|n| {
+                self.reader
+                    .list(n, "entities")
+                    .into_iter()
+                    .filter_map(|e| self.entity(e))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let establishments = f
+            .get("establishments")
+            .map(|n| {
+                self.reader
+                    .list(n, "establishments")
+                    .into_iter()
+                    .filter_map(|e| self.establishment(e))
+                    .collect()
+            })
+            .unwrap_or_default();
         self.reader.finish(f);
-        let mut organisation_number = None;
-        if let Some((pos, Some(number))) = number {
-            let swedish = address.as_ref().is_some_and(|a| a.country.code() == "SE");
-            if swedish {
-                match swedish_organisation_number(&number) {
-                    Ok(canonical) => organisation_number = Some(canonical),
-                    Err(help) => self.reader.push(
-                        Diagnostic::error(
-                            "invalid-organisation-number",
-                            pos,
-                            format!("`{number}` is not a valid Swedish organisation number"),
-                        )
-                        .with_help(help),
-                    ),
-                }
-            } else {
-                organisation_number = Some(number);
-            }
-        }
+        let organisation_number = self.organisation_number(number, address.as_ref());
         Some(Controller {
             name: name?,
             organisation_number,
+            registry,
             address: address?,
             contact: contact?,
+            entities,
+            establishments,
+        })
+    }
+
+    /// A registration number as given, or for a Swedish company its canonical form (an
+    /// invalid one is reported and dropped).
+    fn organisation_number(
+        &mut self,
+        number: Option<(Pos, Option<String>)>,
+        address: Option<&Address>,
+    ) -> Option<String> {
+        let (pos, number) = match number {
+            Some((pos, Some(number))) => (pos, number),
+            _ => return None,
+        };
+        if address.is_none_or(|a| a.country.code() != "SE") {
+            return Some(number);
+        }
+        match swedish_organisation_number(&number) {
+            Ok(canonical) => Some(canonical),
+            Err(help) => {
+                self.reader.push(
+                    Diagnostic::error(
+                        "invalid-organisation-number",
+                        pos,
+                        format!("`{number}` is not a valid Swedish organisation number"),
+                    )
+                    .with_help(help),
+                );
+                None
+            }
+        }
+    }
+
+    /// A company of the controller's group (`controller.entities[]`).
+    fn entity(&mut self, node: &Node) -> Option<Entity> {
+        let mut f = self.reader.fields(node, "a group company")?;
+        let name = self.reader.req_string(&mut f, "name");
+        let number = f
+            .get("organisation_number")
+            .map(|n| (n.pos, self.reader.string(n)));
+        let registry = self.reader.opt_string(&mut f, "registry");
+        let address = self
+            .reader
+            .required(&mut f, "address")
+            .and_then(|n| self.address(n));
+        self.reader.finish(f);
+        let organisation_number = self.organisation_number(number, address.as_ref());
+        Some(Entity {
+            name: name?,
+            organisation_number,
+            registry,
+            address: address?,
+        })
+    }
+
+    /// A local establishment of the controller (`controller.establishments[]`).
+    fn establishment(&mut self, node: &Node) -> Option<Establishment> {
+        let mut f = self.reader.fields(node, "an establishment")?;
+        let name = self.req_text(&mut f, "name");
+        let address = self
+            .reader
+            .required(&mut f, "address")
+            .and_then(|n| self.address(n));
+        self.reader.finish(f);
+        Some(Establishment {
+            name: name?,
+            address: address?,
         })
     }
 

@@ -598,10 +598,57 @@ pub struct Controller {
     pub name: String,
     /// Organisation number (checked when the country is Sweden).
     pub organisation_number: Option<String>,
+    /// The register the number is in ("Companies House"), which the notice names with it;
+    /// without one, Sweden's is "org. no." and any other "registration no.". Left out of the
+    /// JSON when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registry: Option<String>,
     /// Address of the establishment.
     pub address: Address,
     /// Where privacy questions go: at least one of `email`, `phone`, `url`, `postal`.
     pub contact: Contact,
+    /// Other companies of the group the notice covers (`controller.entities`). Left out of the
+    /// JSON when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub entities: Vec<Entity>,
+    /// The controller's local establishments, such as an office in another country
+    /// (`controller.establishments`). Left out of the JSON when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub establishments: Vec<Establishment>,
+}
+
+/// Another company of the controller's group that the notice covers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entity {
+    /// Legal name.
+    pub name: String,
+    /// Registration number (checked when the company is Swedish).
+    pub organisation_number: Option<String>,
+    /// The register the number is in, as for the controller.
+    pub registry: Option<String>,
+    /// Registered address.
+    pub address: Address,
+}
+
+/// A local establishment of the controller (an office).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Establishment {
+    /// What it is ("Our Stockholm office").
+    pub name: Text,
+    /// Where it is.
+    pub address: Address,
+}
+
+impl Controller {
+    /// Whether the controller, or one of its establishments, is in the EU/EEA: if not, it
+    /// needs a representative in the Union (Art. 27).
+    pub fn established_in_eea(&self) -> bool {
+        self.address.country.in_eea()
+            || self
+                .establishments
+                .iter()
+                .any(|e| e.address.country.in_eea())
+    }
 }
 
 /// The Art. 27 representative of a controller outside the EU.

@@ -136,9 +136,12 @@ impl Reader {
             }
             diagnostic = match did_you_mean(key, fields.asked.iter().copied()) {
                 Some(close) => diagnostic.with_help(format!("did you mean `{close}`?")),
-                None => {
-                    diagnostic.with_help(format!("keys allowed here: {}", fields.asked.join(", ")))
-                }
+                None => diagnostic.with_help(format!(
+                    "the format has no `{key}` in {}: remove it, or see {} (it has: {})",
+                    fields.what,
+                    self.docs,
+                    fields.asked.join(", ")
+                )),
             };
             self.push(diagnostic);
         }

@@ -26,6 +26,10 @@ mod provision;
 #[path = "register/labels.rs"]
 mod labels;
 
+/// The controller as a group, its offices and its Art. 27 representative (issue 20).
+#[path = "register/group.rs"]
+mod group;
+
 const MINIMAL: &str = include_str!("fixtures/minimal.yaml");
 const MANY_ERRORS: &str = include_str!("fixtures/many-errors.yaml");
 
@@ -1078,4 +1082,38 @@ fn a_recipient_of_personal_data_without_notify_is_warned_about() {
     );
     assert!(warnings[0].message.contains("Mail provider"));
     assert!(checked.register.is_some(), "a warning keeps the register");
+}
+
+/// Issue 20: an unquoted comma inside a `{en: ..., sv: ...}` text is named as the cause, once,
+/// not reported as unknown keys; a key the format does not have says so plainly.
+#[test]
+fn an_unquoted_comma_in_a_text_is_named_as_the_cause() {
+    let d = assert_reported(
+        "unquoted-comma",
+        "    name: Deliver the service\n",
+        "    name: {en: Deliver the service, ‸quickly, sv: Leverera tjänsten}\n",
+    );
+    assert!(d.help.as_deref().unwrap().contains("quotes"), "{d:?}");
+    let source = MINIMAL.replacen(
+        "    name: Deliver the service\n",
+        "    name: {en: Deliver the service, quickly, sv: Leverera tjänsten}\n",
+        1,
+    );
+    let checked = check(&source);
+    assert!(
+        checked.diagnostics.iter().all(|d| d.code != "unknown-key"),
+        "{:#?}",
+        checked.diagnostics
+    );
+
+    let d = assert_reported(
+        "unknown-key",
+        "    role: controller\n",
+        "    role: controller\n    ‸audience: europe\n",
+    );
+    let help = d.help.as_deref().unwrap();
+    assert!(
+        help.starts_with("the format has no `audience` in a purpose"),
+        "{help}"
+    );
 }

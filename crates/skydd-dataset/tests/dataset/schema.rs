@@ -1,5 +1,5 @@
 //! `docs/dataset.schema.json` in step with the decoder: the same keys at every level (read from
-//! the decoder's own "keys allowed here" help), and every example dataset valid against it.
+//! the decoder's own "(it has: ...)" help), and every example dataset valid against it.
 //!
 //! No JSON Schema crate is used (the ones on crates.io pull in an HTTP client and a regex engine
 //! for this one test): `Validator` below implements the keywords the schema uses, except
@@ -34,7 +34,8 @@ fn decoder_keys(from: &str, to: &str) -> BTreeSet<String> {
         .unwrap_or_else(|| panic!("no unknown-key for `{to}`: {:?}", checked.diagnostics));
     let help = d.help.as_deref().expect("help");
     let list = help
-        .strip_prefix("keys allowed here: ")
+        .split_once("(it has: ")
+        .and_then(|(_, rest)| rest.strip_suffix(')'))
         .unwrap_or_else(|| panic!("unexpected help {help}"));
     list.split(", ").map(str::to_string).collect()
 }

@@ -110,7 +110,7 @@ impl CentreFrame {
         self.flash.is_some_and(|f| f.kind == FlashKind::Done)
     }
 
-    /// The date of `at` in Stockholm, as people write it ("April 1, 2026" / "1 april 2026").
+    /// The date of `at` in Stockholm, as people write it ("1 April 2026" / "1 april 2026").
     pub(crate) fn date(&self, at: &Timestamp) -> String {
         date(self.language, *at)
     }

@@ -349,7 +349,7 @@ async fn the_version_history_is_public_and_lists_every_version_newest_first() {
         );
         let archived = response.text().await.unwrap();
         assert!(archived.contains("This is an archived version of the notice"));
-        assert!(archived.contains("In effect from June 1, 2025 until March 1, 2026."));
+        assert!(archived.contains("In effect from 1 June 2025 until 1 March 2026."));
         assert!(archived.contains("12 months"), "the old retention");
         assert!(
             !archived.contains("Swedish Police Authority"),
@@ -389,7 +389,7 @@ async fn the_version_history_is_public_and_lists_every_version_newest_first() {
             page.contains("This is the current version of the notice."),
             "{page}"
         );
-        assert!(page.contains("In effect since March 1, 2026."), "{page}");
+        assert!(page.contains("In effect since 1 March 2026."), "{page}");
 
         for unknown in [
             "/privacy/versions/000000000000",
