@@ -148,8 +148,9 @@ pub fn action(language: Language, action: RetentionAction) -> &'static str {
     }
 }
 
-/// One rule in plain words, narrowed to its purposes when it is:
-/// "For Marketing: 24 months after our last contact with you. Then the data is deleted."
+/// One rule in plain words, narrowed to its purposes when it is, their names in lower case
+/// inside the sentence: "For marketing: 24 months after our last contact with you. Then the
+/// data is deleted." / "För anmälan och bekräftelse: ...".
 pub fn rule(register: &Register, language: Language, rule: &RetentionRule) -> String {
     let mut sentence = String::new();
     if !rule.purposes.is_empty() {
@@ -159,7 +160,7 @@ pub fn rule(register: &Register, language: Language, rule: &RetentionRule) -> St
             .map(|id| {
                 register
                     .purpose(id)
-                    .map_or_else(|| id.to_string(), |p| p.name.get(language).to_owned())
+                    .map_or_else(|| id.to_string(), |p| lower_first(p.name.get(language)))
             })
             .collect();
         sentence.push_str(&format!(

@@ -1135,3 +1135,25 @@ fn a_group_outside_the_eu_is_named_with_its_registry_offices_and_companies() {
         "{record}"
     );
 }
+
+/// Issue 20: a purpose named inside a sentence is in lower case ("För leverans av tjänsten"),
+/// as a careful writer would put it, in both languages.
+#[test]
+fn a_rule_narrowed_to_a_purpose_names_it_in_lower_case() {
+    let r = base_with(
+        "{id: contact, category: contact, after: contract_end, keep: 24 months}",
+        "{id: contact, category: contact, purposes: [delivery], after: contract_end, keep: 24 months}",
+    );
+    assert!(
+        retention_of(&r, Language::En, "contact")
+            .starts_with("For delivering the service: 24 months after your contract ends."),
+        "{}",
+        retention_of(&r, Language::En, "contact")
+    );
+    assert!(
+        retention_of(&r, Language::Sv, "contact")
+            .starts_with("För leverans av tjänsten: 24 månader"),
+        "{}",
+        retention_of(&r, Language::Sv, "contact")
+    );
+}

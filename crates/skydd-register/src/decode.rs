@@ -142,6 +142,15 @@ pub(crate) struct Partial {
     pub(crate) changes: Option<ChangePolicy>,
 }
 
+/// A company's name, registration number, registry and address as far as they could be read
+/// ([`Decoder::company`]).
+type Company = (
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<Address>,
+);
+
 /// Reads nodes into model values and collects diagnostics.
 pub(crate) struct Decoder {
     pub(crate) reader: Reader,
@@ -609,17 +618,25 @@ impl Decoder {
         Some(contact)
     }
 
-    fn controller(&mut self, node: &Node) -> Option<Controller> {
-        let mut f = self.reader.fields(node, "the controller")?;
-        let name = self.reader.req_string(&mut f, "name");
+    /// What a company is known by, read from its map: the legal name, the registration number
+    /// (a Swedish one checked and made canonical), the registry it is in, and the address.
+    fn company(&mut self, f: &mut Fields<'_>) -> Company {
+        let name = self.reader.req_string(f, "name");
         let number = f
             .get("organisation_number")
             .map(|n| (n.pos, self.reader.string(n)));
-        let registry = self.reader.opt_string(&mut f, "registry");
+        let registry = self.reader.opt_string(f, "registry");
         let address = self
             .reader
-            .required(&mut f, "address")
+            .required(f, "address")
             .and_then(|n| self.address(n));
+        let organisation_number = self.organisation_number(number, address.as_ref());
+        (name, organisation_number, registry, address)
+    }
+
+    fn controller(&mut self, node: &Node) -> Option<Controller> {
+        let mut f = self.reader.fields(node, "the controller")?;
+        let (name, organisation_number, registry, address) = self.company(&mut f);
         let contact = self
             .reader
             .required(&mut f, "contact")
@@ -645,7 +662,6 @@ impl Decoder {
             })
             .unwrap_or_default();
         self.reader.finish(f);
-        let organisation_number = self.organisation_number(number, address.as_ref());
         Some(Controller {
             name: name?,
             organisation_number,
@@ -690,17 +706,8 @@ impl Decoder {
     /// A company of the controller's group (`controller.entities[]`).
     fn entity(&mut self, node: &Node) -> Option<Entity> {
         let mut f = self.reader.fields(node, "a group company")?;
-        let name = self.reader.req_string(&mut f, "name");
-        let number = f
-            .get("organisation_number")
-            .map(|n| (n.pos, self.reader.string(n)));
-        let registry = self.reader.opt_string(&mut f, "registry");
-        let address = self
-            .reader
-            .required(&mut f, "address")
-            .and_then(|n| self.address(n));
+        let (name, organisation_number, registry, address) = self.company(&mut f);
         self.reader.finish(f);
-        let organisation_number = self.organisation_number(number, address.as_ref());
         Some(Entity {
             name: name?,
             organisation_number,
@@ -1591,6 +1598,9 @@ impl Decoder {
         let transfer = transfer_node.and_then(|n| self.transfer(n, country));
         let notify_node = f.get("notify");
         let notify = notify_node.and_then(|n| self.recipient_notify(n));
+        let requires_decision = f
+            .get("requires_decision")
+            .and_then(|n| self.reader.boolean(n));
         let pos = f.pos;
         self.reader.finish(f);
         // A recipient of anonymous data only receives no personal data: no safeguard for a
@@ -1658,6 +1668,7 @@ impl Decoder {
             agreement,
             transfer,
             notify,
+            requires_decision,
         })
     }
 

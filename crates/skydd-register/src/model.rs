@@ -639,6 +639,15 @@ pub struct Establishment {
     pub address: Address,
 }
 
+impl Recipient {
+    /// Whether a disclosure to this recipient needs a decision: as `requires_decision` says,
+    /// or else when it is an authority (a court decision or an order, P000-50).
+    pub fn disclosure_needs_decision(&self) -> bool {
+        self.requires_decision
+            .unwrap_or(self.kind == RecipientKind::Authority)
+    }
+}
+
 impl Controller {
     /// Whether the controller, or one of its establishments, is in the EU/EEA: if not, it
     /// needs a representative in the Union (Art. 27).
@@ -1032,6 +1041,11 @@ pub struct Recipient {
     pub agreement: Option<String>,
     /// The transfer safeguard, when outside the EU/EEA.
     pub transfer: Option<Transfer>,
+    /// Whether a disclosure to it needs the court decision or order behind it
+    /// (`requires_decision`); `None` when the register does not say: an authority's does, any
+    /// other recipient's does not. Left out of the JSON when not said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requires_decision: Option<bool>,
     /// Where notices of a rectification, erasure or restriction are sent (Art. 19); without it
     /// they wait for manual handling. Left out of the JSON when absent, so registers without it
     /// keep their digest.

@@ -1,5 +1,6 @@
 //! Disclosures of personal data to the register's recipients: an authority only on a decision
-//! (a court decision or an order, P000-50); a group company, a credit agency, a buyer of the
+//! (a court decision or an order, P000-50) unless the register says `requires_decision: false`
+//! (a disclosure required by law, P003-17), and always with the law it rests on; a group company, a credit agency, a buyer of the
 //! business or event attendees only for a purpose the register gives them and only of what
 //! they receive; and for each subject only what a decision for the purpose allows. Each one is
 //! audited per subject, with the decision behind it when there is one (P000-51), and listed in
@@ -63,8 +64,8 @@ fn required(value: &str, field: &str, help: &str) -> Result<(), VaultError> {
 
 /// The help every refusal for a missing decision gives.
 const DECISION_NEEDED: &str = "give `decision` with `kind` (court_decision or order), `reference`, \
-    `decided_by` and `decided_on`; data is disclosed to an authority only on a court decision or \
-    a similar decision";
+    `decided_by` and `decided_on`; the register lets this recipient have data only on a court \
+    decision or a similar decision";
 
 /// Check the decision a disclosure rests on, before the register is consulted: a reference, a
 /// known kind, who decided, a well-formed document hash, and a decision no later than the
@@ -156,10 +157,10 @@ impl Vault {
                 order,
                 jiff::tz::Offset::UTC.to_datetime(disclosed_at).date(),
             )?),
-            None if authority => {
+            None if recipient.disclosure_needs_decision() => {
                 return Err(VaultError::invalid(
                     format!(
-                        "a disclosure to the authority `{}` needs the decision that orders it",
+                        "a disclosure to `{}` needs the decision that orders it",
                         recipient.id.0
                     ),
                     DECISION_NEEDED,

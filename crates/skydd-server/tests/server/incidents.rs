@@ -239,7 +239,9 @@ pub(super) fn court_decision() -> Value {
 async fn data_goes_to_the_police_only_on_a_court_decision_or_similar_decision() {
     // P000-50: "SYSPEACE only issues the information if there is a court decision or similar
     // decision to do so." P000-51: the audit trail holds the authority, the decision and the
-    // categories released, with the time.
+    // categories released, with the time. P002-34: a disclosure "as specified in the decision":
+    // the categories the authority may receive are allowed (`contact`), one more is denied
+    // (`work_items`: recipient_not_for_category), none without a decision.
     on_each_backend(async |app| {
         let subject = app.create_subject(json!({"email": "anna@example.se"})).await;
         for decision in [
@@ -468,4 +470,60 @@ async fn a_high_risk_breach_is_told_to_the_subjects_through_the_outbox() {
         problem(exempt, StatusCode::UNPROCESSABLE_ENTITY, app.backend).await;
     })
     .await;
+}
+
+#[tokio::test]
+async fn an_authority_the_register_lets_have_data_by_law_needs_no_court_decision() {
+    // P003-17: "If we are required by law or you have agreed to it, we will disclose necessary
+    // personal data to authorities". With `requires_decision: false` the law is enough; it is
+    // still required, and P000-50's court decision stays the default for every other authority.
+    let register = super::TEST_REGISTER.replacen(
+        "    purposes: [disclosure_to_authorities]\n",
+        "    purposes: [disclosure_to_authorities]\n    requires_decision: false\n",
+        1,
+    );
+    for backend in super::backends() {
+        let app = super::spawn_app_serving(
+            &backend,
+            "2026-03-01T09:00:00Z".parse().unwrap(),
+            &skydd_storage::OpenOptions::default(),
+            tempfile::tempdir().unwrap(),
+            &register,
+            skydd_app::datasets::Datasets::default(),
+        )
+        .await;
+        let subject = app.create_subject(json!({"email": "lag@example.se"})).await;
+        let mut body = disclosure(&subject, Value::Null);
+        body.as_object_mut().unwrap().remove("decision");
+        let no_law = {
+            let mut body = body.clone();
+            body.as_object_mut().unwrap().remove("legal_basis");
+            post(&app, "/v1/disclosures", body).await
+        };
+        problem(no_law, StatusCode::UNPROCESSABLE_ENTITY, app.backend).await;
+        let recorded = app
+            .post_ok("/v1/disclosures", body, StatusCode::CREATED)
+            .await;
+        assert_eq!(recorded["decision_kind"], Value::Null, "{recorded}");
+        assert_eq!(recorded["legal_basis"], "Rättegångsbalken 27 kap. 1 §");
+        assert_eq!(recorded["recipient_kind"], "authority");
+        let audit = app
+            .storage
+            .audit_events_for_subject(&subject)
+            .await
+            .unwrap();
+        let event = audit
+            .iter()
+            .find(|e| e.action == "disclosure")
+            .expect("audited");
+        assert!(
+            event
+                .detail
+                .as_deref()
+                .unwrap()
+                .contains("to police on Rättegångsbalken"),
+            "{event:?}"
+        );
+        app.stop().await;
+    }
 }
