@@ -11,7 +11,7 @@ use skydd_register::Register;
 use skydd_register::model::{
     CategoryId, Choice as _, ConsentGiver, Contact, Cookies, DataCategory, Language, LegalBasis,
     MeasureKind, Provision, ProvisionRequirement, Purpose, Recipient, RecipientKind, Role,
-    SignalObjection, SignalRule, SubjectCategory,
+    SignalObjection, SignalRule, SourceKind, SubjectCategory,
 };
 
 use crate::document::{Block, Document, Inline, Line, Section, link, text};
@@ -634,18 +634,26 @@ fn purposes(register: &Register, l: Language) -> Section {
                 ),
             })]);
         }
-        let source_names = purpose.sources.iter().filter_map(|id| {
-            register
-                .sources
-                .iter()
-                .find(|s| &s.id == id)
-                .map(|s| s.name.get(l))
-        });
-        let sources = joined_names(source_names);
+        // In running text the person is "you" / "dig" ("från dig", never "från: Du"), and a
+        // source's name starts in lower case ("from the customer organisation"), except a
+        // social network's one-word name, which is a brand ("LinkedIn", "Facebook").
+        let sources: Vec<String> = purpose
+            .sources
+            .iter()
+            .filter_map(|id| register.sources.iter().find(|s| &s.id == id))
+            .map(|s| match s.kind {
+                SourceKind::DataSubject => pick(l, "you", "dig").to_owned(),
+                SourceKind::SocialNetwork if !s.name.get(l).contains(' ') => {
+                    s.name.get(l).to_owned()
+                }
+                _ => lower_first(s.name.get(l)),
+            })
+            .collect();
         if !sources.is_empty() {
             facts.push(vec![text(format!(
-                "{}: {sources}.",
-                pick(l, "Where the data comes from", "Uppgifterna kommer från")
+                "{} {}.",
+                pick(l, "The data comes from", "Uppgifterna kommer från"),
+                wording::join_and(l, &sources)
             ))]);
         }
         for provision in &purpose.provision {

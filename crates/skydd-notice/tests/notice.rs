@@ -1157,3 +1157,77 @@ fn a_rule_narrowed_to_a_purpose_names_it_in_lower_case() {
         retention_of(&r, Language::Sv, "contact")
     );
 }
+
+/// Issue 20: the person is "you" in running text, so the Swedish notice says "från dig", never
+/// "från: Du" (the source's name as a list item).
+#[test]
+fn the_person_is_you_in_running_text() {
+    let glesys = register(EXAMPLES[0].1);
+    let sv = render_markdown(&glesys, Language::Sv);
+    assert!(
+        sv.contains("Uppgifterna kommer från dig och kundorganisationen."),
+        "{sv}"
+    );
+    assert!(!sv.contains("från: Du"));
+    let en = render_markdown(&glesys, Language::En);
+    assert!(
+        en.contains("The data comes from you and the customer organisation."),
+        "{en}"
+    );
+}
+
+/// P003-45: "We keep a register of our privacy activities" with "Name, Contact details,
+/// Purpose, Categories and type of data, Storage time, Third country transfers". The Art. 30
+/// record of WorkItems has all six for every controller activity (transfers where a recipient
+/// is outside the EU/EEA), and an activity's category without a storage time does not pass the
+/// check.
+#[test]
+fn the_record_of_processing_has_the_six_facts_of_every_activity() {
+    let workitems = register(EXAMPLES[3].1);
+    let record = record(&workitems, Language::En);
+    let controllers: Vec<_> = record
+        .activities
+        .iter()
+        .filter(|a| a.role == "controller")
+        .collect();
+    assert!(!controllers.is_empty());
+    for activity in &controllers {
+        let what = &activity.id;
+        assert!(!activity.name.is_empty(), "{what}: name");
+        assert!(activity.controller.contains('@'), "{what}: contact details");
+        assert!(!activity.purpose.is_empty(), "{what}: purpose");
+        assert!(!activity.data_categories.is_empty(), "{what}: categories");
+        assert!(
+            activity.retention.len() >= activity.data_categories.len(),
+            "{what}: a storage time per category"
+        );
+    }
+    let abroad = controllers
+        .iter()
+        .find(|a| a.id == "service_provision")
+        .expect("service provision");
+    assert!(
+        abroad
+            .transfers
+            .iter()
+            .any(|t| t.contains("the United States")),
+        "{:?}",
+        abroad.transfers
+    );
+    // No storage time for a category: the register does not pass.
+    let rule = "  - id: customer_contact\n    category: customer_contact\n    while: customer_relationship\n    then: 12 months\n";
+    assert!(EXAMPLES[3].1.contains(rule));
+    let checked = skydd_register::check(&EXAMPLES[3].1.replacen(rule, "", 1));
+    assert!(
+        checked
+            .diagnostics
+            .iter()
+            .any(|d| d.code == "missing-retention"),
+        "{:#?}",
+        checked.diagnostics
+    );
+    assert!(
+        checked.has_errors(),
+        "a category without a storage time is an error"
+    );
+}

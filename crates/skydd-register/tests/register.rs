@@ -138,6 +138,9 @@ fn several_bases_each_bring_what_they_need() {
     );
 }
 
+/// P000-41: legitimate interest is used "in a manner that we believe does not conflict with your
+/// personal rights or freedoms": a purpose on legitimate interest without its balancing test
+/// fails validation.
 #[test]
 fn legitimate_interest_without_balancing() {
     assert_reported(

@@ -1109,8 +1109,8 @@ async fn personnummer_only_for_swedish_customers() {
         .unwrap();
 }
 
-/// P002-20 pattern and anonymisation: on the day after contact data expires the sweep deletes
-/// it; the website visit past 13 months keeps only its statistical page (its e-mail, though
+/// P002-20 pattern and anonymisation, P000-64 ("When we no longer need the personal data ...,
+/// we delete them"): on the day after contact data expires the sweep deletes it and logs it; the website visit past 13 months keeps only its statistical page (its e-mail, though
 /// marked statistical, identifies someone and goes); Anna, left without records, is
 /// crypto-shredded; Bo's record, whose contract still runs, stays. The proof is in the audit
 /// trail, which still verifies, and no value is left in the database.
