@@ -875,6 +875,16 @@ fn workitems_ai_features_follow_the_switches() {
     assert_eq!(decide(&scopes, ai.in_project("acme", "y")), contract);
     assert_eq!(decide(&scopes, ai.in_organisation("acme")), contract);
     assert_eq!(decide(&scopes, ai.in_organisation("globex")), off);
+    // P003-29: "only necessary context is sent to AI services": with the feature on, a
+    // category outside the AI purpose (an emergency contact) is still denied, so a caller that
+    // asks before adding each field to the payload leaves it out.
+    assert_eq!(
+        decide(
+            &scopes,
+            DecisionRequest::new("ai_processing", "emergency_contact").in_organisation("acme")
+        ),
+        Deny(DenyCode::CategoryNotProcessedForPurpose)
+    );
     // Without a scope in the request, the subject's organisation and project are used.
     let mut member = SubjectFacts::new();
     member.set_organisation(Some(Arc::from("acme")), Some(Arc::from("x")));

@@ -1112,6 +1112,62 @@ async fn records_are_read_per_purpose_and_withheld_with_a_code() {
     .await;
 }
 
+/// P002-25: "We do not store information about specific pages visited or their content."
+/// PartnerSec's cloud traffic log declares no page or content field, so a log entry carrying
+/// the page visited is refused whole, and nothing of it is stored.
+#[tokio::test]
+async fn a_traffic_log_entry_with_the_page_visited_is_refused() {
+    let partnersec = include_str!("../../../examples/registers/partnersec.yaml");
+    for backend in backends() {
+        let app = spawn_app_serving(
+            &backend,
+            "2026-03-01T09:00:00Z".parse().unwrap(),
+            &skydd_storage::OpenOptions::default(),
+            tempfile::tempdir().unwrap(),
+            partnersec,
+            skydd_app::datasets::Datasets::default(),
+        )
+        .await;
+        let subject = app
+            .create_subject(json!({"email": "trafik@example.se"}))
+            .await;
+        let entry = |fields: Value| {
+            json!({
+                "category": "cloud_traffic_log",
+                "purpose": "service_provision",
+                "source": "service_use",
+                "fields": fields,
+            })
+        };
+        let with_page = app
+            .send(
+                Method::POST,
+                &format!("/v1/subjects/{subject}/records"),
+                Some(&entry(json!({
+                    "ip_address": "192.0.2.7",
+                    "received_at": "2026-03-01",
+                    "service": "cloud",
+                    "page": "/private/diary",
+                }))),
+            )
+            .await;
+        let body = problem(with_page, StatusCode::UNPROCESSABLE_ENTITY, app.backend).await;
+        assert!(body["detail"].as_str().unwrap().contains("page"), "{body}");
+        assert!(
+            !body.to_string().contains("/private/diary"),
+            "the value is not echoed"
+        );
+        app.create_record(
+            &subject,
+            entry(
+                json!({"ip_address": "192.0.2.7", "received_at": "2026-03-01", "service": "cloud"}),
+            ),
+        )
+        .await;
+        app.stop().await;
+    }
+}
+
 #[tokio::test]
 async fn records_that_do_not_fit_the_register_are_refused() {
     on_each_backend(async |app| {
