@@ -1,5 +1,6 @@
-//! Retention against the PartnerSec and GleSYS example registers, at chosen dates (P001-07,
-//! P002-20 .. P002-28): when each kind of record is kept, held, pending or expired.
+//! Retention against the PartnerSec, GleSYS and WorkItems example registers, at chosen dates
+//! (P001-07, P002-20 .. P002-28, P003-09, P003-10): when each kind of record is kept, held,
+//! pending or expired.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -269,5 +270,92 @@ fn records_no_rule_governs_are_reported_in_the_plan() {
             .unwrap()
             .starts_with("delete      user_data"),
         "{table}"
+    );
+}
+
+fn workitems() -> (skydd_register::Register, Policy) {
+    let text = std::fs::read_to_string(format!(
+        "{}/../../examples/registers/workitems.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let register = skydd_register::check(&text).register.unwrap();
+    let policy = Policy::compile(&register);
+    (register, policy)
+}
+
+/// P003-09: "Your personal data will be deleted by us when the processing is no longer
+/// necessary ... except if required by applicable laws." P003-10: "... or mandated by law for
+/// such purpose, such as for bookkeeping purposes." A customer contact goes 12 months after the
+/// customer relationship ends; a business contact in the accounts is held by Bokföringslagen
+/// until the end of the seventh year after its financial year, then goes (its status names the
+/// end of its own rule, which the hold outlasted); a hold without its length does not pass
+/// `check`.
+#[test]
+fn workitems_deletes_when_purposes_end_and_keeps_what_bookkeeping_needs() {
+    let (_, policy) = workitems();
+    let contact = record(
+        "customer_contact",
+        "2023-05-01",
+        &[("contract_end", "2025-03-31")],
+    );
+    assert_eq!(
+        word(&status_of(
+            &policy,
+            "service_provision",
+            &contact,
+            at("2026-03-31")
+        )),
+        "kept customer_contact until 2026-03-31"
+    );
+    assert_eq!(
+        word(&status_of(
+            &policy,
+            "service_provision",
+            &contact,
+            at("2026-04-01")
+        )),
+        "expired customer_contact delete after 2026-03-31"
+    );
+    let booked = record(
+        "business_contact",
+        "2023-05-01",
+        &[
+            ("contract_end", "2025-03-31"),
+            ("financial_year_end", "2025-12-31"),
+        ],
+    );
+    assert_eq!(
+        word(&status_of(
+            &policy,
+            "bookkeeping",
+            &booked,
+            at("2026-04-01")
+        )),
+        "held business_contact by bookkeeping until 2032-12-31"
+    );
+    assert_eq!(
+        word(&status_of(
+            &policy,
+            "bookkeeping",
+            &booked,
+            at("2033-01-01")
+        )),
+        "expired business_contact delete after 2026-03-31"
+    );
+    let source = std::fs::read_to_string(format!(
+        "{}/../../examples/registers/workitems.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let endless = source.replacen(
+        "    after: financial_year_end\n    keep: 7 years\n    round_up_to: end_of_year\n",
+        "",
+        1,
+    );
+    assert_ne!(endless, source);
+    assert!(
+        skydd_register::check(&endless).has_errors(),
+        "a legal hold without its length is refused"
     );
 }
