@@ -27,6 +27,7 @@ use std::str::FromStr;
 /// | `consent_missing` | the purpose (or a special category, Art. 9(2)(a)) needs consent and there is none in the right scope |
 /// | `consent_withdrawn` | the latest consent event to the purpose withdrew it: the purpose stops for the subject whatever other basis the register names for it, in every category (no swap to another basis, EDPB Guidelines 05/2020 §121-123) |
 /// | `consent_renewal_needed` | the consent in force was given to earlier wording of the purpose's consent text, which has changed since: ask again |
+/// | `basis_condition_unmet` | the category's basis holds only once a fact is true of the record (`{basis: ..., when: event}` in the register), the record's anchor for it has not happened or no record was given, and no other basis holds |
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DenyCode {
     /// `unknown_purpose`: the purpose is not in the register.
@@ -69,11 +70,14 @@ pub enum DenyCode {
     ConsentWithdrawn,
     /// `consent_renewal_needed`: consent was given to earlier wording, changed since; ask again.
     ConsentRenewalNeeded,
+    /// `basis_condition_unmet`: the basis holds only once a fact is true of the record, and it
+    /// is not, and no other basis holds.
+    BasisConditionUnmet,
 }
 
 impl DenyCode {
     /// Every code, in the order the checks run.
-    pub const ALL: [DenyCode; 18] = [
+    pub const ALL: [DenyCode; 19] = [
         DenyCode::UnknownPurpose,
         DenyCode::UnknownCategory,
         DenyCode::RecipientNotForPurpose,
@@ -92,6 +96,7 @@ impl DenyCode {
         DenyCode::ConsentMissing,
         DenyCode::ConsentWithdrawn,
         DenyCode::ConsentRenewalNeeded,
+        DenyCode::BasisConditionUnmet,
     ];
 
     /// The stable snake_case name.
@@ -115,6 +120,7 @@ impl DenyCode {
             DenyCode::ConsentMissing => "consent_missing",
             DenyCode::ConsentWithdrawn => "consent_withdrawn",
             DenyCode::ConsentRenewalNeeded => "consent_renewal_needed",
+            DenyCode::BasisConditionUnmet => "basis_condition_unmet",
         }
     }
 }

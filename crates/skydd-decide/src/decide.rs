@@ -188,7 +188,15 @@ impl Policy {
             }
         }
 
-        let allowed = match self.legal_basis(purpose, cell, subject, scopes, scope, objection) {
+        let facts = BasisFacts {
+            subject,
+            scopes,
+            scope,
+            objection,
+            record,
+            now,
+        };
+        let allowed = match self.legal_basis(purpose, cell, &facts) {
             Ok(allowed) => allowed,
             Err(denied) => return denied,
         };
@@ -283,11 +291,16 @@ impl Policy {
         &self,
         purpose: &PurposeRule,
         cell: &Cell,
-        subject: &SubjectFacts,
-        scopes: &ScopeFacts,
-        scope: Option<Scope<'_>>,
-        objection: Option<&ObjectionFact>,
+        facts: &BasisFacts<'_>,
     ) -> Result<Decision, Decision> {
+        let BasisFacts {
+            subject,
+            scopes,
+            scope,
+            objection,
+            record,
+            now,
+        } = *facts;
         if cell.bases.is_empty() {
             // A processor activity: the tenant's instructions were checked above.
             return Ok(Decision::Allow {
@@ -309,7 +322,18 @@ impl Policy {
         let withdrawn = matches!(consent, Some(ConsentCheck::Withdrawn));
         let mut consent_failure: Option<Decision> = None;
         let mut objected: Option<(LegalBasis, &ObjectionFact)> = None;
-        for &basis in cell.bases.iter() {
+        let mut unmet: Option<(LegalBasis, &str)> = None;
+        for (index, &basis) in cell.bases.iter().enumerate() {
+            // A basis the register conditions on a fact holds only once the record's anchor
+            // for it has happened; without a record it does not hold.
+            if let Some(Some(event)) = cell.conditions.get(index)
+                && record
+                    .and_then(|r| r.anchor(event))
+                    .is_none_or(|at| at > now)
+            {
+                unmet.get_or_insert((basis, event));
+                continue;
+            }
             match basis {
                 LegalBasis::Consent => match consent
                     .take()
@@ -387,6 +411,16 @@ impl Policy {
                 ),
             ));
         }
+        if let (None, Some((basis, event))) = (&consent_failure, unmet) {
+            return Err(deny(
+                DenyCode::BasisConditionUnmet,
+                format!(
+                    "purpose `{}` rests on {} here only once `{event}` has happened for the record, and it has not (or no record was given)",
+                    purpose.id,
+                    basis.word()
+                ),
+            ));
+        }
         Err(consent_failure.unwrap_or_else(|| {
             deny(
                 DenyCode::ConsentMissing,
@@ -394,6 +428,18 @@ impl Policy {
             )
         }))
     }
+}
+
+/// What the choice of a legal basis looks at: the subject, the scopes, the objection in force
+/// that covers the cell, and the record (its anchors decide conditioned bases) at `now`.
+#[derive(Clone, Copy)]
+struct BasisFacts<'a> {
+    subject: &'a SubjectFacts,
+    scopes: &'a ScopeFacts,
+    scope: Option<Scope<'a>>,
+    objection: Option<&'a ObjectionFact>,
+    record: Option<&'a RecordFacts>,
+    now: Timestamp,
 }
 
 /// The objection in force that covers `purpose` for this cell, if any: one to the purpose itself;

@@ -90,6 +90,9 @@ pub(crate) struct CategoryRule {
 pub(crate) struct Cell {
     /// The legal bases in register order; empty for a processor activity.
     pub(crate) bases: Box<[LegalBasis]>,
+    /// Per basis, the event that must be anchored on the record for it to hold (the register's
+    /// `{basis: ..., when: ...}`); `None` for a basis without a condition.
+    pub(crate) conditions: Box<[Option<Box<str>>]>,
     /// Whether a recipient that uses the data for its own purposes (a controller or joint
     /// controller) receives this category for this purpose: "sharing", which a browser signal
     /// objects to.
@@ -205,7 +208,19 @@ impl Policy {
                 let Some(&c) = category_index.get(category.as_str()) else {
                     continue;
                 };
-                let bases = purpose.bases_for(category).unwrap_or_default().into();
+                let bases: Box<[LegalBasis]> =
+                    purpose.bases_for(category).unwrap_or_default().into();
+                let conditions = bases
+                    .iter()
+                    .map(|basis| {
+                        purpose
+                            .legal_basis
+                            .iter()
+                            .find(|b| &b.category == category)
+                            .and_then(|b| b.condition(*basis))
+                            .map(|event| Box::from(event.as_str()))
+                    })
+                    .collect();
                 let retention = register
                     .retention
                     .iter()
@@ -226,6 +241,7 @@ impl Policy {
                     .collect();
                 cells[p * register.data.len() + c] = Some(Cell {
                     bases,
+                    conditions,
                     shared: is_shared(register, purpose, category.as_str()),
                     retention,
                 });

@@ -1778,3 +1778,111 @@ fn a_browser_signal_objects_to_what_the_register_says() {
         );
     }
 }
+
+/// A basis that depends on a fact (issue 20): support rests on the contract for a customer with
+/// a support agreement (the record's `support_agreement_signed` anchor has happened) and on
+/// legitimate interest otherwise. An objection then stops only the second; a purpose whose only
+/// basis waits for a fact that is not there answers `basis_condition_unmet`.
+#[test]
+fn a_basis_that_depends_on_a_fact_of_the_record() {
+    let purposes = r#"
+  - id: premium_support
+    name: {en: Premium support, sv: Premiumsupport}
+    role: controller
+    subjects: [customer_user]
+    sources: [data_subject]
+    legal_basis:
+      work_item_content:
+        - {basis: contract, when: support_agreement_signed}
+        - legitimate_interest
+      customer_contact:
+        - {basis: contract, when: support_agreement_signed}
+    legitimate_interest:
+      interest: {en: Helping users, sv: Att hjälpa användare}
+      balancing: {en: Only what the ticket needs, sv: Bara det ärendet behöver}
+"#;
+    let source = include_str!("../../../examples/registers/workitems.yaml")
+        .replacen(
+            "\nevents:\n",
+            "\nevents:\n  - id: support_agreement_signed\n    name: {en: you sign a support agreement, sv: du tecknar ett supportavtal}\n",
+            1,
+        )
+        .replacen("\npurposes:\n", &format!("\npurposes:\n{purposes}"), 1);
+    let policy = compile(&source);
+    let mut interner = Interner::new();
+    let scopes = ScopeFacts::new();
+    let now = t("2025-06-01");
+    let plain = facts_from("s", vec![], &mut interner);
+    let objected = facts_from(
+        "s",
+        vec![objection(
+            Some("premium_support"),
+            ObjectionSource::Request,
+            "2025-05-01",
+        )],
+        &mut interner,
+    );
+    let signed = |category: &str, on: &str| {
+        RecordFacts::new(category, t("2025-01-01")).with_anchor("support_agreement_signed", t(on))
+    };
+    let unsigned = |category: &str| RecordFacts::new(category, t("2025-01-01"));
+    let decide = |subject: &SubjectFacts, category: &str, record: Option<&RecordFacts>| {
+        outcome(&policy.decide(
+            &DecisionRequest::new("premium_support", category),
+            subject,
+            &scopes,
+            record,
+            now,
+        ))
+    };
+    let content = "work_item_content";
+    assert_eq!(
+        decide(&plain, content, Some(&signed(content, "2025-03-01"))),
+        Allow(LegalBasis::Contract)
+    );
+    assert_eq!(
+        decide(&plain, content, Some(&unsigned(content))),
+        Allow(LegalBasis::LegitimateInterest)
+    );
+    assert_eq!(
+        decide(&plain, content, None),
+        Allow(LegalBasis::LegitimateInterest)
+    );
+    // Signed later than now: not yet.
+    assert_eq!(
+        decide(&plain, content, Some(&signed(content, "2025-09-01"))),
+        Allow(LegalBasis::LegitimateInterest)
+    );
+    // An objection stops legitimate interest, not the contract.
+    assert_eq!(
+        decide(&objected, content, Some(&signed(content, "2025-03-01"))),
+        Allow(LegalBasis::Contract)
+    );
+    assert_eq!(
+        decide(&objected, content, Some(&unsigned(content))),
+        Deny(DenyCode::Objection)
+    );
+    // The only basis waits for the fact.
+    let contact = "customer_contact";
+    assert_eq!(
+        decide(&plain, contact, Some(&signed(contact, "2025-03-01"))),
+        Allow(LegalBasis::Contract)
+    );
+    assert_eq!(
+        decide(&plain, contact, None),
+        Deny(DenyCode::BasisConditionUnmet)
+    );
+    let Decision::Deny { explanation, .. } = policy.decide(
+        &DecisionRequest::new("premium_support", contact),
+        &plain,
+        &scopes,
+        None,
+        now,
+    ) else {
+        panic!("denied");
+    };
+    assert!(
+        explanation.contains("`support_agreement_signed`"),
+        "{explanation}"
+    );
+}

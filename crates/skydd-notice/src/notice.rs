@@ -510,7 +510,7 @@ fn purposes(register: &Register, l: Language) -> Section {
                 .map(|b| {
                     vec![
                         vec![text(category_name(register, l, &b.category))],
-                        vec![text(capitalise(&wording::legal_bases(l, &b.bases)))],
+                        vec![text(capitalise(&retention::bases(register, l, b)))],
                     ]
                 })
                 .collect(),

@@ -223,7 +223,7 @@ fn activity(
             format!(
                 "{}: {}",
                 category_name(&b.category),
-                wording::legal_bases(l, &b.bases)
+                retention::bases(register, l, b)
             )
         })
         .collect();

@@ -3,8 +3,8 @@
 
 use skydd_register::Register;
 use skydd_register::model::{
-    Anchor, BuiltinEvent, CategoryId, Choice, EventId, Language, LegalHold, RetentionAction,
-    RetentionClock, RetentionRule,
+    Anchor, BuiltinEvent, CategoryBasis, CategoryId, Choice, EventId, Language, LegalHold,
+    RetentionAction, RetentionClock, RetentionRule,
 };
 use skydd_register::period::{CalendarRounding, PeriodUnit};
 
@@ -25,6 +25,30 @@ pub fn event(register: &Register, language: Language, id: &EventId) -> String {
         .iter()
         .find(|e| &e.id == id)
         .map_or_else(|| id.to_string(), |e| e.name.get(language).to_owned())
+}
+
+/// A category's legal bases in words, with the fact a conditioned basis waits for: "contract
+/// (GDPR Art. 6(1)(b)) after you sign a support agreement; otherwise legitimate interest (...)".
+/// Without conditions, the bases joined with "or" as [`wording::legal_bases`] writes them.
+pub fn bases(register: &Register, language: Language, basis: &CategoryBasis) -> String {
+    if basis.when.is_empty() {
+        return wording::legal_bases(language, &basis.bases);
+    }
+    basis
+        .bases
+        .iter()
+        .map(|b| {
+            let words = wording::legal_basis(language, *b);
+            match basis.condition(*b) {
+                Some(fact) => format!(
+                    "{words} {}",
+                    after(language, &event(register, language, fact))
+                ),
+                None => words,
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(pick(language, "; otherwise ", "; annars "))
 }
 
 /// "after X" / "efter X".

@@ -1231,3 +1231,33 @@ fn the_record_of_processing_has_the_six_facts_of_every_activity() {
         "a category without a storage time is an error"
     );
 }
+
+/// Issue 20: a basis that depends on a fact is said with the fact, in both languages, in the
+/// notice's table and in the record.
+#[test]
+fn a_conditioned_basis_is_said_with_its_fact() {
+    let source = BASE.replacen(
+        "legal_basis: {contact: contract, logs: legitimate_interest, invoices: contract}",
+        "legal_basis: {contact: [{basis: contract, when: contract_end}, legitimate_interest], logs: legitimate_interest, invoices: contract}",
+        1,
+    );
+    assert_ne!(source, BASE);
+    let r = register(&source);
+    let en = render_markdown(&r, Language::En);
+    assert!(
+        en.contains(
+            "Performance of a contract (GDPR Art. 6(1)(b)) after your contract ends; otherwise legitimate interest"
+        ),
+        "{en}"
+    );
+    let sv = render_markdown(&r, Language::Sv);
+    assert!(
+        sv.contains("efter att ditt avtal har upphört; annars"),
+        "{sv}"
+    );
+    let record = record(&r, Language::En).to_csv(Language::En);
+    assert!(
+        record.contains("after your contract ends; otherwise"),
+        "{record}"
+    );
+}

@@ -1340,7 +1340,7 @@ impl Decoder {
             let Some(category) = self.reference(key, Kind::Category) else {
                 continue;
             };
-            let bases: Vec<LegalBasis> = self.reader.choices(value);
+            let (bases, when) = self.bases_with_conditions(value);
             if bases.is_empty() {
                 if matches!(value.kind, NodeKind::Seq(_)) || value.is_null() {
                     self.reader.push(
@@ -1358,11 +1358,56 @@ impl Decoder {
                 CategoryBasis {
                     category: CategoryId(category),
                     bases,
+                    when,
                 },
                 key.pos,
             ));
         }
         out
+    }
+
+    /// A category's bases: one word, a list of words, or a list whose items may be
+    /// `{basis: contract, when: event}` (the basis holds once the record's `event` happened).
+    fn bases_with_conditions(&mut self, value: &Node) -> (Vec<LegalBasis>, Vec<BasisCondition>) {
+        let NodeKind::Seq(items) = &value.kind else {
+            return (self.reader.choices(value), Vec::new());
+        };
+        let mut bases = Vec::new();
+        let mut when = Vec::new();
+        for item in items {
+            if let NodeKind::Scalar { .. } = item.kind {
+                bases.extend(self.reader.choice::<LegalBasis>(item));
+                continue;
+            }
+            let Some(mut f) = self.reader.fields(item, "a basis with its condition") else {
+                continue;
+            };
+            let basis: Option<LegalBasis> = self
+                .reader
+                .required(&mut f, "basis")
+                .and_then(|n| self.reader.choice(n));
+            let event = self
+                .reader
+                .required(&mut f, "when")
+                .and_then(|n| self.reference(n, Kind::Event));
+            self.reader.finish(f);
+            let (Some(basis), Some(event)) = (basis, event) else {
+                continue;
+            };
+            if basis == LegalBasis::Consent {
+                self.reader.push(
+                    Diagnostic::error("invalid-value", item.pos, "consent needs no condition: it holds once given and until withdrawn")
+                        .with_help("write `consent` alone; a condition is for contract, legal obligation, vital interest, public task or legitimate interest"),
+                );
+                continue;
+            }
+            bases.push(basis);
+            when.push(BasisCondition {
+                basis,
+                event: EventId(event),
+            });
+        }
+        (bases, when)
     }
 
     /// Each basis brings what it needs: consent its wording, legitimate interest its balancing,

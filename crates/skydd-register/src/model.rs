@@ -823,6 +823,31 @@ pub struct CategoryBasis {
     pub category: CategoryId,
     /// One or more bases.
     pub bases: Vec<LegalBasis>,
+    /// Bases that hold only once a fact is true of the record: `{basis: contract, when:
+    /// support_agreement}` (issue 20). Left out of the JSON when empty, so registers without
+    /// conditions keep their digest.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub when: Vec<BasisCondition>,
+}
+
+/// A basis that holds only once the record's anchor `event` has happened (support on contract
+/// for a customer with a support agreement, on legitimate interest otherwise).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BasisCondition {
+    /// The basis, one of the category's `bases`.
+    pub basis: LegalBasis,
+    /// The event (built in or declared under `events`) that must be anchored on the record.
+    pub event: EventId,
+}
+
+impl CategoryBasis {
+    /// The event `basis` waits for, when the register puts a condition on it.
+    pub fn condition(&self, basis: LegalBasis) -> Option<&EventId> {
+        self.when
+            .iter()
+            .find(|c| c.basis == basis)
+            .map(|c| &c.event)
+    }
 }
 
 /// What legitimate interest is pursued and how it was balanced (Art. 6(1)(f), 13(1)(d)).

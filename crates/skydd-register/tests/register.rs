@@ -1120,3 +1120,57 @@ fn an_unquoted_comma_in_a_text_is_named_as_the_cause() {
         "{help}"
     );
 }
+
+/// Issue 20: a basis may hold only once a fact is true of the record, `{basis: contract, when:
+/// event}`; the event must be declared, consent takes no condition, and a register without
+/// conditions keeps its JSON.
+#[test]
+fn a_basis_may_wait_for_a_fact_of_the_record() {
+    let conditioned = MINIMAL.replacen(
+        "    legal_basis: {contact: contract}\n",
+        "    legal_basis:\n      contact:\n        - {basis: contract, when: contract_end}\n        - legitimate_interest\n    legitimate_interest: {balancing: Only what is needed.}\n",
+        1,
+    );
+    let checked = check(&conditioned);
+    let register = checked
+        .register
+        .unwrap_or_else(|| panic!("{:#?}", checked.diagnostics));
+    let basis = &register.purposes[0].legal_basis[0];
+    assert_eq!(basis.bases.len(), 2);
+    assert_eq!(
+        basis
+            .condition(skydd_register::model::LegalBasis::Contract)
+            .map(|e| e.as_str()),
+        Some("contract_end")
+    );
+    assert!(
+        basis
+            .condition(skydd_register::model::LegalBasis::LegitimateInterest)
+            .is_none()
+    );
+    let plain = check(MINIMAL).register.expect("valid");
+    assert!(
+        plain.to_json()["purposes"][0]["legal_basis"][0]
+            .get("when")
+            .is_none()
+    );
+
+    let unknown = check(&conditioned.replacen("when: contract_end", "when: signed_up", 1));
+    assert!(
+        unknown
+            .diagnostics
+            .iter()
+            .any(|d| d.code == "unknown-reference"),
+        "{:#?}",
+        unknown.diagnostics
+    );
+    let consent = check(&conditioned.replacen("basis: contract", "basis: consent", 1));
+    assert!(
+        consent
+            .diagnostics
+            .iter()
+            .any(|d| d.message.starts_with("consent needs no condition")),
+        "{:#?}",
+        consent.diagnostics
+    );
+}
