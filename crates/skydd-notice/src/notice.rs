@@ -1414,7 +1414,7 @@ fn complaints(register: &Register, l: Language) -> Section {
         email: a.email.clone(),
         phone: a.phone.clone(),
         url: a.url.clone(),
-        postal: a.address.clone(),
+        postal: a.address_in(l).map(str::to_owned),
     };
     let reach = contact_line(&contact);
     if !reach.is_empty() {

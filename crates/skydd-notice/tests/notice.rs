@@ -1261,3 +1261,13 @@ fn a_conditioned_basis_is_said_with_its_fact() {
         "{record}"
     );
 }
+
+/// Issue 20: the supervisory authority's address in the notice's language (`address: {en, sv}`).
+#[test]
+fn the_authority_address_is_in_the_notices_language() {
+    let glesys = register(EXAMPLES[0].1);
+    let sv = render_markdown(&glesys, Language::Sv);
+    assert!(sv.contains("Box 8114, 104 20 Stockholm, Sverige."), "{sv}");
+    let en = render_markdown(&glesys, Language::En);
+    assert!(en.contains("Box 8114, 104 20 Stockholm, Sweden."), "{en}");
+}

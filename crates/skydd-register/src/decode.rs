@@ -769,7 +769,11 @@ impl Decoder {
             .reader
             .required(&mut f, "country")
             .and_then(|n| self.country(n));
-        let address = self.reader.opt_string(&mut f, "address");
+        // A plain line, or `{en, sv}` for a notice in each language; a plain line is an
+        // address as written, not an untranslated text.
+        let before = self.texts.len();
+        let address = f.get("address").and_then(|n| self.text(n));
+        self.texts.truncate(before);
         let phone = self.reader.opt_string(&mut f, "phone");
         let email = f.get("email").and_then(|n| self.email(n));
         let url = self.reader.opt_string(&mut f, "url");
@@ -789,7 +793,8 @@ impl Decoder {
         Some(Authority {
             name: name?,
             country: country?,
-            address,
+            address_sv: address.as_ref().and_then(|a| a.sv.clone()),
+            address: address.map(|a| a.en),
             phone,
             email,
             url,

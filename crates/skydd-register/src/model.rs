@@ -639,6 +639,16 @@ pub struct Establishment {
     pub address: Address,
 }
 
+impl Authority {
+    /// The postal address in `language`: the Swedish one when there is one, else as written.
+    pub fn address_in(&self, language: Language) -> Option<&str> {
+        match language {
+            Language::Sv => self.address_sv.as_deref().or(self.address.as_deref()),
+            Language::En => self.address.as_deref(),
+        }
+    }
+}
+
 impl Recipient {
     /// Whether a disclosure to this recipient needs a decision: as `requires_decision` says,
     /// or else when it is an authority (a court decision or an order, P000-50).
@@ -688,8 +698,13 @@ pub struct Authority {
     pub name: Text,
     /// The authority's country, ISO 3166-1 alpha-2 (`SE`).
     pub country: Country,
-    /// Postal address as one line, as written ("Box 8114, 104 20 Stockholm, Sweden").
+    /// Postal address as one line, as written ("Box 8114, 104 20 Stockholm, Sweden"); the
+    /// English one when the register gives `address: {en, sv}`.
     pub address: Option<String>,
+    /// The address as the Swedish notice writes it ("..., Sverige"), from `address: {en, sv}`.
+    /// Left out of the JSON when absent (a new key, so stored versions keep their shape).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address_sv: Option<String>,
     /// Phone number as written, not checked ("+46 8 657 61 00").
     pub phone: Option<String>,
     /// E-mail address, checked to look like `local@domain.tld`.

@@ -678,7 +678,10 @@ impl<'a> Letters<'a> {
             authority.name.get(self.language)
         );
         let lines = [
-            (self.pick("Address", "Adress"), authority.address.as_deref()),
+            (
+                self.pick("Address", "Adress"),
+                authority.address_in(self.language),
+            ),
             (self.pick("Phone", "Telefon"), authority.phone.as_deref()),
             (self.pick("E-mail", "E-post"), authority.email.as_deref()),
             (self.pick("Web", "Webb"), authority.url.as_deref()),
