@@ -15,8 +15,8 @@ use skydd_register::model::{
 };
 
 use crate::document::{Block, Document, Inline, Line, Section, link, text};
-use crate::retention::{self, capitalise, lower_first};
-use crate::wording::{self, pick};
+use crate::retention;
+use crate::wording::{self, capitalise, lower_first, pick};
 
 /// The version of a notice: derived from the register's content, so it changes whenever the
 /// register does and never otherwise.

@@ -182,9 +182,10 @@ pub fn rule(register: &Register, language: Language, rule: &RetentionRule) -> St
             .purposes
             .iter()
             .map(|id| {
-                register
-                    .purpose(id)
-                    .map_or_else(|| id.to_string(), |p| lower_first(p.name.get(language)))
+                register.purpose(id).map_or_else(
+                    || id.to_string(),
+                    |p| wording::lower_first(p.name.get(language)),
+                )
             })
             .collect();
         sentence.push_str(&format!(
@@ -195,7 +196,7 @@ pub fn rule(register: &Register, language: Language, rule: &RetentionRule) -> St
     }
     let how_long = clock(register, language, &rule.clock);
     if rule.purposes.is_empty() {
-        sentence.push_str(&capitalise(&how_long));
+        sentence.push_str(&wording::capitalise(&how_long));
     } else {
         sentence.push_str(&how_long);
     }
@@ -216,13 +217,13 @@ pub fn hold(register: &Register, language: Language, hold: &LegalHold) -> String
             "{}: {} requires us to keep them {until}, even if you ask us to erase them. Until then they are used only for {}.",
             hold.name.get(language),
             hold.law.get(language),
-            lower_first(&purpose),
+            wording::lower_first(&purpose),
         ),
         Language::Sv => format!(
             "{}: enligt {} måste vi spara dem {until}, även om du begär att de raderas. Fram till dess används de bara för {}.",
             hold.name.get(language),
             hold.law.get(language),
-            lower_first(&purpose),
+            wording::lower_first(&purpose),
         ),
     }
 }
@@ -240,27 +241,4 @@ pub fn for_category(register: &Register, language: Language, category: &Category
         .filter(|h| h.categories.contains(category))
         .map(|h| hold(register, language, h));
     rules.chain(holds).collect()
-}
-
-/// Upper-case the first letter.
-pub(crate) fn capitalise(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
-}
-
-/// Lower-case the first letter, unless the first word looks like a name or an acronym.
-pub(crate) fn lower_first(text: &str) -> String {
-    let first_word = text.split_whitespace().next().unwrap_or("");
-    let acronym = first_word.chars().filter(|c| c.is_uppercase()).count() > 1;
-    if acronym {
-        return text.to_owned();
-    }
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_lowercase().chain(chars).collect(),
-        None => String::new(),
-    }
 }

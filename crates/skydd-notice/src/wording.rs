@@ -549,6 +549,31 @@ pub fn cookie_lifetime(language: Language, lifetime: Lifetime) -> String {
     }
 }
 
+/// Upper-case the first letter.
+pub fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// Lower-case the first letter, unless the first word looks like an acronym (`IMY`, `GDPR`):
+/// a name from the register (a purpose, a category) inside a sentence, "för anmälan och
+/// bekräftelse" rather than "för Anmälan och bekräftelse".
+pub fn lower_first(text: &str) -> String {
+    let first_word = text.split_whitespace().next().unwrap_or("");
+    let acronym = first_word.chars().filter(|c| c.is_uppercase()).count() > 1;
+    if acronym {
+        return text.to_owned();
+    }
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,6 +15,7 @@ use jiff::{Timestamp, Zoned};
 use skydd_register::Register;
 use skydd_register::model::{CategoryId, Contact, HoldId, Language, PurposeId, RecipientId};
 
+use crate::applicability::{LeftOut, NotApplicable};
 use crate::deadline::Deadline;
 use crate::request_type::RequestType;
 
@@ -67,6 +68,9 @@ pub struct Completion {
     /// What an erasure did in each connected database (the company's own systems), in the
     /// order they were erased: names and counts only.
     pub systems: Vec<SystemErasure>,
+    /// The data or purposes the right did not reach, and why (a portability request's data on
+    /// legitimate interest, an objection to a purpose on contract).
+    pub not_applicable: Vec<LeftOut>,
 }
 
 /// What an erasure did in one connected database, for the completion letter: the tables and
@@ -113,6 +117,7 @@ impl Completion {
             kept: Vec::new(),
             recipients: None,
             systems: Vec::new(),
+            not_applicable: Vec::new(),
         }
     }
 }
@@ -404,6 +409,16 @@ impl<'a> Letters<'a> {
                 "We have searched for personal data about you and found none: we do not process any personal data about you.",
                 "Vi har sökt efter personuppgifter om dig och inte hittat några: vi behandlar inga personuppgifter om dig.",
             )
+        } else if matches!(
+            completion.request_type,
+            RequestType::Objection | RequestType::WithdrawConsent
+        ) && completion.purposes.is_empty()
+            && !completion.not_applicable.is_empty()
+        {
+            self.pick(
+                "We have assessed it: the right does not apply to the processing concerned, for the reasons below.",
+                "Vi har bedömt den: rättigheten gäller inte den behandling som berörs, av skälen nedan.",
+            )
         } else {
             self.done_text(completion.request_type, !completion.kept.is_empty())
         };
@@ -442,6 +457,13 @@ impl<'a> Letters<'a> {
         if !completion.systems.is_empty() {
             body.push('\n');
             body.push_str(&self.systems_erased(&completion.systems));
+        }
+        if completion.request_type == RequestType::SafeguardCopy {
+            body.push_str(&self.safeguards());
+        }
+        if !completion.not_applicable.is_empty() {
+            body.push('\n');
+            body.push_str(&self.not_applicable(completion));
         }
         if completion.request_type.notifies_recipients() && !completion.no_data_found {
             body.push('\n');
@@ -495,7 +517,148 @@ impl<'a> Letters<'a> {
                 "We will no longer use your personal data for direct marketing (Article 21(3) GDPR).",
                 "Vi kommer inte längre att använda dina personuppgifter för direktmarknadsföring (artikel 21.3 i dataskyddsförordningen).",
             ),
+            RequestType::SafeguardCopy if self.transfers() => self.pick(
+                "Below is each recipient we transfer personal data to outside the EU/EEA, the safeguard that protects the transfer, and where you find a copy of it (Articles 13(1)(f) and 44-49 GDPR). Where a copy is not public, we send it to you on request, with only commercial terms removed.",
+                "Nedan finns varje mottagare utanför EU/EES som vi överför personuppgifter till, den skyddsåtgärd som skyddar överföringen och var du hittar en kopia av den (artiklarna 13.1 f och 44–49 i dataskyddsförordningen). När en kopia inte är offentlig skickar vi den till dig på begäran, med bara affärsvillkor borttagna.",
+            ),
+            RequestType::SafeguardCopy => self.pick(
+                "We do not transfer personal data outside the EU/EEA, so there is no safeguard to copy.",
+                "Vi överför inga personuppgifter utanför EU/EES, så det finns ingen skyddsåtgärd att kopiera.",
+            ),
         }
+    }
+
+    /// Whether the register transfers data outside the EU/EEA (a recipient with `transfer`).
+    fn transfers(&self) -> bool {
+        self.register
+            .recipients
+            .iter()
+            .any(|r| r.transfer.is_some())
+    }
+
+    /// Each transfer outside the EU/EEA: the recipient and its country, the safeguard, and
+    /// where a copy is (`documented_in`); an Art. 49 derogation names its point.
+    fn safeguards(&self) -> String {
+        let mut text = String::new();
+        for recipient in &self.register.recipients {
+            let Some(transfer) = &recipient.transfer else {
+                continue;
+            };
+            let country = recipient
+                .country
+                .map(|c| {
+                    let country = skydd_notice::wording::country(self.language, c);
+                    format!(", {} {country}", self.pick("in", "i"))
+                })
+                .unwrap_or_default();
+            let mechanism =
+                skydd_notice::wording::transfer_mechanism(self.language, transfer.mechanism);
+            let _ = write!(
+                text,
+                "\n- {}{country}: {mechanism}",
+                recipient.name.get(self.language)
+            );
+            if let Some(point) = transfer.derogation {
+                let _ = write!(
+                    text,
+                    " ({})",
+                    skydd_notice::wording::derogation(self.language, point)
+                );
+            }
+            let copy = self.pick("a copy:", "en kopia:");
+            let _ = writeln!(text, ";\n  {copy} {}", transfer.documented_in);
+        }
+        text
+    }
+
+    /// What the right did not reach and why, one line per purpose and reason; for
+    /// portability, that an access request still gives a copy (Art. 15).
+    fn not_applicable(&self, completion: &Completion) -> String {
+        let mut text = String::new();
+        let _ = writeln!(
+            text,
+            "{}",
+            match completion.request_type {
+                RequestType::Portability => self.pick(
+                    "The right to data portability does not reach the following data:",
+                    "Rätten till dataportabilitet omfattar inte följande uppgifter:",
+                ),
+                _ => self.pick(
+                    "The right does not apply here:",
+                    "Rättigheten gäller inte här:",
+                ),
+            }
+        );
+        for left in &completion.not_applicable {
+            let _ = writeln!(text, "{}", self.left_out_line(left));
+        }
+        if completion.request_type == RequestType::Portability {
+            let _ = writeln!(
+                text,
+                "{}",
+                self.pick(
+                    "You can still receive a copy of this data with a request for access (Article 15 GDPR).",
+                    "Du kan fortfarande få en kopia av de uppgifterna genom att begära ett registerutdrag (artikel 15 i dataskyddsförordningen).",
+                )
+            );
+        }
+        text
+    }
+
+    /// "- Support tickets (Customer support): we process this data on legitimate interest
+    /// (GDPR Art. 6(1)(f)), and the right reaches only ...".
+    fn left_out_line(&self, left: &LeftOut) -> String {
+        let purpose = self.purpose_name(&left.purpose);
+        let what = if left.categories.is_empty() {
+            purpose.to_string()
+        } else {
+            // Names after the first sit inside the sentence: "Namn och sekundära kontakter".
+            let names: Vec<String> = left
+                .categories
+                .iter()
+                .enumerate()
+                .map(|(n, c)| match n {
+                    0 => self.category_name(c).to_string(),
+                    _ => skydd_notice::wording::lower_first(self.category_name(c)),
+                })
+                .collect();
+            format!(
+                "{} ({purpose})",
+                skydd_notice::wording::join_and(self.language, &names)
+            )
+        };
+        let basis = |basis| skydd_notice::wording::legal_basis(self.language, basis);
+        let why = match (left.reason, self.language) {
+            (NotApplicable::NotProvidedBySubject, Language::En) => {
+                "you did not provide this data to us yourself, and the right reaches only data you provided (Article 20(1) GDPR)".to_string()
+            }
+            (NotApplicable::NotProvidedBySubject, Language::Sv) => {
+                "du har inte själv lämnat uppgifterna till oss, och rätten omfattar bara uppgifter som du har lämnat (artikel 20.1 i dataskyddsförordningen)".to_string()
+            }
+            (NotApplicable::NotOnConsentOrContract { basis: b }, Language::En) => format!(
+                "we process this data on the basis of {}, and the right reaches only data processed on your consent or a contract with you (Article 20(1)(a) GDPR)",
+                basis(b)
+            ),
+            (NotApplicable::NotOnConsentOrContract { basis: b }, Language::Sv) => format!(
+                "vi behandlar uppgifterna med stöd av {}, och rätten omfattar bara uppgifter som behandlas med stöd av ditt samtycke eller ett avtal med dig (artikel 20.1 a i dataskyddsförordningen)",
+                basis(b)
+            ),
+            (NotApplicable::NotObjectable { basis: b }, Language::En) => format!(
+                "we process this data on the basis of {}; the right to object reaches processing on legitimate interests or a task in the public interest, and direct marketing (Article 21 GDPR)",
+                basis(b)
+            ),
+            (NotApplicable::NotObjectable { basis: b }, Language::Sv) => format!(
+                "vi behandlar uppgifterna med stöd av {}; rätten att invända gäller behandling med stöd av berättigat intresse eller en uppgift av allmänt intresse, och direktmarknadsföring (artikel 21 i dataskyddsförordningen)",
+                basis(b)
+            ),
+            (NotApplicable::NotOnConsent, Language::En) => {
+                "this processing does not rest on your consent, so there is no consent to withdraw (Article 7(3) GDPR)".to_string()
+            }
+            (NotApplicable::NotOnConsent, Language::Sv) => {
+                "den här behandlingen grundar sig inte på ditt samtycke, så det finns inget samtycke att återkalla (artikel 7.3 i dataskyddsförordningen)".to_string()
+            }
+        };
+        format!("- {what}: {why}.")
     }
 
     /// Who was told of a rectification, erasure or restriction (Art. 19).
@@ -821,6 +984,12 @@ impl<'a> Letters<'a> {
             (RequestType::WithdrawConsent, Language::Sv) => "återkallelse av ditt samtycke",
             (RequestType::MarketingOptOut, Language::En) => "no more direct marketing",
             (RequestType::MarketingOptOut, Language::Sv) => "att inte få direktmarknadsföring",
+            (RequestType::SafeguardCopy, Language::En) => {
+                "a copy of the safeguards for transfers of personal data outside the EU/EEA"
+            }
+            (RequestType::SafeguardCopy, Language::Sv) => {
+                "en kopia av skyddsåtgärderna för överföringar av personuppgifter utanför EU/EES"
+            }
         }
     }
 

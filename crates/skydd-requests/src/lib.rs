@@ -22,6 +22,7 @@
 //! assert_eq!(due.due, date(2026, 5, 15));
 //! ```
 
+pub mod applicability;
 pub mod copies;
 pub mod deadline;
 pub mod holiday;
@@ -31,6 +32,7 @@ pub mod state;
 pub mod urgency;
 pub mod verification;
 
+pub use applicability::{Assessment, LeftOut, NotApplicable};
 pub use copies::{CopyAllowance, copy_allowance};
 pub use deadline::{
     Deadline, ExtensionError, MAX_EXTENSION_MONTHS, deadline, extend, promised_deadline,

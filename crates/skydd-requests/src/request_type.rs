@@ -25,11 +25,14 @@ pub enum RequestType {
     WithdrawConsent,
     /// No more marketing (Art. 21(2)-(3)).
     MarketingOptOut,
+    /// A copy of the safeguards for transfers outside the EU/EEA, or where they are available
+    /// (Art. 13(1)(f), 14(1)(f)). Discloses nothing personal, so anyone may ask.
+    SafeguardCopy,
 }
 
 impl RequestType {
     /// Every type, in the order of the list above.
-    pub const ALL: [RequestType; 8] = [
+    pub const ALL: [RequestType; 9] = [
         RequestType::Access,
         RequestType::Portability,
         RequestType::Rectification,
@@ -38,6 +41,7 @@ impl RequestType {
         RequestType::Objection,
         RequestType::WithdrawConsent,
         RequestType::MarketingOptOut,
+        RequestType::SafeguardCopy,
     ];
 
     /// The stable snake_case word (API, storage, CLI).
@@ -51,6 +55,7 @@ impl RequestType {
             RequestType::Objection => "objection",
             RequestType::WithdrawConsent => "withdraw_consent",
             RequestType::MarketingOptOut => "marketing_opt_out",
+            RequestType::SafeguardCopy => "safeguard_copy",
         }
     }
 
@@ -58,12 +63,22 @@ impl RequestType {
     ///
     /// Everything that discloses or changes data does. Withdrawing consent and opting out of
     /// marketing do not: they only stop processing, must be as easy as giving consent
-    /// (Art. 7(3)), and an impostor gains nothing by them.
+    /// (Art. 7(3)), and an impostor gains nothing by them. Nor does a copy of the transfer
+    /// safeguards: it holds nothing about the requester.
     pub const fn needs_verification(self) -> bool {
         !matches!(
             self,
-            RequestType::WithdrawConsent | RequestType::MarketingOptOut
+            RequestType::WithdrawConsent
+                | RequestType::MarketingOptOut
+                | RequestType::SafeguardCopy
         )
+    }
+
+    /// Whether it concerns the requester's own data. A copy of the transfer safeguards is the
+    /// same for everyone, so the privacy centre (a place for one's own data) does not offer it:
+    /// the notice says how to ask, and `POST /v1/requests` takes it from anyone.
+    pub const fn concerns_own_data(self) -> bool {
+        !matches!(self, RequestType::SafeguardCopy)
     }
 
     /// Whether fulfilling it discloses personal data to the requester.
@@ -90,6 +105,7 @@ impl RequestType {
             RequestType::Objection => "Art. 21",
             RequestType::WithdrawConsent => "Art. 7(3)",
             RequestType::MarketingOptOut => "Art. 21(2)",
+            RequestType::SafeguardCopy => "Art. 13(1)(f)",
         }
     }
 }
@@ -105,7 +121,7 @@ impl fmt::Display for RequestType {
 /// input (it may be anything a client sent).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown request type; use one of access, portability, rectification, erasure, restriction, objection, withdraw_consent, marketing_opt_out"
+    "unknown request type; use one of access, portability, rectification, erasure, restriction, objection, withdraw_consent, marketing_opt_out, safeguard_copy"
 )]
 pub struct UnknownRequestType;
 

@@ -50,8 +50,8 @@ pub use centre::{CentreCutoffs, CentreSessionRow, CentreSignInRow, CentreStore};
 pub use cookie_choices::{ChoicesDeletedAudit, CookieChoiceRow, CookieChoiceStore};
 pub use imports::{ImportBatch, ImportProgressRow, ImportStore, NewSubjectRows};
 pub use requests::{
-    NewRequestRows, OutboxMessageRow, RecipientNotificationRow, RequestChange, RequestDocumentRow,
-    RequestEventRow, RequestFilter, RequestRow, RequestStore, RequestSystemRow,
+    NewRequestRows, OutboxMessageRow, RecipientNotificationRow, RecordRevisionRow, RequestChange,
+    RequestDocumentRow, RequestEventRow, RequestFilter, RequestRow, RequestStore, RequestSystemRow,
     VerificationCodeRow,
 };
 /// Ledger rows and their audit events, written together (issue 19).

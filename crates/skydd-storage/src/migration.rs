@@ -113,6 +113,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "disclosures_to_any_recipient",
         sql: include_str!("../migrations/sqlite/0016_disclosures_to_any_recipient.sql"),
     },
+    Migration {
+        version: 17,
+        name: "record_revisions",
+        sql: include_str!("../migrations/sqlite/0017_record_revisions.sql"),
+    },
 ];
 
 /// The PostgreSQL migrations, oldest first. Same versions and names as [`SQLITE`].
@@ -196,6 +201,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 16,
         name: "disclosures_to_any_recipient",
         sql: include_str!("../migrations/postgres/0016_disclosures_to_any_recipient.sql"),
+    },
+    Migration {
+        version: 17,
+        name: "record_revisions",
+        sql: include_str!("../migrations/postgres/0017_record_revisions.sql"),
     },
 ];
 

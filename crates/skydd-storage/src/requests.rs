@@ -7,8 +7,8 @@
 //! transaction, and every change of a request appends a [`RequestEventRow`] in the same
 //! transaction.
 //!
-//! Of the deletion primitives for the vault's own data that erasure and rectification use,
-//! [`RequestStore::replace_record_ciphertext`] is here; [`crate::Storage::delete_records`] and
+//! Of the primitives for the vault's own data that erasure and rectification use,
+//! [`RequestStore::rectify_record`] is here; [`crate::Storage::delete_records`] and
 //! [`crate::Storage::shred_subject`] are in [`crate::Storage`].
 
 use jiff::Timestamp;
@@ -373,13 +373,37 @@ pub trait RequestStore: Send + Sync {
         request_id: &'a str,
     ) -> StorageFuture<'a, Vec<RequestSystemRow>>;
 
-    /// Replace the ciphertext of a record (rectification): the old ciphertext is overwritten.
-    /// Returns false when there is no such record.
-    fn replace_record_ciphertext<'a>(
-        &'a self,
-        record_id: &'a str,
+    /// Rectify a record in one transaction: keep `revision` (the replaced values, sealed) in
+    /// the subject's history and replace the record's ciphertext with `ciphertext`. Returns
+    /// false, and writes nothing, when there is no such record.
+    fn rectify_record(
+        &self,
         ciphertext: Vec<u8>,
-    ) -> StorageFuture<'a, bool>;
+        revision: RecordRevisionRow,
+    ) -> StorageFuture<'_, bool>;
+
+    /// The revisions of the records of `subject_id` (what rectifications replaced), oldest
+    /// first. A record's revisions go with it when it is deleted.
+    fn record_revisions<'a>(
+        &'a self,
+        subject_id: &'a str,
+    ) -> StorageFuture<'a, Vec<RecordRevisionRow>>;
+}
+
+/// The values one rectification replaced in one record (Art. 16), kept in the subject's
+/// history: the previous values of the changed fields, sealed under the subject's data key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordRevisionRow {
+    /// The record corrected.
+    pub record_id: String,
+    /// The request that corrected it, if a request did.
+    pub request_id: Option<String>,
+    /// When the values were replaced.
+    pub replaced_at: Timestamp,
+    /// The names of the fields changed (register field ids, never values).
+    pub fields: Vec<String>,
+    /// The previous values of those fields, sealed (a JSON object by field id).
+    pub ciphertext: Vec<u8>,
 }
 
 /// Check the rows of a new request.

@@ -17,6 +17,12 @@ pub(crate) fn record_aad(subject: &str, record: &str, category: &str) -> Vec<u8>
     format!("skydd/record/v1\0{subject}\0{record}\0{category}").into_bytes()
 }
 
+/// Associated data of the values a rectification replaced in a record: bound to the record
+/// like its ciphertext, under another label, so neither can stand in for the other.
+pub(crate) fn revision_aad(subject: &str, record: &str, category: &str) -> Vec<u8> {
+    format!("skydd/record-revision/v1\0{subject}\0{record}\0{category}").into_bytes()
+}
+
 /// Associated data of the IP address and user agent stored with a consent event.
 pub(crate) fn consent_context_aad(subject: &str) -> Vec<u8> {
     format!("skydd/consent-context/v1\0{subject}").into_bytes()

@@ -14,12 +14,14 @@ use skydd_consent::ObjectionSource;
 use skydd_register::model::{
     Anchor, CategoryId, Choice, HoldId, LegalBasis, PurposeId, RecipientId,
 };
+use skydd_requests::applicability;
 use skydd_requests::{
-    Completion, KeptUnderHold, RecipientAction, RequestAction, RequestState, RequestType,
+    Assessment, Completion, KeptUnderHold, LeftOut, RecipientAction, RequestAction, RequestState,
+    RequestType,
 };
-use skydd_storage::{RecipientNotificationRow, RecordRow, RequestRow};
+use skydd_storage::{RecipientNotificationRow, RecordRevisionRow, RecordRow, RequestRow};
 
-use crate::crypto::record_aad;
+use crate::crypto::{record_aad, revision_aad};
 use crate::letters::Mail;
 use crate::record::NewRecord;
 use crate::request::{ChangeExtras, new_id};
@@ -119,6 +121,8 @@ struct Fulfilment {
     outcome: serde_json::Map<String, serde_json::Value>,
     completion: Completion,
     extras: ChangeExtras,
+    /// Whether anything was granted: false when the right reached nothing asked for.
+    granted: bool,
 }
 
 impl Fulfilment {
@@ -131,7 +135,30 @@ impl Fulfilment {
                 destroy_evidence: true,
                 ..ChangeExtras::default()
             },
+            granted: true,
         }
+    }
+
+    /// The right does not reach `left`: the letter says why, the outcome names it.
+    fn left_out(&mut self, left: Vec<LeftOut>) {
+        self.completion.not_applicable.extend(left);
+    }
+
+    /// The outcome's `assessment` (full, partial, not applicable; P003-37) and
+    /// `not_applicable` (what the right did not reach and why), from what was done.
+    fn assess(&mut self) -> Result<(), VaultError> {
+        let assessment = Assessment::of(
+            self.completion.kept.len(),
+            self.completion.not_applicable.len(),
+            self.granted,
+        );
+        self.note("assessment", assessment.as_str());
+        if !self.completion.not_applicable.is_empty() {
+            let left = serde_json::to_value(&self.completion.not_applicable)
+                .map_err(|e| VaultError::Corrupt(e.to_string()))?;
+            self.note("not_applicable", left);
+        }
+        Ok(())
     }
 
     fn note(&mut self, key: &str, value: impl Into<serde_json::Value>) {
@@ -245,7 +272,7 @@ impl Vault {
             request_type,
             RequestType::Objection | RequestType::WithdrawConsent
         ) {
-            self.check_purpose_for(request_type, purpose.as_deref())?;
+            self.check_purpose_for(purpose.as_deref())?;
         }
         let address = self.request_address(&row).await?;
         Ok(Case {
@@ -292,6 +319,17 @@ impl Vault {
         }
         let erased_elsewhere = done.completion.systems.iter().any(|s| !s.tables.is_empty())
             || !input.connected_corrections.is_empty();
+        if case.request_type == RequestType::SafeguardCopy {
+            // The same answer for everyone, known or not: the letter lists the safeguards.
+            let transfers = self
+                .register()
+                .recipients
+                .iter()
+                .filter(|r| r.transfer.is_some())
+                .count();
+            done.note("safeguards_listed", transfers);
+            return Ok(done);
+        }
         let Some(subject) = case.subject.as_deref() else {
             done.note("data_found", erased_elsewhere);
             done.completion.no_data_found = !erased_elsewhere;
@@ -302,6 +340,15 @@ impl Vault {
                 // The package is built when asked for; the outcome says where.
                 let package = format!("/v1/requests/{}/package", case.row.id);
                 done.note("package", package);
+                if case.request_type == RequestType::Portability {
+                    let left = self.portability_left_out(
+                        case.records
+                            .iter()
+                            .map(|r| (r.purpose.as_str(), r.category.as_str())),
+                    );
+                    done.granted = case.records.len() > left_out_records(&case.records, &left);
+                    done.left_out(left);
+                }
             }
             (RequestType::Rectification, _) => {
                 self.rectify(case, subject, &input.corrections, &mut done)
@@ -313,10 +360,13 @@ impl Vault {
                 self.lift_restriction(case, subject, reasons, &mut done)
                     .await?;
             }
+            (RequestType::Objection | RequestType::WithdrawConsent, _)
+                if self.purpose_left_out(case, &mut done) => {}
             (RequestType::Objection, _) => self.uphold_objection(case, subject, &mut done).await?,
             (RequestType::WithdrawConsent, _) => {
                 self.withdraw_consent(case, subject, &mut done).await?;
             }
+            (RequestType::SafeguardCopy, _) => {}
             (RequestType::MarketingOptOut, _) => {
                 // An objection to all direct marketing is absolute (Art. 21(3)).
                 self.object(
@@ -334,6 +384,64 @@ impl Vault {
         Ok(done)
     }
 
+    /// Whether the objection's or withdrawal's right does not reach its purpose; if so it is
+    /// noted as not applicable (with the reason) and nothing is recorded in the ledgers.
+    fn purpose_left_out(&self, case: &Case<'_>, done: &mut Fulfilment) -> bool {
+        let Some(id) = case.purpose.as_deref().map(|p| PurposeId(p.to_string())) else {
+            return false;
+        };
+        let Some(reason) = self
+            .register()
+            .purpose(&id)
+            .and_then(|p| applicability::purpose_right(case.request_type, p))
+        else {
+            return false;
+        };
+        done.note("not_applicable_to", id.as_str());
+        done.granted = false;
+        done.left_out(vec![LeftOut {
+            purpose: id,
+            categories: Vec::new(),
+            reason,
+        }]);
+        true
+    }
+
+    /// What portability does not reach among `records` (purpose, category), grouped by purpose
+    /// and reason, categories in the register's order (Art. 20(1)).
+    pub(crate) fn portability_left_out<'r>(
+        &self,
+        records: impl Iterator<Item = (&'r str, &'r str)>,
+    ) -> Vec<LeftOut> {
+        let register = self.register();
+        let mut left: Vec<LeftOut> = Vec::new();
+        let seen: BTreeSet<(&str, &str)> = records.collect();
+        for purpose in &register.purposes {
+            for category in &register.data {
+                if !seen.contains(&(purpose.id.as_str(), category.id.as_str())) {
+                    continue;
+                }
+                let Some(reason) =
+                    applicability::portability(purpose, &category.id, category.provided_by_subject)
+                else {
+                    continue;
+                };
+                match left
+                    .iter_mut()
+                    .find(|l| l.purpose == purpose.id && l.reason == reason)
+                {
+                    Some(group) => group.categories.push(category.id.clone()),
+                    None => left.push(LeftOut {
+                        purpose: purpose.id.clone(),
+                        categories: vec![category.id.clone()],
+                        reason,
+                    }),
+                }
+            }
+        }
+        left
+    }
+
     /// Rectification (Art. 16): correct the records and tell their recipients (Art. 19).
     async fn rectify(
         &self,
@@ -342,9 +450,7 @@ impl Vault {
         corrections: &[Correction],
         done: &mut Fulfilment,
     ) -> Result<(), VaultError> {
-        let categories = self
-            .apply_corrections(case.actor, subject, &case.records, corrections, case.now)
-            .await?;
+        let categories = self.apply_corrections(case, subject, corrections).await?;
         done.note("rectified_records", corrections.len());
         self.recipient_notices(
             &mut done.extras,
@@ -527,6 +633,7 @@ impl Vault {
     /// recipients' notices in one change, and audit it.
     async fn complete(&self, case: Case<'_>, mut done: Fulfilment) -> Result<(), VaultError> {
         let id = case.row.id.as_str();
+        done.assess()?;
         if let Some(address) = &case.address {
             let mail = Mail::new("completed", self.letters().completed(id, &done.completion));
             done.extras
@@ -565,44 +672,27 @@ impl Vault {
         .await
     }
 
-    fn check_purpose_for(
-        &self,
-        request_type: RequestType,
-        purpose: Option<&str>,
-    ) -> Result<(), VaultError> {
+    /// The purpose an objection or withdrawal concerns must be named and be the register's.
+    /// Whether the right reaches it is not checked here: a purpose it does not reach completes
+    /// the request as "not applicable", with the reason in the letter.
+    fn check_purpose_for(&self, purpose: Option<&str>) -> Result<(), VaultError> {
         let Some(purpose) = purpose else {
             return Err(VaultError::invalid(
                 "`purpose` is missing",
                 "name the purpose the objection or withdrawal concerns",
             ));
         };
-        let Some(found) = self.register().purpose(&PurposeId(purpose.to_string())) else {
+        if self
+            .register()
+            .purpose(&PurposeId(purpose.to_string()))
+            .is_none()
+        {
             return Err(VaultError::invalid(
                 format!("unknown purpose `{purpose}`"),
                 "use a purpose of the register",
             ));
-        };
-        match request_type {
-            RequestType::Objection
-                if !found.direct_marketing
-                    && !found.uses_basis(LegalBasis::LegitimateInterest)
-                    && !found.uses_basis(LegalBasis::PublicTask) =>
-            {
-                Err(VaultError::invalid(
-                    format!(
-                        "purpose `{purpose}` rests neither on legitimate interest nor on a public task, nor is it direct marketing"
-                    ),
-                    "an objection (Art. 21) concerns those; for consent use withdraw_consent",
-                ))
-            }
-            RequestType::WithdrawConsent if !found.uses_basis(LegalBasis::Consent) => {
-                Err(VaultError::invalid(
-                    format!("purpose `{purpose}` does not rest on consent"),
-                    "consent can be withdrawn only from a purpose based on it",
-                ))
-            }
-            _ => Ok(()),
         }
+        Ok(())
     }
 
     fn check_corrections(
@@ -649,18 +739,19 @@ impl Vault {
         )
     }
 
+    /// Correct each record named, keeping the values replaced in the subject's history (sealed
+    /// under the subject's key, in the same transaction as the new values), and audit each
+    /// correction by field names. Returns the categories corrected, for the recipients' notices.
     async fn apply_corrections(
         &self,
-        actor: &Actor,
+        case: &Case<'_>,
         subject: &str,
-        records: &[RecordRow],
         corrections: &[Correction],
-        now: Timestamp,
     ) -> Result<Vec<String>, VaultError> {
         let key = self.data_key(subject).await?;
         let mut categories = BTreeSet::new();
         for correction in corrections {
-            let Some(record) = records.iter().find(|r| r.id == correction.record_id) else {
+            let Some(record) = case.records.iter().find(|r| r.id == correction.record_id) else {
                 continue;
             };
             let aad = record_aad(subject, &record.id, &record.category);
@@ -668,21 +759,27 @@ impl Vault {
             let mut fields: serde_json::Map<String, serde_json::Value> =
                 serde_json::from_slice(&plain)
                     .map_err(|_| VaultError::Corrupt("a record's fields".into()))?;
-            let mut changed: Vec<&str> = Vec::new();
+            let mut changed: Vec<String> = Vec::new();
+            let mut previous = serde_json::Map::new();
             for (name, value) in &correction.fields {
-                fields.insert(name.clone(), value.clone());
-                changed.push(name);
+                let old = fields
+                    .insert(name.clone(), value.clone())
+                    .unwrap_or(serde_json::Value::Null);
+                previous.insert(name.clone(), old);
+                changed.push(name.clone());
             }
-            let sealed = key.seal(
-                &serde_json::to_vec(&fields).map_err(|e| VaultError::Corrupt(e.to_string()))?,
-                &aad,
-            )?;
-            self.storage
-                .replace_record_ciphertext(&record.id, sealed)
-                .await?;
+            // A rerun after a crash finds the values already corrected: the history keeps one
+            // revision per real change, so an unchanged record is not written again.
+            let unchanged = previous
+                .iter()
+                .all(|(name, old)| correction.fields.get(name) == Some(old));
+            if !unchanged {
+                self.rectify_with_history(case, record, &key, &fields, &previous)
+                    .await?;
+            }
             self.audit(
-                actor,
-                now,
+                case.actor,
+                case.now,
                 "record.rectify",
                 Some(&record.purpose),
                 Some(subject),
@@ -693,6 +790,36 @@ impl Vault {
             categories.insert(record.category.clone());
         }
         Ok(categories.into_iter().collect())
+    }
+
+    /// Write `fields` as `record`'s new values and keep `previous` (the replaced values of the
+    /// fields changed, by field id) in its history, in one transaction.
+    async fn rectify_with_history(
+        &self,
+        case: &Case<'_>,
+        record: &RecordRow,
+        key: &skydd_crypto::DataKey,
+        fields: &serde_json::Map<String, serde_json::Value>,
+        previous: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<(), VaultError> {
+        let subject = record.subject_id.as_str();
+        let corrupt = |e: serde_json::Error| VaultError::Corrupt(e.to_string());
+        let sealed = key.seal(
+            &serde_json::to_vec(fields).map_err(corrupt)?,
+            &record_aad(subject, &record.id, &record.category),
+        )?;
+        let revision = RecordRevisionRow {
+            record_id: record.id.clone(),
+            request_id: Some(case.row.id.clone()),
+            replaced_at: case.now,
+            fields: previous.keys().cloned().collect(),
+            ciphertext: key.seal(
+                &serde_json::to_vec(previous).map_err(corrupt)?,
+                &revision_aad(subject, &record.id, &record.category),
+            )?,
+        };
+        self.storage.rectify_record(sealed, revision).await?;
+        Ok(())
     }
 
     /// The hold keeping `record` today, if any: a hold of its category whose anchor the record
@@ -905,4 +1032,17 @@ impl Vault {
 /// A basis word for display.
 pub(crate) fn basis_word(basis: LegalBasis) -> &'static str {
     basis.word()
+}
+
+/// How many of `records` fall in a group of `left` (their purpose and category left out).
+fn left_out_records(records: &[RecordRow], left: &[LeftOut]) -> usize {
+    records
+        .iter()
+        .filter(|r| {
+            left.iter().any(|l| {
+                l.purpose.as_str() == r.purpose
+                    && l.categories.iter().any(|c| c.as_str() == r.category)
+            })
+        })
+        .count()
 }

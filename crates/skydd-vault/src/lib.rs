@@ -68,7 +68,7 @@ pub use incident::incidents_from_entries;
 pub use outbox::{OutboxEntry, OutboxQuery};
 pub use package::{
     AccessPackage, PackageCategory, PackageConnectedValue, PackageDisclosure, PackagePurpose,
-    PackageRecipient, PackageRecord, PackageSource, PackageSystem,
+    PackageRecipient, PackageRecord, PackageRectification, PackageSource, PackageSystem,
 };
 pub use preference::PreferenceView;
 pub use record::{NewRecord, RecordView, RecordsRead, Withheld};

@@ -5,10 +5,10 @@
 
 use jiff::Timestamp;
 use skydd_notice::document::escape_html;
-use skydd_register::model::{Anchor, Choice, Language, LegalBasis, SourceKind};
+use skydd_register::model::{Anchor, Choice, Language, SourceKind};
 use skydd_storage::RequestRow;
 
-use crate::crypto::{identity_aad, record_aad};
+use crate::crypto::{identity_aad, record_aad, revision_aad};
 use crate::fulfil::basis_word;
 use crate::states::{stored_state, stored_type};
 use crate::stored_zip::StoredZip;
@@ -105,6 +105,22 @@ pub struct PackageDisclosure {
     pub decision: Option<String>,
 }
 
+/// The values one rectification replaced in one of the subject's records (Art. 16): the
+/// subject's own history, decrypted for them like the record itself.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PackageRectification {
+    /// The record corrected.
+    pub record_id: String,
+    /// Its category.
+    pub category: String,
+    /// When the values were replaced.
+    pub rectified_at: Timestamp,
+    /// The request that asked for the correction, if one did.
+    pub request_id: Option<String>,
+    /// The values before the correction, by field id (`null`: the field had no value).
+    pub previous: serde_json::Map<String, serde_json::Value>,
+}
+
 /// A source other than the subject (Art. 15(1)(g)).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct PackageSource {
@@ -180,6 +196,8 @@ pub struct AccessPackage {
     pub recipients: Vec<PackageRecipient>,
     /// The disclosures of the subject's data made, oldest first.
     pub disclosures: Vec<PackageDisclosure>,
+    /// What rectifications replaced in the subject's records, oldest first.
+    pub rectifications: Vec<PackageRectification>,
     /// Sources other than the subject.
     pub sources: Vec<PackageSource>,
     /// Processing restricted (Art. 18).
@@ -419,6 +437,7 @@ impl Vault {
             categories: Vec::new(),
             recipients: Vec::new(),
             disclosures: Vec::new(),
+            rectifications: Vec::new(),
             sources: Vec::new(),
             restricted: false,
             rights: RIGHTS.iter().map(|r| r.to_string()).collect(),
@@ -462,6 +481,24 @@ impl Vault {
                 source: record.source,
                 collected_at: record.collected_at,
                 fields,
+            });
+        }
+        for revision in self.storage.record_revisions(subject).await? {
+            let Some(record) = package.records.iter().find(|r| r.id == revision.record_id) else {
+                continue;
+            };
+            let plain = key.open(
+                &revision.ciphertext,
+                &revision_aad(subject, &record.id, &record.category),
+            )?;
+            let previous = serde_json::from_slice(&plain)
+                .map_err(|_| VaultError::Corrupt("a record's replaced values".into()))?;
+            package.rectifications.push(PackageRectification {
+                record_id: revision.record_id,
+                category: record.category.clone(),
+                rectified_at: revision.replaced_at,
+                request_id: revision.request_id,
+                previous,
             });
         }
         Ok(())
@@ -630,34 +667,39 @@ impl Vault {
     }
 
     /// Whether `record` falls under Art. 20: its category is provided by the subject and its
-    /// purpose processes it on consent or contract.
+    /// purpose processes it on consent or contract ([`skydd_requests::applicability::portability`]).
     fn record_portable(&self, record: &PackageRecord) -> bool {
-        self.category_provided(&record.category)
-            && self
-                .register()
-                .purposes
-                .iter()
-                .find(|p| p.id.as_str() == record.purpose)
-                .is_some_and(|p| on_consent_or_contract(p, &record.category))
+        self.register()
+            .purposes
+            .iter()
+            .find(|p| p.id.as_str() == record.purpose)
+            .is_some_and(|p| self.portable_for(p, &record.category))
     }
 
     /// Whether a connected value of `category` falls under Art. 20: it has no purpose of its
-    /// own, so it is portable when its category is provided by the subject and any purpose
-    /// processes it on consent or contract.
+    /// own, so it is portable when any purpose processes it within the right.
     fn connected_portable(&self, category: &str) -> bool {
-        self.category_provided(category)
-            && self
-                .register()
-                .purposes
-                .iter()
-                .any(|p| on_consent_or_contract(p, category))
+        self.register()
+            .purposes
+            .iter()
+            .any(|p| self.portable_for(p, category))
     }
 
-    fn category_provided(&self, category: &str) -> bool {
+    fn portable_for(&self, purpose: &skydd_register::model::Purpose, category: &str) -> bool {
         self.register()
             .data
             .iter()
-            .any(|c| c.id.as_str() == category && c.provided_by_subject)
+            .find(|c| c.id.as_str() == category)
+            .is_some_and(|c| {
+                // A purpose that gives the category no basis does not process it at all.
+                purpose.bases_for(&c.id).is_some()
+                    && skydd_requests::applicability::portability(
+                        purpose,
+                        &c.id,
+                        c.provided_by_subject,
+                    )
+                    .is_none()
+            })
     }
 
     /// Whether anything in `package` falls under Art. 20, so a portability file has content.
@@ -684,7 +726,8 @@ impl Vault {
     /// on consent or contract, as `data.json` and `data.csv` in a zip file; values of such
     /// categories read from the connected `systems` in `data.json` too and as
     /// `connected/SYSTEM/COLLECTION.csv`, one file per collection. A system that could not be
-    /// read is named in `data.json` with the reason.
+    /// read is named in `data.json` with the reason, and so is the subject's data Art. 20 does
+    /// not reach (`not_applicable`: purpose, categories, reason).
     pub async fn portability_zip_with(
         &self,
         actor: &Actor,
@@ -720,11 +763,19 @@ impl Vault {
                 })
             })
             .collect();
+        // What Art. 20 does not reach is named with the reason, never left out in silence.
+        let not_applicable = self.portability_left_out(
+            package
+                .records
+                .iter()
+                .map(|r| (r.purpose.as_str(), r.category.as_str())),
+        );
         let json = serde_json::to_vec_pretty(&serde_json::json!({
             "controller": package.controller,
             "generated_at": package.generated_at,
             "records": portable,
             "systems": connected,
+            "not_applicable": not_applicable,
         }))
         .map_err(|e| VaultError::Corrupt(e.to_string()))?;
         let mut csv = String::from("record_id,category,purpose,collected_at,field,value\r\n");
@@ -790,16 +841,6 @@ impl Vault {
 }
 
 /// Whether `purpose` processes `category` on consent or contract (Art. 20(1)(a)).
-fn on_consent_or_contract(purpose: &skydd_register::model::Purpose, category: &str) -> bool {
-    purpose
-        .bases_for(&skydd_register::model::CategoryId(category.to_owned()))
-        .is_some_and(|bases| {
-            bases
-                .iter()
-                .any(|b| matches!(b, LegalBasis::Consent | LegalBasis::Contract))
-        })
-}
-
 /// Append one CSV row of `cells` with CRLF.
 fn push_csv_row(csv: &mut String, cells: &[&str]) {
     csv.push_str(
@@ -919,6 +960,32 @@ impl AccessPackage {
             }
             h.push_str("</table>\n");
         }
+        self.html_rectifications(h);
+    }
+
+    /// What rectifications replaced: the values before each correction (Art. 16).
+    fn html_rectifications(&self, h: &mut String) {
+        if self.rectifications.is_empty() {
+            return;
+        }
+        h.push_str("<h2>Corrections of your data (Art. 16)</h2>\n<table>\n<tr><th>Corrected</th><th>Category</th><th>Field</th><th>Value before</th></tr>\n");
+        for revision in &self.rectifications {
+            for (name, value) in &revision.previous {
+                let value = match value {
+                    serde_json::Value::String(s) => s.clone(),
+                    serde_json::Value::Null => String::new(),
+                    other => other.to_string(),
+                };
+                h.push_str(&format!(
+                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                    escape_html(&revision.rectified_at.to_string()),
+                    escape_html(&revision.category),
+                    escape_html(name),
+                    escape_html(&value)
+                ));
+            }
+        }
+        h.push_str("</table>\n");
     }
 
     /// What each connected system holds, and which could not be read.

@@ -48,7 +48,9 @@ impl SystemAction {
             RequestType::Rectification => Some(SystemAction::Rectification),
             RequestType::Restriction => Some(SystemAction::Restriction),
             RequestType::Objection => Some(SystemAction::Objection),
-            RequestType::WithdrawConsent | RequestType::MarketingOptOut => None,
+            RequestType::WithdrawConsent
+            | RequestType::MarketingOptOut
+            | RequestType::SafeguardCopy => None,
         }
     }
 }

@@ -2,11 +2,12 @@
 //! GleSYS register.
 
 use jiff::civil::date;
+use skydd_register::model::LegalBasis;
 use skydd_register::model::{CategoryId, HoldId, Language, PurposeId, RecipientId};
 use skydd_register::zone;
 use skydd_requests::{
-    Completion, ErasedTable, HolidayCalendar, KeptField, KeptUnderHold, Letter, Letters,
-    RecipientAction, RequestType, SystemErasure, deadline, extend,
+    Completion, ErasedTable, HolidayCalendar, KeptField, KeptUnderHold, LeftOut, Letter, Letters,
+    NotApplicable, RecipientAction, RequestType, SystemErasure, deadline, extend,
 };
 
 use crate::{glesys, stockholm};
@@ -134,6 +135,7 @@ fn completed_erasure_lists_what_the_law_keeps() {
             until: Some(date(2033, 12, 31)),
         }],
         systems: Vec::new(),
+        not_applicable: Vec::new(),
     };
     let text = both(|l| l.completed(REFERENCE, &completion));
     assert!(text.contains("Bokföringslagen (1999:1078) 7 kap. 2 § (Swedish Bookkeeping Act)"));
@@ -277,4 +279,82 @@ fn a_letter_hides_its_body_in_debug() {
     let debug = format!("{letter:?}");
     assert!(!debug.contains("04718293"), "{debug}");
     assert!(debug.contains(&letter.subject));
+}
+
+#[test]
+fn a_right_that_does_not_apply_is_explained_with_its_reason() {
+    // Issue 20: portability that leaves data out says what and why, in both languages; an
+    // objection to a purpose on contract says the right does not apply.
+    let mut portability = Completion::new(RequestType::Portability);
+    portability.not_applicable = vec![
+        LeftOut {
+            purpose: PurposeId("account_protection".into()),
+            categories: vec![CategoryId("account_change_ip".into())],
+            reason: NotApplicable::NotProvidedBySubject,
+        },
+        LeftOut {
+            purpose: PurposeId("access_overview".into()),
+            categories: vec![
+                CategoryId("invitee_name".into()),
+                CategoryId("secondary_contact".into()),
+            ],
+            reason: NotApplicable::NotOnConsentOrContract {
+                basis: LegalBasis::LegitimateInterest,
+            },
+        },
+    ];
+    let mut objection = Completion::new(RequestType::Objection);
+    objection.not_applicable = vec![LeftOut {
+        purpose: PurposeId("invoicing".into()),
+        categories: Vec::new(),
+        reason: NotApplicable::NotObjectable {
+            basis: LegalBasis::Contract,
+        },
+    }];
+    let text = both(|l| l.completed(REFERENCE, &portability))
+        + &both(|l| l.completed(REFERENCE, &objection));
+    for expected in [
+        "Article 20(1)(a) GDPR",
+        "artikel 20.1 a i dataskyddsförordningen",
+        "with a request for access (Article 15 GDPR)",
+        "We have assessed it: the right does not apply",
+        "- Invoicing and payment: we process this data on the basis of performance of a contract",
+        "Vi har bedömt den: rättigheten gäller inte",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?}:\n{text}");
+    }
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn a_copy_of_the_transfer_safeguards_lists_each_transfer_and_where_its_copy_is() {
+    // Issue 20 (Art. 13(1)(f): "the means by which to obtain a copy of them or where they have
+    // been made available"), as a request type with the usual deadline.
+    let register = skydd_register::check(include_str!(
+        "../../../../examples/registers/workitems.yaml"
+    ))
+    .register
+    .expect("the WorkItems example register is valid");
+    let completion = Completion::new(RequestType::SafeguardCopy);
+    let mut text = String::new();
+    for language in [Language::En, Language::Sv] {
+        let letter = Letters::new(&register, language).completed(REFERENCE, &completion);
+        text.push_str(&format!(
+            "=== {language:?}\nSubject: {}\n\n{}",
+            letter.subject, letter.text
+        ));
+    }
+    for expected in [
+        "Your request for a copy of the safeguards for transfers of personal data outside the EU/EEA is complete.",
+        "the EU-US Data Privacy Framework",
+        "a copy: https://www.dataprivacyframework.gov/list",
+        "en kopia: https://www.dataprivacyframework.gov/list",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?}:\n{text}");
+    }
+    insta::assert_snapshot!(text);
+    // A register with no transfer says so instead of an empty list.
+    let none = both(|l| l.completed(REFERENCE, &completion));
+    assert!(none.contains("We do not transfer personal data outside the EU/EEA"));
+    assert!(none.contains("Vi överför inga personuppgifter utanför EU/EES"));
 }

@@ -17,7 +17,8 @@ fn request_types_round_trip_through_their_words() {
             "restriction",
             "objection",
             "withdraw_consent",
-            "marketing_opt_out"
+            "marketing_opt_out",
+            "safeguard_copy"
         ]
     );
     for t in RequestType::ALL {
@@ -36,7 +37,7 @@ fn an_unknown_type_is_refused_with_the_list_and_without_the_input() {
         let message = error.to_string();
         assert_eq!(
             message,
-            "unknown request type; use one of access, portability, rectification, erasure, restriction, objection, withdraw_consent, marketing_opt_out"
+            "unknown request type; use one of access, portability, rectification, erasure, restriction, objection, withdraw_consent, marketing_opt_out, safeguard_copy"
         );
         if !input.is_empty() {
             assert!(!message.contains(input));
@@ -48,8 +49,9 @@ fn an_unknown_type_is_refused_with_the_list_and_without_the_input() {
 fn what_each_type_needs() {
     use RequestType::*;
     for t in RequestType::ALL {
-        let verified = !matches!(t, WithdrawConsent | MarketingOptOut);
+        let verified = !matches!(t, WithdrawConsent | MarketingOptOut | SafeguardCopy);
         assert_eq!(t.needs_verification(), verified, "{t}");
+        assert_eq!(t.concerns_own_data(), t != SafeguardCopy, "{t}");
         assert_eq!(t.discloses_data(), matches!(t, Access | Portability), "{t}");
         assert_eq!(
             t.notifies_recipients(),

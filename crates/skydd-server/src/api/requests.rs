@@ -92,7 +92,8 @@ pub struct RequestIdentity {
 #[serde(deny_unknown_fields)]
 pub struct SubmitRequest {
     /// `access`, `portability`, `rectification`, `erasure`, `restriction`, `objection`,
-    /// `withdraw_consent` or `marketing_opt_out`.
+    /// `withdraw_consent`, `marketing_opt_out` or `safeguard_copy` (a copy of the transfer
+    /// safeguards, Art. 13(1)(f): no identity check, the same answer for everyone).
     #[serde(rename = "type")]
     #[schema(schema_with = request_type_schema, example = "access")]
     pub request_type: String,
@@ -170,7 +171,7 @@ pub struct RequestResponse {
     /// The request id: 32 lowercase hex digits.
     pub id: String,
     /// What the subject asked for: `access`, `portability`, `rectification`, `erasure`,
-    /// `restriction`, `objection`, `withdraw_consent` or `marketing_opt_out`.
+    /// `restriction`, `objection`, `withdraw_consent`, `marketing_opt_out` or `safeguard_copy`.
     #[serde(rename = "type")]
     #[schema(schema_with = request_type_schema)]
     pub request_type: String,
@@ -496,7 +497,7 @@ fn package_format_schema() -> utoipa::openapi::schema::Object {
     words_schema(["json", "html", "zip"])
 }
 
-/// The schema of a request type: `access` ... `marketing_opt_out`.
+/// The schema of a request type: `access` ... `safeguard_copy`.
 fn request_type_schema() -> utoipa::openapi::schema::Object {
     words_schema(skydd_requests::RequestType::ALL.iter().map(|t| t.as_str()))
 }

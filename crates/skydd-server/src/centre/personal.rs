@@ -109,6 +109,19 @@ pub(crate) struct DisclosedView {
     pub(crate) decision: Option<&'static str>,
 }
 
+/// A value a correction replaced (Art. 16), from the person's history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct CorrectedView {
+    /// When it was corrected.
+    pub(crate) at: Timestamp,
+    /// The field, by its label in the page's language.
+    pub(crate) field: String,
+    /// The field's category, by name.
+    pub(crate) category: String,
+    /// The value before the correction.
+    pub(crate) before: String,
+}
+
 /// The package explained in the page's language.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Explained {
@@ -124,6 +137,8 @@ pub(crate) struct Explained {
     pub(crate) sources: Vec<String>,
     /// The disclosures made, oldest first.
     pub(crate) disclosures: Vec<DisclosedView>,
+    /// The values corrections replaced, oldest first.
+    pub(crate) corrections: Vec<CorrectedView>,
     /// Processing is restricted (Art. 18).
     pub(crate) restricted: bool,
     /// How to reach the controller about rights.
@@ -310,6 +325,22 @@ pub(crate) fn explain(
                 },
             })
             .collect(),
+        corrections: package
+            .rectifications
+            .iter()
+            .flat_map(|r| {
+                let category = register.data.iter().find(|c| c.id.as_str() == r.category);
+                r.previous.iter().map(move |(field, before)| CorrectedView {
+                    at: r.rectified_at,
+                    field: category
+                        .and_then(|c| c.fields.iter().find(|f| f.id.as_str() == field))
+                        .map_or_else(|| field.clone(), |f| f.label(language)),
+                    category: category
+                        .map_or_else(|| r.category.clone(), |c| c.name.get(language).to_owned()),
+                    before: shown(before),
+                })
+            })
+            .collect(),
         restricted: package.restricted,
         contact: package.controller_contact.clone(),
         authority: register.authority.name.get(language).to_owned(),
@@ -354,6 +385,7 @@ pub(crate) fn type_key(request_type: RequestType) -> &'static str {
         RequestType::Objection => "centre.type.objection",
         RequestType::WithdrawConsent => "centre.type.withdraw_consent",
         RequestType::MarketingOptOut => "centre.type.marketing_opt_out",
+        RequestType::SafeguardCopy => "centre.type.safeguard_copy",
     }
 }
 
@@ -458,6 +490,7 @@ pub(crate) struct Ask {
 pub(crate) fn asks() -> Vec<Ask> {
     RequestType::ALL
         .into_iter()
+        .filter(|t| t.concerns_own_data())
         .map(|t| Ask {
             href: format!("/privacy-centre/me/ask/{}", t.as_str()),
             label: type_key(t),
@@ -470,6 +503,7 @@ pub(crate) fn asks() -> Vec<Ask> {
                 RequestType::Objection => "centre.about.objection",
                 RequestType::WithdrawConsent => "centre.about.withdraw_consent",
                 RequestType::MarketingOptOut => "centre.about.marketing_opt_out",
+                RequestType::SafeguardCopy => "centre.about.safeguard_copy",
             },
         })
         .collect()

@@ -61,6 +61,7 @@ fn explain_key(request_type: RequestType) -> &'static str {
         RequestType::Objection => "centre.ask.objection",
         RequestType::WithdrawConsent => "centre.ask.withdraw_consent",
         RequestType::MarketingOptOut => "centre.ask.marketing_opt_out",
+        RequestType::SafeguardCopy => "centre.ask.safeguard_copy",
     }
 }
 

@@ -46,11 +46,16 @@ pub(crate) fn intent_choices(chosen: &str) -> Vec<IntentChoice> {
         label: "centre.intent.overview",
         selected: chosen == "overview",
     }];
-    choices.extend(RequestType::ALL.into_iter().map(|t| IntentChoice {
-        value: t.as_str(),
-        label: intent_label(t),
-        selected: chosen == t.as_str(),
-    }));
+    choices.extend(
+        RequestType::ALL
+            .into_iter()
+            .filter(|t| t.concerns_own_data())
+            .map(|t| IntentChoice {
+                value: t.as_str(),
+                label: intent_label(t),
+                selected: chosen == t.as_str(),
+            }),
+    );
     if !choices.iter().any(|c| c.selected) {
         choices[0].selected = true;
     }
@@ -68,6 +73,7 @@ fn intent_label(request_type: RequestType) -> &'static str {
         RequestType::Objection => "centre.intent.objection",
         RequestType::WithdrawConsent => "centre.intent.withdraw_consent",
         RequestType::MarketingOptOut => "centre.intent.marketing_opt_out",
+        RequestType::SafeguardCopy => "centre.intent.safeguard_copy",
     }
 }
 

@@ -12,7 +12,7 @@ use skydd_register::model::{Choice as _, Language};
 use skydd_requests::{RequestState, RequestType};
 use skydd_vault::{
     AccessPackage, PackageCategory, PackageConnectedValue, PackageDisclosure, PackagePurpose,
-    PackageRecipient, PackageRecord, PackageSystem,
+    PackageRecipient, PackageRecord, PackageRectification, PackageSystem,
 };
 
 use super::frame::{CentreFrame, FramePerson};
@@ -280,6 +280,16 @@ fn overview() -> Overview {
                     decision: Some("court_decision".into()),
                 },
             ],
+            rectifications: vec![PackageRectification {
+                record_id: "r-1".into(),
+                category: "contact".into(),
+                rectified_at: at("2026-02-20T08:30:00Z"),
+                request_id: Some("req-1".into()),
+                previous: serde_json::json!({"name": "Anna Andersson"})
+                    .as_object()
+                    .cloned()
+                    .unwrap(),
+            }],
             sources: vec![],
             restricted: false,
             rights: vec![],

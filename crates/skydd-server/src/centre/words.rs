@@ -195,6 +195,11 @@ pub(crate) const CATALOG: &[Message] = &[
         "Stop all marketing",
         "Stoppa all marknadsföring",
     ),
+    (
+        "centre.intent.safeguard_copy",
+        "Get a copy of the safeguards for transfers outside the EU/EEA",
+        "Få en kopia av skyddsåtgärderna för överföringar utanför EU/EES",
+    ),
     ("centre.landing.who", "Who are you?", "Vem är du?"),
     (
         "centre.landing.who_hint",
@@ -367,6 +372,12 @@ pub(crate) const CATALOG: &[Message] = &[
         "Vi har lämnat ut dina uppgifter till",
     ),
     (
+        "centre.me.corrections",
+        "Corrections made to your data, with the value before each",
+        "Rättelser av dina uppgifter, med värdet före varje rättelse",
+    ),
+    ("centre.me.before", "before:", "före:"),
+    (
         "centre.me.on_court_decision",
         "on a court decision",
         "efter ett domstolsbeslut",
@@ -530,6 +541,11 @@ pub(crate) const CATALOG: &[Message] = &[
         "Ingen mer marknadsföring",
     ),
     (
+        "centre.type.safeguard_copy",
+        "Copy of transfer safeguards",
+        "Kopia av skyddsåtgärder vid överföring",
+    ),
+    (
         "centre.about.access",
         "A formal answer with a copy of your data and how it is used (GDPR Art. 15).",
         "Ett formellt svar med en kopia av dina uppgifter och hur de används (artikel 15).",
@@ -568,6 +584,11 @@ pub(crate) const CATALOG: &[Message] = &[
         "centre.about.marketing_opt_out",
         "Stop every kind of marketing to you.",
         "Stoppa all slags marknadsföring till dig.",
+    ),
+    (
+        "centre.about.safeguard_copy",
+        "Get a copy of the safeguards that protect your data outside the EU/EEA (Art. 13(1)(f)).",
+        "Få en kopia av skyddsåtgärderna som skyddar dina uppgifter utanför EU/EES (artikel 13.1 f).",
     ),
     ("centre.state.received", "Received", "Mottagen"),
     (
@@ -669,6 +690,11 @@ pub(crate) const CATALOG: &[Message] = &[
         "centre.ask.marketing_opt_out",
         "We stop sending you marketing of every kind, by every channel.",
         "Vi slutar skicka marknadsföring av alla slag, i alla kanaler.",
+    ),
+    (
+        "centre.ask.safeguard_copy",
+        "We send you each transfer of personal data outside the EU/EEA, its safeguard and where a copy of it is.",
+        "Vi skickar dig varje överföring av personuppgifter utanför EU/EES, dess skyddsåtgärd och var det finns en kopia av den.",
     ),
     (
         "centre.ask.kept",

@@ -631,6 +631,11 @@ pub(crate) const CATALOG: &[Message] = &[
         "Marketing opt-out",
         "Avregistrering från marknadsföring",
     ),
+    (
+        "requests.type.safeguard_copy",
+        "Copy of transfer safeguards",
+        "Kopia av skyddsåtgärder vid överföring",
+    ),
     ("requests.state.received", "Received", "Mottagen"),
     (
         "requests.state.verifying",

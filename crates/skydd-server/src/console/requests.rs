@@ -66,6 +66,7 @@ pub(crate) fn type_key(request_type: RequestType) -> &'static str {
         RequestType::Objection => "requests.type.objection",
         RequestType::WithdrawConsent => "requests.type.withdraw_consent",
         RequestType::MarketingOptOut => "requests.type.marketing_opt_out",
+        RequestType::SafeguardCopy => "requests.type.safeguard_copy",
     }
 }
 

@@ -815,9 +815,19 @@ async fn objection_withdrawal_and_opt_out_go_through_the_ledgers() {
         assert_eq!(done["outcome"]["objected_to"], "marketing");
         assert_eq!(app.decide(&subject, "marketing").await["code"], "objection");
 
-        // An objection to a contract purpose is not an Art. 21 objection: refused, unchanged.
+        // An objection to a contract purpose is not an Art. 21 objection: answered "not
+        // applicable" with the reason (issue 20), and the purpose stays allowed.
         let id = app.verified("objection", "ida@example.se", json!({"purpose": "delivery"})).await;
-        problem(app.post_admin(&format!("/v1/requests/{id}/fulfil"), json!({})).await, StatusCode::UNPROCESSABLE_ENTITY, app.backend()).await;
+        let done = app.fulfil(&id, json!({})).await;
+        assert_eq!(done["state"], "completed");
+        assert_eq!(done["outcome"]["assessment"], "not_applicable");
+        assert_eq!(done["outcome"]["not_applicable"], json!([{"purpose": "delivery", "categories": [], "reason": "not_objectable", "basis": "contract"}]));
+        assert_eq!(app.decide(&subject, "delivery").await["allowed"], true);
+        // An unknown purpose is still refused, and nothing changes (another person: the public
+        // intake limits requests per identity).
+        app.customer("eva@example.se", "Eva Ek").await;
+        let id = app.verified("objection", "eva@example.se", json!({"purpose": "delivery"})).await;
+        problem(app.post_admin(&format!("/v1/requests/{id}/fulfil"), json!({"purpose": "nope"})).await, StatusCode::UNPROCESSABLE_ENTITY, app.backend()).await;
         assert_eq!(app.get(&format!("/v1/requests/{id}")).await["state"], "verified");
 
         let (other, _) = app.customer("bo@example.se", "Bo Ek").await;

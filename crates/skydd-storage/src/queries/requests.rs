@@ -7,9 +7,9 @@ use super::super::{Store, dialect};
 use super::{get, get_at, get_optional_at, subject_from_row};
 use crate::requests::{check_change, check_new_request};
 use crate::{
-    NewRequestRows, OutboxMessageRow, RecipientNotificationRow, RequestChange, RequestDocumentRow,
-    RequestEventRow, RequestFilter, RequestRow, RequestStore, RequestSystemRow, StorageError,
-    StorageFuture, SubjectRow, VerificationCodeRow, error, rows,
+    NewRequestRows, OutboxMessageRow, RecipientNotificationRow, RecordRevisionRow, RequestChange,
+    RequestDocumentRow, RequestEventRow, RequestFilter, RequestRow, RequestStore, RequestSystemRow,
+    StorageError, StorageFuture, SubjectRow, VerificationCodeRow, error, rows,
 };
 use dialect::{Conn, Db, DbRow, at};
 
@@ -837,19 +837,74 @@ impl RequestStore for Store {
         })
     }
 
-    fn replace_record_ciphertext<'a>(
-        &'a self,
-        record_id: &'a str,
+    fn rectify_record(
+        &self,
         ciphertext: Vec<u8>,
-    ) -> StorageFuture<'a, bool> {
+        revision: RecordRevisionRow,
+    ) -> StorageFuture<'_, bool> {
         Box::pin(async move {
+            const OPERATION: &str = "rectify a record";
+            let mut tx = dialect::begin_write(&self.pool)
+                .await
+                .map_err(error::query(OPERATION))?;
             let updated = sqlx::query::<Db>("UPDATE records SET ciphertext = $1 WHERE id = $2")
                 .bind(ciphertext)
-                .bind(record_id)
-                .execute(&self.pool)
+                .bind(&revision.record_id)
+                .execute(&mut *tx)
                 .await
-                .map_err(error::query("replace a record"))?;
-            Ok(updated.rows_affected() == 1)
+                .map_err(error::query(OPERATION))?;
+            if updated.rows_affected() != 1 {
+                return Ok(false);
+            }
+            sqlx::query::<Db>(
+                "INSERT INTO record_revisions
+                     (record_id, request_id, replaced_at, fields, ciphertext)
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(&revision.record_id)
+            .bind(&revision.request_id)
+            .bind(at(revision.replaced_at))
+            .bind(revision.fields.join(","))
+            .bind(&revision.ciphertext)
+            .execute(&mut *tx)
+            .await
+            .map_err(error::query(OPERATION))?;
+            tx.commit().await.map_err(error::query(OPERATION))?;
+            Ok(true)
+        })
+    }
+
+    fn record_revisions<'a>(
+        &'a self,
+        subject_id: &'a str,
+    ) -> StorageFuture<'a, Vec<RecordRevisionRow>> {
+        Box::pin(async move {
+            let rows = sqlx::query::<Db>(
+                "SELECT v.record_id, v.request_id, v.replaced_at, v.fields, v.ciphertext
+                 FROM record_revisions v JOIN records r ON r.id = v.record_id
+                 WHERE r.subject_id = $1 ORDER BY v.seq",
+            )
+            .bind(subject_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(error::query("read a subject's record revisions"))?;
+            rows.iter()
+                .map(|row| {
+                    const TABLE: &str = "record_revisions";
+                    let fields: String = get(row, "fields", TABLE)?;
+                    Ok(RecordRevisionRow {
+                        record_id: get(row, "record_id", TABLE)?,
+                        request_id: get(row, "request_id", TABLE)?,
+                        replaced_at: get_at(row, "replaced_at", TABLE)?,
+                        fields: fields
+                            .split(',')
+                            .filter(|f| !f.is_empty())
+                            .map(str::to_owned)
+                            .collect(),
+                        ciphertext: get(row, "ciphertext", TABLE)?,
+                    })
+                })
+                .collect()
         })
     }
 }

@@ -356,20 +356,44 @@ async fn records_are_replaced_deleted_and_subjects_shredded(h: Arc<Harness>) {
         .insert_record(record("rec-2", "s-1", "2025-01-02T00:00:00Z", &[]))
         .await
         .unwrap();
+    // A rectification keeps what it replaced, in the same transaction (issue 20, Art. 16).
+    let revision = |record: &str, fields: &[&str]| skydd_storage::RecordRevisionRow {
+        record_id: record.into(),
+        request_id: Some("r-1".into()),
+        replaced_at: at("2025-02-01T10:00:00Z"),
+        fields: fields.iter().map(|f| f.to_string()).collect(),
+        ciphertext: vec![7; 24],
+    };
     assert!(
         storage
-            .replace_record_ciphertext("rec-2", vec![42; 16])
+            .rectify_record(vec![42; 16], revision("rec-2", &["name", "email"]))
+            .await
+            .unwrap()
+    );
+    assert!(
+        storage
+            .rectify_record(vec![43; 16], revision("rec-1", &["name"]))
             .await
             .unwrap()
     );
     assert!(
         !storage
-            .replace_record_ciphertext("nope", vec![1])
+            .rectify_record(vec![1], revision("nope", &["name"]))
             .await
-            .unwrap()
+            .unwrap(),
+        "no record, nothing written"
     );
     let records = storage.records_of_subject("s-1").await.unwrap();
     assert_eq!(records[1].ciphertext, vec![42; 16]);
+    let revisions = storage.record_revisions("s-1").await.unwrap();
+    assert_eq!(
+        revisions,
+        vec![
+            revision("rec-2", &["name", "email"]),
+            revision("rec-1", &["name"])
+        ],
+        "oldest first, the unknown record's left out"
+    );
     let outcome = storage
         .delete_records(skydd_storage::RecordDeletion {
             delete: vec!["rec-1".into(), "nope".into()],
@@ -382,7 +406,13 @@ async fn records_are_replaced_deleted_and_subjects_shredded(h: Arc<Harness>) {
     assert_eq!(outcome.records, 1);
     assert!(outcome.shredded.is_empty(), "s-1 still has a record");
     assert_eq!(storage.records_of_subject("s-1").await.unwrap().len(), 1);
+    // A deleted record's history goes with it.
+    assert_eq!(
+        storage.record_revisions("s-1").await.unwrap(),
+        vec![revision("rec-2", &["name", "email"])]
+    );
     assert!(storage.shred_subject("s-1").await.unwrap());
+    assert!(storage.record_revisions("s-1").await.unwrap().is_empty());
     assert!(storage.get_subject("s-1").await.unwrap().is_none());
     assert!(storage.subject_key("s-1").await.unwrap().is_none());
     assert!(

@@ -13,7 +13,7 @@ use skydd_vault::{
     VaultError,
 };
 
-use super::{Harness, at, contact_record, dpo, on_each_backend};
+use super::{CORRECTED_NAME, Harness, NAME, at, contact_record, dpo, on_each_backend};
 
 /// A subject with this e-mail address and one contact record under `delivery`; returns
 /// (subject, record).
@@ -151,6 +151,7 @@ async fn every_request_type_goes_from_intake_through_the_code_to_completion() {
                 RequestType::Restriction => "restricted",
                 RequestType::Objection | RequestType::MarketingOptOut => "objected_to",
                 RequestType::WithdrawConsent => "consent_withdrawn",
+                RequestType::SafeguardCopy => "safeguards_listed",
             };
             assert!(outcome.get(key).is_some(), "{name}: {outcome}");
             // The request page's letters: kinds and states, read without opening a message.
@@ -542,6 +543,275 @@ async fn outbox_metadata_is_listed_and_a_message_opened_on_demand_is_audited() {
             "{}: nothing read, nothing recorded",
             h.name
         );
+    })
+    .await;
+}
+
+/// The letter of kind `kind` the outbox holds for request `id`.
+async fn letter_for(h: &Harness, id: &str, kind: &str, now: Timestamp) -> String {
+    h.vault
+        .outbox(&dpo(), None, now)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| m.request_id.as_deref() == Some(id) && m.kind == kind)
+        .unwrap_or_else(|| panic!("{}: no {kind} letter for {id}", h.name))
+        .text
+}
+
+#[tokio::test]
+async fn a_right_that_does_not_reach_the_data_is_answered_not_applicable_with_its_reason() {
+    // Issue 20 ("a 'right not applicable' outcome with its reason") and P003-37 (the
+    // assessment outcome, full, partial or not applicable, recorded with the reason).
+    on_each_backend(async |h| {
+        let now = at("2026-03-02T09:00:00Z");
+
+        // Portability: contact details under contract are portable; the same category under
+        // legitimate interest (marketing) and visits (not provided by the subject) are not.
+        let email = "portable@example.se";
+        let (subject, _) = customer(h, email, now).await;
+        h.vault
+            .add_record(&dpo(), &subject, contact_record("marketing"), now)
+            .await
+            .unwrap();
+        let mut visit = contact_record("delivery");
+        visit.category = "visit".into();
+        visit.fields.remove("name");
+        visit.fields.remove("phone");
+        h.vault
+            .add_record(&dpo(), &subject, visit, now)
+            .await
+            .unwrap();
+        let id = verified(h, request(RequestType::Portability, email, None), now).await;
+        let view = h
+            .vault
+            .fulfil_request(&dpo(), &id, FulfilInput::default(), now)
+            .await
+            .unwrap();
+        let outcome = view.outcome.unwrap();
+        assert_eq!(outcome["assessment"], "partial", "{}: {outcome}", h.name);
+        assert_eq!(
+            outcome["not_applicable"],
+            serde_json::json!([
+                {"purpose": "delivery", "categories": ["visit"], "reason": "not_provided_by_subject"},
+                {"purpose": "marketing", "categories": ["contact"],
+                 "reason": "not_on_consent_or_contract", "basis": "legitimate_interest"},
+            ]),
+            "{}",
+            h.name
+        );
+        let letter = letter_for(h, &id, "completed", now).await;
+        for line in [
+            "The right to data portability does not reach the following data:",
+            "- Visits to our website (Deliver the service): you did not provide this data to us yourself",
+            "- Contact details (Marketing of our products): we process this data on the basis of legitimate interest (GDPR Art. 6(1)(f)), and the right reaches only data processed on your consent or a contract with you (Article 20(1)(a) GDPR).",
+            "You can still receive a copy of this data with a request for access (Article 15 GDPR).",
+        ] {
+            assert!(letter.contains(line), "{}: {line:?} not in\n{letter}", h.name);
+        }
+        // The file itself names what it leaves out, never in silence.
+        let zip = h.vault.portability_zip(&dpo(), &id, now).await.unwrap();
+        let zip = String::from_utf8_lossy(&zip);
+        assert!(
+            zip.contains("\"reason\": \"not_on_consent_or_contract\""),
+            "{}",
+            h.name
+        );
+
+        // An objection to a purpose on contract: not applicable, nothing recorded, the purpose
+        // still allowed; the letter says why.
+        let email = "objector@example.se";
+        let (subject, _) = customer(h, email, now).await;
+        let id = verified(
+            h,
+            request(RequestType::Objection, email, Some("delivery")),
+            now,
+        )
+        .await;
+        let view = h
+            .vault
+            .fulfil_request(&dpo(), &id, FulfilInput::default(), now)
+            .await
+            .unwrap();
+        assert_eq!(view.state, RequestState::Completed, "{}", h.name);
+        let outcome = view.outcome.unwrap();
+        assert_eq!(outcome["assessment"], "not_applicable", "{}", h.name);
+        assert_eq!(outcome["not_applicable_to"], "delivery", "{}", h.name);
+        assert!(outcome.get("objected_to").is_none(), "{}: {outcome}", h.name);
+        let decision = h
+            .vault
+            .decide(&dpo(), &subject, "delivery", "contact", None, None, now)
+            .await
+            .unwrap();
+        assert!(decision.is_allowed(), "{}: {decision:?}", h.name);
+        let letter = letter_for(h, &id, "completed", now).await;
+        assert!(
+            letter.contains("We have assessed it: the right does not apply to the processing concerned, for the reasons below."),
+            "{}: {letter}",
+            h.name
+        );
+        assert!(
+            letter.contains("- Deliver the service: we process this data on the basis of performance of a contract (GDPR Art. 6(1)(b)); the right to object reaches"),
+            "{}: {letter}",
+            h.name
+        );
+
+        // A withdrawal from a purpose that never rested on consent.
+        let email = "withdrawer@example.se";
+        customer(h, email, now).await;
+        let id = verified(
+            h,
+            request(RequestType::WithdrawConsent, email, Some("marketing")),
+            now,
+        )
+        .await;
+        let view = h
+            .vault
+            .fulfil_request(&dpo(), &id, FulfilInput::default(), now)
+            .await
+            .unwrap();
+        let outcome = view.outcome.unwrap();
+        assert_eq!(outcome["assessment"], "not_applicable", "{}", h.name);
+        assert_eq!(
+            outcome["not_applicable"][0]["reason"], "not_on_consent",
+            "{}",
+            h.name
+        );
+        assert!(
+            outcome.get("consent_withdrawn").is_none(),
+            "{}: {outcome}",
+            h.name
+        );
+
+        // A request the right reaches in full says so.
+        let email = "full@example.se";
+        customer(h, email, now).await;
+        let id = verified(h, request(RequestType::Portability, email, None), now).await;
+        let view = h
+            .vault
+            .fulfil_request(&dpo(), &id, FulfilInput::default(), now)
+            .await
+            .unwrap();
+        let outcome = view.outcome.unwrap();
+        assert_eq!(outcome["assessment"], "full", "{}", h.name);
+        assert!(outcome.get("not_applicable").is_none(), "{}", h.name);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_rectification_keeps_the_replaced_value_sealed_in_the_subjects_history() {
+    // Issue 20: rectification keeps the previous value, encrypted, in the subject's history;
+    // the subject sees it in the access package, and erasure takes it with the record.
+    on_each_backend(async |h| {
+        let now = at("2026-03-02T09:00:00Z");
+        let email = "corrected@example.se";
+        let (subject, record) = customer(h, email, now).await;
+        let id = verified(h, request(RequestType::Rectification, email, None), now).await;
+        let mut fields = serde_json::Map::new();
+        fields.insert("name".into(), CORRECTED_NAME.into());
+        fields.insert("email".into(), "anna.borg@example.se".into());
+        let input = FulfilInput {
+            corrections: vec![Correction {
+                record_id: record.clone(),
+                fields,
+            }],
+            ..FulfilInput::default()
+        };
+        h.vault
+            .fulfil_request(&dpo(), &id, input.clone(), now)
+            .await
+            .unwrap();
+
+        // Sealed: the stored row names the fields, and no value is readable without the key.
+        let stored = h.storage.record_revisions(&subject).await.unwrap();
+        assert_eq!(stored.len(), 1, "{}", h.name);
+        assert_eq!(stored[0].fields, ["email", "name"], "{}", h.name);
+        assert_eq!(stored[0].request_id.as_deref(), Some(id.as_str()));
+        let bytes = String::from_utf8_lossy(&stored[0].ciphertext);
+        assert!(
+            !bytes.contains("Anna"),
+            "{}: plaintext in the history",
+            h.name
+        );
+
+        // The subject's access package shows the value before the correction.
+        let later = at("2026-03-03T09:00:00Z");
+        let access = verified(h, request(RequestType::Access, email, None), later).await;
+        let package = h
+            .vault
+            .access_package(&dpo(), &access, later)
+            .await
+            .unwrap();
+        assert_eq!(package.rectifications.len(), 1, "{}", h.name);
+        let revision = &package.rectifications[0];
+        assert_eq!(revision.record_id, record, "{}", h.name);
+        assert_eq!(revision.category, "contact", "{}", h.name);
+        assert_eq!(revision.rectified_at, now, "{}", h.name);
+        assert_eq!(
+            serde_json::Value::Object(revision.previous.clone()),
+            serde_json::json!({"name": NAME, "email": super::EMAIL}),
+            "{}",
+            h.name
+        );
+        assert_eq!(
+            package.records[0].fields["name"], CORRECTED_NAME,
+            "{}",
+            h.name
+        );
+        assert!(package.to_html().contains(NAME), "{}", h.name);
+
+        // Erasure takes the history with the record.
+        let erasure = verified(h, request(RequestType::Erasure, email, None), later).await;
+        h.vault
+            .fulfil_request(&dpo(), &erasure, FulfilInput::default(), later)
+            .await
+            .unwrap();
+        assert!(
+            h.storage
+                .record_revisions(&subject)
+                .await
+                .unwrap()
+                .is_empty(),
+            "{}",
+            h.name
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn anyone_may_ask_for_the_transfer_safeguards_without_an_identity_check() {
+    // Issue 20 (Art. 13(1)(f)): a request type of its own, with the usual deadline; it holds
+    // nothing personal, so a person Skydd does not know gets the same answer, at once verified.
+    on_each_backend(async |h| {
+        let now = at("2026-03-02T09:00:00Z");
+        let receipt = h
+            .vault
+            .submit_request(
+                &dpo(),
+                request(RequestType::SafeguardCopy, "stranger@example.org", None),
+                now,
+            )
+            .await
+            .unwrap();
+        assert_eq!(receipt.state, RequestState::Verified, "{}", h.name);
+        let view = h
+            .vault
+            .fulfil_request(&dpo(), &receipt.id, FulfilInput::default(), now)
+            .await
+            .unwrap();
+        assert_eq!(view.state, RequestState::Completed, "{}", h.name);
+        let outcome = view.outcome.unwrap();
+        assert_eq!(outcome["safeguards_listed"], 0, "{}: {outcome}", h.name);
+        assert!(outcome.get("data_found").is_none(), "{}: {outcome}", h.name);
+        let letter = letter_for(h, &receipt.id, "completed", now).await;
+        assert!(
+            letter.contains("We do not transfer personal data outside the EU/EEA"),
+            "{}: {letter}",
+            h.name
+        );
+        assert!(!letter.contains("found none"), "{}: {letter}", h.name);
     })
     .await;
 }
