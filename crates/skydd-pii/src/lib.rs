@@ -1,7 +1,7 @@
 //! Personal data in free text: support tickets, chat logs and notes say whatever people wrote.
 //! [`scan`] finds names, e-mail addresses, phone numbers, personnummer, card numbers ... in
 //! them; [`redact`] replaces what was found; [`SubjectSearch`] keeps what belongs to one
-//! person (an access request); `corpus` and `evaluation` measure how well it works.
+//! person (an access request); [`corpus`] and [`evaluation`] measure how well it works.
 //!
 //! Pure: no I/O, no clock (the reference date that decides a personnummer's century is a
 //! [`Context`] parameter), no regular expressions. Each recognizer is a scanner over bytes that
@@ -60,7 +60,9 @@ mod boundary;
 pub mod card;
 mod checksum;
 mod context;
+pub mod corpus;
 pub mod email;
+pub mod evaluation;
 mod finding;
 pub mod iban;
 pub mod ip;
