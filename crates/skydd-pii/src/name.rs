@@ -17,10 +17,28 @@ pub(crate) fn find(text: &str, names: &[NameVariant], out: &mut Vec<Finding>) {
     if names.is_empty() {
         return;
     }
+    // The first UTF-8 byte of every case of every name's first letter: most bytes of a text
+    // are not one, and are passed over with one look-up.
+    let mut first_bytes = [false; 256];
+    for variant in names {
+        if let Some(&first) = variant.words.first().and_then(|w| w.first()) {
+            for c in std::iter::once(first)
+                .chain(first.to_uppercase())
+                .chain(first.to_lowercase())
+            {
+                let mut buffer = [0u8; 4];
+                first_bytes[usize::from(c.encode_utf8(&mut buffer).as_bytes()[0])] = true;
+            }
+        }
+    }
     let bytes = text.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
+        if !first_bytes[usize::from(b)] {
+            i += 1;
+            continue;
+        }
         let starts_word = is_word(b) && (i == 0 || !is_word(bytes[i - 1]));
         if starts_word {
             for variant in names {
