@@ -10,7 +10,10 @@
 //! Run with `cargo bench -p skydd-pii`. `SKYDD_PII_MB` changes the size;
 //! `SKYDD_PII_CORPUS_OUT=path` also writes the corpus as JSON lines (`text`, `labels` with
 //! `kind`, `start`, `end` in bytes, `template`, `split`, `language`, `names`), for other tools
-//! to be measured on the same text. Prints tables; asserts nothing about time.
+//! to be measured on the same text, and `SKYDD_PII_FINDINGS_OUT=path` what `scan` found in each
+//! document, one JSON line per document in the same order (`findings` with `kind`, `start`,
+//! `end` in bytes), so another tool's scores can be set beside these on any subset of the
+//! documents (`eval/run.sh` does, for Presidio). Prints tables; asserts nothing about time.
 
 // A benchmark is a test program: a failed unwrap is a broken setup, reported by the panic.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -124,12 +127,40 @@ fn main() {
 
     let mut test = Evaluation::new();
     let mut tuning = Evaluation::new();
+    let mut findings_out = std::env::var("SKYDD_PII_FINDINGS_OUT").ok().map(|path| {
+        (
+            std::io::BufWriter::new(std::fs::File::create(&path).unwrap()),
+            path,
+        )
+    });
     for (document, context) in documents.iter().zip(&contexts) {
         let findings = scan(&document.text, context);
+        if let Some((out, _)) = &mut findings_out {
+            let spans: Vec<_> = findings
+                .iter()
+                .map(|f| {
+                    serde_json::json!({
+                        "kind": f.kind,
+                        "start": f.span.start,
+                        "end": f.span.end,
+                    })
+                })
+                .collect();
+            serde_json::to_writer(&mut *out, &serde_json::json!({ "findings": spans })).unwrap();
+            out.write_all(b"\n").unwrap();
+        }
         match document.split {
             Split::Test => test.add(&findings, &document.labels),
             Split::Tuning => tuning.add(&findings, &document.labels),
         }
+    }
+
+    if let Some((mut out, path)) = findings_out {
+        out.flush().unwrap();
+        println!(
+            "wrote the findings of {} documents to {path}",
+            documents.len()
+        );
     }
 
     let mb = bytes as f64 / 1e6;
