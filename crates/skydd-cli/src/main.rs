@@ -106,6 +106,9 @@ enum Command {
     /// Import consents, objections, preferences and records from another system (JSON lines
     /// or CSV), resumably.
     Import(commands::import::ImportArgs),
+    /// Find personal data in free text (a file of tickets, chats, notes): one JSON line per
+    /// finding, without the value unless `--show-values`.
+    Scan(commands::scan::ScanArgs),
     /// Erasures in connected databases: replay them onto a database restored from a backup.
     #[command(subcommand)]
     Erasures(commands::erasures::ErasuresCommand),
@@ -183,6 +186,7 @@ fn main() -> ExitCode {
         Command::Requests(command) => {
             runtime().and_then(|runtime| runtime.block_on(commands::requests::run(command)))
         }
+        Command::Scan(args) => commands::scan::run(args),
         Command::Import(args) => {
             runtime().and_then(|runtime| runtime.block_on(commands::import::run(args)))
         }

@@ -2662,6 +2662,10 @@ mod user;
 #[path = "cli/import.rs"]
 mod import;
 
+/// `skydd scan` (issue 21).
+#[path = "cli/scan.rs"]
+mod scan;
+
 // --- settings file, completions, manual pages -----------------------------------------------
 
 #[path = "cli/operations.rs"]

@@ -31,7 +31,7 @@ use crate::{Actor, Vault, VaultError};
 use batch::Pending;
 use lines::{HeaderOrRead, RowReader};
 
-pub use lines::MAX_LINE_BYTES;
+pub use lines::{MAX_LINE_BYTES, Split as CsvSplit, split_record as split_csv_record};
 
 /// Rows written per transaction unless the caller asks otherwise.
 pub const DEFAULT_IMPORT_BATCH: usize = 500;

@@ -60,9 +60,9 @@ pub use error::VaultError;
 pub use fact_cache::{DEFAULT_CACHED_SUBJECTS, FactCache, FactCacheStats};
 pub use fulfil::{ConnectedCorrection, Correction, FulfilInput, KeptRecords};
 pub use import::{
-    ChunkFuture, DEFAULT_IMPORT_BATCH, ImportError, ImportFormat, ImportInput, ImportJob,
+    ChunkFuture, CsvSplit, DEFAULT_IMPORT_BATCH, ImportError, ImportFormat, ImportInput, ImportJob,
     ImportProgress, ImportSummary, LineError, MAX_LINE_BYTES, MAX_REPORTED_ERRORS, ReadInput,
-    file_import_id, is_import_key,
+    file_import_id, is_import_key, split_csv_record,
 };
 pub use incident::incidents_from_entries;
 pub use outbox::{OutboxEntry, OutboxQuery};

@@ -6,7 +6,6 @@
 use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Instant;
 
 use anyhow::Context as _;
 use clap::Args;
@@ -17,6 +16,7 @@ use skydd_vault::{
     LineError, ReadInput, is_import_key,
 };
 
+use super::progress::Progress;
 use super::{cli_actor, open_app, served_register};
 use crate::settings::DataArgs;
 
@@ -24,8 +24,6 @@ use crate::settings::DataArgs;
 const EXIT_REFUSED: u8 = 1;
 /// Exit code when the file could not be read (nothing more was imported).
 const EXIT_UNREADABLE: u8 = 2;
-/// How often the progress is written as a line when stderr is not a terminal.
-const PLAIN_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The format of the file, when its extension does not say.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -54,48 +52,6 @@ pub(crate) struct ImportArgs {
     batch: u64,
     #[command(flatten)]
     data: DataArgs,
-}
-
-/// The progress bar: lines done of the file's lines, and the rate, on stderr; redrawn in place
-/// on a terminal, else a plain line every few seconds.
-struct Bar {
-    total: u64,
-    started: Instant,
-    last_plain: Instant,
-    terminal: bool,
-    first: Option<u64>,
-}
-
-impl Bar {
-    fn show(&mut self, progress: &ImportProgress) {
-        let first = *self.first.get_or_insert(progress.lines_done);
-        let elapsed = self.started.elapsed().as_secs_f64().max(0.001);
-        let rate = (progress.lines_done.saturating_sub(first)) as f64 / elapsed;
-        let percent = (progress.lines_done * 100)
-            .checked_div(self.total)
-            .unwrap_or(100);
-        let text = format!(
-            "{} / {} lines ({percent}%), {rate:.0} lines/s, {} refused",
-            progress.lines_done, self.total, progress.skipped
-        );
-        let mut stderr = std::io::stderr();
-        if self.terminal {
-            let width = 30;
-            let filled = usize::try_from(percent.min(100)).unwrap_or(100) * width / 100;
-            let bar = format!("{}{}", "#".repeat(filled), "-".repeat(width - filled));
-            let _ = write!(stderr, "\r[{bar}] {text}\x1b[K");
-            let _ = stderr.flush();
-        } else if self.last_plain.elapsed() >= PLAIN_EVERY {
-            self.last_plain = Instant::now();
-            let _ = writeln!(stderr, "importing: {text}");
-        }
-    }
-
-    fn finish(&self) {
-        if self.terminal {
-            eprintln!();
-        }
-    }
 }
 
 /// The file's id (its SHA-256) and its number of lines, read once before the import.
@@ -213,20 +169,20 @@ pub(crate) async fn run(args: ImportArgs) -> anyhow::Result<ExitCode> {
         input: &mut input,
         batch_rows: usize::try_from(args.batch).unwrap_or(DEFAULT_IMPORT_BATCH),
     };
-    let mut bar = Bar {
-        total,
-        started: Instant::now(),
-        last_plain: Instant::now(),
-        terminal: std::io::stderr().is_terminal(),
-        first: None,
-    };
+    let mut bar = Progress::new(Some(total), std::io::stderr().is_terminal());
     let now = skydd_app::SystemClock.now();
     let outcome = app
         .vault()
         .import(
             &cli_actor(),
             job,
-            &mut |p: &ImportProgress| bar.show(p),
+            &mut |p: &ImportProgress| {
+                let detail = format!(
+                    "importing: {} / {total} lines, {} refused",
+                    p.lines_done, p.skipped
+                );
+                bar.show(p.lines_done, &detail);
+            },
             now,
         )
         .await;

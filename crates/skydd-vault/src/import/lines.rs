@@ -169,7 +169,7 @@ pub(crate) fn json_row(number: u64, text: &str) -> RawRow {
 
 /// What splitting a CSV record found.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) enum Split {
+pub enum Split {
     /// The record's cells.
     Cells(Vec<String>),
     /// A quoted cell is still open: the record goes on on the next line.
@@ -180,7 +180,7 @@ pub(crate) enum Split {
 
 /// Split one CSV record (RFC 4180, cells separated by `delimiter`, `""` a quote inside a
 /// quoted cell, line breaks allowed only inside quotes).
-pub(crate) fn split_record(text: &str, delimiter: char) -> Split {
+pub fn split_record(text: &str, delimiter: char) -> Split {
     let mut cells = Vec::new();
     let mut cell = String::new();
     let mut chars = text.chars().peekable();
