@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use jiff::Timestamp;
+use jiff::civil::date;
 use skydd_decide::{Policy, RecordFacts};
 use skydd_retention::{LineState, Plan, Status, anonymise, collected_month, status_of};
 
@@ -214,12 +215,48 @@ fn website_visits_are_anonymised_keeping_statistical_fields_only() {
     assert_eq!(kept, ["page"]);
     let fields =
         serde_json::json!({"cookie_id": "c-123", "page": "/pricing", "visited_at": "2024-01-31"});
-    let remains = anonymise(fields.as_object().unwrap(), &kept);
+    let remains = anonymise(
+        &register,
+        "website_visit",
+        fields.as_object().unwrap(),
+        &kept,
+        date(2025, 3, 1),
+    );
     assert_eq!(
         serde_json::Value::Object(remains),
         serde_json::json!({"page": "/pricing"})
     );
     assert_eq!(collected_month(at("2024-01-31")), "2024-01");
+}
+
+/// A support ticket kept for statistics keeps its text with every personal datum replaced by
+/// its kind (issue 21: "statistical copies have every finding replaced by its kind").
+#[test]
+fn a_free_text_field_kept_for_statistics_loses_every_personal_datum() {
+    let yaml = include_str!("../../skydd-vault/tests/fixtures/vault.yaml").replace(
+        "fields: [title, {id: body, format: free_text}]",
+        "fields: [title, {id: body, format: free_text, statistical: true}]",
+    );
+    let register = skydd_register::check(&yaml).register.unwrap();
+    let kept = skydd_retention::statistical_fields(&register, "work_items");
+    assert_eq!(kept, ["body"]);
+    let fields = serde_json::json!({
+        "title": "Login fails",
+        "body": "Anna (pnr 19121212-1212, tel 070-123 45 67, anna@example.se) cannot log in.",
+    });
+    let remains = anonymise(
+        &register,
+        "work_items",
+        fields.as_object().unwrap(),
+        &kept,
+        date(2026, 12, 7),
+    );
+    assert_eq!(
+        serde_json::Value::Object(remains),
+        serde_json::json!({
+            "body": "Anna (pnr [personnummer], tel [phone], [email]) cannot log in."
+        })
+    );
 }
 
 /// A record whose purpose the register no longer has is reported, not kept silently.

@@ -50,16 +50,16 @@ pub use centre::{CentreCutoffs, CentreSessionRow, CentreSignInRow, CentreStore};
 pub use cookie_choices::{ChoicesDeletedAudit, CookieChoiceRow, CookieChoiceStore};
 pub use imports::{ImportBatch, ImportProgressRow, ImportStore, NewSubjectRows};
 pub use requests::{
-    NewRequestRows, OutboxMessageRow, RecipientNotificationRow, RecordRevisionRow, RequestChange,
-    RequestDocumentRow, RequestEventRow, RequestFilter, RequestRow, RequestStore, RequestSystemRow,
-    VerificationCodeRow,
+    NewRequestRows, OutboxMessageRow, RecipientNotificationRow, RecordRevisionRow, RecordRewrite,
+    RequestChange, RequestDocumentRow, RequestEventRow, RequestFilter, RequestRow, RequestStore,
+    RequestSystemRow, VerificationCodeRow,
 };
 /// Ledger rows and their audit events, written together (issue 19).
 pub use rows::LedgerUnit;
 pub use rows::{AnonymisedRecordRow, RecordDeletion, RecordDeletionOutcome, ShredAudit};
 pub use rows::{
     AuditEventRow, BLIND_INDEX_LEN, ConsentEventRow, DisclosureDecision, DisclosureRow,
-    FactChangeBounds, FactChangeRow, FeatureSwitchRow, IdentityRow, IncidentEntryRow,
+    FactChangeBounds, FactChangeRow, FeatureSwitchRow, IdentityRow, IncidentEntryRow, MentionRow,
     ObjectionEventRow, PreferenceEventRow, RecordRow, RecordSummary, SUBJECT_SCOPE, SubjectKeyRow,
     SubjectRow,
 };

@@ -118,6 +118,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "record_revisions",
         sql: include_str!("../migrations/sqlite/0017_record_revisions.sql"),
     },
+    Migration {
+        version: 18,
+        name: "record_mentions",
+        sql: include_str!("../migrations/sqlite/0018_record_mentions.sql"),
+    },
 ];
 
 /// The PostgreSQL migrations, oldest first. Same versions and names as [`SQLITE`].
@@ -206,6 +211,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 17,
         name: "record_revisions",
         sql: include_str!("../migrations/postgres/0017_record_revisions.sql"),
+    },
+    Migration {
+        version: 18,
+        name: "record_mentions",
+        sql: include_str!("../migrations/postgres/0018_record_mentions.sql"),
     },
 ];
 

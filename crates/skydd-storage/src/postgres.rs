@@ -585,12 +585,23 @@ async fn insert_record(storage: &Store, record: &RecordRow) -> Result<(), sqlx::
         .iter()
         .map(|(event, when)| (event.as_str(), at(*when)))
         .unzip();
+    if record.mentions.is_empty() {
+        queries::bind_record(SQL, record)
+            .bind(events)
+            .bind(ats)
+            .execute(&storage.pool)
+            .await?;
+        return Ok(());
+    }
+    // A record whose free text mentions someone: the record and its mentions in one transaction.
+    let mut tx = storage.pool.begin().await?;
     queries::bind_record(SQL, record)
         .bind(events)
         .bind(ats)
-        .execute(&storage.pool)
+        .execute(&mut *tx)
         .await?;
-    Ok(())
+    queries::insert_mentions(&mut tx, &record.id, &record.mentions).await?;
+    tx.commit().await
 }
 
 /// [`crate::Storage::audit_chain_links`] on PostgreSQL: one statement (one snapshot, one round

@@ -13,7 +13,7 @@
 
 use jiff::Timestamp;
 
-use crate::SubjectRow;
+use crate::{MentionRow, RecordRow, SubjectRow};
 use crate::{StorageError, StorageFuture};
 
 /// A data-subject request.
@@ -373,14 +373,18 @@ pub trait RequestStore: Send + Sync {
         request_id: &'a str,
     ) -> StorageFuture<'a, Vec<RequestSystemRow>>;
 
-    /// Rectify a record in one transaction: keep `revision` (the replaced values, sealed) in
-    /// the subject's history and replace the record's ciphertext with `ciphertext`. Returns
-    /// false, and writes nothing, when there is no such record.
-    fn rectify_record(
-        &self,
-        ciphertext: Vec<u8>,
-        revision: RecordRevisionRow,
-    ) -> StorageFuture<'_, bool>;
+    /// Replace a record's values in one transaction (a rectification, or an erasure redacting
+    /// a person from another's free text): the new ciphertext, the revision to keep in the
+    /// subject's history if any, and the identities the new text mentions in place of the old.
+    /// Returns false, and writes nothing, when there is no such record.
+    fn rewrite_record(&self, rewrite: RecordRewrite) -> StorageFuture<'_, bool>;
+
+    /// The records of any subject whose free text mentions one of `mentions` (kind and blind
+    /// index), oldest first, each once; their `mentions` are left empty.
+    fn records_mentioning<'a>(
+        &'a self,
+        mentions: &'a [MentionRow],
+    ) -> StorageFuture<'a, Vec<RecordRow>>;
 
     /// The revisions of the records of `subject_id` (what rectifications replaced), oldest
     /// first. A record's revisions go with it when it is deleted.
@@ -388,6 +392,20 @@ pub trait RequestStore: Send + Sync {
         &'a self,
         subject_id: &'a str,
     ) -> StorageFuture<'a, Vec<RecordRevisionRow>>;
+}
+
+/// New values for a stored record, written by [`RequestStore::rewrite_record`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordRewrite {
+    /// The record.
+    pub record_id: String,
+    /// Its new values, sealed as the record's values are.
+    pub ciphertext: Vec<u8>,
+    /// What the rewrite replaced, kept in the subject's history (a rectification); `None`
+    /// when nothing may be kept (an erasure redacting someone else).
+    pub revision: Option<RecordRevisionRow>,
+    /// The identities the new values' free text mentions.
+    pub mentions: Vec<MentionRow>,
 }
 
 /// The values one rectification replaced in one record (Art. 16), kept in the subject's

@@ -84,6 +84,20 @@ pub struct RecordRow {
     pub anchors: Vec<(String, Timestamp)>,
     /// The field values, encrypted with the subject's data key.
     pub ciphertext: Vec<u8>,
+    /// The identities its free text mentions (issue 21), by kind and blind index: written with
+    /// the record in its transaction. Reads leave it empty; `RequestStore::records_mentioning`
+    /// is the way to use them.
+    pub mentions: Vec<MentionRow>,
+}
+
+/// An identity a record's free text mentions: its kind (`email`, `phone`, `personnummer`) and
+/// the blind index that kind has in `identities`, never the value.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct MentionRow {
+    /// The identity kind.
+    pub kind: String,
+    /// Its blind index ([`BLIND_INDEX_LEN`] bytes).
+    pub blind_index: Vec<u8>,
 }
 
 /// A stored record without its field values: what a retention sweep decides on.
@@ -337,6 +351,9 @@ pub(crate) fn check_new_subject(
 
 /// Check that a new record names each anchor event once.
 pub(crate) fn check_new_record(record: &RecordRow) -> Result<(), StorageError> {
+    for mention in &record.mentions {
+        check_blind_index(&mention.blind_index)?;
+    }
     for (i, (event, _)) in record.anchors.iter().enumerate() {
         if record.anchors[..i].iter().any(|(other, _)| other == event) {
             return Err(StorageError::Invalid(format!(
@@ -448,6 +465,7 @@ mod tests {
             collected_at: Timestamp::UNIX_EPOCH,
             anchors: Vec::new(),
             ciphertext: vec![1],
+            mentions: Vec::new(),
         }
     }
 

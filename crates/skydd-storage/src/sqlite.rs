@@ -413,6 +413,7 @@ async fn insert_record(storage: &Store, record: &RecordRow) -> Result<(), sqlx::
             .execute(&mut *tx)
             .await?;
     }
+    queries::insert_mentions(&mut tx, &record.id, &record.mentions).await?;
     tx.commit().await
 }
 

@@ -2902,6 +2902,7 @@ fn record(id: &str, subject_id: &str, collected_at: &str, anchors: &[(&str, &str
             .map(|(event, when)| ((*event).to_owned(), at(when)))
             .collect(),
         ciphertext: format!("sealed fields of {id}").into_bytes(),
+        mentions: Vec::new(),
     }
 }
 

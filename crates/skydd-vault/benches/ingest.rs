@@ -69,6 +69,7 @@ fn row(i: usize, subject: &str, ciphertext: Vec<u8>, now: Timestamp) -> RecordRo
         collected_at: now,
         anchors: Vec::new(),
         ciphertext,
+        mentions: Vec::new(),
     }
 }
 

@@ -19,7 +19,9 @@ use skydd_requests::{
     Assessment, Completion, KeptUnderHold, LeftOut, RecipientAction, RequestAction, RequestState,
     RequestType,
 };
-use skydd_storage::{RecipientNotificationRow, RecordRevisionRow, RecordRow, RequestRow};
+use skydd_storage::{
+    RecipientNotificationRow, RecordRevisionRow, RecordRewrite, RecordRow, RequestRow,
+};
 
 use crate::crypto::{record_aad, revision_aad};
 use crate::letters::Mail;
@@ -472,10 +474,17 @@ impl Vault {
         subject: &str,
         done: &mut Fulfilment,
     ) -> Result<(), VaultError> {
+        // First the person named in others' free text (the identities are needed to find
+        // them), then the person's own records.
+        let redacted = self.redact_mentions(case.actor, subject, case.now).await?;
         let (deleted, kept, erased_categories) = self
             .erase(case.actor, subject, &case.records, case.now)
             .await?;
         done.note("deleted_records", deleted);
+        if redacted.records > 0 {
+            done.note("redacted_in_records", redacted.records);
+            done.note("redacted_passages", redacted.passages);
+        }
         done.note(
             "kept_under_legal_hold",
             serde_json::to_value(&kept).map_err(|e| VaultError::Corrupt(e.to_string()))?,
@@ -818,7 +827,14 @@ impl Vault {
                 &revision_aad(subject, &record.id, &record.category),
             )?,
         };
-        self.storage.rectify_record(sealed, revision).await?;
+        self.storage
+            .rewrite_record(RecordRewrite {
+                record_id: record.id.clone(),
+                ciphertext: sealed,
+                revision: Some(revision),
+                mentions: self.mentions_in(&record.category, fields, case.now),
+            })
+            .await?;
         Ok(())
     }
 

@@ -24,6 +24,7 @@ mod fulfil;
 mod import;
 mod incident;
 mod letters;
+mod mention;
 mod outbox;
 mod package;
 mod preference;
@@ -65,6 +66,7 @@ pub use import::{
     file_import_id, is_import_key, split_csv_record,
 };
 pub use incident::incidents_from_entries;
+pub use mention::PackageMention;
 pub use outbox::{OutboxEntry, OutboxQuery};
 pub use package::{
     AccessPackage, PackageCategory, PackageConnectedValue, PackageDisclosure, PackagePurpose,

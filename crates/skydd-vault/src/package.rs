@@ -198,6 +198,9 @@ pub struct AccessPackage {
     pub disclosures: Vec<PackageDisclosure>,
     /// What rectifications replaced in the subject's records, oldest first.
     pub rectifications: Vec<PackageRectification>,
+    /// Passages of records filed under someone else that mention the subject (issue 21), with
+    /// everyone else's data masked.
+    pub mentions: Vec<crate::PackageMention>,
     /// Sources other than the subject.
     pub sources: Vec<PackageSource>,
     /// Processing restricted (Art. 18).
@@ -364,6 +367,7 @@ impl Vault {
             package.subject_id = Some(subject.id.clone());
             self.open_subject_data(&subject.id, &mut package).await?;
             package.disclosures = self.package_disclosures(&subject.id, language).await?;
+            package.mentions = self.package_mentions(&subject.id, now).await?;
         }
         let connected = package.systems.iter().flat_map(|s| &s.values);
         package.data_found |= connected.clone().next().is_some();
@@ -438,6 +442,7 @@ impl Vault {
             recipients: Vec::new(),
             disclosures: Vec::new(),
             rectifications: Vec::new(),
+            mentions: Vec::new(),
             sources: Vec::new(),
             restricted: false,
             rights: RIGHTS.iter().map(|r| r.to_string()).collect(),
@@ -961,6 +966,25 @@ impl AccessPackage {
             h.push_str("</table>\n");
         }
         self.html_rectifications(h);
+        self.html_mentions(h);
+    }
+
+    /// Where records filed under someone else mention the subject.
+    fn html_mentions(&self, h: &mut String) {
+        if self.mentions.is_empty() {
+            return;
+        }
+        h.push_str("<h2>Where others' records mention you</h2>\n<p>These passages are filed under someone else; what they say about others is masked.</p>\n<table>\n<tr><th>Collected</th><th>Category</th><th>Field</th><th>Text</th></tr>\n");
+        for mention in &self.mentions {
+            h.push_str(&format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                escape_html(&mention.collected_at.to_string()),
+                escape_html(&mention.category),
+                escape_html(&mention.field),
+                escape_html(&mention.text)
+            ));
+        }
+        h.push_str("</table>\n");
     }
 
     /// What rectifications replaced: the values before each correction (Art. 16).

@@ -195,7 +195,8 @@ impl Vault {
             return Err(VaultError::Denied { code, explanation });
         }
         let key = self.unwrap_data_key(stored_key)?;
-        let (id, record) = record_row(&key, subject, &new, now)?;
+        let mentions = self.mentions_in(&new.category, &new.fields, now);
+        let (id, record) = record_row(&key, subject, &new, mentions, now)?;
         self.storage.insert_record(record).await?;
         self.audit(
             actor,
@@ -377,12 +378,14 @@ fn open_record(
 }
 
 /// The stored row of `new` (checked, its collection allowed) for `subject`: a new random id,
-/// the fields sealed with the subject's data key `key`. The one way a record row is made
-/// ([`Vault::add_record`], imports). `collected_at` in the future is refused.
+/// the fields sealed with the subject's data key `key`, with the identities its free text
+/// `mentions` ([`Vault::mentions_in`]). The one way a record row is made ([`Vault::add_record`],
+/// imports). `collected_at` in the future is refused.
 pub(crate) fn record_row(
     key: &DataKey,
     subject: &str,
     new: &NewRecord,
+    mentions: Vec<skydd_storage::MentionRow>,
     now: Timestamp,
 ) -> Result<(RecordId, RecordRow), VaultError> {
     let collected_at = new.collected_at.unwrap_or(now);
@@ -406,6 +409,7 @@ pub(crate) fn record_row(
         collected_at,
         anchors: new.anchors.clone().into_iter().collect(),
         ciphertext,
+        mentions,
     };
     Ok((id, row))
 }

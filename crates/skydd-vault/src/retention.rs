@@ -281,7 +281,14 @@ impl Vault {
                 let fields: serde_json::Map<String, serde_json::Value> =
                     serde_json::from_slice(&plaintext)
                         .map_err(|_| VaultError::Corrupt("a record's fields".into()))?;
-                skydd_retention::anonymise(&fields, &statistical)
+                let today = now.to_zoned(skydd_register::zone::stockholm()).date();
+                skydd_retention::anonymise(
+                    self.register(),
+                    &record.category,
+                    &fields,
+                    &statistical,
+                    today,
+                )
             };
             remains.push(AnonymisedRecordRow {
                 record_id: record.id,

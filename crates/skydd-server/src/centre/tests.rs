@@ -290,6 +290,7 @@ fn overview() -> Overview {
                     .cloned()
                     .unwrap(),
             }],
+            mentions: vec![],
             sources: vec![],
             restricted: false,
             rights: vec![],

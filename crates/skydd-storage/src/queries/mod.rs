@@ -26,6 +26,8 @@ mod requests;
 mod staff;
 mod storage;
 
+pub(super) use storage::insert_mentions;
+
 use jiff::Timestamp;
 use skydd_crypto::{TokenHash, TokenId};
 use sqlx::Row as _;
@@ -151,6 +153,7 @@ fn record_from_row(row: &DbRow) -> Result<(RecordRow, Option<(String, Timestamp)
         collected_at: summary.collected_at,
         anchors: summary.anchors,
         ciphertext: get(row, "ciphertext", "records")?,
+        mentions: Vec::new(),
     };
     Ok((record, anchor_from_row(row)?))
 }

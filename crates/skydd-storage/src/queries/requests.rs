@@ -7,9 +7,10 @@ use super::super::{Store, dialect};
 use super::{get, get_at, get_optional_at, subject_from_row};
 use crate::requests::{check_change, check_new_request};
 use crate::{
-    NewRequestRows, OutboxMessageRow, RecipientNotificationRow, RecordRevisionRow, RequestChange,
-    RequestDocumentRow, RequestEventRow, RequestFilter, RequestRow, RequestStore, RequestSystemRow,
-    StorageError, StorageFuture, SubjectRow, VerificationCodeRow, error, rows,
+    MentionRow, NewRequestRows, OutboxMessageRow, RecipientNotificationRow, RecordRevisionRow,
+    RecordRewrite, RecordRow, RequestChange, RequestDocumentRow, RequestEventRow, RequestFilter,
+    RequestRow, RequestStore, RequestSystemRow, StorageError, StorageFuture, SubjectRow,
+    VerificationCodeRow, error, rows,
 };
 use dialect::{Conn, Db, DbRow, at};
 
@@ -837,40 +838,89 @@ impl RequestStore for Store {
         })
     }
 
-    fn rectify_record(
-        &self,
-        ciphertext: Vec<u8>,
-        revision: RecordRevisionRow,
-    ) -> StorageFuture<'_, bool> {
+    fn rewrite_record(&self, rewrite: RecordRewrite) -> StorageFuture<'_, bool> {
         Box::pin(async move {
-            const OPERATION: &str = "rectify a record";
+            const OPERATION: &str = "rewrite a record";
+            for mention in &rewrite.mentions {
+                rows::check_blind_index(&mention.blind_index)?;
+            }
             let mut tx = dialect::begin_write(&self.pool)
                 .await
                 .map_err(error::query(OPERATION))?;
             let updated = sqlx::query::<Db>("UPDATE records SET ciphertext = $1 WHERE id = $2")
-                .bind(ciphertext)
-                .bind(&revision.record_id)
+                .bind(&rewrite.ciphertext)
+                .bind(&rewrite.record_id)
                 .execute(&mut *tx)
                 .await
                 .map_err(error::query(OPERATION))?;
             if updated.rows_affected() != 1 {
                 return Ok(false);
             }
-            sqlx::query::<Db>(
-                "INSERT INTO record_revisions
-                     (record_id, request_id, replaced_at, fields, ciphertext)
-                 VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(&revision.record_id)
-            .bind(&revision.request_id)
-            .bind(at(revision.replaced_at))
-            .bind(revision.fields.join(","))
-            .bind(&revision.ciphertext)
-            .execute(&mut *tx)
-            .await
-            .map_err(error::query(OPERATION))?;
+            if let Some(revision) = &rewrite.revision {
+                sqlx::query::<Db>(
+                    "INSERT INTO record_revisions
+                         (record_id, request_id, replaced_at, fields, ciphertext)
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(&rewrite.record_id)
+                .bind(&revision.request_id)
+                .bind(at(revision.replaced_at))
+                .bind(revision.fields.join(","))
+                .bind(&revision.ciphertext)
+                .execute(&mut *tx)
+                .await
+                .map_err(error::query(OPERATION))?;
+            }
+            sqlx::query::<Db>("DELETE FROM record_mentions WHERE record_id = $1")
+                .bind(&rewrite.record_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(error::query(OPERATION))?;
+            super::insert_mentions(&mut tx, &rewrite.record_id, &rewrite.mentions)
+                .await
+                .map_err(error::query(OPERATION))?;
             tx.commit().await.map_err(error::query(OPERATION))?;
             Ok(true)
+        })
+    }
+
+    fn records_mentioning<'a>(
+        &'a self,
+        mentions: &'a [MentionRow],
+    ) -> StorageFuture<'a, Vec<RecordRow>> {
+        Box::pin(async move {
+            let mut found: Vec<RecordRow> = Vec::new();
+            // One indexed look-up per identity: a person has a handful.
+            for mention in mentions {
+                let rows = sqlx::query::<Db>(concat!(
+                    "SELECT r.id, r.subject_id, r.category, r.purpose, r.source, r.collected_at,
+                            r.ciphertext, a.event, a.at
+                     FROM records r LEFT JOIN record_anchors a ON a.record_id = r.id
+                     WHERE r.id IN (SELECT m.record_id FROM record_mentions m
+                                    WHERE m.kind = $1 AND m.blind_index = $2)
+                     ORDER BY r.collected_at, r.id",
+                    dialect::bytewise!(),
+                    ", a.event",
+                    dialect::bytewise!()
+                ))
+                .bind(&mention.kind)
+                .bind(&mention.blind_index)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(error::query("read the records that mention a person"))?;
+                let records = rows::fold_records(
+                    rows.iter()
+                        .map(super::record_from_row)
+                        .collect::<Result<Vec<_>, _>>()?,
+                );
+                for record in records {
+                    if !found.iter().any(|r| r.id == record.id) {
+                        found.push(record);
+                    }
+                }
+            }
+            found.sort_by(|a, b| (a.collected_at, &a.id).cmp(&(b.collected_at, &b.id)));
+            Ok(found)
         })
     }
 

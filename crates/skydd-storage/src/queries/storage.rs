@@ -239,6 +239,28 @@ pub(super) async fn insert_record_in(
             .await
             .map_err(error::query("insert a record's anchor"))?;
     }
+    insert_mentions(conn, &record.id, &record.mentions)
+        .await
+        .map_err(error::query("insert a record's mentions"))
+}
+
+/// Store the identities `record_id`'s free text mentions, each once (issue 21).
+pub(in super::super) async fn insert_mentions(
+    conn: &mut Conn,
+    record_id: &str,
+    mentions: &[crate::MentionRow],
+) -> Result<(), sqlx::Error> {
+    for mention in mentions {
+        sqlx::query(
+            "INSERT INTO record_mentions (record_id, kind, blind_index) VALUES ($1, $2, $3)
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(record_id)
+        .bind(&mention.kind)
+        .bind(&mention.blind_index)
+        .execute(&mut *conn)
+        .await?;
+    }
     Ok(())
 }
 

@@ -4,8 +4,9 @@
 use std::sync::Arc;
 
 use skydd_storage::{
-    NewRequestRows, OutboxMessageRow, RecipientNotificationRow, RequestChange, RequestDocumentRow,
-    RequestEventRow, RequestFilter, RequestRow, RequestSystemRow, VerificationCodeRow,
+    NewRequestRows, OutboxMessageRow, RecipientNotificationRow, RecordRow, RequestChange,
+    RequestDocumentRow, RequestEventRow, RequestFilter, RequestRow, RequestSystemRow,
+    VerificationCodeRow,
 };
 
 use super::{Harness, at, blind, create, record, run};
@@ -18,6 +19,7 @@ scenarios!(
     recipient_notices_follow_the_message_delivering_them,
     notices_from_before_delivery_become_manual_on_upgrade,
     records_are_replaced_deleted_and_subjects_shredded,
+    records_are_found_by_the_identities_their_free_text_mentions,
     outcomes_in_connected_systems_are_kept_per_system_and_action,
     requests_are_assigned_with_an_event_and_listed_by_assignee,
     requests_are_found_by_identity_and_later_events_stored_with_the_first,
@@ -357,6 +359,12 @@ async fn records_are_replaced_deleted_and_subjects_shredded(h: Arc<Harness>) {
         .await
         .unwrap();
     // A rectification keeps what it replaced, in the same transaction (issue 20, Art. 16).
+    let rewrite = |record: &str, ciphertext: Vec<u8>, revision| skydd_storage::RecordRewrite {
+        record_id: record.into(),
+        ciphertext,
+        revision: Some(revision),
+        mentions: Vec::new(),
+    };
     let revision = |record: &str, fields: &[&str]| skydd_storage::RecordRevisionRow {
         record_id: record.into(),
         request_id: Some("r-1".into()),
@@ -366,19 +374,23 @@ async fn records_are_replaced_deleted_and_subjects_shredded(h: Arc<Harness>) {
     };
     assert!(
         storage
-            .rectify_record(vec![42; 16], revision("rec-2", &["name", "email"]))
+            .rewrite_record(rewrite(
+                "rec-2",
+                vec![42; 16],
+                revision("rec-2", &["name", "email"])
+            ))
             .await
             .unwrap()
     );
     assert!(
         storage
-            .rectify_record(vec![43; 16], revision("rec-1", &["name"]))
+            .rewrite_record(rewrite("rec-1", vec![43; 16], revision("rec-1", &["name"])))
             .await
             .unwrap()
     );
     assert!(
         !storage
-            .rectify_record(vec![1], revision("nope", &["name"]))
+            .rewrite_record(rewrite("nope", vec![1], revision("nope", &["name"])))
             .await
             .unwrap(),
         "no record, nothing written"
@@ -424,6 +436,90 @@ async fn records_are_replaced_deleted_and_subjects_shredded(h: Arc<Harness>) {
     );
     assert!(storage.records_of_subject("s-1").await.unwrap().is_empty());
     assert!(!storage.shred_subject("s-1").await.unwrap());
+    storage.close().await.unwrap();
+}
+
+/// Issue 21: a record's mentions (blind indexes, never text) are written with it, found by
+/// identity whoever's record it is, replaced when its values are, and deleted with it.
+async fn records_are_found_by_the_identities_their_free_text_mentions(h: Arc<Harness>) {
+    let storage = h.open().await;
+    create(&storage, "s-1", None, &[("email", blind(1))]).await;
+    create(&storage, "s-2", None, &[("email", blind(2))]).await;
+    let mention = |kind: &str, n: u8| skydd_storage::MentionRow {
+        kind: kind.into(),
+        blind_index: blind(n),
+    };
+    let mut ticket = record("ticket", "s-1", "2025-01-01T00:00:00Z", &[]);
+    ticket.mentions = vec![
+        mention("email", 2),
+        mention("phone", 9),
+        mention("email", 2),
+    ];
+    storage.insert_record(ticket).await.unwrap();
+    let mut other = record("other", "s-2", "2025-01-02T00:00:00Z", &[]);
+    other.mentions = vec![mention("personnummer", 7)];
+    storage.insert_record(other).await.unwrap();
+    let ids = |records: Vec<RecordRow>| records.into_iter().map(|r| r.id).collect::<Vec<_>>();
+    // s-2's e-mail address is in a record of s-1; the kind counts, not the bytes alone.
+    assert_eq!(
+        ids(storage
+            .records_mentioning(&[mention("email", 2)])
+            .await
+            .unwrap()),
+        ["ticket"]
+    );
+    assert!(
+        storage
+            .records_mentioning(&[mention("phone", 2)])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        ids(storage
+            .records_mentioning(&[mention("personnummer", 7), mention("phone", 9)])
+            .await
+            .unwrap()),
+        ["ticket", "other"],
+        "oldest first"
+    );
+    // A rewrite replaces the mentions with the new text's.
+    assert!(
+        storage
+            .rewrite_record(skydd_storage::RecordRewrite {
+                record_id: "ticket".into(),
+                ciphertext: vec![5; 16],
+                revision: None,
+                mentions: vec![mention("phone", 9)],
+            })
+            .await
+            .unwrap()
+    );
+    assert!(
+        storage
+            .records_mentioning(&[mention("email", 2)])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(storage.record_revisions("s-1").await.unwrap().is_empty());
+    // Deleted with the record.
+    storage.shred_subject("s-1").await.unwrap();
+    assert!(
+        storage
+            .records_mentioning(&[mention("phone", 9)])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // A malformed blind index is refused before anything is written.
+    let mut bad = record("bad", "s-2", "2025-01-03T00:00:00Z", &[]);
+    bad.mentions = vec![skydd_storage::MentionRow {
+        kind: "email".into(),
+        blind_index: vec![1, 2, 3],
+    }];
+    assert!(storage.insert_record(bad).await.is_err());
+    assert_eq!(storage.records_of_subject("s-2").await.unwrap().len(), 1);
     storage.close().await.unwrap();
 }
 

@@ -501,7 +501,8 @@ impl Vault {
                 &stored_key
             }
         };
-        let (_, record) = record_row(key, &subject_row.id, new, pending.now)?;
+        let mentions = self.mentions_in(&new.category, &new.fields, pending.now);
+        let (_, record) = record_row(key, &subject_row.id, new, mentions, pending.now)?;
         pending.batch.records.push(record);
         let subject = pending.add_subject(found, line);
         pending.audit(

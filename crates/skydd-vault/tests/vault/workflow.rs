@@ -815,3 +815,135 @@ async fn anyone_may_ask_for_the_transfer_safeguards_without_an_identity_check() 
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_ticket_that_mentions_someone_is_found_by_their_access_and_redacted_by_their_erasure() {
+    // Issue 21, "done when": a ticket filed under one customer that mentions another person by
+    // personnummer, phone and e-mail is found by that person's access request (everyone
+    // else's data masked) and redacted by their erasure; the text is never indexed in clear.
+    on_each_backend(async |h| {
+        let now = at("2026-03-02T09:00:00Z");
+        let (anna, _) = customer(h, "anna.ticket@example.se", now).await;
+        let bo = h
+            .vault
+            .create_subject(
+                &dpo(),
+                NewSubject {
+                    identities: vec![
+                        ("email".into(), "Bo.Ek@Example.se".into()),
+                        ("phone".into(), "+46 70 765 43 21".into()),
+                        ("personnummer".into(), "19121212-1212".into()),
+                    ],
+                    tenant: None,
+                },
+                now,
+            )
+            .await
+            .unwrap()
+            .to_string();
+        let body = "Anna asks us to call her colleague Bo on 070-765 43 21 or bo.ek@example.se \
+                    (pnr 19121212-1212); cc third.person@example.org.";
+        let mut fields = serde_json::Map::new();
+        fields.insert("title".into(), "Login help".into());
+        fields.insert("body".into(), body.into());
+        h.vault
+            .add_record(
+                &dpo(),
+                &anna,
+                skydd_vault::NewRecord {
+                    category: "work_items".into(),
+                    fields,
+                    source: "data_subject".into(),
+                    purpose: "delivery".into(),
+                    collected_at: None,
+                    anchors: Default::default(),
+                },
+                now,
+            )
+            .await
+            .unwrap();
+
+        // Bo's access request finds the ticket filed under Anna.
+        let access = verified(
+            h,
+            request(RequestType::Access, "bo.ek@example.se", None),
+            now,
+        )
+        .await;
+        let package = h.vault.access_package(&dpo(), &access, now).await.unwrap();
+        assert_eq!(
+            package.mentions.len(),
+            1,
+            "{}: {:?}",
+            h.name,
+            package.mentions
+        );
+        let mention = &package.mentions[0];
+        assert_eq!(mention.field, "body");
+        assert_eq!(
+            mention.found,
+            ["email", "personnummer", "phone"],
+            "{}",
+            h.name
+        );
+        assert_eq!(
+            mention.text,
+            "Anna asks us to call her colleague Bo on 070-765 43 21 or bo.ek@example.se \
+             (pnr 19121212-1212); cc [redacted].",
+            "{}: another person's address is masked",
+            h.name
+        );
+        assert!(package.to_html().contains("mention you"), "{}", h.name);
+        // Anna's own package does not list her own ticket as a mention.
+        let anna_access = verified(
+            h,
+            request(RequestType::Access, "anna.ticket@example.se", None),
+            now,
+        )
+        .await;
+        let anna_package = h
+            .vault
+            .access_package(&dpo(), &anna_access, now)
+            .await
+            .unwrap();
+        assert!(anna_package.mentions.is_empty(), "{}", h.name);
+
+        // Bo's erasure redacts him from Anna's ticket, and only him.
+        let later = at("2026-03-03T09:00:00Z");
+        let erasure = verified(
+            h,
+            request(RequestType::Erasure, "bo.ek@example.se", None),
+            later,
+        )
+        .await;
+        let view = h
+            .vault
+            .fulfil_request(&dpo(), &erasure, FulfilInput::default(), later)
+            .await
+            .unwrap();
+        let outcome = view.outcome.unwrap();
+        assert_eq!(outcome["redacted_in_records"], 1, "{}: {outcome}", h.name);
+        assert_eq!(outcome["redacted_passages"], 3, "{}: {outcome}", h.name);
+        assert!(h.storage.get_subject(&bo).await.unwrap().is_none());
+        let again = verified(
+            h,
+            request(RequestType::Access, "anna.ticket@example.se", None),
+            later,
+        )
+        .await;
+        let anna_package = h.vault.access_package(&dpo(), &again, later).await.unwrap();
+        let ticket = anna_package
+            .records
+            .iter()
+            .find(|r| r.category == "work_items")
+            .unwrap();
+        assert_eq!(
+            ticket.fields["body"],
+            "Anna asks us to call her colleague Bo on [phone] or [email] \
+             (pnr [personnummer]); cc third.person@example.org.",
+            "{}",
+            h.name
+        );
+    })
+    .await;
+}
