@@ -14,9 +14,9 @@ ones, as Rust's `max_by` does). `--bench-output` checks that: Skydd's findings s
 must give the table the benchmark printed, count for count.
 
 Presidio is given what it can be given (see `BENCHMARKS.md`):
-- No NER model. spaCy's trained pipelines are downloaded from GitHub by `spacy download`, and
-  this project can only reach PyPI (where `en-core-web-sm` and `sv-core-news-sm` are not;
-  copies uploaded by third parties are, and are not used: nothing says what they contain). So
+- No NER model. spaCy's trained pipelines are not on PyPI (`spacy download` fetches them from
+  elsewhere) and this project reaches package registries only; copies of `en-core-web-sm`
+  uploaded to PyPI by third parties are not used: nothing vouches for what they contain. So
   Presidio's NLP engine is a blank spaCy pipeline per language, a tokenizer and the lookup
   lemmatizer of `spacy-lookups-data` (so its context words work), saved to disk and loaded by
   path. Without NER, Presidio finds no PERSON or LOCATION by itself.
@@ -35,6 +35,10 @@ Presidio is given what it can be given (see `BENCHMARKS.md`):
   whether overlapping results of different kinds are settled (the highest score, then the
   longest, keeps its span) are chosen by F2 on the TUNING split; the table is the TEST split.
   Kinds with no Presidio recognizer (address) are shown as "—".
+
+Throughput: Presidio is timed on the test sample (`--test-kb`, one pass after a warm-up, one
+thread) and its MB/min is that sample's bytes over that time; Skydd's is the benchmark's, best
+of three passes over the whole corpus, read from `--bench-output`.
 """
 
 from __future__ import annotations
