@@ -122,6 +122,18 @@ pub(crate) struct CorrectedView {
     pub(crate) before: String,
 }
 
+/// A passage of a record filed under someone else that mentions the person (issue 21), with
+/// everyone else's data masked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct MentionedView {
+    /// When the record was collected.
+    pub(crate) at: Timestamp,
+    /// The record's category, by name.
+    pub(crate) category: String,
+    /// The passage.
+    pub(crate) text: String,
+}
+
 /// The package explained in the page's language.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Explained {
@@ -139,6 +151,8 @@ pub(crate) struct Explained {
     pub(crate) disclosures: Vec<DisclosedView>,
     /// The values corrections replaced, oldest first.
     pub(crate) corrections: Vec<CorrectedView>,
+    /// Where records filed under someone else mention the person.
+    pub(crate) mentions: Vec<MentionedView>,
     /// Processing is restricted (Art. 18).
     pub(crate) restricted: bool,
     /// How to reach the controller about rights.
@@ -339,6 +353,19 @@ pub(crate) fn explain(
                         .map_or_else(|| r.category.clone(), |c| c.name.get(language).to_owned()),
                     before: shown(before),
                 })
+            })
+            .collect(),
+        mentions: package
+            .mentions
+            .iter()
+            .map(|m| MentionedView {
+                at: m.collected_at,
+                category: register
+                    .data
+                    .iter()
+                    .find(|c| c.id.as_str() == m.category)
+                    .map_or_else(|| m.category.clone(), |c| c.name.get(language).to_owned()),
+                text: m.text.clone(),
             })
             .collect(),
         restricted: package.restricted,

@@ -290,7 +290,14 @@ fn overview() -> Overview {
                     .cloned()
                     .unwrap(),
             }],
-            mentions: vec![],
+            mentions: vec![skydd_vault::PackageMention {
+                record_id: "r-9".into(),
+                category: "contact".into(),
+                collected_at: at("2026-02-21T10:00:00Z"),
+                field: "note".into(),
+                text: "Call Anna on 070-123 45 67, not [redacted].".into(),
+                found: vec!["phone".into()],
+            }],
             sources: vec![],
             restricted: false,
             rights: vec![],

@@ -376,6 +376,11 @@ pub(crate) const CATALOG: &[Message] = &[
         "Corrections made to your data, with the value before each",
         "Rättelser av dina uppgifter, med värdet före varje rättelse",
     ),
+    (
+        "centre.me.mentions",
+        "Where records filed under someone else mention you (what they say about others is masked)",
+        "Där uppgifter som hör till någon annan nämner dig (det som gäller andra är dolt)",
+    ),
     ("centre.me.before", "before:", "före:"),
     (
         "centre.me.on_court_decision",
