@@ -112,6 +112,10 @@ fn every_section_a_notice_needs_is_there_in_both_languages() {
     assert!(en.contains("Johan Boger"));
     assert!(en.contains("Last updated 7 May 2018"));
     assert!(sv.contains("Senast uppdaterad 7 maj 2018"));
+    // P001-28: the address requests are sent to (the policy leaves it out; the register names
+    // one), in the rights section of both languages.
+    assert!(en.contains("privacy@glesys.example"));
+    assert!(sv.contains("privacy@glesys.example"));
     // Processor activities stay out of the controller's notice (P000-06).
     assert!(!en.contains("Hosting our customers' data on their instructions"));
 }

@@ -37,9 +37,13 @@ mod ledger;
 /// Many decisions at once, and the audit writer they share (issue 19).
 #[path = "vault/decisions.rs"]
 mod decisions;
+
 /// Bulk imports (issue 19).
 #[path = "vault/import.rs"]
 mod import;
+/// Promises of the seed policies, named by ID (issue 20).
+#[path = "vault/promises.rs"]
+mod promises;
 
 const REGISTER: &str = include_str!("fixtures/vault.yaml");
 
