@@ -298,6 +298,12 @@ fn syspeace_purposes_and_objections() {
         P000-14 product_development aggregated_visit_stats plain                   anonymous
         P000-14 product_development aggregated_visit_stats objected_to_development anonymous
         P000-14 product_development aggregated_visit_stats restricted              anonymous
+        # P000-67: statistics use what anonymisation leaves (the sweep that strips identifiers
+        # is the vault's retention_sweeps_delete_anonymise_shred_and_prove_it); identified visit
+        # data is denied to statistics once the person objects, the anonymous output is not.
+        P000-67 product_development visit_info             objected_to_development deny:objection
+        P000-67 product_development aggregated_visit_stats objected_to_development anonymous
+        P000-67 sales               aggregated_visit_stats plain                   deny:category_not_processed_for_purpose
         # P000-30..37: the legitimate-interest purposes a-h, without any consent.
         P000-30 sales                contact_basic  plain        allow:legitimate_interest
         P000-31 tenders              employment     plain        allow:legitimate_interest
