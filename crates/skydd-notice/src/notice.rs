@@ -815,7 +815,7 @@ fn recipients(register: &Register, l: Language) -> Section {
                 vec![text(r.name.get(l))],
                 vec![text(capitalise(wording::recipient_kind(l, r.kind)))],
                 vec![text(where_)],
-                vec![text(wording::join_and(l, &purposes))],
+                vec![text(wording::join_names(l, &purposes))],
             ]
         })
         .collect();

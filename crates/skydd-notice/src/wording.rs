@@ -167,6 +167,18 @@ pub fn join_and(language: Language, items: &[String]) -> String {
     join_with(items, pick(language, "and", "och"))
 }
 
+/// Names from the register joined as a phrase that starts a cell or a line: the first as
+/// written, the others lower-cased where they are not acronyms ("Förbättring av våra tjänster
+/// och intresseprofiler för marknadsföring").
+pub fn join_names(language: Language, names: &[String]) -> String {
+    let names: Vec<String> = names
+        .iter()
+        .enumerate()
+        .map(|(n, name)| if n == 0 { name.clone() } else { lower_first(name) })
+        .collect();
+    join_and(language, &names)
+}
+
 /// "a, b or c" / "a, b eller c".
 pub fn join_or(language: Language, items: &[String]) -> String {
     join_with(items, pick(language, "or", "eller"))
