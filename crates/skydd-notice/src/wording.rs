@@ -174,7 +174,13 @@ pub fn join_names(language: Language, names: &[String]) -> String {
     let names: Vec<String> = names
         .iter()
         .enumerate()
-        .map(|(n, name)| if n == 0 { name.clone() } else { lower_first(name) })
+        .map(|(n, name)| {
+            if n == 0 {
+                name.clone()
+            } else {
+                lower_first(name)
+            }
+        })
         .collect();
     join_and(language, &names)
 }
