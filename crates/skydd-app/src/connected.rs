@@ -245,7 +245,85 @@ impl App {
                 }
             }
         }
+        if let Some(transmission) = input.transmit_to.take() {
+            input.transmitted_to = Some(self.transmit(actor, id, &transmission, now).await?);
+        }
         vault.fulfil_request(actor, id, input, now).await
+    }
+
+    /// Send a verified, open portability request's file directly to another controller (Art.
+    /// 20(2)): the zip [`App::portability_zip`] makes, POSTed as `application/zip` to the
+    /// endpoint the person gave, with its bearer token if any. Only a 2xx answer counts; any
+    /// other, or no answer, is an error naming the endpoint's origin and the status, and the
+    /// request is not completed (fulfil again, or without `transmit_to` to hand the file to the
+    /// person). Nothing of the answer is read beyond its status.
+    async fn transmit(
+        &self,
+        actor: &Actor,
+        id: &str,
+        transmission: &skydd_vault::Transmission,
+        now: Timestamp,
+    ) -> Result<skydd_vault::Transmitted, VaultError> {
+        let view = self.vault().request(actor, id, now).await?;
+        if view.request_type != skydd_requests::RequestType::Portability {
+            return Err(VaultError::invalid(
+                "`transmit_to` is given for a request that is not for portability",
+                "only a portability request's file can be sent to another controller (Art. 20(2))",
+            ));
+        }
+        let controller = transmission.controller.trim();
+        if controller.is_empty()
+            || controller.chars().count() > 200
+            || controller.chars().any(char::is_control)
+        {
+            return Err(VaultError::invalid(
+                "`transmit_to.controller` is empty, longer than 200 characters or has control characters",
+                "give the receiving controller's name as the person gave it",
+            ));
+        }
+        let url = url::Url::parse(&transmission.url)
+            .ok()
+            .filter(crate::outbound::allowed)
+            .ok_or_else(|| {
+                VaultError::invalid(
+                    "`transmit_to.url` is not an https:// URL",
+                    "give the receiving controller's endpoint: https://, or http:// to a loopback address",
+                )
+            })?;
+        let origin = crate::outbound::origin(&url);
+        if !view.state.identity_checked() || view.state.is_closed() {
+            // Let the fulfilment refuse it with its own words; nothing is sent.
+            return Ok(skydd_vault::Transmitted {
+                controller: controller.to_owned(),
+                origin,
+            });
+        }
+        let zip = self.portability_zip(actor, id, now).await?;
+        let mut headers = Vec::new();
+        if let Some(token) = &transmission.token {
+            let value =
+                hyper::header::HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| {
+                    VaultError::invalid(
+                        "`transmit_to.token` is not a valid header value",
+                        "give the token as printable ASCII",
+                    )
+                })?;
+            headers.push((hyper::header::AUTHORIZATION, value));
+        }
+        let refused = |reason: String| {
+            VaultError::invalid(
+                format!("the receiving endpoint {origin} did not accept the file: {reason}"),
+                "check the endpoint with the receiving controller and fulfil again, or fulfil without `transmit_to` and hand the file to the person",
+            )
+        };
+        match crate::outbound::post_bytes(&url, "application/zip", zip.into(), headers).await {
+            Ok(answer) if answer.status.is_success() => Ok(skydd_vault::Transmitted {
+                controller: controller.to_owned(),
+                origin,
+            }),
+            Ok(answer) => Err(refused(format!("HTTP {}", answer.status.as_u16()))),
+            Err(error) => Err(refused(error.to_string())),
+        }
     }
 
     /// Run `step` for request `id` in every connected system whose outcome for `action` is

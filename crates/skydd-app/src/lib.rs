@@ -44,6 +44,7 @@ pub mod jobs;
 pub mod keys;
 pub mod oidc;
 pub mod operations;
+mod outbound;
 pub mod rectification;
 pub mod register;
 pub mod retention;

@@ -71,6 +71,9 @@ pub struct Completion {
     /// The data or purposes the right did not reach, and why (a portability request's data on
     /// legitimate interest, an objection to a purpose on contract).
     pub not_applicable: Vec<LeftOut>,
+    /// Portability: the controller the data was sent to directly, at the person's request
+    /// (Art. 20(2)).
+    pub transmitted_to: Option<String>,
 }
 
 /// What an erasure did in one connected database, for the completion letter: the tables and
@@ -118,6 +121,7 @@ impl Completion {
             recipients: None,
             systems: Vec::new(),
             not_applicable: Vec::new(),
+            transmitted_to: None,
         }
     }
 }
@@ -460,6 +464,21 @@ impl<'a> Letters<'a> {
         }
         if completion.request_type == RequestType::SafeguardCopy {
             body.push_str(&self.safeguards());
+        }
+        if let Some(controller) = &completion.transmitted_to {
+            let _ = writeln!(
+                body,
+                "\n{}",
+                if self.sv() {
+                    format!(
+                        "Som du bad om har vi också skickat uppgifterna direkt till {controller} (artikel 20.2 i dataskyddsförordningen)."
+                    )
+                } else {
+                    format!(
+                        "As you asked, we have also sent the data directly to {controller} (Article 20(2) GDPR)."
+                    )
+                }
+            );
         }
         if !completion.not_applicable.is_empty() {
             body.push('\n');

@@ -73,7 +73,9 @@ impl VaultError {
         matches!(self, VaultError::Storage(StorageError::Busy(_)))
     }
 
-    pub(crate) fn invalid(what: impl Into<String>, help: impl Into<String>) -> VaultError {
+    /// Refused input: `what` is wrong (naming the field, never quoting a value) and `help` says
+    /// how to fix it. Shown to the client as a 422.
+    pub fn invalid(what: impl Into<String>, help: impl Into<String>) -> VaultError {
         VaultError::Invalid {
             what: what.into(),
             help: help.into(),

@@ -77,6 +77,45 @@ pub struct FulfilInput {
     /// each system once) before the vault's own corrections. With these, `corrections` may
     /// be empty.
     pub connected_corrections: Vec<ConnectedCorrection>,
+    /// Portability: send the file directly to another controller (Art. 20(2)). `skydd_app`
+    /// sends it before the request completes and fills `transmitted_to`.
+    pub transmit_to: Option<Transmission>,
+    /// Portability: the controller that accepted the file, filled by the caller that sent it;
+    /// the outcome and the completion letter name it.
+    pub transmitted_to: Option<Transmitted>,
+}
+
+/// Where a portability file goes when the person asks for it to be sent directly to another
+/// controller (Art. 20(2)): the controller's name and an HTTPS endpoint that takes the zip in a
+/// POST, with a bearer token if the receiver needs one. The token is a secret: `Debug` hides it,
+/// nothing stores it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Transmission {
+    /// The receiving controller, as the person named it.
+    pub controller: String,
+    /// The endpoint: `https://` (or `http://` to a loopback address).
+    pub url: String,
+    /// A bearer token for the endpoint, if it needs one.
+    pub token: Option<String>,
+}
+
+impl std::fmt::Debug for Transmission {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transmission")
+            .field("controller", &self.controller)
+            .field("url", &"<given>")
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+/// A portability file the receiving controller accepted.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Transmitted {
+    /// The receiving controller's name.
+    pub controller: String,
+    /// The endpoint's origin (`https://host[:port]`): no path or query, which may carry a code.
+    pub origin: String,
 }
 
 /// Data kept by an erasure under a legal hold, with its legal reference.
@@ -342,6 +381,12 @@ impl Vault {
                 // The package is built when asked for; the outcome says where.
                 let package = format!("/v1/requests/{}/package", case.row.id);
                 done.note("package", package);
+                if let Some(sent) = &input.transmitted_to {
+                    let sent_to = serde_json::to_value(sent)
+                        .map_err(|e| VaultError::Corrupt(e.to_string()))?;
+                    done.note("transmitted_to", sent_to);
+                    done.completion.transmitted_to = Some(sent.controller.clone());
+                }
                 if case.request_type == RequestType::Portability {
                     let left = self.portability_left_out(
                         case.records

@@ -59,7 +59,9 @@ pub use cookie::{
 pub use disclosure::{DECISION_KINDS, DisclosureInput, DisclosureOrder};
 pub use error::VaultError;
 pub use fact_cache::{DEFAULT_CACHED_SUBJECTS, FactCache, FactCacheStats};
-pub use fulfil::{ConnectedCorrection, Correction, FulfilInput, KeptRecords};
+pub use fulfil::{
+    ConnectedCorrection, Correction, FulfilInput, KeptRecords, Transmission, Transmitted,
+};
 pub use import::{
     ChunkFuture, CsvSplit, DEFAULT_IMPORT_BATCH, ImportError, ImportFormat, ImportInput, ImportJob,
     ImportProgress, ImportSummary, LineError, MAX_LINE_BYTES, MAX_REPORTED_ERRORS, ReadInput,

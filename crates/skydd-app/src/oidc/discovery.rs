@@ -6,7 +6,6 @@ use serde::Deserialize;
 use url::Url;
 
 use super::SsoError;
-use super::client;
 use super::settings::OidcSettings;
 
 /// What Skydd uses of the provider's metadata.
@@ -34,11 +33,13 @@ pub(crate) async fn discover(settings: &OidcSettings) -> Result<ProviderMetadata
     let url = settings
         .discovery_url()
         .map_err(|e| SsoError::Discovery(e.to_string()))?;
-    let answer = client::get(&url).await.map_err(SsoError::Unreachable)?;
+    let answer = crate::outbound::get(&url)
+        .await
+        .map_err(SsoError::Unreachable)?;
     if !answer.status.is_success() {
         return Err(SsoError::Discovery(format!(
             "{} answered HTTP {}; check --oidc-issuer",
-            client::origin(&url),
+            crate::outbound::origin(&url),
             answer.status.as_u16()
         )));
     }
@@ -62,7 +63,7 @@ fn check(settings: &OidcSettings, document: Document) -> Result<ProviderMetadata
     let endpoint = |name: &str, text: &str| {
         Url::parse(text)
             .ok()
-            .filter(client::allowed)
+            .filter(crate::outbound::allowed)
             .ok_or_else(|| {
                 SsoError::Discovery(format!(
                     "the provider's {name} `{text}` is not an https:// URL (http:// only to a loopback address)"

@@ -13,7 +13,6 @@
 //! provider sent about the person, nor the provider's own error text.
 
 pub mod account;
-pub mod client;
 pub mod discovery;
 pub mod id_token;
 pub mod pending;
@@ -31,8 +30,8 @@ use skydd_staff::permission::StaffRole;
 use subtle::ConstantTimeEq as _;
 use url::Url;
 
+pub use crate::outbound::ClientError;
 pub use account::{SsoAccountError, SsoSession};
-pub use client::ClientError;
 pub use discovery::ProviderMetadata;
 pub use id_token::TokenRefusal;
 pub use settings::{ClientAuth, ClientSecret, OidcParts, OidcSettings, RoleMap, SettingsError};
@@ -325,7 +324,7 @@ impl Sso {
                 form.push(("client_secret", settings.client_secret().expose()));
             }
         }
-        let answer = client::post_form(&metadata.token_endpoint, &form, headers)
+        let answer = crate::outbound::post_form(&metadata.token_endpoint, &form, headers)
             .await
             .map_err(SsoError::Unreachable)?;
         let status = answer.status.as_u16();

@@ -9,8 +9,6 @@ use skydd_staff::permission::StaffRole;
 use url::Url;
 use zeroize::Zeroize;
 
-use super::client;
-
 /// The path of the console's callback, which the provider redirects to with the code.
 pub const CALLBACK_PATH: &str = "/console/sso/callback";
 
@@ -235,7 +233,7 @@ impl OidcSettings {
                 "--oidc-issuer `{issuer}` is not a URL ({error}); write the provider's issuer, such as https://login.example.com/realms/staff"
             ))
         })?;
-        if !client::allowed(&issuer_url) {
+        if !crate::outbound::allowed(&issuer_url) {
             return Err(SettingsError(format!(
                 "--oidc-issuer `{issuer}` must be an https:// URL (http:// only to a loopback address, for tests)"
             )));
@@ -251,7 +249,7 @@ impl OidcSettings {
                 "--oidc-redirect-url `{redirect}` is not a URL ({error}); write the console's public address followed by {CALLBACK_PATH}"
             ))
         })?;
-        if !client::allowed(&redirect_url)
+        if !crate::outbound::allowed(&redirect_url)
             || !redirect_url.path().ends_with(CALLBACK_PATH)
             || redirect_url.query().is_some()
             || redirect_url.fragment().is_some()

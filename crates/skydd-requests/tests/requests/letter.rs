@@ -136,6 +136,7 @@ fn completed_erasure_lists_what_the_law_keeps() {
         }],
         systems: Vec::new(),
         not_applicable: Vec::new(),
+        transmitted_to: None,
     };
     let text = both(|l| l.completed(REFERENCE, &completion));
     assert!(text.contains("Bokföringslagen (1999:1078) 7 kap. 2 § (Swedish Bookkeeping Act)"));

@@ -174,6 +174,7 @@ use crate::problem::{PROBLEM_JSON, Problem};
         requests::CorrectionBody,
         requests::ConnectedCorrectionBody,
         requests::FulfilRequest,
+        requests::TransmitToBody,
         requests::DocumentStored,
         requests::DocumentBytes,
         audit::AuditEntryResponse,

@@ -416,6 +416,33 @@ pub struct FulfilRequest {
     /// Provide a copy outside the free allowance (Art. 12(5)).
     #[serde(default)]
     pub provide_copy: bool,
+    /// Portability: send the file directly to another controller as well (Art. 20(2)). The
+    /// request completes only once the endpoint accepted it (a 2xx answer).
+    #[serde(default)]
+    pub transmit_to: Option<TransmitToBody>,
+}
+
+/// Another controller's endpoint for a portability file (Art. 20(2)).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransmitToBody {
+    /// The receiving controller's name, as the person gave it (named in the letter).
+    #[schema(max_length = 200)]
+    pub controller: String,
+    /// Its endpoint, taking the zip in a POST: `https://`, or `http://` to a loopback address.
+    pub url: String,
+    /// A bearer token the endpoint needs, if any; sent, never stored.
+    #[serde(default)]
+    pub token: Option<String>,
+}
+
+impl std::fmt::Debug for TransmitToBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TransmitToBody")
+            .field("controller", &self.controller)
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .finish_non_exhaustive()
+    }
 }
 
 /// The query of `GET /v1/requests`.
@@ -947,7 +974,7 @@ pub async fn fulfil_request(
         let mut deserializer = serde_json::Deserializer::from_slice(&body);
         serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
             ApiError::InvalidBody(format!(
-                "The body does not fit `fulfil` at `{}`: send corrections, connected_corrections, purpose, lift_restriction or provide_copy.",
+                "The body does not fit `fulfil` at `{}`: send corrections, connected_corrections, purpose, lift_restriction, provide_copy or transmit_to.",
                 e.path()
             ))
         })?
@@ -971,6 +998,11 @@ pub async fn fulfil_request(
                 purpose: body.purpose,
                 lift_restriction: body.lift_restriction,
                 provide_copy: body.provide_copy,
+                transmit_to: body.transmit_to.map(|t| skydd_vault::Transmission {
+                    controller: t.controller,
+                    url: t.url,
+                    token: t.token,
+                }),
                 connected_corrections: body
                     .connected_corrections
                     .into_iter()

@@ -1299,3 +1299,110 @@ async fn the_outbox_is_delivered_retried_and_never_dropped() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn portability_is_sent_directly_to_another_controller_when_asked() {
+    // Issue 20 (Art. 20(2)): "the right to have the personal data transmitted directly from one
+    // controller to another, where technically feasible". The file goes to the endpoint the
+    // person gave, with its token; only an accepted file completes the request, and the letter
+    // names the receiving controller.
+    use std::sync::{Arc, Mutex};
+    /// What the receiver was sent: the `Authorization` header and the body.
+    type Received = Arc<Mutex<Vec<(Option<String>, Vec<u8>)>>>;
+    let received: Received = Arc::default();
+    let store = received.clone();
+    let receiver = axum::Router::new()
+        .route(
+            "/import",
+            axum::routing::post(
+                move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+                    let store = store.clone();
+                    async move {
+                        let auth = headers
+                            .get("authorization")
+                            .and_then(|v| v.to_str().ok())
+                            .map(str::to_owned);
+                        store.lock().unwrap().push((auth, body.to_vec()));
+                        StatusCode::ACCEPTED
+                    }
+                },
+            ),
+        )
+        .route(
+            "/busy",
+            axum::routing::post(|| async { StatusCode::SERVICE_UNAVAILABLE }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, receiver).await });
+
+    on_each_backend_at("2026-03-02T08:00:00Z", async |app| {
+        received.lock().unwrap().clear();
+        app.customer("moves@example.se", "Mia Flytt").await;
+        let id = app.verified("portability", "moves@example.se", json!({})).await;
+        let to = |path: &str| {
+            json!({"transmit_to": {"controller": "Ny Leverantör AB", "url": format!("{endpoint}{path}"), "token": "s3cret-token"}})
+        };
+
+        // The receiver cannot take it: nothing completes, the error names the origin and the
+        // status, never the token.
+        let refused = problem(
+            app.post_admin(&format!("/v1/requests/{id}/fulfil"), to("/busy")).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            app.backend(),
+        )
+        .await;
+        let detail = refused["detail"].as_str().unwrap();
+        assert!(detail.contains(&endpoint) && detail.contains("HTTP 503"), "{detail}");
+        assert!(!refused.to_string().contains("s3cret"), "{refused}");
+        assert_ne!(app.get(&format!("/v1/requests/{id}")).await["state"], "completed");
+
+        // Not an https:// address: refused before anything is sent.
+        problem(
+            app.post_admin(
+                &format!("/v1/requests/{id}/fulfil"),
+                json!({"transmit_to": {"controller": "X", "url": "ftp://example.org/in"}}),
+            )
+            .await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            app.backend(),
+        )
+        .await;
+
+        let done = app.fulfil(&id, to("/import")).await;
+        assert_eq!(done["state"], "completed", "{}", app.backend());
+        assert_eq!(
+            done["outcome"]["transmitted_to"],
+            json!({"controller": "Ny Leverantör AB", "origin": endpoint}),
+            "{}",
+            app.backend()
+        );
+        let sent = received.lock().unwrap().clone();
+        assert_eq!(sent.len(), 1, "{}", app.backend());
+        assert_eq!(sent[0].0.as_deref(), Some("Bearer s3cret-token"));
+        assert_eq!(&sent[0].1[..4], b"PK\x03\x04", "a zip file");
+        assert!(String::from_utf8_lossy(&sent[0].1).contains("Mia Flytt"));
+        let letter = app
+            .outbox()
+            .await
+            .into_iter()
+            .find(|m| m.request_id.as_deref() == Some(id.as_str()) && m.kind == "completed")
+            .unwrap();
+        assert!(
+            letter.text.contains("sent the data directly to Ny Leverantör AB")
+                || letter.text.contains("skickat uppgifterna direkt till Ny Leverantör AB"),
+            "{}",
+            letter.text
+        );
+
+        // Only a portability request is sent anywhere.
+        let access = app.verified("access", "moves@example.se", json!({})).await;
+        problem(
+            app.post_admin(&format!("/v1/requests/{access}/fulfil"), to("/import")).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            app.backend(),
+        )
+        .await;
+    })
+    .await;
+}

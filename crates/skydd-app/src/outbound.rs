@@ -1,9 +1,11 @@
-//! The HTTP client single sign-on talks to the OpenID provider with: GET and form POST over
-//! HTTP/1.1, TLS by rustls (ring, the webpki roots), plain HTTP only to a loopback address.
+//! Skydd's outbound HTTP client: single sign-on talks to the OpenID provider with it (GET, form
+//! POST), and a portability request is transmitted to another controller with it (a file POST,
+//! Art. 20(2)). HTTP/1.1, TLS by rustls (ring, the webpki roots), plain HTTP only to a loopback
+//! address.
 //!
 //! Deliberately small: no redirects (discovery and the token endpoint answer directly), no
-//! proxy, no cookies, a time limit on the whole exchange and a size limit on the answer. The
-//! provider's answer is only ever parsed, never shown to anybody.
+//! proxy, no cookies, a time limit on the whole exchange and a size limit on the answer. An
+//! answer is only ever parsed or its status read, never shown to anybody.
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -15,12 +17,13 @@ use hyper::{Method, Request, StatusCode};
 use hyper_util::rt::TokioIo;
 use url::Url;
 
-/// The longest a request to the provider may take, from connecting to the last byte.
-const TIMEOUT: Duration = Duration::from_secs(10);
+/// The longest a request may take, from connecting to the last byte.
+const TIMEOUT: Duration = Duration::from_secs(30);
 /// The largest answer read from the provider (discovery documents are a few kB).
 const MAX_BODY: usize = 256 * 1024;
 
-/// What went wrong talking to the provider. Says which step failed, never the provider's text.
+/// What went wrong talking to the other side. Says which step failed, never the other side's
+/// text.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
     /// The URL has no host, or a scheme other than `https` (or `http` to a loopback address).
@@ -72,6 +75,16 @@ pub(crate) async fn get(url: &Url) -> Result<Answer, ClientError> {
     send(Method::GET, url, None, Vec::new()).await
 }
 
+/// `POST url` with `body` of `content_type`, and the extra `headers`.
+pub(crate) async fn post_bytes(
+    url: &Url,
+    content_type: &'static str,
+    body: Bytes,
+    headers: Vec<(header::HeaderName, HeaderValue)>,
+) -> Result<Answer, ClientError> {
+    send(Method::POST, url, Some((content_type, body)), headers).await
+}
+
 /// `POST url` with `form` as `application/x-www-form-urlencoded`, and the extra `headers`
 /// (the client's `Authorization` for `client_secret_basic`).
 pub(crate) async fn post_form(
@@ -82,6 +95,7 @@ pub(crate) async fn post_form(
     let body = url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs(form)
         .finish();
+    let body = ("application/x-www-form-urlencoded", Bytes::from(body));
     send(Method::POST, url, Some(body), headers).await
 }
 
@@ -108,7 +122,7 @@ pub(crate) fn is_loopback(url: &Url) -> bool {
 async fn send(
     method: Method,
     url: &Url,
-    body: Option<String>,
+    body: Option<(&'static str, Bytes)>,
     headers: Vec<(header::HeaderName, HeaderValue)>,
 ) -> Result<Answer, ClientError> {
     let host = url
@@ -128,7 +142,7 @@ async fn exchange(
     url: &Url,
     host: &str,
     port: u16,
-    body: Option<String>,
+    body: Option<(&'static str, Bytes)>,
     headers: Vec<(header::HeaderName, HeaderValue)>,
 ) -> Result<Answer, ClientError> {
     let shown = origin(url);
@@ -163,7 +177,7 @@ async fn exchange(
 fn request(
     method: Method,
     url: &Url,
-    body: Option<String>,
+    body: Option<(&'static str, Bytes)>,
     headers: Vec<(header::HeaderName, HeaderValue)>,
 ) -> Result<Request<Full<Bytes>>, hyper::http::Error> {
     let mut target = url.path().to_owned();
@@ -181,13 +195,13 @@ fn request(
         .header(header::HOST, authority)
         .header(header::ACCEPT, "application/json")
         .header(header::USER_AGENT, "skydd");
-    if body.is_some() {
-        builder = builder.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if let Some((content_type, _)) = &body {
+        builder = builder.header(header::CONTENT_TYPE, *content_type);
     }
     for (name, value) in headers {
         builder = builder.header(name, value);
     }
-    builder.body(Full::new(Bytes::from(body.unwrap_or_default())))
+    builder.body(Full::new(body.map(|(_, bytes)| bytes).unwrap_or_default()))
 }
 
 async fn round_trip<I>(
