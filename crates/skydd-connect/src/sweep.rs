@@ -619,6 +619,12 @@ fn target<'a>(
             retention.rule
         )));
     };
+    if found.action == RetentionAction::Review {
+        return Err(skip(format!(
+            "retention rule `{}` keeps data by criteria, with a review: a person decides, the sweep deletes nothing",
+            retention.rule
+        )));
+    }
     let Some(table) = schema.table(collection.schema.as_deref(), &collection.name) else {
         return Err(skip(format!(
             "the database has no table `{}`: run `skydd dataset check --connect`",

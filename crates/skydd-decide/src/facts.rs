@@ -516,11 +516,12 @@ impl RecordFacts {
         self
     }
 
-    /// When anchor `event` happened, if it has: `collected_at` is always known.
+    /// When anchor `event` happened, if it has: `collected_at` is always known, and a record
+    /// never `reviewed` counts its reviews from its collection.
     pub fn anchor(&self, event: &str) -> Option<Timestamp> {
         match self.anchors.get(event) {
             Some(at) => Some(*at),
-            None if event == "collected_at" => Some(self.collected_at),
+            None if event == "collected_at" || event == "reviewed" => Some(self.collected_at),
             None => None,
         }
     }

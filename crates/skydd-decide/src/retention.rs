@@ -52,6 +52,15 @@ pub enum RetentionStatus<'p> {
         /// The last day it was to be kept.
         expired_after: Date,
     },
+    /// Kept by criteria (`retention[].criteria`, no fixed period) and due for review since
+    /// `since`: a person decides whether it is still needed (and marks it `reviewed`, or
+    /// deletes it). Still usable meanwhile; the sweep deletes nothing.
+    DueForReview {
+        /// The rule kept by criteria.
+        rule: &'p str,
+        /// The last day before the review fell due.
+        since: Date,
+    },
     /// No retention rule of the register governs it (its purpose or category is no longer in
     /// the register, or not together): it could be kept forever, so it is reported.
     Ungoverned,
@@ -106,6 +115,12 @@ pub(crate) fn status<'p>(
         return RetentionStatus::Kept {
             rule: &clock.id,
             until: date,
+        };
+    }
+    if clock.action == RetentionAction::Review {
+        return RetentionStatus::DueForReview {
+            rule: &clock.id,
+            since: date,
         };
     }
     if let Some(hold) = running_hold(category, record, today) {

@@ -788,6 +788,10 @@ fn retention(d: &mut Differ, old: &Register, new: &Register) {
                                 Some(Significance::LongerRetention)
                             }
                             "category" => Some(Significance::LongerRetention),
+                            // From a fixed period to "kept by criteria": no end date any more.
+                            "action" if new.as_str() == Some("review") => {
+                                Some(Significance::LongerRetention)
+                            }
                             _ => None,
                         }
                     },

@@ -169,6 +169,47 @@ pub fn action(language: Language, action: RetentionAction) -> &'static str {
             "Then the data is anonymised so that it no longer identifies you.",
             "Sedan anonymiseras uppgifterna så att de inte längre kan kopplas till dig.",
         ),
+        RetentionAction::Review => pick(
+            language,
+            "Data we no longer need is deleted.",
+            "Uppgifter som vi inte längre behöver raderas.",
+        ),
+    }
+}
+
+/// How long a rule kept by criteria keeps the data, as the policy says it, with no number
+/// invented: "we keep it as long as you are a customer, and review at least every 12 months
+/// whether we still need it" / "vi sparar dem så länge du är kund och prövar minst var 12:e
+/// månad om vi fortfarande behöver dem".
+fn by_criteria(
+    language: Language,
+    criteria: &skydd_register::model::Text,
+    every: skydd_register::period::Period,
+) -> String {
+    let criteria = criteria.get(language).trim_end_matches('.');
+    match language {
+        Language::En => format!(
+            "we keep it {criteria}, and review at least every {} whether we still need it",
+            wording::period(language, every)
+        ),
+        Language::Sv => {
+            // "var" before an en-word, "vart" before an ett-word: var 12:e månad, vart 2:a år.
+            let (each, noun) = match every.unit {
+                PeriodUnit::Minute => ("var", "minut"),
+                PeriodUnit::Hour => ("var", "timme"),
+                PeriodUnit::Day => ("var", "dag"),
+                PeriodUnit::Week => ("var", "vecka"),
+                PeriodUnit::Month => ("var", "månad"),
+                PeriodUnit::Year => ("vart", "år"),
+            };
+            let every = match every.amount {
+                1 => format!("{each} {noun}"),
+                n => format!("{each} {} {noun}", wording::ordinal(language, n)),
+            };
+            format!(
+                "vi sparar dem {criteria} och prövar minst {every} om vi fortfarande behöver dem"
+            )
+        }
     }
 }
 
@@ -194,7 +235,10 @@ pub fn rule(register: &Register, language: Language, rule: &RetentionRule) -> St
             wording::join_and(language, &names)
         ));
     }
-    let how_long = clock(register, language, &rule.clock);
+    let how_long = match &rule.criteria {
+        Some(criteria) => by_criteria(language, criteria, rule.clock.period),
+        None => clock(register, language, &rule.clock),
+    };
     if rule.purposes.is_empty() {
         sentence.push_str(&wording::capitalise(&how_long));
     } else {

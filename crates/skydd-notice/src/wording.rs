@@ -356,6 +356,11 @@ pub fn builtin_event(language: Language, event: BuiltinEvent) -> &'static str {
             "your request is closed",
             "att ditt ärende har avslutats",
         ),
+        BuiltinEvent::Reviewed => pick(
+            language,
+            "we last reviewed whether we still need it",
+            "att vi senast prövade om vi fortfarande behöver dem",
+        ),
     }
 }
 

@@ -1586,11 +1586,67 @@ impl Decoder {
             .required(&mut f, "category")
             .and_then(|n| self.reference(n, Kind::Category));
         let purposes = self.opt_references(&mut f, "purposes", Kind::Purpose);
-        let action = f
-            .get("action")
-            .and_then(|n| self.reader.choice(n))
-            .unwrap_or(RetentionAction::Delete);
-        let clock = self.clock(&mut f);
+        let review = f.get("review");
+        let criteria_node = f.get("criteria");
+        let (action, clock, criteria) = match (review, criteria_node) {
+            // Retention by criteria: no fixed period, a review every `review`.
+            (Some(review), Some(criteria_node)) => {
+                let criteria = self.text(criteria_node);
+                let mixed = ["after", "keep", "while", "then", "action", "round_up_to"]
+                    .into_iter()
+                    .find(|key| f.get(key).is_some());
+                if let Some(key) = mixed {
+                    self.reader.push(
+                        Diagnostic::error(
+                            "invalid-clock",
+                            f.pos,
+                            format!("a retention rule with `criteria` and `review` has no `{key}`: it keeps the data while the criteria hold and flags it for review, it deletes nothing on a date"),
+                        )
+                        .with_help("remove `after`/`keep`/`while`/`then`/`action`, or remove `criteria` and `review` for a fixed period"),
+                    );
+                }
+                let period = self.period(review);
+                let clock = period.map(|period| RetentionClock {
+                    anchor: Anchor::After(EventId(BuiltinEvent::Reviewed.word().to_owned())),
+                    period,
+                    round_up_to: None,
+                });
+                (RetentionAction::Review, clock, criteria)
+            }
+            (Some(node), None) | (None, Some(node)) => {
+                let (has, lacks) = if review.is_some() {
+                    ("review", "criteria")
+                } else {
+                    ("criteria", "review")
+                };
+                self.reader.push(
+                    Diagnostic::error(
+                        "missing-key",
+                        node.pos,
+                        format!("a retention rule with `{has}` needs `{lacks}` too"),
+                    )
+                    .with_help("retention by criteria says both what decides how long (`criteria: {en: as long as you are a customer, sv: ...}`) and how often it is reviewed (`review: 12 months`)"),
+                );
+                (RetentionAction::Review, None, None)
+            }
+            (None, None) => {
+                let action = f
+                    .get("action")
+                    .and_then(|n| self.reader.choice(n))
+                    .unwrap_or(RetentionAction::Delete);
+                if action == RetentionAction::Review {
+                    self.reader.push(
+                        Diagnostic::error(
+                            "invalid-clock",
+                            f.pos,
+                            "`action: review` is written as `criteria` with `review: PERIOD`",
+                        )
+                        .with_help("replace `after`/`keep`/`action: review` with `criteria: {en: ..., sv: ...}` and `review: 12 months`"),
+                    );
+                }
+                (action, self.clock(&mut f), None)
+            }
+        };
         self.reader.finish(f);
         if let (Some(category), None) = (&category, &clock) {
             self.sites.categories_in_broken_rules.push(category.clone());
@@ -1601,6 +1657,7 @@ impl Decoder {
             purposes: purposes.into_iter().map(PurposeId).collect(),
             clock: clock?,
             action,
+            criteria,
         })
     }
 

@@ -341,6 +341,10 @@ choice!(
         Delete = "delete",
         /// Keep only fields marked `statistical`, with identifiers removed.
         Anonymise = "anonymise",
+        /// No fixed period (a rule with `criteria` and `review`): when the review interval has
+        /// passed since collection or the last review, the record is due for a person to decide
+        /// whether it is still needed; nothing is deleted by the sweep.
+        Review = "review",
     }
 );
 
@@ -541,6 +545,9 @@ choice!(
         InvoicePaid = "invoice_paid",
         /// The data-subject request was closed.
         RequestClosed = "request_closed",
+        /// The last review of a record kept by criteria (`retention[].review`); before its
+        /// first review, a record counts from its collection.
+        Reviewed = "reviewed",
     }
 );
 
@@ -1026,10 +1033,15 @@ pub struct RetentionRule {
     pub category: CategoryId,
     /// Narrowed to these purposes (empty: all purposes).
     pub purposes: Vec<PurposeId>,
-    /// When it expires.
+    /// When it expires (for a rule kept by criteria: when it is next due for review, counted
+    /// from the `reviewed` anchor).
     pub clock: RetentionClock,
     /// What happens then.
     pub action: RetentionAction,
+    /// Retention by criteria rather than a fixed period: what decides how long the data is kept,
+    /// in words ("as long as you are a customer"); set exactly when `action` is `review`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub criteria: Option<Text>,
 }
 
 /// A statutory obligation to keep data (Bokföringslagen 7 kap. 2 § ...).

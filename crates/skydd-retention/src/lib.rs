@@ -41,6 +41,8 @@ pub enum LineState {
     Pending,
     /// Within its retention period.
     Kept,
+    /// Kept by criteria and due for a person's review; nothing is deleted.
+    Review,
     /// No retention rule applies: needs a person.
     Ungoverned,
 }
@@ -54,6 +56,7 @@ impl LineState {
             LineState::Held => "held",
             LineState::Pending => "pending",
             LineState::Kept => "kept",
+            LineState::Review => "review",
             LineState::Ungoverned => "ungoverned",
         }
     }
@@ -88,6 +91,7 @@ impl Plan {
             RetentionStatus::Held { rule, hold, .. } => (LineState::Held, *rule, Some(*hold)),
             RetentionStatus::Pending { rule, anchor } => (LineState::Pending, *rule, Some(*anchor)),
             RetentionStatus::Kept { rule, .. } => (LineState::Kept, *rule, None),
+            RetentionStatus::DueForReview { rule, .. } => (LineState::Review, *rule, None),
             RetentionStatus::Ungoverned => (LineState::Ungoverned, purpose, None),
         };
         *self
@@ -149,6 +153,7 @@ pub fn state_of(action: RetentionAction) -> LineState {
     match action {
         RetentionAction::Delete => LineState::Delete,
         RetentionAction::Anonymise => LineState::Anonymise,
+        RetentionAction::Review => LineState::Review,
     }
 }
 

@@ -52,7 +52,100 @@ fn word(status: &Status<'_>) -> String {
                 skydd_retention::state_of(*action).word()
             )
         }
+        Status::DueForReview { rule, since } => format!("review {rule} since {since}"),
         Status::Ungoverned => "ungoverned".into(),
+    }
+}
+
+/// Issue 20, retention by criteria: "no fixed period; kept while X, reviewed every N months".
+/// The record is kept, then due for review (still usable, never swept), and a review starts the
+/// next interval; leap day and month ends count as for every period.
+#[test]
+fn a_rule_kept_by_criteria_falls_due_for_review_and_is_never_swept() {
+    let yaml = include_str!("../../skydd-vault/tests/fixtures/vault.yaml").replace(
+        "{id: contact, category: contact, after: contract_end, keep: 24 months}",
+        "{id: contact, category: contact, criteria: {en: as long as you are our customer, sv: så länge du är kund hos oss}, review: 12 months}",
+    );
+    let checked = skydd_register::check(&yaml);
+    let register = checked.register.unwrap();
+    let policy = Policy::compile(&register);
+    let rule = &register.retention[0];
+    assert_eq!(rule.action, skydd_register::model::RetentionAction::Review);
+    // Collected on the leap day: due on 2025-02-28 (the month's last day), not before.
+    let contact = record("contact", "2024-02-29", &[]);
+    let on = |day: &str| word(&status_of(&policy, "delivery", &contact, at(day)));
+    assert_eq!(on("2025-02-28"), "kept contact until 2025-02-28");
+    assert_eq!(on("2025-03-01"), "review contact since 2025-02-28");
+    // Reviewed on 2025-03-10: the next review is due a year after that.
+    let reviewed = record("contact", "2024-02-29", &[("reviewed", "2025-03-10")]);
+    assert_eq!(
+        word(&status_of(&policy, "delivery", &reviewed, at("2025-06-01"))),
+        "kept contact until 2026-03-10"
+    );
+    // Due for review, it may still be used, and a plan counts it without deleting.
+    let decision = policy.decide(
+        &skydd_decide::DecisionRequest::new("delivery", "contact"),
+        &skydd_decide::SubjectFacts::new(),
+        &skydd_decide::ScopeFacts::new(),
+        Some(&contact),
+        at("2025-06-01"),
+    );
+    assert!(decision.is_allowed(), "{decision:?}");
+    let mut plan = Plan::default();
+    plan.add(
+        "contact",
+        "delivery",
+        &status_of(&policy, "delivery", &contact, at("2025-06-01")),
+    );
+    assert_eq!(plan.total(LineState::Review), 1);
+    assert_eq!(plan.total(LineState::Delete), 0);
+    // The notice says it as the policy does, without a number of its own.
+    let en = skydd_notice::retention::rule(&register, skydd_register::model::Language::En, rule);
+    assert_eq!(
+        en,
+        "We keep it as long as you are our customer, and review at least every 12 months whether we still need it. Data we no longer need is deleted."
+    );
+    let sv = skydd_notice::retention::rule(&register, skydd_register::model::Language::Sv, rule);
+    assert_eq!(
+        sv,
+        "Vi sparar dem så länge du är kund hos oss och prövar minst var 12:e månad om vi fortfarande behöver dem. Uppgifter som vi inte längre behöver raderas."
+    );
+}
+
+/// Half of a rule kept by criteria, or one mixed with a fixed period, is refused by name.
+#[test]
+fn criteria_without_a_review_or_mixed_with_a_period_is_refused() {
+    let base = include_str!("../../skydd-vault/tests/fixtures/vault.yaml");
+    let fixed = "{id: contact, category: contact, after: contract_end, keep: 24 months}";
+    for (rule, expected) in [
+        (
+            "{id: contact, category: contact, criteria: {en: while you are a customer}}",
+            "needs `review` too",
+        ),
+        (
+            "{id: contact, category: contact, review: 12 months}",
+            "needs `criteria` too",
+        ),
+        (
+            "{id: contact, category: contact, criteria: {en: while you are a customer}, review: 12 months, keep: 24 months}",
+            "has no `keep`",
+        ),
+        (
+            "{id: contact, category: contact, after: contract_end, keep: 24 months, action: review}",
+            "`action: review` is written as `criteria`",
+        ),
+    ] {
+        let checked = skydd_register::check(&base.replace(fixed, rule));
+        assert!(checked.register.is_none(), "{rule}");
+        let messages: Vec<String> = checked
+            .diagnostics
+            .iter()
+            .map(|d| d.message.clone())
+            .collect();
+        assert!(
+            messages.iter().any(|m| m.contains(expected)),
+            "{rule}: {messages:?}"
+        );
     }
 }
 

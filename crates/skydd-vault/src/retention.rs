@@ -186,6 +186,8 @@ impl Vault {
             match action {
                 RetentionAction::Delete => deletion.delete.push(record.id),
                 RetentionAction::Anonymise => to_anonymise.push(record),
+                // A rule kept by criteria is never `Expired` (it is `DueForReview`).
+                RetentionAction::Review => {}
             }
         }
         deletion.anonymise = self.anonymised(to_anonymise, now).await?;
