@@ -42,14 +42,18 @@ pub enum StepOutcome {
 /// string read now, from where the dataset says), collect, close. A database that cannot be
 /// reached or read is a [`PackageSystem`] with `failed` set to the reason (scrubbed: no
 /// connection string, no value).
-pub async fn read_system(dataset: &Dataset, identities: &[Identity]) -> PackageSystem {
+pub async fn read_system(
+    dataset: &Dataset,
+    identities: &[Identity],
+    today: jiff::civil::Date,
+) -> PackageSystem {
     let mut system = PackageSystem {
         system: dataset.name.clone(),
         description: dataset.description.clone(),
         failed: None,
         values: Vec::new(),
     };
-    match findings(dataset, identities).await {
+    match findings(dataset, identities, Some(today)).await {
         Ok(found) => system.values = values(&found),
         Err(error) => {
             tracing::warn!(dataset = %dataset.name, error = %error, "a connected database could not be read");
@@ -59,13 +63,22 @@ pub async fn read_system(dataset: &Dataset, identities: &[Identity]) -> PackageS
     system
 }
 
+/// What `identities` reach in the database `dataset` describes; with `mentions_on` (the day, for
+/// an access package) also the rows whose free text mentions the person.
 async fn findings(
     dataset: &Dataset,
     identities: &[Identity],
+    mentions_on: Option<jiff::civil::Date>,
 ) -> Result<AccessFindings, ConnectError> {
     let url = read_url(&dataset.connection)?;
     let mut database = Database::connect(dataset.kind, &url, dataset.tls.as_ref()).await?;
-    let found = collect(&mut database, dataset, identities).await;
+    let found = match mentions_on {
+        Some(today) => {
+            skydd_connect::access::collect_with_mentions(&mut database, dataset, identities, today)
+                .await
+        }
+        None => collect(&mut database, dataset, identities).await,
+    };
     database.close().await;
     found
 }
@@ -151,7 +164,7 @@ impl App {
     /// by name, never the value). Intake and the privacy centre's sign-in ask it.
     pub(crate) async fn connected_holds(&self, identity: &Identity) -> bool {
         for loaded in self.datasets().all() {
-            match findings(&loaded.dataset, std::slice::from_ref(identity)).await {
+            match findings(&loaded.dataset, std::slice::from_ref(identity), None).await {
                 Ok(found) if !found.collections.is_empty() => return true,
                 Ok(_) => {}
                 Err(error) => {
@@ -178,7 +191,8 @@ impl App {
         let identities = vault.package_identities(actor, id, now).await?;
         let mut systems = Vec::new();
         for loaded in self.datasets().all() {
-            let system = read_system(&loaded.dataset, &identities).await;
+            let today = now.to_zoned(skydd_register::zone::stockholm()).date();
+            let system = read_system(&loaded.dataset, &identities, today).await;
             let state = match &system.failed {
                 Some(reason) => SystemState::Failed(reason.clone()),
                 None => SystemState::Done,

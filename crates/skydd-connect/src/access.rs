@@ -118,7 +118,25 @@ pub async fn collect(
     identities: &[Identity],
 ) -> Result<AccessFindings, ConnectError> {
     begin_read(database).await?;
-    let outcome = traverse(database, dataset, identities).await;
+    let outcome = traverse(database, dataset, identities, None).await;
+    end_read(database, outcome).await
+}
+
+/// [`collect`] for an access package (Art. 15): also the rows the identities do not reach but
+/// whose `free_text` columns mention one of them (a ticket filed under another customer that
+/// gives the person's e-mail address, phone number or personnummer; issue 21), found by reading
+/// those columns in the same transaction and scanning them with `skydd-pii` (`today` decides a
+/// 10-digit personnummer's century). Such a row comes with only the free-text fields that
+/// mention the person, everyone else's findings there masked. It reads whole columns, so it is
+/// for an access request, not for a look-up.
+pub async fn collect_with_mentions(
+    database: &mut Database,
+    dataset: &Dataset,
+    identities: &[Identity],
+    today: jiff::civil::Date,
+) -> Result<AccessFindings, ConnectError> {
+    begin_read(database).await?;
+    let outcome = traverse(database, dataset, identities, Some(today)).await;
     end_read(database, outcome).await
 }
 
@@ -265,8 +283,13 @@ async fn traverse(
     database: &mut Database,
     dataset: &Dataset,
     identities: &[Identity],
+    mentions_on: Option<jiff::civil::Date>,
 ) -> Result<AccessFindings, ConnectError> {
     let mut walk = reach(database, dataset, identities).await?;
+    let mentioned = match mentions_on {
+        Some(today) => mentioned(database, dataset, identities, today, &walk).await?,
+        None => Vec::new(),
+    };
     let mut collections = Vec::new();
     for (c, collection) in dataset.collections.iter().enumerate() {
         if collection.reach_only || walk.rows[c].is_empty() {
@@ -296,9 +319,171 @@ async fn traverse(
             rows,
         });
     }
+    for found in mentioned {
+        match collections
+            .iter_mut()
+            .find(|c| c.collection == found.collection)
+        {
+            Some(existing) => {
+                existing.reached_by.extend(found.reached_by);
+                existing.rows.extend(found.rows);
+            }
+            None => collections.push(found),
+        }
+    }
     Ok(AccessFindings {
         system: dataset.name.clone(),
         collections,
+    })
+}
+
+/// Whether `finding` is one of `identities`. A personnummer is compared without its century:
+/// ten digits in a text say it only through `-` or `+` and the reference day.
+fn mentions_identity(finding: &skydd_pii::Finding, identities: &[Identity]) -> bool {
+    use skydd_pii::Kind;
+    let normal = finding.normal.as_str();
+    identities.iter().any(|identity| {
+        let value = identity.expose();
+        match (finding.kind, identity.kind()) {
+            (Kind::Email, IdentityKind::Email) | (Kind::Phone, IdentityKind::Phone) => {
+                normal == value
+            }
+            (Kind::Personnummer | Kind::Samordningsnummer, IdentityKind::Personnummer) => {
+                normal.get(2..).is_some_and(|n| value.get(2..) == Some(n))
+            }
+            _ => false,
+        }
+    })
+}
+
+/// The rows of readable collections with `free_text` fields that `walk` did not reach but
+/// whose free text mentions one of `identities`, each with only the fields that do, everyone
+/// else's findings masked (Art. 15(4)). One read of those columns per collection, inside the
+/// caller's read-only transaction.
+async fn mentioned(
+    database: &mut Database,
+    dataset: &Dataset,
+    identities: &[Identity],
+    today: jiff::civil::Date,
+    walk: &Reached,
+) -> Result<Vec<CollectionFindings>, ConnectError> {
+    let context = skydd_pii::Context::new(today);
+    let mut out = Vec::new();
+    for (c, collection) in readable(dataset) {
+        let free: Vec<usize> = collection
+            .fields
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.free_text && f.category.is_some())
+            .map(|(f, _)| f)
+            .collect();
+        if collection.reach_only || free.is_empty() {
+            continue;
+        }
+        let rows = select_free_text(database, collection, &free)
+            .await
+            .map_err(|e| read_error(database, &format!("reading `{}`", collection.name), &e))?;
+        let mut found = CollectionFindings {
+            collection: collection.name.clone(),
+            reached_by: BTreeSet::new(),
+            rows: Vec::new(),
+        };
+        for values in rows {
+            let key: Vec<Value> = collection
+                .primary_key
+                .iter()
+                .map(|k| {
+                    let at = collection.fields.iter().position(|f| &f.name == k);
+                    at.and_then(|at| values.get(at).cloned())
+                        .unwrap_or(Value(None))
+                })
+                .collect();
+            if walk.rows[c].contains_key(&key) {
+                continue;
+            }
+            let mut fields = Vec::new();
+            for &f in &free {
+                let field = &collection.fields[f];
+                let (Some(text), Some(category)) =
+                    (values.get(f).and_then(Value::expose), &field.category)
+                else {
+                    continue;
+                };
+                let (theirs, others): (Vec<_>, Vec<_>) = skydd_pii::scan(text, &context)
+                    .into_iter()
+                    .partition(|finding| mentions_identity(finding, identities));
+                if theirs.is_empty() {
+                    continue;
+                }
+                found
+                    .reached_by
+                    .insert(format!("mentioned in {}.{}", collection.name, field.name));
+                fields.push(FoundField {
+                    name: field.name.clone(),
+                    category: category.clone(),
+                    value: Value(Some(skydd_pii::redact(
+                        text,
+                        &others,
+                        skydd_pii::Style::Mask,
+                    ))),
+                });
+            }
+            if !fields.is_empty() {
+                found.rows.push(FoundRow {
+                    key: collection.primary_key.iter().cloned().zip(key).collect(),
+                    fields,
+                });
+            }
+        }
+        if !found.rows.is_empty() {
+            out.push(found);
+        }
+    }
+    Ok(out)
+}
+
+/// Every declared field, as text, of the rows of `collection` where one of the `free` fields
+/// is not NULL.
+async fn select_free_text(
+    database: &mut Database,
+    collection: &Collection,
+    free: &[usize],
+) -> Result<Vec<Vec<Value>>, sqlx::Error> {
+    let kind = database.kind();
+    let text = match database {
+        Database::Mysql(_) => "CHAR",
+        Database::Postgres(_) | Database::Sqlite(_) => "TEXT",
+    };
+    let selected: Vec<String> = collection
+        .fields
+        .iter()
+        .map(|f| format!("CAST({} AS {text})", quote(kind, &f.name)))
+        .collect();
+    let present: Vec<String> = free
+        .iter()
+        .map(|&f| format!("{} IS NOT NULL", quote(kind, &collection.fields[f].name)))
+        .collect();
+    let order: Vec<String> = collection
+        .primary_key
+        .iter()
+        .map(|k| quote(kind, k))
+        .collect();
+    let order = if order.is_empty() {
+        String::new()
+    } else {
+        format!(" ORDER BY {}", order.join(", "))
+    };
+    let sql = format!(
+        "SELECT {} FROM {} WHERE {}{order}",
+        selected.join(", "),
+        table(kind, collection),
+        present.join(" OR "),
+    );
+    let sql = sqlx::AssertSqlSafe(sql);
+    Ok(match database {
+        Database::Postgres(conn) => texts(sqlx::query(sql).fetch_all(conn).await?)?,
+        Database::Mysql(conn) => texts(sqlx::query(sql).fetch_all(conn).await?)?,
+        Database::Sqlite(conn) => texts(sqlx::query(sql).fetch_all(conn).await?)?,
     })
 }
 

@@ -38,7 +38,8 @@ impl Centre {
             .await?;
         let mut systems = Vec::new();
         for loaded in self.app.datasets().all() {
-            systems.push(read_system(&loaded.dataset, &identities).await);
+            let today = now.to_zoned(skydd_register::zone::stockholm()).date();
+            systems.push(read_system(&loaded.dataset, &identities, today).await);
         }
         Ok(systems)
     }

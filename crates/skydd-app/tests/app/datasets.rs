@@ -102,7 +102,9 @@ async fn an_unreadable_database_is_a_reason_without_url_or_value() {
         skydd_subject::ParseContext::sweden(jiff::civil::date(2026, 12, 6)),
     )
     .unwrap();
-    let system = skydd_app::connected::read_system(&dataset, &[identity]).await;
+    let system =
+        skydd_app::connected::read_system(&dataset, &[identity], jiff::civil::date(2026, 12, 6))
+            .await;
     let reason = system.failed.expect("nothing listens on port 1");
     assert!(system.values.is_empty());
     for secret in ["s3cret-pass", "postgres://", "customer-1"] {

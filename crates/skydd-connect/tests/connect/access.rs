@@ -361,3 +361,84 @@ async fn a_reach_only_collection_leads_on_but_returns_nothing() {
         target.finish().await;
     }
 }
+
+#[tokio::test]
+async fn a_note_filed_under_someone_else_that_mentions_the_person_is_found_with_others_masked() {
+    // Issue 21: "a ticket that mentions the person's personnummer is found even if it is filed
+    // under another customer". The free-text column is scanned; the row comes back with only
+    // that column, everyone else's data in it masked, and nothing of notes that do not mention
+    // the person. Plain `collect` (intake, rectification) does not read free text.
+    for target in Target::all().await {
+        let kind = format!("{:?}", target.kind());
+        target.load_fides().await;
+        target
+            .execute(
+                "CREATE TABLE support_note (id INTEGER PRIMARY KEY, author_id INTEGER, body TEXT);
+                 INSERT INTO support_note VALUES
+                   (1, 2, 'Jane asks us to copy customer-1@example.com and jane@example.org.'),
+                   (2, 2, 'Nothing about anyone else here.'),
+                   (3, 1, NULL);",
+            )
+            .await;
+        let source = target.fides_dataset()
+            + "
+  - name: support_note
+    schema: public
+    primary_key: id
+    fields:
+      - name: id
+      - name: author_id
+        references:
+          - {field: customer.id, direction: from}
+      - name: body
+        category: support_ticket
+        free_text: true
+        erase: null
+";
+        let source = if target.kind() == skydd_dataset::DatabaseKind::Postgres {
+            source
+        } else {
+            source.replace("    schema: public\n", "")
+        };
+        let dataset = checked(&source);
+        let url = DatabaseUrl::new(target.url());
+        let mut db = Database::connect(target.kind(), &url, None).await.unwrap();
+        let found = skydd_connect::access::collect_with_mentions(
+            &mut db,
+            &dataset,
+            &[email("customer-1@example.com")],
+            jiff::civil::date(2026, 12, 6),
+        )
+        .await
+        .unwrap();
+        let plain = collect(&mut db, &dataset, &[email("customer-1@example.com")])
+            .await
+            .unwrap();
+        db.close().await;
+        let notes = found.collection("support_note").unwrap_or_else(|| {
+            panic!("{kind}: no note found: {found:?}");
+        });
+        // Note 3 is customer 1's own (author_id); note 1 only mentions them.
+        assert_eq!(keys(&found, "support_note"), set(&["1", "3"]), "{kind}");
+        assert!(
+            notes.reached_by.contains("mentioned in support_note.body"),
+            "{kind}: {:?}",
+            notes.reached_by
+        );
+        let row = notes
+            .rows
+            .iter()
+            .find(|r| r.key_value("id") == Some("1"))
+            .unwrap();
+        assert_eq!(row.fields.len(), 1, "{kind}: only the free text");
+        assert_eq!(
+            row.fields[0].value.expose(),
+            Some("Jane asks us to copy customer-1@example.com and [redacted]."),
+            "{kind}"
+        );
+        // The customer's own rows are still found as before.
+        assert!(found.collection("customer").is_some(), "{kind}");
+        assert_eq!(keys(&plain, "support_note"), set(&["3"]), "{kind}");
+        target.finish().await;
+    }
+}
