@@ -7,7 +7,8 @@
 //! the URL to send the browser to; [`Sso::finish`] takes what the provider sent back and returns
 //! the checked [`SsoIdentity`]: the verified e-mail address and the role; `App::open_sso_session`
 //! ([`account`]) opens the staff session for it. Nothing here reads the clock or serves HTTP: the
-//! server passes `now` and the callback's parameters; [`client`] is the HTTP client.
+//! server passes `now` and the callback's parameters; the HTTP client is the crate's
+//! `outbound` module.
 //!
 //! Errors ([`SsoError`]) name the step and, for a missing role, the claim; never a value the
 //! provider sent about the person, nor the provider's own error text.
