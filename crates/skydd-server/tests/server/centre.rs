@@ -794,3 +794,67 @@ async fn the_company_brand_and_public_url_are_used() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn p001_33_a_correction_asked_for_in_the_centre_is_applied_audited_and_kept_in_the_history() {
+    // P001-33: "log on to ... verify the information ... and in most cases change" it. In the
+    // privacy centre the person proposes the correction; once applied it is a rectification in
+    // the audit trail (field names, never values), and the page shows the new value and, in
+    // the history, the one it replaced. (Deleting, the promise's other half, is the centre's
+    // erasure request: a_person_signs_in_with_the_code_sees_downloads_withdraws_and_asks_for_erasure.)
+    on_each_backend(async |app| {
+        let backend = app.backend;
+        let subject = karin(app).await;
+        let mut browser = Browser::new(app);
+        let verify = ask_for_code(&mut browser, KARIN, "overview").await;
+        let (code, _) = code_and_link(&messages_to(app, KARIN).await[0].text);
+        type_code(&mut browser, &verify, &code).await;
+        let me = browser.get("/privacy-centre/me").await;
+        let csrf = me.hidden("_csrf");
+        let asked = browser
+            .post(
+                "/privacy-centre/me/requests",
+                &[
+                    ("_csrf", &csrf),
+                    ("type", "rectification"),
+                    ("target", "contact.name"),
+                    ("value", "Karin Nyström"),
+                ],
+            )
+            .await;
+        assert_eq!(asked.status, StatusCode::SEE_OTHER, "{backend}: {}", asked.body);
+        let id = asked.location().rsplit('/').next().unwrap().to_owned();
+
+        // Staff apply the correction the person proposed.
+        let records = app
+            .get_ok(&format!("/v1/subjects/{subject}/records?purpose=delivery"))
+            .await;
+        let record = records["records"][0]["id"].as_str().unwrap().to_owned();
+        let done = app
+            .post_ok(
+                &format!("/v1/requests/{id}/fulfil"),
+                json!({"corrections": [{"record_id": record, "fields": {"name": "Karin Nyström"}}]}),
+                StatusCode::OK,
+            )
+            .await;
+        assert_eq!(done["state"], "completed", "{backend}: {done}");
+
+        // The audit trail has the rectification, by field name only.
+        let trail = app.get_ok(&format!("/v1/audit?subject={subject}")).await;
+        let text = trail.to_string();
+        assert!(text.contains("\"action\":\"record.rectify\""), "{backend}: {text}");
+        assert!(text.contains("\"outcome\":\"fields:name\""), "{backend}: {text}");
+        assert!(!text.contains("Nyström") && !text.contains("Centerström"), "{backend}");
+
+        // The person sees the new value, and the one it replaced in their history.
+        let me = browser.get("/privacy-centre/me").await;
+        assert!(me.body.contains("Karin Nyström"), "{backend}");
+        assert!(
+            me.body.contains("Corrections made to your data"),
+            "{backend}: {}",
+            me.body
+        );
+        assert!(me.body.contains("Karin Centerström"), "{backend}: the value before");
+    })
+    .await;
+}
