@@ -235,6 +235,22 @@ pub fn rule(register: &Register, language: Language, rule: &RetentionRule) -> St
             wording::join_and(language, &names)
         ));
     }
+    let at_once = rule.clock.period.amount == 0
+        && matches!(&rule.clock.anchor, Anchor::After(e) if e.as_str() == "collected_at");
+    if at_once && rule.criteria.is_none() {
+        // "Some data is deleted immediately" (P002-19): not stored at all.
+        let not_kept = pick(
+            language,
+            "we do not store it: it is deleted as soon as it has been used.",
+            "vi sparar dem inte: de raderas så snart de har använts.",
+        );
+        if rule.purposes.is_empty() {
+            sentence.push_str(&wording::capitalise(not_kept));
+        } else {
+            sentence.push_str(not_kept);
+        }
+        return sentence;
+    }
     let how_long = match &rule.criteria {
         Some(criteria) => by_criteria(language, criteria, rule.clock.period),
         None => clock(register, language, &rule.clock),

@@ -133,6 +133,15 @@ impl Vault {
                 "collect the data for a purpose whose legal_basis (or categories) lists it",
             ));
         }
+        if never_stored(register, &category.id, &purpose.id) {
+            return Err(VaultError::invalid(
+                format!(
+                    "`{}` is never stored for `{}`: the register keeps it 0 days after collection",
+                    category.id, purpose.id
+                ),
+                "use the data and let it go without sending it to Skydd; a record of it would be deleted at once (P002-19)",
+            ));
+        }
         if !register.sources.iter().any(|s| s.id.as_str() == new.source) {
             return Err(VaultError::invalid(
                 format!("unknown source `{}`", new.source),
@@ -351,6 +360,36 @@ impl Vault {
         )
         .await
     }
+}
+
+/// Whether `category` collected for `purpose` is never stored: every retention rule that governs
+/// it (those narrowed to the purpose, else the category's general ones) keeps it 0 units after
+/// `collected_at` ("some data is deleted immediately", P002-19).
+fn never_stored(
+    register: &skydd_register::Register,
+    category: &skydd_register::model::CategoryId,
+    purpose: &PurposeId,
+) -> bool {
+    let narrowed: Vec<_> = register
+        .retention
+        .iter()
+        .filter(|r| &r.category == category && r.purposes.contains(purpose))
+        .collect();
+    let rules = if narrowed.is_empty() {
+        register
+            .retention
+            .iter()
+            .filter(|r| &r.category == category && r.purposes.is_empty())
+            .collect()
+    } else {
+        narrowed
+    };
+    !rules.is_empty()
+        && rules.iter().all(|r| {
+            r.criteria.is_none()
+                && r.clock.period.amount == 0
+                && matches!(&r.clock.anchor, skydd_register::model::Anchor::After(e) if e.as_str() == "collected_at")
+        })
 }
 
 /// A stored record decrypted for a purpose allowed to read it.

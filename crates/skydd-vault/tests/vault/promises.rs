@@ -333,3 +333,48 @@ async fn p001_15_a_change_of_a_customers_data_is_audited_with_actor_ip_time_and_
     })
     .await;
 }
+
+#[tokio::test]
+async fn p002_19_a_category_kept_0_days_is_never_stored() {
+    // P002-19: "Some data is deleted immediately": a category the register keeps 0 days after
+    // collection is refused by name when someone tries to store it, and nothing is written;
+    // the notice says it is not stored.
+    on_each_backend(async |h| {
+        let now = at("2026-03-02T09:00:00Z");
+        let anna = anna(h, now).await;
+        let yaml = crate::REGISTER.replace(
+            "{id: visits, category: visit, after: collected_at, keep: 13 months, action: anonymise}",
+            "{id: visits, category: visit, after: collected_at, keep: 0 days}",
+        );
+        let register = skydd_register::check(&yaml).register.unwrap();
+        let rule = register.retention.iter().find(|r| r.id.as_str() == "visits").unwrap();
+        assert_eq!(
+            skydd_notice::retention::rule(&register, skydd_register::model::Language::En, rule),
+            "We do not store it: it is deleted as soon as it has been used."
+        );
+        let keyring = Keyring::load(&h.dir.path().join("master.key")).unwrap();
+        let vault = skydd_vault::Vault::new(
+            h.storage.clone(),
+            std::sync::Arc::new(keyring),
+            std::sync::Arc::new(skydd_vault::Enforced::new(register)),
+            std::sync::Arc::new(skydd_vault::StorageAudit::new(h.storage.clone())),
+        );
+        let visit = record(
+            "visit",
+            "delivery",
+            serde_json::json!({"page": "/pricing", "visited_at": "2026-03-02"}),
+        );
+        match vault.add_record(&dpo(), &anna, visit, now).await {
+            Err(skydd_vault::VaultError::Invalid { what, .. }) => {
+                assert!(what.contains("`visit` is never stored"), "{}: {what}", h.name);
+            }
+            other => panic!("{}: expected a refusal, got {other:?}", h.name),
+        }
+        assert!(
+            h.storage.records_of_subject(&anna).await.unwrap().is_empty(),
+            "{}: nothing written",
+            h.name
+        );
+    })
+    .await;
+}
