@@ -260,7 +260,10 @@ impl App {
             }
         }
         if let Some(transmission) = input.transmit_to.take() {
-            input.transmitted_to = Some(self.transmit(actor, id, &transmission, now).await?);
+            let sent = self
+                .transmit(actor, id, &transmission, input.provide_copy, now)
+                .await?;
+            input.transmitted_to = Some(sent);
         }
         vault.fulfil_request(actor, id, input, now).await
     }
@@ -276,6 +279,7 @@ impl App {
         actor: &Actor,
         id: &str,
         transmission: &skydd_vault::Transmission,
+        provide_copy: bool,
         now: Timestamp,
     ) -> Result<skydd_vault::Transmitted, VaultError> {
         let view = self.vault().request(actor, id, now).await?;
@@ -305,12 +309,22 @@ impl App {
                 )
             })?;
         let origin = crate::outbound::origin(&url);
-        if !view.state.identity_checked() || view.state.is_closed() {
-            // Let the fulfilment refuse it with its own words; nothing is sent.
+        let refused_anyway = !view.state.identity_checked()
+            || view.state.is_closed()
+            || (view.needs_decision.is_some() && !provide_copy);
+        if refused_anyway {
+            // Let the fulfilment refuse it with its own words; nothing is sent, so a second
+            // attempt after the decision sends the file once.
             return Ok(skydd_vault::Transmitted {
                 controller: controller.to_owned(),
                 origin,
             });
+        }
+        if view.subject_id.is_none() && self.datasets().is_empty() {
+            return Err(VaultError::invalid(
+                "there is no data about the requester to send",
+                "fulfil without `transmit_to`: the letter tells the person that no data was found",
+            ));
         }
         let zip = self.portability_zip(actor, id, now).await?;
         let mut headers = Vec::new();
