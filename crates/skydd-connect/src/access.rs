@@ -389,15 +389,7 @@ async fn mentioned(
             rows: Vec::new(),
         };
         for values in rows {
-            let key: Vec<Value> = collection
-                .primary_key
-                .iter()
-                .map(|k| {
-                    let at = collection.fields.iter().position(|f| &f.name == k);
-                    at.and_then(|at| values.get(at).cloned())
-                        .unwrap_or(Value(None))
-                })
-                .collect();
+            let key = row_key(collection, &values);
             if walk.rows[c].contains_key(&key) {
                 continue;
             }
@@ -450,15 +442,7 @@ async fn select_free_text(
     free: &[usize],
 ) -> Result<Vec<Vec<Value>>, sqlx::Error> {
     let kind = database.kind();
-    let text = match database {
-        Database::Mysql(_) => "CHAR",
-        Database::Postgres(_) | Database::Sqlite(_) => "TEXT",
-    };
-    let selected: Vec<String> = collection
-        .fields
-        .iter()
-        .map(|f| format!("CAST({} AS {text})", quote(kind, &f.name)))
-        .collect();
+    let selected = declared_as_text(kind, collection);
     let present: Vec<String> = free
         .iter()
         .map(|&f| format!("{} IS NOT NULL", quote(kind, &collection.fields[f].name)))
@@ -523,15 +507,7 @@ pub(crate) async fn reach(
                         read_error(database, &format!("reading `{}`", collection.name), &e)
                     })?;
                 for values in rows {
-                    let key: Vec<Value> = collection
-                        .primary_key
-                        .iter()
-                        .map(|k| {
-                            let at = collection.fields.iter().position(|f| &f.name == k);
-                            at.and_then(|at| values.get(at).cloned())
-                                .unwrap_or(Value(None))
-                        })
-                        .collect();
+                    let key = row_key(collection, &values);
                     if walk.rows[c].contains_key(&key) {
                         continue;
                     }
@@ -574,15 +550,7 @@ pub(crate) async fn select(
     values: &[String],
 ) -> Result<Vec<Vec<Value>>, sqlx::Error> {
     let collection = &dataset.collections[at.0];
-    let text = match database {
-        Database::Mysql(_) => "CHAR",
-        Database::Postgres(_) | Database::Sqlite(_) => "TEXT",
-    };
-    let selected: Vec<String> = collection
-        .fields
-        .iter()
-        .map(|f| format!("CAST({} AS {text})", quote(database.kind(), &f.name)))
-        .collect();
+    let selected = declared_as_text(database.kind(), collection);
     let sql_type = match types.get(&at) {
         Some(sql_type) => sql_type.clone(),
         None => {
@@ -641,6 +609,34 @@ pub(crate) async fn select(
             texts(query.fetch_all(conn).await?)?
         }
     })
+}
+
+/// The primary key's values of a row read with [`declared_as_text`] (NULL for a key column
+/// the dataset does not declare).
+fn row_key(collection: &Collection, values: &[Value]) -> Vec<Value> {
+    collection
+        .primary_key
+        .iter()
+        .map(|k| {
+            let at = collection.fields.iter().position(|f| &f.name == k);
+            at.and_then(|at| values.get(at).cloned())
+                .unwrap_or(Value(None))
+        })
+        .collect()
+}
+
+/// Every declared field of `collection`, cast to text in the dialect of `kind`, in the
+/// dataset's order: the select list of every read.
+fn declared_as_text(kind: DatabaseKind, collection: &Collection) -> Vec<String> {
+    let text = match kind {
+        DatabaseKind::Mysql => "CHAR",
+        DatabaseKind::Postgres | DatabaseKind::Sqlite => "TEXT",
+    };
+    collection
+        .fields
+        .iter()
+        .map(|f| format!("CAST({} AS {text})", quote(kind, &f.name)))
+        .collect()
 }
 
 /// Every column of every row as text (or NULL).
