@@ -356,7 +356,8 @@ fn identities(draft: &Draft, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// Every collection is reached from an identity through references, or says why not.
+/// Every collection is reached from an identity through references, or has free text that
+/// access and erasure scan for mentions of the person (issue 21), or says why not.
 fn reachability(draft: &Draft, names: &HashMap<&str, usize>, out: &mut Vec<Diagnostic>) {
     let count = draft.collections.len();
     let mut edges: Vec<Vec<usize>> = vec![Vec::new(); count];
@@ -394,7 +395,14 @@ fn reachability(draft: &Draft, names: &HashMap<&str, usize>, out: &mut Vec<Diagn
         if names.get(c.collection.name.as_str()) != Some(&i) {
             continue;
         }
+        // Rows found by a mention in their free text lead no further: the flag is not spread.
+        let scanned = c
+            .collection
+            .fields
+            .iter()
+            .any(|f| f.free_text && f.category.is_some());
         match (reached[i], c.unreachable_pos) {
+            (false, None) if scanned => {}
             (false, None) => out.push(
                 Diagnostic::error(
                     "unreachable",
@@ -404,7 +412,7 @@ fn reachability(draft: &Draft, names: &HashMap<&str, usize>, out: &mut Vec<Diagn
                         c.collection.name
                     ),
                 )
-                .with_help("give one of its fields an `identity`, or a reference that leads here from a collection that has one (`direction: from` on the column joined to it), or write `unreachable: REASON`"),
+                .with_help("give one of its fields an `identity`, or a reference that leads here from a collection that has one (`direction: from` on the column joined to it), or mark a text column with a category `free_text: true` (requests then find people by what it mentions), or write `unreachable: REASON`"),
             ),
             (true, Some(pos)) => out.push(
                 Diagnostic::warning(

@@ -407,7 +407,10 @@ fn some_collection_has_an_identity() {
 #[test]
 fn every_collection_is_reached_or_says_why_not() {
     let reference = "        references:\n          - {field: customer.id, direction: from}\n";
-    let source = MINIMAL.replacen(reference, "", 1);
+    // Free text is reach enough: requests scan it for what it mentions (issue 21).
+    let scanned = MINIMAL.replacen(reference, "", 1);
+    assert_eq!(check(&scanned, Some(&GLESYS)).diagnostics, vec![]);
+    let source = scanned.replacen(" free_text: true,", "", 1);
     let checked = check(&source, Some(&GLESYS));
     assert!(
         checked
@@ -424,7 +427,9 @@ fn every_collection_is_reached_or_says_why_not() {
     );
     assert_eq!(check(&with_reason, Some(&GLESYS)).diagnostics, vec![]);
     // The wrong direction does not reach it either.
-    let backwards = MINIMAL.replacen("direction: from", "direction: to", 1);
+    let backwards = MINIMAL
+        .replacen("direction: from", "direction: to", 1)
+        .replacen(" free_text: true,", "", 1);
     assert!(check(&backwards, Some(&GLESYS)).dataset.is_none());
     // A reason where an identity reaches it is a warning.
     let d = assert_reported(
