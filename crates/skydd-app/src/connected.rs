@@ -121,6 +121,7 @@ fn values(found: &AccessFindings) -> Vec<PackageConnectedValue> {
                     category: field.category.as_str().to_owned(),
                     field: field.name.clone(),
                     value: field.value.expose().map(str::to_owned),
+                    mentioned: row.mentioned,
                 });
             }
         }

@@ -4,7 +4,9 @@
 //!
 //! A step connects writable, executes ([`skydd_connect::erase::execute`]: one transaction,
 //! rows re-selected by identity) with the keyed hash under the keyring's erasure key, and
-//! verifies by re-reading ([`skydd_connect::erase::verify`]). Anything left makes the step
+//! verifies by re-reading ([`skydd_connect::erase::verify`]); free text that mentions the
+//! subject in rows the strategies leave is redacted in the same transaction (issue 21), with
+//! today in Stockholm as the scan's reference day. Anything left makes the step
 //! `failed` with names and counts. The stored receipt ([`ErasureRecord`], sealed with the
 //! request's data key) holds the primary keys of the erased rows for [`App::replay_erasures`];
 //! the audit chain gets the same receipt without them.
@@ -66,6 +68,16 @@ impl ErasureRecord {
                     rows: c.deleted + c.updated,
                 })
                 .collect(),
+            redacted: self
+                .receipt
+                .redacted
+                .iter()
+                .map(|c| ErasedTable {
+                    table: c.collection.clone(),
+                    fields: c.fields.iter().cloned().collect(),
+                    rows: c.rows,
+                })
+                .collect(),
             kept: self
                 .kept
                 .iter()
@@ -90,6 +102,20 @@ impl ErasureRecord {
                 Some(known) => merge(known, collection),
                 None => self.receipt.collections.push(collection),
             }
+        }
+        for redacted in later.receipt.redacted {
+            match self
+                .receipt
+                .redacted
+                .iter_mut()
+                .find(|c| c.collection == redacted.collection)
+            {
+                Some(known) => known.absorb(redacted),
+                None => self.receipt.redacted.push(redacted),
+            }
+        }
+        if self.receipt.mentions.is_none() {
+            self.receipt.mentions = later.receipt.mentions;
         }
         for kept in later.kept {
             if !self.kept.contains(&kept) {
@@ -122,8 +148,13 @@ pub fn remaining_reason(remaining: &Remaining) -> String {
         .iter()
         .map(|c| {
             let fields: Vec<&str> = c.fields.iter().map(String::as_str).collect();
+            let mentioned = if c.mentioned > 0 {
+                format!(", {} rows still mention the subject", c.mentioned)
+            } else {
+                String::new()
+            };
             format!(
-                "{}: {} reachable and {} erased rows still hold {}",
+                "{}: {} reachable and {} erased rows still hold {}{mentioned}",
                 c.collection,
                 c.reachable,
                 c.unerased,
@@ -139,14 +170,16 @@ pub fn remaining_reason(remaining: &Remaining) -> String {
 
 /// Erase in the database `dataset` describes what `identities` reach: connect writable,
 /// read which fields a hold keeps (a read-only plan), execute in one transaction, verify by
-/// re-reading. `earlier` is what a failed earlier run of the step wrote (kept in the new
-/// receipt). Never fails: a database that cannot be reached or written, or data left after the
-/// re-read, is [`StepOutcome::Failed`] with the reason (no value, no connection string).
+/// re-reading; free text is scanned with `today` as the reference day. `earlier` is what a
+/// failed earlier run of the step wrote (kept in the new receipt). Never fails: a database
+/// that cannot be reached or written, or data left after the re-read, is
+/// [`StepOutcome::Failed`] with the reason (no value, no connection string).
 pub async fn erase_system<F, Fut>(
     dataset: &Dataset,
     identities: &[Identity],
     hasher: &KeyedHasher,
     register: &Register,
+    today: jiff::civil::Date,
     earlier: Option<ErasureRecord>,
     before_commit: F,
 ) -> StepOutcome
@@ -162,7 +195,7 @@ where
         record.absorb(ErasureRecord { receipt, kept });
         before_commit(record)
     };
-    let outcome = erase_in(dataset, identities, hasher, register, record_first).await;
+    let outcome = erase_in(dataset, identities, hasher, register, today, record_first).await;
     let mut record = earlier.unwrap_or_default();
     record.receipt.system = dataset.name.clone();
     match outcome {
@@ -193,6 +226,7 @@ async fn erase_in<F, Fut>(
     identities: &[Identity],
     hasher: &KeyedHasher,
     register: &Register,
+    today: jiff::civil::Date,
     before_commit: F,
 ) -> Result<(ErasureRecord, Remaining), ConnectError>
 where
@@ -202,14 +236,28 @@ where
     let url = read_url(&dataset.connection)?;
     let mut database = Database::connect_writable(dataset.kind, &url, dataset.tls.as_ref()).await?;
     let outcome = async {
-        let plan = erase::plan(&mut database, dataset, identities, Some(register)).await?;
+        let plan = erase::plan(&mut database, dataset, identities, Some(register), today).await?;
         let kept = kept_in(&plan);
         let held = kept.clone();
-        let receipt = erase::execute_recorded(&mut database, dataset, identities, hasher, |r| {
-            before_commit(r, held)
-        })
+        let receipt = erase::execute_recorded(
+            &mut database,
+            dataset,
+            identities,
+            hasher,
+            Some(register),
+            today,
+            |r| before_commit(r, held),
+        )
         .await?;
-        let remaining = erase::verify(&mut database, dataset, identities, &receipt).await?;
+        let remaining = erase::verify(
+            &mut database,
+            dataset,
+            identities,
+            &receipt,
+            Some(register),
+            today,
+        )
+        .await?;
         Ok((ErasureRecord { receipt, kept }, remaining))
     }
     .await;
@@ -217,18 +265,29 @@ where
     outcome
 }
 
+/// The fields a hold keeps, from the strategies' side and from the free text's, each once.
 fn kept_in(plan: &ErasurePlan) -> Vec<KeptIn> {
-    plan.collections
+    let strategies = plan
+        .collections
         .iter()
-        .flat_map(|c| {
-            c.held.iter().map(|h| KeptIn {
-                collection: c.collection.clone(),
-                field: h.field.clone(),
-                category: h.category.as_str().to_owned(),
-                hold: h.hold.as_str().to_owned(),
-            })
-        })
-        .collect()
+        .flat_map(|c| c.held.iter().map(move |h| (&c.collection, h)));
+    let mentions = plan
+        .redactions
+        .iter()
+        .flat_map(|c| c.held.iter().map(move |h| (&c.collection, h)));
+    let mut kept: Vec<KeptIn> = Vec::new();
+    for (collection, h) in strategies.chain(mentions) {
+        let field = KeptIn {
+            collection: collection.clone(),
+            field: h.field.clone(),
+            category: h.category.as_str().to_owned(),
+            hold: h.hold.as_str().to_owned(),
+        };
+        if !kept.contains(&field) {
+            kept.push(field);
+        }
+    }
+    kept
 }
 
 /// The erasure plan of one system: connect read-only, plan, close.
@@ -236,10 +295,11 @@ async fn plan_system(
     dataset: &Dataset,
     identities: &[Identity],
     register: &Register,
+    today: jiff::civil::Date,
 ) -> Result<ErasurePlan, ConnectError> {
     let url = read_url(&dataset.connection)?;
     let mut database = Database::connect(dataset.kind, &url, dataset.tls.as_ref()).await?;
-    let plan = erase::plan(&mut database, dataset, identities, Some(register)).await;
+    let plan = erase::plan(&mut database, dataset, identities, Some(register), today).await;
     database.close().await;
     plan
 }
@@ -292,11 +352,12 @@ impl App {
             });
         }
         let identities = vault.verified_identities(actor, id, now).await?;
+        let today = now.to_zoned(skydd_register::zone::stockholm()).date();
         let mut plans = Vec::new();
         for loaded in self.datasets().all() {
             let dataset = &loaded.dataset;
             let (plan, failed) =
-                match plan_system(dataset, &identities, &self.register.register).await {
+                match plan_system(dataset, &identities, &self.register.register, today).await {
                     Ok(plan) => (Some(plan), None),
                     Err(error) => (None, Some(error.to_string())),
                 };
@@ -322,6 +383,7 @@ impl App {
         let hasher = KeyedHasher::new(*self.keyring().erasure_hash_key());
         let recorded = vault.system_outcomes(actor, id).await?;
         let register = &self.register.register;
+        let today = now.to_zoned(skydd_register::zone::stockholm()).date();
         let (identities, hasher, recorded, vault) = (&identities, &hasher, &recorded, &vault);
         let outcomes = self
             .run_connected_step(actor, id, SystemAction::Erasure, now, |loaded| async move {
@@ -352,6 +414,7 @@ impl App {
                     identities,
                     hasher,
                     register,
+                    today,
                     earlier,
                     record_pending,
                 )
@@ -381,6 +444,22 @@ pub struct ReplaySummary {
     pub dry_run: bool,
     /// Per collection, in the order written.
     pub collections: Vec<ReplayedCollection>,
+    /// Per collection whose free text the receipts redacted: what was redacted again.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub redacted: Vec<ReplayedRedaction>,
+}
+
+/// Free text a replay redacted again in one collection. Counts only.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ReplayedRedaction {
+    /// The collection's name.
+    pub collection: String,
+    /// Rows rewritten (0 when the restored rows no longer mention the subject).
+    pub rows: u64,
+    /// Passages replaced by their kind.
+    pub passages: u64,
+    /// Rows no longer in the database.
+    pub missing: u64,
 }
 
 /// One collection in a [`ReplaySummary`].
@@ -473,6 +552,16 @@ impl App {
                     updated: a.updated,
                     unchanged: a.unchanged,
                     missing: a.missing,
+                })
+                .collect(),
+            redacted: replayed
+                .redacted
+                .into_iter()
+                .map(|r| ReplayedRedaction {
+                    collection: r.collection,
+                    rows: r.rows,
+                    passages: r.passages,
+                    missing: r.missing,
                 })
                 .collect(),
         };

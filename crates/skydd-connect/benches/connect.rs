@@ -20,6 +20,9 @@
 use std::str::FromStr as _;
 use std::time::{Duration, Instant};
 
+/// The reference day of the erasure's scan of free text.
+const TODAY: jiff::civil::Date = jiff::civil::date(2026, 12, 6);
+
 use skydd_connect::access::{AccessFindings, collect};
 use skydd_connect::apply::KeyedHasher;
 use skydd_connect::{Database, DatabaseUrl};
@@ -611,7 +614,7 @@ async fn measure_erasure(
     for i in 0..runs + 3 {
         raw(kind, url, &reset).await;
         let start = Instant::now();
-        let receipt = erase::execute(&mut db, dataset, &who, &hasher)
+        let receipt = erase::execute(&mut db, dataset, &who, &hasher, None, TODAY)
             .await
             .unwrap();
         let took = start.elapsed();

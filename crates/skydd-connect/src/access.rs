@@ -19,6 +19,7 @@ use skydd_dataset::{Collection, DatabaseKind, Dataset, Direction};
 use skydd_register::model::{CategoryId, Choice as _};
 use skydd_subject::{Identity, IdentityKind};
 
+use crate::mention::{self, Needles};
 use crate::{ConnectError, Database};
 
 /// The most values bound in one `IN` list.
@@ -61,6 +62,9 @@ pub struct FoundRow {
     pub key: Vec<(String, Value)>,
     /// The declared fields with a data category, in the dataset's order.
     pub fields: Vec<FoundField>,
+    /// Found only because its free text mentions the subject (filed under someone else): it
+    /// carries only those fields, and is not data the subject provided (Art. 20).
+    pub mentioned: bool,
 }
 
 impl FoundRow {
@@ -298,6 +302,7 @@ async fn traverse(
         let rows = std::mem::take(&mut walk.rows[c])
             .into_iter()
             .map(|(key, values)| FoundRow {
+                mentioned: false,
                 key: collection.primary_key.iter().cloned().zip(key).collect(),
                 fields: collection
                     .fields
@@ -337,29 +342,10 @@ async fn traverse(
     })
 }
 
-/// Whether `finding` is one of `identities`. A personnummer is compared without its century:
-/// ten digits in a text say it only through `-` or `+` and the reference day.
-fn mentions_identity(finding: &skydd_pii::Finding, identities: &[Identity]) -> bool {
-    use skydd_pii::Kind;
-    let normal = finding.normal.as_str();
-    identities.iter().any(|identity| {
-        let value = identity.expose();
-        match (finding.kind, identity.kind()) {
-            (Kind::Email, IdentityKind::Email) | (Kind::Phone, IdentityKind::Phone) => {
-                normal == value
-            }
-            (Kind::Personnummer | Kind::Samordningsnummer, IdentityKind::Personnummer) => {
-                normal.get(2..).is_some_and(|n| value.get(2..) == Some(n))
-            }
-            _ => false,
-        }
-    })
-}
-
 /// The rows of readable collections with `free_text` fields that `walk` did not reach but
 /// whose free text mentions one of `identities`, each with only the fields that do, everyone
-/// else's findings masked (Art. 15(4)). One read of those columns per collection, inside the
-/// caller's read-only transaction.
+/// else's findings masked (Art. 15(4)). One streamed read of those columns per collection,
+/// inside the caller's read-only transaction ([`mention::scan`]).
 async fn mentioned(
     database: &mut Database,
     dataset: &Dataset,
@@ -368,19 +354,14 @@ async fn mentioned(
     walk: &Reached,
 ) -> Result<Vec<CollectionFindings>, ConnectError> {
     let context = skydd_pii::Context::new(today);
+    let needles = Needles::of(identities);
     let mut out = Vec::new();
     for (c, collection) in readable(dataset) {
-        let free: Vec<usize> = collection
-            .fields
-            .iter()
-            .enumerate()
-            .filter(|(_, f)| f.free_text && f.category.is_some())
-            .map(|(f, _)| f)
-            .collect();
-        if collection.reach_only || free.is_empty() {
+        if collection.reach_only {
             continue;
         }
-        let rows = select_free_text(database, collection, &free)
+        let free = mention::free_fields(collection);
+        let rows = mention::scan(database, collection, &free, &needles, &context)
             .await
             .map_err(|e| read_error(database, &format!("reading `{}`", collection.name), &e))?;
         let mut found = CollectionFindings {
@@ -388,25 +369,16 @@ async fn mentioned(
             reached_by: BTreeSet::new(),
             rows: Vec::new(),
         };
-        for values in rows {
-            let key = row_key(collection, &values);
-            if walk.rows[c].contains_key(&key) {
+        for row in rows {
+            if walk.rows[c].contains_key(&row.key) {
                 continue;
             }
             let mut fields = Vec::new();
-            for &f in &free {
-                let field = &collection.fields[f];
-                let (Some(text), Some(category)) =
-                    (values.get(f).and_then(Value::expose), &field.category)
-                else {
+            for mentioned in row.fields {
+                let field = &collection.fields[mentioned.field];
+                let Some(category) = &field.category else {
                     continue;
                 };
-                let (theirs, others): (Vec<_>, Vec<_>) = skydd_pii::scan(text, &context)
-                    .into_iter()
-                    .partition(|finding| mentions_identity(finding, identities));
-                if theirs.is_empty() {
-                    continue;
-                }
                 found
                     .reached_by
                     .insert(format!("mentioned in {}.{}", collection.name, field.name));
@@ -414,61 +386,28 @@ async fn mentioned(
                     name: field.name.clone(),
                     category: category.clone(),
                     value: Value(Some(skydd_pii::redact(
-                        text,
-                        &others,
+                        &mentioned.text,
+                        &mentioned.others,
                         skydd_pii::Style::Mask,
                     ))),
                 });
             }
-            if !fields.is_empty() {
-                found.rows.push(FoundRow {
-                    key: collection.primary_key.iter().cloned().zip(key).collect(),
-                    fields,
-                });
-            }
+            found.rows.push(FoundRow {
+                mentioned: true,
+                key: collection
+                    .primary_key
+                    .iter()
+                    .cloned()
+                    .zip(row.key)
+                    .collect(),
+                fields,
+            });
         }
         if !found.rows.is_empty() {
             out.push(found);
         }
     }
     Ok(out)
-}
-
-/// Every declared field, as text, of the rows of `collection` where one of the `free` fields
-/// is not NULL.
-async fn select_free_text(
-    database: &mut Database,
-    collection: &Collection,
-    free: &[usize],
-) -> Result<Vec<Vec<Value>>, sqlx::Error> {
-    let kind = database.kind();
-    let selected = declared_as_text(kind, collection);
-    let present: Vec<String> = free
-        .iter()
-        .map(|&f| format!("{} IS NOT NULL", quote(kind, &collection.fields[f].name)))
-        .collect();
-    let order: Vec<String> = collection
-        .primary_key
-        .iter()
-        .map(|k| quote(kind, k))
-        .collect();
-    let order = if order.is_empty() {
-        String::new()
-    } else {
-        format!(" ORDER BY {}", order.join(", "))
-    };
-    let sql = format!(
-        "SELECT {} FROM {} WHERE {}{order}",
-        selected.join(", "),
-        table(kind, collection),
-        present.join(" OR "),
-    );
-    let sql = sqlx::AssertSqlSafe(sql);
-    Ok(match database {
-        Database::Postgres(conn) => texts(sqlx::query(sql).fetch_all(conn).await?)?,
-        Database::Mysql(conn) => texts(sqlx::query(sql).fetch_all(conn).await?)?,
-        Database::Sqlite(conn) => texts(sqlx::query(sql).fetch_all(conn).await?)?,
-    })
 }
 
 /// Follow `identities` through `dataset` to a fixed point inside the caller's transaction (see
@@ -646,12 +585,18 @@ where
     for<'r> Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
     usize: sqlx::ColumnIndex<R>,
 {
-    rows.iter()
-        .map(|row| {
-            (0..row.len())
-                .map(|i| row.try_get::<Option<String>, _>(i).map(Value))
-                .collect()
-        })
+    rows.iter().map(text_row).collect()
+}
+
+/// Every column of one row as text (or NULL).
+pub(crate) fn text_row<R>(row: &R) -> Result<Vec<Value>, sqlx::Error>
+where
+    R: sqlx::Row,
+    for<'r> Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    usize: sqlx::ColumnIndex<R>,
+{
+    (0..row.len())
+        .map(|i| row.try_get::<Option<String>, _>(i).map(Value))
         .collect()
 }
 
@@ -795,6 +740,7 @@ mod tests {
         let row = FoundRow {
             key: vec![("id".into(), Value(Some("secret-key".into())))],
             fields: vec![],
+            mentioned: false,
         };
         assert_eq!(format!("{:?}", Value(None)), "NULL");
         let shown = format!("{row:?}");

@@ -308,7 +308,8 @@ pub(crate) async fn write(
     };
     let mut counts = vec![0u64; changes.len()];
     for batch in keys.chunks((BATCH / width).max(1)) {
-        let found = current(database, collection, table, changes, batch, true)
+        let fields: Vec<usize> = changes.iter().map(|(f, _)| *f).collect();
+        let found = current(database, collection, table, &fields, batch, true)
             .await
             .map_err(|e| fail(database, "reading", &e))?;
         applied.missing += count(batch.len().saturating_sub(found.len()));
@@ -462,13 +463,14 @@ async fn delete(
     run(database, sql, binds).await
 }
 
-/// The primary keys and the current values (as text) of the fields `changes` writes, of the
-/// rows of `keys` that exist, locked for the update when `lock` (in a write transaction).
+/// The primary keys and the current values (as text) of the fields `fields` (indexes in the
+/// collection), of the rows of `keys` that exist, locked for the update when `lock` (in a
+/// write transaction).
 pub(crate) async fn current(
     database: &mut Database,
     collection: &Collection,
     table: &Table,
-    changes: &[(usize, Change)],
+    fields: &[usize],
     keys: &[&Key],
     lock: bool,
 ) -> Result<Vec<(Key, Vec<Option<String>>)>, sqlx::Error> {
@@ -484,11 +486,7 @@ pub(crate) async fn current(
         .primary_key
         .iter()
         .map(String::as_str)
-        .chain(
-            changes
-                .iter()
-                .map(|(f, _)| collection.fields[*f].name.as_str()),
-        )
+        .chain(fields.iter().map(|f| collection.fields[*f].name.as_str()))
         .map(|c| format!("CAST({} AS {text})", quote(kind, c)))
         .collect();
     let (filter, binds) = matching(kind, collection, table, keys, 1);
@@ -537,7 +535,8 @@ pub(crate) async fn current(
         .collect())
 }
 
-async fn update(
+/// Set the fields of `assignments` (index, text or NULL) in the rows of `keys`.
+pub(crate) async fn update(
     database: &mut Database,
     collection: &Collection,
     table: &Table,

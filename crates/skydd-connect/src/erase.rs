@@ -9,8 +9,15 @@
 //! this one's order. Shared rows are reported and never touched. Reach-only collections are
 //! never erased.
 //!
-//! Nothing here returns a value read from the database except the primary keys of erased rows
-//! in an [`ErasureReceipt`], which the caller stores encrypted for [`replay`].
+//! Free text that mentions the subject (issue 21) in rows the strategies do not erase (another
+//! customer's ticket that quotes this one's personnummer, or a `keep` field of the subject's own
+//! row) is redacted in place in the same transaction: each passage replaced by its kind
+//! (`[personnummer]`), fields under a legal hold left as they are ([`crate::mention`]).
+//!
+//! Nothing here returns a value read from the database except the primary keys of erased and
+//! redacted rows in an [`ErasureReceipt`], which the caller stores encrypted for [`replay`].
+//! The receipt also keeps the keyed hashes of the subject's identities ([`MentionKeys`]), so a
+//! replay finds the same passages without the identities.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -22,6 +29,7 @@ use skydd_subject::Identity;
 
 use crate::access::{self, BATCH, Reached, Value, read_error, readable, write_error};
 use crate::apply::{self, Applied, Change, Key, KeyedHasher, Keys, count};
+use crate::mention::{self, MentionKeys, Needles, RedactedCollection};
 use crate::schema::Schema;
 use crate::{ConnectError, Database};
 
@@ -35,6 +43,26 @@ pub struct ErasurePlan {
     /// The collections the subject's identities reach (reach-only ones left out), in the
     /// order erasure would write them.
     pub collections: Vec<CollectionPlan>,
+    /// The collections whose free text mentions the subject in rows the strategies leave,
+    /// redacted in place.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub redactions: Vec<PlannedRedaction>,
+}
+
+/// Free text an erasure would redact in one collection: names and counts, never a value.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PlannedRedaction {
+    /// The collection's name.
+    pub collection: String,
+    /// Rows whose free text would be rewritten.
+    pub rows: u64,
+    /// Passages that would be replaced by their kind.
+    pub passages: u64,
+    /// The fields that would be rewritten.
+    pub fields: BTreeSet<String>,
+    /// Free-text fields that mention the subject but that a legal hold keeps as they are.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub held: Vec<HeldField>,
 }
 
 impl ErasurePlan {
@@ -100,12 +128,18 @@ pub struct ErasureReceipt {
     pub system: String,
     /// The collections written, in the order they were written; empty when nothing was.
     pub collections: Vec<ErasedCollection>,
+    /// The collections whose free text had the subject's mentions redacted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub redacted: Vec<RedactedCollection>,
+    /// What a replay needs to find the same mentions again; set when something was redacted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mentions: Option<MentionKeys>,
 }
 
 impl ErasureReceipt {
     /// Whether nothing was written.
     pub fn is_empty(&self) -> bool {
-        self.collections.is_empty()
+        self.collections.is_empty() && self.redacted.is_empty()
     }
 
     /// The receipt of the collection called `name`, if it was written.
@@ -188,8 +222,17 @@ pub struct RemainingCollection {
     pub reachable: u64,
     /// Rows of the receipt that are still there (deleted rows) or hold an unerased value.
     pub unerased: u64,
-    /// The fields holding unerased values (`delete_row` when rows that should be gone are not).
+    /// Rows whose free text still mentions the subject outside a legal hold (rows whose
+    /// field erasure writes are counted as `reachable` instead).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub mentioned: u64,
+    /// The fields holding unerased values (`delete_row` when rows that should be gone are not)
+    /// or mentions.
     pub fields: BTreeSet<String>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// The rows of one collection an erasure selects.
@@ -205,18 +248,26 @@ pub(crate) struct Selected {
 
 /// Plan the erasure of what `identities` reach in `database`, in one read-only transaction:
 /// which rows of which collections, which fields with which strategy, which rows are shared
-/// with another subject (never erased), and which fields a legal hold of `register` keeps.
-/// Nothing is written.
+/// with another subject (never erased), which fields a legal hold of `register` keeps, and
+/// which free text that mentions the subject would be redacted (scanned with `today` as the
+/// reference day). Nothing is written.
 pub async fn plan(
     database: &mut Database,
     dataset: &Dataset,
     identities: &[Identity],
     register: Option<&Register>,
+    today: jiff::civil::Date,
 ) -> Result<ErasurePlan, ConnectError> {
     let schema = database.schema().await?;
     access::begin_read(database).await?;
-    let outcome = select(database, dataset, identities).await;
-    let selected = access::end_read(database, outcome).await?;
+    let outcome = async {
+        let selected = select(database, dataset, identities).await?;
+        let redactions =
+            planned_redactions(database, dataset, &selected, identities, register, today).await?;
+        Ok((selected, redactions))
+    }
+    .await;
+    let (selected, redactions) = access::end_read(database, outcome).await?;
     let mut collections = Vec::new();
     for c in order(dataset, &schema) {
         let collection = &dataset.collections[c];
@@ -266,7 +317,72 @@ pub async fn plan(
     Ok(ErasurePlan {
         system: dataset.name.clone(),
         collections,
+        redactions,
     })
+}
+
+/// The free text the erasure of `selected` would redact: per readable collection, the rows
+/// that mention the subject in a field the strategies leave (a row not erased, or a `keep`
+/// field of an erased row that is not deleted), and the fields a hold keeps instead.
+async fn planned_redactions(
+    database: &mut Database,
+    dataset: &Dataset,
+    selected: &[Selected],
+    identities: &[Identity],
+    register: Option<&Register>,
+    today: jiff::civil::Date,
+) -> Result<Vec<PlannedRedaction>, ConnectError> {
+    let context = skydd_pii::Context::new(today);
+    let needles = Needles::of(identities);
+    let mut out = Vec::new();
+    for (c, collection) in readable(dataset) {
+        if collection.reach_only {
+            continue;
+        }
+        let free = mention::free_fields(collection);
+        let rows = mention::scan(database, collection, &free, &needles, &context)
+            .await
+            .map_err(|e| read_error(database, &format!("reading `{}`", collection.name), &e))?;
+        let deletes = deletes_rows(collection);
+        let mut planned = PlannedRedaction {
+            collection: collection.name.clone(),
+            ..PlannedRedaction::default()
+        };
+        for row in rows {
+            let key: Option<Key> = row.key.iter().map(|v| v.0.clone()).collect();
+            let erased = key.is_some_and(|key| selected[c].erase.contains_key(&key));
+            let mut counted = false;
+            for found in row.fields {
+                let field = &collection.fields[found.field];
+                if erased && (deletes || field.erase != Erasure::Keep) {
+                    continue;
+                }
+                if let Some(hold) = mention::held_by(collection, found.field, register) {
+                    if !planned.held.iter().any(|h| h.field == field.name)
+                        && let Some(category) = &field.category
+                    {
+                        planned.held.push(HeldField {
+                            field: field.name.clone(),
+                            category: category.clone(),
+                            hold: hold.id.clone(),
+                            law: hold.law.clone(),
+                        });
+                    }
+                    continue;
+                }
+                planned.passages += count(found.theirs.len());
+                planned.fields.insert(field.name.clone());
+                counted = true;
+            }
+            if counted {
+                planned.rows += 1;
+            }
+        }
+        if planned.rows > 0 || !planned.held.is_empty() {
+            out.push(planned);
+        }
+    }
+    Ok(out)
 }
 
 /// Erase what `identities` reach in `database`: open with [`Database::connect_writable`]. In
@@ -276,20 +392,38 @@ pub async fn plan(
 /// live schema's foreign keys: children before parents); then it commits. Any error rolls
 /// everything back and names the collection and the SQLSTATE.
 ///
+/// After the strategies, free text that still mentions the subject (scanned with `today` as
+/// the reference day) is redacted in place, outside the fields a legal hold of `register`
+/// covers; the receipt then keeps [`MentionKeys`] for a replay.
+///
 /// Running it again after a success changes nothing and returns an empty receipt: the erased
-/// identity fields no longer find the rows, and rows still reached are already in their erased
+/// identity fields no longer find the rows, rows still reached are already in their erased
 /// form, which [`apply::apply`] leaves alone (a `random` field is the exception: it is
-/// rewritten when its row is still reachable).
+/// rewritten when its row is still reachable), and no mention is left to redact.
 pub async fn execute(
     database: &mut Database,
     dataset: &Dataset,
     identities: &[Identity],
     hasher: &KeyedHasher,
+    register: Option<&Register>,
+    today: jiff::civil::Date,
 ) -> Result<ErasureReceipt, ConnectError> {
     let schema = database.schema().await?;
     database.begin_write().await?;
-    let outcome = erase(database, dataset, identities, &schema, hasher).await;
+    let subject = Subject {
+        identities,
+        register,
+        today,
+    };
+    let outcome = erase(database, dataset, &subject, &schema, hasher).await;
     finish(database, outcome).await
+}
+
+/// Who an erasure is for and what decides its redaction of free text.
+struct Subject<'a> {
+    identities: &'a [Identity],
+    register: Option<&'a Register>,
+    today: jiff::civil::Date,
 }
 
 /// [`execute`], with `before_commit` called with the receipt after every write and before the
@@ -301,6 +435,8 @@ pub async fn execute_recorded<F, Fut>(
     dataset: &Dataset,
     identities: &[Identity],
     hasher: &KeyedHasher,
+    register: Option<&Register>,
+    today: jiff::civil::Date,
     before_commit: F,
 ) -> Result<ErasureReceipt, ConnectError>
 where
@@ -309,7 +445,12 @@ where
 {
     let schema = database.schema().await?;
     database.begin_write().await?;
-    let outcome = match erase(database, dataset, identities, &schema, hasher).await {
+    let subject = Subject {
+        identities,
+        register,
+        today,
+    };
+    let outcome = match erase(database, dataset, &subject, &schema, hasher).await {
         Ok(receipt) => match before_commit(receipt.clone()).await {
             Ok(()) => Ok(receipt),
             Err(reason) => {
@@ -344,14 +485,14 @@ pub(crate) async fn finish<T>(
 async fn erase(
     database: &mut Database,
     dataset: &Dataset,
-    identities: &[Identity],
+    subject: &Subject<'_>,
     schema: &Schema,
     hasher: &KeyedHasher,
 ) -> Result<ErasureReceipt, ConnectError> {
-    let selected = select(database, dataset, identities).await?;
+    let selected = select(database, dataset, subject.identities).await?;
     let mut receipt = ErasureReceipt {
         system: dataset.name.clone(),
-        collections: Vec::new(),
+        ..ErasureReceipt::default()
     };
     for c in order(dataset, schema) {
         let collection = &dataset.collections[c];
@@ -366,6 +507,33 @@ async fn erase(
                 .push(ErasedCollection::from_applied(applied));
         }
     }
+    let context = skydd_pii::Context::new(subject.today);
+    let needles = Needles::of(subject.identities);
+    for c in order(dataset, schema) {
+        let collection = &dataset.collections[c];
+        let free = mention::redactable_fields(collection, subject.register);
+        if collection.reach_only || collection.unreachable.is_some() || free.is_empty() {
+            continue;
+        }
+        let Some(table) = schema.table(collection.schema.as_deref(), &collection.name) else {
+            continue;
+        };
+        let rows = mention::scan(database, collection, &free, &needles, &context)
+            .await
+            .map_err(|e| write_error(database, &format!("reading `{}`", collection.name), &e))?;
+        let keys = mention::keys_of(&rows);
+        drop(rows);
+        let redacted = mention::redact(
+            database, collection, table, &free, &keys, &needles, &context,
+        )
+        .await?;
+        if redacted.rows > 0 {
+            receipt.redacted.push(redacted);
+        }
+    }
+    if !receipt.redacted.is_empty() {
+        receipt.mentions = Some(MentionKeys::of(subject.identities, hasher, subject.today));
+    }
     Ok(receipt)
 }
 
@@ -373,28 +541,37 @@ async fn erase(
 /// same `identities` must reach no row that still holds an unerased value in a field erasure
 /// writes (shared rows and kept fields are not counted), and every row of `receipt`, re-read
 /// by primary key, must be gone (`delete_row`) or hold its fields in erased form (NULL, the
-/// replacement, a keyed hash; a `random` value cannot be told apart and is taken as erased).
-/// Returns what remains, empty when the erasure is complete.
+/// replacement, a keyed hash; a `random` value cannot be told apart and is taken as erased);
+/// and no free text outside a legal hold of `register` may still mention the subject (scanned
+/// with `today` as the reference day). Returns what remains, empty when the erasure is
+/// complete.
 pub async fn verify(
     database: &mut Database,
     dataset: &Dataset,
     identities: &[Identity],
     receipt: &ErasureReceipt,
+    register: Option<&Register>,
+    today: jiff::civil::Date,
 ) -> Result<Remaining, ConnectError> {
     let schema = database.schema().await?;
     access::begin_read(database).await?;
-    let outcome = check(database, dataset, identities, receipt, &schema).await;
+    let subject = Subject {
+        identities,
+        register,
+        today,
+    };
+    let outcome = check(database, dataset, &subject, receipt, &schema).await;
     access::end_read(database, outcome).await
 }
 
 async fn check(
     database: &mut Database,
     dataset: &Dataset,
-    identities: &[Identity],
+    subject: &Subject<'_>,
     receipt: &ErasureReceipt,
     schema: &Schema,
 ) -> Result<Remaining, ConnectError> {
-    let selected = select(database, dataset, identities).await?;
+    let selected = select(database, dataset, subject.identities).await?;
     let mut remaining: BTreeMap<usize, RemainingCollection> = BTreeMap::new();
     for (c, collection) in dataset.collections.iter().enumerate() {
         if collection.reach_only || !erases(collection) {
@@ -437,7 +614,8 @@ async fn check(
             .chunks((BATCH / collection.primary_key.len().max(1)).max(1))
         {
             let batch: Vec<&Key> = batch.iter().collect();
-            let found = apply::current(database, collection, table, &written, &batch, false)
+            let fields: Vec<usize> = written.iter().map(|(f, _)| *f).collect();
+            let found = apply::current(database, collection, table, &fields, &batch, false)
                 .await
                 .map_err(|e| {
                     read_error(database, &format!("re-reading `{}`", collection.name), &e)
@@ -457,6 +635,39 @@ async fn check(
                     e.unerased += 1;
                     e.fields.extend(left.into_iter().map(str::to_owned));
                 }
+            }
+        }
+    }
+    let context = skydd_pii::Context::new(subject.today);
+    let needles = Needles::of(subject.identities);
+    for (c, collection) in readable(dataset) {
+        if collection.reach_only {
+            continue;
+        }
+        let free = mention::redactable_fields(collection, subject.register);
+        let changes = changes(collection);
+        let rows = mention::scan(database, collection, &free, &needles, &context)
+            .await
+            .map_err(|e| read_error(database, &format!("re-reading `{}`", collection.name), &e))?;
+        for row in rows {
+            let key: Option<Key> = row.key.iter().map(|v| v.0.clone()).collect();
+            let erased = key.is_some_and(|key| selected[c].erase.contains_key(&key));
+            // A field erasure writes in a row it still reaches is counted above.
+            let fields: Vec<&str> = row
+                .fields
+                .iter()
+                .filter(|found| {
+                    !(erased
+                        && changes
+                            .as_ref()
+                            .is_none_or(|changes| changes.iter().any(|(f, _)| *f == found.field)))
+                })
+                .map(|found| collection.fields[found.field].name.as_str())
+                .collect();
+            if !fields.is_empty() {
+                let e = entry(&mut remaining, dataset, c);
+                e.mentioned += 1;
+                e.fields.extend(fields.into_iter().map(str::to_owned));
             }
         }
     }
@@ -485,11 +696,14 @@ pub struct Replayed {
     pub system: String,
     /// Per collection of the receipt, in its order.
     pub collections: Vec<Applied>,
+    /// Per collection whose free text the receipt redacted: what the replay redacted again.
+    pub redacted: Vec<RedactedCollection>,
 }
 
 /// Re-apply a recorded erasure to `database` restored from a backup: the rows of `receipt`
 /// by primary key, with the dataset's strategies and the same `hasher` (so keyed hashes come
-/// out equal), in the receipt's order, in ONE write transaction (any error rolls it back).
+/// out equal), in the receipt's order, then the mentions it redacted, found again in the same
+/// rows through its [`MentionKeys`], in ONE write transaction (any error rolls it back).
 /// Idempotent: rows already erased are left alone and rows no longer there are counted as
 /// missing. Collections of the receipt the dataset no longer declares are refused.
 pub async fn replay(
@@ -503,7 +717,7 @@ pub async fn replay(
     let outcome = async {
         let mut replayed = Replayed {
             system: dataset.name.clone(),
-            collections: Vec::new(),
+            ..Replayed::default()
         };
         for erased in &receipt.collections {
             let Some(collection) = dataset.collection(&erased.collection) else {
@@ -520,17 +734,80 @@ pub async fn replay(
                 .collections
                 .push(apply::apply(database, collection, &schema, &erased.keys.0, hasher).await?);
         }
+        replayed.redacted = redact_again(database, dataset, &schema, receipt, hasher).await?;
         Ok(replayed)
     }
     .await;
     finish(database, outcome).await
 }
 
+/// Redact again, by primary key, the mentions `receipt` redacted (found through its
+/// [`MentionKeys`] and scanned on its day), inside the caller's write transaction.
+async fn redact_again(
+    database: &mut Database,
+    dataset: &Dataset,
+    schema: &Schema,
+    receipt: &ErasureReceipt,
+    hasher: &KeyedHasher,
+) -> Result<Vec<RedactedCollection>, ConnectError> {
+    let Some(kept) = &receipt.mentions else {
+        return Ok(Vec::new());
+    };
+    let needles = Needles::hashed(hasher, kept);
+    let context = skydd_pii::Context::new(kept.scanned_on);
+    let mut out = Vec::new();
+    for redacted in &receipt.redacted {
+        let refuse = |database: &Database, why: &'static str| {
+            let e = sqlx::Error::Configuration(why.into());
+            write_error(
+                database,
+                &format!("replaying `{}`", redacted.collection),
+                &e,
+            )
+        };
+        let Some(collection) = dataset.collection(&redacted.collection) else {
+            return Err(refuse(
+                database,
+                "the dataset no longer declares this collection",
+            ));
+        };
+        let Some(table) = schema.table(collection.schema.as_deref(), &collection.name) else {
+            return Err(refuse(
+                database,
+                "the table is not in the database: run `skydd dataset check --connect`",
+            ));
+        };
+        let free: Vec<usize> = mention::free_fields(collection)
+            .into_iter()
+            .filter(|&f| redacted.fields.contains(&collection.fields[f].name))
+            .collect();
+        let done = mention::redact(
+            database,
+            collection,
+            table,
+            &free,
+            &redacted.keys.0,
+            &needles,
+            &context,
+        )
+        .await?;
+        match out
+            .iter_mut()
+            .find(|c: &&mut RedactedCollection| c.collection == done.collection)
+        {
+            Some(known) => known.absorb(done),
+            None => out.push(done),
+        }
+    }
+    Ok(out)
+}
+
 /// Re-apply several recorded erasures of one database at once (`skydd erasures replay`): the
 /// receipts' keys united per collection, written through [`apply::apply`] in the order
-/// erasure writes (children before parents), all in ONE write transaction. With `dry_run` the
-/// transaction is rolled back: the counts say what a replay would write. Idempotent like
-/// [`replay`]; collections the dataset no longer declares are refused.
+/// erasure writes (children before parents), then each receipt's redactions of free text, all
+/// in ONE write transaction. With `dry_run` the transaction is rolled back: the counts say what
+/// a replay would write. Idempotent like [`replay`]; collections the dataset no longer declares
+/// are refused.
 pub async fn replay_all(
     database: &mut Database,
     dataset: &Dataset,
@@ -565,7 +842,7 @@ pub async fn replay_all(
     let outcome = async {
         let mut replayed = Replayed {
             system: dataset.name.clone(),
-            collections: Vec::new(),
+            ..Replayed::default()
         };
         for c in order(dataset, &schema) {
             let Some(keys) = keys.get(&c) else {
@@ -575,6 +852,18 @@ pub async fn replay_all(
             replayed
                 .collections
                 .push(apply::apply(database, collection, &schema, keys, hasher).await?);
+        }
+        for receipt in receipts {
+            for done in redact_again(database, dataset, &schema, receipt, hasher).await? {
+                match replayed
+                    .redacted
+                    .iter_mut()
+                    .find(|c| c.collection == done.collection)
+                {
+                    Some(known) => known.absorb(done),
+                    None => replayed.redacted.push(done),
+                }
+            }
         }
         Ok(replayed)
     }
@@ -912,6 +1201,7 @@ collections:
                 keys: Keys(vec![vec!["secret-key".into()]]),
                 ..ErasedCollection::default()
             }],
+            ..ErasureReceipt::default()
         };
         let shown = format!("{receipt:?}");
         assert!(

@@ -3,7 +3,8 @@
 //! (tables, columns, keys, indexes) of PostgreSQL, MySQL/MariaDB and SQLite, the live check of a
 //! dataset against that schema, drafting a dataset from a schema, reading what a subject's
 //! identities reach ([`access`]), and writing through the same graph: erasure ([`erase`], on the
-//! primitive [`apply`]) and rectification ([`rectify`]).
+//! primitive [`apply`]) and rectification ([`rectify`]). Free text that mentions a subject in
+//! rows the graph does not reach is found and redacted by [`mention`].
 //!
 //! The service layer: it does I/O (the environment, a connection file, the database) and
 //! builds on `skydd-dataset` (the checked file) and `skydd-register` (diagnostics, categories).
@@ -17,6 +18,7 @@ mod database;
 pub mod draft;
 pub mod erase;
 pub mod live;
+pub mod mention;
 pub mod rectify;
 pub mod schema;
 mod secret;

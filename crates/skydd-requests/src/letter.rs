@@ -85,6 +85,9 @@ pub struct SystemErasure {
     pub system: String,
     /// The tables written, in the order they were written.
     pub tables: Vec<ErasedTable>,
+    /// The tables where passages of free text that mentioned the subject in other rows were
+    /// replaced by their kind: the fields rewritten and the rows.
+    pub redacted: Vec<ErasedTable>,
     /// The fields kept because a legal hold requires it.
     pub kept: Vec<KeptField>,
 }
@@ -893,7 +896,7 @@ impl<'a> Letters<'a> {
         );
         for system in systems {
             let _ = writeln!(text, "- {}:", system.system);
-            if system.tables.is_empty() {
+            if system.tables.is_empty() && system.redacted.is_empty() {
                 let _ = writeln!(
                     text,
                     "  {}",
@@ -903,20 +906,15 @@ impl<'a> Letters<'a> {
                     )
                 );
             }
-            for table in &system.tables {
-                let rows = if self.sv() {
-                    format!(
-                        "{} rad{}",
-                        table.rows,
-                        if table.rows == 1 { "" } else { "er" }
-                    )
+            let rows = |n: u64| {
+                if self.sv() {
+                    format!("{n} rad{}", if n == 1 { "" } else { "er" })
                 } else {
-                    format!(
-                        "{} row{}",
-                        table.rows,
-                        if table.rows == 1 { "" } else { "s" }
-                    )
-                };
+                    format!("{n} row{}", if n == 1 { "" } else { "s" })
+                }
+            };
+            for table in &system.tables {
+                let rows = rows(table.rows);
                 let fields = if table.fields.iter().any(|f| f == "delete_row") {
                     self.pick("whole rows deleted", "hela rader raderade")
                         .to_owned()
@@ -924,6 +922,19 @@ impl<'a> Letters<'a> {
                     table.fields.join(", ")
                 };
                 let _ = writeln!(text, "  {} ({rows}): {fields}", table.table);
+            }
+            for table in &system.redacted {
+                let _ = writeln!(
+                    text,
+                    "  {} ({}): {} {}",
+                    table.table,
+                    rows(table.rows),
+                    self.pick(
+                        "text that mentioned you, with each mention replaced by its kind (such as [email]), in",
+                        "text som nämnde dig, där varje omnämnande ersattes med sin typ (till exempel [email]), i"
+                    ),
+                    table.fields.join(", ")
+                );
             }
             for kept in &system.kept {
                 let hold = self.register.legal_holds.iter().find(|h| h.id == kept.hold);

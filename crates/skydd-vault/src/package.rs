@@ -161,6 +161,11 @@ pub struct PackageConnectedValue {
     pub field: String,
     /// The value as text; `None` for SQL NULL.
     pub value: Option<String>,
+    /// Read from a row filed under someone else because its free text mentions the subject
+    /// (issue 21): shown in the package, left out of the portability file (the subject did not
+    /// provide it).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub mentioned: bool,
 }
 
 /// The answer to an access request.
@@ -714,7 +719,7 @@ impl Vault {
                 .systems
                 .iter()
                 .flat_map(|s| &s.values)
-                .any(|v| self.connected_portable(&v.category))
+                .any(|v| !v.mentioned && self.connected_portable(&v.category))
     }
 
     /// The portability file (Art. 20) from the vault alone.
@@ -759,7 +764,7 @@ impl Vault {
                 let values: Vec<&PackageConnectedValue> = system
                     .values
                     .iter()
-                    .filter(|v| connected_portable(&v.category))
+                    .filter(|v| !v.mentioned && connected_portable(&v.category))
                     .collect();
                 serde_json::json!({
                     "system": system.system,
@@ -812,7 +817,7 @@ impl Vault {
             for value in system
                 .values
                 .iter()
-                .filter(|v| connected_portable(&v.category))
+                .filter(|v| !v.mentioned && connected_portable(&v.category))
             {
                 let at = match files.iter().position(|(c, _)| *c == value.collection) {
                     Some(at) => at,
@@ -1041,7 +1046,12 @@ impl AccessPackage {
                     escape_html(&value.collection),
                     escape_html(&value.row),
                     escape_html(&value.category),
-                    escape_html(&value.field),
+                    escape_html(&value.field)
+                        + if value.mentioned {
+                            " (filed under someone else; it mentions you)"
+                        } else {
+                            ""
+                        },
                     escape_html(value.value.as_deref().unwrap_or(""))
                 ));
             }

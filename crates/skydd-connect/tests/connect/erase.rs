@@ -15,6 +15,9 @@ use skydd_subject::{Identity, IdentityKind, ParseContext};
 
 use crate::{GLESYS, Target, checked};
 
+/// The reference day of the erasures' scans of free text.
+pub(crate) const TODAY: jiff::civil::Date = jiff::civil::date(2026, 12, 6);
+
 /// The erasure key of the tests.
 pub(crate) fn hasher() -> KeyedHasher {
     KeyedHasher::new([42u8; 32])
@@ -228,6 +231,7 @@ async fn the_plan_for_customer_1_names_their_rows_the_shared_ones_and_what_the_h
             &dataset,
             &[email("customer-1@example.com")],
             Some(&GLESYS),
+            TODAY,
         )
         .await
         .unwrap();
@@ -321,7 +325,9 @@ async fn erasing_customer_1_touches_exactly_their_rows_verifies_and_a_rerun_chan
         let before = dump(&target).await;
         let who = [email("customer-1@example.com")];
         let mut db = writable(&target).await;
-        let receipt = execute(&mut db, &dataset, &who, &hasher()).await.unwrap();
+        let receipt = execute(&mut db, &dataset, &who, &hasher(), None, TODAY)
+            .await
+            .unwrap();
         let after = dump(&target).await;
 
         let written: Vec<String> = receipt
@@ -376,9 +382,13 @@ async fn erasing_customer_1_touches_exactly_their_rows_verifies_and_a_rerun_chan
         );
         assert_eq!(after.len(), before.len(), "{kind}");
 
-        let remaining = verify(&mut db, &dataset, &who, &receipt).await.unwrap();
+        let remaining = verify(&mut db, &dataset, &who, &receipt, None, TODAY)
+            .await
+            .unwrap();
         assert!(remaining.is_empty(), "{kind}: {remaining:?}");
-        let again = execute(&mut db, &dataset, &who, &hasher()).await.unwrap();
+        let again = execute(&mut db, &dataset, &who, &hasher(), None, TODAY)
+            .await
+            .unwrap();
         assert!(again.is_empty(), "{kind}: {again:?}");
         assert_eq!(dump(&target).await, after, "{kind}");
         db.close().await;
@@ -400,7 +410,9 @@ async fn verify_names_what_an_erasure_left() {
         let dataset = checked(&target.fides_dataset());
         let who = [email("customer-1@example.com")];
         let mut db = writable(&target).await;
-        let receipt = execute(&mut db, &dataset, &who, &hasher()).await.unwrap();
+        let receipt = execute(&mut db, &dataset, &who, &hasher(), None, TODAY)
+            .await
+            .unwrap();
         // Someone writes the card's number back, and a new ticket arrives under the address.
         target
             .execute(
@@ -408,7 +420,9 @@ async fn verify_names_what_an_erasure_left() {
                  INSERT INTO service_request (id, email) VALUES ('ser_new', 'customer-1@example.com');",
             )
             .await;
-        let remaining = verify(&mut db, &dataset, &who, &receipt).await.unwrap();
+        let remaining = verify(&mut db, &dataset, &who, &receipt, None, TODAY)
+            .await
+            .unwrap();
         db.close().await;
         let found: Vec<(String, u64, u64, Vec<String>)> = remaining
             .collections
@@ -467,7 +481,7 @@ async fn a_failure_mid_erasure_leaves_every_table_unchanged_and_names_no_value()
         let before = dump(&target).await;
         let who = [email("customer-1@example.com")];
         let mut db = writable(&target).await;
-        let error = execute(&mut db, &dataset, &who, &hasher())
+        let error = execute(&mut db, &dataset, &who, &hasher(), None, TODAY)
             .await
             .unwrap_err()
             .to_string();
@@ -478,7 +492,7 @@ async fn a_failure_mid_erasure_leaves_every_table_unchanged_and_names_no_value()
         }
         assert_eq!(dump(&target).await, before, "{kind}");
         // The connection is usable again after the rollback.
-        let plan = plan(&mut db, &dataset, &who, None).await.unwrap();
+        let plan = plan(&mut db, &dataset, &who, None, TODAY).await.unwrap();
         assert_eq!(plan.collection("login").unwrap().rows, 6, "{kind}");
         db.close().await;
         target.finish().await;
@@ -493,7 +507,9 @@ async fn replaying_a_receipt_on_a_restored_backup_gives_the_erased_state_and_is_
         let dataset = checked(&target.fides_dataset());
         let who = [email("customer-1@example.com")];
         let mut db = writable(&target).await;
-        let receipt = execute(&mut db, &dataset, &who, &hasher()).await.unwrap();
+        let receipt = execute(&mut db, &dataset, &who, &hasher(), None, TODAY)
+            .await
+            .unwrap();
         db.close().await;
         let erased = dump(&target).await;
         // The receipt as the ledger stores it.
@@ -569,7 +585,7 @@ async fn replaying_many_receipts_in_one_transaction_gives_the_erased_state_and_a
         let mut receipts = Vec::new();
         for who in ["customer-1@example.com", "customer-2@example.com"] {
             receipts.push(
-                execute(&mut db, &dataset, &[email(who)], &hasher())
+                execute(&mut db, &dataset, &[email(who)], &hasher(), None, TODAY)
                     .await
                     .unwrap(),
             );
@@ -618,17 +634,18 @@ async fn the_receipt_is_handed_over_before_the_commit_and_a_refusal_rolls_everyt
         let who = [email("customer-1@example.com")];
         let before = dump(&target).await;
         let mut db = writable(&target).await;
-        let refused = execute_recorded(&mut db, &dataset, &who, &hasher(), |_| async {
-            Err("the ledger is unavailable".to_owned())
-        })
-        .await;
+        let refused =
+            execute_recorded(&mut db, &dataset, &who, &hasher(), None, TODAY, |_| async {
+                Err("the ledger is unavailable".to_owned())
+            })
+            .await;
         let error = refused.unwrap_err().to_string();
         assert!(error.contains("recording the receipt"), "{kind}: {error}");
         assert!(!error.contains("customer-1"), "{kind}: {error}");
         assert_eq!(dump(&target).await, before, "{kind}: rolled back");
 
         let handed = std::sync::Mutex::new(None);
-        let receipt = execute_recorded(&mut db, &dataset, &who, &hasher(), |r| {
+        let receipt = execute_recorded(&mut db, &dataset, &who, &hasher(), None, TODAY, |r| {
             *handed.lock().unwrap() = Some(r);
             async { Ok(()) }
         })
@@ -686,7 +703,9 @@ async fn rows_are_deleted_children_first_where_the_database_enforces_foreign_key
         let dataset = checked(&accounts_dataset(target.kind()));
         let who = [email("a@example.com")];
         let mut db = writable(&target).await;
-        let receipt = execute(&mut db, &dataset, &who, &hasher()).await.unwrap();
+        let receipt = execute(&mut db, &dataset, &who, &hasher(), None, TODAY)
+            .await
+            .unwrap();
         let order: Vec<(&str, u64)> = receipt
             .collections
             .iter()
@@ -694,7 +713,7 @@ async fn rows_are_deleted_children_first_where_the_database_enforces_foreign_key
             .collect();
         assert_eq!(order, [("session", 2), ("account", 1)], "{kind}");
         assert!(
-            verify(&mut db, &dataset, &who, &receipt)
+            verify(&mut db, &dataset, &who, &receipt, None, TODAY)
                 .await
                 .unwrap()
                 .is_empty(),
@@ -707,6 +726,195 @@ async fn rows_are_deleted_children_first_where_the_database_enforces_foreign_key
         };
         assert_eq!(ids("account"), [Some("2".to_owned())], "{kind}");
         assert_eq!(ids("session"), [Some("3".to_owned())], "{kind}");
+        target.finish().await;
+    }
+}
+
+/// Support notes in free text beside the example: filed under customer 2 but mentioning
+/// customer 1 by e-mail (1) and by a 10-digit personnummer (4), about nobody (2), customer 1's
+/// own (3), and an invoice comment under the bookkeeping hold that mentions customer 1 (1).
+const NOTES: &str =
+    "CREATE TABLE support_note (id INTEGER PRIMARY KEY, author_id INTEGER, body TEXT);
+INSERT INTO support_note VALUES
+  (1, 2, 'Jane asks us to copy customer-1@example.com and jane@example.org.'),
+  (2, 2, 'Nothing about anyone else here.'),
+  (3, 1, 'My own note, from customer-1@example.com'),
+  (4, 2, 'Caller gave pnr 121212-1212 and asked for a refund.');
+CREATE TABLE invoice_comment (id INTEGER PRIMARY KEY, body TEXT);
+INSERT INTO invoice_comment VALUES (1, 'Credit note for customer-1@example.com');";
+
+/// The example dataset with [`NOTES`] declared: `support_note.body` free text erased with
+/// `null` in the customer's own notes, `invoice_comment.body` free text under the hold.
+fn with_notes(target: &Target) -> skydd_dataset::Dataset {
+    let source = target.fides_dataset()
+        + "
+  - name: support_note
+    schema: public
+    primary_key: id
+    fields:
+      - name: id
+      - name: author_id
+        references:
+          - {field: customer.id, direction: from}
+      - name: body
+        category: support_ticket
+        free_text: true
+        erase: null
+  - name: invoice_comment
+    schema: public
+    primary_key: id
+    fields:
+      - name: id
+      - {name: body, category: invoice_data, free_text: true, erase: keep}
+";
+    let source = if target.kind() == DatabaseKind::Postgres {
+        source
+    } else {
+        source.replace("    schema: public\n", "")
+    };
+    checked(&source)
+}
+
+#[tokio::test]
+async fn a_ticket_filed_under_someone_else_that_mentions_the_person_is_redacted_checked_and_replayed()
+ {
+    // Issue 21: "a ticket that mentions someone by personnummer, phone or e-mail is ... redacted
+    // by their erasure". The plan says what would be redacted and what a hold keeps; the
+    // execution replaces each mention by its kind in the same transaction as the strategies,
+    // leaving everyone else's data; the re-read finds nothing left and notices a new mention;
+    // a replay onto a restored backup redacts the same passages from the receipt alone.
+    for target in Target::all().await {
+        let kind = format!("{:?}", target.kind());
+        target.load_fides().await;
+        target.execute(NOTES).await;
+        let dataset = with_notes(&target);
+        let pnr = Identity::parse(
+            IdentityKind::Personnummer,
+            "19121212-1212",
+            ParseContext::sweden(TODAY),
+        )
+        .unwrap();
+        let who = [email("customer-1@example.com"), pnr];
+        let mut db = writable(&target).await;
+
+        let planned = plan(&mut db, &dataset, &who, Some(&GLESYS), TODAY)
+            .await
+            .unwrap();
+        let notes = planned
+            .redactions
+            .iter()
+            .find(|r| r.collection == "support_note")
+            .unwrap_or_else(|| panic!("{kind}: {planned:?}"));
+        // Note 3 is the customer's own: its body is nulled by the strategy, not redacted.
+        assert_eq!((notes.rows, notes.passages), (2, 2), "{kind}");
+        assert_eq!(notes.fields, BTreeSet::from(["body".to_owned()]), "{kind}");
+        let invoice = planned
+            .redactions
+            .iter()
+            .find(|r| r.collection == "invoice_comment")
+            .unwrap_or_else(|| panic!("{kind}: {planned:?}"));
+        assert_eq!(invoice.rows, 0, "{kind}");
+        assert_eq!(invoice.held[0].hold.as_str(), "bookkeeping", "{kind}");
+
+        let receipt = execute(&mut db, &dataset, &who, &hasher(), Some(&GLESYS), TODAY)
+            .await
+            .unwrap();
+        let redacted = &receipt.redacted;
+        assert_eq!(redacted.len(), 1, "{kind}: {redacted:?}");
+        assert_eq!(
+            (
+                redacted[0].collection.as_str(),
+                redacted[0].rows,
+                redacted[0].passages
+            ),
+            ("support_note", 2, 2),
+            "{kind}"
+        );
+        let kept = receipt
+            .mentions
+            .as_ref()
+            .expect("the receipt keeps the keys");
+        assert_eq!(kept.keys.len(), 2, "{kind}");
+        let stored = serde_json::to_string(&receipt).unwrap();
+        let hashes = serde_json::to_string(kept).unwrap();
+        assert!(
+            !hashes.contains("customer-1") && !hashes.contains("121212"),
+            "{kind}: the receipt keeps hashes, not identities: {hashes}"
+        );
+        let erased = dump(&target).await;
+        let bodies: Vec<Option<&str>> = erased["support_note"]
+            .iter()
+            .map(|row| row[2].as_deref())
+            .collect();
+        assert_eq!(
+            bodies,
+            [
+                Some("Jane asks us to copy [email] and jane@example.org."),
+                Some("Nothing about anyone else here."),
+                None,
+                Some("Caller gave pnr [personnummer] and asked for a refund."),
+            ],
+            "{kind}"
+        );
+        assert_eq!(
+            erased["invoice_comment"][0][1].as_deref(),
+            Some("Credit note for customer-1@example.com"),
+            "{kind}: the hold keeps the text"
+        );
+        let remaining = verify(&mut db, &dataset, &who, &receipt, Some(&GLESYS), TODAY)
+            .await
+            .unwrap();
+        assert!(remaining.is_empty(), "{kind}: {remaining:?}");
+        let again = execute(&mut db, &dataset, &who, &hasher(), Some(&GLESYS), TODAY)
+            .await
+            .unwrap();
+        assert!(again.is_empty(), "{kind}: {again:?}");
+        db.close().await;
+
+        // A mention written after the erasure is what the re-read reports, by count.
+        target
+            .execute(
+                "INSERT INTO support_note VALUES (5, 2, 'Forwarded from customer-1@example.com')",
+            )
+            .await;
+        let mut db = writable(&target).await;
+        let remaining = verify(&mut db, &dataset, &who, &receipt, Some(&GLESYS), TODAY)
+            .await
+            .unwrap();
+        db.close().await;
+        let left = &remaining.collections[0];
+        assert_eq!(
+            (left.collection.as_str(), left.mentioned, left.reachable),
+            ("support_note", 1, 0),
+            "{kind}: {remaining:?}"
+        );
+        let reason = format!("{remaining:?}");
+        assert!(!reason.contains("customer-1"), "{kind}: {reason}");
+
+        // The backup restored: the receipt alone redacts the same passages again.
+        let stored: ErasureReceipt = serde_json::from_str(&stored).unwrap();
+        let restored = target.fresh().await;
+        restored.load_fides().await;
+        restored.execute(NOTES).await;
+        let mut db = writable(&restored).await;
+        let replayed = replay(&mut db, &dataset, &stored, &hasher()).await.unwrap();
+        assert_eq!(
+            replayed
+                .redacted
+                .iter()
+                .map(|r| (r.collection.as_str(), r.rows, r.passages, r.missing))
+                .collect::<Vec<_>>(),
+            [("support_note", 2, 2, 0)],
+            "{kind}"
+        );
+        assert_eq!(dump(&restored).await, erased, "{kind}");
+        let again = replay(&mut db, &dataset, &stored, &hasher()).await.unwrap();
+        assert_eq!(
+            again.redacted[0].rows, 0,
+            "{kind}: a second replay writes nothing"
+        );
+        db.close().await;
+        restored.finish().await;
         target.finish().await;
     }
 }

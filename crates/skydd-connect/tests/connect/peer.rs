@@ -13,7 +13,7 @@ use skydd_dataset::fides::{Input, PrimaryKeys, import_with_keys};
 use skydd_dataset::{Dataset, Erasure};
 
 use crate::access::{email, keys, set};
-use crate::erase::{dump, hasher, writable};
+use crate::erase::{TODAY, dump, hasher, writable};
 use crate::{GLESYS, Target, checked};
 
 /// Fides' three dataset files of its example database (copied unchanged beside the importer's
@@ -243,7 +243,9 @@ async fn fides_own_datasets_imported_erase_customer_1_in_one_transaction_and_not
 
         // The plan keeps what the bookkeeping hold keeps (every `customer_identity` field: the
         // import gave them `erase: keep`) and names the shared rows.
-        let planned = plan(&mut db, &dataset, &who, Some(&GLESYS)).await.unwrap();
+        let planned = plan(&mut db, &dataset, &who, Some(&GLESYS), TODAY)
+            .await
+            .unwrap();
         let customer = planned.collection("customer").unwrap();
         assert!(
             customer.fields.iter().all(|f| f.strategy == Erasure::Keep),
@@ -256,7 +258,9 @@ async fn fides_own_datasets_imported_erase_customer_1_in_one_transaction_and_not
 
         // One write transaction: it completes (a NOT NULL column masked with NULL would be an
         // error and roll everything back).
-        let receipt = execute(&mut db, &dataset, &who, &hasher()).await.unwrap();
+        let receipt = execute(&mut db, &dataset, &who, &hasher(), None, TODAY)
+            .await
+            .unwrap();
         let written: Vec<String> = receipt
             .collections
             .iter()
@@ -317,9 +321,13 @@ async fn fides_own_datasets_imported_erase_customer_1_in_one_transaction_and_not
         );
 
         // The re-read finds nothing erasure should have written; a rerun writes nothing.
-        let remaining = verify(&mut db, &dataset, &who, &receipt).await.unwrap();
+        let remaining = verify(&mut db, &dataset, &who, &receipt, None, TODAY)
+            .await
+            .unwrap();
         assert!(remaining.is_empty(), "{kind}: {remaining:?}");
-        let again = execute(&mut db, &dataset, &who, &hasher()).await.unwrap();
+        let again = execute(&mut db, &dataset, &who, &hasher(), None, TODAY)
+            .await
+            .unwrap();
         assert!(again.is_empty(), "{kind}: {again:?}");
         db.close().await;
         assert_eq!(dump(&target).await, after, "{kind}");

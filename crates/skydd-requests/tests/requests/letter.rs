@@ -165,6 +165,11 @@ fn completed_erasure_names_what_each_connected_system_erased_and_kept() {
                     rows: 1,
                 },
             ],
+            redacted: vec![ErasedTable {
+                table: "ticket".into(),
+                fields: vec!["body".into()],
+                rows: 3,
+            }],
             kept: vec![KeptField {
                 field: "invoice.amount".into(),
                 hold: HoldId("bookkeeping".into()),
@@ -173,6 +178,7 @@ fn completed_erasure_names_what_each_connected_system_erased_and_kept() {
         SystemErasure {
             system: "support".into(),
             tables: Vec::new(),
+            redacted: Vec::new(),
             kept: Vec::new(),
         },
     ];
@@ -181,6 +187,9 @@ fn completed_erasure_names_what_each_connected_system_erased_and_kept() {
     assert!(text.contains("  orders (2 rows): shipping_address, email"));
     assert!(text.contains("  login (1 rad): hela rader raderade"));
     assert!(text.contains("  invoice.amount kept: "));
+    // Issue 21: free text that mentioned the subject, redacted in place.
+    assert!(text.contains("  ticket (3 rows): text that mentioned you, with each mention replaced by its kind (such as [email]), in body"));
+    assert!(text.contains("  ticket (3 rader): text som nämnde dig"));
     insta::assert_snapshot!(text);
 }
 

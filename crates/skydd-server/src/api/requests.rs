@@ -1042,6 +1042,13 @@ pub struct SystemPlanResponse {
     /// law).
     #[schema(value_type = Vec<Object>)]
     pub collections: Vec<serde_json::Value>,
+    /// Per collection whose free text mentions the subject in rows the strategies leave
+    /// (issue 21): `collection`, `rows` and `passages` that would be redacted in place, the
+    /// `fields`, and the free-text fields a legal hold keeps as they are (`held`). Left out
+    /// when there is none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<Object>)]
+    pub redactions: Vec<serde_json::Value>,
 }
 
 /// What erasing a verified request would do in each connected database (nothing is written).
@@ -1074,21 +1081,28 @@ pub async fn erasure_plan(
     let plans = state.erasure_plan(&caller.actor, &id, now).await?;
     let systems = plans
         .into_iter()
-        .map(|p| SystemPlanResponse {
-            system: p.system,
-            failed: p.failed,
-            collections: p
+        .map(|p| {
+            let (collections, redactions) = p
                 .plan
-                .map(|plan| {
-                    plan.collections
-                        .iter()
-                        .filter_map(|c| serde_json::to_value(c).ok())
-                        .collect()
-                })
-                .unwrap_or_default(),
+                .map(|plan| (as_json(&plan.collections), as_json(&plan.redactions)))
+                .unwrap_or_default();
+            SystemPlanResponse {
+                system: p.system,
+                failed: p.failed,
+                collections,
+                redactions,
+            }
         })
         .collect();
     Ok(Json(ErasurePlanResponse { systems }))
+}
+
+/// Each of `items` as JSON (plans hold names and counts, never a value).
+fn as_json<T: Serialize>(items: &[T]) -> Vec<serde_json::Value> {
+    items
+        .iter()
+        .filter_map(|c| serde_json::to_value(c).ok())
+        .collect()
 }
 
 /// Assign an open request to a staff member or a token (or to nobody): a request event and an

@@ -126,8 +126,9 @@ pub(crate) struct CorrectedView {
 /// everyone else's data masked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct MentionedView {
-    /// When the record was collected.
-    pub(crate) at: Timestamp,
+    /// When the record was collected (`None`: a row of a connected database, which has no
+    /// collection time).
+    pub(crate) at: Option<Timestamp>,
     /// The record's category, by name.
     pub(crate) category: String,
     /// The passage.
@@ -230,7 +231,7 @@ pub(crate) fn explain(
             .systems
             .iter()
             .flat_map(|s| s.values.iter().map(move |v| (s, v)))
-            .filter(|(_, v)| v.category == id)
+            .filter(|(_, v)| v.category == id && !v.mentioned)
             .map(|(s, v)| ConnectedView {
                 system: s.system.clone(),
                 field: v.field.clone(),
@@ -359,19 +360,39 @@ pub(crate) fn explain(
             .mentions
             .iter()
             .map(|m| MentionedView {
-                at: m.collected_at,
-                category: register
-                    .data
-                    .iter()
-                    .find(|c| c.id.as_str() == m.category)
-                    .map_or_else(|| m.category.clone(), |c| c.name.get(language).to_owned()),
+                at: Some(m.collected_at),
+                category: category_name(register, language, &m.category),
                 text: m.text.clone(),
             })
+            .chain(
+                package
+                    .systems
+                    .iter()
+                    .flat_map(|s| &s.values)
+                    .filter(|v| v.mentioned)
+                    .filter_map(|v| {
+                        Some(MentionedView {
+                            at: None,
+                            category: category_name(register, language, &v.category),
+                            text: v.value.clone()?,
+                        })
+                    }),
+            )
             .collect(),
         restricted: package.restricted,
         contact: package.controller_contact.clone(),
         authority: register.authority.name.get(language).to_owned(),
     }
+}
+
+/// The register's category `id` by name in `language` (the id itself if the register has no
+/// such category any more).
+fn category_name(register: &Register, language: Language, id: &str) -> String {
+    register
+        .data
+        .iter()
+        .find(|c| c.id.as_str() == id)
+        .map_or_else(|| id.to_owned(), |c| c.name.get(language).to_owned())
 }
 
 /// The register's recipient `id` in words: its name with its kind, country and transfer

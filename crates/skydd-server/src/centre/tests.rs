@@ -218,6 +218,7 @@ fn overview() -> Overview {
                     category: "contact".into(),
                     field: "phone".into(),
                     value: Some("+46701234567".into()),
+                    mentioned: false,
                 }],
             }],
             purposes: vec![

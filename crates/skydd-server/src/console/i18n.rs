@@ -1026,13 +1026,18 @@ pub(crate) const CATALOG: &[Message] = &[
     ),
     (
         "request.erasure.caption",
-        "Per system and collection: rows erased, rows shared with another subject (left alone), fields kept under a legal hold",
-        "Per system och tabell: rader som raderas, rader som delas med en annan registrerad (lämnas), fält som behålls enligt lag",
+        "Per system and collection: rows erased, rows shared with another subject (left alone), fields kept under a legal hold, rows whose free text mentions the subject and is redacted in place",
+        "Per system och tabell: rader som raderas, rader som delas med en annan registrerad (lämnas), fält som behålls enligt lag, rader vars fritext nämner den registrerade och maskas på plats",
     ),
     ("request.erasure.collection", "Collection", "Tabell"),
     ("request.erasure.rows", "Rows erased", "Rader som raderas"),
     ("request.erasure.shared", "Shared rows", "Delade rader"),
     ("request.erasure.held", "Fields held", "Behållna fält"),
+    (
+        "request.erasure.redacted",
+        "Rows where mentions are redacted",
+        "Rader där omnämnanden maskas",
+    ),
     (
         "request.erasure.no_systems",
         "No connected system holds data for this subject, or none is connected.",

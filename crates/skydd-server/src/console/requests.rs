@@ -742,6 +742,8 @@ struct PlanRow {
     rows: u64,
     shared: u64,
     held: u64,
+    /// Rows of free text where mentions of the subject would be redacted (issue 21).
+    redacted: u64,
 }
 
 #[derive(Template)]
@@ -775,21 +777,37 @@ async fn erasure_plan_page(
             });
         }
         let Some(p) = plan.plan else { continue };
+        let first = rows.len();
+        // Names and counts only: the plan holds no value.
         for c in &p.collections {
-            // Names and counts only: the plan holds no value.
-            let json = serde_json::to_value(c).unwrap_or_default();
-            let count = |name: &str| match &json[name] {
-                serde_json::Value::Array(items) => items.len() as u64,
-                serde_json::Value::Number(n) => n.as_u64().unwrap_or(0),
-                _ => 0,
-            };
             rows.push(PlanRow {
                 system: plan.system.clone(),
-                collection: json["collection"].as_str().unwrap_or_default().to_owned(),
-                rows: count("rows"),
-                shared: count("shared"),
-                held: count("held"),
+                collection: c.collection.clone(),
+                rows: c.rows,
+                shared: c.shared,
+                held: c.held.len() as u64,
+                redacted: 0,
             });
+        }
+        for r in &p.redactions {
+            let held = r.held.len() as u64;
+            match rows[first..]
+                .iter_mut()
+                .find(|row| row.collection == r.collection)
+            {
+                Some(row) => {
+                    row.redacted = r.rows;
+                    row.held += held;
+                }
+                None => rows.push(PlanRow {
+                    system: plan.system.clone(),
+                    collection: r.collection.clone(),
+                    rows: 0,
+                    shared: 0,
+                    held,
+                    redacted: r.rows,
+                }),
+            }
         }
     }
     let frame = user.frame(Section::Requests, "request.erasure.title");

@@ -53,6 +53,45 @@ impl Shop {
         Shop { dir, dataset }
     }
 
+    /// [`Shop::new`] with a `support_note` table of free text (issue 21): note 1 is filed under
+    /// customer 2 and quotes customer 1's e-mail address beside someone else's; note 2 is
+    /// customer 1's own.
+    pub(crate) async fn with_notes() -> Shop {
+        let mut shop = Shop::new().await;
+        let url = format!("sqlite://{}", shop.dir.path().join("shop.db").display());
+        let mut conn = sqlx::sqlite::SqliteConnectOptions::from_str(&url)
+            .unwrap()
+            .connect()
+            .await
+            .unwrap();
+        sqlx::raw_sql(
+            "CREATE TABLE support_note (id INTEGER PRIMARY KEY, author_id INTEGER, body TEXT);
+             INSERT INTO support_note VALUES
+               (1, 2, 'Please copy customer-1@example.com and jane@example.org on this.'),
+               (2, 1, 'My own question.');",
+        )
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        drop(conn);
+        let source = dataset_source(&shop.dir.path().join("shop.url"))
+            + "
+  - name: support_note
+    primary_key: id
+    fields:
+      - name: id
+      - name: author_id
+        references:
+          - {field: customer.id, direction: from}
+      - {name: body, category: support_ticket, free_text: true, erase: null}
+";
+        let checked = skydd_dataset::check(&source, Some(&glesys()));
+        shop.dataset = checked
+            .dataset
+            .unwrap_or_else(|| panic!("{:#?}", checked.diagnostics));
+        shop
+    }
+
     /// The datasets a server reaching the shop is given.
     pub(crate) fn datasets(&self) -> Datasets {
         Datasets::from_checked(vec![LoadedDataset {

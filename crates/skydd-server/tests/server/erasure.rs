@@ -29,6 +29,98 @@ async fn count(shop: &Shop, table: &str, column: &str, value: &str) -> i64 {
     n
 }
 
+/// The body of the SQLite shop's support note `id`.
+async fn note(shop: &Shop, id: i64) -> Option<String> {
+    let url = format!("sqlite://{}", shop.dir.path().join("shop.db").display());
+    let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    let body: Option<String> = sqlx::query_scalar("SELECT body FROM support_note WHERE id = ?")
+        .bind(id)
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+    body
+}
+
+#[tokio::test]
+async fn a_ticket_that_mentions_the_customer_is_in_their_package_and_redacted_by_their_erasure() {
+    // Issue 21, done when: "a ticket that mentions someone by personnummer, phone or e-mail is
+    // found by their access request, redacted by their erasure". Note 1 is filed under
+    // customer 2 and quotes customer 1's address beside someone else's.
+    for backend in backends() {
+        let shop = Shop::with_notes().await;
+        let app = spawn_connected(&backend, shop.datasets()).await;
+        let one = "customer-1@example.com";
+        let id = verified_request(&app, "access", one).await;
+        let package = app.get_ok(&format!("/v1/requests/{id}/package")).await;
+        let mentioned: Vec<&Value> = package["systems"][0]["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|v| v["collection"] == "support_note")
+            .collect();
+        assert_eq!(
+            mentioned,
+            [
+                &serde_json::json!({"collection": "support_note", "row": "id=2",
+                    "category": "support_ticket", "field": "body",
+                    "value": "My own question."}),
+                &serde_json::json!({"collection": "support_note", "row": "id=1",
+                    "category": "support_ticket", "field": "body",
+                    "value": "Please copy customer-1@example.com and [redacted] on this.",
+                    "mentioned": true}),
+            ],
+            "{}",
+            app.backend
+        );
+
+        // The same person, known already: a second request, verified the same way.
+        let response = app
+            .client
+            .post(app.url("/v1/requests"))
+            .json(&serde_json::json!({"type": "erasure", "identity": {"email": one}}))
+            .send()
+            .await
+            .unwrap();
+        let receipt = super::json_body(response, StatusCode::ACCEPTED, app.backend).await;
+        let id = receipt["id"].as_str().unwrap().to_owned();
+        verify_with_code(&app, &id).await;
+        let plan = app.get_ok(&format!("/v1/requests/{id}/erasure-plan")).await;
+        let redactions = &plan["systems"][0]["redactions"][0];
+        assert_eq!(redactions["collection"], "support_note", "{plan}");
+        assert_eq!(redactions["rows"], 1, "{plan}");
+        let (status, body) = fulfil(&app, &id).await;
+        assert_eq!(status, StatusCode::OK, "{}: {body}", app.backend);
+        assert_eq!(body["state"], "completed", "{body}");
+        assert_eq!(
+            note(&shop, 1).await.as_deref(),
+            Some("Please copy [email] and jane@example.org on this."),
+            "{}",
+            app.backend
+        );
+        assert_eq!(
+            note(&shop, 2).await,
+            None,
+            "the customer's own note: `erase: null`"
+        );
+
+        // The view has the counts, not the rows' keys nor the identities' hashes.
+        let request = app.get_ok(&format!("/v1/requests/{id}")).await;
+        let receipt = &request["systems"][0]["outcomes"][0]["receipt"];
+        assert_eq!(receipt["redacted"][0]["rows"], 1, "{receipt}");
+        assert_eq!(receipt["redacted"][0]["keys"], Value::Null, "{receipt}");
+        assert_eq!(receipt["mentions"]["keys"], Value::Null, "{receipt}");
+        assert!(receipt["mentions"]["scanned_on"].is_string(), "{receipt}");
+
+        let letter = completion_letter(&app, &id).await;
+        assert!(
+            letter.contains("  support_note (1 row): text that mentioned you, with each mention replaced by its kind (such as [email]), in body"),
+            "{letter}"
+        );
+        app.stop().await;
+    }
+}
+
 /// The request's `request.system` audit events' details, via its subject.
 async fn system_events(app: &TestApp, request: &Value) -> Vec<(String, String)> {
     let subject = request["subject_id"].as_str().unwrap();
@@ -406,9 +498,16 @@ async fn keys_recorded_before_a_commit_survive_a_crash_between_the_commit_and_th
             .verified_identities(&actor, &id, app.now)
             .await
             .unwrap();
-        let receipt = skydd_connect::erase::execute(&mut db, &shop.dataset, &who, &hasher)
-            .await
-            .unwrap();
+        let receipt = skydd_connect::erase::execute(
+            &mut db,
+            &shop.dataset,
+            &who,
+            &hasher,
+            None,
+            jiff::civil::date(2026, 12, 7),
+        )
+        .await
+        .unwrap();
         db.close().await;
         services(&app)
             .vault()

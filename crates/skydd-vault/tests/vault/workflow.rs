@@ -617,6 +617,34 @@ async fn a_right_that_does_not_reach_the_data_is_answered_not_applicable_with_it
             "{}",
             h.name
         );
+        // Issue 21: a connected row found only because someone else's text mentions the
+        // person is in the access package but not in the portability file: the person did not
+        // provide it, whatever its category.
+        let value = |field: &str, text: &str, mentioned: bool| skydd_vault::PackageConnectedValue {
+            collection: "contacts".into(),
+            row: "id=7".into(),
+            category: "contact".into(),
+            field: field.into(),
+            value: Some(text.into()),
+            mentioned,
+        };
+        let systems = vec![skydd_vault::PackageSystem {
+            system: "crm".into(),
+            description: None,
+            failed: None,
+            values: vec![
+                value("phone", "+46701234567", false),
+                value("note", "Anna asked to copy portable@example.se", true),
+            ],
+        }];
+        let zip = h
+            .vault
+            .portability_zip_with(&dpo(), &id, now, systems)
+            .await
+            .unwrap();
+        let zip = String::from_utf8_lossy(&zip);
+        assert!(zip.contains("+46701234567"), "{}", h.name);
+        assert!(!zip.contains("Anna asked"), "{}", h.name);
 
         // An objection to a purpose on contract: not applicable, nothing recorded, the purpose
         // still allowed; the letter says why.
