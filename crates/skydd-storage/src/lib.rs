@@ -52,7 +52,7 @@ pub use imports::{ImportBatch, ImportProgressRow, ImportStore, NewSubjectRows};
 pub use requests::{
     NewRequestRows, OutboxMessageRow, RecipientNotificationRow, RecordRevisionRow, RecordRewrite,
     RequestChange, RequestDocumentRow, RequestEventRow, RequestFilter, RequestRow, RequestStore,
-    RequestSystemRow, VerificationCodeRow,
+    RequestSystemRow, RevisionRewrite, VerificationCodeRow,
 };
 /// Ledger rows and their audit events, written together (issue 19).
 pub use rows::LedgerUnit;

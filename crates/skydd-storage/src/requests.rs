@@ -404,14 +404,30 @@ pub struct RecordRewrite {
     /// What the rewrite replaced, kept in the subject's history (a rectification); `None`
     /// when nothing may be kept (an erasure redacting someone else).
     pub revision: Option<RecordRevisionRow>,
-    /// The identities the new values' free text mentions.
+    /// The identities the free text mentions, in the new values and in every revision the
+    /// record keeps (a revision's old text is still held, so a person it names is still found).
     pub mentions: Vec<MentionRow>,
+    /// Earlier revisions of the record rewritten too, by `seq` (an erasure redacting someone
+    /// from the history as well); a `seq` of another record's revision is left alone.
+    pub revisions: Vec<RevisionRewrite>,
+}
+
+/// New sealed values for one kept revision of a record (see [`RecordRewrite::revisions`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevisionRewrite {
+    /// The revision ([`RecordRevisionRow::seq`]).
+    pub seq: i64,
+    /// Its previous values, sealed again.
+    pub ciphertext: Vec<u8>,
 }
 
 /// The values one rectification replaced in one record (Art. 16), kept in the subject's
 /// history: the previous values of the changed fields, sealed under the subject's data key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordRevisionRow {
+    /// The revision's place in the record history, assigned by storage: set when read,
+    /// ignored when written.
+    pub seq: i64,
     /// The record corrected.
     pub record_id: String,
     /// The request that corrected it, if a request did.

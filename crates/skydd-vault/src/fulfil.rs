@@ -863,6 +863,7 @@ impl Vault {
             &record_aad(subject, &record.id, &record.category),
         )?;
         let revision = RecordRevisionRow {
+            seq: 0,
             record_id: record.id.clone(),
             request_id: Some(case.row.id.clone()),
             replaced_at: case.now,
@@ -877,7 +878,10 @@ impl Vault {
                 record_id: record.id.clone(),
                 ciphertext: sealed,
                 revision: Some(revision),
-                mentions: self.mentions_in(&record.category, fields, case.now),
+                mentions: self
+                    .mentions_with_history(record, key, fields, Some(previous), case.now)
+                    .await?,
+                revisions: Vec::new(),
             })
             .await?;
         Ok(())

@@ -8,12 +8,16 @@
 use std::collections::BTreeSet;
 
 use jiff::Timestamp;
+use skydd_crypto::DataKey;
 use skydd_pii::{Context, Finding, Kind, Style};
 use skydd_register::model::{CategoryId, FieldFormat};
-use skydd_storage::{IdentityRow, MentionRow, RecordRewrite, RecordRow};
+use skydd_storage::{IdentityRow, MentionRow, RecordRewrite, RecordRow, RevisionRewrite};
 
-use crate::crypto::record_aad;
+use crate::crypto::{record_aad, revision_aad};
 use crate::{Actor, Vault, VaultError};
+
+/// A record's values (or a revision's previous values) by field id.
+type Fields = serde_json::Map<String, serde_json::Value>;
 
 /// The vault's identity kind for a finding of `kind`, when findings of that kind identify a
 /// person the way an identity does (cards, IBANs and IP addresses are not identities here).
@@ -194,9 +198,88 @@ impl Vault {
         Ok(out)
     }
 
+    /// The revisions `record` keeps (what rectifications replaced), opened under `key`: each
+    /// revision's `seq` and its previous values by field id, oldest first.
+    async fn revisions_of(
+        &self,
+        record: &RecordRow,
+        key: &DataKey,
+    ) -> Result<Vec<(i64, Fields)>, VaultError> {
+        let aad = revision_aad(&record.subject_id, &record.id, &record.category);
+        let mut out = Vec::new();
+        for revision in self.storage.record_revisions(&record.subject_id).await? {
+            if revision.record_id != record.id {
+                continue;
+            }
+            let plain = key.open(&revision.ciphertext, &aad)?;
+            let values = serde_json::from_slice(&plain)
+                .map_err(|_| VaultError::Corrupt("a record's revision".into()))?;
+            out.push((revision.seq, values));
+        }
+        Ok(out)
+    }
+
+    /// The mention rows `record` must have: the identities the free text mentions in its
+    /// values `fields`, in every revision it keeps, and in `pending` (a revision about to be
+    /// kept), each once. The history still holds that text, so the person it names must still
+    /// find it, and an erasure redact it.
+    pub(crate) async fn mentions_with_history(
+        &self,
+        record: &RecordRow,
+        key: &DataKey,
+        fields: &Fields,
+        pending: Option<&Fields>,
+        now: Timestamp,
+    ) -> Result<Vec<MentionRow>, VaultError> {
+        let mut all: BTreeSet<MentionRow> = self
+            .mentions_in(&record.category, fields, now)
+            .into_iter()
+            .collect();
+        for (_, values) in self.revisions_of(record, key).await? {
+            all.extend(self.mentions_in(&record.category, &values, now));
+        }
+        if let Some(values) = pending {
+            all.extend(self.mentions_in(&record.category, values, now));
+        }
+        Ok(all.into_iter().collect())
+    }
+
+    /// Replace, in the free-text fields of a record of `category` among `values`, each passage
+    /// that is one of `identities` by its kind (`[email]`): the names of the fields changed and
+    /// how many passages were replaced.
+    fn redact_theirs(
+        &self,
+        category: &str,
+        values: &mut Fields,
+        identities: &[IdentityRow],
+        context: &Context,
+    ) -> (Vec<String>, usize) {
+        let mut changed = Vec::new();
+        let mut passages = 0;
+        for field in self.free_text_fields(category) {
+            let Some(text) = values.get(&field).and_then(|v| v.as_str()) else {
+                continue;
+            };
+            let theirs: Vec<Finding> = skydd_pii::scan(text, context)
+                .into_iter()
+                .filter(|f| self.is_theirs(f, identities))
+                .collect();
+            if theirs.is_empty() {
+                continue;
+            }
+            passages += theirs.len();
+            let text = skydd_pii::redact(text, &theirs, Style::Label);
+            values.insert(field.clone(), serde_json::Value::String(text));
+            changed.push(field);
+        }
+        (changed, passages)
+    }
+
     /// Erasure of `subject` in records filed under other subjects: each passage where one of its
-    /// identities is found is replaced by its kind (`[email]`), the record rewritten with its
-    /// mentions recomputed and no revision kept, and audited per record by field names.
+    /// identities is found is replaced by its kind (`[email]`), in the record's values and in
+    /// every revision it keeps (what a rectification replaced still held the old text), the
+    /// record rewritten with its mentions recomputed and no new revision kept, and audited per
+    /// record by field names.
     pub(crate) async fn redact_mentions(
         &self,
         actor: &Actor,
@@ -207,30 +290,45 @@ impl Vault {
         let context = Self::scan_context(now);
         let mut redacted = Redacted::default();
         for record in records {
+            let key = self.data_key(&record.subject_id).await?;
             let mut fields = self.open_fields(&record).await?;
-            let mut changed = Vec::new();
-            for field in self.free_text_fields(&record.category) {
-                let Some(text) = fields.get(&field).and_then(|v| v.as_str()) else {
-                    continue;
-                };
-                let theirs: Vec<Finding> = skydd_pii::scan(text, &context)
-                    .into_iter()
-                    .filter(|f| self.is_theirs(f, &identities))
-                    .collect();
-                if theirs.is_empty() {
-                    continue;
+            let (changed, mut passages) =
+                self.redact_theirs(&record.category, &mut fields, &identities, &context);
+            let aad = revision_aad(&record.subject_id, &record.id, &record.category);
+            let mut history = Vec::new();
+            let mut rewrites = Vec::new();
+            for (seq, mut values) in self.revisions_of(&record, &key).await? {
+                let (touched, n) =
+                    self.redact_theirs(&record.category, &mut values, &identities, &context);
+                if !touched.is_empty() {
+                    passages += n;
+                    let plain = serde_json::to_vec(&values)
+                        .map_err(|e| VaultError::Corrupt(e.to_string()))?;
+                    rewrites.push(RevisionRewrite {
+                        seq,
+                        ciphertext: key.seal(&plain, &aad)?,
+                    });
                 }
-                redacted.passages += theirs.len();
-                let text = skydd_pii::redact(text, &theirs, Style::Label);
-                fields.insert(field.clone(), serde_json::Value::String(text));
-                changed.push(field);
+                history.push(values);
             }
-            if changed.is_empty() {
+            if changed.is_empty() && rewrites.is_empty() {
                 continue;
             }
-            let key = self.data_key(&record.subject_id).await?;
             let plain =
                 serde_json::to_vec(&fields).map_err(|e| VaultError::Corrupt(e.to_string()))?;
+            let mut mentions: BTreeSet<MentionRow> = self
+                .mentions_in(&record.category, &fields, now)
+                .into_iter()
+                .collect();
+            for values in &history {
+                mentions.extend(self.mentions_in(&record.category, values, now));
+            }
+            let detail = format!(
+                "record:{} fields:{} revisions:{}",
+                record.id,
+                changed.join(","),
+                rewrites.len()
+            );
             let rewrite = RecordRewrite {
                 record_id: record.id.clone(),
                 ciphertext: key.seal(
@@ -238,10 +336,12 @@ impl Vault {
                     &record_aad(&record.subject_id, &record.id, &record.category),
                 )?,
                 revision: None,
-                mentions: self.mentions_in(&record.category, &fields, now),
+                mentions: mentions.into_iter().collect(),
+                revisions: rewrites,
             };
             if self.storage.rewrite_record(rewrite).await? {
                 redacted.records += 1;
+                redacted.passages += passages;
                 self.audit(
                     actor,
                     now,
@@ -249,7 +349,7 @@ impl Vault {
                     Some(&record.purpose),
                     Some(subject),
                     vec![record.category.clone()],
-                    &format!("record:{} fields:{}", record.id, changed.join(",")),
+                    &detail,
                 )
                 .await?;
             }

@@ -871,6 +871,17 @@ impl RequestStore for Store {
                 .await
                 .map_err(error::query(OPERATION))?;
             }
+            for revision in &rewrite.revisions {
+                sqlx::query::<Db>(
+                    "UPDATE record_revisions SET ciphertext = $1 WHERE seq = $2 AND record_id = $3",
+                )
+                .bind(&revision.ciphertext)
+                .bind(revision.seq)
+                .bind(&rewrite.record_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(error::query(OPERATION))?;
+            }
             sqlx::query::<Db>("DELETE FROM record_mentions WHERE record_id = $1")
                 .bind(&rewrite.record_id)
                 .execute(&mut *tx)
@@ -930,7 +941,7 @@ impl RequestStore for Store {
     ) -> StorageFuture<'a, Vec<RecordRevisionRow>> {
         Box::pin(async move {
             let rows = sqlx::query::<Db>(
-                "SELECT v.record_id, v.request_id, v.replaced_at, v.fields, v.ciphertext
+                "SELECT v.seq, v.record_id, v.request_id, v.replaced_at, v.fields, v.ciphertext
                  FROM record_revisions v JOIN records r ON r.id = v.record_id
                  WHERE r.subject_id = $1 ORDER BY v.seq",
             )
@@ -943,6 +954,7 @@ impl RequestStore for Store {
                     const TABLE: &str = "record_revisions";
                     let fields: String = get(row, "fields", TABLE)?;
                     Ok(RecordRevisionRow {
+                        seq: get(row, "seq", TABLE)?,
                         record_id: get(row, "record_id", TABLE)?,
                         request_id: get(row, "request_id", TABLE)?,
                         replaced_at: get_at(row, "replaced_at", TABLE)?,

@@ -364,8 +364,10 @@ async fn records_are_replaced_deleted_and_subjects_shredded(h: Arc<Harness>) {
         ciphertext,
         revision: Some(revision),
         mentions: Vec::new(),
+        revisions: Vec::new(),
     };
     let revision = |record: &str, fields: &[&str]| skydd_storage::RecordRevisionRow {
+        seq: 0,
         record_id: record.into(),
         request_id: Some("r-1".into()),
         replaced_at: at("2025-02-01T10:00:00Z"),
@@ -398,14 +400,46 @@ async fn records_are_replaced_deleted_and_subjects_shredded(h: Arc<Harness>) {
     let records = storage.records_of_subject("s-1").await.unwrap();
     assert_eq!(records[1].ciphertext, vec![42; 16]);
     let revisions = storage.record_revisions("s-1").await.unwrap();
+    assert!(revisions[0].seq < revisions[1].seq, "{revisions:?}");
+    let unnumbered: Vec<_> = revisions
+        .iter()
+        .cloned()
+        .map(|r| skydd_storage::RecordRevisionRow { seq: 0, ..r })
+        .collect();
     assert_eq!(
-        revisions,
+        unnumbered,
         vec![
             revision("rec-2", &["name", "email"]),
             revision("rec-1", &["name"])
         ],
         "oldest first, the unknown record's left out"
     );
+    // An erasure redacting the history rewrites a revision in place, by `seq`; a `seq` of
+    // another record's revision is not touched (issue 21).
+    assert!(
+        storage
+            .rewrite_record(skydd_storage::RecordRewrite {
+                record_id: "rec-2".into(),
+                ciphertext: vec![44; 16],
+                revision: None,
+                mentions: Vec::new(),
+                revisions: vec![
+                    skydd_storage::RevisionRewrite {
+                        seq: revisions[0].seq,
+                        ciphertext: vec![8; 24],
+                    },
+                    skydd_storage::RevisionRewrite {
+                        seq: revisions[1].seq,
+                        ciphertext: vec![9; 24],
+                    },
+                ],
+            })
+            .await
+            .unwrap()
+    );
+    let rewritten = storage.record_revisions("s-1").await.unwrap();
+    assert_eq!(rewritten[0].ciphertext, vec![8; 24]);
+    assert_eq!(rewritten[1].ciphertext, vec![7; 24], "rec-1's revision");
     let outcome = storage
         .delete_records(skydd_storage::RecordDeletion {
             delete: vec!["rec-1".into(), "nope".into()],
@@ -421,7 +455,11 @@ async fn records_are_replaced_deleted_and_subjects_shredded(h: Arc<Harness>) {
     // A deleted record's history goes with it.
     assert_eq!(
         storage.record_revisions("s-1").await.unwrap(),
-        vec![revision("rec-2", &["name", "email"])]
+        vec![skydd_storage::RecordRevisionRow {
+            seq: revisions[0].seq,
+            ciphertext: vec![8; 24],
+            ..revision("rec-2", &["name", "email"])
+        }]
     );
     assert!(storage.shred_subject("s-1").await.unwrap());
     assert!(storage.record_revisions("s-1").await.unwrap().is_empty());
@@ -491,6 +529,7 @@ async fn records_are_found_by_the_identities_their_free_text_mentions(h: Arc<Har
                 ciphertext: vec![5; 16],
                 revision: None,
                 mentions: vec![mention("phone", 9)],
+                revisions: Vec::new(),
             })
             .await
             .unwrap()

@@ -874,17 +874,48 @@ async fn a_ticket_that_mentions_someone_is_found_by_their_access_and_redacted_by
         let mut fields = serde_json::Map::new();
         fields.insert("title".into(), "Login help".into());
         fields.insert("body".into(), body.into());
+        let ticket = |fields| skydd_vault::NewRecord {
+            category: "work_items".into(),
+            fields,
+            source: "data_subject".into(),
+            purpose: "delivery".into(),
+            collected_at: None,
+            anchors: Default::default(),
+        };
+        let first_ticket = h
+            .vault
+            .add_record(&dpo(), &anna, ticket(fields.clone()), now)
+            .await
+            .unwrap()
+            .to_string();
+        // A second ticket named Bo until Anna had it corrected: the old text is kept in her
+        // history (Art. 16), so Bo's erasure must reach it there too.
+        let mut second = fields.clone();
+        second.insert("body".into(), "Bo (bo.ek@example.se) cannot log in.".into());
+        let corrected_ticket = h
+            .vault
+            .add_record(&dpo(), &anna, ticket(second), now)
+            .await
+            .unwrap()
+            .to_string();
+        let rectify = verified(
+            h,
+            request(RequestType::Rectification, "anna.ticket@example.se", None),
+            now,
+        )
+        .await;
+        let mut correction = serde_json::Map::new();
+        correction.insert("body".into(), "A colleague cannot log in.".into());
         h.vault
-            .add_record(
+            .fulfil_request(
                 &dpo(),
-                &anna,
-                skydd_vault::NewRecord {
-                    category: "work_items".into(),
-                    fields,
-                    source: "data_subject".into(),
-                    purpose: "delivery".into(),
-                    collected_at: None,
-                    anchors: Default::default(),
+                &rectify,
+                FulfilInput {
+                    corrections: vec![Correction {
+                        record_id: corrected_ticket.clone(),
+                        fields: correction,
+                    }],
+                    ..FulfilInput::default()
                 },
                 now,
             )
@@ -950,8 +981,9 @@ async fn a_ticket_that_mentions_someone_is_found_by_their_access_and_redacted_by
             .await
             .unwrap();
         let outcome = view.outcome.unwrap();
-        assert_eq!(outcome["redacted_in_records"], 1, "{}: {outcome}", h.name);
-        assert_eq!(outcome["redacted_passages"], 3, "{}: {outcome}", h.name);
+        // The first ticket (3 passages) and the corrected one's history (1 passage).
+        assert_eq!(outcome["redacted_in_records"], 2, "{}: {outcome}", h.name);
+        assert_eq!(outcome["redacted_passages"], 4, "{}: {outcome}", h.name);
         assert!(h.storage.get_subject(&bo).await.unwrap().is_none());
         let again = verified(
             h,
@@ -963,13 +995,23 @@ async fn a_ticket_that_mentions_someone_is_found_by_their_access_and_redacted_by
         let ticket = anna_package
             .records
             .iter()
-            .find(|r| r.category == "work_items")
+            .find(|r| r.id == first_ticket)
             .unwrap();
         assert_eq!(
             ticket.fields["body"],
             "Anna asks us to call her colleague Bo on [phone] or [email] \
              (pnr [personnummer]); cc third.person@example.org.",
             "{}",
+            h.name
+        );
+        let history = anna_package
+            .rectifications
+            .iter()
+            .find(|r| r.record_id == corrected_ticket)
+            .unwrap_or_else(|| panic!("{}: {:?}", h.name, anna_package.rectifications));
+        assert_eq!(
+            history.previous["body"], "Bo ([email]) cannot log in.",
+            "{}: the kept revision is redacted too",
             h.name
         );
     })
