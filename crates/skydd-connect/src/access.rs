@@ -19,7 +19,7 @@ use skydd_dataset::{Collection, DatabaseKind, Dataset, Direction};
 use skydd_register::model::{CategoryId, Choice as _};
 use skydd_subject::{Identity, IdentityKind};
 
-use crate::mention::{self, Needles};
+use crate::mention;
 use crate::{ConnectError, Database};
 
 /// The most values bound in one `IN` list.
@@ -345,7 +345,7 @@ async fn traverse(
 /// The rows of readable collections with `free_text` fields that `walk` did not reach but
 /// whose free text mentions one of `identities`, each with only the fields that do, everyone
 /// else's findings masked (Art. 15(4)). One streamed read of those columns per collection,
-/// inside the caller's read-only transaction ([`mention::scan`]).
+/// inside the caller's read-only transaction ([`mention::scan_dataset`]).
 async fn mentioned(
     database: &mut Database,
     dataset: &Dataset,
@@ -353,17 +353,10 @@ async fn mentioned(
     today: jiff::civil::Date,
     walk: &Reached,
 ) -> Result<Vec<CollectionFindings>, ConnectError> {
-    let context = skydd_pii::Context::new(today);
-    let needles = Needles::of(identities);
+    let scanned = mention::mentioning(database, dataset, identities, today).await?;
     let mut out = Vec::new();
-    for (c, collection) in readable(dataset) {
-        if collection.reach_only {
-            continue;
-        }
-        let free = mention::free_fields(collection);
-        let rows = mention::scan(database, collection, &free, &needles, &context)
-            .await
-            .map_err(|e| read_error(database, &format!("reading `{}`", collection.name), &e))?;
+    for (c, rows) in scanned {
+        let collection = &dataset.collections[c];
         let mut found = CollectionFindings {
             collection: collection.name.clone(),
             reached_by: BTreeSet::new(),

@@ -332,17 +332,10 @@ async fn planned_redactions(
     register: Option<&Register>,
     today: jiff::civil::Date,
 ) -> Result<Vec<PlannedRedaction>, ConnectError> {
-    let context = skydd_pii::Context::new(today);
-    let needles = Needles::of(identities);
+    let scanned = mention::mentioning(database, dataset, identities, today).await?;
     let mut out = Vec::new();
-    for (c, collection) in readable(dataset) {
-        if collection.reach_only {
-            continue;
-        }
-        let free = mention::free_fields(collection);
-        let rows = mention::scan(database, collection, &free, &needles, &context)
-            .await
-            .map_err(|e| read_error(database, &format!("reading `{}`", collection.name), &e))?;
+    for (c, rows) in scanned {
+        let collection = &dataset.collections[c];
         let deletes = deletes_rows(collection);
         let mut planned = PlannedRedaction {
             collection: collection.name.clone(),
@@ -640,15 +633,18 @@ async fn check(
     }
     let context = skydd_pii::Context::new(subject.today);
     let needles = Needles::of(subject.identities);
-    for (c, collection) in readable(dataset) {
-        if collection.reach_only {
-            continue;
-        }
-        let free = mention::redactable_fields(collection, subject.register);
+    let scanned = mention::scan_dataset(
+        database,
+        dataset,
+        |collection| mention::redactable_fields(collection, subject.register),
+        &needles,
+        &context,
+        "re-reading",
+    )
+    .await?;
+    for (c, rows) in scanned {
+        let collection = &dataset.collections[c];
         let changes = changes(collection);
-        let rows = mention::scan(database, collection, &free, &needles, &context)
-            .await
-            .map_err(|e| read_error(database, &format!("re-reading `{}`", collection.name), &e))?;
         for row in rows {
             let key: Option<Key> = row.key.iter().map(|v| v.0.clone()).collect();
             let erased = key.is_some_and(|key| selected[c].erase.contains_key(&key));

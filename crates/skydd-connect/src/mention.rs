@@ -19,12 +19,14 @@ use std::fmt;
 
 use futures_util::TryStreamExt as _;
 use serde::{Deserialize, Serialize};
-use skydd_dataset::{Collection, DatabaseKind};
+use skydd_dataset::{Collection, DatabaseKind, Dataset};
 use skydd_pii::{Finding, Kind};
 use skydd_register::Register;
 use skydd_subject::{Identity, IdentityKind};
 
-use crate::access::{BATCH, Value, quote, table as relation, text_row, write_error};
+use crate::access::{
+    BATCH, Value, quote, read_error, readable, table as relation, text_row, write_error,
+};
 use crate::apply::{self, Key, KeyedHasher, Keys, count};
 use crate::schema::Table;
 use crate::{ConnectError, Database};
@@ -263,6 +265,56 @@ pub(crate) async fn scan(
     })
     .await?;
     Ok(out)
+}
+
+/// [`scan`] over every readable collection that is not reach-only, with the fields
+/// `fields_of` picks in each: the collections' indexes in the dataset with their rows that
+/// mention the subject, in the dataset's order, those with none left out. An error names the
+/// collection with what was being done (`doing`: `reading`, `re-reading`).
+pub(crate) async fn scan_dataset(
+    database: &mut Database,
+    dataset: &Dataset,
+    fields_of: impl Fn(&Collection) -> Vec<usize>,
+    needles: &Needles<'_>,
+    context: &skydd_pii::Context,
+    doing: &str,
+) -> Result<Vec<(usize, Vec<MentionRow>)>, ConnectError> {
+    let mut out = Vec::new();
+    for (c, collection) in readable(dataset) {
+        if collection.reach_only {
+            continue;
+        }
+        let free = fields_of(collection);
+        let rows = scan(database, collection, &free, needles, context)
+            .await
+            .map_err(|e| read_error(database, &format!("{doing} `{}`", collection.name), &e))?;
+        if !rows.is_empty() {
+            out.push((c, rows));
+        }
+    }
+    Ok(out)
+}
+
+/// The rows of every readable collection whose `free_text` fields mention one of
+/// `identities` (see [`scan_dataset`]), scanned with `today` as the reference day: what an
+/// access package and an erasure's plan read.
+pub(crate) async fn mentioning(
+    database: &mut Database,
+    dataset: &Dataset,
+    identities: &[Identity],
+    today: jiff::civil::Date,
+) -> Result<Vec<(usize, Vec<MentionRow>)>, ConnectError> {
+    let context = skydd_pii::Context::new(today);
+    let needles = Needles::of(identities);
+    scan_dataset(
+        database,
+        dataset,
+        free_fields,
+        &needles,
+        &context,
+        "reading",
+    )
+    .await
 }
 
 /// Field `field`'s `text` with its findings, if one of them is the subject's.

@@ -380,27 +380,7 @@ async fn a_note_filed_under_someone_else_that_mentions_the_person_is_found_with_
                    (3, 1, NULL);",
             )
             .await;
-        let source = target.fides_dataset()
-            + "
-  - name: support_note
-    schema: public
-    primary_key: id
-    fields:
-      - name: id
-      - name: author_id
-        references:
-          - {field: customer.id, direction: from}
-      - name: body
-        category: support_ticket
-        free_text: true
-        erase: null
-";
-        let source = if target.kind() == skydd_dataset::DatabaseKind::Postgres {
-            source
-        } else {
-            source.replace("    schema: public\n", "")
-        };
-        let dataset = checked(&source);
+        let dataset = crate::erase::fides_with(&target, crate::erase::SUPPORT_NOTE);
         let url = DatabaseUrl::new(target.url());
         let mut db = Database::connect(target.kind(), &url, None).await.unwrap();
         let found = skydd_connect::access::collect_with_mentions(

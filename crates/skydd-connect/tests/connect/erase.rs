@@ -743,11 +743,9 @@ INSERT INTO support_note VALUES
 CREATE TABLE invoice_comment (id INTEGER PRIMARY KEY, body TEXT);
 INSERT INTO invoice_comment VALUES (1, 'Credit note for customer-1@example.com');";
 
-/// The example dataset with [`NOTES`] declared: `support_note.body` free text erased with
-/// `null` in the customer's own notes, `invoice_comment.body` free text under the hold.
-fn with_notes(target: &Target) -> skydd_dataset::Dataset {
-    let source = target.fides_dataset()
-        + "
+/// The `support_note` collection: notes filed under a customer (`author_id`), their `body`
+/// free text, erased with `null` in the customer's own notes.
+pub(crate) const SUPPORT_NOTE: &str = "
   - name: support_note
     schema: public
     primary_key: id
@@ -756,10 +754,24 @@ fn with_notes(target: &Target) -> skydd_dataset::Dataset {
       - name: author_id
         references:
           - {field: customer.id, direction: from}
-      - name: body
-        category: support_ticket
-        free_text: true
-        erase: null
+      - {name: body, category: support_ticket, free_text: true, erase: null}
+";
+
+/// The example dataset with the collections `extra` declared too, for `target`'s database.
+pub(crate) fn fides_with(target: &Target, extra: &str) -> skydd_dataset::Dataset {
+    let source = target.fides_dataset() + extra;
+    let source = if target.kind() == DatabaseKind::Postgres {
+        source
+    } else {
+        source.replace("    schema: public\n", "")
+    };
+    checked(&source)
+}
+
+/// The example dataset with [`NOTES`] declared: [`SUPPORT_NOTE`], and `invoice_comment.body`
+/// free text under the bookkeeping hold.
+fn with_notes(target: &Target) -> skydd_dataset::Dataset {
+    let invoice_comment = "
   - name: invoice_comment
     schema: public
     primary_key: id
@@ -767,12 +779,7 @@ fn with_notes(target: &Target) -> skydd_dataset::Dataset {
       - name: id
       - {name: body, category: invoice_data, free_text: true, erase: keep}
 ";
-    let source = if target.kind() == DatabaseKind::Postgres {
-        source
-    } else {
-        source.replace("    schema: public\n", "")
-    };
-    checked(&source)
+    fides_with(target, &format!("{SUPPORT_NOTE}{invoice_comment}"))
 }
 
 #[tokio::test]
