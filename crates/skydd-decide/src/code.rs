@@ -13,6 +13,8 @@ use std::str::FromStr;
 /// | `unknown_category` | the data category is not in the register |
 /// | `recipient_not_for_purpose` | a disclosure only (`POST /v1/disclosures`), checked before any subject's decision: the register does not give the recipient this purpose (a credit agency receives data for credit checks, not for marketing) |
 /// | `recipient_not_for_category` | a disclosure only, checked next: the recipient does not receive this data category (those the register lists for it, or else those of the purpose) |
+/// | `unknown_role` | the request is asked for a job role the register's `roles` does not have |
+/// | `role_not_for_purpose` | the request is asked for a job role whose `purposes` do not include this one: access only for those who need it for their tasks (P002-38, P003-41) |
 /// | `category_not_processed_for_purpose` | the purpose does not list the category (as a legal basis, or as a processor category) |
 /// | `channel_not_declared` | the request names a channel the purpose does not declare; a direct marketing purpose must declare every channel it uses (P002-16) |
 /// | `record_category_mismatch` | the record facts given are of another category than the request names |
@@ -39,6 +41,10 @@ pub enum DenyCode {
     RecipientNotForPurpose,
     /// `recipient_not_for_category`: a disclosure of a category the recipient does not receive.
     RecipientNotForCategory,
+    /// `unknown_role`: the job role named is not in the register.
+    UnknownRole,
+    /// `role_not_for_purpose`: the job role named does not work for the purpose.
+    RoleNotForPurpose,
     /// `category_not_processed_for_purpose`: the purpose does not list the category.
     CategoryNotProcessedForPurpose,
     /// `channel_not_declared`: the purpose does not declare the channel named.
@@ -77,11 +83,13 @@ pub enum DenyCode {
 
 impl DenyCode {
     /// Every code, in the order the checks run.
-    pub const ALL: [DenyCode; 19] = [
+    pub const ALL: [DenyCode; 21] = [
         DenyCode::UnknownPurpose,
         DenyCode::UnknownCategory,
         DenyCode::RecipientNotForPurpose,
         DenyCode::RecipientNotForCategory,
+        DenyCode::UnknownRole,
+        DenyCode::RoleNotForPurpose,
         DenyCode::CategoryNotProcessedForPurpose,
         DenyCode::ChannelNotDeclared,
         DenyCode::RecordCategoryMismatch,
@@ -106,6 +114,8 @@ impl DenyCode {
             DenyCode::UnknownCategory => "unknown_category",
             DenyCode::RecipientNotForPurpose => "recipient_not_for_purpose",
             DenyCode::RecipientNotForCategory => "recipient_not_for_category",
+            DenyCode::UnknownRole => "unknown_role",
+            DenyCode::RoleNotForPurpose => "role_not_for_purpose",
             DenyCode::CategoryNotProcessedForPurpose => "category_not_processed_for_purpose",
             DenyCode::ChannelNotDeclared => "channel_not_declared",
             DenyCode::RecordCategoryMismatch => "record_category_mismatch",

@@ -63,6 +63,21 @@ impl Policy {
                 "the register is inconsistent".into(),
             );
         };
+        // Access only for those who need it for their tasks (P002-38, P003-41).
+        if let Some(role) = request.role {
+            let Some(serves) = self.roles.get(role) else {
+                return deny(
+                    DenyCode::UnknownRole,
+                    format!("role {} is not in the register", quoted(role)),
+                );
+            };
+            if !serves.contains(&p) {
+                return deny(
+                    DenyCode::RoleNotForPurpose,
+                    format!("role `{role}` does not work for purpose `{}`", purpose.id),
+                );
+            }
+        }
         let Some(cell) = self.cell(p, c) else {
             return deny(
                 DenyCode::CategoryNotProcessedForPurpose,

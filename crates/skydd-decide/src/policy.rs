@@ -144,6 +144,8 @@ pub struct Policy {
     pub(crate) cells: Vec<Option<Cell>>,
     /// What Global Privacy Control objects to, then Do Not Track.
     signals: [SignalCover; 2],
+    /// Each job role (`roles`) and the indexes of the purposes it works for.
+    pub(crate) roles: HashMap<Box<str>, Box<[usize]>>,
 }
 
 impl Policy {
@@ -248,11 +250,24 @@ impl Policy {
             }
         }
 
+        let roles = register
+            .roles
+            .iter()
+            .map(|role| {
+                let purposes: Box<[usize]> = role
+                    .purposes
+                    .iter()
+                    .filter_map(|p| purpose_index.get(p.as_str()).copied())
+                    .collect();
+                (Box::from(role.id.as_str()), purposes)
+            })
+            .collect();
         Policy {
             signals: [
                 SignalCover::compile(&register.signals.gpc),
                 SignalCover::compile(&register.signals.dnt),
             ],
+            roles,
             purpose_index,
             category_index,
             purposes,

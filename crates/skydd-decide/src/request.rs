@@ -42,6 +42,9 @@ pub struct DecisionRequest<'a> {
     pub scope: Option<Scope<'a>>,
     /// Use (default) or storage only.
     pub operation: Operation,
+    /// The job role (`roles[].id`) of the person the use is for, when a person asks: the
+    /// role must work for the purpose. `None` for a system asking on its own account.
+    pub role: Option<&'a str>,
 }
 
 impl<'a> DecisionRequest<'a> {
@@ -54,6 +57,15 @@ impl<'a> DecisionRequest<'a> {
             interest: None,
             scope: None,
             operation: Operation::Use,
+            role: None,
+        }
+    }
+
+    /// The use is for someone in the job role `role` (`roles[].id`).
+    pub fn for_role(self, role: &'a str) -> DecisionRequest<'a> {
+        DecisionRequest {
+            role: Some(role),
+            ..self
         }
     }
 

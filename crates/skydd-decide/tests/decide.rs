@@ -158,6 +158,7 @@ fn run(
                 Some(("interest", i)) => request = request.with_interest(i),
                 Some(("org", o)) => organisation = Some(o),
                 Some(("project", p)) => project = Some(p),
+                Some(("role", r)) => request = request.for_role(r),
                 None if *option == "store" => request = request.storing(),
                 _ => panic!("unknown option {option}"),
             }
@@ -757,6 +758,14 @@ fn partnersec_customer_consent_channels_and_objection() {
         P002-44 newsletter                contact_form   no_organisation deny:category_not_processed_for_purpose
         # P002-35: disclosure to others needs its own consent from the customer.
         P002-35 consented_disclosure      user_data      of_consenting   deny:consent_missing
+        # P002-38: access only for those who need it for their tasks: billing asking for chat
+        # logs is denied, customer service allowed; a role the register does not know is denied.
+        P002-38 customer_service_training chat_log  no_organisation deny:role_not_for_purpose role=billing
+        P002-38 customer_service_training chat_log  no_organisation allow:legitimate_interest role=customer_service
+        P002-38 service_provision         user_data no_organisation allow:contract role=billing
+        P002-38 service_provision         user_data no_organisation deny:unknown_role role=intern
+        # The role is checked before the subject's facts: a mapped role still meets them.
+        P002-38 marketing                 user_data objected        deny:role_not_for_purpose role=billing
     ";
     run(&policy, &subjects, &scopes, t("2024-06-01"), table);
     // The organisation's consent is reported with its giver.
@@ -940,6 +949,12 @@ fn workitems_other_purposes() {
         P003-38 invoicing               business_contact  declined allow:contract
         # The acquirer of a business is not sharing in the GPC sense (see the crate docs).
         P003-19 business_transfer       business_contact  declined allow:legitimate_interest
+        # P003-41: an employee role not mapped to a service purpose is denied; a mapped one is
+        # allowed (and still meets the subject's objection).
+        P003-41 incident_response       emergency_contact plain    deny:role_not_for_purpose role=finance
+        P003-41 incident_response       emergency_contact plain    allow:legitimate_interest role=service_delivery
+        P003-41 invoicing               business_contact  plain    allow:contract role=finance
+        P003-41 marketing               business_contact  declined deny:objection role=sales
     ";
     run(
         &policy,

@@ -31,6 +31,7 @@ pub(crate) enum Kind {
     CookieCategory,
     CookieService,
     Feature,
+    Role,
 }
 
 impl Kind {
@@ -49,6 +50,7 @@ impl Kind {
             Kind::CookieCategory => "cookie category",
             Kind::CookieService => "cookie service",
             Kind::Feature => "feature",
+            Kind::Role => "role",
         }
     }
 
@@ -67,6 +69,7 @@ impl Kind {
             Kind::CookieCategory => "cookies.categories",
             Kind::CookieService => "cookies.services",
             Kind::Feature => "features",
+            Kind::Role => "roles",
         }
     }
 }
@@ -138,6 +141,7 @@ pub(crate) struct Partial {
     pub(crate) rights: Option<RightsPolicy>,
     pub(crate) cookies: Cookies,
     pub(crate) features: Vec<Feature>,
+    pub(crate) roles: Vec<JobRole>,
     pub(crate) signals: Signals,
     pub(crate) changes: Option<ChangePolicy>,
 }
@@ -236,6 +240,7 @@ pub(crate) fn decode(root: &Node) -> (Partial, Decoder) {
         .and_then(|n| d.cookies(n))
         .unwrap_or_default();
     partial.features = d.section(&mut top, "features", false, Decoder::feature);
+    partial.roles = d.section(&mut top, "roles", false, Decoder::role);
     partial.signals = top.get("signals").map(|n| d.signals(n)).unwrap_or_default();
     partial.changes = top.get("changes").and_then(|n| d.change_policy(n));
     d.reader.finish(top);
@@ -2252,6 +2257,37 @@ impl Decoder {
             id: FeatureId(id?),
             name: name?,
             scopes: scopes?,
+        })
+    }
+
+    // ---- roles -----------------------------------------------------------------------------
+
+    fn role(&mut self, node: &Node) -> Option<JobRole> {
+        let mut f = self.reader.fields(node, "a role")?;
+        let id = self.declare(&mut f, Kind::Role);
+        let name = self.req_text(&mut f, "name");
+        let pos = f.get("purposes").map_or(f.pos, |n| n.pos);
+        let purposes = self
+            .reader
+            .required(&mut f, "purposes")
+            .map(|n| self.references(n, Kind::Purpose));
+        self.reader.finish(f);
+        let purposes = purposes?;
+        if purposes.is_empty() {
+            self.reader.push(
+                Diagnostic::error(
+                    "role-without-purpose",
+                    pos,
+                    "a role with no purpose could never be given any data".to_owned(),
+                )
+                .with_help("list the purposes whose data the role needs, e.g. `purposes: [support]`, or remove the role"),
+            );
+            return None;
+        }
+        Some(JobRole {
+            id: RoleId(id?),
+            name: name?,
+            purposes: purposes.into_iter().map(PurposeId).collect(),
         })
     }
 }

@@ -111,6 +111,7 @@ fn assemble(p: decode::Partial) -> Option<Register> {
         rights: p.rights?,
         cookies: p.cookies,
         features: p.features,
+        roles: p.roles,
         signals: p.signals,
         changes: p.changes,
     })

@@ -64,6 +64,8 @@ id_type! {
     CookieServiceId,
     /// Id of an opt-in feature (`features[].id`), named by a purpose's `requires_feature`.
     FeatureId,
+    /// Id of a job role (`roles[].id`): who in the company may ask for data, and for what.
+    RoleId,
 }
 
 /// A value that is written as one of a fixed set of words in the register.
@@ -1333,6 +1335,26 @@ pub struct Feature {
     pub scopes: Vec<FeatureScope>,
 }
 
+/// A job role in the company (`roles`: billing, support ...) and the purposes whose data it
+/// needs for its tasks (P002-38, P003-41: access only to those who need it). A decision asked
+/// on behalf of someone in the role is denied for any other purpose.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobRole {
+    /// Id (`roles[].id`), lower snake case, unique among roles.
+    pub id: RoleId,
+    /// Name, for the record and the console ("Customer support", sv "Kundsupport").
+    pub name: Text,
+    /// The purposes the role works for (`purposes`), at least one.
+    pub purposes: Vec<PurposeId>,
+}
+
+impl JobRole {
+    /// Whether the role works for `purpose`.
+    pub fn serves(&self, purpose: &PurposeId) -> bool {
+        self.purposes.contains(purpose)
+    }
+}
+
 /// What a browser signal recorded for a subject objects to (one entry of `signals`): the uses a
 /// decision then denies, as an objection to them would (Art. 21: absolute for direct marketing,
 /// otherwise it stops legitimate interest and public task).
@@ -1453,6 +1475,10 @@ pub struct Register {
     pub cookies: Cookies,
     /// Features off until an organisation or project opts in (`features`).
     pub features: Vec<Feature>,
+    /// Job roles and the purposes each may ask for data for (`roles`); empty when none. Left
+    /// out of the JSON when empty, so registers without it keep their digest.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<JobRole>,
     /// What each browser signal objects to once recorded for a subject (`signals`). Left out
     /// of the JSON when it is the default (both: direct marketing and sharing), so registers
     /// without it keep their digest.

@@ -1174,3 +1174,38 @@ fn a_basis_may_wait_for_a_fact_of_the_record() {
         consent.diagnostics
     );
 }
+
+#[test]
+fn roles_name_the_purposes_they_may_be_given_data_for() {
+    // P002-38, P003-41: access only for those who need it; `decide` enforces it.
+    let append = "  identity_verification: [email_code]\n";
+    let source = MINIMAL.replacen(
+        append,
+        &format!(
+            "{append}roles:\n  - id: support\n    name: {{en: Support, sv: Support}}\n    purposes: [delivery]\n"
+        ),
+        1,
+    );
+    let checked = check(&source);
+    let register = checked
+        .register
+        .unwrap_or_else(|| panic!("{:?}", checked.diagnostics));
+    assert_eq!(register.roles[0].id.as_str(), "support");
+    assert!(register.roles[0].serves(&skydd_register::model::PurposeId("delivery".into())));
+    // A purpose the register does not have, and no purpose at all, are errors.
+    assert_reported(
+        "unknown-reference",
+        append,
+        &format!("{append}roles:\n  - id: support\n    name: Support\n    purposes: [‸deliver]\n"),
+    );
+    assert_reported(
+        "role-without-purpose",
+        append,
+        &format!("{append}roles:\n  - id: support\n    name: Support\n    purposes: ‸[]\n"),
+    );
+    // Without roles the register's JSON, and so its digest, is what it was.
+    let plain = check(MINIMAL)
+        .register
+        .expect("the minimal register is valid");
+    assert!(!plain.to_json().to_string().contains("roles"));
+}

@@ -2313,7 +2313,8 @@ async fn the_openapi_document_lists_every_operation() {
                 "category",
                 "channel",
                 "organisation",
-                "project"
+                "project",
+                "role"
             ]
         );
         // The public notice pages: no token, HTML; the history also as JSON. Their `lang` is

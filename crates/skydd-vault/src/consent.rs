@@ -656,8 +656,20 @@ impl Vault {
             category,
             channel,
             scope,
+            role: None,
         };
-        let (decision, event) = self.answer(actor, &question, now).await?;
+        self.decide_question(actor, &question, now).await
+    }
+
+    /// [`Vault::decide`] for a [`Question`], which may also name the job role of the person the
+    /// use is for (P002-38, P003-41). Audited like every decision, the role in the detail.
+    pub async fn decide_question(
+        &self,
+        actor: &Actor,
+        question: &Question<'_>,
+        now: Timestamp,
+    ) -> Result<Decision, VaultError> {
+        let (decision, event) = self.answer(actor, question, now).await?;
         self.audit.record(event).await?;
         Ok(decision)
     }
@@ -706,6 +718,7 @@ impl Vault {
             category,
             channel,
             scope,
+            role,
         } = question;
         let facts = self.decision_facts(actor, subject).await?;
         let scopes = self
@@ -730,6 +743,9 @@ impl Vault {
             Some((organisation, None)) => request.in_organisation(organisation),
             None => request,
         };
+        if let Some(role) = role {
+            request = request.for_role(role);
+        }
         let decision = self
             .enforced
             .policy
@@ -747,7 +763,8 @@ impl Vault {
             subject_id: Some(subject.to_string()),
             categories: vec![category.to_string()],
             outcome,
-            detail: None,
+            // A register id (the API checks it against the register's pattern and list).
+            detail: role.map(|role| format!("role:{role}")),
         };
         Ok((decision, event))
     }
@@ -768,4 +785,6 @@ pub struct Question<'a> {
     pub channel: Option<&'a str>,
     /// The organisation the use happens in, and the project within it.
     pub scope: Option<(&'a str, Option<&'a str>)>,
+    /// The job role (`roles[].id`) of the person the use is for, when a person asks.
+    pub role: Option<&'a str>,
 }

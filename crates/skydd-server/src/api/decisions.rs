@@ -35,6 +35,10 @@ pub struct DecisionQuery {
     pub organisation: Option<String>,
     /// The project within `organisation`.
     pub project: Option<String>,
+    /// The job role (a register `roles` id) of the person the use is for, when a person asks:
+    /// denied with `role_not_for_purpose` unless the role works for the purpose (access only
+    /// for those who need it for their tasks).
+    pub role: Option<RegisterId>,
 }
 
 /// The answer to `GET /v1/decisions`: allowed or not, the code and why; every answer is
@@ -46,7 +50,8 @@ pub struct DecisionResponse {
     /// Whether the use is allowed.
     pub allowed: bool,
     /// `allowed`, or the stable deny code: `unknown_purpose`, `unknown_category`,
-    /// `category_not_processed_for_purpose`, `channel_not_declared`, `record_category_mismatch`,
+    /// `role_not_for_purpose`, `category_not_processed_for_purpose`, `channel_not_declared`,
+    /// `record_category_mismatch`,
     /// `processor_mode`, `retention_expired`, `legal_hold_other_purpose`, `restricted`,
     /// `feature_disabled`, `objection`, `channel_opted_out`, `interest_opted_out`,
     /// `consent_missing`, `consent_withdrawn`.
@@ -93,8 +98,8 @@ impl From<Decision> for DecisionResponse {
     responses(
         (status = 200, description = "The decision: allowed, or denied with a stable code.",
             body = DecisionResponse),
-        (status = 422, description = "A missing parameter, a purpose, category or channel the \
-            register does not have, or a project without its organisation.", body = Problem,
+        (status = 422, description = "A missing parameter, a purpose, category, channel or role \
+            the register does not have, or a project without its organisation.", body = Problem,
             content_type = "application/problem+json"),
         (status = 401, description = "No valid API token.", body = Problem,
             content_type = "application/problem+json"),
@@ -130,20 +135,14 @@ pub async fn decide(
                 said("unknown channel", query.channel.as_ref()),
                 CHANNEL_HELP,
             ),
+            Unanswerable::UnknownRole => ApiError::invalid(
+                said("unknown role", query.role.as_ref()),
+                Unanswerable::UnknownRole.help(),
+            ),
             other => ApiError::invalid(other.detail(), other.help()),
         }
     })?;
-    let decision = vault
-        .decide(
-            &caller.actor,
-            question.subject,
-            question.purpose,
-            question.category,
-            question.channel,
-            question.scope,
-            now,
-        )
-        .await?;
+    let decision = vault.decide_question(&caller.actor, &question, now).await?;
     state.metrics().observe_decision(&decision);
     Ok(Json(decision.into()))
 }
@@ -159,6 +158,7 @@ enum Unanswerable {
     UnknownPurpose,
     UnknownCategory,
     UnknownChannel,
+    UnknownRole,
     ProjectWithoutOrganisation,
     /// A question the vault refused for another reason of its own.
     Invalid,
@@ -173,6 +173,7 @@ impl Unanswerable {
             Unanswerable::UnknownPurpose => "The purpose is not in the register.",
             Unanswerable::UnknownCategory => "The data category is not in the register.",
             Unanswerable::UnknownChannel => "The channel is not one Skydd knows.",
+            Unanswerable::UnknownRole => "The role is not in the register.",
             Unanswerable::ProjectWithoutOrganisation => "`project` needs `organisation`.",
             Unanswerable::Invalid => "The question does not fit the register or the rules.",
         }
@@ -184,6 +185,7 @@ impl Unanswerable {
             Unanswerable::UnknownPurpose => "use a purpose of the register",
             Unanswerable::UnknownCategory => "use a data category of the register",
             Unanswerable::UnknownChannel => CHANNEL_HELP,
+            Unanswerable::UnknownRole => "use a role of the register's `roles`",
             Unanswerable::ProjectWithoutOrganisation => {
                 "give the organisation the project belongs to"
             }
@@ -228,6 +230,10 @@ fn checked<'q>(
     if channel.is_some_and(|channel| !Channel::ALL.iter().any(|(word, _)| *word == channel)) {
         return Err(Unanswerable::UnknownChannel);
     }
+    let role = query.role.as_ref().map(RegisterId::as_str);
+    if role.is_some_and(|role| !register.roles.iter().any(|r| r.id.as_str() == role)) {
+        return Err(Unanswerable::UnknownRole);
+    }
     let scope = match (query.organisation.as_deref(), query.project.as_deref()) {
         (Some(organisation), project) => Some((organisation, project)),
         (None, None) => None,
@@ -239,6 +245,7 @@ fn checked<'q>(
         category: query.category.as_str(),
         channel,
         scope,
+        role,
     })
 }
 

@@ -286,3 +286,91 @@ async fn a_batch_needs_the_permission_to_decide() {
     })
     .await;
 }
+
+/// P002-38: "Access to data is only provided to those who need it for their tasks." With
+/// PartnerSec's `roles`, billing asking for chat logs is denied and customer service allowed,
+/// by `GET` and by `POST`; both decisions are audited with the role; a role the register does
+/// not have is refused.
+#[tokio::test]
+async fn a_role_is_given_only_the_purposes_it_works_for() {
+    let partnersec = include_str!("../../../../examples/registers/partnersec.yaml");
+    for backend in super::backends() {
+        let app = super::spawn_app_serving(
+            &backend,
+            "2026-03-01T09:00:00Z".parse().unwrap(),
+            &skydd_storage::OpenOptions::default(),
+            tempfile::tempdir().unwrap(),
+            partnersec,
+            skydd_app::datasets::Datasets::default(),
+        )
+        .await;
+        let subject = app
+            .create_subject(json!({"email": "chat@example.se"}))
+            .await;
+        let path = |role: &str| {
+            format!(
+                "/v1/decisions?subject={subject}&purpose=customer_service_training&category=chat_log&role={role}"
+            )
+        };
+        let billing = app.get_ok(&path("billing")).await;
+        assert_eq!(billing["allowed"], false, "{billing}");
+        assert_eq!(billing["code"], "role_not_for_purpose", "{billing}");
+        let service = app.get_ok(&path("customer_service")).await;
+        assert_eq!(service["allowed"], true, "{service}");
+        let answers = ask(
+            &app,
+            json!([
+                {"subject": subject, "purpose": "customer_service_training",
+                 "category": "chat_log", "role": "billing"},
+                {"subject": subject, "purpose": "customer_service_training",
+                 "category": "chat_log", "role": "intern"},
+            ]),
+        )
+        .await;
+        assert_eq!(answers[0]["code"], "role_not_for_purpose", "{answers:?}");
+        assert_eq!(
+            answers[1]["error"]["detail"], "The role is not in the register.",
+            "{answers:?}"
+        );
+        let unknown = app.get(&path("intern"), Some(&app.admin_token)).await;
+        let body = problem(unknown, StatusCode::UNPROCESSABLE_ENTITY, app.backend).await;
+        assert!(
+            body["detail"]
+                .as_str()
+                .unwrap()
+                .contains("unknown role `intern`"),
+            "{body}"
+        );
+
+        // Both decisions logged, each with its role and outcome.
+        let events: Vec<(String, Option<String>)> = app
+            .storage
+            .audit_events_for_subject(&subject)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|event| event.action == "decision")
+            .map(|event| (event.outcome, event.detail))
+            .collect();
+        assert_eq!(
+            events,
+            [
+                (
+                    "denied:role_not_for_purpose".to_owned(),
+                    Some("role:billing".to_owned())
+                ),
+                (
+                    "allowed".to_owned(),
+                    Some("role:customer_service".to_owned())
+                ),
+                (
+                    "denied:role_not_for_purpose".to_owned(),
+                    Some("role:billing".to_owned())
+                ),
+            ],
+            "{}",
+            app.backend
+        );
+        app.stop().await;
+    }
+}

@@ -29,6 +29,7 @@ fn question<'a>(subject: &'a str, purpose: &'a str, channel: Option<&'a str>) ->
         category: "contact",
         channel,
         scope: None,
+        role: None,
     }
 }
 
@@ -78,6 +79,7 @@ async fn decide_many_answers_in_order_as_decide_does() {
                 category,
                 channel,
                 scope,
+                ..
             } = questions[index];
             let alone: Decision = h
                 .vault
