@@ -30,6 +30,9 @@ pub struct Operations {
     pub audit: AuditStatus,
     /// The database connection pool.
     pub pool: PoolStatus,
+    /// Where the register's security review cycle stands (P003-42); `None` when the register
+    /// sets no cycle.
+    pub security_review: Option<skydd_register::model::ReviewStatus>,
 }
 
 /// Incidents by where their Art. 33 clock stands.
@@ -159,9 +162,12 @@ impl App {
                 }
             }
         }
+        // A handful of rows a year.
+        let security_review = self.vault().security_reviews(now).await?.status;
         Ok(Operations {
             counts,
             incidents,
+            security_review,
             sweeps: self.sweep_log.tally(),
             audit: AuditStatus {
                 head_seq: head.seq,

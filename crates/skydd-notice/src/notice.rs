@@ -1125,6 +1125,18 @@ fn security(register: &Register, l: Language) -> Section {
             blocks.push(Block::List(items));
         }
     }
+    // P003-42: "We are regularly evaluating our security measures."
+    if let Some(review) = register.security_review {
+        let every = wording::period(l, review.every);
+        blocks.push(sentence(match l {
+            Language::En => format!(
+                "We evaluate these measures regularly, at least once every {every}, and keep a dated record of each review."
+            ),
+            Language::Sv => format!(
+                "Vi utvärderar åtgärderna regelbundet, minst en gång per {every}, och dokumenterar varje granskning med datum."
+            ),
+        }));
+    }
     section(
         "security",
         pick(

@@ -127,7 +127,7 @@ pub fn record_with_systems(
         Some(name) => format!("{name}, {}", contact_text(&d.contact)),
         None => contact_text(&d.contact),
     });
-    let security: Vec<String> = register
+    let mut security: Vec<String> = register
         .security
         .iter()
         .map(|m| {
@@ -138,6 +138,31 @@ pub fn record_with_systems(
             )
         })
         .collect();
+    if let Some(review) = register.security_review {
+        let every = wording::period(l, review.every);
+        security.push(match l {
+            Language::En => format!("Review of the measures: at least once every {every}, each review recorded with its date"),
+            Language::Sv => format!("Granskning av åtgärderna: minst en gång per {every}, varje granskning dokumenterad med datum"),
+        });
+    }
+    // P002-38, P003-41: access by need to know, as decisions enforce it.
+    for role in &register.roles {
+        let purposes: Vec<String> = role
+            .purposes
+            .iter()
+            .map(|id| {
+                register
+                    .purpose(id)
+                    .map_or_else(|| id.as_str().to_owned(), |p| p.name.get(l).to_owned())
+            })
+            .collect();
+        security.push(format!(
+            "{} {}: {}",
+            pick(l, "Access for the role", "Åtkomst för rollen"),
+            role.name.get(l),
+            purposes.join(", ")
+        ));
+    }
     let mut purposes: Vec<&Purpose> = register
         .purposes
         .iter()

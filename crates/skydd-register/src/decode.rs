@@ -142,6 +142,7 @@ pub(crate) struct Partial {
     pub(crate) cookies: Cookies,
     pub(crate) features: Vec<Feature>,
     pub(crate) roles: Vec<JobRole>,
+    pub(crate) security_review: Option<SecurityReview>,
     pub(crate) signals: Signals,
     pub(crate) changes: Option<ChangePolicy>,
 }
@@ -241,6 +242,9 @@ pub(crate) fn decode(root: &Node) -> (Partial, Decoder) {
         .unwrap_or_default();
     partial.features = d.section(&mut top, "features", false, Decoder::feature);
     partial.roles = d.section(&mut top, "roles", false, Decoder::role);
+    partial.security_review = top
+        .get("security_review")
+        .and_then(|n| d.security_review(n));
     partial.signals = top.get("signals").map(|n| d.signals(n)).unwrap_or_default();
     partial.changes = top.get("changes").and_then(|n| d.change_policy(n));
     d.reader.finish(top);
@@ -2258,6 +2262,30 @@ impl Decoder {
             name: name?,
             scopes: scopes?,
         })
+    }
+
+    // ---- security review -------------------------------------------------------------------
+
+    /// `security_review: {every: 12 months}`: a cycle of at least a day and at most three
+    /// years (an evaluation that rare is not "regular").
+    fn security_review(&mut self, node: &Node) -> Option<SecurityReview> {
+        let mut f = self.reader.fields(node, "the security review")?;
+        let every_node = self.reader.required(&mut f, "every");
+        let every = every_node.and_then(|n| self.period(n));
+        self.reader.finish(f);
+        let (every, pos) = (every?, every_node?.pos);
+        if every.max_days() < 1 || every.max_days() > 3 * 366 {
+            self.reader.push(
+                Diagnostic::error(
+                    "invalid-duration",
+                    pos,
+                    "a security review cycle must be between a day and three years".to_owned(),
+                )
+                .with_help("write how often the measures are evaluated, e.g. `every: 12 months`"),
+            );
+            return None;
+        }
+        Some(SecurityReview { every })
     }
 
     // ---- roles -----------------------------------------------------------------------------

@@ -1335,6 +1335,41 @@ pub struct Feature {
     pub scopes: Vec<FeatureScope>,
 }
 
+/// How often the security measures are evaluated (`security_review`; P003-42: "We are
+/// regularly evaluating our security measures"). Reviews are recorded with their dates; a
+/// cycle with none in it is overdue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecurityReview {
+    /// The longest time between two reviews (`every: 12 months`).
+    pub every: Period,
+}
+
+/// Where the review cycle stands on a day (see [`SecurityReview::status`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ReviewStatus {
+    /// The date of the latest review recorded, if any.
+    pub last: Option<Date>,
+    /// The last day the next review is due: `every` after the latest one. `None` when none was
+    /// ever recorded (then it is due now) or the date is out of range.
+    pub due: Option<Date>,
+    /// Whether no review falls within the cycle: none recorded, or `today` is after `due`.
+    pub overdue: bool,
+}
+
+impl SecurityReview {
+    /// Where the cycle stands on `today`, given the dates reviews were held (any order).
+    /// A review on the due date itself is in time.
+    pub fn status(self, reviewed_on: &[Date], today: Date) -> ReviewStatus {
+        let last = reviewed_on.iter().copied().filter(|d| *d <= today).max();
+        let due = last.and_then(|last| self.every.after(last));
+        ReviewStatus {
+            last,
+            due,
+            overdue: due.is_none_or(|due| today > due),
+        }
+    }
+}
+
 /// A job role in the company (`roles`: billing, support ...) and the purposes whose data it
 /// needs for its tasks (P002-38, P003-41: access only to those who need it). A decision asked
 /// on behalf of someone in the role is denied for any other purpose.
@@ -1479,6 +1514,10 @@ pub struct Register {
     /// out of the JSON when empty, so registers without it keep their digest.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub roles: Vec<JobRole>,
+    /// How often the security measures are evaluated (`security_review`); left out of the
+    /// JSON when absent, so registers without it keep their digest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub security_review: Option<SecurityReview>,
     /// What each browser signal objects to once recorded for a subject (`signals`). Left out
     /// of the JSON when it is the default (both: direct marketing and sharing), so registers
     /// without it keep their digest.

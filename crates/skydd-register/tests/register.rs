@@ -1209,3 +1209,76 @@ fn roles_name_the_purposes_they_may_be_given_data_for() {
         .expect("the minimal register is valid");
     assert!(!plain.to_json().to_string().contains("roles"));
 }
+
+#[test]
+fn a_security_review_cycle_says_when_the_next_review_is_due() {
+    // P003-42: "We are regularly evaluating our security measures": reviews recorded with
+    // dates; none in the configured interval (12 months) means an alert.
+    use jiff::civil::date;
+    let append = "  identity_verification: [email_code]\n";
+    let source = MINIMAL.replacen(
+        append,
+        &format!("{append}security_review:\n  every: 12 months\n"),
+        1,
+    );
+    let checked = check(&source);
+    let register = checked
+        .register
+        .unwrap_or_else(|| panic!("{:?}", checked.diagnostics));
+    let cycle = register.security_review.expect("the cycle is read");
+    assert_eq!(cycle.every.to_string(), "12 months");
+    // None recorded: due now.
+    let none = cycle.status(&[], date(2026, 12, 7));
+    assert_eq!((none.last, none.due, none.overdue), (None, None, true));
+    // A review on 29 February: the next is due on 28 February a year on (no 29th), in time on
+    // that day and overdue the day after.
+    let leap = [date(2023, 6, 1), date(2024, 2, 29)];
+    let on_time = cycle.status(&leap, date(2025, 2, 28));
+    assert_eq!(on_time.last, Some(date(2024, 2, 29)));
+    assert_eq!(on_time.due, Some(date(2025, 2, 28)));
+    assert!(!on_time.overdue);
+    assert!(cycle.status(&leap, date(2025, 3, 1)).overdue);
+    // A review dated after the day asked about does not count yet.
+    let later = cycle.status(&[date(2026, 1, 10)], date(2025, 12, 31));
+    assert_eq!(later.last, None);
+    // Nonsense cycles are refused where they are written.
+    assert_reported(
+        "invalid-duration",
+        append,
+        &format!("{append}security_review:\n  every: ‸0 days\n"),
+    );
+    assert_reported(
+        "invalid-duration",
+        append,
+        &format!("{append}security_review:\n  every: ‸5 years\n"),
+    );
+    // Without it the register's JSON, and so its digest, is what it was.
+    let plain = check(MINIMAL)
+        .register
+        .expect("the minimal register is valid");
+    assert!(plain.security_review.is_none());
+    assert!(!plain.to_json().to_string().contains("security_review"));
+}
+
+proptest::proptest! {
+    /// Whatever the day of the last review and the cycle, the review is in time through the due
+    /// date and overdue the day after; the due date is never before the review.
+    #[test]
+    fn a_review_is_in_time_through_its_due_date_and_overdue_after(
+        days in 0i32..20_000,
+        months in 1u32..=36,
+    ) {
+        use skydd_register::Period;
+        use skydd_register::model::SecurityReview;
+        let reviewed = jiff::civil::date(2018, 5, 25)
+            .checked_add(jiff::Span::new().days(days))
+            .unwrap();
+        let every = Period::new(months, skydd_register::period::PeriodUnit::Month);
+        let cycle = SecurityReview { every };
+        let due = cycle.status(&[reviewed], reviewed).due.unwrap();
+        proptest::prop_assert!(due > reviewed);
+        proptest::prop_assert!(!cycle.status(&[reviewed], due).overdue);
+        let after = due.checked_add(jiff::Span::new().days(1)).unwrap();
+        proptest::prop_assert!(cycle.status(&[reviewed], after).overdue);
+    }
+}

@@ -17,6 +17,7 @@ pub mod preferences;
 pub mod records;
 pub mod register;
 pub mod requests;
+pub mod security;
 pub mod signals;
 pub mod subjects;
 pub mod unsubscribe;

@@ -109,6 +109,10 @@ pub fn router(state: AppState) -> Router {
             put(features::switch_project_feature).get(features::get_project_feature),
         )
         .route(
+            "/v1/security/reviews",
+            post(api::security::record_review).get(api::security::list_reviews),
+        )
+        .route(
             "/v1/incidents",
             post(incidents::report_incident).get(incidents::list_incidents),
         )

@@ -290,6 +290,14 @@ fn render_operations(out: &mut String, operations: &Operations) {
         "Open breaches not notified to the authority after their 72 hours.",
         incidents.notification_overdue,
     );
+    if let Some(review) = &operations.security_review {
+        gauge(
+            out,
+            "skydd_security_review_overdue",
+            "1 when no review of the security measures falls within the register's cycle (security_review.every), else 0.",
+            u64::from(review.overdue),
+        );
+    }
     family(
         out,
         "skydd_outbox_messages",
@@ -576,6 +584,11 @@ mod tests {
                 idle: 2,
                 max: 10,
             },
+            security_review: Some(skydd_register::model::ReviewStatus {
+                last: None,
+                due: None,
+                overdue: true,
+            }),
         };
         let text = Metrics::default().render(Some(&operations));
         for line in [
@@ -585,6 +598,7 @@ mod tests {
             "skydd_incidents_open 2",
             "skydd_incidents_notification_due 1",
             "skydd_incidents_notification_overdue 0",
+            "skydd_security_review_overdue 1",
             r#"skydd_outbox_messages{state="queued"} 2"#,
             r#"skydd_outbox_messages{state="failed"} 3"#,
             r#"skydd_retention_sweeps_total{result="done"} 5"#,

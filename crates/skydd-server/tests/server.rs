@@ -104,6 +104,9 @@ mod centre;
 /// Many decisions in one call (issue 19).
 #[path = "server/decisions.rs"]
 mod decisions;
+/// Dated reviews of the security measures against the register's cycle (P003-42).
+#[path = "server/security.rs"]
+mod security;
 
 /// A small register that passes `check`, with one purpose per kind of rule the API must show: a
 /// contract purpose (`delivery`), a consent purpose (`newsletter`), a legitimate-interest direct

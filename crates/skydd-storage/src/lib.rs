@@ -60,8 +60,8 @@ pub use rows::{AnonymisedRecordRow, RecordDeletion, RecordDeletionOutcome, Shred
 pub use rows::{
     AuditEventRow, BLIND_INDEX_LEN, ConsentEventRow, DisclosureDecision, DisclosureRow,
     FactChangeBounds, FactChangeRow, FeatureSwitchRow, IdentityRow, IncidentEntryRow, MentionRow,
-    ObjectionEventRow, PreferenceEventRow, RecordRow, RecordSummary, SUBJECT_SCOPE, SubjectKeyRow,
-    SubjectRow,
+    ObjectionEventRow, PreferenceEventRow, RecordRow, RecordSummary, SUBJECT_SCOPE,
+    SecurityReviewRow, SubjectKeyRow, SubjectRow,
 };
 pub use staff::{StaffAccountRow, StaffFactor, StaffSessionRow, StaffSignIn, StaffStore};
 pub use timestamp::truncate as truncate_timestamp;
@@ -452,6 +452,14 @@ pub trait Storage:
         &'a self,
         subject_id: &'a str,
     ) -> StorageFuture<'a, Vec<DisclosureRow>>;
+
+    // -- Security reviews (schema 19) -------------------------------------------------------
+
+    /// Append a review of the security measures; returns its `seq`.
+    fn insert_security_review(&self, review: SecurityReviewRow) -> StorageFuture<'_, i64>;
+
+    /// Every review recorded, in the order recorded.
+    fn security_reviews(&self) -> StorageFuture<'_, Vec<SecurityReviewRow>>;
 
     // -- Audit chain (schema 3) -------------------------------------------------------------
 

@@ -123,6 +123,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "record_mentions",
         sql: include_str!("../migrations/sqlite/0018_record_mentions.sql"),
     },
+    Migration {
+        version: 19,
+        name: "security_reviews",
+        sql: include_str!("../migrations/sqlite/0019_security_reviews.sql"),
+    },
 ];
 
 /// The PostgreSQL migrations, oldest first. Same versions and names as [`SQLITE`].
@@ -216,6 +221,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 18,
         name: "record_mentions",
         sql: include_str!("../migrations/postgres/0018_record_mentions.sql"),
+    },
+    Migration {
+        version: 19,
+        name: "security_reviews",
+        sql: include_str!("../migrations/postgres/0019_security_reviews.sql"),
     },
 ];
 

@@ -579,6 +579,21 @@ pub struct DisclosureDecision {
     pub document_sha256: Option<String>,
 }
 
+/// A dated evaluation of the security measures (P003-42), as stored: appended, never changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecurityReviewRow {
+    /// Its place in the list, assigned by storage: set when read, ignored when written.
+    pub seq: i64,
+    /// The day the review was held (ISO 8601 date).
+    pub reviewed_on: String,
+    /// When it was recorded.
+    pub recorded_at: Timestamp,
+    /// The staff account or token that recorded it.
+    pub recorded_by: String,
+    /// What the review found, in words.
+    pub summary: String,
+}
+
 /// Refuse a disclosure whose decision has no reference (also a database constraint).
 pub(crate) fn check_new_disclosure(disclosure: &DisclosureRow) -> Result<(), StorageError> {
     if let Some(decision) = &disclosure.decision

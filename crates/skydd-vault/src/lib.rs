@@ -31,6 +31,7 @@ mod preference;
 mod record;
 mod request;
 pub mod retention;
+mod security_review;
 mod states;
 mod stored_zip;
 mod subject;
@@ -82,6 +83,9 @@ pub use request::{
     RequestQuery, RequestReceipt, RequestView, document_media_type, is_assignee_id,
 };
 pub use retention::{DEFAULT_SWEEP_BATCH, SweepProgress, SweepSummary};
+pub use security_review::{
+    MAX_REVIEW_SUMMARY_CHARS, NewSecurityReview, SecurityReviewView, SecurityReviews,
+};
 /// What a visitor did in the banner, as [`CookieChoiceInput::action`] takes it.
 pub use skydd_consent::BannerAction;
 pub use states::{NoticeState, OutboxState, StateFilter, parse_request_type};

@@ -9,8 +9,8 @@ use utoipa::{Modify, OpenApi};
 
 use crate::api::{
     audit, banner, consents, datasets, decisions, disclosures, features, health, imports,
-    incidents, metrics, notice, preferences, records, register, requests, signals, subjects,
-    unsubscribe, versions,
+    incidents, metrics, notice, preferences, records, register, requests, security, signals,
+    subjects, unsubscribe, versions,
 };
 use crate::extract::REGISTER_ID_PATTERN;
 use crate::problem::{PROBLEM_JSON, Problem};
@@ -68,6 +68,8 @@ use crate::problem::{PROBLEM_JSON, Problem};
         incidents::close_incident,
         disclosures::disclose,
         disclosures::list_disclosures,
+        security::record_review,
+        security::list_reviews,
         requests::submit_request,
         requests::list_requests,
         requests::get_request,
@@ -156,6 +158,9 @@ use crate::problem::{PROBLEM_JSON, Problem};
         disclosures::DisclosureRequest,
         disclosures::DisclosureResponse,
         disclosures::DisclosuresResponse,
+        security::SecurityReviewRequest,
+        security::SecurityReviewResponse,
+        security::SecurityReviewsResponse,
         requests::RequestIdentity,
         requests::SubmitRequest,
         requests::ReceiptResponse,
@@ -209,6 +214,8 @@ use crate::problem::{PROBLEM_JSON, Problem};
             authority within 72 hours (Art. 33) and communicated to the subjects (Art. 34)."),
         (name = "disclosures", description = "Disclosures to authorities, only on a court \
             decision or similar decision."),
+        (name = "security", description = "Dated reviews of the security measures (Art. 32(1)(d)) \
+            against the register's cycle."),
         (name = "requests", description = "Data-subject requests (Art. 12-22): public intake and \
             identity check, deadlines, fulfilment, the access package."),
         (name = "audit", description = "The tamper-evident audit trail, for callers with `audit_read`."),

@@ -6,7 +6,9 @@
 //! - incidents (`IncidentsRead`): open incidents with their 72-hour clock;
 //! - retention (`AuditRead`): the last sweep this server ran and its proof in the audit trail
 //!   (the `retention.*` entries since it started, and whether a signed checkpoint covers them);
-//! - the audit chain (`AuditRead`): its head and the newest checkpoint, signature checked.
+//! - the audit chain (`AuditRead`): its head and the newest checkpoint, signature checked;
+//! - security reviews (`IncidentsRead`, when the register sets `security_review`): the latest
+//!   review, when the next is due, and whether the cycle has none (P003-42).
 //!
 //! Everything comes from operations the API and `/metrics` use (`list_requests`,
 //! `incidents`, `App::operations`, the audit trail); nothing here decides anything.
@@ -15,17 +17,18 @@ use askama::Template;
 use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post};
 use jiff::SignedDuration;
 use skydd_register::zone::stockholm;
 use skydd_requests::Urgency;
 use skydd_staff::permission::Permission;
 use skydd_storage::AuditFilter;
-use skydd_vault::{AuditEvent, RequestQuery, StateFilter};
+use skydd_vault::{AuditEvent, NewSecurityReview, RequestQuery, StateFilter, VaultError};
 
-use super::frame::{Frame, Section};
+use super::csrf::CsrfForm;
+use super::frame::{Flash, Frame, Section};
 use super::i18n;
-use super::render::{ConsoleError, render};
+use super::render::{ConsoleError, redirect_with, render};
 use super::requests::{DueView, state_key, type_key};
 use super::session::ConsoleUser;
 use crate::state::AppState;
@@ -36,9 +39,11 @@ const NEXT_REQUESTS: usize = 5;
 /// How many audit entries of the last sweep the dashboard reads to find its proof.
 const PROOF_ENTRIES: usize = 1_000;
 
-/// The dashboard's route.
+/// The dashboard's routes: the page, and the form that records a security review.
 pub(crate) fn routes() -> Router<AppState> {
-    Router::new().route("/console/dashboard", get(dashboard))
+    Router::new()
+        .route("/console/dashboard", get(dashboard))
+        .route("/console/security/reviews", post(record_review))
 }
 
 /// One of the next requests.
@@ -79,6 +84,20 @@ struct RetentionBlock {
     covered: bool,
 }
 
+/// Where the security review cycle stands.
+struct SecurityBlock {
+    /// The cycle in words ("12 months").
+    every: String,
+    /// The latest review's day in words.
+    last: Option<String>,
+    /// The last day the next one is due, in words.
+    due: Option<String>,
+    /// No review within the cycle.
+    overdue: bool,
+    /// Whether the user may record a review (the form is shown).
+    may_record: bool,
+}
+
 /// The audit chain's state.
 struct AuditBlock {
     head_seq: i64,
@@ -93,6 +112,7 @@ struct DashboardPage {
     incidents: Option<Vec<IncidentRow>>,
     retention: Option<RetentionBlock>,
     audit: Option<AuditBlock>,
+    security: Option<SecurityBlock>,
 }
 
 /// A duration in whole hours and minutes, as the clock shows it.
@@ -123,6 +143,11 @@ async fn dashboard(
     } else {
         (None, None)
     };
+    let security = if user.may(Permission::IncidentsRead) {
+        security_block(&state, &user).await?
+    } else {
+        None
+    };
     render(
         user.language,
         &DashboardPage {
@@ -131,8 +156,65 @@ async fn dashboard(
             incidents,
             retention,
             audit,
+            security,
         },
     )
+}
+
+/// The security review block, when the register sets a cycle.
+async fn security_block(
+    state: &AppState,
+    user: &ConsoleUser,
+) -> Result<Option<SecurityBlock>, ConsoleError> {
+    let reviews = state.vault().security_reviews(user.now).await?;
+    let (Some(every), Some(status)) = (reviews.every, reviews.status) else {
+        return Ok(None);
+    };
+    let language = user.language;
+    let date = |d| skydd_notice::wording::date(language, d);
+    Ok(Some(SecurityBlock {
+        every: skydd_notice::wording::period(language, every),
+        last: status.last.map(date),
+        due: status.due.map(date),
+        overdue: status.overdue,
+        may_record: user.may(Permission::IncidentsWrite),
+    }))
+}
+
+/// `POST /console/security/reviews`: record a review of the security measures (the day it was
+/// held and what it found), then back to the dashboard with a message. A refusal (a day not
+/// yet come, an empty summary ...) says what the form needs; nothing is recorded.
+async fn record_review(
+    _: super::csrf::Permits<crate::auth::need::IncidentsWrite>,
+    State(state): State<AppState>,
+    CsrfForm(user, form): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, ConsoleError> {
+    user.require(Permission::IncidentsWrite)?;
+    let field = |name: &str| {
+        form.iter()
+            .find(|(key, _)| key == name)
+            .map_or("", |(_, value)| value.as_str())
+    };
+    let refused = Flash::problem("dashboard.security.refused");
+    let flash = match field("reviewed_on").trim().parse::<jiff::civil::Date>() {
+        Ok(reviewed_on) => {
+            let new = NewSecurityReview {
+                reviewed_on,
+                summary: field("summary").to_owned(),
+            };
+            match state
+                .vault()
+                .record_security_review(&user.actor(), new, user.now)
+                .await
+            {
+                Ok(_) => Flash::done("dashboard.security.recorded"),
+                Err(VaultError::Invalid { .. }) => refused,
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Err(_) => refused,
+    };
+    Ok(redirect_with("/console/dashboard", flash))
 }
 
 async fn requests_block(
@@ -308,6 +390,22 @@ mod tests {
                 audit: Some(AuditBlock {
                     head_seq: 130,
                     checkpoint: Some((121, "2026-04-30 03:05".to_owned(), true)),
+                }),
+                security: Some(SecurityBlock {
+                    every: skydd_notice::wording::period(
+                        language,
+                        skydd_register::Period::new(12, skydd_register::period::PeriodUnit::Month),
+                    ),
+                    last: Some(skydd_notice::wording::date(
+                        language,
+                        jiff::civil::date(2025, 2, 28),
+                    )),
+                    due: Some(skydd_notice::wording::date(
+                        language,
+                        jiff::civil::date(2026, 2, 28),
+                    )),
+                    overdue: true,
+                    may_record: true,
                 }),
                 frame,
             };

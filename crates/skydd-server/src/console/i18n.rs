@@ -463,6 +463,62 @@ pub(crate) const CATALOG: &[Message] = &[
     ("dashboard.requests.all", "All requests", "Alla begäranden"),
     ("dashboard.incidents", "Open incidents", "Öppna incidenter"),
     (
+        "dashboard.security",
+        "Security reviews",
+        "Granskningar av säkerhetsåtgärderna",
+    ),
+    (
+        "dashboard.security.every",
+        "The register promises a review of the security measures at least once every {}.",
+        "Registret lovar att säkerhetsåtgärderna granskas minst en gång per {}.",
+    ),
+    (
+        "dashboard.security.last",
+        "Latest review: {}.",
+        "Senaste granskningen: {}.",
+    ),
+    (
+        "dashboard.security.due",
+        "The next is due by {}.",
+        "Nästa ska vara gjord senast {}.",
+    ),
+    (
+        "dashboard.security.none",
+        "No review has been recorded yet.",
+        "Ingen granskning är registrerad ännu.",
+    ),
+    (
+        "dashboard.security.record",
+        "Record a review",
+        "Registrera en granskning",
+    ),
+    (
+        "dashboard.security.reviewed_on",
+        "Day of the review",
+        "Dag för granskningen",
+    ),
+    (
+        "dashboard.security.summary",
+        "What it found and decided",
+        "Vad den kom fram till och beslutade",
+    ),
+    ("dashboard.security.submit", "Record", "Registrera"),
+    (
+        "dashboard.security.recorded",
+        "The review is recorded.",
+        "Granskningen är registrerad.",
+    ),
+    (
+        "dashboard.security.refused",
+        "The review was not recorded: give the day it was held (not after today) and what it found (at most 4,000 characters).",
+        "Granskningen registrerades inte: ange dagen den gjordes (inte senare än i dag) och vad den kom fram till (högst 4 000 tecken).",
+    ),
+    (
+        "dashboard.security.overdue",
+        "Overdue: no review within the cycle",
+        "Försenad: ingen granskning inom perioden",
+    ),
+    (
         "dashboard.incidents.caption",
         "Open incidents and the 72-hour clock to notify IMY (Art. 33)",
         "Öppna incidenter och 72-timmarsfristen för anmälan till IMY (art. 33)",

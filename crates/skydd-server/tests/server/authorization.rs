@@ -151,6 +151,9 @@ const ROUTES: &[Row] = &[
     ("POST", "/v1/incidents/{id}/close", INCIDENTS_WRITE),
     ("POST", "/v1/disclosures", DISCLOSURES_WRITE),
     ("GET", "/v1/disclosures", DISCLOSURES_READ),
+    // Security reviews (P003-42).
+    ("POST", "/v1/security/reviews", INCIDENTS_WRITE),
+    ("GET", "/v1/security/reviews", REGISTER),
     // Data-subject requests: intake, the code and documents are the subject's.
     ("POST", "/v1/requests", Public),
     ("POST", "/v1/requests/{id}/verify", Public),
@@ -647,6 +650,7 @@ const CONSOLE_PAGES: &[(&str, &str, Staff)] = &[
     ),
     ("GET", "/console/incidents/new", Staff::Roles("dpo")),
     ("POST", "/console/incidents", Staff::Roles("dpo")),
+    ("POST", "/console/security/reviews", Staff::Roles("dpo")),
     (
         "POST",
         "/console/incidents/{id}/{step}",

@@ -19,8 +19,8 @@ use crate::{
     FactChangeBounds, FactChangeListener, FactChangeRow, FeatureSwitchRow, IdentityRow,
     IncidentEntryRow, KeyBinding, ObjectionEventRow, OperationsCounts, PoolStatus,
     PreferenceEventRow, RecordDeletion, RecordDeletionOutcome, RecordRow, RecordSummary,
-    RegisterVersionRecord, Storage, StorageError, StorageFuture, SubjectKeyRow, SubjectRow,
-    SweepLock, error, rows,
+    RegisterVersionRecord, SecurityReviewRow, Storage, StorageError, StorageFuture, SubjectKeyRow,
+    SubjectRow, SweepLock, error, rows,
 };
 use dialect::{Conn, at};
 
@@ -1164,6 +1164,54 @@ impl Storage for Store {
         subject_id: &'a str,
     ) -> StorageFuture<'a, Vec<DisclosureRow>> {
         Box::pin(async move { self.disclosures_including(Some(subject_id)).await })
+    }
+
+    // -- Security reviews -------------------------------------------------------------------------
+
+    fn insert_security_review(&self, review: SecurityReviewRow) -> StorageFuture<'_, i64> {
+        Box::pin(async move {
+            const OPERATION: &str = "record a security review";
+            let mut tx = dialect::begin_write(&self.pool)
+                .await
+                .map_err(error::query(OPERATION))?;
+            let seq: i64 = sqlx::query_scalar(
+                "INSERT INTO security_reviews (reviewed_on, recorded_at, recorded_by, summary)
+                 VALUES ($1, $2, $3, $4) RETURNING seq",
+            )
+            .bind(&review.reviewed_on)
+            .bind(at(review.recorded_at))
+            .bind(&review.recorded_by)
+            .bind(&review.summary)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(error::query(OPERATION))?;
+            tx.commit().await.map_err(error::query(OPERATION))?;
+            Ok(seq)
+        })
+    }
+
+    fn security_reviews(&self) -> StorageFuture<'_, Vec<SecurityReviewRow>> {
+        Box::pin(async move {
+            const TABLE: &str = "security_reviews";
+            let rows = sqlx::query(
+                "SELECT seq, reviewed_on, recorded_at, recorded_by, summary
+                 FROM security_reviews ORDER BY seq",
+            )
+            .fetch_all(&self.pool)
+            .await
+            .map_err(error::query("read the security reviews"))?;
+            rows.iter()
+                .map(|row| {
+                    Ok(SecurityReviewRow {
+                        seq: get(row, "seq", TABLE)?,
+                        reviewed_on: get(row, "reviewed_on", TABLE)?,
+                        recorded_at: super::get_at(row, "recorded_at", TABLE)?,
+                        recorded_by: get(row, "recorded_by", TABLE)?,
+                        summary: get(row, "summary", TABLE)?,
+                    })
+                })
+                .collect()
+        })
     }
 
     // -- Audit chain ------------------------------------------------------------------------------
