@@ -33,7 +33,8 @@ use skydd_staff::policy::{
     LockoutPolicy, PasswordPolicy, PasswordProblem, SessionPolicy, SessionVerdict,
 };
 use skydd_storage::{
-    StaffAccountRow, StaffFactor, StaffSessionRow, StaffSignIn, Storage, StorageError,
+    StaffAccountRow, StaffFactor, StaffSessionRow, StaffSignIn, StaffTrainingRow, Storage,
+    StorageError,
 };
 use skydd_vault::{Actor, Audit, AuditEvent};
 use zeroize::Zeroizing;
@@ -117,6 +118,14 @@ pub enum StaffError {
     /// The change was made but could not be audited.
     #[error("the change was made but could not be recorded in the audit trail")]
     Audit(#[source] StorageError),
+    /// A training record that cannot be kept (a day not yet come, no course named).
+    #[error("{what}; {help}")]
+    Training {
+        /// What is wrong.
+        what: String,
+        /// How to fix it.
+        help: &'static str,
+    },
 }
 
 impl From<StorageError> for StaffError {
@@ -321,11 +330,94 @@ impl Staff {
             last_sign_in_at: None,
             recovery_codes_left: 0,
         };
+        let untrained = self.grant_lacks_training(&new.email, new.role).await?;
         self.storage.insert_staff_account(row).await?;
-        let detail = format!("account {id} role {}", new.role);
+        let training = if untrained {
+            " without privacy training recorded"
+        } else {
+            ""
+        };
+        let detail = format!("account {id} role {}{training}", new.role);
         self.record(actor, "staff.account.create", "done", detail, now)
             .await?;
         Ok(id)
+    }
+
+    /// Record that the person signing in (or to sign in) as `email` completed the privacy
+    /// training `course` on `completed_on` (P000-63), audited as `staff.training` with the
+    /// account id when there is one, never the address. Refused: a day after `now`'s date, an
+    /// empty course or one over 200 characters.
+    pub async fn record_training(
+        &self,
+        email: &StaffEmail,
+        completed_on: jiff::civil::Date,
+        course: &str,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<(), StaffError> {
+        let today = now.to_zoned(skydd_register::zone::stockholm()).date();
+        if completed_on > today {
+            return Err(StaffError::Training {
+                what: format!("the training date {completed_on} is after today"),
+                help: "record a training once it is completed, with the day it was",
+            });
+        }
+        let course = course.trim();
+        if course.is_empty() || course.chars().count() > 200 || course.chars().any(char::is_control)
+        {
+            return Err(StaffError::Training {
+                what: "the course must be named, in at most 200 characters of plain text".into(),
+                help: "give the course's name, e.g. `GDPR basics 2026`",
+            });
+        }
+        let index = self.email_index(email);
+        self.storage
+            .insert_staff_training(StaffTrainingRow {
+                email_blind_index: index.to_vec(),
+                completed_on: completed_on.to_string(),
+                course: course.to_owned(),
+                recorded_by: actor.id.clone(),
+                recorded_at: now,
+            })
+            .await?;
+        let who = match self.storage.staff_account_by_email(&index).await? {
+            Some(row) => format!("account {}", row.id),
+            None => "no account yet".to_owned(),
+        };
+        self.record(
+            actor,
+            "staff.training",
+            "done",
+            format!("{who} completed_on {completed_on}"),
+            now,
+        )
+        .await
+    }
+
+    /// The latest privacy training the person signing in as `email` completed, if any.
+    pub async fn latest_training(
+        &self,
+        email: &StaffEmail,
+    ) -> Result<Option<jiff::civil::Date>, StaffError> {
+        let rows = self
+            .storage
+            .staff_trainings(&self.email_index(email))
+            .await?;
+        Ok(rows
+            .iter()
+            .filter_map(|row| row.completed_on.parse().ok())
+            .max())
+    }
+
+    /// Whether giving `role` to the person signing in as `email` grants personal data to
+    /// someone with no privacy training recorded (P000-63): warned about, and audited with the
+    /// grant.
+    pub async fn grant_lacks_training(
+        &self,
+        email: &StaffEmail,
+        role: StaffRole,
+    ) -> Result<bool, StaffError> {
+        Ok(role.reads_personal_data() && self.latest_training(email).await?.is_none())
     }
 
     /// Every account, oldest first.

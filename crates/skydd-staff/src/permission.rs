@@ -278,6 +278,15 @@ impl StaffRole {
         }
     }
 
+    /// Whether the role holds a permission that [`Permission::reads_personal_data`]: granting
+    /// it calls for privacy training (P000-63).
+    pub fn reads_personal_data(self) -> bool {
+        self.grants()
+            .permissions
+            .iter()
+            .any(Permission::reads_personal_data)
+    }
+
     /// What the role may do.
     pub fn grants(self) -> Grants {
         let permissions = match self {
@@ -554,6 +563,16 @@ impl Grants {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn roles_that_read_personal_data_are_those_given_a_decrypted_value() {
+        // P000-63: granting these calls for privacy training.
+        let reading: Vec<StaffRole> = StaffRole::ALL
+            .into_iter()
+            .filter(|role| role.reads_personal_data())
+            .collect();
+        assert_eq!(reading, [StaffRole::Dpo, StaffRole::Support]);
+    }
 
     #[test]
     fn the_auditor_reads_no_personal_data() {

@@ -63,7 +63,9 @@ pub use rows::{
     ObjectionEventRow, PreferenceEventRow, RecordRow, RecordSummary, SUBJECT_SCOPE,
     SecurityReviewRow, SubjectKeyRow, SubjectRow,
 };
-pub use staff::{StaffAccountRow, StaffFactor, StaffSessionRow, StaffSignIn, StaffStore};
+pub use staff::{
+    StaffAccountRow, StaffFactor, StaffSessionRow, StaffSignIn, StaffStore, StaffTrainingRow,
+};
 pub use timestamp::truncate as truncate_timestamp;
 
 use std::future::Future;

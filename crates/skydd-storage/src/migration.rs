@@ -128,6 +128,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "security_reviews",
         sql: include_str!("../migrations/sqlite/0019_security_reviews.sql"),
     },
+    Migration {
+        version: 20,
+        name: "staff_trainings",
+        sql: include_str!("../migrations/sqlite/0020_staff_trainings.sql"),
+    },
 ];
 
 /// The PostgreSQL migrations, oldest first. Same versions and names as [`SQLITE`].
@@ -226,6 +231,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 19,
         name: "security_reviews",
         sql: include_str!("../migrations/postgres/0019_security_reviews.sql"),
+    },
+    Migration {
+        version: 20,
+        name: "staff_trainings",
+        sql: include_str!("../migrations/postgres/0020_staff_trainings.sql"),
     },
 ];
 

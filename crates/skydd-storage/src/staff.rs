@@ -110,8 +110,32 @@ pub struct StaffSignIn {
     pub now: Timestamp,
 }
 
+/// A privacy training a person completed (P000-63), as stored: appended, never changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffTrainingRow {
+    /// The keyed blind index of the person's sign-in address (as an account's).
+    pub email_blind_index: Vec<u8>,
+    /// The day it was completed (ISO 8601 date).
+    pub completed_on: String,
+    /// The course, in words.
+    pub course: String,
+    /// Who recorded it (an actor id).
+    pub recorded_by: String,
+    /// When it was recorded.
+    pub recorded_at: Timestamp,
+}
+
 /// Storage of staff accounts and console sessions; part of every [`crate::Storage`].
 pub trait StaffStore: Send + Sync {
+    /// Append a privacy training a person completed.
+    fn insert_staff_training(&self, training: StaffTrainingRow) -> StorageFuture<'_, ()>;
+
+    /// The trainings of the person whose address has this blind index, oldest first.
+    fn staff_trainings<'a>(
+        &'a self,
+        email_blind_index: &'a [u8],
+    ) -> StorageFuture<'a, Vec<StaffTrainingRow>>;
+
     /// Store a new account. An account with the same e-mail blind index is a
     /// [`crate::StorageError::Conflict`].
     fn insert_staff_account(&self, account: StaffAccountRow) -> StorageFuture<'_, ()>;

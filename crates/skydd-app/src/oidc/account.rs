@@ -152,6 +152,21 @@ impl App {
         if role_changed {
             detail.push_str(" role_changed=true");
         }
+        // P000-63: a role that reads personal data granted (a new account or a changed role) to
+        // someone with no privacy training recorded is logged with that fact.
+        if created || role_changed {
+            let untrained = self
+                .staff()
+                .grant_lacks_training(&email, identity.role)
+                .await
+                .map_err(|error| match error {
+                    crate::staff::StaffError::Storage(e) => SsoAccountError::Storage(e),
+                    _ => SsoAccountError::Corrupt("privacy training"),
+                })?;
+            if untrained {
+                detail.push_str(" privacy_training=none");
+            }
+        }
         self.audit()
             .record(AuditEvent {
                 at: now,

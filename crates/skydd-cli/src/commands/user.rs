@@ -1,6 +1,7 @@
-//! `skydd user create|list|disable|enable|reset-totp|set-password`: staff accounts of the
-//! console (issue 17) from the command line: the first account, and recovery when someone is
-//! locked out of their second factor. Works while a server runs on the same data.
+//! `skydd user create|list|disable|enable|reset-totp|set-password|training`: staff accounts of
+//! the console (issue 17) from the command line: the first account, recovery when someone is
+//! locked out of their second factor, and the privacy training of those given personal data
+//! (P000-63). Works while a server runs on the same data.
 
 use std::io::Read as _;
 use std::process::ExitCode;
@@ -38,6 +39,24 @@ pub(crate) enum UserCommand {
     /// Set an account's password and end its sessions. Reads it with `--password-stdin`,
     /// otherwise generates one and prints it on stdout, shown this once.
     SetPassword(PasswordArgs),
+    /// Record that a person completed privacy training (P000-63). Granting a role that reads
+    /// personal data (dpo, support) to someone without one is warned about and audited so.
+    Training(TrainingArgs),
+}
+
+/// Arguments of `user training`.
+#[derive(Debug, Args)]
+pub(crate) struct TrainingArgs {
+    /// The person: an account id, or the address they sign in (or will sign in) with.
+    person: String,
+    /// The day the training was completed (YYYY-MM-DD).
+    #[arg(long)]
+    completed: jiff::civil::Date,
+    /// The course, e.g. "GDPR basics 2026".
+    #[arg(long)]
+    course: String,
+    #[command(flatten)]
+    data: DataArgs,
 }
 
 /// Arguments of `user create`.
@@ -110,6 +129,7 @@ pub(crate) async fn run(command: UserCommand) -> anyhow::Result<ExitCode> {
             &args.data
         }
         UserCommand::SetPassword(args) => &args.data,
+        UserCommand::Training(args) => &args.data,
     };
     let instance = super::open_existing(data).await?;
     let staff = instance.staff();
@@ -131,6 +151,7 @@ async fn execute(staff: &Staff, command: UserCommand) -> anyhow::Result<ExitCode
             let email = StaffEmail::parse(&args.email)?;
             let (password, generated) = password(args.password_stdin)?;
             let role = StaffRole::from(args.role);
+            let untrained = staff.grant_lacks_training(&email, role).await?;
             let id = staff
                 .create_account(
                     NewAccount {
@@ -148,13 +169,22 @@ async fn execute(staff: &Staff, command: UserCommand) -> anyhow::Result<ExitCode
             eprintln!(
                 "created account {id} ({role}); its first sign-in in the console enrols a TOTP second factor"
             );
+            if untrained {
+                eprintln!(
+                    "warning: the {role} role reads personal data and no privacy training is recorded for this person; record it with `skydd user training {id} --completed YYYY-MM-DD --course NAME`"
+                );
+            }
         }
         UserCommand::List { .. } => {
             let accounts = staff
                 .list_accounts()
                 .await
                 .context("cannot list accounts")?;
-            print_accounts(&accounts);
+            let mut trained = Vec::with_capacity(accounts.len());
+            for account in &accounts {
+                trained.push(staff.latest_training(&account.email).await?);
+            }
+            print_accounts(&accounts, &trained);
         }
         UserCommand::Disable(args) => {
             let id = resolve(staff, &args.account).await?;
@@ -181,6 +211,26 @@ async fn execute(staff: &Staff, command: UserCommand) -> anyhow::Result<ExitCode
                 .await?;
             print_generated(generated.as_ref());
             eprintln!("set the password of account {id}; its sessions have ended");
+        }
+        UserCommand::Training(args) => {
+            let email = match AccountId::parse(&args.person) {
+                Ok(id) => {
+                    staff
+                        .account(&id)
+                        .await?
+                        .ok_or(StaffError::NoSuchAccount)?
+                        .email
+                }
+                Err(_) => StaffEmail::parse(&args.person).map_err(|_| {
+                    anyhow::anyhow!(
+                        "give an account id (32 hex digits, see `skydd user list`) or an e-mail address"
+                    )
+                })?,
+            };
+            staff
+                .record_training(&email, args.completed, &args.course, &actor, now)
+                .await?;
+            eprintln!("recorded privacy training completed on {}", args.completed);
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -225,18 +275,25 @@ async fn resolve(staff: &Staff, given: &str) -> anyhow::Result<AccountId> {
     Ok(found.ok_or(StaffError::NoSuchAccount)?.id)
 }
 
-fn print_accounts(accounts: &[AccountView]) {
+/// The accounts, each with the day of its latest privacy training (`trained`, in the same
+/// order): `none` for a role that reads personal data with none recorded.
+fn print_accounts(accounts: &[AccountView], trained: &[Option<jiff::civil::Date>]) {
     println!(
-        "{:<32}  {:<32}  {:<7}  {:<8}  {:<4}  LAST SIGN-IN",
-        "ID", "E-MAIL", "ROLE", "STATE", "TOTP"
+        "{:<32}  {:<32}  {:<7}  {:<8}  {:<4}  {:<10}  LAST SIGN-IN",
+        "ID", "E-MAIL", "ROLE", "STATE", "TOTP", "TRAINING"
     );
-    for account in accounts {
+    for (account, trained) in accounts.iter().zip(trained) {
         let last = account
             .last_sign_in_at
             .map(|at| at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
             .unwrap_or_else(|| "-".to_owned());
+        let training = match trained {
+            Some(day) => day.to_string(),
+            None if account.role.reads_personal_data() => "none".to_owned(),
+            None => "-".to_owned(),
+        };
         println!(
-            "{:<32}  {:<32}  {:<7}  {:<8}  {:<4}  {last}",
+            "{:<32}  {:<32}  {:<7}  {:<8}  {:<4}  {training:<10}  {last}",
             account.id.as_str(),
             account.email.expose(),
             account.role.as_str(),

@@ -94,7 +94,51 @@ fn scenario(data: &Path, database: &[String]) {
     assert_eq!(lines.len(), 1, "{stdout}");
     let dpo_id = lines[0].to_owned();
     assert_eq!(dpo_id.len(), 32);
-    assert!(text(&output.stderr).contains("enrols a TOTP second factor"));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("enrols a TOTP second factor"));
+    // P000-63: a role that reads personal data granted to someone with no privacy training
+    // recorded is warned about (and audited so, below).
+    assert!(
+        stderr.contains(
+            "warning: the dpo role reads personal data and no privacy training is recorded"
+        ),
+        "{stderr}"
+    );
+
+    // A training recorded before the account exists, by address: no warning then.
+    let output = user(
+        data,
+        database,
+        &[
+            "training",
+            "Support@example.se",
+            "--completed",
+            "2026-01-15",
+            "--course",
+            "GDPR basics 2026",
+        ],
+        None,
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let output = user(
+        data,
+        database,
+        &[
+            "training",
+            "support@example.se",
+            "--completed",
+            "2999-01-01",
+            "--course",
+            "x",
+        ],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        text(&output.stderr).contains("after today"),
+        "{}",
+        text(&output.stderr)
+    );
 
     // Without one: a generated password on the second line, shown once.
     let output = user(
@@ -115,6 +159,11 @@ fn scenario(data: &Path, database: &[String]) {
     assert_eq!(lines.len(), 2, "{stdout}");
     let (support_id, generated) = (lines[0].to_owned(), lines[1].to_owned());
     assert_eq!(generated.len(), 27);
+    assert!(
+        !text(&output.stderr).contains("warning"),
+        "{}",
+        text(&output.stderr)
+    );
 
     // Refusals say how to fix them and never repeat the address or the password.
     let output = user(
@@ -178,6 +227,9 @@ fn scenario(data: &Path, database: &[String]) {
     assert!(support_line.contains("support@example.se"), "{listed}");
     assert!(support_line.contains("disabled"), "{listed}");
     assert!(support_line.contains(" no "), "{listed}");
+    assert!(support_line.contains("2026-01-15"), "{listed}");
+    let dpo_line = listed.lines().find(|l| l.starts_with(&dpo_id)).unwrap();
+    assert!(dpo_line.contains(" none "), "{listed}");
     let output = user(data, database, &["enable", &support_id], None);
     assert!(output.status.success(), "{}", text(&output.stderr));
     let output = user(data, database, &["reset-totp", &dpo_id], None);
@@ -222,6 +274,7 @@ fn scenario(data: &Path, database: &[String]) {
             by_cli,
             [
                 "staff.account.create",
+                "staff.training",
                 "staff.account.create",
                 "staff.account.disable",
                 "staff.account.enable",
@@ -233,6 +286,16 @@ fn scenario(data: &Path, database: &[String]) {
             let text = format!("{:?}", entry.event);
             assert!(!text.contains("example.se"), "{text}");
         }
+        let creations: Vec<&str> = entries
+            .iter()
+            .filter(|e| e.event.action == "staff.account.create")
+            .filter_map(|e| e.event.detail.as_deref())
+            .collect();
+        assert!(
+            creations[0].ends_with("role dpo without privacy training recorded"),
+            "{creations:?}"
+        );
+        assert!(creations[1].ends_with("role support"), "{creations:?}");
         drop(staff);
         let storage = Arc::clone(&instance.storage);
         storage.close().await.unwrap();

@@ -42,6 +42,10 @@ struct AccountRow {
     last_sign_in: Option<Timestamp>,
     /// Whether it is the administrator's own account (not disabled from here).
     yourself: bool,
+    /// The day of the latest privacy training recorded, in words (P000-63).
+    training: Option<String>,
+    /// The role reads personal data and no training is recorded.
+    untrained: bool,
 }
 
 /// The list's template.
@@ -55,12 +59,11 @@ struct AccountsPage {
 /// `GET /console/accounts`: every staff account.
 async fn list(State(state): State<AppState>, user: ConsoleUser) -> Result<Response, ConsoleError> {
     user.require(Permission::AccountsManage)?;
-    let mut accounts: Vec<AccountRow> = state
-        .staff()
-        .list_accounts()
-        .await?
-        .into_iter()
-        .map(|account| AccountRow {
+    let staff = state.staff();
+    let mut accounts: Vec<AccountRow> = Vec::new();
+    for account in staff.list_accounts().await? {
+        let trained = staff.latest_training(&account.email).await?;
+        accounts.push(AccountRow {
             yourself: account.id == user.account,
             id: account.id.as_str().to_owned(),
             email: account.email.expose().to_owned(),
@@ -69,8 +72,10 @@ async fn list(State(state): State<AppState>, user: ConsoleUser) -> Result<Respon
             totp: account.totp_enrolled,
             codes_left: account.recovery_codes_left,
             last_sign_in: account.last_sign_in_at,
-        })
-        .collect();
+            training: trained.map(|day| skydd_notice::wording::date(user.language, day)),
+            untrained: trained.is_none() && account.role.reads_personal_data(),
+        });
+    }
     accounts.sort_by(|a, b| a.email.cmp(&b.email));
     let page = AccountsPage {
         frame: user.frame(Section::Accounts, "accounts.title"),
@@ -119,6 +124,8 @@ struct NewAccountForm {
 struct CreatedPage {
     frame: Frame,
     password: String,
+    /// The role reads personal data and no privacy training is recorded (P000-63).
+    untrained: bool,
 }
 
 /// `POST /console/accounts/new`: create the account; a password made here is shown once.
@@ -141,6 +148,7 @@ async fn create(
         form.password.into()
     };
     let shown = made.then(|| password.to_string());
+    let untrained = state.staff().grant_lacks_training(&email, role).await?;
     let new = NewAccount {
         email,
         role,
@@ -162,9 +170,14 @@ async fn create(
             let page = CreatedPage {
                 frame: user.frame(Section::Accounts, "accounts.created_title"),
                 password,
+                untrained,
             };
             render(user.language, &page)
         }
+        None if untrained => Ok(redirect_with(
+            "/console/accounts",
+            Flash::problem("accounts.created_untrained"),
+        )),
         None => Ok(redirect_with(
             "/console/accounts",
             Flash::done("accounts.created_done"),

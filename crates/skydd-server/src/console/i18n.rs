@@ -335,6 +335,16 @@ pub(crate) const CATALOG: &[Message] = &[
         "Senaste inloggning",
     ),
     ("accounts.never", "Never", "Aldrig"),
+    (
+        "accounts.training",
+        "Privacy training",
+        "Dataskyddsutbildning",
+    ),
+    (
+        "accounts.training_none",
+        "None recorded (skydd user training)",
+        "Ingen registrerad (skydd user training)",
+    ),
     ("accounts.actions", "Actions", "Åtgärder"),
     ("accounts.active", "Active", "Aktivt"),
     ("accounts.disabled", "Disabled", "Avstängt"),
@@ -382,6 +392,11 @@ pub(crate) const CATALOG: &[Message] = &[
         "accounts.created_done",
         "The account is created.",
         "Kontot är skapat.",
+    ),
+    (
+        "accounts.created_untrained",
+        "The account is created. Its role reads personal data and no privacy training is recorded for this person: record it with skydd user training.",
+        "Kontot är skapat. Rollen läser personuppgifter och ingen dataskyddsutbildning är registrerad för personen: registrera den med skydd user training.",
     ),
     (
         "accounts.not_yourself",

@@ -140,6 +140,9 @@ async fn single_sign_on_opens_a_session_with_the_role_of_the_claim() {
             "{audit}"
         );
         assert!(!audit.to_lowercase().contains("dpo@example.com"), "{audit}");
+        // P000-63: both grants (dpo on creation, support on the change) read personal data
+        // and no privacy training is recorded for the person: logged with that fact.
+        assert_eq!(audit.matches("privacy_training=none").count(), 2, "{audit}");
         app.stop().await;
     }
 }

@@ -6,8 +6,8 @@ use jiff::Timestamp;
 use super::super::{Store, dialect};
 use super::{get, get_at, get_optional_at};
 use crate::{
-    StaffAccountRow, StaffFactor, StaffSessionRow, StaffSignIn, StaffStore, StorageError,
-    StorageFuture, error,
+    StaffAccountRow, StaffFactor, StaffSessionRow, StaffSignIn, StaffStore, StaffTrainingRow,
+    StorageError, StorageFuture, error,
 };
 use dialect::{Conn, Db, DbRow, at};
 
@@ -278,6 +278,58 @@ impl StaffStore for Store {
             .as_ref()
             .map(account_from_row)
             .transpose()
+        })
+    }
+
+    fn insert_staff_training(&self, training: StaffTrainingRow) -> StorageFuture<'_, ()> {
+        Box::pin(async move {
+            const OPERATION: &str = "record a staff training";
+            let mut tx = dialect::begin_write(&self.pool)
+                .await
+                .map_err(error::query(OPERATION))?;
+            sqlx::query::<Db>(
+                "INSERT INTO staff_trainings
+                     (email_blind_index, completed_on, course, recorded_by, recorded_at)
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(&training.email_blind_index)
+            .bind(&training.completed_on)
+            .bind(&training.course)
+            .bind(&training.recorded_by)
+            .bind(at(training.recorded_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(error::query(OPERATION))?;
+            tx.commit().await.map_err(error::query(OPERATION))?;
+            Ok(())
+        })
+    }
+
+    fn staff_trainings<'a>(
+        &'a self,
+        email_blind_index: &'a [u8],
+    ) -> StorageFuture<'a, Vec<StaffTrainingRow>> {
+        Box::pin(async move {
+            const TABLE: &str = "staff_trainings";
+            sqlx::query::<Db>(
+                "SELECT email_blind_index, completed_on, course, recorded_by, recorded_at
+                 FROM staff_trainings WHERE email_blind_index = $1 ORDER BY seq",
+            )
+            .bind(email_blind_index)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(error::query("read a person's staff trainings"))?
+            .iter()
+            .map(|row| {
+                Ok(StaffTrainingRow {
+                    email_blind_index: get(row, "email_blind_index", TABLE)?,
+                    completed_on: get(row, "completed_on", TABLE)?,
+                    course: get(row, "course", TABLE)?,
+                    recorded_by: get(row, "recorded_by", TABLE)?,
+                    recorded_at: get_at(row, "recorded_at", TABLE)?,
+                })
+            })
+            .collect()
         })
     }
 
