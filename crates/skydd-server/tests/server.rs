@@ -453,6 +453,20 @@ async fn spawn_app_with(
     .await
 }
 
+/// A server on `backend` serving the register `register_source` (an example register, say),
+/// on 1 March 2026, with no connected database.
+async fn spawn_app_on_register(backend: &Backend, register_source: &str) -> TestApp {
+    spawn_app_serving(
+        backend,
+        "2026-03-01T09:00:00Z".parse().unwrap(),
+        &skydd_storage::OpenOptions::default(),
+        tempfile::tempdir().unwrap(),
+        register_source,
+        skydd_app::datasets::Datasets::default(),
+    )
+    .await
+}
+
 /// [`spawn_app_with`] serving the register `register_source` and reaching `datasets`.
 async fn spawn_app_serving(
     backend: &Backend,
@@ -1122,15 +1136,7 @@ async fn records_are_read_per_purpose_and_withheld_with_a_code() {
 async fn a_traffic_log_entry_with_the_page_visited_is_refused() {
     let partnersec = include_str!("../../../examples/registers/partnersec.yaml");
     for backend in backends() {
-        let app = spawn_app_serving(
-            &backend,
-            "2026-03-01T09:00:00Z".parse().unwrap(),
-            &skydd_storage::OpenOptions::default(),
-            tempfile::tempdir().unwrap(),
-            partnersec,
-            skydd_app::datasets::Datasets::default(),
-        )
-        .await;
+        let app = spawn_app_on_register(&backend, partnersec).await;
         let subject = app
             .create_subject(json!({"email": "trafik@example.se"}))
             .await;

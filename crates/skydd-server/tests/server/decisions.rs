@@ -295,15 +295,7 @@ async fn a_batch_needs_the_permission_to_decide() {
 async fn a_role_is_given_only_the_purposes_it_works_for() {
     let partnersec = include_str!("../../../../examples/registers/partnersec.yaml");
     for backend in super::backends() {
-        let app = super::spawn_app_serving(
-            &backend,
-            "2026-03-01T09:00:00Z".parse().unwrap(),
-            &skydd_storage::OpenOptions::default(),
-            tempfile::tempdir().unwrap(),
-            partnersec,
-            skydd_app::datasets::Datasets::default(),
-        )
-        .await;
+        let app = super::spawn_app_on_register(&backend, partnersec).await;
         let subject = app
             .create_subject(json!({"email": "chat@example.se"}))
             .await;

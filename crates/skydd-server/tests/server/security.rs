@@ -6,22 +6,14 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use skydd_staff::permission::{Scope, StaffRole};
 
-use super::{TestApp, backends, problem, spawn_app, spawn_app_serving};
+use super::{TestApp, backends, problem, spawn_app, spawn_app_on_register};
 
 const WORKITEMS: &str = include_str!("../../../../examples/registers/workitems.yaml");
 
 /// A server on `backend` serving the work-items register (`security_review: every 12 months`)
 /// on 1 March 2026.
 async fn workitems(backend: &super::Backend) -> TestApp {
-    spawn_app_serving(
-        backend,
-        "2026-03-01T09:00:00Z".parse().unwrap(),
-        &skydd_storage::OpenOptions::default(),
-        tempfile::tempdir().unwrap(),
-        WORKITEMS,
-        skydd_app::datasets::Datasets::default(),
-    )
-    .await
+    spawn_app_on_register(backend, WORKITEMS).await
 }
 
 /// The line of `/metrics` that starts with `series`, if any.
