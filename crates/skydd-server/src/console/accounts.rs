@@ -29,6 +29,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/console/accounts/{id}/disable", post(disable))
         .route("/console/accounts/{id}/enable", post(enable))
         .route("/console/accounts/{id}/reset-totp", post(reset_totp))
+        .route("/console/accounts/{id}/training", post(record_training))
 }
 
 /// One account as the list shows it.
@@ -236,6 +237,41 @@ async fn enable(
         "/console/accounts",
         Flash::done("accounts.enabled_done"),
     ))
+}
+
+/// The fields of the privacy-training form.
+#[derive(Deserialize)]
+struct TrainingForm {
+    completed_on: String,
+    course: String,
+}
+
+/// `POST /console/accounts/{id}/training`: record that the account's holder completed privacy
+/// training (P000-63), then back to the list with a message; a day not yet come or a course
+/// not named is refused and nothing is recorded.
+async fn record_training(
+    _: super::csrf::Permits<crate::auth::need::AccountsManage>,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm(user, form): CsrfForm<TrainingForm>,
+) -> Result<Response, ConsoleError> {
+    user.require(Permission::AccountsManage)?;
+    let id = account_id(&id)?;
+    let staff = state.staff();
+    let account = staff.account(&id).await?.ok_or(ConsoleError::NotFound)?;
+    let refused = Flash::problem("accounts.training_refused");
+    let flash = match form.completed_on.trim().parse::<jiff::civil::Date>() {
+        Ok(day) => match staff
+            .record_training(&account.email, day, &form.course, &user.actor(), user.now)
+            .await
+        {
+            Ok(()) => Flash::done("accounts.training_done"),
+            Err(StaffError::Training { .. }) => refused,
+            Err(error) => return Err(error.into()),
+        },
+        Err(_) => refused,
+    };
+    Ok(redirect_with("/console/accounts", flash))
 }
 
 /// `POST /console/accounts/{id}/reset-totp`: the account's TOTP and recovery codes are

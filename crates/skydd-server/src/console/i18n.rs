@@ -340,10 +340,32 @@ pub(crate) const CATALOG: &[Message] = &[
         "Privacy training",
         "Dataskyddsutbildning",
     ),
+    ("accounts.training_on", "Completed on", "Genomförd"),
+    ("accounts.training_course", "Course", "Kurs"),
+    (
+        "accounts.training_record",
+        "Record training",
+        "Registrera utbildning",
+    ),
+    (
+        "accounts.training_label",
+        "Record privacy training for {}",
+        "Registrera dataskyddsutbildning för {}",
+    ),
+    (
+        "accounts.training_done",
+        "The training is recorded.",
+        "Utbildningen är registrerad.",
+    ),
+    (
+        "accounts.training_refused",
+        "The training was not recorded: give the day it was completed (not after today) and the course's name.",
+        "Utbildningen registrerades inte: ange dagen den genomfördes (inte senare än i dag) och kursens namn.",
+    ),
     (
         "accounts.training_none",
-        "None recorded (skydd user training)",
-        "Ingen registrerad (skydd user training)",
+        "None recorded",
+        "Ingen registrerad",
     ),
     ("accounts.actions", "Actions", "Åtgärder"),
     ("accounts.active", "Active", "Aktivt"),
@@ -395,8 +417,8 @@ pub(crate) const CATALOG: &[Message] = &[
     ),
     (
         "accounts.created_untrained",
-        "The account is created. Its role reads personal data and no privacy training is recorded for this person: record it with skydd user training.",
-        "Kontot är skapat. Rollen läser personuppgifter och ingen dataskyddsutbildning är registrerad för personen: registrera den med skydd user training.",
+        "The account is created. Its role reads personal data and no privacy training is recorded for this person: record it below, or with skydd user training.",
+        "Kontot är skapat. Rollen läser personuppgifter och ingen dataskyddsutbildning är registrerad för personen: registrera den nedan, eller med skydd user training.",
     ),
     (
         "accounts.not_yourself",

@@ -621,6 +621,11 @@ const CONSOLE_PAGES: &[(&str, &str, Staff)] = &[
         "/console/accounts/{id}/reset-totp",
         Staff::Roles("admin"),
     ),
+    (
+        "POST",
+        "/console/accounts/{id}/training",
+        Staff::Roles("admin"),
+    ),
     ("GET", "/console/register", EVERY_ROLE),
     ("GET", "/console/register/diff", EVERY_ROLE),
     ("GET", "/console/register/record", EVERY_ROLE),

@@ -899,6 +899,13 @@ async fn sign_in_and_accounts_pages_in_english_and_swedish() {
         );
         let made = between(&created.body, "<code class=\"secret\">", "</code>").to_owned();
         assert!(made.len() >= 16, "{backend}");
+        // P000-63: support reads personal data and no privacy training is recorded.
+        assert!(
+            created
+                .body
+                .contains("no privacy training is recorded for this person"),
+            "{backend}"
+        );
         let duplicate = browser
             .post(
                 "/console/accounts/new",
@@ -946,6 +953,28 @@ async fn sign_in_and_accounts_pages_in_english_and_swedish() {
             let list = browser.get("/console/accounts").await;
             assert!(list.body.contains(message), "{backend}: {action}");
         }
+
+        // P000-63: a privacy training recorded from the list; a day not yet come is refused.
+        for (day, message) in [
+            ("2026-03-05", "The training was not recorded"),
+            ("2026-01-15", "The training is recorded."),
+        ] {
+            let done = browser
+                .post(
+                    &format!("/console/accounts/{dpo}/training"),
+                    &[
+                        ("_csrf", &csrf),
+                        ("completed_on", day),
+                        ("course", "GDPR basics 2026"),
+                    ],
+                )
+                .await;
+            assert_eq!(done.location(), "/console/accounts", "{backend}");
+            let list = browser.get("/console/accounts").await;
+            assert!(list.body.contains(message), "{backend}: {day}");
+        }
+        let list = browser.get("/console/accounts").await;
+        assert!(list.body.contains("15 January 2026"), "{backend}");
 
         for lang in ["en", "sv"] {
             let list = browser.get(&format!("/console/accounts?lang={lang}")).await;
