@@ -192,7 +192,7 @@ impl App {
         let identities = vault.package_identities(actor, id, now).await?;
         let mut systems = Vec::new();
         for loaded in self.datasets().all() {
-            let today = now.to_zoned(skydd_register::zone::stockholm()).date();
+            let today = skydd_register::zone::stockholm_date(now);
             let system = read_system(&loaded.dataset, &identities, today).await;
             let state = match &system.failed {
                 Some(reason) => SystemState::Failed(reason.clone()),

@@ -352,7 +352,7 @@ impl App {
             });
         }
         let identities = vault.verified_identities(actor, id, now).await?;
-        let today = now.to_zoned(skydd_register::zone::stockholm()).date();
+        let today = skydd_register::zone::stockholm_date(now);
         let mut plans = Vec::new();
         for loaded in self.datasets().all() {
             let dataset = &loaded.dataset;
@@ -383,7 +383,7 @@ impl App {
         let hasher = KeyedHasher::new(*self.keyring().erasure_hash_key());
         let recorded = vault.system_outcomes(actor, id).await?;
         let register = &self.register.register;
-        let today = now.to_zoned(skydd_register::zone::stockholm()).date();
+        let today = skydd_register::zone::stockholm_date(now);
         let (identities, hasher, recorded, vault) = (&identities, &hasher, &recorded, &vault);
         let outcomes = self
             .run_connected_step(actor, id, SystemAction::Erasure, now, |loaded| async move {

@@ -355,7 +355,7 @@ impl Staff {
         actor: &Actor,
         now: Timestamp,
     ) -> Result<(), StaffError> {
-        let today = now.to_zoned(skydd_register::zone::stockholm()).date();
+        let today = skydd_register::zone::stockholm_date(now);
         if completed_on > today {
             return Err(StaffError::Training {
                 what: format!("the training date {completed_on} is after today"),

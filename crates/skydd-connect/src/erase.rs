@@ -342,8 +342,9 @@ async fn planned_redactions(
             ..PlannedRedaction::default()
         };
         for row in rows {
-            let key: Option<Key> = row.key.iter().map(|v| v.0.clone()).collect();
-            let erased = key.is_some_and(|key| selected[c].erase.contains_key(&key));
+            let erased = row
+                .address()
+                .is_some_and(|key| selected[c].erase.contains_key(&key));
             let mut counted = false;
             for found in row.fields {
                 let field = &collection.fields[found.field];
@@ -646,8 +647,9 @@ async fn check(
         let collection = &dataset.collections[c];
         let changes = changes(collection);
         for row in rows {
-            let key: Option<Key> = row.key.iter().map(|v| v.0.clone()).collect();
-            let erased = key.is_some_and(|key| selected[c].erase.contains_key(&key));
+            let erased = row
+                .address()
+                .is_some_and(|key| selected[c].erase.contains_key(&key));
             // A field erasure writes in a row it still reaches is counted above.
             let fields: Vec<&str> = row
                 .fields

@@ -468,11 +468,17 @@ pub(crate) async fn redact(
     Ok(done)
 }
 
-/// The keys of `rows` as [`apply`] addresses rows (a key with a NULL column cannot be).
+impl MentionRow {
+    /// The row's key as [`apply`] addresses rows; `None` when a key column is NULL (such a row
+    /// cannot be addressed).
+    pub(crate) fn address(&self) -> Option<Key> {
+        self.key.iter().map(|v| v.0.clone()).collect()
+    }
+}
+
+/// The keys of `rows` as [`apply`] addresses rows (see [`MentionRow::address`]).
 pub(crate) fn keys_of(rows: &[MentionRow]) -> Vec<Key> {
-    rows.iter()
-        .filter_map(|row| row.key.iter().map(|v| v.0.clone()).collect::<Option<Key>>())
-        .collect()
+    rows.iter().filter_map(MentionRow::address).collect()
 }
 
 #[cfg(test)]

@@ -62,7 +62,7 @@ impl Vault {
     /// The day a 10-digit personnummer's century is read against: `now` in the controller's
     /// zone.
     fn scan_context(now: Timestamp) -> Context {
-        Context::new(now.to_zoned(skydd_register::zone::stockholm()).date())
+        Context::new(skydd_register::zone::stockholm_date(now))
     }
 
     /// The ids of `category`'s free-text fields.
@@ -231,17 +231,28 @@ impl Vault {
         pending: Option<&Fields>,
         now: Timestamp,
     ) -> Result<Vec<MentionRow>, VaultError> {
-        let mut all: BTreeSet<MentionRow> = self
-            .mentions_in(&record.category, fields, now)
+        let history: Vec<Fields> = self
+            .revisions_of(record, key)
+            .await?
             .into_iter()
+            .map(|(_, values)| values)
             .collect();
-        for (_, values) in self.revisions_of(record, key).await? {
-            all.extend(self.mentions_in(&record.category, &values, now));
-        }
-        if let Some(values) = pending {
-            all.extend(self.mentions_in(&record.category, values, now));
-        }
-        Ok(all.into_iter().collect())
+        let texts = std::iter::once(fields).chain(history.iter()).chain(pending);
+        Ok(self.mentions_in_all(&record.category, texts, now))
+    }
+
+    /// [`Vault::mentions_in`] over several sets of values of one record (its values and its
+    /// revisions'), each identity once.
+    fn mentions_in_all<'f>(
+        &self,
+        category: &str,
+        texts: impl Iterator<Item = &'f Fields>,
+        now: Timestamp,
+    ) -> Vec<MentionRow> {
+        let all: BTreeSet<MentionRow> = texts
+            .flat_map(|values| self.mentions_in(category, values, now))
+            .collect();
+        all.into_iter().collect()
     }
 
     /// Replace, in the free-text fields of a record of `category` among `values`, each passage
@@ -316,13 +327,11 @@ impl Vault {
             }
             let plain =
                 serde_json::to_vec(&fields).map_err(|e| VaultError::Corrupt(e.to_string()))?;
-            let mut mentions: BTreeSet<MentionRow> = self
-                .mentions_in(&record.category, &fields, now)
-                .into_iter()
-                .collect();
-            for values in &history {
-                mentions.extend(self.mentions_in(&record.category, values, now));
-            }
+            let mentions = self.mentions_in_all(
+                &record.category,
+                std::iter::once(&fields).chain(&history),
+                now,
+            );
             let detail = format!(
                 "record:{} fields:{} revisions:{}",
                 record.id,
@@ -336,7 +345,7 @@ impl Vault {
                     &record_aad(&record.subject_id, &record.id, &record.category),
                 )?,
                 revision: None,
-                mentions: mentions.into_iter().collect(),
+                mentions,
                 revisions: rewrites,
             };
             if self.storage.rewrite_record(rewrite).await? {

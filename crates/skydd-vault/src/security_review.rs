@@ -60,7 +60,7 @@ impl Vault {
         new: NewSecurityReview,
         now: Timestamp,
     ) -> Result<SecurityReviewView, VaultError> {
-        let today = now.to_zoned(skydd_register::zone::stockholm()).date();
+        let today = skydd_register::zone::stockholm_date(now);
         if new.reviewed_on > today {
             return Err(VaultError::invalid(
                 format!("`reviewed_on` {} is after today", new.reviewed_on),
@@ -127,7 +127,7 @@ impl Vault {
             .into_iter()
             .map(view)
             .collect::<Result<Vec<_>, _>>()?;
-        let today = now.to_zoned(skydd_register::zone::stockholm()).date();
+        let today = skydd_register::zone::stockholm_date(now);
         let cycle = self.register().security_review;
         let held: Vec<Date> = reviews.iter().map(|r| r.reviewed_on).collect();
         Ok(SecurityReviews {
