@@ -23,6 +23,11 @@
 //! - `SKYDD_BENCH_AUDIT`: `group` (default, group commit as `skydd serve` runs), `each` (one
 //!   commit per event) or `off` (events dropped: a diagnostic of what the audit write costs; a
 //!   real server always audits).
+//! - `SKYDD_BENCH_HOLD`: a file path. Instead of measuring, start both servers, write to that
+//!   file one `name=value` line each for `hello` (the hello-world's URL), `base` (Skydd's),
+//!   `token` and `subjects` (the subject ids, comma-separated), and serve until standard input
+//!   closes: an outside load generator then drives them (`benches/wrk.sh` runs `wrk`, as
+//!   issue 19 measured).
 //!
 //! Decisions are asked against the bundled GleSYS register (`customer_marketing` of
 //! `customer_identity` by e-mail: a direct-marketing decision, objections and channel opt-outs
@@ -109,10 +114,12 @@ impl Mode {
 type MakeRequest =
     Arc<dyn Fn(&reqwest::Client, usize, usize) -> reqwest::RequestBuilder + Send + Sync>;
 
-/// A runtime of the shape `skydd serve` runs on here: two worker threads.
-fn server_runtime() -> tokio::runtime::Runtime {
+/// A runtime of the shape `skydd serve` runs on here: two worker threads, named `name` (so that
+/// a profile tells the server's threads from the client's and the reference's).
+fn server_runtime(name: &str) -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
+        .thread_name(name)
         .enable_all()
         .build()
         .unwrap()
@@ -399,16 +406,17 @@ fn main() {
     // The client: a runtime of its own, on the same two cores.
     let client_rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
+        .thread_name("client")
         .enable_all()
         .build()
         .unwrap();
 
     // Both servers on runtimes of their own; the one not measured is idle.
-    let hello_rt = server_runtime();
+    let hello_rt = server_runtime("hello-world");
     let hello = hello_world(&hello_rt);
     let url = format!("http://{hello}/hello");
     let hello_make: MakeRequest = Arc::new(move |client, _, _| client.get(&url));
-    let server_rt = server_runtime();
+    let server_rt = server_runtime("skydd");
     let skydd = start_skydd(
         &server_rt,
         mode,
@@ -417,6 +425,21 @@ fn main() {
         &schema,
         data.path(),
     );
+    if let Ok(hold) = std::env::var("SKYDD_BENCH_HOLD") {
+        let lines = format!(
+            "hello=http://{hello}/hello\nbase=http://{}\ntoken={}\nsubjects={}\n",
+            skydd.address,
+            skydd.token,
+            skydd.subjects.join(",")
+        );
+        std::fs::write(&hold, lines).unwrap();
+        // Serve (on the servers' own runtimes) until whoever started this closes stdin.
+        let _ = std::io::Read::read_to_end(&mut std::io::stdin(), &mut Vec::new());
+        drop(server_rt);
+        drop(hello_rt);
+        drop_schema(database_url.as_deref(), &schema);
+        return;
+    }
     let (make, endpoint) = skydd_requests(mode, &skydd, connections);
     load(&client_rt, connections, warmup, hello_make.clone());
     load(&client_rt, connections, warmup, make.clone());
@@ -471,13 +494,18 @@ fn main() {
     );
     drop(server_rt);
     drop(hello_rt);
-    if let Some(url) = &database_url {
+    drop_schema(database_url.as_deref(), &schema);
+}
+
+/// Drop the bench's PostgreSQL schema, if it ran on PostgreSQL.
+fn drop_schema(database_url: Option<&str>, schema: &str) {
+    if let Some(url) = database_url {
         let cleanup = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .unwrap();
         cleanup
-            .block_on(skydd_storage::drop_postgres_schema(url, &schema))
+            .block_on(skydd_storage::drop_postgres_schema(url, schema))
             .unwrap();
     }
 }

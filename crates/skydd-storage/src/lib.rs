@@ -80,6 +80,10 @@ use skydd_crypto::{TokenHash, TokenId};
 /// object (`Arc<dyn Storage>`).
 pub type StorageFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StorageError>> + Send + 'a>>;
 
+/// [`Storage::append_ledger`] as a call that blocks the calling thread until the units are
+/// durable (or none of them was written): what [`Storage::blocking_ledger`] offers.
+pub type BlockingLedger = Arc<dyn Fn(Vec<LedgerUnit>) -> Result<(), StorageError> + Send + Sync>;
+
 /// Where Skydd keeps its data.
 #[derive(Clone, PartialEq, Eq)]
 pub enum Location {
@@ -419,6 +423,12 @@ pub trait Storage:
     /// (the caller may retry the units one by one to find the bad one). Lets a writer commit the
     /// ledger writes of many callers at the cost of one (group commit, issue 19).
     fn append_ledger(&self, units: Vec<LedgerUnit>) -> StorageFuture<'_, ()>;
+
+    /// [`Storage::append_ledger`] as a blocking call, when the backend writes its ledgers
+    /// through a connection of its own (SQLite: `sqlite/ledger_writer`); `None` when appends are
+    /// asynchronous (PostgreSQL). A group-commit writer on a thread of its own commits through
+    /// it without handing each batch to another thread and back (issue 19).
+    fn blocking_ledger(&self) -> Option<BlockingLedger>;
 
     /// The audit events concerning a subject, in `seq` order.
     fn audit_events_for_subject<'a>(

@@ -234,6 +234,43 @@ pub(crate) async fn drop_schema(url: &str, schema: &str) -> Result<(), StorageEr
 /// process's ledger appends take turns (they chain after one head), as they did on the head's
 /// row lock before, when an append was five round trips (begin, lock and read the head,
 /// insert, move the head, commit).
+/// [`crate::Storage::blocking_ledger`] on PostgreSQL: none, appends go through the async pool.
+fn blocking_ledger(_storage: &PostgresStorage) -> Option<crate::BlockingLedger> {
+    None
+}
+
+/// [`crate::Storage::get_subject`] on PostgreSQL: one statement through the pool.
+async fn get_subject(
+    storage: &PostgresStorage,
+    id: &str,
+) -> Result<Option<crate::SubjectRow>, StorageError> {
+    let row = sqlx::query(queries::SUBJECT_SELECT)
+        .bind(id)
+        .fetch_optional(&storage.pool)
+        .await
+        .map_err(error::query("read a subject"))?;
+    row.as_ref().map(queries::subject_from_row).transpose()
+}
+
+/// [`crate::Storage::subject_with_key`] on PostgreSQL: one statement through the pool.
+async fn subject_with_key(
+    storage: &PostgresStorage,
+    id: &str,
+) -> Result<Option<(crate::SubjectRow, Option<crate::SubjectKeyRow>)>, StorageError> {
+    let row = sqlx::query(queries::SUBJECT_WITH_KEY_SELECT)
+        .bind(id)
+        .fetch_optional(&storage.pool)
+        .await
+        .map_err(error::query("read a subject and its key"))?;
+    let Some(row) = row else { return Ok(None) };
+    let subject = queries::subject_from_row(&row)?;
+    let has_key = get::<Option<String>>(&row, "subject_id", "subject_keys")?.is_some();
+    let key = has_key
+        .then(|| queries::subject_key_from_row(&row))
+        .transpose()?;
+    Ok(Some((subject, key)))
+}
+
 async fn append_ledger(
     storage: &PostgresStorage,
     units: Vec<crate::LedgerUnit>,

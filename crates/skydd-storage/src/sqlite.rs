@@ -20,6 +20,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteSy
 mod bulk_reads;
 mod checkpoint;
 mod ledger_writer;
+mod point_reads;
 /// The shared statements and row mappings, compiled here against SQLite's types.
 #[path = "queries/mod.rs"]
 #[allow(
@@ -47,6 +48,8 @@ pub(crate) struct SqliteStorage {
     /// The connection ledger units (group commits of consents and audit events) are written
     /// through, in one blocking call each.
     ledger_writer: std::sync::Arc<ledger_writer::LedgerWriter>,
+    /// Reads of one row by key on the caller's thread (`sqlite/point_reads`).
+    point_reads: point_reads::PointReads,
     /// The thread that checkpoints the WAL beside the writer; stopped when taken out and
     /// dropped (by [`crate::Storage::close`], or with the storage).
     checkpointer: std::sync::Mutex<Option<checkpoint::Checkpointer>>,
@@ -123,6 +126,7 @@ impl SqliteStorage {
                 path.to_owned(),
                 busy_timeout,
             )),
+            point_reads: point_reads::PointReads::new(path.to_owned(), busy_timeout),
             checkpointer: std::sync::Mutex::new(checkpoint::Checkpointer::start(path.to_owned())),
         };
         let prepared = async {
@@ -264,6 +268,23 @@ fn is_busy(error: &sqlx::Error) -> bool {
         if db.code().and_then(|code| code.parse::<i32>().ok()).is_some_and(|code| code & 0xff == SQLITE_BUSY))
 }
 
+/// [`crate::Storage::get_subject`] on SQLite: a point read on this thread.
+async fn get_subject(
+    storage: &SqliteStorage,
+    id: &str,
+) -> Result<Option<crate::SubjectRow>, StorageError> {
+    storage.point_reads.subject(id)
+}
+
+/// [`crate::Storage::subject_with_key`] on SQLite: a point read on this thread
+/// (`sqlite/point_reads`), not a hand-over to sqlx's worker.
+async fn subject_with_key(
+    storage: &SqliteStorage,
+    id: &str,
+) -> Result<Option<(crate::SubjectRow, Option<crate::SubjectKeyRow>)>, StorageError> {
+    storage.point_reads.subject_with_key(id)
+}
+
 /// Ledger units in one transaction of the ledger writer's connection, on a blocking thread.
 async fn append_ledger(
     storage: &SqliteStorage,
@@ -273,6 +294,18 @@ async fn append_ledger(
     tokio::task::spawn_blocking(move || writer.append(units))
         .await
         .map_err(|_| StorageError::Database("the ledger write stopped unexpectedly".into()))?
+}
+
+/// [`crate::Storage::blocking_ledger`] on SQLite: the ledger writer's own connection, called on
+/// the caller's thread.
+fn blocking_ledger(storage: &SqliteStorage) -> Option<crate::BlockingLedger> {
+    let writer = std::sync::Arc::clone(&storage.ledger_writer);
+    Some(std::sync::Arc::new(move |units: Vec<crate::LedgerUnit>| {
+        if units.is_empty() {
+            return Ok(());
+        }
+        writer.append(units)
+    }))
 }
 
 /// [`crate::Storage::index_audit_subjects`] on SQLite: through the ledger writer's connection,
@@ -310,6 +343,7 @@ fn files_take_writes(storage: &SqliteStorage) -> Result<(), StorageError> {
 /// the caller).
 fn close_own_connections(storage: &SqliteStorage) {
     storage.ledger_writer.close();
+    storage.point_reads.close();
     let stopped = storage
         .checkpointer
         .lock()

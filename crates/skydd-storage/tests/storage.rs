@@ -856,7 +856,40 @@ async fn subjects_identities_and_keys_round_trip(h: Arc<Harness>) {
         Some(restricted_at)
     );
     assert!(storage.set_restricted("s-1", None).await.unwrap());
-    assert_eq!(storage.get_subject("s-1").await.unwrap(), Some(s1));
+    assert_eq!(storage.get_subject("s-1").await.unwrap(), Some(s1.clone()));
+
+    // Reads of one subject see every commit made before them, by any connection or server
+    // (on SQLite they run on the caller's thread through connections of their own, which
+    // must not answer from a page cache older than the newest commit).
+    let other = h.open().await;
+    assert_eq!(other.get_subject("s-1").await.unwrap(), Some(s1.clone()));
+    assert!(
+        storage
+            .set_restricted("s-1", Some(restricted_at))
+            .await
+            .unwrap()
+    );
+    let seen = other.subject_with_key("s-1").await.unwrap().unwrap();
+    assert_eq!(
+        seen.0.restricted_at,
+        Some(restricted_at),
+        "{:?}",
+        h.backend()
+    );
+    assert_eq!(
+        other
+            .get_subject("s-1")
+            .await
+            .unwrap()
+            .unwrap()
+            .restricted_at,
+        Some(restricted_at),
+        "{:?}",
+        h.backend()
+    );
+    assert!(storage.set_restricted("s-1", None).await.unwrap());
+    assert_eq!(other.get_subject("s-1").await.unwrap(), Some(s1.clone()));
+    other.close().await.unwrap();
     assert!(
         !storage
             .set_restricted("s-unknown", Some(restricted_at))

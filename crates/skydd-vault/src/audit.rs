@@ -11,7 +11,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use jiff::Timestamp;
-use skydd_storage::{AuditEventRow, LedgerUnit, Storage, StorageError};
+use skydd_storage::{AuditEventRow, BlockingLedger, LedgerUnit, Storage, StorageError};
 use tokio::sync::{mpsc, oneshot};
 
 /// One processing event. Holds ids and register names only.
@@ -140,6 +140,11 @@ impl Pending {
 /// The writer gathers the next batch while one commits (one commit at a time, in order, as the
 /// chain needs): under load each commit takes every event that arrived during the previous one,
 /// up to the batch size, so 64 concurrent callers cost one transaction per round, not 64.
+///
+/// Where storage writes its ledgers through a blocking call ([`Storage::blocking_ledger`],
+/// SQLite), the writer is a thread of its own that commits on itself: a batch costs one wake of
+/// that thread and one of each caller, not also a task spawned per batch and a hand-over to a
+/// blocking thread and back (issue 19). Otherwise (PostgreSQL) it is a task on the runtime.
 #[derive(Clone)]
 pub struct GroupCommitAudit {
     sender: mpsc::Sender<Pending>,
@@ -153,9 +158,51 @@ impl GroupCommitAudit {
         let max_batch = max_batch.max(1);
         // Room for many more waiting callers than one batch holds, so that a caller waits for
         // its commit, not for a place in the queue.
-        let (sender, receiver) = mpsc::channel::<Pending>(max_batch.saturating_mul(4).max(256));
+        let queue = || mpsc::channel::<Pending>(max_batch.saturating_mul(4).max(256));
+        if let Some(ledger) = storage.blocking_ledger() {
+            let (sender, receiver) = queue();
+            let started = std::thread::Builder::new()
+                .name("skydd-ledger-writer".into())
+                .spawn(move || write_on_thread(&ledger, receiver, max_batch));
+            match started {
+                Ok(_) => return GroupCommitAudit { sender },
+                // The thread's queue went with it; the task below gets a new one.
+                Err(error) => tracing::warn!(
+                    %error,
+                    "could not start the ledger writer's thread; committing from a task instead"
+                ),
+            }
+        }
+        let (sender, receiver) = queue();
         tokio::spawn(write(storage, receiver, max_batch));
         GroupCommitAudit { sender }
+    }
+}
+
+/// The writer on a thread of its own: waits for a caller, takes every unit queued behind it up
+/// to the batch size, commits them through `ledger` on this thread, answers, and goes on; the
+/// units that arrive during a commit are the next batch. Returns when every handle is dropped
+/// and the queue is empty.
+fn write_on_thread(
+    ledger: &BlockingLedger,
+    mut receiver: mpsc::Receiver<Pending>,
+    max_batch: usize,
+) {
+    while let Some(first) = receiver.blocking_recv() {
+        let mut events = first.weight();
+        let mut batch = vec![first];
+        while events < max_batch {
+            let Ok(pending) = receiver.try_recv() else {
+                break;
+            };
+            events += pending.weight();
+            batch.push(pending);
+        }
+        let (units, replies, retry) = split(batch);
+        for (unit, reply) in answer(ledger(units), retry, replies) {
+            // A caller that went away no longer waits for the answer.
+            let _ = reply.send(ledger(vec![unit]));
+        }
     }
 }
 
@@ -210,26 +257,46 @@ async fn write(
 /// busy database) and the batch has more than one unit, commit each unit alone and answer each
 /// with its own result.
 async fn commit(storage: std::sync::Arc<dyn Storage>, batch: Vec<Pending>) {
+    let (units, replies, retry) = split(batch);
+    let outcome = storage.append_ledger(units).await;
+    for (unit, reply) in answer(outcome, retry, replies) {
+        // A caller that went away no longer waits for the answer.
+        let _ = reply.send(storage.append_ledger(vec![unit]).await);
+    }
+}
+
+/// A batch's units to commit together, their callers' replies in the same order, and a copy of
+/// the units to commit one by one should the shared commit fail (none for a single unit: there
+/// is nothing to retry it apart from).
+fn split(batch: Vec<Pending>) -> (Vec<LedgerUnit>, Vec<Reply>, Option<Vec<LedgerUnit>>) {
     let (units, replies): (Vec<LedgerUnit>, Vec<Reply>) = batch
         .into_iter()
         .map(|pending| (pending.unit, pending.reply))
         .unzip();
-    // A single unit needs no copy: there is nothing to retry it apart from.
     let retry = (units.len() > 1).then(|| units.clone());
-    match (storage.append_ledger(units).await, retry) {
-        // Each caller gets the error as storage gave it, so a busy database stays `Busy` (an
-        // answer to retry) rather than becoming a generic failure.
+    (units, replies, retry)
+}
+
+/// Answer a batch's callers with the `outcome` of its shared commit, or, when that failed for
+/// another reason than a busy database and there is a `retry` copy, leave them unanswered and
+/// return each unit with its caller's reply, to be committed alone and answered with its own
+/// result. Each caller gets the error as storage gave it, so a busy database stays `Busy` (an
+/// answer to retry) rather than becoming a generic failure.
+fn answer(
+    outcome: Result<(), StorageError>,
+    retry: Option<Vec<LedgerUnit>>,
+    replies: Vec<Reply>,
+) -> Vec<(LedgerUnit, Reply)> {
+    match (outcome, retry) {
         (Err(error), Some(units)) if !matches!(error, StorageError::Busy(_)) => {
-            for (unit, reply) in units.into_iter().zip(replies) {
-                let outcome = storage.append_ledger(vec![unit]).await;
-                // A caller that went away no longer waits for the answer.
-                let _ = reply.send(outcome);
-            }
+            units.into_iter().zip(replies).collect()
         }
         (outcome, _) => {
             for reply in replies {
+                // A caller that went away no longer waits for the answer.
                 let _ = reply.send(outcome.clone());
             }
+            Vec::new()
         }
     }
 }

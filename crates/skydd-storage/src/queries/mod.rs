@@ -108,7 +108,7 @@ fn register_version_from_row(row: &DbRow) -> Result<RegisterVersionRecord, Stora
 }
 
 /// A row of `subjects` (`id, tenant, created_at, restricted_at`).
-fn subject_from_row(row: &DbRow) -> Result<SubjectRow, StorageError> {
+pub(super) fn subject_from_row(row: &DbRow) -> Result<SubjectRow, StorageError> {
     const T: &str = "subjects";
     Ok(SubjectRow {
         id: get(row, "id", T)?,
@@ -118,7 +118,7 @@ fn subject_from_row(row: &DbRow) -> Result<SubjectRow, StorageError> {
     })
 }
 
-fn subject_key_from_row(row: &DbRow) -> Result<SubjectKeyRow, StorageError> {
+pub(super) fn subject_key_from_row(row: &DbRow) -> Result<SubjectKeyRow, StorageError> {
     const T: &str = "subject_keys";
     Ok(SubjectKeyRow {
         subject_id: get(row, "subject_id", T)?,
@@ -498,6 +498,18 @@ pub(super) const AUDIT_ENTRIES_OF_SUBJECT: &str = entries!(concat!(
 pub(super) const CONSENT_INSERT: &str = "INSERT INTO consent_events (scope_kind, scope_id, purpose,
         granted, method, notice_version, at, text_hash, context_ciphertext)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING seq";
+
+/// A subject's row by its id (`$1`): `id`, `tenant`, `created_at`, `restricted_at`.
+pub(super) const SUBJECT_SELECT: &str =
+    "SELECT id, tenant, created_at, restricted_at FROM subjects WHERE id = $1";
+
+/// A subject's row and its wrapped data key, by the subject's id (`$1`): the columns of
+/// `subjects` (`id`, `tenant`, `created_at`, `restricted_at`) then those of `subject_keys`
+/// (`subject_id`, `key_version`, `wrapped_key`), NULL when the subject has no key.
+pub(super) const SUBJECT_WITH_KEY_SELECT: &str =
+    "SELECT s.id, s.tenant, s.created_at, s.restricted_at, k.subject_id, k.key_version, k.wrapped_key
+     FROM subjects s LEFT JOIN subject_keys k ON k.subject_id = s.id
+     WHERE s.id = $1";
 
 /// The `INSERT` of an objection event, returning its seq; `$1`..`$5` are `subject_id`,
 /// `purpose`, `objected`, `source` and `at` of [`crate::ObjectionEventRow`].

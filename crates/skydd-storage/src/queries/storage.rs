@@ -592,16 +592,7 @@ impl Storage for Store {
     }
 
     fn get_subject<'a>(&'a self, id: &'a str) -> StorageFuture<'a, Option<SubjectRow>> {
-        Box::pin(async move {
-            let row = sqlx::query(
-                "SELECT id, tenant, created_at, restricted_at FROM subjects WHERE id = $1",
-            )
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(error::query("read a subject"))?;
-            row.as_ref().map(subject_from_row).transpose()
-        })
+        Box::pin(super::super::get_subject(self, id))
     }
 
     fn identities_of_subject<'a>(
@@ -638,23 +629,7 @@ impl Storage for Store {
         &'a self,
         id: &'a str,
     ) -> StorageFuture<'a, Option<(SubjectRow, Option<SubjectKeyRow>)>> {
-        Box::pin(async move {
-            let row = sqlx::query(
-                "SELECT s.id, s.tenant, s.created_at, s.restricted_at,
-                        k.subject_id, k.key_version, k.wrapped_key
-                 FROM subjects s LEFT JOIN subject_keys k ON k.subject_id = s.id
-                 WHERE s.id = $1",
-            )
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(error::query("read a subject and its key"))?;
-            let Some(row) = row else { return Ok(None) };
-            let subject = subject_from_row(&row)?;
-            let has_key = get::<Option<String>>(&row, "subject_id", "subject_keys")?.is_some();
-            let key = has_key.then(|| subject_key_from_row(&row)).transpose()?;
-            Ok(Some((subject, key)))
-        })
+        Box::pin(super::super::subject_with_key(self, id))
     }
 
     fn set_restricted<'a>(
@@ -990,6 +965,10 @@ impl Storage for Store {
             tx.commit().await.map_err(error::query(OPERATION))?;
             Ok(seqs)
         })
+    }
+
+    fn blocking_ledger(&self) -> Option<crate::BlockingLedger> {
+        super::super::blocking_ledger(self)
     }
 
     fn append_ledger(&self, units: Vec<LedgerUnit>) -> StorageFuture<'_, ()> {

@@ -266,8 +266,9 @@ async fn concurrent_units_share_transactions_and_each_caller_gets_its_own_answer
         let writer = GroupCommitAudit::spawn(h.storage.clone(), 16);
 
         // 40 units handed over together (this test runs on one thread: every call is queued
-        // before the writer runs); each unit, a consent row and its audit event, takes 2 of a
-        // batch's 16, so they go in 5 batches of 8.
+        // before the writer task runs); each unit, a consent row and its audit event, takes 2
+        // of a batch's 16, so they go in 5 batches of 8. On SQLite the writer is a thread of
+        // its own, which may wake at the first unit and commit it alone: one batch more.
         let calls: Vec<_> = (0..40)
             .map(|_| {
                 let (writer, unit) = (writer.clone(), unit(&good, now));
@@ -279,7 +280,7 @@ async fn concurrent_units_share_transactions_and_each_caller_gets_its_own_answer
         }
         let shared = transactions(h).await;
         assert!(
-            shared <= (40 * 2_usize).div_ceil(16),
+            shared <= (40 * 2_usize).div_ceil(16) + 1,
             "{}: 40 units in {shared} transactions",
             h.name
         );
