@@ -14,6 +14,7 @@ pub(crate) mod register;
 pub(crate) mod requests;
 pub(crate) mod retention;
 pub(crate) mod scan;
+pub(crate) mod security;
 pub(crate) mod serve;
 pub(crate) mod token;
 pub(crate) mod user;

@@ -94,6 +94,9 @@ enum Command {
     /// Personal data breaches: list them with the time left to notify, show one.
     #[command(subcommand)]
     Incidents(commands::incidents::IncidentsCommand),
+    /// Evaluations of the security measures: record one, list them with the cycle's state.
+    #[command(subcommand)]
+    Security(commands::security::SecurityCommand),
     /// Disclosures to authorities, each with the decision behind it.
     #[command(subcommand)]
     Disclosures(commands::incidents::DisclosuresCommand),
@@ -177,6 +180,9 @@ fn main() -> ExitCode {
         }
         Command::Key(command) => {
             runtime().and_then(|runtime| runtime.block_on(commands::key::run(command)))
+        }
+        Command::Security(command) => {
+            runtime().and_then(|runtime| runtime.block_on(commands::security::run(command)))
         }
         Command::Incidents(command) => {
             runtime().and_then(|runtime| runtime.block_on(commands::incidents::run(command)))

@@ -2666,6 +2666,10 @@ mod import;
 #[path = "cli/scan.rs"]
 mod scan;
 
+/// `skydd security` (issue 20, P003-42).
+#[path = "cli/security.rs"]
+mod security;
+
 // --- settings file, completions, manual pages -----------------------------------------------
 
 #[path = "cli/operations.rs"]
