@@ -46,4 +46,6 @@ pub use letter::{
 pub use request_type::{RequestType, UnknownRequestType};
 pub use state::{RequestAction, RequestState, TransitionError, UnknownRequestState};
 pub use urgency::Urgency;
-pub use verification::{VerificationCode, VerificationPolicy, VerifyError, document_needed};
+pub use verification::{
+    VerificationCode, VerificationPolicy, VerifyError, code_accepted, document_needed,
+};

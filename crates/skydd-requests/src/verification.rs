@@ -160,9 +160,28 @@ pub fn document_needed(methods: &[skydd_register::model::VerificationMethod]) ->
             .any(|m| matches!(m, M::EmailCode | M::SmsCode))
 }
 
+/// Whether the register's `rights.identity_verification` lets a one-time code prove the
+/// requester's identity: it names a code (`email_code`, `sms_code`), a sign-in to an account
+/// (`account_login`: the privacy centre signs in by code) or a document (`id_document`, asked
+/// for on top of the code, see [`document_needed`]); a register that names no method keeps
+/// the code too. A register that names only methods staff confirm (`signed_request`,
+/// `customer_confirmation`; P003-35: "your request must be submitted in writing ... including
+/// your signature") gets no code at intake and refuses one; staff confirm the identity instead
+/// (`Vault::confirm_identity`).
+pub fn code_accepted(methods: &[skydd_register::model::VerificationMethod]) -> bool {
+    use skydd_register::model::VerificationMethod as M;
+    methods.is_empty()
+        || methods.iter().any(|m| {
+            matches!(
+                m,
+                M::EmailCode | M::SmsCode | M::AccountLogin | M::IdDocument
+            )
+        })
+}
+
 #[cfg(test)]
 mod document_tests {
-    use super::document_needed;
+    use super::{code_accepted, document_needed};
     use skydd_register::model::VerificationMethod as M;
 
     #[test]
@@ -172,5 +191,16 @@ mod document_tests {
         assert!(!document_needed(&[M::SmsCode, M::IdDocument]));
         assert!(!document_needed(&[M::AccountLogin, M::EmailCode]));
         assert!(!document_needed(&[]));
+    }
+
+    #[test]
+    fn a_code_is_accepted_unless_the_register_names_only_other_methods() {
+        assert!(code_accepted(&[M::EmailCode]));
+        assert!(code_accepted(&[M::SignedRequest, M::SmsCode]));
+        assert!(code_accepted(&[]));
+        assert!(code_accepted(&[M::IdDocument, M::AccountLogin]));
+        assert!(!code_accepted(&[M::SignedRequest]));
+        assert!(!code_accepted(&[M::CustomerConfirmation]));
+        assert!(!code_accepted(&[M::SignedRequest, M::CustomerConfirmation]));
     }
 }

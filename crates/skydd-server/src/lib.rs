@@ -187,6 +187,7 @@ pub fn router(state: AppState) -> Router {
                 )),
             )
             .route("/v1/requests/{id}/extend", post(r::extend_request))
+            .route("/v1/requests/{id}/identity", post(r::confirm_identity))
             .route("/v1/requests/{id}/fulfil", post(r::fulfil_request))
             .route("/v1/requests/{id}/reject", post(r::reject_request))
             .route("/v1/requests/{id}/assign", post(r::assign_request))

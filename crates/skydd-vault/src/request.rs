@@ -15,6 +15,7 @@
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use skydd_crypto::{DataKey, WrappedKey, random_bytes};
+use skydd_register::model::{Choice as _, VerificationMethod};
 use skydd_register::zone::stockholm;
 use skydd_requests::{
     CopyAllowance, Deadline, HolidayCalendar, RecipientAction, RequestAction, RequestState,
@@ -561,7 +562,15 @@ impl Vault {
         now: Timestamp,
     ) -> Result<IntakeLetters, VaultError> {
         let mut letters = IntakeLetters::default();
-        if state == RequestState::Verifying {
+        let methods = &self.register().rights.identity_verification;
+        if state == RequestState::Verifying && !skydd_requests::code_accepted(methods) {
+            // P003-35: the register takes no code; staff confirm the identity
+            // (`confirm_identity`) by a method it names, such as a signed written request.
+            letters.detail = Some(format!(
+                "no code: identity to be confirmed by {}",
+                method_words(methods)
+            ));
+        } else if state == RequestState::Verifying {
             let (code_text, hash) = VerificationCode::generate(&random_bytes::<8>()?);
             letters.code = Some(VerificationCodeRow {
                 request_id: id.to_string(),
@@ -709,6 +718,18 @@ impl Vault {
         now: Timestamp,
     ) -> Result<RequestReceipt, VaultError> {
         let row = self.request_row(actor, id).await?;
+        let methods = &self.register().rights.identity_verification;
+        if !skydd_requests::code_accepted(methods) {
+            return Err(VaultError::RequestState {
+                what: format!(
+                    "request {id} is verified by {}, not by a code",
+                    method_words(methods)
+                ),
+                help: "staff confirm the identity once they have it \
+                       (POST /v1/requests/{id}/identity with the method)"
+                    .into(),
+            });
+        }
         // The move is checked before the code, so a request in any other state counts no
         // attempt and writes nothing.
         let verified = stored_state(&row.state)?
@@ -738,6 +759,83 @@ impl Vault {
             subject.as_deref(),
             Vec::new(),
             "verified",
+        )
+        .await?;
+        let row = self.request_row(actor, id).await?;
+        Ok(RequestReceipt {
+            state: stored_state(&row.state)?,
+            id: row.id,
+            due_at: row.due_at,
+            unrolled_due: row.unrolled_due,
+        })
+    }
+
+    /// Staff confirm a requester's identity by `method`, one the register's
+    /// `rights.identity_verification` names other than a code: a signed written request
+    /// (`signed_request`, P003-35), an identity document they saw (`id_document`), the
+    /// customer's confirmation, the person signed in to their account. Moves a request waiting
+    /// in `verifying` to `verified`; the request's history and the audit trail
+    /// (`request.verify`, `verified`) name the method. Refused: a method the register does not
+    /// name, a code method (a code is checked with [`Vault::verify_request`]), a request in
+    /// another state.
+    pub async fn confirm_identity(
+        &self,
+        actor: &Actor,
+        id: &str,
+        method: VerificationMethod,
+        now: Timestamp,
+    ) -> Result<RequestReceipt, VaultError> {
+        let methods = &self.register().rights.identity_verification;
+        if matches!(
+            method,
+            VerificationMethod::EmailCode | VerificationMethod::SmsCode
+        ) {
+            return Err(VaultError::invalid(
+                format!("`{}` is proved with the code, not confirmed", method.word()),
+                "the requester sends the code (POST /v1/requests/{id}/verify)",
+            ));
+        }
+        if !methods.contains(&method) {
+            return Err(VaultError::invalid(
+                format!(
+                    "the register does not verify identity by `{}`",
+                    method.word()
+                ),
+                format!(
+                    "use a method of `rights.identity_verification`: {}",
+                    method_words(methods)
+                ),
+            ));
+        }
+        let row = self.request_row(actor, id).await?;
+        let verified = stored_state(&row.state)?
+            .transition(RequestState::Verified)
+            .map_err(|e| VaultError::RequestState {
+                what: format!("request {id} is {}, not waiting for its identity", e.from),
+                help: "only a request in state verifying has its identity confirmed".into(),
+            })?;
+        let subject = row.subject_id.clone();
+        let next = with_state(&row, verified, now);
+        let detail = format!("method:{}", method.word());
+        self.change(
+            row,
+            next,
+            actor,
+            now,
+            RequestAction::Verified,
+            Some(detail.clone()),
+            ChangeExtras::default(),
+        )
+        .await?;
+        self.audit_with_detail(
+            actor,
+            now,
+            "request.verify",
+            None,
+            subject.as_deref(),
+            Vec::new(),
+            "verified",
+            Some(detail),
         )
         .await?;
         let row = self.request_row(actor, id).await?;
@@ -1498,4 +1596,14 @@ pub(crate) fn request_view(row: RequestRow, now: Timestamp) -> Result<RequestVie
         recipient_notifications: Vec::new(),
         assignee: row.assignee,
     })
+}
+
+/// The register's identity methods as their words, comma-separated (`signed_request,
+/// id_document`), for messages.
+fn method_words(methods: &[VerificationMethod]) -> String {
+    methods
+        .iter()
+        .map(|m| m.word())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

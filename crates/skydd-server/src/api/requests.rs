@@ -342,6 +342,17 @@ pub struct VerifyRequest {
     pub code: String,
 }
 
+/// The body of `POST /v1/requests/{id}/identity`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConfirmIdentity {
+    /// How the identity was verified: a method of the register's
+    /// `rights.identity_verification` other than a code (`signed_request`, `id_document`,
+    /// `customer_confirmation`, `account_login`).
+    #[schema(example = "signed_request")]
+    pub method: String,
+}
+
 /// The body of `POST /v1/requests/{id}/extend`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -678,6 +689,62 @@ pub async fn verify_request(
     let receipt = state
         .vault()
         .verify_request(&caller.actor, &id, &body.code, now)
+        .await?;
+    Ok(Json(receipt.into()))
+}
+
+/// Confirm the requester's identity by a method the register names other than a code: a
+/// signed written request received (P003-35), an identity document seen, the customer's
+/// confirmation. Moves a request in `verifying` to `verified`; audited with the method.
+#[utoipa::path(
+    post,
+    path = "/v1/requests/{id}/identity",
+    tag = "requests",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "The request id.")),
+    request_body = ConfirmIdentity,
+    responses(
+        (status = 200, description = "Verified.", body = ReceiptResponse),
+        (status = 422, description = "A method the register does not name, or a code method.",
+            body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid API token.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 403, description = "The token may not handle requests.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 404, description = "No such request.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 409, description = "The request is not waiting for its identity.",
+            body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn confirm_identity(
+    State(state): State<AppState>,
+    Authorized(caller, _): Authorized<need::RequestsHandle>,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<ConfirmIdentity>,
+) -> Result<Json<ReceiptResponse>, ApiError> {
+    use skydd_register::model::{Choice as _, VerificationMethod};
+    let now = state.clock.now();
+    let method = VerificationMethod::ALL
+        .iter()
+        .find(|(word, _)| *word == body.method)
+        .map(|(_, method)| *method)
+        .ok_or_else(|| {
+            skydd_vault::VaultError::invalid(
+                "`method` is not an identity verification method",
+                format!(
+                    "use one of: {}",
+                    VerificationMethod::ALL
+                        .iter()
+                        .map(|(word, _)| *word)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+        })?;
+    let receipt = state
+        .vault()
+        .confirm_identity(&caller.actor, &id, method, now)
         .await?;
     Ok(Json(receipt.into()))
 }

@@ -759,6 +759,57 @@ pub(crate) const CATALOG: &[Message] = &[
         "Identiteten är inte kontrollerad ännu: den registrerade har fått en engångskod, om identiteten är känd.",
     ),
     (
+        "requests.verification.staff",
+        "The identity is not verified yet. The register verifies it by a method staff confirm (a signed written request, for one): no code was sent.",
+        "Identiteten är inte kontrollerad ännu. Registret kontrollerar den på ett sätt som personalen bekräftar (till exempel en undertecknad skriftlig begäran): ingen kod skickades.",
+    ),
+    (
+        "request.identity.confirm",
+        "Confirm the identity",
+        "Bekräfta identiteten",
+    ),
+    (
+        "request.identity.summary",
+        "Once you hold what the register asks for, record how the identity was verified. The request moves to verified; the history and the audit trail name the method.",
+        "När du har det som registret kräver, ange hur identiteten kontrollerades. Begäran blir kontrollerad; historiken och granskningsloggen anger sättet.",
+    ),
+    (
+        "request.identity.method",
+        "Verified by",
+        "Kontrollerad genom",
+    ),
+    (
+        "request.identity.method.signed_request",
+        "A signed written request",
+        "En undertecknad skriftlig begäran",
+    ),
+    (
+        "request.identity.method.id_document",
+        "An identity document",
+        "En identitetshandling",
+    ),
+    (
+        "request.identity.method.customer_confirmation",
+        "The customer's confirmation",
+        "Kundens bekräftelse",
+    ),
+    (
+        "request.identity.method.account_login",
+        "A sign-in to the person's account",
+        "En inloggning på personens konto",
+    ),
+    (
+        "request.identity.confirm_box",
+        "I hold this and it identifies the requester",
+        "Jag har detta och det identifierar den som begär",
+    ),
+    ("request.identity.submit", "Confirm", "Bekräfta"),
+    (
+        "request.identity_confirmed",
+        "The identity is confirmed; the request is verified.",
+        "Identiteten är bekräftad; begäran är kontrollerad.",
+    ),
+    (
         "requests.verification.ended",
         "The request was rejected before the identity was verified.",
         "Begäran avslogs innan identiteten kontrollerades.",

@@ -49,6 +49,7 @@ pub(crate) fn routes() -> Router<AppState> {
         )
         .route("/console/requests/{id}/assign", post(assign))
         .route("/console/requests/{id}/extend", post(extend))
+        .route("/console/requests/{id}/identity", post(confirm_identity))
         .route("/console/requests/{id}/reject", post(reject))
         .route("/console/requests/{id}/fulfil", post(fulfil))
 }
@@ -463,6 +464,9 @@ struct RequestPage {
     identity: Option<(String, String)>,
     /// The state of the identity check, as a catalog key.
     verification_key: &'static str,
+    /// The methods staff may confirm the identity by, as (word, catalog key); empty when the
+    /// form is not shown (not waiting for the identity, or no permission to handle).
+    confirmable: Vec<(&'static str, &'static str)>,
     reasons: Option<String>,
     needs_decision: Option<String>,
     outcome: Option<String>,
@@ -487,17 +491,41 @@ impl RequestPage {
     }
 }
 
-/// The catalog key saying where the identity check of a request in `state` stands.
-fn verification_key(request_type: RequestType, state: RequestState) -> &'static str {
+/// The catalog key saying where the identity check of a request in `state` stands; `by_code`:
+/// whether the register lets a one-time code prove it (else staff confirm it, P003-35).
+fn verification_key(request_type: RequestType, state: RequestState, by_code: bool) -> &'static str {
     if !request_type.needs_verification() {
         "requests.verification.not_needed"
     } else if state.identity_checked() {
         "requests.verification.done"
     } else if state == RequestState::Rejected {
         "requests.verification.ended"
-    } else {
+    } else if by_code {
         "requests.verification.pending"
+    } else {
+        "requests.verification.staff"
     }
+}
+
+/// The methods of the register's `rights.identity_verification` that staff confirm (every one
+/// but the codes), each with its word and the catalog key of its name, in the register's order.
+fn confirmable_methods(
+    methods: &[skydd_register::model::VerificationMethod],
+) -> Vec<(&'static str, &'static str)> {
+    use skydd_register::model::{Choice as _, VerificationMethod as M};
+    methods
+        .iter()
+        .filter_map(|method| {
+            let key = match method {
+                M::SignedRequest => "request.identity.method.signed_request",
+                M::IdDocument => "request.identity.method.id_document",
+                M::CustomerConfirmation => "request.identity.method.customer_confirmation",
+                M::AccountLogin => "request.identity.method.account_login",
+                M::EmailCode | M::SmsCode => return None,
+            };
+            Some((method.word(), key))
+        })
+        .collect()
 }
 
 /// `GET /console/requests/{id}`: everything about one request, and the forms to work it.
@@ -526,6 +554,8 @@ async fn request_page(
         RequestAsked::default()
     };
     let intake_purpose = asked.purpose.clone();
+    let methods = &state.register.register.rights.identity_verification;
+    let handle = user.may(Permission::RequestsHandle);
     let purposes = state
         .register
         .register
@@ -556,7 +586,16 @@ async fn request_page(
                 view.identity_kind.clone(),
             )
         }),
-        verification_key: verification_key(view.request_type, view.state),
+        verification_key: verification_key(
+            view.request_type,
+            view.state,
+            skydd_requests::code_accepted(methods),
+        ),
+        confirmable: if view.state == RequestState::Verifying && handle {
+            confirmable_methods(methods)
+        } else {
+            Vec::new()
+        },
         reasons: view.reasons.clone(),
         needs_decision: view.needs_decision.clone(),
         outcome: if data {
@@ -894,6 +933,46 @@ async fn extend(
     Ok(redirect_with(
         &back_to(&view.id),
         Flash::done("request.extended"),
+    ))
+}
+
+/// The identity form.
+#[derive(Debug, Deserialize)]
+struct IdentityForm {
+    method: String,
+    confirm: Option<String>,
+}
+
+/// `POST /console/requests/{id}/identity`: staff confirm the requester's identity by a method
+/// the register names (a signed written request, P003-35).
+async fn confirm_identity(
+    _: super::csrf::Permits<crate::auth::need::RequestsHandle>,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm(user, form): CsrfForm<IdentityForm>,
+) -> Result<Response, ConsoleError> {
+    use skydd_register::model::{Choice as _, VerificationMethod};
+    user.require(Permission::RequestsHandle)?;
+    if let Some(back) = unconfirmed(&id, form.confirm.as_deref()) {
+        return Ok(back);
+    }
+    let method = VerificationMethod::ALL
+        .iter()
+        .find(|(word, _)| *word == form.method)
+        .map(|(_, method)| *method)
+        .ok_or_else(|| {
+            skydd_vault::VaultError::invalid(
+                "`method` is not an identity verification method",
+                "choose one of the methods the form lists",
+            )
+        })?;
+    let receipt = state
+        .vault()
+        .confirm_identity(&user.actor(), &id, method, user.now)
+        .await?;
+    Ok(redirect_with(
+        &back_to(&receipt.id),
+        Flash::done("request.identity_confirmed"),
     ))
 }
 
@@ -1265,7 +1344,12 @@ pub(crate) mod tests {
                 assignee: "You".to_owned(),
                 assigned_to_me: true,
                 identity: Some(("[subject]".to_owned(), "email".to_owned())),
-                verification_key: verification_key(RequestType::Objection, RequestState::Verified),
+                verification_key: verification_key(
+                    RequestType::Objection,
+                    RequestState::Verified,
+                    true,
+                ),
+                confirmable: Vec::new(),
                 reasons: Some("<script>alert(1)</script> Many systems.".to_owned()),
                 needs_decision: None,
                 outcome: None,

@@ -164,6 +164,7 @@ const ROUTES: &[Row] = &[
     ("GET", "/v1/requests/{id}/erasure-plan", REQUESTS_DATA),
     ("POST", "/v1/requests/{id}/assign", REQUESTS_HANDLE),
     ("POST", "/v1/requests/{id}/extend", REQUESTS_HANDLE),
+    ("POST", "/v1/requests/{id}/identity", REQUESTS_HANDLE),
     ("POST", "/v1/requests/{id}/fulfil", REQUESTS_HANDLE),
     ("POST", "/v1/requests/{id}/reject", REQUESTS_HANDLE),
     // The consent banner: a company's website calls the configuration and the log.
@@ -689,6 +690,11 @@ const CONSOLE_PAGES: &[(&str, &str, Staff)] = &[
     (
         "POST",
         "/console/requests/{id}/extend",
+        Staff::Roles("dpo support"),
+    ),
+    (
+        "POST",
+        "/console/requests/{id}/identity",
         Staff::Roles("dpo support"),
     ),
     (

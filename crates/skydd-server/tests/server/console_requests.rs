@@ -630,3 +630,58 @@ async fn the_queue_request_page_and_dashboard_in_english_and_swedish() {
     }
     app.stop().await;
 }
+
+/// P003-35 in the console: on a register that verifies identity by a signed written request
+/// only (work-items), the page of a request waiting for its identity says no code was sent
+/// and offers the register's method; a DPO confirming it (CSRF, the box ticked) verifies the
+/// request. Without the box nothing changes.
+#[tokio::test]
+async fn a_dpo_confirms_a_signed_written_request_from_the_request_page() {
+    const WORKITEMS: &str = include_str!("../../../../examples/registers/workitems.yaml");
+    for backend in backends() {
+        let app = crate::spawn_app_on_register(&backend, WORKITEMS).await;
+        let id = app
+            .post_ok(
+                "/v1/requests",
+                json!({"type": "access", "identity": {"email": "anna@example.se"}}),
+                StatusCode::ACCEPTED,
+            )
+            .await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let console = sign_in(&app, StaffRole::Dpo).await;
+        let path = format!("/console/requests/{id}");
+        let page = console.page(&path).await;
+        assert!(page.contains("no code was sent"), "{page}");
+        assert!(
+            page.contains(r#"<option value="signed_request">A signed written request</option>"#),
+            "{page}"
+        );
+        assert!(!page.contains(r#"value="email_code""#), "{page}");
+
+        let form = format!("/console/requests/{id}/identity");
+        let unticked = console
+            .post(&path, &form, &[("method", "signed_request")])
+            .await;
+        assert_eq!(unticked.status(), StatusCode::SEE_OTHER, "{}", app.backend);
+        assert_eq!(
+            app.get_ok(&format!("/v1/requests/{id}")).await["state"],
+            "verifying"
+        );
+
+        let confirmed = console
+            .post(
+                &path,
+                &form,
+                &[("method", "signed_request"), ("confirm", "yes")],
+            )
+            .await;
+        assert_eq!(confirmed.status(), StatusCode::SEE_OTHER, "{}", app.backend);
+        let shown = app.get_ok(&format!("/v1/requests/{id}")).await;
+        assert_eq!(shown["state"], "verified", "{}: {shown}", app.backend);
+        let page = console.page(&path).await;
+        assert!(page.contains("The identity has been verified."), "{page}");
+        assert!(!page.contains("/identity\""), "the form is gone: {page}");
+    }
+}

@@ -1406,3 +1406,82 @@ async fn portability_is_sent_directly_to_another_controller_when_asked() {
     })
     .await;
 }
+
+/// P003-35: a register that verifies identity by a signed written request only (work-items:
+/// `identity_verification: [signed_request]`) sends no code; a code is refused with 409, and
+/// staff confirm the identity with `POST /v1/requests/{id}/identity`: a method the register
+/// does not name is refused with 422, the signed request verifies it.
+#[tokio::test]
+async fn a_signed_written_request_is_confirmed_by_staff_where_the_register_takes_no_code() {
+    const WORKITEMS: &str = include_str!("../../../../examples/registers/workitems.yaml");
+    for backend in super::backends() {
+        let app = super::spawn_app_on_register(&backend, WORKITEMS).await;
+        let submitted = app
+            .post_ok(
+                "/v1/requests",
+                json!({"type": "access", "identity": {"email": "anna@example.se"}}),
+                StatusCode::ACCEPTED,
+            )
+            .await;
+        assert_eq!(submitted["state"], "verifying", "{}", app.backend);
+        let id = submitted["id"].as_str().unwrap().to_owned();
+
+        let code = app
+            .send(
+                reqwest::Method::POST,
+                &format!("/v1/requests/{id}/verify"),
+                Some(&json!({"code": "12345678"})),
+            )
+            .await;
+        let refused = problem(code, StatusCode::CONFLICT, app.backend).await;
+        assert!(
+            refused["detail"]
+                .as_str()
+                .unwrap()
+                .contains("verified by signed_request, not by a code"),
+            "{refused}"
+        );
+        for (method, says) in [
+            ("id_document", "does not verify identity by `id_document`"),
+            ("email_code", "is proved with the code"),
+            ("fax", "is not an identity verification method"),
+        ] {
+            let response = app
+                .send(
+                    reqwest::Method::POST,
+                    &format!("/v1/requests/{id}/identity"),
+                    Some(&json!({"method": method})),
+                )
+                .await;
+            let refused = problem(response, StatusCode::UNPROCESSABLE_ENTITY, app.backend).await;
+            assert!(
+                refused["detail"].as_str().unwrap().contains(says),
+                "{method}: {refused}"
+            );
+        }
+
+        let verified = app
+            .post_ok(
+                &format!("/v1/requests/{id}/identity"),
+                json!({"method": "signed_request"}),
+                StatusCode::OK,
+            )
+            .await;
+        assert_eq!(verified["state"], "verified", "{}", app.backend);
+        let shown = app.get_ok(&format!("/v1/requests/{id}")).await;
+        let events = shown["events"].as_array().unwrap();
+        assert_eq!(
+            events.last().unwrap()["detail"],
+            "method:signed_request",
+            "{shown}"
+        );
+        let again = app
+            .send(
+                reqwest::Method::POST,
+                &format!("/v1/requests/{id}/identity"),
+                Some(&json!({"method": "signed_request"})),
+            )
+            .await;
+        problem(again, StatusCode::CONFLICT, app.backend).await;
+    }
+}

@@ -378,3 +378,147 @@ async fn p002_19_a_category_kept_0_days_is_never_stored() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn p003_35_a_register_that_asks_for_a_signature_sends_no_code_and_staff_confirm_it() {
+    // P003-35: "Your request must be submitted in writing ... including your signature." A
+    // register whose `identity_verification` is `[signed_request]` sends no code at intake and
+    // refuses one: the request waits in `verifying` (identity pending) until staff confirm the
+    // signed written request; then it is verified, due one month after it was received.
+    on_each_backend(async |h| {
+        let now = at("2026-01-31T09:00:00Z");
+        anna(h, now).await;
+        let yaml = crate::REGISTER.replace(
+            "identity_verification: [email_code]",
+            "identity_verification: [signed_request]",
+        );
+        let register = skydd_register::check(&yaml).register.unwrap();
+        let keyring = Keyring::load(&h.dir.path().join("master.key")).unwrap();
+        let vault = skydd_vault::Vault::new(
+            h.storage.clone(),
+            std::sync::Arc::new(keyring),
+            std::sync::Arc::new(skydd_vault::Enforced::new(register)),
+            std::sync::Arc::new(skydd_vault::StorageAudit::new(h.storage.clone())),
+        );
+        let receipt = vault
+            .submit_request(
+                &dpo(),
+                NewRequest {
+                    request_type: RequestType::Access,
+                    identity_kind: "email".into(),
+                    identity_value: EMAIL.into(),
+                    channel: "email".into(),
+                    tenant: None,
+                    received_at: None,
+                    purpose: None,
+                    held_elsewhere: false,
+                },
+                now,
+            )
+            .await
+            .unwrap();
+        assert_eq!(receipt.state, RequestState::Verifying, "{}", h.name);
+        let letters: Vec<String> = vault
+            .outbox(&dpo(), None, now)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|m| m.request_id.as_deref() == Some(receipt.id.as_str()))
+            .map(|m| m.kind)
+            .collect();
+        assert_eq!(letters, ["received"], "{}: no code is sent", h.name);
+        let view = vault.request(&dpo(), &receipt.id, now).await.unwrap();
+        assert_eq!(
+            view.events[0].detail.as_deref(),
+            Some("no code: identity to be confirmed by signed_request"),
+            "{}",
+            h.name
+        );
+
+        // A code is refused, whatever it is; so are methods the register does not name.
+        match vault
+            .verify_request(&dpo(), &receipt.id, "12345678", now)
+            .await
+        {
+            Err(skydd_vault::VaultError::RequestState { what, .. }) => {
+                assert!(
+                    what.contains("verified by signed_request, not by a code"),
+                    "{what}"
+                );
+            }
+            other => panic!("{}: expected a refusal, got {other:?}", h.name),
+        }
+        use skydd_register::model::VerificationMethod as M;
+        for method in [M::IdDocument, M::EmailCode] {
+            let refused = vault
+                .confirm_identity(&dpo(), &receipt.id, method, now)
+                .await;
+            assert!(
+                matches!(refused, Err(skydd_vault::VaultError::Invalid { .. })),
+                "{}: {method:?} {refused:?}",
+                h.name
+            );
+        }
+        assert_eq!(
+            vault.request(&dpo(), &receipt.id, now).await.unwrap().state,
+            RequestState::Verifying,
+            "{}: identity still pending",
+            h.name
+        );
+
+        // The signed request arrives: staff confirm it. Due a month after receipt (31 January
+        // → 28 February, the month's last day, a Saturday: the answer is due on Monday 2 March,
+        // the end of that day in Stockholm).
+        let later = at("2026-02-03T10:00:00Z");
+        let verified = vault
+            .confirm_identity(&dpo(), &receipt.id, M::SignedRequest, later)
+            .await
+            .unwrap();
+        assert_eq!(verified.state, RequestState::Verified, "{}", h.name);
+        assert_eq!(
+            verified.due_at.to_string(),
+            receipt.due_at.to_string(),
+            "{}",
+            h.name
+        );
+        assert_eq!(receipt.unrolled_due, "2026-02-28", "{}", h.name);
+        assert_eq!(receipt.due_at, at("2026-03-02T22:59:59Z"), "{}", h.name);
+        let view = vault.request(&dpo(), &receipt.id, later).await.unwrap();
+        let last = view.events.last().unwrap();
+        assert_eq!(
+            (last.action.as_str(), last.detail.as_deref()),
+            ("verified", Some("method:signed_request")),
+            "{}",
+            h.name
+        );
+        let trail = h
+            .storage
+            .audit_entries(
+                &AuditFilter {
+                    action: Some("request.verify".into()),
+                    ..AuditFilter::default()
+                },
+                0,
+                100,
+            )
+            .await
+            .unwrap();
+        assert_eq!(trail.len(), 1, "{}", h.name);
+        assert_eq!(trail[0].event.outcome, "verified");
+        assert_eq!(
+            trail[0].event.detail.as_deref(),
+            Some("method:signed_request")
+        );
+
+        // Once verified, there is nothing left to confirm.
+        let again = vault
+            .confirm_identity(&dpo(), &receipt.id, M::SignedRequest, later)
+            .await;
+        assert!(
+            matches!(again, Err(skydd_vault::VaultError::RequestState { .. })),
+            "{}: {again:?}",
+            h.name
+        );
+    })
+    .await;
+}
