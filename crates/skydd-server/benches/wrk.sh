@@ -42,7 +42,7 @@ cat > "$work/skydd.lua" <<LUA
 local subjects = {}
 for id in string.gmatch("$subjects", "[^,]+") do subjects[#subjects + 1] = id end
 local mode, token, n = "$mode", "$token", 0
-local offset = 0
+offset = 0 -- a global: setup() gives each thread its own start
 function setup(thread) thread:set("offset", math.random(0, #subjects - 1)) end
 function request()
     n = n + 1
@@ -57,6 +57,9 @@ function request()
     return wrk.format("POST", "/v1/consents", headers, '{"subject":"' .. subject ..
         '","purpose":"newsletter","granted":' .. granted .. ',"method":"api"}')
 end
+LUA
+# Both scripts report the same way: one RESULT line (requests, errors, microseconds, p50, p99).
+cat > "$work/done.lua" <<'LUA'
 function done(summary, latency, requests)
     io.write(string.format("RESULT %d %d %d %.3f %.3f\n", summary.requests,
         summary.errors.status + summary.errors.connect + summary.errors.read +
@@ -64,14 +67,8 @@ function done(summary, latency, requests)
         latency:percentile(50) / 1000, latency:percentile(99) / 1000))
 end
 LUA
-cat > "$work/hello.lua" <<'LUA'
-function done(summary, latency, requests)
-    io.write(string.format("RESULT %d %d %d %.3f %.3f\n", summary.requests,
-        summary.errors.status + summary.errors.connect + summary.errors.read +
-        summary.errors.write + summary.errors.timeout, summary.duration,
-        latency:percentile(50) / 1000, latency:percentile(99) / 1000))
-end
-LUA
+cat "$work/done.lua" >> "$work/skydd.lua"
+cp "$work/done.lua" "$work/hello.lua"
 
 run() { # url script seconds -> "requests errors microseconds p50 p99"
     wrk -t2 -c"$connections" -d"$3"s -s "$2" "$1" | awk '/^RESULT/ { print $2, $3, $4, $5, $6 }'

@@ -761,6 +761,11 @@ impl Vault {
             "verified",
         )
         .await?;
+        self.receipt(actor, id).await
+    }
+
+    /// The receipt of request `id` as it stands now (read again after a change).
+    async fn receipt(&self, actor: &Actor, id: &str) -> Result<RequestReceipt, VaultError> {
         let row = self.request_row(actor, id).await?;
         Ok(RequestReceipt {
             state: stored_state(&row.state)?,
@@ -770,22 +775,36 @@ impl Vault {
         })
     }
 
-    /// Staff confirm a requester's identity by `method`, one the register's
+    /// Staff confirm a requester's identity by `method` (its word: `signed_request` ...), one
+    /// the register's
     /// `rights.identity_verification` names other than a code: a signed written request
     /// (`signed_request`, P003-35), an identity document they saw (`id_document`), the
     /// customer's confirmation, the person signed in to their account. Moves a request waiting
     /// in `verifying` to `verified`; the request's history and the audit trail
     /// (`request.verify`, `verified`) name the method. Refused: a method the register does not
-    /// name, a code method (a code is checked with [`Vault::verify_request`]), a request in
-    /// another state.
+    /// name or that is no method at all, a code method (a code is checked with
+    /// [`Vault::verify_request`]), a request in another state.
     pub async fn confirm_identity(
         &self,
         actor: &Actor,
         id: &str,
-        method: VerificationMethod,
+        method: &str,
         now: Timestamp,
     ) -> Result<RequestReceipt, VaultError> {
         let methods = &self.register().rights.identity_verification;
+        let method = VerificationMethod::ALL
+            .iter()
+            .find(|(word, _)| *word == method)
+            .map(|(_, method)| *method)
+            .ok_or_else(|| {
+                VaultError::invalid(
+                    "`method` is not an identity verification method",
+                    format!(
+                        "use a method of `rights.identity_verification`: {}",
+                        method_words(methods)
+                    ),
+                )
+            })?;
         if matches!(
             method,
             VerificationMethod::EmailCode | VerificationMethod::SmsCode
@@ -838,13 +857,7 @@ impl Vault {
             Some(detail),
         )
         .await?;
-        let row = self.request_row(actor, id).await?;
-        Ok(RequestReceipt {
-            state: stored_state(&row.state)?,
-            id: row.id,
-            due_at: row.due_at,
-            unrolled_due: row.unrolled_due,
-        })
+        self.receipt(actor, id).await
     }
 
     /// Check `code` against the request's stored hash. A refusal is audited, and a wrong code

@@ -723,28 +723,10 @@ pub async fn confirm_identity(
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<ConfirmIdentity>,
 ) -> Result<Json<ReceiptResponse>, ApiError> {
-    use skydd_register::model::{Choice as _, VerificationMethod};
     let now = state.clock.now();
-    let method = VerificationMethod::ALL
-        .iter()
-        .find(|(word, _)| *word == body.method)
-        .map(|(_, method)| *method)
-        .ok_or_else(|| {
-            skydd_vault::VaultError::invalid(
-                "`method` is not an identity verification method",
-                format!(
-                    "use one of: {}",
-                    VerificationMethod::ALL
-                        .iter()
-                        .map(|(word, _)| *word)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            )
-        })?;
     let receipt = state
         .vault()
-        .confirm_identity(&caller.actor, &id, method, now)
+        .confirm_identity(&caller.actor, &id, &body.method, now)
         .await?;
     Ok(Json(receipt.into()))
 }

@@ -951,24 +951,13 @@ async fn confirm_identity(
     Path(id): Path<String>,
     CsrfForm(user, form): CsrfForm<IdentityForm>,
 ) -> Result<Response, ConsoleError> {
-    use skydd_register::model::{Choice as _, VerificationMethod};
     user.require(Permission::RequestsHandle)?;
     if let Some(back) = unconfirmed(&id, form.confirm.as_deref()) {
         return Ok(back);
     }
-    let method = VerificationMethod::ALL
-        .iter()
-        .find(|(word, _)| *word == form.method)
-        .map(|(_, method)| *method)
-        .ok_or_else(|| {
-            skydd_vault::VaultError::invalid(
-                "`method` is not an identity verification method",
-                "choose one of the methods the form lists",
-            )
-        })?;
     let receipt = state
         .vault()
-        .confirm_identity(&user.actor(), &id, method, user.now)
+        .confirm_identity(&user.actor(), &id, &form.method, user.now)
         .await?;
     Ok(redirect_with(
         &back_to(&receipt.id),
