@@ -801,7 +801,7 @@ pub(crate) const CATALOG: &[Message] = &[
     (
         "request.identity.confirm_box",
         "I hold this and it identifies the requester",
-        "Jag har detta och det identifierar den som begär",
+        "Jag har underlaget, och det visar vem som gjort begäran",
     ),
     ("request.identity.submit", "Confirm", "Bekräfta"),
     (
