@@ -23,6 +23,9 @@
 //! - `SKYDD_BENCH_AUDIT`: `group` (default, group commit as `skydd serve` runs), `each` (one
 //!   commit per event) or `off` (events dropped: a diagnostic of what the audit write costs; a
 //!   real server always audits).
+//! - `SKYDD_BENCH_AUDIT_INDEX_MS`: how often the audit trail's index by subject is filled
+//!   (default as `skydd serve`, 1,000 ms; 0 switches the rounds off: a diagnostic, searches by
+//!   subject then scan a growing tail).
 //! - `SKYDD_BENCH_HOLD`: a file path. Instead of measuring, start both servers, write to that
 //!   file one `name=value` line each for `hello` (the hello-world's URL), `base` (Skydd's),
 //!   `token` and `subjects` (the subject ids, comma-separated), and serve until standard input
@@ -307,7 +310,14 @@ fn start_skydd(
                 .unwrap();
             ids.push(id.to_string());
         }
-        let jobs = Jobs::spawn(&app, None, &JobSettings::default());
+        let settings = JobSettings {
+            audit_index_interval: Duration::from_millis(setting(
+                "SKYDD_BENCH_AUDIT_INDEX_MS",
+                JobSettings::default().audit_index_interval.as_millis() as u64,
+            )),
+            ..JobSettings::default()
+        };
+        let jobs = Jobs::spawn(&app, None, &settings);
         tokio::spawn(skydd_server::serve(
             listener,
             AppState::new(app),
