@@ -268,6 +268,25 @@ fn is_busy(error: &sqlx::Error) -> bool {
         if db.code().and_then(|code| code.parse::<i32>().ok()).is_some_and(|code| code & 0xff == SQLITE_BUSY))
 }
 
+/// A `rusqlite` connection of Skydd's own to the existing database file at `path`, for the
+/// ledger writer, point reads, bulk reads and the checkpoint thread: read-write as the file
+/// allows, without SQLite's mutex (each connection is used by one thread at a time), waiting
+/// up to `busy_timeout` for a lock (zero: not at all), then `setup` run (its pragmas).
+fn open_own_connection(
+    path: &Path,
+    busy_timeout: Duration,
+    setup: &str,
+) -> rusqlite::Result<rusqlite::Connection> {
+    use rusqlite::OpenFlags;
+    let connection = rusqlite::Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    connection.busy_timeout(busy_timeout)?;
+    connection.execute_batch(setup)?;
+    Ok(connection)
+}
+
 /// [`crate::Storage::get_subject`] on SQLite: a point read on this thread.
 async fn get_subject(
     storage: &SqliteStorage,

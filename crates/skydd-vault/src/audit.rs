@@ -199,11 +199,24 @@ fn write_on_thread(
             batch.push(pending);
         }
         let (units, replies, retry) = split(batch);
-        for (unit, reply) in answer(ledger(units), retry, replies) {
+        for (unit, reply) in answer(commit_caught(ledger, units), retry, replies) {
             // A caller that went away no longer waits for the answer.
-            let _ = reply.send(ledger(vec![unit]));
+            let _ = reply.send(commit_caught(ledger, vec![unit]));
         }
     }
+}
+
+/// `ledger(units)`, a panic inside it turned into an error for those units' callers, so that
+/// the writer thread (the only one a server has) goes on with the next batch, as the task's
+/// writer does when a commit task panics.
+fn commit_caught(ledger: &BlockingLedger, units: Vec<LedgerUnit>) -> Result<(), StorageError> {
+    // The writer holds no state across batches that a panic could leave half-changed: the
+    // storage's connection rolls back a transaction it dropped (`sqlite/ledger_writer`).
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| ledger(units))).unwrap_or_else(|_| {
+        Err(StorageError::Database(
+            "the ledger write stopped unexpectedly".into(),
+        ))
+    })
 }
 
 /// The writer: gathers callers' events into a batch while the previous batch commits, and
@@ -330,5 +343,58 @@ impl Audit for GroupCommitAudit {
 
     fn commit(&self, unit: LedgerUnit) -> AuditFuture<'_> {
         Box::pin(self.submit(unit))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    /// A unit of one audit event, as a caller hands it over.
+    fn unit() -> LedgerUnit {
+        LedgerUnit::audit(vec![AuditEventRow {
+            seq: 0,
+            at: jiff::Timestamp::UNIX_EPOCH,
+            actor: "test".into(),
+            ip: None,
+            action: "test".into(),
+            purpose: None,
+            subject_id: None,
+            categories: Vec::new(),
+            outcome: "done".into(),
+            detail: None,
+        }])
+    }
+
+    #[test]
+    fn a_commit_that_panics_fails_its_callers_and_the_writer_thread_goes_on() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let counted = Arc::clone(&calls);
+        let ledger: BlockingLedger = Arc::new(move |_units| {
+            if counted.fetch_add(1, Ordering::SeqCst) == 0 {
+                panic!("the first commit panics");
+            }
+            Ok(())
+        });
+        let (sender, receiver) = mpsc::channel::<Pending>(8);
+        let writer = std::thread::spawn(move || write_on_thread(&ledger, receiver, 8));
+        let ask = || {
+            let (reply, answer) = oneshot::channel();
+            sender
+                .blocking_send(Pending {
+                    unit: unit(),
+                    reply,
+                })
+                .unwrap();
+            answer.blocking_recv().unwrap()
+        };
+        assert!(matches!(ask(), Err(StorageError::Database(_))));
+        assert!(ask().is_ok(), "the next batch is committed");
+        drop(sender);
+        writer.join().unwrap();
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
     }
 }

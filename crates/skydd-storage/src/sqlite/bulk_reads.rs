@@ -54,15 +54,8 @@ pub(super) fn chain_links(
     up_to: i64,
 ) -> Result<ChainLinks, StorageError> {
     const OPERATION: &str = "read a stretch of the audit chain";
-    use rusqlite::OpenFlags;
-    let conn = rusqlite::Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(failed(OPERATION))?;
-    conn.busy_timeout(busy_timeout).map_err(failed(OPERATION))?;
     // Reads only; one transaction, so that entries and categories are one snapshot.
-    conn.execute_batch("PRAGMA query_only = ON; BEGIN")
+    let conn = super::open_own_connection(path, busy_timeout, "PRAGMA query_only = ON; BEGIN")
         .map_err(failed(OPERATION))?;
     let mut events = conn
         .prepare(

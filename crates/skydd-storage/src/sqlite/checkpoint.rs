@@ -25,7 +25,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, mpsc};
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::Connection;
 
 /// The ledger writer's `wal_autocheckpoint`: the WAL pages (4 KiB each, so 64 MiB) after which
 /// its commit finishes the copy this thread keeps doing (the pages of the last
@@ -106,12 +106,9 @@ fn wal_reached(path: &std::path::Path, bytes: u64) -> bool {
     std::fs::metadata(wal).is_ok_and(|metadata| metadata.len() >= bytes)
 }
 
-/// A connection for checkpoints only.
+/// A connection for checkpoints only (a passive checkpoint never waits for a lock).
 fn open(path: &std::path::Path) -> rusqlite::Result<Connection> {
-    Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
+    super::open_own_connection(path, Duration::ZERO, "")
 }
 
 /// Copy the pages committed since the last checkpoint back into the database file. Another

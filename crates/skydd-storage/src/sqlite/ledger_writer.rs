@@ -22,7 +22,7 @@ use std::path::PathBuf;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior, params};
+use rusqlite::{Connection, ErrorCode, TransactionBehavior, params};
 
 use super::queries;
 use crate::dialect::sqlite as dialect;
@@ -130,25 +130,16 @@ impl LedgerWriter {
     /// Open a connection to the existing file with the settings of the pool's connections.
     fn open(&self) -> Result<Connection, Failure> {
         const OPERATION: &str = "open a connection for ledger writes";
-        let connection = Connection::open_with_flags(
-            &self.path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(|e| (OPERATION, e))?;
-        connection
-            .busy_timeout(self.busy_timeout)
-            .map_err(|e| (OPERATION, e))?;
         // As `SqliteStorage::open_with` sets them for the pool (WAL is the file's own); the
         // page cache large enough that the pages appends touch (the chain's tail, the index
         // by subject) stay in it; the checkpoint mostly left to `super::checkpoint`'s thread.
-        connection
-            .execute_batch(&format!(
-                "PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; PRAGMA synchronous = NORMAL;
-                 PRAGMA cache_size = -{CACHE_KIB}; PRAGMA wal_autocheckpoint = {};",
-                super::checkpoint::WRITER_CHECKPOINT_FRAMES
-            ))
-            .map_err(|e| (OPERATION, e))?;
-        Ok(connection)
+        let setup = format!(
+            "PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; PRAGMA synchronous = NORMAL;
+             PRAGMA cache_size = -{CACHE_KIB}; PRAGMA wal_autocheckpoint = {};",
+            super::checkpoint::WRITER_CHECKPOINT_FRAMES
+        );
+        super::open_own_connection(&self.path, self.busy_timeout, &setup)
+            .map_err(|e| (OPERATION, e))
     }
 }
 

@@ -19,7 +19,7 @@ use std::path::PathBuf;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use rusqlite::{Connection, OptionalExtension};
 
 use super::queries;
 use crate::dialect::sqlite as dialect;
@@ -152,18 +152,12 @@ impl PointReads {
     /// Open a read-only connection to the existing file.
     fn open(&self) -> Result<Connection, Failure> {
         const OPERATION: &str = "open a connection for point reads";
-        let connection = Connection::open_with_flags(
+        super::open_own_connection(
             &self.path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            self.busy_timeout,
+            "PRAGMA query_only = ON; PRAGMA foreign_keys = ON;",
         )
-        .map_err(|e| (OPERATION, e))?;
-        connection
-            .busy_timeout(self.busy_timeout)
-            .map_err(|e| (OPERATION, e))?;
-        connection
-            .execute_batch("PRAGMA query_only = ON; PRAGMA foreign_keys = ON;")
-            .map_err(|e| (OPERATION, e))?;
-        Ok(connection)
+        .map_err(|e| (OPERATION, e))
     }
 
     /// Drop every idle connection (the next read opens a fresh one).
