@@ -5,7 +5,7 @@ use jiff::tz::Offset;
 use skydd_register::model::{Choice, ConsentGiver, LegalBasis, Role};
 
 use crate::facts::{ConsentFact, Objected, ObjectionFact};
-use crate::policy::{CategoryRule, Cell, PurposeRule};
+use crate::policy::{CategoryRule, Cell, Condition, PurposeRule};
 use crate::retention::{self, RetentionStatus};
 use crate::{
     ConsentRef, Decision, DecisionRequest, DenyCode, Operation, Policy, RecordFacts, Scope,
@@ -337,16 +337,15 @@ impl Policy {
         let withdrawn = matches!(consent, Some(ConsentCheck::Withdrawn));
         let mut consent_failure: Option<Decision> = None;
         let mut objected: Option<(LegalBasis, &ObjectionFact)> = None;
-        let mut unmet: Option<(LegalBasis, &str)> = None;
+        let mut unmet: Option<(LegalBasis, &Condition)> = None;
         for (index, &basis) in cell.bases.iter().enumerate() {
-            // A basis the register conditions on a fact holds only once the record's anchor
-            // for it has happened; without a record it does not hold.
-            if let Some(Some(event)) = cell.conditions.get(index)
-                && record
-                    .and_then(|r| r.anchor(event))
-                    .is_none_or(|at| at > now)
+            // A basis the register conditions on a fact holds only while it is true: the
+            // record's anchor has happened (without a record it has not), or the subject holds
+            // the attribute.
+            if let Some(Some(condition)) = cell.conditions.get(index)
+                && !condition.holds(subject, record, now)
             {
-                unmet.get_or_insert((basis, event));
+                unmet.get_or_insert((basis, condition));
                 continue;
             }
             match basis {
@@ -426,11 +425,19 @@ impl Policy {
                 ),
             ));
         }
-        if let (None, Some((basis, event))) = (&consent_failure, unmet) {
+        if let (None, Some((basis, condition))) = (&consent_failure, unmet) {
+            let why = match condition {
+                Condition::Anchor(event) => format!(
+                    "only once `{event}` has happened for the record, and it has not (or no record was given)"
+                ),
+                Condition::Attribute(attribute) => format!(
+                    "only while the subject holds the attribute `{attribute}`, and it does not now"
+                ),
+            };
             return Err(deny(
                 DenyCode::BasisConditionUnmet,
                 format!(
-                    "purpose `{}` rests on {} here only once `{event}` has happened for the record, and it has not (or no record was given)",
+                    "purpose `{}` rests on {} here {why}",
                     purpose.id,
                     basis.word()
                 ),

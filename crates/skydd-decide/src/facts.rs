@@ -167,6 +167,16 @@ struct RareFacts {
     project: Option<Arc<str>>,
     objections: Vec<ObjectionFact>,
     interests_opted_out: Vec<Arc<str>>,
+    attributes: Vec<AttributeFact>,
+}
+
+/// A subject attribute (register `attributes`) the subject holds from `since`, and until
+/// `until` when it ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct AttributeFact {
+    attribute: Arc<str>,
+    since: Timestamp,
+    until: Option<Timestamp>,
 }
 
 impl RareFacts {
@@ -175,6 +185,7 @@ impl RareFacts {
             && self.project.is_none()
             && self.objections.is_empty()
             && self.interests_opted_out.is_empty()
+            && self.attributes.is_empty()
     }
 }
 
@@ -236,6 +247,7 @@ impl SubjectFacts {
             } else {
                 rare.objections.shrink_to_fit();
                 rare.interests_opted_out.shrink_to_fit();
+                rare.attributes.shrink_to_fit();
             }
         }
     }
@@ -308,6 +320,34 @@ impl SubjectFacts {
         self.compact();
     }
 
+    /// Record that the subject holds `attribute` (a register `attributes` id) from `since`,
+    /// until `until` when it ends (exclusive). Setting it again replaces the dates.
+    pub fn set_attribute(
+        &mut self,
+        attribute: Arc<str>,
+        since: Timestamp,
+        until: Option<Timestamp>,
+    ) {
+        let attributes = &mut self.rare_mut().attributes;
+        attributes.retain(|a| a.attribute != attribute);
+        attributes.push(AttributeFact {
+            attribute,
+            since,
+            until,
+        });
+        self.compact();
+    }
+
+    /// Whether the subject holds `attribute` at `now`: recorded, `since` at or before `now`,
+    /// and not yet ended.
+    pub fn holds_attribute(&self, attribute: &str, now: Timestamp) -> bool {
+        self.rare.as_ref().is_some_and(|r| {
+            r.attributes.iter().any(|a| {
+                &*a.attribute == attribute && a.since <= now && a.until.is_none_or(|end| now < end)
+            })
+        })
+    }
+
     /// Whether processing is restricted.
     pub fn is_restricted(&self) -> bool {
         self.restricted
@@ -366,6 +406,7 @@ impl SubjectFacts {
             std::mem::size_of::<RareFacts>()
                 + r.objections.capacity() * std::mem::size_of::<ObjectionFact>()
                 + r.interests_opted_out.capacity() * std::mem::size_of::<Arc<str>>()
+                + r.attributes.capacity() * std::mem::size_of::<AttributeFact>()
         });
         std::mem::size_of::<SubjectFacts>()
             + std::mem::size_of_val::<[ConsentFact]>(&self.consents)

@@ -8,13 +8,15 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
+use jiff::Timestamp;
 use skydd_register::Register;
 use skydd_register::model::{
-    Anchor, Art9Condition, BrowserSignal, ConsentGiver, LegalBasis, Purpose, RecipientKind,
-    RetentionAction, RetentionClock, Role, SignalObjection,
+    Anchor, Art9Condition, BrowserSignal, ConditionFact, ConsentGiver, LegalBasis, Purpose,
+    RecipientKind, RetentionAction, RetentionClock, Role, SignalObjection,
 };
 
 use crate::facts::ChannelSet;
+use crate::{RecordFacts, SubjectFacts};
 
 /// FNV-1a: a fast hash for the short ids of a register. The tables are built from the register
 /// only, so a client cannot fill them with colliding keys; a lookup of any string costs one hash
@@ -85,14 +87,40 @@ pub(crate) struct CategoryRule {
     pub(crate) holds: Box<[Hold]>,
 }
 
+/// The fact a conditioned basis waits for.
+#[derive(Debug, Clone)]
+pub(crate) enum Condition {
+    /// The record's anchor for this event is at or before now.
+    Anchor(Box<str>),
+    /// The subject holds this attribute now.
+    Attribute(Box<str>),
+}
+
+impl Condition {
+    /// Whether the fact is true at `now` of the subject and, for an anchor, of the record.
+    pub(crate) fn holds(
+        &self,
+        subject: &SubjectFacts,
+        record: Option<&RecordFacts>,
+        now: Timestamp,
+    ) -> bool {
+        match self {
+            Condition::Anchor(event) => record
+                .and_then(|r| r.anchor(event))
+                .is_some_and(|at| at <= now),
+            Condition::Attribute(attribute) => subject.holds_attribute(attribute, now),
+        }
+    }
+}
+
 /// One purpose × category cell that the register declares.
 #[derive(Debug, Clone)]
 pub(crate) struct Cell {
     /// The legal bases in register order; empty for a processor activity.
     pub(crate) bases: Box<[LegalBasis]>,
-    /// Per basis, the event that must be anchored on the record for it to hold (the register's
-    /// `{basis: ..., when: ...}`); `None` for a basis without a condition.
-    pub(crate) conditions: Box<[Option<Box<str>>]>,
+    /// Per basis, the fact that must be true for it to hold (the register's `{basis: ...,
+    /// when: ...}`); `None` for a basis without a condition.
+    pub(crate) conditions: Box<[Option<Condition>]>,
     /// Whether a recipient that uses the data for its own purposes (a controller or joint
     /// controller) receives this category for this purpose: "sharing", which a browser signal
     /// objects to.
@@ -220,7 +248,14 @@ impl Policy {
                             .iter()
                             .find(|b| &b.category == category)
                             .and_then(|b| b.condition(*basis))
-                            .map(|event| Box::from(event.as_str()))
+                            .map(|fact| match fact {
+                                ConditionFact::Event(event) => {
+                                    Condition::Anchor(event.as_str().into())
+                                }
+                                ConditionFact::Attribute(attribute) => {
+                                    Condition::Attribute(attribute.as_str().into())
+                                }
+                            })
                     })
                     .collect();
                 let retention = register

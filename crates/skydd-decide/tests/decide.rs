@@ -1907,3 +1907,123 @@ fn a_basis_that_depends_on_a_fact_of_the_record() {
         "{explanation}"
     );
 }
+
+/// A basis that depends on a fact of the person (issue 20): support rests on the contract while
+/// the subject holds the `support_agreement` attribute (from its start, until its end), and on
+/// legitimate interest otherwise, whatever record is asked about, and also without one. Tested
+/// at chosen instants around the start and the end, including a leap day.
+#[test]
+fn a_basis_that_depends_on_an_attribute_of_the_subject() {
+    let purposes = r#"
+  - id: premium_support
+    name: {en: Premium support, sv: Premiumsupport}
+    role: controller
+    subjects: [customer_user]
+    sources: [data_subject]
+    legal_basis:
+      work_item_content:
+        - {basis: contract, when: {attribute: support_agreement}}
+        - legitimate_interest
+      customer_contact:
+        - {basis: contract, when: {attribute: support_agreement}}
+    legitimate_interest:
+      interest: {en: Helping users, sv: Att hjälpa användare}
+      balancing: {en: Only what the ticket needs, sv: Bara det ärendet behöver}
+"#;
+    let source = include_str!("../../../examples/registers/workitems.yaml")
+        .replacen("\npurposes:\n", &format!("\npurposes:\n{purposes}"), 1)
+        .replacen(
+            "\nevents:\n",
+            "\nattributes:\n  - id: support_agreement\n    name: {en: you have a support agreement with us, sv: du har ett supportavtal med oss}\nevents:\n",
+            1,
+        );
+    let policy = compile(&source);
+    let mut interner = Interner::new();
+    let scopes = ScopeFacts::new();
+    let plain = facts_from("s", vec![], &mut interner);
+    let mut holder = facts_from("s", vec![], &mut interner);
+    holder.set_attribute(
+        interner.intern("support_agreement"),
+        "2024-02-29T00:00:00Z".parse().unwrap(),
+        Some("2025-03-01T00:00:00Z".parse().unwrap()),
+    );
+    let mut objected = facts_from(
+        "s",
+        vec![objection(
+            Some("premium_support"),
+            ObjectionSource::Request,
+            "2024-01-01",
+        )],
+        &mut interner,
+    );
+    objected.set_attribute(
+        interner.intern("support_agreement"),
+        "2024-02-29T00:00:00Z".parse().unwrap(),
+        None,
+    );
+    let decide = |subject: &SubjectFacts, category: &str, with_record: bool, now: &str| {
+        let record = RecordFacts::new(category, t("2024-01-01"));
+        outcome(&policy.decide(
+            &DecisionRequest::new("premium_support", category),
+            subject,
+            &scopes,
+            with_record.then_some(&record),
+            now.parse().unwrap(),
+        ))
+    };
+    let content = "work_item_content";
+    let contact = "customer_contact";
+    // Before the leap-day start, at it, and on the last instant before the end.
+    assert_eq!(
+        decide(&holder, content, true, "2024-02-28T23:59:59Z"),
+        Allow(LegalBasis::LegitimateInterest)
+    );
+    assert_eq!(
+        decide(&holder, content, true, "2024-02-29T00:00:00Z"),
+        Allow(LegalBasis::Contract)
+    );
+    assert_eq!(
+        decide(&holder, content, false, "2025-02-28T23:59:59Z"),
+        Allow(LegalBasis::Contract)
+    );
+    // The end is exclusive: from then on, legitimate interest again.
+    assert_eq!(
+        decide(&holder, content, true, "2025-03-01T00:00:00Z"),
+        Allow(LegalBasis::LegitimateInterest)
+    );
+    assert_eq!(
+        decide(&plain, content, true, "2024-06-01T00:00:00Z"),
+        Allow(LegalBasis::LegitimateInterest)
+    );
+    // An objection stops legitimate interest, not the contract the attribute brings.
+    assert_eq!(
+        decide(&objected, content, true, "2024-06-01T00:00:00Z"),
+        Allow(LegalBasis::Contract)
+    );
+    assert_eq!(
+        decide(&objected, content, true, "2024-01-15T00:00:00Z"),
+        Deny(DenyCode::Objection)
+    );
+    // The only basis waits for the attribute, with or without a record.
+    assert_eq!(
+        decide(&holder, contact, false, "2024-06-01T00:00:00Z"),
+        Allow(LegalBasis::Contract)
+    );
+    assert_eq!(
+        decide(&holder, contact, true, "2025-06-01T00:00:00Z"),
+        Deny(DenyCode::BasisConditionUnmet)
+    );
+    let Decision::Deny { explanation, .. } = policy.decide(
+        &DecisionRequest::new("premium_support", contact),
+        &plain,
+        &scopes,
+        None,
+        t("2024-06-01"),
+    ) else {
+        panic!("denied");
+    };
+    assert!(
+        explanation.contains("attribute `support_agreement`"),
+        "{explanation}"
+    );
+}

@@ -3,8 +3,8 @@
 
 use skydd_register::Register;
 use skydd_register::model::{
-    Anchor, BuiltinEvent, CategoryBasis, CategoryId, Choice, EventId, Language, LegalHold,
-    RetentionAction, RetentionClock, RetentionRule,
+    Anchor, AttributeId, BuiltinEvent, CategoryBasis, CategoryId, Choice, ConditionFact, EventId,
+    Language, LegalHold, RetentionAction, RetentionClock, RetentionRule,
 };
 use skydd_register::period::{CalendarRounding, PeriodUnit};
 
@@ -40,15 +40,30 @@ pub fn bases(register: &Register, language: Language, basis: &CategoryBasis) -> 
         .map(|b| {
             let words = wording::legal_basis(language, *b);
             match basis.condition(*b) {
-                Some(fact) => format!(
+                Some(ConditionFact::Event(fact)) => format!(
                     "{words} {}",
                     after(language, &event(register, language, fact))
+                ),
+                Some(ConditionFact::Attribute(fact)) => format!(
+                    "{words} {} {}",
+                    pick(language, "when", "när"),
+                    attribute(register, language, fact)
                 ),
                 None => words,
             }
         })
         .collect::<Vec<_>>()
         .join(pick(language, "; otherwise ", "; annars "))
+}
+
+/// A subject attribute's clause in `language` ("you have a support agreement with us"), or its
+/// id when the register does not declare it (a checked register always does).
+fn attribute(register: &Register, language: Language, id: &AttributeId) -> String {
+    register
+        .attributes
+        .iter()
+        .find(|a| &a.id == id)
+        .map_or_else(|| id.to_string(), |a| a.name.get(language).to_owned())
 }
 
 /// "after X" / "efter X".

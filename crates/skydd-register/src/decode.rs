@@ -32,6 +32,7 @@ pub(crate) enum Kind {
     CookieService,
     Feature,
     Role,
+    Attribute,
 }
 
 impl Kind {
@@ -51,6 +52,7 @@ impl Kind {
             Kind::CookieService => "cookie service",
             Kind::Feature => "feature",
             Kind::Role => "role",
+            Kind::Attribute => "subject attribute",
         }
     }
 
@@ -70,6 +72,7 @@ impl Kind {
             Kind::CookieService => "cookies.services",
             Kind::Feature => "features",
             Kind::Role => "roles",
+            Kind::Attribute => "attributes",
         }
     }
 }
@@ -142,6 +145,7 @@ pub(crate) struct Partial {
     pub(crate) cookies: Cookies,
     pub(crate) features: Vec<Feature>,
     pub(crate) roles: Vec<JobRole>,
+    pub(crate) attributes: Vec<SubjectAttribute>,
     pub(crate) security_review: Option<SecurityReview>,
     pub(crate) signals: Signals,
     pub(crate) changes: Option<ChangePolicy>,
@@ -242,6 +246,7 @@ pub(crate) fn decode(root: &Node) -> (Partial, Decoder) {
         .unwrap_or_default();
     partial.features = d.section(&mut top, "features", false, Decoder::feature);
     partial.roles = d.section(&mut top, "roles", false, Decoder::role);
+    partial.attributes = d.section(&mut top, "attributes", false, Decoder::attribute);
     partial.security_review = top
         .get("security_review")
         .and_then(|n| d.security_review(n));
@@ -1078,6 +1083,17 @@ impl Decoder {
         })
     }
 
+    fn attribute(&mut self, node: &Node) -> Option<SubjectAttribute> {
+        let mut f = self.reader.fields(node, "a subject attribute")?;
+        let id = self.declare(&mut f, Kind::Attribute);
+        let name = self.req_text(&mut f, "name");
+        self.reader.finish(f);
+        Some(SubjectAttribute {
+            id: AttributeId(id?),
+            name: name?,
+        })
+    }
+
     fn state(&mut self, node: &Node) -> Option<State> {
         let mut f = self.reader.fields(node, "a state")?;
         let id = self.declare(&mut f, Kind::State);
@@ -1381,7 +1397,8 @@ impl Decoder {
     }
 
     /// A category's bases: one word, a list of words, or a list whose items may be
-    /// `{basis: contract, when: event}` (the basis holds once the record's `event` happened).
+    /// `{basis: contract, when: event}` (the basis holds once the record's `event` happened) or
+    /// `{basis: contract, when: {attribute: id}}` (while the subject holds the attribute).
     fn bases_with_conditions(&mut self, value: &Node) -> (Vec<LegalBasis>, Vec<BasisCondition>) {
         let NodeKind::Seq(items) = &value.kind else {
             return (self.reader.choices(value), Vec::new());
@@ -1400,12 +1417,12 @@ impl Decoder {
                 .reader
                 .required(&mut f, "basis")
                 .and_then(|n| self.reader.choice(n));
-            let event = self
+            let fact = self
                 .reader
                 .required(&mut f, "when")
-                .and_then(|n| self.reference(n, Kind::Event));
+                .and_then(|n| self.condition_fact(n));
             self.reader.finish(f);
-            let (Some(basis), Some(event)) = (basis, event) else {
+            let (Some(basis), Some(fact)) = (basis, fact) else {
                 continue;
             };
             if basis == LegalBasis::Consent {
@@ -1416,12 +1433,41 @@ impl Decoder {
                 continue;
             }
             bases.push(basis);
-            when.push(BasisCondition {
-                basis,
-                event: EventId(event),
-            });
+            when.push(BasisCondition { basis, fact });
         }
         (bases, when)
+    }
+
+    /// A basis's `when`: an event id (the record's anchor), `{event: id}` or `{attribute: id}`.
+    fn condition_fact(&mut self, node: &Node) -> Option<ConditionFact> {
+        if let NodeKind::Scalar { .. } = node.kind {
+            return self
+                .reference(node, Kind::Event)
+                .map(|e| ConditionFact::Event(EventId(e)));
+        }
+        let mut f = self.reader.fields(node, "a condition")?;
+        let event = f.get("event");
+        let attribute = f.get("attribute");
+        self.reader.finish(f);
+        match (event, attribute) {
+            (Some(event), None) => self
+                .reference(event, Kind::Event)
+                .map(|e| ConditionFact::Event(EventId(e))),
+            (None, Some(attribute)) => self
+                .reference(attribute, Kind::Attribute)
+                .map(|a| ConditionFact::Attribute(AttributeId(a))),
+            _ => {
+                self.reader.push(
+                    Diagnostic::error(
+                        "invalid-value",
+                        node.pos,
+                        "a condition names one fact: a record's event or a subject's attribute",
+                    )
+                    .with_help("write `when: support_agreement_signed` (an event under `events`) or `when: {attribute: support_agreement}` (an attribute under `attributes`)"),
+                );
+                None
+            }
+        }
     }
 
     /// Each basis brings what it needs: consent its wording, legitimate interest its balancing,

@@ -112,6 +112,7 @@ fn assemble(p: decode::Partial) -> Option<Register> {
         cookies: p.cookies,
         features: p.features,
         roles: p.roles,
+        attributes: p.attributes,
         security_review: p.security_review,
         signals: p.signals,
         changes: p.changes,

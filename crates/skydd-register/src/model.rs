@@ -66,6 +66,8 @@ id_type! {
     FeatureId,
     /// Id of a job role (`roles[].id`): who in the company may ask for data, and for what.
     RoleId,
+    /// Id of a subject attribute (`attributes[].id`): a fact about a person that a basis can depend on.
+    AttributeId,
 }
 
 /// A value that is written as one of a fixed set of words in the register.
@@ -854,23 +856,47 @@ pub struct CategoryBasis {
     pub when: Vec<BasisCondition>,
 }
 
-/// A basis that holds only once the record's anchor `event` has happened (support on contract
-/// for a customer with a support agreement, on legitimate interest otherwise).
+/// A basis that holds only while a fact is true: the record's anchor `event` has happened, or
+/// the subject holds an `attribute` (support on contract for a customer with a support
+/// agreement, on legitimate interest otherwise).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BasisCondition {
     /// The basis, one of the category's `bases`.
     pub basis: LegalBasis,
-    /// The event (built in or declared under `events`) that must be anchored on the record.
-    pub event: EventId,
+    /// The fact it waits for; serialised as `event: ID` or `attribute: ID` beside `basis`, so
+    /// registers written before attributes keep their digest.
+    #[serde(flatten)]
+    pub fact: ConditionFact,
+}
+
+/// What a conditioned basis waits for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConditionFact {
+    /// The record's anchor for this event (built in or declared under `events`) is at or
+    /// before now: a fact of one record.
+    Event(EventId),
+    /// The subject holds this attribute (declared under `attributes`) now: a fact of the
+    /// person, whatever record is asked about, and also when none is.
+    Attribute(AttributeId),
+}
+
+/// A fact about a person that the company records in Skydd from its own systems, for a legal
+/// basis to depend on (`attributes`): "you have a support agreement with us". It holds from a
+/// date, and until a date when it ends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubjectAttribute {
+    /// Id (`attributes[].id`), named by a basis's `when: {attribute: ID}`.
+    pub id: AttributeId,
+    /// The fact as a clause about the reader, in each language ("you have a support agreement
+    /// with us"), so that the notice can say "when you have a support agreement with us".
+    pub name: Text,
 }
 
 impl CategoryBasis {
-    /// The event `basis` waits for, when the register puts a condition on it.
-    pub fn condition(&self, basis: LegalBasis) -> Option<&EventId> {
-        self.when
-            .iter()
-            .find(|c| c.basis == basis)
-            .map(|c| &c.event)
+    /// The fact `basis` waits for, when the register puts a condition on it.
+    pub fn condition(&self, basis: LegalBasis) -> Option<&ConditionFact> {
+        self.when.iter().find(|c| c.basis == basis).map(|c| &c.fact)
     }
 }
 
@@ -1514,6 +1540,10 @@ pub struct Register {
     /// out of the JSON when empty, so registers without it keep their digest.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub roles: Vec<JobRole>,
+    /// Facts about people that a legal basis can depend on (`attributes`); empty when none.
+    /// Left out of the JSON when empty, so registers without it keep their digest.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attributes: Vec<SubjectAttribute>,
     /// How often the security measures are evaluated (`security_review`); left out of the
     /// JSON when absent, so registers without it keep their digest.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -261,6 +261,7 @@ fn unused(partial: &Partial, sites: &Sites, out: &mut Vec<Diagnostic>) {
         Kind::Category,
         Kind::Event,
         Kind::State,
+        Kind::Attribute,
         Kind::Feature,
         Kind::CookieCategory,
     ] {

@@ -1138,10 +1138,15 @@ fn a_basis_may_wait_for_a_fact_of_the_record() {
     let basis = &register.purposes[0].legal_basis[0];
     assert_eq!(basis.bases.len(), 2);
     assert_eq!(
-        basis
-            .condition(skydd_register::model::LegalBasis::Contract)
-            .map(|e| e.as_str()),
-        Some("contract_end")
+        basis.condition(skydd_register::model::LegalBasis::Contract),
+        Some(&skydd_register::model::ConditionFact::Event(
+            skydd_register::model::EventId("contract_end".into())
+        ))
+    );
+    // The JSON of an event condition is what it was before attributes: `event` beside `basis`.
+    assert_eq!(
+        register.to_json()["purposes"][0]["legal_basis"][0]["when"][0],
+        serde_json::json!({"basis": "contract", "event": "contract_end"})
     );
     assert!(
         basis
@@ -1172,6 +1177,75 @@ fn a_basis_may_wait_for_a_fact_of_the_record() {
             .any(|d| d.message.starts_with("consent needs no condition")),
         "{:#?}",
         consent.diagnostics
+    );
+}
+
+/// Issue 20: a basis may also wait for a fact of the person, an attribute declared under
+/// `attributes` (support on contract for customers with a support agreement); the attribute
+/// must be declared, a condition names one fact, and an attribute nothing uses is reported.
+#[test]
+fn a_basis_may_wait_for_an_attribute_of_the_subject() {
+    let append = "  identity_verification: [email_code]\n";
+    let attributes = "attributes:\n  - id: support_agreement\n    name: {en: you have a support agreement with us, sv: du har ett supportavtal med oss}\n";
+    let conditioned = MINIMAL
+        .replacen(
+            "    legal_basis: {contact: contract}\n",
+            "    legal_basis:\n      contact:\n        - {basis: contract, when: {attribute: support_agreement}}\n        - legitimate_interest\n    legitimate_interest: {balancing: Only what is needed.}\n",
+            1,
+        )
+        .replacen(append, &format!("{append}{attributes}"), 1);
+    let checked = check(&conditioned);
+    let register = checked
+        .register
+        .unwrap_or_else(|| panic!("{:#?}", checked.diagnostics));
+    assert!(checked.diagnostics.is_empty(), "{:#?}", checked.diagnostics);
+    assert_eq!(register.attributes[0].id.as_str(), "support_agreement");
+    assert_eq!(
+        register.purposes[0].legal_basis[0].condition(skydd_register::model::LegalBasis::Contract),
+        Some(&skydd_register::model::ConditionFact::Attribute(
+            skydd_register::model::AttributeId("support_agreement".into())
+        ))
+    );
+    assert_eq!(
+        register.to_json()["purposes"][0]["legal_basis"][0]["when"][0],
+        serde_json::json!({"basis": "contract", "attribute": "support_agreement"})
+    );
+    // `{event: ID}` is the long form of a record's event.
+    let long =
+        check(&conditioned.replacen("{attribute: support_agreement}", "{event: contract_end}", 1));
+    assert!(
+        long.diagnostics
+            .iter()
+            .any(|d| d.code == "unused-declaration" && d.message.contains("support_agreement")),
+        "{:#?}",
+        long.diagnostics
+    );
+    assert!(long.register.is_some());
+    let unknown = check(&conditioned.replacen(
+        "{attribute: support_agreement}",
+        "{attribute: supported}",
+        1,
+    ));
+    assert!(
+        unknown.register.is_none()
+            && unknown
+                .diagnostics
+                .iter()
+                .any(|d| d.code == "unknown-reference" && d.message.contains("supported")),
+        "{:#?}",
+        unknown.diagnostics
+    );
+    let both = check(&conditioned.replacen(
+        "{attribute: support_agreement}",
+        "{attribute: support_agreement, event: contract_end}",
+        1,
+    ));
+    assert!(
+        both.diagnostics
+            .iter()
+            .any(|d| d.message.starts_with("a condition names one fact")),
+        "{:#?}",
+        both.diagnostics
     );
 }
 

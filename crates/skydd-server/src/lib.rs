@@ -59,8 +59,8 @@ pub use state::AppState;
 /// problem responses and the access log.
 pub fn router(state: AppState) -> Router {
     use api::{
-        consents, decisions, disclosures, features, incidents, preferences, records, signals,
-        subjects, unsubscribe,
+        attributes, consents, decisions, disclosures, features, incidents, preferences, records,
+        signals, subjects, unsubscribe,
     };
     let v1 = Router::new()
         .route("/v1/register", get(api::register::get_register))
@@ -72,6 +72,14 @@ pub fn router(state: AppState) -> Router {
             post(subjects::create_subject).get(subjects::find_subject),
         )
         .route("/v1/subjects/{id}", get(subjects::get_subject))
+        .route(
+            "/v1/subjects/{id}/attributes",
+            get(attributes::get_attributes),
+        )
+        .route(
+            "/v1/subjects/{id}/attributes/{attribute}",
+            put(attributes::set_attribute).delete(attributes::remove_attribute),
+        )
         .route(
             "/v1/subjects/{id}/records",
             post(records::create_record).get(records::read_records),

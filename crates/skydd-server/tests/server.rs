@@ -95,6 +95,9 @@ mod banner;
 #[path = "server/console_requests.rs"]
 mod console_requests;
 
+/// Facts of a person that a legal basis waits for (issue 20).
+#[path = "server/attributes.rs"]
+mod attributes;
 /// The consent banner's script and style sheet (issue 18).
 #[path = "server/banner_assets.rs"]
 mod banner_assets;

@@ -61,7 +61,7 @@ pub use rows::{
     AuditEventRow, BLIND_INDEX_LEN, ConsentEventRow, DisclosureDecision, DisclosureRow,
     FactChangeBounds, FactChangeRow, FeatureSwitchRow, IdentityRow, IncidentEntryRow, MentionRow,
     ObjectionEventRow, PreferenceEventRow, RecordRow, RecordSummary, SUBJECT_SCOPE,
-    SecurityReviewRow, SubjectKeyRow, SubjectRow,
+    SecurityReviewRow, SubjectAttributeRow, SubjectKeyRow, SubjectRow,
 };
 pub use staff::{
     StaffAccountRow, StaffFactor, StaffSessionRow, StaffSignIn, StaffStore, StaffTrainingRow,
@@ -472,6 +472,25 @@ pub trait Storage:
 
     /// Every review recorded, in the order recorded.
     fn security_reviews(&self) -> StorageFuture<'_, Vec<SecurityReviewRow>>;
+
+    // -- Subject attributes (schema 21) -----------------------------------------------------
+
+    /// Set a subject's attribute, replacing its dates if it was set before. `false` when there
+    /// is no such subject (nothing is written).
+    fn set_subject_attribute(&self, row: SubjectAttributeRow) -> StorageFuture<'_, bool>;
+
+    /// Remove a subject's attribute (recorded by mistake); `false` when it was not set.
+    fn remove_subject_attribute<'a>(
+        &'a self,
+        subject_id: &'a str,
+        attribute: &'a str,
+    ) -> StorageFuture<'a, bool>;
+
+    /// A subject's attributes, by attribute id.
+    fn subject_attributes<'a>(
+        &'a self,
+        subject_id: &'a str,
+    ) -> StorageFuture<'a, Vec<SubjectAttributeRow>>;
 
     // -- Audit chain (schema 3) -------------------------------------------------------------
 

@@ -133,6 +133,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "staff_trainings",
         sql: include_str!("../migrations/sqlite/0020_staff_trainings.sql"),
     },
+    Migration {
+        version: 21,
+        name: "subject_attributes",
+        sql: include_str!("../migrations/sqlite/0021_subject_attributes.sql"),
+    },
 ];
 
 /// The PostgreSQL migrations, oldest first. Same versions and names as [`SQLITE`].
@@ -236,6 +241,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 20,
         name: "staff_trainings",
         sql: include_str!("../migrations/postgres/0020_staff_trainings.sql"),
+    },
+    Migration {
+        version: 21,
+        name: "subject_attributes",
+        sql: include_str!("../migrations/postgres/0021_subject_attributes.sql"),
     },
 ];
 

@@ -594,6 +594,22 @@ pub struct SecurityReviewRow {
     pub summary: String,
 }
 
+/// A fact about a subject that a legal basis can depend on (schema 21; the register's
+/// `attributes`), as stored: one per subject and attribute, replaced when set again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubjectAttributeRow {
+    /// The subject's id.
+    pub subject_id: String,
+    /// The attribute's id, as the register declares it.
+    pub attribute: String,
+    /// From when it holds.
+    pub since: Timestamp,
+    /// When it ends (exclusive); `None` while it goes on.
+    pub until: Option<Timestamp>,
+    /// When it was last set.
+    pub recorded_at: Timestamp,
+}
+
 /// Refuse a disclosure whose decision has no reference (also a database constraint).
 pub(crate) fn check_new_disclosure(disclosure: &DisclosureRow) -> Result<(), StorageError> {
     if let Some(decision) = &disclosure.decision

@@ -897,6 +897,60 @@ async fn subjects_identities_and_keys_round_trip(h: Arc<Harness>) {
             .unwrap()
     );
 
+    // Attributes (schema 21): set, replaced, listed, removed; each change in the change log;
+    // none for a subject that does not exist.
+    let attribute = |until: Option<&str>| skydd_storage::SubjectAttributeRow {
+        subject_id: "s-1".into(),
+        attribute: "support_agreement".into(),
+        since: at("2024-02-29T00:00:00.5Z"),
+        until: until.map(at),
+        recorded_at: at("2025-05-01T10:00:00Z"),
+    };
+    let before = storage.fact_changes_bounds().await.unwrap().newest;
+    assert!(
+        storage
+            .set_subject_attribute(attribute(None))
+            .await
+            .unwrap()
+    );
+    let ended = attribute(Some("2025-03-01T00:00:00Z"));
+    assert!(storage.set_subject_attribute(ended.clone()).await.unwrap());
+    assert_eq!(
+        storage.subject_attributes("s-1").await.unwrap(),
+        vec![ended]
+    );
+    assert!(
+        !storage
+            .set_subject_attribute(skydd_storage::SubjectAttributeRow {
+                subject_id: "s-unknown".into(),
+                ..attribute(None)
+            })
+            .await
+            .unwrap()
+    );
+    assert!(
+        storage
+            .remove_subject_attribute("s-1", "support_agreement")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !storage
+            .remove_subject_attribute("s-1", "support_agreement")
+            .await
+            .unwrap()
+    );
+    assert!(storage.subject_attributes("s-1").await.unwrap().is_empty());
+    let changes = storage.fact_changes_after(before, 100).await.unwrap();
+    assert_eq!(
+        changes
+            .iter()
+            .filter(|c| c.kind == "subject" && c.key == "s-1")
+            .count(),
+        3,
+        "{changes:?}"
+    );
+
     // Unknown subjects, and mistakes of the caller.
     assert_eq!(storage.get_subject("s-unknown").await.unwrap(), None);
     assert_eq!(storage.subject_key("s-unknown").await.unwrap(), None);

@@ -190,6 +190,12 @@ impl Vault {
         let consents = self.storage.consent_events_for_subject(&subject.id).await?;
         let objections = self.storage.objections_of_subject(&subject.id).await?;
         let preferences = self.storage.preferences_of_subject(&subject.id).await?;
+        // Attributes matter only to a register that declares them; most read nothing more.
+        let attributes = if self.register().attributes.is_empty() {
+            Vec::new()
+        } else {
+            self.storage.subject_attributes(&subject.id).await?
+        };
         let consents = ConsentState::from_events(
             &consents
                 .iter()
@@ -221,6 +227,9 @@ impl Vault {
         );
         facts.set_restricted(subject.restricted_at.is_some());
         facts.set_tenant(subject.tenant.as_deref().map(|t| interner.intern(t)));
+        for row in attributes {
+            facts.set_attribute(interner.intern(&row.attribute), row.since, row.until);
+        }
         Ok(facts)
     }
 

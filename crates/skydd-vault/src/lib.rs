@@ -10,6 +10,7 @@
 //! The vault never reads the clock: every operation takes `now`.
 
 mod announce;
+mod attribute;
 pub mod audit;
 pub mod audit_trail;
 mod centre;
@@ -45,6 +46,7 @@ use skydd_register::Register;
 use skydd_storage::Storage;
 
 pub use announce::Reach;
+pub use attribute::AttributeView;
 pub use audit::{Audit, AuditEvent, GroupCommitAudit, StorageAudit};
 pub use centre::{
     CENTRE_VERIFIED_DETAIL, MAX_MESSAGE_CHARS, PersonData, PersonRequest, ProposedValue,
@@ -72,8 +74,9 @@ pub use incident::incidents_from_entries;
 pub use mention::PackageMention;
 pub use outbox::{OutboxEntry, OutboxQuery};
 pub use package::{
-    AccessPackage, PackageCategory, PackageConnectedValue, PackageDisclosure, PackagePurpose,
-    PackageRecipient, PackageRecord, PackageRectification, PackageSource, PackageSystem,
+    AccessPackage, PackageAttribute, PackageCategory, PackageConnectedValue, PackageDisclosure,
+    PackagePurpose, PackageRecipient, PackageRecord, PackageRectification, PackageSource,
+    PackageSystem,
 };
 pub use preference::PreferenceView;
 pub use record::{NewRecord, RecordView, RecordsRead, Withheld};

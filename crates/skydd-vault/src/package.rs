@@ -168,6 +168,20 @@ pub struct PackageConnectedValue {
     pub mentioned: bool,
 }
 
+/// A fact recorded about the subject that a legal basis depends on (the register's
+/// `attributes`), with its dates.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PackageAttribute {
+    /// The attribute's id.
+    pub id: String,
+    /// The fact in words, in the package's language ("you have a support agreement with us").
+    pub name: String,
+    /// From when it holds.
+    pub since: Timestamp,
+    /// When it ends (exclusive); `None` while it goes on.
+    pub until: Option<Timestamp>,
+}
+
 /// The answer to an access request.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccessPackage {
@@ -210,6 +224,10 @@ pub struct AccessPackage {
     pub sources: Vec<PackageSource>,
     /// Processing restricted (Art. 18).
     pub restricted: bool,
+    /// Facts recorded about the subject that a legal basis depends on; left out of the JSON
+    /// when there are none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub attributes: Vec<PackageAttribute>,
     /// The rights (Art. 15(1)(e)).
     pub rights: Vec<String>,
     /// The supervisory authority and the right to complain to it (Art. 15(1)(f)).
@@ -373,6 +391,7 @@ impl Vault {
             self.open_subject_data(&subject.id, &mut package).await?;
             package.disclosures = self.package_disclosures(&subject.id, language).await?;
             package.mentions = self.package_mentions(&subject.id, now).await?;
+            package.attributes = self.package_attributes(&subject.id, language).await?;
         }
         let connected = package.systems.iter().flat_map(|s| &s.values);
         package.data_found |= connected.clone().next().is_some();
@@ -450,6 +469,7 @@ impl Vault {
             mentions: Vec::new(),
             sources: Vec::new(),
             restricted: false,
+            attributes: Vec::new(),
             rights: RIGHTS.iter().map(|r| r.to_string()).collect(),
             authority: format!(
                 "You may lodge a complaint with the supervisory authority, {} ({}{}), and seek a judicial remedy (Art. 77-79).",
@@ -462,6 +482,36 @@ impl Vault {
                     .unwrap_or_default()
             ),
         }
+    }
+
+    /// The subject's attributes, named in `language` (none read when the register declares none).
+    async fn package_attributes(
+        &self,
+        subject: &str,
+        language: Language,
+    ) -> Result<Vec<PackageAttribute>, VaultError> {
+        let declared = &self.register().attributes;
+        if declared.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(self
+            .storage
+            .subject_attributes(subject)
+            .await?
+            .into_iter()
+            .map(|row| PackageAttribute {
+                name: declared
+                    .iter()
+                    .find(|a| a.id.as_str() == row.attribute)
+                    .map_or_else(
+                        || row.attribute.clone(),
+                        |a| a.name.get(language).to_owned(),
+                    ),
+                id: row.attribute,
+                since: row.since,
+                until: row.until,
+            })
+            .collect())
     }
 
     /// Decrypt the subject's identities and records into `package`.
@@ -926,6 +976,20 @@ impl AccessPackage {
             h.push_str(
                 "<p>Processing of your data is restricted (Art. 18): it is only stored.</p>\n",
             );
+        }
+        if !self.attributes.is_empty() {
+            h.push_str("<h2>Facts recorded about you</h2>\n<ul>\n");
+            for a in &self.attributes {
+                h.push_str(&format!(
+                    "<li>{}: from {}{}</li>\n",
+                    escape_html(&a.name),
+                    escape_html(&a.since.to_string()),
+                    a.until
+                        .map(|end| format!(" until {}", escape_html(&end.to_string())))
+                        .unwrap_or_default()
+                ));
+            }
+            h.push_str("</ul>\n");
         }
         self.html_your_data(&mut h);
         self.html_connected(&mut h);

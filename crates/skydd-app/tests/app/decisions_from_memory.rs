@@ -3,7 +3,8 @@
 //! server and a second app opened on the same data directory, as a `skydd` command opens it),
 //! the second one following the change log. A write on A answers A's very next decision; B
 //! answers a warm decision from memory (no miss) and flips within the documented bound after a
-//! consent withdrawal, an objection, a restriction and a shredding on A, and refuses a token A
+//! consent withdrawal, an objection, a subject attribute set and ended (issue 20), a restriction
+//! and a shredding on A, and refuses a token A
 //! revoked. With `LISTEN` switched off (a lost notification) B converges by polling. The window
 //! is measured and printed; only a generous bound (5 s) is asserted, so this is not a timing
 //! test.
@@ -67,6 +68,17 @@ purposes:
     legitimate_interest: {balancing: Customers expect offers; objection is absolute.}
     direct_marketing: true
     channels: [email]
+  - id: support
+    name: {en: Support under a support agreement}
+    role: controller
+    subjects: [customer]
+    sources: [data_subject]
+    legal_basis:
+      contact:
+        - {basis: contract, when: {attribute: support_agreement}}
+attributes:
+  - id: support_agreement
+    name: {en: you have a support agreement with us}
 retention:
   - {id: contact, category: contact, after: contract_end, keep: 24 months}
 security:
@@ -300,6 +312,45 @@ async fn two_servers_agree(servers: &Servers, name: &str, listen: bool) {
     assert!(!allowed(a, &subject, "marketing").await, "{name}: A itself");
     window(&format!("{name}: objection"), started, async || {
         !allowed(b, &subject, "marketing").await
+    })
+    .await;
+
+    // A subject attribute a basis waits for (issue 20): set through A's vault, then ended by
+    // storage directly, as another process would.
+    assert!(
+        !allowed(b, &subject, "support").await,
+        "{name}: no agreement yet"
+    );
+    a.vault()
+        .set_attribute(
+            &actor(),
+            &subject,
+            "support_agreement",
+            "2026-03-01T00:00:00Z".parse().unwrap(),
+            None,
+            now,
+        )
+        .await
+        .unwrap();
+    let started = Instant::now();
+    assert!(allowed(a, &subject, "support").await, "{name}: A itself");
+    window(&format!("{name}: attribute set"), started, async || {
+        allowed(b, &subject, "support").await
+    })
+    .await;
+    a.storage
+        .set_subject_attribute(skydd_storage::SubjectAttributeRow {
+            subject_id: subject.clone(),
+            attribute: "support_agreement".into(),
+            since: "2026-03-01T00:00:00Z".parse().unwrap(),
+            until: Some("2026-03-02T00:00:00Z".parse().unwrap()),
+            recorded_at: now,
+        })
+        .await
+        .unwrap();
+    let started = Instant::now();
+    window(&format!("{name}: attribute ended"), started, async || {
+        !allowed(b, &subject, "support").await
     })
     .await;
 

@@ -8,9 +8,9 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use crate::api::{
-    audit, banner, consents, datasets, decisions, disclosures, features, health, imports,
-    incidents, metrics, notice, preferences, records, register, requests, security, signals,
-    subjects, unsubscribe, versions,
+    attributes, audit, banner, consents, datasets, decisions, disclosures, features, health,
+    imports, incidents, metrics, notice, preferences, records, register, requests, security,
+    signals, subjects, unsubscribe, versions,
 };
 use crate::extract::REGISTER_ID_PATTERN;
 use crate::problem::{PROBLEM_JSON, Problem};
@@ -39,6 +39,9 @@ use crate::problem::{PROBLEM_JSON, Problem};
         subjects::create_subject,
         subjects::find_subject,
         subjects::get_subject,
+        attributes::set_attribute,
+        attributes::remove_attribute,
+        attributes::get_attributes,
         records::create_record,
         records::read_records,
         records::set_anchor,
@@ -112,6 +115,9 @@ use crate::problem::{PROBLEM_JSON, Problem};
         subjects::CreateSubjectRequest,
         subjects::Created,
         subjects::SubjectResponse,
+        attributes::SetAttributeRequest,
+        attributes::AttributeResponse,
+        attributes::AttributesResponse,
         records::CreateRecordRequest,
         records::SetAnchorRequest,
         records::RecordResponse,

@@ -301,6 +301,7 @@ fn overview() -> Overview {
             }],
             sources: vec![],
             restricted: false,
+            attributes: Vec::new(),
             rights: vec![],
             authority: "You may complain to the Swedish Authority for Privacy Protection (IMY)."
                 .into(),

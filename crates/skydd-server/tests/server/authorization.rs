@@ -89,6 +89,17 @@ const ROUTES: &[Row] = &[
     ("POST", "/v1/subjects", SUBJECTS_CREATE),
     ("GET", "/v1/subjects", SUBJECTS_READ),
     ("GET", "/v1/subjects/{id}", SUBJECTS_READ),
+    ("GET", "/v1/subjects/{id}/attributes", SUBJECTS_READ),
+    (
+        "PUT",
+        "/v1/subjects/{id}/attributes/{attribute}",
+        RECORDS_WRITE,
+    ),
+    (
+        "DELETE",
+        "/v1/subjects/{id}/attributes/{attribute}",
+        RECORDS_WRITE,
+    ),
     ("POST", "/v1/subjects/{id}/records", RECORDS_WRITE),
     ("GET", "/v1/subjects/{id}/records", RECORDS_READ),
     (

@@ -19,8 +19,8 @@ use crate::{
     FactChangeBounds, FactChangeListener, FactChangeRow, FeatureSwitchRow, IdentityRow,
     IncidentEntryRow, KeyBinding, ObjectionEventRow, OperationsCounts, PoolStatus,
     PreferenceEventRow, RecordDeletion, RecordDeletionOutcome, RecordRow, RecordSummary,
-    RegisterVersionRecord, SecurityReviewRow, Storage, StorageError, StorageFuture, SubjectKeyRow,
-    SubjectRow, SweepLock, error, rows,
+    RegisterVersionRecord, SecurityReviewRow, Storage, StorageError, StorageFuture,
+    SubjectAttributeRow, SubjectKeyRow, SubjectRow, SweepLock, error, rows,
 };
 use dialect::{Conn, at};
 
@@ -1187,6 +1187,76 @@ impl Storage for Store {
                         recorded_at: super::get_at(row, "recorded_at", TABLE)?,
                         recorded_by: get(row, "recorded_by", TABLE)?,
                         summary: get(row, "summary", TABLE)?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    // -- Subject attributes -----------------------------------------------------------------------
+
+    fn set_subject_attribute(&self, row: SubjectAttributeRow) -> StorageFuture<'_, bool> {
+        Box::pin(async move {
+            // One statement: written only when the subject exists, replacing earlier dates.
+            let written = sqlx::query(
+                "INSERT INTO subject_attributes (subject_id, attribute, since, until, recorded_at)
+                 SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM subjects WHERE id = $1)
+                 ON CONFLICT (subject_id, attribute) DO UPDATE SET
+                     since = excluded.since, until = excluded.until,
+                     recorded_at = excluded.recorded_at",
+            )
+            .bind(&row.subject_id)
+            .bind(&row.attribute)
+            .bind(at(row.since))
+            .bind(row.until.map(at))
+            .bind(at(row.recorded_at))
+            .execute(&self.pool)
+            .await
+            .map_err(error::query("set a subject's attribute"))?;
+            Ok(written.rows_affected() == 1)
+        })
+    }
+
+    fn remove_subject_attribute<'a>(
+        &'a self,
+        subject_id: &'a str,
+        attribute: &'a str,
+    ) -> StorageFuture<'a, bool> {
+        Box::pin(async move {
+            let removed = sqlx::query(
+                "DELETE FROM subject_attributes WHERE subject_id = $1 AND attribute = $2",
+            )
+            .bind(subject_id)
+            .bind(attribute)
+            .execute(&self.pool)
+            .await
+            .map_err(error::query("remove a subject's attribute"))?;
+            Ok(removed.rows_affected() == 1)
+        })
+    }
+
+    fn subject_attributes<'a>(
+        &'a self,
+        subject_id: &'a str,
+    ) -> StorageFuture<'a, Vec<SubjectAttributeRow>> {
+        Box::pin(async move {
+            const TABLE: &str = "subject_attributes";
+            let rows = sqlx::query(
+                "SELECT subject_id, attribute, since, until, recorded_at
+                 FROM subject_attributes WHERE subject_id = $1 ORDER BY attribute",
+            )
+            .bind(subject_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(error::query("read a subject's attributes"))?;
+            rows.iter()
+                .map(|row| {
+                    Ok(SubjectAttributeRow {
+                        subject_id: get(row, "subject_id", TABLE)?,
+                        attribute: get(row, "attribute", TABLE)?,
+                        since: super::get_at(row, "since", TABLE)?,
+                        until: super::get_optional_at(row, "until", TABLE)?,
+                        recorded_at: super::get_at(row, "recorded_at", TABLE)?,
                     })
                 })
                 .collect()

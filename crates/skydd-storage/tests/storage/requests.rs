@@ -704,14 +704,15 @@ async fn notices_from_before_delivery_become_manual_on_upgrade(h: Arc<Harness>) 
     storage.close().await.unwrap();
 
     // Back to the table as migration 0004 made it, holding the notice as it was written then
-    // (and without the later migrations' tables and columns: 0015's, 0014's, 0013's, 0012's,
-    // 0011's, 0010's, then 0009's).
+    // (and without the later migrations' tables and columns: 0021's, 0015's, 0014's, 0013's,
+    // 0012's, 0011's, 0010's, then 0009's).
     h.execute(match h.backend() {
         skydd_storage::Backend::Sqlite => {
             "DROP TABLE audit_subject_entries;
              DROP TABLE audit_subject_mark;
              CREATE INDEX audit_events_by_subject ON audit_events (subject_id, seq);
              DROP TABLE imports;
+             DROP TABLE subject_attributes;
              DROP TRIGGER fact_changes_on_consent;
              DROP TRIGGER fact_changes_on_objection;
              DROP TRIGGER fact_changes_on_preference;
@@ -760,6 +761,8 @@ async fn notices_from_before_delivery_become_manual_on_upgrade(h: Arc<Harness>) 
              DROP VIEW audit_subject_entries;
              DROP TABLE audit_subject_mark;
              DROP TABLE imports;
+             DROP TABLE subject_attributes;
+             DROP FUNCTION skydd_note_attribute_change();
              DROP FUNCTION skydd_note_fact_change() CASCADE;
              DROP TABLE fact_changes;
              DROP TABLE cookie_choices;

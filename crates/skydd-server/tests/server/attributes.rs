@@ -1,0 +1,228 @@
+//! `/v1/subjects/{id}/attributes` (issue 20): a fact of the person that a legal basis waits for.
+//! Support rests on the contract while the subject has a support agreement, on legitimate
+//! interest otherwise; the attribute is set with its dates, read back, ended, removed, refused
+//! with what to fix, audited with its dates, and named in the notice, on both backends.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use super::{TEST_REGISTER, TestApp, backends, json_body, problem, spawn_app_on_register};
+
+/// The test register with an attribute and a purpose whose bases wait for it.
+fn register() -> String {
+    TEST_REGISTER
+        .replacen(
+            "recipients:\n",
+            "  - id: support
+    name: Support
+    role: controller
+    subjects: [customer]
+    sources: [data_subject]
+    legal_basis:
+      contact:
+        - {basis: contract, when: {attribute: support_agreement}}
+        - legitimate_interest
+      work_items:
+        - {basis: contract, when: {attribute: support_agreement}}
+    legitimate_interest: {balancing: Only what the question needs.}
+recipients:\n",
+            1,
+        )
+        .replacen(
+            "features:\n",
+            "attributes:
+  - id: support_agreement
+    name: {en: you have a support agreement with us, sv: du har ett supportavtal med oss}
+features:\n",
+            1,
+        )
+}
+
+async fn put(app: &TestApp, subject: &str, attribute: &str, body: Value) -> reqwest::Response {
+    app.send(
+        Method::PUT,
+        &format!("/v1/subjects/{subject}/attributes/{attribute}"),
+        Some(&body),
+    )
+    .await
+}
+
+async fn basis(app: &TestApp, subject: &str, category: &str) -> Value {
+    let answer = app
+        .decide(&format!(
+            "subject={subject}&purpose=support&category={category}"
+        ))
+        .await;
+    if answer["allowed"] == true {
+        answer["legal_basis"].clone()
+    } else {
+        answer["code"].clone()
+    }
+}
+
+#[tokio::test]
+async fn a_basis_waits_for_an_attribute_of_the_subject_set_through_the_api() {
+    let register = register();
+    for backend in backends() {
+        let app = spawn_app_on_register(&backend, &register).await;
+        let subject = app.create_subject(json!({"email": "sup@example.se"})).await;
+        // Without the attribute: legitimate interest, or nothing where contract is the only one.
+        assert_eq!(
+            basis(&app, &subject, "contact").await,
+            "legitimate_interest"
+        );
+        assert_eq!(
+            basis(&app, &subject, "work_items").await,
+            "basis_condition_unmet"
+        );
+
+        // Set (the server's clock is 2026-03-01T09:00Z): contract from then on.
+        let set = json_body(
+            put(
+                &app,
+                &subject,
+                "support_agreement",
+                json!({"since": "2026-02-01T00:00:00Z"}),
+            )
+            .await,
+            StatusCode::OK,
+            app.backend,
+        )
+        .await;
+        assert_eq!(set["holds"], true, "{set}");
+        assert_eq!(set["until"], Value::Null);
+        assert_eq!(basis(&app, &subject, "contact").await, "contract");
+        assert_eq!(basis(&app, &subject, "work_items").await, "contract");
+        let listed = app
+            .get_ok(&format!("/v1/subjects/{subject}/attributes"))
+            .await;
+        assert_eq!(listed["attributes"][0]["attribute"], "support_agreement");
+        assert_eq!(listed["attributes"][0]["since"], "2026-02-01T00:00:00Z");
+
+        // Ended yesterday (set again with its end): legitimate interest again, at once.
+        let ended = json_body(
+            put(
+                &app,
+                &subject,
+                "support_agreement",
+                json!({"since": "2026-02-01T00:00:00Z", "until": "2026-02-28T00:00:00Z"}),
+            )
+            .await,
+            StatusCode::OK,
+            app.backend,
+        )
+        .await;
+        assert_eq!(ended["holds"], false, "{ended}");
+        assert_eq!(
+            basis(&app, &subject, "contact").await,
+            "legitimate_interest"
+        );
+        assert_eq!(
+            basis(&app, &subject, "work_items").await,
+            "basis_condition_unmet"
+        );
+        // Starting next month: not yet.
+        put(
+            &app,
+            &subject,
+            "support_agreement",
+            json!({"since": "2026-04-01T00:00:00Z"}),
+        )
+        .await;
+        assert_eq!(
+            basis(&app, &subject, "work_items").await,
+            "basis_condition_unmet"
+        );
+
+        // Refused, with what to fix.
+        for (attribute, body, status, says) in [
+            (
+                "gold_customer",
+                json!({"since": "2026-02-01T00:00:00Z"}),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "`support_agreement`",
+            ),
+            (
+                "support_agreement",
+                json!({"since": "2026-02-01T00:00:00Z", "until": "2026-02-01T00:00:00Z"}),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "`until` is not after `since`",
+            ),
+            (
+                "support_agreement",
+                json!({"since": "yesterday"}),
+                StatusCode::BAD_REQUEST,
+                "since",
+            ),
+        ] {
+            let body = problem(
+                put(&app, &subject, attribute, body).await,
+                status,
+                app.backend,
+            )
+            .await;
+            let text = body.to_string();
+            assert!(text.contains(says), "{attribute}: {body}");
+        }
+        let unknown = put(
+            &app,
+            "0123456789abcdef0123456789abcdef",
+            "support_agreement",
+            json!({"since": "2026-02-01T00:00:00Z"}),
+        )
+        .await;
+        problem(unknown, StatusCode::NOT_FOUND, app.backend).await;
+
+        // Removed (set by mistake): nothing left, nothing holds.
+        let removed = app
+            .send(
+                Method::DELETE,
+                &format!("/v1/subjects/{subject}/attributes/support_agreement"),
+                None,
+            )
+            .await;
+        assert_eq!(removed.status(), StatusCode::NO_CONTENT, "{}", app.backend);
+        let listed = app
+            .get_ok(&format!("/v1/subjects/{subject}/attributes"))
+            .await;
+        assert_eq!(listed, json!({"attributes": []}));
+
+        // Audited with the attribute and its dates, never a personal value.
+        let audit = app
+            .get_ok(&format!("/v1/audit?subject={subject}&limit=50"))
+            .await;
+        let entries: Vec<&Value> = audit["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["action"] == "subject.attribute")
+            .collect();
+        assert_eq!(entries.len(), 4, "{}: {audit}", app.backend);
+        assert!(
+            entries.iter().any(|e| e["detail"]
+                == "attribute:support_agreement since:2026-02-01T00:00:00Z until:2026-02-28T00:00:00Z"),
+            "{entries:?}"
+        );
+        assert!(entries.iter().any(|e| e["outcome"] == "removed"));
+        assert!(!audit.to_string().contains("sup@example.se"));
+
+        // The notice says the condition in words, in each language.
+        let notice = app
+            .get("/privacy?lang=en", None)
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            notice.contains("when you have a support agreement with us; otherwise"),
+            "{notice}"
+        );
+        let notice = app
+            .get("/privacy?lang=sv", None)
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(notice.contains("när du har ett supportavtal med oss; annars"));
+    }
+}
