@@ -64,7 +64,7 @@ pub fn notice(register: &Register, language: Language) -> Document {
         transfers(register, l),
         retention_section(register, l),
     ];
-    sections.push(cookies(register, l));
+    sections.extend(cookies(register, l));
     sections.push(security(register, l));
     sections.push(rights(register, l));
     if let Some(section) = dpo(register, l) {
@@ -428,7 +428,12 @@ fn what_data(register: &Register, l: Language) -> Section {
     for category in controller_categories(register) {
         let mut line = vec![Inline::Strong(category.name.get(l).to_owned())];
         if let Some(description) = &category.description {
-            line.push(text(format!(": {}", description.get(l))));
+            // One full stop, whether or not the description ends with its own.
+            let description = description.get(l);
+            line.push(text(format!(
+                ": {}",
+                description.strip_suffix('.').unwrap_or(description)
+            )));
         }
         line.push(text(format!(". {}: ", pick(l, "Fields", "Fält"))));
         for (n, field) in category.fields.iter().enumerate() {
@@ -444,7 +449,7 @@ fn what_data(register: &Register, l: Language) -> Section {
                     .collect();
                 line.push(text(format!(
                     " ({} {})",
-                    pick(l, "only for", "bara för"),
+                    pick(l, "only if you are in", "bara om du finns i"),
                     wording::join_or(l, &countries)
                 )));
             }
@@ -519,7 +524,7 @@ fn purposes(register: &Register, l: Language) -> Section {
         if let Some(law) = &purpose.law {
             facts.push(vec![text(format!(
                 "{}: {}.",
-                pick(l, "The law that requires it", "Lagstöd"),
+                pick(l, "Required by", "Krävs enligt"),
                 law.get(l)
             ))]);
         }
@@ -574,8 +579,8 @@ fn purposes(register: &Register, l: Language) -> Section {
                 facts.push(vec![text(
                     pick(
                         l,
-                        "Once consent is withdrawn, we stop this processing altogether: we do not go on with it on another legal basis.",
-                        "När samtycket har återkallats upphör vi helt med den här behandlingen: vi fortsätter den inte med stöd av någon annan rättslig grund.",
+                        "Once consent is withdrawn, we stop all of this processing, including the part that otherwise rests on another legal basis: we do not switch to another basis.",
+                        "När samtycket har återkallats upphör vi med all behandling för det här ändamålet, även den del som annars vilar på en annan rättslig grund: vi byter inte till en annan rättslig grund.",
                     )
                     .to_owned(),
                 )]);
@@ -601,7 +606,7 @@ fn purposes(register: &Register, l: Language) -> Section {
                 pick(
                     l,
                     "This is direct marketing: you can object at any time, and we then stop without exception.",
-                    "Detta är direktmarknadsföring: du kan när som helst invända, och då upphör vi utan undantag."
+                    "Detta är direktmarknadsföring: du kan när som helst invända, och då upphör vi med marknadsföringen, utan undantag."
                 )
             ))]);
         }
@@ -732,7 +737,11 @@ fn provision_words(register: &Register, l: Language, provision: &Provision) -> S
     if let Some(consequence) = &provision.if_not_provided {
         words.push_str(&format!(
             " {} {}",
-            pick(l, "If you do not provide it:", "Om du inte lämnar dem:"),
+            pick(
+                l,
+                "What happens if you do not provide them:",
+                "Vad som händer om du inte lämnar dem:"
+            ),
             lower_first(consequence.get(l))
         ));
     }
@@ -748,7 +757,7 @@ fn sources(register: &Register, l: Language) -> Section {
         .iter()
         .filter(|s| used.contains(&s.id))
         .map(|s| {
-            let mut line = vec![text(s.name.get(l))];
+            let mut line = vec![text(capitalise(s.name.get(l)))];
             if let Some(description) = &s.description {
                 line.push(text(format!(" – {}", description.get(l))));
             }
@@ -970,15 +979,16 @@ fn retention_section(register: &Register, l: Language) -> Section {
         vec![
             sentence(pick(
                 l,
-                "We keep personal data only as long as the purpose requires, and for each kind of data that time is set out below. While the event a period counts from has not happened yet (for example while your contract runs), the data is kept.",
-                "Vi sparar personuppgifter bara så länge ändamålet kräver, och för varje slags uppgift anges tiden nedan. Så länge den händelse som tiden räknas från inte har inträffat (till exempel medan ditt avtal löper) sparas uppgifterna.",
+                "We keep personal data only as long as the purpose requires, and for each kind of data that time is set out below. While the event a period counts from has not happened yet (for example while the contract runs), the data is kept.",
+                "Vi sparar personuppgifter bara så länge ändamålet kräver, och för varje slags uppgift anges tiden nedan. Så länge den händelse som tiden räknas från inte har inträffat (till exempel medan avtalet löper) sparas uppgifterna.",
             )),
             Block::List(items),
         ],
     )
 }
 
-fn cookies(register: &Register, l: Language) -> Section {
+/// The cookies section; `None` when the register says nothing about cookies (no `cookies` key).
+fn cookies(register: &Register, l: Language) -> Option<Section> {
     let heading = pick(
         l,
         "Cookies and similar technologies",
@@ -986,7 +996,10 @@ fn cookies(register: &Register, l: Language) -> Section {
     );
     let c = &register.cookies;
     if c.services.is_empty() {
-        return section(
+        if !c.none_used {
+            return None;
+        }
+        return Some(section(
             "cookies",
             heading,
             vec![sentence(pick(
@@ -994,7 +1007,7 @@ fn cookies(register: &Register, l: Language) -> Section {
                 "We do not use cookies, pixel tags or similar technologies.",
                 "Vi använder inte kakor, pixeltaggar eller liknande tekniker.",
             ))],
-        );
+        ));
     }
     let mut blocks = vec![sentence(pick(
         l,
@@ -1045,11 +1058,22 @@ fn cookies(register: &Register, l: Language) -> Section {
             }
             let mut why = vec![text(s.purpose.get(l))];
             if let Some(url) = &s.opt_out_url {
-                why.push(text(format!(" {} ", pick(l, "Opt out:", "Avstå:"))));
+                why.push(text(format!(
+                    " {} ",
+                    pick(l, "How to opt out:", "Så avböjer du:")
+                )));
                 why.push(link(url.clone(), url.clone()));
             }
             vec![
-                vec![text(format!("{} ({})", s.name.get(l), s.provider))],
+                // The provider as the register names it as a recipient, in `l`, when it is one.
+                vec![text(format!(
+                    "{} ({})",
+                    s.name.get(l),
+                    s.recipient
+                        .as_ref()
+                        .and_then(|id| register.recipients.iter().find(|r| &r.id == id))
+                        .map_or(s.provider.as_str(), |r| r.name.get(l))
+                ))],
                 vec![text(capitalise(wording::tracker_kind(l, s.kind)))],
                 vec![text(category)],
                 why,
@@ -1073,7 +1097,7 @@ fn cookies(register: &Register, l: Language) -> Section {
         "Du kan när som helst ändra dina val i kakbannern. Du kan också ställa in din webbläsare så att den blockerar kakor, blockerar tredjepartskakor eller meddelar dig när en kaka sätts.",
     )));
     blocks.push(sentence(browser_signals(c, l)));
-    section("cookies", heading, blocks)
+    Some(section("cookies", heading, blocks))
 }
 
 /// What the banner does with Global Privacy Control and Do Not Track, as `cookies.gpc` and
@@ -1179,6 +1203,10 @@ fn signal_objections(register: &Register, l: Language) -> Option<String> {
                 parts.push(lower_first(purpose.name.get(l)));
             }
         }
+        // "objection to A, to B and to C": each part after the first repeats the preposition.
+        for part in parts.iter_mut().skip(1) {
+            *part = format!("{} {part}", pick(l, "to", "mot"));
+        }
         (!parts.is_empty()).then(|| wording::join_and(l, &parts))
     };
     let gpc = words(&register.signals.gpc);
@@ -1262,14 +1290,14 @@ fn rights(register: &Register, l: Language) -> Section {
         items.push(vec![text(pick(
             l,
             "Objection (Art. 21): object to processing based on our legitimate interest; we then stop unless we have compelling legitimate grounds that override your interests.",
-            "Rätt att invända (artikel 21): invända mot behandling som grundar sig på vårt berättigade intresse; vi upphör då, om vi inte har tvingande berättigade skäl som väger tyngre än dina intressen.",
+            "Rätt att invända (artikel 21): invända mot behandling som grundar sig på vårt berättigade intresse; då upphör vi med behandlingen, om vi inte har tvingande berättigade skäl som väger tyngre än dina intressen.",
         ))]);
     }
     if purposes.iter().any(|p| p.direct_marketing) {
         items.push(vec![text(pick(
             l,
             "Object to direct marketing (Art. 21(3)) at any time; we then stop at once, without exception.",
-            "Invända mot direktmarknadsföring (artikel 21.3) när som helst; då upphör vi omedelbart, utan undantag.",
+            "Rätt att invända mot direktmarknadsföring (artikel 21.3) när som helst; då upphör vi omedelbart med den, utan undantag.",
         ))]);
     }
     if let Some(line) = signal_objections(register, l) {
@@ -1287,7 +1315,8 @@ fn rights(register: &Register, l: Language) -> Section {
             "Återkalla ditt samtycke (artikel 7.3) när som helst, lika enkelt som du lämnade det.",
         ))]);
     }
-    if purposes.iter().any(|p| p.automated_decision) {
+    let automated = purposes.iter().any(|p| p.automated_decision);
+    if automated {
         items.push(vec![text(pick(
             l,
             "Not to be subject to a decision based solely on automated processing (Art. 22) without being able to have a person review it.",
@@ -1299,11 +1328,14 @@ fn rights(register: &Register, l: Language) -> Section {
     let mut contact = vec![text(pick(
         l,
         "To use your rights, contact us: ",
-        "För att använda dina rättigheter kontaktar du oss: ",
+        "Om du vill utöva dina rättigheter kontaktar du oss: ",
     ))];
     contact.extend(contact_line(&policy.contact));
     contact.push(text("."));
     how.push(para(contact));
+    if let Some(own) = &policy.self_service {
+        how.push(sentence(own.get(l)));
+    }
     let answer = wording::period(l, policy.response_time);
     let mut deadline = match l {
         Language::En => format!("We answer within {answer} of receiving your request."),
@@ -1353,11 +1385,19 @@ fn rights(register: &Register, l: Language) -> Section {
         wording::further_copies(l, copies.further)
     )));
     if !policy.identity_verification.is_empty() {
-        how.push(sentence(pick(
-            l,
-            "Before we answer, we check that you are who you say you are, in one of these ways:",
-            "Innan vi svarar kontrollerar vi att du är den du säger dig vara, på något av dessa sätt:",
-        )));
+        how.push(sentence(if policy.identity_verification.len() == 1 {
+            pick(
+                l,
+                "Before we answer, we check that you are who you say you are, in this way:",
+                "Innan vi svarar kontrollerar vi att du är den du säger dig vara, på följande sätt:",
+            )
+        } else {
+            pick(
+                l,
+                "Before we answer, we check that you are who you say you are, in one of these ways:",
+                "Innan vi svarar kontrollerar vi att du är den du säger dig vara, på något av dessa sätt:",
+            )
+        }));
         how.push(Block::List(
             policy
                 .identity_verification
@@ -1373,15 +1413,18 @@ fn rights(register: &Register, l: Language) -> Section {
             "Enligt dataskyddsförordningen har du följande rättigheter:",
         )),
         Block::List(items),
-        Block::Subheading(
-            pick(
-                l,
-                "How to use your rights",
-                "Så använder du dina rättigheter",
-            )
-            .to_owned(),
-        ),
     ];
+    if !automated {
+        // Art. 13(2)(f): the existence of automated decision-making, said also when there is none.
+        blocks.push(sentence(pick(
+            l,
+            "We make no decisions about you based solely on automated processing, including profiling, that have legal or similarly significant effects for you (Art. 22).",
+            "Vi fattar inga beslut om dig som enbart grundas på automatiserad behandling, inbegripet profilering, och som har rättsliga följder eller på liknande sätt påverkar dig i betydande grad (artikel 22).",
+        )));
+    }
+    blocks.extend([Block::Subheading(
+        pick(l, "How to use your rights", "Så utövar du dina rättigheter").to_owned(),
+    )]);
     blocks.extend(how);
     section("rights", pick(l, "Your rights", "Dina rättigheter"), blocks)
 }

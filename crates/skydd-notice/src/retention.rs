@@ -1,5 +1,5 @@
 //! Retention in plain words, derived from the register's rules, events, states and legal holds:
-//! "24 months after your contract ends" / "24 månader efter att ditt avtal har upphört".
+//! "24 months after the contract ends" / "24 månader efter att avtalet har upphört".
 
 use skydd_register::Register;
 use skydd_register::model::{
@@ -82,8 +82,8 @@ fn until(language: Language, event: &str) -> String {
     }
 }
 
-/// How long a clock keeps data, in plain words: "24 months after your contract ends", "as long
-/// as you are our customer, and then 3 months after your contract ends", "until the end of the
+/// How long a clock keeps data, in plain words: "24 months after the contract ends", "as long
+/// as you are our customer, and then 3 months after the contract ends", "until the end of the
 /// seventh calendar year after the end of the financial year".
 pub fn clock(register: &Register, language: Language, clock: &RetentionClock) -> String {
     match &clock.anchor {

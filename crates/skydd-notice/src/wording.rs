@@ -60,7 +60,8 @@ pub fn date(language: Language, date: Date) -> String {
 }
 
 /// A company's registration number named by its register: "Companies House 05921693" when the
-/// register names the registry, "org. no. 556647-9241" / "org.nr ..." for a Swedish company,
+/// register names the registry, "Swedish corporate identity number 556647-9241" / "org.nr ..."
+/// for a Swedish company,
 /// "registration no. ..." / "registreringsnummer ..." otherwise; `None` without a number.
 pub fn registration(
     l: Language,
@@ -75,7 +76,7 @@ pub fn registration(
             format!(
                 "{} {number}",
                 match l {
-                    Language::En => "org. no.",
+                    Language::En => "Swedish corporate identity number",
                     Language::Sv => "org.nr",
                 }
             )
@@ -217,8 +218,8 @@ pub fn recipient_kind(language: Language, kind: RecipientKind) -> &'static str {
         RecipientKind::Authority => pick(language, "public authority", "myndighet"),
         RecipientKind::Acquirer => pick(
             language,
-            "buyer or prospective buyer of the business",
-            "köpare eller tänkbar köpare av verksamheten",
+            "prospective buyer or seller of the business",
+            "möjlig köpare eller säljare av verksamheten",
         ),
         RecipientKind::Public => pick(language, "the public", "allmänheten"),
     }
@@ -339,15 +340,13 @@ pub fn country(language: Language, country: Country) -> String {
 /// A built-in event as the end of "... after X" / "... until X".
 pub fn builtin_event(language: Language, event: BuiltinEvent) -> &'static str {
     match event {
-        BuiltinEvent::CollectedAt => pick(language, "we collected it", "att vi samlade in dem"),
+        BuiltinEvent::CollectedAt => pick(language, "collection", "insamlingen"),
         BuiltinEvent::LastContact => pick(
             language,
             "our last contact with you",
             "vår senaste kontakt med dig",
         ),
-        BuiltinEvent::ContractEnd => {
-            pick(language, "your contract ends", "att ditt avtal har upphört")
-        }
+        BuiltinEvent::ContractEnd => pick(language, "the contract ends", "att avtalet har upphört"),
         BuiltinEvent::InvoicePaid => {
             pick(language, "the invoice is paid", "att fakturan har betalats")
         }

@@ -108,7 +108,7 @@ fn every_section_a_notice_needs_is_there_in_both_languages() {
         assert!(sv.contains(words), "the Swedish notice lacks `{words}`");
     }
     // P001-01, P001-36, P001-38: org. number, DPO and the date come from the register.
-    assert!(en.contains("GleSYS AB (org. no. 556647-9241)"));
+    assert!(en.contains("GleSYS AB (Swedish corporate identity number 556647-9241)"));
     assert!(en.contains("Johan Boger"));
     assert!(en.contains("Last updated 7 May 2018"));
     assert!(sv.contains("Senast uppdaterad 7 maj 2018"));
@@ -151,7 +151,7 @@ fn the_rights_section_links_to_the_privacy_centre() {
         ),
         (
             Language::Sv,
-            "Så använder du dina rättigheter",
+            "Så utövar du dina rättigheter",
             "[integritetscenter](</privacy-centre?lang=sv>)",
         ),
     ] {
@@ -256,19 +256,17 @@ fn retention_in_months_after_an_event() {
     let r = register(BASE);
     assert_eq!(
         retention_of(&r, Language::En, "contact"),
-        "24 months after your contract ends. Then the data is deleted."
+        "24 months after the contract ends. Then the data is deleted."
     );
     assert_eq!(
         retention_of(&r, Language::Sv, "contact"),
-        "24 månader efter att ditt avtal har upphört. Sedan raderas uppgifterna."
+        "24 månader efter att avtalet har upphört. Sedan raderas uppgifterna."
     );
     let one = base_with("keep: 24 months", "keep: 1 month");
     assert!(
-        retention_of(&one, Language::En, "contact").starts_with("1 month after your contract ends")
+        retention_of(&one, Language::En, "contact").starts_with("1 month after the contract ends")
     );
-    assert!(
-        retention_of(&one, Language::Sv, "contact").starts_with("1 månad efter att ditt avtal")
-    );
+    assert!(retention_of(&one, Language::Sv, "contact").starts_with("1 månad efter att avtalet"));
 }
 
 #[test]
@@ -276,11 +274,11 @@ fn retention_in_days_and_anonymisation() {
     let r = base_with("keep: 90 days}", "keep: 90 days, action: anonymise}");
     assert_eq!(
         retention_of(&r, Language::En, "logs"),
-        "90 days after we collected it. Then the data is anonymised so that it no longer identifies you."
+        "90 days after collection. Then the data is anonymised so that it no longer identifies you."
     );
     assert_eq!(
         retention_of(&r, Language::Sv, "logs"),
-        "90 dagar efter att vi samlade in dem. Sedan anonymiseras uppgifterna så att de inte längre kan kopplas till dig."
+        "90 dagar efter insamlingen. Sedan anonymiseras uppgifterna så att de inte längre kan kopplas till dig."
     );
     // P002-19: 0 days after collection is "not stored", not "until we collected it".
     let zero = base_with("keep: 90 days", "keep: 0 days");
@@ -308,14 +306,14 @@ fn retention_while_a_state_holds() {
     let invoices_en = retention_of(&r, Language::En, "invoices");
     assert!(
         invoices_en.starts_with(
-            "As long as you are our customer, and then 3 months after your contract ends. Then the data is deleted."
+            "As long as you are our customer, and then 3 months after the contract ends. Then the data is deleted."
         ),
         "{invoices_en}"
     );
     let invoices_sv = retention_of(&r, Language::Sv, "invoices");
     assert!(
         invoices_sv.starts_with(
-            "Så länge du är kund hos oss och därefter 3 månader efter att ditt avtal har upphört."
+            "Så länge du är kund hos oss och därefter 3 månader efter att avtalet har upphört."
         ),
         "{invoices_sv}"
     );
@@ -645,7 +643,7 @@ fn the_record_has_every_art30_field_and_the_processor_part() {
         .find(|a| a.id == "invoicing")
         .unwrap();
     assert_eq!(invoicing.role, "controller");
-    assert!(invoicing.controller.starts_with("GleSYS AB (org. no. 556647-9241), Box 134, 311 22 Falkenberg, Sweden, privacy@glesys.example"));
+    assert!(invoicing.controller.starts_with("GleSYS AB (Swedish corporate identity number 556647-9241), Box 134, 311 22 Falkenberg, Sweden, privacy@glesys.example"));
     assert_eq!(
         invoicing.dpo.as_deref(),
         Some("Johan Boger, dpo@glesys.example")
@@ -957,10 +955,10 @@ fn the_rights_say_what_each_browser_signal_objects_to() {
             SignalObjection::marketing_and_sharing(),
             SignalObjection::marketing_and_sharing(),
             Some(
-                "when your browser sends Global Privacy Control or Do Not Track, we record it as your objection to direct marketing and our disclosing your data to companies that use it for their own purposes.",
+                "when your browser sends Global Privacy Control or Do Not Track, we record it as your objection to direct marketing and to our disclosing your data to companies that use it for their own purposes.",
             ),
             Some(
-                "när din webbläsare skickar Global Privacy Control eller Do Not Track registrerar vi det som din invändning mot direktmarknadsföring och att vi lämnar ut dina uppgifter till företag som använder dem för egna ändamål.",
+                "när din webbläsare skickar Global Privacy Control eller Do Not Track registrerar vi det som din invändning mot direktmarknadsföring och mot att vi lämnar ut dina uppgifter till företag som använder dem för egna ändamål.",
             ),
         ),
         (
@@ -977,10 +975,10 @@ fn the_rights_say_what_each_browser_signal_objects_to() {
             SignalObjection::marketing_and_sharing(),
             research,
             Some(
-                "Global Privacy Control, we record it as your objection to direct marketing and our disclosing your data to companies that use it for their own purposes; when it sends Do Not Track, improving our products",
+                "Global Privacy Control, we record it as your objection to direct marketing and to our disclosing your data to companies that use it for their own purposes; when it sends Do Not Track, improving our products",
             ),
             Some(
-                "Global Privacy Control registrerar vi det som din invändning mot direktmarknadsföring och att vi lämnar ut dina uppgifter till företag som använder dem för egna ändamål; när den skickar Do Not Track, förbättring av",
+                "Global Privacy Control registrerar vi det som din invändning mot direktmarknadsföring och mot att vi lämnar ut dina uppgifter till företag som använder dem för egna ändamål; när den skickar Do Not Track, förbättring av",
             ),
         ),
         (nothing.clone(), nothing, None, None),
@@ -1122,7 +1120,7 @@ fn a_group_outside_the_eu_is_named_with_its_registry_offices_and_companies() {
         "Address: 1 Long Lane, London EC1A 9HF, the United Kingdom.",
         "We are established in the United Kingdom, outside the EU/EEA. The European Commission has decided that the United Kingdom ensures an adequate level of protection",
         "Our Stockholm office: Drottninggatan 1, 111 51 Stockholm, Sweden.",
-        "Example Events AB (org. no. 556647-9241), 111 51 Stockholm, Sweden.",
+        "Example Events AB (Swedish corporate identity number 556647-9241), 111 51 Stockholm, Sweden.",
     ] {
         assert!(en.contains(expected), "{expected}\n{en}");
     }
@@ -1155,7 +1153,7 @@ fn a_rule_narrowed_to_a_purpose_names_it_in_lower_case() {
     );
     assert!(
         retention_of(&r, Language::En, "contact")
-            .starts_with("For delivering the service: 24 months after your contract ends."),
+            .starts_with("For delivering the service: 24 months after the contract ends."),
         "{}",
         retention_of(&r, Language::En, "contact")
     );
@@ -1255,18 +1253,15 @@ fn a_conditioned_basis_is_said_with_its_fact() {
     let en = render_markdown(&r, Language::En);
     assert!(
         en.contains(
-            "Performance of a contract (GDPR Art. 6(1)(b)) after your contract ends; otherwise legitimate interest"
+            "Performance of a contract (GDPR Art. 6(1)(b)) after the contract ends; otherwise legitimate interest"
         ),
         "{en}"
     );
     let sv = render_markdown(&r, Language::Sv);
-    assert!(
-        sv.contains("efter att ditt avtal har upphört; annars"),
-        "{sv}"
-    );
+    assert!(sv.contains("efter att avtalet har upphört; annars"), "{sv}");
     let record = record(&r, Language::En).to_csv(Language::En);
     assert!(
-        record.contains("after your contract ends; otherwise"),
+        record.contains("after the contract ends; otherwise"),
         "{record}"
     );
 }
@@ -1279,4 +1274,46 @@ fn the_authority_address_is_in_the_notices_language() {
     assert!(sv.contains("Box 8114, 104 20 Stockholm, Sverige."), "{sv}");
     let en = render_markdown(&glesys, Language::En);
     assert!(en.contains("Box 8114, 104 20 Stockholm, Sweden."), "{en}");
+}
+
+/// A register that says nothing about cookies gets no cookie section (the notice makes no claim
+/// the register does not make); `cookies: {}` says that none are used. Found in the review of
+/// the work-items notice against its policy (docs/notice-reviews/workitems.md).
+#[test]
+fn the_notice_claims_no_cookies_only_when_the_register_says_so() {
+    let silent = register(BASE);
+    for l in [Language::En, Language::Sv] {
+        let md = skydd_notice::render_markdown(&silent, l);
+        assert!(!md.contains("(#cookies)"), "{md}");
+        assert!(!md.contains("pixel"), "{md}");
+    }
+    let none = base_with("rights:\n", "cookies: {}\nrights:\n");
+    assert!(
+        skydd_notice::render_markdown(&none, Language::En)
+            .contains("We do not use cookies, pixel tags or similar technologies.")
+    );
+    assert!(
+        skydd_notice::render_markdown(&none, Language::Sv)
+            .contains("Vi använder inte kakor, pixeltaggar eller liknande tekniker.")
+    );
+}
+
+/// `rights.self_service` (P001-33: "log on to your GleSYS Cloud account to verify the
+/// information ... change and/or delete"; P000-52: the ways to stop marketing) is said under how
+/// to use the rights, in each language.
+#[test]
+fn what_people_can_do_themselves_is_said_under_their_rights() {
+    let own = base_with(
+        "  identity_verification: [email_code]\n",
+        "  identity_verification: [email_code]\n  self_service: {en: You can also change your data in your account., sv: Du kan också ändra dina uppgifter i ditt konto.}\n",
+    );
+    let en = skydd_notice::render_markdown(&own, Language::En);
+    let how = en.find("How to use your rights").unwrap();
+    assert!(en[how..].contains("You can also change your data in your account."));
+    assert!(
+        skydd_notice::render_markdown(&own, Language::Sv)
+            .contains("Du kan också ändra dina uppgifter i ditt konto.")
+    );
+    // One identity method: "in this way", not "in one of these ways".
+    assert!(en.contains("in this way:"), "{en}");
 }

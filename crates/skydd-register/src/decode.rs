@@ -1948,6 +1948,7 @@ impl Decoder {
             .reader
             .required(&mut f, "identity_verification")
             .map(|n| self.reader.choices(n));
+        let self_service = self.opt_text(&mut f, "self_service");
         let holidays_node = f.get("public_holidays");
         self.sites.rights = Some(node.pos);
         self.sites.public_holidays = holidays_node.map(|n| n.pos);
@@ -1977,6 +1978,7 @@ impl Decoder {
             copies: copies?,
             identity_verification: identity_verification?,
             public_holidays,
+            self_service,
         })
     }
 
@@ -2174,6 +2176,7 @@ impl Decoder {
             .unwrap_or(defaults.dnt);
         self.reader.finish(f);
         Some(Cookies {
+            none_used: services.is_empty(),
             categories,
             services,
             gpc,

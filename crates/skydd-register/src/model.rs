@@ -368,7 +368,7 @@ choice!(
         GroupCompany = "group_company",
         /// A public authority.
         Authority = "authority",
-        /// A buyer or prospective buyer of the business.
+        /// A prospective buyer or seller of the business or its assets.
         Acquirer = "acquirer",
         /// The public, or everyone with access (forum posts).
         Public = "public",
@@ -1197,6 +1197,12 @@ pub struct RightsPolicy {
     /// of the JSON when empty, so registers without it keep their digest.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub public_holidays: Vec<PublicHoliday>,
+    /// What people can do themselves, without a request (`rights.self_service`): "log in to
+    /// your account to see and change your data; every marketing e-mail has a link to
+    /// unsubscribe". The notice says it under how to use the rights. Left out of the JSON when
+    /// absent, so registers without it keep their digest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub self_service: Option<Text>,
 }
 
 /// A public holiday listed in the register (`rights.public_holidays`): a day that is not a
@@ -1291,16 +1297,24 @@ pub struct Cookies {
         skip_serializing_if = "SignalRule::is_ignore"
     )]
     pub dnt: SignalRule,
+    /// The register says `cookies:` and declares no services in it: the notice then says that
+    /// no cookies or similar technologies are used. False when the key is left out (the notice
+    /// says nothing about cookies, rather than a claim the register does not make) and when
+    /// services are declared. Left out of the JSON when false, so other registers keep their
+    /// digest.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub none_used: bool,
 }
 
 impl Default for Cookies {
-    /// No categories or services; GPC honoured, DNT ignored.
+    /// No categories or services; GPC honoured, DNT ignored; nothing said about their use.
     fn default() -> Cookies {
         Cookies {
             categories: Vec::new(),
             services: Vec::new(),
             gpc: SignalRule::Honour,
             dnt: SignalRule::Ignore,
+            none_used: false,
         }
     }
 }

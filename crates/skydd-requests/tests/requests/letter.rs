@@ -139,7 +139,9 @@ fn completed_erasure_lists_what_the_law_keeps() {
         transmitted_to: None,
     };
     let text = both(|l| l.completed(REFERENCE, &completion));
-    assert!(text.contains("Bokföringslagen (1999:1078) 7 kap. 2 § (Swedish Bookkeeping Act)"));
+    assert!(text.contains(
+        "Chapter 7, section 2 of the Swedish Bookkeeping Act (Bokföringslagen, 1999:1078)"
+    ));
     assert!(text.contains("31 December 2033"));
     assert!(text.contains("31 december 2033"));
     assert!(text.contains("except the data listed below, which the law requires us to keep"));

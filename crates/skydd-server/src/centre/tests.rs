@@ -82,7 +82,7 @@ purposes:
 legal_holds:
   - id: accounts
     name: {en: Accounting records, sv: Räkenskapsinformation}
-    law: {en: "Bokföringslagen (1999:1078) 7 kap. 2 § (Swedish Bookkeeping Act)", sv: "Bokföringslagen (1999:1078) 7 kap. 2 §"}
+    law: {en: "Chapter 7, section 2 of the Swedish Bookkeeping Act (Bokföringslagen, 1999:1078)", sv: "7 kap. 2 § bokföringslagen (1999:1078)"}
     purpose: bookkeeping
     categories: [invoices]
     after: contract_end
