@@ -54,6 +54,42 @@ impl NoticePaths {
     pub fn version_in(&self, version: &str, language: Language) -> String {
         Self::with_language(&format!("{}/{version}", self.history), language)
     }
+
+    /// The current notice for `audience` in `language` (an audience id is a register id:
+    /// safe in a query string as it is).
+    pub fn audience_in(&self, audience: &str, language: Language) -> String {
+        format!(
+            "{}?audience={audience}&lang={}",
+            self.notice,
+            language.word()
+        )
+    }
+}
+
+/// Link, from the notice for `audience`, the notices of the register's other audiences: a line
+/// per audience under the version line ("For people elsewhere: our notice for them"), so that
+/// each notice leads to the others. Nothing for a register without audiences.
+pub fn link_audiences(
+    document: &mut Document,
+    register: &Register,
+    audience: &str,
+    paths: &NoticePaths,
+) {
+    let l = document.language;
+    for other in register
+        .audiences
+        .iter()
+        .filter(|a| a.id.as_str() != audience)
+    {
+        document.preamble.push(vec![
+            text(format!("{} {}: ", pick(l, "For", "För"), other.name.get(l))),
+            link(
+                pick(l, "the notice for them", "integritetspolicyn för dem"),
+                paths.audience_in(other.id.as_str(), l),
+            ),
+            text("."),
+        ]);
+    }
 }
 
 /// What one version changed compared with the version before it.

@@ -27,7 +27,10 @@ pub mod wording;
 pub use diff::{Change, ChangeKind, RegisterDiff, diff};
 pub use document::Document;
 pub use history::{
-    InEffect, NoticePaths, VersionChanges, VersionEntry, archived_notice, history, link_history,
+    InEffect, NoticePaths, VersionChanges, VersionEntry, archived_notice, history, link_audiences,
+    link_history,
 };
-pub use notice::{NoticeVersion, link_privacy_centre, notice, render_html, render_markdown};
+pub use notice::{
+    NoticeVersion, link_privacy_centre, notice, notice_for, render_html, render_markdown,
+};
 pub use record::{Activity, Art30Record, System, record, record_with_systems};

@@ -42,9 +42,46 @@ impl NoticeVersion {
     }
 }
 
-/// The notice as a document, ready to render as HTML or Markdown.
+/// The notice as a document, ready to render as HTML or Markdown: for everyone, or, when the
+/// register declares `audiences`, for the first (the default).
 pub fn notice(register: &Register, language: Language) -> Document {
+    match register.audiences.first() {
+        Some(first) => notice_for(register, language, first.id.as_str())
+            .unwrap_or_else(|| notice_of(register, register, language)),
+        None => notice_of(register, register, language),
+    }
+}
+
+/// The notice for one of the register's `audiences`: the purposes for it (and what the notice
+/// derives from them), with a line that says whom it is for. The version is the whole
+/// register's. `None` for an audience the register does not declare. Links to the other
+/// audiences' notices are added with [`crate::link_audiences`], which knows the paths.
+pub fn notice_for(register: &Register, language: Language, audience: &str) -> Option<Document> {
+    let seen = register.for_audience(audience)?;
+    let mut document = notice_of(register, &seen, language);
+    if let Some(named) = register
+        .audiences
+        .iter()
+        .find(|a| a.id.as_str() == audience)
+    {
+        document.preamble.push(vec![text(format!(
+            "{} {}.",
+            pick(
+                language,
+                "This notice is for",
+                "Denna integritetspolicy gäller för"
+            ),
+            named.name.get(language)
+        ))]);
+    }
+    Some(document)
+}
+
+/// The notice of `seen` (the register, or what one audience sees of it) under the version of
+/// the whole `register`.
+fn notice_of(register: &Register, seen: &Register, language: Language) -> Document {
     let version = NoticeVersion::of(register);
+    let register = seen;
     let l = language;
     let controller = &register.controller.name;
     let meta = vec![text(format!(

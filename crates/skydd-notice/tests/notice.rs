@@ -1317,3 +1317,72 @@ fn what_people_can_do_themselves_is_said_under_their_rights() {
     // One identity method: "in this way", not "in one of these ways".
     assert!(en.contains("in this way:"), "{en}");
 }
+
+/// Regional notices (issue 20): a notice per audience, the purposes for others left out (and the
+/// data only they process), each saying whom it is for and linking the others; the version is
+/// the whole register's. Without `audience`, the first audience's notice.
+#[test]
+fn each_audience_has_a_notice_of_its_own_linking_the_others() {
+    let regional = register(
+        &BASE
+            .replacen(
+                "purposes:\n",
+                "audiences:\n  - id: europe\n    name: {en: people in the EU/EEA and the United Kingdom, sv: personer i EU/EES och Storbritannien}\n  - id: elsewhere\n    name: {en: people elsewhere, sv: personer i andra länder}\npurposes:\n",
+                1,
+            )
+            .replacen(
+                "    direct_marketing: true\n",
+                "    direct_marketing: true\n    audiences: [elsewhere]\n",
+                1,
+            ),
+    );
+    let paths = skydd_notice::NoticePaths::under("/privacy");
+    for l in [Language::En, Language::Sv] {
+        let mut europe = skydd_notice::notice_for(&regional, l, "europe").unwrap();
+        skydd_notice::link_audiences(&mut europe, &regional, "europe", &paths);
+        let mut elsewhere = skydd_notice::notice_for(&regional, l, "elsewhere").unwrap();
+        skydd_notice::link_audiences(&mut elsewhere, &regional, "elsewhere", &paths);
+        let (europe, elsewhere) = (europe.to_markdown(), elsewhere.to_markdown());
+        let newsletter = pick(
+            l,
+            "Send me the monthly newsletter.",
+            "Skicka mig det månatliga",
+        );
+        assert!(!europe.contains(newsletter), "{europe}");
+        assert!(elsewhere.contains(newsletter), "{elsewhere}");
+        // The newsletter category is processed for the other audience only.
+        assert!(
+            !europe.contains(pick(l, "**Newsletter", "**Nyhetsbrev")),
+            "{europe}"
+        );
+        assert!(europe.contains(pick(
+            l,
+            "This notice is for people in the EU/EEA and the United Kingdom.",
+            "Denna integritetspolicy gäller för personer i EU/EES och Storbritannien."
+        )));
+        let tag = skydd_register::model::Choice::word(l);
+        assert!(
+            europe.contains(&format!("(</privacy?audience=elsewhere&lang={tag}>)")),
+            "{europe}"
+        );
+        assert!(elsewhere.contains(&format!("(</privacy?audience=europe&lang={tag}>)")));
+        // One version for both: the register's.
+        let version = skydd_notice::NoticeVersion::of(&regional).version;
+        assert!(europe.contains(&version) && elsewhere.contains(&version));
+        // The default notice is the first audience's.
+        assert_eq!(
+            skydd_notice::notice(&regional, l).to_markdown(),
+            skydd_notice::notice_for(&regional, l, "europe")
+                .unwrap()
+                .to_markdown()
+        );
+    }
+    assert!(skydd_notice::notice_for(&regional, Language::En, "mars").is_none());
+}
+
+fn pick<'a>(l: Language, en: &'a str, sv: &'a str) -> &'a str {
+    match l {
+        Language::En => en,
+        Language::Sv => sv,
+    }
+}

@@ -33,6 +33,7 @@ pub(crate) enum Kind {
     Feature,
     Role,
     Attribute,
+    Audience,
 }
 
 impl Kind {
@@ -53,6 +54,7 @@ impl Kind {
             Kind::Feature => "feature",
             Kind::Role => "role",
             Kind::Attribute => "subject attribute",
+            Kind::Audience => "audience",
         }
     }
 
@@ -73,6 +75,7 @@ impl Kind {
             Kind::Feature => "features",
             Kind::Role => "roles",
             Kind::Attribute => "attributes",
+            Kind::Audience => "audiences",
         }
     }
 }
@@ -146,6 +149,7 @@ pub(crate) struct Partial {
     pub(crate) features: Vec<Feature>,
     pub(crate) roles: Vec<JobRole>,
     pub(crate) attributes: Vec<SubjectAttribute>,
+    pub(crate) audiences: Vec<Audience>,
     pub(crate) security_review: Option<SecurityReview>,
     pub(crate) signals: Signals,
     pub(crate) changes: Option<ChangePolicy>,
@@ -247,6 +251,20 @@ pub(crate) fn decode(root: &Node) -> (Partial, Decoder) {
     partial.features = d.section(&mut top, "features", false, Decoder::feature);
     partial.roles = d.section(&mut top, "roles", false, Decoder::role);
     partial.attributes = d.section(&mut top, "attributes", false, Decoder::attribute);
+    let audiences_node = top.get("audiences");
+    partial.audiences = d.section(&mut top, "audiences", false, Decoder::audience);
+    if let (Some(node), [_]) = (audiences_node, partial.audiences.as_slice()) {
+        d.reader.push(
+            Diagnostic::warning(
+                "single-audience",
+                node.pos,
+                "one audience makes one notice, as none would",
+            )
+            .with_help(
+                "declare a second audience (\"people elsewhere\"), or leave `audiences` out",
+            ),
+        );
+    }
     partial.security_review = top
         .get("security_review")
         .and_then(|n| d.security_review(n));
@@ -1083,6 +1101,17 @@ impl Decoder {
         })
     }
 
+    fn audience(&mut self, node: &Node) -> Option<Audience> {
+        let mut f = self.reader.fields(node, "an audience")?;
+        let id = self.declare(&mut f, Kind::Audience);
+        let name = self.req_text(&mut f, "name");
+        self.reader.finish(f);
+        Some(Audience {
+            id: AudienceId(id?),
+            name: name?,
+        })
+    }
+
     fn attribute(&mut self, node: &Node) -> Option<SubjectAttribute> {
         let mut f = self.reader.fields(node, "a subject attribute")?;
         let id = self.declare(&mut f, Kind::Attribute);
@@ -1151,6 +1180,7 @@ impl Decoder {
             .map(|n| self.reader.choices(n))
             .unwrap_or_default();
         let recipients = self.opt_references(&mut f, "recipients", Kind::Recipient);
+        let audiences = self.opt_references(&mut f, "audiences", Kind::Audience);
         let requires_feature = f
             .get("requires_feature")
             .and_then(|n| self.reference(n, Kind::Feature));
@@ -1269,6 +1299,7 @@ impl Decoder {
             recipients: recipients.into_iter().map(RecipientId).collect(),
             requires_feature: requires_feature.map(FeatureId),
             provision,
+            audiences: audiences.into_iter().map(AudienceId).collect(),
         };
         if purpose.role == Role::Processor {
             purpose.legal_basis.clear();

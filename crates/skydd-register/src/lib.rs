@@ -113,6 +113,7 @@ fn assemble(p: decode::Partial) -> Option<Register> {
         features: p.features,
         roles: p.roles,
         attributes: p.attributes,
+        audiences: p.audiences,
         security_review: p.security_review,
         signals: p.signals,
         changes: p.changes,

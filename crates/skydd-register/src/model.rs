@@ -68,6 +68,8 @@ id_type! {
     RoleId,
     /// Id of a subject attribute (`attributes[].id`): a fact about a person that a basis can depend on.
     AttributeId,
+    /// Id of an audience (`audiences[].id`): a group of people with a notice of its own.
+    AudienceId,
 }
 
 /// A value that is written as one of a fixed set of words in the register.
@@ -972,6 +974,29 @@ pub struct Purpose {
     /// registers without it keep their digest.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub provision: Vec<Provision>,
+    /// The audiences whose notice lists this purpose (`audiences`); empty: every audience.
+    /// Left out of the JSON when empty, so registers without it keep their digest.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub audiences: Vec<AudienceId>,
+}
+
+impl Purpose {
+    /// Whether the notice for `audience` lists this purpose.
+    pub fn is_for(&self, audience: &AudienceId) -> bool {
+        self.audiences.is_empty() || self.audiences.contains(audience)
+    }
+}
+
+/// A group of people with a notice of its own (`audiences`): "people in the EU/EEA and the
+/// United Kingdom" and "people elsewhere". Each audience's notice lists the purposes for it and
+/// links the others'. The first is the default.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Audience {
+    /// Id (`audiences[].id`), named by a purpose's `audiences` and by `/privacy?audience=`.
+    pub id: AudienceId,
+    /// Who they are, as a noun phrase ("people in the EU/EEA and the United Kingdom"), so that
+    /// the notice can say "This notice is for people in ...".
+    pub name: Text,
 }
 
 choice!(
@@ -1558,6 +1583,11 @@ pub struct Register {
     /// Left out of the JSON when empty, so registers without it keep their digest.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attributes: Vec<SubjectAttribute>,
+    /// Groups of people with a notice each (`audiences`), the first the default; empty: one
+    /// notice for everyone. Left out of the JSON when empty, so registers without it keep
+    /// their digest.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub audiences: Vec<Audience>,
     /// How often the security measures are evaluated (`security_review`); left out of the
     /// JSON when absent, so registers without it keep their digest.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1649,6 +1679,16 @@ impl Register {
     /// A purpose by id.
     pub fn purpose(&self, id: &PurposeId) -> Option<&Purpose> {
         self.purposes.iter().find(|p| &p.id == id)
+    }
+
+    /// The register as the notice for `audience` sees it: the purposes for other audiences
+    /// left out (and with them their categories, recipients and transfers, which the notice
+    /// derives from the purposes). `None` for an audience the register does not declare.
+    pub fn for_audience(&self, audience: &str) -> Option<Register> {
+        let audience = self.audiences.iter().find(|a| a.id.as_str() == audience)?;
+        let mut seen = self.clone();
+        seen.purposes.retain(|p| p.is_for(&audience.id));
+        Some(seen)
     }
 
     /// Whether `recipient` receives anonymous data only: it lists its `categories` and every

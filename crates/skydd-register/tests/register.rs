@@ -1356,3 +1356,63 @@ proptest::proptest! {
         proptest::prop_assert!(cycle.status(&[reviewed], after).overdue);
     }
 }
+
+/// Regional notices (issue 20): `audiences` declares who gets a notice of their own, a purpose's
+/// `audiences` names the ones whose notice lists it (none: all); an undeclared audience is an
+/// unknown reference and a single audience is warned about.
+#[test]
+fn audiences_each_get_the_purposes_for_them() {
+    let append = "  identity_verification: [email_code]\n";
+    let audiences = "audiences:\n  - id: europe\n    name: {en: people in Europe, sv: personer i Europa}\n  - id: elsewhere\n    name: {en: people elsewhere, sv: personer i andra länder}\n";
+    let source = MINIMAL
+        .replacen(append, &format!("{append}{audiences}"), 1)
+        .replacen(
+            "    legal_basis: {contact: contract}\n",
+            "    legal_basis: {contact: contract}\n    audiences: [europe]\n",
+            1,
+        );
+    let checked = check(&source);
+    let register = checked
+        .register
+        .unwrap_or_else(|| panic!("{:#?}", checked.diagnostics));
+    assert!(checked.diagnostics.is_empty(), "{:#?}", checked.diagnostics);
+    assert_eq!(register.audiences.len(), 2);
+    let europe = register.for_audience("europe").unwrap();
+    let elsewhere = register.for_audience("elsewhere").unwrap();
+    assert_eq!(europe.purposes.len(), register.purposes.len());
+    assert_eq!(elsewhere.purposes.len(), register.purposes.len() - 1);
+    assert!(register.for_audience("mars").is_none());
+    assert_eq!(
+        register.to_json()["purposes"][0]["audiences"],
+        serde_json::json!(["europe"])
+    );
+    assert!(
+        check(MINIMAL).register.unwrap().to_json()["purposes"][0]
+            .get("audiences")
+            .is_none()
+    );
+
+    let unknown = check(&source.replacen("audiences: [europe]", "audiences: [asia]", 1));
+    assert!(
+        unknown.register.is_none()
+            && unknown
+                .diagnostics
+                .iter()
+                .any(|d| d.code == "unknown-reference" && d.message.contains("asia")),
+        "{:#?}",
+        unknown.diagnostics
+    );
+    let single = check(&source.replacen(
+        "  - id: elsewhere\n    name: {en: people elsewhere, sv: personer i andra länder}\n",
+        "",
+        1,
+    ));
+    assert!(
+        single
+            .diagnostics
+            .iter()
+            .any(|d| d.code == "single-audience"),
+        "{:#?}",
+        single.diagnostics
+    );
+}

@@ -95,9 +95,6 @@ mod banner;
 #[path = "server/console_requests.rs"]
 mod console_requests;
 
-/// Facts of a person that a legal basis waits for (issue 20).
-#[path = "server/attributes.rs"]
-mod attributes;
 /// The consent banner's script and style sheet (issue 18).
 #[path = "server/banner_assets.rs"]
 mod banner_assets;
@@ -107,6 +104,10 @@ mod centre;
 /// Many decisions in one call (issue 19).
 #[path = "server/decisions.rs"]
 mod decisions;
+/// Register features of issue 20 over HTTP: facts of a person that a legal basis waits for,
+/// and a notice per audience.
+#[path = "server/register_features.rs"]
+mod register_features;
 /// Dated reviews of the security measures against the register's cycle (P003-42).
 #[path = "server/security.rs"]
 mod security;

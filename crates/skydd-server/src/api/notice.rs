@@ -47,6 +47,9 @@ pub struct NoticeQuery {
     pub lang: Option<Language>,
     /// `html` (default) or `md`.
     pub format: Option<NoticeFormat>,
+    /// One of the register's `audiences` (the notice for them); without it, the first.
+    #[param(value_type = Option<String>, pattern = "^[a-z][a-z0-9_]{0,63}$", example = "europe")]
+    pub audience: Option<crate::extract::RegisterId>,
 }
 
 /// The privacy notice (GDPR Art. 13, 14), written from the register this server enforces.
@@ -67,18 +70,34 @@ pub struct NoticeQuery {
         (status = 304, description = "`If-None-Match` names the current version: unchanged."),
         (status = 400, description = "An unknown language or format.", body = Problem,
             content_type = "application/problem+json"),
+        (status = 422, description = "An audience the register does not declare.", body = Problem,
+            content_type = "application/problem+json"),
     )
 )]
 pub async fn privacy(
     State(state): State<AppState>,
     headers: HeaderMap,
     ApiQuery(query): ApiQuery<NoticeQuery>,
-) -> Response {
+) -> Result<Response, ApiError> {
     let loaded = &state.register;
-    let language = notice_language(&loaded.register, &headers, query.lang);
+    let register = &loaded.register;
+    let language = notice_language(register, &headers, query.lang);
     let format = query.format.unwrap_or(NoticeFormat::Html);
-    let mut document = skydd_notice::notice(&loaded.register, language);
-    skydd_notice::link_history(&mut document, &notice_paths());
+    let audience = match (&query.audience, register.audiences.first()) {
+        (Some(asked), _) => Some(asked.as_str()),
+        (None, Some(first)) => Some(first.id.as_str()),
+        (None, None) => None,
+    };
+    let paths = notice_paths();
+    let mut document = match audience {
+        Some(audience) => skydd_notice::notice_for(register, language, audience)
+            .ok_or_else(|| unknown_audience(register))?,
+        None => skydd_notice::notice(register, language),
+    };
+    if let Some(audience) = audience {
+        skydd_notice::link_audiences(&mut document, register, audience, &paths);
+    }
+    skydd_notice::link_history(&mut document, &paths);
     // The notice sends people to the privacy centre to use their rights (issue 18).
     skydd_notice::link_privacy_centre(&mut document, crate::centre::CENTRE_PATH);
     let (body, content_type, suffix) = match format {
@@ -86,7 +105,10 @@ pub async fn privacy(
         NoticeFormat::Md => (document.to_markdown(), "text/markdown; charset=utf-8", "md"),
     };
     let tag = language.word();
-    let etag = format!("\"{}-{tag}-{suffix}\"", loaded.digest);
+    let etag = match audience {
+        Some(audience) => format!("\"{}-{audience}-{tag}-{suffix}\"", loaded.digest),
+        None => format!("\"{}-{tag}-{suffix}\"", loaded.digest),
+    };
     let unchanged = headers
         .get(IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
@@ -105,7 +127,24 @@ pub async fn privacy(
     if let Ok(value) = HeaderValue::from_str(&etag) {
         h.insert(ETAG, value);
     }
-    response
+    Ok(response)
+}
+
+/// The refusal of an `audience` the register does not declare, naming the ones it does.
+fn unknown_audience(register: &skydd_register::Register) -> ApiError {
+    let declared: Vec<String> = register
+        .audiences
+        .iter()
+        .map(|a| format!("`{}`", a.id))
+        .collect();
+    ApiError::invalid(
+        "`audience` is not one the register declares",
+        if declared.is_empty() {
+            "this register has one notice for everyone; leave `audience` out".to_owned()
+        } else {
+            format!("use one of {}", declared.join(", "))
+        },
+    )
 }
 
 /// Where the notice pages link to: `/privacy`, `/privacy/versions`.

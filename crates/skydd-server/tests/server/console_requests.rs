@@ -597,9 +597,12 @@ fn stable(html: &str) -> String {
     stable
 }
 
-/// Runs of 8 or more lowercase hex digits (ids) become `[id]`.
+/// Runs of 8 or more lowercase hex digits (ids) become `[id]`: those with a digit, and those of
+/// an id's lengths (8 for a short id, 32 for a whole one) even without one, as a random id has no
+/// digit about once in 2,500 short ids (a CI run drew `acabaabf`).
 fn flush_hex(out: &mut String, hex: &mut String) {
-    if hex.len() >= 8 && hex.chars().any(|c| c.is_ascii_digit()) {
+    let id_length = hex.len() == 8 || hex.len() == 32;
+    if hex.len() >= 8 && (id_length || hex.chars().any(|c| c.is_ascii_digit())) {
         out.push_str("[id]");
     } else {
         out.push_str(hex);

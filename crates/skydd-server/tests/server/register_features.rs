@@ -1,7 +1,8 @@
-//! `/v1/subjects/{id}/attributes` (issue 20): a fact of the person that a legal basis waits for.
-//! Support rests on the contract while the subject has a support agreement, on legitimate
-//! interest otherwise; the attribute is set with its dates, read back, ended, removed, refused
-//! with what to fix, audited with its dates, and named in the notice, on both backends.
+//! Register features of issue 20 over HTTP, on both backends. `/v1/subjects/{id}/attributes`: a
+//! fact of the person that a legal basis waits for (support rests on the contract while the
+//! subject has a support agreement, on legitimate interest otherwise), set with its dates, read
+//! back, ended, removed, refused with what to fix, audited with its dates and named in the
+//! notice. `/privacy?audience=`: a notice per audience, each linking the others.
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -224,5 +225,50 @@ async fn a_basis_waits_for_an_attribute_of_the_subject_set_through_the_api() {
             .await
             .unwrap();
         assert!(notice.contains("när du har ett supportavtal med oss; annars"));
+    }
+}
+
+/// Regional notices (issue 20): `/privacy?audience=` serves each audience's notice, linking the
+/// others; without it, the first audience's; an audience the register does not declare is a
+/// 422 that names the declared ones; each has its own ETag.
+#[tokio::test]
+async fn each_audience_is_served_its_own_notice() {
+    let register = TEST_REGISTER
+        .replacen(
+            "subjects:\n",
+            "audiences:\n  - id: europe\n    name: {en: people in Europe}\n  - id: elsewhere\n    name: {en: people elsewhere}\nsubjects:\n",
+            1,
+        )
+        .replacen(
+            "    direct_marketing: true\n",
+            "    direct_marketing: true\n    audiences: [elsewhere]\n",
+            1,
+        );
+    for backend in backends() {
+        let app = spawn_app_on_register(&backend, &register).await;
+        let page = async |query: &str| {
+            let response = app.get(&format!("/privacy?lang=en{query}"), None).await;
+            assert_eq!(response.status(), StatusCode::OK, "{query}");
+            let etag = response.headers()["etag"].to_str().unwrap().to_owned();
+            (response.text().await.unwrap(), etag)
+        };
+        let (default, default_tag) = page("").await;
+        let (europe, europe_tag) = page("&audience=europe").await;
+        let (elsewhere, elsewhere_tag) = page("&audience=elsewhere").await;
+        assert_eq!(default, europe);
+        assert_eq!(default_tag, europe_tag);
+        assert_ne!(europe_tag, elsewhere_tag);
+        assert!(europe.contains("This notice is for people in Europe."));
+        assert!(
+            europe.contains("href=\"/privacy?audience=elsewhere&amp;lang=en\""),
+            "{europe}"
+        );
+        assert!(elsewhere.contains("href=\"/privacy?audience=europe&amp;lang=en\""));
+        assert!(!europe.contains("Marketing of our products"));
+        assert!(elsewhere.contains("Marketing of our products"));
+
+        let response = app.get("/privacy?audience=mars", None).await;
+        let body = problem(response, StatusCode::UNPROCESSABLE_ENTITY, app.backend).await;
+        assert!(body.to_string().contains("`europe`, `elsewhere`"), "{body}");
     }
 }
