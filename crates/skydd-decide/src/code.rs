@@ -11,8 +11,8 @@ use std::str::FromStr;
 /// |---|---|
 /// | `unknown_purpose` | the purpose is not in the register |
 /// | `unknown_category` | the data category is not in the register |
-/// | `recipient_not_for_purpose` | a disclosure only (`POST /v1/disclosures`), checked before any subject's decision: the register does not give the recipient this purpose (a credit agency receives data for credit checks, not for marketing) |
-/// | `recipient_not_for_category` | a disclosure only, checked next: the recipient does not receive this data category (those the register lists for it, or else those of the purpose) |
+/// | `recipient_not_for_purpose` | a disclosure (`POST /v1/disclosures`, checked before any subject's decision), or a decision asked by a recipient (`recipient=`, a sub-processor on its side, P002-30): the register does not give the recipient this purpose (a credit agency receives data for credit checks, not for marketing), or has no such recipient |
+/// | `recipient_not_for_category` | checked next, for both: the recipient does not receive this data category (those the register lists for it, or else those of its purposes) |
 /// | `unknown_role` | the request is asked for a job role the register's `roles` does not have |
 /// | `role_not_for_purpose` | the request is asked for a job role whose `purposes` do not include this one: access only for those who need it for their tasks (P002-38, P003-41) |
 /// | `category_not_processed_for_purpose` | the purpose does not list the category (as a legal basis, or as a processor category) |

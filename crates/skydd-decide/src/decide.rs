@@ -63,6 +63,35 @@ impl Policy {
                 "the register is inconsistent".into(),
             );
         };
+        // A recipient uses data only for the purposes the register gives it (P002-30: "not
+        // allowed to use such data for any other purpose than providing the agreed-upon
+        // products and services").
+        if let Some(recipient) = request.recipient {
+            let Some(rule) = self.recipients.get(recipient) else {
+                return deny(
+                    DenyCode::RecipientNotForPurpose,
+                    format!("recipient {} is not in the register", quoted(recipient)),
+                );
+            };
+            if !rule.purposes.contains(&p) {
+                return deny(
+                    DenyCode::RecipientNotForPurpose,
+                    format!(
+                        "the register does not give recipient `{recipient}` purpose `{}`",
+                        purpose.id
+                    ),
+                );
+            }
+            if !rule.categories.contains(&c) {
+                return deny(
+                    DenyCode::RecipientNotForCategory,
+                    format!(
+                        "the register does not let recipient `{recipient}` receive `{}`",
+                        category.id
+                    ),
+                );
+            }
+        }
         // Access only for those who need it for their tasks (P002-38, P003-41).
         if let Some(role) = request.role {
             let Some(serves) = self.roles.get(role) else {

@@ -174,6 +174,18 @@ pub struct Policy {
     signals: [SignalCover; 2],
     /// Each job role (`roles`) and the indexes of the purposes it works for.
     pub(crate) roles: HashMap<Box<str>, Box<[usize]>>,
+    /// Each recipient (`recipients`) and what it may use: the purposes the register gives it
+    /// (its own `purposes` and the purposes naming it) and the categories it receives.
+    pub(crate) recipients: HashMap<Box<str>, RecipientRule>,
+}
+
+/// What one recipient may use, as indexes.
+#[derive(Debug, Clone)]
+pub(crate) struct RecipientRule {
+    /// The purposes it works for.
+    pub(crate) purposes: Box<[usize]>,
+    /// The categories it receives: those it lists, or else every category of its purposes.
+    pub(crate) categories: Box<[usize]>,
 }
 
 impl Policy {
@@ -297,7 +309,41 @@ impl Policy {
                 (Box::from(role.id.as_str()), purposes)
             })
             .collect();
+        let recipients = register
+            .recipients
+            .iter()
+            .map(|recipient| {
+                let purposes: Vec<&Purpose> = register
+                    .purposes
+                    .iter()
+                    .filter(|p| {
+                        recipient.purposes.contains(&p.id) || p.recipients.contains(&recipient.id)
+                    })
+                    .collect();
+                let categories: Vec<&str> = if recipient.categories.is_empty() {
+                    purposes
+                        .iter()
+                        .flat_map(|p| p.data_categories())
+                        .map(|c| c.as_str())
+                        .collect()
+                } else {
+                    recipient.categories.iter().map(|c| c.as_str()).collect()
+                };
+                let rule = RecipientRule {
+                    purposes: purposes
+                        .iter()
+                        .filter_map(|p| purpose_index.get(p.id.as_str()).copied())
+                        .collect(),
+                    categories: categories
+                        .into_iter()
+                        .filter_map(|c| category_index.get(c).copied())
+                        .collect(),
+                };
+                (Box::from(recipient.id.as_str()), rule)
+            })
+            .collect();
         Policy {
+            recipients,
             signals: [
                 SignalCover::compile(&register.signals.gpc),
                 SignalCover::compile(&register.signals.dnt),

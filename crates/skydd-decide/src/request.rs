@@ -45,6 +45,10 @@ pub struct DecisionRequest<'a> {
     /// The job role (`roles[].id`) of the person the use is for, when a person asks: the
     /// role must work for the purpose. `None` for a system asking on its own account.
     pub role: Option<&'a str>,
+    /// The recipient (`recipients[].id`) that asks, for a use on its side (a sub-processor
+    /// asking before it processes): the register must give it the purpose and the category
+    /// (P002-30). `None` for the controller's own systems.
+    pub recipient: Option<&'a str>,
 }
 
 impl<'a> DecisionRequest<'a> {
@@ -58,6 +62,15 @@ impl<'a> DecisionRequest<'a> {
             scope: None,
             operation: Operation::Use,
             role: None,
+            recipient: None,
+        }
+    }
+
+    /// The use is by the register's recipient `recipient` (`recipients[].id`), on its side.
+    pub fn by_recipient(self, recipient: &'a str) -> DecisionRequest<'a> {
+        DecisionRequest {
+            recipient: Some(recipient),
+            ..self
         }
     }
 

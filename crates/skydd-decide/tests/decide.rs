@@ -2027,3 +2027,62 @@ fn a_basis_that_depends_on_an_attribute_of_the_subject() {
         "{explanation}"
     );
 }
+
+/// P002-30: sub-processors "are not allowed to use such data for any other purpose than
+/// providing the agreed-upon products and services". A decision asked by the recipient
+/// (`by_recipient`) is allowed for the purpose the register gives it and denied for any other,
+/// and for a category it does not receive; an unknown recipient is denied too.
+#[test]
+fn p002_30_a_subcontractor_uses_data_only_for_the_agreed_services() {
+    let policy = partnersec();
+    let mut interner = Interner::new();
+    let subject = facts_from("s", vec![], &mut interner);
+    let scopes = ScopeFacts::new();
+    let now = t("2025-06-01");
+    let ask = |purpose: &str, category: &str, recipient: &str| {
+        outcome(&policy.decide(
+            &DecisionRequest::new(purpose, category).by_recipient(recipient),
+            &subject,
+            &scopes,
+            None,
+            now,
+        ))
+    };
+    assert_eq!(
+        ask("service_provision", "user_data", "subcontractors_eu"),
+        Allow(LegalBasis::Contract)
+    );
+    assert_eq!(
+        ask(
+            "service_provision",
+            "traffic_data",
+            "subcontractors_third_country"
+        ),
+        Allow(LegalBasis::Contract)
+    );
+    // Its own marketing, or PartnerSec's: not a purpose the register gives it.
+    assert_eq!(
+        ask("marketing", "user_data", "subcontractors_eu"),
+        Deny(DenyCode::RecipientNotForPurpose)
+    );
+    // The police receive data for disclosures, not for the service.
+    assert_eq!(
+        ask("service_provision", "user_data", "authorities"),
+        Deny(DenyCode::RecipientNotForPurpose)
+    );
+    assert_eq!(
+        ask("service_provision", "user_data", "a_stranger"),
+        Deny(DenyCode::RecipientNotForPurpose)
+    );
+    // Without a recipient, the controller's own use of the same purpose is unchanged.
+    assert_eq!(
+        outcome(&policy.decide(
+            &DecisionRequest::new("marketing", "user_data"),
+            &subject,
+            &scopes,
+            None,
+            now
+        )),
+        Allow(LegalBasis::LegitimateInterest)
+    );
+}

@@ -2327,7 +2327,8 @@ async fn the_openapi_document_lists_every_operation() {
                 "channel",
                 "organisation",
                 "project",
-                "role"
+                "role",
+                "recipient"
             ]
         );
         // The public notice pages: no token, HTML; the history also as JSON. Their `lang` is

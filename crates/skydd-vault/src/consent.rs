@@ -657,6 +657,7 @@ impl Vault {
             channel,
             scope,
             role: None,
+            recipient: None,
         };
         self.decide_question(actor, &question, now).await
     }
@@ -719,6 +720,7 @@ impl Vault {
             channel,
             scope,
             role,
+            recipient,
         } = question;
         let facts = self.decision_facts(actor, subject).await?;
         let scopes = self
@@ -746,6 +748,9 @@ impl Vault {
         if let Some(role) = role {
             request = request.for_role(role);
         }
+        if let Some(recipient) = recipient {
+            request = request.by_recipient(recipient);
+        }
         let decision = self
             .enforced
             .policy
@@ -763,8 +768,13 @@ impl Vault {
             subject_id: Some(subject.to_string()),
             categories: vec![category.to_string()],
             outcome,
-            // A register id (the API checks it against the register's pattern and list).
-            detail: role.map(|role| format!("role:{role}")),
+            // Register ids (the API checks them against the register's pattern and list).
+            detail: match (role, recipient) {
+                (Some(role), Some(recipient)) => Some(format!("role:{role} recipient:{recipient}")),
+                (Some(role), None) => Some(format!("role:{role}")),
+                (None, Some(recipient)) => Some(format!("recipient:{recipient}")),
+                (None, None) => None,
+            },
         };
         Ok((decision, event))
     }
@@ -787,4 +797,6 @@ pub struct Question<'a> {
     pub scope: Option<(&'a str, Option<&'a str>)>,
     /// The job role (`roles[].id`) of the person the use is for, when a person asks.
     pub role: Option<&'a str>,
+    /// The recipient (`recipients[].id`) asking for a use on its side (P002-30).
+    pub recipient: Option<&'a str>,
 }

@@ -39,6 +39,10 @@ pub struct DecisionQuery {
     /// denied with `role_not_for_purpose` unless the role works for the purpose (access only
     /// for those who need it for their tasks).
     pub role: Option<RegisterId>,
+    /// The register recipient (a sub-processor, a partner) asking before a use on its side:
+    /// denied with `recipient_not_for_purpose` unless the register gives it the purpose, and
+    /// `recipient_not_for_category` unless it receives the category.
+    pub recipient: Option<RegisterId>,
 }
 
 /// The answer to `GET /v1/decisions`: allowed or not, the code and why; every answer is
@@ -50,6 +54,7 @@ pub struct DecisionResponse {
     /// Whether the use is allowed.
     pub allowed: bool,
     /// `allowed`, or the stable deny code: `unknown_purpose`, `unknown_category`,
+    /// `recipient_not_for_purpose`, `recipient_not_for_category`, `unknown_role`,
     /// `role_not_for_purpose`, `category_not_processed_for_purpose`, `channel_not_declared`,
     /// `record_category_mismatch`,
     /// `processor_mode`, `retention_expired`, `legal_hold_other_purpose`, `restricted`,
@@ -98,8 +103,8 @@ impl From<Decision> for DecisionResponse {
     responses(
         (status = 200, description = "The decision: allowed, or denied with a stable code.",
             body = DecisionResponse),
-        (status = 422, description = "A missing parameter, a purpose, category, channel or role \
-            the register does not have, or a project without its organisation.", body = Problem,
+        (status = 422, description = "A missing parameter, a purpose, category, channel, role or \
+            recipient the register does not have, or a project without its organisation.", body = Problem,
             content_type = "application/problem+json"),
         (status = 401, description = "No valid API token.", body = Problem,
             content_type = "application/problem+json"),
@@ -139,6 +144,10 @@ pub async fn decide(
                 said("unknown role", query.role.as_ref()),
                 Unanswerable::UnknownRole.help(),
             ),
+            Unanswerable::UnknownRecipient => ApiError::invalid(
+                said("unknown recipient", query.recipient.as_ref()),
+                Unanswerable::UnknownRecipient.help(),
+            ),
             other => ApiError::invalid(other.detail(), other.help()),
         }
     })?;
@@ -159,6 +168,7 @@ enum Unanswerable {
     UnknownCategory,
     UnknownChannel,
     UnknownRole,
+    UnknownRecipient,
     ProjectWithoutOrganisation,
     /// A question the vault refused for another reason of its own.
     Invalid,
@@ -174,6 +184,7 @@ impl Unanswerable {
             Unanswerable::UnknownCategory => "The data category is not in the register.",
             Unanswerable::UnknownChannel => "The channel is not one Skydd knows.",
             Unanswerable::UnknownRole => "The role is not in the register.",
+            Unanswerable::UnknownRecipient => "The recipient is not in the register.",
             Unanswerable::ProjectWithoutOrganisation => "`project` needs `organisation`.",
             Unanswerable::Invalid => "The question does not fit the register or the rules.",
         }
@@ -186,6 +197,7 @@ impl Unanswerable {
             Unanswerable::UnknownCategory => "use a data category of the register",
             Unanswerable::UnknownChannel => CHANNEL_HELP,
             Unanswerable::UnknownRole => "use a role of the register's `roles`",
+            Unanswerable::UnknownRecipient => "use a recipient of the register's `recipients`",
             Unanswerable::ProjectWithoutOrganisation => {
                 "give the organisation the project belongs to"
             }
@@ -234,6 +246,10 @@ fn checked<'q>(
     if role.is_some_and(|role| !register.roles.iter().any(|r| r.id.as_str() == role)) {
         return Err(Unanswerable::UnknownRole);
     }
+    let recipient = query.recipient.as_ref().map(RegisterId::as_str);
+    if recipient.is_some_and(|id| !register.recipients.iter().any(|r| r.id.as_str() == id)) {
+        return Err(Unanswerable::UnknownRecipient);
+    }
     let scope = match (query.organisation.as_deref(), query.project.as_deref()) {
         (Some(organisation), project) => Some((organisation, project)),
         (None, None) => None,
@@ -246,6 +262,7 @@ fn checked<'q>(
         channel,
         scope,
         role,
+        recipient,
     })
 }
 

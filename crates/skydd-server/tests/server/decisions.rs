@@ -366,3 +366,76 @@ async fn a_role_is_given_only_the_purposes_it_works_for() {
         app.stop().await;
     }
 }
+
+/// P002-30: a sub-processor may use data "for no other purpose than providing the agreed-upon
+/// products and services". Asked with `recipient=`, by `GET` and by `POST`, PartnerSec's
+/// subcontractor is allowed the service and denied marketing; the decisions are audited with
+/// the recipient; a recipient the register does not have is refused.
+#[tokio::test]
+async fn a_recipient_is_given_only_the_purposes_the_register_gives_it() {
+    let partnersec = include_str!("../../../../examples/registers/partnersec.yaml");
+    for backend in super::backends() {
+        let app = super::spawn_app_on_register(&backend, partnersec).await;
+        let subject = app.create_subject(json!({"email": "sub@example.se"})).await;
+        let path = |purpose: &str, recipient: &str| {
+            format!(
+                "/v1/decisions?subject={subject}&purpose={purpose}&category=user_data&recipient={recipient}"
+            )
+        };
+        let service = app
+            .get_ok(&path("service_provision", "subcontractors_eu"))
+            .await;
+        assert_eq!(service["allowed"], true, "{service}");
+        let marketing = app.get_ok(&path("marketing", "subcontractors_eu")).await;
+        assert_eq!(
+            marketing["code"], "recipient_not_for_purpose",
+            "{marketing}"
+        );
+        let answers = ask(
+            &app,
+            json!([
+                {"subject": subject, "purpose": "marketing", "category": "user_data",
+                 "recipient": "subcontractors_third_country"},
+                {"subject": subject, "purpose": "marketing", "category": "user_data",
+                 "recipient": "stranger"},
+            ]),
+        )
+        .await;
+        assert_eq!(
+            answers[0]["code"], "recipient_not_for_purpose",
+            "{answers:?}"
+        );
+        assert_eq!(
+            answers[1]["error"]["detail"], "The recipient is not in the register.",
+            "{answers:?}"
+        );
+        let unknown = app
+            .get(&path("marketing", "stranger"), Some(&app.admin_token))
+            .await;
+        let body = problem(unknown, StatusCode::UNPROCESSABLE_ENTITY, app.backend).await;
+        assert!(
+            body["detail"]
+                .as_str()
+                .unwrap()
+                .contains("unknown recipient `stranger`"),
+            "{body}"
+        );
+        let details: Vec<Option<String>> = app
+            .storage
+            .audit_events_for_subject(&subject)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|event| event.action == "decision")
+            .map(|event| event.detail)
+            .collect();
+        assert_eq!(
+            details,
+            [
+                Some("recipient:subcontractors_eu".to_owned()),
+                Some("recipient:subcontractors_eu".to_owned()),
+                Some("recipient:subcontractors_third_country".to_owned()),
+            ]
+        );
+    }
+}

@@ -30,6 +30,7 @@ fn question<'a>(subject: &'a str, purpose: &'a str, channel: Option<&'a str>) ->
         channel,
         scope: None,
         role: None,
+        recipient: None,
     }
 }
 
