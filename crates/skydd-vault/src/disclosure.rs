@@ -37,6 +37,42 @@ pub struct DisclosureInput {
     pub categories: Vec<String>,
     /// When the data was (or is) disclosed; `now` when left out.
     pub disclosed_at: Option<Timestamp>,
+    /// Only these fields (ids of fields of the disclosed categories) go out: "disclose
+    /// necessary personal data" (P003-18). Empty: every field of the disclosed categories.
+    pub fields: Vec<String>,
+    /// Whether to hand back the data disclosed (the values, decrypted, minimised to the
+    /// categories and `fields`), to send to the recipient.
+    pub export: bool,
+}
+
+/// A recorded disclosure and, when asked for, the data it hands out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Disclosure {
+    /// The disclosure as stored.
+    pub row: DisclosureRow,
+    /// Per subject, the data disclosed; `None` unless `export` was asked for.
+    pub export: Option<Vec<DisclosedSubject>>,
+}
+
+/// The data of one subject that a disclosure hands out: only the disclosed categories, only
+/// the fields asked for, only records a decision for the disclosure's purpose allows.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct DisclosedSubject {
+    /// The subject's id.
+    pub subject: String,
+    /// The records, each with the fields that go out.
+    pub records: Vec<DisclosedRecord>,
+}
+
+/// One record as disclosed.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct DisclosedRecord {
+    /// The record's id.
+    pub id: String,
+    /// Its data category.
+    pub category: String,
+    /// The fields that go out, decrypted.
+    pub fields: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The court decision or order a disclosure rests on.
@@ -148,7 +184,7 @@ impl Vault {
         actor: &Actor,
         input: DisclosureInput,
         now: Timestamp,
-    ) -> Result<DisclosureRow, VaultError> {
+    ) -> Result<Disclosure, VaultError> {
         let disclosed_at = disclosure_time(input.disclosed_at, now)?;
         let recipient = self.recipient(&input.recipient)?;
         let authority = recipient.kind == RecipientKind::Authority;
@@ -187,9 +223,31 @@ impl Vault {
         }
         let purpose = self.disclosure_purpose(recipient, input.purpose.as_deref())?;
         self.check_receivable(recipient, &purpose, &input.categories)?;
+        self.check_fields(&input.categories, &input.fields)?;
         let bases = self
             .decide_each_subject(actor, &purpose, &input.subjects, &input.categories, now)
             .await?;
+        // The data is read before the disclosure is recorded: a failed read records nothing,
+        // and a recorded disclosure was handed out whole.
+        let export = if input.export {
+            let mut export = Vec::with_capacity(input.subjects.len());
+            for subject in &input.subjects {
+                export.push(
+                    self.disclosed_data(
+                        actor,
+                        subject,
+                        &purpose,
+                        &input.categories,
+                        &input.fields,
+                        now,
+                    )
+                    .await?,
+                );
+            }
+            Some(export)
+        } else {
+            None
+        };
         let row = DisclosureRow {
             id: HEXLOWER.encode(&random_bytes::<16>()?),
             at: disclosed_at,
@@ -202,8 +260,66 @@ impl Vault {
             categories: input.categories,
         };
         self.storage.insert_disclosure(row.clone()).await?;
-        self.audit_disclosure(actor, &row, now).await?;
-        Ok(row)
+        self.audit_disclosure(actor, &row, &input.fields, now)
+            .await?;
+        Ok(Disclosure { row, export })
+    }
+
+    /// Refuse `fields` that are not fields of the disclosed `categories`, naming the first and
+    /// the fields there are.
+    fn check_fields(&self, categories: &[String], fields: &[String]) -> Result<(), VaultError> {
+        let register = self.register();
+        let known: Vec<&str> = register
+            .data
+            .iter()
+            .filter(|c| categories.iter().any(|id| id == c.id.as_str()))
+            .flat_map(|c| &c.fields)
+            .map(|f| f.id.as_str())
+            .collect();
+        match fields.iter().find(|f| !known.contains(&f.as_str())) {
+            None => Ok(()),
+            Some(field) => Err(VaultError::invalid(
+                format!("`fields`: `{field}` is not a field of the disclosed categories"),
+                format!(
+                    "name fields of {}: {}",
+                    categories.join(", "),
+                    known.join(", ")
+                ),
+            )),
+        }
+    }
+
+    /// What a disclosure hands out of `subject`'s data: the records a decision for `purpose`
+    /// allows (read and audited as any read under a purpose), of the disclosed `categories`
+    /// only, with only `fields` (all when empty).
+    async fn disclosed_data(
+        &self,
+        actor: &Actor,
+        subject: &str,
+        purpose: &str,
+        categories: &[String],
+        fields: &[String],
+        now: Timestamp,
+    ) -> Result<DisclosedSubject, VaultError> {
+        let read = self.read_records(actor, subject, purpose, now).await?;
+        let records = read
+            .records
+            .into_iter()
+            .filter(|r| categories.contains(&r.category))
+            .map(|r| DisclosedRecord {
+                fields: r
+                    .fields
+                    .into_iter()
+                    .filter(|(id, _)| fields.is_empty() || fields.contains(id))
+                    .collect(),
+                id: r.id,
+                category: r.category,
+            })
+            .collect();
+        Ok(DisclosedSubject {
+            subject: subject.to_owned(),
+            records,
+        })
     }
 
     /// The register's recipient `id`.
@@ -366,9 +482,10 @@ impl Vault {
         &self,
         actor: &Actor,
         row: &DisclosureRow,
+        fields: &[String],
         now: Timestamp,
     ) -> Result<(), VaultError> {
-        let detail = match &row.decision {
+        let mut detail = match &row.decision {
             Some(decision) => format!(
                 "disclosure {} to {} on {} {} of {} ({}){}",
                 row.id,
@@ -388,6 +505,10 @@ impl Vault {
                 row.id, row.recipient, row.legal_basis
             ),
         };
+        if !fields.is_empty() {
+            // Register field ids (checked against the register before this).
+            detail.push_str(&format!(" fields:{}", fields.join(",")));
+        }
         for subject in &row.subjects {
             self.audit_with_detail(
                 actor,

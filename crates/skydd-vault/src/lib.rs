@@ -59,7 +59,9 @@ pub use cookie::{
     BROWSER_INDEX_KIND, BrowserChoices, COOKIE_CHOICE_YEARS, COOKIE_RETENTION_ACTION,
     CookieChoiceInput, CookieChoiceView, WEBSITE_ACTOR,
 };
-pub use disclosure::{DECISION_KINDS, DisclosureInput, DisclosureOrder};
+pub use disclosure::{
+    DECISION_KINDS, DisclosedRecord, DisclosedSubject, Disclosure, DisclosureInput, DisclosureOrder,
+};
 pub use error::VaultError;
 pub use fact_cache::{DEFAULT_CACHED_SUBJECTS, FactCache, FactCacheStats};
 pub use fulfil::{

@@ -61,6 +61,36 @@ pub struct DisclosureRequest {
     /// When the data was disclosed; now when left out.
     #[schema(value_type = Option<String>, format = DateTime)]
     pub disclosed_at: Option<ApiTime>,
+    /// Only these fields of the disclosed categories go out (P003-18: only necessary data);
+    /// left out, every field of them.
+    #[serde(default)]
+    #[schema(example = json!(["name", "company"]))]
+    pub fields: Vec<String>,
+    /// `true` to get the data disclosed back in `export` (decrypted, only the disclosed
+    /// categories and `fields`, only records a decision for the purpose allows), to send on.
+    #[serde(default)]
+    pub export: bool,
+}
+
+/// The data of one subject handed out by a disclosure.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DisclosedSubjectResponse {
+    /// The subject's id.
+    pub subject: String,
+    /// The records that go out, each with only the fields disclosed.
+    pub records: Vec<DisclosedRecordResponse>,
+}
+
+/// One record as disclosed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DisclosedRecordResponse {
+    /// The record's id.
+    pub id: String,
+    /// Its data category.
+    pub category: String,
+    /// The fields disclosed, by field id.
+    #[schema(value_type = Object)]
+    pub fields: serde_json::Map<String, serde_json::Value>,
 }
 
 /// A recorded disclosure.
@@ -100,6 +130,9 @@ pub struct DisclosureResponse {
     pub subjects: Vec<String>,
     /// The register's data categories disclosed.
     pub categories: Vec<String>,
+    /// The data handed out, per subject, when `export` was asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub export: Option<Vec<DisclosedSubjectResponse>>,
 }
 
 impl DisclosureResponse {
@@ -127,6 +160,7 @@ impl DisclosureResponse {
             document_sha256: decision.and_then(|d| d.document_sha256),
             subjects: view.subjects,
             categories: view.categories,
+            export: None,
         }
     }
 }
@@ -195,10 +229,29 @@ pub async fn disclose(
         subjects: body.subjects,
         categories: body.categories,
         disclosed_at: body.disclosed_at.map(|ApiTime(at)| at),
+        fields: body.fields,
+        export: body.export,
     };
     let vault = state.vault();
-    let view = vault.disclose(&caller.actor, input, now).await?;
-    let answer = DisclosureResponse::new(view, vault.register());
+    let disclosed = vault.disclose(&caller.actor, input, now).await?;
+    let mut answer = DisclosureResponse::new(disclosed.row, vault.register());
+    answer.export = disclosed.export.map(|subjects| {
+        subjects
+            .into_iter()
+            .map(|s| DisclosedSubjectResponse {
+                subject: s.subject,
+                records: s
+                    .records
+                    .into_iter()
+                    .map(|r| DisclosedRecordResponse {
+                        id: r.id,
+                        category: r.category,
+                        fields: r.fields,
+                    })
+                    .collect(),
+            })
+            .collect()
+    });
     Ok((StatusCode::CREATED, Json(answer)).into_response())
 }
 

@@ -164,6 +164,8 @@ use crate::problem::{PROBLEM_JSON, Problem};
         disclosures::DecisionRequest,
         disclosures::DisclosureRequest,
         disclosures::DisclosureResponse,
+        disclosures::DisclosedSubjectResponse,
+        disclosures::DisclosedRecordResponse,
         disclosures::DisclosuresResponse,
         security::SecurityReviewRequest,
         security::SecurityReviewResponse,

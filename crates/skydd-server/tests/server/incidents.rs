@@ -527,3 +527,83 @@ async fn an_authority_the_register_lets_have_data_by_law_needs_no_court_decision
         app.stop().await;
     }
 }
+
+/// P003-18: "we will disclose **necessary** personal data". A disclosure that names `fields`
+/// hands out only those fields, of the disclosed categories only (a work item the subject also
+/// has is left out), when `export` asks for the data; the fields are in the audit trail; a field
+/// of another category is refused with nothing recorded.
+#[tokio::test]
+async fn a_disclosure_hands_out_only_the_fields_it_names() {
+    for backend in super::backends() {
+        let app = super::spawn_app(&backend).await;
+        let subject = app.create_subject(json!({"email": "min@example.se"})).await;
+        app.create_record(
+            &subject,
+            json!({"category": "contact", "source": "data_subject", "purpose": "delivery",
+                   "fields": {"name": "Mina Min", "email": "min@example.se", "phone": "+46701234567"}}),
+        )
+        .await;
+        app.create_record(
+            &subject,
+            json!({"category": "work_items", "source": "data_subject", "purpose": "delivery",
+                   "fields": {"title": "Secret plan", "body": "Not for the police"}}),
+        )
+        .await;
+        let mut body = disclosure(&subject, court_decision());
+        body["fields"] = json!(["name"]);
+        body["export"] = json!(true);
+
+        let mut wrong = body.clone();
+        wrong["fields"] = json!(["name", "title"]);
+        let refused = problem(
+            post(&app, "/v1/disclosures", wrong).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            app.backend,
+        )
+        .await;
+        assert!(refused.to_string().contains("`title`"), "{refused}");
+        assert!(
+            app.get_ok("/v1/disclosures").await["disclosures"]
+                .as_array()
+                .unwrap()
+                .is_empty()
+        );
+
+        let recorded = app
+            .post_ok("/v1/disclosures", body, StatusCode::CREATED)
+            .await;
+        let export = &recorded["export"];
+        assert_eq!(export[0]["subject"], subject.as_str(), "{recorded}");
+        let records = export[0]["records"].as_array().unwrap();
+        assert_eq!(records.len(), 1, "{recorded}");
+        assert_eq!(records[0]["category"], "contact");
+        assert_eq!(records[0]["fields"], json!({"name": "Mina Min"}));
+        let text = recorded.to_string();
+        assert!(
+            !text.contains("+46701234567") && !text.contains("Secret plan"),
+            "{text}"
+        );
+        // Without `export`, no data comes back.
+        let again = app
+            .post_ok(
+                "/v1/disclosures",
+                disclosure(&subject, court_decision()),
+                StatusCode::CREATED,
+            )
+            .await;
+        assert!(again.get("export").is_none(), "{again}");
+        let audit = app
+            .storage
+            .audit_events_for_subject(&subject)
+            .await
+            .unwrap();
+        assert!(
+            audit.iter().any(|e| e.action == "disclosure"
+                && e.detail
+                    .as_deref()
+                    .is_some_and(|d| d.ends_with(" fields:name"))),
+            "{audit:?}"
+        );
+        app.stop().await;
+    }
+}
