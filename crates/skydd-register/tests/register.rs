@@ -1112,11 +1112,11 @@ fn an_unquoted_comma_in_a_text_is_named_as_the_cause() {
     let d = assert_reported(
         "unknown-key",
         "    role: controller\n",
-        "    role: controller\n    ‸audience: europe\n",
+        "    role: controller\n    ‸colour: blue\n",
     );
     let help = d.help.as_deref().unwrap();
     assert!(
-        help.starts_with("the format has no `audience` in a purpose"),
+        help.starts_with("the format has no `colour` in a purpose"),
         "{help}"
     );
 }
