@@ -224,7 +224,11 @@ pub struct StaffSession {
 impl StaffSession {
     /// The actor of what this session does, from `ip`.
     pub fn actor(&self, ip: Option<String>) -> Actor {
-        Actor::staff(self.account_id.as_str(), &self.session_public_id, ip)
+        Actor::staff(self.account_id.as_str(), &self.session_public_id, ip).seeing_confidential(
+            self.grants
+                .permissions
+                .contains(skydd_staff::permission::Permission::Complaints),
+        )
     }
 }
 
@@ -639,6 +643,7 @@ impl Staff {
             id: ANONYMOUS.to_owned(),
             ip,
             tenant: None,
+            sees_confidential: false,
         };
         let detail = match account_id {
             Some(id) => format!("account {id} reason {reason}"),

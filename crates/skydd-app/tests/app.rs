@@ -183,6 +183,7 @@ async fn token_changes_are_recorded_through_the_audit_sink() {
         id: "cli:dpo".into(),
         ip: Some("192.0.2.7".into()),
         tenant: None,
+        sees_confidential: true,
     };
     let now = at("2026-03-01T10:00:00Z");
     let audit = opened.audit();

@@ -181,5 +181,6 @@ pub(crate) fn cli_actor() -> Actor {
         id: format!("cli:{user}"),
         ip,
         tenant: None,
+        sees_confidential: true,
     }
 }

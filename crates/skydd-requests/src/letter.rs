@@ -547,6 +547,10 @@ impl<'a> Letters<'a> {
                 "We do not transfer personal data outside the EU/EEA, so there is no safeguard to copy.",
                 "Vi överför inga personuppgifter utanför EU/EES, så det finns ingen skyddsåtgärd att kopiera.",
             ),
+            RequestType::Complaint => self.pick(
+                "We have looked into your complaint in confidence and have answered you about what we found and what we have done.",
+                "Vi har utrett ditt klagomål konfidentiellt och har svarat dig om vad vi kom fram till och vad vi har gjort.",
+            ),
         }
     }
 
@@ -1019,6 +1023,12 @@ impl<'a> Letters<'a> {
             }
             (RequestType::SafeguardCopy, Language::Sv) => {
                 "en kopia av skyddsåtgärderna för överföringar av personuppgifter utanför EU/EES"
+            }
+            (RequestType::Complaint, Language::En) => {
+                "a complaint about how we process your personal data"
+            }
+            (RequestType::Complaint, Language::Sv) => {
+                "ett klagomål på hur vi behandlar dina personuppgifter"
             }
         }
     }

@@ -28,11 +28,16 @@ pub enum RequestType {
     /// A copy of the safeguards for transfers outside the EU/EEA, or where they are available
     /// (Art. 13(1)(f), 14(1)(f)). Discloses nothing personal, so anyone may ask.
     SafeguardCopy,
+    /// A complaint about how the controller processes the person's data, handled in
+    /// confidence by the privacy officer, who owns it and answers it within the deadline
+    /// (P000-72; the person may contact the DPO about any issue, Art. 38(4)). Only staff with
+    /// the complaints permission see it.
+    Complaint,
 }
 
 impl RequestType {
     /// Every type, in the order of the list above.
-    pub const ALL: [RequestType; 9] = [
+    pub const ALL: [RequestType; 10] = [
         RequestType::Access,
         RequestType::Portability,
         RequestType::Rectification,
@@ -42,6 +47,7 @@ impl RequestType {
         RequestType::WithdrawConsent,
         RequestType::MarketingOptOut,
         RequestType::SafeguardCopy,
+        RequestType::Complaint,
     ];
 
     /// The stable snake_case word (API, storage, CLI).
@@ -56,6 +62,7 @@ impl RequestType {
             RequestType::WithdrawConsent => "withdraw_consent",
             RequestType::MarketingOptOut => "marketing_opt_out",
             RequestType::SafeguardCopy => "safeguard_copy",
+            RequestType::Complaint => "complaint",
         }
     }
 
@@ -64,14 +71,22 @@ impl RequestType {
     /// Everything that discloses or changes data does. Withdrawing consent and opting out of
     /// marketing do not: they only stop processing, must be as easy as giving consent
     /// (Art. 7(3)), and an impostor gains nothing by them. Nor does a copy of the transfer
-    /// safeguards: it holds nothing about the requester.
+    /// safeguards: it holds nothing about the requester. Nor does a complaint: it is heard
+    /// whoever makes it, and its answer discloses no data.
     pub const fn needs_verification(self) -> bool {
         !matches!(
             self,
             RequestType::WithdrawConsent
                 | RequestType::MarketingOptOut
                 | RequestType::SafeguardCopy
+                | RequestType::Complaint
         )
+    }
+
+    /// Whether only staff with the complaints permission may see it (a complaint, handled in
+    /// confidence by the privacy officer, P000-72).
+    pub const fn is_confidential(self) -> bool {
+        matches!(self, RequestType::Complaint)
     }
 
     /// Whether it concerns the requester's own data. A copy of the transfer safeguards is the
@@ -106,6 +121,7 @@ impl RequestType {
             RequestType::WithdrawConsent => "Art. 7(3)",
             RequestType::MarketingOptOut => "Art. 21(2)",
             RequestType::SafeguardCopy => "Art. 13(1)(f)",
+            RequestType::Complaint => "Art. 38(4)",
         }
     }
 }
@@ -121,7 +137,7 @@ impl fmt::Display for RequestType {
 /// input (it may be anything a client sent).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown request type; use one of access, portability, rectification, erasure, restriction, objection, withdraw_consent, marketing_opt_out, safeguard_copy"
+    "unknown request type; use one of access, portability, rectification, erasure, restriction, objection, withdraw_consent, marketing_opt_out, safeguard_copy, complaint"
 )]
 pub struct UnknownRequestType;
 

@@ -159,6 +159,10 @@ impl Caller {
             id: principal.actor_id(),
             ip,
             tenant: None,
+            sees_confidential: principal
+                .grants
+                .permissions
+                .contains(Permission::Complaints),
         };
         Caller { principal, actor }
     }

@@ -79,11 +79,15 @@ pub enum Permission {
     /// preferences and records from another system's export, each row checked and audited.
     /// Reads nothing back.
     Import,
+    /// See and work complaints (P000-72): confidential requests, for the privacy officer only.
+    /// Without it a complaint is not listed and its page does not exist. Last, so that the
+    /// bits of the others stay where they were.
+    Complaints,
 }
 
 impl Permission {
     /// Every permission, in declaration order.
-    pub const ALL: [Permission; 27] = [
+    pub const ALL: [Permission; 28] = [
         Permission::RegisterRead,
         Permission::AuditRead,
         Permission::AuditCheckpoint,
@@ -111,6 +115,7 @@ impl Permission {
         Permission::SettingsManage,
         Permission::MetricsRead,
         Permission::Import,
+        Permission::Complaints,
     ];
 
     /// The stable snake_case word for the permission (`records_read` ...), as serialised and as
@@ -144,6 +149,7 @@ impl Permission {
             Permission::SettingsManage => "settings_manage",
             Permission::MetricsRead => "metrics_read",
             Permission::Import => "import",
+            Permission::Complaints => "complaints",
         }
     }
 

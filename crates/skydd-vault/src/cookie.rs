@@ -203,6 +203,7 @@ impl Vault {
             id: actor.id.clone(),
             ip: None,
             tenant: None,
+            sees_confidential: false,
         };
         self.audit_with_detail(
             &anonymous,

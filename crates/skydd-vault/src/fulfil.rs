@@ -371,6 +371,12 @@ impl Vault {
             done.note("safeguards_listed", transfers);
             return Ok(done);
         }
+        if case.request_type == RequestType::Complaint {
+            // The privacy officer answers the complaint; completing it records that it was
+            // answered, and changes no data.
+            done.note("complaint_answered", true);
+            return Ok(done);
+        }
         let Some(subject) = case.subject.as_deref() else {
             done.note("data_found", erased_elsewhere);
             done.completion.no_data_found = !erased_elsewhere;
@@ -413,7 +419,7 @@ impl Vault {
             (RequestType::WithdrawConsent, _) => {
                 self.withdraw_consent(case, subject, &mut done).await?;
             }
-            (RequestType::SafeguardCopy, _) => {}
+            (RequestType::SafeguardCopy | RequestType::Complaint, _) => {}
             (RequestType::MarketingOptOut, _) => {
                 // An objection to all direct marketing is absolute (Art. 21(3)).
                 self.object(

@@ -109,6 +109,20 @@ pub struct Actor {
     /// The tenant the caller acts for; `None` for the controller's own staff, who may reach every
     /// tenant. A call scoped to a tenant never reads or changes another tenant's subjects.
     pub tenant: Option<String>,
+    /// Whether the caller may see confidential requests (complaints, P000-72): staff and API
+    /// tokens only with the `complaints` permission; the CLI, the system's jobs and the person
+    /// in the privacy centre (their own) do. Others are told such a request does not exist.
+    pub sees_confidential: bool,
+}
+
+impl Actor {
+    /// This actor, seeing confidential requests only if `allowed` (the caller's permission).
+    pub fn seeing_confidential(self, allowed: bool) -> Actor {
+        Actor {
+            sees_confidential: allowed,
+            ..self
+        }
+    }
 }
 
 impl Actor {
@@ -118,17 +132,20 @@ impl Actor {
             id: id.into(),
             ip: None,
             tenant: None,
+            sees_confidential: true,
         }
     }
 
     /// A staff member in a console session: the id `account:<account id>/session:<session
     /// public id>` (issue 17), so the audit trail says who acted and in which sign-in. The one
-    /// way to build a staff actor; neither id is personal data.
+    /// way to build a staff actor; neither id is personal data. It sees no confidential request
+    /// until [`Actor::seeing_confidential`] says the role may.
     pub fn staff(account_id: &str, session_public_id: &str, ip: Option<String>) -> Actor {
         Actor {
             id: format!("account:{account_id}/session:{session_public_id}"),
             ip,
             tenant: None,
+            sees_confidential: false,
         }
     }
 }
@@ -142,6 +159,7 @@ impl Actor {
             id: format!("centre:{session_public_id}"),
             ip,
             tenant: None,
+            sees_confidential: true,
         }
     }
 }

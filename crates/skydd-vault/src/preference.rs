@@ -133,6 +133,7 @@ impl Vault {
             id: "unsubscribe_link".into(),
             ip,
             tenant: None,
+            sees_confidential: false,
         };
         let row = self
             .subject_row(&actor, subject)

@@ -691,6 +691,10 @@ impl Vault {
             Some(own) if row.tenant.as_deref() != Some(own.as_str()) => {
                 Err(VaultError::UnknownRequest)
             }
+            _ if !actor.sees_confidential && is_confidential(&row) => {
+                // A complaint is the privacy officer's (P000-72): to anyone else it does not exist.
+                Err(VaultError::UnknownRequest)
+            }
             _ => Ok(row),
         }
     }
@@ -1288,6 +1292,7 @@ impl Vault {
             .list_requests(filter)
             .await?
             .into_iter()
+            .filter(|row| actor.sees_confidential || !is_confidential(row))
             .map(|row| request_view(row, now))
             .collect()
     }
@@ -1619,4 +1624,12 @@ fn method_words(methods: &[VerificationMethod]) -> String {
         .map(|m| m.word())
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// Whether `row` is a request only those who see confidential requests may see (a complaint).
+/// A type this version does not know is not confidential (its own checks refuse it).
+fn is_confidential(row: &RequestRow) -> bool {
+    row.request_type
+        .parse::<RequestType>()
+        .is_ok_and(RequestType::is_confidential)
 }

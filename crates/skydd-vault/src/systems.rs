@@ -50,7 +50,8 @@ impl SystemAction {
             RequestType::Objection => Some(SystemAction::Objection),
             RequestType::WithdrawConsent
             | RequestType::MarketingOptOut
-            | RequestType::SafeguardCopy => None,
+            | RequestType::SafeguardCopy
+            | RequestType::Complaint => None,
         }
     }
 }

@@ -159,6 +159,7 @@ fn dpo() -> Actor {
         id: "token-dpo".into(),
         ip: Some("198.51.100.1".into()),
         tenant: None,
+        sees_confidential: true,
     }
 }
 
@@ -683,6 +684,7 @@ async fn the_console_reads_identities_consent_proof_and_preferences_each_audited
         }
         let stranger = Actor {
             id: "tenant-token".into(),
+            sees_confidential: true,
             ip: None,
             tenant: Some("other".into()),
         };

@@ -132,6 +132,7 @@ fn admin() -> Actor {
         id: "cli:root".into(),
         ip: Some("192.0.2.1".into()),
         tenant: None,
+        sees_confidential: true,
     }
 }
 

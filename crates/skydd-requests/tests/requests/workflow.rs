@@ -18,7 +18,8 @@ fn request_types_round_trip_through_their_words() {
             "objection",
             "withdraw_consent",
             "marketing_opt_out",
-            "safeguard_copy"
+            "safeguard_copy",
+            "complaint"
         ]
     );
     for t in RequestType::ALL {
@@ -37,7 +38,7 @@ fn an_unknown_type_is_refused_with_the_list_and_without_the_input() {
         let message = error.to_string();
         assert_eq!(
             message,
-            "unknown request type; use one of access, portability, rectification, erasure, restriction, objection, withdraw_consent, marketing_opt_out, safeguard_copy"
+            "unknown request type; use one of access, portability, rectification, erasure, restriction, objection, withdraw_consent, marketing_opt_out, safeguard_copy, complaint"
         );
         if !input.is_empty() {
             assert!(!message.contains(input));
@@ -49,8 +50,13 @@ fn an_unknown_type_is_refused_with_the_list_and_without_the_input() {
 fn what_each_type_needs() {
     use RequestType::*;
     for t in RequestType::ALL {
-        let verified = !matches!(t, WithdrawConsent | MarketingOptOut | SafeguardCopy);
+        let verified = !matches!(
+            t,
+            WithdrawConsent | MarketingOptOut | SafeguardCopy | Complaint
+        );
         assert_eq!(t.needs_verification(), verified, "{t}");
+        // P000-72: complaints are the privacy officer's alone.
+        assert_eq!(t.is_confidential(), t == Complaint, "{t}");
         assert_eq!(t.concerns_own_data(), t != SafeguardCopy, "{t}");
         assert_eq!(t.discloses_data(), matches!(t, Access | Portability), "{t}");
         assert_eq!(

@@ -434,6 +434,7 @@ pub(crate) fn type_key(request_type: RequestType) -> &'static str {
         RequestType::WithdrawConsent => "centre.type.withdraw_consent",
         RequestType::MarketingOptOut => "centre.type.marketing_opt_out",
         RequestType::SafeguardCopy => "centre.type.safeguard_copy",
+        RequestType::Complaint => "centre.type.complaint",
     }
 }
 
@@ -552,6 +553,7 @@ pub(crate) fn asks() -> Vec<Ask> {
                 RequestType::WithdrawConsent => "centre.about.withdraw_consent",
                 RequestType::MarketingOptOut => "centre.about.marketing_opt_out",
                 RequestType::SafeguardCopy => "centre.about.safeguard_copy",
+                RequestType::Complaint => "centre.about.complaint",
             },
         })
         .collect()

@@ -62,6 +62,7 @@ fn explain_key(request_type: RequestType) -> &'static str {
         RequestType::WithdrawConsent => "centre.ask.withdraw_consent",
         RequestType::MarketingOptOut => "centre.ask.marketing_opt_out",
         RequestType::SafeguardCopy => "centre.ask.safeguard_copy",
+        RequestType::Complaint => "centre.ask.complaint",
     }
 }
 

@@ -74,6 +74,7 @@ fn intent_label(request_type: RequestType) -> &'static str {
         RequestType::WithdrawConsent => "centre.intent.withdraw_consent",
         RequestType::MarketingOptOut => "centre.intent.marketing_opt_out",
         RequestType::SafeguardCopy => "centre.intent.safeguard_copy",
+        RequestType::Complaint => "centre.intent.complaint",
     }
 }
 
@@ -426,7 +427,7 @@ mod tests {
             "/privacy-centre/me/ask/withdraw_consent"
         );
         let choices = intent_choices("nonsense");
-        assert_eq!(choices.len(), 9);
+        assert_eq!(choices.len(), 10);
         assert!(choices[0].selected, "the overview is the default");
         assert!(intent_choices("restriction")[5].selected);
     }

@@ -200,6 +200,11 @@ pub(crate) const CATALOG: &[Message] = &[
         "Get a copy of the safeguards for transfers outside the EU/EEA",
         "Få en kopia av skyddsåtgärderna för överföringar utanför EU/EES",
     ),
+    (
+        "centre.intent.complaint",
+        "Complain about how we process your data",
+        "Klaga på hur vi behandlar dina uppgifter",
+    ),
     ("centre.landing.who", "Who are you?", "Vem är du?"),
     (
         "centre.landing.who_hint",
@@ -550,6 +555,7 @@ pub(crate) const CATALOG: &[Message] = &[
         "Copy of transfer safeguards",
         "Kopia av skyddsåtgärder vid överföring",
     ),
+    ("centre.type.complaint", "Complaint", "Klagomål"),
     (
         "centre.about.access",
         "A formal answer with a copy of your data and how it is used (GDPR Art. 15).",
@@ -594,6 +600,11 @@ pub(crate) const CATALOG: &[Message] = &[
         "centre.about.safeguard_copy",
         "Get a copy of the safeguards that protect your data outside the EU/EEA (Art. 13(1)(f)).",
         "Få en kopia av skyddsåtgärderna som skyddar dina uppgifter utanför EU/EES (artikel 13.1 f).",
+    ),
+    (
+        "centre.about.complaint",
+        "Tell our privacy officer what we did wrong; your complaint is handled in confidence.",
+        "Berätta för den som ansvarar för dataskydd hos oss vad vi har gjort fel; ditt klagomål behandlas konfidentiellt.",
     ),
     ("centre.state.received", "Received", "Mottagen"),
     (
@@ -700,6 +711,11 @@ pub(crate) const CATALOG: &[Message] = &[
         "centre.ask.safeguard_copy",
         "We send you each transfer of personal data outside the EU/EEA, its safeguard and where a copy of it is.",
         "Vi skickar dig varje överföring av personuppgifter utanför EU/EES, dess skyddsåtgärd och var det finns en kopia av den.",
+    ),
+    (
+        "centre.ask.complaint",
+        "Only our privacy officer reads your complaint. They look into it, contact you, and answer within the time we promise for requests.",
+        "Bara den som ansvarar för dataskydd hos oss läser ditt klagomål och utreder det, kontaktar dig och svarar inom den tid vi lovar för begäranden.",
     ),
     (
         "centre.ask.kept",

@@ -729,6 +729,7 @@ pub(crate) const CATALOG: &[Message] = &[
         "Copy of transfer safeguards",
         "Kopia av skyddsåtgärder vid överföring",
     ),
+    ("requests.type.complaint", "Complaint", "Klagomål"),
     ("requests.state.received", "Received", "Mottagen"),
     (
         "requests.state.verifying",

@@ -68,6 +68,7 @@ pub(crate) fn type_key(request_type: RequestType) -> &'static str {
         RequestType::WithdrawConsent => "requests.type.withdraw_consent",
         RequestType::MarketingOptOut => "requests.type.marketing_opt_out",
         RequestType::SafeguardCopy => "requests.type.safeguard_copy",
+        RequestType::Complaint => "requests.type.complaint",
     }
 }
 

@@ -262,6 +262,7 @@ pub(crate) async fn create_account(app: &TestApp, email: &str, role: StaffRole) 
         id: "test".to_owned(),
         ip: None,
         tenant: None,
+        sees_confidential: true,
     };
     app.app
         .staff()

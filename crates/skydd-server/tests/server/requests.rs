@@ -1485,3 +1485,95 @@ async fn a_signed_written_request_is_confirmed_by_staff_where_the_register_takes
         problem(again, StatusCode::CONFLICT, app.backend).await;
     }
 }
+
+/// P000-72: "We treat your request and any complaints confidentially. Our representative will
+/// contact you ... We strive to remedy complaints within a reasonable time." A complaint is a
+/// request of its own type: taken in without a code, seen only by the privacy officer (a DPO
+/// token sees it; support and auditor tokens neither list it nor find it), owned by whom it is
+/// assigned to, due within the register's response time, and overdue after it (listed as such
+/// and counted in `/metrics`); answering it completes it without touching data.
+#[tokio::test]
+async fn a_complaint_is_the_privacy_officers_alone_and_goes_overdue() {
+    on_each_backend_at("2026-03-02T08:00:00Z", async |app| {
+        let receipt = app
+            .submit(json!({"type": "complaint", "identity": {"email": "upset@example.se"}}))
+            .await;
+        let id = receipt["id"].as_str().unwrap().to_owned();
+        let dpo = app.app.issue(Scope::Role(StaffRole::Dpo)).await;
+        let support = app.app.issue(Scope::Role(StaffRole::Support)).await;
+        let auditor = app.app.issue(Scope::Role(StaffRole::Auditor)).await;
+        let listed = async |token: &str| -> Vec<String> {
+            let response = app.app.get("/v1/requests", Some(token)).await;
+            json_body(response, StatusCode::OK, app.backend())
+                .await
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["id"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        assert_eq!(listed(dpo.secret()).await, [id.as_str()]);
+        for other in [&support, &auditor] {
+            assert!(listed(other.secret()).await.is_empty(), "{}", app.backend());
+            problem(
+                app.app
+                    .get(&format!("/v1/requests/{id}"), Some(other.secret()))
+                    .await,
+                StatusCode::NOT_FOUND,
+                app.backend(),
+            )
+            .await;
+        }
+        let seen = json_body(
+            app.app
+                .get(&format!("/v1/requests/{id}"), Some(dpo.secret()))
+                .await,
+            StatusCode::OK,
+            app.backend(),
+        )
+        .await;
+        assert_eq!(seen["type"], "complaint", "{seen}");
+        // No identity check: a complaint is heard whoever makes it.
+        assert_eq!(seen["state"], "verified", "{seen}");
+        assert_eq!(seen["due_at"], "2026-04-02T21:59:59Z", "{seen}");
+
+        // Owned: assigned to the DPO token.
+        let response = app
+            .app
+            .client
+            .post(app.app.url(&format!("/v1/requests/{id}/assign")))
+            .bearer_auth(dpo.secret())
+            .json(&json!({"assignee": dpo.id.to_string()}))
+            .send()
+            .await
+            .unwrap();
+        let assigned = json_body(response, StatusCode::OK, app.backend()).await;
+        assert_eq!(assigned["assignee"], dpo.id.to_string());
+
+        // A month later it is overdue, for the DPO and in /metrics.
+        app.clock.set("2026-04-03T08:00:00Z");
+        let overdue = json_body(
+            app.app
+                .get("/v1/requests?overdue=true", Some(dpo.secret()))
+                .await,
+            StatusCode::OK,
+            app.backend(),
+        )
+        .await;
+        assert_eq!(overdue[0]["id"], id.as_str(), "{overdue}");
+        let metrics = app
+            .app
+            .get("/metrics", Some(&app.app.admin_token))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(metrics.contains("skydd_requests_overdue 1"), "{metrics}");
+
+        // Answered: completed, no data touched.
+        let done = app.fulfil(&id, json!({})).await;
+        assert_eq!(done["state"], "completed", "{done}");
+        assert_eq!(done["outcome"]["complaint_answered"], true, "{done}");
+    })
+    .await;
+}

@@ -93,6 +93,7 @@ async fn a_choice_is_stored_under_a_blind_index_with_its_context_sealed() {
             id: "token-dpo".into(),
             ip: Some("198.51.100.1".into()),
             tenant: None,
+            sees_confidential: true,
         };
         let listed = vault.cookie_choices(&dpo, BROWSER, now).await.unwrap();
         assert!(listed.browser_known);
@@ -101,6 +102,7 @@ async fn a_choice_is_stored_under_a_blind_index_with_its_context_sealed() {
             id: WEBSITE_ACTOR.into(),
             ip: Some(IP.into()),
             tenant: None,
+            sees_confidential: true,
         };
         vault
             .record_cookie_choice(&noisy, input(&vault, BROWSER), now)

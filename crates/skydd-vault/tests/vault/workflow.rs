@@ -152,6 +152,7 @@ async fn every_request_type_goes_from_intake_through_the_code_to_completion() {
                 RequestType::Objection | RequestType::MarketingOptOut => "objected_to",
                 RequestType::WithdrawConsent => "consent_withdrawn",
                 RequestType::SafeguardCopy => "safeguards_listed",
+                RequestType::Complaint => "complaint_answered",
             };
             assert!(outcome.get(key).is_some(), "{name}: {outcome}");
             // The request page's letters: kinds and states, read without opening a message.
@@ -433,6 +434,7 @@ async fn a_tenants_request_waits_for_the_tenant_and_only_the_tenant_fulfils_it()
 
         let tenant = Actor {
             id: "token-acme".into(),
+            sees_confidential: true,
             ip: None,
             tenant: Some("acme".into()),
         };
@@ -520,6 +522,7 @@ async fn outbox_metadata_is_listed_and_a_message_opened_on_demand_is_audited() {
             id: "account:ab12/session:s1".into(),
             ip: Some("192.0.2.7".into()),
             tenant: None,
+            sees_confidential: true,
         };
         let message = h
             .vault
