@@ -274,6 +274,18 @@ impl Policy {
                     purpose.id
                 ),
             )),
+            // P001-25: no processing on a customer's behalf before its agreement is signed.
+            (Role::Processor, Some(tenant))
+                if purpose.requires_agreement && !subject.has_tenant_agreement() =>
+            {
+                Some(deny(
+                    DenyCode::ProcessorMode,
+                    format!(
+                        "purpose `{}` waits for a signed data processing agreement with customer `{tenant}`, and none is recorded (Art. 28(3))",
+                        purpose.id
+                    ),
+                ))
+            }
             (Role::Processor, Some(tenant)) => match scopes.instructions(tenant) {
                 Some(instructed) if !instructed.iter().any(|i| **i == *purpose.id) => Some(deny(
                     DenyCode::ProcessorMode,

@@ -168,6 +168,8 @@ struct RareFacts {
     objections: Vec<ObjectionFact>,
     interests_opted_out: Vec<Arc<str>>,
     attributes: Vec<AttributeFact>,
+    /// Whether the tenant has a recorded data processing agreement (P001-25).
+    tenant_agreement: bool,
 }
 
 /// A subject attribute (register `attributes`) the subject holds from `since`, and until
@@ -186,6 +188,7 @@ impl RareFacts {
             && self.objections.is_empty()
             && self.interests_opted_out.is_empty()
             && self.attributes.is_empty()
+            && !self.tenant_agreement
     }
 }
 
@@ -346,6 +349,18 @@ impl SubjectFacts {
                 &*a.attribute == attribute && a.since <= now && a.until.is_none_or(|end| now < end)
             })
         })
+    }
+
+    /// Record whether the subject's tenant has signed a data processing agreement (a
+    /// processor activity with `requires_agreement` waits for it, P001-25).
+    pub fn set_tenant_agreement(&mut self, signed: bool) {
+        self.rare_mut().tenant_agreement = signed;
+        self.compact();
+    }
+
+    /// Whether the subject's tenant has a recorded data processing agreement.
+    pub fn has_tenant_agreement(&self) -> bool {
+        self.rare.as_ref().is_some_and(|r| r.tenant_agreement)
     }
 
     /// Whether processing is restricted.

@@ -77,6 +77,8 @@ pub(crate) struct PurposeRule {
     pub(crate) consent_wording: Option<Arc<str>>,
     pub(crate) channels: ChannelSet,
     pub(crate) requires_feature: Option<Box<str>>,
+    /// A processor activity that needs the tenant's recorded processing agreement.
+    pub(crate) requires_agreement: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -215,6 +217,7 @@ impl Policy {
                 consent_wording: p.consent.as_ref().map(|c| Arc::from(c.wording_hash())),
                 channels: ChannelSet::of(&p.channels),
                 requires_feature: p.requires_feature.as_ref().map(|f| f.as_str().into()),
+                requires_agreement: p.requires_agreement,
             })
             .collect();
 

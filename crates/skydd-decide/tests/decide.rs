@@ -2086,3 +2086,41 @@ fn p002_30_a_subcontractor_uses_data_only_for_the_agreed_services() {
         Allow(LegalBasis::LegitimateInterest)
     );
 }
+
+/// P001-25: "we have prepared a Data Processing Agreement ... if you think you may need to sign
+/// one". GleSYS hosts its customers' data only under a signed agreement (`requires_agreement`):
+/// a tenant's subject is denied with `processor_mode` until the tenant's agreement is recorded,
+/// then allowed; the controller's own subjects are never processed by the processor activity.
+#[test]
+fn p001_25_a_customers_data_is_processed_only_under_a_signed_agreement() {
+    let policy = glesys();
+    let scopes = ScopeFacts::new();
+    let now = t("2025-06-01");
+    let mut end_user = SubjectFacts::new();
+    end_user.set_tenant(Some(Arc::from("acme")));
+    let request = DecisionRequest::new("hosting_for_customers", "hosted_customer_data");
+    let Decision::Deny { code, explanation } =
+        policy.decide(&request, &end_user, &scopes, None, now)
+    else {
+        panic!("allowed without an agreement");
+    };
+    assert_eq!(code, DenyCode::ProcessorMode);
+    assert!(
+        explanation.contains("data processing agreement"),
+        "{explanation}"
+    );
+    end_user.set_tenant_agreement(true);
+    assert!(
+        policy
+            .decide(&request, &end_user, &scopes, None, now)
+            .is_allowed()
+    );
+    let mut own = SubjectFacts::new();
+    own.set_tenant_agreement(true);
+    assert_eq!(
+        policy
+            .decide(&request, &own, &scopes, None, now)
+            .deny_code(),
+        Some(DenyCode::ProcessorMode)
+    );
+}

@@ -1174,6 +1174,8 @@ impl Decoder {
         let consent = f.get("consent").and_then(|n| self.consent(n));
         let direct_marketing = self.reader.flag(&mut f, "direct_marketing");
         let profiling = self.reader.flag(&mut f, "profiling");
+        let agreement_node = f.get("requires_agreement").map(|n| n.pos);
+        let requires_agreement = self.reader.flag(&mut f, "requires_agreement");
         let automated_decision = self.reader.flag(&mut f, "automated_decision");
         let channels = f
             .get("channels")
@@ -1300,7 +1302,14 @@ impl Decoder {
             requires_feature: requires_feature.map(FeatureId),
             provision,
             audiences: audiences.into_iter().map(AudienceId).collect(),
+            requires_agreement,
         };
+        if let (Some(pos), Role::Controller) = (agreement_node, purpose.role) {
+            self.reader.push(
+                Diagnostic::error("invalid-value", pos, "`requires_agreement` is for processor activities")
+                    .with_help("it makes processing on a customer's instructions wait for that customer's signed data processing agreement (Art. 28(3)); a controller activity has none"),
+            );
+        }
         if purpose.role == Role::Processor {
             purpose.legal_basis.clear();
             if let Some(node) = provision_node {

@@ -978,6 +978,12 @@ pub struct Purpose {
     /// Left out of the JSON when empty, so registers without it keep their digest.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub audiences: Vec<AudienceId>,
+    /// A processor activity that waits for each customer's signed data processing agreement
+    /// (`requires_agreement`, Art. 28(3); P001-25): a tenant's subjects are processed under it
+    /// only once an agreement with the tenant is recorded. Left out of the JSON when false,
+    /// so registers without it keep their digest.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub requires_agreement: bool,
 }
 
 impl Purpose {

@@ -1,5 +1,6 @@
 //! The HTTP endpoints, one module per resource, and the fallbacks for unknown routes and methods.
 
+pub mod agreements;
 pub mod attributes;
 pub mod audit;
 pub mod banner;

@@ -262,6 +262,8 @@ pub mod need {
         SettingsManage,
         MetricsRead,
         Import,
+        Complaints,
+        Agreements,
     );
 }
 

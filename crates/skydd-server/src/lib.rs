@@ -59,8 +59,8 @@ pub use state::AppState;
 /// problem responses and the access log.
 pub fn router(state: AppState) -> Router {
     use api::{
-        attributes, consents, decisions, disclosures, features, incidents, preferences, records,
-        signals, subjects, unsubscribe,
+        agreements, attributes, consents, decisions, disclosures, features, incidents, preferences,
+        records, signals, subjects, unsubscribe,
     };
     let v1 = Router::new()
         .route("/v1/register", get(api::register::get_register))
@@ -75,6 +75,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/v1/subjects/{id}/attributes",
             get(attributes::get_attributes),
+        )
+        .route(
+            "/v1/tenants/{tenant}/agreements",
+            post(agreements::record_agreement).get(agreements::list_agreements),
         )
         .route(
             "/v1/subjects/{id}/attributes/{attribute}",

@@ -83,11 +83,14 @@ pub enum Permission {
     /// Without it a complaint is not listed and its page does not exist. Last, so that the
     /// bits of the others stay where they were.
     Complaints,
+    /// Record and read the data processing agreements signed with customers (Art. 28(3),
+    /// P001-25), which processor activities with `requires_agreement` wait for.
+    Agreements,
 }
 
 impl Permission {
     /// Every permission, in declaration order.
-    pub const ALL: [Permission; 28] = [
+    pub const ALL: [Permission; 29] = [
         Permission::RegisterRead,
         Permission::AuditRead,
         Permission::AuditCheckpoint,
@@ -116,6 +119,7 @@ impl Permission {
         Permission::MetricsRead,
         Permission::Import,
         Permission::Complaints,
+        Permission::Agreements,
     ];
 
     /// The stable snake_case word for the permission (`records_read` ...), as serialised and as
@@ -150,6 +154,7 @@ impl Permission {
             Permission::MetricsRead => "metrics_read",
             Permission::Import => "import",
             Permission::Complaints => "complaints",
+            Permission::Agreements => "agreements",
         }
     }
 

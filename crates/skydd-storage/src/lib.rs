@@ -61,7 +61,7 @@ pub use rows::{
     AuditEventRow, BLIND_INDEX_LEN, ConsentEventRow, DisclosureDecision, DisclosureRow,
     FactChangeBounds, FactChangeRow, FeatureSwitchRow, IdentityRow, IncidentEntryRow, MentionRow,
     ObjectionEventRow, PreferenceEventRow, RecordRow, RecordSummary, SUBJECT_SCOPE,
-    SecurityReviewRow, SubjectAttributeRow, SubjectKeyRow, SubjectRow,
+    SecurityReviewRow, SubjectAttributeRow, SubjectKeyRow, SubjectRow, TenantAgreementRow,
 };
 pub use staff::{
     StaffAccountRow, StaffFactor, StaffSessionRow, StaffSignIn, StaffStore, StaffTrainingRow,
@@ -491,6 +491,17 @@ pub trait Storage:
         &'a self,
         subject_id: &'a str,
     ) -> StorageFuture<'a, Vec<SubjectAttributeRow>>;
+
+    // -- Tenant agreements (schema 22) --------------------------------------------------------
+
+    /// Append a data processing agreement signed with a tenant; returns its `seq`.
+    fn insert_tenant_agreement(&self, row: TenantAgreementRow) -> StorageFuture<'_, i64>;
+
+    /// The agreements recorded for `tenant`, in the order recorded.
+    fn tenant_agreements<'a>(
+        &'a self,
+        tenant: &'a str,
+    ) -> StorageFuture<'a, Vec<TenantAgreementRow>>;
 
     // -- Audit chain (schema 3) -------------------------------------------------------------
 

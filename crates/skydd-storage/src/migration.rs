@@ -138,6 +138,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "subject_attributes",
         sql: include_str!("../migrations/sqlite/0021_subject_attributes.sql"),
     },
+    Migration {
+        version: 22,
+        name: "tenant_agreements",
+        sql: include_str!("../migrations/sqlite/0022_tenant_agreements.sql"),
+    },
 ];
 
 /// The PostgreSQL migrations, oldest first. Same versions and names as [`SQLITE`].
@@ -246,6 +251,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 21,
         name: "subject_attributes",
         sql: include_str!("../migrations/postgres/0021_subject_attributes.sql"),
+    },
+    Migration {
+        version: 22,
+        name: "tenant_agreements",
+        sql: include_str!("../migrations/postgres/0022_tenant_agreements.sql"),
     },
 ];
 

@@ -610,6 +610,24 @@ pub struct SubjectAttributeRow {
     pub recorded_at: Timestamp,
 }
 
+/// A data processing agreement signed with a tenant (schema 22; P001-25), as stored: appended,
+/// never changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantAgreementRow {
+    /// Its place in the list, assigned by storage: set when read, ignored when written.
+    pub seq: i64,
+    /// The tenant (the customer on whose instructions its users' data is processed).
+    pub tenant: String,
+    /// The agreement's version or reference, as the company names it.
+    pub version: String,
+    /// When it was signed.
+    pub signed_at: Timestamp,
+    /// The staff account or token that recorded it.
+    pub recorded_by: String,
+    /// When it was recorded.
+    pub recorded_at: Timestamp,
+}
+
 /// Refuse a disclosure whose decision has no reference (also a database constraint).
 pub(crate) fn check_new_disclosure(disclosure: &DisclosureRow) -> Result<(), StorageError> {
     if let Some(decision) = &disclosure.decision

@@ -1001,6 +1001,40 @@ async fn subjects_identities_and_keys_round_trip(h: Arc<Harness>) {
     // A subject needs no identities.
     let bare = create(&storage, "s-3", Some("tenant-a"), &[]).await;
     assert_eq!(storage.get_subject("s-3").await.unwrap(), Some(bare));
+
+    // A tenant's processing agreement (schema 22) is appended, listed, and changes the
+    // decision facts of every subject of the tenant (the change log names them).
+    let before = storage.fact_changes_bounds().await.unwrap().newest;
+    let agreement = skydd_storage::TenantAgreementRow {
+        seq: 0,
+        tenant: "tenant-a".into(),
+        version: "DPA 2026-02".into(),
+        signed_at: at("2026-02-15T10:00:00Z"),
+        recorded_by: "test".into(),
+        recorded_at: at("2026-03-01T10:00:00Z"),
+    };
+    let seq = storage
+        .insert_tenant_agreement(agreement.clone())
+        .await
+        .unwrap();
+    assert_eq!(
+        storage.tenant_agreements("tenant-a").await.unwrap(),
+        vec![skydd_storage::TenantAgreementRow { seq, ..agreement }]
+    );
+    assert!(
+        storage
+            .tenant_agreements("tenant-b")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let changes = storage.fact_changes_after(before, 100).await.unwrap();
+    assert!(
+        changes
+            .iter()
+            .any(|c| c.kind == "subject" && c.key == "s-3"),
+        "{changes:?}"
+    );
     storage.close().await.unwrap();
 }
 

@@ -196,6 +196,13 @@ impl Vault {
         } else {
             self.storage.subject_attributes(&subject.id).await?
         };
+        // A tenant's agreement matters only to a register whose processor activity needs one.
+        let agreement = match &subject.tenant {
+            Some(tenant) if self.agreements_matter() => {
+                !self.storage.tenant_agreements(tenant).await?.is_empty()
+            }
+            _ => false,
+        };
         let consents = ConsentState::from_events(
             &consents
                 .iter()
@@ -229,6 +236,9 @@ impl Vault {
         facts.set_tenant(subject.tenant.as_deref().map(|t| interner.intern(t)));
         for row in attributes {
             facts.set_attribute(interner.intern(&row.attribute), row.since, row.until);
+        }
+        if agreement {
+            facts.set_tenant_agreement(true);
         }
         Ok(facts)
     }

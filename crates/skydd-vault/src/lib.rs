@@ -9,6 +9,7 @@
 //!
 //! The vault never reads the clock: every operation takes `now`.
 
+mod agreement;
 mod announce;
 mod attribute;
 pub mod audit;
@@ -45,6 +46,7 @@ use skydd_decide::{Interner, Policy};
 use skydd_register::Register;
 use skydd_storage::Storage;
 
+pub use agreement::{AgreementView, MAX_AGREEMENT_VERSION_CHARS};
 pub use announce::Reach;
 pub use attribute::AttributeView;
 pub use audit::{Audit, AuditEvent, GroupCommitAudit, StorageAudit};

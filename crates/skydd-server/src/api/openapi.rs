@@ -8,9 +8,9 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use crate::api::{
-    attributes, audit, banner, consents, datasets, decisions, disclosures, features, health,
-    imports, incidents, metrics, notice, preferences, records, register, requests, security,
-    signals, subjects, unsubscribe, versions,
+    agreements, attributes, audit, banner, consents, datasets, decisions, disclosures, features,
+    health, imports, incidents, metrics, notice, preferences, records, register, requests,
+    security, signals, subjects, unsubscribe, versions,
 };
 use crate::extract::REGISTER_ID_PATTERN;
 use crate::problem::{PROBLEM_JSON, Problem};
@@ -42,6 +42,8 @@ use crate::problem::{PROBLEM_JSON, Problem};
         attributes::set_attribute,
         attributes::remove_attribute,
         attributes::get_attributes,
+        agreements::record_agreement,
+        agreements::list_agreements,
         records::create_record,
         records::read_records,
         records::set_anchor,
@@ -118,6 +120,9 @@ use crate::problem::{PROBLEM_JSON, Problem};
         attributes::SetAttributeRequest,
         attributes::AttributeResponse,
         attributes::AttributesResponse,
+        agreements::AgreementRequest,
+        agreements::AgreementResponse,
+        agreements::AgreementsResponse,
         records::CreateRecordRequest,
         records::SetAnchorRequest,
         records::RecordResponse,
@@ -210,6 +215,8 @@ use crate::problem::{PROBLEM_JSON, Problem};
         (name = "datasets", description = "The company's own databases Skydd reaches (issue 16)."),
         (name = "notice", description = "The public privacy notice, written from the register."),
         (name = "subjects", description = "Data subjects, found by any identity."),
+        (name = "tenants", description = "Customers on whose instructions Skydd's company processes \
+            data: their data processing agreements (Art. 28(3))."),
         (name = "records", description = "Personal data, encrypted per subject, read under a purpose."),
         (name = "consents", description = "The consent ledger and objections (Art. 7, Art. 21)."),
         (name = "imports", description = "Bulk imports of consents, objections, preferences \

@@ -48,6 +48,8 @@ const CONSENTS_READ: Allowed = Tokens("admin dpo consents:read");
 const IMPORT: Allowed = Tokens("admin dpo import");
 /// `decide`.
 const DECIDE: Allowed = Tokens("admin dpo decide");
+/// `agreements` (P001-25): the privacy officer's, no scope of its own.
+const AGREEMENTS: Allowed = Tokens("admin dpo");
 /// `features_write`, `features_read`.
 const FEATURES: Allowed = Tokens("admin dpo features:write");
 /// `incidents_write`, `incidents_read`.
@@ -100,6 +102,8 @@ const ROUTES: &[Row] = &[
         "/v1/subjects/{id}/attributes/{attribute}",
         RECORDS_WRITE,
     ),
+    ("POST", "/v1/tenants/{tenant}/agreements", AGREEMENTS),
+    ("GET", "/v1/tenants/{tenant}/agreements", AGREEMENTS),
     ("POST", "/v1/subjects/{id}/records", RECORDS_WRITE),
     ("GET", "/v1/subjects/{id}/records", RECORDS_READ),
     (

@@ -272,3 +272,61 @@ async fn each_audience_is_served_its_own_notice() {
         assert!(body.to_string().contains("`europe`, `elsewhere`"), "{body}");
     }
 }
+
+/// P001-25: "we have prepared a Data Processing Agreement ... if you think you may need to sign
+/// one". With GleSYS's register (`hosting_for_customers` requires an agreement), a tenant's end
+/// user is denied `processor_mode` until the tenant's agreement is recorded, then allowed; the
+/// agreement is listed and audited; a signing time in the future is refused.
+#[tokio::test]
+async fn a_customers_data_waits_for_its_signed_processing_agreement() {
+    let glesys = include_str!("../../../../examples/registers/glesys.yaml");
+    for backend in backends() {
+        let app = spawn_app_on_register(&backend, glesys).await;
+        let response = app
+            .send(
+                Method::POST,
+                "/v1/subjects",
+                Some(&json!({"identities": {"email": "end.user@acme.example"}, "tenant": "acme"})),
+            )
+            .await;
+        let subject = json_body(response, StatusCode::CREATED, app.backend).await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let decide = async || {
+            app.decide(&format!(
+                "subject={subject}&purpose=hosting_for_customers&category=hosted_customer_data"
+            ))
+            .await
+        };
+        let before = decide().await;
+        assert_eq!(before["code"], "processor_mode", "{before}");
+        let listed = app.get_ok("/v1/tenants/acme/agreements").await;
+        assert_eq!(listed, json!({"signed": false, "agreements": []}));
+
+        let future = app
+            .send(
+                Method::POST,
+                "/v1/tenants/acme/agreements",
+                Some(&json!({"version": "DPA 2026-02", "signed_at": "2026-04-01T00:00:00Z"})),
+            )
+            .await;
+        problem(future, StatusCode::UNPROCESSABLE_ENTITY, app.backend).await;
+        let recorded = app
+            .post_ok(
+                "/v1/tenants/acme/agreements",
+                json!({"version": "DPA 2026-02", "signed_at": "2026-02-15T10:00:00Z"}),
+                StatusCode::CREATED,
+            )
+            .await;
+        assert_eq!(recorded["tenant"], "acme", "{recorded}");
+        // The decision facts cached before are forgotten at once.
+        let after = decide().await;
+        assert_eq!(after["allowed"], true, "{after}");
+        let listed = app.get_ok("/v1/tenants/acme/agreements").await;
+        assert_eq!(listed["signed"], true, "{listed}");
+        assert_eq!(listed["agreements"][0]["version"], "DPA 2026-02");
+        let audit = app.get_ok("/v1/audit?limit=100").await.to_string();
+        assert!(audit.contains("tenant:acme version:DPA 2026-02"), "{audit}");
+    }
+}

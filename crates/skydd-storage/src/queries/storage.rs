@@ -20,7 +20,7 @@ use crate::{
     IncidentEntryRow, KeyBinding, ObjectionEventRow, OperationsCounts, PoolStatus,
     PreferenceEventRow, RecordDeletion, RecordDeletionOutcome, RecordRow, RecordSummary,
     RegisterVersionRecord, SecurityReviewRow, Storage, StorageError, StorageFuture,
-    SubjectAttributeRow, SubjectKeyRow, SubjectRow, SweepLock, error, rows,
+    SubjectAttributeRow, SubjectKeyRow, SubjectRow, SweepLock, TenantAgreementRow, error, rows,
 };
 use dialect::{Conn, at};
 
@@ -1256,6 +1256,54 @@ impl Storage for Store {
                         attribute: get(row, "attribute", TABLE)?,
                         since: super::get_at(row, "since", TABLE)?,
                         until: super::get_optional_at(row, "until", TABLE)?,
+                        recorded_at: super::get_at(row, "recorded_at", TABLE)?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    // -- Tenant agreements --------------------------------------------------------------------------
+
+    fn insert_tenant_agreement(&self, row: TenantAgreementRow) -> StorageFuture<'_, i64> {
+        Box::pin(async move {
+            sqlx::query_scalar(
+                "INSERT INTO tenant_agreements (tenant, version, signed_at, recorded_by, recorded_at)
+                 VALUES ($1, $2, $3, $4, $5) RETURNING seq",
+            )
+            .bind(&row.tenant)
+            .bind(&row.version)
+            .bind(at(row.signed_at))
+            .bind(&row.recorded_by)
+            .bind(at(row.recorded_at))
+            .fetch_one(&self.pool)
+            .await
+            .map_err(error::query("record a tenant's processing agreement"))
+        })
+    }
+
+    fn tenant_agreements<'a>(
+        &'a self,
+        tenant: &'a str,
+    ) -> StorageFuture<'a, Vec<TenantAgreementRow>> {
+        Box::pin(async move {
+            const TABLE: &str = "tenant_agreements";
+            let rows = sqlx::query(
+                "SELECT seq, tenant, version, signed_at, recorded_by, recorded_at
+                 FROM tenant_agreements WHERE tenant = $1 ORDER BY seq",
+            )
+            .bind(tenant)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(error::query("read a tenant's processing agreements"))?;
+            rows.iter()
+                .map(|row| {
+                    Ok(TenantAgreementRow {
+                        seq: get(row, "seq", TABLE)?,
+                        tenant: get(row, "tenant", TABLE)?,
+                        version: get(row, "version", TABLE)?,
+                        signed_at: super::get_at(row, "signed_at", TABLE)?,
+                        recorded_by: get(row, "recorded_by", TABLE)?,
                         recorded_at: super::get_at(row, "recorded_at", TABLE)?,
                     })
                 })
