@@ -47,5 +47,6 @@ pub use request_type::{RequestType, UnknownRequestType};
 pub use state::{RequestAction, RequestState, TransitionError, UnknownRequestState};
 pub use urgency::Urgency;
 pub use verification::{
-    VerificationCode, VerificationPolicy, VerifyError, code_accepted, document_needed,
+    VerificationCode, VerificationPolicy, VerifyError, code_accepted, confirmed_by_staff,
+    document_needed,
 };

@@ -179,6 +179,20 @@ pub fn code_accepted(methods: &[skydd_register::model::VerificationMethod]) -> b
         })
 }
 
+/// The methods of `methods` (the register's `rights.identity_verification`) that staff confirm
+/// with `Vault::confirm_identity`, in the register's order: every one but the one-time codes.
+/// While a request waits in `verifying`, these are its verification task (P002-42: the
+/// customer's administrator asked to confirm who the person is).
+pub fn confirmed_by_staff(
+    methods: &[skydd_register::model::VerificationMethod],
+) -> impl Iterator<Item = skydd_register::model::VerificationMethod> + '_ {
+    use skydd_register::model::VerificationMethod as M;
+    methods
+        .iter()
+        .copied()
+        .filter(|m| !matches!(m, M::EmailCode | M::SmsCode))
+}
+
 #[cfg(test)]
 mod document_tests {
     use super::{code_accepted, document_needed};

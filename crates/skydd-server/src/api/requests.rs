@@ -228,6 +228,12 @@ pub struct RequestResponse {
     /// Who works the request: a staff account id or a token id; `null` while nobody does
     /// (`POST /v1/requests/{id}/assign`).
     pub assignee: Option<String>,
+    /// While the request is `verifying` (on `GET /v1/requests/{id}`): the methods staff may
+    /// confirm the identity by (`POST /v1/requests/{id}/identity`), the register's own but the
+    /// codes. `customer_confirmation` is the task of asking the customer's administrator to
+    /// confirm who the person is and which right they use (P002-42); empty otherwise.
+    #[schema(example = json!(["customer_confirmation"]))]
+    pub confirm_identity_by: Vec<String>,
 }
 
 /// A request in one connected database.
@@ -308,6 +314,7 @@ impl From<RequestView> for RequestResponse {
             closed_at: v.closed_at,
             overdue: v.overdue,
             assignee: v.assignee,
+            confirm_identity_by: Vec::new(),
             events: v
                 .events
                 .into_iter()
@@ -945,7 +952,15 @@ pub async fn get_request(
         _ => None,
     };
     let mut outcomes = vault.system_outcomes(&caller.actor, &id).await?;
+    let verifying = view.state == skydd_requests::RequestState::Verifying;
     let mut response = RequestResponse::from(view);
+    if verifying {
+        response.confirm_identity_by = skydd_requests::confirmed_by_staff(
+            &state.register.register.rights.identity_verification,
+        )
+        .map(|m| skydd_register::model::Choice::word(m).to_owned())
+        .collect();
+    }
     for (system, fields) in state.datasets().coverage_of(categories.as_deref()) {
         let (own, rest): (Vec<_>, Vec<_>) = outcomes.into_iter().partition(|o| o.system == system);
         outcomes = rest;

@@ -514,8 +514,7 @@ fn confirmable_methods(
     methods: &[skydd_register::model::VerificationMethod],
 ) -> Vec<(&'static str, &'static str)> {
     use skydd_register::model::{Choice as _, VerificationMethod as M};
-    methods
-        .iter()
+    skydd_requests::confirmed_by_staff(methods)
         .filter_map(|method| {
             let key = match method {
                 M::SignedRequest => "request.identity.method.signed_request",

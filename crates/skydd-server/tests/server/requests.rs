@@ -1577,3 +1577,65 @@ async fn a_complaint_is_the_privacy_officers_alone_and_goes_overdue() {
     })
     .await;
 }
+
+/// P002-42: "we may request that the customer assists in identifying the individual user and
+/// specifying which right the user wishes to exercise". With PartnerSec's register
+/// (`identity_verification: [customer_confirmation]`) a request waits in `verifying` with its
+/// task, `confirm_identity_by: ["customer_confirmation"]`; it cannot be fulfilled until the
+/// customer's answer is recorded, which is then in its history; the task is gone after it.
+#[tokio::test]
+async fn a_request_waits_for_the_customers_confirmation_before_fulfilment() {
+    const PARTNERSEC: &str = include_str!("../../../../examples/registers/partnersec.yaml");
+    for backend in super::backends() {
+        let app = super::spawn_app_on_register(&backend, PARTNERSEC).await;
+        let submitted = app
+            .post_ok(
+                "/v1/requests",
+                json!({"type": "access", "identity": {"email": "user@customer.example"}}),
+                StatusCode::ACCEPTED,
+            )
+            .await;
+        assert_eq!(submitted["state"], "verifying", "{}", app.backend);
+        let id = submitted["id"].as_str().unwrap().to_owned();
+        let pending = app.get_ok(&format!("/v1/requests/{id}")).await;
+        assert_eq!(
+            pending["confirm_identity_by"],
+            json!(["customer_confirmation"]),
+            "{pending}"
+        );
+
+        let early = app
+            .send(
+                reqwest::Method::POST,
+                &format!("/v1/requests/{id}/fulfil"),
+                Some(&json!({})),
+            )
+            .await;
+        problem(early, StatusCode::CONFLICT, app.backend).await;
+
+        let confirmed = app
+            .post_ok(
+                &format!("/v1/requests/{id}/identity"),
+                json!({"method": "customer_confirmation"}),
+                StatusCode::OK,
+            )
+            .await;
+        assert_eq!(confirmed["state"], "verified", "{confirmed}");
+        let shown = app.get_ok(&format!("/v1/requests/{id}")).await;
+        assert_eq!(shown["confirm_identity_by"], json!([]), "{shown}");
+        let events = shown["events"].as_array().unwrap();
+        assert_eq!(
+            events.last().unwrap()["detail"],
+            "method:customer_confirmation",
+            "{shown}"
+        );
+        let done = app
+            .post_ok(
+                &format!("/v1/requests/{id}/fulfil"),
+                json!({}),
+                StatusCode::OK,
+            )
+            .await;
+        assert_eq!(done["state"], "completed", "{done}");
+    }
+}
