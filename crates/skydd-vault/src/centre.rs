@@ -476,6 +476,7 @@ impl Vault {
                 purpose: new.purpose,
                 correction: new.correction,
                 message,
+                on_behalf: false,
             },
             tenant: None,
             identity: new.identity,

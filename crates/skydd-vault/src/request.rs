@@ -83,6 +83,11 @@ pub struct NewRequest {
     /// e-mail identity, so the code goes to the address given even when the vault has no
     /// subject for it (a customer known only to the company's own systems can still ask).
     pub held_elsewhere: bool,
+    /// Filed by someone else on the person's behalf, such as their organisation's administrator
+    /// (P002-41: "it is the data subject ... that exercises these individual rights"): the
+    /// person confirms it themselves with the code sent to them, whatever methods the register
+    /// names, and staff cannot confirm it for them.
+    pub on_behalf: bool,
 }
 
 /// What the submitter is told: the same shape whether or not the identity is known.
@@ -331,6 +336,9 @@ pub(crate) struct RequestDetails {
     /// What the person wrote with the request (privacy centre), in their words.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) message: Option<String>,
+    /// Filed on the person's behalf by someone else: only the person's code verifies it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) on_behalf: bool,
 }
 
 impl std::fmt::Debug for RequestDetails {
@@ -339,6 +347,7 @@ impl std::fmt::Debug for RequestDetails {
             .field("purpose", &self.purpose)
             .field("correction", &self.correction)
             .field("message", &self.message.as_ref().map(|_| "<given>"))
+            .field("on_behalf", &self.on_behalf)
             .finish()
     }
 }
@@ -515,6 +524,7 @@ impl Vault {
             received_at,
             details: RequestDetails {
                 purpose: new.purpose,
+                on_behalf: new.on_behalf,
                 ..RequestDetails::default()
             },
             tenant,
@@ -563,7 +573,10 @@ impl Vault {
     ) -> Result<IntakeLetters, VaultError> {
         let mut letters = IntakeLetters::default();
         let methods = &self.register().rights.identity_verification;
-        if state == RequestState::Verifying && !skydd_requests::code_accepted(methods) {
+        if state == RequestState::Verifying
+            && !skydd_requests::code_accepted(methods)
+            && !intake.details.on_behalf
+        {
             // P003-35: the register takes no code; staff confirm the identity
             // (`confirm_identity`) by a method it names, such as a signed written request.
             letters.detail = Some(format!(
@@ -723,7 +736,7 @@ impl Vault {
     ) -> Result<RequestReceipt, VaultError> {
         let row = self.request_row(actor, id).await?;
         let methods = &self.register().rights.identity_verification;
-        if !skydd_requests::code_accepted(methods) {
+        if !skydd_requests::code_accepted(methods) && !self.request_details(&row)?.on_behalf {
             return Err(VaultError::RequestState {
                 what: format!(
                     "request {id} is verified by {}, not by a code",
@@ -831,6 +844,15 @@ impl Vault {
             ));
         }
         let row = self.request_row(actor, id).await?;
+        if self.request_details(&row)?.on_behalf {
+            return Err(VaultError::RequestState {
+                what: format!(
+                    "request {id} was filed on the person's behalf: the person confirms it themselves"
+                ),
+                help: "the person sends the code they were given (POST /v1/requests/{id}/verify)"
+                    .into(),
+            });
+        }
         let verified = stored_state(&row.state)?
             .transition(RequestState::Verified)
             .map_err(|e| VaultError::RequestState {

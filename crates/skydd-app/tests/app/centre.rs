@@ -1350,6 +1350,7 @@ async fn documents_are_checked_by_content_and_only_for_own_requests(f: &mut Fixt
                 received_at: None,
                 purpose: None,
                 held_elsewhere: false,
+                on_behalf: false,
             },
             t0(),
         )

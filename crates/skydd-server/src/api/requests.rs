@@ -94,8 +94,9 @@ pub struct RequestIdentity {
 #[serde(deny_unknown_fields)]
 pub struct SubmitRequest {
     /// `access`, `portability`, `rectification`, `erasure`, `restriction`, `objection`,
-    /// `withdraw_consent`, `marketing_opt_out` or `safeguard_copy` (a copy of the transfer
-    /// safeguards, Art. 13(1)(f): no identity check, the same answer for everyone).
+    /// `withdraw_consent`, `marketing_opt_out`, `safeguard_copy` (a copy of the transfer
+    /// safeguards, Art. 13(1)(f): no identity check, the same answer for everyone) or
+    /// `complaint` (seen by the privacy officer only, P000-72).
     #[serde(rename = "type")]
     #[schema(schema_with = request_type_schema, example = "access")]
     pub request_type: String,
@@ -115,6 +116,11 @@ pub struct SubmitRequest {
     #[serde(default)]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub received_at: Option<ApiTime>,
+    /// Filed by someone else for the person, such as their organisation's administrator
+    /// (P002-41): the person must confirm it with the code sent to them, whatever methods the
+    /// register names; staff cannot confirm it in their place.
+    #[serde(default)]
+    pub on_behalf: bool,
 }
 
 /// The answer to an intake or a verification: the same shape for every identity.
@@ -655,6 +661,7 @@ pub async fn submit_request(
                 received_at: body.received_at.map(|ApiTime(at)| at),
                 purpose: body.purpose,
                 held_elsewhere: false,
+                on_behalf: body.on_behalf,
             },
             now,
         )

@@ -1212,6 +1212,7 @@ async fn intake(
                 received_at,
                 purpose: given(form.purpose),
                 held_elsewhere: false,
+                on_behalf: false,
             },
             user.now,
         )

@@ -1639,3 +1639,71 @@ async fn a_request_waits_for_the_customers_confirmation_before_fulfilment() {
         assert_eq!(done["state"], "completed", "{done}");
     }
 }
+
+/// P002-41: "It is important that it is the data subject (the individual user) ... that
+/// exercises these individual rights." A request filed by the customer's administrator for a
+/// user (`on_behalf`) waits for the user's own confirmation: a code goes to the user although
+/// PartnerSec's register otherwise takes none, staff cannot confirm it in the user's place, and
+/// the user's code verifies it.
+#[tokio::test]
+async fn a_request_filed_for_a_user_needs_the_users_own_confirmation() {
+    const PARTNERSEC: &str = include_str!("../../../../examples/registers/partnersec.yaml");
+    for backend in super::backends() {
+        let app = super::spawn_app_on_register(&backend, PARTNERSEC).await;
+        app.create_subject(json!({"email": "user@customer.example"}))
+            .await;
+        let submitted = app
+            .post_ok(
+                "/v1/requests",
+                json!({"type": "erasure", "identity": {"email": "user@customer.example"},
+                       "on_behalf": true}),
+                StatusCode::ACCEPTED,
+            )
+            .await;
+        assert_eq!(submitted["state"], "verifying", "{}", app.backend);
+        let id = submitted["id"].as_str().unwrap().to_owned();
+
+        // Staff (the customer's confirmation) cannot stand in for the user.
+        let staff = app
+            .send(
+                reqwest::Method::POST,
+                &format!("/v1/requests/{id}/identity"),
+                Some(&json!({"method": "customer_confirmation"})),
+            )
+            .await;
+        let refused = problem(staff, StatusCode::CONFLICT, app.backend).await;
+        assert!(
+            refused["detail"]
+                .as_str()
+                .unwrap()
+                .contains("filed on the person's behalf"),
+            "{refused}"
+        );
+
+        // The user got a code and confirms with it.
+        let outbox = app
+            .app
+            .vault()
+            .outbox(&Actor::new("test"), None, app.now)
+            .await
+            .unwrap();
+        let letter = outbox
+            .iter()
+            .find(|m| m.request_id.as_deref() == Some(id.as_str()) && m.kind == "verification_code")
+            .unwrap_or_else(|| panic!("{}: no code for the user", app.backend));
+        let code = letter
+            .text
+            .split(|c: char| !c.is_ascii_digit())
+            .find(|word| word.len() == 8)
+            .unwrap()
+            .to_owned();
+        let verified = app
+            .post_ok(
+                &format!("/v1/requests/{id}/verify"),
+                json!({"code": code}),
+                StatusCode::OK,
+            )
+            .await;
+        assert_eq!(verified["state"], "verified", "{verified}");
+    }
+}

@@ -37,6 +37,7 @@ async fn verified(h: &Harness, request_type: RequestType, now: jiff::Timestamp) 
                 received_at: None,
                 purpose: None,
                 held_elsewhere: false,
+                on_behalf: false,
             },
             now,
         )
@@ -251,6 +252,7 @@ async fn p001_28_a_request_by_e_mail_is_a_case_with_its_received_time() {
                     received_at: Some(received),
                     purpose: None,
                     held_elsewhere: false,
+                    on_behalf: false,
                 },
                 now,
             )
@@ -412,6 +414,7 @@ async fn p003_35_a_register_that_asks_for_a_signature_sends_no_code_and_staff_co
                     received_at: None,
                     purpose: None,
                     held_elsewhere: false,
+                    on_behalf: false,
                 },
                 now,
             )

@@ -47,6 +47,7 @@ fn request(request_type: RequestType, email: &str, purpose: Option<&str>) -> New
         received_at: None,
         purpose: purpose.map(str::to_string),
         held_elsewhere: false,
+        on_behalf: false,
     }
 }
 
