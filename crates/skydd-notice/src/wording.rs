@@ -183,6 +183,12 @@ pub fn join_names(language: Language, names: &[String]) -> String {
             }
         })
         .collect();
+    // A name that holds the conjunction itself ("products, services and websites") would blur
+    // where one name ends: then the names are set apart with semicolons.
+    let and = pick(language, " and ", " och ");
+    if names.len() > 1 && names.iter().any(|n| n.contains(and) || n.contains(',')) {
+        return names.join("; ");
+    }
     join_and(language, &names)
 }
 
