@@ -2512,6 +2512,7 @@ fn fill_with_expired_records(data: &Path, database: &[String], subjects: usize) 
                 purpose: "customer_service".into(),
                 collected_at: Some("2020-01-01T00:00:00Z".parse().unwrap()),
                 anchors: std::collections::BTreeMap::new(),
+                combined_from: Vec::new(),
             };
             vault
                 .add_record(&actor, &subject, record, now)

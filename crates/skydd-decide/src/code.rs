@@ -30,6 +30,7 @@ use std::str::FromStr;
 /// | `consent_withdrawn` | the latest consent event to the purpose withdrew it: the purpose stops for the subject whatever other basis the register names for it, in every category (no swap to another basis, EDPB Guidelines 05/2020 §121-123) |
 /// | `consent_renewal_needed` | the consent in force was given to earlier wording of the purpose's consent text, which has changed since: ask again |
 /// | `basis_condition_unmet` | the category's basis holds only once a fact is true of the record (`{basis: ..., when: event}` in the register), the record's anchor for it has not happened or no record was given, and no other basis holds |
+/// | `sources_not_combined` | a record's write only: the record was combined from several sources (`combined_from`) for a purpose the register does not let combine them (`combines_sources`, P000-45) |
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DenyCode {
     /// `unknown_purpose`: the purpose is not in the register.
@@ -79,11 +80,15 @@ pub enum DenyCode {
     /// `basis_condition_unmet`: the basis holds only once a fact is true of the record, and it
     /// is not, and no other basis holds.
     BasisConditionUnmet,
+    /// `sources_not_combined`: a record combined from several sources, written for a purpose
+    /// the register does not let combine them (`combines_sources`, P000-45). Checked when a
+    /// record is written, not by `decide`.
+    SourcesNotCombined,
 }
 
 impl DenyCode {
     /// Every code, in the order the checks run.
-    pub const ALL: [DenyCode; 21] = [
+    pub const ALL: [DenyCode; 22] = [
         DenyCode::UnknownPurpose,
         DenyCode::UnknownCategory,
         DenyCode::RecipientNotForPurpose,
@@ -105,6 +110,7 @@ impl DenyCode {
         DenyCode::ConsentWithdrawn,
         DenyCode::ConsentRenewalNeeded,
         DenyCode::BasisConditionUnmet,
+        DenyCode::SourcesNotCombined,
     ];
 
     /// The stable snake_case name.
@@ -131,6 +137,7 @@ impl DenyCode {
             DenyCode::ConsentWithdrawn => "consent_withdrawn",
             DenyCode::ConsentRenewalNeeded => "consent_renewal_needed",
             DenyCode::BasisConditionUnmet => "basis_condition_unmet",
+            DenyCode::SourcesNotCombined => "sources_not_combined",
         }
     }
 }

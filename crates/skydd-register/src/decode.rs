@@ -1176,6 +1176,7 @@ impl Decoder {
         let profiling = self.reader.flag(&mut f, "profiling");
         let agreement_node = f.get("requires_agreement").map(|n| n.pos);
         let requires_agreement = self.reader.flag(&mut f, "requires_agreement");
+        let combines_sources = self.reader.flag(&mut f, "combines_sources");
         let automated_decision = self.reader.flag(&mut f, "automated_decision");
         let channels = f
             .get("channels")
@@ -1303,6 +1304,7 @@ impl Decoder {
             provision,
             audiences: audiences.into_iter().map(AudienceId).collect(),
             requires_agreement,
+            combines_sources,
         };
         if let (Some(pos), Role::Controller) = (agreement_node, purpose.role) {
             self.reader.push(

@@ -984,6 +984,13 @@ pub struct Purpose {
     /// so registers without it keep their digest.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub requires_agreement: bool,
+    /// Whether the purpose may combine data from several of its sources into one record
+    /// (`combines_sources`; P000-45: "collect personal information about you from a source with
+    /// information obtained from another source ... a more complete picture of you"). A record
+    /// written with `combined_from` for any other purpose is refused. Left out of the JSON when
+    /// false, so registers without it keep their digest.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub combines_sources: bool,
 }
 
 impl Purpose {

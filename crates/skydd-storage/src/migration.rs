@@ -143,6 +143,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "tenant_agreements",
         sql: include_str!("../migrations/sqlite/0022_tenant_agreements.sql"),
     },
+    Migration {
+        version: 23,
+        name: "record_lineage",
+        sql: include_str!("../migrations/sqlite/0023_record_lineage.sql"),
+    },
 ];
 
 /// The PostgreSQL migrations, oldest first. Same versions and names as [`SQLITE`].
@@ -256,6 +261,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 22,
         name: "tenant_agreements",
         sql: include_str!("../migrations/postgres/0022_tenant_agreements.sql"),
+    },
+    Migration {
+        version: 23,
+        name: "record_lineage",
+        sql: include_str!("../migrations/postgres/0023_record_lineage.sql"),
     },
 ];
 

@@ -615,7 +615,7 @@ async fn insert_record(storage: &Store, record: &RecordRow) -> Result<(), sqlx::
         " RETURNING id)
          INSERT INTO record_anchors (record_id, event, at)
          SELECT record.id, anchor.event, anchor.at
-         FROM record, unnest($8::text[], $9::timestamptz[]) AS anchor (event, at)"
+         FROM record, unnest($9::text[], $10::timestamptz[]) AS anchor (event, at)"
     );
     let (events, ats): (Vec<&str>, Vec<jiff_sqlx::Timestamp>) = record
         .anchors

@@ -88,6 +88,10 @@ pub struct RecordRow {
     /// the record in its transaction. Reads leave it empty; `RequestStore::records_mentioning`
     /// is the way to use them.
     pub mentions: Vec<MentionRow>,
+    /// The other sources the record was combined from, besides `source` (P000-45: "collect
+    /// personal information about you from a source with information obtained from another
+    /// source"); register source ids, empty for a record from one source.
+    pub combined_from: Vec<String>,
 }
 
 /// An identity a record's free text mentions: its kind (`email`, `phone`, `personnummer`) and
@@ -466,6 +470,7 @@ mod tests {
             anchors: Vec::new(),
             ciphertext: vec![1],
             mentions: Vec::new(),
+            combined_from: Vec::new(),
         }
     }
 

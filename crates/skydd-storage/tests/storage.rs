@@ -2529,6 +2529,7 @@ async fn the_subject_index_is_built_from_the_trail_on_upgrade(h: Arc<Harness>) {
         skydd_storage::Backend::Sqlite => {
             "DROP TABLE audit_subject_entries; DROP TABLE audit_subject_mark;
              CREATE INDEX audit_events_by_subject ON audit_events (subject_id, seq);
+             ALTER TABLE records DROP COLUMN combined_from;
              DELETE FROM skydd_migrations WHERE version >= 15"
         }
         skydd_storage::Backend::Postgres => {
@@ -2613,6 +2614,7 @@ async fn disclosures_to_authorities_survive_the_upgrade_to_any_recipient(h: Arc<
              ALTER TABLE disclosure_categories_15 RENAME TO disclosure_categories;
              CREATE INDEX disclosures_by_time ON disclosures (at, id);
              CREATE INDEX disclosure_subjects_by_subject ON disclosure_subjects (subject_id);
+             ALTER TABLE records DROP COLUMN combined_from;
              DELETE FROM skydd_migrations WHERE version >= 16"
         }
         skydd_storage::Backend::Postgres => {
@@ -3024,6 +3026,7 @@ fn record(id: &str, subject_id: &str, collected_at: &str, anchors: &[(&str, &str
             .collect(),
         ciphertext: format!("sealed fields of {id}").into_bytes(),
         mentions: Vec::new(),
+        combined_from: Vec::new(),
     }
 }
 

@@ -70,6 +70,7 @@ fn row(i: usize, subject: &str, ciphertext: Vec<u8>, now: Timestamp) -> RecordRo
         anchors: Vec::new(),
         ciphertext,
         mentions: Vec::new(),
+        combined_from: Vec::new(),
     }
 }
 
@@ -139,6 +140,7 @@ fn main() {
                 purpose: "delivery".into(),
                 collected_at: None,
                 anchors: BTreeMap::new(),
+                combined_from: Vec::new(),
             };
             vault
                 .add_record(&actor, &subjects[i % SUBJECTS], new, now)

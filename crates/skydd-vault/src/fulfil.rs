@@ -794,6 +794,7 @@ impl Vault {
                 purpose: record.purpose.clone(),
                 collected_at: None,
                 anchors: Default::default(),
+                combined_from: Vec::new(),
             },
             now,
         )

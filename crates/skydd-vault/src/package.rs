@@ -31,6 +31,10 @@ pub struct PackageRecord {
     pub collected_at: Timestamp,
     /// The field values by field id, decrypted.
     pub fields: serde_json::Map<String, serde_json::Value>,
+    /// The other sources (source ids) it was combined from besides `source` (P000-45: its
+    /// lineage, with `collected_at` and `purpose`); left out of the JSON when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub combined_from: Vec<String>,
 }
 
 /// A purpose in a package: what it is for and on which basis (Art. 15(1)(a)).
@@ -541,6 +545,7 @@ impl Vault {
                 source: record.source,
                 collected_at: record.collected_at,
                 fields,
+                combined_from: record.combined_from,
             });
         }
         for revision in self.storage.record_revisions(subject).await? {
@@ -1025,7 +1030,7 @@ impl AccessPackage {
                         "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
                         escape_html(&record.category),
                         escape_html(&record.purpose),
-                        escape_html(&record.source),
+                        escape_html(&record_sources(record)),
                         escape_html(&record.collected_at.to_string()),
                         escape_html(name),
                         escape_html(&value)
@@ -1239,5 +1244,14 @@ impl AccessPackage {
                 escape_html(&self.controller_contact.join(" · "))
             ));
         }
+    }
+}
+
+/// A record's sources in the register excerpt: its source, and those it was combined with
+/// ("tracking, combined with linkedin and facebook").
+fn record_sources(record: &PackageRecord) -> String {
+    match record.combined_from.as_slice() {
+        [] => record.source.clone(),
+        others => format!("{}, combined with {}", record.source, others.join(", ")),
     }
 }

@@ -30,6 +30,10 @@ pub struct NewRecord {
     pub collected_at: Option<Timestamp>,
     /// Anchor events that already happened (`contract_end`, `invoice_paid` ...).
     pub anchors: BTreeMap<String, Timestamp>,
+    /// The other sources (register ids the purpose lists) the record was combined from besides
+    /// `source`: its lineage, shown in the access package (P000-45). Only a purpose with
+    /// `combines_sources` may write one; empty for a record from one source.
+    pub combined_from: Vec<String>,
 }
 
 /// A record as a purpose may see it.
@@ -156,6 +160,29 @@ impl Vault {
                 ),
                 "use one of the purpose's sources, or add the source to it in the register",
             ));
+        }
+        for other in &new.combined_from {
+            if *other == new.source
+                || !purpose.sources.iter().any(|s| s.as_str() == other)
+                || new.combined_from.iter().filter(|o| *o == other).count() > 1
+            {
+                return Err(VaultError::invalid(
+                    format!(
+                        "`combined_from`: `{other}` is not another source of purpose `{}`",
+                        purpose.id
+                    ),
+                    "name each other source the record was combined from once, from the purpose's sources",
+                ));
+            }
+        }
+        if !new.combined_from.is_empty() && !purpose.combines_sources {
+            return Err(VaultError::Denied {
+                code: DenyCode::SourcesNotCombined,
+                explanation: format!(
+                    "purpose `{}` does not combine data from several sources into one record",
+                    purpose.id
+                ),
+            });
         }
         if new.fields.is_empty() {
             return Err(VaultError::invalid(
@@ -449,6 +476,7 @@ pub(crate) fn record_row(
         anchors: new.anchors.clone().into_iter().collect(),
         ciphertext,
         mentions,
+        combined_from: new.combined_from.clone(),
     };
     Ok((id, row))
 }

@@ -190,6 +190,7 @@ fn contact_record(purpose: &str) -> NewRecord {
         purpose: purpose.into(),
         collected_at: None,
         anchors: BTreeMap::new(),
+        combined_from: Vec::new(),
     }
 }
 
@@ -1089,6 +1090,7 @@ async fn personnummer_only_for_swedish_customers() {
         purpose: purpose.id.0.clone(),
         collected_at: None,
         anchors: BTreeMap::new(),
+        combined_from: Vec::new(),
     };
     let valid = "19811218-9876";
     for country in [None, Some("NO")] {
@@ -1144,6 +1146,7 @@ async fn retention_sweeps_delete_anonymise_shred_and_prove_it() {
             purpose: "delivery".into(),
             collected_at: None,
             anchors: BTreeMap::new(),
+            combined_from: Vec::new(),
         };
         h.vault
             .add_record(&dpo(), &anna, visit, created)

@@ -328,6 +328,7 @@ async fn birgitta(f: &Fixture) -> String {
                     .clone(),
                 collected_at: None,
                 anchors: Default::default(),
+                combined_from: Vec::new(),
             },
             t0(),
         )

@@ -62,6 +62,12 @@ pub struct CreateRecordRequest {
     #[serde(default)]
     #[schema(schema_with = anchors_schema, example = json!({"contract_end": "2026-02-01T00:00:00Z"}))]
     pub anchors: BTreeMap<RegisterId, ApiTime>,
+    /// The other sources (register ids the purpose lists) this record was combined from
+    /// besides `source` (P000-45): its lineage, shown in the access package. Only a purpose with
+    /// `combines_sources` takes it (403 `sources_not_combined` otherwise).
+    #[serde(default)]
+    #[schema(example = json!(["linkedin"]))]
+    pub combined_from: Vec<RegisterId>,
 }
 
 /// The body of `PUT /v1/subjects/{id}/records/{record}/anchors/{event}`.
@@ -199,6 +205,7 @@ pub async fn create_record(
             .into_iter()
             .map(|(event, ApiTime(at))| (event.0, at))
             .collect(),
+        combined_from: body.combined_from.into_iter().map(|s| s.0).collect(),
     };
     let id = state
         .vault()

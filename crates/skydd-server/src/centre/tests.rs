@@ -198,6 +198,7 @@ fn overview() -> Overview {
                     source: "data_subject".into(),
                     collected_at: at("2025-11-03T10:00:00Z"),
                     fields: fields(&[("name", "Karin <Karlsson>"), ("email", "karin@example.se")]),
+                    combined_from: Vec::new(),
                 },
                 PackageRecord {
                     id: "1".repeat(32),
@@ -206,6 +207,7 @@ fn overview() -> Overview {
                     source: "data_subject".into(),
                     collected_at: at("2026-01-31T23:30:00Z"),
                     fields: fields(&[("number", "F-1001"), ("amount", "1 250 kr")]),
+                    combined_from: Vec::new(),
                 },
             ],
             systems: vec![PackageSystem {

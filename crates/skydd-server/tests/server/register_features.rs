@@ -330,3 +330,91 @@ async fn a_customers_data_waits_for_its_signed_processing_agreement() {
         assert!(audit.contains("tenant:acme version:DPA 2026-02"), "{audit}");
     }
 }
+
+/// P000-45: "SYSPEACE can collect personal information about you from a source with information
+/// obtained from another source. This gives us a more complete picture of you." A record
+/// combined from several sources (`combined_from`) is written for the interest profiles, whose
+/// register entry `combines_sources`, and its lineage (sources, time, purpose) is in the
+/// subject's access package; the same for sales is denied with `sources_not_combined`, and a
+/// source the purpose does not list is refused.
+#[tokio::test]
+async fn a_record_combined_from_several_sources_keeps_its_lineage() {
+    let syspeace = include_str!("../../../../examples/registers/syspeace.yaml");
+    for backend in backends() {
+        let app = spawn_app_on_register(&backend, syspeace).await;
+        let subject = app
+            .create_subject(json!({"email": "lead@example.se"}))
+            .await;
+        let record = |purpose: &str, combined: Value| {
+            json!({"category": "contact_basic", "purpose": purpose, "source": "linkedin",
+                   "combined_from": combined,
+                   "fields": {"name": "Lea Lead", "email": "lead@example.se"}})
+        };
+        let path = format!("/v1/subjects/{subject}/records");
+        let denied = app
+            .send(
+                Method::POST,
+                &path,
+                Some(&record("sales", json!(["public_sources"]))),
+            )
+            .await;
+        let body = problem(denied, StatusCode::FORBIDDEN, app.backend).await;
+        assert!(body.to_string().contains("sources_not_combined"), "{body}");
+        let unknown = app
+            .send(
+                Method::POST,
+                &path,
+                Some(&record("interest_profiles", json!(["colleague"]))),
+            )
+            .await;
+        problem(unknown, StatusCode::UNPROCESSABLE_ENTITY, app.backend).await;
+        app.create_record(
+            &subject,
+            record("interest_profiles", json!(["public_sources", "facebook"])),
+        )
+        .await;
+
+        // The access package shows the lineage.
+        let submitted = app
+            .post_ok(
+                "/v1/requests",
+                json!({"type": "access", "identity": {"email": "lead@example.se"}}),
+                StatusCode::ACCEPTED,
+            )
+            .await;
+        let id = submitted["id"].as_str().unwrap().to_owned();
+        let outbox = app
+            .app
+            .vault()
+            .outbox(&skydd_vault::Actor::new("test"), None, app.now)
+            .await
+            .unwrap();
+        let code = outbox
+            .iter()
+            .find(|m| m.request_id.as_deref() == Some(id.as_str()) && m.kind == "verification_code")
+            .unwrap()
+            .text
+            .split(|c: char| !c.is_ascii_digit())
+            .find(|word| word.len() == 8)
+            .unwrap()
+            .to_owned();
+        app.post_ok(
+            &format!("/v1/requests/{id}/verify"),
+            json!({"code": code}),
+            StatusCode::OK,
+        )
+        .await;
+        let package = app.get_ok(&format!("/v1/requests/{id}/package")).await;
+        let records = package["records"].as_array().unwrap();
+        let combined = records
+            .iter()
+            .find(|r| r["purpose"] == "interest_profiles")
+            .unwrap_or_else(|| panic!("{package}"));
+        assert_eq!(combined["source"], "linkedin");
+        assert_eq!(
+            combined["combined_from"],
+            json!(["public_sources", "facebook"])
+        );
+        assert!(combined["collected_at"].is_string());
+    }
+}

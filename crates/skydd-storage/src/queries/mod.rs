@@ -154,6 +154,10 @@ fn record_from_row(row: &DbRow) -> Result<(RecordRow, Option<(String, Timestamp)
         anchors: summary.anchors,
         ciphertext: get(row, "ciphertext", "records")?,
         mentions: Vec::new(),
+        combined_from: get::<String>(row, "combined_from", "records")?
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect(),
     };
     Ok((record, anchor_from_row(row)?))
 }
@@ -339,13 +343,14 @@ fn anonymised_record_from_row(row: &DbRow) -> Result<AnonymisedRecordRow, Storag
 /// [`bind_record`] binds its values.
 macro_rules! record_insert {
     () => {
-        "INSERT INTO records (id, subject_id, category, purpose, source, collected_at, ciphertext)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)"
+        "INSERT INTO records (id, subject_id, category, purpose, source, collected_at, ciphertext,
+                              combined_from)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
     };
 }
 pub(super) use record_insert;
 
-/// `sql` (which starts with `record_insert!`) with `record` bound to `$1`..`$7`; a backend may
+/// `sql` (which starts with `record_insert!`) with `record` bound to `$1`..`$8`; a backend may
 /// bind more after them.
 pub(super) fn bind_record<'q>(
     sql: &'static str,
@@ -359,6 +364,7 @@ pub(super) fn bind_record<'q>(
         .bind(&record.source)
         .bind(dialect::at(record.collected_at))
         .bind(&record.ciphertext)
+        .bind(record.combined_from.join(" "))
 }
 
 /// What a backend's `delete_listed_records` found and deleted, for the rest of

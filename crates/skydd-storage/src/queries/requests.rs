@@ -905,7 +905,7 @@ impl RequestStore for Store {
             for mention in mentions {
                 let rows = sqlx::query::<Db>(concat!(
                     "SELECT r.id, r.subject_id, r.category, r.purpose, r.source, r.collected_at,
-                            r.ciphertext, a.event, a.at
+                            r.ciphertext, r.combined_from, a.event, a.at
                      FROM records r LEFT JOIN record_anchors a ON a.record_id = r.id
                      WHERE r.id IN (SELECT m.record_id FROM record_mentions m
                                     WHERE m.kind = $1 AND m.blind_index = $2)

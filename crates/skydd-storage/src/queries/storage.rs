@@ -711,7 +711,7 @@ impl Storage for Store {
         Box::pin(async move {
             let rows = sqlx::query(concat!(
                 "SELECT r.id, r.subject_id, r.category, r.purpose, r.source, r.collected_at,
-                        r.ciphertext, a.event, a.at
+                        r.ciphertext, r.combined_from, a.event, a.at
                  FROM records r LEFT JOIN record_anchors a ON a.record_id = r.id
                  WHERE r.subject_id = $1
                  ORDER BY r.collected_at, r.id",

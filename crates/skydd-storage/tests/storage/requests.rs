@@ -704,8 +704,8 @@ async fn notices_from_before_delivery_become_manual_on_upgrade(h: Arc<Harness>) 
     storage.close().await.unwrap();
 
     // Back to the table as migration 0004 made it, holding the notice as it was written then
-    // (and without the later migrations' tables and columns: 0022's, 0021's, 0015's, 0014's,
-    // 0013's, 0012's, 0011's, 0010's, then 0009's).
+    // (and without the later migrations' tables and columns: 0023's, 0022's, 0021's, 0015's,
+    // 0014's, 0013's, 0012's, 0011's, 0010's, then 0009's).
     h.execute(match h.backend() {
         skydd_storage::Backend::Sqlite => {
             "DROP TABLE audit_subject_entries;
@@ -714,6 +714,7 @@ async fn notices_from_before_delivery_become_manual_on_upgrade(h: Arc<Harness>) 
              DROP TABLE imports;
              DROP TABLE subject_attributes;
              DROP TABLE tenant_agreements;
+             ALTER TABLE records DROP COLUMN combined_from;
              DROP TRIGGER fact_changes_on_consent;
              DROP TRIGGER fact_changes_on_objection;
              DROP TRIGGER fact_changes_on_preference;
@@ -766,6 +767,7 @@ async fn notices_from_before_delivery_become_manual_on_upgrade(h: Arc<Harness>) 
              DROP FUNCTION skydd_note_attribute_change();
              DROP TABLE tenant_agreements;
              DROP FUNCTION skydd_note_tenant_agreement();
+             ALTER TABLE records DROP COLUMN combined_from;
              DROP FUNCTION skydd_note_fact_change() CASCADE;
              DROP TABLE fact_changes;
              DROP TABLE cookie_choices;

@@ -341,6 +341,7 @@ fn record(cells: &Cells<'_>) -> Result<NewRecord, RowProblem> {
         purpose: cells.required_text("purpose", "give a purpose of the register")?,
         collected_at: cells.time("collected_at")?,
         anchors,
+        combined_from: Vec::new(),
     })
 }
 

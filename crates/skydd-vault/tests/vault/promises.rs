@@ -19,6 +19,7 @@ fn record(category: &str, purpose: &str, fields: serde_json::Value) -> NewRecord
         purpose: purpose.into(),
         collected_at: None,
         anchors: Default::default(),
+        combined_from: Vec::new(),
     }
 }
 

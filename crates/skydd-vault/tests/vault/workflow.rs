@@ -885,6 +885,7 @@ async fn a_ticket_that_mentions_someone_is_found_by_their_access_and_redacted_by
             purpose: "delivery".into(),
             collected_at: None,
             anchors: Default::default(),
+            combined_from: Vec::new(),
         };
         let first_ticket = h
             .vault
