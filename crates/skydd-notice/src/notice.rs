@@ -264,7 +264,10 @@ fn category_name(register: &Register, language: Language, id: &CategoryId) -> St
 /// Names as a list in running text. Names are capitalised as written (proper names, "You"),
 /// so they are separated by semicolons rather than joined with "and".
 fn joined_names<'a>(names: impl Iterator<Item = &'a str>) -> String {
-    names.collect::<Vec<_>>().join("; ")
+    names
+        .map(wording::name_in_text)
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 // ---- sections --------------------------------------------------------------------------------
@@ -1495,7 +1498,7 @@ fn complaints(register: &Register, l: Language) -> Section {
     let mut line = vec![text(match l {
         Language::En => format!(
             "If you think that we process your personal data wrongly, you have the right to lodge a complaint with the supervisory authority, {}",
-            a.name.get(l)
+            wording::authority_in_sentence(l, a.name.get(l))
         ),
         Language::Sv => format!(
             "Om du anser att vi behandlar dina personuppgifter felaktigt har du rätt att lämna klagomål till tillsynsmyndigheten, {}",

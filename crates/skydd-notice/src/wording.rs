@@ -586,6 +586,44 @@ pub fn capitalise(text: &str) -> String {
     }
 }
 
+/// A name from the register as it runs on after a label or inside a sentence: one that starts
+/// with a determiner ("Our subcontractors", "The police", "Våra underleverantörer") is lower-cased
+/// there, as a common noun phrase is; a proper name ("Google LLC") stays as written.
+pub fn name_in_text(name: &str) -> String {
+    const DETERMINERS: [&str; 10] = [
+        "Our", "The", "A", "An", "Vår", "Vårt", "Våra", "En", "Ett", "Den",
+    ];
+    match name.split_whitespace().next() {
+        Some(first) if DETERMINERS.contains(&first) => lower_first(name),
+        _ => name.to_owned(),
+    }
+}
+
+/// The supervisory authority's name inside an English sentence: "the" before a descriptive
+/// name ("the Swedish Authority for Privacy Protection (IMY)", "the Information Commissioner's
+/// Office"), nothing before a proper one ("Datatilsynet") or in Swedish.
+pub fn authority_in_sentence(language: Language, name: &str) -> String {
+    let descriptive = [
+        "Authority",
+        "Office",
+        "Commission",
+        "Commissioner",
+        "Agency",
+        "Board",
+    ]
+    .iter()
+    .any(|noun| name.split_whitespace().any(|word| word == *noun));
+    if language == Language::En
+        && descriptive
+        && !name.starts_with("The ")
+        && !name.starts_with("the ")
+    {
+        format!("the {name}")
+    } else {
+        name.to_owned()
+    }
+}
+
 /// Lower-case the first letter, unless the first word looks like an acronym (`IMY`, `GDPR`):
 /// a name from the register (a purpose, a category) inside a sentence, "för anmälan och
 /// bekräftelse" rather than "för Anmälan och bekräftelse".
@@ -605,6 +643,36 @@ pub fn lower_first(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Review findings C17 and C24 (docs/notice-reviews): "the" before a descriptive
+    /// authority name in English only; a determiner-led name lower-cased after a label.
+    #[test]
+    fn names_inside_sentences_read_as_prose() {
+        let imy = "Swedish Authority for Privacy Protection (IMY)";
+        assert_eq!(
+            authority_in_sentence(Language::En, imy),
+            format!("the {imy}")
+        );
+        assert_eq!(
+            authority_in_sentence(Language::En, "Datatilsynet"),
+            "Datatilsynet"
+        );
+        assert_eq!(
+            authority_in_sentence(Language::Sv, "Integritetsskyddsmyndigheten (IMY)"),
+            "Integritetsskyddsmyndigheten (IMY)"
+        );
+        assert_eq!(
+            authority_in_sentence(Language::En, "The Data Protection Commission"),
+            "The Data Protection Commission"
+        );
+        assert_eq!(name_in_text("Our subcontractors"), "our subcontractors");
+        assert_eq!(
+            name_in_text("Våra underleverantörer"),
+            "våra underleverantörer"
+        );
+        assert_eq!(name_in_text("Google LLC"), "Google LLC");
+        assert_eq!(name_in_text("Ourselves Ltd"), "Ourselves Ltd");
+    }
 
     #[test]
     fn periods_agree_in_number() {
