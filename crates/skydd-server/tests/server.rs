@@ -352,6 +352,26 @@ impl TestApp {
         json_body(response, StatusCode::OK, self.backend).await
     }
 
+    /// The one-time code the outbox holds for `request` (its `verification_code` letter).
+    async fn verification_code(&self, request: &str) -> String {
+        let outbox = self
+            .app
+            .vault()
+            .outbox(&skydd_vault::Actor::new("test"), None, self.now)
+            .await
+            .unwrap();
+        let letter = outbox
+            .iter()
+            .find(|m| m.request_id.as_deref() == Some(request) && m.kind == "verification_code")
+            .unwrap_or_else(|| panic!("{}: no code was sent for {request}", self.backend));
+        letter
+            .text
+            .split(|c: char| !c.is_ascii_digit())
+            .find(|word| word.len() == 8)
+            .unwrap()
+            .to_owned()
+    }
+
     /// Create a subject with these identities and return its id.
     async fn create_subject(&self, identities: Value) -> String {
         let body = self

@@ -383,21 +383,7 @@ async fn a_record_combined_from_several_sources_keeps_its_lineage() {
             )
             .await;
         let id = submitted["id"].as_str().unwrap().to_owned();
-        let outbox = app
-            .app
-            .vault()
-            .outbox(&skydd_vault::Actor::new("test"), None, app.now)
-            .await
-            .unwrap();
-        let code = outbox
-            .iter()
-            .find(|m| m.request_id.as_deref() == Some(id.as_str()) && m.kind == "verification_code")
-            .unwrap()
-            .text
-            .split(|c: char| !c.is_ascii_digit())
-            .find(|word| word.len() == 8)
-            .unwrap()
-            .to_owned();
+        let code = app.verification_code(&id).await;
         app.post_ok(
             &format!("/v1/requests/{id}/verify"),
             json!({"code": code}),

@@ -1681,22 +1681,7 @@ async fn a_request_filed_for_a_user_needs_the_users_own_confirmation() {
         );
 
         // The user got a code and confirms with it.
-        let outbox = app
-            .app
-            .vault()
-            .outbox(&Actor::new("test"), None, app.now)
-            .await
-            .unwrap();
-        let letter = outbox
-            .iter()
-            .find(|m| m.request_id.as_deref() == Some(id.as_str()) && m.kind == "verification_code")
-            .unwrap_or_else(|| panic!("{}: no code for the user", app.backend));
-        let code = letter
-            .text
-            .split(|c: char| !c.is_ascii_digit())
-            .find(|word| word.len() == 8)
-            .unwrap()
-            .to_owned();
+        let code = app.verification_code(&id).await;
         let verified = app
             .post_ok(
                 &format!("/v1/requests/{id}/verify"),
