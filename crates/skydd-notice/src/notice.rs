@@ -360,8 +360,8 @@ fn who_we_are(register: &Register, l: Language) -> Section {
     }
     let mut contact = vec![text(pick(
         l,
-        "Questions about privacy and how we use personal data: ",
-        "Frågor om integritet och hur vi använder personuppgifter: ",
+        "Questions about privacy and how we use personal data, or to report a suspected personal data breach: ",
+        "Frågor om integritet och hur vi använder personuppgifter, eller för att anmäla en misstänkt personuppgiftsincident: ",
     ))];
     contact.extend(contact_line(&c.contact));
     contact.push(text("."));
