@@ -82,7 +82,7 @@ pub type StorageFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StorageErr
 
 /// [`Storage::append_ledger`] as a call that blocks the calling thread until the units are
 /// durable (or none of them was written): what [`Storage::blocking_ledger`] offers.
-pub type BlockingLedger = Arc<dyn Fn(Vec<LedgerUnit>) -> Result<(), StorageError> + Send + Sync>;
+pub type BlockingLedger = Arc<dyn Fn(&[LedgerUnit]) -> Result<(), StorageError> + Send + Sync>;
 
 /// Where Skydd keeps its data.
 #[derive(Clone, PartialEq, Eq)]

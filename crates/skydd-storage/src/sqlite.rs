@@ -310,7 +310,7 @@ async fn append_ledger(
     units: Vec<crate::LedgerUnit>,
 ) -> Result<(), StorageError> {
     let writer = std::sync::Arc::clone(&storage.ledger_writer);
-    tokio::task::spawn_blocking(move || writer.append(units))
+    tokio::task::spawn_blocking(move || writer.append(&units))
         .await
         .map_err(|_| StorageError::Database("the ledger write stopped unexpectedly".into()))?
 }
@@ -319,7 +319,7 @@ async fn append_ledger(
 /// the caller's thread.
 fn blocking_ledger(storage: &SqliteStorage) -> Option<crate::BlockingLedger> {
     let writer = std::sync::Arc::clone(&storage.ledger_writer);
-    Some(std::sync::Arc::new(move |units: Vec<crate::LedgerUnit>| {
+    Some(std::sync::Arc::new(move |units: &[crate::LedgerUnit]| {
         if units.is_empty() {
             return Ok(());
         }

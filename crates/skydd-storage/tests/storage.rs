@@ -271,6 +271,7 @@ scenarios!(
     a_lock_held_beyond_the_timeout_is_busy_and_nothing_is_written,
     ledger_units_are_written_whole_or_not_at_all,
     ledger_appends_of_two_servers_chain_after_each_other,
+    concurrent_appends_of_one_server_survive_refused_ones,
     a_backup_is_a_copy_of_one_moment_and_never_overwrites,
 );
 
@@ -3095,6 +3096,7 @@ use busy::a_lock_held_beyond_the_timeout_is_busy_and_nothing_is_written;
 #[path = "storage/ledger.rs"]
 mod ledger;
 use ledger::{
+    concurrent_appends_of_one_server_survive_refused_ones,
     ledger_appends_of_two_servers_chain_after_each_other,
     ledger_units_are_written_whole_or_not_at_all,
 };

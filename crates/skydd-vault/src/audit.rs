@@ -139,7 +139,10 @@ impl Pending {
 ///
 /// The writer gathers the next batch while one commits (one commit at a time, in order, as the
 /// chain needs): under load each commit takes every event that arrived during the previous one,
-/// up to the batch size, so 64 concurrent callers cost one transaction per round, not 64.
+/// up to the batch size, so 64 concurrent callers cost one transaction per round, not 64. Two
+/// commits in flight, the second's statement waiting on PostgreSQL's lock of the chain head
+/// while the first commits, were measured and are slower (BENCHMARKS.md): PostgreSQL flushes
+/// its WAL once per commit, so halving the batches doubles the flushes the callers wait for.
 ///
 /// Where storage writes its ledgers through a blocking call ([`Storage::blocking_ledger`],
 /// SQLite), the writer is a thread of its own that commits on itself: a batch costs one wake of
@@ -198,10 +201,16 @@ fn write_on_thread(
             events += pending.weight();
             batch.push(pending);
         }
-        let (units, replies, retry) = split(batch);
-        for (unit, reply) in answer(commit_caught(ledger, units), retry, replies) {
+        let (units, replies): (Vec<LedgerUnit>, Vec<Reply>) = batch
+            .into_iter()
+            .map(|pending| (pending.unit, pending.reply))
+            .unzip();
+        // The units are lent to the commit, so the one-by-one retry needs no copy of them.
+        let outcome = commit_caught(ledger, &units);
+        let retry = (units.len() > 1).then_some(units);
+        for (unit, reply) in answer(outcome, retry, replies) {
             // A caller that went away no longer waits for the answer.
-            let _ = reply.send(commit_caught(ledger, vec![unit]));
+            let _ = reply.send(commit_caught(ledger, std::slice::from_ref(&unit)));
         }
     }
 }
@@ -209,7 +218,7 @@ fn write_on_thread(
 /// `ledger(units)`, a panic inside it turned into an error for those units' callers, so that
 /// the writer thread (the only one a server has) goes on with the next batch, as the task's
 /// writer does when a commit task panics.
-fn commit_caught(ledger: &BlockingLedger, units: Vec<LedgerUnit>) -> Result<(), StorageError> {
+fn commit_caught(ledger: &BlockingLedger, units: &[LedgerUnit]) -> Result<(), StorageError> {
     // The writer holds no state across batches that a panic could leave half-changed: the
     // storage's connection rolls back a transaction it dropped (`sqlite/ledger_writer`).
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| ledger(units))).unwrap_or_else(|_| {

@@ -529,22 +529,62 @@ pub(super) const PREFERENCE_INSERT: &str =
     "INSERT INTO preference_events (subject_id, kind, name, opted_in, at)
      VALUES ($1, $2, $3, $4, $5) RETURNING seq";
 
-/// `events` chained after the entry `seq` whose hash is `prev`: each gets the next seq, its
-/// time truncated to what storage keeps, and its hash, returned beside it. The one way both
-/// backends' appends number and hash entries.
-pub(super) fn chain_after(
+/// Where an audit event goes in the chain: its seq, its time truncated to what storage keeps,
+/// and its hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct ChainLink {
+    pub(super) seq: i64,
+    pub(super) at: jiff::Timestamp,
+    pub(super) hash: [u8; 32],
+}
+
+/// The links of `events` chained after the entry `seq` whose hash is `prev`: each gets the
+/// next seq, its time truncated to what storage keeps, and its hash. The one way both
+/// backends' appends number and hash entries; the events are only borrowed, so a group commit
+/// keeps its units whole to write them again one by one should the shared commit fail.
+pub(super) fn chain_links<'a>(
     mut seq: i64,
     mut prev: [u8; 32],
-    events: Vec<AuditEventRow>,
-) -> Vec<(AuditEventRow, [u8; 32])> {
+    events: impl IntoIterator<Item = &'a AuditEventRow>,
+) -> Vec<ChainLink> {
+    let mut encoding = Vec::with_capacity(256);
     events
         .into_iter()
-        .map(|mut event| {
+        .map(|event| {
             seq += 1;
-            event.seq = seq;
-            event.at = crate::timestamp::truncate(event.at);
-            prev = crate::audit_chain::entry_hash(&prev, &event);
-            (event, prev)
+            let at = crate::timestamp::truncate(event.at);
+            encoding.clear();
+            crate::audit_chain::EntryFields {
+                seq,
+                at,
+                ..event.chain_fields()
+            }
+            .encode(&mut encoding);
+            prev = crate::audit_chain::link_hash(&prev, &encoding);
+            ChainLink {
+                seq,
+                at,
+                hash: prev,
+            }
+        })
+        .collect()
+}
+
+/// `events` chained after the entry `seq` whose hash is `prev` ([`chain_links`]), each with
+/// its seq and truncated time set and its hash beside it.
+pub(super) fn chain_after(
+    seq: i64,
+    prev: [u8; 32],
+    events: Vec<AuditEventRow>,
+) -> Vec<(AuditEventRow, [u8; 32])> {
+    let links = chain_links(seq, prev, &events);
+    events
+        .into_iter()
+        .zip(links)
+        .map(|(mut event, link)| {
+            event.seq = link.seq;
+            event.at = link.at;
+            (event, link.hash)
         })
         .collect()
 }

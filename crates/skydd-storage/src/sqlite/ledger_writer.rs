@@ -79,7 +79,7 @@ impl LedgerWriter {
 
     /// Write `units` in one transaction: all of them or, on an error, none. Blocking: run it on
     /// a blocking thread.
-    pub(super) fn append(&self, units: Vec<LedgerUnit>) -> Result<(), StorageError> {
+    pub(super) fn append(&self, units: &[LedgerUnit]) -> Result<(), StorageError> {
         self.run(|connection| write(connection, units))
     }
 
@@ -145,11 +145,10 @@ impl LedgerWriter {
 
 /// Write `units` in one `BEGIN IMMEDIATE` transaction: each unit's ledger rows, then every
 /// unit's audit events chained after the head, in the units' order.
-fn write(connection: &mut Connection, units: Vec<LedgerUnit>) -> Result<(), Failure> {
+fn write(connection: &mut Connection, units: &[LedgerUnit]) -> Result<(), Failure> {
     let transaction = connection
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(|e| ("begin appending to the ledgers", e))?;
-    let mut audit = Vec::new();
     for unit in units {
         for event in &unit.consents {
             insert_row(
@@ -197,9 +196,9 @@ fn write(connection: &mut Connection, units: Vec<LedgerUnit>) -> Result<(), Fail
             )
             .map_err(|e| ("append a preference", e))?;
         }
-        audit.extend(unit.audit);
     }
-    if !audit.is_empty() {
+    if units.iter().any(|unit| !unit.audit.is_empty()) {
+        let audit = units.iter().flat_map(|unit| &unit.audit);
         append_chained(&transaction, audit).map_err(|e| ("append audit events", e))?;
     }
     transaction
@@ -250,21 +249,21 @@ fn insert_row(
 
 /// Chain `events` after the head inside `transaction` (which holds the write lock), store them
 /// with their categories and move the head.
-fn append_chained(
+fn append_chained<'a>(
     transaction: &rusqlite::Transaction<'_>,
-    events: Vec<crate::AuditEventRow>,
+    events: impl Iterator<Item = &'a crate::AuditEventRow> + Clone,
 ) -> rusqlite::Result<()> {
     // A stored hash of another length is refused by the conversion to 32 bytes.
     let (seq, hash): (i64, [u8; 32]) = transaction
         .prepare_cached(queries::chain_head_select!())?
         .query_row([], |row| Ok((row.get(1)?, row.get(2)?)))?;
-    let chained = queries::chain_after(seq, hash, events);
+    let links = queries::chain_links(seq, hash, events.clone());
     let mut insert = transaction.prepare_cached(AUDIT_EVENT_INSERT)?;
     let mut category = transaction.prepare_cached(AUDIT_CATEGORY_INSERT)?;
-    for (event, hash) in &chained {
+    for (event, link) in events.zip(&links) {
         insert.execute(params![
-            event.seq,
-            dialect::at(event.at),
+            link.seq,
+            dialect::at(link.at),
             event.actor,
             event.ip,
             event.action,
@@ -272,18 +271,18 @@ fn append_chained(
             event.subject_id,
             event.outcome,
             event.detail,
-            &hash[..],
+            &link.hash[..],
         ])?;
         for (position, name) in event.categories.iter().enumerate() {
             // A list longer than i64::MAX cannot exist in memory.
             let position = i64::try_from(position).unwrap_or(i64::MAX);
-            category.execute(params![event.seq, position, name])?;
+            category.execute(params![link.seq, position, name])?;
         }
     }
-    if let Some((last, hash)) = chained.last() {
+    if let Some(last) = links.last() {
         transaction
             .prepare_cached(queries::CHAIN_HEAD_MOVE)?
-            .execute(params![last.seq, &hash[..]])?;
+            .execute(params![last.seq, &last.hash[..]])?;
     }
     Ok(())
 }

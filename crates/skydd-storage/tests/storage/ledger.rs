@@ -171,3 +171,63 @@ pub(super) async fn ledger_appends_of_two_servers_chain_after_each_other(h: Arc<
     first.close().await.unwrap();
     second.close().await.unwrap();
 }
+
+/// One server appends many units at once while the database refuses some of them: on
+/// PostgreSQL an append chains after the head the one before it left, so after a refused one
+/// the head is where it was, and the appends that raced it must find it there. Every other unit
+/// is stored once, every refused one not at all, and the chain verifies (issue 19).
+pub(super) async fn concurrent_appends_of_one_server_survive_refused_ones(h: Arc<Harness>) {
+    let storage = h.open().await;
+    let poison = match &*h {
+        Harness::Sqlite { .. } => {
+            "CREATE TRIGGER refuse_poison BEFORE INSERT ON consent_events
+             WHEN NEW.scope_id LIKE 'poison-%'
+             BEGIN SELECT RAISE(ABORT, 'the test refuses poison'); END;"
+        }
+        Harness::Postgres { .. } => {
+            "CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+             BEGIN
+                 IF NEW.scope_id LIKE 'poison-%' THEN RAISE EXCEPTION 'the test refuses poison';
+                 END IF;
+                 RETURN NEW;
+             END $$;
+             CREATE TRIGGER refuse_poison BEFORE INSERT ON consent_events
+             FOR EACH ROW EXECUTE FUNCTION refuse_poison();"
+        }
+    };
+    h.execute(poison).await;
+    let subject = |n: usize| {
+        if n % 5 == 2 {
+            format!("poison-{n}")
+        } else {
+            format!("p-{n}")
+        }
+    };
+    let mut appends = tokio::task::JoinSet::new();
+    for n in 0..60 {
+        let storage = Arc::clone(&storage);
+        let subject = subject(n);
+        appends.spawn(async move { (n, storage.append_ledger(vec![unit(&subject)]).await) });
+    }
+    while let Some(appended) = appends.join_next().await {
+        let (n, outcome) = appended.unwrap();
+        assert_eq!(outcome.is_err(), n % 5 == 2, "append {n}: {outcome:?}");
+    }
+    for n in [0, 1, 2, 3, 7, 12, 58, 59] {
+        let expected = if n % 5 == 2 {
+            [0, 0, 0, 0]
+        } else {
+            [1, 1, 1, 2]
+        };
+        assert_eq!(counts(&*storage, &subject(n)).await, expected, "{n}");
+    }
+    // 48 stored units of two events each.
+    let head = storage.audit_chain_head().await.unwrap();
+    assert_eq!(head.seq, 2 * 48);
+    let report = verify_audit_chain(storage.clone(), &[0_u8; 32], vec![])
+        .await
+        .unwrap();
+    assert!(report.breach.is_none(), "{report:?}");
+    assert_eq!(report.entries, 2 * 48);
+    storage.close().await.unwrap();
+}
