@@ -18,6 +18,13 @@ use std::sync::OnceLock;
 use clap::{CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
+/// The allocator: mimalloc rather than glibc's. A group commit's events are built on the
+/// server's worker threads and freed on the ledger writer's thread (issue 19); glibc frees
+/// memory of another thread's arena under that arena's lock, which took a quarter of the
+/// writer's time in the decisions benchmark (BENCHMARKS.md), mimalloc hands it back without.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Skydd keeps every promise a privacy policy makes, and proves it.
 #[derive(Debug, Parser)]
 #[command(name = "skydd", version, propagate_version = true)]

@@ -50,6 +50,11 @@ use skydd_staff::permission::Scope;
 use skydd_storage::{LedgerUnit, StorageError};
 use skydd_vault::{Actor, Audit, AuditEvent, NewSubject, audit::AuditFuture};
 
+/// The allocator `skydd serve` runs with (`crates/skydd-cli/src/main.rs`), so that Skydd is
+/// measured as it serves; the hello-world in the same process gets it too.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// An audit ledger that drops every event (diagnostic only).
 struct NoAudit;
 

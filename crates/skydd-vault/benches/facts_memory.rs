@@ -114,6 +114,11 @@ fn facts(id: &str, rng: &mut Rng, interner: &mut Interner) -> SubjectFacts {
     facts
 }
 
+/// The allocator `skydd serve` runs with (`crates/skydd-cli/src/main.rs`): resident size
+/// depends on it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let subjects: usize = std::env::var("SKYDD_BENCH_SUBJECTS")
         .ok()
