@@ -660,3 +660,57 @@ pub(super) async fn migrate_one(
     );
     Ok(true)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(n: u32, categories: &[&str]) -> AuditEventRow {
+        AuditEventRow {
+            seq: 0,
+            // Nanoseconds that storage does not keep: the link truncates them before hashing.
+            at: jiff::Timestamp::from_nanosecond(1_740_787_200_123_456_789 + i128::from(n))
+                .unwrap(),
+            actor: format!("token:{n}"),
+            ip: n.is_multiple_of(2).then(|| "192.0.2.1".into()),
+            action: "decision".into(),
+            purpose: Some("marketing".into()),
+            subject_id: Some(format!("{n:032x}")),
+            categories: categories.iter().map(|c| (*c).to_string()).collect(),
+            outcome: "allowed".into(),
+            detail: None,
+        }
+    }
+
+    /// `chain_links` hashes borrowed events exactly as the chain's defined encoding
+    /// (`audit_chain::entry_hash` of the event with its seq and truncated time) does, so the
+    /// group commit's path and the verifier agree.
+    #[test]
+    fn chain_links_hash_as_the_entry_encoding_defines() {
+        let events = vec![event(1, &["contact"]), event(2, &[]), event(3, &["a", "b"])];
+        let prev = [7_u8; 32];
+        let links = chain_links(41, prev, &events);
+        let mut expected_prev = prev;
+        for (n, (event, link)) in events.iter().zip(&links).enumerate() {
+            let mut numbered = event.clone();
+            numbered.seq = 42 + i64::try_from(n).unwrap();
+            numbered.at = crate::timestamp::truncate(event.at);
+            expected_prev = crate::audit_chain::entry_hash(&expected_prev, &numbered);
+            assert_eq!(
+                (link.seq, link.at, link.hash),
+                (numbered.seq, numbered.at, expected_prev)
+            );
+        }
+        let owned = chain_after(41, prev, events);
+        assert_eq!(
+            owned
+                .iter()
+                .map(|(e, h)| (e.seq, e.at, *h))
+                .collect::<Vec<_>>(),
+            links
+                .iter()
+                .map(|l| (l.seq, l.at, l.hash))
+                .collect::<Vec<_>>()
+        );
+    }
+}
