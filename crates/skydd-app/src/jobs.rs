@@ -26,9 +26,13 @@ use crate::services::App;
 
 /// Messages sent per delivery round.
 const BATCH: usize = 50;
-/// The most audit events one round of the index by subject covers: one write transaction of
-/// the database, so a group commit waits for at most one such round.
-pub const AUDIT_INDEX_ROUND: usize = 8_192;
+/// How many entries one round of the index by subject writes, at least: one write transaction
+/// of the database, so a group commit waits for at most one such round (on SQLite whole
+/// subjects of a span, about a millisecond; on PostgreSQL the mark moved by as many events).
+/// The size of a round does not change how often SQLite writes a subject's pages (once a
+/// span), so rounds are small: with 4,096 entries the p99 of decisions under wrk was 8.6-10.4
+/// ms, with 1,024 5.8-7.7 ms.
+pub const AUDIT_INDEX_ROUND: usize = 1_024;
 /// Requests due within this time are warned about.
 pub const DUE_SOON: SignedDuration = SignedDuration::from_hours(7 * 24);
 
@@ -195,9 +199,10 @@ async fn every(app: App, interval: Duration, mut round: impl AsyncFnMut(&App)) {
     }
 }
 
-/// Index the audit trail by subject up to its newest event, in rounds of at most
-/// [`AUDIT_INDEX_ROUND`] events (a backlog, after an upgrade or a large import by `skydd`,
-/// takes several). Returns how many events were indexed.
+/// Index the audit trail by subject up to its newest event, in rounds of about
+/// [`AUDIT_INDEX_ROUND`] events, one after the other until a round finds less than that to do
+/// (a backlog, after an upgrade or a large import by `skydd`, takes many; group commits go
+/// between them). Returns how many events were indexed.
 pub async fn index_audit_subjects(app: &App) -> Result<u64, skydd_storage::StorageError> {
     let mut indexed = 0;
     loop {

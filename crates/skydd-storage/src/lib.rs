@@ -527,13 +527,16 @@ pub trait Storage:
     /// back.
     fn audit_chain_tip(&self) -> StorageFuture<'_, (AuditChainHead, i64)>;
 
-    /// One round of the audit trail's index by subject (migration 15) over the events appended
-    /// since the last round, at most `limit` of them: on SQLite their entries inserted sorted
-    /// by subject and the mark moved past them in one transaction; on PostgreSQL, whose index
-    /// is kept in the commit, the mark moved. Returns how many events the round covered, 0
-    /// when the index was complete. Rounds of two servers take turns; a search by subject is
-    /// exact whether or not rounds run, only slower the further behind they are (`skydd-app`'s
-    /// jobs run them).
+    /// One round of the audit trail's index by subject (migrations 15 and 24) over the events
+    /// appended since the last rounds, in one transaction. On SQLite the next chunk of a span
+    /// (up to 131,072 events past the mark, its entries sorted by subject): at least `limit`
+    /// entries and whole subjects, the mark moved when the span is done (a span half written
+    /// goes on after a restart). On PostgreSQL, whose index is kept in the commit, the mark
+    /// moved by at most `limit` events. Returns how many events the round indexed (with, at a
+    /// span's end, those that name no subject), 0 when the index was complete or, on SQLite,
+    /// another process had gone on (the next round plans again). Rounds of two servers take
+    /// turns; a search by subject is exact whether or not rounds run, only slower the further
+    /// behind they are (`skydd-app`'s jobs run them).
     fn index_audit_subjects(&self, limit: usize) -> StorageFuture<'_, u64>;
 
     /// The subject index's mark: the seq up to which every event naming a subject has its

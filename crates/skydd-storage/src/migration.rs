@@ -148,6 +148,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "record_lineage",
         sql: include_str!("../migrations/sqlite/0023_record_lineage.sql"),
     },
+    Migration {
+        version: 24,
+        name: "audit_subject_spans",
+        sql: include_str!("../migrations/sqlite/0024_audit_subject_spans.sql"),
+    },
 ];
 
 /// The PostgreSQL migrations, oldest first. Same versions and names as [`SQLITE`].
@@ -266,6 +271,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 23,
         name: "record_lineage",
         sql: include_str!("../migrations/postgres/0023_record_lineage.sql"),
+    },
+    Migration {
+        version: 24,
+        name: "audit_subject_spans",
+        sql: include_str!("../migrations/postgres/0024_audit_subject_spans.sql"),
     },
 ];
 

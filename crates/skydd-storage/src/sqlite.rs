@@ -28,6 +28,7 @@ mod point_reads;
     reason = "src/queries is compiled once per backend, against each backend's dialect"
 )]
 mod queries;
+mod subject_index;
 
 use crate::dialect::sqlite as dialect;
 use crate::migration;

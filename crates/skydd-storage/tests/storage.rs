@@ -2451,14 +2451,14 @@ async fn subject_seqs(
     }
 }
 
-/// The audit trail's index by subject (migration 15) is filled in rounds behind the commits
-/// (issue 19); a search by subject is exact before, during and after them, in pages that cross
-/// the index's mark, with another filter or without.
+/// The audit trail's index by subject (migrations 15 and 24) is filled in rounds behind the
+/// commits (issue 19); a search by subject is exact before, during and after them, in pages
+/// that cross the index's mark, with another filter or without. On SQLite a round writes the
+/// next whole subjects of a span and the mark moves when the span is done; a span half written
+/// goes on after a restart.
 async fn audit_events_are_found_by_subject_before_during_and_after_index_rounds(h: Arc<Harness>) {
-    let storage = h.open().await;
-    assert_eq!(storage.audit_subject_index_mark().await.unwrap(), 0);
-    assert_eq!(storage.index_audit_subjects(100).await.unwrap(), 0);
-    let append = async |subjects: &[Option<&str>]| {
+    let sqlite = h.backend() == Backend::Sqlite;
+    let append = async |storage: &Arc<dyn Storage>, subjects: &[Option<&str>]| {
         for (n, subject) in subjects.iter().enumerate() {
             let mut event = audit(*subject, &["a"], "2025-05-01T00:00:00Z");
             if n == 2 {
@@ -2467,49 +2467,88 @@ async fn audit_events_are_found_by_subject_before_during_and_after_index_rounds(
             storage.append_audit_event(event).await.unwrap();
         }
     };
-    append(&[
+    // Seqs 3 and 10 have the action `consent.grant`, the others `records.read`.
+    let check = async |storage: &Arc<dyn Storage>, s1: &[i64], s2: &[i64], s1_reads: &[i64]| {
+        for page in [1, 2, 50] {
+            let (all, paged) = subject_seqs(storage, "s-1", None, page).await;
+            assert_eq!((all.as_slice(), paged.as_slice()), (s1, s1), "page {page}");
+            let (all, paged) = subject_seqs(storage, "s-2", None, page).await;
+            assert_eq!((all.as_slice(), paged.as_slice()), (s2, s2), "page {page}");
+            let (all, paged) = subject_seqs(storage, "s-1", Some("records.read"), page).await;
+            assert_eq!((all.as_slice(), paged.as_slice()), (s1_reads, s1_reads));
+            assert_eq!(
+                subject_seqs(storage, "s-3", None, page).await,
+                (vec![], vec![])
+            );
+        }
+    };
+    let mark = async |storage: &Arc<dyn Storage>| storage.audit_subject_index_mark().await.unwrap();
+
+    let storage = h.open().await;
+    assert_eq!(mark(&storage).await, 0);
+    assert_eq!(storage.index_audit_subjects(100).await.unwrap(), 0);
+    let first = [
         Some("s-1"),
         Some("s-2"),
         Some("s-1"),
         None,
         Some("s-1"),
         Some("s-1"),
-        Some("s-2"),
-    ])
-    .await;
-    // Seqs 3 and 10 have the action `consent.grant`, the others `records.read`.
-    let check = async |s1: &[i64], s2: &[i64], s1_reads: &[i64]| {
-        for page in [1, 2, 50] {
-            let (all, paged) = subject_seqs(&storage, "s-1", None, page).await;
-            assert_eq!((all.as_slice(), paged.as_slice()), (s1, s1), "page {page}");
-            let (all, paged) = subject_seqs(&storage, "s-2", None, page).await;
-            assert_eq!((all.as_slice(), paged.as_slice()), (s2, s2), "page {page}");
-            let (all, paged) = subject_seqs(&storage, "s-1", Some("records.read"), page).await;
-            assert_eq!((all.as_slice(), paged.as_slice()), (s1_reads, s1_reads));
-            assert_eq!(
-                subject_seqs(&storage, "s-3", None, page).await,
-                (vec![], vec![])
-            );
-        }
-    };
-    let mark = async || storage.audit_subject_index_mark().await.unwrap();
-    check(&[1, 3, 5, 6], &[2, 7], &[1, 5, 6]).await;
+    ];
+    append(&storage, &[&first[..], &[Some("s-2")]].concat()).await;
+    check(&storage, &[1, 3, 5, 6], &[2, 7], &[1, 5, 6]).await;
+    // PostgreSQL moves the mark by 4 events; SQLite writes s-1's four entries of the span up
+    // to 7, and s-2's wait for the next round.
     assert_eq!(storage.index_audit_subjects(4).await.unwrap(), 4);
-    assert_eq!(mark().await, 4);
-    check(&[1, 3, 5, 6], &[2, 7], &[1, 5, 6]).await;
+    assert_eq!(mark(&storage).await, if sqlite { 0 } else { 4 });
+    check(&storage, &[1, 3, 5, 6], &[2, 7], &[1, 5, 6]).await;
+    // A restart in the middle of a span: the next round goes on where it stopped.
+    storage.close().await.unwrap();
+    let storage = h.open().await;
+    check(&storage, &[1, 3, 5, 6], &[2, 7], &[1, 5, 6]).await;
+    // s-2's two entries and the event of no subject.
     assert_eq!(storage.index_audit_subjects(100).await.unwrap(), 3);
-    assert_eq!(mark().await, 7);
-    check(&[1, 3, 5, 6], &[2, 7], &[1, 5, 6]).await;
+    assert_eq!(mark(&storage).await, 7);
+    check(&storage, &[1, 3, 5, 6], &[2, 7], &[1, 5, 6]).await;
     assert_eq!(
         storage.index_audit_subjects(100).await.unwrap(),
         0,
         "complete"
     );
-    append(&[Some("s-2"), Some("s-1"), Some("s-1")]).await;
-    check(&[1, 3, 5, 6, 9, 10], &[2, 7, 8], &[1, 5, 6, 9]).await;
+    append(&storage, &[Some("s-2"), Some("s-1"), Some("s-1")]).await;
+    check(&storage, &[1, 3, 5, 6, 9, 10], &[2, 7, 8], &[1, 5, 6, 9]).await;
     assert_eq!(storage.index_audit_subjects(100).await.unwrap(), 3);
-    assert_eq!(mark().await, 10);
-    check(&[1, 3, 5, 6, 9, 10], &[2, 7, 8], &[1, 5, 6, 9]).await;
+    assert_eq!(mark(&storage).await, 10);
+    check(&storage, &[1, 3, 5, 6, 9, 10], &[2, 7, 8], &[1, 5, 6, 9]).await;
+
+    // Two processes on one database: one stops after a round, the other writes the rest of
+    // the index; the first's next round sees that, plans again and finds nothing left to do,
+    // and the index is what one process alone would have written.
+    append(&storage, &[Some("s-1"), Some("s-2"), Some("s-3"), None]).await;
+    let other = h.open().await;
+    assert_eq!(storage.index_audit_subjects(1).await.unwrap(), 1);
+    let mut indexed = 0;
+    loop {
+        let round = other.index_audit_subjects(1).await.unwrap();
+        if round == 0 {
+            break;
+        }
+        indexed += round;
+    }
+    assert_eq!(indexed, 3);
+    assert_eq!(mark(&other).await, 14);
+    assert_eq!(storage.index_audit_subjects(100).await.unwrap(), 0);
+    assert_eq!(storage.index_audit_subjects(100).await.unwrap(), 0);
+    assert_eq!(mark(&storage).await, 14);
+    for (subject, seqs) in [
+        ("s-1", vec![1, 3, 5, 6, 9, 10, 11]),
+        ("s-2", vec![2, 7, 8, 12]),
+        ("s-3", vec![13]),
+    ] {
+        let (all, paged) = subject_seqs(&storage, subject, None, 2).await;
+        assert_eq!((&all, &paged), (&seqs, &seqs), "{subject}");
+    }
+    other.close().await.unwrap();
     storage.close().await.unwrap();
 }
 

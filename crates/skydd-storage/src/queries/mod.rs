@@ -423,6 +423,24 @@ macro_rules! subject_mark_select {
 }
 pub(super) use subject_mark_select;
 
+/// The CTE `mark` of a search by one subject, the parameter named: the seq up to which that
+/// subject's events have their entries (migration 24). While SQLite writes a span of the index,
+/// a subject ordered before `next_subject` has them up to the span's end, every other up to
+/// `audit_subject_mark`; between spans (and always on PostgreSQL) the two agree.
+macro_rules! subject_mark_of {
+    ($subject:literal) => {
+        concat!(
+            "mark AS (
+                SELECT CASE WHEN ",
+            $subject,
+            " < s.next_subject THEN s.end_seq ELSE m.seq END AS seq
+                FROM audit_subject_mark m JOIN audit_subject_span s ON s.id = 1
+                WHERE m.id = 1)"
+        )
+    };
+}
+pub(super) use subject_mark_of;
+
 /// Move the subject index's mark to `$1`, in the transaction that filled the entries below it.
 pub(super) const SUBJECT_MARK_MOVE: &str = "UPDATE audit_subject_mark SET seq = $1 WHERE id = 1";
 
@@ -474,10 +492,13 @@ pub(super) const AUDIT_ENTRIES: &str = entries!(concat!(
 ));
 
 /// A page of [`crate::Storage::audit_entries`] of subject `$2`: through the index by subject
-/// up to its mark, then the tail above the mark (migration 15). The two never overlap and the
-/// tail's seqs are the higher, so the page is the first `$5` of both in seq order.
+/// up to the subject's mark, then the tail above it (migrations 15 and 24). The two never
+/// overlap and the tail's seqs are the higher, so the page is the first `$5` of both in seq
+/// order.
 pub(super) const AUDIT_ENTRIES_OF_SUBJECT: &str = entries!(concat!(
-    "WITH mark AS (SELECT seq FROM audit_subject_mark WHERE id = 1),
+    "WITH ",
+    subject_mark_of!("$2"),
+    ",
      page AS (
         SELECT * FROM (
             SELECT e.* FROM audit_subject_entries x

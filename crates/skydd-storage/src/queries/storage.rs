@@ -985,10 +985,13 @@ impl Storage for Store {
         subject_id: &'a str,
     ) -> StorageFuture<'a, Vec<AuditEventRow>> {
         Box::pin(async move {
-            // The index's entries up to its mark and a scan of the events above it (the tail no
-            // round has reached yet), in one snapshot; the two never overlap (migration 15).
-            let rows = sqlx::query(
-                "WITH mark AS (SELECT seq FROM audit_subject_mark WHERE id = 1),
+            // The index's entries up to the subject's mark and a scan of the events above it
+            // (the tail no round has reached yet), in one snapshot; the two never overlap
+            // (migrations 15 and 24).
+            let rows = sqlx::query(concat!(
+                "WITH ",
+                super::subject_mark_of!("$1"),
+                ",
                  subject_seqs AS (
                      SELECT x.seq FROM audit_subject_entries x
                      WHERE x.subject_id = $1 AND x.seq <= (SELECT seq FROM mark)
@@ -1002,7 +1005,7 @@ impl Storage for Store {
                  JOIN audit_events e ON e.seq = s.seq
                  LEFT JOIN audit_event_categories c ON c.event_seq = e.seq
                  ORDER BY e.seq, c.position",
-            )
+            ))
             .bind(subject_id)
             .fetch_all(&self.pool)
             .await

@@ -9,9 +9,9 @@
 //! statements, the statements' text shared with the sqlx path (`src/queries/`), the chain
 //! numbered and hashed by the same [`super::queries::chain_after`].
 //!
-//! The rounds of the audit trail's index by subject (migration 15) run on the same connection,
-//! between two group commits, so the two take turns on this process's lock rather than through
-//! SQLite's busy handler.
+//! The chunks of the audit trail's index by subject (`super::subject_index`) are written on the
+//! same connection, between two group commits, so the two take turns on this process's lock
+//! rather than through SQLite's busy handler.
 //!
 //! The connection heals as the pool does (`crate::pool`): a write that fails on the files
 //! (read-only, I/O, full, cannot open) or leaves the connection inside a transaction drops it,
@@ -25,6 +25,7 @@ use std::time::Duration;
 use rusqlite::{Connection, ErrorCode, TransactionBehavior, params};
 
 use super::queries;
+use super::subject_index::{self, Chunk, SubjectSpan};
 use crate::dialect::sqlite as dialect;
 use crate::{LedgerUnit, StorageError};
 
@@ -40,16 +41,6 @@ const AUDIT_EVENT_INSERT: &str = concat!(
 const AUDIT_CATEGORY_INSERT: &str =
     "INSERT INTO audit_event_categories (event_seq, position, category) VALUES ($1, $2, $3)";
 
-/// One round of the subject index (migration 15): the entries of the events with
-/// `$1 < seq <= $2`, inserted sorted by subject so that each page of the index is written once
-/// a round. The mark never lies below an entry, so nothing conflicts; `DO NOTHING` keeps a
-/// round that overlaps a crashed one's remains harmless anyway.
-const SUBJECT_ENTRIES_FILL: &str = "INSERT INTO audit_subject_entries (subject_id, seq)
-     SELECT subject_id, seq FROM audit_events
-     WHERE seq > $1 AND seq <= $2 AND subject_id IS NOT NULL
-     ORDER BY subject_id, seq
-     ON CONFLICT DO NOTHING";
-
 /// The most memory the writer's page cache takes, in KiB (SQLite's default is 2 MiB, which
 /// appends spread over a large index outgrow, reading pages back from the file).
 const CACHE_KIB: u32 = 65_536;
@@ -62,10 +53,12 @@ pub(super) struct LedgerWriter {
     busy_timeout: Duration,
     /// The connection, if one is open; writes take turns on it (SQLite has one writer anyway).
     connection: Mutex<Option<Connection>>,
+    /// The span of the audit trail's index by subject being written, if one is planned.
+    span: Mutex<Option<SubjectSpan>>,
 }
 
 /// A failed step: what was being done, and SQLite's error.
-type Failure = (&'static str, rusqlite::Error);
+pub(super) type Failure = (&'static str, rusqlite::Error);
 
 impl LedgerWriter {
     /// A writer for the database at `path`; it opens its connection on the first write.
@@ -74,6 +67,7 @@ impl LedgerWriter {
             path,
             busy_timeout,
             connection: Mutex::new(None),
+            span: Mutex::new(None),
         }
     }
 
@@ -83,10 +77,36 @@ impl LedgerWriter {
         self.run(|connection| write(connection, units))
     }
 
-    /// One round of the audit trail's index by subject, at most `limit` events (see
-    /// [`crate::Storage::index_audit_subjects`]), between two group commits. Blocking.
+    /// One round of the audit trail's index by subject (see
+    /// [`crate::Storage::index_audit_subjects`]): the next chunk of the span being written, at
+    /// least `limit` entries and whole subjects, planning a span first if none is. Returns how
+    /// many events it indexed, 0 when the index was complete or another process had gone on
+    /// (the next round plans again). Blocking; rounds take turns.
     pub(super) fn index_subjects(&self, limit: usize) -> Result<u64, StorageError> {
-        self.run(|connection| index_round(connection, limit))
+        let mut slot = self.span.lock().unwrap_or_else(PoisonError::into_inner);
+        if slot.is_none() {
+            *slot = subject_index::plan(&self.path, self.busy_timeout).map_err(storage_error)?;
+        }
+        let Some(span) = slot.as_mut() else {
+            return Ok(0);
+        };
+        match self.run(|connection| subject_index::write_chunk(connection, span, limit)) {
+            Ok(Chunk::Written { events, done }) => {
+                if done {
+                    *slot = None;
+                }
+                Ok(events)
+            }
+            Ok(Chunk::Stale) => {
+                *slot = None;
+                Ok(0)
+            }
+            Err(error) => {
+                // Planned again from what is stored, which the failed chunk did not change.
+                *slot = None;
+                Err(error)
+            }
+        }
     }
 
     /// Run `step` on the connection, opening one first if none is open, and drop the
@@ -204,35 +224,6 @@ fn write(connection: &mut Connection, units: &[LedgerUnit]) -> Result<(), Failur
     transaction
         .commit()
         .map_err(|e| ("append to the ledgers", e))
-}
-
-/// One round of the subject index in one `BEGIN IMMEDIATE` transaction: the entries of the
-/// events past the mark, at most `limit` and none past the chain's head, and the mark moved.
-/// Returns how many events it covered.
-fn index_round(connection: &mut Connection, limit: usize) -> Result<u64, Failure> {
-    const OPERATION: &str = "index the audit trail by subject";
-    let transaction = connection
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(|e| (OPERATION, e))?;
-    let mark: i64 = transaction
-        .prepare_cached(queries::subject_mark_select!())
-        .and_then(|mut select| select.query_row([], |row| row.get(0)))
-        .map_err(|e| (OPERATION, e))?;
-    let head: i64 = transaction
-        .prepare_cached(queries::chain_head_select!())
-        .and_then(|mut select| select.query_row([], |row| row.get(1)))
-        .map_err(|e| (OPERATION, e))?;
-    let Some(end) = queries::subject_round_end(mark, head, limit) else {
-        return Ok(0);
-    };
-    transaction
-        .prepare_cached(SUBJECT_ENTRIES_FILL)
-        .and_then(|mut fill| fill.execute(params![mark, end]))
-        .and_then(|_| transaction.prepare_cached(queries::SUBJECT_MARK_MOVE))
-        .and_then(|mut mark| mark.execute(params![end]))
-        .map_err(|e| (OPERATION, e))?;
-    transaction.commit().map_err(|e| (OPERATION, e))?;
-    Ok(u64::try_from(end - mark).unwrap_or(0))
 }
 
 /// Run the `INSERT … RETURNING` `sql` with `params` in `transaction` (the returned seq is not
