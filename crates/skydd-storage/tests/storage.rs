@@ -2567,13 +2567,15 @@ async fn the_subject_index_is_built_from_the_trail_on_upgrade(h: Arc<Harness>) {
     // Back to schema 14, as the previous release left its databases.
     h.execute(match h.backend() {
         skydd_storage::Backend::Sqlite => {
-            "DROP TABLE audit_subject_entries; DROP TABLE audit_subject_mark;
+            "DROP TABLE audit_subject_span; DROP TABLE audit_subject_entries;
+             DROP TABLE audit_subject_mark;
              CREATE INDEX audit_events_by_subject ON audit_events (subject_id, seq);
              ALTER TABLE records DROP COLUMN combined_from;
              DELETE FROM skydd_migrations WHERE version >= 15"
         }
         skydd_storage::Backend::Postgres => {
-            "DROP VIEW audit_subject_entries; DROP TABLE audit_subject_mark;
+            "DROP TABLE audit_subject_span; DROP VIEW audit_subject_entries;
+             DROP TABLE audit_subject_mark;
              ALTER TABLE disclosures DROP CONSTRAINT disclosures_decision_whole_or_absent;
              DELETE FROM skydd_migrations WHERE version >= 15"
         }

@@ -704,11 +704,12 @@ async fn notices_from_before_delivery_become_manual_on_upgrade(h: Arc<Harness>) 
     storage.close().await.unwrap();
 
     // Back to the table as migration 0004 made it, holding the notice as it was written then
-    // (and without the later migrations' tables and columns: 0023's, 0022's, 0021's, 0015's,
+    // (and without the later migrations' tables and columns: 0024's, 0023's, 0022's, 0021's, 0015's,
     // 0014's, 0013's, 0012's, 0011's, 0010's, then 0009's).
     h.execute(match h.backend() {
         skydd_storage::Backend::Sqlite => {
-            "DROP TABLE audit_subject_entries;
+            "DROP TABLE audit_subject_span;
+             DROP TABLE audit_subject_entries;
              DROP TABLE audit_subject_mark;
              CREATE INDEX audit_events_by_subject ON audit_events (subject_id, seq);
              DROP TABLE imports;
@@ -760,6 +761,7 @@ async fn notices_from_before_delivery_become_manual_on_upgrade(h: Arc<Harness>) 
         }
         skydd_storage::Backend::Postgres => {
             "ALTER TABLE disclosures DROP CONSTRAINT disclosures_decision_whole_or_absent;
+             DROP TABLE audit_subject_span;
              DROP VIEW audit_subject_entries;
              DROP TABLE audit_subject_mark;
              DROP TABLE imports;
