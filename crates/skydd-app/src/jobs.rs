@@ -58,10 +58,11 @@ pub struct JobSettings {
     /// the log every 250 ms only (tests of a lost notification switch it off).
     pub listen_fact_changes: bool,
     /// Between rounds of the audit trail's index by subject
-    /// ([`skydd_storage::Storage::index_audit_subjects`]): each round indexes what was
-    /// appended since the last, so a search by subject scans at most about this long a tail
-    /// of the trail. Longer rounds write each page of the index less often. Zero switches
-    /// the rounds off (searches stay exact, and slow down as the tail grows).
+    /// ([`skydd_storage::Storage::index_audit_subjects`]): each time, rounds index what was
+    /// appended since the last time, so a search by subject scans about this long a tail of
+    /// the trail (on SQLite, while a span is being written, up to that span's 131,072 events
+    /// more). Longer intervals write each page of the index less often. Zero switches the
+    /// rounds off (searches stay exact, and slow down as the tail grows).
     pub audit_index_interval: Duration,
 }
 
