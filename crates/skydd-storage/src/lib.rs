@@ -398,8 +398,9 @@ pub trait Storage:
     fn fact_changes_bounds(&self) -> StorageFuture<'_, FactChangeBounds>;
 
     /// Delete the change log's rows with a seq up to `up_to_seq` and remember that it was
-    /// pruned that far (never lowering what was remembered), in one transaction. Returns how
-    /// many rows went.
+    /// pruned that far (never lowering what was remembered), in transactions of 10,000 seqs
+    /// each, so that writers wait for a short one at a time; each remembers how far it went.
+    /// Returns how many rows went.
     fn prune_fact_changes(&self, up_to_seq: i64) -> StorageFuture<'_, u64>;
 
     /// A listener woken when another connection commits a change to the log, or `None` where

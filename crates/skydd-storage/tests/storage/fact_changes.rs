@@ -12,6 +12,7 @@ use super::{Harness, at, run, token};
 
 scenarios!(
     the_change_log_is_read_in_pages_and_pruned,
+    a_long_change_log_is_pruned_in_short_transactions,
     a_listener_wakes_on_a_change_from_another_connection,
 );
 
@@ -25,6 +26,27 @@ fn switch(organisation: &str) -> FeatureSwitchRow {
         actor: "test".into(),
         at: at("2026-12-01T08:00:00Z"),
     }
+}
+
+/// A minute of consent writes at line rate leaves about a million rows to prune; they go in
+/// transactions of 10,000 seqs, each remembering how far it went, and all of them go.
+async fn a_long_change_log_is_pruned_in_short_transactions(h: Arc<Harness>) {
+    let storage = h.open().await;
+    h.execute(
+        "WITH RECURSIVE n (i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 25000)
+         INSERT INTO fact_changes (kind, key) SELECT 'subject', 's-' || i FROM n",
+    )
+    .await;
+    let bounds = storage.fact_changes_bounds().await.unwrap();
+    assert_eq!((bounds.pruned_through, bounds.newest), (0, 25_000));
+    assert_eq!(storage.prune_fact_changes(24_990).await.unwrap(), 24_990);
+    let bounds = storage.fact_changes_bounds().await.unwrap();
+    assert_eq!((bounds.pruned_through, bounds.newest), (24_990, 25_000));
+    let left = storage.fact_changes_after(0, 100).await.unwrap();
+    assert_eq!(left.first().map(|c| c.seq), Some(24_991));
+    assert_eq!(left.len(), 10);
+    assert_eq!(storage.prune_fact_changes(24_990).await.unwrap(), 0);
+    storage.close().await.unwrap();
 }
 
 async fn the_change_log_is_read_in_pages_and_pruned(h: Arc<Harness>) {
