@@ -686,5 +686,6 @@ async fn a_dpo_confirms_a_signed_written_request_from_the_request_page() {
         let page = console.page(&path).await;
         assert!(page.contains("The identity has been verified."), "{page}");
         assert!(!page.contains("/identity\""), "the form is gone: {page}");
+        app.stop().await;
     }
 }

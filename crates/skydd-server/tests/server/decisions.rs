@@ -437,5 +437,6 @@ async fn a_recipient_is_given_only_the_purposes_the_register_gives_it() {
                 Some("recipient:subcontractors_third_country".to_owned()),
             ]
         );
+        app.stop().await;
     }
 }

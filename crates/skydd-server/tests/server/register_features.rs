@@ -225,6 +225,7 @@ async fn a_basis_waits_for_an_attribute_of_the_subject_set_through_the_api() {
             .await
             .unwrap();
         assert!(notice.contains("när du har ett supportavtal med oss; annars"));
+        app.stop().await;
     }
 }
 
@@ -270,6 +271,7 @@ async fn each_audience_is_served_its_own_notice() {
         let response = app.get("/privacy?audience=mars", None).await;
         let body = problem(response, StatusCode::UNPROCESSABLE_ENTITY, app.backend).await;
         assert!(body.to_string().contains("`europe`, `elsewhere`"), "{body}");
+        app.stop().await;
     }
 }
 
@@ -328,6 +330,7 @@ async fn a_customers_data_waits_for_its_signed_processing_agreement() {
         assert_eq!(listed["agreements"][0]["version"], "DPA 2026-02");
         let audit = app.get_ok("/v1/audit?limit=100").await.to_string();
         assert!(audit.contains("tenant:acme version:DPA 2026-02"), "{audit}");
+        app.stop().await;
     }
 }
 
@@ -402,5 +405,6 @@ async fn a_record_combined_from_several_sources_keeps_its_lineage() {
             json!(["public_sources", "facebook"])
         );
         assert!(combined["collected_at"].is_string());
+        app.stop().await;
     }
 }

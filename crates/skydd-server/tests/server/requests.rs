@@ -1483,6 +1483,7 @@ async fn a_signed_written_request_is_confirmed_by_staff_where_the_register_takes
             )
             .await;
         problem(again, StatusCode::CONFLICT, app.backend).await;
+        app.stop().await;
     }
 }
 
@@ -1637,6 +1638,7 @@ async fn a_request_waits_for_the_customers_confirmation_before_fulfilment() {
             )
             .await;
         assert_eq!(done["state"], "completed", "{done}");
+        app.stop().await;
     }
 }
 
@@ -1690,5 +1692,6 @@ async fn a_request_filed_for_a_user_needs_the_users_own_confirmation() {
             )
             .await;
         assert_eq!(verified["state"], "verified", "{verified}");
+        app.stop().await;
     }
 }
