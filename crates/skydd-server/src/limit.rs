@@ -148,11 +148,14 @@ pub enum PublicRoute {
     Unsubscribe,
     /// `/console/sign-in/sso` and its callback.
     SingleSignOn,
+    /// The privacy notice: `/privacy` and its archived versions, each call written from the
+    /// register.
+    Notice,
 }
 
 impl PublicRoute {
     /// Every limited route.
-    pub const ALL: [PublicRoute; 8] = [
+    pub const ALL: [PublicRoute; 9] = [
         PublicRoute::Intake,
         PublicRoute::Verify,
         PublicRoute::Documents,
@@ -161,6 +164,7 @@ impl PublicRoute {
         PublicRoute::BannerLog,
         PublicRoute::Unsubscribe,
         PublicRoute::SingleSignOn,
+        PublicRoute::Notice,
     ];
 
     /// The budget per client address.
@@ -172,6 +176,9 @@ impl PublicRoute {
             PublicRoute::BannerLog => (60, 1),
             PublicRoute::Unsubscribe => (30, 10),
             PublicRoute::SingleSignOn => (20, 15),
+            // A reader opens a page or two; a site's visitors behind one address, as many as
+            // its banner's choices (`BannerLog`).
+            PublicRoute::Notice => (60, 1),
         };
         Rate {
             burst,
@@ -315,6 +322,7 @@ pub mod route {
         BannerLog,
         Unsubscribe,
         SingleSignOn,
+        Notice,
     );
 }
 

@@ -18,6 +18,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{Authorized, need};
 use crate::extract::ApiQuery;
+use crate::limit::{Limited, route};
 use crate::page::{self, Caching, page_headers};
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
@@ -72,10 +73,15 @@ pub struct NoticeQuery {
             content_type = "application/problem+json"),
         (status = 422, description = "An audience the register does not declare.", body = Problem,
             content_type = "application/problem+json"),
+        (status = 429, description = "This address has asked for notices too often (60 at \
+            once, then one a second); `Retry-After` says when to try again.", body = Problem,
+            content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds until the next request is taken."))),
     )
 )]
 pub async fn privacy(
     State(state): State<AppState>,
+    _: Limited<route::Notice>,
     headers: HeaderMap,
     ApiQuery(query): ApiQuery<NoticeQuery>,
 ) -> Result<Response, ApiError> {

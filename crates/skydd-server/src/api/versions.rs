@@ -17,6 +17,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::notice::{DIGEST_HEADER, NoticeFormat, NoticeQuery, notice_language, notice_paths};
 use crate::extract::{ApiPath, ApiQuery};
+use crate::limit::{Limited, route};
 use crate::page::{Caching, page_headers};
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
@@ -219,10 +220,15 @@ fn version_json(
             content((String = "text/html"), (VersionsResponse = "application/json"))),
         (status = 400, description = "An unknown language or format.", body = Problem,
             content_type = "application/problem+json"),
+        (status = 429, description = "This address has asked for notices too often (60 at \
+            once, then one a second); `Retry-After` says when to try again.", body = Problem,
+            content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds until the next request is taken."))),
     )
 )]
 pub async fn versions(
     State(state): State<AppState>,
+    _: Limited<route::Notice>,
     headers: HeaderMap,
     ApiQuery(query): ApiQuery<VersionsQuery>,
 ) -> Result<Response, ApiError> {
@@ -294,10 +300,15 @@ fn is_version_syntax(version: &str) -> bool {
             content_type = "application/problem+json"),
         (status = 404, description = "No recorded version has this id.", body = Problem,
             content_type = "application/problem+json"),
+        (status = 429, description = "This address has asked for notices too often (60 at \
+            once, then one a second); `Retry-After` says when to try again.", body = Problem,
+            content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds until the next request is taken."))),
     )
 )]
 pub async fn version(
     State(state): State<AppState>,
+    _: Limited<route::Notice>,
     headers: HeaderMap,
     ApiPath(version): ApiPath<String>,
     ApiQuery(query): ApiQuery<NoticeQuery>,

@@ -188,7 +188,10 @@ async fn every_operation_documents_the_statuses_its_extractors_and_checks_give()
 /// `Retry-After`, and no other operation claims one.
 #[tokio::test]
 async fn the_limited_public_routes_document_429_with_retry_after() {
-    const LIMITED: [&str; 6] = [
+    const LIMITED: [&str; 9] = [
+        "GET /privacy",
+        "GET /privacy/versions",
+        "GET /privacy/versions/{version}",
         "POST /v1/banner/consents",
         "POST /v1/requests",
         "POST /v1/requests/{id}/verify",

@@ -140,9 +140,9 @@ async fn intake_is_limited_per_address_and_not_for_tokens() {
     .await;
 }
 
-/// Verification, document upload, the unsubscribe pages and single sign-on are limited per
-/// address too; a refused upload is refused before its body is read, and the HTML routes
-/// answer with a page, not a problem document.
+/// Verification, document upload, the unsubscribe pages, single sign-on and the privacy notice
+/// are limited per address too; a refused upload is refused before its body is read, and the
+/// HTML routes answer with a page, not a problem document.
 #[tokio::test]
 async fn every_public_route_is_limited_per_address() {
     on_each_backend(async |app| {
@@ -256,6 +256,21 @@ async fn every_public_route_is_limited_per_address() {
             page.text().await.unwrap().contains("Too many attempts"),
             "{backend}"
         );
+
+        // The privacy notice and its history, written from the register on each call: sixty
+        // at once from one address, the two sharing one budget.
+        let client = client_from(24);
+        for n in 0..60 {
+            let path = if n % 2 == 0 {
+                "/privacy"
+            } else {
+                "/privacy/versions"
+            };
+            let page = client.get(app.url(path)).send().await.unwrap();
+            assert_eq!(page.status(), StatusCode::OK, "{backend}: {path}");
+        }
+        let refused = client.get(app.url("/privacy")).send().await.unwrap();
+        too_many(refused, backend, "privacy").await;
     })
     .await;
 }
