@@ -153,6 +153,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "audit_subject_spans",
         sql: include_str!("../migrations/sqlite/0024_audit_subject_spans.sql"),
     },
+    Migration {
+        version: 25,
+        name: "audit_categories_without_foreign_key",
+        sql: include_str!("../migrations/sqlite/0025_audit_categories_without_foreign_key.sql"),
+    },
 ];
 
 /// The PostgreSQL migrations, oldest first. Same versions and names as [`SQLITE`].
@@ -276,6 +281,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 24,
         name: "audit_subject_spans",
         sql: include_str!("../migrations/postgres/0024_audit_subject_spans.sql"),
+    },
+    Migration {
+        version: 25,
+        name: "audit_categories_without_foreign_key",
+        sql: include_str!("../migrations/postgres/0025_audit_categories_without_foreign_key.sql"),
     },
 ];
 

@@ -45,10 +45,21 @@ pub(crate) struct PostgresStorage {
     pool: PgPool,
     /// The schema Skydd's tables are in: the payload of its change log's notifications.
     schema: String,
-    /// The audit chain's head (seq, hash) as this process's last ledger append left it, which
-    /// the next one chains after; `None`: lock and read it first. Held through an append, so
-    /// the process's ledger appends take turns.
-    ledger_head: tokio::sync::Mutex<Option<(i64, [u8; 32])>>,
+    /// What this process's ledger appends share; held through an append, so they take turns.
+    ledger: tokio::sync::Mutex<LedgerAppends>,
+}
+
+/// The state [`append_ledger`] keeps between appends.
+#[derive(Default)]
+struct LedgerAppends {
+    /// The audit chain's head (seq, hash) as this process's last append left it, which the next
+    /// one chains after; `None`: lock and read it first.
+    head: Option<(i64, [u8; 32])>,
+    /// A connection of the appends' own (made with the pool's options, so in the same schema):
+    /// their one statement then costs one round trip, where a connection from the pool costs
+    /// two (the pool pings it before handing it out). `None` before the first append and after
+    /// a failure on it, so a lost connection is replaced by the next append.
+    connection: Option<PgConnection>,
 }
 
 /// The storage type `src/queries/` implements the traits for.
@@ -103,7 +114,7 @@ impl PostgresStorage {
         Ok(PostgresStorage {
             pool,
             schema,
-            ledger_head: tokio::sync::Mutex::new(None),
+            ledger: tokio::sync::Mutex::new(LedgerAppends::default()),
         })
     }
 }
@@ -226,14 +237,6 @@ pub(crate) async fn drop_schema(url: &str, schema: &str) -> Result<(), StorageEr
     dropped.map(|_| ())
 }
 
-/// Ledger units in one statement, so a group commit costs one round trip (issue 19): the
-/// events are chained after the head this process's last append left, and the statement moves
-/// the head only if it is still there, storing the rows only then. When another process (or
-/// another path of this one) appended meanwhile, the statement stores nothing, and the units
-/// are written again in a transaction that locks the head first, which cannot miss. A
-/// process's ledger appends take turns (they chain after one head), as they did on the head's
-/// row lock before, when an append was five round trips (begin, lock and read the head,
-/// insert, move the head, commit).
 /// [`crate::Storage::blocking_ledger`] on PostgreSQL: none, appends go through the async pool.
 fn blocking_ledger(_storage: &PostgresStorage) -> Option<crate::BlockingLedger> {
     None
@@ -271,24 +274,46 @@ async fn subject_with_key(
     Ok(Some((subject, key)))
 }
 
+/// [`crate::Storage::append_ledger`] on PostgreSQL: ledger units in one statement on the
+/// appends' own connection, so a group commit costs one round trip (issue 19). The events are
+/// chained after the head this process's last append left, and the statement moves the head
+/// only if it is still there, storing the rows only then. When another process (or another path
+/// of this one) appended meanwhile, the statement stores nothing, and the units are written
+/// again in a transaction through the pool that locks the head first, which cannot miss. A
+/// process's ledger appends take turns (they chain after one head).
+///
+/// When the connection fails instead of answering (the server restarted, the connection was
+/// cut), whether the statement was committed is unknown. The locked transaction then looks for
+/// the batch's last audit event with the very hash this append gave it (the hash covers every
+/// event of the batch and the head before it): found, the batch is stored, and nothing is
+/// written twice. A batch without audit events cannot be told apart so; its caller gets the
+/// error, as before this connection existed.
 async fn append_ledger(
     storage: &PostgresStorage,
     units: Vec<crate::LedgerUnit>,
 ) -> Result<(), StorageError> {
     const OPERATION: &str = "append to the ledgers";
     let mut rows = LedgerRows::from_units(units);
-    let mut known = storage.ledger_head.lock().await;
+    let mut ledger = storage.ledger.lock().await;
+    let mut maybe_stored = None;
     // Forgotten unless this append moves it.
-    if let Some(expected) = known.take() {
+    if let Some(expected) = ledger.head.take() {
         let moved_to = rows.chain_after(expected);
-        let stored: bool = rows
-            .bind(sqlx::query_scalar(LEDGER_APPEND), expected, moved_to)
-            .fetch_one(&storage.pool)
+        match append_on_own_connection(storage, &mut ledger.connection, &rows, expected, moved_to)
             .await
-            .map_err(error::query(OPERATION))?;
-        if stored {
-            *known = Some(moved_to);
-            return Ok(());
+        {
+            Ok(true) => {
+                ledger.head = Some(moved_to);
+                return Ok(());
+            }
+            Ok(false) => {}
+            Err(error) if is_lost_connection(&error) && moved_to != expected => {
+                tracing::info!(
+                    "the ledger appends' connection was lost; appending through the pool"
+                );
+                maybe_stored = Some(moved_to);
+            }
+            Err(error) => return Err(error::query(OPERATION)(error)),
         }
     }
     let mut tx = dialect::begin_write(&storage.pool)
@@ -296,6 +321,18 @@ async fn append_ledger(
         .map_err(error::query("begin appending to the ledgers"))?;
     let head = queries::read_chain_head(&mut tx, true).await?;
     let expected = (head.seq, head.hash);
+    if let Some((seq, hash)) = maybe_stored {
+        let stored: bool = sqlx::query_scalar(AUDIT_EVENT_WITH_HASH)
+            .bind(seq)
+            .bind(&hash[..])
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(error::query("look for an append whose connection was lost"))?;
+        if stored {
+            ledger.head = Some(expected);
+            return Ok(());
+        }
+    }
     let moved_to = rows.chain_after(expected);
     let stored: bool = rows
         .bind(sqlx::query_scalar(LEDGER_APPEND), expected, moved_to)
@@ -308,8 +345,48 @@ async fn append_ledger(
         )));
     }
     tx.commit().await.map_err(error::query(OPERATION))?;
-    *known = Some(moved_to);
+    ledger.head = Some(moved_to);
     Ok(())
+}
+
+/// Whether the audit event `$1` is there with the hash `$2`.
+const AUDIT_EVENT_WITH_HASH: &str =
+    "SELECT EXISTS (SELECT 1 FROM audit_events WHERE seq = $1 AND hash = $2)";
+
+/// Run [`LEDGER_APPEND`] for `rows` on `connection` (connected first when there is none;
+/// dropped after any failure, so the next append connects again). Answers whether it stored.
+async fn append_on_own_connection(
+    storage: &PostgresStorage,
+    connection: &mut Option<PgConnection>,
+    rows: &LedgerRows,
+    expected: (i64, [u8; 32]),
+    moved_to: (i64, [u8; 32]),
+) -> Result<bool, sqlx::Error> {
+    let conn = match connection {
+        Some(conn) => conn,
+        // A closed storage opens no connection again.
+        None if storage.pool.is_closed() => return Err(sqlx::Error::PoolClosed),
+        None => {
+            connection.insert(PgConnection::connect_with(&storage.pool.connect_options()).await?)
+        }
+    };
+    let stored = rows
+        .bind(sqlx::query_scalar(LEDGER_APPEND), expected, moved_to)
+        .fetch_one(&mut *conn)
+        .await;
+    if stored.is_err() {
+        *connection = None;
+    }
+    stored
+}
+
+/// Whether `error` is the connection failing rather than the server refusing the statement: a
+/// statement it refused was not committed; one whose connection failed may have been.
+fn is_lost_connection(error: &sqlx::Error) -> bool {
+    matches!(
+        error,
+        sqlx::Error::Io(_) | sqlx::Error::Protocol(_) | sqlx::Error::Tls(_)
+    )
 }
 
 /// The statement of [`append_ledger`]: `$1`/`$2` the head expected (seq, hash), `$3`/`$4` where
@@ -540,8 +617,15 @@ fn files_take_writes(_storage: &PostgresStorage) -> Result<(), StorageError> {
     Ok(())
 }
 
-/// Nothing: every connection is the pool's.
-fn close_own_connections(_storage: &PostgresStorage) {}
+/// Close the ledger appends' own connection (the pool is closed by the caller), once the
+/// append on it, if any, is done.
+async fn close_own_connections(storage: &PostgresStorage) {
+    let connection = storage.ledger.lock().await.connection.take();
+    if let Some(connection) = connection {
+        // Closing only says goodbye to the server; a failure there changes nothing.
+        let _ = connection.close().await;
+    }
+}
 
 /// Store chained audit events (each with its seq and hash) with their categories, for the
 /// shared append: one statement per batch, the events and their categories each from parallel

@@ -361,7 +361,7 @@ fn files_take_writes(storage: &SqliteStorage) -> Result<(), StorageError> {
 
 /// Close the ledger writer's connection and stop the checkpoint thread (the pool is closed by
 /// the caller).
-fn close_own_connections(storage: &SqliteStorage) {
+async fn close_own_connections(storage: &SqliteStorage) {
     storage.ledger_writer.close();
     storage.point_reads.close();
     let stopped = storage

@@ -259,6 +259,7 @@ scenarios!(
     audit_chain_detects_an_entry_stored_after_the_head,
     audit_chain_detects_a_changed_stored_hash_at_a_stretch_boundary,
     audit_chain_detects_reordered_categories,
+    audit_chain_detects_categories_added_or_removed,
     audit_chain_range_reads_back_what_was_appended,
     audit_entries_are_filtered_and_paged,
     audit_entries_are_found_by_actor_and_action,
@@ -2267,6 +2268,54 @@ async fn audit_chain_detects_reordered_categories(h: Arc<Harness>) {
     storage.close().await.unwrap();
 }
 
+/// A category row added to an event, or taken from one, breaks that event's hash. On
+/// PostgreSQL no foreign key ties the rows to their events since schema 25, so the hash is
+/// what finds them; a row for no event at all belongs to no entry and changes nothing read.
+async fn audit_chain_detects_categories_added_or_removed(h: Arc<Harness>) {
+    let storage = h.open().await;
+    let (_dir, keyring) = test_keyring();
+    for n in 1..=4 {
+        storage
+            .append_ledger(vec![skydd_storage::LedgerUnit::audit(vec![audit(
+                Some(&format!("s-{n}")),
+                &["contact", "billing"],
+                "2025-05-01T00:00:00Z",
+            )])])
+            .await
+            .unwrap();
+    }
+    checkpoint(&storage, &keyring).await;
+    h.execute(
+        "INSERT INTO audit_event_categories (event_seq, position, category)
+         VALUES (2, 2, 'traffic')",
+    )
+    .await;
+    assert_eq!(breach(&verify(&storage, &keyring).await).seq, 2);
+    h.execute(
+        "DELETE FROM audit_event_categories WHERE event_seq = 2 AND position = 2;
+         DELETE FROM audit_event_categories WHERE event_seq = 3 AND position = 1",
+    )
+    .await;
+    assert_eq!(breach(&verify(&storage, &keyring).await).seq, 3);
+    h.execute(
+        "INSERT INTO audit_event_categories (event_seq, position, category)
+         VALUES (3, 1, 'billing')",
+    )
+    .await;
+    let intact = verify(&storage, &keyring).await;
+    assert!(intact.breach.is_none(), "{intact:?}");
+    if h.backend() == Backend::Postgres {
+        h.execute(
+            "INSERT INTO audit_event_categories (event_seq, position, category)
+             VALUES (99, 0, 'contact')",
+        )
+        .await;
+        let report = verify(&storage, &keyring).await;
+        assert!(report.breach.is_none(), "{report:?}");
+    }
+    storage.close().await.unwrap();
+}
+
 async fn audit_chain_range_reads_back_what_was_appended(h: Arc<Harness>) {
     let storage = h.open().await;
     let mut appended = Vec::new();
@@ -3224,6 +3273,25 @@ async fn postgres_recovers_from_terminated_connections() {
     for write in writes {
         write.await.unwrap();
     }
+    // A ledger append, so that the appends' own connection is open when it is ended.
+    let event = |action: &str| skydd_storage::AuditEventRow {
+        seq: 0,
+        at: created,
+        actor: "tok_fault".into(),
+        ip: None,
+        action: action.into(),
+        purpose: None,
+        subject_id: None,
+        categories: vec!["contact".into()],
+        outcome: "done".into(),
+        detail: None,
+    };
+    storage
+        .append_ledger(vec![skydd_storage::LedgerUnit::audit(vec![event(
+            "ledger.before",
+        )])])
+        .await
+        .unwrap();
     let terminate = async |admin: &mut sqlx::PgConnection| {
         let ended: Vec<bool> = sqlx::query_scalar(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
@@ -3236,6 +3304,20 @@ async fn postgres_recovers_from_terminated_connections() {
         assert!(!ended.is_empty(), "no connection of the storage was found");
     };
     terminate(&mut admin).await;
+    // The appends' own connection is found lost, and the append goes through the pool (whose
+    // ping replaces its ended connections) at once, written once: no append fails.
+    storage
+        .append_ledger(vec![skydd_storage::LedgerUnit::audit(vec![event(
+            "ledger.after",
+        )])])
+        .await
+        .unwrap();
+    storage
+        .append_ledger(vec![skydd_storage::LedgerUnit::audit(vec![event(
+            "ledger.again",
+        )])])
+        .await
+        .unwrap();
     // At most one operation fails (a connection ended while it was idle is found by the pool's
     // ping); every later one succeeds.
     let mut failures = 0;
@@ -3249,20 +3331,7 @@ async fn postgres_recovers_from_terminated_connections() {
             Err(error) => panic!("write {n} failed after the connections were ended: {error}"),
         }
     }
-    let audited = storage
-        .append_audit_event(skydd_storage::AuditEventRow {
-            seq: 0,
-            at: created,
-            actor: "tok_fault".into(),
-            ip: None,
-            action: "records.read".into(),
-            purpose: None,
-            subject_id: None,
-            categories: vec![],
-            outcome: "done".into(),
-            detail: None,
-        })
-        .await;
+    let audited = storage.append_audit_event(event("records.read")).await;
     assert!(audited.is_ok(), "{audited:?}");
     // Ended again, in the middle of nothing: reads recover too.
     terminate(&mut admin).await;
@@ -3275,6 +3344,22 @@ async fn postgres_recovers_from_terminated_connections() {
         .await
         .unwrap();
     assert!(report.breach.is_none(), "{report:?}");
+    let actions: Vec<String> = storage
+        .audit_entries(&AuditFilter::default(), 0, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|entry| entry.event.action)
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "ledger.before",
+            "ledger.after",
+            "ledger.again",
+            "records.read"
+        ]
+    );
     storage.close().await.unwrap();
     drop_fault_database(&mut admin, &name).await;
 }

@@ -1619,7 +1619,7 @@ impl Storage for Store {
     fn close(&self) -> StorageFuture<'_, ()> {
         Box::pin(async move {
             self.pool.close().await;
-            super::super::close_own_connections(self);
+            super::super::close_own_connections(self).await;
             Ok(())
         })
     }
