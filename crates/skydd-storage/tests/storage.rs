@@ -2233,20 +2233,29 @@ async fn audit_chain_detects_a_changed_stored_hash_at_a_stretch_boundary(h: Arc<
     storage.close().await.unwrap();
 }
 
-async fn audit_chain_detects_reordered_categories(h: Arc<Harness>) {
-    let storage = h.open().await;
-    let (_dir, keyring) = test_keyring();
+/// Four events, seqs 1 to 4, each of its own subject and of the categories `contact` and
+/// `billing`, appended as ledger units (PostgreSQL's one-statement append), then a checkpoint.
+async fn four_events_of_two_categories(
+    storage: &Arc<dyn Storage>,
+    keyring: &skydd_crypto::Keyring,
+) {
     for n in 1..=4 {
         storage
-            .append_audit_event(audit(
+            .append_ledger(vec![skydd_storage::LedgerUnit::audit(vec![audit(
                 Some(&format!("s-{n}")),
                 &["contact", "billing"],
                 "2025-05-01T00:00:00Z",
-            ))
+            )])])
             .await
             .unwrap();
     }
-    checkpoint(&storage, &keyring).await;
+    checkpoint(storage, keyring).await;
+}
+
+async fn audit_chain_detects_reordered_categories(h: Arc<Harness>) {
+    let storage = h.open().await;
+    let (_dir, keyring) = test_keyring();
+    four_events_of_two_categories(&storage, &keyring).await;
     match h.backend() {
         Backend::Sqlite => {
             h.execute("DROP TRIGGER audit_event_categories_append_only")
@@ -2274,17 +2283,7 @@ async fn audit_chain_detects_reordered_categories(h: Arc<Harness>) {
 async fn audit_chain_detects_categories_added_or_removed(h: Arc<Harness>) {
     let storage = h.open().await;
     let (_dir, keyring) = test_keyring();
-    for n in 1..=4 {
-        storage
-            .append_ledger(vec![skydd_storage::LedgerUnit::audit(vec![audit(
-                Some(&format!("s-{n}")),
-                &["contact", "billing"],
-                "2025-05-01T00:00:00Z",
-            )])])
-            .await
-            .unwrap();
-    }
-    checkpoint(&storage, &keyring).await;
+    four_events_of_two_categories(&storage, &keyring).await;
     h.execute(
         "INSERT INTO audit_event_categories (event_seq, position, category)
          VALUES (2, 2, 'traffic')",
