@@ -338,6 +338,17 @@ async fn index_audit_subjects(storage: &SqliteStorage, limit: usize) -> Result<u
         .map_err(|_| StorageError::Database("a round of the audit subject index stopped".into()))?
 }
 
+/// [`crate::Storage::prune_fact_changes`] on SQLite: through the ledger writer's connection,
+/// a transaction of at most [`queries::FACT_CHANGES_PRUNED_AT_ONCE`] seqs at a time, so that
+/// group commits go between them on this process's lock rather than meeting the prune in
+/// SQLite's busy handler, which sleeps a millisecond or more each time it finds the file locked.
+async fn prune_fact_changes(storage: &SqliteStorage, up_to_seq: i64) -> Result<u64, StorageError> {
+    let writer = std::sync::Arc::clone(&storage.ledger_writer);
+    tokio::task::spawn_blocking(move || writer.prune_fact_changes(up_to_seq))
+        .await
+        .map_err(|_| StorageError::Database("pruning the change log stopped".into()))?
+}
+
 /// The write probe's second half on SQLite: a probe that committed may still have fit into a
 /// WAL that cannot be copied back (see `sqlite/checkpoint`); the last checkpoint failing on the
 /// files says the database takes no more than that.

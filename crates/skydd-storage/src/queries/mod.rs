@@ -412,6 +412,46 @@ pub(super) use chain_head_select;
 pub(super) const CHAIN_HEAD_MOVE: &str =
     "UPDATE audit_chain_head SET seq = $1, hash = $2 WHERE id = 1";
 
+// -- The change log: pruning (migration 13) ----------------------------------------------------
+
+/// The key in `skydd_meta` of the seq the change log was pruned through.
+pub(super) const FACT_CHANGES_PRUNED: &str = "fact_changes_pruned_through";
+
+/// How many seqs of the change log one transaction of [`crate::Storage::prune_fact_changes`]
+/// deletes: a minute of consent writes at line rate is about a million rows, and deleting them
+/// at once held SQLite's write lock, which every group commit waits for, for 0.42 s (900,000
+/// rows, idle machine; 10,000 take 2 ms).
+pub(super) const FACT_CHANGES_PRUNED_AT_ONCE: i64 = 10_000;
+
+/// The value `skydd_meta` holds under the key `$1`.
+pub(super) const META_SELECT: &str = "SELECT value FROM skydd_meta WHERE key = $1";
+
+/// Store the value `$2` under the key `$1` in `skydd_meta`, replacing any.
+pub(super) const META_PUT: &str = "INSERT INTO skydd_meta (key, value) VALUES ($1, $2)
+     ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+
+/// Delete the change log's rows through seq `$1`.
+pub(super) const FACT_CHANGES_PRUNE: &str = "DELETE FROM fact_changes WHERE seq <= $1";
+
+/// The seq the change log was pruned through, from the value `skydd_meta` stores (0: never).
+pub(super) fn fact_changes_pruned_from(stored: Option<&str>) -> Result<i64, StorageError> {
+    match stored {
+        None => Ok(0),
+        Some(text) => text.parse().map_err(|_| {
+            StorageError::Database(format!(
+                "skydd_meta.{FACT_CHANGES_PRUNED} is not a number; delete the row to start over"
+            ))
+        }),
+    }
+}
+
+/// The seq the next transaction of a prune through `up_to_seq` deletes through, when the log
+/// was pruned through `pruned`: at most [`FACT_CHANGES_PRUNED_AT_ONCE`] further; `None` when
+/// nothing is left to delete.
+pub(super) fn prune_chunk_end(pruned: i64, up_to_seq: i64) -> Option<i64> {
+    (up_to_seq > pruned).then(|| up_to_seq.min(pruned.saturating_add(FACT_CHANGES_PRUNED_AT_ONCE)))
+}
+
 // -- Audit trail: the index by subject, complete up to a mark (migration 15) ----------------------
 
 /// The subject index's mark, `seq`: every event up to it that names a subject has its entry in

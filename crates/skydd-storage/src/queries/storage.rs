@@ -31,29 +31,14 @@ const MASTER_KEY_CHECK: &str = "master_key_check";
 const WRITE_PROBE: &str = "write_probe_at";
 /// The `skydd_meta` key under which [`crate::Storage::prune_fact_changes`] remembers the seq it
 /// pruned the change log through.
-const FACT_CHANGES_PRUNED: &str = "fact_changes_pruned_through";
-
-/// How many seqs of the change log one transaction of [`crate::Storage::prune_fact_changes`]
-/// deletes: a minute of consent writes at line rate is about a million rows, and deleting them
-/// at once held SQLite's write lock, which every group commit waits for, for 0.42 s (900,000
-/// rows, idle machine; 10,000 take 2 ms).
-const FACT_CHANGES_PRUNED_AT_ONCE: i64 = 10_000;
-
 /// The seq the change log was pruned through, as `skydd_meta` remembers it (0: never).
 async fn fact_changes_pruned(conn: &mut Conn) -> Result<i64, StorageError> {
-    let stored: Option<String> = sqlx::query_scalar("SELECT value FROM skydd_meta WHERE key = $1")
-        .bind(FACT_CHANGES_PRUNED)
+    let stored: Option<String> = sqlx::query_scalar(super::META_SELECT)
+        .bind(super::FACT_CHANGES_PRUNED)
         .fetch_optional(&mut *conn)
         .await
         .map_err(error::query("read how far the change log was pruned"))?;
-    match stored {
-        None => Ok(0),
-        Some(text) => text.parse().map_err(|_| {
-            StorageError::Database(format!(
-                "skydd_meta.{FACT_CHANGES_PRUNED} is not a number; delete the row to start over"
-            ))
-        }),
-    }
+    super::fact_changes_pruned_from(stored.as_deref())
 }
 
 /// Map an error from storing `token`: a unique violation names its id (never its hash).
@@ -72,15 +57,12 @@ fn duplicate_token(token: &ApiTokenRecord) -> impl FnOnce(sqlx::Error) -> Storag
 
 /// Store `value` under `key` in `skydd_meta`, replacing what was there, in `conn`.
 async fn put_meta(conn: &mut Conn, key: &str, value: &str) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO skydd_meta (key, value) VALUES ($1, $2)
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-    )
-    .bind(key)
-    .bind(value)
-    .execute(conn)
-    .await
-    .map(drop)
+    sqlx::query(super::META_PUT)
+        .bind(key)
+        .bind(value)
+        .execute(conn)
+        .await
+        .map(drop)
 }
 
 /// The conflict message for an identity blind index already in use: the kind, never the value.
@@ -924,30 +906,7 @@ impl Storage for Store {
     }
 
     fn prune_fact_changes(&self, up_to_seq: i64) -> StorageFuture<'_, u64> {
-        Box::pin(async move {
-            const OPERATION: &str = "prune the change log";
-            let mut deleted = 0;
-            loop {
-                let mut tx = dialect::begin_write(&self.pool)
-                    .await
-                    .map_err(error::query(OPERATION))?;
-                let pruned = fact_changes_pruned(&mut tx).await?;
-                if up_to_seq <= pruned {
-                    return Ok(deleted);
-                }
-                let through = up_to_seq.min(pruned.saturating_add(FACT_CHANGES_PRUNED_AT_ONCE));
-                let chunk = sqlx::query("DELETE FROM fact_changes WHERE seq <= $1")
-                    .bind(through)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(error::query(OPERATION))?;
-                put_meta(&mut tx, FACT_CHANGES_PRUNED, &through.to_string())
-                    .await
-                    .map_err(error::query(OPERATION))?;
-                tx.commit().await.map_err(error::query(OPERATION))?;
-                deleted += chunk.rows_affected();
-            }
-        })
+        Box::pin(super::super::prune_fact_changes(self, up_to_seq))
     }
 
     fn listen_fact_changes(&self) -> StorageFuture<'_, Option<FactChangeListener>> {

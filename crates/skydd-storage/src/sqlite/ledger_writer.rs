@@ -9,9 +9,10 @@
 //! statements, the statements' text shared with the sqlx path (`src/queries/`), the chain
 //! numbered and hashed by the same [`super::queries::chain_after`].
 //!
-//! The chunks of the audit trail's index by subject (`super::subject_index`) are written on the
-//! same connection, between two group commits, so the two take turns on this process's lock
-//! rather than through SQLite's busy handler.
+//! The chunks of the audit trail's index by subject (`super::subject_index`) and the
+//! transactions that prune the change log are written on the same connection, between two
+//! group commits, so they take turns on this process's lock rather than through SQLite's busy
+//! handler.
 //!
 //! The connection heals as the pool does (`crate::pool`): a write that fails on the files
 //! (read-only, I/O, full, cannot open) or leaves the connection inside a transaction drops it,
@@ -22,7 +23,7 @@ use std::path::PathBuf;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-use rusqlite::{Connection, ErrorCode, TransactionBehavior, params};
+use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior, params};
 
 use super::queries;
 use super::subject_index::{self, Chunk, SubjectSpan};
@@ -107,6 +108,17 @@ impl LedgerWriter {
                 Err(error)
             }
         }
+    }
+
+    /// [`crate::Storage::prune_fact_changes`]: transactions of at most
+    /// [`queries::FACT_CHANGES_PRUNED_AT_ONCE`] seqs, each a turn of its own on the connection,
+    /// so group commits go between them. Returns how many rows were deleted. Blocking.
+    pub(super) fn prune_fact_changes(&self, up_to_seq: i64) -> Result<u64, StorageError> {
+        let mut deleted = 0;
+        while let Some(rows) = self.run(|connection| prune_chunk(connection, up_to_seq))? {
+            deleted += rows;
+        }
+        Ok(deleted)
     }
 
     /// Run `step` on the connection, opening one first if none is open, and drop the
@@ -303,6 +315,45 @@ pub(super) fn file_fault(error: &rusqlite::Error) -> bool {
 /// A failed step as a storage error, classified as `crate::error::query` classifies sqlx's:
 /// a lock not had in time is [`StorageError::Busy`], a unique violation a conflict. SQLite's
 /// messages name no bound value.
+/// One transaction of [`LedgerWriter::prune_fact_changes`]: the rows it deleted, or `None` when
+/// the log was already pruned through `up_to_seq`.
+fn prune_chunk(connection: &mut Connection, up_to_seq: i64) -> Result<Option<u64>, Failure> {
+    const OPERATION: &str = "prune the change log";
+    let tx = connection
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(|error| (OPERATION, error))?;
+    let stored: Option<String> = tx
+        .prepare_cached(queries::META_SELECT)
+        .and_then(|mut select| {
+            select
+                .query_row([queries::FACT_CHANGES_PRUNED], |row| row.get(0))
+                .optional()
+        })
+        .map_err(|error| (OPERATION, error))?;
+    let pruned = queries::fact_changes_pruned_from(stored.as_deref()).map_err(|_| {
+        (
+            "skydd_meta.fact_changes_pruned_through is not a number; delete the row to start over",
+            rusqlite::Error::FromSqlConversionFailure(
+                0,
+                rusqlite::types::Type::Text,
+                "not a number".into(),
+            ),
+        )
+    })?;
+    let Some(through) = queries::prune_chunk_end(pruned, up_to_seq) else {
+        return Ok(None);
+    };
+    let deleted = tx
+        .prepare_cached(queries::FACT_CHANGES_PRUNE)
+        .and_then(|mut delete| delete.execute([through]))
+        .map_err(|error| (OPERATION, error))?;
+    tx.prepare_cached(queries::META_PUT)
+        .and_then(|mut put| put.execute(params![queries::FACT_CHANGES_PRUNED, through.to_string()]))
+        .map_err(|error| (OPERATION, error))?;
+    tx.commit().map_err(|error| (OPERATION, error))?;
+    Ok(Some(u64::try_from(deleted).unwrap_or(u64::MAX)))
+}
+
 fn storage_error((operation, error): Failure) -> StorageError {
     let extended = match &error {
         rusqlite::Error::SqliteFailure(failure, _) => failure.extended_code,

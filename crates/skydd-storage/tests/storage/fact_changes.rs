@@ -46,6 +46,37 @@ async fn a_long_change_log_is_pruned_in_short_transactions(h: Arc<Harness>) {
     assert_eq!(left.first().map(|c| c.seq), Some(24_991));
     assert_eq!(left.len(), 10);
     assert_eq!(storage.prune_fact_changes(24_990).await.unwrap(), 0);
+    // Ledger appends go between the prune's transactions (on SQLite both take turns on the
+    // ledger writer's connection), and none waits for the whole prune.
+    let appends = (0..20).map(|n| {
+        let storage = storage.clone();
+        tokio::spawn(async move {
+            storage
+                .append_ledger(vec![skydd_storage::LedgerUnit::audit(vec![super::audit(
+                    Some(&format!("s-{n}")),
+                    &["contact"],
+                    "2026-12-01T08:00:00Z",
+                )])])
+                .await
+        })
+    });
+    let appends: Vec<_> = appends.collect();
+    assert_eq!(storage.prune_fact_changes(25_000).await.unwrap(), 10);
+    for append in appends {
+        append.await.unwrap().unwrap();
+    }
+    // A mark that is not a number is named, with what to do about it.
+    h.execute("UPDATE skydd_meta SET value = 'x' WHERE key = 'fact_changes_pruned_through'")
+        .await;
+    let error = storage
+        .prune_fact_changes(25_001)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("fact_changes_pruned_through is not a number; delete the row"),
+        "{error}"
+    );
     storage.close().await.unwrap();
 }
 
