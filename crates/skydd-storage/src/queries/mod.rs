@@ -726,6 +726,46 @@ pub(super) async fn migrate_one(
 mod tests {
     use super::*;
 
+    /// A prune's steps at their edges: none when there is nothing to delete or the target lies
+    /// behind, at most `FACT_CHANGES_PRUNED_AT_ONCE` seqs each, never past `i64::MAX`; and the
+    /// mark as stored read back, a mark that is not a number named with what to do.
+    #[test]
+    fn a_prune_step_at_its_edges() {
+        let step = FACT_CHANGES_PRUNED_AT_ONCE;
+        assert_eq!(prune_chunk_end(0, 0), None);
+        assert_eq!(prune_chunk_end(5, 5), None);
+        assert_eq!(prune_chunk_end(5, 4), None, "pruning never goes back");
+        assert_eq!(prune_chunk_end(0, 1), Some(1));
+        assert_eq!(prune_chunk_end(0, step), Some(step));
+        assert_eq!(prune_chunk_end(0, step + 1), Some(step));
+        assert_eq!(prune_chunk_end(i64::MAX - 1, i64::MAX), Some(i64::MAX));
+        assert_eq!(fact_changes_pruned_from(None).unwrap(), 0);
+        assert_eq!(fact_changes_pruned_from(Some("42")).unwrap(), 42);
+        let error = fact_changes_pruned_from(Some("4x"))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("delete the row to start over"), "{error}");
+    }
+
+    proptest::proptest! {
+        /// From any point to any target ahead, the steps reach the target exactly, in as few
+        /// steps as the bound allows.
+        #[test]
+        fn prune_steps_reach_any_target(start in 0_i64..1_000_000, ahead in 0_i64..1_000_000) {
+            let target = start + ahead;
+            let (mut pruned, mut steps) = (start, 0_i64);
+            while let Some(through) = prune_chunk_end(pruned, target) {
+                proptest::prop_assert!(through > pruned);
+                proptest::prop_assert!(through - pruned <= FACT_CHANGES_PRUNED_AT_ONCE);
+                pruned = through;
+                steps += 1;
+            }
+            proptest::prop_assert_eq!(pruned, target);
+            let fewest = (ahead + FACT_CHANGES_PRUNED_AT_ONCE - 1) / FACT_CHANGES_PRUNED_AT_ONCE;
+            proptest::prop_assert_eq!(steps, fewest);
+        }
+    }
+
     fn event(n: u32, categories: &[&str]) -> AuditEventRow {
         AuditEventRow {
             seq: 0,
