@@ -612,42 +612,13 @@ async fn index_audit_subjects(
     Ok(u64::try_from(end - mark).unwrap_or(0))
 }
 
-/// [`crate::Storage::prune_fact_changes`] on PostgreSQL: transactions through the pool of at
-/// most [`queries::FACT_CHANGES_PRUNED_AT_ONCE`] seqs each, each reading and moving how far
-/// the log was pruned, so servers pruning the same database at once take turns on that row.
+/// [`crate::Storage::prune_fact_changes`] on PostgreSQL: transactions through the pool
+/// (`queries::prune_fact_changes_through_pool`).
 async fn prune_fact_changes(
     storage: &PostgresStorage,
     up_to_seq: i64,
 ) -> Result<u64, StorageError> {
-    const OPERATION: &str = "prune the change log";
-    let mut deleted = 0;
-    loop {
-        let mut tx = dialect::begin_write(&storage.pool)
-            .await
-            .map_err(error::query(OPERATION))?;
-        let stored: Option<String> = sqlx::query_scalar(queries::META_SELECT)
-            .bind(queries::FACT_CHANGES_PRUNED)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(error::query(OPERATION))?;
-        let pruned = queries::fact_changes_pruned_from(stored.as_deref())?;
-        let Some(through) = queries::prune_chunk_end(pruned, up_to_seq) else {
-            return Ok(deleted);
-        };
-        let chunk = sqlx::query(queries::FACT_CHANGES_PRUNE)
-            .bind(through)
-            .execute(&mut *tx)
-            .await
-            .map_err(error::query(OPERATION))?;
-        sqlx::query(queries::META_PUT)
-            .bind(queries::FACT_CHANGES_PRUNED)
-            .bind(through.to_string())
-            .execute(&mut *tx)
-            .await
-            .map_err(error::query(OPERATION))?;
-        tx.commit().await.map_err(error::query(OPERATION))?;
-        deleted += chunk.rows_affected();
-    }
+    queries::prune_fact_changes_through_pool(storage, up_to_seq).await
 }
 
 /// Nothing to add to the write probe: PostgreSQL's own commit says it all.

@@ -27,6 +27,11 @@ mod staff;
 mod storage;
 
 pub(super) use storage::insert_mentions;
+#[allow(
+    unused_imports,
+    reason = "compiled for both backends; only PostgreSQL prunes through the pool"
+)]
+pub(super) use storage::prune_fact_changes_through_pool;
 
 use jiff::Timestamp;
 use skydd_crypto::{TokenHash, TokenId};

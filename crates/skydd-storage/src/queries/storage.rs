@@ -41,6 +41,41 @@ async fn fact_changes_pruned(conn: &mut Conn) -> Result<i64, StorageError> {
     super::fact_changes_pruned_from(stored.as_deref())
 }
 
+/// [`crate::Storage::prune_fact_changes`] through the pool: transactions of at most
+/// [`super::FACT_CHANGES_PRUNED_AT_ONCE`] seqs, each reading and moving how far the log was
+/// pruned, so servers pruning one database at once take turns on that row. PostgreSQL's way;
+/// SQLite prunes on its ledger writer's connection instead.
+#[allow(
+    dead_code,
+    reason = "compiled for both backends; only PostgreSQL prunes through the pool"
+)]
+pub(in super::super) async fn prune_fact_changes_through_pool(
+    store: &Store,
+    up_to_seq: i64,
+) -> Result<u64, StorageError> {
+    const OPERATION: &str = "prune the change log";
+    let mut deleted = 0;
+    loop {
+        let mut tx = dialect::begin_write(&store.pool)
+            .await
+            .map_err(error::query(OPERATION))?;
+        let pruned = fact_changes_pruned(&mut tx).await?;
+        let Some(through) = super::prune_chunk_end(pruned, up_to_seq) else {
+            return Ok(deleted);
+        };
+        let chunk = sqlx::query(super::FACT_CHANGES_PRUNE)
+            .bind(through)
+            .execute(&mut *tx)
+            .await
+            .map_err(error::query(OPERATION))?;
+        put_meta(&mut tx, super::FACT_CHANGES_PRUNED, &through.to_string())
+            .await
+            .map_err(error::query(OPERATION))?;
+        tx.commit().await.map_err(error::query(OPERATION))?;
+        deleted += chunk.rows_affected();
+    }
+}
+
 /// Map an error from storing `token`: a unique violation names its id (never its hash).
 fn duplicate_token(token: &ApiTokenRecord) -> impl FnOnce(sqlx::Error) -> StorageError + '_ {
     move |e| {
