@@ -29,6 +29,9 @@ pub struct DataSettings {
     /// operation fails as busy (a 503 with `Retry-After` from the server);
     /// [`skydd_storage::DEFAULT_BUSY_TIMEOUT`] unless configured.
     pub busy_timeout: std::time::Duration,
+    /// What an acknowledged write to the SQLite file survives (a power cut by default);
+    /// PostgreSQL's own `synchronous_commit` decides there.
+    pub durability: skydd_storage::Durability,
 }
 
 impl std::fmt::Debug for DataSettings {
@@ -38,6 +41,7 @@ impl std::fmt::Debug for DataSettings {
             .field("data_dir", &self.data_dir)
             .field("database_url", &self.database_url.as_ref().map(|_| "<url>"))
             .field("busy_timeout", &self.busy_timeout)
+            .field("durability", &self.durability)
             .finish()
     }
 }
@@ -154,6 +158,7 @@ pub async fn open(settings: &DataSettings, create: Create) -> Result<Instance, I
     let (keyring, key_created) = Keyring::load_or_create(&key_path)?;
     let options = skydd_storage::OpenOptions {
         busy_timeout: settings.busy_timeout,
+        durability: settings.durability,
     };
     let storage = skydd_storage::open_with(&settings.location(), &options).await?;
     match storage.bind_master_key(&keyring.check_value()).await {
@@ -226,6 +231,7 @@ mod tests {
             data_dir: "/srv/skydd".into(),
             database_url: None,
             busy_timeout: skydd_storage::DEFAULT_BUSY_TIMEOUT,
+            durability: skydd_storage::Durability::default(),
         };
         assert_eq!(
             settings.location(),
@@ -259,6 +265,7 @@ mod tests {
             data_dir: temp.path().join("nothing"),
             database_url: None,
             busy_timeout: skydd_storage::DEFAULT_BUSY_TIMEOUT,
+            durability: skydd_storage::Durability::default(),
         };
         let error = open(&settings, Create::Never).await.err().unwrap();
         assert!(

@@ -36,6 +36,7 @@ async fn open(data: &tempfile::TempDir, create: Create) -> App {
         data_dir: data.path().join("data"),
         database_url: None,
         busy_timeout: skydd_storage::DEFAULT_BUSY_TIMEOUT,
+        durability: skydd_storage::Durability::default(),
     };
     App::open(
         &settings,
@@ -69,6 +70,7 @@ async fn an_instance_is_created_once_and_opened_afterwards() {
         data_dir: data.path().join("data"),
         database_url: None,
         busy_timeout: skydd_storage::DEFAULT_BUSY_TIMEOUT,
+        durability: skydd_storage::Durability::default(),
     };
     let error = App::open(
         &settings,
@@ -177,6 +179,7 @@ async fn token_changes_are_recorded_through_the_audit_sink() {
         data_dir: data.path().join("data"),
         database_url: None,
         busy_timeout: skydd_storage::DEFAULT_BUSY_TIMEOUT,
+        durability: skydd_storage::Durability::default(),
     };
     let opened = instance::open(&settings, Create::Never).await.unwrap();
     let actor = Actor {

@@ -1284,6 +1284,7 @@ async fn open_in_process(data: &Path, database: &[String], source: &str) -> skyd
         data_dir: data.to_owned(),
         database_url: database.get(1).cloned(),
         busy_timeout: skydd_storage::DEFAULT_BUSY_TIMEOUT,
+        durability: skydd_storage::Durability::default(),
     };
     let checked = skydd_register::check(source);
     let register = skydd_app::LoadedRegister::new(checked.register.unwrap(), "test");
@@ -1334,6 +1335,7 @@ fn unwrap_every_subject_key(data: &Path, database: &[String], subjects: &[String
         data_dir: data.to_owned(),
         database_url: database.get(1).cloned(),
         busy_timeout: skydd_storage::DEFAULT_BUSY_TIMEOUT,
+        durability: skydd_storage::Durability::default(),
     };
     block_on(async {
         let instance = skydd_app::instance::open(&settings, skydd_app::instance::Create::Never)
@@ -1496,6 +1498,7 @@ fn key_rotate_removes_stranded_temporary_key_files_and_never_pretends() {
             data_dir: data.clone(),
             database_url: database_args.get(1).cloned(),
             busy_timeout: skydd_storage::DEFAULT_BUSY_TIMEOUT,
+            durability: skydd_storage::Durability::default(),
         };
         block_on(async {
             let checked = skydd_register::check(VALID_REGISTER);

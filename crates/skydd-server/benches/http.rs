@@ -23,6 +23,9 @@
 //! - `SKYDD_BENCH_AUDIT`: `group` (default, group commit as `skydd serve` runs), `each` (one
 //!   commit per event) or `off` (events dropped: a diagnostic of what the audit write costs; a
 //!   real server always audits).
+//! - `SKYDD_BENCH_DURABILITY`: on SQLite, `power-loss` (default, as `skydd serve` runs: each
+//!   commit waits until it is on disk) or `process-crash` (`--sqlite-durability process-crash`:
+//!   the WAL reaches the disk at checkpoints). The table names the one measured.
 //! - `SKYDD_BENCH_AUDIT_INDEX_MS`: how often the audit trail's index by subject is filled
 //!   (default as `skydd serve`, 1,000 ms; 0 switches the rounds off: a diagnostic, searches by
 //!   subject then scan a growing tail).
@@ -77,6 +80,15 @@ impl Audit for NoAudit {
                 ))
             }
         })
+    }
+}
+
+/// The SQLite durability `SKYDD_BENCH_DURABILITY` asks for, and its name for the table.
+fn durability() -> (skydd_storage::Durability, &'static str) {
+    match std::env::var("SKYDD_BENCH_DURABILITY").as_deref() {
+        Ok("process-crash") => (skydd_storage::Durability::ProcessCrash, "process-crash"),
+        Ok("power-loss") | Err(_) => (skydd_storage::Durability::PowerLoss, "power-loss"),
+        Ok(other) => panic!("SKYDD_BENCH_DURABILITY={other}: write power-loss or process-crash"),
     }
 }
 
@@ -258,9 +270,15 @@ fn start_skydd(
             Some(url) => skydd_storage::open_postgres_in_schema(url, schema)
                 .await
                 .unwrap(),
-            None => skydd_storage::open(&skydd_storage::Location::Sqlite(data.join("skydd.db")))
-                .await
-                .unwrap(),
+            None => skydd_storage::open_with(
+                &skydd_storage::Location::Sqlite(data.join("skydd.db")),
+                &skydd_storage::OpenOptions {
+                    durability: durability().0,
+                    ..skydd_storage::OpenOptions::default()
+                },
+            )
+            .await
+            .unwrap(),
         };
         let (keyring, _) = Keyring::load_or_create(&data.join("master.key")).unwrap();
         let (source, name) = match mode {
@@ -473,9 +491,9 @@ fn main() {
     let seconds = seconds * rounds as u64;
 
     let backend = if database_url.is_some() {
-        "postgres"
+        "postgres".to_owned()
     } else {
-        "sqlite"
+        format!("sqlite ({})", durability().1)
     };
     let questions: usize = setting("SKYDD_BENCH_QUESTIONS", 100);
     println!(
@@ -484,7 +502,7 @@ fn main() {
     println!("|---|---|---|---|---|---|---|---|---|---|");
     for (name, database, run) in [
         ("axum JSON hello-world", "-", &reference),
-        (endpoint.as_str(), backend, &measured),
+        (endpoint.as_str(), backend.as_str(), &measured),
     ] {
         println!(
             "| {name} | {database} | {connections} | {seconds} | {} | {} | {:.0} | {:.2} ms | {:.2} ms | {:.3} |",

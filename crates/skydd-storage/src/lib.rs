@@ -713,14 +713,34 @@ pub struct OpenOptions {
     /// own `lock_timeout`/`statement_timeout` (for example in the URL's `options`) decide, and
     /// their errors are [`StorageError::Busy`] too.
     pub busy_timeout: std::time::Duration,
+    /// What a SQLite commit survives before it returns. PostgreSQL ignores it: there the
+    /// server's `synchronous_commit` decides (on by default: a commit is on disk).
+    pub durability: Durability,
 }
 
 impl Default for OpenOptions {
     fn default() -> Self {
         OpenOptions {
             busy_timeout: DEFAULT_BUSY_TIMEOUT,
+            durability: Durability::default(),
         }
     }
+}
+
+/// What a committed SQLite transaction survives by the time the commit returns, and so what
+/// every acknowledged write (a consent, a withdrawal, an erasure, an audit event) survives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// A power cut or a crash of the operating system: each commit waits until the WAL is on
+    /// disk (`synchronous = FULL`). The default: an acknowledged withdrawal of consent is never
+    /// taken back, and neither is an erasure. A group commit shares the wait among its writes.
+    #[default]
+    PowerLoss,
+    /// A crash of Skydd's process only (`synchronous = NORMAL`): the WAL reaches the disk at
+    /// checkpoints, so a power cut may lose the last commits (never corrupt the file). Faster
+    /// where syncing is slow; for a machine whose disk cache survives power loss, or data that
+    /// can be written again.
+    ProcessCrash,
 }
 
 /// Open (creating if needed) the database at `location` and apply pending migrations, with the
@@ -741,9 +761,7 @@ pub async fn open_with(
     options: &OpenOptions,
 ) -> Result<Arc<dyn Storage>, StorageError> {
     match location {
-        Location::Sqlite(path) => Ok(Arc::new(
-            sqlite::SqliteStorage::open(path, options.busy_timeout).await?,
-        )),
+        Location::Sqlite(path) => Ok(Arc::new(sqlite::SqliteStorage::open(path, options).await?)),
         Location::Postgres(url) => Ok(Arc::new(postgres::PostgresStorage::open(url, None).await?)),
     }
 }

@@ -15,7 +15,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use sqlx::SqliteConnection;
-use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
 
 mod bulk_reads;
 mod checkpoint;
@@ -71,23 +71,25 @@ async fn listen_fact_changes(
 
 impl SqliteStorage {
     /// Open (creating the file if missing) the database at `path` and migrate it; a writer
-    /// waits up to `busy_timeout` for a lock.
+    /// waits up to `options.busy_timeout` for a lock, and a commit returns once it is as
+    /// durable as `options.durability` says.
     pub(crate) async fn open(
         path: &Path,
-        busy_timeout: Duration,
+        options: &crate::OpenOptions,
     ) -> Result<SqliteStorage, StorageError> {
         let pool = SqlitePoolOptions::new()
             .after_connect(|conn, _| Box::pin(async move { refuse_read_only(conn).await }));
-        SqliteStorage::open_with(path, busy_timeout, pool).await
+        SqliteStorage::open_with(path, options, pool).await
     }
 
     /// [`SqliteStorage::open`] with the pool set up from `pool` (tests inject faults here; a
     /// test's `after_connect` calls [`refuse_read_only`] as `open`'s does).
     async fn open_with(
         path: &Path,
-        busy_timeout: Duration,
+        options: &crate::OpenOptions,
         pool: SqlitePoolOptions,
     ) -> Result<SqliteStorage, StorageError> {
+        let (busy_timeout, durability) = (options.busy_timeout, options.durability);
         let target = format!("SQLite database {}", path.display());
         if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty())
             && !dir.is_dir()
@@ -103,9 +105,7 @@ impl SqliteStorage {
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
-            // In WAL mode NORMAL loses no committed transaction on a crash of the process,
-            // only possibly the last ones on a power loss, and never corrupts the database.
-            .synchronous(SqliteSynchronous::Normal)
+            .pragma("synchronous", synchronous(durability))
             .busy_timeout(busy_timeout)
             .foreign_keys(true)
             // Deleted content (an erased record, a destroyed identity document, a replaced
@@ -126,6 +126,7 @@ impl SqliteStorage {
             ledger_writer: std::sync::Arc::new(ledger_writer::LedgerWriter::new(
                 path.to_owned(),
                 busy_timeout,
+                durability,
             )),
             point_reads: point_reads::PointReads::new(path.to_owned(), busy_timeout),
             checkpointer: std::sync::Mutex::new(checkpoint::Checkpointer::start(path.to_owned())),
@@ -273,6 +274,17 @@ fn is_busy(error: &sqlx::Error) -> bool {
 /// ledger writer, point reads, bulk reads and the checkpoint thread: read-write as the file
 /// allows, without SQLite's mutex (each connection is used by one thread at a time), waiting
 /// up to `busy_timeout` for a lock (zero: not at all), then `setup` run (its pragmas).
+/// SQLite's `synchronous` setting for `durability`, on the pool's connections and the ledger
+/// writer's alike. In WAL mode `FULL` syncs the WAL at every commit; `NORMAL` only before and
+/// after each checkpoint, so a crash of the process loses nothing committed, a power cut may lose
+/// the last commits, and neither corrupts the file.
+fn synchronous(durability: crate::Durability) -> &'static str {
+    match durability {
+        crate::Durability::PowerLoss => "FULL",
+        crate::Durability::ProcessCrash => "NORMAL",
+    }
+}
+
 fn open_own_connection(
     path: &Path,
     busy_timeout: Duration,
@@ -630,7 +642,7 @@ mod tests {
                     tokio::spawn(async move {
                         SqliteStorage::open(
                             &dir.path().join("skydd.db"),
-                            crate::DEFAULT_BUSY_TIMEOUT,
+                            &crate::OpenOptions::default(),
                         )
                         .await
                     })
@@ -656,7 +668,7 @@ mod tests {
     async fn a_search_by_subject_reads_the_subject_index_and_the_tail_only() {
         let dir = tempfile::tempdir().unwrap();
         let storage =
-            SqliteStorage::open(&dir.path().join("skydd.db"), crate::DEFAULT_BUSY_TIMEOUT)
+            SqliteStorage::open(&dir.path().join("skydd.db"), &crate::OpenOptions::default())
                 .await
                 .unwrap();
         // The query text is the crate's own constant.
@@ -690,6 +702,42 @@ mod tests {
         storage.pool.close().await;
     }
 
+    /// Every connection that writes (the pool's and the ledger writer's) syncs each commit as
+    /// the durability asks: by default a commit waits for the disk (`FULL`, 2), so that an
+    /// acknowledged write survives a power cut; `ProcessCrash` leaves it to the checkpoints
+    /// (`NORMAL`, 1).
+    #[tokio::test]
+    async fn commits_are_as_durable_as_opened() {
+        for (durability, expected) in [
+            (None, 2_i64),
+            (Some(crate::Durability::PowerLoss), 2),
+            (Some(crate::Durability::ProcessCrash), 1),
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            let mut options = crate::OpenOptions::default();
+            if let Some(durability) = durability {
+                options.durability = durability;
+            }
+            let storage = SqliteStorage::open(&dir.path().join("skydd.db"), &options)
+                .await
+                .unwrap();
+            let on_pool: i64 = sqlx::query_scalar("PRAGMA synchronous")
+                .fetch_one(&storage.pool)
+                .await
+                .unwrap();
+            let on_writer: i64 = storage
+                .ledger_writer
+                .run(|connection| {
+                    connection
+                        .query_row("PRAGMA synchronous", [], |row| row.get(0))
+                        .map_err(|e| ("read the setting", e))
+                })
+                .unwrap();
+            assert_eq!((on_pool, on_writer), (expected, expected), "{durability:?}");
+            storage.pool.close().await;
+        }
+    }
+
     /// The database file, and the WAL files SQLite creates beside it, are private to their
     /// owner, whatever the umask allows.
     #[cfg(unix)]
@@ -698,7 +746,7 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("skydd.db");
-        let storage = SqliteStorage::open(&path, crate::DEFAULT_BUSY_TIMEOUT)
+        let storage = SqliteStorage::open(&path, &crate::OpenOptions::default())
             .await
             .unwrap();
         // Write something, so that the -wal and -shm files exist.
@@ -716,7 +764,7 @@ mod tests {
         storage.pool.close().await;
 
         // Opening it again changes nothing, and the data is still there.
-        let storage = SqliteStorage::open(&path, crate::DEFAULT_BUSY_TIMEOUT)
+        let storage = SqliteStorage::open(&path, &crate::OpenOptions::default())
             .await
             .unwrap();
         assert_eq!(mode(&path), "600");
@@ -772,7 +820,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let storage = SqliteStorage::open_with(
             &dir.path().join("skydd.db"),
-            crate::DEFAULT_BUSY_TIMEOUT,
+            &crate::OpenOptions::default(),
             pool,
         )
         .await
@@ -860,9 +908,15 @@ mod tests {
     async fn writes_recover_after_an_io_error_on_commit_and_an_immutable_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("skydd.db");
-        let storage = SqliteStorage::open(&path, Duration::from_millis(200))
-            .await
-            .unwrap();
+        let storage = SqliteStorage::open(
+            &path,
+            &crate::OpenOptions {
+                busy_timeout: Duration::from_millis(200),
+                ..crate::OpenOptions::default()
+            },
+        )
+        .await
+        .unwrap();
         let event = |n: usize| audit_event(format!("{n}"));
         let append = async |n: usize| storage.append_audit_events(vec![event(n)]).await;
         // Through the ledger writer's own connection (`sqlite/ledger_writer.rs`), which must
@@ -990,7 +1044,7 @@ mod tests {
     async fn the_checkpoint_thread_copies_commits_back_into_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("skydd.db");
-        let storage = SqliteStorage::open(&path, crate::DEFAULT_BUSY_TIMEOUT)
+        let storage = SqliteStorage::open(&path, &crate::OpenOptions::default())
             .await
             .unwrap();
         let size = || std::fs::metadata(&path).unwrap().len();
@@ -1012,7 +1066,7 @@ mod tests {
     async fn the_write_probe_fails_while_the_wal_cannot_be_copied_back() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("skydd.db");
-        let storage = SqliteStorage::open(&path, crate::DEFAULT_BUSY_TIMEOUT)
+        let storage = SqliteStorage::open(&path, &crate::OpenOptions::default())
             .await
             .unwrap();
         let now: jiff::Timestamp = "2026-12-06T12:00:00Z".parse().unwrap();
@@ -1060,7 +1114,7 @@ mod tests {
     async fn a_missing_directory_is_named() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("missing").join("skydd.db");
-        let error = SqliteStorage::open(&path, crate::DEFAULT_BUSY_TIMEOUT)
+        let error = SqliteStorage::open(&path, &crate::OpenOptions::default())
             .await
             .err()
             .unwrap();

@@ -119,6 +119,7 @@ impl Servers {
             data_dir: dir.path().join("data"),
             database_url: None,
             busy_timeout: skydd_storage::DEFAULT_BUSY_TIMEOUT,
+            durability: skydd_storage::Durability::default(),
         };
         let a = App::open(&settings, Create::IfMissing, register(), clock())
             .await

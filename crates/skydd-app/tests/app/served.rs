@@ -13,6 +13,7 @@ fn settings(data: &tempfile::TempDir) -> DataSettings {
         data_dir: data.path().join("data"),
         database_url: None,
         busy_timeout: skydd_storage::DEFAULT_BUSY_TIMEOUT,
+        durability: skydd_storage::Durability::default(),
     }
 }
 

@@ -205,6 +205,14 @@ async fn prepare_and_serve(
              (--rate-limit-scale): meant for load tests, not for facing the internet"
         );
     }
+    if args.data.sqlite_durability == crate::settings::SqliteDurability::ProcessCrash
+        && args.data.settings().database_url.is_none()
+    {
+        tracing::warn!(
+            "SQLite commits are synced at checkpoints only (--sqlite-durability process-crash): \
+             a power cut may take back the last acknowledged writes"
+        );
+    }
     let proxies = args.edge.trusted_proxies();
     if !proxies.networks().is_empty() {
         let list: Vec<String> = proxies.networks().iter().map(ToString::to_string).collect();

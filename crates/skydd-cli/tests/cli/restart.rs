@@ -255,6 +255,7 @@ fn the_commands_refuse_an_instance_that_never_served_a_register() {
             data_dir: data.clone(),
             database_url: None,
             busy_timeout: skydd_storage::DEFAULT_BUSY_TIMEOUT,
+            durability: skydd_storage::Durability::default(),
         };
         open(&settings, Create::IfMissing)
             .await

@@ -21,6 +21,7 @@ fn settings(data: &Path, database: &[String]) -> DataSettings {
         data_dir: data.to_owned(),
         database_url: database.get(1).cloned(),
         busy_timeout: skydd_storage::DEFAULT_BUSY_TIMEOUT,
+        durability: skydd_storage::Durability::default(),
     }
 }
 

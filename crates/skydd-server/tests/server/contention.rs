@@ -19,6 +19,7 @@ use super::{Backend, json_body, problem, spawn_app_with};
 
 /// A short busy timeout, so that the test waits little.
 const BUSY: OpenOptions = OpenOptions {
+    durability: skydd_storage::Durability::PowerLoss,
     busy_timeout: Duration::from_millis(200),
 };
 

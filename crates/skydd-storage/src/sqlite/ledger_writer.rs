@@ -52,6 +52,9 @@ pub(super) struct LedgerWriter {
     path: PathBuf,
     /// How long a write waits for another connection or process to finish writing.
     busy_timeout: Duration,
+    /// What a commit survives before [`LedgerWriter::append`] returns (as on the pool's
+    /// connections).
+    durability: crate::Durability,
     /// The connection, if one is open; writes take turns on it (SQLite has one writer anyway).
     connection: Mutex<Option<Connection>>,
     /// The span of the audit trail's index by subject being written, if one is planned.
@@ -63,10 +66,15 @@ pub(super) type Failure = (&'static str, rusqlite::Error);
 
 impl LedgerWriter {
     /// A writer for the database at `path`; it opens its connection on the first write.
-    pub(super) fn new(path: PathBuf, busy_timeout: Duration) -> LedgerWriter {
+    pub(super) fn new(
+        path: PathBuf,
+        busy_timeout: Duration,
+        durability: crate::Durability,
+    ) -> LedgerWriter {
         LedgerWriter {
             path,
             busy_timeout,
+            durability,
             connection: Mutex::new(None),
             span: Mutex::new(None),
         }
@@ -123,7 +131,7 @@ impl LedgerWriter {
 
     /// Run `step` on the connection, opening one first if none is open, and drop the
     /// connection after a fault of the files or when `step` left it inside a transaction.
-    fn run<T>(
+    pub(super) fn run<T>(
         &self,
         step: impl FnOnce(&mut Connection) -> Result<T, Failure>,
     ) -> Result<T, StorageError> {
@@ -166,8 +174,9 @@ impl LedgerWriter {
         // page cache large enough that the pages appends touch (the chain's tail, the index
         // by subject) stay in it; the checkpoint mostly left to `super::checkpoint`'s thread.
         let setup = format!(
-            "PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; PRAGMA synchronous = NORMAL;
+            "PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; PRAGMA synchronous = {};
              PRAGMA cache_size = -{CACHE_KIB}; PRAGMA wal_autocheckpoint = {};",
+            super::synchronous(self.durability),
             super::checkpoint::WRITER_CHECKPOINT_FRAMES
         );
         super::open_own_connection(&self.path, self.busy_timeout, &setup)

@@ -18,6 +18,7 @@ pub(super) async fn a_lock_held_beyond_the_timeout_is_busy_and_nothing_is_writte
         Harness::Sqlite { path, .. } => {
             let options = OpenOptions {
                 busy_timeout: Duration::from_millis(200),
+                ..OpenOptions::default()
             };
             let storage = open_with(&Location::Sqlite(path.clone()), &options)
                 .await
