@@ -270,10 +270,6 @@ fn is_busy(error: &sqlx::Error) -> bool {
         if db.code().and_then(|code| code.parse::<i32>().ok()).is_some_and(|code| code & 0xff == SQLITE_BUSY))
 }
 
-/// A `rusqlite` connection of Skydd's own to the existing database file at `path`, for the
-/// ledger writer, point reads, bulk reads and the checkpoint thread: read-write as the file
-/// allows, without SQLite's mutex (each connection is used by one thread at a time), waiting
-/// up to `busy_timeout` for a lock (zero: not at all), then `setup` run (its pragmas).
 /// SQLite's `synchronous` setting for `durability`, on the pool's connections and the ledger
 /// writer's alike. In WAL mode `FULL` syncs the WAL at every commit; `NORMAL` only before and
 /// after each checkpoint, so a crash of the process loses nothing committed, a power cut may lose
@@ -285,6 +281,10 @@ fn synchronous(durability: crate::Durability) -> &'static str {
     }
 }
 
+/// A `rusqlite` connection of Skydd's own to the existing database file at `path`, for the
+/// ledger writer, point reads, bulk reads and the checkpoint thread: read-write as the file
+/// allows, without SQLite's mutex (each connection is used by one thread at a time), waiting
+/// up to `busy_timeout` for a lock (zero: not at all), then `setup` run (its pragmas).
 fn open_own_connection(
     path: &Path,
     busy_timeout: Duration,
